@@ -1,0 +1,31 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { noStore } from '@amparo/common';
+import type { AppConfig } from '@amparo/config';
+
+/** HTTP concerns shared by main.ts and the e2e tests, so the tests exercise the real stack. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', config.trustProxy > 0 ? config.trustProxy : false);
+  app.set('query parser', 'simple');
+  app.disable('x-powered-by');
+  app.use(helmet());
+  app.use('/api', noStore);
+  app.useBodyParser('json', { limit: config.bodyLimit });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Amparo API')
+      .setDescription(
+        'Confidential case intake and attorney referral for immigrant legal-aid organizations. ' +
+          'Errors: `{statusCode, error, message, fields?}`; 404 also means "not visible to you".',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

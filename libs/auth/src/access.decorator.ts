@@ -1,0 +1,31 @@
+import { SetMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { Principal, Role } from './roles';
+
+export const ACCESS_KEY = 'amparo:access';
+
+/** `public` needs no token; `authenticated` any signed-in role; otherwise the listed roles. */
+export type AccessRule = { kind: 'public' } | { kind: 'authenticated' } | { kind: 'roles'; roles: Role[] };
+
+/**
+ * Declares who may call a handler. Every handler must carry exactly one; the guard denies a handler without it,
+ * and the route-permission test lists them all.
+ */
+export function Access(...who: ['public'] | ['authenticated'] | Role[]): MethodDecorator {
+  let rule: AccessRule;
+  if (who.length === 1 && who[0] === 'public') rule = { kind: 'public' };
+  else if (who.length === 1 && who[0] === 'authenticated') rule = { kind: 'authenticated' };
+  else rule = { kind: 'roles', roles: [...(who as Role[])].sort() };
+  return SetMetadata(ACCESS_KEY, rule);
+}
+
+export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
+  const request = context.switchToHttp().getRequest<{ user?: Principal }>();
+  if (!request.user) throw new Error('CurrentUser used on a route without an authenticated principal');
+  return request.user;
+});
+
+export function describeAccess(rule: AccessRule | undefined): string {
+  if (!rule) return 'UNDECLARED';
+  if (rule.kind === 'roles') return rule.roles.join(',');
+  return rule.kind;
+}

@@ -1,0 +1,50 @@
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { Access, CurrentUser } from './access.decorator';
+import { AuthService, TokenPair } from './auth.service';
+import { LoginDto, RefreshDto } from './dto/auth.dto';
+import type { Principal } from './roles';
+import { UsersService } from './users.service';
+import type { UserView } from './entities/user.entity';
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly users: UsersService,
+  ) {}
+
+  @Post('login')
+  @HttpCode(200)
+  @Access('public')
+  @ApiOperation({ summary: 'Sign in. 401 on bad credentials (same answer for unknown users), 429 after repeated failures.' })
+  login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenPair> {
+    return this.auth.login(dto.email, dto.password, req.ip ?? 'unknown');
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @Access('public')
+  @ApiOperation({ summary: 'Exchange a refresh token for a new pair. A token works once; reuse revokes the session.' })
+  refresh(@Body() dto: RefreshDto): Promise<TokenPair> {
+    return this.auth.refresh(dto.refreshToken);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @Access('authenticated')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'End this session at once (its access and refresh tokens stop working).' })
+  async logout(@CurrentUser() user: Principal): Promise<void> {
+    await this.auth.logout(user.sessionId);
+  }
+
+  @Get('me')
+  @Access('authenticated')
+  @ApiBearerAuth()
+  me(@CurrentUser() user: Principal): Promise<UserView> {
+    return this.users.get(user, user.userId);
+  }
+}

@@ -1,0 +1,54 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { APP_CONFIG, AppConfig } from '@amparo/config';
+import { AccessGuard } from './access.guard';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { BootstrapService } from './bootstrap.service';
+import { AuthSession, RefreshToken } from './entities/auth-session.entity';
+import { Organization } from './entities/organization.entity';
+import { User } from './entities/user.entity';
+import { JwtStrategy } from './jwt.strategy';
+import { LoginThrottleService } from './login-throttle.service';
+import { PasswordService } from './password.service';
+import { TokenService } from './token.service';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
+
+export const AUTH_ENTITIES = [Organization, User, AuthSession, RefreshToken];
+
+@Module({
+  imports: [
+    DiscoveryModule,
+    PassportModule,
+    TypeOrmModule.forFeature(AUTH_ENTITIES),
+    JwtModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        secret: Buffer.from(config.secrets.jwtSecret, 'base64'),
+        signOptions: {
+          algorithm: 'HS256',
+          expiresIn: config.auth.accessTtlSeconds,
+          issuer: config.auth.issuer,
+          audience: config.auth.audience,
+        },
+      }),
+    }),
+  ],
+  controllers: [AuthController, UsersController],
+  providers: [
+    AuthService,
+    UsersService,
+    PasswordService,
+    TokenService,
+    LoginThrottleService,
+    JwtStrategy,
+    BootstrapService,
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
+  exports: [AuthService, UsersService, PasswordService],
+})
+export class AuthModule {}

@@ -1,0 +1,121 @@
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@amparo/config';
+import { Clock } from '@amparo/common';
+import { AuthSession, RefreshToken } from './entities/auth-session.entity';
+import { User, UserView, toUserView } from './entities/user.entity';
+import { LoginThrottleService } from './login-throttle.service';
+import { PasswordService } from './password.service';
+import { TokenService, hashRefreshToken } from './token.service';
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: Omit<UserView, 'active'>;
+}
+
+const BAD_CREDENTIALS = 'Invalid email or password';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly passwords: PasswordService,
+    private readonly tokens: TokenService,
+    private readonly throttle: LoginThrottleService,
+    private readonly clock: Clock,
+  ) {}
+
+  async login(emailInput: string, password: string, ip: string): Promise<TokenPair> {
+    const email = emailInput.trim().toLowerCase();
+    await this.throttle.assertAllowed(email, ip);
+    const user = await this.db
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('lower(u.email) = :email', { email })
+      .getOne();
+    // Inactive and unknown accounts get the same answer, and the same hashing cost, as a wrong password.
+    const ok = await this.passwords.verify(user?.active ? user.passwordHash : null, password);
+    if (!user || !ok) {
+      await this.throttle.recordFailure(email, ip);
+      throw new UnauthorizedException(BAD_CREDENTIALS);
+    }
+    await this.throttle.recordSuccess(email);
+    return this.db.transaction(async (tx) => {
+      const session = await tx.getRepository(AuthSession).save(
+        tx.getRepository(AuthSession).create({
+          userId: user.id,
+          expiresAt: new Date(this.clock.now().getTime() + this.config.auth.refreshTtlSeconds * 1000),
+        }),
+      );
+      return this.issue(tx, user, session);
+    });
+  }
+
+  /**
+   * Rotation with reuse detection: each refresh token works once. Presenting a used one means it was copied, so the
+   * whole session (every token descended from that login) is revoked.
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const hash = hashRefreshToken(refreshToken);
+    const outcome = await this.db.transaction(async (tx): Promise<{ pair?: TokenPair; reusedSession?: string } | null> => {
+      const consumed: { session_id: string }[] = await tx.query(
+        // TypeORM returns [rows, count] for a bare UPDATE; the CTE makes it a plain row set.
+        `WITH consumed AS (
+           UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING session_id
+         ) SELECT session_id FROM consumed`,
+        [hash],
+      );
+      if (consumed.length === 0) {
+        const reused = await tx.getRepository(RefreshToken).findOne({ where: { tokenHash: hash } });
+        return reused ? { reusedSession: reused.sessionId } : null;
+      }
+      const session = await tx
+        .getRepository(AuthSession)
+        .createQueryBuilder('s')
+        .where('s.id = :id AND s.revokedAt IS NULL AND s.expiresAt > :now', { id: consumed[0].session_id, now: this.clock.now() })
+        .getOne();
+      const user = session ? await tx.getRepository(User).findOne({ where: { id: session.userId, active: true } }) : null;
+      if (!session || !user) return null;
+      return { pair: await this.issue(tx, user, session) };
+    });
+    if (outcome?.reusedSession) await this.revokeSession(outcome.reusedSession, 'refresh token reuse');
+    if (!outcome?.pair) throw new UnauthorizedException('Invalid refresh token');
+    return outcome.pair;
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await this.revokeSession(sessionId, 'logout');
+  }
+
+  async revokeSession(sessionId: string, reason: string): Promise<void> {
+    await this.db.query(
+      `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
+      [sessionId, reason],
+    );
+  }
+
+  async revokeAllForUser(manager: EntityManager, userId: string, reason: string): Promise<void> {
+    await manager.query(
+      `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
+      [userId, reason],
+    );
+  }
+
+  private async issue(tx: EntityManager, user: User, session: AuthSession): Promise<TokenPair> {
+    const refresh = this.tokens.newRefreshToken();
+    await tx.getRepository(RefreshToken).insert({ sessionId: session.id, tokenHash: refresh.hash });
+    const accessToken = await this.tokens.signAccess({
+      sub: user.id,
+      sid: session.id,
+      org: user.organizationId,
+      role: user.role,
+    });
+    const { active: _active, ...view } = toUserView(user);
+    return { accessToken, refreshToken: refresh.token, expiresIn: this.tokens.accessTtlSeconds, user: view };
+  }
+}

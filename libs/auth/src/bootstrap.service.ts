@@ -1,0 +1,44 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@amparo/config';
+import { PasswordService } from './password.service';
+
+const BOOTSTRAP_LOCK = 0x616d7061; // "ampa": one instance creates the first organization, the others wait.
+
+/** On first start with an empty database: the first organization and its admin. */
+@Injectable()
+export class BootstrapService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Bootstrap');
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly passwords: PasswordService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const generated = this.config.admin.password === null;
+    const password = this.config.admin.password ?? randomBytes(15).toString('base64url');
+    const created = await this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
+      const [{ count }] = await tx.query('SELECT count(*)::int AS count FROM organizations');
+      if (count > 0) return false;
+      const [org] = await tx.query(`INSERT INTO organizations (name) VALUES ($1) RETURNING id`, ['My organization']);
+      await tx.query(
+        `INSERT INTO users (organization_id, email, name, role, password_hash) VALUES ($1, $2, $3, 'admin', $4)`,
+        [org.id, this.config.admin.email, 'Administrator', await this.passwords.hash(password)],
+      );
+      return true;
+    });
+    if (!created) return;
+    this.logger.log(`Created the first organization and its admin account (${this.config.admin.email})`);
+    if (generated) {
+      // Printed once, on the console only, never through the structured log that may be shipped elsewhere.
+      process.stdout.write(
+        `\n  First admin: ${this.config.admin.email}\n  Generated password (shown once, change it): ${password}\n\n`,
+      );
+    }
+  }
+}

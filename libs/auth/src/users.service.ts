@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { conflict, notFound, DomainError } from '@amparo/common';
+import { isUniqueViolation } from '@amparo/database';
+import { AuthService } from './auth.service';
+import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
+import { User, UserView, toUserView } from './entities/user.entity';
+import { PasswordService } from './password.service';
+import type { Principal } from './roles';
+import { HttpStatus } from '@nestjs/common';
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly passwords: PasswordService,
+    private readonly auth: AuthService,
+  ) {}
+
+  async create(actor: Principal, dto: CreateUserDto): Promise<UserView> {
+    const passwordHash = await this.passwords.hash(dto.password);
+    try {
+      const user = await this.db.getRepository(User).save(
+        this.db.getRepository(User).create({
+          organizationId: actor.organizationId,
+          email: dto.email.trim().toLowerCase(),
+          name: dto.name.trim(),
+          role: dto.role,
+          passwordHash,
+          active: true,
+        }),
+      );
+      return toUserView(user);
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_email_key')) throw conflict('EMAIL_TAKEN', 'A user with this email exists');
+      throw error;
+    }
+  }
+
+  async list(actor: Principal): Promise<UserView[]> {
+    const users = await this.db
+      .getRepository(User)
+      .find({ where: { organizationId: actor.organizationId }, order: { name: 'ASC' } });
+    return users.map(toUserView);
+  }
+
+  async get(actor: Principal, id: string): Promise<UserView> {
+    const user = await this.db.getRepository(User).findOne({ where: { id, organizationId: actor.organizationId } });
+    if (!user) throw notFound('User');
+    return toUserView(user);
+  }
+
+  async update(actor: Principal, id: string, dto: UpdateUserDto): Promise<UserView> {
+    if (id === actor.userId && (dto.active === false || (dto.role && dto.role !== 'admin'))) {
+      // An organization must not lock itself out by its only admin demoting or deactivating themself.
+      throw new DomainError(HttpStatus.CONFLICT, 'SELF_LOCKOUT', 'Admins cannot deactivate or demote themselves');
+    }
+    return this.db.transaction(async (tx) => {
+      const repo = tx.getRepository(User);
+      const user = await repo.findOne({ where: { id, organizationId: actor.organizationId }, lock: { mode: 'pessimistic_write' } });
+      if (!user) throw notFound('User');
+      if (dto.name !== undefined) user.name = dto.name.trim();
+      if (dto.role !== undefined) user.role = dto.role;
+      if (dto.active !== undefined) user.active = dto.active;
+      await repo.save(user);
+      if (dto.active === false) await this.auth.revokeAllForUser(tx, user.id, 'deactivated');
+      if (dto.role !== undefined) await this.auth.revokeAllForUser(tx, user.id, 'role changed');
+      return toUserView(user);
+    });
+  }
+}

@@ -1,0 +1,102 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { DomainError, FieldErrors } from './domain-error';
+
+interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  code?: string;
+  fields?: FieldErrors;
+  errorId?: string;
+}
+
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** Body-parser errors arrive as plain errors with a `type` and `status`. */
+function bodyParserError(error: unknown): ErrorBody | null {
+  const candidate = error as { type?: string; status?: number };
+  switch (candidate?.type) {
+    case 'entity.too.large':
+      return { statusCode: 413, error: REASON[413], message: 'Request body is too large' };
+    case 'entity.parse.failed':
+      return { statusCode: 400, error: REASON[400], message: 'Request body is not valid JSON' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { statusCode: 415, error: REASON[415], message: 'Unsupported request encoding' };
+    default:
+      return null;
+  }
+}
+
+function fromHttpException(exception: HttpException): ErrorBody {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  let message = exception.message;
+  if (typeof response === 'object' && response !== null && 'message' in response) {
+    const raw = (response as { message: unknown }).message;
+    message = Array.isArray(raw) ? raw.join('; ') : String(raw);
+  }
+  if (status === 401) message = message === 'Unauthorized' ? 'Authentication required' : message;
+  return { statusCode: status, error: REASON[status] ?? 'Error', message };
+}
+
+/**
+ * The single mapping from exceptions to the API's error shape. Anything unexpected becomes a 500 that carries only
+ * an error id; the full error is logged under that id.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const body = this.toBody(exception, request);
+    if (response.headersSent) return;
+    if (exception instanceof DomainError && exception.status === HttpStatus.TOO_MANY_REQUESTS) {
+      response.setHeader('Retry-After', '900');
+    }
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown, request: Request): ErrorBody {
+    if (exception instanceof DomainError) {
+      return {
+        statusCode: exception.status,
+        error: REASON[exception.status] ?? 'Error',
+        code: exception.code,
+        message: exception.message,
+        ...(exception.fields ? { fields: exception.fields } : {}),
+      };
+    }
+    if (exception instanceof HttpException) {
+      const cause = bodyParserError(exception.cause);
+      return cause ?? fromHttpException(exception);
+    }
+    const parsed = bodyParserError(exception);
+    if (parsed) return parsed;
+    const errorId = randomUUID();
+    // The stack goes to the log (with the request id), never to the client.
+    this.logger.error(
+      { errorId, requestId: (request as { id?: unknown }).id, err: exception },
+      `Unhandled error ${errorId}`,
+    );
+    return { statusCode: 500, error: REASON[500], message: 'Internal error', errorId };
+  }
+}

@@ -1,0 +1,30 @@
+import { HttpStatus } from '@nestjs/common';
+
+export type FieldErrors = Record<string, string[]>;
+
+/**
+ * A failure the caller can act on, with a stable code. Features throw these (or the helpers below); the exception
+ * filter maps them to the API's error shape. Messages must never contain personal data.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly status: HttpStatus,
+    readonly code: string,
+    message: string,
+    readonly fields?: FieldErrors,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const notFound = (what = 'Resource') => new DomainError(HttpStatus.NOT_FOUND, 'NOT_FOUND', `${what} not found`);
+export const conflict = (code: string, message: string) => new DomainError(HttpStatus.CONFLICT, code, message);
+export const forbidden = (message = 'Your role may not do this') =>
+  new DomainError(HttpStatus.FORBIDDEN, 'FORBIDDEN', message);
+export const invalid = (field: string, message: string) =>
+  new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `${field}: ${message}`, { [field]: [message] });
+export const unprocessable = (code: string, message: string) =>
+  new DomainError(HttpStatus.UNPROCESSABLE_ENTITY, code, message);
+export const tooManyRequests = (message: string) =>
+  new DomainError(HttpStatus.TOO_MANY_REQUESTS, 'RATE_LIMITED', message);

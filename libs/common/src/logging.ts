@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Params } from 'nestjs-pino';
+
+/**
+ * Paths pino must never print. Personal data of clients (names, birth dates, A-numbers, phones, addresses, the
+ * narrative) and credentials. Logs go to third-party services; a redaction list is the last line of defence, the
+ * first is never passing these values to a logger at all.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["idempotency-key"]',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.passwordHash',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.token',
+  '*.firstName',
+  '*.lastName',
+  '*.name',
+  '*.dateOfBirth',
+  '*.aNumber',
+  '*.phone',
+  '*.email',
+  '*.address',
+  '*.narrative',
+  '*.immigrationStatus',
+  '*.criminalHistory',
+  '*.countryOfBirth',
+  '*.client',
+  '*.caller',
+  '*.adverseParties',
+  'body',
+  '*.body',
+  'query',
+  '*.query',
+];
+
+/** Query strings can carry an A-number (`?aNumber=`) and the calendar path carries a credential: log neither. */
+export function safeRequestPath(url: string | undefined): string {
+  const path = (url ?? '').split('?')[0];
+  return path.replace(/^\/api\/calendar\/[^/]+\.ics$/, '/api/calendar/[token].ics');
+}
+
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && /^[A-Za-z0-9._-]{8,64}$/.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+export function loggerParams(level: string): Params {
+  return {
+    pinoHttp: {
+      level,
+      genReqId: requestId,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      autoLogging: { ignore: (req) => req.url === '/health' },
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: safeRequestPath(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customProps: (req) => {
+        const user = (req as IncomingMessage & { user?: { userId?: string; organizationId?: string } }).user;
+        return user ? { userId: user.userId, organizationId: user.organizationId } : {};
+      },
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { ArgumentMetadata, HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
+import { DomainError, FieldErrors } from './domain-error';
+
+/** Flattens class-validator's tree into `{ "client.aNumber": ["..."] }`. */
+export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldErrors {
+  const fields: FieldErrors = {};
+  for (const error of errors) {
+    const path = prefix ? `${prefix}.${error.property}` : error.property;
+    if (error.constraints) {
+      fields[path] = Object.entries(error.constraints).map(([rule, message]) =>
+        rule === 'whitelistValidation' ? 'is not a known field' : message,
+      );
+    }
+    if (error.children?.length) Object.assign(fields, flattenValidationErrors(error.children, path));
+  }
+  return fields;
+}
+
+export function validationFailed(fields: FieldErrors): DomainError {
+  const names = Object.keys(fields);
+  const summary = names.length === 1 ? `Invalid field: ${names[0]}` : `Invalid fields: ${names.join(', ')}`;
+  return new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', summary, fields);
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const MAX_JSON_DEPTH = 16;
+
+/**
+ * JSON.parse keeps `__proto__` as an own key, which the validator would not flag and a later spread or merge could
+ * turn into prototype pollution; very deep nesting can exhaust the stack of recursive transformers. Both are refused
+ * before anything else looks at the body.
+ */
+export function assertSafeJson(value: unknown): void {
+  const stack: { node: unknown; path: string; depth: number }[] = [{ node: value, path: '', depth: 0 }];
+  while (stack.length > 0) {
+    const { node, path, depth } = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) throw validationFailed({ [path || 'body']: [`nests deeper than ${MAX_JSON_DEPTH} levels`] });
+    for (const key of Object.keys(node)) {
+      const child = path ? `${path}.${key}` : key;
+      if (FORBIDDEN_KEYS.has(key)) throw validationFailed({ [child]: ['is not an allowed field name'] });
+      stack.push({ node: (node as Record<string, unknown>)[key], path: child, depth: depth + 1 });
+    }
+  }
+}
+
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'query') assertSafeJson(value);
+    return super.transform(value, metadata);
+  }
+}
+
+/** The one global pipe: unknown fields are errors, not silently dropped; payloads become DTO instances. */
+export function createValidationPipe(): ValidationPipe {
+  return new StrictValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    transform: true,
+    transformOptions: { enableImplicitConversion: false },
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => validationFailed(flattenValidationErrors(errors)),
+  });
+}

@@ -1,0 +1,36 @@
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user: string | null;
+  password: string | null;
+  from: string;
+}
+
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  port: number;
+  /** null: run an embedded PostgreSQL under dataDir. */
+  databaseUrl: string | null;
+  dataDir: string;
+  embeddedPgPort: number;
+  admin: { email: string; password: string | null };
+  secrets: {
+    keyring: string;
+    indexKey: string;
+    jwtSecret: string;
+    /** True when the secrets came from the git-ignored dev file rather than the environment. */
+    generated: boolean;
+  };
+  auth: { accessTtlSeconds: number; refreshTtlSeconds: number; issuer: string; audience: string };
+  bodyLimit: string;
+  /** Express 'trust proxy': how many reverse proxies sit in front (so req.ip is the client's). */
+  trustProxy: number;
+  logLevel: string;
+  smtp: SmtpConfig | null;
+  publicUrl: string;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from './config-error';
+import { loadConfig } from './load-config';
+
+const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
+const goodSecrets = { AMPARO_KEYS: `k2:${key(2)},k1:${key(1)}`, AMPARO_INDEX_KEY: key(3), AMPARO_JWT_SECRET: key(4) };
+const tmp = () => mkdtempSync(join(tmpdir(), 'amparo-config-'));
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const config = loadConfig({ ...goodSecrets }, tmp());
+    expect(config.port).toBe(3000);
+    expect(config.databaseUrl).toBeNull();
+    expect(config.secrets.generated).toBe(false);
+    expect(config.smtp).toBeNull();
+  });
+
+  it.each([
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x@y/z' }],
+    ['NODE_ENV', { NODE_ENV: 'staging' }],
+    ['AMPARO_KEYS', { AMPARO_KEYS: 'k1:short' }],
+    ['AMPARO_KEYS', { AMPARO_KEYS: `k1:${key(1)},k1:${key(2)}` }],
+    ['AMPARO_KEYS', { AMPARO_KEYS: key(1) }],
+    ['AMPARO_INDEX_KEY', { AMPARO_INDEX_KEY: 'abc' }],
+    ['AMPARO_JWT_SECRET', { AMPARO_JWT_SECRET: 'secret' }],
+    ['ADMIN_EMAIL', { ADMIN_EMAIL: 'nobody' }],
+    ['ADMIN_PASSWORD', { ADMIN_PASSWORD: 'short' }],
+    ['SMTP_FROM', { SMTP_HOST: 'mail.example.org' }],
+  ])('names %s when it is malformed', (variable, overrides) => {
+    const error = errorOf(() => loadConfig({ ...goodSecrets, ...overrides }, tmp()));
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+  });
+
+  it('never echoes key material in the error', () => {
+    const secretish = 'k1:' + 'Q'.repeat(40);
+    const error = errorOf(() => loadConfig({ ...goodSecrets, AMPARO_KEYS: secretish }, tmp()));
+    expect(error.message).not.toContain('QQQQ');
+  });
+
+  it('generates dev secrets once into the data dir and reuses them', () => {
+    const cwd = tmp();
+    const first = loadConfig({}, cwd);
+    const second = loadConfig({}, cwd);
+    expect(first.secrets.generated).toBe(true);
+    expect(second.secrets).toEqual(first.secrets);
+    const stored = JSON.parse(readFileSync(join(cwd, '.data', 'keys.json'), 'utf8'));
+    expect(stored.AMPARO_KEYS).toBe(first.secrets.keyring);
+  });
+
+  it('refuses missing secrets in production, naming them', () => {
+    const error = errorOf(() => loadConfig({ NODE_ENV: 'production', AMPARO_KEYS: goodSecrets.AMPARO_KEYS }, tmp()));
+    expect(error.variable).toBe('AMPARO_INDEX_KEY, AMPARO_JWT_SECRET');
+  });
+
+  it('refuses generated dev keys in production', () => {
+    const cwd = tmp();
+    const dev = loadConfig({}, cwd).secrets;
+    const error = errorOf(() =>
+      loadConfig(
+        { NODE_ENV: 'production', AMPARO_KEYS: dev.keyring, AMPARO_INDEX_KEY: dev.indexKey, AMPARO_JWT_SECRET: dev.jwtSecret },
+        cwd,
+      ),
+    );
+    expect(error.variable).toBe('AMPARO_KEYS');
+  });
+});

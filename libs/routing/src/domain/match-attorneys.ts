@@ -1,0 +1,107 @@
+import { failedFilters } from './filters';
+import { RoutingError } from './routing-error';
+import { DEFAULT_SCORING, scoreCandidate, validateScoringConfig } from './score';
+import { AttorneyCandidate, CaseNeeds, Exclusion, MatchResult, RankedMatch, ScoringConfig } from './types';
+
+function isValidDate(value: unknown): value is Date {
+  return value instanceof Date && !Number.isNaN(value.getTime());
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function validateNow(now: Date): void {
+  if (!isValidDate(now)) throw new RoutingError('invalid_now', 'now must be a valid Date', 'now');
+}
+
+// Rows come from the database, so a bad one is a bug upstream: fail loudly rather than
+// silently rank an attorney on NaN.
+function validateCandidate(candidate: AttorneyCandidate, index: number): void {
+  const fail = (field: string, problem: string): never => {
+    const path = `candidates[${index}].${field}`;
+    throw new RoutingError('invalid_candidate', `${path} ${problem}`, path);
+  };
+  if (typeof candidate.attorneyId !== 'string' || candidate.attorneyId === '') {
+    fail('attorneyId', 'must be a non-empty string');
+  }
+  for (const field of ['maxActiveCases', 'activeCases', 'openOffers'] as const) {
+    if (!isCount(candidate[field])) fail(field, 'must be an integer >= 0');
+  }
+  for (const field of ['unavailableUntil', 'lastOfferedAt'] as const) {
+    const value = candidate[field];
+    if (value !== null && !isValidDate(value)) fail(field, 'must be null or a valid Date');
+  }
+}
+
+function validateCandidates(candidates: readonly AttorneyCandidate[]): void {
+  const seen = new Set<string>();
+  candidates.forEach((candidate, index) => {
+    validateCandidate(candidate, index);
+    if (seen.has(candidate.attorneyId)) {
+      const message = `attorney ${candidate.attorneyId} appears twice`;
+      throw new RoutingError('duplicate_candidate', message, `candidates[${index}]`);
+    }
+    seen.add(candidate.attorneyId);
+  });
+}
+
+// Code-unit comparison, not localeCompare: the order must not depend on the server's locale.
+function byScoreThenId(a: RankedMatch, b: RankedMatch): number {
+  if (a.score !== b.score) return b.score - a.score;
+  return a.attorneyId < b.attorneyId ? -1 : a.attorneyId > b.attorneyId ? 1 : 0;
+}
+
+/**
+ * Applies the hard filters and scores the candidates that pass. Every candidate ends up in exactly one
+ * of `ranked` (best first) or `excluded` (with the first filter it failed, in input order).
+ */
+export function matchAttorneys(
+  needs: CaseNeeds,
+  candidates: readonly AttorneyCandidate[],
+  now: Date,
+  config: ScoringConfig = DEFAULT_SCORING,
+): MatchResult {
+  validateNow(now);
+  validateScoringConfig(config);
+  validateCandidates(candidates);
+
+  const ranked: RankedMatch[] = [];
+  const excluded: Exclusion[] = [];
+  for (const candidate of candidates) {
+    const [firstFailure] = failedFilters(needs, candidate, now);
+    if (firstFailure) {
+      excluded.push(firstFailure);
+    } else {
+      ranked.push({ attorneyId: candidate.attorneyId, ...scoreCandidate(needs, candidate, now, config) });
+    }
+  }
+  ranked.sort(byScoreThenId);
+  return { ranked, excluded };
+}
+
+export type OverrideResult = { allowed: true; match: RankedMatch } | { allowed: false; exclusion: Exclusion };
+
+/**
+ * A coordinator's explicit choice of attorney. Only the conflict check still binds (consent is a case-level
+ * check the caller makes before any referral); every other filter the attorney fails is named in the reasons
+ * as "override: ...", so the referral record shows what the coordinator chose to set aside.
+ */
+export function evaluateOverride(
+  needs: CaseNeeds,
+  candidate: AttorneyCandidate,
+  now: Date,
+  config: ScoringConfig = DEFAULT_SCORING,
+): OverrideResult {
+  validateNow(now);
+  validateScoringConfig(config);
+  validateCandidate(candidate, 0);
+
+  const failures = failedFilters(needs, candidate, now);
+  const conflict = failures.find((f) => f.filter === 'conflict_of_interest');
+  if (conflict) return { allowed: false, exclusion: conflict };
+
+  const { score, reasons } = scoreCandidate(needs, candidate, now, config);
+  const overridden = failures.map((f) => `override: ${f.reason}`);
+  return { allowed: true, match: { attorneyId: candidate.attorneyId, score, reasons: [...overridden, ...reasons] } };
+}

@@ -1,0 +1,103 @@
+export const PRACTICE_AREAS = [
+  'detention_bond',
+  'removal_defense',
+  'asylum',
+  'daca',
+  'u_visa',
+  't_visa',
+  'vawa',
+  'crimmigration',
+  'other',
+] as const;
+export type PracticeArea = (typeof PRACTICE_AREAS)[number];
+
+export const URGENCY_LEVELS = ['critical', 'high', 'normal', 'low'] as const;
+export type Urgency = (typeof URGENCY_LEVELS)[number];
+
+export type PriorOutcome = 'declined' | 'expired' | 'withdrawn';
+
+/** What a case needs from an attorney. Holds no identity: client and adverse parties appear only as blind indexes. */
+export interface CaseNeeds {
+  caseId: string;
+  practiceAreas: PracticeArea[];
+  /** ISO 639-3 */
+  language: string;
+  needsInterpreter: boolean;
+  facilityCode: string | null;
+  /** USPS state code */
+  state: string | null;
+  /** The case is before an immigration court, so the attorney must be EOIR-registered. */
+  courtMatter: boolean;
+  urgency: Urgency;
+  /** Blind indexes of the client's normalized name + date of birth. */
+  clientIndexes: string[];
+  /** Blind indexes of adverse parties recorded on this case. */
+  adversePartyIndexes: string[];
+}
+
+export interface AttorneyCandidate {
+  attorneyId: string;
+  acceptingReferrals: boolean;
+  unavailableUntil: Date | null;
+  maxActiveCases: number;
+  activeCases: number;
+  /** Open offers on other cases: they hold a slot until answered or expired. */
+  openOffers: number;
+  practiceAreas: PracticeArea[];
+  languages: string[];
+  facilityCodes: string[];
+  states: string[];
+  barStates: string[];
+  eoirRegistered: boolean;
+  lastOfferedAt: Date | null;
+  priorOutcomeOnCase: PriorOutcome | null;
+  /** Blind indexes of the clients this attorney represents. */
+  clientIndexes: string[];
+  /** Blind indexes of the adverse parties of this attorney's clients. */
+  clientAdversePartyIndexes: string[];
+}
+
+/** Stable codes, in the order the filters are checked. */
+export const FILTER_CODES = [
+  'conflict_of_interest',
+  'prior_offer',
+  'not_accepting',
+  'unavailable',
+  'at_capacity',
+  'practice_area',
+  'language',
+  'geography',
+  'eoir_registration',
+] as const;
+export type FilterCode = (typeof FILTER_CODES)[number];
+
+export interface Exclusion {
+  attorneyId: string;
+  filter: FilterCode;
+  reason: string;
+}
+
+export interface RankedMatch {
+  attorneyId: string;
+  /** 0..100, one decimal. */
+  score: number;
+  reasons: string[];
+}
+
+export interface MatchResult {
+  ranked: RankedMatch[];
+  excluded: Exclusion[];
+}
+
+export const SCORE_FACTORS = ['language', 'geography', 'practiceAreas', 'load', 'fairness'] as const;
+export type ScoreFactor = (typeof SCORE_FACTORS)[number];
+
+export interface ScoringConfig {
+  /** Relative weights; only their ratios matter. Non-negative. */
+  weights: Record<ScoreFactor, number>;
+  /** An attorney last offered this many days ago (or never) gets the full fairness points. */
+  fairnessHorizonDays: number;
+}
+
+/** Offer response windows in milliseconds, per urgency level. */
+export type OfferWindows = Record<Urgency, number>;

@@ -1,0 +1,150 @@
+import { createHmac } from 'node:crypto';
+import { TestApp, createTestApp, ADMIN } from './support/test-app';
+import { Session, createUser, login, loginAdmin } from './support/users';
+
+const b64url = (value: object | string) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+function signJwt(header: object, payload: object, secret: Buffer): string {
+  const body = `${b64url(header)}.${b64url(payload)}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+describe('auth (e2e)', () => {
+  let t: TestApp;
+  let admin: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await loginAdmin(t.http);
+  });
+  afterAll(() => t.close());
+
+  it('logs in the bootstrapped admin and returns the documented shape', async () => {
+    const res = await t.http.post('/api/auth/login').send({ email: ADMIN.email.toUpperCase(), password: ADMIN.password });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      accessToken: expect.any(String),
+      refreshToken: expect.any(String),
+      expiresIn: 900,
+      user: { id: expect.any(String), email: ADMIN.email, name: 'Administrator', role: 'admin', organizationId: expect.any(String) },
+    });
+    const me = await t.http.get('/api/auth/me').set('Authorization', `Bearer ${res.body.accessToken}`);
+    expect(me.status).toBe(200);
+    expect(me.body.email).toBe(ADMIN.email);
+    expect(me.body).not.toHaveProperty('passwordHash');
+  });
+
+  it('answers a wrong password and an unknown user identically', async () => {
+    const wrong = await t.http.post('/api/auth/login').send({ email: ADMIN.email, password: 'not-the-password' });
+    const unknown = await t.http.post('/api/auth/login').send({ email: 'nobody@test.amparo.example', password: 'x' });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual(wrong.body);
+  });
+
+  describe('tokens', () => {
+    const claims = () => {
+      const [, payload] = admin.token.split('.');
+      return JSON.parse(Buffer.from(payload, 'base64url').toString());
+    };
+    const secret = () => Buffer.from(t.config.secrets.jwtSecret, 'base64');
+
+    it('accepts a genuine token', async () => {
+      expect((await t.http.get('/api/auth/me').set(admin.auth)).status).toBe(200);
+    });
+
+    it.each([
+      ['alg none', () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims())}.`],
+      ['wrong signature', () => signJwt({ alg: 'HS256', typ: 'JWT' }, claims(), Buffer.alloc(32, 7))],
+      ['expired', () => signJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims(), exp: Math.floor(Date.now() / 1000) - 60 }, secret())],
+      ['wrong audience', () => signJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims(), aud: 'someone-else' }, secret())],
+      ['wrong issuer', () => signJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims(), iss: 'someone-else' }, secret())],
+      ['garbage', () => 'not.a.token'],
+    ])('rejects a token with %s (401)', async (_name, make) => {
+      const res = await t.http.get('/api/auth/me').set('Authorization', `Bearer ${make()}`);
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+    });
+
+    it('rejects a request without a token (401)', async () => {
+      expect((await t.http.get('/api/auth/me')).status).toBe(401);
+    });
+  });
+
+  it('logout ends the session at once: the access and the refresh token stop working', async () => {
+    const session = await loginAdmin(t.http);
+    expect((await t.http.post('/api/auth/logout').set(session.auth)).status).toBe(204);
+    expect((await t.http.get('/api/auth/me').set(session.auth)).status).toBe(401);
+    expect((await t.http.post('/api/auth/refresh').send({ refreshToken: session.refreshToken })).status).toBe(401);
+    // Other sessions of the same user are untouched.
+    expect((await t.http.get('/api/auth/me').set(admin.auth)).status).toBe(200);
+  });
+
+  it('a refresh token works once; reusing it revokes the whole family', async () => {
+    const session = await loginAdmin(t.http);
+    const first = await t.http.post('/api/auth/refresh').send({ refreshToken: session.refreshToken });
+    expect(first.status).toBe(200);
+    expect(first.body.refreshToken).not.toBe(session.refreshToken);
+    const rotatedAuth = { Authorization: `Bearer ${first.body.accessToken}` };
+    expect((await t.http.get('/api/auth/me').set(rotatedAuth)).status).toBe(200);
+
+    const replay = await t.http.post('/api/auth/refresh').send({ refreshToken: session.refreshToken });
+    expect(replay.status).toBe(401);
+    // The legitimate descendant is revoked too: the thief and the owner are both signed out.
+    expect((await t.http.post('/api/auth/refresh').send({ refreshToken: first.body.refreshToken })).status).toBe(401);
+    expect((await t.http.get('/api/auth/me').set(rotatedAuth)).status).toBe(401);
+  });
+
+  it('deactivating a user ends their sessions and refuses new logins', async () => {
+    const coordinator = await createUser(t.http, admin, 'coordinator');
+    expect((await t.http.get('/api/users').set(coordinator.auth)).status).toBe(200);
+    const res = await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: false });
+    expect(res.status).toBe(200);
+    expect(res.body.active).toBe(false);
+    expect((await t.http.get('/api/users').set(coordinator.auth)).status).toBe(401);
+    expect((await t.http.post('/api/auth/refresh').send({ refreshToken: coordinator.refreshToken })).status).toBe(401);
+    await expect(login(t.http, coordinator.email, 'whatever')).rejects.toThrow(/401/);
+  });
+
+  describe('brute force', () => {
+    it('locks an account after 5 failures (429), even for the right password', async () => {
+      const victim = await createUser(t.http, admin, 'intake');
+      const ip = { 'X-Forwarded-For': '203.0.113.10' };
+      for (let i = 0; i < 5; i++) {
+        const res = await t.http.post('/api/auth/login').set(ip).send({ email: victim.email, password: `guess-${i}` });
+        expect(res.status).toBe(401);
+      }
+      const locked = await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': '203.0.113.11' }).send({ email: victim.email, password: 'guess-5' });
+      expect(locked.status).toBe(429);
+      expect(locked.headers['retry-after']).toBeDefined();
+      const real = await t.http.post('/api/auth/login').send({ email: victim.email, password: victim.password });
+      expect(real.status).toBe(429);
+    });
+
+    it('answers an unknown account the same way (no enumeration)', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        statuses.push((await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': '203.0.113.20' }).send({ email: 'ghost@test.amparo.example', password: `g${i}` })).status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    });
+
+    it('throttles one IP that tries many accounts', async () => {
+      const ip = { 'X-Forwarded-For': '198.51.100.7' };
+      // A second instance on the same database: the counters live in PostgreSQL and are shared.
+      const other = await createTestApp({ databaseUrl: t.databaseUrl });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 31; i++) {
+          const agent = i % 2 === 0 ? t.http : other.http;
+          statuses.push((await agent.post('/api/auth/login').set(ip).send({ email: `spray${i}@test.amparo.example`, password: 'x' })).status);
+        }
+        expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+        expect(statuses[30]).toBe(429);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,122 @@
+import { TestApp, createTestApp } from './support/test-app';
+import { Session, createUser, loginAdmin } from './support/users';
+
+describe('platform (e2e)', () => {
+  let t: TestApp;
+  let admin: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await loginAdmin(t.http);
+  });
+  afterAll(() => t.close());
+
+  it('GET /health reports the database', async () => {
+    const res = await t.http.get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok', database: 'up' });
+  });
+
+  it('serves the OpenAPI document and its UI', async () => {
+    const json = await t.http.get('/docs-json');
+    expect(json.status).toBe(200);
+    expect(json.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/users', '/health']));
+    expect((await t.http.get('/docs')).status).toBe(200);
+  });
+
+  it('sets security headers and no-store on API answers', async () => {
+    const res = await t.http.get('/api/auth/me').set(admin.auth);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['x-powered-by']).toBeUndefined();
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  describe('bad input gets a clear 4xx naming the field', () => {
+    it('unknown fields are rejected, not ignored', async () => {
+      const res = await t.http.post('/api/auth/login').send({ email: 'a@b.example', password: 'x', role: 'admin' });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', fields: { role: ['is not a known field'] } });
+    });
+
+    it('wrong types name the field', async () => {
+      const res = await t.http.post('/api/users').set(admin.auth).send({ email: 42, name: ['x'], role: 'root', password: true });
+      expect(res.status).toBe(400);
+      expect(Object.keys(res.body.fields).sort()).toEqual(['email', 'name', 'password', 'role']);
+      expect(JSON.stringify(res.body)).not.toMatch(/at \w+ \(|\.ts:\d+/);
+    });
+
+    it('malformed JSON is a 400', async () => {
+      const res = await t.http.post('/api/auth/login').set('Content-Type', 'application/json').send('{"email": ');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Request body is not valid JSON' });
+    });
+
+    it('an oversized body is a 413', async () => {
+      const res = await t.http.post('/api/auth/login').send({ email: 'a@b.example', password: 'x'.repeat(200_000) });
+      expect(res.status).toBe(413);
+      expect(res.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+    });
+
+    it('a __proto__ key is refused and pollutes nothing', async () => {
+      const res = await t.http
+        .post('/api/users')
+        .set(admin.auth)
+        .set('Content-Type', 'application/json')
+        .send('{"email":"p@test.amparo.example","name":"P","role":"intake","password":"long-enough-pass","__proto__":{"role":"admin","polluted":true}}');
+      expect(res.status).toBe(400);
+      expect(Object.keys(res.body.fields)).toEqual(['__proto__']);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    it('deeply nested JSON is a 400, not a stack overflow', async () => {
+      const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+      const res = await t.http.post('/api/auth/login').set('Content-Type', 'application/json').send(deep);
+      expect(res.status).toBe(400);
+    });
+
+    it('a malformed id in the path is a 400 naming it, not a 500', async () => {
+      const res = await t.http.patch('/api/users/not-a-uuid').set(admin.auth).send({ name: 'x' });
+      expect(res.status).toBe(400);
+    });
+
+    it('an unknown route is a 404 in the error shape', async () => {
+      const res = await t.http.get('/api/nothing-here').set(admin.auth);
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+    });
+  });
+
+  describe('users', () => {
+    it('an admin creates users; a duplicate email is a 409 and the first user is intact', async () => {
+      const body = { email: 'dup@test.amparo.example', name: 'First', role: 'intake', password: 'long-enough-pass' };
+      const first = await t.http.post('/api/users').set(admin.auth).send(body);
+      expect(first.status).toBe(201);
+      expect(first.body).toEqual({ id: expect.any(String), email: body.email, name: 'First', role: 'intake', organizationId: expect.any(String), active: true });
+      const second = await t.http.post('/api/users').set(admin.auth).send({ ...body, email: 'DUP@test.amparo.example', name: 'Second' });
+      expect(second.status).toBe(409);
+      const list = await t.http.get('/api/users').set(admin.auth);
+      expect(list.body.filter((u: { email: string }) => u.email === body.email)).toEqual([first.body]);
+    });
+
+    it('a short password is refused with the field named', async () => {
+      const res = await t.http.post('/api/users').set(admin.auth).send({ email: 's@test.amparo.example', name: 'S', role: 'intake', password: 'short' });
+      expect(res.status).toBe(400);
+      expect(res.body.fields.password).toBeDefined();
+    });
+
+    it('an admin cannot deactivate themself', async () => {
+      const res = await t.http.patch(`/api/users/${admin.userId}`).set(admin.auth).send({ active: false });
+      expect(res.status).toBe(409);
+    });
+
+    it('a role change takes effect on the next request', async () => {
+      const user = await createUser(t.http, admin, 'coordinator');
+      expect((await t.http.get('/api/users').set(user.auth)).status).toBe(200);
+      await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ role: 'intake' }).expect(200);
+      expect((await t.http.get('/api/users').set(user.auth)).status).toBe(401);
+    });
+  });
+});

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { assertTestDatabase, runMigrations, startEmbeddedPostgres } from '@amparo/database';
+import { dataSourceOptions } from '../../apps/api/src/data-source';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/**
+ * One PostgreSQL per run: DATABASE_URL's server when set (its database name must contain "test"), otherwise an
+ * embedded one in a git-ignored per-run directory. A migrated template database is made once; every test file
+ * clones it (CREATE DATABASE ... TEMPLATE) so files are isolated and can run in parallel.
+ */
+export default async function globalSetup(): Promise<void> {
+  const runId = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  let serverUrl: string;
+  let prefix: string;
+  if (process.env.DATABASE_URL) {
+    assertTestDatabase(process.env.DATABASE_URL);
+    const url = new URL(process.env.DATABASE_URL);
+    prefix = url.pathname.slice(1);
+    url.pathname = '';
+    serverUrl = url.toString().replace(/\/$/, '');
+  } else {
+    const dir = join(__dirname, '..', '..', '.test-pg', runId);
+    const server = await startEmbeddedPostgres({ dir, port: await freePort() });
+    (globalThis as { __AMPARO_PG__?: unknown }).__AMPARO_PG__ = { stop: server.stop, dir };
+    serverUrl = server.serverUrl;
+    prefix = 'amparo_test';
+  }
+  const template = `${prefix}_${runId}_tpl`.toLowerCase();
+  const admin = new DataSource({ type: 'postgres', url: `${serverUrl}/postgres` });
+  await admin.initialize();
+  await admin.query(`CREATE DATABASE "${template}"`);
+  await admin.destroy();
+  await runMigrations(dataSourceOptions(`${serverUrl}/${template}`));
+  process.env.AMPARO_TEST_SERVER_URL = serverUrl;
+  process.env.AMPARO_TEST_TEMPLATE = template;
+  process.env.AMPARO_TEST_PREFIX = `${prefix}_${runId}`.toLowerCase();
+}

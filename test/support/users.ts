@@ -1,0 +1,42 @@
+import type TestAgent from 'supertest/lib/agent';
+import type { Role } from '@amparo/auth';
+import { ADMIN } from './test-app';
+
+export interface Session {
+  token: string;
+  refreshToken: string;
+  userId: string;
+  email: string;
+  password: string;
+  auth: { Authorization: string };
+}
+
+let counter = 0;
+
+export async function login(http: TestAgent, email: string, password: string): Promise<Session> {
+  const res = await http.post('/api/auth/login').send({ email, password });
+  if (res.status !== 200) throw new Error(`login ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return {
+    token: res.body.accessToken,
+    refreshToken: res.body.refreshToken,
+    userId: res.body.user.id,
+    email,
+    password,
+    auth: { Authorization: `Bearer ${res.body.accessToken}` },
+  };
+}
+
+export const loginAdmin = (http: TestAgent) => login(http, ADMIN.email, ADMIN.password);
+
+/** Creates a user of the role through the API (as the admin) and signs them in. */
+export async function createUser(http: TestAgent, admin: Session, role: Role, name?: string): Promise<Session> {
+  counter += 1;
+  const email = `${role}${counter}-${Date.now()}@test.amparo.example`;
+  const password = `password-${role}-${counter}-long`;
+  const res = await http
+    .post('/api/users')
+    .set(admin.auth)
+    .send({ email, name: name ?? `Test ${role} ${counter}`, role, password });
+  if (res.status !== 201) throw new Error(`create ${role} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return login(http, email, password);
+}
