@@ -1,0 +1,350 @@
+import { computeDeadlines } from './compute-deadlines';
+import { DeadlineInputError } from './errors';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, ruleSetFor, type RuleSet } from './rule-set';
+import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
+
+const CHICAGO = 'America/Chicago';
+
+function facts(events: Omit<CaseEventFact, 'id'>[], custody: Partial<CaseFacts['custody']> = {}): CaseFacts {
+  return {
+    custody: { status: 'unknown', timeZone: CHICAGO, ...custody },
+    events: events.map((event, i) => ({ id: `evt-${i + 1}`, ...event })),
+  };
+}
+
+function only(list: ComputedDeadline[], rule: string): ComputedDeadline {
+  const found = list.filter((d) => d.rule === rule);
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+describe('computeDeadlines: every rule', () => {
+  type Row = [string, CaseFacts, string, Partial<ComputedDeadline>];
+  const rows: Row[] = [
+    [
+      'detainer from intake custody facts: due +48 h, outer limit skips the weekend',
+      facts([], { status: 'local_jail', detainerLodged: true, releaseEligibleAt: '2026-11-20T16:00:00-06:00' }),
+      'detainer_hold',
+      {
+        dueAt: '2026-11-22T16:00:00-06:00',
+        outerLimitAt: '2026-11-24T16:00:00-06:00',
+        opensAt: '2026-11-20T16:00:00-06:00',
+        timeZone: CHICAGO,
+      },
+    ],
+    [
+      'detainer across the end of DST (Chicago, 1 Nov 2026): 48 real hours',
+      facts([
+        { type: 'release_eligible', occurredAt: '2026-10-31T12:00:00-05:00' },
+        { type: 'detainer_lodged', occurredAt: '2026-10-29T09:00:00-05:00' },
+      ]),
+      'detainer_hold',
+      { dueAt: '2026-11-02T11:00:00-06:00', outerLimitAt: '2026-11-04T00:00:00-06:00', triggerEventId: 'evt-1' },
+    ],
+    [
+      'detainer in Arizona (no DST): same wall time two days later',
+      facts([{ type: 'release_eligible', occurredAt: '2026-10-31T12:00:00-07:00' }], {
+        timeZone: 'America/Phoenix',
+        detainerLodged: true,
+      }),
+      'detainer_hold',
+      { dueAt: '2026-11-02T12:00:00-07:00', outerLimitAt: '2026-11-04T00:00:00-07:00', timeZone: 'America/Phoenix' },
+    ],
+    [
+      'bond hearing: the hearing time in the court zone',
+      facts([
+        {
+          type: 'hearing_scheduled',
+          occurredAt: '2026-11-20T10:00:00-06:00',
+          data: { hearingType: 'bond', scheduledAt: '2026-12-01T09:00:00-07:00', timeZone: 'America/Denver' },
+        },
+      ]),
+      'bond_hearing',
+      { dueAt: '2026-12-01T09:00:00-07:00', timeZone: 'America/Denver', citation: '8 CFR 1236.1(d), 1003.19' },
+    ],
+    [
+      'bond hearing without a court zone: the case zone',
+      facts([
+        {
+          type: 'hearing_scheduled',
+          occurredAt: '2026-11-20T10:00:00-06:00',
+          data: { hearingType: 'bond', scheduledAt: '2026-12-01T09:00:00-07:00' },
+        },
+      ]),
+      'bond_hearing',
+      { dueAt: '2026-12-01T10:00:00-06:00', timeZone: CHICAGO },
+    ],
+    [
+      'bond request after release: 7 days landing on Thanksgiving rolls to Friday',
+      facts([{ type: 'released', occurredAt: '2026-11-19T15:00:00-06:00', data: { from: 'ice' } }]),
+      'bond_request_after_release',
+      { dueAt: '2026-11-27T23:59:59.999-06:00', citation: '8 CFR 1236.1(d)(1)' },
+    ],
+    [
+      'bond request after release from custody facts',
+      facts([], { status: 'released', releasedFrom: 'ice', releasedAt: '2026-11-30T10:00:00-06:00' }),
+      'bond_request_after_release',
+      { dueAt: '2026-12-07T23:59:59.999-06:00' },
+    ],
+    [
+      'bond appeal: 30 days to Fri 3 Jul 2026 (observed holiday), rolls to Mon 6 Jul, Eastern',
+      facts([{ type: 'bond_decision', occurredAt: '2026-06-03T11:00:00-05:00', data: { outcome: 'denied' } }]),
+      'bond_appeal',
+      { dueAt: '2026-07-06T23:59:59.999-04:00', timeZone: 'America/New_York' },
+    ],
+    [
+      'BIA merits appeal: 30 days to Juneteenth (Fri), rolls to Monday',
+      facts([{ type: 'ij_decision', occurredAt: '2026-05-20T10:00:00-07:00', data: { timeZone: 'America/Los_Angeles' } }]),
+      'bia_merits_appeal',
+      { dueAt: '2026-06-22T23:59:59.999-04:00', timeZone: 'America/New_York', citation: '8 CFR 1003.38(b), 1240.15' },
+    ],
+    [
+      'BIA merits appeal: the decision day is the court\'s local day, not Eastern (10:30 PM Pacific)',
+      facts([{ type: 'ij_decision', occurredAt: '2026-09-01T22:30:00-07:00', data: { timeZone: 'America/Los_Angeles' } }]),
+      'bia_merits_appeal',
+      { dueAt: '2026-10-01T23:59:59.999-04:00' },
+    ],
+    [
+      'motion to reconsider: 30 days, court zone',
+      facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00' }]),
+      'motion_to_reconsider',
+      { dueAt: '2026-04-01T23:59:59.999-05:00', timeZone: CHICAGO, citation: 'INA 240(c)(6)(B)' },
+    ],
+    [
+      'motion to reconsider a BIA order: Eastern',
+      facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00', data: { issuedBy: 'bia' } }]),
+      'motion_to_reconsider',
+      { dueAt: '2026-04-01T23:59:59.999-04:00', timeZone: 'America/New_York' },
+    ],
+    [
+      'motion to reopen: 90 days to Sun 31 May, rolls to Monday',
+      facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00' }]),
+      'motion_to_reopen',
+      { dueAt: '2026-06-01T23:59:59.999-05:00', citation: 'INA 240(c)(7)(C)(i)' },
+    ],
+    [
+      'petition for review: 30 days, does not stay removal',
+      facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00', data: { issuedBy: 'bia' } }]),
+      'petition_for_review',
+      { dueAt: '2026-04-01T23:59:59.999-05:00', timeZone: CHICAGO, note: expect.stringContaining('does not stay removal') },
+    ],
+    [
+      'motion to reopen in absentia: 180 days to Sat 11 Jul, rolls to Monday',
+      facts([{ type: 'in_absentia_order', occurredAt: '2026-01-12T09:00:00-06:00' }]),
+      'motion_to_reopen_in_absentia',
+      { dueAt: '2026-07-13T23:59:59.999-05:00', citation: 'INA 240(b)(5)(C)' },
+    ],
+    [
+      'asylum one year to Thanksgiving, rolls to Friday',
+      facts([{ type: 'entered_us', occurredAt: '2025-11-26T12:00:00-06:00' }]),
+      'asylum_one_year',
+      { dueAt: '2026-11-27T23:59:59.999-06:00', citation: 'INA 208(a)(2)(B)' },
+    ],
+    [
+      'asylum one year from 29 Feb 2024: 28 Feb 2025 (Fri)',
+      facts([{ type: 'entered_us', occurredAt: '2024-02-29' }]),
+      'asylum_one_year',
+      { dueAt: '2025-02-28T23:59:59.999-06:00' },
+    ],
+    [
+      'asylum one year on a Saturday rolls to Monday',
+      facts([{ type: 'entered_us', occurredAt: '2025-03-14T08:00:00-05:00' }]),
+      'asylum_one_year',
+      { dueAt: '2026-03-16T23:59:59.999-05:00' },
+    ],
+    [
+      'voluntary departure 60 days to Sun 1 Nov, rolls to Monday (now CST)',
+      facts([{ type: 'voluntary_departure_granted', occurredAt: '2026-09-02T10:00:00-05:00', data: { days: 60 } }]),
+      'voluntary_departure',
+      { dueAt: '2026-11-02T23:59:59.999-06:00', citation: 'INA 240B(b)(2)' },
+    ],
+    [
+      'voluntary departure before the end of proceedings may reach 120 days',
+      facts([
+        { type: 'voluntary_departure_granted', occurredAt: '2026-09-02T10:00:00-05:00', data: { days: 90, stage: 'pre_conclusion' } },
+      ]),
+      'voluntary_departure',
+      { dueAt: '2026-12-01T23:59:59.999-06:00' },
+    ],
+    [
+      'EOIR-33: 5 days to Veterans Day, rolls to Thursday',
+      facts([{ type: 'address_changed', occurredAt: '2026-11-06T12:00:00-06:00' }]),
+      'eoir33_change_of_address',
+      { dueAt: '2026-11-12T23:59:59.999-06:00', citation: 'EOIR Policy Manual, Appendix C' },
+    ],
+    [
+      'DACA renewal: opens 150 days before, due 120 days before, calendar days (no roll: Sun 15 Nov)',
+      facts([{ type: 'daca_expires', occurredAt: '2027-03-15' }]),
+      'daca_renewal',
+      { opensAt: '2026-10-16T00:00:00-05:00', dueAt: '2026-11-15T23:59:59.999-06:00' },
+    ],
+  ];
+
+  it.each(rows)('%s', (_name, input, rule, expected) => {
+    const deadline = only(computeDeadlines(input), rule);
+    expect(deadline).toEqual(expect.objectContaining(expected));
+    expect(deadline.ruleVersion).toBe(CURRENT_RULE_SET.version);
+    expect(deadline.citation.length).toBeGreaterThan(0);
+  });
+
+  it('covers every rule in the current set', () => {
+    expect(new Set(rows.map((r) => r[2]))).toEqual(new Set(CURRENT_RULE_SET.rules.map((r) => r.id)));
+  });
+});
+
+describe('computeDeadlines: triggers', () => {
+  it('needs a detainer before the release-eligible time starts a hold', () => {
+    const list = computeDeadlines(facts([{ type: 'release_eligible', occurredAt: '2026-11-20T16:00:00-06:00' }]));
+    expect(list.map((d) => d.rule)).not.toContain('detainer_hold');
+  });
+
+  it('a trigger from custody facts has no triggerEventId and a custody key', () => {
+    const input = facts([], { detainerLodged: true, releaseEligibleAt: '2026-11-20T16:00:00-06:00' });
+    const deadline = only(computeDeadlines(input), 'detainer_hold');
+    expect(deadline.triggerEventId).toBeUndefined();
+    expect(deadline.key).toBe('detainer_hold:custody@2026-11-20T22:00:00.000Z');
+  });
+
+  it('a release_eligible event overrides the intake releaseEligibleAt', () => {
+    const input = facts([{ type: 'release_eligible', occurredAt: '2026-11-25T09:00:00-06:00' }], {
+      detainerLodged: true,
+      releaseEligibleAt: '2026-11-20T16:00:00-06:00',
+    });
+    expect(only(computeDeadlines(input), 'detainer_hold').dueAt).toBe('2026-11-27T09:00:00-06:00');
+  });
+
+  it('ignores non-bond hearings and releases from a jail', () => {
+    const list = computeDeadlines(
+      facts([
+        { type: 'hearing_scheduled', occurredAt: '2026-11-20T10:00:00-06:00', data: { hearingType: 'master', scheduledAt: '2026-12-01T09:00:00-06:00' } },
+        { type: 'released', occurredAt: '2026-11-20T10:00:00-06:00', data: { from: 'jail' } },
+      ]),
+    );
+    expect(list).toEqual([]);
+  });
+
+  it('a rescheduled bond hearing replaces the earlier one, under a new key', () => {
+    const first = { type: 'hearing_scheduled' as const, occurredAt: '2026-11-20T10:00:00-06:00', data: { hearingType: 'bond', scheduledAt: '2026-12-01T09:00:00-06:00' } };
+    const second = { type: 'hearing_scheduled' as const, occurredAt: '2026-11-24T10:00:00-06:00', data: { hearingType: 'bond', scheduledAt: '2026-12-03T13:00:00-06:00' } };
+    const before = only(computeDeadlines(facts([first])), 'bond_hearing');
+    const after = only(computeDeadlines(facts([second, first])), 'bond_hearing');
+    expect(after.dueAt).toBe('2026-12-03T13:00:00-06:00');
+    expect(after.triggerEventId).toBe('evt-1');
+    expect(after.key).not.toBe(before.key);
+  });
+
+  it('each address change has its own EOIR-33 deadline', () => {
+    const list = computeDeadlines(
+      facts([
+        { type: 'address_changed', occurredAt: '2026-11-20T12:00:00-06:00' },
+        { type: 'address_changed', occurredAt: '2026-11-06T12:00:00-06:00' },
+      ]),
+    );
+    expect(list.map((d) => d.dueAt)).toEqual(['2026-11-12T23:59:59.999-06:00', '2026-11-25T23:59:59.999-06:00']);
+  });
+
+  it('is deterministic and order-independent, with stable keys', () => {
+    const events: Omit<CaseEventFact, 'id'>[] = [
+      { type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00' },
+      { type: 'entered_us', occurredAt: '2025-03-14T08:00:00-05:00' },
+      { type: 'address_changed', occurredAt: '2026-11-06T12:00:00-06:00' },
+    ];
+    const input = facts(events);
+    const reversed: CaseFacts = { ...input, events: [...input.events].reverse() };
+    expect(computeDeadlines(reversed)).toEqual(computeDeadlines(input));
+    const keys = computeDeadlines(input).map((d) => d.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toContain('motion_to_reopen:evt-1@2026-03-02T16:00:00.000Z');
+  });
+
+  it('returns deadlines sorted by due time', () => {
+    const list = computeDeadlines(facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00' }]));
+    const times = list.map((d) => Date.parse(d.dueAt));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(list.map((d) => d.rule)).toEqual(['motion_to_reconsider', 'petition_for_review', 'motion_to_reopen']);
+  });
+});
+
+describe('computeDeadlines: invalid input', () => {
+  it.each<[string, CaseFacts, string, string]>([
+    ['unknown case zone', facts([], { timeZone: 'America/Houston' }), 'INVALID_TIME_ZONE', 'custody.timeZone'],
+    ['unparsable date', facts([{ type: 'entered_us', occurredAt: 'yesterday' }]), 'INVALID_DATE', 'events[0].occurredAt'],
+    ['impossible date', facts([{ type: 'entered_us', occurredAt: '2026-02-30' }]), 'INVALID_DATE', 'events[0].occurredAt'],
+    ['timestamp without offset', facts([{ type: 'address_changed', occurredAt: '2026-11-20T10:00:00' }]), 'INVALID_DATE', 'events[0].occurredAt'],
+    [
+      'bad court zone',
+      facts([{ type: 'ij_decision', occurredAt: '2026-11-20T10:00:00-06:00', data: { timeZone: 'Mars/Olympus' } }]),
+      'INVALID_TIME_ZONE',
+      'events[0].data.timeZone',
+    ],
+    [
+      'bond hearing without a time',
+      facts([{ type: 'hearing_scheduled', occurredAt: '2026-11-20T10:00:00-06:00', data: { hearingType: 'bond' } }]),
+      'INVALID_DATE',
+      'events[0].data.scheduledAt',
+    ],
+    [
+      'voluntary departure over 60 days at the end of proceedings',
+      facts([{ type: 'voluntary_departure_granted', occurredAt: '2026-09-02T10:00:00-05:00', data: { days: 90 } }]),
+      'INVALID_VALUE',
+      'events[0].data.days',
+    ],
+    [
+      'voluntary departure days as text',
+      facts([{ type: 'voluntary_departure_granted', occurredAt: '2026-09-02T10:00:00-05:00', data: { days: '30' } }]),
+      'INVALID_VALUE',
+      'events[0].data.days',
+    ],
+    [
+      'bad intake releaseEligibleAt',
+      facts([], { detainerLodged: true, releaseEligibleAt: '20/11/2026 4pm' }),
+      'INVALID_DATE',
+      'custody.releaseEligibleAt',
+    ],
+  ])('%s', (_name, input, code, field) => {
+    let error: unknown;
+    try {
+      computeDeadlines(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(DeadlineInputError);
+    expect(error).toMatchObject({ code, field });
+  });
+
+  it('names the event in the error', () => {
+    expect(() => computeDeadlines(facts([{ type: 'entered_us', occurredAt: 'soon' }]))).toThrow(
+      expect.objectContaining({ eventId: 'evt-1' }),
+    );
+  });
+});
+
+describe('rule sets', () => {
+  it('computes with the rule set given and records its version', () => {
+    const longer: RuleSet = {
+      ...RULE_SET_2026_1,
+      version: 'test.2',
+      rules: RULE_SET_2026_1.rules.map((r) =>
+        r.id === 'eoir33_change_of_address' ? { ...r, period: { kind: 'days', days: 10 } } : r,
+      ),
+    };
+    const input = facts([{ type: 'address_changed', occurredAt: '2026-11-20T12:00:00-06:00' }]);
+    const deadline = only(computeDeadlines(input, longer), 'eoir33_change_of_address');
+    expect(deadline).toMatchObject({ dueAt: '2026-11-30T23:59:59.999-06:00', ruleVersion: 'test.2' });
+  });
+
+  it('ruleSetFor picks the latest set in force', () => {
+    const next: RuleSet = { ...RULE_SET_2026_1, version: '2027.1', effectiveFrom: '2027-01-01' };
+    const sets = [RULE_SET_2026_1, next];
+    expect(ruleSetFor(new Date('2026-12-31T12:00:00Z'), sets).version).toBe('2026.1');
+    expect(ruleSetFor(new Date('2027-01-01T12:00:00Z'), sets).version).toBe('2027.1');
+    expect(() => ruleSetFor(new Date('2024-06-01T12:00:00Z'))).toThrow(expect.objectContaining({ code: 'NO_RULE_SET' }));
+    expect(() => ruleSetFor(new Date('nope'))).toThrow(DeadlineInputError);
+  });
+
+  it('every rule has a label, citation and a unique id', () => {
+    const ids = CURRENT_RULE_SET.rules.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const rule of CURRENT_RULE_SET.rules) expect(rule.citation).toMatch(/(CFR|INA|EOIR|USCIS|I-247A)/);
+  });
+});

@@ -1,0 +1,150 @@
+import { DateTime } from 'luxon';
+import { addHoursExcludingClosedDays, rollForward } from './calendar';
+import { DeadlineInputError } from './errors';
+import { parseInstant, requireZone, toIso } from './input';
+import { BIA_TIME_ZONE, CURRENT_RULE_SET, type DeadlineRule, type RuleSet, type ZoneSource } from './rule-set';
+import { findTriggers, type Trigger } from './triggers';
+import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
+
+interface Dated {
+  trigger: Trigger;
+  at: DateTime;
+}
+
+interface Computed {
+  anchor: DateTime;
+  dueAt: DateTime;
+  outerLimitAt?: DateTime;
+  opensAt?: DateTime;
+}
+
+/** Every deadline the facts trigger under `ruleSet`, sorted by dueAt. Throws DeadlineInputError on bad input. */
+export function computeDeadlines(facts: CaseFacts, ruleSet: RuleSet = CURRENT_RULE_SET): ComputedDeadline[] {
+  const caseZone = requireZone(facts.custody?.timeZone, 'custody.timeZone');
+  validateEvents(facts.events, caseZone);
+  return ruleSet.rules
+    .flatMap((rule) => computeRule(facts, rule, caseZone, ruleSet.version))
+    .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.key.localeCompare(b.key));
+}
+
+// Every event is checked, even one no rule uses, so a bad date never hides behind a rule that ignores it.
+function validateEvents(events: CaseEventFact[], caseZone: string): void {
+  if (!Array.isArray(events)) throw new DeadlineInputError('INVALID_VALUE', 'events', 'expected an array');
+  events.forEach((event, index) => {
+    const zone = event.data?.timeZone;
+    if (zone !== undefined) requireZone(zone, `events[${index}].data.timeZone`, event.id);
+    parseInstant(event.occurredAt, caseZone, `events[${index}].occurredAt`, event.id);
+  });
+}
+
+function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, ruleVersion: string): ComputedDeadline[] {
+  const dated = findTriggers(facts, rule.trigger).map((trigger) => ({
+    trigger,
+    at: parseInstant(trigger.at, triggerZone(trigger, caseZone), trigger.field, trigger.event?.id),
+  }));
+  const chosen = rule.occurrence === 'latest' ? latest(dated) : dated;
+  return chosen.map((d) => toDeadline(facts, rule, d, caseZone, ruleVersion));
+}
+
+// The newest trigger supersedes older ones (a rescheduled hearing, a new release-eligible time).
+function latest(dated: Dated[]): Dated[] {
+  if (dated.length === 0) return [];
+  const sorted = [...dated].sort((a, b) => a.at.toMillis() - b.at.toMillis() || a.trigger.id.localeCompare(b.trigger.id));
+  return [sorted[sorted.length - 1]];
+}
+
+// The local day of a trigger is read where it happened: the court when the event names one, else the case zone.
+function triggerZone(trigger: Trigger, caseZone: string): string {
+  const zone = trigger.event?.data?.timeZone;
+  return typeof zone === 'string' ? zone : caseZone;
+}
+
+function countingZone(source: ZoneSource, trigger: Trigger, caseZone: string): string {
+  switch (source) {
+    case 'custody':
+      return caseZone;
+    case 'bia':
+      return BIA_TIME_ZONE;
+    case 'court':
+      return triggerZone(trigger, caseZone);
+    case 'order_issuer':
+      return trigger.event?.data?.issuedBy === 'bia' ? BIA_TIME_ZONE : triggerZone(trigger, caseZone);
+  }
+}
+
+function toDeadline(facts: CaseFacts, rule: DeadlineRule, dated: Dated, caseZone: string, ruleVersion: string): ComputedDeadline {
+  const zone = countingZone(rule.zone, dated.trigger, caseZone);
+  const computed = computePeriod(rule, dated, zone);
+  const deadline: ComputedDeadline = {
+    key: `${rule.id}:${dated.trigger.id}@${computed.anchor.toUTC().toISO()}`,
+    rule: rule.id,
+    label: rule.label,
+    dueAt: toIso(computed.dueAt),
+    timeZone: zone,
+    citation: rule.citation,
+    ruleVersion,
+  };
+  if (computed.outerLimitAt) deadline.outerLimitAt = toIso(computed.outerLimitAt);
+  if (computed.opensAt) deadline.opensAt = toIso(computed.opensAt);
+  if (dated.trigger.event) deadline.triggerEventId = dated.trigger.event.id;
+  if (rule.note) deadline.note = rule.note;
+  return deadline;
+}
+
+function computePeriod(rule: DeadlineRule, { trigger, at }: Dated, zone: string): Computed {
+  const period = rule.period;
+  switch (period.kind) {
+    case 'elapsed_hours': {
+      const start = at.setZone(zone);
+      return {
+        anchor: at,
+        opensAt: start,
+        // luxon adds hours as elapsed time, so 48 hours stay 48 real hours across a DST change.
+        dueAt: start.plus({ hours: period.hours }),
+        outerLimitAt:
+          period.outerLimitHours === undefined ? undefined : addHoursExcludingClosedDays(start, period.outerLimitHours, zone),
+      };
+    }
+    case 'at_time': {
+      const field = `${trigger.field.replace(/occurredAt$/, '')}data.${period.field}`;
+      const time = parseInstant(trigger.event?.data?.[period.field], zone, field, trigger.event?.id);
+      return { anchor: time, dueAt: time };
+    }
+    case 'days':
+      return { anchor: at, dueAt: dayRule(rule, at, zone, { days: period.days }) };
+    case 'years':
+      return { anchor: at, dueAt: dayRule(rule, at, zone, { years: period.years }) };
+    case 'granted_days':
+      return { anchor: at, dueAt: dayRule(rule, at, zone, { days: grantedDays(period, trigger) }) };
+    case 'window_before': {
+      const day = localDay(at, zone);
+      return {
+        anchor: at,
+        opensAt: day.minus({ days: period.opensDaysBefore }).startOf('day'),
+        dueAt: day.minus({ days: period.dueDaysBefore }).endOf('day'),
+      };
+    }
+  }
+}
+
+// Calendar days from the trigger's local day (the trigger day itself is not counted); the last day
+// rolls forward when closed, and the deadline is the end of that day in the counting zone.
+function dayRule(rule: DeadlineRule, at: DateTime, zone: string, period: { days?: number; years?: number }): DateTime {
+  const last = localDay(at, zone).plus(period);
+  return (rule.rollForward ? rollForward(last, zone) : last).endOf('day');
+}
+
+// The trigger's calendar date, as a day in the counting zone.
+function localDay(at: DateTime, zone: string): DateTime {
+  return DateTime.fromObject({ year: at.year, month: at.month, day: at.day }, { zone });
+}
+
+function grantedDays(period: { maxDays: number; maxDaysPreConclusion: number }, trigger: Trigger): number {
+  const days = trigger.event?.data?.days;
+  const max = trigger.event?.data?.stage === 'pre_conclusion' ? period.maxDaysPreConclusion : period.maxDays;
+  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > max) {
+    const field = trigger.field.replace(/occurredAt$/, 'data.days');
+    throw new DeadlineInputError('INVALID_VALUE', field, `voluntary departure days must be an integer from 1 to ${max}`, trigger.event?.id);
+  }
+  return days;
+}

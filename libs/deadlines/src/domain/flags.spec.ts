@@ -1,0 +1,69 @@
+import { computeDeadlines } from './compute-deadlines';
+import { computeFlags } from './flags';
+import type { CaseFacts, FlagCode } from './types';
+
+function facts(extra: Partial<CaseFacts> = {}, custody: Partial<CaseFacts['custody']> = {}): CaseFacts {
+  return { custody: { status: 'ice_detention', timeZone: 'America/Chicago', ...custody }, events: [], hasCounsel: true, ...extra };
+}
+
+const codes = (input: CaseFacts) => computeFlags(input).map((f) => f.code);
+
+describe('computeFlags', () => {
+  it.each<[string, CaseFacts, FlagCode[]]>([
+    ['nothing known but counsel', facts(), []],
+    ['entered without inspection, detained', facts({ entryManner: 'ewi' }), ['bond_eligibility_contested']],
+    ['paroled then detained', facts({ entryManner: 'paroled' }), ['bond_eligibility_contested']],
+    ['criminal history declared (INA 236(c))', facts({ criminalHistoryDeclared: true }), ['bond_eligibility_contested']],
+    ['inspected and admitted', facts({ entryManner: 'inspected' }), []],
+    ['not detained: bond not at issue', facts({ entryManner: 'ewi' }, { status: 'not_detained' }), []],
+    ['local jail, 287(g) unknown', facts({}, { status: 'local_jail' }), []],
+    ['booked in a 287(g) jail', facts({ jail287g: true }, { status: 'local_jail' }), ['jail_287g']],
+    ['287(g) only matters while in that jail', facts({ jail287g: true }, { status: 'released' }), []],
+    ['in ICE detention, counsel unknown', facts({ hasCounsel: undefined }), ['detained_without_counsel']],
+    ['in ICE detention, no counsel', facts({ hasCounsel: false }), ['detained_without_counsel']],
+    ['local jail without a detainer is not ICE detention', facts({ hasCounsel: false }, { status: 'local_jail' }), []],
+    ['local jail with a detainer', facts({ hasCounsel: false }, { status: 'local_jail', detainerLodged: true }), ['detained_without_counsel']],
+    [
+      'in absentia order',
+      facts({ events: [{ id: 'e1', type: 'in_absentia_order', occurredAt: '2026-01-12T09:00:00-06:00' }] }),
+      ['in_absentia_order'],
+    ],
+    [
+      'final order and a transfer',
+      facts({
+        events: [
+          { id: 'e1', type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00' },
+          { id: 'e2', type: 'transferred', occurredAt: '2026-03-05T10:00:00-06:00', data: { facilityCode: 'XYZ' } },
+        ],
+      }),
+      ['removal_order', 'transferred'],
+    ],
+  ])('%s', (_name, input, expected) => {
+    expect(codes(input)).toEqual(expected);
+  });
+
+  it('cites the 2025 BIA decisions and names the facts that raised the flag', () => {
+    const [flag] = computeFlags(facts({ entryManner: 'ewi', criminalHistoryDeclared: true }));
+    expect(flag.citation).toBe(
+      'Matter of Q. Li, 29 I&N Dec. 66 (BIA 2025); Matter of Yajure Hurtado, 29 I&N Dec. 216 (BIA 2025); INA 236(c)',
+    );
+    expect(flag.label).toContain('(entered without inspection; criminal history declared)');
+    expect(flag.label).not.toContain('{facts}');
+  });
+
+  it('never hides the bond hearing deadline when bond eligibility is contested', () => {
+    const input = facts({
+      entryManner: 'ewi',
+      events: [
+        {
+          id: 'e1',
+          type: 'hearing_scheduled',
+          occurredAt: '2026-11-20T10:00:00-06:00',
+          data: { hearingType: 'bond', scheduledAt: '2026-12-01T09:00:00-06:00' },
+        },
+      ],
+    });
+    expect(codes(input)).toContain('bond_eligibility_contested');
+    expect(computeDeadlines(input).map((d) => d.rule)).toContain('bond_hearing');
+  });
+});

@@ -1,0 +1,242 @@
+import { DateTime } from 'luxon';
+import { DeadlineInputError } from './errors';
+import type { CaseEventType, FlagCode } from './types';
+
+export const BIA_TIME_ZONE = 'America/New_York'; // Falls Church, Virginia
+
+/** What starts a rule's clock. */
+export type TriggerSpec =
+  /** The latest (or each) event of a type, optionally only when `data` has these values. */
+  | { kind: 'event'; eventType: CaseEventType; match?: Record<string, string> }
+  /** A detainer is known and the person is release-eligible (events, else custody facts). */
+  | { kind: 'detainer_release_eligible' }
+  /** A `released` event with `{from:'ice'}`, else custody `{status:'released', releasedFrom:'ice', releasedAt}`. */
+  | { kind: 'released_from_ice' };
+
+export type Period =
+  /** Absolute elapsed hours; `outerLimitHours` counts only open local days (8 CFR 287.7(d)). */
+  | { kind: 'elapsed_hours'; hours: number; outerLimitHours?: number }
+  /** The time in `data[field]` of the trigger event (e.g. the hearing itself). */
+  | { kind: 'at_time'; field: string }
+  | { kind: 'days'; days: number }
+  | { kind: 'years'; years: number }
+  /** Days granted in `data.days`; more than `maxDays` only when `data.stage` is 'pre_conclusion'. */
+  | { kind: 'granted_days'; maxDays: number; maxDaysPreConclusion: number }
+  /** A window ending before the trigger date (calendar days, never rolled). */
+  | { kind: 'window_before'; opensDaysBefore: number; dueDaysBefore: number };
+
+/**
+ * Whose clock: 'custody' is the jail/facility or, if not detained, the client's zone (the case zone);
+ * 'court' is the trigger event's `data.timeZone`, else the case zone; 'bia' is Falls Church (Eastern);
+ * 'order_issuer' is Eastern when the event's `data.issuedBy` is 'bia', else 'court'.
+ */
+export type ZoneSource = 'custody' | 'court' | 'bia' | 'order_issuer';
+
+export interface DeadlineRule {
+  id: string;
+  label: string;
+  trigger: TriggerSpec;
+  /** 'latest': one deadline from the most recent trigger (a newer one supersedes); 'each': one per trigger. */
+  occurrence: 'latest' | 'each';
+  period: Period;
+  /** The day rule: a last day on a Saturday, Sunday or legal holiday moves to the next open day. */
+  rollForward: boolean;
+  zone: ZoneSource;
+  citation: string;
+  note?: string;
+}
+
+export interface FlagDefinition {
+  /** May contain {facts}, replaced by the intake facts that raised the flag. */
+  label: string;
+  citation?: string;
+}
+
+export interface RuleSet {
+  version: string;
+  /** First day (YYYY-MM-DD) on which computations use this set. */
+  effectiveFrom: string;
+  rules: readonly DeadlineRule[];
+  flags: Readonly<Record<FlagCode, FlagDefinition>>;
+}
+
+const CUSTODY_DAY_RULE = { rollForward: true, zone: 'custody' } as const;
+
+export const RULE_SET_2026_1: RuleSet = {
+  version: '2026.1',
+  effectiveFrom: '2025-01-01',
+  rules: [
+    {
+      id: 'detainer_hold',
+      label: 'ICE detainer 48-hour hold',
+      trigger: { kind: 'detainer_release_eligible' },
+      occurrence: 'latest',
+      period: { kind: 'elapsed_hours', hours: 48, outerLimitHours: 48 },
+      rollForward: false,
+      zone: 'custody',
+      citation:
+        'ICE form I-247A (2017): "not to exceed 48 hours beyond the time he or she would otherwise have been released"; outer limit 8 CFR 287.7(d) (48 hours excluding Saturdays, Sundays and holidays)',
+    },
+    {
+      id: 'bond_hearing',
+      label: 'Bond hearing',
+      trigger: { kind: 'event', eventType: 'hearing_scheduled', match: { hearingType: 'bond' } },
+      occurrence: 'latest',
+      period: { kind: 'at_time', field: 'scheduledAt' },
+      rollForward: false,
+      zone: 'court',
+      citation: '8 CFR 1236.1(d), 1003.19',
+    },
+    {
+      id: 'bond_request_after_release',
+      label: 'Request to change bond conditions after release',
+      trigger: { kind: 'released_from_ice' },
+      occurrence: 'latest',
+      period: { kind: 'days', days: 7 },
+      ...CUSTODY_DAY_RULE,
+      citation: '8 CFR 1236.1(d)(1)',
+    },
+    {
+      id: 'bond_appeal',
+      label: 'Bond appeal to the BIA (received by)',
+      trigger: { kind: 'event', eventType: 'bond_decision' },
+      occurrence: 'latest',
+      period: { kind: 'days', days: 30 },
+      rollForward: true,
+      zone: 'bia',
+      citation: '8 CFR 1003.38(b), 1236.1(d)(3)(i)',
+    },
+    {
+      id: 'bia_merits_appeal',
+      label: 'BIA appeal of the IJ decision (received by)',
+      trigger: { kind: 'event', eventType: 'ij_decision' },
+      occurrence: 'latest',
+      period: { kind: 'days', days: 30 },
+      rollForward: true,
+      zone: 'bia',
+      citation: '8 CFR 1003.38(b), 1240.15',
+    },
+    {
+      id: 'motion_to_reconsider',
+      label: 'Motion to reconsider',
+      trigger: { kind: 'event', eventType: 'final_order' },
+      occurrence: 'latest',
+      period: { kind: 'days', days: 30 },
+      rollForward: true,
+      zone: 'order_issuer',
+      citation: 'INA 240(c)(6)(B)',
+    },
+    {
+      id: 'motion_to_reopen',
+      label: 'Motion to reopen',
+      trigger: { kind: 'event', eventType: 'final_order' },
+      occurrence: 'latest',
+      period: { kind: 'days', days: 90 },
+      rollForward: true,
+      zone: 'order_issuer',
+      citation: 'INA 240(c)(7)(C)(i)',
+    },
+    {
+      id: 'petition_for_review',
+      label: 'Petition for review (circuit court)',
+      trigger: { kind: 'event', eventType: 'final_order' },
+      occurrence: 'latest',
+      period: { kind: 'days', days: 30 },
+      rollForward: true,
+      zone: 'court',
+      citation: 'INA 242(b)(1); FRAP 26(a)',
+      note: 'Filing does not stay removal: a stay must be requested separately.',
+    },
+    {
+      id: 'motion_to_reopen_in_absentia',
+      label: 'Motion to reopen an in absentia order (exceptional circumstances)',
+      trigger: { kind: 'event', eventType: 'in_absentia_order' },
+      occurrence: 'latest',
+      period: { kind: 'days', days: 180 },
+      rollForward: true,
+      zone: 'court',
+      citation: 'INA 240(b)(5)(C)',
+      note: 'For lack of notice, INA 240(b)(5)(C)(ii) sets no time limit.',
+    },
+    {
+      id: 'asylum_one_year',
+      label: 'Asylum one-year filing deadline',
+      trigger: { kind: 'event', eventType: 'entered_us' },
+      occurrence: 'latest',
+      period: { kind: 'years', years: 1 },
+      ...CUSTODY_DAY_RULE,
+      citation: 'INA 208(a)(2)(B)',
+      note: 'Counted from the last arrival; an arrival on 29 February counts to 28 February (the earlier reading).',
+    },
+    {
+      id: 'voluntary_departure',
+      label: 'Voluntary departure: leave the U.S. by',
+      trigger: { kind: 'event', eventType: 'voluntary_departure_granted' },
+      occurrence: 'latest',
+      period: { kind: 'granted_days', maxDays: 60, maxDaysPreConclusion: 120 },
+      ...CUSTODY_DAY_RULE,
+      citation: 'INA 240B(b)(2)',
+    },
+    {
+      id: 'eoir33_change_of_address',
+      label: 'Change of address to the immigration court (EOIR-33)',
+      trigger: { kind: 'event', eventType: 'address_changed' },
+      occurrence: 'each',
+      period: { kind: 'days', days: 5 },
+      ...CUSTODY_DAY_RULE,
+      citation: 'EOIR Policy Manual, Appendix C',
+    },
+    {
+      id: 'daca_renewal',
+      label: 'DACA renewal filing window',
+      trigger: { kind: 'event', eventType: 'daca_expires' },
+      occurrence: 'latest',
+      period: { kind: 'window_before', opensDaysBefore: 150, dueDaysBefore: 120 },
+      rollForward: false,
+      zone: 'custody',
+      citation: 'USCIS guidance (file 150 to 120 days before expiration)',
+      note: 'Guidance, not a regulation: a later filing is still accepted but risks a gap in status.',
+    },
+  ],
+  flags: {
+    bond_eligibility_contested: {
+      label:
+        'Bond eligibility contested ({facts}): judges may find no bond jurisdiction; still request the bond hearing and keep its deadline',
+      citation:
+        'Matter of Q. Li, 29 I&N Dec. 66 (BIA 2025); Matter of Yajure Hurtado, 29 I&N Dec. 216 (BIA 2025); INA 236(c)',
+    },
+    jail_287g: {
+      label: 'Booked in a jail with a 287(g) agreement: high risk of an ICE detainer',
+      citation: 'INA 287(g)',
+    },
+    in_absentia_order: {
+      label: 'In absentia order: route to an attorney experienced with motions to reopen',
+      citation: 'INA 240(b)(5)',
+    },
+    removal_order: {
+      label: 'Final removal order: route to an attorney experienced with post-order relief',
+      citation: 'INA 240(c)(6), 240(c)(7), 242(b)(1)',
+    },
+    detained_without_counsel: {
+      label: 'Detained with no attorney on record',
+    },
+    transferred: {
+      label: 'Transferred between facilities: check the court, its time zone and attorney coverage',
+    },
+  },
+};
+
+/** Every rule set, oldest first. Add a new version here; never edit a released one. */
+export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1];
+
+export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];
+
+/** The rule set in force on `at` (the latest whose effectiveFrom is not after it, in Eastern time). */
+export function ruleSetFor(at: Date, sets: readonly RuleSet[] = RULE_SETS): RuleSet {
+  if (Number.isNaN(at.getTime())) throw new DeadlineInputError('INVALID_DATE', 'at', 'expected a valid Date');
+  const day = DateTime.fromJSDate(at, { zone: BIA_TIME_ZONE }).toISODate() as string;
+  const inForce = sets.filter((set) => set.effectiveFrom <= day).sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom));
+  const found = inForce[inForce.length - 1];
+  if (!found) throw new DeadlineInputError('NO_RULE_SET', 'at', `no rule set in force on ${day}`);
+  return found;
+}

@@ -1,0 +1,92 @@
+export type CaseEventType =
+  | 'detainer_lodged'
+  | 'release_eligible'
+  | 'released'
+  | 'transferred'
+  | 'hearing_scheduled'
+  | 'bond_decision'
+  | 'ij_decision'
+  | 'final_order'
+  | 'in_absentia_order'
+  | 'entered_us'
+  | 'daca_expires'
+  | 'voluntary_departure_granted'
+  | 'address_changed';
+
+export interface CaseEventFact {
+  id: string;
+  type: CaseEventType;
+  /** ISO 8601 with offset, or a plain YYYY-MM-DD date (read in the zone that counts it). */
+  occurredAt: string;
+  data?: Record<string, unknown>;
+}
+
+export type CustodyStatus = 'local_jail' | 'ice_detention' | 'released' | 'not_detained' | 'unknown';
+
+export interface CustodyFacts {
+  status: CustodyStatus;
+  /** IANA zone of the jail or facility, else of the client: "the case's zone". */
+  timeZone: string;
+  placeName?: string;
+  detainerLodged?: boolean;
+  releaseEligibleAt?: string;
+  /** When status is 'released' and no `released` event was recorded. */
+  releasedFrom?: 'ice' | 'jail';
+  releasedAt?: string;
+}
+
+export interface CaseFacts {
+  custody: CustodyFacts;
+  events: CaseEventFact[];
+  jail287g?: boolean;
+  hasCounsel?: boolean;
+  entryManner?: 'inspected' | 'ewi' | 'paroled' | 'unknown';
+  criminalHistoryDeclared?: boolean;
+}
+
+export interface ComputedDeadline {
+  /** Stable identity of (rule, trigger, trigger time): unchanged on recompute, new when the trigger changes. */
+  key: string;
+  rule: string;
+  label: string;
+  dueAt: string;
+  timeZone: string;
+  outerLimitAt?: string;
+  opensAt?: string;
+  citation: string;
+  ruleVersion: string;
+  triggerEventId?: string;
+  note?: string;
+}
+
+export type DeadlineStatus = 'open' | 'met' | 'waived' | 'missed';
+
+export type FlagCode =
+  | 'bond_eligibility_contested'
+  | 'jail_287g'
+  | 'in_absentia_order'
+  | 'removal_order'
+  | 'detained_without_counsel'
+  | 'transferred';
+
+export interface Flag {
+  code: FlagCode;
+  label: string;
+  citation?: string;
+}
+
+export type UrgencyLevel = 'critical' | 'high' | 'normal' | 'low';
+
+export interface UrgencyInput {
+  deadlines: (ComputedDeadline & { status: DeadlineStatus })[];
+  flags: Flag[];
+  custodyStatus: CustodyStatus;
+  placeName?: string;
+  now: Date;
+}
+
+export interface Urgency {
+  level: UrgencyLevel;
+  reasons: string[];
+  nextDeadlineAt: string | null;
+}

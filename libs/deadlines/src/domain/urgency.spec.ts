@@ -1,0 +1,176 @@
+import { DateTime } from 'luxon';
+import { computeDeadlines } from './compute-deadlines';
+import { DeadlineInputError } from './errors';
+import { computeFlags } from './flags';
+import { assessUrgency, formatLocal, URGENCY_POLICY } from './urgency';
+import type { CaseFacts, ComputedDeadline, DeadlineStatus, Flag, UrgencyInput } from './types';
+
+const HARRIS: CaseFacts = {
+  custody: {
+    status: 'local_jail',
+    timeZone: 'America/Chicago',
+    placeName: 'Harris County Jail',
+    detainerLodged: true,
+    releaseEligibleAt: '2026-11-19T16:00:00-06:00',
+  },
+  events: [],
+};
+
+function withStatus(list: ComputedDeadline[], status: DeadlineStatus = 'open') {
+  return list.map((d) => ({ ...d, status }));
+}
+
+function dayDeadline(dueAt: string, status: DeadlineStatus = 'open', label = 'Change of address to the immigration court (EOIR-33)') {
+  return {
+    key: `k-${dueAt}`,
+    rule: 'eoir33_change_of_address',
+    label,
+    dueAt,
+    timeZone: 'America/Chicago',
+    citation: 'EOIR Policy Manual, Appendix C',
+    ruleVersion: '2026.1',
+    status,
+  };
+}
+
+function assess(partial: Partial<UrgencyInput> & { now: Date }) {
+  return assessUrgency({ deadlines: [], flags: [], custodyStatus: 'not_detained', ...partial });
+}
+
+describe('assessUrgency: detainer', () => {
+  const deadlines = withStatus(computeDeadlines(HARRIS));
+
+  it('a running detainer is critical, with the local time, zone abbreviation and place', () => {
+    const result = assess({
+      deadlines,
+      custodyStatus: 'local_jail',
+      placeName: 'Harris County Jail',
+      now: new Date('2026-11-20T18:00:00Z'),
+    });
+    expect(result.level).toBe('critical');
+    expect(result.reasons[0]).toBe(
+      'ICE detainer: the 48-hour hold ends Sat 21 Nov, 4:00 PM CST at Harris County Jail; outer limit under 8 CFR 287.7(d): Mon 23 Nov, 4:00 PM CST',
+    );
+    expect(result.nextDeadlineAt).toBe('2026-11-21T16:00:00-06:00');
+  });
+
+  it('stays critical after the 48 hours while the regulation outer limit runs', () => {
+    const result = assess({ deadlines, custodyStatus: 'local_jail', placeName: 'Harris County Jail', now: new Date('2026-11-22T18:00:00Z') });
+    expect(result.level).toBe('critical');
+    expect(result.reasons[0]).toMatch(/^ICE detainer: the 48-hour hold ended Sat 21 Nov, 4:00 PM CST at Harris County Jail/);
+  });
+
+  it('not yet release-eligible: graded by the due time', () => {
+    const later = withStatus(computeDeadlines({ ...HARRIS, custody: { ...HARRIS.custody, releaseEligibleAt: '2026-12-10T09:00:00-06:00' } }));
+    const result = assess({ deadlines: later, custodyStatus: 'local_jail', now: new Date('2026-11-25T18:00:00Z') });
+    expect(result.level).toBe('normal');
+    expect(result.reasons[0]).toBe('ICE detainer: release-eligible Thu 10 Dec, 9:00 AM CST; the 48-hour hold would end Sat 12 Dec, 9:00 AM CST');
+  });
+
+  it('no longer counts once the person has left the jail', () => {
+    const result = assess({ deadlines, custodyStatus: 'released', now: new Date('2026-11-20T18:00:00Z') });
+    expect(result).toEqual({ level: 'low', reasons: ['No open deadlines'], nextDeadlineAt: null });
+  });
+
+  it('in Arizona the reason uses MST', () => {
+    const phoenix = withStatus(
+      computeDeadlines({ custody: { status: 'local_jail', timeZone: 'America/Phoenix', detainerLodged: true, releaseEligibleAt: '2026-07-01T08:00:00-07:00' }, events: [] }),
+    );
+    const result = assess({ deadlines: phoenix, custodyStatus: 'local_jail', placeName: 'Maricopa County Jail', now: new Date('2026-07-01T20:00:00Z') });
+    expect(result.reasons[0]).toMatch(/^ICE detainer: the 48-hour hold ends Fri 3 Jul, 8:00 AM MST at Maricopa County Jail/);
+  });
+});
+
+describe('assessUrgency: thresholds', () => {
+  const now = new Date('2026-11-02T12:00:00-06:00');
+  it.each<[string, string, string]>([
+    ['due within 72 h', '2026-11-04T23:59:59.999-06:00', 'critical'],
+    ['due within 7 days', '2026-11-09T11:00:00-06:00', 'high'],
+    ['due within 30 days', '2026-11-30T23:59:59.999-06:00', 'normal'],
+    ['due later', '2027-01-15T23:59:59.999-06:00', 'low'],
+    ['already past and open', '2026-10-30T23:59:59.999-05:00', 'critical'],
+  ])('%s: %s -> %s', (_name, dueAt, level) => {
+    expect(assess({ deadlines: [dayDeadline(dueAt)], now }).level).toBe(level);
+  });
+
+  it('uses the threshold values it documents', () => {
+    expect(URGENCY_POLICY).toMatchObject({ criticalWithinHours: 72, highWithinHours: 168, normalWithinHours: 720 });
+  });
+
+  it('a missed deadline is critical; met and waived ones are ignored', () => {
+    expect(assess({ deadlines: [dayDeadline('2026-10-30T23:59:59.999-05:00', 'missed')], now })).toEqual({
+      level: 'critical',
+      reasons: ['Missed: Change of address to the immigration court (EOIR-33), was due Fri 30 Oct, 11:59 PM CDT'],
+      nextDeadlineAt: null,
+    });
+    const done = [dayDeadline('2026-11-03T23:59:59.999-06:00', 'met'), dayDeadline('2026-11-04T23:59:59.999-06:00', 'waived')];
+    expect(assess({ deadlines: done, now }).level).toBe('low');
+  });
+
+  it('orders reasons by level then time, shows the year when it differs, and names the next deadline', () => {
+    const result = assess({
+      deadlines: [dayDeadline('2027-01-15T23:59:59.999-06:00', 'open', 'Far'), dayDeadline('2026-11-04T23:59:59.999-06:00', 'open', 'Near')],
+      now,
+    });
+    expect(result.reasons).toEqual(['Near: due Wed 4 Nov, 11:59 PM CST', 'Far: due Fri 15 Jan 2027, 11:59 PM CST']);
+    expect(result.nextDeadlineAt).toBe('2026-11-04T23:59:59.999-06:00');
+  });
+
+  it('shows when a window opens', () => {
+    const daca = withStatus(computeDeadlines({ custody: { status: 'not_detained', timeZone: 'America/Chicago' }, events: [{ id: 'd', type: 'daca_expires', occurredAt: '2027-03-15' }] }));
+    const result = assess({ deadlines: daca, now: new Date('2026-09-01T12:00:00Z') });
+    expect(result.reasons).toEqual(['DACA renewal filing window: opens Fri 16 Oct, 12:00 AM CDT, due Sun 15 Nov, 11:59 PM CST']);
+    expect(result.level).toBe('low');
+  });
+});
+
+describe('assessUrgency: flags and custody', () => {
+  const now = new Date('2026-11-02T18:00:00Z');
+  const flags = (f: Partial<CaseFacts>, status: CaseFacts['custody']['status'] = 'ice_detention'): Flag[] =>
+    computeFlags({ custody: { status, timeZone: 'America/Chicago' }, events: [], ...f });
+
+  it('detained without counsel is high even with no deadline', () => {
+    const result = assess({ flags: flags({}), custodyStatus: 'ice_detention', placeName: 'Otero Processing Center', now });
+    expect(result.level).toBe('high');
+    expect(result.reasons).toEqual(['Detained with no attorney on record', 'Detained by ICE at Otero Processing Center']);
+  });
+
+  it('ICE detention with counsel is at least normal', () => {
+    expect(assess({ flags: flags({ hasCounsel: true }), custodyStatus: 'ice_detention', now }).level).toBe('normal');
+  });
+
+  it('a 287(g) jail is high', () => {
+    expect(assess({ flags: flags({ jail287g: true }, 'local_jail'), custodyStatus: 'local_jail', now }).level).toBe('high');
+  });
+
+  it('the bond-eligibility flag never lowers or hides the bond hearing', () => {
+    const input: CaseFacts = {
+      custody: { status: 'ice_detention', timeZone: 'America/Chicago' },
+      events: [{ id: 'h', type: 'hearing_scheduled', occurredAt: '2026-11-01T10:00:00-06:00', data: { hearingType: 'bond', scheduledAt: '2026-11-04T09:00:00-06:00' } }],
+      entryManner: 'ewi',
+      hasCounsel: true,
+    };
+    const result = assess({ deadlines: withStatus(computeDeadlines(input)), flags: computeFlags(input), custodyStatus: 'ice_detention', now });
+    expect(result.level).toBe('critical');
+    expect(result.reasons[0]).toBe('Bond hearing: due Wed 4 Nov, 9:00 AM CST');
+    expect(result.reasons.some((r) => r.startsWith('Bond eligibility contested (entered without inspection)'))).toBe(true);
+  });
+});
+
+describe('assessUrgency: invalid input', () => {
+  it('rejects an invalid now and a bad deadline', () => {
+    expect(() => assess({ now: new Date('x') })).toThrow(expect.objectContaining({ field: 'now', code: 'INVALID_DATE' }));
+    expect(() => assess({ deadlines: [{ ...dayDeadline('2026-11-04T23:59:59.999-06:00'), timeZone: 'Nowhere' }], now: new Date() })).toThrow(
+      expect.objectContaining({ field: 'deadlines[0].timeZone' }),
+    );
+    expect(() => assess({ deadlines: [dayDeadline('not a date')], now: new Date() })).toThrow(DeadlineInputError);
+  });
+});
+
+describe('formatLocal', () => {
+  it('uses the zone abbreviation of the time itself (CDT vs CST)', () => {
+    expect(formatLocal(DateTime.fromISO('2026-10-31T12:00:00-05:00', { setZone: true }).setZone('America/Chicago'))).toBe(
+      'Sat 31 Oct, 12:00 PM CDT',
+    );
+  });
+});

@@ -1,0 +1,142 @@
+import { DateTime } from 'luxon';
+import { fromJsDate, parseInstant, requireZone } from './input';
+import type { CustodyStatus, DeadlineStatus, FlagCode, Urgency, UrgencyInput, UrgencyLevel } from './types';
+
+export interface UrgencyPolicy {
+  /** An open deadline due within this many hours makes the case critical (and so on down). */
+  criticalWithinHours: number;
+  highWithinHours: number;
+  normalWithinHours: number;
+  /** Rules whose deadline is a running hold: critical from `opensAt` until the outer limit passes. */
+  detainerRules: readonly string[];
+  /** A detainer counts only while the person may still be in the jail. */
+  detainerCustody: readonly CustodyStatus[];
+  flagLevels: Partial<Record<FlagCode, UrgencyLevel>>;
+  custodyLevels: Partial<Record<CustodyStatus, UrgencyLevel>>;
+}
+
+export const URGENCY_POLICY: UrgencyPolicy = {
+  criticalWithinHours: 72,
+  highWithinHours: 7 * 24,
+  normalWithinHours: 30 * 24,
+  detainerRules: ['detainer_hold'],
+  detainerCustody: ['local_jail', 'unknown'],
+  flagLevels: { detained_without_counsel: 'high', jail_287g: 'high' },
+  custodyLevels: { ice_detention: 'normal' },
+};
+
+const RANK: Record<UrgencyLevel, number> = { critical: 3, high: 2, normal: 1, low: 0 };
+const HOUR_MS = 3_600_000;
+
+interface Reason {
+  level: UrgencyLevel;
+  text: string;
+  /** Deadlines first (by due time), then flags, then custody. */
+  order: [number, number];
+}
+
+interface ParsedDeadline {
+  rule: string;
+  label: string;
+  status: DeadlineStatus;
+  dueAtIso: string;
+  due: DateTime;
+  opens?: DateTime;
+  outer?: DateTime;
+}
+
+/** How urgent a case is now, with reasons a volunteer can read (local times with zone abbreviations). */
+export function assessUrgency(input: UrgencyInput, policy: UrgencyPolicy = URGENCY_POLICY): Urgency {
+  const now = fromJsDate(input.now, 'now');
+  const deadlines = input.deadlines
+    .map(parseDeadline)
+    .filter((d) => d.status === 'open' || d.status === 'missed')
+    .filter((d) => !isDetainer(d, policy) || d.status === 'missed' || policy.detainerCustody.includes(input.custodyStatus));
+
+  const reasons: Reason[] = [
+    ...deadlines.map((d) => deadlineReason(d, now, policy, input.placeName)),
+    ...input.flags.map((flag, i): Reason => ({ level: policy.flagLevels[flag.code] ?? 'low', text: flag.label, order: [1, i] })),
+    ...custodyReasons(input, policy),
+  ].sort((a, b) => RANK[b.level] - RANK[a.level] || a.order[0] - b.order[0] || a.order[1] - b.order[1]);
+
+  const open = deadlines.filter((d) => d.status === 'open').sort((a, b) => a.due.toMillis() - b.due.toMillis());
+  return {
+    level: reasons.reduce<UrgencyLevel>((max, r) => (RANK[r.level] > RANK[max] ? r.level : max), 'low'),
+    reasons: reasons.length > 0 ? reasons.map((r) => r.text) : ['No open deadlines'],
+    nextDeadlineAt: open[0]?.dueAtIso ?? null,
+  };
+}
+
+function parseDeadline(d: UrgencyInput['deadlines'][number], i: number): ParsedDeadline {
+  const zone = requireZone(d.timeZone, `deadlines[${i}].timeZone`);
+  const parse = (value: string | undefined, field: string) =>
+    value === undefined ? undefined : parseInstant(value, zone, `deadlines[${i}].${field}`);
+  return {
+    rule: d.rule,
+    label: d.label,
+    status: d.status,
+    dueAtIso: d.dueAt,
+    due: parseInstant(d.dueAt, zone, `deadlines[${i}].dueAt`),
+    opens: parse(d.opensAt, 'opensAt'),
+    outer: parse(d.outerLimitAt, 'outerLimitAt'),
+  };
+}
+
+function isDetainer(d: ParsedDeadline, policy: UrgencyPolicy): boolean {
+  return policy.detainerRules.includes(d.rule);
+}
+
+function deadlineReason(d: ParsedDeadline, now: DateTime, policy: UrgencyPolicy, placeName?: string): Reason {
+  const order: [number, number] = [0, d.due.toMillis()];
+  const when = (t: DateTime) => formatLocal(t, now);
+  if (d.status === 'missed') return { level: 'critical', text: `Missed: ${d.label}, was due ${when(d.due)}`, order };
+  if (isDetainer(d, policy)) return detainerReason(d, now, policy, order, placeName);
+  if (d.due < now) return { level: 'critical', text: `Overdue: ${d.label}, was due ${when(d.due)}`, order };
+  const opens = d.opens && d.opens > now ? `opens ${when(d.opens)}, ` : '';
+  return { level: levelForDue(d.due, now, policy), text: `${d.label}: ${opens}due ${when(d.due)}`, order };
+}
+
+function detainerReason(
+  d: ParsedDeadline,
+  now: DateTime,
+  policy: UrgencyPolicy,
+  order: [number, number],
+  placeName?: string,
+): Reason {
+  const when = (t: DateTime) => formatLocal(t, now);
+  const at = placeName ? ` at ${placeName}` : '';
+  const outer = d.outer ? `; outer limit under 8 CFR 287.7(d): ${when(d.outer)}` : '';
+  const end = d.outer && d.outer > d.due ? d.outer : d.due;
+  if (d.opens && d.opens > now) {
+    return {
+      level: levelForDue(d.due, now, policy),
+      text: `ICE detainer: release-eligible ${when(d.opens)}; the 48-hour hold would end ${when(d.due)}${at}`,
+      order,
+    };
+  }
+  if (now < d.due) return { level: 'critical', text: `ICE detainer: the 48-hour hold ends ${when(d.due)}${at}${outer}`, order };
+  if (now < end) return { level: 'critical', text: `ICE detainer: the 48-hour hold ended ${when(d.due)}${at}${outer}`, order };
+  return { level: 'critical', text: `Overdue: ICE detainer hold ended ${when(end)}${at}`, order };
+}
+
+function levelForDue(due: DateTime, now: DateTime, policy: UrgencyPolicy): UrgencyLevel {
+  const hours = (due.toMillis() - now.toMillis()) / HOUR_MS;
+  if (hours <= policy.criticalWithinHours) return 'critical';
+  if (hours <= policy.highWithinHours) return 'high';
+  if (hours <= policy.normalWithinHours) return 'normal';
+  return 'low';
+}
+
+function custodyReasons(input: UrgencyInput, policy: UrgencyPolicy): Reason[] {
+  const level = policy.custodyLevels[input.custodyStatus];
+  if (!level) return [];
+  const where = input.placeName ? ` at ${input.placeName}` : '';
+  const text = input.custodyStatus === 'ice_detention' ? `Detained by ICE${where}` : `Custody: ${input.custodyStatus}${where}`;
+  return [{ level, text, order: [2, 0] }];
+}
+
+/** "Sat 21 Nov, 4:00 PM CST" in the time's own zone; the year is added when it differs from now's. */
+export function formatLocal(time: DateTime, now?: DateTime): string {
+  const sameYear = !now || now.setZone(time.zone).year === time.year;
+  return time.toFormat(sameYear ? 'ccc d LLL, h:mm a ZZZZ' : 'ccc d LLL yyyy, h:mm a ZZZZ', { locale: 'en-US' });
+}

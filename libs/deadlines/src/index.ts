@@ -1,0 +1,19 @@
+export * from './domain/errors';
+export * from './domain/types';
+export { isClosedDay, isFederalHoliday, rollForward, addHoursExcludingClosedDays } from './domain/calendar';
+export {
+  BIA_TIME_ZONE,
+  CURRENT_RULE_SET,
+  RULE_SETS,
+  RULE_SET_2026_1,
+  ruleSetFor,
+  type DeadlineRule,
+  type FlagDefinition,
+  type Period,
+  type RuleSet,
+  type TriggerSpec,
+  type ZoneSource,
+} from './domain/rule-set';
+export { computeDeadlines } from './domain/compute-deadlines';
+export { computeFlags } from './domain/flags';
+export { assessUrgency, formatLocal, URGENCY_POLICY, type UrgencyPolicy } from './domain/urgency';
