@@ -1,0 +1,48 @@
+import { countyKey } from './county-name';
+
+describe('countyKey', () => {
+  it.each([
+    ['St. Johns County', 'SAINT JOHNS'],
+    ['ST JOSEPH', 'Saint Joseph County'],
+    ['Ste. Genevieve County', 'SAINTE GENEVIEVE'],
+    ['FT. BEND', 'Fort Bend County'],
+    ['DE WITT', 'DeWitt County'],
+    ['LA SALLE', 'LaSalle County'],
+    ['Miami-Dade County', 'MIAMI DADE'],
+    ["O'BRIEN", 'OBrien County'],
+    ['Lewis & Clark County', 'LEWIS AND CLARK'],
+    ['Bossier Parish', 'BOSSIER'],
+    ['Kenai Peninsula Borough', 'KENAI PENINSULA'],
+    ['Juneau City and Borough', 'JUNEAU'],
+    ['Aleutians West Census Area', 'ALEUTIANS WEST'],
+    ['Doña Ana County', 'DONA ANA'],
+    ['BLACK HAWK CO', 'Black Hawk County'],
+  ])('%s matches %s', (a, b) => {
+    expect(countyKey(a)).toBe(countyKey(b));
+    expect(countyKey(a)).not.toBe('');
+  });
+
+  it('keeps Virginia cities apart from the counties of the same name', () => {
+    expect(countyKey('Richmond City')).not.toBe(countyKey('Richmond County'));
+    expect(countyKey('Fairfax City')).toBe('FAIRFAXCITY');
+  });
+
+  it('does not expand a lone abbreviation and does not turn "Saint" into something else', () => {
+    expect(countyKey('St')).toBe('ST');
+    expect(countyKey('Stark County')).toBe('STARK');
+    expect(countyKey('Mountrail')).toBe('MOUNTRAIL');
+  });
+
+  it('maps renamed counties only within their state', () => {
+    expect(countyKey('DADE', 'FL')).toBe(countyKey('Miami-Dade County'));
+    expect(countyKey('Dade County', 'GA')).toBe('DADE');
+    expect(countyKey('Shannon County', 'SD')).toBe(countyKey('Oglala Lakota County'));
+    expect(countyKey('Hopewell County', 'VA')).toBe(countyKey('HOPEWELL CITY'));
+  });
+
+  it('gives an empty key for placeholders and missing values', () => {
+    expect(countyKey('COUNTY')).toBe('');
+    expect(countyKey('  ')).toBe('');
+    expect(countyKey(null)).toBe('');
+  });
+});

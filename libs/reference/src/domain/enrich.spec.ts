@@ -1,0 +1,87 @@
+import { enrichFacilities, jailEnforcementCounties } from './enrich';
+import { Agreement287g, ParsedFacility } from './types';
+
+const facility = (overrides: Partial<ParsedFacility> = {}): ParsedFacility => ({
+  code: 'TSTAAAA',
+  name: 'TEST COUNTY JAIL',
+  address: null,
+  city: 'SPRINGVILLE',
+  county: 'SAMPLE',
+  state: 'TX',
+  zip: null,
+  aor: 'SNA',
+  type: 'IGSA',
+  typeDetailed: 'IGSA',
+  capacity: null,
+  firstUsed: null,
+  lastUsed: null,
+  over72: null,
+  ...overrides,
+});
+
+const agreement = (overrides: Partial<Agreement287g> = {}): Agreement287g => ({
+  state: 'TX',
+  agency: "Sample County Sheriff's Office",
+  agencyType: 'County',
+  county: 'Sample County',
+  supportType: 'Jail Enforcement Model',
+  status: 'participating',
+  signed: '2025-02-26',
+  ...overrides,
+});
+
+const flag = (f: ParsedFacility, a: Agreement287g[]) => enrichFacilities([f], a)[0].jail287g;
+
+describe('enrichFacilities: jail287g', () => {
+  it('is true for a participating county Jail Enforcement Model agreement in the same county and state', () => {
+    expect(flag(facility(), [agreement()])).toBe(true);
+    expect(flag(facility({ county: 'Sample County' }), [agreement({ county: 'SAMPLE' })])).toBe(true);
+  });
+
+  it.each<[string, Partial<ParsedFacility>, Partial<Agreement287g>]>([
+    ['pending', {}, { status: 'pending', signed: null }],
+    ['task force only', {}, { supportType: 'Task Force Model' }],
+    ['warrant service only', {}, { supportType: 'Warrant Service Officer' }],
+    ['another county', { county: 'OTHER' }, {}],
+    ['same county name in another state', { state: 'OK' }, {}],
+    ['a city police agreement', {}, { agencyType: 'Municipality' }],
+    ['a state agency', {}, { agencyType: 'State Agency', county: null }],
+    ['no county on the facility', { county: null }, {}],
+  ])('is false for %s', (_, f, a) => {
+    expect(flag(facility(f), [agreement(a)])).toBe(false);
+  });
+
+  it('lists the JEM counties by state', () => {
+    const keys = jailEnforcementCounties([
+      agreement(),
+      agreement({ state: 'FL', county: 'St. Johns County' }),
+      agreement({ state: 'FL', county: 'Other County', supportType: 'Task Force Model' }),
+    ]);
+    expect([...keys].sort()).toEqual(['FL:SAINTJOHNS', 'TX:SAMPLE']);
+  });
+});
+
+describe('enrichFacilities: time zone and county', () => {
+  it('derives the zone from state and county', () => {
+    const [elPaso, harris] = enrichFacilities(
+      [facility({ county: 'EL PASO' }), facility({ code: 'TSTBBBB', county: 'HARRIS' })],
+      [],
+    );
+    expect(elPaso.timeZone).toBe('America/Denver');
+    expect(harris.timeZone).toBe('America/Chicago');
+  });
+
+  it('falls back to the field office for a facility with no state', () => {
+    const [transport] = enrichFacilities([facility({ state: null, county: null, city: null, aor: 'ELP' })], []);
+    expect(transport.timeZone).toBe('America/Denver');
+    expect(transport.jail287g).toBe(false);
+  });
+
+  it('corrects a known wrong county only while the source still has the wrong value', () => {
+    const wrong = facility({ code: 'CHLHOLD', state: 'SC', county: 'YORK', city: 'CHARLESTON' });
+    const jem = [agreement({ state: 'SC', county: 'York County' })];
+    expect(enrichFacilities([wrong], jem)[0]).toMatchObject({ county: 'Charleston', jail287g: false });
+    const fixedUpstream = { ...wrong, county: 'BERKELEY' };
+    expect(enrichFacilities([fixedUpstream], jem)[0].county).toBe('BERKELEY');
+  });
+});

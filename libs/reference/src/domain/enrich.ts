@@ -1,0 +1,110 @@
+import { countyKey } from './county-name';
+import { ReferenceDataError } from './errors';
+import { timeZoneFor, timeZoneForAor } from './time-zones';
+import { Agreement287g, FacilityRecord, JAIL_ENFORCEMENT_MODEL, ParsedFacility } from './types';
+
+/**
+ * County values in the facility file that are plainly wrong (the facility's name and city say otherwise), or the
+ * placeholder "COUNTY". Keyed by code AND the wrong value, so a refreshed file that fixes the row is left alone.
+ * None of them changes a time zone; CHLHOLD changes jail287g.
+ */
+export const FACILITY_COUNTY_CORRECTIONS: ReadonlyArray<{ code: string; from: string; to: string }> = [
+  // Charleston hold room; York County is 200 miles away and has a JEM agreement.
+  { code: 'CHLHOLD', from: 'YORK', to: 'Charleston' },
+  { code: 'BROCRFL', from: 'CHARLES MIX', to: 'Broward' }, // Pembroke Pines, FL; Charles Mix is in South Dakota
+  { code: 'BROWNSD', from: 'SAN DIEGO', to: 'Brown' }, // Brown County Jail, Aberdeen
+  { code: 'WASHTMI', from: 'STEVENS', to: 'Washtenaw' }, // Washtenaw County Jail, Ann Arbor
+  { code: 'CALHOMI', from: 'BRANCH', to: 'Calhoun' }, // Calhoun County Correctional Center, Battle Creek
+  { code: 'BOWCOTX', from: 'HARRIS', to: 'Bowie' }, // Bowie County Jail, Texarkana
+  { code: 'BEXJUTX', from: 'BRAZOS', to: 'Bexar' }, // Bexar County Juvenile, San Antonio
+  { code: 'LEECOTX', from: 'GIDDINS', to: 'Lee' }, // Lee County Jail, Giddings
+  { code: 'ABTHOLD', from: 'ABILENE', to: 'Taylor' }, // Abilene hold room
+  { code: 'ORLHOLD', from: 'ORLANDO', to: 'Orange' }, // Orlando hold room
+  { code: 'ALBCONY', from: 'KINGS', to: 'Albany' }, // Albany County Jail, Albany
+  { code: 'BVRHDMT', from: 'DENVER', to: 'Beaverhead' }, // Beaverhead County, Dillon
+  { code: 'GENESNY', from: 'CUMBERLAND', to: 'Genesee' }, // Genesee County Jail, Batavia
+  { code: 'COLOMNY', from: 'ORANGE', to: 'Columbia' }, // Columbia County Jail, Hudson
+  { code: 'LAPLACO', from: 'FLOYD', to: 'La Plata' }, // La Plata County Jail, Durango
+  { code: 'LINCOWY', from: 'JASPER', to: 'Lincoln' }, // Lincoln County Jail, Kemmerer
+  { code: 'NOBLEMN', from: 'NICOLLET', to: 'Nobles' }, // Nobles County Jail, Worthington
+  { code: 'PARKCMT', from: 'LEWIS AND CLARK', to: 'Park' }, // Park County, Livingston
+  { code: 'SARJUNE', from: 'CASS', to: 'Sarpy' }, // Sarpy County Juvenile, Papillion
+  // The source's placeholder "COUNTY" (parsed as empty), filled from the city.
+  { code: 'JENATLA', from: '', to: 'Rapides Parish' }, // Alexandria, LA
+  { code: 'ARRMCCA', from: '', to: 'San Bernardino' }, // Colton
+  { code: 'AFRC', from: '', to: 'Eddy' }, // Artesia
+  { code: 'BHFLDMI', from: '', to: 'Calhoun' }, // Battle Creek
+  { code: 'CADCCAL', from: '', to: 'Imperial' }, // Calipatria
+  { code: 'CMEDHPR', from: '', to: 'San Juan' }, // San Juan
+  { code: 'MICHIRE', from: '', to: 'Chippewa' }, // Kincheloe
+  { code: 'DSRTVCA', from: '', to: 'San Bernardino' }, // Victorville
+  { code: 'IAHSFTX', from: '', to: 'Harris' }, // Houston airport
+  { code: 'NVNORCC', from: '', to: 'Carson City' }, // Carson City
+  { code: 'NVJDCVA', from: '', to: 'Alexandria City' }, // Alexandria, VA
+  { code: 'PAVHRPR', from: '', to: 'San Juan' }, // San Juan
+  { code: 'STAHOLD', from: '', to: 'Franklin' }, // St. Albans, VT
+  { code: 'SALEMNJ', from: '', to: 'Salem' }, // Woodstown
+  { code: 'SAMBCMI', from: '', to: 'Wayne' }, // Detroit
+  { code: 'SSMHOLD', from: '', to: 'Chippewa' }, // Sault Ste. Marie
+  { code: 'CACCJAM', from: '', to: 'Tuolumne' }, // Jamestown, CA
+  { code: 'STMARCA', from: '', to: 'San Bernardino' }, // Apple Valley
+  { code: 'VVGMCCA', from: '', to: 'San Bernardino' }, // Victorville
+  { code: 'MIWPRPH', from: '', to: 'Wayne' }, // Westland
+];
+
+/**
+ * Adds the derived fields: the IANA time zone and whether the county's jail screens bookings for ICE under a
+ * participating 287(g) Jail Enforcement Model agreement. Also applies FACILITY_COUNTY_CORRECTIONS.
+ */
+export function enrichFacilities(facilities: ParsedFacility[], agreements: Agreement287g[]): FacilityRecord[] {
+  const jemCounties = jailEnforcementCounties(agreements);
+  return facilities.map((facility) => {
+    const county = correctedCounty(facility);
+    const key = facility.state ? `${facility.state}:${countyKey(county, facility.state)}` : '';
+    return {
+      ...facility,
+      county,
+      timeZone: facilityTimeZone(facility, county),
+      jail287g: key !== '' && jemCounties.has(key),
+    };
+  });
+}
+
+/** "TX:TARRANT"-style keys of counties where a county agency has a participating Jail Enforcement Model agreement. */
+export function jailEnforcementCounties(agreements: Agreement287g[]): Set<string> {
+  const keys = new Set<string>();
+  for (const agreement of agreements) {
+    const county = countyKey(agreement.county, agreement.state);
+    if (county && isCountyJailEnforcement(agreement)) keys.add(`${agreement.state}:${county}`);
+  }
+  return keys;
+}
+
+// County agencies only: a city police or state prison JEM agreement says nothing about the county jail.
+function isCountyJailEnforcement(agreement: Agreement287g): boolean {
+  return (
+    agreement.status === 'participating' &&
+    agreement.supportType.trim().toLowerCase() === JAIL_ENFORCEMENT_MODEL.toLowerCase() &&
+    agreement.agencyType.trim().toLowerCase() === 'county'
+  );
+}
+
+function correctedCounty(facility: ParsedFacility): string | null {
+  const correction = FACILITY_COUNTY_CORRECTIONS.find(
+    (c) => c.code === facility.code && countyKey(c.from) === countyKey(facility.county),
+  );
+  return correction ? correction.to : facility.county;
+}
+
+function facilityTimeZone(facility: ParsedFacility, county: string | null): string {
+  if (facility.state) return timeZoneFor(facility.state, county, facility.city);
+  const zone = timeZoneForAor(facility.aor);
+  if (!zone) {
+    throw new ReferenceDataError(
+      'REFERENCE_UNKNOWN_STATE',
+      `Facility ${facility.code} has no state and an unknown aor "${facility.aor}"`,
+      facility.aor,
+    );
+  }
+  return zone;
+}

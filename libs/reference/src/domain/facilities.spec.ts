@@ -1,0 +1,136 @@
+import { ReferenceDataError } from './errors';
+import { FACILITY_COLUMNS, parseFacilitiesCsv } from './facilities';
+
+const HEADER = FACILITY_COLUMNS.join(',');
+// Invented facilities; real codes and names are only used in reference-data.spec.ts.
+const ROW_A =
+  'TSTAAAA,TEST COUNTY JAIL,1 MAIN ST,SPRINGVILLE,EL PASO,TX,79901,ELP,IGSA,IGSA,120,9/14/2007,11/4/2017,TRUE';
+const ROW_B = 'TSTBBBB,TEST HOLD ROOM,,HARBOR CITY,BROWARD,FL,33301,MIA,Other,HOLD,,,,';
+
+const csv = (...lines: string[]) => lines.join('\n') + '\n';
+
+function thrown(run: () => unknown): ReferenceDataError {
+  try {
+    run();
+  } catch (error) {
+    return error as ReferenceDataError;
+  }
+  throw new Error('expected a ReferenceDataError');
+}
+
+describe('parseFacilitiesCsv', () => {
+  it('reads a row into typed fields', () => {
+    const { records, errors, warnings } = parseFacilitiesCsv(csv(HEADER, ROW_A, ROW_B));
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(records[0]).toEqual({
+      code: 'TSTAAAA',
+      name: 'TEST COUNTY JAIL',
+      address: '1 MAIN ST',
+      city: 'SPRINGVILLE',
+      county: 'EL PASO',
+      state: 'TX',
+      zip: '79901',
+      aor: 'ELP',
+      type: 'IGSA',
+      typeDetailed: 'IGSA',
+      capacity: 120,
+      firstUsed: '2007-09-14',
+      lastUsed: '2017-11-04',
+      over72: true,
+    });
+    expect(records[1]).toMatchObject({ address: null, capacity: null, firstUsed: null, lastUsed: null, over72: null });
+  });
+
+  describe('header', () => {
+    it('names the missing column in a typed error', () => {
+      const header = FACILITY_COLUMNS.filter((c) => c !== 'county').join(',');
+      const error = thrown(() => parseFacilitiesCsv(csv(header, 'X,Y,,,,TX,,ELP,IGSA,,,,,')));
+      expect(error).toBeInstanceOf(ReferenceDataError);
+      expect(error.code).toBe('REFERENCE_MISSING_COLUMN');
+      expect(error.subject).toBe('county');
+      expect(error.message).toContain('"county"');
+    });
+
+    it('accepts a newer file with extra trailing columns, and reordered columns', () => {
+      const extra = parseFacilitiesCsv(csv(`${HEADER},latitude,longitude`, `${ROW_A},31.76,-106.49`));
+      expect(extra.errors).toEqual([]);
+      expect(extra.records[0]).toMatchObject({ code: 'TSTAAAA', over72: true });
+
+      const [first, ...rest] = FACILITY_COLUMNS;
+      const [code, ...others] = ROW_A.split(',');
+      const reordered = parseFacilitiesCsv(csv([...rest, first].join(','), [...others, code].join(',')));
+      expect(reordered.records[0]).toMatchObject({ code: 'TSTAAAA', name: 'TEST COUNTY JAIL' });
+    });
+
+    it('accepts a BOM and header names in another case', () => {
+      const { records } = parseFacilitiesCsv(csv(`\uFEFF${HEADER.toUpperCase()}`, ROW_A));
+      expect(records).toHaveLength(1);
+    });
+
+    it('rejects an empty file and broken quoting as typed errors', () => {
+      expect(thrown(() => parseFacilitiesCsv('')).code).toBe('REFERENCE_EMPTY_FILE');
+      expect(thrown(() => parseFacilitiesCsv(csv(HEADER, 'TSTC,"BROKEN,,,,TX'))).code).toBe('REFERENCE_MALFORMED_CSV');
+    });
+  });
+
+  describe('bad rows', () => {
+    it('reports a short row, a missing code and a duplicate code with their lines, and keeps the good rows', () => {
+      const text = csv(
+        HEADER,
+        ROW_A, // line 2
+        'TSTSHORT,ONLY FOUR,FIELDS,HERE', // line 3
+        ROW_B.replace('TSTBBBB', ''), // line 4
+        ROW_A.replace('TEST COUNTY JAIL', 'SAME CODE AGAIN'), // line 5
+        ROW_B, // line 6
+      );
+      const { records, errors } = parseFacilitiesCsv(text);
+      expect(records.map((r) => r.code)).toEqual(['TSTAAAA', 'TSTBBBB']);
+      expect(errors).toEqual([
+        expect.objectContaining({ line: 3, code: 'row_length', message: expect.stringContaining('found 4') }),
+        expect.objectContaining({ line: 4, code: 'required', column: 'detloc' }),
+        expect.objectContaining({ line: 5, code: 'duplicate_code', message: expect.stringContaining('line 2') }),
+      ]);
+    });
+
+    it('counts lines from the start of a row even after blank lines and quoted line breaks', () => {
+      const multiline = 'TSTMULTI,"TWO-LINE\nNAME",,,,TX,,ELP,IGSA,,,,,';
+      const text = csv(HEADER, multiline, '', 'TSTSHORT,X');
+      const { records, errors } = parseFacilitiesCsv(text);
+      expect(records[0].name).toBe('TWO-LINE\nNAME');
+      expect(errors).toEqual([expect.objectContaining({ line: 5, code: 'row_length' })]);
+    });
+
+    it('keeps a row with a bad value, sets the value to null and warns with the line', () => {
+      const bad = 'TSTDDDD,TEST JAIL,,,ORANGE,NY,12345,NYC,IGSA,IGSA,about 40,13/45/2010,11/4/17,MAYBE';
+      const { records, errors, warnings } = parseFacilitiesCsv(csv(HEADER, ROW_A, bad));
+      expect(errors).toEqual([]);
+      expect(records[1]).toMatchObject({ capacity: null, firstUsed: null, lastUsed: '2017-11-04', over72: null });
+      expect(warnings.map((w) => [w.line, w.code, w.column])).toEqual([
+        [3, 'invalid_number', 'capacity'],
+        [3, 'invalid_date', 'date_of_first_use'],
+        [3, 'invalid_boolean', 'over_72'],
+      ]);
+    });
+
+    it('drops a placeholder county and an unknown state code with a warning', () => {
+      const row = 'TSTEEEE,TEST JAIL,,SOMEWHERE,COUNTY,XX,123456,DEN,IGSA,IGSA,,,,';
+      const { records, warnings } = parseFacilitiesCsv(csv(HEADER, row));
+      expect(records[0]).toMatchObject({ county: null, state: null, zip: null });
+      expect(warnings.map((w) => w.code)).toEqual(['placeholder', 'invalid_state', 'invalid_zip']);
+    });
+
+    it('restores the leading zero of a 4-digit zip', () => {
+      const row = 'TSTFFFF,TEST HOLD,,LAUREL,BURLINGTON,NJ,8054,NEW,Other,HOLD,,,,FALSE';
+      expect(parseFacilitiesCsv(csv(HEADER, row)).records[0].zip).toBe('08054');
+    });
+
+    it('keeps a row with no state when its field office places it, rejects it otherwise', () => {
+      const placed = 'TSTTRAN,TEST TRANSPORT,,,,,,SNA,Other,TRANSPORT,,,,FALSE';
+      const lost = 'TSTLOST,TEST TRANSPORT,,,,,,QQQ,Other,TRANSPORT,,,,FALSE';
+      const { records, errors } = parseFacilitiesCsv(csv(HEADER, placed, lost));
+      expect(records.map((r) => [r.code, r.state])).toEqual([['TSTTRAN', null]]);
+      expect(errors).toEqual([expect.objectContaining({ line: 3, code: 'invalid_state' })]);
+    });
+  });
+});

@@ -1,0 +1,101 @@
+import { countyKey } from './county-name';
+import { readTable } from './csv-table';
+import { byLine, ParseResult, RowIssue } from './errors';
+import { RowCheck } from './row-fields';
+import { isStateCode } from './states';
+import { timeZoneForAor } from './time-zones';
+import { ParsedFacility } from './types';
+
+export const FACILITY_COLUMNS = [
+  'detloc', 'name', 'address', 'city', 'county', 'state', 'zip', 'aor', 'type', 'type_detailed', 'capacity',
+  'date_of_first_use', 'date_of_last_use', 'over_72',
+] as const;
+
+type Column = (typeof FACILITY_COLUMNS)[number];
+
+const ZIP = /^\d{5}(-\d{4})?$/;
+// Placeholders the source uses for "no address".
+const NO_ADDRESS = new Set(['UNAVAILABLE', 'UNKNOWN', 'N/A']);
+
+/**
+ * Parses the ICE detention facilities CSV (data/README.md). Throws ReferenceDataError only for a file that
+ * cannot be used (missing column, broken quoting); bad rows come back in `errors`, doubtful values in `warnings`.
+ */
+export function parseFacilitiesCsv(text: string): ParseResult<ParsedFacility> {
+  const table = readTable<Column>(text, 'ice-detention-facilities.csv', FACILITY_COLUMNS);
+  const records: ParsedFacility[] = [];
+  const errors: RowIssue[] = [...table.errors];
+  const warnings: RowIssue[] = [];
+  const seen = new Map<string, number>();
+
+  for (const row of table.rows) {
+    const check = new RowCheck(row);
+    const facility = readFacility(check);
+    const firstLine = seen.get(facility.code);
+    if (facility.code && firstLine !== undefined) {
+      check.reject('duplicate_code', 'detloc', `detloc "${facility.code}" already appears on line ${firstLine}`);
+    }
+    warnings.push(...check.warnings);
+    if (check.errors.length) {
+      errors.push(...check.errors);
+      continue;
+    }
+    seen.set(facility.code, row.line);
+    records.push(facility);
+  }
+  return { records, errors: byLine(errors), warnings };
+}
+
+function readFacility(check: RowCheck<Column>): ParsedFacility {
+  const address = check.optional('address');
+  return {
+    code: check.required('detloc').toUpperCase(),
+    name: check.required('name'),
+    address: address && NO_ADDRESS.has(address.toUpperCase()) ? null : address,
+    city: check.optional('city'),
+    county: readCounty(check),
+    state: readState(check),
+    zip: readZip(check),
+    aor: check.required('aor').toUpperCase(),
+    type: check.required('type'),
+    typeDetailed: check.optional('type_detailed'),
+    capacity: check.count('capacity'),
+    firstUsed: check.date('date_of_first_use'),
+    lastUsed: check.date('date_of_last_use'),
+    over72: check.boolean('over_72'),
+  };
+}
+
+function readCounty(check: RowCheck<Column>): string | null {
+  const county = check.optional('county');
+  if (county && !countyKey(county)) {
+    check.warn('placeholder', 'county', `county "${county}" is a placeholder, not a county; stored as empty`);
+    return null;
+  }
+  return county;
+}
+
+// A facility must be placeable in a time zone: by its state, or failing that by its field office.
+function readState(check: RowCheck<Column>): string | null {
+  const text = check.row.get('state').toUpperCase();
+  let state: string | null = text || null;
+  if (state && !isStateCode(state)) {
+    check.warn('invalid_state', 'state', `state "${text}" is not a US state or territory code; stored as empty`);
+    state = null;
+  }
+  const aor = check.row.get('aor');
+  if (!state && aor && !timeZoneForAor(aor)) {
+    check.reject('invalid_state', 'state', `no state and unknown aor "${aor}": the facility has no time zone`);
+  }
+  return state;
+}
+
+function readZip(check: RowCheck<Column>): string | null {
+  let zip = check.row.get('zip');
+  if (!zip) return null;
+  // A spreadsheet stored New England and New Jersey zips as numbers: "8054" was 08054.
+  if (/^\d{4}$/.test(zip)) zip = `0${zip}`;
+  if (ZIP.test(zip)) return zip;
+  check.warn('invalid_zip', 'zip', `zip "${zip}" is not a 5-digit or ZIP+4 code; stored as empty`);
+  return null;
+}

@@ -1,0 +1,18 @@
+export * from './domain/types';
+export { ReferenceDataError } from './domain/errors';
+export type { ParseResult, ReferenceDataErrorCode, RowIssue, RowIssueCode } from './domain/errors';
+export { FACILITY_COLUMNS, parseFacilitiesCsv } from './domain/facilities';
+export { AGREEMENT_COLUMNS, parse287gCsv } from './domain/agreements-287g';
+export { enrichFacilities, FACILITY_COUNTY_CORRECTIONS, jailEnforcementCounties } from './domain/enrich';
+export {
+  knownTimeZones,
+  resolveTimeZone,
+  SPLIT_STATES,
+  STATE_TIME_ZONES,
+  timeZoneFor,
+  timeZoneForAor,
+} from './domain/time-zones';
+export type { TimeZoneBasis, TimeZoneResolution } from './domain/time-zones';
+export { isStateCode, STATE_NAMES, stateCode } from './domain/states';
+export { countyKey } from './domain/county-name';
+export { parseUsDate } from './domain/dates';
