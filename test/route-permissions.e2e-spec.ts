@@ -7,13 +7,22 @@ import { Session, createUser, loginAdmin } from './support/users';
  * Who may call what. A change to this list is a change to the product's security: it must show up here, in review.
  */
 const EXPECTED = [
+  'GET /api/audit admin,coordinator',
+  'GET /api/audit/verify admin',
   'GET /api/auth/me authenticated',
+  'GET /api/cases attorney,coordinator,intake',
+  'GET /api/cases/:id attorney,coordinator,intake',
+  'GET /api/facilities authenticated',
   'GET /api/users admin,coordinator',
   'GET /health public',
+  'PATCH /api/cases/:id attorney,coordinator,intake',
   'PATCH /api/users/:id admin',
   'POST /api/auth/login public',
   'POST /api/auth/logout authenticated',
   'POST /api/auth/refresh public',
+  'POST /api/cases coordinator,intake',
+  'POST /api/cases/:id/close attorney,coordinator',
+  'POST /api/cases/:id/reveal coordinator',
   'POST /api/users admin',
 ];
 

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { assertTestDatabase, runMigrations, startEmbeddedPostgres } from '@amparo/database';
+import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ReferenceService } from '@amparo/reference';
 import { dataSourceOptions } from '../../apps/api/src/data-source';
 
 function freePort(): Promise<number> {
@@ -44,6 +45,11 @@ export default async function globalSetup(): Promise<void> {
   await admin.query(`CREATE DATABASE "${template}"`);
   await admin.destroy();
   await runMigrations(dataSourceOptions(`${serverUrl}/${template}`));
+  // The shipped reference data, loaded once into the template rather than by every test app.
+  const ds = new DataSource(dataSourceOptions(`${serverUrl}/${template}`));
+  await ds.initialize();
+  await new ReferenceService(ds).importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
+  await ds.destroy();
   process.env.AMPARO_TEST_SERVER_URL = serverUrl;
   process.env.AMPARO_TEST_TEMPLATE = template;
   process.env.AMPARO_TEST_PREFIX = `${prefix}_${runId}`.toLowerCase();

@@ -4,12 +4,15 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
-import { Clock, FixedClock } from '@amparo/common';
+import { Clock, SystemClock } from '@amparo/common';
 import { AppConfig, loadConfig } from '@amparo/config';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
 
 const key = () => randomBytes(32).toString('base64');
+
+/** One key set per test file, so several app instances on one database can read each other's records. */
+export const TEST_KEYS = { keyring: `k1:${key()}`, indexKey: key(), jwtSecret: key() };
 
 export const ADMIN = { email: 'admin@test.amparo.example', password: 'admin-password-for-tests' };
 
@@ -40,24 +43,25 @@ export interface TestAppOptions {
   clock?: Clock;
   env?: Record<string, string>;
   databaseUrl?: string;
+  logStream?: NodeJS.WritableStream;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
-    AMPARO_KEYS: `k1:${key()}`,
-    AMPARO_INDEX_KEY: key(),
-    AMPARO_JWT_SECRET: key(),
+    AMPARO_KEYS: TEST_KEYS.keyring,
+    AMPARO_INDEX_KEY: TEST_KEYS.indexKey,
+    AMPARO_JWT_SECRET: TEST_KEYS.jwtSecret,
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'silent',
     TRUST_PROXY: '1',
     ...options.env,
   });
-  const clock = options.clock ?? new FixedClock(new Date());
+  const clock = options.clock ?? new SystemClock();
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ config, databaseUrl, clock: options.clock })],
+    imports: [AppModule.forRoot({ config, databaseUrl, clock, logStream: options.logStream })],
   }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
   configureApp(app, config);

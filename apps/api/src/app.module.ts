@@ -2,7 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from '@amparo/audit';
 import { AuthModule } from '@amparo/auth';
+import { CasesModule } from '@amparo/cases';
+import { CryptoModule } from '@amparo/crypto';
+import { ReferenceModule } from '@amparo/reference';
 import { AllExceptionsFilter, Clock, CommonModule, createValidationPipe, loggerParams } from '@amparo/common';
 import { AppConfig, ConfigModule } from '@amparo/config';
 import { dataSourceOptions } from './data-source';
@@ -13,6 +17,8 @@ export interface AppModuleOptions {
   /** The resolved database URL (the embedded server's when DATABASE_URL is unset). */
   databaseUrl: string;
   clock?: Clock;
+  /** Where logs go (tests capture them to prove no personal data is written); stdout by default. */
+  logStream?: NodeJS.WritableStream;
 }
 
 @Module({})
@@ -23,9 +29,13 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(options.config),
         CommonModule.forRoot(options.clock),
-        LoggerModule.forRoot(loggerParams(options.config.logLevel)),
+        LoggerModule.forRoot(loggerParams(options.config.logLevel, options.logStream)),
         TypeOrmModule.forRoot({ ...dataSourceOptions(options.databaseUrl), retryAttempts: 3, retryDelay: 1000 }),
         AuthModule,
+        CryptoModule,
+        AuditModule,
+        ReferenceModule,
+        CasesModule,
       ],
       controllers: [HealthController],
       providers: [

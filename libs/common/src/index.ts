@@ -6,3 +6,4 @@ export * from './http-hardening';
 export * from './pagination';
 export * from './clock';
 export * from './common.module';
+export * from './rate-limit.service';

@@ -51,9 +51,8 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
-export function loggerParams(level: string): Params {
-  return {
-    pinoHttp: {
+export function loggerParams(level: string, stream?: NodeJS.WritableStream): Params {
+  const options: Params['pinoHttp'] = {
       level,
       genReqId: requestId,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
@@ -66,6 +65,6 @@ export function loggerParams(level: string): Params {
         const user = (req as IncomingMessage & { user?: { userId?: string; organizationId?: string } }).user;
         return user ? { userId: user.userId, organizationId: user.organizationId } : {};
       },
-    },
   };
+  return { pinoHttp: stream ? [options, stream] : options } as Params;
 }

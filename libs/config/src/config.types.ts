@@ -30,6 +30,8 @@ export interface AppConfig {
   trustProxy: number;
   logLevel: string;
   smtp: SmtpConfig | null;
+  /** Background jobs (purge, reminders, offer expiry). Off in tests, which run them by hand with a controlled clock. */
+  jobs: { enabled: boolean; purgeIntervalSeconds: number };
   publicUrl: string;
 }
 

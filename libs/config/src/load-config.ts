@@ -22,6 +22,13 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return value;
 }
 
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, 'must be true or false');
+  return raw === 'true';
+}
+
 function nodeEnv(env: Env): NodeEnv {
   const raw = str(env, 'NODE_ENV') ?? 'development';
   if (raw !== 'development' && raw !== 'production' && raw !== 'test') {
@@ -138,6 +145,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     trustProxy: int(env, 'TRUST_PROXY', 0, 0, 10),
     logLevel,
     smtp: smtp(env),
+    jobs: { enabled: bool(env, 'JOBS_ENABLED', mode !== 'test'), purgeIntervalSeconds: int(env, 'PURGE_INTERVAL_SECONDS', 3600, 10, 86400) },
     publicUrl: str(env, 'PUBLIC_URL') ?? `http://localhost:${port}`,
   };
 }

@@ -7,3 +7,4 @@ export type { FieldLocation } from './fields';
 export { BLIND_INDEX_BYTES, blindIndex } from './blind-index';
 export type { BlindIndexKind } from './blind-index';
 export { normalizeANumber, normalizeNameDob, normalizePersonName, normalizePhone } from './normalize';
+export * from './nest/keys.provider';

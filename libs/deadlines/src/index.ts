@@ -17,3 +17,5 @@ export {
 export { computeDeadlines } from './domain/compute-deadlines';
 export { computeFlags } from './domain/flags';
 export { assessUrgency, formatLocal, URGENCY_POLICY, type UrgencyPolicy } from './domain/urgency';
+export * from './nest/case-timeline.service';
+export * from './nest/deadlines.module';

@@ -16,3 +16,5 @@ export type { TimeZoneBasis, TimeZoneResolution } from './domain/time-zones';
 export { isStateCode, STATE_NAMES, stateCode } from './domain/states';
 export { countyKey } from './domain/county-name';
 export { parseUsDate } from './domain/dates';
+export * from './nest/reference.service';
+export * from './nest/reference.module';

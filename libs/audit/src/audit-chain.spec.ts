@@ -1,0 +1,54 @@
+import { ChainedFields, GENESIS_HASH, StoredLink, canonicalJson, chainHash, findFirstBrokenLink } from './audit-chain';
+
+function chain(n: number): StoredLink[] {
+  const rows: StoredLink[] = [];
+  let prev: Buffer = GENESIS_HASH;
+  for (let i = 1; i <= n; i++) {
+    const fields: ChainedFields = {
+      id: String(i),
+      organizationId: 'org-1',
+      occurredAt: `2026-11-20T10:00:0${i % 10}.000Z`,
+      actorId: 'user-1',
+      actorRole: 'coordinator',
+      action: 'case.reveal',
+      caseId: 'case-1',
+      caseReference: 'AMP-TEST',
+      fields: ['client.firstName'],
+      reason: `reason ${i}`,
+      details: { b: 1, a: [i] },
+    };
+    const hash = chainHash(prev, fields);
+    rows.push({ ...fields, prevHash: prev, hash });
+    prev = hash;
+  }
+  return rows;
+}
+
+describe('audit chain', () => {
+  it('canonical JSON does not depend on key order', () => {
+    expect(canonicalJson({ b: 1, a: { d: 2, c: 3 } })).toBe(canonicalJson({ a: { c: 3, d: 2 }, b: 1 }));
+  });
+
+  it('verifies an intact chain', () => {
+    expect(findFirstBrokenLink(chain(5))).toEqual({ checked: 5 });
+  });
+
+  it('names the first edited row', () => {
+    const rows = chain(5);
+    rows[2] = { ...rows[2], reason: 'edited' };
+    expect(findFirstBrokenLink(rows)).toEqual({ checked: 3, firstBrokenId: '3' });
+  });
+
+  it('detects a deleted row at the row after it', () => {
+    const rows = chain(5);
+    rows.splice(1, 1);
+    expect(findFirstBrokenLink(rows).firstBrokenId).toBe('3');
+  });
+
+  it('detects a re-hashed forgery whose successor still points at the original', () => {
+    const rows = chain(4);
+    const forged = { ...rows[1], fields: [] as string[] };
+    rows[1] = { ...forged, hash: chainHash(forged.prevHash, forged) };
+    expect(findFirstBrokenLink(rows).firstBrokenId).toBe('3');
+  });
+});

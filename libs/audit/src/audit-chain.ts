@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+
+/** The fields of an audit event that the hash covers, in a fixed order. */
+export interface ChainedFields {
+  id: string;
+  organizationId: string;
+  occurredAt: string;
+  actorId: string | null;
+  actorRole: string | null;
+  action: string;
+  caseId: string | null;
+  caseReference: string | null;
+  fields: string[];
+  reason: string | null;
+  details: Record<string, unknown>;
+}
+
+export const GENESIS_HASH: Buffer = Buffer.alloc(32);
+
+/** JSON with object keys sorted at every level, so equal content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.keys(value as object)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+  return `{${entries.join(',')}}`;
+}
+
+/** hash = SHA-256(prev_hash || canonical(fields)): changing, removing or reordering any row breaks every later link. */
+export function chainHash(prevHash: Buffer, fields: ChainedFields): Buffer {
+  return createHash('sha256')
+    .update(prevHash)
+    .update(
+      canonicalJson([
+        fields.id,
+        fields.organizationId,
+        fields.occurredAt,
+        fields.actorId,
+        fields.actorRole,
+        fields.action,
+        fields.caseId,
+        fields.caseReference,
+        fields.fields,
+        fields.reason,
+        fields.details,
+      ]),
+    )
+    .digest();
+}
+
+export interface StoredLink extends ChainedFields {
+  prevHash: Buffer;
+  hash: Buffer;
+}
+
+/** Walks a chain in id order; returns the id of the first row whose link or hash does not check out. */
+export function findFirstBrokenLink(rows: Iterable<StoredLink>, startHash: Buffer = GENESIS_HASH): { checked: number; firstBrokenId?: string } {
+  let previous: Buffer = startHash;
+  let checked = 0;
+  for (const row of rows) {
+    checked += 1;
+    if (!row.prevHash.equals(previous) || !chainHash(row.prevHash, row).equals(row.hash)) {
+      return { checked, firstBrokenId: row.id };
+    }
+    previous = row.hash;
+  }
+  return { checked };
+}

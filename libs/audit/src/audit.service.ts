@@ -1,0 +1,189 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { Clock, Page } from '@amparo/common';
+import { GENESIS_HASH, StoredLink, chainHash, findFirstBrokenLink } from './audit-chain';
+
+export type AuditAction =
+  | 'case.create'
+  | 'case.update'
+  | 'case.read_sensitive'
+  | 'case.reveal'
+  | 'case.lookup'
+  | 'case.close'
+  | 'case.purge'
+  | 'case.access_denied'
+  | 'case.event'
+  | 'deadline.update'
+  | 'referral.offer'
+  | 'referral.accept'
+  | 'referral.decline'
+  | 'referral.withdraw'
+  | 'referral.expire'
+  | 'keys.rotate';
+
+/** What happened, by whom, to which case, which fields: never the values. */
+export interface AuditEntry {
+  organizationId: string;
+  actorId: string | null;
+  actorRole: string | null;
+  action: AuditAction;
+  caseId?: string | null;
+  caseReference?: string | null;
+  fields?: string[];
+  reason?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEventView {
+  id: string;
+  occurredAt: string;
+  actorId: string | null;
+  actorRole: string | null;
+  action: string;
+  caseId: string | null;
+  caseReference: string | null;
+  fields: string[];
+  reason: string | null;
+  details: Record<string, unknown>;
+}
+
+interface AuditRow {
+  id: string;
+  organization_id: string;
+  occurred_at: Date;
+  actor_id: string | null;
+  actor_role: string | null;
+  action: string;
+  case_id: string | null;
+  case_reference: string | null;
+  fields: string[];
+  reason: string | null;
+  details: Record<string, unknown>;
+  prev_hash: Buffer;
+  hash: Buffer;
+}
+
+const toLink = (row: AuditRow): StoredLink => ({
+  id: row.id,
+  organizationId: row.organization_id,
+  occurredAt: row.occurred_at.toISOString(),
+  actorId: row.actor_id,
+  actorRole: row.actor_role,
+  action: row.action,
+  caseId: row.case_id,
+  caseReference: row.case_reference,
+  fields: row.fields,
+  reason: row.reason,
+  details: row.details,
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});
+
+const VERIFY_BATCH = 5000;
+
+@Injectable()
+export class AuditService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Appends to the organization's chain inside the caller's transaction, so the event commits with the change it
+   * records or not at all. The per-organization advisory lock keeps the chain linear; record last in a transaction
+   * to hold it briefly.
+   */
+  async record(manager: EntityManager, entry: AuditEntry): Promise<void> {
+    if (!manager.queryRunner?.isTransactionActive) throw new Error('AuditService.record must run inside a transaction');
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1, 0))`, [entry.organizationId]);
+    const [last] = await manager.query(
+      `SELECT hash FROM audit_events WHERE organization_id = $1 ORDER BY id DESC LIMIT 1`,
+      [entry.organizationId],
+    );
+    const [{ id }] = await manager.query(`SELECT nextval('audit_events_id_seq')::text AS id`);
+    const prevHash: Buffer = last?.hash ?? GENESIS_HASH;
+    const occurredAt = this.clock.now().toISOString();
+    const fields = {
+      id,
+      organizationId: entry.organizationId,
+      occurredAt,
+      actorId: entry.actorId,
+      actorRole: entry.actorRole,
+      action: entry.action,
+      caseId: entry.caseId ?? null,
+      caseReference: entry.caseReference ?? null,
+      fields: [...(entry.fields ?? [])].sort(),
+      reason: entry.reason ?? null,
+      details: entry.details ?? {},
+    };
+    await manager.query(
+      `INSERT INTO audit_events (id, organization_id, occurred_at, actor_id, actor_role, action, case_id, case_reference,
+                                 fields, reason, details, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        id,
+        fields.organizationId,
+        occurredAt,
+        fields.actorId,
+        fields.actorRole,
+        fields.action,
+        fields.caseId,
+        fields.caseReference,
+        fields.fields,
+        fields.reason,
+        JSON.stringify(fields.details),
+        prevHash,
+        chainHash(prevHash, fields),
+      ],
+    );
+  }
+
+  /** Records in its own transaction (for events that are not part of a larger change, e.g. a denied access). */
+  recordAlone(entry: AuditEntry): Promise<void> {
+    return this.db.transaction((tx) => this.record(tx, entry));
+  }
+
+  async list(
+    organizationId: string,
+    filter: { caseId?: string; actorId?: string; action?: string },
+    page: number,
+    limit: number,
+  ): Promise<Page<AuditEventView>> {
+    const where = ['organization_id = $1'];
+    const params: unknown[] = [organizationId];
+    if (filter.caseId) where.push(`case_id = $${params.push(filter.caseId)}`);
+    if (filter.actorId) where.push(`actor_id = $${params.push(filter.actorId)}`);
+    if (filter.action) where.push(`action = $${params.push(filter.action)}`);
+    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM audit_events WHERE ${where.join(' AND ')}`, params);
+    const rows: AuditRow[] = await this.db.query(
+      `SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, limit, (page - 1) * limit],
+    );
+    const items = rows.map((row) => {
+      const { prevHash: _p, hash: _h, organizationId: _o, ...view } = toLink(row);
+      return view;
+    });
+    return { items, page, limit, total };
+  }
+
+  /** Re-computes the organization's chain from the start, in batches. */
+  async verify(organizationId: string): Promise<{ ok: boolean; checked: number; firstBrokenId?: string }> {
+    let checked = 0;
+    let previous: Buffer = GENESIS_HASH;
+    let afterId = '0';
+    for (;;) {
+      const rows: AuditRow[] = await this.db.query(
+        `SELECT * FROM audit_events WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+        [organizationId, afterId, VERIFY_BATCH],
+      );
+      if (rows.length === 0) return { ok: true, checked };
+      const links = rows.map(toLink);
+      const result = findFirstBrokenLink(links, previous);
+      if (result.firstBrokenId) return { ok: false, checked: checked + result.checked, firstBrokenId: result.firstBrokenId };
+      checked += result.checked;
+      previous = links[links.length - 1].hash;
+      afterId = links[links.length - 1].id;
+    }
+  }
+}

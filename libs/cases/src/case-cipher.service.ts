@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import {
+  BlindIndexKind, DataKey, KeyMaterial, blindIndex, decryptField, encryptField, newDataKey, normalizeANumber,
+  normalizeNameDob, normalizePhone, unwrapDataKey, wrapDataKey, wrappedKeyId,
+} from '@amparo/crypto';
+import { SENSITIVE_FIELDS, SensitiveField, SensitiveValues } from './domain/sensitive-fields';
+
+/** The data key's id inside every field ciphertext of a case (one key generation per case so far). */
+const DEK_ID = 'c1';
+const JSON_FIELDS = new Set<SensitiveField>(['client.safeToContact']);
+
+export const caseKeyContext = (caseId: string) => `case:${caseId}`;
+
+export interface BlindIndexEntry {
+  kind: BlindIndexKind;
+  value: string;
+}
+
+/** Envelope encryption of a case's sensitive fields: one data key per case, wrapped by the keyring's active KEK. */
+@Injectable()
+export class CaseCipher {
+  constructor(private readonly keys: KeyMaterial) {}
+
+  newCaseKey(caseId: string): { dek: DataKey; wrapped: Buffer; kekId: string } {
+    const dek = newDataKey();
+    const wrapped = wrapDataKey(this.keys.keyring, dek, caseKeyContext(caseId));
+    return { dek, wrapped, kekId: wrappedKeyId(wrapped) };
+  }
+
+  async loadKey(manager: EntityManager, caseId: string): Promise<DataKey | null> {
+    const [row] = await manager.query(`SELECT wrapped_key FROM case_keys WHERE case_id = $1`, [caseId]);
+    return row ? unwrapDataKey(this.keys.keyring, row.wrapped_key, caseKeyContext(caseId)) : null;
+  }
+
+  /** Column → ciphertext (or null to clear) for the given values. */
+  encrypt(dek: DataKey, caseId: string, values: SensitiveValues): Record<string, Buffer | null> {
+    const columns: Record<string, Buffer | null> = {};
+    for (const { field, column } of SENSITIVE_FIELDS) {
+      if (!(field in values)) continue;
+      const value = values[field];
+      if (value === null || value === undefined || value === '') {
+        columns[column] = null;
+        continue;
+      }
+      const plaintext = JSON_FIELDS.has(field) ? JSON.stringify(value) : String(value);
+      columns[column] = encryptField(dek, DEK_ID, plaintext, { table: 'cases', column, rowId: caseId });
+    }
+    return columns;
+  }
+
+  decrypt(dek: DataKey, caseId: string, row: Record<string, unknown>): SensitiveValues {
+    const values: SensitiveValues = {};
+    for (const { field, column } of SENSITIVE_FIELDS) {
+      const ciphertext = row[column];
+      if (!Buffer.isBuffer(ciphertext)) continue;
+      const plaintext = decryptField(dek, ciphertext, { table: 'cases', column, rowId: caseId });
+      values[field] = JSON_FIELDS.has(field) ? JSON.parse(plaintext) : plaintext;
+    }
+    return values;
+  }
+
+  /** Keyed hashes for exact-match lookups and duplicate checks; the values themselves never leave the request. */
+  blindIndexes(values: SensitiveValues): BlindIndexEntry[] {
+    const entries: BlindIndexEntry[] = [];
+    const aNumber = normalizeANumber(values['client.aNumber'] as string | undefined);
+    if (aNumber) entries.push({ kind: 'a_number', value: blindIndex(this.keys.indexKey, 'a_number', aNumber) });
+    const phone = normalizePhone(values['client.phone'] as string | undefined);
+    if (phone) entries.push({ kind: 'phone', value: blindIndex(this.keys.indexKey, 'phone', phone) });
+    const nameDob = normalizeNameDob(
+      values['client.firstName'] as string | undefined,
+      values['client.lastName'] as string | undefined,
+      values['client.dateOfBirth'] as string | undefined,
+    );
+    if (nameDob) entries.push({ kind: 'name_dob', value: blindIndex(this.keys.indexKey, 'name_dob', nameDob) });
+    return entries;
+  }
+
+  aNumberIndex(input: string): string | null {
+    const normalized = normalizeANumber(input);
+    return normalized ? blindIndex(this.keys.indexKey, 'a_number', normalized) : null;
+  }
+}

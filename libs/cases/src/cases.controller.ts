@@ -1,0 +1,75 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentUser, Principal } from '@amparo/auth';
+import { invalid } from '@amparo/common';
+import { CasesService } from './cases.service';
+import { CreateCaseDto } from './dto/create-case.dto';
+import { CloseCaseDto, ListCasesQuery, RevealDto, UpdateCaseDto } from './dto/other.dto';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+
+@ApiTags('cases')
+@ApiBearerAuth()
+@Controller('api/cases')
+export class CasesController {
+  constructor(private readonly cases: CasesService) {}
+
+  @Post()
+  @Access('intake', 'coordinator')
+  @ApiOperation({
+    summary: 'Open a case (intake).',
+    description:
+      'Only client.firstName or client.lastName, client.preferredLanguage, custody.status and consent are required. ' +
+      'Immigration status, criminal history and country of birth are never required: the organizations promise not to ' +
+      'inquire into status without need. Identifying fields are encrypted at rest. With an Idempotency-Key, a retried ' +
+      'request returns the first answer and never opens a second case.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '8-128 characters: letters, digits, _ . : -' })
+  create(
+    @CurrentUser() user: Principal,
+    @Body() dto: CreateCaseDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ) {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw invalid('Idempotency-Key', 'Idempotency-Key must be 8-128 characters: letters, digits, _ . : -');
+    }
+    return this.cases.create(user, dto, idempotencyKey);
+  }
+
+  @Get()
+  @Access('intake', 'coordinator', 'attorney')
+  @ApiOperation({ summary: 'Case summaries in your scope (no sensitive fields). ?aNumber= is an audited, rate-limited exact lookup for coordinators.' })
+  list(@CurrentUser() user: Principal, @Query() query: ListCasesQuery) {
+    return this.cases.list(user, query);
+  }
+
+  @Get(':id')
+  @Access('intake', 'coordinator', 'attorney')
+  @ApiOperation({ summary: 'One case: the full record for those who need it, else the summary; 404 if not visible to you.' })
+  get(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+    return this.cases.get(user, id);
+  }
+
+  @Patch(':id')
+  @Access('intake', 'coordinator', 'attorney')
+  @ApiOperation({ summary: 'Correct intake data. Only the fields sent change; null clears an optional field.' })
+  update(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateCaseDto) {
+    return this.cases.update(user, id, dto);
+  }
+
+  @Post(':id/reveal')
+  @HttpCode(200)
+  @Access('coordinator')
+  @ApiOperation({ summary: 'Break-glass: the sensitive fields, with a stated reason that goes to the audit trail.' })
+  reveal(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: RevealDto) {
+    return this.cases.reveal(user, id, dto.reason);
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @Access('coordinator', 'attorney')
+  @ApiOperation({ summary: 'Close a case. Closed cases are crypto-shredded after the organization\'s retention period.' })
+  close(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: CloseCaseDto) {
+    return this.cases.close(user, id, dto);
+  }
+}

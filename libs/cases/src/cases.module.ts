@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '@amparo/audit';
+import { DeadlinesModule } from '@amparo/deadlines';
+import { ReferenceModule } from '@amparo/reference';
+import { CaseCipher } from './case-cipher.service';
+import { CasesController } from './cases.controller';
+import { CasesService } from './cases.service';
+import { PurgeService } from './purge.service';
+
+@Module({
+  imports: [AuditModule, DeadlinesModule, ReferenceModule],
+  controllers: [CasesController],
+  providers: [CasesService, CaseCipher, PurgeService],
+  exports: [CasesService, CaseCipher, PurgeService],
+})
+export class CasesModule {}

@@ -1,0 +1,432 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash, randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService, canonicalJson } from '@amparo/audit';
+import type { Principal } from '@amparo/auth';
+import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, validationFailed } from '@amparo/common';
+import { CaseTimelineService, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
+import { ReferenceService, timeZoneFor } from '@amparo/reference';
+import { CaseCipher } from './case-cipher.service';
+import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './case-view';
+import { SENSITIVE_FIELDS, SensitiveValues, pickSensitive } from './domain/sensitive-fields';
+import { caseVisibility } from './domain/visibility';
+import { newCaseReference } from './domain/reference';
+import { CreateCaseDto, CustodyDto } from './dto/create-case.dto';
+import { CloseCaseDto, ListCasesQuery, UpdateCaseDto } from './dto/other.dto';
+
+export interface CreateCaseResult {
+  id: string;
+  reference: string;
+  status: string;
+  urgency: Timeline['urgency'];
+  deadlines: DeadlineView[];
+  flags: Timeline['flags'];
+  possibleDuplicates: string[];
+}
+
+const LOOKUP_LIMIT = { max: 30, windowSeconds: 3600 };
+
+const requestHash = (body: unknown) => createHash('sha256').update(canonicalJson(body)).digest();
+
+function changedPaths(dto: object, prefix = ''): string[] {
+  return Object.entries(dto).flatMap(([key, value]) => {
+    if (value === undefined) return [];
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (value && typeof value === 'object' && !Array.isArray(value) && path !== 'client.safeToContact') {
+      return changedPaths(value, path);
+    }
+    return [path];
+  });
+}
+
+@Injectable()
+export class CasesService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly cipher: CaseCipher,
+    private readonly audit: AuditService,
+    private readonly timeline: CaseTimelineService,
+    private readonly reference: ReferenceService,
+    private readonly rateLimit: RateLimitService,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(actor: Principal, dto: CreateCaseDto, idempotencyKey?: string): Promise<CreateCaseResult> {
+    if (!dto.client.firstName?.trim() && !dto.client.lastName?.trim()) {
+      throw validationFailed({
+        'client.firstName': ['client.firstName or client.lastName is required'],
+        'client.lastName': ['client.firstName or client.lastName is required'],
+      });
+    }
+    const place = await this.resolvePlace(dto.custody);
+    const hash = requestHash(dto);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction(async (tx) => {
+          if (idempotencyKey) {
+            const replay = await this.claimIdempotencyKey(tx, actor.userId, idempotencyKey, hash);
+            if (replay) return replay;
+          }
+          return this.insertCase(tx, actor, dto, place, idempotencyKey);
+        });
+      } catch (error) {
+        // A reference collision (1 in ~700 million per case) is retried with a new one.
+        if (attempt < 3 && (error as { constraint?: string }).constraint === 'cases_reference_key') continue;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Inserting the key first serializes concurrent retries on the primary key: a second request with the same key
+   * waits for the first to commit and then replays its answer; if the first failed, the second goes ahead.
+   */
+  private async claimIdempotencyKey(tx: EntityManager, userId: string, key: string, hash: Buffer): Promise<CreateCaseResult | null> {
+    const inserted = await tx.query(
+      `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key`,
+      [userId, key, hash],
+    );
+    if (inserted.length > 0) return null;
+    const [stored] = await tx.query(`SELECT request_hash, response FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [userId, key]);
+    if (!stored.request_hash.equals(hash)) {
+      throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
+    }
+    if (!stored.response) throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_IN_PROGRESS', 'The first request with this key is still in progress');
+    return stored.response as CreateCaseResult;
+  }
+
+  private async insertCase(
+    tx: EntityManager,
+    actor: Principal,
+    dto: CreateCaseDto,
+    place: Place,
+    idempotencyKey?: string,
+  ): Promise<CreateCaseResult> {
+    const id = randomUUID();
+    const reference = newCaseReference();
+    const key = this.cipher.newCaseKey(id);
+    const sensitive = pickSensitive(dto as unknown as Record<string, unknown>);
+    const columns = this.cipher.encrypt(key.dek, id, sensitive);
+    const names = Object.keys(columns);
+    await tx.query(
+      `INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
+                          practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
+                          release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at
+                          ${names.map((n) => `, ${n}`).join('')})
+       VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17
+               ${names.map((_, i) => `, $${18 + i}`).join('')})`,
+      [
+        id, actor.organizationId, reference, actor.userId, dto.client.preferredLanguage, dto.client.needsInterpreter ?? false,
+        dto.practiceAreas ?? [], dto.custody.status, place.facilityCode, place.county, place.state, place.timeZone,
+        dto.custody.detainerLodged ?? false, dto.custody.releaseEligibleAt ?? null, dto.consent.shareWithAttorney,
+        dto.consent.obtainedFrom, this.clock.now(), ...names.map((n) => columns[n]),
+      ],
+    );
+    await tx.query(`INSERT INTO case_keys (case_id, kek_id, wrapped_key) VALUES ($1, $2, $3)`, [id, key.kekId, key.wrapped]);
+    const indexes = this.cipher.blindIndexes(sensitive);
+    await this.writeIndexes(tx, id, actor.organizationId, indexes);
+    const possibleDuplicates = await this.findDuplicates(tx, id, actor.organizationId, indexes);
+    const timeline = await this.timeline.recompute(tx, id, this.clock.now());
+    const result: CreateCaseResult = {
+      id,
+      reference,
+      status: 'new',
+      urgency: timeline.urgency,
+      deadlines: timeline.deadlines,
+      flags: timeline.flags,
+      possibleDuplicates,
+    };
+    if (idempotencyKey) {
+      await tx.query(`UPDATE idempotency_keys SET status_code = 201, response = $3, case_id = $4 WHERE user_id = $1 AND key = $2`, [
+        actor.userId, idempotencyKey, JSON.stringify(result), id,
+      ]);
+    }
+    await this.audit.record(tx, {
+      organizationId: actor.organizationId,
+      actorId: actor.userId,
+      actorRole: actor.role,
+      action: 'case.create',
+      caseId: id,
+      caseReference: reference,
+      fields: SENSITIVE_FIELDS.filter((f) => columns[f.column]).map((f) => f.field),
+      details: possibleDuplicates.length ? { possibleDuplicates: possibleDuplicates.length } : {},
+    });
+    return result;
+  }
+
+  async list(actor: Principal, query: ListCasesQuery): Promise<Page<CaseSummary>> {
+    if (query.aNumber !== undefined) return this.lookupByANumber(actor, query);
+    const where = ['organization_id = $1'];
+    const params: unknown[] = [actor.organizationId];
+    if (actor.role === 'intake') where.push(`created_by = $${params.push(actor.userId)}`);
+    if (actor.role === 'attorney') where.push(`assigned_attorney_id = $${params.push(actor.userId)} AND status IN ('assigned', 'closed')`);
+    if (query.status) where.push(`status = $${params.push(query.status)}`);
+    if (query.level) where.push(`urgency_level = $${params.push(query.level)}`);
+    const clause = where.join(' AND ');
+    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM cases WHERE ${clause}`, params);
+    const rows: CaseRow[] = await this.db.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE ${clause}
+        ORDER BY CASE urgency_level WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
+                 next_deadline_at NULLS LAST, created_at DESC
+        LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, query.limit, (query.page - 1) * query.limit],
+    );
+    return { items: rows.map((r) => summaryView(r)), page: query.page, limit: query.limit, total };
+  }
+
+  /** Exact A-number lookup through the blind index: coordinators only, rate-limited, audited. */
+  private async lookupByANumber(actor: Principal, query: ListCasesQuery): Promise<Page<CaseSummary>> {
+    if (actor.role !== 'coordinator') throw forbidden('Only coordinators may look cases up by A-number');
+    await this.rateLimit.hit(`anumber-lookup:${actor.userId}`, LOOKUP_LIMIT.max, LOOKUP_LIMIT.windowSeconds, 'Too many A-number lookups; try again later');
+    const index = this.cipher.aNumberIndex(query.aNumber!);
+    if (!index) throw invalid('aNumber', 'aNumber must be an A-number (8 or 9 digits)');
+    const rows: CaseRow[] = await this.db.query(
+      `SELECT ${SUMMARY_COLUMNS} FROM cases c
+        WHERE c.organization_id = $1 AND c.status <> 'purged'
+          AND EXISTS (SELECT 1 FROM case_blind_indexes b WHERE b.case_id = c.id AND b.organization_id = $1 AND b.kind = 'a_number' AND b.value = $2)
+        ORDER BY c.created_at DESC LIMIT 50`,
+      [actor.organizationId, index],
+    );
+    await this.audit.recordAlone({
+      organizationId: actor.organizationId,
+      actorId: actor.userId,
+      actorRole: actor.role,
+      action: 'case.lookup',
+      fields: ['client.aNumber'],
+      details: { matches: rows.length, caseReferences: rows.map((r) => r.reference) },
+    });
+    return { items: rows.map((r) => summaryView(r)), page: 1, limit: 50, total: rows.length };
+  }
+
+  async get(actor: Principal, id: string) {
+    return this.db.transaction(async (tx) => {
+      const row = await this.visibleRow(tx, actor, id);
+      const visibility = caseVisibility(actor, toVisibilityCase(row), this.clock.now());
+      const deadlines = await this.deadlines(tx, row);
+      if (visibility !== 'full') return summaryView(row, deadlines);
+      const sensitive = await this.decrypt(tx, row);
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId,
+        actorId: actor.userId,
+        actorRole: actor.role,
+        action: 'case.read_sensitive',
+        caseId: row.id,
+        caseReference: row.reference,
+        fields: Object.keys(sensitive),
+      });
+      return fullView(row, sensitive, deadlines);
+    });
+  }
+
+  async reveal(actor: Principal, id: string, reason: string) {
+    return this.db.transaction(async (tx) => {
+      const row = await this.visibleRow(tx, actor, id);
+      if (row.status === 'purged') throw new DomainError(HttpStatus.CONFLICT, 'CASE_PURGED', 'This case was purged: nothing remains to reveal');
+      const sensitive = await this.decrypt(tx, row);
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId,
+        actorId: actor.userId,
+        actorRole: actor.role,
+        action: 'case.reveal',
+        caseId: row.id,
+        caseReference: row.reference,
+        fields: Object.keys(sensitive),
+        reason: reason.trim(),
+      });
+      const full = fullView(row, sensitive);
+      return { id: full.id, reference: full.reference, client: full.client, caller: full.caller, custody: full.custody, narrative: full.narrative };
+    });
+  }
+
+  async update(actor: Principal, id: string, dto: UpdateCaseDto) {
+    const paths = changedPaths(dto);
+    if (paths.length === 0) throw invalid('body', 'send at least one field to correct');
+    const result = await this.db.transaction(async (tx) => {
+      const row = await this.visibleRow(tx, actor, id, true);
+      const visibility = caseVisibility(actor, toVisibilityCase(row), this.clock.now());
+      if (row.status === 'closed' || row.status === 'purged') {
+        throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `A ${row.status} case cannot be corrected`);
+      }
+      const sensitiveChanges = pickSensitive(dto as unknown as Record<string, unknown>);
+      // Writing is not reading: coordinators may correct sensitive fields they cannot see; others need the full view.
+      if (Object.keys(sensitiveChanges).length > 0 && visibility !== 'full' && actor.role !== 'coordinator') {
+        throw forbidden('You may not correct the sensitive fields of this case');
+      }
+      const sets: string[] = [];
+      const params: unknown[] = [id];
+      const set = (column: string, value: unknown) => sets.push(`${column} = $${params.push(value)}`);
+      const required = (path: string, value: unknown) => {
+        if (value === null) throw invalid(path, `${path} cannot be cleared`);
+      };
+      if (dto.client?.preferredLanguage !== undefined) { required('client.preferredLanguage', dto.client.preferredLanguage); set('preferred_language', dto.client.preferredLanguage); }
+      if (dto.client?.needsInterpreter !== undefined) set('needs_interpreter', dto.client.needsInterpreter ?? false);
+      if (dto.practiceAreas !== undefined) set('practice_areas', dto.practiceAreas ?? []);
+      if (dto.consent?.shareWithAttorney !== undefined) { required('consent.shareWithAttorney', dto.consent.shareWithAttorney); set('consent_share', dto.consent.shareWithAttorney); }
+      if (dto.consent?.obtainedFrom !== undefined) { required('consent.obtainedFrom', dto.consent.obtainedFrom); set('consent_obtained_from', dto.consent.obtainedFrom); }
+      const custody = dto.custody;
+      const custodyChanged = custody && Object.keys(custody).some((k) => k !== 'bookingNumber' && (custody as Record<string, unknown>)[k] !== undefined);
+      if (custody && custodyChanged) {
+        if (custody.status !== undefined) { required('custody.status', custody.status); set('custody_status', custody.status); }
+        if (custody.detainerLodged !== undefined) set('detainer_lodged', custody.detainerLodged ?? false);
+        if (custody.releaseEligibleAt !== undefined) set('release_eligible_at', custody.releaseEligibleAt);
+        const merged: CustodyDto = {
+          status: (custody.status ?? row.custody_status) as CustodyDto['status'],
+          facilityCode: custody.facilityCode === undefined ? (row.facility_code ?? undefined) : (custody.facilityCode ?? undefined),
+          county: custody.county === undefined ? (row.county ?? undefined) : (custody.county ?? undefined),
+          state: custody.state === undefined ? (row.state ?? undefined) : (custody.state ?? undefined),
+          timeZone: custody.timeZone ?? (custody.facilityCode || custody.state || custody.county ? undefined : row.time_zone),
+        };
+        const place = await this.resolvePlace(merged);
+        set('facility_code', place.facilityCode);
+        set('county', place.county);
+        set('state', place.state);
+        set('time_zone', place.timeZone);
+      }
+      if (Object.keys(sensitiveChanges).length > 0) {
+        const dek = await this.cipher.loadKey(tx, id);
+        if (!dek) throw new Error(`case ${id} has no data key`);
+        const current = this.cipher.decrypt(dek, id, row);
+        const merged: SensitiveValues = { ...current, ...sensitiveChanges };
+        if (!String(merged['client.firstName'] ?? '').trim() && !String(merged['client.lastName'] ?? '').trim()) {
+          throw invalid('client.lastName', 'client.firstName or client.lastName is required');
+        }
+        for (const [column, value] of Object.entries(this.cipher.encrypt(dek, id, sensitiveChanges))) set(column, value);
+        await tx.query(`DELETE FROM case_blind_indexes WHERE case_id = $1`, [id]);
+        await this.writeIndexes(tx, id, row.organization_id, this.cipher.blindIndexes(merged));
+      }
+      set('updated_at', this.clock.now());
+      await tx.query(`UPDATE cases SET ${sets.join(', ')} WHERE id = $1`, params);
+      if (custodyChanged) await this.timeline.recompute(tx, id, this.clock.now());
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId,
+        actorId: actor.userId,
+        actorRole: actor.role,
+        action: 'case.update',
+        caseId: id,
+        caseReference: row.reference,
+        fields: paths,
+      });
+      return visibility;
+    });
+    return result === 'full' ? this.get(actor, id) : this.summary(actor, id);
+  }
+
+  async close(actor: Principal, id: string, dto: CloseCaseDto): Promise<CaseSummary> {
+    await this.db.transaction(async (tx) => {
+      const row = await this.visibleRow(tx, actor, id, true);
+      if (row.status === 'closed' || row.status === 'purged') {
+        throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `The case is already ${row.status}`);
+      }
+      await tx.query(`UPDATE cases SET status = 'closed', outcome = $2, closed_at = $3, updated_at = $3 WHERE id = $1`, [id, dto.outcome, this.clock.now()]);
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId,
+        actorId: actor.userId,
+        actorRole: actor.role,
+        action: 'case.close',
+        caseId: id,
+        caseReference: row.reference,
+        details: { outcome: dto.outcome },
+      });
+    });
+    return this.summary(actor, id);
+  }
+
+  private async summary(actor: Principal, id: string): Promise<CaseSummary> {
+    const row = await this.visibleRow(this.db.manager, actor, id);
+    return summaryView(row, await this.deadlines(this.db.manager, row));
+  }
+
+  /** The case if the caller may see it at all; otherwise 404 (and the attempt is audited when the case exists). */
+  private async visibleRow(manager: EntityManager, actor: Principal, id: string, forUpdate = false): Promise<CaseRow> {
+    const sensitiveColumns = SENSITIVE_FIELDS.map((f) => f.column).join(', ');
+    const [row]: CaseRow[] = await manager.query(
+      `SELECT ${SUMMARY_COLUMNS}, ${sensitiveColumns} FROM cases WHERE id = $1 AND organization_id = $2 ${forUpdate ? 'FOR UPDATE' : ''}`,
+      [id, actor.organizationId],
+    );
+    if (!row) throw notFound('Case');
+    if (caseVisibility(actor, toVisibilityCase(row), this.clock.now()) === 'none') {
+      await this.audit.recordAlone({
+        organizationId: actor.organizationId,
+        actorId: actor.userId,
+        actorRole: actor.role,
+        action: 'case.access_denied',
+        caseId: row.id,
+        caseReference: row.reference,
+      });
+      throw notFound('Case');
+    }
+    return row;
+  }
+
+  private async decrypt(manager: EntityManager, row: CaseRow): Promise<SensitiveValues> {
+    const dek = await this.cipher.loadKey(manager, row.id);
+    return dek ? this.cipher.decrypt(dek, row.id, row) : {};
+  }
+
+  private async deadlines(manager: EntityManager, row: CaseRow): Promise<DeadlineView[]> {
+    const rows = await manager.query(
+      `SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.case_id = $1 AND d.superseded_at IS NULL ORDER BY d.due_at`,
+      [row.id, row.reference],
+    );
+    return rows.map(toDeadlineView);
+  }
+
+  private async writeIndexes(tx: EntityManager, caseId: string, organizationId: string, entries: { kind: string; value: string }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await tx.query(
+      `INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
+       SELECT $1, $2, * FROM unnest($3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
+      [caseId, organizationId, entries.map((e) => e.kind), entries.map((e) => e.value)],
+    );
+  }
+
+  private async findDuplicates(tx: EntityManager, caseId: string, organizationId: string, entries: { kind: string; value: string }[]): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const rows: { reference: string }[] = await tx.query(
+      `SELECT DISTINCT c.reference FROM case_blind_indexes b JOIN cases c ON c.id = b.case_id
+        WHERE b.organization_id = $1 AND b.case_id <> $2 AND c.status <> 'purged'
+          AND (b.kind, b.value) IN (SELECT * FROM unnest($3::text[], $4::text[]))
+        ORDER BY c.reference LIMIT 20`,
+      [organizationId, caseId, entries.map((e) => e.kind), entries.map((e) => e.value)],
+    );
+    return rows.map((r) => r.reference);
+  }
+
+  /** The zone comes from the facility when its code is known, else from the given zone, else from state and county. */
+  private async resolvePlace(custody: CustodyDto): Promise<Place> {
+    if (custody.facilityCode) {
+      const facility = await this.reference.find(custody.facilityCode);
+      if (!facility) throw invalid('custody.facilityCode', 'custody.facilityCode is not a known ICE detention location code (see GET /api/facilities)');
+      return {
+        facilityCode: facility.code,
+        county: custody.county ?? facility.county,
+        state: custody.state ?? facility.state,
+        timeZone: facility.timeZone,
+      };
+    }
+    if (custody.timeZone) return { facilityCode: null, county: custody.county ?? null, state: custody.state ?? null, timeZone: custody.timeZone };
+    if (custody.state) {
+      try {
+        return { facilityCode: null, county: custody.county ?? null, state: custody.state, timeZone: timeZoneFor(custody.state, custody.county ?? null) };
+      } catch {
+        throw invalid('custody.state', 'custody.state is not a known U.S. state or territory code');
+      }
+    }
+    throw invalid('custody.timeZone', 'custody.timeZone is needed when neither custody.facilityCode nor custody.state is given');
+  }
+}
+
+interface Place {
+  facilityCode: string | null;
+  county: string | null;
+  state: string | null;
+  timeZone: string;
+}
+
+const toVisibilityCase = (row: CaseRow) => ({
+  createdBy: row.created_by,
+  status: row.status,
+  createdAt: row.created_at,
+  assignedAttorneyId: row.assigned_attorney_id,
+});

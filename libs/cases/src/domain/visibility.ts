@@ -1,0 +1,35 @@
+import type { Role } from '@amparo/auth';
+
+/**
+ * How much of a case the caller may see:
+ * - full: the sensitive fields too (the accepted attorney; the creating intake volunteer while the case is new and
+ *   under 72 hours old);
+ * - summary: no sensitive fields (coordinators; the creating volunteer afterwards);
+ * - none: the case does not exist for the caller (404).
+ * Admins manage the organization and do not read case content.
+ */
+export type CaseVisibility = 'none' | 'summary' | 'full';
+
+export const INTAKE_WINDOW_MS = 72 * 3600 * 1000;
+
+export interface VisibilityCase {
+  createdBy: string | null;
+  status: string;
+  createdAt: Date;
+  assignedAttorneyId: string | null;
+}
+
+export function caseVisibility(caller: { role: Role; userId: string }, c: VisibilityCase, now: Date): CaseVisibility {
+  if (c.status === 'purged') return caller.role === 'coordinator' ? 'summary' : 'none';
+  switch (caller.role) {
+    case 'coordinator':
+      return 'summary';
+    case 'intake':
+      if (c.createdBy !== caller.userId) return 'none';
+      return c.status === 'new' && now.getTime() - c.createdAt.getTime() < INTAKE_WINDOW_MS ? 'full' : 'summary';
+    case 'attorney':
+      return c.assignedAttorneyId === caller.userId && (c.status === 'assigned' || c.status === 'closed') ? 'full' : 'none';
+    default:
+      return 'none';
+  }
+}

@@ -1,0 +1,224 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength,
+  MinLength, IsTimeZone, ValidateNested, IsDefined,
+} from 'class-validator';
+import { IsCalendarDate, IsOffsetDateTime } from './validators';
+
+export const PRACTICE_AREAS = ['detention_bond', 'removal_defense', 'asylum', 'daca', 'u_visa', 't_visa', 'vawa', 'crimmigration', 'other'] as const;
+export const CUSTODY_STATUSES = ['local_jail', 'ice_detention', 'released', 'not_detained', 'unknown'] as const;
+export const CALLER_RELATIONSHIPS = ['self', 'family', 'friend', 'community_org', 'attorney', 'other'] as const;
+export type PracticeArea = (typeof PRACTICE_AREAS)[number];
+export type CustodyStatus = (typeof CUSTODY_STATUSES)[number];
+
+const OPTIONAL_NOTE =
+  'Optional and never required to open a case: Amparo collects the minimum, and does not inquire into immigration ' +
+  'status without need (sanctuary principles). Encrypted at rest; visible only to those who need it.';
+
+export class SafeToContactDto {
+  @ApiPropertyOptional({ description: 'May we leave a voicemail?' })
+  @IsOptional()
+  @IsBoolean()
+  voicemail?: boolean;
+
+  @ApiPropertyOptional({ description: 'May we send text messages?' })
+  @IsOptional()
+  @IsBoolean()
+  sms?: boolean;
+
+  @ApiPropertyOptional({ description: 'e.g. a code word, or "only call after 6 PM". Encrypted.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  note?: string;
+}
+
+export class ClientDto {
+  @ApiPropertyOptional({ description: 'firstName or lastName is required. Encrypted.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  firstName?: string;
+
+  @ApiPropertyOptional({ description: 'firstName or lastName is required. Encrypted.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  lastName?: string;
+
+  @ApiPropertyOptional({ example: '1990-04-02', description: 'Encrypted; with the name, used (as a keyed hash) to spot duplicates.' })
+  @IsOptional()
+  @IsCalendarDate()
+  dateOfBirth?: string;
+
+  @ApiPropertyOptional({ example: 'A123-456-789', description: 'Alien registration number, 8 or 9 digits. Encrypted; exact lookup through a keyed hash only.' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\s*[Aa]?[\s\-.]*(\d[\s\-.]*){7,9}$/, { message: 'client.aNumber must be an A-number (8 or 9 digits, e.g. A123-456-789)' })
+  aNumber?: string;
+
+  @ApiPropertyOptional({ description: 'Encrypted.' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9+().\s-]{5,30}$/, { message: 'client.phone must be a phone number' })
+  phone?: string;
+
+  @ApiPropertyOptional({ description: 'Encrypted.' })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ description: 'Encrypted.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  address?: string;
+
+  @ApiPropertyOptional({ description: OPTIONAL_NOTE })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  countryOfBirth?: string;
+
+  @ApiPropertyOptional({ description: OPTIONAL_NOTE })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  immigrationStatus?: string;
+
+  @ApiPropertyOptional({ description: OPTIONAL_NOTE })
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  criminalHistory?: string;
+
+  @ApiProperty({ example: 'spa', description: 'ISO 639-3 code (spa, eng, mam, quc, kjb, ...)' })
+  @IsString()
+  @Matches(/^[a-z]{3}$/, { message: 'client.preferredLanguage must be an ISO 639-3 code such as spa, mam or quc' })
+  preferredLanguage: string;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  needsInterpreter?: boolean;
+
+  @ApiPropertyOptional({ type: SafeToContactDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SafeToContactDto)
+  safeToContact?: SafeToContactDto;
+}
+
+export class CallerDto {
+  @ApiProperty({ enum: CALLER_RELATIONSHIPS })
+  @IsIn(CALLER_RELATIONSHIPS)
+  relationship: (typeof CALLER_RELATIONSHIPS)[number];
+
+  @ApiPropertyOptional({ description: 'Encrypted.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'Encrypted.' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9+().\s-]{5,30}$/, { message: 'caller.phone must be a phone number' })
+  phone?: string;
+}
+
+export class ConsentDto {
+  @ApiProperty({ description: 'The client agrees that their case may be shared with a volunteer attorney. Without it, the case is never offered.' })
+  @IsBoolean()
+  shareWithAttorney: boolean;
+
+  @ApiProperty({ enum: ['client', 'caller'] })
+  @IsIn(['client', 'caller'])
+  obtainedFrom: 'client' | 'caller';
+}
+
+export class CustodyDto {
+  @ApiProperty({ enum: CUSTODY_STATUSES })
+  @IsIn(CUSTODY_STATUSES)
+  status: CustodyStatus;
+
+  @ApiPropertyOptional({ description: 'ICE detention location code (GET /api/facilities)', example: 'HOUICDC' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9]{3,12}$/, { message: 'custody.facilityCode must be an ICE detention location code' })
+  facilityCode?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  county?: string;
+
+  @ApiPropertyOptional({ example: 'TX' })
+  @IsOptional()
+  @Matches(/^[A-Z]{2}$/, { message: 'custody.state must be a 2-letter code such as TX' })
+  state?: string;
+
+  @ApiPropertyOptional({ example: 'America/Chicago', description: 'IANA zone. Derived from the facility, or from state and county, when omitted.' })
+  @IsOptional()
+  @IsTimeZone({ message: 'custody.timeZone must be an IANA time zone such as America/Chicago' })
+  timeZone?: string;
+
+  @ApiPropertyOptional({ description: 'Jail booking number. Encrypted.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  bookingNumber?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  detainerLodged?: boolean;
+
+  @ApiPropertyOptional({ example: '2026-11-20T16:00:00-06:00', description: 'When the person could otherwise be released (bail posted, charges dropped, sentence served).' })
+  @IsOptional()
+  @IsOffsetDateTime()
+  releaseEligibleAt?: string;
+}
+
+export class CreateCaseDto {
+  @ApiProperty({ type: ClientDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => ClientDto)
+  client: ClientDto;
+
+  @ApiPropertyOptional({ type: CallerDto, description: 'Who called, when not the client. Encrypted.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CallerDto)
+  caller?: CallerDto;
+
+  @ApiProperty({ type: ConsentDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => ConsentDto)
+  consent: ConsentDto;
+
+  @ApiProperty({ type: CustodyDto })
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => CustodyDto)
+  custody: CustodyDto;
+
+  @ApiPropertyOptional({ enum: PRACTICE_AREAS, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(PRACTICE_AREAS.length)
+  @ArrayUnique()
+  @IsIn(PRACTICE_AREAS, { each: true })
+  practiceAreas?: PracticeArea[];
+
+  @ApiPropertyOptional({ description: 'Free text. Encrypted.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20000)
+  narrative?: string;
+}

@@ -1,0 +1,88 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested, IsArray, ArrayMaxSize, ArrayUnique } from 'class-validator';
+import { PageQuery } from '@amparo/common';
+import { CallerDto, ClientDto, ConsentDto, CustodyDto, PRACTICE_AREAS, PracticeArea } from './create-case.dto';
+
+export class UpdateClientDto extends PartialType(ClientDto) {}
+export class UpdateCallerDto extends PartialType(CallerDto) {}
+export class UpdateConsentDto extends PartialType(ConsentDto) {}
+export class UpdateCustodyDto extends PartialType(CustodyDto) {}
+
+/** Corrections: only the fields sent change; `null` clears an optional field. */
+export class UpdateCaseDto {
+  @ApiPropertyOptional({ type: UpdateClientDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => UpdateClientDto)
+  client?: UpdateClientDto;
+
+  @ApiPropertyOptional({ type: UpdateCallerDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => UpdateCallerDto)
+  caller?: UpdateCallerDto;
+
+  @ApiPropertyOptional({ type: UpdateConsentDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => UpdateConsentDto)
+  consent?: UpdateConsentDto;
+
+  @ApiPropertyOptional({ type: UpdateCustodyDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => UpdateCustodyDto)
+  custody?: UpdateCustodyDto;
+
+  @ApiPropertyOptional({ enum: PRACTICE_AREAS, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(PRACTICE_AREAS.length)
+  @ArrayUnique()
+  @IsIn(PRACTICE_AREAS, { each: true })
+  practiceAreas?: PracticeArea[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(20000)
+  narrative?: string;
+}
+
+export const CASE_OUTCOMES = ['represented', 'referred_elsewhere', 'advice_given', 'no_legal_remedy', 'client_unreachable', 'client_declined', 'duplicate', 'other'] as const;
+
+export class CloseCaseDto {
+  @ApiProperty({ enum: CASE_OUTCOMES })
+  @IsIn(CASE_OUTCOMES)
+  outcome: (typeof CASE_OUTCOMES)[number];
+}
+
+export class RevealDto {
+  @ApiProperty({ description: 'Why you need the sensitive fields (recorded in the audit trail).', minLength: 10 })
+  @IsString()
+  @MinLength(10)
+  @MaxLength(500)
+  reason: string;
+}
+
+export const CASE_STATUSES = ['new', 'offered', 'assigned', 'closed', 'unplaced', 'purged'] as const;
+export const URGENCY_LEVELS = ['critical', 'high', 'normal', 'low'] as const;
+
+export class ListCasesQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: CASE_STATUSES })
+  @IsOptional()
+  @IsIn(CASE_STATUSES)
+  status?: (typeof CASE_STATUSES)[number];
+
+  @ApiPropertyOptional({ enum: URGENCY_LEVELS })
+  @IsOptional()
+  @IsIn(URGENCY_LEVELS)
+  level?: (typeof URGENCY_LEVELS)[number];
+
+  @ApiPropertyOptional({ description: 'Coordinators only: exact lookup by A-number (audited, rate-limited).' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\s*[Aa]?[\s\-.]*(\d[\s\-.]*){7,9}$/, { message: 'aNumber must be an A-number (8 or 9 digits)' })
+  aNumber?: string;
+}

@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '@amparo/audit';
+import { Clock } from '@amparo/common';
+import { APP_CONFIG, AppConfig } from '@amparo/config';
+import { SENSITIVE_FIELDS } from './domain/sensitive-fields';
+
+/**
+ * Crypto-shredding of closed cases past the organization's retention period: the data key goes first (after which
+ * nothing of the case can be decrypted, backups included), then the ciphertexts, indexes, events and deadlines.
+ * The case row stays as a `purged` tombstone and the audit trail, which holds no personal data, survives.
+ * Safe with several instances: each case is claimed with SKIP LOCKED.
+ */
+@Injectable()
+export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Purge');
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.jobs.enabled) return;
+    this.timer = setInterval(() => void this.runSafely(), this.config.jobs.purgeIntervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async runSafely(): Promise<void> {
+    try {
+      const purged = await this.purgeDue();
+      if (purged > 0) this.logger.log(`Purged ${purged} case(s) past retention`);
+    } catch (error) {
+      this.logger.error({ err: error }, 'Purge run failed');
+    }
+  }
+
+  /** Purges every due case, one transaction per case; returns how many. */
+  async purgeDue(): Promise<number> {
+    let count = 0;
+    while (await this.purgeOne()) count += 1;
+    return count;
+  }
+
+  private purgeOne(): Promise<boolean> {
+    const now = this.clock.now();
+    return this.db.transaction(async (tx) => {
+      const [due] = await tx.query(
+        `SELECT c.id, c.reference, c.organization_id FROM cases c JOIN organizations o ON o.id = c.organization_id
+          WHERE c.status = 'closed' AND c.closed_at + make_interval(days => o.retention_days) <= $1
+          ORDER BY c.closed_at LIMIT 1 FOR UPDATE OF c SKIP LOCKED`,
+        [now],
+      );
+      if (!due) return false;
+      await tx.query(`DELETE FROM case_keys WHERE case_id = $1`, [due.id]);
+      await tx.query(
+        `UPDATE cases SET status = 'purged', purged_at = $2, updated_at = $2,
+                ${SENSITIVE_FIELDS.map((f) => `${f.column} = NULL`).join(', ')} WHERE id = $1`,
+        [due.id, now],
+      );
+      await tx.query(`DELETE FROM case_blind_indexes WHERE case_id = $1`, [due.id]);
+      await tx.query(`DELETE FROM deadlines WHERE case_id = $1`, [due.id]);
+      await tx.query(`DELETE FROM case_events WHERE case_id = $1`, [due.id]);
+      await tx.query(`UPDATE idempotency_keys SET response = NULL WHERE case_id = $1`, [due.id]);
+      await this.audit.record(tx, {
+        organizationId: due.organization_id,
+        actorId: null,
+        actorRole: 'system',
+        action: 'case.purge',
+        caseId: due.id,
+        caseReference: due.reference,
+        reason: 'retention period ended',
+      });
+      return true;
+    });
+  }
+}

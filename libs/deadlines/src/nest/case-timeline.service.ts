@@ -1,0 +1,172 @@
+import { Injectable } from '@nestjs/common';
+import { DateTime } from 'luxon';
+import { EntityManager } from 'typeorm';
+import { computeDeadlines } from '../domain/compute-deadlines';
+import { computeFlags } from '../domain/flags';
+import type { CaseEventFact, CaseFacts, CustodyStatus, DeadlineStatus, Flag, Urgency } from '../domain/types';
+import { assessUrgency } from '../domain/urgency';
+
+export interface DeadlineView {
+  id: string;
+  rule: string;
+  label: string;
+  dueAt: string;
+  timeZone: string;
+  outerLimitAt?: string;
+  opensAt?: string;
+  citation: string;
+  ruleVersion: string;
+  note?: string;
+  status: DeadlineStatus;
+  caseId: string;
+  reference: string;
+}
+
+export interface Timeline {
+  deadlines: DeadlineView[];
+  urgency: Urgency;
+  flags: Flag[];
+  /** Deadlines this recomputation found past due and marked missed. */
+  newlyMissed: DeadlineView[];
+}
+
+export interface DeadlineRow {
+  id: string;
+  case_id: string;
+  reference: string;
+  key: string;
+  rule: string;
+  label: string;
+  due_at: Date;
+  time_zone: string;
+  outer_limit_at: Date | null;
+  opens_at: Date | null;
+  citation: string;
+  rule_version: string;
+  note: string | null;
+  status: DeadlineStatus;
+}
+
+const inZone = (d: Date, zone: string) => DateTime.fromJSDate(d).setZone(zone).toISO({ suppressMilliseconds: true })!;
+
+export function toDeadlineView(row: DeadlineRow): DeadlineView {
+  return {
+    id: row.id,
+    rule: row.rule,
+    label: row.label,
+    dueAt: inZone(row.due_at, row.time_zone),
+    timeZone: row.time_zone,
+    ...(row.outer_limit_at ? { outerLimitAt: inZone(row.outer_limit_at, row.time_zone) } : {}),
+    ...(row.opens_at ? { opensAt: inZone(row.opens_at, row.time_zone) } : {}),
+    citation: row.citation,
+    ruleVersion: row.rule_version,
+    ...(row.note ? { note: row.note } : {}),
+    status: row.status,
+    caseId: row.case_id,
+    reference: row.reference,
+  };
+}
+
+interface CaseFactsRow {
+  id: string;
+  organization_id: string;
+  reference: string;
+  custody_status: CustodyStatus;
+  time_zone: string;
+  detainer_lodged: boolean;
+  release_eligible_at: Date | null;
+  assigned_attorney_id: string | null;
+  status: string;
+  facility_name: string | null;
+  jail_287g: boolean | null;
+}
+
+/**
+ * Recomputes a case's deadlines, flags and urgency from its facts and events, inside the caller's transaction.
+ * A deadline keeps its identity (and a met or waived status) while its trigger is unchanged; an open deadline whose
+ * trigger changed is superseded by the new one; an open deadline past due becomes missed.
+ */
+@Injectable()
+export class CaseTimelineService {
+  async recompute(tx: EntityManager, caseId: string, now: Date): Promise<Timeline> {
+    const [row]: CaseFactsRow[] = await tx.query(
+      `SELECT c.id, c.organization_id, c.reference, c.custody_status, c.time_zone, c.detainer_lodged,
+              c.release_eligible_at, c.assigned_attorney_id, c.status, f.name AS facility_name, f.jail_287g
+         FROM cases c LEFT JOIN facilities f ON f.code = c.facility_code
+        WHERE c.id = $1`,
+      [caseId],
+    );
+    if (!row) throw new Error(`recompute: case ${caseId} not found`);
+    const events: { id: string; type: CaseEventFact['type']; occurred_at: string; data: Record<string, unknown> }[] =
+      await tx.query(`SELECT id, type, occurred_at, data FROM case_events WHERE case_id = $1 ORDER BY created_at, id`, [caseId]);
+    const entered = [...events].reverse().find((e) => e.type === 'entered_us');
+    const facts: CaseFacts = {
+      custody: {
+        status: row.custody_status,
+        timeZone: row.time_zone,
+        placeName: row.facility_name ? titleCase(row.facility_name) : undefined,
+        detainerLodged: row.detainer_lodged,
+        releaseEligibleAt: row.release_eligible_at?.toISOString(),
+      },
+      events: events.map((e) => ({ id: e.id, type: e.type, occurredAt: e.occurred_at, data: e.data })),
+      jail287g: row.jail_287g ?? undefined,
+      hasCounsel: row.assigned_attorney_id !== null && row.status === 'assigned',
+      entryManner: (entered?.data?.manner as CaseFacts['entryManner']) ?? undefined,
+    };
+    const computed = computeDeadlines(facts);
+    const flags = computeFlags(facts);
+
+    const existing: DeadlineRow[] = await tx.query(
+      `SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.case_id = $1 AND d.superseded_at IS NULL`,
+      [caseId, row.reference],
+    );
+    const byKey = new Map(existing.map((d) => [d.key, d]));
+    const computedKeys = new Set(computed.map((d) => d.key));
+    const stale = existing.filter((d) => !computedKeys.has(d.key) && d.status === 'open').map((d) => d.id);
+    if (stale.length) await tx.query(`UPDATE deadlines SET superseded_at = $2 WHERE id = ANY($1)`, [stale, now]);
+    for (const d of computed) {
+      if (byKey.has(d.key)) continue;
+      // A superseded row with this key may exist (trigger changed and changed back): revive it.
+      await tx.query(
+        `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
+                                citation, rule_version, note, trigger_event_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (case_id, key) DO UPDATE SET superseded_at = NULL, label = EXCLUDED.label, due_at = EXCLUDED.due_at,
+           outer_limit_at = EXCLUDED.outer_limit_at, opens_at = EXCLUDED.opens_at, status = 'open'`,
+        [caseId, row.organization_id, d.key, d.rule, d.label, d.dueAt, d.timeZone, d.outerLimitAt ?? null,
+         d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null],
+      );
+    }
+    const newlyMissed: DeadlineRow[] = await tx.query(
+      `WITH missed AS (
+         UPDATE deadlines SET status = 'missed', status_changed_at = $2
+          WHERE case_id = $1 AND superseded_at IS NULL AND status = 'open' AND due_at < $2 RETURNING *
+       ) SELECT missed.*, $3::text AS reference FROM missed`,
+      [caseId, now, row.reference],
+    );
+    const current: DeadlineRow[] = await tx.query(
+      `SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.case_id = $1 AND d.superseded_at IS NULL ORDER BY d.due_at`,
+      [caseId, row.reference],
+    );
+    const byKeyComputed = new Map(computed.map((d) => [d.key, d]));
+    const urgency = assessUrgency({
+      deadlines: current
+        .filter((d) => byKeyComputed.has(d.key))
+        .map((d) => ({ ...byKeyComputed.get(d.key)!, status: d.status })),
+      flags,
+      custodyStatus: row.custody_status,
+      placeName: facts.custody.placeName,
+      now,
+    });
+    await tx.query(
+      `UPDATE cases SET urgency_level = $2, urgency_reasons = $3, next_deadline_at = $4, flags = $5 WHERE id = $1`,
+      [caseId, urgency.level, JSON.stringify(urgency.reasons), urgency.nextDeadlineAt, JSON.stringify(flags)],
+    );
+    return { deadlines: current.map(toDeadlineView), urgency, flags, newlyMissed: newlyMissed.map(toDeadlineView) };
+  }
+}
+
+/** Facility names are upper case in the source; reasons read better in title case. */
+function titleCase(name: string): string {
+  return name.toLowerCase().replace(/\b([a-z])/g, (c) => c.toUpperCase());
+}

@@ -1,0 +1,33 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Access } from '@amparo/auth';
+import { Page, PageQuery } from '@amparo/common';
+import { FacilityView, ReferenceService } from './reference.service';
+
+export class FacilityQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'Part of the name, code or city' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+
+  @ApiPropertyOptional({ example: 'TX' })
+  @IsOptional()
+  @Matches(/^[A-Za-z]{2}$/, { message: 'state must be a 2-letter code' })
+  state?: string;
+}
+
+@ApiTags('reference data')
+@ApiBearerAuth()
+@Controller('api/facilities')
+export class FacilitiesController {
+  constructor(private readonly reference: ReferenceService) {}
+
+  @Get()
+  @Access('authenticated')
+  async list(@Query() query: FacilityQuery): Promise<Page<FacilityView>> {
+    const { items, total } = await this.reference.search(query, query.limit, (query.page - 1) * query.limit);
+    return { items, total, page: query.page, limit: query.limit };
+  }
+}

@@ -1,0 +1,148 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { parse287gCsv } from '../domain/agreements-287g';
+import { enrichFacilities } from '../domain/enrich';
+import { parseFacilitiesCsv } from '../domain/facilities';
+import type { RowIssue } from '../domain/errors';
+import type { FacilityRecord } from '../domain/types';
+
+export const DEFAULT_FACILITIES_FILE = join(process.cwd(), 'data', 'ice-detention-facilities.csv');
+export const DEFAULT_287G_FILE = join(process.cwd(), 'data', 'ice-287g-agreements.csv');
+
+export interface FacilityView {
+  code: string;
+  name: string;
+  city: string | null;
+  county: string | null;
+  state: string | null;
+  timeZone: string;
+  type: string;
+  jail287g: boolean;
+}
+
+export interface ImportReport {
+  facilities: number;
+  agreements: number;
+  jail287g: number;
+  errors: RowIssue[];
+  warnings: number;
+}
+
+interface FacilityRow {
+  code: string;
+  name: string;
+  city: string | null;
+  county: string | null;
+  state: string | null;
+  time_zone: string;
+  type: string;
+  jail_287g: boolean;
+}
+
+const toView = (r: FacilityRow): FacilityView => ({
+  code: r.code,
+  name: r.name,
+  city: r.city,
+  county: r.county,
+  state: r.state,
+  timeZone: r.time_zone,
+  type: r.type,
+  jail287g: r.jail_287g,
+});
+
+@Injectable()
+export class ReferenceService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('ReferenceData');
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** The shipped snapshot is loaded on first start; `npm run cli -- import-reference` refreshes it. */
+  async onApplicationBootstrap(): Promise<void> {
+    const [{ count }] = await this.db.query('SELECT count(*)::int AS count FROM facilities');
+    if (count > 0) return;
+    const report = await this.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
+    this.logger.log(`Loaded ${report.facilities} facilities and ${report.agreements} 287(g) agreements`);
+  }
+
+  /** Replaces both tables in one transaction: a file that fails to parse leaves the current data in place. */
+  async importFiles(facilitiesFile: string, agreementsFile: string): Promise<ImportReport> {
+    const facilities = parseFacilitiesCsv(readFileSync(facilitiesFile, 'utf8'));
+    const agreements = parse287gCsv(readFileSync(agreementsFile, 'utf8'));
+    const records = enrichFacilities(facilities.records, agreements.records);
+    await this.db.transaction(async (tx) => {
+      await tx.query('LOCK TABLE facilities, agreements_287g IN EXCLUSIVE MODE');
+      await tx.query('DELETE FROM agreements_287g');
+      for (let i = 0; i < agreements.records.length; i += 500) {
+        const chunk = agreements.records.slice(i, i + 500);
+        await tx.query(
+          `INSERT INTO agreements_287g (state, agency, agency_type, county, support_type, status, signed)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[])`,
+          [
+            chunk.map((a) => a.state),
+            chunk.map((a) => a.agency),
+            chunk.map((a) => a.agencyType),
+            chunk.map((a) => a.county),
+            chunk.map((a) => a.supportType),
+            chunk.map((a) => a.status),
+            chunk.map((a) => a.signed),
+          ],
+        );
+      }
+      for (let i = 0; i < records.length; i += 500) await this.upsertFacilities(tx, records.slice(i, i + 500));
+    });
+    return {
+      facilities: records.length,
+      agreements: agreements.records.length,
+      jail287g: records.filter((r) => r.jail287g).length,
+      errors: [...facilities.errors, ...agreements.errors],
+      warnings: facilities.warnings.length + agreements.warnings.length,
+    };
+  }
+
+  async find(code: string): Promise<FacilityView | null> {
+    const rows: FacilityRow[] = await this.db.query('SELECT * FROM facilities WHERE code = $1', [code.toUpperCase()]);
+    return rows[0] ? toView(rows[0]) : null;
+  }
+
+  async search(filter: { q?: string; state?: string }, limit: number, offset: number): Promise<{ items: FacilityView[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.state) where.push(`state = $${params.push(filter.state.toUpperCase())}`);
+    if (filter.q) {
+      const pattern = `%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.push(`(lower(name) LIKE $${params.push(pattern)} OR lower(code) LIKE $${params.length} OR lower(city) LIKE $${params.length})`);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM facilities ${clause}`, params);
+    const rows: FacilityRow[] = await this.db.query(
+      `SELECT * FROM facilities ${clause} ORDER BY state NULLS LAST, name LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, limit, offset],
+    );
+    return { items: rows.map(toView), total };
+  }
+
+  private async upsertFacilities(tx: { query(sql: string, params?: unknown[]): Promise<unknown> }, rows: FacilityRecord[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO facilities (code, name, address, city, county, state, zip, aor, type, type_detailed, capacity,
+                               first_used, last_used, over_72, time_zone, jail_287g, imported_at)
+       SELECT *, now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::text[], $9::text[], $10::text[], $11::int[], $12::date[], $13::date[], $14::bool[],
+                            $15::text[], $16::bool[])
+       ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address, city = EXCLUDED.city,
+         county = EXCLUDED.county, state = EXCLUDED.state, zip = EXCLUDED.zip, aor = EXCLUDED.aor, type = EXCLUDED.type,
+         type_detailed = EXCLUDED.type_detailed, capacity = EXCLUDED.capacity, first_used = EXCLUDED.first_used,
+         last_used = EXCLUDED.last_used, over_72 = EXCLUDED.over_72, time_zone = EXCLUDED.time_zone,
+         jail_287g = EXCLUDED.jail_287g, imported_at = now()`,
+      [
+        rows.map((r) => r.code), rows.map((r) => r.name), rows.map((r) => r.address), rows.map((r) => r.city),
+        rows.map((r) => r.county), rows.map((r) => r.state), rows.map((r) => r.zip), rows.map((r) => r.aor),
+        rows.map((r) => r.type), rows.map((r) => r.typeDetailed), rows.map((r) => r.capacity),
+        rows.map((r) => r.firstUsed), rows.map((r) => r.lastUsed), rows.map((r) => r.over72),
+        rows.map((r) => r.timeZone), rows.map((r) => r.jail287g),
+      ],
+    );
+  }
+}
