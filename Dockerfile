@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
 # Amparo API image. Node 20: the major the project is tested on (.ci/run, engines ">=20.19").
-# Debian bookworm slim (glibc): argon2 loads its shipped linux x64/arm64 glibc prebuild, nothing compiles.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Builder stages use the full Debian bookworm image (compilers, node headers); the runtime is bookworm-slim.
+ARG NODE_VERSION=20
 
 # ---- build: full install from the lockfile, compile TypeScript to dist/ ----
-FROM ${NODE_IMAGE} AS build
+FROM node:${NODE_VERSION}-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: compiling needs no native module, and no package's install script runs in the build.
+# --ignore-scripts: compiling TypeScript needs no native module, and no install script runs.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --ignore-scripts --no-audit --no-fund
 COPY nest-cli.json tsconfig.json tsconfig.build.json ./
@@ -17,16 +17,20 @@ COPY migrations ./migrations
 RUN npm run build
 
 # ---- prod-deps: runtime dependencies only ----
-FROM ${NODE_IMAGE} AS prod-deps
+FROM node:${NODE_VERSION}-bookworm AS prod-deps
 WORKDIR /app
+# Local headers for node-gyp instead of a download.
+ENV npm_config_nodedir=/usr/local
 COPY package.json package-lock.json ./
 # --omit=optional drops the @embedded-postgres/* server binaries (~60 MB; the container uses the db service) and
-# pg-cloudflare. argon2 needs no install script: node-gyp-build picks the prebuild at load time.
+# pg-cloudflare. Install scripts stay off except argon2's: its shipped prebuilds declare Node-API 10, which Node 20
+# lacks (the load crashes), so its script compiles it here; on a Node with Node-API 10 it keeps the prebuild.
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
+    npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+    && npm rebuild argon2
 
 # ---- runtime ----
-FROM ${NODE_IMAGE} AS runtime
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
@@ -35,6 +39,8 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY data ./data
+# Fail the build, not the first login, if the native module does not load on this platform.
+RUN node -e "require('argon2').hash('image-check').then(() => process.exit(0), () => process.exit(1))"
 # The image's built-in unprivileged user (uid 1000).
 USER node
 EXPOSE 3000

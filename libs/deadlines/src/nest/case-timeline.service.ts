@@ -79,6 +79,17 @@ interface CaseFactsRow {
   status: string;
   facility_name: string | null;
   jail_287g: boolean | null;
+  county: string | null;
+}
+
+/** The facility's name, else "<County> County Jail" for a local jail, so reasons say where the clock runs. */
+function placeName(row: CaseFactsRow): string | undefined {
+  if (row.facility_name) return titleCase(row.facility_name);
+  if (row.custody_status === 'local_jail' && row.county) {
+    const county = titleCase(row.county.trim());
+    return /county$/i.test(county) ? `${county} Jail` : `${county} County Jail`;
+  }
+  return undefined;
 }
 
 /**
@@ -91,7 +102,7 @@ export class CaseTimelineService {
   async recompute(tx: EntityManager, caseId: string, now: Date): Promise<Timeline> {
     const [row]: CaseFactsRow[] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.custody_status, c.time_zone, c.detainer_lodged,
-              c.release_eligible_at, c.assigned_attorney_id, c.status, f.name AS facility_name, f.jail_287g
+              c.release_eligible_at, c.assigned_attorney_id, c.status, c.county, f.name AS facility_name, f.jail_287g
          FROM cases c LEFT JOIN facilities f ON f.code = c.facility_code
         WHERE c.id = $1`,
       [caseId],
@@ -104,7 +115,7 @@ export class CaseTimelineService {
       custody: {
         status: row.custody_status,
         timeZone: row.time_zone,
-        placeName: row.facility_name ? titleCase(row.facility_name) : undefined,
+        placeName: placeName(row),
         detainerLodged: row.detainer_lodged,
         releaseEligibleAt: row.release_eligible_at?.toISOString(),
       },

@@ -1,0 +1,260 @@
+import { PassThrough } from 'node:stream';
+import { TestApp, createTestApp } from './support/test-app';
+import { CANARY, intakeBody, minimalBody } from './support/cases';
+import { Session, createUser, loginAdmin } from './support/users';
+
+const SENSITIVE_KEYS = ['firstName', 'lastName', 'dateOfBirth', 'aNumber', 'phone', 'email', 'address', 'countryOfBirth',
+  'immigrationStatus', 'criminalHistory', 'safeToContact'];
+
+describe('cases (e2e)', () => {
+  let t: TestApp;
+  let logs = '';
+  let admin: Session;
+  let intake: Session;
+  let otherIntake: Session;
+  let coordinator: Session;
+  let attorney: Session;
+  let caseId: string;
+
+  beforeAll(async () => {
+    const stream = new PassThrough();
+    stream.on('data', (chunk) => (logs += chunk.toString()));
+    t = await createTestApp({ env: { LOG_LEVEL: 'debug' }, logStream: stream });
+    admin = await loginAdmin(t.http);
+    intake = await createUser(t.http, admin, 'intake');
+    otherIntake = await createUser(t.http, admin, 'intake');
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    attorney = await createUser(t.http, admin, 'attorney');
+    const res = await t.http.post('/api/cases').set(intake.auth).send(intakeBody());
+    expect(res.status).toBe(201);
+    caseId = res.body.id;
+  });
+  afterAll(() => t.close());
+
+  it('creates a case with reference, urgency, detainer deadlines and flags', async () => {
+    const res = await t.http.post('/api/cases').set(intake.auth).send(intakeBody());
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      reference: expect.stringMatching(/^AMP-[A-Z2-9]{6}$/),
+      status: 'new',
+      urgency: { level: 'critical', reasons: expect.any(Array), nextDeadlineAt: expect.any(String) },
+      deadlines: expect.any(Array),
+      flags: expect.any(Array),
+      possibleDuplicates: expect.any(Array),
+    });
+    const detainer = res.body.deadlines.find((d: { rule: string }) => d.rule.includes('detainer'));
+    expect(detainer).toMatchObject({ timeZone: 'America/Chicago', status: 'open', citation: expect.stringContaining('I-247A') });
+    expect(detainer.outerLimitAt).toBeDefined();
+    expect(res.body.urgency.reasons.join(' ')).toMatch(/48-hour hold (would )?end.* at Harris County Jail/);
+    // The first case has the same A-number, phone and name + birth date.
+    expect(res.body.possibleDuplicates.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(res.body)).not.toContain(CANARY.lastName);
+  });
+
+  it('opens a case with only the required minimum', async () => {
+    const res = await t.http.post('/api/cases').set(intake.auth).send(minimalBody());
+    expect(res.status).toBe(201);
+    expect(res.body.possibleDuplicates).toEqual([]);
+  });
+
+  it.each([
+    ['client.preferredLanguage', (b: any) => { delete b.client.preferredLanguage; }],
+    ['client.aNumber', (b: any) => { b.client.aNumber = 'A12'; }],
+    ['client.dateOfBirth', (b: any) => { b.client.dateOfBirth = '1990-02-30'; }],
+    ['custody.timeZone', (b: any) => { b.custody.timeZone = 'Mars/Olympus_Mons'; }],
+    ['custody.releaseEligibleAt', (b: any) => { b.custody.releaseEligibleAt = '2026-11-20 16:00'; }],
+    ['custody.facilityCode', (b: any) => { b.custody.facilityCode = 'NOSUCH1'; }],
+    ['custody.status', (b: any) => { b.custody.status = 'in_space'; }],
+    ['consent', (b: any) => { delete b.consent; }],
+    ['client.firstName', (b: any) => { delete b.client.firstName; delete b.client.lastName; }],
+    ['status', (b: any) => { b.status = 'assigned'; }],
+    ['assignedAttorneyId', (b: any) => { b.assignedAttorneyId = '00000000-0000-4000-8000-000000000000'; }],
+    ['organizationId', (b: any) => { b.organizationId = '00000000-0000-4000-8000-000000000000'; }],
+    ['practiceAreas', (b: any) => { b.practiceAreas = ['tax_law']; }],
+  ])('rejects a bad %s with a 400 naming it, and stores nothing', async (field, mutate) => {
+    const before = await t.db.query('SELECT count(*)::int AS n FROM cases');
+    const body = intakeBody() as any;
+    mutate(body);
+    const res = await t.http.post('/api/cases').set(intake.auth).send(body);
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.fields ?? {}).some((k) => k === field || k.startsWith(`${field}`))).toBe(true);
+    expect(JSON.stringify(res.body)).not.toContain(CANARY.lastName);
+    const after = await t.db.query('SELECT count(*)::int AS n FROM cases');
+    expect(after[0].n).toBe(before[0].n);
+  });
+
+  describe('every role sees exactly what it may', () => {
+    it('the creating volunteer sees the full record while new', async () => {
+      const res = await t.http.get(`/api/cases/${caseId}`).set(intake.auth);
+      expect(res.status).toBe(200);
+      expect(res.body.view).toBe('full');
+      expect(res.body.client).toMatchObject({ firstName: CANARY.firstName, aNumber: CANARY.aNumber, preferredLanguage: 'spa' });
+      expect(res.body.caller).toMatchObject({ name: 'Caller Canarian', relationship: 'family' });
+      expect(res.body.custody.bookingNumber).toBe('BK-CANARY-77');
+      expect(res.body.narrative).toBe('Narrative canary text');
+    });
+
+    it('a coordinator sees the summary: no sensitive field at all', async () => {
+      const res = await t.http.get(`/api/cases/${caseId}`).set(coordinator.auth);
+      expect(res.status).toBe(200);
+      expect(res.body.view).toBe('summary');
+      expect(Object.keys(res.body.client).sort()).toEqual(['needsInterpreter', 'preferredLanguage']);
+      expect(res.body).not.toHaveProperty('caller');
+      expect(res.body).not.toHaveProperty('narrative');
+      expect(res.body.custody).not.toHaveProperty('bookingNumber');
+      expect(JSON.stringify(res.body)).not.toMatch(/Zorblatt|Quixenmoor|987|BK-CANARY|Canarian|canary text/);
+    });
+
+    it.each(['otherIntake', 'attorney'])('%s gets a 404, and the attempt is audited', async (who) => {
+      const session = who === 'otherIntake' ? otherIntake : attorney;
+      const res = await t.http.get(`/api/cases/${caseId}`).set(session.auth);
+      expect(res.status).toBe(404);
+      const audit = await t.http.get(`/api/audit?caseId=${caseId}&action=case.access_denied`).set(coordinator.auth);
+      expect(audit.body.items.some((e: { actorId: string }) => e.actorId === session.userId)).toBe(true);
+    });
+
+    it('an admin may not read cases at all', async () => {
+      expect((await t.http.get(`/api/cases/${caseId}`).set(admin.auth)).status).toBe(403);
+      expect((await t.http.get('/api/cases').set(admin.auth)).status).toBe(403);
+    });
+
+    it('lists are summaries, scoped by role', async () => {
+      const mine = await t.http.get('/api/cases').set(intake.auth);
+      expect(mine.body.items.length).toBeGreaterThanOrEqual(2);
+      expect(mine.body.items.every((c: { view: string }) => c.view === 'summary')).toBe(true);
+      expect(JSON.stringify(mine.body)).not.toContain(CANARY.firstName);
+      expect((await t.http.get('/api/cases').set(otherIntake.auth)).body.items).toEqual([]);
+      expect((await t.http.get('/api/cases').set(attorney.auth)).body.items).toEqual([]);
+      const all = await t.http.get('/api/cases?level=critical').set(coordinator.auth);
+      expect(all.body.items.map((c: { id: string }) => c.id)).toContain(caseId);
+    });
+  });
+
+  it('a coordinator reveals with a reason; the reveal is audited with field names, never values', async () => {
+    const missing = await t.http.post(`/api/cases/${caseId}/reveal`).set(coordinator.auth).send({});
+    expect(missing.status).toBe(400);
+    expect(missing.body.fields.reason).toBeDefined();
+    const res = await t.http.post(`/api/cases/${caseId}/reveal`).set(coordinator.auth).send({ reason: 'Detainer expires tonight; calling family' });
+    expect(res.status).toBe(200);
+    expect(res.body.client.aNumber).toBe(CANARY.aNumber);
+    const audit = await t.http.get(`/api/audit?caseId=${caseId}&action=case.reveal`).set(coordinator.auth);
+    expect(audit.body.items[0]).toMatchObject({ reason: 'Detainer expires tonight; calling family', actorId: coordinator.userId });
+    expect(audit.body.items[0].fields).toEqual(expect.arrayContaining(['client.aNumber', 'client.firstName', 'narrative']));
+    expect(JSON.stringify(audit.body)).not.toContain(CANARY.firstName);
+    expect((await t.http.post(`/api/cases/${caseId}/reveal`).set(intake.auth).send({ reason: 'I would like to see it' })).status).toBe(403);
+  });
+
+  describe('A-number lookup', () => {
+    it('finds the case through the blind index, in any spelling, and is audited', async () => {
+      const res = await t.http.get(`/api/cases?aNumber=${CANARY.aNumberDigits}`).set(coordinator.auth);
+      expect(res.status).toBe(200);
+      expect(res.body.items.map((c: { id: string }) => c.id)).toContain(caseId);
+      const audit = await t.http.get('/api/audit?action=case.lookup').set(coordinator.auth);
+      expect(audit.body.items[0].fields).toEqual(['client.aNumber']);
+      expect(JSON.stringify(audit.body)).not.toContain(CANARY.aNumberDigits);
+    });
+
+    it('is for coordinators only', async () => {
+      expect((await t.http.get(`/api/cases?aNumber=${CANARY.aNumberDigits}`).set(intake.auth)).status).toBe(403);
+    });
+
+    it('is rate-limited', async () => {
+      const other = await createUser(t.http, admin, 'coordinator');
+      const statuses: number[] = [];
+      for (let i = 0; i < 31; i++) statuses.push((await t.http.get('/api/cases?aNumber=A111222333').set(other.auth)).status);
+      expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+      expect(statuses[30]).toBe(429);
+    });
+  });
+
+  describe('corrections', () => {
+    it('the creator corrects a sensitive field; indexes follow; the audit names the field', async () => {
+      const created = await t.http.post('/api/cases').set(intake.auth).send(minimalBody());
+      const res = await t.http.patch(`/api/cases/${created.body.id}`).set(intake.auth).send({ client: { aNumber: 'A 55566677' } });
+      expect(res.status).toBe(200);
+      expect(res.body.client.aNumber).toBe('A 55566677');
+      const found = await t.http.get('/api/cases?aNumber=055566677').set(coordinator.auth);
+      expect(found.body.items.map((c: { id: string }) => c.id)).toEqual([created.body.id]);
+      const audit = await t.http.get(`/api/audit?caseId=${created.body.id}&action=case.update`).set(coordinator.auth);
+      expect(audit.body.items[0].fields).toEqual(['client.aNumber']);
+    });
+
+    it('a custody change recomputes urgency', async () => {
+      const created = await t.http.post('/api/cases').set(intake.auth).send(minimalBody());
+      expect(created.body.urgency.level).not.toBe('critical');
+      const soon = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      const res = await t.http
+        .patch(`/api/cases/${created.body.id}`)
+        .set(coordinator.auth)
+        .send({ custody: { status: 'local_jail', state: 'AZ', county: 'Maricopa', detainerLodged: true, releaseEligibleAt: soon } });
+      expect(res.status).toBe(200);
+      expect(res.body.urgency.level).toBe('critical');
+      expect(res.body.custody.timeZone).toBe('America/Phoenix');
+    });
+
+    it('a bad correction is a 400 and changes nothing', async () => {
+      const res = await t.http.patch(`/api/cases/${caseId}`).set(intake.auth).send({ client: { preferredLanguage: null, lastName: 'Changed' } });
+      expect(res.status).toBe(400);
+      const after = await t.http.get(`/api/cases/${caseId}`).set(intake.auth);
+      expect(after.body.client.lastName).toBe(CANARY.lastName);
+    });
+
+    it('another volunteer cannot correct the case (404)', async () => {
+      expect((await t.http.patch(`/api/cases/${caseId}`).set(otherIntake.auth).send({ narrative: 'x' })).status).toBe(404);
+    });
+  });
+
+  it('closing twice is a 409', async () => {
+    const created = await t.http.post('/api/cases').set(intake.auth).send(minimalBody());
+    const first = await t.http.post(`/api/cases/${created.body.id}/close`).set(coordinator.auth).send({ outcome: 'advice_given' });
+    expect(first.status).toBe(200);
+    expect(first.body.status).toBe('closed');
+    expect((await t.http.post(`/api/cases/${created.body.id}/close`).set(coordinator.auth).send({ outcome: 'advice_given' })).status).toBe(409);
+  });
+
+  describe('idempotency', () => {
+    it('concurrent retries with one key make one case and the same answer', async () => {
+      const body = minimalBody();
+      const key = `retry-${Date.now()}`;
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(body)),
+      );
+      expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
+      expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM cases WHERE id = $1`, [answers[0].body.id]);
+      expect(n).toBe(1);
+      const [{ keys }] = await t.db.query(`SELECT count(*)::int AS keys FROM idempotency_keys WHERE key = $1`, [key]);
+      expect(keys).toBe(1);
+    });
+
+    it('the same key with another body is a 409', async () => {
+      const key = `reuse-${Date.now()}`;
+      expect((await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(minimalBody())).status).toBe(201);
+      const other = { ...minimalBody(), narrative: 'different' };
+      expect((await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(other)).status).toBe(409);
+    });
+  });
+
+  describe('the canary never leaks', () => {
+    it('appears in no plain column of any table', async () => {
+      const tables: { table_name: string }[] = await t.db.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+      );
+      const needles = [CANARY.firstName, CANARY.lastName, CANARY.aNumberDigits, '987-654-321', '5125550142', 'BK-CANARY', 'Canarian', 'canary text'];
+      const hexNeedles = needles.map((n) => Buffer.from(n).toString('hex'));
+      for (const { table_name } of tables) {
+        const rows: { t: string }[] = await t.db.query(`SELECT x::text AS t FROM "${table_name}" x`);
+        const dump = rows.map((r) => r.t).join('\n');
+        for (const needle of [...needles, ...hexNeedles]) expect({ table: table_name, found: dump.includes(needle) }).toEqual({ table: table_name, found: false });
+      }
+    });
+
+    it('appears in no log line (logs were captured at debug level)', () => {
+      expect(logs.length).toBeGreaterThan(1000);
+      for (const needle of [CANARY.firstName, CANARY.lastName, CANARY.aNumberDigits, '987-654-321', 'Canarian']) {
+        expect(logs.includes(needle)).toBe(false);
+      }
+    });
+  });
+});
