@@ -1,16 +1,28 @@
 import { ExecutionContext, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { forbidden } from '@amparo/common';
 import { ACCESS_KEY, AccessRule } from './access.decorator';
-import type { Principal } from './roles';
+import type { Principal, Role } from './roles';
+import type { AccessClaims } from './token.service';
 
-/** The global guard. Deny by default: a handler that declares no access rule is refused for everyone. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The global guard. Deny by default: a handler that declares no access rule is refused for everyone. A valid token
+ * is not enough: its session must still be open and its user active, so logout and deactivation take effect on the
+ * very next request rather than when the token expires.
+ */
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
   private readonly logger = new Logger(AccessGuard.name);
 
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {
     super();
   }
 
@@ -22,9 +34,24 @@ export class AccessGuard extends AuthGuard('jwt') {
     }
     if (rule.kind === 'public') return true;
     await super.canActivate(context);
-    const user = context.switchToHttp().getRequest<{ user: Principal }>().user;
-    if (rule.kind === 'roles' && !rule.roles.includes(user.role)) throw forbidden();
+    const request = context.switchToHttp().getRequest<{ user: AccessClaims | Principal }>();
+    const principal = await this.principal(request.user as AccessClaims);
+    request.user = principal;
+    if (rule.kind === 'roles' && !rule.roles.includes(principal.role)) throw forbidden();
     return true;
+  }
+
+  private async principal(claims: AccessClaims): Promise<Principal> {
+    if (!UUID.test(claims.sid) || !UUID.test(claims.sub)) throw new UnauthorizedException('Malformed token');
+    const rows: { role: Role; organization_id: string }[] = await this.db.query(
+      `SELECT u.role, u.organization_id
+         FROM auth_sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active`,
+      [claims.sid, claims.sub],
+    );
+    if (rows.length === 0) throw new UnauthorizedException('Session has ended');
+    // Role and organization come from the database, not the token: a change applies at once.
+    return { userId: claims.sub, sessionId: claims.sid, role: rows[0].role, organizationId: rows[0].organization_id };
   }
 
   override handleRequest<T>(error: unknown, user: T): T {

@@ -5,12 +5,13 @@ import { ReferenceModule } from '@amparo/reference';
 import { CaseCipher } from './case-cipher.service';
 import { CasesController } from './cases.controller';
 import { CasesService } from './cases.service';
+import { KeyRotationService } from './key-rotation.service';
 import { PurgeService } from './purge.service';
 
 @Module({
   imports: [AuditModule, DeadlinesModule, ReferenceModule],
   controllers: [CasesController],
-  providers: [CasesService, CaseCipher, PurgeService],
-  exports: [CasesService, CaseCipher, PurgeService],
+  providers: [CasesService, CaseCipher, PurgeService, KeyRotationService],
+  exports: [CasesService, CaseCipher, PurgeService, KeyRotationService],
 })
 export class CasesModule {}

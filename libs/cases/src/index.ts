@@ -4,3 +4,4 @@ export * from './case-cipher.service';
 export * from './purge.service';
 export * from './domain/sensitive-fields';
 export * from './domain/visibility';
+export * from './key-rotation.service';

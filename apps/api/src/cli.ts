@@ -1,0 +1,71 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { resolve } from 'node:path';
+import { KeyRotationService, PurgeService } from '@amparo/cases';
+import { ConfigError, loadConfig } from '@amparo/config';
+import { runMigrations } from '@amparo/database';
+import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ReferenceService } from '@amparo/reference';
+import { AppModule } from './app.module';
+import { dataSourceOptions } from './data-source';
+import { resolveDatabase } from './database-url';
+
+const USAGE = `Usage: npm run cli -- <command>
+
+Commands:
+  keys:status                      how many case data keys each key id of AMPARO_KEYS wraps
+  keys:rotate                      re-wrap every data key under the active (first) key of AMPARO_KEYS
+  purge                            crypto-shred closed cases past the retention period, now
+  import-reference [facilities.csv] [287g.csv]
+                                   load a newer facilities / 287(g) file of the same shape (defaults: data/)
+  migrate                          apply pending database migrations
+`;
+
+type Command = (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, args: string[]) => Promise<unknown>;
+
+const COMMANDS: Record<string, Command> = {
+  'keys:status': (app) => app.get(KeyRotationService).status(),
+  'keys:rotate': (app) => app.get(KeyRotationService).rotate(),
+  purge: async (app) => ({ purged: await app.get(PurgeService).purgeDue() }),
+  'import-reference': async (app, args) => {
+    const report = await app
+      .get(ReferenceService)
+      .importFiles(args[0] ? resolve(args[0]) : DEFAULT_FACILITIES_FILE, args[1] ? resolve(args[1]) : DEFAULT_287G_FILE);
+    return { ...report, errors: report.errors.slice(0, 50), errorCount: report.errors.length };
+  },
+  migrate: async () => ({ ok: true }),
+};
+
+async function main(): Promise<number> {
+  const [name, ...args] = process.argv.slice(2);
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) {
+    process.stderr.write(name && name !== 'help' ? `Unknown command "${name}"\n\n${USAGE}` : USAGE);
+    return name && name !== 'help' ? 2 : 0;
+  }
+  const loaded = loadConfig();
+  const config = { ...loaded, logLevel: 'warn', jobs: { ...loaded.jobs, enabled: false } };
+  const database = await resolveDatabase(config, () => undefined);
+  try {
+    const applied = await runMigrations(dataSourceOptions(database.url));
+    if (applied.length) process.stderr.write(`Applied migrations: ${applied.join(', ')}\n`);
+    const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config, databaseUrl: database.url }), {
+      logger: ['error', 'warn'],
+    });
+    try {
+      process.stdout.write(`${JSON.stringify(await command(app, args), null, 2)}\n`);
+    } finally {
+      await app.close();
+    }
+    return 0;
+  } finally {
+    await database.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { KeyRotationService, PurgeService } from '@amparo/cases';
+import { FixedClock } from '@amparo/common';
+import { CANARY, intakeBody, minimalBody } from './support/cases';
+import { TEST_KEYS, TestApp, createTestApp } from './support/test-app';
+import { Session, createUser, login, loginAdmin } from './support/users';
+
+describe('encryption, rotation, purge and audit integrity (e2e)', () => {
+  const clock = new FixedClock(new Date());
+  let t: TestApp;
+  let admin: Session;
+  let intake: Session;
+  let coordinator: Session;
+
+  const create = async (body: object = intakeBody()) => {
+    const res = await t.http.post('/api/cases').set(intake.auth).send(body);
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp({ clock });
+    admin = await loginAdmin(t.http);
+    intake = await createUser(t.http, admin, 'intake');
+    coordinator = await createUser(t.http, admin, 'coordinator');
+  });
+  afterAll(() => t.close());
+
+  describe('ciphertexts are bound to their place', () => {
+    it('a ciphertext copied to another row fails as an integrity error, never as the other person\'s data', async () => {
+      const victim = await create();
+      const other = await create({ ...minimalBody(), client: { firstName: 'Otherperson', lastName: 'Example', preferredLanguage: 'spa' } });
+      await t.db.query(`UPDATE cases SET client_last_name = (SELECT client_last_name FROM cases WHERE id = $1) WHERE id = $2`, [victim, other]);
+      const res = await t.http.get(`/api/cases/${other}`).set(intake.auth);
+      expect(res.status).toBe(500);
+      expect(Object.keys(res.body).sort()).toEqual(['error', 'errorId', 'message', 'statusCode']);
+      expect(JSON.stringify(res.body)).not.toContain(CANARY.lastName);
+    });
+
+    it('a ciphertext moved to another column of the same row fails', async () => {
+      const id = await create();
+      await t.db.query(`UPDATE cases SET client_first_name = client_last_name WHERE id = $1`, [id]);
+      const res = await t.http.get(`/api/cases/${id}`).set(intake.auth);
+      expect(res.status).toBe(500);
+      expect(JSON.stringify(res.body)).not.toContain(CANARY.lastName);
+    });
+
+    it('a flipped bit or a truncated tag is rejected', async () => {
+      const flipped = await create();
+      await t.db.query(`UPDATE cases SET narrative = set_byte(narrative, length(narrative) - 20, get_byte(narrative, length(narrative) - 20) # 1) WHERE id = $1`, [flipped]);
+      expect((await t.http.get(`/api/cases/${flipped}`).set(intake.auth)).status).toBe(500);
+      const truncated = await create();
+      await t.db.query(`UPDATE cases SET narrative = substring(narrative from 1 for length(narrative) - 4) WHERE id = $1`, [truncated]);
+      expect((await t.http.get(`/api/cases/${truncated}`).set(intake.auth)).status).toBe(500);
+    });
+
+    it('a data key copied to another case fails', async () => {
+      const a = await create();
+      const b = await create();
+      await t.db.query(`UPDATE case_keys SET wrapped_key = (SELECT wrapped_key FROM case_keys WHERE case_id = $1) WHERE case_id = $2`, [a, b]);
+      expect((await t.http.get(`/api/cases/${b}`).set(intake.auth)).status).toBe(500);
+    });
+  });
+
+  it('key rotation: new writes use the new key, old records stay readable during and after re-wrapping', async () => {
+    const before = await create();
+    const newKey = `k2:${randomBytes(32).toString('base64')}`;
+    const rotated = await createTestApp({ databaseUrl: t.databaseUrl, env: { AMPARO_KEYS: `${newKey},${TEST_KEYS.keyring}` } });
+    try {
+      const session = await login(rotated.http, intake.email, intake.password);
+      const during = await rotated.http.post('/api/cases').set(session.auth).send(intakeBody());
+      expect(during.status).toBe(201);
+      const kek = async (id: string) => (await t.db.query(`SELECT kek_id FROM case_keys WHERE case_id = $1`, [id]))[0].kek_id;
+      expect(await kek(during.body.id)).toBe('k2');
+      expect(await kek(before)).toBe('k1');
+      expect((await rotated.http.get(`/api/cases/${before}`).set(session.auth)).body.client.lastName).toBe(CANARY.lastName);
+
+      const service = rotated.app.get(KeyRotationService);
+      const result = await service.rotate();
+      expect(result.rewrapped).toBeGreaterThan(0);
+      // The case whose data key an earlier test overwrote cannot be re-wrapped: reported by reference, not fatal.
+      expect(result.failed).toHaveLength(1);
+      expect(result.status.dataKeysByKeyId.k1).toBe(1);
+      expect(await kek(before)).toBe('k2');
+
+      // With the old key removed from the ring, everything still reads.
+      const onlyNew = await createTestApp({ databaseUrl: t.databaseUrl, env: { AMPARO_KEYS: newKey } });
+      try {
+        const s = await login(onlyNew.http, intake.email, intake.password);
+        for (const id of [before, during.body.id]) {
+          const res = await onlyNew.http.get(`/api/cases/${id}`).set(s.auth);
+          expect(res.status).toBe(200);
+          expect(res.body.client.aNumber).toBe(CANARY.aNumber);
+        }
+        expect((await onlyNew.app.get(KeyRotationService).status()).missingKeyIds).toEqual(['k1']); // only the tampered case
+      } finally {
+        await onlyNew.close();
+      }
+    } finally {
+      await rotated.close();
+    }
+  });
+
+  it('crypto-shredding: after purge nothing decrypts, the tombstone stays, and the audit chain verifies', async () => {
+    const id = await create();
+    await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'represented' }).expect(200);
+    const purge = t.app.get(PurgeService);
+    expect(await purge.purgeDue()).toBe(0); // retention not over yet
+    clock.advance(1096 * 24 * 3600 * 1000);
+    try {
+      expect(await purge.purgeDue()).toBeGreaterThanOrEqual(1);
+    } finally {
+      clock.set(new Date());
+    }
+    const [row] = await t.db.query(`SELECT * FROM cases WHERE id = $1`, [id]);
+    expect(row.status).toBe('purged');
+    for (const column of ['client_first_name', 'client_last_name', 'client_a_number', 'narrative', 'caller_name']) expect(row[column]).toBeNull();
+    expect(await t.db.query(`SELECT 1 FROM case_keys WHERE case_id = $1`, [id])).toEqual([]);
+    expect(await t.db.query(`SELECT 1 FROM case_blind_indexes WHERE case_id = $1`, [id])).toEqual([]);
+    const view = await t.http.get(`/api/cases/${id}`).set(coordinator.auth);
+    expect(view.body.status).toBe('purged');
+    expect((await t.http.post(`/api/cases/${id}/reveal`).set(coordinator.auth).send({ reason: 'trying after purge' })).status).toBe(409);
+    expect((await t.http.get(`/api/cases?aNumber=${CANARY.aNumberDigits}`).set(coordinator.auth)).body.items.map((c: { id: string }) => c.id)).not.toContain(id);
+    const audit = await t.http.get(`/api/audit?caseId=${id}&action=case.purge`).set(coordinator.auth);
+    expect(audit.body.items).toHaveLength(1);
+    const verify = await t.http.get('/api/audit/verify').set(admin.auth);
+    expect(verify.body).toMatchObject({ ok: true });
+    expect(verify.body.checked).toBeGreaterThan(5);
+  });
+
+  describe('audit trail', () => {
+    it('refuses UPDATE, DELETE and TRUNCATE', async () => {
+      await create();
+      await expect(t.db.query(`UPDATE audit_events SET reason = 'edited'`)).rejects.toThrow(/append-only/);
+      await expect(t.db.query(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
+      await expect(t.db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    });
+
+    it('only admins verify; coordinators read', async () => {
+      expect((await t.http.get('/api/audit/verify').set(coordinator.auth)).status).toBe(403);
+      expect((await t.http.get('/api/audit').set(intake.auth)).status).toBe(403);
+    });
+
+    it('an edit made by a superuser with the trigger disabled is found by verify, at the edited row', async () => {
+      const rows = await t.db.query(`SELECT id FROM audit_events ORDER BY id`);
+      const target = rows[Math.floor(rows.length / 2)].id;
+      await t.db.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`);
+      try {
+        await t.db.query(`UPDATE audit_events SET reason = 'covering tracks' WHERE id = $1`, [target]);
+      } finally {
+        await t.db.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete`);
+      }
+      const verify = await t.http.get('/api/audit/verify').set(admin.auth);
+      expect(verify.body).toEqual({ ok: false, checked: expect.any(Number), firstBrokenId: String(target) });
+    });
+  });
+});
