@@ -93,6 +93,7 @@ export class Cases1764000100000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE case_events (
         id uuid PRIMARY KEY,
+        seq bigint GENERATED ALWAYS AS IDENTITY,
         case_id uuid NOT NULL REFERENCES cases(id),
         type text NOT NULL,
         occurred_at text NOT NULL,
@@ -100,7 +101,7 @@ export class Cases1764000100000 implements MigrationInterface {
         created_by uuid REFERENCES users(id),
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX case_events_case_idx ON case_events (case_id, created_at)`);
+    await q.query(`CREATE INDEX case_events_case_idx ON case_events (case_id, seq)`);
 
     await q.query(`
       CREATE TABLE deadlines (

@@ -7,21 +7,27 @@ import { Session, createUser, loginAdmin } from './support/users';
  * Who may call what. A change to this list is a change to the product's security: it must show up here, in review.
  */
 const EXPECTED = [
+  'DELETE /api/calendar/token attorney,coordinator',
   'GET /api/audit admin,coordinator',
   'GET /api/audit/verify admin',
   'GET /api/auth/me authenticated',
+  'GET /api/calendar/:file public',
   'GET /api/cases attorney,coordinator,intake',
   'GET /api/cases/:id attorney,coordinator,intake',
+  'GET /api/deadlines attorney,coordinator',
   'GET /api/facilities authenticated',
   'GET /api/users admin,coordinator',
   'GET /health public',
   'PATCH /api/cases/:id attorney,coordinator,intake',
+  'PATCH /api/deadlines/:id attorney,coordinator',
   'PATCH /api/users/:id admin',
   'POST /api/auth/login public',
   'POST /api/auth/logout authenticated',
   'POST /api/auth/refresh public',
+  'POST /api/calendar/token attorney,coordinator',
   'POST /api/cases coordinator,intake',
   'POST /api/cases/:id/close attorney,coordinator',
+  'POST /api/cases/:id/events attorney,coordinator,intake',
   'POST /api/cases/:id/reveal coordinator',
   'POST /api/users admin',
 ];

@@ -5,6 +5,7 @@ import { invalid } from '@amparo/common';
 import { CasesService } from './cases.service';
 import { CreateCaseDto } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, RevealDto, UpdateCaseDto } from './dto/other.dto';
+import { CreateEventDto } from './dto/event.dto';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 
@@ -63,6 +64,13 @@ export class CasesController {
   @ApiOperation({ summary: 'Break-glass: the sensitive fields, with a stated reason that goes to the audit trail.' })
   reveal(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: RevealDto) {
     return this.cases.reveal(user, id, dto.reason);
+  }
+
+  @Post(':id/events')
+  @Access('intake', 'coordinator', 'attorney')
+  @ApiOperation({ summary: 'Record what happened (detainer, release, transfer, hearing, decision...): deadlines, flags and urgency are recomputed.' })
+  addEvent(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: CreateEventDto) {
+    return this.cases.addEvent(user, id, dto);
   }
 
   @Post(':id/close')

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, validationFailed } from '@amparo/common';
-import { CaseTimelineService, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
+import { CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, timeZoneFor } from '@amparo/reference';
 import { CaseCipher } from './case-cipher.service';
 import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './case-view';
@@ -14,6 +14,7 @@ import { caseVisibility } from './domain/visibility';
 import { newCaseReference } from './domain/reference';
 import { CreateCaseDto, CustodyDto } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, UpdateCaseDto } from './dto/other.dto';
+import { CreateEventDto, EVENT_FIELDS } from './dto/event.dto';
 
 export interface CreateCaseResult {
   id: string;
@@ -180,7 +181,7 @@ export class CasesService {
     if (actor.role !== 'coordinator') throw forbidden('Only coordinators may look cases up by A-number');
     await this.rateLimit.hit(`anumber-lookup:${actor.userId}`, LOOKUP_LIMIT.max, LOOKUP_LIMIT.windowSeconds, 'Too many A-number lookups; try again later');
     const index = this.cipher.aNumberIndex(query.aNumber!);
-    if (!index) throw invalid('aNumber', 'aNumber must be an A-number (8 or 9 digits)');
+    if (!index) throw invalid('aNumber', 'aNumber must be an A-number (7 to 9 digits)');
     const rows: CaseRow[] = await this.db.query(
       `SELECT ${SUMMARY_COLUMNS} FROM cases c
         WHERE c.organization_id = $1 AND c.status <> 'purged'
@@ -310,6 +311,70 @@ export class CasesService {
       return visibility;
     });
     return result === 'full' ? this.get(actor, id) : this.summary(actor, id);
+  }
+
+  /**
+   * Records a case event and recomputes deadlines, flags and urgency in the same transaction. A transfer moves the
+   * case to the new facility's time zone; a release or a detainer updates the custody facts.
+   */
+  async addEvent(actor: Principal, id: string, dto: CreateEventDto) {
+    const spec = EVENT_FIELDS[dto.type];
+    const data: Record<string, unknown> = {};
+    const fields: Record<string, string[]> = {};
+    for (const [key, value] of Object.entries(dto)) {
+      if (key === 'type' || key === 'occurredAt' || value === undefined) continue;
+      if (!spec.required.includes(key) && !spec.optional.includes(key)) fields[key] = [`${key} does not apply to a ${dto.type} event`];
+      else data[key] = value;
+    }
+    for (const key of spec.required) if (data[key] === undefined) fields[key] = [`${key} is required for a ${dto.type} event`];
+    if (Object.keys(fields).length) throw validationFailed(fields);
+
+    return this.db.transaction(async (tx) => {
+      const row = await this.visibleRow(tx, actor, id, true);
+      if (row.status === 'closed' || row.status === 'purged') {
+        throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `Events cannot be added to a ${row.status} case`);
+      }
+      const now = this.clock.now();
+      if (dto.type === 'transferred') {
+        const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: dto.facilityCode });
+        data.facilityCode = place.facilityCode;
+        data.fromFacilityCode = row.facility_code;
+        await tx.query(
+          `UPDATE cases SET custody_status = 'ice_detention', facility_code = $2, county = $3, state = $4, time_zone = $5, updated_at = $6 WHERE id = $1`,
+          [id, place.facilityCode, place.county, place.state, place.timeZone, now],
+        );
+      } else if (dto.type === 'released') {
+        await tx.query(`UPDATE cases SET custody_status = 'released', updated_at = $2 WHERE id = $1`, [id, now]);
+      } else if (dto.type === 'detainer_lodged') {
+        await tx.query(`UPDATE cases SET detainer_lodged = true, updated_at = $2 WHERE id = $1`, [id, now]);
+      }
+      const eventId = randomUUID();
+      await tx.query(`INSERT INTO case_events (id, case_id, type, occurred_at, data, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+        eventId, id, dto.type, dto.occurredAt, JSON.stringify(data), actor.userId, now,
+      ]);
+      let timeline: Timeline;
+      try {
+        timeline = await this.timeline.recompute(tx, id, now);
+      } catch (error) {
+        if (error instanceof DeadlineInputError) throw invalid(error.field.replace(/^events\[\d+\]\.(data\.)?/, ''), error.message);
+        throw error;
+      }
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId,
+        actorId: actor.userId,
+        actorRole: actor.role,
+        action: 'case.event',
+        caseId: id,
+        caseReference: row.reference,
+        details: { type: dto.type, eventId },
+      });
+      return {
+        event: { id: eventId, type: dto.type, occurredAt: dto.occurredAt, ...data },
+        deadlines: timeline.deadlines,
+        urgency: timeline.urgency,
+        flags: timeline.flags,
+      };
+    });
   }
 
   async close(actor: Principal, id: string, dto: CloseCaseDto): Promise<CaseSummary> {

@@ -19,3 +19,6 @@ export { computeFlags } from './domain/flags';
 export { assessUrgency, formatLocal, URGENCY_POLICY, type UrgencyPolicy } from './domain/urgency';
 export * from './nest/case-timeline.service';
 export * from './nest/deadlines.module';
+export * from './nest/deadline-jobs.service';
+export * from './nest/deadlines.service';
+export { toIcs } from './nest/ics';

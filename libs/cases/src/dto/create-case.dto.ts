@@ -52,10 +52,10 @@ export class ClientDto {
   @IsCalendarDate()
   dateOfBirth?: string;
 
-  @ApiPropertyOptional({ example: 'A123-456-789', description: 'Alien registration number, 8 or 9 digits. Encrypted; exact lookup through a keyed hash only.' })
+  @ApiPropertyOptional({ example: 'A123-456-789', description: 'Alien registration number (7 to 9 digits; shorter ones are zero-padded). Encrypted; exact lookup through a keyed hash only.' })
   @IsOptional()
   @IsString()
-  @Matches(/^\s*[Aa]?[\s\-.]*(\d[\s\-.]*){7,9}$/, { message: 'client.aNumber must be an A-number (8 or 9 digits, e.g. A123-456-789)' })
+  @Matches(/^\s*[Aa]?[\s\-.]*(\d[\s\-.]*){7,9}$/, { message: 'client.aNumber must be an A-number (7 to 9 digits, e.g. A123-456-789)' })
   aNumber?: string;
 
   @ApiPropertyOptional({ description: 'Encrypted.' })

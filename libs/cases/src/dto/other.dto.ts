@@ -83,6 +83,6 @@ export class ListCasesQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Coordinators only: exact lookup by A-number (audited, rate-limited).' })
   @IsOptional()
   @IsString()
-  @Matches(/^\s*[Aa]?[\s\-.]*(\d[\s\-.]*){7,9}$/, { message: 'aNumber must be an A-number (8 or 9 digits)' })
+  @Matches(/^\s*[Aa]?[\s\-.]*(\d[\s\-.]*){7,9}$/, { message: 'aNumber must be an A-number (7 to 9 digits)' })
   aNumber?: string;
 }

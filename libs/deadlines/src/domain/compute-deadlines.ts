@@ -38,18 +38,21 @@ function validateEvents(events: CaseEventFact[], caseZone: string): void {
 }
 
 function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, ruleVersion: string): ComputedDeadline[] {
+  const order = new Map(facts.events.map((event, index) => [event.id, index]));
   const dated = findTriggers(facts, rule.trigger).map((trigger) => ({
     trigger,
     at: parseInstant(trigger.at, triggerZone(trigger, caseZone), trigger.field, trigger.event?.id),
   }));
-  const chosen = rule.occurrence === 'latest' ? latest(dated) : dated;
+  const chosen = rule.occurrence === 'latest' ? latest(dated, order) : dated;
   return chosen.map((d) => toDeadline(facts, rule, d, caseZone, ruleVersion));
 }
 
-// The newest trigger supersedes older ones (a rescheduled hearing, a new release-eligible time).
-function latest(dated: Dated[]): Dated[] {
+// The newest trigger supersedes older ones (a rescheduled hearing, a new release-eligible time). Between two
+// triggers at the same time, the one recorded later (later in the events list) wins.
+function latest(dated: Dated[], order: Map<string, number>): Dated[] {
   if (dated.length === 0) return [];
-  const sorted = [...dated].sort((a, b) => a.at.toMillis() - b.at.toMillis() || a.trigger.id.localeCompare(b.trigger.id));
+  const rank = (d: Dated) => order.get(d.trigger.id) ?? -1;
+  const sorted = [...dated].sort((a, b) => a.at.toMillis() - b.at.toMillis() || rank(a) - rank(b));
   return [sorted[sorted.length - 1]];
 }
 

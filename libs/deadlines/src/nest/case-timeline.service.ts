@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { EntityManager } from 'typeorm';
+import { OutboxService } from '@amparo/notifications';
+import { missedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
 import type { CaseEventFact, CaseFacts, CustodyStatus, DeadlineStatus, Flag, Urgency } from '../domain/types';
@@ -99,6 +101,8 @@ function placeName(row: CaseFactsRow): string | undefined {
  */
 @Injectable()
 export class CaseTimelineService {
+  constructor(private readonly outbox: OutboxService) {}
+
   async recompute(tx: EntityManager, caseId: string, now: Date): Promise<Timeline> {
     const [row]: CaseFactsRow[] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.custody_status, c.time_zone, c.detainer_lodged,
@@ -109,7 +113,7 @@ export class CaseTimelineService {
     );
     if (!row) throw new Error(`recompute: case ${caseId} not found`);
     const events: { id: string; type: CaseEventFact['type']; occurred_at: string; data: Record<string, unknown> }[] =
-      await tx.query(`SELECT id, type, occurred_at, data FROM case_events WHERE case_id = $1 ORDER BY created_at, id`, [caseId]);
+      await tx.query(`SELECT id, type, occurred_at, data FROM case_events WHERE case_id = $1 ORDER BY seq`, [caseId]);
     const entered = [...events].reverse().find((e) => e.type === 'entered_us');
     const facts: CaseFacts = {
       custody: {
@@ -155,6 +159,22 @@ export class CaseTimelineService {
        ) SELECT missed.*, $3::text AS reference FROM missed`,
       [caseId, now, row.reference],
     );
+    if (newlyMissed.length > 0) {
+      const coordinators = await this.outbox.coordinators(tx, row.organization_id);
+      await this.outbox.enqueue(
+        tx,
+        newlyMissed.flatMap((d) =>
+          coordinators.map((recipient) => ({
+            organizationId: row.organization_id,
+            recipientId: recipient,
+            kind: 'deadline.missed',
+            dedupeKey: `missed:${d.id}:${recipient}`,
+            caseId,
+            ...missedText(d),
+          })),
+        ),
+      );
+    }
     const current: DeadlineRow[] = await tx.query(
       `SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.case_id = $1 AND d.superseded_at IS NULL ORDER BY d.due_at`,
       [caseId, row.reference],

@@ -1,0 +1,104 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsTimeZone, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsOffsetDateTime } from './validators';
+
+export const EVENT_TYPES = [
+  'detainer_lodged', 'release_eligible', 'released', 'transferred', 'hearing_scheduled', 'bond_decision', 'ij_decision',
+  'final_order', 'in_absentia_order', 'entered_us', 'daca_expires', 'voluntary_departure_granted', 'address_changed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Which extra fields each event type requires (the rest are refused for that type). */
+export const EVENT_FIELDS: Record<EventType, { required: string[]; optional: string[] }> = {
+  detainer_lodged: { required: [], optional: [] },
+  release_eligible: { required: [], optional: [] },
+  released: { required: ['from'], optional: [] },
+  transferred: { required: ['facilityCode'], optional: [] },
+  hearing_scheduled: { required: ['hearingType', 'scheduledAt'], optional: ['courtCode', 'timeZone'] },
+  bond_decision: { required: ['outcome'], optional: ['amount', 'timeZone'] },
+  ij_decision: { required: ['outcome'], optional: ['timeZone'] },
+  final_order: { required: [], optional: ['issuedBy', 'timeZone'] },
+  in_absentia_order: { required: [], optional: ['timeZone'] },
+  entered_us: { required: [], optional: ['manner'] },
+  daca_expires: { required: [], optional: [] },
+  voluntary_departure_granted: { required: ['days'], optional: ['stage'] },
+  address_changed: { required: [], optional: [] },
+};
+
+const DATE_OR_DATETIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+export class CreateEventDto {
+  @ApiProperty({ enum: EVENT_TYPES })
+  @IsIn(EVENT_TYPES)
+  type: EventType;
+
+  @ApiProperty({ example: '2026-11-20T16:00:00-06:00', description: 'When it happened (for release_eligible and daca_expires: when it will). A date-time with offset, or a date.' })
+  @IsString()
+  @Matches(DATE_OR_DATETIME, { message: 'occurredAt must be an ISO 8601 date-time with offset, or a date YYYY-MM-DD' })
+  occurredAt: string;
+
+  @ApiPropertyOptional({ enum: ['ice', 'jail'], description: 'released: from whose custody' })
+  @IsOptional()
+  @IsIn(['ice', 'jail'])
+  from?: 'ice' | 'jail';
+
+  @ApiPropertyOptional({ description: 'transferred: the new ICE detention location code' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9]{3,12}$/, { message: 'facilityCode must be an ICE detention location code' })
+  facilityCode?: string;
+
+  @ApiPropertyOptional({ enum: ['bond', 'master', 'individual'] })
+  @IsOptional()
+  @IsIn(['bond', 'master', 'individual'])
+  hearingType?: 'bond' | 'master' | 'individual';
+
+  @ApiPropertyOptional({ example: '2026-12-01T09:00:00-06:00' })
+  @IsOptional()
+  @IsOffsetDateTime()
+  scheduledAt?: string;
+
+  @ApiPropertyOptional({ description: 'Immigration court code' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20)
+  courtCode?: string;
+
+  @ApiPropertyOptional({ description: "The court's IANA zone, when it differs from the case's" })
+  @IsOptional()
+  @IsTimeZone({ message: 'timeZone must be an IANA time zone such as America/Chicago' })
+  timeZone?: string;
+
+  @ApiPropertyOptional({ description: 'bond_decision: granted | denied | no_jurisdiction; ij_decision: e.g. granted | denied | removal_ordered' })
+  @ValidateIf((o: CreateEventDto) => o.outcome !== undefined)
+  @IsIn(['granted', 'denied', 'no_jurisdiction', 'removal_ordered', 'relief_granted', 'terminated', 'other'])
+  outcome?: string;
+
+  @ApiPropertyOptional({ description: 'bond_decision: the bond amount in USD' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(10_000_000)
+  amount?: number;
+
+  @ApiPropertyOptional({ description: 'voluntary_departure_granted: the period granted, in days' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(120)
+  days?: number;
+
+  @ApiPropertyOptional({ enum: ['pre_conclusion', 'conclusion'] })
+  @IsOptional()
+  @IsIn(['pre_conclusion', 'conclusion'])
+  stage?: string;
+
+  @ApiPropertyOptional({ enum: ['ij', 'bia'], description: 'final_order: who issued it (BIA filings count in Eastern time)' })
+  @IsOptional()
+  @IsIn(['ij', 'bia'])
+  issuedBy?: string;
+
+  @ApiPropertyOptional({ enum: ['inspected', 'ewi', 'paroled', 'unknown'], description: 'entered_us: manner of entry, only when the attorney needs it (bond eligibility)' })
+  @IsOptional()
+  @IsIn(['inspected', 'ewi', 'paroled', 'unknown'])
+  manner?: string;
+}

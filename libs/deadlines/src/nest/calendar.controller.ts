@@ -1,0 +1,47 @@
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Access, CurrentUser, Principal } from '@amparo/auth';
+import { Clock, notFound } from '@amparo/common';
+import { APP_CONFIG, AppConfig } from '@amparo/config';
+import { DeadlinesService } from './deadlines.service';
+import { toIcs } from './ics';
+
+@ApiTags('deadlines')
+@Controller('api/calendar')
+export class CalendarController {
+  constructor(
+    private readonly deadlines: DeadlinesService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post('token')
+  @Access('coordinator', 'attorney')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Issue or rotate your calendar feed token (the previous URL stops working).' })
+  async issue(@CurrentUser() user: Principal): Promise<{ token: string; url: string }> {
+    const token = await this.deadlines.issueCalendarToken(user);
+    return { token, url: `${this.config.publicUrl}/api/calendar/${token}.ics` };
+  }
+
+  @Delete('token')
+  @HttpCode(204)
+  @Access('coordinator', 'attorney')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Revoke your calendar feed.' })
+  async revoke(@CurrentUser() user: Principal): Promise<void> {
+    await this.deadlines.revokeCalendarToken(user);
+  }
+
+  @Get(':file')
+  @Access('public')
+  @ApiOperation({ summary: 'Your open deadlines as iCalendar: case reference and rule only, never client names.' })
+  async feed(@Param('file') file: string, @Res() res: Response): Promise<void> {
+    const match = /^([A-Za-z0-9_-]{20,64})\.ics$/.exec(file);
+    const deadlines = match ? await this.deadlines.calendarFeed(match[1]) : null;
+    if (!deadlines) throw notFound('Calendar');
+    res.setHeader('Content-Type', 'text/calendar; charset=utf-8');
+    res.send(toIcs(deadlines, this.clock.now(), new URL(this.config.publicUrl).hostname));
+  }
+}

@@ -1,0 +1,127 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { localWhen } from './notification-text';
+import { DataSource } from 'typeorm';
+import { Clock } from '@amparo/common';
+import { APP_CONFIG, AppConfig } from '@amparo/config';
+import { MailDeliveryService, OutboxService, OutgoingNotification } from '@amparo/notifications';
+import { CaseTimelineService } from './case-timeline.service';
+
+/** Reminder plan: before every open deadline, to the assigned attorney and the coordinators. */
+export const REMINDER_HOURS = [48, 24, 2] as const;
+
+interface DueRow {
+  id: string;
+  case_id: string;
+  organization_id: string;
+  reference: string;
+  label: string;
+  due_at: Date;
+  time_zone: string;
+  citation: string;
+  assigned_attorney_id: string | null;
+}
+
+
+/** Subject and body carry the case reference and the deadline: never names or numbers. */
+export function reminderText(row: DueRow, hours: number): { subject: string; body: string } {
+  const due = localWhen(row.due_at, row.time_zone);
+  return {
+    subject: `[Amparo] ${row.reference}: ${row.label} due ${due} (within ${hours} h)`,
+    body: `Case ${row.reference}\nDeadline: ${row.label}\nDue: ${due} (${row.time_zone})\nRule: ${row.citation}\n\nOpen the case in Amparo for details.`,
+  };
+}
+
+
+/**
+ * The scheduler: every minute, marks past-due deadlines missed (escalating to coordinators), plans reminders into
+ * the outbox and delivers it. Everything is idempotent in PostgreSQL, so any number of API instances may run it.
+ */
+@Injectable()
+export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('DeadlineJobs');
+  private timer?: NodeJS.Timeout;
+  private running = false;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly outbox: OutboxService,
+    private readonly mail: MailDeliveryService,
+    private readonly timeline: CaseTimelineService,
+    private readonly clock: Clock,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.jobs.enabled) return;
+    this.timer = setInterval(() => void this.tick(), 60_000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async tick(): Promise<{ missed: number; planned: number; sent: number }> {
+    if (this.running) return { missed: 0, planned: 0, sent: 0 };
+    this.running = true;
+    try {
+      const missed = await this.sweepMissed();
+      const planned = await this.planReminders();
+      const sent = await this.mail.deliverDue();
+      return { missed, planned, sent };
+    } catch (error) {
+      this.logger.error({ err: error }, 'Deadline jobs failed');
+      return { missed: 0, planned: 0, sent: 0 };
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Cases with open deadlines past due: recomputing marks them missed and escalates (see CaseTimelineService). */
+  async sweepMissed(): Promise<number> {
+    const now = this.clock.now();
+    const due: { case_id: string }[] = await this.db.query(
+      `SELECT DISTINCT case_id FROM deadlines WHERE status = 'open' AND superseded_at IS NULL AND due_at < $1 LIMIT 500`,
+      [now],
+    );
+    let missed = 0;
+    for (const { case_id } of due) {
+      missed += await this.db.transaction(async (tx) => {
+        const locked = await tx.query(`SELECT id FROM cases WHERE id = $1 FOR UPDATE SKIP LOCKED`, [case_id]);
+        if (locked.length === 0) return 0;
+        return (await this.timeline.recompute(tx, case_id, now)).newlyMissed.length;
+      });
+    }
+    return missed;
+  }
+
+  /** For each open deadline inside the widest window, the tightest reminder threshold already crossed. */
+  async planReminders(): Promise<number> {
+    const now = this.clock.now();
+    const horizon = new Date(now.getTime() + Math.max(...REMINDER_HOURS) * 3600_000);
+    return this.db.transaction(async (tx) => {
+      const rows: DueRow[] = await tx.query(
+        `SELECT d.id, d.case_id, d.organization_id, c.reference, d.label, d.due_at, d.time_zone, d.citation, c.assigned_attorney_id
+           FROM deadlines d JOIN cases c ON c.id = d.case_id
+          WHERE d.status = 'open' AND d.superseded_at IS NULL AND d.due_at >= $1 AND d.due_at <= $2
+            AND c.status NOT IN ('closed', 'purged')`,
+        [now, horizon],
+      );
+      const items: OutgoingNotification[] = [];
+      const coordinatorsByOrg = new Map<string, string[]>();
+      for (const row of rows) {
+        const hoursLeft = (row.due_at.getTime() - now.getTime()) / 3600_000;
+        const threshold = [...REMINDER_HOURS].sort((a, b) => a - b).find((h) => hoursLeft <= h);
+        if (threshold === undefined) continue;
+        if (!coordinatorsByOrg.has(row.organization_id)) coordinatorsByOrg.set(row.organization_id, await this.outbox.coordinators(tx, row.organization_id));
+        const recipients = new Set([...(coordinatorsByOrg.get(row.organization_id) ?? []), ...(row.assigned_attorney_id ? [row.assigned_attorney_id] : [])]);
+        const text = reminderText(row, threshold);
+        for (const recipient of recipients) {
+          items.push({ organizationId: row.organization_id, recipientId: recipient, kind: 'deadline.reminder', dedupeKey: `reminder:${row.id}:${threshold}h:${recipient}`, caseId: row.case_id, ...text });
+        }
+      }
+      return this.outbox.enqueue(tx, items);
+    });
+  }
+}

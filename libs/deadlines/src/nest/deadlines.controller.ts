@@ -1,0 +1,57 @@
+import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Access, CurrentUser, Principal } from '@amparo/auth';
+import { Page, PageQuery } from '@amparo/common';
+import { BoardItem, DeadlinesService } from './deadlines.service';
+import type { DeadlineView } from './case-timeline.service';
+import { IsOffsetDateTimeString } from './validators';
+
+export class BoardQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: ['open', 'met', 'waived', 'missed'] })
+  @IsOptional()
+  @IsIn(['open', 'met', 'waived', 'missed'])
+  status?: string;
+
+  @ApiPropertyOptional({ example: '2026-11-30T00:00:00-06:00' })
+  @IsOptional()
+  @IsOffsetDateTimeString()
+  dueBefore?: string;
+
+  @ApiPropertyOptional({ enum: ['critical', 'high', 'normal', 'low'], description: "The case's urgency level" })
+  @IsOptional()
+  @IsIn(['critical', 'high', 'normal', 'low'])
+  level?: string;
+}
+
+export class UpdateDeadlineDto {
+  @ApiProperty({ enum: ['met', 'waived', 'open'], description: '`missed` is set by the system when a deadline passes open.' })
+  @IsIn(['met', 'waived', 'open'])
+  status: 'met' | 'waived' | 'open';
+
+  @ApiPropertyOptional({ description: 'Short operational note (e.g. "filed by fax"). Not for personal data: it is not encrypted.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  note?: string;
+}
+
+@ApiTags('deadlines')
+@ApiBearerAuth()
+@Controller('api/deadlines')
+export class DeadlinesController {
+  constructor(private readonly deadlines: DeadlinesService) {}
+
+  @Get()
+  @Access('coordinator', 'attorney')
+  @ApiOperation({ summary: 'The deadline board, sorted by due time: coordinators see the organization, attorneys their cases.' })
+  board(@CurrentUser() user: Principal, @Query() query: BoardQuery): Promise<Page<BoardItem>> {
+    return this.deadlines.board(user, query);
+  }
+
+  @Patch(':id')
+  @Access('coordinator', 'attorney')
+  update(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateDeadlineDto): Promise<DeadlineView> {
+    return this.deadlines.updateStatus(user, id, dto.status, dto.note);
+  }
+}

@@ -1,0 +1,118 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AuditService } from '@amparo/audit';
+import type { Principal } from '@amparo/auth';
+import { Clock, DomainError, Page, notFound } from '@amparo/common';
+import { CaseTimelineService, DeadlineRow, DeadlineView, toDeadlineView } from './case-timeline.service';
+
+export interface BoardFilter {
+  status?: string;
+  dueBefore?: string;
+  level?: string;
+  page: number;
+  limit: number;
+}
+
+export type BoardItem = DeadlineView & { caseUrgency: string };
+
+const tokenHash = (token: string) => createHash('sha256').update(token).digest();
+
+/** Which cases' deadlines a role sees: coordinators the organization's, attorneys their assigned cases'. */
+function scope(actor: Principal, params: unknown[]): string {
+  const clauses = [`d.organization_id = $${params.push(actor.organizationId)}`, 'd.superseded_at IS NULL', `c.status <> 'purged'`];
+  if (actor.role === 'attorney') clauses.push(`c.assigned_attorney_id = $${params.push(actor.userId)} AND c.status IN ('assigned', 'closed')`);
+  return clauses.join(' AND ');
+}
+
+@Injectable()
+export class DeadlinesService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly timeline: CaseTimelineService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+  ) {}
+
+  async board(actor: Principal, filter: BoardFilter): Promise<Page<BoardItem>> {
+    const params: unknown[] = [];
+    const where = [scope(actor, params)];
+    if (filter.status) where.push(`d.status = $${params.push(filter.status)}`);
+    if (filter.dueBefore) where.push(`d.due_at < $${params.push(filter.dueBefore)}`);
+    if (filter.level) where.push(`c.urgency_level = $${params.push(filter.level)}`);
+    const clause = where.join(' AND ');
+    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE ${clause}`, params);
+    const rows: (DeadlineRow & { urgency_level: string })[] = await this.db.query(
+      `SELECT d.*, c.reference, c.urgency_level FROM deadlines d JOIN cases c ON c.id = d.case_id
+        WHERE ${clause} ORDER BY d.due_at, d.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, filter.limit, (filter.page - 1) * filter.limit],
+    );
+    return { items: rows.map((r) => ({ ...toDeadlineView(r), caseUrgency: r.urgency_level })), page: filter.page, limit: filter.limit, total };
+  }
+
+  async updateStatus(actor: Principal, id: string, status: 'open' | 'met' | 'waived', note?: string): Promise<DeadlineView> {
+    return this.db.transaction(async (tx) => {
+      const params: unknown[] = [];
+      const clause = scope(actor, params);
+      const [row]: (DeadlineRow & { previous: string })[] = await tx.query(
+        `SELECT d.*, c.reference FROM deadlines d JOIN cases c ON c.id = d.case_id
+          WHERE ${clause} AND d.id = $${params.push(id)} FOR UPDATE OF d`,
+        params,
+      );
+      if (!row) throw notFound('Deadline');
+      if (status === 'open' && row.due_at < this.clock.now()) {
+        throw new DomainError(HttpStatus.CONFLICT, 'DEADLINE_PAST', 'A deadline that has passed cannot be reopened');
+      }
+      await tx.query(
+        `UPDATE deadlines SET status = $2, status_note = $3, status_changed_by = $4, status_changed_at = $5 WHERE id = $1`,
+        [id, status, note ?? null, actor.userId, this.clock.now()],
+      );
+      await this.timeline.recompute(tx, row.case_id, this.clock.now());
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId,
+        actorId: actor.userId,
+        actorRole: actor.role,
+        action: 'deadline.update',
+        caseId: row.case_id,
+        caseReference: row.reference,
+        details: { deadlineId: id, rule: row.rule, from: row.status, to: status },
+      });
+      const [updated] = await tx.query(`SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.id = $1`, [id, row.reference]);
+      return toDeadlineView(updated);
+    });
+  }
+
+  /** Issues (or rotates: the old URL stops working) the caller's calendar token. Only its hash is stored. */
+  async issueCalendarToken(actor: Principal): Promise<string> {
+    const token = randomBytes(24).toString('base64url');
+    await this.db.query(
+      `INSERT INTO calendar_tokens (user_id, token_hash) VALUES ($1, $2)
+       ON CONFLICT (user_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now()`,
+      [actor.userId, tokenHash(token)],
+    );
+    return token;
+  }
+
+  async revokeCalendarToken(actor: Principal): Promise<void> {
+    await this.db.query(`DELETE FROM calendar_tokens WHERE user_id = $1`, [actor.userId]);
+  }
+
+  /** The open deadlines of the token owner's scope, or null for an unknown token or an inactive user. */
+  async calendarFeed(token: string): Promise<DeadlineView[] | null> {
+    const [owner] = await this.db.query(
+      `SELECT u.id, u.role, u.organization_id FROM calendar_tokens t JOIN users u ON u.id = t.user_id
+        WHERE t.token_hash = $1 AND u.active AND u.role IN ('coordinator', 'attorney')`,
+      [tokenHash(token)],
+    );
+    if (!owner) return null;
+    const actor = { userId: owner.id, role: owner.role, organizationId: owner.organization_id, sessionId: '' } as Principal;
+    const params: unknown[] = [];
+    const rows: DeadlineRow[] = await this.db.query(
+      `SELECT d.*, c.reference FROM deadlines d JOIN cases c ON c.id = d.case_id
+        WHERE ${scope(actor, params)} AND d.status = 'open' ORDER BY d.due_at LIMIT 2000`,
+      params,
+    );
+    return rows.map(toDeadlineView);
+  }
+}

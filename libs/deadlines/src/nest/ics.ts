@@ -1,0 +1,41 @@
+import type { DeadlineView } from './case-timeline.service';
+
+const escapeText = (s: string) => s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+const stamp = (iso: string) => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+/** RFC 5545 lines are folded at 75 octets. */
+function fold(line: string): string {
+  const out: string[] = [];
+  let rest = Buffer.from(line, 'utf8');
+  while (rest.length > 75) {
+    let cut = 75;
+    while (cut > 0 && (rest[cut] & 0xc0) === 0x80) cut -= 1; // never split a UTF-8 sequence
+    out.push(rest.subarray(0, cut).toString('utf8'));
+    rest = Buffer.concat([Buffer.from(' '), rest.subarray(cut)]);
+  }
+  out.push(rest.toString('utf8'));
+  return out.join('\r\n');
+}
+
+/**
+ * A calendar of deadlines. Calendars sync to third parties, so an event carries the case reference, the rule and the
+ * citation, and nothing that identifies the client.
+ */
+export function toIcs(deadlines: DeadlineView[], now: Date, host: string): string {
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Amparo//Deadlines//EN', 'CALSCALE:GREGORIAN', 'X-WR-CALNAME:Amparo deadlines'];
+  for (const d of deadlines) {
+    lines.push(
+      'BEGIN:VEVENT',
+      `UID:${d.id}@${host}`,
+      `DTSTAMP:${stamp(now.toISOString())}`,
+      `DTSTART:${stamp(d.dueAt)}`,
+      `DTEND:${stamp(d.dueAt)}`,
+      `SUMMARY:${escapeText(`${d.reference}: ${d.label}`)}`,
+      `DESCRIPTION:${escapeText(`${d.label} (${d.citation}). Rule version ${d.ruleVersion}. Times are computed in ${d.timeZone}.`)}`,
+      'BEGIN:VALARM', 'ACTION:DISPLAY', 'TRIGGER:-PT24H', `DESCRIPTION:${escapeText(`${d.reference}: ${d.label}`)}`, 'END:VALARM',
+      'END:VEVENT',
+    );
+  }
+  lines.push('END:VCALENDAR');
+  return lines.map(fold).join('\r\n') + '\r\n';
+}

@@ -1,0 +1,3 @@
+export * from './outbox.service';
+export * from './mail-delivery.service';
+export * from './notifications.module';

@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import nodemailer, { Transporter } from 'nodemailer';
+import { DataSource } from 'typeorm';
+import { Clock } from '@amparo/common';
+import { APP_CONFIG, AppConfig } from '@amparo/config';
+
+const BATCH = 20;
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Delivers the outbox: by SMTP when configured, otherwise to the log (subject only: no personal data is ever in a
+ * notification, but the log says only which kind went to which user id). Rows are claimed with SKIP LOCKED, so
+ * several instances share the work; a send and its "sent" mark commit together (at-least-once if the process dies
+ * between the SMTP answer and the commit).
+ */
+@Injectable()
+export class MailDeliveryService implements OnApplicationShutdown {
+  private readonly logger = new Logger('Mail');
+  private readonly transport: Transporter | null;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {
+    const smtp = config.smtp;
+    this.transport = smtp
+      ? nodemailer.createTransport({
+          host: smtp.host,
+          port: smtp.port,
+          secure: smtp.secure,
+          auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 20_000,
+        })
+      : null;
+  }
+
+  onApplicationShutdown(): void {
+    this.transport?.close();
+  }
+
+  /** Sends what is due; returns how many were sent. */
+  async deliverDue(): Promise<number> {
+    let sent = 0;
+    for (;;) {
+      const count = await this.db.transaction(async (tx) => {
+        const rows: { id: string; email: string; subject: string; body: string; kind: string; recipient_id: string; attempts: number }[] =
+          await tx.query(
+            `SELECT n.id, u.email, n.subject, n.body, n.kind, n.recipient_id, n.attempts
+               FROM notifications n JOIN users u ON u.id = n.recipient_id
+              WHERE n.sent_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2
+              ORDER BY n.next_attempt_at LIMIT $3 FOR UPDATE OF n SKIP LOCKED`,
+            [this.clock.now(), MAX_ATTEMPTS, BATCH],
+          );
+        let delivered = 0;
+        for (const row of rows) {
+          try {
+            if (this.transport) {
+              await this.transport.sendMail({ from: this.config.smtp!.from, to: row.email, subject: row.subject, text: row.body });
+            } else {
+              this.logger.log({ notification: row.id, kind: row.kind, recipientId: row.recipient_id }, 'Notification (no SMTP configured)');
+            }
+            await tx.query(`UPDATE notifications SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1`, [row.id, this.clock.now()]);
+            delivered += 1;
+          } catch (error) {
+            const backoffSeconds = 60 * 2 ** row.attempts;
+            await tx.query(
+              `UPDATE notifications SET attempts = attempts + 1, last_error = $2,
+                      next_attempt_at = $3::timestamptz + make_interval(secs => $4) WHERE id = $1`,
+              [row.id, String((error as Error).message).slice(0, 300), this.clock.now(), backoffSeconds],
+            );
+          }
+        }
+        return { claimed: rows.length, delivered };
+      });
+      sent += count.delivered;
+      if (count.claimed < BATCH) return sent;
+    }
+  }
+}

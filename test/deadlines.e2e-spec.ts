@@ -1,0 +1,232 @@
+import { DateTime } from 'luxon';
+import { SMTPServer } from 'smtp-server';
+import { DeadlineJobsService } from '@amparo/deadlines';
+import { MailDeliveryService } from '@amparo/notifications';
+import { FixedClock } from '@amparo/common';
+import { CANARY, intakeBody, minimalBody } from './support/cases';
+import { TestApp, createTestApp } from './support/test-app';
+import { Session, createUser, loginAdmin } from './support/users';
+
+interface Received {
+  to: string[];
+  raw: string;
+}
+
+function startSmtp(): Promise<{ server: SMTPServer; port: number; received: Received[] }> {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      let raw = '';
+      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      stream.on('end', () => {
+        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
+        callback();
+      });
+    },
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port, received })));
+}
+
+describe('events, deadlines, board, calendar and reminders (e2e)', () => {
+  const clock = new FixedClock(new Date());
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let t: TestApp;
+  let admin: Session;
+  let intake: Session;
+  let coordinator: Session;
+  let attorney: Session;
+
+  const newCase = async (body: object = minimalBody()) => {
+    const res = await t.http.post('/api/cases').set(intake.auth).send(body);
+    expect(res.status).toBe(201);
+    return res.body as { id: string; reference: string };
+  };
+  const event = (id: string, body: object, who: Session = coordinator) => t.http.post(`/api/cases/${id}/events`).set(who.auth).send(body);
+  const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    t = await createTestApp({
+      clock,
+      env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_FROM: 'amparo@test.amparo.example' },
+    });
+    admin = await loginAdmin(t.http);
+    intake = await createUser(t.http, admin, 'intake');
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    attorney = await createUser(t.http, admin, 'attorney');
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise<void>((resolve) => smtp.server.close(() => resolve()));
+  });
+
+  it('a bond decision yields the BIA appeal deadline, counted in Eastern time with roll-forward', async () => {
+    const c = await newCase();
+    const res = await event(c.id, { type: 'bond_decision', occurredAt: '2026-10-27T10:00:00-05:00', outcome: 'denied', timeZone: 'America/Chicago' });
+    expect(res.status).toBe(201);
+    const appeal = res.body.deadlines.find((d: { rule: string }) => d.rule === 'bond_appeal');
+    // 30 days after Tue 27 Oct 2026 is Thu 26 Nov 2026, Thanksgiving: it rolls to Fri 27 Nov.
+    expect(appeal).toMatchObject({ timeZone: 'America/New_York', status: 'open', ruleVersion: expect.any(String), citation: expect.stringContaining('1003.38') });
+    expect(appeal.dueAt.slice(0, 10)).toBe('2026-11-27');
+  });
+
+  it.each([
+    [{ type: 'hearing_scheduled', occurredAt: '2026-11-20' }, 'hearingType'],
+    [{ type: 'released', occurredAt: '2026-11-20' }, 'from'],
+    [{ type: 'address_changed', occurredAt: '2026-11-20', days: 3 }, 'days'],
+    [{ type: 'voluntary_departure_granted', occurredAt: '2026-11-20', days: 'sixty' }, 'days'],
+    [{ type: 'transferred', occurredAt: '2026-11-20', facilityCode: 'NOSUCH1' }, 'custody.facilityCode'],
+    [{ type: 'bond_decision', occurredAt: '2026-13-45', outcome: 'denied' }, 'occurredAt'],
+    [{ type: 'hearing_scheduled', occurredAt: '2026-11-20', hearingType: 'bond', scheduledAt: '2026-12-01T09:00:00-06:00', timeZone: 'Nowhere/Land' }, 'timeZone'],
+    [{ type: 'teleported', occurredAt: '2026-11-20' }, 'type'],
+  ])('refuses a bad event %j naming %s, and keeps what was stored', async (body, field) => {
+    const c = await newCase();
+    const before = await t.db.query(`SELECT count(*)::int AS n FROM case_events WHERE case_id = $1`, [c.id]);
+    const res = await event(c.id, body);
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.fields)).toContain(field);
+    const after = await t.db.query(`SELECT count(*)::int AS n FROM case_events WHERE case_id = $1`, [c.id]);
+    expect(after[0].n).toBe(before[0].n);
+  });
+
+  it('a transfer moves the case to the new facility\'s zone and recomputes', async () => {
+    const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris' } });
+    const [facility] = await t.db.query(`SELECT code, time_zone FROM facilities WHERE state = 'AZ' ORDER BY code LIMIT 1`);
+    const res = await event(c.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: facility.code });
+    expect(res.status).toBe(201);
+    expect(res.body.flags.map((f: { code: string }) => f.code)).toContain('transferred');
+    const view = await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth);
+    expect(view.body.custody).toMatchObject({ facilityCode: facility.code, timeZone: 'America/Phoenix', status: 'ice_detention' });
+  });
+
+  it('replaces a deadline whose trigger changed, and keeps a met one', async () => {
+    const c = await newCase();
+    const first = await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: '2027-01-05T09:00:00-06:00', timeZone: 'America/Chicago' });
+    const hearing = first.body.deadlines.find((d: { rule: string }) => d.rule === 'bond_hearing');
+    const moved = await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: '2027-01-12T09:00:00-06:00', timeZone: 'America/Chicago' });
+    const hearings = moved.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
+    expect(hearings).toHaveLength(1);
+    expect(hearings[0].id).not.toBe(hearing.id);
+    expect(hearings[0].dueAt).toBe('2027-01-12T09:00:00-06:00');
+
+    const entered = await event(c.id, { type: 'entered_us', occurredAt: '2026-03-02' });
+    const asylum = entered.body.deadlines.find((d: { rule: string }) => d.rule === 'asylum_one_year');
+    const met = await t.http.patch(`/api/deadlines/${asylum.id}`).set(coordinator.auth).send({ status: 'met', note: 'filed' });
+    expect(met.status).toBe(200);
+    expect(met.body.status).toBe('met');
+    const again = await event(c.id, { type: 'address_changed', occurredAt: iso(clock.now()) });
+    expect(again.body.deadlines.find((d: { id: string }) => d.id === asylum.id).status).toBe('met');
+  });
+
+  describe('board', () => {
+    it('coordinators see every open deadline sorted by due time; attorneys only their cases; intake none', async () => {
+      await newCase(intakeBody());
+      const res = await t.http.get('/api/deadlines?status=open&limit=200').set(coordinator.auth);
+      expect(res.status).toBe(200);
+      const due = res.body.items.map((d: { dueAt: string }) => DateTime.fromISO(d.dueAt).toMillis());
+      expect(due).toEqual([...due].sort((a, b) => a - b));
+      expect(res.body.items.every((d: { status: string }) => d.status === 'open')).toBe(true);
+      expect(res.body.items[0]).toEqual(expect.objectContaining({ reference: expect.stringMatching(/^AMP-/), caseId: expect.any(String), caseUrgency: expect.any(String) }));
+      expect(JSON.stringify(res.body)).not.toContain(CANARY.lastName);
+      expect((await t.http.get('/api/deadlines').set(attorney.auth)).body.items).toEqual([]);
+      expect((await t.http.get('/api/deadlines').set(intake.auth)).status).toBe(403);
+    });
+
+    it('filters by dueBefore and level, and rejects a malformed one', async () => {
+      const soon = await t.http.get(`/api/deadlines?dueBefore=${encodeURIComponent(DateTime.fromJSDate(clock.now()).plus({ days: 3 }).toISO()!)}&level=critical`).set(coordinator.auth);
+      expect(soon.status).toBe(200);
+      expect(soon.body.items.every((d: { caseUrgency: string }) => d.caseUrgency === 'critical')).toBe(true);
+      const bad = await t.http.get('/api/deadlines?dueBefore=tomorrow').set(coordinator.auth);
+      expect(bad.status).toBe(400);
+      expect(bad.body.fields.dueBefore).toBeDefined();
+    });
+
+    it('an attorney cannot change a deadline of a case that is not theirs (404)', async () => {
+      const [d] = await t.db.query(`SELECT id FROM deadlines LIMIT 1`);
+      expect((await t.http.patch(`/api/deadlines/${d.id}`).set(attorney.auth).send({ status: 'met' })).status).toBe(404);
+    });
+  });
+
+  it('the calendar feed lists open deadlines with references only, and a rotated token stops working', async () => {
+    await newCase(intakeBody());
+    const issued = await t.http.post('/api/calendar/token').set(coordinator.auth);
+    expect(issued.status).toBe(201);
+    const feed = await t.http.get(`/api/calendar/${issued.body.token}.ics`);
+    expect(feed.status).toBe(200);
+    expect(feed.headers['content-type']).toMatch(/text\/calendar/);
+    expect(feed.text).toMatch(/^BEGIN:VCALENDAR/);
+    expect(feed.text).toMatch(/SUMMARY:AMP-[A-Z2-9]{6}: /);
+    for (const needle of [CANARY.firstName, CANARY.lastName, CANARY.aNumberDigits, 'Canarian']) expect(feed.text).not.toContain(needle);
+    const rotated = await t.http.post('/api/calendar/token').set(coordinator.auth);
+    expect((await t.http.get(`/api/calendar/${issued.body.token}.ics`)).status).toBe(404);
+    expect((await t.http.get(`/api/calendar/${rotated.body.token}.ics`)).status).toBe(200);
+    expect((await t.http.get('/api/calendar/not-a-token.ics')).status).toBe(404);
+  });
+
+  describe('reminders and escalations', () => {
+    it('delivers a reminder by SMTP, once, even with two scheduler instances; no client data in the mail', async () => {
+      const second = await createTestApp({
+        clock,
+        databaseUrl: t.databaseUrl,
+        env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_FROM: 'amparo@test.amparo.example' },
+      });
+      try {
+        const c = await newCase(intakeBody());
+        smtp.received.length = 0;
+        const jobsA = t.app.get(DeadlineJobsService);
+        const jobsB = second.app.get(DeadlineJobsService);
+        // The detainer hold ends in 54 hours: nothing yet. Six hours later the 48-hour reminder is due.
+        await Promise.all([jobsA.tick(), jobsB.tick()]);
+        const mine = () => smtp.received.filter((m) => m.raw.includes(c.reference));
+        expect(mine()).toHaveLength(0);
+        clock.advance(7 * 3600_000);
+        await Promise.all([jobsA.tick(), jobsB.tick(), jobsA.tick(), jobsB.tick()]);
+        await Promise.all([jobsA.tick(), jobsB.tick()]);
+        const coordinators = await t.db.query(`SELECT email FROM users WHERE role = 'coordinator' AND active`);
+        const reminders = mine().filter((m) => m.raw.includes('within 48 h'));
+        expect(reminders.map((m) => m.to[0]).sort()).toEqual(coordinators.map((u: { email: string }) => u.email).sort());
+        for (const m of mine()) for (const needle of [CANARY.firstName, CANARY.lastName, CANARY.aNumberDigits, 'Canarian']) expect(m.raw).not.toContain(needle);
+        const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND sent_at IS NULL`, [c.id]);
+        expect(n).toBe(0);
+      } finally {
+        await second.close();
+      }
+    });
+
+    it('marks an open deadline missed when it passes, and escalates to coordinators once', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: iso(clock.now()) } });
+      smtp.received.length = 0;
+      clock.advance(49 * 3600_000);
+      const jobs = t.app.get(DeadlineJobsService);
+      const first = await jobs.tick();
+      expect(first.missed).toBeGreaterThanOrEqual(1);
+      await jobs.tick();
+      const view = await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth);
+      expect(view.body.deadlines.find((d: { rule: string }) => d.rule === 'detainer_hold').status).toBe('missed');
+      expect(view.body.urgency.level).toBe('critical');
+      const missedMails = smtp.received.filter((m) => m.raw.includes(c.reference) && m.raw.includes('MISSED'));
+      const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+      expect(missedMails).toHaveLength(coordinators);
+    });
+
+    it('retries a failed delivery later instead of losing it', async () => {
+      const broken = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_FROM: 'amparo@test.amparo.example' } });
+      try {
+        await t.db.query(
+          `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+           SELECT organization_id, id, 'test', 'retry-test', 'subject', 'body', $1 FROM users WHERE id = $2`,
+          [clock.now(), coordinator.userId],
+        );
+        expect(await broken.app.get(MailDeliveryService).deliverDue()).toBe(0);
+        const [row] = await t.db.query(`SELECT attempts, sent_at, last_error FROM notifications WHERE dedupe_key = 'retry-test'`);
+        expect(row).toMatchObject({ attempts: 1, sent_at: null });
+        expect(row.last_error).toBeTruthy();
+      } finally {
+        await broken.close();
+      }
+    });
+  });
+});
