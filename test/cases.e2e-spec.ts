@@ -37,7 +37,8 @@ describe('cases (e2e)', () => {
     expect(res.body).toEqual({
       id: expect.any(String),
       reference: expect.stringMatching(/^AMP-[A-Z2-9]{6}$/),
-      status: 'new',
+      // Auto-routing is on and this organization has no attorney: the urgent case is unplaced at once.
+      status: 'unplaced',
       urgency: { level: 'critical', reasons: expect.any(Array), nextDeadlineAt: expect.any(String) },
       deadlines: expect.any(Array),
       flags: expect.any(Array),

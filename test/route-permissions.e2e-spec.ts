@@ -8,6 +8,7 @@ import { Session, createUser, loginAdmin } from './support/users';
  */
 const EXPECTED = [
   'DELETE /api/calendar/token attorney,coordinator',
+  'GET /api/attorneys coordinator',
   'GET /api/audit admin,coordinator',
   'GET /api/audit/verify admin',
   'GET /api/auth/me authenticated',
@@ -16,6 +17,7 @@ const EXPECTED = [
   'GET /api/cases/:id attorney,coordinator,intake',
   'GET /api/deadlines attorney,coordinator',
   'GET /api/facilities authenticated',
+  'GET /api/referrals attorney,coordinator',
   'GET /api/users admin,coordinator',
   'GET /health public',
   'PATCH /api/cases/:id attorney,coordinator,intake',
@@ -28,8 +30,14 @@ const EXPECTED = [
   'POST /api/cases coordinator,intake',
   'POST /api/cases/:id/close attorney,coordinator',
   'POST /api/cases/:id/events attorney,coordinator,intake',
+  'POST /api/cases/:id/referrals coordinator',
   'POST /api/cases/:id/reveal coordinator',
+  'POST /api/referrals/:id/accept attorney',
+  'POST /api/referrals/:id/decline attorney',
+  'POST /api/referrals/:id/withdraw coordinator',
   'POST /api/users admin',
+  'PUT /api/attorneys/:userId/profile admin,coordinator',
+  'PUT /api/attorneys/me/profile attorney',
 ];
 
 describe('route permissions (e2e)', () => {

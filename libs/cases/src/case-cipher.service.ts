@@ -2,18 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import {
   BlindIndexKind, DataKey, KeyMaterial, blindIndex, decryptField, encryptField, newDataKey, normalizeANumber,
-  normalizeNameDob, normalizePhone, unwrapDataKey, wrapDataKey, wrappedKeyId,
+  normalizeNameDob, normalizePersonName, normalizePhone, unwrapDataKey, wrapDataKey, wrappedKeyId,
 } from '@amparo/crypto';
 import { SENSITIVE_FIELDS, SensitiveField, SensitiveValues } from './domain/sensitive-fields';
 
 /** The data key's id inside every field ciphertext of a case (one key generation per case so far). */
 const DEK_ID = 'c1';
-const JSON_FIELDS = new Set<SensitiveField>(['client.safeToContact']);
+const JSON_FIELDS = new Set<SensitiveField>(['client.safeToContact', 'adverseParties']);
 
 export const caseKeyContext = (caseId: string) => `case:${caseId}`;
 
 export interface BlindIndexEntry {
-  kind: BlindIndexKind;
+  /** Stored kinds: the crypto kinds, plus `adverse_party` (a party_name hash of someone adverse to the client). */
+  kind: BlindIndexKind | 'adverse_party';
   value: string;
 }
 
@@ -73,6 +74,16 @@ export class CaseCipher {
       values['client.dateOfBirth'] as string | undefined,
     );
     if (nameDob) entries.push({ kind: 'name_dob', value: blindIndex(this.keys.indexKey, 'name_dob', nameDob) });
+    // Conflict checks compare names only (adverse parties rarely come with a birth date): cautious by design.
+    const fullName = normalizePersonName(
+      [values['client.firstName'], values['client.lastName']].filter((v) => typeof v === 'string' && v.trim()).join(' '),
+    );
+    if (fullName) entries.push({ kind: 'party_name', value: blindIndex(this.keys.indexKey, 'party_name', fullName) });
+    const parties = Array.isArray(values.adverseParties) ? (values.adverseParties as { name?: string }[]) : [];
+    for (const party of parties) {
+      const name = normalizePersonName(party?.name);
+      if (name) entries.push({ kind: 'adverse_party', value: blindIndex(this.keys.indexKey, 'party_name', name) });
+    }
     return entries;
   }
 

@@ -82,5 +82,6 @@ export function fullView(row: CaseRow, sensitive: SensitiveValues, deadlines?: D
     caller: nested.caller ?? null,
     custody: { ...view.custody, ...(nested.custody ?? {}) },
     narrative: (nested.narrative as unknown as string | undefined) ?? null,
+    adverseParties: (nested.adverseParties as unknown as { name: string; relationship?: string }[] | undefined) ?? [],
   };
 }

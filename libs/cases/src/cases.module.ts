@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '@amparo/audit';
 import { DeadlinesModule } from '@amparo/deadlines';
 import { ReferenceModule } from '@amparo/reference';
+import { RoutingModule } from '@amparo/routing';
 import { CaseCipher } from './case-cipher.service';
 import { CasesController } from './cases.controller';
 import { CasesService } from './cases.service';
@@ -9,7 +10,7 @@ import { KeyRotationService } from './key-rotation.service';
 import { PurgeService } from './purge.service';
 
 @Module({
-  imports: [AuditModule, DeadlinesModule, ReferenceModule],
+  imports: [AuditModule, DeadlinesModule, ReferenceModule, RoutingModule],
   controllers: [CasesController],
   providers: [CasesService, CaseCipher, PurgeService, KeyRotationService],
   exports: [CasesService, CaseCipher, PurgeService, KeyRotationService],

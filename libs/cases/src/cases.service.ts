@@ -7,6 +7,7 @@ import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, validationFailed } from '@amparo/common';
 import { CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, timeZoneFor } from '@amparo/reference';
+import { ReferralsService } from '@amparo/routing';
 import { CaseCipher } from './case-cipher.service';
 import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './case-view';
 import { SENSITIVE_FIELDS, SensitiveValues, pickSensitive } from './domain/sensitive-fields';
@@ -50,6 +51,7 @@ export class CasesService {
     private readonly timeline: CaseTimelineService,
     private readonly reference: ReferenceService,
     private readonly rateLimit: RateLimitService,
+    private readonly referrals: ReferralsService,
     private readonly clock: Clock,
   ) {}
 
@@ -129,10 +131,13 @@ export class CasesService {
     await this.writeIndexes(tx, id, actor.organizationId, indexes);
     const possibleDuplicates = await this.findDuplicates(tx, id, actor.organizationId, indexes);
     const timeline = await this.timeline.recompute(tx, id, this.clock.now());
+    // Urgent cases with consent go straight to the best attorney when the organization has auto-routing on.
+    await this.referrals.autoRoute(tx, id);
+    const [{ status }] = await tx.query(`SELECT status FROM cases WHERE id = $1`, [id]);
     const result: CreateCaseResult = {
       id,
       reference,
-      status: 'new',
+      status,
       urgency: timeline.urgency,
       deadlines: timeline.deadlines,
       flags: timeline.flags,
@@ -236,7 +241,7 @@ export class CasesService {
         reason: reason.trim(),
       });
       const full = fullView(row, sensitive);
-      return { id: full.id, reference: full.reference, client: full.client, caller: full.caller, custody: full.custody, narrative: full.narrative };
+      return { id: full.id, reference: full.reference, client: full.client, caller: full.caller, custody: full.custody, narrative: full.narrative, adverseParties: full.adverseParties };
     });
   }
 

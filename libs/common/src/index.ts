@@ -7,3 +7,4 @@ export * from './pagination';
 export * from './clock';
 export * from './common.module';
 export * from './rate-limit.service';
+export * from './validators';

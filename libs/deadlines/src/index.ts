@@ -22,3 +22,6 @@ export * from './nest/deadlines.module';
 export * from './nest/deadline-jobs.service';
 export * from './nest/deadlines.service';
 export { toIcs } from './nest/ics';
+
+
+export { localWhen } from './nest/notification-text';

@@ -16,3 +16,6 @@ export {
   resolveOfferWindows,
   respondBy,
 } from './domain/offer-windows';
+export * from './nest/attorneys.service';
+export * from './nest/referrals.service';
+export * from './nest/routing.module';

@@ -19,6 +19,7 @@ export const SENSITIVE_FIELDS = [
   { field: 'caller.phone', column: 'caller_phone' },
   { field: 'custody.bookingNumber', column: 'custody_booking_number' },
   { field: 'narrative', column: 'narrative' },
+  { field: 'adverseParties', column: 'adverse_parties' },
 ] as const;
 
 export type SensitiveField = (typeof SENSITIVE_FIELDS)[number]['field'];

@@ -2,8 +2,9 @@ import type { Role } from '@amparo/auth';
 
 /**
  * How much of a case the caller may see:
- * - full: the sensitive fields too (the accepted attorney; the creating intake volunteer while the case is new and
- *   under 72 hours old);
+ * - full: the sensitive fields too (the accepted attorney; the creating intake volunteer while the case is under
+ *   72 hours old and has no attorney yet: new, or offered/unplaced by auto-routing, so the volunteer can still correct
+ *   the intake);
  * - summary: no sensitive fields (coordinators; the creating volunteer afterwards);
  * - none: the case does not exist for the caller (404).
  * Admins manage the organization and do not read case content.
@@ -11,6 +12,7 @@ import type { Role } from '@amparo/auth';
 export type CaseVisibility = 'none' | 'summary' | 'full';
 
 export const INTAKE_WINDOW_MS = 72 * 3600 * 1000;
+const UNASSIGNED = new Set(['new', 'offered', 'unplaced']);
 
 export interface VisibilityCase {
   createdBy: string | null;
@@ -26,7 +28,7 @@ export function caseVisibility(caller: { role: Role; userId: string }, c: Visibi
       return 'summary';
     case 'intake':
       if (c.createdBy !== caller.userId) return 'none';
-      return c.status === 'new' && now.getTime() - c.createdAt.getTime() < INTAKE_WINDOW_MS ? 'full' : 'summary';
+      return UNASSIGNED.has(c.status) && now.getTime() - c.createdAt.getTime() < INTAKE_WINDOW_MS ? 'full' : 'summary';
     case 'attorney':
       return c.assignedAttorneyId === caller.userId && (c.status === 'assigned' || c.status === 'closed') ? 'full' : 'none';
     default:

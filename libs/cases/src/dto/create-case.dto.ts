@@ -4,7 +4,7 @@ import {
   ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength,
   MinLength, IsTimeZone, ValidateNested, IsDefined,
 } from 'class-validator';
-import { IsCalendarDate, IsOffsetDateTime } from './validators';
+import { IsCalendarDate, IsOffsetDateTime } from '@amparo/common';
 
 export const PRACTICE_AREAS = ['detention_bond', 'removal_defense', 'asylum', 'daca', 'u_visa', 't_visa', 'vawa', 'crimmigration', 'other'] as const;
 export const CUSTODY_STATUSES = ['local_jail', 'ice_detention', 'released', 'not_detained', 'unknown'] as const;
@@ -183,6 +183,20 @@ export class CustodyDto {
   releaseEligibleAt?: string;
 }
 
+export class AdversePartyDto {
+  @ApiProperty({ description: 'Full name of a person adverse to the client (e.g. the abuser in a VAWA or U visa case). Encrypted; used, as a keyed hash, for conflict checks.' })
+  @IsString()
+  @MinLength(2)
+  @MaxLength(200)
+  name: string;
+
+  @ApiPropertyOptional({ example: 'spouse' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(50)
+  relationship?: string;
+}
+
 export class CreateCaseDto {
   @ApiProperty({ type: ClientDto })
   @IsDefined()
@@ -221,4 +235,12 @@ export class CreateCaseDto {
   @IsString()
   @MaxLength(20000)
   narrative?: string;
+
+  @ApiPropertyOptional({ type: [AdversePartyDto], description: 'Adverse parties, for conflict checks. Encrypted.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => AdversePartyDto)
+  adverseParties?: AdversePartyDto[];
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsTimeZone, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { IsOffsetDateTime } from './validators';
+import { IsOffsetDateTime } from '@amparo/common';
 
 export const EVENT_TYPES = [
   'detainer_lodged', 'release_eligible', 'released', 'transferred', 'hearing_scheduled', 'bond_decision', 'ij_decision',

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested, IsArray, ArrayMaxSize, ArrayUnique } from 'class-validator';
 import { PageQuery } from '@amparo/common';
-import { CallerDto, ClientDto, ConsentDto, CustodyDto, PRACTICE_AREAS, PracticeArea } from './create-case.dto';
+import { AdversePartyDto, CallerDto, ClientDto, ConsentDto, CustodyDto, PRACTICE_AREAS, PracticeArea } from './create-case.dto';
 
 export class UpdateClientDto extends PartialType(ClientDto) {}
 export class UpdateCallerDto extends PartialType(CallerDto) {}
@@ -48,6 +48,14 @@ export class UpdateCaseDto {
   @IsString()
   @MaxLength(20000)
   narrative?: string;
+
+  @ApiPropertyOptional({ type: [AdversePartyDto], description: 'Replaces the list of adverse parties.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ValidateNested({ each: true })
+  @Type(() => AdversePartyDto)
+  adverseParties?: AdversePartyDto[];
 }
 
 export const CASE_OUTCOMES = ['represented', 'referred_elsewhere', 'advice_given', 'no_legal_remedy', 'client_unreachable', 'client_declined', 'duplicate', 'other'] as const;

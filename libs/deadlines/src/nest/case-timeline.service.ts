@@ -82,6 +82,8 @@ interface CaseFactsRow {
   facility_name: string | null;
   jail_287g: boolean | null;
   county: string | null;
+  state: string | null;
+  facility_code: string | null;
 }
 
 /** The facility's name, else "<County> County Jail" for a local jail, so reasons say where the clock runs. */
@@ -106,7 +108,7 @@ export class CaseTimelineService {
   async recompute(tx: EntityManager, caseId: string, now: Date): Promise<Timeline> {
     const [row]: CaseFactsRow[] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.custody_status, c.time_zone, c.detainer_lodged,
-              c.release_eligible_at, c.assigned_attorney_id, c.status, c.county, f.name AS facility_name, f.jail_287g
+              c.release_eligible_at, c.assigned_attorney_id, c.status, c.county, c.state, c.facility_code, f.name AS facility_name, f.jail_287g
          FROM cases c LEFT JOIN facilities f ON f.code = c.facility_code
         WHERE c.id = $1`,
       [caseId],
@@ -130,6 +132,8 @@ export class CaseTimelineService {
     };
     const computed = computeDeadlines(facts);
     const flags = computeFlags(facts);
+    const coverage = await this.coverageFlag(tx, row);
+    if (coverage) flags.push(coverage);
 
     const existing: DeadlineRow[] = await tx.query(
       `SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.case_id = $1 AND d.superseded_at IS NULL`,
@@ -194,6 +198,33 @@ export class CaseTimelineService {
       [caseId, urgency.level, JSON.stringify(urgency.reasons), urgency.nextDeadlineAt, JSON.stringify(flags)],
     );
     return { deadlines: current.map(toDeadlineView), urgency, flags, newlyMissed: newlyMissed.map(toDeadlineView) };
+  }
+
+  /**
+   * After a transfer, the assigned attorney may not cover the new facility. The attorney is not dropped: the case is
+   * flagged, and the coordinators are told once per facility.
+   */
+  private async coverageFlag(tx: EntityManager, row: CaseFactsRow): Promise<Flag | null> {
+    if (row.status !== 'assigned' || !row.assigned_attorney_id || !row.facility_code) return null;
+    const [profile]: { facility_codes: string[]; states: string[] }[] = await tx.query(
+      `SELECT facility_codes, states FROM attorney_profiles WHERE user_id = $1`,
+      [row.assigned_attorney_id],
+    );
+    if (!profile || profile.facility_codes.includes(row.facility_code) || (row.state && profile.states.includes(row.state))) return null;
+    const coordinators = await this.outbox.coordinators(tx, row.organization_id);
+    await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
+      organizationId: row.organization_id,
+      recipientId: recipient,
+      kind: 'case.coverage',
+      dedupeKey: `coverage:${row.id}:${row.facility_code}:${recipient}`,
+      caseId: row.id,
+      subject: `[Amparo] ${row.reference}: the assigned attorney does not cover facility ${row.facility_code}`,
+      body: `Case ${row.reference} was transferred to ${row.facility_code}, which its attorney does not cover. Please review.`,
+    })));
+    return {
+      code: 'attorney_coverage' as Flag['code'],
+      label: `Transferred to ${row.facility_code}, which the assigned attorney does not cover: coordinator to review`,
+    };
   }
 }
 

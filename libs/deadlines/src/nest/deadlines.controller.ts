@@ -5,7 +5,7 @@ import { Access, CurrentUser, Principal } from '@amparo/auth';
 import { Page, PageQuery } from '@amparo/common';
 import { BoardItem, DeadlinesService } from './deadlines.service';
 import type { DeadlineView } from './case-timeline.service';
-import { IsOffsetDateTimeString } from './validators';
+import { IsOffsetDateTime } from '@amparo/common';
 
 export class BoardQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['open', 'met', 'waived', 'missed'] })
@@ -15,7 +15,7 @@ export class BoardQuery extends PageQuery {
 
   @ApiPropertyOptional({ example: '2026-11-30T00:00:00-06:00' })
   @IsOptional()
-  @IsOffsetDateTimeString()
+  @IsOffsetDateTime()
   dueBefore?: string;
 
   @ApiPropertyOptional({ enum: ['critical', 'high', 'normal', 'low'], description: "The case's urgency level" })

@@ -1,0 +1,63 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsOffsetDateTime } from '@amparo/common';
+import { PRACTICE_AREAS } from '../domain/types';
+
+const STATE = /^[A-Z]{2}$/;
+
+export class AttorneyProfileDto {
+  @ApiProperty({ example: ['TX'], description: 'States where the attorney is admitted to the bar' })
+  @IsArray()
+  @ArrayMaxSize(60)
+  @ArrayUnique()
+  @Matches(STATE, { each: true, message: 'barStates must be 2-letter state codes' })
+  barStates: string[];
+
+  @ApiProperty({ description: 'Registered with EOIR (required for immigration court matters)' })
+  @IsBoolean()
+  eoirRegistered: boolean;
+
+  @ApiProperty({ example: ['spa', 'eng'], description: 'ISO 639-3 codes' })
+  @IsArray()
+  @ArrayMaxSize(30)
+  @ArrayUnique()
+  @Matches(/^[a-z]{3}$/, { each: true, message: 'languages must be ISO 639-3 codes such as spa' })
+  languages: string[];
+
+  @ApiProperty({ enum: PRACTICE_AREAS, isArray: true })
+  @IsArray()
+  @ArrayMaxSize(PRACTICE_AREAS.length)
+  @ArrayUnique()
+  @IsIn(PRACTICE_AREAS, { each: true })
+  practiceAreas: string[];
+
+  @ApiProperty({ example: ['HOUICDC'], description: 'ICE detention facilities the attorney visits' })
+  @IsArray()
+  @ArrayMaxSize(200)
+  @ArrayUnique()
+  @Matches(/^[A-Za-z0-9]{3,12}$/, { each: true, message: 'facilityCodes must be ICE detention location codes' })
+  facilityCodes: string[];
+
+  @ApiProperty({ example: ['TX'], description: 'States the attorney covers' })
+  @IsArray()
+  @ArrayMaxSize(60)
+  @ArrayUnique()
+  @Matches(STATE, { each: true, message: 'states must be 2-letter state codes' })
+  states: string[];
+
+  @ApiProperty({ example: 5 })
+  @IsInt()
+  @Min(0)
+  @Max(500)
+  maxActiveCases: number;
+
+  @ApiProperty()
+  @IsBoolean()
+  acceptingReferrals: boolean;
+
+  @ApiPropertyOptional({ example: '2026-12-26T00:00:00-06:00', nullable: true })
+  @IsOptional()
+  @ValidateIf((o: AttorneyProfileDto) => o.unavailableUntil !== null)
+  @IsOffsetDateTime()
+  unavailableUntil?: string | null;
+}

@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Principal } from '@amparo/auth';
+import { Clock, notFound } from '@amparo/common';
+import { AttorneyProfileDto } from './attorney-profile.dto';
+
+export interface AttorneyProfileView {
+  userId: string;
+  name: string;
+  barStates: string[];
+  eoirRegistered: boolean;
+  languages: string[];
+  practiceAreas: string[];
+  facilityCodes: string[];
+  states: string[];
+  maxActiveCases: number;
+  acceptingReferrals: boolean;
+  unavailableUntil: string | null;
+  activeCases: number;
+  openOffers: number;
+}
+
+interface ProfileRow {
+  user_id: string;
+  name: string;
+  bar_states: string[];
+  eoir_registered: boolean;
+  languages: string[];
+  practice_areas: string[];
+  facility_codes: string[];
+  states: string[];
+  max_active_cases: number;
+  accepting_referrals: boolean;
+  unavailable_until: Date | null;
+  active_cases: number;
+  open_offers: number;
+}
+
+const toView = (r: ProfileRow): AttorneyProfileView => ({
+  userId: r.user_id,
+  name: r.name,
+  barStates: r.bar_states,
+  eoirRegistered: r.eoir_registered,
+  languages: r.languages,
+  practiceAreas: r.practice_areas,
+  facilityCodes: r.facility_codes,
+  states: r.states,
+  maxActiveCases: r.max_active_cases,
+  acceptingReferrals: r.accepting_referrals,
+  unavailableUntil: r.unavailable_until?.toISOString() ?? null,
+  activeCases: r.active_cases,
+  openOffers: r.open_offers,
+});
+
+const PROFILE_SELECT = `
+  SELECT p.*, u.name,
+         (SELECT count(*)::int FROM cases c WHERE c.assigned_attorney_id = p.user_id AND c.status = 'assigned') AS active_cases,
+         (SELECT count(*)::int FROM referrals r WHERE r.attorney_id = p.user_id AND r.status = 'offered') AS open_offers
+    FROM attorney_profiles p JOIN users u ON u.id = p.user_id`;
+
+@Injectable()
+export class AttorneysService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  async upsert(actor: Principal, userId: string, dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
+    const [user] = await this.db.query(`SELECT id FROM users WHERE id = $1 AND organization_id = $2 AND role = 'attorney'`, [
+      userId, actor.organizationId,
+    ]);
+    if (!user) throw notFound('Attorney');
+    await this.db.query(
+      `INSERT INTO attorney_profiles (user_id, organization_id, bar_states, eoir_registered, languages, practice_areas,
+                                      facility_codes, states, max_active_cases, accepting_referrals, unavailable_until, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (user_id) DO UPDATE SET bar_states = EXCLUDED.bar_states, eoir_registered = EXCLUDED.eoir_registered,
+         languages = EXCLUDED.languages, practice_areas = EXCLUDED.practice_areas, facility_codes = EXCLUDED.facility_codes,
+         states = EXCLUDED.states, max_active_cases = EXCLUDED.max_active_cases,
+         accepting_referrals = EXCLUDED.accepting_referrals, unavailable_until = EXCLUDED.unavailable_until,
+         updated_at = EXCLUDED.updated_at`,
+      [
+        userId, actor.organizationId, dto.barStates, dto.eoirRegistered, dto.languages, dto.practiceAreas,
+        dto.facilityCodes.map((c) => c.toUpperCase()), dto.states, dto.maxActiveCases, dto.acceptingReferrals,
+        dto.unavailableUntil ?? null, this.clock.now(),
+      ],
+    );
+    return this.get(actor, userId);
+  }
+
+  async get(actor: Principal, userId: string): Promise<AttorneyProfileView> {
+    const [row]: ProfileRow[] = await this.db.query(`${PROFILE_SELECT} WHERE p.user_id = $1 AND p.organization_id = $2`, [userId, actor.organizationId]);
+    if (!row) throw notFound('Attorney profile');
+    return toView(row);
+  }
+
+  async list(actor: Principal): Promise<AttorneyProfileView[]> {
+    const rows: ProfileRow[] = await this.db.query(`${PROFILE_SELECT} WHERE p.organization_id = $1 AND u.active ORDER BY u.name`, [actor.organizationId]);
+    return rows.map(toView);
+  }
+}

@@ -1,0 +1,383 @@
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '@amparo/audit';
+import type { Principal } from '@amparo/auth';
+import { Clock, DomainError, Page, conflict, notFound, unprocessable } from '@amparo/common';
+import { isUniqueViolation } from '@amparo/database';
+import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadlines';
+import { OutboxService } from '@amparo/notifications';
+import { evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
+import { respondBy } from '../domain/offer-windows';
+import type { AttorneyCandidate, CaseNeeds, OfferWindows, PracticeArea, RankedMatch, Urgency } from '../domain/types';
+import { DeclineReferralDto, ListReferralsQuery } from './referral.dto';
+
+interface CaseRow {
+  id: string;
+  organization_id: string;
+  reference: string;
+  status: string;
+  practice_areas: PracticeArea[];
+  preferred_language: string;
+  needs_interpreter: boolean;
+  facility_code: string | null;
+  state: string | null;
+  urgency_level: Urgency;
+  consent_share: boolean;
+  offer_windows_minutes: Record<Urgency, number>;
+}
+
+export interface ReferralView {
+  id: string;
+  caseId: string;
+  reference: string;
+  attorneyId: string;
+  status: string;
+  offeredAt: string;
+  respondBy: string;
+  respondedAt: string | null;
+  declineReason: string | null;
+  match: { score: number; reasons: string[] };
+  /** What an attorney may know before accepting: no names, no numbers, no narrative. */
+  case?: Record<string, unknown>;
+}
+
+type Outcome = { offered: ReferralView } | { unplaced: true; excluded: number };
+
+const COURT_AREAS: PracticeArea[] = ['detention_bond', 'removal_defense'];
+
+const toView = (r: Record<string, any>): ReferralView => ({
+  id: r.id,
+  caseId: r.case_id,
+  reference: r.reference,
+  attorneyId: r.attorney_id,
+  status: r.status,
+  offeredAt: r.offered_at.toISOString(),
+  respondBy: r.respond_by.toISOString(),
+  respondedAt: r.responded_at?.toISOString() ?? null,
+  declineReason: r.decline_reason ?? null,
+  match: { score: Number(r.score), reasons: r.reasons },
+});
+
+/**
+ * Offers, answers and expiry. Every state change runs in one transaction with the case row locked, so two
+ * coordinators routing the same case, or an accept racing an expiry, settle on one outcome; partial unique indexes
+ * (one open offer, one acceptance per case) back that up in the database.
+ */
+@Injectable()
+export class ReferralsService {
+  private readonly logger = new Logger('Referrals');
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
+    private readonly outbox: OutboxService,
+    private readonly timeline: CaseTimelineService,
+    private readonly clock: Clock,
+  ) {}
+
+  async offerFromCoordinator(actor: Principal, caseId: string, attorneyId?: string): Promise<ReferralView> {
+    let outcome: Outcome;
+    try {
+      outcome = await this.db.transaction(async (tx) => {
+        const c = await this.lockCase(tx, caseId, actor.organizationId);
+        if (!c) throw notFound('Case');
+        if (c.status === 'offered') throw conflict('OFFER_OPEN', 'An offer on this case is still open');
+        if (c.status === 'assigned') throw conflict('CASE_ASSIGNED', 'The case already has an attorney');
+        if (c.status === 'closed' || c.status === 'purged') throw conflict('CASE_CLOSED', `The case is ${c.status}`);
+        if (!c.consent_share) throw unprocessable('CONSENT_MISSING', 'The client has not consented to sharing the case with an attorney');
+        return this.offerNext(tx, c, actor, attorneyId);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'referrals_one_open_offer')) throw conflict('OFFER_OPEN', 'An offer on this case is still open');
+      throw error;
+    }
+    // The case stays `unplaced` (committed above) and the coordinators were told; the answer is a 422.
+    if (!('offered' in outcome)) throw unprocessable('NO_ELIGIBLE_ATTORNEY', 'No eligible attorney: the case is now unplaced');
+    return outcome.offered;
+  }
+
+  /** Auto-routing at intake: urgent cases with consent, when the organization has it on. Runs in the intake's transaction. */
+  async autoRoute(tx: EntityManager, caseId: string): Promise<void> {
+    const [c] = await tx.query(
+      `SELECT c.id, o.auto_routing FROM cases c JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1`,
+      [caseId],
+    );
+    if (!c?.auto_routing) return;
+    const row = await this.lockCase(tx, caseId);
+    if (!row || !row.consent_share || !['critical', 'high'].includes(row.urgency_level) || row.status !== 'new') return;
+    await this.offerNext(tx, row, null);
+  }
+
+  async accept(actor: Principal, id: string): Promise<ReferralView> {
+    return this.db.transaction(async (tx) => {
+      const r = await this.lockOwnOffer(tx, actor, id);
+      if (r.respond_by <= this.clock.now()) throw conflict('OFFER_EXPIRED', 'This offer has expired');
+      const now = this.clock.now();
+      await tx.query(`UPDATE referrals SET status = 'accepted', responded_at = $2 WHERE id = $1`, [id, now]);
+      await tx.query(`UPDATE cases SET status = 'assigned', assigned_attorney_id = $2, updated_at = $3 WHERE id = $1`, [r.case_id, actor.userId, now]);
+      await this.timeline.recompute(tx, r.case_id, now);
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.accept',
+        caseId: r.case_id, caseReference: r.reference, details: { referralId: id, grants: 'sensitive fields of the case' },
+      });
+      return toView({ ...r, status: 'accepted', responded_at: now });
+    });
+  }
+
+  async decline(actor: Principal, id: string, dto: DeclineReferralDto): Promise<{ referral: ReferralView; next: ReferralView | null; caseStatus: string }> {
+    return this.db.transaction(async (tx) => {
+      const r = await this.lockOwnOffer(tx, actor, id);
+      const now = this.clock.now();
+      await tx.query(`UPDATE referrals SET status = 'declined', responded_at = $2, decline_reason = $3, decline_note = $4 WHERE id = $1`, [
+        id, now, dto.reason, dto.note ?? null,
+      ]);
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.decline',
+        caseId: r.case_id, caseReference: r.reference, details: { referralId: id, reason: dto.reason },
+      });
+      const c = (await this.lockCase(tx, r.case_id))!;
+      const outcome = c.consent_share ? await this.offerNext(tx, c, null) : await this.markUnplaced(tx, c, null);
+      return {
+        referral: toView({ ...r, status: 'declined', responded_at: now, decline_reason: dto.reason }),
+        next: 'offered' in outcome ? outcome.offered : null,
+        caseStatus: 'offered' in outcome ? 'offered' : 'unplaced',
+      };
+    });
+  }
+
+  async withdraw(actor: Principal, id: string): Promise<ReferralView> {
+    return this.db.transaction(async (tx) => {
+      const [r] = await tx.query(
+        `SELECT r.*, c.reference FROM referrals r JOIN cases c ON c.id = r.case_id WHERE r.id = $1 AND r.organization_id = $2 FOR UPDATE OF r`,
+        [id, actor.organizationId],
+      );
+      if (!r) throw notFound('Referral');
+      if (r.status !== 'offered') throw conflict('REFERRAL_NOT_OPEN', `The referral is ${r.status}`);
+      const now = this.clock.now();
+      await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE id = $1`, [id, now]);
+      await tx.query(`UPDATE cases SET status = 'new', updated_at = $2 WHERE id = $1 AND status = 'offered'`, [r.case_id, now]);
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.withdraw',
+        caseId: r.case_id, caseReference: r.reference, details: { referralId: id },
+      });
+      return toView({ ...r, status: 'withdrawn', responded_at: now });
+    });
+  }
+
+  async list(actor: Principal, query: ListReferralsQuery): Promise<Page<ReferralView>> {
+    const params: unknown[] = [actor.organizationId];
+    const where = ['r.organization_id = $1'];
+    if (actor.role === 'attorney') where.push(`r.attorney_id = $${params.push(actor.userId)}`);
+    if (query.status) where.push(`r.status = $${params.push(query.status)}`);
+    const clause = where.join(' AND ');
+    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM referrals r WHERE ${clause}`, params);
+    const rows = await this.db.query(
+      `SELECT r.*, c.reference, c.urgency_level, c.preferred_language, c.needs_interpreter, c.practice_areas,
+              c.facility_code, f.name AS facility_name, c.county, c.state, c.custody_status, c.time_zone
+         FROM referrals r JOIN cases c ON c.id = r.case_id LEFT JOIN facilities f ON f.code = c.facility_code
+        WHERE ${clause} ORDER BY r.offered_at DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, query.limit, (query.page - 1) * query.limit],
+    );
+    const deadlines = await this.openDeadlines(rows.map((r: { case_id: string }) => r.case_id));
+    const items = rows.map((r: Record<string, any>) => ({
+      ...toView(r),
+      case: {
+        urgency: r.urgency_level,
+        language: r.preferred_language,
+        needsInterpreter: r.needs_interpreter,
+        practiceAreas: r.practice_areas,
+        custodyStatus: r.custody_status,
+        facilityCode: r.facility_code,
+        facilityName: r.facility_name,
+        county: r.county,
+        state: r.state,
+        deadlines: (deadlines.get(r.case_id) ?? []).map((d) => ({ rule: d.rule, label: d.label, dueAt: d.dueAt, timeZone: d.timeZone, citation: d.citation })),
+      },
+    }));
+    return { items, page: query.page, limit: query.limit, total };
+  }
+
+  /** Offers past their window expire and move on to the next match; each is claimed by one instance (SKIP LOCKED). */
+  async expireDue(): Promise<number> {
+    let expired = 0;
+    for (;;) {
+      const handled = await this.db.transaction(async (tx) => {
+        const [r] = await tx.query(
+          `SELECT r.*, c.reference FROM referrals r JOIN cases c ON c.id = r.case_id
+            WHERE r.status = 'offered' AND r.respond_by <= $1 ORDER BY r.respond_by LIMIT 1 FOR UPDATE OF r SKIP LOCKED`,
+          [this.clock.now()],
+        );
+        if (!r) return false;
+        await tx.query(`UPDATE referrals SET status = 'expired', responded_at = $2 WHERE id = $1`, [r.id, this.clock.now()]);
+        await this.audit.record(tx, {
+          organizationId: r.organization_id, actorId: null, actorRole: 'system', action: 'referral.expire',
+          caseId: r.case_id, caseReference: r.reference, details: { referralId: r.id, attorneyId: r.attorney_id },
+        });
+        const c = (await this.lockCase(tx, r.case_id))!;
+        if (c.consent_share) await this.offerNext(tx, c, null);
+        else await this.markUnplaced(tx, c, null);
+        return true;
+      });
+      if (!handled) return expired;
+      expired += 1;
+    }
+  }
+
+  /** Chooses and offers: the explicit attorney (override, conflict still binds) or the best match; else unplaced. */
+  private async offerNext(tx: EntityManager, c: CaseRow, actor: Principal | null, attorneyId?: string): Promise<Outcome> {
+    const now = this.clock.now();
+    const needs = await this.needs(tx, c);
+    let match: RankedMatch;
+    if (attorneyId) {
+      const [candidate] = await this.candidates(tx, c, needs, attorneyId);
+      if (!candidate) throw unprocessable('NOT_AN_ATTORNEY', 'attorneyId is not an attorney of this organization with a profile');
+      const result = evaluateOverride(needs, candidate, now);
+      if (!result.allowed) throw unprocessable('NOT_ELIGIBLE', `This attorney cannot take the case: ${result.exclusion.reason}`);
+      match = result.match;
+    } else {
+      const { ranked, excluded } = matchAttorneys(needs, await this.candidates(tx, c, needs), now);
+      if (ranked.length === 0) return this.markUnplaced(tx, c, actor, excluded.length);
+      match = ranked[0];
+    }
+    const windows = Object.fromEntries(Object.entries(c.offer_windows_minutes).map(([k, v]) => [k, v * 60_000])) as Partial<OfferWindows>;
+    const due = respondBy(c.urgency_level, now, windows);
+    const [row] = await tx.query(
+      `INSERT INTO referrals (case_id, organization_id, attorney_id, status, offered_by, offered_at, respond_by, score, reasons)
+       VALUES ($1, $2, $3, 'offered', $4, $5, $6, $7, $8) RETURNING *`,
+      [c.id, c.organization_id, match.attorneyId, actor?.userId ?? null, now, due, match.score, JSON.stringify(match.reasons)],
+    );
+    await tx.query(`UPDATE cases SET status = 'offered', updated_at = $2 WHERE id = $1`, [c.id, now]);
+    await tx.query(`UPDATE attorney_profiles SET last_offered_at = $2 WHERE user_id = $1`, [match.attorneyId, now]);
+    await this.audit.record(tx, {
+      organizationId: c.organization_id, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'referral.offer',
+      caseId: c.id, caseReference: c.reference, details: { referralId: row.id, attorneyId: match.attorneyId, score: match.score, override: Boolean(attorneyId) },
+    });
+    await this.outbox.enqueue(tx, [{
+      organizationId: c.organization_id, recipientId: match.attorneyId, kind: 'referral.offer', dedupeKey: `offer:${row.id}`, caseId: c.id,
+      subject: `[Amparo] New referral ${c.reference} (${c.urgency_level}): please answer by ${localWhen(due, 'UTC')}`,
+      body: `A case needs an attorney: ${c.reference}, urgency ${c.urgency_level}.\nPlease accept or decline in Amparo before ${due.toISOString()}.`,
+    }]);
+    return { offered: toView({ ...row, reference: c.reference }) };
+  }
+
+  private async markUnplaced(tx: EntityManager, c: CaseRow, actor: Principal | null, excluded = 0): Promise<Outcome> {
+    await tx.query(`UPDATE cases SET status = 'unplaced', updated_at = $2 WHERE id = $1`, [c.id, this.clock.now()]);
+    const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM referrals WHERE case_id = $1`, [c.id]);
+    const coordinators = await this.outbox.coordinators(tx, c.organization_id);
+    await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
+      organizationId: c.organization_id, recipientId: recipient, kind: 'case.unplaced', dedupeKey: `unplaced:${c.id}:${n}:${recipient}`, caseId: c.id,
+      subject: `[Amparo] ${c.reference} (${c.urgency_level}) has no eligible attorney`,
+      body: `No eligible attorney is left for case ${c.reference}. Please place it by hand.`,
+    })));
+    this.logger.log({ caseId: c.id, excluded, by: actor?.userId ?? 'system' }, 'Case unplaced');
+    return { unplaced: true, excluded };
+  }
+
+  private async lockCase(tx: EntityManager, caseId: string, organizationId?: string): Promise<CaseRow | null> {
+    const [row] = await tx.query(
+      `SELECT c.id, c.organization_id, c.reference, c.status, c.practice_areas, c.preferred_language, c.needs_interpreter,
+              c.facility_code, c.state, c.urgency_level, c.consent_share, o.offer_windows_minutes
+         FROM cases c JOIN organizations o ON o.id = c.organization_id
+        WHERE c.id = $1 ${organizationId ? 'AND c.organization_id = $2' : ''} FOR UPDATE OF c`,
+      organizationId ? [caseId, organizationId] : [caseId],
+    );
+    return row ?? null;
+  }
+
+  /** An attorney may act only on their own open offer; anyone else's referral does not exist for them. */
+  private async lockOwnOffer(tx: EntityManager, actor: Principal, id: string) {
+    const [r] = await tx.query(
+      `SELECT r.*, c.reference FROM referrals r JOIN cases c ON c.id = r.case_id
+        WHERE r.id = $1 AND r.attorney_id = $2 AND r.organization_id = $3 FOR UPDATE OF r`,
+      [id, actor.userId, actor.organizationId],
+    );
+    if (!r) {
+      await this.audit.recordAlone({ organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied', details: { referralId: id } });
+      throw notFound('Referral');
+    }
+    if (r.status !== 'offered') throw new DomainError(HttpStatus.CONFLICT, 'REFERRAL_NOT_OPEN', `The referral is already ${r.status}`);
+    return r;
+  }
+
+  private async needs(tx: EntityManager, c: CaseRow): Promise<CaseNeeds> {
+    const indexes: { kind: string; value: string }[] = await tx.query(
+      `SELECT kind, value FROM case_blind_indexes WHERE case_id = $1 AND kind IN ('party_name', 'adverse_party')`,
+      [c.id],
+    );
+    const [hearing] = await tx.query(`SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'hearing_scheduled' LIMIT 1`, [c.id]);
+    return {
+      caseId: c.id,
+      practiceAreas: c.practice_areas,
+      language: c.preferred_language,
+      needsInterpreter: c.needs_interpreter,
+      facilityCode: c.facility_code,
+      state: c.state,
+      courtMatter: Boolean(hearing) || c.practice_areas.some((a) => COURT_AREAS.includes(a)),
+      urgency: c.urgency_level,
+      clientIndexes: indexes.filter((i) => i.kind === 'party_name').map((i) => i.value),
+      adversePartyIndexes: indexes.filter((i) => i.kind === 'adverse_party').map((i) => i.value),
+    };
+  }
+
+  /**
+   * Candidate selection in SQL, by indexes, and deliberately looser than the exact filters (which the pure matcher
+   * applies and explains): accepting, available attorneys of the organization sharing a practice area and, unless
+   * an interpreter is arranged, the client's language.
+   */
+  private async candidates(tx: EntityManager, c: CaseRow, needs: CaseNeeds, onlyAttorney?: string): Promise<AttorneyCandidate[]> {
+    const params: unknown[] = [c.organization_id, c.id];
+    const where = ['p.organization_id = $1', 'u.active', `u.role = 'attorney'`];
+    if (onlyAttorney) where.push(`p.user_id = $${params.push(onlyAttorney)}`);
+    else {
+      where.push('p.accepting_referrals', `(p.unavailable_until IS NULL OR p.unavailable_until <= $${params.push(this.clock.now())})`);
+      if (needs.practiceAreas.length) where.push(`p.practice_areas && $${params.push(needs.practiceAreas)}::text[]`);
+      if (!needs.needsInterpreter) where.push(`p.languages @> ARRAY[$${params.push(needs.language)}]::text[]`);
+    }
+    const rows = await tx.query(
+      `SELECT p.*,
+              (SELECT count(*)::int FROM cases x WHERE x.assigned_attorney_id = p.user_id AND x.status = 'assigned') AS active_cases,
+              (SELECT count(*)::int FROM referrals r WHERE r.attorney_id = p.user_id AND r.status = 'offered') AS open_offers,
+              (SELECT r.status FROM referrals r WHERE r.attorney_id = p.user_id AND r.case_id = $2
+                  AND r.status IN ('declined', 'expired', 'withdrawn') ORDER BY r.offered_at DESC LIMIT 1) AS prior_outcome,
+              (SELECT coalesce(array_agg(b.value), '{}') FROM case_blind_indexes b JOIN cases x ON x.id = b.case_id
+                WHERE x.assigned_attorney_id = p.user_id AND x.status IN ('assigned', 'closed') AND b.kind = 'party_name') AS client_indexes,
+              (SELECT coalesce(array_agg(b.value), '{}') FROM case_blind_indexes b JOIN cases x ON x.id = b.case_id
+                WHERE x.assigned_attorney_id = p.user_id AND x.status IN ('assigned', 'closed') AND b.kind = 'adverse_party') AS client_adverse_indexes
+         FROM attorney_profiles p JOIN users u ON u.id = p.user_id
+        WHERE ${where.join(' AND ')}
+        ORDER BY p.last_offered_at NULLS FIRST LIMIT 500`,
+      params,
+    );
+    return rows.map((r: Record<string, any>) => ({
+      attorneyId: r.user_id,
+      acceptingReferrals: r.accepting_referrals,
+      unavailableUntil: r.unavailable_until,
+      maxActiveCases: r.max_active_cases,
+      activeCases: r.active_cases,
+      openOffers: r.open_offers,
+      practiceAreas: r.practice_areas,
+      languages: r.languages,
+      facilityCodes: r.facility_codes,
+      states: r.states,
+      barStates: r.bar_states,
+      eoirRegistered: r.eoir_registered,
+      lastOfferedAt: r.last_offered_at,
+      priorOutcomeOnCase: r.prior_outcome,
+      clientIndexes: r.client_indexes,
+      clientAdversePartyIndexes: r.client_adverse_indexes,
+    }));
+  }
+
+  private async openDeadlines(caseIds: string[]) {
+    const map = new Map<string, ReturnType<typeof toDeadlineView>[]>();
+    if (caseIds.length === 0) return map;
+    const rows = await this.db.query(
+      `SELECT d.*, c.reference FROM deadlines d JOIN cases c ON c.id = d.case_id
+        WHERE d.case_id = ANY($1) AND d.superseded_at IS NULL AND d.status = 'open' ORDER BY d.due_at`,
+      [caseIds],
+    );
+    for (const row of rows) map.set(row.case_id, [...(map.get(row.case_id) ?? []), toDeadlineView(row)]);
+    return map;
+  }
+}

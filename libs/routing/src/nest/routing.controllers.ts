@@ -1,0 +1,80 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentUser, Principal } from '@amparo/auth';
+import { AttorneyProfileDto } from './attorney-profile.dto';
+import { AttorneyProfileView, AttorneysService } from './attorneys.service';
+import { CreateReferralDto, DeclineReferralDto, ListReferralsQuery } from './referral.dto';
+import { ReferralsService } from './referrals.service';
+
+@ApiTags('attorneys')
+@ApiBearerAuth()
+@Controller('api/attorneys')
+export class AttorneysController {
+  constructor(private readonly attorneys: AttorneysService) {}
+
+  @Put('me/profile')
+  @Access('attorney')
+  @ApiOperation({ summary: 'Your referral profile: languages, practice areas, facilities, capacity, availability.' })
+  putMine(@CurrentUser() user: Principal, @Body() dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
+    return this.attorneys.upsert(user, user.userId, dto);
+  }
+
+  @Put(':userId/profile')
+  @Access('admin', 'coordinator')
+  putFor(@CurrentUser() user: Principal, @Param('userId', new ParseUUIDPipe()) userId: string, @Body() dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
+    return this.attorneys.upsert(user, userId, dto);
+  }
+
+  @Get()
+  @Access('coordinator')
+  list(@CurrentUser() user: Principal): Promise<AttorneyProfileView[]> {
+    return this.attorneys.list(user);
+  }
+}
+
+@ApiTags('referrals')
+@ApiBearerAuth()
+@Controller('api')
+export class ReferralsController {
+  constructor(private readonly referrals: ReferralsService) {}
+
+  @Post('cases/:id/referrals')
+  @Access('coordinator')
+  @ApiOperation({
+    summary: 'Offer the case to the best eligible attorney, or to attorneyId (override; the conflict check still applies).',
+    description: '409 if an offer is open or the case is assigned; 422 when nobody is eligible (the case becomes unplaced) or the client did not consent to sharing.',
+  })
+  offer(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: CreateReferralDto) {
+    return this.referrals.offerFromCoordinator(user, id, dto.attorneyId);
+  }
+
+  @Get('referrals')
+  @Access('attorney', 'coordinator')
+  @ApiOperation({ summary: 'Referrals: an attorney sees their own, with a de-identified case summary; coordinators see all.' })
+  list(@CurrentUser() user: Principal, @Query() query: ListReferralsQuery) {
+    return this.referrals.list(user, query);
+  }
+
+  @Post('referrals/:id/accept')
+  @HttpCode(200)
+  @Access('attorney')
+  @ApiOperation({ summary: 'Accept: the case is assigned to you and its sensitive fields become visible to you (audited).' })
+  accept(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+    return this.referrals.accept(user, id);
+  }
+
+  @Post('referrals/:id/decline')
+  @HttpCode(200)
+  @Access('attorney')
+  @ApiOperation({ summary: 'Decline with a reason: the next eligible attorney is offered the case.' })
+  decline(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: DeclineReferralDto) {
+    return this.referrals.decline(user, id, dto);
+  }
+
+  @Post('referrals/:id/withdraw')
+  @HttpCode(200)
+  @Access('coordinator')
+  withdraw(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+    return this.referrals.withdraw(user, id);
+  }
+}
