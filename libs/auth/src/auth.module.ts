@@ -15,6 +15,7 @@ import { JwtStrategy } from './jwt.strategy';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
 import { TokenService } from './token.service';
+import { OrganizationController } from './organization.controller';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
@@ -38,7 +39,7 @@ export const AUTH_ENTITIES = [Organization, User, AuthSession, RefreshToken];
       }),
     }),
   ],
-  controllers: [AuthController, UsersController],
+  controllers: [AuthController, UsersController, OrganizationController],
   providers: [
     AuthService,
     UsersService,

@@ -1,0 +1,69 @@
+import { Body, Controller, Get, Patch } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { invalid, notFound } from '@amparo/common';
+import { Access, CurrentUser } from './access.decorator';
+import { Organization } from './entities/organization.entity';
+import type { Principal } from './roles';
+
+export class OfferWindowsDto {
+  @ApiProperty({ description: 'minutes', example: 120 }) @IsInt() @Min(15) @Max(43200) critical: number;
+  @ApiProperty({ description: 'minutes', example: 1440 }) @IsInt() @Min(15) @Max(43200) high: number;
+  @ApiProperty({ description: 'minutes', example: 4320 }) @IsInt() @Min(15) @Max(43200) normal: number;
+  @ApiProperty({ description: 'minutes', example: 10080 }) @IsInt() @Min(15) @Max(43200) low: number;
+}
+
+export class UpdateOrganizationDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) name?: string;
+
+  @ApiPropertyOptional({ description: 'Offer urgent cases with consent to the best attorney on intake' })
+  @IsOptional() @IsBoolean() autoRouting?: boolean;
+
+  @ApiPropertyOptional({ type: OfferWindowsDto, description: 'How long an attorney has to answer an offer, per urgency (minutes)' })
+  @IsOptional() @ValidateNested() @Type(() => OfferWindowsDto) offerWindowsMinutes?: OfferWindowsDto;
+
+  @ApiPropertyOptional({ description: 'Days after closing before a case is crypto-shredded', minimum: 30, maximum: 36500 })
+  @IsOptional() @IsInt() @Min(30) @Max(36500) retentionDays?: number;
+}
+
+const LEVELS = ['critical', 'high', 'normal', 'low'] as const;
+
+/** The organization's own settings, editable by its admin. */
+@ApiTags('organization')
+@ApiBearerAuth()
+@Controller('api/organization')
+export class OrganizationController {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  @Get()
+  @Access('admin', 'coordinator')
+  async get(@CurrentUser() user: Principal): Promise<Organization> {
+    const org = await this.db.getRepository(Organization).findOne({ where: { id: user.organizationId } });
+    if (!org) throw notFound('Organization');
+    return org;
+  }
+
+  @Patch()
+  @Access('admin')
+  async update(@CurrentUser() user: Principal, @Body() dto: UpdateOrganizationDto): Promise<Organization> {
+    const windows = dto.offerWindowsMinutes;
+    if (windows) {
+      for (let i = 1; i < LEVELS.length; i++) {
+        if (windows[LEVELS[i - 1]] > windows[LEVELS[i]]) {
+          throw invalid(`offerWindowsMinutes.${LEVELS[i - 1]}`, `${LEVELS[i - 1]} must not be longer than ${LEVELS[i]}`);
+        }
+      }
+    }
+    const repo = this.db.getRepository(Organization);
+    const org = await repo.findOne({ where: { id: user.organizationId } });
+    if (!org) throw notFound('Organization');
+    if (dto.name !== undefined) org.name = dto.name.trim();
+    if (dto.autoRouting !== undefined) org.autoRouting = dto.autoRouting;
+    if (windows) org.offerWindowsMinutes = { critical: windows.critical, high: windows.high, normal: windows.normal, low: windows.low };
+    if (dto.retentionDays !== undefined) org.retentionDays = dto.retentionDays;
+    return repo.save(org);
+  }
+}

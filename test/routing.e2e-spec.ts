@@ -1,0 +1,231 @@
+import { FixedClock } from '@amparo/common';
+import { ReferralsService } from '@amparo/routing';
+import { CANARY, intakeBody, minimalBody } from './support/cases';
+import { TestApp, createTestApp } from './support/test-app';
+import { Session, createUser, loginAdmin } from './support/users';
+
+const profile = (overrides: Record<string, unknown> = {}) => ({
+  barStates: ['TX'],
+  eoirRegistered: true,
+  languages: ['spa', 'eng'],
+  practiceAreas: ['detention_bond', 'removal_defense'],
+  facilityCodes: [],
+  states: ['TX'],
+  maxActiveCases: 5,
+  acceptingReferrals: true,
+  ...overrides,
+});
+
+/** A normal-urgency case (no detainer), so auto-routing leaves it to the coordinator. */
+const routableCase = (overrides: Record<string, unknown> = {}) => ({
+  ...minimalBody(),
+  client: { firstName: 'Routable', lastName: `Client${Math.random().toString(36).slice(2, 7)}`, preferredLanguage: 'spa' },
+  consent: { shareWithAttorney: true, obtainedFrom: 'client' },
+  custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
+  practiceAreas: ['detention_bond'],
+  ...overrides,
+});
+
+describe('routing and referrals (e2e)', () => {
+  const clock = new FixedClock(new Date());
+  let t: TestApp;
+  let admin: Session;
+  let intake: Session;
+  let coordinator: Session;
+  let otherCoordinator: Session;
+  const attorneys: Session[] = [];
+
+  const createCase = async (body: object = routableCase()) => {
+    const res = await t.http.post('/api/cases').set(intake.auth).send(body);
+    expect(res.status).toBe(201);
+    return res.body as { id: string; reference: string; status: string };
+  };
+  const route = (caseId: string, body: object = {}, who: Session = coordinator) =>
+    t.http.post(`/api/cases/${caseId}/referrals`).set(who.auth).send(body);
+  const setProfile = (who: Session, overrides: Record<string, unknown> = {}) =>
+    t.http.put('/api/attorneys/me/profile').set(who.auth).send(profile(overrides));
+  const offerFor = (attorneyId: string) => attorneys.find((a) => a.userId === attorneyId)!;
+
+  beforeAll(async () => {
+    t = await createTestApp({ clock });
+    admin = await loginAdmin(t.http);
+    intake = await createUser(t.http, admin, 'intake');
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    otherCoordinator = await createUser(t.http, admin, 'coordinator');
+    // Detained clients without counsel are urgent: the coordinator routes by hand here (auto-routing has its own test).
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    for (let i = 0; i < 3; i++) {
+      const a = await createUser(t.http, admin, 'attorney');
+      expect((await setProfile(a)).status).toBe(200);
+      attorneys.push(a);
+    }
+  });
+  afterAll(() => t.close());
+
+  it('validates a profile and names the field', async () => {
+    const res = await setProfile(attorneys[0], { languages: ['Spanish'], maxActiveCases: -1 });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.fields).sort()).toEqual(['languages', 'maxActiveCases']);
+    expect((await t.http.get('/api/attorneys').set(coordinator.auth)).body).toHaveLength(3);
+  });
+
+  it('offers the best match with readable reasons, and the attorney sees a de-identified summary only', async () => {
+    const c = await createCase(routableCase({ narrative: 'Narrative canary text', client: { firstName: CANARY.firstName, lastName: CANARY.lastName, aNumber: CANARY.aNumber, preferredLanguage: 'spa' } }));
+    expect(c.status).toBe('new');
+    const res = await route(c.id);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ caseId: c.id, status: 'offered', attorneyId: expect.any(String), respondBy: expect.any(String) });
+    expect(res.body.match.reasons.join(' ')).toMatch(/Spanish/);
+    // Detained without counsel makes the case high: 24 hours to answer by default.
+    expect(Date.parse(res.body.respondBy) - clock.now().getTime()).toBe(24 * 3600_000);
+    const attorney = offerFor(res.body.attorneyId);
+    const mine = await t.http.get('/api/referrals?status=offered').set(attorney.auth);
+    const offer = mine.body.items.find((r: { id: string }) => r.id === res.body.id);
+    expect(offer.case).toMatchObject({ urgency: expect.any(String), language: 'spa', practiceAreas: ['detention_bond'], county: 'Harris' });
+    for (const needle of [CANARY.firstName, CANARY.lastName, CANARY.aNumberDigits, 'canary text']) expect(JSON.stringify(mine.body)).not.toContain(needle);
+    expect((await t.http.get(`/api/cases/${c.id}`).set(attorney.auth)).status).toBe(404);
+
+    const accepted = await t.http.post(`/api/referrals/${res.body.id}/accept`).set(attorney.auth);
+    expect(accepted.status).toBe(200);
+    const full = await t.http.get(`/api/cases/${c.id}`).set(attorney.auth);
+    expect(full.body).toMatchObject({ view: 'full', status: 'assigned', assignedAttorneyId: attorney.userId });
+    expect(full.body.client.lastName).toBe(CANARY.lastName);
+    const audit = await t.http.get(`/api/audit?caseId=${c.id}&action=referral.accept`).set(coordinator.auth);
+    expect(audit.body.items).toHaveLength(1);
+    expect((await route(c.id)).status).toBe(409);
+  });
+
+  it('decline moves the offer to the next attorney; nobody left makes the case unplaced', async () => {
+    const c = await createCase();
+    const seen = new Set<string>();
+    let current = (await route(c.id)).body;
+    for (;;) {
+      expect(seen.has(current.attorneyId)).toBe(false);
+      seen.add(current.attorneyId);
+      const res = await t.http.post(`/api/referrals/${current.id}/decline`).set(offerFor(current.attorneyId).auth).send({ reason: 'capacity' });
+      expect(res.status).toBe(200);
+      if (!res.body.next) {
+        expect(res.body.caseStatus).toBe('unplaced');
+        break;
+      }
+      current = res.body.next;
+    }
+    expect(seen.size).toBe(3);
+    const view = await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth);
+    expect(view.body.status).toBe('unplaced');
+    // Everyone declined: routing again finds nobody (422) and the case stays unplaced.
+    const again = await route(c.id);
+    expect(again.status).toBe(422);
+    expect(again.body.code).toBe('NO_ELIGIBLE_ATTORNEY');
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND kind = 'case.unplaced'`, [c.id]);
+    expect(n).toBeGreaterThan(0);
+  });
+
+  it('an unanswered offer expires and moves on (controllable clock)', async () => {
+    const c = await createCase();
+    const first = (await route(c.id)).body;
+    const service = t.app.get(ReferralsService);
+    expect(await service.expireDue()).toBe(0);
+    clock.advance(24 * 3600_000 + 1000);
+    try {
+      expect(await service.expireDue()).toBeGreaterThanOrEqual(1);
+    } finally {
+      clock.set(new Date());
+    }
+    const [old] = await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [first.id]);
+    expect(old.status).toBe('expired');
+    const [next] = await t.db.query(`SELECT attorney_id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [c.id]);
+    expect(next.attorney_id).not.toBe(first.attorneyId);
+    // The expired attorney can no longer accept.
+    expect((await t.http.post(`/api/referrals/${first.id}/accept`).set(offerFor(first.attorneyId).auth)).status).toBe(409);
+  });
+
+  it('a case without consent to share is never offered', async () => {
+    const c = await createCase(routableCase({ consent: { shareWithAttorney: false, obtainedFrom: 'caller' } }));
+    const res = await route(c.id);
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('CONSENT_MISSING');
+    const urgent = await createCase({ ...intakeBody(), consent: { shareWithAttorney: false, obtainedFrom: 'caller' } });
+    expect(urgent.status).toBe('new');
+    expect(await t.db.query(`SELECT 1 FROM referrals WHERE case_id = ANY($1)`, [[c.id, urgent.id]])).toEqual([]);
+  });
+
+  it('a conflict of interest excludes the attorney, even on a coordinator override', async () => {
+    // attorneys[2] represents "Dolores Example"; the new client's adverse party has that name.
+    const client = await createCase(routableCase({ client: { firstName: 'Dolores', lastName: 'Example', preferredLanguage: 'spa' } }));
+    const offer = (await route(client.id, { attorneyId: attorneys[2].userId })).body;
+    await t.http.post(`/api/referrals/${offer.id}/accept`).set(attorneys[2].auth).expect(200);
+    const adverse = await createCase(routableCase({ adverseParties: [{ name: 'dolores  EXAMPLE', relationship: 'spouse' }] }));
+    const override = await route(adverse.id, { attorneyId: attorneys[2].userId });
+    expect(override.status).toBe(422);
+    expect(override.body.message).toMatch(/conflict of interest/);
+    expect(override.body.message).not.toMatch(/Dolores/i);
+    const auto = await route(adverse.id);
+    expect(auto.status).toBe(201);
+    expect(auto.body.attorneyId).not.toBe(attorneys[2].userId);
+    await t.http.post(`/api/referrals/${auto.body.id}/withdraw`).set(coordinator.auth).expect(200);
+  });
+
+  it('two coordinators routing the same case at once make one offer; the other gets 409', async () => {
+    const c = await createCase();
+    const [a, b] = await Promise.all([route(c.id, {}, coordinator), route(c.id, {}, otherCoordinator)]);
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM referrals WHERE case_id = $1`, [c.id]);
+    expect(n).toBe(1);
+  });
+
+  it('an offer accepted twice at once stays one assignment', async () => {
+    const c = await createCase();
+    const offer = (await route(c.id)).body;
+    const who = offerFor(offer.attorneyId);
+    const [a, b] = await Promise.all([
+      t.http.post(`/api/referrals/${offer.id}/accept`).set(who.auth),
+      t.http.post(`/api/referrals/${offer.id}/accept`).set(who.auth),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM referrals WHERE case_id = $1 AND status = 'accepted'`, [c.id]);
+    expect(n).toBe(1);
+  });
+
+  it('an attorney never sees or acts on another attorney\'s referral (404, audited)', async () => {
+    const c = await createCase();
+    const offer = (await route(c.id)).body;
+    const other = attorneys.find((a) => a.userId !== offer.attorneyId)!;
+    for (const action of ['accept', 'decline']) {
+      const res = await t.http.post(`/api/referrals/${offer.id}/${action}`).set(other.auth).send(action === 'decline' ? { reason: 'other' } : {});
+      expect(res.status).toBe(404);
+    }
+    const list = await t.http.get('/api/referrals').set(other.auth);
+    expect(list.body.items.map((r: { id: string }) => r.id)).not.toContain(offer.id);
+    expect((await t.http.get(`/api/cases/${c.id}`).set(other.auth)).status).toBe(404);
+    const denied = await t.db.query(`SELECT 1 FROM audit_events WHERE action = 'case.access_denied' AND actor_id = $1`, [other.userId]);
+    expect(denied.length).toBeGreaterThan(0);
+    await t.http.post(`/api/referrals/${offer.id}/withdraw`).set(coordinator.auth).expect(200);
+  });
+
+  it('a transfer to a facility the assigned attorney does not cover flags the case, without dropping the attorney', async () => {
+    const c = await createCase();
+    const offer = (await route(c.id)).body;
+    await t.http.post(`/api/referrals/${offer.id}/accept`).set(offerFor(offer.attorneyId).auth).expect(200);
+    const [facility] = await t.db.query(`SELECT code FROM facilities WHERE state = 'AZ' ORDER BY code LIMIT 1`);
+    const res = await t.http.post(`/api/cases/${c.id}/events`).set(coordinator.auth).send({ type: 'transferred', occurredAt: new Date().toISOString(), facilityCode: facility.code });
+    expect(res.status).toBe(201);
+    expect(res.body.flags.map((f: { code: string }) => f.code)).toContain('attorney_coverage');
+    const view = await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth);
+    expect(view.body).toMatchObject({ status: 'assigned', assignedAttorneyId: offer.attorneyId });
+  });
+
+  it('auto-routing offers an urgent case with consent on intake, unless the organization turns it off', async () => {
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: true }).expect(200);
+    const urgent = await createCase({ ...intakeBody(), client: { ...intakeBody().client, firstName: 'Auto', lastName: 'Routed' } });
+    expect(urgent.status).toBe('offered');
+    const offer = await t.db.query(`SELECT respond_by, offered_at FROM referrals WHERE case_id = $1`, [urgent.id]);
+    expect(offer[0].respond_by.getTime() - offer[0].offered_at.getTime()).toBe(2 * 3600_000);
+    expect((await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false })).status).toBe(200);
+    const manual = await createCase({ ...intakeBody(), client: { ...intakeBody().client, firstName: 'Manual', lastName: 'Routed' } });
+    expect(manual.status).toBe('new');
+    const bad = await t.http.patch('/api/organization').set(admin.auth).send({ offerWindowsMinutes: { critical: 600, high: 60, normal: 4320, low: 10080 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.fields['offerWindowsMinutes.critical']).toBeDefined();
+  });
+});
