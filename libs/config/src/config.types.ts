@@ -31,7 +31,7 @@ export interface AppConfig {
   logLevel: string;
   smtp: SmtpConfig | null;
   /** Background jobs (purge, reminders, offer expiry). Off in tests, which run them by hand with a controlled clock. */
-  jobs: { enabled: boolean; purgeIntervalSeconds: number };
+  jobs: { enabled: boolean; intervalSeconds: number; purgeIntervalSeconds: number };
   publicUrl: string;
 }
 

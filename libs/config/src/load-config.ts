@@ -145,7 +145,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     trustProxy: int(env, 'TRUST_PROXY', 0, 0, 10),
     logLevel,
     smtp: smtp(env),
-    jobs: { enabled: bool(env, 'JOBS_ENABLED', mode !== 'test'), purgeIntervalSeconds: int(env, 'PURGE_INTERVAL_SECONDS', 3600, 10, 86400) },
+    jobs: {
+      enabled: bool(env, 'JOBS_ENABLED', mode !== 'test'),
+      intervalSeconds: int(env, 'JOBS_INTERVAL_SECONDS', 60, 1, 3600),
+      purgeIntervalSeconds: int(env, 'PURGE_INTERVAL_SECONDS', 3600, 1, 86400),
+    },
     publicUrl: str(env, 'PUBLIC_URL') ?? `http://localhost:${port}`,
   };
 }

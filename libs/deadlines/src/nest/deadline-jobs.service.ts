@@ -54,7 +54,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     if (!this.config.jobs.enabled) return;
-    this.timer = setInterval(() => void this.tick(), 60_000);
+    this.timer = setInterval(() => void this.tick(), this.config.jobs.intervalSeconds * 1000);
     this.timer.unref();
   }
 

@@ -22,7 +22,7 @@ export class OfferExpiryJob implements OnApplicationBootstrap, OnApplicationShut
     if (!this.config.jobs.enabled) return;
     this.timer = setInterval(() => {
       this.referrals.expireDue().catch((error: unknown) => this.logger.error({ err: error }, 'Offer expiry failed'));
-    }, 60_000);
+    }, this.config.jobs.intervalSeconds * 1000);
     this.timer.unref();
   }
 
