@@ -97,12 +97,12 @@ export class AuditService {
   async record(manager: EntityManager, entry: AuditEntry): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) throw new Error('AuditService.record must run inside a transaction');
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1, 0))`, [entry.organizationId]);
-    const [last] = await manager.query(
-      `SELECT hash FROM audit_events WHERE organization_id = $1 ORDER BY id DESC LIMIT 1`,
+    const [{ id, last }] = await manager.query(
+      `SELECT nextval('audit_events_id_seq')::text AS id,
+              (SELECT hash FROM audit_events WHERE organization_id = $1 ORDER BY id DESC LIMIT 1) AS last`,
       [entry.organizationId],
     );
-    const [{ id }] = await manager.query(`SELECT nextval('audit_events_id_seq')::text AS id`);
-    const prevHash: Buffer = last?.hash ?? GENESIS_HASH;
+    const prevHash: Buffer = last ?? GENESIS_HASH;
     const occurredAt = this.clock.now().toISOString();
     const fields = {
       id,

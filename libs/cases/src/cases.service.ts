@@ -132,8 +132,7 @@ export class CasesService {
     const possibleDuplicates = await this.findDuplicates(tx, id, actor.organizationId, indexes);
     const timeline = await this.timeline.recompute(tx, id, this.clock.now());
     // Urgent cases with consent go straight to the best attorney when the organization has auto-routing on.
-    await this.referrals.autoRoute(tx, id);
-    const [{ status }] = await tx.query(`SELECT status FROM cases WHERE id = $1`, [id]);
+    const status = await this.referrals.autoRoute(tx, id, timeline.urgency.level, dto.consent.shareWithAttorney);
     const result: CreateCaseResult = {
       id,
       reference,

@@ -233,6 +233,14 @@ describe('computeDeadlines: triggers', () => {
     expect(after.key).not.toBe(before.key);
   });
 
+  it('between two reschedulings recorded at the same time, the one recorded later wins', () => {
+    const at = '2026-11-20T10:00:00-06:00';
+    const early = { type: 'hearing_scheduled' as const, occurredAt: at, data: { hearingType: 'bond', scheduledAt: '2026-12-01T09:00:00-06:00' } };
+    const late = { type: 'hearing_scheduled' as const, occurredAt: at, data: { hearingType: 'bond', scheduledAt: '2026-12-08T09:00:00-06:00' } };
+    expect(only(computeDeadlines(facts([early, late])), 'bond_hearing').dueAt).toBe('2026-12-08T09:00:00-06:00');
+    expect(only(computeDeadlines(facts([late, early])), 'bond_hearing').dueAt).toBe('2026-12-01T09:00:00-06:00');
+  });
+
   it('each address change has its own EOIR-33 deadline', () => {
     const list = computeDeadlines(
       facts([

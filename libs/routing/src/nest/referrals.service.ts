@@ -25,6 +25,7 @@ interface CaseRow {
   urgency_level: Urgency;
   consent_share: boolean;
   offer_windows_minutes: Record<Urgency, number>;
+  auto_routing: boolean;
 }
 
 export interface ReferralView {
@@ -97,16 +98,16 @@ export class ReferralsService {
     return outcome.offered;
   }
 
-  /** Auto-routing at intake: urgent cases with consent, when the organization has it on. Runs in the intake's transaction. */
-  async autoRoute(tx: EntityManager, caseId: string): Promise<void> {
-    const [c] = await tx.query(
-      `SELECT c.id, o.auto_routing FROM cases c JOIN organizations o ON o.id = c.organization_id WHERE c.id = $1`,
-      [caseId],
-    );
-    if (!c?.auto_routing) return;
+  /**
+   * Auto-routing at intake: urgent cases with consent, when the organization has it on. Runs in the intake's
+   * transaction; returns the case status after it.
+   */
+  async autoRoute(tx: EntityManager, caseId: string, urgency: string, consent: boolean): Promise<string> {
+    if (!consent || (urgency !== 'critical' && urgency !== 'high')) return 'new';
     const row = await this.lockCase(tx, caseId);
-    if (!row || !row.consent_share || !['critical', 'high'].includes(row.urgency_level) || row.status !== 'new') return;
-    await this.offerNext(tx, row, null);
+    if (!row || row.status !== 'new' || !row.auto_routing) return row?.status ?? 'new';
+    const outcome = await this.offerNext(tx, row, null);
+    return 'offered' in outcome ? 'offered' : 'unplaced';
   }
 
   async accept(actor: Principal, id: string): Promise<ReferralView> {
@@ -277,7 +278,7 @@ export class ReferralsService {
   private async lockCase(tx: EntityManager, caseId: string, organizationId?: string): Promise<CaseRow | null> {
     const [row] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.status, c.practice_areas, c.preferred_language, c.needs_interpreter,
-              c.facility_code, c.state, c.urgency_level, c.consent_share, o.offer_windows_minutes
+              c.facility_code, c.state, c.urgency_level, c.consent_share, o.offer_windows_minutes, o.auto_routing
          FROM cases c JOIN organizations o ON o.id = c.organization_id
         WHERE c.id = $1 ${organizationId ? 'AND c.organization_id = $2' : ''} FOR UPDATE OF c`,
       organizationId ? [caseId, organizationId] : [caseId],
