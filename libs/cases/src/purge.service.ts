@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
-import { Clock } from '@amparo/common';
+import { Clock, every } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { SENSITIVE_FIELDS } from './domain/sensitive-fields';
 
@@ -15,7 +15,7 @@ import { SENSITIVE_FIELDS } from './domain/sensitive-fields';
 @Injectable()
 export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Purge');
-  private timer?: NodeJS.Timeout;
+  private stop?: () => void;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -26,21 +26,14 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationBootstrap(): void {
     if (!this.config.jobs.enabled) return;
-    this.timer = setInterval(() => void this.runSafely(), this.config.jobs.purgeIntervalSeconds * 1000);
-    this.timer.unref();
+    this.stop = every(this.config.jobs.purgeIntervalSeconds, async () => {
+      const purged = await this.purgeDue();
+      if (purged > 0) this.logger.log(`Purged ${purged} case(s) past retention`);
+    }, this.logger, 'Purge run');
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  private async runSafely(): Promise<void> {
-    try {
-      const purged = await this.purgeDue();
-      if (purged > 0) this.logger.log(`Purged ${purged} case(s) past retention`);
-    } catch (error) {
-      this.logger.error({ err: error }, 'Purge run failed');
-    }
+    this.stop?.();
   }
 
   /** Purges every due case, one transaction per case; returns how many. */

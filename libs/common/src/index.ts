@@ -8,3 +8,4 @@ export * from './clock';
 export * from './common.module';
 export * from './rate-limit.service';
 export * from './validators';
+export * from './interval-job';

@@ -1,8 +1,8 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested, IsArray, ArrayMaxSize, ArrayUnique } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { PageQuery } from '@amparo/common';
-import { AdversePartyDto, CallerDto, ClientDto, ConsentDto, CustodyDto, PRACTICE_AREAS, PracticeArea } from './create-case.dto';
+import { CallerDto, ClientDto, ConsentDto, CreateCaseDto, CustodyDto } from './create-case.dto';
 
 export class UpdateClientDto extends PartialType(ClientDto) {}
 export class UpdateCallerDto extends PartialType(CallerDto) {}
@@ -10,7 +10,7 @@ export class UpdateConsentDto extends PartialType(ConsentDto) {}
 export class UpdateCustodyDto extends PartialType(CustodyDto) {}
 
 /** Corrections: only the fields sent change; `null` clears an optional field. */
-export class UpdateCaseDto {
+export class UpdateCaseDto extends PartialType(OmitType(CreateCaseDto, ['client', 'caller', 'consent', 'custody'] as const)) {
   @ApiPropertyOptional({ type: UpdateClientDto })
   @IsOptional()
   @ValidateNested()
@@ -34,28 +34,6 @@ export class UpdateCaseDto {
   @ValidateNested()
   @Type(() => UpdateCustodyDto)
   custody?: UpdateCustodyDto;
-
-  @ApiPropertyOptional({ enum: PRACTICE_AREAS, isArray: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(PRACTICE_AREAS.length)
-  @ArrayUnique()
-  @IsIn(PRACTICE_AREAS, { each: true })
-  practiceAreas?: PracticeArea[];
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(20000)
-  narrative?: string;
-
-  @ApiPropertyOptional({ type: [AdversePartyDto], description: 'Replaces the list of adverse parties.' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(10)
-  @ValidateNested({ each: true })
-  @Type(() => AdversePartyDto)
-  adverseParties?: AdversePartyDto[];
 }
 
 export const CASE_OUTCOMES = ['represented', 'referred_elsewhere', 'advice_given', 'no_legal_remedy', 'client_unreachable', 'client_declined', 'duplicate', 'other'] as const;

@@ -5,24 +5,16 @@ import { OutboxService } from '@amparo/notifications';
 import { missedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
-import type { CaseEventFact, CaseFacts, CustodyStatus, DeadlineStatus, Flag, Urgency } from '../domain/types';
+import type { CaseEventFact, CaseFacts, ComputedDeadline, CustodyStatus, DeadlineStatus, Flag, Urgency } from '../domain/types';
 import { assessUrgency } from '../domain/urgency';
 
-export interface DeadlineView {
+/** A stored deadline as the API shows it: the computed fields, plus its identity, status and case. */
+export type DeadlineView = Omit<ComputedDeadline, 'key' | 'triggerEventId'> & {
   id: string;
-  rule: string;
-  label: string;
-  dueAt: string;
-  timeZone: string;
-  outerLimitAt?: string;
-  opensAt?: string;
-  citation: string;
-  ruleVersion: string;
-  note?: string;
   status: DeadlineStatus;
   caseId: string;
   reference: string;
-}
+};
 
 export interface Timeline {
   deadlines: DeadlineView[];

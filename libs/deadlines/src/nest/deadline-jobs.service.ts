@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { InjectDataSource } from '@nestjs/typeorm';
 import { localWhen } from './notification-text';
 import { DataSource } from 'typeorm';
-import { Clock } from '@amparo/common';
+import { Clock, every } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { MailDeliveryService, OutboxService, OutgoingNotification } from '@amparo/notifications';
 import { CaseTimelineService } from './case-timeline.service';
@@ -40,8 +40,7 @@ export function reminderText(row: DueRow, hours: number): { subject: string; bod
 @Injectable()
 export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('DeadlineJobs');
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private stop?: () => void;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -54,28 +53,19 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     if (!this.config.jobs.enabled) return;
-    this.timer = setInterval(() => void this.tick(), this.config.jobs.intervalSeconds * 1000);
-    this.timer.unref();
+    this.stop = every(this.config.jobs.intervalSeconds, () => this.tick(), this.logger, 'Deadline jobs');
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.stop?.();
   }
 
+  /** One scheduler pass (also called directly by tests and the CLI). */
   async tick(): Promise<{ missed: number; planned: number; sent: number }> {
-    if (this.running) return { missed: 0, planned: 0, sent: 0 };
-    this.running = true;
-    try {
-      const missed = await this.sweepMissed();
-      const planned = await this.planReminders();
-      const sent = await this.mail.deliverDue();
-      return { missed, planned, sent };
-    } catch (error) {
-      this.logger.error({ err: error }, 'Deadline jobs failed');
-      return { missed: 0, planned: 0, sent: 0 };
-    } finally {
-      this.running = false;
-    }
+    const missed = await this.sweepMissed();
+    const planned = await this.planReminders();
+    const sent = await this.mail.deliverDue();
+    return { missed, planned, sent };
   }
 
   /** Cases with open deadlines past due: recomputing marks them missed and escalates (see CaseTimelineService). */

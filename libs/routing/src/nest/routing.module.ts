@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AuditModule } from '@amparo/audit';
+import { every } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { DeadlinesModule } from '@amparo/deadlines';
 import { NotificationsModule } from '@amparo/notifications';
@@ -11,7 +12,7 @@ import { AttorneysController, ReferralsController } from './routing.controllers'
 @Injectable()
 export class OfferExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OfferExpiry');
-  private timer?: NodeJS.Timeout;
+  private stop?: () => void;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -20,14 +21,11 @@ export class OfferExpiryJob implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     if (!this.config.jobs.enabled) return;
-    this.timer = setInterval(() => {
-      this.referrals.expireDue().catch((error: unknown) => this.logger.error({ err: error }, 'Offer expiry failed'));
-    }, this.config.jobs.intervalSeconds * 1000);
-    this.timer.unref();
+    this.stop = every(this.config.jobs.intervalSeconds, () => this.referrals.expireDue(), this.logger, 'Offer expiry');
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.stop?.();
   }
 }
 
