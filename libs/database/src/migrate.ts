@@ -1,12 +1,17 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 
 const MIGRATION_LOCK = 0x616d7062;
+const MIN_SERVER_VERSION = 150000;
 
 /** Runs pending migrations under an advisory lock, so several instances starting at once migrate once. */
 export async function runMigrations(options: DataSourceOptions): Promise<string[]> {
   const ds = new DataSource({ ...options, migrationsRun: false } as DataSourceOptions);
   await ds.initialize();
   try {
+    const [{ server_version_num }] = await ds.query('SHOW server_version_num');
+    if (Number(server_version_num) < MIN_SERVER_VERSION) {
+      throw new Error(`PostgreSQL 15 or newer is required (DATABASE_URL points at version ${server_version_num})`);
+    }
     await ds.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     const applied = await ds.runMigrations({ transaction: 'each' });
     return applied.map((m) => m.name);
