@@ -49,13 +49,11 @@ export class Referrals1764000400000 implements MigrationInterface {
 
     // Adverse parties (e.g. the abuser in a VAWA or U visa case): encrypted, with a blind index for conflict checks.
     await q.query(`ALTER TABLE cases ADD COLUMN adverse_parties bytea`);
-    await q.query(`ALTER TABLE cases ADD COLUMN needs_coordinator boolean NOT NULL DEFAULT false`);
     await q.query(`CREATE INDEX case_blind_indexes_kind_value_idx ON case_blind_indexes (kind, value)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX case_blind_indexes_kind_value_idx`);
-    await q.query(`ALTER TABLE cases DROP COLUMN needs_coordinator`);
     await q.query(`ALTER TABLE cases DROP COLUMN adverse_parties`);
     await q.query(`DROP TABLE referrals`);
     await q.query(`DROP TABLE attorney_profiles`);

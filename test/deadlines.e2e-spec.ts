@@ -78,7 +78,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     [{ type: 'released', occurredAt: '2026-11-20' }, 'from'],
     [{ type: 'address_changed', occurredAt: '2026-11-20', days: 3 }, 'days'],
     [{ type: 'voluntary_departure_granted', occurredAt: '2026-11-20', days: 'sixty' }, 'days'],
-    [{ type: 'transferred', occurredAt: '2026-11-20', facilityCode: 'NOSUCH1' }, 'custody.facilityCode'],
+    [{ type: 'transferred', occurredAt: '2026-11-20', facilityCode: 'NOSUCH1' }, 'facilityCode'],
     [{ type: 'bond_decision', occurredAt: '2026-13-45', outcome: 'denied' }, 'occurredAt'],
     [{ type: 'hearing_scheduled', occurredAt: '2026-11-20', hearingType: 'bond', scheduledAt: '2026-12-01T09:00:00-06:00', timeZone: 'Nowhere/Land' }, 'timeZone'],
     [{ type: 'teleported', occurredAt: '2026-11-20' }, 'type'],

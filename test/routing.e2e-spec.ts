@@ -160,6 +160,10 @@ describe('routing and referrals (e2e)', () => {
     expect(override.status).toBe(422);
     expect(override.body.message).toMatch(/conflict of interest/);
     expect(override.body.message).not.toMatch(/Dolores/i);
+    // Naming the same person as an adverse party does not make two cases "possible duplicates".
+    const other = await createCase(routableCase({ adverseParties: [{ name: 'Dolores Example' }] }));
+    expect((await t.http.post('/api/cases').set(intake.auth).send(routableCase({ adverseParties: [{ name: 'Dolores Example' }] }))).body.possibleDuplicates).toEqual([]);
+    expect(other.id).toBeDefined();
     const auto = await route(adverse.id);
     expect(auto.status).toBe(201);
     expect(auto.body.attorneyId).not.toBe(attorneys[2].userId);
@@ -201,6 +205,18 @@ describe('routing and referrals (e2e)', () => {
     const denied = await t.db.query(`SELECT 1 FROM audit_events WHERE action = 'case.access_denied' AND actor_id = $1`, [other.userId]);
     expect(denied.length).toBeGreaterThan(0);
     await t.http.post(`/api/referrals/${offer.id}/withdraw`).set(coordinator.auth).expect(200);
+  });
+
+  it('closing a case withdraws its open offer: the attorney can no longer accept it', async () => {
+    const c = await createCase();
+    const offer = (await route(c.id)).body;
+    await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'referred_elsewhere' }).expect(200);
+    const res = await t.http.post(`/api/referrals/${offer.id}/accept`).set(offerFor(offer.attorneyId).auth);
+    expect(res.status).toBe(409);
+    const [row] = await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [offer.id]);
+    expect(row.status).toBe('withdrawn');
+    const view = await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth);
+    expect(view.body).toMatchObject({ status: 'closed', assignedAttorneyId: null });
   });
 
   it('a transfer to a facility the assigned attorney does not cover flags the case, without dropping the attorney', async () => {

@@ -20,7 +20,8 @@ export type AuditAction =
   | 'referral.decline'
   | 'referral.withdraw'
   | 'referral.expire'
-  | 'keys.rotate';
+  | 'keys.rotate'
+  | 'attorney.profile';
 
 /** What happened, by whom, to which case, which fields: never the values. */
 export interface AuditEntry {

@@ -60,7 +60,10 @@ export class OrganizationController {
     const repo = this.db.getRepository(Organization);
     const org = await repo.findOne({ where: { id: user.organizationId } });
     if (!org) throw notFound('Organization');
-    if (dto.name !== undefined) org.name = dto.name.trim();
+    if (dto.name !== undefined) {
+      if (!dto.name.trim()) throw invalid('name', 'name cannot be blank');
+      org.name = dto.name.trim();
+    }
     if (dto.autoRouting !== undefined) org.autoRouting = dto.autoRouting;
     if (windows) org.offerWindowsMinutes = { critical: windows.critical, high: windows.high, normal: windows.normal, low: windows.low };
     if (dto.retentionDays !== undefined) org.retentionDays = dto.retentionDays;

@@ -28,6 +28,7 @@ export interface CreateCaseResult {
 }
 
 const LOOKUP_LIMIT = { max: 30, windowSeconds: 3600 };
+const DUPLICATE_KINDS = new Set(['a_number', 'phone', 'name_dob']);
 
 const requestHash = (body: unknown) => createHash('sha256').update(canonicalJson(body)).digest();
 
@@ -129,7 +130,8 @@ export class CasesService {
     await tx.query(`INSERT INTO case_keys (case_id, kek_id, wrapped_key) VALUES ($1, $2, $3)`, [id, key.kekId, key.wrapped]);
     const indexes = this.cipher.blindIndexes(sensitive);
     await this.writeIndexes(tx, id, actor.organizationId, indexes);
-    const possibleDuplicates = await this.findDuplicates(tx, id, actor.organizationId, indexes);
+    // Only identity indexes say "same person"; a shared adverse party or a bare name does not.
+    const possibleDuplicates = await this.findDuplicates(tx, id, actor.organizationId, indexes.filter((i) => DUPLICATE_KINDS.has(i.kind)));
     const timeline = await this.timeline.recompute(tx, id, this.clock.now());
     // Urgent cases with consent go straight to the best attorney when the organization has auto-routing on.
     const status = await this.referrals.autoRoute(tx, id, timeline.urgency.level, dto.consent.shareWithAttorney);
@@ -340,7 +342,9 @@ export class CasesService {
       }
       const now = this.clock.now();
       if (dto.type === 'transferred') {
-        const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: dto.facilityCode });
+        const facility = await this.reference.find(dto.facilityCode!);
+        if (!facility) throw invalid('facilityCode', 'facilityCode is not a known ICE detention location code (see GET /api/facilities)');
+        const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: facility.code });
         data.facilityCode = place.facilityCode;
         data.fromFacilityCode = row.facility_code;
         await tx.query(
@@ -360,7 +364,10 @@ export class CasesService {
       try {
         timeline = await this.timeline.recompute(tx, id, now);
       } catch (error) {
-        if (error instanceof DeadlineInputError) throw invalid(error.field.replace(/^events\[\d+\]\.(data\.)?/, ''), error.message);
+        if (error instanceof DeadlineInputError) {
+          const field = error.field.replace(/^events\[\d+\]\.(data\.)?/, '');
+          throw invalid(field, `${field}: ${error.message.slice(error.field.length + 2)}`);
+        }
         throw error;
       }
       await this.audit.record(tx, {
@@ -387,6 +394,7 @@ export class CasesService {
       if (row.status === 'closed' || row.status === 'purged') {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `The case is already ${row.status}`);
       }
+      await this.referrals.withdrawOpenOffers(tx, id);
       await tx.query(`UPDATE cases SET status = 'closed', outcome = $2, closed_at = $3, updated_at = $3 WHERE id = $1`, [id, dto.outcome, this.clock.now()]);
       await this.audit.record(tx, {
         organizationId: actor.organizationId,

@@ -51,7 +51,7 @@ export class MailDeliveryService implements OnApplicationShutdown {
           await tx.query(
             `SELECT n.id, u.email, n.subject, n.body, n.kind, n.recipient_id, n.attempts
                FROM notifications n JOIN users u ON u.id = n.recipient_id
-              WHERE n.sent_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2
+              WHERE n.sent_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2 AND u.active
               ORDER BY n.next_attempt_at LIMIT $3 FOR UPDATE OF n SKIP LOCKED`,
             [this.clock.now(), MAX_ATTEMPTS, BATCH],
           );

@@ -144,7 +144,7 @@ export class CustodyDto {
   @IsIn(CUSTODY_STATUSES)
   status: CustodyStatus;
 
-  @ApiPropertyOptional({ description: 'ICE detention location code (GET /api/facilities)', example: 'HOUICDC' })
+  @ApiPropertyOptional({ description: 'ICE detention location code (GET /api/facilities)', example: 'HOUICDF' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9]{3,12}$/, { message: 'custody.facilityCode must be an ICE detention location code' })

@@ -5,6 +5,7 @@ import { OutboxService } from '@amparo/notifications';
 import { missedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
+import { ruleSetFor } from '../domain/rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline, CustodyStatus, DeadlineStatus, Flag, Urgency } from '../domain/types';
 import { assessUrgency } from '../domain/urgency';
 
@@ -122,8 +123,9 @@ export class CaseTimelineService {
       hasCounsel: row.assigned_attorney_id !== null && row.status === 'assigned',
       entryManner: (entered?.data?.manner as CaseFacts['entryManner']) ?? undefined,
     };
-    const computed = computeDeadlines(facts);
-    const flags = computeFlags(facts);
+    const ruleSet = ruleSetFor(now);
+    const computed = computeDeadlines(facts, ruleSet);
+    const flags = computeFlags(facts, ruleSet);
     const coverage = await this.coverageFlag(tx, row);
     if (coverage) flags.push(coverage);
 

@@ -29,7 +29,7 @@ export interface CaseNeeds {
   /** The case is before an immigration court, so the attorney must be EOIR-registered. */
   courtMatter: boolean;
   urgency: Urgency;
-  /** Blind indexes of the client's normalized name + date of birth. */
+  /** Blind indexes of the client's normalized full name (names only: adverse parties rarely come with a birth date). */
   clientIndexes: string[];
   /** Blind indexes of adverse parties recorded on this case. */
   adversePartyIndexes: string[];
@@ -51,7 +51,7 @@ export interface AttorneyCandidate {
   eoirRegistered: boolean;
   lastOfferedAt: Date | null;
   priorOutcomeOnCase: PriorOutcome | null;
-  /** Blind indexes of the clients this attorney represents. */
+  /** Name blind indexes of the clients this attorney represents. */
   clientIndexes: string[];
   /** Blind indexes of the adverse parties of this attorney's clients. */
   clientAdversePartyIndexes: string[];

@@ -31,7 +31,7 @@ export class AttorneyProfileDto {
   @IsIn(PRACTICE_AREAS, { each: true })
   practiceAreas: string[];
 
-  @ApiProperty({ example: ['HOUICDC'], description: 'ICE detention facilities the attorney visits' })
+  @ApiProperty({ example: ['HOUICDF'], description: 'ICE detention facilities the attorney visits' })
   @IsArray()
   @ArrayMaxSize(200)
   @ArrayUnique()

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditService } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, notFound } from '@amparo/common';
 import { AttorneyProfileDto } from './attorney-profile.dto';
@@ -64,6 +65,7 @@ export class AttorneysService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {}
 
   async upsert(actor: Principal, userId: string, dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
@@ -71,21 +73,30 @@ export class AttorneysService {
       userId, actor.organizationId,
     ]);
     if (!user) throw notFound('Attorney');
-    await this.db.query(
-      `INSERT INTO attorney_profiles (user_id, organization_id, bar_states, eoir_registered, languages, practice_areas,
-                                      facility_codes, states, max_active_cases, accepting_referrals, unavailable_until, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT (user_id) DO UPDATE SET bar_states = EXCLUDED.bar_states, eoir_registered = EXCLUDED.eoir_registered,
-         languages = EXCLUDED.languages, practice_areas = EXCLUDED.practice_areas, facility_codes = EXCLUDED.facility_codes,
-         states = EXCLUDED.states, max_active_cases = EXCLUDED.max_active_cases,
-         accepting_referrals = EXCLUDED.accepting_referrals, unavailable_until = EXCLUDED.unavailable_until,
-         updated_at = EXCLUDED.updated_at`,
-      [
-        userId, actor.organizationId, dto.barStates, dto.eoirRegistered, dto.languages, dto.practiceAreas,
-        dto.facilityCodes.map((c) => c.toUpperCase()), dto.states, dto.maxActiveCases, dto.acceptingReferrals,
-        dto.unavailableUntil ?? null, this.clock.now(),
-      ],
-    );
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO attorney_profiles (user_id, organization_id, bar_states, eoir_registered, languages, practice_areas,
+                                        facility_codes, states, max_active_cases, accepting_referrals, unavailable_until, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (user_id) DO UPDATE SET bar_states = EXCLUDED.bar_states, eoir_registered = EXCLUDED.eoir_registered,
+           languages = EXCLUDED.languages, practice_areas = EXCLUDED.practice_areas, facility_codes = EXCLUDED.facility_codes,
+           states = EXCLUDED.states, max_active_cases = EXCLUDED.max_active_cases,
+           accepting_referrals = EXCLUDED.accepting_referrals, unavailable_until = EXCLUDED.unavailable_until,
+           updated_at = EXCLUDED.updated_at`,
+        [
+          userId, actor.organizationId, dto.barStates, dto.eoirRegistered, dto.languages, dto.practiceAreas,
+          dto.facilityCodes.map((c) => c.toUpperCase()), dto.states, dto.maxActiveCases, dto.acceptingReferrals,
+          dto.unavailableUntil ?? null, this.clock.now(),
+        ],
+      );
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId,
+        actorId: actor.userId,
+        actorRole: actor.role,
+        action: 'attorney.profile',
+        details: { attorneyId: userId, acceptingReferrals: dto.acceptingReferrals, maxActiveCases: dto.maxActiveCases },
+      });
+    });
     return this.get(actor, userId);
   }
 

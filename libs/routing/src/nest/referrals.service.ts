@@ -110,9 +110,18 @@ export class ReferralsService {
     return 'offered' in outcome ? 'offered' : 'unplaced';
   }
 
+  /** Closing a case withdraws its open offer in the same transaction: nobody may accept a closed case. */
+  async withdrawOpenOffers(tx: EntityManager, caseId: string): Promise<void> {
+    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE case_id = $1 AND status = 'offered'`, [
+      caseId, this.clock.now(),
+    ]);
+  }
+
   async accept(actor: Principal, id: string): Promise<ReferralView> {
     return this.db.transaction(async (tx) => {
       const r = await this.lockOwnOffer(tx, actor, id);
+      const c = await this.lockCase(tx, r.case_id);
+      if (!c || c.status !== 'offered') throw conflict('CASE_NOT_OPEN', `The case is ${c?.status ?? 'gone'}`);
       if (r.respond_by <= this.clock.now()) throw conflict('OFFER_EXPIRED', 'This offer has expired');
       const now = this.clock.now();
       await tx.query(`UPDATE referrals SET status = 'accepted', responded_at = $2 WHERE id = $1`, [id, now]);
@@ -138,6 +147,7 @@ export class ReferralsService {
         caseId: r.case_id, caseReference: r.reference, details: { referralId: id, reason: dto.reason },
       });
       const c = (await this.lockCase(tx, r.case_id))!;
+      if (c.status !== 'offered') return { referral: toView({ ...r, status: 'declined', responded_at: now, decline_reason: dto.reason }), next: null, caseStatus: c.status };
       const outcome = c.consent_share ? await this.offerNext(tx, c, null) : await this.markUnplaced(tx, c, null);
       return {
         referral: toView({ ...r, status: 'declined', responded_at: now, decline_reason: dto.reason }),
@@ -216,6 +226,7 @@ export class ReferralsService {
           caseId: r.case_id, caseReference: r.reference, details: { referralId: r.id, attorneyId: r.attorney_id },
         });
         const c = (await this.lockCase(tx, r.case_id))!;
+        if (c.status !== 'offered') return true;
         if (c.consent_share) await this.offerNext(tx, c, null);
         else await this.markUnplaced(tx, c, null);
         return true;
