@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { NoBody } from '@amparo/common';
 import { Access, CurrentUser } from './access.decorator';
 import { AuthService, TokenPair } from './auth.service';
 import { LoginDto, RefreshDto } from './dto/auth.dto';
@@ -37,7 +38,7 @@ export class AuthController {
   @Access('authenticated')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End this session at once (its access and refresh tokens stop working).' })
-  async logout(@CurrentUser() user: Principal): Promise<void> {
+  async logout(@CurrentUser() user: Principal, @Body(NoBody) _body?: undefined): Promise<void> {
     await this.auth.logout(user.sessionId);
   }
 

@@ -2,9 +2,9 @@ import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsBoolean, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { invalid, notFound } from '@amparo/common';
+import { IsOptionalNotNull, invalid, notFound } from '@amparo/common';
 import { Access, CurrentUser } from './access.decorator';
 import { Organization } from './entities/organization.entity';
 import type { Principal } from './roles';
@@ -17,16 +17,16 @@ export class OfferWindowsDto {
 }
 
 export class UpdateOrganizationDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MinLength(1) @MaxLength(200) name?: string;
+  @ApiPropertyOptional() @IsOptionalNotNull() @IsString() @MinLength(1) @MaxLength(200) name?: string;
 
   @ApiPropertyOptional({ description: 'Offer urgent cases with consent to the best attorney on intake' })
-  @IsOptional() @IsBoolean() autoRouting?: boolean;
+  @IsOptionalNotNull() @IsBoolean() autoRouting?: boolean;
 
   @ApiPropertyOptional({ type: OfferWindowsDto, description: 'How long an attorney has to answer an offer, per urgency (minutes)' })
-  @IsOptional() @ValidateNested() @Type(() => OfferWindowsDto) offerWindowsMinutes?: OfferWindowsDto;
+  @IsOptionalNotNull() @ValidateNested() @Type(() => OfferWindowsDto) offerWindowsMinutes?: OfferWindowsDto;
 
   @ApiPropertyOptional({ description: 'Days after closing before a case is crypto-shredded', minimum: 30, maximum: 36500 })
-  @IsOptional() @IsInt() @Min(30) @Max(36500) retentionDays?: number;
+  @IsOptionalNotNull() @IsInt() @Min(30) @Max(36500) retentionDays?: number;
 }
 
 const LEVELS = ['critical', 'high', 'normal', 'low'] as const;

@@ -8,6 +8,7 @@ import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFoun
 import { CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, timeZoneFor } from '@amparo/reference';
 import { ReferralsService } from '@amparo/routing';
+import { CryptoIntegrityError } from '@amparo/crypto';
 import { CaseCipher } from './case-cipher.service';
 import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './case-view';
 import { SENSITIVE_FIELDS, SensitiveValues, pickSensitive } from './domain/sensitive-fields';
@@ -438,7 +439,10 @@ export class CasesService {
 
   private async decrypt(manager: EntityManager, row: CaseRow): Promise<SensitiveValues> {
     const dek = await this.cipher.loadKey(manager, row.id);
-    return dek ? this.cipher.decrypt(dek, row.id, row) : {};
+    if (dek) return this.cipher.decrypt(dek, row.id, row);
+    // No data key: nothing may decrypt. Ciphertexts without their key mean the row was tampered with or restored.
+    if (SENSITIVE_FIELDS.some((f) => Buffer.isBuffer(row[f.column]))) throw new CryptoIntegrityError('case has ciphertexts but no data key');
+    return {};
   }
 
   private async deadlines(manager: EntityManager, row: CaseRow): Promise<DeadlineView[]> {

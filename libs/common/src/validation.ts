@@ -1,4 +1,4 @@
-import { ArgumentMetadata, HttpStatus, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, HttpStatus, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError, FieldErrors } from './domain-error';
 
 /** Flattens class-validator's tree into `{ "client.aNumber": ["..."] }`. */
@@ -23,6 +23,8 @@ export function validationFailed(fields: FieldErrors): DomainError {
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+// Text that cannot be encoded as UTF-8 would be silently altered on the way to storage (or refused by encryption).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 export const MAX_JSON_DEPTH = 16;
 
 /**
@@ -34,11 +36,15 @@ export function assertSafeJson(value: unknown): void {
   const stack: { node: unknown; path: string; depth: number }[] = [{ node: value, path: '', depth: 0 }];
   while (stack.length > 0) {
     const { node, path, depth } = stack.pop()!;
+    if (typeof node === 'string' && LONE_SURROGATE.test(node)) {
+      throw validationFailed({ [path || 'body']: ['contains invalid Unicode (a lone surrogate)'] });
+    }
     if (node === null || typeof node !== 'object') continue;
     if (depth > MAX_JSON_DEPTH) throw validationFailed({ [path || 'body']: [`nests deeper than ${MAX_JSON_DEPTH} levels`] });
     for (const key of Object.keys(node)) {
       const child = path ? `${path}.${key}` : key;
       if (FORBIDDEN_KEYS.has(key)) throw validationFailed({ [child]: ['is not an allowed field name'] });
+      if (LONE_SURROGATE.test(key)) throw validationFailed({ body: ['contains a field name with invalid Unicode'] });
       stack.push({ node: (node as Record<string, unknown>)[key], path: child, depth: depth + 1 });
     }
   }
@@ -63,3 +69,14 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => validationFailed(flattenValidationErrors(errors)),
   });
 }
+
+/** For actions that take no input (`@Body(NoBody)`): any field sent is refused (400), never silently ignored. */
+export const NoBody: PipeTransform = {
+  transform(value: unknown): undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value)) throw validationFailed({ body: ['this action takes no body'] });
+    const keys = Object.keys(value);
+    if (keys.length > 0) throw validationFailed(Object.fromEntries(keys.map((k) => [k, ['is not a known field']])));
+    return undefined;
+  },
+};

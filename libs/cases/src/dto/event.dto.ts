@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsTimeZone, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { IsOffsetDateTime } from '@amparo/common';
+import { IsDateOrOffsetDateTime, IsOffsetDateTime } from '@amparo/common';
 
 export const EVENT_TYPES = [
   'detainer_lodged', 'release_eligible', 'released', 'transferred', 'hearing_scheduled', 'bond_decision', 'ij_decision',
@@ -25,16 +25,13 @@ export const EVENT_FIELDS: Record<EventType, { required: string[]; optional: str
   address_changed: { required: [], optional: [] },
 };
 
-const DATE_OR_DATETIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-
 export class CreateEventDto {
   @ApiProperty({ enum: EVENT_TYPES })
   @IsIn(EVENT_TYPES)
   type: EventType;
 
   @ApiProperty({ example: '2026-11-20T16:00:00-06:00', description: 'When it happened (for release_eligible and daca_expires: when it will). A date-time with offset, or a date.' })
-  @IsString()
-  @Matches(DATE_OR_DATETIME, { message: 'occurredAt must be an ISO 8601 date-time with offset, or a date YYYY-MM-DD' })
+  @IsDateOrOffsetDateTime()
   occurredAt: string;
 
   @ApiPropertyOptional({ enum: ['ice', 'jail'], description: 'released: from whose custody' })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
-import { PageQuery } from '@amparo/common';
+import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { IsOptionalNotNull, PageQuery } from '@amparo/common';
 import { CallerDto, ClientDto, ConsentDto, CreateCaseDto, CustodyDto } from './create-case.dto';
 
 export class UpdateClientDto extends PartialType(ClientDto) {}
@@ -12,25 +12,29 @@ export class UpdateCustodyDto extends PartialType(CustodyDto) {}
 /** Corrections: only the fields sent change; `null` clears an optional field. */
 export class UpdateCaseDto extends PartialType(OmitType(CreateCaseDto, ['client', 'caller', 'consent', 'custody'] as const)) {
   @ApiPropertyOptional({ type: UpdateClientDto })
-  @IsOptional()
+  @IsOptionalNotNull()
+  @IsObject()
   @ValidateNested()
   @Type(() => UpdateClientDto)
   client?: UpdateClientDto;
 
   @ApiPropertyOptional({ type: UpdateCallerDto })
-  @IsOptional()
+  @IsOptionalNotNull()
+  @IsObject()
   @ValidateNested()
   @Type(() => UpdateCallerDto)
   caller?: UpdateCallerDto;
 
   @ApiPropertyOptional({ type: UpdateConsentDto })
-  @IsOptional()
+  @IsOptionalNotNull()
+  @IsObject()
   @ValidateNested()
   @Type(() => UpdateConsentDto)
   consent?: UpdateConsentDto;
 
   @ApiPropertyOptional({ type: UpdateCustodyDto })
-  @IsOptional()
+  @IsOptionalNotNull()
+  @IsObject()
   @ValidateNested()
   @Type(() => UpdateCustodyDto)
   custody?: UpdateCustodyDto;

@@ -1,8 +1,8 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { Clock, notFound } from '@amparo/common';
+import { Clock, NoBody, notFound } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { DeadlinesService } from './deadlines.service';
 import { toIcs } from './ics';
@@ -20,7 +20,7 @@ export class CalendarController {
   @Access('coordinator', 'attorney')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Issue or rotate your calendar feed token (the previous URL stops working).' })
-  async issue(@CurrentUser() user: Principal): Promise<{ token: string; url: string }> {
+  async issue(@CurrentUser() user: Principal, @Body(NoBody) _body?: undefined): Promise<{ token: string; url: string }> {
     const token = await this.deadlines.issueCalendarToken(user);
     return { token, url: `${this.config.publicUrl}/api/calendar/${token}.ics` };
   }
@@ -30,7 +30,7 @@ export class CalendarController {
   @Access('coordinator', 'attorney')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Revoke your calendar feed.' })
-  async revoke(@CurrentUser() user: Principal): Promise<void> {
+  async revoke(@CurrentUser() user: Principal, @Body(NoBody) _body?: undefined): Promise<void> {
     await this.deadlines.revokeCalendarToken(user);
   }
 

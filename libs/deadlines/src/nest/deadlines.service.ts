@@ -60,7 +60,16 @@ export class DeadlinesService {
           WHERE ${clause} AND d.id = $${params.push(id)} FOR UPDATE OF d`,
         params,
       );
-      if (!row) throw notFound('Deadline');
+      if (!row) {
+        const [hidden] = await tx.query(`SELECT case_id FROM deadlines WHERE id = $1 AND organization_id = $2`, [id, actor.organizationId]);
+        if (hidden) {
+          await this.audit.recordAlone({
+            organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied',
+            caseId: hidden.case_id, details: { deadlineId: id },
+          });
+        }
+        throw notFound('Deadline');
+      }
       if (status === 'open' && row.due_at < this.clock.now()) {
         throw new DomainError(HttpStatus.CONFLICT, 'DEADLINE_PAST', 'A deadline that has passed cannot be reopened');
       }

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
+import { NoBody } from '@amparo/common';
 import { AttorneyProfileDto } from './attorney-profile.dto';
 import { AttorneyProfileView, AttorneysService } from './attorneys.service';
 import { CreateReferralDto, DeclineReferralDto, ListReferralsQuery } from './referral.dto';
@@ -59,7 +60,7 @@ export class ReferralsController {
   @HttpCode(200)
   @Access('attorney')
   @ApiOperation({ summary: 'Accept: the case is assigned to you and its sensitive fields become visible to you (audited).' })
-  accept(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+  accept(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body(NoBody) _body?: undefined) {
     return this.referrals.accept(user, id);
   }
 
@@ -74,7 +75,7 @@ export class ReferralsController {
   @Post('referrals/:id/withdraw')
   @HttpCode(200)
   @Access('coordinator')
-  withdraw(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+  withdraw(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body(NoBody) _body?: undefined) {
     return this.referrals.withdraw(user, id);
   }
 }

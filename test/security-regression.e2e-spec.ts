@@ -1,0 +1,1011 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { listRouteAccess } from '@amparo/auth';
+import { KeyRotationService, PurgeService } from '@amparo/cases';
+import { FixedClock } from '@amparo/common';
+import { CANARY, intakeBody, minimalBody } from './support/cases';
+import { TEST_KEYS, TestApp, createTestApp, createTestDatabase } from './support/test-app';
+import { Session, createUser, login, loginAdmin } from './support/users';
+
+/**
+ * One test per case of SECURITY.md "Test cases a system like this should pass", each against this file's own app.
+ * Some overlap other spec files on purpose: this file is the regression suite for that list.
+ */
+
+// Booting apps and argon2 logins on a loaded 2-core machine can exceed jest's default 5 s per hook.
+jest.setTimeout(60_000);
+
+type Body = Record<string, any>;
+type Http = TestApp['http'];
+
+const b64url = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+function signJwt(header: object, payload: object, secret: Buffer): string {
+  const body = `${b64url(header)}.${b64url(payload)}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+const STACK_TRACE = /at .+\(.*:\d+:\d+\)|\.ts:\d+/;
+const ZERO_UUID = '00000000-0000-4000-8000-000000000000';
+
+/** A full intake whose every sensitive value is unique to `tag`, so a leak names the case it came from. */
+function canaryCase(tag: string, aNumber: string, overrides: Body = {}): { body: Body; needles: string[] } {
+  const base = intakeBody() as Body;
+  const digits = aNumber.replace(/\D/g, '');
+  const phone = `+1 512 555 ${digits.slice(-4)}`;
+  const body: Body = {
+    ...base,
+    client: {
+      ...base.client,
+      firstName: `Zorb${tag}`,
+      lastName: `Quixen${tag}`,
+      dateOfBirth: `1971-0${(digits.charCodeAt(8) % 9) + 1}-1${digits[8]}`,
+      aNumber,
+      phone,
+      email: `canary.${tag.toLowerCase()}@example.org`,
+      address: `${tag} Canary Lane, Houston TX`,
+      countryOfBirth: `Canaryland${tag}`,
+      immigrationStatus: `status canary ${tag}`,
+      criminalHistory: `history canary ${tag}`,
+      safeToContact: { voicemail: false, sms: true, note: `codeword ${tag}` },
+    },
+    caller: { relationship: 'family', name: `Caller ${tag}`, phone: `+1 713 555 ${digits.slice(-4)}` },
+    custody: { ...base.custody, bookingNumber: `BK-${tag}` },
+    narrative: `Narrative canary ${tag}`,
+    adverseParties: [{ name: `Adversa ${tag}`, relationship: 'spouse' }],
+    ...overrides,
+  };
+  const needles = [
+    body.client.firstName, body.client.lastName, body.client.dateOfBirth, aNumber, digits, phone, phone.replace(/\D/g, '').slice(1),
+    body.client.email, body.client.address, body.client.countryOfBirth, body.client.immigrationStatus, body.client.criminalHistory,
+    body.client.safeToContact.note, body.caller.name, body.caller.phone, body.custody.bookingNumber, body.narrative,
+    body.adverseParties[0].name,
+  ];
+  return { body, needles };
+}
+
+const PROFILE = {
+  barStates: ['TX'],
+  eoirRegistered: true,
+  languages: ['spa', 'eng'],
+  practiceAreas: ['detention_bond', 'removal_defense'],
+  facilityCodes: [],
+  states: ['TX'],
+  maxActiveCases: 50,
+  acceptingReferrals: true,
+};
+
+/** The GET routes of test/route-permissions.e2e-spec.ts EXPECTED (pinned again below against the running app). */
+const GET_ROUTES = [
+  'GET /api/attorneys coordinator',
+  'GET /api/audit admin,coordinator',
+  'GET /api/audit/verify admin',
+  'GET /api/auth/me authenticated',
+  'GET /api/calendar/:file public',
+  'GET /api/cases attorney,coordinator,intake',
+  'GET /api/cases/:id attorney,coordinator,intake',
+  'GET /api/deadlines attorney,coordinator',
+  'GET /api/facilities authenticated',
+  'GET /api/organization admin,coordinator',
+  'GET /api/referrals attorney,coordinator',
+  'GET /api/users admin,coordinator',
+  'GET /health public',
+];
+
+describe('security regression: SECURITY.md test cases (e2e)', () => {
+  const clock = new FixedClock(new Date());
+  let t: TestApp;
+  let logs = '';
+  let admin: Session;
+  let coordinator: Session;
+  let intake: Session;
+  let otherIntake: Session;
+  let attorneyA: Session;
+  let attorneyB: Session;
+
+  const createCase = async (body: Body, who: Session = intake) => {
+    const res = await t.http.post('/api/cases').set(who.auth).send(body);
+    expect(res.status).toBe(201);
+    return res.body as { id: string; reference: string; status: string };
+  };
+  const offer = async (caseId: string, attorney: Session) => {
+    const res = await t.http.post(`/api/cases/${caseId}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ caseId, attorneyId: attorney.userId, status: 'offered' });
+    return res.body as { id: string };
+  };
+  const assign = async (caseId: string, attorney: Session) => {
+    const referral = await offer(caseId, attorney);
+    await t.http.post(`/api/referrals/${referral.id}/accept`).set(attorney.auth).expect(200);
+    return referral;
+  };
+  const deniedCount = async (actorId: string) =>
+    (await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'case.access_denied' AND actor_id = $1`, [actorId]))[0].n as number;
+  const send = (http: Http, method: string, url: string, auth: Record<string, string> | null, body?: unknown) => {
+    let req = (http as any)[method.toLowerCase()](url);
+    if (auth) req = req.set(auth);
+    return body === undefined ? req : req.send(body);
+  };
+
+  beforeAll(async () => {
+    const stream = new PassThrough();
+    stream.on('data', (chunk) => (logs += chunk.toString()));
+    t = await createTestApp({ clock, env: { LOG_LEVEL: 'debug' }, logStream: stream });
+    admin = await loginAdmin(t.http);
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    intake = await createUser(t.http, admin, 'intake');
+    otherIntake = await createUser(t.http, admin, 'intake');
+    attorneyA = await createUser(t.http, admin, 'attorney');
+    attorneyB = await createUser(t.http, admin, 'attorney');
+    // Cases are placed by hand here, so which attorney holds which case is known.
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    for (const a of [attorneyA, attorneyB]) await t.http.put('/api/attorneys/me/profile').set(a.auth).send(PROFILE).expect(200);
+  });
+  afterAll(() => t.close());
+
+  describe('1. IDOR: attorney A cannot fetch, list or act on attorney B\'s case or referral (404), and the attempt is audited', () => {
+    let assigned: { id: string; reference: string };
+    let pending: { id: string };
+    let deadlineId: string;
+
+    beforeAll(async () => {
+      assigned = await createCase(canaryCase('IDORX', 'A111-222-333').body);
+      await assign(assigned.id, attorneyB);
+      const other = await createCase(canaryCase('IDORY', 'A111-222-334').body);
+      pending = await offer(other.id, attorneyB);
+      [{ id: deadlineId }] = await t.db.query(`SELECT id FROM deadlines WHERE case_id = $1 AND superseded_at IS NULL LIMIT 1`, [assigned.id]);
+      expect((await t.http.get(`/api/cases/${assigned.id}`).set(attorneyB.auth)).body.view).toBe('full');
+    });
+
+    it.each([
+      ['GET', '', undefined],
+      ['PATCH', '', { narrative: 'overwritten by attorney A' }],
+      ['PATCH', '', { client: { preferredLanguage: 'eng' } }],
+      ['POST', '/events', { type: 'detainer_lodged', occurredAt: '2026-01-05T10:00:00Z' }],
+      ['POST', '/close', { outcome: 'represented' }],
+    ])('%s /api/cases/:id%s by attorney A is a 404 like a missing case, and is audited', async (method, suffix, body) => {
+      const before = await deniedCount(attorneyA.userId);
+      const res = await send(t.http, method, `/api/cases/${assigned.id}${suffix}`, attorneyA.auth, body);
+      const missing = await send(t.http, method, `/api/cases/${ZERO_UUID}${suffix}`, attorneyA.auth, body);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual(missing.body);
+      expect(JSON.stringify(res.body)).not.toContain(assigned.reference);
+      expect(await deniedCount(attorneyA.userId)).toBe(before + 1);
+      const audit = await t.http.get(`/api/audit?action=case.access_denied&actorId=${attorneyA.userId}`).set(coordinator.auth);
+      expect(audit.body.items[0]).toMatchObject({ action: 'case.access_denied', actorId: attorneyA.userId, caseId: assigned.id });
+    });
+
+    it('nothing changed on B\'s case', async () => {
+      const res = await t.http.get(`/api/cases/${assigned.id}`).set(attorneyB.auth);
+      expect(res.body).toMatchObject({ status: 'assigned', assignedAttorneyId: attorneyB.userId, narrative: 'Narrative canary IDORX' });
+      expect(res.body.client.preferredLanguage).toBe('spa');
+      expect(await t.db.query(`SELECT 1 FROM case_events WHERE case_id = $1`, [assigned.id])).toEqual([]);
+    });
+
+    it('attorney A\'s lists (cases, referrals, deadlines) do not contain B\'s case or referrals', async () => {
+      const cases = await t.http.get('/api/cases').set(attorneyA.auth);
+      expect(cases.status).toBe(200);
+      expect(JSON.stringify(cases.body)).not.toContain(assigned.id);
+      const referrals = await t.http.get('/api/referrals').set(attorneyA.auth);
+      expect(referrals.status).toBe(200);
+      expect(JSON.stringify(referrals.body)).not.toContain(pending.id);
+      expect(JSON.stringify(referrals.body)).not.toContain(assigned.id);
+      const deadlines = await t.http.get('/api/deadlines').set(attorneyA.auth);
+      expect(deadlines.status).toBe(200);
+      expect(JSON.stringify(deadlines.body)).not.toContain(assigned.id);
+      expect(JSON.stringify(deadlines.body)).not.toContain(assigned.reference);
+      // B does see them: the filters are not simply empty.
+      expect(JSON.stringify((await t.http.get('/api/cases').set(attorneyB.auth)).body)).toContain(assigned.id);
+      expect(JSON.stringify((await t.http.get('/api/referrals').set(attorneyB.auth)).body)).toContain(pending.id);
+    });
+
+    it.each([
+      ['accept', {}],
+      ['decline', { reason: 'other' }],
+    ])('POST /api/referrals/:id/%s on B\'s offer by attorney A is a 404, audited, and the offer stays open', async (action, body) => {
+      const before = await deniedCount(attorneyA.userId);
+      const res = await t.http.post(`/api/referrals/${pending.id}/${action}`).set(attorneyA.auth).send(body);
+      const missing = await t.http.post(`/api/referrals/${ZERO_UUID}/${action}`).set(attorneyA.auth).send(body);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual(missing.body);
+      expect(await deniedCount(attorneyA.userId)).toBeGreaterThan(before);
+      const [row] = await t.db.query(`SELECT status, attorney_id FROM referrals WHERE id = $1`, [pending.id]);
+      expect(row).toEqual({ status: 'offered', attorney_id: attorneyB.userId });
+    });
+
+    it('PATCH /api/deadlines/:id of B\'s case by attorney A is a 404 and changes nothing', async () => {
+      const res = await t.http.patch(`/api/deadlines/${deadlineId}`).set(attorneyA.auth).send({ status: 'waived' });
+      expect(res.status).toBe(404);
+      const [row] = await t.db.query(`SELECT status FROM deadlines WHERE id = $1`, [deadlineId]);
+      expect(row.status).toBe('open');
+    });
+
+    it('PATCH /api/deadlines/:id of B\'s case by attorney A is audited as case.access_denied', async () => {
+      const before = await deniedCount(attorneyA.userId);
+      expect((await t.http.patch(`/api/deadlines/${deadlineId}`).set(attorneyA.auth).send({ status: 'met' })).status).toBe(404);
+      expect(await deniedCount(attorneyA.userId)).toBeGreaterThan(before);
+    });
+
+    it('another intake volunteer cannot read or correct a volunteer\'s case (404, audited)', async () => {
+      const mine = await createCase(minimalBody());
+      const before = await deniedCount(otherIntake.userId);
+      expect((await t.http.get(`/api/cases/${mine.id}`).set(otherIntake.auth)).status).toBe(404);
+      expect((await t.http.patch(`/api/cases/${mine.id}`).set(otherIntake.auth).send({ client: { lastName: 'Changed' } })).status).toBe(404);
+      expect(await deniedCount(otherIntake.userId)).toBe(before + 2);
+      expect(JSON.stringify((await t.http.get('/api/cases').set(otherIntake.auth)).body)).not.toContain(mine.id);
+    });
+  });
+
+  describe('2. Privilege escalation: intake or attorney calling admin or coordinator routes gets 403; role, organizationId, assignedAttorneyId or status in a body is a 400', () => {
+    let caseId: string;
+    let referralId: string;
+
+    beforeAll(async () => {
+      const c = await createCase(minimalBody());
+      caseId = c.id;
+      const routable = await createCase({ ...minimalBody(), consent: { shareWithAttorney: true, obtainedFrom: 'client' }, client: { lastName: 'Escalation', preferredLanguage: 'spa' } });
+      referralId = (await offer(routable.id, attorneyA)).id;
+    });
+
+    const adminOrCoordinatorRoutes = (): [string, string, Body | undefined, string[]][] => [
+      ['POST', '/api/users', { email: 'escalate@test.amparo.example', name: 'E', role: 'admin', password: 'escalation-password-1' }, ['admin']],
+      ['PATCH', `/api/users/${intake.userId}`, { role: 'admin' }, ['admin']],
+      ['PATCH', `/api/users/${attorneyA.userId}`, { role: 'coordinator' }, ['admin']],
+      ['GET', '/api/audit/verify', undefined, ['admin']],
+      ['PATCH', '/api/organization', { autoRouting: true }, ['admin']],
+      ['GET', '/api/audit', undefined, ['admin', 'coordinator']],
+      ['GET', '/api/users', undefined, ['admin', 'coordinator']],
+      ['GET', '/api/organization', undefined, ['admin', 'coordinator']],
+      ['PUT', `/api/attorneys/${attorneyA.userId}/profile`, { ...PROFILE, maxActiveCases: 0 }, ['admin', 'coordinator']],
+      ['GET', '/api/attorneys', undefined, ['coordinator']],
+      ['POST', `/api/cases/${caseId}/reveal`, { reason: 'I want to see everything' }, ['coordinator']],
+      ['POST', `/api/cases/${caseId}/referrals`, { attorneyId: attorneyA.userId }, ['coordinator']],
+      ['POST', `/api/referrals/${referralId}/withdraw`, {}, ['coordinator']],
+    ];
+
+    it('intake and attorney get 403 on every admin and coordinator route, with real ids, and nothing changes', async () => {
+      for (const who of [intake, attorneyA]) {
+        for (const [method, url, body] of adminOrCoordinatorRoutes()) {
+          const res = await send(t.http, method, url, who.auth, body);
+          expect({ who: who.email, method, url, status: res.status }).toEqual({ who: who.email, method, url, status: 403 });
+          expect(res.body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
+        }
+      }
+      expect((await t.http.get('/api/auth/me').set(intake.auth)).body.role).toBe('intake');
+      expect((await t.http.get('/api/auth/me').set(attorneyA.auth)).body.role).toBe('attorney');
+      expect((await t.http.get('/api/organization').set(admin.auth)).body.autoRouting).toBe(false);
+      expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [referralId]))[0].status).toBe('offered');
+      expect(await t.db.query(`SELECT 1 FROM users WHERE email = 'escalate@test.amparo.example'`)).toEqual([]);
+      expect(await t.db.query(`SELECT 1 FROM audit_events WHERE action = 'case.reveal' AND case_id = $1`, [caseId])).toEqual([]);
+    });
+
+    it('a coordinator gets 403 on admin-only routes', async () => {
+      for (const [method, url, body, allowed] of adminOrCoordinatorRoutes()) {
+        if (allowed.includes('coordinator')) continue;
+        expect({ url, status: (await send(t.http, method, url, coordinator.auth, body)).status }).toEqual({ url, status: 403 });
+      }
+    });
+
+    it('an admin gets 403 on every case route: admins do not read case content', async () => {
+      for (const [method, url, body] of [
+        ['GET', '/api/cases', undefined], ['GET', `/api/cases/${caseId}`, undefined], ['PATCH', `/api/cases/${caseId}`, { narrative: 'x' }],
+        ['POST', `/api/cases/${caseId}/reveal`, { reason: 'admin wants to look' }], ['POST', '/api/cases', minimalBody()],
+      ] as [string, string, Body | undefined][]) {
+        expect({ url, method, status: (await send(t.http, method, url, admin.auth, body)).status }).toEqual({ url, method, status: 403 });
+      }
+    });
+
+    const escalations = (): [string, string, () => Session, Body, string][] => [
+      ['POST', '/api/cases', () => intake, { ...minimalBody(), status: 'assigned' }, 'status'],
+      ['POST', '/api/cases', () => intake, { ...minimalBody(), assignedAttorneyId: attorneyA.userId }, 'assignedAttorneyId'],
+      ['POST', '/api/cases', () => intake, { ...minimalBody(), organizationId: ZERO_UUID }, 'organizationId'],
+      ['POST', '/api/cases', () => intake, { ...minimalBody(), createdBy: otherIntake.userId }, 'createdBy'],
+      ['PATCH', `/api/cases/${caseId}`, () => intake, { status: 'closed' }, 'status'],
+      ['PATCH', `/api/cases/${caseId}`, () => coordinator, { status: 'assigned' }, 'status'],
+      ['PATCH', `/api/cases/${caseId}`, () => coordinator, { assignedAttorneyId: attorneyA.userId }, 'assignedAttorneyId'],
+      ['PATCH', `/api/cases/${caseId}`, () => intake, { organizationId: ZERO_UUID }, 'organizationId'],
+      ['PATCH', `/api/cases/${caseId}`, () => intake, { custody: { status: 'unknown', role: 'admin' } }, 'custody.role'],
+      ['POST', `/api/cases/${caseId}/close`, () => coordinator, { outcome: 'represented', status: 'new' }, 'status'],
+      ['POST', `/api/cases/${caseId}/referrals`, () => coordinator, { attorneyId: attorneyA.userId, status: 'accepted' }, 'status'],
+      ['PUT', '/api/attorneys/me/profile', () => attorneyA, { ...PROFILE, userId: attorneyB.userId }, 'userId'],
+      ['PUT', '/api/attorneys/me/profile', () => attorneyA, { ...PROFILE, organizationId: ZERO_UUID }, 'organizationId'],
+      ['PATCH', `/api/users/${intake.userId}`, () => admin, { organizationId: ZERO_UUID }, 'organizationId'],
+      ['PATCH', `/api/users/${intake.userId}`, () => admin, { email: 'taken.over@test.amparo.example' }, 'email'],
+      ['PATCH', `/api/users/${intake.userId}`, () => admin, { passwordHash: 'x' }, 'passwordHash'],
+      ['POST', '/api/users', () => admin, { email: 'x@test.amparo.example', name: 'X', role: 'intake', password: 'long-enough-pass', organizationId: ZERO_UUID }, 'organizationId'],
+      ['POST', '/api/users', () => admin, { email: 'y@test.amparo.example', name: 'Y', role: 'superadmin', password: 'long-enough-pass' }, 'role'],
+      ['PATCH', '/api/organization', () => admin, { id: ZERO_UUID }, 'id'],
+      ['POST', '/api/auth/login', () => admin, { email: intake.email, password: intake.password, role: 'admin' }, 'role'],
+    ];
+
+    it('a body that sets a field it may not set is a 400 naming that field, and nothing is stored', async () => {
+      const before = (await t.db.query(`SELECT (SELECT count(*)::int FROM cases) AS cases, (SELECT count(*)::int FROM users) AS users`))[0];
+      for (const [method, url, who, body, field] of escalations()) {
+        const res = await send(t.http, method, url, who().auth, body);
+        expect({ method, url, field, status: res.status }).toEqual({ method, url, field, status: 400 });
+        expect(res.body.fields?.[field]).toBeDefined();
+        expect(res.body.message).toContain(field);
+      }
+      const after = (await t.db.query(`SELECT (SELECT count(*)::int FROM cases) AS cases, (SELECT count(*)::int FROM users) AS users`))[0];
+      expect(after).toEqual(before);
+      const [c] = await t.db.query(`SELECT status, assigned_attorney_id, organization_id FROM cases WHERE id = $1`, [caseId]);
+      expect(c).toMatchObject({ status: 'new', assigned_attorney_id: null, organization_id: (await t.http.get('/api/auth/me').set(intake.auth)).body.organizationId });
+      const [p] = await t.db.query(`SELECT user_id FROM attorney_profiles WHERE user_id = $1`, [attorneyA.userId]);
+      expect(p).toBeDefined();
+      expect((await t.http.get('/api/auth/me').set(intake.auth)).body.email).toBe(intake.email);
+    });
+
+    it('a body on POST /api/referrals/:id/accept (a route that takes none) is refused, not silently ignored', async () => {
+      const res = await t.http.post(`/api/referrals/${referralId}/accept`).set(attorneyA.auth).send({ attorneyId: attorneyB.userId, status: 'accepted' });
+      expect(res.status).toBe(400);
+      expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [referralId]))[0].status).toBe('offered');
+    });
+  });
+
+  describe('3. Responses never carry a field the caller may not read (every GET route, every role, canary values)', () => {
+    const canaries: Record<'N' | 'A' | 'O', { id: string; needles: string[]; reference: string }> = {} as any;
+    let calendarUrls: Record<string, string>;
+
+    beforeAll(async () => {
+      // N: new, only its creating volunteer reads it; A: accepted by attorney A; O: offered to attorney B, not accepted.
+      const specs = { N: canaryCase('CNRYN', 'A234-567-801'), A: canaryCase('CNRYA', 'A234-567-802'), O: canaryCase('CNRYO', 'A234-567-803') };
+      specs.N = { body: intakeBody(), needles: [CANARY.firstName, CANARY.lastName, CANARY.aNumber, CANARY.aNumberDigits, CANARY.phone, '5125550142', 'client.canary@example.org', '100 Example Street', 'Exampleland', 'example status', 'example history', 'code word: example', 'Caller Canarian', 'BK-CANARY-77', 'Narrative canary text', '1990-04-02'] };
+      for (const key of ['N', 'A', 'O'] as const) {
+        const created = await t.http.post('/api/cases').set(intake.auth).send(specs[key].body);
+        expect(created.status).toBe(201);
+        for (const needle of specs[key].needles) expect(created.text).not.toContain(needle);
+        canaries[key] = { id: created.body.id, reference: created.body.reference, needles: specs[key].needles };
+      }
+      await assign(canaries.A.id, attorneyA);
+      await offer(canaries.O.id, attorneyB);
+      // Deadlines on the board and in the feeds, and a coordinator correction and reveal in the trail.
+      await t.http.post(`/api/cases/${canaries.A.id}/events`).set(attorneyA.auth)
+        .send({ type: 'hearing_scheduled', occurredAt: new Date().toISOString(), hearingType: 'bond', scheduledAt: '2030-02-04T09:00:00-06:00' }).expect(201);
+      await t.http.post(`/api/cases/${canaries.N.id}/reveal`).set(coordinator.auth).send({ reason: 'Confirming the bond hearing date' }).expect(200);
+      calendarUrls = {};
+      for (const [name, who] of [['coordinator', coordinator], ['attorneyA', attorneyA], ['attorneyB', attorneyB]] as const) {
+        const res = await t.http.post('/api/calendar/token').set(who.auth).send();
+        expect(res.status).toBe(201);
+        calendarUrls[name] = `/api/calendar/${res.body.token}.ics`;
+      }
+    });
+
+    it('the list of GET routes below is every GET route the app has', () => {
+      const routes = listRouteAccess(t.app.get(DiscoveryService), t.app.get(MetadataScanner), t.app.get(Reflector));
+      expect(routes.filter((r) => r.startsWith('GET '))).toEqual(GET_ROUTES);
+    });
+
+    const urlsFor = (route: string): string[] => {
+      const path = route.split(' ')[1];
+      const ids = Object.values(canaries);
+      switch (path) {
+        case '/api/cases/:id': return ids.map((c) => `/api/cases/${c.id}`);
+        case '/api/calendar/:file': return [...Object.values(calendarUrls), '/api/calendar/not-a-token.ics'];
+        case '/api/cases': return ['/api/cases', '/api/cases?status=assigned', '/api/cases?limit=200', ...ids.map((c) => `/api/cases?aNumber=${encodeURIComponent(c.needles[3])}`)];
+        case '/api/audit': return ['/api/audit?limit=200', ...ids.map((c) => `/api/audit?caseId=${c.id}`)];
+        case '/api/referrals': return ['/api/referrals', '/api/referrals?status=offered', '/api/referrals?status=accepted'];
+        case '/api/deadlines': return ['/api/deadlines', '/api/deadlines?status=open&limit=200'];
+        case '/api/facilities': return ['/api/facilities?state=TX'];
+        default: return [path];
+      }
+    };
+
+    /** The only ways to read a case's sensitive values over GET: its creating volunteer (fresh) and its accepted attorney. */
+    const mayRead = (role: string, url: string): (keyof typeof canaries)[] => {
+      if (role === 'intake' && url === `/api/cases/${canaries.N.id}`) return ['N'];
+      if (role === 'intake' && url === `/api/cases/${canaries.O.id}`) return ['O'];
+      if (role === 'attorneyA' && url === `/api/cases/${canaries.A.id}`) return ['A'];
+      return [];
+    };
+
+    it('no GET answer, for any role or none, carries a canary value the caller may not read', async () => {
+      const roles: [string, Record<string, string> | null][] = [
+        ['anonymous', null], ['admin', admin.auth], ['coordinator', coordinator.auth], ['intake', intake.auth],
+        ['otherIntake', otherIntake.auth], ['attorneyA', attorneyA.auth], ['attorneyB', attorneyB.auth],
+      ];
+      let checked = 0;
+      let readable = 0;
+      for (const route of GET_ROUTES) {
+        for (const url of urlsFor(route)) {
+          for (const [role, auth] of roles) {
+            const res = await send(t.http, 'GET', url, auth);
+            expect({ role, url, status: res.status }).toEqual({ role, url, status: res.status < 500 ? res.status : 'not a 500' });
+            const allowed = mayRead(role, url);
+            for (const key of ['N', 'A', 'O'] as const) {
+              for (const needle of canaries[key].needles) {
+                const leaked = res.text.includes(needle);
+                if (allowed.includes(key) && canaries[key].needles.slice(0, 2).includes(needle)) {
+                  readable += 1;
+                  expect({ role, url, needle, present: leaked }).toEqual({ role, url, needle, present: true });
+                } else if (leaked && !allowed.includes(key)) {
+                  expect({ role, url, leaked: needle }).toEqual({ role, url, leaked: 'nothing' });
+                }
+              }
+            }
+            checked += 1;
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(150);
+      expect(readable).toBe(6);
+    });
+
+    it('the feeds and the referral lists are exercised with content, not empty', async () => {
+      const feed = await t.http.get(calendarUrls.attorneyA);
+      expect(feed.status).toBe(200);
+      expect(feed.text).toContain(canaries.A.reference);
+      const mine = await t.http.get('/api/referrals?status=offered').set(attorneyB.auth);
+      expect(JSON.stringify(mine.body)).toContain(canaries.O.id);
+      expect(mine.body.items.find((r: Body) => r.caseId === canaries.O.id).case).toMatchObject({ language: 'spa', county: 'Harris' });
+    });
+
+    it('the creating volunteer loses the full view after 72 hours; a coordinator reads it only through an audited reveal', async () => {
+      clock.advance(72 * 3600_000 + 60_000);
+      try {
+        const res = await t.http.get(`/api/cases/${canaries.N.id}`).set(intake.auth);
+        expect(res.status).toBe(200);
+        expect(res.body.view).toBe('summary');
+        for (const needle of canaries.N.needles) expect(res.text).not.toContain(needle);
+      } finally {
+        clock.set(new Date());
+      }
+      const summary = await t.http.get(`/api/cases/${canaries.A.id}`).set(coordinator.auth);
+      for (const needle of canaries.A.needles) expect(summary.text).not.toContain(needle);
+      const reveal = await t.http.post(`/api/cases/${canaries.A.id}/reveal`).set(coordinator.auth).send({ reason: 'Calling the family about the hearing' });
+      expect(reveal.status).toBe(200);
+      expect(reveal.body.client.lastName).toBe('QuixenCNRYA');
+      const audit = await t.http.get(`/api/audit?caseId=${canaries.A.id}&action=case.reveal`).set(coordinator.auth);
+      expect(audit.body.items).toHaveLength(1);
+      for (const needle of canaries.A.needles) expect(JSON.stringify(audit.body)).not.toContain(needle);
+    });
+  });
+
+  describe('4. A ciphertext copied to another row or column fails with an integrity error, never another person\'s data; a flipped bit or a truncated tag is rejected', () => {
+    const expectIntegrityFailure = async (id: string, forbidden: string[]) => {
+      for (const [who, method, url, body] of [
+        [intake, 'GET', `/api/cases/${id}`, undefined],
+        [coordinator, 'POST', `/api/cases/${id}/reveal`, { reason: 'Checking an integrity failure' }],
+      ] as [Session, string, string, Body | undefined][]) {
+        const res = await send(t.http, method, url, who.auth, body);
+        expect(res.status).toBe(500);
+        expect(Object.keys(res.body).sort()).toEqual(['error', 'errorId', 'message', 'statusCode']);
+        expect(res.body.message).toBe('Internal error');
+        for (const needle of forbidden) expect(res.text).not.toContain(needle);
+        expect(res.text).not.toMatch(STACK_TRACE);
+        expect(logs).toContain(res.body.errorId);
+      }
+    };
+
+    it('a ciphertext copied to another case\'s row', async () => {
+      const victim = canaryCase('MOVEV', 'A345-678-901');
+      const v = await createCase(victim.body);
+      const other = await createCase({ ...minimalBody(), client: { firstName: 'Otherperson', lastName: 'Example', preferredLanguage: 'spa' } });
+      await t.db.query(`UPDATE cases SET client_last_name = (SELECT client_last_name FROM cases WHERE id = $1) WHERE id = $2`, [v.id, other.id]);
+      await expectIntegrityFailure(other.id, victim.needles);
+    });
+
+    it('a ciphertext moved to another column of the same row', async () => {
+      const c = canaryCase('MOVEC', 'A345-678-902');
+      const { id } = await createCase(c.body);
+      await t.db.query(`UPDATE cases SET client_first_name = client_a_number WHERE id = $1`, [id]);
+      await expectIntegrityFailure(id, c.needles);
+    });
+
+    it('a wrapped data key copied to another case', async () => {
+      const a = canaryCase('MOVEK', 'A345-678-903');
+      const ida = (await createCase(a.body)).id;
+      const idb = (await createCase(canaryCase('MOVEL', 'A345-678-904').body)).id;
+      await t.db.query(`UPDATE case_keys SET wrapped_key = (SELECT wrapped_key FROM case_keys WHERE case_id = $1) WHERE case_id = $2`, [ida, idb]);
+      await expectIntegrityFailure(idb, a.needles);
+    });
+
+    it.each([
+      ['a flipped bit in the ciphertext', `set_byte(narrative, length(narrative) - 20, get_byte(narrative, length(narrative) - 20) # 1)`],
+      ['a flipped bit in the tag', `set_byte(narrative, length(narrative) - 1, get_byte(narrative, length(narrative) - 1) # 128)`],
+      ['a tag truncated by 4 bytes', `substring(narrative from 1 for length(narrative) - 4)`],
+      ['a tag truncated by 12 bytes', `substring(narrative from 1 for length(narrative) - 12)`],
+      ['a changed key id', `set_byte(narrative, 2, get_byte(narrative, 2) # 1)`],
+      ['an empty value', `''::bytea`],
+    ])('%s', async (_name, expression) => {
+      const c = canaryCase('FLIPX', 'A345-678-905');
+      const { id } = await createCase(c.body);
+      await t.db.query(`UPDATE cases SET narrative = ${expression} WHERE id = $1`, [id]);
+      await expectIntegrityFailure(id, [c.body.narrative]);
+    });
+  });
+
+  describe('5. KEK rotation: new writes use the new key, old records stay readable during and after re-wrapping', () => {
+    it('with two app instances on one database', async () => {
+      const databaseUrl = await createTestDatabase();
+      const oldApp = await createTestApp({ databaseUrl });
+      const newKey = `k2:${randomBytes(32).toString('base64')}`;
+      let newApp: TestApp | undefined;
+      let onlyNew: TestApp | undefined;
+      try {
+        const a = await loginAdmin(oldApp.http);
+        const volunteer = await createUser(oldApp.http, a, 'intake');
+        const old: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          const res = await oldApp.http.post('/api/cases').set(volunteer.auth).send(intakeBody());
+          expect(res.status).toBe(201);
+          old.push(res.body.id);
+        }
+        const kek = async (id: string) => (await oldApp.db.query(`SELECT kek_id FROM case_keys WHERE case_id = $1`, [id]))[0].kek_id;
+        const fieldBytes = async () => (await oldApp.db.query(`SELECT id, client_last_name, narrative FROM cases ORDER BY id`)) as Body[];
+        expect(await kek(old[0])).toBe('k1');
+
+        newApp = await createTestApp({ databaseUrl, env: { AMPARO_KEYS: `${newKey},${TEST_KEYS.keyring}` } });
+        const s = await login(newApp.http, volunteer.email, volunteer.password);
+        const fresh = await newApp.http.post('/api/cases').set(s.auth).send(intakeBody());
+        expect(fresh.status).toBe(201);
+        expect(await kek(fresh.body.id)).toBe('k2');
+        expect(await kek(old[0])).toBe('k1');
+        const before = await fieldBytes();
+
+        // Re-wrapping while reads go on: every read during the rotation answers the right record.
+        const service = newApp.app.get(KeyRotationService);
+        const reads = Promise.all(
+          [...old, ...old].map((id) => newApp!.http.get(`/api/cases/${id}`).set(s.auth).then((r) => [r.status, r.body.client?.aNumber])),
+        );
+        const [result, answers] = await Promise.all([service.rotate(), reads]);
+        for (const answer of answers) expect(answer).toEqual([200, CANARY.aNumber]);
+        expect(result).toMatchObject({ rewrapped: 6, failed: [] });
+        expect(result.status.dataKeysByKeyId).toEqual({ k1: 0, k2: 7 });
+        for (const id of old) expect(await kek(id)).toBe('k2');
+        // Only the data keys changed: field ciphertexts are untouched.
+        expect(await fieldBytes()).toEqual(before);
+        const audit = await newApp.db.query(`SELECT details FROM audit_events WHERE action = 'keys.rotate'`);
+        expect(audit.map((r: Body) => r.details.rewrapped)).toEqual([6]);
+
+        onlyNew = await createTestApp({ databaseUrl, env: { AMPARO_KEYS: newKey } });
+        const s2 = await login(onlyNew.http, volunteer.email, volunteer.password);
+        for (const id of [...old, fresh.body.id]) {
+          const res = await onlyNew.http.get(`/api/cases/${id}`).set(s2.auth);
+          expect(res.status).toBe(200);
+          expect(res.body.client.lastName).toBe(CANARY.lastName);
+        }
+        expect((await onlyNew.app.get(KeyRotationService).status()).missingKeyIds).toEqual([]);
+        // The rotation is idempotent.
+        expect(await onlyNew.app.get(KeyRotationService).rotate()).toMatchObject({ rewrapped: 0, failed: [] });
+      } finally {
+        await onlyNew?.close();
+        await newApp?.close();
+        await oldApp.close();
+      }
+    });
+  });
+
+  describe('6. Crypto-shred: after purge, nothing of the case can be decrypted; the audit chain still verifies', () => {
+    it('purges a closed case past retention (FixedClock)', async () => {
+      const c = canaryCase('SHRED', 'A456-789-012');
+      const created = await createCase(c.body);
+      await assign(created.id, attorneyA);
+      await t.http.post(`/api/cases/${created.id}/events`).set(attorneyA.auth).send({ type: 'detainer_lodged', occurredAt: new Date().toISOString() }).expect(201);
+      await t.http.post(`/api/cases/${created.id}/close`).set(attorneyA.auth).send({ outcome: 'represented' }).expect(200);
+      const [saved] = await t.db.query(`SELECT client_last_name, client_a_number, narrative FROM cases WHERE id = $1`, [created.id]);
+      expect(saved.client_last_name).toBeInstanceOf(Buffer);
+      const purge = t.app.get(PurgeService);
+      const { retentionDays } = (await t.http.get('/api/organization').set(admin.auth)).body;
+      clock.advance((retentionDays - 1) * 24 * 3600_000);
+      try {
+        expect(await t.db.query(`SELECT 1 FROM cases WHERE id = $1 AND status = 'purged'`, [created.id])).toEqual([]);
+        await purge.purgeDue();
+        expect((await t.db.query(`SELECT status FROM cases WHERE id = $1`, [created.id]))[0].status).toBe('closed');
+        clock.advance(2 * 24 * 3600_000);
+        expect(await purge.purgeDue()).toBeGreaterThanOrEqual(1);
+      } finally {
+        clock.set(new Date());
+      }
+      const [row] = await t.db.query(`SELECT * FROM cases WHERE id = $1`, [created.id]);
+      expect(row.status).toBe('purged');
+      for (const [column, value] of Object.entries(row)) {
+        if (value instanceof Buffer) expect({ column, value: 'still encrypted data' }).toBeUndefined();
+      }
+      for (const table of ['case_keys', 'case_blind_indexes', 'deadlines', 'case_events']) {
+        expect({ table, rows: await t.db.query(`SELECT 1 FROM ${table} WHERE case_id = $1`, [created.id]) }).toEqual({ table, rows: [] });
+      }
+      expect((await t.http.get(`/api/cases/${created.id}`).set(attorneyA.auth)).status).toBe(404);
+      expect((await t.http.get(`/api/cases/${created.id}`).set(intake.auth)).status).toBe(404);
+      const tombstone = await t.http.get(`/api/cases/${created.id}`).set(coordinator.auth);
+      expect(tombstone.body).toMatchObject({ status: 'purged', view: 'summary' });
+      const reveal = await t.http.post(`/api/cases/${created.id}/reveal`).set(coordinator.auth).send({ reason: 'after the purge, just checking' });
+      expect(reveal.status).toBe(409);
+      expect(reveal.body.code).toBe('CASE_PURGED');
+      const lookup = await t.http.get(`/api/cases?aNumber=${c.needles[4]}`).set(coordinator.auth);
+      expect(lookup.body.items).toEqual([]);
+
+      // A ciphertext from a backup put back in place: without the data key it cannot be read.
+      await t.db.query(`UPDATE cases SET client_last_name = $2, client_a_number = $3, narrative = $4, status = 'closed' WHERE id = $1`,
+        [created.id, saved.client_last_name, saved.client_a_number, saved.narrative]);
+      try {
+        const restored = await t.http.post(`/api/cases/${created.id}/reveal`).set(coordinator.auth).send({ reason: 'restored from a backup' });
+        for (const needle of c.needles) expect(restored.text).not.toContain(needle);
+        const asAttorney = await t.http.get(`/api/cases/${created.id}`).set(attorneyA.auth);
+        for (const needle of c.needles) expect(asAttorney.text).not.toContain(needle);
+      } finally {
+        await t.db.query(`UPDATE cases SET client_last_name = NULL, client_a_number = NULL, narrative = NULL, status = 'purged' WHERE id = $1`, [created.id]);
+      }
+
+      const purged = await t.http.get(`/api/audit?caseId=${created.id}&action=case.purge`).set(coordinator.auth);
+      expect(purged.body.items).toHaveLength(1);
+      const verify = await t.http.get('/api/audit/verify').set(admin.auth);
+      expect(verify.body).toMatchObject({ ok: true });
+      expect(verify.body.checked).toBeGreaterThan(20);
+    });
+  });
+
+  describe('7. Audit tampering: the app role cannot update or delete audit rows; an edit made by a superuser is detected', () => {
+    it('UPDATE, DELETE and TRUNCATE are refused', async () => {
+      await expect(t.db.query(`UPDATE audit_events SET reason = 'edited' WHERE id = (SELECT max(id) FROM audit_events)`)).rejects.toThrow(/append-only/);
+      await expect(t.db.query(`DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)`)).rejects.toThrow(/append-only/);
+      await expect(t.db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    });
+
+    const withTriggerDisabled = async (fn: () => Promise<unknown>) => {
+      await t.db.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`);
+      try {
+        await fn();
+      } finally {
+        await t.db.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete`);
+      }
+    };
+    const verify = async () => (await t.http.get('/api/audit/verify').set(admin.auth)).body;
+
+    it('an edit with the trigger disabled is found at the edited row; undoing it verifies again', async () => {
+      expect(await verify()).toMatchObject({ ok: true });
+      const rows = await t.db.query(`SELECT id, reason, details FROM audit_events ORDER BY id`);
+      const target = rows[Math.floor(rows.length / 2)];
+      await withTriggerDisabled(() => t.db.query(`UPDATE audit_events SET details = details || '{"covering":"tracks"}' WHERE id = $1`, [target.id]));
+      expect(await verify()).toEqual({ ok: false, checked: expect.any(Number), firstBrokenId: String(target.id) });
+      await withTriggerDisabled(() => t.db.query(`UPDATE audit_events SET details = $2 WHERE id = $1`, [target.id, target.details]));
+      expect(await verify()).toMatchObject({ ok: true });
+    });
+
+    it('a deleted row is found at the row after it', async () => {
+      const rows = await t.db.query(`SELECT id FROM audit_events ORDER BY id`);
+      const target = rows[Math.floor(rows.length / 3)].id;
+      const next = rows[Math.floor(rows.length / 3) + 1].id;
+      const [saved] = await t.db.query(`SELECT row_to_json(a) AS j FROM audit_events a WHERE id = $1`, [target]);
+      await withTriggerDisabled(() => t.db.query(`DELETE FROM audit_events WHERE id = $1`, [target]));
+      try {
+        expect(await verify()).toEqual({ ok: false, checked: expect.any(Number), firstBrokenId: String(next) });
+      } finally {
+        await t.db.query(`INSERT INTO audit_events SELECT * FROM json_populate_record(NULL::audit_events, $1::json)`, [JSON.stringify(saved.j)]);
+      }
+      expect(await verify()).toMatchObject({ ok: true });
+    });
+  });
+
+  describe('8. No plaintext of a seeded canary A-number or name appears in logs, error bodies or the database\'s plain columns', () => {
+    it('after intake, corrections, lookups, reveals, failures and errors', async () => {
+      const c = canaryCase('LOGCN', 'A567-890-123');
+      const created = await createCase(c.body);
+      await t.http.patch(`/api/cases/${created.id}`).set(intake.auth).send({ client: { phone: c.body.client.phone, address: c.body.client.address }, narrative: c.body.narrative }).expect(200);
+      await t.http.get(`/api/cases?aNumber=${encodeURIComponent(c.body.client.aNumber)}`).set(coordinator.auth).expect(200);
+      await t.http.post(`/api/cases/${created.id}/reveal`).set(coordinator.auth).send({ reason: 'Confirming the intake details' }).expect(200);
+      await t.http.get(`/api/cases/${created.id}`).set(intake.auth).expect(200);
+      // Error bodies do not echo the values that were sent.
+      const bad = [
+        { ...c.body, client: { ...c.body.client, preferredLanguage: 'Spanish' } },
+        { ...c.body, client: { ...c.body.client, aNumber: `${c.body.client.aNumber}-${c.body.client.lastName}` } },
+        { ...c.body, client: { ...c.body.client, firstName: `${c.body.client.firstName}${'x'.repeat(120)}` } },
+        { ...c.body, client: { ...c.body.client, email: c.body.client.lastName } },
+        { ...c.body, unexpected: c.body.client.lastName },
+      ];
+      for (const body of bad) {
+        const res = await t.http.post('/api/cases').set(intake.auth).send(body);
+        expect(res.status).toBe(400);
+        for (const needle of [...c.needles, 'x'.repeat(120)]) expect(res.text).not.toContain(needle);
+      }
+      const corrupted = await createCase(c.body);
+      await t.db.query(`UPDATE cases SET client_last_name = client_first_name WHERE id = $1`, [corrupted.id]);
+      const failed = await t.http.get(`/api/cases/${corrupted.id}`).set(intake.auth);
+      expect(failed.status).toBe(500);
+      for (const needle of c.needles) expect(failed.text).not.toContain(needle);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      // The logs are real (requests at debug level, the 500 with its id) and hold none of the values.
+      expect(logs).toContain(failed.body.errorId);
+      expect(logs).toContain(created.id);
+      expect(logs.split('\n').length).toBeGreaterThan(100);
+      const allNeedles = [...c.needles, CANARY.firstName, CANARY.lastName, CANARY.aNumber, CANARY.aNumberDigits, 'Narrative canary text', 'Caller Canarian', 'BK-CANARY-77'];
+      for (const needle of allNeedles) expect({ needle, inLogs: logs.includes(needle) }).toEqual({ needle, inLogs: false });
+
+      // Every table, every column, as text: encrypted columns show as bytea hex, so a plaintext match is a plain column.
+      const tables: { table_name: string }[] = await t.db.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+      );
+      expect(tables.map((r) => r.table_name)).toEqual(expect.arrayContaining(['cases', 'audit_events', 'case_events', 'referrals', 'idempotency_keys', 'notifications']));
+      for (const { table_name: table } of tables) {
+        const rows: { j: string }[] = await t.db.query(`SELECT row_to_json(x)::text AS j FROM "${table}" x`);
+        const dump = rows.map((r) => r.j).join('\n');
+        for (const needle of allNeedles) expect({ table, needle, found: dump.includes(needle) }).toEqual({ table, needle, found: false });
+      }
+    });
+  });
+
+  describe('9. Tokens: alg none, wrong signature, expired, wrong audience → 401; logout and deactivation end sessions; a reused refresh token revokes its family', () => {
+    const claims = (session: Session) => JSON.parse(Buffer.from(session.token.split('.')[1], 'base64url').toString());
+    const secret = () => Buffer.from(t.config.secrets.jwtSecret, 'base64');
+
+    it.each([
+      ['alg none', (c: Body) => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(c)}.`],
+      ['alg none with a signature', (c: Body) => signJwt({ alg: 'none', typ: 'JWT' }, c, secret())],
+      ['HS512 under the right secret', (c: Body) => {
+        const body = `${b64url({ alg: 'HS512', typ: 'JWT' })}.${b64url(c)}`;
+        return `${body}.${createHmac('sha512', secret()).update(body).digest('base64url')}`;
+      }],
+      ['wrong signature', (c: Body) => signJwt({ alg: 'HS256', typ: 'JWT' }, c, Buffer.alloc(32, 7))],
+      ['expired', (c: Body) => signJwt({ alg: 'HS256', typ: 'JWT' }, { ...c, exp: Math.floor(Date.now() / 1000) - 60 }, secret())],
+      ['wrong audience', (c: Body) => signJwt({ alg: 'HS256', typ: 'JWT' }, { ...c, aud: 'someone-else' }, secret())],
+      ['wrong issuer', (c: Body) => signJwt({ alg: 'HS256', typ: 'JWT' }, { ...c, iss: 'someone-else' }, secret())],
+      ['an unknown session id', (c: Body) => signJwt({ alg: 'HS256', typ: 'JWT' }, { ...c, sid: ZERO_UUID }, secret())],
+      ['a tampered payload', (c: Body) => {
+        const [h, , s] = signJwt({ alg: 'HS256', typ: 'JWT' }, c, secret()).split('.');
+        return `${h}.${b64url({ ...c, role: 'admin' })}.${s}`;
+      }],
+      ['no signature part', (c: Body) => signJwt({ alg: 'HS256', typ: 'JWT' }, c, secret()).split('.').slice(0, 2).join('.')],
+    ])('a token with %s is a 401', async (_name, make) => {
+      const token = make(claims(intake));
+      for (const url of ['/api/auth/me', '/api/cases']) {
+        const res = await t.http.get(url).set('Authorization', `Bearer ${token}`);
+        expect(res.status).toBe(401);
+        expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+      }
+    });
+
+    it('the role comes from the database, not from a (validly signed) token claim', async () => {
+      const forged = signJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims(intake), role: 'admin' }, secret());
+      const res = await t.http.get('/api/audit/verify').set('Authorization', `Bearer ${forged}`);
+      expect([401, 403]).toContain(res.status);
+    });
+
+    it('logout ends the session at once; other sessions stay', async () => {
+      const session = await login(t.http, intake.email, intake.password);
+      expect((await t.http.post('/api/auth/logout').set(session.auth)).status).toBe(204);
+      expect((await t.http.get('/api/auth/me').set(session.auth)).status).toBe(401);
+      expect((await t.http.get('/api/cases').set(session.auth)).status).toBe(401);
+      expect((await t.http.post('/api/auth/refresh').send({ refreshToken: session.refreshToken })).status).toBe(401);
+      expect((await t.http.get('/api/auth/me').set(intake.auth)).status).toBe(200);
+    });
+
+    it('deactivating a user ends every session, refresh tokens and calendar feed included', async () => {
+      const victim = await createUser(t.http, admin, 'attorney');
+      const second = await login(t.http, victim.email, victim.password);
+      const token = (await t.http.post('/api/calendar/token').set(victim.auth).send()).body.token;
+      expect((await t.http.get(`/api/calendar/${token}.ics`)).status).toBe(200);
+      await t.http.patch(`/api/users/${victim.userId}`).set(admin.auth).send({ active: false }).expect(200);
+      for (const s of [victim, second]) {
+        expect((await t.http.get('/api/auth/me').set(s.auth)).status).toBe(401);
+        expect((await t.http.post('/api/auth/refresh').send({ refreshToken: s.refreshToken })).status).toBe(401);
+      }
+      expect((await t.http.get(`/api/calendar/${token}.ics`)).status).toBe(404);
+      const relogin = await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': '192.0.2.90' }).send({ email: victim.email, password: victim.password });
+      expect(relogin.status).toBe(401);
+    });
+
+    it('a reused refresh token revokes the whole family, the thief\'s and the owner\'s tokens alike', async () => {
+      const session = await login(t.http, intake.email, intake.password);
+      const first = await t.http.post('/api/auth/refresh').send({ refreshToken: session.refreshToken });
+      expect(first.status).toBe(200);
+      const second = await t.http.post('/api/auth/refresh').send({ refreshToken: first.body.refreshToken });
+      expect(second.status).toBe(200);
+      const latest = { Authorization: `Bearer ${second.body.accessToken}` };
+      expect((await t.http.get('/api/auth/me').set(latest)).status).toBe(200);
+      expect((await t.http.post('/api/auth/refresh').send({ refreshToken: session.refreshToken })).status).toBe(401);
+      expect((await t.http.post('/api/auth/refresh').send({ refreshToken: second.body.refreshToken })).status).toBe(401);
+      expect((await t.http.get('/api/auth/me').set(latest)).status).toBe(401);
+      expect((await t.http.get('/api/auth/me').set(session.auth)).status).toBe(401);
+      expect((await t.http.get('/api/auth/me').set(intake.auth)).status).toBe(200);
+    });
+  });
+
+  describe('10. Brute force: repeated failed logins per account and per IP → 429, the same answer for unknown users', () => {
+    const attempt = (email: string, password: string, ip: string) =>
+      t.http.post('/api/auth/login').set({ 'X-Forwarded-For': ip }).send({ email, password });
+
+    it('per account: 5 failures from 5 different IPs lock it, even for the right password; unknown accounts answer alike', async () => {
+      const victim = await createUser(t.http, admin, 'intake');
+      const ghost = 'ghost.brute@test.amparo.example';
+      const known: { status: number; body: Body }[] = [];
+      const unknown: { status: number; body: Body }[] = [];
+      for (let i = 0; i < 6; i++) {
+        const k = await attempt(victim.email, `guess-${i}`, `203.0.113.${100 + i}`);
+        known.push({ status: k.status, body: k.body });
+        const u = await attempt(ghost, `guess-${i}`, `203.0.113.${150 + i}`);
+        unknown.push({ status: u.status, body: u.body });
+      }
+      expect(known.map((r) => r.status)).toEqual([401, 401, 401, 401, 401, 429]);
+      expect(unknown).toEqual(known);
+      const right = await attempt(victim.email, victim.password, '203.0.113.200');
+      expect(right.status).toBe(429);
+      expect(right.headers['retry-after']).toBe('900');
+      expect(right.body).toEqual(known[5].body);
+      expect(JSON.stringify(right.body)).not.toContain('accessToken');
+    });
+
+    it('per IP: 30 failures over many accounts lock the IP, even for a real account; other IPs are unaffected', async () => {
+      const ip = '198.51.100.77';
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) statuses.push((await attempt(`spray${i}@test.amparo.example`, 'x', ip)).status);
+      expect(statuses.every((s) => s === 401)).toBe(true);
+      const locked = await attempt(coordinator.email, coordinator.password, ip);
+      expect(locked.status).toBe(429);
+      expect(locked.headers['retry-after']).toBeDefined();
+      expect((await attempt(coordinator.email, coordinator.password, '198.51.100.78')).status).toBe(200);
+    });
+  });
+
+  describe('11. Bad input: oversized bodies (413), wrong types, unknown fields, __proto__ keys, invalid dates, impossible time zones → a clear 4xx naming the field; never a 500, never a stack trace', () => {
+    let caseId: string;
+
+    beforeAll(async () => {
+      caseId = (await createCase(minimalBody())).id;
+    });
+
+    /** A 4xx in the error shape, no stack trace; with `field`, that field (or a path under it) is named. */
+    const expectClear4xx = (res: { status: number; body: Body; text: string }, field?: string, where = '') => {
+      const named = Object.keys(res.body?.fields ?? {}).some((k) => k === field || k.startsWith(`${field}.`));
+      expect({ where, status: res.status < 500 && res.status >= 400 ? '4xx' : res.status, named: field ? named : true, body: res.body }).toEqual({
+        where,
+        status: '4xx',
+        named: true,
+        body: expect.objectContaining({
+          statusCode: res.status,
+          error: expect.any(String),
+          message: field ? expect.stringContaining(field) : expect.any(String),
+        }),
+      });
+      expect(res.text).not.toMatch(STACK_TRACE);
+    };
+
+    it('an oversized body is a 413 on every kind of route', async () => {
+      const big = 'x'.repeat(110 * 1024);
+      for (const [method, url, who] of [
+        ['POST', '/api/auth/login', null], ['POST', '/api/cases', intake], ['PATCH', `/api/cases/${caseId}`, intake],
+        ['POST', `/api/cases/${caseId}/events`, intake], ['PUT', '/api/attorneys/me/profile', attorneyA],
+      ] as [string, string, Session | null][]) {
+        const res = await send(t.http, method, url, who?.auth ?? null, { ...minimalBody(), narrative: big });
+        expect({ url, status: res.status }).toEqual({ url, status: 413 });
+        expectClear4xx(res);
+      }
+    });
+
+    const intake400 = (): [string, (b: Body) => void][] => [
+      ['client.firstName', (b) => { b.client.firstName = 42; }],
+      ['client.needsInterpreter', (b) => { b.client.needsInterpreter = 'yes'; }],
+      ['consent.shareWithAttorney', (b) => { b.consent.shareWithAttorney = 'true'; }],
+      ['practiceAreas', (b) => { b.practiceAreas = 'asylum'; }],
+      ['client', (b) => { b.client = ['Zorblatt']; }],
+      ['custody', (b) => { b.custody = null; }],
+      ['client.safeToContact', (b) => { b.client.safeToContact = 'no voicemail'; }],
+      ['client.role', (b) => { b.client.role = 'admin'; }],
+      ['custody.warden', (b) => { b.custody.warden = 'x'; }],
+      ['client.dateOfBirth', (b) => { b.client.dateOfBirth = '1990-02-30'; }],
+      ['client.dateOfBirth', (b) => { b.client.dateOfBirth = '2999-01-01'; }],
+      ['client.dateOfBirth', (b) => { b.client.dateOfBirth = '0000-00-00'; }],
+      ['custody.releaseEligibleAt', (b) => { b.custody.releaseEligibleAt = '2026-13-01T10:00:00Z'; }],
+      ['custody.releaseEligibleAt', (b) => { b.custody.releaseEligibleAt = '2026-02-30T10:00:00-06:00'; }],
+      ['custody.releaseEligibleAt', (b) => { b.custody.releaseEligibleAt = '2026-11-20T25:00:00Z'; }],
+      ['custody.releaseEligibleAt', (b) => { b.custody.releaseEligibleAt = '2026-11-20T16:00:00+25:00'; }],
+      ['custody.releaseEligibleAt', (b) => { b.custody.releaseEligibleAt = 1763654400000; }],
+      ['custody.timeZone', (b) => { b.custody.timeZone = 'Mars/Olympus_Mons'; }],
+      ['custody.timeZone', (b) => { b.custody.timeZone = 'America/Nowhere'; }],
+      ['custody.timeZone', (b) => { b.custody.timeZone = 'UTC+99'; }],
+      ['custody.timeZone', (b) => { b.custody.timeZone = ''; }],
+      ['custody.timeZone', (b) => { b.custody.timeZone = 'America/Chicago\u0000'; }],
+      ['custody.timeZone', (b) => { b.custody.timeZone = { name: 'America/Chicago' }; }],
+      // Lone surrogates are not well-formed Unicode: the encryption refuses them, so validation must name them first.
+      ['client.criminalHistory', (b) => { b.client.criminalHistory = '\udfff\ud800'; }],
+      ['narrative', (b) => { b.narrative = 'text \ud800 more'; }],
+    ];
+
+    it.each(intake400())('POST /api/cases with a bad %s is a 400 naming it', async (field, mutate) => {
+      const body = intakeBody() as Body;
+      mutate(body);
+      const res = await t.http.post('/api/cases').set(intake.auth).send(body);
+      expectClear4xx(res, field, JSON.stringify(body.client).slice(0, 80) + JSON.stringify(body.custody));
+      expect(res.status).toBe(400);
+    });
+
+    it.each(intake400())('PATCH /api/cases/:id with a bad %s is a 400 naming it', async (field, mutate) => {
+      const body = { client: {}, consent: {}, custody: {} } as Body;
+      mutate(body);
+      for (const key of ['client', 'consent', 'custody']) if (body[key] && typeof body[key] === 'object' && !Array.isArray(body[key]) && Object.keys(body[key]).length === 0) delete body[key];
+      const res = await t.http.patch(`/api/cases/${caseId}`).set(intake.auth).send(body);
+      expectClear4xx(res, field, JSON.stringify(body));
+      expect(res.status).toBe(400);
+    });
+
+    it.each([
+      ['top-level __proto__', '{"__proto__":{"polluted":true},"client":{"lastName":"P","preferredLanguage":"spa"}}', '__proto__'],
+      ['nested __proto__', '{"client":{"lastName":"P","preferredLanguage":"spa","__proto__":{"isAdmin":true}}}', 'client.__proto__'],
+      ['constructor.prototype', '{"constructor":{"prototype":{"polluted":true}}}', 'constructor'],
+      ['__proto__ inside an array', '{"practiceAreas":[{"__proto__":{"polluted":true}}]}', 'practiceAreas.0.__proto__'],
+    ])('%s is a 400 naming it and pollutes nothing', async (_name, raw, field) => {
+      for (const [method, url, who] of [['POST', '/api/cases', intake], ['PATCH', `/api/cases/${caseId}`, intake], ['POST', `/api/cases/${caseId}/events`, intake]] as [string, string, Session][]) {
+        const res = await send(t.http, method, url, who.auth).set('Content-Type', 'application/json').send(raw);
+        expectClear4xx(res, field, `${method} ${url}`);
+        expect(res.status).toBe(400);
+      }
+      expect(({} as Body).polluted).toBeUndefined();
+      expect(({} as Body).isAdmin).toBeUndefined();
+    });
+
+    it.each([
+      ['occurredAt', { type: 'detainer_lodged', occurredAt: '2026-02-30' }],
+      ['occurredAt', { type: 'detainer_lodged', occurredAt: '2026-13-01' }],
+      ['occurredAt', { type: 'detainer_lodged', occurredAt: '2026-11-20T25:61:00Z' }],
+      ['occurredAt', { type: 'detainer_lodged', occurredAt: '2026-11-20T10:00:00+99:00' }],
+      ['occurredAt', { type: 'detainer_lodged', occurredAt: '0000-01-01' }],
+      ['occurredAt', { type: 'detainer_lodged', occurredAt: '99999-01-01' }],
+      ['occurredAt', { type: 'detainer_lodged', occurredAt: 20261120 }],
+      ['occurredAt', { type: 'detainer_lodged' }],
+      ['type', { type: 'abducted_by_aliens', occurredAt: '2026-01-05' }],
+      ['scheduledAt', { type: 'hearing_scheduled', occurredAt: '2026-01-05', hearingType: 'bond', scheduledAt: '2026-02-30T09:00:00-06:00' }],
+      ['scheduledAt', { type: 'hearing_scheduled', occurredAt: '2026-01-05', hearingType: 'bond' }],
+      ['timeZone', { type: 'hearing_scheduled', occurredAt: '2026-01-05', hearingType: 'bond', scheduledAt: '2026-02-03T09:00:00-06:00', timeZone: 'Mars/Olympus_Mons' }],
+      ['timeZone', { type: 'hearing_scheduled', occurredAt: '2026-01-05', hearingType: 'bond', scheduledAt: '2026-02-03T09:00:00-06:00', timeZone: 'Europe/Atlantis' }],
+      ['facilityCode', { type: 'transferred', occurredAt: '2026-01-05', facilityCode: 'NOSUCH9' }],
+      ['days', { type: 'voluntary_departure_granted', occurredAt: '2026-01-05', days: 1e9 }],
+      ['days', { type: 'voluntary_departure_granted', occurredAt: '2026-01-05', days: '30' }],
+      ['amount', { type: 'bond_decision', occurredAt: '2026-01-05', outcome: 'granted', amount: -5 }],
+      ['from', { type: 'detainer_lodged', occurredAt: '2026-01-05', from: 'ice' }],
+      ['role', { type: 'detainer_lodged', occurredAt: '2026-01-05', role: 'admin' }],
+    ])('POST /api/cases/:id/events with a bad %s is a 400 naming it, and records nothing', async (field, body) => {
+      const events = async () => (await t.db.query(`SELECT count(*)::int AS n FROM case_events WHERE case_id = $1`, [caseId]))[0].n;
+      const before = await events();
+      const res = await t.http.post(`/api/cases/${caseId}/events`).set(intake.auth).send(body);
+      expectClear4xx(res, field, JSON.stringify(body));
+      expect(res.status).toBe(400);
+      expect(await events()).toBe(before);
+    });
+
+    it.each([
+      ['PATCH /api/users/:id', 'name'],
+      ['PATCH /api/organization', 'name'],
+      ['PUT /api/attorneys/me/profile', 'languages'],
+      ['PATCH /api/cases/:id', 'client.preferredLanguage'],
+    ])('null where a value is required: %s with %s null is a 400 naming it, not a TypeError', async (route, field) => {
+      const [method, path] = route.split(' ');
+      const [url, who, body]: [string, Session, Body] =
+        path === '/api/users/:id' ? [`/api/users/${otherIntake.userId}`, admin, { name: null }]
+          : path === '/api/organization' ? [path, admin, { name: null }]
+            : path === '/api/cases/:id' ? [`/api/cases/${caseId}`, intake, { client: { preferredLanguage: null } }]
+              : [path, attorneyA, { ...PROFILE, languages: null }];
+      const res = await send(t.http, method, url, who.auth, body);
+      expectClear4xx(res, field, `${route} ${JSON.stringify(body)}`);
+      expect(res.status).toBe(400);
+    });
+
+    it('other malformed requests: non-object JSON, malformed ids and queries, bad headers', async () => {
+      const cases: [string, string, Session | null, unknown, string | undefined][] = [
+        ['POST', '/api/cases', intake, [], undefined],
+        ['POST', '/api/cases', intake, [minimalBody()], undefined],
+        ['PATCH', `/api/cases/${caseId}`, intake, [], undefined],
+        ['POST', `/api/cases/${caseId}/events`, intake, [{ type: 'detainer_lodged', occurredAt: '2026-01-05' }], undefined],
+        ['PUT', '/api/attorneys/me/profile', attorneyA, [], undefined],
+        ['GET', '/api/cases/not-a-uuid', intake, undefined, undefined],
+        ['GET', '/api/cases?limit=100000', coordinator, undefined, 'limit'],
+        ['GET', '/api/cases?page=-1', coordinator, undefined, 'page'],
+        ['GET', '/api/cases?status[$ne]=closed', coordinator, undefined, 'status[$ne]'],
+        ['GET', '/api/cases?status=new&status=closed', coordinator, undefined, 'status'],
+        ['GET', '/api/deadlines?dueBefore=2026-02-30T00:00:00Z', coordinator, undefined, 'dueBefore'],
+        ['GET', '/api/audit?caseId=1%27%20OR%201=1', coordinator, undefined, 'caseId'],
+        ['GET', '/api/cases?aNumber=A12', coordinator, undefined, 'aNumber'],
+      ];
+      for (const [method, url, who, body, field] of cases) {
+        const res = await send(t.http, method, url, who?.auth ?? null, body);
+        expectClear4xx(res, field, `${method} ${url} ${JSON.stringify(body)}`);
+        expect({ method, url, status: res.status }).toEqual({ method, url, status: 400 });
+      }
+      const key = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', 'short').send(minimalBody());
+      expectClear4xx(key, 'Idempotency-Key');
+      const text = await t.http.post('/api/cases').set(intake.auth).set('Content-Type', 'text/plain').send('client=x');
+      expect(text.status).toBeGreaterThanOrEqual(400);
+      expect(text.status).toBeLessThan(500);
+      const gzip = await t.http.post('/api/auth/login').set('Content-Type', 'application/json').set('Content-Encoding', 'br').send('{}');
+      expectClear4xx(gzip);
+    });
+  });
+});
