@@ -30,7 +30,7 @@ export class AppModule {
         ConfigModule.forRoot(options.config),
         CommonModule.forRoot(options.clock),
         LoggerModule.forRoot(loggerParams(options.config.logLevel, options.logStream)),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(options.databaseUrl), retryAttempts: 3, retryDelay: 1000 }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(options.databaseUrl, options.config.dbPoolSize), retryAttempts: 3, retryDelay: 1000 }),
         AuthModule,
         CryptoModule,
         AuditModule,

@@ -5,7 +5,7 @@ import { MIGRATIONS } from '../../../migrations';
 /** Every entity of every feature. The app, the CLI and the tests build their DataSource from these options. */
 export const ENTITIES = [...AUTH_ENTITIES];
 
-export function dataSourceOptions(url: string): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -14,6 +14,13 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     applicationName: 'amparo',
-    extra: { max: Number(process.env.DB_POOL_SIZE ?? 20), connectionTimeoutMillis: 5000 },
+    extra: {
+      max: poolSize,
+      connectionTimeoutMillis: 5000,
+      // A hung server or a stuck transaction must not hold pool connections (or the scheduler) forever.
+      keepAlive: true,
+      statement_timeout: 30_000,
+      idle_in_transaction_session_timeout: 60_000,
+    },
   };
 }

@@ -93,9 +93,12 @@ export class CasesService {
       [userId, key, hash],
     );
     if (inserted.length > 0) return null;
-    const [stored] = await tx.query(`SELECT request_hash, response FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [userId, key]);
+    const [stored] = await tx.query(`SELECT request_hash, response, case_id FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [userId, key]);
     if (!stored.request_hash.equals(hash)) {
       throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
+    }
+    if (!stored.response && stored.case_id) {
+      throw new DomainError(HttpStatus.GONE, 'CASE_PURGED', 'The case created with this Idempotency-Key has been purged');
     }
     if (!stored.response) throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_IN_PROGRESS', 'The first request with this key is still in progress');
     return stored.response as CreateCaseResult;

@@ -14,6 +14,8 @@ export interface AppConfig {
   port: number;
   /** null: run an embedded PostgreSQL under dataDir. */
   databaseUrl: string | null;
+  /** Connections per API instance. */
+  dbPoolSize: number;
   dataDir: string;
   embeddedPgPort: number;
   admin: { email: string; password: string | null };

@@ -131,6 +131,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     nodeEnv: mode,
     port,
     databaseUrl: databaseUrl(env),
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 200),
     dataDir,
     embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535),
     admin: { email: adminEmail, password: adminPassword },

@@ -1,0 +1,233 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import request from 'supertest';
+import { ApiProcess, apiEnv, startApi, stopAllApis } from '../support/api-process';
+import { minimalBody } from '../support/cases';
+import { createTestDatabase } from '../support/test-app';
+import { Session, createUser, loginAdmin } from '../support/users';
+
+/**
+ * The server dies (SIGKILL, no shutdown hooks) in the middle of a stream of intakes. A client that retries every
+ * unanswered request with its Idempotency-Key must end with exactly one case per key, and nothing it was told was
+ * created may be lost.
+ */
+
+const N = 150;
+const CONCURRENCY = 4;
+const KILL_AFTER_ANSWERS = 40;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+interface Intake {
+  key: string;
+  body: ReturnType<typeof minimalBody>;
+  /** Every answer (status 0 = no answer: connection refused, reset or timed out). */
+  answers: { status: number; id?: string; reference?: string; code?: string }[];
+}
+
+const LANGUAGES = ['mam', 'spa', 'quc', 'eng', 'kek'];
+
+function makeIntakes(): Intake[] {
+  const run = randomBytes(4).toString('hex');
+  return Array.from({ length: N }, (_, i) => {
+    const body = minimalBody();
+    body.client = { ...body.client, lastName: `Crash${i}x${run}`, preferredLanguage: LANGUAGES[i % LANGUAGES.length] };
+    return { key: `crash-${run}-${String(i).padStart(4, '0')}`, body, answers: [] };
+  });
+}
+
+async function post(url: string, token: string, intake: Intake): Promise<Intake['answers'][number]> {
+  try {
+    const res = await fetch(`${url}/api/cases`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, 'Idempotency-Key': intake.key },
+      body: JSON.stringify(intake.body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const body = (await res.json().catch(() => ({}))) as { id?: string; reference?: string; code?: string };
+    return { status: res.status, id: body.id, reference: body.reference, code: body.code };
+  } catch {
+    return { status: 0 };
+  }
+}
+
+const got201 = (i: Intake) => i.answers.some((a) => a.status === 201);
+
+describe('crash safety: SIGKILL during intake, retried with the same Idempotency-Key (process e2e)', () => {
+  let databaseUrl: string;
+  let api: ApiProcess;
+  let db: Client;
+  let admin: Session;
+  let intake: Session;
+  const intakes = makeIntakes();
+  let inFlightAtKill = 0;
+  let answeredBeforeKill = 0;
+
+  beforeAll(async () => {
+    databaseUrl = await createTestDatabase();
+    db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+  }, 15_000);
+
+  afterAll(async () => {
+    await stopAllApis();
+    await db?.end();
+  }, 20_000);
+
+  it('streams intakes, is killed with SIGKILL mid-stream, restarts on the same database', async () => {
+    api = await startApi(apiEnv(databaseUrl));
+    const http = request(api.url);
+    admin = await loginAdmin(http);
+    intake = await createUser(http, admin, 'intake');
+
+    let next = 0;
+    let inFlight = 0;
+    let answered = 0;
+    let killed = false;
+    const worker = async () => {
+      while (next < intakes.length) {
+        const item = intakes[next++];
+        inFlight += 1;
+        const answer = await post(api.url, intake.token, item);
+        inFlight -= 1;
+        item.answers.push(answer);
+        if (answer.status !== 0) answered += 1;
+        if (!killed && answered >= KILL_AFTER_ANSWERS) {
+          killed = true;
+          inFlightAtKill = inFlight;
+          answeredBeforeKill = answered;
+          api.kill('SIGKILL');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    expect(killed).toBe(true);
+    expect(await api.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    // The other workers had requests on the wire when the process died.
+    expect(inFlightAtKill).toBeGreaterThan(0);
+    expect(answeredBeforeKill).toBeGreaterThanOrEqual(KILL_AFTER_ANSWERS);
+    // Before the crash every answer was a 201; after it, nothing answered.
+    for (const item of intakes) for (const a of item.answers) expect([0, 201]).toContain(a.status);
+    const unanswered = intakes.filter((i) => !got201(i));
+    expect(unanswered.length).toBeGreaterThan(N / 2);
+
+    api = await startApi(apiEnv(databaseUrl));
+  }, 60_000);
+
+  it('the client retries every unanswered request (same key, same body) until it gets a 201', async () => {
+    const pending = intakes.filter((i) => !got201(i));
+    const deadline = Date.now() + 30_000;
+    let next = 0;
+    const worker = async () => {
+      while (next < pending.length) {
+        const item = pending[next++];
+        for (let attempt = 0; attempt < 10 && Date.now() < deadline; attempt++) {
+          const answer = await post(api.url, intake.token, item);
+          item.answers.push(answer);
+          if (answer.status === 201) break;
+          // Only no answer, or "the first request is still running" (a transaction the dead process left open), is
+          // worth a retry; anything else is kept as the key's answer and fails the check below.
+          if (!(answer.status === 0 || (answer.status === 409 && answer.code === 'IDEMPOTENCY_IN_PROGRESS'))) break;
+          await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const failed = intakes.filter((i) => !got201(i)).map((i) => ({ key: i.key, answers: i.answers }));
+    expect(failed).toEqual([]);
+  }, 40_000);
+
+  it('every 201 names a case that exists, and one key is one case: none lost, none duplicated', async () => {
+    // Each key's 201 answers all name the same case (a retry of a committed request replays the stored answer).
+    const idByKey = new Map<string, string>();
+    for (const item of intakes) {
+      const ids = new Set(item.answers.filter((a) => a.status === 201).map((a) => a.id));
+      expect({ key: item.key, ids: [...ids].length }).toEqual({ key: item.key, ids: 1 });
+      idByKey.set(item.key, [...ids][0]!);
+    }
+    const ids = [...idByKey.values()];
+    expect(new Set(ids).size).toBe(N);
+
+    const { rows: cases } = await db.query(`SELECT id, status FROM cases WHERE created_by = $1`, [intake.userId]);
+    expect(cases).toHaveLength(N);
+    expect(new Set(cases.map((c) => c.id))).toEqual(new Set(ids));
+    for (const c of cases) expect(c.status).toBe('new');
+
+    const { rows: keys } = await db.query(
+      `SELECT key, case_id, status_code, response IS NOT NULL AS answered FROM idempotency_keys WHERE user_id = $1`,
+      [intake.userId],
+    );
+    expect(keys).toHaveLength(N);
+    for (const k of keys) {
+      expect(k).toMatchObject({ answered: true, status_code: 201 });
+      expect(k.case_id).toBe(idByKey.get(k.key));
+    }
+    // Every case has its data key (the case and its key commit together) and exactly one creation in the audit trail.
+    const [{ rows: [{ n: withKeys }] }, { rows: audit }] = await Promise.all([
+      db.query(`SELECT count(*)::int AS n FROM case_keys WHERE case_id = ANY($1)`, [ids]),
+      db.query(`SELECT case_id, count(*)::int AS n FROM audit_events WHERE action = 'case.create' AND actor_id = $1 GROUP BY case_id`, [
+        intake.userId,
+      ]),
+    ]);
+    expect(withKeys).toBe(N);
+    expect(audit).toHaveLength(N);
+    for (const a of audit) expect(a.n).toBe(1);
+  }, 15_000);
+
+  it('after the restart, replaying an answered key returns the same case, and the audit chain verifies', async () => {
+    const answeredEarly = intakes.filter((i) => i.answers[0]?.status === 201).slice(0, 5);
+    expect(answeredEarly.length).toBe(5);
+    for (const item of answeredEarly) {
+      const replay = await post(api.url, intake.token, item);
+      expect(replay).toMatchObject({ status: 201, id: item.answers[0].id, reference: item.answers[0].reference });
+    }
+    const http = request(api.url);
+    const verify = await http.get('/api/audit/verify').set((await loginAdmin(http)).auth);
+    expect(verify.status).toBe(200);
+    expect(verify.body.ok).toBe(true);
+    expect(verify.body.checked).toBeGreaterThanOrEqual(N);
+    const list = await http.get('/api/cases?limit=200').set(intake.auth);
+    expect(list.status).toBe(200);
+    expect(list.body.total).toBe(N);
+  }, 15_000);
+
+  it('a SIGTERM during a stream of intakes stops the server cleanly: no 5xx, exit code 0, nothing half-written', async () => {
+    const more = makeIntakes().slice(0, 60);
+    let next = 0;
+    let answered = 0;
+    let signalled = false;
+    const worker = async () => {
+      while (next < more.length) {
+        const item = more[next++];
+        const answer = await post(api.url, intake.token, item);
+        item.answers.push(answer);
+        if (answer.status !== 0) answered += 1;
+        if (!signalled && answered >= 10) {
+          signalled = true;
+          api.kill('SIGTERM');
+        }
+      }
+    };
+    const started = Date.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([api.exited, new Promise((r) => (timer = setTimeout(() => r('still running'), 10_000)))]);
+    clearTimeout(timer);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // Requests the server took were finished before it stopped (201); the rest were refused, never answered with an error.
+    const statuses = more.flatMap((i) => i.answers.map((a) => a.status));
+    expect(statuses.filter((status) => status !== 0 && status !== 201)).toEqual([]);
+    const answeredIds = more.flatMap((i) => i.answers.filter((a) => a.status === 201).map((a) => a.id!));
+    expect(answeredIds.length).toBeGreaterThanOrEqual(10);
+    const { rows: found } = await db.query(`SELECT id FROM cases WHERE id = ANY($1)`, [answeredIds]);
+    expect(found).toHaveLength(answeredIds.length);
+    // Every key the server saw has its case and its stored answer: nothing is left in progress.
+    const { rows: keys } = await db.query(
+      `SELECT k.key, k.response IS NOT NULL AS answered, c.id IS NOT NULL AS has_case
+         FROM idempotency_keys k LEFT JOIN cases c ON c.id = k.case_id WHERE k.user_id = $1 AND k.key = ANY($2)`,
+      [intake.userId, more.map((i) => i.key)],
+    );
+    expect(keys.length).toBeGreaterThanOrEqual(answeredIds.length);
+    for (const k of keys) expect(k).toMatchObject({ answered: true, has_case: true });
+  }, 30_000);
+});
