@@ -661,10 +661,14 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(await verify()).toMatchObject({ ok: true });
     });
 
-    it('a deleted row is found at the row after it', async () => {
-      const rows = await t.db.query(`SELECT id FROM audit_events ORDER BY id`);
-      const target = rows[Math.floor(rows.length / 3)].id;
-      const next = rows[Math.floor(rows.length / 3) + 1].id;
+    it('a deleted row is found at the row after it on its chain', async () => {
+      // The trail is split into chains (by case): a deletion breaks the next link of the same chain.
+      const rows = await t.db.query(
+        `SELECT id, lead(id) OVER (PARTITION BY organization_id, chain ORDER BY id) AS next FROM audit_events ORDER BY id`,
+      );
+      const withNext = rows.filter((r: { next: string | null }) => r.next !== null);
+      const target = withNext[Math.floor(withNext.length / 3)].id;
+      const next = withNext[Math.floor(withNext.length / 3)].next;
       const [saved] = await t.db.query(`SELECT row_to_json(a) AS j FROM audit_events a WHERE id = $1`, [target]);
       await withTriggerDisabled(() => t.db.query(`DELETE FROM audit_events WHERE id = $1`, [target]));
       try {

@@ -1,4 +1,4 @@
-import { ChainedFields, GENESIS_HASH, StoredLink, canonicalJson, chainHash, findFirstBrokenLink } from './audit-chain';
+import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, canonicalJson, chainFor, chainHash, findFirstBrokenLink } from './audit-chain';
 
 function chain(n: number): StoredLink[] {
   const rows: StoredLink[] = [];
@@ -7,6 +7,7 @@ function chain(n: number): StoredLink[] {
     const fields: ChainedFields = {
       id: String(i),
       organizationId: 'org-1',
+      chain: 3,
       occurredAt: `2026-11-20T10:00:0${i % 10}.000Z`,
       actorId: 'user-1',
       actorRole: 'coordinator',
@@ -25,6 +26,18 @@ function chain(n: number): StoredLink[] {
 }
 
 describe('audit chain', () => {
+  it('puts every event of a case on the same chain, spread over all chains', () => {
+    expect(chainFor('case-a')).toBe(chainFor('case-a'));
+    expect(chainFor(null)).toBe(0);
+    const chains = new Set(Array.from({ length: 400 }, (_, i) => chainFor(`case-${i}`)));
+    expect(chains.size).toBe(AUDIT_CHAINS);
+  });
+
+  it('binds the chain number into the hash', () => {
+    const [row] = chain(1);
+    expect(chainHash(row.prevHash, { ...row, chain: 4 }).equals(row.hash)).toBe(false);
+  });
+
   it('canonical JSON does not depend on key order', () => {
     expect(canonicalJson({ b: 1, a: { d: 2, c: 3 } })).toBe(canonicalJson({ a: { c: 3, d: 2 }, b: 1 }));
   });

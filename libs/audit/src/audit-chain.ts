@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 export interface ChainedFields {
   id: string;
   organizationId: string;
+  chain: number;
   occurredAt: string;
   actorId: string | null;
   actorRole: string | null;
@@ -16,6 +17,13 @@ export interface ChainedFields {
 }
 
 export const GENESIS_HASH: Buffer = Buffer.alloc(32);
+
+/** How many chains an organization's trail is split into; events of one case always share a chain. */
+export const AUDIT_CHAINS = 16;
+
+export function chainFor(caseId: string | null | undefined): number {
+  return caseId ? createHash('sha256').update(caseId).digest()[0] % AUDIT_CHAINS : 0;
+}
 
 /** JSON with object keys sorted at every level, so equal content always hashes the same. */
 export function canonicalJson(value: unknown): string {
@@ -35,6 +43,7 @@ export function chainHash(prevHash: Buffer, fields: ChainedFields): Buffer {
       canonicalJson([
         fields.id,
         fields.organizationId,
+        fields.chain,
         fields.occurredAt,
         fields.actorId,
         fields.actorRole,

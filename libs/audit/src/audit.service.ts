@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock, Page } from '@amparo/common';
-import { GENESIS_HASH, StoredLink, chainHash, findFirstBrokenLink } from './audit-chain';
+import { AUDIT_CHAINS, GENESIS_HASH, StoredLink, chainFor, chainHash, findFirstBrokenLink } from './audit-chain';
 
 export type AuditAction =
   | 'case.create'
@@ -52,6 +52,7 @@ export interface AuditEventView {
 interface AuditRow {
   id: string;
   organization_id: string;
+  chain: number;
   occurred_at: Date;
   actor_id: string | null;
   actor_role: string | null;
@@ -68,6 +69,7 @@ interface AuditRow {
 const toLink = (row: AuditRow): StoredLink => ({
   id: row.id,
   organizationId: row.organization_id,
+  chain: row.chain,
   occurredAt: row.occurred_at.toISOString(),
   actorId: row.actor_id,
   actorRole: row.actor_role,
@@ -97,17 +99,20 @@ export class AuditService {
    */
   async record(manager: EntityManager, entry: AuditEntry): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) throw new Error('AuditService.record must run inside a transaction');
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1, 0))`, [entry.organizationId]);
+    const chain = chainFor(entry.caseId);
+    // The lock must be its own statement: the next one then reads the chain's head with a snapshot taken after it.
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1 || ':' || $2, 0))`, [entry.organizationId, chain]);
     const [{ id, last }] = await manager.query(
       `SELECT nextval('audit_events_id_seq')::text AS id,
-              (SELECT hash FROM audit_events WHERE organization_id = $1 ORDER BY id DESC LIMIT 1) AS last`,
-      [entry.organizationId],
+              (SELECT hash FROM audit_events WHERE organization_id = $1 AND chain = $2 ORDER BY id DESC LIMIT 1) AS last`,
+      [entry.organizationId, chain],
     );
     const prevHash: Buffer = last ?? GENESIS_HASH;
     const occurredAt = this.clock.now().toISOString();
     const fields = {
       id,
       organizationId: entry.organizationId,
+      chain,
       occurredAt,
       actorId: entry.actorId,
       actorRole: entry.actorRole,
@@ -119,12 +124,13 @@ export class AuditService {
       details: entry.details ?? {},
     };
     await manager.query(
-      `INSERT INTO audit_events (id, organization_id, occurred_at, actor_id, actor_role, action, case_id, case_reference,
-                                 fields, reason, details, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      `INSERT INTO audit_events (id, organization_id, chain, occurred_at, actor_id, actor_role, action, case_id,
+                                 case_reference, fields, reason, details, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
         id,
         fields.organizationId,
+        chain,
         occurredAt,
         fields.actorId,
         fields.actorRole,
@@ -162,26 +168,39 @@ export class AuditService {
       [...params, limit, (page - 1) * limit],
     );
     const items = rows.map((row) => {
-      const { prevHash: _p, hash: _h, organizationId: _o, ...view } = toLink(row);
+      const { prevHash: _p, hash: _h, organizationId: _o, chain: _c, ...view } = toLink(row);
       return view;
     });
     return { items, page, limit, total };
   }
 
-  /** Re-computes the organization's chain from the start, in batches. */
+  /** Re-computes every chain of the organization from the start, in batches; names the first broken row. */
   async verify(organizationId: string): Promise<{ ok: boolean; checked: number; firstBrokenId?: string }> {
+    let checked = 0;
+    const broken: string[] = [];
+    for (let chain = 0; chain < AUDIT_CHAINS; chain++) {
+      const result = await this.verifyChain(organizationId, chain);
+      checked += result.checked;
+      if (result.firstBrokenId) broken.push(result.firstBrokenId);
+    }
+    if (broken.length === 0) return { ok: true, checked };
+    const first = broken.reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b));
+    return { ok: false, checked, firstBrokenId: first };
+  }
+
+  private async verifyChain(organizationId: string, chain: number): Promise<{ checked: number; firstBrokenId?: string }> {
     let checked = 0;
     let previous: Buffer = GENESIS_HASH;
     let afterId = '0';
     for (;;) {
       const rows: AuditRow[] = await this.db.query(
-        `SELECT * FROM audit_events WHERE organization_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
-        [organizationId, afterId, VERIFY_BATCH],
+        `SELECT * FROM audit_events WHERE organization_id = $1 AND chain = $2 AND id > $3 ORDER BY id LIMIT $4`,
+        [organizationId, chain, afterId, VERIFY_BATCH],
       );
-      if (rows.length === 0) return { ok: true, checked };
+      if (rows.length === 0) return { checked };
       const links = rows.map(toLink);
       const result = findFirstBrokenLink(links, previous);
-      if (result.firstBrokenId) return { ok: false, checked: checked + result.checked, firstBrokenId: result.firstBrokenId };
+      if (result.firstBrokenId) return { checked: checked + result.checked, firstBrokenId: result.firstBrokenId };
       checked += result.checked;
       previous = links[links.length - 1].hash;
       afterId = links[links.length - 1].id;

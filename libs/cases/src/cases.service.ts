@@ -117,18 +117,35 @@ export class CasesService {
     const sensitive = pickSensitive(dto as unknown as Record<string, unknown>);
     const columns = this.cipher.encrypt(key.dek, id, sensitive);
     const names = Object.keys(columns);
+    const now = this.clock.now();
+    // A new case has no events or stored deadlines: its timeline is computed in memory and written with the row.
+    const plan = this.deadlineInput(() => this.timeline.planNew(
+      {
+        custody: {
+          status: dto.custody.status,
+          timeZone: place.timeZone,
+          detainerLodged: dto.custody.detainerLodged ?? false,
+          releaseEligibleAt: dto.custody.releaseEligibleAt,
+        },
+        place: { facility_name: place.facilityName, custody_status: dto.custody.status, county: place.county },
+        jail287g: place.jail287g,
+      },
+      now,
+    ));
     await tx.query(
       `INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
                           practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
-                          release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at
+                          release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
+                          urgency_level, urgency_reasons, next_deadline_at, flags
                           ${names.map((n) => `, ${n}`).join('')})
-       VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17
-               ${names.map((_, i) => `, $${18 + i}`).join('')})`,
+       VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21
+               ${names.map((_, i) => `, $${22 + i}`).join('')})`,
       [
         id, actor.organizationId, reference, actor.userId, dto.client.preferredLanguage, dto.client.needsInterpreter ?? false,
         dto.practiceAreas ?? [], dto.custody.status, place.facilityCode, place.county, place.state, place.timeZone,
         dto.custody.detainerLodged ?? false, dto.custody.releaseEligibleAt ?? null, dto.consent.shareWithAttorney,
-        dto.consent.obtainedFrom, this.clock.now(), ...names.map((n) => columns[n]),
+        dto.consent.obtainedFrom, now, plan.urgency.level, JSON.stringify(plan.urgency.reasons), plan.urgency.nextDeadlineAt,
+        JSON.stringify(plan.flags), ...names.map((n) => columns[n]),
       ],
     );
     await tx.query(`INSERT INTO case_keys (case_id, kek_id, wrapped_key) VALUES ($1, $2, $3)`, [id, key.kekId, key.wrapped]);
@@ -136,16 +153,16 @@ export class CasesService {
     await this.writeIndexes(tx, id, actor.organizationId, indexes);
     // Only identity indexes say "same person"; a shared adverse party or a bare name does not.
     const possibleDuplicates = await this.findDuplicates(tx, id, actor.organizationId, indexes.filter((i) => DUPLICATE_KINDS.has(i.kind)));
-    const timeline = await this.timeline.recompute(tx, id, this.clock.now());
+    const deadlines = await this.timeline.insertPlanned(tx, { id, organizationId: actor.organizationId, reference }, plan);
     // Urgent cases with consent go straight to the best attorney when the organization has auto-routing on.
-    const status = await this.referrals.autoRoute(tx, id, timeline.urgency.level, dto.consent.shareWithAttorney);
+    const status = await this.referrals.autoRoute(tx, id, plan.urgency.level, dto.consent.shareWithAttorney);
     const result: CreateCaseResult = {
       id,
       reference,
       status,
-      urgency: timeline.urgency,
-      deadlines: timeline.deadlines,
-      flags: timeline.flags,
+      urgency: plan.urgency,
+      deadlines,
+      flags: plan.flags,
       possibleDuplicates,
     };
     if (idempotencyKey) {
@@ -364,16 +381,7 @@ export class CasesService {
       await tx.query(`INSERT INTO case_events (id, case_id, type, occurred_at, data, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
         eventId, id, dto.type, dto.occurredAt, JSON.stringify(data), actor.userId, now,
       ]);
-      let timeline: Timeline;
-      try {
-        timeline = await this.timeline.recompute(tx, id, now);
-      } catch (error) {
-        if (error instanceof DeadlineInputError) {
-          const field = error.field.replace(/^events\[\d+\]\.(data\.)?/, '');
-          throw invalid(field, `${field}: ${error.message.slice(error.field.length + 2)}`);
-        }
-        throw error;
-      }
+      const timeline = await this.deadlineInput(() => this.timeline.recompute(tx, id, now));
       await this.audit.record(tx, {
         organizationId: actor.organizationId,
         actorId: actor.userId,
@@ -477,6 +485,21 @@ export class CasesService {
     return rows.map((r) => r.reference);
   }
 
+  /** The deadline engine's input errors are the caller's: a 400 naming the field (events[n].data.x → x). */
+  private deadlineInput<T>(compute: () => T): T {
+    const fail = (error: unknown): never => {
+      if (!(error instanceof DeadlineInputError)) throw error;
+      const field = error.field.replace(/^events\[\d+\]\.(data\.)?/, '');
+      throw invalid(field, `${field}: ${error.message.slice(error.field.length + 2)}`);
+    };
+    try {
+      const result = compute();
+      return (result instanceof Promise ? result.catch(fail) : result) as T;
+    } catch (error) {
+      return fail(error);
+    }
+  }
+
   /** The zone comes from the facility when its code is known, else from the given zone, else from state and county. */
   private async resolvePlace(custody: CustodyDto): Promise<Place> {
     if (custody.facilityCode) {
@@ -484,15 +507,18 @@ export class CasesService {
       if (!facility) throw invalid('custody.facilityCode', 'custody.facilityCode is not a known ICE detention location code (see GET /api/facilities)');
       return {
         facilityCode: facility.code,
+        facilityName: facility.name,
+        jail287g: facility.jail287g,
         county: custody.county ?? facility.county,
         state: custody.state ?? facility.state,
         timeZone: facility.timeZone,
       };
     }
-    if (custody.timeZone) return { facilityCode: null, county: custody.county ?? null, state: custody.state ?? null, timeZone: custody.timeZone };
+    const noFacility = { facilityCode: null, facilityName: null, jail287g: undefined };
+    if (custody.timeZone) return { ...noFacility, county: custody.county ?? null, state: custody.state ?? null, timeZone: custody.timeZone };
     if (custody.state) {
       try {
-        return { facilityCode: null, county: custody.county ?? null, state: custody.state, timeZone: timeZoneFor(custody.state, custody.county ?? null) };
+        return { ...noFacility, county: custody.county ?? null, state: custody.state, timeZone: timeZoneFor(custody.state, custody.county ?? null) };
       } catch {
         throw invalid('custody.state', 'custody.state is not a known U.S. state or territory code');
       }
@@ -503,6 +529,8 @@ export class CasesService {
 
 interface Place {
   facilityCode: string | null;
+  facilityName: string | null;
+  jail287g: boolean | undefined;
   county: string | null;
   state: string | null;
   timeZone: string;

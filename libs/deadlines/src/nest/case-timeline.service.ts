@@ -79,8 +79,26 @@ interface CaseFactsRow {
   facility_code: string | null;
 }
 
+export interface NewCaseFacts {
+  custody: Omit<CaseFacts['custody'], 'placeName'>;
+  place: PlaceFacts;
+  jail287g?: boolean;
+}
+
+export interface NewCasePlan {
+  deadlines: (ComputedDeadline & { status: DeadlineStatus })[];
+  flags: Flag[];
+  urgency: Urgency;
+}
+
+interface PlaceFacts {
+  facility_name: string | null;
+  custody_status: CustodyStatus;
+  county: string | null;
+}
+
 /** The facility's name, else "<County> County Jail" for a local jail, so reasons say where the clock runs. */
-function placeName(row: CaseFactsRow): string | undefined {
+function placeName(row: PlaceFacts): string | undefined {
   if (row.facility_name) return titleCase(row.facility_name);
   if (row.custody_status === 'local_jail' && row.county) {
     const county = titleCase(row.county.trim());
@@ -157,22 +175,7 @@ export class CaseTimelineService {
        ) SELECT missed.*, $3::text AS reference FROM missed`,
       [caseId, now, row.reference],
     );
-    if (newlyMissed.length > 0) {
-      const coordinators = await this.outbox.coordinators(tx, row.organization_id);
-      await this.outbox.enqueue(
-        tx,
-        newlyMissed.flatMap((d) =>
-          coordinators.map((recipient) => ({
-            organizationId: row.organization_id,
-            recipientId: recipient,
-            kind: 'deadline.missed',
-            dedupeKey: `missed:${d.id}:${recipient}`,
-            caseId,
-            ...missedText(d),
-          })),
-        ),
-      );
-    }
+    await this.escalateMissed(tx, row.organization_id, caseId, newlyMissed);
     const current: DeadlineRow[] = await tx.query(
       `SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.case_id = $1 AND d.superseded_at IS NULL ORDER BY d.due_at`,
       [caseId, row.reference],
@@ -192,6 +195,66 @@ export class CaseTimelineService {
       [caseId, urgency.level, JSON.stringify(urgency.reasons), urgency.nextDeadlineAt, JSON.stringify(flags)],
     );
     return { deadlines: current.map(toDeadlineView), urgency, flags, newlyMissed: newlyMissed.map(toDeadlineView) };
+  }
+
+  /**
+   * The timeline of a case being opened, computed in memory before its row is written (no events, no stored
+   * deadlines yet): the intake path then writes the case with its urgency, and the deadlines in one statement.
+   */
+  planNew(facts: NewCaseFacts, now: Date): NewCasePlan {
+    const ruleSet = ruleSetFor(now);
+    const full: CaseFacts = {
+      custody: { ...facts.custody, placeName: placeName(facts.place) },
+      events: [],
+      jail287g: facts.jail287g,
+      hasCounsel: false,
+    };
+    const computed = computeDeadlines(full, ruleSet);
+    const flags = computeFlags(full, ruleSet);
+    const withStatus = computed.map((d) => ({ ...d, status: (Date.parse(d.dueAt) < now.getTime() ? 'missed' : 'open') as DeadlineStatus }));
+    const urgency = assessUrgency({ deadlines: withStatus, flags, custodyStatus: full.custody.status, placeName: full.custody.placeName, now });
+    return { deadlines: withStatus, flags, urgency };
+  }
+
+  /** Writes a planned new case's deadlines in one statement (and escalates any already missed at intake). */
+  async insertPlanned(tx: EntityManager, c: { id: string; organizationId: string; reference: string }, plan: NewCasePlan): Promise<DeadlineView[]> {
+    if (plan.deadlines.length === 0) return [];
+    const d = plan.deadlines;
+    const rows: DeadlineRow[] = await tx.query(
+      `WITH inserted AS (
+         INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
+                                citation, rule_version, note, trigger_event_id, status)
+         SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[],
+                                      $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::text[])
+         RETURNING *
+       ) SELECT inserted.*, $15::text AS reference FROM inserted ORDER BY due_at`,
+      [
+        c.id, c.organizationId, d.map((x) => x.key), d.map((x) => x.rule), d.map((x) => x.label), d.map((x) => x.dueAt),
+        d.map((x) => x.timeZone), d.map((x) => x.outerLimitAt ?? null), d.map((x) => x.opensAt ?? null),
+        d.map((x) => x.citation), d.map((x) => x.ruleVersion), d.map((x) => x.note ?? null),
+        d.map((x) => x.triggerEventId ?? null), d.map((x) => x.status), c.reference,
+      ],
+    );
+    await this.escalateMissed(tx, c.organizationId, c.id, rows.filter((r) => r.status === 'missed'));
+    return rows.map(toDeadlineView);
+  }
+
+  private async escalateMissed(tx: EntityManager, organizationId: string, caseId: string, missed: DeadlineRow[]): Promise<void> {
+    if (missed.length === 0) return;
+    const coordinators = await this.outbox.coordinators(tx, organizationId);
+    await this.outbox.enqueue(
+      tx,
+      missed.flatMap((d) =>
+        coordinators.map((recipient) => ({
+          organizationId,
+          recipientId: recipient,
+          kind: 'deadline.missed',
+          dedupeKey: `missed:${d.id}:${recipient}`,
+          caseId,
+          ...missedText(d),
+        })),
+      ),
+    );
   }
 
   /**
