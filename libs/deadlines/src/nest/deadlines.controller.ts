@@ -45,7 +45,7 @@ export class DeadlinesController {
   @Get()
   @Access('coordinator', 'attorney')
   @ApiOperation({ summary: 'The deadline board, sorted by due time: coordinators see the organization, attorneys their cases.' })
-  board(@CurrentUser() user: Principal, @Query() query: BoardQuery): Promise<Page<BoardItem>> {
+  board(@CurrentUser() user: Principal, @Query() query: BoardQuery): Promise<Page<BoardItem> & { totalCapped: boolean }> {
     return this.deadlines.board(user, query);
   }
 

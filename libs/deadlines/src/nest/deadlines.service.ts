@@ -19,6 +19,9 @@ export type BoardItem = DeadlineView & { caseUrgency: string };
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest();
 
+/** The board reports at most this many as its total (with `totalCapped`), so it stays fast at any size. */
+export const BOARD_COUNT_CAP = 1000;
+
 /** Which cases' deadlines a role sees: coordinators the organization's, attorneys their assigned cases'. */
 function scope(actor: Principal, params: unknown[]): string {
   const clauses = [`d.organization_id = $${params.push(actor.organizationId)}`, 'd.superseded_at IS NULL', `c.status <> 'purged'`];
@@ -35,20 +38,30 @@ export class DeadlinesService {
     private readonly clock: Clock,
   ) {}
 
-  async board(actor: Principal, filter: BoardFilter): Promise<Page<BoardItem>> {
+  async board(actor: Principal, filter: BoardFilter): Promise<Page<BoardItem> & { totalCapped: boolean }> {
     const params: unknown[] = [];
     const where = [scope(actor, params)];
     if (filter.status) where.push(`d.status = $${params.push(filter.status)}`);
     if (filter.dueBefore) where.push(`d.due_at < $${params.push(filter.dueBefore)}`);
     if (filter.level) where.push(`c.urgency_level = $${params.push(filter.level)}`);
     const clause = where.join(' AND ');
-    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE ${clause}`, params);
+    // Counting every open deadline of a large organization costs more than the page itself: count up to a cap.
+    const [{ total }] = await this.db.query(
+      `SELECT count(*)::int AS total FROM (SELECT 1 FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE ${clause} LIMIT ${BOARD_COUNT_CAP + 1}) t`,
+      params,
+    );
     const rows: (DeadlineRow & { urgency_level: string })[] = await this.db.query(
       `SELECT d.*, c.reference, c.urgency_level FROM deadlines d JOIN cases c ON c.id = d.case_id
         WHERE ${clause} ORDER BY d.due_at, d.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, (filter.page - 1) * filter.limit],
     );
-    return { items: rows.map((r) => ({ ...toDeadlineView(r), caseUrgency: r.urgency_level })), page: filter.page, limit: filter.limit, total };
+    return {
+      items: rows.map((r) => ({ ...toDeadlineView(r), caseUrgency: r.urgency_level })),
+      page: filter.page,
+      limit: filter.limit,
+      total: Math.min(total, BOARD_COUNT_CAP),
+      totalCapped: total > BOARD_COUNT_CAP,
+    };
   }
 
   async updateStatus(actor: Principal, id: string, status: 'open' | 'met' | 'waived', note?: string): Promise<DeadlineView> {

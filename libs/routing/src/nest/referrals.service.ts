@@ -333,9 +333,11 @@ export class ReferralsService {
   }
 
   /**
-   * Candidate selection in SQL, by indexes, and deliberately looser than the exact filters (which the pure matcher
-   * applies and explains): accepting, available attorneys of the organization sharing a practice area and, unless
-   * an interpreter is arranged, the client's language.
+   * Candidate selection in SQL, by indexes, and deliberately no stricter than the exact filters (which the pure
+   * matcher applies and explains): accepting, available attorneys of the organization with room left, sharing a
+   * practice area and, unless an interpreter is arranged, the client's language. Conflicts are looked up by the
+   * blind indexes themselves (only attorneys with a matching client come back), not by loading every attorney's
+   * client list.
    */
   private async candidates(tx: EntityManager, c: CaseRow, needs: CaseNeeds, onlyAttorney?: string): Promise<AttorneyCandidate[]> {
     const params: unknown[] = [c.organization_id, c.id];
@@ -345,22 +347,26 @@ export class ReferralsService {
       where.push('p.accepting_referrals', `(p.unavailable_until IS NULL OR p.unavailable_until <= $${params.push(this.clock.now())})`);
       if (needs.practiceAreas.length) where.push(`p.practice_areas && $${params.push(needs.practiceAreas)}::text[]`);
       if (!needs.needsInterpreter) where.push(`p.languages @> ARRAY[$${params.push(needs.language)}]::text[]`);
+      where.push(`coalesce(l.active_cases, 0) + coalesce(o.open_offers, 0) < p.max_active_cases`);
     }
     const rows = await tx.query(
-      `SELECT p.*,
-              (SELECT count(*)::int FROM cases x WHERE x.assigned_attorney_id = p.user_id AND x.status = 'assigned') AS active_cases,
-              (SELECT count(*)::int FROM referrals r WHERE r.attorney_id = p.user_id AND r.status = 'offered') AS open_offers,
+      `WITH load AS (
+         SELECT assigned_attorney_id AS attorney_id, count(*)::int AS active_cases
+           FROM cases WHERE organization_id = $1 AND status = 'assigned' GROUP BY assigned_attorney_id
+       ), offers AS (
+         SELECT attorney_id, count(*)::int AS open_offers FROM referrals WHERE organization_id = $1 AND status = 'offered' GROUP BY attorney_id
+       )
+       SELECT p.*, coalesce(l.active_cases, 0) AS active_cases, coalesce(o.open_offers, 0) AS open_offers,
               (SELECT r.status FROM referrals r WHERE r.attorney_id = p.user_id AND r.case_id = $2
-                  AND r.status IN ('declined', 'expired', 'withdrawn') ORDER BY r.offered_at DESC LIMIT 1) AS prior_outcome,
-              (SELECT coalesce(array_agg(b.value), '{}') FROM case_blind_indexes b JOIN cases x ON x.id = b.case_id
-                WHERE x.assigned_attorney_id = p.user_id AND x.status IN ('assigned', 'closed') AND b.kind = 'party_name') AS client_indexes,
-              (SELECT coalesce(array_agg(b.value), '{}') FROM case_blind_indexes b JOIN cases x ON x.id = b.case_id
-                WHERE x.assigned_attorney_id = p.user_id AND x.status IN ('assigned', 'closed') AND b.kind = 'adverse_party') AS client_adverse_indexes
+                  AND r.status IN ('declined', 'expired', 'withdrawn') ORDER BY r.offered_at DESC LIMIT 1) AS prior_outcome
          FROM attorney_profiles p JOIN users u ON u.id = p.user_id
+         LEFT JOIN load l ON l.attorney_id = p.user_id
+         LEFT JOIN offers o ON o.attorney_id = p.user_id
         WHERE ${where.join(' AND ')}
-        ORDER BY p.last_offered_at NULLS FIRST LIMIT 500`,
+        ORDER BY p.last_offered_at NULLS FIRST, p.user_id LIMIT 500`,
       params,
     );
+    const conflicts = await this.conflictIndexes(tx, c.organization_id, needs);
     return rows.map((r: Record<string, any>) => ({
       attorneyId: r.user_id,
       acceptingReferrals: r.accepting_referrals,
@@ -376,9 +382,31 @@ export class ReferralsService {
       eoirRegistered: r.eoir_registered,
       lastOfferedAt: r.last_offered_at,
       priorOutcomeOnCase: r.prior_outcome,
-      clientIndexes: r.client_indexes,
-      clientAdversePartyIndexes: r.client_adverse_indexes,
+      clientIndexes: conflicts.get(r.user_id)?.clients ?? [],
+      clientAdversePartyIndexes: conflicts.get(r.user_id)?.adverse ?? [],
     }));
+  }
+
+  /**
+   * For each attorney whose (assigned or closed) cases match this case on a name index: the matching values. An
+   * attorney represents someone named adverse here, or represents someone whose adverse party is this client.
+   */
+  private async conflictIndexes(tx: EntityManager, organizationId: string, needs: CaseNeeds) {
+    const map = new Map<string, { clients: string[]; adverse: string[] }>();
+    if (needs.adversePartyIndexes.length === 0 && needs.clientIndexes.length === 0) return map;
+    const rows: { attorney_id: string; kind: string; value: string }[] = await tx.query(
+      `SELECT DISTINCT x.assigned_attorney_id AS attorney_id, b.kind, b.value
+         FROM case_blind_indexes b JOIN cases x ON x.id = b.case_id
+        WHERE b.organization_id = $1 AND x.assigned_attorney_id IS NOT NULL AND x.status IN ('assigned', 'closed')
+          AND ((b.kind = 'party_name' AND b.value = ANY($2::text[])) OR (b.kind = 'adverse_party' AND b.value = ANY($3::text[])))`,
+      [organizationId, needs.adversePartyIndexes, needs.clientIndexes],
+    );
+    for (const row of rows) {
+      const entry = map.get(row.attorney_id) ?? { clients: [], adverse: [] };
+      (row.kind === 'party_name' ? entry.clients : entry.adverse).push(row.value);
+      map.set(row.attorney_id, entry);
+    }
+    return map;
   }
 
   private async openDeadlines(caseIds: string[]) {
