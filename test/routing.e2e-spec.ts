@@ -2,19 +2,10 @@ import { FixedClock } from '@amparo/common';
 import { ReferralsService } from '@amparo/routing';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
 import { TestApp, createTestApp } from './support/test-app';
+import { attorneyProfile } from './support/attorneys';
 import { Session, createUser, loginAdmin } from './support/users';
 
-const profile = (overrides: Record<string, unknown> = {}) => ({
-  barStates: ['TX'],
-  eoirRegistered: true,
-  languages: ['spa', 'eng'],
-  practiceAreas: ['detention_bond', 'removal_defense'],
-  facilityCodes: [],
-  states: ['TX'],
-  maxActiveCases: 5,
-  acceptingReferrals: true,
-  ...overrides,
-});
+const profile = attorneyProfile;
 
 /** A normal-urgency case (no detainer), so auto-routing leaves it to the coordinator. */
 const routableCase = (overrides: Record<string, unknown> = {}) => ({

@@ -6,6 +6,7 @@ import { KeyRotationService, PurgeService } from '@amparo/cases';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
 import { TEST_KEYS, TestApp, createTestApp, createTestDatabase } from './support/test-app';
+import { attorneyProfile } from './support/attorneys';
 import { Session, createUser, login, loginAdmin } from './support/users';
 
 /**
@@ -64,16 +65,7 @@ function canaryCase(tag: string, aNumber: string, overrides: Body = {}): { body:
   return { body, needles };
 }
 
-const PROFILE = {
-  barStates: ['TX'],
-  eoirRegistered: true,
-  languages: ['spa', 'eng'],
-  practiceAreas: ['detention_bond', 'removal_defense'],
-  facilityCodes: [],
-  states: ['TX'],
-  maxActiveCases: 50,
-  acceptingReferrals: true,
-};
+const PROFILE = attorneyProfile({ maxActiveCases: 50 });
 
 /** The GET routes of test/route-permissions.e2e-spec.ts EXPECTED (pinned again below against the running app). */
 const GET_ROUTES = [

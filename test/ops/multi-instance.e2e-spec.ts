@@ -4,6 +4,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { ApiProcess, apiEnv, startApi, stopAllApis, waitFor } from '../support/api-process';
 import { minimalBody } from '../support/cases';
 import { createTestDatabase } from '../support/test-app';
+import { attorneyProfile } from '../support/attorneys';
 import { Session, createUser, loginAdmin } from '../support/users';
 
 /**
@@ -20,16 +21,7 @@ const SETTLE_MS = 3000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const profile = {
-  barStates: ['TX'],
-  eoirRegistered: true,
-  languages: ['spa', 'eng'],
-  practiceAreas: ['detention_bond', 'removal_defense'],
-  facilityCodes: [],
-  states: ['TX'],
-  maxActiveCases: 5,
-  acceptingReferrals: true,
-};
+const profile = attorneyProfile();
 
 /** A client in a local jail with a detainer, release-eligible in an hour: the 48-hour hold is due in 49 hours. */
 const detainerCase = () => ({

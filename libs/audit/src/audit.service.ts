@@ -93,21 +93,22 @@ export class AuditService {
   ) {}
 
   /**
-   * Appends to the organization's chain inside the caller's transaction, so the event commits with the change it
-   * records or not at all. The per-organization advisory lock keeps the chain linear; record last in a transaction
-   * to hold it briefly.
+   * Appends to one of the organization's chains (by case) inside the caller's transaction, so the event commits with
+   * the change it records or not at all. The lock on the chain's head row keeps each chain linear; record last in a
+   * transaction to hold it briefly.
    */
   async record(manager: EntityManager, entry: AuditEntry): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) throw new Error('AuditService.record must run inside a transaction');
     const chain = chainFor(entry.caseId);
-    // The lock must be its own statement: the next one then reads the chain's head with a snapshot taken after it.
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1 || ':' || $2, 0))`, [entry.organizationId, chain]);
-    const [{ id, last }] = await manager.query(
-      `SELECT nextval('audit_events_id_seq')::text AS id,
-              (SELECT hash FROM audit_events WHERE organization_id = $1 AND chain = $2 ORDER BY id DESC LIMIT 1) AS last`,
-      [entry.organizationId, chain],
+    // Locks the chain's head row (creating it for a new chain) and reads it, in one statement: a concurrent append
+    // to the same chain waits here and then sees the head that one wrote.
+    const [{ id, head }] = await manager.query(
+      `INSERT INTO audit_heads AS h (organization_id, chain, hash) VALUES ($1, $2, $3)
+       ON CONFLICT (organization_id, chain) DO UPDATE SET hash = h.hash
+       RETURNING h.hash AS head, nextval('audit_events_id_seq')::text AS id`,
+      [entry.organizationId, chain, GENESIS_HASH],
     );
-    const prevHash: Buffer = last ?? GENESIS_HASH;
+    const prevHash: Buffer = head;
     const occurredAt = this.clock.now().toISOString();
     const fields = {
       id,
@@ -123,10 +124,14 @@ export class AuditService {
       reason: entry.reason ?? null,
       details: entry.details ?? {},
     };
+    const hash = chainHash(prevHash, fields);
     await manager.query(
-      `INSERT INTO audit_events (id, organization_id, chain, occurred_at, actor_id, actor_role, action, case_id,
-                                 case_reference, fields, reason, details, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      `WITH appended AS (
+         INSERT INTO audit_events (id, organization_id, chain, occurred_at, actor_id, actor_role, action, case_id,
+                                   case_reference, fields, reason, details, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       )
+       UPDATE audit_heads SET hash = $14 WHERE organization_id = $2 AND chain = $3`,
       [
         id,
         fields.organizationId,
@@ -141,7 +146,7 @@ export class AuditService {
         fields.reason,
         JSON.stringify(fields.details),
         prevHash,
-        chainHash(prevHash, fields),
+        hash,
       ],
     );
   }

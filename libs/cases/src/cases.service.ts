@@ -132,27 +132,37 @@ export class CasesService {
       },
       now,
     ));
+    const indexes = this.cipher.blindIndexes(sensitive);
+    // Only identity indexes say "same person"; a shared adverse party or a bare name does not.
+    const possibleDuplicates = await this.findDuplicates(tx, id, actor.organizationId, indexes.filter((i) => DUPLICATE_KINDS.has(i.kind)));
+    // The case, its wrapped data key and its blind indexes in one statement (one round trip on the intake path).
+    const base = 26;
     await tx.query(
-      `INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
-                          practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
-                          release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
-                          urgency_level, urgency_reasons, next_deadline_at, flags
-                          ${names.map((n) => `, ${n}`).join('')})
-       VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21
-               ${names.map((_, i) => `, $${22 + i}`).join('')})`,
+      `WITH inserted AS (
+         INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
+                            practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
+                            release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
+                            urgency_level, urgency_reasons, next_deadline_at, flags
+                            ${names.map((n) => `, ${n}`).join('')})
+         VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21
+                 ${names.map((_, i) => `, $${base + i}`).join('')})
+         RETURNING id, organization_id
+       ), key AS (
+         INSERT INTO case_keys (case_id, kek_id, wrapped_key) SELECT id, $22, $23 FROM inserted
+       )
+       INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
+       SELECT inserted.id, inserted.organization_id, i.kind, i.value
+         FROM inserted, unnest($24::text[], $25::text[]) AS i(kind, value)
+       ON CONFLICT DO NOTHING`,
       [
         id, actor.organizationId, reference, actor.userId, dto.client.preferredLanguage, dto.client.needsInterpreter ?? false,
         dto.practiceAreas ?? [], dto.custody.status, place.facilityCode, place.county, place.state, place.timeZone,
         dto.custody.detainerLodged ?? false, dto.custody.releaseEligibleAt ?? null, dto.consent.shareWithAttorney,
         dto.consent.obtainedFrom, now, plan.urgency.level, JSON.stringify(plan.urgency.reasons), plan.urgency.nextDeadlineAt,
-        JSON.stringify(plan.flags), ...names.map((n) => columns[n]),
+        JSON.stringify(plan.flags), key.kekId, key.wrapped, indexes.map((i) => i.kind), indexes.map((i) => i.value),
+        ...names.map((n) => columns[n]),
       ],
     );
-    await tx.query(`INSERT INTO case_keys (case_id, kek_id, wrapped_key) VALUES ($1, $2, $3)`, [id, key.kekId, key.wrapped]);
-    const indexes = this.cipher.blindIndexes(sensitive);
-    await this.writeIndexes(tx, id, actor.organizationId, indexes);
-    // Only identity indexes say "same person"; a shared adverse party or a bare name does not.
-    const possibleDuplicates = await this.findDuplicates(tx, id, actor.organizationId, indexes.filter((i) => DUPLICATE_KINDS.has(i.kind)));
     const deadlines = await this.timeline.insertPlanned(tx, { id, organizationId: actor.organizationId, reference }, plan);
     // Urgent cases with consent go straight to the best attorney when the organization has auto-routing on.
     const status = await this.referrals.autoRoute(tx, id, plan.urgency.level, dto.consent.shareWithAttorney);
