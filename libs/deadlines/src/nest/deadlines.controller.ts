@@ -2,8 +2,8 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nest
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { Page, PageQuery } from '@amparo/common';
-import { BoardItem, DeadlinesService } from './deadlines.service';
+import { PageQuery } from '@amparo/common';
+import { BoardPage, DeadlinesService } from './deadlines.service';
 import type { DeadlineView } from './case-timeline.service';
 import { IsOffsetDateTime } from '@amparo/common';
 
@@ -45,7 +45,7 @@ export class DeadlinesController {
   @Get()
   @Access('coordinator', 'attorney')
   @ApiOperation({ summary: 'The deadline board, sorted by due time: coordinators see the organization, attorneys their cases.' })
-  board(@CurrentUser() user: Principal, @Query() query: BoardQuery): Promise<Page<BoardItem> & { totalCapped: boolean }> {
+  board(@CurrentUser() user: Principal, @Query() query: BoardQuery): Promise<BoardPage> {
     return this.deadlines.board(user, query);
   }
 

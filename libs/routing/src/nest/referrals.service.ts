@@ -347,22 +347,22 @@ export class ReferralsService {
       where.push('p.accepting_referrals', `(p.unavailable_until IS NULL OR p.unavailable_until <= $${params.push(this.clock.now())})`);
       if (needs.practiceAreas.length) where.push(`p.practice_areas && $${params.push(needs.practiceAreas)}::text[]`);
       if (!needs.needsInterpreter) where.push(`p.languages @> ARRAY[$${params.push(needs.language)}]::text[]`);
-      where.push(`coalesce(l.active_cases, 0) + coalesce(o.open_offers, 0) < p.max_active_cases`);
     }
+    // Load is counted only for the attorneys that pass the profile filters, each by an index-only scan
+    // (cases_attorney_load_idx, referrals_open_offers_idx), never by aggregating the whole organization.
     const rows = await tx.query(
-      `WITH load AS (
-         SELECT assigned_attorney_id AS attorney_id, count(*)::int AS active_cases
-           FROM cases WHERE organization_id = $1 AND status = 'assigned' GROUP BY assigned_attorney_id
-       ), offers AS (
-         SELECT attorney_id, count(*)::int AS open_offers FROM referrals WHERE organization_id = $1 AND status = 'offered' GROUP BY attorney_id
+      `WITH candidate AS (
+         SELECT p.* FROM attorney_profiles p JOIN users u ON u.id = p.user_id WHERE ${where.join(' AND ')}
        )
-       SELECT p.*, coalesce(l.active_cases, 0) AS active_cases, coalesce(o.open_offers, 0) AS open_offers,
+       SELECT p.*, l.active_cases, o.open_offers,
               (SELECT r.status FROM referrals r WHERE r.attorney_id = p.user_id AND r.case_id = $2
                   AND r.status IN ('declined', 'expired', 'withdrawn') ORDER BY r.offered_at DESC LIMIT 1) AS prior_outcome
-         FROM attorney_profiles p JOIN users u ON u.id = p.user_id
-         LEFT JOIN load l ON l.attorney_id = p.user_id
-         LEFT JOIN offers o ON o.attorney_id = p.user_id
-        WHERE ${where.join(' AND ')}
+         FROM candidate p
+         CROSS JOIN LATERAL (SELECT count(*)::int AS active_cases FROM cases x
+                              WHERE x.organization_id = $1 AND x.assigned_attorney_id = p.user_id AND x.status = 'assigned') l
+         CROSS JOIN LATERAL (SELECT count(*)::int AS open_offers FROM referrals r
+                              WHERE r.organization_id = $1 AND r.attorney_id = p.user_id AND r.status = 'offered') o
+        ${onlyAttorney ? '' : 'WHERE l.active_cases + o.open_offers < p.max_active_cases'}
         ORDER BY p.last_offered_at NULLS FIRST, p.user_id LIMIT 500`,
       params,
     );
