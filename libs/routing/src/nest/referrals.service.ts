@@ -340,7 +340,7 @@ export class ReferralsService {
    * client list.
    */
   private async candidates(tx: EntityManager, c: CaseRow, needs: CaseNeeds, onlyAttorney?: string): Promise<AttorneyCandidate[]> {
-    const params: unknown[] = [c.organization_id, c.id];
+    const params: unknown[] = [c.organization_id];
     const where = ['p.organization_id = $1', 'u.active', `u.role = 'attorney'`];
     if (onlyAttorney) where.push(`p.user_id = $${params.push(onlyAttorney)}`);
     else {
@@ -354,9 +354,7 @@ export class ReferralsService {
       `WITH candidate AS (
          SELECT p.* FROM attorney_profiles p JOIN users u ON u.id = p.user_id WHERE ${where.join(' AND ')}
        )
-       SELECT p.*, l.active_cases, o.open_offers,
-              (SELECT r.status FROM referrals r WHERE r.attorney_id = p.user_id AND r.case_id = $2
-                  AND r.status IN ('declined', 'expired', 'withdrawn') ORDER BY r.offered_at DESC LIMIT 1) AS prior_outcome
+       SELECT p.*, l.active_cases, o.open_offers
          FROM candidate p
          CROSS JOIN LATERAL (SELECT count(*)::int AS active_cases FROM cases x
                               WHERE x.organization_id = $1 AND x.assigned_attorney_id = p.user_id AND x.status = 'assigned') l
@@ -367,6 +365,13 @@ export class ReferralsService {
       params,
     );
     const conflicts = await this.conflictIndexes(tx, c.organization_id, needs);
+    // This case's own past offers (a handful): who declined, let it expire or was withdrawn.
+    const prior: { attorney_id: string; status: AttorneyCandidate['priorOutcomeOnCase'] }[] = await tx.query(
+      `SELECT DISTINCT ON (attorney_id) attorney_id, status FROM referrals
+        WHERE case_id = $1 AND status IN ('declined', 'expired', 'withdrawn') ORDER BY attorney_id, offered_at DESC`,
+      [c.id],
+    );
+    const priorByAttorney = new Map(prior.map((p) => [p.attorney_id, p.status]));
     return rows.map((r: Record<string, any>) => ({
       attorneyId: r.user_id,
       acceptingReferrals: r.accepting_referrals,
@@ -381,7 +386,7 @@ export class ReferralsService {
       barStates: r.bar_states,
       eoirRegistered: r.eoir_registered,
       lastOfferedAt: r.last_offered_at,
-      priorOutcomeOnCase: r.prior_outcome,
+      priorOutcomeOnCase: priorByAttorney.get(r.user_id) ?? null,
       clientIndexes: conflicts.get(r.user_id)?.clients ?? [],
       clientAdversePartyIndexes: conflicts.get(r.user_id)?.adverse ?? [],
     }));

@@ -1,0 +1,207 @@
+'use strict';
+/**
+ * The raw-PostgreSQL baseline for intake: the rows one POST /api/cases writes, written directly through `pg` with the
+ * same pool size and concurrency as the API, one transaction per case, as fast as the database allows.
+ *
+ * mode 'writes' (the baseline the targets use): idempotency key claim, the cases row (with its urgency) and bytea
+ *   ciphertexts of the sizes the API produced, case_keys, blind indexes (unnest), the deadline, the stored idempotent
+ *   response, and the audit row appended the way AuditService does (the chain's advisory lock, head and sequence in
+ *   one read, the row; per case-chain when the audit_events.chain column exists, per organization before).
+ *   No reads the service adds (duplicate check, auto-routing), no crypto, no validation, no HTTP.
+ * mode 'nolock' (diagnostic): 'writes' without the audit chain's advisory lock, to show what that lock costs.
+ *
+ * It uses its own organization, user and session, so the API's audit chain is not touched.
+ * Standalone: DATABASE_URL=postgres://.../migrated_db node bench/baseline-pg.js [concurrency] [seconds] [mode]
+ */
+const { createHash, randomBytes, randomUUID } = require('node:crypto');
+const { Pool } = require('pg');
+const { summarize } = require('./lib/util');
+
+const DEFAULT_SIZES = {
+  client_first_name: 38, client_last_name: 51, client_date_of_birth: 42, client_a_number: 44, client_phone: 47,
+  client_email: 59, client_address: 76, client_country_of_birth: 37, client_immigration_status: 89,
+  client_criminal_history: 86, client_safe_to_contact: 107, caller_relationship: 38, caller_name: 43, caller_phone: 47,
+  custody_booking_number: 42, narrative: 340, adverse_parties: 90,
+};
+
+const CITATION =
+  'ICE form I-247A (2017): "not to exceed 48 hours beyond the time he or she would otherwise have been released"; outer limit 8 CFR 287.7(d) (48 hours excluding Saturdays, Sundays and holidays)';
+
+const REASONS = [
+  'ICE detainer: release-eligible Fri 27 Nov, 5:09 AM CST; the 48-hour hold would end Sun 29 Nov, 5:09 AM CST at Harris County Jail',
+  'Detained with no attorney on record',
+];
+const FLAGS = [{ code: 'detained_without_counsel', label: 'Detained with no attorney on record' }];
+
+/** A separate organization, user and session for the baseline. */
+async function prepareTenant(url) {
+  const pool = new Pool({ connectionString: url, max: 1 });
+  try {
+    const [{ id: org }] = (await pool.query(`INSERT INTO organizations (name, auto_routing) VALUES ('Baseline org', false) RETURNING id`)).rows;
+    const [{ id: user }] = (
+      await pool.query(
+        `INSERT INTO users (organization_id, email, name, role, password_hash) VALUES ($1, $2, 'Baseline intake', 'intake', 'no-login') RETURNING id`,
+        [org, `baseline-${randomUUID()}@bench.amparo.example`],
+      )
+    ).rows;
+    const [{ id: session }] = (
+      await pool.query(`INSERT INTO auth_sessions (user_id, expires_at) VALUES ($1, now() + interval '1 day') RETURNING id`, [user])
+    ).rows;
+    const chains = (await pool.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'audit_events' AND column_name = 'chain'`)).rowCount > 0;
+    return { org, user, session, chains };
+  } finally {
+    await pool.end();
+  }
+}
+
+async function oneCase(client, t, cols, blobs, mode) {
+  const id = randomUUID();
+  const key = `bl-${randomUUID()}`;
+  const now = new Date();
+  await client.query('BEGIN');
+  try {
+    await client.query(
+      `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key`,
+      [t.user, key, createHash('sha256').update(key).digest()],
+    );
+    const releaseEligibleAt = new Date(now.getTime() + 6 * 3600_000);
+    const due = new Date(releaseEligibleAt.getTime() + 48 * 3600_000);
+    await client.query(
+      `INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
+                          practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
+                          release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
+                          urgency_level, urgency_reasons, next_deadline_at, flags
+                          ${cols.map((c) => `, ${c}`).join('')})
+       VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21
+               ${cols.map((_, i) => `, $${22 + i}`).join('')})`,
+      [id, t.org, `BL-${id.slice(0, 13)}`, t.user, 'spa', true, ['detention_bond', 'removal_defense'], 'local_jail', null,
+        'Harris', 'TX', 'America/Chicago', true, releaseEligibleAt, true, 'caller', now, 'high', JSON.stringify(REASONS), due,
+        JSON.stringify(FLAGS), ...blobs],
+    );
+    await client.query(`INSERT INTO case_keys (case_id, kek_id, wrapped_key) VALUES ($1, $2, $3)`, [id, 'k1', randomBytes(64)]);
+    const kinds = ['a_number', 'phone', 'name_dob', 'party_name', 'adverse_party'];
+    const values = kinds.map(() => randomBytes(24).toString('base64url'));
+    await client.query(
+      `INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
+       SELECT $1, $2, * FROM unnest($3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
+      [id, t.org, kinds, values],
+    );
+    await client.query(
+      `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
+                              citation, rule_version, note, trigger_event_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (case_id, key) DO UPDATE SET superseded_at = NULL, label = EXCLUDED.label, due_at = EXCLUDED.due_at,
+         outer_limit_at = EXCLUDED.outer_limit_at, opens_at = EXCLUDED.opens_at, status = 'open'`,
+      [id, t.org, 'detainer_hold', 'detainer_hold', 'ICE detainer 48-hour hold', due, 'America/Chicago',
+        new Date(due.getTime() + 2 * 86400_000), releaseEligibleAt, CITATION, '2026.1', null, null],
+    );
+    const reasons = REASONS;
+    const flags = FLAGS;
+    // The stored idempotent answer: about the size of the API's 201 body.
+    const response = { id, reference: 'BL', status: 'new', urgency: { level: 'high', reasons, nextDeadlineAt: due }, flags, possibleDuplicates: [],
+      deadlines: [{ id: randomUUID(), rule: 'detainer_hold', label: 'ICE detainer 48-hour hold', dueAt: due, citation: CITATION, ruleVersion: '2026.1', status: 'open', caseId: id }] };
+    await client.query(`UPDATE idempotency_keys SET status_code = 201, response = $3, case_id = $4 WHERE user_id = $1 AND key = $2`, [
+      t.user, key, JSON.stringify(response), id,
+    ]);
+    // The audit append as AuditService.record does it: the chain's advisory lock, the head and the next id, the row.
+    // With the `chain` column (16 chains per organization, by case) the lock and head are per chain.
+    const chain = t.chains ? createHash('sha256').update(id).digest()[0] % 16 : null;
+    if (mode !== 'nolock') {
+      if (t.chains) await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1 || ':' || $2, 0))`, [t.org, chain]);
+      else await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1, 0))`, [t.org]);
+    }
+    const [{ id: auditId, last }] = (
+      await client.query(
+        `SELECT nextval('audit_events_id_seq')::text AS id,
+                (SELECT hash FROM audit_events WHERE organization_id = $1 ${t.chains ? 'AND chain = $2' : ''} ORDER BY id DESC LIMIT 1) AS last`,
+        t.chains ? [t.org, chain] : [t.org],
+      )
+    ).rows;
+    const prev = last ?? Buffer.alloc(32);
+    const auditValues = [auditId, t.org, now, t.user, 'intake', 'case.create', id, 'BL', ['client.firstName', 'client.lastName', 'narrative'], null,
+      '{}', prev, createHash('sha256').update(prev).update(id).digest()];
+    if (t.chains) {
+      await client.query(
+        `INSERT INTO audit_events (id, organization_id, occurred_at, actor_id, actor_role, action, case_id, case_reference,
+                                   fields, reason, details, prev_hash, hash, chain)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        [...auditValues, chain],
+      );
+    } else {
+      await client.query(
+        `INSERT INTO audit_events (id, organization_id, occurred_at, actor_id, actor_role, action, case_id, case_reference,
+                                   fields, reason, details, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        auditValues,
+      );
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Closed loop: `concurrency` workers, each starting its next transaction when the previous one ends, for `seconds`.
+ * @returns {{ requests: number, errors: number, throughput: number, latencyMs: object }}
+ */
+async function runBaseline({ url, tenant, concurrency, seconds, poolSize = 20, mode = 'writes', sizes = DEFAULT_SIZES }) {
+  const cols = Object.keys(sizes);
+  const blobs = cols.map((c) => randomBytes(sizes[c]));
+  const pool = new Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  const latencies = [];
+  let errors = 0;
+  let firstError = null;
+  // Warm the pool up to the concurrency that will be used.
+  const warm = await Promise.all(Array.from({ length: Math.min(poolSize, concurrency) }, () => pool.connect()));
+  warm.forEach((c) => c.release());
+  const started = process.hrtime.bigint();
+  const end = Date.now() + seconds * 1000;
+  const worker = async () => {
+    while (Date.now() < end) {
+      const t0 = process.hrtime.bigint();
+      const client = await pool.connect();
+      try {
+        await oneCase(client, tenant, cols, blobs, mode);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      } catch (error) {
+        errors++;
+        firstError ??= error.message;
+      } finally {
+        client.release();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  await pool.end();
+  return {
+    mode,
+    concurrency,
+    seconds: Math.round(elapsed * 10) / 10,
+    requests: latencies.length,
+    errors,
+    firstError,
+    throughput: Math.round((latencies.length / elapsed) * 10) / 10,
+    latencyMs: summarize(latencies),
+  };
+}
+
+module.exports = { runBaseline, prepareTenant, DEFAULT_SIZES };
+
+if (require.main === module) {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    process.stderr.write('DATABASE_URL (a migrated database) is required\n');
+    process.exit(2);
+  }
+  const [concurrency = '8', seconds = '10', mode = 'writes'] = process.argv.slice(2);
+  prepareTenant(url)
+    .then((tenant) => runBaseline({ url, tenant, concurrency: Number(concurrency), seconds: Number(seconds), mode, poolSize: Number(process.env.DB_POOL_SIZE ?? 20) }))
+    .then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`))
+    .catch((e) => {
+      process.stderr.write(`${e.stack}\n`);
+      process.exit(1);
+    });
+}
