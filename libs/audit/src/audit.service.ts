@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock, Page } from '@amparo/common';
-import { AUDIT_CHAINS, GENESIS_HASH, StoredLink, chainFor, chainHash, findFirstBrokenLink } from './audit-chain';
+import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, chainFor, chainHash, findFirstBrokenLink } from './audit-chain';
 
 export type AuditAction =
   | 'case.create'
@@ -36,18 +36,8 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-export interface AuditEventView {
-  id: string;
-  occurredAt: string;
-  actorId: string | null;
-  actorRole: string | null;
-  action: string;
-  caseId: string | null;
-  caseReference: string | null;
-  fields: string[];
-  reason: string | null;
-  details: Record<string, unknown>;
-}
+/** An audit event as the API lists it: the chained fields, without the organization and chain bookkeeping. */
+export type AuditEventView = Omit<ChainedFields, 'organizationId' | 'chain'>;
 
 interface AuditRow {
   id: string;
