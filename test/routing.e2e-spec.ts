@@ -108,6 +108,8 @@ describe('routing and referrals (e2e)', () => {
     const again = await route(c.id);
     expect(again.status).toBe(422);
     expect(again.body.code).toBe('NO_ELIGIBLE_ATTORNEY');
+    // The coordinator learns why, in counts (never who).
+    expect(again.body.message).toMatch(/3 attorney\(s\) matched the profile filters; excluded: 3 prior offer/);
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND kind = 'case.unplaced'`, [c.id]);
     expect(n).toBeGreaterThan(0);
   });

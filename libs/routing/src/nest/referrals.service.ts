@@ -9,7 +9,7 @@ import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadline
 import { OutboxService } from '@amparo/notifications';
 import { evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
 import { respondBy } from '../domain/offer-windows';
-import type { AttorneyCandidate, CaseNeeds, OfferWindows, PracticeArea, RankedMatch, Urgency } from '../domain/types';
+import type { AttorneyCandidate, CaseNeeds, Exclusion, OfferWindows, PracticeArea, RankedMatch, Urgency } from '../domain/types';
 import { DeclineReferralDto, ListReferralsQuery } from './referral.dto';
 
 interface CaseRow {
@@ -43,7 +43,16 @@ export interface ReferralView {
   case?: Record<string, unknown>;
 }
 
-type Outcome = { offered: ReferralView } | { unplaced: true; excluded: number };
+type Outcome = { offered: ReferralView } | { unplaced: true; why: string };
+
+/** Why nobody is eligible, in counts only (never who): for the coordinator's answer and email. */
+export function whyUnplaced(candidates: number, excluded: Exclusion[]): string {
+  if (candidates === 0) return 'no attorney is accepting, available, below capacity, with the practice area and the language';
+  const byFilter = new Map<string, number>();
+  for (const e of excluded) byFilter.set(e.filter, (byFilter.get(e.filter) ?? 0) + 1);
+  const parts = [...byFilter].map(([filter, n]) => `${n} ${filter.replace(/_/g, ' ')}`);
+  return `${candidates} attorney(s) matched the profile filters; excluded: ${parts.join(', ')}`;
+}
 
 const COURT_AREAS: PracticeArea[] = ['detention_bond', 'removal_defense'];
 
@@ -94,7 +103,7 @@ export class ReferralsService {
       throw error;
     }
     // The case stays `unplaced` (committed above) and the coordinators were told; the answer is a 422.
-    if (!('offered' in outcome)) throw unprocessable('NO_ELIGIBLE_ATTORNEY', 'No eligible attorney: the case is now unplaced');
+    if (!('offered' in outcome)) throw unprocessable('NO_ELIGIBLE_ATTORNEY', `No eligible attorney (${outcome.why}): the case is now unplaced`);
     return outcome.offered;
   }
 
@@ -248,8 +257,9 @@ export class ReferralsService {
       if (!result.allowed) throw unprocessable('NOT_ELIGIBLE', `This attorney cannot take the case: ${result.exclusion.reason}`);
       match = result.match;
     } else {
-      const { ranked, excluded } = matchAttorneys(needs, await this.candidates(tx, c, needs), now);
-      if (ranked.length === 0) return this.markUnplaced(tx, c, actor, excluded.length);
+      const candidates = await this.candidates(tx, c, needs);
+      const { ranked, excluded } = matchAttorneys(needs, candidates, now);
+      if (ranked.length === 0) return this.markUnplaced(tx, c, actor, whyUnplaced(candidates.length, excluded));
       match = ranked[0];
     }
     const windows = Object.fromEntries(Object.entries(c.offer_windows_minutes).map(([k, v]) => [k, v * 60_000])) as Partial<OfferWindows>;
@@ -273,17 +283,17 @@ export class ReferralsService {
     return { offered: toView({ ...row, reference: c.reference }) };
   }
 
-  private async markUnplaced(tx: EntityManager, c: CaseRow, actor: Principal | null, excluded = 0): Promise<Outcome> {
+  private async markUnplaced(tx: EntityManager, c: CaseRow, actor: Principal | null, why = 'no consent to share'): Promise<Outcome> {
     await tx.query(`UPDATE cases SET status = 'unplaced', updated_at = $2 WHERE id = $1`, [c.id, this.clock.now()]);
     const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM referrals WHERE case_id = $1`, [c.id]);
     const coordinators = await this.outbox.coordinators(tx, c.organization_id);
     await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
       organizationId: c.organization_id, recipientId: recipient, kind: 'case.unplaced', dedupeKey: `unplaced:${c.id}:${n}:${recipient}`, caseId: c.id,
       subject: `[Amparo] ${c.reference} (${c.urgency_level}) has no eligible attorney`,
-      body: `No eligible attorney is left for case ${c.reference}. Please place it by hand.`,
+      body: `No eligible attorney is left for case ${c.reference} (${why}). Please place it by hand.`,
     })));
-    this.logger.log({ caseId: c.id, excluded, by: actor?.userId ?? 'system' }, 'Case unplaced');
-    return { unplaced: true, excluded };
+    this.logger.log({ caseId: c.id, why, by: actor?.userId ?? 'system' }, 'Case unplaced');
+    return { unplaced: true, why };
   }
 
   private async lockCase(tx: EntityManager, caseId: string, organizationId?: string): Promise<CaseRow | null> {
