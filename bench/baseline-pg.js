@@ -3,12 +3,13 @@
  * The raw-PostgreSQL baseline for intake: the rows one POST /api/cases writes, written directly through `pg` with the
  * same pool size and concurrency as the API, one transaction per case, as fast as the database allows.
  *
- * mode 'writes' (the baseline the targets use): idempotency key claim, the cases row (with its urgency) and bytea
- *   ciphertexts of the sizes the API produced, case_keys, blind indexes (unnest), the deadline, the stored idempotent
- *   response, and the audit row appended the way AuditService does (the chain's advisory lock, head and sequence in
- *   one read, the row; per case-chain when the audit_events.chain column exists, per organization before).
- *   No reads the service adds (duplicate check, auto-routing), no crypto, no validation, no HTTP.
- * mode 'nolock' (diagnostic): 'writes' without the audit chain's advisory lock, to show what that lock costs.
+ * mode 'writes' (the baseline the targets use): the statements CasesService, CaseTimelineService and AuditService write,
+ *   with the same SQL: the case with its urgency, bytea ciphertexts of the sizes the API produced, case_keys and blind
+ *   indexes (one statement); the deadline (unnest); the idempotency key with the stored answer; the audit row appended
+ *   to its chain (one statement, hashed in SQL). BEGIN and COMMIT around them. No reads the service adds (session
+ *   check, duplicate search, auto-routing flag), no crypto, no validation, no HTTP.
+ * mode 'nolock' (diagnostic): 'writes' with the audit row appended outside any chain (no head row to wait on), to show
+ *   what keeping the chains linear costs.
  *
  * It uses its own organization, user and session, so the API's audit chain is not touched.
  * Standalone: DATABASE_URL=postgres://.../migrated_db node bench/baseline-pg.js [concurrency] [seconds] [mode]
@@ -47,8 +48,9 @@ async function prepareTenant(url) {
     const [{ id: session }] = (
       await pool.query(`INSERT INTO auth_sessions (user_id, expires_at) VALUES ($1, now() + interval '1 day') RETURNING id`, [user])
     ).rows;
-    const chains = (await pool.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'audit_events' AND column_name = 'chain'`)).rowCount > 0;
-    return { org, user, session, chains };
+    // The chain heads the API creates on a chain's first event, created here up front.
+    await pool.query(`INSERT INTO audit_heads (organization_id, chain, hash) SELECT $1, c, '\\x${'00'.repeat(32)}'::bytea FROM generate_series(0, 15) AS c`, [org]);
+    return { org, user, session };
   } finally {
     await pool.end();
   }
@@ -58,82 +60,86 @@ async function oneCase(client, t, cols, blobs, mode) {
   const id = randomUUID();
   const key = `bl-${randomUUID()}`;
   const now = new Date();
+  const releaseEligibleAt = new Date(now.getTime() + 6 * 3600_000);
+  const due = new Date(releaseEligibleAt.getTime() + 48 * 3600_000);
   await client.query('BEGIN');
   try {
-    await client.query(
-      `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key`,
-      [t.user, key, createHash('sha256').update(key).digest()],
-    );
-    const releaseEligibleAt = new Date(now.getTime() + 6 * 3600_000);
-    const due = new Date(releaseEligibleAt.getTime() + 48 * 3600_000);
-    await client.query(
-      `INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
-                          practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
-                          release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
-                          urgency_level, urgency_reasons, next_deadline_at, flags
-                          ${cols.map((c) => `, ${c}`).join('')})
-       VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21
-               ${cols.map((_, i) => `, $${22 + i}`).join('')})`,
-      [id, t.org, `BL-${id.slice(0, 13)}`, t.user, 'spa', true, ['detention_bond', 'removal_defense'], 'local_jail', null,
-        'Harris', 'TX', 'America/Chicago', true, releaseEligibleAt, true, 'caller', now, 'high', JSON.stringify(REASONS), due,
-        JSON.stringify(FLAGS), ...blobs],
-    );
-    await client.query(`INSERT INTO case_keys (case_id, kek_id, wrapped_key) VALUES ($1, $2, $3)`, [id, 'k1', randomBytes(64)]);
+    // The case, its wrapped data key and its blind indexes in one statement, as CasesService writes them.
     const kinds = ['a_number', 'phone', 'name_dob', 'party_name', 'adverse_party'];
     const values = kinds.map(() => randomBytes(24).toString('base64url'));
     await client.query(
-      `INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
-       SELECT $1, $2, * FROM unnest($3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
-      [id, t.org, kinds, values],
+      `WITH inserted AS (
+         INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
+                            practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
+                            release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
+                            urgency_level, urgency_reasons, next_deadline_at, flags
+                            ${cols.map((c) => `, ${c}`).join('')})
+         VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21
+                 ${cols.map((_, i) => `, $${26 + i}`).join('')})
+         RETURNING id, organization_id
+       ), key AS (
+         INSERT INTO case_keys (case_id, kek_id, wrapped_key) SELECT id, $22, $23 FROM inserted
+       )
+       INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
+       SELECT inserted.id, inserted.organization_id, i.kind, i.value FROM inserted, unnest($24::text[], $25::text[]) AS i(kind, value)
+       ON CONFLICT DO NOTHING`,
+      [id, t.org, `BL-${id.slice(0, 13)}`, t.user, 'spa', true, ['detention_bond', 'removal_defense'], 'local_jail', null,
+        'Harris', 'TX', 'America/Chicago', true, releaseEligibleAt, true, 'caller', now, 'high', JSON.stringify(REASONS), due,
+        JSON.stringify(FLAGS), 'k1', randomBytes(64), kinds, values, ...blobs],
     );
-    await client.query(
-      `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
-                              citation, rule_version, note, trigger_event_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (case_id, key) DO UPDATE SET superseded_at = NULL, label = EXCLUDED.label, due_at = EXCLUDED.due_at,
-         outer_limit_at = EXCLUDED.outer_limit_at, opens_at = EXCLUDED.opens_at, status = 'open'`,
-      [id, t.org, 'detainer_hold', 'detainer_hold', 'ICE detainer 48-hour hold', due, 'America/Chicago',
-        new Date(due.getTime() + 2 * 86400_000), releaseEligibleAt, CITATION, '2026.1', null, null],
-    );
-    const reasons = REASONS;
-    const flags = FLAGS;
-    // The stored idempotent answer: about the size of the API's 201 body.
-    const response = { id, reference: 'BL', status: 'new', urgency: { level: 'high', reasons, nextDeadlineAt: due }, flags, possibleDuplicates: [],
-      deadlines: [{ id: randomUUID(), rule: 'detainer_hold', label: 'ICE detainer 48-hour hold', dueAt: due, citation: CITATION, ruleVersion: '2026.1', status: 'open', caseId: id }] };
-    await client.query(`UPDATE idempotency_keys SET status_code = 201, response = $3, case_id = $4 WHERE user_id = $1 AND key = $2`, [
-      t.user, key, JSON.stringify(response), id,
-    ]);
-    // The audit append as AuditService.record does it: the chain's advisory lock, the head and the next id, the row.
-    // With the `chain` column (16 chains per organization, by case) the lock and head are per chain.
-    const chain = t.chains ? createHash('sha256').update(id).digest()[0] % 16 : null;
-    if (mode !== 'nolock') {
-      if (t.chains) await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1 || ':' || $2, 0))`, [t.org, chain]);
-      else await client.query(`SELECT pg_advisory_xact_lock(hashtextextended('audit:' || $1, 0))`, [t.org]);
-    }
-    const [{ id: auditId, last }] = (
+    // The planned deadlines, as CaseTimelineService.insertPlanned writes them (arrays through unnest, rows returned).
+    const [deadline] = (
       await client.query(
-        `SELECT nextval('audit_events_id_seq')::text AS id,
-                (SELECT hash FROM audit_events WHERE organization_id = $1 ${t.chains ? 'AND chain = $2' : ''} ORDER BY id DESC LIMIT 1) AS last`,
-        t.chains ? [t.org, chain] : [t.org],
+        `WITH inserted AS (
+           INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
+                                  citation, rule_version, note, trigger_event_id, status)
+           SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[],
+                                        $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::text[])
+           RETURNING *
+         ) SELECT inserted.*, $15::text AS reference FROM inserted ORDER BY due_at`,
+        [id, t.org, ['detainer_hold'], ['detainer_hold'], ['ICE detainer 48-hour hold'], [due], ['America/Chicago'],
+          [new Date(due.getTime() + 2 * 86400_000)], [releaseEligibleAt], [CITATION], ['2026.1'], [null], [null], ['open'], 'BL'],
       )
     ).rows;
-    const prev = last ?? Buffer.alloc(32);
-    const auditValues = [auditId, t.org, now, t.user, 'intake', 'case.create', id, 'BL', ['client.firstName', 'client.lastName', 'narrative'], null,
-      '{}', prev, createHash('sha256').update(prev).update(id).digest()];
-    if (t.chains) {
+    // The idempotency key with the stored answer (about the size of the API's 201 body), last before the audit.
+    const response = { id, reference: 'BL', status: 'new', urgency: { level: 'high', reasons: REASONS, nextDeadlineAt: due }, flags: FLAGS,
+      possibleDuplicates: [], deadlines: [{ ...deadline, caseId: id }] };
+    await client.query(
+      `INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response, case_id) VALUES ($1, $2, $3, 201, $4, $5)
+       ON CONFLICT DO NOTHING RETURNING key`,
+      [t.user, key, createHash('sha256').update(key).digest(), JSON.stringify(response), id],
+    );
+    // The audit append as AuditService.record does it (one statement: head row lock, id, hash, row, head moved); 'nolock'
+    // appends the row without the chain (no head row, so no waiting on it).
+    const chain = createHash('sha256').update(id).digest()[0] % 16;
+    const after = Buffer.from(JSON.stringify([t.org, chain, now.toISOString(), t.user, 'intake', 'case.create', id, 'BL',
+      ['client.firstName', 'client.lastName', 'narrative'], null, {}]).slice(1));
+    const auditValues = [t.org, chain, after, now, t.user, 'intake', 'case.create', id, 'BL', ['client.firstName', 'client.lastName', 'narrative'], null, '{}'];
+    if (mode === 'nolock') {
       await client.query(
-        `INSERT INTO audit_events (id, organization_id, occurred_at, actor_id, actor_role, action, case_id, case_reference,
-                                   fields, reason, details, prev_hash, hash, chain)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-        [...auditValues, chain],
-      );
-    } else {
-      await client.query(
-        `INSERT INTO audit_events (id, organization_id, occurred_at, actor_id, actor_role, action, case_id, case_reference,
+        `INSERT INTO audit_events (id, organization_id, chain, occurred_at, actor_id, actor_role, action, case_id, case_reference,
                                    fields, reason, details, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+         SELECT nextval('audit_events_id_seq'), $1, $2, $4, $5, $6, $7, $8, $9, $10, $11, $12, '\\x00'::bytea, sha256($3::bytea)`,
         auditValues,
       );
+    } else {
+      const appended = await client.query(
+        `WITH head AS (
+           SELECT hash FROM audit_heads WHERE organization_id = $1 AND chain = $2 FOR UPDATE
+         ), link AS (
+           SELECT id, prev_hash, sha256(prev_hash || convert_to('["' || id || '",', 'UTF8') || $3::bytea) AS hash
+             FROM (SELECT nextval('audit_events_id_seq') AS id, hash AS prev_hash FROM head) AS next
+         ), appended AS (
+           INSERT INTO audit_events (id, organization_id, chain, occurred_at, actor_id, actor_role, action, case_id,
+                                     case_reference, fields, reason, details, prev_hash, hash)
+           SELECT id, $1, $2, $4, $5, $6, $7, $8, $9, $10, $11, $12, prev_hash, hash FROM link
+         ), moved AS (
+           UPDATE audit_heads AS h SET hash = link.hash FROM link WHERE h.organization_id = $1 AND h.chain = $2
+         )
+         SELECT id FROM link`,
+        auditValues,
+      );
+      if (appended.rowCount !== 1) throw new Error('baseline: the audit chain head is missing');
     }
     await client.query('COMMIT');
   } catch (error) {

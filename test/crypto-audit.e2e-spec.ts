@@ -136,6 +136,30 @@ describe('encryption, rotation, purge and audit integrity (e2e)', () => {
       await expect(t.db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
     });
 
+    it('concurrent appends to the same chains stay linear: every event linked once, verify passes', async () => {
+      const before = Number((await t.db.query(`SELECT count(*) AS n FROM audit_events`))[0].n);
+      // 40 intakes at once spread over the 16 chains; with 5 sensitive reads of one case at once, several appends
+      // wait on the same head row and must each link to the head the previous one wrote.
+      const id = await create();
+      const results = await Promise.all([
+        ...Array.from({ length: 40 }, () => t.http.post('/api/cases').set(intake.auth).send(intakeBody())),
+        ...Array.from({ length: 5 }, () => t.http.post(`/api/cases/${id}/reveal`).set(coordinator.auth).send({ reason: 'checking the concurrent audit' })),
+      ]);
+      expect(results.map((r) => r.status).filter((s) => s !== 201 && s !== 200)).toEqual([]);
+      const after = Number((await t.db.query(`SELECT count(*) AS n FROM audit_events`))[0].n);
+      expect(after - before).toBe(1 + 40 + 5);
+      const forks = await t.db.query(
+        `SELECT organization_id, chain, prev_hash, count(*) FROM audit_events GROUP BY 1, 2, 3 HAVING count(*) > 1`,
+      );
+      expect(forks).toEqual([]);
+      const heads = await t.db.query(
+        `SELECT h.chain FROM audit_heads h
+          WHERE h.hash <> (SELECT e.hash FROM audit_events e WHERE e.organization_id = h.organization_id AND e.chain = h.chain ORDER BY e.id DESC LIMIT 1)`,
+      );
+      expect(heads).toEqual([]);
+      expect((await t.http.get('/api/audit/verify').set(admin.auth)).body).toMatchObject({ ok: true });
+    });
+
     it('only admins verify; coordinators read', async () => {
       expect((await t.http.get('/api/audit/verify').set(coordinator.auth)).status).toBe(403);
       expect((await t.http.get('/api/audit').set(intake.auth)).status).toBe(403);

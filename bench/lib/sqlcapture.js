@@ -2,7 +2,7 @@
 /**
  * Preloaded into the API process by the benchmark (node -r bench/lib/sqlcapture.js). While capture is on (toggled by
  * SIGUSR2), every statement the API sends through `pg` is appended, with its parameters, as one JSON line to
- * $BENCH_SQLCAPTURE. The benchmark turns it on around single requests after all timings are taken, then EXPLAINs
+ * $BENCH_SQLCAPTURE when it finishes, with its duration as the API saw it (ms). The benchmark turns it on around single requests after all timings are taken, then EXPLAINs
  * the captured queries: the plans always match the code being measured, with no SQL copied into the benchmark.
  * Off (the default), it costs one boolean test per query.
  */
@@ -24,15 +24,22 @@ if (file) {
   const pg = require('pg');
   const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function capture(config, values, callback) {
-    if (on) {
-      const text = typeof config === 'string' ? config : config?.text;
-      const params = Array.isArray(values) ? values : config?.values;
+    if (!on) return query.apply(this, arguments);
+    const text = typeof config === 'string' ? config : config?.text;
+    const params = Array.isArray(values) ? values : config?.values;
+    const started = process.hrtime.bigint();
+    // Written when the statement has finished, with how long it took as the API saw it (round trip included).
+    const record = () => {
       try {
-        appendFileSync(file, `${JSON.stringify({ t: Date.now(), text, params: (params ?? []).map(encode) })}\n`);
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        appendFileSync(file, `${JSON.stringify({ t: Date.now(), ms: Math.round(ms * 1000) / 1000, text, params: (params ?? []).map(encode) })}\n`);
       } catch {
         /* never disturb the query */
       }
-    }
-    return query.apply(this, arguments);
+    };
+    const result = query.apply(this, arguments);
+    if (result && typeof result.then === 'function') result.then(record, record);
+    else record();
+    return result;
   };
 }

@@ -158,12 +158,11 @@ describe('two API instances running the jobs on one database (process e2e)', () 
 
     const sentAll = (rows: { sent_at: Date | null }[]) => rows.length >= coordinators.length && rows.every((r) => r.sent_at !== null);
     s.allSeen = await waitFor(async () => {
-      const [reminders, escalations, referrals, status] = await Promise.all([
-        notificationsLike(`reminder:${reminderDeadline}:%`),
-        notificationsLike(`missed:${missedDeadline}:%`),
-        referralsOf(offeredCase.id),
-        caseStatus(closedCase.id),
-      ]);
+      // One pg client: one query at a time.
+      const reminders = await notificationsLike(`reminder:${reminderDeadline}:%`);
+      const escalations = await notificationsLike(`missed:${missedDeadline}:%`);
+      const referrals = await referralsOf(offeredCase.id);
+      const status = await caseStatus(closedCase.id);
       const moved = referrals.some((r) => r.id === offer.body.id && r.status === 'expired') && referrals.length >= 2;
       return sentAll(reminders) && sentAll(escalations) && moved && status === 'purged';
     }, CONDITION_MS);

@@ -78,7 +78,7 @@ export function apiEnv(databaseUrl: string, extra: Record<string, string> = {}):
 }
 
 /** Variables the app reads: none leaks in from the test runner's own environment. */
-const APP_VARIABLES = /^(DATABASE_URL|PORT|NODE_ENV|AMPARO_.*|ADMIN_.*|LOG_LEVEL|JOBS_.*|PURGE_.*|SMTP_.*|PUBLIC_URL|TRUST_PROXY|BODY_LIMIT|ACCESS_TOKEN_TTL|REFRESH_TOKEN_TTL|EMBEDDED_PG_.*|DB_POOL_SIZE)$/;
+const APP_VARIABLES = /^(DATABASE_URL|PORT|NODE_ENV|AMPARO_.*|ADMIN_.*|LOG_LEVEL|JOBS_.*|PURGE_.*|SMTP_.*|PUBLIC_URL|TRUST_PROXY|BODY_LIMIT|ACCESS_TOKEN_TTL|REFRESH_TOKEN_TTL|EMBEDDED_PG_.*|DB_POOL_SIZE|API_WORKERS)$/;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,31 +1,48 @@
 import 'reflect-metadata';
+import cluster, { type Worker } from 'node:cluster';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ConfigError, loadConfig } from '@amparo/config';
+import { AppConfig, ConfigError, loadConfig } from '@amparo/config';
 import { runMigrations } from '@amparo/database';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
 import { dataSourceOptions } from './data-source';
-import { resolveDatabase } from './database-url';
+import { ResolvedDatabase, resolveDatabase } from './database-url';
+
+// PostgreSQL's own chatter is kept out of the log unless asked for.
+const pgLog = process.env.EMBEDDED_PG_LOG === 'true' ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
+/** How long workers get to finish their requests on shutdown before they are killed. */
+const WORKER_STOP_MS = 15_000;
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  // PostgreSQL's own chatter is kept out of the log unless asked for.
-  const pgLog = process.env.EMBEDDED_PG_LOG === 'true' ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
+  if (cluster.isWorker) return serve(config, null);
+  const database = await prepareDatabase(config);
+  if (config.apiWorkers > 1) return supervise(config, database);
+  return serve(config, database);
+}
+
+/** The database (DATABASE_URL or the embedded one), migrated: done once, by the main process. */
+async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
   const database = await resolveDatabase(config, pgLog);
   const applied = await runMigrations(dataSourceOptions(database.url));
-  const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ config, databaseUrl: database.url }),
-    { bufferLogs: true },
-  );
-  configureApp(app, config);
   const log = new Logger('Boot');
   if (applied.length) log.log(`Applied migrations: ${applied.join(', ')}`);
   if (database.embedded) log.log(`Using the embedded PostgreSQL under ${config.dataDir}/pg`);
   if (config.secrets.generated) {
     log.warn(`Using generated development keys from ${config.dataDir}/keys.json: set AMPARO_KEYS, AMPARO_INDEX_KEY and AMPARO_JWT_SECRET for production`);
   }
+  return database;
+}
+
+/** The HTTP API in this process. `database` is null in a cluster worker: the main process owns the database. */
+async function serve(config: AppConfig, database: ResolvedDatabase | null): Promise<void> {
+  const databaseUrl = database?.url ?? config.databaseUrl;
+  if (!databaseUrl) throw new Error('a cluster worker needs DATABASE_URL from the main process');
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), { bufferLogs: true });
+  configureApp(app, config);
+  const log = new Logger(cluster.isWorker ? `Worker ${process.env.AMPARO_WORKER ?? cluster.worker?.id}` : 'Boot');
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -33,14 +50,75 @@ async function bootstrap(): Promise<void> {
     stopping = true;
     log.log(`${signal} received: shutting down`);
     await app.close();
-    await database.stop();
+    await database?.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   await app.listen(config.port);
-  log.log(`Amparo listening on http://localhost:${config.port} (API docs at /docs)`);
+  if (!cluster.isWorker) log.log(`Amparo listening on http://localhost:${config.port} (API docs at /docs)`);
+}
+
+/**
+ * API_WORKERS > 1: this process keeps the database (embedded or not) and `API_WORKERS` worker processes share the
+ * port (node:cluster hands connections out in turn). Background jobs run in worker 0 only; they are safe with more
+ * instances (multi-instance tests), this only avoids the duplicate polling. A worker that dies after it started
+ * serving is replaced; one that dies before it ever listened stops everything (a boot error would only repeat).
+ */
+function supervise(config: AppConfig, database: ResolvedDatabase): Promise<void> {
+  const log = new Logger('Cluster');
+  const indexOf = new Map<Worker, number>();
+  const listening = new Set<number>();
+  let stopping = false;
+
+  const fork = (index: number) => {
+    const worker = cluster.fork({
+      DATABASE_URL: database.url,
+      AMPARO_WORKER: String(index),
+      JOBS_ENABLED: index === 0 && config.jobs.enabled ? 'true' : 'false',
+    });
+    indexOf.set(worker, index);
+  };
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    const workers = [...indexOf.keys()];
+    const exited = workers.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
+    for (const w of workers) if (!w.isDead()) w.process.kill('SIGTERM');
+    const timer = setTimeout(() => workers.forEach((w) => w.isDead() || w.process.kill('SIGKILL')), WORKER_STOP_MS);
+    await Promise.all(exited);
+    clearTimeout(timer);
+    await database.stop();
+    process.exit(code);
+  };
+
+  cluster.on('listening', (worker) => {
+    const index = indexOf.get(worker);
+    if (index === undefined) return;
+    listening.add(index);
+    if (listening.size === config.apiWorkers) {
+      log.log(`Amparo listening on http://localhost:${config.port} with ${config.apiWorkers} workers (API docs at /docs)`);
+    }
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    const index = indexOf.get(worker);
+    indexOf.delete(worker);
+    if (stopping || index === undefined) return;
+    if (!listening.has(index)) {
+      log.error(`Worker ${index} exited during boot (${signal ?? `code ${code}`}): stopping`);
+      void stopAll(1);
+      return;
+    }
+    log.error(`Worker ${index} exited (${signal ?? `code ${code}`}): starting a new one`);
+    fork(index);
+  });
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  for (let i = 0; i < config.apiWorkers; i++) fork(i);
+  return Promise.resolve();
 }
 
 bootstrap().catch((error: unknown) => {

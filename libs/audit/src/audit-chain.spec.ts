@@ -1,4 +1,5 @@
-import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, canonicalJson, chainFor, chainHash, findFirstBrokenLink } from './audit-chain';
+import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, canonicalJson, chainFor, chainHash, chainTextAfterId, findFirstBrokenLink } from './audit-chain';
+import { createHash } from 'node:crypto';
 
 function chain(n: number): StoredLink[] {
   const rows: StoredLink[] = [];
@@ -31,6 +32,18 @@ describe('audit chain', () => {
     expect(chainFor(null)).toBe(0);
     const chains = new Set(Array.from({ length: 400 }, (_, i) => chainFor(`case-${i}`)));
     expect(chains.size).toBe(AUDIT_CHAINS);
+  });
+
+  it('the text after the id, finished with the id as the database does, hashes as chainHash does', () => {
+    const [row] = chain(1);
+    const { id, prevHash, hash, ...rest } = row;
+    const fields = { ...rest, caseReference: 'AMP-ÑANDÚ', details: { note: 'Quiché K\'iche\' 🌵', n: [1, 2] } };
+    for (const candidate of [id, '9007199254740993']) {
+      const expected = chainHash(prevHash, { ...fields, id: candidate });
+      const asDatabase = createHash('sha256').update(prevHash).update(Buffer.from(`["${candidate}",`, 'utf8')).update(chainTextAfterId(fields)).digest();
+      expect(asDatabase.equals(expected)).toBe(true);
+    }
+    expect(hash.equals(chainHash(prevHash, row))).toBe(true);
   });
 
   it('binds the chain number into the hash', () => {

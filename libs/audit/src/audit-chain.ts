@@ -37,25 +37,32 @@ export function canonicalJson(value: unknown): string {
 
 /** hash = SHA-256(prev_hash || canonical(fields)): changing, removing or reordering any row breaks every later link. */
 export function chainHash(prevHash: Buffer, fields: ChainedFields): Buffer {
-  return createHash('sha256')
-    .update(prevHash)
-    .update(
-      canonicalJson([
-        fields.id,
-        fields.organizationId,
-        fields.chain,
-        fields.occurredAt,
-        fields.actorId,
-        fields.actorRole,
-        fields.action,
-        fields.caseId,
-        fields.caseReference,
-        fields.fields,
-        fields.reason,
-        fields.details,
-      ]),
-    )
-    .digest();
+  return createHash('sha256').update(prevHash).update(canonicalJson(chainedValues(fields))).digest();
+}
+
+function chainedValues(fields: ChainedFields): unknown[] {
+  return [
+    fields.id,
+    fields.organizationId,
+    fields.chain,
+    fields.occurredAt,
+    fields.actorId,
+    fields.actorRole,
+    fields.action,
+    fields.caseId,
+    fields.caseReference,
+    fields.fields,
+    fields.reason,
+    fields.details,
+  ];
+}
+
+/**
+ * The hashed text after the id, as UTF-8, for a database that knows the id only when it appends: there the hash is
+ * SHA-256(prev_hash || '["' || id || '",' || this). The id is a sequence number (digits), so its JSON is '"<digits>"'.
+ */
+export function chainTextAfterId(fields: Omit<ChainedFields, 'id'>): Buffer {
+  return Buffer.from(canonicalJson(chainedValues({ ...fields, id: '' })).slice('["",'.length), 'utf8');
 }
 
 export interface StoredLink extends ChainedFields {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock, Page } from '@amparo/common';
-import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, chainFor, chainHash, findFirstBrokenLink } from './audit-chain';
+import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, chainFor, chainTextAfterId, findFirstBrokenLink } from './audit-chain';
 
 export type AuditAction =
   | 'case.create'
@@ -89,19 +89,19 @@ export class AuditService {
    */
   async record(manager: EntityManager, entry: AuditEntry): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) throw new Error('AuditService.record must run inside a transaction');
+    if (await this.append(manager, entry)) return;
+    // The chain's first event: create its head (the genesis hash), then append.
+    await manager.query(`INSERT INTO audit_heads (organization_id, chain, hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
+      entry.organizationId, chainFor(entry.caseId), GENESIS_HASH,
+    ]);
+    if (!(await this.append(manager, entry))) throw new Error('audit chain head missing after it was created');
+  }
+
+  /** Appends the event after the chain's head; false (nothing written) when the chain has no head row yet. */
+  private async append(manager: EntityManager, entry: AuditEntry): Promise<boolean> {
     const chain = chainFor(entry.caseId);
-    // Locks the chain's head row (creating it for a new chain) and reads it, in one statement: a concurrent append
-    // to the same chain waits here and then sees the head that one wrote.
-    const [{ id, head }] = await manager.query(
-      `INSERT INTO audit_heads AS h (organization_id, chain, hash) VALUES ($1, $2, $3)
-       ON CONFLICT (organization_id, chain) DO UPDATE SET hash = h.hash
-       RETURNING h.hash AS head, nextval('audit_events_id_seq')::text AS id`,
-      [entry.organizationId, chain, GENESIS_HASH],
-    );
-    const prevHash: Buffer = head;
     const occurredAt = this.clock.now().toISOString();
-    const fields = {
-      id,
+    const fields: Omit<ChainedFields, 'id'> = {
       organizationId: entry.organizationId,
       chain,
       occurredAt,
@@ -114,31 +114,40 @@ export class AuditService {
       reason: entry.reason ?? null,
       details: entry.details ?? {},
     };
-    const hash = chainHash(prevHash, fields);
-    await manager.query(
-      `WITH appended AS (
+    const params = [
+      fields.organizationId,
+      chain,
+      chainTextAfterId(fields),
+      occurredAt,
+      fields.actorId,
+      fields.actorRole,
+      fields.action,
+      fields.caseId,
+      fields.caseReference,
+      fields.fields,
+      fields.reason,
+      JSON.stringify(fields.details),
+    ];
+    // One statement: lock the chain's head row, take the next id, hash the link (chainHash's definition, finished in
+    // SQL because only the database knows the id), insert the event and move the head. A concurrent append to the same
+    // chain waits on the head row and then reads the head that one wrote (READ COMMITTED re-reads a locked row).
+    const appended: unknown[] = await manager.query(
+      `WITH head AS (
+         SELECT hash FROM audit_heads WHERE organization_id = $1 AND chain = $2 FOR UPDATE
+       ), link AS (
+         SELECT id, prev_hash, sha256(prev_hash || convert_to('["' || id || '",', 'UTF8') || $3::bytea) AS hash
+           FROM (SELECT nextval('audit_events_id_seq') AS id, hash AS prev_hash FROM head) AS next
+       ), appended AS (
          INSERT INTO audit_events (id, organization_id, chain, occurred_at, actor_id, actor_role, action, case_id,
                                    case_reference, fields, reason, details, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         SELECT id, $1, $2, $4, $5, $6, $7, $8, $9, $10, $11, $12, prev_hash, hash FROM link
+       ), moved AS (
+         UPDATE audit_heads AS h SET hash = link.hash FROM link WHERE h.organization_id = $1 AND h.chain = $2
        )
-       UPDATE audit_heads SET hash = $14 WHERE organization_id = $2 AND chain = $3`,
-      [
-        id,
-        fields.organizationId,
-        chain,
-        occurredAt,
-        fields.actorId,
-        fields.actorRole,
-        fields.action,
-        fields.caseId,
-        fields.caseReference,
-        fields.fields,
-        fields.reason,
-        JSON.stringify(fields.details),
-        prevHash,
-        hash,
-      ],
+       SELECT id FROM link`,
+      params,
     );
+    return appended.length > 0;
   }
 
   /** Records in its own transaction (for events that are not part of a larger change, e.g. a denied access). */

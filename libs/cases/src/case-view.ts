@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { DeadlineView } from '@amparo/deadlines';
+import { tz, type DeadlineView } from '@amparo/deadlines';
 import { SensitiveValues, nestSensitive } from './domain/sensitive-fields';
 
 export interface CaseRow {
@@ -39,7 +39,7 @@ export const SUMMARY_COLUMNS = `id, organization_id, reference, status, created_
   outcome, closed_at, created_at, updated_at`;
 
 const local = (d: Date | null, zone: string) =>
-  d ? DateTime.fromJSDate(d).setZone(zone).toISO({ suppressMilliseconds: true }) : null;
+  d ? DateTime.fromJSDate(d).setZone(tz(zone)).toISO({ suppressMilliseconds: true }) : null;
 
 export function summaryView(row: CaseRow, deadlines?: DeadlineView[]) {
   return {

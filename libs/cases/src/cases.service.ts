@@ -31,6 +31,31 @@ export interface CreateCaseResult {
 const LOOKUP_LIMIT = { max: 30, windowSeconds: 3600 };
 const DUPLICATE_KINDS = new Set(['a_number', 'phone', 'name_dob']);
 
+/**
+ * References of the organization's other live cases that share one of the given identity blind indexes
+ * (kinds and values as two text arrays), for a SELECT list: the placeholders are the caller's.
+ */
+const DUPLICATES_SQL = (organization: string, caseId: string, kinds: string, values: string) =>
+  `SELECT DISTINCT c.reference FROM case_blind_indexes b JOIN cases c ON c.id = b.case_id
+    WHERE b.organization_id = ${organization} AND b.case_id <> ${caseId} AND c.status <> 'purged'
+      AND (b.kind, b.value) IN (SELECT * FROM unnest(${kinds}::text[], ${values}::text[]))
+    ORDER BY c.reference LIMIT 20`;
+
+interface Idempotency {
+  key: string;
+  hash: Buffer;
+}
+
+/** Thrown inside the intake's transaction (rolling it back) when the Idempotency-Key was already stored. */
+class IdempotentReplay extends Error {
+  constructor(
+    readonly key: string,
+    readonly hash: Buffer,
+  ) {
+    super('idempotent replay');
+  }
+}
+
 const requestHash = (body: unknown) => createHash('sha256').update(canonicalJson(body)).digest();
 
 function changedPaths(dto: object, prefix = ''): string[] {
@@ -65,17 +90,13 @@ export class CasesService {
       });
     }
     const place = await this.resolvePlace(dto.custody);
-    const hash = requestHash(dto);
+    const idempotency = idempotencyKey ? { key: idempotencyKey, hash: requestHash(dto) } : undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.db.transaction(async (tx) => {
-          if (idempotencyKey) {
-            const replay = await this.claimIdempotencyKey(tx, actor.userId, idempotencyKey, hash);
-            if (replay) return replay;
-          }
-          return this.insertCase(tx, actor, dto, place, idempotencyKey);
-        });
+        return await this.db.transaction((tx) => this.insertCase(tx, actor, dto, place, idempotency));
       } catch (error) {
+        // The key was stored by an earlier request (this one waited for it to commit): answer as it was answered.
+        if (error instanceof IdempotentReplay) return this.replay(actor.userId, error.key, error.hash);
         // A reference collision (1 in ~700 million per case) is retried with a new one.
         if (attempt < 3 && (error as { constraint?: string }).constraint === 'cases_reference_key') continue;
         throw error;
@@ -84,23 +105,28 @@ export class CasesService {
   }
 
   /**
-   * Inserting the key first serializes concurrent retries on the primary key: a second request with the same key
-   * waits for the first to commit and then replays its answer; if the first failed, the second goes ahead.
+   * The key is stored with the answer at the end of the intake's transaction. A concurrent request with the same key
+   * waits on the key's primary key until the first commits, then finds it taken, rolls its own work back and replays
+   * the stored answer; if the first failed, the second one's insert goes through. A retry of a finished request does
+   * its work and rolls it back: retries are rare, and this keeps the common path to one statement for the key.
    */
-  private async claimIdempotencyKey(tx: EntityManager, userId: string, key: string, hash: Buffer): Promise<CreateCaseResult | null> {
-    const inserted = await tx.query(
-      `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key`,
-      [userId, key, hash],
+  private async storeIdempotentAnswer(tx: EntityManager, userId: string, idempotency: Idempotency, result: CreateCaseResult): Promise<void> {
+    const stored = await tx.query(
+      `INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response, case_id) VALUES ($1, $2, $3, 201, $4, $5)
+       ON CONFLICT DO NOTHING RETURNING key`,
+      [userId, idempotency.key, idempotency.hash, JSON.stringify(result), result.id],
     );
-    if (inserted.length > 0) return null;
-    const [stored] = await tx.query(`SELECT request_hash, response, case_id FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [userId, key]);
+    if (stored.length === 0) throw new IdempotentReplay(idempotency.key, idempotency.hash);
+  }
+
+  private async replay(userId: string, key: string, hash: Buffer): Promise<CreateCaseResult> {
+    const [stored] = await this.db.query(`SELECT request_hash, response, case_id FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [userId, key]);
+    // Gone between the conflict and this read: only a purge of idempotency keys could do that.
+    if (!stored) throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_IN_PROGRESS', 'The first request with this key has not finished; retry');
     if (!stored.request_hash.equals(hash)) {
       throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
     }
-    if (!stored.response && stored.case_id) {
-      throw new DomainError(HttpStatus.GONE, 'CASE_PURGED', 'The case created with this Idempotency-Key has been purged');
-    }
-    if (!stored.response) throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_IN_PROGRESS', 'The first request with this key is still in progress');
+    if (!stored.response) throw new DomainError(HttpStatus.GONE, 'CASE_PURGED', 'The case created with this Idempotency-Key has been purged');
     return stored.response as CreateCaseResult;
   }
 
@@ -109,7 +135,7 @@ export class CasesService {
     actor: Principal,
     dto: CreateCaseDto,
     place: Place,
-    idempotencyKey?: string,
+    idempotency?: Idempotency,
   ): Promise<CreateCaseResult> {
     const id = randomUUID();
     const reference = newCaseReference();
@@ -134,10 +160,12 @@ export class CasesService {
     ));
     const indexes = this.cipher.blindIndexes(sensitive);
     // Only identity indexes say "same person"; a shared adverse party or a bare name does not.
-    const possibleDuplicates = await this.findDuplicates(tx, id, actor.organizationId, indexes.filter((i) => DUPLICATE_KINDS.has(i.kind)));
-    // The case, its wrapped data key and its blind indexes in one statement (one round trip on the intake path).
-    const base = 26;
-    await tx.query(
+    const identity = indexes.filter((i) => DUPLICATE_KINDS.has(i.kind));
+    // One round trip: the case, its wrapped data key, its blind indexes, and what the rest of the intake needs to
+    // know (earlier cases with the same identity indexes, and whether the organization routes urgent cases itself).
+    // The duplicate search reads the statement's snapshot, which does not hold the rows the statement inserts.
+    const base = 28;
+    const [{ duplicates: possibleDuplicates, auto_routing: autoRouting }]: { duplicates: string[]; auto_routing: boolean }[] = await tx.query(
       `WITH inserted AS (
          INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
                             practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
@@ -149,23 +177,27 @@ export class CasesService {
          RETURNING id, organization_id
        ), key AS (
          INSERT INTO case_keys (case_id, kek_id, wrapped_key) SELECT id, $22, $23 FROM inserted
+       ), indexed AS (
+         INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
+         SELECT inserted.id, inserted.organization_id, i.kind, i.value
+           FROM inserted, unnest($24::text[], $25::text[]) AS i(kind, value)
+         ON CONFLICT DO NOTHING
        )
-       INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
-       SELECT inserted.id, inserted.organization_id, i.kind, i.value
-         FROM inserted, unnest($24::text[], $25::text[]) AS i(kind, value)
-       ON CONFLICT DO NOTHING`,
+       SELECT ARRAY(${DUPLICATES_SQL('$2', '$1', '$26', '$27')}) AS duplicates,
+              (SELECT auto_routing FROM organizations WHERE id = $2) AS auto_routing`,
       [
         id, actor.organizationId, reference, actor.userId, dto.client.preferredLanguage, dto.client.needsInterpreter ?? false,
         dto.practiceAreas ?? [], dto.custody.status, place.facilityCode, place.county, place.state, place.timeZone,
         dto.custody.detainerLodged ?? false, dto.custody.releaseEligibleAt ?? null, dto.consent.shareWithAttorney,
         dto.consent.obtainedFrom, now, plan.urgency.level, JSON.stringify(plan.urgency.reasons), plan.urgency.nextDeadlineAt,
         JSON.stringify(plan.flags), key.kekId, key.wrapped, indexes.map((i) => i.kind), indexes.map((i) => i.value),
+        identity.map((i) => i.kind), identity.map((i) => i.value),
         ...names.map((n) => columns[n]),
       ],
     );
     const deadlines = await this.timeline.insertPlanned(tx, { id, organizationId: actor.organizationId, reference }, plan);
     // Urgent cases with consent go straight to the best attorney when the organization has auto-routing on.
-    const status = await this.referrals.autoRoute(tx, id, plan.urgency.level, dto.consent.shareWithAttorney);
+    const status = autoRouting ? await this.referrals.autoRoute(tx, id, plan.urgency.level, dto.consent.shareWithAttorney) : 'new';
     const result: CreateCaseResult = {
       id,
       reference,
@@ -175,11 +207,7 @@ export class CasesService {
       flags: plan.flags,
       possibleDuplicates,
     };
-    if (idempotencyKey) {
-      await tx.query(`UPDATE idempotency_keys SET status_code = 201, response = $3, case_id = $4 WHERE user_id = $1 AND key = $2`, [
-        actor.userId, idempotencyKey, JSON.stringify(result), id,
-      ]);
-    }
+    if (idempotency) await this.storeIdempotentAnswer(tx, actor.userId, idempotency, result);
     await this.audit.record(tx, {
       organizationId: actor.organizationId,
       actorId: actor.userId,
@@ -481,18 +509,6 @@ export class CasesService {
        SELECT $1, $2, * FROM unnest($3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
       [caseId, organizationId, entries.map((e) => e.kind), entries.map((e) => e.value)],
     );
-  }
-
-  private async findDuplicates(tx: EntityManager, caseId: string, organizationId: string, entries: { kind: string; value: string }[]): Promise<string[]> {
-    if (entries.length === 0) return [];
-    const rows: { reference: string }[] = await tx.query(
-      `SELECT DISTINCT c.reference FROM case_blind_indexes b JOIN cases c ON c.id = b.case_id
-        WHERE b.organization_id = $1 AND b.case_id <> $2 AND c.status <> 'purged'
-          AND (b.kind, b.value) IN (SELECT * FROM unnest($3::text[], $4::text[]))
-        ORDER BY c.reference LIMIT 20`,
-      [organizationId, caseId, entries.map((e) => e.kind), entries.map((e) => e.value)],
-    );
-    return rows.map((r) => r.reference);
   }
 
   /** The deadline engine's input errors are the caller's: a 400 naming the field (events[n].data.x → x). */

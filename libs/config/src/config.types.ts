@@ -14,8 +14,10 @@ export interface AppConfig {
   port: number;
   /** null: run an embedded PostgreSQL under dataDir. */
   databaseUrl: string | null;
-  /** Connections per API instance. */
+  /** Connections per API instance (per worker process when apiWorkers > 1). */
   dbPoolSize: number;
+  /** HTTP worker processes (node:cluster) sharing the port; 1 runs the API in the main process. */
+  apiWorkers: number;
   dataDir: string;
   embeddedPgPort: number;
   admin: { email: string; password: string | null };

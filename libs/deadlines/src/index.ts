@@ -15,6 +15,7 @@ export {
   type ZoneSource,
 } from './domain/rule-set';
 export { computeDeadlines } from './domain/compute-deadlines';
+export { tz } from './domain/zones';
 export { computeFlags } from './domain/flags';
 export { assessUrgency, formatLocal, URGENCY_POLICY, type UrgencyPolicy } from './domain/urgency';
 export * from './nest/case-timeline.service';

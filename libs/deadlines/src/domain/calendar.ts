@@ -2,6 +2,7 @@ import Holidays from 'date-holidays';
 import { DateTime } from 'luxon';
 import { DeadlineInputError } from './errors';
 import { requireZone } from './input';
+import { tz } from './zones';
 
 // Federal legal holidays (5 U.S.C. 6103) come from date-holidays: type 'public' includes the observed
 // "substitute" days, and both the holiday and its observed day are closed.
@@ -21,7 +22,7 @@ function closedDates(year: number): ReadonlySet<string> {
 
 function asLocal(date: DateTime | string, zone: string): DateTime {
   requireZone(zone, 'timeZone');
-  const local = typeof date === 'string' ? DateTime.fromISO(date, { zone }) : date.setZone(zone);
+  const local = typeof date === 'string' ? DateTime.fromISO(date, { zone: tz(zone) }) : date.setZone(tz(zone));
   if (!local.isValid) throw new DeadlineInputError('INVALID_DATE', 'date', `not a valid ISO date: ${String(date)}`);
   return local;
 }
@@ -49,7 +50,7 @@ export function rollForward(date: DateTime | string, zone: string): DateTime {
  * whole. Elapsed (real) time inside open days, so a DST day would count as 23 or 25 hours.
  */
 export function addHoursExcludingClosedDays(start: DateTime, hours: number, zone: string): DateTime {
-  let cursor = start.setZone(zone);
+  let cursor = start.setZone(tz(zone));
   let remainingMs = hours * 3_600_000;
   while (isClosedDay(cursor, zone)) cursor = cursor.startOf('day').plus({ days: 1 });
   for (;;) {

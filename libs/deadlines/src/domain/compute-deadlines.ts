@@ -4,6 +4,7 @@ import { DeadlineInputError } from './errors';
 import { parseInstant, requireZone, toIso } from './input';
 import { BIA_TIME_ZONE, CURRENT_RULE_SET, type DeadlineRule, type RuleSet, type ZoneSource } from './rule-set';
 import { findTriggers, type Trigger } from './triggers';
+import { tz } from './zones';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 interface Dated {
@@ -98,7 +99,7 @@ function computePeriod(rule: DeadlineRule, { trigger, at }: Dated, zone: string)
   const period = rule.period;
   switch (period.kind) {
     case 'elapsed_hours': {
-      const start = at.setZone(zone);
+      const start = at.setZone(tz(zone));
       return {
         anchor: at,
         opensAt: start,
@@ -139,7 +140,7 @@ function dayRule(rule: DeadlineRule, at: DateTime, zone: string, period: { days?
 
 // The trigger's calendar date, as a day in the counting zone.
 function localDay(at: DateTime, zone: string): DateTime {
-  return DateTime.fromObject({ year: at.year, month: at.month, day: at.day }, { zone });
+  return DateTime.fromObject({ year: at.year, month: at.month, day: at.day }, { zone: tz(zone) });
 }
 
 function grantedDays(period: { maxDays: number; maxDaysPreConclusion: number }, trigger: Trigger): number {

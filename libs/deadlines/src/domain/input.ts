@@ -1,5 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
 import { DeadlineInputError } from './errors';
+import { tz } from './zones';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 // A timestamp without an offset would be read in the server's zone: refuse it rather than guess.
@@ -32,7 +33,7 @@ export function parseInstant(value: unknown, zone: string, field: string, eventI
   if (!dateOnly && !HAS_OFFSET.test(value)) {
     throw new DeadlineInputError('INVALID_DATE', field, `timestamp needs a UTC offset: ${value}`, eventId);
   }
-  const parsed = dateOnly ? DateTime.fromISO(value, { zone }) : DateTime.fromISO(value, { setZone: true }).setZone(zone);
+  const parsed = dateOnly ? DateTime.fromISO(value, { zone: tz(zone) }) : DateTime.fromISO(value, { setZone: true }).setZone(tz(zone));
   if (!parsed.isValid) {
     throw new DeadlineInputError('INVALID_DATE', field, `not a valid ISO 8601 date: ${value}`, eventId);
   }

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { DeadlineInputError } from './errors';
 import type { CaseEventType, FlagCode } from './types';
+import { tz } from './zones';
 
 export const BIA_TIME_ZONE = 'America/New_York'; // Falls Church, Virginia
 
@@ -234,7 +235,7 @@ export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];
 /** The rule set in force on `at` (the latest whose effectiveFrom is not after it, in Eastern time). */
 export function ruleSetFor(at: Date, sets: readonly RuleSet[] = RULE_SETS): RuleSet {
   if (Number.isNaN(at.getTime())) throw new DeadlineInputError('INVALID_DATE', 'at', 'expected a valid Date');
-  const day = DateTime.fromJSDate(at, { zone: BIA_TIME_ZONE }).toISODate() as string;
+  const day = DateTime.fromJSDate(at, { zone: tz(BIA_TIME_ZONE) }).toISODate() as string;
   const inForce = sets.filter((set) => set.effectiveFrom <= day).sort((a, b) => a.effectiveFrom.localeCompare(b.effectiveFrom));
   const found = inForce[inForce.length - 1];
   if (!found) throw new DeadlineInputError('NO_RULE_SET', 'at', `no rule set in force on ${day}`);

@@ -8,6 +8,7 @@ import { computeFlags } from '../domain/flags';
 import { ruleSetFor } from '../domain/rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline, CustodyStatus, DeadlineStatus, Flag, Urgency } from '../domain/types';
 import { assessUrgency } from '../domain/urgency';
+import { tz } from '../domain/zones';
 
 /** A stored deadline as the API shows it: the computed fields, plus its identity, status and case. */
 export type DeadlineView = Omit<ComputedDeadline, 'key' | 'triggerEventId'> & {
@@ -42,7 +43,7 @@ export interface DeadlineRow {
   status: DeadlineStatus;
 }
 
-const inZone = (d: Date, zone: string) => DateTime.fromJSDate(d).setZone(zone).toISO({ suppressMilliseconds: true })!;
+const inZone = (d: Date, zone: string) => DateTime.fromJSDate(d).setZone(tz(zone)).toISO({ suppressMilliseconds: true })!;
 
 export function toDeadlineView(row: DeadlineRow): DeadlineView {
   return {

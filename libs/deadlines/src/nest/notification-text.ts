@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
+import { tz } from '../domain/zones';
 
-export const localWhen = (d: Date, zone: string) => DateTime.fromJSDate(d).setZone(zone).toFormat('ccc d LLL yyyy, h:mm a ZZZZ');
+export const localWhen = (d: Date, zone: string) => DateTime.fromJSDate(d).setZone(tz(zone)).toFormat('ccc d LLL yyyy, h:mm a ZZZZ');
 
 /** Reference and deadline only: notifications leave the system, so they never name the client. */
 export function missedText(d: { reference: string; label: string; due_at: Date; time_zone: string; citation: string }) {

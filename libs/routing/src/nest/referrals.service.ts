@@ -43,6 +43,12 @@ export interface ReferralView {
   case?: Record<string, unknown>;
 }
 
+/** This case's past offers by attorney, and the attorneys in conflict with it (the matching name index values). */
+interface CaseHistory {
+  prior: Map<string, AttorneyCandidate['priorOutcomeOnCase']>;
+  conflicts: Map<string, { clients: string[]; adverse: string[] }>;
+}
+
 type Outcome = { offered: ReferralView } | { unplaced: true; why: string };
 
 /** Why nobody is eligible, in counts only (never who): for the coordinator's answer and email. */
@@ -248,29 +254,35 @@ export class ReferralsService {
   /** Chooses and offers: the explicit attorney (override, conflict still binds) or the best match; else unplaced. */
   private async offerNext(tx: EntityManager, c: CaseRow, actor: Principal | null, attorneyId?: string): Promise<Outcome> {
     const now = this.clock.now();
-    const needs = await this.needs(tx, c);
+    const { needs, history } = await this.needs(tx, c);
     let match: RankedMatch;
     if (attorneyId) {
-      const [candidate] = await this.candidates(tx, c, needs, attorneyId);
+      const [candidate] = await this.candidates(tx, c, needs, history, attorneyId);
       if (!candidate) throw unprocessable('NOT_AN_ATTORNEY', 'attorneyId is not an attorney of this organization with a profile');
       const result = evaluateOverride(needs, candidate, now);
       if (!result.allowed) throw unprocessable('NOT_ELIGIBLE', `This attorney cannot take the case: ${result.exclusion.reason}`);
       match = result.match;
     } else {
-      const candidates = await this.candidates(tx, c, needs);
+      const candidates = await this.candidates(tx, c, needs, history);
       const { ranked, excluded } = matchAttorneys(needs, candidates, now);
       if (ranked.length === 0) return this.markUnplaced(tx, c, actor, whyUnplaced(candidates.length, excluded));
       match = ranked[0];
     }
     const windows = Object.fromEntries(Object.entries(c.offer_windows_minutes).map(([k, v]) => [k, v * 60_000])) as Partial<OfferWindows>;
     const due = respondBy(c.urgency_level, now, windows);
+    // The offer, the case's new status and the attorney's turn in the rotation: one statement.
     const [row] = await tx.query(
-      `INSERT INTO referrals (case_id, organization_id, attorney_id, status, offered_by, offered_at, respond_by, score, reasons)
-       VALUES ($1, $2, $3, 'offered', $4, $5, $6, $7, $8) RETURNING *`,
+      `WITH offered AS (
+         INSERT INTO referrals (case_id, organization_id, attorney_id, status, offered_by, offered_at, respond_by, score, reasons)
+         VALUES ($1, $2, $3, 'offered', $4, $5, $6, $7, $8) RETURNING *
+       ), moved AS (
+         UPDATE cases SET status = 'offered', updated_at = $5 WHERE id = $1
+       ), rotated AS (
+         UPDATE attorney_profiles SET last_offered_at = $5 WHERE user_id = $3
+       )
+       SELECT * FROM offered`,
       [c.id, c.organization_id, match.attorneyId, actor?.userId ?? null, now, due, match.score, JSON.stringify(match.reasons)],
     );
-    await tx.query(`UPDATE cases SET status = 'offered', updated_at = $2 WHERE id = $1`, [c.id, now]);
-    await tx.query(`UPDATE attorney_profiles SET last_offered_at = $2 WHERE user_id = $1`, [match.attorneyId, now]);
     await this.audit.record(tx, {
       organizationId: c.organization_id, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'referral.offer',
       caseId: c.id, caseReference: c.reference, details: { referralId: row.id, attorneyId: match.attorneyId, score: match.score, override: Boolean(attorneyId) },
@@ -322,34 +334,69 @@ export class ReferralsService {
     return r;
   }
 
-  private async needs(tx: EntityManager, c: CaseRow): Promise<CaseNeeds> {
-    const indexes: { kind: string; value: string }[] = await tx.query(
-      `SELECT kind, value FROM case_blind_indexes WHERE case_id = $1 AND kind IN ('party_name', 'adverse_party')`,
-      [c.id],
+  /**
+   * What the matcher needs to know about the case besides its row, in one statement: its name indexes, whether a
+   * hearing is scheduled, its own past offers (who declined, let it expire or was withdrawn), and the conflicts: each
+   * attorney whose assigned or closed cases match this case on a name index (they represent someone named adverse
+   * here, or someone whose adverse party is this client), with the matching values. Conflicts are found through the
+   * blind indexes themselves, never by loading every attorney's client list.
+   */
+  private async needs(tx: EntityManager, c: CaseRow): Promise<{ needs: CaseNeeds; history: CaseHistory }> {
+    const [row]: {
+      client_indexes: string[];
+      adverse_indexes: string[];
+      hearing: boolean;
+      prior: { attorney_id: string; status: AttorneyCandidate['priorOutcomeOnCase'] }[];
+      conflicts: { attorney_id: string; kind: string; value: string }[];
+    }[] = await tx.query(
+      `WITH mine AS (
+         SELECT ARRAY(SELECT value FROM case_blind_indexes WHERE case_id = $1 AND kind = 'party_name') AS clients,
+                ARRAY(SELECT value FROM case_blind_indexes WHERE case_id = $1 AND kind = 'adverse_party') AS adverse
+       )
+       SELECT mine.clients AS client_indexes, mine.adverse AS adverse_indexes,
+              EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'hearing_scheduled') AS hearing,
+              COALESCE((SELECT json_agg(p) FROM (
+                SELECT DISTINCT ON (attorney_id) attorney_id, status FROM referrals
+                 WHERE case_id = $1 AND status IN ('declined', 'expired', 'withdrawn') ORDER BY attorney_id, offered_at DESC
+              ) p), '[]') AS prior,
+              COALESCE((SELECT json_agg(k) FROM (
+                SELECT DISTINCT x.assigned_attorney_id AS attorney_id, b.kind, b.value
+                  FROM case_blind_indexes b JOIN cases x ON x.id = b.case_id
+                 WHERE b.organization_id = $2 AND x.assigned_attorney_id IS NOT NULL AND x.status IN ('assigned', 'closed')
+                   AND ((b.kind = 'party_name' AND b.value = ANY(mine.adverse)) OR (b.kind = 'adverse_party' AND b.value = ANY(mine.clients)))
+              ) k), '[]') AS conflicts
+         FROM mine`,
+      [c.id, c.organization_id],
     );
-    const [hearing] = await tx.query(`SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'hearing_scheduled' LIMIT 1`, [c.id]);
+    const conflicts = new Map<string, { clients: string[]; adverse: string[] }>();
+    for (const k of row.conflicts) {
+      const entry = conflicts.get(k.attorney_id) ?? { clients: [], adverse: [] };
+      (k.kind === 'party_name' ? entry.clients : entry.adverse).push(k.value);
+      conflicts.set(k.attorney_id, entry);
+    }
     return {
-      caseId: c.id,
-      practiceAreas: c.practice_areas,
-      language: c.preferred_language,
-      needsInterpreter: c.needs_interpreter,
-      facilityCode: c.facility_code,
-      state: c.state,
-      courtMatter: Boolean(hearing) || c.practice_areas.some((a) => COURT_AREAS.includes(a)),
-      urgency: c.urgency_level,
-      clientIndexes: indexes.filter((i) => i.kind === 'party_name').map((i) => i.value),
-      adversePartyIndexes: indexes.filter((i) => i.kind === 'adverse_party').map((i) => i.value),
+      needs: {
+        caseId: c.id,
+        practiceAreas: c.practice_areas,
+        language: c.preferred_language,
+        needsInterpreter: c.needs_interpreter,
+        facilityCode: c.facility_code,
+        state: c.state,
+        courtMatter: row.hearing || c.practice_areas.some((a) => COURT_AREAS.includes(a)),
+        urgency: c.urgency_level,
+        clientIndexes: row.client_indexes,
+        adversePartyIndexes: row.adverse_indexes,
+      },
+      history: { prior: new Map(row.prior.map((p) => [p.attorney_id, p.status])), conflicts },
     };
   }
 
   /**
    * Candidate selection in SQL, by indexes, and deliberately no stricter than the exact filters (which the pure
    * matcher applies and explains): accepting, available attorneys of the organization with room left, sharing a
-   * practice area and, unless an interpreter is arranged, the client's language. Conflicts are looked up by the
-   * blind indexes themselves (only attorneys with a matching client come back), not by loading every attorney's
-   * client list.
+   * practice area and, unless an interpreter is arranged, the client's language.
    */
-  private async candidates(tx: EntityManager, c: CaseRow, needs: CaseNeeds, onlyAttorney?: string): Promise<AttorneyCandidate[]> {
+  private async candidates(tx: EntityManager, c: CaseRow, needs: CaseNeeds, history: CaseHistory, onlyAttorney?: string): Promise<AttorneyCandidate[]> {
     const params: unknown[] = [c.organization_id];
     const where = ['p.organization_id = $1', 'u.active', `u.role = 'attorney'`];
     if (onlyAttorney) where.push(`p.user_id = $${params.push(onlyAttorney)}`);
@@ -374,14 +421,6 @@ export class ReferralsService {
         ORDER BY p.last_offered_at NULLS FIRST, p.user_id LIMIT 500`,
       params,
     );
-    const conflicts = await this.conflictIndexes(tx, c.organization_id, needs);
-    // This case's own past offers (a handful): who declined, let it expire or was withdrawn.
-    const prior: { attorney_id: string; status: AttorneyCandidate['priorOutcomeOnCase'] }[] = await tx.query(
-      `SELECT DISTINCT ON (attorney_id) attorney_id, status FROM referrals
-        WHERE case_id = $1 AND status IN ('declined', 'expired', 'withdrawn') ORDER BY attorney_id, offered_at DESC`,
-      [c.id],
-    );
-    const priorByAttorney = new Map(prior.map((p) => [p.attorney_id, p.status]));
     return rows.map((r: Record<string, any>) => ({
       attorneyId: r.user_id,
       acceptingReferrals: r.accepting_referrals,
@@ -396,32 +435,10 @@ export class ReferralsService {
       barStates: r.bar_states,
       eoirRegistered: r.eoir_registered,
       lastOfferedAt: r.last_offered_at,
-      priorOutcomeOnCase: priorByAttorney.get(r.user_id) ?? null,
-      clientIndexes: conflicts.get(r.user_id)?.clients ?? [],
-      clientAdversePartyIndexes: conflicts.get(r.user_id)?.adverse ?? [],
+      priorOutcomeOnCase: history.prior.get(r.user_id) ?? null,
+      clientIndexes: history.conflicts.get(r.user_id)?.clients ?? [],
+      clientAdversePartyIndexes: history.conflicts.get(r.user_id)?.adverse ?? [],
     }));
-  }
-
-  /**
-   * For each attorney whose (assigned or closed) cases match this case on a name index: the matching values. An
-   * attorney represents someone named adverse here, or represents someone whose adverse party is this client.
-   */
-  private async conflictIndexes(tx: EntityManager, organizationId: string, needs: CaseNeeds) {
-    const map = new Map<string, { clients: string[]; adverse: string[] }>();
-    if (needs.adversePartyIndexes.length === 0 && needs.clientIndexes.length === 0) return map;
-    const rows: { attorney_id: string; kind: string; value: string }[] = await tx.query(
-      `SELECT DISTINCT x.assigned_attorney_id AS attorney_id, b.kind, b.value
-         FROM case_blind_indexes b JOIN cases x ON x.id = b.case_id
-        WHERE b.organization_id = $1 AND x.assigned_attorney_id IS NOT NULL AND x.status IN ('assigned', 'closed')
-          AND ((b.kind = 'party_name' AND b.value = ANY($2::text[])) OR (b.kind = 'adverse_party' AND b.value = ANY($3::text[])))`,
-      [organizationId, needs.adversePartyIndexes, needs.clientIndexes],
-    );
-    for (const row of rows) {
-      const entry = map.get(row.attorney_id) ?? { clients: [], adverse: [] };
-      (row.kind === 'party_name' ? entry.clients : entry.adverse).push(row.value);
-      map.set(row.attorney_id, entry);
-    }
-    return map;
   }
 
   private async openDeadlines(caseIds: string[]) {

@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import request from 'supertest';
+import { ApiProcess, apiEnv, getJson, startApi, stopAllApis, waitFor } from '../support/api-process';
+import { intakeBody } from '../support/cases';
+import { createTestDatabase } from '../support/test-app';
+import { createUser, loginAdmin } from '../support/users';
+
+/** The worker processes of `pid` (node:cluster forks them as its children). */
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter((n) => n > 0);
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('API_WORKERS: the API in several worker processes on one port (process e2e)', () => {
+  let api: ApiProcess;
+
+  beforeAll(async () => {
+    api = await startApi(apiEnv(await createTestDatabase(), { API_WORKERS: '2' }));
+  });
+  afterAll(() => stopAllApis());
+
+  it('serves from two workers: concurrent intakes all succeed and every case is readable through any worker', async () => {
+    expect(childrenOf(api.pid)).toHaveLength(2);
+    const http = request(api.url);
+    const admin = await loginAdmin(http);
+    const intake = await createUser(http, admin, 'intake');
+    const created = await Promise.all(Array.from({ length: 12 }, () => http.post('/api/cases').set(intake.auth).send(intakeBody())));
+    expect(created.map((r) => r.status)).toEqual(Array(12).fill(201));
+    // A session made in one worker is checked in the database by whichever worker gets the next request.
+    const reads = await Promise.all(created.map((r) => http.get(`/api/cases/${r.body.id}`).set(intake.auth)));
+    expect(reads.map((r) => r.status)).toEqual(Array(12).fill(200));
+  });
+
+  it('replaces a worker that dies, and keeps answering meanwhile', async () => {
+    const [victim] = childrenOf(api.pid);
+    process.kill(victim, 'SIGKILL');
+    // A connection the dead worker held is lost (the client retries); new ones go to the worker still alive.
+    expect(await waitFor(async () => (await getJson(`${api.url}/health`)).status === 200, 5000, 50)).toBe(true);
+    const replaced = await waitFor(async () => {
+      const now = childrenOf(api.pid);
+      return now.length === 2 && !now.includes(victim);
+    }, 20_000);
+    expect(replaced).toBe(true);
+    expect(api.alive()).toBe(true);
+  });
+
+  it('SIGTERM stops the workers and then the main process, cleanly', async () => {
+    const workers = childrenOf(api.pid);
+    api.kill('SIGTERM');
+    const { code } = await api.exited;
+    expect(code).toBe(0);
+    expect(workers.filter(alive)).toEqual([]);
+  });
+});
