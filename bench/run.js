@@ -261,7 +261,8 @@ async function routingPhase(api, db, intakeToken, coordinatorToken) {
   const facilities = await withClient(db.url, async (c) =>
     (await c.query(`SELECT code FROM facilities WHERE state IN ('TX', 'CA', 'FL', 'NY', 'AZ', 'GA', 'LA', 'NJ', 'IL') ORDER BY code`)).rows.map((r) => r.code),
   );
-  const n = SAMPLES + 3;
+  const DIAGNOSED = 30;
+  const n = SAMPLES + 3 + DIAGNOSED;
   log(`routing: creating ${n} fresh cases through the API`);
   const ids = [];
   for (let i = 0; i < n; i++) {
@@ -275,23 +276,53 @@ async function routingPhase(api, db, intakeToken, coordinatorToken) {
   const samples = [];
   const scores = [];
   const end = Date.now() + SEQUENTIAL_CAP_MS;
-  for (let i = 0; i < ids.length && (i < 3 || Date.now() < end); i++) {
+  for (let i = 0; i < SAMPLES + 3 && (i < 3 || Date.now() < end); i++) {
     const { ms, res } = await timedCall(api.base, 'POST', `/api/cases/${ids[i]}/referrals`, { token: coordinatorToken, body: {}, expect: [201, 422] });
     if (i < 3) continue;
     samples.push(ms);
     outcomes[res.status] = (outcomes[res.status] ?? 0) + 1;
     if (res.status === 201) scores.push(res.body.match.score);
   }
+  // Where the time goes: SQL capture on for a further DIAGNOSED requests (not in the figures above), each statement's
+  // round trip as the API saw it, grouped by statement.
+  const diagnosed = [];
+  const captured = await api.captureSql(async () => {
+    for (const id of ids.slice(SAMPLES + 3)) {
+      diagnosed.push((await timedCall(api.base, 'POST', `/api/cases/${id}/referrals`, { token: coordinatorToken, body: {}, expect: [201, 422] })).ms);
+    }
+  });
   const result = {
     latencyMs: summarize(samples),
     cappedByTime: samples.length < SAMPLES,
+    statementTimes: statementTimes(captured, diagnosed),
     outcomes,
     meanScore: scores.length ? Math.round((scores.reduce((s, v) => s + v, 0) / scores.length) * 10) / 10 : null,
     sampleCaseId: ids[ids.length - 1],
     note: 'Each request routes a different fresh case (status new, consent given); offers are left open (200 open offers spread over 5,000 attorneys).',
   };
   log(`routing: p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms, outcomes ${JSON.stringify(outcomes)}`);
+  const st = result.statementTimes;
+  log(`routing: with SQL capture (${st.requests} more): request p50 ${st.requestMs.p50} ms, SQL round trips ${st.sqlMsPerRequest} ms per request`);
+  for (const x of st.statements) log(`  ${x.perRequest}x p50 ${x.p50} p95 ${x.p95}  ${x.sql}`);
   return result;
+}
+
+/** Per statement (its first 70 characters): how often per request, and its round trip p50/p95, against the requests. */
+function statementTimes(captured, requestMs) {
+  const groups = new Map();
+  for (const e of captured) {
+    const key = e.text.replace(/\s+/g, ' ').trim().slice(0, 70);
+    (groups.get(key) ?? groups.set(key, []).get(key)).push(e.ms);
+  }
+  const requests = requestMs.length;
+  const sqlMsPerRequest = captured.reduce((a, e) => a + e.ms, 0) / requests;
+  const request = summarize(requestMs);
+  return {
+    requests,
+    requestMs: request,
+    sqlMsPerRequest: Math.round(sqlMsPerRequest * 100) / 100,
+    statements: [...groups].map(([sql, ms]) => ({ sql, perRequest: Math.round((ms.length / requests) * 100) / 100, ...summarize(ms) })),
+  };
 }
 
 /**

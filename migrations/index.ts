@@ -6,6 +6,17 @@ import { Referrals1764000400000 } from './1764000400000-Referrals';
 import { AuditChains1764000500000 } from './1764000500000-AuditChains';
 import { RoutingIndexes1764000600000 } from './1764000600000-RoutingIndexes';
 import { AuditHeads1764000700000 } from './1764000700000-AuditHeads';
+import { RoutingPlaceIndexes1764000800000 } from './1764000800000-RoutingPlaceIndexes';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
-export const MIGRATIONS = [Platform1764000000000, Cases1764000100000, Facilities1764000200000, Notifications1764000300000, Referrals1764000400000, AuditChains1764000500000, RoutingIndexes1764000600000, AuditHeads1764000700000];
+export const MIGRATIONS = [
+  Platform1764000000000,
+  Cases1764000100000,
+  Facilities1764000200000,
+  Notifications1764000300000,
+  Referrals1764000400000,
+  AuditChains1764000500000,
+  RoutingIndexes1764000600000,
+  AuditHeads1764000700000,
+  RoutingPlaceIndexes1764000800000,
+];

@@ -53,7 +53,9 @@ type Outcome = { offered: ReferralView } | { unplaced: true; why: string };
 
 /** Why nobody is eligible, in counts only (never who): for the coordinator's answer and email. */
 export function whyUnplaced(candidates: number, excluded: Exclusion[]): string {
-  if (candidates === 0) return 'no attorney is accepting, available, below capacity, with the practice area and the language';
+  if (candidates === 0) {
+    return 'no attorney is accepting, available, below capacity, with the practice area, the language, the facility or state and, for a court matter, EOIR registration';
+  }
   const byFilter = new Map<string, number>();
   for (const e of excluded) byFilter.set(e.filter, (byFilter.get(e.filter) ?? 0) + 1);
   const parts = [...byFilter].map(([filter, n]) => `${n} ${filter.replace(/_/g, ' ')}`);
@@ -394,7 +396,8 @@ export class ReferralsService {
   /**
    * Candidate selection in SQL, by indexes, and deliberately no stricter than the exact filters (which the pure
    * matcher applies and explains): accepting, available attorneys of the organization with room left, sharing a
-   * practice area and, unless an interpreter is arranged, the client's language.
+   * practice area, speaking the client's language unless an interpreter is arranged, covering the facility or the
+   * state when the case has one, and registered with EOIR for a court matter.
    */
   private async candidates(tx: EntityManager, c: CaseRow, needs: CaseNeeds, history: CaseHistory, onlyAttorney?: string): Promise<AttorneyCandidate[]> {
     const params: unknown[] = [c.organization_id];
@@ -404,6 +407,12 @@ export class ReferralsService {
       where.push('p.accepting_referrals', `(p.unavailable_until IS NULL OR p.unavailable_until <= $${params.push(this.clock.now())})`);
       if (needs.practiceAreas.length) where.push(`p.practice_areas && $${params.push(needs.practiceAreas)}::text[]`);
       if (!needs.needsInterpreter) where.push(`p.languages @> ARRAY[$${params.push(needs.language)}]::text[]`);
+      // Profiles store facility codes and states upper-case (attorneys.service, the DTO): the matcher's comparison.
+      const places = [];
+      if (needs.facilityCode !== null) places.push(`p.facility_codes @> ARRAY[upper(btrim($${params.push(needs.facilityCode)}))]::text[]`);
+      if (needs.state !== null) places.push(`p.states @> ARRAY[upper(btrim($${params.push(needs.state)}))]::text[]`);
+      if (places.length) where.push(`(${places.join(' OR ')})`);
+      if (needs.courtMatter) where.push('p.eoir_registered');
     }
     // Load is counted only for the attorneys that pass the profile filters, each by an index-only scan
     // (cases_attorney_load_idx, referrals_open_offers_idx), never by aggregating the whole organization.
