@@ -233,5 +233,39 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         await broken.close();
       }
     });
+
+    it('says so in the log, with ids only, when it gives up on a notification after the last attempt', async () => {
+      const broken = await createTestApp({
+        clock,
+        databaseUrl: t.databaseUrl,
+        env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_FROM: 'amparo@test.amparo.example' },
+      });
+      try {
+        const delivery = broken.app.get(MailDeliveryService);
+        const logger = (delivery as unknown as { logger: { error: (...args: unknown[]) => void; warn: (...args: unknown[]) => void } }).logger;
+        const errors = jest.spyOn(logger, 'error');
+        const warnings = jest.spyOn(logger, 'warn');
+        const [{ id }] = await t.db.query(
+          `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at, attempts)
+           SELECT organization_id, id, 'test', 'give-up-test', 'Secret subject', 'Secret body', $1, 7 FROM users WHERE id = $2 RETURNING id`,
+          [clock.now(), coordinator.userId],
+        );
+        await delivery.deliverDue();
+        const [row] = await t.db.query(`SELECT attempts, sent_at FROM notifications WHERE id = $1`, [id]);
+        expect(row).toMatchObject({ attempts: 8, sent_at: null });
+        const call = errors.mock.calls.find(([facts]) => (facts as { notification?: string }).notification === id);
+        expect(call).toBeDefined();
+        expect(call![0]).toMatchObject({ notification: id, kind: 'test', recipientId: coordinator.userId, attempts: 8 });
+        expect(call![1]).toMatch(/undeliverable: giving up after 8 attempts/);
+        expect(JSON.stringify(call)).not.toMatch(/Secret subject|Secret body|@/);
+        expect(warnings.mock.calls.some(([facts]) => (facts as { notification?: string }).notification === id)).toBe(false);
+        // Given up: later runs leave it alone.
+        clock.advance(30 * 24 * 3600_000);
+        await delivery.deliverDue();
+        expect((await t.db.query(`SELECT attempts FROM notifications WHERE id = $1`, [id]))[0].attempts).toBe(8);
+      } finally {
+        await broken.close();
+      }
+    });
   });
 });

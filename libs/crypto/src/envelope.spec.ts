@@ -24,3 +24,17 @@ describe('open', () => {
     expect(() => parseEnvelope(control)).toThrow(/malformed key id/);
   });
 });
+
+describe('seal', () => {
+  it('never reuses a nonce, across refills of the nonce buffer, and every envelope opens', () => {
+    const seen = new Set<string>();
+    const count = 256 * 3 + 17; // several refills, ending mid-buffer
+    const sealed = Array.from({ length: count }, (_, i) => seal(key, 'k', Buffer.from(`value ${i}`), context));
+    for (const [i, bytes] of sealed.entries()) {
+      const envelope = parseEnvelope(bytes);
+      seen.add(envelope.nonce.toString('hex'));
+      expect(open(key, envelope, context).toString()).toBe(`value ${i}`);
+    }
+    expect(seen.size).toBe(count);
+  });
+});

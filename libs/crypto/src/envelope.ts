@@ -18,13 +18,30 @@ export interface Envelope {
   tag: Buffer;
 }
 
+// Nonces are cut from a buffer of CSPRNG output, refilled when used up (as Node's randomUUID caches its entropy): one
+// randomBytes call per 256 nonces instead of one per field, which was a measurable share of an intake's CPU. Each
+// nonce is handed out once; cluster workers are separate processes with their own buffers.
+const NONCES_PER_FILL = 256;
+let noncePool = Buffer.alloc(0);
+let nonceOffset = 0;
+
+function nextNonce(): Buffer {
+  if (nonceOffset + NONCE_BYTES > noncePool.length) {
+    noncePool = randomBytes(NONCES_PER_FILL * NONCE_BYTES);
+    nonceOffset = 0;
+  }
+  const nonce = noncePool.subarray(nonceOffset, nonceOffset + NONCE_BYTES);
+  nonceOffset += NONCE_BYTES;
+  return nonce;
+}
+
 /**
  * Encrypts under `key`, naming it `keyId` in the header. `context` is the purpose label followed by the
  * place the value belongs to (e.g. table, column, row id); it is authenticated, not stored.
  */
 export function seal(key: Buffer, keyId: string, plaintext: Buffer, context: readonly string[]): Buffer {
   const header = encodeHeader(keyId);
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = nextNonce();
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(associatedData(header, context));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);

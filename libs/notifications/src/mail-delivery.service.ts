@@ -66,6 +66,14 @@ export class MailDeliveryService implements OnApplicationShutdown {
             await tx.query(`UPDATE notifications SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1`, [row.id, this.clock.now()]);
             delivered += 1;
           } catch (error) {
+            const attempts = row.attempts + 1;
+            // Never the address, subject or body: ids and kind only.
+            const facts = { notification: row.id, kind: row.kind, recipientId: row.recipient_id, attempts, error: String((error as Error).message).slice(0, 300) };
+            if (attempts >= MAX_ATTEMPTS) {
+              this.logger.error(facts, `Notification undeliverable: giving up after ${attempts} attempts (it stays in notifications with last_error)`);
+            } else {
+              this.logger.warn(facts, 'Notification delivery failed: will retry');
+            }
             const backoffSeconds = 60 * 2 ** row.attempts;
             await tx.query(
               `UPDATE notifications SET attempts = attempts + 1, last_error = $2,
