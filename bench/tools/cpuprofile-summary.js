@@ -24,23 +24,34 @@ const stackOf = (id) => {
   return frames;
 };
 
-/** First matching rule wins; the stack is searched from the sampled frame to the root. */
-const RULES = [
-  ['idle', (s) => s[0].functionName === '(idle)'],
-  ['garbage collection', (s) => s[0].functionName === '(garbage collector)'],
-  ['deadline rules (luxon, Intl)', (s) => s.some((f) => /computeDeadlines|assessUrgency|computeFlags|toDeadlineView|localWhen|formatLocal/.test(f.functionName))],
-  ['JWT verification', (s) => s.some((f) => /jsonwebtoken|passport-jwt/.test(f.url))],
-  ['DTO validation', (s) => s.some((f) => /class-validator|class-transformer/.test(f.url))],
-  ['socket writes (syscalls)', (s) => s.some((f) => f.functionName === 'writev' || f.functionName === 'writeBuffer' || /_writeGeneric/.test(f.functionName))],
-  ['pg driver', (s) => s.some((f) => /node_modules\/(pg|pg-protocol|pg-pool)\//.test(f.url))],
-  ['typeorm', (s) => s.some((f) => /node_modules\/typeorm\//.test(f.url))],
-  ['logging (pino)', (s) => s.some((f) => /pino/.test(f.url))],
-  ['field crypto and blind indexes', (s) => s.some((f) => /\bseal\b|encryptField|blindIndex|wrapDataKey/.test(f.functionName))],
-  ['express, helmet, body parsing', (s) => s.some((f) => /node_modules\/(express|router|body-parser|raw-body|helmet|finalhandler)\//.test(f.url))],
-  ['nest', (s) => s.some((f) => /@nestjs/.test(f.url))],
-  ['application code (dist/)', (s) => s.some((f) => /\/dist\//.test(f.url))],
-  ['node internals, other', () => true],
+/**
+ * Each sample goes to the category of its nearest frame (from the sampled function towards the root) that belongs to
+ * one: so crypto called inside a TypeORM transaction counts as crypto, and a syscall as a syscall.
+ */
+const FRAME_RULES = [
+  ['socket writes (syscalls)', (f) => f.functionName === 'writev' || f.functionName === 'writeBuffer' || /_writeGeneric/.test(f.functionName)],
+  ['deadline rules (luxon, date-holidays)', (f) => /node_modules\/(luxon|date-holidays)/.test(f.url) || /\/dist\/libs\/deadlines\/src\/domain\//.test(f.url) || /computeDeadlines|assessUrgency|computeFlags|toDeadlineView|localWhen|formatLocal|planNew/.test(f.functionName)],
+  ['field crypto and blind indexes', (f) => /\/dist\/libs\/crypto\//.test(f.url) || /case-cipher/.test(f.url)],
+  ['audit chain (hashing, canonical JSON)', (f) => /\/dist\/libs\/audit\//.test(f.url)],
+  ['JWT verification', (f) => /jsonwebtoken|passport-jwt|\/passport\//.test(f.url)],
+  ['DTO validation', (f) => /class-validator|class-transformer/.test(f.url) || /\/dist\/libs\/common\/src\/valid/.test(f.url)],
+  ['pg driver', (f) => /node_modules\/(pg|pg-protocol|pg-pool|pg-types|postgres-array|postgres-date|postgres-bytea)\//.test(f.url)],
+  ['logging (pino)', (f) => /pino/.test(f.url)],
+  ['express, helmet, body parsing', (f) => /node_modules\/(express|router|body-parser|raw-body|helmet|finalhandler|on-finished|iconv-lite)\//.test(f.url)],
+  ['nest', (f) => /@nestjs/.test(f.url)],
+  ['typeorm', (f) => /node_modules\/typeorm\//.test(f.url)],
+  ['application code (dist/)', (f) => /\/dist\//.test(f.url)],
 ];
+
+function categoryOf(stack) {
+  if (stack[0].functionName === '(idle)') return 'idle';
+  if (stack[0].functionName === '(garbage collector)') return 'garbage collection';
+  for (const frame of stack) {
+    const rule = FRAME_RULES.find(([, test]) => test(frame));
+    if (rule) return rule[0];
+  }
+  return 'node internals, other';
+}
 
 let started = false;
 let total = 0;
@@ -54,7 +65,7 @@ for (let i = 0; i < profile.samples.length; i++) {
   }
   const dt = profile.timeDeltas[i + 1] ?? 0;
   total += dt;
-  const category = RULES.find(([, test]) => test(stack))[0];
+  const category = categoryOf(stack);
   byCategory.set(category, (byCategory.get(category) ?? 0) + dt);
   const f = stack[0];
   const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/.*node_modules\//, '').replace(/.*\/dist\//, 'dist/')}:${f.lineNumber}`;

@@ -26,13 +26,26 @@ const IS_NORMALIZED: Record<BlindIndexKind, (value: string) => boolean> = {
   party_name: (v) => normalizePersonName(v) === v,
 };
 
+// The per-kind sub-keys, derived once per index key (they live as long as the key object, in the same memory).
+const SUB_KEYS = new WeakMap<IndexKey, Map<BlindIndexKind, Buffer>>();
+
+function subKeyOf(key: IndexKey, kind: BlindIndexKind): Buffer {
+  let byKind = SUB_KEYS.get(key);
+  if (!byKind) SUB_KEYS.set(key, (byKind = new Map()));
+  let subKey = byKind.get(kind);
+  if (!subKey) {
+    subKey = createHmac('sha256', secretOfIndexKey(key)).update(`amparo/blind-index/v1/${kind}`).digest();
+    byKind.set(kind, subKey);
+  }
+  return subKey;
+}
+
 export function blindIndex(key: IndexKey, kind: BlindIndexKind, normalizedValue: string): string {
   const isNormalized = Object.hasOwn(IS_NORMALIZED, kind) ? IS_NORMALIZED[kind] : undefined;
   if (!isNormalized) throw new TypeError(`unknown blind index kind "${String(kind)}"`);
   if (typeof normalizedValue !== 'string' || !isNormalized(normalizedValue)) {
     throw new TypeError(`value is not normalized for blind index kind "${kind}"`);
   }
-  const subKey = createHmac('sha256', secretOfIndexKey(key)).update(`amparo/blind-index/v1/${kind}`).digest();
-  const mac = createHmac('sha256', subKey).update(normalizedValue, 'utf8').digest();
+  const mac = createHmac('sha256', subKeyOf(key, kind)).update(normalizedValue, 'utf8').digest();
   return mac.subarray(0, BLIND_INDEX_BYTES).toString('hex');
 }

@@ -2,7 +2,9 @@ import { DateTime } from 'luxon';
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { assessUrgency, formatLocal, URGENCY_POLICY } from './urgency';
+import fc from 'fast-check';
+import { assessUrgency, englishLocal, formatLocal, URGENCY_POLICY } from './urgency';
+import { tz } from './zones';
 import type { CaseFacts, ComputedDeadline, DeadlineStatus, Flag, UrgencyInput } from './types';
 
 const HARRIS: CaseFacts = {
@@ -172,5 +174,24 @@ describe('formatLocal', () => {
     expect(formatLocal(DateTime.fromISO('2026-10-31T12:00:00-05:00', { setZone: true }).setZone('America/Chicago'))).toBe(
       'Sat 31 Oct, 12:00 PM CDT',
     );
+  });
+});
+
+describe('englishLocal', () => {
+  it("writes what luxon's 'ccc d LLL[ yyyy], h:mm a ZZZZ' writes in en-US, for any instant and zone", () => {
+    const zones = ['America/Chicago', 'America/New_York', 'America/Phoenix', 'Pacific/Honolulu', 'America/Puerto_Rico', 'Pacific/Guam', 'Asia/Kolkata', 'UTC'];
+    fc.assert(
+      fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }), fc.boolean(), (zone, ts, withYear) => {
+        const time = DateTime.fromMillis(ts, { zone: tz(zone) });
+        const luxon = DateTime.fromMillis(ts, { zone }).toFormat(withYear ? 'ccc d LLL yyyy, h:mm a ZZZZ' : 'ccc d LLL, h:mm a ZZZZ', { locale: 'en-US' });
+        expect(englishLocal(time, withYear)).toBe(luxon);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes midnight and noon as 12', () => {
+    expect(englishLocal(DateTime.fromISO('2026-11-27T00:05:00', { zone: tz('America/Chicago') }), false)).toBe('Fri 27 Nov, 12:05 AM CST');
+    expect(englishLocal(DateTime.fromISO('2026-07-04T12:00:00', { zone: tz('America/New_York') }), true)).toBe('Sat 4 Jul 2026, 12:00 PM EDT');
   });
 });

@@ -135,8 +135,21 @@ function custodyReasons(input: UrgencyInput, policy: UrgencyPolicy): Reason[] {
   return [{ level, text, order: [2, 0] }];
 }
 
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
 /** "Sat 21 Nov, 4:00 PM CST" in the time's own zone; the year is added when it differs from now's. */
 export function formatLocal(time: DateTime, now?: DateTime): string {
   const sameYear = !now || now.setZone(time.zone).year === time.year;
-  return time.toFormat(sameYear ? 'ccc d LLL, h:mm a ZZZZ' : 'ccc d LLL yyyy, h:mm a ZZZZ', { locale: 'en-US' });
+  return englishLocal(time, !sameYear);
+}
+
+/**
+ * luxon's 'ccc d LLL[ yyyy], h:mm a ZZZZ' in en-US, built from the DateTime's fields: luxon parses the format string
+ * on every call, and these strings are made for every deadline of every intake.
+ */
+export function englishLocal(time: DateTime, withYear: boolean): string {
+  const day = `${WEEKDAYS[time.weekday - 1]} ${time.day} ${MONTHS[time.month - 1]}${withYear ? ` ${time.year}` : ''}`;
+  const clock = `${time.hour % 12 || 12}:${String(time.minute).padStart(2, '0')} ${time.hour < 12 ? 'AM' : 'PM'}`;
+  return `${day}, ${clock} ${time.zone.offsetName(time.toMillis(), { format: 'short', locale: 'en-US' })}`;
 }

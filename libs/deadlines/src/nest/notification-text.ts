@@ -1,7 +1,9 @@
 import { DateTime } from 'luxon';
+import { englishLocal } from '../domain/urgency';
 import { tz } from '../domain/zones';
 
-export const localWhen = (d: Date, zone: string) => DateTime.fromJSDate(d).setZone(tz(zone)).toFormat('ccc d LLL yyyy, h:mm a ZZZZ');
+/** "Fri 27 Nov 2026, 5:09 AM CST": the local time where the deadline is counted, with the year. */
+export const localWhen = (d: Date, zone: string) => englishLocal(DateTime.fromJSDate(d).setZone(tz(zone)), true);
 
 /** Reference and deadline only: notifications leave the system, so they never name the client. */
 export function missedText(d: { reference: string; label: string; due_at: Date; time_zone: string; citation: string }) {
