@@ -169,6 +169,17 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect((await t.http.get(`/api/calendar/${issued.body.token}.ics`)).status).toBe(404);
     expect((await t.http.get(`/api/calendar/${rotated.body.token}.ics`)).status).toBe(200);
     expect((await t.http.get('/api/calendar/not-a-token.ics')).status).toBe(404);
+    await t.http.delete('/api/calendar/token').set(coordinator.auth).expect(204);
+    expect((await t.http.get(`/api/calendar/${rotated.body.token}.ics`)).status).toBe(404);
+    await t.http.delete('/api/calendar/token').set(coordinator.auth).expect(204); // nothing left to revoke: not audited
+    // Issued, rotated, revoked: audited with who and when, never the token.
+    const events = await t.db.query(
+      `SELECT action, details FROM audit_events WHERE actor_id = $1 AND action LIKE 'calendar.%' ORDER BY id`,
+      [coordinator.userId],
+    );
+    expect(events.map((e: { action: string }) => e.action)).toEqual(['calendar.token_issue', 'calendar.token_issue', 'calendar.token_revoke']);
+    expect(events.map((e: { details: { replacedPrevious?: boolean } }) => e.details.replacedPrevious)).toEqual([false, true, undefined]);
+    expect(JSON.stringify(events)).not.toContain(rotated.body.token);
   });
 
   describe('reminders and escalations', () => {

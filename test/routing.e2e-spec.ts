@@ -237,4 +237,33 @@ describe('routing and referrals (e2e)', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.fields['offerWindowsMinutes.critical']).toBeDefined();
   });
+
+  it('organization settings changes are audited with each changed setting, before and after; no change, no event', async () => {
+    const before = (await t.http.get('/api/organization').set(admin.auth).expect(200)).body;
+    const since = Number((await t.db.query(`SELECT coalesce(max(id), 0) AS id FROM audit_events`))[0].id);
+    const patched = await t.http
+      .patch('/api/organization')
+      .set(admin.auth)
+      .send({ retentionDays: before.retentionDays + 1, offerWindowsMinutes: { critical: 90, high: 1440, normal: 4320, low: 10080 } })
+      .expect(200);
+    expect(patched.body.retentionDays).toBe(before.retentionDays + 1);
+    await t.http.patch('/api/organization').set(admin.auth).send({ retentionDays: before.retentionDays + 1 }).expect(200);
+    const events = await t.db.query(`SELECT actor_id, action, fields, details FROM audit_events WHERE id > $1 AND action = 'organization.update'`, [since]);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      actor_id: admin.userId,
+      fields: ['offerWindowsMinutes', 'retentionDays'],
+      details: {
+        changes: {
+          retentionDays: { from: before.retentionDays, to: before.retentionDays + 1 },
+          offerWindowsMinutes: { from: before.offerWindowsMinutes, to: { critical: 90, high: 1440, normal: 4320, low: 10080 } },
+        },
+      },
+    });
+    // A refused change writes nothing.
+    await t.http.patch('/api/organization').set(admin.auth).send({ name: '   ' }).expect(400);
+    const after = await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE id > $1 AND action = 'organization.update'`, [since]);
+    expect(after[0].n).toBe(1);
+    expect((await t.http.get('/api/audit/verify').set(admin.auth)).body).toMatchObject({ ok: true });
+  });
 });

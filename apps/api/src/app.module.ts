@@ -11,6 +11,7 @@ import { AllExceptionsFilter, Clock, CommonModule, createValidationPipe, loggerP
 import { AppConfig, ConfigModule } from '@amparo/config';
 import { dataSourceOptions } from './data-source';
 import { HealthController } from './health.controller';
+import { OrganizationController } from './organization.controller';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -37,7 +38,7 @@ export class AppModule {
         ReferenceModule,
         CasesModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, OrganizationController],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

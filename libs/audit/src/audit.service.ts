@@ -21,7 +21,10 @@ export type AuditAction =
   | 'referral.withdraw'
   | 'referral.expire'
   | 'keys.rotate'
-  | 'attorney.profile';
+  | 'attorney.profile'
+  | 'organization.update'
+  | 'calendar.token_issue'
+  | 'calendar.token_revoke';
 
 /** What happened, by whom, to which case, which fields: never the values. */
 export interface AuditEntry {

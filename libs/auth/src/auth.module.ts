@@ -15,7 +15,6 @@ import { JwtStrategy } from './jwt.strategy';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
 import { TokenService } from './token.service';
-import { OrganizationController } from './organization.controller';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
@@ -39,7 +38,7 @@ export const AUTH_ENTITIES = [Organization, User, AuthSession, RefreshToken];
       }),
     }),
   ],
-  controllers: [AuthController, UsersController, OrganizationController],
+  controllers: [AuthController, UsersController],
   providers: [
     AuthService,
     UsersService,

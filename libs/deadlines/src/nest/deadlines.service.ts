@@ -106,18 +106,35 @@ export class DeadlinesService {
   }
 
   /** Issues (or rotates: the old URL stops working) the caller's calendar token. Only its hash is stored. */
+  /** Issues (or replaces) the user's feed token; audited, never with the token. */
   async issueCalendarToken(actor: Principal): Promise<string> {
     const token = randomBytes(24).toString('base64url');
-    await this.db.query(
-      `INSERT INTO calendar_tokens (user_id, token_hash) VALUES ($1, $2)
-       ON CONFLICT (user_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now()`,
-      [actor.userId, tokenHash(token)],
-    );
+    await this.db.transaction(async (tx) => {
+      const [{ replaced }] = await tx.query(
+        `INSERT INTO calendar_tokens (user_id, token_hash) VALUES ($1, $2)
+         ON CONFLICT (user_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now()
+         RETURNING (xmax <> 0) AS replaced`,
+        [actor.userId, tokenHash(token)],
+      );
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'calendar.token_issue',
+        details: { replacedPrevious: replaced },
+      });
+    });
     return token;
   }
 
   async revokeCalendarToken(actor: Principal): Promise<void> {
-    await this.db.query(`DELETE FROM calendar_tokens WHERE user_id = $1`, [actor.userId]);
+    await this.db.transaction(async (tx) => {
+      const deleted = await tx.query(`DELETE FROM calendar_tokens WHERE user_id = $1 RETURNING user_id`, [actor.userId]);
+      // TypeORM answers a DELETE ... RETURNING with [rows, count].
+      const count = Array.isArray(deleted) && typeof deleted[1] === 'number' ? deleted[1] : 0;
+      if (count > 0) {
+        await this.audit.record(tx, {
+          organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'calendar.token_revoke',
+        });
+      }
+    });
   }
 
   /** The open deadlines of the token owner's scope, or null for an unknown token or an inactive user. */

@@ -4,10 +4,9 @@ import { Type } from 'class-transformer';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
+import { AuditService } from '@amparo/audit';
+import { Access, CurrentUser, Organization, type Principal } from '@amparo/auth';
 import { IsOptionalNotNull, invalid, notFound } from '@amparo/common';
-import { Access, CurrentUser } from './access.decorator';
-import { Organization } from './entities/organization.entity';
-import type { Principal } from './roles';
 
 export class OfferWindowsDto {
   @ApiProperty({ description: 'minutes', example: 120 }) @IsInt() @Min(15) @Max(43200) critical: number;
@@ -31,12 +30,19 @@ export class UpdateOrganizationDto {
 
 const LEVELS = ['critical', 'high', 'normal', 'low'] as const;
 
-/** The organization's own settings, editable by its admin. */
+/**
+ * The organization's own settings, editable by its admin. They span routing (auto-routing, offer windows) and
+ * retention (when closed cases are crypto-shredded), so they live in the app, beside both; every change is audited
+ * (`organization.update`, with each changed setting's old and new value: settings are not client data).
+ */
 @ApiTags('organization')
 @ApiBearerAuth()
 @Controller('api/organization')
 export class OrganizationController {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   @Get()
   @Access('admin', 'coordinator')
@@ -57,16 +63,33 @@ export class OrganizationController {
         }
       }
     }
-    const repo = this.db.getRepository(Organization);
-    const org = await repo.findOne({ where: { id: user.organizationId } });
-    if (!org) throw notFound('Organization');
-    if (dto.name !== undefined) {
-      if (!dto.name.trim()) throw invalid('name', 'name cannot be blank');
-      org.name = dto.name.trim();
-    }
-    if (dto.autoRouting !== undefined) org.autoRouting = dto.autoRouting;
-    if (windows) org.offerWindowsMinutes = { critical: windows.critical, high: windows.high, normal: windows.normal, low: windows.low };
-    if (dto.retentionDays !== undefined) org.retentionDays = dto.retentionDays;
-    return repo.save(org);
+    if (dto.name !== undefined && !dto.name.trim()) throw invalid('name', 'name cannot be blank');
+    return this.db.transaction(async (tx) => {
+      const repo = tx.getRepository(Organization);
+      const org = await repo.findOne({ where: { id: user.organizationId }, lock: { mode: 'pessimistic_write' } });
+      if (!org) throw notFound('Organization');
+      const next = {
+        name: dto.name !== undefined ? dto.name.trim() : org.name,
+        autoRouting: dto.autoRouting ?? org.autoRouting,
+        offerWindowsMinutes: windows ? { critical: windows.critical, high: windows.high, normal: windows.normal, low: windows.low } : org.offerWindowsMinutes,
+        retentionDays: dto.retentionDays ?? org.retentionDays,
+      };
+      const changes: Record<string, { from: unknown; to: unknown }> = {};
+      for (const key of Object.keys(next) as (keyof typeof next)[]) {
+        if (JSON.stringify(org[key]) !== JSON.stringify(next[key])) changes[key] = { from: org[key], to: next[key] };
+      }
+      if (Object.keys(changes).length === 0) return org;
+      Object.assign(org, next);
+      const saved = await repo.save(org);
+      await this.audit.record(tx, {
+        organizationId: user.organizationId,
+        actorId: user.userId,
+        actorRole: user.role,
+        action: 'organization.update',
+        fields: Object.keys(changes),
+        details: { changes },
+      });
+      return saved;
+    });
   }
 }
