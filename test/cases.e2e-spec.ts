@@ -218,13 +218,19 @@ describe('cases (e2e)', () => {
     it('concurrent retries with one key make one case and the same answer', async () => {
       const body = minimalBody();
       const key = `retry-${Date.now()}`;
+      const count = async (sql: string) => (await t.db.query(sql, [intake.userId]))[0].n as number;
+      const casesOf = `SELECT count(*)::int AS n FROM cases WHERE created_by = $1`;
+      const auditOf = `SELECT count(*)::int AS n FROM audit_events WHERE actor_id = $1 AND action = 'case.create'`;
+      const [casesBefore, auditBefore] = [await count(casesOf), await count(auditOf)];
       const answers = await Promise.all(
         Array.from({ length: 6 }, () => t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(body)),
       );
       expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
       expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
-      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM cases WHERE id = $1`, [answers[0].body.id]);
-      expect(n).toBe(1);
+      expect(new Set(answers.map((a) => a.body.reference)).size).toBe(1);
+      // One case and one audit event: the retries' own work was rolled back.
+      expect(await count(casesOf)).toBe(casesBefore + 1);
+      expect(await count(auditOf)).toBe(auditBefore + 1);
       const [{ keys }] = await t.db.query(`SELECT count(*)::int AS keys FROM idempotency_keys WHERE key = $1`, [key]);
       expect(keys).toBe(1);
     });

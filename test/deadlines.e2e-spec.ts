@@ -245,6 +245,41 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
+    it('keeps the recipient address out of last_error and the log when the server rejects it', async () => {
+      const rejecting = new SMTPServer({
+        authOptional: true,
+        disabledCommands: ['STARTTLS'],
+        logger: false,
+        onRcptTo(address, _session, callback) {
+          callback(Object.assign(new Error(`<${address.address}>: Recipient address rejected`), { responseCode: 550 }));
+        },
+      });
+      const port = await new Promise<number>((resolve) => rejecting.listen(0, '127.0.0.1', () => resolve((rejecting.server.address() as { port: number }).port)));
+      const app = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'amparo@test.amparo.example' } });
+      try {
+        const delivery = app.app.get(MailDeliveryService);
+        const warnings = jest.spyOn((delivery as unknown as { logger: { warn: (...args: unknown[]) => void } }).logger, 'warn');
+        const [{ email }] = await t.db.query(`SELECT email FROM users WHERE id = $1`, [coordinator.userId]);
+        const [{ id }] = await t.db.query(
+          `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+           SELECT organization_id, id, 'test', 'rejected-test', 'subject', 'body', $1 FROM users WHERE id = $2 RETURNING id`,
+          [clock.now(), coordinator.userId],
+        );
+        await delivery.deliverDue();
+        const [row] = await t.db.query(`SELECT attempts, last_error FROM notifications WHERE id = $1`, [id]);
+        expect(row.attempts).toBe(1);
+        expect(row.last_error).toMatch(/550/);
+        expect(row.last_error).toMatch(/Recipient address rejected/);
+        expect(row.last_error).not.toContain(email);
+        const call = warnings.mock.calls.find(([facts]) => (facts as { notification?: string }).notification === id);
+        expect(call).toBeDefined();
+        expect(JSON.stringify(call)).not.toContain(email);
+      } finally {
+        await app.close();
+        await new Promise<void>((resolve) => rejecting.close(() => resolve()));
+      }
+    });
+
     it('says so in the log, with ids only, when it gives up on a notification after the last attempt', async () => {
       const broken = await createTestApp({
         clock,

@@ -66,4 +66,21 @@ describe('API_WORKERS: the API in several worker processes on one port (process 
     expect(code).toBe(0);
     expect(workers.filter(alive)).toEqual([]);
   });
+
+  it('stops, rather than restarting forever, when workers keep dying (more than 5 deaths in a minute)', async () => {
+    const crashing = await startApi(apiEnv(await createTestDatabase(), { API_WORKERS: '2' }));
+    const count = (text: string) => crashing.output().split(text).length - 1;
+    expect(await waitFor(async () => count('with 2 workers') === 1, 20_000)).toBe(true);
+    let deaths = 0;
+    while (crashing.alive() && deaths < 12) {
+      for (const pid of childrenOf(crashing.pid)) process.kill(pid, 'SIGKILL');
+      deaths += 2;
+      // Both are replaced a second later and serve again, until the main process gives up.
+      await waitFor(async () => !crashing.alive() || count('is serving again') === deaths, 20_000);
+    }
+    const { code } = await crashing.exited;
+    expect(code).toBe(1);
+    expect(deaths).toBe(6);
+    expect(crashing.output()).toMatch(/6 worker deaths within 60 s, stopping/);
+  }, 90_000);
 });

@@ -14,6 +14,9 @@ import { ResolvedDatabase, resolveDatabase } from './database-url';
 const pgLog = process.env.EMBEDDED_PG_LOG === 'true' ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
 /** How long workers get to finish their requests on shutdown before they are killed. */
 const WORKER_STOP_MS = 15_000;
+const RESTART_DELAY_MS = 1000;
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 60_000;
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
@@ -64,7 +67,8 @@ async function serve(config: AppConfig, database: ResolvedDatabase | null): Prom
  * API_WORKERS > 1: this process keeps the database (embedded or not) and `API_WORKERS` worker processes share the
  * port (node:cluster hands connections out in turn). Background jobs run in worker 0 only; they are safe with more
  * instances (multi-instance tests), this only avoids the duplicate polling. A worker that dies after it started
- * serving is replaced; one that dies before it ever listened stops everything (a boot error would only repeat).
+ * serving is replaced, a second later; one that dies before it ever listened (the first or a replacement), or more
+ * than MAX_RESTARTS deaths within RESTART_WINDOW_MS, stops everything: the error would only repeat.
  */
 function supervise(config: AppConfig, database: ResolvedDatabase): Promise<void> {
   const log = new Logger('Cluster');
@@ -94,25 +98,39 @@ function supervise(config: AppConfig, database: ResolvedDatabase): Promise<void>
     process.exit(code);
   };
 
+  let announced = false;
   cluster.on('listening', (worker) => {
     const index = indexOf.get(worker);
     if (index === undefined) return;
     listening.add(index);
-    if (listening.size === config.apiWorkers) {
+    if (announced) log.log(`Worker ${index} is serving again`);
+    else if (listening.size === config.apiWorkers) {
+      announced = true;
       log.log(`Amparo listening on http://localhost:${config.port} with ${config.apiWorkers} workers (API docs at /docs)`);
     }
   });
+  const deaths: number[] = [];
   cluster.on('exit', (worker, code, signal) => {
     const index = indexOf.get(worker);
     indexOf.delete(worker);
     if (stopping || index === undefined) return;
-    if (!listening.has(index)) {
-      log.error(`Worker ${index} exited during boot (${signal ?? `code ${code}`}): stopping`);
+    const served = listening.delete(index);
+    const how = signal ?? `code ${code}`;
+    if (!served) {
+      log.error(`Worker ${index} exited before it listened (${how}): stopping`);
       void stopAll(1);
       return;
     }
-    log.error(`Worker ${index} exited (${signal ?? `code ${code}`}): starting a new one`);
-    fork(index);
+    const now = Date.now();
+    deaths.push(now);
+    while (deaths[0] < now - RESTART_WINDOW_MS) deaths.shift();
+    if (deaths.length > MAX_RESTARTS) {
+      log.error(`Worker ${index} exited (${how}): ${deaths.length} worker deaths within ${RESTART_WINDOW_MS / 1000} s, stopping`);
+      void stopAll(1);
+      return;
+    }
+    log.error(`Worker ${index} exited (${how}): starting a new one`);
+    setTimeout(() => stopping || fork(index), RESTART_DELAY_MS);
   });
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));

@@ -104,19 +104,11 @@ export class CasesService {
     }
   }
 
-  /**
-   * The key is stored with the answer at the end of the intake's transaction. A concurrent request with the same key
-   * waits on the key's primary key until the first commits, then finds it taken, rolls its own work back and replays
-   * the stored answer; if the first failed, the second one's insert goes through. A retry of a finished request does
-   * its work and rolls it back: retries are rare, and this keeps the common path to one statement for the key.
-   */
+  /** The answer to replay for this key, stored with the case it created, in the intake's transaction. */
   private async storeIdempotentAnswer(tx: EntityManager, userId: string, idempotency: Idempotency, result: CreateCaseResult): Promise<void> {
-    const stored = await tx.query(
-      `INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response, case_id) VALUES ($1, $2, $3, 201, $4, $5)
-       ON CONFLICT DO NOTHING RETURNING key`,
-      [userId, idempotency.key, idempotency.hash, JSON.stringify(result), result.id],
-    );
-    if (stored.length === 0) throw new IdempotentReplay(idempotency.key, idempotency.hash);
+    await tx.query(`UPDATE idempotency_keys SET status_code = 201, response = $3, case_id = $4 WHERE user_id = $1 AND key = $2`, [
+      userId, idempotency.key, JSON.stringify(result), result.id,
+    ]);
   }
 
   private async replay(userId: string, key: string, hash: Buffer): Promise<CreateCaseResult> {
@@ -161,11 +153,17 @@ export class CasesService {
     const indexes = this.cipher.blindIndexes(sensitive);
     // Only identity indexes say "same person"; a shared adverse party or a bare name does not.
     const identity = indexes.filter((i) => DUPLICATE_KINDS.has(i.kind));
-    // One round trip: the case, its wrapped data key, its blind indexes, and what the rest of the intake needs to
-    // know (earlier cases with the same identity indexes, and whether the organization routes urgent cases itself).
-    // The duplicate search reads the statement's snapshot, which does not hold the rows the statement inserts.
+    // One round trip: the Idempotency-Key claim, the case, its wrapped data key, its blind indexes, and what the rest
+    // of the intake needs to know (earlier cases with the same identity indexes, and whether the organization routes
+    // urgent cases itself). The duplicate search reads the statement's snapshot, which does not hold the rows the
+    // statement inserts.
+    //
+    // The key claim serializes retries on the key's primary key, here, before anything else is locked: a concurrent
+    // request with the same key waits in this statement until the first one ends; if the first committed, the claim
+    // inserts nothing and this intake rolls back and replays the stored answer; if it failed, the claim goes through.
     const base = 28;
-    const [{ duplicates: possibleDuplicates, auto_routing: autoRouting }]: { duplicates: string[]; auto_routing: boolean }[] = await tx.query(
+    const claim = base + names.length;
+    const [{ duplicates: possibleDuplicates, auto_routing: autoRouting, claimed }]: { duplicates: string[]; auto_routing: boolean; claimed: boolean }[] = await tx.query(
       `WITH inserted AS (
          INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
                             practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
@@ -182,9 +180,13 @@ export class CasesService {
          SELECT inserted.id, inserted.organization_id, i.kind, i.value
            FROM inserted, unnest($24::text[], $25::text[]) AS i(kind, value)
          ON CONFLICT DO NOTHING
-       )
+       )${idempotency ? `, claim AS (
+         INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($4, $${claim}, $${claim + 1})
+         ON CONFLICT DO NOTHING RETURNING key
+       )` : ''}
        SELECT ARRAY(${DUPLICATES_SQL('$2', '$1', '$26', '$27')}) AS duplicates,
-              (SELECT auto_routing FROM organizations WHERE id = $2) AS auto_routing`,
+              (SELECT auto_routing FROM organizations WHERE id = $2) AS auto_routing,
+              ${idempotency ? 'EXISTS (SELECT 1 FROM claim)' : 'true'} AS claimed`,
       [
         id, actor.organizationId, reference, actor.userId, dto.client.preferredLanguage, dto.client.needsInterpreter ?? false,
         dto.practiceAreas ?? [], dto.custody.status, place.facilityCode, place.county, place.state, place.timeZone,
@@ -193,8 +195,10 @@ export class CasesService {
         JSON.stringify(plan.flags), key.kekId, key.wrapped, indexes.map((i) => i.kind), indexes.map((i) => i.value),
         identity.map((i) => i.kind), identity.map((i) => i.value),
         ...names.map((n) => columns[n]),
+        ...(idempotency ? [idempotency.key, idempotency.hash] : []),
       ],
     );
+    if (!claimed) throw new IdempotentReplay(idempotency!.key, idempotency!.hash);
     const deadlines = await this.timeline.insertPlanned(tx, { id, organizationId: actor.organizationId, reference }, plan);
     // Urgent cases with consent go straight to the best attorney when the organization has auto-routing on.
     const status = autoRouting ? await this.referrals.autoRoute(tx, id, plan.urgency.level, dto.consent.shareWithAttorney) : 'new';

@@ -9,6 +9,19 @@ const BATCH = 20;
 const MAX_ATTEMPTS = 8;
 
 /**
+ * What went wrong, for the log and `last_error`: SMTP servers quote the recipient in their replies
+ * ("550 5.1.1 <someone@example.org>: Recipient address rejected"), so anything shaped like an address is masked.
+ */
+export function smtpErrorText(error: unknown): string {
+  const e = error as { code?: unknown; responseCode?: unknown; message?: unknown };
+  const parts = [typeof e?.code === 'string' ? e.code : null, typeof e?.responseCode === 'number' ? String(e.responseCode) : null];
+  const message = String(e?.message ?? error)
+    .replace(/<[^<>]*>/g, '<[address]>')
+    .replace(/[^\s<>"'@,;:]+@[^\s<>"'@,;:]+/g, '[address]');
+  return [...parts.filter(Boolean), message].join(' ').slice(0, 300);
+}
+
+/**
  * Delivers the outbox: by SMTP when configured, otherwise to the log (subject only: no personal data is ever in a
  * notification, but the log says only which kind went to which user id). Rows are claimed with SKIP LOCKED, so
  * several instances share the work; a send and its "sent" mark commit together (at-least-once if the process dies
@@ -67,8 +80,9 @@ export class MailDeliveryService implements OnApplicationShutdown {
             delivered += 1;
           } catch (error) {
             const attempts = row.attempts + 1;
-            // Never the address, subject or body: ids and kind only.
-            const facts = { notification: row.id, kind: row.kind, recipientId: row.recipient_id, attempts, error: String((error as Error).message).slice(0, 300) };
+            // Never the address, subject or body: ids, kind, and the error without any address in it.
+            const reason = smtpErrorText(error);
+            const facts = { notification: row.id, kind: row.kind, recipientId: row.recipient_id, attempts, error: reason };
             if (attempts >= MAX_ATTEMPTS) {
               this.logger.error(facts, `Notification undeliverable: giving up after ${attempts} attempts (it stays in notifications with last_error)`);
             } else {
@@ -78,7 +92,7 @@ export class MailDeliveryService implements OnApplicationShutdown {
             await tx.query(
               `UPDATE notifications SET attempts = attempts + 1, last_error = $2,
                       next_attempt_at = $3::timestamptz + make_interval(secs => $4) WHERE id = $1`,
-              [row.id, String((error as Error).message).slice(0, 300), this.clock.now(), backoffSeconds],
+              [row.id, reason, this.clock.now(), backoffSeconds],
             );
           }
         }

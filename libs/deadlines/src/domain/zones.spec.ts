@@ -93,8 +93,10 @@ describe('tz (remembered offsets and abbreviations)', () => {
     }
   });
 
-  it('returns one zone object per name, and luxon invalid zone for an unknown name', () => {
+  it('returns one zone object per zone, whatever the spelling, and luxon invalid zone for an unknown name', () => {
     expect(tz('America/Chicago')).toBe(tz('America/Chicago'));
+    expect(tz('america/chicago')).toBe(tz('America/Chicago'));
+    expect(tz('AMERICA/CHICAGO').name).toBe('America/Chicago');
     expect(tz('Mars/Olympus_Mons').isValid).toBe(false);
   });
 });

@@ -88,18 +88,32 @@ class CachedIanaZone extends Zone {
   }
 }
 
-const ZONES = new Map<string, Zone>();
+/** One zone object per canonical IANA name (a few hundred at most). */
+const BY_CANONICAL_NAME = new Map<string, Zone>();
+/** Names as given ("america/chicago" is valid too) → their zone; bounded, since spellings are unbounded. */
+const BY_GIVEN_NAME = new Map<string, Zone>();
+const MAX_GIVEN_NAMES = 2000;
 
 /**
  * The luxon zone to use for an IANA name (validated by the caller: see requireZone). Pass it wherever luxon takes a
- * zone (`setZone`, `{ zone }`); the DateTimes made with it keep it through `plus`, `startOf` and the rest.
+ * zone (`setZone`, `{ zone }`); the DateTimes made with it keep it through `plus`, `startOf` and the rest. Spellings
+ * of one zone share one cache; an invalid name gives luxon's invalid zone.
  */
 export function tz(name: string): Zone {
-  let zone = ZONES.get(name);
-  if (!zone) {
-    const base = IANAZone.create(name);
-    zone = base.isValid ? new CachedIanaZone(base) : base;
-    ZONES.set(name, zone);
+  let zone = BY_GIVEN_NAME.get(name);
+  if (zone) return zone;
+  const base = IANAZone.create(name);
+  if (!base.isValid) {
+    zone = base;
+  } else {
+    const canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    zone = BY_CANONICAL_NAME.get(canonical);
+    if (!zone) {
+      zone = new CachedIanaZone(IANAZone.create(canonical));
+      BY_CANONICAL_NAME.set(canonical, zone);
+    }
   }
+  if (BY_GIVEN_NAME.size >= MAX_GIVEN_NAMES) BY_GIVEN_NAME.clear();
+  BY_GIVEN_NAME.set(name, zone);
   return zone;
 }

@@ -1,0 +1,19 @@
+import { smtpErrorText } from './mail-delivery.service';
+
+describe('smtpErrorText', () => {
+  it('keeps the code and the reply, masks every address', () => {
+    const error = Object.assign(new Error("Can't send mail - all recipients were rejected: 550 5.1.1 <maria.lopez@example.org>: Recipient address rejected"), {
+      code: 'EENVELOPE',
+      responseCode: 550,
+    });
+    const text = smtpErrorText(error);
+    expect(text).toBe("EENVELOPE 550 Can't send mail - all recipients were rejected: 550 5.1.1 <[address]>: Recipient address rejected");
+    expect(smtpErrorText(new Error('mailbox full for jose+intake@example.org, try later'))).toBe('mailbox full for [address], try later');
+  });
+
+  it('copes with odd throwables and stays short', () => {
+    expect(smtpErrorText('plain string')).toBe('plain string');
+    expect(smtpErrorText(undefined)).toBe('undefined');
+    expect(smtpErrorText(new Error('x'.repeat(1000)))).toHaveLength(300);
+  });
+});
