@@ -1,6 +1,6 @@
 'use strict';
 /**
- * `npm run bench`: one run on this machine, start to finish (~10-15 minutes on 2 cores).
+ * `npm run bench`: one run on this machine, start to finish (~6-10 minutes on 2 cores).
  *
  *  0. PostgreSQL (DATABASE_URL's server, else embedded under .test-pg/bench-<ts>/), a fresh migrated database, and the
  *     built API as a child process in production mode with generated keys. Auto-routing is turned off.

@@ -7,6 +7,7 @@ import { AuditChains1764000500000 } from './1764000500000-AuditChains';
 import { RoutingIndexes1764000600000 } from './1764000600000-RoutingIndexes';
 import { AuditHeads1764000700000 } from './1764000700000-AuditHeads';
 import { RoutingPlaceIndexes1764000800000 } from './1764000800000-RoutingPlaceIndexes';
+import { AttorneyExperience1764000900000 } from './1764000900000-AttorneyExperience';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   RoutingIndexes1764000600000,
   AuditHeads1764000700000,
   RoutingPlaceIndexes1764000800000,
+  AttorneyExperience1764000900000,
 ];

@@ -224,6 +224,27 @@ describe('routing and referrals (e2e)', () => {
     expect(view.body).toMatchObject({ status: 'assigned', assignedAttorneyId: offer.attorneyId });
   });
 
+  it('a case with an in absentia order prefers an attorney who declared that experience', async () => {
+    expect((await setProfile(attorneys[0], { experience: ['in_absentia'] })).body.fields).toHaveProperty('experience');
+    // A new attorney, never offered a case and with no load: at least as good as anyone on every other factor.
+    const experienced = await createUser(t.http, admin, 'attorney');
+    const saved = await setProfile(experienced, { experience: ['in_absentia_orders'] });
+    expect(saved.status).toBe(200);
+    expect(saved.body.experience).toEqual(['in_absentia_orders']);
+    attorneys.push(experienced);
+    const c = await createCase();
+    const event = await t.http.post(`/api/cases/${c.id}/events`).set(coordinator.auth).send({ type: 'in_absentia_order', occurredAt: '2026-11-02' });
+    expect(event.status).toBe(201);
+    const res = await route(c.id);
+    expect(res.status).toBe(201);
+    expect(res.body.attorneyId).toBe(experienced.userId);
+    expect(res.body.match.reasons).toContain('experienced with in absentia orders');
+    await t.http.post(`/api/referrals/${res.body.id}/decline`).set(experienced.auth).send({ reason: 'capacity' }).expect(200);
+    // The next attorney has no such experience, and the reasons say so.
+    const [next] = await t.db.query(`SELECT reasons FROM referrals WHERE case_id = $1 AND status = 'offered'`, [c.id]);
+    expect(next.reasons).toContain('no declared experience with in absentia orders');
+  });
+
   it('auto-routing offers an urgent case with consent on intake, unless the organization turns it off', async () => {
     await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: true }).expect(200);
     const urgent = await createCase({ ...intakeBody(), client: { ...intakeBody().client, firstName: 'Auto', lastName: 'Routed' } });

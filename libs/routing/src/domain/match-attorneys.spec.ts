@@ -3,7 +3,7 @@ import { attorney, caseNeeds, daysAgo, NOW } from './__fixtures__/builders';
 import { failedFilters } from './filters';
 import { evaluateOverride, matchAttorneys } from './match-attorneys';
 import { RoutingError } from './routing-error';
-import { AttorneyCandidate, CaseNeeds, PRACTICE_AREAS, URGENCY_LEVELS } from './types';
+import { AttorneyCandidate, CaseNeeds, EXPERIENCE, PRACTICE_AREAS, URGENCY_LEVELS } from './types';
 
 describe('matchAttorneys', () => {
   it('breaks equal scores by attorneyId, whatever the input order', () => {
@@ -115,6 +115,7 @@ const needsArb: fc.Arbitrary<CaseNeeds> = fc.record({
   facilityCode: fc.option(fc.constantFrom(...FACILITIES), { nil: null }),
   state: fc.option(fc.constantFrom(...STATES), { nil: null }),
   courtMatter: fc.boolean(),
+  experienceNeeded: subset(EXPERIENCE),
   urgency: fc.constantFrom(...URGENCY_LEVELS),
   clientIndexes: subset(INDEXES).map((xs) => xs.slice(0, 2)),
   adversePartyIndexes: subset(INDEXES).map((xs) => xs.slice(0, 2)),
@@ -129,6 +130,7 @@ const candidateArb = (attorneyId: string): fc.Arbitrary<AttorneyCandidate> =>
     activeCases: fc.integer({ min: 0, max: 6 }),
     openOffers: fc.integer({ min: 0, max: 3 }),
     practiceAreas: subset(PRACTICE_AREAS),
+    experience: subset(EXPERIENCE),
     languages: subset(LANGS),
     facilityCodes: subset(FACILITIES),
     states: subset(STATES),

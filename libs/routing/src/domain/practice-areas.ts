@@ -1,4 +1,4 @@
-import { PracticeArea } from './types';
+import { Experience, PracticeArea } from './types';
 
 const PRACTICE_AREA_LABELS: Readonly<Record<PracticeArea, string>> = {
   detention_bond: 'detention and bond',
@@ -18,4 +18,13 @@ export function practiceAreaLabel(area: PracticeArea): string {
 
 export function practiceAreaList(areas: readonly PracticeArea[]): string {
   return areas.map(practiceAreaLabel).join(', ');
+}
+
+const EXPERIENCE_LABELS: Readonly<Record<Experience, string>> = {
+  in_absentia_orders: 'in absentia orders',
+  removal_orders: 'prior removal orders and reinstatement',
+};
+
+export function experienceList(items: readonly Experience[]): string {
+  return items.map((e) => EXPERIENCE_LABELS[e] ?? e).join(' and ');
 }

@@ -70,9 +70,31 @@ describe('score ordering', () => {
     expect(order([one, both], needs)).toEqual(['z-both', 'a-one']);
   });
 
+  it('prefers an attorney experienced with what the case history calls for, even one less idle', () => {
+    const needs = caseNeeds({ experienceNeeded: ['in_absentia_orders'] });
+    const idle = attorney('a-idle', { lastOfferedAt: null });
+    const experienced = attorney('z-experienced', { experience: ['in_absentia_orders'], lastOfferedAt: daysAgo(2) });
+    expect(order([idle, experienced], needs)).toEqual(['z-experienced', 'a-idle']);
+    // Without that history, experience is not a factor: the idle one comes first.
+    expect(order([idle, experienced])).toEqual(['a-idle', 'z-experienced']);
+  });
+
+  it('explains experience, and a partial match scores in between', () => {
+    const needs = caseNeeds({ experienceNeeded: ['in_absentia_orders', 'removal_orders'] });
+    const none = scoreCandidate(needs, attorney('a'), NOW);
+    const half = scoreCandidate(needs, attorney('b', { experience: ['removal_orders'] }), NOW);
+    const full = scoreCandidate(needs, attorney('c', { experience: ['removal_orders', 'in_absentia_orders'] }), NOW);
+    expect(none.score).toBeLessThan(half.score);
+    expect(half.score).toBeLessThan(full.score);
+    expect(none.reasons).toContain('no declared experience with in absentia orders and prior removal orders and reinstatement');
+    expect(half.reasons).toContain('experienced with prior removal orders and reinstatement, not with in absentia orders');
+    expect(full.reasons).toContain('experienced with in absentia orders and prior removal orders and reinstatement');
+    expect(scoreCandidate(caseNeeds(), attorney('d'), NOW).reasons.join(' ')).not.toMatch(/experience/);
+  });
+
   it('follows the weights: with only fairness weighted, load no longer matters', () => {
     const config: ScoringConfig = {
-      weights: { language: 0, geography: 0, practiceAreas: 0, load: 0, fairness: 1 },
+      weights: { language: 0, geography: 0, practiceAreas: 0, experience: 0, load: 0, fairness: 1 },
       fairnessHorizonDays: 30,
     };
     const busyButIdle = attorney('a', { activeCases: 4, lastOfferedAt: null });

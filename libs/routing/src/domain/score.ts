@@ -1,11 +1,11 @@
 import { coversFacility, coversState, loadDescription, normalizeCode, slotsInUse, speaksLanguage } from './filters';
 import { languageLabel } from './languages';
-import { practiceAreaList } from './practice-areas';
+import { experienceList, practiceAreaList } from './practice-areas';
 import { RoutingError } from './routing-error';
 import { AttorneyCandidate, CaseNeeds, SCORE_FACTORS, ScoreFactor, ScoringConfig } from './types';
 
 export const DEFAULT_SCORING: ScoringConfig = {
-  weights: { language: 30, geography: 25, practiceAreas: 10, load: 20, fairness: 15 },
+  weights: { language: 30, geography: 25, practiceAreas: 10, experience: 20, load: 20, fairness: 15 },
   fairnessHorizonDays: 30,
 };
 
@@ -57,6 +57,22 @@ const practiceAreasFactor: Factor = (needs, candidate) => {
   return { value: covered.length / needed.length, reason };
 };
 
+// Only for cases whose history calls for it (an in absentia order, a prior removal order): a preference, not a filter,
+// so such a case is still placed when nobody on the roster has declared that experience.
+const experienceFactor: Factor = (needs, candidate) => {
+  const needed = [...new Set(needs.experienceNeeded)];
+  if (needed.length === 0) return null;
+  const has = needed.filter((e) => candidate.experience.includes(e));
+  const missing = needed.filter((e) => !candidate.experience.includes(e));
+  const reason =
+    missing.length === 0
+      ? `experienced with ${experienceList(has)}`
+      : has.length === 0
+        ? `no declared experience with ${experienceList(missing)}`
+        : `experienced with ${experienceList(has)}, not with ${experienceList(missing)}`;
+  return { value: has.length / needed.length, reason };
+};
+
 // Relative to the attorney's own declared capacity, so someone who takes 10 cases is not
 // penalized against someone who takes 2.
 const loadFactor: Factor = (_needs, candidate) => {
@@ -82,6 +98,7 @@ const FACTORS: Readonly<Record<ScoreFactor, Factor>> = {
   language: languageFactor,
   geography: geographyFactor,
   practiceAreas: practiceAreasFactor,
+  experience: experienceFactor,
   load: loadFactor,
   fairness: fairnessFactor,
 };

@@ -11,6 +11,20 @@ export const PRACTICE_AREAS = [
 ] as const;
 export type PracticeArea = (typeof PRACTICE_AREAS)[number];
 
+/**
+ * Experience a case's history calls for (DOMAIN: "in absentia order, prior removal order, reinstatement: route to
+ * attorneys with that experience"): an in absentia order (motions to reopen), a prior removal order (and its
+ * reinstatement). Attorneys declare theirs on the profile; a case needs them through its flags.
+ */
+export const EXPERIENCE = ['in_absentia_orders', 'removal_orders'] as const;
+export type Experience = (typeof EXPERIENCE)[number];
+
+/** The case flags (libs/deadlines rule set) that call for an experience. */
+export const EXPERIENCE_BY_FLAG: Readonly<Record<string, Experience>> = {
+  in_absentia_order: 'in_absentia_orders',
+  removal_order: 'removal_orders',
+};
+
 export const URGENCY_LEVELS = ['critical', 'high', 'normal', 'low'] as const;
 export type Urgency = (typeof URGENCY_LEVELS)[number];
 
@@ -28,6 +42,8 @@ export interface CaseNeeds {
   state: string | null;
   /** The case is before an immigration court, so the attorney must be EOIR-registered. */
   courtMatter: boolean;
+  /** Experience the case's history calls for (from its flags); empty for most cases. */
+  experienceNeeded: Experience[];
   urgency: Urgency;
   /** Blind indexes of the client's normalized full name (names only: adverse parties rarely come with a birth date). */
   clientIndexes: string[];
@@ -44,6 +60,7 @@ export interface AttorneyCandidate {
   /** Open offers on other cases: they hold a slot until answered or expired. */
   openOffers: number;
   practiceAreas: PracticeArea[];
+  experience: Experience[];
   languages: string[];
   facilityCodes: string[];
   states: string[];
@@ -89,7 +106,7 @@ export interface MatchResult {
   excluded: Exclusion[];
 }
 
-export const SCORE_FACTORS = ['language', 'geography', 'practiceAreas', 'load', 'fairness'] as const;
+export const SCORE_FACTORS = ['language', 'geography', 'practiceAreas', 'experience', 'load', 'fairness'] as const;
 export type ScoreFactor = (typeof SCORE_FACTORS)[number];
 
 export interface ScoringConfig {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { IsOffsetDateTime } from '@amparo/common';
-import { PRACTICE_AREAS } from '../domain/types';
+import { EXPERIENCE, PRACTICE_AREAS } from '../domain/types';
 
 const STATE = /^[A-Z]{2}$/;
 
@@ -30,6 +30,18 @@ export class AttorneyProfileDto {
   @ArrayUnique()
   @IsIn(PRACTICE_AREAS, { each: true })
   practiceAreas: string[];
+
+  @ApiPropertyOptional({
+    enum: EXPERIENCE,
+    isArray: true,
+    description: 'Case histories the attorney has experience with; cases with an in absentia or a prior removal order prefer them. Omitted: none.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(EXPERIENCE.length)
+  @ArrayUnique()
+  @IsIn(EXPERIENCE, { each: true })
+  experience?: string[];
 
   @ApiProperty({ example: ['HOUICDF'], description: 'ICE detention facilities the attorney visits' })
   @IsArray()

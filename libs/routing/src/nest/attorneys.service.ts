@@ -13,6 +13,7 @@ export interface AttorneyProfileView {
   eoirRegistered: boolean;
   languages: string[];
   practiceAreas: string[];
+  experience: string[];
   facilityCodes: string[];
   states: string[];
   maxActiveCases: number;
@@ -29,6 +30,7 @@ interface ProfileRow {
   eoir_registered: boolean;
   languages: string[];
   practice_areas: string[];
+  experience: string[];
   facility_codes: string[];
   states: string[];
   max_active_cases: number;
@@ -45,6 +47,7 @@ const toView = (r: ProfileRow): AttorneyProfileView => ({
   eoirRegistered: r.eoir_registered,
   languages: r.languages,
   practiceAreas: r.practice_areas,
+  experience: r.experience,
   facilityCodes: r.facility_codes,
   states: r.states,
   maxActiveCases: r.max_active_cases,
@@ -76,17 +79,18 @@ export class AttorneysService {
     await this.db.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO attorney_profiles (user_id, organization_id, bar_states, eoir_registered, languages, practice_areas,
-                                        facility_codes, states, max_active_cases, accepting_referrals, unavailable_until, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                        facility_codes, states, max_active_cases, accepting_referrals, unavailable_until, updated_at,
+                                        experience)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (user_id) DO UPDATE SET bar_states = EXCLUDED.bar_states, eoir_registered = EXCLUDED.eoir_registered,
            languages = EXCLUDED.languages, practice_areas = EXCLUDED.practice_areas, facility_codes = EXCLUDED.facility_codes,
            states = EXCLUDED.states, max_active_cases = EXCLUDED.max_active_cases,
            accepting_referrals = EXCLUDED.accepting_referrals, unavailable_until = EXCLUDED.unavailable_until,
-           updated_at = EXCLUDED.updated_at`,
+           updated_at = EXCLUDED.updated_at, experience = EXCLUDED.experience`,
         [
           userId, actor.organizationId, dto.barStates, dto.eoirRegistered, dto.languages, dto.practiceAreas,
           dto.facilityCodes.map((c) => c.toUpperCase()), dto.states, dto.maxActiveCases, dto.acceptingReferrals,
-          dto.unavailableUntil ?? null, this.clock.now(),
+          dto.unavailableUntil ?? null, this.clock.now(), dto.experience ?? [],
         ],
       );
       await this.audit.record(tx, {

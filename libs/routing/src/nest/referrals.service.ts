@@ -9,7 +9,7 @@ import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadline
 import { OutboxService } from '@amparo/notifications';
 import { evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
 import { respondBy } from '../domain/offer-windows';
-import type { AttorneyCandidate, CaseNeeds, Exclusion, OfferWindows, PracticeArea, RankedMatch, Urgency } from '../domain/types';
+import { EXPERIENCE_BY_FLAG, type AttorneyCandidate, type CaseNeeds, type Exclusion, type OfferWindows, type PracticeArea, type RankedMatch, type Urgency } from '../domain/types';
 import { DeclineReferralDto, ListReferralsQuery } from './referral.dto';
 
 interface CaseRow {
@@ -24,6 +24,7 @@ interface CaseRow {
   state: string | null;
   urgency_level: Urgency;
   consent_share: boolean;
+  flags: { code: string }[] | null;
   offer_windows_minutes: Record<Urgency, number>;
   auto_routing: boolean;
 }
@@ -313,7 +314,7 @@ export class ReferralsService {
   private async lockCase(tx: EntityManager, caseId: string, organizationId?: string): Promise<CaseRow | null> {
     const [row] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.status, c.practice_areas, c.preferred_language, c.needs_interpreter,
-              c.facility_code, c.state, c.urgency_level, c.consent_share, o.offer_windows_minutes, o.auto_routing
+              c.facility_code, c.state, c.urgency_level, c.consent_share, c.flags, o.offer_windows_minutes, o.auto_routing
          FROM cases c JOIN organizations o ON o.id = c.organization_id
         WHERE c.id = $1 ${organizationId ? 'AND c.organization_id = $2' : ''} FOR UPDATE OF c`,
       organizationId ? [caseId, organizationId] : [caseId],
@@ -385,6 +386,7 @@ export class ReferralsService {
         facilityCode: c.facility_code,
         state: c.state,
         courtMatter: row.hearing || c.practice_areas.some((a) => COURT_AREAS.includes(a)),
+        experienceNeeded: [...new Set((c.flags ?? []).map((f) => EXPERIENCE_BY_FLAG[f.code]).filter((e) => e !== undefined))],
         urgency: c.urgency_level,
         clientIndexes: row.client_indexes,
         adversePartyIndexes: row.adverse_indexes,
@@ -438,6 +440,7 @@ export class ReferralsService {
       activeCases: r.active_cases,
       openOffers: r.open_offers,
       practiceAreas: r.practice_areas,
+      experience: r.experience,
       languages: r.languages,
       facilityCodes: r.facility_codes,
       states: r.states,
