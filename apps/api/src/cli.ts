@@ -14,6 +14,8 @@ const USAGE = `Usage: npm run cli -- <command>
 Commands:
   keys:status                      how many case data keys each key id of AMPARO_KEYS wraps
   keys:rotate                      re-wrap every data key under the active (first) key of AMPARO_KEYS
+  keys:reindex                     recompute every case's blind indexes under AMPARO_INDEX_KEY (to rotate that key;
+                                   run it with the API stopped)
   purge                            crypto-shred closed cases past the retention period, now
   import-reference [facilities.csv] [287g.csv]
                                    load a newer facilities / 287(g) file of the same shape (defaults: data/)
@@ -25,6 +27,7 @@ type Command = (app: Awaited<ReturnType<typeof NestFactory.createApplicationCont
 const COMMANDS: Record<string, Command> = {
   'keys:status': (app) => app.get(KeyRotationService).status(),
   'keys:rotate': (app) => app.get(KeyRotationService).rotate(),
+  'keys:reindex': (app) => app.get(KeyRotationService).reindex(),
   purge: async (app) => ({ purged: await app.get(PurgeService).purgeDue() }),
   'import-reference': async (app, args) => {
     const report = await app

@@ -8,7 +8,7 @@ import { AuditEventView, AuditService } from './audit.service';
 export const AUDIT_ACTIONS = [
   'case.create', 'case.update', 'case.read_sensitive', 'case.reveal', 'case.lookup', 'case.close', 'case.purge',
   'case.access_denied', 'case.event', 'deadline.update', 'referral.offer', 'referral.accept', 'referral.decline',
-  'referral.withdraw', 'referral.expire', 'keys.rotate', 'attorney.profile', 'organization.update', 'calendar.token_issue',
+  'referral.withdraw', 'referral.expire', 'keys.rotate', 'keys.reindex', 'attorney.profile', 'organization.update', 'calendar.token_issue',
   'calendar.token_revoke',
 ] as const;
 

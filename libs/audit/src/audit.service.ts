@@ -21,6 +21,7 @@ export type AuditAction =
   | 'referral.withdraw'
   | 'referral.expire'
   | 'keys.rotate'
+  | 'keys.reindex'
   | 'attorney.profile'
   | 'organization.update'
   | 'calendar.token_issue'

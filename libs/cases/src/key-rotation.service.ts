@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
-import { CryptoIntegrityError, KeyMaterial, rewrap, wrappedKeyId } from '@amparo/crypto';
-import { caseKeyContext } from './case-cipher.service';
+import { CryptoIntegrityError, KeyMaterial, rewrap, unwrapDataKey, wrappedKeyId } from '@amparo/crypto';
+import { CaseCipher, caseKeyContext } from './case-cipher.service';
+import { SENSITIVE_FIELDS } from './domain/sensitive-fields';
 
 export interface KeyStatus {
   activeKeyId: string;
@@ -23,6 +24,7 @@ export class KeyRotationService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly keys: KeyMaterial,
     private readonly audit: AuditService,
+    private readonly cipher: CaseCipher,
   ) {}
 
   async status(): Promise<KeyStatus> {
@@ -79,5 +81,70 @@ export class KeyRotationService {
       if (done) break;
     }
     return { rewrapped, failed: failed.map((f) => f.reference), status: await this.status() };
+  }
+
+  /**
+   * Recomputes every live case's blind indexes under the configured AMPARO_INDEX_KEY: the way to rotate that key
+   * (after a suspected leak, say). Indexes are keyed hashes of decrypted values, so each case's data key is unwrapped
+   * and its identity fields decrypted, in memory only, batch by batch (each batch in one transaction). Until it has
+   * finished, look-ups, duplicate checks and conflict checks miss the cases not yet re-indexed: run it with the API
+   * stopped (see docs/security.md). Purged cases have no indexes and are skipped; cases whose data key does not
+   * authenticate are reported by reference and keep their old indexes.
+   */
+  async reindex(): Promise<{ reindexed: number; failed: string[] }> {
+    const columns = SENSITIVE_FIELDS.map((f) => `c.${f.column}`).join(', ');
+    let reindexed = 0;
+    const failed: string[] = [];
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const rows: Record<string, unknown>[] = await this.db.query(
+        `SELECT c.id, c.organization_id, c.reference, k.wrapped_key, ${columns}
+           FROM cases c JOIN case_keys k ON k.case_id = c.id
+          WHERE c.status <> 'purged' AND c.id > $1 ORDER BY c.id LIMIT $2`,
+        [after, BATCH],
+      );
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1].id as string;
+      const ids: string[] = [];
+      // One element per index row: the case, its organization, the kind and the keyed hash.
+      const index = { cases: [] as string[], orgs: [] as string[], kinds: [] as string[], values: [] as string[] };
+      const perOrg = new Map<string, number>();
+      for (const row of rows) {
+        const caseId = row.id as string;
+        const organizationId = row.organization_id as string;
+        let entries;
+        try {
+          const dek = unwrapDataKey(this.keys.keyring, row.wrapped_key as Buffer, caseKeyContext(caseId));
+          entries = this.cipher.blindIndexes(this.cipher.decrypt(dek, caseId, row));
+        } catch (error) {
+          if (!(error instanceof CryptoIntegrityError)) throw error;
+          failed.push(row.reference as string);
+          continue;
+        }
+        ids.push(caseId);
+        for (const entry of entries) {
+          index.cases.push(caseId);
+          index.orgs.push(organizationId);
+          index.kinds.push(entry.kind);
+          index.values.push(entry.value);
+        }
+        perOrg.set(organizationId, (perOrg.get(organizationId) ?? 0) + 1);
+      }
+      await this.db.transaction(async (tx) => {
+        await tx.query(`DELETE FROM case_blind_indexes WHERE case_id = ANY($1::uuid[])`, [ids]);
+        await tx.query(
+          `INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
+           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
+          [index.cases, index.orgs, index.kinds, index.values],
+        );
+        for (const [organizationId, count] of perOrg) {
+          await this.audit.record(tx, {
+            organizationId, actorId: null, actorRole: 'system', action: 'keys.reindex', details: { reindexed: count },
+          });
+        }
+      });
+      reindexed += ids.length;
+    }
+    return { reindexed, failed };
   }
 }
