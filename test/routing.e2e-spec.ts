@@ -231,6 +231,12 @@ describe('routing and referrals (e2e)', () => {
     const saved = await setProfile(experienced, { experience: ['in_absentia_orders'] });
     expect(saved.status).toBe(200);
     expect(saved.body.experience).toEqual(['in_absentia_orders']);
+    // A PUT that leaves experience out keeps it (older clients, a coordinator setting availability); [] clears it.
+    expect((await setProfile(experienced, { maxActiveCases: 6 })).body.experience).toEqual(['in_absentia_orders']);
+    const other = await createUser(t.http, admin, 'attorney');
+    expect((await setProfile(other)).body.experience).toEqual([]);
+    expect((await setProfile(other, { experience: ['removal_orders'] })).body.experience).toEqual(['removal_orders']);
+    expect((await setProfile(other, { experience: [], acceptingReferrals: false })).body.experience).toEqual([]);
     attorneys.push(experienced);
     const c = await createCase();
     const event = await t.http.post(`/api/cases/${c.id}/events`).set(coordinator.auth).send({ type: 'in_absentia_order', occurredAt: '2026-11-02' });
@@ -281,6 +287,12 @@ describe('routing and referrals (e2e)', () => {
         },
       },
     });
+    // The same offer windows again (jsonb keeps its own key order): no change, no event.
+    await t.http
+      .patch('/api/organization')
+      .set(admin.auth)
+      .send({ offerWindowsMinutes: { critical: 90, high: 1440, normal: 4320, low: 10080 }, autoRouting: before.autoRouting })
+      .expect(200);
     // A refused change writes nothing.
     await t.http.patch('/api/organization').set(admin.auth).send({ name: '   ' }).expect(400);
     const after = await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE id > $1 AND action = 'organization.update'`, [since]);

@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { AuditService } from '@amparo/audit';
+import { AuditService, canonicalJson } from '@amparo/audit';
 import { Access, CurrentUser, Organization, type Principal } from '@amparo/auth';
 import { IsOptionalNotNull, invalid, notFound } from '@amparo/common';
 
@@ -66,7 +66,7 @@ export class OrganizationController {
     if (dto.name !== undefined && !dto.name.trim()) throw invalid('name', 'name cannot be blank');
     return this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Organization);
-      const org = await repo.findOne({ where: { id: user.organizationId }, lock: { mode: 'pessimistic_write' } });
+      const org = await repo.findOne({ where: { id: user.organizationId }, lock: { mode: 'for_no_key_update' } });
       if (!org) throw notFound('Organization');
       const next = {
         name: dto.name !== undefined ? dto.name.trim() : org.name,
@@ -76,7 +76,8 @@ export class OrganizationController {
       };
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       for (const key of Object.keys(next) as (keyof typeof next)[]) {
-        if (JSON.stringify(org[key]) !== JSON.stringify(next[key])) changes[key] = { from: org[key], to: next[key] };
+        // Canonical JSON: jsonb hands objects back with its own key order.
+        if (canonicalJson(org[key]) !== canonicalJson(next[key])) changes[key] = { from: org[key], to: next[key] };
       }
       if (Object.keys(changes).length === 0) return org;
       Object.assign(org, next);

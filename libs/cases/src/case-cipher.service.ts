@@ -12,6 +12,11 @@ const JSON_FIELDS = new Set<SensitiveField>(['client.safeToContact', 'adversePar
 
 export const caseKeyContext = (caseId: string) => `case:${caseId}`;
 
+/** The fields blindIndexes() reads: all a re-index needs to decrypt. */
+export const BLIND_INDEX_FIELDS: ReadonlySet<SensitiveField> = new Set<SensitiveField>([
+  'client.firstName', 'client.lastName', 'client.dateOfBirth', 'client.aNumber', 'client.phone', 'adverseParties',
+]);
+
 export interface BlindIndexEntry {
   /** Stored kinds: the crypto kinds, plus `adverse_party` (a party_name hash of someone adverse to the client). */
   kind: BlindIndexKind | 'adverse_party';

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
 import { CryptoIntegrityError, KeyMaterial, rewrap, unwrapDataKey, wrappedKeyId } from '@amparo/crypto';
-import { CaseCipher, caseKeyContext } from './case-cipher.service';
+import { BLIND_INDEX_FIELDS, CaseCipher, caseKeyContext } from './case-cipher.service';
 import { SENSITIVE_FIELDS } from './domain/sensitive-fields';
 
 export interface KeyStatus {
@@ -92,45 +92,48 @@ export class KeyRotationService {
    * authenticate are reported by reference and keep their old indexes.
    */
   async reindex(): Promise<{ reindexed: number; failed: string[] }> {
-    const columns = SENSITIVE_FIELDS.map((f) => `c.${f.column}`).join(', ');
+    // Only the fields the indexes are computed from are decrypted (CaseCipher.blindIndexes).
+    const columns = SENSITIVE_FIELDS.filter((f) => BLIND_INDEX_FIELDS.has(f.field)).map((f) => `c.${f.column}`).join(', ');
     let reindexed = 0;
     const failed: string[] = [];
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows: Record<string, unknown>[] = await this.db.query(
-        `SELECT c.id, c.organization_id, c.reference, k.wrapped_key, ${columns}
-           FROM cases c JOIN case_keys k ON k.case_id = c.id
-          WHERE c.status <> 'purged' AND c.id > $1 ORDER BY c.id LIMIT $2`,
-        [after, BATCH],
-      );
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1].id as string;
-      const ids: string[] = [];
-      // One element per index row: the case, its organization, the kind and the keyed hash.
-      const index = { cases: [] as string[], orgs: [] as string[], kinds: [] as string[], values: [] as string[] };
-      const perOrg = new Map<string, number>();
-      for (const row of rows) {
-        const caseId = row.id as string;
-        const organizationId = row.organization_id as string;
-        let entries;
-        try {
-          const dek = unwrapDataKey(this.keys.keyring, row.wrapped_key as Buffer, caseKeyContext(caseId));
-          entries = this.cipher.blindIndexes(this.cipher.decrypt(dek, caseId, row));
-        } catch (error) {
-          if (!(error instanceof CryptoIntegrityError)) throw error;
-          failed.push(row.reference as string);
-          continue;
+      const done = await this.db.transaction(async (tx) => {
+        // Locked for the batch: a correction or a purge by an instance left running waits, and a case purged meanwhile
+        // drops out here (READ COMMITTED re-checks the status of a locked row).
+        const rows: Record<string, unknown>[] = await tx.query(
+          `SELECT c.id, c.organization_id, c.reference, k.wrapped_key, ${columns}
+             FROM cases c JOIN case_keys k ON k.case_id = c.id
+            WHERE c.status <> 'purged' AND c.id > $1 ORDER BY c.id LIMIT $2 FOR UPDATE OF c`,
+          [after, BATCH],
+        );
+        if (rows.length === 0) return true;
+        after = rows[rows.length - 1].id as string;
+        const ids: string[] = [];
+        // One element per index row: the case, its organization, the kind and the keyed hash.
+        const index = { cases: [] as string[], orgs: [] as string[], kinds: [] as string[], values: [] as string[] };
+        const perOrg = new Map<string, number>();
+        for (const row of rows) {
+          const caseId = row.id as string;
+          const organizationId = row.organization_id as string;
+          let entries;
+          try {
+            const dek = unwrapDataKey(this.keys.keyring, row.wrapped_key as Buffer, caseKeyContext(caseId));
+            entries = this.cipher.blindIndexes(this.cipher.decrypt(dek, caseId, row));
+          } catch (error) {
+            if (!(error instanceof CryptoIntegrityError)) throw error;
+            failed.push(row.reference as string);
+            continue;
+          }
+          ids.push(caseId);
+          for (const entry of entries) {
+            index.cases.push(caseId);
+            index.orgs.push(organizationId);
+            index.kinds.push(entry.kind);
+            index.values.push(entry.value);
+          }
+          perOrg.set(organizationId, (perOrg.get(organizationId) ?? 0) + 1);
         }
-        ids.push(caseId);
-        for (const entry of entries) {
-          index.cases.push(caseId);
-          index.orgs.push(organizationId);
-          index.kinds.push(entry.kind);
-          index.values.push(entry.value);
-        }
-        perOrg.set(organizationId, (perOrg.get(organizationId) ?? 0) + 1);
-      }
-      await this.db.transaction(async (tx) => {
         await tx.query(`DELETE FROM case_blind_indexes WHERE case_id = ANY($1::uuid[])`, [ids]);
         await tx.query(
           `INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
@@ -142,8 +145,10 @@ export class KeyRotationService {
             organizationId, actorId: null, actorRole: 'system', action: 'keys.reindex', details: { reindexed: count },
           });
         }
+        reindexed += ids.length;
+        return rows.length < BATCH;
       });
-      reindexed += ids.length;
+      if (done) break;
     }
     return { reindexed, failed };
   }

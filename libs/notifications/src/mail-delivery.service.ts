@@ -17,6 +17,7 @@ export function smtpErrorText(error: unknown): string {
   const parts = [typeof e?.code === 'string' ? e.code : null, typeof e?.responseCode === 'number' ? String(e.responseCode) : null];
   const message = String(e?.message ?? error)
     .replace(/<[^<>]*>/g, '<[address]>')
+    .replace(/"[^"]*"@[^\s<>"',;:]+/g, '[address]')
     .replace(/[^\s<>"'@,;:]+@[^\s<>"'@,;:]+/g, '[address]');
   return [...parts.filter(Boolean), message].join(' ').slice(0, 300);
 }

@@ -9,6 +9,7 @@ describe('smtpErrorText', () => {
     const text = smtpErrorText(error);
     expect(text).toBe("EENVELOPE 550 Can't send mail - all recipients were rejected: 550 5.1.1 <[address]>: Recipient address rejected");
     expect(smtpErrorText(new Error('mailbox full for jose+intake@example.org, try later'))).toBe('mailbox full for [address], try later');
+    expect(smtpErrorText(new Error('550 "maria lopez"@example.org unknown'))).toBe('550 [address] unknown');
   });
 
   it('copes with odd throwables and stays short', () => {

@@ -105,8 +105,10 @@ export class DeadlinesService {
     });
   }
 
-  /** Issues (or rotates: the old URL stops working) the caller's calendar token. Only its hash is stored. */
-  /** Issues (or replaces) the user's feed token; audited, never with the token. */
+  /**
+   * Issues (or rotates: the old URL stops working) the caller's calendar token. Only its hash is stored; the issue is
+   * audited, never with the token.
+   */
   async issueCalendarToken(actor: Principal): Promise<string> {
     const token = randomBytes(24).toString('base64url');
     await this.db.transaction(async (tx) => {

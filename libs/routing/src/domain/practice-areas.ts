@@ -22,7 +22,7 @@ export function practiceAreaList(areas: readonly PracticeArea[]): string {
 
 const EXPERIENCE_LABELS: Readonly<Record<Experience, string>> = {
   in_absentia_orders: 'in absentia orders',
-  removal_orders: 'prior removal orders and reinstatement',
+  removal_orders: 'removal orders and post-order relief',
 };
 
 export function experienceList(items: readonly Experience[]): string {

@@ -86,9 +86,9 @@ describe('score ordering', () => {
     const full = scoreCandidate(needs, attorney('c', { experience: ['removal_orders', 'in_absentia_orders'] }), NOW);
     expect(none.score).toBeLessThan(half.score);
     expect(half.score).toBeLessThan(full.score);
-    expect(none.reasons).toContain('no declared experience with in absentia orders and prior removal orders and reinstatement');
-    expect(half.reasons).toContain('experienced with prior removal orders and reinstatement, not with in absentia orders');
-    expect(full.reasons).toContain('experienced with in absentia orders and prior removal orders and reinstatement');
+    expect(none.reasons).toContain('no declared experience with in absentia orders and removal orders and post-order relief');
+    expect(half.reasons).toContain('experienced with removal orders and post-order relief, not with in absentia orders');
+    expect(full.reasons).toContain('experienced with in absentia orders and removal orders and post-order relief');
     expect(scoreCandidate(caseNeeds(), attorney('d'), NOW).reasons.join(' ')).not.toMatch(/experience/);
   });
 

@@ -13,8 +13,9 @@ export type PracticeArea = (typeof PRACTICE_AREAS)[number];
 
 /**
  * Experience a case's history calls for (DOMAIN: "in absentia order, prior removal order, reinstatement: route to
- * attorneys with that experience"): an in absentia order (motions to reopen), a prior removal order (and its
- * reinstatement). Attorneys declare theirs on the profile; a case needs them through its flags.
+ * attorneys with that experience"): an in absentia order (motion to reopen for exceptional circumstances), a removal
+ * order (post-order relief: motions to reconsider or reopen, petitions for review; reinstatement of an order).
+ * Attorneys declare theirs on the profile; a case needs them through its flags.
  */
 export const EXPERIENCE = ['in_absentia_orders', 'removal_orders'] as const;
 export type Experience = (typeof EXPERIENCE)[number];

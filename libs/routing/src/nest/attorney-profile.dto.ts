@@ -34,7 +34,7 @@ export class AttorneyProfileDto {
   @ApiPropertyOptional({
     enum: EXPERIENCE,
     isArray: true,
-    description: 'Case histories the attorney has experience with; cases with an in absentia or a prior removal order prefer them. Omitted: none.',
+    description: 'Case histories the attorney has experience with; cases with an in absentia order or a removal order prefer them. Omitted: unchanged (none for a new profile); [] clears.',
   })
   @IsOptional()
   @IsArray()

@@ -86,11 +86,12 @@ export class AttorneysService {
            languages = EXCLUDED.languages, practice_areas = EXCLUDED.practice_areas, facility_codes = EXCLUDED.facility_codes,
            states = EXCLUDED.states, max_active_cases = EXCLUDED.max_active_cases,
            accepting_referrals = EXCLUDED.accepting_referrals, unavailable_until = EXCLUDED.unavailable_until,
-           updated_at = EXCLUDED.updated_at, experience = EXCLUDED.experience`,
+           updated_at = EXCLUDED.updated_at,
+           experience = CASE WHEN $14 THEN EXCLUDED.experience ELSE attorney_profiles.experience END`,
         [
           userId, actor.organizationId, dto.barStates, dto.eoirRegistered, dto.languages, dto.practiceAreas,
           dto.facilityCodes.map((c) => c.toUpperCase()), dto.states, dto.maxActiveCases, dto.acceptingReferrals,
-          dto.unavailableUntil ?? null, this.clock.now(), dto.experience ?? [],
+          dto.unavailableUntil ?? null, this.clock.now(), dto.experience ?? [], dto.experience !== undefined,
         ],
       );
       await this.audit.record(tx, {
