@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { ApiProcess, apiEnv, getJson, startApi, stopAllApis, waitFor } from '../support/api-process';
 import { intakeBody } from '../support/cases';
@@ -30,12 +31,18 @@ describe('API_WORKERS: the API in several worker processes on one port (process 
   let api: ApiProcess;
 
   beforeAll(async () => {
-    api = await startApi(apiEnv(await createTestDatabase(), { API_WORKERS: '2' }));
+    api = await startApi(apiEnv(await createTestDatabase(), { API_WORKERS: '2', JOBS_ENABLED: 'true', JOBS_INTERVAL_SECONDS: '3600' }));
   });
   afterAll(() => stopAllApis());
 
   it('serves from two workers: concurrent intakes all succeed and every case is readable through any worker', async () => {
-    expect(childrenOf(api.pid)).toHaveLength(2);
+    const workers = childrenOf(api.pid);
+    expect(workers).toHaveLength(2);
+    // The background jobs run in worker 0 only (the environment each worker was started with).
+    const envOf = (pid: number) =>
+      Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const jobs = workers.map(envOf).map((env) => `${env.AMPARO_WORKER}:${env.JOBS_ENABLED}`).sort();
+    expect(jobs).toEqual(['0:true', '1:false']);
     const http = request(api.url);
     const admin = await loginAdmin(http);
     const intake = await createUser(http, admin, 'intake');

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ADMIN, TEST_KEYS } from './test-app';
+import { TEST_ENV } from './test-app';
 
 /**
  * Runs the BUILT API (`dist/apps/api/src/main.js`, made by `nest build api`, which `npm test` runs before jest) as a
@@ -64,13 +64,8 @@ export function freePort(): Promise<number> {
 /** The configuration every test process shares: the file's test keys, the test admin, quiet logs, no jobs. */
 export function apiEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
+    ...TEST_ENV,
     DATABASE_URL: databaseUrl,
-    NODE_ENV: 'test',
-    AMPARO_KEYS: TEST_KEYS.keyring,
-    AMPARO_INDEX_KEY: TEST_KEYS.indexKey,
-    AMPARO_JWT_SECRET: TEST_KEYS.jwtSecret,
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'warn',
     JOBS_ENABLED: 'false',
     ...extra,

@@ -16,6 +16,16 @@ export const TEST_KEYS = { keyring: `k1:${key()}`, indexKey: key(), jwtSecret: k
 
 export const ADMIN = { email: 'admin@test.amparo.example', password: 'admin-password-for-tests' };
 
+/** What every test app and test process is configured with: test mode, the file's keys, the test admin. */
+export const TEST_ENV: Readonly<Record<string, string>> = {
+  NODE_ENV: 'test',
+  AMPARO_KEYS: TEST_KEYS.keyring,
+  AMPARO_INDEX_KEY: TEST_KEYS.indexKey,
+  AMPARO_JWT_SECRET: TEST_KEYS.jwtSecret,
+  ADMIN_EMAIL: ADMIN.email,
+  ADMIN_PASSWORD: ADMIN.password,
+};
+
 export interface TestApp {
   app: NestExpressApplication;
   http: TestAgent;
@@ -49,12 +59,7 @@ export interface TestAppOptions {
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const config = loadConfig({
-    NODE_ENV: 'test',
-    AMPARO_KEYS: TEST_KEYS.keyring,
-    AMPARO_INDEX_KEY: TEST_KEYS.indexKey,
-    AMPARO_JWT_SECRET: TEST_KEYS.jwtSecret,
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
+    ...TEST_ENV,
     LOG_LEVEL: 'silent',
     TRUST_PROXY: '1',
     ...options.env,
