@@ -6,7 +6,8 @@
  * mode 'writes' (the baseline the targets use): the statements CasesService, CaseTimelineService and AuditService write,
  *   with the same SQL: the case with its urgency, bytea ciphertexts of the sizes the API produced, case_keys and blind
  *   indexes (one statement); the deadline (unnest); the idempotency key with the stored answer; the audit row appended
- *   to its chain (one statement, hashed in SQL). BEGIN and COMMIT around them. No reads the service adds (session
+ *   to its chain (one statement, hashed in SQL). BEGIN and COMMIT around them. Like the API, it sends these statements
+ *   as named prepared statements (planned once per connection). No reads the service adds (session
  *   check, duplicate search, auto-routing flag), no crypto, no validation, no HTTP.
  * mode 'nolock' (diagnostic): 'writes' with the audit row appended outside any chain (no head row to wait on), to show
  *   what keeping the chains linear costs.
@@ -56,6 +57,11 @@ async function prepareTenant(url) {
   }
 }
 
+/** As the API sends its hot statements: named prepared statements, parsed and planned once per connection. */
+function prepared(client, text, values) {
+  return client.query({ name: `bl_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`, text, values });
+}
+
 async function oneCase(client, t, cols, blobs, mode) {
   const id = randomUUID();
   const key = `bl-${randomUUID()}`;
@@ -67,7 +73,7 @@ async function oneCase(client, t, cols, blobs, mode) {
     // The case, its wrapped data key and its blind indexes in one statement, as CasesService writes them.
     const kinds = ['a_number', 'phone', 'name_dob', 'party_name', 'adverse_party'];
     const values = kinds.map(() => randomBytes(24).toString('base64url'));
-    await client.query(
+    await prepared(client,
       `WITH inserted AS (
          INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
                             practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
@@ -89,13 +95,13 @@ async function oneCase(client, t, cols, blobs, mode) {
     );
     // The planned deadlines, as CaseTimelineService.insertPlanned writes them (arrays through unnest, rows returned).
     const [deadline] = (
-      await client.query(
+      await prepared(client,
         `WITH inserted AS (
            INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
                                   citation, rule_version, note, trigger_event_id, status)
            SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[],
                                         $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::text[])
-           RETURNING *
+           RETURNING id, case_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at, citation, rule_version, note, status
          ) SELECT inserted.*, $15::text AS reference FROM inserted ORDER BY due_at`,
         [id, t.org, ['detainer_hold'], ['detainer_hold'], ['ICE detainer 48-hour hold'], [due], ['America/Chicago'],
           [new Date(due.getTime() + 2 * 86400_000)], [releaseEligibleAt], [CITATION], ['2026.1'], [null], [null], ['open'], 'BL'],
@@ -104,7 +110,7 @@ async function oneCase(client, t, cols, blobs, mode) {
     // The idempotency key with the stored answer (about the size of the API's 201 body), last before the audit.
     const response = { id, reference: 'BL', status: 'new', urgency: { level: 'high', reasons: REASONS, nextDeadlineAt: due }, flags: FLAGS,
       possibleDuplicates: [], deadlines: [{ ...deadline, caseId: id }] };
-    await client.query(
+    await prepared(client,
       `INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response, case_id) VALUES ($1, $2, $3, 201, $4, $5)
        ON CONFLICT DO NOTHING RETURNING key`,
       [t.user, key, createHash('sha256').update(key).digest(), JSON.stringify(response), id],
@@ -116,14 +122,14 @@ async function oneCase(client, t, cols, blobs, mode) {
       ['client.firstName', 'client.lastName', 'narrative'], null, {}]).slice(1));
     const auditValues = [t.org, chain, after, now, t.user, 'intake', 'case.create', id, 'BL', ['client.firstName', 'client.lastName', 'narrative'], null, '{}'];
     if (mode === 'nolock') {
-      await client.query(
+      await prepared(client,
         `INSERT INTO audit_events (id, organization_id, chain, occurred_at, actor_id, actor_role, action, case_id, case_reference,
                                    fields, reason, details, prev_hash, hash)
          SELECT nextval('audit_events_id_seq'), $1, $2, $4, $5, $6, $7, $8, $9, $10, $11, $12, '\\x00'::bytea, sha256($3::bytea)`,
         auditValues,
       );
     } else {
-      const appended = await client.query(
+      const appended = await prepared(client,
         `WITH head AS (
            SELECT hash FROM audit_heads WHERE organization_id = $1 AND chain = $2 FOR UPDATE
          ), link AS (

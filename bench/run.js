@@ -26,6 +26,7 @@ const { intakeBody } = require('./lib/intake-body');
 const { machine, summarize, log, sleep } = require('./lib/util');
 const { runBaseline, prepareTenant } = require('./baseline-pg');
 const { seed } = require('./seed');
+const { cpuMeter } = require('./lib/cpu');
 
 const BENCH = __dirname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
@@ -183,11 +184,15 @@ async function intakePhase(api, db, token) {
   const runs = [];
   for (const connections of CONNECTIONS) {
     log(`intake: API at ${connections} connection(s) for ${SECONDS} s`);
+    let meter = cpuMeter(api.pid);
     const apiRun = await cannon(api, token, connections, SECONDS);
+    apiRun.cpu = meter.stop(apiRun.ok2xx + apiRun.non2xx);
     log(`intake: API ${apiRun.throughput} req/s, p50 ${apiRun.latencyMs.p50} ms, p99 ${apiRun.latencyMs.p99} ms (non-2xx ${apiRun.non2xx}, errors ${apiRun.errors})`);
     await sleep(1000);
     log(`intake: raw pg baseline at ${connections} for ${SECONDS} s`);
+    meter = cpuMeter(api.pid);
     const base = await runBaseline({ url: db.url, tenant, concurrency: connections, seconds: SECONDS, poolSize: POOL, sizes });
+    base.cpu = meter.stop(base.requests);
     log(`intake: baseline ${base.throughput} tx/s, p50 ${base.latencyMs.p50} ms, p99 ${base.latencyMs.p99} ms (errors ${base.errors})`);
     runs.push({ connections, api: apiRun, baseline: base, ratio: Math.round((apiRun.throughput / base.throughput) * 1000) / 1000 });
     await sleep(1000);
@@ -418,6 +423,22 @@ function writeResults(r) {
     lines.push('## Intake: POST /api/cases vs raw pg', '', '| connections | API req/s | API p50 ms | API p99 ms | pg tx/s | pg p50 ms | pg p99 ms | API/pg |', '|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const x of r.intake.runs) {
       lines.push(`| ${x.connections} | ${x.api.throughput} | ${x.api.latencyMs.p50} | ${x.api.latencyMs.p99} | ${x.baseline.throughput} | ${x.baseline.latencyMs.p50} | ${x.baseline.latencyMs.p99} | ${x.ratio} |`);
+    }
+    lines.push(
+      '',
+      'CPU per request (ms, from /proc, no profiler), and cores used, by party: API process, PostgreSQL, and the load generator (API runs) or the raw pg client (baseline runs).',
+      '',
+      '| connections | API: api ms | API: postgres ms | API: load generator ms | baseline: client ms | baseline: postgres ms | cores used API run (api + pg + loadgen) | cores used baseline (client + pg) |',
+      '|---:|---:|---:|---:|---:|---:|---|---|',
+    );
+    for (const x of r.intake.runs) {
+      const a = x.api.cpu;
+      const b = x.baseline.cpu;
+      if (!a || !b) continue;
+      lines.push(
+        `| ${x.connections} | ${a.msPerRequest.api} | ${a.msPerRequest.postgres} | ${a.msPerRequest.client} | ${b.msPerRequest.client} | ${b.msPerRequest.postgres} | ` +
+          `${a.coresUsed.api} + ${a.coresUsed.postgres} + ${a.coresUsed.client} | ${b.coresUsed.client} + ${b.coresUsed.postgres} |`,
+      );
     }
     const d = r.intake.diagnostics32;
     lines.push('', `Diagnostic at 32: the same writes without the audit chain's head-row lock ${d.writesWithoutAuditLock.throughput} tx/s (p99 ${d.writesWithoutAuditLock.latencyMs.p99} ms). Statements per intake (captured): ${r.plans?.intake?.statements ?? 'n/a'}.`, '');

@@ -9,6 +9,7 @@ import { CryptoModule } from '@amparo/crypto';
 import { ReferenceModule } from '@amparo/reference';
 import { AllExceptionsFilter, Clock, CommonModule, createValidationPipe, loggerParams } from '@amparo/common';
 import { AppConfig, ConfigModule } from '@amparo/config';
+import { usePreparedStatements } from '@amparo/database';
 import { dataSourceOptions } from './data-source';
 import { HealthController } from './health.controller';
 import { OrganizationController } from './organization.controller';
@@ -25,6 +26,7 @@ export interface AppModuleOptions {
 @Module({})
 export class AppModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
+    usePreparedStatements(options.config.dbPreparedStatements);
     return {
       module: AppModule,
       imports: [

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock, Page } from '@amparo/common';
+import { preparedQuery } from '@amparo/database';
 import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, chainFor, chainTextAfterId, findFirstBrokenLink } from './audit-chain';
 
 export type AuditAction =
@@ -77,6 +78,21 @@ const toLink = (row: AuditRow): StoredLink => ({
   hash: row.hash,
 });
 
+/** The one-statement append (see append()); prepared, as nearly every write runs it. */
+const APPEND_SQL = `WITH head AS (
+  SELECT hash FROM audit_heads WHERE organization_id = $1 AND chain = $2 FOR UPDATE
+), link AS (
+  SELECT id, prev_hash, sha256(prev_hash || convert_to('["' || id || '",', 'UTF8') || $3::bytea) AS hash
+    FROM (SELECT nextval('audit_events_id_seq') AS id, hash AS prev_hash FROM head) AS next
+), appended AS (
+  INSERT INTO audit_events (id, organization_id, chain, occurred_at, actor_id, actor_role, action, case_id,
+                            case_reference, fields, reason, details, prev_hash, hash)
+  SELECT id, $1, $2, $4, $5, $6, $7, $8, $9, $10, $11, $12, prev_hash, hash FROM link
+), moved AS (
+  UPDATE audit_heads AS h SET hash = link.hash FROM link WHERE h.organization_id = $1 AND h.chain = $2
+)
+SELECT id FROM link`;
+
 const VERIFY_BATCH = 5000;
 
 @Injectable()
@@ -135,22 +151,7 @@ export class AuditService {
     // One statement: lock the chain's head row, take the next id, hash the link (chainHash's definition, finished in
     // SQL because only the database knows the id), insert the event and move the head. A concurrent append to the same
     // chain waits on the head row and then reads the head that one wrote (READ COMMITTED re-reads a locked row).
-    const appended: unknown[] = await manager.query(
-      `WITH head AS (
-         SELECT hash FROM audit_heads WHERE organization_id = $1 AND chain = $2 FOR UPDATE
-       ), link AS (
-         SELECT id, prev_hash, sha256(prev_hash || convert_to('["' || id || '",', 'UTF8') || $3::bytea) AS hash
-           FROM (SELECT nextval('audit_events_id_seq') AS id, hash AS prev_hash FROM head) AS next
-       ), appended AS (
-         INSERT INTO audit_events (id, organization_id, chain, occurred_at, actor_id, actor_role, action, case_id,
-                                   case_reference, fields, reason, details, prev_hash, hash)
-         SELECT id, $1, $2, $4, $5, $6, $7, $8, $9, $10, $11, $12, prev_hash, hash FROM link
-       ), moved AS (
-         UPDATE audit_heads AS h SET hash = link.hash FROM link WHERE h.organization_id = $1 AND h.chain = $2
-       )
-       SELECT id FROM link`,
-      params,
-    );
+    const appended = await preparedQuery(manager, APPEND_SQL, params);
     return appended.length > 0;
   }
 

@@ -4,6 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { forbidden } from '@amparo/common';
+import { preparedQuery } from '@amparo/database';
 import { ACCESS_KEY, AccessRule } from './access.decorator';
 import type { Principal, Role } from './roles';
 import type { AccessClaims } from './token.service';
@@ -15,6 +16,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * is not enough: its session must still be open and its user active, so logout and deactivation take effect on the
  * very next request rather than when the token expires.
  */
+const SESSION_SQL = `SELECT u.role, u.organization_id
+  FROM auth_sessions s JOIN users u ON u.id = s.user_id
+ WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active`;
+
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
   private readonly logger = new Logger(AccessGuard.name);
@@ -43,12 +48,8 @@ export class AccessGuard extends AuthGuard('jwt') {
 
   private async principal(claims: AccessClaims): Promise<Principal> {
     if (!UUID.test(claims.sid) || !UUID.test(claims.sub)) throw new UnauthorizedException('Malformed token');
-    const rows: { role: Role; organization_id: string }[] = await this.db.query(
-      `SELECT u.role, u.organization_id
-         FROM auth_sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active`,
-      [claims.sid, claims.sub],
-    );
+    // Every authenticated request runs this: prepared, so the database does not plan it each time.
+    const rows = await preparedQuery<{ role: Role; organization_id: string }>(this.db, SESSION_SQL, [claims.sid, claims.sub]);
     if (rows.length === 0) throw new UnauthorizedException('Session has ended');
     // Role and organization come from the database, not the token: a change applies at once.
     return { userId: claims.sub, sessionId: claims.sid, role: rows[0].role, organizationId: rows[0].organization_id };

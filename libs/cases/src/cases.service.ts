@@ -9,6 +9,7 @@ import { CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDead
 import { ReferenceService, timeZoneFor } from '@amparo/reference';
 import { ReferralsService } from '@amparo/routing';
 import { CryptoIntegrityError } from '@amparo/crypto';
+import { preparedQuery } from '@amparo/database';
 import { CaseCipher } from './case-cipher.service';
 import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './case-view';
 import { SENSITIVE_FIELDS, SensitiveValues, pickSensitive } from './domain/sensitive-fields';
@@ -40,6 +41,45 @@ const DUPLICATES_SQL = (organization: string, caseId: string, kinds: string, val
     WHERE b.organization_id = ${organization} AND b.case_id <> ${caseId} AND c.status <> 'purged'
       AND (b.kind, b.value) IN (SELECT * FROM unnest(${kinds}::text[], ${values}::text[]))
     ORDER BY c.reference LIMIT 20`;
+
+const SENSITIVE_COLUMNS = SENSITIVE_FIELDS.map((f) => f.column);
+
+/**
+ * The intake's one statement (see insertCase): the Idempotency-Key claim when there is a key, the case with every
+ * sensitive column (null when absent, so the text is fixed and can be prepared), its wrapped data key, its blind
+ * indexes, and what the rest of the intake needs to know.
+ */
+function insertCaseSql(withClaim: boolean): string {
+  const base = 28;
+  const claim = base + SENSITIVE_COLUMNS.length;
+  return `WITH inserted AS (
+  INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
+                     practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
+                     release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
+                     urgency_level, urgency_reasons, next_deadline_at, flags,
+                     ${SENSITIVE_COLUMNS.join(', ')})
+  VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21,
+          ${SENSITIVE_COLUMNS.map((_, i) => `$${base + i}`).join(', ')})
+  RETURNING id, organization_id
+), key AS (
+  INSERT INTO case_keys (case_id, kek_id, wrapped_key) SELECT id, $22, $23 FROM inserted
+), indexed AS (
+  INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
+  SELECT inserted.id, inserted.organization_id, i.kind, i.value
+    FROM inserted, unnest($24::text[], $25::text[]) AS i(kind, value)
+  ON CONFLICT DO NOTHING
+)${withClaim ? `, claim AS (
+  INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($4, $${claim}, $${claim + 1})
+  ON CONFLICT DO NOTHING RETURNING key
+)` : ''}
+SELECT ARRAY(${DUPLICATES_SQL('$2', '$1', '$26', '$27')}) AS duplicates,
+       (SELECT auto_routing FROM organizations WHERE id = $2) AS auto_routing,
+       ${withClaim ? 'EXISTS (SELECT 1 FROM claim)' : 'true'} AS claimed`;
+}
+
+const STORE_ANSWER_SQL = `UPDATE idempotency_keys SET status_code = 201, response = $3, case_id = $4 WHERE user_id = $1 AND key = $2`;
+
+const INSERT_CASE_SQL = { withClaim: insertCaseSql(true), plain: insertCaseSql(false) };
 
 interface Idempotency {
   key: string;
@@ -106,9 +146,7 @@ export class CasesService {
 
   /** The answer to replay for this key, stored with the case it created, in the intake's transaction. */
   private async storeIdempotentAnswer(tx: EntityManager, userId: string, idempotency: Idempotency, result: CreateCaseResult): Promise<void> {
-    await tx.query(`UPDATE idempotency_keys SET status_code = 201, response = $3, case_id = $4 WHERE user_id = $1 AND key = $2`, [
-      userId, idempotency.key, JSON.stringify(result), result.id,
-    ]);
+    await preparedQuery(tx, STORE_ANSWER_SQL, [userId, idempotency.key, JSON.stringify(result), result.id]);
   }
 
   private async replay(userId: string, key: string, hash: Buffer): Promise<CreateCaseResult> {
@@ -134,7 +172,6 @@ export class CasesService {
     const key = this.cipher.newCaseKey(id);
     const sensitive = pickSensitive(dto as unknown as Record<string, unknown>);
     const columns = this.cipher.encrypt(key.dek, id, sensitive);
-    const names = Object.keys(columns);
     const now = this.clock.now();
     // A new case has no events or stored deadlines: its timeline is computed in memory and written with the row.
     const plan = this.deadlineInput(() => this.timeline.planNew(
@@ -161,32 +198,9 @@ export class CasesService {
     // The key claim serializes retries on the key's primary key, here, before anything else is locked: a concurrent
     // request with the same key waits in this statement until the first one ends; if the first committed, the claim
     // inserts nothing and this intake rolls back and replays the stored answer; if it failed, the claim goes through.
-    const base = 28;
-    const claim = base + names.length;
-    const [{ duplicates: possibleDuplicates, auto_routing: autoRouting, claimed }]: { duplicates: string[]; auto_routing: boolean; claimed: boolean }[] = await tx.query(
-      `WITH inserted AS (
-         INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
-                            practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
-                            release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
-                            urgency_level, urgency_reasons, next_deadline_at, flags
-                            ${names.map((n) => `, ${n}`).join('')})
-         VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21
-                 ${names.map((_, i) => `, $${base + i}`).join('')})
-         RETURNING id, organization_id
-       ), key AS (
-         INSERT INTO case_keys (case_id, kek_id, wrapped_key) SELECT id, $22, $23 FROM inserted
-       ), indexed AS (
-         INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
-         SELECT inserted.id, inserted.organization_id, i.kind, i.value
-           FROM inserted, unnest($24::text[], $25::text[]) AS i(kind, value)
-         ON CONFLICT DO NOTHING
-       )${idempotency ? `, claim AS (
-         INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($4, $${claim}, $${claim + 1})
-         ON CONFLICT DO NOTHING RETURNING key
-       )` : ''}
-       SELECT ARRAY(${DUPLICATES_SQL('$2', '$1', '$26', '$27')}) AS duplicates,
-              (SELECT auto_routing FROM organizations WHERE id = $2) AS auto_routing,
-              ${idempotency ? 'EXISTS (SELECT 1 FROM claim)' : 'true'} AS claimed`,
+    const [{ duplicates: possibleDuplicates, auto_routing: autoRouting, claimed }] = await preparedQuery<{ duplicates: string[]; auto_routing: boolean; claimed: boolean }>(
+      tx,
+      idempotency ? INSERT_CASE_SQL.withClaim : INSERT_CASE_SQL.plain,
       [
         id, actor.organizationId, reference, actor.userId, dto.client.preferredLanguage, dto.client.needsInterpreter ?? false,
         dto.practiceAreas ?? [], dto.custody.status, place.facilityCode, place.county, place.state, place.timeZone,
@@ -194,7 +208,7 @@ export class CasesService {
         dto.consent.obtainedFrom, now, plan.urgency.level, JSON.stringify(plan.urgency.reasons), plan.urgency.nextDeadlineAt,
         JSON.stringify(plan.flags), key.kekId, key.wrapped, indexes.map((i) => i.kind), indexes.map((i) => i.value),
         identity.map((i) => i.kind), identity.map((i) => i.value),
-        ...names.map((n) => columns[n]),
+        ...SENSITIVE_COLUMNS.map((c) => columns[c] ?? null),
         ...(idempotency ? [idempotency.key, idempotency.hash] : []),
       ],
     );

@@ -16,6 +16,8 @@ export interface AppConfig {
   databaseUrl: string | null;
   /** Connections per API instance (per worker process when apiWorkers > 1). */
   dbPoolSize: number;
+  /** Hot statements as named prepared statements; off behind a pooler that cannot keep them (see docs). */
+  dbPreparedStatements: boolean;
   /** HTTP worker processes (node:cluster) sharing the port; 1 runs the API in the main process. */
   apiWorkers: number;
   dataDir: string;

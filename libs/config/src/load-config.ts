@@ -132,6 +132,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
     port,
     databaseUrl: databaseUrl(env),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 200),
+    dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     apiWorkers: int(env, 'API_WORKERS', 1, 1, 64),
     dataDir,
     embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1024, 65535),

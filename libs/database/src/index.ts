@@ -2,3 +2,4 @@ export * from './embedded-postgres';
 export * from './test-database-guard';
 export * from './pg-errors';
 export * from './migrate';
+export * from './prepared';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { EntityManager } from 'typeorm';
+import { preparedQuery } from '@amparo/database';
 import { OutboxService } from '@amparo/notifications';
 import { missedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
@@ -107,6 +108,16 @@ function placeName(row: PlaceFacts): string | undefined {
   }
   return undefined;
 }
+
+/** A new case's deadlines in one statement (prepared: every intake runs it), returned as DeadlineRows. */
+const INSERT_PLANNED_SQL = `WITH inserted AS (
+  INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
+                         citation, rule_version, note, trigger_event_id, status)
+  SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[],
+                               $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::text[])
+  RETURNING id, case_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at, citation, rule_version, note, status
+)
+SELECT inserted.*, $15::text AS reference FROM inserted ORDER BY due_at`;
 
 /**
  * Recomputes a case's deadlines, flags and urgency from its facts and events, inside the caller's transaction.
@@ -221,21 +232,12 @@ export class CaseTimelineService {
   async insertPlanned(tx: EntityManager, c: { id: string; organizationId: string; reference: string }, plan: NewCasePlan): Promise<DeadlineView[]> {
     if (plan.deadlines.length === 0) return [];
     const d = plan.deadlines;
-    const rows: DeadlineRow[] = await tx.query(
-      `WITH inserted AS (
-         INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
-                                citation, rule_version, note, trigger_event_id, status)
-         SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[],
-                                      $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::text[])
-         RETURNING *
-       ) SELECT inserted.*, $15::text AS reference FROM inserted ORDER BY due_at`,
-      [
-        c.id, c.organizationId, d.map((x) => x.key), d.map((x) => x.rule), d.map((x) => x.label), d.map((x) => x.dueAt),
-        d.map((x) => x.timeZone), d.map((x) => x.outerLimitAt ?? null), d.map((x) => x.opensAt ?? null),
-        d.map((x) => x.citation), d.map((x) => x.ruleVersion), d.map((x) => x.note ?? null),
-        d.map((x) => x.triggerEventId ?? null), d.map((x) => x.status), c.reference,
-      ],
-    );
+    const rows = await preparedQuery<DeadlineRow>(tx, INSERT_PLANNED_SQL, [
+      c.id, c.organizationId, d.map((x) => x.key), d.map((x) => x.rule), d.map((x) => x.label), d.map((x) => x.dueAt),
+      d.map((x) => x.timeZone), d.map((x) => x.outerLimitAt ?? null), d.map((x) => x.opensAt ?? null),
+      d.map((x) => x.citation), d.map((x) => x.ruleVersion), d.map((x) => x.note ?? null),
+      d.map((x) => x.triggerEventId ?? null), d.map((x) => x.status), c.reference,
+    ]);
     await this.escalateMissed(tx, c.organizationId, c.id, rows.filter((r) => r.status === 'missed'));
     return rows.map(toDeadlineView);
   }

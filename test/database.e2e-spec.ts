@@ -1,0 +1,124 @@
+import { QueryFailedError } from 'typeorm';
+import { PREPARED_STATEMENT_CAP, isUniqueViolation, preparedQuery } from '@amparo/database';
+import { TestApp, createTestApp } from './support/test-app';
+import { intakeBody } from './support/cases';
+import { Session, createUser, loginAdmin } from './support/users';
+
+describe('prepared statements (e2e)', () => {
+  let t: TestApp;
+  let admin: Session;
+  let intake: Session;
+
+  beforeAll(async () => {
+    // One pool connection, so every statement of the file runs on the same PostgreSQL session.
+    t = await createTestApp({ env: { DB_POOL_SIZE: '1' } });
+    admin = await loginAdmin(t.http);
+    intake = await createUser(t.http, admin, 'intake');
+  });
+  afterAll(() => t.close());
+
+  it('prepares a statement once per connection and reuses it', async () => {
+    const sql = 'SELECT $1::int * 2 AS doubled';
+    await t.db.transaction(async (tx) => {
+      expect(await preparedQuery(tx, sql, [21])).toEqual([{ doubled: 42 }]);
+      expect(await preparedQuery(tx, sql, [5])).toEqual([{ doubled: 10 }]);
+      const [row] = await tx.query(
+        `SELECT count(*)::int AS n, sum(generic_plans + custom_plans)::int AS executions FROM pg_prepared_statements WHERE statement = $1`,
+        [sql],
+      );
+      expect(row).toEqual({ n: 1, executions: 2 });
+    });
+  });
+
+  it("runs in the caller's transaction, and outside one on a pooled connection", async () => {
+    await t.db.query(`CREATE TABLE prepared_probe (id int PRIMARY KEY)`);
+    await expect(
+      t.db.transaction(async (tx) => {
+        await preparedQuery(tx, 'INSERT INTO prepared_probe (id) VALUES ($1)', [1]);
+        expect(await preparedQuery(tx, 'SELECT id FROM prepared_probe WHERE id = $1', [1])).toEqual([{ id: 1 }]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await preparedQuery(t.db, 'SELECT id FROM prepared_probe WHERE id = $1', [1])).toEqual([]);
+  });
+
+  it('fails as TypeORM queries do: a QueryFailedError with the driver error (constraint names included)', async () => {
+    await t.db.query(`CREATE TABLE prepared_unique (id int CONSTRAINT prepared_unique_pk PRIMARY KEY)`);
+    await preparedQuery(t.db, 'INSERT INTO prepared_unique (id) VALUES ($1)', [7]);
+    const error = await preparedQuery(t.db, 'INSERT INTO prepared_unique (id) VALUES ($1)', [7]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueryFailedError);
+    expect(isUniqueViolation(error, 'prepared_unique_pk')).toBe(true);
+  });
+
+  it('needs explicit result columns: a prepared `*` breaks when a column is added, a column list does not', async () => {
+    await t.db.transaction(async (tx) => {
+      await tx.query(`CREATE TABLE prepared_shape (id int)`);
+      await tx.query(`INSERT INTO prepared_shape VALUES (1)`);
+      const star = 'SELECT * FROM prepared_shape WHERE id = $1';
+      const listed = 'SELECT id FROM prepared_shape WHERE id = $1';
+      await preparedQuery(tx, star, [1]);
+      await preparedQuery(tx, listed, [1]);
+      await tx.query(`ALTER TABLE prepared_shape ADD COLUMN extra text`);
+      expect(await preparedQuery(tx, listed, [1])).toEqual([{ id: 1 }]);
+      await tx.query('SAVEPOINT star');
+      await expect(preparedQuery(tx, star, [1])).rejects.toThrow('cached plan must not change result type');
+      await tx.query('ROLLBACK TO SAVEPOINT star');
+    });
+  });
+
+  it('keeps working on connections that prepared the intake statements when a migration adds columns', async () => {
+    const intakeOnce = (key?: string) => {
+      const req = t.http.post('/api/cases').set(intake.auth);
+      return (key ? req.set('Idempotency-Key', key) : req).send(intakeBody());
+    };
+    for (let i = 0; i < 3; i++) {
+      expect((await intakeOnce()).status).toBe(201);
+      expect((await intakeOnce(`before-key-${i}`)).status).toBe(201);
+    }
+    for (const table of ['cases', 'deadlines', 'idempotency_keys', 'audit_events', 'auth_sessions', 'users']) {
+      await t.db.query(`ALTER TABLE ${table} ADD COLUMN prepared_probe_extra text`);
+    }
+    for (const key of [undefined, 'after-key-1', undefined, 'after-key-2']) {
+      const res = await intakeOnce(key);
+      expect(res.status).toBe(201);
+      expect(res.body.deadlines[0]).toEqual(expect.objectContaining({ rule: 'detainer_hold', status: 'open' }));
+    }
+    // One pool connection: these intakes ran on the connection that prepared the statements before the change.
+    const [{ prepared }] = await t.db.query(`SELECT count(*)::int AS prepared FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO cases%'`);
+    expect(prepared).toBe(2);
+  });
+
+  // Last: it fills the process-wide budget of prepared statements.
+  it(`prepares at most ${PREPARED_STATEMENT_CAP} distinct statements; past that they run unprepared, with correct results`, async () => {
+    await t.db.transaction(async (tx) => {
+      for (let k = 0; k < PREPARED_STATEMENT_CAP + 10; k++) {
+        expect(await preparedQuery(tx, `SELECT $1::int + ${k} AS sum`, [1])).toEqual([{ sum: 1 + k }]);
+      }
+      const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM pg_prepared_statements`);
+      expect(n).toBeLessThanOrEqual(PREPARED_STATEMENT_CAP);
+      const [{ unprepared }] = await tx.query(
+        `SELECT count(*)::int AS unprepared FROM pg_prepared_statements WHERE statement = $1`,
+        [`SELECT $1::int + ${PREPARED_STATEMENT_CAP + 9} AS sum`],
+      );
+      expect(unprepared).toBe(0);
+    });
+  });
+});
+
+describe('DB_PREPARED_STATEMENTS=false (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { DB_POOL_SIZE: '1', DB_PREPARED_STATEMENTS: 'false' } });
+  });
+  afterAll(() => t.close());
+
+  it('sends every statement unnamed, for poolers that cannot keep prepared statements', async () => {
+    const admin = await loginAdmin(t.http);
+    const intake = await createUser(t.http, admin, 'intake');
+    const res = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', 'unprepared-key-1').send(intakeBody());
+    expect(res.status).toBe(201);
+    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM pg_prepared_statements`);
+    expect(n).toBe(0);
+  });
+});
