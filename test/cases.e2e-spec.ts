@@ -53,6 +53,29 @@ describe('cases (e2e)', () => {
     expect(JSON.stringify(res.body)).not.toContain(CANARY.lastName);
   });
 
+  it.each([
+    ['the A-number', 1, { aNumber: 'A200-300-401' }, true],
+    ['the phone', 3, { phone: '+1 415 555 0177' }, true],
+    ['the name and date of birth', 5, { firstName: 'Ondina', lastName: 'Velarquez', dateOfBirth: '1984-07-19' }, true],
+    ['only the name (a different birth date)', 7, { firstName: 'Ondina', lastName: 'Velarquez', dateOfBirth: '1991-01-02' }, false],
+  ])('flags an earlier case that shares %s as a possible duplicate', async (_, base, shared, expected) => {
+    // Everything else about the two clients differs (valid, distinct values per row).
+    const unique = (n: number) => ({
+      ...intakeBody().client,
+      firstName: `Unique${n}`,
+      lastName: `Person${n}`,
+      dateOfBirth: `1970-01-${String(10 + n).padStart(2, '0')}`,
+      aNumber: `A555-000-${100 + n}`,
+      phone: `+1 212 555 0${100 + n}`,
+    });
+    const first = await t.http.post('/api/cases').set(intake.auth).send(intakeBody({ client: { ...unique(base), ...shared } }));
+    expect(first.status).toBe(201);
+    const secondBody = intakeBody({ client: { ...unique(base + 1), ...shared, ...(expected ? {} : { dateOfBirth: '1999-12-31' }) } });
+    const second = await t.http.post('/api/cases').set(intake.auth).send(secondBody);
+    expect(second.status).toBe(201);
+    expect(second.body.possibleDuplicates.includes(first.body.reference)).toBe(expected);
+  });
+
   it('opens a case with only the required minimum', async () => {
     const res = await t.http.post('/api/cases').set(intake.auth).send(minimalBody());
     expect(res.status).toBe(201);

@@ -30,16 +30,18 @@ export interface CreateCaseResult {
 }
 
 const LOOKUP_LIMIT = { max: 30, windowSeconds: 3600 };
-const DUPLICATE_KINDS = new Set(['a_number', 'phone', 'name_dob']);
+/** The identity blind indexes that say "same person" (a shared adverse party or a bare name does not). */
+const DUPLICATE_KINDS = ['a_number', 'phone', 'name_dob'] as const;
 
 /**
- * References of the organization's other live cases that share one of the given identity blind indexes
- * (kinds and values as two text arrays), for a SELECT list: the placeholders are the caller's.
+ * References of the organization's other live cases that share one of the identity blind indexes, for a SELECT list.
+ * One placeholder per kind (null when the intake has none), not arrays: PostgreSQL then estimates the lookup as it
+ * runs, so the prepared statement keeps one generic plan instead of being re-planned on every intake.
  */
-const DUPLICATES_SQL = (organization: string, caseId: string, kinds: string, values: string) =>
+const DUPLICATES_SQL = (organization: string, caseId: string, values: Record<(typeof DUPLICATE_KINDS)[number], string>) =>
   `SELECT DISTINCT c.reference FROM case_blind_indexes b JOIN cases c ON c.id = b.case_id
     WHERE b.organization_id = ${organization} AND b.case_id <> ${caseId} AND c.status <> 'purged'
-      AND (b.kind, b.value) IN (SELECT * FROM unnest(${kinds}::text[], ${values}::text[]))
+      AND (b.kind, b.value) IN (${DUPLICATE_KINDS.map((kind) => `('${kind}', ${values[kind]}::text)`).join(', ')})
     ORDER BY c.reference LIMIT 20`;
 
 const SENSITIVE_COLUMNS = SENSITIVE_FIELDS.map((f) => f.column);
@@ -50,7 +52,7 @@ const SENSITIVE_COLUMNS = SENSITIVE_FIELDS.map((f) => f.column);
  * indexes, and what the rest of the intake needs to know.
  */
 function insertCaseSql(withClaim: boolean): string {
-  const base = 28;
+  const base = 29;
   const claim = base + SENSITIVE_COLUMNS.length;
   return `WITH inserted AS (
   INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
@@ -72,7 +74,7 @@ function insertCaseSql(withClaim: boolean): string {
   INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($4, $${claim}, $${claim + 1})
   ON CONFLICT DO NOTHING RETURNING key
 )` : ''}
-SELECT ARRAY(${DUPLICATES_SQL('$2', '$1', '$26', '$27')}) AS duplicates,
+SELECT ARRAY(${DUPLICATES_SQL('$2', '$1', { a_number: '$26', phone: '$27', name_dob: '$28' })}) AS duplicates,
        (SELECT auto_routing FROM organizations WHERE id = $2) AS auto_routing,
        ${withClaim ? 'EXISTS (SELECT 1 FROM claim)' : 'true'} AS claimed`;
 }
@@ -188,8 +190,6 @@ export class CasesService {
       now,
     ));
     const indexes = this.cipher.blindIndexes(sensitive);
-    // Only identity indexes say "same person"; a shared adverse party or a bare name does not.
-    const identity = indexes.filter((i) => DUPLICATE_KINDS.has(i.kind));
     // One round trip: the Idempotency-Key claim, the case, its wrapped data key, its blind indexes, and what the rest
     // of the intake needs to know (earlier cases with the same identity indexes, and whether the organization routes
     // urgent cases itself). The duplicate search reads the statement's snapshot, which does not hold the rows the
@@ -207,7 +207,7 @@ export class CasesService {
         dto.custody.detainerLodged ?? false, dto.custody.releaseEligibleAt ?? null, dto.consent.shareWithAttorney,
         dto.consent.obtainedFrom, now, plan.urgency.level, JSON.stringify(plan.urgency.reasons), plan.urgency.nextDeadlineAt,
         JSON.stringify(plan.flags), key.kekId, key.wrapped, indexes.map((i) => i.kind), indexes.map((i) => i.value),
-        identity.map((i) => i.kind), identity.map((i) => i.value),
+        ...DUPLICATE_KINDS.map((kind) => indexes.find((i) => i.kind === kind)?.value ?? null),
         ...SENSITIVE_COLUMNS.map((c) => columns[c] ?? null),
         ...(idempotency ? [idempotency.key, idempotency.hash] : []),
       ],
