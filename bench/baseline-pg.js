@@ -4,8 +4,8 @@
  * same pool size and concurrency as the API, one transaction per case, as fast as the database allows.
  *
  * mode 'writes' (the baseline the targets use): the statements CasesService, CaseTimelineService and AuditService write,
- *   with the same SQL: the case with its urgency, bytea ciphertexts of the sizes the API produced, case_keys and blind
- *   indexes (one statement); the deadline (unnest); the idempotency key with the stored answer; the audit row appended
+ *   with the same SQL: the case with its urgency, bytea ciphertexts of the sizes the API produced, case_keys, blind
+ *   indexes and the idempotency key with the stored answer (one statement); the deadline (unnest); the audit row appended
  *   to its chain (one statement, hashed in SQL). BEGIN and COMMIT around them. Like the API, it sends these statements
  *   as named prepared statements (planned once per connection). No reads the service adds (session
  *   check, duplicate search, auto-routing flag), no crypto, no validation, no HTTP.
@@ -70,9 +70,18 @@ async function oneCase(client, t, cols, blobs, mode) {
   const due = new Date(releaseEligibleAt.getTime() + 48 * 3600_000);
   await client.query('BEGIN');
   try {
-    // The case, its wrapped data key and its blind indexes in one statement, as CasesService writes them.
+    // The deadline as CaseTimelineService.plannedRows builds it (the id given here), and the answer the intake stores.
+    const deadline = {
+      id: randomUUID(), key: 'detainer_hold', rule: 'detainer_hold', label: 'ICE detainer 48-hour hold', dueAt: due,
+      timeZone: 'America/Chicago', outerLimitAt: new Date(due.getTime() + 2 * 86400_000), opensAt: releaseEligibleAt,
+      citation: CITATION, ruleVersion: '2026.1', status: 'open', caseId: id, reference: 'BL',
+    };
+    const answer = { id, reference: 'BL', status: 'new', urgency: { level: 'high', reasons: REASONS, nextDeadlineAt: due }, deadlines: [deadline], flags: FLAGS };
+    // The case, its wrapped data key, its blind indexes and the Idempotency-Key claim with the stored answer (about the
+    // size of the API's 201 body) in one statement, as CasesService writes them (without its duplicate search).
     const kinds = ['a_number', 'phone', 'name_dob', 'party_name', 'adverse_party'];
     const values = kinds.map(() => randomBytes(24).toString('base64url'));
+    const claim = 26 + cols.length;
     await prepared(client,
       `WITH inserted AS (
          INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
@@ -85,35 +94,27 @@ async function oneCase(client, t, cols, blobs, mode) {
          RETURNING id, organization_id
        ), key AS (
          INSERT INTO case_keys (case_id, kek_id, wrapped_key) SELECT id, $22, $23 FROM inserted
+       ), indexed AS (
+         INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
+         SELECT inserted.id, inserted.organization_id, i.kind, i.value FROM inserted, unnest($24::text[], $25::text[]) AS i(kind, value)
+         ON CONFLICT DO NOTHING
        )
-       INSERT INTO case_blind_indexes (case_id, organization_id, kind, value)
-       SELECT inserted.id, inserted.organization_id, i.kind, i.value FROM inserted, unnest($24::text[], $25::text[]) AS i(kind, value)
-       ON CONFLICT DO NOTHING`,
+       INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response, case_id)
+       VALUES ($4, $${claim}, $${claim + 1}, 201, $${claim + 2}::jsonb || jsonb_build_object('possibleDuplicates', '[]'::jsonb), $1)
+       ON CONFLICT DO NOTHING RETURNING key`,
       [id, t.org, `BL-${id.slice(0, 13)}`, t.user, 'spa', true, ['detention_bond', 'removal_defense'], 'local_jail', null,
         'Harris', 'TX', 'America/Chicago', true, releaseEligibleAt, true, 'caller', now, 'high', JSON.stringify(REASONS), due,
-        JSON.stringify(FLAGS), 'k1', randomBytes(64), kinds, values, ...blobs],
+        JSON.stringify(FLAGS), 'k1', randomBytes(64), kinds, values, ...blobs,
+        key, createHash('sha256').update(key).digest(), JSON.stringify(answer)],
     );
-    // The planned deadlines, as CaseTimelineService.insertPlanned writes them (arrays through unnest, rows returned).
-    const [deadline] = (
-      await prepared(client,
-        `WITH inserted AS (
-           INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
-                                  citation, rule_version, note, trigger_event_id, status)
-           SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[],
-                                        $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::text[])
-           RETURNING id, case_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at, citation, rule_version, note, status
-         ) SELECT inserted.*, $15::text AS reference FROM inserted ORDER BY due_at`,
-        [id, t.org, ['detainer_hold'], ['detainer_hold'], ['ICE detainer 48-hour hold'], [due], ['America/Chicago'],
-          [new Date(due.getTime() + 2 * 86400_000)], [releaseEligibleAt], [CITATION], ['2026.1'], [null], [null], ['open'], 'BL'],
-      )
-    ).rows;
-    // The idempotency key with the stored answer (about the size of the API's 201 body), last before the audit.
-    const response = { id, reference: 'BL', status: 'new', urgency: { level: 'high', reasons: REASONS, nextDeadlineAt: due }, flags: FLAGS,
-      possibleDuplicates: [], deadlines: [{ ...deadline, caseId: id }] };
+    // The planned deadlines, as CaseTimelineService.insertPlanned writes them (arrays through unnest, ids given).
     await prepared(client,
-      `INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response, case_id) VALUES ($1, $2, $3, 201, $4, $5)
-       ON CONFLICT DO NOTHING RETURNING key`,
-      [t.user, key, createHash('sha256').update(key).digest(), JSON.stringify(response), id],
+      `INSERT INTO deadlines (case_id, organization_id, id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
+                              citation, rule_version, note, trigger_event_id, status)
+       SELECT $1, $2, * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::timestamptz[],
+                                    $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::uuid[], $15::text[])`,
+      [id, t.org, [deadline.id], [deadline.key], [deadline.rule], [deadline.label], [due], [deadline.timeZone],
+        [deadline.outerLimitAt], [releaseEligibleAt], [CITATION], ['2026.1'], [null], [null], ['open']],
     );
     // The audit append as AuditService.record does it (one statement: head row lock, id, hash, row, head moved); 'nolock'
     // appends the row without the chain (no head row, so no waiting on it).

@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { EntityManager, QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { PREPARED_STATEMENT_CAP, isUniqueViolation, preparedQuery } from '@amparo/database';
 import { TestApp, createTestApp } from './support/test-app';
 import { intakeBody } from './support/cases';
@@ -66,6 +66,29 @@ describe('prepared statements (e2e)', () => {
     });
   });
 
+  it("prepares a statement again when a migration changes a returned column's type", async () => {
+    await t.db.query(`CREATE TABLE prepared_types (v int)`);
+    await t.db.query(`INSERT INTO prepared_types VALUES (1)`);
+    const pooled = 'SELECT v FROM prepared_types';
+    const inTransaction = 'SELECT v FROM prepared_types WHERE v > $1';
+    expect(await preparedQuery(t.db, pooled, [])).toEqual([{ v: 1 }]);
+    expect(await t.db.transaction((tx) => preparedQuery(tx, inTransaction, [0]))).toEqual([{ v: 1 }]);
+    await t.db.query(`ALTER TABLE prepared_types ALTER COLUMN v TYPE bigint`);
+    // Outside a transaction: retried at once under a new name (bigint comes back as a string).
+    expect(await preparedQuery(t.db, pooled, [])).toEqual([{ v: '1' }]);
+    // Inside one: that transaction fails; the next one on the connection prepares it again.
+    await expect(t.db.transaction((tx) => preparedQuery(tx, inTransaction, [0]))).rejects.toThrow('cached plan must not change result type');
+    expect(await t.db.transaction((tx) => preparedQuery(tx, inTransaction, [0]))).toEqual([{ v: '1' }]);
+  });
+
+  it('refuses to run on a transaction that has ended', async () => {
+    let ended: EntityManager | undefined;
+    await t.db.transaction(async (tx) => {
+      ended = tx;
+    });
+    await expect(preparedQuery(ended!, 'SELECT 1 AS one', [])).rejects.toBeInstanceOf(QueryRunnerAlreadyReleasedError);
+  });
+
   it('keeps working on connections that prepared the intake statements when a migration adds columns', async () => {
     const intakeOnce = (key?: string) => {
       const req = t.http.post('/api/cases').set(intake.auth);
@@ -94,7 +117,7 @@ describe('prepared statements (e2e)', () => {
       for (let k = 0; k < PREPARED_STATEMENT_CAP + 10; k++) {
         expect(await preparedQuery(tx, `SELECT $1::int + ${k} AS sum`, [1])).toEqual([{ sum: 1 + k }]);
       }
-      const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM pg_prepared_statements`);
+      const [{ n }] = await tx.query(`SELECT count(DISTINCT statement)::int AS n FROM pg_prepared_statements`);
       expect(n).toBeLessThanOrEqual(PREPARED_STATEMENT_CAP);
       const [{ unprepared }] = await tx.query(
         `SELECT count(*)::int AS unprepared FROM pg_prepared_statements WHERE statement = $1`,

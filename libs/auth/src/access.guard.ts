@@ -11,15 +11,16 @@ import type { AccessClaims } from './token.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Is the token's session live, and who is its user now (role as text: a prepared statement keeps its result types). */
+const SESSION_SQL = `SELECT u.role::text AS role, u.organization_id
+  FROM auth_sessions s JOIN users u ON u.id = s.user_id
+ WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active`;
+
 /**
  * The global guard. Deny by default: a handler that declares no access rule is refused for everyone. A valid token
  * is not enough: its session must still be open and its user active, so logout and deactivation take effect on the
  * very next request rather than when the token expires.
  */
-const SESSION_SQL = `SELECT u.role, u.organization_id
-  FROM auth_sessions s JOIN users u ON u.id = s.user_id
- WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active`;
-
 @Injectable()
 export class AccessGuard extends AuthGuard('jwt') {
   private readonly logger = new Logger(AccessGuard.name);

@@ -47,9 +47,9 @@ const DUPLICATES_SQL = (organization: string, caseId: string, values: Record<(ty
 const SENSITIVE_COLUMNS = SENSITIVE_FIELDS.map((f) => f.column);
 
 /**
- * The intake's one statement (see insertCase): the Idempotency-Key claim when there is a key, the case with every
- * sensitive column (null when absent, so the text is fixed and can be prepared), its wrapped data key, its blind
- * indexes, and what the rest of the intake needs to know.
+ * The intake's one statement (see insertCase): the case with every sensitive column (null when absent, so the text is
+ * fixed and can be prepared), its wrapped data key, its blind indexes, the possible duplicates, and with a key the
+ * Idempotency-Key claim, which stores the answer at once: the answer as JSON ($answer) with the duplicates found here.
  */
 function insertCaseSql(withClaim: boolean): string {
   const base = 29;
@@ -70,11 +70,14 @@ function insertCaseSql(withClaim: boolean): string {
   SELECT inserted.id, inserted.organization_id, i.kind, i.value
     FROM inserted, unnest($24::text[], $25::text[]) AS i(kind, value)
   ON CONFLICT DO NOTHING
+), dups AS (
+  SELECT ARRAY(${DUPLICATES_SQL('$2', '$1', { a_number: '$26', phone: '$27', name_dob: '$28' })}) AS refs
 )${withClaim ? `, claim AS (
-  INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($4, $${claim}, $${claim + 1})
+  INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response, case_id)
+  SELECT $4, $${claim}, $${claim + 1}, 201, $${claim + 2}::jsonb || jsonb_build_object('possibleDuplicates', to_jsonb(dups.refs)), $1 FROM dups
   ON CONFLICT DO NOTHING RETURNING key
 )` : ''}
-SELECT ARRAY(${DUPLICATES_SQL('$2', '$1', { a_number: '$26', phone: '$27', name_dob: '$28' })}) AS duplicates,
+SELECT (SELECT refs FROM dups) AS duplicates,
        (SELECT auto_routing FROM organizations WHERE id = $2) AS auto_routing,
        ${withClaim ? 'EXISTS (SELECT 1 FROM claim)' : 'true'} AS claimed`;
 }
@@ -190,10 +193,21 @@ export class CasesService {
       now,
     ));
     const indexes = this.cipher.blindIndexes(sensitive);
-    // One round trip: the Idempotency-Key claim, the case, its wrapped data key, its blind indexes, and what the rest
-    // of the intake needs to know (earlier cases with the same identity indexes, and whether the organization routes
-    // urgent cases itself). The duplicate search reads the statement's snapshot, which does not hold the rows the
-    // statement inserts.
+    // The deadlines get their ids here, so the whole answer is known before anything is written (but the duplicates,
+    // which the statement below adds to the stored answer).
+    const deadlineRows = this.timeline.plannedRows({ id, reference }, plan);
+    const answer: Omit<CreateCaseResult, 'possibleDuplicates'> = {
+      id,
+      reference,
+      status: 'new',
+      urgency: plan.urgency,
+      deadlines: deadlineRows.map(toDeadlineView),
+      flags: plan.flags,
+    };
+    // One round trip: the Idempotency-Key claim with the answer, the case, its wrapped data key, its blind indexes, and
+    // what the rest of the intake needs to know (earlier cases with the same identity indexes, and whether the
+    // organization routes urgent cases itself). The duplicate search reads the statement's snapshot, which does not
+    // hold the rows the statement inserts.
     //
     // The key claim serializes retries on the key's primary key, here, before anything else is locked: a concurrent
     // request with the same key waits in this statement until the first one ends; if the first committed, the claim
@@ -209,23 +223,16 @@ export class CasesService {
         JSON.stringify(plan.flags), key.kekId, key.wrapped, indexes.map((i) => i.kind), indexes.map((i) => i.value),
         ...DUPLICATE_KINDS.map((kind) => indexes.find((i) => i.kind === kind)?.value ?? null),
         ...SENSITIVE_COLUMNS.map((c) => columns[c] ?? null),
-        ...(idempotency ? [idempotency.key, idempotency.hash] : []),
+        ...(idempotency ? [idempotency.key, idempotency.hash, JSON.stringify(answer)] : []),
       ],
     );
     if (!claimed) throw new IdempotentReplay(idempotency!.key, idempotency!.hash);
-    const deadlines = await this.timeline.insertPlanned(tx, { id, organizationId: actor.organizationId, reference }, plan);
+    await this.timeline.insertPlanned(tx, actor.organizationId, deadlineRows);
     // Urgent cases with consent go straight to the best attorney when the organization has auto-routing on.
     const status = autoRouting ? await this.referrals.autoRoute(tx, id, plan.urgency.level, dto.consent.shareWithAttorney) : 'new';
-    const result: CreateCaseResult = {
-      id,
-      reference,
-      status,
-      urgency: plan.urgency,
-      deadlines,
-      flags: plan.flags,
-      possibleDuplicates,
-    };
-    if (idempotency) await this.storeIdempotentAnswer(tx, actor.userId, idempotency, result);
+    const result: CreateCaseResult = { ...answer, status, possibleDuplicates };
+    // Routing changed the status the claim stored: store the answer as it is now.
+    if (idempotency && status !== answer.status) await this.storeIdempotentAnswer(tx, actor.userId, idempotency, result);
     await this.audit.record(tx, {
       organizationId: actor.organizationId,
       actorId: actor.userId,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 
 /**
  * How many distinct statements may be prepared. Each one stays prepared on every pool connection that ran it (a plan
@@ -14,6 +14,7 @@ let enabled = true;
 /**
  * On by default. Off (DB_PREPARED_STATEMENTS=false) every statement is sent unnamed, as TypeORM does: for a
  * connection pooler in transaction mode that does not carry prepared statements across server connections.
+ * Process-wide: the API sets it once at start from its configuration.
  */
 export function usePreparedStatements(on: boolean): void {
   enabled = on;
@@ -34,27 +35,53 @@ interface PgClient {
 }
 
 /**
+ * Statements a connection must prepare again, under a new name, because PostgreSQL refused their old plan (below).
+ * node-postgres never re-parses a name it has prepared on a connection, so the name has to change.
+ */
+const generations = new WeakMap<PgClient, Map<string, number>>();
+
+/** PostgreSQL's answer to a prepared statement whose result columns changed type since it was prepared. */
+const isStaleResultType = (error: unknown) =>
+  (error as { code?: string }).code === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
+
+/**
  * Runs a hot, fixed statement as a named prepared statement: PostgreSQL parses and plans it once per connection
  * instead of on every call (for the intake's statements, planning cost the database more than executing them).
  *
  * `on` is a transaction's EntityManager (the statement runs in that transaction) or the DataSource (a pooled
- * connection, as `DataSource.query` does). Errors are TypeORM's `QueryFailedError`, as from `query()`.
+ * connection, as `DataSource.query` does). Errors are TypeORM's `QueryFailedError` with the driver's code and
+ * constraint, as from `query()`; TypeORM's query logging and query events are not involved (none are configured).
  *
- * Rules for the SQL: a constant text (never built from input; parameters only), and explicit result columns, no `*`
- * (a CTE's explicit RETURNING list is fine): PostgreSQL refuses to run a prepared statement whose result shape changed
- * ("cached plan must not change result type"), so a migration adding a column would break `SELECT *` on every
- * connection that prepared it before. Tests cover both.
+ * Rules for the SQL: a constant text (never built from input; parameters only), explicit result columns, no `*`
+ * (a CTE's explicit RETURNING list is fine), and plain parameter values (strings, numbers, Buffers, Dates, arrays of
+ * them; JSON stringified by the caller). PostgreSQL refuses to run a prepared statement whose result shape changed
+ * since it was prepared ("cached plan must not change result type"): a migration adding a column would break a
+ * `SELECT *` on every connection that prepared it. A migration that changes a returned column's type has the same
+ * effect: then the statement is prepared again under a new name on that connection; outside a transaction it is
+ * retried at once, inside one the transaction fails (once per connection). Tests cover these cases.
  */
 export async function preparedQuery<T = Record<string, unknown>>(on: EntityManager | DataSource, sql: string, params: unknown[]): Promise<T[]> {
   const transactional = on instanceof EntityManager ? on.queryRunner : undefined;
-  const runner = transactional ?? (on instanceof DataSource ? on : on.connection).createQueryRunner();
+  if (transactional?.isReleased) throw new QueryRunnerAlreadyReleasedError();
+  const runner = transactional ?? (on instanceof DataSource ? on : on.dataSource).createQueryRunner();
   try {
     const client = (await runner.connect()) as PgClient;
-    try {
-      const result = await client.query({ name: statementName(sql), text: sql, values: params });
-      return result.rows as T[];
-    } catch (error) {
-      throw new QueryFailedError(sql, params, error as Error);
+    for (let attempt = 0; ; attempt++) {
+      const base = statementName(sql);
+      const generation = base ? (generations.get(client)?.get(sql) ?? 0) : 0;
+      const name = base && generation ? `${base}_g${generation}` : base;
+      try {
+        const result = await client.query({ name, text: sql, values: params });
+        return result.rows as T[];
+      } catch (error) {
+        if (name && isStaleResultType(error)) {
+          const mine = generations.get(client) ?? new Map<string, number>();
+          mine.set(sql, generation + 1);
+          generations.set(client, mine);
+          if (!transactional && attempt === 0) continue;
+        }
+        throw new QueryFailedError(sql, params, error as Error);
+      }
     }
   } finally {
     if (!transactional) await runner.release();

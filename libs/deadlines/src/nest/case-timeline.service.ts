@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { EntityManager } from 'typeorm';
 import { preparedQuery } from '@amparo/database';
@@ -87,6 +88,9 @@ export interface NewCaseFacts {
   jail287g?: boolean;
 }
 
+/** A new case's deadline before it is written: the stored row it will be. */
+export type PlannedDeadlineRow = DeadlineRow & { trigger_event_id: string | null };
+
 export interface NewCasePlan {
   deadlines: (ComputedDeadline & { status: DeadlineStatus })[];
   flags: Flag[];
@@ -109,15 +113,11 @@ function placeName(row: PlaceFacts): string | undefined {
   return undefined;
 }
 
-/** A new case's deadlines in one statement (prepared: every intake runs it), returned as DeadlineRows. */
-const INSERT_PLANNED_SQL = `WITH inserted AS (
-  INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
-                         citation, rule_version, note, trigger_event_id, status)
-  SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::timestamptz[],
-                               $9::timestamptz[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::text[])
-  RETURNING id, case_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at, citation, rule_version, note, status
-)
-SELECT inserted.*, $15::text AS reference FROM inserted ORDER BY due_at`;
+/** A new case's deadlines in one statement, with the ids the intake gave them (prepared: every intake runs it). */
+const INSERT_PLANNED_SQL = `INSERT INTO deadlines (case_id, organization_id, id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
+                       citation, rule_version, note, trigger_event_id, status)
+SELECT $1, $2, * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::timestamptz[],
+                             $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::uuid[], $15::text[])`;
 
 /**
  * Recomputes a case's deadlines, flags and urgency from its facts and events, inside the caller's transaction.
@@ -228,18 +228,42 @@ export class CaseTimelineService {
     return { deadlines: withStatus, flags, urgency };
   }
 
-  /** Writes a planned new case's deadlines in one statement (and escalates any already missed at intake). */
-  async insertPlanned(tx: EntityManager, c: { id: string; organizationId: string; reference: string }, plan: NewCasePlan): Promise<DeadlineView[]> {
-    if (plan.deadlines.length === 0) return [];
-    const d = plan.deadlines;
-    const rows = await preparedQuery<DeadlineRow>(tx, INSERT_PLANNED_SQL, [
-      c.id, c.organizationId, d.map((x) => x.key), d.map((x) => x.rule), d.map((x) => x.label), d.map((x) => x.dueAt),
-      d.map((x) => x.timeZone), d.map((x) => x.outerLimitAt ?? null), d.map((x) => x.opensAt ?? null),
-      d.map((x) => x.citation), d.map((x) => x.ruleVersion), d.map((x) => x.note ?? null),
-      d.map((x) => x.triggerEventId ?? null), d.map((x) => x.status), c.reference,
+  /**
+   * A planned new case's deadlines as the rows they will be, with new ids, in due order: the intake knows its whole
+   * answer before it writes anything (and stores it with its Idempotency-Key in the same statement as the case).
+   */
+  plannedRows(c: { id: string; reference: string }, plan: NewCasePlan): PlannedDeadlineRow[] {
+    return plan.deadlines
+      .map((d) => ({
+        id: randomUUID(),
+        case_id: c.id,
+        reference: c.reference,
+        key: d.key,
+        rule: d.rule,
+        label: d.label,
+        due_at: new Date(d.dueAt),
+        time_zone: d.timeZone,
+        outer_limit_at: d.outerLimitAt ? new Date(d.outerLimitAt) : null,
+        opens_at: d.opensAt ? new Date(d.opensAt) : null,
+        citation: d.citation,
+        rule_version: d.ruleVersion,
+        note: d.note ?? null,
+        status: d.status,
+        trigger_event_id: d.triggerEventId ?? null,
+      }))
+      .sort((x, y) => x.due_at.getTime() - y.due_at.getTime());
+  }
+
+  /** Writes plannedRows() in one statement (and escalates any already missed at intake). */
+  async insertPlanned(tx: EntityManager, organizationId: string, rows: PlannedDeadlineRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await preparedQuery(tx, INSERT_PLANNED_SQL, [
+      rows[0].case_id, organizationId, rows.map((x) => x.id), rows.map((x) => x.key), rows.map((x) => x.rule),
+      rows.map((x) => x.label), rows.map((x) => x.due_at), rows.map((x) => x.time_zone), rows.map((x) => x.outer_limit_at),
+      rows.map((x) => x.opens_at), rows.map((x) => x.citation), rows.map((x) => x.rule_version), rows.map((x) => x.note),
+      rows.map((x) => x.trigger_event_id), rows.map((x) => x.status),
     ]);
-    await this.escalateMissed(tx, c.organizationId, c.id, rows.filter((r) => r.status === 'missed'));
-    return rows.map(toDeadlineView);
+    await this.escalateMissed(tx, organizationId, rows[0].case_id, rows.filter((r) => r.status === 'missed'));
   }
 
   private async escalateMissed(tx: EntityManager, organizationId: string, caseId: string, missed: DeadlineRow[]): Promise<void> {
