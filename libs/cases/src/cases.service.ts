@@ -9,7 +9,7 @@ import { CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDead
 import { ReferenceService, timeZoneFor } from '@amparo/reference';
 import { ReferralsService } from '@amparo/routing';
 import { CryptoIntegrityError } from '@amparo/crypto';
-import { preparedQuery } from '@amparo/database';
+import { isStalePreparedStatement, preparedQuery } from '@amparo/database';
 import { CaseCipher } from './case-cipher.service';
 import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './case-view';
 import { SENSITIVE_FIELDS, SensitiveValues, pickSensitive } from './domain/sensitive-fields';
@@ -144,6 +144,8 @@ export class CasesService {
         if (error instanceof IdempotentReplay) return this.replay(actor.userId, error.key, error.hash);
         // A reference collision (1 in ~700 million per case) is retried with a new one.
         if (attempt < 3 && (error as { constraint?: string }).constraint === 'cases_reference_key') continue;
+        // A migration changed a column type under this connection's prepared statements: prepared again on retry.
+        if (attempt < 3 && isStalePreparedStatement(error)) continue;
         throw error;
       }
     }

@@ -40,9 +40,18 @@ interface PgClient {
  */
 const generations = new WeakMap<PgClient, Map<string, number>>();
 
-/** PostgreSQL's answer to a prepared statement whose result columns changed type since it was prepared. */
-const isStaleResultType = (error: unknown) =>
-  (error as { code?: string }).code === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
+/** Old names of re-prepared statements, released on the connection's next successful use of the new one. */
+const superseded = new WeakMap<PgClient, string[]>();
+
+/**
+ * PostgreSQL's refusal of a prepared statement whose result columns changed type or number since it was prepared
+ * ("cached plan must not change result type"), recognised by its source routine, which is not translated. Also true
+ * for the QueryFailedError preparedQuery throws, so a caller can retry a whole transaction that failed this way.
+ */
+export function isStalePreparedStatement(error: unknown): boolean {
+  const e = error as { code?: string; routine?: string };
+  return e?.code === '0A000' && e.routine === 'RevalidateCachedQuery';
+}
 
 /**
  * Runs a hot, fixed statement as a named prepared statement: PostgreSQL parses and plans it once per connection
@@ -57,8 +66,9 @@ const isStaleResultType = (error: unknown) =>
  * them; JSON stringified by the caller). PostgreSQL refuses to run a prepared statement whose result shape changed
  * since it was prepared ("cached plan must not change result type"): a migration adding a column would break a
  * `SELECT *` on every connection that prepared it. A migration that changes a returned column's type has the same
- * effect: then the statement is prepared again under a new name on that connection; outside a transaction it is
- * retried at once, inside one the transaction fails (once per connection). Tests cover these cases.
+ * effect: then the statement is prepared again under a new name on that connection (the old one is deallocated);
+ * outside a transaction it is retried at once, inside one the transaction fails with an error that
+ * isStalePreparedStatement() recognises, for the caller to retry. Tests cover these cases.
  */
 export async function preparedQuery<T = Record<string, unknown>>(on: EntityManager | DataSource, sql: string, params: unknown[]): Promise<T[]> {
   const transactional = on instanceof EntityManager ? on.queryRunner : undefined;
@@ -72,12 +82,14 @@ export async function preparedQuery<T = Record<string, unknown>>(on: EntityManag
       const name = base && generation ? `${base}_g${generation}` : base;
       try {
         const result = await client.query({ name, text: sql, values: params });
+        await releaseSuperseded(client);
         return result.rows as T[];
       } catch (error) {
-        if (name && isStaleResultType(error)) {
+        if (name && isStalePreparedStatement(error)) {
           const mine = generations.get(client) ?? new Map<string, number>();
           mine.set(sql, generation + 1);
           generations.set(client, mine);
+          superseded.set(client, [...(superseded.get(client) ?? []), name]);
           if (!transactional && attempt === 0) continue;
         }
         throw new QueryFailedError(sql, params, error as Error);
@@ -86,4 +98,12 @@ export async function preparedQuery<T = Record<string, unknown>>(on: EntityManag
   } finally {
     if (!transactional) await runner.release();
   }
+}
+
+/** Deallocates a connection's statements that were prepared again under new names (names are ours: hex and _g). */
+async function releaseSuperseded(client: PgClient): Promise<void> {
+  const old = superseded.get(client);
+  if (!old) return;
+  superseded.delete(client);
+  for (const name of old) await client.query({ text: `DEALLOCATE ${name}`, values: [] }).catch(() => undefined);
 }
