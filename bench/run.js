@@ -190,8 +190,8 @@ async function intakePhase(api, db, token) {
     log(`intake: API ${apiRun.throughput} req/s, p50 ${apiRun.latencyMs.p50} ms, p99 ${apiRun.latencyMs.p99} ms (non-2xx ${apiRun.non2xx}, errors ${apiRun.errors})`);
     await sleep(1000);
     log(`intake: raw pg baseline at ${connections} for ${SECONDS} s`);
-    meter = cpuMeter(api.pid);
-    const base = await runBaseline({ url: db.url, tenant, concurrency: connections, seconds: SECONDS, poolSize: POOL, sizes });
+    // Metered from when its pool is warm, as the API's pool is.
+    const base = await runBaseline({ url: db.url, tenant, concurrency: connections, seconds: SECONDS, poolSize: POOL, sizes, onStart: () => (meter = cpuMeter(api.pid)) });
     base.cpu = meter.stop(base.requests);
     log(`intake: baseline ${base.throughput} tx/s, p50 ${base.latencyMs.p50} ms, p99 ${base.latencyMs.p99} ms (errors ${base.errors})`);
     runs.push({ connections, api: apiRun, baseline: base, ratio: Math.round((apiRun.throughput / base.throughput) * 1000) / 1000 });
