@@ -1,0 +1,83 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
+import { DeadlineInputError } from './errors';
+import { parseInstant } from './input';
+import { tz } from './zones';
+
+const ZONES = ['America/Chicago', 'America/New_York', 'America/Phoenix', 'Pacific/Guam', 'UTC', 'Asia/Kolkata'];
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+/** Timestamps of the canonical shape, fields drawn past their valid ranges too (month 13, day 31 in April, 24:00, second 60). */
+const canonicalShaped = fc
+  .record({
+    year: fc.integer({ min: 0, max: 9999 }),
+    month: fc.integer({ min: 0, max: 13 }),
+    day: fc.integer({ min: 0, max: 32 }),
+    hour: fc.integer({ min: 0, max: 25 }),
+    minute: fc.integer({ min: 0, max: 61 }),
+    second: fc.integer({ min: 0, max: 61 }),
+    fraction: fc.option(fc.stringMatching(/^\d{1,3}$/), { nil: undefined }),
+    offset: fc.oneof(
+      fc.constant('Z'),
+      fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 70 })).map(([s, h, m]) => `${s}${pad(h)}:${pad(m)}`),
+    ),
+  })
+  .map((f) => `${pad(f.year, 4)}-${pad(f.month)}-${pad(f.day)}T${pad(f.hour)}:${pad(f.minute)}:${pad(f.second)}${f.fraction ? `.${f.fraction}` : ''}${f.offset}`);
+
+/** What luxon's parser makes of a timestamp with an offset: parseInstant's definition, and its code before the fast path. */
+function reference(value: string, zone: string): DateTime {
+  return DateTime.fromISO(value, { setZone: true }).setZone(tz(zone));
+}
+
+describe('parseInstant', () => {
+  it('agrees with luxon on every timestamp of the canonical shape: the same instant in the same zone, or refused', () => {
+    fc.assert(
+      fc.property(canonicalShaped, fc.constantFrom(...ZONES), (value, zone) => {
+        const expected = reference(value, zone);
+        if (!expected.isValid) {
+          expect(() => parseInstant(value, zone, 'at')).toThrow(DeadlineInputError);
+          return;
+        }
+        const parsed = parseInstant(value, zone, 'at');
+        expect(parsed.toMillis()).toBe(expected.toMillis());
+        expect(parsed.zoneName).toBe(expected.zoneName);
+        expect(parsed.toISO()).toBe(expected.toISO());
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('agrees with luxon on realistic timestamps (valid fields, offsets of real zones)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(1950, 0, 1), max: Date.UTC(2100, 0, 1) }),
+        fc.constantFrom(...ZONES),
+        fc.constantFrom(...ZONES),
+        fc.boolean(),
+        (ts, writtenIn, zone, withMillis) => {
+          const value = DateTime.fromMillis(ts, { zone: writtenIn }).toISO({ suppressMilliseconds: !withMillis })!;
+          const parsed = parseInstant(value, zone, 'at');
+          const expected = reference(value, zone);
+          expect(parsed.toMillis()).toBe(expected.toMillis());
+          expect(parsed.toISO()).toBe(expected.toISO());
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it.each([
+    ['2026-02-30T10:00:00Z'],
+    ['2026-13-01T10:00:00Z'],
+    ['2026-01-01T10:00:60Z'],
+  ])('refuses %s, which rolls over', (value) => {
+    expect(() => parseInstant(value, 'America/Chicago', 'at')).toThrow(DeadlineInputError);
+  });
+
+  it('leaves what luxon accepts beyond the canonical ranges to luxon (24:00, large offsets, other ISO forms)', () => {
+    for (const value of ['2026-01-01T24:00:00Z', '2026-01-01T10:00:00+99:00', '2026-01-01T10:00Z', '2026-01-01T10:00:00.123456-05:00']) {
+      expect(parseInstant(value, 'America/Chicago', 'at').toMillis()).toBe(reference(value, 'America/Chicago').toMillis());
+    }
+  });
+});
