@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { DeadlineInputError } from './errors';
-import { parseInstant } from './input';
+import { canonicalInstant, parseInstant } from './input';
 import { tz } from './zones';
 
 const ZONES = ['America/Chicago', 'America/New_York', 'America/Phoenix', 'Pacific/Guam', 'UTC', 'Asia/Kolkata'];
@@ -75,9 +75,29 @@ describe('parseInstant', () => {
     expect(() => parseInstant(value, 'America/Chicago', 'at')).toThrow(DeadlineInputError);
   });
 
-  it('leaves what luxon accepts beyond the canonical ranges to luxon (24:00, large offsets, other ISO forms)', () => {
-    for (const value of ['2026-01-01T24:00:00Z', '2026-01-01T10:00:00+99:00', '2026-01-01T10:00Z', '2026-01-01T10:00:00.123456-05:00']) {
-      expect(parseInstant(value, 'America/Chicago', 'at').toMillis()).toBe(reference(value, 'America/Chicago').toMillis());
+  it('leaves what luxon accepts beyond the canonical ranges to luxon (24:00, large offsets, early years, other ISO forms)', () => {
+    for (const value of ['2026-01-01T24:00:00Z', '2026-01-01T10:00:00+99:00', '0099-01-01T10:00:00Z', '2026-01-01T10:00Z', '2026-01-01T10:00:00.123456-05:00', '2026-01-01t10:00:00z']) {
+      expect(canonicalInstant(value)).toBeUndefined();
+      const expected = reference(value, 'America/Chicago');
+      if (expected.isValid) expect(parseInstant(value, 'America/Chicago', 'at').toMillis()).toBe(expected.toMillis());
+      else expect(() => parseInstant(value, 'America/Chicago', 'at')).toThrow(DeadlineInputError);
     }
+  });
+
+  it.each([
+    ['2024-02-29T12:00:00Z', Date.UTC(2024, 1, 29, 12)],
+    ['2000-02-29T12:00:00Z', Date.UTC(2000, 1, 29, 12)],
+    ['2026-11-25T10:00:00-00:30', Date.UTC(2026, 10, 25, 10, 30)],
+    ['2026-11-25T10:00:00-00:00', Date.UTC(2026, 10, 25, 10)],
+    ['2026-11-25T10:00:00.5Z', Date.UTC(2026, 10, 25, 10, 0, 0, 500)],
+    ['2026-11-25T10:00:00.05+01:00', Date.UTC(2026, 10, 25, 9, 0, 0, 50)],
+  ])('reads %s itself, as luxon does', (value, instant) => {
+    expect(canonicalInstant(value)).toBe(instant);
+    expect(reference(value, 'UTC').toMillis()).toBe(instant);
+  });
+
+  it.each([['2100-02-29T12:00:00Z'], ['2026-04-31T12:00:00Z'], ['2026-00-10T12:00:00Z']])('refuses %s (no such day)', (value) => {
+    expect(canonicalInstant(value)).toBeUndefined();
+    expect(() => parseInstant(value, 'America/Chicago', 'at')).toThrow(DeadlineInputError);
   });
 });

@@ -33,7 +33,7 @@ const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}
  * are taken: a field that rolls over (Feb 30, 24:00, second 60), an offset beyond ±23:59 or a year before 100 goes to
  * luxon, whose answer (valid or not) stays the rule. A property test compares the two on the shapes taken here.
  */
-function canonicalInstant(value: string): number | undefined {
+export function canonicalInstant(value: string): number | undefined {
   const m = CANONICAL.exec(value);
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
