@@ -20,7 +20,7 @@ const { randomUUID } = require('node:crypto');
 const { writeFileSync, mkdirSync, readdirSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
-const { startDatabase, withClient, ROOT } = require('./lib/db');
+const { startDatabase, withClient, resetStatements, topStatements, ROOT } = require('./lib/db');
 const { startApi, call, login, rssSampler, memorySummary, TMP } = require('./lib/api');
 const { intakeBody } = require('./lib/intake-body');
 const { machine, summarize, log, sleep } = require('./lib/util');
@@ -184,15 +184,19 @@ async function intakePhase(api, db, token) {
   const runs = [];
   for (const connections of CONNECTIONS) {
     log(`intake: API at ${connections} connection(s) for ${SECONDS} s`);
+    if (db.pgStats) await resetStatements(db.url);
     let meter = cpuMeter(api.pid);
     const apiRun = await cannon(api, token, connections, SECONDS);
     apiRun.cpu = meter.stop(apiRun.ok2xx + apiRun.non2xx);
+    if (db.pgStats) apiRun.pgStatements = await topStatements(db.url, apiRun.ok2xx + apiRun.non2xx);
     log(`intake: API ${apiRun.throughput} req/s, p50 ${apiRun.latencyMs.p50} ms, p99 ${apiRun.latencyMs.p99} ms (non-2xx ${apiRun.non2xx}, errors ${apiRun.errors})`);
     await sleep(1000);
     log(`intake: raw pg baseline at ${connections} for ${SECONDS} s`);
     // Metered from when its pool is warm, as the API's pool is.
+    if (db.pgStats) await resetStatements(db.url);
     const base = await runBaseline({ url: db.url, tenant, concurrency: connections, seconds: SECONDS, poolSize: POOL, sizes, onStart: () => (meter = cpuMeter(api.pid)) });
     base.cpu = meter.stop(base.requests);
+    if (db.pgStats) base.pgStatements = await topStatements(db.url, base.requests);
     log(`intake: baseline ${base.throughput} tx/s, p50 ${base.latencyMs.p50} ms, p99 ${base.latencyMs.p99} ms (errors ${base.errors})`);
     runs.push({ connections, api: apiRun, baseline: base, ratio: Math.round((apiRun.throughput / base.throughput) * 1000) / 1000 });
     await sleep(1000);
@@ -439,6 +443,14 @@ function writeResults(r) {
         `| ${x.connections} | ${a.msPerRequest.api} | ${a.msPerRequest.postgres} | ${a.msPerRequest.client} | ${b.msPerRequest.client} | ${b.msPerRequest.postgres} | ` +
           `${a.coresUsed.api} + ${a.coresUsed.postgres} + ${a.coresUsed.client} | ${b.coresUsed.client} + ${b.coresUsed.postgres} |`,
       );
+    }
+    const at32 = r.intake.runs.find((x) => x.connections === 32);
+    if (at32?.api.pgStatements) {
+      lines.push('', 'PostgreSQL per statement at 32 connections (BENCH_PG_STATS=1, pg_stat_statements; server wall time per call, waits included):', '');
+      lines.push('| run | calls per request | plan ms | exec ms | statement |', '|---|---:|---:|---:|---|');
+      for (const [run, list] of [['API', at32.api.pgStatements], ['baseline', at32.baseline.pgStatements]]) {
+        for (const st of list) lines.push(`| ${run} | ${st.callsPerRequest} | ${st.planMs} | ${st.execMs} | \`${st.sql.replace(/\|/g, '\\|')}\` |`);
+      }
     }
     const d = r.intake.diagnostics32;
     lines.push('', `Diagnostic at 32: the same writes without the audit chain's head-row lock ${d.writesWithoutAuditLock.throughput} tx/s (p99 ${d.writesWithoutAuditLock.latencyMs.p99} ms). Statements per intake (captured): ${r.plans?.intake?.statements ?? 'n/a'}.`, '');

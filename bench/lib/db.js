@@ -40,7 +40,9 @@ async function startDatabase(ts) {
     dir = join(ROOT, '.test-pg', `bench-${ts}`);
     const port = await freePort();
     log(`starting an embedded PostgreSQL in ${dir} on 127.0.0.1:${port}`);
-    const server = await startEmbeddedPostgres({ dir, port });
+    // BENCH_PG_STATS=1: per-statement planning and execution times (pg_stat_statements), at some cost to throughput.
+    const settings = process.env.BENCH_PG_STATS === '1' ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_planning': 'on' } : {};
+    const server = await startEmbeddedPostgres({ dir, port, settings });
     serverUrl = server.serverUrl;
     stopServer = server.stop;
   }
@@ -50,6 +52,13 @@ async function startDatabase(ts) {
   const applied = await runMigrations(dataSourceOptions(url));
   log(`database ${name} created, migrations applied: ${applied.length}`);
   const version = await withClient(url, async (c) => (await c.query('SHOW server_version')).rows[0].server_version);
+  let pgStats = false;
+  if (process.env.BENCH_PG_STATS === '1') {
+    // With DATABASE_URL the server must preload the library itself (shared_preload_libraries), or this fails.
+    pgStats = await withClient(url, (c) => c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements').then(() => c.query('SELECT 1 FROM pg_stat_statements LIMIT 1')))
+      .then(() => true)
+      .catch((e) => (log(`pg_stat_statements unavailable: ${e.message}`), false));
+  }
 
   let stopped = false;
   async function stop({ keep = false } = {}) {
@@ -70,7 +79,35 @@ async function startDatabase(ts) {
       log(`embedded PostgreSQL stopped; kept ${dir}`);
     }
   }
-  return { url, serverUrl, name, embedded: !process.env.DATABASE_URL, dir, version, stop };
+  return { url, serverUrl, name, embedded: !process.env.DATABASE_URL, dir, version, pgStats, stop };
 }
 
-module.exports = { startDatabase, withClient, ROOT };
+/** Forgets the statistics of pg_stat_statements (all databases: the benchmark's server runs nothing else). */
+function resetStatements(url) {
+  return withClient(url, (c) => c.query('SELECT pg_stat_statements_reset()'));
+}
+
+/**
+ * This database's statements since the last reset, by total time: calls per request, planning and execution ms per
+ * call (wall time in the server, waits included), and the start of the text.
+ */
+function topStatements(url, requests, limit = 10) {
+  return withClient(url, async (c) => {
+    const { rows } = await c.query(
+      `SELECT calls, total_plan_time, total_exec_time, query FROM pg_stat_statements
+        WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND calls > 0
+          AND query NOT LIKE '%pg_stat_statements%'
+        ORDER BY total_plan_time + total_exec_time DESC LIMIT $1`,
+      [limit],
+    );
+    const round = (v) => Math.round(v * 1000) / 1000;
+    return rows.map((r) => ({
+      callsPerRequest: round(Number(r.calls) / requests),
+      planMs: round(r.total_plan_time / Number(r.calls)),
+      execMs: round(r.total_exec_time / Number(r.calls)),
+      sql: r.query.replace(/\s+/g, ' ').slice(0, 100),
+    }));
+  });
+}
+
+module.exports = { startDatabase, withClient, resetStatements, topStatements, ROOT };

@@ -16,7 +16,13 @@ type Log = (message: string) => void;
  * cluster. As root, PostgreSQL refuses to run, so the package's `postgres` system user owns the directory; that user
  * must be able to traverse the path, which is why the directory lives under the project rather than a 0700 temp dir.
  */
-export async function startEmbeddedPostgres(options: { dir: string; port: number; log?: Log }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: {
+  dir: string;
+  port: number;
+  log?: Log;
+  /** More server settings, e.g. `{ shared_preload_libraries: 'pg_stat_statements' }` (the benchmark's statistics). */
+  settings?: Record<string, string>;
+}): Promise<EmbeddedDatabase> {
   const { dir, port } = options;
   const log = options.log ?? (() => undefined);
   mkdirSync(dir, { recursive: true });
@@ -39,7 +45,10 @@ export async function startEmbeddedPostgres(options: { dir: string; port: number
     persistent: true,
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200',
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     onLog: (message) => log(String(message).trim()),
     onError: (message) => log(String(message instanceof Error ? message.message : message).trim()),
   });
