@@ -259,6 +259,18 @@ describe('cases (e2e)', () => {
       expect(keys).toBe(1);
     });
 
+    it('replays the answer as auto-routing left it (the status the routing set, not the one first stored)', async () => {
+      const key = `routed-${Date.now()}`;
+      const body = intakeBody();
+      const first = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(body);
+      expect(first.status).toBe(201);
+      // Auto-routing is on and there is no attorney: the urgent case was unplaced within the intake.
+      expect(first.body.status).toBe('unplaced');
+      const again = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(body);
+      expect(again.status).toBe(201);
+      expect(again.body).toEqual(first.body);
+    });
+
     it('the same key with another body is a 409', async () => {
       const key = `reuse-${Date.now()}`;
       expect((await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(minimalBody())).status).toBe(201);
