@@ -36,6 +36,11 @@ export const REDACT_PATHS = [
   '*.body',
   'query',
   '*.query',
+  // A failed database statement (TypeORM's QueryFailedError) carries its parameters, and PostgreSQL's detail quotes
+  // the values it refused ("Key (email)=(...) already exists"): both would reach the log of an unhandled error.
+  '*.parameters',
+  '*.detail',
+  '*.driverError.detail',
 ];
 
 /** Query strings can carry an A-number (`?aNumber=`) and the calendar path carries a credential: log neither. */
