@@ -1,0 +1,133 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
+import { isCalendarDate, isOffsetDateTime, isPastCalendarDate } from './validators';
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+// The luxon-based definitions the validators had before they checked fields themselves: the rule they must keep.
+const OLD_OFFSET_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|([+-])(\d{2}):(\d{2}))$/;
+function referenceOffsetDateTime(value: string): boolean {
+  if (value.length > 40) return false;
+  const match = OLD_OFFSET_DATE_TIME.exec(value);
+  if (!match) return false;
+  if (match[4] !== undefined) {
+    const minutes = Number(match[5]) * 60 + Number(match[6]);
+    if (Number(match[6]) >= 60 || (match[4] === '+' ? minutes > 14 * 60 : minutes > 12 * 60)) return false;
+  }
+  const parsed = DateTime.fromISO(value, { setZone: true });
+  return parsed.isValid && parsed.year >= 1900 && parsed.year <= 2200;
+}
+function referenceCalendarDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = DateTime.fromISO(value, { zone: 'utc' });
+  return date.isValid && date.year >= 1900 && date.year <= 2200;
+}
+
+/** Dates of the right shape with every field drawn past its range too: month 13, day 31 in April, Feb 29 of 1900. */
+const shapedDate = fc
+  .record({
+    year: fc.oneof(fc.integer({ min: 1890, max: 2210 }), fc.integer({ min: 0, max: 9999 })),
+    month: fc.integer({ min: 0, max: 13 }),
+    day: fc.integer({ min: 0, max: 32 }),
+  })
+  .map((f) => `${pad(f.year, 4)}-${pad(f.month)}-${pad(f.day)}`);
+
+const shapedDateTime = fc
+  .record({
+    date: shapedDate,
+    hour: fc.integer({ min: 0, max: 25 }),
+    minute: fc.integer({ min: 0, max: 61 }),
+    second: fc.option(fc.integer({ min: 0, max: 61 }), { nil: undefined }),
+    fraction: fc.option(fc.stringMatching(/^\d{1,7}$/), { nil: undefined }),
+    offset: fc.oneof(
+      fc.constant('Z'),
+      fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 16 }), fc.integer({ min: 0, max: 70 })).map(([s, h, m]) => `${s}${pad(h)}:${pad(m)}`),
+    ),
+  })
+  .map((f) => {
+    const seconds = f.second === undefined ? '' : `:${pad(f.second)}${f.fraction ? `.${f.fraction}` : ''}`;
+    return `${f.date}T${pad(f.hour)}:${pad(f.minute)}${seconds}${f.offset}`;
+  });
+
+describe('isOffsetDateTime', () => {
+  it('agrees with the luxon-based rule on every string of the shape, fields in and out of range', () => {
+    fc.assert(
+      fc.property(shapedDateTime, (value) => {
+        expect(isOffsetDateTime(value)).toBe(referenceOffsetDateTime(value));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('agrees with it on arbitrary strings', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 45 }), (value) => expect(isOffsetDateTime(value)).toBe(referenceOffsetDateTime(value))));
+  });
+
+  it.each([
+    ['2026-11-20T16:00:00-06:00', true],
+    ['2026-11-20T16:00-06:00', true],
+    ['2026-11-20T16:00:00.123456Z', true],
+    ['2024-02-29T23:59:59+14:00', true],
+    ['2026-11-20T16:00:00', false], // no offset: ambiguous
+    ['2026-11-20T24:00:00Z', true], // ISO 8601 end of day: the 21st's midnight
+    ['2026-11-20T24:00:01Z', false],
+    ['2200-12-31T24:00Z', false], // that is 2201
+    ['1899-12-31T24:00:00.0004Z', true], // that is 1900 (sub-millisecond fractions are dropped, as luxon does)
+    ['2026-11-20T16:00:60Z', false],
+    ['2023-02-29T10:00:00Z', false],
+    ['2026-11-20T16:00:00+14:01', false],
+    ['2026-11-20T16:00:00-12:30', false],
+    ['2026-11-20T16:00:00+05:60', false],
+    ['1899-12-31T23:59:59Z', false],
+    ['2201-01-01T00:00:00Z', false],
+  ])('%s → %s', (value, expected) => {
+    expect(isOffsetDateTime(value)).toBe(expected);
+    expect(referenceOffsetDateTime(value)).toBe(expected);
+  });
+
+  it('refuses what is not a string', () => {
+    for (const value of [undefined, null, 1_700_000_000_000, new Date(), ['2026-11-20T16:00:00Z'], { toString: () => '2026-11-20T16:00:00Z' }]) {
+      expect(isOffsetDateTime(value)).toBe(false);
+    }
+  });
+});
+
+describe('isCalendarDate', () => {
+  it('agrees with the luxon-based rule on every string of the shape', () => {
+    fc.assert(fc.property(shapedDate, (value) => expect(isCalendarDate(value)).toBe(referenceCalendarDate(value))), { numRuns: 20_000 });
+  });
+
+  it.each([
+    ['2000-02-29', true],
+    ['1900-02-29', false],
+    ['2026-04-31', false],
+    ['2026-4-30', false],
+    ['2026-04-30T00:00:00Z', false],
+  ])('%s → %s', (value, expected) => {
+    expect(isCalendarDate(value)).toBe(expected);
+    expect(referenceCalendarDate(value)).toBe(expected);
+  });
+});
+
+describe('isPastCalendarDate', () => {
+  const now = Date.UTC(2026, 10, 25, 3, 0); // 2026-11-25 03:00 UTC: still the 24th in the Americas
+
+  it('takes dates up to tomorrow in UTC, so no zone\'s today is refused, and nothing later', () => {
+    expect(isPastCalendarDate('1990-05-01', now)).toBe(true);
+    expect(isPastCalendarDate('2026-11-25', now)).toBe(true);
+    expect(isPastCalendarDate('2026-11-26', now)).toBe(true);
+    expect(isPastCalendarDate('2026-11-27', now)).toBe(false);
+    expect(isPastCalendarDate('2026-02-30', now)).toBe(false);
+  });
+
+  it('agrees with the luxon-based rule around its boundary', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -5, max: 5 }), fc.integer({ min: 0, max: 86_399_999 }), (days, ms) => {
+        const at = Date.UTC(2026, 10, 25) + ms;
+        const value = DateTime.fromMillis(at, { zone: 'utc' }).plus({ days }).toISODate()!;
+        const expected = DateTime.fromISO(value, { zone: 'utc' }) <= DateTime.fromMillis(at, { zone: 'utc' }).plus({ days: 1 });
+        expect(isPastCalendarDate(value, at)).toBe(expected);
+      }),
+    );
+  });
+});
