@@ -213,7 +213,7 @@ if (require.main === module) {
   }
   const [concurrency = '8', seconds = '10', mode = 'writes'] = process.argv.slice(2);
   prepareTenant(url)
-    .then((tenant) => runBaseline({ url, tenant, concurrency: Number(concurrency), seconds: Number(seconds), mode, poolSize: Number(process.env.DB_POOL_SIZE ?? 20) }))
+    .then((tenant) => runBaseline({ url, tenant, concurrency: Number(concurrency), seconds: Number(seconds), mode, poolSize: Number(process.env.DB_POOL_SIZE ?? require('../dist/libs/config/src').DEFAULT_DB_POOL_SIZE) }))
     .then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`))
     .catch((e) => {
       process.stderr.write(`${e.stack}\n`);

@@ -12,7 +12,7 @@
  * Results: bench/results.json and bench/results.md. Everything started here is stopped, also on failure.
  *
  * Knobs (environment): BENCH_SECONDS (per intake run, default 12), BENCH_CASES (default 1000000),
- * BENCH_SAMPLES (board and routing requests, default 200), BENCH_KEEP=1 (keep the database), DB_POOL_SIZE (20),
+ * BENCH_SAMPLES (board and routing requests, default 200), BENCH_KEEP=1 (keep the database), DB_POOL_SIZE (the API's default),
  * BENCH_SKIP_INTAKE=1 / BENCH_SKIP_SCALE=1 (run one half only), BENCH_CPU_PROF=1 (API under --cpu-prof, profile
  * written to bench/results/tmp/ on exit).
  */
@@ -27,12 +27,13 @@ const { machine, summarize, log, sleep } = require('./lib/util');
 const { runBaseline, prepareTenant } = require('./baseline-pg');
 const { seed } = require('./seed');
 const { cpuMeter } = require('./lib/cpu');
+const { sampleBackends } = require('./lib/pgwaits');
 
 const BENCH = __dirname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 12);
 const CASES = Number(process.env.BENCH_CASES ?? 1_000_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
-const POOL = Number(process.env.DB_POOL_SIZE ?? 20);
+const POOL = Number(process.env.DB_POOL_SIZE ?? require(join(ROOT, 'dist/libs/config/src')).DEFAULT_DB_POOL_SIZE);
 const WORKERS = Number(process.env.API_WORKERS ?? 1);
 const CONNECTIONS = [1, 8, 32];
 /** Wall-clock caps so that a pathological regression cannot make a run endless. */
@@ -186,8 +187,10 @@ async function intakePhase(api, db, token) {
     log(`intake: API at ${connections} connection(s) for ${SECONDS} s`);
     if (db.pgStats) await resetStatements(db.url);
     let meter = cpuMeter(api.pid);
+    const backends = sampleBackends(db.url);
     const apiRun = await cannon(api, token, connections, SECONDS);
     apiRun.cpu = meter.stop(apiRun.ok2xx + apiRun.non2xx);
+    apiRun.databaseConnections = await backends.stop();
     if (db.pgStats) apiRun.pgStatements = await topStatements(db.url, apiRun.ok2xx + apiRun.non2xx);
     log(`intake: API ${apiRun.throughput} req/s, p50 ${apiRun.latencyMs.p50} ms, p99 ${apiRun.latencyMs.p99} ms (non-2xx ${apiRun.non2xx}, errors ${apiRun.errors})`);
     await sleep(1000);
@@ -443,6 +446,11 @@ function writeResults(r) {
         `| ${x.connections} | ${a.msPerRequest.api} | ${a.msPerRequest.postgres} | ${a.msPerRequest.client} | ${b.msPerRequest.client} | ${b.msPerRequest.postgres} | ` +
           `${a.coresUsed.api} + ${a.coresUsed.postgres} + ${a.coresUsed.client} | ${b.coresUsed.client} + ${b.coresUsed.postgres} |`,
       );
+    }
+    lines.push('', `The API's database connections during each run, on average (pg_stat_activity every 50 ms; pool of ${r.config.poolSize}):`, '');
+    for (const x of r.intake.runs) {
+      const c = x.api.databaseConnections;
+      if (c) lines.push(`- ${x.connections} connection(s): ${Object.entries(c.averageBackends).map(([state, n]) => `${state} ${n}`).join(', ') || 'none'}${c.error ? ` (sampler failed: ${c.error})` : ''}`);
     }
     const at32 = r.intake.runs.find((x) => x.connections === 32);
     if (at32?.api.pgStatements) {
