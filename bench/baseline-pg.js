@@ -160,9 +160,10 @@ async function oneCase(client, t, cols, blobs, mode) {
  * `onStart` is called when the pool is warm, just before the clock starts (the benchmark starts its CPU meter there).
  * @returns {{ requests: number, errors: number, throughput: number, latencyMs: object }}
  */
-async function runBaseline({ url, tenant, concurrency, seconds, poolSize = 20, mode = 'writes', sizes = DEFAULT_SIZES, onStart }) {
+async function runBaseline({ url, tenant, concurrency, seconds, poolSize, mode = 'writes', sizes = DEFAULT_SIZES, onStart }) {
   const cols = Object.keys(sizes);
   const blobs = cols.map((c) => randomBytes(sizes[c]));
+  if (!Number.isInteger(poolSize) || poolSize < 1) throw new Error(`poolSize must be a positive integer (got ${poolSize}); is dist/ built?`);
   const pool = new Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
   const latencies = [];
   let errors = 0;

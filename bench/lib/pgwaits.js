@@ -1,6 +1,6 @@
 'use strict';
 /**
- * What the database's connections are doing during a run: pg_stat_activity sampled every `intervalMs` on a connection
+ * What the database's connections are doing during a run: pg_stat_activity sampled (the API's connections, application_name 'amparo') every `intervalMs` on a connection
  * of its own, averaged into "how many backends, on average, were in each state / wait event". It showed that at 32
  * connections most of the API's pool sits "idle in transaction", waiting for the busy API process rather than for
  * the database (docs/performance.md, pool size). One short query per sample: a fraction of a percent of a core.
@@ -8,18 +8,24 @@
 const { Client } = require('pg');
 
 function sampleBackends(url, { intervalMs = 50 } = {}) {
-  const client = new Client({ connectionString: url, application_name: 'bench-pgwaits' });
+  // Timeouts: a sampler that hangs must not hold the run up (stop() waits for the loop).
+  const client = new Client({ connectionString: url, application_name: 'bench-pgwaits', connectionTimeoutMillis: 5000, query_timeout: 5000 });
   const counts = new Map();
   let samples = 0;
   let running = true;
   let error = null;
+  // A connection lost between queries is reported as an 'error' event: without a listener it would end the benchmark.
+  client.on('error', (e) => {
+    error = e.message;
+    running = false;
+  });
   const done = (async () => {
     await client.connect();
     const database = (await client.query('SELECT current_database() AS name')).rows[0].name;
     while (running) {
       const { rows } = await client.query(
         `SELECT state, wait_event_type, wait_event FROM pg_stat_activity
-          WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+          WHERE datname = $1 AND application_name = 'amparo'`,
         [database],
       );
       samples++;

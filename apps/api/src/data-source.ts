@@ -1,11 +1,12 @@
 import type { DataSourceOptions } from 'typeorm';
 import { AUTH_ENTITIES } from '@amparo/auth';
+import { DEFAULT_DB_POOL_SIZE } from '@amparo/config';
 import { MIGRATIONS } from '../../../migrations';
 
 /** Every entity of every feature. The app, the CLI and the tests build their DataSource from these options. */
 export const ENTITIES = [...AUTH_ENTITIES];
 
-export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize = DEFAULT_DB_POOL_SIZE): DataSourceOptions {
   return {
     type: 'postgres',
     url,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import { isCalendarDate, isOffsetDateTime, isPastCalendarDate } from './validators';
+import { validateSync } from 'class-validator';
+import { IsCalendarDate, IsDateOrOffsetDateTime, IsOffsetDateTime, isCalendarDate, isOffsetDateTime, isPastCalendarDate } from './validators';
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -78,6 +79,11 @@ describe('isOffsetDateTime', () => {
     ['2026-11-20T16:00:00+14:01', false],
     ['2026-11-20T16:00:00-12:30', false],
     ['2026-11-20T16:00:00+05:60', false],
+    ['2026-11-20T16:00:00+14:00', true],
+    ['2026-11-20T16:00:00-12:00', true],
+    ['2026-11-20T16:00:00-00:00', true],
+    ['2026-11-20T16:00:00Z\n', false], // no multi-line matching: a trailing line break is not a timestamp
+    [' 2026-11-20T16:00:00Z', false],
     ['1899-12-31T23:59:59Z', false],
     ['2201-01-01T00:00:00Z', false],
   ])('%s → %s', (value, expected) => {
@@ -103,6 +109,7 @@ describe('isCalendarDate', () => {
     ['2026-04-31', false],
     ['2026-4-30', false],
     ['2026-04-30T00:00:00Z', false],
+    ['2026-04-30\n', false],
   ])('%s → %s', (value, expected) => {
     expect(isCalendarDate(value)).toBe(expected);
     expect(referenceCalendarDate(value)).toBe(expected);
@@ -129,5 +136,26 @@ describe('isPastCalendarDate', () => {
         expect(isPastCalendarDate(value, at)).toBe(expected);
       }),
     );
+  });
+});
+
+describe('the decorators, through class-validator', () => {
+  class Body {
+    @IsCalendarDate() dateOfBirth!: unknown;
+    @IsOffsetDateTime() releaseEligibleAt!: unknown;
+    @IsDateOrOffsetDateTime() occurredAt!: unknown;
+  }
+  const errorsFor = (values: Partial<Body>) =>
+    Object.fromEntries(validateSync(Object.assign(new Body(), values)).map((e) => [e.property, Object.values(e.constraints ?? {})]));
+
+  it('accepts good values and names the field of a bad one', () => {
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect(errorsFor({ dateOfBirth: '1990-05-01', releaseEligibleAt: '2026-11-20T16:00:00-06:00', occurredAt: '2026-11-20' })).toEqual({});
+    expect(errorsFor({ dateOfBirth: tomorrow, releaseEligibleAt: '2026-11-20T16:00:00-06:00', occurredAt: '2026-11-20T16:00Z' })).toEqual({});
+    expect(errorsFor({ dateOfBirth: '2999-01-01', releaseEligibleAt: '2026-11-20T16:00:00', occurredAt: '2026-02-30' })).toEqual({
+      dateOfBirth: ['dateOfBirth must be a real date as YYYY-MM-DD, not in the future'],
+      releaseEligibleAt: ['releaseEligibleAt must be an ISO 8601 date-time with offset, e.g. 2026-11-20T16:00:00-06:00'],
+      occurredAt: ['occurredAt must be an ISO 8601 date-time with offset, or a date YYYY-MM-DD'],
+    });
   });
 });
