@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { Clock, Page } from '@amparo/common';
+import { Clock, DomainError, Page } from '@amparo/common';
 import { preparedQuery } from '@amparo/database';
 import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, chainFor, chainTextAfterId, findFirstBrokenLink } from './audit-chain';
 
@@ -39,6 +39,27 @@ export interface AuditEntry {
   fields?: string[];
   reason?: string | null;
   details?: Record<string, unknown>;
+}
+
+/**
+ * A refusal (e.g. a 404 for a case the caller may not see) that must be audited even though the change it refuses
+ * rolls back. Thrown inside `AuditService.transaction` (or `refusalsAudited`), which records the entry in a transaction
+ * of its own once the caller's transaction has ended, then rethrows: recording it from inside the caller's transaction
+ * would need a second pool connection while the first is held, and with every connection held that way, each request
+ * would stall until the pool's checkout timeout. It is the refusal's DomainError, so the client gets the same answer
+ * wherever it is caught.
+ */
+export class AuditedRefusal extends DomainError {
+  /** Set once the entry is recorded, so that nested wrappers record it once. */
+  recorded = false;
+
+  constructor(
+    readonly entry: AuditEntry,
+    refusal: DomainError,
+  ) {
+    super(refusal.status, refusal.code, refusal.message, refusal.fields);
+    this.name = 'AuditedRefusal';
+  }
 }
 
 /** An audit event as the API lists it: the chained fields, without the organization and chain bookkeeping. */
@@ -155,9 +176,30 @@ export class AuditService {
     return appended.length > 0;
   }
 
-  /** Records in its own transaction (for events that are not part of a larger change, e.g. a denied access). */
+  /**
+   * Records in its own transaction (for events that are not part of a larger change). Never call it while holding a
+   * connection (inside a transaction): throw an AuditedRefusal there instead.
+   */
   recordAlone(entry: AuditEntry): Promise<void> {
     return this.db.transaction((tx) => this.record(tx, entry));
+  }
+
+  /** `work` in a transaction; an AuditedRefusal thrown in it is recorded after the rollback (see AuditedRefusal). */
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.refusalsAudited(() => this.db.transaction(work));
+  }
+
+  /** Runs `work`; an AuditedRefusal it throws is recorded on its own, then rethrown. */
+  async refusalsAudited<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof AuditedRefusal && !error.recorded) {
+        await this.recordAlone(error.entry);
+        error.recorded = true;
+      }
+      throw error;
+    }
   }
 
   async list(

@@ -2,7 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService, canonicalJson } from '@amparo/audit';
+import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, validationFailed } from '@amparo/common';
 import { CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
@@ -293,7 +293,7 @@ export class CasesService {
   }
 
   async get(actor: Principal, id: string) {
-    return this.db.transaction(async (tx) => {
+    return this.audit.transaction(async (tx) => {
       const row = await this.visibleRow(tx, actor, id);
       const visibility = caseVisibility(actor, toVisibilityCase(row), this.clock.now());
       const deadlines = await this.deadlines(tx, row);
@@ -313,7 +313,7 @@ export class CasesService {
   }
 
   async reveal(actor: Principal, id: string, reason: string) {
-    return this.db.transaction(async (tx) => {
+    return this.audit.transaction(async (tx) => {
       const row = await this.visibleRow(tx, actor, id);
       if (row.status === 'purged') throw new DomainError(HttpStatus.CONFLICT, 'CASE_PURGED', 'This case was purged: nothing remains to reveal');
       const sensitive = await this.decrypt(tx, row);
@@ -335,7 +335,7 @@ export class CasesService {
   async update(actor: Principal, id: string, dto: UpdateCaseDto) {
     const paths = changedPaths(dto);
     if (paths.length === 0) throw invalid('body', 'send at least one field to correct');
-    const result = await this.db.transaction(async (tx) => {
+    const result = await this.audit.transaction(async (tx) => {
       const row = await this.visibleRow(tx, actor, id, true);
       const visibility = caseVisibility(actor, toVisibilityCase(row), this.clock.now());
       if (row.status === 'closed' || row.status === 'purged') {
@@ -370,7 +370,7 @@ export class CasesService {
           state: custody.state === undefined ? (row.state ?? undefined) : (custody.state ?? undefined),
           timeZone: custody.timeZone ?? (custody.facilityCode || custody.state || custody.county ? undefined : row.time_zone),
         };
-        const place = await this.resolvePlace(merged);
+        const place = await this.resolvePlace(merged, tx);
         set('facility_code', place.facilityCode);
         set('county', place.county);
         set('state', place.state);
@@ -421,16 +421,16 @@ export class CasesService {
     for (const key of spec.required) if (data[key] === undefined) fields[key] = [`${key} is required for a ${dto.type} event`];
     if (Object.keys(fields).length) throw validationFailed(fields);
 
-    return this.db.transaction(async (tx) => {
+    return this.audit.transaction(async (tx) => {
       const row = await this.visibleRow(tx, actor, id, true);
       if (row.status === 'closed' || row.status === 'purged') {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `Events cannot be added to a ${row.status} case`);
       }
       const now = this.clock.now();
       if (dto.type === 'transferred') {
-        const facility = await this.reference.find(dto.facilityCode!);
+        const facility = await this.reference.find(dto.facilityCode!, tx);
         if (!facility) throw invalid('facilityCode', 'facilityCode is not a known ICE detention location code (see GET /api/facilities)');
-        const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: facility.code });
+        const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: facility.code }, tx);
         data.facilityCode = place.facilityCode;
         data.fromFacilityCode = row.facility_code;
         await tx.query(
@@ -466,7 +466,7 @@ export class CasesService {
   }
 
   async close(actor: Principal, id: string, dto: CloseCaseDto): Promise<CaseSummary> {
-    await this.db.transaction(async (tx) => {
+    await this.audit.transaction(async (tx) => {
       const row = await this.visibleRow(tx, actor, id, true);
       if (row.status === 'closed' || row.status === 'purged') {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `The case is already ${row.status}`);
@@ -487,7 +487,7 @@ export class CasesService {
   }
 
   private async summary(actor: Principal, id: string): Promise<CaseSummary> {
-    const row = await this.visibleRow(this.db.manager, actor, id);
+    const row = await this.audit.refusalsAudited(() => this.visibleRow(this.db.manager, actor, id));
     return summaryView(row, await this.deadlines(this.db.manager, row));
   }
 
@@ -500,15 +500,11 @@ export class CasesService {
     );
     if (!row) throw notFound('Case');
     if (caseVisibility(actor, toVisibilityCase(row), this.clock.now()) === 'none') {
-      await this.audit.recordAlone({
-        organizationId: actor.organizationId,
-        actorId: actor.userId,
-        actorRole: actor.role,
-        action: 'case.access_denied',
-        caseId: row.id,
-        caseReference: row.reference,
-      });
-      throw notFound('Case');
+      // Recorded by the caller's AuditService.transaction / refusalsAudited, once this connection is free.
+      throw new AuditedRefusal(
+        { organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied', caseId: row.id, caseReference: row.reference },
+        notFound('Case'),
+      );
     }
     return row;
   }
@@ -554,9 +550,9 @@ export class CasesService {
   }
 
   /** The zone comes from the facility when its code is known, else from the given zone, else from state and county. */
-  private async resolvePlace(custody: CustodyDto): Promise<Place> {
+  private async resolvePlace(custody: CustodyDto, manager: EntityManager = this.db.manager): Promise<Place> {
     if (custody.facilityCode) {
-      const facility = await this.reference.find(custody.facilityCode);
+      const facility = await this.reference.find(custody.facilityCode, manager);
       if (!facility) throw invalid('custody.facilityCode', 'custody.facilityCode is not a known ICE detention location code (see GET /api/facilities)');
       return {
         facilityCode: facility.code,

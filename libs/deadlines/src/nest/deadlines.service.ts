@@ -2,7 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AuditService } from '@amparo/audit';
+import { AuditService, AuditedRefusal } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, notFound } from '@amparo/common';
 import { CaseTimelineService, DeadlineRow, DeadlineView, toDeadlineView } from './case-timeline.service';
@@ -65,7 +65,7 @@ export class DeadlinesService {
   }
 
   async updateStatus(actor: Principal, id: string, status: 'open' | 'met' | 'waived', note?: string): Promise<DeadlineView> {
-    return this.db.transaction(async (tx) => {
+    return this.audit.transaction(async (tx) => {
       const params: unknown[] = [];
       const clause = scope(actor, params);
       const [row]: (DeadlineRow & { previous: string })[] = await tx.query(
@@ -76,10 +76,11 @@ export class DeadlinesService {
       if (!row) {
         const [hidden] = await tx.query(`SELECT case_id FROM deadlines WHERE id = $1 AND organization_id = $2`, [id, actor.organizationId]);
         if (hidden) {
-          await this.audit.recordAlone({
-            organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied',
-            caseId: hidden.case_id, details: { deadlineId: id },
-          });
+          // Recorded by AuditService.transaction once this transaction has given its connection back.
+          throw new AuditedRefusal(
+            { organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied', caseId: hidden.case_id, details: { deadlineId: id } },
+            notFound('Deadline'),
+          );
         }
         throw notFound('Deadline');
       }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { parse287gCsv } from '../domain/agreements-287g';
 import { enrichFacilities } from '../domain/enrich';
 import { parseFacilitiesCsv } from '../domain/facilities';
@@ -102,8 +102,9 @@ export class ReferenceService implements OnApplicationBootstrap {
     };
   }
 
-  async find(code: string): Promise<FacilityView | null> {
-    const rows: FacilityRow[] = await this.db.query('SELECT * FROM facilities WHERE code = $1', [code.toUpperCase()]);
+  /** By code; pass the transaction's manager when calling inside one (a second pool connection must not be needed). */
+  async find(code: string, manager: EntityManager = this.db.manager): Promise<FacilityView | null> {
+    const rows: FacilityRow[] = await manager.query('SELECT * FROM facilities WHERE code = $1', [code.toUpperCase()]);
     return rows[0] ? toView(rows[0]) : null;
   }
 

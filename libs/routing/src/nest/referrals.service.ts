@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditService } from '@amparo/audit';
+import { AuditService, AuditedRefusal } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, conflict, notFound, unprocessable } from '@amparo/common';
 import { isUniqueViolation } from '@amparo/database';
@@ -136,7 +136,7 @@ export class ReferralsService {
   }
 
   async accept(actor: Principal, id: string): Promise<ReferralView> {
-    return this.db.transaction(async (tx) => {
+    return this.audit.transaction(async (tx) => {
       const r = await this.lockOwnOffer(tx, actor, id);
       const c = await this.lockCase(tx, r.case_id);
       if (!c || c.status !== 'offered') throw conflict('CASE_NOT_OPEN', `The case is ${c?.status ?? 'gone'}`);
@@ -154,7 +154,7 @@ export class ReferralsService {
   }
 
   async decline(actor: Principal, id: string, dto: DeclineReferralDto): Promise<{ referral: ReferralView; next: ReferralView | null; caseStatus: string }> {
-    return this.db.transaction(async (tx) => {
+    return this.audit.transaction(async (tx) => {
       const r = await this.lockOwnOffer(tx, actor, id);
       const now = this.clock.now();
       await tx.query(`UPDATE referrals SET status = 'declined', responded_at = $2, decline_reason = $3, decline_note = $4 WHERE id = $1`, [
@@ -330,8 +330,11 @@ export class ReferralsService {
       [id, actor.userId, actor.organizationId],
     );
     if (!r) {
-      await this.audit.recordAlone({ organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied', details: { referralId: id } });
-      throw notFound('Referral');
+      // Recorded by AuditService.transaction once this transaction has given its connection back.
+      throw new AuditedRefusal(
+        { organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied', details: { referralId: id } },
+        notFound('Referral'),
+      );
     }
     if (r.status !== 'offered') throw new DomainError(HttpStatus.CONFLICT, 'REFERRAL_NOT_OPEN', `The referral is already ${r.status}`);
     return r;

@@ -1,0 +1,75 @@
+import { TestApp, createTestApp } from './support/test-app';
+import { attorneyProfile } from './support/attorneys';
+import { intakeBody, minimalBody } from './support/cases';
+import { Session, createUser, loginAdmin } from './support/users';
+
+/**
+ * No request may need a second database connection while it holds one. If it did, then with every pool connection
+ * held that way each request would wait for the pool's checkout timeout (5 s) and fail. With a pool of one connection
+ * such a path fails at once (500 after the timeout), so it is easy to catch here: the refusals audited on their own
+ * (case.access_denied), and the facility lookups made while a case row is locked.
+ */
+describe('a pool of one connection (e2e)', () => {
+  let t: TestApp;
+  let coordinator: Session;
+  let intake: Session;
+  let attorneyA: Session;
+  let attorneyB: Session;
+  let assignedCaseId: string;
+  let openOfferId: string;
+  let deadlineId: string;
+
+  const deniedCount = async (actorId: string) =>
+    (await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'case.access_denied' AND actor_id = $1`, [actorId]))[0].n as number;
+
+  beforeAll(async () => {
+    t = await createTestApp({ env: { DB_POOL_SIZE: '1' } });
+    const admin = await loginAdmin(t.http);
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    intake = await createUser(t.http, admin, 'intake');
+    attorneyA = await createUser(t.http, admin, 'attorney');
+    attorneyB = await createUser(t.http, admin, 'attorney');
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    for (const a of [attorneyA, attorneyB]) await t.http.put('/api/attorneys/me/profile').set(a.auth).send(attorneyProfile()).expect(200);
+
+    const assigned = await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201);
+    assignedCaseId = assigned.body.id;
+    const offer = await t.http.post(`/api/cases/${assignedCaseId}/referrals`).set(coordinator.auth).send({ attorneyId: attorneyB.userId }).expect(201);
+    await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(attorneyB.auth).expect(200);
+    [{ id: deadlineId }] = await t.db.query(`SELECT id FROM deadlines WHERE case_id = $1 AND superseded_at IS NULL LIMIT 1`, [assignedCaseId]);
+
+    const pending = await t.http.post('/api/cases').set(intake.auth).send(intakeBody({ client: { lastName: 'Pending', preferredLanguage: 'spa' } })).expect(201);
+    openOfferId = (await t.http.post(`/api/cases/${pending.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorneyB.userId }).expect(201)).body.id;
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['GET', `/api/cases/:case`, undefined],
+    ['PATCH', `/api/cases/:case`, { narrative: 'not theirs to change' }],
+    ['POST', `/api/cases/:case/events`, { type: 'detainer_lodged', occurredAt: '2026-01-05T10:00:00Z' }],
+    ['POST', `/api/cases/:case/close`, { outcome: 'represented' }],
+    ['POST', `/api/referrals/:offer/accept`, {}],
+    ['POST', `/api/referrals/:offer/decline`, { reason: 'other' }],
+    ['PATCH', `/api/deadlines/:deadline`, { status: 'waived' }],
+  ])('%s %s by an attorney it is not for: 404, and the refusal is audited', async (method, route, body) => {
+    const url = route.replace(':case', assignedCaseId).replace(':offer', openOfferId).replace(':deadline', deadlineId);
+    const before = await deniedCount(attorneyA.userId);
+    let req = (t.http as any)[method.toLowerCase()](url).set(attorneyA.auth);
+    if (body !== undefined) req = req.send(body);
+    const res = await req;
+    expect(res.status).toBe(404);
+    expect(await deniedCount(attorneyA.userId)).toBe(before + 1);
+  });
+
+  it('a transfer event and a custody change look the facility up on the connection they hold', async () => {
+    const c = await t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris' } }).expect(201);
+    const [arizona] = await t.db.query(`SELECT code FROM facilities WHERE state = 'AZ' ORDER BY code LIMIT 1`);
+    const [texas] = await t.db.query(`SELECT code FROM facilities WHERE state = 'TX' ORDER BY code LIMIT 1`);
+    const transfer = await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'transferred', occurredAt: '2026-11-20T10:00:00Z', facilityCode: arizona.code });
+    expect(transfer.status).toBe(201);
+    const moved = await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { facilityCode: texas.code } });
+    expect(moved.status).toBe(200);
+    const [row] = await t.db.query(`SELECT facility_code FROM cases WHERE id = $1`, [c.body.id]);
+    expect(row.facility_code).toBe(texas.code);
+  });
+});
