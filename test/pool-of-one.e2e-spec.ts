@@ -1,3 +1,5 @@
+import { SMTPServer } from 'smtp-server';
+import { MailDeliveryService } from '@amparo/notifications';
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
 import { intakeBody, minimalBody } from './support/cases';
@@ -71,5 +73,57 @@ describe('a pool of one connection (e2e)', () => {
     expect(moved.status).toBe(200);
     const [row] = await t.db.query(`SELECT facility_code FROM cases WHERE id = $1`, [c.body.id]);
     expect(row.facility_code).toBe(texas.code);
+  });
+
+  it('a mail being sent holds no connection: requests are served meanwhile, and the result is written after', async () => {
+    // The server takes the message and answers its DATA only once the test releases it.
+    let released = false;
+    let release: () => void = () => (released = true);
+    let started!: () => void;
+    const receiving = new Promise<void>((resolve) => (started = resolve));
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, _session, callback) {
+        stream.resume();
+        stream.on('end', () => {
+          if (released) return callback();
+          release = () => {
+            if (released) return;
+            released = true;
+            callback();
+          };
+          started();
+        });
+      },
+    });
+    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.server.address() as { port: number }).port)));
+    const mailer = await createTestApp({ databaseUrl: t.databaseUrl, env: { DB_POOL_SIZE: '1', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'amparo@test.amparo.example' } });
+    try {
+      // Only this notification is due (the offers above queued some).
+      await t.db.query(`UPDATE notifications SET sent_at = now() WHERE sent_at IS NULL`);
+      const [{ id }] = await t.db.query(
+        `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+         SELECT organization_id, id, 'test', 'held-send', 'subject', 'body', now() - interval '1 minute' FROM users WHERE id = $1 RETURNING id`,
+        [coordinator.userId],
+      );
+      const delivering = mailer.app.get(MailDeliveryService).deliverDue();
+      await Promise.race([receiving, delivering.then(() => Promise.reject(new Error('deliverDue ended before the server had the message')))]);
+      // The mail server has the message and has not answered: the mailer's only connection must be free.
+      const me = await mailer.http.get('/api/auth/me').set(coordinator.auth);
+      expect(me.status).toBe(200);
+      const [during] = await t.db.query(`SELECT sent_at, next_attempt_at > now() AS leased FROM notifications WHERE id = $1`, [id]);
+      expect(during).toEqual({ sent_at: null, leased: true });
+      release();
+      expect(await delivering).toBe(1);
+      const [after] = await t.db.query(`SELECT sent_at, attempts FROM notifications WHERE id = $1`, [id]);
+      expect(after.sent_at).not.toBeNull();
+      expect(after.attempts).toBe(1);
+    } finally {
+      release();
+      await mailer.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
