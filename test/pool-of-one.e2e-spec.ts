@@ -75,10 +75,10 @@ describe('a pool of one connection (e2e)', () => {
     expect(row.facility_code).toBe(texas.code);
   });
 
-  it('a mail being sent holds no connection: requests are served meanwhile, and the result is written after', async () => {
-    // The server takes the message and answers its DATA only once the test releases it.
-    let released = false;
-    let release: () => void = () => (released = true);
+  /** An SMTP server that takes each message and answers its DATA only when the test calls `answer` (with an error or not). */
+  async function heldSmtpServer() {
+    let held: ((error?: Error) => void) | undefined;
+    let answered: Error | null | undefined; // once answered, later messages get the same answer at once
     let started!: () => void;
     const receiving = new Promise<void>((resolve) => (started = resolve));
     const server = new SMTPServer({
@@ -88,42 +88,77 @@ describe('a pool of one connection (e2e)', () => {
       onData(stream, _session, callback) {
         stream.resume();
         stream.on('end', () => {
-          if (released) return callback();
-          release = () => {
-            if (released) return;
-            released = true;
-            callback();
-          };
+          if (answered !== undefined) return answered ? callback(answered) : callback();
+          held = (error) => callback(error);
           started();
         });
       },
     });
     const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.server.address() as { port: number }).port)));
-    const mailer = await createTestApp({ databaseUrl: t.databaseUrl, env: { DB_POOL_SIZE: '1', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'amparo@test.amparo.example' } });
+    const app = await createTestApp({ databaseUrl: t.databaseUrl, env: { DB_POOL_SIZE: '1', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'amparo@test.amparo.example' } });
+    return {
+      app,
+      receiving,
+      answer(error: Error | null = null) {
+        if (answered !== undefined) return;
+        answered = error;
+        held?.(error ?? undefined);
+      },
+      async close() {
+        this.answer();
+        await app.close();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
+  /** Makes `subject` the only due notification (the offers above queued some), for the coordinator. */
+  async function onlyDueNotification(dedupeKey: string): Promise<string> {
+    await t.db.query(`UPDATE notifications SET sent_at = now() WHERE sent_at IS NULL`);
+    const [{ id }] = await t.db.query(
+      `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+       SELECT organization_id, id, 'test', $2, 'subject', 'body', now() - interval '1 minute' FROM users WHERE id = $1 RETURNING id`,
+      [coordinator.userId, dedupeKey],
+    );
+    return id;
+  }
+
+  it('a mail being sent holds no connection: requests are served meanwhile, and the result is written after', async () => {
+    const smtp = await heldSmtpServer();
     try {
-      // Only this notification is due (the offers above queued some).
-      await t.db.query(`UPDATE notifications SET sent_at = now() WHERE sent_at IS NULL`);
-      const [{ id }] = await t.db.query(
-        `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
-         SELECT organization_id, id, 'test', 'held-send', 'subject', 'body', now() - interval '1 minute' FROM users WHERE id = $1 RETURNING id`,
-        [coordinator.userId],
-      );
-      const delivering = mailer.app.get(MailDeliveryService).deliverDue();
-      await Promise.race([receiving, delivering.then(() => Promise.reject(new Error('deliverDue ended before the server had the message')))]);
+      const id = await onlyDueNotification('held-send');
+      const delivering = smtp.app.app.get(MailDeliveryService).deliverDue();
+      await Promise.race([smtp.receiving, delivering.then(() => Promise.reject(new Error('deliverDue ended before the server had the message')))]);
       // The mail server has the message and has not answered: the mailer's only connection must be free.
-      const me = await mailer.http.get('/api/auth/me').set(coordinator.auth);
+      const me = await smtp.app.http.get('/api/auth/me').set(coordinator.auth);
       expect(me.status).toBe(200);
-      const [during] = await t.db.query(`SELECT sent_at, next_attempt_at > now() AS leased FROM notifications WHERE id = $1`, [id]);
+      const [during] = await t.db.query(`SELECT sent_at, next_attempt_at > now() + interval '4 minutes' AS leased FROM notifications WHERE id = $1`, [id]);
       expect(during).toEqual({ sent_at: null, leased: true });
-      release();
+      smtp.answer();
       expect(await delivering).toBe(1);
       const [after] = await t.db.query(`SELECT sent_at, attempts FROM notifications WHERE id = $1`, [id]);
       expect(after.sent_at).not.toBeNull();
       expect(after.attempts).toBe(1);
     } finally {
-      release();
-      await mailer.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await smtp.close();
+    }
+  });
+
+  it('a failed send whose lease ran out (another instance took the row over) leaves the row to that instance', async () => {
+    const smtp = await heldSmtpServer();
+    try {
+      const id = await onlyDueNotification('stale-lease');
+      const delivering = smtp.app.app.get(MailDeliveryService).deliverDue();
+      await Promise.race([smtp.receiving, delivering.then(() => Promise.reject(new Error('deliverDue ended before the server had the message')))]);
+      // Another instance's claim, after this one's lease ran out: a new lease on the row.
+      await t.db.query(`UPDATE notifications SET next_attempt_at = now() + interval '1 hour' WHERE id = $1`, [id]);
+      const [{ lease }] = await t.db.query(`SELECT next_attempt_at AS lease FROM notifications WHERE id = $1`, [id]);
+      smtp.answer(Object.assign(new Error('try again later'), { responseCode: 451 }));
+      expect(await delivering).toBe(0);
+      const [after] = await t.db.query(`SELECT sent_at, attempts, last_error, next_attempt_at FROM notifications WHERE id = $1`, [id]);
+      expect(after).toEqual({ sent_at: null, attempts: 0, last_error: null, next_attempt_at: lease });
+    } finally {
+      await smtp.close();
     }
   });
 });

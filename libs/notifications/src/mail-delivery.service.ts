@@ -5,30 +5,42 @@ import { DataSource } from 'typeorm';
 import { Clock } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 
-const BATCH = 20;
 const MAX_ATTEMPTS = 8;
 /**
- * How long a claimed batch is kept from other instances while it is sent: longer than a batch can take when every
- * send runs into the transport's timeouts (10 s to connect, 10 s for the greeting, 20 s of silence).
+ * How long a claimed notification is kept from other instances while it is sent: longer than one send takes within
+ * the transport's timeouts (10 s to connect, 10 s for the greeting, 20 s of silence per step). A send that outlasts
+ * it (a server that answers very slowly) may be repeated by another instance: delivery is at least once.
  */
-const LEASE_SECONDS = BATCH * 45;
+const LEASE_SECONDS = 300;
+
+interface Claimed {
+  id: string;
+  email: string;
+  subject: string;
+  body: string;
+  kind: string;
+  recipient_id: string;
+  attempts: number;
+  leased_until: Date;
+}
 
 /**
- * Claims up to $3 due notifications for this instance: their next attempt moves past the lease, so no other instance
- * (or later run) picks them up while they are being sent. SKIP LOCKED lets concurrent claims take different rows.
- * A SELECT around the UPDATE, as TypeORM answers a bare UPDATE with [rows, count] instead of the rows.
+ * Claims the oldest due notification for this instance: its next attempt moves to the end of the lease, so no other
+ * instance (or later run) picks it up while it is being sent. One at a time, so that a lease covers one send, not a
+ * batch of unknown length. SKIP LOCKED lets concurrent claims take different rows. A SELECT around the UPDATE, as
+ * TypeORM answers a bare UPDATE with [rows, count] instead of the rows.
  */
 const CLAIM_SQL = `WITH due AS (
   SELECT n.id FROM notifications n JOIN users u ON u.id = n.recipient_id
    WHERE n.sent_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2 AND u.active
-   ORDER BY n.next_attempt_at LIMIT $3 FOR UPDATE OF n SKIP LOCKED
+   ORDER BY n.next_attempt_at LIMIT 1 FOR UPDATE OF n SKIP LOCKED
 ), claimed AS (
-  UPDATE notifications n SET next_attempt_at = $1::timestamptz + make_interval(secs => $4)
+  UPDATE notifications n SET next_attempt_at = $1::timestamptz + make_interval(secs => $3)
     FROM due, users u
    WHERE n.id = due.id AND u.id = n.recipient_id
-  RETURNING n.id, u.email, n.subject, n.body, n.kind, n.recipient_id, n.attempts
+  RETURNING n.id, u.email, n.subject, n.body, n.kind, n.recipient_id, n.attempts, n.next_attempt_at AS leased_until
 )
-SELECT id, email, subject, body, kind, recipient_id, attempts FROM claimed`;
+SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until FROM claimed`;
 
 /**
  * What went wrong, for the log and `last_error`: SMTP servers quote the recipient in their replies
@@ -83,14 +95,13 @@ export class MailDeliveryService implements OnApplicationShutdown {
   async deliverDue(): Promise<number> {
     let sent = 0;
     for (;;) {
-      const rows: { id: string; email: string; subject: string; body: string; kind: string; recipient_id: string; attempts: number }[] =
-        await this.db.query(CLAIM_SQL, [this.clock.now(), MAX_ATTEMPTS, BATCH, LEASE_SECONDS]);
-      for (const row of rows) if (await this.deliver(row)) sent += 1;
-      if (rows.length < BATCH) return sent;
+      const [row]: Claimed[] = await this.db.query(CLAIM_SQL, [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS]);
+      if (!row) return sent;
+      if (await this.deliver(row)) sent += 1;
     }
   }
 
-  private async deliver(row: { id: string; email: string; subject: string; body: string; kind: string; recipient_id: string; attempts: number }): Promise<boolean> {
+  private async deliver(row: Claimed): Promise<boolean> {
     try {
       if (this.transport) {
         await this.transport.sendMail({ from: this.config.smtp!.from, to: row.email, subject: row.subject, text: row.body });
@@ -108,14 +119,20 @@ export class MailDeliveryService implements OnApplicationShutdown {
         this.logger.warn(facts, 'Notification delivery failed: will retry');
       }
       const backoffSeconds = 60 * 2 ** row.attempts;
+      // Only while the lease is still this instance's: after it ran out, another instance owns the row.
       await this.db.query(
         `UPDATE notifications SET attempts = attempts + 1, last_error = $2,
-                next_attempt_at = $3::timestamptz + make_interval(secs => $4) WHERE id = $1`,
-        [row.id, reason, this.clock.now(), backoffSeconds],
+                next_attempt_at = $3::timestamptz + make_interval(secs => $4)
+          WHERE id = $1 AND sent_at IS NULL AND next_attempt_at = $5`,
+        [row.id, reason, this.clock.now(), backoffSeconds, row.leased_until],
       );
       return false;
     }
-    await this.db.query(`UPDATE notifications SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1`, [row.id, this.clock.now()]);
+    // Sent is sent, whoever holds the lease now: marking it stops any further copy.
+    await this.db.query(`UPDATE notifications SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1 AND sent_at IS NULL`, [
+      row.id,
+      this.clock.now(),
+    ]);
     return true;
   }
 }
