@@ -205,9 +205,11 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(row).toEqual({ status: 'offered', attorney_id: attorneyB.userId });
     });
 
-    it('PATCH /api/deadlines/:id of B\'s case by attorney A is a 404 and changes nothing', async () => {
+    it('PATCH /api/deadlines/:id of B\'s case by attorney A is a 404 like a missing deadline, and changes nothing', async () => {
       const res = await t.http.patch(`/api/deadlines/${deadlineId}`).set(attorneyA.auth).send({ status: 'waived' });
+      const missing = await t.http.patch(`/api/deadlines/${ZERO_UUID}`).set(attorneyA.auth).send({ status: 'waived' });
       expect(res.status).toBe(404);
+      expect(res.body).toEqual(missing.body);
       const [row] = await t.db.query(`SELECT status FROM deadlines WHERE id = $1`, [deadlineId]);
       expect(row.status).toBe('open');
     });
