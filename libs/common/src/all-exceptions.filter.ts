@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { isDatabaseUnavailable } from './database-unavailable';
 import { DomainError, FieldErrors } from './domain-error';
 
 interface ErrorBody {
@@ -27,6 +28,8 @@ const REASON: Record<number, string> = {
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
+
+const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 
 /** Body-parser errors arrive as plain errors with a `type` and `status`. */
 function bodyParserError(error: unknown): ErrorBody | null {
@@ -73,6 +76,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainError && exception.status === HttpStatus.TOO_MANY_REQUESTS) {
       response.setHeader('Retry-After', '900');
     }
+    if (body.code === DATABASE_UNAVAILABLE) response.setHeader('Retry-After', '5');
     response.status(body.statusCode).json(body);
   }
 
@@ -92,6 +96,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const parsed = bodyParserError(exception);
     if (parsed) return parsed;
+    if (isDatabaseUnavailable(exception)) {
+      // An outage, not a bug: one line per request, without the stack.
+      this.logger.warn({ requestId: (request as { id?: unknown }).id, error: String((exception as Error).message ?? exception) }, 'Database unavailable');
+      return { statusCode: 503, error: REASON[503], code: DATABASE_UNAVAILABLE, message: 'The database cannot be reached right now; retry in a few seconds' };
+    }
     const errorId = randomUUID();
     // The stack goes to the log (with the request id), never to the client.
     this.logger.error(
