@@ -112,23 +112,26 @@ describe('a pool of one connection (e2e)', () => {
     };
   }
 
-  /** Makes `subject` the only due notification (the offers above queued some), for the coordinator. */
-  async function onlyDueNotification(dedupeKey: string): Promise<string> {
+  /**
+   * Makes a new notification for the coordinator the only one due (the offers above queued some), starts delivering
+   * it through `smtp`'s app, and returns once the server holds the message unanswered.
+   */
+  async function deliveryHeldAtServer(smtp: Awaited<ReturnType<typeof heldSmtpServer>>, dedupeKey: string) {
     await t.db.query(`UPDATE notifications SET sent_at = now() WHERE sent_at IS NULL`);
     const [{ id }] = await t.db.query(
       `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
        SELECT organization_id, id, 'test', $2, 'subject', 'body', now() - interval '1 minute' FROM users WHERE id = $1 RETURNING id`,
       [coordinator.userId, dedupeKey],
     );
-    return id;
+    const delivering = smtp.app.app.get(MailDeliveryService).deliverDue();
+    await Promise.race([smtp.receiving, delivering.then(() => Promise.reject(new Error('deliverDue ended before the server had the message')))]);
+    return { id: id as string, delivering };
   }
 
   it('a mail being sent holds no connection: requests are served meanwhile, and the result is written after', async () => {
     const smtp = await heldSmtpServer();
     try {
-      const id = await onlyDueNotification('held-send');
-      const delivering = smtp.app.app.get(MailDeliveryService).deliverDue();
-      await Promise.race([smtp.receiving, delivering.then(() => Promise.reject(new Error('deliverDue ended before the server had the message')))]);
+      const { id, delivering } = await deliveryHeldAtServer(smtp, 'held-send');
       // The mail server has the message and has not answered: the mailer's only connection must be free.
       const me = await smtp.app.http.get('/api/auth/me').set(coordinator.auth);
       expect(me.status).toBe(200);
@@ -147,9 +150,7 @@ describe('a pool of one connection (e2e)', () => {
   it('a failed send whose lease ran out (another instance took the row over) leaves the row to that instance', async () => {
     const smtp = await heldSmtpServer();
     try {
-      const id = await onlyDueNotification('stale-lease');
-      const delivering = smtp.app.app.get(MailDeliveryService).deliverDue();
-      await Promise.race([smtp.receiving, delivering.then(() => Promise.reject(new Error('deliverDue ended before the server had the message')))]);
+      const { id, delivering } = await deliveryHeldAtServer(smtp, 'stale-lease');
       // Another instance's claim, after this one's lease ran out: a new lease on the row.
       await t.db.query(`UPDATE notifications SET next_attempt_at = now() + interval '1 hour' WHERE id = $1`, [id]);
       const [{ lease }] = await t.db.query(`SELECT next_attempt_at AS lease FROM notifications WHERE id = $1`, [id]);
