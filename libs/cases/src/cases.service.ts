@@ -9,7 +9,7 @@ import { CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDead
 import { ReferenceService, timeZoneFor } from '@amparo/reference';
 import { ReferralsService } from '@amparo/routing';
 import { CryptoIntegrityError } from '@amparo/crypto';
-import { isStalePreparedStatement, preparedQuery } from '@amparo/database';
+import { isStalePreparedStatement, isTransientConflict, preparedQuery } from '@amparo/database';
 import { CaseCipher } from './case-cipher.service';
 import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './case-view';
 import { SENSITIVE_FIELDS, SensitiveValues, pickSensitive } from './domain/sensitive-fields';
@@ -146,6 +146,8 @@ export class CasesService {
         if (attempt < 3 && (error as { constraint?: string }).constraint === 'cases_reference_key') continue;
         // A migration changed a column type under this connection's prepared statements: prepared again on retry.
         if (attempt < 3 && isStalePreparedStatement(error)) continue;
+        // Aborted for a concurrent transaction (a deadlock victim, e.g. auto-routing): nothing was kept; run it again.
+        if (attempt < 3 && isTransientConflict(error)) continue;
         throw error;
       }
     }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { isTransientConflict } from '@amparo/database';
 import { isDatabaseUnavailable } from './database-unavailable';
 import { DomainError, FieldErrors } from './domain-error';
 
@@ -30,6 +31,7 @@ const REASON: Record<number, string> = {
 };
 
 const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
+const CONCURRENT_UPDATE = 'CONCURRENT_UPDATE';
 
 /** Body-parser errors arrive as plain errors with a `type` and `status`. */
 function bodyParserError(error: unknown): ErrorBody | null {
@@ -77,6 +79,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.setHeader('Retry-After', '900');
     }
     if (body.code === DATABASE_UNAVAILABLE) response.setHeader('Retry-After', '5');
+    if (body.code === CONCURRENT_UPDATE) response.setHeader('Retry-After', '1');
     response.status(body.statusCode).json(body);
   }
 
@@ -100,6 +103,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       // An outage, not a bug: one line per request, without the stack.
       this.logger.warn({ requestId: (request as { id?: unknown }).id, error: String((exception as Error).message ?? exception) }, 'Database unavailable');
       return { statusCode: 503, error: REASON[503], code: DATABASE_UNAVAILABLE, message: 'The database cannot be reached right now; retry in a few seconds' };
+    }
+    if (isTransientConflict(exception)) {
+      // Aborted by PostgreSQL because of a concurrent transaction (after the retries of AuditService.transaction, where
+      // it applies): nothing was kept, and the same request again normally succeeds.
+      this.logger.warn({ requestId: (request as { id?: unknown }).id, error: String((exception as Error).message ?? exception) }, 'Transaction aborted by a concurrent one');
+      return { statusCode: 409, error: REASON[409], code: CONCURRENT_UPDATE, message: 'Another change to the same records got in the way; nothing was saved, retry' };
     }
     const errorId = randomUUID();
     // The stack goes to the log (with the request id), never to the client.

@@ -15,3 +15,14 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   const candidate = error as { constraint?: string; driverError?: { constraint?: string } };
   return (candidate.driverError?.constraint ?? candidate.constraint) === constraint;
 }
+
+export const PG_DEADLOCK_DETECTED = '40P01';
+
+/**
+ * A transaction PostgreSQL aborted because of another one running at the same time (deadlock victim, serialization
+ * failure): nothing of it was kept, and running it again normally succeeds.
+ */
+export function isTransientConflict(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  return code === PG_DEADLOCK_DETECTED || code === PG_SERIALIZATION_FAILURE;
+}

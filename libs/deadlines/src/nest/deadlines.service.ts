@@ -68,11 +68,18 @@ export class DeadlinesService {
     return this.audit.transaction(async (tx) => {
       const params: unknown[] = [];
       const clause = scope(actor, params);
-      const [row]: (DeadlineRow & { previous: string })[] = await tx.query(
-        `SELECT d.*, c.reference FROM deadlines d JOIN cases c ON c.id = d.case_id
-          WHERE ${clause} AND d.id = $${params.push(id)} FOR UPDATE OF d`,
-        params,
-      );
+      params.push(id);
+      // The case row first, then the deadline: the order of every other path that changes both (events, custody
+      // changes, acceptance, the missed sweep), so that none of them waits on this one in the opposite order.
+      const [visible] = await tx.query(`SELECT d.case_id FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE ${clause} AND d.id = $${params.length}`, params);
+      if (visible) await tx.query(`SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, [visible.case_id]);
+      const [row]: (DeadlineRow & { previous: string })[] = visible
+        ? await tx.query(
+            `SELECT d.*, c.reference FROM deadlines d JOIN cases c ON c.id = d.case_id
+              WHERE ${clause} AND d.id = $${params.length} FOR UPDATE OF d`,
+            params,
+          )
+        : [];
       if (!row) {
         const [hidden] = await tx.query(`SELECT case_id FROM deadlines WHERE id = $1 AND organization_id = $2`, [id, actor.organizationId]);
         if (hidden) {

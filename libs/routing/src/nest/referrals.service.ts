@@ -98,7 +98,7 @@ export class ReferralsService {
   async offerFromCoordinator(actor: Principal, caseId: string, attorneyId?: string): Promise<ReferralView> {
     let outcome: Outcome;
     try {
-      outcome = await this.db.transaction(async (tx) => {
+      outcome = await this.audit.transaction(async (tx) => {
         const c = await this.lockCase(tx, caseId, actor.organizationId);
         if (!c) throw notFound('Case');
         if (c.status === 'offered') throw conflict('OFFER_OPEN', 'An offer on this case is still open');
@@ -137,9 +137,8 @@ export class ReferralsService {
 
   async accept(actor: Principal, id: string): Promise<ReferralView> {
     return this.audit.transaction(async (tx) => {
-      const r = await this.lockOwnOffer(tx, actor, id);
-      const c = await this.lockCase(tx, r.case_id);
-      if (!c || c.status !== 'offered') throw conflict('CASE_NOT_OPEN', `The case is ${c?.status ?? 'gone'}`);
+      const { r, c } = await this.lockOwnOffer(tx, actor, id);
+      if (c.status !== 'offered') throw conflict('CASE_NOT_OPEN', `The case is ${c.status}`);
       if (r.respond_by <= this.clock.now()) throw conflict('OFFER_EXPIRED', 'This offer has expired');
       const now = this.clock.now();
       await tx.query(`UPDATE referrals SET status = 'accepted', responded_at = $2 WHERE id = $1`, [id, now]);
@@ -155,7 +154,7 @@ export class ReferralsService {
 
   async decline(actor: Principal, id: string, dto: DeclineReferralDto): Promise<{ referral: ReferralView; next: ReferralView | null; caseStatus: string }> {
     return this.audit.transaction(async (tx) => {
-      const r = await this.lockOwnOffer(tx, actor, id);
+      const { r, c } = await this.lockOwnOffer(tx, actor, id);
       const now = this.clock.now();
       await tx.query(`UPDATE referrals SET status = 'declined', responded_at = $2, decline_reason = $3, decline_note = $4 WHERE id = $1`, [
         id, now, dto.reason, dto.note ?? null,
@@ -164,7 +163,6 @@ export class ReferralsService {
         organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.decline',
         caseId: r.case_id, caseReference: r.reference, details: { referralId: id, reason: dto.reason },
       });
-      const c = (await this.lockCase(tx, r.case_id))!;
       if (c.status !== 'offered') return { referral: toView({ ...r, status: 'declined', responded_at: now, decline_reason: dto.reason }), next: null, caseStatus: c.status };
       const outcome = c.consent_share ? await this.offerNext(tx, c, null) : await this.markUnplaced(tx, c, null);
       return {
@@ -176,12 +174,10 @@ export class ReferralsService {
   }
 
   async withdraw(actor: Principal, id: string): Promise<ReferralView> {
-    return this.db.transaction(async (tx) => {
-      const [r] = await tx.query(
-        `SELECT r.*, c.reference FROM referrals r JOIN cases c ON c.id = r.case_id WHERE r.id = $1 AND r.organization_id = $2 FOR UPDATE OF r`,
-        [id, actor.organizationId],
-      );
-      if (!r) throw notFound('Referral');
+    return this.audit.transaction(async (tx) => {
+      const locked = await this.lockReferral(tx, id, actor.organizationId);
+      if (!locked) throw notFound('Referral');
+      const { r } = locked;
       if (r.status !== 'offered') throw conflict('REFERRAL_NOT_OPEN', `The referral is ${r.status}`);
       const now = this.clock.now();
       await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE id = $1`, [id, now]);
@@ -230,27 +226,36 @@ export class ReferralsService {
   /** Offers past their window expire and move on to the next match; each is claimed by one instance (SKIP LOCKED). */
   async expireDue(): Promise<number> {
     let expired = 0;
+    const busy: string[] = []; // referrals whose case was locked by someone else: the next pass takes them
     for (;;) {
       const handled = await this.db.transaction(async (tx) => {
         const [r] = await tx.query(
           `SELECT r.*, c.reference FROM referrals r JOIN cases c ON c.id = r.case_id
-            WHERE r.status = 'offered' AND r.respond_by <= $1 ORDER BY r.respond_by LIMIT 1 FOR UPDATE OF r SKIP LOCKED`,
-          [this.clock.now()],
+            WHERE r.status = 'offered' AND r.respond_by <= $1 AND r.id <> ALL($2::uuid[])
+            ORDER BY r.respond_by LIMIT 1 FOR UPDATE OF r SKIP LOCKED`,
+          [this.clock.now(), busy],
         );
         if (!r) return false;
+        // The referral is claimed first (SKIP LOCKED: another instance's, or one a request holds, is passed over), then
+        // its case, also without waiting: waiting for it here, holding the referral, would be the opposite order to the
+        // requests (case, then referral). A case that is busy is passed over in this pass.
+        const c = await this.lockCase(tx, r.case_id, undefined, true);
+        if (!c) {
+          busy.push(r.id);
+          return 'busy';
+        }
         await tx.query(`UPDATE referrals SET status = 'expired', responded_at = $2 WHERE id = $1`, [r.id, this.clock.now()]);
         await this.audit.record(tx, {
           organizationId: r.organization_id, actorId: null, actorRole: 'system', action: 'referral.expire',
           caseId: r.case_id, caseReference: r.reference, details: { referralId: r.id, attorneyId: r.attorney_id },
         });
-        const c = (await this.lockCase(tx, r.case_id))!;
         if (c.status !== 'offered') return true;
         if (c.consent_share) await this.offerNext(tx, c, null);
         else await this.markUnplaced(tx, c, null);
         return true;
       });
       if (!handled) return expired;
-      expired += 1;
+      if (handled === true) expired += 1;
     }
   }
 
@@ -311,33 +316,52 @@ export class ReferralsService {
     return { unplaced: true, why };
   }
 
-  private async lockCase(tx: EntityManager, caseId: string, organizationId?: string): Promise<CaseRow | null> {
+  private async lockCase(tx: EntityManager, caseId: string, organizationId?: string, skipLocked = false): Promise<CaseRow | null> {
     const [row] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.status, c.practice_areas, c.preferred_language, c.needs_interpreter,
               c.facility_code, c.state, c.urgency_level, c.consent_share, c.flags, o.offer_windows_minutes, o.auto_routing
          FROM cases c JOIN organizations o ON o.id = c.organization_id
-        WHERE c.id = $1 ${organizationId ? 'AND c.organization_id = $2' : ''} FOR UPDATE OF c`,
+        WHERE c.id = $1 ${organizationId ? 'AND c.organization_id = $2' : ''} FOR UPDATE OF c${skipLocked ? ' SKIP LOCKED' : ''}`,
       organizationId ? [caseId, organizationId] : [caseId],
     );
     return row ?? null;
   }
 
-  /** An attorney may act only on their own open offer; anyone else's referral does not exist for them. */
+  /**
+   * An attorney may act only on their own open offer; anyone else's referral does not exist for them. Locks the case,
+   * then the referral (see lockReferral), and returns both.
+   */
   private async lockOwnOffer(tx: EntityManager, actor: Principal, id: string) {
-    const [r] = await tx.query(
-      `SELECT r.*, c.reference FROM referrals r JOIN cases c ON c.id = r.case_id
-        WHERE r.id = $1 AND r.attorney_id = $2 AND r.organization_id = $3 FOR UPDATE OF r`,
-      [id, actor.userId, actor.organizationId],
-    );
-    if (!r) {
+    const locked = await this.lockReferral(tx, id, actor.organizationId, actor.userId);
+    if (!locked) {
       // Recorded by AuditService.transaction once this transaction has given its connection back.
       throw new AuditedRefusal(
         { organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied', details: { referralId: id } },
         notFound('Referral'),
       );
     }
-    if (r.status !== 'offered') throw new DomainError(HttpStatus.CONFLICT, 'REFERRAL_NOT_OPEN', `The referral is already ${r.status}`);
-    return r;
+    if (locked.r.status !== 'offered') throw new DomainError(HttpStatus.CONFLICT, 'REFERRAL_NOT_OPEN', `The referral is already ${locked.r.status}`);
+    return locked;
+  }
+
+  /**
+   * A referral with its case, both locked, the case first. Every path that changes a case and its referrals takes
+   * the case row first (closing a case locks it and then withdraws its offers; routing locks it and then offers), so
+   * two of them never wait on each other in opposite orders. The referral is found unlocked, then read again under the
+   * locks: it may have changed in between. With `attorneyId`, only that attorney's referral.
+   */
+  private async lockReferral(tx: EntityManager, id: string, organizationId: string, attorneyId?: string): Promise<{ r: any; c: CaseRow } | null> {
+    const scope = attorneyId ? 'AND attorney_id = $3' : '';
+    const params = attorneyId ? [id, organizationId, attorneyId] : [id, organizationId];
+    const [found] = await tx.query(`SELECT case_id FROM referrals WHERE id = $1 AND organization_id = $2 ${scope}`, params);
+    if (!found) return null;
+    const c = await this.lockCase(tx, found.case_id);
+    const [r] = await tx.query(
+      `SELECT r.*, c.reference FROM referrals r JOIN cases c ON c.id = r.case_id
+        WHERE r.id = $1 AND r.organization_id = $2 ${scope.replace('attorney_id', 'r.attorney_id')} FOR UPDATE OF r`,
+      params,
+    );
+    return r && c ? { r, c } : null;
   }
 
   /**

@@ -1,0 +1,113 @@
+import { QueryRunner } from 'typeorm';
+import { ReferralsService } from '@amparo/routing';
+import { TestApp, createTestApp } from './support/test-app';
+import { attorneyProfile } from './support/attorneys';
+import { intakeBody } from './support/cases';
+import { Session, createUser, loginAdmin } from './support/users';
+
+/**
+ * Every path that changes a case and its referral or deadline locks the case row first (closing, routing, events and
+ * the missed sweep do): two paths taking the same rows in opposite orders deadlock, and PostgreSQL aborts one of them.
+ * Checked without racing: the test holds the case row, lets a request run into it, and then takes the referral or
+ * deadline row with NOWAIT, which fails at once if the request already holds it.
+ */
+describe('lock order: the case row before its referral or deadline (e2e)', () => {
+  let t: TestApp;
+  let coordinator: Session;
+  let intake: Session;
+  let attorney: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    const admin = await loginAdmin(t.http);
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    intake = await createUser(t.http, admin, 'intake');
+    attorney = await createUser(t.http, admin, 'attorney');
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 50 })).expect(200);
+  });
+  afterAll(() => t.close());
+
+  async function offeredCase(): Promise<{ caseId: string; referralId: string }> {
+    const c = await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201);
+    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    return { caseId: c.body.id, referralId: offer.body.id };
+  }
+
+  /** Holds the case row while `request` runs into it; then `probe` (a NOWAIT lock) runs in the holding transaction. */
+  async function whileCaseHeld(caseId: string, request: () => PromiseLike<{ status: number }>, probe: (runner: QueryRunner) => Promise<unknown>) {
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    let pending: Promise<{ status: number }> | undefined;
+    try {
+      await runner.query(`SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, [caseId]);
+      const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
+      pending = Promise.resolve(request());
+      // Until the request's transaction waits for a lock this one holds.
+      for (let i = 0; ; i++) {
+        const [{ waiting }] = await t.db.query(`SELECT count(*)::int AS waiting FROM pg_locks l WHERE NOT l.granted AND $1 = ANY(pg_blocking_pids(l.pid))`, [pid]);
+        if (waiting > 0) break;
+        if (i > 200) throw new Error('the request never waited for the case row');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      return await probe(runner).then(
+        () => 'free',
+        (error: { driverError?: { code?: string } }) => (error.driverError?.code === '55P03' ? 'held by the request' : Promise.reject(error)),
+      );
+    } finally {
+      await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+      await pending;
+    }
+  }
+
+  it.each([
+    ['accept', () => attorney, {}],
+    ['decline', () => attorney, { reason: 'capacity' }],
+    ['withdraw', () => coordinator, {}],
+  ] as const)('%s takes the case row before the referral, and then goes through', async (action, who, body) => {
+    const { caseId, referralId } = await offeredCase();
+    let answer: { status: number } | undefined;
+    const referralLock = await whileCaseHeld(
+      caseId,
+      () => t.http.post(`/api/referrals/${referralId}/${action}`).set(who().auth).send(body).then((res) => (answer = res)),
+      (runner) => runner.query(`SELECT 1 FROM referrals WHERE id = $1 FOR UPDATE NOWAIT`, [referralId]),
+    );
+    expect(referralLock).toBe('free');
+    expect(answer?.status).toBe(200);
+  });
+
+  it('a deadline status change takes the case row before the deadline, and then goes through', async () => {
+    const { caseId, referralId } = await offeredCase();
+    await t.http.post(`/api/referrals/${referralId}/accept`).set(attorney.auth).expect(200);
+    const [{ id: deadlineId }] = await t.db.query(`SELECT id FROM deadlines WHERE case_id = $1 AND superseded_at IS NULL LIMIT 1`, [caseId]);
+    let answer: { status: number } | undefined;
+    const deadlineLock = await whileCaseHeld(
+      caseId,
+      () => t.http.patch(`/api/deadlines/${deadlineId}`).set(attorney.auth).send({ status: 'met' }).then((res) => (answer = res)),
+      (runner) => runner.query(`SELECT 1 FROM deadlines WHERE id = $1 FOR UPDATE NOWAIT`, [deadlineId]),
+    );
+    expect(deadlineLock).toBe('free');
+    expect(answer?.status).toBe(200);
+  });
+
+  it('offer expiry passes over a case someone holds, instead of waiting for it while holding the referral', async () => {
+    const { caseId, referralId } = await offeredCase();
+    await t.db.query(`UPDATE referrals SET respond_by = now() - interval '1 minute' WHERE id = $1`, [referralId]);
+    const referrals = t.app.get(ReferralsService);
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      await runner.query(`SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, [caseId]);
+      await referrals.expireDue(); // returns: it does not wait for the case
+      expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [referralId]))[0].status).toBe('offered');
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+    expect(await referrals.expireDue()).toBeGreaterThanOrEqual(1);
+    expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [referralId]))[0].status).toBe('expired');
+  });
+});
