@@ -111,3 +111,58 @@ describe('lock order: the case row before its referral or deadline (e2e)', () =>
     expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [referralId]))[0].status).toBe('expired');
   });
 });
+
+describe('attorney capacity under concurrent routing (e2e)', () => {
+  let t: TestApp;
+  let coordinator: Session;
+  let intake: Session;
+  let attorney: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    const admin = await loginAdmin(t.http);
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    intake = await createUser(t.http, admin, 'intake');
+    attorney = await createUser(t.http, admin, 'attorney');
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    // The organization's only attorney, with room for one case.
+    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 1 })).expect(200);
+  });
+  afterAll(() => t.close());
+
+  it('a routing that counted a free slot re-counts under the profile lock: filled meanwhile, the case is unplaced, not offered', async () => {
+    const first = await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201);
+    const second = await t.http.post('/api/cases').set(intake.auth).send(intakeBody({ client: { lastName: 'Second', preferredLanguage: 'spa' } })).expect(201);
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    let routed: Promise<{ status: number; body: { code?: string } }> | undefined;
+    try {
+      // Another routing's transaction, holding the attorney's profile while it offers them the second case.
+      await runner.query(`SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorney.userId]);
+      const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
+      routed = Promise.resolve(t.http.post(`/api/cases/${first.body.id}/referrals`).set(coordinator.auth).send({}));
+      for (let i = 0; ; i++) {
+        const [{ waiting }] = await t.db.query(`SELECT count(*)::int AS waiting FROM pg_locks l WHERE NOT l.granted AND $1 = ANY(pg_blocking_pids(l.pid))`, [pid]);
+        if (waiting > 0) break;
+        if (i > 200) throw new Error('the routing never waited for the profile');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await runner.query(
+        `INSERT INTO referrals (case_id, organization_id, attorney_id, status, offered_at, respond_by, score, reasons)
+         SELECT id, organization_id, $2, 'offered', now(), now() + interval '1 day', 50, '[]'::jsonb FROM cases WHERE id = $1`,
+        [second.body.id, attorney.userId],
+      );
+      await runner.query(`UPDATE cases SET status = 'offered' WHERE id = $1`, [second.body.id]);
+      await runner.commitTransaction();
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      await runner.release();
+    }
+    const res = await routed!;
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('NO_ELIGIBLE_ATTORNEY');
+    const [{ open }] = await t.db.query(`SELECT count(*)::int AS open FROM referrals WHERE attorney_id = $1 AND status = 'offered'`, [attorney.userId]);
+    expect(open).toBe(1);
+  });
+});

@@ -259,6 +259,22 @@ export class ReferralsService {
     }
   }
 
+  /**
+   * Locks the attorney's profile row (routings offering to the same attorney queue here), then counts their active
+   * cases and open offers in a new statement, which in READ COMMITTED sees what the routing before it committed.
+   */
+  private async hasFreeSlot(tx: EntityManager, organizationId: string, attorneyId: string): Promise<boolean> {
+    const [profile] = await tx.query(`SELECT max_active_cases FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorneyId]);
+    if (!profile) return false;
+    // As candidates() counts them, by the same indexes.
+    const [{ used }] = await tx.query(
+      `SELECT (SELECT count(*) FROM cases WHERE organization_id = $1 AND assigned_attorney_id = $2 AND status = 'assigned')
+            + (SELECT count(*) FROM referrals WHERE organization_id = $1 AND attorney_id = $2 AND status = 'offered') AS used`,
+      [organizationId, attorneyId],
+    );
+    return Number(used) < profile.max_active_cases;
+  }
+
   /** Chooses and offers: the explicit attorney (override, conflict still binds) or the best match; else unplaced. */
   private async offerNext(tx: EntityManager, c: CaseRow, actor: Principal | null, attorneyId?: string): Promise<Outcome> {
     const now = this.clock.now();
@@ -273,8 +289,18 @@ export class ReferralsService {
     } else {
       const candidates = await this.candidates(tx, c, needs, history);
       const { ranked, excluded } = matchAttorneys(needs, candidates, now);
-      if (ranked.length === 0) return this.markUnplaced(tx, c, actor, whyUnplaced(candidates.length, excluded));
-      match = ranked[0];
+      // The load was counted without locks: another routing may have filled the best match since. Take the first
+      // whose slot is still free, under the lock on their profile.
+      let free: RankedMatch | undefined;
+      for (const candidate of ranked) {
+        if (await this.hasFreeSlot(tx, c.organization_id, candidate.attorneyId)) {
+          free = candidate;
+          break;
+        }
+        excluded.push({ attorneyId: candidate.attorneyId, filter: 'at_capacity', reason: 'at capacity (filled by another routing meanwhile)' });
+      }
+      if (!free) return this.markUnplaced(tx, c, actor, whyUnplaced(candidates.length, excluded));
+      match = free;
     }
     const windows = Object.fromEntries(Object.entries(c.offer_windows_minutes).map(([k, v]) => [k, v * 60_000])) as Partial<OfferWindows>;
     const due = respondBy(c.urgency_level, now, windows);
