@@ -70,7 +70,8 @@ export class KeyRotationService {
           ]);
           perOrg.set(row.organization_id, (perOrg.get(row.organization_id) ?? 0) + 1);
         }
-        for (const [organizationId, count] of perOrg) {
+        // Organizations in id order: two runs at once (a supported case) take the chain heads in the same order.
+        for (const [organizationId, count] of [...perOrg].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
           await this.audit.record(tx, {
             organizationId, actorId: null, actorRole: 'system', action: 'keys.rotate', details: { rewrapped: count, activeKeyId: active },
           });
@@ -140,7 +141,8 @@ export class KeyRotationService {
            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
           [index.cases, index.orgs, index.kinds, index.values],
         );
-        for (const [organizationId, count] of perOrg) {
+        // Organizations in id order: two runs at once (a supported case) take the chain heads in the same order.
+        for (const [organizationId, count] of [...perOrg].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
           await this.audit.record(tx, {
             organizationId, actorId: null, actorRole: 'system', action: 'keys.reindex', details: { reindexed: count },
           });

@@ -18,6 +18,9 @@ export class OutboxService {
   /** Writes to the outbox in the caller's transaction; returns how many were new. */
   async enqueue(tx: EntityManager, items: OutgoingNotification[]): Promise<number> {
     if (items.length === 0) return 0;
+    // In key order: two instances planning the same reminders then take the unique index's entries in the same order,
+    // so one waits for the other instead of both deadlocking.
+    items = [...items].sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
     const rows = await tx.query(
       `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[])
