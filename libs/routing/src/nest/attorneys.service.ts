@@ -76,7 +76,7 @@ export class AttorneysService {
       userId, actor.organizationId,
     ]);
     if (!user) throw notFound('Attorney');
-    await this.db.transaction(async (tx) => {
+    await this.audit.transaction(async (tx) => {
       await tx.query(
         `INSERT INTO attorney_profiles (user_id, organization_id, bar_states, eoir_registered, languages, practice_areas,
                                         facility_codes, states, max_active_cases, accepting_referrals, unavailable_until, updated_at,

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, conflict, notFound, unprocessable } from '@amparo/common';
-import { isUniqueViolation } from '@amparo/database';
+import { isTransientConflict, isUniqueViolation } from '@amparo/database';
 import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadlines';
 import { OutboxService } from '@amparo/notifications';
 import { evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
@@ -226,8 +226,9 @@ export class ReferralsService {
   /** Offers past their window expire and move on to the next match; each is claimed by one instance (SKIP LOCKED). */
   async expireDue(): Promise<number> {
     let expired = 0;
-    const busy: string[] = []; // referrals whose case was locked by someone else: the next pass takes them
+    const busy: string[] = []; // referrals whose case was busy, or whose expiry a concurrent transaction aborted
     for (;;) {
+      let claimed: string | undefined;
       const handled = await this.db.transaction(async (tx) => {
         const [r] = await tx.query(
           `SELECT r.*, c.reference FROM referrals r JOIN cases c ON c.id = r.case_id
@@ -236,6 +237,7 @@ export class ReferralsService {
           [this.clock.now(), busy],
         );
         if (!r) return false;
+        claimed = r.id;
         // The referral is claimed first (SKIP LOCKED: another instance's, or one a request holds, is passed over), then
         // its case, also without waiting: waiting for it here, holding the referral, would be the opposite order to the
         // requests (case, then referral). A case that is busy is passed over in this pass.
@@ -253,6 +255,11 @@ export class ReferralsService {
         if (c.consent_share) await this.offerNext(tx, c, null);
         else await this.markUnplaced(tx, c, null);
         return true;
+      }).catch((error: unknown) => {
+        // Aborted for a concurrent transaction (a deadlock victim): this referral waits for the next pass, the rest go on.
+        if (claimed === undefined || !isTransientConflict(error)) throw error;
+        busy.push(claimed);
+        return 'busy' as const;
       });
       if (!handled) return expired;
       if (handled === true) expired += 1;
@@ -264,15 +271,23 @@ export class ReferralsService {
    * cases and open offers in a new statement, which in READ COMMITTED sees what the routing before it committed.
    */
   private async hasFreeSlot(tx: EntityManager, organizationId: string, attorneyId: string): Promise<boolean> {
-    const [profile] = await tx.query(`SELECT max_active_cases FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorneyId]);
-    if (!profile) return false;
     // As candidates() counts them, by the same indexes.
-    const [{ used }] = await tx.query(
-      `SELECT (SELECT count(*) FROM cases WHERE organization_id = $1 AND assigned_attorney_id = $2 AND status = 'assigned')
-            + (SELECT count(*) FROM referrals WHERE organization_id = $1 AND attorney_id = $2 AND status = 'offered') AS used`,
-      [organizationId, attorneyId],
-    );
-    return Number(used) < profile.max_active_cases;
+    const hasRoom = async () => {
+      const [row] = await tx.query(
+        `SELECT p.max_active_cases,
+                (SELECT count(*) FROM cases WHERE organization_id = $1 AND assigned_attorney_id = $2 AND status = 'assigned')
+              + (SELECT count(*) FROM referrals WHERE organization_id = $1 AND attorney_id = $2 AND status = 'offered') AS used
+           FROM attorney_profiles p WHERE p.user_id = $2`,
+        [organizationId, attorneyId],
+      );
+      return row ? Number(row.used) < row.max_active_cases : false;
+    };
+    // Full without a lock: passed over without locking their profile, which this transaction would hold to its end
+    // (two routings passing over the same full attorneys in different orders would deadlock).
+    if (!(await hasRoom())) return false;
+    await tx.query(`SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorneyId]);
+    // Under the lock, in a new statement (a new snapshot in READ COMMITTED): what the routing before committed.
+    return hasRoom();
   }
 
   /** Chooses and offers: the explicit attorney (override, conflict still binds) or the best match; else unplaced. */
