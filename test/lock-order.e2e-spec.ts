@@ -11,6 +11,18 @@ import { Session, createUser, loginAdmin } from './support/users';
  * Checked without racing: the test holds the case row, lets a request run into it, and then takes the referral or
  * deadline row with NOWAIT, which fails at once if the request already holds it.
  */
+/** An app whose organization routes by hand and has one attorney, with room for `maxActiveCases` cases. */
+async function organizationWithOneAttorney(maxActiveCases: number) {
+  const t = await createTestApp();
+  const admin = await loginAdmin(t.http);
+  const coordinator = await createUser(t.http, admin, 'coordinator');
+  const intake = await createUser(t.http, admin, 'intake');
+  const attorney = await createUser(t.http, admin, 'attorney');
+  await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+  await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases })).expect(200);
+  return { t, coordinator, intake, attorney };
+}
+
 describe('lock order: the case row before its referral or deadline (e2e)', () => {
   let t: TestApp;
   let coordinator: Session;
@@ -18,13 +30,7 @@ describe('lock order: the case row before its referral or deadline (e2e)', () =>
   let attorney: Session;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    const admin = await loginAdmin(t.http);
-    coordinator = await createUser(t.http, admin, 'coordinator');
-    intake = await createUser(t.http, admin, 'intake');
-    attorney = await createUser(t.http, admin, 'attorney');
-    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
-    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 50 })).expect(200);
+    ({ t, coordinator, intake, attorney } = await organizationWithOneAttorney(50));
   });
   afterAll(() => t.close());
 
@@ -119,14 +125,8 @@ describe('attorney capacity under concurrent routing (e2e)', () => {
   let attorney: Session;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    const admin = await loginAdmin(t.http);
-    coordinator = await createUser(t.http, admin, 'coordinator');
-    intake = await createUser(t.http, admin, 'intake');
-    attorney = await createUser(t.http, admin, 'attorney');
-    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
     // The organization's only attorney, with room for one case.
-    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 1 })).expect(200);
+    ({ t, coordinator, intake, attorney } = await organizationWithOneAttorney(1));
   });
   afterAll(() => t.close());
 
