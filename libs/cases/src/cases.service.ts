@@ -514,8 +514,13 @@ export class CasesService {
   private async decrypt(manager: EntityManager, row: CaseRow): Promise<SensitiveValues> {
     const dek = await this.cipher.loadKey(manager, row.id);
     if (dek) return this.cipher.decrypt(dek, row.id, row);
-    // No data key: nothing may decrypt. Ciphertexts without their key mean the row was tampered with or restored.
-    if (SENSITIVE_FIELDS.some((f) => Buffer.isBuffer(row[f.column]))) throw new CryptoIntegrityError('case has ciphertexts but no data key');
+    // No data key: nothing may decrypt. Ciphertexts without their key mean the row was tampered with or restored, or
+    // that a purge committed between reading the row and reading its key (both unlocked): a new statement sees which.
+    if (SENSITIVE_FIELDS.some((f) => Buffer.isBuffer(row[f.column]))) {
+      const [current] = await manager.query(`SELECT status FROM cases WHERE id = $1`, [row.id]);
+      if (current?.status === 'purged') throw new DomainError(HttpStatus.CONFLICT, 'CASE_PURGED', 'This case was purged while it was being read: nothing remains to show');
+      throw new CryptoIntegrityError('case has ciphertexts but no data key');
+    }
     return {};
   }
 
