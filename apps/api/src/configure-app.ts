@@ -21,7 +21,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       .setTitle('Amparo API')
       .setDescription(
         'Confidential case intake and attorney referral for immigrant legal-aid organizations. ' +
-          'Errors: `{statusCode, error, message, fields?}`; 404 also means "not visible to you".',
+          'Errors: `{statusCode, error, message, code?, fields?, errorId?}`; 404 also means "not visible to you"; ' +
+          '409 `CONCURRENT_UPDATE` and 503 `DATABASE_UNAVAILABLE` carry `Retry-After` and may be sent again.',
       )
       .setVersion('0.1.0')
       .addBearerAuth()

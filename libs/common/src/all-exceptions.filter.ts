@@ -62,8 +62,9 @@ function fromHttpException(exception: HttpException): ErrorBody {
 }
 
 /**
- * The single mapping from exceptions to the API's error shape. Anything unexpected becomes a 500 that carries only
- * an error id; the full error is logged under that id.
+ * The single mapping from exceptions to the API's error shape. The database out of reach is a 503, a transaction
+ * aborted for a concurrent one a 409, both retryable; anything else unexpected becomes a 500 that carries only an
+ * error id, and the full error is logged under that id.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
