@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock, DomainError, Page } from '@amparo/common';
-import { isTransientConflict, preparedQuery } from '@amparo/database';
+import { preparedQuery, transactionWithRetry } from '@amparo/database';
 import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, chainFor, chainTextAfterId, findFirstBrokenLink } from './audit-chain';
 
 export type AuditAction =
@@ -115,8 +115,6 @@ const APPEND_SQL = `WITH head AS (
 SELECT id FROM link`;
 
 const VERIFY_BATCH = 5000;
-/** Runs of an AuditService.transaction aborted by a concurrent transaction, before the error is the caller's. */
-const TRANSACTION_ATTEMPTS = 3;
 
 @Injectable()
 export class AuditService {
@@ -187,21 +185,11 @@ export class AuditService {
   }
 
   /**
-   * `work` in a transaction; an AuditedRefusal thrown in it is recorded after the rollback (see AuditedRefusal). A
-   * transaction PostgreSQL aborts for a concurrent one (a deadlock victim, a serialization failure) is run again, up
-   * to twice: `work` must do nothing but database work in `tx`, so that running it again is safe.
+   * `work` in a transaction, run again if PostgreSQL aborts it for a concurrent one (transactionWithRetry: `work` must
+   * do nothing but database work in `tx`); an AuditedRefusal thrown in it is recorded after the rollback.
    */
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.refusalsAudited(async () => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await this.db.transaction(work);
-        } catch (error) {
-          if (attempt < TRANSACTION_ATTEMPTS && isTransientConflict(error)) continue;
-          throw error;
-        }
-      }
-    });
+    return this.refusalsAudited(() => transactionWithRetry(this.db, work));
   }
 
   /** Runs `work`; an AuditedRefusal it throws is recorded on its own, then rethrown. */

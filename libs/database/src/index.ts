@@ -3,3 +3,4 @@ export * from './test-database-guard';
 export * from './pg-errors';
 export * from './migrate';
 export * from './prepared';
+export * from './retry';
