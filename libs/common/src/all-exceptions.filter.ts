@@ -1,8 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { isTransientConflict } from '@amparo/database';
-import { isDatabaseUnavailable } from './database-unavailable';
+import { isDatabaseUnavailable, isTransientConflict } from '@amparo/database';
 import { DomainError, FieldErrors } from './domain-error';
 
 interface ErrorBody {

@@ -1,7 +1,6 @@
 export * from './domain-error';
 export * from './validation';
 export * from './all-exceptions.filter';
-export * from './database-unavailable';
 export * from './logging';
 export * from './http-hardening';
 export * from './pagination';

@@ -4,3 +4,4 @@ export * from './pg-errors';
 export * from './migrate';
 export * from './prepared';
 export * from './retry';
+export * from './database-unavailable';

@@ -58,9 +58,9 @@ export function smtpErrorText(error: unknown): string {
 
 /**
  * Delivers the outbox: by SMTP when configured, otherwise to the log (subject only: no personal data is ever in a
- * notification, but the log says only which kind went to which user id). A batch is claimed with a lease (CLAIM_SQL),
- * so several instances share the work, and sent with no transaction open: a slow mail server holds no database
- * connection and no row lock. Each result is written when its send ends. At least once: if the process dies between
+ * notification, but the log says only which kind went to which user id). Notifications are claimed one at a time with
+ * a lease (CLAIM_SQL), so several instances share the work, and sent with no transaction open: a slow mail server
+ * holds no database connection and no row lock. Each result is written when its send ends. At least once: if the process dies between
  * the SMTP answer and that write, the lease runs out and the mail is sent again.
  */
 @Injectable()

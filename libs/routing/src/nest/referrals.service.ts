@@ -267,8 +267,9 @@ export class ReferralsService {
   }
 
   /**
-   * Locks the attorney's profile row (routings offering to the same attorney queue here), then counts their active
-   * cases and open offers in a new statement, which in READ COMMITTED sees what the routing before it committed.
+   * Whether the attorney still has a free slot, counted as candidates() counts it. An attorney who looks full is passed
+   * over without a lock; otherwise their profile row is locked (routings offering to the same attorney queue there) and
+   * the load counted again in a new statement, which in READ COMMITTED sees what the routing before it committed.
    */
   private async hasFreeSlot(tx: EntityManager, organizationId: string, attorneyId: string): Promise<boolean> {
     // As candidates() counts them, by the same indexes.
