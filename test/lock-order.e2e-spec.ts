@@ -23,6 +23,43 @@ async function organizationWithOneAttorney(maxActiveCases: number) {
   return { t, coordinator, intake, attorney };
 }
 
+/**
+ * Takes a row lock (`hold`), starts `request` and waits until it waits for that lock; then runs `probe` (a NOWAIT lock)
+ * in the holding transaction: 'free', or 'held by the request' when the request already holds what the probe asks for.
+ * Rolls back and waits for the request at the end.
+ */
+async function whileHeld(
+  t: TestApp,
+  hold: string,
+  params: unknown[],
+  request: () => PromiseLike<unknown>,
+  probe: (runner: QueryRunner) => Promise<unknown>,
+): Promise<'free' | 'held by the request'> {
+  const runner = t.db.createQueryRunner();
+  await runner.connect();
+  await runner.startTransaction();
+  let pending: Promise<unknown> | undefined;
+  try {
+    await runner.query(hold, params);
+    const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
+    pending = Promise.resolve(request());
+    for (let i = 0; ; i++) {
+      const [{ waiting }] = await t.db.query(`SELECT count(*)::int AS waiting FROM pg_locks l WHERE NOT l.granted AND $1 = ANY(pg_blocking_pids(l.pid))`, [pid]);
+      if (waiting > 0) break;
+      if (i > 200) throw new Error('the request never waited for the held row');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return await probe(runner).then(
+      () => 'free' as const,
+      (error: { driverError?: { code?: string } }) => (error.driverError?.code === '55P03' ? ('held by the request' as const) : Promise.reject(error)),
+    );
+  } finally {
+    await runner.rollbackTransaction().catch(() => undefined);
+    await runner.release();
+    await pending;
+  }
+}
+
 describe('lock order: the case row before its referral or deadline (e2e)', () => {
   let t: TestApp;
   let coordinator: Session;
@@ -41,32 +78,8 @@ describe('lock order: the case row before its referral or deadline (e2e)', () =>
   }
 
   /** Holds the case row while `request` runs into it; then `probe` (a NOWAIT lock) runs in the holding transaction. */
-  async function whileCaseHeld(caseId: string, request: () => PromiseLike<{ status: number }>, probe: (runner: QueryRunner) => Promise<unknown>) {
-    const runner = t.db.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    let pending: Promise<{ status: number }> | undefined;
-    try {
-      await runner.query(`SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, [caseId]);
-      const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
-      pending = Promise.resolve(request());
-      // Until the request's transaction waits for a lock this one holds.
-      for (let i = 0; ; i++) {
-        const [{ waiting }] = await t.db.query(`SELECT count(*)::int AS waiting FROM pg_locks l WHERE NOT l.granted AND $1 = ANY(pg_blocking_pids(l.pid))`, [pid]);
-        if (waiting > 0) break;
-        if (i > 200) throw new Error('the request never waited for the case row');
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      return await probe(runner).then(
-        () => 'free',
-        (error: { driverError?: { code?: string } }) => (error.driverError?.code === '55P03' ? 'held by the request' : Promise.reject(error)),
-      );
-    } finally {
-      await runner.rollbackTransaction().catch(() => undefined);
-      await runner.release();
-      await pending;
-    }
-  }
+  const whileCaseHeld = (caseId: string, request: () => PromiseLike<unknown>, probe: (runner: QueryRunner) => Promise<unknown>) =>
+    whileHeld(t, `SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, [caseId], request, probe);
 
   it.each([
     ['accept', () => attorney, {}],
@@ -115,6 +128,46 @@ describe('lock order: the case row before its referral or deadline (e2e)', () =>
     }
     expect(await referrals.expireDue()).toBeGreaterThanOrEqual(1);
     expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [referralId]))[0].status).toBe('expired');
+  });
+
+  describe('an audit chain head is the last lock: decline and expiry offer the case on before appending their events', () => {
+    let next: Session;
+    beforeAll(async () => {
+      const admin = await loginAdmin(t.http);
+      next = await createUser(t.http, admin, 'attorney');
+      await t.http.put('/api/attorneys/me/profile').set(next.auth).send(attorneyProfile({ maxActiveCases: 50 })).expect(200);
+    });
+
+    // The next attorney's profile is held (another routing offering them a case); the decline or expiry waits there.
+    // Holding an audit head while it waits would be the opposite order to that routing, which appends after the profile.
+    const headsOf = (runner: QueryRunner, caseId: string) =>
+      runner.query(`SELECT 1 FROM audit_heads WHERE organization_id = (SELECT organization_id FROM cases WHERE id = $1) FOR UPDATE NOWAIT`, [caseId]);
+    const holdProfile = `SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`;
+
+    it('decline', async () => {
+      const { caseId, referralId } = await offeredCase();
+      let answer: { status: number; body: { next?: { attorneyId?: string } } } | undefined;
+      const heads = await whileHeld(t, holdProfile, [next.userId],
+        () => t.http.post(`/api/referrals/${referralId}/decline`).set(attorney.auth).send({ reason: 'capacity' }).then((res) => (answer = res)),
+        (runner) => headsOf(runner, caseId));
+      expect(heads).toBe('free');
+      expect(answer?.status).toBe(200);
+      expect(answer?.body.next?.attorneyId).toBe(next.userId);
+      const actions = await t.db.query(`SELECT action FROM audit_events WHERE case_id = $1 ORDER BY id`, [caseId]);
+      expect(actions.map((a: { action: string }) => a.action).slice(-2)).toEqual(['referral.decline', 'referral.offer']);
+    });
+
+    it('expiry', async () => {
+      const { caseId, referralId } = await offeredCase();
+      await t.db.query(`UPDATE referrals SET respond_by = now() - interval '1 minute' WHERE id = $1`, [referralId]);
+      const referrals = t.app.get(ReferralsService);
+      const heads = await whileHeld(t, holdProfile, [next.userId], () => referrals.expireDue(), (runner) => headsOf(runner, caseId));
+      expect(heads).toBe('free');
+      const [offer] = await t.db.query(`SELECT attorney_id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [caseId]);
+      expect(offer.attorney_id).toBe(next.userId);
+      const actions = await t.db.query(`SELECT action FROM audit_events WHERE case_id = $1 ORDER BY id`, [caseId]);
+      expect(actions.map((a: { action: string }) => a.action).slice(-2)).toEqual(['referral.expire', 'referral.offer']);
+    });
   });
 });
 

@@ -1,7 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
 import { Clock, notFound } from '@amparo/common';
-import { AuditService, AuditedRefusal } from './audit.service';
+import { chainFor } from './audit-chain';
+import { AuditEntry, AuditService, AuditedRefusal } from './audit.service';
 
 const deadlock = () => new QueryFailedError('UPDATE cases ...', [], Object.assign(new Error('deadlock detected'), { code: '40P01' }));
 
@@ -13,7 +14,7 @@ function fakeDb(failures: unknown[]) {
       runs += 1;
       const failure = failures.shift();
       if (failure) throw failure;
-      return work({} as EntityManager);
+      return work({ queryRunner: { isTransactionActive: true } } as unknown as EntityManager);
     }),
   };
   return { db: db as unknown as DataSource, runs: () => runs };
@@ -51,5 +52,63 @@ describe('AuditService.transaction', () => {
     expect(recordAlone).toHaveBeenCalledTimes(1);
     expect(recordAlone).toHaveBeenCalledWith(entry);
     expect(refusal).toMatchObject({ status: 404, code: 'NOT_FOUND', message: 'Case not found' });
+  });
+});
+
+describe('AuditService.appendingLast', () => {
+  const clock = { now: () => new Date('2026-11-25T12:00:00Z') } as Clock;
+
+  /** A service whose appends are noted instead of written, with a manager in an open transaction. */
+  function appendsNoted() {
+    const service = new AuditService({} as DataSource, clock);
+    const appended: AuditEntry[] = [];
+    jest.spyOn(service as unknown as { appendCreatingHead: (m: EntityManager, e: AuditEntry) => Promise<void> }, 'appendCreatingHead')
+      .mockImplementation(async (_m, entry) => void appended.push(entry));
+    const tx = { queryRunner: { isTransactionActive: true } } as unknown as EntityManager;
+    return { service, appended, tx };
+  }
+
+  // Two case ids on different chains.
+  const byChain = ['case-a', 'case-b', 'case-c', 'case-d', 'case-e'].sort((x, y) => chainFor(y) - chainFor(x));
+  const [high, low] = [byChain[0], byChain[byChain.length - 1]];
+  const entry = (organizationId: string, caseId: string, action: AuditEntry['action']): AuditEntry =>
+    ({ organizationId, actorId: null, actorRole: 'system', action, caseId });
+
+  it('appends what the work recorded after the work, by organization and chain, each chain in the order recorded', async () => {
+    expect(chainFor(high)).toBeGreaterThan(chainFor(low));
+    const { service, appended, tx } = appendsNoted();
+    const recorded = [
+      entry('org-2', low, 'case.event'),
+      entry('org-1', high, 'referral.decline'),
+      entry('org-1', low, 'case.update'),
+      entry('org-1', high, 'referral.offer'),
+    ];
+    const result = await service.appendingLast(tx, async () => {
+      for (const e of recorded) await service.record(tx, e);
+      expect(appended).toEqual([]); // nothing before the work is done
+      return 'done';
+    });
+    expect(result).toBe('done');
+    expect(appended).toEqual([recorded[2], recorded[1], recorded[3], recorded[0]]);
+  });
+
+  it('appends nothing when the work fails, and records at once again afterwards', async () => {
+    const { service, appended, tx } = appendsNoted();
+    await expect(service.appendingLast(tx, async () => {
+      await service.record(tx, entry('org-1', low, 'case.update'));
+      throw new Error('boom');
+    })).rejects.toThrow('boom');
+    expect(appended).toEqual([]);
+    await service.record(tx, entry('org-1', high, 'case.event'));
+    expect(appended).toHaveLength(1);
+  });
+
+  it('nested, the outer one appends', async () => {
+    const { service, appended, tx } = appendsNoted();
+    await service.appendingLast(tx, async () => {
+      await service.appendingLast(tx, () => service.record(tx, entry('org-1', low, 'case.update')));
+      expect(appended).toEqual([]);
+    });
+    expect(appended).toHaveLength(1);
   });
 });

@@ -99,6 +99,12 @@ const toLink = (row: AuditRow): StoredLink => ({
   hash: row.hash,
 });
 
+/** An entry `record` held back, with the time it was recorded. */
+interface HeldEntry {
+  entry: AuditEntry;
+  occurredAt: string;
+}
+
 /** The one-statement append (see append()); prepared, as nearly every write runs it. */
 const APPEND_SQL = `WITH head AS (
   SELECT hash FROM audit_heads WHERE organization_id = $1 AND chain = $2 FOR UPDATE
@@ -123,25 +129,61 @@ export class AuditService {
     private readonly clock: Clock,
   ) {}
 
+  /** Per transaction (keyed by its query runner): the entries `record` holds back until `appendingLast` appends them. */
+  private readonly heldBack = new WeakMap<object, HeldEntry[]>();
+
   /**
    * Appends to one of the organization's chains (by case) inside the caller's transaction, so the event commits with
-   * the change it records or not at all. The lock on the chain's head row keeps each chain linear; record last in a
-   * transaction to hold it briefly.
+   * the change it records or not at all. The lock on the chain's head row keeps each chain linear. Inside
+   * `transaction` (or `appendingLast`) the append waits for the end of the work, so that the head is the last lock
+   * the transaction takes.
    */
   async record(manager: EntityManager, entry: AuditEntry): Promise<void> {
-    if (!manager.queryRunner?.isTransactionActive) throw new Error('AuditService.record must run inside a transaction');
-    if (await this.append(manager, entry)) return;
+    const runner = manager.queryRunner;
+    if (!runner?.isTransactionActive) throw new Error('AuditService.record must run inside a transaction');
+    const occurredAt = this.clock.now().toISOString();
+    const held = this.heldBack.get(runner);
+    if (held) held.push({ entry, occurredAt });
+    else await this.appendCreatingHead(manager, entry, occurredAt);
+  }
+
+  /**
+   * Runs `work` in `tx` and then appends the events it recorded: all of them at the end, ordered by organization and
+   * chain (each chain's own events in the order recorded). Every transaction that goes through here therefore takes
+   * the audit heads last, and takes them in one order, so none of them waits for a row lock while holding a head that
+   * another holds while waiting for that row (an attorney's profile in routing, say): no deadlock between them.
+   */
+  async appendingLast<T>(tx: EntityManager, work: () => Promise<T>): Promise<T> {
+    const runner = tx.queryRunner;
+    if (!runner?.isTransactionActive) throw new Error('AuditService.appendingLast must run inside a transaction');
+    if (this.heldBack.has(runner)) return work(); // nested: the outer one appends
+    const held: HeldEntry[] = [];
+    this.heldBack.set(runner, held);
+    try {
+      const result = await work();
+      this.heldBack.delete(runner);
+      const ordered = held
+        .map((h, order) => ({ ...h, order, chain: chainFor(h.entry.caseId) }))
+        .sort((a, b) => a.entry.organizationId.localeCompare(b.entry.organizationId) || a.chain - b.chain || a.order - b.order);
+      for (const { entry, occurredAt } of ordered) await this.appendCreatingHead(tx, entry, occurredAt);
+      return result;
+    } finally {
+      this.heldBack.delete(runner);
+    }
+  }
+
+  private async appendCreatingHead(manager: EntityManager, entry: AuditEntry, occurredAt: string): Promise<void> {
+    if (await this.append(manager, entry, occurredAt)) return;
     // The chain's first event: create its head (the genesis hash), then append.
     await manager.query(`INSERT INTO audit_heads (organization_id, chain, hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
       entry.organizationId, chainFor(entry.caseId), GENESIS_HASH,
     ]);
-    if (!(await this.append(manager, entry))) throw new Error('audit chain head missing after it was created');
+    if (!(await this.append(manager, entry, occurredAt))) throw new Error('audit chain head missing after it was created');
   }
 
   /** Appends the event after the chain's head; false (nothing written) when the chain has no head row yet. */
-  private async append(manager: EntityManager, entry: AuditEntry): Promise<boolean> {
+  private async append(manager: EntityManager, entry: AuditEntry, occurredAt: string): Promise<boolean> {
     const chain = chainFor(entry.caseId);
-    const occurredAt = this.clock.now().toISOString();
     const fields: Omit<ChainedFields, 'id'> = {
       organizationId: entry.organizationId,
       chain,
@@ -186,10 +228,11 @@ export class AuditService {
 
   /**
    * `work` in a transaction, run again if PostgreSQL aborts it for a concurrent one (transactionWithRetry: `work` must
-   * do nothing but database work in `tx`); an AuditedRefusal thrown in it is recorded after the rollback.
+   * do nothing but database work in `tx`), with its audit events appended at its end (appendingLast); an
+   * AuditedRefusal thrown in it is recorded after the rollback.
    */
   transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return this.refusalsAudited(() => transactionWithRetry(this.db, work));
+    return this.refusalsAudited(() => transactionWithRetry(this.db, (tx) => this.appendingLast(tx, () => work(tx))));
   }
 
   /** Runs `work`; an AuditedRefusal it throws is recorded on its own, then rethrown. */

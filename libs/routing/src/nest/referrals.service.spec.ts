@@ -1,6 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
 import type { AuditService } from '@amparo/audit';
+
+/** An AuditService stand-in that runs the work (its appends are not the subject here). */
+const audit = { appendingLast: (_tx: unknown, work: () => Promise<unknown>) => work() } as unknown as AuditService;
 import type { Clock } from '@amparo/common';
 import type { CaseTimelineService } from '@amparo/deadlines';
 import type { OutboxService } from '@amparo/notifications';
@@ -22,7 +25,7 @@ describe('ReferralsService.expireDue', () => {
     };
     const db = { transaction: (work: (m: EntityManager) => Promise<unknown>) => work(tx as unknown as EntityManager) } as unknown as DataSource;
     const clock = { now: () => new Date('2026-11-25T12:00:00Z') } as Clock;
-    const service = new ReferralsService(db, {} as AuditService, {} as OutboxService, {} as CaseTimelineService, clock);
+    const service = new ReferralsService(db, audit, {} as OutboxService, {} as CaseTimelineService, clock);
 
     await expect(service.expireDue()).resolves.toBe(0);
     expect(claims).toHaveLength(2);
@@ -32,7 +35,7 @@ describe('ReferralsService.expireDue', () => {
   it('any other error ends the pass, as before', async () => {
     const tx = { query: jest.fn().mockRejectedValueOnce(new Error('boom')) };
     const db = { transaction: (work: (m: EntityManager) => Promise<unknown>) => work(tx as unknown as EntityManager) } as unknown as DataSource;
-    const service = new ReferralsService(db, {} as AuditService, {} as OutboxService, {} as CaseTimelineService, { now: () => new Date() } as Clock);
+    const service = new ReferralsService(db, audit, {} as OutboxService, {} as CaseTimelineService, { now: () => new Date() } as Clock);
     await expect(service.expireDue()).rejects.toThrow('boom');
   });
 });

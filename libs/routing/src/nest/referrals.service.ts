@@ -229,7 +229,8 @@ export class ReferralsService {
     const busy: string[] = []; // referrals whose case was busy, or whose expiry a concurrent transaction aborted
     for (;;) {
       let claimed: string | undefined;
-      const handled = await this.db.transaction(async (tx) => {
+      // Its events are appended last (after the next offer's profile lock), as in request transactions.
+      const handled = await this.db.transaction((tx) => this.audit.appendingLast(tx, async () => {
         const [r] = await tx.query(
           `SELECT r.*, c.reference FROM referrals r JOIN cases c ON c.id = r.case_id
             WHERE r.status = 'offered' AND r.respond_by <= $1 AND r.id <> ALL($2::uuid[])
@@ -255,7 +256,7 @@ export class ReferralsService {
         if (c.consent_share) await this.offerNext(tx, c, null);
         else await this.markUnplaced(tx, c, null);
         return true;
-      }).catch((error: unknown) => {
+      })).catch((error: unknown) => {
         // Aborted for a concurrent transaction (a deadlock victim): this referral waits for the next pass, the rest go on.
         if (claimed === undefined || !isTransientConflict(error)) throw error;
         busy.push(claimed);
