@@ -18,6 +18,9 @@ describe('isClosedDay', () => {
     ['2027-12-31', true, 'New Year 2028 observed in the previous year'],
     ['2026-10-12', true, 'Columbus Day'],
     ['2026-11-11', true, 'Veterans Day'],
+    ['2028-11-10', true, 'Veterans Day 2028 observed (Fri): date-holidays files this substitute as a bank holiday'],
+    ['2029-11-12', true, 'Veterans Day 2029 observed (Mon)'],
+    ['2028-11-07', false, 'Election Day is not a federal holiday'],
     ['2026-12-24', false, 'Christmas Eve is not a legal holiday'],
     ['2026-11-21', true, 'Saturday'],
     ['2026-11-22', true, 'Sunday'],
@@ -54,6 +57,7 @@ describe('rollForward', () => {
     ['2026-11-21', '2026-11-23', 'Saturday to Monday'],
     ['2026-12-25', '2026-12-28', 'Christmas (Fri) to Monday'],
     ['2026-11-25', '2026-11-25', 'open day unchanged'],
+    ['2028-11-10', '2028-11-13', 'Veterans Day observed (Fri), then the weekend: to Monday'],
   ])('%s -> %s (%s)', (raw, expected) => {
     expect(rollForward(raw, CHICAGO).toISODate()).toBe(expected);
   });

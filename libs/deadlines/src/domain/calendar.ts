@@ -4,8 +4,10 @@ import { DeadlineInputError } from './errors';
 import { requireZone } from './input';
 import { tz } from './zones';
 
-// Federal legal holidays (5 U.S.C. 6103) come from date-holidays: type 'public' includes the observed
-// "substitute" days, and both the holiday and its observed day are closed.
+// Federal legal holidays (5 U.S.C. 6103) come from date-holidays: its type 'public' holidays, and their observed
+// "substitute" days (5 U.S.C. 6103(b); Executive Order 11582), both closed. The substitutes are taken whatever their
+// type: date-holidays files most under 'public', but Veterans Day's (Friday 10 November 2028, Monday 12 November
+// 2029) under 'bank'.
 let federal: Holidays | undefined;
 const closedDatesByYear = new Map<number, ReadonlySet<string>>();
 
@@ -14,7 +16,7 @@ function closedDates(year: number): ReadonlySet<string> {
   if (!dates) {
     federal ??= new Holidays('US');
     const holidays = federal.getHolidays(year) || [];
-    dates = new Set(holidays.filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)));
+    dates = new Set(holidays.filter((h) => h.type === 'public' || h.substitute === true).map((h) => h.date.slice(0, 10)));
     closedDatesByYear.set(year, dates);
   }
   return dates;
