@@ -402,6 +402,10 @@ export class CasesService {
         caseReference: row.reference,
         fields: paths,
       });
+      // A new consent answer or new names can bar the attorney the case is offered to (recorded after the update).
+      if (dto.consent?.shareWithAttorney !== undefined || Object.keys(sensitiveChanges).length > 0) {
+        await this.referrals.reviewOpenOffer(tx, id, actor);
+      }
       return visibility;
     });
     return result === 'full' ? this.get(actor, id) : this.summary(actor, id);

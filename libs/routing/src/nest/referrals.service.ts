@@ -128,6 +128,38 @@ export class ReferralsService {
     return 'offered' in outcome ? 'offered' : 'unplaced';
   }
 
+  /**
+   * After a correction of the case (PATCH, in its transaction, the case row locked): an open offer that consent no
+   * longer covers, or whose attorney now has a conflict with the case, is withdrawn, and the case is new again for a
+   * coordinator to place. Returns why, or null when the offer stands (or there is none).
+   */
+  async reviewOpenOffer(tx: EntityManager, caseId: string, actor: Principal): Promise<string | null> {
+    const c = await this.lockCase(tx, caseId);
+    if (!c || c.status !== 'offered') return null;
+    const [r] = await tx.query(`SELECT id, attorney_id FROM referrals WHERE case_id = $1 AND status = 'offered' FOR UPDATE`, [caseId]);
+    if (!r) return null;
+    const bar = await this.acceptanceBar(tx, c, r.attorney_id);
+    if (!bar) return null;
+    const now = this.clock.now();
+    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE id = $1`, [r.id, now]);
+    await tx.query(`UPDATE cases SET status = 'new', updated_at = $2 WHERE id = $1`, [caseId, now]);
+    await this.audit.record(tx, {
+      organizationId: c.organization_id, actorId: actor.userId, actorRole: actor.role, action: 'referral.withdraw',
+      caseId, caseReference: c.reference, details: { referralId: r.id, attorneyId: r.attorney_id, why: bar.code },
+    });
+    return bar.code;
+  }
+
+  /** Why the attorney may not take the case now: no consent to share it, or a conflict with one of their cases. */
+  private async acceptanceBar(tx: EntityManager, c: CaseRow, attorneyId: string): Promise<{ code: string; message: string } | null> {
+    if (!c.consent_share) return { code: 'NO_CONSENT', message: 'The client has not consented to sharing the case with an attorney' };
+    const { history } = await this.needs(tx, c);
+    if (history.conflicts.has(attorneyId)) {
+      return { code: 'CONFLICT_OF_INTEREST', message: 'A party to this case matches a party to one of your cases: it cannot be accepted' };
+    }
+    return null;
+  }
+
   /** Closing a case withdraws its open offer in the same transaction: nobody may accept a closed case. */
   async withdrawOpenOffers(tx: EntityManager, caseId: string): Promise<void> {
     await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE case_id = $1 AND status = 'offered'`, [
@@ -140,6 +172,10 @@ export class ReferralsService {
       const { r, c } = await this.lockOwnOffer(tx, actor, id);
       if (c.status !== 'offered') throw conflict('CASE_NOT_OPEN', `The case is ${c.status}`);
       if (r.respond_by <= this.clock.now()) throw conflict('OFFER_EXPIRED', 'This offer has expired');
+      // Accepting opens the client's record to the attorney: consent and the conflict check must still hold now, not
+      // only when the offer was made (the intake may have been corrected, or the attorney taken a case since).
+      const bar = await this.acceptanceBar(tx, c, actor.userId);
+      if (bar) throw conflict(bar.code, bar.message);
       const now = this.clock.now();
       await tx.query(`UPDATE referrals SET status = 'accepted', responded_at = $2 WHERE id = $1`, [id, now]);
       await tx.query(`UPDATE cases SET status = 'assigned', assigned_attorney_id = $2, updated_at = $3 WHERE id = $1`, [r.case_id, actor.userId, now]);

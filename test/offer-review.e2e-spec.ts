@@ -1,0 +1,87 @@
+import { TestApp, createTestApp } from './support/test-app';
+import { attorneyProfile } from './support/attorneys';
+import { Session, createUser, loginAdmin } from './support/users';
+
+/**
+ * Accepting an offer opens the client's record to the attorney, so consent and the conflict check must hold when the
+ * attorney accepts, not only when the offer was made: a correction of the intake can withdraw consent or name a new
+ * adverse party, and the attorney can take another case in the meantime.
+ */
+describe('an open offer after the case or the attorney changed (e2e)', () => {
+  let t: TestApp;
+  let coordinator: Session;
+  let intake: Session;
+  let attorney: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    const admin = await loginAdmin(t.http);
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    intake = await createUser(t.http, admin, 'intake');
+    attorney = await createUser(t.http, admin, 'attorney');
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+  });
+  afterAll(() => t.close());
+
+  /** A case for the attorney's profile (Spanish, detention bond, Texas), offered to them by the coordinator. */
+  async function offered(client: { firstName: string; lastName: string }, extra: Record<string, unknown> = {}) {
+    const c = await t.http.post('/api/cases').set(intake.auth).send({
+      client: { ...client, preferredLanguage: 'spa' },
+      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
+      custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
+      practiceAreas: ['detention_bond'],
+      ...extra,
+    }).expect(201);
+    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    return { caseId: c.body.id as string, referralId: offer.body.id as string };
+  }
+  const accept = (referralId: string) => t.http.post(`/api/referrals/${referralId}/accept`).set(attorney.auth);
+  const caseStatus = async (caseId: string) => (await t.db.query(`SELECT status FROM cases WHERE id = $1`, [caseId]))[0].status;
+  const withdrawals = (caseId: string) =>
+    t.db.query(`SELECT details->>'why' AS why FROM audit_events WHERE case_id = $1 AND action = 'referral.withdraw'`, [caseId]);
+
+  it('consent withdrawn by a correction: the offer is withdrawn, the case is new again, and accepting is refused', async () => {
+    const { caseId, referralId } = await offered({ firstName: 'Consuelo', lastName: 'Retractada' });
+    await t.http.patch(`/api/cases/${caseId}`).set(coordinator.auth).send({ consent: { shareWithAttorney: false } }).expect(200);
+    expect(await caseStatus(caseId)).toBe('new');
+    expect(await withdrawals(caseId)).toEqual([{ why: 'NO_CONSENT' }]);
+    const res = await accept(referralId);
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('REFERRAL_NOT_OPEN');
+    expect((await t.http.get(`/api/cases/${caseId}`).set(attorney.auth)).status).toBe(404);
+  });
+
+  it('an adverse party added by a correction who is the attorney\'s client: the offer is withdrawn', async () => {
+    const mine = await offered({ firstName: 'Benedicta', lastName: 'Ejemplar' });
+    await accept(mine.referralId).expect(200);
+    const { caseId, referralId } = await offered({ firstName: 'Other', lastName: 'Cliente' });
+    await t.http.patch(`/api/cases/${caseId}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Benedicta Ejemplar' }] }).expect(200);
+    expect(await caseStatus(caseId)).toBe('new');
+    expect(await withdrawals(caseId)).toEqual([{ why: 'CONFLICT_OF_INTEREST' }]);
+    expect((await accept(referralId)).status).toBe(409);
+  });
+
+  it('a conflict that arose after the offer (the attorney took the other side): accepting is refused and grants nothing', async () => {
+    // Offered a case whose adverse party is "Rosalba Muestra", then offered and accepting Rosalba's own case.
+    const against = await offered({ firstName: 'Fulano', lastName: 'Demandante' }, { adverseParties: [{ name: 'Rosalba Muestra' }] });
+    const rosalba = await offered({ firstName: 'Rosalba', lastName: 'Muestra' });
+    await accept(rosalba.referralId).expect(200);
+    const res = await accept(against.referralId);
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('CONFLICT_OF_INTEREST');
+    expect(res.body.message).not.toMatch(/Rosalba|Muestra/i);
+    expect(await caseStatus(against.caseId)).toBe('offered');
+    expect((await t.http.get(`/api/cases/${against.caseId}`).set(attorney.auth)).status).toBe(404);
+    // Declining it, for the conflict, moves it on as usual.
+    await t.http.post(`/api/referrals/${against.referralId}/decline`).set(attorney.auth).send({ reason: 'conflict' }).expect(200);
+  });
+
+  it('a correction that bars nobody leaves the offer open', async () => {
+    const { caseId, referralId } = await offered({ firstName: 'Sinforosa', lastName: 'Intacta' });
+    await t.http.patch(`/api/cases/${caseId}`).set(coordinator.auth).send({ narrative: 'corrected narrative', consent: { shareWithAttorney: true } }).expect(200);
+    expect(await caseStatus(caseId)).toBe('offered');
+    expect(await withdrawals(caseId)).toEqual([]);
+    await accept(referralId).expect(200);
+  });
+});
