@@ -213,6 +213,37 @@ describe('computeDeadlines: triggers', () => {
     expect(only(computeDeadlines(input), 'detainer_hold').dueAt).toBe('2026-11-27T09:00:00-06:00');
   });
 
+  it('a corrected release-eligible time wins even when it is earlier (the one recorded last, not the latest time)', () => {
+    // Projected sentence end first; then bail is posted, five days sooner.
+    const input = facts(
+      [
+        { type: 'release_eligible', occurredAt: '2026-11-25T09:00:00-06:00' },
+        { type: 'release_eligible', occurredAt: '2026-11-20T16:00:00-06:00' },
+      ],
+      { status: 'local_jail', detainerLodged: true },
+    );
+    const hold = only(computeDeadlines(input), 'detainer_hold');
+    expect(hold.dueAt).toBe('2026-11-22T16:00:00-06:00');
+    expect(hold.outerLimitAt).toBe('2026-11-24T16:00:00-06:00');
+    expect(hold.triggerEventId).toBe('evt-2');
+  });
+
+  it('a corrected DACA expiry date wins even when it is earlier', () => {
+    const input = facts([
+      { type: 'daca_expires', occurredAt: '2027-05-15' },
+      { type: 'daca_expires', occurredAt: '2027-03-15' },
+    ]);
+    expect(only(computeDeadlines(input), 'daca_renewal').dueAt).toBe('2026-11-15T23:59:59.999-06:00');
+  });
+
+  it('a later decision supersedes an earlier one whatever the order they were recorded in', () => {
+    const input = facts([
+      { type: 'bond_decision', occurredAt: '2026-11-10T10:00:00-06:00', data: { outcome: 'denied' } },
+      { type: 'bond_decision', occurredAt: '2026-10-01T10:00:00-05:00', data: { outcome: 'denied' } },
+    ]);
+    expect(only(computeDeadlines(input), 'bond_appeal').triggerEventId).toBe('evt-1');
+  });
+
   it('ignores non-bond hearings and releases from a jail', () => {
     const list = computeDeadlines(
       facts([

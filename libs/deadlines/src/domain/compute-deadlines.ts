@@ -44,7 +44,7 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, rul
     trigger,
     at: parseInstant(trigger.at, triggerZone(trigger, caseZone), trigger.field, trigger.event?.id),
   }));
-  const chosen = rule.occurrence === 'latest' ? latest(dated, order) : dated;
+  const chosen = rule.occurrence === 'latest' ? latest(dated, order) : rule.occurrence === 'last_recorded' ? lastRecorded(dated, order) : dated;
   return chosen.map((d) => toDeadline(facts, rule, d, caseZone, ruleVersion));
 }
 
@@ -55,6 +55,13 @@ function latest(dated: Dated[], order: Map<string, number>): Dated[] {
   const rank = (d: Dated) => order.get(d.trigger.id) ?? -1;
   const sorted = [...dated].sort((a, b) => a.at.toMillis() - b.at.toMillis() || rank(a) - rank(b));
   return [sorted[sorted.length - 1]];
+}
+
+// The trigger recorded last (later in the events list; facts on the custody itself count as recorded first).
+function lastRecorded(dated: Dated[], order: Map<string, number>): Dated[] {
+  if (dated.length === 0) return [];
+  const rank = (d: Dated) => order.get(d.trigger.id) ?? -1;
+  return [dated.reduce((last, d) => (rank(d) >= rank(last) ? d : last))];
 }
 
 // The local day of a trigger is read where it happened: the court when the event names one, else the case zone.

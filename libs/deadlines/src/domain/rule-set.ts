@@ -37,8 +37,12 @@ export interface DeadlineRule {
   id: string;
   label: string;
   trigger: TriggerSpec;
-  /** 'latest': one deadline from the most recent trigger (a newer one supersedes); 'each': one per trigger. */
-  occurrence: 'latest' | 'each';
+  /**
+   * 'latest': one deadline, from the trigger latest in time (a later decision or order supersedes an earlier one);
+   * 'last_recorded': one deadline, from the trigger recorded last, for triggers that are forecasts (a release-eligible
+   * time, an expiry date), where a correction to an earlier time must win; 'each': one per trigger.
+   */
+  occurrence: 'latest' | 'last_recorded' | 'each';
   period: Period;
   /** The day rule: a last day on a Saturday, Sunday or legal holiday moves to the next open day. */
   rollForward: boolean;
@@ -71,7 +75,7 @@ export const RULE_SET_2026_1: RuleSet = {
       id: 'detainer_hold',
       label: 'ICE detainer 48-hour hold',
       trigger: { kind: 'detainer_release_eligible' },
-      occurrence: 'latest',
+      occurrence: 'last_recorded',
       period: { kind: 'elapsed_hours', hours: 48, outerLimitHours: 48 },
       rollForward: false,
       zone: 'custody',
@@ -191,7 +195,7 @@ export const RULE_SET_2026_1: RuleSet = {
       id: 'daca_renewal',
       label: 'DACA renewal filing window',
       trigger: { kind: 'event', eventType: 'daca_expires' },
-      occurrence: 'latest',
+      occurrence: 'last_recorded',
       period: { kind: 'window_before', opensDaysBefore: 150, dueDaysBefore: 120 },
       rollForward: false,
       zone: 'custody',
