@@ -228,6 +228,30 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(missedMails).toHaveLength(coordinators);
     });
 
+    it('a bond hearing is not missed when it starts: only 24 hours later with no decision recorded; a decision ends it', async () => {
+      const start = clock.now();
+      const hearingIn = (hours: number) => iso(new Date(start.getTime() + hours * 3600_000));
+      const held = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const forgotten = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      for (const c of [held, forgotten]) {
+        await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(start), hearingType: 'bond', scheduledAt: hearingIn(2) }).expect(201);
+      }
+      const status = async (id: string) =>
+        (await t.db.query(`SELECT status FROM deadlines WHERE case_id = $1 AND rule = 'bond_hearing' AND superseded_at IS NULL`, [id]))[0]?.status;
+      const jobs = t.app.get(DeadlineJobsService);
+      clock.advance(3 * 3600_000); // an hour into the hearing
+      await jobs.tick();
+      expect(await status(held.id)).toBe('open');
+      expect(await status(forgotten.id)).toBe('open');
+      // The decision comes in: the hearing is over, not missed.
+      await event(held.id, { type: 'bond_decision', occurredAt: iso(clock.now()), outcome: 'granted', amount: 5000 }).expect(201);
+      expect(await status(held.id)).toBeUndefined();
+      clock.advance(24 * 3600_000);
+      await jobs.tick();
+      expect(await status(held.id)).toBeUndefined();
+      expect(await status(forgotten.id)).toBe('missed');
+    });
+
     it('retries a failed delivery later instead of losing it', async () => {
       const broken = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_FROM: 'amparo@test.amparo.example' } });
       try {

@@ -236,6 +236,31 @@ describe('computeDeadlines: triggers', () => {
     expect(only(computeDeadlines(input), 'daca_renewal').dueAt).toBe('2026-11-15T23:59:59.999-06:00');
   });
 
+  it.each(['ice_detention', 'released', 'not_detained'] as const)('no detainer hold once the custody is %s: no jail holds the person', (status) => {
+    const input = facts([{ type: 'release_eligible', occurredAt: '2026-11-20T16:00:00-06:00' }], { status, detainerLodged: true });
+    expect(computeDeadlines(input).filter((d) => d.rule === 'detainer_hold')).toEqual([]);
+  });
+
+  it('a detainer hold is still computed while the custody is unknown', () => {
+    const input = facts([], { status: 'unknown', detainerLodged: true, releaseEligibleAt: '2026-11-20T16:00:00-06:00' });
+    expect(only(computeDeadlines(input), 'detainer_hold').dueAt).toBe('2026-11-22T16:00:00-06:00');
+  });
+
+  it('a bond decision at or after the hearing was set ends the bond hearing; one before a new setting does not', () => {
+    const hearing = (occurredAt: string, scheduledAt: string) =>
+      ({ type: 'hearing_scheduled' as const, occurredAt, data: { hearingType: 'bond', scheduledAt } });
+    const decision = (occurredAt: string) => ({ type: 'bond_decision' as const, occurredAt, data: { outcome: 'denied' } });
+    const ended = facts([hearing('2026-11-02T09:00:00-06:00', '2026-11-10T09:00:00-06:00'), decision('2026-11-10T11:00:00-06:00')]);
+    expect(computeDeadlines(ended).filter((d) => d.rule === 'bond_hearing')).toEqual([]);
+    // A redetermination set after that decision is a hearing to come.
+    const again = facts([
+      hearing('2026-11-02T09:00:00-06:00', '2026-11-10T09:00:00-06:00'),
+      decision('2026-11-10T11:00:00-06:00'),
+      hearing('2026-11-16T09:00:00-06:00', '2026-11-24T09:00:00-06:00'),
+    ]);
+    expect(only(computeDeadlines(again), 'bond_hearing').dueAt).toBe('2026-11-24T09:00:00-06:00');
+  });
+
   it('a later decision supersedes an earlier one whatever the order they were recorded in', () => {
     const input = facts([
       { type: 'bond_decision', occurredAt: '2026-11-10T10:00:00-06:00', data: { outcome: 'denied' } },

@@ -7,8 +7,11 @@ export const BIA_TIME_ZONE = 'America/New_York'; // Falls Church, Virginia
 
 /** What starts a rule's clock. */
 export type TriggerSpec =
-  /** The latest (or each) event of a type, optionally only when `data` has these values. */
-  | { kind: 'event'; eventType: CaseEventType; match?: Record<string, string> }
+  /**
+   * The latest (or each) event of a type, optionally only when `data` has these values; with `endedBy`, an event of
+   * that type recorded as happening at or after the trigger ends it (a bond decision after the hearing was set).
+   */
+  | { kind: 'event'; eventType: CaseEventType; match?: Record<string, string>; endedBy?: CaseEventType }
   /** A detainer is known and the person is release-eligible (events, else custody facts). */
   | { kind: 'detainer_release_eligible' }
   /** A `released` event with `{from:'ice'}`, else custody `{status:'released', releasedFrom:'ice', releasedAt}`. */
@@ -43,6 +46,11 @@ export interface DeadlineRule {
    * time, an expiry date), where a correction to an earlier time must win; 'each': one per trigger.
    */
   occurrence: 'latest' | 'last_recorded' | 'each';
+  /**
+   * An appointment (a hearing), not a filing: it becomes missed only this many hours after its time, when nobody has
+   * recorded its outcome, instead of the moment it starts.
+   */
+  missedAfterHours?: number;
   period: Period;
   /** The day rule: a last day on a Saturday, Sunday or legal holiday moves to the next open day. */
   rollForward: boolean;
@@ -85,10 +93,11 @@ export const RULE_SET_2026_1: RuleSet = {
     {
       id: 'bond_hearing',
       label: 'Bond hearing',
-      trigger: { kind: 'event', eventType: 'hearing_scheduled', match: { hearingType: 'bond' } },
+      trigger: { kind: 'event', eventType: 'hearing_scheduled', match: { hearingType: 'bond' }, endedBy: 'bond_decision' },
       occurrence: 'latest',
       period: { kind: 'at_time', field: 'scheduledAt' },
       rollForward: false,
+      missedAfterHours: 24,
       zone: 'court',
       citation: '8 CFR 1236.1(d), 1003.19',
     },
@@ -244,4 +253,12 @@ export function ruleSetFor(at: Date, sets: readonly RuleSet[] = RULE_SETS): Rule
   const found = inForce[inForce.length - 1];
   if (!found) throw new DeadlineInputError('NO_RULE_SET', 'at', `no rule set in force on ${day}`);
   return found;
+}
+
+/**
+ * Hours after its due time that an open deadline of each rule becomes missed, for the rules that wait (appointments);
+ * the missed sweep's SQL reads it as JSON (`{"bond_hearing": 24}`). Rule ids are stable across rule set versions.
+ */
+export function missedGraceHours(ruleSet: RuleSet = CURRENT_RULE_SET): Record<string, number> {
+  return Object.fromEntries(ruleSet.rules.filter((r) => r.missedAfterHours).map((r) => [r.id, r.missedAfterHours as number]));
 }

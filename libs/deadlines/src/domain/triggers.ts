@@ -27,7 +27,11 @@ function eventTrigger({ event, index }: IndexedEvent): Trigger {
   return { id: event.id, event, at: event.occurredAt, field: `events[${index}].occurredAt` };
 }
 
+/** Custody in which no jail holds the person: an ICE detainer hold is over (ICE took them, or they are out). */
+const HOLD_OVER = new Set(['ice_detention', 'released', 'not_detained']);
+
 function detainerTriggers(facts: CaseFacts): Trigger[] {
+  if (HOLD_OVER.has(facts.custody.status)) return [];
   const detainerKnown = facts.custody.detainerLodged === true || eventsOfType(facts, 'detainer_lodged').length > 0;
   if (!detainerKnown) return [];
   // A release_eligible event is newer information than the intake's releaseEligibleAt.
@@ -52,7 +56,11 @@ export function findTriggers(facts: CaseFacts, spec: TriggerSpec): Trigger[] {
       return detainerTriggers(facts);
     case 'released_from_ice':
       return releasedFromIceTriggers(facts);
-    case 'event':
-      return eventsOfType(facts, spec.eventType, spec.match).map(eventTrigger);
+    case 'event': {
+      const triggers = eventsOfType(facts, spec.eventType, spec.match).map(eventTrigger);
+      if (!spec.endedBy) return triggers;
+      const endings = eventsOfType(facts, spec.endedBy).map(({ event }) => Date.parse(event.occurredAt));
+      return triggers.filter((t) => !endings.some((end) => end >= Date.parse(t.at)));
+    }
   }
 }

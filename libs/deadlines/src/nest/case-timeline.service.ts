@@ -7,7 +7,7 @@ import { OutboxService } from '@amparo/notifications';
 import { missedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
-import { ruleSetFor } from '../domain/rule-set';
+import { missedGraceHours, ruleSetFor } from '../domain/rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline, CustodyStatus, DeadlineStatus, Flag, Urgency } from '../domain/types';
 import { assessUrgency } from '../domain/urgency';
 import { tz } from '../domain/zones';
@@ -113,6 +113,16 @@ function placeName(row: PlaceFacts): string | undefined {
   return undefined;
 }
 
+/** The rules whose deadlines wait before they are missed, as `{"rule": hours}` (a query parameter). */
+export const MISSED_GRACE_JSON = JSON.stringify(missedGraceHours());
+
+/**
+ * SQL: a deadline row (`due_at`, `rule`) is past due at `now`, its rule's grace included (`grace`: MISSED_GRACE_JSON).
+ * `due_at < now` first, so an index on `due_at` still narrows the rows.
+ */
+export const PAST_GRACE_SQL = (now: string, grace: string, alias = '') =>
+  `${alias}due_at < ${now} AND ${alias}due_at < ${now} - COALESCE((${grace}::jsonb ->> ${alias}rule)::int, 0) * interval '1 hour'`;
+
 /** A new case's deadlines in one statement, with the ids the intake gave them (prepared: every intake runs it). */
 const INSERT_PLANNED_SQL = `INSERT INTO deadlines (case_id, organization_id, id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
                        citation, rule_version, note, trigger_event_id, status)
@@ -180,12 +190,13 @@ export class CaseTimelineService {
          d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null],
       );
     }
+    // Past due is missed; an appointment (a hearing) only once its grace has passed with no outcome recorded.
     const newlyMissed: DeadlineRow[] = await tx.query(
       `WITH missed AS (
          UPDATE deadlines SET status = 'missed', status_changed_at = $2
-          WHERE case_id = $1 AND superseded_at IS NULL AND status = 'open' AND due_at < $2 RETURNING *
+          WHERE case_id = $1 AND superseded_at IS NULL AND status = 'open' AND ${PAST_GRACE_SQL('$2', '$4')} RETURNING *
        ) SELECT missed.*, $3::text AS reference FROM missed`,
-      [caseId, now, row.reference],
+      [caseId, now, row.reference, MISSED_GRACE_JSON],
     );
     await this.escalateMissed(tx, row.organization_id, caseId, newlyMissed);
     const current: DeadlineRow[] = await tx.query(

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { Clock, every } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { MailDeliveryService, OutboxService, OutgoingNotification } from '@amparo/notifications';
-import { CaseTimelineService } from './case-timeline.service';
+import { CaseTimelineService, MISSED_GRACE_JSON, PAST_GRACE_SQL } from './case-timeline.service';
 
 /** Reminder plan: before every open deadline, to the assigned attorney and the coordinators. */
 export const REMINDER_HOURS = [48, 24, 2] as const;
@@ -72,8 +72,8 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
   async sweepMissed(): Promise<number> {
     const now = this.clock.now();
     const due: { case_id: string }[] = await this.db.query(
-      `SELECT DISTINCT case_id FROM deadlines WHERE status = 'open' AND superseded_at IS NULL AND due_at < $1 LIMIT 500`,
-      [now],
+      `SELECT DISTINCT case_id FROM deadlines WHERE status = 'open' AND superseded_at IS NULL AND ${PAST_GRACE_SQL('$1', '$2')} LIMIT 500`,
+      [now, MISSED_GRACE_JSON],
     );
     let missed = 0;
     for (const { case_id } of due) {
