@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { canonicalJson } from '@amparo/audit';
 import { KeyRotationService, PurgeService } from '@amparo/cases';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
@@ -102,7 +103,16 @@ describe('encryption, rotation, purge and audit integrity (e2e)', () => {
   });
 
   it('crypto-shredding: after purge nothing decrypts, the tombstone stays, and the audit chain verifies', async () => {
-    const id = await create();
+    const body = intakeBody();
+    const idempotencyKey = `purge-${Date.now()}`;
+    const created = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', idempotencyKey).send(body).expect(201);
+    const id = created.body.id as string;
+    // The request's digest is keyed: a plain hash of the body (names, A-number, birth date) could be confirmed by guessing.
+    const [{ request_hash: digest }] = await t.db.query(`SELECT request_hash FROM idempotency_keys WHERE case_id = $1`, [id]);
+    expect(digest).toHaveLength(32);
+    expect(digest.equals(createHash('sha256').update(canonicalJson(body)).digest())).toBe(false);
+    await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({ type: 'entered_us', occurredAt: '2024-06-01', manner: 'ewi' }).expect(201);
+    expect((await t.db.query(`SELECT flags::text FROM cases WHERE id = $1`, [id]))[0].flags).toMatch(/without inspection/);
     await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'represented' }).expect(200);
     const purge = t.app.get(PurgeService);
     expect(await purge.purgeDue()).toBe(0); // retention not over yet
@@ -117,6 +127,14 @@ describe('encryption, rotation, purge and audit integrity (e2e)', () => {
     for (const column of ['client_first_name', 'client_last_name', 'client_a_number', 'narrative', 'caller_name']) expect(row[column]).toBeNull();
     expect(await t.db.query(`SELECT 1 FROM case_keys WHERE case_id = $1`, [id])).toEqual([]);
     expect(await t.db.query(`SELECT 1 FROM case_blind_indexes WHERE case_id = $1`, [id])).toEqual([]);
+    // What was derived from the facts goes too: flags (one named the manner of entry), urgency reasons, the request.
+    expect(row.flags).toEqual([]);
+    expect(row.urgency_reasons).toEqual([]);
+    expect(row.next_deadline_at).toBeNull();
+    const [key] = await t.db.query(`SELECT request_hash, response FROM idempotency_keys WHERE case_id = $1`, [id]);
+    expect(key).toEqual({ request_hash: Buffer.alloc(0), response: null });
+    const replay = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', idempotencyKey).send(body);
+    expect([replay.status, replay.body.code]).toEqual([410, 'CASE_PURGED']);
     const view = await t.http.get(`/api/cases/${id}`).set(coordinator.auth);
     expect(view.body.status).toBe('purged');
     expect((await t.http.post(`/api/cases/${id}/reveal`).set(coordinator.auth).send({ reason: 'trying after purge' })).status).toBe(409);

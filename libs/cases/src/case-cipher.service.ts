@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import {
   BlindIndexKind, DataKey, KeyMaterial, blindIndex, decryptField, encryptField, newDataKey, normalizeANumber,
-  normalizeNameDob, normalizePersonName, normalizePhone, unwrapDataKey, wrapDataKey, wrappedKeyId,
+  normalizeNameDob, normalizePersonName, normalizePhone, requestDigest, unwrapDataKey, wrapDataKey, wrappedKeyId,
 } from '@amparo/crypto';
 import { SENSITIVE_FIELDS, SensitiveField, SensitiveValues } from './domain/sensitive-fields';
 
@@ -64,6 +64,11 @@ export class CaseCipher {
       values[field] = JSON_FIELDS.has(field) ? JSON.parse(plaintext) : plaintext;
     }
     return values;
+  }
+
+  /** The keyed digest of an intake body (canonical JSON) stored with its idempotency key; see requestDigest. */
+  requestDigest(canonicalBody: string): Buffer {
+    return requestDigest(this.keys.indexKey, canonicalBody);
   }
 
   /** Keyed hashes for exact-match lookups and duplicate checks; the values themselves never leave the request. */

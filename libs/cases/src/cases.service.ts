@@ -1,6 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
@@ -101,7 +101,6 @@ class IdempotentReplay extends Error {
   }
 }
 
-const requestHash = (body: unknown) => createHash('sha256').update(canonicalJson(body)).digest();
 
 function changedPaths(dto: object, prefix = ''): string[] {
   return Object.entries(dto).flatMap(([key, value]) => {
@@ -135,7 +134,7 @@ export class CasesService {
       });
     }
     const place = await this.resolvePlace(dto.custody);
-    const idempotency = idempotencyKey ? { key: idempotencyKey, hash: requestHash(dto) } : undefined;
+    const idempotency = idempotencyKey ? { key: idempotencyKey, hash: this.cipher.requestDigest(canonicalJson(dto)) } : undefined;
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.db.transaction((tx) => this.insertCase(tx, actor, dto, place, idempotency));
@@ -162,10 +161,11 @@ export class CasesService {
     const [stored] = await this.db.query(`SELECT request_hash, response, case_id FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [userId, key]);
     // Gone between the conflict and this read: only a purge of idempotency keys could do that.
     if (!stored) throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_IN_PROGRESS', 'The first request with this key has not finished; retry');
+    // A purge empties both the answer and the request's digest.
+    if (!stored.response) throw new DomainError(HttpStatus.GONE, 'CASE_PURGED', 'The case created with this Idempotency-Key has been purged');
     if (!stored.request_hash.equals(hash)) {
       throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
     }
-    if (!stored.response) throw new DomainError(HttpStatus.GONE, 'CASE_PURGED', 'The case created with this Idempotency-Key has been purged');
     return stored.response as CreateCaseResult;
   }
 

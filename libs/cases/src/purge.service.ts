@@ -56,13 +56,14 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
       await tx.query(`DELETE FROM case_keys WHERE case_id = $1`, [due.id]);
       await tx.query(
         `UPDATE cases SET status = 'purged', purged_at = $2, updated_at = $2,
+                flags = '[]', urgency_reasons = '[]', next_deadline_at = NULL,
                 ${SENSITIVE_FIELDS.map((f) => `${f.column} = NULL`).join(', ')} WHERE id = $1`,
         [due.id, now],
       );
       await tx.query(`DELETE FROM case_blind_indexes WHERE case_id = $1`, [due.id]);
       await tx.query(`DELETE FROM deadlines WHERE case_id = $1`, [due.id]);
       await tx.query(`DELETE FROM case_events WHERE case_id = $1`, [due.id]);
-      await tx.query(`UPDATE idempotency_keys SET response = NULL WHERE case_id = $1`, [due.id]);
+      await tx.query(`UPDATE idempotency_keys SET response = NULL, request_hash = '\\x' WHERE case_id = $1`, [due.id]);
       await this.audit.record(tx, {
         organizationId: due.organization_id,
         actorId: null,

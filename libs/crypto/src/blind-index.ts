@@ -27,17 +27,27 @@ const IS_NORMALIZED: Record<BlindIndexKind, (value: string) => boolean> = {
 };
 
 // The per-kind sub-keys, derived once per index key (they live as long as the key object, in the same memory).
-const SUB_KEYS = new WeakMap<IndexKey, Map<BlindIndexKind, Buffer>>();
+const SUB_KEYS = new WeakMap<IndexKey, Map<string, Buffer>>();
 
-function subKeyOf(key: IndexKey, kind: BlindIndexKind): Buffer {
-  let byKind = SUB_KEYS.get(key);
-  if (!byKind) SUB_KEYS.set(key, (byKind = new Map()));
-  let subKey = byKind.get(kind);
+/** A sub-key of the index key for one purpose (`amparo/blind-index/v1/<kind>`, `amparo/request-digest/v1`). */
+function subKeyOf(key: IndexKey, purpose: string): Buffer {
+  let byPurpose = SUB_KEYS.get(key);
+  if (!byPurpose) SUB_KEYS.set(key, (byPurpose = new Map()));
+  let subKey = byPurpose.get(purpose);
   if (!subKey) {
-    subKey = createHmac('sha256', secretOfIndexKey(key)).update(`amparo/blind-index/v1/${kind}`).digest();
-    byKind.set(kind, subKey);
+    subKey = createHmac('sha256', secretOfIndexKey(key)).update(purpose).digest();
+    byPurpose.set(purpose, subKey);
   }
   return subKey;
+}
+
+/**
+ * A keyed digest of a request body (HMAC-SHA-256 under its own sub-key of the index key), for telling a retry from a
+ * different request with the same idempotency key. Keyed, because the body holds names, an A-number and a date of
+ * birth: a plain hash of it, kept in the database, could be confirmed by guessing them.
+ */
+export function requestDigest(key: IndexKey, canonicalBody: string): Buffer {
+  return createHmac('sha256', subKeyOf(key, 'amparo/request-digest/v1')).update(canonicalBody, 'utf8').digest();
 }
 
 export function blindIndex(key: IndexKey, kind: BlindIndexKind, normalizedValue: string): string {
@@ -46,6 +56,6 @@ export function blindIndex(key: IndexKey, kind: BlindIndexKind, normalizedValue:
   if (typeof normalizedValue !== 'string' || !isNormalized(normalizedValue)) {
     throw new TypeError(`value is not normalized for blind index kind "${kind}"`);
   }
-  const mac = createHmac('sha256', subKeyOf(key, kind)).update(normalizedValue, 'utf8').digest();
+  const mac = createHmac('sha256', subKeyOf(key, `amparo/blind-index/v1/${kind}`)).update(normalizedValue, 'utf8').digest();
   return mac.subarray(0, BLIND_INDEX_BYTES).toString('hex');
 }
