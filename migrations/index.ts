@@ -8,6 +8,7 @@ import { RoutingIndexes1764000600000 } from './1764000600000-RoutingIndexes';
 import { AuditHeads1764000700000 } from './1764000700000-AuditHeads';
 import { RoutingPlaceIndexes1764000800000 } from './1764000800000-RoutingPlaceIndexes';
 import { AttorneyExperience1764000900000 } from './1764000900000-AttorneyExperience';
+import { FlagLabelsWithoutFacts1764001000000 } from './1764001000000-FlagLabelsWithoutFacts';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AuditHeads1764000700000,
   RoutingPlaceIndexes1764000800000,
   AttorneyExperience1764000900000,
+  FlagLabelsWithoutFacts1764001000000,
 ];

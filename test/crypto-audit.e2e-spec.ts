@@ -112,7 +112,7 @@ describe('encryption, rotation, purge and audit integrity (e2e)', () => {
     expect(digest).toHaveLength(32);
     expect(digest.equals(createHash('sha256').update(canonicalJson(body)).digest())).toBe(false);
     await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({ type: 'entered_us', occurredAt: '2024-06-01', manner: 'ewi' }).expect(201);
-    expect((await t.db.query(`SELECT flags::text FROM cases WHERE id = $1`, [id]))[0].flags).toMatch(/without inspection/);
+    expect((await t.db.query(`SELECT flags::text FROM cases WHERE id = $1`, [id]))[0].flags).toMatch(/bond_eligibility_contested/);
     await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'represented' }).expect(200);
     const purge = t.app.get(PurgeService);
     expect(await purge.purgeDue()).toBe(0); // retention not over yet
@@ -127,7 +127,7 @@ describe('encryption, rotation, purge and audit integrity (e2e)', () => {
     for (const column of ['client_first_name', 'client_last_name', 'client_a_number', 'narrative', 'caller_name']) expect(row[column]).toBeNull();
     expect(await t.db.query(`SELECT 1 FROM case_keys WHERE case_id = $1`, [id])).toEqual([]);
     expect(await t.db.query(`SELECT 1 FROM case_blind_indexes WHERE case_id = $1`, [id])).toEqual([]);
-    // What was derived from the facts goes too: flags (one named the manner of entry), urgency reasons, the request.
+    // What was derived from the facts goes too: flags, urgency reasons, the request's digest.
     expect(row.flags).toEqual([]);
     expect(row.urgency_reasons).toEqual([]);
     expect(row.next_deadline_at).toBeNull();

@@ -42,13 +42,13 @@ describe('computeFlags', () => {
     expect(codes(input)).toEqual(expected);
   });
 
-  it('cites the 2025 BIA decisions and names the facts that raised the flag', () => {
+  it('cites the 2025 BIA decisions and does not name the facts that raised the flag (labels reach summaries)', () => {
     const [flag] = computeFlags(facts({ entryManner: 'ewi', criminalHistoryDeclared: true }));
     expect(flag.citation).toBe(
       'Matter of Q. Li, 29 I&N Dec. 66 (BIA 2025); Matter of Yajure Hurtado, 29 I&N Dec. 216 (BIA 2025); INA 236(c)',
     );
-    expect(flag.label).toContain('(entered without inspection; criminal history declared)');
-    expect(flag.label).not.toContain('{facts}');
+    expect(flag.label).toMatch(/^Bond eligibility contested: /);
+    expect(flag.label).not.toMatch(/inspection|parole|criminal/i);
   });
 
   it('never hides the bond hearing deadline when bond eligibility is contested', () => {

@@ -19,19 +19,6 @@ function bondEligibilityContested(facts: CaseFacts): boolean {
   return facts.entryManner === 'ewi' || facts.entryManner === 'paroled' || facts.criminalHistoryDeclared === true;
 }
 
-function bondContestedFacts(facts: CaseFacts): string {
-  const found = [
-    facts.entryManner === 'ewi' && 'entered without inspection',
-    facts.entryManner === 'paroled' && 'paroled, then detained',
-    facts.criminalHistoryDeclared === true && 'criminal history declared',
-  ].filter(Boolean);
-  return found.join('; ');
-}
-
-const DETAILS: Partial<Record<FlagCode, (facts: CaseFacts) => string>> = {
-  bond_eligibility_contested: bondContestedFacts,
-};
-
 const TESTS: Record<FlagCode, FlagTest> = {
   bond_eligibility_contested: bondEligibilityContested,
   jail_287g: (facts) => facts.custody.status === 'local_jail' && facts.jail287g === true,
@@ -47,9 +34,7 @@ export function computeFlags(facts: CaseFacts, ruleSet: RuleSet = CURRENT_RULE_S
   return (Object.keys(ruleSet.flags) as FlagCode[])
     .filter((code) => TESTS[code](facts))
     .map((code) => {
-      const { citation } = ruleSet.flags[code];
-      // A definition's label may name the facts that raised it with a {facts} placeholder.
-      const label = ruleSet.flags[code].label.replace('{facts}', DETAILS[code]?.(facts) ?? '');
+      const { label, citation } = ruleSet.flags[code];
       return citation ? { code, label, citation } : { code, label };
     });
 }

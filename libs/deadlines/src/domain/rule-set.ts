@@ -60,7 +60,10 @@ export interface DeadlineRule {
 }
 
 export interface FlagDefinition {
-  /** May contain {facts}, replaced by the intake facts that raised the flag. */
+  /**
+   * Never names the facts that raised the flag: labels are stored in plain columns and shown in summaries, and those
+   * facts (manner of entry, criminal history) are immigration-status facts the summaries must not narrow down.
+   */
   label: string;
   citation?: string;
 }
@@ -215,7 +218,7 @@ export const RULE_SET_2026_1: RuleSet = {
   flags: {
     bond_eligibility_contested: {
       label:
-        'Bond eligibility contested ({facts}): judges may find no bond jurisdiction; still request the bond hearing and keep its deadline',
+        'Bond eligibility contested: judges may find no bond jurisdiction; still request the bond hearing and keep its deadline',
       citation:
         'Matter of Q. Li, 29 I&N Dec. 66 (BIA 2025); Matter of Yajure Hurtado, 29 I&N Dec. 216 (BIA 2025); INA 236(c)',
     },

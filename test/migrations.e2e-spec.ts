@@ -1,0 +1,40 @@
+import { FlagLabelsWithoutFacts1764001000000 } from '../migrations/1764001000000-FlagLabelsWithoutFacts';
+import { TestApp, createTestApp } from './support/test-app';
+import { intakeBody } from './support/cases';
+import { Session, createUser, loginAdmin } from './support/users';
+
+/** Migrations that rewrite stored data, run again on rows written the old way. */
+describe('data migrations (e2e)', () => {
+  let t: TestApp;
+  let intake: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    intake = await createUser(t.http, await loginAdmin(t.http), 'intake');
+  });
+  afterAll(() => t.close());
+
+  it('1764001000000: stored bond-flag labels lose the facts that raised them, in cases and idempotent answers', async () => {
+    const old = 'Bond eligibility contested (entered without inspection; criminal history declared): judges may find no bond jurisdiction';
+    const created = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', `migration-${Date.now()}`).send(intakeBody()).expect(201);
+    const id = created.body.id as string;
+    const flags = JSON.stringify([{ code: 'jail_287g', label: 'Jail (287(g))' }, { code: 'bond_eligibility_contested', label: old, citation: 'INA 236(c)' }]);
+    await t.db.query(`UPDATE cases SET flags = $2::jsonb, urgency_reasons = $3::jsonb WHERE id = $1`, [id, flags, JSON.stringify(['Detainer: due soon', old])]);
+    await t.db.query(`UPDATE idempotency_keys SET response = jsonb_set(response, '{flags}', $2::jsonb) WHERE case_id = $1`, [id, flags]);
+
+    const runner = t.db.createQueryRunner();
+    try {
+      await new FlagLabelsWithoutFacts1764001000000().up(runner);
+    } finally {
+      await runner.release();
+    }
+
+    const plain = 'Bond eligibility contested: judges may find no bond jurisdiction';
+    const [row] = await t.db.query(`SELECT flags, urgency_reasons FROM cases WHERE id = $1`, [id]);
+    expect(row.flags).toEqual([{ code: 'jail_287g', label: 'Jail (287(g))' }, { code: 'bond_eligibility_contested', label: plain, citation: 'INA 236(c)' }]);
+    expect(row.urgency_reasons).toEqual(['Detainer: due soon', plain]);
+    const [{ response }] = await t.db.query(`SELECT response FROM idempotency_keys WHERE case_id = $1`, [id]);
+    expect(response.flags[1].label).toBe(plain);
+    expect(response.id).toBe(id);
+  });
+});
