@@ -122,6 +122,26 @@ describe('auth (e2e)', () => {
       expect(real.status).toBe(429);
     });
 
+    it('attempts sent at once cannot all reach the password check: 5 at most, then locked', async () => {
+      const victim = await createUser(t.http, admin, 'intake');
+      const burst = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          t.http.post('/api/auth/login').set({ 'X-Forwarded-For': `203.0.113.${100 + i}` }).send({ email: victim.email, password: `burst-${i}` })),
+      );
+      const statuses = burst.map((res) => res.status).sort();
+      expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+      expect((await t.http.post('/api/auth/login').send({ email: victim.email, password: victim.password })).status).toBe(429);
+    });
+
+    it('successful sign-ins from one office address do not use up its attempts', async () => {
+      const office = { 'X-Forwarded-For': '192.0.2.77' };
+      const colleague = await createUser(t.http, admin, 'intake');
+      for (let i = 0; i < 35; i++) {
+        await t.http.post('/api/auth/login').set(office).send({ email: colleague.email, password: colleague.password }).expect(200);
+      }
+    });
+
     it('answers an unknown account the same way (no enumeration)', async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {

@@ -31,7 +31,8 @@ export class AuthService {
 
   async login(emailInput: string, password: string, ip: string): Promise<TokenPair> {
     const email = emailInput.trim().toLowerCase();
-    await this.throttle.assertAllowed(email, ip);
+    // Counted before the password is checked (see LoginThrottleService); a success takes it back.
+    await this.throttle.claimAttempt(email, ip);
     const user = await this.db
       .getRepository(User)
       .createQueryBuilder('u')
@@ -40,11 +41,8 @@ export class AuthService {
       .getOne();
     // Inactive and unknown accounts get the same answer, and the same hashing cost, as a wrong password.
     const ok = await this.passwords.verify(user?.active ? user.passwordHash : null, password);
-    if (!user || !ok) {
-      await this.throttle.recordFailure(email, ip);
-      throw new UnauthorizedException(BAD_CREDENTIALS);
-    }
-    await this.throttle.recordSuccess(email);
+    if (!user || !ok) throw new UnauthorizedException(BAD_CREDENTIALS);
+    await this.throttle.recordSuccess(email, ip);
     return this.db.transaction(async (tx) => {
       const session = await tx.getRepository(AuthSession).save(
         tx.getRepository(AuthSession).create({

@@ -19,8 +19,11 @@ type Scope = 'account' | 'ip';
 const keyHash = (value: string) => createHash('sha256').update(value).digest();
 
 /**
- * Failed-login counters in PostgreSQL, so several API instances share them. Unknown emails are counted like known
- * ones: the answer never tells whether an account exists.
+ * Sign-in attempt counters in PostgreSQL, so several API instances share them. An attempt is counted before its
+ * password is checked, in one atomic statement per scope, so that attempts sent at once cannot all pass the check
+ * before any failure is written: at most `maxFailures` attempts per window reach the password check, then the scope is
+ * locked. A successful sign-in takes its own attempt back. Unknown emails are counted like known ones: the answer
+ * never tells whether an account exists.
  */
 @Injectable()
 export class LoginThrottleService {
@@ -29,39 +32,44 @@ export class LoginThrottleService {
     private readonly clock: Clock,
   ) {}
 
-  async assertAllowed(email: string, ip: string): Promise<void> {
-    const rows: { scope: Scope }[] = await this.db.query(
-      `SELECT scope FROM login_throttle
-        WHERE ((scope = 'account' AND key_hash = $1) OR (scope = 'ip' AND key_hash = $2)) AND locked_until > $3`,
-      [keyHash(email), keyHash(ip), this.clock.now()],
-    );
-    if (rows.length > 0) throw tooManyRequests('Too many failed sign-in attempts; try again later');
+  /** Counts an attempt for the IP, then the account; 429 when either has no attempt left in its window. */
+  async claimAttempt(email: string, ip: string): Promise<void> {
+    const allowed = (await this.claim('ip', keyHash(ip), IP_POLICY)) && (await this.claim('account', keyHash(email), ACCOUNT_POLICY));
+    if (!allowed) throw tooManyRequests('Too many failed sign-in attempts; try again later');
   }
 
-  async recordFailure(email: string, ip: string): Promise<void> {
-    await this.bump('account', keyHash(email), ACCOUNT_POLICY);
-    await this.bump('ip', keyHash(ip), IP_POLICY);
-  }
-
-  async recordSuccess(email: string): Promise<void> {
+  /** The attempt succeeded: the account starts over, and the IP gets its attempt back. */
+  async recordSuccess(email: string, ip: string): Promise<void> {
     await this.db.query(`DELETE FROM login_throttle WHERE scope = 'account' AND key_hash = $1`, [keyHash(email)]);
+    await this.db.query(
+      `UPDATE login_throttle SET failures = greatest(failures - 1, 0),
+              locked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE locked_until END
+        WHERE scope = 'ip' AND key_hash = $1`,
+      [keyHash(ip), IP_POLICY.maxFailures],
+    );
   }
 
-  private async bump(scope: Scope, hash: Buffer, policy: ThrottlePolicy): Promise<void> {
+  /**
+   * One atomic upsert: a window that has run out starts over (never while locked); the attempt that reaches the limit
+   * sets the lock and is still allowed; any later one in the window, or while locked, is refused (and does not move
+   * the lock).
+   */
+  private async claim(scope: Scope, hash: Buffer, policy: ThrottlePolicy): Promise<boolean> {
     const now = this.clock.now();
-    // One atomic upsert: a window that has run out starts over; reaching the limit sets the lock.
-    await this.db.query(
+    const stale = `(t.window_started_at < $3::timestamptz - make_interval(secs => $5) AND NOT coalesce(t.locked_until > $3, false))`;
+    const [row]: { failures: number }[] = await this.db.query(
       `INSERT INTO login_throttle AS t (scope, key_hash, window_started_at, failures, locked_until)
        VALUES ($1, $2, $3, 1, CASE WHEN $4 <= 1 THEN $3::timestamptz + make_interval(secs => $6) END)
        ON CONFLICT (scope, key_hash) DO UPDATE SET
-         window_started_at = CASE WHEN t.window_started_at < $3::timestamptz - make_interval(secs => $5)
-                                  THEN $3 ELSE t.window_started_at END,
-         failures = CASE WHEN t.window_started_at < $3::timestamptz - make_interval(secs => $5)
-                         THEN 1 ELSE t.failures + 1 END,
+         window_started_at = CASE WHEN ${stale} THEN $3 ELSE t.window_started_at END,
+         failures = CASE WHEN ${stale} THEN 1 ELSE t.failures + 1 END,
          locked_until = CASE
-           WHEN t.window_started_at >= $3::timestamptz - make_interval(secs => $5) AND t.failures + 1 >= $4
-           THEN $3::timestamptz + make_interval(secs => $6) ELSE t.locked_until END`,
+           WHEN t.locked_until > $3 THEN t.locked_until
+           WHEN (CASE WHEN ${stale} THEN 1 ELSE t.failures + 1 END) >= $4 THEN $3::timestamptz + make_interval(secs => $6)
+           ELSE t.locked_until END
+       RETURNING failures`,
       [scope, hash, now, policy.maxFailures, policy.windowSeconds, policy.lockSeconds],
     );
+    return row.failures <= policy.maxFailures;
   }
 }
