@@ -77,6 +77,22 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     await t.http.post(`/api/referrals/${against.referralId}/decline`).set(attorney.auth).send({ reason: 'conflict' }).expect(200);
   });
 
+  it('a referral the attorney declined keeps no view of the case in their list; an open or accepted one does', async () => {
+    const declined = await offered({ firstName: 'Declinada', lastName: 'Ejemplo' });
+    const open = await offered({ firstName: 'Abierta', lastName: 'Ejemplo' });
+    const taken = await offered({ firstName: 'Tomada', lastName: 'Ejemplo' });
+    await t.http.post(`/api/referrals/${declined.referralId}/decline`).set(attorney.auth).send({ reason: 'capacity' }).expect(200);
+    await accept(taken.referralId).expect(200);
+    const list = await t.http.get('/api/referrals?limit=100').set(attorney.auth).expect(200);
+    const byId = new Map(list.body.items.map((r: { id: string; case: unknown }) => [r.id, r.case]));
+    expect(byId.get(declined.referralId)).toBeNull();
+    expect(byId.get(open.referralId)).toMatchObject({ custodyStatus: 'ice_detention', state: 'TX' });
+    expect(byId.get(taken.referralId)).toMatchObject({ custodyStatus: 'ice_detention' });
+    // Coordinators see every referral's case summary.
+    const all = await t.http.get('/api/referrals?status=declined&limit=100').set(coordinator.auth).expect(200);
+    expect(all.body.items.find((r: { id: string }) => r.id === declined.referralId).case).toMatchObject({ state: 'TX' });
+  });
+
   it('a correction that bars nobody leaves the offer open', async () => {
     const { caseId, referralId } = await offered({ firstName: 'Sinforosa', lastName: 'Intacta' });
     await t.http.patch(`/api/cases/${caseId}`).set(coordinator.auth).send({ narrative: 'corrected narrative', consent: { shareWithAttorney: true } }).expect(200);

@@ -600,6 +600,11 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       }
       expect((await t.http.get(`/api/cases/${created.id}`).set(attorneyA.auth)).status).toBe(404);
       expect((await t.http.get(`/api/cases/${created.id}`).set(intake.auth)).status).toBe(404);
+      // Nor is it listed to the volunteer who created it, or the attorney who had it.
+      for (const who of [intake, attorneyA]) {
+        const listed = await t.http.get('/api/cases?status=purged&limit=100').set(who.auth).expect(200);
+        expect(listed.body.items.map((i: { id: string }) => i.id)).not.toContain(created.id);
+      }
       const tombstone = await t.http.get(`/api/cases/${created.id}`).set(coordinator.auth);
       expect(tombstone.body).toMatchObject({ status: 'purged', view: 'summary' });
       const reveal = await t.http.post(`/api/cases/${created.id}/reveal`).set(coordinator.auth).send({ reason: 'after the purge, just checking' });

@@ -254,7 +254,8 @@ export class CasesService {
     if (query.aNumber !== undefined) return this.lookupByANumber(actor, query);
     const where = ['organization_id = $1'];
     const params: unknown[] = [actor.organizationId];
-    if (actor.role === 'intake') where.push(`created_by = $${params.push(actor.userId)}`);
+    // A purged case exists only for coordinators (caseVisibility): intake volunteers do not list its tombstone.
+    if (actor.role === 'intake') where.push(`created_by = $${params.push(actor.userId)} AND status <> 'purged'`);
     if (actor.role === 'attorney') where.push(`assigned_attorney_id = $${params.push(actor.userId)} AND status IN ('assigned', 'closed')`);
     if (query.status) where.push(`status = $${params.push(query.status)}`);
     if (query.level) where.push(`urgency_level = $${params.push(query.level)}`);

@@ -235,15 +235,22 @@ export class ReferralsService {
     const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM referrals r WHERE ${clause}`, params);
     const rows = await this.db.query(
       `SELECT r.*, c.reference, c.urgency_level, c.preferred_language, c.needs_interpreter, c.practice_areas,
-              c.facility_code, f.name AS facility_name, c.county, c.state, c.custody_status, c.time_zone
+              c.facility_code, f.name AS facility_name, c.county, c.state, c.custody_status, c.time_zone,
+              c.status AS case_status, c.assigned_attorney_id
          FROM referrals r JOIN cases c ON c.id = r.case_id LEFT JOIN facilities f ON f.code = c.facility_code
         WHERE ${clause} ORDER BY r.offered_at DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, query.limit, (query.page - 1) * query.limit],
     );
-    const deadlines = await this.openDeadlines(rows.map((r: { case_id: string }) => r.case_id));
+    // An attorney sees the case's de-identified summary while the offer is open, and while the case is theirs;
+    // once they declined, or the offer expired or was withdrawn, the referral is all they keep.
+    const showsCase = (r: Record<string, any>) =>
+      actor.role !== 'attorney' ||
+      r.status === 'offered' ||
+      (r.status === 'accepted' && r.assigned_attorney_id === actor.userId && (r.case_status === 'assigned' || r.case_status === 'closed'));
+    const deadlines = await this.openDeadlines(rows.filter(showsCase).map((r: { case_id: string }) => r.case_id));
     const items = rows.map((r: Record<string, any>) => ({
       ...toView(r),
-      case: {
+      case: !showsCase(r) ? null : {
         urgency: r.urgency_level,
         language: r.preferred_language,
         needsInterpreter: r.needs_interpreter,
