@@ -9,6 +9,7 @@ import { AuditHeads1764000700000 } from './1764000700000-AuditHeads';
 import { RoutingPlaceIndexes1764000800000 } from './1764000800000-RoutingPlaceIndexes';
 import { AttorneyExperience1764000900000 } from './1764000900000-AttorneyExperience';
 import { FlagLabelsWithoutFacts1764001000000 } from './1764001000000-FlagLabelsWithoutFacts';
+import { OrganizationTimeZone1764001100000 } from './1764001100000-OrganizationTimeZone';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   RoutingPlaceIndexes1764000800000,
   AttorneyExperience1764000900000,
   FlagLabelsWithoutFacts1764001000000,
+  OrganizationTimeZone1764001100000,
 ];

@@ -82,6 +82,37 @@ describe('cases (e2e)', () => {
     expect(res.body.possibleDuplicates).toEqual([]);
   });
 
+  it('takes a form\'s empty strings as "not given", a lower-case state, and a caller without a relationship', async () => {
+    const res = await t.http.post('/api/cases').set(intake.auth).send({
+      client: { firstName: 'Formulario', lastName: '', dateOfBirth: '', aNumber: '', phone: ' ', email: '', address: '', preferredLanguage: 'spa' },
+      caller: { name: 'Llamante Ejemplo', phone: '' },
+      consent: { shareWithAttorney: false, obtainedFrom: 'caller' },
+      custody: { status: 'ice_detention', facilityCode: '', county: '', state: 'tx', timeZone: '', releaseEligibleAt: '' },
+    });
+    expect(res.status).toBe(201);
+    const view = await t.http.get(`/api/cases/${res.body.id}`).set(intake.auth).expect(200);
+    expect(view.body.custody).toMatchObject({ state: 'TX', timeZone: 'America/Chicago', facilityCode: null });
+    expect(view.body.client.phone ?? null).toBeNull();
+    expect(view.body.client.aNumber ?? null).toBeNull();
+    expect(view.body.caller).toMatchObject({ name: 'Llamante Ejemplo' });
+    expect(view.body.caller.relationship ?? null).toBeNull();
+  });
+
+  it('opens a case nobody knows the place of in the organization\'s time zone, which the admin sets', async () => {
+    const unknownPlace = { client: { lastName: 'Paradero', preferredLanguage: 'spa' }, consent: { shareWithAttorney: false, obtainedFrom: 'caller' }, custody: { status: 'unknown' } };
+    const first = await t.http.post('/api/cases').set(intake.auth).send(unknownPlace).expect(201);
+    const view = async (id: string) => (await t.http.get(`/api/cases/${id}`).set(intake.auth).expect(200)).body.custody;
+    expect(await view(first.body.id)).toMatchObject({ timeZone: 'America/New_York', state: null, facilityCode: null });
+    await t.http.patch('/api/organization').set(admin.auth).send({ timeZone: 'America/Denver' }).expect(200);
+    try {
+      const second = await t.http.post('/api/cases').set(intake.auth).send(unknownPlace).expect(201);
+      expect(await view(second.body.id)).toMatchObject({ timeZone: 'America/Denver' });
+      expect((await t.http.patch('/api/organization').set(admin.auth).send({ timeZone: 'Mars/Base' })).body.fields).toHaveProperty('timeZone');
+    } finally {
+      await t.http.patch('/api/organization').set(admin.auth).send({ timeZone: 'America/New_York' }).expect(200);
+    }
+  });
+
   it.each([
     ['client.preferredLanguage', (b: any) => { delete b.client.preferredLanguage; }],
     ['client.aNumber', (b: any) => { b.client.aNumber = 'A12'; }],

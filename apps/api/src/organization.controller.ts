@@ -2,7 +2,7 @@ import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsInt, IsString, IsTimeZone, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AuditService, canonicalJson } from '@amparo/audit';
 import { Access, CurrentUser, Organization, type Principal } from '@amparo/auth';
@@ -26,6 +26,8 @@ export class UpdateOrganizationDto {
 
   @ApiPropertyOptional({ description: 'Days after closing before a case is crypto-shredded', minimum: 30, maximum: 36500 })
   @IsOptionalNotNull() @IsInt() @Min(30) @Max(36500) retentionDays?: number;
+  @ApiPropertyOptional({ example: 'America/Chicago', description: "IANA zone for cases whose place is not known yet (no facility, zone or state); default America/New_York" })
+  @IsOptionalNotNull() @IsTimeZone({ message: 'timeZone must be an IANA time zone such as America/Chicago' }) timeZone?: string;
 }
 
 const LEVELS = ['critical', 'high', 'normal', 'low'] as const;
@@ -73,6 +75,7 @@ export class OrganizationController {
         autoRouting: dto.autoRouting ?? org.autoRouting,
         offerWindowsMinutes: windows ? { critical: windows.critical, high: windows.high, normal: windows.normal, low: windows.low } : org.offerWindowsMinutes,
         retentionDays: dto.retentionDays ?? org.retentionDays,
+        timeZone: dto.timeZone ?? org.timeZone,
       };
       const changes: Record<string, { from: unknown; to: unknown }> = {};
       for (const key of Object.keys(next) as (keyof typeof next)[]) {

@@ -133,7 +133,7 @@ export class CasesService {
         'client.lastName': ['client.firstName or client.lastName is required'],
       });
     }
-    const place = await this.resolvePlace(dto.custody);
+    const place = await this.resolvePlace(dto.custody, actor.organizationId);
     const idempotency = idempotencyKey ? { key: idempotencyKey, hash: this.cipher.requestDigest(canonicalJson(dto)) } : undefined;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -373,7 +373,7 @@ export class CasesService {
           state: custody.state === undefined ? (row.state ?? undefined) : (custody.state ?? undefined),
           timeZone: custody.timeZone ?? (custody.facilityCode || custody.state || custody.county ? undefined : row.time_zone),
         };
-        const place = await this.resolvePlace(merged, tx);
+        const place = await this.resolvePlace(merged, actor.organizationId, tx);
         set('facility_code', place.facilityCode);
         set('county', place.county);
         set('state', place.state);
@@ -437,7 +437,7 @@ export class CasesService {
       if (dto.type === 'transferred') {
         const facility = await this.reference.find(dto.facilityCode!, tx);
         if (!facility) throw invalid('facilityCode', 'facilityCode is not a known ICE detention location code (see GET /api/facilities)');
-        const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: facility.code }, tx);
+        const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: facility.code }, actor.organizationId, tx);
         data.facilityCode = place.facilityCode;
         data.fromFacilityCode = row.facility_code;
         await tx.query(
@@ -561,8 +561,11 @@ export class CasesService {
     }
   }
 
-  /** The zone comes from the facility when its code is known, else from the given zone, else from state and county. */
-  private async resolvePlace(custody: CustodyDto, manager: EntityManager = this.db.manager): Promise<Place> {
+  /**
+   * The zone comes from the facility when its code is known, else from the given zone, else from state and county,
+   * else (nobody knows where the person is yet) from the organization's time zone setting.
+   */
+  private async resolvePlace(custody: CustodyDto, organizationId: string, manager: EntityManager = this.db.manager): Promise<Place> {
     if (custody.facilityCode) {
       const facility = await this.reference.find(custody.facilityCode, manager);
       if (!facility) throw invalid('custody.facilityCode', 'custody.facilityCode is not a known ICE detention location code (see GET /api/facilities)');
@@ -584,7 +587,9 @@ export class CasesService {
         throw invalid('custody.state', 'custody.state is not a known U.S. state or territory code');
       }
     }
-    throw invalid('custody.timeZone', 'custody.timeZone is needed when neither custody.facilityCode nor custody.state is given');
+    const [organization]: { time_zone: string }[] = await manager.query(`SELECT time_zone FROM organizations WHERE id = $1`, [organizationId]);
+    if (!organization) throw new Error(`organization ${organizationId} not found`);
+    return { ...noFacility, county: custody.county ?? null, state: null, timeZone: organization.time_zone };
   }
 }
 

@@ -1,3 +1,4 @@
+import { Transform } from 'class-transformer';
 import { ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
 
 // Checked field by field with Date.UTC instead of a date library's general ISO parser: these run on every dated field
@@ -86,3 +87,15 @@ export const IsDateOrOffsetDateTime = decorator(
  * where null has no meaning (a name, a nested object).
  */
 export const IsOptionalNotNull = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
+
+/**
+ * For an optional field with a format (a date, a phone number, a code): an empty or blank string means "not given",
+ * as forms send it, and becomes `null` before validation (stored as NULL; in a correction, the field is cleared).
+ * With `upperCase`, a given value is trimmed and upper-cased first (state codes: `tx` is TX).
+ */
+export const BlankAsNull = (options: { upperCase?: boolean } = {}): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') return value;
+    if (value.trim() === '') return null;
+    return options.upperCase ? value.trim().toUpperCase() : value;
+  });

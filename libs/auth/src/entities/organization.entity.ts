@@ -20,6 +20,10 @@ export class Organization {
   @Column('integer', { name: 'retention_days' })
   retentionDays: number;
 
+  /** IANA zone for cases whose place is not known (no facility, zone or state given). */
+  @Column('text', { name: 'time_zone' })
+  timeZone: string;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

@@ -4,7 +4,7 @@ import {
   ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength,
   MinLength, IsTimeZone, ValidateNested, IsDefined,
 } from 'class-validator';
-import { IsCalendarDate, IsOffsetDateTime } from '@amparo/common';
+import { BlankAsNull, IsCalendarDate, IsOffsetDateTime } from '@amparo/common';
 
 export const PRACTICE_AREAS = ['detention_bond', 'removal_defense', 'asylum', 'daca', 'u_visa', 't_visa', 'vawa', 'crimmigration', 'other'] as const;
 export const CUSTODY_STATUSES = ['local_jail', 'ice_detention', 'released', 'not_detained', 'unknown'] as const;
@@ -48,23 +48,27 @@ export class ClientDto {
   lastName?: string;
 
   @ApiPropertyOptional({ example: '1990-04-02', description: 'Encrypted; with the name, used (as a keyed hash) to spot duplicates.' })
+  @BlankAsNull()
   @IsOptional()
   @IsCalendarDate()
   dateOfBirth?: string;
 
   @ApiPropertyOptional({ example: 'A123-456-789', description: 'Alien registration number (7 to 9 digits; shorter ones are zero-padded). Encrypted; exact lookup through a keyed hash only.' })
+  @BlankAsNull()
   @IsOptional()
   @IsString()
   @Matches(/^\s*[Aa]?[\s\-.]*(\d[\s\-.]*){7,9}$/, { message: 'client.aNumber must be an A-number (7 to 9 digits, e.g. A123-456-789)' })
   aNumber?: string;
 
   @ApiPropertyOptional({ description: 'Encrypted.' })
+  @BlankAsNull()
   @IsOptional()
   @IsString()
   @Matches(/^[0-9+().\s-]{5,30}$/, { message: 'client.phone must be a phone number' })
   phone?: string;
 
   @ApiPropertyOptional({ description: 'Encrypted.' })
+  @BlankAsNull()
   @IsOptional()
   @IsEmail()
   @MaxLength(254)
@@ -112,9 +116,11 @@ export class ClientDto {
 }
 
 export class CallerDto {
-  @ApiProperty({ enum: CALLER_RELATIONSHIPS })
+  @ApiPropertyOptional({ enum: CALLER_RELATIONSHIPS })
+  @BlankAsNull()
+  @IsOptional()
   @IsIn(CALLER_RELATIONSHIPS)
-  relationship: (typeof CALLER_RELATIONSHIPS)[number];
+  relationship?: (typeof CALLER_RELATIONSHIPS)[number];
 
   @ApiPropertyOptional({ description: 'Encrypted.' })
   @IsOptional()
@@ -123,6 +129,7 @@ export class CallerDto {
   name?: string;
 
   @ApiPropertyOptional({ description: 'Encrypted.' })
+  @BlankAsNull()
   @IsOptional()
   @IsString()
   @Matches(/^[0-9+().\s-]{5,30}$/, { message: 'caller.phone must be a phone number' })
@@ -145,23 +152,27 @@ export class CustodyDto {
   status: CustodyStatus;
 
   @ApiPropertyOptional({ description: 'ICE detention location code (GET /api/facilities)', example: 'HOUICDF' })
+  @BlankAsNull()
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9]{3,12}$/, { message: 'custody.facilityCode must be an ICE detention location code' })
   facilityCode?: string;
 
   @ApiPropertyOptional()
+  @BlankAsNull()
   @IsOptional()
   @IsString()
   @MaxLength(100)
   county?: string;
 
   @ApiPropertyOptional({ example: 'TX' })
+  @BlankAsNull({ upperCase: true })
   @IsOptional()
   @Matches(/^[A-Z]{2}$/, { message: 'custody.state must be a 2-letter code such as TX' })
   state?: string;
 
   @ApiPropertyOptional({ example: 'America/Chicago', description: 'IANA zone. Derived from the facility, or from state and county, when omitted.' })
+  @BlankAsNull()
   @IsOptional()
   @IsTimeZone({ message: 'custody.timeZone must be an IANA time zone such as America/Chicago' })
   timeZone?: string;
@@ -178,6 +189,7 @@ export class CustodyDto {
   detainerLodged?: boolean;
 
   @ApiPropertyOptional({ example: '2026-11-20T16:00:00-06:00', description: 'When the person could otherwise be released (bail posted, charges dropped, sentence served).' })
+  @BlankAsNull()
   @IsOptional()
   @IsOffsetDateTime()
   releaseEligibleAt?: string;
