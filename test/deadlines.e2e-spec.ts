@@ -82,6 +82,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     [{ type: 'bond_decision', occurredAt: '2026-13-45', outcome: 'denied' }, 'occurredAt'],
     [{ type: 'hearing_scheduled', occurredAt: '2026-11-20', hearingType: 'bond', scheduledAt: '2026-12-01T09:00:00-06:00', timeZone: 'Nowhere/Land' }, 'timeZone'],
     [{ type: 'teleported', occurredAt: '2026-11-20' }, 'type'],
+    [{ type: 'bond_decision', occurredAt: '2026-11-20', outcome: 'removal_ordered' }, 'outcome'],
   ])('refuses a bad event %j naming %s, and keeps what was stored', async (body, field) => {
     const c = await newCase();
     const before = await t.db.query(`SELECT count(*)::int AS n FROM case_events WHERE case_id = $1`, [c.id]);
@@ -138,6 +139,36 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(JSON.stringify(res.body)).not.toContain(CANARY.lastName);
       expect((await t.http.get('/api/deadlines').set(attorney.auth)).body.items).toEqual([]);
       expect((await t.http.get('/api/deadlines').set(intake.auth)).status).toBe(403);
+    });
+
+    it('shows open deadlines unless asked for another status or all', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const entered = await event(c.id, { type: 'entered_us', occurredAt: '2026-03-02' }).expect(201);
+      const asylum = entered.body.deadlines.find((d: { rule: string }) => d.rule === 'asylum_one_year');
+      await t.http.patch(`/api/deadlines/${asylum.id}`).set(coordinator.auth).send({ status: 'waived', note: 'not seeking asylum' }).expect(200);
+      const ids = async (query: string) =>
+        (await t.http.get(`/api/deadlines?limit=200${query}`).set(coordinator.auth).expect(200)).body.items.map((d: { id: string }) => d.id);
+      expect(await ids('')).not.toContain(asylum.id);
+      expect(await ids('&status=waived')).toContain(asylum.id);
+      expect(await ids('&status=all')).toContain(asylum.id);
+      const statuses = (await t.http.get('/api/deadlines?limit=200').set(coordinator.auth)).body.items.map((d: { status: string }) => d.status);
+      expect(new Set(statuses)).toEqual(new Set(['open']));
+    });
+
+    it('a person may mark a deadline missed once it has passed, not before', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const decided = await event(c.id, { type: 'bond_decision', occurredAt: iso(clock.now()), outcome: 'denied' }).expect(201);
+      const appeal = decided.body.deadlines.find((d: { rule: string }) => d.rule === 'bond_appeal');
+      const early = await t.http.patch(`/api/deadlines/${appeal.id}`).set(coordinator.auth).send({ status: 'missed' });
+      expect([early.status, early.body.code]).toEqual([409, 'DEADLINE_NOT_DUE']);
+      await t.http.patch(`/api/deadlines/${appeal.id}`).set(coordinator.auth).send({ status: 'met', note: 'filed' }).expect(200);
+      clock.advance(40 * 24 * 3600_000);
+      try {
+        const late = await t.http.patch(`/api/deadlines/${appeal.id}`).set(coordinator.auth).send({ status: 'missed', note: 'the filing did not arrive' });
+        expect([late.status, late.body.status]).toEqual([200, 'missed']);
+      } finally {
+        clock.advance(-40 * 24 * 3600_000);
+      }
     });
 
     it('filters by dueBefore and level, and rejects a malformed one', async () => {

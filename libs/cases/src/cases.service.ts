@@ -17,7 +17,7 @@ import { caseVisibility } from './domain/visibility';
 import { newCaseReference } from './domain/reference';
 import { CreateCaseDto, CustodyDto } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, UpdateCaseDto } from './dto/other.dto';
-import { CreateEventDto, EVENT_FIELDS } from './dto/event.dto';
+import { CreateEventDto, EVENT_FIELDS, EVENT_OUTCOMES } from './dto/event.dto';
 
 export interface CreateCaseResult {
   id: string;
@@ -426,6 +426,10 @@ export class CasesService {
       else data[key] = value;
     }
     for (const key of spec.required) if (data[key] === undefined) fields[key] = [`${key} is required for a ${dto.type} event`];
+    const outcomes = EVENT_OUTCOMES[dto.type];
+    if (outcomes && data.outcome !== undefined && !outcomes.includes(data.outcome as string)) {
+      fields.outcome = [`outcome must be one of ${outcomes.join(', ')} for a ${dto.type} event`];
+    }
     if (Object.keys(fields).length) throw validationFailed(fields);
 
     return this.audit.transaction(async (tx) => {

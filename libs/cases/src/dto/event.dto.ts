@@ -25,6 +25,12 @@ export const EVENT_FIELDS: Record<EventType, { required: string[]; optional: str
   address_changed: { required: [], optional: [] },
 };
 
+/** The outcomes each decision may have (the DTO accepts their union; the service checks the type's own list). */
+export const EVENT_OUTCOMES: Partial<Record<EventType, readonly string[]>> = {
+  bond_decision: ['granted', 'denied', 'no_jurisdiction'],
+  ij_decision: ['granted', 'denied', 'removal_ordered', 'relief_granted', 'terminated', 'other'],
+};
+
 export class CreateEventDto {
   @ApiProperty({ enum: EVENT_TYPES })
   @IsIn(EVENT_TYPES)

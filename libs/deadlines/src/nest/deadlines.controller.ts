@@ -8,9 +8,9 @@ import type { DeadlineView } from './case-timeline.service';
 import { IsOffsetDateTime } from '@amparo/common';
 
 export class BoardQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: ['open', 'met', 'waived', 'missed'] })
+  @ApiPropertyOptional({ enum: ['open', 'met', 'waived', 'missed', 'all'], default: 'open', description: 'The board shows open deadlines unless asked otherwise; `all` lists every status' })
   @IsOptional()
-  @IsIn(['open', 'met', 'waived', 'missed'])
+  @IsIn(['open', 'met', 'waived', 'missed', 'all'])
   status?: string;
 
   @ApiPropertyOptional({ example: '2026-11-30T00:00:00-06:00' })
@@ -25,9 +25,12 @@ export class BoardQuery extends PageQuery {
 }
 
 export class UpdateDeadlineDto {
-  @ApiProperty({ enum: ['met', 'waived', 'open'], description: '`missed` is set by the system when a deadline passes open.' })
-  @IsIn(['met', 'waived', 'open'])
-  status: 'met' | 'waived' | 'open';
+  @ApiProperty({
+    enum: ['met', 'waived', 'open', 'missed'],
+    description: '`missed` is set by the system when a deadline passes open; a person may set it only once the deadline has passed (e.g. a filing thought made was not).',
+  })
+  @IsIn(['met', 'waived', 'open', 'missed'])
+  status: 'met' | 'waived' | 'open' | 'missed';
 
   @ApiPropertyOptional({ description: 'Short operational note (e.g. "filed by fax"). Not for personal data: it is not encrypted.' })
   @IsOptional()

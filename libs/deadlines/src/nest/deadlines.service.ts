@@ -45,7 +45,9 @@ export class DeadlinesService {
   async board(actor: Principal, filter: BoardFilter): Promise<BoardPage> {
     const params: unknown[] = [];
     const where = [scope(actor, params)];
-    if (filter.status) where.push(`d.status = $${params.push(filter.status)}`);
+    // The board is of open deadlines unless the caller asks for another status, or `all`.
+    const status = filter.status ?? 'open';
+    if (status !== 'all') where.push(`d.status = $${params.push(status)}`);
     if (filter.dueBefore) where.push(`d.due_at < $${params.push(filter.dueBefore)}`);
     if (filter.level) where.push(`c.urgency_level = $${params.push(filter.level)}`);
     const clause = where.join(' AND ');
@@ -64,7 +66,7 @@ export class DeadlinesService {
     };
   }
 
-  async updateStatus(actor: Principal, id: string, status: 'open' | 'met' | 'waived', note?: string): Promise<DeadlineView> {
+  async updateStatus(actor: Principal, id: string, status: 'open' | 'met' | 'waived' | 'missed', note?: string): Promise<DeadlineView> {
     return this.audit.transaction(async (tx) => {
       const params: unknown[] = [];
       const clause = scope(actor, params);
@@ -93,6 +95,9 @@ export class DeadlinesService {
       }
       if (status === 'open' && row.due_at < this.clock.now()) {
         throw new DomainError(HttpStatus.CONFLICT, 'DEADLINE_PAST', 'A deadline that has passed cannot be reopened');
+      }
+      if (status === 'missed' && row.due_at >= this.clock.now()) {
+        throw new DomainError(HttpStatus.CONFLICT, 'DEADLINE_NOT_DUE', 'A deadline can be marked missed only once it has passed');
       }
       await tx.query(
         `UPDATE deadlines SET status = $2, status_note = $3, status_changed_by = $4, status_changed_at = $5 WHERE id = $1`,
