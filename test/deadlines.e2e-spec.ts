@@ -73,6 +73,39 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(appeal.dueAt.slice(0, 10)).toBe('2026-11-27');
   });
 
+  describe('after a transfer to another zone', () => {
+    const facilityIn = async (state: string, zone: string) =>
+      (await t.db.query(`SELECT code FROM facilities WHERE state = $1 AND time_zone = $2 ORDER BY code LIMIT 1`, [state, zone]))[0].code as string;
+    const deadline = async (caseId: string, rule: string) =>
+      (await t.http.get(`/api/cases/${caseId}`).set(coordinator.auth).expect(200)).body.deadlines.find((d: { rule: string }) => d.rule === rule);
+    const onBoard = async (id: string) =>
+      (await t.http.get('/api/deadlines?limit=200&status=all').set(coordinator.auth).expect(200)).body.items.find((d: { id: string }) => d.id === id);
+
+    it('a decision keeps the day it had where it was made: its appeal deadline does not move', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: await facilityIn('CA', 'America/Los_Angeles') } });
+      // Late evening in Los Angeles: already the next day in the East.
+      const decidedAt = DateTime.fromJSDate(clock.now()).setZone('America/Los_Angeles').minus({ days: 1 }).set({ hour: 22, minute: 30, second: 0, millisecond: 0 });
+      const decided = await event(c.id, { type: 'bond_decision', occurredAt: decidedAt.toISO({ suppressMilliseconds: true }), outcome: 'denied' }).expect(201);
+      expect(decided.body.event.timeZone).toBe('America/Los_Angeles');
+      const before = await deadline(c.id, 'bond_appeal');
+      await event(c.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: await facilityIn('NJ', 'America/New_York') }).expect(201);
+      const after = await deadline(c.id, 'bond_appeal');
+      expect(after).toMatchObject({ id: before.id, dueAt: before.dueAt });
+    });
+
+    it('a deadline counted where the person is follows them, in every view', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'IL', county: 'Cook' } });
+      await event(c.id, { type: 'entered_us', occurredAt: '2025-12-15T12:00:00-06:00' }).expect(201);
+      expect(await deadline(c.id, 'asylum_one_year')).toMatchObject({ timeZone: 'America/Chicago', dueAt: '2026-12-15T23:59:59.999-06:00' });
+      await event(c.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: await facilityIn('CA', 'America/Los_Angeles') }).expect(201);
+      const moved = await deadline(c.id, 'asylum_one_year');
+      expect(moved).toMatchObject({ timeZone: 'America/Los_Angeles', dueAt: '2026-12-15T23:59:59.999-08:00' });
+      expect(await onBoard(moved.id)).toMatchObject({ timeZone: 'America/Los_Angeles', dueAt: moved.dueAt });
+      const [row] = await t.db.query(`SELECT next_deadline_at FROM cases WHERE id = $1`, [c.id]);
+      expect(row.next_deadline_at.getTime()).toBeLessThanOrEqual(Date.parse(moved.dueAt));
+    });
+  });
+
   it.each([
     [{ type: 'hearing_scheduled', occurredAt: '2026-11-20' }, 'hearingType'],
     [{ type: 'released', occurredAt: '2026-11-20' }, 'from'],

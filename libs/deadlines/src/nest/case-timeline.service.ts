@@ -177,8 +177,21 @@ export class CaseTimelineService {
     const computedKeys = new Set(computed.map((d) => d.key));
     const stale = existing.filter((d) => !computedKeys.has(d.key) && d.status === 'open').map((d) => d.id);
     if (stale.length) await tx.query(`UPDATE deadlines SET superseded_at = $2 WHERE id = ANY($1)`, [stale, now]);
+    const instant = (value: Date | string | null | undefined) => (value == null ? null : new Date(value).getTime());
     for (const d of computed) {
-      if (byKey.has(d.key)) continue;
+      const stored = byKey.get(d.key);
+      if (stored) {
+        // Same trigger, but counted elsewhere now (the case moved to another zone): an open deadline follows, so that
+        // the board, the calendar, the reminders and the sweep use the time urgency is assessed on.
+        const moved = instant(stored.due_at) !== instant(d.dueAt) || stored.time_zone !== d.timeZone ||
+          instant(stored.outer_limit_at) !== instant(d.outerLimitAt) || instant(stored.opens_at) !== instant(d.opensAt);
+        if (moved && stored.status === 'open') {
+          await tx.query(`UPDATE deadlines SET due_at = $2, time_zone = $3, outer_limit_at = $4, opens_at = $5, label = $6 WHERE id = $1`, [
+            stored.id, d.dueAt, d.timeZone, d.outerLimitAt ?? null, d.opensAt ?? null, d.label,
+          ]);
+        }
+        continue;
+      }
       // A superseded row with this key may exist (trigger changed and changed back): revive it.
       await tx.query(
         `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
