@@ -181,10 +181,11 @@ export class CaseTimelineService {
     for (const d of computed) {
       const stored = byKey.get(d.key);
       if (stored) {
-        // Same trigger, but counted elsewhere now (the case moved to another zone): an open deadline follows, so that
-        // the board, the calendar, the reminders and the sweep use the time urgency is assessed on.
-        const moved = instant(stored.due_at) !== instant(d.dueAt) || stored.time_zone !== d.timeZone ||
-          instant(stored.outer_limit_at) !== instant(d.outerLimitAt) || instant(stored.opens_at) !== instant(d.opensAt);
+        // Same trigger, but counted in another zone now (the case was transferred, and the rule counts where the person
+        // is): an open deadline follows, so that the board, the calendar, the reminders and the sweep use the time
+        // urgency is assessed on. (A deadline of an older rule set keeps what that version computed.)
+        const moved = stored.time_zone !== d.timeZone && (instant(stored.due_at) !== instant(d.dueAt) ||
+          instant(stored.outer_limit_at) !== instant(d.outerLimitAt) || instant(stored.opens_at) !== instant(d.opensAt));
         if (moved && stored.status === 'open') {
           await tx.query(`UPDATE deadlines SET due_at = $2, time_zone = $3, outer_limit_at = $4, opens_at = $5, label = $6 WHERE id = $1`, [
             stored.id, d.dueAt, d.timeZone, d.outerLimitAt ?? null, d.opensAt ?? null, d.label,
