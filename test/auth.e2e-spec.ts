@@ -142,6 +142,17 @@ describe('auth (e2e)', () => {
       }
     });
 
+    it('retries at a locked account do not use up the attempts of the address they come from', async () => {
+      const office = { 'X-Forwarded-For': '192.0.2.88' };
+      const locked = await createUser(t.http, admin, 'coordinator');
+      const colleague = await createUser(t.http, admin, 'intake');
+      for (let i = 0; i < 40; i++) {
+        const res = await t.http.post('/api/auth/login').set(office).send({ email: locked.email, password: `wrong-${i}` });
+        expect(res.status).toBe(i < 5 ? 401 : 429);
+      }
+      await t.http.post('/api/auth/login').set(office).send({ email: colleague.email, password: colleague.password }).expect(200);
+    });
+
     it('answers an unknown account the same way (no enumeration)', async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {

@@ -199,6 +199,10 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       try {
         const late = await t.http.patch(`/api/deadlines/${appeal.id}`).set(coordinator.auth).send({ status: 'missed', note: 'the filing did not arrive' });
         expect([late.status, late.body.status]).toEqual([200, 'missed']);
+        // The coordinators are told, as when the sweep marks a deadline missed.
+        const [{ told }] = await t.db.query(`SELECT count(*)::int AS told FROM notifications WHERE dedupe_key LIKE $1 AND kind = 'deadline.missed'`, [`missed:${appeal.id}:%`]);
+        const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active AND organization_id = (SELECT organization_id FROM cases WHERE id = $1)`, [c.id]);
+        expect(told).toBe(coordinators);
       } finally {
         clock.advance(-40 * 24 * 3600_000);
       }
@@ -307,6 +311,10 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       await jobs.tick();
       expect(await status(held.id)).toBe('open');
       expect(await status(forgotten.id)).toBe('open');
+      // Marked met by mistake during the hearing, it can be reopened while its grace runs.
+      const [{ id: hearingId }] = await t.db.query(`SELECT id FROM deadlines WHERE case_id = $1 AND rule = 'bond_hearing' AND superseded_at IS NULL`, [forgotten.id]);
+      await t.http.patch(`/api/deadlines/${hearingId}`).set(coordinator.auth).send({ status: 'met' }).expect(200);
+      await t.http.patch(`/api/deadlines/${hearingId}`).set(coordinator.auth).send({ status: 'open' }).expect(200);
       // The decision comes in: the hearing is over, not missed.
       await event(held.id, { type: 'bond_decision', occurredAt: iso(clock.now()), outcome: 'granted', amount: 5000 }).expect(201);
       expect(await status(held.id)).toBeUndefined();

@@ -32,15 +32,27 @@ export class LoginThrottleService {
     private readonly clock: Clock,
   ) {}
 
-  /** Counts an attempt for the IP, then the account; 429 when either has no attempt left in its window. */
+  /**
+   * Counts an attempt for the IP, then the account; 429 when either has no attempt left in its window. An attempt the
+   * account refuses never reaches the password check, so the IP gets it back: someone locked out of their own account
+   * who keeps trying does not lock out their office.
+   */
   async claimAttempt(email: string, ip: string): Promise<void> {
-    const allowed = (await this.claim('ip', keyHash(ip), IP_POLICY)) && (await this.claim('account', keyHash(email), ACCOUNT_POLICY));
-    if (!allowed) throw tooManyRequests('Too many failed sign-in attempts; try again later');
+    const refused = () => tooManyRequests('Too many failed sign-in attempts; try again later');
+    if (!(await this.claim('ip', keyHash(ip), IP_POLICY))) throw refused();
+    if (!(await this.claim('account', keyHash(email), ACCOUNT_POLICY))) {
+      await this.giveBackToIp(ip);
+      throw refused();
+    }
   }
 
   /** The attempt succeeded: the account starts over, and the IP gets its attempt back. */
   async recordSuccess(email: string, ip: string): Promise<void> {
     await this.db.query(`DELETE FROM login_throttle WHERE scope = 'account' AND key_hash = $1`, [keyHash(email)]);
+    await this.giveBackToIp(ip);
+  }
+
+  private async giveBackToIp(ip: string): Promise<void> {
     await this.db.query(
       `UPDATE login_throttle SET failures = greatest(failures - 1, 0),
               locked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE locked_until END

@@ -6,6 +6,7 @@ export {
   CURRENT_RULE_SET,
   RULE_SETS,
   RULE_SET_2026_1,
+  RULE_SET_2026_2,
   ruleSetFor,
   type DeadlineRule,
   type FlagDefinition,

@@ -1,6 +1,6 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -259,6 +259,31 @@ describe('computeDeadlines: triggers', () => {
       hearing('2026-11-16T09:00:00-06:00', '2026-11-24T09:00:00-06:00'),
     ]);
     expect(only(computeDeadlines(again), 'bond_hearing').dueAt).toBe('2026-11-24T09:00:00-06:00');
+  });
+
+  it('a date-only hearing setting is read in its zone when a decision is compared with it', () => {
+    const la = (events: Omit<CaseEventFact, 'id'>[]) => ({ ...facts(events), custody: { status: 'ice_detention' as const, timeZone: 'America/Los_Angeles' } });
+    // Set on 10 Nov (a local day in Los Angeles); the decision on the evening of the 9th was on an earlier hearing.
+    const input = la([
+      { type: 'hearing_scheduled', occurredAt: '2026-11-10', data: { hearingType: 'bond', scheduledAt: '2026-11-20T09:00:00-08:00' } },
+      { type: 'bond_decision', occurredAt: '2026-11-09T18:00:00-08:00', data: { outcome: 'denied' } },
+    ]);
+    expect(only(computeDeadlines(input), 'bond_hearing').dueAt).toBe('2026-11-20T09:00:00-08:00');
+  });
+
+  it('rule set 2026.1 keeps what it computed: changes came in 2026.2, in force from 25 Nov 2026 (Eastern)', () => {
+    const held = facts([{ type: 'release_eligible', occurredAt: '2026-11-20T16:00:00-06:00' }], { status: 'ice_detention', detainerLodged: true });
+    expect(computeDeadlines(held, RULE_SET_2026_1).map((d) => d.rule)).toContain('detainer_hold');
+    expect(computeDeadlines(held, RULE_SET_2026_2).map((d) => d.rule)).not.toContain('detainer_hold');
+    const corrected = facts(
+      [{ type: 'release_eligible', occurredAt: '2026-11-25T09:00:00-06:00' }, { type: 'release_eligible', occurredAt: '2026-11-20T16:00:00-06:00' }],
+      { status: 'local_jail', detainerLodged: true },
+    );
+    expect(only(computeDeadlines(corrected, RULE_SET_2026_1), 'detainer_hold')).toMatchObject({ dueAt: '2026-11-27T09:00:00-06:00', ruleVersion: '2026.1' });
+    expect(only(computeDeadlines(corrected, RULE_SET_2026_2), 'detainer_hold')).toMatchObject({ dueAt: '2026-11-22T16:00:00-06:00', ruleVersion: '2026.2' });
+    expect(ruleSetFor(new Date('2026-11-25T04:59:00Z')).version).toBe('2026.1'); // 23:59 on the 24th in Falls Church
+    expect(ruleSetFor(new Date('2026-11-25T05:00:00Z')).version).toBe('2026.2');
+    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_2);
   });
 
   it('a later decision supersedes an earlier one whatever the order they were recorded in', () => {

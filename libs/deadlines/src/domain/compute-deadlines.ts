@@ -3,7 +3,7 @@ import { addHoursExcludingClosedDays, rollForward } from './calendar';
 import { DeadlineInputError } from './errors';
 import { parseInstant, requireZone, toIso } from './input';
 import { BIA_TIME_ZONE, CURRENT_RULE_SET, type DeadlineRule, type RuleSet, type ZoneSource } from './rule-set';
-import { findTriggers, type Trigger } from './triggers';
+import { findEndings, findTriggers, type Trigger } from './triggers';
 import { tz } from './zones';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
@@ -44,7 +44,10 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, rul
     trigger,
     at: parseInstant(trigger.at, triggerZone(trigger, caseZone), trigger.field, trigger.event?.id),
   }));
-  const chosen = rule.occurrence === 'latest' ? latest(dated, order) : rule.occurrence === 'last_recorded' ? lastRecorded(dated, order) : dated;
+  // An ending event (a bond decision for a hearing) at or after a trigger ends it; both read in their own zones.
+  const endings = findEndings(facts, rule.trigger).map((e) => parseInstant(e.at, triggerZone(e, caseZone), e.field, e.event?.id).toMillis());
+  const live = endings.length === 0 ? dated : dated.filter((d) => !endings.some((end) => end >= d.at.toMillis()));
+  const chosen = rule.occurrence === 'latest' ? latest(live, order) : rule.occurrence === 'last_recorded' ? lastRecorded(live, order) : live;
   return chosen.map((d) => toDeadline(facts, rule, d, caseZone, ruleVersion));
 }
 

@@ -12,8 +12,11 @@ export type TriggerSpec =
    * that type recorded as happening at or after the trigger ends it (a bond decision after the hearing was set).
    */
   | { kind: 'event'; eventType: CaseEventType; match?: Record<string, string>; endedBy?: CaseEventType }
-  /** A detainer is known and the person is release-eligible (events, else custody facts). */
-  | { kind: 'detainer_release_eligible' }
+  /**
+   * A detainer is known and the person is release-eligible (events, else custody facts); with `whileJailMayHold`,
+   * only while the custody is a jail or unknown (in ICE custody, released or not detained, no jail holds them).
+   */
+  | { kind: 'detainer_release_eligible'; whileJailMayHold?: boolean }
   /** A `released` event with `{from:'ice'}`, else custody `{status:'released', releasedFrom:'ice', releasedAt}`. */
   | { kind: 'released_from_ice' };
 
@@ -61,7 +64,8 @@ export interface DeadlineRule {
 
 export interface FlagDefinition {
   /**
-   * Never names the facts that raised the flag: labels are stored in plain columns and shown in summaries, and those
+   * Presentation, not a computation: a label may be corrected in a released set (2026.1's bond label named the facts
+   * until 2026-11-25). Never names the facts that raised the flag: labels are stored in plain columns and shown in summaries, and those
    * facts (manner of entry, criminal history) are immigration-status facts the summaries must not narrow down.
    */
   label: string;
@@ -86,7 +90,7 @@ export const RULE_SET_2026_1: RuleSet = {
       id: 'detainer_hold',
       label: 'ICE detainer 48-hour hold',
       trigger: { kind: 'detainer_release_eligible' },
-      occurrence: 'last_recorded',
+      occurrence: 'latest',
       period: { kind: 'elapsed_hours', hours: 48, outerLimitHours: 48 },
       rollForward: false,
       zone: 'custody',
@@ -96,11 +100,10 @@ export const RULE_SET_2026_1: RuleSet = {
     {
       id: 'bond_hearing',
       label: 'Bond hearing',
-      trigger: { kind: 'event', eventType: 'hearing_scheduled', match: { hearingType: 'bond' }, endedBy: 'bond_decision' },
+      trigger: { kind: 'event', eventType: 'hearing_scheduled', match: { hearingType: 'bond' } },
       occurrence: 'latest',
       period: { kind: 'at_time', field: 'scheduledAt' },
       rollForward: false,
-      missedAfterHours: 24,
       zone: 'court',
       citation: '8 CFR 1236.1(d), 1003.19',
     },
@@ -207,7 +210,7 @@ export const RULE_SET_2026_1: RuleSet = {
       id: 'daca_renewal',
       label: 'DACA renewal filing window',
       trigger: { kind: 'event', eventType: 'daca_expires' },
-      occurrence: 'last_recorded',
+      occurrence: 'latest',
       period: { kind: 'window_before', opensDaysBefore: 150, dueDaysBefore: 120 },
       rollForward: false,
       zone: 'custody',
@@ -243,8 +246,30 @@ export const RULE_SET_2026_1: RuleSet = {
   },
 };
 
-/** Every rule set, oldest first. Add a new version here; never edit a released one. */
-export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1];
+/** Changes of 2026.2 to a rule of 2026.1, by rule id. */
+const CHANGES_2026_2: Record<string, Partial<DeadlineRule>> = {
+  // A corrected release-eligible time wins even when earlier (bail posted before the projected release); the hold is
+  // over once no jail holds the person.
+  detainer_hold: { trigger: { kind: 'detainer_release_eligible', whileJailMayHold: true }, occurrence: 'last_recorded' },
+  // A hearing is an appointment: a bond decision at or after it was set ends it, and it is missed only a day later.
+  bond_hearing: {
+    trigger: { kind: 'event', eventType: 'hearing_scheduled', match: { hearingType: 'bond' }, endedBy: 'bond_decision' },
+    missedAfterHours: 24,
+  },
+  // A corrected expiration date wins even when earlier.
+  daca_renewal: { occurrence: 'last_recorded' },
+};
+
+/** 2026.2: corrections to forecasts, clocks that end, hearings as appointments (docs/deadlines.md, "Rule sets"). */
+export const RULE_SET_2026_2: RuleSet = {
+  ...RULE_SET_2026_1,
+  version: '2026.2',
+  effectiveFrom: '2026-11-25',
+  rules: RULE_SET_2026_1.rules.map((rule) => ({ ...rule, ...CHANGES_2026_2[rule.id] })),
+};
+
+/** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
+export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1, RULE_SET_2026_2];
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];
 

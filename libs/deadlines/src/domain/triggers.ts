@@ -30,8 +30,8 @@ function eventTrigger({ event, index }: IndexedEvent): Trigger {
 /** Custody in which no jail holds the person: an ICE detainer hold is over (ICE took them, or they are out). */
 const HOLD_OVER = new Set(['ice_detention', 'released', 'not_detained']);
 
-function detainerTriggers(facts: CaseFacts): Trigger[] {
-  if (HOLD_OVER.has(facts.custody.status)) return [];
+function detainerTriggers(facts: CaseFacts, whileJailMayHold: boolean): Trigger[] {
+  if (whileJailMayHold && HOLD_OVER.has(facts.custody.status)) return [];
   const detainerKnown = facts.custody.detainerLodged === true || eventsOfType(facts, 'detainer_lodged').length > 0;
   if (!detainerKnown) return [];
   // A release_eligible event is newer information than the intake's releaseEligibleAt.
@@ -50,17 +50,18 @@ function releasedFromIceTriggers(facts: CaseFacts): Trigger[] {
     : [];
 }
 
+/** The events that end a rule's triggers (`endedBy`), as triggers, so they are read as triggers are. */
+export function findEndings(facts: CaseFacts, spec: TriggerSpec): Trigger[] {
+  return spec.kind === 'event' && spec.endedBy ? eventsOfType(facts, spec.endedBy).map(eventTrigger) : [];
+}
+
 export function findTriggers(facts: CaseFacts, spec: TriggerSpec): Trigger[] {
   switch (spec.kind) {
     case 'detainer_release_eligible':
-      return detainerTriggers(facts);
+      return detainerTriggers(facts, spec.whileJailMayHold === true);
     case 'released_from_ice':
       return releasedFromIceTriggers(facts);
-    case 'event': {
-      const triggers = eventsOfType(facts, spec.eventType, spec.match).map(eventTrigger);
-      if (!spec.endedBy) return triggers;
-      const endings = eventsOfType(facts, spec.endedBy).map(({ event }) => Date.parse(event.occurredAt));
-      return triggers.filter((t) => !endings.some((end) => end >= Date.parse(t.at)));
-    }
+    case 'event':
+      return eventsOfType(facts, spec.eventType, spec.match).map(eventTrigger);
   }
 }

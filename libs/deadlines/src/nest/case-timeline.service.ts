@@ -187,9 +187,12 @@ export class CaseTimelineService {
         const moved = stored.time_zone !== d.timeZone && (instant(stored.due_at) !== instant(d.dueAt) ||
           instant(stored.outer_limit_at) !== instant(d.outerLimitAt) || instant(stored.opens_at) !== instant(d.opensAt));
         if (moved && stored.status === 'open') {
-          await tx.query(`UPDATE deadlines SET due_at = $2, time_zone = $3, outer_limit_at = $4, opens_at = $5, label = $6 WHERE id = $1`, [
-            stored.id, d.dueAt, d.timeZone, d.outerLimitAt ?? null, d.opensAt ?? null, d.label,
-          ]);
+          // Computed again now, so under the rule set in force: its version and citation come along.
+          await tx.query(
+            `UPDATE deadlines SET due_at = $2, time_zone = $3, outer_limit_at = $4, opens_at = $5, label = $6, citation = $7, rule_version = $8
+              WHERE id = $1`,
+            [stored.id, d.dueAt, d.timeZone, d.outerLimitAt ?? null, d.opensAt ?? null, d.label, d.citation, d.ruleVersion],
+          );
         }
         continue;
       }
@@ -291,7 +294,8 @@ export class CaseTimelineService {
     await this.escalateMissed(tx, organizationId, rows[0].case_id, rows.filter((r) => r.status === 'missed'));
   }
 
-  private async escalateMissed(tx: EntityManager, organizationId: string, caseId: string, missed: DeadlineRow[]): Promise<void> {
+  /** Tells every active coordinator, once per deadline and coordinator (the outbox's key), that deadlines were missed. */
+  async escalateMissed(tx: EntityManager, organizationId: string, caseId: string, missed: DeadlineRow[]): Promise<void> {
     if (missed.length === 0) return;
     const coordinators = await this.outbox.coordinators(tx, organizationId);
     await this.outbox.enqueue(

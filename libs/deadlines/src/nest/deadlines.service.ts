@@ -6,6 +6,7 @@ import { AuditService, AuditedRefusal } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, notFound } from '@amparo/common';
 import { CaseTimelineService, DeadlineRow, DeadlineView, toDeadlineView } from './case-timeline.service';
+import { missedGraceHours } from '../domain/rule-set';
 
 export interface BoardFilter {
   status?: string;
@@ -93,7 +94,9 @@ export class DeadlinesService {
         }
         throw notFound('Deadline');
       }
-      if (status === 'open' && row.due_at < this.clock.now()) {
+      // An appointment (a hearing) may be reopened during its grace, while the system itself would still hold it open.
+      const graceMs = (missedGraceHours()[row.rule] ?? 0) * 3600_000;
+      if (status === 'open' && row.due_at.getTime() + graceMs < this.clock.now().getTime()) {
         throw new DomainError(HttpStatus.CONFLICT, 'DEADLINE_PAST', 'A deadline that has passed cannot be reopened');
       }
       if (status === 'missed' && row.due_at >= this.clock.now()) {
@@ -103,6 +106,10 @@ export class DeadlinesService {
         `UPDATE deadlines SET status = $2, status_note = $3, status_changed_by = $4, status_changed_at = $5 WHERE id = $1`,
         [id, status, note ?? null, actor.userId, this.clock.now()],
       );
+      // Marked missed by a person (a filing that did not arrive): the coordinators are told, as when the sweep marks it.
+      if (status === 'missed' && row.status !== 'missed') {
+        await this.timeline.escalateMissed(tx, actor.organizationId, row.case_id, [{ ...row, status: 'missed' }]);
+      }
       await this.timeline.recompute(tx, row.case_id, this.clock.now());
       await this.audit.record(tx, {
         organizationId: actor.organizationId,
