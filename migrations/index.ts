@@ -10,6 +10,7 @@ import { RoutingPlaceIndexes1764000800000 } from './1764000800000-RoutingPlaceIn
 import { AttorneyExperience1764000900000 } from './1764000900000-AttorneyExperience';
 import { FlagLabelsWithoutFacts1764001000000 } from './1764001000000-FlagLabelsWithoutFacts';
 import { OrganizationTimeZone1764001100000 } from './1764001100000-OrganizationTimeZone';
+import { FrozenEventZonesKeyedDigests1764001200000 } from './1764001200000-FrozenEventZonesKeyedDigests';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   AttorneyExperience1764000900000,
   FlagLabelsWithoutFacts1764001000000,
   OrganizationTimeZone1764001100000,
+  FrozenEventZonesKeyedDigests1764001200000,
 ];

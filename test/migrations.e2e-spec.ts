@@ -1,4 +1,5 @@
 import { FlagLabelsWithoutFacts1764001000000 } from '../migrations/1764001000000-FlagLabelsWithoutFacts';
+import { FrozenEventZonesKeyedDigests1764001200000 } from '../migrations/1764001200000-FrozenEventZonesKeyedDigests';
 import { TestApp, createTestApp } from './support/test-app';
 import { intakeBody } from './support/cases';
 import { Session, createUser, loginAdmin } from './support/users';
@@ -36,5 +37,36 @@ describe('data migrations (e2e)', () => {
     const [{ response }] = await t.db.query(`SELECT response FROM idempotency_keys WHERE case_id = $1`, [id]);
     expect(response.flags[1].label).toBe(plain);
     expect(response.id).toBe(id);
+  });
+
+  it('1764001200000: court events get the case zone; plain request digests are emptied, and such a key still replays', async () => {
+    const idempotencyKey = `legacy-${Date.now()}`;
+    const body = intakeBody();
+    const created = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', idempotencyKey).send(body).expect(201);
+    const id = created.body.id as string;
+    // As written before 2026-11-25: a decision without a zone, a digest that is a plain hash.
+    await t.db.query(
+      `INSERT INTO case_events (id, case_id, type, occurred_at, data, created_by, created_at)
+       VALUES (gen_random_uuid(), $1, 'bond_decision', '2026-11-01T10:00:00-05:00', '{"outcome":"denied"}', $2, now())`,
+      [id, intake.userId],
+    );
+    await t.db.query(`UPDATE idempotency_keys SET request_hash = sha256('legacy'::bytea) WHERE case_id = $1`, [id]);
+
+    const runner = t.db.createQueryRunner();
+    try {
+      await new FrozenEventZonesKeyedDigests1764001200000().up(runner);
+    } finally {
+      await runner.release();
+    }
+
+    const [{ zone, caseZone }] = await t.db.query(
+      `SELECT e.data->>'timeZone' AS zone, c.time_zone AS "caseZone" FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.case_id = $1 AND e.type = 'bond_decision'`,
+      [id],
+    );
+    expect(zone).toBe(caseZone);
+    const [{ digest }] = await t.db.query(`SELECT request_hash AS digest FROM idempotency_keys WHERE case_id = $1`, [id]);
+    expect(digest).toEqual(Buffer.alloc(0));
+    const replay = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', idempotencyKey).send(body).expect(201);
+    expect(replay.body.id).toBe(id);
   });
 });

@@ -163,7 +163,8 @@ export class CasesService {
     if (!stored) throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_IN_PROGRESS', 'The first request with this key has not finished; retry');
     // A purge empties both the answer and the request's digest.
     if (!stored.response) throw new DomainError(HttpStatus.GONE, 'CASE_PURGED', 'The case created with this Idempotency-Key has been purged');
-    if (!stored.request_hash.equals(hash)) {
+    // An empty digest with an answer: stored before digests were keyed (migration 1764001200000): no body to compare.
+    if (stored.request_hash.length > 0 && !stored.request_hash.equals(hash)) {
       throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
     }
     return stored.response as CreateCaseResult;
