@@ -2,9 +2,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Two backfills for rows written before 2026-11-25:
- * - Court events (hearings, decisions, orders) recorded without a `timeZone` are given the case's zone, as new ones are
- *   when recorded, so that a later transfer does not move their day. For a case transferred since such an event, the
- *   zone at the time is not known: it gets the zone it is read in today, which is what it was read in until now.
+ * - Events recorded without a `timeZone` are given the case's zone, as new ones are when recorded, so that a later
+ *   transfer does not move their day (nor change the keys of the deadlines counted from them). For a case transferred
+ *   since such an event, the zone at the time is not known: it gets the zone it is read in today, which is what it
+ *   was read in until now, so no deadline changes.
  * - Idempotency request digests were a plain SHA-256 of the intake body, which holds names and an A-number; they are
  *   emptied. A replay of such a key answers the stored response without comparing bodies (CasesService.replay).
  */
@@ -15,8 +16,7 @@ export class FrozenEventZonesKeyedDigests1764001200000 implements MigrationInter
     await q.query(
       `UPDATE case_events e SET data = e.data || jsonb_build_object('timeZone', c.time_zone)
          FROM cases c
-        WHERE c.id = e.case_id AND NOT (e.data ? 'timeZone')
-          AND e.type IN ('hearing_scheduled', 'bond_decision', 'ij_decision', 'final_order', 'in_absentia_order')`,
+        WHERE c.id = e.case_id AND NOT (e.data ? 'timeZone')`,
     );
     await q.query(`UPDATE idempotency_keys SET request_hash = '\\x' WHERE length(request_hash) > 0`);
   }

@@ -93,6 +93,16 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(after).toMatchObject({ id: before.id, dueAt: before.dueAt });
     });
 
+    it('a deadline met before a transfer stays met, with no second one opened (a date-only event keeps its day)', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'IL', county: 'Cook' } });
+      await event(c.id, { type: 'entered_us', occurredAt: '2025-12-15' }).expect(201);
+      const asylum = await deadline(c.id, 'asylum_one_year');
+      await t.http.patch(`/api/deadlines/${asylum.id}`).set(coordinator.auth).send({ status: 'met', note: 'filed' }).expect(200);
+      await event(c.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: await facilityIn('CA', 'America/Los_Angeles') }).expect(201);
+      const rows = await t.db.query(`SELECT id, status FROM deadlines WHERE case_id = $1 AND rule = 'asylum_one_year' AND superseded_at IS NULL`, [c.id]);
+      expect(rows).toEqual([{ id: asylum.id, status: 'met' }]);
+    });
+
     it('a deadline counted where the person is follows them, in every view', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'IL', county: 'Cook' } });
       await event(c.id, { type: 'entered_us', occurredAt: '2025-12-15T12:00:00-06:00' }).expect(201);

@@ -454,9 +454,10 @@ export class CasesService {
       } else if (dto.type === 'detainer_lodged') {
         await tx.query(`UPDATE cases SET detainer_lodged = true, updated_at = $2 WHERE id = $1`, [id, now]);
       }
-      // A court event is read in the zone it happened in: without one given, the case's zone now, kept with the event,
-      // so that a later transfer does not move its day (and every deadline counted from it).
-      if (spec.optional.includes('timeZone') && data.timeZone === undefined) data.timeZone = row.time_zone;
+      // An event is read in the zone it happened in: without one given (only court events take one), the case's zone
+      // now, kept with the event, so that a later transfer does not move its day, nor the deadlines counted from it
+      // (whose keys hold the trigger's instant: a date-only event read in another zone would be another deadline).
+      if (data.timeZone === undefined) data.timeZone = row.time_zone;
       const eventId = randomUUID();
       await tx.query(`INSERT INTO case_events (id, case_id, type, occurred_at, data, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
         eventId, id, dto.type, dto.occurredAt, JSON.stringify(data), actor.userId, now,

@@ -177,16 +177,13 @@ export class CaseTimelineService {
     const computedKeys = new Set(computed.map((d) => d.key));
     const stale = existing.filter((d) => !computedKeys.has(d.key) && d.status === 'open').map((d) => d.id);
     if (stale.length) await tx.query(`UPDATE deadlines SET superseded_at = $2 WHERE id = ANY($1)`, [stale, now]);
-    const instant = (value: Date | string | null | undefined) => (value == null ? null : new Date(value).getTime());
     for (const d of computed) {
       const stored = byKey.get(d.key);
       if (stored) {
         // Same trigger, but counted in another zone now (the case was transferred, and the rule counts where the person
         // is): an open deadline follows, so that the board, the calendar, the reminders and the sweep use the time
-        // urgency is assessed on. (A deadline of an older rule set keeps what that version computed.)
-        const moved = stored.time_zone !== d.timeZone && (instant(stored.due_at) !== instant(d.dueAt) ||
-          instant(stored.outer_limit_at) !== instant(d.outerLimitAt) || instant(stored.opens_at) !== instant(d.opensAt));
-        if (moved && stored.status === 'open') {
+        // urgency is assessed on. (Otherwise a stored deadline keeps what its rule set computed when it was stored.)
+        if (stored.time_zone !== d.timeZone && stored.status === 'open') {
           // Computed again now, so under the rule set in force: its version and citation come along.
           await tx.query(
             `UPDATE deadlines SET due_at = $2, time_zone = $3, outer_limit_at = $4, opens_at = $5, label = $6, citation = $7, rule_version = $8
@@ -202,7 +199,8 @@ export class CaseTimelineService {
                                 citation, rule_version, note, trigger_event_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (case_id, key) DO UPDATE SET superseded_at = NULL, label = EXCLUDED.label, due_at = EXCLUDED.due_at,
-           outer_limit_at = EXCLUDED.outer_limit_at, opens_at = EXCLUDED.opens_at, status = 'open'`,
+           time_zone = EXCLUDED.time_zone, outer_limit_at = EXCLUDED.outer_limit_at, opens_at = EXCLUDED.opens_at,
+           citation = EXCLUDED.citation, rule_version = EXCLUDED.rule_version, note = EXCLUDED.note, status = 'open'`,
         [caseId, row.organization_id, d.key, d.rule, d.label, d.dueAt, d.timeZone, d.outerLimitAt ?? null,
          d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null],
       );
