@@ -334,6 +334,20 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await status(forgotten.id)).toBe('missed');
     });
 
+    it('a closed case\'s deadlines are no longer followed: not swept missed, not on the open board', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: iso(clock.now()) } });
+      await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+      clock.advance(49 * 3600_000);
+      await t.app.get(DeadlineJobsService).tick();
+      const [hold] = await t.db.query(`SELECT id, status FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold'`, [c.id]);
+      expect(hold.status).toBe('open');
+      expect(await t.db.query(`SELECT 1 FROM notifications WHERE dedupe_key LIKE $1`, [`missed:${hold.id}:%`])).toEqual([]);
+      const board = await t.http.get('/api/deadlines?limit=200').set(coordinator.auth).expect(200);
+      expect(board.body.items.map((d: { id: string }) => d.id)).not.toContain(hold.id);
+      const all = await t.http.get('/api/deadlines?limit=200&status=all').set(coordinator.auth).expect(200);
+      expect(all.body.items.map((d: { id: string }) => d.id)).toContain(hold.id);
+    });
+
     it('retries a failed delivery later instead of losing it', async () => {
       const broken = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_FROM: 'amparo@test.amparo.example' } });
       try {

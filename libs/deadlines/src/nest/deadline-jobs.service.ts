@@ -72,7 +72,9 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
   async sweepMissed(): Promise<number> {
     const now = this.clock.now();
     const due: { case_id: string }[] = await this.db.query(
-      `SELECT DISTINCT case_id FROM deadlines WHERE status = 'open' AND superseded_at IS NULL AND ${PAST_GRACE_SQL('$1', '$2')} LIMIT 500`,
+      `SELECT DISTINCT d.case_id FROM deadlines d JOIN cases c ON c.id = d.case_id
+        WHERE d.status = 'open' AND d.superseded_at IS NULL AND c.status NOT IN ('closed', 'purged')
+          AND ${PAST_GRACE_SQL('$1', '$2', 'd.')} LIMIT 500`,
       [now, MISSED_GRACE_JSON],
     );
     let missed = 0;
