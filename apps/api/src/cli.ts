@@ -47,7 +47,8 @@ async function main(): Promise<number> {
   }
   const loaded = loadConfig();
   const config = { ...loaded, logLevel: 'warn', jobs: { ...loaded.jobs, enabled: false } };
-  const database = await resolveDatabase(config, () => undefined);
+  // The API may be running on the same embedded server: the command uses it and leaves it running.
+  const database = await resolveDatabase(config, () => undefined, { shareRunning: true });
   try {
     const applied = await runMigrations(dataSourceOptions(database.url));
     if (applied.length) process.stderr.write(`Applied migrations: ${applied.join(', ')}\n`);

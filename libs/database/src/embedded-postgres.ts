@@ -22,6 +22,11 @@ export async function startEmbeddedPostgres(options: {
   log?: Log;
   /** More server settings, e.g. `{ shared_preload_libraries: 'pg_stat_statements' }` (the benchmark's statistics). */
   settings?: Record<string, string>;
+  /**
+   * A server already running on this cluster is another process's (the API's, for a CLI command): use it, and leave
+   * it running on stop. Without it, a running server is taken for one left by a killed run, and stopped like our own.
+   */
+  shareRunning?: boolean;
 }): Promise<EmbeddedDatabase> {
   const { dir, port } = options;
   const log = options.log ?? (() => undefined);
@@ -55,6 +60,10 @@ export async function startEmbeddedPostgres(options: {
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) await pg.initialise();
   const serverUrl = `postgres://amparo:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   const orphan = runningPostmaster(clusterDir);
+  if (orphan && options.shareRunning) {
+    log(`embedded PostgreSQL already running on ${clusterDir}; using it and leaving it running`);
+    return { serverUrl, stop: async () => undefined };
+  }
   if (orphan) {
     // A previous run was killed without shutting the cluster down: the server is still up on this directory.
     // Reuse it, and shut it down like our own on stop (SIGINT = PostgreSQL's fast shutdown).

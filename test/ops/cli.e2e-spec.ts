@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { PostgresProcess, REPO_ROOT, apiEnv, freePort, startPostgres } from '../support/api-process';
+
+const CLI_JS = join(REPO_ROOT, 'dist', 'apps', 'api', 'src', 'cli.js');
+
+/**
+ * Without DATABASE_URL the API and the CLI share the embedded PostgreSQL under the data directory. A command run while
+ * the API serves must use that server and leave it running (it used to take it for a crashed run's and stop it).
+ */
+describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', () => {
+  const dataDir = join(REPO_ROOT, '.test-pg', `cli-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+  let pg: PostgresProcess;
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    pg = await startPostgres(join(dataDir, 'pg'), port); // the API's server, as `npm start` runs it
+  }, 90_000);
+  afterAll(async () => {
+    await pg?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keys:status answers and the server is still up afterwards', async () => {
+    const { DATABASE_URL: _none, ...env } = apiEnv('');
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI_JS, 'keys:status'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env, AMPARO_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) },
+      timeout: 60_000,
+    });
+    expect(JSON.parse(stdout)).toBeDefined();
+    const client = new Client({ connectionString: `${pg.serverUrl}/postgres` });
+    await client.connect();
+    try {
+      expect((await client.query('SELECT 1 AS up')).rows).toEqual([{ up: 1 }]);
+    } finally {
+      await client.end();
+    }
+  }, 90_000);
+});
