@@ -108,6 +108,7 @@ describe('cases (e2e)', () => {
       const second = await t.http.post('/api/cases').set(intake.auth).send(unknownPlace).expect(201);
       expect(await view(second.body.id)).toMatchObject({ timeZone: 'America/Denver' });
       expect((await t.http.patch('/api/organization').set(admin.auth).send({ timeZone: 'Mars/Base' })).body.fields).toHaveProperty('timeZone');
+      expect((await t.http.patch('/api/organization').set(admin.auth).send({ timeZone: 'CST' })).body.fields).toHaveProperty('timeZone');
     } finally {
       await t.http.patch('/api/organization').set(admin.auth).send({ timeZone: 'America/New_York' }).expect(200);
     }
@@ -118,6 +119,7 @@ describe('cases (e2e)', () => {
     ['client.aNumber', (b: any) => { b.client.aNumber = 'A12'; }],
     ['client.dateOfBirth', (b: any) => { b.client.dateOfBirth = '1990-02-30'; }],
     ['custody.timeZone', (b: any) => { b.custody.timeZone = 'Mars/Olympus_Mons'; }],
+    ['custody.timeZone', (b: any) => { b.custody.timeZone = 'EST'; }], // no daylight saving: summer deadlines an hour off
     ['custody.releaseEligibleAt', (b: any) => { b.custody.releaseEligibleAt = '2026-11-20 16:00'; }],
     ['custody.facilityCode', (b: any) => { b.custody.facilityCode = 'NOSUCH1'; }],
     ['custody.status', (b: any) => { b.custody.status = 'in_space'; }],

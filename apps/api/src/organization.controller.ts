@@ -2,11 +2,11 @@ import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsBoolean, IsInt, IsString, IsTimeZone, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AuditService, canonicalJson } from '@amparo/audit';
 import { Access, CurrentUser, Organization, type Principal } from '@amparo/auth';
-import { IsOptionalNotNull, invalid, notFound } from '@amparo/common';
+import { IsIanaTimeZone, IsOptionalNotNull, invalid, notFound } from '@amparo/common';
 
 export class OfferWindowsDto {
   @ApiProperty({ description: 'minutes', example: 120 }) @IsInt() @Min(15) @Max(43200) critical: number;
@@ -27,7 +27,7 @@ export class UpdateOrganizationDto {
   @ApiPropertyOptional({ description: 'Days after closing before a case is crypto-shredded', minimum: 30, maximum: 36500 })
   @IsOptionalNotNull() @IsInt() @Min(30) @Max(36500) retentionDays?: number;
   @ApiPropertyOptional({ example: 'America/Chicago', description: "IANA zone for cases whose place is not known yet (no facility, zone or state); default America/New_York" })
-  @IsOptionalNotNull() @IsTimeZone({ message: 'timeZone must be an IANA time zone such as America/Chicago' }) timeZone?: string;
+  @IsOptionalNotNull() @IsIanaTimeZone() timeZone?: string;
 }
 
 const LEVELS = ['critical', 'high', 'normal', 'low'] as const;

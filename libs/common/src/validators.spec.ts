@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { validateSync } from 'class-validator';
-import { IsCalendarDate, IsDateOrOffsetDateTime, IsOffsetDateTime, isCalendarDate, isOffsetDateTime, isPastCalendarDate } from './validators';
+import { IsCalendarDate, IsDateOrOffsetDateTime, IsOffsetDateTime, isCalendarDate, isIanaTimeZone, isOffsetDateTime, isPastCalendarDate } from './validators';
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -157,5 +157,19 @@ describe('the decorators, through class-validator', () => {
       releaseEligibleAt: ['releaseEligibleAt must be an ISO 8601 date-time with offset, e.g. 2026-11-20T16:00:00-06:00'],
       occurredAt: ['occurredAt must be an ISO 8601 date-time with offset, or a date YYYY-MM-DD'],
     });
+  });
+});
+
+describe('isIanaTimeZone', () => {
+  it.each(['America/Chicago', 'America/New_York', 'America/Indiana/Indianapolis', 'Pacific/Honolulu', 'America/Puerto_Rico', 'Pacific/Guam', 'US/Eastern'])(
+    'accepts %s',
+    (zone) => expect(isIanaTimeZone(zone)).toBe(true),
+  );
+  it.each(['EST', 'CST', 'CST6CDT', 'UTC', 'GMT', 'Etc/GMT+5', 'etc/utc', 'Mars/Olympus_Mons', 'America/Nowhere', '', 'America/Chicago\u0000', 'America/../Chicago'])(
+    'refuses %j (an abbreviation, a fixed offset, or no such place)',
+    (zone) => expect(isIanaTimeZone(zone)).toBe(false),
+  );
+  it('refuses what is not a string', () => {
+    for (const value of [null, undefined, 42, { zone: 'America/Chicago' }]) expect(isIanaTimeZone(value)).toBe(false);
   });
 });

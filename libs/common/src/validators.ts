@@ -49,6 +49,28 @@ export function isPastCalendarDate(value: unknown, now = Date.now()): value is s
   return isCalendarDate(value) && Date.parse(`${value}T00:00:00Z`) <= now + DAY_MS;
 }
 
+const validZones = new Map<string, boolean>();
+
+/**
+ * A place's IANA zone, `Area/Location` (America/Chicago): what the runtime knows, but not an abbreviation or a fixed
+ * offset. "EST", "CST6CDT", "UTC" and "Etc/GMT+5" are valid to Intl, yet EST and Etc/GMT+5 never change for daylight
+ * saving, so every summer deadline counted in them would be an hour off from the clock on the wall.
+ */
+export function isIanaTimeZone(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > 64 || !/^[A-Za-z]+\/[A-Za-z0-9_+\-/]+$/.test(value) || /^Etc\//i.test(value)) return false;
+  let valid = validZones.get(value);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: value });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (validZones.size < 1000) validZones.set(value, valid);
+  }
+  return valid;
+}
+
 function decorator(name: string, message: (property: string) => string, validate: (value: unknown) => boolean) {
   return (options?: ValidationOptions): PropertyDecorator =>
     (target, propertyName) =>
@@ -73,6 +95,12 @@ export const IsOffsetDateTime = decorator(
   'isOffsetDateTime',
   (p) => `${p} must be an ISO 8601 date-time with offset, e.g. 2026-11-20T16:00:00-06:00`,
   isOffsetDateTime,
+);
+
+export const IsIanaTimeZone = decorator(
+  'isIanaTimeZone',
+  (p) => `${p} must be an IANA time zone of a place, such as America/Chicago (not an abbreviation such as CST, nor a fixed offset)`,
+  isIanaTimeZone,
 );
 
 /** Either of the above: when something happened, to the minute or to the day. */

@@ -2,9 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength,
-  MinLength, IsTimeZone, ValidateNested, IsDefined,
+  MinLength, ValidateNested, IsDefined,
 } from 'class-validator';
-import { BlankAsNull, IsCalendarDate, IsOffsetDateTime } from '@amparo/common';
+import { BlankAsNull, IsCalendarDate, IsIanaTimeZone, IsOffsetDateTime } from '@amparo/common';
 
 export const PRACTICE_AREAS = ['detention_bond', 'removal_defense', 'asylum', 'daca', 'u_visa', 't_visa', 'vawa', 'crimmigration', 'other'] as const;
 export const CUSTODY_STATUSES = ['local_jail', 'ice_detention', 'released', 'not_detained', 'unknown'] as const;
@@ -174,7 +174,7 @@ export class CustodyDto {
   @ApiPropertyOptional({ example: 'America/Chicago', description: 'IANA zone. Derived from the facility, or from state and county, when omitted.' })
   @BlankAsNull()
   @IsOptional()
-  @IsTimeZone({ message: 'custody.timeZone must be an IANA time zone such as America/Chicago' })
+  @IsIanaTimeZone()
   timeZone?: string;
 
   @ApiPropertyOptional({ description: 'Jail booking number. Encrypted.' })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, IsTimeZone, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { IsDateOrOffsetDateTime, IsOffsetDateTime } from '@amparo/common';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsDateOrOffsetDateTime, IsIanaTimeZone, IsOffsetDateTime } from '@amparo/common';
 
 export const EVENT_TYPES = [
   'detainer_lodged', 'release_eligible', 'released', 'transferred', 'hearing_scheduled', 'bond_decision', 'ij_decision',
@@ -68,7 +68,7 @@ export class CreateEventDto {
 
   @ApiPropertyOptional({ description: "The court's IANA zone, when it differs from the case's" })
   @IsOptional()
-  @IsTimeZone({ message: 'timeZone must be an IANA time zone such as America/Chicago' })
+  @IsIanaTimeZone()
   timeZone?: string;
 
   @ApiPropertyOptional({ description: 'bond_decision: granted | denied | no_jurisdiction; ij_decision: e.g. granted | denied | removal_ordered' })
