@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { noStore } from '@amparo/common';
+import { noStore, requireJsonBody } from '@amparo/common';
 import type { AppConfig } from '@amparo/config';
 
 /** HTTP concerns shared by main.ts and the e2e tests, so the tests exercise the real stack. */
@@ -13,6 +13,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.disable('x-powered-by');
   app.use(helmet());
   app.use('/api', noStore);
+  app.use(requireJsonBody); // before any body parser
   app.useBodyParser('json', { limit: config.bodyLimit });
 
   const document = SwaggerModule.createDocument(
