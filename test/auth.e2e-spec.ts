@@ -107,6 +107,34 @@ describe('auth (e2e)', () => {
     await expect(login(t.http, coordinator.email, 'whatever')).rejects.toThrow(/401/);
   });
 
+  describe('passwords', () => {
+    it('a user changes their password: the current one is checked, other sessions end, this one goes on', async () => {
+      const user = await createUser(t.http, admin, 'intake');
+      const other = await login(t.http, user.email, user.password);
+      const change = (body: object) => t.http.post('/api/auth/password').set(user.auth).send(body);
+      const wrong = await change({ currentPassword: 'not-the-password', newPassword: 'a brand new passphrase' });
+      expect([wrong.status, Object.keys(wrong.body.fields ?? {})]).toEqual([400, ['currentPassword']]);
+      const same = await change({ currentPassword: user.password, newPassword: user.password });
+      expect([same.status, Object.keys(same.body.fields ?? {})]).toEqual([400, ['newPassword']]);
+      expect((await change({ currentPassword: user.password, newPassword: 'short' })).body.fields).toHaveProperty('newPassword');
+      await change({ currentPassword: user.password, newPassword: 'a brand new passphrase' }).expect(204);
+      await t.http.get('/api/auth/me').set(user.auth).expect(200);
+      await t.http.get('/api/auth/me').set(other.auth).expect(401);
+      expect((await t.http.post('/api/auth/login').send({ email: user.email, password: user.password })).status).toBe(401);
+      await login(t.http, user.email, 'a brand new passphrase');
+    });
+
+    it('an admin sets a new password for a user who lost theirs: the user\'s sessions end', async () => {
+      const user = await createUser(t.http, admin, 'attorney');
+      await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ password: 'set by the admin today' }).expect(200);
+      await t.http.get('/api/auth/me').set(user.auth).expect(401);
+      await login(t.http, user.email, 'set by the admin today');
+      expect((await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ password: 'short' })).body.fields).toHaveProperty('password');
+      const self = await createUser(t.http, admin, 'coordinator');
+      await t.http.patch(`/api/users/${user.userId}`).set(self.auth).send({ password: 'a coordinator may not' }).expect(403);
+    });
+  });
+
   describe('brute force', () => {
     it('locks an account after 5 failures (429), even for the right password', async () => {
       const victim = await createUser(t.http, admin, 'intake');

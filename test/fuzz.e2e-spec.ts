@@ -26,6 +26,7 @@ const WRITE_ROUTES = [
   'PATCH /api/users/:id',
   'POST /api/auth/login',
   'POST /api/auth/logout',
+  'POST /api/auth/password',
   'POST /api/auth/refresh',
   'POST /api/calendar/token',
   'POST /api/cases',
@@ -146,6 +147,11 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
     // Logout takes no body: only a throwaway session may call it.
     'POST /api/auth/logout': { protectedIds: [], scratchIds: [], base: {}, caller: () => throwaway, hostileCallers: () => [throwaway, null] },
     'POST /api/auth/refresh': { protectedIds: [], scratchIds: [], base: { refreshToken: 'r'.repeat(43) }, caller: () => null, hostileCallers: () => [null, intake] },
+    // The current password is never the fuzzed one: a throwaway session, refused (400, then 429) every time.
+    'POST /api/auth/password': {
+      protectedIds: [], scratchIds: [], base: { currentPassword: 'not the current one', newPassword: 'a new passphrase here' },
+      caller: () => throwaway, hostileCallers: () => [throwaway, null],
+    },
     'POST /api/calendar/token': { protectedIds: [], scratchIds: [], base: {}, caller: () => scratchAttorney, hostileCallers: () => [scratchAttorney, intake, null] },
     'POST /api/cases': { protectedIds: [], scratchIds: [], base: intakeBody() as Json, caller: () => intake, hostileCallers: everyone },
     'POST /api/cases/:id/close': { protectedIds: [seeded.caseId], scratchIds: [scratch.caseIds[3]], base: { outcome: 'other' }, caller: () => coordinator, hostileCallers: everyone },

@@ -27,6 +27,7 @@ const EXPECTED = [
   'PATCH /api/users/:id admin',
   'POST /api/auth/login public',
   'POST /api/auth/logout authenticated',
+  'POST /api/auth/password authenticated',
   'POST /api/auth/refresh public',
   'POST /api/calendar/token attorney,coordinator',
   'POST /api/cases coordinator,intake',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { PostgresProcess, REPO_ROOT, apiEnv, freePort, startPostgres } from '../support/api-process';
+import { ADMIN } from '../support/test-app';
 
 const CLI_JS = join(REPO_ROOT, 'dist', 'apps', 'api', 'src', 'cli.js');
 
@@ -26,14 +27,18 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('keys:status answers and the server is still up afterwards', async () => {
+  const cli = async (...args: string[]) => {
     const { DATABASE_URL: _none, ...env } = apiEnv('');
-    const { stdout } = await promisify(execFile)(process.execPath, [CLI_JS, 'keys:status'], {
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI_JS, ...args], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', ...env, AMPARO_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) },
       timeout: 60_000,
     });
-    expect(JSON.parse(stdout)).toBeDefined();
+    return JSON.parse(stdout);
+  };
+
+  it('keys:status answers and the server is still up afterwards', async () => {
+    expect(await cli('keys:status')).toBeDefined();
     const client = new Client({ connectionString: `${pg.serverUrl}/postgres` });
     await client.connect();
     try {
@@ -42,4 +47,25 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
       await client.end();
     }
   }, 90_000);
+
+  it('users:reset-password gives the admin a new password, printed once, and ends their sessions', async () => {
+    const client = new Client({ connectionString: `${pg.serverUrl}/amparo` });
+    await client.connect();
+    try {
+      const hashOf = async () => (await client.query(`SELECT password_hash FROM users WHERE lower(email) = lower($1)`, [ADMIN.email])).rows[0].password_hash;
+      const before = await hashOf();
+      const { rows: [session] } = await client.query(
+        `INSERT INTO auth_sessions (user_id, expires_at) SELECT id, now() + interval '1 day' FROM users WHERE lower(email) = lower($1) RETURNING id`,
+        [ADMIN.email],
+      );
+      const reset = await cli('users:reset-password', ADMIN.email.toUpperCase());
+      expect(reset).toMatchObject({ email: ADMIN.email, password: expect.stringMatching(/^[A-Za-z0-9_-]{24}$/) });
+      expect(await hashOf()).not.toBe(before);
+      const { rows: [ended] } = await client.query(`SELECT revoked_reason FROM auth_sessions WHERE id = $1`, [session.id]);
+      expect(ended.revoked_reason).toBe('password reset by the operator');
+      await expect(cli('users:reset-password', 'nobody@test.amparo.example')).rejects.toThrow(/no user has the email/);
+    } finally {
+      await client.end();
+    }
+  }, 120_000);
 });

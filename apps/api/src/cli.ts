@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { resolve } from 'node:path';
 import { KeyRotationService, PurgeService } from '@amparo/cases';
+import { UsersService } from '@amparo/auth';
 import { ConfigError, loadConfig } from '@amparo/config';
 import { runMigrations } from '@amparo/database';
 import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ReferenceService } from '@amparo/reference';
@@ -20,6 +21,8 @@ Commands:
   import-reference [facilities.csv] [287g.csv]
                                    load a newer facilities / 287(g) file of the same shape (defaults: data/)
   migrate                          apply pending database migrations
+  users:reset-password <email>     give a user (e.g. a lost first admin) a new random password, printed once; ends
+                                   their sessions
 `;
 
 type Command = (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, args: string[]) => Promise<unknown>;
@@ -36,6 +39,12 @@ const COMMANDS: Record<string, Command> = {
     return { ...report, errors: report.errors.slice(0, 50), errorCount: report.errors.length };
   },
   migrate: async () => ({ ok: true }),
+  'users:reset-password': async (app, args) => {
+    if (!args[0]) throw new Error('users:reset-password needs the email of the user');
+    const reset = await app.get(UsersService).resetPassword(args[0]);
+    if (!reset) throw new Error(`no user has the email ${args[0]}`);
+    return { ...reset, note: 'shown once: give it to the user, who should change it (POST /api/auth/password)' };
+  },
 };
 
 async function main(): Promise<number> {

@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { NoBody } from '@amparo/common';
 import { Access, CurrentUser } from './access.decorator';
 import { AuthService, TokenPair } from './auth.service';
-import { LoginDto, RefreshDto } from './dto/auth.dto';
+import { ChangePasswordDto, LoginDto, RefreshDto } from './dto/auth.dto';
 import type { Principal } from './roles';
 import { UsersService } from './users.service';
 import type { UserView } from './entities/user.entity';
@@ -40,6 +40,15 @@ export class AuthController {
   @ApiOperation({ summary: 'End this session at once (its access and refresh tokens stop working).' })
   async logout(@CurrentUser() user: Principal, @Body(NoBody) _body?: undefined): Promise<void> {
     await this.auth.logout(user.sessionId);
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @Access('authenticated')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Change your password: the current one, then the new one (12+ characters). Your other sessions end.' })
+  async changePassword(@CurrentUser() user: Principal, @Body() dto: ChangePasswordDto, @Req() req: Request): Promise<void> {
+    await this.auth.changePassword(user, dto.currentPassword, dto.newPassword, req.ip ?? 'unknown');
   }
 
   @Get('me')

@@ -2,7 +2,7 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
-import { Clock } from '@amparo/common';
+import { Clock, validationFailed } from '@amparo/common';
 import { AuthSession, RefreshToken } from './entities/auth-session.entity';
 import { User, UserView, toUserView } from './entities/user.entity';
 import { LoginThrottleService } from './login-throttle.service';
@@ -84,6 +84,30 @@ export class AuthService {
     if (outcome?.reusedSession) await this.revokeSession(outcome.reusedSession, 'refresh token reuse');
     if (!outcome?.pair) throw new UnauthorizedException('Invalid refresh token');
     return outcome.pair;
+  }
+
+  /**
+   * The signed-in user changes their password: the current one is checked (and counted by the sign-in throttle, so a
+   * stolen session cannot guess it), and every other session of the user ends; this one goes on.
+   */
+  async changePassword(actor: { userId: string; sessionId: string }, currentPassword: string, newPassword: string, ip: string): Promise<void> {
+    const user = await this.db.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :id', { id: actor.userId }).getOne();
+    if (!user) throw new UnauthorizedException();
+    const email = user.email.toLowerCase();
+    await this.throttle.claimAttempt(email, ip);
+    if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
+      throw validationFailed({ currentPassword: ['is not your current password'] });
+    }
+    await this.throttle.recordSuccess(email, ip);
+    if (newPassword === currentPassword) throw validationFailed({ newPassword: ['must differ from the current password'] });
+    const hash = await this.passwords.hash(newPassword);
+    await this.db.transaction(async (tx) => {
+      await tx.query(`UPDATE users SET password_hash = $2 WHERE id = $1`, [user.id, hash]);
+      await tx.query(
+        `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'password changed' WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`,
+        [user.id, actor.sessionId],
+      );
+    });
   }
 
   async logout(sessionId: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { conflict, notFound, DomainError } from '@amparo/common';
@@ -51,6 +52,25 @@ export class UsersService {
     return toUserView(user);
   }
 
+  /**
+   * For the operator (CLI) when an organization's only admin lost their password: a new random one, shown once to the
+   * caller, and every session of the user ends. Null when no user has that email.
+   */
+  async resetPassword(email: string): Promise<{ email: string; password: string } | null> {
+    const password = randomBytes(18).toString('base64url');
+    const hash = await this.passwords.hash(password);
+    return this.db.transaction(async (tx) => {
+      // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
+      const [user]: { id: string; email: string }[] = await tx.query(
+        `WITH updated AS (UPDATE users SET password_hash = $2 WHERE lower(email) = lower($1) RETURNING id, email) SELECT id, email FROM updated`,
+        [email.trim(), hash],
+      );
+      if (!user) return null;
+      await this.auth.revokeAllForUser(tx, user.id, 'password reset by the operator');
+      return { email: user.email, password };
+    });
+  }
+
   async update(actor: Principal, id: string, dto: UpdateUserDto): Promise<UserView> {
     if (id === actor.userId && (dto.active === false || (dto.role && dto.role !== 'admin'))) {
       // An organization must not lock itself out by its only admin demoting or deactivating themself.
@@ -63,7 +83,9 @@ export class UsersService {
       if (dto.name !== undefined) user.name = dto.name.trim();
       if (dto.role !== undefined) user.role = dto.role;
       if (dto.active !== undefined) user.active = dto.active;
+      if (dto.password !== undefined) user.passwordHash = await this.passwords.hash(dto.password);
       await repo.save(user);
+      if (dto.password !== undefined) await this.auth.revokeAllForUser(tx, user.id, 'password set by an admin');
       if (dto.active === false) await this.auth.revokeAllForUser(tx, user.id, 'deactivated');
       if (dto.role !== undefined) await this.auth.revokeAllForUser(tx, user.id, 'role changed');
       return toUserView(user);

@@ -14,6 +14,20 @@ export class LoginDto {
   password: string;
 }
 
+export class ChangePasswordDto {
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  currentPassword: string;
+
+  @ApiProperty({ minLength: 12, description: 'At least 12 characters (OWASP ASVS 6.2.1), not the current one.' })
+  @IsString()
+  @MinLength(12)
+  @MaxLength(200)
+  newPassword: string;
+}
+
 export class RefreshDto {
   @ApiProperty()
   @IsString()
