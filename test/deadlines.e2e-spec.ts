@@ -73,6 +73,14 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(appeal.dueAt.slice(0, 10)).toBe('2026-11-27');
   });
 
+  it('a field error names the field once and says how to fix it', async () => {
+    const c = await newCase();
+    const res = await event(c.id, { type: 'voluntary_departure_granted', occurredAt: '2026-11-20', days: 90 });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/^days: voluntary departure days must be an integer from 1 to 60 \(up to 120 with stage "pre_conclusion"\)$/);
+    expect(res.body.fields.days).toHaveLength(1);
+  });
+
   describe('after a transfer to another zone', () => {
     const facilityIn = async (state: string, zone: string) =>
       (await t.db.query(`SELECT code FROM facilities WHERE state = $1 AND time_zone = $2 ORDER BY code LIMIT 1`, [state, zone]))[0].code as string;
@@ -242,6 +250,9 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(feed.headers['content-type']).toMatch(/text\/calendar/);
     expect(feed.text).toMatch(/^BEGIN:VCALENDAR/);
     expect(feed.text).toMatch(/SUMMARY:AMP-[A-Z2-9]{6}: /);
+    // RFC 5545: an event's DTEND must be later than its DTSTART; a deadline is an instant, so it has none.
+    expect(feed.text).toMatch(/\r\nDTSTART:\d{8}T\d{6}Z\r\n/);
+    expect(feed.text).not.toContain('DTEND');
     for (const needle of [CANARY.firstName, CANARY.lastName, CANARY.aNumberDigits, 'Canarian']) expect(feed.text).not.toContain(needle);
     const rotated = await t.http.post('/api/calendar/token').set(coordinator.auth);
     expect((await t.http.get(`/api/calendar/${issued.body.token}.ics`)).status).toBe(404);

@@ -23,6 +23,9 @@ describe('platform (e2e)', () => {
     expect(json.body.openapi).toMatch(/^3\./);
     expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/users', '/health']));
     expect((await t.http.get('/docs')).status).toBe(200);
+    // The optional Idempotency-Key is documented once, as optional.
+    const headers = json.body.paths['/api/cases'].post.parameters.filter((p: { in: string; name: string }) => p.in === 'header' && /^idempotency-key$/i.test(p.name));
+    expect(headers).toEqual([expect.objectContaining({ required: false })]);
   });
 
   it('sets security headers and no-store on API answers', async () => {

@@ -25,7 +25,8 @@ export class CasesController {
       'inquire into status without need. Identifying fields are encrypted at rest. With an Idempotency-Key, a retried ' +
       'request returns the first answer and never opens a second case.',
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '8-128 characters: letters, digits, _ . : -' })
+  // Named as @Headers reads it (lower case), so that the generated document has one, optional, parameter.
+  @ApiHeader({ name: 'idempotency-key', required: false, description: 'Idempotency-Key: 8-128 characters: letters, digits, _ . : -' })
   create(
     @CurrentUser() user: Principal,
     @Body() dto: CreateCaseDto,

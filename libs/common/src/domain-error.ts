@@ -22,8 +22,9 @@ export const notFound = (what = 'Resource') => new DomainError(HttpStatus.NOT_FO
 export const conflict = (code: string, message: string) => new DomainError(HttpStatus.CONFLICT, code, message);
 export const forbidden = (message = 'Your role may not do this') =>
   new DomainError(HttpStatus.FORBIDDEN, 'FORBIDDEN', message);
+/** A 400 naming the field; the summary names it once, whether or not the message already starts with it. */
 export const invalid = (field: string, message: string) =>
-  new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `${field}: ${message}`, { [field]: [message] });
+  new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', message.startsWith(field) ? message : `${field}: ${message}`, { [field]: [message] });
 export const unprocessable = (code: string, message: string) =>
   new DomainError(HttpStatus.UNPROCESSABLE_ENTITY, code, message);
 export const tooManyRequests = (message: string) =>

@@ -158,7 +158,8 @@ function grantedDays(period: { maxDays: number; maxDaysPreConclusion: number }, 
   const max = trigger.event?.data?.stage === 'pre_conclusion' ? period.maxDaysPreConclusion : period.maxDays;
   if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > max) {
     const field = trigger.field.replace(/occurredAt$/, 'data.days');
-    throw new DeadlineInputError('INVALID_VALUE', field, `voluntary departure days must be an integer from 1 to ${max}`, trigger.event?.id);
+    const stageHint = max === period.maxDays ? ` (up to ${period.maxDaysPreConclusion} with stage "pre_conclusion")` : '';
+    throw new DeadlineInputError('INVALID_VALUE', field, `voluntary departure days must be an integer from 1 to ${max}${stageHint}`, trigger.event?.id);
   }
   return days;
 }

@@ -29,7 +29,7 @@ export function toIcs(deadlines: DeadlineView[], now: Date, host: string): strin
       `UID:${d.id}@${host}`,
       `DTSTAMP:${stamp(now.toISOString())}`,
       `DTSTART:${stamp(d.dueAt)}`,
-      `DTEND:${stamp(d.dueAt)}`,
+      // No DTEND: a date-time DTSTART alone is an event of no duration (RFC 5545 3.6.1); DTEND equal to it is invalid.
       `SUMMARY:${escapeText(`${d.reference}: ${d.label}`)}`,
       `DESCRIPTION:${escapeText(`${d.label} (${d.citation}). Rule version ${d.ruleVersion}. Times are computed in ${d.timeZone}.`)}`,
       'BEGIN:VALARM', 'ACTION:DISPLAY', 'TRIGGER:-PT24H', `DESCRIPTION:${escapeText(`${d.reference}: ${d.label}`)}`, 'END:VALARM',
