@@ -39,20 +39,32 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
   /** Purges every due case, one transaction per case; returns how many. */
   async purgeDue(): Promise<number> {
     let count = 0;
-    while (await this.purgeOne()) count += 1;
-    return count;
+    const failed: string[] = []; // cases whose purge failed in this run: passed over, tried again on the next
+    for (;;) {
+      let claimed: string | undefined;
+      const purged = await this.purgeOne(failed, (id) => (claimed = id)).catch((error: unknown) => {
+        // Nothing claimed: the claim itself failed (the database is down): the run ends.
+        if (claimed === undefined) throw error;
+        this.logger.error({ caseId: claimed, err: error }, 'Purge failed for one case; going on with the rest');
+        failed.push(claimed);
+        return 'failed' as const;
+      });
+      if (!purged) return count;
+      if (purged === true) count += 1;
+    }
   }
 
-  private purgeOne(): Promise<boolean> {
+  private purgeOne(skip: string[], claim: (caseId: string) => void): Promise<boolean> {
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
       const [due] = await tx.query(
         `SELECT c.id, c.reference, c.organization_id FROM cases c JOIN organizations o ON o.id = c.organization_id
-          WHERE c.status = 'closed' AND c.closed_at + make_interval(days => o.retention_days) <= $1
+          WHERE c.status = 'closed' AND c.closed_at + make_interval(days => o.retention_days) <= $1 AND c.id <> ALL($2::uuid[])
           ORDER BY c.closed_at LIMIT 1 FOR UPDATE OF c SKIP LOCKED`,
-        [now],
+        [now, skip],
       );
       if (!due) return false;
+      claim(due.id);
       await tx.query(`DELETE FROM case_keys WHERE case_id = $1`, [due.id]);
       await tx.query(
         `UPDATE cases SET status = 'purged', purged_at = $2, updated_at = $2,

@@ -60,11 +60,22 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
     this.stop?.();
   }
 
-  /** One scheduler pass (also called directly by tests and the CLI). */
+  /**
+   * One scheduler pass (also called directly by tests and the CLI). Its three jobs are independent: one that fails is
+   * logged, and the others still run (offer emails are delivered even if a case cannot be swept).
+   */
   async tick(): Promise<{ missed: number; planned: number; sent: number }> {
-    const missed = await this.sweepMissed();
-    const planned = await this.planReminders();
-    const sent = await this.mail.deliverDue();
+    const run = async (name: string, job: () => Promise<number>): Promise<number> => {
+      try {
+        return await job();
+      } catch (error) {
+        this.logger.error({ err: error }, `${name} failed; the other jobs of this pass go on`);
+        return 0;
+      }
+    };
+    const missed = await run('Missed-deadline sweep', () => this.sweepMissed());
+    const planned = await run('Reminder planning', () => this.planReminders());
+    const sent = await run('Mail delivery', () => this.mail.deliverDue());
     return { missed, planned, sent };
   }
 
@@ -79,11 +90,16 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
     );
     let missed = 0;
     for (const { case_id } of due) {
-      missed += await this.db.transaction(async (tx) => {
-        const locked = await tx.query(`SELECT id FROM cases WHERE id = $1 FOR UPDATE SKIP LOCKED`, [case_id]);
-        if (locked.length === 0) return 0;
-        return (await this.timeline.recompute(tx, case_id, now)).newlyMissed.length;
-      });
+      try {
+        missed += await this.db.transaction(async (tx) => {
+          const locked = await tx.query(`SELECT id FROM cases WHERE id = $1 FOR UPDATE SKIP LOCKED`, [case_id]);
+          if (locked.length === 0) return 0;
+          return (await this.timeline.recompute(tx, case_id, now)).newlyMissed.length;
+        });
+      } catch (error) {
+        // One case that cannot be recomputed does not hold up the others (it is tried again on the next pass).
+        this.logger.error({ caseId: case_id, err: error }, 'Missed-deadline sweep: a case failed; going on with the rest');
+      }
     }
     return missed;
   }

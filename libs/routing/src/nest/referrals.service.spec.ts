@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
 import type { AuditService } from '@amparo/audit';
@@ -32,7 +33,28 @@ describe('ReferralsService.expireDue', () => {
     expect(claims[1][1]).toEqual(['ref-1']); // the second claim passes it over
   });
 
-  it('any other error ends the pass, as before', async () => {
+  it('any other error on a claimed offer is logged and the offer passed over, so it cannot stall every expiry', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const claims: unknown[][] = [];
+    const referral = { id: 'ref-1', case_id: 'case-1', organization_id: 'org', attorney_id: 'att', reference: 'AMP-1' };
+    const tx = {
+      query: jest.fn(async (sql: string, params: unknown[]) => {
+        if (sql.includes('FROM referrals r JOIN cases c')) {
+          claims.push(params);
+          return claims.length === 1 ? [referral] : [];
+        }
+        throw new Error('an unexpected failure');
+      }),
+    };
+    const db = { transaction: (work: (m: EntityManager) => Promise<unknown>) => work(tx as unknown as EntityManager) } as unknown as DataSource;
+    const service = new ReferralsService(db, audit, {} as OutboxService, {} as CaseTimelineService, { now: () => new Date() } as Clock);
+    await expect(service.expireDue()).resolves.toBe(0);
+    expect(claims[1][1]).toEqual(['ref-1']);
+    expect(logged).toHaveBeenCalledTimes(1);
+    logged.mockRestore();
+  });
+
+  it('an error claiming (nothing claimed yet) ends the pass', async () => {
     const tx = { query: jest.fn().mockRejectedValueOnce(new Error('boom')) };
     const db = { transaction: (work: (m: EntityManager) => Promise<unknown>) => work(tx as unknown as EntityManager) } as unknown as DataSource;
     const service = new ReferralsService(db, audit, {} as OutboxService, {} as CaseTimelineService, { now: () => new Date() } as Clock);

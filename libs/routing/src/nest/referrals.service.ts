@@ -300,8 +300,11 @@ export class ReferralsService {
         else await this.markUnplaced(tx, c, null);
         return true;
       })).catch((error: unknown) => {
-        // Aborted for a concurrent transaction (a deadlock victim): this referral waits for the next pass, the rest go on.
-        if (claimed === undefined || !isTransientConflict(error)) throw error;
+        // Nothing claimed: the claim itself failed (the database is down): the pass ends.
+        if (claimed === undefined) throw error;
+        // Aborted for a concurrent transaction (a deadlock victim): this referral waits for the next pass. Any other
+        // error is logged, and the offer is passed over too, so that one that always fails cannot stall every expiry.
+        if (!isTransientConflict(error)) this.logger.error({ referralId: claimed, err: error }, 'Offer expiry failed for one offer; going on with the rest');
         busy.push(claimed);
         return 'busy' as const;
       });
