@@ -347,7 +347,8 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
 
     it('a closed case\'s deadlines are no longer followed: not swept missed, not on the open board', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: iso(clock.now()) } });
-      await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+      const closed = await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+      expect(closed.body.urgency).toEqual({ level: 'low', reasons: ['Case closed'], nextDeadlineAt: null });
       clock.advance(49 * 3600_000);
       await t.app.get(DeadlineJobsService).tick();
       const [hold] = await t.db.query(`SELECT id, status FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold'`, [c.id]);
@@ -357,6 +358,9 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(board.body.items.map((d: { id: string }) => d.id)).not.toContain(hold.id);
       const all = await t.http.get('/api/deadlines?limit=200&status=all').set(coordinator.auth).expect(200);
       expect(all.body.items.map((d: { id: string }) => d.id)).toContain(hold.id);
+      // A status change on it recomputes the case, which stays not urgent.
+      await t.http.patch(`/api/deadlines/${hold.id}`).set(coordinator.auth).send({ status: 'waived', note: 'case closed' }).expect(200);
+      expect((await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth)).body.urgency.level).toBe('low');
     });
 
     it('retries a failed delivery later instead of losing it', async () => {

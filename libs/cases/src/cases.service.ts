@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, validationFailed } from '@amparo/common';
-import { CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
+import { CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, timeZoneFor } from '@amparo/reference';
 import { ReferralsService } from '@amparo/routing';
 import { CryptoIntegrityError } from '@amparo/crypto';
@@ -488,7 +488,12 @@ export class CasesService {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `The case is already ${row.status}`);
       }
       await this.referrals.withdrawOpenOffers(tx, id);
-      await tx.query(`UPDATE cases SET status = 'closed', outcome = $2, closed_at = $3, updated_at = $3 WHERE id = $1`, [id, dto.outcome, this.clock.now()]);
+      // Closed, its deadlines are no longer followed, and nothing about it is urgent any more.
+      await tx.query(
+        `UPDATE cases SET status = 'closed', outcome = $2, closed_at = $3, updated_at = $3,
+                urgency_level = $4, urgency_reasons = $5, next_deadline_at = NULL WHERE id = $1`,
+        [id, dto.outcome, this.clock.now(), CLOSED_URGENCY.level, JSON.stringify(CLOSED_URGENCY.reasons)],
+      );
       await this.audit.record(tx, {
         organizationId: actor.organizationId,
         actorId: actor.userId,

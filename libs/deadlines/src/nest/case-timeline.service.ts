@@ -113,6 +113,9 @@ function placeName(row: PlaceFacts): string | undefined {
   return undefined;
 }
 
+/** The urgency of a closed case (its deadlines are no longer followed). */
+export const CLOSED_URGENCY: Urgency = { level: 'low', reasons: ['Case closed'], nextDeadlineAt: null };
+
 /** The rules whose deadlines wait before they are missed, as `{"rule": hours}` (a query parameter). */
 export const MISSED_GRACE_JSON = JSON.stringify(missedGraceHours());
 
@@ -219,15 +222,18 @@ export class CaseTimelineService {
       [caseId, row.reference],
     );
     const byKeyComputed = new Map(computed.map((d) => [d.key, d]));
-    const urgency = assessUrgency({
-      deadlines: current
-        .filter((d) => byKeyComputed.has(d.key))
-        .map((d) => ({ ...byKeyComputed.get(d.key)!, status: d.status })),
-      flags,
-      custodyStatus: row.custody_status,
-      placeName: facts.custody.placeName,
-      now,
-    });
+    // A closed case is no longer followed: nothing about it is urgent.
+    const urgency: Urgency = row.status === 'closed'
+      ? CLOSED_URGENCY
+      : assessUrgency({
+          deadlines: current
+            .filter((d) => byKeyComputed.has(d.key))
+            .map((d) => ({ ...byKeyComputed.get(d.key)!, status: d.status })),
+          flags,
+          custodyStatus: row.custody_status,
+          placeName: facts.custody.placeName,
+          now,
+        });
     await tx.query(
       `UPDATE cases SET urgency_level = $2, urgency_reasons = $3, next_deadline_at = $4, flags = $5 WHERE id = $1`,
       [caseId, urgency.level, JSON.stringify(urgency.reasons), urgency.nextDeadlineAt, JSON.stringify(flags)],
