@@ -54,7 +54,17 @@ describe('platform (e2e)', () => {
     it('malformed JSON is a 400', async () => {
       const res = await t.http.post('/api/auth/login').set('Content-Type', 'application/json').send('{"email": ');
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: 'Request body is not valid JSON' });
+      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' });
+    });
+
+    it('every error has a code: no token, a malformed path id, an unknown route', async () => {
+      const noToken = await t.http.get('/api/cases');
+      expect([noToken.status, noToken.body.code]).toEqual([401, 'UNAUTHENTICATED']);
+      const badId = await t.http.patch('/api/users/not-a-uuid').set(admin.auth).send({ name: 'Someone' });
+      expect(badId.status).toBe(400);
+      expect(badId.body).toMatchObject({ code: 'VALIDATION_FAILED', fields: { id: ['id must be a UUID'] } });
+      const nowhere = await t.http.get('/api/nowhere').set(admin.auth);
+      expect([nowhere.status, nowhere.body.code]).toEqual([404, 'NOT_FOUND']);
     });
 
     it('an oversized body is a 413', async () => {

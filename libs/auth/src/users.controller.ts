@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentUser } from './access.decorator';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import type { UserView } from './entities/user.entity';
 import type { Principal } from './roles';
 import { UsersService } from './users.service';
+import { UuidParam } from '@amparo/common';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -28,7 +29,7 @@ export class UsersController {
   @Access('admin')
   update(
     @CurrentUser() user: Principal,
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', UuidParam('id')) id: string,
     @Body() dto: UpdateUserDto,
   ): Promise<UserView> {
     return this.users.update(user, id, dto);

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { invalid } from '@amparo/common';
+import { invalid, UuidParam } from '@amparo/common';
 import { CasesService } from './cases.service';
 import { CreateCaseDto } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, RevealDto, UpdateCaseDto } from './dto/other.dto';
@@ -48,14 +48,14 @@ export class CasesController {
   @Get(':id')
   @Access('intake', 'coordinator', 'attorney')
   @ApiOperation({ summary: 'One case: the full record for those who need it, else the summary; 404 if not visible to you.' })
-  get(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+  get(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string) {
     return this.cases.get(user, id);
   }
 
   @Patch(':id')
   @Access('intake', 'coordinator', 'attorney')
   @ApiOperation({ summary: 'Correct intake data. Only the fields sent change; null clears an optional field.' })
-  update(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateCaseDto) {
+  update(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: UpdateCaseDto) {
     return this.cases.update(user, id, dto);
   }
 
@@ -63,14 +63,14 @@ export class CasesController {
   @HttpCode(200)
   @Access('coordinator')
   @ApiOperation({ summary: 'Break-glass: the sensitive fields, with a stated reason that goes to the audit trail.' })
-  reveal(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: RevealDto) {
+  reveal(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: RevealDto) {
     return this.cases.reveal(user, id, dto.reason);
   }
 
   @Post(':id/events')
   @Access('intake', 'coordinator', 'attorney')
   @ApiOperation({ summary: 'Record what happened (detainer, release, transfer, hearing, decision...): deadlines, flags and urgency are recomputed.' })
-  addEvent(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: CreateEventDto) {
+  addEvent(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: CreateEventDto) {
     return this.cases.addEvent(user, id, dto);
   }
 
@@ -78,7 +78,7 @@ export class CasesController {
   @HttpCode(200)
   @Access('coordinator', 'attorney')
   @ApiOperation({ summary: 'Close a case. Closed cases are crypto-shredded after the organization\'s retention period.' })
-  close(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: CloseCaseDto) {
+  close(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: CloseCaseDto) {
     return this.cases.close(user, id, dto);
   }
 }

@@ -29,6 +29,18 @@ const REASON: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+/** The code of an answer that no DomainError named (the framework's, the body parser's): every error has one. */
+const CODE: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+};
+
 const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 const CONCURRENT_UPDATE = 'CONCURRENT_UPDATE';
 
@@ -37,12 +49,12 @@ function bodyParserError(error: unknown): ErrorBody | null {
   const candidate = error as { type?: string; status?: number };
   switch (candidate?.type) {
     case 'entity.too.large':
-      return { statusCode: 413, error: REASON[413], message: 'Request body is too large' };
+      return { statusCode: 413, error: REASON[413], code: CODE[413], message: 'Request body is too large' };
     case 'entity.parse.failed':
-      return { statusCode: 400, error: REASON[400], message: 'Request body is not valid JSON' };
+      return { statusCode: 400, error: REASON[400], code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' };
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return { statusCode: 415, error: REASON[415], message: 'Unsupported request encoding' };
+      return { statusCode: 415, error: REASON[415], code: CODE[415], message: 'Unsupported request encoding' };
     default:
       return null;
   }
@@ -57,7 +69,7 @@ function fromHttpException(exception: HttpException): ErrorBody {
     message = Array.isArray(raw) ? raw.join('; ') : String(raw);
   }
   if (status === 401) message = message === 'Unauthorized' ? 'Authentication required' : message;
-  return { statusCode: status, error: REASON[status] ?? 'Error', message };
+  return { statusCode: status, error: REASON[status] ?? 'Error', ...(CODE[status] ? { code: CODE[status] } : {}), message };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ArgumentMetadata, HttpStatus, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, HttpStatus, ParseUUIDPipe, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError, FieldErrors } from './domain-error';
 
 /** Flattens class-validator's tree into `{ "client.aNumber": ["..."] }`. */
@@ -69,6 +69,10 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => validationFailed(flattenValidationErrors(errors)),
   });
 }
+
+/** A path id that must be a UUID: anything else is a 400 naming the parameter, in the API's error shape. */
+export const UuidParam = (name: string): ParseUUIDPipe =>
+  new ParseUUIDPipe({ exceptionFactory: () => validationFailed({ [name]: [`${name} must be a UUID`] }) });
 
 /** For actions that take no input (`@Body(NoBody)`): any field sent is refused (400), never silently ignored. */
 export const NoBody: PipeTransform = {

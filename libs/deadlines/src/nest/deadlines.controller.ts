@@ -1,8 +1,8 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { PageQuery } from '@amparo/common';
+import { PageQuery, UuidParam } from '@amparo/common';
 import { BoardPage, DeadlinesService } from './deadlines.service';
 import type { DeadlineView } from './case-timeline.service';
 import { IsOffsetDateTime } from '@amparo/common';
@@ -54,7 +54,7 @@ export class DeadlinesController {
 
   @Patch(':id')
   @Access('coordinator', 'attorney')
-  update(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: UpdateDeadlineDto): Promise<DeadlineView> {
+  update(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: UpdateDeadlineDto): Promise<DeadlineView> {
     return this.deadlines.updateStatus(user, id, dto.status, dto.note);
   }
 }

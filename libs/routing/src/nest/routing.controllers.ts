@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { NoBody } from '@amparo/common';
+import { NoBody, UuidParam } from '@amparo/common';
 import { AttorneyProfileDto } from './attorney-profile.dto';
 import { AttorneyProfileView, AttorneysService } from './attorneys.service';
 import { CreateReferralDto, DeclineReferralDto, ListReferralsQuery } from './referral.dto';
@@ -22,7 +22,7 @@ export class AttorneysController {
 
   @Put(':userId/profile')
   @Access('admin', 'coordinator')
-  putFor(@CurrentUser() user: Principal, @Param('userId', new ParseUUIDPipe()) userId: string, @Body() dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
+  putFor(@CurrentUser() user: Principal, @Param('userId', UuidParam('userId')) userId: string, @Body() dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
     return this.attorneys.upsert(user, userId, dto);
   }
 
@@ -45,7 +45,7 @@ export class ReferralsController {
     summary: 'Offer the case to the best eligible attorney, or to attorneyId (override; the conflict check still applies).',
     description: '409 if an offer is open or the case is assigned; 422 when nobody is eligible (the case becomes unplaced) or the client did not consent to sharing.',
   })
-  offer(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: CreateReferralDto) {
+  offer(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: CreateReferralDto) {
     return this.referrals.offerFromCoordinator(user, id, dto.attorneyId);
   }
 
@@ -60,7 +60,7 @@ export class ReferralsController {
   @HttpCode(200)
   @Access('attorney')
   @ApiOperation({ summary: 'Accept: the case is assigned to you and its sensitive fields become visible to you (audited).' })
-  accept(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body(NoBody) _body?: undefined) {
+  accept(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body(NoBody) _body?: undefined) {
     return this.referrals.accept(user, id);
   }
 
@@ -68,14 +68,14 @@ export class ReferralsController {
   @HttpCode(200)
   @Access('attorney')
   @ApiOperation({ summary: 'Decline with a reason: the next eligible attorney is offered the case.' })
-  decline(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() dto: DeclineReferralDto) {
+  decline(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: DeclineReferralDto) {
     return this.referrals.decline(user, id, dto);
   }
 
   @Post('referrals/:id/withdraw')
   @HttpCode(200)
   @Access('coordinator')
-  withdraw(@CurrentUser() user: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body(NoBody) _body?: undefined) {
+  withdraw(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body(NoBody) _body?: undefined) {
     return this.referrals.withdraw(user, id);
   }
 }
