@@ -11,6 +11,7 @@ import { AttorneyExperience1764000900000 } from './1764000900000-AttorneyExperie
 import { FlagLabelsWithoutFacts1764001000000 } from './1764001000000-FlagLabelsWithoutFacts';
 import { OrganizationTimeZone1764001100000 } from './1764001100000-OrganizationTimeZone';
 import { FrozenEventZonesKeyedDigests1764001200000 } from './1764001200000-FrozenEventZonesKeyedDigests';
+import { NotificationCancellation1764001300000 } from './1764001300000-NotificationCancellation';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   FlagLabelsWithoutFacts1764001000000,
   OrganizationTimeZone1764001100000,
   FrozenEventZonesKeyedDigests1764001200000,
+  NotificationCancellation1764001300000,
 ];

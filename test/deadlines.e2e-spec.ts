@@ -363,6 +363,21 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect((await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth)).body.urgency.level).toBe('low');
     });
 
+    it('a queued reminder whose deadline was met meanwhile is cancelled, not sent', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: iso(new Date(clock.now().getTime() + 3600_000)) } });
+      const [hold] = await t.db.query(`SELECT id FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold'`, [c.id]);
+      clock.advance(2 * 3600_000); // inside 48 hours
+      expect(await t.app.get(DeadlineJobsService).planReminders()).toBeGreaterThanOrEqual(1);
+      const queued = await t.db.query(`SELECT id FROM notifications WHERE dedupe_key LIKE $1 AND sent_at IS NULL`, [`reminder:${hold.id}:%`]);
+      expect(queued.length).toBeGreaterThanOrEqual(1);
+      await t.http.patch(`/api/deadlines/${hold.id}`).set(coordinator.auth).send({ status: 'met', note: 'released to ICE' }).expect(200);
+      smtp.received.length = 0;
+      await t.app.get(MailDeliveryService).deliverDue();
+      expect(smtp.received.filter((m) => m.raw.includes(c.reference))).toEqual([]);
+      const after = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE id = ANY($1)`, [queued.map((q: { id: string }) => q.id)]);
+      for (const row of after) expect(row).toEqual({ sent_at: null, cancelled_at: expect.any(Date) });
+    });
+
     it('retries a failed delivery later instead of losing it', async () => {
       const broken = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_FROM: 'amparo@test.amparo.example' } });
       try {

@@ -32,7 +32,7 @@ interface Claimed {
  */
 const CLAIM_SQL = `WITH due AS (
   SELECT n.id FROM notifications n JOIN users u ON u.id = n.recipient_id
-   WHERE n.sent_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2 AND u.active
+   WHERE n.sent_at IS NULL AND n.cancelled_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2 AND u.active
    ORDER BY n.next_attempt_at LIMIT 1 FOR UPDATE OF n SKIP LOCKED
 ), claimed AS (
   UPDATE notifications n SET next_attempt_at = $1::timestamptz + make_interval(secs => $3)
@@ -41,6 +41,23 @@ const CLAIM_SQL = `WITH due AS (
   RETURNING n.id, u.email, n.subject, n.body, n.kind, n.recipient_id, n.attempts, n.next_attempt_at AS leased_until
 )
 SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until FROM claimed`;
+
+/**
+ * Due notifications that no longer apply are cancelled before any is claimed: the recipient was deactivated; the case
+ * was closed or purged; a reminder's deadline is no longer open (met, waived, missed, superseded); an offer was
+ * answered, withdrawn or expired; an "unplaced" alert's case was placed since. The object is named by the notification's
+ * case and its dedupe key (`reminder:<deadline id>:...`, `offer:<referral id>`), as the outbox's writers build them.
+ */
+const CANCEL_SQL = `UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer applies'
+ WHERE n.sent_at IS NULL AND n.cancelled_at IS NULL AND n.next_attempt_at <= $1 AND (
+   NOT EXISTS (SELECT 1 FROM users u WHERE u.id = n.recipient_id AND u.active)
+   OR EXISTS (SELECT 1 FROM cases c WHERE c.id = n.case_id
+               AND (c.status IN ('closed', 'purged') OR (n.kind = 'case.unplaced' AND c.status <> 'unplaced')))
+   OR (n.kind = 'deadline.reminder' AND NOT EXISTS (
+         SELECT 1 FROM deadlines d WHERE d.id::text = split_part(n.dedupe_key, ':', 2) AND d.status = 'open' AND d.superseded_at IS NULL))
+   OR (n.kind = 'referral.offer' AND NOT EXISTS (
+         SELECT 1 FROM referrals r WHERE r.id::text = split_part(n.dedupe_key, ':', 2) AND r.status = 'offered'))
+ )`;
 
 /**
  * What went wrong, for the log and `last_error`: SMTP servers quote the recipient in their replies
@@ -94,6 +111,7 @@ export class MailDeliveryService implements OnApplicationShutdown {
   /** Sends what is due; returns how many were sent. */
   async deliverDue(): Promise<number> {
     let sent = 0;
+    await this.db.query(CANCEL_SQL, [this.clock.now()]);
     for (;;) {
       const [row]: Claimed[] = await this.db.query(CLAIM_SQL, [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS]);
       if (!row) return sent;
