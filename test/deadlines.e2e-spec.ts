@@ -111,6 +111,17 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(rows).toEqual([{ id: asylum.id, status: 'met' }]);
     });
 
+    it('a correction of the place (not a transfer) moves the events read in the case\'s zone along', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'IL', county: 'Cook' } });
+      const recorded = await event(c.id, { type: 'entered_us', occurredAt: '2025-12-15' }).expect(201);
+      expect(recorded.body.event).toEqual(expect.objectContaining({ timeZone: 'America/Chicago' }));
+      expect(recorded.body.event).not.toHaveProperty('timeZoneFromCase');
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
+      const [{ zone }] = await t.db.query(`SELECT data->>'timeZone' AS zone FROM case_events WHERE case_id = $1 AND type = 'entered_us'`, [c.id]);
+      expect(zone).toBe('America/Los_Angeles');
+      expect(await deadline(c.id, 'asylum_one_year')).toMatchObject({ timeZone: 'America/Los_Angeles', dueAt: '2026-12-15T23:59:59.999-08:00' });
+    });
+
     it('a deadline counted where the person is follows them, in every view', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'IL', county: 'Cook' } });
       await event(c.id, { type: 'entered_us', occurredAt: '2025-12-15T12:00:00-06:00' }).expect(201);

@@ -45,11 +45,13 @@ describe('data migrations (e2e)', () => {
     const created = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', idempotencyKey).send(body).expect(201);
     const id = created.body.id as string;
     // As written before 2026-11-25: a decision without a zone, a digest that is a plain hash.
-    await t.db.query(
-      `INSERT INTO case_events (id, case_id, type, occurred_at, data, created_by, created_at)
-       VALUES (gen_random_uuid(), $1, 'bond_decision', '2026-11-01T10:00:00-05:00', '{"outcome":"denied"}', $2, now())`,
-      [id, intake.userId],
-    );
+    for (const [type, data] of [['bond_decision', '{"outcome":"denied"}'], ['entered_us', '{}']]) {
+      await t.db.query(
+        `INSERT INTO case_events (id, case_id, type, occurred_at, data, created_by, created_at)
+         VALUES (gen_random_uuid(), $1, $3, '2026-11-01', $4::jsonb, $2, now())`,
+        [id, intake.userId, type, data],
+      );
+    }
     await t.db.query(`UPDATE idempotency_keys SET request_hash = sha256('legacy'::bytea) WHERE case_id = $1`, [id]);
 
     const runner = t.db.createQueryRunner();
@@ -59,11 +61,15 @@ describe('data migrations (e2e)', () => {
       await runner.release();
     }
 
-    const [{ zone, caseZone }] = await t.db.query(
-      `SELECT e.data->>'timeZone' AS zone, c.time_zone AS "caseZone" FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.case_id = $1 AND e.type = 'bond_decision'`,
+    const zones = await t.db.query(
+      `SELECT e.type, e.data->>'timeZone' AS zone, e.data->>'timeZoneFromCase' AS implicit, c.time_zone AS "caseZone"
+         FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.case_id = $1 ORDER BY e.type`,
       [id],
     );
-    expect(zone).toBe(caseZone);
+    expect(zones).toEqual([
+      { type: 'bond_decision', zone: zones[0].caseZone, implicit: 'true', caseZone: zones[0].caseZone },
+      { type: 'entered_us', zone: zones[0].caseZone, implicit: 'true', caseZone: zones[0].caseZone },
+    ]);
     const [{ digest }] = await t.db.query(`SELECT request_hash AS digest FROM idempotency_keys WHERE case_id = $1`, [id]);
     expect(digest).toEqual(Buffer.alloc(0));
     const replay = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', idempotencyKey).send(body).expect(201);

@@ -63,6 +63,8 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
       expect(await hashOf()).not.toBe(before);
       const { rows: [ended] } = await client.query(`SELECT revoked_reason FROM auth_sessions WHERE id = $1`, [session.id]);
       expect(ended.revoked_reason).toBe('password reset by the operator');
+      const { rows: audited } = await client.query(`SELECT actor_role, details FROM audit_events WHERE action = 'user.password_reset'`);
+      expect(audited).toEqual([{ actor_role: 'system', details: expect.objectContaining({ by: 'operator (CLI)' }) }]);
       await expect(cli('users:reset-password', 'nobody@test.amparo.example')).rejects.toThrow(/no user has the email/);
     } finally {
       await client.end();

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { resolve } from 'node:path';
 import { KeyRotationService, PurgeService } from '@amparo/cases';
+import { AuditService } from '@amparo/audit';
 import { UsersService } from '@amparo/auth';
 import { ConfigError, loadConfig } from '@amparo/config';
 import { runMigrations } from '@amparo/database';
@@ -43,7 +44,11 @@ const COMMANDS: Record<string, Command> = {
     if (!args[0]) throw new Error('users:reset-password needs the email of the user');
     const reset = await app.get(UsersService).resetPassword(args[0]);
     if (!reset) throw new Error(`no user has the email ${args[0]}`);
-    return { ...reset, note: 'shown once: give it to the user, who should change it (POST /api/auth/password)' };
+    await app.get(AuditService).recordAlone({
+      organizationId: reset.organizationId, actorId: null, actorRole: 'system', action: 'user.password_reset',
+      details: { userId: reset.userId, by: 'operator (CLI)' },
+    });
+    return { email: reset.email, password: reset.password, note: 'shown once: give it to the user, who should change it (POST /api/auth/password)' };
   },
 };
 

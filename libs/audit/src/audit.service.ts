@@ -25,6 +25,7 @@ export type AuditAction =
   | 'keys.reindex'
   | 'attorney.profile'
   | 'organization.update'
+  | 'user.password_reset'
   | 'calendar.token_issue'
   | 'calendar.token_revoke';
 

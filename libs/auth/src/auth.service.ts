@@ -107,6 +107,8 @@ export class AuthService {
         `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'password changed' WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`,
         [user.id, actor.sessionId],
       );
+      // A changed password is often a compromised account: its calendar-feed URL (a credential of its own) ends too.
+      await tx.query(`DELETE FROM calendar_tokens WHERE user_id = $1`, [user.id]);
     });
   }
 
@@ -119,6 +121,12 @@ export class AuthService {
       `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = $2 WHERE id = $1 AND revoked_at IS NULL`,
       [sessionId, reason],
     );
+  }
+
+  /** Every session of the user, and their calendar-feed token, end. */
+  async endAllAccess(manager: EntityManager, userId: string, reason: string): Promise<void> {
+    await this.revokeAllForUser(manager, userId, reason);
+    await manager.query(`DELETE FROM calendar_tokens WHERE user_id = $1`, [userId]);
   }
 
   async revokeAllForUser(manager: EntityManager, userId: string, reason: string): Promise<void> {

@@ -53,21 +53,23 @@ export class UsersService {
   }
 
   /**
-   * For the operator (CLI) when an organization's only admin lost their password: a new random one, shown once to the
-   * caller, and every session of the user ends. Null when no user has that email.
+   * For the operator (CLI, on the server) when a user lost their password: a new random one, shown once to the caller;
+   * every session and the calendar-feed token of the user end. Not an API route: an admin who could set a user's
+   * password could sign in as them and read their cases. Null when no user has that email.
    */
-  async resetPassword(email: string): Promise<{ email: string; password: string } | null> {
+  async resetPassword(email: string): Promise<{ userId: string; organizationId: string; email: string; password: string } | null> {
     const password = randomBytes(18).toString('base64url');
     const hash = await this.passwords.hash(password);
     return this.db.transaction(async (tx) => {
       // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
-      const [user]: { id: string; email: string }[] = await tx.query(
-        `WITH updated AS (UPDATE users SET password_hash = $2 WHERE lower(email) = lower($1) RETURNING id, email) SELECT id, email FROM updated`,
+      const [user]: { id: string; email: string; organization_id: string }[] = await tx.query(
+        `WITH updated AS (UPDATE users SET password_hash = $2 WHERE lower(email) = lower($1) RETURNING id, email, organization_id)
+         SELECT id, email, organization_id FROM updated`,
         [email.trim(), hash],
       );
       if (!user) return null;
-      await this.auth.revokeAllForUser(tx, user.id, 'password reset by the operator');
-      return { email: user.email, password };
+      await this.auth.endAllAccess(tx, user.id, 'password reset by the operator');
+      return { userId: user.id, organizationId: user.organization_id, email: user.email, password };
     });
   }
 
@@ -83,9 +85,7 @@ export class UsersService {
       if (dto.name !== undefined) user.name = dto.name.trim();
       if (dto.role !== undefined) user.role = dto.role;
       if (dto.active !== undefined) user.active = dto.active;
-      if (dto.password !== undefined) user.passwordHash = await this.passwords.hash(dto.password);
       await repo.save(user);
-      if (dto.password !== undefined) await this.auth.revokeAllForUser(tx, user.id, 'password set by an admin');
       if (dto.active === false) await this.auth.revokeAllForUser(tx, user.id, 'deactivated');
       if (dto.role !== undefined) await this.auth.revokeAllForUser(tx, user.id, 'role changed');
       return toUserView(user);

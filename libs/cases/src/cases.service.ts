@@ -394,7 +394,17 @@ export class CasesService {
       }
       set('updated_at', this.clock.now());
       await tx.query(`UPDATE cases SET ${sets.join(', ')} WHERE id = $1`, params);
-      if (custodyChanged) await this.timeline.recompute(tx, id, this.clock.now());
+      if (custodyChanged) {
+        // A correction says where the person was all along: events read in the case's zone by default follow it.
+        if (sets.some((s) => s.startsWith('time_zone ='))) {
+          await tx.query(
+            `UPDATE case_events SET data = data || jsonb_build_object('timeZone', c.time_zone) FROM cases c
+              WHERE c.id = case_events.case_id AND case_events.case_id = $1 AND (case_events.data->>'${IMPLICIT_ZONE}')::boolean`,
+            [id],
+          );
+        }
+        await this.timeline.recompute(tx, id, this.clock.now());
+      }
       await this.audit.record(tx, {
         organizationId: actor.organizationId,
         actorId: actor.userId,
@@ -457,7 +467,8 @@ export class CasesService {
       // An event is read in the zone it happened in: without one given (only court events take one), the case's zone
       // now, kept with the event, so that a later transfer does not move its day, nor the deadlines counted from it
       // (whose keys hold the trigger's instant: a date-only event read in another zone would be another deadline).
-      if (data.timeZone === undefined) data.timeZone = row.time_zone;
+      // Marked as the case's, not given: a correction of the case's place (not a transfer) moves it along.
+      if (data.timeZone === undefined) Object.assign(data, { timeZone: row.time_zone, [IMPLICIT_ZONE]: true });
       const eventId = randomUUID();
       await tx.query(`INSERT INTO case_events (id, case_id, type, occurred_at, data, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
         eventId, id, dto.type, dto.occurredAt, JSON.stringify(data), actor.userId, now,
@@ -472,8 +483,9 @@ export class CasesService {
         caseReference: row.reference,
         details: { type: dto.type, eventId },
       });
+      const { [IMPLICIT_ZONE]: _implicit, ...shown } = data;
       return {
-        event: { id: eventId, type: dto.type, occurredAt: dto.occurredAt, ...data },
+        event: { id: eventId, type: dto.type, occurredAt: dto.occurredAt, ...shown },
         deadlines: timeline.deadlines,
         urgency: timeline.urgency,
         flags: timeline.flags,
@@ -606,6 +618,9 @@ export class CasesService {
     return { ...noFacility, county: custody.county ?? null, state: null, timeZone: organization.time_zone };
   }
 }
+
+/** Marks an event's `timeZone` as the case's at recording (none was given), in `case_events.data`. */
+const IMPLICIT_ZONE = 'timeZoneFromCase';
 
 interface Place {
   facilityCode: string | null;

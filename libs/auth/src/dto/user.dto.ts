@@ -43,14 +43,4 @@ export class UpdateUserDto {
   @IsOptionalNotNull()
   @IsBoolean()
   active?: boolean;
-
-  @ApiPropertyOptional({
-    minLength: 12,
-    description: "Sets a new password for a user who lost theirs (tell it to them out of band); ends all their sessions. Users change their own with POST /api/auth/password.",
-  })
-  @IsOptionalNotNull()
-  @IsString()
-  @MinLength(12)
-  @MaxLength(200)
-  password?: string;
 }
