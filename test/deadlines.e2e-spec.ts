@@ -358,6 +358,8 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
 
     it('a closed case\'s deadlines are no longer followed: not swept missed, not on the open board', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: iso(clock.now()) } });
+      const entered = await event(c.id, { type: 'entered_us', occurredAt: '2026-03-02' }).expect(201);
+      const asylum = entered.body.deadlines.find((d: { rule: string }) => d.rule === 'asylum_one_year');
       const closed = await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
       expect(closed.body.urgency).toEqual({ level: 'low', reasons: ['Case closed'], nextDeadlineAt: null });
       clock.advance(49 * 3600_000);
@@ -369,9 +371,11 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(board.body.items.map((d: { id: string }) => d.id)).not.toContain(hold.id);
       const all = await t.http.get('/api/deadlines?limit=200&status=all').set(coordinator.auth).expect(200);
       expect(all.body.items.map((d: { id: string }) => d.id)).toContain(hold.id);
-      // A status change on it recomputes the case, which stays not urgent.
-      await t.http.patch(`/api/deadlines/${hold.id}`).set(coordinator.auth).send({ status: 'waived', note: 'case closed' }).expect(200);
-      expect((await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth)).body.urgency.level).toBe('low');
+      // A status change on another of its deadlines recomputes the case: it stays not urgent, and the hold, past due,
+      // is not marked missed.
+      await t.http.patch(`/api/deadlines/${asylum.id}`).set(coordinator.auth).send({ status: 'waived', note: 'case closed' }).expect(200);
+      expect((await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth)).body.urgency).toEqual({ level: 'low', reasons: ['Case closed'], nextDeadlineAt: null });
+      expect((await t.db.query(`SELECT status FROM deadlines WHERE id = $1`, [hold.id]))[0].status).toBe('open');
     });
 
     it('a queued reminder whose deadline was met meanwhile is cancelled, not sent', async () => {
@@ -387,6 +391,15 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(smtp.received.filter((m) => m.raw.includes(c.reference))).toEqual([]);
       const after = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE id = ANY($1)`, [queued.map((q: { id: string }) => q.id)]);
       for (const row of after) expect(row).toEqual({ sent_at: null, cancelled_at: expect.any(Date) });
+      // One that had already given up keeps its delivery error (the alert on undeliverable mail reads it).
+      await t.db.query(
+        `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, attempts, last_error, next_attempt_at)
+         SELECT organization_id, $2, 'deadline.reminder', $3, id, 'subject', 'body', 8, 'smtp: connection refused', now() - interval '1 hour' FROM cases WHERE id = $1`,
+        [c.id, coordinator.userId, `reminder:${hold.id}:2h:given-up`],
+      );
+      await t.app.get(MailDeliveryService).deliverDue();
+      const [givenUp] = await t.db.query(`SELECT last_error, cancelled_at FROM notifications WHERE dedupe_key = $1`, [`reminder:${hold.id}:2h:given-up`]);
+      expect(givenUp).toEqual({ last_error: 'smtp: connection refused', cancelled_at: null });
     });
 
     it('retries a failed delivery later instead of losing it', async () => {

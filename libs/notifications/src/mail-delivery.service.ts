@@ -48,15 +48,23 @@ SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until FROM
  * answered, withdrawn or expired; an "unplaced" alert's case was placed since. The object is named by the notification's
  * case and its dedupe key (`reminder:<deadline id>:...`, `offer:<referral id>`), as the outbox's writers build them.
  */
-const CANCEL_SQL = `UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer applies'
- WHERE n.sent_at IS NULL AND n.cancelled_at IS NULL AND n.next_attempt_at <= $1 AND (
-   NOT EXISTS (SELECT 1 FROM users u WHERE u.id = n.recipient_id AND u.active)
-   OR EXISTS (SELECT 1 FROM cases c WHERE c.id = n.case_id
-               AND (c.status IN ('closed', 'purged') OR (n.kind = 'case.unplaced' AND c.status <> 'unplaced')))
-   OR (n.kind = 'deadline.reminder' AND NOT EXISTS (
-         SELECT 1 FROM deadlines d WHERE d.id::text = split_part(n.dedupe_key, ':', 2) AND d.status = 'open' AND d.superseded_at IS NULL))
-   OR (n.kind = 'referral.offer' AND NOT EXISTS (
-         SELECT 1 FROM referrals r WHERE r.id::text = split_part(n.dedupe_key, ':', 2) AND r.status = 'offered'))
+const CANCEL_SQL = `WITH pending AS (
+  SELECT n.id, n.recipient_id, n.case_id, n.kind,
+         -- The id after the kind's prefix, as a uuid (a key of another shape gives null; CASE keeps the cast from it).
+         CASE WHEN n.dedupe_key ~ '^[a-z]+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(:|$)'
+              THEN split_part(n.dedupe_key, ':', 2)::uuid END AS object_id
+    FROM notifications n
+   WHERE n.sent_at IS NULL AND n.cancelled_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2
+)
+UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer applies'
+  FROM pending p
+ WHERE n.id = p.id AND (
+   NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.active)
+   OR EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id
+               AND (c.status IN ('closed', 'purged') OR (p.kind = 'case.unplaced' AND c.status <> 'unplaced')))
+   OR (p.kind = 'deadline.reminder' AND NOT EXISTS (
+         SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.status = 'open' AND d.superseded_at IS NULL))
+   OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.id = p.object_id AND r.status = 'offered'))
  )`;
 
 /**
@@ -111,7 +119,7 @@ export class MailDeliveryService implements OnApplicationShutdown {
   /** Sends what is due; returns how many were sent. */
   async deliverDue(): Promise<number> {
     let sent = 0;
-    await this.db.query(CANCEL_SQL, [this.clock.now()]);
+    await this.db.query(CANCEL_SQL, [this.clock.now(), MAX_ATTEMPTS]);
     for (;;) {
       const [row]: Claimed[] = await this.db.query(CLAIM_SQL, [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS]);
       if (!row) return sent;

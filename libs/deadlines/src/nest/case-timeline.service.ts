@@ -208,8 +208,9 @@ export class CaseTimelineService {
          d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null],
       );
     }
-    // Past due is missed; an appointment (a hearing) only once its grace has passed with no outcome recorded.
-    const newlyMissed: DeadlineRow[] = await tx.query(
+    // Past due is missed; an appointment (a hearing) only once its grace has passed with no outcome recorded. A closed
+    // case's deadlines are no longer followed: none becomes missed (a status change on one recomputes the case).
+    const newlyMissed: DeadlineRow[] = row.status === 'closed' ? [] : await tx.query(
       `WITH missed AS (
          UPDATE deadlines SET status = 'missed', status_changed_at = $2
           WHERE case_id = $1 AND superseded_at IS NULL AND status = 'open' AND ${PAST_GRACE_SQL('$2', '$4')} RETURNING *

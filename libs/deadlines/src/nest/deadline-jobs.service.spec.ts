@@ -18,3 +18,25 @@ describe('DeadlineJobsService.tick', () => {
     logged.mockRestore();
   });
 });
+
+describe('DeadlineJobsService.sweepMissed', () => {
+  const clock = { now: () => new Date('2026-11-26T12:00:00Z') } as Clock;
+  const service = (transaction: jest.Mock) => {
+    const db = { query: jest.fn().mockResolvedValue([{ case_id: 'c1' }, { case_id: 'c2' }, { case_id: 'c3' }]), transaction } as unknown as DataSource;
+    return new DeadlineJobsService(db, {} as AppConfig, {} as OutboxService, {} as MailDeliveryService, {} as CaseTimelineService, clock);
+  };
+
+  it('goes on past a case that fails', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const transaction = jest.fn().mockRejectedValueOnce(new Error('this case cannot be recomputed')).mockResolvedValue(1);
+    await expect(service(transaction).sweepMissed()).resolves.toBe(2);
+    expect(transaction).toHaveBeenCalledTimes(3);
+    logged.mockRestore();
+  });
+
+  it('ends the pass when the database is out of reach (the other cases would fail alike)', async () => {
+    const transaction = jest.fn().mockRejectedValue(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+    await expect(service(transaction).sweepMissed()).rejects.toThrow('ECONNREFUSED');
+    expect(transaction).toHaveBeenCalledTimes(1);
+  });
+});

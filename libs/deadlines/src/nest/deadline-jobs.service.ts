@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { localWhen } from './notification-text';
 import { DataSource } from 'typeorm';
 import { Clock, every } from '@amparo/common';
+import { isDatabaseUnavailable } from '@amparo/database';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { MailDeliveryService, OutboxService, OutgoingNotification } from '@amparo/notifications';
 import { CaseTimelineService, MISSED_GRACE_JSON, PAST_GRACE_SQL } from './case-timeline.service';
@@ -97,6 +98,8 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
           return (await this.timeline.recompute(tx, case_id, now)).newlyMissed.length;
         });
       } catch (error) {
+        // The database out of reach: the pass ends (the others would fail alike).
+        if (isDatabaseUnavailable(error)) throw error;
         // One case that cannot be recomputed does not hold up the others (it is tried again on the next pass).
         this.logger.error({ caseId: case_id, err: error }, 'Missed-deadline sweep: a case failed; going on with the rest');
       }
