@@ -57,7 +57,9 @@ const validZones = new Map<string, boolean>();
  * saving, so every summer deadline counted in them would be an hour off from the clock on the wall.
  */
 export function isIanaTimeZone(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length > 64 || !/^[A-Za-z]+\/[A-Za-z0-9_+\-/]+$/.test(value) || /^Etc\//i.test(value)) return false;
+  // As the database spells it (America/Chicago, not america/chicago: stored names are compared as typed).
+  if (typeof value !== 'string' || value.length > 64 || !/^[A-Z][A-Za-z_]*(\/[A-Z][A-Za-z0-9_+\-]*){1,2}$/.test(value)) return false;
+  if (/^(Etc|SystemV)\//.test(value)) return false;
   let valid = validZones.get(value);
   if (valid === undefined) {
     try {
