@@ -98,6 +98,16 @@ describe('cases (e2e)', () => {
     expect(view.body.caller.relationship ?? null).toBeNull();
   });
 
+  it('a known facility sets the state and county: a typed state (the family\'s, say) does not override it', async () => {
+    const [facility] = await t.db.query(`SELECT code, state, county FROM facilities WHERE state = 'TX' ORDER BY code LIMIT 1`);
+    const res = await t.http.post('/api/cases').set(intake.auth).send({
+      client: { lastName: 'Lugar', preferredLanguage: 'spa' }, consent: { shareWithAttorney: false, obtainedFrom: 'caller' },
+      custody: { status: 'ice_detention', facilityCode: facility.code, state: 'CA', county: 'Los Angeles' },
+    }).expect(201);
+    const view = await t.http.get(`/api/cases/${res.body.id}`).set(intake.auth).expect(200);
+    expect(view.body.custody).toMatchObject({ facilityCode: facility.code, state: 'TX', county: facility.county });
+  });
+
   it('opens a case nobody knows the place of in the organization\'s time zone, which the admin sets', async () => {
     const unknownPlace = { client: { lastName: 'Paradero', preferredLanguage: 'spa' }, consent: { shareWithAttorney: false, obtainedFrom: 'caller' }, custody: { status: 'unknown' } };
     const first = await t.http.post('/api/cases').set(intake.auth).send(unknownPlace).expect(201);

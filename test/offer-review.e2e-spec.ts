@@ -70,7 +70,7 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     const res = await accept(against.referralId);
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('CONFLICT_OF_INTEREST');
-    expect(res.body.message).not.toMatch(/Rosalba|Muestra/i);
+    expect(res.body.message).toBe('This case cannot be accepted: conflict of interest');
     expect(await caseStatus(against.caseId)).toBe('offered');
     expect((await t.http.get(`/api/cases/${against.caseId}`).set(attorney.auth)).status).toBe(404);
     // Declining it, for the conflict, moves it on as usual.
@@ -91,6 +91,27 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     // Coordinators see every referral's case summary.
     const all = await t.http.get('/api/referrals?status=declined&limit=100').set(coordinator.auth).expect(200);
     expect(all.body.items.find((r: { id: string }) => r.id === declined.referralId).case).toMatchObject({ state: 'TX' });
+  });
+
+  it('a case already before an immigration court (an in absentia order) needs an EOIR-registered attorney', async () => {
+    const admin = await loginAdmin(t.http);
+    const unregistered = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(unregistered.auth)
+      .send(attorneyProfile({ practiceAreas: ['asylum'], eoirRegistered: false, maxActiveCases: 5 })).expect(200);
+    const c = await t.http.post('/api/cases').set(intake.auth).send({
+      client: { firstName: 'Ausente', lastName: 'Ejemplo', preferredLanguage: 'spa' },
+      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
+      custody: { status: 'not_detained', state: 'TX', county: 'Harris' },
+      practiceAreas: ['asylum'],
+    }).expect(201);
+    // The best match while nothing is before a court; a coordinator's override afterwards says what it overrides.
+    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}).expect(201);
+    expect(offer.body.attorneyId).toBe(unregistered.userId);
+    await t.http.post(`/api/referrals/${offer.body.id}/withdraw`).set(coordinator.auth).expect(200);
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'in_absentia_order', occurredAt: '2026-10-01' }).expect(201);
+    const again = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: unregistered.userId }).expect(201);
+    expect(again.body.match.reasons.join(' ')).toMatch(/override: not registered with EOIR/);
+    expect(offer.body.match.reasons.join(' ')).not.toMatch(/EOIR/);
   });
 
   it('a correction that bars nobody leaves the offer open', async () => {

@@ -599,8 +599,10 @@ export class CasesService {
         facilityCode: facility.code,
         facilityName: facility.name,
         jail287g: facility.jail287g,
-        county: custody.county ?? facility.county,
-        state: custody.state ?? facility.state,
+        // Where the facility is, whatever else was typed: routing matches attorneys by it (a family's state is not
+        // where the person is held).
+        county: facility.county,
+        state: facility.state,
         timeZone: facility.timeZone,
       };
     }

@@ -155,7 +155,7 @@ export class ReferralsService {
     if (!c.consent_share) return { code: 'NO_CONSENT', message: 'The client has not consented to sharing the case with an attorney' };
     const { history } = await this.needs(tx, c);
     if (history.conflicts.has(attorneyId)) {
-      return { code: 'CONFLICT_OF_INTEREST', message: 'A party to this case matches a party to one of your cases: it cannot be accepted' };
+      return { code: 'CONFLICT_OF_INTEREST', message: 'This case cannot be accepted: conflict of interest' };
     }
     return null;
   }
@@ -454,8 +454,8 @@ export class ReferralsService {
   }
 
   /**
-   * What the matcher needs to know about the case besides its row, in one statement: its name indexes, whether a
-   * hearing is scheduled, its own past offers (who declined, let it expire or was withdrawn), and the conflicts: each
+   * What the matcher needs to know about the case besides its row, in one statement: its name indexes, whether it is
+   * before an immigration court (a hearing scheduled, or a bond or judge's decision or an order recorded), its own past offers (who declined, let it expire or was withdrawn), and the conflicts: each
    * attorney whose assigned or closed cases match this case on a name index (they represent someone named adverse
    * here, or someone whose adverse party is this client), with the matching values. Conflicts are found through the
    * blind indexes themselves, never by loading every attorney's client list.
@@ -464,7 +464,7 @@ export class ReferralsService {
     const [row]: {
       client_indexes: string[];
       adverse_indexes: string[];
-      hearing: boolean;
+      in_court: boolean;
       prior: { attorney_id: string; status: AttorneyCandidate['priorOutcomeOnCase'] }[];
       conflicts: { attorney_id: string; kind: string; value: string }[];
     }[] = await tx.query(
@@ -473,7 +473,8 @@ export class ReferralsService {
                 ARRAY(SELECT value FROM case_blind_indexes WHERE case_id = $1 AND kind = 'adverse_party') AS adverse
        )
        SELECT mine.clients AS client_indexes, mine.adverse AS adverse_indexes,
-              EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'hearing_scheduled') AS hearing,
+              EXISTS (SELECT 1 FROM case_events WHERE case_id = $1
+                       AND type IN ('hearing_scheduled', 'bond_decision', 'ij_decision', 'final_order', 'in_absentia_order')) AS in_court,
               COALESCE((SELECT json_agg(p) FROM (
                 SELECT DISTINCT ON (attorney_id) attorney_id, status FROM referrals
                  WHERE case_id = $1 AND status IN ('declined', 'expired', 'withdrawn') ORDER BY attorney_id, offered_at DESC
@@ -501,7 +502,7 @@ export class ReferralsService {
         needsInterpreter: c.needs_interpreter,
         facilityCode: c.facility_code,
         state: c.state,
-        courtMatter: row.hearing || c.practice_areas.some((a) => COURT_AREAS.includes(a)),
+        courtMatter: row.in_court || c.practice_areas.some((a) => COURT_AREAS.includes(a)),
         experienceNeeded: [...new Set((c.flags ?? []).map((f) => EXPERIENCE_BY_FLAG[f.code]).filter((e) => e !== undefined))],
         urgency: c.urgency_level,
         clientIndexes: row.client_indexes,
