@@ -101,7 +101,6 @@ class IdempotentReplay extends Error {
   }
 }
 
-
 function changedPaths(dto: object, prefix = ''): string[] {
   return Object.entries(dto).flatMap(([key, value]) => {
     if (value === undefined) return [];
@@ -362,6 +361,7 @@ export class CasesService {
       if (dto.consent?.shareWithAttorney !== undefined) { required('consent.shareWithAttorney', dto.consent.shareWithAttorney); set('consent_share', dto.consent.shareWithAttorney); }
       if (dto.consent?.obtainedFrom !== undefined) { required('consent.obtainedFrom', dto.consent.obtainedFrom); set('consent_obtained_from', dto.consent.obtainedFrom); }
       const custody = dto.custody;
+      let correctedZone: string | null = null; // the case's new zone, when a correction moved it
       const custodyChanged = custody && Object.keys(custody).some((k) => k !== 'bookingNumber' && (custody as Record<string, unknown>)[k] !== undefined);
       if (custody && custodyChanged) {
         if (custody.status !== undefined) { required('custody.status', custody.status); set('custody_status', custody.status); }
@@ -375,6 +375,7 @@ export class CasesService {
           timeZone: custody.timeZone ?? (custody.facilityCode || custody.state || custody.county ? undefined : row.time_zone),
         };
         const place = await this.resolvePlace(merged, actor.organizationId, tx);
+        if (place.timeZone !== row.time_zone) correctedZone = place.timeZone;
         set('facility_code', place.facilityCode);
         set('county', place.county);
         set('state', place.state);
@@ -396,11 +397,11 @@ export class CasesService {
       await tx.query(`UPDATE cases SET ${sets.join(', ')} WHERE id = $1`, params);
       if (custodyChanged) {
         // A correction says where the person was all along: events read in the case's zone by default follow it.
-        if (sets.some((s) => s.startsWith('time_zone ='))) {
+        if (correctedZone) {
           await tx.query(
-            `UPDATE case_events SET data = data || jsonb_build_object('timeZone', c.time_zone) FROM cases c
-              WHERE c.id = case_events.case_id AND case_events.case_id = $1 AND (case_events.data->>'${IMPLICIT_ZONE}')::boolean`,
-            [id],
+            `UPDATE case_events SET data = data || jsonb_build_object('timeZone', $2::text)
+              WHERE case_id = $1 AND (data->>'${IMPLICIT_ZONE}')::boolean`,
+            [id, correctedZone],
           );
         }
         await this.timeline.recompute(tx, id, this.clock.now());

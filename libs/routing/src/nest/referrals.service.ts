@@ -140,14 +140,25 @@ export class ReferralsService {
     if (!r) return null;
     const bar = await this.acceptanceBar(tx, c, r.attorney_id);
     if (!bar) return null;
-    const now = this.clock.now();
-    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE id = $1`, [r.id, now]);
-    await tx.query(`UPDATE cases SET status = 'new', updated_at = $2 WHERE id = $1`, [caseId, now]);
-    await this.audit.record(tx, {
-      organizationId: c.organization_id, actorId: actor.userId, actorRole: actor.role, action: 'referral.withdraw',
-      caseId, caseReference: c.reference, details: { referralId: r.id, attorneyId: r.attorney_id, why: bar.code },
-    });
+    await this.withdrawOffer(tx, actor, { id: r.id, caseId, reference: c.reference }, { attorneyId: r.attorney_id, why: bar.code });
     return bar.code;
+  }
+
+  /** An open offer withdrawn (referral and case locked): the case is new again, for a coordinator to place. */
+  private async withdrawOffer(
+    tx: EntityManager,
+    actor: Principal,
+    offer: { id: string; caseId: string; reference: string },
+    details: Record<string, unknown>,
+  ): Promise<Date> {
+    const now = this.clock.now();
+    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE id = $1`, [offer.id, now]);
+    await tx.query(`UPDATE cases SET status = 'new', updated_at = $2 WHERE id = $1 AND status = 'offered'`, [offer.caseId, now]);
+    await this.audit.record(tx, {
+      organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.withdraw',
+      caseId: offer.caseId, caseReference: offer.reference, details: { referralId: offer.id, ...details },
+    });
+    return now;
   }
 
   /** Why the attorney may not take the case now: no consent to share it, or a conflict with one of their cases. */
@@ -215,13 +226,7 @@ export class ReferralsService {
       if (!locked) throw notFound('Referral');
       const { r } = locked;
       if (r.status !== 'offered') throw conflict('REFERRAL_NOT_OPEN', `The referral is ${r.status}`);
-      const now = this.clock.now();
-      await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE id = $1`, [id, now]);
-      await tx.query(`UPDATE cases SET status = 'new', updated_at = $2 WHERE id = $1 AND status = 'offered'`, [r.case_id, now]);
-      await this.audit.record(tx, {
-        organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.withdraw',
-        caseId: r.case_id, caseReference: r.reference, details: { referralId: id },
-      });
+      const now = await this.withdrawOffer(tx, actor, { id, caseId: r.case_id, reference: r.reference }, {});
       return toView({ ...r, status: 'withdrawn', responded_at: now });
     });
   }
@@ -455,7 +460,8 @@ export class ReferralsService {
 
   /**
    * What the matcher needs to know about the case besides its row, in one statement: its name indexes, whether it is
-   * before an immigration court (a hearing scheduled, or a bond or judge's decision or an order recorded), its own past offers (who declined, let it expire or was withdrawn), and the conflicts: each
+   * before an immigration court (a hearing scheduled, or a bond or judge's decision or an order recorded), its own
+   * past offers (who declined, let it expire or was withdrawn), and the conflicts: each
    * attorney whose assigned or closed cases match this case on a name index (they represent someone named adverse
    * here, or someone whose adverse party is this client), with the matching values. Conflicts are found through the
    * blind indexes themselves, never by loading every attorney's client list.
