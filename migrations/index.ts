@@ -12,6 +12,7 @@ import { FlagLabelsWithoutFacts1764001000000 } from './1764001000000-FlagLabelsW
 import { OrganizationTimeZone1764001100000 } from './1764001100000-OrganizationTimeZone';
 import { FrozenEventZonesKeyedDigests1764001200000 } from './1764001200000-FrozenEventZonesKeyedDigests';
 import { NotificationCancellation1764001300000 } from './1764001300000-NotificationCancellation';
+import { EventRetraction1764001400000 } from './1764001400000-EventRetraction';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   OrganizationTimeZone1764001100000,
   FrozenEventZonesKeyedDigests1764001200000,
   NotificationCancellation1764001300000,
+  EventRetraction1764001400000,
 ];

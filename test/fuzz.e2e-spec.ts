@@ -32,6 +32,7 @@ const WRITE_ROUTES = [
   'POST /api/cases',
   'POST /api/cases/:id/close',
   'POST /api/cases/:id/events',
+  'POST /api/cases/:id/events/:eventId/retract',
   'POST /api/cases/:id/referrals',
   'POST /api/cases/:id/reveal',
   'POST /api/referrals/:id/accept',
@@ -58,6 +59,8 @@ interface Target {
   caller: () => Session | null;
   /** Who calls it with hostile bodies (on protected records too): roles that cannot act on them with any body. */
   hostileCallers: () => (Session | null)[];
+  /** The path for an id, when the route has more than one (default: the id in place of `:id` or `:userId`). */
+  path?: (id: string) => string;
 }
 
 describe('fuzz: hostile JSON on every write route (e2e)', () => {
@@ -69,9 +72,9 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
   let scratchAttorney: Session;
   let scratchUser: Session;
   let throwaway: Session;
-  const seeded = {} as { caseId: string; deadlineId: string; referralId: string; pendingCaseId: string };
-  const scratch = {} as { caseIds: string[]; deadlineId: string; referralIds: string[] };
-  let baseline: { reveal: unknown; attorneyView: unknown; row: unknown; deadlines: unknown; profile: unknown; users: unknown; referral: unknown };
+  const seeded = {} as { caseId: string; deadlineId: string; referralId: string; pendingCaseId: string; eventId: string };
+  const scratch = {} as { caseIds: string[]; deadlineId: string; referralIds: string[]; eventIds: string[] };
+  let baseline: { reveal: unknown; attorneyView: unknown; row: unknown; deadlines: unknown; profile: unknown; users: unknown; referral: unknown; events: unknown };
 
   const snapshot = async () => ({
     reveal: (await t.http.post(`/api/cases/${seeded.caseId}/reveal`).set(coordinator.auth).send({ reason: 'fuzz run: checking the seeded case' })).body,
@@ -82,6 +85,7 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
     profile: (await t.db.query(`SELECT * FROM attorney_profiles WHERE user_id = $1`, [attorney.userId])).map(({ last_offered_at: _, ...rest }: Record<string, unknown>) => rest)[0],
     users: await t.db.query(`SELECT id, email, name, role, active, organization_id FROM users WHERE id = ANY($1) ORDER BY id`, [[admin.userId, coordinator.userId, intake.userId, attorney.userId]]),
     referral: (await t.db.query(`SELECT status, attorney_id, case_id FROM referrals WHERE id = $1`, [seeded.referralId]))[0],
+    events: await t.db.query(`SELECT * FROM case_events WHERE case_id = $1 ORDER BY seq`, [seeded.caseId]),
   });
 
   const offer = async (caseId: string, who: Session) => {
@@ -111,6 +115,13 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
     seeded.caseId = await newCase();
     await t.http.post(`/api/referrals/${await offer(seeded.caseId, attorney)}/accept`).set(attorney.auth).expect(200);
     seeded.deadlineId = (await t.db.query(`SELECT id FROM deadlines WHERE case_id = $1 AND superseded_at IS NULL LIMIT 1`, [seeded.caseId]))[0].id;
+    const event = async (caseId: string) => {
+      const res = await t.http.post(`/api/cases/${caseId}/events`).set(coordinator.auth)
+        .send({ type: 'bond_decision', occurredAt: '2030-01-07T10:00:00-06:00', outcome: 'denied' });
+      expect(res.status).toBe(201);
+      return res.body.event.id as string;
+    };
+    seeded.eventId = await event(seeded.caseId);
     seeded.pendingCaseId = await newCase();
     seeded.referralId = await offer(seeded.pendingCaseId, attorney);
 
@@ -119,6 +130,7 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
     scratch.referralIds = [];
     for (const id of scratch.caseIds.slice(0, 3)) scratch.referralIds.push(await offer(id, scratchAttorney));
     scratch.deadlineId = (await t.db.query(`SELECT id FROM deadlines WHERE case_id = $1 AND superseded_at IS NULL LIMIT 1`, [scratch.caseIds[3]]))[0].id;
+    scratch.eventIds = [await event(scratch.caseIds[3]), await event(scratch.caseIds[3])];
     baseline = await snapshot();
     expect(JSON.stringify(baseline.reveal)).toContain('Quixenmoor');
   });
@@ -159,6 +171,12 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
       protectedIds: [seeded.caseId], scratchIds: [scratch.caseIds[3]],
       base: { type: 'hearing_scheduled', occurredAt: '2026-01-05T10:00:00-06:00', hearingType: 'bond', scheduledAt: '2030-02-04T09:00:00-06:00', timeZone: 'America/Chicago' },
       caller: () => coordinator, hostileCallers: everyone,
+    },
+    // No body: on the seeded event (recorded by the coordinator), only callers who may not retract it.
+    'POST /api/cases/:id/events/:eventId/retract': {
+      protectedIds: [seeded.eventId], scratchIds: scratch.eventIds, base: {}, caller: () => coordinator,
+      hostileCallers: () => [intake, admin, scratchAttorney, null],
+      path: (eventId) => `/api/cases/${scratch.eventIds.includes(eventId) ? scratch.caseIds[3] : seeded.caseId}/events/${eventId}/retract`,
     },
     'POST /api/cases/:id/referrals': {
       protectedIds: [seeded.caseId, seeded.pendingCaseId], scratchIds: [scratch.caseIds[3]], base: { attorneyId: scratchAttorney.userId },
@@ -202,7 +220,7 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
         : fc.constant('');
       await fc.assert(
         fc.asyncProperty(idArb, fc.constantFrom(...target.hostileCallers()), hostileBody, async (id, session, body) => {
-          const path = template.replace(/:(id|userId)/, id);
+          const path = target.path ? target.path(id) : template.replace(/:(id|userId)/, id);
           const res = await request(method, path, session, body);
           check(route, path, who(session), body, res);
         }),
@@ -216,7 +234,7 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
         : fc.constant('');
       await fc.assert(
         fc.asyncProperty(idArb, mutatedBody(target.base), async (id, body) => {
-          const path = template.replace(/:(id|userId)/, id);
+          const path = target.path ? target.path(id) : template.replace(/:(id|userId)/, id);
           const session = target.caller();
           const res = await request(method, path, session, body);
           check(route, path, who(session), body, res);
@@ -236,6 +254,7 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
     expect(after.profile).toEqual(baseline.profile);
     expect(after.users).toEqual(baseline.users);
     expect(after.referral).toEqual(baseline.referral);
+    expect(after.events).toEqual(baseline.events);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const verify = await t.http.get('/api/audit/verify').set(admin.auth);
     expect(verify.body).toMatchObject({ ok: true });

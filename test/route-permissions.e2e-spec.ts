@@ -15,6 +15,7 @@ const EXPECTED = [
   'GET /api/calendar/:file public',
   'GET /api/cases attorney,coordinator,intake',
   'GET /api/cases/:id attorney,coordinator,intake',
+  'GET /api/cases/:id/events attorney,coordinator,intake',
   'GET /api/deadlines attorney,coordinator',
   'GET /api/facilities authenticated',
   'GET /api/organization admin,coordinator',
@@ -33,6 +34,7 @@ const EXPECTED = [
   'POST /api/cases coordinator,intake',
   'POST /api/cases/:id/close attorney,coordinator',
   'POST /api/cases/:id/events attorney,coordinator,intake',
+  'POST /api/cases/:id/events/:eventId/retract attorney,coordinator,intake',
   'POST /api/cases/:id/referrals coordinator',
   'POST /api/cases/:id/reveal coordinator',
   'POST /api/referrals/:id/accept attorney',
@@ -64,7 +66,7 @@ describe('route permissions (e2e)', () => {
   const restricted = EXPECTED.map((line) => line.split(' ')).filter(([, , rule]) => !['public', 'authenticated'].includes(rule));
   it.each(restricted)('%s %s refuses the roles outside %s', async (method, path, rule) => {
     const allowed = rule.split(',');
-    const url = path.replace(':id', '00000000-0000-4000-8000-000000000000');
+    const url = path.replace(/:\w+/g, '00000000-0000-4000-8000-000000000000');
     const call = (headers: Record<string, string>) =>
       (t.http as unknown as Record<string, (u: string) => { set(h: Record<string, string>): { send(b: object): Promise<{ status: number }> } }>)
         [method.toLowerCase()](url).set(headers).send({});

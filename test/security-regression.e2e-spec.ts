@@ -76,6 +76,7 @@ const GET_ROUTES = [
   'GET /api/calendar/:file public',
   'GET /api/cases attorney,coordinator,intake',
   'GET /api/cases/:id attorney,coordinator,intake',
+  'GET /api/cases/:id/events attorney,coordinator,intake',
   'GET /api/deadlines attorney,coordinator',
   'GET /api/facilities authenticated',
   'GET /api/organization admin,coordinator',
@@ -155,6 +156,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       ['PATCH', '', { client: { preferredLanguage: 'eng' } }],
       ['POST', '/events', { type: 'detainer_lodged', occurredAt: '2026-01-05T10:00:00Z' }],
       ['POST', '/close', { outcome: 'represented' }],
+      ['GET', '/events', undefined],
+      ['POST', `/events/${ZERO_UUID}/retract`, undefined],
     ])('%s /api/cases/:id%s by attorney A is a 404 like a missing case, and is audited', async (method, suffix, body) => {
       const before = await deniedCount(attorneyA.userId);
       const res = await send(t.http, method, `/api/cases/${assigned.id}${suffix}`, attorneyA.auth, body);
@@ -374,6 +377,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const ids = Object.values(canaries);
       switch (path) {
         case '/api/cases/:id': return ids.map((c) => `/api/cases/${c.id}`);
+        case '/api/cases/:id/events': return ids.map((c) => `/api/cases/${c.id}/events`);
         case '/api/calendar/:file': return [...Object.values(calendarUrls), '/api/calendar/not-a-token.ics'];
         case '/api/cases': return ['/api/cases', '/api/cases?status=assigned', '/api/cases?limit=200', ...ids.map((c) => `/api/cases?aNumber=${encodeURIComponent(c.needles[3])}`)];
         case '/api/audit': return ['/api/audit?limit=200', ...ids.map((c) => `/api/audit?caseId=${c.id}`)];
@@ -900,6 +904,9 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       // Lone surrogates are not well-formed Unicode: the encryption refuses them, so validation must name them first.
       ['client.criminalHistory', (b) => { b.client.criminalHistory = '\udfff\ud800'; }],
       ['narrative', (b) => { b.narrative = 'text \ud800 more'; }],
+      // PostgreSQL's text cannot hold a NUL character: refused by validation, not by the database (a 500).
+      ['custody.county', (b) => { b.custody.county = 'Harris\u0000'; }],
+      ['narrative', (b) => { b.narrative = 'text \u0000 more'; }],
     ];
 
     it.each(intake400())('POST /api/cases with a bad %s is a 400 naming it', async (field, mutate) => {
@@ -917,6 +924,23 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const res = await t.http.patch(`/api/cases/${caseId}`).set(intake.auth).send(body);
       expectClear4xx(res, field, JSON.stringify(body));
       expect(res.status).toBe(400);
+    });
+
+    it('a NUL character in any free-text field that is stored as plain text is a 400 naming it', async () => {
+      const withDeadline = await createCase(intakeBody() as Body);
+      const [{ id: deadlineId }] = await t.db.query(`SELECT id FROM deadlines WHERE case_id = $1 LIMIT 1`, [withDeadline.id]);
+      const calls: [string, string, Session, Body, string][] = [
+        ['PATCH', `/api/deadlines/${deadlineId}`, coordinator, { status: 'met', note: 'filed\u0000' }, 'note'],
+        ['POST', `/api/cases/${caseId}/reveal`, coordinator, { reason: 'checking the\u0000 hearing' }, 'reason'],
+        ['PATCH', '/api/organization', admin, { name: 'Legal aid\u0000' }, 'name'],
+        ['POST', '/api/users', admin, { email: 'nul@test.amparo.example', name: 'N\u0000L', role: 'intake', password: 'long-enough-password' }, 'name'],
+        ['GET', '/api/deadlines?dueBefore=2026-01-01T00:00:00Z%00', coordinator, {}, 'dueBefore'],
+      ];
+      for (const [method, url, who, body, field] of calls) {
+        const res = method === 'GET' ? await send(t.http, method, url, who.auth) : await send(t.http, method, url, who.auth, body);
+        expectClear4xx(res, field, `${method} ${url}`);
+        expect(res.status).toBe(400);
+      }
     });
 
     it.each([

@@ -3,14 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nest
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
 import { Page, PageQuery } from '@amparo/common';
-import { AuditEventView, AuditService } from './audit.service';
-
-export const AUDIT_ACTIONS = [
-  'case.create', 'case.update', 'case.read_sensitive', 'case.reveal', 'case.lookup', 'case.close', 'case.purge',
-  'case.access_denied', 'case.event', 'deadline.update', 'referral.offer', 'referral.accept', 'referral.decline',
-  'referral.withdraw', 'referral.expire', 'keys.rotate', 'keys.reindex', 'attorney.profile', 'organization.update', 'calendar.token_issue',
-  'calendar.token_revoke',
-] as const;
+import { AUDIT_ACTIONS, AuditEventView, AuditService } from './audit.service';
 
 export class AuditQuery extends PageQuery {
   @ApiPropertyOptional()

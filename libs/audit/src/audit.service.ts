@@ -5,29 +5,15 @@ import { Clock, DomainError, Page } from '@amparo/common';
 import { preparedQuery, transactionWithRetry } from '@amparo/database';
 import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, chainFor, chainTextAfterId, findFirstBrokenLink } from './audit-chain';
 
-export type AuditAction =
-  | 'case.create'
-  | 'case.update'
-  | 'case.read_sensitive'
-  | 'case.reveal'
-  | 'case.lookup'
-  | 'case.close'
-  | 'case.purge'
-  | 'case.access_denied'
-  | 'case.event'
-  | 'deadline.update'
-  | 'referral.offer'
-  | 'referral.accept'
-  | 'referral.decline'
-  | 'referral.withdraw'
-  | 'referral.expire'
-  | 'keys.rotate'
-  | 'keys.reindex'
-  | 'attorney.profile'
-  | 'organization.update'
-  | 'user.password_reset'
-  | 'calendar.token_issue'
-  | 'calendar.token_revoke';
+/** Every action the audit trail records (the audit list filters by them). */
+export const AUDIT_ACTIONS = [
+  'case.create', 'case.update', 'case.read_sensitive', 'case.reveal', 'case.lookup', 'case.close', 'case.purge',
+  'case.access_denied', 'case.event', 'case.event_retract', 'deadline.update', 'referral.offer', 'referral.accept',
+  'referral.decline', 'referral.withdraw', 'referral.expire', 'keys.rotate', 'keys.reindex', 'attorney.profile',
+  'organization.update', 'user.password_reset', 'calendar.token_issue', 'calendar.token_revoke',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** What happened, by whom, to which case, which fields: never the values. */
 export interface AuditEntry {
@@ -139,9 +125,12 @@ export class AuditService {
    * `transaction` (or `appendingLast`) the append waits for the end of the work, so that the head is the last lock
    * the transaction takes.
    */
-  async record(manager: EntityManager, entry: AuditEntry): Promise<void> {
+  async record(manager: EntityManager, given: AuditEntry): Promise<void> {
     const runner = manager.queryRunner;
     if (!runner?.isTransactionActive) throw new Error('AuditService.record must run inside a transaction');
+    // The uuid columns come back in lower case: hashed (and chained) as written, an upper-case id from a URL would
+    // break the link for good.
+    const entry = { ...given, actorId: given.actorId?.toLowerCase() ?? null, caseId: given.caseId?.toLowerCase() ?? null };
     const occurredAt = this.clock.now().toISOString();
     const held = this.heldBack.get(runner);
     if (held) held.push({ entry, occurredAt });

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { invalid, UuidParam } from '@amparo/common';
+import { NoBody, UuidParam, invalid } from '@amparo/common';
 import { CasesService } from './cases.service';
 import { CreateCaseDto } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, RevealDto, UpdateCaseDto } from './dto/other.dto';
@@ -72,6 +72,28 @@ export class CasesController {
   @ApiOperation({ summary: 'Record what happened (detainer, release, transfer, hearing, decision...): deadlines, flags and urgency are recomputed.' })
   addEvent(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: CreateEventDto) {
     return this.cases.addEvent(user, id, dto);
+  }
+
+  @Get(':id/events')
+  @Access('intake', 'coordinator', 'attorney')
+  @ApiOperation({ summary: 'The events recorded on the case, in the order they were recorded, retracted ones marked.' })
+  listEvents(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string) {
+    return this.cases.listEvents(user, id);
+  }
+
+  @Post(':id/events/:eventId/retract')
+  @HttpCode(200)
+  @Access('intake', 'coordinator', 'attorney')
+  @ApiOperation({
+    summary: 'Retract an event recorded by mistake: it no longer counts, the deadlines counted from it are superseded, and the case is recomputed.',
+  })
+  retractEvent(
+    @CurrentUser() user: Principal,
+    @Param('id', UuidParam('id')) id: string,
+    @Param('eventId', UuidParam('eventId')) eventId: string,
+    @Body(NoBody) _body?: undefined,
+  ) {
+    return this.cases.retractEvent(user, id, eventId);
   }
 
   @Post(':id/close')

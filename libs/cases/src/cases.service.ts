@@ -484,9 +484,85 @@ export class CasesService {
         caseReference: row.reference,
         details: { type: dto.type, eventId },
       });
-      const { [IMPLICIT_ZONE]: _implicit, ...shown } = data;
+      const recorded = { id: eventId, type: dto.type, occurred_at: dto.occurredAt, data, created_by: actor.userId, created_at: now };
       return {
-        event: { id: eventId, type: dto.type, occurredAt: dto.occurredAt, ...shown },
+        event: eventView({ ...recorded, retracted_at: null, retracted_by: null }, true),
+        deadlines: timeline.deadlines,
+        urgency: timeline.urgency,
+        flags: timeline.flags,
+      };
+    });
+  }
+
+  /**
+   * The case's events in the order they were recorded, retracted ones included (marked). Anyone who may see the case
+   * may list them; the manner of entry, an immigration-status fact, only with the full view.
+   */
+  async listEvents(actor: Principal, id: string): Promise<{ items: CaseEventView[] }> {
+    return this.audit.transaction(async (tx) => {
+      const row = await this.visibleRow(tx, actor, id);
+      const full = caseVisibility(actor, toVisibilityCase(row), this.clock.now()) === 'full';
+      const events: CaseEventRow[] = await tx.query(
+        `SELECT id, type, occurred_at, data, created_by, created_at, retracted_at, retracted_by
+           FROM case_events WHERE case_id = $1 ORDER BY seq`,
+        [id],
+      );
+      if (full && events.some((e) => e.data.manner !== undefined)) {
+        await this.audit.record(tx, {
+          organizationId: actor.organizationId,
+          actorId: actor.userId,
+          actorRole: actor.role,
+          action: 'case.read_sensitive',
+          caseId: row.id,
+          caseReference: row.reference,
+          fields: ['events.manner'],
+        });
+      }
+      return { items: events.map((e) => eventView(e, full)) };
+    });
+  }
+
+  /**
+   * Retracts an event recorded by mistake (a wrong date, the wrong case): it stays listed, marked, and no longer counts.
+   * The deadlines counted from it are superseded whatever their status (they never applied), and the case is
+   * recomputed. What the event changed in the case's custody (a transfer, a release, a detainer) stays: that is
+   * corrected with PATCH. A coordinator, the assigned attorney, or whoever recorded the event may retract it.
+   */
+  async retractEvent(actor: Principal, id: string, eventId: string) {
+    return this.audit.transaction(async (tx) => {
+      const row = await this.visibleRow(tx, actor, id, true);
+      if (row.status === 'closed' || row.status === 'purged') {
+        throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `Events of a ${row.status} case cannot be retracted`);
+      }
+      const [event]: CaseEventRow[] = await tx.query(
+        `SELECT id, type, occurred_at, data, created_by, created_at, retracted_at, retracted_by
+           FROM case_events WHERE id = $1 AND case_id = $2`,
+        [eventId, id],
+      );
+      if (!event) throw notFound('Event');
+      const visibility = caseVisibility(actor, toVisibilityCase(row), this.clock.now());
+      const mayRetract = actor.role === 'coordinator' || event.created_by === actor.userId
+        || (actor.role === 'attorney' && visibility === 'full');
+      if (!mayRetract) throw forbidden('Only a coordinator, the assigned attorney or whoever recorded this event may retract it');
+      if (event.retracted_at) throw new DomainError(HttpStatus.CONFLICT, 'EVENT_RETRACTED', 'This event was already retracted');
+      const now = this.clock.now();
+      await tx.query(`UPDATE case_events SET retracted_at = $2, retracted_by = $3 WHERE id = $1`, [eventId, now, actor.userId]);
+      await tx.query(
+        `UPDATE deadlines SET superseded_at = $3 WHERE case_id = $1 AND trigger_event_id = $2 AND superseded_at IS NULL`,
+        [id, eventId, now],
+      );
+      const timeline = await this.deadlineInput(() => this.timeline.recompute(tx, id, now));
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId,
+        actorId: actor.userId,
+        actorRole: actor.role,
+        action: 'case.event_retract',
+        caseId: id,
+        caseReference: row.reference,
+        details: { type: event.type, eventId },
+      });
+      return {
+        event: eventView({ ...event, retracted_at: now, retracted_by: actor.userId }, visibility === 'full'),
         deadlines: timeline.deadlines,
         urgency: timeline.urgency,
         flags: timeline.flags,
@@ -624,6 +700,43 @@ export class CasesService {
 
 /** Marks an event's `timeZone` as the case's at recording (none was given), in `case_events.data`. */
 const IMPLICIT_ZONE = 'timeZoneFromCase';
+
+interface CaseEventRow {
+  id: string;
+  type: string;
+  occurred_at: string;
+  data: Record<string, unknown>;
+  created_by: string | null;
+  created_at: Date;
+  retracted_at: Date | null;
+  retracted_by: string | null;
+}
+
+export interface CaseEventView {
+  id: string;
+  type: string;
+  occurredAt: string;
+  [field: string]: unknown;
+  recordedAt: string;
+  recordedBy: string | null;
+  retractedAt?: string;
+  retractedBy?: string | null;
+}
+
+/** An event as the API shows it: its fields as recorded (the manner of entry only with the full view). */
+function eventView(e: CaseEventRow, full: boolean): CaseEventView {
+  const { [IMPLICIT_ZONE]: _implicit, ...fields } = e.data;
+  if (!full) delete fields.manner;
+  return {
+    id: e.id,
+    type: e.type,
+    occurredAt: e.occurred_at,
+    ...fields,
+    recordedAt: e.created_at.toISOString(),
+    recordedBy: e.created_by,
+    ...(e.retracted_at ? { retractedAt: e.retracted_at.toISOString(), retractedBy: e.retracted_by } : {}),
+  };
+}
 
 interface Place {
   facilityCode: string | null;

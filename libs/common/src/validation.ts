@@ -23,7 +23,8 @@ export function validationFailed(fields: FieldErrors): DomainError {
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-// Text that cannot be encoded as UTF-8 would be silently altered on the way to storage (or refused by encryption).
+// Text that cannot be encoded as UTF-8 would be silently altered on the way to storage (or refused by encryption);
+// PostgreSQL's text and jsonb cannot hold a NUL character at all.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 export const MAX_JSON_DEPTH = 16;
 
@@ -39,12 +40,15 @@ export function assertSafeJson(value: unknown): void {
     if (typeof node === 'string' && LONE_SURROGATE.test(node)) {
       throw validationFailed({ [path || 'body']: ['contains invalid Unicode (a lone surrogate)'] });
     }
+    if (typeof node === 'string' && node.includes('\u0000')) {
+      throw validationFailed({ [path || 'body']: ['contains a NUL character (\\u0000), which text cannot hold'] });
+    }
     if (node === null || typeof node !== 'object') continue;
     if (depth > MAX_JSON_DEPTH) throw validationFailed({ [path || 'body']: [`nests deeper than ${MAX_JSON_DEPTH} levels`] });
     for (const key of Object.keys(node)) {
       const child = path ? `${path}.${key}` : key;
       if (FORBIDDEN_KEYS.has(key)) throw validationFailed({ [child]: ['is not an allowed field name'] });
-      if (LONE_SURROGATE.test(key)) throw validationFailed({ body: ['contains a field name with invalid Unicode'] });
+      if (LONE_SURROGATE.test(key) || key.includes('\u0000')) throw validationFailed({ body: ['contains a field name with invalid Unicode or a NUL character'] });
       stack.push({ node: (node as Record<string, unknown>)[key], path: child, depth: depth + 1 });
     }
   }
@@ -70,9 +74,20 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-/** A path id that must be a UUID: anything else is a 400 naming the parameter, in the API's error shape. */
+/** ParseUUIDPipe, answering the id in lower case, as PostgreSQL prints a uuid. */
+class CanonicalUuidPipe extends ParseUUIDPipe {
+  override async transform(value: string, metadata: ArgumentMetadata): Promise<string> {
+    return String(await super.transform(value, metadata)).toLowerCase();
+  }
+}
+
+/**
+ * A path id that must be a UUID: anything else is a 400 naming the parameter, in the API's error shape. It reaches
+ * the handler in lower case: compared with ids read from the database ("is this my own account?") and hashed into
+ * the audit chain, an upper-case spelling of the same id would be another value.
+ */
 export const UuidParam = (name: string): ParseUUIDPipe =>
-  new ParseUUIDPipe({ exceptionFactory: () => validationFailed({ [name]: [`${name} must be a UUID`] }) });
+  new CanonicalUuidPipe({ exceptionFactory: () => validationFailed({ [name]: [`${name} must be a UUID`] }) });
 
 /** For actions that take no input (`@Body(NoBody)`): any field sent is refused (400), never silently ignored. */
 export const NoBody: PipeTransform = {

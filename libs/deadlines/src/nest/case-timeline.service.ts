@@ -151,7 +151,7 @@ export class CaseTimelineService {
     );
     if (!row) throw new Error(`recompute: case ${caseId} not found`);
     const events: { id: string; type: CaseEventFact['type']; occurred_at: string; data: Record<string, unknown> }[] =
-      await tx.query(`SELECT id, type, occurred_at, data FROM case_events WHERE case_id = $1 ORDER BY seq`, [caseId]);
+      await tx.query(`SELECT id, type, occurred_at, data FROM case_events WHERE case_id = $1 AND retracted_at IS NULL ORDER BY seq`, [caseId]);
     const entered = [...events].reverse().find((e) => e.type === 'entered_us');
     const facts: CaseFacts = {
       custody: {

@@ -479,7 +479,7 @@ export class ReferralsService {
                 ARRAY(SELECT value FROM case_blind_indexes WHERE case_id = $1 AND kind = 'adverse_party') AS adverse
        )
        SELECT mine.clients AS client_indexes, mine.adverse AS adverse_indexes,
-              EXISTS (SELECT 1 FROM case_events WHERE case_id = $1
+              EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND retracted_at IS NULL
                        AND type IN ('hearing_scheduled', 'bond_decision', 'ij_decision', 'final_order', 'in_absentia_order')) AS in_court,
               COALESCE((SELECT json_agg(p) FROM (
                 SELECT DISTINCT ON (attorney_id) attorney_id, status FROM referrals
