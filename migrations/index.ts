@@ -13,6 +13,7 @@ import { OrganizationTimeZone1764001100000 } from './1764001100000-OrganizationT
 import { FrozenEventZonesKeyedDigests1764001200000 } from './1764001200000-FrozenEventZonesKeyedDigests';
 import { NotificationCancellation1764001300000 } from './1764001300000-NotificationCancellation';
 import { EventRetraction1764001400000 } from './1764001400000-EventRetraction';
+import { UrgencyReview1764001500000 } from './1764001500000-UrgencyReview';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   FrozenEventZonesKeyedDigests1764001200000,
   NotificationCancellation1764001300000,
   EventRetraction1764001400000,
+  UrgencyReview1764001500000,
 ];

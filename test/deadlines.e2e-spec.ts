@@ -282,6 +282,59 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(JSON.stringify(events)).not.toContain(rotated.body.token);
   });
 
+  describe('urgency as time passes', () => {
+    // These move the shared clock days ahead: the tests after them expect it near the real time.
+    let started: Date;
+    beforeAll(() => { started = clock.now(); });
+    afterAll(() => clock.set(started));
+
+    it('a case grows urgent as its deadline comes near, with no change to it: the board filter and the case list follow', async () => {
+      const c = await newCase();
+      const days = (n: number) => new Date(clock.now().getTime() + n * 86_400_000);
+      // EOIR-33 is due 5 days after the move (in the case's zone, end of day): 15 days out at first, so normal.
+      const moved = await event(c.id, { type: 'address_changed', occurredAt: iso(days(10)) }).expect(201);
+      expect(moved.body.urgency.level).toBe('normal');
+      const level = async () => (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body.urgency.level;
+      const onBoard = async (filter: string) =>
+        (await t.http.get(`/api/deadlines?level=${filter}&limit=200`).set(coordinator.auth).expect(200)).body.items
+          .some((d: { caseId: string }) => d.caseId === c.id);
+      const jobs = t.app.get(DeadlineJobsService);
+      const [{ urgency_review_at: reviewAt }] = await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [c.id]);
+      expect(reviewAt.getTime()).toBeGreaterThan(clock.now().getTime());
+
+      clock.advance(reviewAt.getTime() - clock.now().getTime() - 60_000);
+      expect((await jobs.tick()).reviewed).toBe(0);
+      expect(await level()).toBe('normal');
+      clock.advance(60_000);
+      expect((await jobs.tick()).reviewed).toBeGreaterThanOrEqual(1);
+      expect(await level()).toBe('high');
+      expect(await onBoard('high')).toBe(true);
+      expect(await onBoard('normal')).toBe(false);
+
+      clock.advance(5 * 86_400_000); // now within 72 hours
+      await jobs.tick();
+      expect(await level()).toBe('critical');
+      expect(await onBoard('critical')).toBe(true);
+      const listed = await t.http.get('/api/cases?limit=200').set(coordinator.auth).expect(200);
+      expect(listed.body.items.find((x: { id: string }) => x.id === c.id).urgency.level).toBe('critical');
+    });
+
+    it('an intake with a detainer is due for review as its hold comes near (written with the case)', async () => {
+      const releaseEligibleAt = iso(new Date(clock.now().getTime() + 10 * 86_400_000));
+      const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt } });
+      const [{ urgency_review_at: reviewAt }] = await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [c.id]);
+      // The hold would end 48 hours after release-eligibility, 12 days out: high from 7 days before that.
+      expect(reviewAt.getTime()).toBe(Date.parse(releaseEligibleAt) + 2 * 86_400_000 - 7 * 86_400_000);
+    });
+
+    it('a closed case is not reviewed', async () => {
+      const c = await newCase();
+      await event(c.id, { type: 'address_changed', occurredAt: iso(clock.now()) }).expect(201);
+      await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+      expect(await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [c.id])).toEqual([{ urgency_review_at: null }]);
+    });
+  });
+
   describe('reminders and escalations', () => {
     it('delivers a reminder by SMTP, once, even with two scheduler instances; no client data in the mail', async () => {
       const second = await createTestApp({

@@ -3,7 +3,7 @@ import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
 import fc from 'fast-check';
-import { assessUrgency, englishLocal, formatLocal, URGENCY_POLICY } from './urgency';
+import { assessUrgency, englishLocal, formatLocal, URGENCY_POLICY, urgencyReviewAt } from './urgency';
 import { tz } from './zones';
 import type { CaseFacts, ComputedDeadline, DeadlineStatus, Flag, UrgencyInput } from './types';
 
@@ -193,5 +193,94 @@ describe('englishLocal', () => {
   it('writes midnight and noon as 12', () => {
     expect(englishLocal(DateTime.fromISO('2026-11-27T00:05:00', { zone: tz('America/Chicago') }), false)).toBe('Fri 27 Nov, 12:05 AM CST');
     expect(englishLocal(DateTime.fromISO('2026-07-04T12:00:00', { zone: tz('America/New_York') }), true)).toBe('Sat 4 Jul 2026, 12:00 PM EDT');
+  });
+});
+
+describe('urgencyReviewAt', () => {
+  const DAY = 86_400_000;
+  const review = (partial: Partial<UrgencyInput> & { now: Date }) =>
+    urgencyReviewAt({ deadlines: [], flags: [], custodyStatus: 'not_detained', ...partial });
+
+  it('a deadline ten days out: reviewed when it comes within 7 days, and then it is high', () => {
+    const now = new Date('2026-06-01T12:00:00Z');
+    const deadlines = [dayDeadline('2026-06-11T23:59:59.999-05:00')];
+    const at = review({ deadlines, now });
+    expect(at).toEqual(new Date(Date.parse('2026-06-11T23:59:59.999-05:00') - 7 * DAY));
+    expect(assess({ deadlines, now: new Date(at!.getTime() - 1) }).level).toBe('normal');
+    expect(assess({ deadlines, now: at! }).level).toBe('high');
+  });
+
+  it('at the very instant a deadline is due: reviewed just after it, when it is overdue', () => {
+    const dueAt = '2026-06-11T23:59:59.999-05:00';
+    const now = new Date(dueAt);
+    const at = review({ deadlines: [dayDeadline(dueAt)], now });
+    expect(at).toEqual(new Date(now.getTime() + 1));
+    expect(assess({ deadlines: [dayDeadline(dueAt)], now }).reasons[0]).toMatch(/^Change of address .*: due/);
+    expect(assess({ deadlines: [dayDeadline(dueAt)], now: at! }).reasons[0]).toMatch(/^Overdue: /);
+  });
+
+  it('a detainer before release-eligibility: reviewed as the hold comes near, and when it opens', () => {
+    const deadlines = withStatus(computeDeadlines(HARRIS));
+    // The hold would end 48 hours after release-eligibility (Sat 21 Nov, 4:00 PM CST): high 7 days before that.
+    const at = review({ deadlines, custodyStatus: 'local_jail', now: new Date('2026-11-10T12:00:00Z') });
+    expect(at).toEqual(new Date(Date.parse('2026-11-14T16:00:00-06:00')));
+    expect(assess({ deadlines, custodyStatus: 'local_jail', now: at! }).level).toBe('high');
+    // Critical 72 hours before; then the reason changes when the hold opens.
+    const opens = review({ deadlines, custodyStatus: 'local_jail', now: new Date('2026-11-19T12:00:00Z') });
+    expect(opens).toEqual(new Date(Date.parse('2026-11-19T16:00:00-06:00')));
+    const [before, after] = [new Date(opens!.getTime() - 1), opens!].map((now) => assess({ deadlines, custodyStatus: 'local_jail', now }));
+    expect(before.reasons[0]).toMatch(/^ICE detainer: release-eligible/);
+    expect(after.reasons[0]).toMatch(/^ICE detainer: the 48-hour hold ends/);
+  });
+
+  it('nothing to review: no open deadline (met, waived, missed), or a detainer once the person is out of the jail', () => {
+    const now = new Date('2026-06-01T12:00:00Z');
+    for (const status of ['met', 'waived', 'missed'] as const) {
+      expect(review({ deadlines: [dayDeadline('2026-06-20T23:59:59.999-05:00', status)], now })).toBeNull();
+    }
+    const hold = withStatus(computeDeadlines(HARRIS)).filter((d) => d.rule === 'detainer_hold');
+    expect(review({ deadlines: hold, custodyStatus: 'released', now: new Date('2026-11-20T12:00:00Z') })).toBeNull();
+  });
+
+  it('property: before the review time, the assessment (level and reasons) does not change', () => {
+    // Deadlines and the detainer (Harris: eligible 19 Nov) between June and mid-December, so no reason gains a year.
+    const base = Date.parse('2026-06-01T00:00:00Z');
+    const hold = withStatus(computeDeadlines(HARRIS));
+    const holdDue = Date.parse(hold.find((d) => d.rule === 'detainer_hold')!.dueAt);
+    const due = fc.integer({ min: 0, max: 195 * 24 }).map((h) => new Date(base + h * 3_600_000).toISOString());
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(due, fc.constantFrom<DeadlineStatus>('open', 'open', 'met', 'missed')), { maxLength: 4 }),
+        fc.boolean(),
+        // Now: anywhere, or just before a threshold of one of the deadlines (the hold's too), where a wrong review
+        // time would show.
+        fc.oneof(
+          fc.integer({ min: 0, max: 195 * 24 * 60 }).map((m) => ({ minutes: m, near: null as number | null })),
+          fc.record({ near: fc.nat(4), threshold: fc.constantFrom(30 * 24, 7 * 24, 72, 48, 0, -48), back: fc.integer({ min: 0, max: 36 * 60 }) })
+            .map(({ near, threshold, back }) => ({ minutes: -(threshold * 60) - back, near })),
+        ),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { minLength: 1, maxLength: 5 }),
+        (list, detained, when, fractions) => {
+          const deadlines = [
+            ...list.map(([dueAt, status], i) => ({ ...dayDeadline(dueAt, status), key: `k${i}` })),
+            ...(detained ? hold : []),
+          ];
+          const input = { deadlines, custodyStatus: detained ? ('local_jail' as const) : ('not_detained' as const) };
+          const anchors = [...list.map(([dueAt]) => Date.parse(dueAt)), holdDue];
+          const nowMs = when.near === null ? base + when.minutes * 60_000 : anchors[when.near % anchors.length] + when.minutes * 60_000;
+          const now = new Date(Math.max(base, nowMs));
+          const at = review({ ...input, now });
+          const end = Math.min(at?.getTime() ?? Infinity, Date.parse('2026-12-31T00:00:00Z'));
+          const before = assess({ ...input, now });
+          for (const f of [0.999, ...fractions]) {
+            const t = new Date(now.getTime() + Math.floor((end - now.getTime()) * f));
+            if (t.getTime() >= end) continue;
+            const later = assess({ ...input, now: t });
+            expect({ at: t.toISOString(), level: later.level, reasons: later.reasons }).toEqual({ at: t.toISOString(), level: before.level, reasons: before.reasons });
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -67,6 +67,35 @@ export function assessUrgency(input: UrgencyInput, policy: UrgencyPolicy = URGEN
   };
 }
 
+/**
+ * The next instant at which assessUrgency, given the same input, would answer otherwise with time alone: an open
+ * deadline crossing into the normal, high or critical window or falling due, a detainer hold opening, ending or
+ * passing its outer limit. null when nothing will change by itself (no open deadline). Stored with the case, so that
+ * a job re-assesses it then: the stored level feeds the board's filter, the case list's order and offer windows.
+ */
+export function urgencyReviewAt(input: UrgencyInput, policy: UrgencyPolicy = URGENCY_POLICY): Date | null {
+  const now = input.now.getTime();
+  let next = Infinity;
+  const consider = (t: DateTime | undefined) => {
+    const ms = t?.toMillis();
+    if (ms !== undefined && ms > now && ms < next) next = ms;
+  };
+  for (const d of input.deadlines.map(parseDeadline)) {
+    if (d.status !== 'open') continue;
+    if (isDetainer(d, policy)) {
+      if (!policy.detainerCustody.includes(input.custodyStatus)) continue;
+      consider(d.opens);
+      consider(d.outer);
+    }
+    for (const hours of [policy.normalWithinHours, policy.highWithinHours, policy.criticalWithinHours]) {
+      consider(d.due.minus({ milliseconds: hours * HOUR_MS }));
+    }
+    // A hold has ended at its due time; any other deadline is overdue once its due time has passed.
+    consider(isDetainer(d, policy) ? d.due : d.due.plus({ milliseconds: 1 }));
+  }
+  return Number.isFinite(next) ? new Date(next) : null;
+}
+
 function parseDeadline(d: UrgencyInput['deadlines'][number], i: number): ParsedDeadline {
   const zone = requireZone(d.timeZone, `deadlines[${i}].timeZone`);
   const parse = (value: string | undefined, field: string) =>

@@ -9,7 +9,7 @@ import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
 import { missedGraceHours, ruleSetFor } from '../domain/rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline, CustodyStatus, DeadlineStatus, Flag, Urgency } from '../domain/types';
-import { assessUrgency } from '../domain/urgency';
+import { assessUrgency, urgencyReviewAt } from '../domain/urgency';
 import { tz } from '../domain/zones';
 
 /** A stored deadline as the API shows it: the computed fields, plus its identity, status and case. */
@@ -95,6 +95,8 @@ export interface NewCasePlan {
   deadlines: (ComputedDeadline & { status: DeadlineStatus })[];
   flags: Flag[];
   urgency: Urgency;
+  /** When the urgency is to be assessed again (urgencyReviewAt), stored with the case. */
+  urgencyReviewAt: Date | null;
 }
 
 interface PlaceFacts {
@@ -223,21 +225,19 @@ export class CaseTimelineService {
       [caseId, row.reference],
     );
     const byKeyComputed = new Map(computed.map((d) => [d.key, d]));
-    // A closed case is no longer followed: nothing about it is urgent.
-    const urgency: Urgency = row.status === 'closed'
-      ? CLOSED_URGENCY
-      : assessUrgency({
-          deadlines: current
-            .filter((d) => byKeyComputed.has(d.key))
-            .map((d) => ({ ...byKeyComputed.get(d.key)!, status: d.status })),
-          flags,
-          custodyStatus: row.custody_status,
-          placeName: facts.custody.placeName,
-          now,
-        });
+    const urgencyInput = {
+      deadlines: current.filter((d) => byKeyComputed.has(d.key)).map((d) => ({ ...byKeyComputed.get(d.key)!, status: d.status })),
+      flags,
+      custodyStatus: row.custody_status,
+      placeName: facts.custody.placeName,
+      now,
+    };
+    // A closed case is no longer followed: nothing about it is urgent, and nothing will become so.
+    const closed = row.status === 'closed';
+    const urgency: Urgency = closed ? CLOSED_URGENCY : assessUrgency(urgencyInput);
     await tx.query(
-      `UPDATE cases SET urgency_level = $2, urgency_reasons = $3, next_deadline_at = $4, flags = $5 WHERE id = $1`,
-      [caseId, urgency.level, JSON.stringify(urgency.reasons), urgency.nextDeadlineAt, JSON.stringify(flags)],
+      `UPDATE cases SET urgency_level = $2, urgency_reasons = $3, next_deadline_at = $4, flags = $5, urgency_review_at = $6 WHERE id = $1`,
+      [caseId, urgency.level, JSON.stringify(urgency.reasons), urgency.nextDeadlineAt, JSON.stringify(flags), closed ? null : urgencyReviewAt(urgencyInput)],
     );
     return { deadlines: current.map(toDeadlineView), urgency, flags, newlyMissed: newlyMissed.map(toDeadlineView) };
   }
@@ -257,8 +257,8 @@ export class CaseTimelineService {
     const computed = computeDeadlines(full, ruleSet);
     const flags = computeFlags(full, ruleSet);
     const withStatus = computed.map((d) => ({ ...d, status: (Date.parse(d.dueAt) < now.getTime() ? 'missed' : 'open') as DeadlineStatus }));
-    const urgency = assessUrgency({ deadlines: withStatus, flags, custodyStatus: full.custody.status, placeName: full.custody.placeName, now });
-    return { deadlines: withStatus, flags, urgency };
+    const urgencyInput = { deadlines: withStatus, flags, custodyStatus: full.custody.status, placeName: full.custody.placeName, now };
+    return { deadlines: withStatus, flags, urgency: assessUrgency(urgencyInput), urgencyReviewAt: urgencyReviewAt(urgencyInput) };
   }
 
   /**

@@ -12,8 +12,9 @@ describe('DeadlineJobsService.tick', () => {
     const mail = { deliverDue: jest.fn().mockResolvedValue(3) } as unknown as MailDeliveryService;
     const service = new DeadlineJobsService({} as DataSource, {} as AppConfig, {} as OutboxService, mail, {} as CaseTimelineService, {} as Clock);
     jest.spyOn(service, 'sweepMissed').mockRejectedValue(new Error('a case could not be recomputed'));
+    jest.spyOn(service, 'reviewUrgency').mockResolvedValue(4);
     jest.spyOn(service, 'planReminders').mockResolvedValue(2);
-    await expect(service.tick()).resolves.toEqual({ missed: 0, planned: 2, sent: 3 });
+    await expect(service.tick()).resolves.toEqual({ missed: 0, reviewed: 4, planned: 2, sent: 3 });
     expect(logged).toHaveBeenCalledTimes(1);
     logged.mockRestore();
   });
@@ -28,7 +29,7 @@ describe('DeadlineJobsService.sweepMissed', () => {
 
   it('goes on past a case that fails', async () => {
     const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    const transaction = jest.fn().mockRejectedValueOnce(new Error('this case cannot be recomputed')).mockResolvedValue(1);
+    const transaction = jest.fn().mockRejectedValueOnce(new Error('this case cannot be recomputed')).mockResolvedValue({ newlyMissed: [{}] });
     await expect(service(transaction).sweepMissed()).resolves.toBe(2);
     expect(transaction).toHaveBeenCalledTimes(3);
     logged.mockRestore();
@@ -38,5 +39,19 @@ describe('DeadlineJobsService.sweepMissed', () => {
     const transaction = jest.fn().mockRejectedValue(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
     await expect(service(transaction).sweepMissed()).rejects.toThrow('ECONNREFUSED');
     expect(transaction).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('DeadlineJobsService.reviewUrgency', () => {
+  it('puts a case that fails an hour back, so that it does not come first on every pass', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const now = new Date('2026-11-26T12:00:00Z');
+    const query = jest.fn().mockResolvedValueOnce([{ id: 'c1' }, { id: 'c2' }]).mockResolvedValue([]);
+    const transaction = jest.fn().mockRejectedValueOnce(new Error('this case cannot be recomputed')).mockResolvedValue({ newlyMissed: [] });
+    const db = { query, transaction } as unknown as DataSource;
+    const service = new DeadlineJobsService(db, {} as AppConfig, {} as OutboxService, {} as MailDeliveryService, {} as CaseTimelineService, { now: () => now } as Clock);
+    await expect(service.reviewUrgency()).resolves.toBe(1);
+    expect(query).toHaveBeenLastCalledWith(expect.stringContaining('SET urgency_review_at'), ['c1', new Date('2026-11-26T13:00:00Z')]);
+    logged.mockRestore();
   });
 });

@@ -6,7 +6,7 @@ import { Clock, every } from '@amparo/common';
 import { isDatabaseUnavailable } from '@amparo/database';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { MailDeliveryService, OutboxService, OutgoingNotification } from '@amparo/notifications';
-import { CaseTimelineService, MISSED_GRACE_JSON, PAST_GRACE_SQL } from './case-timeline.service';
+import { CaseTimelineService, MISSED_GRACE_JSON, PAST_GRACE_SQL, Timeline } from './case-timeline.service';
 
 /** Reminder plan: before every open deadline, to the assigned attorney and the coordinators. */
 export const REMINDER_HOURS = [48, 24, 2] as const;
@@ -65,7 +65,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
    * One scheduler pass (also called directly by tests and the CLI). Its three jobs are independent: one that fails is
    * logged, and the others still run (offer emails are delivered even if a case cannot be swept).
    */
-  async tick(): Promise<{ missed: number; planned: number; sent: number }> {
+  async tick(): Promise<{ missed: number; reviewed: number; planned: number; sent: number }> {
     const run = async (name: string, job: () => Promise<number>): Promise<number> => {
       try {
         return await job();
@@ -75,9 +75,10 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
       }
     };
     const missed = await run('Missed-deadline sweep', () => this.sweepMissed());
+    const reviewed = await run('Urgency review', () => this.reviewUrgency());
     const planned = await run('Reminder planning', () => this.planReminders());
     const sent = await run('Mail delivery', () => this.mail.deliverDue());
-    return { missed, planned, sent };
+    return { missed, reviewed, planned, sent };
   }
 
   /** Cases with open deadlines past due: recomputing marks them missed and escalates (see CaseTimelineService). */
@@ -89,22 +90,46 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
           AND ${PAST_GRACE_SQL('$1', '$2', 'd.')} LIMIT 500`,
       [now, MISSED_GRACE_JSON],
     );
-    let missed = 0;
-    for (const { case_id } of due) {
+    const counts = await this.recomputeEach('Missed-deadline sweep', due.map((d) => d.case_id), now);
+    return counts.reduce((sum, timeline) => sum + timeline.newlyMissed.length, 0);
+  }
+
+  /**
+   * Cases whose urgency changes with time alone (a deadline now within 72 hours, a detainer hold open): re-assessed
+   * when their `urgency_review_at` comes, so that the stored level the board filters on, the case list sorts by and
+   * offer windows are counted from is never more than one pass old. Oldest first, 500 a pass.
+   */
+  async reviewUrgency(): Promise<number> {
+    const now = this.clock.now();
+    const due: { id: string }[] = await this.db.query(
+      `SELECT id FROM cases WHERE urgency_review_at <= $1 AND status NOT IN ('closed', 'purged') ORDER BY urgency_review_at LIMIT 500`,
+      [now],
+    );
+    // A case that cannot be recomputed is tried again in an hour, not on every pass ahead of the others.
+    const later = (caseId: string) =>
+      this.db.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [caseId, new Date(now.getTime() + 3600_000)]);
+    return (await this.recomputeEach('Urgency review', due.map((c) => c.id), now, later)).length;
+  }
+
+  /** Recomputes each case in its own transaction, skipping one another transaction holds (it recomputes it anyway). */
+  private async recomputeEach(job: string, caseIds: string[], now: Date, onFailure?: (caseId: string) => Promise<unknown>): Promise<Timeline[]> {
+    const done: Timeline[] = [];
+    for (const caseId of caseIds) {
       try {
-        missed += await this.db.transaction(async (tx) => {
-          const locked = await tx.query(`SELECT id FROM cases WHERE id = $1 FOR UPDATE SKIP LOCKED`, [case_id]);
-          if (locked.length === 0) return 0;
-          return (await this.timeline.recompute(tx, case_id, now)).newlyMissed.length;
+        const timeline = await this.db.transaction(async (tx) => {
+          const locked = await tx.query(`SELECT id FROM cases WHERE id = $1 FOR UPDATE SKIP LOCKED`, [caseId]);
+          return locked.length === 0 ? null : this.timeline.recompute(tx, caseId, now);
         });
+        if (timeline) done.push(timeline);
       } catch (error) {
         // The database out of reach: the pass ends (the others would fail alike).
         if (isDatabaseUnavailable(error)) throw error;
         // One case that cannot be recomputed does not hold up the others (it is tried again on the next pass).
-        this.logger.error({ caseId: case_id, err: error }, 'Missed-deadline sweep: a case failed; going on with the rest');
+        this.logger.error({ caseId, err: error }, `${job}: a case failed; going on with the rest`);
+        await onFailure?.(caseId).catch(() => undefined);
       }
     }
-    return missed;
+    return done;
   }
 
   /** For each open deadline inside the widest window, the tightest reminder threshold already crossed. */
