@@ -180,8 +180,11 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     const met = await t.http.patch(`/api/deadlines/${asylum.id}`).set(coordinator.auth).send({ status: 'met', note: 'filed' });
     expect(met.status).toBe(200);
     expect(met.body.status).toBe('met');
+    // The person's note is shown as theirs, beside the rule's own guidance (`note`), with who and when.
+    expect(met.body).toMatchObject({ statusNote: 'filed', statusChangedBy: coordinator.userId, statusChangedAt: clock.now().toISOString() });
+    expect(met.body.note).not.toBe('filed');
     const again = await event(c.id, { type: 'address_changed', occurredAt: iso(clock.now()) });
-    expect(again.body.deadlines.find((d: { id: string }) => d.id === asylum.id).status).toBe('met');
+    expect(again.body.deadlines.find((d: { id: string }) => d.id === asylum.id)).toMatchObject({ status: 'met', statusNote: 'filed' });
   });
 
   describe('board', () => {

@@ -8,7 +8,8 @@ import { Session, createUser, loginAdmin } from './support/users';
  */
 const EXPECTED = [
   'DELETE /api/calendar/token attorney,coordinator',
-  'GET /api/attorneys coordinator',
+  'GET /api/attorneys admin,coordinator',
+  'GET /api/attorneys/me/profile attorney',
   'GET /api/audit admin,coordinator',
   'GET /api/audit/verify admin',
   'GET /api/auth/me authenticated',

@@ -114,6 +114,31 @@ describe('routing and referrals (e2e)', () => {
     expect(n).toBeGreaterThan(0);
   });
 
+  it('a decline note reaches the coordinators in the referral list', async () => {
+    const c = await createCase();
+    const offer = (await route(c.id)).body;
+    await t.http.post(`/api/referrals/${offer.id}/decline`).set(offerFor(offer.attorneyId).auth)
+      .send({ reason: 'other', note: 'Traveling until the 10th' }).expect(200);
+    const list = await t.http.get('/api/referrals?status=declined&limit=100').set(coordinator.auth).expect(200);
+    expect(list.body.items.find((r: { id: string }) => r.id === offer.id)).toMatchObject({ declineReason: 'other', declineNote: 'Traveling until the 10th' });
+    // Withdraw what moved on, so that the attorneys' capacity stays as the other tests expect.
+    const next = await t.db.query(`SELECT id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [c.id]);
+    for (const r of next) await t.http.post(`/api/referrals/${r.id}/withdraw`).set(coordinator.auth).expect(200);
+  });
+
+  it('an attorney reads their own profile back; admins and coordinators list the attorneys (not former ones)', async () => {
+    const mine = await t.http.get('/api/attorneys/me/profile').set(attorneys[0].auth).expect(200);
+    expect(mine.body).toMatchObject({ userId: attorneys[0].userId, languages: expect.any(Array), maxActiveCases: expect.any(Number) });
+    expect((await t.http.get('/api/attorneys').set(admin.auth).expect(200)).body).toHaveLength(3);
+    const former = await createUser(t.http, admin, 'attorney');
+    await setProfile(former).expect(200);
+    expect((await t.http.get('/api/attorneys').set(coordinator.auth).expect(200)).body).toHaveLength(4);
+    await t.http.patch(`/api/users/${former.userId}`).set(admin.auth).send({ role: 'intake' }).expect(200);
+    expect((await t.http.get('/api/attorneys').set(coordinator.auth).expect(200)).body).toHaveLength(3);
+    const noProfile = await createUser(t.http, admin, 'attorney');
+    expect((await t.http.get('/api/attorneys/me/profile').set(noProfile.auth)).status).toBe(404);
+  });
+
   it('an unanswered offer expires and moves on (controllable clock)', async () => {
     const c = await createCase();
     const first = (await route(c.id)).body;

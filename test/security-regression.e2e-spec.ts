@@ -69,7 +69,8 @@ const PROFILE = attorneyProfile({ maxActiveCases: 50 });
 
 /** The GET routes of test/route-permissions.e2e-spec.ts EXPECTED (pinned again below against the running app). */
 const GET_ROUTES = [
-  'GET /api/attorneys coordinator',
+  'GET /api/attorneys admin,coordinator',
+  'GET /api/attorneys/me/profile attorney',
   'GET /api/audit admin,coordinator',
   'GET /api/audit/verify admin',
   'GET /api/auth/me authenticated',
@@ -885,6 +886,10 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       ['practiceAreas', (b) => { b.practiceAreas = 'asylum'; }],
       ['client', (b) => { b.client = ['Zorblatt']; }],
       ['custody', (b) => { b.custody = null; }],
+      // An empty array passes nested validation unless the field must be an object.
+      ['consent', (b) => { b.consent = []; }],
+      ['custody', (b) => { b.custody = []; }],
+      ['client.safeToContact', (b) => { b.client.safeToContact = []; }],
       ['client.safeToContact', (b) => { b.client.safeToContact = 'no voicemail'; }],
       ['client.role', (b) => { b.client.role = 'admin'; }],
       ['custody.warden', (b) => { b.custody.warden = 'x'; }],
@@ -923,6 +928,12 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       for (const key of ['client', 'consent', 'custody']) if (body[key] && typeof body[key] === 'object' && !Array.isArray(body[key]) && Object.keys(body[key]).length === 0) delete body[key];
       const res = await t.http.patch(`/api/cases/${caseId}`).set(intake.auth).send(body);
       expectClear4xx(res, field, JSON.stringify(body));
+      expect(res.status).toBe(400);
+    });
+
+    it('PATCH /api/organization with offerWindowsMinutes as an array (empty, so nested validation sees nothing) is a 400 naming it', async () => {
+      const res = await send(t.http, 'PATCH', '/api/organization', admin.auth, { offerWindowsMinutes: [] });
+      expectClear4xx(res, 'offerWindowsMinutes', 'PATCH /api/organization');
       expect(res.status).toBe(400);
     });
 

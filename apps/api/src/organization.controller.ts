@@ -2,7 +2,7 @@ import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsBoolean, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsInt, IsObject, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AuditService, canonicalJson } from '@amparo/audit';
 import { Access, CurrentUser, Organization, type Principal } from '@amparo/auth';
@@ -22,7 +22,7 @@ export class UpdateOrganizationDto {
   @IsOptionalNotNull() @IsBoolean() autoRouting?: boolean;
 
   @ApiPropertyOptional({ type: OfferWindowsDto, description: 'How long an attorney has to answer an offer, per urgency (minutes)' })
-  @IsOptionalNotNull() @ValidateNested() @Type(() => OfferWindowsDto) offerWindowsMinutes?: OfferWindowsDto;
+  @IsOptionalNotNull() @IsObject() @ValidateNested() @Type(() => OfferWindowsDto) offerWindowsMinutes?: OfferWindowsDto;
 
   @ApiPropertyOptional({ description: 'Days after closing before a case is crypto-shredded', minimum: 30, maximum: 36500 })
   @IsOptionalNotNull() @IsInt() @Min(30) @Max(36500) retentionDays?: number;

@@ -17,6 +17,7 @@ import { PasswordService } from './password.service';
 import { TokenService } from './token.service';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
+import { UserChanges } from './user-changes';
 
 export const AUTH_ENTITIES = [Organization, User, AuthSession, RefreshToken];
 
@@ -42,6 +43,7 @@ export const AUTH_ENTITIES = [Organization, User, AuthSession, RefreshToken];
   providers: [
     AuthService,
     UsersService,
+    UserChanges,
     PasswordService,
     TokenService,
     LoginThrottleService,
@@ -49,6 +51,6 @@ export const AUTH_ENTITIES = [Organization, User, AuthSession, RefreshToken];
     BootstrapService,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [AuthService, UsersService, PasswordService],
+  exports: [AuthService, UsersService, PasswordService, UserChanges],
 })
 export class AuthModule {}

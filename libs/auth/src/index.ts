@@ -8,3 +8,4 @@ export * from './route-access';
 export * from './entities/organization.entity';
 export * from './entities/user.entity';
 export * from './entities/auth-session.entity';
+export * from './user-changes';

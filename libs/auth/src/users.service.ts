@@ -8,6 +8,7 @@ import { AuthService } from './auth.service';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { User, UserView, toUserView } from './entities/user.entity';
 import { PasswordService } from './password.service';
+import { UserChanges } from './user-changes';
 import type { Principal } from './roles';
 import { HttpStatus } from '@nestjs/common';
 
@@ -17,22 +18,30 @@ export class UsersService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly passwords: PasswordService,
     private readonly auth: AuthService,
+    private readonly changes: UserChanges,
   ) {}
 
   async create(actor: Principal, dto: CreateUserDto): Promise<UserView> {
     const passwordHash = await this.passwords.hash(dto.password);
     try {
-      const user = await this.db.getRepository(User).save(
-        this.db.getRepository(User).create({
-          organizationId: actor.organizationId,
-          email: dto.email.trim().toLowerCase(),
-          name: dto.name.trim(),
-          role: dto.role,
-          passwordHash,
-          active: true,
-        }),
-      );
-      return toUserView(user);
+      return await this.db.transaction(async (tx) => {
+        const repo = tx.getRepository(User);
+        const user = await repo.save(
+          repo.create({
+            organizationId: actor.organizationId,
+            email: dto.email.trim().toLowerCase(),
+            name: dto.name.trim(),
+            role: dto.role,
+            passwordHash,
+            active: true,
+          }),
+        );
+        await this.changes.publish(tx, {
+          actor, userId: user.id, organizationId: user.organizationId, before: null, after: { role: user.role, active: true },
+          fields: ['name', 'role', 'active'],
+        });
+        return toUserView(user);
+      });
     } catch (error) {
       if (isUniqueViolation(error, 'users_email_key')) throw conflict('EMAIL_TAKEN', 'A user with this email exists');
       throw error;
@@ -80,14 +89,29 @@ export class UsersService {
     }
     return this.db.transaction(async (tx) => {
       const repo = tx.getRepository(User);
-      const user = await repo.findOne({ where: { id, organizationId: actor.organizationId }, lock: { mode: 'pessimistic_write' } });
+      // FOR NO KEY UPDATE: a concurrent accept, which points a case at this user, checks its foreign key with FOR KEY
+      // SHARE, which FOR UPDATE would block while this transaction waits for that accept's referral (a deadlock).
+      const user = await repo.findOne({ where: { id, organizationId: actor.organizationId }, lock: { mode: 'for_no_key_update' } });
       if (!user) throw notFound('User');
+      const before = { role: user.role, active: user.active };
+      const fields = [
+        ...(dto.name !== undefined && dto.name.trim() !== user.name ? ['name'] : []),
+        ...(dto.role !== undefined && dto.role !== user.role ? ['role'] : []),
+        ...(dto.active !== undefined && dto.active !== user.active ? ['active'] : []),
+      ];
       if (dto.name !== undefined) user.name = dto.name.trim();
       if (dto.role !== undefined) user.role = dto.role;
       if (dto.active !== undefined) user.active = dto.active;
+      if (fields.length === 0) return toUserView(user);
       await repo.save(user);
-      if (dto.active === false) await this.auth.revokeAllForUser(tx, user.id, 'deactivated');
-      if (dto.role !== undefined) await this.auth.revokeAllForUser(tx, user.id, 'role changed');
+      // What the user could reach changes: their sessions end, and their calendar-feed URL, which would otherwise
+      // keep listing what the old role saw (an attorney made coordinator would see every case's deadlines). A PATCH
+      // that sends the same role (a form sending every field) changes nothing and ends nothing.
+      if (fields.includes('active') && !user.active) await this.auth.endAllAccess(tx, user.id, 'deactivated');
+      else if (fields.includes('role')) await this.auth.endAllAccess(tx, user.id, 'role changed');
+      await this.changes.publish(tx, {
+        actor, userId: user.id, organizationId: user.organizationId, before, after: { role: user.role, active: user.active }, fields,
+      });
       return toUserView(user);
     });
   }

@@ -45,8 +45,8 @@ SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until FROM
 /**
  * Due notifications that no longer apply are cancelled before any is claimed: the recipient was deactivated; the case
  * was closed or purged; a reminder's deadline is no longer open (met, waived, missed, superseded); an offer was
- * answered, withdrawn or expired; an "unplaced" alert's case was placed since; a missed deadline was superseded (its
- * event was retracted). The object is named by the notification's
+ * answered, withdrawn or expired; an "unplaced" or "unassigned" alert's case was placed since; a missed deadline was
+ * superseded (its event was retracted); a reminder's recipient is no longer the case's attorney or a coordinator. The object is named by the notification's
  * case and its dedupe key (`reminder:<deadline id>:...`, `offer:<referral id>`), as the outbox's writers build them.
  */
 const CANCEL_SQL = `WITH pending AS (
@@ -62,9 +62,15 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
  WHERE n.id = p.id AND (
    NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.active)
    OR EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id
-               AND (c.status IN ('closed', 'purged') OR (p.kind = 'case.unplaced' AND c.status <> 'unplaced')))
+               AND (c.status IN ('closed', 'purged') OR (p.kind = 'case.unplaced' AND c.status <> 'unplaced')
+                    OR (p.kind = 'case.unassigned' AND c.status IN ('offered', 'assigned'))))
    OR (p.kind = 'deadline.reminder' AND NOT EXISTS (
          SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.status = 'open' AND d.superseded_at IS NULL))
+   -- A reminder goes to the case's attorney and the coordinators: not to an attorney the case was taken from, nor
+   -- to someone whose role changed since.
+   OR (p.kind = 'deadline.reminder' AND NOT EXISTS (
+         SELECT 1 FROM users u JOIN cases c ON c.id = p.case_id
+          WHERE u.id = p.recipient_id AND (u.role = 'coordinator' OR (u.role = 'attorney' AND c.assigned_attorney_id = u.id))))
    OR (p.kind = 'deadline.missed' AND EXISTS (
          SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.superseded_at IS NOT NULL))
    OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.id = p.object_id AND r.status = 'offered'))

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength,
-  MinLength, ValidateNested, IsDefined,
+  MinLength, ValidateNested, IsDefined, IsObject,
 } from 'class-validator';
 import { BlankAsNull, IsCalendarDate, IsIanaTimeZone, IsOffsetDateTime } from '@amparo/common';
 
@@ -110,6 +110,7 @@ export class ClientDto {
 
   @ApiPropertyOptional({ type: SafeToContactDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => SafeToContactDto)
   safeToContact?: SafeToContactDto;
@@ -212,24 +213,28 @@ export class AdversePartyDto {
 export class CreateCaseDto {
   @ApiProperty({ type: ClientDto })
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ClientDto)
   client: ClientDto;
 
   @ApiPropertyOptional({ type: CallerDto, description: 'Who called, when not the client. Encrypted.' })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => CallerDto)
   caller?: CallerDto;
 
   @ApiProperty({ type: ConsentDto })
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => ConsentDto)
   consent: ConsentDto;
 
   @ApiProperty({ type: CustodyDto })
   @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => CustodyDto)
   custody: CustodyDto;

@@ -16,6 +16,10 @@ import { tz } from '../domain/zones';
 export type DeadlineView = Omit<ComputedDeadline, 'key' | 'triggerEventId'> & {
   id: string;
   status: DeadlineStatus;
+  /** Who last set the status by hand (PATCH), when, and their note; `note` is the rule's own guidance. */
+  statusNote?: string;
+  statusChangedAt?: string;
+  statusChangedBy?: string;
   caseId: string;
   reference: string;
 };
@@ -43,6 +47,9 @@ export interface DeadlineRow {
   rule_version: string;
   note: string | null;
   status: DeadlineStatus;
+  status_note?: string | null;
+  status_changed_at?: Date | null;
+  status_changed_by?: string | null;
 }
 
 const inZone = (d: Date, zone: string) => DateTime.fromJSDate(d).setZone(tz(zone)).toISO({ suppressMilliseconds: true })!;
@@ -60,6 +67,9 @@ export function toDeadlineView(row: DeadlineRow): DeadlineView {
     ruleVersion: row.rule_version,
     ...(row.note ? { note: row.note } : {}),
     status: row.status,
+    ...(row.status_note ? { statusNote: row.status_note } : {}),
+    ...(row.status_changed_at ? { statusChangedAt: row.status_changed_at.toISOString() } : {}),
+    ...(row.status_changed_by ? { statusChangedBy: row.status_changed_by } : {}),
     caseId: row.case_id,
     reference: row.reference,
   };

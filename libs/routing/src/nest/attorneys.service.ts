@@ -112,7 +112,7 @@ export class AttorneysService {
   }
 
   async list(actor: Principal): Promise<AttorneyProfileView[]> {
-    const rows: ProfileRow[] = await this.db.query(`${PROFILE_SELECT} WHERE p.organization_id = $1 AND u.active ORDER BY u.name`, [actor.organizationId]);
+    const rows: ProfileRow[] = await this.db.query(`${PROFILE_SELECT} WHERE p.organization_id = $1 AND u.active AND u.role = 'attorney' ORDER BY u.name, u.id`, [actor.organizationId]);
     return rows.map(toView);
   }
 }

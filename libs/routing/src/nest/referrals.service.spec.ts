@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
 import type { AuditService } from '@amparo/audit';
+import type { UserChanges } from '@amparo/auth';
 import type { Clock } from '@amparo/common';
 import type { CaseTimelineService } from '@amparo/deadlines';
 import type { OutboxService } from '@amparo/notifications';
@@ -14,7 +15,7 @@ const clock = { now: () => new Date('2026-11-25T12:00:00Z') } as Clock;
 /** A service whose transactions run `query`. */
 function serviceWith(query: jest.Mock): ReferralsService {
   const db = { transaction: (work: (m: EntityManager) => Promise<unknown>) => work({ query } as unknown as EntityManager) } as unknown as DataSource;
-  return new ReferralsService(db, audit, {} as OutboxService, {} as CaseTimelineService, clock);
+  return new ReferralsService(db, audit, {} as OutboxService, {} as CaseTimelineService, clock, {} as UserChanges);
 }
 
 /** One due offer to claim, then none but it; every other statement (taking its case) fails with `failure`. */

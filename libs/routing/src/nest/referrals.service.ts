@@ -1,8 +1,8 @@
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal } from '@amparo/audit';
-import type { Principal } from '@amparo/auth';
+import { UserChanges, type Principal, type UserChange } from '@amparo/auth';
 import { Clock, DomainError, Page, conflict, notFound, unprocessable } from '@amparo/common';
 import { isTransientConflict, isUniqueViolation } from '@amparo/database';
 import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadlines';
@@ -39,6 +39,8 @@ export interface ReferralView {
   respondBy: string;
   respondedAt: string | null;
   declineReason: string | null;
+  /** The attorney's note on a decline, in lists (coordinators, and the attorney who wrote it). */
+  declineNote?: string;
   match: { score: number; reasons: string[] };
   /** What an attorney may know before accepting: no names, no numbers, no narrative. */
   case?: Record<string, unknown>;
@@ -84,7 +86,7 @@ const toView = (r: Record<string, any>): ReferralView => ({
  * (one open offer, one acceptance per case) back that up in the database.
  */
 @Injectable()
-export class ReferralsService {
+export class ReferralsService implements OnModuleInit {
   private readonly logger = new Logger('Referrals');
 
   constructor(
@@ -93,7 +95,50 @@ export class ReferralsService {
     private readonly outbox: OutboxService,
     private readonly timeline: CaseTimelineService,
     private readonly clock: Clock,
+    private readonly userChanges: UserChanges,
   ) {}
+
+  onModuleInit(): void {
+    this.userChanges.register({ phase: 'effects', userChanged: (tx, change) => this.attorneyChanged(tx, change) });
+  }
+
+  /**
+   * An attorney deactivated, or given another role, can no longer take or keep cases, in the admin's transaction:
+   * their open offers expire now (the expiry job moves each on to the next match within a pass), and the cases
+   * assigned to them are released: new again, with no attorney, recomputed (a detained client is flagged as without
+   * counsel again), and every active coordinator is emailed to place each one. Audited as `case.unassign`.
+   */
+  private async attorneyChanged(tx: EntityManager, change: UserChange): Promise<void> {
+    const was = change.before?.role === 'attorney' && change.before.active;
+    const is = change.after.role === 'attorney' && change.after.active;
+    if (!was || is) return;
+    const why = change.after.active ? 'role changed' : 'deactivated';
+    await this.audit.appendingLast(tx, async () => {
+      const now = this.clock.now();
+      await tx.query(`UPDATE referrals SET respond_by = $2 WHERE attorney_id = $1 AND status = 'offered' AND respond_by > $2`, [change.userId, now]);
+      const assigned: { id: string; reference: string }[] = await tx.query(
+        `SELECT id, reference FROM cases WHERE assigned_attorney_id = $1 AND status = 'assigned' ORDER BY id FOR UPDATE`,
+        [change.userId],
+      );
+      if (assigned.length === 0) return;
+      const coordinators = await this.outbox.coordinators(tx, change.organizationId);
+      for (const c of assigned) {
+        await tx.query(`UPDATE cases SET status = 'new', assigned_attorney_id = NULL, updated_at = $2 WHERE id = $1`, [c.id, now]);
+        const { urgency } = await this.timeline.recompute(tx, c.id, now);
+        await this.audit.record(tx, {
+          organizationId: change.organizationId, actorId: change.actor.userId, actorRole: change.actor.role, action: 'case.unassign',
+          caseId: c.id, caseReference: c.reference, details: { attorneyId: change.userId, why },
+        });
+        await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
+          organizationId: change.organizationId, recipientId: recipient, kind: 'case.unassigned', caseId: c.id,
+          dedupeKey: `unassigned:${c.id}:${now.getTime()}:${recipient}`,
+          subject: `[Amparo] ${c.reference} (${urgency.level}) needs an attorney again`,
+          body: `The attorney assigned to case ${c.reference} can no longer take cases (account ${why}). `
+            + `The case is new again, with no attorney: please place it.`,
+        })));
+      }
+    });
+  }
 
   async offerFromCoordinator(actor: Principal, caseId: string, attorneyId?: string): Promise<ReferralView> {
     let outcome: Outcome;
@@ -243,7 +288,7 @@ export class ReferralsService {
               c.facility_code, f.name AS facility_name, c.county, c.state, c.custody_status, c.time_zone,
               c.status AS case_status, c.assigned_attorney_id
          FROM referrals r JOIN cases c ON c.id = r.case_id LEFT JOIN facilities f ON f.code = c.facility_code
-        WHERE ${clause} ORDER BY r.offered_at DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        WHERE ${clause} ORDER BY r.offered_at DESC, r.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, query.limit, (query.page - 1) * query.limit],
     );
     // An attorney sees the case's de-identified summary while the offer is open, and while the case is theirs;
@@ -255,6 +300,8 @@ export class ReferralsService {
     const deadlines = await this.openDeadlines(rows.filter(showsCase).map((r: { case_id: string }) => r.case_id));
     const items = rows.map((r: Record<string, any>) => ({
       ...toView(r),
+      // The attorney's note on a decline is for the coordinators (and the attorney who wrote it).
+      ...(r.decline_note ? { declineNote: r.decline_note } : {}),
       case: !showsCase(r) ? null : {
         urgency: r.urgency_level,
         language: r.preferred_language,

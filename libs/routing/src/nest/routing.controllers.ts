@@ -20,6 +20,13 @@ export class AttorneysController {
     return this.attorneys.upsert(user, user.userId, dto);
   }
 
+  @Get('me/profile')
+  @Access('attorney')
+  @ApiOperation({ summary: 'Your referral profile as stored (PUT replaces all of it: read it first to change one field).' })
+  getMine(@CurrentUser() user: Principal): Promise<AttorneyProfileView> {
+    return this.attorneys.get(user, user.userId);
+  }
+
   @Put(':userId/profile')
   @Access('admin', 'coordinator')
   putFor(@CurrentUser() user: Principal, @Param('userId', UuidParam('userId')) userId: string, @Body() dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
@@ -27,7 +34,7 @@ export class AttorneysController {
   }
 
   @Get()
-  @Access('coordinator')
+  @Access('admin', 'coordinator')
   list(@CurrentUser() user: Principal): Promise<AttorneyProfileView[]> {
     return this.attorneys.list(user);
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AuditModule } from '@amparo/audit';
+import { AuthModule } from '@amparo/auth';
 import { every } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { DeadlinesModule } from '@amparo/deadlines';
@@ -30,7 +31,7 @@ export class OfferExpiryJob implements OnApplicationBootstrap, OnApplicationShut
 }
 
 @Module({
-  imports: [AuditModule, NotificationsModule, DeadlinesModule],
+  imports: [AuthModule, AuditModule, NotificationsModule, DeadlinesModule],
   controllers: [AttorneysController, ReferralsController],
   providers: [AttorneysService, ReferralsService, OfferExpiryJob],
   exports: [ReferralsService],

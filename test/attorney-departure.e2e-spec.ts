@@ -1,0 +1,128 @@
+import { MailDeliveryService } from '@amparo/notifications';
+import { ReferralsService } from '@amparo/routing';
+import { TestApp, createTestApp } from './support/test-app';
+import { attorneyProfile } from './support/attorneys';
+import { Session, createUser, login, loginAdmin } from './support/users';
+
+/**
+ * An attorney who leaves (deactivated, or given another role) can no longer answer offers or work cases: nothing may
+ * stay stranded with them, and the coordinators must hear of it.
+ */
+describe('an attorney deactivated or given another role (e2e)', () => {
+  let t: TestApp;
+  let admin: Session;
+  let coordinator: Session;
+  let intake: Session;
+  let other: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await loginAdmin(t.http);
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    intake = await createUser(t.http, admin, 'intake');
+    other = await createUser(t.http, admin, 'attorney');
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    await t.http.put('/api/attorneys/me/profile').set(other.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+  });
+  afterAll(() => t.close());
+
+  /** A detained client's case (Texas, Spanish, bond), offered to `who`. */
+  async function offeredTo(who: Session) {
+    const c = await t.http.post('/api/cases').set(intake.auth).send({
+      client: { lastName: 'Ejemplo', preferredLanguage: 'spa' },
+      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
+      custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
+      practiceAreas: ['detention_bond'],
+    }).expect(201);
+    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: who.userId }).expect(201);
+    return { caseId: c.body.id as string, reference: c.body.reference as string, referralId: offer.body.id as string };
+  }
+  async function leaving() {
+    const attorney = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    const kept = await offeredTo(attorney);
+    await t.http.post(`/api/referrals/${kept.referralId}/accept`).set(attorney.auth).expect(200);
+    const pending = await offeredTo(attorney);
+    return { attorney, kept, pending };
+  }
+  const caseRow = async (id: string) =>
+    (await t.db.query(`SELECT status, assigned_attorney_id, flags FROM cases WHERE id = $1`, [id]))[0];
+
+  it('deactivated: their cases are released and flagged, coordinators are told, their open offer moves on to the next attorney', async () => {
+    const { attorney, kept, pending } = await leaving();
+    expect((await caseRow(kept.caseId)).flags.map((f: { code: string }) => f.code)).not.toContain('detained_without_counsel');
+
+    await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ active: false }).expect(200);
+
+    const released = await caseRow(kept.caseId);
+    expect(released).toMatchObject({ status: 'new', assigned_attorney_id: null });
+    expect(released.flags.map((f: { code: string }) => f.code)).toContain('detained_without_counsel');
+    const mail = await t.db.query(`SELECT recipient_id, subject FROM notifications WHERE kind = 'case.unassigned' AND case_id = $1`, [kept.caseId]);
+    expect(mail).toEqual([{ recipient_id: coordinator.userId, subject: expect.stringContaining(`${kept.reference} (`) }]);
+    const audit = await t.http.get(`/api/audit?action=case.unassign&caseId=${kept.caseId}`).set(coordinator.auth).expect(200);
+    expect(audit.body.items).toEqual([expect.objectContaining({ actorId: admin.userId, details: { attorneyId: attorney.userId, why: 'deactivated' } })]);
+
+    // The offer expires at once; the expiry pass offers the case to the next eligible attorney.
+    await t.app.get(ReferralsService).expireDue();
+    expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [pending.referralId]))[0].status).toBe('expired');
+    const next = await t.db.query(`SELECT attorney_id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [pending.caseId]);
+    expect(next).toEqual([{ attorney_id: other.userId }]);
+
+    // The released case can be placed again.
+    const again = await t.http.post(`/api/cases/${kept.caseId}/referrals`).set(coordinator.auth).send({}).expect(201);
+    expect(again.body.attorneyId).toBe(other.userId);
+    expect((await t.http.get('/api/audit/verify').set(admin.auth).expect(200)).body.ok).toBe(true);
+  });
+
+  it('given another role: released the same way, and their calendar-feed URL stops working', async () => {
+    const { attorney, kept } = await leaving();
+    const token = await t.http.post('/api/calendar/token').set(attorney.auth).send().expect(201);
+    const feed = `/api/calendar/${token.body.token}.ics`;
+    await t.http.get(feed).expect(200);
+    await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ role: 'coordinator' }).expect(200);
+    expect(await caseRow(kept.caseId)).toMatchObject({ status: 'new', assigned_attorney_id: null });
+    // As a coordinator, the old URL would list the whole organization's deadlines.
+    await t.http.get(feed).expect(404);
+    const audit = await t.db.query(`SELECT details FROM audit_events WHERE action = 'case.unassign' AND case_id = $1`, [kept.caseId]);
+    expect(audit).toEqual([{ details: { attorneyId: attorney.userId, why: 'role changed' } }]);
+  });
+
+  it('a reminder queued for an attorney whose case was taken from them is cancelled, not sent', async () => {
+    const { attorney, kept } = await leaving();
+    const moved = await t.http.post(`/api/cases/${kept.caseId}/events`).set(coordinator.auth)
+      .send({ type: 'address_changed', occurredAt: new Date().toISOString() }).expect(201);
+    const deadline = moved.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
+    // As the reminder planner writes it (the deadline is open: only the recipient makes it stale).
+    await t.db.query(
+      `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, next_attempt_at)
+       SELECT organization_id, $2, 'deadline.reminder', $3, id, 'subject', 'body', now() - interval '1 minute'
+         FROM cases WHERE id = $1`,
+      [kept.caseId, attorney.userId, `reminder:${deadline.id}:24h:${attorney.userId}`],
+    );
+    await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ role: 'intake' }).expect(200);
+    await t.app.get(MailDeliveryService).deliverDue();
+    const rows = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE recipient_id = $1 AND kind = 'deadline.reminder'`, [attorney.userId]);
+    expect(rows).toEqual([{ sent_at: null, cancelled_at: expect.any(Date) }]);
+  });
+
+  it('a PATCH that sends the role the user already has ends nothing; a rename is audited without the name', async () => {
+    const user = await createUser(t.http, admin, 'intake');
+    await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ role: 'intake', active: true }).expect(200);
+    await t.http.get('/api/auth/me').set(user.auth).expect(200);
+    await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ name: 'Renamed Volunteer' }).expect(200);
+    const audit = await t.db.query(`SELECT action, fields, details FROM audit_events WHERE details->>'userId' = $1 ORDER BY id`, [user.userId]);
+    expect(audit).toEqual([
+      { action: 'user.create', fields: ['active', 'name', 'role'], details: { userId: user.userId, after: { role: 'intake', active: true } } },
+      {
+        action: 'user.update', fields: ['name'],
+        details: { userId: user.userId, before: { role: 'intake', active: true }, after: { role: 'intake', active: true } },
+      },
+    ]);
+    expect(JSON.stringify(audit)).not.toContain('Renamed');
+    // Deactivating ends the sessions; reactivating does not bring them back (a new sign-in does).
+    await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ active: true }).expect(200);
+    expect((await t.http.get('/api/auth/me').set(user.auth)).status).toBe(401);
+    await login(t.http, user.email, user.password);
+  });
+});
