@@ -199,6 +199,9 @@ describe('encryption, rotation, purge and audit integrity (e2e)', () => {
 
   it('index key rotation: after keys:reindex under a new AMPARO_INDEX_KEY, look-ups and duplicate checks find the old cases again', async () => {
     const id = await create();
+    // An intake sent with an Idempotency-Key before the rotation, retried after it.
+    const body = intakeBody();
+    const keyed = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', 'before-the-rotation-1').send(body).expect(201);
     const newIndexKey = randomBytes(32).toString('base64');
     const reindexed = await createTestApp({ databaseUrl: t.databaseUrl, env: { AMPARO_INDEX_KEY: newIndexKey } });
     try {
@@ -232,6 +235,11 @@ describe('encryption, rotation, purge and audit integrity (e2e)', () => {
       expect(again.body.possibleDuplicates.length).toBeGreaterThan(0);
       const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'keys.reindex'`);
       expect(n).toBeGreaterThanOrEqual(1);
+      // Its request digest was under the old key: emptied, so the retry replays the stored answer (not a 409).
+      expect(result.idempotencyDigestsCleared).toBeGreaterThanOrEqual(1);
+      const retry = await reindexed.http.post('/api/cases').set(volunteer.auth).set('Idempotency-Key', 'before-the-rotation-1').send(body);
+      expect(retry.status).toBe(201);
+      expect(retry.body.id).toBe(keyed.body.id);
     } finally {
       await reindexed.close();
     }

@@ -682,6 +682,18 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       }
       expect(await verify()).toMatchObject({ ok: true });
     });
+    it('the newest events of a chain deleted (nothing after them to break): the chain is named as truncated', async () => {
+      const [last] = await t.db.query(
+        `SELECT DISTINCT ON (chain) chain, row_to_json(a) AS j FROM audit_events a ORDER BY chain, id DESC LIMIT 1`,
+      );
+      await withTriggerDisabled(() => t.db.query(`DELETE FROM audit_events WHERE id = $1`, [last.j.id]));
+      try {
+        expect(await verify()).toEqual({ ok: false, checked: expect.any(Number), truncatedChains: [last.chain] });
+      } finally {
+        await t.db.query(`INSERT INTO audit_events SELECT * FROM json_populate_record(NULL::audit_events, $1::json)`, [JSON.stringify(last.j)]);
+      }
+      expect(await verify()).toMatchObject({ ok: true });
+    });
   });
 
   describe('8. No plaintext of a seeded canary A-number or name appears in logs, error bodies or the database\'s plain columns', () => {

@@ -70,4 +70,16 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
       await client.end();
     }
   }, 120_000);
+
+  it('keys:rotate and keys:reindex refuse the generated development keys on a database of one\'s own (DATABASE_URL)', async () => {
+    for (const command of ['keys:rotate', 'keys:reindex']) {
+      const run = promisify(execFile)(process.execPath, [CLI_JS, command], {
+        cwd: REPO_ROOT,
+        // No key in the environment: the development keys of the data directory would be used.
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', AMPARO_DATA_DIR: dataDir, DATABASE_URL: `${pg.serverUrl}/amparo` },
+        timeout: 60_000,
+      });
+      await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining(`${command} refused`) });
+    }
+  }, 90_000);
 });

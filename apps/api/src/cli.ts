@@ -26,6 +26,9 @@ Commands:
                                    their sessions
 `;
 
+/** Commands that write under the keys: refused with generated development keys on a database of one's own. */
+const KEY_COMMANDS = new Set(['keys:rotate', 'keys:reindex']);
+
 type Command = (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, args: string[]) => Promise<unknown>;
 
 const COMMANDS: Record<string, Command> = {
@@ -60,6 +63,15 @@ async function main(): Promise<number> {
     return name && name !== 'help' ? 2 : 0;
   }
   const loaded = loadConfig();
+  // The generated development keys belong to the embedded development database. Against a database of one's own
+  // (DATABASE_URL), re-wrapping or re-indexing under them would silently make every case unreadable to the real API.
+  if (KEY_COMMANDS.has(name!) && loaded.secrets.generated && loaded.databaseUrl) {
+    process.stderr.write(
+      `${name} refused: AMPARO_KEYS, AMPARO_INDEX_KEY or AMPARO_JWT_SECRET is not set, so the generated development keys ` +
+        `(${loaded.dataDir}/keys.json) would be used on the database of DATABASE_URL. Set the keys the API uses.\n`,
+    );
+    return 2;
+  }
   const config = { ...loaded, logLevel: 'warn', jobs: { ...loaded.jobs, enabled: false } };
   // The API may be running on the same embedded server: the command uses it and leaves it running.
   const database = await resolveDatabase(config, () => undefined, { shareRunning: true });

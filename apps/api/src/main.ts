@@ -8,6 +8,7 @@ import { runMigrations } from '@amparo/database';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
 import { dataSourceOptions } from './data-source';
+import { keyIdsMissingFromKeyring } from './key-check';
 import { ResolvedDatabase, resolveDatabase } from './database-url';
 
 // PostgreSQL's own chatter is kept out of the log unless asked for.
@@ -35,6 +36,15 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
   if (database.embedded) log.log(`Using the embedded PostgreSQL under ${config.dataDir}/pg`);
   if (config.secrets.generated) {
     log.warn(`Using generated development keys from ${config.dataDir}/keys.json: set AMPARO_KEYS, AMPARO_INDEX_KEY and AMPARO_JWT_SECRET for production`);
+  }
+  const missing = await keyIdsMissingFromKeyring(database.url, config.secrets.keyring);
+  if (missing.length > 0) {
+    await database.stop();
+    throw new ConfigError(
+      'AMPARO_KEYS',
+      `lacks the key id(s) ${missing.map((id) => `"${id}"`).join(', ')}, which still wrap the data keys of cases in the database: ` +
+        'those cases could not be read. Put the key back; retire a key only once `npm run cli -- keys:status` shows it wraps nothing.',
+    );
   }
   return database;
 }

@@ -38,7 +38,7 @@ export class AuditController {
   @Get('verify')
   @Access('admin')
   @ApiOperation({ summary: 'Re-computes the hash chain; names the first broken link.' })
-  verify(@CurrentUser() user: Principal): Promise<{ ok: boolean; checked: number; firstBrokenId?: string }> {
+  verify(@CurrentUser() user: Principal): Promise<{ ok: boolean; checked: number; firstBrokenId?: string; truncatedChains?: number[] }> {
     return this.audit.verify(user.organizationId);
   }
 }

@@ -262,21 +262,35 @@ export class AuditService {
     return { items, page, limit, total };
   }
 
-  /** Re-computes every chain of the organization from the start, in batches; names the first broken row. */
-  async verify(organizationId: string): Promise<{ ok: boolean; checked: number; firstBrokenId?: string }> {
+  /**
+   * Re-computes every chain of the organization from the start, in batches; names the first broken row, and the
+   * chains whose newest events are gone (the walk never reaches the hash the chain's head row holds).
+   */
+  async verify(organizationId: string): Promise<{ ok: boolean; checked: number; firstBrokenId?: string; truncatedChains?: number[] }> {
     let checked = 0;
     const broken: string[] = [];
+    const truncated: number[] = [];
     for (let chain = 0; chain < AUDIT_CHAINS; chain++) {
       const result = await this.verifyChain(organizationId, chain);
       checked += result.checked;
       if (result.firstBrokenId) broken.push(result.firstBrokenId);
+      else if (result.truncated) truncated.push(chain);
     }
-    if (broken.length === 0) return { ok: true, checked };
-    const first = broken.reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b));
-    return { ok: false, checked, firstBrokenId: first };
+    if (broken.length === 0 && truncated.length === 0) return { ok: true, checked };
+    const first = broken.length ? broken.reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b)) : undefined;
+    return { ok: false, checked, ...(first ? { firstBrokenId: first } : {}), ...(truncated.length ? { truncatedChains: truncated } : {}) };
   }
 
-  private async verifyChain(organizationId: string, chain: number): Promise<{ checked: number; firstBrokenId?: string }> {
+  /**
+   * One chain, in id order. The head row is read first: appends only move it forward, so the walk must pass the hash it
+   * held then, whatever is appended meanwhile. A walk that ends before it (or rows with no head at all) means events
+   * were deleted from the end, which no link in the remaining rows can show.
+   */
+  private async verifyChain(organizationId: string, chain: number): Promise<{ checked: number; firstBrokenId?: string; truncated?: boolean }> {
+    const [head]: { hash: Buffer }[] = await this.db.query(`SELECT hash FROM audit_heads WHERE organization_id = $1 AND chain = $2`, [
+      organizationId, chain,
+    ]);
+    let reachedHead = head ? head.hash.equals(GENESIS_HASH) : true;
     let checked = 0;
     let previous: Buffer = GENESIS_HASH;
     let afterId = '0';
@@ -285,10 +299,11 @@ export class AuditService {
         `SELECT * FROM audit_events WHERE organization_id = $1 AND chain = $2 AND id > $3 ORDER BY id LIMIT $4`,
         [organizationId, chain, afterId, VERIFY_BATCH],
       );
-      if (rows.length === 0) return { checked };
+      if (rows.length === 0) return { checked, truncated: !reachedHead || (checked > 0 && !head) };
       const links = rows.map(toLink);
       const result = findFirstBrokenLink(links, previous);
       if (result.firstBrokenId) return { checked: checked + result.checked, firstBrokenId: result.firstBrokenId };
+      if (!reachedHead) reachedHead = links.some((link) => link.hash.equals(head!.hash));
       checked += result.checked;
       previous = links[links.length - 1].hash;
       afterId = links[links.length - 1].id;

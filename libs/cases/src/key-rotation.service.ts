@@ -92,7 +92,7 @@ export class KeyRotationService {
    * stopped (see docs/security.md). Purged cases have no indexes and are skipped; cases whose data key does not
    * authenticate are reported by reference and keep their old indexes.
    */
-  async reindex(): Promise<{ reindexed: number; failed: string[] }> {
+  async reindex(): Promise<{ reindexed: number; failed: string[]; idempotencyDigestsCleared: number }> {
     // Only the fields the indexes are computed from are decrypted (CaseCipher.blindIndexes).
     const columns = SENSITIVE_FIELDS.filter((f) => BLIND_INDEX_FIELDS.has(f.field)).map((f) => `c.${f.column}`).join(', ');
     let reindexed = 0;
@@ -152,6 +152,13 @@ export class KeyRotationService {
       });
       if (done) break;
     }
-    return { reindexed, failed };
+    // Idempotency request digests are keyed by a sub-key of the index key too: under a new key, a retry of a stored
+    // intake would no longer match its digest (a 409 instead of its answer), and digests under a leaked key would stay.
+    // An empty digest replays the stored answer (as for digests emptied by migration 1764001200000).
+    const digests: { n: number }[] = await this.db.query(
+      `WITH cleared AS (UPDATE idempotency_keys SET request_hash = '\\x'::bytea WHERE length(request_hash) > 0 RETURNING 1)
+       SELECT count(*)::int AS n FROM cleared`,
+    );
+    return { reindexed, failed, idempotencyDigestsCleared: digests[0].n };
   }
 }

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { QueryFailedError } from 'typeorm';
-import { REDACT_PATHS } from './logging';
+import { REDACT_PATHS, safeRequestPath } from './logging';
 
 function capture(): { logger: pino.Logger; text: () => string } {
   let out = '';
@@ -26,5 +26,27 @@ describe('log redaction', () => {
     // What an operator needs stays: the error, its code and the constraint.
     expect(line).toContain('users_email_key');
     expect(line).toContain('23505');
+  });
+});
+
+describe('safeRequestPath', () => {
+  it.each([
+    ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv.ics', '/api/calendar/[token].ics'],
+    ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv.ics?x=1', '/api/calendar/[token].ics'],
+    // Routing ignores case and a trailing slash: the feed answers these too, so they are masked too.
+    ['/API/Calendar/AbCdEfGhIjKlMnOpQrStUv.ICS', '/api/calendar/[token].ics'],
+    ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv.ics/', '/api/calendar/[token].ics'],
+    ['/api/calendar/token', '/api/calendar/token'],
+    ['/api/cases?aNumber=A123456789', '/api/cases'],
+  ])('%s is logged as %s', (url, logged) => {
+    expect(safeRequestPath(url)).toBe(logged);
+  });
+
+  it("keeps PostgreSQL's context line (which quotes the input it parsed) out of the log", () => {
+    const { logger, text } = capture();
+    const driverError = Object.assign(new Error('invalid input syntax for type json'), { code: '22P02', where: 'JSON data, line 1: {"name":"Zorblatt' });
+    logger.error({ err: Object.assign(new Error('query failed'), { driverError, where: driverError.where }) }, 'Unhandled error');
+    expect(text()).not.toContain('Zorblatt');
+    expect(text()).toContain('22P02');
   });
 });

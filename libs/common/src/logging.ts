@@ -41,12 +41,16 @@ export const REDACT_PATHS = [
   '*.parameters',
   '*.detail',
   '*.driverError.detail',
+  // PostgreSQL's context line quotes the input it was parsing (a JSON value, say).
+  '*.where',
+  '*.driverError.where',
 ];
 
 /** Query strings can carry an A-number (`?aNumber=`) and the calendar path carries a credential: log neither. */
 export function safeRequestPath(url: string | undefined): string {
   const path = (url ?? '').split('?')[0];
-  return path.replace(/^\/api\/calendar\/[^/]+\.ics$/, '/api/calendar/[token].ics');
+  // Routing ignores case and a trailing slash: so does the mask.
+  return path.replace(/^\/api\/calendar\/[^/]+\.ics\/?$/i, '/api/calendar/[token].ics');
 }
 
 function requestId(req: IncomingMessage, res: ServerResponse): string {
