@@ -235,6 +235,9 @@ describe('routing and referrals (e2e)', () => {
     expect(row.status).toBe('withdrawn');
     const view = await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth);
     expect(view.body).toMatchObject({ status: 'closed', assignedAttorneyId: null });
+    // The withdrawal is in the audit trail, as the coordinator's, with why.
+    const audit = await t.db.query(`SELECT actor_id, details FROM audit_events WHERE action = 'referral.withdraw' AND case_id = $1`, [c.id]);
+    expect(audit).toEqual([{ actor_id: coordinator.userId, details: { referralId: offer.id, attorneyId: offer.attorneyId, why: 'CASE_CLOSED' } }]);
   });
 
   it('a transfer to a facility the assigned attorney does not cover flags the case, without dropping the attorney', async () => {

@@ -577,7 +577,7 @@ export class CasesService {
       if (row.status === 'closed' || row.status === 'purged') {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `The case is already ${row.status}`);
       }
-      await this.referrals.withdrawOpenOffers(tx, id);
+      await this.referrals.withdrawOpenOffers(tx, actor, { id, reference: row.reference });
       // Closed, its deadlines are no longer followed, and nothing about it is urgent any more.
       await tx.query(
         `UPDATE cases SET status = 'closed', outcome = $2, closed_at = $3, updated_at = $3,

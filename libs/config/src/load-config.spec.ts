@@ -47,6 +47,17 @@ describe('loadConfig', () => {
     expect(error.message).toContain(variable);
   });
 
+  it.each([
+    ['the index key equal to a key of the keyring', { AMPARO_INDEX_KEY: key(1) }, 'AMPARO_INDEX_KEY', 'AMPARO_KEYS key "k1"'],
+    ['the token secret equal to the index key', { AMPARO_JWT_SECRET: key(3) }, 'AMPARO_JWT_SECRET', 'AMPARO_INDEX_KEY'],
+    ['one key under two ids of the keyring', { AMPARO_KEYS: `k2:${key(2)},k1:${key(2)}` }, 'AMPARO_KEYS key "k1"', 'AMPARO_KEYS key "k2"'],
+    ['an all-zero key', { AMPARO_INDEX_KEY: key(0) }, 'AMPARO_INDEX_KEY', 'all zero'],
+  ])('refuses %s', (_what, overrides, variable, named) => {
+    const error = errorOf(() => loadConfig({ ...goodSecrets, ...overrides }, tmp()));
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(named);
+  });
+
   it('never echoes key material in the error', () => {
     const secretish = 'k1:' + 'Q'.repeat(40);
     const error = errorOf(() => loadConfig({ ...goodSecrets, AMPARO_KEYS: secretish }, tmp()));

@@ -79,6 +79,30 @@ function validateKey(value: string, variable: string): void {
   if (!BASE64_32.test(value)) throw new ConfigError(variable, 'must be 32 bytes in base64');
 }
 
+/**
+ * Each key has one job: the index key hashes A-numbers that an encryption key must not help to guess, and a token
+ * secret that is also an encryption key would put that key in every process that checks a token. One key under two
+ * names, or under two ids of the keyring, is refused.
+ */
+function validateDistinct(keyring: string, indexKey: string, jwtSecret: string): void {
+  const bytes = (b64: string) => Buffer.from(b64, 'base64').toString('hex');
+  const seen = new Map<string, string>();
+  const entries: [string, string][] = [
+    ...keyring.split(',').map((entry): [string, string] => {
+      const separator = entry.indexOf(':');
+      return [`AMPARO_KEYS key "${entry.slice(0, separator).trim()}"`, entry.slice(separator + 1).trim()];
+    }),
+    ['AMPARO_INDEX_KEY', indexKey],
+    ['AMPARO_JWT_SECRET', jwtSecret],
+  ];
+  for (const [name, value] of entries) {
+    if (Buffer.from(value, 'base64').every((byte) => byte === 0)) throw new ConfigError(name, 'is all zero bytes: generate a random key');
+    const earlier = seen.get(bytes(value));
+    if (earlier) throw new ConfigError(name, `is the same key as ${earlier}: each needs its own`);
+    seen.set(bytes(value), name);
+  }
+}
+
 function secrets(env: Env, mode: NodeEnv, dataDir: string): AppConfig['secrets'] {
   const names = ['AMPARO_KEYS', 'AMPARO_INDEX_KEY', 'AMPARO_JWT_SECRET'] as const;
   const given = Object.fromEntries(names.map((n) => [n, str(env, n)])) as Record<(typeof names)[number], string | undefined>;
@@ -95,6 +119,7 @@ function secrets(env: Env, mode: NodeEnv, dataDir: string): AppConfig['secrets']
   validateKeyring(given.AMPARO_KEYS!);
   validateKey(given.AMPARO_INDEX_KEY!, 'AMPARO_INDEX_KEY');
   validateKey(given.AMPARO_JWT_SECRET!, 'AMPARO_JWT_SECRET');
+  validateDistinct(given.AMPARO_KEYS!, given.AMPARO_INDEX_KEY!, given.AMPARO_JWT_SECRET!);
   if (mode === 'production' && given.AMPARO_KEYS!.split(',').some((e) => e.trim().startsWith('dev'))) {
     throw new ConfigError('AMPARO_KEYS', 'uses a generated dev key id ("dev…"): generate real keys for production');
   }

@@ -216,11 +216,18 @@ export class ReferralsService implements OnModuleInit {
     return null;
   }
 
-  /** Closing a case withdraws its open offer in the same transaction: nobody may accept a closed case. */
-  async withdrawOpenOffers(tx: EntityManager, caseId: string): Promise<void> {
-    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE case_id = $1 AND status = 'offered'`, [
-      caseId, this.clock.now(),
-    ]);
+  /**
+   * Closing a case withdraws its open offer in the same transaction (the case row locked): nobody may accept a closed
+   * case. Audited as a withdrawal, as when a coordinator withdraws it.
+   */
+  async withdrawOpenOffers(tx: EntityManager, actor: Principal, c: { id: string; reference: string }): Promise<void> {
+    const open: { id: string; attorney_id: string }[] = await tx.query(
+      `SELECT id, attorney_id FROM referrals WHERE case_id = $1 AND status = 'offered' FOR UPDATE`,
+      [c.id],
+    );
+    for (const r of open) {
+      await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference }, { attorneyId: r.attorney_id, why: 'CASE_CLOSED' });
+    }
   }
 
   async accept(actor: Principal, id: string): Promise<ReferralView> {
