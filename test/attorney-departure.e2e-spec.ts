@@ -1,7 +1,8 @@
 import { MailDeliveryService } from '@amparo/notifications';
-import { ReferralsService } from '@amparo/routing';
+import { OfferExpiryJob, ReferralsService } from '@amparo/routing';
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
+import { Client } from 'pg';
 import { Session, createUser, login, loginAdmin } from './support/users';
 
 /**
@@ -58,7 +59,7 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     expect(released).toMatchObject({ status: 'new', assigned_attorney_id: null });
     expect(released.flags.map((f: { code: string }) => f.code)).toContain('detained_without_counsel');
     const mail = await t.db.query(`SELECT recipient_id, subject FROM notifications WHERE kind = 'case.unassigned' AND case_id = $1`, [kept.caseId]);
-    expect(mail).toEqual([{ recipient_id: coordinator.userId, subject: expect.stringContaining(`${kept.reference} (`) }]);
+    expect(mail).toContainEqual({ recipient_id: coordinator.userId, subject: expect.stringContaining(`${kept.reference} (`) });
     const audit = await t.http.get(`/api/audit?action=case.unassign&caseId=${kept.caseId}`).set(coordinator.auth).expect(200);
     expect(audit.body.items).toEqual([expect.objectContaining({ actorId: admin.userId, details: { attorneyId: attorney.userId, why: 'deactivated' } })]);
 
@@ -68,9 +69,12 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     const next = await t.db.query(`SELECT attorney_id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [pending.caseId]);
     expect(next).toEqual([{ attorney_id: other.userId }]);
 
-    // The released case can be placed again.
+    // The released case can be placed again, and taken: the former acceptance was withdrawn.
     const again = await t.http.post(`/api/cases/${kept.caseId}/referrals`).set(coordinator.auth).send({}).expect(201);
     expect(again.body.attorneyId).toBe(other.userId);
+    await t.http.post(`/api/referrals/${again.body.id}/accept`).set(other.auth).expect(200);
+    expect(await caseRow(kept.caseId)).toMatchObject({ status: 'assigned', assigned_attorney_id: other.userId });
+    expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [kept.referralId]))[0].status).toBe('withdrawn');
     expect((await t.http.get('/api/audit/verify').set(admin.auth).expect(200)).body.ok).toBe(true);
   });
 
@@ -85,6 +89,59 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     await t.http.get(feed).expect(404);
     const audit = await t.db.query(`SELECT details FROM audit_events WHERE action = 'case.unassign' AND case_id = $1`, [kept.caseId]);
     expect(audit).toEqual([{ details: { attorneyId: attorney.userId, why: 'role changed' } }]);
+  });
+
+  it('a case that cannot be recomputed does not stop the deactivation: it is released and left to the urgency review', async () => {
+    const { attorney, kept } = await leaving();
+    // An event the deadline engine refuses (written around the API, as by an older release).
+    await t.db.query(
+      `INSERT INTO case_events (id, case_id, type, occurred_at, data) VALUES (gen_random_uuid(), $1, 'bond_decision', 'not a date', '{"outcome":"denied"}')`,
+      [kept.caseId],
+    );
+    await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    expect((await t.http.get('/api/auth/me').set(attorney.auth)).status).toBe(401);
+    const [row] = await t.db.query(`SELECT status, assigned_attorney_id, urgency_review_at FROM cases WHERE id = $1`, [kept.caseId]);
+    expect(row).toMatchObject({ status: 'new', assigned_attorney_id: null, urgency_review_at: expect.any(Date) });
+    // (Other tests here made more coordinators: each active one is told.)
+    const told = await t.db.query(`SELECT recipient_id FROM notifications WHERE kind = 'case.unassigned' AND case_id = $1`, [kept.caseId]);
+    expect(told).toContainEqual({ recipient_id: coordinator.userId });
+  });
+
+  it('an attorney deactivated outside the API (or before this release existed): the expiry pass releases what they hold', async () => {
+    const { attorney, kept, pending } = await leaving();
+    await t.db.query(`UPDATE users SET active = false WHERE id = $1`, [attorney.userId]);
+    await t.app.get(OfferExpiryJob).pass();
+    expect(await caseRow(kept.caseId)).toMatchObject({ status: 'new', assigned_attorney_id: null });
+    const audit = await t.db.query(`SELECT actor_role, details FROM audit_events WHERE action = 'case.unassign' AND case_id = $1`, [kept.caseId]);
+    expect(audit).toEqual([{ actor_role: 'system', details: { attorneyId: attorney.userId, why: 'deactivated' } }]);
+    expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [pending.referralId]))[0].status).toBe('expired');
+  });
+
+  it('an offer made while the attorney is being deactivated waits for it, and is refused', async () => {
+    const attorney = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    const c = await t.http.post('/api/cases').set(intake.auth).send({
+      client: { lastName: 'Ejemplo', preferredLanguage: 'spa' },
+      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
+      custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
+      practiceAreas: ['detention_bond'],
+    }).expect(201);
+    // The deactivation, not committed yet, holds the user's row (as PATCH /api/users/:id does).
+    const admin2 = new Client({ connectionString: t.databaseUrl });
+    await admin2.connect();
+    try {
+      await admin2.query('BEGIN');
+      await admin2.query(`UPDATE users SET active = false WHERE id = $1`, [attorney.userId]);
+      const offer = t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).then((r) => r);
+      await new Promise((r) => setTimeout(r, 300));
+      await admin2.query('COMMIT');
+      const res = await offer;
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe('NOT_AN_ATTORNEY');
+    } finally {
+      await admin2.end();
+    }
+    expect(await t.db.query(`SELECT 1 FROM referrals WHERE case_id = $1`, [c.body.id])).toEqual([]);
   });
 
   it('a reminder queued for an attorney whose case was taken from them is cancelled, not sent', async () => {

@@ -581,6 +581,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       await assign(created.id, attorneyA);
       await t.http.post(`/api/cases/${created.id}/events`).set(attorneyA.auth).send({ type: 'detainer_lodged', occurredAt: new Date().toISOString() }).expect(201);
       await t.http.post(`/api/cases/${created.id}/close`).set(attorneyA.auth).send({ outcome: 'represented' }).expect(200);
+      // Free text an attorney typed on a referral of the case (a decline note), which could name the client.
+      await t.db.query(`UPDATE referrals SET decline_note = 'declined: knows Señora SHRED personally' WHERE case_id = $1`, [created.id]);
       const [saved] = await t.db.query(`SELECT client_last_name, client_a_number, narrative FROM cases WHERE id = $1`, [created.id]);
       expect(saved.client_last_name).toBeInstanceOf(Buffer);
       const purge = t.app.get(PurgeService);
@@ -603,6 +605,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       for (const table of ['case_keys', 'case_blind_indexes', 'deadlines', 'case_events']) {
         expect({ table, rows: await t.db.query(`SELECT 1 FROM ${table} WHERE case_id = $1`, [created.id]) }).toEqual({ table, rows: [] });
       }
+      expect(await t.db.query(`SELECT 1 FROM referrals WHERE case_id = $1 AND decline_note IS NOT NULL`, [created.id])).toEqual([]);
       expect((await t.http.get(`/api/cases/${created.id}`).set(attorneyA.auth)).status).toBe(404);
       expect((await t.http.get(`/api/cases/${created.id}`).set(intake.auth)).status).toBe(404);
       // Nor is it listed to the volunteer who created it, or the attorney who had it.

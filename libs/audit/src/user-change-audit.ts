@@ -16,6 +16,8 @@ export class UserChangeAudit implements OnModuleInit {
 
   onModuleInit(): void {
     this.changes.register({ phase: 'audit', userChanged: (tx, change) => this.record(tx, change) });
+    // What the listeners record (cases released, this user's change) is appended at the end, in chain order.
+    this.changes.runAround((tx, work) => this.audit.appendingLast(tx, work));
   }
 
   private record(tx: EntityManager, change: UserChange): Promise<void> {

@@ -30,14 +30,23 @@ export interface UserChangeListener {
 @Injectable()
 export class UserChanges {
   private readonly listeners: UserChangeListener[] = [];
+  private around: (<T>(tx: EntityManager, work: () => Promise<T>) => Promise<T>) | null = null;
 
   register(listener: UserChangeListener): void {
     this.listeners.push(listener);
   }
 
+  /** Runs every publication inside `around` (the audit's appendingLast: the heads are taken last, in one order). */
+  runAround(around: <T>(tx: EntityManager, work: () => Promise<T>) => Promise<T>): void {
+    this.around = around;
+  }
+
   async publish(tx: EntityManager, change: UserChange): Promise<void> {
-    for (const phase of ['effects', 'audit'] as const) {
-      for (const listener of this.listeners.filter((l) => l.phase === phase)) await listener.userChanged(tx, change);
-    }
+    const work = async () => {
+      for (const phase of ['effects', 'audit'] as const) {
+        for (const listener of this.listeners.filter((l) => l.phase === phase)) await listener.userChanged(tx, change);
+      }
+    };
+    await (this.around ? this.around(tx, work) : work());
   }
 }

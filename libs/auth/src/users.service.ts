@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { conflict, notFound, DomainError } from '@amparo/common';
-import { isUniqueViolation } from '@amparo/database';
+import { isUniqueViolation, transactionWithRetry } from '@amparo/database';
 import { AuthService } from './auth.service';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { User, UserView, toUserView } from './entities/user.entity';
@@ -87,7 +87,8 @@ export class UsersService {
       // An organization must not lock itself out by its only admin demoting or deactivating themself.
       throw new DomainError(HttpStatus.CONFLICT, 'SELF_LOCKOUT', 'Admins cannot deactivate or demote themselves');
     }
-    return this.db.transaction(async (tx) => {
+    // Retried when PostgreSQL aborts it for a concurrent transaction: a deactivation must not fail for that.
+    return transactionWithRetry(this.db, async (tx) => {
       const repo = tx.getRepository(User);
       // FOR NO KEY UPDATE: a concurrent accept, which points a case at this user, checks its foreign key with FOR KEY
       // SHARE, which FOR UPDATE would block while this transaction waits for that accept's referral (a deadlock).

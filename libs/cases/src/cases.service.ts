@@ -563,7 +563,8 @@ export class CasesService {
         details: { type: event.type, eventId },
       });
       return {
-        event: eventView({ ...event, retracted_at: now, retracted_by: actor.userId }, visibility === 'full'),
+        // Without the manner of entry: reading it is audited (listEvents), and the answer does not need it.
+        event: eventView({ ...event, retracted_at: now, retracted_by: actor.userId }, false),
         deadlines: timeline.deadlines,
         urgency: timeline.urgency,
         flags: timeline.flags,

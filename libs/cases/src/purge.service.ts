@@ -75,6 +75,8 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
       await tx.query(`DELETE FROM case_blind_indexes WHERE case_id = $1`, [due.id]);
       await tx.query(`DELETE FROM deadlines WHERE case_id = $1`, [due.id]);
       await tx.query(`DELETE FROM case_events WHERE case_id = $1`, [due.id]);
+      // The referrals stay (an attorney's history), without the free text an attorney typed about the case.
+      await tx.query(`UPDATE referrals SET decline_note = NULL WHERE case_id = $1 AND decline_note IS NOT NULL`, [due.id]);
       await tx.query(`UPDATE idempotency_keys SET response = NULL, request_hash = '\\x' WHERE case_id = $1`, [due.id]);
       await this.audit.record(tx, {
         organizationId: due.organization_id,

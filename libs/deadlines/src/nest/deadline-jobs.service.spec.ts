@@ -51,7 +51,20 @@ describe('DeadlineJobsService.reviewUrgency', () => {
     const db = { query, transaction } as unknown as DataSource;
     const service = new DeadlineJobsService(db, {} as AppConfig, {} as OutboxService, {} as MailDeliveryService, {} as CaseTimelineService, { now: () => now } as Clock);
     await expect(service.reviewUrgency()).resolves.toBe(1);
-    expect(query).toHaveBeenLastCalledWith(expect.stringContaining('SET urgency_review_at'), ['c1', new Date('2026-11-26T13:00:00Z')]);
+    expect(query).toHaveBeenLastCalledWith(expect.stringContaining('SET urgency_review_at'), ['c1', new Date('2026-11-26T13:00:00Z'), now]);
+    logged.mockRestore();
+  });
+
+  it('does not put back a case that only lost to a concurrent transaction (the next pass takes it)', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const now = new Date('2026-11-26T12:00:00Z');
+    const query = jest.fn().mockResolvedValueOnce([{ id: 'c1' }]).mockResolvedValue([]);
+    const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    const transaction = jest.fn().mockRejectedValueOnce(deadlock);
+    const db = { query, transaction } as unknown as DataSource;
+    const service = new DeadlineJobsService(db, {} as AppConfig, {} as OutboxService, {} as MailDeliveryService, {} as CaseTimelineService, { now: () => now } as Clock);
+    await expect(service.reviewUrgency()).resolves.toBe(0);
+    expect(query).toHaveBeenCalledTimes(1);
     logged.mockRestore();
   });
 });

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { localWhen } from './notification-text';
 import { DataSource } from 'typeorm';
 import { Clock, every } from '@amparo/common';
-import { isDatabaseUnavailable } from '@amparo/database';
+import { isDatabaseUnavailable, isTransientConflict } from '@amparo/database';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { MailDeliveryService, OutboxService, OutgoingNotification } from '@amparo/notifications';
 import { CaseTimelineService, MISSED_GRACE_JSON, PAST_GRACE_SQL, Timeline } from './case-timeline.service';
@@ -105,19 +105,29 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
       `SELECT id FROM cases WHERE urgency_review_at <= $1 AND status NOT IN ('closed', 'purged') ORDER BY urgency_review_at LIMIT 500`,
       [now],
     );
-    // A case that cannot be recomputed is tried again in an hour, not on every pass ahead of the others.
-    const later = (caseId: string) =>
-      this.db.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [caseId, new Date(now.getTime() + 3600_000)]);
-    return (await this.recomputeEach('Urgency review', due.map((c) => c.id), now, later)).length;
+    // A case that cannot be recomputed is tried again in an hour, not on every pass ahead of the others (unless a request
+    // recomputed it meanwhile, or it only lost to a concurrent transaction: then the next pass takes it).
+    const later = (caseId: string, error: unknown) =>
+      isTransientConflict(error)
+        ? Promise.resolve()
+        : this.db.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1 AND urgency_review_at <= $3`, [caseId, new Date(now.getTime() + 3600_000), now]);
+    // Still due once locked: another instance may have reviewed it between this one's list and its lock.
+    return (await this.recomputeEach('Urgency review', due.map((c) => c.id), now, later, 'AND urgency_review_at <= $2')).length;
   }
 
   /** Recomputes each case in its own transaction, skipping one another transaction holds (it recomputes it anyway). */
-  private async recomputeEach(job: string, caseIds: string[], now: Date, onFailure?: (caseId: string) => Promise<unknown>): Promise<Timeline[]> {
+  private async recomputeEach(
+    job: string,
+    caseIds: string[],
+    now: Date,
+    onFailure?: (caseId: string, error: unknown) => Promise<unknown>,
+    stillDue = '',
+  ): Promise<Timeline[]> {
     const done: Timeline[] = [];
     for (const caseId of caseIds) {
       try {
         const timeline = await this.db.transaction(async (tx) => {
-          const locked = await tx.query(`SELECT id FROM cases WHERE id = $1 FOR UPDATE SKIP LOCKED`, [caseId]);
+          const locked = await tx.query(`SELECT id FROM cases WHERE id = $1 ${stillDue} FOR UPDATE SKIP LOCKED`, stillDue ? [caseId, now] : [caseId]);
           return locked.length === 0 ? null : this.timeline.recompute(tx, caseId, now);
         });
         if (timeline) done.push(timeline);
@@ -126,7 +136,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
         if (isDatabaseUnavailable(error)) throw error;
         // One case that cannot be recomputed does not hold up the others (it is tried again on the next pass).
         this.logger.error({ caseId, err: error }, `${job}: a case failed; going on with the rest`);
-        await onFailure?.(caseId).catch(() => undefined);
+        await onFailure?.(caseId, error).catch(() => undefined);
       }
     }
     return done;

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal } from '@amparo/audit';
 import { UserChanges, type Principal, type UserChange } from '@amparo/auth';
 import { Clock, DomainError, Page, conflict, notFound, unprocessable } from '@amparo/common';
-import { isTransientConflict, isUniqueViolation } from '@amparo/database';
+import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation } from '@amparo/database';
 import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadlines';
 import { OutboxService } from '@amparo/notifications';
 import { evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
@@ -105,39 +105,99 @@ export class ReferralsService implements OnModuleInit {
   /**
    * An attorney deactivated, or given another role, can no longer take or keep cases, in the admin's transaction:
    * their open offers expire now (the expiry job moves each on to the next match within a pass), and the cases
-   * assigned to them are released: new again, with no attorney, recomputed (a detained client is flagged as without
-   * counsel again), and every active coordinator is emailed to place each one. Audited as `case.unassign`.
+   * assigned to them are released (releaseCase). The expiry job also releases whatever such a change missed
+   * (releaseStranded).
    */
   private async attorneyChanged(tx: EntityManager, change: UserChange): Promise<void> {
     const was = change.before?.role === 'attorney' && change.before.active;
     const is = change.after.role === 'attorney' && change.after.active;
     if (!was || is) return;
     const why = change.after.active ? 'role changed' : 'deactivated';
-    await this.audit.appendingLast(tx, async () => {
-      const now = this.clock.now();
-      await tx.query(`UPDATE referrals SET respond_by = $2 WHERE attorney_id = $1 AND status = 'offered' AND respond_by > $2`, [change.userId, now]);
-      const assigned: { id: string; reference: string }[] = await tx.query(
-        `SELECT id, reference FROM cases WHERE assigned_attorney_id = $1 AND status = 'assigned' ORDER BY id FOR UPDATE`,
-        [change.userId],
-      );
-      if (assigned.length === 0) return;
-      const coordinators = await this.outbox.coordinators(tx, change.organizationId);
-      for (const c of assigned) {
-        await tx.query(`UPDATE cases SET status = 'new', assigned_attorney_id = NULL, updated_at = $2 WHERE id = $1`, [c.id, now]);
-        const { urgency } = await this.timeline.recompute(tx, c.id, now);
-        await this.audit.record(tx, {
-          organizationId: change.organizationId, actorId: change.actor.userId, actorRole: change.actor.role, action: 'case.unassign',
-          caseId: c.id, caseReference: c.reference, details: { attorneyId: change.userId, why },
-        });
-        await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
-          organizationId: change.organizationId, recipientId: recipient, kind: 'case.unassigned', caseId: c.id,
-          dedupeKey: `unassigned:${c.id}:${now.getTime()}:${recipient}`,
-          subject: `[Amparo] ${c.reference} (${urgency.level}) needs an attorney again`,
-          body: `The attorney assigned to case ${c.reference} can no longer take cases (account ${why}). `
-            + `The case is new again, with no attorney: please place it.`,
-        })));
-      }
+    const now = this.clock.now();
+    await tx.query(`UPDATE referrals SET respond_by = $2 WHERE attorney_id = $1 AND status = 'offered' AND respond_by > $2`, [change.userId, now]);
+    const assigned: { id: string; reference: string }[] = await tx.query(
+      `SELECT id, reference FROM cases WHERE assigned_attorney_id = $1 AND status = 'assigned' ORDER BY id FOR UPDATE`,
+      [change.userId],
+    );
+    for (const c of assigned) await this.releaseCase(tx, c, change.userId, why, change.actor, change.organizationId);
+  }
+
+  /**
+   * A case taken from its attorney (the case row locked): new again with no attorney, the acceptance withdrawn (one
+   * accepted referral per case: the next attorney's must be possible), recomputed (a detained client is flagged as
+   * without counsel again), every active coordinator emailed to place it, audited as `case.unassign`. A recompute that
+   * fails does not stop the release (nor the deactivation it is part of): the case is left due for the urgency review.
+   */
+  private async releaseCase(
+    tx: EntityManager,
+    c: { id: string; reference: string },
+    attorneyId: string,
+    why: string,
+    actor: Principal | null,
+    organizationId: string,
+  ): Promise<void> {
+    const now = this.clock.now();
+    await tx.query(`UPDATE cases SET status = 'new', assigned_attorney_id = NULL, updated_at = $2 WHERE id = $1`, [c.id, now]);
+    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE case_id = $1 AND status = 'accepted'`, [c.id, now]);
+    let level: string;
+    await tx.query(`SAVEPOINT release_recompute`);
+    try {
+      level = (await this.timeline.recompute(tx, c.id, now)).urgency.level;
+      await tx.query(`RELEASE SAVEPOINT release_recompute`);
+    } catch (error) {
+      await tx.query(`ROLLBACK TO SAVEPOINT release_recompute`);
+      if (isDatabaseUnavailable(error)) throw error;
+      this.logger.error({ caseId: c.id, err: error }, 'Release: the case could not be recomputed; the urgency review will');
+      await tx.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [c.id, now]);
+      [{ urgency_level: level }] = await tx.query(`SELECT urgency_level FROM cases WHERE id = $1`, [c.id]);
+    }
+    await this.audit.record(tx, {
+      organizationId, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'case.unassign',
+      caseId: c.id, caseReference: c.reference, details: { attorneyId, why },
     });
+    const coordinators = await this.outbox.coordinators(tx, organizationId);
+    await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
+      organizationId, recipientId: recipient, kind: 'case.unassigned', caseId: c.id,
+      dedupeKey: `unassigned:${c.id}:${now.getTime()}:${recipient}`,
+      subject: `[Amparo] ${c.reference} (${level}) needs an attorney again`,
+      body: `The attorney assigned to case ${c.reference} can no longer take cases (${why}). `
+        + `The case is new again, with no attorney: please place it.`,
+    })));
+  }
+
+  /**
+   * What a deactivation or role change did not reach (one made before this code, or by hand in the database):
+   * assigned cases whose attorney is no longer an active attorney are released, and open offers to one expire now.
+   * Run by the expiry job before it moves expired offers on. Each case in its own transaction, skipped when busy.
+   */
+  async releaseStranded(): Promise<number> {
+    const now = this.clock.now();
+    await this.db.query(
+      `UPDATE referrals r SET respond_by = $1 FROM users u
+        WHERE u.id = r.attorney_id AND r.status = 'offered' AND r.respond_by > $1 AND NOT (u.active AND u.role = 'attorney')`,
+      [now],
+    );
+    const stranded: { id: string }[] = await this.db.query(
+      `SELECT c.id FROM cases c JOIN users u ON u.id = c.assigned_attorney_id
+        WHERE c.status = 'assigned' AND NOT (u.active AND u.role = 'attorney') ORDER BY c.id LIMIT 200`,
+    );
+    let released = 0;
+    for (const { id } of stranded) {
+      await this.db.transaction((tx) => this.audit.appendingLast(tx, async () => {
+        const [c] = await tx.query(
+          `SELECT c.id, c.reference, c.organization_id, c.assigned_attorney_id, u.active FROM cases c JOIN users u ON u.id = c.assigned_attorney_id
+            WHERE c.id = $1 AND c.status = 'assigned' AND NOT (u.active AND u.role = 'attorney') FOR UPDATE OF c SKIP LOCKED`,
+          [id],
+        );
+        if (!c) return;
+        await this.releaseCase(tx, c, c.assigned_attorney_id, c.active ? 'role changed' : 'deactivated', null, c.organization_id);
+        released += 1;
+      })).catch((error: unknown) => {
+        if (isDatabaseUnavailable(error)) throw error;
+        this.logger.error({ caseId: id, err: error }, 'Release of a stranded case failed; going on with the rest');
+      });
+    }
+    return released;
   }
 
   async offerFromCoordinator(actor: Principal, caseId: string, attorneyId?: string): Promise<ReferralView> {
@@ -394,7 +454,17 @@ export class ReferralsService implements OnModuleInit {
     if (!(await hasRoom())) return false;
     await tx.query(`SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorneyId]);
     // Under the lock, in a new statement (a new snapshot in READ COMMITTED): what the routing before committed.
-    return hasRoom();
+    return (await hasRoom()) && this.stillAnAttorney(tx, attorneyId);
+  }
+
+  /**
+   * Whether the user is still an active attorney, the row share-locked: a deactivation or role change in progress
+   * (which holds the user's row) is waited for, and seen, so that no offer goes to an attorney who was just taken off
+   * (that change expires only the offers it can see).
+   */
+  private async stillAnAttorney(tx: EntityManager, userId: string): Promise<boolean> {
+    const rows = await tx.query(`SELECT 1 FROM users WHERE id = $1 AND active AND role = 'attorney' FOR SHARE`, [userId]);
+    return rows.length > 0;
   }
 
   /** Chooses and offers: the explicit attorney (override, conflict still binds) or the best match; else unplaced. */
@@ -407,6 +477,7 @@ export class ReferralsService implements OnModuleInit {
       if (!candidate) throw unprocessable('NOT_AN_ATTORNEY', 'attorneyId is not an attorney of this organization with a profile');
       const result = evaluateOverride(needs, candidate, now);
       if (!result.allowed) throw unprocessable('NOT_ELIGIBLE', `This attorney cannot take the case: ${result.exclusion.reason}`);
+      if (!(await this.stillAnAttorney(tx, attorneyId))) throw unprocessable('NOT_AN_ATTORNEY', 'attorneyId is no longer an active attorney');
       match = result.match;
     } else {
       const candidates = await this.candidates(tx, c, needs, history);
@@ -419,7 +490,7 @@ export class ReferralsService implements OnModuleInit {
           free = candidate;
           break;
         }
-        excluded.push({ attorneyId: candidate.attorneyId, filter: 'at_capacity', reason: 'at capacity (filled by another routing meanwhile)' });
+        excluded.push({ attorneyId: candidate.attorneyId, filter: 'at_capacity', reason: 'at capacity (filled by another routing meanwhile), or no longer an active attorney' });
       }
       if (!free) return this.markUnplaced(tx, c, actor, whyUnplaced(candidates.length, excluded));
       match = free;

@@ -9,7 +9,10 @@ import { AttorneysService } from './attorneys.service';
 import { ReferralsService } from './referrals.service';
 import { AttorneysController, ReferralsController } from './routing.controllers';
 
-/** Moves expired offers on, every minute (safe with several instances: each offer is claimed once). */
+/**
+ * Moves expired offers on, every minute (safe with several instances: each offer is claimed once), after releasing
+ * what former attorneys still hold.
+ */
 @Injectable()
 export class OfferExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OfferExpiry');
@@ -22,7 +25,17 @@ export class OfferExpiryJob implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     if (!this.config.jobs.enabled) return;
-    this.stop = every(this.config.jobs.intervalSeconds, () => this.referrals.expireDue(), this.logger, 'Offer expiry');
+    this.stop = every(this.config.jobs.intervalSeconds, () => this.pass(), this.logger, 'Offer expiry');
+  }
+
+  /** Cases and offers stranded with former attorneys first (their offers then expire in the same pass), then expiry. */
+  async pass(): Promise<number> {
+    try {
+      await this.referrals.releaseStranded();
+    } catch (error) {
+      this.logger.error({ err: error }, 'Releasing stranded cases failed; expiry goes on');
+    }
+    return this.referrals.expireDue();
   }
 
   onApplicationShutdown(): void {
