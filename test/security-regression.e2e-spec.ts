@@ -106,7 +106,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
     const res = await t.http.post(`/api/cases/${caseId}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ caseId, attorneyId: attorney.userId, status: 'offered' });
-    return res.body as { id: string };
+    return res.body as { id: string; caseId: string };
   };
   const assign = async (caseId: string, attorney: Session) => {
     const referral = await offer(caseId, attorney);
@@ -139,7 +139,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
 
   describe('1. IDOR: attorney A cannot fetch, list or act on attorney B\'s case or referral (404), and the attempt is audited', () => {
     let assigned: { id: string; reference: string };
-    let pending: { id: string };
+    let pending: { id: string; caseId: string };
     let deadlineId: string;
 
     beforeAll(async () => {
@@ -204,7 +204,10 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const missing = await t.http.post(`/api/referrals/${ZERO_UUID}/${action}`).set(attorneyA.auth).send(body);
       expect(res.status).toBe(404);
       expect(res.body).toEqual(missing.body);
-      expect(await deniedCount(attorneyA.userId)).toBeGreaterThan(before);
+      // The attempt on B's referral is audited with its case; an id that names nothing is not (no event to flood with).
+      expect(await deniedCount(attorneyA.userId)).toBe(before + 1);
+      const [event] = await t.db.query(`SELECT case_id, details FROM audit_events WHERE action = 'case.access_denied' AND actor_id = $1 ORDER BY id DESC LIMIT 1`, [attorneyA.userId]);
+      expect(event).toEqual({ case_id: pending.caseId, details: { referralId: pending.id } });
       const [row] = await t.db.query(`SELECT status, attorney_id FROM referrals WHERE id = $1`, [pending.id]);
       expect(row).toEqual({ status: 'offered', attorney_id: attorneyB.userId });
     });

@@ -553,9 +553,19 @@ export class ReferralsService implements OnModuleInit {
   private async lockOwnOffer(tx: EntityManager, actor: Principal, id: string) {
     const locked = await this.lockReferral(tx, id, actor.organizationId, actor.userId);
     if (!locked) {
-      // Recorded by AuditService.transaction once this transaction has given its connection back.
+      // Someone else's referral is an attempt on that case: audited, with the case (recorded by AuditService.transaction
+      // once this transaction has given its connection back). An id that names nothing is not: the same 404, and no
+      // event a caller could pile onto the organization's case-less chain by sending random ids.
+      const [other] = await tx.query(
+        `SELECT r.case_id, c.reference FROM referrals r JOIN cases c ON c.id = r.case_id WHERE r.id = $1 AND r.organization_id = $2`,
+        [id, actor.organizationId],
+      );
+      if (!other) throw notFound('Referral');
       throw new AuditedRefusal(
-        { organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied', details: { referralId: id } },
+        {
+          organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied',
+          caseId: other.case_id, caseReference: other.reference, details: { referralId: id },
+        },
         notFound('Referral'),
       );
     }
