@@ -27,16 +27,19 @@ describe('an attorney deactivated or given another role (e2e)', () => {
   });
   afterAll(() => t.close());
 
-  /** A detained client's case (Texas, Spanish, bond), offered to `who`. */
+  /** A detained client's case (Texas, Spanish, bond). */
+  const detainedCase = async () => (await t.http.post('/api/cases').set(intake.auth).send({
+    client: { lastName: 'Ejemplo', preferredLanguage: 'spa' },
+    consent: { shareWithAttorney: true, obtainedFrom: 'client' },
+    custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
+    practiceAreas: ['detention_bond'],
+  }).expect(201)).body as { id: string; reference: string };
+
+  /** A detained client's case, offered to `who`. */
   async function offeredTo(who: Session) {
-    const c = await t.http.post('/api/cases').set(intake.auth).send({
-      client: { lastName: 'Ejemplo', preferredLanguage: 'spa' },
-      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
-      custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
-      practiceAreas: ['detention_bond'],
-    }).expect(201);
-    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: who.userId }).expect(201);
-    return { caseId: c.body.id as string, reference: c.body.reference as string, referralId: offer.body.id as string };
+    const c = await detainedCase();
+    const offer = await t.http.post(`/api/cases/${c.id}/referrals`).set(coordinator.auth).send({ attorneyId: who.userId }).expect(201);
+    return { caseId: c.id, reference: c.reference, referralId: offer.body.id as string };
   }
   async function leaving() {
     const attorney = await createUser(t.http, admin, 'attorney');
@@ -120,19 +123,14 @@ describe('an attorney deactivated or given another role (e2e)', () => {
   it('an offer made while the attorney is being deactivated waits for it, and is refused', async () => {
     const attorney = await createUser(t.http, admin, 'attorney');
     await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
-    const c = await t.http.post('/api/cases').set(intake.auth).send({
-      client: { lastName: 'Ejemplo', preferredLanguage: 'spa' },
-      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
-      custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
-      practiceAreas: ['detention_bond'],
-    }).expect(201);
+    const c = await detainedCase();
     // The deactivation, not committed yet, holds the user's row (as PATCH /api/users/:id does).
     const admin2 = new Client({ connectionString: t.databaseUrl });
     await admin2.connect();
     try {
       await admin2.query('BEGIN');
       await admin2.query(`UPDATE users SET active = false WHERE id = $1`, [attorney.userId]);
-      const offer = t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).then((r) => r);
+      const offer = t.http.post(`/api/cases/${c.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).then((r) => r);
       await new Promise((r) => setTimeout(r, 300));
       await admin2.query('COMMIT');
       const res = await offer;
@@ -141,7 +139,7 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     } finally {
       await admin2.end();
     }
-    expect(await t.db.query(`SELECT 1 FROM referrals WHERE case_id = $1`, [c.body.id])).toEqual([]);
+    expect(await t.db.query(`SELECT 1 FROM referrals WHERE case_id = $1`, [c.id])).toEqual([]);
   });
 
   it('a reminder queued for an attorney whose case was taken from them is cancelled, not sent', async () => {

@@ -303,15 +303,7 @@ export class CasesService {
       const deadlines = await this.deadlines(tx, row);
       if (visibility !== 'full') return summaryView(row, deadlines);
       const sensitive = await this.decrypt(tx, row);
-      await this.audit.record(tx, {
-        organizationId: actor.organizationId,
-        actorId: actor.userId,
-        actorRole: actor.role,
-        action: 'case.read_sensitive',
-        caseId: row.id,
-        caseReference: row.reference,
-        fields: Object.keys(sensitive),
-      });
+      await this.recordSensitiveRead(tx, actor, row, Object.keys(sensitive));
       return fullView(row, sensitive, deadlines);
     });
   }
@@ -504,21 +496,10 @@ export class CasesService {
       const row = await this.visibleRow(tx, actor, id);
       const full = caseVisibility(actor, toVisibilityCase(row), this.clock.now()) === 'full';
       const events: CaseEventRow[] = await tx.query(
-        `SELECT id, type, occurred_at, data, created_by, created_at, retracted_at, retracted_by
-           FROM case_events WHERE case_id = $1 ORDER BY seq`,
+        `SELECT ${EVENT_COLUMNS} FROM case_events WHERE case_id = $1 ORDER BY seq`,
         [id],
       );
-      if (full && events.some((e) => e.data.manner !== undefined)) {
-        await this.audit.record(tx, {
-          organizationId: actor.organizationId,
-          actorId: actor.userId,
-          actorRole: actor.role,
-          action: 'case.read_sensitive',
-          caseId: row.id,
-          caseReference: row.reference,
-          fields: ['events.manner'],
-        });
-      }
+      if (full && events.some((e) => e.data.manner !== undefined)) await this.recordSensitiveRead(tx, actor, row, ['events.manner']);
       return { items: events.map((e) => eventView(e, full)) };
     });
   }
@@ -536,8 +517,7 @@ export class CasesService {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `Events of a ${row.status} case cannot be retracted`);
       }
       const [event]: CaseEventRow[] = await tx.query(
-        `SELECT id, type, occurred_at, data, created_by, created_at, retracted_at, retracted_by
-           FROM case_events WHERE id = $1 AND case_id = $2`,
+        `SELECT ${EVENT_COLUMNS} FROM case_events WHERE id = $1 AND case_id = $2`,
         [eventId, id],
       );
       if (!event) throw notFound('Event');
@@ -601,6 +581,19 @@ export class CasesService {
   private async summary(actor: Principal, id: string): Promise<CaseSummary> {
     const row = await this.audit.refusalsAudited(() => this.visibleRow(this.db.manager, actor, id));
     return summaryView(row, await this.deadlines(this.db.manager, row));
+  }
+
+  /** Who read which sensitive fields of the case (names only). */
+  private recordSensitiveRead(tx: EntityManager, actor: Principal, row: CaseRow, fields: string[]): Promise<void> {
+    return this.audit.record(tx, {
+      organizationId: actor.organizationId,
+      actorId: actor.userId,
+      actorRole: actor.role,
+      action: 'case.read_sensitive',
+      caseId: row.id,
+      caseReference: row.reference,
+      fields,
+    });
   }
 
   /** The case if the caller may see it at all; otherwise 404 (and the attempt is audited when the case exists). */
@@ -702,6 +695,8 @@ export class CasesService {
 
 /** Marks an event's `timeZone` as the case's at recording (none was given), in `case_events.data`. */
 const IMPLICIT_ZONE = 'timeZoneFromCase';
+
+const EVENT_COLUMNS = 'id, type, occurred_at, data, created_by, created_at, retracted_at, retracted_by';
 
 interface CaseEventRow {
   id: string;
