@@ -267,8 +267,64 @@ describe('cases (e2e)', () => {
       expect(after.body.client.lastName).toBe(CANARY.lastName);
     });
 
+    it('a correction of safeToContact changes only the fields sent: the code word and the voicemail answer stay', async () => {
+      const created = await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201);
+      const res = await t.http.patch(`/api/cases/${created.body.id}`).set(intake.auth).send({ client: { safeToContact: { sms: false } } }).expect(200);
+      expect(res.body.client.safeToContact).toEqual({ voicemail: false, sms: false, note: 'code word: example' });
+      const cleared = await t.http.patch(`/api/cases/${created.body.id}`).set(intake.auth).send({ client: { safeToContact: { note: null } } }).expect(200);
+      expect(cleared.body.client.safeToContact).toEqual({ voicemail: false, sms: false });
+    });
+
     it('another volunteer cannot correct the case (404)', async () => {
       expect((await t.http.patch(`/api/cases/${caseId}`).set(otherIntake.auth).send({ narrative: 'x' })).status).toBe(404);
+    });
+  });
+
+  describe('what volunteers type on a phone', () => {
+    const open = (client: Record<string, unknown>, custody: Record<string, unknown> = { status: 'unknown', timeZone: 'America/Chicago' }) =>
+      t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), client: { ...minimalBody().client, ...client }, custody });
+
+    it('a language code with a capital or a space, or in its ISO 639-2 form, is the ISO 639-3 code', async () => {
+      for (const [typed, stored] of [['Spa ', 'spa'], ['fre', 'fra'], ['GER', 'deu']]) {
+        const res = await open({ preferredLanguage: typed }).expect(201);
+        const view = await t.http.get(`/api/cases/${res.body.id}`).set(intake.auth).expect(200);
+        expect(view.body.client.preferredLanguage).toBe(stored);
+      }
+      const esp = await open({ preferredLanguage: 'esp' }).expect(400);
+      expect(esp.body.fields['client.preferredLanguage'][0]).toContain('did you mean spa (Spanish)?');
+    });
+
+    it('trailing spaces in coded fields are not errors; phones with an extension or a slash are phones, dashes alone are not', async () => {
+      await open({ aNumber: 'A#123456789 ', phone: '512/555-0142 ext 4', dateOfBirth: '1990-04-02 ' }, { status: 'ice_detention', facilityCode: 'HOUICDF ' }).expect(201);
+      const junk = await open({ phone: '-----' }).expect(400);
+      expect(Object.keys(junk.body.fields)).toEqual(['client.phone']);
+    });
+
+    it('an A-number of zeros, or a very long one, is a 400 naming it (the long one answered at once)', async () => {
+      for (const aNumber of ['A000-000-000', `${' '.repeat(100_000)}x`]) {
+        const res = await open({ aNumber }).expect(400);
+        expect(Object.keys(res.body.fields)).toEqual(['client.aNumber']);
+      }
+    });
+
+    it('a state that is no state is a 400 naming it, even with a time zone given', async () => {
+      const res = await open({}, { status: 'local_jail', state: 'TS', timeZone: 'America/Chicago' }).expect(400);
+      expect(Object.keys(res.body.fields)).toEqual(['custody.state']);
+    });
+
+    it('a case is found by the reference read over the phone, in the caller\'s scope only', async () => {
+      const created = await open({}).expect(201);
+      const found = await t.http.get(`/api/cases?reference=${created.body.reference.toLowerCase()}`).set(intake.auth).expect(200);
+      expect(found.body.items.map((c: { id: string }) => c.id)).toEqual([created.body.id]);
+      expect((await t.http.get(`/api/cases?reference=${created.body.reference}`).set(otherIntake.auth).expect(200)).body.items).toEqual([]);
+      expect((await t.http.get('/api/cases?reference=nonsense').set(intake.auth)).status).toBe(400);
+    });
+
+    it('an Idempotency-Key reused with another body says which case it opened', async () => {
+      const first = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', 'phone-retry-0001').send(minimalBody()).expect(201);
+      const typo = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', 'phone-retry-0001')
+        .send({ ...minimalBody(), narrative: 'corrected before resending' }).expect(409);
+      expect(typo.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', message: expect.stringContaining(first.body.reference) });
     });
   });
 

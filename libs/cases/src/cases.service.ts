@@ -164,7 +164,13 @@ export class CasesService {
     if (!stored.response) throw new DomainError(HttpStatus.GONE, 'CASE_PURGED', 'The case created with this Idempotency-Key has been purged');
     // An empty digest with an answer: stored before digests were keyed (migration 1764001200000): no body to compare.
     if (stored.request_hash.length > 0 && !stored.request_hash.equals(hash)) {
-      throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
+      // The same user opened that case: say which, so that a corrected resend is not typed again as a new case.
+      const reference = (stored.response as { reference?: string }).reference;
+      throw new DomainError(
+        HttpStatus.CONFLICT,
+        'IDEMPOTENCY_KEY_REUSED',
+        `This Idempotency-Key was used with a different request body: it opened case ${reference} (correct that case with PATCH)`,
+      );
     }
     return stored.response as CreateCaseResult;
   }
@@ -260,6 +266,7 @@ export class CasesService {
     if (actor.role === 'attorney') where.push(`assigned_attorney_id = $${params.push(actor.userId)} AND status IN ('assigned', 'closed')`);
     if (query.status) where.push(`status = $${params.push(query.status)}`);
     if (query.level) where.push(`urgency_level = $${params.push(query.level)}`);
+    if (query.reference) where.push(`reference = $${params.push(query.reference)}`);
     const clause = where.join(' AND ');
     const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM cases WHERE ${clause}`, params);
     const rows: CaseRow[] = await this.db.query(
@@ -378,6 +385,15 @@ export class CasesService {
         const dek = await this.cipher.loadKey(tx, id);
         if (!dek) throw new Error(`case ${id} has no data key`);
         const current = this.cipher.decrypt(dek, id, row);
+        // Nested objects are partial in a correction too: "no SMS" sent alone keeps the voicemail answer and the code
+        // word (safeToContact is one encrypted value, so the fields sent are merged over the stored ones).
+        const safe = sensitiveChanges['client.safeToContact'];
+        if (safe && typeof safe === 'object' && current['client.safeToContact'] && typeof current['client.safeToContact'] === 'object') {
+          // (A DTO instance has every declared field, undefined when not sent.)
+          const sent = Object.entries(safe as Record<string, unknown>).filter(([, v]) => v !== undefined);
+          const kept = { ...(current['client.safeToContact'] as Record<string, unknown>), ...Object.fromEntries(sent) };
+          sensitiveChanges['client.safeToContact'] = Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== null));
+        }
         const merged: SensitiveValues = { ...current, ...sensitiveChanges };
         if (!String(merged['client.firstName'] ?? '').trim() && !String(merged['client.lastName'] ?? '').trim()) {
           throw invalid('client.lastName', 'client.firstName or client.lastName is required');

@@ -126,6 +126,53 @@ export const IsOptionalNotNull = (): PropertyDecorator => ValidateIf((_object, v
 export const BlankAsNull = (options: { upperCase?: boolean } = {}): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => {
     if (typeof value !== 'string') return value;
-    if (value.trim() === '') return null;
-    return options.upperCase ? value.trim().toUpperCase() : value;
+    const trimmed = value.trim();
+    if (trimmed === '') return null;
+    // A phone keyboard adds a space after a word: "HOUICDF " is the code.
+    return options.upperCase ? trimmed.toUpperCase() : trimmed;
+  });
+
+/**
+ * ISO 639-2 "bibliographic" codes, which people also type, and the ISO 639-3 codes of the same languages (the API's
+ * codes): `fre` is French, stored as `fra`.
+ */
+const ISO_639_2B: Readonly<Record<string, string>> = {
+  alb: 'sqi', arm: 'hye', baq: 'eus', bur: 'mya', chi: 'zho', cze: 'ces', dut: 'nld', fre: 'fra', geo: 'kat', ger: 'deu',
+  gre: 'ell', ice: 'isl', mac: 'mkd', mao: 'mri', may: 'msa', per: 'fas', rum: 'ron', slo: 'slk', tib: 'bod', wel: 'cym',
+};
+
+/** A language code as typed on a phone ("Spa", " spa", "fre") → the ISO 639-3 code (spa, fra); anything else as is. */
+export function normalizeLanguageCode(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const code = value.trim().toLowerCase();
+  return ISO_639_2B[code] ?? code;
+}
+
+/** Language codes (one, or each of an array) normalized before validation (normalizeLanguageCode). */
+export const LanguageCode = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map(normalizeLanguageCode) : normalizeLanguageCode(value)));
+
+/** Three letters that look like a language code and are none: the code meant, for the message. */
+const NOT_LANGUAGE_CODES: Readonly<Record<string, string>> = { esp: 'spa (Spanish)' };
+
+/** An ISO 639-3 code (three lower-case letters, after LanguageCode), not a known look-alike such as `esp`. */
+export const IsLanguageCode = (options?: ValidationOptions): PropertyDecorator => (target, propertyName) =>
+  registerDecorator({
+    name: 'isLanguageCode',
+    target: target.constructor,
+    propertyName: propertyName as string,
+    options: {
+      message: ({ value, property }) => {
+        const codes = (Array.isArray(value) ? value : [value]) as unknown[];
+        const lookalike = codes.find((c) => typeof c === 'string' && NOT_LANGUAGE_CODES[c]) as string | undefined;
+        return lookalike
+          ? `${property}: ${lookalike} is not an ISO 639-3 code; did you mean ${NOT_LANGUAGE_CODES[lookalike]}?`
+          : `${property} must be ISO 639-3 language codes (three letters) such as spa, mam or quc`;
+      },
+      ...options,
+    },
+    validator: {
+      validate: (value: unknown) =>
+        (Array.isArray(value) ? value : [value]).every((c) => typeof c === 'string' && /^[a-z]{3}$/.test(c) && !NOT_LANGUAGE_CODES[c]),
+    },
   });

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { IsOptionalNotNull, PageQuery } from '@amparo/common';
 import { CallerDto, ClientDto, ConsentDto, CreateCaseDto, CustodyDto } from './create-case.dto';
@@ -70,9 +70,16 @@ export class ListCasesQuery extends PageQuery {
   @IsIn(URGENCY_LEVELS)
   level?: (typeof URGENCY_LEVELS)[number];
 
+  @ApiPropertyOptional({ description: 'The case with this reference (AMP-XXXXXX, as read over the phone), within your scope.', example: 'AMP-7KQ3XH' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
+  @Matches(/^AMP-[A-Z0-9]{6}$/, { message: 'reference must look like AMP-7KQ3XH' })
+  reference?: string;
+
   @ApiPropertyOptional({ description: 'Coordinators only: exact lookup by A-number (audited, rate-limited).' })
   @IsOptional()
   @IsString()
-  @Matches(/^\s*[Aa]?[\s\-.]*(\d[\s\-.]*){7,9}$/, { message: 'aNumber must be an A-number (7 to 9 digits)' })
+  @MaxLength(32, { message: 'aNumber must be an A-number (7 to 9 digits)' })
+  @Matches(/^(?:A[\s\-.#:]*)?\d[\d\s\-.]*$/i, { message: 'aNumber must be an A-number (7 to 9 digits)' })
   aNumber?: string;
 }

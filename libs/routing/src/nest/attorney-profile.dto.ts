@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
-import { IsOffsetDateTime } from '@amparo/common';
+import { IsLanguageCode, IsOffsetDateTime, LanguageCode } from '@amparo/common';
 import { EXPERIENCE, PRACTICE_AREAS } from '../domain/types';
 
 const STATE = /^[A-Z]{2}$/;
@@ -21,7 +21,8 @@ export class AttorneyProfileDto {
   @IsArray()
   @ArrayMaxSize(30)
   @ArrayUnique()
-  @Matches(/^[a-z]{3}$/, { each: true, message: 'languages must be ISO 639-3 codes such as spa' })
+  @LanguageCode()
+  @IsLanguageCode()
   languages: string[];
 
   @ApiProperty({ enum: PRACTICE_AREAS, isArray: true })
