@@ -81,16 +81,16 @@ async function oneCase(client, t, cols, blobs, mode) {
     // size of the API's 201 body) in one statement, as CasesService writes them (without its duplicate search).
     const kinds = ['a_number', 'phone', 'name_dob', 'party_name', 'adverse_party'];
     const values = kinds.map(() => randomBytes(24).toString('base64url'));
-    const claim = 27 + cols.length;
+    const claim = 28 + cols.length;
     await prepared(client,
       `WITH inserted AS (
          INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
                             practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
                             release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
-                            urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at
+                            urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at, county_jail_287g
                             ${cols.map((c) => `, ${c}`).join('')})
-         VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $26
-                 ${cols.map((_, i) => `, $${27 + i}`).join('')})
+         VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $26, $27
+                 ${cols.map((_, i) => `, $${28 + i}`).join('')})
          RETURNING id, organization_id
        ), key AS (
          INSERT INTO case_keys (case_id, kek_id, wrapped_key) SELECT id, $22, $23 FROM inserted
@@ -104,7 +104,7 @@ async function oneCase(client, t, cols, blobs, mode) {
        ON CONFLICT DO NOTHING RETURNING key`,
       [id, t.org, `BL-${id.slice(0, 13)}`, t.user, 'spa', true, ['detention_bond', 'removal_defense'], 'local_jail', null,
         'Harris', 'TX', 'America/Chicago', true, releaseEligibleAt, true, 'caller', now, 'high', JSON.stringify(REASONS), due,
-        JSON.stringify(FLAGS), 'k1', randomBytes(64), kinds, values, releaseEligibleAt, ...blobs,
+        JSON.stringify(FLAGS), 'k1', randomBytes(64), kinds, values, releaseEligibleAt, true, ...blobs,
         key, createHash('sha256').update(key).digest(), JSON.stringify(answer)],
     );
     // The planned deadlines, as CaseTimelineService.insertPlanned writes them (arrays through unnest, ids given).

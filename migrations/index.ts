@@ -14,6 +14,7 @@ import { FrozenEventZonesKeyedDigests1764001200000 } from './1764001200000-Froze
 import { NotificationCancellation1764001300000 } from './1764001300000-NotificationCancellation';
 import { EventRetraction1764001400000 } from './1764001400000-EventRetraction';
 import { UrgencyReview1764001500000 } from './1764001500000-UrgencyReview';
+import { CountyJail287g1764001600000 } from './1764001600000-CountyJail287g';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -33,4 +34,5 @@ export const MIGRATIONS = [
   NotificationCancellation1764001300000,
   EventRetraction1764001400000,
   UrgencyReview1764001500000,
+  CountyJail287g1764001600000,
 ];

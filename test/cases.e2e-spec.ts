@@ -280,6 +280,23 @@ describe('cases (e2e)', () => {
     });
   });
 
+  it('a county jail given by state and county is flagged when its county has a 287(g) jail agreement (no facility code)', async () => {
+    const open = (county: string) => t.http.post('/api/cases').set(intake.auth).send({
+      ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county },
+    }).expect(201);
+    const flagged = await open('Galveston'); // a participating Jail Enforcement Model agreement, and no ICE facility row
+    expect(flagged.body.flags.map((f: { code: string }) => f.code)).toContain('jail_287g');
+    expect(flagged.body.urgency.level).toBe('high');
+    const other = await open('Travis');
+    expect(other.body.flags.map((f: { code: string }) => f.code)).not.toContain('jail_287g');
+    // Recomputed (an event), the flag stays; corrected to another county, it goes.
+    const moved = await t.http.post(`/api/cases/${flagged.body.id}/events`).set(coordinator.auth)
+      .send({ type: 'address_changed', occurredAt: new Date().toISOString() }).expect(201);
+    expect(moved.body.flags.map((f: { code: string }) => f.code)).toContain('jail_287g');
+    const corrected = await t.http.patch(`/api/cases/${flagged.body.id}`).set(coordinator.auth).send({ custody: { county: 'Travis' } }).expect(200);
+    expect(corrected.body.flags.map((f: { code: string }) => f.code)).not.toContain('jail_287g');
+  });
+
   describe('what volunteers type on a phone', () => {
     const open = (client: Record<string, unknown>, custody: Record<string, unknown> = { status: 'unknown', timeZone: 'America/Chicago' }) =>
       t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), client: { ...minimalBody().client, ...client }, custody });

@@ -52,15 +52,15 @@ const SENSITIVE_COLUMNS = SENSITIVE_FIELDS.map((f) => f.column);
  * Idempotency-Key claim, which stores the answer at once: the answer as JSON ($answer) with the duplicates found here.
  */
 function insertCaseSql(withClaim: boolean): string {
-  const base = 30;
+  const base = 31;
   const claim = base + SENSITIVE_COLUMNS.length;
   return `WITH inserted AS (
   INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
                      practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
                      release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
-                     urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at,
+                     urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at, county_jail_287g,
                      ${SENSITIVE_COLUMNS.join(', ')})
-  VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $29,
+  VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $29, $30,
           ${SENSITIVE_COLUMNS.map((_, i) => `$${base + i}`).join(', ')})
   RETURNING id, organization_id
 ), key AS (
@@ -232,7 +232,7 @@ export class CasesService {
         dto.consent.obtainedFrom, now, plan.urgency.level, JSON.stringify(plan.urgency.reasons), plan.urgency.nextDeadlineAt,
         JSON.stringify(plan.flags), key.kekId, key.wrapped, indexes.map((i) => i.kind), indexes.map((i) => i.value),
         ...DUPLICATE_KINDS.map((kind) => indexes.find((i) => i.kind === kind)?.value ?? null),
-        plan.urgencyReviewAt,
+        plan.urgencyReviewAt, place.countyJail287g,
         ...SENSITIVE_COLUMNS.map((c) => columns[c] ?? null),
         ...(idempotency ? [idempotency.key, idempotency.hash, JSON.stringify(answer)] : []),
       ],
@@ -377,6 +377,7 @@ export class CasesService {
         const place = await this.resolvePlace(merged, actor.organizationId, tx);
         if (place.timeZone !== row.time_zone) correctedZone = place.timeZone;
         set('facility_code', place.facilityCode);
+        set('county_jail_287g', place.countyJail287g);
         set('county', place.county);
         set('state', place.state);
         set('time_zone', place.timeZone);
@@ -466,7 +467,8 @@ export class CasesService {
         data.facilityCode = place.facilityCode;
         data.fromFacilityCode = row.facility_code;
         await tx.query(
-          `UPDATE cases SET custody_status = 'ice_detention', facility_code = $2, county = $3, state = $4, time_zone = $5, updated_at = $6 WHERE id = $1`,
+          `UPDATE cases SET custody_status = 'ice_detention', facility_code = $2, county = $3, state = $4, time_zone = $5, updated_at = $6,
+                  county_jail_287g = NULL WHERE id = $1`,
           [id, place.facilityCode, place.county, place.state, place.timeZone, now],
         );
       } else if (dto.type === 'released') {
@@ -687,6 +689,7 @@ export class CasesService {
         facilityCode: facility.code,
         facilityName: facility.name,
         jail287g: facility.jail287g,
+        countyJail287g: null,
         // Where the facility is, whatever else was typed: routing matches attorneys by it (a family's state is not
         // where the person is held).
         county: facility.county,
@@ -694,7 +697,12 @@ export class CasesService {
         timeZone: facility.timeZone,
       };
     }
-    const noFacility = { facilityCode: null, facilityName: null, jail287g: undefined };
+    // A county jail given by state and county: whether it works with ICE under a 287(g) Jail Enforcement Model
+    // agreement (a facility row carries that itself).
+    const countyJail287g = custody.status === 'local_jail' && custody.state && custody.county
+      ? await this.reference.isJailEnforcementCounty(custody.state, custody.county, manager)
+      : null;
+    const noFacility = { facilityCode: null, facilityName: null, jail287g: countyJail287g ?? undefined, countyJail287g };
     if (custody.timeZone) return { ...noFacility, county: custody.county ?? null, state: custody.state ?? null, timeZone: custody.timeZone };
     if (custody.state) {
       try {
@@ -755,6 +763,8 @@ interface Place {
   facilityCode: string | null;
   facilityName: string | null;
   jail287g: boolean | undefined;
+  /** Stored with the case when there is no facility: a county jail's 287(g) agreement (null: not such a case). */
+  countyJail287g: boolean | null;
   county: string | null;
   state: string | null;
   timeZone: string;

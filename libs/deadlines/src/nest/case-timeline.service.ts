@@ -156,7 +156,8 @@ export class CaseTimelineService {
   async recompute(tx: EntityManager, caseId: string, now: Date): Promise<Timeline> {
     const [row]: CaseFactsRow[] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.custody_status, c.time_zone, c.detainer_lodged,
-              c.release_eligible_at, c.assigned_attorney_id, c.status, c.county, c.state, c.facility_code, f.name AS facility_name, f.jail_287g
+              c.release_eligible_at, c.assigned_attorney_id, c.status, c.county, c.state, c.facility_code, f.name AS facility_name,
+              COALESCE(f.jail_287g, c.county_jail_287g) AS jail_287g
          FROM cases c LEFT JOIN facilities f ON f.code = c.facility_code
         WHERE c.id = $1`,
       [caseId],

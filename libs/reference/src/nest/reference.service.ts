@@ -4,13 +4,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { parse287gCsv } from '../domain/agreements-287g';
-import { enrichFacilities } from '../domain/enrich';
+import { countyKey } from '../domain/county-name';
+import { enrichFacilities, jailEnforcementCounties } from '../domain/enrich';
 import { parseFacilitiesCsv } from '../domain/facilities';
 import type { RowIssue } from '../domain/errors';
-import type { FacilityRecord } from '../domain/types';
+import type { Agreement287g, FacilityRecord } from '../domain/types';
 
 export const DEFAULT_FACILITIES_FILE = join(process.cwd(), 'data', 'ice-detention-facilities.csv');
 export const DEFAULT_287G_FILE = join(process.cwd(), 'data', 'ice-287g-agreements.csv');
+
+const JAIL_COUNTIES_TTL_MS = 10 * 60_000;
 
 export interface FacilityView {
   code: string;
@@ -57,6 +60,8 @@ const toView = (r: FacilityRow): FacilityView => ({
 export class ReferenceService implements OnApplicationBootstrap {
   private readonly logger = new Logger('ReferenceData');
 
+  private readonly jailCounties = new Map<string, { keys: Set<string>; at: number }>();
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** The shipped snapshot is loaded on first start; `npm run cli -- import-reference` refreshes it. */
@@ -93,6 +98,7 @@ export class ReferenceService implements OnApplicationBootstrap {
       }
       for (let i = 0; i < records.length; i += 500) await this.upsertFacilities(tx, records.slice(i, i + 500));
     });
+    this.jailCounties.clear();
     return {
       facilities: records.length,
       agreements: agreements.records.length,
@@ -100,6 +106,30 @@ export class ReferenceService implements OnApplicationBootstrap {
       errors: [...facilities.errors, ...agreements.errors],
       warnings: facilities.warnings.length + agreements.warnings.length,
     };
+  }
+
+  /**
+   * Whether a county's jail works with ICE under a participating 287(g) Jail Enforcement Model agreement of a county
+   * agency, for a local jail given by state and county (no ICE facility code). Read per state from the agreements
+   * table and kept 10 minutes (an import in this process clears it at once; one by the CLI is seen within the TTL).
+   */
+  async isJailEnforcementCounty(state: string | null, county: string | null, manager: EntityManager = this.db.manager): Promise<boolean> {
+    if (!state || !county) return false;
+    const code = state.toUpperCase();
+    let cached = this.jailCounties.get(code);
+    if (!cached || cached.at < Date.now() - JAIL_COUNTIES_TTL_MS) {
+      const rows: { state: string; agency: string; agency_type: string; county: string | null; support_type: string; status: string }[] =
+        await manager.query(`SELECT state, agency, agency_type, county, support_type, status FROM agreements_287g WHERE state = $1`, [code]);
+      const keys = jailEnforcementCounties(
+        rows.map((r) => ({
+          state: r.state, agency: r.agency, agencyType: r.agency_type, county: r.county, supportType: r.support_type,
+          status: r.status as Agreement287g['status'], signed: null,
+        })),
+      );
+      cached = { keys, at: Date.now() };
+      this.jailCounties.set(code, cached);
+    }
+    return cached.keys.has(`${code}:${countyKey(county, code)}`);
   }
 
   /** By code; pass the transaction's manager when calling inside one (a second pool connection must not be needed). */
