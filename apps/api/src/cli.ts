@@ -19,8 +19,9 @@ Commands:
   keys:reindex                     recompute every case's blind indexes under AMPARO_INDEX_KEY (to rotate that key;
                                    run it with the API stopped)
   purge                            crypto-shred closed cases past the retention period, now
-  import-reference [facilities.csv] [287g.csv]
-                                   load a newer facilities / 287(g) file of the same shape (defaults: data/)
+  import-reference [facilities.csv] [287g.csv] [--accept-rejected-rows]
+                                   load a newer facilities / 287(g) file of the same shape (defaults: data/); a file
+                                   with rejected rows is refused unless --accept-rejected-rows
   migrate                          apply pending database migrations
   users:reset-password <email>     give a user (e.g. a lost first admin) a new random password, printed once; ends
                                    their sessions
@@ -37,9 +38,11 @@ const COMMANDS: Record<string, Command> = {
   'keys:reindex': (app) => app.get(KeyRotationService).reindex(),
   purge: async (app) => ({ purged: await app.get(PurgeService).purgeDue() }),
   'import-reference': async (app, args) => {
+    const acceptRejectedRows = args.includes('--accept-rejected-rows');
+    const [facilities, agreements] = args.filter((a) => !a.startsWith('--'));
     const report = await app
       .get(ReferenceService)
-      .importFiles(args[0] ? resolve(args[0]) : DEFAULT_FACILITIES_FILE, args[1] ? resolve(args[1]) : DEFAULT_287G_FILE);
+      .importFiles(facilities ? resolve(facilities) : DEFAULT_FACILITIES_FILE, agreements ? resolve(agreements) : DEFAULT_287G_FILE, { acceptRejectedRows });
     return { ...report, errors: report.errors.slice(0, 50), errorCount: report.errors.length };
   },
   migrate: async () => ({ ok: true }),

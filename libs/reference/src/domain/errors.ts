@@ -2,11 +2,13 @@ export type ReferenceDataErrorCode =
   | 'REFERENCE_MISSING_COLUMN'
   | 'REFERENCE_EMPTY_FILE'
   | 'REFERENCE_MALFORMED_CSV'
-  | 'REFERENCE_UNKNOWN_STATE';
+  | 'REFERENCE_UNKNOWN_STATE'
+  | 'REFERENCE_ROWS_REJECTED';
 
 /**
- * A reference file or lookup that cannot be used at all. Row-level problems are not thrown: the parsers return
- * them as issues with line numbers, so one bad row never blocks a refresh of the other 1,500.
+ * A reference file or lookup that cannot be used at all. Row-level problems are not thrown by the parsers: they return
+ * them as issues with line numbers; the import refuses a file with rejected rows unless told to accept them
+ * (REFERENCE_ROWS_REJECTED), since a header mistake rejects every row and would empty a table.
  */
 export class ReferenceDataError extends Error {
   constructor(

@@ -7,7 +7,7 @@ import { parse287gCsv } from '../domain/agreements-287g';
 import { countyKey } from '../domain/county-name';
 import { enrichFacilities, jailEnforcementCounties } from '../domain/enrich';
 import { parseFacilitiesCsv } from '../domain/facilities';
-import type { RowIssue } from '../domain/errors';
+import { ReferenceDataError, type RowIssue } from '../domain/errors';
 import type { Agreement287g, FacilityRecord } from '../domain/types';
 
 export const DEFAULT_FACILITIES_FILE = join(process.cwd(), 'data', 'ice-detention-facilities.csv');
@@ -69,13 +69,29 @@ export class ReferenceService implements OnApplicationBootstrap {
     const [{ count }] = await this.db.query('SELECT count(*)::int AS count FROM facilities');
     if (count > 0) return;
     const report = await this.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
-    this.logger.log(`Loaded ${report.facilities} facilities and ${report.agreements} 287(g) agreements`);
+    this.logger.log(`Loaded ${report.facilities} facilities and ${report.agreements} 287(g) agreements (${report.warnings} rows with a value set aside)`);
   }
 
-  /** Replaces both tables in one transaction: a file that fails to parse leaves the current data in place. */
-  async importFiles(facilitiesFile: string, agreementsFile: string): Promise<ImportReport> {
+  /**
+   * Replaces the agreements and upserts the facilities in one transaction: a file that fails to parse leaves the current
+   * data in place, and so does one with rejected rows (a stray comma in a header rejects every row, which would empty
+   * the agreements and clear every facility's 287(g) flag) unless `acceptRejectedRows` says to import the rest.
+   * A file with no usable row at all is always refused.
+   */
+  async importFiles(facilitiesFile: string, agreementsFile: string, options: { acceptRejectedRows?: boolean } = {}): Promise<ImportReport> {
     const facilities = parseFacilitiesCsv(readFileSync(facilitiesFile, 'utf8'));
     const agreements = parse287gCsv(readFileSync(agreementsFile, 'utf8'));
+    const rejected = [...facilities.errors, ...agreements.errors];
+    if (facilities.records.length === 0 || agreements.records.length === 0) {
+      throw new ReferenceDataError('REFERENCE_EMPTY_FILE', `no usable row in ${facilities.records.length === 0 ? facilitiesFile : agreementsFile}: nothing imported`);
+    }
+    if (rejected.length > 0 && !options.acceptRejectedRows) {
+      const first = rejected.slice(0, 5).map((e) => `line ${e.line}: ${e.code}${e.column ? ` (${e.column})` : ''}`).join('; ');
+      throw new ReferenceDataError(
+        'REFERENCE_ROWS_REJECTED',
+        `${rejected.length} row(s) rejected, nothing imported (${first}${rejected.length > 5 ? '; ...' : ''}). Fix the file, or import the other rows with --accept-rejected-rows`,
+      );
+    }
     const records = enrichFacilities(facilities.records, agreements.records);
     await this.db.transaction(async (tx) => {
       await tx.query('LOCK TABLE facilities, agreements_287g IN EXCLUSIVE MODE');
@@ -149,7 +165,7 @@ export class ReferenceService implements OnApplicationBootstrap {
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM facilities ${clause}`, params);
     const rows: FacilityRow[] = await this.db.query(
-      `SELECT * FROM facilities ${clause} ORDER BY state NULLS LAST, name LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      `SELECT * FROM facilities ${clause} ORDER BY state NULLS LAST, name, code LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, limit, offset],
     );
     return { items: rows.map(toView), total };

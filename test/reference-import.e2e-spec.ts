@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ReferenceService } from '@amparo/reference';
+import { TestApp, createTestApp } from './support/test-app';
+
+/**
+ * A newer reference file with a mistake must not quietly replace good data: one stray comma in the 287(g) file's
+ * header rejects every row, which used to empty the agreements and clear every facility's 287(g) flag.
+ */
+describe('reference data import (e2e)', () => {
+  let t: TestApp;
+  let dir: string;
+  const count = async (table: string) => (await t.db.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n as number;
+  const flagged = async () => (await t.db.query(`SELECT count(*)::int AS n FROM facilities WHERE jail_287g`))[0].n as number;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    dir = mkdtempSync(join(tmpdir(), 'amparo-reference-'));
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await t.close();
+  });
+
+  const agreements = readFileSync(DEFAULT_287G_FILE, 'utf8');
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('a file whose rows are all rejected (a header with a stray comma) is refused; nothing changes', async () => {
+    const before = { agreements: await count('agreements_287g'), flagged: await flagged() };
+    expect(before.agreements).toBeGreaterThan(500);
+    const broken = file('stray-comma.csv', agreements.replace(/^(.*)\n/, '$1,\n'));
+    await expect(t.app.get(ReferenceService).importFiles(DEFAULT_FACILITIES_FILE, broken, { acceptRejectedRows: true }))
+      .rejects.toMatchObject({ code: 'REFERENCE_EMPTY_FILE' });
+    expect({ agreements: await count('agreements_287g'), flagged: await flagged() }).toEqual(before);
+  });
+
+  it('a file with some rejected rows is refused, unless told to import the rest', async () => {
+    const lines = agreements.trimEnd().split('\n');
+    const oneBad = file('one-bad.csv', [...lines.slice(0, 3), 'TEXAS,only three,fields', ...lines.slice(3)].join('\n') + '\n');
+    const service = t.app.get(ReferenceService);
+    await expect(service.importFiles(DEFAULT_FACILITIES_FILE, oneBad)).rejects.toMatchObject({
+      code: 'REFERENCE_ROWS_REJECTED', message: expect.stringContaining('line 4: row_length'),
+    });
+    const report = await service.importFiles(DEFAULT_FACILITIES_FILE, oneBad, { acceptRejectedRows: true });
+    expect(report.errors).toHaveLength(1);
+    expect(await count('agreements_287g')).toBe(lines.length - 1);
+  });
+});
