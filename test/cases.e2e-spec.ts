@@ -260,6 +260,18 @@ describe('cases (e2e)', () => {
       expect(res.body.custody.timeZone).toBe('America/Phoenix');
     });
 
+    it('a county corrected alone keeps the zone given at intake (it cannot place the case by itself)', async () => {
+      const created = await t.http.post('/api/cases').set(intake.auth)
+        .send({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Denver' } }).expect(201);
+      const res = await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).send({ custody: { county: 'El Paso' } }).expect(200);
+      expect(res.body.custody).toMatchObject({ county: 'El Paso', timeZone: 'America/Denver' });
+      // With the state, the county places it: El Paso, Texas keeps Mountain time.
+      const placed = await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).send({ custody: { state: 'TX' } }).expect(200);
+      expect(placed.body.custody).toMatchObject({ state: 'TX', timeZone: 'America/Denver' });
+      const moved = await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).send({ custody: { county: 'Harris' } }).expect(200);
+      expect(moved.body.custody.timeZone).toBe('America/Chicago');
+    });
+
     it('a bad correction is a 400 and changes nothing', async () => {
       const res = await t.http.patch(`/api/cases/${caseId}`).set(intake.auth).send({ client: { preferredLanguage: null, lastName: 'Changed' } });
       expect(res.status).toBe(400);

@@ -367,12 +367,18 @@ export class CasesService {
         if (custody.status !== undefined) { required('custody.status', custody.status); set('custody_status', custody.status); }
         if (custody.detainerLodged !== undefined) set('detainer_lodged', custody.detainerLodged ?? false);
         if (custody.releaseEligibleAt !== undefined) set('release_eligible_at', custody.releaseEligibleAt);
+        const facilityCode = custody.facilityCode === undefined ? (row.facility_code ?? undefined) : (custody.facilityCode ?? undefined);
+        const state = custody.state === undefined ? (row.state ?? undefined) : (custody.state ?? undefined);
+        const placeCorrected = custody.facilityCode !== undefined || custody.state !== undefined || custody.county !== undefined;
         const merged: CustodyDto = {
           status: (custody.status ?? row.custody_status) as CustodyDto['status'],
-          facilityCode: custody.facilityCode === undefined ? (row.facility_code ?? undefined) : (custody.facilityCode ?? undefined),
+          facilityCode,
           county: custody.county === undefined ? (row.county ?? undefined) : (custody.county ?? undefined),
-          state: custody.state === undefined ? (row.state ?? undefined) : (custody.state ?? undefined),
-          timeZone: custody.timeZone ?? (custody.facilityCode || custody.state || custody.county ? undefined : row.time_zone),
+          state,
+          // A corrected place with a facility or a state places the case (and its zone) again; otherwise the zone stays
+          // as it was (one given at intake, say): a county alone cannot place it, and must not send it to the
+          // organization's zone, nor may a correction that leaves the place alone (the status, say) move it.
+          timeZone: custody.timeZone ?? (placeCorrected && (facilityCode || state) ? undefined : row.time_zone),
         };
         const place = await this.resolvePlace(merged, actor.organizationId, tx);
         if (place.timeZone !== row.time_zone) correctedZone = place.timeZone;
