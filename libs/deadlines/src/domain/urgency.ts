@@ -76,22 +76,21 @@ export function assessUrgency(input: UrgencyInput, policy: UrgencyPolicy = URGEN
 export function urgencyReviewAt(input: UrgencyInput, policy: UrgencyPolicy = URGENCY_POLICY): Date | null {
   const now = input.now.getTime();
   let next = Infinity;
-  const consider = (t: DateTime | undefined) => {
-    const ms = t?.toMillis();
+  // In epoch milliseconds: the windows are real hours, as levelForDue counts them.
+  const consider = (ms: number | undefined) => {
     if (ms !== undefined && ms > now && ms < next) next = ms;
   };
   for (const d of input.deadlines.map(parseDeadline)) {
     if (d.status !== 'open') continue;
+    const due = d.due.toMillis();
     if (isDetainer(d, policy)) {
       if (!policy.detainerCustody.includes(input.custodyStatus)) continue;
-      consider(d.opens);
-      consider(d.outer);
+      consider(d.opens?.toMillis());
+      consider(d.outer?.toMillis());
     }
-    for (const hours of [policy.normalWithinHours, policy.highWithinHours, policy.criticalWithinHours]) {
-      consider(d.due.minus({ milliseconds: hours * HOUR_MS }));
-    }
+    for (const hours of [policy.normalWithinHours, policy.highWithinHours, policy.criticalWithinHours]) consider(due - hours * HOUR_MS);
     // A hold has ended at its due time; any other deadline is overdue once its due time has passed.
-    consider(isDetainer(d, policy) ? d.due : d.due.plus({ milliseconds: 1 }));
+    consider(isDetainer(d, policy) ? due : due + 1);
   }
   return Number.isFinite(next) ? new Date(next) : null;
 }
