@@ -87,7 +87,7 @@ async function oneCase(client, t, cols, blobs, mode) {
          INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
                             practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
                             release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
-                            urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at, county_jail_287g
+                            urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at, county_key
                             ${cols.map((c) => `, ${c}`).join('')})
          VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $26, $27
                  ${cols.map((_, i) => `, $${28 + i}`).join('')})
@@ -104,7 +104,7 @@ async function oneCase(client, t, cols, blobs, mode) {
        ON CONFLICT DO NOTHING RETURNING key`,
       [id, t.org, `BL-${id.slice(0, 13)}`, t.user, 'spa', true, ['detention_bond', 'removal_defense'], 'local_jail', null,
         'Harris', 'TX', 'America/Chicago', true, releaseEligibleAt, true, 'caller', now, 'high', JSON.stringify(REASONS), due,
-        JSON.stringify(FLAGS), 'k1', randomBytes(64), kinds, values, releaseEligibleAt, true, ...blobs,
+        JSON.stringify(FLAGS), 'k1', randomBytes(64), kinds, values, releaseEligibleAt, 'HARRIS', ...blobs,
         key, createHash('sha256').update(key).digest(), JSON.stringify(answer)],
     );
     // The planned deadlines, as CaseTimelineService.insertPlanned writes them (arrays through unnest, ids given).

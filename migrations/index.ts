@@ -15,6 +15,7 @@ import { NotificationCancellation1764001300000 } from './1764001300000-Notificat
 import { EventRetraction1764001400000 } from './1764001400000-EventRetraction';
 import { UrgencyReview1764001500000 } from './1764001500000-UrgencyReview';
 import { CountyJail287g1764001600000 } from './1764001600000-CountyJail287g';
+import { LanguageCodes1764001700000 } from './1764001700000-LanguageCodes';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   EventRetraction1764001400000,
   UrgencyReview1764001500000,
   CountyJail287g1764001600000,
+  LanguageCodes1764001700000,
 ];

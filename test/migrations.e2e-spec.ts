@@ -1,5 +1,7 @@
 import { FlagLabelsWithoutFacts1764001000000 } from '../migrations/1764001000000-FlagLabelsWithoutFacts';
 import { FrozenEventZonesKeyedDigests1764001200000 } from '../migrations/1764001200000-FrozenEventZonesKeyedDigests';
+import { LanguageCodes1764001700000 } from '../migrations/1764001700000-LanguageCodes';
+import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
 import { intakeBody } from './support/cases';
 import { Session, createUser, loginAdmin } from './support/users';
@@ -74,5 +76,26 @@ describe('data migrations (e2e)', () => {
     expect(digest).toEqual(Buffer.alloc(0));
     const replay = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', idempotencyKey).send(body).expect(201);
     expect(replay.body.id).toBe(id);
+  });
+
+  it('1764001700000: stored ISO 639-2 codes (and esp) become ISO 639-3, so an attorney still matches a client', async () => {
+    const admin = await loginAdmin(t.http);
+    const attorney = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ languages: ['eng', 'fra'] })).expect(200);
+    const created = await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201);
+    // As stored before 2026-11-26, when the codes were taken as typed.
+    await t.db.query(`UPDATE attorney_profiles SET languages = '{eng,fre,fra,ger}' WHERE user_id = $1`, [attorney.userId]);
+    await t.db.query(`UPDATE cases SET preferred_language = 'esp' WHERE id = $1`, [created.body.id]);
+
+    const runner = t.db.createQueryRunner();
+    try {
+      await new LanguageCodes1764001700000().up(runner);
+    } finally {
+      await runner.release();
+    }
+
+    const [{ languages }] = await t.db.query(`SELECT languages FROM attorney_profiles WHERE user_id = $1`, [attorney.userId]);
+    expect([...languages].sort()).toEqual(['deu', 'eng', 'fra']);
+    expect((await t.db.query(`SELECT preferred_language FROM cases WHERE id = $1`, [created.body.id]))[0].preferred_language).toBe('spa');
   });
 });

@@ -1,7 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CountyKeyBackfill } from '@amparo/cases';
+import { DeadlineJobsService } from '@amparo/deadlines';
 import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ReferenceService } from '@amparo/reference';
+import { minimalBody } from './support/cases';
+import { createUser, loginAdmin } from './support/users';
 import { TestApp, createTestApp } from './support/test-app';
 
 /**
@@ -37,6 +41,35 @@ describe('reference data import (e2e)', () => {
     await expect(t.app.get(ReferenceService).importFiles(DEFAULT_FACILITIES_FILE, broken, { acceptRejectedRows: true }))
       .rejects.toMatchObject({ code: 'REFERENCE_EMPTY_FILE' });
     expect({ agreements: await count('agreements_287g'), flagged: await flagged() }).toEqual(before);
+  });
+
+  it('a new county jail agreement reaches the open cases of that county (placed by state and county) at the next review', async () => {
+    const admin = await loginAdmin(t.http);
+    const intake = await createUser(t.http, admin, 'intake');
+    const open = async () => (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Travis' } }).expect(201)).body as { id: string };
+    const flags = async (id: string) => ((await t.db.query(`SELECT flags FROM cases WHERE id = $1`, [id]))[0].flags as { code: string }[]).map((f) => f.code);
+    const c = await open();
+    expect(await flags(c.id)).not.toContain('jail_287g');
+    const service = t.app.get(ReferenceService);
+    const added = file('travis.csv', `${agreements.trimEnd()}\nTEXAS,Travis County Sheriff's Office,County,Travis County,Jail Enforcement Model,participating,1/5/26\n`);
+    await service.importFiles(DEFAULT_FACILITIES_FILE, added);
+    await t.app.get(DeadlineJobsService).reviewUrgency();
+    expect(await flags(c.id)).toContain('jail_287g');
+    // A case opened now is flagged at intake (the cache was cleared by the import).
+    expect(await flags((await open()).id)).toContain('jail_287g');
+    // The agreement gone again (the shipped file): the flag goes at the next review.
+    await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
+    await t.app.get(DeadlineJobsService).reviewUrgency();
+    expect(await flags(c.id)).not.toContain('jail_287g');
+  });
+
+  it('open cases placed by state and county before cases kept their county key get it at start, and a review', async () => {
+    const [c] = await t.db.query(`SELECT id FROM cases WHERE county = 'Travis' AND status <> 'closed' LIMIT 1`);
+    await t.db.query(`UPDATE cases SET county_key = NULL, urgency_review_at = NULL WHERE id = $1`, [c.id]);
+    await t.app.get(CountyKeyBackfill).onApplicationBootstrap();
+    const [row] = await t.db.query(`SELECT county_key, urgency_review_at FROM cases WHERE id = $1`, [c.id]);
+    expect(row).toEqual({ county_key: 'TRAVIS', urgency_review_at: expect.any(Date) });
   });
 
   it('a file with some rejected rows is refused, unless told to import the rest', async () => {

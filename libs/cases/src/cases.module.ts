@@ -6,13 +6,14 @@ import { RoutingModule } from '@amparo/routing';
 import { CaseCipher } from './case-cipher.service';
 import { CasesController } from './cases.controller';
 import { CasesService } from './cases.service';
+import { CountyKeyBackfill } from './county-keys';
 import { KeyRotationService } from './key-rotation.service';
 import { PurgeService } from './purge.service';
 
 @Module({
   imports: [AuditModule, DeadlinesModule, ReferenceModule, RoutingModule],
   controllers: [CasesController],
-  providers: [CasesService, CaseCipher, PurgeService, KeyRotationService],
+  providers: [CasesService, CaseCipher, PurgeService, KeyRotationService, CountyKeyBackfill],
   exports: [CasesService, CaseCipher, PurgeService, KeyRotationService],
 })
 export class CasesModule {}

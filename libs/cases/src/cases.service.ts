@@ -6,7 +6,7 @@ import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, validationFailed } from '@amparo/common';
 import { CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
-import { ReferenceService, timeZoneFor } from '@amparo/reference';
+import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
 import { ReferralsService } from '@amparo/routing';
 import { CryptoIntegrityError } from '@amparo/crypto';
 import { isStalePreparedStatement, isTransientConflict, preparedQuery } from '@amparo/database';
@@ -58,7 +58,7 @@ function insertCaseSql(withClaim: boolean): string {
   INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
                      practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
                      release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
-                     urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at, county_jail_287g,
+                     urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at, county_key,
                      ${SENSITIVE_COLUMNS.join(', ')})
   VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $29, $30,
           ${SENSITIVE_COLUMNS.map((_, i) => `$${base + i}`).join(', ')})
@@ -232,7 +232,7 @@ export class CasesService {
         dto.consent.obtainedFrom, now, plan.urgency.level, JSON.stringify(plan.urgency.reasons), plan.urgency.nextDeadlineAt,
         JSON.stringify(plan.flags), key.kekId, key.wrapped, indexes.map((i) => i.kind), indexes.map((i) => i.value),
         ...DUPLICATE_KINDS.map((kind) => indexes.find((i) => i.kind === kind)?.value ?? null),
-        plan.urgencyReviewAt, place.countyJail287g,
+        plan.urgencyReviewAt, place.countyKey,
         ...SENSITIVE_COLUMNS.map((c) => columns[c] ?? null),
         ...(idempotency ? [idempotency.key, idempotency.hash, JSON.stringify(answer)] : []),
       ],
@@ -383,7 +383,7 @@ export class CasesService {
         const place = await this.resolvePlace(merged, actor.organizationId, tx);
         if (place.timeZone !== row.time_zone) correctedZone = place.timeZone;
         set('facility_code', place.facilityCode);
-        set('county_jail_287g', place.countyJail287g);
+        set('county_key', place.countyKey);
         set('county', place.county);
         set('state', place.state);
         set('time_zone', place.timeZone);
@@ -474,7 +474,7 @@ export class CasesService {
         data.fromFacilityCode = row.facility_code;
         await tx.query(
           `UPDATE cases SET custody_status = 'ice_detention', facility_code = $2, county = $3, state = $4, time_zone = $5, updated_at = $6,
-                  county_jail_287g = NULL WHERE id = $1`,
+                  county_key = NULL WHERE id = $1`,
           [id, place.facilityCode, place.county, place.state, place.timeZone, now],
         );
       } else if (dto.type === 'released') {
@@ -695,7 +695,7 @@ export class CasesService {
         facilityCode: facility.code,
         facilityName: facility.name,
         jail287g: facility.jail287g,
-        countyJail287g: null,
+        countyKey: null,
         // Where the facility is, whatever else was typed: routing matches attorneys by it (a family's state is not
         // where the person is held).
         county: facility.county,
@@ -703,12 +703,13 @@ export class CasesService {
         timeZone: facility.timeZone,
       };
     }
-    // A county jail given by state and county: whether it works with ICE under a 287(g) Jail Enforcement Model
-    // agreement (a facility row carries that itself).
-    const countyJail287g = custody.status === 'local_jail' && custody.state && custody.county
-      ? await this.reference.isJailEnforcementCounty(custody.state, custody.county, manager)
-      : null;
-    const noFacility = { facilityCode: null, facilityName: null, jail287g: countyJail287g ?? undefined, countyJail287g };
+    // A place given by state and county keeps its county's matching key: a recomputation reads the 287(g) agreements
+    // by it (a facility row carries its own flag). The intake, computed before it writes, asks the reference data now.
+    const key = custody.state && custody.county ? countyKey(custody.county, custody.state) : null;
+    const jail287g = custody.status === 'local_jail' && key
+      ? await this.reference.isJailEnforcementCounty(custody.state!, custody.county!, manager)
+      : undefined;
+    const noFacility = { facilityCode: null, facilityName: null, jail287g, countyKey: key };
     if (custody.timeZone) return { ...noFacility, county: custody.county ?? null, state: custody.state ?? null, timeZone: custody.timeZone };
     if (custody.state) {
       try {
@@ -769,8 +770,8 @@ interface Place {
   facilityCode: string | null;
   facilityName: string | null;
   jail287g: boolean | undefined;
-  /** Stored with the case when there is no facility: a county jail's 287(g) agreement (null: not such a case). */
-  countyJail287g: boolean | null;
+  /** Stored with the case when placed by state and county (no facility): its county's key for the 287(g) agreements. */
+  countyKey: string | null;
   county: string | null;
   state: string | null;
   timeZone: string;

@@ -5,3 +5,4 @@ export * from './purge.service';
 export * from './domain/sensitive-fields';
 export * from './domain/visibility';
 export * from './key-rotation.service';
+export * from './county-keys';

@@ -156,18 +156,18 @@ export const LanguageCode = (): PropertyDecorator =>
 const NOT_LANGUAGE_CODES: Readonly<Record<string, string>> = { esp: 'spa (Spanish)' };
 
 /** An ISO 639-3 code (three lower-case letters, after LanguageCode), not a known look-alike such as `esp`. */
-export const IsLanguageCode = (options?: ValidationOptions): PropertyDecorator => (target, propertyName) =>
+export const IsLanguageCode = (path: string, options?: ValidationOptions): PropertyDecorator => (target, propertyName) =>
   registerDecorator({
     name: 'isLanguageCode',
     target: target.constructor,
     propertyName: propertyName as string,
     options: {
-      message: ({ value, property }) => {
+      message: ({ value }) => {
         const codes = (Array.isArray(value) ? value : [value]) as unknown[];
         const lookalike = codes.find((c) => typeof c === 'string' && NOT_LANGUAGE_CODES[c]) as string | undefined;
         return lookalike
-          ? `${property}: ${lookalike} is not an ISO 639-3 code; did you mean ${NOT_LANGUAGE_CODES[lookalike]}?`
-          : `${property} must be ISO 639-3 language codes (three letters) such as spa, mam or quc`;
+          ? `${path}: ${lookalike} is not an ISO 639-3 code; did you mean ${NOT_LANGUAGE_CODES[lookalike]}?`
+          : `${path} must be ISO 639-3 language codes (three letters) such as spa, mam or quc`;
       },
       ...options,
     },

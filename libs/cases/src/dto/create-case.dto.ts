@@ -2,38 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength,
-  MinLength, ValidateNested, IsDefined, IsObject, ValidationOptions, registerDecorator,
+  MinLength, ValidateNested, IsDefined, IsObject,
 } from 'class-validator';
-import { normalizeANumber } from '@amparo/crypto';
-import { isStateCode } from '@amparo/reference';
+import { IsANumber, IsPhone, IsStateCode } from './formats';
 import { BlankAsNull, IsCalendarDate, IsIanaTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode } from '@amparo/common';
-
-/**
- * A phone number as people write it: digits with + ( ) . / - and spaces, at least 5 digits, up to 30 characters, and
- * an extension ("ext 12", "x12", "#12"). Stored as typed (encrypted); the duplicate check reads it with normalizePhone,
- * and a national number it cannot place (no country code) is still worth keeping to call back.
- */
-const PHONE = /^(?=(?:\D*\d){5})[0-9+().\/\s-]{5,30}(?:\s*(?:ext\.?|x|#)\s*\d{1,6})?$/i;
-
-/** An A-number that normalizeANumber reads (and so indexes): 7 to 9 digits, optional A and separators, not all zeros. */
-const IsANumber = (options?: ValidationOptions): PropertyDecorator => (target, propertyName) =>
-  registerDecorator({
-    name: 'isANumber',
-    target: target.constructor,
-    propertyName: propertyName as string,
-    options,
-    validator: { validate: (value: unknown) => typeof value === 'string' && normalizeANumber(value) !== null },
-  });
-
-/** A U.S. state or territory code (after BlankAsNull upper-cased it). */
-const IsStateCode = (options?: ValidationOptions): PropertyDecorator => (target, propertyName) =>
-  registerDecorator({
-    name: 'isStateCode',
-    target: target.constructor,
-    propertyName: propertyName as string,
-    options,
-    validator: { validate: (value: unknown) => typeof value === 'string' && isStateCode(value) },
-  });
 
 export const PRACTICE_AREAS = ['detention_bond', 'removal_defense', 'asylum', 'daca', 'u_visa', 't_visa', 'vawa', 'crimmigration', 'other'] as const;
 export const CUSTODY_STATUSES = ['local_jail', 'ice_detention', 'released', 'not_detained', 'unknown'] as const;
@@ -86,7 +58,6 @@ export class ClientDto {
   @BlankAsNull()
   @IsOptional()
   @IsString()
-  @MaxLength(32, { message: 'client.aNumber must be an A-number (7 to 9 digits, e.g. A123-456-789)' })
   @IsANumber({ message: 'client.aNumber must be an A-number (7 to 9 digits, not all zeros, e.g. A123-456-789)' })
   aNumber?: string;
 
@@ -94,7 +65,7 @@ export class ClientDto {
   @BlankAsNull()
   @IsOptional()
   @IsString()
-  @Matches(PHONE, { message: 'client.phone must be a phone number (at least 5 digits; an extension as "ext 12")' })
+  @IsPhone({ message: 'client.phone must be a phone number (at least 5 digits; an extension as "ext 12")' })
   phone?: string;
 
   @ApiPropertyOptional({ description: 'Encrypted.' })
@@ -131,7 +102,7 @@ export class ClientDto {
   @ApiProperty({ example: 'spa', description: 'ISO 639-3 code (spa, eng, mam, quc, kjb, ...)' })
   @LanguageCode()
   @IsString()
-  @IsLanguageCode()
+  @IsLanguageCode('client.preferredLanguage')
   preferredLanguage: string;
 
   @ApiPropertyOptional({ default: false })
@@ -164,7 +135,7 @@ export class CallerDto {
   @BlankAsNull()
   @IsOptional()
   @IsString()
-  @Matches(PHONE, { message: 'caller.phone must be a phone number (at least 5 digits; an extension as "ext 12")' })
+  @IsPhone({ message: 'caller.phone must be a phone number (at least 5 digits; an extension as "ext 12")' })
   phone?: string;
 }
 

@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { IsOptionalNotNull, PageQuery } from '@amparo/common';
 import { CallerDto, ClientDto, ConsentDto, CreateCaseDto, CustodyDto } from './create-case.dto';
+import { IsANumber } from './formats';
 
 export class UpdateClientDto extends PartialType(ClientDto) {}
 export class UpdateCallerDto extends PartialType(CallerDto) {}
@@ -79,7 +80,6 @@ export class ListCasesQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Coordinators only: exact lookup by A-number (audited, rate-limited).' })
   @IsOptional()
   @IsString()
-  @MaxLength(32, { message: 'aNumber must be an A-number (7 to 9 digits)' })
-  @Matches(/^(?:A[\s\-.#:]*)?\d[\d\s\-.]*$/i, { message: 'aNumber must be an A-number (7 to 9 digits)' })
+  @IsANumber({ message: 'aNumber must be an A-number (7 to 9 digits, not all zeros)' })
   aNumber?: string;
 }

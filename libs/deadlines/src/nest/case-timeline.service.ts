@@ -157,7 +157,9 @@ export class CaseTimelineService {
     const [row]: CaseFactsRow[] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.custody_status, c.time_zone, c.detainer_lodged,
               c.release_eligible_at, c.assigned_attorney_id, c.status, c.county, c.state, c.facility_code, f.name AS facility_name,
-              COALESCE(f.jail_287g, c.county_jail_287g) AS jail_287g
+              CASE WHEN c.facility_code IS NOT NULL THEN f.jail_287g
+                   ELSE EXISTS (SELECT 1 FROM agreements_287g a
+                                 WHERE a.jail_enforcement AND a.state = c.state AND a.county_key = c.county_key) END AS jail_287g
          FROM cases c LEFT JOIN facilities f ON f.code = c.facility_code
         WHERE c.id = $1`,
       [caseId],

@@ -81,7 +81,7 @@ export function jailEnforcementCounties(agreements: Agreement287g[]): Set<string
 }
 
 // County agencies only: a city police or state prison JEM agreement says nothing about the county jail.
-function isCountyJailEnforcement(agreement: Agreement287g): boolean {
+export function isCountyJailEnforcement(agreement: Agreement287g): boolean {
   return (
     agreement.status === 'participating' &&
     agreement.supportType.trim().toLowerCase() === JAIL_ENFORCEMENT_MODEL.toLowerCase() &&

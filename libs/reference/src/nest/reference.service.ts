@@ -5,15 +5,15 @@ import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { parse287gCsv } from '../domain/agreements-287g';
 import { countyKey } from '../domain/county-name';
-import { enrichFacilities, jailEnforcementCounties } from '../domain/enrich';
+import { enrichFacilities, isCountyJailEnforcement } from '../domain/enrich';
 import { parseFacilitiesCsv } from '../domain/facilities';
 import { ReferenceDataError, type RowIssue } from '../domain/errors';
-import type { Agreement287g, FacilityRecord } from '../domain/types';
+import type { AgreementStatus, FacilityRecord } from '../domain/types';
 
 export const DEFAULT_FACILITIES_FILE = join(process.cwd(), 'data', 'ice-detention-facilities.csv');
 export const DEFAULT_287G_FILE = join(process.cwd(), 'data', 'ice-287g-agreements.csv');
 
-const JAIL_COUNTIES_TTL_MS = 10 * 60_000;
+const JAIL_COUNTIES_TTL_MS = 60_000;
 
 export interface FacilityView {
   code: string;
@@ -67,9 +67,25 @@ export class ReferenceService implements OnApplicationBootstrap {
   /** The shipped snapshot is loaded on first start; `npm run cli -- import-reference` refreshes it. */
   async onApplicationBootstrap(): Promise<void> {
     const [{ count }] = await this.db.query('SELECT count(*)::int AS count FROM facilities');
-    if (count > 0) return;
+    if (count > 0) return this.fillAgreementKeys();
     const report = await this.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
     this.logger.log(`Loaded ${report.facilities} facilities and ${report.agreements} 287(g) agreements (${report.warnings} rows with a value set aside)`);
+  }
+
+  /** Agreements imported before they had matching keys (migration 1764001600000): their keys, once. */
+  private async fillAgreementKeys(): Promise<void> {
+    const rows: { id: number; state: string; agency: string; agency_type: string; county: string | null; support_type: string; status: string }[] =
+      await this.db.query(`SELECT id, state, agency, agency_type, county, support_type, status FROM agreements_287g WHERE county_key IS NULL`);
+    if (rows.length === 0) return;
+    const agreements = rows.map((r) => ({
+      state: r.state, agency: r.agency, agencyType: r.agency_type, county: r.county, supportType: r.support_type,
+      status: r.status as AgreementStatus, signed: null,
+    }));
+    await this.db.query(
+      `UPDATE agreements_287g a SET county_key = k.key, jail_enforcement = k.jem
+         FROM unnest($1::int[], $2::text[], $3::boolean[]) AS k(id, key, jem) WHERE a.id = k.id`,
+      [rows.map((r) => r.id), agreements.map((a) => countyKey(a.county, a.state)), agreements.map((a) => isCountyJailEnforcement(a))],
+    );
   }
 
   /**
@@ -99,8 +115,8 @@ export class ReferenceService implements OnApplicationBootstrap {
       for (let i = 0; i < agreements.records.length; i += 500) {
         const chunk = agreements.records.slice(i, i + 500);
         await tx.query(
-          `INSERT INTO agreements_287g (state, agency, agency_type, county, support_type, status, signed)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[])`,
+          `INSERT INTO agreements_287g (state, agency, agency_type, county, support_type, status, signed, county_key, jail_enforcement)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::text[], $9::boolean[])`,
           [
             chunk.map((a) => a.state),
             chunk.map((a) => a.agency),
@@ -109,10 +125,18 @@ export class ReferenceService implements OnApplicationBootstrap {
             chunk.map((a) => a.supportType),
             chunk.map((a) => a.status),
             chunk.map((a) => a.signed),
+            chunk.map((a) => countyKey(a.county, a.state)),
+            chunk.map((a) => isCountyJailEnforcement(a)),
           ],
         );
       }
       for (let i = 0; i < records.length; i += 500) await this.upsertFacilities(tx, records.slice(i, i + 500));
+      // Open cases in a county jail placed by state and county read the agreements when recomputed: the urgency
+      // review recomputes them now, so that a new (or ended) agreement shows at once.
+      await tx.query(
+        `UPDATE cases SET urgency_review_at = now()
+          WHERE custody_status = 'local_jail' AND facility_code IS NULL AND county_key IS NOT NULL AND status NOT IN ('closed', 'purged')`,
+      );
     });
     this.jailCounties.clear();
     return {
@@ -126,26 +150,24 @@ export class ReferenceService implements OnApplicationBootstrap {
 
   /**
    * Whether a county's jail works with ICE under a participating 287(g) Jail Enforcement Model agreement of a county
-   * agency, for a local jail given by state and county (no ICE facility code). Read per state from the agreements
-   * table and kept 10 minutes (an import in this process clears it at once; one by the CLI is seen within the TTL).
+   * agency, for a local jail given by state and county (no ICE facility code), as an intake is opened (in memory, before
+   * it writes). Read per state from the agreements and kept a minute (an import in this process clears it; an import
+   * by the CLI is seen within the minute, and marks the open cases it concerns for the urgency review, which reads the
+   * agreements themselves).
    */
   async isJailEnforcementCounty(state: string | null, county: string | null, manager: EntityManager = this.db.manager): Promise<boolean> {
     if (!state || !county) return false;
     const code = state.toUpperCase();
     let cached = this.jailCounties.get(code);
     if (!cached || cached.at < Date.now() - JAIL_COUNTIES_TTL_MS) {
-      const rows: { state: string; agency: string; agency_type: string; county: string | null; support_type: string; status: string }[] =
-        await manager.query(`SELECT state, agency, agency_type, county, support_type, status FROM agreements_287g WHERE state = $1`, [code]);
-      const keys = jailEnforcementCounties(
-        rows.map((r) => ({
-          state: r.state, agency: r.agency, agencyType: r.agency_type, county: r.county, supportType: r.support_type,
-          status: r.status as Agreement287g['status'], signed: null,
-        })),
+      const rows: { county_key: string }[] = await manager.query(
+        `SELECT DISTINCT county_key FROM agreements_287g WHERE state = $1 AND jail_enforcement`,
+        [code],
       );
-      cached = { keys, at: Date.now() };
+      cached = { keys: new Set(rows.map((r) => r.county_key)), at: Date.now() };
       this.jailCounties.set(code, cached);
     }
-    return cached.keys.has(`${code}:${countyKey(county, code)}`);
+    return cached.keys.has(countyKey(county, code));
   }
 
   /** By code; pass the transaction's manager when calling inside one (a second pool connection must not be needed). */

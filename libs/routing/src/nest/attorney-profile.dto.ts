@@ -22,7 +22,7 @@ export class AttorneyProfileDto {
   @ArrayMaxSize(30)
   @ArrayUnique()
   @LanguageCode()
-  @IsLanguageCode()
+  @IsLanguageCode('languages')
   languages: string[];
 
   @ApiProperty({ enum: PRACTICE_AREAS, isArray: true })

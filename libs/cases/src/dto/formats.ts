@@ -1,0 +1,27 @@
+import { ValidationOptions, registerDecorator } from 'class-validator';
+import { normalizeANumber } from '@amparo/crypto';
+import { isStateCode } from '@amparo/reference';
+
+function format(name: string, validate: (value: unknown) => boolean) {
+  return (options?: ValidationOptions): PropertyDecorator => (target, propertyName) =>
+    registerDecorator({ name, target: target.constructor, propertyName: propertyName as string, options, validator: { validate } });
+}
+
+/** An A-number that normalizeANumber reads (and so indexes): 7 to 9 digits, optional A and separators, not all zeros. */
+export const IsANumber = format('isANumber', (value) => typeof value === 'string' && value.length <= 32 && normalizeANumber(value) !== null);
+
+const EXTENSION = /\s*(?:ext\.?|x|#)\s*\d{1,6}$/i;
+
+/**
+ * A phone number as people write it: digits with + ( ) . / - and spaces, at least 5 digits before any extension
+ * ("ext 12", "x12", "#12"), up to 30 characters. Stored as typed (encrypted); the duplicate check reads it with
+ * normalizePhone, and a national number it cannot place (no country code) is still worth keeping to call back.
+ */
+export const IsPhone = format('isPhone', (value) => {
+  if (typeof value !== 'string' || value.length > 40) return false;
+  const number = value.replace(EXTENSION, '');
+  return number.length <= 30 && /^[0-9+().\/\s-]+$/.test(number) && number.replace(/\D/g, '').length >= 5;
+});
+
+/** A U.S. state or territory code (after BlankAsNull upper-cased it). */
+export const IsStateCode = format('isStateCode', (value) => typeof value === 'string' && isStateCode(value));
