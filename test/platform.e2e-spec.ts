@@ -1,4 +1,5 @@
 import { TestApp, createTestApp } from './support/test-app';
+import { intakeBody } from './support/cases';
 import { Session, createUser, loginAdmin } from './support/users';
 
 describe('platform (e2e)', () => {
@@ -26,6 +27,31 @@ describe('platform (e2e)', () => {
     // The optional Idempotency-Key is documented once, as optional.
     const headers = json.body.paths['/api/cases'].post.parameters.filter((p: { in: string; name: string }) => p.in === 'header' && /^idempotency-key$/i.test(p.name));
     expect(headers).toEqual([expect.objectContaining({ required: false })]);
+  });
+
+  it('documents what every route answers: a schema for each success (not 204) and the error shape', async () => {
+    const doc = (await t.http.get('/docs-json').expect(200)).body;
+    const missing: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: unknown }> }>>)) {
+      if (path === '/health') continue;
+      for (const [method, operation] of Object.entries(item)) {
+        const success = Object.entries(operation.responses).filter(([code]) => /^2/.test(code));
+        if (!success.every(([code, r]) => code === '204' || r.content)) missing.push(`${method.toUpperCase()} ${path}`);
+        if (!operation.responses.default) missing.push(`${method.toUpperCase()} ${path} (errors)`);
+      }
+    }
+    expect(missing).toEqual([]);
+    // The documented properties cover what the API really answers (they drift apart otherwise).
+    const props = (model: string) => Object.keys(doc.components.schemas[model].properties);
+    const intake = await createUser(t.http, admin, 'intake');
+    const created = await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201);
+    expect(props('CreateCaseResponse')).toEqual(expect.arrayContaining(Object.keys(created.body)));
+    expect(props('DeadlineResponse')).toEqual(expect.arrayContaining(Object.keys(created.body.deadlines[0])));
+    const full = await t.http.get(`/api/cases/${created.body.id}`).set(intake.auth).expect(200);
+    expect(full.body.view).toBe('full');
+    expect(props('CaseResponse')).toEqual(expect.arrayContaining(Object.keys(full.body)));
+    const me = await t.http.get('/api/auth/me').set(admin.auth).expect(200);
+    expect(props('UserResponse')).toEqual(expect.arrayContaining(Object.keys(me.body)));
   });
 
   it('sets security headers and no-store on API answers', async () => {

@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiDefaultResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsBoolean, IsInt, IsObject, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AuditService, canonicalJson } from '@amparo/audit';
 import { Access, CurrentUser, Organization, type Principal } from '@amparo/auth';
-import { IsIanaTimeZone, IsOptionalNotNull, invalid, notFound } from '@amparo/common';
+import { ErrorResponse, IsIanaTimeZone, IsOptionalNotNull, invalid, notFound } from '@amparo/common';
 
 export class OfferWindowsDto {
   @ApiProperty({ description: 'minutes', example: 120 }) @IsInt() @Min(15) @Max(43200) critical: number;
@@ -32,6 +32,17 @@ export class UpdateOrganizationDto {
 
 const LEVELS = ['critical', 'high', 'normal', 'low'] as const;
 
+/** Documentation only: the settings as GET and PATCH /api/organization answer them (OpenAPI). */
+export class OrganizationResponse {
+  @ApiProperty() id: string;
+  @ApiProperty({ example: 'My organization' }) name: string;
+  @ApiProperty() autoRouting: boolean;
+  @ApiProperty({ type: OfferWindowsDto }) offerWindowsMinutes: OfferWindowsDto;
+  @ApiProperty({ example: 1095 }) retentionDays: number;
+  @ApiProperty({ example: 'America/New_York' }) timeZone: string;
+  @ApiProperty() createdAt: string;
+}
+
 /**
  * The organization's own settings, editable by its admin. They span routing (auto-routing, offer windows) and
  * retention (when closed cases are crypto-shredded), so they live in the app, beside both; every change is audited
@@ -39,6 +50,7 @@ const LEVELS = ['critical', 'high', 'normal', 'low'] as const;
  */
 @ApiTags('organization')
 @ApiBearerAuth()
+@ApiDefaultResponse({ type: ErrorResponse, description: 'An error: docs/api.md, Errors' })
 @Controller('api/organization')
 export class OrganizationController {
   constructor(
@@ -48,6 +60,7 @@ export class OrganizationController {
 
   @Get()
   @Access('admin', 'coordinator')
+  @ApiOkResponse({ type: OrganizationResponse })
   async get(@CurrentUser() user: Principal): Promise<Organization> {
     const org = await this.db.getRepository(Organization).findOne({ where: { id: user.organizationId } });
     if (!org) throw notFound('Organization');
@@ -56,6 +69,7 @@ export class OrganizationController {
 
   @Patch()
   @Access('admin')
+  @ApiOkResponse({ type: OrganizationResponse })
   async update(@CurrentUser() user: Principal, @Body() dto: UpdateOrganizationDto): Promise<Organization> {
     const windows = dto.offerWindowsMinutes;
     if (windows) {

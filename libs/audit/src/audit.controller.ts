@@ -1,9 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiDefaultResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { Page, PageQuery } from '@amparo/common';
+import { ErrorResponse, Page, PageQuery, pageOf } from '@amparo/common';
 import { AUDIT_ACTIONS, AuditEventView, AuditService } from './audit.service';
+import { AuditEventResponse, AuditVerifyResponse } from './openapi';
 
 export class AuditQuery extends PageQuery {
   @ApiPropertyOptional()
@@ -24,6 +25,8 @@ export class AuditQuery extends PageQuery {
 
 @ApiTags('audit')
 @ApiBearerAuth()
+@ApiExtraModels(AuditEventResponse)
+@ApiDefaultResponse({ type: ErrorResponse, description: 'An error: docs/api.md, Errors' })
 @Controller('api/audit')
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
@@ -31,6 +34,7 @@ export class AuditController {
   @Get()
   @Access('admin', 'coordinator')
   @ApiOperation({ summary: 'The organization\'s audit trail, newest first. It records who did what to which case and which fields, never values.' })
+  @ApiOkResponse({ schema: pageOf(AuditEventResponse) })
   list(@CurrentUser() user: Principal, @Query() query: AuditQuery): Promise<Page<AuditEventView>> {
     return this.audit.list(user.organizationId, query, query.page, query.limit);
   }
@@ -38,6 +42,7 @@ export class AuditController {
   @Get('verify')
   @Access('admin')
   @ApiOperation({ summary: 'Re-computes the hash chain; names the first broken link.' })
+  @ApiOkResponse({ type: AuditVerifyResponse })
   verify(@CurrentUser() user: Principal): Promise<{ ok: boolean; checked: number; firstBrokenId?: string; truncatedChains?: number[] }> {
     return this.audit.verify(user.organizationId);
   }

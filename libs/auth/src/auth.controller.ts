@@ -1,15 +1,17 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiDefaultResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { NoBody } from '@amparo/common';
+import { ErrorResponse, NoBody } from '@amparo/common';
 import { Access, CurrentUser } from './access.decorator';
 import { AuthService, TokenPair } from './auth.service';
 import { ChangePasswordDto, LoginDto, RefreshDto } from './dto/auth.dto';
 import type { Principal } from './roles';
 import { UsersService } from './users.service';
 import type { UserView } from './entities/user.entity';
+import { TokensResponse, UserResponse } from './openapi';
 
 @ApiTags('auth')
+@ApiDefaultResponse({ type: ErrorResponse, description: 'An error: docs/api.md, Errors' })
 @Controller('api/auth')
 export class AuthController {
   constructor(
@@ -21,6 +23,7 @@ export class AuthController {
   @HttpCode(200)
   @Access('public')
   @ApiOperation({ summary: 'Sign in. 401 on bad credentials (same answer for unknown users), 429 after repeated failures.' })
+  @ApiOkResponse({ type: TokensResponse })
   login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenPair> {
     return this.auth.login(dto.email, dto.password, req.ip ?? 'unknown');
   }
@@ -29,6 +32,7 @@ export class AuthController {
   @HttpCode(200)
   @Access('public')
   @ApiOperation({ summary: 'Exchange a refresh token for a new pair. A token works once; reuse revokes the session.' })
+  @ApiOkResponse({ type: TokensResponse })
   refresh(@Body() dto: RefreshDto): Promise<TokenPair> {
     return this.auth.refresh(dto.refreshToken);
   }
@@ -54,6 +58,7 @@ export class AuthController {
   @Get('me')
   @Access('authenticated')
   @ApiBearerAuth()
+  @ApiOkResponse({ type: UserResponse })
   me(@CurrentUser() user: Principal): Promise<UserView> {
     return this.users.get(user, user.userId);
   }

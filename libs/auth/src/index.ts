@@ -9,3 +9,4 @@ export * from './entities/organization.entity';
 export * from './entities/user.entity';
 export * from './entities/auth-session.entity';
 export * from './user-changes';
+export * from './openapi';

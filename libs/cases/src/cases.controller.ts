@@ -1,16 +1,19 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { NoBody, UuidParam, invalid } from '@amparo/common';
+import { ErrorResponse, NoBody, UuidParam, invalid, pageOf } from '@amparo/common';
 import { CasesService } from './cases.service';
 import { CreateCaseDto } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, RevealDto, UpdateCaseDto } from './dto/other.dto';
 import { CreateEventDto } from './dto/event.dto';
+import { CaseEventListResponse, CaseResponse, CreateCaseResponse, RevealResponse, TimelineResponse } from './openapi';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 
 @ApiTags('cases')
 @ApiBearerAuth()
+@ApiExtraModels(CaseResponse)
+@ApiDefaultResponse({ type: ErrorResponse, description: 'An error: docs/api.md, Errors' })
 @Controller('api/cases')
 export class CasesController {
   constructor(private readonly cases: CasesService) {}
@@ -27,6 +30,7 @@ export class CasesController {
   })
   // Named as @Headers reads it (lower case), so that the generated document has one, optional, parameter.
   @ApiHeader({ name: 'idempotency-key', required: false, description: 'Idempotency-Key: 8-128 characters: letters, digits, _ . : -' })
+  @ApiCreatedResponse({ type: CreateCaseResponse })
   create(
     @CurrentUser() user: Principal,
     @Body() dto: CreateCaseDto,
@@ -41,6 +45,7 @@ export class CasesController {
   @Get()
   @Access('intake', 'coordinator', 'attorney')
   @ApiOperation({ summary: 'Case summaries in your scope (no sensitive fields). ?aNumber= is an audited, rate-limited exact lookup for coordinators.' })
+  @ApiOkResponse({ schema: pageOf(CaseResponse) })
   list(@CurrentUser() user: Principal, @Query() query: ListCasesQuery) {
     return this.cases.list(user, query);
   }
@@ -48,6 +53,7 @@ export class CasesController {
   @Get(':id')
   @Access('intake', 'coordinator', 'attorney')
   @ApiOperation({ summary: 'One case: the full record for those who need it, else the summary; 404 if not visible to you.' })
+  @ApiOkResponse({ type: CaseResponse })
   get(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string) {
     return this.cases.get(user, id);
   }
@@ -55,6 +61,7 @@ export class CasesController {
   @Patch(':id')
   @Access('intake', 'coordinator', 'attorney')
   @ApiOperation({ summary: 'Correct intake data. Only the fields sent change; null clears an optional field.' })
+  @ApiOkResponse({ type: CaseResponse })
   update(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: UpdateCaseDto) {
     return this.cases.update(user, id, dto);
   }
@@ -63,6 +70,7 @@ export class CasesController {
   @HttpCode(200)
   @Access('coordinator')
   @ApiOperation({ summary: 'Break-glass: the sensitive fields, with a stated reason that goes to the audit trail.' })
+  @ApiOkResponse({ type: RevealResponse })
   reveal(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: RevealDto) {
     return this.cases.reveal(user, id, dto.reason);
   }
@@ -70,6 +78,7 @@ export class CasesController {
   @Post(':id/events')
   @Access('intake', 'coordinator', 'attorney')
   @ApiOperation({ summary: 'Record what happened (detainer, release, transfer, hearing, decision...): deadlines, flags and urgency are recomputed.' })
+  @ApiCreatedResponse({ type: TimelineResponse })
   addEvent(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: CreateEventDto) {
     return this.cases.addEvent(user, id, dto);
   }
@@ -77,6 +86,7 @@ export class CasesController {
   @Get(':id/events')
   @Access('intake', 'coordinator', 'attorney')
   @ApiOperation({ summary: 'The events recorded on the case, in the order they were recorded, retracted ones marked.' })
+  @ApiOkResponse({ type: CaseEventListResponse })
   listEvents(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string) {
     return this.cases.listEvents(user, id);
   }
@@ -87,6 +97,7 @@ export class CasesController {
   @ApiOperation({
     summary: 'Retract an event recorded by mistake: it no longer counts, the deadlines counted from it are superseded, and the case is recomputed.',
   })
+  @ApiOkResponse({ type: TimelineResponse })
   retractEvent(
     @CurrentUser() user: Principal,
     @Param('id', UuidParam('id')) id: string,
@@ -100,6 +111,7 @@ export class CasesController {
   @HttpCode(200)
   @Access('coordinator', 'attorney')
   @ApiOperation({ summary: 'Close a case. Closed cases are crypto-shredded after the organization\'s retention period.' })
+  @ApiOkResponse({ type: CaseResponse })
   close(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: CloseCaseDto) {
     return this.cases.close(user, id, dto);
   }

@@ -6,3 +6,4 @@ export * from './domain/sensitive-fields';
 export * from './domain/visibility';
 export * from './key-rotation.service';
 export * from './county-keys';
+export * from './openapi';

@@ -9,3 +9,4 @@ export * from './common.module';
 export * from './rate-limit.service';
 export * from './validators';
 export * from './interval-job';
+export * from './openapi';

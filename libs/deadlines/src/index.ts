@@ -27,3 +27,4 @@ export { toIcs } from './nest/ics';
 
 
 export { localWhen } from './nest/notification-text';
+export * from './nest/openapi';

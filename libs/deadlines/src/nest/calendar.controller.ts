@@ -1,13 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { Clock, NoBody, notFound } from '@amparo/common';
+import { Clock, ErrorResponse, NoBody, notFound } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { DeadlinesService } from './deadlines.service';
 import { toIcs } from './ics';
 
 @ApiTags('deadlines')
+@ApiDefaultResponse({ type: ErrorResponse, description: 'An error: docs/api.md, Errors' })
 @Controller('api/calendar')
 export class CalendarController {
   constructor(
@@ -20,6 +21,7 @@ export class CalendarController {
   @Access('coordinator', 'attorney')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Issue or rotate your calendar feed token (the previous URL stops working).' })
+  @ApiCreatedResponse({ schema: { type: 'object', properties: { token: { type: 'string' }, url: { type: 'string', example: 'https://amparo.example.org/api/calendar/<token>.ics' } } } })
   async issue(@CurrentUser() user: Principal, @Body(NoBody) _body?: undefined): Promise<{ token: string; url: string }> {
     const token = await this.deadlines.issueCalendarToken(user);
     return { token, url: `${this.config.publicUrl}/api/calendar/${token}.ics` };
@@ -37,6 +39,7 @@ export class CalendarController {
   @Get(':file')
   @Access('public')
   @ApiOperation({ summary: 'Your open deadlines as iCalendar: case reference and rule only, never client names.' })
+  @ApiOkResponse({ description: 'text/calendar (RFC 5545): one event per open deadline, with a display alarm 24 hours before', content: { 'text/calendar': { schema: { type: 'string' } } } })
   async feed(@Param('file') file: string, @Res() res: Response): Promise<void> {
     const match = /^([A-Za-z0-9_-]{20,64})\.ics$/.exec(file);
     const deadlines = match ? await this.deadlines.calendarFeed(match[1]) : null;

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiDefaultResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { PageQuery, UuidParam } from '@amparo/common';
+import { ErrorResponse, PageQuery, UuidParam, pageOf } from '@amparo/common';
 import { BoardPage, DeadlinesService } from './deadlines.service';
 import type { DeadlineView } from './case-timeline.service';
+import { BoardDeadlineResponse, DeadlineResponse } from './openapi';
 import { IsOffsetDateTime } from '@amparo/common';
 
 export class BoardQuery extends PageQuery {
@@ -41,6 +42,8 @@ export class UpdateDeadlineDto {
 
 @ApiTags('deadlines')
 @ApiBearerAuth()
+@ApiExtraModels(BoardDeadlineResponse)
+@ApiDefaultResponse({ type: ErrorResponse, description: 'An error: docs/api.md, Errors' })
 @Controller('api/deadlines')
 export class DeadlinesController {
   constructor(private readonly deadlines: DeadlinesService) {}
@@ -48,12 +51,14 @@ export class DeadlinesController {
   @Get()
   @Access('coordinator', 'attorney')
   @ApiOperation({ summary: 'The deadline board, sorted by due time: coordinators see the organization, attorneys their cases.' })
+  @ApiOkResponse({ schema: pageOf(BoardDeadlineResponse) })
   board(@CurrentUser() user: Principal, @Query() query: BoardQuery): Promise<BoardPage> {
     return this.deadlines.board(user, query);
   }
 
   @Patch(':id')
   @Access('coordinator', 'attorney')
+  @ApiOkResponse({ type: DeadlineResponse })
   update(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: UpdateDeadlineDto): Promise<DeadlineView> {
     return this.deadlines.updateStatus(user, id, dto.status, dto.note);
   }

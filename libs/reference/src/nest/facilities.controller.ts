@@ -1,8 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiDefaultResponse, ApiExtraModels, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { FacilityResponse } from './openapi';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { Access } from '@amparo/auth';
-import { Page, PageQuery } from '@amparo/common';
+import { ErrorResponse, Page, PageQuery, pageOf } from '@amparo/common';
 import { FacilityView, ReferenceService } from './reference.service';
 
 export class FacilityQuery extends PageQuery {
@@ -20,12 +21,15 @@ export class FacilityQuery extends PageQuery {
 
 @ApiTags('reference data')
 @ApiBearerAuth()
+@ApiExtraModels(FacilityResponse)
+@ApiDefaultResponse({ type: ErrorResponse, description: 'An error: docs/api.md, Errors' })
 @Controller('api/facilities')
 export class FacilitiesController {
   constructor(private readonly reference: ReferenceService) {}
 
   @Get()
   @Access('authenticated')
+  @ApiOkResponse({ schema: pageOf(FacilityResponse) })
   async list(@Query() query: FacilityQuery): Promise<Page<FacilityView>> {
     const { items, total } = await this.reference.search(query, query.limit, (query.page - 1) * query.limit);
     return { items, total, page: query.page, limit: query.limit };

@@ -1,14 +1,16 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { NoBody, UuidParam } from '@amparo/common';
+import { ErrorResponse, NoBody, UuidParam, pageOf } from '@amparo/common';
 import { AttorneyProfileDto } from './attorney-profile.dto';
 import { AttorneyProfileView, AttorneysService } from './attorneys.service';
 import { CreateReferralDto, DeclineReferralDto, ListReferralsQuery } from './referral.dto';
 import { ReferralsService } from './referrals.service';
+import { AttorneyProfileResponse, DeclineResponse, ReferralResponse } from './openapi';
 
 @ApiTags('attorneys')
 @ApiBearerAuth()
+@ApiDefaultResponse({ type: ErrorResponse, description: 'An error: docs/api.md, Errors' })
 @Controller('api/attorneys')
 export class AttorneysController {
   constructor(private readonly attorneys: AttorneysService) {}
@@ -16,6 +18,7 @@ export class AttorneysController {
   @Put('me/profile')
   @Access('attorney')
   @ApiOperation({ summary: 'Your referral profile: languages, practice areas, facilities, capacity, availability.' })
+  @ApiOkResponse({ type: AttorneyProfileResponse })
   putMine(@CurrentUser() user: Principal, @Body() dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
     return this.attorneys.upsert(user, user.userId, dto);
   }
@@ -23,18 +26,21 @@ export class AttorneysController {
   @Get('me/profile')
   @Access('attorney')
   @ApiOperation({ summary: 'Your referral profile as stored (PUT replaces all of it: read it first to change one field).' })
+  @ApiOkResponse({ type: AttorneyProfileResponse })
   getMine(@CurrentUser() user: Principal): Promise<AttorneyProfileView> {
     return this.attorneys.get(user, user.userId);
   }
 
   @Put(':userId/profile')
   @Access('admin', 'coordinator')
+  @ApiOkResponse({ type: AttorneyProfileResponse })
   putFor(@CurrentUser() user: Principal, @Param('userId', UuidParam('userId')) userId: string, @Body() dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
     return this.attorneys.upsert(user, userId, dto);
   }
 
   @Get()
   @Access('admin', 'coordinator')
+  @ApiOkResponse({ type: [AttorneyProfileResponse] })
   list(@CurrentUser() user: Principal): Promise<AttorneyProfileView[]> {
     return this.attorneys.list(user);
   }
@@ -42,6 +48,8 @@ export class AttorneysController {
 
 @ApiTags('referrals')
 @ApiBearerAuth()
+@ApiExtraModels(ReferralResponse)
+@ApiDefaultResponse({ type: ErrorResponse, description: 'An error: docs/api.md, Errors' })
 @Controller('api')
 export class ReferralsController {
   constructor(private readonly referrals: ReferralsService) {}
@@ -52,6 +60,7 @@ export class ReferralsController {
     summary: 'Offer the case to the best eligible attorney, or to attorneyId (override; the conflict check still applies).',
     description: '409 if an offer is open or the case is assigned; 422 when nobody is eligible (the case becomes unplaced) or the client did not consent to sharing.',
   })
+  @ApiCreatedResponse({ type: ReferralResponse })
   offer(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: CreateReferralDto) {
     return this.referrals.offerFromCoordinator(user, id, dto.attorneyId);
   }
@@ -59,6 +68,7 @@ export class ReferralsController {
   @Get('referrals')
   @Access('attorney', 'coordinator')
   @ApiOperation({ summary: 'Referrals: an attorney sees their own, with a de-identified case summary; coordinators see all.' })
+  @ApiOkResponse({ schema: pageOf(ReferralResponse) })
   list(@CurrentUser() user: Principal, @Query() query: ListReferralsQuery) {
     return this.referrals.list(user, query);
   }
@@ -67,6 +77,7 @@ export class ReferralsController {
   @HttpCode(200)
   @Access('attorney')
   @ApiOperation({ summary: 'Accept: the case is assigned to you and its sensitive fields become visible to you (audited).' })
+  @ApiOkResponse({ type: ReferralResponse })
   accept(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body(NoBody) _body?: undefined) {
     return this.referrals.accept(user, id);
   }
@@ -75,6 +86,7 @@ export class ReferralsController {
   @HttpCode(200)
   @Access('attorney')
   @ApiOperation({ summary: 'Decline with a reason: the next eligible attorney is offered the case.' })
+  @ApiOkResponse({ type: DeclineResponse })
   decline(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: DeclineReferralDto) {
     return this.referrals.decline(user, id, dto);
   }
@@ -82,6 +94,7 @@ export class ReferralsController {
   @Post('referrals/:id/withdraw')
   @HttpCode(200)
   @Access('coordinator')
+  @ApiOkResponse({ type: ReferralResponse })
   withdraw(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body(NoBody) _body?: undefined) {
     return this.referrals.withdraw(user, id);
   }

@@ -1,0 +1,27 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** Documentation only: the user and token shapes of the API's answers (OpenAPI). */
+
+export class UserResponse {
+  @ApiProperty() id: string;
+  @ApiProperty({ example: 'rosa.intake@example.org' }) email: string;
+  @ApiProperty({ example: 'Rosa' }) name: string;
+  @ApiProperty({ enum: ['admin', 'coordinator', 'intake', 'attorney'] }) role: string;
+  @ApiProperty() organizationId: string;
+  @ApiProperty() active: boolean;
+}
+
+export class TokenUserResponse {
+  @ApiProperty() id: string;
+  @ApiProperty() email: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ['admin', 'coordinator', 'intake', 'attorney'] }) role: string;
+  @ApiProperty() organizationId: string;
+}
+
+export class TokensResponse {
+  @ApiProperty({ description: 'Bearer token for the Authorization header' }) accessToken: string;
+  @ApiProperty({ description: 'For POST /api/auth/refresh (single use: a reused one revokes the session)' }) refreshToken: string;
+  @ApiProperty({ description: 'Seconds until the access token expires', example: 900 }) expiresIn: number;
+  @ApiProperty({ type: TokenUserResponse }) user: TokenUserResponse;
+}

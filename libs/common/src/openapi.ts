@@ -1,0 +1,34 @@
+import { Type } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+
+/** Documentation only: the shapes the API answers with, for the OpenAPI document (/docs, /docs-json). */
+
+export class ErrorResponse {
+  @ApiProperty({ example: 400 }) statusCode: number;
+  @ApiProperty({ example: 'Bad Request' }) error: string;
+  @ApiProperty({ example: 'VALIDATION_FAILED', description: 'Stable; present on every error but a 500 (docs/api.md, Errors)' }) code: string;
+  @ApiProperty({ example: 'Invalid field: client.preferredLanguage' }) message: string;
+  @ApiPropertyOptional({
+    description: 'The offending fields by dotted path, each with its messages',
+    example: { 'client.preferredLanguage': ['client.preferredLanguage must be ISO 639-3 language codes (three letters) such as spa, mam or quc'] },
+    type: 'object',
+    additionalProperties: { type: 'array', items: { type: 'string' } },
+  })
+  fields?: Record<string, string[]>;
+  @ApiPropertyOptional({ description: '500 only: the id under which the server log has the details' }) errorId?: string;
+}
+
+/** `{ items, page, limit, total }` of the given item shape. */
+export function pageOf(item: Type<unknown>) {
+  return {
+    type: 'object',
+    required: ['items', 'page', 'limit'],
+    properties: {
+      items: { type: 'array', items: { $ref: getSchemaPath(item) } },
+      page: { type: 'integer', example: 1 },
+      limit: { type: 'integer', example: 50 },
+      total: { type: 'integer', description: 'Where counted (not on the deadline board, which answers hasMore)' },
+      hasMore: { type: 'boolean', description: 'The deadline board: whether a next page exists' },
+    },
+  };
+}
