@@ -4,7 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Language codes are stored as ISO 639-3 codes in lower case from now on (an ISO 639-2 form such as `fre` is read as
  * `fra`, and `esp`, which is none, as meant: `spa`). Routing matches them exactly, so the codes stored before are
  * rewritten the same way: an attorney's `fre` would otherwise no longer match a client's `fra`. Duplicates a rewrite
- * makes in a profile's list are dropped.
+ * makes in a profile's list are dropped; the list keeps its order.
  */
 const MAP: Record<string, string> = {
   alb: 'sqi', arm: 'hye', baq: 'eus', bur: 'mya', chi: 'zho', cze: 'ces', dut: 'nld', fre: 'fra', geo: 'kat', ger: 'deu',
@@ -24,10 +24,12 @@ export class LanguageCodes1764001700000 implements MigrationInterface {
     );
     await q.query(
       `UPDATE attorney_profiles p SET languages = ARRAY(
-         SELECT DISTINCT ON (code) code FROM (
-           SELECT COALESCE(m.t, l.code) AS code, l.ord FROM unnest(p.languages) WITH ORDINALITY AS l(code, ord)
-             LEFT JOIN unnest($1::text[], $2::text[]) AS m(f, t) ON m.f = l.code
-         ) x ORDER BY code, ord)
+         SELECT code FROM (
+           SELECT DISTINCT ON (code) code, ord FROM (
+             SELECT COALESCE(m.t, l.code) AS code, l.ord FROM unnest(p.languages) WITH ORDINALITY AS l(code, ord)
+               LEFT JOIN unnest($1::text[], $2::text[]) AS m(f, t) ON m.f = l.code
+           ) x ORDER BY code, ord
+         ) y ORDER BY ord)
         WHERE p.languages && $1::text[]`,
       [from, to],
     );

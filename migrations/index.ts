@@ -16,6 +16,7 @@ import { EventRetraction1764001400000 } from './1764001400000-EventRetraction';
 import { UrgencyReview1764001500000 } from './1764001500000-UrgencyReview';
 import { CountyJail287g1764001600000 } from './1764001600000-CountyJail287g';
 import { LanguageCodes1764001700000 } from './1764001700000-LanguageCodes';
+import { CountyKeys1764001800000 } from './1764001800000-CountyKeys';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   UrgencyReview1764001500000,
   CountyJail287g1764001600000,
   LanguageCodes1764001700000,
+  CountyKeys1764001800000,
 ];

@@ -1,6 +1,7 @@
 import { FlagLabelsWithoutFacts1764001000000 } from '../migrations/1764001000000-FlagLabelsWithoutFacts';
 import { FrozenEventZonesKeyedDigests1764001200000 } from '../migrations/1764001200000-FrozenEventZonesKeyedDigests';
 import { LanguageCodes1764001700000 } from '../migrations/1764001700000-LanguageCodes';
+import { CountyKeys1764001800000 } from '../migrations/1764001800000-CountyKeys';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
 import { intakeBody } from './support/cases';
@@ -95,7 +96,18 @@ describe('data migrations (e2e)', () => {
     }
 
     const [{ languages }] = await t.db.query(`SELECT languages FROM attorney_profiles WHERE user_id = $1`, [attorney.userId]);
-    expect([...languages].sort()).toEqual(['deu', 'eng', 'fra']);
+    expect(languages).toEqual(['eng', 'fra', 'deu']);
     expect((await t.db.query(`SELECT preferred_language FROM cases WHERE id = $1`, [created.body.id]))[0].preferred_language).toBe('spa');
+  });
+
+  it('1764001800000 runs again over a database that already has the county keys (as an unreleased build wrote them)', async () => {
+    const runner = t.db.createQueryRunner();
+    try {
+      await new CountyKeys1764001800000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    const columns = await t.db.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'cases' AND column_name IN ('county_key', 'county_jail_287g')`);
+    expect(columns).toEqual([{ column_name: 'county_key' }]);
   });
 });

@@ -15,12 +15,14 @@ import { TestApp, createTestApp } from './support/test-app';
 describe('reference data import (e2e)', () => {
   let t: TestApp;
   let dir: string;
+  let intake: Awaited<ReturnType<typeof createUser>>;
   const count = async (table: string) => (await t.db.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n as number;
   const flagged = async () => (await t.db.query(`SELECT count(*)::int AS n FROM facilities WHERE jail_287g`))[0].n as number;
 
   beforeAll(async () => {
     t = await createTestApp();
     dir = mkdtempSync(join(tmpdir(), 'amparo-reference-'));
+    intake = await createUser(t.http, await loginAdmin(t.http), 'intake');
   });
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true });
@@ -44,8 +46,6 @@ describe('reference data import (e2e)', () => {
   });
 
   it('a new county jail agreement reaches the open cases of that county (placed by state and county) at the next review', async () => {
-    const admin = await loginAdmin(t.http);
-    const intake = await createUser(t.http, admin, 'intake');
     const open = async () => (await t.http.post('/api/cases').set(intake.auth)
       .send({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Travis' } }).expect(201)).body as { id: string };
     const flags = async (id: string) => ((await t.db.query(`SELECT flags FROM cases WHERE id = $1`, [id]))[0].flags as { code: string }[]).map((f) => f.code);
@@ -66,10 +66,17 @@ describe('reference data import (e2e)', () => {
 
   it('open cases placed by state and county before cases kept their county key get it at start, and a review', async () => {
     const [c] = await t.db.query(`SELECT id FROM cases WHERE county = 'Travis' AND status <> 'closed' LIMIT 1`);
-    await t.db.query(`UPDATE cases SET county_key = NULL, urgency_review_at = NULL WHERE id = $1`, [c.id]);
-    await t.app.get(CountyKeyBackfill).onApplicationBootstrap();
-    const [row] = await t.db.query(`SELECT county_key, urgency_review_at FROM cases WHERE id = $1`, [c.id]);
-    expect(row).toEqual({ county_key: 'TRAVIS', urgency_review_at: expect.any(Date) });
+    const galveston = (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Galveston' } }).expect(201)).body;
+    await t.db.query(`UPDATE cases SET county_key = NULL, urgency_review_at = NULL WHERE id = ANY($1)`, [[c.id, galveston.id]]);
+    expect(await t.app.get(CountyKeyBackfill).run()).toBe(2);
+    const rows = await t.db.query(`SELECT id, county_key, urgency_review_at FROM cases WHERE id = ANY($1)`, [[c.id, galveston.id]]);
+    // Galveston has a county jail agreement: due for review; Travis (the shipped data) has none.
+    expect(rows).toEqual(expect.arrayContaining([
+      { id: galveston.id, county_key: 'GALVESTON', urgency_review_at: expect.any(Date) },
+      { id: c.id, county_key: 'TRAVIS', urgency_review_at: null },
+    ]));
+    expect(await t.app.get(CountyKeyBackfill).run()).toBe(0);
   });
 
   it('a file with some rejected rows is refused, unless told to import the rest', async () => {

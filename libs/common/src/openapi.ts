@@ -6,7 +6,7 @@ import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger
 export class ErrorResponse {
   @ApiProperty({ example: 400 }) statusCode: number;
   @ApiProperty({ example: 'Bad Request' }) error: string;
-  @ApiProperty({ example: 'VALIDATION_FAILED', description: 'Stable; present on every error but a 500 (docs/api.md, Errors)' }) code: string;
+  @ApiPropertyOptional({ example: 'VALIDATION_FAILED', description: 'Stable; present on every error but a 500 (docs/api.md, Errors)' }) code?: string;
   @ApiProperty({ example: 'Invalid field: client.preferredLanguage' }) message: string;
   @ApiPropertyOptional({
     description: 'The offending fields by dotted path, each with its messages',

@@ -6,6 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { parse287gCsv } from '../domain/agreements-287g';
 import { countyKey } from '../domain/county-name';
 import { enrichFacilities, isCountyJailEnforcement } from '../domain/enrich';
+import type { Agreement287g } from '../domain/types';
 import { parseFacilitiesCsv } from '../domain/facilities';
 import { ReferenceDataError, type RowIssue } from '../domain/errors';
 import type { AgreementStatus, FacilityRecord } from '../domain/types';
@@ -14,6 +15,12 @@ export const DEFAULT_FACILITIES_FILE = join(process.cwd(), 'data', 'ice-detentio
 export const DEFAULT_287G_FILE = join(process.cwd(), 'data', 'ice-287g-agreements.csv');
 
 const JAIL_COUNTIES_TTL_MS = 60_000;
+
+/** A county agency's participating Jail Enforcement Model agreement with a county to match: its key, else null. */
+function jailEnforcementKey(agreement: Agreement287g): string | null {
+  const key = countyKey(agreement.county, agreement.state);
+  return key !== '' && isCountyJailEnforcement(agreement) ? key : null;
+}
 
 export interface FacilityView {
   code: string;
@@ -84,7 +91,7 @@ export class ReferenceService implements OnApplicationBootstrap {
     await this.db.query(
       `UPDATE agreements_287g a SET county_key = k.key, jail_enforcement = k.jem
          FROM unnest($1::int[], $2::text[], $3::boolean[]) AS k(id, key, jem) WHERE a.id = k.id`,
-      [rows.map((r) => r.id), agreements.map((a) => countyKey(a.county, a.state)), agreements.map((a) => isCountyJailEnforcement(a))],
+      [rows.map((r) => r.id), agreements.map((a) => countyKey(a.county, a.state)), agreements.map((a) => jailEnforcementKey(a) !== null)],
     );
   }
 
@@ -111,6 +118,12 @@ export class ReferenceService implements OnApplicationBootstrap {
     const records = enrichFacilities(facilities.records, agreements.records);
     await this.db.transaction(async (tx) => {
       await tx.query('LOCK TABLE facilities, agreements_287g IN EXCLUSIVE MODE');
+      const pairs = async () =>
+        new Set(((await tx.query(`SELECT DISTINCT state || ':' || county_key AS pair FROM agreements_287g WHERE jail_enforcement`)) as { pair: string }[]).map((r) => r.pair));
+      const flagsBefore = new Map<string, boolean>(
+        ((await tx.query(`SELECT code, jail_287g FROM facilities`)) as { code: string; jail_287g: boolean }[]).map((r) => [r.code, r.jail_287g]),
+      );
+      const before = await pairs();
       await tx.query('DELETE FROM agreements_287g');
       for (let i = 0; i < agreements.records.length; i += 500) {
         const chunk = agreements.records.slice(i, i + 500);
@@ -126,17 +139,31 @@ export class ReferenceService implements OnApplicationBootstrap {
             chunk.map((a) => a.status),
             chunk.map((a) => a.signed),
             chunk.map((a) => countyKey(a.county, a.state)),
-            chunk.map((a) => isCountyJailEnforcement(a)),
+            chunk.map((a) => jailEnforcementKey(a) !== null),
           ],
         );
       }
       for (let i = 0; i < records.length; i += 500) await this.upsertFacilities(tx, records.slice(i, i + 500));
-      // Open cases in a county jail placed by state and county read the agreements when recomputed: the urgency
-      // review recomputes them now, so that a new (or ended) agreement shows at once.
-      await tx.query(
-        `UPDATE cases SET urgency_review_at = now()
-          WHERE custody_status = 'local_jail' AND facility_code IS NULL AND county_key IS NOT NULL AND status NOT IN ('closed', 'purged')`,
-      );
+      // Open county-jail cases whose flag the import changed are due for the urgency review now: those placed by state
+      // and county in a county whose agreement began or ended, and those placed at a facility whose flag changed.
+      const after = await pairs();
+      const changed = [...before].filter((p) => !after.has(p)).concat([...after].filter((p) => !before.has(p)));
+      if (changed.length > 0) {
+        await tx.query(
+          `UPDATE cases SET urgency_review_at = now()
+            WHERE custody_status = 'local_jail' AND facility_code IS NULL AND status NOT IN ('closed', 'purged')
+              AND (state, county_key) IN (SELECT split_part(p, ':', 1), split_part(p, ':', 2) FROM unnest($1::text[]) AS p)`,
+          [changed],
+        );
+      }
+      const flipped = records.filter((r) => flagsBefore.has(r.code) && flagsBefore.get(r.code) !== r.jail287g).map((r) => r.code);
+      if (flipped.length > 0) {
+        await tx.query(
+          `UPDATE cases SET urgency_review_at = now()
+            WHERE custody_status = 'local_jail' AND facility_code = ANY($1) AND status NOT IN ('closed', 'purged')`,
+          [flipped],
+        );
+      }
     });
     this.jailCounties.clear();
     return {
