@@ -178,12 +178,13 @@ async function seed(url, options = {}) {
     const deadlinesSql = `
       WITH ${FAC}, rules(id, label, citation) AS (VALUES ${rules.map((r) => `('${r.id}', '${esc(r.label)}', '${esc(r.citation)}')`).join(', ')})
       INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
-                             citation, rule_version, status, status_changed_at, superseded_at, created_at)
+                             citation, rule_version, status, status_changed_at, superseded_at, created_at, case_closed)
       SELECT ${CASE_ID()}, $1, d.rule || ':' || k, d.rule, r.label, d.due, f.time_zone,
              CASE WHEN d.rule = 'detainer_hold' THEN d.due + interval '2 days' END,
              CASE WHEN d.rule = 'detainer_hold' THEN d.due - interval '2 days' END,
              r.citation, '2026.1', d.status, CASE WHEN d.status <> 'open' THEN now() END,
-             CASE WHEN ${R(60, 'g * 10 + k')} < 0.03 THEN now() - interval '3 days' END, now() - interval '70 days'
+             CASE WHEN ${R(60, 'g * 10 + k')} < 0.03 THEN now() - interval '3 days' END, now() - interval '70 days',
+             NOT ${ACTIVE}
         FROM generate_series($2::int8, $3::int8) g
         CROSS JOIN generate_series(1, ${deadlinesPerCase}) k
         CROSS JOIN LATERAL (

@@ -17,6 +17,7 @@ import { UrgencyReview1764001500000 } from './1764001500000-UrgencyReview';
 import { CountyJail287g1764001600000 } from './1764001600000-CountyJail287g';
 import { LanguageCodes1764001700000 } from './1764001700000-LanguageCodes';
 import { CountyKeys1764001800000 } from './1764001800000-CountyKeys';
+import { ClosedCaseDeadlines1764001900000 } from './1764001900000-ClosedCaseDeadlines';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   CountyJail287g1764001600000,
   LanguageCodes1764001700000,
   CountyKeys1764001800000,
+  ClosedCaseDeadlines1764001900000,
 ];

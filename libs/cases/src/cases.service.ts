@@ -589,6 +589,7 @@ export class CasesService {
                 urgency_level = $4, urgency_reasons = $5, next_deadline_at = NULL, urgency_review_at = NULL WHERE id = $1`,
         [id, dto.outcome, this.clock.now(), CLOSED_URGENCY.level, JSON.stringify(CLOSED_URGENCY.reasons)],
       );
+      await tx.query(`UPDATE deadlines SET case_closed = true WHERE case_id = $1`, [id]);
       await this.audit.record(tx, {
         organizationId: actor.organizationId,
         actorId: actor.userId,

@@ -214,13 +214,14 @@ export class CaseTimelineService {
       // A superseded row with this key may exist (trigger changed and changed back): revive it.
       await tx.query(
         `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
-                                citation, rule_version, note, trigger_event_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                citation, rule_version, note, trigger_event_id, case_closed)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (case_id, key) DO UPDATE SET superseded_at = NULL, label = EXCLUDED.label, due_at = EXCLUDED.due_at,
            time_zone = EXCLUDED.time_zone, outer_limit_at = EXCLUDED.outer_limit_at, opens_at = EXCLUDED.opens_at,
-           citation = EXCLUDED.citation, rule_version = EXCLUDED.rule_version, note = EXCLUDED.note, status = 'open'`,
+           citation = EXCLUDED.citation, rule_version = EXCLUDED.rule_version, note = EXCLUDED.note, status = 'open',
+           case_closed = EXCLUDED.case_closed`,
         [caseId, row.organization_id, d.key, d.rule, d.label, d.dueAt, d.timeZone, d.outerLimitAt ?? null,
-         d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null],
+         d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null, row.status === 'closed'],
       );
     }
     // Past due is missed; an appointment (a hearing) only once its grace has passed with no outcome recorded. A closed

@@ -49,8 +49,9 @@ export class DeadlinesService {
     // The board is of open deadlines unless the caller asks for another status, or `all`.
     const status = filter.status ?? 'open';
     if (status !== 'all') where.push(`d.status = $${params.push(status)}`);
-    // A closed case's deadlines are no longer followed: they are not open work (status=all still lists them).
-    if (status === 'open') where.push(`c.status <> 'closed'`);
+    // A closed case's deadlines are no longer followed: they are not open work (status=all still lists them). Marked on
+    // the deadline itself, so the open board reads an index of followed open deadlines (deadlines_open_board_idx).
+    if (status === 'open') where.push('NOT d.case_closed');
     if (filter.dueBefore) where.push(`d.due_at < $${params.push(filter.dueBefore)}`);
     if (filter.level) where.push(`c.urgency_level = $${params.push(filter.level)}`);
     const clause = where.join(' AND ');
@@ -173,7 +174,7 @@ export class DeadlinesService {
     const params: unknown[] = [];
     const rows: DeadlineRow[] = await this.db.query(
       `SELECT d.*, c.reference FROM deadlines d JOIN cases c ON c.id = d.case_id
-        WHERE ${scope(actor, params)} AND d.status = 'open' AND c.status <> 'closed' ORDER BY d.due_at LIMIT 2000`,
+        WHERE ${scope(actor, params)} AND d.status = 'open' AND NOT d.case_closed ORDER BY d.due_at LIMIT 2000`,
       params,
     );
     return rows.map(toDeadlineView);
