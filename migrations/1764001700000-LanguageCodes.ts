@@ -6,6 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * rewritten the same way: an attorney's `fre` would otherwise no longer match a client's `fra`. Duplicates a rewrite
  * makes in a profile's list are dropped; the list keeps its order.
  */
+// A copy of the application's map (libs/common, normalizeLanguageCode) as of this migration: a migration must keep
+// doing what it did when it was released, whatever the application's code becomes.
 const MAP: Record<string, string> = {
   alb: 'sqi', arm: 'hye', baq: 'eus', bur: 'mya', chi: 'zho', cze: 'ces', dut: 'nld', fre: 'fra', geo: 'kat', ger: 'deu',
   gre: 'ell', ice: 'isl', mac: 'mkd', mao: 'mri', may: 'msa', per: 'fas', rum: 'ron', slo: 'slk', tib: 'bod', wel: 'cym',
