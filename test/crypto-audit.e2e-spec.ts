@@ -147,11 +147,14 @@ describe('encryption, rotation, purge and audit integrity (e2e)', () => {
   });
 
   describe('audit trail', () => {
-    it('refuses UPDATE, DELETE and TRUNCATE', async () => {
+    it('refuses UPDATE, DELETE and TRUNCATE: to the app by privilege, to the owner by the trigger', async () => {
       await create();
-      await expect(t.db.query(`UPDATE audit_events SET reason = 'edited'`)).rejects.toThrow(/append-only/);
-      await expect(t.db.query(`DELETE FROM audit_events`)).rejects.toThrow(/append-only/);
-      await expect(t.db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+      for (const db of [t.db, await t.owner()]) {
+        await expect(db.query(`UPDATE audit_events SET reason = 'edited'`)).rejects.toThrow(/append-only|permission denied/);
+        await expect(db.query(`DELETE FROM audit_events`)).rejects.toThrow(/append-only|permission denied/);
+        await expect(db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only|permission denied/);
+      }
+      expect(Number((await t.db.query(`SELECT count(*) AS n FROM audit_events`))[0].n)).toBeGreaterThan(0);
     });
 
     it('concurrent appends to the same chains stay linear: every event linked once, verify passes', async () => {
@@ -186,11 +189,12 @@ describe('encryption, rotation, purge and audit integrity (e2e)', () => {
     it('an edit made by a superuser with the trigger disabled is found by verify, at the edited row', async () => {
       const rows = await t.db.query(`SELECT id FROM audit_events ORDER BY id`);
       const target = rows[Math.floor(rows.length / 2)].id;
-      await t.db.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`);
+      const owner = await t.owner();
+      await owner.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`);
       try {
-        await t.db.query(`UPDATE audit_events SET reason = 'covering tracks' WHERE id = $1`, [target]);
+        await owner.query(`UPDATE audit_events SET reason = 'covering tracks' WHERE id = $1`, [target]);
       } finally {
-        await t.db.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete`);
+        await owner.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete`);
       }
       const verify = await t.http.get('/api/audit/verify').set(admin.auth);
       expect(verify.body).toEqual({ ok: false, checked: expect.any(Number), firstBrokenId: String(target) });

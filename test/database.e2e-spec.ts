@@ -11,7 +11,8 @@ describe('prepared statements (e2e)', () => {
 
   beforeAll(async () => {
     // One pool connection, so every statement of the file runs on the same PostgreSQL session.
-    t = await createTestApp({ env: { DB_POOL_SIZE: '1' } });
+    // These tests change the schema under the app's own connections, as a migration would: the app runs as the owner.
+    t = await createTestApp({ env: { DB_POOL_SIZE: '1' }, asOwner: true });
     admin = await loginAdmin(t.http);
     intake = await createUser(t.http, admin, 'intake');
   });
@@ -149,7 +150,7 @@ describe('DB_PREPARED_STATEMENTS=false (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ env: { DB_POOL_SIZE: '1', DB_PREPARED_STATEMENTS: 'false' } });
+    t = await createTestApp({ env: { DB_POOL_SIZE: '1', DB_PREPARED_STATEMENTS: 'false' }, asOwner: true });
   });
   afterAll(() => t.close());
 

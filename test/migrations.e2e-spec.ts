@@ -13,7 +13,7 @@ describe('data migrations (e2e)', () => {
   let intake: Session;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ asOwner: true }); // migrations run as the schema's owner
     intake = await createUser(t.http, await loginAdmin(t.http), 'intake');
   });
   afterAll(() => t.close());

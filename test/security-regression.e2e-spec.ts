@@ -5,7 +5,8 @@ import { listRouteAccess } from '@amparo/auth';
 import { KeyRotationService, PurgeService } from '@amparo/cases';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
-import { TEST_KEYS, TestApp, createTestApp, createTestDatabase } from './support/test-app';
+import { DataSource } from 'typeorm';
+import { TEST_KEYS, TestApp, createTestApp, createTestDatabase, testAppRole } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
 import { Session, createUser, login, loginAdmin } from './support/users';
 
@@ -645,18 +646,42 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
   });
 
   describe('7. Audit tampering: the app role cannot update or delete audit rows; an edit made by a superuser is detected', () => {
-    it('UPDATE, DELETE and TRUNCATE are refused', async () => {
-      await expect(t.db.query(`UPDATE audit_events SET reason = 'edited' WHERE id = (SELECT max(id) FROM audit_events)`)).rejects.toThrow(/append-only/);
-      await expect(t.db.query(`DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)`)).rejects.toThrow(/append-only/);
-      await expect(t.db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    const appRole = testAppRole();
+    // In CI (embedded PostgreSQL) the app always runs as its own role; only a test server that may not create roles
+    // (DATABASE_URL without CREATEROLE) runs it as the owner, and the role's own limits cannot be shown there.
+    const withAppRole = appRole ? it : it.skip;
+
+    withAppRole('the app role holds no UPDATE, DELETE or TRUNCATE on the trail, owns nothing and cannot disable the trigger', async () => {
+      const [me] = await t.db.query(`SELECT current_user AS role, rolsuper FROM pg_roles WHERE rolname = current_user`);
+      expect(me).toEqual({ role: appRole!.role, rolsuper: false });
+      const last = `(SELECT max(id) FROM audit_events)`;
+      await expect(t.db.query(`UPDATE audit_events SET reason = 'edited' WHERE id = ${last}`)).rejects.toThrow(/permission denied for table audit_events/);
+      await expect(t.db.query(`DELETE FROM audit_events WHERE id = ${last}`)).rejects.toThrow(/permission denied for table audit_events/);
+      await expect(t.db.query(`TRUNCATE audit_events`)).rejects.toThrow(/permission denied for table audit_events/);
+      await expect(t.db.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`)).rejects.toThrow(/must be owner/);
+      await expect(t.db.query(`DROP TRIGGER audit_events_no_update_delete ON audit_events`)).rejects.toThrow(/must be owner/);
+      await expect(t.db.query(`CREATE TABLE audit_copy (id int)`)).rejects.toThrow(/permission denied for schema public/);
+      // Nor can it rewrite the record of applied migrations.
+      await expect(t.db.query(`DELETE FROM migrations`)).rejects.toThrow(/permission denied for table migrations/);
+      // What it does need still works: appending, and reading.
+      expect((await t.http.get('/api/audit/verify').set(admin.auth)).body).toMatchObject({ ok: true });
     });
 
-    const withTriggerDisabled = async (fn: () => Promise<unknown>) => {
-      await t.db.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`);
+    it('the trigger refuses UPDATE, DELETE and TRUNCATE even to the owner (who must disable it first)', async () => {
+      const owner = await t.owner();
+      await expect(owner.query(`UPDATE audit_events SET reason = 'edited' WHERE id = (SELECT max(id) FROM audit_events)`)).rejects.toThrow(/append-only/);
+      await expect(owner.query(`DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events)`)).rejects.toThrow(/append-only/);
+      await expect(owner.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
+    });
+
+    /** What only a superuser (or the owner) can do: the app's role cannot (above). */
+    const withTriggerDisabled = async (fn: (owner: DataSource) => Promise<unknown>) => {
+      const owner = await t.owner();
+      await owner.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`);
       try {
-        await fn();
+        await fn(owner);
       } finally {
-        await t.db.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete`);
+        await owner.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete`);
       }
     };
     const verify = async () => (await t.http.get('/api/audit/verify').set(admin.auth)).body;
@@ -665,9 +690,9 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(await verify()).toMatchObject({ ok: true });
       const rows = await t.db.query(`SELECT id, reason, details FROM audit_events ORDER BY id`);
       const target = rows[Math.floor(rows.length / 2)];
-      await withTriggerDisabled(() => t.db.query(`UPDATE audit_events SET details = details || '{"covering":"tracks"}' WHERE id = $1`, [target.id]));
+      await withTriggerDisabled((owner) => owner.query(`UPDATE audit_events SET details = details || '{"covering":"tracks"}' WHERE id = $1`, [target.id]));
       expect(await verify()).toEqual({ ok: false, checked: expect.any(Number), firstBrokenId: String(target.id) });
-      await withTriggerDisabled(() => t.db.query(`UPDATE audit_events SET details = $2 WHERE id = $1`, [target.id, target.details]));
+      await withTriggerDisabled((owner) => owner.query(`UPDATE audit_events SET details = $2 WHERE id = $1`, [target.id, target.details]));
       expect(await verify()).toMatchObject({ ok: true });
     });
 
@@ -680,11 +705,11 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const target = withNext[Math.floor(withNext.length / 3)].id;
       const next = withNext[Math.floor(withNext.length / 3)].next;
       const [saved] = await t.db.query(`SELECT row_to_json(a) AS j FROM audit_events a WHERE id = $1`, [target]);
-      await withTriggerDisabled(() => t.db.query(`DELETE FROM audit_events WHERE id = $1`, [target]));
+      await withTriggerDisabled((owner) => owner.query(`DELETE FROM audit_events WHERE id = $1`, [target]));
       try {
         expect(await verify()).toEqual({ ok: false, checked: expect.any(Number), firstBrokenId: String(next) });
       } finally {
-        await t.db.query(`INSERT INTO audit_events SELECT * FROM json_populate_record(NULL::audit_events, $1::json)`, [JSON.stringify(saved.j)]);
+        await (await t.owner()).query(`INSERT INTO audit_events SELECT * FROM json_populate_record(NULL::audit_events, $1::json)`, [JSON.stringify(saved.j)]);
       }
       expect(await verify()).toMatchObject({ ok: true });
     });
@@ -692,11 +717,11 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const [last] = await t.db.query(
         `SELECT DISTINCT ON (chain) chain, row_to_json(a) AS j FROM audit_events a ORDER BY chain, id DESC LIMIT 1`,
       );
-      await withTriggerDisabled(() => t.db.query(`DELETE FROM audit_events WHERE id = $1`, [last.j.id]));
+      await withTriggerDisabled((owner) => owner.query(`DELETE FROM audit_events WHERE id = $1`, [last.j.id]));
       try {
         expect(await verify()).toEqual({ ok: false, checked: expect.any(Number), truncatedChains: [last.chain] });
       } finally {
-        await t.db.query(`INSERT INTO audit_events SELECT * FROM json_populate_record(NULL::audit_events, $1::json)`, [JSON.stringify(last.j)]);
+        await (await t.owner()).query(`INSERT INTO audit_events SELECT * FROM json_populate_record(NULL::audit_events, $1::json)`, [JSON.stringify(last.j)]);
       }
       expect(await verify()).toMatchObject({ ok: true });
     });

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -43,6 +43,26 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     await client.connect();
     try {
       expect((await client.query('SELECT 1 AS up')).rows).toEqual([{ up: 1 }]);
+    } finally {
+      await client.end();
+    }
+  }, 90_000);
+
+  it('on the embedded server the app logs in as amparo_app, an ordinary role that cannot rewrite the trail, with a 0600 password file', async () => {
+    await cli('keys:status');
+    const password = readFileSync(join(dataDir, 'pg', 'app-password'), 'utf8').trim();
+    expect(statSync(join(dataDir, 'pg', 'app-password')).mode & 0o777).toBe(0o600);
+    const client = new Client({ connectionString: `postgres://amparo_app:${encodeURIComponent(password)}@127.0.0.1:${port}/amparo` });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT r.rolsuper, r.rolcreaterole, r.rolcreatedb,
+                has_table_privilege('audit_events', 'UPDATE') OR has_table_privilege('audit_events', 'DELETE')
+                  OR has_table_privilege('audit_events', 'TRUNCATE') AS rewrite,
+                has_table_privilege('audit_events', 'INSERT') AS append
+           FROM pg_roles r WHERE r.rolname = current_user`,
+      );
+      expect(rows).toEqual([{ rolsuper: false, rolcreaterole: false, rolcreatedb: false, rewrite: false, append: true }]);
     } finally {
       await client.end();
     }

@@ -14,7 +14,7 @@ import {
   stopAllApis,
   waitFor,
 } from '../support/api-process';
-import { ADMIN } from '../support/test-app';
+import { ADMIN, testAppRole } from '../support/test-app';
 
 /**
  * The database goes away under a running API and comes back. The API must say so on /health (503, quickly), keep
@@ -129,6 +129,8 @@ describe('database restart under a running API (process e2e)', () => {
     );
     expect(failed).toMatch(/API exited before it was healthy \(code 1,/);
     expect(failed).not.toContain(password);
+    const appPassword = testAppRole()?.password;
+    if (appPassword) expect(failed).not.toContain(appPassword);
 
     // A few scheduler ticks ran against the dead database; the process is still there and still answering.
     await new Promise((r) => setTimeout(r, 1000));

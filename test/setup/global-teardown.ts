@@ -18,5 +18,8 @@ export default async function globalTeardown(): Promise<void> {
     `${prefix}%`,
   ]);
   for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  // The run's application role had privileges only in those databases.
+  const role = process.env.AMPARO_TEST_APP_ROLE;
+  if (role) await admin.query(`DROP ROLE IF EXISTS "${role}"`);
   await admin.destroy();
 }

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { TEST_ENV } from './test-app';
+import { appDatabaseUrl, TEST_ENV } from './test-app';
 
 /**
  * Runs the BUILT API (`dist/apps/api/src/main.js`, made by `nest build api`, which `npm test` runs before jest) as a
@@ -63,9 +63,12 @@ export function freePort(): Promise<number> {
 
 /** The configuration every test process shares: the file's test keys, the test admin, quiet logs, no jobs. */
 export function apiEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  const appUrl = databaseUrl ? appDatabaseUrl(databaseUrl) : databaseUrl;
   return {
     ...TEST_ENV,
-    DATABASE_URL: databaseUrl,
+    // As deployed: the API logs in as the application role, and migrates and grants as the owner.
+    DATABASE_URL: appUrl,
+    ...(appUrl !== databaseUrl ? { DATABASE_OWNER_URL: databaseUrl } : {}),
     LOG_LEVEL: 'warn',
     JOBS_ENABLED: 'false',
     ...extra,
@@ -73,7 +76,7 @@ export function apiEnv(databaseUrl: string, extra: Record<string, string> = {}):
 }
 
 /** Variables the app reads: none leaks in from the test runner's own environment. */
-const APP_VARIABLES = /^(DATABASE_URL|PORT|NODE_ENV|AMPARO_.*|ADMIN_.*|LOG_LEVEL|JOBS_.*|PURGE_.*|SMTP_.*|PUBLIC_URL|TRUST_PROXY|BODY_LIMIT|ACCESS_TOKEN_TTL|REFRESH_TOKEN_TTL|EMBEDDED_PG_.*|DB_POOL_SIZE|API_WORKERS)$/;
+const APP_VARIABLES = /^(DATABASE_URL|DATABASE_OWNER_URL|PORT|NODE_ENV|AMPARO_.*|ADMIN_.*|LOG_LEVEL|JOBS_.*|PURGE_.*|SMTP_.*|PUBLIC_URL|TRUST_PROXY|BODY_LIMIT|ACCESS_TOKEN_TTL|REFRESH_TOKEN_TTL|EMBEDDED_PG_.*|DB_POOL_SIZE|API_WORKERS)$/;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

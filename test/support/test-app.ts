@@ -6,6 +6,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { Clock, SystemClock } from '@amparo/common';
 import { AppConfig, loadConfig } from '@amparo/config';
+import { withCredentials } from '@amparo/database';
 import { AppModule } from '../../apps/api/src/app.module';
 import { configureApp } from '../../apps/api/src/configure-app';
 
@@ -29,11 +30,28 @@ export const TEST_ENV: Readonly<Record<string, string>> = {
 export interface TestApp {
   app: NestExpressApplication;
   http: TestAgent;
+  /** The app's own connections: the application role's, as in production (see `owner` for the schema owner's). */
   db: DataSource;
   config: AppConfig;
+  /** The database as its owner (a superuser): pass it to other apps and processes on the same database. */
   databaseUrl: string;
   clock: Clock;
+  /** A connection as the schema owner, opened on first use: what only the owner or a superuser may do. */
+  owner(): Promise<DataSource>;
   close(): Promise<void>;
+}
+
+/** The run's application role, as the global setup created it; null when the server let it create none. */
+export function testAppRole(): { role: string; password: string } | null {
+  const role = process.env.AMPARO_TEST_APP_ROLE;
+  const password = process.env.AMPARO_TEST_APP_PASSWORD;
+  return role && password ? { role, password } : null;
+}
+
+/** The connection the application uses for the database of `ownerUrl`: the run's application role when there is one. */
+export function appDatabaseUrl(ownerUrl: string): string {
+  const app = testAppRole();
+  return app ? withCredentials(ownerUrl, app.role, app.password) : ownerUrl;
 }
 
 /** A fresh database cloned from the migrated template, so each test file starts empty. */
@@ -54,6 +72,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   databaseUrl?: string;
   logStream?: NodeJS.WritableStream;
+  /** Run the app as the schema owner (tests that create tables through the app's own connections). */
+  asOwner?: boolean;
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -66,11 +86,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   const clock = options.clock ?? new SystemClock();
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot({ config, databaseUrl, clock, logStream: options.logStream })],
+    imports: [AppModule.forRoot({ config, databaseUrl: options.asOwner ? databaseUrl : appDatabaseUrl(databaseUrl), clock, logStream: options.logStream })],
   }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
   configureApp(app, config);
   await app.init();
+  let owner: DataSource | null = null;
   return {
     app,
     http: request(app.getHttpServer()),
@@ -78,6 +99,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     config,
     databaseUrl,
     clock,
-    close: () => app.close(),
+    owner: async () => {
+      owner ??= await new DataSource({ type: 'postgres', url: databaseUrl, extra: { max: 2 } }).initialize();
+      return owner;
+    },
+    close: async () => {
+      await owner?.destroy();
+      await app.close();
+    },
   };
 }

@@ -5,11 +5,9 @@ import { KeyRotationService, PurgeService } from '@amparo/cases';
 import { AuditService } from '@amparo/audit';
 import { UsersService } from '@amparo/auth';
 import { ConfigError, loadConfig } from '@amparo/config';
-import { runMigrations } from '@amparo/database';
 import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ReferenceService } from '@amparo/reference';
 import { AppModule } from './app.module';
-import { dataSourceOptions } from './data-source';
-import { resolveDatabase } from './database-url';
+import { prepareSchema, resolveDatabase } from './database-url';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -22,10 +20,14 @@ Commands:
   import-reference [facilities.csv] [287g.csv] [--accept-rejected-rows]
                                    load a newer facilities / 287(g) file of the same shape (defaults: data/); a file
                                    with rejected rows is refused unless --accept-rejected-rows
-  migrate                          apply pending database migrations
+  migrate                          apply pending database migrations (as DATABASE_OWNER_URL's role when set) and
+                                   grant DATABASE_URL's role its privileges
   users:reset-password <email>     give a user (e.g. a lost first admin) a new random password, printed once; ends
                                    their sessions
 `;
+
+/** Applies migrations and grants (every command does first), and nothing else. */
+const MIGRATE = 'migrate';
 
 /** Commands that write under the keys: refused with generated development keys on a database of one's own. */
 const KEY_COMMANDS = new Set(['keys:rotate', 'keys:reindex']);
@@ -45,7 +47,6 @@ const COMMANDS: Record<string, Command> = {
       .importFiles(facilities ? resolve(facilities) : DEFAULT_FACILITIES_FILE, agreements ? resolve(agreements) : DEFAULT_287G_FILE, { acceptRejectedRows });
     return { ...report, errors: report.errors.slice(0, 50), errorCount: report.errors.length };
   },
-  migrate: async () => ({ ok: true }),
   'users:reset-password': async (app, args) => {
     if (!args[0]) throw new Error('users:reset-password needs the email of the user');
     const reset = await app.get(UsersService).resetPassword(args[0]);
@@ -61,7 +62,7 @@ const COMMANDS: Record<string, Command> = {
 async function main(): Promise<number> {
   const [name, ...args] = process.argv.slice(2);
   const command = name ? COMMANDS[name] : undefined;
-  if (!command) {
+  if (!command && name !== MIGRATE) {
     process.stderr.write(name && name !== 'help' ? `Unknown command "${name}"\n\n${USAGE}` : USAGE);
     return name && name !== 'help' ? 2 : 0;
   }
@@ -79,7 +80,13 @@ async function main(): Promise<number> {
   // The API may be running on the same embedded server: the command uses it and leaves it running.
   const database = await resolveDatabase(config, () => undefined, { shareRunning: true });
   try {
-    const applied = await runMigrations(dataSourceOptions(database.url));
+    const applied = await prepareSchema(database);
+    // Migrating needs no application: in particular not the first-admin bootstrap, whose generated password belongs
+    // in the API's log (docker-compose.yml runs this as a one-off service before the API).
+    if (!command) {
+      process.stdout.write(`${JSON.stringify({ ok: true, applied }, null, 2)}\n`);
+      return 0;
+    }
     if (applied.length) process.stderr.write(`Applied migrations: ${applied.join(', ')}\n`);
     const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config, databaseUrl: database.url }), {
       logger: ['error', 'warn'],

@@ -1,24 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from '@amparo/config';
-import { ensureDatabase, startEmbeddedPostgres } from '@amparo/database';
+import {
+  ensureDatabase,
+  ensureRuntimeRole,
+  grantRuntimePrivileges,
+  isInsufficientPrivilege,
+  runMigrations,
+  startEmbeddedPostgres,
+  urlCredentials,
+  withCredentials,
+} from '@amparo/database';
+import { dataSourceOptions } from './data-source';
+
+/** The embedded server's role for the running application; `amparo`, the superuser, owns the schema. */
+export const EMBEDDED_APP_ROLE = 'amparo_app';
 
 export interface ResolvedDatabase {
+  /** The running application's connection. */
   url: string;
+  /** The schema owner's connection, which migrates and grants; null when DATABASE_URL's role does both. */
+  ownerUrl: string | null;
   embedded: boolean;
   stop(): Promise<void>;
 }
 
 /**
- * DATABASE_URL when set; otherwise the embedded PostgreSQL under the data directory, started on demand. With
- * `shareRunning` (the CLI), an embedded server already running is the API's: used, and left running.
+ * DATABASE_URL (and DATABASE_OWNER_URL) when set; otherwise the embedded PostgreSQL under the data directory, started
+ * on demand, where the application logs in as `amparo_app` and the superuser only migrates. With `shareRunning` (the
+ * CLI), an embedded server already running is the API's: used, and left running.
  */
 export async function resolveDatabase(
   config: AppConfig,
   log: (message: string) => void,
   options: { shareRunning?: boolean } = {},
 ): Promise<ResolvedDatabase> {
-  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, stop: async () => undefined };
-  const server = await startEmbeddedPostgres({ dir: join(config.dataDir, 'pg'), port: config.embeddedPgPort, log, shareRunning: options.shareRunning });
+  if (config.databaseUrl) return { url: config.databaseUrl, ownerUrl: config.databaseOwnerUrl, embedded: false, stop: async () => undefined };
+  const dir = join(config.dataDir, 'pg');
+  const server = await startEmbeddedPostgres({ dir, port: config.embeddedPgPort, log, shareRunning: options.shareRunning });
   await ensureDatabase(server.serverUrl, 'amparo');
-  return { url: `${server.serverUrl}/amparo`, embedded: true, stop: server.stop };
+  const ownerUrl = `${server.serverUrl}/amparo`;
+  const url = withCredentials(ownerUrl, EMBEDDED_APP_ROLE, appPassword(dir));
+  await ensureRuntimeRole(ownerUrl, url, { syncPassword: true });
+  return { url, ownerUrl, embedded: true, stop: server.stop };
+}
+
+/** The embedded application role's password, generated once beside the superuser's (0600). */
+function appPassword(dir: string): string {
+  const file = join(dir, 'app-password');
+  try {
+    // 'wx': the API and a CLI command starting together must not each write a different one.
+    writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * Applies pending migrations, as the owner when there is one, then grants the application's role its privileges
+ * (again after every migration, so new tables are covered). Returns the migrations applied.
+ */
+export async function prepareSchema(database: ResolvedDatabase): Promise<string[]> {
+  if (!database.ownerUrl) {
+    try {
+      return await runMigrations(dataSourceOptions(database.url));
+    } catch (error) {
+      if (!isInsufficientPrivilege(error)) throw error;
+      throw new Error(
+        `migrations are pending and DATABASE_URL's role may not apply them (${(error as Error).message}): ` +
+          'run `npm run cli -- migrate` with DATABASE_OWNER_URL set to the schema owner, then start the API again',
+      );
+    }
+  }
+  if (!database.embedded) {
+    try {
+      await ensureRuntimeRole(database.ownerUrl, database.url);
+    } catch (error) {
+      if (!isInsufficientPrivilege(error)) throw error;
+      const { role } = urlCredentials(database.url);
+      throw new Error(`the role "${role}" of DATABASE_URL does not exist and DATABASE_OWNER_URL's role may not create it: create it (LOGIN, no other attributes)`);
+    }
+  }
+  const applied = await runMigrations(dataSourceOptions(database.ownerUrl));
+  await grantRuntimePrivileges(database.ownerUrl, urlCredentials(database.url).role);
+  return applied;
 }

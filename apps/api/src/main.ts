@@ -4,12 +4,11 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, ConfigError, loadConfig } from '@amparo/config';
-import { runMigrations } from '@amparo/database';
+import { canRewriteAuditTrail } from '@amparo/database';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
-import { dataSourceOptions } from './data-source';
 import { keyIdsMissingFromKeyring } from './key-check';
-import { ResolvedDatabase, resolveDatabase } from './database-url';
+import { prepareSchema, ResolvedDatabase, resolveDatabase } from './database-url';
 
 // PostgreSQL's own chatter is kept out of the log unless asked for.
 const pgLog = process.env.EMBEDDED_PG_LOG === 'true' ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
@@ -30,10 +29,16 @@ async function bootstrap(): Promise<void> {
 /** The database (DATABASE_URL or the embedded one), migrated: done once, by the main process. */
 async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
   const database = await resolveDatabase(config, pgLog);
-  const applied = await runMigrations(dataSourceOptions(database.url));
+  const applied = await prepareSchema(database);
   const log = new Logger('Boot');
   if (applied.length) log.log(`Applied migrations: ${applied.join(', ')}`);
   if (database.embedded) log.log(`Using the embedded PostgreSQL under ${config.dataDir}/pg`);
+  if (await canRewriteAuditTrail(database.url)) {
+    log.warn(
+      "DATABASE_URL's role owns the schema or is a superuser, so it could disable the audit trail's append-only trigger: " +
+        'give the API a role of its own and the owner to DATABASE_OWNER_URL (docs/deployment.md)',
+    );
+  }
   if (config.secrets.generated) {
     log.warn(`Using generated development keys from ${config.dataDir}/keys.json: set AMPARO_KEYS, AMPARO_INDEX_KEY and AMPARO_JWT_SECRET for production`);
   }

@@ -14,6 +14,8 @@ export interface AppConfig {
   port: number;
   /** null: run an embedded PostgreSQL under dataDir. */
   databaseUrl: string | null;
+  /** The schema owner's connection (migrations, grants); null: migrations run as DATABASE_URL's role. */
+  databaseOwnerUrl: string | null;
   /** Connections per API instance (per worker process when apiWorkers > 1). */
   dbPoolSize: number;
   /** Hot statements as named prepared statements; off behind a pooler that cannot keep them (see docs). */

@@ -23,8 +23,14 @@ describe('loadConfig', () => {
     const config = loadConfig({ ...goodSecrets }, tmp());
     expect(config.port).toBe(3000);
     expect(config.databaseUrl).toBeNull();
+    expect(config.databaseOwnerUrl).toBeNull();
     expect(config.secrets.generated).toBe(false);
     expect(config.smtp).toBeNull();
+  });
+
+  it('reads the owner\'s URL beside the application\'s, for two different roles', () => {
+    const config = loadConfig({ ...goodSecrets, DATABASE_URL: 'postgres://amparo_app:a@db/amparo', DATABASE_OWNER_URL: 'postgres://amparo:b@db/amparo' }, tmp());
+    expect(config).toMatchObject({ databaseUrl: 'postgres://amparo_app:a@db/amparo', databaseOwnerUrl: 'postgres://amparo:b@db/amparo' });
   });
 
   it.each([
@@ -32,6 +38,10 @@ describe('loadConfig', () => {
     ['PORT', { PORT: '70000' }],
     ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://x@y/z' }],
+    ['DATABASE_OWNER_URL', { DATABASE_URL: 'postgres://app:p@db/amparo', DATABASE_OWNER_URL: 'mysql://x@y/z' }],
+    ['DATABASE_OWNER_URL', { DATABASE_OWNER_URL: 'postgres://owner:p@db/amparo' }],
+    ['DATABASE_OWNER_URL', { DATABASE_URL: 'postgres://amparo:a@db/amparo', DATABASE_OWNER_URL: 'postgres://amparo:b@db/amparo' }],
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://db/amparo', DATABASE_OWNER_URL: 'postgres://owner:p@db/amparo' }],
     ['NODE_ENV', { NODE_ENV: 'staging' }],
     ['AMPARO_KEYS', { AMPARO_KEYS: 'k1:short' }],
     ['AMPARO_KEYS', { AMPARO_KEYS: `k1:${key(1)},k1:${key(2)}` }],

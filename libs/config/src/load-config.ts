@@ -37,19 +37,39 @@ function nodeEnv(env: Env): NodeEnv {
   return raw;
 }
 
-function databaseUrl(env: Env): string | null {
-  const raw = str(env, 'DATABASE_URL');
+function postgresUrl(env: Env, name: string): string | null {
+  const raw = str(env, name);
   if (raw === undefined) return null;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('DATABASE_URL', 'is not a valid URL (expected postgres://user:password@host:port/database)');
+    throw new ConfigError(name, 'is not a valid URL (expected postgres://user:password@host:port/database)');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError('DATABASE_URL', `must use the postgres:// scheme, got "${url.protocol}"`);
+    throw new ConfigError(name, `must use the postgres:// scheme, got "${url.protocol}"`);
   }
   return raw;
+}
+
+/**
+ * DATABASE_URL is the running application's connection; DATABASE_OWNER_URL, when set, the schema owner's, which runs
+ * the migrations and grants the application's role its privileges. They must name two roles: the point of the owner's
+ * URL is that the application's own cannot alter the schema or rewrite the audit trail.
+ */
+function databaseUrls(env: Env): { databaseUrl: string | null; databaseOwnerUrl: string | null } {
+  const databaseUrl = postgresUrl(env, 'DATABASE_URL');
+  const databaseOwnerUrl = postgresUrl(env, 'DATABASE_OWNER_URL');
+  if (databaseOwnerUrl === null) return { databaseUrl, databaseOwnerUrl };
+  if (databaseUrl === null) {
+    throw new ConfigError('DATABASE_OWNER_URL', 'needs DATABASE_URL too (the application\'s own role); without DATABASE_URL the embedded PostgreSQL is used');
+  }
+  const role = (url: string) => decodeURIComponent(new URL(url).username);
+  if (!role(databaseUrl)) throw new ConfigError('DATABASE_URL', 'must name the application\'s role (postgres://role:password@host/db) when DATABASE_OWNER_URL is set');
+  if (role(databaseUrl) === role(databaseOwnerUrl)) {
+    throw new ConfigError('DATABASE_OWNER_URL', `names the same role as DATABASE_URL ("${role(databaseUrl)}"): the application needs a role of its own`);
+  }
+  return { databaseUrl, databaseOwnerUrl };
 }
 
 /**
@@ -163,7 +183,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   return {
     nodeEnv: mode,
     port,
-    databaseUrl: databaseUrl(env),
+    ...databaseUrls(env),
     dbPoolSize: int(env, 'DB_POOL_SIZE', DEFAULT_DB_POOL_SIZE, 1, 200),
     dbPreparedStatements: bool(env, 'DB_PREPARED_STATEMENTS', true),
     apiWorkers: int(env, 'API_WORKERS', 1, 1, 64),

@@ -5,3 +5,4 @@ export * from './migrate';
 export * from './prepared';
 export * from './retry';
 export * from './database-unavailable';
+export * from './runtime-role';
