@@ -202,6 +202,11 @@ describe('cases (e2e)', () => {
     const missing = await t.http.post(`/api/cases/${caseId}/reveal`).set(coordinator.auth).send({});
     expect(missing.status).toBe(400);
     expect(missing.body.fields.reason).toBeDefined();
+    // Spaces are no reason: trimmed before the length check (they used to pass and leave an empty reason in the trail).
+    const blank = await t.http.post(`/api/cases/${caseId}/reveal`).set(coordinator.auth).send({ reason: ' '.repeat(12) });
+    expect(blank.status).toBe(400);
+    expect(blank.body.fields.reason).toEqual(['reason must be at least 10 characters, not counting spaces at either end']);
+    expect((await t.http.get(`/api/audit?caseId=${caseId}&action=case.reveal`).set(coordinator.auth)).body.items).toHaveLength(0);
     const res = await t.http.post(`/api/cases/${caseId}/reveal`).set(coordinator.auth).send({ reason: 'Detainer expires tonight; calling family' });
     expect(res.status).toBe(200);
     expect(res.body.client.aNumber).toBe(CANARY.aNumber);
@@ -232,6 +237,29 @@ describe('cases (e2e)', () => {
       for (let i = 0; i < 31; i++) statuses.push((await t.http.get('/api/cases?aNumber=A111222333').set(other.auth)).status);
       expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
       expect(statuses[30]).toBe(429);
+      // Retry when the hour's window ends (it said 900 s, and a client that waited was refused again).
+      const refused = await t.http.get('/api/cases?aNumber=A111222333').set(other.auth);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(3500);
+      expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(3600);
+    });
+
+    it('pages and filters the matches like the list', async () => {
+      const lookup = await createUser(t.http, admin, 'coordinator');
+      const aNumber = 'A204-555-918';
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const body = minimalBody();
+        ids.push((await t.http.post('/api/cases').set(intake.auth).send({ ...body, client: { ...body.client, aNumber } }).expect(201)).body.id);
+      }
+      await t.http.post(`/api/cases/${ids[0]}/close`).set(lookup.auth).send({ outcome: 'duplicate' }).expect(200);
+      const page = await t.http.get(`/api/cases?aNumber=${aNumber}&limit=2&page=1`).set(lookup.auth).expect(200);
+      expect(page.body).toMatchObject({ page: 1, limit: 2, total: 3 });
+      expect(page.body.items).toHaveLength(2);
+      const second = await t.http.get(`/api/cases?aNumber=${aNumber}&limit=2&page=2`).set(lookup.auth).expect(200);
+      expect([...page.body.items, ...second.body.items].map((c: { id: string }) => c.id).sort()).toEqual([...ids].sort());
+      const closed = await t.http.get(`/api/cases?aNumber=${aNumber}&status=closed`).set(lookup.auth).expect(200);
+      expect(closed.body.items.map((c: { id: string }) => c.id)).toEqual([ids[0]]);
+      expect(closed.body.total).toBe(1);
     });
   });
 

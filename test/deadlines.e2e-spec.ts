@@ -81,6 +81,26 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(res.body.fields.days).toHaveLength(1);
   });
 
+  it('null in an event field is no value: a required one is missing (400 naming it), never a 500 or an empty record', async () => {
+    const c = await newCase();
+    const cases: [object, string][] = [
+      [{ type: 'transferred', occurredAt: '2026-11-20', facilityCode: null }, 'facilityCode'],
+      [{ type: 'released', occurredAt: '2026-11-20', from: null }, 'from'],
+      [{ type: 'hearing_scheduled', occurredAt: '2026-11-20', hearingType: 'master', scheduledAt: null }, 'scheduledAt'],
+      [{ type: 'voluntary_departure_granted', occurredAt: '2026-11-20', days: null }, 'days'],
+    ];
+    for (const [body, field] of cases) {
+      const res = await event(c.id, body);
+      expect({ field, status: res.status, fields: Object.keys(res.body.fields ?? {}) }).toEqual({ field, status: 400, fields: [field] });
+    }
+    expect((await t.http.get(`/api/cases/${c.id}/events`).set(coordinator.auth).expect(200)).body.items).toHaveLength(0);
+    // An optional field sent as null is simply not recorded.
+    await event(c.id, { type: 'final_order', occurredAt: '2026-11-20', issuedBy: null }).expect(201);
+    const [recorded] = (await t.http.get(`/api/cases/${c.id}/events`).set(coordinator.auth).expect(200)).body.items;
+    expect(recorded).toMatchObject({ type: 'final_order' });
+    expect(recorded).not.toHaveProperty('issuedBy');
+  });
+
   describe('after a transfer to another zone', () => {
     const facilityIn = async (state: string, zone: string) =>
       (await t.db.query(`SELECT code FROM facilities WHERE state = $1 AND time_zone = $2 ORDER BY code LIMIT 1`, [state, zone]))[0].code as string;

@@ -38,11 +38,13 @@ export class LoginThrottleService {
    * who keeps trying does not lock out their office.
    */
   async claimAttempt(email: string, ip: string): Promise<void> {
-    const refused = () => tooManyRequests('Too many failed sign-in attempts; try again later');
-    if (!(await this.claim('ip', keyHash(ip), IP_POLICY))) throw refused();
-    if (!(await this.claim('account', keyHash(email), ACCOUNT_POLICY))) {
+    const refused = (retryAfterSeconds: number) => tooManyRequests('Too many failed sign-in attempts; try again later', retryAfterSeconds);
+    const byIp = await this.claim('ip', keyHash(ip), IP_POLICY);
+    if (byIp !== null) throw refused(byIp);
+    const byAccount = await this.claim('account', keyHash(email), ACCOUNT_POLICY);
+    if (byAccount !== null) {
       await this.giveBackToIp(ip);
-      throw refused();
+      throw refused(byAccount);
     }
   }
 
@@ -64,12 +66,12 @@ export class LoginThrottleService {
   /**
    * One atomic upsert: a window that has run out starts over (never while locked); the attempt that reaches the limit
    * sets the lock and is still allowed; any later one in the window, or while locked, is refused (and does not move
-   * the lock).
+   * the lock). Returns null when the attempt is allowed, else the seconds until the lock (or the window) ends.
    */
-  private async claim(scope: Scope, hash: Buffer, policy: ThrottlePolicy): Promise<boolean> {
+  private async claim(scope: Scope, hash: Buffer, policy: ThrottlePolicy): Promise<number | null> {
     const now = this.clock.now();
     const stale = `(t.window_started_at < $3::timestamptz - make_interval(secs => $5) AND NOT coalesce(t.locked_until > $3, false))`;
-    const [row]: { failures: number }[] = await this.db.query(
+    const [row]: { failures: number; left_seconds: number }[] = await this.db.query(
       `INSERT INTO login_throttle AS t (scope, key_hash, window_started_at, failures, locked_until)
        VALUES ($1, $2, $3, 1, CASE WHEN $4 <= 1 THEN $3::timestamptz + make_interval(secs => $6) END)
        ON CONFLICT (scope, key_hash) DO UPDATE SET
@@ -79,9 +81,9 @@ export class LoginThrottleService {
            WHEN t.locked_until > $3 THEN t.locked_until
            WHEN (CASE WHEN ${stale} THEN 1 ELSE t.failures + 1 END) >= $4 THEN $3::timestamptz + make_interval(secs => $6)
            ELSE t.locked_until END
-       RETURNING failures`,
+       RETURNING failures, extract(epoch FROM coalesce(locked_until, window_started_at + make_interval(secs => $5)) - $3::timestamptz)::float8 AS left_seconds`,
       [scope, hash, now, policy.maxFailures, policy.windowSeconds, policy.lockSeconds],
     );
-    return row.failures <= policy.maxFailures;
+    return row.failures <= policy.maxFailures ? null : row.left_seconds;
   }
 }

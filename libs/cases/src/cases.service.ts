@@ -264,6 +264,11 @@ export class CasesService {
     // A purged case exists only for coordinators (caseVisibility): intake volunteers do not list its tombstone.
     if (actor.role === 'intake') where.push(`created_by = $${params.push(actor.userId)} AND status <> 'purged'`);
     if (actor.role === 'attorney') where.push(`assigned_attorney_id = $${params.push(actor.userId)} AND status IN ('assigned', 'closed')`);
+    return this.page(where, params, query);
+  }
+
+  /** One page of case summaries matching `where` and the list's filters, most urgent first. */
+  private async page(where: string[], params: unknown[], query: ListCasesQuery): Promise<Page<CaseSummary>> {
     if (query.status) where.push(`status = $${params.push(query.status)}`);
     if (query.level) where.push(`urgency_level = $${params.push(query.level)}`);
     if (query.reference) where.push(`reference = $${params.push(query.reference)}`);
@@ -279,18 +284,23 @@ export class CasesService {
     return { items: rows.map((r) => summaryView(r)), page: query.page, limit: query.limit, total };
   }
 
-  /** Exact A-number lookup through the blind index: coordinators only, rate-limited, audited. */
+  /**
+   * Exact A-number lookup through the blind index: coordinators only, rate-limited, audited. The list's other filters
+   * and its paging apply to the matches (they used to be ignored).
+   */
   private async lookupByANumber(actor: Principal, query: ListCasesQuery): Promise<Page<CaseSummary>> {
     if (actor.role !== 'coordinator') throw forbidden('Only coordinators may look cases up by A-number');
     await this.rateLimit.hit(`anumber-lookup:${actor.userId}`, LOOKUP_LIMIT.max, LOOKUP_LIMIT.windowSeconds, 'Too many A-number lookups; try again later');
     const index = this.cipher.aNumberIndex(query.aNumber!);
     if (!index) throw invalid('aNumber', 'aNumber must be an A-number (7 to 9 digits)');
-    const rows: CaseRow[] = await this.db.query(
-      `SELECT ${SUMMARY_COLUMNS} FROM cases c
-        WHERE c.organization_id = $1 AND c.status <> 'purged'
-          AND EXISTS (SELECT 1 FROM case_blind_indexes b WHERE b.case_id = c.id AND b.organization_id = $1 AND b.kind = 'a_number' AND b.value = $2)
-        ORDER BY c.created_at DESC LIMIT 50`,
+    const result = await this.page(
+      [
+        `organization_id = $1`,
+        `status <> 'purged'`,
+        `id IN (SELECT b.case_id FROM case_blind_indexes b WHERE b.organization_id = $1 AND b.kind = 'a_number' AND b.value = $2)`,
+      ],
       [actor.organizationId, index],
+      query,
     );
     await this.audit.recordAlone({
       organizationId: actor.organizationId,
@@ -298,9 +308,9 @@ export class CasesService {
       actorRole: actor.role,
       action: 'case.lookup',
       fields: ['client.aNumber'],
-      details: { matches: rows.length, caseReferences: rows.map((r) => r.reference) },
+      details: { matches: result.total, caseReferences: result.items.map((c) => c.reference) },
     });
-    return { items: rows.map((r) => summaryView(r)), page: 1, limit: 50, total: rows.length };
+    return result;
   }
 
   async get(actor: Principal, id: string) {
@@ -449,7 +459,9 @@ export class CasesService {
     const data: Record<string, unknown> = {};
     const fields: Record<string, string[]> = {};
     for (const [key, value] of Object.entries(dto)) {
-      if (key === 'type' || key === 'occurredAt' || value === undefined) continue;
+      // An event is a record of what happened, never corrected in place: null says nothing, like a field not sent
+      // (a required one is then missing, rather than stored empty or read as a facility code).
+      if (key === 'type' || key === 'occurredAt' || value === undefined || value === null) continue;
       if (!spec.required.includes(key) && !spec.optional.includes(key)) fields[key] = [`${key} does not apply to a ${dto.type} event`];
       else data[key] = value;
     }

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { isDatabaseUnavailable, isTransientConflict } from '@amparo/database';
-import { DomainError, FieldErrors } from './domain-error';
+import { DomainError, FieldErrors, RateLimitedError } from './domain-error';
 
 interface ErrorBody {
   statusCode: number;
@@ -87,9 +87,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
-    if (exception instanceof DomainError && exception.status === HttpStatus.TOO_MANY_REQUESTS) {
-      response.setHeader('Retry-After', '900');
-    }
+    if (exception instanceof RateLimitedError) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     if (body.code === DATABASE_UNAVAILABLE) response.setHeader('Retry-After', '5');
     if (body.code === CONCURRENT_UPDATE) response.setHeader('Retry-After', '1');
     response.status(body.statusCode).json(body);

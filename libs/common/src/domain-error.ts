@@ -27,5 +27,15 @@ export const invalid = (field: string, message: string) =>
   new DomainError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', message.startsWith(field) ? message : `${field}: ${message}`, { [field]: [message] });
 export const unprocessable = (code: string, message: string) =>
   new DomainError(HttpStatus.UNPROCESSABLE_ENTITY, code, message);
-export const tooManyRequests = (message: string) =>
-  new DomainError(HttpStatus.TOO_MANY_REQUESTS, 'RATE_LIMITED', message);
+/** A 429; `retryAfterSeconds` becomes the Retry-After header (when the caller's window or lock ends). */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(HttpStatus.TOO_MANY_REQUESTS, 'RATE_LIMITED', message);
+  }
+}
+
+export const tooManyRequests = (message: string, retryAfterSeconds = 900) =>
+  new RateLimitedError(message, Math.max(1, Math.ceil(retryAfterSeconds)));

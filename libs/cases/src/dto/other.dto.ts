@@ -51,8 +51,10 @@ export class CloseCaseDto {
 
 export class RevealDto {
   @ApiProperty({ description: 'Why you need the sensitive fields (recorded in the audit trail).', minLength: 10 })
+  // Trimmed before the length check: ten spaces are no reason (the trail stored an empty one).
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
-  @MinLength(10)
+  @MinLength(10, { message: 'reason must be at least 10 characters, not counting spaces at either end' })
   @MaxLength(500)
   reason: string;
 }
