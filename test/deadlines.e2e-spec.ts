@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { SMTPServer } from 'smtp-server';
-import { DeadlineJobsService } from '@amparo/deadlines';
+import { DeadlineJobsService, isClosedDay } from '@amparo/deadlines';
 import { MailDeliveryService } from '@amparo/notifications';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
@@ -140,6 +140,57 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const [{ zone }] = await t.db.query(`SELECT data->>'timeZone' AS zone FROM case_events WHERE case_id = $1 AND type = 'entered_us'`, [c.id]);
       expect(zone).toBe('America/Los_Angeles');
       expect(await deadline(c.id, 'asylum_one_year')).toMatchObject({ timeZone: 'America/Los_Angeles', dueAt: '2026-12-15T23:59:59.999-08:00' });
+    });
+
+    it('a correction of the place moves a deadline counted in Eastern time when the decision\'s day changes with it', async () => {
+      // A bond decision late in the evening in Los Angeles is the next day in Chicago: the BIA appeal, always counted in
+      // Eastern time, keeps its zone and its key, but its day moves. A day whose 30th and 31st days after are working
+      // days, so that roll-forward does not hide the move.
+      const today = DateTime.fromJSDate(clock.now()).setZone('America/Los_Angeles').startOf('day');
+      const day = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        .map((back) => today.minus({ days: back }))
+        .find((d) => [30, 31].every((n) => !isClosedDay(d.plus({ days: n }).toISODate()!, 'America/New_York')))!;
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'CA', county: 'Los Angeles' } });
+      const decidedAt = day.set({ hour: 22, minute: 30 }).toISO({ suppressMilliseconds: true });
+      await event(c.id, { type: 'bond_decision', occurredAt: decidedAt, outcome: 'denied' }).expect(201);
+      const before = await deadline(c.id, 'bond_appeal');
+      expect(before).toMatchObject({ status: 'open', timeZone: 'America/New_York' });
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
+      const after = await deadline(c.id, 'bond_appeal');
+      expect(after.id).toBe(before.id);
+      expect(DateTime.fromISO(after.dueAt, { setZone: true }).toISODate()).toBe(
+        DateTime.fromISO(before.dueAt, { setZone: true }).plus({ days: 1 }).toISODate(),
+      );
+      // The board, the reminders and the sweep read the stored row: it moved too.
+      expect(await onBoard(after.id)).toMatchObject({ dueAt: after.dueAt });
+    });
+
+    it('a correction of the place keeps a met deadline met when its date-only trigger\'s key changes, with no open twin', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'CA', county: 'Los Angeles' } });
+      const todayThere = DateTime.fromJSDate(clock.now()).setZone('America/Los_Angeles').toISODate()!;
+      await event(c.id, { type: 'address_changed', occurredAt: todayThere }).expect(201);
+      const eoir33 = await deadline(c.id, 'eoir33_change_of_address');
+      await t.http.patch(`/api/deadlines/${eoir33.id}`).set(coordinator.auth).send({ status: 'met', note: 'EOIR-33 filed online' }).expect(200);
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
+      const rows = await t.db.query(
+        `SELECT status, status_note, status_changed_by, time_zone FROM deadlines WHERE case_id = $1 AND rule = 'eoir33_change_of_address' AND superseded_at IS NULL`,
+        [c.id],
+      );
+      expect(rows).toEqual([{ status: 'met', status_note: 'EOIR-33 filed online', status_changed_by: coordinator.userId, time_zone: 'America/Chicago' }]);
+    });
+
+    it('a correction after a transfer leaves the events recorded before the transfer in the zone they were read in', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'CA', county: 'Los Angeles' } });
+      await event(c.id, { type: 'entered_us', occurredAt: '2025-12-15' }).expect(201);
+      await event(c.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: await facilityIn('NJ', 'America/New_York') }).expect(201);
+      await event(c.id, { type: 'address_changed', occurredAt: DateTime.fromJSDate(clock.now()).setZone('America/New_York').toISODate() }).expect(201);
+      // The facility was misheard: it is in Texas. That corrects where the person has been since the transfer only.
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { facilityCode: await facilityIn('TX', 'America/Chicago') } }).expect(200);
+      const zones = await t.db.query(`SELECT type, data->>'timeZone' AS zone FROM case_events WHERE case_id = $1 AND type <> 'transferred' ORDER BY seq`, [c.id]);
+      expect(zones).toEqual([
+        { type: 'entered_us', zone: 'America/Los_Angeles' },
+        { type: 'address_changed', zone: 'America/Chicago' },
+      ]);
     });
 
     it('a deadline counted where the person is follows them, in every view', async () => {

@@ -422,11 +422,15 @@ export class CasesService {
       set('updated_at', this.clock.now());
       await tx.query(`UPDATE cases SET ${sets.join(', ')} WHERE id = $1`, params);
       if (custodyChanged) {
-        // A correction says where the person was all along: events read in the case's zone by default follow it.
+        // A correction says where the person was all along, since the last transfer: the events recorded there, read in
+        // the case's zone by default, follow it. Events recorded before a transfer were read at the earlier place, which
+        // this correction does not concern.
         if (correctedZone) {
           await tx.query(
-            `UPDATE case_events SET data = data || jsonb_build_object('timeZone', $2::text)
-              WHERE case_id = $1 AND (data->>'${IMPLICIT_ZONE}')::boolean`,
+            `UPDATE case_events e SET data = e.data || jsonb_build_object('timeZone', $2::text)
+              WHERE e.case_id = $1 AND (e.data->>'${IMPLICIT_ZONE}')::boolean
+                AND e.seq > COALESCE((SELECT max(t.seq) FROM case_events t
+                                       WHERE t.case_id = $1 AND t.type = 'transferred' AND t.retracted_at IS NULL), 0)`,
             [id, correctedZone],
           );
         }

@@ -15,6 +15,26 @@ describe('computeFlags', () => {
     ['paroled then detained', facts({ entryManner: 'paroled' }), ['bond_eligibility_contested']],
     ['criminal history declared (INA 236(c))', facts({ criminalHistoryDeclared: true }), ['bond_eligibility_contested']],
     ['inspected and admitted', facts({ entryManner: 'inspected' }), []],
+    [
+      'the latest arrival counts, not the one recorded last: entered without inspection in 2024, an older admission recorded after',
+      facts({
+        events: [
+          { id: 'a2024', type: 'entered_us', occurredAt: '2024-05-01', data: { manner: 'ewi' } },
+          { id: 'a2015', type: 'entered_us', occurredAt: '2015-03-01', data: { manner: 'inspected' } },
+        ],
+      }),
+      ['bond_eligibility_contested'],
+    ],
+    [
+      'an admission after an earlier entry without inspection',
+      facts({
+        events: [
+          { id: 'a2015', type: 'entered_us', occurredAt: '2015-03-01', data: { manner: 'ewi' } },
+          { id: 'a2024', type: 'entered_us', occurredAt: '2024-05-01T10:00:00-05:00', data: { manner: 'inspected' } },
+        ],
+      }),
+      [],
+    ],
     ['not detained: bond not at issue', facts({ entryManner: 'ewi' }, { status: 'not_detained' }), []],
     ['local jail, 287(g) unknown', facts({}, { status: 'local_jail' }), []],
     ['booked in a 287(g) jail', facts({ jail287g: true }, { status: 'local_jail' }), ['jail_287g']],

@@ -1,5 +1,6 @@
+import { parseInstant, requireZone } from './input';
 import { CURRENT_RULE_SET, type RuleSet } from './rule-set';
-import type { CaseFacts, Flag, FlagCode } from './types';
+import type { CaseEventFact, CaseFacts, EntryManner, Flag, FlagCode } from './types';
 
 type FlagTest = (facts: CaseFacts) => boolean;
 
@@ -16,7 +17,26 @@ function isDetainedForIce(facts: CaseFacts): boolean {
 // INA 236(c) (criminal grounds), lead judges to deny bond jurisdiction. Absent facts raise nothing.
 function bondEligibilityContested(facts: CaseFacts): boolean {
   if (facts.custody.status === 'not_detained') return false;
-  return facts.entryManner === 'ewi' || facts.entryManner === 'paroled' || facts.criminalHistoryDeclared === true;
+  const manner = entryManner(facts);
+  return manner === 'ewi' || manner === 'paroled' || facts.criminalHistoryDeclared === true;
+}
+
+/**
+ * The manner of the latest arrival: the `entered_us` event that happened last (each read in its own zone; between
+ * two at the same time, the one recorded later), as the asylum deadline counts from it. Not the one recorded last:
+ * an older arrival recorded afterwards does not undo a later entry without inspection.
+ */
+function entryManner(facts: CaseFacts): EntryManner | undefined {
+  if (facts.entryManner !== undefined) return facts.entryManner;
+  const caseZone = requireZone(facts.custody.timeZone, 'custody.timeZone');
+  let latest: { event: CaseEventFact; at: number } | undefined;
+  facts.events.forEach((event, index) => {
+    if (event.type !== 'entered_us') return;
+    const zone = typeof event.data?.timeZone === 'string' ? event.data.timeZone : caseZone;
+    const at = parseInstant(event.occurredAt, zone, `events[${index}].occurredAt`, event.id).toMillis();
+    if (!latest || at >= latest.at) latest = { event, at };
+  });
+  return latest?.event.data?.manner as EntryManner | undefined;
 }
 
 const TESTS: Record<FlagCode, FlagTest> = {

@@ -21,6 +21,8 @@ export interface CaseEventFact {
   data?: Record<string, unknown>;
 }
 
+export type EntryManner = 'inspected' | 'ewi' | 'paroled' | 'unknown';
+
 export type CustodyStatus = 'local_jail' | 'ice_detention' | 'released' | 'not_detained' | 'unknown';
 
 export interface CustodyFacts {
@@ -40,7 +42,8 @@ export interface CaseFacts {
   events: CaseEventFact[];
   jail287g?: boolean;
   hasCounsel?: boolean;
-  entryManner?: 'inspected' | 'ewi' | 'paroled' | 'unknown';
+  /** Given by a caller without events; otherwise the `manner` of the latest `entered_us` event (see flags.ts). */
+  entryManner?: EntryManner;
   criminalHistoryDeclared?: boolean;
 }
 

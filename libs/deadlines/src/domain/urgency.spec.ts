@@ -62,6 +62,21 @@ describe('assessUrgency: detainer', () => {
     expect(result.reasons[0]).toMatch(/^ICE detainer: the 48-hour hold ended Sat 21 Nov, 4:00 PM CST at Harris County Jail/);
   });
 
+  it('once marked missed at 48 hours (the alert), the reason still shows the outer limit until it passes', () => {
+    const missed = withStatus(computeDeadlines(HARRIS), 'missed');
+    const during = assess({ deadlines: missed, custodyStatus: 'local_jail', placeName: 'Harris County Jail', now: new Date('2026-11-22T18:00:00Z') });
+    expect(during.level).toBe('critical');
+    expect(during.reasons[0]).toBe(
+      'Missed: ICE detainer 48-hour hold, was due Sat 21 Nov, 4:00 PM CST at Harris County Jail; outer limit under 8 CFR 287.7(d): Mon 23 Nov, 4:00 PM CST',
+    );
+    // The assessment changes when the outer limit passes: that is when the case is reviewed again.
+    expect(urgencyReviewAt({ deadlines: missed, flags: [], custodyStatus: 'local_jail', now: new Date('2026-11-22T18:00:00Z') })).toEqual(
+      new Date('2026-11-23T22:00:00Z'),
+    );
+    const after = assess({ deadlines: missed, custodyStatus: 'local_jail', placeName: 'Harris County Jail', now: new Date('2026-11-24T18:00:00Z') });
+    expect(after.reasons[0]).toBe('Missed: ICE detainer 48-hour hold, was due Sat 21 Nov, 4:00 PM CST');
+  });
+
   it('not yet release-eligible: graded by the due time', () => {
     const later = withStatus(computeDeadlines({ ...HARRIS, custody: { ...HARRIS.custody, releaseEligibleAt: '2026-12-10T09:00:00-06:00' } }));
     const result = assess({ deadlines: later, custodyStatus: 'local_jail', now: new Date('2026-11-25T18:00:00Z') });

@@ -81,6 +81,8 @@ export function urgencyReviewAt(input: UrgencyInput, policy: UrgencyPolicy = URG
     if (ms !== undefined && ms > now && ms < next) next = ms;
   };
   for (const d of input.deadlines.map(parseDeadline)) {
+    // A missed detainer hold still shows its outer limit until that passes.
+    if (d.status === 'missed' && isDetainer(d, policy)) consider(d.outer?.toMillis());
     if (d.status !== 'open') continue;
     const due = d.due.toMillis();
     if (isDetainer(d, policy)) {
@@ -117,7 +119,13 @@ function isDetainer(d: ParsedDeadline, policy: UrgencyPolicy): boolean {
 function deadlineReason(d: ParsedDeadline, now: DateTime, policy: UrgencyPolicy, placeName?: string): Reason {
   const order: [number, number] = [0, d.due.toMillis()];
   const when = (t: DateTime) => formatLocal(t, now);
-  if (d.status === 'missed') return { level: 'critical', text: `Missed: ${d.label}, was due ${when(d.due)}`, order };
+  if (d.status === 'missed') {
+    // The 48-hour hold is alerted on when it ends (missed, escalated); the 8 CFR 287.7(d) outer limit is still shown
+    // while it is ahead (DOMAIN.md: "show as the outer limit; alert on the earlier one").
+    const outer = isDetainer(d, policy) && d.outer && d.outer > now ? `; outer limit under 8 CFR 287.7(d): ${when(d.outer)}` : '';
+    const at = outer && placeName ? ` at ${placeName}` : '';
+    return { level: 'critical', text: `Missed: ${d.label}, was due ${when(d.due)}${at}${outer}`, order };
+  }
   if (isDetainer(d, policy)) return detainerReason(d, now, policy, order, placeName);
   if (d.due < now) return { level: 'critical', text: `Overdue: ${d.label}, was due ${when(d.due)}`, order };
   const opens = d.opens && d.opens > now ? `opens ${when(d.opens)}, ` : '';

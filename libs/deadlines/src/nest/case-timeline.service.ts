@@ -50,6 +50,13 @@ export interface DeadlineRow {
   status_note?: string | null;
   status_changed_at?: Date | null;
   status_changed_by?: string | null;
+  trigger_event_id?: string | null;
+}
+
+/** Whether a stored deadline has the times just computed for it. */
+function sameTimes(stored: DeadlineRow, d: ComputedDeadline): boolean {
+  const at = (value: Date | null, iso: string | undefined) => (value?.getTime() ?? null) === (iso === undefined ? null : Date.parse(iso));
+  return at(stored.due_at, d.dueAt) && at(stored.outer_limit_at, d.outerLimitAt) && at(stored.opens_at, d.opensAt);
 }
 
 const inZone = (d: Date, zone: string) => DateTime.fromJSDate(d).setZone(tz(zone)).toISO({ suppressMilliseconds: true })!;
@@ -167,7 +174,6 @@ export class CaseTimelineService {
     if (!row) throw new Error(`recompute: case ${caseId} not found`);
     const events: { id: string; type: CaseEventFact['type']; occurred_at: string; data: Record<string, unknown> }[] =
       await tx.query(`SELECT id, type, occurred_at, data FROM case_events WHERE case_id = $1 AND retracted_at IS NULL ORDER BY seq`, [caseId]);
-    const entered = [...events].reverse().find((e) => e.type === 'entered_us');
     const facts: CaseFacts = {
       custody: {
         status: row.custody_status,
@@ -179,7 +185,6 @@ export class CaseTimelineService {
       events: events.map((e) => ({ id: e.id, type: e.type, occurredAt: e.occurred_at, data: e.data })),
       jail287g: row.jail_287g ?? undefined,
       hasCounsel: row.assigned_attorney_id !== null && row.status === 'assigned',
-      entryManner: (entered?.data?.manner as CaseFacts['entryManner']) ?? undefined,
     };
     const ruleSet = ruleSetFor(now);
     const computed = computeDeadlines(facts, ruleSet);
@@ -193,15 +198,30 @@ export class CaseTimelineService {
     );
     const byKey = new Map(existing.map((d) => [d.key, d]));
     const computedKeys = new Set(computed.map((d) => d.key));
-    const stale = existing.filter((d) => !computedKeys.has(d.key) && d.status === 'open').map((d) => d.id);
+    // The same deadline under a new key: a date-only trigger's key holds its midnight in the zone it is read in, so a
+    // corrected place changes the key. What was recorded on it (met or missed, the note, who and when) carries over to
+    // the new row; otherwise a deadline already met came back open beside it.
+    const carried = new Map<string, DeadlineRow>();
+    for (const d of computed) {
+      if (byKey.has(d.key) || !d.triggerEventId) continue;
+      const before = existing.filter(
+        (s) => !computedKeys.has(s.key) && s.status !== 'open' && s.rule === d.rule && s.trigger_event_id === d.triggerEventId,
+      );
+      if (before.length === 1) carried.set(d.key, before[0]);
+    }
+    const carriedIds = new Set([...carried.values()].map((d) => d.id));
+    const stale = existing.filter((d) => !computedKeys.has(d.key) && (d.status === 'open' || carriedIds.has(d.id))).map((d) => d.id);
     if (stale.length) await tx.query(`UPDATE deadlines SET superseded_at = $2 WHERE id = ANY($1)`, [stale, now]);
     for (const d of computed) {
       const stored = byKey.get(d.key);
       if (stored) {
-        // Same trigger, but counted in another zone now (the case was transferred, and the rule counts where the person
-        // is): an open deadline follows, so that the board, the calendar, the reminders and the sweep use the time
-        // urgency is assessed on. (Otherwise a stored deadline keeps what its rule set computed when it was stored.)
-        if (stored.time_zone !== d.timeZone && stored.status === 'open') {
+        // Same trigger, but counted otherwise now: in another zone (the case was transferred, and the rule counts where
+        // the person is), or, under the same rule set, to another time (the case's place was corrected, so the trigger's
+        // day is read elsewhere, though a rule counted in Eastern time keeps its zone). An open deadline follows, so that
+        // the board, the calendar, the reminders and the sweep use the time urgency is assessed on. A new rule set
+        // alone moves nothing: a stored deadline keeps what its rule set computed when it was stored.
+        const moved = stored.time_zone !== d.timeZone || (stored.rule_version === d.ruleVersion && !sameTimes(stored, d));
+        if (moved && stored.status === 'open') {
           // Computed again now, so under the rule set in force: its version and citation come along.
           await tx.query(
             `UPDATE deadlines SET due_at = $2, time_zone = $3, outer_limit_at = $4, opens_at = $5, label = $6, citation = $7, rule_version = $8
@@ -211,17 +231,22 @@ export class CaseTimelineService {
         }
         continue;
       }
-      // A superseded row with this key may exist (trigger changed and changed back): revive it.
+      const before = carried.get(d.key);
+      // A superseded row with this key may exist (trigger changed and changed back): revive it, as recorded now.
       await tx.query(
         `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
-                                citation, rule_version, note, trigger_event_id, case_closed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                citation, rule_version, note, trigger_event_id, case_closed,
+                                status, status_note, status_changed_by, status_changed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
          ON CONFLICT (case_id, key) DO UPDATE SET superseded_at = NULL, label = EXCLUDED.label, due_at = EXCLUDED.due_at,
            time_zone = EXCLUDED.time_zone, outer_limit_at = EXCLUDED.outer_limit_at, opens_at = EXCLUDED.opens_at,
-           citation = EXCLUDED.citation, rule_version = EXCLUDED.rule_version, note = EXCLUDED.note, status = 'open',
-           case_closed = EXCLUDED.case_closed`,
+           citation = EXCLUDED.citation, rule_version = EXCLUDED.rule_version, note = EXCLUDED.note,
+           trigger_event_id = EXCLUDED.trigger_event_id, case_closed = EXCLUDED.case_closed, status = EXCLUDED.status,
+           status_note = EXCLUDED.status_note, status_changed_by = EXCLUDED.status_changed_by,
+           status_changed_at = EXCLUDED.status_changed_at`,
         [caseId, row.organization_id, d.key, d.rule, d.label, d.dueAt, d.timeZone, d.outerLimitAt ?? null,
-         d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null, row.status === 'closed'],
+         d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null, row.status === 'closed',
+         before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null],
       );
     }
     // Past due is missed; an appointment (a hearing) only once its grace has passed with no outcome recorded. A closed
