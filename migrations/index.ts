@@ -18,6 +18,7 @@ import { CountyJail287g1764001600000 } from './1764001600000-CountyJail287g';
 import { LanguageCodes1764001700000 } from './1764001700000-LanguageCodes';
 import { CountyKeys1764001800000 } from './1764001800000-CountyKeys';
 import { ClosedCaseDeadlines1764001900000 } from './1764001900000-ClosedCaseDeadlines';
+import { CriminalHistoryFlag1764002000000 } from './1764002000000-CriminalHistoryFlag';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   LanguageCodes1764001700000,
   CountyKeys1764001800000,
   ClosedCaseDeadlines1764001900000,
+  CriminalHistoryFlag1764002000000,
 ];

@@ -264,6 +264,27 @@ describe('cases (e2e)', () => {
   });
 
   describe('corrections', () => {
+    it('a recorded criminal history is one of the bond flag\'s facts, at intake and as corrected; the summary does not say which fact', async () => {
+      const codes = (c: { flags: { code: string }[] }) => c.flags.map((f) => f.code);
+      const detained = { status: 'ice_detention', state: 'TX', county: 'Harris' };
+      const body = minimalBody();
+      const declared = await t.http.post('/api/cases').set(intake.auth)
+        .send({ ...body, custody: detained, client: { ...body.client, criminalHistory: 'a 2019 conviction, per the caller' } }).expect(201);
+      expect(codes(declared.body)).toContain('bond_eligibility_contested');
+      const none = await t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), custody: detained }).expect(201);
+      expect(codes(none.body)).not.toContain('bond_eligibility_contested');
+      // Recorded afterwards, then cleared: the flag follows (a coordinator may correct fields they cannot read).
+      const added = await t.http.patch(`/api/cases/${none.body.id}`).set(coordinator.auth).send({ client: { criminalHistory: 'arrest in 2021, no charge known' } }).expect(200);
+      expect(codes(added.body)).toContain('bond_eligibility_contested');
+      const cleared = await t.http.patch(`/api/cases/${none.body.id}`).set(coordinator.auth).send({ client: { criminalHistory: null } }).expect(200);
+      expect(codes(cleared.body)).not.toContain('bond_eligibility_contested');
+      // The coordinator's summary shows the flag, with the same label whatever raised it.
+      const summary = (await t.http.get(`/api/cases/${declared.body.id}`).set(coordinator.auth).expect(200)).body;
+      expect(summary.view).toBe('summary');
+      const flag = summary.flags.find((f: { code: string }) => f.code === 'bond_eligibility_contested');
+      expect(flag.label).not.toMatch(/criminal|without inspection|parole|entry/i);
+    });
+
     it('the creator corrects a sensitive field; indexes follow; the audit names the field', async () => {
       const created = await t.http.post('/api/cases').set(intake.auth).send(minimalBody());
       const res = await t.http.patch(`/api/cases/${created.body.id}`).set(intake.auth).send({ client: { aNumber: 'A 55566677' } });

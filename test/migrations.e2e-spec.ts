@@ -2,6 +2,8 @@ import { FlagLabelsWithoutFacts1764001000000 } from '../migrations/1764001000000
 import { FrozenEventZonesKeyedDigests1764001200000 } from '../migrations/1764001200000-FrozenEventZonesKeyedDigests';
 import { LanguageCodes1764001700000 } from '../migrations/1764001700000-LanguageCodes';
 import { CountyKeys1764001800000 } from '../migrations/1764001800000-CountyKeys';
+import { CriminalHistoryFlag1764002000000 } from '../migrations/1764002000000-CriminalHistoryFlag';
+import { DeadlineJobsService } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
 import { intakeBody } from './support/cases';
@@ -109,5 +111,23 @@ describe('data migrations (e2e)', () => {
     }
     const columns = await t.db.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'cases' AND column_name IN ('county_key', 'county_jail_287g')`);
     expect(columns).toEqual([{ column_name: 'county_key' }]);
+  });
+
+  it('1764002000000: open cases with a criminal history recorded are reviewed, and get the bond flag the facts now raise', async () => {
+    const codes = async (id: string) => ((await t.db.query(`SELECT flags FROM cases WHERE id = $1`, [id]))[0].flags as { code: string }[]).map((f) => f.code);
+    const body = intakeBody();
+    const created = await t.http.post('/api/cases').set(intake.auth).send({ ...body, custody: { status: 'ice_detention', state: 'TX', county: 'Harris' } }).expect(201);
+    const id = created.body.id as string;
+    // As stored before: the criminal history was not read, so no flag, and nothing due for review.
+    await t.db.query(`UPDATE cases SET flags = '[]'::jsonb, urgency_review_at = NULL WHERE id = $1`, [id]);
+    const runner = t.db.createQueryRunner();
+    try {
+      await new CriminalHistoryFlag1764002000000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    expect(await codes(id)).toEqual([]);
+    expect(await t.app.get(DeadlineJobsService).reviewUrgency()).toBeGreaterThanOrEqual(1);
+    expect(await codes(id)).toContain('bond_eligibility_contested');
   });
 });

@@ -128,16 +128,19 @@ describe('two API instances running the jobs on one database (process e2e)', () 
     }
 
     // All four scenarios are arranged at once and then left to the two schedulers (through both instances' APIs).
-    // (a) A deadline 49 hours out, moved to 90 minutes out: inside the 2-hour reminder threshold.
+    // (a) A deadline 49 hours out, moved to 90 minutes out: inside the 2-hour reminder threshold. Its row is marked as
+    // computed under the earlier rule set, whose result a recomputation keeps (under the current one, a recomputation
+    // puts back the time the facts give).
     const reminderCase = await createCase(httpA, detainerCase());
     const reminderDeadline = await detainerDeadline(reminderCase.id);
     const plannedAt49h = (await notificationsLike(`reminder:${reminderDeadline}:%`)).length;
-    await db.query(`UPDATE deadlines SET due_at = now() + interval '90 minutes' WHERE id = $1`, [reminderDeadline]);
+    await db.query(`UPDATE deadlines SET due_at = now() + interval '90 minutes', rule_version = '2026.1' WHERE id = $1`, [reminderDeadline]);
     s.reminder = { caseId: reminderCase.id, reference: reminderCase.reference, deadlineId: reminderDeadline, plannedAt49h };
-    // (b) A deadline moved into the past: the sweep marks it missed and escalates.
+    // (b) A deadline moved into the past (as computed under the earlier rule set, like (a)): the sweep marks it missed
+    // and escalates.
     const missedCase = await createCase(httpB, detainerCase());
     const missedDeadline = await detainerDeadline(missedCase.id);
-    await db.query(`UPDATE deadlines SET due_at = now() - interval '5 minutes' WHERE id = $1`, [missedDeadline]);
+    await db.query(`UPDATE deadlines SET due_at = now() - interval '5 minutes', rule_version = '2026.1' WHERE id = $1`, [missedDeadline]);
     s.missed = { caseId: missedCase.id, deadlineId: missedDeadline };
     // (c) An offer whose answer window has passed.
     const offeredCase = await createCase(httpA, routableCase());

@@ -199,6 +199,7 @@ export class CasesService {
         },
         place: { facility_name: place.facilityName, custody_status: dto.custody.status, county: place.county },
         jail287g: place.jail287g,
+        criminalHistoryDeclared: filledIn(sensitive['client.criminalHistory']),
       },
       now,
     ));
@@ -421,7 +422,8 @@ export class CasesService {
       }
       set('updated_at', this.clock.now());
       await tx.query(`UPDATE cases SET ${sets.join(', ')} WHERE id = $1`, params);
-      if (custodyChanged) {
+      // Whether a criminal history is recorded is one of the bond flag's facts.
+      if (custodyChanged || 'client.criminalHistory' in sensitiveChanges) {
         // A correction says where the person was all along, since the last transfer: the events recorded there, read in
         // the case's zone by default, follow it. Events recorded before a transfer were read at the earlier place, which
         // this correction does not concern.
@@ -743,6 +745,9 @@ export class CasesService {
 
 /** Marks an event's `timeZone` as the case's at recording (none was given), in `case_events.data`. */
 const IMPLICIT_ZONE = 'timeZoneFromCase';
+
+/** A sensitive value that is stored, as CaseCipherService.encrypt decides (null and '' are stored as NULL). */
+const filledIn = (value: unknown) => value !== undefined && value !== null && value !== '';
 
 const EVENT_COLUMNS = 'id, type, occurred_at, data, created_by, created_at, retracted_at, retracted_by';
 

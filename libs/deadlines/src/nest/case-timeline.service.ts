@@ -97,12 +97,15 @@ interface CaseFactsRow {
   county: string | null;
   state: string | null;
   facility_code: string | null;
+  criminal_history_declared: boolean;
 }
 
 export interface NewCaseFacts {
   custody: Omit<CaseFacts['custody'], 'placeName'>;
   place: PlaceFacts;
   jail287g?: boolean;
+  /** Whether the intake recorded a criminal history (the encrypted field is filled in; its text is never read here). */
+  criminalHistoryDeclared?: boolean;
 }
 
 /** A new case's deadline before it is written: the stored row it will be. */
@@ -164,6 +167,7 @@ export class CaseTimelineService {
     const [row]: CaseFactsRow[] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.custody_status, c.time_zone, c.detainer_lodged,
               c.release_eligible_at, c.assigned_attorney_id, c.status, c.county, c.state, c.facility_code, f.name AS facility_name,
+              c.client_criminal_history IS NOT NULL AS criminal_history_declared,
               CASE WHEN c.facility_code IS NOT NULL THEN f.jail_287g
                    ELSE EXISTS (SELECT 1 FROM agreements_287g a
                                  WHERE a.jail_enforcement AND a.state = c.state AND a.county_key = c.county_key) END AS jail_287g
@@ -185,6 +189,9 @@ export class CaseTimelineService {
       events: events.map((e) => ({ id: e.id, type: e.type, occurredAt: e.occurred_at, data: e.data })),
       jail287g: row.jail_287g ?? undefined,
       hasCounsel: row.assigned_attorney_id !== null && row.status === 'assigned',
+      // Filled in or not, never its text (encrypted): with the manner of entry, one of the facts behind the bond flag,
+      // whose label does not say which.
+      criminalHistoryDeclared: row.criminal_history_declared,
     };
     const ruleSet = ruleSetFor(now);
     const computed = computeDeadlines(facts, ruleSet);
@@ -292,6 +299,7 @@ export class CaseTimelineService {
       events: [],
       jail287g: facts.jail287g,
       hasCounsel: false,
+      criminalHistoryDeclared: facts.criminalHistoryDeclared,
     };
     const computed = computeDeadlines(full, ruleSet);
     const flags = computeFlags(full, ruleSet);
