@@ -19,6 +19,7 @@ import { LanguageCodes1764001700000 } from './1764001700000-LanguageCodes';
 import { CountyKeys1764001800000 } from './1764001800000-CountyKeys';
 import { ClosedCaseDeadlines1764001900000 } from './1764001900000-ClosedCaseDeadlines';
 import { CriminalHistoryFlag1764002000000 } from './1764002000000-CriminalHistoryFlag';
+import { AuditIdsPositive1764002100000 } from './1764002100000-AuditIdsPositive';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   CountyKeys1764001800000,
   ClosedCaseDeadlines1764001900000,
   CriminalHistoryFlag1764002000000,
+  AuditIdsPositive1764002100000,
 ];

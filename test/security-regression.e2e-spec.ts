@@ -663,6 +663,14 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       await expect(t.db.query(`CREATE TABLE audit_copy (id int)`)).rejects.toThrow(/permission denied for schema public/);
       // Nor can it rewrite the record of applied migrations.
       await expect(t.db.query(`DELETE FROM migrations`)).rejects.toThrow(/permission denied for table migrations/);
+      // It appends, but not below the real ids, where the verification would not walk (a forged row there was skipped).
+      const [forged] = await t.db.query(`SELECT organization_id, chain, prev_hash, hash FROM audit_events ORDER BY id DESC LIMIT 1`);
+      await expect(
+        t.db.query(
+          `INSERT INTO audit_events (id, organization_id, chain, occurred_at, action, prev_hash, hash) VALUES (-1, $1, $2, now(), 'case.reveal', $3, $4)`,
+          [forged.organization_id, forged.chain, forged.prev_hash, forged.hash],
+        ),
+      ).rejects.toThrow(/audit_events_id_positive/);
       // What it does need still works: appending, and reading.
       expect((await t.http.get('/api/audit/verify').set(admin.auth)).body).toMatchObject({ ok: true });
     });

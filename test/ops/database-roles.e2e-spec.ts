@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { withCredentials } from '@amparo/database';
+import { ensureRuntimeRole, grantRuntimePrivileges, runMigrations, withCredentials } from '@amparo/database';
+import { dataSourceOptions } from '../../apps/api/src/data-source';
 import { REPO_ROOT, getJson, startApi, stopAllApis } from '../support/api-process';
 import { ADMIN, TEST_ENV } from '../support/test-app';
 
@@ -116,4 +117,40 @@ describe('database roles: the API runs as a role of its own (process e2e)', () =
     expect(api.output()).toMatch(/could disable the audit trail's append-only trigger: give the API a role of its own and the owner to DATABASE_OWNER_URL/);
     await api.stop();
   }, 90_000);
+
+  it('processes starting together (an API and a CLI command) set up the role and the grants without tripping over each other', async () => {
+    const ownerUrl = await freshDatabase();
+    await runMigrations(dataSourceOptions(ownerUrl));
+    const racer = `${role}_race`;
+    try {
+      const url = withCredentials(ownerUrl, racer, password);
+      // Each round: all of them see no role (or a stale password) and create it (or alter it), then grant at once.
+      for (let round = 0; round < 3; round++) {
+        await Promise.all(
+          Array.from({ length: 4 }, async () => {
+            await ensureRuntimeRole(ownerUrl, url, { syncPassword: true });
+            await grantRuntimePrivileges(ownerUrl, racer);
+          }),
+        );
+        expect(await query(url, `SELECT current_user AS me`)).toEqual([{ me: racer }]);
+        await admin.query(`ALTER ROLE "${racer}" PASSWORD 'stale-password-1'`);
+      }
+    } finally {
+      await admin.query(`DROP OWNED BY "${racer}" CASCADE`).catch(() => undefined);
+      for (const name of databases) await query(`${server}/${name}`, `DROP OWNED BY "${racer}"`).catch(() => undefined);
+      await admin.query(`DROP ROLE IF EXISTS "${racer}"`);
+    }
+  }, 60_000);
+
+  it('a role that may create roles is refused: it could grant itself the owner\'s', async () => {
+    const ownerUrl = await freshDatabase();
+    await runMigrations(dataSourceOptions(ownerUrl));
+    const strong = `${role}_strong`;
+    await admin.query(`CREATE ROLE "${strong}" LOGIN CREATEROLE PASSWORD 'not-used-for-login-1'`);
+    try {
+      await expect(grantRuntimePrivileges(ownerUrl, strong)).rejects.toThrow(/superuser or may create roles/);
+    } finally {
+      await admin.query(`DROP ROLE IF EXISTS "${strong}"`);
+    }
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppConfig } from '@amparo/config';
 import {
@@ -46,16 +46,26 @@ export async function resolveDatabase(
   return { url, ownerUrl, embedded: true, stop: server.stop };
 }
 
-/** The embedded application role's password, generated once beside the superuser's (0600). */
+/**
+ * The embedded application role's password, generated once beside the superuser's (0600). Written to a file of its
+ * own and linked into place, so that the API and a CLI command starting together never read a half-written one.
+ */
 function appPassword(dir: string): string {
   const file = join(dir, 'app-password');
-  try {
-    // 'wx': the API and a CLI command starting together must not each write a different one.
-    writeFileSync(file, randomBytes(18).toString('base64url'), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  if (!existsSync(file)) {
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(temporary, randomBytes(18).toString('base64url'), { mode: 0o600 });
+    try {
+      linkSync(temporary, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(temporary);
+    }
   }
-  return readFileSync(file, 'utf8').trim();
+  const password = readFileSync(file, 'utf8').trim();
+  if (!password) throw new Error(`${file} is empty: delete it, and the next start writes a new one`);
+  return password;
 }
 
 /**

@@ -35,7 +35,7 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
   if (database.embedded) log.log(`Using the embedded PostgreSQL under ${config.dataDir}/pg`);
   if (await canRewriteAuditTrail(database.url)) {
     log.warn(
-      "DATABASE_URL's role owns the schema or is a superuser, so it could disable the audit trail's append-only trigger: " +
+      "DATABASE_URL's role owns the schema, is a superuser or may create roles, so it could disable the audit trail's append-only trigger: " +
         'give the API a role of its own and the owner to DATABASE_OWNER_URL (docs/deployment.md)',
     );
   }

@@ -293,7 +293,8 @@ export class AuditService {
     let reachedHead = head ? head.hash.equals(GENESIS_HASH) : true;
     let checked = 0;
     let previous: Buffer = GENESIS_HASH;
-    let afterId = '0';
+    // From the smallest id a bigint can hold, not 0: a row forged with an id below every real one is walked too.
+    let afterId = '-9223372036854775808';
     for (;;) {
       const rows: AuditRow[] = await this.db.query(
         `SELECT * FROM audit_events WHERE organization_id = $1 AND chain = $2 AND id > $3 ORDER BY id LIMIT $4`,
