@@ -265,20 +265,24 @@ describe('urgencyReviewAt', () => {
     const due = fc.integer({ min: 0, max: 195 * 24 }).map((h) => new Date(base + h * 3_600_000).toISOString());
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(due, fc.constantFrom<DeadlineStatus>('open', 'open', 'met', 'missed')), { maxLength: 4 }),
+        // A deadline may be a window that opens 45 days before it is due (its reason changes when it opens).
+        fc.array(fc.tuple(due, fc.constantFrom<DeadlineStatus>('open', 'open', 'met', 'missed'), fc.boolean()), { maxLength: 4 }),
         fc.boolean(),
+        // The hold open, or marked missed at 48 hours (its reason shows the outer limit until that passes).
+        fc.constantFrom<DeadlineStatus>('open', 'missed'),
         // Now: anywhere, or just before a threshold of one of the deadlines (the hold's too), where a wrong review
         // time would show.
         fc.oneof(
           fc.integer({ min: 0, max: 195 * 24 * 60 }).map((m) => ({ minutes: m, near: null as number | null })),
-          fc.record({ near: fc.nat(4), threshold: fc.constantFrom(30 * 24, 7 * 24, 72, 48, 0, -48), back: fc.integer({ min: 0, max: 36 * 60 }) })
+          fc.record({ near: fc.nat(4), threshold: fc.constantFrom(45 * 24, 30 * 24, 7 * 24, 72, 48, 0, -48), back: fc.integer({ min: 0, max: 36 * 60 }) })
             .map(({ near, threshold, back }) => ({ minutes: -(threshold * 60) - back, near })),
         ),
         fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { minLength: 1, maxLength: 5 }),
-        (list, detained, when, fractions) => {
+        (list, detained, holdStatus, when, fractions) => {
+          const opensBefore = (dueAt: string) => new Date(Date.parse(dueAt) - 45 * 24 * 3_600_000).toISOString();
           const deadlines = [
-            ...list.map(([dueAt, status], i) => ({ ...dayDeadline(dueAt, status), key: `k${i}` })),
-            ...(detained ? hold : []),
+            ...list.map(([dueAt, status, window], i) => ({ ...dayDeadline(dueAt, status), key: `k${i}`, ...(window ? { opensAt: opensBefore(dueAt) } : {}) })),
+            ...(detained ? hold.map((d) => (d.rule === 'detainer_hold' ? { ...d, status: holdStatus } : d)) : []),
           ];
           const input = { deadlines, custodyStatus: detained ? ('local_jail' as const) : ('not_detained' as const) };
           const anchors = [...list.map(([dueAt]) => Date.parse(dueAt)), holdDue];

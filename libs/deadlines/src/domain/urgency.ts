@@ -87,9 +87,10 @@ export function urgencyReviewAt(input: UrgencyInput, policy: UrgencyPolicy = URG
     const due = d.due.toMillis();
     if (isDetainer(d, policy)) {
       if (!policy.detainerCustody.includes(input.custodyStatus)) continue;
-      consider(d.opens?.toMillis());
       consider(d.outer?.toMillis());
     }
+    // A hold that opens starts running; a window that opens (DACA renewal) drops "opens ..." from its reason.
+    consider(d.opens?.toMillis());
     for (const hours of [policy.normalWithinHours, policy.highWithinHours, policy.criticalWithinHours]) consider(due - hours * HOUR_MS);
     // A hold has ended at its due time; any other deadline is overdue once its due time has passed.
     consider(isDetainer(d, policy) ? due : due + 1);
