@@ -93,6 +93,15 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect(all.body.items.find((r: { id: string }) => r.id === declined.referralId).case).toMatchObject({ state: 'TX' });
   });
 
+  it('an offer whose answer window has passed shows no case, even before the expiry job has moved it on', async () => {
+    const lapsed = await offered({ firstName: 'Vencida', lastName: 'Ejemplo' });
+    await t.db.query(`UPDATE referrals SET respond_by = now() - interval '1 minute' WHERE id = $1`, [lapsed.referralId]);
+    const list = await t.http.get('/api/referrals?limit=100').set(attorney.auth).expect(200);
+    const item = list.body.items.find((r: { id: string }) => r.id === lapsed.referralId);
+    expect(item).toMatchObject({ status: 'offered', case: null });
+    expect((await accept(lapsed.referralId)).body).toMatchObject({ code: 'OFFER_EXPIRED' });
+  });
+
   it('a case already before an immigration court (an in absentia order) needs an EOIR-registered attorney', async () => {
     const admin = await loginAdmin(t.http);
     const unregistered = await createUser(t.http, admin, 'attorney');

@@ -359,10 +359,12 @@ export class ReferralsService implements OnModuleInit {
       [...params, query.limit, (query.page - 1) * query.limit],
     );
     // An attorney sees the case's de-identified summary while the offer is open, and while the case is theirs;
-    // once they declined, or the offer expired or was withdrawn, the referral is all they keep.
+    // once they declined, or the offer expired (its answer window passed, whether or not the expiry job has moved it
+    // on yet) or was withdrawn, the referral is all they keep.
+    const now = this.clock.now();
     const showsCase = (r: Record<string, any>) =>
       actor.role !== 'attorney' ||
-      r.status === 'offered' ||
+      (r.status === 'offered' && r.respond_by > now) ||
       (r.status === 'accepted' && r.assigned_attorney_id === actor.userId && (r.case_status === 'assigned' || r.case_status === 'closed'));
     const deadlines = await this.openDeadlines(rows.filter(showsCase).map((r: { case_id: string }) => r.case_id));
     const items = rows.map((r: Record<string, any>) => ({
