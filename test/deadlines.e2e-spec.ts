@@ -142,7 +142,10 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await deadline(c.id, 'asylum_one_year')).toMatchObject({ timeZone: 'America/Los_Angeles', dueAt: '2026-12-15T23:59:59.999-08:00' });
     });
 
-    it('a correction of the place moves a deadline counted in Eastern time when the decision\'s day changes with it', async () => {
+    it.each([
+      ['under the rule set in force', null],
+      ['stored under the earlier rule set (2026.1)', '2026.1'],
+    ])('a correction of the place moves a deadline counted in Eastern time when the decision\'s day changes with it, %s', async (_name, storedVersion) => {
       // A bond decision late in the evening in Los Angeles is the next day in Chicago: the BIA appeal, always counted in
       // Eastern time, keeps its zone and its key, but its day moves. A day whose 30th and 31st days after are working
       // days, so that roll-forward does not hide the move.
@@ -155,6 +158,8 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       await event(c.id, { type: 'bond_decision', occurredAt: decidedAt, outcome: 'denied' }).expect(201);
       const before = await deadline(c.id, 'bond_appeal');
       expect(before).toMatchObject({ status: 'open', timeZone: 'America/New_York' });
+      // A row stored before the current rule set keeps its version's result, but not a result the facts no longer give.
+      if (storedVersion) await t.db.query(`UPDATE deadlines SET rule_version = $2 WHERE id = $1`, [before.id, storedVersion]);
       await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
       const after = await deadline(c.id, 'bond_appeal');
       expect(after.id).toBe(before.id);
@@ -177,6 +182,31 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         [c.id],
       );
       expect(rows).toEqual([{ status: 'met', status_note: 'EOIR-33 filed online', status_changed_by: coordinator.userId, time_zone: 'America/Chicago' }]);
+    });
+
+    it('a missed deadline whose new time is still ahead after a correction comes back open, not missed', async () => {
+      const started = clock.now();
+      try {
+        const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'NY', county: 'Kings' } });
+        const day = DateTime.fromJSDate(started).setZone('America/New_York').toISODate()!;
+        await event(c.id, { type: 'address_changed', occurredAt: day }).expect(201);
+        const eoir33 = await deadline(c.id, 'eoir33_change_of_address');
+        // Half an hour after it was due in New York: the sweep marks it missed.
+        clock.set(new Date(Date.parse(eoir33.dueAt) + 30 * 60_000));
+        await t.app.get(DeadlineJobsService).sweepMissed();
+        expect((await deadline(c.id, 'eoir33_change_of_address')).status).toBe('missed');
+        // The person was in Los Angeles all along: the day ends three hours later there, still ahead.
+        await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
+        const rows = await t.db.query(
+          `SELECT status, due_at FROM deadlines WHERE case_id = $1 AND rule = 'eoir33_change_of_address' AND superseded_at IS NULL`,
+          [c.id],
+        );
+        expect(rows).toHaveLength(1);
+        expect(rows[0].status).toBe('open');
+        expect(rows[0].due_at.getTime()).toBeGreaterThan(clock.now().getTime());
+      } finally {
+        clock.set(started);
+      }
     });
 
     it('a correction after a transfer leaves the events recorded before the transfer in the zone they were read in', async () => {

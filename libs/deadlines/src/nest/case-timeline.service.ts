@@ -7,7 +7,7 @@ import { OutboxService } from '@amparo/notifications';
 import { missedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
-import { missedGraceHours, ruleSetFor } from '../domain/rule-set';
+import { RULE_SETS, missedGraceHours, ruleSetFor } from '../domain/rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline, CustodyStatus, DeadlineStatus, Flag, Urgency } from '../domain/types';
 import { assessUrgency, urgencyReviewAt } from '../domain/urgency';
 import { tz } from '../domain/zones';
@@ -217,6 +217,20 @@ export class CaseTimelineService {
       if (before.length === 1) carried.set(d.key, before[0]);
     }
     const carriedIds = new Set([...carried.values()].map((d) => d.id));
+    // Whether a stored row no longer has what its own rule set computes from the facts now: then the facts moved it
+    // (a corrected place), not a new rule set, and it follows. Older rule sets are computed again only when needed.
+    const olderResults = new Map<string, Map<string, ComputedDeadline>>();
+    const factsMoved = (stored: DeadlineRow, current: ComputedDeadline): boolean => {
+      if (stored.rule_version === current.ruleVersion) return !sameTimes(stored, current);
+      let results = olderResults.get(stored.rule_version);
+      if (!results) {
+        const set = RULE_SETS.find((candidate) => candidate.version === stored.rule_version);
+        results = new Map(set ? computeDeadlines(facts, set).map((d) => [d.key, d]) : []);
+        olderResults.set(stored.rule_version, results);
+      }
+      const own = results.get(stored.key);
+      return own !== undefined && !sameTimes(stored, own);
+    };
     const stale = existing.filter((d) => !computedKeys.has(d.key) && (d.status === 'open' || carriedIds.has(d.id))).map((d) => d.id);
     if (stale.length) await tx.query(`UPDATE deadlines SET superseded_at = $2 WHERE id = ANY($1)`, [stale, now]);
     for (const d of computed) {
@@ -227,7 +241,7 @@ export class CaseTimelineService {
         // day is read elsewhere, though a rule counted in Eastern time keeps its zone). An open deadline follows, so that
         // the board, the calendar, the reminders and the sweep use the time urgency is assessed on. A new rule set
         // alone moves nothing: a stored deadline keeps what its rule set computed when it was stored.
-        const moved = stored.time_zone !== d.timeZone || (stored.rule_version === d.ruleVersion && !sameTimes(stored, d));
+        const moved = stored.time_zone !== d.timeZone || factsMoved(stored, d);
         if (moved && stored.status === 'open') {
           // Computed again now, so under the rule set in force: its version and citation come along.
           await tx.query(
@@ -238,7 +252,10 @@ export class CaseTimelineService {
         }
         continue;
       }
-      const before = carried.get(d.key);
+      // A missed one carries over only if the new time has passed too (with its grace): else the sweep decides again.
+      const graceMs = (missedGraceHours()[d.rule] ?? 0) * 3600_000;
+      const carry = carried.get(d.key);
+      const before = carry && !(carry.status === 'missed' && Date.parse(d.dueAt) + graceMs >= now.getTime()) ? carry : undefined;
       // A superseded row with this key may exist (trigger changed and changed back): revive it, as recorded now.
       await tx.query(
         `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
