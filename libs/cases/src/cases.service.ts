@@ -278,7 +278,7 @@ export class CasesService {
     const rows: CaseRow[] = await this.db.query(
       `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE ${clause}
         ORDER BY CASE urgency_level WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
-                 next_deadline_at NULLS LAST, created_at DESC
+                 next_deadline_at NULLS LAST, created_at DESC, id DESC
         LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, query.limit, (query.page - 1) * query.limit],
     );
