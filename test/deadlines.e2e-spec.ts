@@ -42,7 +42,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
   const newCase = async (body: object = minimalBody()) => {
     const res = await t.http.post('/api/cases').set(intake.auth).send(body);
     expect(res.status).toBe(201);
-    return res.body as { id: string; reference: string };
+    return res.body as { id: string; reference: string; deadlines: { id: string; rule: string }[] };
   };
   const event = (id: string, body: object, who: Session = coordinator) => t.http.post(`/api/cases/${id}/events`).set(who.auth).send(body);
   const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
@@ -254,6 +254,21 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(Object.keys(res.body.fields)).toContain(field);
     const after = await t.db.query(`SELECT count(*)::int AS n FROM case_events WHERE case_id = $1`, [c.id]);
     expect(after[0].n).toBe(before[0].n);
+  });
+
+  it('a detainer ICE lifted ends the hold: recorded as detainer_lifted, its deadline superseded; lodged again, it is back', async () => {
+    const releaseAt = new Date(clock.now().getTime() + 6 * 3600_000);
+    const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: iso(releaseAt) } });
+    const hold = (deadlines: { rule: string }[]) => deadlines.filter((d) => d.rule === 'detainer_hold');
+    expect(hold(c.deadlines)).toHaveLength(1);
+    const lifted = await event(c.id, { type: 'detainer_lifted', occurredAt: iso(clock.now()) }).expect(201);
+    expect(hold(lifted.body.deadlines)).toHaveLength(0);
+    expect(lifted.body.urgency.reasons.join(' ')).not.toMatch(/ICE detainer/);
+    const view = (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body;
+    expect(view.custody.detainerLodged).toBe(false);
+    expect(await t.db.query(`SELECT status FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [c.id])).toEqual([]);
+    const lodged = await event(c.id, { type: 'detainer_lodged', occurredAt: iso(new Date(clock.now().getTime() + 60_000)) }).expect(201);
+    expect(hold(lodged.body.deadlines)).toHaveLength(1);
   });
 
   it('a transfer moves the case to the new facility\'s zone and recomputes', async () => {

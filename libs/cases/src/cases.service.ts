@@ -497,8 +497,8 @@ export class CasesService {
         );
       } else if (dto.type === 'released') {
         await tx.query(`UPDATE cases SET custody_status = 'released', updated_at = $2 WHERE id = $1`, [id, now]);
-      } else if (dto.type === 'detainer_lodged') {
-        await tx.query(`UPDATE cases SET detainer_lodged = true, updated_at = $2 WHERE id = $1`, [id, now]);
+      } else if (dto.type === 'detainer_lodged' || dto.type === 'detainer_lifted') {
+        await tx.query(`UPDATE cases SET detainer_lodged = $3, updated_at = $2 WHERE id = $1`, [id, now, dto.type === 'detainer_lodged']);
       }
       // An event is read in the zone it happened in: without one given (only court events take one), the case's zone
       // now, kept with the event, so that a later transfer does not move its day, nor the deadlines counted from it

@@ -3,7 +3,7 @@ import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, M
 import { IsDateOrOffsetDateTime, IsIanaTimeZone, IsOffsetDateTime } from '@amparo/common';
 
 export const EVENT_TYPES = [
-  'detainer_lodged', 'release_eligible', 'released', 'transferred', 'hearing_scheduled', 'bond_decision', 'ij_decision',
+  'detainer_lodged', 'detainer_lifted', 'release_eligible', 'released', 'transferred', 'hearing_scheduled', 'bond_decision', 'ij_decision',
   'final_order', 'in_absentia_order', 'entered_us', 'daca_expires', 'voluntary_departure_granted', 'address_changed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -11,6 +11,7 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** Which extra fields each event type requires (the rest are refused for that type). */
 export const EVENT_FIELDS: Record<EventType, { required: string[]; optional: string[] }> = {
   detainer_lodged: { required: [], optional: [] },
+  detainer_lifted: { required: [], optional: [] },
   release_eligible: { required: [], optional: [] },
   released: { required: ['from'], optional: [] },
   transferred: { required: ['facilityCode'], optional: [] },

@@ -1,5 +1,6 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
+import { computeFlags } from './flags';
 import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
@@ -193,6 +194,38 @@ describe('computeDeadlines: every rule', () => {
 });
 
 describe('computeDeadlines: triggers', () => {
+  describe('a detainer lifted by ICE', () => {
+    const jail = { status: 'local_jail' as const, releaseEligibleAt: '2026-11-20T16:00:00-06:00' };
+    const holds = (input: CaseFacts) => computeDeadlines(input).filter((d) => d.rule === 'detainer_hold').length;
+
+    it.each<[string, CaseFacts, number]>([
+      ['lodged at intake, lifted later: no hold', facts([{ type: 'detainer_lifted', occurredAt: '2026-11-19T10:00:00-06:00' }], { ...jail, detainerLodged: true }), 0],
+      [
+        'lodged, then lifted: no hold',
+        facts([{ type: 'detainer_lodged', occurredAt: '2026-11-18T09:00:00-06:00' }, { type: 'detainer_lifted', occurredAt: '2026-11-19T10:00:00-06:00' }], jail),
+        0,
+      ],
+      [
+        'lifted, then lodged again: a hold',
+        facts([{ type: 'detainer_lifted', occurredAt: '2026-11-18T09:00:00-06:00' }, { type: 'detainer_lodged', occurredAt: '2026-11-19T10:00:00-06:00' }], { ...jail, detainerLodged: true }),
+        1,
+      ],
+      [
+        'the later in time wins, not the one recorded later: lodged on the 19th, a lifting of the 18th recorded after it',
+        facts([{ type: 'detainer_lodged', occurredAt: '2026-11-19T10:00:00-06:00' }, { type: 'detainer_lifted', occurredAt: '2026-11-18' }], jail),
+        1,
+      ],
+    ])('%s', (_name, input, expected) => {
+      expect(holds(input)).toBe(expected);
+    });
+
+    it('a lifted detainer no longer makes a jail stay detention for ICE (no flag for want of counsel)', () => {
+      const lifted = facts([{ type: 'detainer_lifted', occurredAt: '2026-11-19T10:00:00-06:00' }], { ...jail, detainerLodged: true });
+      expect(computeFlags({ ...lifted, hasCounsel: false }).map((f) => f.code)).not.toContain('detained_without_counsel');
+      expect(computeFlags({ ...facts([], { ...jail, detainerLodged: true }), hasCounsel: false }).map((f) => f.code)).toContain('detained_without_counsel');
+    });
+  });
+
   it('needs a detainer before the release-eligible time starts a hold', () => {
     const list = computeDeadlines(facts([{ type: 'release_eligible', occurredAt: '2026-11-20T16:00:00-06:00' }]));
     expect(list.map((d) => d.rule)).not.toContain('detainer_hold');

@@ -1,6 +1,6 @@
-import { parseInstant, requireZone } from './input';
 import { CURRENT_RULE_SET, type RuleSet } from './rule-set';
-import type { CaseEventFact, CaseFacts, EntryManner, Flag, FlagCode } from './types';
+import { detainerStands, latestEventOf } from './triggers';
+import type { CaseFacts, EntryManner, Flag, FlagCode } from './types';
 
 type FlagTest = (facts: CaseFacts) => boolean;
 
@@ -8,9 +8,8 @@ const hasEvent = (facts: CaseFacts, type: string) => facts.events.some((event) =
 
 // Detained, or on the way to ICE custody: the situations where bond and counsel matter now.
 function isDetainedForIce(facts: CaseFacts): boolean {
-  const { status, detainerLodged } = facts.custody;
-  const detainer = detainerLodged === true || hasEvent(facts, 'detainer_lodged');
-  return status === 'ice_detention' || (status === 'local_jail' && detainer);
+  const { status } = facts.custody;
+  return status === 'ice_detention' || (status === 'local_jail' && detainerStands(facts));
 }
 
 // Facts that, since Q. Li and Yajure Hurtado (entry without inspection, re-detention after parole) or under
@@ -28,15 +27,7 @@ function bondEligibilityContested(facts: CaseFacts): boolean {
  */
 function entryManner(facts: CaseFacts): EntryManner | undefined {
   if (facts.entryManner !== undefined) return facts.entryManner;
-  const caseZone = requireZone(facts.custody.timeZone, 'custody.timeZone');
-  let latest: { event: CaseEventFact; at: number } | undefined;
-  facts.events.forEach((event, index) => {
-    if (event.type !== 'entered_us') return;
-    const zone = typeof event.data?.timeZone === 'string' ? event.data.timeZone : caseZone;
-    const at = parseInstant(event.occurredAt, zone, `events[${index}].occurredAt`, event.id).toMillis();
-    if (!latest || at >= latest.at) latest = { event, at };
-  });
-  return latest?.event.data?.manner as EntryManner | undefined;
+  return latestEventOf(facts, ['entered_us'])?.data?.manner as EntryManner | undefined;
 }
 
 const TESTS: Record<FlagCode, FlagTest> = {

@@ -1,3 +1,4 @@
+import { parseInstant, requireZone } from './input';
 import type { TriggerSpec } from './rule-set';
 import type { CaseEventFact, CaseEventType, CaseFacts } from './types';
 
@@ -27,13 +28,38 @@ function eventTrigger({ event, index }: IndexedEvent): Trigger {
   return { id: event.id, event, at: event.occurredAt, field: `events[${index}].occurredAt` };
 }
 
+/**
+ * The event of one of `types` that happened last: each read in its own zone (the one it gives, else the case's), and
+ * between two at the same time, the one recorded later. Not simply the one recorded last: an older fact recorded
+ * afterwards does not undo a newer one.
+ */
+export function latestEventOf(facts: CaseFacts, types: readonly CaseEventType[]): CaseEventFact | undefined {
+  const caseZone = requireZone(facts.custody.timeZone, 'custody.timeZone');
+  let latest: { event: CaseEventFact; at: number } | undefined;
+  facts.events.forEach((event, index) => {
+    if (!types.includes(event.type)) return;
+    const zone = typeof event.data?.timeZone === 'string' ? event.data.timeZone : caseZone;
+    const at = parseInstant(event.occurredAt, zone, `events[${index}].occurredAt`, event.id).toMillis();
+    if (!latest || at >= latest.at) latest = { event, at };
+  });
+  return latest?.event;
+}
+
+/**
+ * Whether an ICE detainer stands: the latest of the `detainer_lodged` and `detainer_lifted` events decides (ICE may
+ * cancel a detainer, and lodge another later); with neither, the intake's `custody.detainerLodged`.
+ */
+export function detainerStands(facts: CaseFacts): boolean {
+  const latest = latestEventOf(facts, ['detainer_lodged', 'detainer_lifted']);
+  return latest ? latest.type === 'detainer_lodged' : facts.custody.detainerLodged === true;
+}
+
 /** Custody in which no jail holds the person: an ICE detainer hold is over (ICE took them, or they are out). */
 const HOLD_OVER = new Set(['ice_detention', 'released', 'not_detained']);
 
 function detainerTriggers(facts: CaseFacts, whileJailMayHold: boolean): Trigger[] {
   if (whileJailMayHold && HOLD_OVER.has(facts.custody.status)) return [];
-  const detainerKnown = facts.custody.detainerLodged === true || eventsOfType(facts, 'detainer_lodged').length > 0;
-  if (!detainerKnown) return [];
+  if (!detainerStands(facts)) return [];
   // A release_eligible event is newer information than the intake's releaseEligibleAt.
   const events = eventsOfType(facts, 'release_eligible').map(eventTrigger);
   if (events.length > 0) return events;

@@ -1,5 +1,6 @@
 export type CaseEventType =
   | 'detainer_lodged'
+  | 'detainer_lifted'
   | 'release_eligible'
   | 'released'
   | 'transferred'
