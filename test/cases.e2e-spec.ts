@@ -273,6 +273,11 @@ describe('cases (e2e)', () => {
       expect(codes(declared.body)).toContain('bond_eligibility_contested');
       const none = await t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), custody: detained }).expect(201);
       expect(codes(none.body)).not.toContain('bond_eligibility_contested');
+      // Spaces from a form field left empty are nothing recorded (stored as NULL).
+      const blank = minimalBody();
+      const spaces = await t.http.post('/api/cases').set(intake.auth).send({ ...blank, custody: detained, client: { ...blank.client, criminalHistory: '   ' } }).expect(201);
+      expect(codes(spaces.body)).not.toContain('bond_eligibility_contested');
+      expect((await t.db.query(`SELECT client_criminal_history FROM cases WHERE id = $1`, [spaces.body.id]))[0].client_criminal_history).toBeNull();
       // Recorded afterwards, then cleared: the flag follows (a coordinator may correct fields they cannot read).
       const added = await t.http.patch(`/api/cases/${none.body.id}`).set(coordinator.auth).send({ client: { criminalHistory: 'arrest in 2021, no charge known' } }).expect(200);
       expect(codes(added.body)).toContain('bond_eligibility_contested');

@@ -41,6 +41,10 @@ describe('platform (e2e)', () => {
       }
     }
     expect(missing).toEqual([]);
+    // The rate-limited routes say so, with the header that says when to retry.
+    for (const [path, method] of [['/api/cases', 'get'], ['/api/auth/login', 'post']]) {
+      expect(doc.paths[path][method].responses['429']).toMatchObject({ headers: { 'Retry-After': expect.anything() } });
+    }
     // The documented properties cover what the API really answers (they drift apart otherwise).
     const props = (model: string) => Object.keys(doc.components.schemas[model].properties);
     const intake = await createUser(t.http, admin, 'intake');

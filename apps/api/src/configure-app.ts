@@ -23,7 +23,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       .setDescription(
         'Confidential case intake and attorney referral for immigrant legal-aid organizations. ' +
           'Errors: `{statusCode, error, message, code?, fields?, errorId?}`; 404 also means "not visible to you"; ' +
-          '409 `CONCURRENT_UPDATE` and 503 `DATABASE_UNAVAILABLE` carry `Retry-After` and may be sent again.',
+          '409 `CONCURRENT_UPDATE` and 503 `DATABASE_UNAVAILABLE` carry `Retry-After` and may be sent again; ' +
+          '429 `RATE_LIMITED` carries `Retry-After`, the seconds until the window or lock ends.',
       )
       .setVersion('0.1.0')
       .addBearerAuth()

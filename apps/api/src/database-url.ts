@@ -80,7 +80,8 @@ export async function prepareSchema(database: ResolvedDatabase): Promise<string[
       if (!isInsufficientPrivilege(error)) throw error;
       throw new Error(
         `migrations are pending and DATABASE_URL's role may not apply them (${(error as Error).message}): ` +
-          'run `npm run cli -- migrate` with DATABASE_OWNER_URL set to the schema owner, then start the API again',
+          'run them as the schema owner (`node dist/apps/api/src/cli.js migrate`, or `npm run cli -- migrate`, with ' +
+          'DATABASE_OWNER_URL set to the owner; under Docker Compose, `docker compose up migrate`), then start the API again',
       );
     }
   }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiDefaultResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { ErrorResponse, NoBody } from '@amparo/common';
+import { ApiRateLimited, ErrorResponse, NoBody } from '@amparo/common';
 import { Access, CurrentUser } from './access.decorator';
 import { AuthService, TokenPair } from './auth.service';
 import { ChangePasswordDto, LoginDto, RefreshDto } from './dto/auth.dto';
@@ -24,6 +24,7 @@ export class AuthController {
   @Access('public')
   @ApiOperation({ summary: 'Sign in. 401 on bad credentials (same answer for unknown users), 429 after repeated failures.' })
   @ApiOkResponse({ type: TokensResponse })
+  @ApiRateLimited('the account or the address is locked after repeated failed sign-ins')
   login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenPair> {
     return this.auth.login(dto.email, dto.password, req.ip ?? 'unknown');
   }

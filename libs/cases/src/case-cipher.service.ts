@@ -4,7 +4,7 @@ import {
   BlindIndexKind, DataKey, KeyMaterial, blindIndex, decryptField, encryptField, newDataKey, normalizeANumber,
   normalizeNameDob, normalizePersonName, normalizePhone, requestDigest, unwrapDataKey, wrapDataKey, wrappedKeyId,
 } from '@amparo/crypto';
-import { SENSITIVE_FIELDS, SensitiveField, SensitiveValues } from './domain/sensitive-fields';
+import { SENSITIVE_FIELDS, SensitiveField, SensitiveValues, isBlank } from './domain/sensitive-fields';
 
 /** The data key's id inside every field ciphertext of a case (one key generation per case so far). */
 const DEK_ID = 'c1';
@@ -45,7 +45,7 @@ export class CaseCipher {
     for (const { field, column } of SENSITIVE_FIELDS) {
       if (!(field in values)) continue;
       const value = values[field];
-      if (value === null || value === undefined || value === '') {
+      if (isBlank(value)) {
         columns[column] = null;
         continue;
       }

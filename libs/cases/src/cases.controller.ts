@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { ErrorResponse, NoBody, UuidParam, invalid, pageOf } from '@amparo/common';
+import { ApiRateLimited, ErrorResponse, NoBody, UuidParam, invalid, pageOf } from '@amparo/common';
 import { CasesService } from './cases.service';
 import { CreateCaseDto } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, RevealDto, UpdateCaseDto } from './dto/other.dto';
@@ -46,6 +46,7 @@ export class CasesController {
   @Access('intake', 'coordinator', 'attorney')
   @ApiOperation({ summary: 'Case summaries in your scope (no sensitive fields). ?aNumber= is an audited, rate-limited exact lookup for coordinators.' })
   @ApiOkResponse({ schema: pageOf(CaseResponse) })
+  @ApiRateLimited('more than 30 A-number lookups in the hour')
   list(@CurrentUser() user: Principal, @Query() query: ListCasesQuery) {
     return this.cases.list(user, query);
   }

@@ -12,7 +12,7 @@ import { CryptoIntegrityError } from '@amparo/crypto';
 import { isStalePreparedStatement, isTransientConflict, preparedQuery } from '@amparo/database';
 import { CaseCipher } from './case-cipher.service';
 import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './case-view';
-import { SENSITIVE_FIELDS, SensitiveValues, pickSensitive } from './domain/sensitive-fields';
+import { SENSITIVE_FIELDS, SensitiveValues, isBlank, pickSensitive } from './domain/sensitive-fields';
 import { caseVisibility } from './domain/visibility';
 import { newCaseReference } from './domain/reference';
 import { CreateCaseDto, CustodyDto } from './dto/create-case.dto';
@@ -746,8 +746,8 @@ export class CasesService {
 /** Marks an event's `timeZone` as the case's at recording (none was given), in `case_events.data`. */
 const IMPLICIT_ZONE = 'timeZoneFromCase';
 
-/** A sensitive value that is stored, as CaseCipherService.encrypt decides (null and '' are stored as NULL). */
-const filledIn = (value: unknown) => value !== undefined && value !== null && value !== '';
+/** A sensitive value that is stored, as CaseCipherService.encrypt decides. */
+const filledIn = (value: unknown) => !isBlank(value);
 
 const EVENT_COLUMNS = 'id, type, occurred_at, data, created_by, created_at, retracted_at, retracted_by';
 

@@ -1,5 +1,5 @@
 import { Type } from '@nestjs/common';
-import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiTooManyRequestsResponse, getSchemaPath } from '@nestjs/swagger';
 
 /** Documentation only: the shapes the API answers with, for the OpenAPI document (/docs, /docs-json). */
 
@@ -32,3 +32,11 @@ export function pageOf(item: Type<unknown>) {
     },
   };
 }
+
+/** A 429 `RATE_LIMITED`, with the Retry-After header. */
+export const ApiRateLimited = (what: string) =>
+  ApiTooManyRequestsResponse({
+    type: ErrorResponse,
+    description: `RATE_LIMITED: ${what}`,
+    headers: { 'Retry-After': { description: 'Seconds until the window or lock ends', schema: { type: 'integer' } } },
+  });

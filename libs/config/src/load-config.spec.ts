@@ -28,6 +28,14 @@ describe('loadConfig', () => {
     expect(config.smtp).toBeNull();
   });
 
+  it('reads a body limit in bytes, kb or mb, and an http(s) public URL', () => {
+    expect(loadConfig({ ...goodSecrets, BODY_LIMIT: '1MB', PUBLIC_URL: 'https://amparo.example.org' }, tmp())).toMatchObject({
+      bodyLimit: '1MB',
+      publicUrl: 'https://amparo.example.org',
+    });
+    expect(loadConfig({ ...goodSecrets, BODY_LIMIT: '204800' }, tmp()).bodyLimit).toBe('204800');
+  });
+
   it('reads the owner\'s URL beside the application\'s, for two different roles', () => {
     const config = loadConfig({ ...goodSecrets, DATABASE_URL: 'postgres://amparo_app:a@db/amparo', DATABASE_OWNER_URL: 'postgres://amparo:b@db/amparo' }, tmp());
     expect(config).toMatchObject({ databaseUrl: 'postgres://amparo_app:a@db/amparo', databaseOwnerUrl: 'postgres://amparo:b@db/amparo' });
@@ -51,6 +59,11 @@ describe('loadConfig', () => {
     ['ADMIN_EMAIL', { ADMIN_EMAIL: 'nobody' }],
     ['ADMIN_PASSWORD', { ADMIN_PASSWORD: 'short' }],
     ['SMTP_FROM', { SMTP_HOST: 'mail.example.org' }],
+    ['BODY_LIMIT', { BODY_LIMIT: 'banana' }],
+    ['BODY_LIMIT', { BODY_LIMIT: '10' }],
+    ['BODY_LIMIT', { BODY_LIMIT: '1gb' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'amparo.example.org' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'ftp://amparo.example.org' }],
   ])('names %s when it is malformed', (variable, overrides) => {
     const error = errorOf(() => loadConfig({ ...goodSecrets, ...overrides }, tmp()));
     expect(error.variable).toBe(variable);

@@ -52,6 +52,34 @@ function postgresUrl(env: Env, name: string): string | null {
   return raw;
 }
 
+/** A JSON body size as the body parser reads it: bytes, or a number with b, kb, mb (1 kB to 50 MB). */
+function bodyLimit(env: Env): string {
+  const raw = str(env, 'BODY_LIMIT') ?? '100kb';
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i.exec(raw);
+  const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
+  const bytes = match ? Number(match[1]) * units[(match[2] ?? 'b').toLowerCase()] : NaN;
+  if (!(bytes >= 1024 && bytes <= 50 * 1024 * 1024)) {
+    throw new ConfigError('BODY_LIMIT', `must be a size from 1kb to 50mb, such as 100kb or 1mb, got "${raw}"`);
+  }
+  return raw;
+}
+
+/** The address users reach (calendar-feed URLs, calendar event ids): an http(s) URL. */
+function publicUrl(env: Env): string | null {
+  const raw = str(env, 'PUBLIC_URL');
+  if (raw === undefined) return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
+    throw new ConfigError('PUBLIC_URL', `must be an http(s) URL such as https://amparo.example.org, got "${raw}"`);
+  }
+  return raw;
+}
+
 /**
  * DATABASE_URL is the running application's connection; DATABASE_OWNER_URL, when set, the schema owner's, which runs
  * the migrations and grants the application's role its privileges. They must name two roles: the point of the owner's
@@ -197,7 +225,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       issuer: 'amparo',
       audience: 'amparo-api',
     },
-    bodyLimit: str(env, 'BODY_LIMIT') ?? '100kb',
+    bodyLimit: bodyLimit(env),
     trustProxy: int(env, 'TRUST_PROXY', 0, 0, 10),
     logLevel,
     smtp: smtp(env),
@@ -206,6 +234,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
       intervalSeconds: int(env, 'JOBS_INTERVAL_SECONDS', 60, 1, 3600),
       purgeIntervalSeconds: int(env, 'PURGE_INTERVAL_SECONDS', 3600, 1, 86400),
     },
-    publicUrl: str(env, 'PUBLIC_URL') ?? `http://localhost:${port}`,
+    publicUrl: publicUrl(env) ?? `http://localhost:${port}`,
   };
 }
