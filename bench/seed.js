@@ -199,9 +199,10 @@ async function seed(url, options = {}) {
     const referralsSql = `
       WITH ${ATT}
       INSERT INTO referrals (case_id, organization_id, attorney_id, status, offered_by, offered_at, respond_by, responded_at,
-                             decline_reason, score, reasons)
+                             accepted_at, decline_reason, score, reasons)
       SELECT ${CASE_ID()}, $1, x.attorney, x.status, NULL, x.offered, x.offered + interval '1 day',
              CASE WHEN x.status <> 'offered' THEN x.offered + interval '3 hours' END,
+             CASE WHEN x.status = 'accepted' THEN x.offered + interval '3 hours' END,
              CASE WHEN x.status = 'declined' THEN 'capacity' END, round((50 + ${R(70)} * 45)::numeric, 1),
              '["speaks Spanish (spa)","visits the facility","2 of 5 case slots in use"]'
         FROM generate_series($2::int8, $3::int8) g

@@ -20,6 +20,7 @@ import { CountyKeys1764001800000 } from './1764001800000-CountyKeys';
 import { ClosedCaseDeadlines1764001900000 } from './1764001900000-ClosedCaseDeadlines';
 import { CriminalHistoryFlag1764002000000 } from './1764002000000-CriminalHistoryFlag';
 import { AuditIdsPositive1764002100000 } from './1764002100000-AuditIdsPositive';
+import { FormerClients1764002200000 } from './1764002200000-FormerClients';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   ClosedCaseDeadlines1764001900000,
   CriminalHistoryFlag1764002000000,
   AuditIdsPositive1764002100000,
+  FormerClients1764002200000,
 ];

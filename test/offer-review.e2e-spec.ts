@@ -1,6 +1,6 @@
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
-import { Session, createUser, loginAdmin } from './support/users';
+import { Session, createUser, login, loginAdmin } from './support/users';
 
 /**
  * Accepting an offer opens the client's record to the attorney, so consent and the conflict check must hold when the
@@ -12,10 +12,11 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
   let coordinator: Session;
   let intake: Session;
   let attorney: Session;
+  let admin: Session;
 
   beforeAll(async () => {
     t = await createTestApp();
-    const admin = await loginAdmin(t.http);
+    admin = await loginAdmin(t.http);
     coordinator = await createUser(t.http, admin, 'coordinator');
     intake = await createUser(t.http, admin, 'intake');
     attorney = await createUser(t.http, admin, 'attorney');
@@ -75,6 +76,46 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect((await t.http.get(`/api/cases/${against.caseId}`).set(attorney.auth)).status).toBe(404);
     // Declining it, for the conflict, moves it on as usual.
     await t.http.post(`/api/referrals/${against.referralId}/decline`).set(attorney.auth).send({ reason: 'conflict' }).expect(200);
+  });
+
+  it('two offers on opposite sides accepted at once: one is accepted, the other refused for the conflict', async () => {
+    const left = await offered({ firstName: 'Casimira', lastName: 'Izquierda' }, { adverseParties: [{ name: 'Leandro Derecho' }] });
+    const right = await offered({ firstName: 'Leandro', lastName: 'Derecho' }, { adverseParties: [{ name: 'Casimira Izquierda' }] });
+    // Hold the organization's audit heads (appended last in each accept), so that both accepts run their checks
+    // before either commits: without the attorney's lock, both saw the other case unassigned.
+    const holder = t.db.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      await holder.query(`SELECT 1 FROM audit_heads WHERE organization_id = (SELECT organization_id FROM users WHERE id = $1) FOR UPDATE`, [attorney.userId]);
+      const both = Promise.all([accept(left.referralId), accept(right.referralId)]);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await holder.commitTransaction();
+      const answers = await both;
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+      expect(answers.find((a) => a.status === 409)!.body.code).toBe('CONFLICT_OF_INTEREST');
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+
+  it('a former client counts: released from a case by a deactivation, the attorney cannot take the other side', async () => {
+    const former = await offered({ firstName: 'Elena', lastName: 'Quintana' }, { adverseParties: [{ name: 'Fabio Sextante' }] });
+    await accept(former.referralId).expect(200);
+    await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ active: true }).expect(200);
+    expect(await caseStatus(former.caseId)).toBe('new');
+    const other = await t.http.post('/api/cases').set(intake.auth).send({
+      client: { firstName: 'Fabio', lastName: 'Sextante', preferredLanguage: 'spa' },
+      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
+      custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
+      practiceAreas: ['detention_bond'],
+    }).expect(201);
+    const offer = await t.http.post(`/api/cases/${other.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId });
+    expect(offer.status).toBe(422);
+    // The attorney signs in again for the tests after this one.
+    attorney = await login(t.http, attorney.email, attorney.password);
   });
 
   it('a referral the attorney declined keeps no view of the case in their list; an open or accepted one does', async () => {

@@ -296,11 +296,14 @@ export class ReferralsService implements OnModuleInit {
       if (c.status !== 'offered') throw conflict('CASE_NOT_OPEN', `The case is ${c.status}`);
       if (r.respond_by <= this.clock.now()) throw conflict('OFFER_EXPIRED', 'This offer has expired');
       // Accepting opens the client's record to the attorney: consent and the conflict check must still hold now, not
-      // only when the offer was made (the intake may have been corrected, or the attorney taken a case since).
+      // only when the offer was made (the intake may have been corrected, or the attorney taken a case since). One
+      // attorney's accepts run one at a time (their profile locked, after the case, as routing locks them): two cases
+      // on opposite sides accepted at once each saw the other not yet assigned, and both were given to them.
+      await tx.query(`SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [actor.userId]);
       const bar = await this.acceptanceBar(tx, c, actor.userId);
       if (bar) throw conflict(bar.code, bar.message);
       const now = this.clock.now();
-      await tx.query(`UPDATE referrals SET status = 'accepted', responded_at = $2 WHERE id = $1`, [id, now]);
+      await tx.query(`UPDATE referrals SET status = 'accepted', responded_at = $2, accepted_at = $2 WHERE id = $1`, [id, now]);
       await tx.query(`UPDATE cases SET status = 'assigned', assigned_attorney_id = $2, updated_at = $3 WHERE id = $1`, [r.case_id, actor.userId, now]);
       await this.timeline.recompute(tx, r.case_id, now);
       await this.audit.record(tx, {
@@ -598,10 +601,10 @@ export class ReferralsService implements OnModuleInit {
   /**
    * What the matcher needs to know about the case besides its row, in one statement: its name indexes, whether it is
    * before an immigration court (a hearing scheduled, or a bond or judge's decision or an order recorded), its own
-   * past offers (who declined, let it expire or was withdrawn), and the conflicts: each
-   * attorney whose assigned or closed cases match this case on a name index (they represent someone named adverse
-   * here, or someone whose adverse party is this client), with the matching values. Conflicts are found through the
-   * blind indexes themselves, never by loading every attorney's client list.
+   * past offers (who declined, let it expire or was withdrawn), and the conflicts: each attorney whose assigned or
+   * closed cases, or the cases they accepted and were released from (former clients), match this case on a name index
+   * (they represent someone named adverse here, or someone whose adverse party is this client), with the matching
+   * values. Conflicts are found through the blind indexes themselves, never by loading every attorney's client list.
    */
   private async needs(tx: EntityManager, c: CaseRow): Promise<{ needs: CaseNeeds; history: CaseHistory }> {
     const [row]: {
@@ -623,9 +626,16 @@ export class ReferralsService implements OnModuleInit {
                  WHERE case_id = $1 AND status IN ('declined', 'expired', 'withdrawn') ORDER BY attorney_id, offered_at DESC
               ) p), '[]') AS prior,
               COALESCE((SELECT json_agg(k) FROM (
-                SELECT DISTINCT x.assigned_attorney_id AS attorney_id, b.kind, b.value
-                  FROM case_blind_indexes b JOIN cases x ON x.id = b.case_id
-                 WHERE b.organization_id = $2 AND x.assigned_attorney_id IS NOT NULL AND x.status IN ('assigned', 'closed')
+                SELECT DISTINCT who.attorney_id, b.kind, b.value
+                  FROM case_blind_indexes b
+                  CROSS JOIN LATERAL (
+                    SELECT x.assigned_attorney_id AS attorney_id FROM cases x
+                     WHERE x.id = b.case_id AND x.assigned_attorney_id IS NOT NULL AND x.status IN ('assigned', 'closed')
+                    UNION
+                    -- Former clients: a case the attorney accepted and was later released from.
+                    SELECT r.attorney_id FROM referrals r WHERE r.case_id = b.case_id AND r.accepted_at IS NOT NULL
+                  ) who
+                 WHERE b.organization_id = $2
                    AND ((b.kind = 'party_name' AND b.value = ANY(mine.adverse)) OR (b.kind = 'adverse_party' AND b.value = ANY(mine.clients)))
               ) k), '[]') AS conflicts
          FROM mine`,
