@@ -146,13 +146,14 @@ describe('lock order: the case row before its referral or deadline (e2e)', () =>
 
     it('decline', async () => {
       const { caseId, referralId } = await offeredCase();
-      let answer: { status: number; body: { next?: { attorneyId?: string } } } | undefined;
+      let answer: { status: number; body: { caseStatus?: string } } | undefined;
       const heads = await whileHeld(t, holdProfile, [next.userId],
         () => t.http.post(`/api/referrals/${referralId}/decline`).set(attorney.auth).send({ reason: 'capacity' }).then((res) => (answer = res)),
         (runner) => headsOf(runner, caseId));
       expect(heads).toBe('free');
       expect(answer?.status).toBe(200);
-      expect(answer?.body.next?.attorneyId).toBe(next.userId);
+      expect(answer?.body.caseStatus).toBe('offered');
+      expect(await t.db.query(`SELECT attorney_id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [caseId])).toEqual([{ attorney_id: next.userId }]);
       const actions = await t.db.query(`SELECT action FROM audit_events WHERE case_id = $1 ORDER BY id`, [caseId]);
       expect(actions.map((a: { action: string }) => a.action).slice(-2)).toEqual(['referral.decline', 'referral.offer']);
     });

@@ -89,17 +89,18 @@ describe('routing and referrals (e2e)', () => {
   it('decline moves the offer to the next attorney; nobody left makes the case unplaced', async () => {
     const c = await createCase();
     const seen = new Set<string>();
-    let current = (await route(c.id)).body;
+    let current: { id: string; attorneyId: string } = (await route(c.id)).body;
     for (;;) {
       expect(seen.has(current.attorneyId)).toBe(false);
       seen.add(current.attorneyId);
       const res = await t.http.post(`/api/referrals/${current.id}/decline`).set(offerFor(current.attorneyId).auth).send({ reason: 'capacity' });
       expect(res.status).toBe(200);
-      if (!res.body.next) {
-        expect(res.body.caseStatus).toBe('unplaced');
-        break;
-      }
-      current = res.body.next;
+      // The decliner learns whether the case moved on, not to whom: the next offer is another attorney's referral.
+      expect(Object.keys(res.body).sort()).toEqual(['caseStatus', 'referral']);
+      if (res.body.caseStatus === 'unplaced') break;
+      expect(res.body.caseStatus).toBe('offered');
+      const [open] = await t.db.query(`SELECT id, attorney_id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [c.id]);
+      current = { id: open.id, attorneyId: open.attorney_id };
     }
     expect(seen.size).toBe(3);
     const view = await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth);

@@ -29,8 +29,7 @@ export class ReferralResponse {
 
 export class DeclineResponse {
   @ApiProperty({ type: ReferralResponse }) referral: ReferralResponse;
-  @ApiProperty({ type: ReferralResponse, nullable: true, description: 'The offer made to the next match' }) next: ReferralResponse | null;
-  @ApiProperty({ example: 'offered' }) caseStatus: string;
+  @ApiProperty({ example: 'offered', description: 'offered: offered to the next match (not said to whom); unplaced: nobody left' }) caseStatus: string;
 }
 
 export class AttorneyProfileResponse {

@@ -314,7 +314,11 @@ export class ReferralsService implements OnModuleInit {
     });
   }
 
-  async decline(actor: Principal, id: string, dto: DeclineReferralDto): Promise<{ referral: ReferralView; next: ReferralView | null; caseStatus: string }> {
+  /**
+   * The answer says whether the case moved on (`caseStatus` offered or unplaced), never to whom: the next offer is
+   * another attorney's referral, which the decliner may not read.
+   */
+  async decline(actor: Principal, id: string, dto: DeclineReferralDto): Promise<{ referral: ReferralView; caseStatus: string }> {
     return this.audit.transaction(async (tx) => {
       const { r, c } = await this.lockOwnOffer(tx, actor, id);
       const now = this.clock.now();
@@ -325,13 +329,10 @@ export class ReferralsService implements OnModuleInit {
         organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.decline',
         caseId: r.case_id, caseReference: r.reference, details: { referralId: id, reason: dto.reason },
       });
-      if (c.status !== 'offered') return { referral: toView({ ...r, status: 'declined', responded_at: now, decline_reason: dto.reason }), next: null, caseStatus: c.status };
+      const referral = toView({ ...r, status: 'declined', responded_at: now, decline_reason: dto.reason });
+      if (c.status !== 'offered') return { referral, caseStatus: c.status };
       const outcome = c.consent_share ? await this.offerNext(tx, c, null) : await this.markUnplaced(tx, c, null);
-      return {
-        referral: toView({ ...r, status: 'declined', responded_at: now, decline_reason: dto.reason }),
-        next: 'offered' in outcome ? outcome.offered : null,
-        caseStatus: 'offered' in outcome ? 'offered' : 'unplaced',
-      };
+      return { referral, caseStatus: 'offered' in outcome ? 'offered' : 'unplaced' };
     });
   }
 
