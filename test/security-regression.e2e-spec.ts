@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { listRouteAccess } from '@amparo/auth';
+import { PasswordService, listRouteAccess } from '@amparo/auth';
 import { KeyRotationService, PurgeService } from '@amparo/cases';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
@@ -235,6 +235,62 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect((await t.http.patch(`/api/cases/${mine.id}`).set(otherIntake.auth).send({ client: { lastName: 'Changed' } })).status).toBe(404);
       expect(await deniedCount(otherIntake.userId)).toBe(before + 2);
       expect(JSON.stringify((await t.http.get('/api/cases').set(otherIntake.auth)).body)).not.toContain(mine.id);
+    });
+
+    it('another organization on the same server sees and reaches nothing of this one\'s (404 or empty), whatever its role', async () => {
+      // The API creates no second organization: one is written as the owner would, with its admin.
+      const owner = await t.owner();
+      const [{ id: org2 }] = await owner.query(`INSERT INTO organizations (name) VALUES ('Second Example Org') RETURNING id`);
+      const email2 = `admin2-${randomBytes(3).toString('hex')}@test.amparo.example`;
+      await owner.query(`INSERT INTO users (organization_id, email, name, role, password_hash) VALUES ($1, $2, 'Second Admin', 'admin', $3)`, [
+        org2, email2, await t.app.get(PasswordService).hash('second-admin-password'),
+      ]);
+      const admin2 = await login(t.http, email2, 'second-admin-password');
+      const [coordinator2, intake2, attorney2] = [
+        await createUser(t.http, admin2, 'coordinator'), await createUser(t.http, admin2, 'intake'), await createUser(t.http, admin2, 'attorney'),
+      ];
+      await t.http.put('/api/attorneys/me/profile').set(attorney2.auth).send(PROFILE).expect(200);
+      const theirs = await t.http.post('/api/cases').set(intake2.auth).send(minimalBody()).expect(201);
+      const ours = [assigned.id, pending.caseId];
+      const everyone = [admin2, coordinator2, intake2, attorney2];
+      for (const who of everyone) {
+        for (const id of ours) {
+          for (const [method, url, body] of [
+            ['GET', `/api/cases/${id}`], ['GET', `/api/cases/${id}/events`], ['PATCH', `/api/cases/${id}`, { narrative: 'from elsewhere' }],
+            ['POST', `/api/cases/${id}/reveal`, { reason: 'looking from another organization' }], ['POST', `/api/cases/${id}/close`, { outcome: 'other' }],
+            ['POST', `/api/cases/${id}/events`, { type: 'detainer_lodged', occurredAt: '2026-01-05T10:00:00Z' }], ['POST', `/api/cases/${id}/referrals`, {}],
+          ] as [string, string, object?][]) {
+            const res = await send(t.http, method, url, who.auth, body);
+            expect({ url, role: res.status === 403 ? 'refused by role' : res.status }).toEqual({ url, role: res.status === 403 ? 'refused by role' : 404 });
+          }
+        }
+        for (const [method, url, body] of [
+          ['POST', `/api/referrals/${pending.id}/accept`], ['POST', `/api/referrals/${pending.id}/decline`, { reason: 'capacity' }],
+          ['POST', `/api/referrals/${pending.id}/withdraw`], ['PATCH', `/api/deadlines/${deadlineId}`, { status: 'met' }],
+          ['PATCH', `/api/users/${attorneyB.userId}`, { active: false }],
+        ] as [string, string, object?][]) {
+          // Refused by role (403) or not found (404): never done, and never a 400 that would stop before the check.
+          const res = await send(t.http, method, url, who.auth, body);
+          expect({ url, refused: res.status === 403 || res.status === 404 }).toEqual({ url, refused: true });
+        }
+        // Lists hold nothing of ours.
+        for (const url of ['/api/cases?limit=200', '/api/deadlines?limit=200&status=all', '/api/referrals?limit=200', '/api/audit?limit=200', '/api/attorneys', '/api/users?limit=200',
+          `/api/cases?aNumber=A111-222-333`, `/api/audit?caseId=${assigned.id}`]) {
+          const res = await send(t.http, 'GET', url, who.auth);
+          const text = JSON.stringify(res.body);
+          for (const foreign of [...ours, attorneyA.userId, attorneyB.userId, coordinator.userId, 'IDORX', assigned.reference]) {
+            expect({ url, found: text.includes(foreign) }).toEqual({ url, found: false });
+          }
+        }
+      }
+      // Our side cannot reach theirs either, nor offer our case to their attorney or theirs to ours.
+      expect((await t.http.get(`/api/cases/${theirs.body.id}`).set(coordinator.auth)).status).toBe(404);
+      const crossOffer = await t.http.post(`/api/cases/${ours[1]}/referrals`).set(coordinator.auth).send({ attorneyId: attorney2.userId });
+      expect(crossOffer.status).toBeGreaterThanOrEqual(400);
+      expect(crossOffer.status).toBeLessThan(500);
+      const theirOffer = await t.http.post(`/api/cases/${theirs.body.id}/referrals`).set(coordinator2.auth).send({ attorneyId: attorneyA.userId });
+      expect(theirOffer.status).toBeGreaterThanOrEqual(400);
+      expect(theirOffer.status).toBeLessThan(500);
     });
   });
 
@@ -927,6 +983,20 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
         const res = await send(t.http, method, url, who?.auth ?? null, { ...minimalBody(), narrative: big });
         expect({ url, status: res.status }).toEqual({ url, status: 413 });
         expectClear4xx(res);
+      }
+    });
+
+    it('an oversized body is a 413 on every route that takes one, listed from the app (before any guard runs)', async () => {
+      const routes = listRouteAccess(t.app.get(DiscoveryService), t.app.get(MetadataScanner), t.app.get(Reflector))
+        .map((line) => line.split(' '))
+        .filter(([method]) => method !== 'GET');
+      expect(routes.length).toBeGreaterThan(15);
+      const big = JSON.stringify({ note: 'x'.repeat(110 * 1024) });
+      for (const [method, path] of routes) {
+        const url = path.replace(/:[A-Za-z]+/g, '6f0b2a3e-0000-4000-8000-000000000000');
+        const res = await send(t.http, method, url, null, big).set('content-type', 'application/json');
+        expect({ route: `${method} ${path}`, status: res.status }).toEqual({ route: `${method} ${path}`, status: 413 });
+        expect(res.text).not.toMatch(STACK_TRACE);
       }
     });
 
