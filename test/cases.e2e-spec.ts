@@ -207,6 +207,14 @@ describe('cases (e2e)', () => {
     expect(blank.status).toBe(400);
     expect(blank.body.fields.reason).toEqual(['reason must be at least 10 characters, not counting spaces at either end']);
     expect((await t.http.get(`/api/audit?caseId=${caseId}&action=case.reveal`).set(coordinator.auth)).body.items).toHaveLength(0);
+    // The reason is kept in plain text in the trail, which outlives a purge: no A-number or phone in it.
+    for (const reason of ['Calling about A987-654-321 tonight', 'Family called from (512) 555-0142']) {
+      const refused = await t.http.post(`/api/cases/${caseId}/reveal`).set(coordinator.auth).send({ reason });
+      expect(refused.status).toBe(400);
+      expect(Object.keys(refused.body.fields)).toEqual(['reason']);
+      expect(JSON.stringify(refused.body)).not.toMatch(/987|555/);
+    }
+    expect((await t.http.get(`/api/audit?caseId=${caseId}&action=case.reveal`).set(coordinator.auth)).body.items).toHaveLength(0);
     const res = await t.http.post(`/api/cases/${caseId}/reveal`).set(coordinator.auth).send({ reason: 'Detainer expires tonight; calling family' });
     expect(res.status).toBe(200);
     expect(res.body.client.aNumber).toBe(CANARY.aNumber);

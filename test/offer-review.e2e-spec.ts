@@ -143,6 +143,20 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect((await accept(lapsed.referralId)).body).toMatchObject({ code: 'OFFER_EXPIRED' });
   });
 
+  it('a decline note or a deadline note with an A-number or a phone is a 400 naming it, and nothing is done', async () => {
+    const { caseId, referralId } = await offered({ firstName: 'Notada', lastName: 'Ejemplo' });
+    const decline = await t.http.post(`/api/referrals/${referralId}/decline`).set(attorney.auth).send({ reason: 'other', note: 'client A-123-456-789 is my cousin' });
+    expect(decline.status).toBe(400);
+    expect(Object.keys(decline.body.fields)).toEqual(['note']);
+    expect(await caseStatus(caseId)).toBe('offered');
+    const moved = await t.http.post(`/api/cases/${caseId}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: new Date().toISOString().slice(0, 10) }).expect(201);
+    const eoir33 = moved.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
+    const patch = await t.http.patch(`/api/deadlines/${eoir33.id}`).set(coordinator.auth).send({ status: 'met', note: 'faxed, call 512 555 0142' });
+    expect(patch.status).toBe(400);
+    expect(Object.keys(patch.body.fields)).toEqual(['note']);
+    await t.http.post(`/api/referrals/${referralId}/decline`).set(attorney.auth).send({ reason: 'other', note: 'filed 2026-11-20, see the court' }).expect(200);
+  });
+
   it('a case already before an immigration court (an in absentia order) needs an EOIR-registered attorney', async () => {
     const admin = await loginAdmin(t.http);
     const unregistered = await createUser(t.http, admin, 'attorney');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { validateSync } from 'class-validator';
-import { IsCalendarDate, IsDateOrOffsetDateTime, IsOffsetDateTime, isCalendarDate, isIanaTimeZone, isOffsetDateTime, isPastCalendarDate } from './validators';
+import { IsCalendarDate, IsDateOrOffsetDateTime, IsOffsetDateTime, hasIdentifyingNumber, isCalendarDate, isIanaTimeZone, isOffsetDateTime, isPastCalendarDate } from './validators';
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -171,5 +171,30 @@ describe('isIanaTimeZone', () => {
   );
   it('refuses what is not a string', () => {
     for (const value of [null, undefined, 42, { zone: 'America/Chicago' }]) expect(isIanaTimeZone(value)).toBe(false);
+  });
+});
+
+describe('hasIdentifyingNumber', () => {
+  it.each([
+    ['Calling A987-654-321 about the hearing', true],
+    ['A#123456789', true],
+    ['call back on (512) 555-0142', true],
+    ['booking TC-0000123', true],
+    ['512.555.0142', true],
+    ['filed by fax on 2026-11-20', false],
+    ['hearing moved to 11/20/2026 at 10:30', false],
+    ['bond of $15,000 set', false],
+    ['room 1204, floor 3', false],
+    ['Detainer expires tonight; calling family', false],
+    ['', false],
+  ])('%j: %s', (text, expected) => {
+    expect(hasIdentifyingNumber(text)).toBe(expected);
+  });
+
+  it('is linear on long runs of digits and separators', () => {
+    const started = Date.now();
+    hasIdentifyingNumber(`${'1-'.repeat(50_000)}x`);
+    hasIdentifyingNumber(`${'1 -'.repeat(50_000)}`);
+    expect(Date.now() - started).toBeLessThan(500);
   });
 });

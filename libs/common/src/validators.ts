@@ -112,6 +112,29 @@ export const IsDateOrOffsetDateTime = decorator(
   (value) => isOffsetDateTime(value) || isCalendarDate(value),
 );
 
+/** Seven or more digits with at most two separators between any two: an A-number, a phone, a booking number. */
+const DIGIT_RUN = /\d(?:[\s\-./()#]{0,2}\d){6,}/g;
+/** A date written with separators (2026-11-20, 11/20/2026, 20.11.26) is not an identifying number. */
+const DATE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{2}|\d{4}))$/;
+
+/** Whether free text holds a number that identifies a person (7+ digits that are not a date). */
+export function hasIdentifyingNumber(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  for (const [run] of value.matchAll(DIGIT_RUN)) if (!DATE.test(run.trim())) return true;
+  return false;
+}
+
+/**
+ * For the free text kept in plain columns or the append-only audit trail (a reveal reason, a decline or deadline
+ * note): no A-number, phone or booking number, which would outlive a purge. Names cannot be told apart from other
+ * words; the API says not to write them.
+ */
+export const HasNoIdentifyingNumber = decorator(
+  'hasNoIdentifyingNumber',
+  (p) => `${p} must not contain an A-number, phone or other identifying number (7 or more digits): it is kept in plain text`,
+  (value) => !hasIdentifyingNumber(value),
+);
+
 /**
  * Optional, but not nullable: absent is fine, `null` is validated like any other value (and refused). For fields
  * where null has no meaning (a name, a nested object).

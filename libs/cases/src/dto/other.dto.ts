@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
-import { IsOptionalNotNull, PageQuery } from '@amparo/common';
+import { HasNoIdentifyingNumber, IsOptionalNotNull, PageQuery } from '@amparo/common';
 import { CallerDto, ClientDto, ConsentDto, CreateCaseDto, CustodyDto } from './create-case.dto';
 import { IsANumber } from './formats';
 
@@ -55,6 +55,7 @@ export class RevealDto {
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @MinLength(10, { message: 'reason must be at least 10 characters, not counting spaces at either end' })
+  @HasNoIdentifyingNumber()
   @MaxLength(500)
   reason: string;
 }

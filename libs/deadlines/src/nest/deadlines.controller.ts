@@ -6,7 +6,7 @@ import { ErrorResponse, PageQuery, UuidParam, pageOf } from '@amparo/common';
 import { BoardPage, DeadlinesService } from './deadlines.service';
 import type { DeadlineView } from './case-timeline.service';
 import { BoardDeadlineResponse, DeadlineResponse } from './openapi';
-import { IsOffsetDateTime } from '@amparo/common';
+import { HasNoIdentifyingNumber, IsOffsetDateTime } from '@amparo/common';
 
 export class BoardQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['open', 'met', 'waived', 'missed', 'all'], default: 'open', description: 'The board shows open deadlines unless asked otherwise; `all` lists every status' })
@@ -37,6 +37,7 @@ export class UpdateDeadlineDto {
   @IsOptional()
   @IsString()
   @MaxLength(300)
+  @HasNoIdentifyingNumber()
   note?: string;
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { PageQuery } from '@amparo/common';
+import { HasNoIdentifyingNumber, PageQuery } from '@amparo/common';
 
 export class CreateReferralDto {
   @ApiPropertyOptional({ description: 'Offer to this attorney (a coordinator override). Without it, the best eligible match.' })
@@ -20,6 +20,7 @@ export class DeclineReferralDto {
   @IsOptional()
   @IsString()
   @MaxLength(500)
+  @HasNoIdentifyingNumber()
   note?: string;
 }
 
