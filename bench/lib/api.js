@@ -1,12 +1,24 @@
 'use strict';
 /** The API as a child process (the built server, NODE_ENV=production), a small HTTP client, and an RSS sampler. */
 const { spawn } = require('node:child_process');
+const { createHash } = require('node:crypto');
 const { createWriteStream, mkdirSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { freePort, productionKeys, sleep, log } = require('./util');
 const { ROOT } = require('./db');
 
 const TMP = join(ROOT, 'bench', 'results', 'tmp'); // git-ignored
+
+/**
+ * As deployed: the API logs in as a role of its own and the owner (the benchmark's URL) migrates and grants. The
+ * role's password is derived from the owner's, so it is the same on every run against one server.
+ */
+function asDeployed(databaseUrl) {
+  const app = new URL(databaseUrl);
+  app.username = 'amparo_bench_app';
+  app.password = createHash('sha256').update(`${decodeURIComponent(app.password)}:amparo-bench-app`).digest('hex');
+  return { DATABASE_URL: app.toString(), DATABASE_OWNER_URL: databaseUrl };
+}
 
 async function startApi({ databaseUrl, poolSize, extraArgs = [], env = {} }) {
   const port = await freePort();
@@ -25,7 +37,7 @@ async function startApi({ databaseUrl, poolSize, extraArgs = [], env = {} }) {
       // As in production (Dockerfile, npm start): fewer glibc malloc arenas, less native memory held per thread.
       MALLOC_ARENA_MAX: '2',
       PORT: String(port),
-      DATABASE_URL: databaseUrl,
+      ...asDeployed(databaseUrl),
       ...productionKeys(),
       ADMIN_EMAIL: admin.email,
       ADMIN_PASSWORD: admin.password,
