@@ -47,6 +47,11 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     await t.http.patch(`/api/cases/${caseId}`).set(coordinator.auth).send({ consent: { shareWithAttorney: false } }).expect(200);
     expect(await caseStatus(caseId)).toBe('new');
     expect(await withdrawals(caseId)).toEqual([{ why: 'NO_CONSENT' }]);
+    // The coordinators are told (nothing else would notice: no job offers a new case), with no client data.
+    const told = await t.db.query(`SELECT recipient_id, subject, body FROM notifications WHERE case_id = $1 AND kind = 'case.unassigned'`, [caseId]);
+    expect(told.map((n: { recipient_id: string }) => n.recipient_id)).toContain(coordinator.userId);
+    expect(told[0].body).toMatch(/consent .* was withdrawn/);
+    expect(JSON.stringify(told)).not.toMatch(/Consuelo|Retractada/);
     const res = await accept(referralId);
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('REFERRAL_NOT_OPEN');
@@ -60,6 +65,7 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     await t.http.patch(`/api/cases/${caseId}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Benedicta Ejemplar' }] }).expect(200);
     expect(await caseStatus(caseId)).toBe('new');
     expect(await withdrawals(caseId)).toEqual([{ why: 'CONFLICT_OF_INTEREST' }]);
+    expect((await t.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND kind = 'case.unassigned'`, [caseId]))[0].body).toMatch(/conflict of interest/);
     expect((await accept(referralId)).status).toBe(409);
   });
 

@@ -155,13 +155,28 @@ export class ReferralsService implements OnModuleInit {
       organizationId, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'case.unassign',
       caseId: c.id, caseReference: c.reference, details: { attorneyId, why },
     });
+    await this.tellCoordinators(tx, organizationId, c, level, now,
+      `The attorney assigned to case ${c.reference} can no longer take cases (${why}). The case is new again, with no attorney: please place it.`);
+  }
+
+  /**
+   * Every active coordinator is emailed that a case needs an attorney again (references and urgency only). Cancelled
+   * unsent once the case is offered or assigned again, or closed.
+   */
+  private async tellCoordinators(
+    tx: EntityManager,
+    organizationId: string,
+    c: { id: string; reference: string },
+    level: string,
+    now: Date,
+    body: string,
+  ): Promise<void> {
     const coordinators = await this.outbox.coordinators(tx, organizationId);
     await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
       organizationId, recipientId: recipient, kind: 'case.unassigned', caseId: c.id,
       dedupeKey: `unassigned:${c.id}:${now.getTime()}:${recipient}`,
       subject: `[Amparo] ${c.reference} (${level}) needs an attorney again`,
-      body: `The attorney assigned to case ${c.reference} can no longer take cases (${why}). `
-        + `The case is new again, with no attorney: please place it.`,
+      body,
     })));
   }
 
@@ -245,7 +260,11 @@ export class ReferralsService implements OnModuleInit {
     if (!r) return null;
     const bar = await this.acceptanceBar(tx, c, r.attorney_id);
     if (!bar) return null;
-    await this.withdrawOffer(tx, actor, { id: r.id, caseId, reference: c.reference }, { attorneyId: r.attorney_id, why: bar.code });
+    const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId, reference: c.reference }, { attorneyId: r.attorney_id, why: bar.code });
+    // Nobody else would notice: the case is new again, and no job offers a new case.
+    await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now, bar.code === 'NO_CONSENT'
+      ? `The offer on case ${c.reference} was withdrawn: the client's consent to share the case with an attorney was withdrawn. The case is new again; it cannot be offered until consent is recorded.`
+      : `The offer on case ${c.reference} was withdrawn: the offered attorney now has a conflict of interest. The case is new again: please place it with another attorney.`);
     return bar.code;
   }
 
