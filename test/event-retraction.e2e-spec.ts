@@ -73,6 +73,13 @@ describe('retracting an event recorded by mistake (e2e)', () => {
     expect(audit.body.items).toEqual([
       expect.objectContaining({ action: 'case.event_retract', actorId: coordinator.userId, details: { type: 'bond_decision', eventId: wrong.body.event.id } }),
     ]);
+    // The replaced deadline, marked from a list read before: a 409 saying it no longer applies, not a 404 taken for an
+    // attempt on someone else's record.
+    const stale = await t.http.patch(`/api/deadlines/${stillWrong.id}`).set(coordinator.auth).send({ status: 'met' });
+    expect(stale.status).toBe(409);
+    expect(stale.body.code).toBe('DEADLINE_SUPERSEDED');
+    const denied = await t.http.get(`/api/audit?action=case.access_denied&actorId=${coordinator.userId}`).set(coordinator.auth).expect(200);
+    expect(denied.body.items).toEqual([]);
   });
 
   it('a deadline missed because of a mistaken event disappears with it, and its escalation email is cancelled', async () => {
@@ -101,7 +108,8 @@ describe('retracting an event recorded by mistake (e2e)', () => {
     await t.http.patch(`/api/deadlines/${appeal.id}`).set(coordinator.auth).send({ status: 'met', note: 'filed' }).expect(200);
     const res = await retract(c.id, coordinator, wrong.body.event.id).expect(200);
     expect(appeals(res.body.deadlines)).toEqual([]);
-    expect((await t.http.patch(`/api/deadlines/${appeal.id}`).set(coordinator.auth).send({ status: 'open' })).status).toBe(404);
+    const gone = await t.http.patch(`/api/deadlines/${appeal.id}`).set(coordinator.auth).send({ status: 'open' });
+    expect([gone.status, gone.body.code]).toEqual([409, 'DEADLINE_SUPERSEDED']);
   });
 
   it('a case whose only court event was retracted is no longer a court matter for routing', async () => {

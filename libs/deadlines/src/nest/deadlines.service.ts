@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService, AuditedRefusal } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
-import { Clock, DomainError, notFound } from '@amparo/common';
+import { Clock, DomainError, conflict, notFound } from '@amparo/common';
 import { CaseTimelineService, DeadlineRow, DeadlineView, toDeadlineView } from './case-timeline.service';
 import { missedGraceHours } from '../domain/rule-set';
 
@@ -87,7 +87,17 @@ export class DeadlinesService {
           )
         : [];
       if (!row) {
-        const [hidden] = await tx.query(`SELECT case_id FROM deadlines WHERE id = $1 AND organization_id = $2`, [id, actor.organizationId]);
+        const [hidden] = await tx.query(
+          `SELECT d.case_id, d.superseded_at IS NOT NULL AS superseded, c.assigned_attorney_id, c.status
+             FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE d.id = $1 AND d.organization_id = $2`,
+          [id, actor.organizationId],
+        );
+        const mine = hidden && (actor.role !== 'attorney' || (hidden.assigned_attorney_id === actor.userId && ['assigned', 'closed'].includes(hidden.status)));
+        // One's own deadline that a changed or retracted trigger replaced: said so, not taken for an attempt on
+        // someone else's record.
+        if (mine && hidden.superseded && hidden.status !== 'purged') {
+          throw conflict('DEADLINE_SUPERSEDED', 'This deadline no longer applies: what started it was changed or retracted');
+        }
         if (hidden) {
           // Recorded by AuditService.transaction once this transaction has given its connection back.
           throw new AuditedRefusal(
