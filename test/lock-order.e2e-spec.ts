@@ -97,6 +97,24 @@ describe('lock order: the case row before its referral or deadline (e2e)', () =>
     expect(answer?.status).toBe(200);
   });
 
+  it('an accept does not wait for the attorney\'s profile row (a routing holds it, then waits for the user row a deactivation holds)', async () => {
+    const { referralId } = await offeredCase();
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    let pending: Promise<{ status: number }> | undefined;
+    try {
+      await runner.query(`SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorney.userId]);
+      pending = Promise.resolve(t.http.post(`/api/referrals/${referralId}/accept`).set(attorney.auth).send({}));
+      const answer = await Promise.race([pending, new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 5000))]);
+      expect(answer === 'waited' ? 'waited for the profile' : answer.status).toBe(200);
+    } finally {
+      await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+      await pending;
+    }
+  });
+
   it('a deadline status change takes the case row before the deadline, and then goes through', async () => {
     const { caseId, referralId } = await offeredCase();
     await t.http.post(`/api/referrals/${referralId}/accept`).set(attorney.auth).expect(200);

@@ -3,6 +3,7 @@ import { FrozenEventZonesKeyedDigests1764001200000 } from '../migrations/1764001
 import { LanguageCodes1764001700000 } from '../migrations/1764001700000-LanguageCodes';
 import { CountyKeys1764001800000 } from '../migrations/1764001800000-CountyKeys';
 import { CriminalHistoryFlag1764002000000 } from '../migrations/1764002000000-CriminalHistoryFlag';
+import { FormerClients1764002200000 } from '../migrations/1764002200000-FormerClients';
 import { DeadlineJobsService } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
@@ -133,5 +134,41 @@ describe('data migrations (e2e)', () => {
     await t.db.query(`UPDATE cases SET urgency_review_at = now() WHERE id = $1`, [id]);
     expect(await t.app.get(DeadlineJobsService).reviewUrgency()).toBeGreaterThanOrEqual(1);
     expect(await codes(id)).toContain('bond_eligibility_contested');
+  });
+
+  it('1764002200000: an acceptance released before it is dated from its audit event, so the former client counts', async () => {
+    const admin = await loginAdmin(t.http);
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    const coordinator = await createUser(t.http, admin, 'coordinator');
+    const attorney = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    const c = await t.http.post('/api/cases').set(intake.auth).send({
+      client: { firstName: 'Antigua', lastName: 'Clienta', preferredLanguage: 'spa' },
+      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
+      custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
+      practiceAreas: ['detention_bond'],
+    }).expect(201);
+    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(attorney.auth).expect(200);
+    // As a release before this migration left it: withdrawn, with nothing saying it had been accepted.
+    await t.db.query(`UPDATE referrals SET status = 'withdrawn', accepted_at = NULL WHERE id = $1`, [offer.body.id]);
+    await t.db.query(`UPDATE cases SET status = 'new', assigned_attorney_id = NULL WHERE id = $1`, [c.body.id]);
+    const runner = t.db.createQueryRunner();
+    try {
+      await new FormerClients1764002200000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    const [row] = await t.db.query(`SELECT accepted_at FROM referrals WHERE id = $1`, [offer.body.id]);
+    expect(row.accepted_at).toBeInstanceOf(Date);
+    // The other side's case cannot go to that attorney.
+    const other = await t.http.post('/api/cases').set(intake.auth).send({
+      client: { firstName: 'Contraria', lastName: 'Parte', preferredLanguage: 'spa' },
+      adverseParties: [{ name: 'Antigua Clienta' }],
+      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
+      custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
+      practiceAreas: ['detention_bond'],
+    }).expect(201);
+    expect((await t.http.post(`/api/cases/${other.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId })).status).toBe(422);
   });
 });

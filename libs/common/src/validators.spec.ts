@@ -187,6 +187,20 @@ describe('hasIdentifyingNumber', () => {
     ['room 1204, floor 3', false],
     ['Detainer expires tonight; calling family', false],
     ['', false],
+    // Written other ways (a phone's en dash, spaced dashes, full-width digits, underscores).
+    ['A\u2013123\u2013456\u2013789', true],
+    ['A 123 - 456 - 789', true],
+    ['\uff21\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19', true],
+    ['123_456_789', true],
+    ['512 555 0142', true],
+    ['shaped like a date but no year of ours: 1-23-4567', true],
+    // Dates with times, ranges, form numbers and money are not identifying.
+    ['Filed by fax on 11/20/2026 4:15pm, confirmation on file', false],
+    ['Away 12/1/26-12/15/26', false],
+    ['2026-11-20 10:30', false],
+    ['Filed I-589 11/20/2026', false],
+    ['Bond set at $15000.00', false],
+    ['bond of $1,500,000 posted', false],
   ])('%j: %s', (text, expected) => {
     expect(hasIdentifyingNumber(text)).toBe(expected);
   });

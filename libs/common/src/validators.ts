@@ -112,16 +112,29 @@ export const IsDateOrOffsetDateTime = decorator(
   (value) => isOffsetDateTime(value) || isCalendarDate(value),
 );
 
-/** Seven or more digits with at most two separators between any two: an A-number, a phone, a booking number. */
-const DIGIT_RUN = /\d(?:[\s\-./()#]{0,2}\d){6,}/g;
-/** A date written with separators (2026-11-20, 11/20/2026, 20.11.26) is not an identifying number. */
-const DATE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{2}|\d{4}))$/;
+/**
+ * What is not an identifying number, taken out before counting digits: dates (2026-11-20, 11/20/2026, 20.11.26, a
+ * year of 19xx or 20xx, or two digits), times (4:15, 10:30:00) and sums of money ($15,000.00).
+ */
+const NOT_IDENTIFYING = [
+  /\b(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])\b/g,
+  /\b(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:(?:19|20)\d{2}|\d{2})\b/g,
+  /\b\d{1,2}:\d{2}(?::\d{2})?\b/g,
+  /\$\s?\d[\d,]*(?:\.\d+)?/g,
+];
+/**
+ * Seven or more digits with at most three separators between any two (spaces, dashes of any kind, dots, slashes,
+ * parentheses, #, _): an A-number (A123-456-789, A 123 - 456 - 789), a phone ((512) 555-0142), a booking number.
+ */
+const DIGIT_RUN = /\d(?:[\s\-\u2010-\u2015./()#_]{0,3}\d){6,}/;
 
-/** Whether free text holds a number that identifies a person (7+ digits that are not a date). */
+/** Whether free text holds a number that identifies a person (7+ digits that are not a date, a time or money). */
 export function hasIdentifyingNumber(value: unknown): boolean {
   if (typeof value !== 'string') return false;
-  for (const [run] of value.matchAll(DIGIT_RUN)) if (!DATE.test(run.trim())) return true;
-  return false;
+  // Full-width and other compatibility digits count as digits.
+  let text = value.normalize('NFKC');
+  for (const pattern of NOT_IDENTIFYING) text = text.replace(pattern, ' ~ ');
+  return DIGIT_RUN.test(text);
 }
 
 /**

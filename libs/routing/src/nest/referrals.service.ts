@@ -12,6 +12,9 @@ import { respondBy } from '../domain/offer-windows';
 import { EXPERIENCE_BY_FLAG, type AttorneyCandidate, type CaseNeeds, type Exclusion, type OfferWindows, type PracticeArea, type RankedMatch, type Urgency } from '../domain/types';
 import { DeclineReferralDto, ListReferralsQuery } from './referral.dto';
 
+/** Advisory lock class of an attorney's accepts (the key within it: a hash of their id). */
+const ACCEPT_LOCK_CLASS = 7_264_003;
+
 interface CaseRow {
   id: string;
   organization_id: string;
@@ -316,9 +319,11 @@ export class ReferralsService implements OnModuleInit {
       if (r.respond_by <= this.clock.now()) throw conflict('OFFER_EXPIRED', 'This offer has expired');
       // Accepting opens the client's record to the attorney: consent and the conflict check must still hold now, not
       // only when the offer was made (the intake may have been corrected, or the attorney taken a case since). One
-      // attorney's accepts run one at a time (their profile locked, after the case, as routing locks them): two cases
-      // on opposite sides accepted at once each saw the other not yet assigned, and both were given to them.
-      await tx.query(`SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [actor.userId]);
+      // attorney's accepts run one at a time: two cases on opposite sides accepted at once each saw the other not yet
+      // assigned, and both were given to them. An advisory lock of the attorney's, which nothing else takes: their
+      // profile row would close a cycle with a routing (case, profile, then the user row) and a deactivation (user
+      // row, then the offers).
+      await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [ACCEPT_LOCK_CLASS, actor.userId]);
       const bar = await this.acceptanceBar(tx, c, actor.userId);
       if (bar) throw conflict(bar.code, bar.message);
       const now = this.clock.now();
