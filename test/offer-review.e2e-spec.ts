@@ -184,6 +184,33 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect(offer.body.match.reasons.join(' ')).not.toMatch(/EOIR/);
   });
 
+  it('a corrected language the attorney does not speak withdraws the offer and tells the coordinators why; one they fit leaves it', async () => {
+    const fits = await offered({ firstName: 'Cupertina', lastName: 'Ejemplo' });
+    await t.http.patch(`/api/cases/${fits.caseId}`).set(coordinator.auth).send({ practiceAreas: ['removal_defense'] }).expect(200);
+    expect(await caseStatus(fits.caseId)).toBe('offered');
+    const { caseId, referralId } = await offered({ firstName: 'Macaria', lastName: 'Ejemplo' });
+    await t.http.patch(`/api/cases/${caseId}`).set(coordinator.auth).send({ client: { preferredLanguage: 'mam' } }).expect(200);
+    expect(await caseStatus(caseId)).toBe('new');
+    expect(await withdrawals(caseId)).toEqual([{ why: 'NO_LONGER_ELIGIBLE' }]);
+    const [told] = await t.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND kind = 'case.unassigned'`, [caseId]);
+    expect(told.body).toMatch(/no longer fits it \(does not speak/);
+    expect(told.body).not.toMatch(/Macaria/);
+    expect((await accept(referralId)).status).toBe(409);
+  });
+
+  it('a transfer out of the attorney\'s states withdraws the offer; an offer a coordinator made setting a filter aside stands', async () => {
+    const outOfState = (await t.db.query(`SELECT code FROM facilities WHERE state = 'CA' ORDER BY code LIMIT 1`))[0].code;
+    const { caseId } = await offered({ firstName: 'Trasladada', lastName: 'Ejemplo' });
+    await t.http.post(`/api/cases/${caseId}/events`).set(coordinator.auth).send({ type: 'transferred', occurredAt: new Date().toISOString(), facilityCode: outOfState }).expect(201);
+    expect(await caseStatus(caseId)).toBe('new');
+    expect(await withdrawals(caseId)).toEqual([{ why: 'NO_LONGER_ELIGIBLE' }]);
+    // Offered knowingly to an attorney who does not speak the language (an override): a later correction keeps it.
+    const chosen = await offered({ firstName: 'Escogida', lastName: 'Ejemplo' }, { client: { firstName: 'Escogida', lastName: 'Ejemplo', preferredLanguage: 'quc' } });
+    await t.http.patch(`/api/cases/${chosen.caseId}`).set(coordinator.auth).send({ practiceAreas: ['detention_bond', 'removal_defense'] }).expect(200);
+    expect(await caseStatus(chosen.caseId)).toBe('offered');
+    expect(await withdrawals(chosen.caseId)).toEqual([]);
+  });
+
   it('a correction that bars nobody leaves the offer open', async () => {
     const { caseId, referralId } = await offered({ firstName: 'Sinforosa', lastName: 'Intacta' });
     await t.http.patch(`/api/cases/${caseId}`).set(coordinator.auth).send({ narrative: 'corrected narrative', consent: { shareWithAttorney: true } }).expect(200);

@@ -447,9 +447,12 @@ export class CasesService {
         caseReference: row.reference,
         fields: paths,
       });
-      // A new consent answer or new names can bar the attorney the case is offered to (recorded after the update).
-      if (dto.consent?.shareWithAttorney !== undefined || Object.keys(sensitiveChanges).length > 0) {
-        await this.referrals.reviewOpenOffer(tx, id, actor);
+      // A new consent answer or new names can bar the attorney the case is offered to, and a corrected language,
+      // interpreter need, practice area or place can leave them unfit for it (checked after the update).
+      const needsChanged = dto.client?.preferredLanguage !== undefined || dto.client?.needsInterpreter !== undefined
+        || dto.practiceAreas !== undefined || Boolean(custodyChanged);
+      if (dto.consent?.shareWithAttorney !== undefined || Object.keys(sensitiveChanges).length > 0 || needsChanged) {
+        await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged });
       }
       return visibility;
     });
@@ -510,6 +513,8 @@ export class CasesService {
         eventId, id, dto.type, dto.occurredAt, JSON.stringify(data), actor.userId, now,
       ]);
       const timeline = await this.deadlineInput(() => this.timeline.recompute(tx, id, now));
+      // A transfer moves the case elsewhere: the attorney it is offered to may not cover the new place.
+      if (dto.type === 'transferred') await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged: true });
       await this.audit.record(tx, {
         organizationId: actor.organizationId,
         actorId: actor.userId,

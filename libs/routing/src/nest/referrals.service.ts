@@ -7,10 +7,14 @@ import { Clock, DomainError, Page, conflict, notFound, unprocessable } from '@am
 import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation } from '@amparo/database';
 import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadlines';
 import { OutboxService } from '@amparo/notifications';
+import { failedFilters } from '../domain/filters';
 import { evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
 import { respondBy } from '../domain/offer-windows';
 import { EXPERIENCE_BY_FLAG, type AttorneyCandidate, type CaseNeeds, type Exclusion, type OfferWindows, type PracticeArea, type RankedMatch, type Urgency } from '../domain/types';
 import { DeclineReferralDto, ListReferralsQuery } from './referral.dto';
+
+/** The filters a correction of the case can newly fail (the others depend on the attorney, or on the offer itself). */
+const CASE_FACT_FILTERS = new Set(['practice_area', 'language', 'geography', 'eoir_registration']);
 
 /** Advisory lock class of an attorney's accepts (the key within it: a hash of their id). */
 const ACCEPT_LOCK_CLASS = 7_264_003;
@@ -252,23 +256,41 @@ export class ReferralsService implements OnModuleInit {
   }
 
   /**
-   * After a correction of the case (PATCH, in its transaction, the case row locked): an open offer that consent no
-   * longer covers, or whose attorney now has a conflict with the case, is withdrawn, and the case is new again for a
-   * coordinator to place. Returns why, or null when the offer stands (or there is none).
+   * After a correction of the case (PATCH or a transfer, in its transaction, the case row locked): an open offer that
+   * consent no longer covers, or whose attorney now has a conflict with the case, is withdrawn, and the case is new
+   * again for a coordinator to place. With `needsChanged` (the language, interpreter, practice areas or place were
+   * corrected), so is one whose attorney no longer fits the case (practice area, language, geography, court
+   * registration), unless a coordinator offered it setting filters aside. Returns why, or null when the offer stands.
    */
-  async reviewOpenOffer(tx: EntityManager, caseId: string, actor: Principal): Promise<string | null> {
+  async reviewOpenOffer(tx: EntityManager, caseId: string, actor: Principal, options: { needsChanged?: boolean } = {}): Promise<string | null> {
     const c = await this.lockCase(tx, caseId);
     if (!c || c.status !== 'offered') return null;
-    const [r] = await tx.query(`SELECT id, attorney_id FROM referrals WHERE case_id = $1 AND status = 'offered' FOR UPDATE`, [caseId]);
+    const [r] = await tx.query(`SELECT id, attorney_id, reasons FROM referrals WHERE case_id = $1 AND status = 'offered' FOR UPDATE`, [caseId]);
     if (!r) return null;
-    const bar = await this.acceptanceBar(tx, c, r.attorney_id);
+    const bar = (await this.acceptanceBar(tx, c, r.attorney_id)) ?? (options.needsChanged ? await this.noLongerFits(tx, c, r) : null);
     if (!bar) return null;
     const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId, reference: c.reference }, { attorneyId: r.attorney_id, why: bar.code });
     // Nobody else would notice: the case is new again, and no job offers a new case.
-    await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now, bar.code === 'NO_CONSENT'
-      ? `The offer on case ${c.reference} was withdrawn: the client's consent to share the case with an attorney was withdrawn. The case is new again; it cannot be offered until consent is recorded.`
-      : `The offer on case ${c.reference} was withdrawn: the offered attorney now has a conflict of interest. The case is new again: please place it with another attorney.`);
+    const because: Record<string, string> = {
+      NO_CONSENT: `the client's consent to share the case with an attorney was withdrawn. The case is new again; it cannot be offered until consent is recorded.`,
+      CONFLICT_OF_INTEREST: 'the offered attorney now has a conflict of interest. The case is new again: please place it with another attorney.',
+      NO_LONGER_ELIGIBLE: `after a correction, the offered attorney no longer fits it (${bar.message}). The case is new again: please place it.`,
+    };
+    await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now, `The offer on case ${c.reference} was withdrawn: ${because[bar.code]}`);
     return bar.code;
+  }
+
+  /**
+   * Whether the offered attorney fails a filter the case's own facts decide, now that they were corrected; an offer a
+   * coordinator made setting filters aside (its reasons say "override: ...") stands.
+   */
+  private async noLongerFits(tx: EntityManager, c: CaseRow, offer: { attorney_id: string; reasons: string[] }): Promise<{ code: string; message: string } | null> {
+    if (offer.reasons.some((reason) => reason.startsWith('override:'))) return null;
+    const { needs, history } = await this.needs(tx, c);
+    const [candidate] = await this.candidates(tx, c, needs, history, offer.attorney_id);
+    if (!candidate) return null;
+    const failed = failedFilters(needs, candidate, this.clock.now()).find((f) => CASE_FACT_FILTERS.has(f.filter));
+    return failed ? { code: 'NO_LONGER_ELIGIBLE', message: failed.reason } : null;
   }
 
   /** An open offer withdrawn (referral and case locked): the case is new again, for a coordinator to place. */
