@@ -7,7 +7,7 @@ import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, validationFailed } from '@amparo/common';
 import { CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
-import { ReferralsService } from '@amparo/routing';
+import { COURT_EVENT_TYPES, ReferralsService } from '@amparo/routing';
 import { CryptoIntegrityError } from '@amparo/crypto';
 import { isStalePreparedStatement, isTransientConflict, preparedQuery } from '@amparo/database';
 import { CaseCipher } from './case-cipher.service';
@@ -373,6 +373,7 @@ export class CasesService {
       if (dto.consent?.obtainedFrom !== undefined) { required('consent.obtainedFrom', dto.consent.obtainedFrom); set('consent_obtained_from', dto.consent.obtainedFrom); }
       const custody = dto.custody;
       let correctedZone: string | null = null; // the case's new zone, when a correction moved it
+      let placeMoved = false; // the facility or the state changed (what routing matches attorneys by)
       const custodyChanged = custody && Object.keys(custody).some((k) => k !== 'bookingNumber' && (custody as Record<string, unknown>)[k] !== undefined);
       if (custody && custodyChanged) {
         if (custody.status !== undefined) { required('custody.status', custody.status); set('custody_status', custody.status); }
@@ -393,6 +394,7 @@ export class CasesService {
         };
         const place = await this.resolvePlace(merged, actor.organizationId, tx);
         if (place.timeZone !== row.time_zone) correctedZone = place.timeZone;
+        placeMoved = place.facilityCode !== row.facility_code || place.state !== row.state;
         set('facility_code', place.facilityCode);
         set('county_key', place.countyKey);
         set('county', place.county);
@@ -449,8 +451,11 @@ export class CasesService {
       });
       // A new consent answer or new names can bar the attorney the case is offered to, and a corrected language,
       // interpreter need, practice area or place can leave them unfit for it (checked after the update).
-      const needsChanged = dto.client?.preferredLanguage !== undefined || dto.client?.needsInterpreter !== undefined
-        || dto.practiceAreas !== undefined || Boolean(custodyChanged);
+      const sameAreas = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+      const needsChanged = (dto.client?.preferredLanguage != null && dto.client.preferredLanguage !== row.preferred_language)
+        || (dto.client?.needsInterpreter !== undefined && (dto.client.needsInterpreter ?? false) !== row.needs_interpreter)
+        || (dto.practiceAreas !== undefined && !sameAreas(dto.practiceAreas ?? [], row.practice_areas ?? []))
+        || placeMoved;
       if (dto.consent?.shareWithAttorney !== undefined || Object.keys(sensitiveChanges).length > 0 || needsChanged) {
         await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged });
       }
@@ -513,8 +518,9 @@ export class CasesService {
         eventId, id, dto.type, dto.occurredAt, JSON.stringify(data), actor.userId, now,
       ]);
       const timeline = await this.deadlineInput(() => this.timeline.recompute(tx, id, now));
-      // A transfer moves the case elsewhere: the attorney it is offered to may not cover the new place.
-      if (dto.type === 'transferred') await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged: true });
+      // A transfer moves the case elsewhere, and a hearing, a decision or an order makes it a court matter: the attorney
+      // it is offered to may not cover the new place, or not be registered with EOIR.
+      if (REVIEWS_OFFER.has(dto.type)) await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged: true });
       await this.audit.record(tx, {
         organizationId: actor.organizationId,
         actorId: actor.userId,
@@ -750,6 +756,9 @@ export class CasesService {
 
 /** Marks an event's `timeZone` as the case's at recording (none was given), in `case_events.data`. */
 const IMPLICIT_ZONE = 'timeZoneFromCase';
+
+/** Events after which an open offer is checked again: the place changes, or the case becomes a court matter. */
+const REVIEWS_OFFER: ReadonlySet<string> = new Set(['transferred', ...COURT_EVENT_TYPES]);
 
 /** A sensitive value that is stored, as CaseCipherService.encrypt decides. */
 const filledIn = (value: unknown) => !isBlank(value);

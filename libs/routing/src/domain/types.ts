@@ -119,3 +119,6 @@ export interface ScoringConfig {
 
 /** Offer response windows in milliseconds, per urgency level. */
 export type OfferWindows = Record<Urgency, number>;
+
+/** The case events that make a case a matter before an immigration court (an attorney must be EOIR-registered). */
+export const COURT_EVENT_TYPES: readonly string[] = ['hearing_scheduled', 'bond_decision', 'ij_decision', 'final_order', 'in_absentia_order'];

@@ -10,7 +10,7 @@ import { OutboxService } from '@amparo/notifications';
 import { failedFilters } from '../domain/filters';
 import { evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
 import { respondBy } from '../domain/offer-windows';
-import { EXPERIENCE_BY_FLAG, type AttorneyCandidate, type CaseNeeds, type Exclusion, type OfferWindows, type PracticeArea, type RankedMatch, type Urgency } from '../domain/types';
+import { COURT_EVENT_TYPES, EXPERIENCE_BY_FLAG, type AttorneyCandidate, type CaseNeeds, type Exclusion, type OfferWindows, type PracticeArea, type RankedMatch, type Urgency } from '../domain/types';
 import { DeclineReferralDto, ListReferralsQuery } from './referral.dto';
 
 /** The filters a correction of the case can newly fail (the others depend on the attorney, or on the offer itself). */
@@ -259,8 +259,9 @@ export class ReferralsService implements OnModuleInit {
    * After a correction of the case (PATCH or a transfer, in its transaction, the case row locked): an open offer that
    * consent no longer covers, or whose attorney now has a conflict with the case, is withdrawn, and the case is new
    * again for a coordinator to place. With `needsChanged` (the language, interpreter, practice areas or place were
-   * corrected), so is one whose attorney no longer fits the case (practice area, language, geography, court
-   * registration), unless a coordinator offered it setting filters aside. Returns why, or null when the offer stands.
+   * corrected, or the case became a court matter), so is one whose attorney no longer fits the case (practice area,
+   * language, geography, court registration), unless a coordinator set that very failure aside when offering it.
+   * Returns why, or null when the offer stands.
    */
   async reviewOpenOffer(tx: EntityManager, caseId: string, actor: Principal, options: { needsChanged?: boolean } = {}): Promise<string | null> {
     const c = await this.lockCase(tx, caseId);
@@ -281,15 +282,17 @@ export class ReferralsService implements OnModuleInit {
   }
 
   /**
-   * Whether the offered attorney fails a filter the case's own facts decide, now that they were corrected; an offer a
-   * coordinator made setting filters aside (its reasons say "override: ...") stands.
+   * Whether the offered attorney fails a filter the case's own facts decide, now that they changed. A failure the
+   * coordinator set aside when making the offer (its reasons hold "override: <the same reason>") does not count; any
+   * other does, whatever else was set aside.
    */
   private async noLongerFits(tx: EntityManager, c: CaseRow, offer: { attorney_id: string; reasons: string[] }): Promise<{ code: string; message: string } | null> {
-    if (offer.reasons.some((reason) => reason.startsWith('override:'))) return null;
     const { needs, history } = await this.needs(tx, c);
     const [candidate] = await this.candidates(tx, c, needs, history, offer.attorney_id);
     if (!candidate) return null;
-    const failed = failedFilters(needs, candidate, this.clock.now()).find((f) => CASE_FACT_FILTERS.has(f.filter));
+    const setAside = new Set(offer.reasons);
+    const failed = failedFilters(needs, candidate, this.clock.now())
+      .find((f) => CASE_FACT_FILTERS.has(f.filter) && !setAside.has(`override: ${f.reason}`));
     return failed ? { code: 'NO_LONGER_ELIGIBLE', message: failed.reason } : null;
   }
 
@@ -667,7 +670,7 @@ export class ReferralsService implements OnModuleInit {
        )
        SELECT mine.clients AS client_indexes, mine.adverse AS adverse_indexes,
               EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND retracted_at IS NULL
-                       AND type IN ('hearing_scheduled', 'bond_decision', 'ij_decision', 'final_order', 'in_absentia_order')) AS in_court,
+                       AND type = ANY($3::text[])) AS in_court,
               COALESCE((SELECT json_agg(p) FROM (
                 SELECT DISTINCT ON (attorney_id) attorney_id, status FROM referrals
                  WHERE case_id = $1 AND status IN ('declined', 'expired', 'withdrawn') ORDER BY attorney_id, offered_at DESC
@@ -686,7 +689,7 @@ export class ReferralsService implements OnModuleInit {
                    AND ((b.kind = 'party_name' AND b.value = ANY(mine.adverse)) OR (b.kind = 'adverse_party' AND b.value = ANY(mine.clients)))
               ) k), '[]') AS conflicts
          FROM mine`,
-      [c.id, c.organization_id],
+      [c.id, c.organization_id, COURT_EVENT_TYPES],
     );
     const conflicts = new Map<string, { clients: string[]; adverse: string[] }>();
     for (const k of row.conflicts) {
