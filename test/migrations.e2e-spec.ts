@@ -7,7 +7,7 @@ import { FormerClients1764002200000 } from '../migrations/1764002200000-FormerCl
 import { DeadlineJobsService } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
-import { intakeBody } from './support/cases';
+import { intakeBody, routableBody } from './support/cases';
 import { Session, createUser, loginAdmin } from './support/users';
 
 /** Migrations that rewrite stored data, run again on rows written the old way. */
@@ -131,7 +131,8 @@ describe('data migrations (e2e)', () => {
     // Due within six hours, spread so as not to hold up the reviews due meanwhile; here, made due now.
     const [{ within }] = await t.db.query(`SELECT urgency_review_at <= now() + interval '6 hours' AS within FROM cases WHERE id = $1`, [id]);
     expect(within).toBe(true);
-    await t.db.query(`UPDATE cases SET urgency_review_at = now() WHERE id = $1`, [id]);
+    // A second back: the job compares with the app's clock, in milliseconds, and now() has microseconds.
+    await t.db.query(`UPDATE cases SET urgency_review_at = now() - interval '1 second' WHERE id = $1`, [id]);
     expect(await t.app.get(DeadlineJobsService).reviewUrgency()).toBeGreaterThanOrEqual(1);
     expect(await codes(id)).toContain('bond_eligibility_contested');
   });
@@ -142,12 +143,7 @@ describe('data migrations (e2e)', () => {
     const coordinator = await createUser(t.http, admin, 'coordinator');
     const attorney = await createUser(t.http, admin, 'attorney');
     await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
-    const c = await t.http.post('/api/cases').set(intake.auth).send({
-      client: { firstName: 'Antigua', lastName: 'Clienta', preferredLanguage: 'spa' },
-      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
-      custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
-      practiceAreas: ['detention_bond'],
-    }).expect(201);
+    const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Antigua', lastName: 'Clienta' })).expect(201);
     const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
     await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(attorney.auth).expect(200);
     // As a release before this migration left it: withdrawn, with nothing saying it had been accepted.
@@ -162,13 +158,8 @@ describe('data migrations (e2e)', () => {
     const [row] = await t.db.query(`SELECT accepted_at FROM referrals WHERE id = $1`, [offer.body.id]);
     expect(row.accepted_at).toBeInstanceOf(Date);
     // The other side's case cannot go to that attorney.
-    const other = await t.http.post('/api/cases').set(intake.auth).send({
-      client: { firstName: 'Contraria', lastName: 'Parte', preferredLanguage: 'spa' },
-      adverseParties: [{ name: 'Antigua Clienta' }],
-      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
-      custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
-      practiceAreas: ['detention_bond'],
-    }).expect(201);
+    const other = await t.http.post('/api/cases').set(intake.auth)
+      .send(routableBody({ firstName: 'Contraria', lastName: 'Parte' }, { adverseParties: [{ name: 'Antigua Clienta' }] })).expect(201);
     expect((await t.http.post(`/api/cases/${other.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId })).status).toBe(422);
   });
 });

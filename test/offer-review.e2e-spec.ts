@@ -1,5 +1,6 @@
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
+import { routableBody } from './support/cases';
 import { Session, createUser, login, loginAdmin } from './support/users';
 
 /**
@@ -27,13 +28,7 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
 
   /** A case for the attorney's profile (Spanish, detention bond, Texas), offered to them by the coordinator. */
   async function offered(client: { firstName: string; lastName: string }, extra: Record<string, unknown> = {}) {
-    const c = await t.http.post('/api/cases').set(intake.auth).send({
-      client: { ...client, preferredLanguage: 'spa' },
-      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
-      custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
-      practiceAreas: ['detention_bond'],
-      ...extra,
-    }).expect(201);
+    const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody(client, extra)).expect(201);
     const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
     return { caseId: c.body.id as string, referralId: offer.body.id as string };
   }
@@ -112,12 +107,7 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ active: false }).expect(200);
     await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ active: true }).expect(200);
     expect(await caseStatus(former.caseId)).toBe('new');
-    const other = await t.http.post('/api/cases').set(intake.auth).send({
-      client: { firstName: 'Fabio', lastName: 'Sextante', preferredLanguage: 'spa' },
-      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
-      custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
-      practiceAreas: ['detention_bond'],
-    }).expect(201);
+    const other = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Fabio', lastName: 'Sextante' })).expect(201);
     const offer = await t.http.post(`/api/cases/${other.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId });
     expect(offer.status).toBe(422);
     // The attorney signs in again for the tests after this one.
@@ -168,12 +158,8 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     const unregistered = await createUser(t.http, admin, 'attorney');
     await t.http.put('/api/attorneys/me/profile').set(unregistered.auth)
       .send(attorneyProfile({ practiceAreas: ['asylum'], eoirRegistered: false, maxActiveCases: 5 })).expect(200);
-    const c = await t.http.post('/api/cases').set(intake.auth).send({
-      client: { firstName: 'Ausente', lastName: 'Ejemplo', preferredLanguage: 'spa' },
-      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
-      custody: { status: 'not_detained', state: 'TX', county: 'Harris' },
-      practiceAreas: ['asylum'],
-    }).expect(201);
+    const c = await t.http.post('/api/cases').set(intake.auth)
+      .send(routableBody({ firstName: 'Ausente', lastName: 'Ejemplo' }, { custody: { status: 'not_detained', state: 'TX', county: 'Harris' }, practiceAreas: ['asylum'] })).expect(201);
     // The best match while nothing is before a court; a coordinator's override afterwards says what it overrides.
     const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}).expect(201);
     expect(offer.body.attorneyId).toBe(unregistered.userId);
@@ -189,12 +175,8 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     const unregistered = await createUser(t.http, admin, 'attorney');
     await t.http.put('/api/attorneys/me/profile').set(unregistered.auth)
       .send(attorneyProfile({ practiceAreas: ['u_visa'], eoirRegistered: false, maxActiveCases: 5 })).expect(200);
-    const c = await t.http.post('/api/cases').set(intake.auth).send({
-      client: { firstName: 'Citada', lastName: 'Ejemplo', preferredLanguage: 'spa' },
-      consent: { shareWithAttorney: true, obtainedFrom: 'client' },
-      custody: { status: 'not_detained', state: 'TX', county: 'Harris' },
-      practiceAreas: ['u_visa'],
-    }).expect(201);
+    const c = await t.http.post('/api/cases').set(intake.auth)
+      .send(routableBody({ firstName: 'Citada', lastName: 'Ejemplo' }, { custody: { status: 'not_detained', state: 'TX', county: 'Harris' }, practiceAreas: ['u_visa'] })).expect(201);
     const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}).expect(201);
     expect(offer.body.attorneyId).toBe(unregistered.userId);
     await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth)

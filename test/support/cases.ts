@@ -45,3 +45,15 @@ export const minimalBody = () => ({
   consent: { shareWithAttorney: false, obtainedFrom: 'client' },
   custody: { status: 'unknown', timeZone: 'America/Phoenix' },
 });
+
+/**
+ * A case that an attorney with `attorneyProfile()` fits: consent to share, Spanish, detention bond, detained in Harris
+ * County, Texas. `extra` replaces whole top-level fields (custody, practiceAreas, adverseParties...).
+ */
+export const routableBody = (client: { firstName: string; lastName: string }, extra: Record<string, unknown> = {}) => ({
+  client: { ...client, preferredLanguage: 'spa' },
+  consent: { shareWithAttorney: true, obtainedFrom: 'client' },
+  custody: { status: 'ice_detention', state: 'TX', county: 'Harris' },
+  practiceAreas: ['detention_bond'],
+  ...extra,
+});

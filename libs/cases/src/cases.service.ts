@@ -199,7 +199,8 @@ export class CasesService {
         },
         place: { facility_name: place.facilityName, custody_status: dto.custody.status, county: place.county },
         jail287g: place.jail287g,
-        criminalHistoryDeclared: filledIn(sensitive['client.criminalHistory']),
+        // As CaseCipherService.encrypt stores it: a blank value is NULL, so recompute's IS NOT NULL agrees.
+        criminalHistoryDeclared: !isBlank(sensitive['client.criminalHistory']),
       },
       now,
     ));
@@ -760,8 +761,6 @@ const IMPLICIT_ZONE = 'timeZoneFromCase';
 /** Events after which an open offer is checked again: the place changes, or the case becomes a court matter. */
 const REVIEWS_OFFER: ReadonlySet<string> = new Set(['transferred', ...COURT_EVENT_TYPES]);
 
-/** A sensitive value that is stored, as CaseCipherService.encrypt decides. */
-const filledIn = (value: unknown) => !isBlank(value);
 
 const EVENT_COLUMNS = 'id, type, occurred_at, data, created_by, created_at, retracted_at, retracted_by';
 
