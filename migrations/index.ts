@@ -21,6 +21,7 @@ import { ClosedCaseDeadlines1764001900000 } from './1764001900000-ClosedCaseDead
 import { CriminalHistoryFlag1764002000000 } from './1764002000000-CriminalHistoryFlag';
 import { AuditIdsPositive1764002100000 } from './1764002100000-AuditIdsPositive';
 import { FormerClients1764002200000 } from './1764002200000-FormerClients';
+import { AuditSeals1764002300000 } from './1764002300000-AuditSeals';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -47,4 +48,5 @@ export const MIGRATIONS = [
   CriminalHistoryFlag1764002000000,
   AuditIdsPositive1764002100000,
   FormerClients1764002200000,
+  AuditSeals1764002300000,
 ];

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { AuditSealService, chainHash } from '@amparo/audit';
 import { PasswordService, listRouteAccess } from '@amparo/auth';
 import { KeyRotationService, PurgeService } from '@amparo/cases';
 import { FixedClock } from '@amparo/common';
@@ -717,6 +718,10 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       await expect(t.db.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`)).rejects.toThrow(/must be owner/);
       await expect(t.db.query(`DROP TRIGGER audit_events_no_update_delete ON audit_events`)).rejects.toThrow(/must be owner/);
       await expect(t.db.query(`CREATE TABLE audit_copy (id int)`)).rejects.toThrow(/permission denied for schema public/);
+      // The seals are append-only to it too.
+      await expect(t.db.query(`UPDATE audit_seals SET mac = mac`)).rejects.toThrow(/permission denied for table audit_seals/);
+      await expect(t.db.query(`DELETE FROM audit_seals`)).rejects.toThrow(/permission denied for table audit_seals/);
+      await expect(t.db.query(`ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_no_update_delete`)).rejects.toThrow(/must be owner/);
       // Nor can it rewrite the record of applied migrations.
       await expect(t.db.query(`DELETE FROM migrations`)).rejects.toThrow(/permission denied for table migrations/);
       // It appends, but not below the real ids, where the verification would not walk (a forged row there was skipped).
@@ -786,6 +791,135 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
         expect(await verify()).toEqual({ ok: false, checked: expect.any(Number), truncatedChains: [last.chain] });
       } finally {
         await (await t.owner()).query(`INSERT INTO audit_events SELECT * FROM json_populate_record(NULL::audit_events, $1::json)`, [JSON.stringify(last.j)]);
+      }
+      expect(await verify()).toMatchObject({ ok: true });
+    });
+    /**
+     * What a superuser can do beyond an edit: rewrite one event's details and recompute every later link of its chain
+     * and the chain's head, so that every link checks out again. Returns the undo.
+     */
+    const rewriteChainFrom = async (eventId: string, details: (old: Record<string, unknown>) => Record<string, unknown>) => {
+      const owner = await t.owner();
+      const [{ organization_id: org, chain }] = await owner.query(`SELECT organization_id, chain FROM audit_events WHERE id = $1`, [eventId]);
+      const rows: Record<string, any>[] = await owner.query(`SELECT * FROM audit_events WHERE organization_id = $1 AND chain = $2 ORDER BY id`, [org, chain]);
+      const [head] = await owner.query(`SELECT hash FROM audit_heads WHERE organization_id = $1 AND chain = $2`, [org, chain]);
+      const write = async (newRows: Record<string, any>[], headHash: Buffer) => {
+        await owner.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`);
+        try {
+          for (const r of newRows) {
+            await owner.query(`UPDATE audit_events SET details = $2, prev_hash = $3, hash = $4 WHERE id = $1`, [r.id, JSON.stringify(r.details), r.prev_hash, r.hash]);
+          }
+          await owner.query(`UPDATE audit_heads SET hash = $3 WHERE organization_id = $1 AND chain = $2`, [org, chain, headHash]);
+        } finally {
+          await owner.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete`);
+        }
+      };
+      let previous: Buffer = rows[0].prev_hash;
+      const rewritten = rows.map((r) => {
+        const edited: Record<string, any> = { ...r, details: String(r.id) === eventId ? details(r.details) : r.details, prev_hash: previous };
+        edited.hash = chainHash(previous, {
+          id: String(r.id), organizationId: r.organization_id, chain: r.chain, occurredAt: r.occurred_at.toISOString(), actorId: r.actor_id,
+          actorRole: r.actor_role, action: r.action, caseId: r.case_id, caseReference: r.case_reference, fields: r.fields, reason: r.reason,
+          details: edited.details,
+        });
+        previous = edited.hash;
+        return edited;
+      });
+      await write(rewritten, previous);
+      return () => write(rows, head.hash);
+    };
+
+    it('an edit whose later links and head are recomputed (what a superuser can do) passes every link but not the seal', async () => {
+      await t.app.get(AuditSealService).sealChains();
+      expect(await verify()).toMatchObject({ ok: true, sealedSince: expect.any(String) });
+      const [sealed] = await t.db.query(`SELECT event_id, chain FROM audit_seals ORDER BY event_id DESC LIMIT 1`);
+      const [target] = await t.db.query(
+        `SELECT id FROM audit_events WHERE chain = $1 AND id < $2 AND organization_id = (SELECT organization_id FROM audit_events WHERE id = $2) ORDER BY id LIMIT 1`,
+        [sealed.chain, sealed.event_id],
+      );
+      const undo = await rewriteChainFrom(String(target?.id ?? sealed.event_id), (old) => ({ ...old, covering: 'tracks' }));
+      try {
+        const result = await verify();
+        // Every link and the head check out: without the seal, this edit would not show.
+        expect(result).not.toHaveProperty('firstBrokenId');
+        expect(result).not.toHaveProperty('truncatedChains');
+        expect(result).toMatchObject({ ok: false, brokenSeals: expect.arrayContaining([String(sealed.event_id)]) });
+      } finally {
+        await undo();
+      }
+      expect(await verify()).toMatchObject({ ok: true });
+    });
+
+    it('seals removed as well: once the grace period has passed, the events no seal covers are reported', async () => {
+      const seals = t.app.get(AuditSealService);
+      await seals.sealChains();
+      const owner = await t.owner();
+      const saved = await owner.query(`SELECT * FROM audit_seals ORDER BY id`);
+      await owner.query(`ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_no_update_delete`);
+      await owner.query(`DELETE FROM audit_seals`);
+      await owner.query(`ALTER TABLE audit_seals ENABLE TRIGGER audit_seals_no_update_delete`);
+      const started = clock.now();
+      try {
+        // Within the grace period an unsealed event is expected: the sealing job has not run yet.
+        expect(await verify()).toMatchObject({ ok: true });
+        clock.set(new Date(started.getTime() + seals.graceMs + 60_000));
+        const result = await verify();
+        expect(result).toMatchObject({ ok: false, unsealedChains: expect.arrayContaining([{ chain: expect.any(Number), since: expect.any(String) }]) });
+        expect(result).not.toHaveProperty('sealedSince');
+        // Sealed again now, the chains verify (a first seal may cover old events: the upgrade that added seals does),
+        // but the sealing job says so in the log, which is outside the database.
+        const logged = logs.length;
+        await seals.sealChains();
+        expect(await verify()).toMatchObject({ ok: true, sealedSince: clock.now().toISOString() });
+        expect(logs.slice(logged)).toMatch(/sealed for the first time over events older than the grace period/);
+        await owner.query(`ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_no_update_delete`);
+        await owner.query(`DELETE FROM audit_seals`);
+        await owner.query(`ALTER TABLE audit_seals ENABLE TRIGGER audit_seals_no_update_delete`);
+      } finally {
+        clock.set(started);
+        for (const s of saved) {
+          await owner.query(
+            `INSERT INTO audit_seals (organization_id, chain, event_id, event_hash, sealed_at, key_id, mac) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+            [s.organization_id, s.chain, s.event_id, s.event_hash, s.sealed_at, s.key_id, s.mac],
+          );
+        }
+      }
+      expect(await verify()).toMatchObject({ ok: true });
+    });
+
+    it('a seal forged without the key, or made under a key no longer configured, is reported', async () => {
+      const seals = t.app.get(AuditSealService);
+      await seals.sealChains();
+      const owner = await t.owner();
+      // An event inside a sealed stretch of its chain that has no seal of its own.
+      const [event] = await owner.query(
+        `SELECT e.id FROM audit_events e
+          WHERE NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.event_id = e.id)
+            AND EXISTS (SELECT 1 FROM audit_seals s WHERE s.organization_id = e.organization_id AND s.chain = e.chain AND s.event_id > e.id)
+          ORDER BY e.id DESC LIMIT 1`,
+      );
+      const forge = (keyId: string) =>
+        owner.query(
+          `INSERT INTO audit_seals (organization_id, chain, event_id, event_hash, sealed_at, key_id, mac)
+           SELECT organization_id, chain, id, hash, now(), $2, $3 FROM audit_events WHERE id = $1 RETURNING id`,
+          [event.id, keyId, randomBytes(32)],
+        );
+      const remove = async (id: string) => {
+        await owner.query(`ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_no_update_delete`);
+        await owner.query(`DELETE FROM audit_seals WHERE id = $1`, [id]);
+        await owner.query(`ALTER TABLE audit_seals ENABLE TRIGGER audit_seals_no_update_delete`);
+      };
+      const [forged] = await forge(seals.keys.activeId);
+      try {
+        expect(await verify()).toMatchObject({ ok: false, brokenSeals: [String(event.id)] });
+      } finally {
+        await remove(forged.id);
+      }
+      const [unknown] = await forge('retired');
+      try {
+        expect(await verify()).toMatchObject({ ok: false, unknownSealKeys: ['retired'] });
+      } finally {
+        await remove(unknown.id);
       }
       expect(await verify()).toMatchObject({ ok: true });
     });

@@ -19,7 +19,7 @@ const key = () => randomBytes(32).toString('base64');
 
 /** Real (random) production keys, generated per run and never written to disk. */
 function productionKeys() {
-  return { AMPARO_KEYS: `k1:${key()}`, AMPARO_INDEX_KEY: key(), AMPARO_JWT_SECRET: key() };
+  return { AMPARO_KEYS: `k1:${key()}`, AMPARO_INDEX_KEY: key(), AMPARO_JWT_SECRET: key(), AMPARO_AUDIT_KEYS: `a1:${key()}` };
 }
 
 /** Nearest-rank percentile of an array of numbers (milliseconds). */

@@ -231,10 +231,16 @@ describe('two API instances running the jobs on one database (process e2e)', () 
     expect(purges).toHaveLength(1);
     const { rows: [keys] } = await db.query(`SELECT count(*)::int AS n FROM case_keys WHERE case_id = $1`, [s.purge.caseId]);
     expect(keys.n).toBe(0);
+    // Both instances' jobs sealed the chains as they grew: one seal per sealed event, each checked by verify.
+    const { rows: [seals] } = await db.query(
+      `SELECT count(*)::int AS n, count(DISTINCT (organization_id, chain, event_id))::int AS distinct_events FROM audit_seals`,
+    );
+    expect(seals.n).toBeGreaterThan(0);
+    expect(seals.distinct_events).toBe(seals.n);
     for (const http of [httpA, httpB]) {
       const verify = await http.get('/api/audit/verify').set(admin.auth);
       expect(verify.status).toBe(200);
-      expect(verify.body.ok).toBe(true);
+      expect(verify.body).toMatchObject({ ok: true, sealedSince: expect.any(String) });
     }
   }, 15_000);
 

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiDefaultResponse, ApiExtraModels, ApiOkResponse, ApiOp
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
 import { ErrorResponse, Page, PageQuery, pageOf } from '@amparo/common';
-import { AUDIT_ACTIONS, AuditEventView, AuditService } from './audit.service';
+import { AUDIT_ACTIONS, AuditEventView, AuditService, AuditVerification } from './audit.service';
 import { AuditEventResponse, AuditVerifyResponse } from './openapi';
 
 export class AuditQuery extends PageQuery {
@@ -43,7 +43,7 @@ export class AuditController {
   @Access('admin')
   @ApiOperation({ summary: 'Re-computes the hash chain; names the first broken link.' })
   @ApiOkResponse({ type: AuditVerifyResponse })
-  verify(@CurrentUser() user: Principal): Promise<{ ok: boolean; checked: number; firstBrokenId?: string; truncatedChains?: number[] }> {
+  verify(@CurrentUser() user: Principal): Promise<AuditVerification> {
     return this.audit.verify(user.organizationId);
   }
 }

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { QueryFailedError } from 'typeorm';
 import { Clock, notFound } from '@amparo/common';
 import { chainFor } from './audit-chain';
+import { AuditSealService } from './audit-seal.service';
 import { AuditEntry, AuditService, AuditedRefusal } from './audit.service';
 
 const deadlock = () => new QueryFailedError('UPDATE cases ...', [], Object.assign(new Error('deadlock detected'), { code: '40P01' }));
@@ -25,26 +26,26 @@ describe('AuditService.transaction', () => {
 
   it('runs a transaction aborted by a concurrent one again, up to three runs in all', async () => {
     const { db, runs } = fakeDb([deadlock(), deadlock()]);
-    await expect(new AuditService(db, clock).transaction(async () => 'done')).resolves.toBe('done');
+    await expect(new AuditService(db, clock, {} as AuditSealService).transaction(async () => 'done')).resolves.toBe('done');
     expect(runs()).toBe(3);
   });
 
   it('gives the third abort to the caller', async () => {
     const { db, runs } = fakeDb([deadlock(), deadlock(), deadlock()]);
-    await expect(new AuditService(db, clock).transaction(async () => 'done')).rejects.toBeInstanceOf(QueryFailedError);
+    await expect(new AuditService(db, clock, {} as AuditSealService).transaction(async () => 'done')).rejects.toBeInstanceOf(QueryFailedError);
     expect(runs()).toBe(3);
   });
 
   it('does not run again for any other error', async () => {
     const unique = new QueryFailedError('INSERT', [], Object.assign(new Error('duplicate key'), { code: '23505' }));
     const { db, runs } = fakeDb([unique]);
-    await expect(new AuditService(db, clock).transaction(async () => 'done')).rejects.toBe(unique);
+    await expect(new AuditService(db, clock, {} as AuditSealService).transaction(async () => 'done')).rejects.toBe(unique);
     expect(runs()).toBe(1);
   });
 
   it('records a refusal once, after the refusing transaction, and rethrows it', async () => {
     const { db } = fakeDb([]);
-    const service = new AuditService(db, clock);
+    const service = new AuditService(db, clock, {} as AuditSealService);
     const recordAlone = jest.spyOn(service, 'recordAlone').mockResolvedValue(undefined);
     const entry = { organizationId: 'org', actorId: 'user', actorRole: 'attorney', action: 'case.access_denied' as const, caseId: 'case' };
     const refusal = new AuditedRefusal(entry, notFound('Case'));
@@ -60,7 +61,7 @@ describe('AuditService.appendingLast', () => {
 
   /** A service whose appends are noted instead of written, with a manager in an open transaction. */
   function appendsNoted() {
-    const service = new AuditService({} as DataSource, clock);
+    const service = new AuditService({} as DataSource, clock, {} as AuditSealService);
     const appended: AuditEntry[] = [];
     jest.spyOn(service as unknown as { appendCreatingHead: (m: EntityManager, e: AuditEntry) => Promise<void> }, 'appendCreatingHead')
       .mockImplementation(async (_m, entry) => void appended.push(entry));

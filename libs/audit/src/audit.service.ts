@@ -4,6 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock, DomainError, Page } from '@amparo/common';
 import { preparedQuery, transactionWithRetry } from '@amparo/database';
 import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, chainFor, chainTextAfterId, findFirstBrokenLink } from './audit-chain';
+import { SealCheck, SealFindings } from './audit-seal';
+import { AuditSealService } from './audit-seal.service';
 
 /** Every action the audit trail records (the audit list filters by them). */
 export const AUDIT_ACTIONS = [
@@ -110,11 +112,30 @@ SELECT id FROM link`;
 
 const VERIFY_BATCH = 5000;
 
+/** What verify answers: `ok` only when every link, head and seal checks out. */
+export interface AuditVerification {
+  ok: boolean;
+  checked: number;
+  /** The lowest id over all chains whose link or hash does not check out. */
+  firstBrokenId?: string;
+  /** Chains whose newest events were deleted. */
+  truncatedChains?: number[];
+  /** Ids of sealed events whose hash is not the sealed one (the chain was rewritten and recomputed), or that are gone. */
+  brokenSeals?: string[];
+  /** Chains with events older than the grace period that no seal covered in time. */
+  unsealedChains?: { chain: number; since: string }[];
+  /** Key ids of seals that AMPARO_AUDIT_KEYS no longer holds: those seals cannot be checked. */
+  unknownSealKeys?: string[];
+  /** When the organization's trail was first sealed (its oldest seal). */
+  sealedSince?: string;
+}
+
 @Injectable()
 export class AuditService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly clock: Clock,
+    private readonly seals: AuditSealService,
   ) {}
 
   /** Per transaction (keyed by its query runner): the entries `record` holds back until `appendingLast` appends them. */
@@ -263,33 +284,59 @@ export class AuditService {
   }
 
   /**
-   * Re-computes every chain of the organization from the start, in batches; names the first broken row, and the
-   * chains whose newest events are gone (the walk never reaches the hash the chain's head row holds).
+   * Re-computes every chain of the organization from the start, in batches; names the first broken row, the chains
+   * whose newest events are gone (the walk never reaches the hash the chain's head row holds), and every seal that
+   * does not match (a chain rewritten and recomputed past a sealed event) or that came too late.
    */
-  async verify(organizationId: string): Promise<{ ok: boolean; checked: number; firstBrokenId?: string; truncatedChains?: number[] }> {
+  async verify(organizationId: string): Promise<AuditVerification> {
+    const now = this.clock.now();
     let checked = 0;
     const broken: string[] = [];
     const truncated: number[] = [];
+    const brokenSeals: string[] = [];
+    const unsealed: { chain: number; since: string }[] = [];
+    const unknownKeys = new Set<string>();
+    let sealedSince: string | undefined;
     for (let chain = 0; chain < AUDIT_CHAINS; chain++) {
-      const result = await this.verifyChain(organizationId, chain);
+      const result = await this.verifyChain(organizationId, chain, now);
       checked += result.checked;
       if (result.firstBrokenId) broken.push(result.firstBrokenId);
       else if (result.truncated) truncated.push(chain);
+      const { seals } = result;
+      brokenSeals.push(...seals.broken);
+      seals.unknownKeys.forEach((k) => unknownKeys.add(k));
+      if (seals.unsealedSince) unsealed.push({ chain, since: seals.unsealedSince });
+      if (seals.firstSealedAt && (!sealedSince || seals.firstSealedAt < sealedSince)) sealedSince = seals.firstSealedAt;
     }
-    if (broken.length === 0 && truncated.length === 0) return { ok: true, checked };
     const first = broken.length ? broken.reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b)) : undefined;
-    return { ok: false, checked, ...(first ? { firstBrokenId: first } : {}), ...(truncated.length ? { truncatedChains: truncated } : {}) };
+    const ok = !first && !truncated.length && !brokenSeals.length && !unsealed.length && !unknownKeys.size;
+    return {
+      ok,
+      checked,
+      ...(first ? { firstBrokenId: first } : {}),
+      ...(truncated.length ? { truncatedChains: truncated } : {}),
+      ...(brokenSeals.length ? { brokenSeals: brokenSeals.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)) } : {}),
+      ...(unsealed.length ? { unsealedChains: unsealed } : {}),
+      ...(unknownKeys.size ? { unknownSealKeys: [...unknownKeys] } : {}),
+      ...(sealedSince ? { sealedSince } : {}),
+    };
   }
 
   /**
    * One chain, in id order. The head row is read first: appends only move it forward, so the walk must pass the hash it
    * held then, whatever is appended meanwhile. A walk that ends before it (or rows with no head at all) means events
-   * were deleted from the end, which no link in the remaining rows can show.
+   * were deleted from the end, which no link in the remaining rows can show. Seals are read batch by batch beside the
+   * events they name; those naming ids past the last event name events that are gone.
    */
-  private async verifyChain(organizationId: string, chain: number): Promise<{ checked: number; firstBrokenId?: string; truncated?: boolean }> {
+  private async verifyChain(
+    organizationId: string,
+    chain: number,
+    now: Date,
+  ): Promise<{ checked: number; firstBrokenId?: string; truncated?: boolean; seals: SealFindings }> {
     const [head]: { hash: Buffer }[] = await this.db.query(`SELECT hash FROM audit_heads WHERE organization_id = $1 AND chain = $2`, [
       organizationId, chain,
     ]);
+    const sealCheck = new SealCheck(this.seals.keys, now, this.seals.graceMs);
     let reachedHead = head ? head.hash.equals(GENESIS_HASH) : true;
     let checked = 0;
     let previous: Buffer = GENESIS_HASH;
@@ -300,10 +347,15 @@ export class AuditService {
         `SELECT * FROM audit_events WHERE organization_id = $1 AND chain = $2 AND id > $3 ORDER BY id LIMIT $4`,
         [organizationId, chain, afterId, VERIFY_BATCH],
       );
-      if (rows.length === 0) return { checked, truncated: !reachedHead || (checked > 0 && !head) };
+      if (rows.length === 0) {
+        sealCheck.addSeals(await this.seals.sealsBetween(organizationId, chain, afterId, null));
+        return { checked, truncated: !reachedHead || (checked > 0 && !head), seals: sealCheck.finish() };
+      }
       const links = rows.map(toLink);
       const result = findFirstBrokenLink(links, previous);
-      if (result.firstBrokenId) return { checked: checked + result.checked, firstBrokenId: result.firstBrokenId };
+      if (result.firstBrokenId) return { checked: checked + result.checked, firstBrokenId: result.firstBrokenId, seals: sealCheck.finish() };
+      sealCheck.addSeals(await this.seals.sealsBetween(organizationId, chain, afterId, links[links.length - 1].id));
+      for (const link of links) sealCheck.visit(link);
       if (!reachedHead) reachedHead = links.some((link) => link.hash.equals(head!.hash));
       checked += result.checked;
       previous = links[links.length - 1].hash;

@@ -16,9 +16,26 @@ export class AuditEventResponse {
   @ApiProperty({ type: 'object', additionalProperties: true }) details: Record<string, unknown>;
 }
 
+export class UnsealedChain {
+  @ApiProperty() chain: number;
+  @ApiProperty({ description: 'The time of the oldest event left unsealed too long' }) since: string;
+}
+
 export class AuditVerifyResponse {
   @ApiProperty() ok: boolean;
   @ApiProperty({ description: 'Events verified, each chain up to its first break' }) checked: number;
   @ApiPropertyOptional({ description: 'The lowest broken event id over all chains (a string: ids are 64-bit)' }) firstBrokenId?: string;
   @ApiPropertyOptional({ type: [Number], description: 'Chains whose newest events were deleted' }) truncatedChains?: number[];
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Ids of sealed events whose hash is not the one sealed under AMPARO_AUDIT_KEYS (the chain was edited and recomputed), or that are gone',
+  })
+  brokenSeals?: string[];
+  @ApiPropertyOptional({
+    type: [UnsealedChain],
+    description: 'Chains with events older than the grace period that no seal covered in time: seals were removed, or sealing is off',
+  })
+  unsealedChains?: UnsealedChain[];
+  @ApiPropertyOptional({ type: [String], description: 'Key ids named by seals that AMPARO_AUDIT_KEYS no longer holds' }) unknownSealKeys?: string[];
+  @ApiPropertyOptional({ description: 'When the trail was first sealed (its oldest seal)' }) sealedSince?: string;
 }

@@ -29,6 +29,8 @@ export interface AppConfig {
     keyring: string;
     indexKey: string;
     jwtSecret: string;
+    /** AMPARO_AUDIT_KEYS: `id:<base64 32 bytes>,…`; the first seals the audit chains, every one verifies seals. */
+    auditKeys: string;
     /** True when the secrets came from the git-ignored dev file rather than the environment. */
     generated: boolean;
   };

@@ -26,6 +26,16 @@ describe('loadOrCreateDevSecrets', () => {
     expect(() => loadOrCreateDevSecrets(dir)).toThrow(/lacks AMPARO_INDEX_KEY, AMPARO_JWT_SECRET/);
   });
 
+  it('a file from before audit seals gets an audit key derived from it, the same in every process, kept out of the file', () => {
+    const { AMPARO_AUDIT_KEYS: _, ...older } = loadOrCreateDevSecrets(dir).secrets;
+    writeFileSync(join(dir, 'keys.json'), JSON.stringify(older));
+    const first = loadOrCreateDevSecrets(dir).secrets;
+    expect(first.AMPARO_AUDIT_KEYS).toMatch(/^dev1:[A-Za-z0-9+/]{43}=$/);
+    expect(loadOrCreateDevSecrets(dir).secrets.AMPARO_AUDIT_KEYS).toBe(first.AMPARO_AUDIT_KEYS);
+    expect(Object.values(older)).not.toContain(first.AMPARO_AUDIT_KEYS);
+    expect(JSON.parse(readFileSync(join(dir, 'keys.json'), 'utf8'))).toEqual(older);
+  });
+
   it('leaves no temporary file behind', () => {
     loadOrCreateDevSecrets(dir);
     expect(readdirSync(dir)).toEqual(['keys.json']);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './config-error';
@@ -7,9 +7,20 @@ export interface DevSecrets {
   AMPARO_KEYS: string;
   AMPARO_INDEX_KEY: string;
   AMPARO_JWT_SECRET: string;
+  AMPARO_AUDIT_KEYS: string;
 }
 
 const NAMES = ['AMPARO_KEYS', 'AMPARO_INDEX_KEY', 'AMPARO_JWT_SECRET'] as const;
+
+/**
+ * A keys file written before audit seals existed has no AMPARO_AUDIT_KEYS. Adding one would rewrite a file other
+ * processes may be reading; instead every process derives the same key from the file's token secret (HKDF, its own
+ * label), so they all seal and verify alike.
+ */
+function derivedAuditKeys(jwtSecret: string): string {
+  const bytes = Buffer.from(hkdfSync('sha256', Buffer.from(jwtSecret, 'base64'), Buffer.alloc(0), 'amparo dev audit seal key', 32));
+  return `dev1:${bytes.toString('base64')}`;
+}
 const key = () => randomBytes(32).toString('base64');
 
 function read(path: string): DevSecrets {
@@ -21,7 +32,8 @@ function read(path: string): DevSecrets {
   }
   const missing = NAMES.filter((n) => typeof (parsed as Record<string, unknown> | null)?.[n] !== 'string');
   if (missing.length) throw new ConfigError(path, `lacks ${missing.join(', ')}: restore it, or set the keys`);
-  return parsed as DevSecrets;
+  const secrets = parsed as Partial<DevSecrets> & Omit<DevSecrets, 'AMPARO_AUDIT_KEYS'>;
+  return { ...secrets, AMPARO_AUDIT_KEYS: typeof secrets.AMPARO_AUDIT_KEYS === 'string' ? secrets.AMPARO_AUDIT_KEYS : derivedAuditKeys(secrets.AMPARO_JWT_SECRET) };
 }
 
 /**
@@ -38,6 +50,7 @@ export function loadOrCreateDevSecrets(dataDir: string): { secrets: DevSecrets; 
     AMPARO_KEYS: `dev1:${key()}`,
     AMPARO_INDEX_KEY: key(),
     AMPARO_JWT_SECRET: key(),
+    AMPARO_AUDIT_KEYS: `dev1:${key()}`,
   };
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
   writeFileSync(temporary, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });

@@ -5,7 +5,12 @@ import { ConfigError } from './config-error';
 import { loadConfig } from './load-config';
 
 const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
-const goodSecrets = { AMPARO_KEYS: `k2:${key(2)},k1:${key(1)}`, AMPARO_INDEX_KEY: key(3), AMPARO_JWT_SECRET: key(4) };
+const goodSecrets = {
+  AMPARO_KEYS: `k2:${key(2)},k1:${key(1)}`,
+  AMPARO_INDEX_KEY: key(3),
+  AMPARO_JWT_SECRET: key(4),
+  AMPARO_AUDIT_KEYS: `a1:${key(5)}`,
+};
 const tmp = () => mkdtempSync(join(tmpdir(), 'amparo-config-'));
 
 function errorOf(fn: () => unknown): ConfigError {
@@ -99,7 +104,16 @@ describe('loadConfig', () => {
 
   it('refuses missing secrets in production, naming them', () => {
     const error = errorOf(() => loadConfig({ NODE_ENV: 'production', AMPARO_KEYS: goodSecrets.AMPARO_KEYS }, tmp()));
-    expect(error.variable).toBe('AMPARO_INDEX_KEY, AMPARO_JWT_SECRET');
+    expect(error.variable).toBe('AMPARO_INDEX_KEY, AMPARO_JWT_SECRET, AMPARO_AUDIT_KEYS');
+  });
+
+  it('reads the audit keys as a keyring, each key distinct from every other secret', () => {
+    const config = loadConfig({ ...goodSecrets, AMPARO_AUDIT_KEYS: `a2:${key(6)},a1:${key(5)}` }, tmp());
+    expect(config.secrets.auditKeys).toBe(`a2:${key(6)},a1:${key(5)}`);
+    expect(errorOf(() => loadConfig({ ...goodSecrets, AMPARO_AUDIT_KEYS: key(5) }, tmp())).variable).toBe('AMPARO_AUDIT_KEYS');
+    const reused = errorOf(() => loadConfig({ ...goodSecrets, AMPARO_AUDIT_KEYS: `a1:${key(3)}` }, tmp()));
+    expect(reused.message).toMatch(/AMPARO_AUDIT_KEYS key "a1" is the same key as AMPARO_INDEX_KEY/);
+    expect(errorOf(() => loadConfig({ ...goodSecrets, NODE_ENV: 'production', AMPARO_AUDIT_KEYS: `dev1:${key(5)}` }, tmp())).variable).toBe('AMPARO_AUDIT_KEYS');
   });
 
   it('refuses generated dev keys in production', () => {
@@ -107,7 +121,7 @@ describe('loadConfig', () => {
     const dev = loadConfig({}, cwd).secrets;
     const error = errorOf(() =>
       loadConfig(
-        { NODE_ENV: 'production', AMPARO_KEYS: dev.keyring, AMPARO_INDEX_KEY: dev.indexKey, AMPARO_JWT_SECRET: dev.jwtSecret },
+        { NODE_ENV: 'production', AMPARO_KEYS: dev.keyring, AMPARO_INDEX_KEY: dev.indexKey, AMPARO_JWT_SECRET: dev.jwtSecret, AMPARO_AUDIT_KEYS: dev.auditKeys },
         cwd,
       ),
     );

@@ -132,16 +132,19 @@ function validateKey(value: string, variable: string): void {
  * secret that is also an encryption key would put that key in every process that checks a token. One key under two
  * names, or under two ids of the keyring, is refused.
  */
-function validateDistinct(keyring: string, indexKey: string, jwtSecret: string): void {
+function validateDistinct(keyring: string, indexKey: string, jwtSecret: string, auditKeys: string): void {
   const bytes = (b64: string) => Buffer.from(b64, 'base64').toString('hex');
   const seen = new Map<string, string>();
-  const entries: [string, string][] = [
-    ...keyring.split(',').map((entry): [string, string] => {
+  const ring = (spec: string, variable: string) =>
+    spec.split(',').map((entry): [string, string] => {
       const separator = entry.indexOf(':');
-      return [`AMPARO_KEYS key "${entry.slice(0, separator).trim()}"`, entry.slice(separator + 1).trim()];
-    }),
+      return [`${variable} key "${entry.slice(0, separator).trim()}"`, entry.slice(separator + 1).trim()];
+    });
+  const entries: [string, string][] = [
+    ...ring(keyring, 'AMPARO_KEYS'),
     ['AMPARO_INDEX_KEY', indexKey],
     ['AMPARO_JWT_SECRET', jwtSecret],
+    ...ring(auditKeys, 'AMPARO_AUDIT_KEYS'),
   ];
   for (const [name, value] of entries) {
     if (Buffer.from(value, 'base64').every((byte) => byte === 0)) throw new ConfigError(name, 'is all zero bytes: generate a random key');
@@ -152,7 +155,7 @@ function validateDistinct(keyring: string, indexKey: string, jwtSecret: string):
 }
 
 function secrets(env: Env, mode: NodeEnv, dataDir: string): AppConfig['secrets'] {
-  const names = ['AMPARO_KEYS', 'AMPARO_INDEX_KEY', 'AMPARO_JWT_SECRET'] as const;
+  const names = ['AMPARO_KEYS', 'AMPARO_INDEX_KEY', 'AMPARO_JWT_SECRET', 'AMPARO_AUDIT_KEYS'] as const;
   const given = Object.fromEntries(names.map((n) => [n, str(env, n)])) as Record<(typeof names)[number], string | undefined>;
   const missing = names.filter((n) => given[n] === undefined);
   let generated = false;
@@ -167,11 +170,20 @@ function secrets(env: Env, mode: NodeEnv, dataDir: string): AppConfig['secrets']
   validateKeyring(given.AMPARO_KEYS!);
   validateKey(given.AMPARO_INDEX_KEY!, 'AMPARO_INDEX_KEY');
   validateKey(given.AMPARO_JWT_SECRET!, 'AMPARO_JWT_SECRET');
-  validateDistinct(given.AMPARO_KEYS!, given.AMPARO_INDEX_KEY!, given.AMPARO_JWT_SECRET!);
-  if (mode === 'production' && given.AMPARO_KEYS!.split(',').some((e) => e.trim().startsWith('dev'))) {
-    throw new ConfigError('AMPARO_KEYS', 'uses a generated dev key id ("dev…"): generate real keys for production');
+  validateKeyring(given.AMPARO_AUDIT_KEYS!, 'AMPARO_AUDIT_KEYS');
+  validateDistinct(given.AMPARO_KEYS!, given.AMPARO_INDEX_KEY!, given.AMPARO_JWT_SECRET!, given.AMPARO_AUDIT_KEYS!);
+  for (const variable of ['AMPARO_KEYS', 'AMPARO_AUDIT_KEYS'] as const) {
+    if (mode === 'production' && given[variable]!.split(',').some((e) => e.trim().startsWith('dev'))) {
+      throw new ConfigError(variable, 'uses a generated dev key id ("dev…"): generate real keys for production');
+    }
   }
-  return { keyring: given.AMPARO_KEYS!, indexKey: given.AMPARO_INDEX_KEY!, jwtSecret: given.AMPARO_JWT_SECRET!, generated };
+  return {
+    keyring: given.AMPARO_KEYS!,
+    indexKey: given.AMPARO_INDEX_KEY!,
+    jwtSecret: given.AMPARO_JWT_SECRET!,
+    auditKeys: given.AMPARO_AUDIT_KEYS!,
+    generated,
+  };
 }
 
 function smtp(env: Env): SmtpConfig | null {

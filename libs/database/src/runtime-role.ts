@@ -11,7 +11,7 @@ const PG_INTERNAL_ERROR = 'XX000';
 const ROLE_LOCK = 7_264_002;
 
 /** The tables the running application may read and add to, but never change. */
-const APPEND_ONLY_TABLES = ['audit_events'] as const;
+const APPEND_ONLY_TABLES = ['audit_events', 'audit_seals'] as const;
 /** TypeORM's record of applied migrations: only the owner, who runs them, writes it. */
 const READ_ONLY_TABLES = ['migrations'] as const;
 
