@@ -22,6 +22,7 @@ import { CriminalHistoryFlag1764002000000 } from './1764002000000-CriminalHistor
 import { AuditIdsPositive1764002100000 } from './1764002100000-AuditIdsPositive';
 import { FormerClients1764002200000 } from './1764002200000-FormerClients';
 import { AuditSeals1764002300000 } from './1764002300000-AuditSeals';
+import { ReminderDueKeys1764002400000 } from './1764002400000-ReminderDueKeys';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   AuditIdsPositive1764002100000,
   FormerClients1764002200000,
   AuditSeals1764002300000,
+  ReminderDueKeys1764002400000,
 ];

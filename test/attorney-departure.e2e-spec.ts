@@ -1,4 +1,5 @@
 import { MailDeliveryService } from '@amparo/notifications';
+import { reminderKey } from '@amparo/deadlines';
 import { OfferExpiryJob, ReferralsService } from '@amparo/routing';
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
@@ -152,7 +153,7 @@ describe('an attorney deactivated or given another role (e2e)', () => {
       `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, next_attempt_at)
        SELECT organization_id, $2, 'deadline.reminder', $3, id, 'subject', 'body', now() - interval '1 minute'
          FROM cases WHERE id = $1`,
-      [kept.caseId, attorney.userId, `reminder:${deadline.id}:24h:${attorney.userId}`],
+      [kept.caseId, attorney.userId, reminderKey(deadline.id, new Date(deadline.dueAt), 24, attorney.userId)],
     );
     await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ role: 'intake' }).expect(200);
     await t.app.get(MailDeliveryService).deliverDue();

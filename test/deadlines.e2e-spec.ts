@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { SMTPServer } from 'smtp-server';
-import { DeadlineJobsService, isClosedDay } from '@amparo/deadlines';
+import { DeadlineJobsService, isClosedDay, reminderKey } from '@amparo/deadlines';
 import { MailDeliveryService } from '@amparo/notifications';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
@@ -572,6 +572,54 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       await t.app.get(MailDeliveryService).deliverDue();
       const [givenUp] = await t.db.query(`SELECT last_error, cancelled_at FROM notifications WHERE dedupe_key = $1`, [`reminder:${hold.id}:2h:given-up`]);
       expect(givenUp).toEqual({ last_error: 'smtp: connection refused', cancelled_at: null });
+    });
+
+    it('a deadline a correction moves is reminded again at its new time; the reminder queued for the old time is cancelled', async () => {
+      // A bond decision late in the evening in Los Angeles is the next day in Chicago: the BIA appeal (Eastern time)
+      // keeps its row but moves a day when the place is corrected. A day whose 30th and 31st days after are working days.
+      const started = clock.now();
+      const today = DateTime.fromJSDate(started).setZone('America/Los_Angeles').startOf('day');
+      const day = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        .map((back) => today.minus({ days: back }))
+        .find((d) => [30, 31].every((n) => !isClosedDay(d.plus({ days: n }).toISODate()!, 'America/New_York')))!;
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'CA', county: 'Los Angeles' } });
+      await event(c.id, { type: 'bond_decision', occurredAt: day.set({ hour: 22, minute: 30 }).toISO({ suppressMilliseconds: true }), outcome: 'denied' }).expect(201);
+      const appealOf = async () => (await t.db.query(`SELECT id, due_at FROM deadlines WHERE case_id = $1 AND rule = 'bond_appeal' AND superseded_at IS NULL`, [c.id]))[0];
+      const before = await appealOf();
+      const remindersOf = () =>
+        t.db.query(`SELECT dedupe_key, subject, sent_at, cancelled_at FROM notifications WHERE dedupe_key LIKE $1 AND recipient_id = $2 ORDER BY created_at, id`, [
+          `reminder:${before.id}:%`, coordinator.userId,
+        ]);
+      try {
+        // 20 hours before it is due: the 24-hour reminder.
+        clock.set(new Date(before.due_at.getTime() - 20 * 3600_000));
+        const jobs = t.app.get(DeadlineJobsService);
+        await jobs.planReminders();
+        const [first] = await remindersOf();
+        expect(first.dedupe_key).toBe(reminderKey(before.id, before.due_at, 24, coordinator.userId));
+        await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
+        const after = await appealOf();
+        expect(after.id).toBe(before.id);
+        expect(after.due_at.getTime()).toBeGreaterThan(before.due_at.getTime());
+        // Now 44 hours ahead: the 48-hour reminder of the new time. Before, the 24-hour one (already written) was all
+        // it would get, and only when 24 hours were left of the old time: never for the new one.
+        await jobs.planReminders();
+        const rows = await remindersOf();
+        expect(rows.map((r: { dedupe_key: string }) => r.dedupe_key)).toEqual([first.dedupe_key, reminderKey(before.id, after.due_at, 48, coordinator.userId)]);
+        expect(rows[1].subject).not.toBe(rows[0].subject); // it tells the new time
+        smtp.received.length = 0;
+        await t.app.get(MailDeliveryService).deliverDue();
+        const delivered = await remindersOf();
+        expect(delivered[0]).toMatchObject({ sent_at: null, cancelled_at: expect.any(Date) });
+        expect(delivered[1]).toMatchObject({ sent_at: expect.any(Date), cancelled_at: null });
+        // One email per coordinator, of the new time: none of the old one.
+        const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+        const mails = smtp.received.filter((m) => m.raw.includes(c.reference));
+        expect(mails).toHaveLength(coordinators);
+        expect(mails.every((m) => m.raw.includes('within 48 h'))).toBe(true);
+      } finally {
+        clock.set(started);
+      }
     });
 
     it('retries a failed delivery later instead of losing it', async () => {

@@ -4,7 +4,8 @@ import { LanguageCodes1764001700000 } from '../migrations/1764001700000-Language
 import { CountyKeys1764001800000 } from '../migrations/1764001800000-CountyKeys';
 import { CriminalHistoryFlag1764002000000 } from '../migrations/1764002000000-CriminalHistoryFlag';
 import { FormerClients1764002200000 } from '../migrations/1764002200000-FormerClients';
-import { DeadlineJobsService } from '@amparo/deadlines';
+import { ReminderDueKeys1764002400000 } from '../migrations/1764002400000-ReminderDueKeys';
+import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
 import { intakeBody, routableBody } from './support/cases';
@@ -161,5 +162,31 @@ describe('data migrations (e2e)', () => {
     const other = await t.http.post('/api/cases').set(intake.auth)
       .send(routableBody({ firstName: 'Contraria', lastName: 'Parte' }, { adverseParties: [{ name: 'Antigua Clienta' }] })).expect(201);
     expect((await t.http.post(`/api/cases/${other.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId })).status).toBe(422);
+  });
+
+  it('1764002400000: reminders written before name their deadline\'s due time, as the planner now writes them; others are left alone', async () => {
+    const admin = await loginAdmin(t.http);
+    const coordinator = await createUser(t.http, admin, 'coordinator');
+    const c = await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201);
+    const [d] = await t.db.query(`SELECT id, due_at FROM deadlines WHERE case_id = $1 AND superseded_at IS NULL ORDER BY due_at LIMIT 1`, [c.body.id]);
+    const legacy = `reminder:${d.id}:24h:${coordinator.userId}`;
+    const unrelated = `offer:${d.id}`;
+    for (const [kind, key] of [['deadline.reminder', legacy], ['referral.offer', unrelated]]) {
+      await t.db.query(
+        `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, sent_at)
+         SELECT organization_id, $2, $3, $4, id, 'subject', 'body', now() FROM cases WHERE id = $1`,
+        [c.body.id, coordinator.userId, kind, key],
+      );
+    }
+    const runner = t.db.createQueryRunner();
+    try {
+      await new ReminderDueKeys1764002400000().up(runner);
+      await new ReminderDueKeys1764002400000().up(runner); // again: nothing left to rewrite
+    } finally {
+      await runner.release();
+    }
+    const keys = (await t.db.query(`SELECT dedupe_key FROM notifications WHERE case_id = $1 AND dedupe_key = ANY($2) OR dedupe_key LIKE 'reminder:' || $3 || ':%' ORDER BY kind`, [c.body.id, [legacy, unrelated], d.id])).map((r: { dedupe_key: string }) => r.dedupe_key);
+    // The planner's own key for that reminder: it will not be written a second time.
+    expect(keys).toEqual([reminderKey(d.id, d.due_at, 24, coordinator.userId), unrelated]);
   });
 });

@@ -44,16 +44,20 @@ SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until FROM
 
 /**
  * Due notifications that no longer apply are cancelled before any is claimed: the recipient was deactivated; the case
- * was closed or purged; a reminder's deadline is no longer open (met, waived, missed, superseded); an offer was
- * answered, withdrawn or expired; an "unplaced" or "unassigned" alert's case was placed since; a missed deadline was
- * superseded (its event was retracted); a reminder's recipient is no longer the case's attorney or a coordinator. The object is named by the notification's
- * case and its dedupe key (`reminder:<deadline id>:...`, `offer:<referral id>`), as the outbox's writers build them.
+ * was closed or purged; a reminder's deadline is no longer open (met, waived, missed, superseded) or was moved since
+ * (the key names the due time it reminds of); an offer was answered, withdrawn or expired; an "unplaced" or
+ * "unassigned" alert's case was placed since; a missed deadline was superseded (its event was retracted); a reminder's
+ * recipient is no longer the case's attorney or a coordinator. The object is named by the notification's case and its
+ * dedupe key (`reminder:<deadline id>:<due ms>:...`, `offer:<referral id>`), as the outbox's writers build them.
  */
 const CANCEL_SQL = `WITH pending AS (
   SELECT n.id, n.recipient_id, n.case_id, n.kind,
          -- The id after the kind's prefix, as a uuid (a key of another shape gives null; CASE keeps the cast from it).
          CASE WHEN n.dedupe_key ~ '^[a-z]+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(:|$)'
-              THEN split_part(n.dedupe_key, ':', 2)::uuid END AS object_id
+              THEN split_part(n.dedupe_key, ':', 2)::uuid END AS object_id,
+         -- A reminder's key names the due time it reminds of (reminder:<deadline>:<epoch ms>:<threshold>h:<recipient>).
+         CASE WHEN n.kind = 'deadline.reminder' AND split_part(n.dedupe_key, ':', 3) ~ '^[0-9]{1,15}$'
+              THEN split_part(n.dedupe_key, ':', 3)::bigint END AS due_ms
     FROM notifications n
    WHERE n.sent_at IS NULL AND n.cancelled_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2
 )
@@ -65,7 +69,8 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
                AND (c.status IN ('closed', 'purged') OR (p.kind = 'case.unplaced' AND c.status <> 'unplaced')
                     OR (p.kind = 'case.unassigned' AND c.status IN ('offered', 'assigned'))))
    OR (p.kind = 'deadline.reminder' AND NOT EXISTS (
-         SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.status = 'open' AND d.superseded_at IS NULL))
+         SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.status = 'open' AND d.superseded_at IS NULL
+            AND (p.due_ms IS NULL OR floor(extract(epoch FROM d.due_at) * 1000)::bigint = p.due_ms)))
    -- A reminder goes to the case's attorney and the coordinators: not to an attorney the case was taken from, nor
    -- to someone whose role changed since.
    OR (p.kind = 'deadline.reminder' AND NOT EXISTS (

@@ -23,6 +23,14 @@ interface DueRow {
   assigned_attorney_id: string | null;
 }
 
+/**
+ * A reminder's dedupe key names the due time it reminds of (epoch milliseconds): a deadline that a correction moves is
+ * reminded again at its new time, at each threshold, and a queued reminder of the old time is cancelled at delivery
+ * (MailDeliveryService reads the time back from the key).
+ */
+export function reminderKey(deadlineId: string, dueAt: Date, threshold: number, recipientId: string): string {
+  return `reminder:${deadlineId}:${dueAt.getTime()}:${threshold}h:${recipientId}`;
+}
 
 /** Subject and body carry the case reference and the deadline: never names or numbers. */
 export function reminderText(row: DueRow, hours: number): { subject: string; body: string } {
@@ -164,7 +172,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
         const recipients = new Set([...(coordinatorsByOrg.get(row.organization_id) ?? []), ...(row.assigned_attorney_id ? [row.assigned_attorney_id] : [])]);
         const text = reminderText(row, threshold);
         for (const recipient of recipients) {
-          items.push({ organizationId: row.organization_id, recipientId: recipient, kind: 'deadline.reminder', dedupeKey: `reminder:${row.id}:${threshold}h:${recipient}`, caseId: row.case_id, ...text });
+          items.push({ organizationId: row.organization_id, recipientId: recipient, kind: 'deadline.reminder', dedupeKey: reminderKey(row.id, row.due_at, threshold, recipient), caseId: row.case_id, ...text });
         }
       }
       return this.outbox.enqueue(tx, items);
