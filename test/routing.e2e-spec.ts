@@ -159,6 +159,43 @@ describe('routing and referrals (e2e)', () => {
     expect((await t.http.post(`/api/referrals/${first.id}/accept`).set(offerFor(first.attorneyId).auth)).status).toBe(409);
   });
 
+  it('an offer made before the case turned critical is shortened to the critical window from then, and its attorney told', async () => {
+    const c = await createCase();
+    const offered = (await route(c.id)).body;
+    expect(Date.parse(offered.respondBy) - clock.now().getTime()).toBe(24 * 3600_000); // high: detained, no counsel
+    const attorney = offerFor(offered.attorneyId);
+    const started = clock.now();
+    clock.advance(3600_000);
+    try {
+      // An hour later the intake learns the client is in a county jail with an ICE detainer, eligible for release now.
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth)
+        .send({ custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: clock.now().toISOString() } }).expect(200);
+      expect((await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth)).body.urgency.level).toBe('critical');
+      const due = clock.now().getTime() + 2 * 3600_000;
+      const mine = await t.http.get('/api/referrals?status=offered').set(attorney.auth).expect(200);
+      expect(Date.parse(mine.body.items.find((r: { id: string }) => r.id === offered.id).respondBy)).toBe(due);
+      const told = await t.db.query(`SELECT recipient_id, subject FROM notifications WHERE dedupe_key = $1`, [`offer:${offered.id}:sooner:${due}`]);
+      expect(told).toEqual([{ recipient_id: attorney.userId, subject: expect.stringContaining(`${c.reference} is now critical`) }]);
+      // Recomputed again at the same level, nothing changes; the expiry job moves it on once the two hours are up.
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ narrative: 'Called the jail again.' }).expect(200);
+      expect((await t.db.query(`SELECT respond_by FROM referrals WHERE id = $1`, [offered.id]))[0].respond_by.getTime()).toBe(due);
+      clock.advance(2 * 3600_000 + 1000);
+      expect(await t.app.get(ReferralsService).expireDue()).toBeGreaterThanOrEqual(1);
+      expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [offered.id]))[0].status).toBe('expired');
+    } finally {
+      clock.set(started);
+    }
+  });
+
+  it('an offer is never lengthened when the case becomes less urgent', async () => {
+    const c = await createCase();
+    const offered = (await route(c.id)).body;
+    // Released from detention: no longer detained without counsel, so less urgent; the offer keeps its 24 hours.
+    await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { status: 'released' } }).expect(200);
+    expect((await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth)).body.urgency.level).not.toBe('high');
+    expect((await t.db.query(`SELECT respond_by FROM referrals WHERE id = $1`, [offered.id]))[0].respond_by.toISOString()).toBe(offered.respondBy);
+  });
+
   it('a case without consent to share is never offered', async () => {
     const c = await createCase(routableCase({ consent: { shareWithAttorney: false, obtainedFrom: 'caller' } }));
     const res = await route(c.id);

@@ -80,7 +80,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
   const config = loadConfig({
     ...TEST_ENV,
-    LOG_LEVEL: 'silent',
+    // Silent; AMPARO_TEST_LOG_LEVEL=error shows what a 500 in a test was.
+    LOG_LEVEL: process.env.AMPARO_TEST_LOG_LEVEL ?? 'silent',
     TRUST_PROXY: '1',
     ...options.env,
   });

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { EntityManager } from 'typeorm';
 import { preparedQuery } from '@amparo/database';
 import { OutboxService } from '@amparo/notifications';
-import { missedText } from './notification-text';
+import { localWhen, missedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
 import { RULE_SETS, missedGraceHours, ruleSetFor } from '../domain/rule-set';
@@ -302,6 +302,7 @@ export class CaseTimelineService {
       `UPDATE cases SET urgency_level = $2, urgency_reasons = $3, next_deadline_at = $4, flags = $5, urgency_review_at = $6 WHERE id = $1`,
       [caseId, urgency.level, JSON.stringify(urgency.reasons), urgency.nextDeadlineAt, JSON.stringify(flags), closed ? null : urgencyReviewAt(urgencyInput)],
     );
+    if (!closed) await this.shortenOpenOffer(tx, row, urgency.level, now);
     return { deadlines: current.map(toDeadlineView), urgency, flags, newlyMissed: newlyMissed.map(toDeadlineView) };
   }
 
@@ -361,6 +362,42 @@ export class CaseTimelineService {
       rows.map((x) => x.trigger_event_id), rows.map((x) => x.status),
     ]);
     await this.escalateMissed(tx, organizationId, rows[0].case_id, rows.filter((r) => r.status === 'missed'));
+  }
+
+  /**
+   * An open offer made while the case was less urgent gives its attorney no longer than the current level's answer
+   * window (the organization's `offerWindowsMinutes`) from now: a case that turned critical does not wait out the 72
+   * hours of a normal one before the next attorney is asked. The attorney is told the new time. Never lengthened; an
+   * offer already past its time is left to the expiry job. The case row is locked by the caller, then the referral.
+   */
+  private async shortenOpenOffer(tx: EntityManager, row: CaseFactsRow, level: Urgency['level'], now: Date): Promise<void> {
+    const shortened: { id: string; attorney_id: string; respond_by: Date }[] = await tx.query(
+      `WITH windowed AS (
+         SELECT r.id, $3::timestamptz + make_interval(mins => (o.offer_windows_minutes->>$2::text)::int) AS due
+           FROM referrals r JOIN organizations o ON o.id = r.organization_id
+          WHERE r.case_id = $1 AND r.status = 'offered' AND r.respond_by > $3
+       ), shortened AS (
+         UPDATE referrals r SET respond_by = w.due FROM windowed w
+          WHERE r.id = w.id AND r.respond_by > w.due
+         RETURNING r.id, r.attorney_id, r.respond_by
+       )
+       SELECT * FROM shortened`,
+      [row.id, level, now],
+    );
+    if (shortened.length === 0) return;
+    await this.outbox.enqueue(
+      tx,
+      shortened.map((r) => ({
+        organizationId: row.organization_id,
+        recipientId: r.attorney_id,
+        kind: 'referral.offer',
+        // Under the offer's key, so that an answered or withdrawn offer cancels it too.
+        dedupeKey: `offer:${r.id}:sooner:${r.respond_by.getTime()}`,
+        caseId: row.id,
+        subject: `[Amparo] Referral ${row.reference} is now ${level}: please answer by ${localWhen(r.respond_by, 'UTC')}`,
+        body: `The case ${row.reference} you were offered became more urgent (${level}).\nPlease accept or decline in Amparo before ${r.respond_by.toISOString()}; after that it goes to another attorney.`,
+      })),
+    );
   }
 
   /** Tells every active coordinator, once per deadline and coordinator (the outbox's key), that deadlines were missed. */
