@@ -879,10 +879,42 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
         clock.set(started);
         for (const s of saved) {
           await owner.query(
-            `INSERT INTO audit_seals (organization_id, chain, event_id, event_hash, sealed_at, key_id, mac) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-            [s.organization_id, s.chain, s.event_id, s.event_hash, s.sealed_at, s.key_id, s.mac],
+            `INSERT INTO audit_seals (organization_id, chain, seq, prev_mac, event_id, event_hash, sealed_at, key_id, mac)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+            [s.organization_id, s.chain, s.seq, s.prev_mac, s.event_id, s.event_hash, s.sealed_at, s.key_id, s.mac],
           );
         }
+      }
+      expect(await verify()).toMatchObject({ ok: true });
+    });
+
+    it('one chain\'s seals removed and the chain sealed anew, after the organization\'s first sealing, is reported', async () => {
+      const seals = t.app.get(AuditSealService);
+      const owner = await t.owner();
+      const removeSeals = async (where = 'true', params: unknown[] = []) => {
+        await owner.query(`ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_no_update_delete`);
+        await owner.query(`DELETE FROM audit_seals WHERE ${where}`, params);
+        await owner.query(`ALTER TABLE audit_seals ENABLE TRIGGER audit_seals_no_update_delete`);
+      };
+      // Events on two chains at least (a case's events go to the chain its id picks; the rest to chain 0).
+      while ((await owner.query(`SELECT count(DISTINCT chain)::int AS n FROM audit_events`))[0].n < 2) await createCase(minimalBody());
+      const started = clock.now();
+      try {
+        // The organization first sealed ten minutes after its events.
+        await removeSeals();
+        clock.set(new Date(started.getTime() + 10 * 60_000));
+        await seals.sealChains();
+        expect(await verify()).toMatchObject({ ok: true });
+        // Later, one chain's seals are deleted (to rewrite it unseen), and the next pass seals it from scratch.
+        const [victim] = await owner.query(`SELECT organization_id, chain, event_id FROM audit_seals ORDER BY event_id DESC LIMIT 1`);
+        await removeSeals('organization_id = $1 AND chain = $2', [victim.organization_id, victim.chain]);
+        clock.set(new Date(started.getTime() + 10 * 60_000 + seals.graceMs + 60_000));
+        await seals.sealChains();
+        expect(await verify()).toMatchObject({ ok: false, brokenSeals: [String(victim.event_id)] });
+      } finally {
+        clock.set(started);
+        await removeSeals();
+        await seals.sealChains();
       }
       expect(await verify()).toMatchObject({ ok: true });
     });
@@ -900,8 +932,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       );
       const forge = (keyId: string) =>
         owner.query(
-          `INSERT INTO audit_seals (organization_id, chain, event_id, event_hash, sealed_at, key_id, mac)
-           SELECT organization_id, chain, id, hash, now(), $2, $3 FROM audit_events WHERE id = $1 RETURNING id`,
+          `INSERT INTO audit_seals (organization_id, chain, seq, prev_mac, event_id, event_hash, sealed_at, key_id, mac)
+           SELECT organization_id, chain, 100000, $3, id, hash, now(), $2, $3 FROM audit_events WHERE id = $1 RETURNING id`,
           [event.id, keyId, randomBytes(32)],
         );
       const remove = async (id: string) => {

@@ -13,7 +13,7 @@ import { configureApp } from '../../apps/api/src/configure-app';
 const key = () => randomBytes(32).toString('base64');
 
 /** One key set per test file, so several app instances on one database can read each other's records. */
-export const TEST_KEYS = { keyring: `k1:${key()}`, indexKey: key(), jwtSecret: key() };
+export const TEST_KEYS = { keyring: `k1:${key()}`, indexKey: key(), jwtSecret: key(), auditKeys: `a1:${key()}` };
 
 export const ADMIN = { email: 'admin@test.amparo.example', password: 'admin-password-for-tests' };
 
@@ -23,6 +23,7 @@ export const TEST_ENV: Readonly<Record<string, string>> = {
   AMPARO_KEYS: TEST_KEYS.keyring,
   AMPARO_INDEX_KEY: TEST_KEYS.indexKey,
   AMPARO_JWT_SECRET: TEST_KEYS.jwtSecret,
+  AMPARO_AUDIT_KEYS: TEST_KEYS.auditKeys,
   ADMIN_EMAIL: ADMIN.email,
   ADMIN_PASSWORD: ADMIN.password,
 };

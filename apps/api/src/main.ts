@@ -40,7 +40,7 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
     );
   }
   if (config.secrets.generated) {
-    log.warn(`Using generated development keys from ${config.dataDir}/keys.json: set AMPARO_KEYS, AMPARO_INDEX_KEY and AMPARO_JWT_SECRET for production`);
+    log.warn(`Using generated development keys from ${config.dataDir}/keys.json: set AMPARO_KEYS, AMPARO_INDEX_KEY, AMPARO_JWT_SECRET and AMPARO_AUDIT_KEYS for production`);
   }
   const missing = await keyIdsMissingFromKeyring(database.url, config.secrets.keyring);
   if (missing.length > 0) {

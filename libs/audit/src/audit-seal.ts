@@ -10,15 +10,29 @@ import { canonicalJson } from './audit-chain';
 export interface SealedPoint {
   organizationId: string;
   chain: number;
+  /** The chain's seals are numbered from 1, each MAC covering the one before: a seal removed from the middle shows. */
+  seq: number;
+  /** The MAC of the chain's previous seal (32 zero bytes for the first). */
+  prevMac: Buffer;
   eventId: string;
   eventHash: Buffer;
   sealedAt: string;
 }
 
 const SEAL_VERSION = 'amparo.audit-seal.v1';
+export const FIRST_SEAL_PREV: Buffer = Buffer.alloc(32);
+
+/**
+ * A chain first sealed after the organization's first sealing must hold no event from before it (it would have been
+ * sealed then), give or take an event appended while that pass ran.
+ */
+const NEW_CHAIN_TOLERANCE_MS = 60_000;
 
 function sealText(point: SealedPoint): string {
-  return canonicalJson([SEAL_VERSION, point.organizationId, point.chain, point.eventId, point.eventHash.toString('hex'), point.sealedAt]);
+  return canonicalJson([
+    SEAL_VERSION, point.organizationId, point.chain, point.seq, point.prevMac.toString('hex'), point.eventId,
+    point.eventHash.toString('hex'), point.sealedAt,
+  ]);
 }
 
 /** The audit keys (`id:<base64 32 bytes>,…`): the first seals, each verifies what it sealed. Never printed. */
@@ -78,37 +92,45 @@ export interface WalkedEvent {
 }
 
 export interface SealFindings {
-  /** Ids of sealed events whose hash is no longer the sealed one, or that are gone, or whose seal's MAC fails. */
+  /**
+   * Ids of sealed events whose hash is no longer the sealed one, or that are gone; of seals whose MAC does not check,
+   * or that do not follow the chain's previous seal (one removed between them), or a chain's first seal that is not
+   * number 1 (the first ones removed) or that came after the organization's first sealing over events older than it
+   * (the chain's seals removed and written again).
+   */
   broken: string[];
   /** Key ids named by seals but not configured. */
   unknownKeys: string[];
-  /**
-   * The time of the oldest event that stayed unsealed longer than the grace period: no seal covers it yet, or the
-   * first seal covering it came long after it (the seals in between were removed). A rewrite there would not show.
-   */
+  /** The time of the oldest event that no seal covers, when older than the grace period: sealing is not running. */
   unsealedSince?: string;
   /** When the chain was first sealed. */
   firstSealedAt?: string;
 }
 
 /**
- * Checks one chain's seals while its events are walked in id order (the links already checked): each seal's MAC, the
- * sealed hash at the sealed id, and that every event older than `graceMs` was sealed within `graceMs` of its time.
- * Seals are given batch by batch, those up to the last event of the batch, before its events. The chain's first seal
- * may cover older events: it is the first sealing after an upgrade (the sealing job logs it, so that a first seal
- * written later, after seals were deleted, shows outside the database).
+ * Checks one chain's seals while its events are walked in id order (the links already checked): each seal's MAC, its
+ * number and link to the seal before, the sealed hash at the sealed id, that a first seal over old events belongs to
+ * the organization's first sealing (`orgFirstSealedAt`), and that no event older than `graceMs` is left unsealed.
+ * Seals are given batch by batch, those up to the last event of the batch, before its events.
+ *
+ * How long the seal of an event came after the event is not judged: an API down for an hour seals the events
+ * before its fall when it starts again, and nothing tells that from seals removed. What a seal does not show is
+ * documented (docs/security.md, "Seals").
  */
 export class SealCheck {
   private readonly findings: SealFindings = { broken: [], unknownKeys: [] };
   /** MAC-checked seals not yet reached by the walk, in event id order. */
   private pending: StoredSeal[] = [];
-  private oldestUncovered: string | null = null;
-  private trustedSeals = 0;
+  private previous: StoredSeal | null = null;
+  private oldestUnsealed: string | null = null;
+  /** The oldest event the next seal covers: whether a first seal covers events older than the organization's sealing. */
+  private oldestInStretch: string | null = null;
 
   constructor(
     private readonly keys: AuditSealKeys,
     private readonly now: Date,
     private readonly graceMs: number,
+    private readonly orgFirstSealedAt: string | null,
   ) {}
 
   addSeals(seals: StoredSeal[]): void {
@@ -116,6 +138,8 @@ export class SealCheck {
       const verdict = this.keys.check(seal, seal.keyId, seal.mac);
       if (verdict === 'unknown-key') {
         if (!this.findings.unknownKeys.includes(seal.keyId)) this.findings.unknownKeys.push(seal.keyId);
+        // It cannot be checked, but it still holds its place in the chain of seals.
+        this.pending.push(seal);
       } else if (verdict === 'forged') {
         this.findings.broken.push(seal.eventId);
       } else {
@@ -127,29 +151,38 @@ export class SealCheck {
 
   visit(event: WalkedEvent): void {
     // A seal for an id the walk has passed names an event that is gone.
-    while (this.pending.length && compareIds(this.pending[0].eventId, event.id) < 0) this.findings.broken.push(this.pending.shift()!.eventId);
-    this.oldestUncovered ??= event.occurredAt;
+    while (this.pending.length && compareIds(this.pending[0].eventId, event.id) < 0) {
+      const gone = this.pending.shift()!;
+      this.findings.broken.push(gone.eventId);
+      this.previous = gone; // still the next seal's predecessor: one finding, not one per later seal
+    }
+    if (!this.oldestInStretch || event.occurredAt < this.oldestInStretch) this.oldestInStretch = event.occurredAt;
+    if (!this.oldestUnsealed || event.occurredAt < this.oldestUnsealed) this.oldestUnsealed = event.occurredAt;
     if (!this.pending.length || this.pending[0].eventId !== event.id) return;
     const seal = this.pending.shift()!;
-    if (!seal.eventHash.equals(event.hash)) {
-      this.findings.broken.push(seal.eventId);
-      return;
-    }
-    if (this.trustedSeals === 0) this.findings.firstSealedAt = seal.sealedAt;
-    else if (Date.parse(seal.sealedAt) - Date.parse(this.oldestUncovered) > this.graceMs) this.noteUnsealed(this.oldestUncovered);
-    this.trustedSeals += 1;
-    this.oldestUncovered = null;
+    if (!seal.eventHash.equals(event.hash) || !this.followsPrevious(seal)) this.findings.broken.push(seal.eventId);
+    if (!this.previous) this.findings.firstSealedAt = seal.sealedAt;
+    this.previous = seal;
+    this.oldestUnsealed = null;
+    this.oldestInStretch = null;
   }
 
   finish(): SealFindings {
     for (const seal of this.pending) this.findings.broken.push(seal.eventId);
     this.pending = [];
-    if (this.oldestUncovered && this.now.getTime() - Date.parse(this.oldestUncovered) > this.graceMs) this.noteUnsealed(this.oldestUncovered);
+    if (this.oldestUnsealed && this.now.getTime() - Date.parse(this.oldestUnsealed) > this.graceMs) this.findings.unsealedSince = this.oldestUnsealed;
     return this.findings;
   }
 
-  private noteUnsealed(since: string): void {
-    this.findings.unsealedSince ??= since;
+  /** Numbered one after the previous seal and linked to its MAC; a first seal numbered 1, and not a late re-sealing. */
+  private followsPrevious(seal: StoredSeal): boolean {
+    if (this.previous) return seal.seq === this.previous.seq + 1 && seal.prevMac.equals(this.previous.mac);
+    if (seal.seq !== 1 || !seal.prevMac.equals(FIRST_SEAL_PREV)) return false;
+    // The first seal of a chain vouches for everything before it. That is right in the organization's first sealing
+    // (the upgrade that added seals, or a new organization), and for a chain whose events all came after it; a chain
+    // sealed from scratch later, over older events, had its seals removed.
+    if (!this.orgFirstSealedAt || Date.parse(seal.sealedAt) - Date.parse(this.orgFirstSealedAt) <= this.graceMs) return true;
+    return Date.parse(this.oldestInStretch!) >= Date.parse(this.orgFirstSealedAt) - NEW_CHAIN_TOLERANCE_MS;
   }
 }
 

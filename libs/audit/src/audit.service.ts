@@ -297,8 +297,10 @@ export class AuditService {
     const unsealed: { chain: number; since: string }[] = [];
     const unknownKeys = new Set<string>();
     let sealedSince: string | undefined;
+    // Read first, like the heads: seals written while the walk runs (for events it may not reach) are not judged.
+    const sealState = await this.seals.sealState(organizationId);
     for (let chain = 0; chain < AUDIT_CHAINS; chain++) {
-      const result = await this.verifyChain(organizationId, chain, now);
+      const result = await this.verifyChain(organizationId, chain, now, sealState.throughId.get(chain) ?? null, sealState.firstSealedAt);
       checked += result.checked;
       if (result.firstBrokenId) broken.push(result.firstBrokenId);
       else if (result.truncated) truncated.push(chain);
@@ -332,11 +334,17 @@ export class AuditService {
     organizationId: string,
     chain: number,
     now: Date,
+    sealedThrough: string | null,
+    orgFirstSealedAt: string | null,
   ): Promise<{ checked: number; firstBrokenId?: string; truncated?: boolean; seals: SealFindings }> {
     const [head]: { hash: Buffer }[] = await this.db.query(`SELECT hash FROM audit_heads WHERE organization_id = $1 AND chain = $2`, [
       organizationId, chain,
     ]);
-    const sealCheck = new SealCheck(this.seals.keys, now, this.seals.graceMs);
+    const sealCheck = new SealCheck(this.seals.keys, now, this.seals.graceMs, orgFirstSealedAt);
+    const sealsUpTo = (afterId: string, lastId: string | null) =>
+      sealedThrough === null || BigInt(sealedThrough) <= BigInt(afterId)
+        ? Promise.resolve([])
+        : this.seals.sealsBetween(organizationId, chain, afterId, lastId !== null && BigInt(lastId) < BigInt(sealedThrough) ? lastId : sealedThrough);
     let reachedHead = head ? head.hash.equals(GENESIS_HASH) : true;
     let checked = 0;
     let previous: Buffer = GENESIS_HASH;
@@ -348,13 +356,13 @@ export class AuditService {
         [organizationId, chain, afterId, VERIFY_BATCH],
       );
       if (rows.length === 0) {
-        sealCheck.addSeals(await this.seals.sealsBetween(organizationId, chain, afterId, null));
+        sealCheck.addSeals(await sealsUpTo(afterId, null));
         return { checked, truncated: !reachedHead || (checked > 0 && !head), seals: sealCheck.finish() };
       }
       const links = rows.map(toLink);
       const result = findFirstBrokenLink(links, previous);
       if (result.firstBrokenId) return { checked: checked + result.checked, firstBrokenId: result.firstBrokenId, seals: sealCheck.finish() };
-      sealCheck.addSeals(await this.seals.sealsBetween(organizationId, chain, afterId, links[links.length - 1].id));
+      sealCheck.addSeals(await sealsUpTo(afterId, links[links.length - 1].id));
       for (const link of links) sealCheck.visit(link);
       if (!reachedHead) reachedHead = links.some((link) => link.hash.equals(head!.hash));
       checked += result.checked;

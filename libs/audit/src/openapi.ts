@@ -18,7 +18,7 @@ export class AuditEventResponse {
 
 export class UnsealedChain {
   @ApiProperty() chain: number;
-  @ApiProperty({ description: 'The time of the oldest event left unsealed too long' }) since: string;
+  @ApiProperty({ description: 'The time of the oldest event no seal covers' }) since: string;
 }
 
 export class AuditVerifyResponse {
@@ -28,12 +28,12 @@ export class AuditVerifyResponse {
   @ApiPropertyOptional({ type: [Number], description: 'Chains whose newest events were deleted' }) truncatedChains?: number[];
   @ApiPropertyOptional({
     type: [String],
-    description: 'Ids of sealed events whose hash is not the one sealed under AMPARO_AUDIT_KEYS (the chain was edited and recomputed), or that are gone',
+    description: 'Ids of sealed events whose hash is not the one sealed under AMPARO_AUDIT_KEYS (the chain was edited and recomputed) or that are gone, and of seals forged or out of sequence (seals removed)',
   })
   brokenSeals?: string[];
   @ApiPropertyOptional({
     type: [UnsealedChain],
-    description: 'Chains with events older than the grace period that no seal covered in time: seals were removed, or sealing is off',
+    description: 'Chains with events older than the grace period that no seal covers: sealing is off, or the newest seals were removed',
   })
   unsealedChains?: UnsealedChain[];
   @ApiPropertyOptional({ type: [String], description: 'Key ids named by seals that AMPARO_AUDIT_KEYS no longer holds' }) unknownSealKeys?: string[];

@@ -165,7 +165,9 @@ function secrets(env: Env, mode: NodeEnv, dataDir: string): AppConfig['secrets']
     }
     const dev = loadOrCreateDevSecrets(dataDir).secrets;
     for (const name of missing) given[name] = dev[name];
-    generated = true;
+    // Whether the keys that encrypt, index and sign are the file's (the CLI's key commands refuse those on a database
+    // of one's own); the audit key alone from the file protects nothing of the data.
+    generated = missing.some((name) => name !== 'AMPARO_AUDIT_KEYS');
   }
   validateKeyring(given.AMPARO_KEYS!);
   validateKey(given.AMPARO_INDEX_KEY!, 'AMPARO_INDEX_KEY');
