@@ -23,6 +23,7 @@ import { AuditIdsPositive1764002100000 } from './1764002100000-AuditIdsPositive'
 import { FormerClients1764002200000 } from './1764002200000-FormerClients';
 import { AuditSeals1764002300000 } from './1764002300000-AuditSeals';
 import { ReminderDueKeys1764002400000 } from './1764002400000-ReminderDueKeys';
+import { OpenOffersByAnswerTime1764002500000 } from './1764002500000-OpenOffersByAnswerTime';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   FormerClients1764002200000,
   AuditSeals1764002300000,
   ReminderDueKeys1764002400000,
+  OpenOffersByAnswerTime1764002500000,
 ];

@@ -196,6 +196,29 @@ describe('routing and referrals (e2e)', () => {
     expect((await t.db.query(`SELECT respond_by FROM referrals WHERE id = $1`, [offered.id]))[0].respond_by.toISOString()).toBe(offered.respondBy);
   });
 
+  it('an offer past its answer time holds no slot, though the expiry job has not run yet', async () => {
+    // An attorney of their own: the only one speaking Haitian Creole, with room for one case.
+    const only = await createUser(t.http, admin, 'attorney');
+    expect((await setProfile(only, { languages: ['hat'], maxActiveCases: 1 })).status).toBe(200);
+    const inCreole = () => routableCase({ client: { firstName: 'Kreyol', lastName: `Client${Math.random().toString(36).slice(2, 7)}`, preferredLanguage: 'hat' } });
+    const first = await createCase(inCreole());
+    const offered = (await route(first.id)).body;
+    expect(offered.attorneyId).toBe(only.userId);
+    const second = await createCase(inCreole());
+    // While the first offer can be answered, the attorney is full.
+    expect((await route(second.id)).body).not.toMatchObject({ attorneyId: only.userId });
+    const third = await createCase(inCreole());
+    const started = clock.now();
+    clock.set(new Date(Date.parse(offered.respondBy) + 1000));
+    try {
+      // Past its time (not yet marked expired), it can no longer be accepted: the slot is free.
+      expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [offered.id]))[0].status).toBe('offered');
+      expect((await route(third.id)).body).toMatchObject({ attorneyId: only.userId, status: 'offered' });
+    } finally {
+      clock.set(started);
+    }
+  });
+
   it('a case without consent to share is never offered', async () => {
     const c = await createCase(routableCase({ consent: { shareWithAttorney: false, obtainedFrom: 'caller' } }));
     const res = await route(c.id);

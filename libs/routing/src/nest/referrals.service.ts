@@ -498,9 +498,9 @@ export class ReferralsService implements OnModuleInit {
       const [row] = await tx.query(
         `SELECT p.max_active_cases,
                 (SELECT count(*) FROM cases WHERE organization_id = $1 AND assigned_attorney_id = $2 AND status = 'assigned')
-              + (SELECT count(*) FROM referrals WHERE organization_id = $1 AND attorney_id = $2 AND status = 'offered') AS used
+              + (SELECT count(*) FROM referrals WHERE organization_id = $1 AND attorney_id = $2 AND status = 'offered' AND respond_by > $3) AS used
            FROM attorney_profiles p WHERE p.user_id = $2`,
-        [organizationId, attorneyId],
+        [organizationId, attorneyId, this.clock.now()],
       );
       return row ? Number(row.used) < row.max_active_cases : false;
     };
@@ -737,7 +737,9 @@ export class ReferralsService implements OnModuleInit {
       if (needs.courtMatter) where.push('p.eoir_registered');
     }
     // Load is counted only for the attorneys that pass the profile filters, each by an index-only scan
-    // (cases_attorney_load_idx, referrals_open_offers_idx), never by aggregating the whole organization.
+    // (cases_attorney_load_idx, referrals_open_offers_idx), never by aggregating the whole organization. An offer past
+    // its answer time holds no slot, though the expiry job has not marked it yet: it can no longer be accepted.
+    const answerableAfter = `$${params.push(this.clock.now())}`;
     const rows = await tx.query(
       `WITH candidate AS (
          SELECT p.* FROM attorney_profiles p JOIN users u ON u.id = p.user_id WHERE ${where.join(' AND ')}
@@ -747,7 +749,8 @@ export class ReferralsService implements OnModuleInit {
          CROSS JOIN LATERAL (SELECT count(*)::int AS active_cases FROM cases x
                               WHERE x.organization_id = $1 AND x.assigned_attorney_id = p.user_id AND x.status = 'assigned') l
          CROSS JOIN LATERAL (SELECT count(*)::int AS open_offers FROM referrals r
-                              WHERE r.organization_id = $1 AND r.attorney_id = p.user_id AND r.status = 'offered') o
+                              WHERE r.organization_id = $1 AND r.attorney_id = p.user_id AND r.status = 'offered'
+                                AND r.respond_by > ${answerableAfter}) o
         ${onlyAttorney ? '' : 'WHERE l.active_cases + o.open_offers < p.max_active_cases'}
         ORDER BY p.last_offered_at NULLS FIRST, p.user_id LIMIT 500`,
       params,
