@@ -249,6 +249,33 @@ describe('routing and referrals (e2e)', () => {
     await t.http.post(`/api/referrals/${auto.body.id}/withdraw`).set(coordinator.auth).expect(200);
   });
 
+  it('a correction naming one of the assigned attorney\'s clients as adverse emails the coordinators and the attorney, once', async () => {
+    const attorney = attorneys[1];
+    const existing = await createCase(routableCase({ client: { firstName: 'Rosalba', lastName: 'Muestra', preferredLanguage: 'spa' } }));
+    const first = (await route(existing.id, { attorneyId: attorney.userId })).body;
+    await t.http.post(`/api/referrals/${first.id}/accept`).set(attorney.auth).expect(200);
+    const later = await createCase(routableCase());
+    const second = (await route(later.id, { attorneyId: attorney.userId })).body;
+    await t.http.post(`/api/referrals/${second.id}/accept`).set(attorney.auth).expect(200);
+    const told = () => t.db.query(`SELECT recipient_id, subject, body FROM notifications WHERE kind = 'case.conflict' AND case_id = $1`, [later.id]);
+    expect(await told()).toEqual([]);
+    // The intake learns that the later client's adverse party is the attorney's other client.
+    const correction = { adverseParties: [{ name: 'Rosalba Muestra', relationship: 'employer' }] };
+    await t.http.patch(`/api/cases/${later.id}`).set(coordinator.auth).send(correction).expect(200);
+    const rows = await told();
+    const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+    expect(rows).toHaveLength(coordinators + 1);
+    expect(rows.map((r: { recipient_id: string }) => r.recipient_id)).toContain(attorney.userId);
+    for (const r of rows) {
+      expect(r.subject).toContain(later.reference);
+      expect(`${r.subject} ${r.body}`).not.toMatch(/Rosalba|Muestra/i);
+    }
+    // The attorney keeps the case; the same correction again tells nobody twice.
+    expect((await t.http.get(`/api/cases/${later.id}`).set(attorney.auth)).body).toMatchObject({ status: 'assigned', assignedAttorneyId: attorney.userId });
+    await t.http.patch(`/api/cases/${later.id}`).set(coordinator.auth).send(correction).expect(200);
+    expect(await told()).toHaveLength(rows.length);
+  });
+
   it('two coordinators routing the same case at once make one offer; the other gets 409', async () => {
     const c = await createCase();
     const [a, b] = await Promise.all([route(c.id, {}, coordinator), route(c.id, {}, otherCoordinator)]);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { HttpStatus, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -32,6 +33,7 @@ interface CaseRow {
   urgency_level: Urgency;
   consent_share: boolean;
   flags: { code: string }[] | null;
+  assigned_attorney_id: string | null;
   offer_windows_minutes: Record<Urgency, number>;
   auto_routing: boolean;
 }
@@ -265,6 +267,7 @@ export class ReferralsService implements OnModuleInit {
    */
   async reviewOpenOffer(tx: EntityManager, caseId: string, actor: Principal, options: { needsChanged?: boolean } = {}): Promise<string | null> {
     const c = await this.lockCase(tx, caseId);
+    if (c?.status === 'assigned' && c.assigned_attorney_id) return this.reviewAssignment(tx, c, c.assigned_attorney_id);
     if (!c || c.status !== 'offered') return null;
     const [r] = await tx.query(`SELECT id, attorney_id, reasons FROM referrals WHERE case_id = $1 AND status = 'offered' FOR UPDATE`, [caseId]);
     if (!r) return null;
@@ -279,6 +282,31 @@ export class ReferralsService implements OnModuleInit {
     };
     await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now, `The offer on case ${c.reference} was withdrawn: ${because[bar.code]}`);
     return bar.code;
+  }
+
+  /**
+   * After a correction of an assigned case: a party now named adverse who is (or was) a client of the assigned
+   * attorney, or a client now named whom one of their clients names as adverse, is a conflict of interest. The
+   * attorney already holds the record, so nothing is taken from them: the coordinators and the attorney are emailed
+   * (references only, never whose name matched), once per set of matching names. Whether it can be waived is theirs
+   * to decide.
+   */
+  private async reviewAssignment(tx: EntityManager, c: CaseRow, attorneyId: string): Promise<string | null> {
+    const { history } = await this.needs(tx, c);
+    const conflict = history.conflicts.get(attorneyId);
+    if (!conflict) return null;
+    const matched = createHash('sha256').update([...conflict.clients, ...conflict.adverse].sort().join(',')).digest('hex').slice(0, 16);
+    const recipients = [...new Set([...(await this.outbox.coordinators(tx, c.organization_id)), attorneyId])];
+    await this.outbox.enqueue(tx, recipients.map((recipient) => ({
+      organizationId: c.organization_id, recipientId: recipient, kind: 'case.conflict', caseId: c.id,
+      dedupeKey: `conflict:${c.id}:${attorneyId}:${matched}:${recipient}`,
+      subject: `[Amparo] ${c.reference}: possible conflict of interest with its assigned attorney`,
+      body:
+        `After a correction of case ${c.reference}, a party named in it matches a client or former client of its assigned ` +
+        `attorney, on the other side. The attorney keeps the case: please review the conflict together (a waiver, or ` +
+        `another attorney).`,
+    })));
+    return 'CONFLICT_OF_INTEREST';
   }
 
   /**
@@ -593,7 +621,8 @@ export class ReferralsService implements OnModuleInit {
   private async lockCase(tx: EntityManager, caseId: string, organizationId?: string, skipLocked = false): Promise<CaseRow | null> {
     const [row] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.status, c.practice_areas, c.preferred_language, c.needs_interpreter,
-              c.facility_code, c.state, c.urgency_level, c.consent_share, c.flags, o.offer_windows_minutes, o.auto_routing
+              c.facility_code, c.state, c.urgency_level, c.consent_share, c.flags, c.assigned_attorney_id, o.offer_windows_minutes,
+              o.auto_routing
          FROM cases c JOIN organizations o ON o.id = c.organization_id
         WHERE c.id = $1 ${organizationId ? 'AND c.organization_id = $2' : ''} FOR UPDATE OF c${skipLocked ? ' SKIP LOCKED' : ''}`,
       organizationId ? [caseId, organizationId] : [caseId],
@@ -685,7 +714,7 @@ export class ReferralsService implements OnModuleInit {
                     -- Former clients: a case the attorney accepted and was later released from.
                     SELECT r.attorney_id FROM referrals r WHERE r.case_id = b.case_id AND r.accepted_at IS NOT NULL
                   ) who
-                 WHERE b.organization_id = $2
+                 WHERE b.organization_id = $2 AND b.case_id <> $1
                    AND ((b.kind = 'party_name' AND b.value = ANY(mine.adverse)) OR (b.kind = 'adverse_party' AND b.value = ANY(mine.clients)))
               ) k), '[]') AS conflicts
          FROM mine`,
