@@ -24,6 +24,7 @@ import { FormerClients1764002200000 } from './1764002200000-FormerClients';
 import { AuditSeals1764002300000 } from './1764002300000-AuditSeals';
 import { ReminderDueKeys1764002400000 } from './1764002400000-ReminderDueKeys';
 import { OpenOffersByAnswerTime1764002500000 } from './1764002500000-OpenOffersByAnswerTime';
+import { FacilityListing1764002600000 } from './1764002600000-FacilityListing';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   AuditSeals1764002300000,
   ReminderDueKeys1764002400000,
   OpenOffersByAnswerTime1764002500000,
+  FacilityListing1764002600000,
 ];

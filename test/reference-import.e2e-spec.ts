@@ -90,4 +90,36 @@ describe('reference data import (e2e)', () => {
     expect(report.errors).toHaveLength(1);
     expect(await count('agreements_287g')).toBe(lines.length - 1);
   });
+
+  it('a facility a newer file drops stays for the cases placed there, but is no longer listed or chosen anew', async () => {
+    const service = t.app.get(ReferenceService);
+    const facilities = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8').trimEnd().split('\n');
+    const code = 'ADACOID';
+    const placed = (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: code } }).expect(201)).body;
+    const other = (await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201)).body;
+    const dropped = file('facilities-without-one.csv', facilities.filter((line) => !line.startsWith(`${code},`)).join('\n') + '\n');
+    const report = await service.importFiles(dropped, DEFAULT_287G_FILE);
+    expect(report).toMatchObject({ facilities: facilities.length - 2, unlisted: 1 });
+    try {
+      const listed = await t.http.get(`/api/facilities?q=${code}`).set(intake.auth).expect(200);
+      expect(listed.body.items.map((f: { code: string }) => f.code)).not.toContain(code);
+      // Not chosen anew: neither at intake nor as a transfer's destination.
+      const intakeThere = await t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: code } });
+      expect(intakeThere.status).toBe(400);
+      expect(intakeThere.body.fields).toHaveProperty(['custody.facilityCode']);
+      const transfer = await t.http.post(`/api/cases/${other.id}/events`).set(intake.auth)
+        .send({ type: 'transferred', occurredAt: new Date().toISOString(), facilityCode: code });
+      expect(transfer.status).toBe(400);
+      expect(transfer.body.fields).toHaveProperty(['facilityCode']);
+      // The case placed there keeps it, and may be corrected without being moved.
+      await t.http.patch(`/api/cases/${placed.id}`).set(intake.auth).send({ custody: { status: 'ice_detention', facilityCode: code } }).expect(200);
+      expect((await t.db.query(`SELECT facility_code FROM cases WHERE id = $1`, [placed.id]))[0].facility_code).toBe(code);
+    } finally {
+      // Listed again by the next file that has it.
+      expect((await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE)).unlisted).toBe(0);
+    }
+    const again = await t.http.get(`/api/facilities?q=${code}`).set(intake.auth).expect(200);
+    expect(again.body.items.map((f: { code: string }) => f.code)).toContain(code);
+  });
 });

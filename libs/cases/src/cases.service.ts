@@ -30,6 +30,9 @@ export interface CreateCaseResult {
 }
 
 const LOOKUP_LIMIT = { max: 30, windowSeconds: 3600 };
+const UNLISTED_FACILITY = (field: string) =>
+  `${field} names a facility the latest ICE facilities file no longer lists (closed or renamed): choose a current one (GET /api/facilities)`;
+
 /** The identity blind indexes that say "same person" (a shared adverse party or a bare name does not). */
 const DUPLICATE_KINDS = ['a_number', 'phone', 'name_dob'] as const;
 
@@ -393,7 +396,7 @@ export class CasesService {
           // organization's zone, nor may a correction that leaves the place alone (the status, say) move it.
           timeZone: custody.timeZone ?? (placeCorrected && (facilityCode || state) ? undefined : row.time_zone),
         };
-        const place = await this.resolvePlace(merged, actor.organizationId, tx);
+        const place = await this.resolvePlace(merged, actor.organizationId, tx, row.facility_code);
         if (place.timeZone !== row.time_zone) correctedZone = place.timeZone;
         placeMoved = place.facilityCode !== row.facility_code || place.state !== row.state;
         set('facility_code', place.facilityCode);
@@ -496,6 +499,7 @@ export class CasesService {
       if (dto.type === 'transferred') {
         const facility = await this.reference.find(dto.facilityCode!, tx);
         if (!facility) throw invalid('facilityCode', 'facilityCode is not a known ICE detention location code (see GET /api/facilities)');
+        if (!facility.listed) throw invalid('facilityCode', UNLISTED_FACILITY('facilityCode'));
         const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: facility.code }, actor.organizationId, tx);
         data.facilityCode = place.facilityCode;
         data.fromFacilityCode = row.facility_code;
@@ -718,10 +722,17 @@ export class CasesService {
    * The zone comes from the facility when its code is known, else from the given zone, else from state and county,
    * else (nobody knows where the person is yet) from the organization's time zone setting.
    */
-  private async resolvePlace(custody: CustodyDto, organizationId: string, manager: EntityManager = this.db.manager): Promise<Place> {
+  private async resolvePlace(
+    custody: CustodyDto,
+    organizationId: string,
+    manager: EntityManager = this.db.manager,
+    currentFacility: string | null = null,
+  ): Promise<Place> {
     if (custody.facilityCode) {
       const facility = await this.reference.find(custody.facilityCode, manager);
       if (!facility) throw invalid('custody.facilityCode', 'custody.facilityCode is not a known ICE detention location code (see GET /api/facilities)');
+      // A facility the latest ICE file no longer lists is not chosen anew; a case already there keeps it.
+      if (!facility.listed && facility.code !== currentFacility) throw invalid('custody.facilityCode', UNLISTED_FACILITY('custody.facilityCode'));
       return {
         facilityCode: facility.code,
         facilityName: facility.name,

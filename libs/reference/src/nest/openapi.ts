@@ -10,4 +10,5 @@ export class FacilityResponse {
   @ApiProperty({ example: 'America/Chicago' }) timeZone: string;
   @ApiProperty({ example: 'CDF' }) type: string;
   @ApiProperty({ description: 'In a county with a participating 287(g) Jail Enforcement Model agreement' }) jail287g: boolean;
+  @ApiProperty({ description: 'In the latest ICE facilities file imported (the list shows only these)' }) listed: boolean;
 }

@@ -31,12 +31,16 @@ export interface FacilityView {
   timeZone: string;
   type: string;
   jail287g: boolean;
+  /** In the latest facilities file imported: one dropped from it stays for the cases placed there, not to be chosen anew. */
+  listed: boolean;
 }
 
 export interface ImportReport {
   facilities: number;
   agreements: number;
   jail287g: number;
+  /** Facilities of earlier files that this one no longer lists. */
+  unlisted: number;
   errors: RowIssue[];
   warnings: number;
 }
@@ -50,6 +54,7 @@ interface FacilityRow {
   time_zone: string;
   type: string;
   jail_287g: boolean;
+  listed: boolean;
 }
 
 const toView = (r: FacilityRow): FacilityView => ({
@@ -61,6 +66,7 @@ const toView = (r: FacilityRow): FacilityView => ({
   timeZone: r.time_zone,
   type: r.type,
   jail287g: r.jail_287g,
+  listed: r.listed,
 });
 
 @Injectable()
@@ -116,6 +122,7 @@ export class ReferenceService implements OnApplicationBootstrap {
       );
     }
     const records = enrichFacilities(facilities.records, agreements.records);
+    let unlisted = 0;
     await this.db.transaction(async (tx) => {
       await tx.query('LOCK TABLE facilities, agreements_287g IN EXCLUSIVE MODE');
       const pairs = async () =>
@@ -144,6 +151,11 @@ export class ReferenceService implements OnApplicationBootstrap {
         );
       }
       for (let i = 0; i < records.length; i += 500) await this.upsertFacilities(tx, records.slice(i, i + 500));
+      // What the file no longer lists (closed, renamed) stays for the cases placed there, but is not offered anew.
+      unlisted = ((await tx.query(
+        `WITH dropped AS (UPDATE facilities SET listed = false WHERE listed AND NOT (code = ANY($1)) RETURNING 1) SELECT count(*)::int AS n FROM dropped`,
+        [records.map((r) => r.code)],
+      )) as { n: number }[])[0].n;
       // Open county-jail cases whose flag the import changed are due for the urgency review now: those placed by state
       // and county in a county whose agreement began or ended, and those placed at a facility whose flag changed.
       const after = await pairs();
@@ -170,6 +182,7 @@ export class ReferenceService implements OnApplicationBootstrap {
       facilities: records.length,
       agreements: agreements.records.length,
       jail287g: records.filter((r) => r.jail287g).length,
+      unlisted,
       errors: [...facilities.errors, ...agreements.errors],
       warnings: facilities.warnings.length + agreements.warnings.length,
     };
@@ -203,8 +216,9 @@ export class ReferenceService implements OnApplicationBootstrap {
     return rows[0] ? toView(rows[0]) : null;
   }
 
+  /** Listed facilities only: the list is for choosing one (`find` still knows a dropped one, for the cases placed there). */
   async search(filter: { q?: string; state?: string }, limit: number, offset: number): Promise<{ items: FacilityView[]; total: number }> {
-    const where: string[] = [];
+    const where: string[] = ['listed'];
     const params: unknown[] = [];
     if (filter.state) where.push(`state = $${params.push(filter.state.toUpperCase())}`);
     if (filter.q) {
@@ -231,7 +245,7 @@ export class ReferenceService implements OnApplicationBootstrap {
          county = EXCLUDED.county, state = EXCLUDED.state, zip = EXCLUDED.zip, aor = EXCLUDED.aor, type = EXCLUDED.type,
          type_detailed = EXCLUDED.type_detailed, capacity = EXCLUDED.capacity, first_used = EXCLUDED.first_used,
          last_used = EXCLUDED.last_used, over_72 = EXCLUDED.over_72, time_zone = EXCLUDED.time_zone,
-         jail_287g = EXCLUDED.jail_287g, imported_at = now()`,
+         jail_287g = EXCLUDED.jail_287g, listed = true, imported_at = now()`,
       [
         rows.map((r) => r.code), rows.map((r) => r.name), rows.map((r) => r.address), rows.map((r) => r.city),
         rows.map((r) => r.county), rows.map((r) => r.state), rows.map((r) => r.zip), rows.map((r) => r.aor),
