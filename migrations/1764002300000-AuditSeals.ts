@@ -3,8 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Seals: for one audit chain, the hash it had at one event, with an HMAC under AMPARO_AUDIT_KEYS (a key the database
  * never sees). Whoever can rewrite audit_events (a superuser, the owner with the trigger disabled) can recompute the
- * plain SHA-256 links after an edit, but not a seal. A chain's seals are numbered, each MAC covering the previous
- * seal's. Append-only like the events; no foreign keys, like them.
+ * plain SHA-256 links after an edit, but not a seal. An organization's seals are numbered, each MAC covering the
+ * previous seal's, whatever their chains. Append-only like the events; no foreign keys, like them.
  */
 export class AuditSeals1764002300000 implements MigrationInterface {
   name = 'AuditSeals1764002300000';
@@ -15,7 +15,7 @@ export class AuditSeals1764002300000 implements MigrationInterface {
         id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         organization_id uuid NOT NULL,
         chain smallint NOT NULL CHECK (chain BETWEEN 0 AND 15),
-        seq integer NOT NULL CHECK (seq > 0),
+        seq bigint NOT NULL CHECK (seq > 0),
         prev_mac bytea NOT NULL,
         event_id bigint NOT NULL CHECK (event_id > 0),
         event_hash bytea NOT NULL,
@@ -23,7 +23,7 @@ export class AuditSeals1764002300000 implements MigrationInterface {
         key_id text NOT NULL,
         mac bytea NOT NULL,
         CONSTRAINT audit_seals_event_key UNIQUE (organization_id, chain, event_id),
-        CONSTRAINT audit_seals_seq_key UNIQUE (organization_id, chain, seq)
+        CONSTRAINT audit_seals_seq_key UNIQUE (organization_id, seq)
       )`);
     await q.query(`
       CREATE FUNCTION audit_seals_append_only() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -11,7 +11,7 @@ const MIN_SEAL_GRACE_MS = 15 * 60_000;
 interface SealRow {
   organization_id: string;
   chain: number;
-  seq: number;
+  seq: string;
   prev_mac: Buffer;
   event_id: string;
   event_hash: Buffer;
@@ -23,7 +23,7 @@ interface SealRow {
 export const toSeal = (row: SealRow): StoredSeal => ({
   organizationId: row.organization_id,
   chain: row.chain,
-  seq: row.seq,
+  seq: Number(row.seq),
   prevMac: row.prev_mac,
   eventId: row.event_id,
   eventHash: row.event_hash,
@@ -32,18 +32,25 @@ export const toSeal = (row: SealRow): StoredSeal => ({
   mac: row.mac,
 });
 
+/** Advisory lock class of an organization's sealing (the key is its id's hashtext): one pass at a time per organization. */
+const SEAL_LOCK_CLASS = 7_264_004;
+
+const SEAL_COLUMNS = 'organization_id, chain, seq, prev_mac, event_id, event_hash, sealed_at, key_id, mac';
+
 /**
- * Seals the newest event of every audit chain that has changed since its last seal: at start, then on every jobs pass
- * (and from tests, by hand). Instances that seal at the same time write one seal per chain and number (the unique keys).
+ * Seals the newest event of every audit chain whose head moved since its last seal: at start, then on every jobs pass
+ * (and from tests, by hand). Each organization in a transaction of its own under an advisory lock of its own, so
+ * instances sealing at once take turns and number the organization's seals without a gap.
  */
 @Injectable()
 export class AuditSealService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('AuditSeals');
   private stop?: () => void;
+  private running: Promise<number> | null = null;
   readonly keys: AuditSealKeys;
   /** How long an event may stay unsealed before verify says sealing is not running: three jobs passes, at least 15 minutes. */
   readonly graceMs: number;
-  /** The number of the last seal this process wrote or saw, per chain: a chain whose newest seals vanish is logged. */
+  /** The number of the newest seal this process wrote or saw, per organization: seals that vanish are logged. */
   private readonly lastSeen = new Map<string, number>();
 
   constructor(
@@ -62,98 +69,150 @@ export class AuditSealService implements OnApplicationBootstrap, OnApplicationSh
     this.stop = every(this.config.jobs.intervalSeconds, () => this.sealChains(), this.logger, 'Audit sealing');
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.stop?.();
+    await this.running?.catch(() => undefined);
   }
 
-  /** Seals each chain's newest event where it is not sealed yet; returns how many seals were written. */
-  async sealChains(): Promise<number> {
-    // Each head against its chain's newest seal (one index probe each): only the chains that moved go further.
-    const heads: { organization_id: string; chain: number; seq: number | null; mac: Buffer | null; moved: boolean }[] = await this.db.query(
-      `SELECT h.organization_id, h.chain, s.seq, s.mac, s.event_hash IS DISTINCT FROM h.hash AS moved
+  /** Seals what moved, one pass at a time in this process; returns how many seals were written. */
+  sealChains(): Promise<number> {
+    this.running ??= this.sealPass().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async sealPass(): Promise<number> {
+    // Each head against its chain's newest seal (one index probe each): the organizations with a chain that moved.
+    const heads: { organization_id: string; moved: boolean }[] = await this.db.query(
+      `SELECT h.organization_id, bool_or(s.event_hash IS DISTINCT FROM h.hash) AS moved
          FROM audit_heads h
-         LEFT JOIN LATERAL (SELECT seq, mac, event_hash FROM audit_seals s WHERE s.organization_id = h.organization_id AND s.chain = h.chain
-                             ORDER BY seq DESC LIMIT 1) s ON true`,
+         LEFT JOIN LATERAL (SELECT event_hash FROM audit_seals s WHERE s.organization_id = h.organization_id AND s.chain = h.chain
+                             ORDER BY event_id DESC LIMIT 1) s ON true
+        GROUP BY h.organization_id ORDER BY h.organization_id`,
     );
-    this.noteVanishedSeals(heads);
-    const moved = heads.filter((h) => h.moved);
-    if (moved.length === 0) return 0;
-    const now = this.clock.now();
-    const sealedAt = now.toISOString();
-    const seals = [];
-    const firsts: { organizationId: string; chain: number; oldest: Date }[] = [];
-    for (const m of moved) {
-      const [newest]: { id: string; hash: Buffer }[] = await this.db.query(
-        `SELECT id, hash FROM audit_events WHERE organization_id = $1 AND chain = $2 ORDER BY id DESC LIMIT 1`,
-        [m.organization_id, m.chain],
-      );
-      if (!newest) continue;
-      const point = {
-        organizationId: m.organization_id, chain: m.chain, seq: (m.seq ?? 0) + 1, prevMac: m.mac ?? FIRST_SEAL_PREV,
-        eventId: newest.id, eventHash: newest.hash, sealedAt,
-      };
-      seals.push({ ...point, ...this.keys.seal(point) });
-      if (m.seq === null) {
-        const [{ oldest }] = await this.db.query(`SELECT min(occurred_at) AS oldest FROM audit_events WHERE organization_id = $1 AND chain = $2`, [
-          m.organization_id, m.chain,
-        ]);
-        if (now.getTime() - oldest.getTime() > this.graceMs) firsts.push({ organizationId: m.organization_id, chain: m.chain, oldest });
+    let written = 0;
+    for (const org of heads.filter((h) => h.moved)) {
+      try {
+        written += await this.sealOrganization(org.organization_id);
+      } catch (error) {
+        // One organization that cannot be sealed does not hold up the others.
+        this.logger.error({ err: error, organizationId: org.organization_id }, 'Audit sealing failed for an organization; going on with the rest');
       }
     }
-    if (seals.length === 0) return 0;
-    const written: { organization_id: string; chain: number; seq: number }[] = await this.db.query(
-      `INSERT INTO audit_seals (organization_id, chain, seq, prev_mac, event_id, event_hash, sealed_at, key_id, mac)
-       SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::int[], $4::bytea[], $5::bigint[], $6::bytea[], $7::timestamptz[], $8::text[], $9::bytea[])
-       ON CONFLICT DO NOTHING RETURNING organization_id, chain, seq`,
-      [
-        seals.map((s) => s.organizationId), seals.map((s) => s.chain), seals.map((s) => s.seq), seals.map((s) => s.prevMac),
-        seals.map((s) => s.eventId), seals.map((s) => s.eventHash), seals.map(() => sealedAt), seals.map((s) => s.keyId), seals.map((s) => s.mac),
-      ],
-    );
-    for (const w of written) this.lastSeen.set(`${w.organization_id}:${w.chain}`, Math.max(this.lastSeen.get(`${w.organization_id}:${w.chain}`) ?? 0, w.seq));
-    // A chain's first seal vouches for everything before it. That is right once, at the first sealing after the upgrade
-    // that added seals; a later one over old events may follow seals deleted in the database (verify reports it when
-    // the organization has older seals; when every seal is gone, only this log shows it).
-    const loggedFirsts = firsts.filter((f) => written.some((w) => w.organization_id === f.organizationId && w.chain === f.chain));
-    if (loggedFirsts.length) {
-      this.logger.warn(
-        { chains: loggedFirsts.map((f) => ({ organizationId: f.organizationId, chain: f.chain, oldestEvent: f.oldest.toISOString() })) },
-        'Audit chains sealed for the first time over events older than the grace period: expected once after the upgrade that added seals; otherwise their seals were removed (check with GET /api/audit/verify and the exported heads)',
-      );
-    }
-    return written.length;
+    return written;
   }
 
-  /** Seals this process wrote or saw that are no longer there: the newest seals of a chain were deleted. */
-  private noteVanishedSeals(heads: { organization_id: string; chain: number; seq: number | null }[]): void {
-    const now = new Map(heads.map((c) => [`${c.organization_id}:${c.chain}`, c.seq ?? 0]));
-    const vanished = [...this.lastSeen].filter(([key, seq]) => (now.get(key) ?? 0) < seq);
-    if (vanished.length) {
+  private sealOrganization(organizationId: string): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2::text))`, [SEAL_LOCK_CLASS, organizationId]);
+      const [newestRow]: SealRow[] = await tx.query(
+        `SELECT ${SEAL_COLUMNS} FROM audit_seals WHERE organization_id = $1 ORDER BY seq DESC LIMIT 1`,
+        [organizationId],
+      );
+      const newest = newestRow ? toSeal(newestRow) : null;
+      this.noteVanishedSeals(organizationId, newest?.seq ?? 0);
+      // Chained only onto a seal that checks out: one forged (or under a key no longer configured) would make every
+      // later seal vouch for it.
+      if (newest && this.keys.check(newest, newest.keyId, newest.mac) !== 'valid') {
+        this.logger.error({ organizationId, seq: newest.seq }, 'Audit sealing stopped for an organization: its newest seal does not check out (forged, or under a key AMPARO_AUDIT_KEYS no longer holds); see GET /api/audit/verify');
+        return 0;
+      }
+      const moved: { chain: number; id: string; hash: Buffer }[] = await tx.query(
+        `SELECT h.chain, e.id, e.hash
+           FROM audit_heads h
+           CROSS JOIN LATERAL (SELECT id, hash FROM audit_events e WHERE e.organization_id = h.organization_id AND e.chain = h.chain
+                                ORDER BY id DESC LIMIT 1) e
+           LEFT JOIN LATERAL (SELECT event_id FROM audit_seals s WHERE s.organization_id = h.organization_id AND s.chain = h.chain
+                               ORDER BY event_id DESC LIMIT 1) s ON true
+          WHERE h.organization_id = $1 AND s.event_id IS DISTINCT FROM e.id
+          ORDER BY h.chain`,
+        [organizationId],
+      );
+      if (moved.length === 0) return 0;
+      const now = this.clock.now();
+      const sealedAt = now.toISOString();
+      let previous = newest ? { seq: newest.seq, mac: newest.mac } : null;
+      const seals = moved.map((m) => {
+        const point = {
+          organizationId, chain: m.chain, seq: (previous?.seq ?? 0) + 1, prevMac: previous?.mac ?? FIRST_SEAL_PREV,
+          eventId: m.id, eventHash: m.hash, sealedAt,
+        };
+        const sealed = { ...point, ...this.keys.seal(point) };
+        previous = { seq: sealed.seq, mac: sealed.mac };
+        return sealed;
+      });
+      await tx.query(
+        `INSERT INTO audit_seals (${SEAL_COLUMNS})
+         SELECT * FROM unnest($1::uuid[], $2::smallint[], $3::bigint[], $4::bytea[], $5::bigint[], $6::bytea[], $7::timestamptz[], $8::text[], $9::bytea[])`,
+        [
+          seals.map((x) => x.organizationId), seals.map((x) => x.chain), seals.map((x) => x.seq), seals.map((x) => x.prevMac),
+          seals.map((x) => x.eventId), seals.map((x) => x.eventHash), seals.map(() => sealedAt), seals.map((x) => x.keyId), seals.map((x) => x.mac),
+        ],
+      );
+      this.lastSeen.set(organizationId, previous!.seq);
+      if (!newest) {
+        // The organization's first seal vouches for everything before it. That is right once, at the first sealing after
+        // the upgrade that added seals (or of a new organization); later, over old events, it follows every seal of the
+        // organization deleted, which only this log shows.
+        const [oldest]: { occurred_at: Date }[] = await tx.query(
+          `SELECT occurred_at FROM audit_events WHERE organization_id = $1 ORDER BY id LIMIT 1`,
+          [organizationId],
+        );
+        if (oldest && now.getTime() - oldest.occurred_at.getTime() > this.graceMs) {
+          this.logger.warn(
+            { organizationId, oldestEvent: oldest.occurred_at.toISOString() },
+            'Audit trail of an organization sealed for the first time over events older than the grace period: expected once after the upgrade that added seals; otherwise its seals were removed (check the exported heads)',
+          );
+        }
+      }
+      return seals.length;
+    });
+  }
+
+  /** Seals this process wrote or saw that are no longer there: the newest seals of the organization were deleted. */
+  private noteVanishedSeals(organizationId: string, newestSeq: number): void {
+    const seen = this.lastSeen.get(organizationId) ?? 0;
+    if (newestSeq < seen) {
       this.logger.error(
-        { chains: vanished.map(([key, seq]) => ({ chain: key, lastSeal: seq, now: now.get(key) ?? 0 })) },
-        'Audit seals this instance wrote or saw are gone from the database: someone with the database owner\'s or a superuser\'s rights deleted them',
+        { organizationId, lastSeal: seen, now: newestSeq },
+        'Audit seals this instance wrote or saw are gone from the database (deleted, or a backup restored): check GET /api/audit/verify and the exported heads',
       );
     }
-    for (const [key, seq] of now) this.lastSeen.set(key, Math.max(seq, this.lastSeen.get(key) ?? 0));
+    this.lastSeen.set(organizationId, newestSeq);
   }
 
   /** The seals of one chain for events with ids in (afterId, throughId]. */
   async sealsBetween(organizationId: string, chain: number, afterId: string, throughId: string): Promise<StoredSeal[]> {
     const rows: SealRow[] = await this.db.query(
-      `SELECT organization_id, chain, seq, prev_mac, event_id, event_hash, sealed_at, key_id, mac FROM audit_seals
+      `SELECT ${SEAL_COLUMNS} FROM audit_seals
         WHERE organization_id = $1 AND chain = $2 AND event_id > $3 AND event_id <= $4 ORDER BY event_id`,
       [organizationId, chain, afterId, throughId],
     );
     return rows.map(toSeal);
   }
 
-  /** The newest sealed event id of each chain and when the organization was first sealed, read before a verification. */
-  async sealState(organizationId: string): Promise<{ throughId: Map<number, string>; firstSealedAt: string | null }> {
-    const rows: { chain: number; through: string; first: Date }[] = await this.db.query(
-      `SELECT chain, max(event_id)::text AS through, min(sealed_at) AS first FROM audit_seals WHERE organization_id = $1 GROUP BY chain`,
+  /** The organization's seals with numbers in (afterSeq, throughSeq], in order, at most `limit`. */
+  async sealsInSequence(organizationId: string, afterSeq: number, throughSeq: number, limit: number): Promise<StoredSeal[]> {
+    const rows: SealRow[] = await this.db.query(
+      `SELECT ${SEAL_COLUMNS} FROM audit_seals WHERE organization_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
+      [organizationId, afterSeq, throughSeq, limit],
+    );
+    return rows.map(toSeal);
+  }
+
+  /**
+   * Read before a verification, like the heads: the newest seal number, the newest sealed event id of each chain, and
+   * when the organization was first sealed. Seals written while the walk runs are not judged.
+   */
+  async sealState(organizationId: string): Promise<{ throughSeq: number; throughId: Map<number, string>; firstSealedAt: string | null }> {
+    const rows: { chain: number; through: string; seq: string; first: Date }[] = await this.db.query(
+      `SELECT chain, max(event_id)::text AS through, max(seq)::text AS seq, min(sealed_at) AS first
+         FROM audit_seals WHERE organization_id = $1 GROUP BY chain`,
       [organizationId],
     );
-    const first = rows.length ? rows.reduce((a, b) => (a.first < b.first ? a : b)).first.toISOString() : null;
-    return { throughId: new Map(rows.map((r) => [r.chain, r.through])), firstSealedAt: first };
+    return {
+      throughSeq: rows.reduce((max, r) => Math.max(max, Number(r.seq)), 0),
+      throughId: new Map(rows.map((r) => [r.chain, r.through])),
+      firstSealedAt: rows.length ? rows.reduce((a, b) => (a.first < b.first ? a : b)).first.toISOString() : null,
+    };
   }
 }

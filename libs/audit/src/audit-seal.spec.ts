@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
-import { AuditSealKeys, FIRST_SEAL_PREV, SealCheck, SealedPoint, StoredSeal, WalkedEvent } from './audit-seal';
+import { AuditSealKeys, FIRST_SEAL_PREV, SealCheck, SealSequenceCheck, SealedPoint, StoredSeal, WalkedEvent } from './audit-seal';
 
 const b64 = () => randomBytes(32).toString('base64');
 const ORG = '6a3e1c1e-8a43-4b54-9a5f-2f5a4c0e9b11';
@@ -13,13 +13,13 @@ const at = (minutes: number) => new Date(T0 + minutes * MINUTE).toISOString();
 const events = (n: number): WalkedEvent[] =>
   Array.from({ length: n }, (_, i) => ({ id: String(i + 1), hash: Buffer.alloc(32, i + 1), occurredAt: at(i) }));
 
-/** Seals of the given events in order, numbered and linked as the sealing job writes them, at the given minutes. */
-function sealsOf(keys: AuditSealKeys, sealed: [WalkedEvent, number][], from: StoredSeal | null = null): StoredSeal[] {
+/** Seals of the given events (of any chain) in order, numbered and linked as the sealing job writes an organization's. */
+function sealsOf(keys: AuditSealKeys, sealed: [WalkedEvent, number, number?][], from: StoredSeal | null = null): StoredSeal[] {
   const out: StoredSeal[] = [];
   let previous = from;
-  for (const [event, minutes] of sealed) {
+  for (const [event, minutes, chain = 3] of sealed) {
     const point: SealedPoint = {
-      organizationId: ORG, chain: 3, seq: (previous?.seq ?? 0) + 1, prevMac: previous?.mac ?? FIRST_SEAL_PREV,
+      organizationId: ORG, chain, seq: (previous?.seq ?? 0) + 1, prevMac: previous?.mac ?? FIRST_SEAL_PREV,
       eventId: event.id, eventHash: event.hash, sealedAt: at(minutes),
     };
     previous = { ...point, ...keys.seal(point) };
@@ -28,12 +28,17 @@ function sealsOf(keys: AuditSealKeys, sealed: [WalkedEvent, number][], from: Sto
   return out;
 }
 
-function check(keys: AuditSealKeys, walked: WalkedEvent[], seals: StoredSeal[], nowMinutes: number, orgFirstMinutes?: number) {
-  const orgFirst = orgFirstMinutes !== undefined ? at(orgFirstMinutes) : seals.length ? seals.map((x) => x.sealedAt).sort()[0] : null;
-  const sealCheck = new SealCheck(keys, new Date(T0 + nowMinutes * MINUTE), GRACE, orgFirst);
+function check(walked: WalkedEvent[], seals: StoredSeal[], nowMinutes: number) {
+  const sealCheck = new SealCheck(new Date(T0 + nowMinutes * MINUTE), GRACE);
   sealCheck.addSeals(seals);
   walked.forEach((e) => sealCheck.visit(e));
   return sealCheck.finish();
+}
+
+function sequence(keys: AuditSealKeys, seals: StoredSeal[]) {
+  const check = new SealSequenceCheck(keys);
+  [...seals].sort((a, b) => a.seq - b.seq).forEach((seal) => check.visit(seal));
+  return { broken: check.broken, unknownKeys: [...check.unknownKeys] };
 }
 
 describe('AuditSealKeys', () => {
@@ -76,69 +81,84 @@ describe('AuditSealKeys', () => {
   });
 });
 
+describe('SealSequenceCheck', () => {
+  const keys = AuditSealKeys.parse(`a1:${b64()}`);
+  // Seals of two chains of one organization, interleaved as the passes wrote them.
+  const chain3 = events(4);
+  const chain7 = events(4).map((e) => ({ ...e, id: String(Number(e.id) + 100) }));
+  const seals = sealsOf(keys, [[chain3[1], 2], [chain7[0], 2, 7], [chain3[3], 5], [chain7[3], 5, 7]]);
+
+  it('an unbroken sequence has no findings', () => {
+    expect(sequence(keys, seals)).toEqual({ broken: [], unknownKeys: [] });
+  });
+
+  it('one chain\'s seals removed (to rewrite that chain unseen) break the sequence at the next seal', () => {
+    const withoutChain7 = seals.filter((x) => x.chain !== 7 || x === seals[3]);
+    expect(sequence(keys, withoutChain7).broken).toEqual([seals[2].eventId]);
+  });
+
+  it('the first seals removed: the new first is not number 1', () => {
+    expect(sequence(keys, seals.slice(2)).broken).toEqual([seals[2].eventId]);
+  });
+
+  it('a seal forged without the key, or renumbered, is broken; only the newest seals removed leave no trace (documented)', () => {
+    const forged = { ...seals[1], mac: randomBytes(32) };
+    // The forged seal, and the next one, whose link names the real MAC.
+    expect(sequence(keys, [seals[0], forged, seals[2], seals[3]]).broken).toEqual([seals[1].eventId, seals[2].eventId]);
+    expect(sequence(keys, [seals[0], { ...seals[1], seq: 7 }, seals[2], seals[3]]).broken).toContain(seals[1].eventId);
+    expect(sequence(keys, seals.slice(0, 2))).toEqual({ broken: [], unknownKeys: [] });
+  });
+
+  it('a seal under a key no longer configured is named; its place in the sequence is still checked', () => {
+    const old = AuditSealKeys.parse(`old:${b64()}`);
+    const mixed = sealsOf(old, [[chain3[1], 2]]);
+    const after = sealsOf(keys, [[chain3[3], 5]], mixed[0]);
+    expect(sequence(keys, [...mixed, ...after])).toEqual({ broken: [], unknownKeys: ['old'] });
+    expect(sequence(keys, [{ ...mixed[0], seq: 2 }, ...after]).broken).toEqual([mixed[0].eventId, after[0].eventId]);
+  });
+});
+
 describe('SealCheck', () => {
   const keys = AuditSealKeys.parse(`a1:${b64()}`);
 
-  it('a chain sealed as it grew has no findings; its first seal may cover older events (the upgrade)', () => {
-    // Five events, then an upgrade an hour later seals the chain; five more events follow, sealed a minute later.
-    const walked = events(10).map((e, i) => (i < 5 ? e : { ...e, occurredAt: at(55 + i) }));
-    const seals = sealsOf(keys, [[walked[4], 60], [walked[9], 65]]);
-    expect(check(keys, walked, seals, 66)).toEqual({ broken: [], unknownKeys: [], firstSealedAt: at(60) });
-  });
-
-  it('an API down for hours seals what it recorded before when it starts again: no finding', () => {
+  it('a chain sealed as it grew has no findings; a seal may come long after its events (an API down for hours)', () => {
     const walked = events(6).map((e, i) => (i < 3 ? e : { ...e, occurredAt: at(300 + i) }));
     const seals = sealsOf(keys, [[walked[1], 1], [walked[2], 299], [walked[5], 306]]);
-    expect(check(keys, walked, seals, 307)).toEqual({ broken: [], unknownKeys: [], firstSealedAt: at(1) });
+    expect(check(walked, seals, 307)).toEqual({ broken: [], unknownKeys: [] });
   });
 
   it('a sealed event whose hash changed (the chain was recomputed after an edit) is broken', () => {
     const walked = events(6);
     const seals = sealsOf(keys, [[walked[2], 3], [walked[5], 6]]);
     const rewritten = walked.map((e, i) => (i >= 1 ? { ...e, hash: Buffer.alloc(32, 200 + i) } : e));
-    expect(check(keys, rewritten, seals, 7)).toMatchObject({ broken: ['3', '6'] });
+    expect(check(rewritten, seals, 7)).toMatchObject({ broken: ['3', '6'] });
   });
 
   it('a seal naming an event that is gone is broken, in the middle of the chain or past its end', () => {
     const walked = events(6);
     const seals = sealsOf(keys, [[walked[2], 3], [walked[5], 6]]);
-    expect(check(keys, walked.filter((e) => e.id !== '3'), seals, 7)).toMatchObject({ broken: ['3'] });
-    expect(check(keys, walked.slice(0, 5), seals, 7)).toMatchObject({ broken: ['6'] });
+    expect(check(walked.filter((e) => e.id !== '3'), seals, 7)).toMatchObject({ broken: ['3'] });
+    expect(check(walked.slice(0, 5), seals, 7)).toMatchObject({ broken: ['6'] });
   });
 
-  it('a seal removed from the middle breaks the next one; the first ones removed, the new first is not number 1', () => {
+  it('seals given batch by batch are matched across the batches', () => {
     const walked = events(6);
-    const seals = sealsOf(keys, [[walked[1], 2], [walked[3], 4], [walked[5], 6]]);
-    expect(check(keys, walked, [seals[0], seals[2]], 7)).toMatchObject({ broken: ['6'] });
-    expect(check(keys, walked, seals.slice(1), 7, 2)).toMatchObject({ broken: ['4'] });
-  });
-
-  it('a chain sealed from scratch after the organization\'s first sealing, over older events, is broken (its seals were removed)', () => {
-    const walked = events(6);
-    // The organization's other chains were sealed at minute 2; this one's seals were deleted and it was sealed anew at 100.
-    const resealed = sealsOf(keys, [[walked[5], 100]]);
-    expect(check(keys, walked, resealed, 101, 2)).toMatchObject({ broken: ['6'] });
-    // A chain whose events all came after the organization's first sealing starts its own seals then: fine.
-    const newChain = events(2).map((e, i) => ({ ...e, occurredAt: at(90 + i) }));
-    expect(check(keys, newChain, sealsOf(keys, [[newChain[1], 92]]), 93, 2)).toMatchObject({ broken: [] });
-  });
-
-  it('a MAC that does not check is broken; one under an unknown key is reported as such', () => {
-    const walked = events(3);
-    const [first, second] = sealsOf(keys, [[walked[1], 2], [walked[2], 3]]);
-    const forged = { ...second, mac: randomBytes(32) };
-    expect(check(keys, walked, [first, forged], 4)).toMatchObject({ broken: ['3'], unknownKeys: [] });
-    const otherKey = sealsOf(AuditSealKeys.parse(`old:${b64()}`), [[walked[1], 2]]);
-    expect(check(keys, walked, otherKey, 4)).toMatchObject({ broken: [], unknownKeys: ['old'] });
+    const seals = sealsOf(keys, [[walked[1], 2], [walked[4], 5]]);
+    const sealCheck = new SealCheck(new Date(T0 + 7 * MINUTE), GRACE);
+    sealCheck.addSeals([seals[0]]);
+    walked.slice(0, 3).forEach((e) => sealCheck.visit(e));
+    sealCheck.addSeals([seals[1]]);
+    walked.slice(3).forEach((e) => sealCheck.visit(e));
+    expect(sealCheck.finish()).toEqual({ broken: [], unknownKeys: [] });
   });
 
   it('events past the last seal are fine within the grace period, reported once it has passed (sealing is not running)', () => {
     const walked = events(5);
     const seals = sealsOf(keys, [[walked[1], 2]]);
-    expect(check(keys, walked, seals, 2 + 15)).not.toHaveProperty('unsealedSince');
-    expect(check(keys, walked, seals, 2 + 16)).toMatchObject({ unsealedSince: at(2) });
+    expect(check(walked, seals, 2 + 15)).not.toHaveProperty('unsealedSince');
+    expect(check(walked, seals, 2 + 16)).toMatchObject({ unsealedSince: at(2) });
     // A chain never sealed, as well; the oldest unsealed event counts, whatever the order of their times.
     const shuffled = walked.map((e, i) => (i === 3 ? { ...e, occurredAt: at(-5) } : e));
-    expect(check(keys, shuffled, [], 11)).toMatchObject({ unsealedSince: at(-5) });
+    expect(check(shuffled, [], 11)).toMatchObject({ unsealedSince: at(-5) });
   });
 });

@@ -10,9 +10,12 @@ import { canonicalJson } from './audit-chain';
 export interface SealedPoint {
   organizationId: string;
   chain: number;
-  /** The chain's seals are numbered from 1, each MAC covering the one before: a seal removed from the middle shows. */
+  /**
+   * The organization's seals, whatever their chain, are numbered from 1, each MAC covering the one before: a seal
+   * removed (one chain's, or any but the newest) breaks the sequence.
+   */
   seq: number;
-  /** The MAC of the chain's previous seal (32 zero bytes for the first). */
+  /** The MAC of the organization's previous seal (32 zero bytes for the first). */
   prevMac: Buffer;
   eventId: string;
   eventHash: Buffer;
@@ -21,12 +24,6 @@ export interface SealedPoint {
 
 const SEAL_VERSION = 'amparo.audit-seal.v1';
 export const FIRST_SEAL_PREV: Buffer = Buffer.alloc(32);
-
-/**
- * A chain first sealed after the organization's first sealing must hold no event from before it (it would have been
- * sealed then), give or take an event appended while that pass ran.
- */
-const NEW_CHAIN_TOLERANCE_MS = 60_000;
 
 function sealText(point: SealedPoint): string {
   return canonicalJson([
@@ -93,78 +90,72 @@ export interface WalkedEvent {
 
 export interface SealFindings {
   /**
-   * Ids of sealed events whose hash is no longer the sealed one, or that are gone; of seals whose MAC does not check,
-   * or that do not follow the chain's previous seal (one removed between them), or a chain's first seal that is not
-   * number 1 (the first ones removed) or that came after the organization's first sealing over events older than it
-   * (the chain's seals removed and written again).
+   * Ids of sealed events whose hash is no longer the sealed one (the chain was rewritten and recomputed past it) or
+   * that are gone; of seals whose MAC does not check; and of seals out of the organization's sequence (a seal removed
+   * before them, or the first ones removed).
    */
   broken: string[];
   /** Key ids named by seals but not configured. */
   unknownKeys: string[];
   /** The time of the oldest event that no seal covers, when older than the grace period: sealing is not running. */
   unsealedSince?: string;
-  /** When the chain was first sealed. */
-  firstSealedAt?: string;
 }
 
 /**
- * Checks one chain's seals while its events are walked in id order (the links already checked): each seal's MAC, its
- * number and link to the seal before, the sealed hash at the sealed id, that a first seal over old events belongs to
- * the organization's first sealing (`orgFirstSealedAt`), and that no event older than `graceMs` is left unsealed.
- * Seals are given batch by batch, those up to the last event of the batch, before its events.
+ * An organization's seals in sequence order: numbered from 1 without a gap, each linked to the MAC of the one before,
+ * each MAC valid. Whoever deletes seals to hide a rewrite breaks this unless they delete only the newest ones
+ * (docs/security.md, "Seals": what seals do not show).
+ */
+export class SealSequenceCheck {
+  private previous: { seq: number; mac: Buffer } | null = null;
+  readonly broken: string[] = [];
+  readonly unknownKeys = new Set<string>();
+
+  constructor(private readonly keys: AuditSealKeys) {}
+
+  visit(seal: StoredSeal): void {
+    const expectedSeq = (this.previous?.seq ?? 0) + 1;
+    const expectedPrev = this.previous?.mac ?? FIRST_SEAL_PREV;
+    const verdict = this.keys.check(seal, seal.keyId, seal.mac);
+    if (verdict === 'unknown-key') this.unknownKeys.add(seal.keyId);
+    if (verdict === 'forged' || seal.seq !== expectedSeq || !seal.prevMac.equals(expectedPrev)) this.broken.push(seal.eventId);
+    this.previous = { seq: seal.seq, mac: seal.mac };
+  }
+}
+
+/**
+ * Checks one chain's seals while its events are walked in id order (the links already checked): the sealed hash at
+ * each sealed id, no seal naming an event that is gone, and no event older than `graceMs` left unsealed. Seals are
+ * given batch by batch, those up to the last event of the batch, before its events. The sequence of the
+ * organization's seals (numbers, links, MACs) is SealSequenceCheck's.
  *
- * How long the seal of an event came after the event is not judged: an API down for an hour seals the events
- * before its fall when it starts again, and nothing tells that from seals removed. What a seal does not show is
- * documented (docs/security.md, "Seals").
+ * How long after an event its seal came is not judged: an API down for an hour seals what it recorded before when it
+ * starts again, and nothing in the database tells that from seals removed.
  */
 export class SealCheck {
   private readonly findings: SealFindings = { broken: [], unknownKeys: [] };
-  /** MAC-checked seals not yet reached by the walk, in event id order. */
+  /** Seals not yet reached by the walk, in event id order. */
   private pending: StoredSeal[] = [];
-  private previous: StoredSeal | null = null;
   private oldestUnsealed: string | null = null;
-  /** The oldest event the next seal covers: whether a first seal covers events older than the organization's sealing. */
-  private oldestInStretch: string | null = null;
 
   constructor(
-    private readonly keys: AuditSealKeys,
     private readonly now: Date,
     private readonly graceMs: number,
-    private readonly orgFirstSealedAt: string | null,
   ) {}
 
   addSeals(seals: StoredSeal[]): void {
-    for (const seal of seals) {
-      const verdict = this.keys.check(seal, seal.keyId, seal.mac);
-      if (verdict === 'unknown-key') {
-        if (!this.findings.unknownKeys.includes(seal.keyId)) this.findings.unknownKeys.push(seal.keyId);
-        // It cannot be checked, but it still holds its place in the chain of seals.
-        this.pending.push(seal);
-      } else if (verdict === 'forged') {
-        this.findings.broken.push(seal.eventId);
-      } else {
-        this.pending.push(seal);
-      }
-    }
+    this.pending.push(...seals);
     this.pending.sort((a, b) => compareIds(a.eventId, b.eventId));
   }
 
   visit(event: WalkedEvent): void {
     // A seal for an id the walk has passed names an event that is gone.
-    while (this.pending.length && compareIds(this.pending[0].eventId, event.id) < 0) {
-      const gone = this.pending.shift()!;
-      this.findings.broken.push(gone.eventId);
-      this.previous = gone; // still the next seal's predecessor: one finding, not one per later seal
-    }
-    if (!this.oldestInStretch || event.occurredAt < this.oldestInStretch) this.oldestInStretch = event.occurredAt;
+    while (this.pending.length && compareIds(this.pending[0].eventId, event.id) < 0) this.findings.broken.push(this.pending.shift()!.eventId);
     if (!this.oldestUnsealed || event.occurredAt < this.oldestUnsealed) this.oldestUnsealed = event.occurredAt;
     if (!this.pending.length || this.pending[0].eventId !== event.id) return;
     const seal = this.pending.shift()!;
-    if (!seal.eventHash.equals(event.hash) || !this.followsPrevious(seal)) this.findings.broken.push(seal.eventId);
-    if (!this.previous) this.findings.firstSealedAt = seal.sealedAt;
-    this.previous = seal;
+    if (!seal.eventHash.equals(event.hash)) this.findings.broken.push(seal.eventId);
     this.oldestUnsealed = null;
-    this.oldestInStretch = null;
   }
 
   finish(): SealFindings {
@@ -172,17 +163,6 @@ export class SealCheck {
     this.pending = [];
     if (this.oldestUnsealed && this.now.getTime() - Date.parse(this.oldestUnsealed) > this.graceMs) this.findings.unsealedSince = this.oldestUnsealed;
     return this.findings;
-  }
-
-  /** Numbered one after the previous seal and linked to its MAC; a first seal numbered 1, and not a late re-sealing. */
-  private followsPrevious(seal: StoredSeal): boolean {
-    if (this.previous) return seal.seq === this.previous.seq + 1 && seal.prevMac.equals(this.previous.mac);
-    if (seal.seq !== 1 || !seal.prevMac.equals(FIRST_SEAL_PREV)) return false;
-    // The first seal of a chain vouches for everything before it. That is right in the organization's first sealing
-    // (the upgrade that added seals, or a new organization), and for a chain whose events all came after it; a chain
-    // sealed from scratch later, over older events, had its seals removed.
-    if (!this.orgFirstSealedAt || Date.parse(seal.sealedAt) - Date.parse(this.orgFirstSealedAt) <= this.graceMs) return true;
-    return Date.parse(this.oldestInStretch!) >= Date.parse(this.orgFirstSealedAt) - NEW_CHAIN_TOLERANCE_MS;
   }
 }
 

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Clock, DomainError, Page } from '@amparo/common';
 import { preparedQuery, transactionWithRetry } from '@amparo/database';
 import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, chainFor, chainTextAfterId, findFirstBrokenLink } from './audit-chain';
-import { SealCheck, SealFindings } from './audit-seal';
+import { SealCheck, SealFindings, SealSequenceCheck } from './audit-seal';
 import { AuditSealService } from './audit-seal.service';
 
 /** Every action the audit trail records (the audit list filters by them). */
@@ -285,8 +285,9 @@ export class AuditService {
 
   /**
    * Re-computes every chain of the organization from the start, in batches; names the first broken row, the chains
-   * whose newest events are gone (the walk never reaches the hash the chain's head row holds), and every seal that
-   * does not match (a chain rewritten and recomputed past a sealed event) or that came too late.
+   * whose newest events are gone (the walk never reaches the hash the chain's head row holds), every seal out of the
+   * organization's sequence or whose MAC does not check, every sealed event whose hash changed (a chain rewritten and
+   * recomputed past it), and the chains with old events no seal covers.
    */
   async verify(organizationId: string): Promise<AuditVerification> {
     const now = this.clock.now();
@@ -296,20 +297,27 @@ export class AuditService {
     const brokenSeals: string[] = [];
     const unsealed: { chain: number; since: string }[] = [];
     const unknownKeys = new Set<string>();
-    let sealedSince: string | undefined;
     // Read first, like the heads: seals written while the walk runs (for events it may not reach) are not judged.
     const sealState = await this.seals.sealState(organizationId);
+    const sequence = new SealSequenceCheck(this.seals.keys);
+    for (let afterSeq = 0; afterSeq < sealState.throughSeq; ) {
+      const batch = await this.seals.sealsInSequence(organizationId, afterSeq, sealState.throughSeq, VERIFY_BATCH);
+      if (batch.length === 0) break;
+      batch.forEach((seal) => sequence.visit(seal));
+      afterSeq = batch[batch.length - 1].seq;
+    }
+    brokenSeals.push(...sequence.broken);
+    sequence.unknownKeys.forEach((k) => unknownKeys.add(k));
     for (let chain = 0; chain < AUDIT_CHAINS; chain++) {
-      const result = await this.verifyChain(organizationId, chain, now, sealState.throughId.get(chain) ?? null, sealState.firstSealedAt);
+      const result = await this.verifyChain(organizationId, chain, now, sealState.throughId.get(chain) ?? null);
       checked += result.checked;
       if (result.firstBrokenId) broken.push(result.firstBrokenId);
       else if (result.truncated) truncated.push(chain);
       const { seals } = result;
       brokenSeals.push(...seals.broken);
-      seals.unknownKeys.forEach((k) => unknownKeys.add(k));
       if (seals.unsealedSince) unsealed.push({ chain, since: seals.unsealedSince });
-      if (seals.firstSealedAt && (!sealedSince || seals.firstSealedAt < sealedSince)) sealedSince = seals.firstSealedAt;
     }
+    const sealedSince = sealState.firstSealedAt ?? undefined;
     const first = broken.length ? broken.reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b)) : undefined;
     const ok = !first && !truncated.length && !brokenSeals.length && !unsealed.length && !unknownKeys.size;
     return {
@@ -317,7 +325,7 @@ export class AuditService {
       checked,
       ...(first ? { firstBrokenId: first } : {}),
       ...(truncated.length ? { truncatedChains: truncated } : {}),
-      ...(brokenSeals.length ? { brokenSeals: brokenSeals.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)) } : {}),
+      ...(brokenSeals.length ? { brokenSeals: [...new Set(brokenSeals)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0)) } : {}),
       ...(unsealed.length ? { unsealedChains: unsealed } : {}),
       ...(unknownKeys.size ? { unknownSealKeys: [...unknownKeys] } : {}),
       ...(sealedSince ? { sealedSince } : {}),
@@ -335,12 +343,11 @@ export class AuditService {
     chain: number,
     now: Date,
     sealedThrough: string | null,
-    orgFirstSealedAt: string | null,
   ): Promise<{ checked: number; firstBrokenId?: string; truncated?: boolean; seals: SealFindings }> {
     const [head]: { hash: Buffer }[] = await this.db.query(`SELECT hash FROM audit_heads WHERE organization_id = $1 AND chain = $2`, [
       organizationId, chain,
     ]);
-    const sealCheck = new SealCheck(this.seals.keys, now, this.seals.graceMs, orgFirstSealedAt);
+    const sealCheck = new SealCheck(now, this.seals.graceMs);
     const sealsUpTo = (afterId: string, lastId: string | null) =>
       sealedThrough === null || BigInt(sealedThrough) <= BigInt(afterId)
         ? Promise.resolve([])
