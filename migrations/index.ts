@@ -25,6 +25,7 @@ import { AuditSeals1764002300000 } from './1764002300000-AuditSeals';
 import { ReminderDueKeys1764002400000 } from './1764002400000-ReminderDueKeys';
 import { OpenOffersByAnswerTime1764002500000 } from './1764002500000-OpenOffersByAnswerTime';
 import { FacilityListing1764002600000 } from './1764002600000-FacilityListing';
+import { OfferWindowLevel1764002700000 } from './1764002700000-OfferWindowLevel';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -55,4 +56,5 @@ export const MIGRATIONS = [
   ReminderDueKeys1764002400000,
   OpenOffersByAnswerTime1764002500000,
   FacilityListing1764002600000,
+  OfferWindowLevel1764002700000,
 ];

@@ -1,5 +1,6 @@
 import { FixedClock } from '@amparo/common';
 import { ReferralsService } from '@amparo/routing';
+import { DeadlineJobsService } from '@amparo/deadlines';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
@@ -174,14 +175,57 @@ describe('routing and referrals (e2e)', () => {
       const due = clock.now().getTime() + 2 * 3600_000;
       const mine = await t.http.get('/api/referrals?status=offered').set(attorney.auth).expect(200);
       expect(Date.parse(mine.body.items.find((r: { id: string }) => r.id === offered.id).respondBy)).toBe(due);
-      const told = await t.db.query(`SELECT recipient_id, subject FROM notifications WHERE dedupe_key = $1`, [`offer:${offered.id}:sooner:${due}`]);
+      const told = await t.db.query(`SELECT recipient_id, subject FROM notifications WHERE dedupe_key LIKE $1`, [`offer:${offered.id}:sooner:%`]);
       expect(told).toEqual([{ recipient_id: attorney.userId, subject: expect.stringContaining(`${c.reference} is now critical`) }]);
-      // Recomputed again at the same level, nothing changes; the expiry job moves it on once the two hours are up.
-      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ narrative: 'Called the jail again.' }).expect(200);
+      const shortenings = async () =>
+        t.db.query(`SELECT details FROM audit_events WHERE action = 'referral.shorten' AND case_id = $1`, [c.id]);
+      expect(await shortenings()).toEqual([{ details: { referralId: offered.id, attorneyId: attorney.userId, level: 'critical', from: offered.respondBy, to: new Date(due).toISOString() } }]);
+      // Recomputed again at the same level a minute later (a custody correction): nothing moves, nobody is told again.
+      clock.advance(60_000);
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { timeZone: 'America/Chicago', detainerLodged: true } }).expect(200);
       expect((await t.db.query(`SELECT respond_by FROM referrals WHERE id = $1`, [offered.id]))[0].respond_by.getTime()).toBe(due);
+      expect(await shortenings()).toHaveLength(1);
+      expect(await t.db.query(`SELECT 1 FROM notifications WHERE dedupe_key LIKE $1`, [`offer:${offered.id}:sooner:%`])).toHaveLength(1);
       clock.advance(2 * 3600_000 + 1000);
       expect(await t.app.get(ReferralsService).expireDue()).toBeGreaterThanOrEqual(1);
       expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [offered.id]))[0].status).toBe('expired');
+    } finally {
+      clock.set(started);
+    }
+  });
+
+  it('a change of the organization\'s answer windows does not shorten an offer already made', async () => {
+    const c = await createCase();
+    const offered = (await route(c.id)).body;
+    const settings = (await t.http.get('/api/organization').set(admin.auth).expect(200)).body.offerWindowsMinutes;
+    await t.http.patch('/api/organization').set(admin.auth).send({ offerWindowsMinutes: { ...settings, high: 240 } }).expect(200);
+    try {
+      // Recomputed at the same level (a custody correction): the offer keeps the 24 hours it was given.
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { state: 'TX', county: 'Harris' } }).expect(200);
+      expect((await t.db.query(`SELECT respond_by FROM referrals WHERE id = $1`, [offered.id]))[0].respond_by.toISOString()).toBe(offered.respondBy);
+    } finally {
+      await t.http.patch('/api/organization').set(admin.auth).send({ offerWindowsMinutes: settings }).expect(200);
+    }
+  });
+
+  it('time passing makes the case critical: the urgency review shortens its open offer', async () => {
+    const c = await createCase();
+    const started = clock.now();
+    try {
+      // A bond denial whose 30-day appeal falls a little over three days from now: high, not yet critical.
+      await t.http.post(`/api/cases/${c.id}/events`).set(coordinator.auth)
+        .send({ type: 'bond_decision', occurredAt: new Date(started.getTime() - 26 * 24 * 3600_000).toISOString(), outcome: 'denied' }).expect(201);
+      const [appeal] = await t.db.query(`SELECT due_at FROM deadlines WHERE case_id = $1 AND rule = 'bond_appeal' AND superseded_at IS NULL`, [c.id]);
+      clock.set(new Date(appeal.due_at.getTime() - 73 * 3600_000));
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { state: 'TX', county: 'Harris' } }).expect(200);
+      expect((await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth)).body.urgency.level).toBe('high');
+      const offered = (await route(c.id)).body;
+      // Two hours later the appeal is due within 72 hours: the review job finds the case due and re-assesses it.
+      clock.set(new Date(appeal.due_at.getTime() - 71 * 3600_000));
+      expect(await t.app.get(DeadlineJobsService).reviewUrgency()).toBeGreaterThanOrEqual(1);
+      expect((await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth)).body.urgency.level).toBe('critical');
+      const [after] = await t.db.query(`SELECT respond_by FROM referrals WHERE id = $1`, [offered.id]);
+      expect(after.respond_by.getTime()).toBe(clock.now().getTime() + 2 * 3600_000);
     } finally {
       clock.set(started);
     }

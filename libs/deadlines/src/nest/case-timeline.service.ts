@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { EntityManager } from 'typeorm';
 import { preparedQuery } from '@amparo/database';
+import { AuditService } from '@amparo/audit';
 import { OutboxService } from '@amparo/notifications';
 import { localWhen, missedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
@@ -161,7 +162,10 @@ SELECT $1, $2, * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7:
  */
 @Injectable()
 export class CaseTimelineService {
-  constructor(private readonly outbox: OutboxService) {}
+  constructor(
+    private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
+  ) {}
 
   async recompute(tx: EntityManager, caseId: string, now: Date): Promise<Timeline> {
     const [row]: CaseFactsRow[] = await tx.query(
@@ -302,7 +306,8 @@ export class CaseTimelineService {
       `UPDATE cases SET urgency_level = $2, urgency_reasons = $3, next_deadline_at = $4, flags = $5, urgency_review_at = $6 WHERE id = $1`,
       [caseId, urgency.level, JSON.stringify(urgency.reasons), urgency.nextDeadlineAt, JSON.stringify(flags), closed ? null : urgencyReviewAt(urgencyInput)],
     );
-    if (!closed) await this.shortenOpenOffer(tx, row, urgency.level, now);
+    // Last: its audit event takes the chain's head, which a transaction takes after everything else (architecture.md).
+    if (row.status === 'offered') await this.shortenOpenOffer(tx, row, urgency.level, now);
     return { deadlines: current.map(toDeadlineView), urgency, flags, newlyMissed: newlyMissed.map(toDeadlineView) };
   }
 
@@ -365,39 +370,50 @@ export class CaseTimelineService {
   }
 
   /**
-   * An open offer made while the case was less urgent gives its attorney no longer than the current level's answer
-   * window (the organization's `offerWindowsMinutes`) from now: a case that turned critical does not wait out the 72
-   * hours of a normal one before the next attorney is asked. The attorney is told the new time. Never lengthened; an
-   * offer already past its time is left to the expiry job. The case row is locked by the caller, then the referral.
+   * An open offer made while the case was less urgent (its `window_level`) gives its attorney no longer than the
+   * current level's answer window (the organization's `offerWindowsMinutes`) from now: a case that turned critical does
+   * not wait out the 24 hours of a high one before the next attorney is asked. Once per level: the offer then holds
+   * the new level, so a recomputation at the same level, or a change of the organization's windows, moves nothing.
+   * Never lengthened; an offer already past its time is left to the expiry job. Audited (`referral.shorten`, by the
+   * system), and the attorney is emailed the new time. The case row is locked by the caller, then the referral.
    */
   private async shortenOpenOffer(tx: EntityManager, row: CaseFactsRow, level: Urgency['level'], now: Date): Promise<void> {
-    const shortened: { id: string; attorney_id: string; respond_by: Date }[] = await tx.query(
+    const shortened: { id: string; attorney_id: string; respond_by: Date; before: Date }[] = await tx.query(
       `WITH windowed AS (
-         SELECT r.id, $3::timestamptz + make_interval(mins => (o.offer_windows_minutes->>$2::text)::int) AS due
+         SELECT r.id, r.respond_by AS before, $3::timestamptz + make_interval(mins => (o.offer_windows_minutes->>$2::text)::int) AS due
            FROM referrals r JOIN organizations o ON o.id = r.organization_id
           WHERE r.case_id = $1 AND r.status = 'offered' AND r.respond_by > $3
+            AND array_position($4::text[], $2::text) > array_position($4::text[], COALESCE(r.window_level, $2::text))
        ), shortened AS (
-         UPDATE referrals r SET respond_by = w.due FROM windowed w
-          WHERE r.id = w.id AND r.respond_by > w.due
-         RETURNING r.id, r.attorney_id, r.respond_by
+         UPDATE referrals r SET respond_by = LEAST(r.respond_by, w.due), window_level = $2 FROM windowed w
+          WHERE r.id = w.id
+         RETURNING r.id, r.attorney_id, r.respond_by, w.before
        )
        SELECT * FROM shortened`,
-      [row.id, level, now],
+      [row.id, level, now, ['low', 'normal', 'high', 'critical']],
     );
-    if (shortened.length === 0) return;
+    const moved = shortened.filter((r) => r.respond_by.getTime() < r.before.getTime());
+    if (moved.length === 0) return;
     await this.outbox.enqueue(
       tx,
-      shortened.map((r) => ({
+      moved.map((r) => ({
         organizationId: row.organization_id,
         recipientId: r.attorney_id,
         kind: 'referral.offer',
-        // Under the offer's key, so that an answered or withdrawn offer cancels it too.
-        dedupeKey: `offer:${r.id}:sooner:${r.respond_by.getTime()}`,
+        // Under the offer's key, so that an answered or withdrawn offer cancels it too; once per level.
+        dedupeKey: `offer:${r.id}:sooner:${level}`,
         caseId: row.id,
         subject: `[Amparo] Referral ${row.reference} is now ${level}: please answer by ${localWhen(r.respond_by, 'UTC')}`,
         body: `The case ${row.reference} you were offered became more urgent (${level}).\nPlease accept or decline in Amparo before ${r.respond_by.toISOString()}; after that it goes to another attorney.`,
       })),
     );
+    for (const r of moved) {
+      await this.audit.record(tx, {
+        organizationId: row.organization_id, actorId: null, actorRole: 'system', action: 'referral.shorten',
+        caseId: row.id, caseReference: row.reference,
+        details: { referralId: r.id, attorneyId: r.attorney_id, level, from: r.before.toISOString(), to: r.respond_by.toISOString() },
+      });
+    }
   }
 
   /** Tells every active coordinator, once per deadline and coordinator (the outbox's key), that deadlines were missed. */

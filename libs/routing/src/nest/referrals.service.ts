@@ -583,15 +583,15 @@ export class ReferralsService implements OnModuleInit {
     // The offer, the case's new status and the attorney's turn in the rotation: one statement.
     const [row] = await tx.query(
       `WITH offered AS (
-         INSERT INTO referrals (case_id, organization_id, attorney_id, status, offered_by, offered_at, respond_by, score, reasons)
-         VALUES ($1, $2, $3, 'offered', $4, $5, $6, $7, $8) RETURNING *
+         INSERT INTO referrals (case_id, organization_id, attorney_id, status, offered_by, offered_at, respond_by, score, reasons, window_level)
+         VALUES ($1, $2, $3, 'offered', $4, $5, $6, $7, $8, $9) RETURNING *
        ), moved AS (
          UPDATE cases SET status = 'offered', updated_at = $5 WHERE id = $1
        ), rotated AS (
          UPDATE attorney_profiles SET last_offered_at = $5 WHERE user_id = $3
        )
        SELECT * FROM offered`,
-      [c.id, c.organization_id, match.attorneyId, actor?.userId ?? null, now, due, match.score, JSON.stringify(match.reasons)],
+      [c.id, c.organization_id, match.attorneyId, actor?.userId ?? null, now, due, match.score, JSON.stringify(match.reasons), c.urgency_level],
     );
     await this.audit.record(tx, {
       organizationId: c.organization_id, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'referral.offer',
