@@ -22,10 +22,18 @@ export class ReminderDueKeys1764002400000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    // A moved deadline may have reminders of two times for one threshold and recipient: the newest keeps the old key.
     await q.query(
-      `UPDATE notifications SET dedupe_key = 'reminder:' || split_part(dedupe_key, ':', 2) || ':' || split_part(dedupe_key, ':', 4) || ':'
-                                             || split_part(dedupe_key, ':', 5)
-        WHERE kind = 'deadline.reminder' AND dedupe_key ~ '^reminder:[0-9a-f-]{36}:[0-9]+:[0-9]+h:[^:]+$'`,
+      `WITH newest AS (
+         SELECT DISTINCT ON (legacy) id, legacy FROM (
+           SELECT id, created_at, 'reminder:' || split_part(dedupe_key, ':', 2) || ':' || split_part(dedupe_key, ':', 4) || ':'
+                  || split_part(dedupe_key, ':', 5) AS legacy
+             FROM notifications
+            WHERE kind = 'deadline.reminder' AND dedupe_key ~ '^reminder:[0-9a-f-]{36}:[0-9]+:[0-9]+h:[^:]+$'
+         ) k ORDER BY legacy, created_at DESC, id DESC
+       )
+       UPDATE notifications n SET dedupe_key = newest.legacy FROM newest
+        WHERE n.id = newest.id AND NOT EXISTS (SELECT 1 FROM notifications o WHERE o.dedupe_key = newest.legacy)`,
     );
   }
 }

@@ -188,5 +188,19 @@ describe('data migrations (e2e)', () => {
     const keys = (await t.db.query(`SELECT dedupe_key FROM notifications WHERE case_id = $1 AND dedupe_key = ANY($2) OR dedupe_key LIKE 'reminder:' || $3 || ':%' ORDER BY kind`, [c.body.id, [legacy, unrelated], d.id])).map((r: { dedupe_key: string }) => r.dedupe_key);
     // The planner's own key for that reminder: it will not be written a second time.
     expect(keys).toEqual([reminderKey(d.id, d.due_at, 24, coordinator.userId), unrelated]);
+    // Undone after the deadline moved (a reminder of each time for the same threshold): the newest keeps the old key.
+    await t.db.query(
+      `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, created_at)
+       SELECT organization_id, $2, 'deadline.reminder', $3, id, 'subject', 'body', now() + interval '1 minute' FROM cases WHERE id = $1`,
+      [c.body.id, coordinator.userId, reminderKey(d.id, new Date(d.due_at.getTime() + 3600_000), 24, coordinator.userId)],
+    );
+    const back = t.db.createQueryRunner();
+    try {
+      await new ReminderDueKeys1764002400000().down(back);
+    } finally {
+      await back.release();
+    }
+    const undone = await t.db.query(`SELECT dedupe_key FROM notifications WHERE case_id = $1 AND kind = 'deadline.reminder' ORDER BY created_at`, [c.body.id]);
+    expect(undone.map((r: { dedupe_key: string }) => r.dedupe_key)).toEqual([reminderKey(d.id, d.due_at, 24, coordinator.userId), legacy]);
   });
 });

@@ -1,6 +1,7 @@
 import { FixedClock } from '@amparo/common';
 import { ReferralsService } from '@amparo/routing';
 import { DeadlineJobsService } from '@amparo/deadlines';
+import { MailDeliveryService } from '@amparo/notifications';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
@@ -189,6 +190,27 @@ describe('routing and referrals (e2e)', () => {
       clock.advance(2 * 3600_000 + 1000);
       expect(await t.app.get(ReferralsService).expireDue()).toBeGreaterThanOrEqual(1);
       expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [offered.id]))[0].status).toBe('expired');
+    } finally {
+      clock.set(started);
+    }
+  });
+
+  it('shortened twice (high, then critical), only the newest answer time is emailed', async () => {
+    const c = await createCase(routableCase({ custody: { status: 'released', state: 'TX', county: 'Harris' } }));
+    const offered = (await route(c.id)).body;
+    const started = clock.now();
+    try {
+      clock.advance(60_000);
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { status: 'ice_detention', state: 'TX', county: 'Harris' } }).expect(200);
+      clock.advance(60_000);
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth)
+        .send({ custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: clock.now().toISOString() } }).expect(200);
+      const emails = () => t.db.query(`SELECT dedupe_key, sent_at, cancelled_at FROM notifications WHERE dedupe_key LIKE $1 ORDER BY dedupe_key`, [`offer:${offered.id}:sooner:%`]);
+      expect((await emails()).map((e: { dedupe_key: string }) => e.dedupe_key)).toEqual([`offer:${offered.id}:sooner:critical`, `offer:${offered.id}:sooner:high`]);
+      await t.app.get(MailDeliveryService).deliverDue();
+      const [critical, high] = await emails();
+      expect(critical).toMatchObject({ sent_at: expect.any(Date), cancelled_at: null });
+      expect(high).toMatchObject({ sent_at: null, cancelled_at: expect.any(Date) });
     } finally {
       clock.set(started);
     }

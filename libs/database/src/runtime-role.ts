@@ -156,19 +156,20 @@ export async function grantRuntimePrivileges(ownerUrl: string, runtimeRole: stri
 }
 
 /**
- * Whether the role of `url` could change or erase the audit trail: it owns the table (and so can disable its
- * trigger), is a superuser, may create roles (and so grant itself the owner's), or holds UPDATE, DELETE or TRUNCATE on it. The boot warns when it can.
+ * Whether the role of `url` could change or erase the audit trail or its seals: it owns a table (and so can disable
+ * its trigger), is a superuser, may create roles (and so grant itself the owner's), or holds UPDATE, DELETE or
+ * TRUNCATE on one. The boot warns when it can.
  */
 export async function canRewriteAuditTrail(url: string): Promise<boolean> {
   return withConnection(url, async (ds) => {
-    const [{ can }] = await ds.query(`
+    const rows: { can: boolean }[] = await ds.query(`
       SELECT r.rolsuper
           OR pg_has_role(current_user, c.relowner, 'USAGE')
           OR r.rolcreaterole
           OR has_table_privilege(current_user, c.oid, 'UPDATE, DELETE, TRUNCATE') AS can
         FROM pg_class c, pg_roles r
-       WHERE c.oid = 'audit_events'::regclass AND r.rolname = current_user`);
-    return can === true;
+       WHERE c.relname IN ('audit_events', 'audit_seals') AND c.relnamespace = 'public'::regnamespace AND r.rolname = current_user`);
+    return rows.some((row) => row.can === true);
   });
 }
 
