@@ -933,6 +933,69 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(await verify()).toMatchObject({ ok: true });
     });
 
+    it('seals the app role writes with numbers past every real one are reported (exactly), and verify still answers', async () => {
+      const seals = t.app.get(AuditSealService);
+      const owner = await t.owner();
+      const org = await adminOrg();
+      await seals.sealChains();
+      await createCase(minimalBody()); // events with no seal yet
+      const [e] = await t.db.query(`SELECT id, chain, hash FROM audit_events WHERE organization_id = $1 ORDER BY id DESC LIMIT 1`, [org]);
+      for (const seq of ['9007199254740993', '9223372036854775807']) {
+        // As the application's role, which may append to the seals: beyond 2^53, a JS number would round it down.
+        const [junk] = await t.db.query(
+          `INSERT INTO audit_seals (organization_id, chain, seq, prev_mac, event_id, event_hash, sealed_at, key_id, mac)
+           VALUES ($1, $2, $3::bigint, $4, $5, $6, now(), $7, $8) RETURNING id`,
+          [org, e.chain, seq, randomBytes(32), e.id, e.hash, seals.keys.activeId, randomBytes(32)],
+        );
+        try {
+          const res = await t.http.get('/api/audit/verify').set(admin.auth);
+          expect(res.status).toBe(200);
+          expect(res.body).toMatchObject({ ok: false, brokenSeals: expect.arrayContaining([String(e.id)]) });
+          // Nothing is chained onto it.
+          expect(await seals.sealChains()).toBe(0);
+        } finally {
+          await owner.query(`ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_no_update_delete`);
+          await owner.query(`DELETE FROM audit_seals WHERE id = $1`, [junk.id]);
+          await owner.query(`ALTER TABLE audit_seals ENABLE TRIGGER audit_seals_no_update_delete`);
+        }
+      }
+      await seals.sealChains();
+      expect(await verify()).toMatchObject({ ok: true });
+    });
+
+    it('a row forged where the walk did not look (a chain past 15, the smallest bigint id) is found', async () => {
+      const owner = await t.owner();
+      const org = await adminOrg();
+      const [model] = await owner.query(`SELECT * FROM audit_events WHERE organization_id = $1 ORDER BY id LIMIT 1`, [org]);
+      const insert = (id: string, chain: number) =>
+        owner.query(
+          `INSERT INTO audit_events (id, organization_id, chain, occurred_at, action, prev_hash, hash) VALUES ($1::bigint, $2, $3, $4, 'case.reveal', $5, $6)`,
+          [id, org, chain, model.occurred_at, model.prev_hash, model.hash],
+        );
+      const remove = async (id: string) => {
+        await owner.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`);
+        await owner.query(`DELETE FROM audit_events WHERE id = $1::bigint`, [id]);
+        await owner.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete`);
+      };
+      // What only the owner or a superuser can do: drop the checks first.
+      await owner.query(`ALTER TABLE audit_events DROP CONSTRAINT audit_events_id_positive`);
+      await owner.query(`ALTER TABLE audit_events DROP CONSTRAINT IF EXISTS audit_events_chain_check`);
+      try {
+        for (const [id, chain] of [['-9223372036854775808', 3], ['900000000', 16]] as const) {
+          await insert(id, chain);
+          try {
+            expect(await verify()).toMatchObject({ ok: false, firstBrokenId: id });
+          } finally {
+            await remove(id);
+          }
+        }
+      } finally {
+        await owner.query(`ALTER TABLE audit_events ADD CONSTRAINT audit_events_id_positive CHECK (id > 0)`);
+        await owner.query(`ALTER TABLE audit_events ADD CONSTRAINT audit_events_chain_check CHECK (chain BETWEEN 0 AND 15)`);
+      }
+      expect(await verify()).toMatchObject({ ok: true });
+    });
+
     it('a seal forged without the key, or made under a key no longer configured, is reported', async () => {
       const seals = t.app.get(AuditSealService);
       await seals.sealChains();

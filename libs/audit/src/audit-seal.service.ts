@@ -24,6 +24,7 @@ export const toSeal = (row: SealRow): StoredSeal => ({
   organizationId: row.organization_id,
   chain: row.chain,
   seq: Number(row.seq),
+  seqText: String(row.seq),
   prevMac: row.prev_mac,
   eventId: row.event_id,
   eventHash: row.event_hash,
@@ -101,20 +102,20 @@ export class AuditSealService implements OnApplicationBootstrap, OnApplicationSh
     return written;
   }
 
-  private sealOrganization(organizationId: string): Promise<number> {
-    return this.db.transaction(async (tx) => {
+  private async sealOrganization(organizationId: string): Promise<number> {
+    const result = await this.db.transaction(async (tx): Promise<{ written: number; newestSeq: number }> => {
       await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2::text))`, [SEAL_LOCK_CLASS, organizationId]);
       const [newestRow]: SealRow[] = await tx.query(
-        `SELECT ${SEAL_COLUMNS} FROM audit_seals WHERE organization_id = $1 ORDER BY seq DESC LIMIT 1`,
+        `SELECT ${SEAL_COLUMNS} FROM audit_seals WHERE organization_id = $1 ORDER BY seq DESC NULLS LAST LIMIT 1`,
         [organizationId],
       );
       const newest = newestRow ? toSeal(newestRow) : null;
       this.noteVanishedSeals(organizationId, newest?.seq ?? 0);
       // Chained only onto a seal that checks out: one forged (or under a key no longer configured) would make every
-      // later seal vouch for it.
-      if (newest && this.keys.check(newest, newest.keyId, newest.mac) !== 'valid') {
-        this.logger.error({ organizationId, seq: newest.seq }, 'Audit sealing stopped for an organization: its newest seal does not check out (forged, or under a key AMPARO_AUDIT_KEYS no longer holds); see GET /api/audit/verify');
-        return 0;
+      // later seal vouch for it. A number no real sequence reaches is forged too (the MAC covers the number).
+      if (newest && (!Number.isSafeInteger(newest.seq) || this.keys.check(newest, newest.keyId, newest.mac) !== 'valid')) {
+        this.logger.error({ organizationId, seq: newest.seqText }, 'Audit sealing stopped for an organization: its newest seal does not check out (forged, or under a key AMPARO_AUDIT_KEYS no longer holds); see GET /api/audit/verify');
+        return { written: 0, newestSeq: 0 };
       }
       const moved: { chain: number; id: string; hash: Buffer }[] = await tx.query(
         `SELECT h.chain, e.id, e.hash
@@ -127,7 +128,7 @@ export class AuditSealService implements OnApplicationBootstrap, OnApplicationSh
           ORDER BY h.chain`,
         [organizationId],
       );
-      if (moved.length === 0) return 0;
+      if (moved.length === 0) return { written: 0, newestSeq: newest?.seq ?? 0 };
       const now = this.clock.now();
       const sealedAt = now.toISOString();
       let previous = newest ? { seq: newest.seq, mac: newest.mac } : null;
@@ -148,7 +149,6 @@ export class AuditSealService implements OnApplicationBootstrap, OnApplicationSh
           seals.map((x) => x.eventId), seals.map((x) => x.eventHash), seals.map(() => sealedAt), seals.map((x) => x.keyId), seals.map((x) => x.mac),
         ],
       );
-      this.lastSeen.set(organizationId, previous!.seq);
       if (!newest) {
         // The organization's first seal vouches for everything before it. That is right once, at the first sealing after
         // the upgrade that added seals (or of a new organization); later, over old events, it follows every seal of the
@@ -164,8 +164,11 @@ export class AuditSealService implements OnApplicationBootstrap, OnApplicationSh
           );
         }
       }
-      return seals.length;
+      return { written: seals.length, newestSeq: previous!.seq };
     });
+    // Once committed: a pass rolled back must not make the next one think its seals vanished.
+    if (result.newestSeq > 0) this.lastSeen.set(organizationId, Math.max(result.newestSeq, this.lastSeen.get(organizationId) ?? 0));
+    return result.written;
   }
 
   /** Seals this process wrote or saw that are no longer there: the newest seals of the organization were deleted. */
@@ -176,43 +179,59 @@ export class AuditSealService implements OnApplicationBootstrap, OnApplicationSh
         { organizationId, lastSeal: seen, now: newestSeq },
         'Audit seals this instance wrote or saw are gone from the database (deleted, or a backup restored): check GET /api/audit/verify and the exported heads',
       );
+      this.lastSeen.set(organizationId, newestSeq);
     }
-    this.lastSeen.set(organizationId, newestSeq);
   }
 
-  /** The seals of one chain for events with ids in (afterId, throughId]. */
-  async sealsBetween(organizationId: string, chain: number, afterId: string, throughId: string): Promise<StoredSeal[]> {
+  /** The seals of one chain for events with ids in (afterId, throughId]; afterId null: from the first. */
+  async sealsBetween(organizationId: string, chain: number, afterId: string | null, throughId: string): Promise<StoredSeal[]> {
     const rows: SealRow[] = await this.db.query(
       `SELECT ${SEAL_COLUMNS} FROM audit_seals
-        WHERE organization_id = $1 AND chain = $2 AND event_id > $3 AND event_id <= $4 ORDER BY event_id`,
+        WHERE organization_id = $1 AND chain = $2 AND ($3::bigint IS NULL OR event_id > $3) AND event_id <= $4 ORDER BY event_id`,
       [organizationId, chain, afterId, throughId],
     );
     return rows.map(toSeal);
   }
 
-  /** The organization's seals with numbers in (afterSeq, throughSeq], in order, at most `limit`. */
-  async sealsInSequence(organizationId: string, afterSeq: number, throughSeq: number, limit: number): Promise<StoredSeal[]> {
+  /** The organization's seals with numbers in (afterSeq, throughSeq] (exact, as text), in order, at most `limit`. */
+  async sealsInSequence(organizationId: string, afterSeq: string, throughSeq: string, limit: number): Promise<StoredSeal[]> {
     const rows: SealRow[] = await this.db.query(
-      `SELECT ${SEAL_COLUMNS} FROM audit_seals WHERE organization_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4`,
+      `SELECT ${SEAL_COLUMNS} FROM audit_seals WHERE organization_id = $1 AND seq > $2::bigint AND seq <= $3::bigint ORDER BY seq LIMIT $4`,
       [organizationId, afterSeq, throughSeq, limit],
     );
     return rows.map(toSeal);
   }
 
   /**
-   * Read before a verification, like the heads: the newest seal number, the newest sealed event id of each chain, and
-   * when the organization was first sealed. Seals written while the walk runs are not judged.
+   * Read before a verification, like the heads: the newest seal number and how many seals there are (a numbered walk
+   * that visits fewer met rows out of any sequence), the seals with no valid number, the newest sealed event id of
+   * each chain, and when the organization was first sealed. Seals written while the walk runs are not judged.
    */
-  async sealState(organizationId: string): Promise<{ throughSeq: number; throughId: Map<number, string>; firstSealedAt: string | null }> {
-    const rows: { chain: number; through: string; seq: string; first: Date }[] = await this.db.query(
-      `SELECT chain, max(event_id)::text AS through, max(seq)::text AS seq, min(sealed_at) AS first
-         FROM audit_seals WHERE organization_id = $1 GROUP BY chain`,
+  async sealState(organizationId: string): Promise<{
+    throughSeq: string;
+    count: number;
+    unnumbered: string[];
+    throughId: Map<number, string>;
+    firstSealedAt: string | null;
+  }> {
+    const [totals]: { through: string | null; n: number; first: Date | null }[] = await this.db.query(
+      `SELECT max(seq)::text AS through, count(*)::int AS n, min(sealed_at) AS first FROM audit_seals WHERE organization_id = $1`,
+      [organizationId],
+    );
+    const unnumbered: { event_id: string }[] = await this.db.query(
+      `SELECT event_id::text FROM audit_seals WHERE organization_id = $1 AND (seq IS NULL OR seq < 1)`,
+      [organizationId],
+    );
+    const chains: { chain: number; through: string }[] = await this.db.query(
+      `SELECT chain, max(event_id)::text AS through FROM audit_seals WHERE organization_id = $1 GROUP BY chain`,
       [organizationId],
     );
     return {
-      throughSeq: rows.reduce((max, r) => Math.max(max, Number(r.seq)), 0),
-      throughId: new Map(rows.map((r) => [r.chain, r.through])),
-      firstSealedAt: rows.length ? rows.reduce((a, b) => (a.first < b.first ? a : b)).first.toISOString() : null,
+      throughSeq: totals.through ?? '0',
+      count: totals.n,
+      unnumbered: unnumbered.map((r) => r.event_id),
+      throughId: new Map(chains.map((r) => [r.chain, r.through])),
+      firstSealedAt: totals.first?.toISOString() ?? null,
     };
   }
 }

@@ -22,14 +22,14 @@ function sealsOf(keys: AuditSealKeys, sealed: [WalkedEvent, number, number?][], 
       organizationId: ORG, chain, seq: (previous?.seq ?? 0) + 1, prevMac: previous?.mac ?? FIRST_SEAL_PREV,
       eventId: event.id, eventHash: event.hash, sealedAt: at(minutes),
     };
-    previous = { ...point, ...keys.seal(point) };
+    previous = { ...point, ...keys.seal(point), seqText: String(point.seq) };
     out.push(previous);
   }
   return out;
 }
 
-function check(walked: WalkedEvent[], seals: StoredSeal[], nowMinutes: number) {
-  const sealCheck = new SealCheck(new Date(T0 + nowMinutes * MINUTE), GRACE);
+function check(keys: AuditSealKeys, walked: WalkedEvent[], seals: StoredSeal[], nowMinutes: number) {
+  const sealCheck = new SealCheck(keys, new Date(T0 + nowMinutes * MINUTE), GRACE);
   sealCheck.addSeals(seals);
   walked.forEach((e) => sealCheck.visit(e));
   return sealCheck.finish();
@@ -105,8 +105,13 @@ describe('SealSequenceCheck', () => {
     const forged = { ...seals[1], mac: randomBytes(32) };
     // The forged seal, and the next one, whose link names the real MAC.
     expect(sequence(keys, [seals[0], forged, seals[2], seals[3]]).broken).toEqual([seals[1].eventId, seals[2].eventId]);
-    expect(sequence(keys, [seals[0], { ...seals[1], seq: 7 }, seals[2], seals[3]]).broken).toContain(seals[1].eventId);
+    expect(sequence(keys, [seals[0], { ...seals[1], seq: 7, seqText: '7' }, seals[2], seals[3]]).broken).toContain(seals[1].eventId);
     expect(sequence(keys, seals.slice(0, 2))).toEqual({ broken: [], unknownKeys: [] });
+  });
+
+  it('a number no JS number holds exactly is compared exactly (2^53 + 1 is not 2^53)', () => {
+    const junk = { ...seals[3], seq: Number(2n ** 53n + 1n), seqText: String(2n ** 53n + 1n) };
+    expect(sequence(keys, [...seals, junk]).broken).toEqual([junk.eventId]);
   });
 
   it('a seal under a key no longer configured is named; its place in the sequence is still checked', () => {
@@ -114,7 +119,7 @@ describe('SealSequenceCheck', () => {
     const mixed = sealsOf(old, [[chain3[1], 2]]);
     const after = sealsOf(keys, [[chain3[3], 5]], mixed[0]);
     expect(sequence(keys, [...mixed, ...after])).toEqual({ broken: [], unknownKeys: ['old'] });
-    expect(sequence(keys, [{ ...mixed[0], seq: 2 }, ...after]).broken).toEqual([mixed[0].eventId, after[0].eventId]);
+    expect(sequence(keys, [{ ...mixed[0], seq: 2, seqText: '2' }, ...after]).broken).toEqual([mixed[0].eventId, after[0].eventId]);
   });
 });
 
@@ -124,27 +129,34 @@ describe('SealCheck', () => {
   it('a chain sealed as it grew has no findings; a seal may come long after its events (an API down for hours)', () => {
     const walked = events(6).map((e, i) => (i < 3 ? e : { ...e, occurredAt: at(300 + i) }));
     const seals = sealsOf(keys, [[walked[1], 1], [walked[2], 299], [walked[5], 306]]);
-    expect(check(walked, seals, 307)).toEqual({ broken: [], unknownKeys: [] });
+    expect(check(keys, walked, seals, 307)).toEqual({ broken: [], unknownKeys: [] });
   });
 
   it('a sealed event whose hash changed (the chain was recomputed after an edit) is broken', () => {
     const walked = events(6);
     const seals = sealsOf(keys, [[walked[2], 3], [walked[5], 6]]);
     const rewritten = walked.map((e, i) => (i >= 1 ? { ...e, hash: Buffer.alloc(32, 200 + i) } : e));
-    expect(check(rewritten, seals, 7)).toMatchObject({ broken: ['3', '6'] });
+    expect(check(keys, rewritten, seals, 7)).toMatchObject({ broken: ['3', '6'] });
   });
 
   it('a seal naming an event that is gone is broken, in the middle of the chain or past its end', () => {
     const walked = events(6);
     const seals = sealsOf(keys, [[walked[2], 3], [walked[5], 6]]);
-    expect(check(walked.filter((e) => e.id !== '3'), seals, 7)).toMatchObject({ broken: ['3'] });
-    expect(check(walked.slice(0, 5), seals, 7)).toMatchObject({ broken: ['6'] });
+    expect(check(keys, walked.filter((e) => e.id !== '3'), seals, 7)).toMatchObject({ broken: ['3'] });
+    expect(check(keys, walked.slice(0, 5), seals, 7)).toMatchObject({ broken: ['6'] });
+  });
+
+  it('a seal whose MAC does not check covers nothing: its event counts as unsealed', () => {
+    const walked = events(3);
+    const [seal] = sealsOf(keys, [[walked[2], 3]]);
+    const forged = { ...seal, mac: randomBytes(32) };
+    expect(check(keys, walked, [forged], 30)).toMatchObject({ broken: ['3'], unsealedSince: at(0) });
   });
 
   it('seals given batch by batch are matched across the batches', () => {
     const walked = events(6);
     const seals = sealsOf(keys, [[walked[1], 2], [walked[4], 5]]);
-    const sealCheck = new SealCheck(new Date(T0 + 7 * MINUTE), GRACE);
+    const sealCheck = new SealCheck(keys, new Date(T0 + 7 * MINUTE), GRACE);
     sealCheck.addSeals([seals[0]]);
     walked.slice(0, 3).forEach((e) => sealCheck.visit(e));
     sealCheck.addSeals([seals[1]]);
@@ -155,10 +167,10 @@ describe('SealCheck', () => {
   it('events past the last seal are fine within the grace period, reported once it has passed (sealing is not running)', () => {
     const walked = events(5);
     const seals = sealsOf(keys, [[walked[1], 2]]);
-    expect(check(walked, seals, 2 + 15)).not.toHaveProperty('unsealedSince');
-    expect(check(walked, seals, 2 + 16)).toMatchObject({ unsealedSince: at(2) });
+    expect(check(keys, walked, seals, 2 + 15)).not.toHaveProperty('unsealedSince');
+    expect(check(keys, walked, seals, 2 + 16)).toMatchObject({ unsealedSince: at(2) });
     // A chain never sealed, as well; the oldest unsealed event counts, whatever the order of their times.
     const shuffled = walked.map((e, i) => (i === 3 ? { ...e, occurredAt: at(-5) } : e));
-    expect(check(shuffled, [], 11)).toMatchObject({ unsealedSince: at(-5) });
+    expect(check(keys, shuffled, [], 11)).toMatchObject({ unsealedSince: at(-5) });
   });
 });

@@ -79,6 +79,8 @@ export class AuditSealKeys {
 export interface StoredSeal extends SealedPoint {
   keyId: string;
   mac: Buffer;
+  /** The stored number exactly (a bigint column): `seq` is what the MAC covers, and only small numbers are real. */
+  seqText: string;
 }
 
 /** An event as the seal check reads it: its id, hash and time. */
@@ -107,25 +109,29 @@ export interface SealFindings {
  * (docs/security.md, "Seals": what seals do not show).
  */
 export class SealSequenceCheck {
-  private previous: { seq: number; mac: Buffer } | null = null;
+  private previous: { seq: bigint; mac: Buffer } | null = null;
   readonly broken: string[] = [];
   readonly unknownKeys = new Set<string>();
+  /** How many seals were visited: verify compares it with the organization's count (rows no numbered walk reaches). */
+  visited = 0;
 
   constructor(private readonly keys: AuditSealKeys) {}
 
   visit(seal: StoredSeal): void {
-    const expectedSeq = (this.previous?.seq ?? 0) + 1;
+    this.visited += 1;
+    const expectedSeq = (this.previous?.seq ?? 0n) + 1n;
     const expectedPrev = this.previous?.mac ?? FIRST_SEAL_PREV;
     const verdict = this.keys.check(seal, seal.keyId, seal.mac);
     if (verdict === 'unknown-key') this.unknownKeys.add(seal.keyId);
-    if (verdict === 'forged' || seal.seq !== expectedSeq || !seal.prevMac.equals(expectedPrev)) this.broken.push(seal.eventId);
-    this.previous = { seq: seal.seq, mac: seal.mac };
+    if (verdict === 'forged' || BigInt(seal.seqText) !== expectedSeq || !seal.prevMac.equals(expectedPrev)) this.broken.push(seal.eventId);
+    this.previous = { seq: BigInt(seal.seqText), mac: seal.mac };
   }
 }
 
 /**
  * Checks one chain's seals while its events are walked in id order (the links already checked): the sealed hash at
- * each sealed id, no seal naming an event that is gone, and no event older than `graceMs` left unsealed. Seals are
+ * each sealed id (of a seal whose MAC checks), no seal naming an event that is gone, and no event older than `graceMs`
+ * left unsealed. Seals are
  * given batch by batch, those up to the last event of the batch, before its events. The sequence of the
  * organization's seals (numbers, links, MACs) is SealSequenceCheck's.
  *
@@ -139,12 +145,17 @@ export class SealCheck {
   private oldestUnsealed: string | null = null;
 
   constructor(
+    private readonly keys: AuditSealKeys,
     private readonly now: Date,
     private readonly graceMs: number,
   ) {}
 
+  /** A seal whose MAC does not check vouches for nothing: it is broken, and does not count as covering its event. */
   addSeals(seals: StoredSeal[]): void {
-    this.pending.push(...seals);
+    for (const seal of seals) {
+      if (this.keys.check(seal, seal.keyId, seal.mac) === 'forged') this.findings.broken.push(seal.eventId);
+      else this.pending.push(seal);
+    }
     this.pending.sort((a, b) => compareIds(a.eventId, b.eventId));
   }
 

@@ -126,6 +126,8 @@ export interface AuditVerification {
   unsealedChains?: { chain: number; since: string }[];
   /** Key ids of seals that AMPARO_AUDIT_KEYS no longer holds: those seals cannot be checked. */
   unknownSealKeys?: string[];
+  /** Seal rows no numbered walk of the organization's sequence reaches: written by hand. */
+  sealsOutOfSequence?: boolean;
   /** When the organization's trail was first sealed (its oldest seal). */
   sealedSince?: string;
 }
@@ -297,17 +299,26 @@ export class AuditService {
     const brokenSeals: string[] = [];
     const unsealed: { chain: number; since: string }[] = [];
     const unknownKeys = new Set<string>();
+    let outOfSequence = false;
     // Read first, like the heads: seals written while the walk runs (for events it may not reach) are not judged.
     const sealState = await this.seals.sealState(organizationId);
     const sequence = new SealSequenceCheck(this.seals.keys);
-    for (let afterSeq = 0; afterSeq < sealState.throughSeq; ) {
+    for (let afterSeq = '0'; BigInt(afterSeq) < BigInt(sealState.throughSeq); ) {
       const batch = await this.seals.sealsInSequence(organizationId, afterSeq, sealState.throughSeq, VERIFY_BATCH);
       if (batch.length === 0) break;
       batch.forEach((seal) => sequence.visit(seal));
-      afterSeq = batch[batch.length - 1].seq;
+      afterSeq = batch[batch.length - 1].seqText;
     }
-    brokenSeals.push(...sequence.broken);
+    brokenSeals.push(...sequence.broken, ...sealState.unnumbered);
+    // Rows the numbered walk did not reach (no number, or one outside any sequence): someone wrote them by hand.
+    if (sequence.visited + sealState.unnumbered.length !== sealState.count) outOfSequence = true;
     sequence.unknownKeys.forEach((k) => unknownKeys.add(k));
+    // Events outside the chains the walk knows (a CHECK dropped) would be listed but never verified.
+    const [stray]: { id: string | null }[] = await this.db.query(
+      `SELECT min(id)::text AS id FROM audit_events WHERE organization_id = $1 AND (chain < 0 OR chain >= $2)`,
+      [organizationId, AUDIT_CHAINS],
+    );
+    if (stray.id !== null) broken.push(stray.id);
     for (let chain = 0; chain < AUDIT_CHAINS; chain++) {
       const result = await this.verifyChain(organizationId, chain, now, sealState.throughId.get(chain) ?? null);
       checked += result.checked;
@@ -319,7 +330,7 @@ export class AuditService {
     }
     const sealedSince = sealState.firstSealedAt ?? undefined;
     const first = broken.length ? broken.reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b)) : undefined;
-    const ok = !first && !truncated.length && !brokenSeals.length && !unsealed.length && !unknownKeys.size;
+    const ok = !first && !truncated.length && !brokenSeals.length && !outOfSequence && !unsealed.length && !unknownKeys.size;
     return {
       ok,
       checked,
@@ -328,6 +339,7 @@ export class AuditService {
       ...(brokenSeals.length ? { brokenSeals: [...new Set(brokenSeals)].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0)) } : {}),
       ...(unsealed.length ? { unsealedChains: unsealed } : {}),
       ...(unknownKeys.size ? { unknownSealKeys: [...unknownKeys] } : {}),
+      ...(outOfSequence ? { sealsOutOfSequence: true } : {}),
       ...(sealedSince ? { sealedSince } : {}),
     };
   }
@@ -347,19 +359,19 @@ export class AuditService {
     const [head]: { hash: Buffer }[] = await this.db.query(`SELECT hash FROM audit_heads WHERE organization_id = $1 AND chain = $2`, [
       organizationId, chain,
     ]);
-    const sealCheck = new SealCheck(now, this.seals.graceMs);
-    const sealsUpTo = (afterId: string, lastId: string | null) =>
-      sealedThrough === null || BigInt(sealedThrough) <= BigInt(afterId)
+    const sealCheck = new SealCheck(this.seals.keys, now, this.seals.graceMs);
+    const sealsUpTo = (afterId: string | null, lastId: string | null) =>
+      sealedThrough === null || (afterId !== null && BigInt(sealedThrough) <= BigInt(afterId))
         ? Promise.resolve([])
         : this.seals.sealsBetween(organizationId, chain, afterId, lastId !== null && BigInt(lastId) < BigInt(sealedThrough) ? lastId : sealedThrough);
     let reachedHead = head ? head.hash.equals(GENESIS_HASH) : true;
     let checked = 0;
     let previous: Buffer = GENESIS_HASH;
-    // From the smallest id a bigint can hold, not 0: a row forged with an id below every real one is walked too.
-    let afterId = '-9223372036854775808';
+    // From the first row, whatever its id: a row forged with an id below every real one is walked too.
+    let afterId: string | null = null;
     for (;;) {
       const rows: AuditRow[] = await this.db.query(
-        `SELECT * FROM audit_events WHERE organization_id = $1 AND chain = $2 AND id > $3 ORDER BY id LIMIT $4`,
+        `SELECT * FROM audit_events WHERE organization_id = $1 AND chain = $2 AND ($3::bigint IS NULL OR id > $3) ORDER BY id LIMIT $4`,
         [organizationId, chain, afterId, VERIFY_BATCH],
       );
       if (rows.length === 0) {

@@ -37,5 +37,6 @@ export class AuditVerifyResponse {
   })
   unsealedChains?: UnsealedChain[];
   @ApiPropertyOptional({ type: [String], description: 'Key ids named by seals that AMPARO_AUDIT_KEYS no longer holds' }) unknownSealKeys?: string[];
+  @ApiPropertyOptional({ description: 'Seal rows that no numbered walk of the sequence reaches: written by hand' }) sealsOutOfSequence?: boolean;
   @ApiPropertyOptional({ description: 'When the trail was first sealed (its oldest seal)' }) sealedSince?: string;
 }
