@@ -9,6 +9,8 @@ export class FacilityListing1764002600000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE facilities ADD COLUMN IF NOT EXISTS listed boolean NOT NULL DEFAULT true`);
+    // Each import writes all its rows in one transaction (one imported_at): rows an earlier file left behind are older.
+    await q.query(`UPDATE facilities SET listed = (imported_at = (SELECT max(imported_at) FROM facilities))`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -5,6 +5,8 @@ import { CountyKeys1764001800000 } from '../migrations/1764001800000-CountyKeys'
 import { CriminalHistoryFlag1764002000000 } from '../migrations/1764002000000-CriminalHistoryFlag';
 import { FormerClients1764002200000 } from '../migrations/1764002200000-FormerClients';
 import { ReminderDueKeys1764002400000 } from '../migrations/1764002400000-ReminderDueKeys';
+import { FacilityListing1764002600000 } from '../migrations/1764002600000-FacilityListing';
+import { OfferWindowLevel1764002700000 } from '../migrations/1764002700000-OfferWindowLevel';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
@@ -202,5 +204,41 @@ describe('data migrations (e2e)', () => {
     }
     const undone = await t.db.query(`SELECT dedupe_key FROM notifications WHERE case_id = $1 AND kind = 'deadline.reminder' ORDER BY created_at`, [c.body.id]);
     expect(undone.map((r: { dedupe_key: string }) => r.dedupe_key)).toEqual([reminderKey(d.id, d.due_at, 24, coordinator.userId), legacy]);
+  });
+
+  const run = async (migration: { up(q: ReturnType<TestApp['db']['createQueryRunner']>): Promise<void> }) => {
+    const runner = t.db.createQueryRunner();
+    try {
+      await migration.up(runner);
+    } finally {
+      await runner.release();
+    }
+  };
+
+  it('1764002600000: facilities an earlier file left behind (older import time) are not listed; the latest file\'s are', async () => {
+    const [left] = await t.db.query(`SELECT code FROM facilities ORDER BY code LIMIT 1`);
+    await t.db.query(`UPDATE facilities SET imported_at = imported_at - interval '30 days' WHERE code = $1`, [left.code]);
+    try {
+      await run(new FacilityListing1764002600000());
+      const rows = await t.db.query(`SELECT listed, count(*)::int AS n FROM facilities GROUP BY listed ORDER BY listed`);
+      expect(rows).toEqual([{ listed: false, n: 1 }, { listed: true, n: expect.any(Number) }]);
+      expect((await t.db.query(`SELECT listed FROM facilities WHERE code = $1`, [left.code]))[0].listed).toBe(false);
+    } finally {
+      await t.db.query(`UPDATE facilities SET imported_at = imported_at + interval '30 days', listed = true WHERE code = $1`, [left.code]);
+    }
+  });
+
+  it('1764002700000: an open offer gets the level its answer time was given for, not the case\'s level now', async () => {
+    const admin = await loginAdmin(t.http);
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    const coordinator = await createUser(t.http, admin, 'coordinator');
+    const attorney = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Ventana', lastName: 'Nivel' })).expect(201);
+    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    // As an older release left it: no level, and 72 hours given (the normal window) though the case is high now.
+    await t.db.query(`UPDATE referrals SET window_level = NULL, respond_by = offered_at + interval '72 hours' WHERE id = $1`, [offer.body.id]);
+    await run(new OfferWindowLevel1764002700000());
+    expect((await t.db.query(`SELECT window_level FROM referrals WHERE id = $1`, [offer.body.id]))[0].window_level).toBe('normal');
   });
 });

@@ -115,11 +115,37 @@ describe('reference data import (e2e)', () => {
       // The case placed there keeps it, and may be corrected without being moved.
       await t.http.patch(`/api/cases/${placed.id}`).set(intake.auth).send({ custody: { status: 'ice_detention', facilityCode: code } }).expect(200);
       expect((await t.db.query(`SELECT facility_code FROM cases WHERE id = $1`, [placed.id]))[0].facility_code).toBe(code);
+      // A transfer recorded by mistake can be undone: the case may go back to where it was held.
+      await t.http.post(`/api/cases/${placed.id}/events`).set(intake.auth)
+        .send({ type: 'transferred', occurredAt: new Date().toISOString(), facilityCode: 'HOUICDF' }).expect(201);
+      await t.http.patch(`/api/cases/${placed.id}`).set(intake.auth).send({ custody: { facilityCode: code } }).expect(200);
+      expect((await t.db.query(`SELECT facility_code FROM cases WHERE id = $1`, [placed.id]))[0].facility_code).toBe(code);
     } finally {
       // Listed again by the next file that has it.
       expect((await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE)).unlisted).toBe(0);
     }
     const again = await t.http.get(`/api/facilities?q=${code}`).set(intake.auth).expect(200);
     expect(again.body.items.map((f: { code: string }) => f.code)).toContain(code);
+  });
+
+  it('a facilities file with rejected rows, or lacking many listed facilities, unlists nothing unless told', async () => {
+    const service = t.app.get(ReferenceService);
+    const facilities = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8').trimEnd().split('\n');
+    const listed = async () => (await t.db.query(`SELECT count(*)::int AS n FROM facilities WHERE listed`))[0].n as number;
+    const before = await listed();
+    // ADACOID's row rejected (its name emptied): the facility is still in the file, so it stays listed.
+    const rejected = file('facilities-one-rejected.csv', facilities.map((line) => (line.startsWith('ADACOID,') ? line.replace('ADA COUNTY JAIL', '') : line)).join('\n') + '\n');
+    const report = await service.importFiles(rejected, DEFAULT_287G_FILE, { acceptRejectedRows: true });
+    expect(report.errors.length).toBeGreaterThanOrEqual(1);
+    expect(report.unlisted).toBe(0);
+    expect(await listed()).toBe(before);
+    // A file lacking a third of them (an older or partial file) is refused as a whole, unless told.
+    const partial = file('facilities-partial.csv', facilities.filter((_line, i) => i === 0 || i % 3 !== 0).join('\n') + '\n');
+    await expect(service.importFiles(partial, DEFAULT_287G_FILE)).rejects.toMatchObject({ code: 'REFERENCE_UNLISTING' });
+    expect(await listed()).toBe(before);
+    const told = await service.importFiles(partial, DEFAULT_287G_FILE, { acceptUnlisting: true });
+    expect(told.unlisted).toBeGreaterThan(100);
+    expect((await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE)).unlisted).toBe(0);
+    expect(await listed()).toBe(before);
   });
 });

@@ -17,9 +17,11 @@ Commands:
   keys:reindex                     recompute every case's blind indexes under AMPARO_INDEX_KEY (to rotate that key;
                                    run it with the API stopped)
   purge                            crypto-shred closed cases past the retention period, now
-  import-reference [facilities.csv] [287g.csv] [--accept-rejected-rows]
+  import-reference [facilities.csv] [287g.csv] [--accept-rejected-rows] [--accept-unlisting]
                                    load a newer facilities / 287(g) file of the same shape (defaults: data/); a file
-                                   with rejected rows is refused unless --accept-rejected-rows
+                                   with rejected rows is refused unless --accept-rejected-rows; facilities the file
+                                   lacks are no longer offered (unlisted), and a file that lacks more than 10 of them
+                                   (or 5%) is refused unless --accept-unlisting
   migrate                          apply pending database migrations (as DATABASE_OWNER_URL's role when set) and
                                    grant DATABASE_URL's role its privileges
   users:reset-password <email>     give a user (e.g. a lost first admin) a new random password, printed once; ends
@@ -41,10 +43,14 @@ const COMMANDS: Record<string, Command> = {
   purge: async (app) => ({ purged: await app.get(PurgeService).purgeDue() }),
   'import-reference': async (app, args) => {
     const acceptRejectedRows = args.includes('--accept-rejected-rows');
+    const acceptUnlisting = args.includes('--accept-unlisting');
     const [facilities, agreements] = args.filter((a) => !a.startsWith('--'));
     const report = await app
       .get(ReferenceService)
-      .importFiles(facilities ? resolve(facilities) : DEFAULT_FACILITIES_FILE, agreements ? resolve(agreements) : DEFAULT_287G_FILE, { acceptRejectedRows });
+      .importFiles(facilities ? resolve(facilities) : DEFAULT_FACILITIES_FILE, agreements ? resolve(agreements) : DEFAULT_287G_FILE, {
+        acceptRejectedRows,
+        acceptUnlisting,
+      });
     return { ...report, errors: report.errors.slice(0, 50), errorCount: report.errors.length };
   },
   'users:reset-password': async (app, args) => {

@@ -396,7 +396,7 @@ export class CasesService {
           // organization's zone, nor may a correction that leaves the place alone (the status, say) move it.
           timeZone: custody.timeZone ?? (placeCorrected && (facilityCode || state) ? undefined : row.time_zone),
         };
-        const place = await this.resolvePlace(merged, actor.organizationId, tx, row.facility_code);
+        const place = await this.resolvePlace(merged, actor.organizationId, tx, (code) => this.heldBefore(tx, id, row.facility_code, code));
         if (place.timeZone !== row.time_zone) correctedZone = place.timeZone;
         placeMoved = place.facilityCode !== row.facility_code || place.state !== row.state;
         set('facility_code', place.facilityCode);
@@ -499,8 +499,8 @@ export class CasesService {
       if (dto.type === 'transferred') {
         const facility = await this.reference.find(dto.facilityCode!, tx);
         if (!facility) throw invalid('facilityCode', 'facilityCode is not a known ICE detention location code (see GET /api/facilities)');
-        if (!facility.listed) throw invalid('facilityCode', UNLISTED_FACILITY('facilityCode'));
-        const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: facility.code }, actor.organizationId, tx);
+        if (!facility.listed && !(await this.heldBefore(tx, id, row.facility_code, facility.code))) throw invalid('facilityCode', UNLISTED_FACILITY('facilityCode'));
+        const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: facility.code }, actor.organizationId, tx, async () => true);
         data.facilityCode = place.facilityCode;
         data.fromFacilityCode = row.facility_code;
         await tx.query(
@@ -703,6 +703,16 @@ export class CasesService {
     );
   }
 
+  /** Whether the case is, or was, held at the facility: its current place, or either end of a transfer it recorded. */
+  private async heldBefore(manager: EntityManager, caseId: string, current: string | null, code: string): Promise<boolean> {
+    if (code === current) return true;
+    const [held] = await manager.query(
+      `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'transferred' AND (data->>'facilityCode' = $2 OR data->>'fromFacilityCode' = $2) LIMIT 1`,
+      [caseId, code],
+    );
+    return held !== undefined;
+  }
+
   /** The deadline engine's input errors are the caller's: a 400 naming the field (events[n].data.x → x). */
   private deadlineInput<T>(compute: () => T): T {
     const fail = (error: unknown): never => {
@@ -726,13 +736,14 @@ export class CasesService {
     custody: CustodyDto,
     organizationId: string,
     manager: EntityManager = this.db.manager,
-    currentFacility: string | null = null,
+    heldBefore: (code: string) => Promise<boolean> = async () => false,
   ): Promise<Place> {
     if (custody.facilityCode) {
       const facility = await this.reference.find(custody.facilityCode, manager);
       if (!facility) throw invalid('custody.facilityCode', 'custody.facilityCode is not a known ICE detention location code (see GET /api/facilities)');
-      // A facility the latest ICE file no longer lists is not chosen anew; a case already there keeps it.
-      if (!facility.listed && facility.code !== currentFacility) throw invalid('custody.facilityCode', UNLISTED_FACILITY('custody.facilityCode'));
+      // A facility the latest ICE file no longer lists is not chosen anew; a case that was held there keeps it, and may
+      // go back to it (a transfer recorded by mistake).
+      if (!facility.listed && !(await heldBefore(facility.code))) throw invalid('custody.facilityCode', UNLISTED_FACILITY('custody.facilityCode'));
       return {
         facilityCode: facility.code,
         facilityName: facility.name,

@@ -59,6 +59,7 @@ const CANCEL_SQL = `WITH pending AS (
          CASE WHEN n.kind = 'deadline.reminder' AND split_part(n.dedupe_key, ':', 3) ~ '^[0-9]{1,15}$'
               THEN split_part(n.dedupe_key, ':', 3)::bigint END AS due_ms,
          CASE WHEN n.kind = 'referral.offer' AND split_part(n.dedupe_key, ':', 3) = 'sooner'
+                   AND split_part(n.dedupe_key, ':', 4) IN ('low', 'normal', 'high', 'critical')
               THEN split_part(n.dedupe_key, ':', 4) END AS sooner_level
     FROM notifications n
    WHERE n.sent_at IS NULL AND n.cancelled_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2
@@ -81,9 +82,13 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    OR (p.kind = 'deadline.missed' AND EXISTS (
          SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.superseded_at IS NOT NULL))
    OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.id = p.object_id AND r.status = 'offered'))
-   -- The email of an earlier shortening (offer:<referral>:sooner:<level>) once the offer was shortened again.
-   OR (p.kind = 'referral.offer' AND p.sooner_level IS NOT NULL AND NOT EXISTS (
-         SELECT 1 FROM referrals r WHERE r.id = p.object_id AND r.window_level = p.sooner_level))
+   -- The email of an earlier shortening (offer:<referral>:sooner:<level>) once a later one, for a more urgent level,
+   -- was written: that one tells the newer time.
+   OR (p.kind = 'referral.offer' AND p.sooner_level IS NOT NULL AND EXISTS (
+         SELECT 1 FROM notifications m
+          WHERE m.dedupe_key LIKE 'offer:' || p.object_id || ':sooner:%'
+            AND array_position(ARRAY['low', 'normal', 'high', 'critical'], split_part(m.dedupe_key, ':', 4))
+              > array_position(ARRAY['low', 'normal', 'high', 'critical'], p.sooner_level)))
  )`;
 
 /**

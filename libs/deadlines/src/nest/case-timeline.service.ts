@@ -383,7 +383,9 @@ export class CaseTimelineService {
          SELECT r.id, r.respond_by AS before, $3::timestamptz + make_interval(mins => (o.offer_windows_minutes->>$2::text)::int) AS due
            FROM referrals r JOIN organizations o ON o.id = r.organization_id
           WHERE r.case_id = $1 AND r.status = 'offered' AND r.respond_by > $3
-            AND array_position($4::text[], $2::text) > array_position($4::text[], COALESCE(r.window_level, $2::text))
+            -- An offer with no level (made by an older instance during an upgrade) counts as the least urgent: never
+            -- lengthened, it moves only if the new level's window from now ends sooner.
+            AND array_position($4::text[], $2::text) > array_position($4::text[], COALESCE(r.window_level, 'low'))
        ), shortened AS (
          UPDATE referrals r SET respond_by = LEAST(r.respond_by, w.due), window_level = $2 FROM windowed w
           WHERE r.id = w.id

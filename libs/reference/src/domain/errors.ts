@@ -3,7 +3,8 @@ export type ReferenceDataErrorCode =
   | 'REFERENCE_EMPTY_FILE'
   | 'REFERENCE_MALFORMED_CSV'
   | 'REFERENCE_UNKNOWN_STATE'
-  | 'REFERENCE_ROWS_REJECTED';
+  | 'REFERENCE_ROWS_REJECTED'
+  | 'REFERENCE_UNLISTING';
 
 /**
  * A reference file or lookup that cannot be used at all. Row-level problems are not thrown by the parsers: they return

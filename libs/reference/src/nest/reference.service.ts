@@ -16,6 +16,10 @@ export const DEFAULT_287G_FILE = join(process.cwd(), 'data', 'ice-287g-agreement
 
 const JAIL_COUNTIES_TTL_MS = 60_000;
 
+/** An import may unlist at most this many facilities, or this share of the listed ones, unless told (acceptUnlisting). */
+const UNLISTING_FLOOR = 10;
+const UNLISTING_SHARE = 0.05;
+
 /** A county agency's participating Jail Enforcement Model agreement with a county to match: its key, else null. */
 function jailEnforcementKey(agreement: Agreement287g): string | null {
   const key = countyKey(agreement.county, agreement.state);
@@ -107,7 +111,11 @@ export class ReferenceService implements OnApplicationBootstrap {
    * the agreements and clear every facility's 287(g) flag) unless `acceptRejectedRows` says to import the rest.
    * A file with no usable row at all is always refused.
    */
-  async importFiles(facilitiesFile: string, agreementsFile: string, options: { acceptRejectedRows?: boolean } = {}): Promise<ImportReport> {
+  async importFiles(
+    facilitiesFile: string,
+    agreementsFile: string,
+    options: { acceptRejectedRows?: boolean; acceptUnlisting?: boolean } = {},
+  ): Promise<ImportReport> {
     const facilities = parseFacilitiesCsv(readFileSync(facilitiesFile, 'utf8'));
     const agreements = parse287gCsv(readFileSync(agreementsFile, 'utf8'));
     const rejected = [...facilities.errors, ...agreements.errors];
@@ -151,11 +159,25 @@ export class ReferenceService implements OnApplicationBootstrap {
         );
       }
       for (let i = 0; i < records.length; i += 500) await this.upsertFacilities(tx, records.slice(i, i + 500));
-      // What the file no longer lists (closed, renamed) stays for the cases placed there, but is not offered anew.
-      unlisted = ((await tx.query(
-        `WITH dropped AS (UPDATE facilities SET listed = false WHERE listed AND NOT (code = ANY($1)) RETURNING 1) SELECT count(*)::int AS n FROM dropped`,
-        [records.map((r) => r.code)],
-      )) as { n: number }[])[0].n;
+      // What the file no longer lists (closed, renamed) stays for the cases placed there, but is not offered anew. Not
+      // when some of its rows were rejected (a rejected row's facility is still in the file), and not for more than a
+      // few facilities unless told: an older file imported by mistake would otherwise take newer facilities away.
+      if (facilities.errors.length === 0) {
+        const [{ listed, dropping }] = (await tx.query(
+          `SELECT count(*)::int AS listed, count(*) FILTER (WHERE NOT (code = ANY($1)))::int AS dropping FROM facilities WHERE listed`,
+          [records.map((r) => r.code)],
+        )) as { listed: number; dropping: number }[];
+        if (dropping > Math.max(UNLISTING_FLOOR, listed * UNLISTING_SHARE) && !options.acceptUnlisting) {
+          throw new ReferenceDataError(
+            'REFERENCE_UNLISTING',
+            `the facilities file lacks ${dropping} of the ${listed} listed facilities, which would no longer be offered for intakes and transfers; nothing imported. Check that it is the newest file, or import it with --accept-unlisting`,
+          );
+        }
+        unlisted = ((await tx.query(
+          `WITH dropped AS (UPDATE facilities SET listed = false WHERE listed AND NOT (code = ANY($1)) RETURNING 1) SELECT count(*)::int AS n FROM dropped`,
+          [records.map((r) => r.code)],
+        )) as { n: number }[])[0].n;
+      }
       // Open county-jail cases whose flag the import changed are due for the urgency review now: those placed by state
       // and county in a county whose agreement began or ended, and those placed at a facility whose flag changed.
       const after = await pairs();
