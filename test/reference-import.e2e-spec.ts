@@ -95,8 +95,9 @@ describe('reference data import (e2e)', () => {
     const service = t.app.get(ReferenceService);
     const facilities = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8').trimEnd().split('\n');
     const code = 'ADACOID';
-    const placed = (await t.http.post('/api/cases').set(intake.auth)
-      .send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: code } }).expect(201)).body;
+    const body = { ...minimalBody(), custody: { status: 'ice_detention', facilityCode: code } };
+    const key = `unlisted-${Date.now()}`;
+    const placed = (await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(body).expect(201)).body;
     const other = (await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201)).body;
     const dropped = file('facilities-without-one.csv', facilities.filter((line) => !line.startsWith(`${code},`)).join('\n') + '\n');
     const report = await service.importFiles(dropped, DEFAULT_287G_FILE);
@@ -104,6 +105,10 @@ describe('reference data import (e2e)', () => {
     try {
       const listed = await t.http.get(`/api/facilities?q=${code}`).set(intake.auth).expect(200);
       expect(listed.body.items.map((f: { code: string }) => f.code)).not.toContain(code);
+      // The same intake sent again (its answer lost) gets the stored answer, not a refusal of its facility.
+      const retried = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(body);
+      expect(retried.status).toBe(201);
+      expect(retried.body.id).toBe(placed.id);
       // Not chosen anew: neither at intake nor as a transfer's destination.
       const intakeThere = await t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: code } });
       expect(intakeThere.status).toBe(400);

@@ -135,8 +135,20 @@ export class CasesService {
         'client.lastName': ['client.firstName or client.lastName is required'],
       });
     }
-    const place = await this.resolvePlace(dto.custody, actor.organizationId);
     const idempotency = idempotencyKey ? { key: idempotencyKey, hash: this.cipher.requestDigest(canonicalJson(dto)) } : undefined;
+    let place: Place;
+    try {
+      place = await this.resolvePlace(dto.custody, actor.organizationId);
+    } catch (error) {
+      // A retry of an intake that was stored gets its answer, though its place would be refused now (a facility the
+      // latest ICE file dropped meanwhile): a 400 would invite typing the case again.
+      if (idempotency && error instanceof DomainError && (await this.db.query(
+        `SELECT 1 FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND response IS NOT NULL`, [actor.userId, idempotency.key],
+      )).length > 0) {
+        return this.replay(actor.userId, idempotency.key, idempotency.hash);
+      }
+      throw error;
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.db.transaction((tx) => this.insertCase(tx, actor, dto, place, idempotency));
