@@ -5,7 +5,7 @@ import { MailDeliveryService } from '@amparo/notifications';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
-import { Session, createUser, loginAdmin } from './support/users';
+import { Session, createUser, login, loginAdmin } from './support/users';
 
 const profile = attorneyProfile;
 
@@ -340,6 +340,31 @@ describe('routing and referrals (e2e)', () => {
     expect((await t.http.get(`/api/cases/${later.id}`).set(attorney.auth)).body).toMatchObject({ status: 'assigned', assignedAttorneyId: attorney.userId });
     await t.http.patch(`/api/cases/${later.id}`).set(coordinator.auth).send(correction).expect(200);
     expect(await told()).toHaveLength(rows.length);
+  });
+
+  it('a correction naming a client of an attorney who formerly held the case as adverse alerts them and the coordinators', async () => {
+    // An attorney of their own, speaking only French: the other tests' cases (in Spanish) never go to them by routing.
+    let attorney = await createUser(t.http, admin, 'attorney');
+    const frenchOnly = { languages: ['fra'], maxActiveCases: 20 };
+    expect((await setProfile(attorney, frenchOnly)).status).toBe(200);
+    // The attorney held case F, and was released from it (their role changed and changed back).
+    const f = await createCase(routableCase());
+    const first = (await route(f.id, { attorneyId: attorney.userId })).body;
+    await t.http.post(`/api/referrals/${first.id}/accept`).set(attorney.auth).expect(200);
+    await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ role: 'intake' }).expect(200);
+    await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ role: 'attorney' }).expect(200);
+    attorney = await login(t.http, attorney.email, attorney.password); // the role change ended their sessions
+    expect((await setProfile(attorney, frenchOnly)).status).toBe(200);
+    expect((await t.db.query(`SELECT status FROM cases WHERE id = $1`, [f.id]))[0].status).toBe('new');
+    // Now they hold case C, whose client F's correction names as the other side.
+    const c = await createCase(routableCase({ client: { firstName: 'Clementina', lastName: 'Ejemplar', preferredLanguage: 'spa' } }));
+    const second = (await route(c.id, { attorneyId: attorney.userId })).body;
+    await t.http.post(`/api/referrals/${second.id}/accept`).set(attorney.auth).expect(200);
+    await t.http.patch(`/api/cases/${f.id}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Clementina Ejemplar' }] }).expect(200);
+    const told = await t.db.query(`SELECT recipient_id, subject FROM notifications WHERE kind = 'case.conflict' AND case_id = $1`, [f.id]);
+    expect(told.map((r: { recipient_id: string }) => r.recipient_id)).toContain(attorney.userId);
+    expect(told[0].subject).toContain('an attorney who formerly held it');
+    expect(JSON.stringify(told)).not.toMatch(/Clementina|Ejemplar/i);
   });
 
   it('two coordinators routing the same case at once make one offer; the other gets 409', async () => {

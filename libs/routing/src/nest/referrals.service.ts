@@ -267,8 +267,9 @@ export class ReferralsService implements OnModuleInit {
    */
   async reviewOpenOffer(tx: EntityManager, caseId: string, actor: Principal, options: { needsChanged?: boolean } = {}): Promise<string | null> {
     const c = await this.lockCase(tx, caseId);
-    if (c?.status === 'assigned' && c.assigned_attorney_id) return this.reviewAssignment(tx, c, c.assigned_attorney_id);
-    if (!c || c.status !== 'offered') return null;
+    if (!c || c.status === 'closed' || c.status === 'purged') return null;
+    await this.alertConflicts(tx, c);
+    if (c.status !== 'offered') return null;
     const [r] = await tx.query(`SELECT id, attorney_id, reasons FROM referrals WHERE case_id = $1 AND status = 'offered' FOR UPDATE`, [caseId]);
     if (!r) return null;
     const bar = (await this.acceptanceBar(tx, c, r.attorney_id)) ?? (options.needsChanged ? await this.noLongerFits(tx, c, r) : null);
@@ -285,28 +286,38 @@ export class ReferralsService implements OnModuleInit {
   }
 
   /**
-   * After a correction of an assigned case: a party now named adverse who is (or was) a client of the assigned
-   * attorney, or a client now named whom one of their clients names as adverse, is a conflict of interest. The
-   * attorney already holds the record, so nothing is taken from them: the coordinators and the attorney are emailed
-   * (references only, never whose name matched), once per set of matching names. Whether it can be waived is theirs
-   * to decide.
+   * After a correction: an attorney who holds the case, or held it (accepted and was released), and now conflicts with
+   * it (a party named adverse is, or was, their client; or one of their clients names this client as adverse). They
+   * have seen the record, so nothing is taken from them: the coordinators and the attorney are emailed (references
+   * only, never whose name matched), once per set of matching names. Whether it can be waived is theirs to decide.
+   * An offered attorney's conflict is the offer review's (the offer is withdrawn).
    */
-  private async reviewAssignment(tx: EntityManager, c: CaseRow, attorneyId: string): Promise<string | null> {
+  private async alertConflicts(tx: EntityManager, c: CaseRow): Promise<void> {
+    const former: { attorney_id: string }[] = await tx.query(
+      `SELECT DISTINCT attorney_id FROM referrals WHERE case_id = $1 AND accepted_at IS NOT NULL AND attorney_id IS DISTINCT FROM $2::uuid`,
+      [c.id, c.status === 'assigned' ? c.assigned_attorney_id : null],
+    );
+    const holders = [
+      ...(c.status === 'assigned' && c.assigned_attorney_id ? [{ attorneyId: c.assigned_attorney_id, held: 'its assigned attorney' }] : []),
+      ...former.map((f) => ({ attorneyId: f.attorney_id, held: 'an attorney who formerly held it' })),
+    ];
+    if (holders.length === 0) return;
     const { history } = await this.needs(tx, c);
-    const conflict = history.conflicts.get(attorneyId);
-    if (!conflict) return null;
-    const matched = createHash('sha256').update([...conflict.clients, ...conflict.adverse].sort().join(',')).digest('hex').slice(0, 16);
-    const recipients = [...new Set([...(await this.outbox.coordinators(tx, c.organization_id)), attorneyId])];
-    await this.outbox.enqueue(tx, recipients.map((recipient) => ({
-      organizationId: c.organization_id, recipientId: recipient, kind: 'case.conflict', caseId: c.id,
-      dedupeKey: `conflict:${c.id}:${attorneyId}:${matched}:${recipient}`,
-      subject: `[Amparo] ${c.reference}: possible conflict of interest with its assigned attorney`,
-      body:
-        `After a correction of case ${c.reference}, a party named in it matches a client or former client of its assigned ` +
-        `attorney, on the other side. The attorney keeps the case: please review the conflict together (a waiver, or ` +
-        `another attorney).`,
-    })));
-    return 'CONFLICT_OF_INTEREST';
+    const coordinators = await this.outbox.coordinators(tx, c.organization_id);
+    for (const { attorneyId, held } of holders) {
+      const conflict = history.conflicts.get(attorneyId);
+      if (!conflict) continue;
+      const matched = createHash('sha256').update([...conflict.clients, ...conflict.adverse].sort().join(',')).digest('hex').slice(0, 16);
+      await this.outbox.enqueue(tx, [...new Set([...coordinators, attorneyId])].map((recipient) => ({
+        organizationId: c.organization_id, recipientId: recipient, kind: 'case.conflict', caseId: c.id,
+        dedupeKey: `conflict:${c.id}:${attorneyId}:${matched}:${recipient}`,
+        subject: `[Amparo] ${c.reference}: possible conflict of interest with ${held}`,
+        body:
+          `After a correction of case ${c.reference}, a party named in it matches a client or former client of ${held}, ` +
+          `on the other side. Nothing was taken from the attorney: please review the conflict together (a waiver, or ` +
+          `another attorney).`,
+      })));
+    }
   }
 
   /**
