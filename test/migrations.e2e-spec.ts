@@ -24,6 +24,18 @@ describe('data migrations (e2e)', () => {
   });
   afterAll(() => t.close());
 
+  /** A case a coordinator offered to a new attorney (auto-routing off), as written today. */
+  const offered = async (client: { firstName: string; lastName: string }) => {
+    const admin = await loginAdmin(t.http);
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    const coordinator = await createUser(t.http, admin, 'coordinator');
+    const attorney = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody(client)).expect(201);
+    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    return { coordinator, attorney, c, offer };
+  };
+
   it('1764001000000: stored bond-flag labels lose the facts that raised them, in cases and idempotent answers', async () => {
     const old = 'Bond eligibility contested (entered without inspection; criminal history declared): judges may find no bond jurisdiction';
     const created = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', `migration-${Date.now()}`).send(intakeBody()).expect(201);
@@ -141,13 +153,7 @@ describe('data migrations (e2e)', () => {
   });
 
   it('1764002200000: an acceptance released before it is dated from its audit event, so the former client counts', async () => {
-    const admin = await loginAdmin(t.http);
-    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
-    const coordinator = await createUser(t.http, admin, 'coordinator');
-    const attorney = await createUser(t.http, admin, 'attorney');
-    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
-    const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Antigua', lastName: 'Clienta' })).expect(201);
-    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    const { coordinator, attorney, c, offer } = await offered({ firstName: 'Antigua', lastName: 'Clienta' });
     await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(attorney.auth).expect(200);
     // As a release before this migration left it: withdrawn, with nothing saying it had been accepted.
     await t.db.query(`UPDATE referrals SET status = 'withdrawn', accepted_at = NULL WHERE id = $1`, [offer.body.id]);
@@ -229,13 +235,7 @@ describe('data migrations (e2e)', () => {
   });
 
   it('1764002700000: an open offer gets the level its answer time was given for, not the case\'s level now', async () => {
-    const admin = await loginAdmin(t.http);
-    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
-    const coordinator = await createUser(t.http, admin, 'coordinator');
-    const attorney = await createUser(t.http, admin, 'attorney');
-    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
-    const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Ventana', lastName: 'Nivel' })).expect(201);
-    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    const { offer } = await offered({ firstName: 'Ventana', lastName: 'Nivel' });
     // As an older release left it: no level, and 72 hours given (the normal window) though the case is high now.
     await t.db.query(`UPDATE referrals SET window_level = NULL, respond_by = offered_at + interval '72 hours' WHERE id = $1`, [offer.body.id]);
     await run(new OfferWindowLevel1764002700000());
