@@ -421,11 +421,15 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const [{ urgency_review_at: reviewAt }] = await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [c.id]);
       expect(reviewAt.getTime()).toBeGreaterThan(clock.now().getTime());
 
+      // A minute before its time the case is not reviewed (other cases of this file may be: only this one is watched).
+      const reviewedAt = async () => (await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [c.id]))[0].urgency_review_at.getTime();
       clock.advance(reviewAt.getTime() - clock.now().getTime() - 60_000);
-      expect((await jobs.tick()).reviewed).toBe(0);
+      await jobs.tick();
+      expect(await reviewedAt()).toBe(reviewAt.getTime());
       expect(await level()).toBe('normal');
       clock.advance(60_000);
       expect((await jobs.tick()).reviewed).toBeGreaterThanOrEqual(1);
+      expect(await reviewedAt()).toBeGreaterThan(reviewAt.getTime());
       expect(await level()).toBe('high');
       expect(await onBoard('high')).toBe(true);
       expect(await onBoard('normal')).toBe(false);

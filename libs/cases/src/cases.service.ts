@@ -143,7 +143,7 @@ export class CasesService {
       // A retry of an intake that was stored gets its answer, though its place would be refused now (a facility the
       // latest ICE file dropped meanwhile): a 400 would invite typing the case again.
       if (idempotency && error instanceof DomainError && (await this.db.query(
-        `SELECT 1 FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND response IS NOT NULL`, [actor.userId, idempotency.key],
+        `SELECT 1 FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [actor.userId, idempotency.key],
       )).length > 0) {
         return this.replay(actor.userId, idempotency.key, idempotency.hash);
       }
@@ -715,11 +715,12 @@ export class CasesService {
     );
   }
 
-  /** Whether the case is, or was, held at the facility: its current place, or either end of a transfer it recorded. */
+  /** Whether the case is, or was, held at the facility: its current place, where a transfer took it from, or to (unless retracted). */
   private async heldBefore(manager: EntityManager, caseId: string, current: string | null, code: string): Promise<boolean> {
     if (code === current) return true;
     const [held] = await manager.query(
-      `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'transferred' AND (data->>'facilityCode' = $2 OR data->>'fromFacilityCode' = $2) LIMIT 1`,
+      `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'transferred'
+          AND (data->>'fromFacilityCode' = $2 OR (data->>'facilityCode' = $2 AND retracted_at IS NULL)) LIMIT 1`,
       [caseId, code],
     );
     return held !== undefined;

@@ -86,9 +86,9 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    -- was written: that one tells the newer time.
    OR (p.kind = 'referral.offer' AND p.sooner_level IS NOT NULL AND EXISTS (
          SELECT 1 FROM notifications m
-          WHERE m.dedupe_key LIKE 'offer:' || p.object_id || ':sooner:%'
-            AND array_position(ARRAY['low', 'normal', 'high', 'critical'], split_part(m.dedupe_key, ':', 4))
-              > array_position(ARRAY['low', 'normal', 'high', 'critical'], p.sooner_level)))
+          WHERE m.dedupe_key = ANY (SELECT 'offer:' || p.object_id || ':sooner:' || l.level
+                                      FROM unnest(ARRAY['low', 'normal', 'high', 'critical']) WITH ORDINALITY AS l(level, rank)
+                                     WHERE l.rank > array_position(ARRAY['low', 'normal', 'high', 'critical'], p.sooner_level))))
  )`;
 
 /**

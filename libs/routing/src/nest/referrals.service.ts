@@ -286,29 +286,36 @@ export class ReferralsService implements OnModuleInit {
   }
 
   /**
-   * After a correction: an attorney who holds the case, or held it (accepted and was released), and now conflicts with
-   * it (a party named adverse is, or was, their client; or one of their clients names this client as adverse). They
-   * have seen the record, so nothing is taken from them: the coordinators and the attorney are emailed (references
-   * only, never whose name matched), once per set of matching names. Whether it can be waived is theirs to decide.
-   * An offered attorney's conflict is the offer review's (the offer is withdrawn).
+   * After a correction: an attorney who holds the case, or held it (accepted and was released) and still practises
+   * here, and now conflicts with it (a party named adverse is, or was, their client; or one of their clients names
+   * this client as adverse). They have seen the record, so nothing is taken from them: the coordinators, and the
+   * assigned attorney, are emailed (references only, never whose name matched), once per set of matching names.
+   * Whether it can be waived is theirs to decide. An offered attorney's conflict is the offer review's (the offer is
+   * withdrawn).
    */
   private async alertConflicts(tx: EntityManager, c: CaseRow): Promise<void> {
+    // Former holders still practising with the organization; not the attorney of an open offer (the offer review's).
     const former: { attorney_id: string }[] = await tx.query(
-      `SELECT DISTINCT attorney_id FROM referrals WHERE case_id = $1 AND accepted_at IS NOT NULL AND attorney_id IS DISTINCT FROM $2::uuid`,
+      `SELECT DISTINCT r.attorney_id FROM referrals r JOIN users u ON u.id = r.attorney_id
+        WHERE r.case_id = $1 AND r.accepted_at IS NOT NULL AND u.active AND u.role = 'attorney'
+          AND r.attorney_id IS DISTINCT FROM $2::uuid
+          AND NOT EXISTS (SELECT 1 FROM referrals o WHERE o.case_id = $1 AND o.status = 'offered' AND o.attorney_id = r.attorney_id)`,
       [c.id, c.status === 'assigned' ? c.assigned_attorney_id : null],
     );
     const holders = [
-      ...(c.status === 'assigned' && c.assigned_attorney_id ? [{ attorneyId: c.assigned_attorney_id, held: 'its assigned attorney' }] : []),
-      ...former.map((f) => ({ attorneyId: f.attorney_id, held: 'an attorney who formerly held it' })),
+      ...(c.status === 'assigned' && c.assigned_attorney_id ? [{ attorneyId: c.assigned_attorney_id, held: 'its assigned attorney', current: true }] : []),
+      ...former.map((f) => ({ attorneyId: f.attorney_id, held: 'an attorney who formerly held it', current: false })),
     ];
     if (holders.length === 0) return;
     const { history } = await this.needs(tx, c);
     const coordinators = await this.outbox.coordinators(tx, c.organization_id);
-    for (const { attorneyId, held } of holders) {
+    for (const { attorneyId, held, current } of holders) {
       const conflict = history.conflicts.get(attorneyId);
       if (!conflict) continue;
       const matched = createHash('sha256').update([...conflict.clients, ...conflict.adverse].sort().join(',')).digest('hex').slice(0, 16);
-      await this.outbox.enqueue(tx, [...new Set([...coordinators, attorneyId])].map((recipient) => ({
+      // A former holder no longer has the case: what became of it is the coordinators' to tell them, not the system's.
+      const recipients = current ? [...new Set([...coordinators, attorneyId])] : coordinators;
+      await this.outbox.enqueue(tx, recipients.map((recipient) => ({
         organizationId: c.organization_id, recipientId: recipient, kind: 'case.conflict', caseId: c.id,
         dedupeKey: `conflict:${c.id}:${attorneyId}:${matched}:${recipient}`,
         subject: `[Amparo] ${c.reference}: possible conflict of interest with ${held}`,
