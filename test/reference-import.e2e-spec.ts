@@ -98,6 +98,8 @@ describe('reference data import (e2e)', () => {
     const body = { ...minimalBody(), custody: { status: 'ice_detention', facilityCode: code } };
     const key = `unlisted-${Date.now()}`;
     const placed = (await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(body).expect(201)).body;
+    const purgedKey = `${key}-purged`;
+    const purged = (await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', purgedKey).send(body).expect(201)).body;
     const other = (await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201)).body;
     const dropped = file('facilities-without-one.csv', facilities.filter((line) => !line.startsWith(`${code},`)).join('\n') + '\n');
     const report = await service.importFiles(dropped, DEFAULT_287G_FILE);
@@ -109,6 +111,11 @@ describe('reference data import (e2e)', () => {
       const retried = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(body);
       expect(retried.status).toBe(201);
       expect(retried.body.id).toBe(placed.id);
+      // One whose case was purged meanwhile (a purge empties the stored answer and digest) still says so: 410.
+      await t.db.query(`UPDATE idempotency_keys SET response = NULL, request_hash = '' WHERE case_id = $1`, [purged.id]);
+      const afterPurge = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', purgedKey).send(body);
+      expect(afterPurge.status).toBe(410);
+      expect(afterPurge.body.code).toBe('CASE_PURGED');
       // Not chosen anew: neither at intake nor as a transfer's destination.
       const intakeThere = await t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: code } });
       expect(intakeThere.status).toBe(400);
