@@ -19,7 +19,7 @@ export class AuditSeals1764002300000 implements MigrationInterface {
         prev_mac bytea NOT NULL,
         event_id bigint NOT NULL CHECK (event_id > 0),
         event_hash bytea NOT NULL,
-        sealed_at timestamptz NOT NULL,
+        sealed_at timestamptz NOT NULL CHECK (isfinite(sealed_at) AND sealed_at < '10000-01-01'),
         key_id text NOT NULL,
         mac bytea NOT NULL,
         CONSTRAINT audit_seals_event_key UNIQUE (organization_id, chain, event_id),

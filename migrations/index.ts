@@ -26,6 +26,7 @@ import { ReminderDueKeys1764002400000 } from './1764002400000-ReminderDueKeys';
 import { OpenOffersByAnswerTime1764002500000 } from './1764002500000-OpenOffersByAnswerTime';
 import { FacilityListing1764002600000 } from './1764002600000-FacilityListing';
 import { OfferWindowLevel1764002700000 } from './1764002700000-OfferWindowLevel';
+import { AuditEventTimes1764002800000 } from './1764002800000-AuditEventTimes';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -57,4 +58,5 @@ export const MIGRATIONS = [
   OpenOffersByAnswerTime1764002500000,
   FacilityListing1764002600000,
   OfferWindowLevel1764002700000,
+  AuditEventTimes1764002800000,
 ];

@@ -994,6 +994,52 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(await verify()).toMatchObject({ ok: true });
     });
 
+    it('rows with times no application writes, or nested past the stack, or in no chain: refused, or reported, never a 500', async () => {
+      const owner = await t.owner();
+      const org = await adminOrg();
+      const [model] = await owner.query(`SELECT * FROM audit_events WHERE organization_id = $1 ORDER BY id LIMIT 1`, [org]);
+      // The application's role cannot append them.
+      await expect(t.db.query(
+        `INSERT INTO audit_events (id, organization_id, chain, occurred_at, action, prev_hash, hash) VALUES (nextval('audit_events_id_seq'), $1, 0, 'infinity', 'case.reveal', $2, $2)`,
+        [org, model.hash],
+      )).rejects.toThrow(/audit_events_occurred_at_real/);
+      await expect(t.db.query(
+        `INSERT INTO audit_seals (organization_id, chain, seq, prev_mac, event_id, event_hash, sealed_at, key_id, mac) VALUES ($1, 0, 999, $2, $3, $2, 'infinity', 'a1', $2)`,
+        [org, model.hash, model.id],
+      )).rejects.toThrow(/audit_seals_sealed_at_check/);
+      // The owner, dropping the checks, can: verify answers and names them.
+      await owner.query(`ALTER TABLE audit_events DROP CONSTRAINT audit_events_occurred_at_real`);
+      await owner.query(`ALTER TABLE audit_events ALTER COLUMN chain DROP NOT NULL`);
+      const deep = '{"a":'.repeat(6000) + '1' + '}'.repeat(6000);
+      const rows: [string, number | null, string, string][] = [
+        ['900000001', 5, 'infinity', '{}'],
+        ['900000002', 5, '275760-01-01', '{}'],
+        ['900000003', 6, new Date().toISOString(), deep],
+        ['900000004', null, new Date().toISOString(), '{}'],
+      ];
+      try {
+        for (const [id, chain, at, details] of rows) {
+          await owner.query(
+            `INSERT INTO audit_events (id, organization_id, chain, occurred_at, action, details, prev_hash, hash) VALUES ($1::bigint, $2, $3, $4, 'case.reveal', $5, $6, $6)`,
+            [id, org, chain, at, details, model.hash],
+          );
+          try {
+            const res = await t.http.get('/api/audit/verify').set(admin.auth);
+            expect({ id, status: res.status, ok: res.body.ok }).toEqual({ id, status: 200, ok: false });
+            expect((await t.http.get('/api/audit').set(admin.auth)).status).toBe(200);
+          } finally {
+            await owner.query(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete`);
+            await owner.query(`DELETE FROM audit_events WHERE id = $1::bigint`, [id]);
+            await owner.query(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete`);
+          }
+        }
+      } finally {
+        await owner.query(`ALTER TABLE audit_events ALTER COLUMN chain SET NOT NULL`);
+        await owner.query(`ALTER TABLE audit_events ADD CONSTRAINT audit_events_occurred_at_real CHECK (isfinite(occurred_at) AND occurred_at < '10000-01-01')`);
+      }
+      expect(await verify()).toMatchObject({ ok: true });
+    });
+
     it('a seal forged without the key, or made under a key no longer configured, is reported', async () => {
       const seals = t.app.get(AuditSealService);
       await seals.sealChains();

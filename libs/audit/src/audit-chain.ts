@@ -65,6 +65,23 @@ export function chainTextAfterId(fields: Omit<ChainedFields, 'id'>): Buffer {
   return Buffer.from(canonicalJson(chainedValues({ ...fields, id: '' })).slice('["",'.length), 'utf8');
 }
 
+/** Whether a row's hash is its own; a row that cannot even be hashed (details nested past the stack) is not. */
+function hashesTo(row: StoredLink): boolean {
+  try {
+    return chainHash(row.prevHash, row).equals(row.hash);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A stored time as the chain hashed it (ISO, milliseconds). One the application never writes (infinity, a year past
+ * 9999: PostgreSQL accepts both) reads as a marker that hashes to nothing real, so its row is reported, not a 500.
+ */
+export function storedTime(value: unknown): string {
+  return value instanceof Date && Number.isFinite(value.getTime()) && value.getUTCFullYear() <= 9999 ? value.toISOString() : `invalid:${String(value)}`;
+}
+
 export interface StoredLink extends ChainedFields {
   prevHash: Buffer;
   hash: Buffer;
@@ -76,9 +93,7 @@ export function findFirstBrokenLink(rows: Iterable<StoredLink>, startHash: Buffe
   let checked = 0;
   for (const row of rows) {
     checked += 1;
-    if (!row.prevHash.equals(previous) || !chainHash(row.prevHash, row).equals(row.hash)) {
-      return { checked, firstBrokenId: row.id };
-    }
+    if (!row.prevHash.equals(previous) || !hashesTo(row)) return { checked, firstBrokenId: row.id };
     previous = row.hash;
   }
   return { checked };

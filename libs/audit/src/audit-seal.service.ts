@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock, every } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
+import { storedTime } from './audit-chain';
 import { AuditSealKeys, FIRST_SEAL_PREV, StoredSeal } from './audit-seal';
 
 /** However often the jobs run, an event may wait this long for its seal before verify calls its chain unsealed. */
@@ -15,7 +16,7 @@ interface SealRow {
   prev_mac: Buffer;
   event_id: string;
   event_hash: Buffer;
-  sealed_at: Date;
+  sealed_at: Date | number;
   key_id: string;
   mac: Buffer;
 }
@@ -28,7 +29,7 @@ export const toSeal = (row: SealRow): StoredSeal => ({
   prevMac: row.prev_mac,
   eventId: row.event_id,
   eventHash: row.event_hash,
-  sealedAt: row.sealed_at.toISOString(),
+  sealedAt: storedTime(row.sealed_at),
   keyId: row.key_id,
   mac: row.mac,
 });
@@ -153,13 +154,14 @@ export class AuditSealService implements OnApplicationBootstrap, OnApplicationSh
         // The organization's first seal vouches for everything before it. That is right once, at the first sealing after
         // the upgrade that added seals (or of a new organization); later, over old events, it follows every seal of the
         // organization deleted, which only this log shows.
-        const [oldest]: { occurred_at: Date }[] = await tx.query(
+        const [oldest]: { occurred_at: unknown }[] = await tx.query(
           `SELECT occurred_at FROM audit_events WHERE organization_id = $1 ORDER BY id LIMIT 1`,
           [organizationId],
         );
-        if (oldest && now.getTime() - oldest.occurred_at.getTime() > this.graceMs) {
+        const oldestAt = oldest ? storedTime(oldest.occurred_at) : null;
+        if (oldestAt && !(now.getTime() - Date.parse(oldestAt) <= this.graceMs)) {
           this.logger.warn(
-            { organizationId, oldestEvent: oldest.occurred_at.toISOString() },
+            { organizationId, oldestEvent: oldestAt },
             'Audit trail of an organization sealed for the first time over events older than the grace period: expected once after the upgrade that added seals; otherwise its seals were removed (check the exported heads)',
           );
         }
@@ -215,7 +217,8 @@ export class AuditSealService implements OnApplicationBootstrap, OnApplicationSh
     firstSealedAt: string | null;
   }> {
     const [totals]: { through: string | null; n: number; first: Date | null }[] = await this.db.query(
-      `SELECT max(seq)::text AS through, count(*)::int AS n, min(sealed_at) AS first FROM audit_seals WHERE organization_id = $1`,
+      `SELECT max(seq)::text AS through, count(*)::int AS n, min(sealed_at) FILTER (WHERE isfinite(sealed_at)) AS first
+         FROM audit_seals WHERE organization_id = $1`,
       [organizationId],
     );
     const unnumbered: { event_id: string }[] = await this.db.query(
@@ -231,7 +234,7 @@ export class AuditSealService implements OnApplicationBootstrap, OnApplicationSh
       count: totals.n,
       unnumbered: unnumbered.map((r) => r.event_id),
       throughId: new Map(chains.map((r) => [r.chain, r.through])),
-      firstSealedAt: totals.first?.toISOString() ?? null,
+      firstSealedAt: totals.first ? storedTime(totals.first) : null,
     };
   }
 }

@@ -162,7 +162,8 @@ export class SealCheck {
   visit(event: WalkedEvent): void {
     // A seal for an id the walk has passed names an event that is gone.
     while (this.pending.length && compareIds(this.pending[0].eventId, event.id) < 0) this.findings.broken.push(this.pending.shift()!.eventId);
-    if (!this.oldestUnsealed || event.occurredAt < this.oldestUnsealed) this.oldestUnsealed = event.occurredAt;
+    // By time, not by text: a year past 9999 would sort first as text.
+    if (!this.oldestUnsealed || !(Date.parse(event.occurredAt) >= Date.parse(this.oldestUnsealed))) this.oldestUnsealed = event.occurredAt;
     if (!this.pending.length || this.pending[0].eventId !== event.id) return;
     const seal = this.pending.shift()!;
     if (!seal.eventHash.equals(event.hash)) this.findings.broken.push(seal.eventId);

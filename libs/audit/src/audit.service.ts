@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock, DomainError, Page } from '@amparo/common';
 import { preparedQuery, transactionWithRetry } from '@amparo/database';
-import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, chainFor, chainTextAfterId, findFirstBrokenLink } from './audit-chain';
+import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, chainFor, chainTextAfterId, findFirstBrokenLink, storedTime } from './audit-chain';
 import { SealCheck, SealFindings, SealSequenceCheck } from './audit-seal';
 import { AuditSealService } from './audit-seal.service';
 
@@ -59,7 +59,7 @@ interface AuditRow {
   id: string;
   organization_id: string;
   chain: number;
-  occurred_at: Date;
+  occurred_at: Date | number;
   actor_id: string | null;
   actor_role: string | null;
   action: string;
@@ -76,7 +76,7 @@ const toLink = (row: AuditRow): StoredLink => ({
   id: row.id,
   organizationId: row.organization_id,
   chain: row.chain,
-  occurredAt: row.occurred_at.toISOString(),
+  occurredAt: storedTime(row.occurred_at),
   actorId: row.actor_id,
   actorRole: row.actor_role,
   action: row.action,
@@ -111,6 +111,20 @@ const APPEND_SQL = `WITH head AS (
 SELECT id FROM link`;
 
 const VERIFY_BATCH = 5000;
+
+/**
+ * Details as the list answers them. The application writes small flat objects; a row written by hand with details
+ * nested past what JSON serialization can walk would make the whole page a 500, so it is shown as unreadable (and
+ * verify names the row).
+ */
+function answerable(details: Record<string, unknown>): Record<string, unknown> {
+  try {
+    JSON.stringify(details);
+    return details;
+  } catch {
+    return { unreadable: 'nested too deep to show' };
+  }
+}
 
 /** What verify answers: `ok` only when every link, head and seal checks out. */
 export interface AuditVerification {
@@ -280,7 +294,7 @@ export class AuditService {
     );
     const items = rows.map((row) => {
       const { prevHash: _p, hash: _h, organizationId: _o, chain: _c, ...view } = toLink(row);
-      return view;
+      return { ...view, details: answerable(view.details) };
     });
     return { items, page, limit, total };
   }
@@ -313,10 +327,10 @@ export class AuditService {
     // Rows the numbered walk did not reach (no number, or one outside any sequence): someone wrote them by hand.
     if (sequence.visited + sealState.unnumbered.length !== sealState.count) outOfSequence = true;
     sequence.unknownKeys.forEach((k) => unknownKeys.add(k));
-    // Events outside the chains the walk knows (a CHECK dropped) would be listed but never verified.
+    // Events outside the chains the walk knows (a CHECK or NOT NULL dropped) would be listed but never verified.
     const [stray]: { id: string | null }[] = await this.db.query(
-      `SELECT min(id)::text AS id FROM audit_events WHERE organization_id = $1 AND (chain < 0 OR chain >= $2)`,
-      [organizationId, AUDIT_CHAINS],
+      `SELECT min(id)::text AS id FROM audit_events WHERE organization_id = $1 AND (chain = ANY($2::int[])) IS NOT TRUE`,
+      [organizationId, Array.from({ length: AUDIT_CHAINS }, (_, i) => i)],
     );
     if (stray.id !== null) broken.push(stray.id);
     for (let chain = 0; chain < AUDIT_CHAINS; chain++) {

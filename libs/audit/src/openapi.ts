@@ -33,7 +33,7 @@ export class AuditVerifyResponse {
   brokenSeals?: string[];
   @ApiPropertyOptional({
     type: [UnsealedChain],
-    description: 'Chains with events older than the grace period that no seal covers: sealing is off, or the newest seals were removed',
+    description: 'Chains with events older than the grace period that no seal covers: sealing is off or stopped, or the newest seals were removed and no pass has run since',
   })
   unsealedChains?: UnsealedChain[];
   @ApiPropertyOptional({ type: [String], description: 'Key ids named by seals that AMPARO_AUDIT_KEYS no longer holds' }) unknownSealKeys?: string[];
