@@ -185,10 +185,11 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect(await withdrawals(c.body.id)).toEqual([{ why: 'NO_LONGER_ELIGIBLE' }]);
   });
 
-  it('a correction that sends the values the case already has re-checks nothing (the attorney\'s own profile change does not count)', async () => {
+  it('a correction that sends the values the case already has re-checks nothing (the attorney\'s fit is not its concern)', async () => {
     const { caseId } = await offered({ firstName: 'Igualada', lastName: 'Ejemplo' });
-    // The attorney stops covering Texas after the offer; a correction repeating the case's values is not the cause.
-    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20, states: ['NM'], barStates: ['NM'] })).expect(200);
+    // The attorney no longer covers Texas (written straight to the table: through the API, the profile change itself
+    // reviews the offer, below); a correction repeating the case's values is not the cause and re-checks nothing.
+    await t.db.query(`UPDATE attorney_profiles SET states = '{NM}', bar_states = '{NM}' WHERE user_id = $1`, [attorney.userId]);
     try {
       await t.http.patch(`/api/cases/${caseId}`).set(coordinator.auth)
         .send({ practiceAreas: ['detention_bond'], client: { preferredLanguage: 'spa' }, custody: { state: 'TX', county: 'Harris' } }).expect(200);
@@ -234,5 +235,33 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect(await caseStatus(caseId)).toBe('offered');
     expect(await withdrawals(caseId)).toEqual([]);
     await accept(referralId).expect(200);
+  });
+
+  it('an attorney whose own profile no longer fits an open offer (a language dropped) has it withdrawn; not accepting withdraws nothing', async () => {
+    const other = await createUser(t.http, admin, 'attorney');
+    const profile = (over: Record<string, unknown> = {}) => t.http.put('/api/attorneys/me/profile').set(other.auth).send(attorneyProfile({ maxActiveCases: 20, ...over }));
+    await profile().expect(200);
+    const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Perfil', lastName: 'Cambiado' })).expect(201);
+    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: other.userId }).expect(201);
+    // No longer taking new referrals: the offer made stays theirs to answer.
+    await profile({ acceptingReferrals: false }).expect(200);
+    expect(await caseStatus(c.body.id)).toBe('offered');
+    // No longer speaking the client's language (Spanish): withdrawn, and the coordinators told why.
+    await profile({ languages: ['eng'] }).expect(200);
+    expect(await caseStatus(c.body.id)).toBe('new');
+    expect(await withdrawals(c.body.id)).toEqual([{ why: 'PROFILE_CHANGED' }]);
+    const [told] = await t.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND kind = 'case.unassigned'`, [c.body.id]);
+    expect(told.body).toMatch(/profile changed/);
+    expect(told.body).not.toMatch(/Perfil|Cambiado/);
+    expect((await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(other.auth)).status).toBe(409);
+  });
+
+  it('an offer whose language a coordinator set aside stays when the attorney\'s languages change again', async () => {
+    const other = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(other.auth).send(attorneyProfile({ maxActiveCases: 20, languages: ['eng'] })).expect(200);
+    const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Idioma', lastName: 'Apartado' })).expect(201);
+    await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: other.userId }).expect(201);
+    await t.http.put('/api/attorneys/me/profile').set(other.auth).send(attorneyProfile({ maxActiveCases: 20, languages: ['eng', 'fra'] })).expect(200);
+    expect(await caseStatus(c.body.id)).toBe('offered');
   });
 });

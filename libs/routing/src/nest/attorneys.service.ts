@@ -1,10 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, notFound } from '@amparo/common';
 import { AttorneyProfileDto } from './attorney-profile.dto';
+import { ReferralsService } from './referrals.service';
 
 export interface AttorneyProfileView {
   userId: string;
@@ -69,7 +70,10 @@ export class AttorneysService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly referrals: ReferralsService,
   ) {}
+
+  private readonly logger = new Logger('Attorneys');
 
   async upsert(actor: Principal, userId: string, dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
     const [user] = await this.db.query(`SELECT id FROM users WHERE id = $1 AND organization_id = $2 AND role = 'attorney'`, [
@@ -102,6 +106,10 @@ export class AttorneysService {
         details: { attorneyId: userId, acceptingReferrals: dto.acceptingReferrals, maxActiveCases: dto.maxActiveCases },
       });
     });
+    // Their open offers against the new profile, once it is committed (the offer review holds no profile lock).
+    await this.referrals.reviewOffersOf(actor, userId).catch((error: unknown) =>
+      this.logger.error({ err: error, attorneyId: userId }, 'Reviewing the open offers after a profile change failed; the expiry job or the attorney will settle them'),
+    );
     return this.get(actor, userId);
   }
 

@@ -286,6 +286,37 @@ export class ReferralsService implements OnModuleInit {
   }
 
   /**
+   * After an attorney's profile changed (committed): each of their open offers whose case they no longer fit on the
+   * filters the case's facts decide (practice area, language, geography, EOIR registration) is withdrawn and the
+   * coordinators told, unless a coordinator set that very failure aside when offering it. One transaction per offer,
+   * case first, holding no profile lock (a routing takes the case, then the profile). Not accepting referrals, being
+   * away or at capacity withdraws nothing: the attorney may still answer what they were offered. Returns how many.
+   */
+  async reviewOffersOf(actor: Principal, attorneyId: string): Promise<number> {
+    const open: { id: string; case_id: string }[] = await this.db.query(
+      `SELECT id, case_id FROM referrals WHERE organization_id = $1 AND attorney_id = $2 AND status = 'offered' ORDER BY offered_at`,
+      [actor.organizationId, attorneyId],
+    );
+    let withdrawn = 0;
+    for (const offer of open) {
+      const why = await this.audit.transaction(async (tx) => {
+        const c = await this.lockCase(tx, offer.case_id);
+        if (!c || c.status !== 'offered') return null;
+        const [r] = await tx.query(`SELECT id, attorney_id, reasons FROM referrals WHERE id = $1 AND status = 'offered' FOR UPDATE`, [offer.id]);
+        if (!r) return null;
+        const bar = await this.noLongerFits(tx, c, r);
+        if (!bar) return null;
+        const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference }, { attorneyId, why: 'PROFILE_CHANGED' });
+        await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now,
+          `The offer on case ${c.reference} was withdrawn: its attorney's profile changed, and they no longer fit it (${bar.message}). The case is new again: please place it.`);
+        return bar.code;
+      });
+      if (why) withdrawn += 1;
+    }
+    return withdrawn;
+  }
+
+  /**
    * After a correction: an attorney who holds the case, or held it (accepted and was released) and still practises
    * here, and now conflicts with it (a party named adverse is, or was, their client; or one of their clients names
    * this client as adverse). They have seen the record, so nothing is taken from them: the coordinators, and the
