@@ -264,4 +264,29 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     await t.http.put('/api/attorneys/me/profile').set(other.auth).send(attorneyProfile({ maxActiveCases: 20, languages: ['eng', 'fra'] })).expect(200);
     expect(await caseStatus(c.body.id)).toBe('offered');
   });
+
+  it('a profile change committed while a routing waits for the attorney\'s lock: the routing judges the new profile', async () => {
+    const other = await createUser(t.http, admin, 'attorney');
+    // The only attorney speaking Haitian Creole, so the routing's only candidate.
+    await t.http.put('/api/attorneys/me/profile').set(other.auth).send(attorneyProfile({ maxActiveCases: 20, languages: ['hat'] })).expect(200);
+    const c = await t.http.post('/api/cases').set(intake.auth)
+      .send(routableBody({ firstName: 'Carrera', lastName: 'Perfil' }, { client: { firstName: 'Carrera', lastName: 'Perfil', preferredLanguage: 'hat' } })).expect(201);
+    // The profile change, holding the profile row as the API's would, not yet committed.
+    const change = t.db.createQueryRunner();
+    await change.startTransaction();
+    try {
+      await change.query(`UPDATE attorney_profiles SET languages = '{eng}' WHERE user_id = $1`, [other.userId]);
+      const routing = t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}).then((res) => res);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the routing has its candidates and waits on the lock
+      await change.commitTransaction();
+      const res = await routing;
+      // Judged on the committed profile: no longer speaking the client's language, not offered the case.
+      expect(res.status).toBe(422);
+      expect(await caseStatus(c.body.id)).toBe('unplaced');
+      expect(await t.db.query(`SELECT 1 FROM referrals WHERE case_id = $1`, [c.body.id])).toEqual([]);
+    } finally {
+      if (change.isTransactionActive) await change.rollbackTransaction();
+      await change.release();
+    }
+  });
 });

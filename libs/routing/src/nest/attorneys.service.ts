@@ -80,7 +80,10 @@ export class AttorneysService {
       userId, actor.organizationId,
     ]);
     if (!user) throw notFound('Attorney');
-    await this.audit.transaction(async (tx) => {
+    const fitChanged = await this.audit.transaction(async (tx) => {
+      // What offers are judged on (the case's facts against these): only a change of it reviews the open offers.
+      const [before]: { languages: string[]; practice_areas: string[]; facility_codes: string[]; states: string[]; eoir_registered: boolean }[] =
+        await tx.query(`SELECT languages, practice_areas, facility_codes, states, eoir_registered FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [userId]);
       await tx.query(
         `INSERT INTO attorney_profiles (user_id, organization_id, bar_states, eoir_registered, languages, practice_areas,
                                         facility_codes, states, max_active_cases, accepting_referrals, unavailable_until, updated_at,
@@ -105,11 +108,18 @@ export class AttorneysService {
         action: 'attorney.profile',
         details: { attorneyId: userId, acceptingReferrals: dto.acceptingReferrals, maxActiveCases: dto.maxActiveCases },
       });
+      const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+      return !before || !(same(before.languages, dto.languages) && same(before.practice_areas, dto.practiceAreas)
+        && same(before.facility_codes, dto.facilityCodes.map((c) => c.toUpperCase())) && same(before.states, dto.states)
+        && before.eoir_registered === dto.eoirRegistered);
     });
-    // Their open offers against the new profile, once it is committed (the offer review holds no profile lock).
-    await this.referrals.reviewOffersOf(actor, userId).catch((error: unknown) =>
-      this.logger.error({ err: error, attorneyId: userId }, 'Reviewing the open offers after a profile change failed; the expiry job or the attorney will settle them'),
-    );
+    // Their open offers against the new profile, once it is committed (the review holds no profile lock; a routing
+    // that waited for it judges the new profile itself). The profile is saved whatever happens to the review.
+    if (fitChanged) {
+      await this.referrals.reviewOffersOf(actor, userId).catch((error: unknown) =>
+        this.logger.error({ err: error, attorneyId: userId }, 'Reviewing the open offers after a profile change stopped (the database is out of reach); the attorney may still be offered cases they no longer fit until they answer or the offers expire'),
+      );
+    }
     return this.get(actor, userId);
   }
 

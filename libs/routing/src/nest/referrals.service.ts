@@ -293,12 +293,14 @@ export class ReferralsService implements OnModuleInit {
    * away or at capacity withdraws nothing: the attorney may still answer what they were offered. Returns how many.
    */
   async reviewOffersOf(actor: Principal, attorneyId: string): Promise<number> {
+    // Not the ones past their answer time: the expiry job passes those to the next match.
     const open: { id: string; case_id: string }[] = await this.db.query(
-      `SELECT id, case_id FROM referrals WHERE organization_id = $1 AND attorney_id = $2 AND status = 'offered' ORDER BY offered_at`,
-      [actor.organizationId, attorneyId],
+      `SELECT id, case_id FROM referrals WHERE organization_id = $1 AND attorney_id = $2 AND status = 'offered' AND respond_by > $3 ORDER BY offered_at`,
+      [actor.organizationId, attorneyId, this.clock.now()],
     );
     let withdrawn = 0;
     for (const offer of open) {
+      // One that fails does not keep the others from their review (the database out of reach ends it).
       const why = await this.audit.transaction(async (tx) => {
         const c = await this.lockCase(tx, offer.case_id);
         if (!c || c.status !== 'offered') return null;
@@ -310,6 +312,10 @@ export class ReferralsService implements OnModuleInit {
         await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now,
           `The offer on case ${c.reference} was withdrawn: its attorney's profile changed, and they no longer fit it (${bar.message}). The case is new again: please place it.`);
         return bar.code;
+      }).catch((error: unknown) => {
+        if (isDatabaseUnavailable(error)) throw error;
+        this.logger.error({ err: error, referralId: offer.id, attorneyId }, 'Reviewing an open offer after a profile change failed; the others go on');
+        return null;
       });
       if (why) withdrawn += 1;
     }
@@ -569,7 +575,12 @@ export class ReferralsService implements OnModuleInit {
    * over without a lock; otherwise their profile row is locked (routings offering to the same attorney queue there) and
    * the load counted again in a new statement, which in READ COMMITTED sees what the routing before it committed.
    */
-  private async hasFreeSlot(tx: EntityManager, organizationId: string, attorneyId: string): Promise<boolean> {
+  private async hasFreeSlot(
+    tx: EntityManager,
+    organizationId: string,
+    attorneyId: string,
+    seen?: Pick<AttorneyCandidate, 'languages' | 'practiceAreas' | 'facilityCodes' | 'states' | 'eoirRegistered'>,
+  ): Promise<boolean | 'profile_changed'> {
     // As candidates() counts them, by the same indexes.
     const hasRoom = async () => {
       const [row] = await tx.query(
@@ -584,7 +595,15 @@ export class ReferralsService implements OnModuleInit {
     // Full without a lock: passed over without locking their profile, which this transaction would hold to its end
     // (two routings passing over the same full attorneys in different orders would deadlock).
     if (!(await hasRoom())) return false;
-    await tx.query(`SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorneyId]);
+    const [locked]: { languages: string[]; practice_areas: string[]; facility_codes: string[]; states: string[]; eoir_registered: boolean }[] =
+      await tx.query(`SELECT languages, practice_areas, facility_codes, states, eoir_registered FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorneyId]);
+    // A profile change committed while this routing waited for the lock: the candidate was judged on the old profile,
+    // and the change's review of the attorney's open offers may already have run (it would not see this one).
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+    if (seen && locked && !(same(locked.languages, seen.languages) && same(locked.practice_areas, seen.practiceAreas)
+        && same(locked.facility_codes, seen.facilityCodes) && same(locked.states, seen.states) && locked.eoir_registered === seen.eoirRegistered)) {
+      return 'profile_changed';
+    }
     // Under the lock, in a new statement (a new snapshot in READ COMMITTED): what the routing before committed.
     return (await hasRoom()) && this.stillAnAttorney(tx, attorneyId);
   }
@@ -618,7 +637,24 @@ export class ReferralsService implements OnModuleInit {
       // whose slot is still free, under the lock on their profile.
       let free: RankedMatch | undefined;
       for (const candidate of ranked) {
-        if (await this.hasFreeSlot(tx, c.organization_id, candidate.attorneyId)) {
+        const seen = candidates.find((a) => a.attorneyId === candidate.attorneyId);
+        const slot = await this.hasFreeSlot(tx, c.organization_id, candidate.attorneyId, seen);
+        if (slot === 'profile_changed') {
+          // Judged again on the profile as it is now (rare: a change committed while this routing waited).
+          const [fresh] = await this.candidates(tx, c, needs, history, candidate.attorneyId);
+          const failed = fresh ? failedFilters(needs, fresh, now).find((f) => CASE_FACT_FILTERS.has(f.filter)) : undefined;
+          if (!fresh || failed) {
+            excluded.push(failed ?? { attorneyId: candidate.attorneyId, filter: 'at_capacity', reason: 'no longer an active attorney' });
+            continue;
+          }
+          if (!(await this.hasFreeSlot(tx, c.organization_id, candidate.attorneyId))) {
+            excluded.push({ attorneyId: candidate.attorneyId, filter: 'at_capacity', reason: 'at capacity (filled by another routing meanwhile), or no longer an active attorney' });
+            continue;
+          }
+          free = candidate;
+          break;
+        }
+        if (slot) {
           free = candidate;
           break;
         }
