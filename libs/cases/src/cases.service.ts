@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
-import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, validationFailed } from '@amparo/common';
+import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
 import { CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
 import { COURT_EVENT_TYPES, ReferralsService } from '@amparo/routing';
@@ -467,10 +467,9 @@ export class CasesService {
       });
       // A new consent answer or new names can bar the attorney the case is offered to, and a corrected language,
       // interpreter need, practice area or place can leave them unfit for it (checked after the update).
-      const sameAreas = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
       const needsChanged = (dto.client?.preferredLanguage != null && dto.client.preferredLanguage !== row.preferred_language)
         || (dto.client?.needsInterpreter !== undefined && (dto.client.needsInterpreter ?? false) !== row.needs_interpreter)
-        || (dto.practiceAreas !== undefined && !sameAreas(dto.practiceAreas ?? [], row.practice_areas ?? []))
+        || (dto.practiceAreas !== undefined && !sameMembers(dto.practiceAreas ?? [], row.practice_areas ?? []))
         || placeMoved;
       if (dto.consent?.shareWithAttorney !== undefined || Object.keys(sensitiveChanges).length > 0 || needsChanged) {
         await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged });

@@ -10,3 +10,4 @@ export * from './rate-limit.service';
 export * from './validators';
 export * from './interval-job';
 export * from './openapi';
+export * from './collections';

@@ -6,6 +6,7 @@ import type { Principal } from '@amparo/auth';
 import { Clock, notFound } from '@amparo/common';
 import { AttorneyProfileDto } from './attorney-profile.dto';
 import { ReferralsService } from './referrals.service';
+import { ProfileFit, fitOfRow, sameFit } from '../domain/profile-fit';
 
 export interface AttorneyProfileView {
   userId: string;
@@ -108,10 +109,11 @@ export class AttorneysService {
         action: 'attorney.profile',
         details: { attorneyId: userId, acceptingReferrals: dto.acceptingReferrals, maxActiveCases: dto.maxActiveCases },
       });
-      const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
-      return !before || !(same(before.languages, dto.languages) && same(before.practice_areas, dto.practiceAreas)
-        && same(before.facility_codes, dto.facilityCodes.map((c) => c.toUpperCase())) && same(before.states, dto.states)
-        && before.eoir_registered === dto.eoirRegistered);
+      const after: ProfileFit = {
+        languages: dto.languages, practiceAreas: dto.practiceAreas as ProfileFit['practiceAreas'], facilityCodes: dto.facilityCodes.map((c) => c.toUpperCase()),
+        states: dto.states, eoirRegistered: dto.eoirRegistered,
+      };
+      return !before || !sameFit(fitOfRow(before), after);
     });
     // Their open offers against the new profile, once it is committed (the review holds no profile lock; a routing
     // that waited for it judges the new profile itself). The profile is saved whatever happens to the review.

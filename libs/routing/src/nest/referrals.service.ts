@@ -11,6 +11,7 @@ import { OutboxService } from '@amparo/notifications';
 import { failedFilters } from '../domain/filters';
 import { evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
 import { respondBy } from '../domain/offer-windows';
+import { ProfileFit, fitOfRow, sameFit } from '../domain/profile-fit';
 import { COURT_EVENT_TYPES, EXPERIENCE_BY_FLAG, type AttorneyCandidate, type CaseNeeds, type Exclusion, type OfferWindows, type PracticeArea, type RankedMatch, type Urgency } from '../domain/types';
 import { DeclineReferralDto, ListReferralsQuery } from './referral.dto';
 
@@ -579,7 +580,7 @@ export class ReferralsService implements OnModuleInit {
     tx: EntityManager,
     organizationId: string,
     attorneyId: string,
-    seen?: Pick<AttorneyCandidate, 'languages' | 'practiceAreas' | 'facilityCodes' | 'states' | 'eoirRegistered'>,
+    seen?: ProfileFit,
   ): Promise<boolean | 'profile_changed'> {
     // As candidates() counts them, by the same indexes.
     const hasRoom = async () => {
@@ -599,11 +600,7 @@ export class ReferralsService implements OnModuleInit {
       await tx.query(`SELECT languages, practice_areas, facility_codes, states, eoir_registered FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorneyId]);
     // A profile change committed while this routing waited for the lock: the candidate was judged on the old profile,
     // and the change's review of the attorney's open offers may already have run (it would not see this one).
-    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
-    if (seen && locked && !(same(locked.languages, seen.languages) && same(locked.practice_areas, seen.practiceAreas)
-        && same(locked.facility_codes, seen.facilityCodes) && same(locked.states, seen.states) && locked.eoir_registered === seen.eoirRegistered)) {
-      return 'profile_changed';
-    }
+    if (seen && locked && !sameFit(fitOfRow(locked), seen)) return 'profile_changed';
     // Under the lock, in a new statement (a new snapshot in READ COMMITTED): what the routing before committed.
     return (await hasRoom()) && this.stillAnAttorney(tx, attorneyId);
   }
