@@ -3,9 +3,6 @@ import { TestApp, createTestApp } from './support/test-app';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
 import { Session, createUser, loginAdmin } from './support/users';
 
-const SENSITIVE_KEYS = ['firstName', 'lastName', 'dateOfBirth', 'aNumber', 'phone', 'email', 'address', 'countryOfBirth',
-  'immigrationStatus', 'criminalHistory', 'safeToContact'];
-
 describe('cases (e2e)', () => {
   let t: TestApp;
   let logs = '';

@@ -935,7 +935,6 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
 
     it('seals the app role writes with numbers past every real one are reported (exactly), and verify still answers', async () => {
       const seals = t.app.get(AuditSealService);
-      const owner = await t.owner();
       const org = await adminOrg();
       await seals.sealChains();
       await createCase(minimalBody()); // events with no seal yet

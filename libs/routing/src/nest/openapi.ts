@@ -14,7 +14,7 @@ export class ReferralResponse {
   @ApiProperty() attorneyId: string;
   @ApiProperty({ enum: ['offered', 'accepted', 'declined', 'expired', 'withdrawn'] }) status: string;
   @ApiProperty() offeredAt: string;
-  @ApiProperty() respondBy: string;
+  @ApiProperty({ description: 'Answer by then, or the offer expires and moves on. Moves earlier (never later) when the case becomes more urgent' }) respondBy: string;
   @ApiProperty({ nullable: true, type: String }) respondedAt: string | null;
   @ApiProperty({ nullable: true, type: String, enum: ['capacity', 'conflict', 'language', 'expertise', 'geography', 'other'] }) declineReason: string | null;
   @ApiPropertyOptional({ description: "In lists: the attorney's note on a decline" }) declineNote?: string;
