@@ -160,4 +160,71 @@ describe('reference data import (e2e)', () => {
     expect((await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE)).unlisted).toBe(0);
     expect(await listed()).toBe(before);
   });
+
+  it('a facility a newer file places in another zone takes its open cases along, with the events read there', async () => {
+    // BOEHOLD is in El Paso (Mountain time); the file now says Harris County (Central): as if the ICE file corrected it.
+    const service = t.app.get(ReferenceService);
+    const facilities = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8');
+    const corrected = file('facilities-rezoned.csv', facilities.replace(/^(BOEHOLD,[^,]*,[^,]*,[^,]*,)EL PASO,/m, '$1HARRIS,'));
+    expect(corrected).not.toBe(facilities);
+    const open = async (facilityCode: string) => (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode } }).expect(201)).body as { id: string };
+    const event = (id: string, body: object) => t.http.post(`/api/cases/${id}/events`).set(intake.auth).send(body).expect(201);
+    const transfer = (id: string, facilityCode: string) => event(id, { type: 'transferred', occurredAt: new Date().toISOString(), facilityCode });
+    const zones = async (id: string) => Object.fromEntries(((await t.db.query(
+      `SELECT type, data->>'timeZone' AS zone FROM case_events WHERE case_id = $1 ORDER BY seq`, [id],
+    )) as { type: string; zone: string }[]).map((e) => [e.type, e.zone]));
+    const caseZone = async (id: string) => (await t.db.query(`SELECT time_zone FROM cases WHERE id = $1`, [id]))[0].time_zone as string;
+    const asylumDue = async (id: string) => {
+      const [d] = await t.db.query(
+        `SELECT to_char(due_at AT TIME ZONE time_zone, 'YYYY-MM-DD HH24:MI') AS local, time_zone FROM deadlines
+          WHERE case_id = $1 AND rule = 'asylum_one_year' AND superseded_at IS NULL`, [id],
+      );
+      return d as { local: string; time_zone: string };
+    };
+
+    // Held there since intake; held there and transferred away; brought there from California; closed while there.
+    const held = await open('BOEHOLD');
+    await event(held.id, { type: 'entered_us', occurredAt: '2025-12-15' });
+    const left = await open('BOEHOLD');
+    await event(left.id, { type: 'entered_us', occurredAt: '2025-12-15' });
+    await transfer(left.id, 'HOUICDF');
+    const arrived = await open('ADLNTCA');
+    await event(arrived.id, { type: 'entered_us', occurredAt: '2025-12-15' });
+    await transfer(arrived.id, 'BOEHOLD');
+    await event(arrived.id, { type: 'address_changed', occurredAt: '2026-01-10' });
+    const closed = await open('BOEHOLD');
+    await t.db.query(`UPDATE cases SET status = 'closed' WHERE id = $1`, [closed.id]);
+    const untouched = await open('HOUICDF');
+    expect(await zones(held.id)).toEqual({ entered_us: 'America/Denver' });
+    expect(await asylumDue(held.id)).toEqual({ local: '2026-12-15 23:59', time_zone: 'America/Denver' });
+
+    try {
+      const report = await service.importFiles(corrected, DEFAULT_287G_FILE);
+      expect(report.rezonedCases).toBe(3);
+      await t.app.get(DeadlineJobsService).reviewUrgency();
+      // Held there: the case, its event and the deadline counted from it are in Central time now.
+      expect(await caseZone(held.id)).toBe('America/Chicago');
+      expect(await zones(held.id)).toEqual({ entered_us: 'America/Chicago' });
+      expect(await asylumDue(held.id)).toEqual({ local: '2026-12-15 23:59', time_zone: 'America/Chicago' });
+      // Transferred away: its events read there (the transfer too) move; it stays where it is.
+      expect(await caseZone(left.id)).toBe('America/Chicago');
+      expect(await zones(left.id)).toEqual({ entered_us: 'America/Chicago', transferred: 'America/Chicago' });
+      expect(await asylumDue(left.id)).toEqual({ local: '2026-12-15 23:59', time_zone: 'America/Chicago' });
+      // Brought there: what was read in California stays there; what was read since moves.
+      expect(await caseZone(arrived.id)).toBe('America/Chicago');
+      expect(await zones(arrived.id)).toEqual({ entered_us: 'America/Los_Angeles', transferred: 'America/Los_Angeles', address_changed: 'America/Chicago' });
+      // A closed case is a record of what was: left alone; and a case never held there is not touched.
+      expect(await caseZone(closed.id)).toBe('America/Denver');
+      expect(await caseZone(untouched.id)).toBe('America/Chicago');
+      expect((await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [untouched.id]))[0].urgency_review_at).toBeNull();
+    } finally {
+      // The shipped file places it in El Paso again: the same cases move back.
+      expect((await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE)).rezonedCases).toBe(3);
+    }
+    await t.app.get(DeadlineJobsService).reviewUrgency();
+    expect(await caseZone(held.id)).toBe('America/Denver');
+    expect(await zones(left.id)).toEqual({ entered_us: 'America/Denver', transferred: 'America/Denver' });
+    expect(await asylumDue(held.id)).toEqual({ local: '2026-12-15 23:59', time_zone: 'America/Denver' });
+  });
 });

@@ -6,7 +6,7 @@ import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
 import { CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
-import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
+import { IMPLICIT_ZONE, ReferenceService, countyKey, followCaseZone, timeZoneFor } from '@amparo/reference';
 import { COURT_EVENT_TYPES, ReferralsService } from '@amparo/routing';
 import { CryptoIntegrityError } from '@amparo/crypto';
 import { isStalePreparedStatement, isTransientConflict, preparedQuery } from '@amparo/database';
@@ -388,7 +388,7 @@ export class CasesService {
       if (dto.consent?.shareWithAttorney !== undefined) { required('consent.shareWithAttorney', dto.consent.shareWithAttorney); set('consent_share', dto.consent.shareWithAttorney); }
       if (dto.consent?.obtainedFrom !== undefined) { required('consent.obtainedFrom', dto.consent.obtainedFrom); set('consent_obtained_from', dto.consent.obtainedFrom); }
       const custody = dto.custody;
-      let correctedZone: string | null = null; // the case's new zone, when a correction moved it
+      let zoneMoved = false; // the correction moved the case to another time zone
       let placeMoved = false; // the facility or the state changed (what routing matches attorneys by)
       const custodyChanged = custody && Object.keys(custody).some((k) => k !== 'bookingNumber' && (custody as Record<string, unknown>)[k] !== undefined);
       if (custody && custodyChanged) {
@@ -409,7 +409,7 @@ export class CasesService {
           timeZone: custody.timeZone ?? (placeCorrected && (facilityCode || state) ? undefined : row.time_zone),
         };
         const place = await this.resolvePlace(merged, actor.organizationId, tx, (code) => this.heldBefore(tx, id, row.facility_code, code));
-        if (place.timeZone !== row.time_zone) correctedZone = place.timeZone;
+        zoneMoved = place.timeZone !== row.time_zone;
         placeMoved = place.facilityCode !== row.facility_code || place.state !== row.state;
         set('facility_code', place.facilityCode);
         set('county_key', place.countyKey);
@@ -445,15 +445,7 @@ export class CasesService {
         // A correction says where the person was all along, since the last transfer: the events recorded there, read in
         // the case's zone by default, follow it. Events recorded before a transfer were read at the earlier place, which
         // this correction does not concern.
-        if (correctedZone) {
-          await tx.query(
-            `UPDATE case_events e SET data = e.data || jsonb_build_object('timeZone', $2::text)
-              WHERE e.case_id = $1 AND (e.data->>'${IMPLICIT_ZONE}')::boolean
-                AND e.seq > COALESCE((SELECT max(t.seq) FROM case_events t
-                                       WHERE t.case_id = $1 AND t.type = 'transferred' AND t.retracted_at IS NULL), 0)`,
-            [id, correctedZone],
-          );
-        }
+        if (zoneMoved) await followCaseZone(tx, [id]);
         await this.timeline.recompute(tx, id, this.clock.now());
       }
       await this.audit.record(tx, {
@@ -788,9 +780,6 @@ export class CasesService {
     return { ...noFacility, county: custody.county ?? null, state: null, timeZone: organization.time_zone };
   }
 }
-
-/** Marks an event's `timeZone` as the case's at recording (none was given), in `case_events.data`. */
-const IMPLICIT_ZONE = 'timeZoneFromCase';
 
 /** Events after which an open offer is checked again: the place changes, or the case becomes a court matter. */
 const REVIEWS_OFFER: ReadonlySet<string> = new Set(['transferred', ...COURT_EVENT_TYPES]);

@@ -9,6 +9,7 @@ import { enrichFacilities, isCountyJailEnforcement } from '../domain/enrich';
 import type { Agreement287g } from '../domain/types';
 import { parseFacilitiesCsv } from '../domain/facilities';
 import { ReferenceDataError, type RowIssue } from '../domain/errors';
+import { rezoneFacilityCases } from './case-zones';
 import type { AgreementStatus, FacilityRecord } from '../domain/types';
 
 export const DEFAULT_FACILITIES_FILE = join(process.cwd(), 'data', 'ice-detention-facilities.csv');
@@ -45,6 +46,8 @@ export interface ImportReport {
   jail287g: number;
   /** Facilities of earlier files that this one no longer lists. */
   unlisted: number;
+  /** Open cases held, now or before a transfer, at a facility this file places in another time zone: due for a recompute. */
+  rezonedCases: number;
   errors: RowIssue[];
   warnings: number;
 }
@@ -131,12 +134,14 @@ export class ReferenceService implements OnApplicationBootstrap {
     }
     const records = enrichFacilities(facilities.records, agreements.records);
     let unlisted = 0;
+    let rezonedCases = 0;
     await this.db.transaction(async (tx) => {
       await tx.query('LOCK TABLE facilities, agreements_287g IN EXCLUSIVE MODE');
       const pairs = async () =>
         new Set(((await tx.query(`SELECT DISTINCT state || ':' || county_key AS pair FROM agreements_287g WHERE jail_enforcement`)) as { pair: string }[]).map((r) => r.pair));
-      const flagsBefore = new Map<string, boolean>(
-        ((await tx.query(`SELECT code, jail_287g FROM facilities`)) as { code: string; jail_287g: boolean }[]).map((r) => [r.code, r.jail_287g]),
+      const known = new Map<string, { jail_287g: boolean; time_zone: string }>(
+        ((await tx.query(`SELECT code, jail_287g, time_zone FROM facilities`)) as { code: string; jail_287g: boolean; time_zone: string }[])
+          .map((r) => [r.code, r]),
       );
       const before = await pairs();
       await tx.query('DELETE FROM agreements_287g');
@@ -190,7 +195,7 @@ export class ReferenceService implements OnApplicationBootstrap {
           [changed],
         );
       }
-      const flipped = records.filter((r) => flagsBefore.has(r.code) && flagsBefore.get(r.code) !== r.jail287g).map((r) => r.code);
+      const flipped = records.filter((r) => known.has(r.code) && known.get(r.code)!.jail_287g !== r.jail287g).map((r) => r.code);
       if (flipped.length > 0) {
         await tx.query(
           `UPDATE cases SET urgency_review_at = now()
@@ -198,6 +203,11 @@ export class ReferenceService implements OnApplicationBootstrap {
           [flipped],
         );
       }
+      // A facility placed in another zone (its county corrected, or the zone table) takes its open cases along.
+      const rezoned = records
+        .filter((r) => known.has(r.code) && known.get(r.code)!.time_zone !== r.timeZone)
+        .map((r) => ({ code: r.code, before: known.get(r.code)!.time_zone, zone: r.timeZone }));
+      rezonedCases = (await rezoneFacilityCases(tx, rezoned)).length;
     });
     this.jailCounties.clear();
     return {
@@ -205,6 +215,7 @@ export class ReferenceService implements OnApplicationBootstrap {
       agreements: agreements.records.length,
       jail287g: records.filter((r) => r.jail287g).length,
       unlisted,
+      rezonedCases,
       errors: [...facilities.errors, ...agreements.errors],
       warnings: facilities.warnings.length + agreements.warnings.length,
     };
