@@ -274,11 +274,16 @@ describe('routing and referrals (e2e)', () => {
     // While the first offer can be answered, the attorney is full.
     expect((await route(second.id)).body).not.toMatchObject({ attorneyId: only.userId });
     const third = await createCase(inCreole());
+    const listed = async () => ((await t.http.get('/api/attorneys').set(coordinator.auth).expect(200)).body as { userId: string; openOffers: number }[])
+      .find((a) => a.userId === only.userId)!.openOffers;
+    expect(await listed()).toBe(1);
     const started = clock.now();
     clock.set(new Date(Date.parse(offered.respondBy) + 1000));
     try {
-      // Past its time (not yet marked expired), it can no longer be accepted: the slot is free.
+      // Past its time (not yet marked expired), it can no longer be accepted: the slot is free, and not listed as open.
       expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [offered.id]))[0].status).toBe('offered');
+      expect(await listed()).toBe(0);
+      expect((await t.http.get('/api/attorneys/me/profile').set(only.auth).expect(200)).body.openOffers).toBe(0);
       expect((await route(third.id)).body).toMatchObject({ attorneyId: only.userId, status: 'offered' });
     } finally {
       clock.set(started);

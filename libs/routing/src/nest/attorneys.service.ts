@@ -59,10 +59,11 @@ const toView = (r: ProfileRow): AttorneyProfileView => ({
   openOffers: r.open_offers,
 });
 
+/** A profile with its load: `$1` is now (an offer past its answer time is no longer open, as routing counts it). */
 const PROFILE_SELECT = `
   SELECT p.*, u.name,
          (SELECT count(*)::int FROM cases c WHERE c.assigned_attorney_id = p.user_id AND c.status = 'assigned') AS active_cases,
-         (SELECT count(*)::int FROM referrals r WHERE r.attorney_id = p.user_id AND r.status = 'offered') AS open_offers
+         (SELECT count(*)::int FROM referrals r WHERE r.attorney_id = p.user_id AND r.status = 'offered' AND r.respond_by > $1) AS open_offers
     FROM attorney_profiles p JOIN users u ON u.id = p.user_id`;
 
 @Injectable()
@@ -126,13 +127,13 @@ export class AttorneysService {
   }
 
   async get(actor: Principal, userId: string): Promise<AttorneyProfileView> {
-    const [row]: ProfileRow[] = await this.db.query(`${PROFILE_SELECT} WHERE p.user_id = $1 AND p.organization_id = $2`, [userId, actor.organizationId]);
+    const [row]: ProfileRow[] = await this.db.query(`${PROFILE_SELECT} WHERE p.user_id = $2 AND p.organization_id = $3`, [this.clock.now(), userId, actor.organizationId]);
     if (!row) throw notFound('Attorney profile');
     return toView(row);
   }
 
   async list(actor: Principal): Promise<AttorneyProfileView[]> {
-    const rows: ProfileRow[] = await this.db.query(`${PROFILE_SELECT} WHERE p.organization_id = $1 AND u.active AND u.role = 'attorney' ORDER BY u.name, u.id`, [actor.organizationId]);
+    const rows: ProfileRow[] = await this.db.query(`${PROFILE_SELECT} WHERE p.organization_id = $2 AND u.active AND u.role = 'attorney' ORDER BY u.name, u.id`, [this.clock.now(), actor.organizationId]);
     return rows.map(toView);
   }
 }
