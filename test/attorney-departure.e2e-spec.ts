@@ -1,6 +1,6 @@
 import { MailDeliveryService } from '@amparo/notifications';
 import { reminderKey } from '@amparo/deadlines';
-import { OfferExpiryJob, ReferralsService } from '@amparo/routing';
+import { OfferExpiryJob, ReferralsService, conflictKey } from '@amparo/routing';
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
 import { Client } from 'pg';
@@ -159,6 +159,31 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     await t.app.get(MailDeliveryService).deliverDue();
     const rows = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE recipient_id = $1 AND kind = 'deadline.reminder'`, [attorney.userId]);
     expect(rows).toEqual([{ sent_at: null, cancelled_at: expect.any(Date) }]);
+  });
+
+  it('a conflict alert queued for an attorney whose case was taken from them is cancelled; the coordinators\' copies stay', async () => {
+    const { attorney, kept } = await leaving();
+    // As the offer review writes it, for the attorney and a coordinator.
+    const queue = (recipient: string) => t.db.query(
+      `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, next_attempt_at)
+       SELECT organization_id, $2, 'case.conflict', $3, id, 'subject', 'body', now() + interval '1 hour' FROM cases WHERE id = $1`,
+      [kept.caseId, recipient, conflictKey(kept.caseId, attorney.userId, 'abcdef0123456789', recipient)],
+    );
+    await queue(attorney.userId);
+    await queue(coordinator.userId);
+    const due = () => t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1 AND kind = 'case.conflict'`, [kept.caseId]);
+    const rows = async () => Object.fromEntries(((await t.db.query(
+      `SELECT recipient_id, cancelled_at FROM notifications WHERE case_id = $1 AND kind = 'case.conflict'`, [kept.caseId],
+    )) as { recipient_id: string; cancelled_at: Date | null }[]).map((r) => [r.recipient_id, r.cancelled_at]));
+    // While the case is theirs, their copy applies.
+    await due();
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect(await rows()).toEqual({ [attorney.userId]: null, [coordinator.userId]: null });
+    await t.db.query(`UPDATE notifications SET sent_at = NULL, attempts = 0, next_attempt_at = now() + interval '1 hour' WHERE case_id = $1`, [kept.caseId]);
+    await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ role: 'intake' }).expect(200);
+    await due();
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect(await rows()).toEqual({ [attorney.userId]: expect.any(Date), [coordinator.userId]: null });
   });
 
   it('a PATCH that sends the role the user already has ends nothing; a rename is audited without the name', async () => {

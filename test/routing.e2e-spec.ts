@@ -341,10 +341,14 @@ describe('routing and referrals (e2e)', () => {
       expect(r.subject).toContain(later.reference);
       expect(`${r.subject} ${r.body}`).not.toMatch(/Rosalba|Muestra/i);
     }
+    // On the record, by the system, naming the attorney and never the names.
+    const alerts = () => t.db.query(`SELECT actor_id, actor_role, details FROM audit_events WHERE action = 'case.conflict_alert' AND case_id = $1`, [later.id]);
+    expect(await alerts()).toEqual([{ actor_id: null, actor_role: 'system', details: { attorneyId: attorney.userId, holder: 'assigned' } }]);
     // The attorney keeps the case; the same correction again tells nobody twice.
     expect((await t.http.get(`/api/cases/${later.id}`).set(attorney.auth)).body).toMatchObject({ status: 'assigned', assignedAttorneyId: attorney.userId });
     await t.http.patch(`/api/cases/${later.id}`).set(coordinator.auth).send(correction).expect(200);
     expect(await told()).toHaveLength(rows.length);
+    expect(await alerts()).toHaveLength(1);
   });
 
   it('a correction naming a client of an attorney who formerly held the case as adverse alerts the coordinators', async () => {
@@ -372,6 +376,8 @@ describe('routing and referrals (e2e)', () => {
     const coordinators = await t.db.query(`SELECT id FROM users WHERE role = 'coordinator' AND active AND organization_id = $1`, [org]);
     expect(told.map((r: { recipient_id: string }) => r.recipient_id).sort()).toEqual(coordinators.map((u: { id: string }) => u.id).sort());
     expect(told[0].subject).toContain('an attorney who formerly held it');
+    expect(await t.db.query(`SELECT details FROM audit_events WHERE action = 'case.conflict_alert' AND case_id = $1`, [f.id]))
+      .toEqual([{ details: { attorneyId: attorney.userId, holder: 'former' } }]);
     expect(JSON.stringify(told)).not.toMatch(/Clementina|Ejemplar/i);
   });
 

@@ -13,7 +13,7 @@ export const AUDIT_ACTIONS = [
   'case.access_denied', 'case.event', 'case.event_retract', 'deadline.update', 'referral.offer', 'referral.accept',
   'referral.decline', 'referral.withdraw', 'referral.expire', 'referral.shorten', 'keys.rotate', 'keys.reindex', 'attorney.profile',
   'organization.update', 'user.create', 'user.update', 'user.password_reset', 'case.unassign', 'calendar.token_issue',
-  'calendar.token_revoke',
+  'calendar.token_revoke', 'case.conflict_alert',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

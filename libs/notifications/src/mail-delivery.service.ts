@@ -47,11 +47,12 @@ SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until FROM
  * was closed or purged; a reminder's deadline is no longer open (met, waived, missed, superseded) or was moved since
  * (the key names the due time it reminds of); an offer was answered, withdrawn or expired; an "unplaced" or
  * "unassigned" alert's case was placed since; a missed deadline was superseded (its event was retracted); a reminder's
- * recipient is no longer the case's attorney or a coordinator. The object is named by the notification's case and its
+ * recipient is no longer the case's attorney or a coordinator; a conflict alert's copy for the attorney who held the
+ * case, once they no longer do. The object is named by the notification's case and its
  * dedupe key (`reminder:<deadline id>:<due ms>:...`, `offer:<referral id>`), as the outbox's writers build them.
  */
 const CANCEL_SQL = `WITH pending AS (
-  SELECT n.id, n.recipient_id, n.case_id, n.kind,
+  SELECT n.id, n.recipient_id, n.case_id, n.kind, n.dedupe_key,
          -- The id after the kind's prefix, as a uuid (a key of another shape gives null; CASE keeps the cast from it).
          CASE WHEN n.dedupe_key ~ '^[a-z]+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(:|$)'
               THEN split_part(n.dedupe_key, ':', 2)::uuid END AS object_id,
@@ -79,6 +80,10 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    OR (p.kind = 'deadline.reminder' AND NOT EXISTS (
          SELECT 1 FROM users u JOIN cases c ON c.id = p.case_id
           WHERE u.id = p.recipient_id AND (u.role = 'coordinator' OR (u.role = 'attorney' AND c.assigned_attorney_id = u.id))))
+   -- A conflict alert's copy for the attorney holding the case (conflict:<case>:<attorney>:<names>:<recipient>), once
+   -- the case is no longer theirs: what became of it is not theirs to read. The coordinators' copies still apply.
+   OR (p.kind = 'case.conflict' AND p.dedupe_key LIKE 'conflict:%' AND split_part(p.dedupe_key, ':', 3) = p.recipient_id::text
+       AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'assigned' AND c.assigned_attorney_id = p.recipient_id))
    OR (p.kind = 'deadline.missed' AND EXISTS (
          SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.superseded_at IS NOT NULL))
    OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.id = p.object_id AND r.status = 'offered'))

@@ -95,6 +95,13 @@ const toView = (r: Record<string, any>): ReferralView => ({
  * coordinators routing the same case, or an accept racing an expiry, settle on one outcome; partial unique indexes
  * (one open offer, one acceptance per case) back that up in the database.
  */
+/**
+ * The outbox key of a conflict alert: once per case, attorney, set of matching names (a digest) and recipient. Delivery
+ * reads it (the attorney's own copy is cancelled once the case is no longer theirs): keep the shape.
+ */
+export const conflictKey = (caseId: string, attorneyId: string, matched: string, recipient: string) =>
+  `conflict:${caseId}:${attorneyId}:${matched}:${recipient}`;
+
 @Injectable()
 export class ReferralsService implements OnModuleInit {
   private readonly logger = new Logger('Referrals');
@@ -327,8 +334,8 @@ export class ReferralsService implements OnModuleInit {
    * After a correction: an attorney who holds the case, or held it (accepted and was released) and still practises
    * here, and now conflicts with it (a party named adverse is, or was, their client; or one of their clients names
    * this client as adverse). They have seen the record, so nothing is taken from them: the coordinators, and the
-   * assigned attorney, are emailed (references only, never whose name matched), once per set of matching names.
-   * Whether it can be waived is theirs to decide. An offered attorney's conflict is the offer review's (the offer is
+   * assigned attorney, are emailed (references only, never whose name matched), once per set of matching names, and
+   * the alert is audited (`case.conflict_alert`, by the system). Whether it can be waived is theirs to decide. An offered attorney's conflict is the offer review's (the offer is
    * withdrawn).
    */
   private async alertConflicts(tx: EntityManager, c: CaseRow): Promise<void> {
@@ -353,15 +360,22 @@ export class ReferralsService implements OnModuleInit {
       const matched = createHash('sha256').update([...conflict.clients, ...conflict.adverse].sort().join(',')).digest('hex').slice(0, 16);
       // A former holder no longer has the case: what became of it is the coordinators' to tell them, not the system's.
       const recipients = current ? [...new Set([...coordinators, attorneyId])] : coordinators;
-      await this.outbox.enqueue(tx, recipients.map((recipient) => ({
+      const written = await this.outbox.enqueue(tx, recipients.map((recipient) => ({
         organizationId: c.organization_id, recipientId: recipient, kind: 'case.conflict', caseId: c.id,
-        dedupeKey: `conflict:${c.id}:${attorneyId}:${matched}:${recipient}`,
+        dedupeKey: conflictKey(c.id, attorneyId, matched, recipient),
         subject: `[Amparo] ${c.reference}: possible conflict of interest with ${held}`,
         body:
           `After a correction of case ${c.reference}, a party named in it matches a client or former client of ${held}, ` +
           `on the other side. Nothing was taken from the attorney: please review the conflict together (a waiver, or ` +
           `another attorney).`,
       })));
+      // On the record that the coordinators were told, and when: the first time for this set of names (never which).
+      if (written > 0) {
+        await this.audit.record(tx, {
+          organizationId: c.organization_id, actorId: null, actorRole: 'system', action: 'case.conflict_alert',
+          caseId: c.id, caseReference: c.reference, details: { attorneyId, holder: current ? 'assigned' : 'former' },
+        });
+      }
     }
   }
 
