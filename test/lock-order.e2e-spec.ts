@@ -106,7 +106,9 @@ describe('lock order: the case row before its referral or deadline (e2e)', () =>
     try {
       await runner.query(`SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorney.userId]);
       pending = Promise.resolve(t.http.post(`/api/referrals/${referralId}/accept`).set(attorney.auth).send({}));
-      const answer = await Promise.race([pending, new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 5000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const answer = await Promise.race([pending, new Promise<'waited'>((resolve) => (timer = setTimeout(() => resolve('waited'), 5000)))])
+        .finally(() => clearTimeout(timer));
       expect(answer === 'waited' ? 'waited for the profile' : answer.status).toBe(200);
     } finally {
       await runner.rollbackTransaction().catch(() => undefined);
