@@ -227,4 +227,34 @@ describe('reference data import (e2e)', () => {
     expect(await zones(left.id)).toEqual({ entered_us: 'America/Denver', transferred: 'America/Denver' });
     expect(await asylumDue(held.id)).toEqual({ local: '2026-12-15 23:59', time_zone: 'America/Denver' });
   });
+
+  it('a 287(g) file imported alone keeps the facilities as they are, and flags them under the new agreements', async () => {
+    const service = t.app.get(ReferenceService);
+    const facilities = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8').trimEnd().split('\n');
+    const jailFlag = async (code: string) => (await t.db.query(`SELECT jail_287g, listed FROM facilities WHERE code = $1`, [code]))[0];
+    // A local jail case at the Travis City Jail, where no county agreement applies yet.
+    const held = (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...minimalBody(), custody: { status: 'local_jail', facilityCode: 'TRAVITX' } }).expect(201)).body as { id: string };
+    const flags = async () => ((await t.db.query(`SELECT flags FROM cases WHERE id = $1`, [held.id]))[0].flags as { code: string }[]).map((f) => f.code);
+    expect(await flags()).not.toContain('jail_287g');
+    // A newer facilities file dropped ADACOID; then only a newer 287(g) file arrives.
+    await service.importFiles(file('facilities-newer.csv', facilities.filter((line) => !line.startsWith('ADACOID,')).join('\n') + '\n'), DEFAULT_287G_FILE);
+    const added = file('travis-jail.csv', `${agreements.trimEnd()}\nTEXAS,Travis County Sheriff's Office,County,Travis County,Jail Enforcement Model,participating,1/5/26\n`);
+    try {
+      const report = await service.importFiles(null, added);
+      expect(report).toMatchObject({ facilities: facilities.length - 1, unlisted: 0, rezonedCases: 0, errors: [] });
+      // Not listed again by the shipped facilities file (which has it): no facilities file was read.
+      expect(await jailFlag('ADACOID')).toEqual({ jail_287g: expect.any(Boolean), listed: false });
+      expect(await jailFlag('TRAVITX')).toEqual({ jail_287g: true, listed: true });
+      await t.app.get(DeadlineJobsService).reviewUrgency();
+      expect(await flags()).toContain('jail_287g');
+      // And back: the agreement gone, the flag goes.
+      await service.importFiles(null, DEFAULT_287G_FILE);
+      expect(await jailFlag('TRAVITX')).toEqual({ jail_287g: false, listed: true });
+      await t.app.get(DeadlineJobsService).reviewUrgency();
+      expect(await flags()).not.toContain('jail_287g');
+    } finally {
+      await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
+    }
+  });
 });

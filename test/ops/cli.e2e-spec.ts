@@ -91,6 +91,14 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     }
   }, 120_000);
 
+  it('import-reference --agreements-only loads a 287(g) file alone, and takes exactly one file', async () => {
+    const report = await cli('import-reference', '--agreements-only', join('data', 'ice-287g-agreements.csv'));
+    expect(report).toMatchObject({ unlisted: 0, rezonedCases: 0, errorCount: 0 });
+    expect(report.agreements).toBeGreaterThan(500);
+    expect(report.facilities).toBeGreaterThan(1000);
+    await expect(cli('import-reference', '--agreements-only')).rejects.toMatchObject({ stderr: expect.stringContaining('takes one file') });
+  }, 90_000);
+
   it('keys:rotate and keys:reindex refuse the generated development keys on a database of one\'s own (DATABASE_URL)', async () => {
     for (const command of ['keys:rotate', 'keys:reindex']) {
       const run = promisify(execFile)(process.execPath, [CLI_JS, command], {

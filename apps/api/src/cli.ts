@@ -22,6 +22,9 @@ Commands:
                                    with rejected rows is refused unless --accept-rejected-rows; facilities the file
                                    lacks are no longer offered (unlisted), and a file that lacks more than 10 of them
                                    (or 5%) is refused unless --accept-unlisting
+  import-reference --agreements-only <287g.csv> [--accept-rejected-rows]
+                                   load a newer 287(g) file alone: the facilities stay as they are, their 287(g)
+                                   flags follow the new agreements
   migrate                          apply pending database migrations (as DATABASE_OWNER_URL's role when set) and
                                    grant DATABASE_URL's role its privileges
   users:reset-password <email>     give a user (e.g. a lost first admin) a new random password, printed once; ends
@@ -44,13 +47,16 @@ const COMMANDS: Record<string, Command> = {
   'import-reference': async (app, args) => {
     const acceptRejectedRows = args.includes('--accept-rejected-rows');
     const acceptUnlisting = args.includes('--accept-unlisting');
-    const [facilities, agreements] = args.filter((a) => !a.startsWith('--'));
-    const report = await app
-      .get(ReferenceService)
-      .importFiles(facilities ? resolve(facilities) : DEFAULT_FACILITIES_FILE, agreements ? resolve(agreements) : DEFAULT_287G_FILE, {
-        acceptRejectedRows,
-        acceptUnlisting,
-      });
+    const files = args.filter((a) => !a.startsWith('--'));
+    // Only a 287(g) file: the stored facilities stay as the last facilities file left them.
+    const agreementsOnly = args.includes('--agreements-only');
+    if (agreementsOnly && files.length !== 1) throw new Error('import-reference --agreements-only takes one file: the 287(g) agreements');
+    const [facilities, agreements] = agreementsOnly ? [null, files[0]] : files;
+    const report = await app.get(ReferenceService).importFiles(
+      facilities === null ? null : facilities ? resolve(facilities) : DEFAULT_FACILITIES_FILE,
+      agreements ? resolve(agreements) : DEFAULT_287G_FILE,
+      { acceptRejectedRows, acceptUnlisting },
+    );
     return { ...report, errors: report.errors.slice(0, 50), errorCount: report.errors.length };
   },
   'users:reset-password': async (app, args) => {

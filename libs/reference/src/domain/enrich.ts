@@ -60,14 +60,18 @@ export function enrichFacilities(facilities: ParsedFacility[], agreements: Agree
   const jemCounties = jailEnforcementCounties(agreements);
   return facilities.map((facility) => {
     const county = correctedCounty(facility);
-    const key = facility.state ? `${facility.state}:${countyKey(county, facility.state)}` : '';
     return {
       ...facility,
       county,
       timeZone: facilityTimeZone(facility, county),
-      jail287g: key !== '' && jemCounties.has(key),
+      jail287g: inJailEnforcementCounty({ state: facility.state, county }, jemCounties),
     };
   });
+}
+
+/** Whether a facility's county (as corrected) is among `jailEnforcementCounties`. */
+export function inJailEnforcementCounty(facility: { state: string | null; county: string | null }, jemCounties: ReadonlySet<string>): boolean {
+  return facility.state !== null && jemCounties.has(`${facility.state}:${countyKey(facility.county, facility.state)}`);
 }
 
 /** "TX:TARRANT"-style keys of counties where a county agency has a participating Jail Enforcement Model agreement. */

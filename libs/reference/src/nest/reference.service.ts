@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { parse287gCsv } from '../domain/agreements-287g';
 import { countyKey } from '../domain/county-name';
-import { enrichFacilities, isCountyJailEnforcement } from '../domain/enrich';
+import { enrichFacilities, inJailEnforcementCounty, isCountyJailEnforcement, jailEnforcementCounties } from '../domain/enrich';
 import type { Agreement287g } from '../domain/types';
 import { parseFacilitiesCsv } from '../domain/facilities';
 import { ReferenceDataError, type RowIssue } from '../domain/errors';
@@ -112,18 +112,19 @@ export class ReferenceService implements OnApplicationBootstrap {
    * Replaces the agreements and upserts the facilities in one transaction: a file that fails to parse leaves the current
    * data in place, and so does one with rejected rows (a stray comma in a header rejects every row, which would empty
    * the agreements and clear every facility's 287(g) flag) unless `acceptRejectedRows` says to import the rest.
-   * A file with no usable row at all is always refused.
+   * A file with no usable row at all is always refused. With no facilities file (`null`), the stored facilities stay
+   * as they are (listed, unlisted, zones) and only their 287(g) flags are derived again from the new agreements.
    */
   async importFiles(
-    facilitiesFile: string,
+    facilitiesFile: string | null,
     agreementsFile: string,
     options: { acceptRejectedRows?: boolean; acceptUnlisting?: boolean } = {},
   ): Promise<ImportReport> {
-    const facilities = parseFacilitiesCsv(readFileSync(facilitiesFile, 'utf8'));
+    const facilities = facilitiesFile === null ? null : parseFacilitiesCsv(readFileSync(facilitiesFile, 'utf8'));
     const agreements = parse287gCsv(readFileSync(agreementsFile, 'utf8'));
-    const rejected = [...facilities.errors, ...agreements.errors];
-    if (facilities.records.length === 0 || agreements.records.length === 0) {
-      throw new ReferenceDataError('REFERENCE_EMPTY_FILE', `no usable row in ${facilities.records.length === 0 ? facilitiesFile : agreementsFile}: nothing imported`);
+    const rejected = [...(facilities?.errors ?? []), ...agreements.errors];
+    if (facilities?.records.length === 0 || agreements.records.length === 0) {
+      throw new ReferenceDataError('REFERENCE_EMPTY_FILE', `no usable row in ${facilities?.records.length === 0 ? facilitiesFile : agreementsFile}: nothing imported`);
     }
     if (rejected.length > 0 && !options.acceptRejectedRows) {
       const first = rejected.slice(0, 5).map((e) => `line ${e.line}: ${e.code}${e.column ? ` (${e.column})` : ''}`).join('; ');
@@ -132,16 +133,14 @@ export class ReferenceService implements OnApplicationBootstrap {
         `${rejected.length} row(s) rejected, nothing imported (${first}${rejected.length > 5 ? '; ...' : ''}). Fix the file, or import the other rows with --accept-rejected-rows`,
       );
     }
-    const records = enrichFacilities(facilities.records, agreements.records);
-    let unlisted = 0;
-    let rezonedCases = 0;
+    const report = { facilities: 0, jail287g: 0, unlisted: 0, rezonedCases: 0 };
     await this.db.transaction(async (tx) => {
       await tx.query('LOCK TABLE facilities, agreements_287g IN EXCLUSIVE MODE');
       const pairs = async () =>
         new Set(((await tx.query(`SELECT DISTINCT state || ':' || county_key AS pair FROM agreements_287g WHERE jail_enforcement`)) as { pair: string }[]).map((r) => r.pair));
-      const known = new Map<string, { jail_287g: boolean; time_zone: string }>(
-        ((await tx.query(`SELECT code, jail_287g, time_zone FROM facilities`)) as { code: string; jail_287g: boolean; time_zone: string }[])
-          .map((r) => [r.code, r]),
+      const known = new Map<string, { jail_287g: boolean; time_zone: string; county: string | null; state: string | null }>(
+        ((await tx.query(`SELECT code, jail_287g, time_zone, county, state FROM facilities`)) as
+          { code: string; jail_287g: boolean; time_zone: string; county: string | null; state: string | null }[]).map((r) => [r.code, r]),
       );
       const before = await pairs();
       await tx.query('DELETE FROM agreements_287g');
@@ -163,26 +162,34 @@ export class ReferenceService implements OnApplicationBootstrap {
           ],
         );
       }
-      for (let i = 0; i < records.length; i += 500) await this.upsertFacilities(tx, records.slice(i, i + 500));
-      // What the file no longer lists (closed, renamed) stays for the cases placed there, but is not offered anew. Not
-      // when some of its rows were rejected (a rejected row's facility is still in the file), and not for more than a
-      // few facilities unless told: an older file imported by mistake would otherwise take newer facilities away.
-      if (facilities.errors.length === 0) {
-        const [{ listed, dropping }] = (await tx.query(
-          `SELECT count(*)::int AS listed, count(*) FILTER (WHERE NOT (code = ANY($1)))::int AS dropping FROM facilities WHERE listed`,
-          [records.map((r) => r.code)],
-        )) as { listed: number; dropping: number }[];
-        if (dropping > Math.max(UNLISTING_FLOOR, listed * UNLISTING_SHARE) && !options.acceptUnlisting) {
-          throw new ReferenceDataError(
-            'REFERENCE_UNLISTING',
-            `the facilities file lacks ${dropping} of the ${listed} listed facilities, which would no longer be offered for intakes and transfers; nothing imported. Check that it is the newest file, or import it with --accept-unlisting`,
-          );
-        }
-        unlisted = ((await tx.query(
-          `WITH dropped AS (UPDATE facilities SET listed = false WHERE listed AND NOT (code = ANY($1)) RETURNING 1) SELECT count(*)::int AS n FROM dropped`,
-          [records.map((r) => r.code)],
-        )) as { n: number }[])[0].n;
+      // Each facility's code and 287(g) flag as this import leaves it.
+      let flags: { code: string; jail287g: boolean }[];
+      if (facilities) {
+        const records = enrichFacilities(facilities.records, agreements.records);
+        for (let i = 0; i < records.length; i += 500) await this.upsertFacilities(tx, records.slice(i, i + 500));
+        // What the file no longer lists (closed, renamed) stays for the cases placed there, but is not offered anew. Not
+        // when some of its rows were rejected (a rejected row's facility is still in the file), and not for more than a
+        // few facilities unless told: an older file imported by mistake would otherwise take newer facilities away.
+        if (facilities.errors.length === 0) report.unlisted = await this.unlistMissing(tx, records, options.acceptUnlisting);
+        // A facility placed in another zone (its county corrected, or the zone table) takes its open cases along.
+        const rezoned = records
+          .filter((r) => known.has(r.code) && known.get(r.code)!.time_zone !== r.timeZone)
+          .map((r) => ({ code: r.code, before: known.get(r.code)!.time_zone, zone: r.timeZone }));
+        report.rezonedCases = (await rezoneFacilityCases(tx, rezoned)).length;
+        flags = records;
+        report.facilities = records.length;
+      } else {
+        // The stored facilities (their counties already corrected), flagged again under the new agreements.
+        const jemCounties = jailEnforcementCounties(agreements.records);
+        flags = [...known].map(([code, f]) => ({ code, jail287g: inJailEnforcementCounty(f, jemCounties) }));
+        await tx.query(
+          `UPDATE facilities f SET jail_287g = k.flag FROM unnest($1::text[], $2::boolean[]) AS k(code, flag)
+            WHERE f.code = k.code AND f.jail_287g IS DISTINCT FROM k.flag`,
+          [flags.map((f) => f.code), flags.map((f) => f.jail287g)],
+        );
+        report.facilities = flags.length;
       }
+      report.jail287g = flags.filter((f) => f.jail287g).length;
       // Open county-jail cases whose flag the import changed are due for the urgency review now: those placed by state
       // and county in a county whose agreement began or ended, and those placed at a facility whose flag changed.
       const after = await pairs();
@@ -195,7 +202,7 @@ export class ReferenceService implements OnApplicationBootstrap {
           [changed],
         );
       }
-      const flipped = records.filter((r) => known.has(r.code) && known.get(r.code)!.jail_287g !== r.jail287g).map((r) => r.code);
+      const flipped = flags.filter((f) => known.has(f.code) && known.get(f.code)!.jail_287g !== f.jail287g).map((f) => f.code);
       if (flipped.length > 0) {
         await tx.query(
           `UPDATE cases SET urgency_review_at = now()
@@ -203,21 +210,13 @@ export class ReferenceService implements OnApplicationBootstrap {
           [flipped],
         );
       }
-      // A facility placed in another zone (its county corrected, or the zone table) takes its open cases along.
-      const rezoned = records
-        .filter((r) => known.has(r.code) && known.get(r.code)!.time_zone !== r.timeZone)
-        .map((r) => ({ code: r.code, before: known.get(r.code)!.time_zone, zone: r.timeZone }));
-      rezonedCases = (await rezoneFacilityCases(tx, rezoned)).length;
     });
     this.jailCounties.clear();
     return {
-      facilities: records.length,
+      ...report,
       agreements: agreements.records.length,
-      jail287g: records.filter((r) => r.jail287g).length,
-      unlisted,
-      rezonedCases,
-      errors: [...facilities.errors, ...agreements.errors],
-      warnings: facilities.warnings.length + agreements.warnings.length,
+      errors: rejected,
+      warnings: (facilities?.warnings.length ?? 0) + agreements.warnings.length,
     };
   }
 
@@ -265,6 +264,26 @@ export class ReferenceService implements OnApplicationBootstrap {
       [...params, limit, offset],
     );
     return { items: rows.map(toView), total };
+  }
+
+  /** Unlists the listed facilities `records` lacks (refused beyond the threshold unless accepted); returns how many. */
+  private async unlistMissing(tx: EntityManager, records: FacilityRecord[], acceptUnlisting = false): Promise<number> {
+    const codes = records.map((r) => r.code);
+    const [{ listed, dropping }]: { listed: number; dropping: number }[] = await tx.query(
+      `SELECT count(*)::int AS listed, count(*) FILTER (WHERE NOT (code = ANY($1)))::int AS dropping FROM facilities WHERE listed`,
+      [codes],
+    );
+    if (dropping > Math.max(UNLISTING_FLOOR, listed * UNLISTING_SHARE) && !acceptUnlisting) {
+      throw new ReferenceDataError(
+        'REFERENCE_UNLISTING',
+        `the facilities file lacks ${dropping} of the ${listed} listed facilities, which would no longer be offered for intakes and transfers; nothing imported. Check that it is the newest file, or import it with --accept-unlisting`,
+      );
+    }
+    const [{ n }]: { n: number }[] = await tx.query(
+      `WITH dropped AS (UPDATE facilities SET listed = false WHERE listed AND NOT (code = ANY($1)) RETURNING 1) SELECT count(*)::int AS n FROM dropped`,
+      [codes],
+    );
+    return n;
   }
 
   private async upsertFacilities(tx: { query(sql: string, params?: unknown[]): Promise<unknown> }, rows: FacilityRecord[]): Promise<void> {
