@@ -518,6 +518,95 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(audit.body.items).toHaveLength(1);
       for (const needle of canaries.A.needles) expect(JSON.stringify(audit.body)).not.toContain(needle);
     });
+
+    it('no write answer, on any route, for any role or none, carries a canary value the caller could not read with GET', async () => {
+      // Each probe runs on a case of its own, made with canary values of its own, in the state the route acts on.
+      let made = 0;
+      const fresh = async (state: 'new' | 'offered' | 'assigned') => {
+        made += 1;
+        const digits = String(780_000_000 + made);
+        const tag = `WR${String.fromCharCode(65 + Math.floor(made / 26) % 26)}${String.fromCharCode(65 + (made % 26))}`;
+        const spec = canaryCase(tag, `A${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6)}`);
+        const c = await createCase(spec.body);
+        const referral = state === 'offered' ? await offer(c.id, attorneyB) : state === 'assigned' ? await assign(c.id, attorneyA) : null;
+        return { id: c.id, referralId: referral?.id ?? null, needles: spec.needles };
+      };
+      type Target = Awaited<ReturnType<typeof fresh>>;
+      const today = new Date(clock.now()).toISOString();
+      const scratch = await createUser(t.http, admin, 'intake');
+      // Per route: the state of the case it acts on (none: not a case route), and the request.
+      const probes: Record<string, { state?: 'new' | 'offered' | 'assigned'; request: (c: Target | null) => Promise<[string, string, Body | undefined]> }> = {
+        'PATCH /api/cases/:id': { state: 'assigned', request: async (c) => ['PATCH', `/api/cases/${c!.id}`, { consent: { obtainedFrom: 'client' } }] },
+        'PATCH /api/deadlines/:id': {
+          state: 'assigned',
+          request: async (c) => {
+            const [d] = await t.db.query(`SELECT id FROM deadlines WHERE case_id = $1 AND superseded_at IS NULL LIMIT 1`, [c!.id]);
+            return ['PATCH', `/api/deadlines/${d.id}`, { status: 'met', note: 'Filed at the window' }];
+          },
+        },
+        'POST /api/cases/:id/close': { state: 'assigned', request: async (c) => ['POST', `/api/cases/${c!.id}/close`, { outcome: 'advice_given' }] },
+        'POST /api/cases/:id/events': { state: 'assigned', request: async (c) => ['POST', `/api/cases/${c!.id}/events`, { type: 'address_changed', occurredAt: today }] },
+        'POST /api/cases/:id/events/:eventId/retract': {
+          state: 'assigned',
+          request: async (c) => {
+            const recorded = await t.http.post(`/api/cases/${c!.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: today }).expect(201);
+            return ['POST', `/api/cases/${c!.id}/events/${recorded.body.event.id}/retract`, {}];
+          },
+        },
+        'POST /api/cases/:id/referrals': { state: 'new', request: async (c) => ['POST', `/api/cases/${c!.id}/referrals`, { attorneyId: attorneyB.userId }] },
+        'POST /api/cases/:id/reveal': { state: 'assigned', request: async (c) => ['POST', `/api/cases/${c!.id}/reveal`, { reason: 'Checking the hearing date' }] },
+        'POST /api/referrals/:id/accept': { state: 'offered', request: async (c) => ['POST', `/api/referrals/${c!.referralId}/accept`, {}] },
+        'POST /api/referrals/:id/decline': { state: 'offered', request: async (c) => ['POST', `/api/referrals/${c!.referralId}/decline`, { reason: 'capacity' }] },
+        'POST /api/referrals/:id/withdraw': { state: 'offered', request: async (c) => ['POST', `/api/referrals/${c!.referralId}/withdraw`, {}] },
+        'POST /api/cases': { request: async () => ['POST', '/api/cases', minimalBody()] },
+        'PATCH /api/organization': { request: async () => ['PATCH', '/api/organization', { autoRouting: false }] },
+        'PATCH /api/users/:id': { request: async () => ['PATCH', `/api/users/${scratch.userId}`, { name: 'Scratch Volunteer' }] },
+        'POST /api/users': { request: async () => ['POST', '/api/users', { email: `sweep.${randomBytes(4).toString('hex')}@example.org`, name: 'Sweep Volunteer', role: 'intake' }] },
+        'POST /api/auth/login': { request: async () => ['POST', '/api/auth/login', { email: scratch.email, password: scratch.password }] },
+        'POST /api/auth/logout': { request: async () => ['POST', '/api/auth/logout', {}] },
+        'POST /api/auth/password': { request: async () => ['POST', '/api/auth/password', {}] },
+        'POST /api/auth/refresh': { request: async () => ['POST', '/api/auth/refresh', { refreshToken: 'x'.repeat(40) }] },
+        'POST /api/calendar/token': { request: async () => ['POST', '/api/calendar/token', undefined] },
+        'DELETE /api/calendar/token': { request: async () => ['DELETE', '/api/calendar/token', undefined] },
+        'PUT /api/attorneys/:userId/profile': { request: async () => ['PUT', `/api/attorneys/${attorneyB.userId}/profile`, PROFILE] },
+        'PUT /api/attorneys/me/profile': { request: async () => ['PUT', '/api/attorneys/me/profile', PROFILE] },
+      };
+      const routes = listRouteAccess(t.app.get(DiscoveryService), t.app.get(MetadataScanner), t.app.get(Reflector))
+        .filter((r) => !r.startsWith('GET ')).map((r) => r.split(' ').slice(0, 2).join(' '));
+      expect(routes.sort()).toEqual(Object.keys(probes).sort());
+
+      const roles: [string, Session | null][] = [
+        ['anonymous', null], ['admin', admin], ['coordinator', coordinator], ['intake', intake],
+        ['otherIntake', otherIntake], ['attorneyA', attorneyA], ['attorneyB', attorneyB],
+      ];
+      const everyNeedle = () => [...Object.values(canaries).flatMap((c) => c.needles)];
+      const targets: Target[] = [];
+      let succeeded = 0;
+      for (const route of routes) {
+        for (const [role, who] of roles) {
+          const target = probes[route].state ? await fresh(probes[route].state!) : null;
+          if (target) targets.push(target);
+          const [method, url, body] = await probes[route].request(target);
+          // A logout ends the session it is sent with: a session of its own.
+          const session = who && route === 'POST /api/auth/logout' ? await login(t.http, who.email, who.password) : who;
+          const res = await send(t.http, method, url, session?.auth ?? null, body);
+          expect({ route, role, status: res.status }).toEqual({ route, role, status: res.status < 500 ? res.status : 'not a 500' });
+          if (res.status < 300) succeeded += 1;
+          // What the same caller reads of that case with GET right after (an audited reveal is the coordinator's way in).
+          const readable = new Set<string>();
+          if (target && who) {
+            const view = await t.http.get(`/api/cases/${target.id}`).set(who.auth);
+            for (const needle of target.needles) if (view.text.includes(needle)) readable.add(needle);
+            if (route === 'POST /api/cases/:id/reveal' && role === 'coordinator') target.needles.forEach((n) => readable.add(n));
+          }
+          for (const needle of [...everyNeedle(), ...targets.flatMap((x) => x.needles)]) {
+            if (res.text.includes(needle) && !readable.has(needle)) expect({ route, role, leaked: needle }).toEqual({ route, role, leaked: 'nothing' });
+          }
+        }
+      }
+      // Not a sweep of refusals: most routes went through for the roles that may call them.
+      expect(succeeded).toBeGreaterThanOrEqual(40);
+    });
   });
 
   describe('4. A ciphertext copied to another row or column fails with an integrity error, never another person\'s data; a flipped bit or a truncated tag is rejected', () => {
