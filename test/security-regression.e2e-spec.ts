@@ -1188,6 +1188,13 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
         expect(res.status).toBe(400);
         for (const needle of [...c.needles, 'x'.repeat(120)]) expect(res.text).not.toContain(needle);
       }
+      // Bodies refused before routing (not JSON, too large) are in the request log, with their status and path only.
+      const malformed = await t.http.post('/api/cases').set(intake.auth).set('Content-Type', 'application/json')
+        .send(`{"client": {"aNumber": "${c.body.client.aNumber}", "lastName": "${c.body.client.lastName}"`);
+      expect(malformed.status).toBe(400);
+      const oversized = await t.http.post('/api/cases').set(intake.auth).send({ ...c.body, narrative: `${c.body.narrative} ${'y'.repeat(2_000_000)}` });
+      expect(oversized.status).toBe(413);
+      for (const res of [malformed, oversized]) for (const needle of c.needles) expect(res.text).not.toContain(needle);
       const corrupted = await createCase(c.body);
       await t.db.query(`UPDATE cases SET client_last_name = client_first_name WHERE id = $1`, [corrupted.id]);
       const failed = await t.http.get(`/api/cases/${corrupted.id}`).set(intake.auth);
@@ -1199,6 +1206,11 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(logs).toContain(failed.body.errorId);
       expect(logs).toContain(created.id);
       expect(logs.split('\n').length).toBeGreaterThan(100);
+      const refused = logs.split('\n').filter((line) => line.includes('request refused before routing')).map((line) => JSON.parse(line));
+      expect(refused).toEqual(expect.arrayContaining([
+        expect.objectContaining({ method: 'POST', path: '/api/cases', statusCode: 400 }),
+        expect.objectContaining({ method: 'POST', path: '/api/cases', statusCode: 413 }),
+      ]));
       const allNeedles = [...c.needles, CANARY.firstName, CANARY.lastName, CANARY.aNumber, CANARY.aNumberDigits, 'Narrative canary text', 'Caller Canarian', 'BK-CANARY-77'];
       for (const needle of allNeedles) expect({ needle, inLogs: logs.includes(needle) }).toEqual({ needle, inLogs: false });
 
