@@ -9,11 +9,12 @@ import { CasesService } from './cases.service';
 import { CountyKeyBackfill } from './county-keys';
 import { KeyRotationService } from './key-rotation.service';
 import { PurgeService } from './purge.service';
+import { ReferenceChangesForCases } from './reference-changes';
 
 @Module({
   imports: [AuditModule, DeadlinesModule, ReferenceModule, RoutingModule],
   controllers: [CasesController],
-  providers: [CasesService, CaseCipher, PurgeService, KeyRotationService, CountyKeyBackfill],
+  providers: [CasesService, CaseCipher, PurgeService, KeyRotationService, CountyKeyBackfill, ReferenceChangesForCases],
   exports: [CasesService, CaseCipher, PurgeService, KeyRotationService],
 })
 export class CasesModule {}

@@ -17,5 +17,4 @@ export { isStateCode, STATE_NAMES, stateCode } from './domain/states';
 export { countyKey } from './domain/county-name';
 export { parseUsDate } from './domain/dates';
 export * from './nest/reference.service';
-export * from './nest/case-zones';
 export * from './nest/reference.module';

@@ -9,7 +9,6 @@ import { enrichFacilities, inJailEnforcementCounty, isCountyJailEnforcement, jai
 import type { Agreement287g } from '../domain/types';
 import { parseFacilitiesCsv } from '../domain/facilities';
 import { ReferenceDataError, type RowIssue } from '../domain/errors';
-import { rezoneFacilityCases } from './case-zones';
 import type { AgreementStatus, FacilityRecord } from '../domain/types';
 
 export const DEFAULT_FACILITIES_FILE = join(process.cwd(), 'data', 'ice-detention-facilities.csv');
@@ -39,6 +38,29 @@ export interface FacilityView {
   /** In the latest facilities file imported: one dropped from it stays for the cases placed there, not to be chosen anew. */
   listed: boolean;
 }
+
+/** A facility the reference data now places in another zone than before. */
+export interface FacilityRezoning {
+  code: string;
+  before: string;
+  zone: string;
+}
+
+/** What an import changed that records placed by the reference data depend on. */
+export interface ReferenceChanges {
+  /** `STATE:COUNTY_KEY` of the counties whose county-jail 287(g) agreement began or ended. */
+  countyPairs: string[];
+  /** Facilities whose 287(g) flag changed. */
+  flippedFacilities: string[];
+  /** Facilities placed in another time zone. */
+  rezoned: FacilityRezoning[];
+}
+
+/**
+ * Applies an import's changes to what depends on the reference data (the cases placed by it), inside the import's
+ * transaction: both commit, or neither. Registered by the library that owns those records (the cases).
+ */
+export type ReferenceChangeListener = (tx: EntityManager, changes: ReferenceChanges) => Promise<{ rezonedCases: number }>;
 
 export interface ImportReport {
   facilities: number;
@@ -82,7 +104,14 @@ export class ReferenceService implements OnApplicationBootstrap {
 
   private readonly jailCounties = new Map<string, { keys: Set<string>; at: number }>();
 
+  private readonly listeners: ReferenceChangeListener[] = [];
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Called with every import's changes, in its transaction (see ReferenceChangeListener). */
+  onChanges(listener: ReferenceChangeListener): void {
+    this.listeners.push(listener);
+  }
 
   /** The shipped snapshot is loaded on first start; `npm run cli -- import-reference` refreshes it. */
   async onApplicationBootstrap(): Promise<void> {
@@ -162,8 +191,9 @@ export class ReferenceService implements OnApplicationBootstrap {
           ],
         );
       }
-      // Each facility's code and 287(g) flag as this import leaves it.
+      // Each facility's code and 287(g) flag as this import leaves it, and those it places in another zone.
       let flags: { code: string; jail287g: boolean }[];
+      let rezoned: FacilityRezoning[] = [];
       if (facilities) {
         const records = enrichFacilities(facilities.records, agreements.records);
         for (let i = 0; i < records.length; i += 500) await this.upsertFacilities(tx, records.slice(i, i + 500));
@@ -171,11 +201,9 @@ export class ReferenceService implements OnApplicationBootstrap {
         // when some of its rows were rejected (a rejected row's facility is still in the file), and not for more than a
         // few facilities unless told: an older file imported by mistake would otherwise take newer facilities away.
         if (facilities.errors.length === 0) report.unlisted = await this.unlistMissing(tx, records, options.acceptUnlisting);
-        // A facility placed in another zone (its county corrected, or the zone table) takes its open cases along.
-        const rezoned = records
+        rezoned = records
           .filter((r) => known.has(r.code) && known.get(r.code)!.time_zone !== r.timeZone)
           .map((r) => ({ code: r.code, before: known.get(r.code)!.time_zone, zone: r.timeZone }));
-        report.rezonedCases = (await rezoneFacilityCases(tx, rezoned)).length;
         flags = records;
         report.facilities = records.length;
       } else {
@@ -190,26 +218,13 @@ export class ReferenceService implements OnApplicationBootstrap {
         report.facilities = flags.length;
       }
       report.jail287g = flags.filter((f) => f.jail287g).length;
-      // Open county-jail cases whose flag the import changed are due for the urgency review now: those placed by state
-      // and county in a county whose agreement began or ended, and those placed at a facility whose flag changed.
       const after = await pairs();
-      const changed = [...before].filter((p) => !after.has(p)).concat([...after].filter((p) => !before.has(p)));
-      if (changed.length > 0) {
-        await tx.query(
-          `UPDATE cases SET urgency_review_at = now()
-            WHERE custody_status = 'local_jail' AND facility_code IS NULL AND status NOT IN ('closed', 'purged')
-              AND (state, county_key) IN (SELECT split_part(p, ':', 1), split_part(p, ':', 2) FROM unnest($1::text[]) AS p)`,
-          [changed],
-        );
-      }
-      const flipped = flags.filter((f) => known.has(f.code) && known.get(f.code)!.jail_287g !== f.jail287g).map((f) => f.code);
-      if (flipped.length > 0) {
-        await tx.query(
-          `UPDATE cases SET urgency_review_at = now()
-            WHERE custody_status = 'local_jail' AND facility_code = ANY($1) AND status NOT IN ('closed', 'purged')`,
-          [flipped],
-        );
-      }
+      const changes: ReferenceChanges = {
+        countyPairs: [...before].filter((p) => !after.has(p)).concat([...after].filter((p) => !before.has(p))),
+        flippedFacilities: flags.filter((f) => known.has(f.code) && known.get(f.code)!.jail_287g !== f.jail287g).map((f) => f.code),
+        rezoned,
+      };
+      for (const listener of this.listeners) report.rezonedCases += (await listener(tx, changes)).rezonedCases;
     });
     this.jailCounties.clear();
     return {

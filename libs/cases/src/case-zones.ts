@@ -1,3 +1,5 @@
+import type { FacilityRezoning } from '@amparo/reference';
+
 /**
  * Where a case is decides the zone its events are read in. An event recorded without a zone of its own (only court
  * events take one) is read in the case's zone at recording, kept with the event and marked so (`IMPLICIT_ZONE`): a
@@ -31,13 +33,6 @@ export async function followCaseZone(tx: Queryable, caseIds: string[]): Promise<
                                WHERE t.case_id = c.id AND t.type = 'transferred' AND t.retracted_at IS NULL), 0)`,
     [caseIds],
   );
-}
-
-/** A facility the reference data now places in another zone than before. */
-export interface FacilityRezoning {
-  code: string;
-  before: string;
-  zone: string;
 }
 
 /**
