@@ -27,6 +27,7 @@ import { OpenOffersByAnswerTime1764002500000 } from './1764002500000-OpenOffersB
 import { FacilityListing1764002600000 } from './1764002600000-FacilityListing';
 import { OfferWindowLevel1764002700000 } from './1764002700000-OfferWindowLevel';
 import { AuditEventTimes1764002800000 } from './1764002800000-AuditEventTimes';
+import { FacilityRezonedAt1764002900000 } from './1764002900000-FacilityRezonedAt';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -59,4 +60,5 @@ export const MIGRATIONS = [
   FacilityListing1764002600000,
   OfferWindowLevel1764002700000,
   AuditEventTimes1764002800000,
+  FacilityRezonedAt1764002900000,
 ];

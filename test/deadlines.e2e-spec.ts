@@ -209,6 +209,21 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
+    it('a correction of the place after a retracted transfer moves the events read since intake, though the zone stays', async () => {
+      // Recorded in Los Angeles, then a transfer to Houston recorded by mistake and retracted (the case stays there until
+      // corrected); the correction says the person was in another Central facility all along: the event is read there.
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: await facilityIn('CA', 'America/Los_Angeles') } });
+      await event(c.id, { type: 'entered_us', occurredAt: '2025-12-15' }).expect(201);
+      const houston = await facilityIn('TX', 'America/Chicago');
+      const moved = await event(c.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: houston }).expect(201);
+      await t.http.post(`/api/cases/${c.id}/events/${moved.body.event.id}/retract`).set(coordinator.auth).expect(200);
+      const [other] = await t.db.query(`SELECT code FROM facilities WHERE time_zone = 'America/Chicago' AND listed AND code <> $1 LIMIT 1`, [houston]);
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { facilityCode: other.code } }).expect(200);
+      const [{ zone }] = await t.db.query(`SELECT data->>'timeZone' AS zone FROM case_events WHERE case_id = $1 AND type = 'entered_us'`, [c.id]);
+      expect(zone).toBe('America/Chicago');
+      expect(await deadline(c.id, 'asylum_one_year')).toMatchObject({ timeZone: 'America/Chicago', dueAt: '2026-12-15T23:59:59.999-06:00' });
+    });
+
     it('a correction after a transfer leaves the events recorded before the transfer in the zone they were read in', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'CA', county: 'Los Angeles' } });
       await event(c.id, { type: 'entered_us', occurredAt: '2025-12-15' }).expect(201);

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CountyKeyBackfill } from '@amparo/cases';
+import { CountyKeyBackfill, ReferenceChangesForCases } from '@amparo/cases';
 import { DeadlineJobsService } from '@amparo/deadlines';
-import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ReferenceService } from '@amparo/reference';
+import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ImportReport, ReferenceService } from '@amparo/reference';
 import { minimalBody } from './support/cases';
 import { createUser, loginAdmin } from './support/users';
 import { TestApp, createTestApp } from './support/test-app';
@@ -167,14 +167,17 @@ describe('reference data import (e2e)', () => {
     const facilities = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8');
     const corrected = file('facilities-rezoned.csv', facilities.replace(/^(BOEHOLD,[^,]*,[^,]*,[^,]*,)EL PASO,/m, '$1HARRIS,'));
     expect(corrected).not.toBe(facilities);
-    const open = async (facilityCode: string) => (await t.http.post('/api/cases').set(intake.auth)
-      .send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode } }).expect(201)).body as { id: string };
+    const open = async (custody: object) => (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...minimalBody(), custody }).expect(201)).body as { id: string };
+    const at = (facilityCode: string) => open({ status: 'ice_detention', facilityCode });
     const event = (id: string, body: object) => t.http.post(`/api/cases/${id}/events`).set(intake.auth).send(body).expect(201);
     const transfer = (id: string, facilityCode: string) => event(id, { type: 'transferred', occurredAt: new Date().toISOString(), facilityCode });
     const zones = async (id: string) => Object.fromEntries(((await t.db.query(
       `SELECT type, data->>'timeZone' AS zone FROM case_events WHERE case_id = $1 ORDER BY seq`, [id],
     )) as { type: string; zone: string }[]).map((e) => [e.type, e.zone]));
-    const caseZone = async (id: string) => (await t.db.query(`SELECT time_zone FROM cases WHERE id = $1`, [id]))[0].time_zone as string;
+    const row = async (id: string) => (await t.db.query(`SELECT time_zone, urgency_review_at FROM cases WHERE id = $1`, [id]))[0] as
+      { time_zone: string; urgency_review_at: Date | null };
+    const caseZone = async (id: string) => (await row(id)).time_zone;
     const asylumDue = async (id: string) => {
       const [d] = await t.db.query(
         `SELECT to_char(due_at AT TIME ZONE time_zone, 'YYYY-MM-DD HH24:MI') AS local, time_zone FROM deadlines
@@ -183,25 +186,35 @@ describe('reference data import (e2e)', () => {
       return d as { local: string; time_zone: string };
     };
 
-    // Held there since intake; held there and transferred away; brought there from California; closed while there.
-    const held = await open('BOEHOLD');
+    // Held there since intake; held there and transferred away; brought there from California; brought there from the
+    // El Paso county jail (the same old zone, but no facility: what was read there stays); closed while there.
+    const held = await at('BOEHOLD');
     await event(held.id, { type: 'entered_us', occurredAt: '2025-12-15' });
-    const left = await open('BOEHOLD');
+    const left = await at('BOEHOLD');
     await event(left.id, { type: 'entered_us', occurredAt: '2025-12-15' });
     await transfer(left.id, 'HOUICDF');
-    const arrived = await open('ADLNTCA');
+    const arrived = await at('ADLNTCA');
     await event(arrived.id, { type: 'entered_us', occurredAt: '2025-12-15' });
     await transfer(arrived.id, 'BOEHOLD');
     await event(arrived.id, { type: 'address_changed', occurredAt: '2026-01-10' });
-    const closed = await open('BOEHOLD');
+    const fromJail = await open({ status: 'local_jail', state: 'TX', county: 'El Paso' });
+    await event(fromJail.id, { type: 'entered_us', occurredAt: '2025-12-15' });
+    await transfer(fromJail.id, 'BOEHOLD');
+    await event(fromJail.id, { type: 'address_changed', occurredAt: '2026-01-10' });
+    const closed = await at('BOEHOLD');
+    await event(closed.id, { type: 'entered_us', occurredAt: '2025-12-15' });
     await t.db.query(`UPDATE cases SET status = 'closed' WHERE id = $1`, [closed.id]);
-    const untouched = await open('HOUICDF');
-    expect(await zones(held.id)).toEqual({ entered_us: 'America/Denver' });
+    const untouched = await at('HOUICDF');
+    expect(await zones(fromJail.id)).toEqual({ entered_us: 'America/Denver', transferred: 'America/Denver', address_changed: 'America/Denver' });
     expect(await asylumDue(held.id)).toEqual({ local: '2026-12-15 23:59', time_zone: 'America/Denver' });
+    const concerned = [held, left, arrived, fromJail].map((c) => c.id);
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[...concerned, untouched.id]]);
 
+    let restored: ImportReport;
     try {
       const report = await service.importFiles(corrected, DEFAULT_287G_FILE);
-      expect(report.rezonedCases).toBe(3);
+      expect(report.rezonedCases).toBe(4);
+      for (const id of concerned) expect((await row(id)).urgency_review_at).toEqual(expect.any(Date));
       await t.app.get(DeadlineJobsService).reviewUrgency();
       // Held there: the case, its event and the deadline counted from it are in Central time now.
       expect(await caseZone(held.id)).toBe('America/Chicago');
@@ -210,22 +223,41 @@ describe('reference data import (e2e)', () => {
       // Transferred away: its events read there (the transfer too) move; it stays where it is.
       expect(await caseZone(left.id)).toBe('America/Chicago');
       expect(await zones(left.id)).toEqual({ entered_us: 'America/Chicago', transferred: 'America/Chicago' });
-      expect(await asylumDue(left.id)).toEqual({ local: '2026-12-15 23:59', time_zone: 'America/Chicago' });
-      // Brought there: what was read in California stays there; what was read since moves.
+      // Brought there: what was read in California, or in the county jail, stays; what was read since moves.
       expect(await caseZone(arrived.id)).toBe('America/Chicago');
       expect(await zones(arrived.id)).toEqual({ entered_us: 'America/Los_Angeles', transferred: 'America/Los_Angeles', address_changed: 'America/Chicago' });
+      expect(await caseZone(fromJail.id)).toBe('America/Chicago');
+      expect(await zones(fromJail.id)).toEqual({ entered_us: 'America/Denver', transferred: 'America/Denver', address_changed: 'America/Chicago' });
       // A closed case is a record of what was: left alone; and a case never held there is not touched.
       expect(await caseZone(closed.id)).toBe('America/Denver');
-      expect(await caseZone(untouched.id)).toBe('America/Chicago');
-      expect((await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [untouched.id]))[0].urgency_review_at).toBeNull();
+      expect(await zones(closed.id)).toEqual({ entered_us: 'America/Denver' });
+      expect(await row(untouched.id)).toEqual({ time_zone: 'America/Chicago', urgency_review_at: null });
+
+      // An intake that read the old zone while the import ran (its case and event in Mountain time): the jobs move it.
+      const late = await at('BOEHOLD');
+      await event(late.id, { type: 'entered_us', occurredAt: '2025-12-15' });
+      await t.db.query(`UPDATE cases SET time_zone = 'America/Denver', urgency_review_at = NULL WHERE id = $1`, [late.id]);
+      await t.db.query(`UPDATE case_events SET data = data || '{"timeZone": "America/Denver"}' WHERE case_id = $1`, [late.id]);
+      const jobs = t.app.get(ReferenceChangesForCases);
+      expect(await jobs.healRezoned()).toBe(1);
+      expect(await row(late.id)).toEqual({ time_zone: 'America/Chicago', urgency_review_at: expect.any(Date) });
+      expect(await zones(late.id)).toEqual({ entered_us: 'America/Chicago' });
+      expect(await jobs.healRezoned()).toBe(0);
     } finally {
-      // The shipped file places it in El Paso again: the same cases move back.
-      expect((await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE)).rezonedCases).toBe(3);
+      // The shipped file places it in El Paso again: the same cases move back (and the late one).
+      restored = await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
     }
+    expect(restored.rezonedCases).toBe(5);
     await t.app.get(DeadlineJobsService).reviewUrgency();
     expect(await caseZone(held.id)).toBe('America/Denver');
     expect(await zones(left.id)).toEqual({ entered_us: 'America/Denver', transferred: 'America/Denver' });
+    expect(await zones(fromJail.id)).toEqual({ entered_us: 'America/Denver', transferred: 'America/Denver', address_changed: 'America/Denver' });
     expect(await asylumDue(held.id)).toEqual({ local: '2026-12-15 23:59', time_zone: 'America/Denver' });
+    // Long after the import, the jobs look no more (one small query).
+    await t.db.query(`UPDATE facilities SET rezoned_at = now() - interval '2 hours' WHERE code = 'BOEHOLD'`);
+    await t.db.query(`UPDATE cases SET time_zone = 'America/Chicago' WHERE id = $1`, [held.id]);
+    expect(await t.app.get(ReferenceChangesForCases).healRezoned()).toBe(0);
+    await t.db.query(`UPDATE cases SET time_zone = 'America/Denver' WHERE id = $1`, [held.id]);
   });
 
   it('a 287(g) file imported alone keeps the facilities as they are, and flags them under the new agreements', async () => {

@@ -446,7 +446,7 @@ export class CasesService {
         // A correction says where the person was all along, since the last transfer: the events recorded there, read in
         // the case's zone by default, follow it. Events recorded before a transfer were read at the earlier place, which
         // this correction does not concern.
-        if (zoneMoved) await followCaseZone(tx, [id]);
+        if (zoneMoved || placeMoved) await followCaseZone(tx, [id]);
         await this.timeline.recompute(tx, id, this.clock.now());
       }
       await this.audit.record(tx, {

@@ -7,3 +7,4 @@ export * from './domain/visibility';
 export * from './key-rotation.service';
 export * from './county-keys';
 export * from './openapi';
+export * from './reference-changes';

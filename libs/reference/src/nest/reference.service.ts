@@ -312,6 +312,7 @@ export class ReferenceService implements OnApplicationBootstrap {
          county = EXCLUDED.county, state = EXCLUDED.state, zip = EXCLUDED.zip, aor = EXCLUDED.aor, type = EXCLUDED.type,
          type_detailed = EXCLUDED.type_detailed, capacity = EXCLUDED.capacity, first_used = EXCLUDED.first_used,
          last_used = EXCLUDED.last_used, over_72 = EXCLUDED.over_72, time_zone = EXCLUDED.time_zone,
+         rezoned_at = CASE WHEN facilities.time_zone IS DISTINCT FROM EXCLUDED.time_zone THEN now() ELSE facilities.rezoned_at END,
          jail_287g = EXCLUDED.jail_287g, listed = true, imported_at = now()`,
       [
         rows.map((r) => r.code), rows.map((r) => r.name), rows.map((r) => r.address), rows.map((r) => r.city),
