@@ -238,16 +238,24 @@ describe('reference data import (e2e)', () => {
       await event(late.id, { type: 'entered_us', occurredAt: '2025-12-15' });
       await t.db.query(`UPDATE cases SET time_zone = 'America/Denver', urgency_review_at = NULL WHERE id = $1`, [late.id]);
       await t.db.query(`UPDATE case_events SET data = data || '{"timeZone": "America/Denver"}' WHERE case_id = $1`, [late.id]);
+      // Another, also transferred away since (its transfer read there in the old zone too): moved all the same.
+      const lateLeft = await at('BOEHOLD');
+      await event(lateLeft.id, { type: 'entered_us', occurredAt: '2025-12-15' });
+      await t.db.query(`UPDATE cases SET time_zone = 'America/Denver' WHERE id = $1`, [lateLeft.id]);
+      await t.db.query(`UPDATE case_events SET data = data || '{"timeZone": "America/Denver"}' WHERE case_id = $1`, [lateLeft.id]);
+      await transfer(lateLeft.id, 'HOUICDF');
+      expect(await zones(lateLeft.id)).toEqual({ entered_us: 'America/Denver', transferred: 'America/Denver' });
       const jobs = t.app.get(ReferenceChangesForCases);
-      expect(await jobs.healRezoned()).toBe(1);
+      expect(await jobs.healRezoned()).toBe(2);
       expect(await row(late.id)).toEqual({ time_zone: 'America/Chicago', urgency_review_at: expect.any(Date) });
       expect(await zones(late.id)).toEqual({ entered_us: 'America/Chicago' });
+      expect(await zones(lateLeft.id)).toEqual({ entered_us: 'America/Chicago', transferred: 'America/Chicago' });
       expect(await jobs.healRezoned()).toBe(0);
     } finally {
-      // The shipped file places it in El Paso again: the same cases move back (and the late one).
+      // The shipped file places it in El Paso again: the same cases move back (and the late ones).
       restored = await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
     }
-    expect(restored.rezonedCases).toBe(5);
+    expect(restored.rezonedCases).toBe(6);
     await t.app.get(DeadlineJobsService).reviewUrgency();
     expect(await caseZone(held.id)).toBe('America/Denver');
     expect(await zones(left.id)).toEqual({ entered_us: 'America/Denver', transferred: 'America/Denver' });
@@ -258,6 +266,46 @@ describe('reference data import (e2e)', () => {
     await t.db.query(`UPDATE cases SET time_zone = 'America/Chicago' WHERE id = $1`, [held.id]);
     expect(await t.app.get(ReferenceChangesForCases).healRezoned()).toBe(0);
     await t.db.query(`UPDATE cases SET time_zone = 'America/Denver' WHERE id = $1`, [held.id]);
+  });
+
+  it('a case transferred away from a rezoned facility while the import waits for it is moved all the same', async () => {
+    const service = t.app.get(ReferenceService);
+    const corrected = file('facilities-rezoned-race.csv', readFileSync(DEFAULT_FACILITIES_FILE, 'utf8').replace(/^(BOEHOLD,[^,]*,[^,]*,[^,]*,)EL PASO,/m, '$1HARRIS,'));
+    const c = (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'BOEHOLD' } }).expect(201)).body as { id: string };
+    await t.http.post(`/api/cases/${c.id}/events`).set(intake.auth).send({ type: 'entered_us', occurredAt: '2025-12-15' }).expect(201);
+    // A transfer to Houston in progress: the case row locked and moved, its event written, not committed yet.
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    let importing: Promise<ImportReport> | undefined;
+    try {
+      await runner.query(`SELECT id FROM cases WHERE id = $1 FOR UPDATE`, [c.id]);
+      await runner.query(`UPDATE cases SET facility_code = 'HOUICDF', time_zone = 'America/Chicago' WHERE id = $1`, [c.id]);
+      await runner.query(
+        `INSERT INTO case_events (id, case_id, type, occurred_at, data, created_by, created_at)
+         SELECT gen_random_uuid(), $1, 'transferred', now(), '{"facilityCode": "HOUICDF", "fromFacilityCode": "BOEHOLD", "timeZone": "America/Denver", "timeZoneFromCase": true}', created_by, now()
+           FROM cases WHERE id = $1`,
+        [c.id],
+      );
+      const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
+      importing = service.importFiles(corrected, DEFAULT_287G_FILE);
+      for (let i = 0; ; i++) {
+        const [{ waiting }] = await t.db.query(`SELECT count(*)::int AS waiting FROM pg_locks l WHERE NOT l.granted AND $1 = ANY(pg_blocking_pids(l.pid))`, [pid]);
+        if (waiting > 0) break;
+        if (i > 200) throw new Error('the import never waited for the case');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await runner.commitTransaction();
+      expect((await importing).rezonedCases).toBeGreaterThanOrEqual(1);
+      const events = await t.db.query(`SELECT type, data->>'timeZone' AS zone FROM case_events WHERE case_id = $1 ORDER BY seq`, [c.id]);
+      expect(events).toEqual([{ type: 'entered_us', zone: 'America/Chicago' }, { type: 'transferred', zone: 'America/Chicago' }]);
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      await runner.release();
+      await importing?.catch(() => undefined);
+      await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
+    }
   });
 
   it('a 287(g) file imported alone keeps the facilities as they are, and flags them under the new agreements', async () => {
@@ -288,5 +336,23 @@ describe('reference data import (e2e)', () => {
     } finally {
       await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
     }
+  });
+
+  it('a full import flags again the stored facilities its file no longer lists, and reviews their cases', async () => {
+    const service = t.app.get(ReferenceService);
+    const facilities = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8').trimEnd().split('\n');
+    const held = (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...minimalBody(), custody: { status: 'local_jail', facilityCode: 'TRAVITX' } }).expect(201)).body as { id: string };
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = $1`, [held.id]);
+    const withoutTravis = file('facilities-without-travis.csv', facilities.filter((line) => !line.startsWith('TRAVITX,')).join('\n') + '\n');
+    const added = file('travis-jail-full.csv', `${agreements.trimEnd()}\nTEXAS,Travis County Sheriff's Office,County,Travis County,Jail Enforcement Model,participating,1/5/26\n`);
+    try {
+      await service.importFiles(withoutTravis, added);
+      expect((await t.db.query(`SELECT jail_287g, listed FROM facilities WHERE code = 'TRAVITX'`))[0]).toEqual({ jail_287g: true, listed: false });
+      expect((await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [held.id]))[0].urgency_review_at).toEqual(expect.any(Date));
+    } finally {
+      await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
+    }
+    expect((await t.db.query(`SELECT jail_287g, listed FROM facilities WHERE code = 'TRAVITX'`))[0]).toEqual({ jail_287g: false, listed: true });
   });
 });

@@ -534,78 +534,100 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       type Target = Awaited<ReturnType<typeof fresh>>;
       const today = new Date(clock.now()).toISOString();
       const scratch = await createUser(t.http, admin, 'intake');
-      // Per route: the state of the case it acts on (none: not a case route), and the request.
-      const probes: Record<string, { state?: 'new' | 'offered' | 'assigned'; request: (c: Target | null) => Promise<[string, string, Body | undefined]> }> = {
-        'PATCH /api/cases/:id': { state: 'assigned', request: async (c) => ['PATCH', `/api/cases/${c!.id}`, { consent: { obtainedFrom: 'client' } }] },
-        'PATCH /api/deadlines/:id': {
+      // Per route, one or more probes: the state of the case it acts on (none: not a case route), and the request
+      // (`own`: a signed-in user of the caller's role of its own, for what uses up or changes the session or password).
+      type Probe = {
+        state?: 'new' | 'offered' | 'assigned';
+        request: (c: Target | null, own: Session | null) => Promise<[string, string, Body | undefined]>;
+        ownSession?: boolean;
+      };
+      const probes: Record<string, Probe[]> = {
+        'PATCH /api/cases/:id': [
+          { state: 'assigned', request: async (c) => ['PATCH', `/api/cases/${c!.id}`, { consent: { obtainedFrom: 'client' } }] },
+          { state: 'assigned', request: async (c) => ['PATCH', `/api/cases/${c!.id}`, { custody: { detainerLodged: true } }] },
+          // A coordinator corrects sensitive values they cannot see (the contact answers merged over the stored ones).
+          { state: 'assigned', request: async (c) => ['PATCH', `/api/cases/${c!.id}`, { client: { phone: '+1 512 555 0999', safeToContact: { sms: false } } }] },
+        ],
+        'PATCH /api/deadlines/:id': [{
           state: 'assigned',
           request: async (c) => {
             const [d] = await t.db.query(`SELECT id FROM deadlines WHERE case_id = $1 AND superseded_at IS NULL LIMIT 1`, [c!.id]);
             return ['PATCH', `/api/deadlines/${d.id}`, { status: 'met', note: 'Filed at the window' }];
           },
-        },
-        'POST /api/cases/:id/close': { state: 'assigned', request: async (c) => ['POST', `/api/cases/${c!.id}/close`, { outcome: 'advice_given' }] },
-        'POST /api/cases/:id/events': { state: 'assigned', request: async (c) => ['POST', `/api/cases/${c!.id}/events`, { type: 'address_changed', occurredAt: today }] },
-        'POST /api/cases/:id/events/:eventId/retract': {
+        }],
+        'POST /api/cases/:id/close': [{ state: 'assigned', request: async (c) => ['POST', `/api/cases/${c!.id}/close`, { outcome: 'advice_given' }] }],
+        'POST /api/cases/:id/events': [{ state: 'assigned', request: async (c) => ['POST', `/api/cases/${c!.id}/events`, { type: 'address_changed', occurredAt: today }] }],
+        'POST /api/cases/:id/events/:eventId/retract': [{
           state: 'assigned',
           request: async (c) => {
             const recorded = await t.http.post(`/api/cases/${c!.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: today }).expect(201);
             return ['POST', `/api/cases/${c!.id}/events/${recorded.body.event.id}/retract`, {}];
           },
-        },
-        'POST /api/cases/:id/referrals': { state: 'new', request: async (c) => ['POST', `/api/cases/${c!.id}/referrals`, { attorneyId: attorneyB.userId }] },
-        'POST /api/cases/:id/reveal': { state: 'assigned', request: async (c) => ['POST', `/api/cases/${c!.id}/reveal`, { reason: 'Checking the hearing date' }] },
-        'POST /api/referrals/:id/accept': { state: 'offered', request: async (c) => ['POST', `/api/referrals/${c!.referralId}/accept`, {}] },
-        'POST /api/referrals/:id/decline': { state: 'offered', request: async (c) => ['POST', `/api/referrals/${c!.referralId}/decline`, { reason: 'capacity' }] },
-        'POST /api/referrals/:id/withdraw': { state: 'offered', request: async (c) => ['POST', `/api/referrals/${c!.referralId}/withdraw`, {}] },
-        'POST /api/cases': { request: async () => ['POST', '/api/cases', minimalBody()] },
-        'PATCH /api/organization': { request: async () => ['PATCH', '/api/organization', { autoRouting: false }] },
-        'PATCH /api/users/:id': { request: async () => ['PATCH', `/api/users/${scratch.userId}`, { name: 'Scratch Volunteer' }] },
-        'POST /api/users': { request: async () => ['POST', '/api/users', { email: `sweep.${randomBytes(4).toString('hex')}@example.org`, name: 'Sweep Volunteer', role: 'intake' }] },
-        'POST /api/auth/login': { request: async () => ['POST', '/api/auth/login', { email: scratch.email, password: scratch.password }] },
-        'POST /api/auth/logout': { request: async () => ['POST', '/api/auth/logout', {}] },
-        'POST /api/auth/password': { request: async () => ['POST', '/api/auth/password', {}] },
-        'POST /api/auth/refresh': { request: async () => ['POST', '/api/auth/refresh', { refreshToken: 'x'.repeat(40) }] },
-        'POST /api/calendar/token': { request: async () => ['POST', '/api/calendar/token', undefined] },
-        'DELETE /api/calendar/token': { request: async () => ['DELETE', '/api/calendar/token', undefined] },
-        'PUT /api/attorneys/:userId/profile': { request: async () => ['PUT', `/api/attorneys/${attorneyB.userId}/profile`, PROFILE] },
-        'PUT /api/attorneys/me/profile': { request: async () => ['PUT', '/api/attorneys/me/profile', PROFILE] },
+        }],
+        'POST /api/cases/:id/referrals': [{ state: 'new', request: async (c) => ['POST', `/api/cases/${c!.id}/referrals`, { attorneyId: attorneyB.userId }] }],
+        'POST /api/cases/:id/reveal': [{ state: 'assigned', request: async (c) => ['POST', `/api/cases/${c!.id}/reveal`, { reason: 'Checking the hearing date' }] }],
+        'POST /api/referrals/:id/accept': [{ state: 'offered', request: async (c) => ['POST', `/api/referrals/${c!.referralId}/accept`, {}] }],
+        'POST /api/referrals/:id/decline': [{ state: 'offered', request: async (c) => ['POST', `/api/referrals/${c!.referralId}/decline`, { reason: 'capacity' }] }],
+        'POST /api/referrals/:id/withdraw': [{ state: 'offered', request: async (c) => ['POST', `/api/referrals/${c!.referralId}/withdraw`, {}] }],
+        'POST /api/cases': [{ request: async () => ['POST', '/api/cases', minimalBody()] }],
+        'PATCH /api/organization': [{ request: async () => ['PATCH', '/api/organization', { autoRouting: false }] }],
+        'PATCH /api/users/:id': [{ request: async () => ['PATCH', `/api/users/${scratch.userId}`, { name: 'Scratch Volunteer' }] }],
+        'POST /api/users': [{
+          request: async () => ['POST', '/api/users', { email: `sweep.${randomBytes(4).toString('hex')}@example.org`, name: 'Sweep Volunteer', role: 'intake', password: 'sweep-password-long-enough' }],
+        }],
+        'POST /api/auth/login': [{ request: async () => ['POST', '/api/auth/login', { email: scratch.email, password: scratch.password }] }],
+        'POST /api/auth/logout': [{ ownSession: true, request: async () => ['POST', '/api/auth/logout', {}] }],
+        'POST /api/auth/password': [{
+          ownSession: true,
+          request: async (_c, own) => ['POST', '/api/auth/password', { currentPassword: own?.password ?? 'not-signed-in', newPassword: `${own?.password ?? 'x'}-changed-now` }],
+        }],
+        'POST /api/auth/refresh': [{ ownSession: true, request: async (_c, own) => ['POST', '/api/auth/refresh', { refreshToken: own?.refreshToken ?? 'x'.repeat(40) }] }],
+        'POST /api/calendar/token': [{ request: async () => ['POST', '/api/calendar/token', undefined] }],
+        'DELETE /api/calendar/token': [{ request: async () => ['DELETE', '/api/calendar/token', undefined] }],
+        'PUT /api/attorneys/:userId/profile': [{ request: async () => ['PUT', `/api/attorneys/${attorneyB.userId}/profile`, PROFILE] }],
+        'PUT /api/attorneys/me/profile': [{ request: async () => ['PUT', '/api/attorneys/me/profile', PROFILE] }],
       };
       const routes = listRouteAccess(t.app.get(DiscoveryService), t.app.get(MetadataScanner), t.app.get(Reflector))
         .filter((r) => !r.startsWith('GET ')).map((r) => r.split(' ').slice(0, 2).join(' '));
       expect(routes.sort()).toEqual(Object.keys(probes).sort());
 
-      const roles: [string, Session | null][] = [
-        ['anonymous', null], ['admin', admin], ['coordinator', coordinator], ['intake', intake],
-        ['otherIntake', otherIntake], ['attorneyA', attorneyA], ['attorneyB', attorneyB],
+      const roles: [string, Session | null, 'admin' | 'coordinator' | 'intake' | 'attorney' | null][] = [
+        ['anonymous', null, null], ['admin', admin, 'admin'], ['coordinator', coordinator, 'coordinator'], ['intake', intake, 'intake'],
+        ['otherIntake', otherIntake, 'intake'], ['attorneyA', attorneyA, 'attorney'], ['attorneyB', attorneyB, 'attorney'],
       ];
       const everyNeedle = () => [...Object.values(canaries).flatMap((c) => c.needles)];
       const targets: Target[] = [];
       let succeeded = 0;
+      const wentThrough = new Set<string>();
       for (const route of routes) {
-        for (const [role, who] of roles) {
-          const target = probes[route].state ? await fresh(probes[route].state!) : null;
-          if (target) targets.push(target);
-          const [method, url, body] = await probes[route].request(target);
-          // A logout ends the session it is sent with: a session of its own.
-          const session = who && route === 'POST /api/auth/logout' ? await login(t.http, who.email, who.password) : who;
-          const res = await send(t.http, method, url, session?.auth ?? null, body);
-          expect({ route, role, status: res.status }).toEqual({ route, role, status: res.status < 500 ? res.status : 'not a 500' });
-          if (res.status < 300) succeeded += 1;
-          // What the same caller reads of that case with GET right after (an audited reveal is the coordinator's way in).
-          const readable = new Set<string>();
-          if (target && who) {
-            const view = await t.http.get(`/api/cases/${target.id}`).set(who.auth);
-            for (const needle of target.needles) if (view.text.includes(needle)) readable.add(needle);
-            if (route === 'POST /api/cases/:id/reveal' && role === 'coordinator') target.needles.forEach((n) => readable.add(n));
-          }
-          for (const needle of [...everyNeedle(), ...targets.flatMap((x) => x.needles)]) {
-            if (res.text.includes(needle) && !readable.has(needle)) expect({ route, role, leaked: needle }).toEqual({ route, role, leaked: 'nothing' });
+        for (const probe of probes[route]) {
+          for (const [role, who, roleName] of roles) {
+            const target = probe.state ? await fresh(probe.state) : null;
+            if (target) targets.push(target);
+            const own = probe.ownSession && roleName ? await createUser(t.http, admin, roleName) : null;
+            const [method, url, body] = await probe.request(target, own);
+            const res = await send(t.http, method, url, (own ?? who)?.auth ?? null, body);
+            expect({ route, role, status: res.status }).toEqual({ route, role, status: res.status < 500 ? res.status : 'not a 500' });
+            if (res.status < 300) {
+              succeeded += 1;
+              wentThrough.add(route);
+            }
+            // What the same caller reads of that case with GET right after (an audited reveal is the coordinator's way in).
+            const readable = new Set<string>();
+            if (target && who) {
+              const view = await t.http.get(`/api/cases/${target.id}`).set(who.auth);
+              for (const needle of target.needles) if (view.text.includes(needle)) readable.add(needle);
+              if (route === 'POST /api/cases/:id/reveal' && role === 'coordinator') target.needles.forEach((n) => readable.add(n));
+            }
+            for (const needle of [...everyNeedle(), ...targets.flatMap((x) => x.needles)]) {
+              if (res.text.includes(needle) && !readable.has(needle)) expect({ route, role, leaked: needle }).toEqual({ route, role, leaked: 'nothing' });
+            }
           }
         }
       }
-      // Not a sweep of refusals: most routes went through for the roles that may call them.
-      expect(succeeded).toBeGreaterThanOrEqual(40);
+      // Not a sweep of refusals: every route went through for a role that may call it.
+      expect(routes.filter((r) => !wentThrough.has(r))).toEqual([]);
+      expect(succeeded).toBeGreaterThanOrEqual(50);
     });
   });
 
@@ -1194,7 +1216,12 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(malformed.status).toBe(400);
       const oversized = await t.http.post('/api/cases').set(intake.auth).send({ ...c.body, narrative: `${c.body.narrative} ${'y'.repeat(2_000_000)}` });
       expect(oversized.status).toBe(413);
-      for (const res of [malformed, oversized]) for (const needle of c.needles) expect(res.text).not.toContain(needle);
+      const plain = await t.http.post('/api/cases').set(intake.auth).set('Content-Type', 'text/plain').send(`${c.body.client.aNumber} ${c.body.client.lastName}`);
+      expect(plain.status).toBe(415);
+      for (const res of [malformed, oversized, plain]) {
+        for (const needle of c.needles) expect(res.text).not.toContain(needle);
+        expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      }
       const corrupted = await createCase(c.body);
       await t.db.query(`UPDATE cases SET client_last_name = client_first_name WHERE id = $1`, [corrupted.id]);
       const failed = await t.http.get(`/api/cases/${corrupted.id}`).set(intake.auth);
@@ -1208,8 +1235,9 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(logs.split('\n').length).toBeGreaterThan(100);
       const refused = logs.split('\n').filter((line) => line.includes('request refused before routing')).map((line) => JSON.parse(line));
       expect(refused).toEqual(expect.arrayContaining([
-        expect.objectContaining({ method: 'POST', path: '/api/cases', statusCode: 400 }),
-        expect.objectContaining({ method: 'POST', path: '/api/cases', statusCode: 413 }),
+        expect.objectContaining({ requestId: malformed.headers['x-request-id'], method: 'POST', path: '/api/cases', statusCode: 400 }),
+        expect.objectContaining({ requestId: oversized.headers['x-request-id'], method: 'POST', path: '/api/cases', statusCode: 413 }),
+        expect.objectContaining({ requestId: plain.headers['x-request-id'], method: 'POST', path: '/api/cases', statusCode: 415 }),
       ]));
       const allNeedles = [...c.needles, CANARY.firstName, CANARY.lastName, CANARY.aNumber, CANARY.aNumberDigits, 'Narrative canary text', 'Caller Canarian', 'BK-CANARY-77'];
       for (const needle of allNeedles) expect({ needle, inLogs: logs.includes(needle) }).toEqual({ needle, inLogs: false });

@@ -51,6 +51,7 @@ const COMMANDS: Record<string, Command> = {
     // Only a 287(g) file: the stored facilities stay as the last facilities file left them.
     const agreementsOnly = args.includes('--agreements-only');
     if (agreementsOnly && files.length !== 1) throw new Error('import-reference --agreements-only takes one file: the 287(g) agreements');
+    if (agreementsOnly && acceptUnlisting) throw new Error('import-reference --agreements-only unlists nothing: --accept-unlisting does not apply');
     const [facilities, agreements] = agreementsOnly ? [null, files[0]] : files;
     const report = await app.get(ReferenceService).importFiles(
       facilities === null ? null : facilities ? resolve(facilities) : DEFAULT_FACILITIES_FILE,

@@ -45,32 +45,13 @@ export async function followCaseZone(tx: Queryable, caseIds: string[]): Promise<
 }
 
 /**
- * Facilities placed in another zone (their county corrected, or the zone table): the open cases held at one, now or
- * before a transfer, were read in the wrong zone there. Locks those cases first, in id order (as every path that
- * changes a case and its events does), then moves the events read at such a facility in its old zone, and the cases
- * held there in it; each case concerned is due for an urgency review (which recomputes its deadlines). Closed and
- * purged cases stay as they were. Returns the ids of the cases concerned.
- *
- * A case placed at the facility by a request that read its old zone while the import ran is not among them: the jobs
- * move it after (`healRezonedFacilities`).
+ * Cases already locked by the caller (in id order, with the other cases it changes): the events read at one of these
+ * facilities in its old zone (`before`), in the case's zone, take the new one; the cases held there in the old zone
+ * move to the new one; each case concerned is due for an urgency review (which recomputes its deadlines). Returns the
+ * ids of the cases concerned.
  */
-export async function rezoneFacilityCases(tx: Queryable, facilities: FacilityRezoning[]): Promise<string[]> {
-  if (facilities.length === 0) return [];
-  const codes = facilities.map((f) => f.code);
-  const locked = (await tx.query(
-    `SELECT id FROM cases
-      WHERE status NOT IN ('closed', 'purged')
-        AND (facility_code = ANY($1::text[])
-             OR id IN (SELECT case_id FROM case_events WHERE type = 'transferred' AND data->>'fromFacilityCode' = ANY($1::text[])))
-      ORDER BY id FOR UPDATE`,
-    [codes],
-  )) as { id: string }[];
-  return moveCases(tx, locked.map((c) => c.id), facilities);
-}
-
-/** For locked cases: the events read at the facilities in their old zone, and the cases held there in it, move. */
-async function moveCases(tx: Queryable, caseIds: string[], facilities: FacilityRezoning[]): Promise<string[]> {
-  if (caseIds.length === 0) return [];
+export async function moveLockedCases(tx: Queryable, caseIds: string[], facilities: FacilityRezoning[]): Promise<string[]> {
+  if (caseIds.length === 0 || facilities.length === 0) return [];
   const zones = [facilities.map((f) => f.code), facilities.map((f) => f.before), facilities.map((f) => f.zone)];
   const events = (await tx.query(
     `WITH moved AS (
@@ -98,31 +79,40 @@ async function moveCases(tx: Queryable, caseIds: string[], facilities: FacilityR
 }
 
 /**
- * The cases held at a facility rezoned within `withinMs` whose zone is not the facility's (placed there by a request
- * that read the old zone while the import ran): each moved as the import moves them, in a transaction of its own.
- * Returns how many. Cheap when no facility was rezoned lately (one small query).
+ * SQL: the open cases held at, or transferred from, one of the facilities `$n` (a text[] parameter): those whose events
+ * may have been read there. Uses cases_open_facility_idx and case_events_transfer_from_idx.
+ */
+export const HELD_OR_LEFT_SQL = (codes: string) =>
+  `SELECT id FROM cases WHERE facility_code = ANY(${codes}) AND status NOT IN ('closed', 'purged')
+   UNION SELECT case_id FROM case_events WHERE type = 'transferred' AND data->>'fromFacilityCode' = ANY(${codes})`;
+
+/**
+ * After an import rezoned facilities (within `withinMs`): the open cases it could not move, since a request that read
+ * the facility's old zone while the import ran committed after it: one placed there in the old zone (an intake, a
+ * transfer, a correction), or one transferred away from there meanwhile. Each is moved as the import moves cases, in
+ * a transaction of its own. Returns how many moved. One small query when no facility was rezoned lately.
  */
 export async function healRezonedFacilities(db: DataSource, withinMs: number): Promise<number> {
   const recent = (await db.query(
-    `SELECT code FROM facilities WHERE rezoned_at > now() - make_interval(secs => $1::double precision / 1000)`,
+    `SELECT code, rezoned_from AS before, time_zone AS zone, rezoned_at FROM facilities
+      WHERE rezoned_at > now() - make_interval(secs => $1::double precision / 1000) AND rezoned_from IS NOT NULL`,
     [withinMs],
-  )) as { code: string }[];
+  )) as (FacilityRezoning & { rezoned_at: Date })[];
   if (recent.length === 0) return 0;
-  const stale = (await db.query(
-    `SELECT c.id FROM cases c JOIN facilities f ON f.code = c.facility_code
-      WHERE c.facility_code = ANY($1::text[]) AND c.time_zone <> f.time_zone AND c.status NOT IN ('closed', 'purged')`,
-    [recent.map((f) => f.code)],
+  const candidates = (await db.query(
+    `SELECT c.id FROM cases c JOIN unnest($1::text[], $2::text[]) AS z(code, before) ON c.facility_code = z.code AND c.time_zone = z.before
+      WHERE c.status NOT IN ('closed', 'purged')
+     UNION
+     SELECT e.case_id FROM case_events e JOIN unnest($1::text[], $3::timestamptz[]) AS z(code, at)
+         ON e.data->>'fromFacilityCode' = z.code AND e.created_at >= z.at - interval '10 minutes'
+      WHERE e.type = 'transferred'`,
+    [recent.map((f) => f.code), recent.map((f) => f.before), recent.map((f) => f.rezoned_at)],
   )) as { id: string }[];
   let healed = 0;
-  for (const { id } of stale) {
+  for (const { id } of candidates) {
     healed += await db.transaction(async (tx) => {
-      // Still out of step once locked (a request may have moved it since).
-      const [c] = (await tx.query(
-        `SELECT c.facility_code AS code, c.time_zone AS before, f.time_zone AS zone FROM cases c JOIN facilities f ON f.code = c.facility_code
-          WHERE c.id = $1 AND c.time_zone <> f.time_zone AND c.status NOT IN ('closed', 'purged') FOR UPDATE OF c`,
-        [id],
-      )) as FacilityRezoning[];
-      return c ? (await moveCases(tx, [id], [c])).length : 0;
+      const [open] = (await tx.query(`SELECT id FROM cases WHERE id = $1 AND status NOT IN ('closed', 'purged') FOR UPDATE`, [id])) as { id: string }[];
+      return open ? (await moveLockedCases(tx, [id], recent)).length : 0;
     });
   }
   return healed;

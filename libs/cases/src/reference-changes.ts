@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { every } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { ReferenceChanges, ReferenceService } from '@amparo/reference';
-import { healRezonedFacilities, rezoneFacilityCases } from './case-zones';
+import { HELD_OR_LEFT_SQL, healRezonedFacilities, moveLockedCases } from './case-zones';
 
 /** How long after an import rezoned a facility the jobs look for cases placed there in its old zone meanwhile. */
 const HEAL_WINDOW_MS = 3600_000;
@@ -12,8 +12,8 @@ const HEAL_WINDOW_MS = 3600_000;
 /**
  * What a reference-data import changes for the open cases placed by it, in the import's transaction: the county-jail
  * cases whose 287(g) flag may have changed are due for the urgency review now (which reads the agreements itself),
- * and the cases held at a facility placed in another zone move with it. For an hour after such an import, each jobs
- * pass moves the cases a request placed there in the old zone while the import ran.
+ * and the cases held at, or transferred from, a facility placed in another zone move with it (case-zones.ts). For an
+ * hour after such an import, each jobs pass moves the cases a request changed in the old zone while the import ran.
  */
 @Injectable()
 export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -43,24 +43,30 @@ export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBoot
   }
 
   async apply(tx: EntityManager, changes: ReferenceChanges): Promise<{ rezonedCases: number }> {
-    // Placed by state and county, in a county whose agreement began or ended.
-    if (changes.countyPairs.length > 0) {
-      await tx.query(
-        `UPDATE cases SET urgency_review_at = now()
-          WHERE custody_status = 'local_jail' AND facility_code IS NULL AND status NOT IN ('closed', 'purged')
-            AND (state, county_key) IN (SELECT split_part(p, ':', 1), split_part(p, ':', 2) FROM unnest($1::text[]) AS p)`,
-        [changes.countyPairs],
-      );
-    }
-    // Placed at a facility whose flag changed.
-    if (changes.flippedFacilities.length > 0) {
-      await tx.query(
-        `UPDATE cases SET urgency_review_at = now()
-          WHERE custody_status = 'local_jail' AND facility_code = ANY($1) AND status NOT IN ('closed', 'purged')`,
-        [changes.flippedFacilities],
-      );
-    }
-    return { rezonedCases: (await rezoneFacilityCases(tx, changes.rezoned)).length };
+    const { countyPairs, flippedFacilities, rezoned } = changes;
+    if (countyPairs.length + flippedFacilities.length + rezoned.length === 0) return { rezonedCases: 0 };
+    // Every case concerned, locked first and in id order, as other paths that change several cases lock them. The
+    // candidates are found by subqueries (a case that moves while the lock waits stays among them).
+    const locked = ((await tx.query(
+      `SELECT id FROM cases
+        WHERE id IN (SELECT id FROM cases WHERE custody_status = 'local_jail' AND facility_code IS NULL
+                        AND (state, county_key) IN (SELECT split_part(p, ':', 1), split_part(p, ':', 2) FROM unnest($1::text[]) AS p)
+                     UNION SELECT id FROM cases WHERE custody_status = 'local_jail' AND facility_code = ANY($2::text[])
+                     UNION ${HELD_OR_LEFT_SQL('$3::text[]')})
+          AND status NOT IN ('closed', 'purged')
+        ORDER BY id FOR UPDATE`,
+      [countyPairs, flippedFacilities, rezoned.map((f) => f.code)],
+    )) as { id: string }[]).map((c) => c.id);
+    // County-jail cases whose 287(g) flag may have changed (placed by state and county in a county whose agreement
+    // began or ended, or at a facility whose flag changed) are due for the urgency review, which reads the agreements.
+    await tx.query(
+      `UPDATE cases SET urgency_review_at = now()
+        WHERE id = ANY($1::uuid[]) AND custody_status = 'local_jail'
+          AND ((facility_code IS NULL AND (state, county_key) IN (SELECT split_part(p, ':', 1), split_part(p, ':', 2) FROM unnest($2::text[]) AS p))
+               OR facility_code = ANY($3::text[]))`,
+      [locked, countyPairs, flippedFacilities],
+    );
+    return { rezonedCases: (await moveLockedCases(tx, locked, rezoned)).length };
   }
 
   /** The cases placed at a recently rezoned facility in its old zone, moved (see healRezonedFacilities). */

@@ -16,7 +16,7 @@ function answer(error: unknown) {
     },
     json: (value: Record<string, unknown>) => (body = value),
   };
-  const host = { switchToHttp: () => ({ getResponse: () => response, getRequest: () => ({ id: 'req-1' }) }) } as unknown as ArgumentsHost;
+  const host = { switchToHttp: () => ({ getResponse: () => response, getRequest: () => ({ id: 'req-1', log: {} }) }) } as unknown as ArgumentsHost;
   const filter = new AllExceptionsFilter();
   (filter as unknown as { logger: { warn: () => void; error: () => void } }).logger = { warn: () => undefined, error: () => undefined };
   filter.catch(error, host);

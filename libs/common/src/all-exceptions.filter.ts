@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { isDatabaseUnavailable, isTransientConflict } from '@amparo/database';
 import { DomainError, FieldErrors, RateLimitedError } from './domain-error';
-import { safeRequestPath } from './logging';
+import { logRefusedRequest } from './logging';
 
 interface ErrorBody {
   statusCode: number;
@@ -81,7 +81,6 @@ function fromHttpException(exception: HttpException): ErrorBody {
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
-  private readonly requests = new Logger('Requests');
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -92,12 +91,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof RateLimitedError) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     if (body.code === DATABASE_UNAVAILABLE) response.setHeader('Retry-After', '5');
     if (body.code === CONCURRENT_UPDATE) response.setHeader('Retry-After', '1');
+    logRefusedRequest(request, response, body.statusCode);
     response.status(body.statusCode).json(body);
-    // Refused before the request logger saw it (a body that is not JSON, too large, badly encoded): still one line in
-    // the request log, with the status and the path, never the body.
-    if (!(request as { log?: unknown }).log) {
-      this.requests.log({ method: request.method, path: safeRequestPath(request.originalUrl ?? request.url), statusCode: body.statusCode }, 'request refused before routing');
-    }
   }
 
   private toBody(exception: unknown, request: Request): ErrorBody {

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { logRefusedRequest } from './logging';
 
 /**
  * A request body must be JSON. Without this, a form encoding (curl's `-d` without a Content-Type) is parsed as a field
@@ -7,6 +8,7 @@ import type { NextFunction, Request, Response } from 'express';
 export function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
   if (!hasBody || req.is('application/json')) return next();
+  logRefusedRequest(req, res, 415);
   res.status(415).json({
     statusCode: 415,
     error: 'Unsupported Media Type',

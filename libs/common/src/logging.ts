@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
@@ -51,6 +52,19 @@ export function safeRequestPath(url: string | undefined): string {
   const path = (url ?? '').split('?')[0];
   // Routing ignores case and a trailing slash: so does the mask.
   return path.replace(/^\/api\/calendar\/[^/]+\.ics\/?$/i, '/api/calendar/[token].ics');
+}
+
+const refusals = new Logger('Requests');
+
+/**
+ * A request answered before the request logger saw it (a body that is not JSON, too large, badly encoded): one line
+ * in the request log all the same, with its id (also sent as X-Request-Id), method, path and status, never the body.
+ * Call before the answer is sent. Nothing for a request the logger saw (it logs its own line).
+ */
+export function logRefusedRequest(req: IncomingMessage & { originalUrl?: string; log?: unknown }, res: ServerResponse, statusCode: number): void {
+  if (req.log) return;
+  const id = requestId(req, res);
+  refusals.log({ requestId: id, method: req.method, path: safeRequestPath(req.originalUrl ?? req.url), statusCode }, 'request refused before routing');
 }
 
 function requestId(req: IncomingMessage, res: ServerResponse): string {

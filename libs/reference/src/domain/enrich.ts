@@ -93,7 +93,8 @@ export function isCountyJailEnforcement(agreement: Agreement287g): boolean {
   );
 }
 
-function correctedCounty(facility: ParsedFacility): string | null {
+/** The facility's county with FACILITY_COUNTY_CORRECTIONS applied (again: a corrected county is left as it is). */
+export function correctedCounty(facility: { code: string; county: string | null }): string | null {
   const correction = FACILITY_COUNTY_CORRECTIONS.find(
     (c) => c.code === facility.code && countyKey(c.from) === countyKey(facility.county),
   );

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { parse287gCsv } from '../domain/agreements-287g';
 import { countyKey } from '../domain/county-name';
-import { enrichFacilities, inJailEnforcementCounty, isCountyJailEnforcement, jailEnforcementCounties } from '../domain/enrich';
+import { correctedCounty, enrichFacilities, inJailEnforcementCounty, isCountyJailEnforcement, jailEnforcementCounties } from '../domain/enrich';
 import type { Agreement287g } from '../domain/types';
 import { parseFacilitiesCsv } from '../domain/facilities';
 import { ReferenceDataError, type RowIssue } from '../domain/errors';
@@ -63,6 +63,7 @@ export interface ReferenceChanges {
 export type ReferenceChangeListener = (tx: EntityManager, changes: ReferenceChanges) => Promise<{ rezonedCases: number }>;
 
 export interface ImportReport {
+  /** Rows of the facilities file imported; without one (agreements only), the stored facilities flagged again. */
   facilities: number;
   agreements: number;
   jail287g: number;
@@ -191,7 +192,22 @@ export class ReferenceService implements OnApplicationBootstrap {
           ],
         );
       }
-      // Each facility's code and 287(g) flag as this import leaves it, and those it places in another zone.
+      // Each facility's code and 287(g) flag as this import leaves it, and those it places in another zone. A stored
+      // facility the file does not have (unlisted, or no file) is flagged again under the new agreements too: it stays
+      // for the cases placed there.
+      const jemCounties = jailEnforcementCounties(agreements.records);
+      const flagStored = async (codes: string[]) => {
+        const stored = codes.map((code) => {
+          const f = known.get(code)!;
+          return { code, jail287g: inJailEnforcementCounty({ state: f.state, county: correctedCounty({ code, county: f.county }) }, jemCounties) };
+        });
+        await tx.query(
+          `UPDATE facilities f SET jail_287g = k.flag FROM unnest($1::text[], $2::boolean[]) AS k(code, flag)
+            WHERE f.code = k.code AND f.jail_287g IS DISTINCT FROM k.flag`,
+          [stored.map((f) => f.code), stored.map((f) => f.jail287g)],
+        );
+        return stored;
+      };
       let flags: { code: string; jail287g: boolean }[];
       let rezoned: FacilityRezoning[] = [];
       if (facilities) {
@@ -204,17 +220,11 @@ export class ReferenceService implements OnApplicationBootstrap {
         rezoned = records
           .filter((r) => known.has(r.code) && known.get(r.code)!.time_zone !== r.timeZone)
           .map((r) => ({ code: r.code, before: known.get(r.code)!.time_zone, zone: r.timeZone }));
-        flags = records;
+        const inFile = new Set(records.map((r) => r.code));
+        flags = [...records, ...(await flagStored([...known.keys()].filter((code) => !inFile.has(code))))];
         report.facilities = records.length;
       } else {
-        // The stored facilities (their counties already corrected), flagged again under the new agreements.
-        const jemCounties = jailEnforcementCounties(agreements.records);
-        flags = [...known].map(([code, f]) => ({ code, jail287g: inJailEnforcementCounty(f, jemCounties) }));
-        await tx.query(
-          `UPDATE facilities f SET jail_287g = k.flag FROM unnest($1::text[], $2::boolean[]) AS k(code, flag)
-            WHERE f.code = k.code AND f.jail_287g IS DISTINCT FROM k.flag`,
-          [flags.map((f) => f.code), flags.map((f) => f.jail287g)],
-        );
+        flags = await flagStored([...known.keys()]);
         report.facilities = flags.length;
       }
       report.jail287g = flags.filter((f) => f.jail287g).length;
@@ -225,6 +235,10 @@ export class ReferenceService implements OnApplicationBootstrap {
         rezoned,
       };
       for (const listener of this.listeners) report.rezonedCases += (await listener(tx, changes)).rezonedCases;
+      // The first load (an empty database, as in a test's template) concerns no case; any later one does.
+      if (this.listeners.length === 0 && known.size > 0) {
+        this.logger.warn('Reference data imported with no listener for its changes: no case was marked for review or moved');
+      }
     });
     this.jailCounties.clear();
     return {
@@ -313,6 +327,7 @@ export class ReferenceService implements OnApplicationBootstrap {
          type_detailed = EXCLUDED.type_detailed, capacity = EXCLUDED.capacity, first_used = EXCLUDED.first_used,
          last_used = EXCLUDED.last_used, over_72 = EXCLUDED.over_72, time_zone = EXCLUDED.time_zone,
          rezoned_at = CASE WHEN facilities.time_zone IS DISTINCT FROM EXCLUDED.time_zone THEN now() ELSE facilities.rezoned_at END,
+         rezoned_from = CASE WHEN facilities.time_zone IS DISTINCT FROM EXCLUDED.time_zone THEN facilities.time_zone ELSE facilities.rezoned_from END,
          jail_287g = EXCLUDED.jail_287g, listed = true, imported_at = now()`,
       [
         rows.map((r) => r.code), rows.map((r) => r.name), rows.map((r) => r.address), rows.map((r) => r.city),
