@@ -209,6 +209,31 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
+    it('a petition for review ends at the circuit clerk\'s midnight, the earliest of the circuits the person was held in', async () => {
+      // Held in El Paso (Mountain time, Fifth Circuit): the order is read there, the petition ends at New Orleans' midnight.
+      const ordered = DateTime.fromJSDate(clock.now()).setZone('America/Denver').minus({ days: 1 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'BOEHOLD' } });
+      await event(c.id, { type: 'final_order', occurredAt: ordered.toISO({ suppressMilliseconds: true }) }).expect(201);
+      const petition = await deadline(c.id, 'petition_for_review');
+      expect(petition).toMatchObject({ status: 'open', timeZone: 'America/Chicago' });
+      expect(DateTime.fromISO(petition.dueAt, { setZone: true }).setZone('America/Chicago').toFormat('HH:mm:ss.SSS')).toBe('23:59:59.999');
+      // Stored by the rule set before, in the court's zone (an hour later): the review after the upgrade moves it
+      // (migration 1764003000000 makes the case due for one).
+      const later = DateTime.fromISO(petition.dueAt).setZone('America/Denver').set({ hour: 23, minute: 59, second: 59, millisecond: 999 });
+      await t.db.query(
+        `UPDATE deadlines SET rule_version = '2026.2', time_zone = 'America/Denver', due_at = $2 WHERE id = $1`, [petition.id, later.toJSDate()],
+      );
+      await t.db.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [c.id, clock.now()]);
+      await t.app.get(DeadlineJobsService).reviewUrgency();
+      const [stored] = await t.db.query(`SELECT id, rule_version, time_zone, due_at FROM deadlines WHERE case_id = $1 AND rule = 'petition_for_review' AND superseded_at IS NULL`, [c.id]);
+      expect(stored).toEqual({ id: petition.id, rule_version: '2026.3', time_zone: 'America/Chicago', due_at: new Date(petition.dueAt) });
+      // Held in Georgia before a transfer to Louisiana: the Eleventh Circuit (Eastern) may be the one, and ends first.
+      const moved = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: await facilityIn('GA', 'America/New_York') } });
+      await event(moved.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: await facilityIn('LA', 'America/Chicago') }).expect(201);
+      await event(moved.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia' }).expect(201);
+      expect(await deadline(moved.id, 'petition_for_review')).toMatchObject({ timeZone: 'America/New_York' });
+    });
+
     it('a correction of the place after a retracted transfer moves the events read since intake, though the zone stays', async () => {
       // Recorded in Los Angeles, then a transfer to Houston recorded by mistake and retracted (the case stays there until
       // corrected); the correction says the person was in another Central facility all along: the event is read there.

@@ -7,6 +7,7 @@ export {
   RULE_SETS,
   RULE_SET_2026_1,
   RULE_SET_2026_2,
+  RULE_SET_2026_3,
   ruleSetFor,
   type DeadlineRule,
   type FlagDefinition,
@@ -16,6 +17,7 @@ export {
   type ZoneSource,
 } from './domain/rule-set';
 export { computeDeadlines } from './domain/compute-deadlines';
+export { circuitClerkZone } from './domain/circuits';
 export { tz } from './domain/zones';
 export { computeFlags } from './domain/flags';
 export { assessUrgency, formatLocal, URGENCY_POLICY, type UrgencyPolicy } from './domain/urgency';

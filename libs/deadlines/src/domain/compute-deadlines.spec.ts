@@ -1,7 +1,7 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -124,10 +124,34 @@ describe('computeDeadlines: every rule', () => {
       { dueAt: '2026-06-01T23:59:59.999-05:00', citation: 'INA 240(c)(7)(C)(i)' },
     ],
     [
-      'petition for review: 30 days, does not stay removal',
-      facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00', data: { issuedBy: 'bia' } }]),
+      'petition for review: 30 days, does not stay removal, ends at the Fifth Circuit clerk\'s midnight for Texas',
+      facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00', data: { issuedBy: 'bia' } }], { states: ['TX'] }),
       'petition_for_review',
       { dueAt: '2026-04-01T23:59:59.999-05:00', timeZone: CHICAGO, note: expect.stringContaining('does not stay removal') },
+    ],
+    [
+      'petition for review from an order made in Denver\'s zone (El Paso): the Fifth Circuit\'s midnight, an hour earlier',
+      facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00', data: { timeZone: 'America/Denver' } }], { timeZone: 'America/Denver', states: ['TX'] }),
+      'petition_for_review',
+      { dueAt: '2026-04-01T23:59:59.999-05:00', timeZone: CHICAGO },
+    ],
+    [
+      'petition for review in the Tenth Circuit (Colorado): Denver\'s midnight',
+      facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] }),
+      'petition_for_review',
+      { dueAt: '2026-04-01T23:59:59.999-06:00', timeZone: 'America/Denver' },
+    ],
+    [
+      'petition for review after a transfer from Georgia to Louisiana: the Eleventh Circuit\'s (earlier) midnight',
+      facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00' }], { states: ['LA', 'GA'] }),
+      'petition_for_review',
+      { dueAt: '2026-04-01T23:59:59.999-04:00', timeZone: 'America/New_York' },
+    ],
+    [
+      'petition for review with no state known: Eastern, the earliest midnight of any circuit',
+      facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-08:00' }], { timeZone: 'America/Los_Angeles' }),
+      'petition_for_review',
+      { dueAt: '2026-04-01T23:59:59.999-04:00', timeZone: 'America/New_York' },
     ],
     [
       'motion to reopen in absentia: 180 days to Sat 11 Jul, rolls to Monday',
@@ -304,7 +328,7 @@ describe('computeDeadlines: triggers', () => {
     expect(only(computeDeadlines(input), 'bond_hearing').dueAt).toBe('2026-11-20T09:00:00-08:00');
   });
 
-  it('rule set 2026.1 keeps what it computed: changes came in 2026.2, in force from 25 Nov 2026 (Eastern)', () => {
+  it('rule set 2026.1 keeps what it computed: changes came in 2026.2, in force from 25 Nov 2026 (Eastern), and 2026.3 from the 26th', () => {
     const held = facts([{ type: 'release_eligible', occurredAt: '2026-11-20T16:00:00-06:00' }], { status: 'ice_detention', detainerLodged: true });
     expect(computeDeadlines(held, RULE_SET_2026_1).map((d) => d.rule)).toContain('detainer_hold');
     expect(computeDeadlines(held, RULE_SET_2026_2).map((d) => d.rule)).not.toContain('detainer_hold');
@@ -316,7 +340,13 @@ describe('computeDeadlines: triggers', () => {
     expect(only(computeDeadlines(corrected, RULE_SET_2026_2), 'detainer_hold')).toMatchObject({ dueAt: '2026-11-22T16:00:00-06:00', ruleVersion: '2026.2' });
     expect(ruleSetFor(new Date('2026-11-25T04:59:00Z')).version).toBe('2026.1'); // 23:59 on the 24th in Falls Church
     expect(ruleSetFor(new Date('2026-11-25T05:00:00Z')).version).toBe('2026.2');
-    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_2);
+    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.3');
+    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_3);
+    // 2026.3 changes only where a petition for review's day ends.
+    const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
+    expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
+    const changed = RULE_SET_2026_3.rules.filter((rule, i) => JSON.stringify(rule) !== JSON.stringify(RULE_SET_2026_2.rules[i])).map((rule) => rule.id);
+    expect(changed).toEqual(['petition_for_review']);
   });
 
   it('a later decision supersedes an earlier one whatever the order they were recorded in', () => {
@@ -380,7 +410,7 @@ describe('computeDeadlines: triggers', () => {
   });
 
   it('returns deadlines sorted by due time', () => {
-    const list = computeDeadlines(facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00' }]));
+    const list = computeDeadlines(facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00' }], { states: ['TX'] }));
     const times = list.map((d) => Date.parse(d.dueAt));
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(list.map((d) => d.rule)).toEqual(['motion_to_reconsider', 'petition_for_review', 'motion_to_reopen']);

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { addHoursExcludingClosedDays, rollForward } from './calendar';
 import { DeadlineInputError } from './errors';
 import { parseInstant, requireZone, toIso } from './input';
+import { circuitClerkZone } from './circuits';
 import { BIA_TIME_ZONE, CURRENT_RULE_SET, type DeadlineRule, type RuleSet, type ZoneSource } from './rule-set';
 import { findEndings, findTriggers, type Trigger } from './triggers';
 import { tz } from './zones';
@@ -73,8 +74,10 @@ function triggerZone(trigger: Trigger, caseZone: string): string {
   return typeof zone === 'string' ? zone : caseZone;
 }
 
-function countingZone(source: ZoneSource, trigger: Trigger, caseZone: string): string {
+function countingZone(source: ZoneSource, trigger: Trigger, caseZone: string, states: readonly string[]): string {
   switch (source) {
+    case 'circuit':
+      return circuitClerkZone(states);
     case 'custody':
       return caseZone;
     case 'bia':
@@ -87,7 +90,7 @@ function countingZone(source: ZoneSource, trigger: Trigger, caseZone: string): s
 }
 
 function toDeadline(facts: CaseFacts, rule: DeadlineRule, dated: Dated, caseZone: string, ruleVersion: string): ComputedDeadline {
-  const zone = countingZone(rule.zone, dated.trigger, caseZone);
+  const zone = countingZone(rule.zone, dated.trigger, caseZone, facts.custody.states ?? []);
   const computed = computePeriod(rule, dated, zone);
   const deadline: ComputedDeadline = {
     key: `${rule.id}:${dated.trigger.id}@${computed.anchor.toUTC().toISO()}`,

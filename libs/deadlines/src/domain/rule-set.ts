@@ -35,9 +35,10 @@ export type Period =
 /**
  * Whose clock: 'custody' is the jail/facility or, if not detained, the client's zone (the case zone);
  * 'court' is the trigger event's `data.timeZone`, else the case zone; 'bia' is Falls Church (Eastern);
- * 'order_issuer' is Eastern when the event's `data.issuedBy` is 'bia', else 'court'.
+ * 'order_issuer' is Eastern when the event's `data.issuedBy` is 'bia', else 'court'; 'circuit' is the circuit clerk's
+ * zone (FRAP 26(a)(4)(B)) of the states the person was held or placed in, the earliest midnight (circuits.ts).
  */
-export type ZoneSource = 'custody' | 'court' | 'bia' | 'order_issuer';
+export type ZoneSource = 'custody' | 'court' | 'bia' | 'order_issuer' | 'circuit';
 
 export interface DeadlineRule {
   id: string;
@@ -268,8 +269,23 @@ export const RULE_SET_2026_2: RuleSet = {
   rules: RULE_SET_2026_1.rules.map((rule) => ({ ...rule, ...CHANGES_2026_2[rule.id] })),
 };
 
+/** Changes of 2026.3 to a rule of 2026.2, by rule id. */
+const CHANGES_2026_3: Record<string, Partial<DeadlineRule>> = {
+  // The last day ends at midnight where the circuit clerk is (FRAP 26(a)(4)(B)), not where the order was made: a
+  // Denver midnight is an hour after the Fifth Circuit's, in New Orleans.
+  petition_for_review: { zone: 'circuit', citation: 'INA 242(b)(1)-(2); FRAP 26(a)(4)(B)' },
+};
+
+/** 2026.3: the petition for review ends at the circuit clerk's midnight (docs/deadlines.md, "Rule sets"). */
+export const RULE_SET_2026_3: RuleSet = {
+  ...RULE_SET_2026_2,
+  version: '2026.3',
+  effectiveFrom: '2026-11-26',
+  rules: RULE_SET_2026_2.rules.map((rule) => ({ ...rule, ...CHANGES_2026_3[rule.id] })),
+};
+
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
-export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1, RULE_SET_2026_2];
+export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3];
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];
 

@@ -30,6 +30,11 @@ export interface CustodyFacts {
   status: CustodyStatus;
   /** IANA zone of the jail or facility, else of the client: "the case's zone". */
   timeZone: string;
+  /**
+   * USPS codes of the states the person was held or placed in: the case's place now and every transfer's. Where a
+   * petition for review is filed depends on it (circuits.ts); unknown (none), its day ends at the earliest midnight.
+   */
+  states?: string[];
   placeName?: string;
   detainerLodged?: boolean;
   releaseEligibleAt?: string;

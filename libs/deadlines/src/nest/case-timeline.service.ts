@@ -167,6 +167,23 @@ export class CaseTimelineService {
     private readonly audit: AuditService,
   ) {}
 
+  /**
+   * The states the person was held or placed in, as far as recorded: the case's place now, and the facilities its
+   * transfers took it from and to. Read only for a case with a final order (a petition for review's circuit).
+   */
+  private async statesHeld(tx: EntityManager, row: CaseFactsRow, events: { type: string; data: Record<string, unknown> }[]): Promise<string[]> {
+    const states = new Set(row.state ? [row.state] : []);
+    if (!events.some((e) => e.type === 'final_order')) return [...states];
+    const codes = events.filter((e) => e.type === 'transferred')
+      .flatMap((e) => [e.data.facilityCode, e.data.fromFacilityCode])
+      .filter((code): code is string => typeof code === 'string');
+    if (codes.length > 0) {
+      const rows: { state: string }[] = await tx.query(`SELECT DISTINCT state FROM facilities WHERE code = ANY($1) AND state IS NOT NULL`, [codes]);
+      for (const r of rows) states.add(r.state);
+    }
+    return [...states];
+  }
+
   async recompute(tx: EntityManager, caseId: string, now: Date): Promise<Timeline> {
     const [row]: CaseFactsRow[] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.custody_status, c.time_zone, c.detainer_lodged,
@@ -186,6 +203,7 @@ export class CaseTimelineService {
       custody: {
         status: row.custody_status,
         timeZone: row.time_zone,
+        states: await this.statesHeld(tx, row, events),
         placeName: placeName(row),
         detainerLodged: row.detainer_lodged,
         releaseEligibleAt: row.release_eligible_at?.toISOString(),
