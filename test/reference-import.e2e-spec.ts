@@ -308,6 +308,30 @@ describe('reference data import (e2e)', () => {
     }
   });
 
+  it('a case left in a facility\'s zone before last, by a request during one import and another import since, is moved by the jobs', async () => {
+    const service = t.app.get(ReferenceService);
+    const shipped = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8');
+    const harris = file('facilities-harris.csv', shipped.replace(/^(BOEHOLD,[^,]*,[^,]*,[^,]*,)EL PASO,TX,/m, '$1HARRIS,TX,'));
+    const maricopa = file('facilities-maricopa.csv', shipped.replace(/^(BOEHOLD,[^,]*,[^,]*,[^,]*,)EL PASO,TX,/m, '$1MARICOPA,AZ,'));
+    const c = (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'BOEHOLD' } }).expect(201)).body as { id: string };
+    await t.http.post(`/api/cases/${c.id}/events`).set(intake.auth).send({ type: 'entered_us', occurredAt: '2025-12-15' }).expect(201);
+    try {
+      await service.importFiles(harris, DEFAULT_287G_FILE); // Denver to Chicago
+      // As if placed by an intake that read the Denver zone while that import ran, committed after it.
+      await t.db.query(`UPDATE cases SET time_zone = 'America/Denver' WHERE id = $1`, [c.id]);
+      await t.db.query(`UPDATE case_events SET data = data || '{"timeZone": "America/Denver"}' WHERE case_id = $1`, [c.id]);
+      await service.importFiles(maricopa, DEFAULT_287G_FILE); // Chicago to Phoenix, before any jobs pass
+      expect((await t.db.query(`SELECT time_zone FROM cases WHERE id = $1`, [c.id]))[0].time_zone).toBe('America/Denver');
+      expect(await t.app.get(ReferenceChangesForCases).healRezoned()).toBe(1);
+      expect((await t.db.query(`SELECT time_zone FROM cases WHERE id = $1`, [c.id]))[0].time_zone).toBe('America/Phoenix');
+      expect((await t.db.query(`SELECT data->>'timeZone' AS zone FROM case_events WHERE case_id = $1`, [c.id]))[0].zone).toBe('America/Phoenix');
+    } finally {
+      await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
+    }
+    expect((await t.db.query(`SELECT time_zone FROM cases WHERE id = $1`, [c.id]))[0].time_zone).toBe('America/Denver');
+  });
+
   it('a 287(g) file imported alone keeps the facilities as they are, and flags them under the new agreements', async () => {
     const service = t.app.get(ReferenceService);
     const facilities = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8').trimEnd().split('\n');

@@ -628,7 +628,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       // Not a sweep of refusals: every route went through for a role that may call it.
       expect(routes.filter((r) => !wentThrough.has(r))).toEqual([]);
       expect(succeeded).toBeGreaterThanOrEqual(50);
-    });
+    }, 180_000);
   });
 
   describe('4. A ciphertext copied to another row or column fails with an integrity error, never another person\'s data; a flipped bit or a truncated tag is rejected', () => {

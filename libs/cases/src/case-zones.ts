@@ -86,6 +86,11 @@ export const HELD_OR_LEFT_SQL = (codes: string) =>
   `SELECT id FROM cases WHERE facility_code = ANY(${codes}) AND status NOT IN ('closed', 'purged')
    UNION SELECT case_id FROM case_events WHERE type = 'transferred' AND data->>'fromFacilityCode' = ANY(${codes})`;
 
+/** SQL: an implicit-zone event of case `c` read at facility `z.code` in a zone other than `z.zone` (one to move). */
+const EVENT_LEFT_BEHIND_SQL = `EXISTS (SELECT 1 FROM case_events e
+   WHERE e.case_id = c.id AND (e.data->>'${IMPLICIT_ZONE}')::boolean AND e.data->>'timeZone' IS DISTINCT FROM z.zone
+     AND z.code = ${READ_AT_SQL})`;
+
 /**
  * After an import rezoned facilities (within `withinMs`): the open cases it could not move, since a request that read
  * the facility's old zone while the import ran committed after it: one placed there in the old zone (an intake, a
@@ -99,20 +104,31 @@ export async function healRezonedFacilities(db: DataSource, withinMs: number): P
     [withinMs],
   )) as (FacilityRezoning & { rezoned_at: Date })[];
   if (recent.length === 0) return 0;
+  // Held there in another zone than the facility's (whatever it was: two imports may have passed), or transferred away
+  // from there since shortly before the import with an event read there in another zone.
   const candidates = (await db.query(
-    `SELECT c.id FROM cases c JOIN unnest($1::text[], $2::text[]) AS z(code, before) ON c.facility_code = z.code AND c.time_zone = z.before
-      WHERE c.status NOT IN ('closed', 'purged')
+    `SELECT c.id FROM cases c JOIN unnest($1::text[], $2::text[]) AS z(code, zone) ON c.facility_code = z.code
+      WHERE c.time_zone <> z.zone AND c.status NOT IN ('closed', 'purged')
      UNION
-     SELECT e.case_id FROM case_events e JOIN unnest($1::text[], $3::timestamptz[]) AS z(code, at)
-         ON e.data->>'fromFacilityCode' = z.code AND e.created_at >= z.at - interval '10 minutes'
-      WHERE e.type = 'transferred'`,
-    [recent.map((f) => f.code), recent.map((f) => f.before), recent.map((f) => f.rezoned_at)],
+     SELECT c.id FROM case_events t JOIN unnest($1::text[], $2::text[], $3::timestamptz[]) AS z(code, zone, at)
+              ON t.data->>'fromFacilityCode' = z.code AND t.created_at >= z.at - interval '10 minutes'
+            JOIN cases c ON c.id = t.case_id
+      WHERE t.type = 'transferred' AND c.status NOT IN ('closed', 'purged') AND ${EVENT_LEFT_BEHIND_SQL}`,
+    [recent.map((f) => f.code), recent.map((f) => f.zone), recent.map((f) => f.rezoned_at)],
   )) as { id: string }[];
   let healed = 0;
   for (const { id } of candidates) {
     healed += await db.transaction(async (tx) => {
-      const [open] = (await tx.query(`SELECT id FROM cases WHERE id = $1 AND status NOT IN ('closed', 'purged') FOR UPDATE`, [id])) as { id: string }[];
-      return open ? (await moveLockedCases(tx, [id], recent)).length : 0;
+      const [c] = (await tx.query(
+        `SELECT time_zone, facility_code FROM cases WHERE id = $1 AND status NOT IN ('closed', 'purged') FOR NO KEY UPDATE`,
+        [id],
+      )) as { time_zone: string; facility_code: string | null }[];
+      if (!c) return 0;
+      // What was read there in the case's zone then: the case's own zone if it is still held there, else the zone the
+      // facility had before the import.
+      const moves = recent.map((f) => ({ code: f.code, before: f.code === c.facility_code ? c.time_zone : f.before, zone: f.zone }))
+        .filter((f) => f.before !== f.zone);
+      return (await moveLockedCases(tx, [id], moves)).length > 0 ? 1 : 0;
     });
   }
   return healed;

@@ -8,12 +8,15 @@ import { HELD_OR_LEFT_SQL, healRezonedFacilities, moveLockedCases } from './case
 
 /** How long after an import rezoned a facility the jobs look for cases placed there in its old zone meanwhile. */
 const HEAL_WINDOW_MS = 3600_000;
+/** ...and at least this many jobs passes. */
+const HEAL_PASSES = 3;
 
 /**
  * What a reference-data import changes for the open cases placed by it, in the import's transaction: the county-jail
  * cases whose 287(g) flag may have changed are due for the urgency review now (which reads the agreements itself),
  * and the cases held at, or transferred from, a facility placed in another zone move with it (case-zones.ts). For an
- * hour after such an import, each jobs pass moves the cases a request changed in the old zone while the import ran.
+ * hour (and three jobs passes) after such an import, each pass moves the cases a request changed in the old zone
+ * while the import ran.
  */
 @Injectable()
 export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -46,15 +49,16 @@ export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBoot
     const { countyPairs, flippedFacilities, rezoned } = changes;
     if (countyPairs.length + flippedFacilities.length + rezoned.length === 0) return { rezonedCases: 0 };
     // Every case concerned, locked first and in id order, as other paths that change several cases lock them. The
-    // candidates are found by subqueries (a case that moves while the lock waits stays among them).
+    // candidates are found by subqueries, each by an index (a case that moves while the lock waits stays among them; one
+    // closed meanwhile drops out). NO KEY: rows referencing a case may still be inserted meanwhile.
     const locked = ((await tx.query(
       `SELECT id FROM cases
-        WHERE id IN (SELECT id FROM cases WHERE custody_status = 'local_jail' AND facility_code IS NULL
+        WHERE id IN (SELECT id FROM cases WHERE custody_status = 'local_jail' AND facility_code IS NULL AND status NOT IN ('closed', 'purged')
                         AND (state, county_key) IN (SELECT split_part(p, ':', 1), split_part(p, ':', 2) FROM unnest($1::text[]) AS p)
-                     UNION SELECT id FROM cases WHERE custody_status = 'local_jail' AND facility_code = ANY($2::text[])
+                     UNION SELECT id FROM cases WHERE custody_status = 'local_jail' AND facility_code = ANY($2::text[]) AND status NOT IN ('closed', 'purged')
                      UNION ${HELD_OR_LEFT_SQL('$3::text[]')})
           AND status NOT IN ('closed', 'purged')
-        ORDER BY id FOR UPDATE`,
+        ORDER BY id FOR NO KEY UPDATE`,
       [countyPairs, flippedFacilities, rezoned.map((f) => f.code)],
     )) as { id: string }[]).map((c) => c.id);
     // County-jail cases whose 287(g) flag may have changed (placed by state and county in a county whose agreement
@@ -71,6 +75,6 @@ export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBoot
 
   /** The cases placed at a recently rezoned facility in its old zone, moved (see healRezonedFacilities). */
   healRezoned(): Promise<number> {
-    return healRezonedFacilities(this.db, HEAL_WINDOW_MS);
+    return healRezonedFacilities(this.db, Math.max(HEAL_WINDOW_MS, HEAL_PASSES * this.config.jobs.intervalSeconds * 1000));
   }
 }
