@@ -65,6 +65,18 @@ describe('timeZoneFor', () => {
     expect(timeZoneFor(state, county)).toBe(zone);
   });
 
+  it('a county it cannot place in Tennessee or Oregon (a city typed instead, a misspelling) gets the state\'s earliest midnight', () => {
+    // Knoxville is in Knox County (Eastern): Central, the state default, would end its days an hour late.
+    expect(resolveTimeZone('TN', 'Knoxville')).toEqual({ zone: 'America/New_York', basis: 'state' });
+    expect(resolveTimeZone('TN', null)).toEqual({ zone: 'America/New_York', basis: 'state' });
+    expect(resolveTimeZone('TN', 'Shelby County')).toEqual({ zone: 'America/Chicago', basis: 'county' });
+    expect(resolveTimeZone('TN', 'van buren')).toEqual({ zone: 'America/Chicago', basis: 'county' });
+    expect(resolveTimeZone('OR', 'Portland')).toEqual({ zone: 'America/Boise', basis: 'state' });
+    expect(resolveTimeZone('OR', 'Multnomah')).toEqual({ zone: 'America/Los_Angeles', basis: 'county' });
+    // Elsewhere the state default is already the earliest midnight, and stays the answer for an unknown county.
+    expect(resolveTimeZone('TX', 'Houston')).toEqual({ zone: 'America/Chicago', basis: 'state' });
+  });
+
   it('reads a county the same way whatever its spelling', () => {
     expect(timeZoneFor('tx', 'el paso county')).toBe('America/Denver');
     expect(timeZoneFor('SD', 'OGLALA LAKOTA')).toBe('America/Denver');

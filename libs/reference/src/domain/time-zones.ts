@@ -127,8 +127,37 @@ function indexByState(table: typeof COUNTY_ZONES): ReadonlyMap<string, ReadonlyM
   );
 }
 
+/**
+ * Split states whose default zone is not the one whose midnight comes first: every county on the default zone, so
+ * that a county not found here (a city typed instead, a misspelling) is known to be unknown, and gets
+ * UNKNOWN_PLACE_ZONES, never later than the county's real zone (Knoxville, typed as a county, is Eastern).
+ */
+const DEFAULT_ZONE_COUNTIES: Readonly<Record<string, readonly string[]>> = {
+  TN: [
+    'Bedford', 'Benton', 'Bledsoe', 'Cannon', 'Carroll', 'Cheatham', 'Chester', 'Clay', 'Coffee', 'Crockett', 'Cumberland',
+    'Davidson', 'Decatur', 'DeKalb', 'Dickson', 'Dyer', 'Fayette', 'Fentress', 'Franklin', 'Gibson', 'Giles', 'Grundy',
+    'Hardeman', 'Hardin', 'Haywood', 'Henderson', 'Henry', 'Hickman', 'Houston', 'Humphreys', 'Jackson', 'Lake',
+    'Lauderdale', 'Lawrence', 'Lewis', 'Lincoln', 'McNairy', 'Macon', 'Madison', 'Marion', 'Marshall', 'Maury',
+    'Montgomery', 'Moore', 'Obion', 'Overton', 'Perry', 'Pickett', 'Putnam', 'Robertson', 'Rutherford', 'Sequatchie',
+    'Shelby', 'Smith', 'Stewart', 'Sumner', 'Tipton', 'Trousdale', 'Van Buren', 'Warren', 'Wayne', 'Weakley', 'White',
+    'Williamson', 'Wilson',
+  ],
+  OR: [
+    'Baker', 'Benton', 'Clackamas', 'Clatsop', 'Columbia', 'Coos', 'Crook', 'Curry', 'Deschutes', 'Douglas', 'Gilliam',
+    'Grant', 'Harney', 'Hood River', 'Jackson', 'Jefferson', 'Josephine', 'Klamath', 'Lake', 'Lane', 'Lincoln', 'Linn',
+    'Marion', 'Morrow', 'Multnomah', 'Polk', 'Sherman', 'Tillamook', 'Umatilla', 'Union', 'Wallowa', 'Wasco',
+    'Washington', 'Wheeler', 'Yamhill',
+  ],
+};
+
+/** The zone of a place in such a state whose county is unknown: the earliest midnight of the state's zones. */
+const UNKNOWN_PLACE_ZONES: Readonly<Record<string, string>> = { TN: EASTERN, OR: 'America/Boise' };
+
 const COUNTIES = indexByState(COUNTY_ZONES);
 const CITIES = indexByState(CITY_ZONES);
+const DEFAULT_COUNTIES = new Map(
+  Object.entries(DEFAULT_ZONE_COUNTIES).map(([state, names]) => [state, new Set(names.map((name) => countyKey(name, state)))]),
+);
 
 export type TimeZoneBasis = 'city' | 'county' | 'state';
 
@@ -149,6 +178,11 @@ export function resolveTimeZone(state: string, county?: string | null, city?: st
   if (cityZone) return { zone: cityZone, basis: 'city' };
   const countyZone = county ? COUNTIES.get(code)?.get(countyKey(county, code)) : undefined;
   if (countyZone) return { zone: countyZone, basis: 'county' };
+  const defaults = DEFAULT_COUNTIES.get(code);
+  if (defaults) {
+    // A known county on the default zone; else unknown, and the earliest midnight.
+    return county && defaults.has(countyKey(county, code)) ? { zone: stateZone, basis: 'county' } : { zone: UNKNOWN_PLACE_ZONES[code], basis: 'state' };
+  }
   return { zone: stateZone, basis: 'state' };
 }
 
