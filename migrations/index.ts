@@ -28,7 +28,7 @@ import { FacilityListing1764002600000 } from './1764002600000-FacilityListing';
 import { OfferWindowLevel1764002700000 } from './1764002700000-OfferWindowLevel';
 import { AuditEventTimes1764002800000 } from './1764002800000-AuditEventTimes';
 import { FacilityRezonedAt1764002900000 } from './1764002900000-FacilityRezonedAt';
-import { PetitionForReviewCircuit1764003000000 } from './1764003000000-PetitionForReviewCircuit';
+import { RuleSetUpgradeReviews1764003000000 } from './1764003000000-RuleSetUpgradeReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -62,5 +62,5 @@ export const MIGRATIONS = [
   OfferWindowLevel1764002700000,
   AuditEventTimes1764002800000,
   FacilityRezonedAt1764002900000,
-  PetitionForReviewCircuit1764003000000,
+  RuleSetUpgradeReviews1764003000000,
 ];

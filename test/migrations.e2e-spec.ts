@@ -7,6 +7,7 @@ import { FormerClients1764002200000 } from '../migrations/1764002200000-FormerCl
 import { ReminderDueKeys1764002400000 } from '../migrations/1764002400000-ReminderDueKeys';
 import { FacilityListing1764002600000 } from '../migrations/1764002600000-FacilityListing';
 import { OfferWindowLevel1764002700000 } from '../migrations/1764002700000-OfferWindowLevel';
+import { RuleSetUpgradeReviews1764003000000 } from '../migrations/1764003000000-RuleSetUpgradeReviews';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
@@ -240,5 +241,26 @@ describe('data migrations (e2e)', () => {
     await t.db.query(`UPDATE referrals SET window_level = NULL, respond_by = offered_at + interval '72 hours' WHERE id = $1`, [offer.body.id]);
     await run(new OfferWindowLevel1764002700000());
     expect((await t.db.query(`SELECT window_level FROM referrals WHERE id = $1`, [offer.body.id]))[0].window_level).toBe('normal');
+  });
+
+  it('1764003000000: open cases with an open deadline an earlier rule set computed, of a rule a later one changed, are due for review', async () => {
+    // A detained client's intake: a detainer hold, stored as 2026.1 computed it; and the same case's other rows, and a
+    // closed case's, are left alone.
+    const open = (await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201)).body.id as string;
+    const current = (await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201)).body.id as string;
+    const closed = (await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201)).body.id as string;
+    const held = async (id: string) => (await t.db.query(`SELECT rule FROM deadlines WHERE case_id = $1 AND status = 'open'`, [id])).map((d: { rule: string }) => d.rule);
+    expect(await held(open)).toContain('detainer_hold');
+    await t.db.query(`UPDATE deadlines SET rule_version = '2026.1' WHERE case_id = ANY($1) AND rule = 'detainer_hold'`, [[open, closed]]);
+    await t.db.query(`UPDATE cases SET status = 'closed' WHERE id = $1`, [closed]);
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[open, current, closed]]);
+    const runner = t.db.createQueryRunner();
+    try {
+      await new RuleSetUpgradeReviews1764003000000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL`, [[open, current, closed]]);
+    expect(due.map((r: { id: string }) => r.id)).toEqual([open]);
   });
 });
