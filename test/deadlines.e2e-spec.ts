@@ -232,6 +232,18 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       await event(moved.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: await facilityIn('LA', 'America/Chicago') }).expect(201);
       await event(moved.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia' }).expect(201);
       expect(await deadline(moved.id, 'petition_for_review')).toMatchObject({ timeZone: 'America/New_York' });
+      // Likewise from a Georgia county jail (no facility names the state: the transfer keeps it).
+      const jailed = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'GA', county: 'Cobb' } });
+      const transfer = await event(jailed.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: await facilityIn('LA', 'America/Chicago') }).expect(201);
+      expect(transfer.body.event).toMatchObject({ fromFacilityCode: null, fromState: 'GA' });
+      await event(jailed.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia' }).expect(201);
+      expect(await deadline(jailed.id, 'petition_for_review')).toMatchObject({ timeZone: 'America/New_York' });
+      // Recorded before transfers kept the state: from anywhere, so the earliest midnight.
+      const unknownFrom = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'CA', county: 'Los Angeles' } });
+      await event(unknownFrom.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: await facilityIn('CA', 'America/Los_Angeles') }).expect(201);
+      await t.db.query(`UPDATE case_events SET data = data - 'fromState' WHERE case_id = $1 AND type = 'transferred'`, [unknownFrom.id]);
+      await event(unknownFrom.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia' }).expect(201);
+      expect(await deadline(unknownFrom.id, 'petition_for_review')).toMatchObject({ timeZone: 'America/New_York' });
     });
 
     it('a correction of the place after a retracted transfer moves the events read since intake, though the zone stays', async () => {

@@ -313,19 +313,32 @@ describe('reference data import (e2e)', () => {
     const shipped = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8');
     const harris = file('facilities-harris.csv', shipped.replace(/^(BOEHOLD,[^,]*,[^,]*,[^,]*,)EL PASO,TX,/m, '$1HARRIS,TX,'));
     const maricopa = file('facilities-maricopa.csv', shipped.replace(/^(BOEHOLD,[^,]*,[^,]*,[^,]*,)EL PASO,TX,/m, '$1MARICOPA,AZ,'));
-    const c = (await t.http.post('/api/cases').set(intake.auth)
-      .send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'BOEHOLD' } }).expect(201)).body as { id: string };
-    await t.http.post(`/api/cases/${c.id}/events`).set(intake.auth).send({ type: 'entered_us', occurredAt: '2025-12-15' }).expect(201);
+    const placed = async () => {
+      const c = (await t.http.post('/api/cases').set(intake.auth)
+        .send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'BOEHOLD' } }).expect(201)).body as { id: string };
+      await t.http.post(`/api/cases/${c.id}/events`).set(intake.auth).send({ type: 'entered_us', occurredAt: '2025-12-15' }).expect(201);
+      return c;
+    };
+    const zones = async (id: string) => ((await t.db.query(`SELECT data->>'timeZone' AS zone FROM case_events WHERE case_id = $1 ORDER BY seq`, [id])) as { zone: string }[]).map((e) => e.zone);
+    const c = await placed();
+    const left = await placed();
     try {
       await service.importFiles(harris, DEFAULT_287G_FILE); // Denver to Chicago
-      // As if placed by an intake that read the Denver zone while that import ran, committed after it.
-      await t.db.query(`UPDATE cases SET time_zone = 'America/Denver' WHERE id = $1`, [c.id]);
-      await t.db.query(`UPDATE case_events SET data = data || '{"timeZone": "America/Denver"}' WHERE case_id = $1`, [c.id]);
+      // As if placed by an intake that read the Denver zone while that import ran, committed after it; and another,
+      // then transferred away (its transfer read there in Denver's zone too).
+      for (const id of [c.id, left.id]) {
+        await t.db.query(`UPDATE cases SET time_zone = 'America/Denver' WHERE id = $1`, [id]);
+        await t.db.query(`UPDATE case_events SET data = data || '{"timeZone": "America/Denver"}' WHERE case_id = $1`, [id]);
+      }
+      await t.http.post(`/api/cases/${left.id}/events`).set(intake.auth).send({ type: 'transferred', occurredAt: new Date().toISOString(), facilityCode: 'HOUICDF' }).expect(201);
       await service.importFiles(maricopa, DEFAULT_287G_FILE); // Chicago to Phoenix, before any jobs pass
       expect((await t.db.query(`SELECT time_zone FROM cases WHERE id = $1`, [c.id]))[0].time_zone).toBe('America/Denver');
-      expect(await t.app.get(ReferenceChangesForCases).healRezoned()).toBe(1);
+      expect(await zones(left.id)).toEqual(['America/Denver', 'America/Denver']);
+      expect(await t.app.get(ReferenceChangesForCases).healRezoned()).toBe(2);
       expect((await t.db.query(`SELECT time_zone FROM cases WHERE id = $1`, [c.id]))[0].time_zone).toBe('America/Phoenix');
-      expect((await t.db.query(`SELECT data->>'timeZone' AS zone FROM case_events WHERE case_id = $1`, [c.id]))[0].zone).toBe('America/Phoenix');
+      expect(await zones(c.id)).toEqual(['America/Phoenix']);
+      expect(await zones(left.id)).toEqual(['America/Phoenix', 'America/Phoenix']);
+      expect(await t.app.get(ReferenceChangesForCases).healRezoned()).toBe(0);
     } finally {
       await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
     }

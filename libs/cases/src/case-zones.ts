@@ -46,11 +46,15 @@ export async function followCaseZone(tx: Queryable, caseIds: string[]): Promise<
 
 /**
  * Cases already locked by the caller (in id order, with the other cases it changes): the events read at one of these
- * facilities in its old zone (`before`), in the case's zone, take the new one; the cases held there in the old zone
- * move to the new one; each case concerned is due for an urgency review (which recomputes its deadlines). Returns the
- * ids of the cases concerned.
+ * facilities in its old zone (`before`; null: any other than the new one), in the case's zone, take the new one; the
+ * cases held there in the old zone move to the new one; each case concerned is due for an urgency review (which
+ * recomputes its deadlines). Returns the ids of the cases concerned.
  */
-export async function moveLockedCases(tx: Queryable, caseIds: string[], facilities: FacilityRezoning[]): Promise<string[]> {
+export async function moveLockedCases(
+  tx: Queryable,
+  caseIds: string[],
+  facilities: (Omit<FacilityRezoning, 'before'> & { before: string | null })[],
+): Promise<string[]> {
   if (caseIds.length === 0 || facilities.length === 0) return [];
   const zones = [facilities.map((f) => f.code), facilities.map((f) => f.before), facilities.map((f) => f.zone)];
   const events = (await tx.query(
@@ -58,7 +62,8 @@ export async function moveLockedCases(tx: Queryable, caseIds: string[], faciliti
        UPDATE case_events e SET data = e.data || jsonb_build_object('timeZone', z.zone)
          FROM cases c, unnest($2::text[], $3::text[], $4::text[]) AS z(code, before, zone)
         WHERE e.case_id = ANY($1::uuid[]) AND c.id = e.case_id
-          AND (e.data->>'${IMPLICIT_ZONE}')::boolean AND e.data->>'timeZone' = z.before
+          AND (e.data->>'${IMPLICIT_ZONE}')::boolean AND e.data->>'timeZone' <> z.zone
+          AND (z.before IS NULL OR e.data->>'timeZone' = z.before)
           AND z.code = ${READ_AT_SQL}
        RETURNING e.case_id)
      SELECT DISTINCT case_id AS id FROM moved`,
@@ -68,7 +73,8 @@ export async function moveLockedCases(tx: Queryable, caseIds: string[], faciliti
     `WITH moved AS (
        UPDATE cases c SET time_zone = z.zone
          FROM unnest($2::text[], $3::text[], $4::text[]) AS z(code, before, zone)
-        WHERE c.id = ANY($1::uuid[]) AND c.facility_code = z.code AND c.time_zone = z.before
+        WHERE c.id = ANY($1::uuid[]) AND c.facility_code = z.code AND c.time_zone <> z.zone
+          AND (z.before IS NULL OR c.time_zone = z.before)
        RETURNING c.id)
      SELECT id FROM moved`,
     [caseIds, ...zones],
@@ -124,10 +130,9 @@ export async function healRezonedFacilities(db: DataSource, withinMs: number): P
         [id],
       )) as { time_zone: string; facility_code: string | null }[];
       if (!c) return 0;
-      // What was read there in the case's zone then: the case's own zone if it is still held there, else the zone the
-      // facility had before the import.
-      const moves = recent.map((f) => ({ code: f.code, before: f.code === c.facility_code ? c.time_zone : f.before, zone: f.zone }))
-        .filter((f) => f.before !== f.zone);
+      // Whatever was read there in the case's zone, in any other zone than the facility's now (two imports may have
+      // passed since it was read).
+      const moves = recent.map((f) => ({ code: f.code, before: null, zone: f.zone }));
       return (await moveLockedCases(tx, [id], moves)).length > 0 ? 1 : 0;
     });
   }

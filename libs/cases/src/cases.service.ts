@@ -507,6 +507,8 @@ export class CasesService {
         const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: facility.code }, actor.organizationId, tx, async () => true);
         data.facilityCode = place.facilityCode;
         data.fromFacilityCode = row.facility_code;
+        // Where the person was, when no facility says it (a county jail, a release): the circuit of a petition for review.
+        if (row.state) data.fromState = row.state;
         await tx.query(
           `UPDATE cases SET custody_status = 'ice_detention', facility_code = $2, county = $3, state = $4, time_zone = $5, updated_at = $6,
                   county_key = NULL WHERE id = $1`,

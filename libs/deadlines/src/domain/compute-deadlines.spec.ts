@@ -1,7 +1,7 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -347,6 +347,9 @@ describe('computeDeadlines: triggers', () => {
     expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
     const changed = RULE_SET_2026_3.rules.filter((rule, i) => JSON.stringify(rule) !== JSON.stringify(RULE_SET_2026_2.rules[i])).map((rule) => rule.id);
     expect(changed).toEqual(['petition_for_review']);
+    // Missed only once San Francisco's midnight has passed too: the Ninth Circuit's clerk may still take it.
+    expect(missedGraceHours(RULE_SET_2026_3)).toMatchObject({ petition_for_review: 3 });
+    expect(missedGraceHours(RULE_SET_2026_2)).not.toHaveProperty('petition_for_review');
   });
 
   it('a later decision supersedes an earlier one whatever the order they were recorded in', () => {

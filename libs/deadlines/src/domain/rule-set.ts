@@ -273,7 +273,9 @@ export const RULE_SET_2026_2: RuleSet = {
 const CHANGES_2026_3: Record<string, Partial<DeadlineRule>> = {
   // The last day ends at midnight where the circuit clerk is (FRAP 26(a)(4)(B)), not where the order was made: a
   // Denver midnight is an hour after the Fifth Circuit's, in New Orleans.
-  petition_for_review: { zone: 'circuit', citation: 'INA 242(b)(1)-(2); FRAP 26(a)(4)(B)' },
+  // Its day ends at the earliest midnight the circuit could have; it is missed only once the latest (San Francisco's,
+  // three hours after Eastern) has passed too: a filing may still be on time in the Ninth Circuit.
+  petition_for_review: { zone: 'circuit', citation: 'INA 242(b)(1)-(2); FRAP 26(a)(4)(B)', missedAfterHours: 3 },
 };
 
 /** 2026.3: the petition for review ends at the circuit clerk's midnight (docs/deadlines.md, "Rule sets"). */

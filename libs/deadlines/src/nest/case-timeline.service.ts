@@ -136,6 +136,9 @@ function placeName(row: PlaceFacts): string | undefined {
   return undefined;
 }
 
+/** A place no record names: a petition for review's circuit could be any (circuitClerkZone takes the earliest). */
+const UNKNOWN_STATE = '?';
+
 /** The urgency of a closed case (its deadlines are no longer followed). */
 export const CLOSED_URGENCY: Urgency = { level: 'low', reasons: ['Case closed'], nextDeadlineAt: null };
 
@@ -168,13 +171,20 @@ export class CaseTimelineService {
   ) {}
 
   /**
-   * The states the person was held or placed in, as far as recorded: the case's place now, and the facilities its
-   * transfers took it from and to. Read only for a case with a final order (a petition for review's circuit).
+   * The states the person was held or placed in, as far as recorded: the case's place now, the facilities its
+   * transfers took it from and to, and the state a transfer took it from when no facility did (a county jail). Read
+   * only for a case with a final order (a petition for review's circuit).
    */
   private async statesHeld(tx: EntityManager, row: CaseFactsRow, events: { type: string; data: Record<string, unknown> }[]): Promise<string[]> {
     const states = new Set(row.state ? [row.state] : []);
     if (!events.some((e) => e.type === 'final_order')) return [...states];
-    const codes = events.filter((e) => e.type === 'transferred')
+    const transfers = events.filter((e) => e.type === 'transferred');
+    for (const t of transfers) {
+      if (typeof t.data.fromState === 'string') states.add(t.data.fromState);
+      // From a place no facility or state names (recorded before transfers kept the state): anywhere, the earliest.
+      else if (typeof t.data.fromFacilityCode !== 'string') states.add(UNKNOWN_STATE);
+    }
+    const codes = transfers
       .flatMap((e) => [e.data.facilityCode, e.data.fromFacilityCode])
       .filter((code): code is string => typeof code === 'string');
     if (codes.length > 0) {
