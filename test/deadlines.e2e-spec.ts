@@ -209,6 +209,19 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
+    it('when more cases are due for review than a pass takes, the one with the nearest deadline goes first', async () => {
+      const backlog = await newCase();
+      const urgent = await newCase();
+      // The backlog case due for hours (as a migration leaves thousands), the other due a minute ago with the nearer deadline.
+      await t.db.query(`UPDATE cases SET urgency_review_at = $2, next_deadline_at = NULL WHERE id = $1`, [backlog.id, new Date(clock.now().getTime() - 3 * 3600_000)]);
+      await t.db.query(`UPDATE cases SET urgency_review_at = $2, next_deadline_at = '2000-01-01T00:00:00Z' WHERE id = $1`, [urgent.id, new Date(clock.now().getTime() - 60_000)]);
+      expect(await t.app.get(DeadlineJobsService).reviewUrgency(1)).toBe(1);
+      const [row] = await t.db.query(`SELECT next_deadline_at FROM cases WHERE id = $1`, [urgent.id]);
+      expect(row.next_deadline_at?.toISOString()).not.toBe('2000-01-01T00:00:00.000Z');
+      expect((await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [backlog.id]))[0].urgency_review_at.getTime())
+        .toBe(clock.now().getTime() - 3 * 3600_000);
+    });
+
     it('a petition for review ends at the circuit clerk\'s midnight, the earliest of the circuits the person was held in', async () => {
       // Held in El Paso (Mountain time, Fifth Circuit): the order is read there, the petition ends at New Orleans' midnight.
       const ordered = DateTime.fromJSDate(clock.now()).setZone('America/Denver').minus({ days: 1 }).set({ hour: 10, minute: 0, second: 0, millisecond: 0 });

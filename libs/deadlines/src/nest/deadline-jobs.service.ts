@@ -105,13 +105,15 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
   /**
    * Cases whose urgency changes with time alone (a deadline now within 72 hours, a detainer hold open): re-assessed
    * when their `urgency_review_at` comes, so that the stored level the board filters on, the case list sorts by and
-   * offer windows are counted from is never more than one pass old. Oldest first, 500 a pass.
+   * offer windows are counted from is never more than one pass old. `limit` a pass (500); when more are due (after an
+   * import or a rule set's migration made many due at once), those with the nearest deadline first, then the oldest.
    */
-  async reviewUrgency(): Promise<number> {
+  async reviewUrgency(limit = 500): Promise<number> {
     const now = this.clock.now();
     const due: { id: string }[] = await this.db.query(
-      `SELECT id FROM cases WHERE urgency_review_at <= $1 AND status NOT IN ('closed', 'purged') ORDER BY urgency_review_at LIMIT 500`,
-      [now],
+      `SELECT id FROM cases WHERE urgency_review_at <= $1 AND status NOT IN ('closed', 'purged')
+        ORDER BY next_deadline_at NULLS LAST, urgency_review_at LIMIT $2`,
+      [now, limit],
     );
     // A case that cannot be recomputed is tried again in an hour, not on every pass ahead of the others (unless a request
     // recomputed it meanwhile, or it only lost to a concurrent transaction: then the next pass takes it).
