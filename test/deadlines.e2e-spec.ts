@@ -209,6 +209,23 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
+    it('a ruling on a motion is an event of its own: a denial starts its own clock beside the order\'s', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: await facilityIn('NY', 'America/New_York') } });
+      await event(c.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia' }).expect(201);
+      const order = await deadline(c.id, 'petition_for_review');
+      // Who ruled and how are required; a motion ruling has no other outcomes.
+      const missing = await event(c.id, { type: 'motion_decided', occurredAt: iso(clock.now()), outcome: 'denied' });
+      expect(missing.status).toBe(400);
+      expect(missing.body.fields).toHaveProperty('issuedBy');
+      const wrong = await event(c.id, { type: 'motion_decided', occurredAt: iso(clock.now()), issuedBy: 'bia', outcome: 'removal_ordered' });
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.fields).toHaveProperty('outcome');
+      await event(c.id, { type: 'motion_decided', occurredAt: iso(clock.now()), issuedBy: 'bia', outcome: 'denied', motion: 'reconsider' }).expect(201);
+      // The order's petition runs on, unchanged; the denial's is beside it.
+      expect(await deadline(c.id, 'petition_for_review')).toMatchObject({ id: order.id, status: 'open', dueAt: order.dueAt });
+      expect(await deadline(c.id, 'petition_for_review_of_motion')).toMatchObject({ status: 'open', timeZone: 'America/New_York' });
+    });
+
     it('when more cases are due for review than a pass takes, the one with the nearest deadline goes first', async () => {
       const backlog = await newCase();
       const urgent = await newCase();

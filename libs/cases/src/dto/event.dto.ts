@@ -4,7 +4,7 @@ import { IsDateOrOffsetDateTime, IsIanaTimeZone, IsOffsetDateTime } from '@ampar
 
 export const EVENT_TYPES = [
   'detainer_lodged', 'detainer_lifted', 'release_eligible', 'released', 'transferred', 'hearing_scheduled', 'bond_decision', 'ij_decision',
-  'final_order', 'in_absentia_order', 'entered_us', 'daca_expires', 'voluntary_departure_granted', 'address_changed',
+  'final_order', 'motion_decided', 'in_absentia_order', 'entered_us', 'daca_expires', 'voluntary_departure_granted', 'address_changed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -19,6 +19,7 @@ export const EVENT_FIELDS: Record<EventType, { required: string[]; optional: str
   bond_decision: { required: ['outcome'], optional: ['amount', 'timeZone'] },
   ij_decision: { required: ['outcome'], optional: ['timeZone'] },
   final_order: { required: [], optional: ['issuedBy', 'timeZone'] },
+  motion_decided: { required: ['issuedBy', 'outcome'], optional: ['motion', 'timeZone'] },
   in_absentia_order: { required: [], optional: ['timeZone'] },
   entered_us: { required: [], optional: ['manner'] },
   daca_expires: { required: [], optional: [] },
@@ -30,6 +31,7 @@ export const EVENT_FIELDS: Record<EventType, { required: string[]; optional: str
 export const EVENT_OUTCOMES: Partial<Record<EventType, readonly string[]>> = {
   bond_decision: ['granted', 'denied', 'no_jurisdiction'],
   ij_decision: ['granted', 'denied', 'removal_ordered', 'relief_granted', 'terminated', 'other'],
+  motion_decided: ['granted', 'denied'],
 };
 
 export class CreateEventDto {
@@ -72,7 +74,7 @@ export class CreateEventDto {
   @IsIanaTimeZone()
   timeZone?: string;
 
-  @ApiPropertyOptional({ description: 'bond_decision: granted | denied | no_jurisdiction; ij_decision: e.g. granted | denied | removal_ordered' })
+  @ApiPropertyOptional({ description: 'bond_decision: granted | denied | no_jurisdiction; ij_decision: e.g. granted | denied | removal_ordered; motion_decided: granted | denied' })
   @ValidateIf((o: CreateEventDto) => o.outcome !== undefined)
   @IsIn(['granted', 'denied', 'no_jurisdiction', 'removal_ordered', 'relief_granted', 'terminated', 'other'])
   outcome?: string;
@@ -96,10 +98,15 @@ export class CreateEventDto {
   @IsIn(['pre_conclusion', 'conclusion'])
   stage?: string;
 
-  @ApiPropertyOptional({ enum: ['ij', 'bia'], description: 'final_order: who issued it (BIA filings count in Eastern time)' })
+  @ApiPropertyOptional({ enum: ['ij', 'bia'], description: 'final_order, motion_decided: who issued it (BIA filings count in Eastern time)' })
   @IsOptional()
   @IsIn(['ij', 'bia'])
   issuedBy?: string;
+
+  @ApiPropertyOptional({ enum: ['reopen', 'reconsider', 'other'], description: 'motion_decided: the motion ruled on' })
+  @IsOptional()
+  @IsIn(['reopen', 'reconsider', 'other'])
+  motion?: string;
 
   @ApiPropertyOptional({ enum: ['inspected', 'ewi', 'paroled', 'unknown'], description: 'entered_us: manner of entry, only when the attorney needs it (bond eligibility)' })
   @IsOptional()

@@ -198,6 +198,18 @@ describe('computeDeadlines: every rule', () => {
       { dueAt: '2026-11-12T23:59:59.999-06:00', citation: 'EOIR Policy Manual, Appendix C' },
     ],
     [
+      'petition for review of the BIA\'s denial of a motion: 30 days, at the circuit clerk\'s midnight',
+      facts([{ type: 'motion_decided', occurredAt: '2026-03-02T10:00:00-06:00', data: { issuedBy: 'bia', outcome: 'denied', motion: 'reconsider' } }], { states: ['TX'] }),
+      'petition_for_review_of_motion',
+      { dueAt: '2026-04-01T23:59:59.999-05:00', timeZone: CHICAGO, citation: 'INA 242(b)(1), (b)(6); FRAP 26(a)(4)(B)' },
+    ],
+    [
+      'BIA appeal of the judge\'s denial of a motion: 30 days from the day in Los Angeles, Juneteenth rolls it to Monday',
+      facts([{ type: 'motion_decided', occurredAt: '2026-05-20T10:00:00-07:00', data: { issuedBy: 'ij', outcome: 'denied', timeZone: 'America/Los_Angeles' } }]),
+      'bia_appeal_of_motion',
+      { dueAt: '2026-06-22T23:59:59.999-04:00', timeZone: 'America/New_York' },
+    ],
+    [
       'DACA renewal: opens 150 days before, due 120 days before, calendar days (no roll: Sun 15 Nov)',
       facts([{ type: 'daca_expires', occurredAt: '2027-03-15' }]),
       'daca_renewal',
@@ -346,10 +358,22 @@ describe('computeDeadlines: triggers', () => {
     const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
     expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
     const changed = RULE_SET_2026_3.rules.filter((rule, i) => JSON.stringify(rule) !== JSON.stringify(RULE_SET_2026_2.rules[i])).map((rule) => rule.id);
-    expect(changed).toEqual(['petition_for_review']);
+    expect(changed).toEqual(['petition_for_review', 'petition_for_review_of_motion', 'bia_appeal_of_motion']);
     // Missed only once San Francisco's midnight has passed too: the Ninth Circuit's clerk may still take it.
     expect(missedGraceHours(RULE_SET_2026_3)).toMatchObject({ petition_for_review: 3 });
     expect(missedGraceHours(RULE_SET_2026_2)).not.toHaveProperty('petition_for_review');
+  });
+
+  it('a denied motion starts a petition of its own beside the order\'s, which runs on; a granted one starts nothing', () => {
+    const ordered = { type: 'final_order' as const, occurredAt: '2026-01-05T10:00:00-05:00', data: { issuedBy: 'bia' } };
+    const denied = facts([ordered, { type: 'motion_decided', occurredAt: '2026-01-20T10:00:00-05:00', data: { issuedBy: 'bia', outcome: 'denied', motion: 'reconsider' } }], { states: ['NY'] });
+    const list = computeDeadlines(denied);
+    expect(only(list, 'petition_for_review')).toMatchObject({ dueAt: '2026-02-04T23:59:59.999-05:00', triggerEventId: 'evt-1' });
+    expect(only(list, 'petition_for_review_of_motion')).toMatchObject({ dueAt: '2026-02-19T23:59:59.999-05:00', triggerEventId: 'evt-2' });
+    // The motion to reopen still runs from the order, not the ruling.
+    expect(only(list, 'motion_to_reopen').triggerEventId).toBe('evt-1');
+    const granted = facts([ordered, { type: 'motion_decided', occurredAt: '2026-01-20T10:00:00-05:00', data: { issuedBy: 'bia', outcome: 'granted' } }]);
+    expect(computeDeadlines(granted).map((d) => d.rule)).not.toContain('petition_for_review_of_motion');
   });
 
   it('a later decision supersedes an earlier one whatever the order they were recorded in', () => {

@@ -278,12 +278,41 @@ const CHANGES_2026_3: Record<string, Partial<DeadlineRule>> = {
   petition_for_review: { zone: 'circuit', citation: 'INA 242(b)(1)-(2); FRAP 26(a)(4)(B)', missedAfterHours: 3 },
 };
 
-/** 2026.3: the petition for review ends at the circuit clerk's midnight (docs/deadlines.md, "Rule sets"). */
+/**
+ * Rules new in 2026.3: a ruling on a motion (to reopen, to reconsider) that denies it starts a clock of its own, beside
+ * the order's, which it neither ends nor restarts (Stone v. INS, 514 U.S. 386 (1995)). Each ruling counts.
+ */
+const NEW_IN_2026_3: DeadlineRule[] = [
+  {
+    id: 'petition_for_review_of_motion',
+    label: 'Petition for review of the BIA\'s denial of a motion (circuit court)',
+    trigger: { kind: 'event', eventType: 'motion_decided', match: { issuedBy: 'bia', outcome: 'denied' } },
+    occurrence: 'each',
+    missedAfterHours: 3,
+    period: { kind: 'days', days: 30 },
+    rollForward: true,
+    zone: 'circuit',
+    citation: 'INA 242(b)(1), (b)(6); FRAP 26(a)(4)(B)',
+    note: 'A petition of its own: the one for the order of removal runs on; filing does not stay removal.',
+  },
+  {
+    id: 'bia_appeal_of_motion',
+    label: 'Appeal to the BIA of the judge\'s denial of a motion',
+    trigger: { kind: 'event', eventType: 'motion_decided', match: { issuedBy: 'ij', outcome: 'denied' } },
+    occurrence: 'each',
+    period: { kind: 'days', days: 30 },
+    rollForward: true,
+    zone: 'bia',
+    citation: '8 CFR 1003.38(b), 1003.23(b)(1)(iv)',
+  },
+];
+
+/** 2026.3: the petition for review ends at the circuit clerk's midnight; motion rulings (docs/deadlines.md, "Rules"). */
 export const RULE_SET_2026_3: RuleSet = {
   ...RULE_SET_2026_2,
   version: '2026.3',
   effectiveFrom: '2026-11-26',
-  rules: RULE_SET_2026_2.rules.map((rule) => ({ ...rule, ...CHANGES_2026_3[rule.id] })),
+  rules: [...RULE_SET_2026_2.rules.map((rule) => ({ ...rule, ...CHANGES_2026_3[rule.id] })), ...NEW_IN_2026_3],
 };
 
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */

@@ -8,6 +8,7 @@ export type CaseEventType =
   | 'bond_decision'
   | 'ij_decision'
   | 'final_order'
+  | 'motion_decided'
   | 'in_absentia_order'
   | 'entered_us'
   | 'daca_expires'

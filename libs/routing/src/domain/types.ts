@@ -121,4 +121,4 @@ export interface ScoringConfig {
 export type OfferWindows = Record<Urgency, number>;
 
 /** The case events that make a case a matter before an immigration court (an attorney must be EOIR-registered). */
-export const COURT_EVENT_TYPES: readonly string[] = ['hearing_scheduled', 'bond_decision', 'ij_decision', 'final_order', 'in_absentia_order'];
+export const COURT_EVENT_TYPES: readonly string[] = ['hearing_scheduled', 'bond_decision', 'ij_decision', 'final_order', 'motion_decided', 'in_absentia_order'];
