@@ -224,6 +224,15 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       // The order's petition runs on, unchanged; the denial's is beside it.
       expect(await deadline(c.id, 'petition_for_review')).toMatchObject({ id: order.id, status: 'open', dueAt: order.dueAt });
       expect(await deadline(c.id, 'petition_for_review_of_motion')).toMatchObject({ status: 'open', timeZone: 'America/New_York' });
+      // Which motion is required, and only those two start a clock.
+      const other = await event(c.id, { type: 'motion_decided', occurredAt: iso(clock.now()), issuedBy: 'ij', outcome: 'denied', motion: 'other' });
+      expect(other.status).toBe(400);
+      expect(other.body.fields).toHaveProperty('motion');
+      // With no final order recorded, the circuits of every state held count too: Georgia, then California.
+      const moved = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: await facilityIn('GA', 'America/New_York') } });
+      await event(moved.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: await facilityIn('CA', 'America/Los_Angeles') }).expect(201);
+      await event(moved.id, { type: 'motion_decided', occurredAt: iso(clock.now()), issuedBy: 'bia', outcome: 'denied', motion: 'reopen' }).expect(201);
+      expect(await deadline(moved.id, 'petition_for_review_of_motion')).toMatchObject({ timeZone: 'America/New_York' });
     });
 
     it('when more cases are due for review than a pass takes, the one with the nearest deadline goes first', async () => {

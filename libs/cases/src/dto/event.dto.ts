@@ -19,7 +19,7 @@ export const EVENT_FIELDS: Record<EventType, { required: string[]; optional: str
   bond_decision: { required: ['outcome'], optional: ['amount', 'timeZone'] },
   ij_decision: { required: ['outcome'], optional: ['timeZone'] },
   final_order: { required: [], optional: ['issuedBy', 'timeZone'] },
-  motion_decided: { required: ['issuedBy', 'outcome'], optional: ['motion', 'timeZone'] },
+  motion_decided: { required: ['issuedBy', 'outcome', 'motion'], optional: ['timeZone'] },
   in_absentia_order: { required: [], optional: ['timeZone'] },
   entered_us: { required: [], optional: ['manner'] },
   daca_expires: { required: [], optional: [] },
@@ -103,9 +103,9 @@ export class CreateEventDto {
   @IsIn(['ij', 'bia'])
   issuedBy?: string;
 
-  @ApiPropertyOptional({ enum: ['reopen', 'reconsider', 'other'], description: 'motion_decided: the motion ruled on' })
+  @ApiPropertyOptional({ enum: ['reopen', 'reconsider'], description: 'motion_decided: the motion ruled on (a motion to reopen or to reconsider; other rulings, a continuance say, start no deadline)' })
   @IsOptional()
-  @IsIn(['reopen', 'reconsider', 'other'])
+  @IsIn(['reopen', 'reconsider'])
   motion?: string;
 
   @ApiPropertyOptional({ enum: ['inspected', 'ewi', 'paroled', 'unknown'], description: 'entered_us: manner of entry, only when the attorney needs it (bond eligibility)' })

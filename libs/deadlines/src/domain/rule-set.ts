@@ -297,13 +297,14 @@ const NEW_IN_2026_3: DeadlineRule[] = [
   },
   {
     id: 'bia_appeal_of_motion',
-    label: 'Appeal to the BIA of the judge\'s denial of a motion',
+    label: 'BIA appeal of the IJ\'s denial of a motion (received by)',
     trigger: { kind: 'event', eventType: 'motion_decided', match: { issuedBy: 'ij', outcome: 'denied' } },
     occurrence: 'each',
     period: { kind: 'days', days: 30 },
     rollForward: true,
     zone: 'bia',
-    citation: '8 CFR 1003.38(b), 1003.23(b)(1)(iv)',
+    citation: '8 CFR 1003.3(a)(1), 1003.38(b)',
+    note: 'Filing does not stay removal: a stay must be requested separately.',
   },
 ];
 

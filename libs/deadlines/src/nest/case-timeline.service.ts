@@ -173,11 +173,11 @@ export class CaseTimelineService {
   /**
    * The states the person was held or placed in, as far as recorded: the case's place now, the facilities its
    * transfers took it from and to, and the state a transfer took it from when no facility did (a county jail). Read
-   * only for a case with a final order (a petition for review's circuit).
+   * only for a case with a final order or a ruling on a motion (a petition for review's circuit).
    */
   private async statesHeld(tx: EntityManager, row: CaseFactsRow, events: { type: string; data: Record<string, unknown> }[]): Promise<string[]> {
     const states = new Set(row.state ? [row.state] : []);
-    if (!events.some((e) => e.type === 'final_order')) return [...states];
+    if (!events.some((e) => e.type === 'final_order' || e.type === 'motion_decided')) return [...states];
     const transfers = events.filter((e) => e.type === 'transferred');
     for (const t of transfers) {
       if (typeof t.data.fromState === 'string') states.add(t.data.fromState);
