@@ -360,6 +360,7 @@ describe('reference data import (e2e)', () => {
     try {
       const report = await service.importFiles(null, added);
       expect(report).toMatchObject({ facilities: facilities.length - 1, unlisted: 0, rezonedCases: 0, errors: [] });
+      expect(report.jail287g).toBe((await t.db.query(`SELECT count(*)::int AS n FROM facilities WHERE jail_287g`))[0].n);
       // Not listed again by the shipped facilities file (which has it): no facilities file was read.
       expect(await jailFlag('ADACOID')).toEqual({ jail_287g: expect.any(Boolean), listed: false });
       expect(await jailFlag('TRAVITX')).toEqual({ jail_287g: true, listed: true });
@@ -384,8 +385,10 @@ describe('reference data import (e2e)', () => {
     const withoutTravis = file('facilities-without-travis.csv', facilities.filter((line) => !line.startsWith('TRAVITX,')).join('\n') + '\n');
     const added = file('travis-jail-full.csv', `${agreements.trimEnd()}\nTEXAS,Travis County Sheriff's Office,County,Travis County,Jail Enforcement Model,participating,1/5/26\n`);
     try {
-      await service.importFiles(withoutTravis, added);
+      const report = await service.importFiles(withoutTravis, added);
       expect((await t.db.query(`SELECT jail_287g, listed FROM facilities WHERE code = 'TRAVITX'`))[0]).toEqual({ jail_287g: true, listed: false });
+      // The report counts the file's facilities, not the one it no longer lists.
+      expect(report.jail287g).toBe((await t.db.query(`SELECT count(*)::int AS n FROM facilities WHERE jail_287g AND listed`))[0].n);
       expect((await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [held.id]))[0].urgency_review_at).toEqual(expect.any(Date));
     } finally {
       await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);

@@ -37,7 +37,7 @@ export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBoot
     if (!this.config.jobs.enabled) return;
     this.stop = every(this.config.jobs.intervalSeconds, async () => {
       const healed = await this.healRezoned();
-      if (healed > 0) this.logger.log(`Moved ${healed} case(s) placed at a rezoned facility in its old zone`);
+      if (healed > 0) this.logger.log(`Moved ${healed} case(s) left in a rezoned facility's old zone while its import ran`);
     }, this.logger, 'Rezoned facilities');
   }
 

@@ -66,6 +66,7 @@ export interface ImportReport {
   /** Rows of the facilities file imported; without one (agreements only), the stored facilities flagged again. */
   facilities: number;
   agreements: number;
+  /** Of those `facilities`, how many a county-jail 287(g) agreement covers. */
   jail287g: number;
   /** Facilities of earlier files that this one no longer lists. */
   unlisted: number;
@@ -223,11 +224,12 @@ export class ReferenceService implements OnApplicationBootstrap {
         const inFile = new Set(records.map((r) => r.code));
         flags = [...records, ...(await flagStored([...known.keys()].filter((code) => !inFile.has(code))))];
         report.facilities = records.length;
+        report.jail287g = records.filter((r) => r.jail287g).length;
       } else {
         flags = await flagStored([...known.keys()]);
         report.facilities = flags.length;
+        report.jail287g = flags.filter((f) => f.jail287g).length;
       }
-      report.jail287g = flags.filter((f) => f.jail287g).length;
       const after = await pairs();
       const changes: ReferenceChanges = {
         countyPairs: [...before].filter((p) => !after.has(p)).concat([...after].filter((p) => !before.has(p))),

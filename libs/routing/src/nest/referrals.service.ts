@@ -335,7 +335,8 @@ export class ReferralsService implements OnModuleInit {
    * here, and now conflicts with it (a party named adverse is, or was, their client; or one of their clients names
    * this client as adverse). They have seen the record, so nothing is taken from them: the coordinators, and the
    * assigned attorney, are emailed (references only, never whose name matched), once per set of matching names, and
-   * the alert is audited (`case.conflict_alert`, by the system). Whether it can be waived is theirs to decide. An offered attorney's conflict is the offer review's (the offer is
+   * the alert is audited (`case.conflict_alert`, by the system). Whether it can be waived is theirs to decide. An
+   * offered attorney's conflict is the offer review's (the offer is
    * withdrawn).
    */
   private async alertConflicts(tx: EntityManager, c: CaseRow): Promise<void> {
@@ -369,7 +370,8 @@ export class ReferralsService implements OnModuleInit {
           `on the other side. Nothing was taken from the attorney: please review the conflict together (a waiver, or ` +
           `another attorney).`,
       })));
-      // On the record that the coordinators were told, and when: the first time for this set of names (never which).
+      // On the record that the coordinators were told, and when: each time someone new is (a new set of names, or a
+      // coordinator not told yet), never which names.
       if (written > 0) {
         await this.audit.record(tx, {
           organizationId: c.organization_id, actorId: null, actorRole: 'system', action: 'case.conflict_alert',
