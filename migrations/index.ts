@@ -29,6 +29,7 @@ import { OfferWindowLevel1764002700000 } from './1764002700000-OfferWindowLevel'
 import { AuditEventTimes1764002800000 } from './1764002800000-AuditEventTimes';
 import { FacilityRezonedAt1764002900000 } from './1764002900000-FacilityRezonedAt';
 import { RuleSetUpgradeReviews1764003000000 } from './1764003000000-RuleSetUpgradeReviews';
+import { MotionRulingReviews1764003100000 } from './1764003100000-MotionRulingReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -63,4 +64,5 @@ export const MIGRATIONS = [
   AuditEventTimes1764002800000,
   FacilityRezonedAt1764002900000,
   RuleSetUpgradeReviews1764003000000,
+  MotionRulingReviews1764003100000,
 ];

@@ -8,6 +8,7 @@ import { ReminderDueKeys1764002400000 } from '../migrations/1764002400000-Remind
 import { FacilityListing1764002600000 } from '../migrations/1764002600000-FacilityListing';
 import { OfferWindowLevel1764002700000 } from '../migrations/1764002700000-OfferWindowLevel';
 import { RuleSetUpgradeReviews1764003000000 } from '../migrations/1764003000000-RuleSetUpgradeReviews';
+import { MotionRulingReviews1764003100000 } from '../migrations/1764003100000-MotionRulingReviews';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
@@ -262,5 +263,28 @@ describe('data migrations (e2e)', () => {
     }
     const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL`, [[open, current, closed]]);
     expect(due.map((r: { id: string }) => r.id)).toEqual([open]);
+  });
+  it('1764003100000: open cases with a ruling on a motion are due for review when 2026.4 takes effect, unless due sooner', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    const create = async () => (await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201)).body.id as string;
+    const [ruled, soon, retracted, closed, none] = [await create(), await create(), await create(), await create(), await create()];
+    for (const id of [ruled, soon, retracted, closed]) {
+      const ruling = await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth)
+        .send({ type: 'motion_decided', occurredAt: '2026-11-20T10:00:00-05:00', issuedBy: 'bia', outcome: 'granted', motion: 'reopen' }).expect(201);
+      if (id === retracted) await t.http.post(`/api/cases/${id}/events/${ruling.body.event.id}/retract`).set(coordinator.auth).expect(200);
+    }
+    await t.db.query(`UPDATE cases SET status = 'closed' WHERE id = $1`, [closed]);
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[ruled, retracted, closed, none]]);
+    await t.db.query(`UPDATE cases SET urgency_review_at = '2026-11-26T12:00:00Z' WHERE id = $1`, [soon]);
+    await run(new MotionRulingReviews1764003100000());
+    const rows: { id: string; urgency_review_at: Date | null }[] = await t.db.query(`SELECT id, urgency_review_at FROM cases WHERE id = ANY($1)`, [[ruled, soon, retracted, closed, none]]);
+    const at = Object.fromEntries(rows.map((r) => [r.id, r.urgency_review_at?.toISOString() ?? null]));
+    expect(at).toEqual({
+      [ruled]: '2026-11-27T05:00:00.000Z',
+      [soon]: '2026-11-26T12:00:00.000Z',
+      [retracted]: null,
+      [closed]: null,
+      [none]: null,
+    });
   });
 });

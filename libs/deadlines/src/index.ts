@@ -8,6 +8,7 @@ export {
   RULE_SET_2026_1,
   RULE_SET_2026_2,
   RULE_SET_2026_3,
+  RULE_SET_2026_4,
   ruleSetFor,
   type DeadlineRule,
   type FlagDefinition,
@@ -17,7 +18,7 @@ export {
   type ZoneSource,
 } from './domain/rule-set';
 export { computeDeadlines } from './domain/compute-deadlines';
-export { circuitClerkZone } from './domain/circuits';
+export { CIRCUIT_STATES, circuitClerkZone } from './domain/circuits';
 export { tz } from './domain/zones';
 export { computeFlags } from './domain/flags';
 export { assessUrgency, formatLocal, URGENCY_POLICY, type UrgencyPolicy } from './domain/urgency';

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { IsDateOrOffsetDateTime, IsIanaTimeZone, IsOffsetDateTime } from '@amparo/common';
+import { BlankAsNull, IsDateOrOffsetDateTime, IsIanaTimeZone, IsOffsetDateTime } from '@amparo/common';
+import { CIRCUIT_STATES } from '@amparo/deadlines';
 
 export const EVENT_TYPES = [
   'detainer_lodged', 'detainer_lifted', 'release_eligible', 'released', 'transferred', 'hearing_scheduled', 'bond_decision', 'ij_decision',
@@ -18,8 +19,8 @@ export const EVENT_FIELDS: Record<EventType, { required: string[]; optional: str
   hearing_scheduled: { required: ['hearingType', 'scheduledAt'], optional: ['courtCode', 'timeZone'] },
   bond_decision: { required: ['outcome'], optional: ['amount', 'timeZone'] },
   ij_decision: { required: ['outcome'], optional: ['timeZone'] },
-  final_order: { required: [], optional: ['issuedBy', 'timeZone'] },
-  motion_decided: { required: ['issuedBy', 'outcome', 'motion'], optional: ['timeZone'] },
+  final_order: { required: [], optional: ['issuedBy', 'timeZone', 'venueState'] },
+  motion_decided: { required: ['issuedBy', 'outcome', 'motion'], optional: ['timeZone', 'venueState'] },
   in_absentia_order: { required: [], optional: ['timeZone'] },
   entered_us: { required: [], optional: ['manner'] },
   daca_expires: { required: [], optional: [] },
@@ -107,6 +108,16 @@ export class CreateEventDto {
   @IsOptional()
   @IsIn(['reopen', 'reconsider'])
   motion?: string;
+
+  @ApiPropertyOptional({
+    example: 'TX',
+    description:
+      'final_order, motion_decided: the state of the immigration court where the judge completed the proceedings (8 U.S.C. 1252(b)(2)), which decides the circuit of a petition for review (rule set 2026.4); a ruling without one takes the latest final order\'s',
+  })
+  @BlankAsNull({ upperCase: true })
+  @IsOptional()
+  @IsIn(CIRCUIT_STATES, { message: 'venueState must be the 2-letter code of a U.S. state or territory with a federal court of appeals, such as TX' })
+  venueState?: string;
 
   @ApiPropertyOptional({ enum: ['inspected', 'ewi', 'paroled', 'unknown'], description: 'entered_us: manner of entry, only when the attorney needs it (bond eligibility)' })
   @IsOptional()

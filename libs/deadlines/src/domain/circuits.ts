@@ -31,16 +31,23 @@ const CLERK_ZONES: Readonly<Record<string, string>> = {
   GU: PACIFIC, MP: PACIFIC,
 };
 
+/** The states and territories (USPS codes) whose cases go to a federal court of appeals. */
+export const CIRCUIT_STATES: readonly string[] = Object.keys(CLERK_ZONES).sort();
+
 /** Clerk zones from the one whose midnight comes first. */
 const EARLIEST_FIRST = [EASTERN, CENTRAL, MOUNTAIN, PACIFIC];
 
 /**
- * The zone that ends a petition for review's last day, never later than the law's: the clerk's zone of the circuit of
+ * The zone that ends a petition for review's last day: the clerk's zone of the circuit of the state the judge
+ * completed the proceedings in, when given; else, never later than the law's, the clerk's zone of the circuit of
  * each state the person was held or placed in (the case's place now and every transfer's), the earliest midnight of
  * them, since the judge may have completed the proceedings in any of them. Eastern (the earliest of all) when no
  * state is known, or one has no circuit.
  */
-export function circuitClerkZone(states: readonly string[]): string {
+export function circuitClerkZone(states: readonly string[], venueState?: string): string {
+  // Where the judge completed the proceedings, when recorded (an adjudication center's judge may sit in another state).
+  const venueZone = venueState === undefined ? undefined : CLERK_ZONES[venueState.toUpperCase()];
+  if (venueZone) return venueZone;
   const zones = new Set(states.map((state) => CLERK_ZONES[state.toUpperCase()] ?? EASTERN));
   return EARLIEST_FIRST.find((zone) => zones.has(zone)) ?? EASTERN;
 }

@@ -1,7 +1,7 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -353,7 +353,9 @@ describe('computeDeadlines: triggers', () => {
     expect(ruleSetFor(new Date('2026-11-25T04:59:00Z')).version).toBe('2026.1'); // 23:59 on the 24th in Falls Church
     expect(ruleSetFor(new Date('2026-11-25T05:00:00Z')).version).toBe('2026.2');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.3');
-    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_3);
+    expect(ruleSetFor(new Date('2026-11-27T04:59:00Z')).version).toBe('2026.3');
+    expect(ruleSetFor(new Date('2026-11-27T05:00:00Z')).version).toBe('2026.4');
+    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_4);
     // 2026.3 changes only where a petition for review's day ends.
     const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
     expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
@@ -374,6 +376,72 @@ describe('computeDeadlines: triggers', () => {
     expect(only(list, 'motion_to_reopen').triggerEventId).toBe('evt-1');
     const granted = facts([ordered, { type: 'motion_decided', occurredAt: '2026-01-20T10:00:00-05:00', data: { issuedBy: 'bia', outcome: 'granted' } }]);
     expect(computeDeadlines(granted).map((d) => d.rule)).not.toContain('petition_for_review_of_motion');
+  });
+
+  describe('rule set 2026.4: a granted motion ends the clocks of the order it vacated', () => {
+    const ordered = { type: 'final_order' as const, occurredAt: '2026-01-05T10:00:00-05:00', data: { issuedBy: 'bia' } };
+    const ruling = (outcome: string, motion: string, occurredAt = '2026-01-20T10:00:00-05:00') =>
+      ({ type: 'motion_decided' as const, occurredAt, data: { issuedBy: 'bia', outcome, motion } });
+    const ORDER_RULES = ['motion_to_reconsider', 'motion_to_reopen', 'petition_for_review'];
+    const rules = (list: ComputedDeadline[]) => list.map((d) => d.rule).sort();
+
+    it('a granted motion to reopen or to reconsider ends the order\'s three clocks; 2026.3 left them open', () => {
+      for (const motion of ['reopen', 'reconsider']) {
+        const granted = facts([ordered, ruling('granted', motion)], { states: ['NY'] });
+        expect(computeDeadlines(granted, RULE_SET_2026_4)).toEqual([]);
+        expect(rules(computeDeadlines(granted, RULE_SET_2026_3))).toEqual(ORDER_RULES);
+      }
+    });
+
+    it('a new order after the grant starts its clocks again; a grant before the order ends nothing', () => {
+      const reordered = facts([ordered, ruling('granted', 'reopen'), { type: 'final_order', occurredAt: '2026-06-01T10:00:00-05:00' }], { states: ['NY'] });
+      const list = computeDeadlines(reordered, RULE_SET_2026_4);
+      expect(rules(list)).toEqual(ORDER_RULES);
+      expect(list.every((d) => d.triggerEventId === 'evt-3')).toBe(true);
+      // Recorded out of order: a grant in December 2025 was about an earlier order, not this one.
+      const earlier = facts([ordered, ruling('granted', 'reopen', '2025-12-01T10:00:00-05:00')], { states: ['NY'] });
+      expect(rules(computeDeadlines(earlier, RULE_SET_2026_4))).toEqual(ORDER_RULES);
+    });
+
+    it('a denial is ended too by a later grant (the proceedings are reopened); a denial ends nothing', () => {
+      const denied = facts([ordered, ruling('denied', 'reconsider')], { states: ['NY'] });
+      expect(rules(computeDeadlines(denied, RULE_SET_2026_4))).toEqual([...ORDER_RULES, 'petition_for_review_of_motion'].sort());
+      const thenGranted = facts([ordered, ruling('denied', 'reconsider'), ruling('granted', 'reopen', '2026-02-10T10:00:00-05:00')], { states: ['NY'] });
+      expect(computeDeadlines(thenGranted, RULE_SET_2026_4)).toEqual([]);
+      const judge = facts([{ ...ordered, data: { issuedBy: 'ij' } }, { ...ruling('denied', 'reopen'), data: { issuedBy: 'ij', outcome: 'denied', motion: 'reopen' } }, ruling('granted', 'reopen', '2026-02-10T10:00:00-05:00')]);
+      expect(computeDeadlines(judge, RULE_SET_2026_4)).toEqual([]);
+    });
+
+    it('an in absentia order\'s motion to reopen ends only with a granted motion to reopen', () => {
+      const absentia = { type: 'in_absentia_order' as const, occurredAt: '2026-01-05T10:00:00-05:00' };
+      const reconsidered = facts([absentia, ruling('granted', 'reconsider')]);
+      expect(rules(computeDeadlines(reconsidered, RULE_SET_2026_4))).toEqual(['motion_to_reopen_in_absentia']);
+      expect(computeDeadlines(facts([absentia, ruling('granted', 'reopen')]), RULE_SET_2026_4)).toEqual([]);
+      expect(computeDeadlines(facts([absentia, ruling('denied', 'reopen')]), RULE_SET_2026_4).map((d) => d.rule)).toContain('motion_to_reopen_in_absentia');
+    });
+
+    it('the venue state recorded on the order decides the petition\'s circuit; a ruling without one takes the latest order\'s', () => {
+      // Held in Texas (Fifth Circuit, New Orleans), the judge sat in California: the Ninth Circuit's clerk's midnight.
+      const venue = { ...ordered, data: { issuedBy: 'bia', venueState: 'CA' } };
+      const list = computeDeadlines(facts([venue, ruling('denied', 'reconsider')], { states: ['TX'] }), RULE_SET_2026_4);
+      expect(only(list, 'petition_for_review')).toMatchObject({ dueAt: '2026-02-04T23:59:59.999-08:00', timeZone: 'America/Los_Angeles' });
+      expect(only(list, 'petition_for_review_of_motion')).toMatchObject({ dueAt: '2026-02-19T23:59:59.999-08:00', timeZone: 'America/Los_Angeles' });
+      // 2026.3 reads no venue: the earliest circuit of the states held.
+      expect(only(computeDeadlines(facts([venue], { states: ['TX'] }), RULE_SET_2026_3), 'petition_for_review').timeZone).toBe(CHICAGO);
+      // A ruling's own venue wins over the order's; an unknown code falls back to the states held.
+      const own = facts([venue, { ...ruling('denied', 'reconsider'), data: { issuedBy: 'bia', outcome: 'denied', motion: 'reconsider', venueState: 'co' } }], { states: ['TX'] });
+      expect(only(computeDeadlines(own, RULE_SET_2026_4), 'petition_for_review_of_motion').timeZone).toBe('America/Denver');
+      const unknown = facts([{ ...ordered, data: { venueState: 'ZZ' } }], { states: ['TX'] });
+      expect(only(computeDeadlines(unknown, RULE_SET_2026_4), 'petition_for_review').timeZone).toBe(CHICAGO);
+      // The order's other clocks do not move: the BIA's are Eastern.
+      expect(only(list, 'motion_to_reopen').timeZone).toBe('America/New_York');
+    });
+
+    it('changes only the rules of orders and rulings on motions', () => {
+      const changed = RULE_SET_2026_4.rules.filter((rule, i) => JSON.stringify(rule) !== JSON.stringify(RULE_SET_2026_3.rules[i])).map((rule) => rule.id);
+      expect(changed.sort()).toEqual([...ORDER_RULES, 'bia_appeal_of_motion', 'motion_to_reopen_in_absentia', 'petition_for_review_of_motion'].sort());
+      expect(missedGraceHours(RULE_SET_2026_4)).toEqual(missedGraceHours(RULE_SET_2026_3));
+    });
   });
 
   it('a later decision supersedes an earlier one whatever the order they were recorded in', () => {

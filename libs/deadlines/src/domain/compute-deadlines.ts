@@ -4,7 +4,7 @@ import { DeadlineInputError } from './errors';
 import { parseInstant, requireZone, toIso } from './input';
 import { circuitClerkZone } from './circuits';
 import { BIA_TIME_ZONE, CURRENT_RULE_SET, type DeadlineRule, type RuleSet, type ZoneSource } from './rule-set';
-import { findEndings, findTriggers, type Trigger } from './triggers';
+import { findEndings, findTriggers, latestEventOf, type Trigger } from './triggers';
 import { tz } from './zones';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
@@ -74,10 +74,12 @@ function triggerZone(trigger: Trigger, caseZone: string): string {
   return typeof zone === 'string' ? zone : caseZone;
 }
 
-function countingZone(source: ZoneSource, trigger: Trigger, caseZone: string, states: readonly string[]): string {
+function countingZone(source: ZoneSource, trigger: Trigger, caseZone: string, facts: CaseFacts): string {
   switch (source) {
     case 'circuit':
-      return circuitClerkZone(states);
+      return circuitClerkZone(facts.custody.states ?? []);
+    case 'venue_circuit':
+      return circuitClerkZone(facts.custody.states ?? [], venueState(trigger, facts));
     case 'custody':
       return caseZone;
     case 'bia':
@@ -89,8 +91,20 @@ function countingZone(source: ZoneSource, trigger: Trigger, caseZone: string, st
   }
 }
 
+/**
+ * The state the judge completed the proceedings in (8 U.S.C. 1252(b)(2)), as recorded: on the trigger, else, for a
+ * ruling on a motion, on the latest final order (the proceedings the motion was about).
+ */
+function venueState(trigger: Trigger, facts: CaseFacts): string | undefined {
+  const own = trigger.event?.data?.venueState;
+  if (typeof own === 'string') return own;
+  if (trigger.event?.type !== 'motion_decided') return undefined;
+  const order = latestEventOf(facts, ['final_order'])?.data?.venueState;
+  return typeof order === 'string' ? order : undefined;
+}
+
 function toDeadline(facts: CaseFacts, rule: DeadlineRule, dated: Dated, caseZone: string, ruleVersion: string): ComputedDeadline {
-  const zone = countingZone(rule.zone, dated.trigger, caseZone, facts.custody.states ?? []);
+  const zone = countingZone(rule.zone, dated.trigger, caseZone, facts);
   const computed = computePeriod(rule, dated, zone);
   const deadline: ComputedDeadline = {
     key: `${rule.id}:${dated.trigger.id}@${computed.anchor.toUTC().toISO()}`,

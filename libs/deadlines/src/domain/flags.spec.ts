@@ -1,12 +1,17 @@
 import { computeDeadlines } from './compute-deadlines';
 import { computeFlags } from './flags';
-import type { CaseFacts, FlagCode } from './types';
+import type { CaseEventFact, CaseFacts, FlagCode } from './types';
 
 function facts(extra: Partial<CaseFacts> = {}, custody: Partial<CaseFacts['custody']> = {}): CaseFacts {
   return { custody: { status: 'ice_detention', timeZone: 'America/Chicago', ...custody }, events: [], hasCounsel: true, ...extra };
 }
 
 const codes = (input: CaseFacts) => computeFlags(input).map((f) => f.code);
+
+const order: CaseEventFact = { id: 'e1', type: 'final_order', occurredAt: '2026-03-02T10:00:00-06:00' };
+const absentia: CaseEventFact = { id: 'e1', type: 'in_absentia_order', occurredAt: '2026-01-12T09:00:00-06:00' };
+const ruling = (id: string, occurredAt: string, outcome: string, motion: string): CaseEventFact =>
+  ({ id, type: 'motion_decided', occurredAt, data: { issuedBy: 'ij', outcome, motion } });
 
 describe('computeFlags', () => {
   it.each<[string, CaseFacts, FlagCode[]]>([
@@ -57,6 +62,36 @@ describe('computeFlags', () => {
         ],
       }),
       ['removal_order', 'transferred'],
+    ],
+    [
+      'a removal order vacated by a granted motion to reopen',
+      facts({ events: [order, ruling('e2', '2026-03-20T10:00:00-05:00', 'granted', 'reopen')] }),
+      [],
+    ],
+    [
+      'a removal order reopened by a granted motion to reconsider, then ordered again',
+      facts({ events: [order, ruling('e2', '2026-03-20T10:00:00-05:00', 'granted', 'reconsider'), { id: 'e3', type: 'final_order', occurredAt: '2026-05-04' }] }),
+      ['removal_order'],
+    ],
+    [
+      'a denied motion: the order stands, even when it was not recorded',
+      facts({ events: [ruling('e2', '2026-03-20T10:00:00-05:00', 'denied', 'reconsider')] }),
+      ['removal_order'],
+    ],
+    [
+      'a grant recorded after but dated before the order is about an earlier one',
+      facts({ events: [order, ruling('e2', '2026-01-20T10:00:00-06:00', 'granted', 'reopen')] }),
+      ['removal_order'],
+    ],
+    [
+      'an in absentia order rescinded by a granted motion to reopen',
+      facts({ events: [absentia, ruling('e2', '2026-02-01T10:00:00-06:00', 'granted', 'reopen')] }),
+      [],
+    ],
+    [
+      'an in absentia order stands through a granted motion to reconsider',
+      facts({ events: [absentia, ruling('e2', '2026-02-01T10:00:00-06:00', 'granted', 'reconsider')] }),
+      ['in_absentia_order'],
     ],
   ])('%s', (_name, input, expected) => {
     expect(codes(input)).toEqual(expected);

@@ -1,5 +1,5 @@
 import { CURRENT_RULE_SET, type RuleSet } from './rule-set';
-import { detainerStands, latestEventOf } from './triggers';
+import { detainerStands, latestEventOf, latestEventWhere } from './triggers';
 import type { CaseFacts, EntryManner, Flag, FlagCode } from './types';
 
 type FlagTest = (facts: CaseFacts) => boolean;
@@ -30,11 +30,30 @@ function entryManner(facts: CaseFacts): EntryManner | undefined {
   return latestEventOf(facts, ['entered_us'])?.data?.manner as EntryManner | undefined;
 }
 
+/**
+ * Whether a final removal order stands: the latest in time of the orders and the rulings on motions decides. A ruling
+ * that grants a motion vacates the order (reopening) or reopens the decision (reconsideration) until a new order is
+ * recorded; a denial presupposes an order, even one not recorded.
+ */
+function removalOrderStands(facts: CaseFacts): boolean {
+  const latest = latestEventOf(facts, ['final_order', 'motion_decided']);
+  return latest !== undefined && (latest.type === 'final_order' || latest.data?.outcome !== 'granted');
+}
+
+/** Whether an in absentia order stands: no granted motion to reopen after it (INA 240(b)(5)(C)). */
+function inAbsentiaOrderStands(facts: CaseFacts): boolean {
+  const latest = latestEventWhere(
+    facts,
+    (event) => event.type === 'in_absentia_order' || (event.type === 'motion_decided' && event.data?.outcome === 'granted' && event.data?.motion === 'reopen'),
+  );
+  return latest?.type === 'in_absentia_order';
+}
+
 const TESTS: Record<FlagCode, FlagTest> = {
   bond_eligibility_contested: bondEligibilityContested,
   jail_287g: (facts) => facts.custody.status === 'local_jail' && facts.jail287g === true,
-  in_absentia_order: (facts) => hasEvent(facts, 'in_absentia_order'),
-  removal_order: (facts) => hasEvent(facts, 'final_order'),
+  in_absentia_order: inAbsentiaOrderStands,
+  removal_order: removalOrderStands,
   // Unknown counsel counts as none: intake rarely knows, and assuming counsel would hide the case.
   detained_without_counsel: (facts) => isDetainedForIce(facts) && facts.hasCounsel !== true,
   transferred: (facts) => hasEvent(facts, 'transferred'),

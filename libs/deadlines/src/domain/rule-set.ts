@@ -5,13 +5,20 @@ import { tz } from './zones';
 
 export const BIA_TIME_ZONE = 'America/New_York'; // Falls Church, Virginia
 
+/** Events of a type, optionally only those whose `data` has these values. */
+export interface EventMatch {
+  eventType: CaseEventType;
+  match?: Record<string, string>;
+}
+
 /** What starts a rule's clock. */
 export type TriggerSpec =
   /**
    * The latest (or each) event of a type, optionally only when `data` has these values; with `endedBy`, an event of
-   * that type recorded as happening at or after the trigger ends it (a bond decision after the hearing was set).
+   * that type (and those values) recorded as happening at or after the trigger ends it (a bond decision after the
+   * hearing was set, a granted motion to reopen after the order).
    */
-  | { kind: 'event'; eventType: CaseEventType; match?: Record<string, string>; endedBy?: CaseEventType }
+  | { kind: 'event'; eventType: CaseEventType; match?: Record<string, string>; endedBy?: CaseEventType | EventMatch }
   /**
    * A detainer is known and the person is release-eligible (events, else custody facts); with `whileJailMayHold`,
    * only while the custody is a jail or unknown (in ICE custody, released or not detained, no jail holds them).
@@ -36,9 +43,11 @@ export type Period =
  * Whose clock: 'custody' is the jail/facility or, if not detained, the client's zone (the case zone);
  * 'court' is the trigger event's `data.timeZone`, else the case zone; 'bia' is Falls Church (Eastern);
  * 'order_issuer' is Eastern when the event's `data.issuedBy` is 'bia', else 'court'; 'circuit' is the circuit clerk's
- * zone (FRAP 26(a)(4)(B)) of the states the person was held or placed in, the earliest midnight (circuits.ts).
+ * zone (FRAP 26(a)(4)(B)) of the states the person was held or placed in, the earliest midnight (circuits.ts);
+ * 'venue_circuit' (2026.4) is the circuit clerk's zone of the state the judge completed the proceedings in, when the
+ * event (or, for a ruling on a motion, the latest final order) gives it as `data.venueState`, else 'circuit'.
  */
-export type ZoneSource = 'custody' | 'court' | 'bia' | 'order_issuer' | 'circuit';
+export type ZoneSource = 'custody' | 'court' | 'bia' | 'order_issuer' | 'circuit' | 'venue_circuit';
 
 export interface DeadlineRule {
   id: string;
@@ -316,8 +325,51 @@ export const RULE_SET_2026_3: RuleSet = {
   rules: [...RULE_SET_2026_2.rules.map((rule) => ({ ...rule, ...CHANGES_2026_3[rule.id] })), ...NEW_IN_2026_3],
 };
 
+/** A ruling that grants a motion to reopen or to reconsider: the order it was about no longer stands. */
+const GRANTED_MOTION: EventMatch = { eventType: 'motion_decided', match: { outcome: 'granted' } };
+
+/** The same trigger as in 2026.3, ended by a granted motion. */
+function endedByGrant(ruleId: string): Partial<DeadlineRule> {
+  const trigger = RULE_SET_2026_3.rules.find((rule) => rule.id === ruleId)?.trigger;
+  if (trigger?.kind !== 'event') throw new Error(`rule ${ruleId} has no event trigger in 2026.3`);
+  return { trigger: { ...trigger, endedBy: GRANTED_MOTION } };
+}
+
+/** A petition for review: ended by a granted motion, and filed in the circuit recorded as the venue, when it is. */
+function petitionInVenue(ruleId: string): Partial<DeadlineRule> {
+  return { ...endedByGrant(ruleId), zone: 'venue_circuit' };
+}
+
+/**
+ * Changes of 2026.4 to a rule of 2026.3, by rule id. A granted motion to reopen vacates the order, and a granted motion
+ * to reconsider reopens the decision: until a new order is recorded (a final_order, whose own clocks then start),
+ * nothing runs from the old one, nor from an earlier denial of a motion about it.
+ */
+const CHANGES_2026_4: Record<string, Partial<DeadlineRule>> = {
+  motion_to_reconsider: endedByGrant('motion_to_reconsider'),
+  motion_to_reopen: endedByGrant('motion_to_reopen'),
+  petition_for_review: petitionInVenue('petition_for_review'),
+  petition_for_review_of_motion: petitionInVenue('petition_for_review_of_motion'),
+  bia_appeal_of_motion: endedByGrant('bia_appeal_of_motion'),
+  // Only a granted motion to reopen rescinds an in absentia order (INA 240(b)(5)(C)).
+  motion_to_reopen_in_absentia: {
+    trigger: { kind: 'event', eventType: 'in_absentia_order', endedBy: { eventType: 'motion_decided', match: { outcome: 'granted', motion: 'reopen' } } },
+  },
+};
+
+/**
+ * 2026.4: a granted motion ends the clocks of the order it vacated; a petition for review's circuit can be given
+ * (`venueState`) instead of inferred (docs/deadlines.md, "Rules").
+ */
+export const RULE_SET_2026_4: RuleSet = {
+  ...RULE_SET_2026_3,
+  version: '2026.4',
+  effectiveFrom: '2026-11-27',
+  rules: RULE_SET_2026_3.rules.map((rule) => ({ ...rule, ...CHANGES_2026_4[rule.id] })),
+};
+
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
-export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3];
+export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4];
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];
 

@@ -34,10 +34,15 @@ function eventTrigger({ event, index }: IndexedEvent): Trigger {
  * afterwards does not undo a newer one.
  */
 export function latestEventOf(facts: CaseFacts, types: readonly CaseEventType[]): CaseEventFact | undefined {
+  return latestEventWhere(facts, (event) => types.includes(event.type));
+}
+
+/** The event passing `test` that happened last, read as `latestEventOf` reads them. */
+export function latestEventWhere(facts: CaseFacts, test: (event: CaseEventFact) => boolean): CaseEventFact | undefined {
   const caseZone = requireZone(facts.custody.timeZone, 'custody.timeZone');
   let latest: { event: CaseEventFact; at: number } | undefined;
   facts.events.forEach((event, index) => {
-    if (!types.includes(event.type)) return;
+    if (!test(event)) return;
     const zone = typeof event.data?.timeZone === 'string' ? event.data.timeZone : caseZone;
     const at = parseInstant(event.occurredAt, zone, `events[${index}].occurredAt`, event.id).toMillis();
     if (!latest || at >= latest.at) latest = { event, at };
@@ -78,7 +83,9 @@ function releasedFromIceTriggers(facts: CaseFacts): Trigger[] {
 
 /** The events that end a rule's triggers (`endedBy`), as triggers, so they are read as triggers are. */
 export function findEndings(facts: CaseFacts, spec: TriggerSpec): Trigger[] {
-  return spec.kind === 'event' && spec.endedBy ? eventsOfType(facts, spec.endedBy).map(eventTrigger) : [];
+  if (spec.kind !== 'event' || !spec.endedBy) return [];
+  const { eventType, match } = typeof spec.endedBy === 'string' ? { eventType: spec.endedBy, match: undefined } : spec.endedBy;
+  return eventsOfType(facts, eventType, match).map(eventTrigger);
 }
 
 export function findTriggers(facts: CaseFacts, spec: TriggerSpec): Trigger[] {
