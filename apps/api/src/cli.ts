@@ -7,7 +7,7 @@ import { UsersService } from '@amparo/auth';
 import { ConfigError, loadConfig } from '@amparo/config';
 import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ReferenceService } from '@amparo/reference';
 import { AppModule } from './app.module';
-import { prepareSchema, resolveDatabase } from './database-url';
+import { embeddedPgLog, prepareSchema, resolveDatabase } from './database-url';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
   }
   const config = { ...loaded, logLevel: 'warn', jobs: { ...loaded.jobs, enabled: false } };
   // The API may be running on the same embedded server: the command uses it and leaves it running.
-  const database = await resolveDatabase(config, () => undefined, { shareRunning: true });
+  const database = await resolveDatabase(config, embeddedPgLog, { shareRunning: true });
   try {
     const applied = await prepareSchema(database);
     // Migrating needs no application: in particular not the first-admin bootstrap, whose generated password belongs

@@ -17,6 +17,11 @@ import { dataSourceOptions } from './data-source';
 /** The embedded server's role for the running application; `amparo`, the superuser, owns the schema. */
 export const EMBEDDED_APP_ROLE = 'amparo_app';
 
+/** The embedded PostgreSQL's own chatter: kept out of the log unless `EMBEDDED_PG_LOG=true` asks for it. */
+export function embeddedPgLog(message: string): void {
+  if (process.env.EMBEDDED_PG_LOG === 'true') process.stderr.write(`${message}\n`);
+}
+
 export interface ResolvedDatabase {
   /** The running application's connection. */
   url: string;

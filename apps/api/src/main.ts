@@ -8,10 +8,8 @@ import { canRewriteAuditTrail } from '@amparo/database';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
 import { keyIdsMissingFromKeyring } from './key-check';
-import { prepareSchema, ResolvedDatabase, resolveDatabase } from './database-url';
+import { embeddedPgLog, prepareSchema, ResolvedDatabase, resolveDatabase } from './database-url';
 
-// PostgreSQL's own chatter is kept out of the log unless asked for.
-const pgLog = process.env.EMBEDDED_PG_LOG === 'true' ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
 /** How long workers get to finish their requests on shutdown before they are killed. */
 const WORKER_STOP_MS = 15_000;
 const RESTART_DELAY_MS = 1000;
@@ -28,7 +26,7 @@ async function bootstrap(): Promise<void> {
 
 /** The database (DATABASE_URL or the embedded one), migrated: done once, by the main process. */
 async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
-  const database = await resolveDatabase(config, pgLog);
+  const database = await resolveDatabase(config, embeddedPgLog);
   const applied = await prepareSchema(database);
   const log = new Logger('Boot');
   if (applied.length) log.log(`Applied migrations: ${applied.join(', ')}`);
