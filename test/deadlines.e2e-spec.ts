@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { SMTPServer } from 'smtp-server';
-import { DeadlineJobsService, isClosedDay, reminderKey } from '@amparo/deadlines';
+import { DeadlineJobsService, isClosedDay, reminderKey, ruleSetFor } from '@amparo/deadlines';
 import { MailDeliveryService } from '@amparo/notifications';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
@@ -236,39 +236,33 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     });
 
     it('2026.4: a granted motion ends the order\'s clocks and flag until retracted; the venue state decides the circuit', async () => {
-      const started = clock.now();
-      // 2026.4 is in force from 27 Nov 2026 (Eastern).
-      clock.set(new Date(Math.max(started.getTime(), Date.parse('2026-11-27T06:00:00Z'))));
-      try {
-        const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: await facilityIn('TX', 'America/Chicago') } });
-        // The venue is a circuit's state, given for the orders and rulings only.
-        for (const [body, field] of [
-          [{ type: 'final_order', occurredAt: iso(clock.now()), venueState: 'XX' }, 'venueState'],
-          [{ type: 'final_order', occurredAt: iso(clock.now()), venueState: 7 }, 'venueState'],
-          [{ type: 'ij_decision', occurredAt: iso(clock.now()), outcome: 'denied', venueState: 'CA' }, 'venueState'],
-        ] as const) {
-          const refused = await event(c.id, body);
-          expect(refused.status).toBe(400);
-          expect(refused.body.fields).toHaveProperty(field);
-        }
-        // Held in Texas, the judge sat in California: the Ninth Circuit's clerk's midnight, not the Fifth's.
-        const ordered = await event(c.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia', venueState: 'ca' }).expect(201);
-        expect(ordered.body.event).toMatchObject({ venueState: 'CA' });
-        expect(ordered.body.flags.map((f: { code: string }) => f.code)).toContain('removal_order');
-        const petition = await deadline(c.id, 'petition_for_review');
-        expect(petition).toMatchObject({ timeZone: 'America/Los_Angeles', status: 'open' });
-        const granted = await event(c.id, { type: 'motion_decided', occurredAt: iso(clock.now()), issuedBy: 'bia', outcome: 'granted', motion: 'reopen' }).expect(201);
-        expect(granted.body.deadlines.map((d: { rule: string }) => d.rule)).toEqual([]);
-        expect(granted.body.flags.map((f: { code: string }) => f.code)).not.toContain('removal_order');
-        expect(await onBoard(petition.id)).toBeUndefined();
-        expect(await deadline(c.id, 'petition_for_review')).toBeUndefined();
-        // Recorded by mistake: the order's deadlines are back, the same rows.
-        const back = await t.http.post(`/api/cases/${c.id}/events/${granted.body.event.id}/retract`).set(coordinator.auth).expect(200);
-        expect(back.body.flags.map((f: { code: string }) => f.code)).toContain('removal_order');
-        expect(await deadline(c.id, 'petition_for_review')).toMatchObject({ id: petition.id, status: 'open', dueAt: petition.dueAt });
-      } finally {
-        clock.set(started);
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: await facilityIn('TX', 'America/Chicago') } });
+      // The venue is a circuit's state, given for the orders and rulings only.
+      for (const [body, field] of [
+        [{ type: 'final_order', occurredAt: iso(clock.now()), venueState: 'XX' }, 'venueState'],
+        [{ type: 'final_order', occurredAt: iso(clock.now()), venueState: 7 }, 'venueState'],
+        [{ type: 'ij_decision', occurredAt: iso(clock.now()), outcome: 'denied', venueState: 'CA' }, 'venueState'],
+      ] as const) {
+        const refused = await event(c.id, body);
+        expect(refused.status).toBe(400);
+        expect(refused.body.fields).toHaveProperty(field);
       }
+      // Held in Texas, the judge sat in California: the Ninth Circuit's clerk's midnight, not the Fifth's.
+      const ordered = await event(c.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia', venueState: 'ca' }).expect(201);
+      expect(ordered.body.event).toMatchObject({ venueState: 'CA' });
+      expect(ordered.body.flags.map((f: { code: string }) => f.code)).toContain('removal_order');
+      const petition = await deadline(c.id, 'petition_for_review');
+      expect(petition).toMatchObject({ timeZone: 'America/Los_Angeles', status: 'open' });
+      // A grant the next day (one the same day may be the decision that issued the order).
+      const granted = await event(c.id, { type: 'motion_decided', occurredAt: iso(new Date(clock.now().getTime() + 86_400_000)), issuedBy: 'bia', outcome: 'granted', motion: 'reopen' }).expect(201);
+      expect(granted.body.deadlines.map((d: { rule: string }) => d.rule)).toEqual([]);
+      expect(granted.body.flags.map((f: { code: string }) => f.code)).not.toContain('removal_order');
+      expect(await onBoard(petition.id)).toBeUndefined();
+      expect(await deadline(c.id, 'petition_for_review')).toBeUndefined();
+      // Recorded by mistake: the order's deadlines are back, the same rows.
+      const back = await t.http.post(`/api/cases/${c.id}/events/${granted.body.event.id}/retract`).set(coordinator.auth).expect(200);
+      expect(back.body.flags.map((f: { code: string }) => f.code)).toContain('removal_order');
+      expect(await deadline(c.id, 'petition_for_review')).toMatchObject({ id: petition.id, status: 'open', dueAt: petition.dueAt });
     });
 
     it('when more cases are due for review than a pass takes, the one with the nearest deadline goes first', async () => {
@@ -301,7 +295,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       await t.db.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [c.id, clock.now()]);
       await t.app.get(DeadlineJobsService).reviewUrgency();
       const [stored] = await t.db.query(`SELECT id, rule_version, time_zone, due_at FROM deadlines WHERE case_id = $1 AND rule = 'petition_for_review' AND superseded_at IS NULL`, [c.id]);
-      expect(stored).toEqual({ id: petition.id, rule_version: '2026.3', time_zone: 'America/Chicago', due_at: new Date(petition.dueAt) });
+      expect(stored).toEqual({ id: petition.id, rule_version: ruleSetFor(clock.now()).version, time_zone: 'America/Chicago', due_at: new Date(petition.dueAt) });
       // Held in Georgia before a transfer to Louisiana: the Eleventh Circuit (Eastern) may be the one, and ends first.
       const moved = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: await facilityIn('GA', 'America/New_York') } });
       await event(moved.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: await facilityIn('LA', 'America/Chicago') }).expect(201);

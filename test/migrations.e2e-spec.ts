@@ -264,7 +264,7 @@ describe('data migrations (e2e)', () => {
     const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL`, [[open, current, closed]]);
     expect(due.map((r: { id: string }) => r.id)).toEqual([open]);
   });
-  it('1764003100000: open cases with a ruling on a motion are due for review when 2026.4 takes effect, unless due sooner', async () => {
+  it('1764003100000: open cases with a ruling on a motion are due for review now, unless overdue already', async () => {
     const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
     const create = async () => (await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201)).body.id as string;
     const [ruled, soon, retracted, closed, none] = [await create(), await create(), await create(), await create(), await create()];
@@ -275,13 +275,16 @@ describe('data migrations (e2e)', () => {
     }
     await t.db.query(`UPDATE cases SET status = 'closed' WHERE id = $1`, [closed]);
     await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[ruled, retracted, closed, none]]);
-    await t.db.query(`UPDATE cases SET urgency_review_at = '2026-11-26T12:00:00Z' WHERE id = $1`, [soon]);
+    await t.db.query(`UPDATE cases SET urgency_review_at = '2026-01-01T00:00:00Z' WHERE id = $1`, [soon]);
+    const before = Date.now();
     await run(new MotionRulingReviews1764003100000());
     const rows: { id: string; urgency_review_at: Date | null }[] = await t.db.query(`SELECT id, urgency_review_at FROM cases WHERE id = ANY($1)`, [[ruled, soon, retracted, closed, none]]);
     const at = Object.fromEntries(rows.map((r) => [r.id, r.urgency_review_at?.toISOString() ?? null]));
+    expect(Date.parse(at[ruled] as string)).toBeGreaterThanOrEqual(before - 60_000);
+    expect(Date.parse(at[ruled] as string)).toBeLessThanOrEqual(Date.now());
     expect(at).toEqual({
-      [ruled]: '2026-11-27T05:00:00.000Z',
-      [soon]: '2026-11-26T12:00:00.000Z',
+      [ruled]: expect.any(String),
+      [soon]: '2026-01-01T00:00:00.000Z',
       [retracted]: null,
       [closed]: null,
       [none]: null,

@@ -340,7 +340,7 @@ describe('computeDeadlines: triggers', () => {
     expect(only(computeDeadlines(input), 'bond_hearing').dueAt).toBe('2026-11-20T09:00:00-08:00');
   });
 
-  it('rule set 2026.1 keeps what it computed: changes came in 2026.2, in force from 25 Nov 2026 (Eastern), and 2026.3 from the 26th', () => {
+  it('rule set 2026.1 keeps what it computed: changes came in 2026.2, in force from 25 Nov 2026 (Eastern), and 2026.3 then 2026.4 from the 26th', () => {
     const held = facts([{ type: 'release_eligible', occurredAt: '2026-11-20T16:00:00-06:00' }], { status: 'ice_detention', detainerLodged: true });
     expect(computeDeadlines(held, RULE_SET_2026_1).map((d) => d.rule)).toContain('detainer_hold');
     expect(computeDeadlines(held, RULE_SET_2026_2).map((d) => d.rule)).not.toContain('detainer_hold');
@@ -352,9 +352,9 @@ describe('computeDeadlines: triggers', () => {
     expect(only(computeDeadlines(corrected, RULE_SET_2026_2), 'detainer_hold')).toMatchObject({ dueAt: '2026-11-22T16:00:00-06:00', ruleVersion: '2026.2' });
     expect(ruleSetFor(new Date('2026-11-25T04:59:00Z')).version).toBe('2026.1'); // 23:59 on the 24th in Falls Church
     expect(ruleSetFor(new Date('2026-11-25T05:00:00Z')).version).toBe('2026.2');
-    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.3');
-    expect(ruleSetFor(new Date('2026-11-27T04:59:00Z')).version).toBe('2026.3');
-    expect(ruleSetFor(new Date('2026-11-27T05:00:00Z')).version).toBe('2026.4');
+    // 2026.4 replaced 2026.3 the day it took effect: of two sets of the same day, the one listed later.
+    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.4');
+    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3]).version).toBe('2026.3');
     expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_4);
     // 2026.3 changes only where a petition for review's day ends.
     const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
@@ -420,6 +420,42 @@ describe('computeDeadlines: triggers', () => {
       expect(computeDeadlines(facts([absentia, ruling('denied', 'reopen')]), RULE_SET_2026_4).map((d) => d.rule)).toContain('motion_to_reopen_in_absentia');
     });
 
+    it('a grant the same day as an order, or a date-only one, is not about it: reconsidered and dismissed in one decision', () => {
+      const NY = { states: ['NY'], timeZone: 'America/New_York' };
+      const reordered = (grantAt: string, orderAt: string) =>
+        facts([ordered, ruling('granted', 'reconsider', grantAt), { type: 'final_order', occurredAt: orderAt, data: { issuedBy: 'bia' } }], NY);
+      for (const [grantAt, orderAt] of [
+        ['2026-03-10T10:00:00-05:00', '2026-03-10T10:00:00-05:00'], // the same instant
+        ['2026-03-10T14:00:00-05:00', '2026-03-10'], // a timed grant, a date-only order the same day
+        ['2026-03-10', '2026-03-10T09:00:00-05:00'],
+      ]) {
+        const list = computeDeadlines(reordered(grantAt, orderAt), RULE_SET_2026_4);
+        expect(rules(list)).toEqual(ORDER_RULES);
+        expect(list.every((d) => d.triggerEventId === 'evt-3')).toBe(true);
+        expect(computeFlags(reordered(grantAt, orderAt), RULE_SET_2026_4).map((f) => f.code)).toContain('removal_order');
+      }
+      // The day after, it ends the order.
+      const next = facts([ordered, ruling('granted', 'reopen', '2026-01-06')], NY);
+      expect(computeDeadlines(next, RULE_SET_2026_4)).toEqual([]);
+    });
+
+    it('a judge\'s grant does not end what the BIA issued; the BIA\'s ends a judge\'s order', () => {
+      const judgeGrant = { type: 'motion_decided' as const, occurredAt: '2026-01-20T10:00:00-05:00', data: { issuedBy: 'ij', outcome: 'granted', motion: 'reconsider' } };
+      const bia = facts([ordered, judgeGrant], { states: ['NY'] });
+      expect(rules(computeDeadlines(bia, RULE_SET_2026_4))).toEqual(ORDER_RULES);
+      expect(computeFlags(bia, RULE_SET_2026_4).map((f) => f.code)).toContain('removal_order');
+      // An order with no issuer is the judge's: the judge's grant ends it, and so does the BIA's.
+      expect(computeDeadlines(facts([{ ...ordered, data: {} }, judgeGrant]), RULE_SET_2026_4)).toEqual([]);
+      expect(computeDeadlines(facts([{ ...ordered, data: { issuedBy: 'ij' } }, ruling('granted', 'reopen')]), RULE_SET_2026_4)).toEqual([]);
+    });
+
+    it('the flags of 2026.3 read the orders alone', () => {
+      const granted = facts([ordered, ruling('granted', 'reopen')]);
+      expect(computeFlags(granted, RULE_SET_2026_3).map((f) => f.code)).toContain('removal_order');
+      expect(computeFlags(granted, RULE_SET_2026_4).map((f) => f.code)).not.toContain('removal_order');
+      expect(computeFlags(facts([ruling('denied', 'reopen')]), RULE_SET_2026_3).map((f) => f.code)).not.toContain('removal_order');
+    });
+
     it('the venue state recorded on the order decides the petition\'s circuit; a ruling without one takes the latest order\'s', () => {
       // Held in Texas (Fifth Circuit, New Orleans), the judge sat in California: the Ninth Circuit's clerk's midnight.
       const venue = { ...ordered, data: { issuedBy: 'bia', venueState: 'CA' } };
@@ -433,6 +469,9 @@ describe('computeDeadlines: triggers', () => {
       expect(only(computeDeadlines(own, RULE_SET_2026_4), 'petition_for_review_of_motion').timeZone).toBe('America/Denver');
       const unknown = facts([{ ...ordered, data: { venueState: 'ZZ' } }], { states: ['TX'] });
       expect(only(computeDeadlines(unknown, RULE_SET_2026_4), 'petition_for_review').timeZone).toBe(CHICAGO);
+      // Not an order recorded after the ruling: that one's venue is its own proceedings'.
+      const later = facts([ordered, ruling('denied', 'reconsider'), { type: 'final_order', occurredAt: '2026-02-05T10:00:00-05:00', data: { issuedBy: 'bia', venueState: 'CA' } }], { states: ['NY'] });
+      expect(only(computeDeadlines(later, RULE_SET_2026_4), 'petition_for_review_of_motion').timeZone).toBe('America/New_York');
       // The order's other clocks do not move: the BIA's are Eastern.
       expect(only(list, 'motion_to_reopen').timeZone).toBe('America/New_York');
     });

@@ -4,7 +4,7 @@ import { DeadlineInputError } from './errors';
 import { parseInstant, requireZone, toIso } from './input';
 import { circuitClerkZone } from './circuits';
 import { BIA_TIME_ZONE, CURRENT_RULE_SET, type DeadlineRule, type RuleSet, type ZoneSource } from './rule-set';
-import { findEndings, findTriggers, latestEventOf, type Trigger } from './triggers';
+import { endingOf, eventInstant, findTriggers, isEnded, latestEventWhere, type Trigger } from './triggers';
 import { tz } from './zones';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
@@ -45,9 +45,10 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, rul
     trigger,
     at: parseInstant(trigger.at, triggerZone(trigger, caseZone), trigger.field, trigger.event?.id),
   }));
-  // An ending event (a bond decision for a hearing) at or after a trigger ends it; both read in their own zones.
-  const endings = findEndings(facts, rule.trigger).map((e) => parseInstant(e.at, triggerZone(e, caseZone), e.field, e.event?.id).toMillis());
-  const live = endings.length === 0 ? dated : dated.filter((d) => !endings.some((end) => end >= d.at.toMillis()));
+  // An ending event (a bond decision for a hearing, a granted motion for an order) ends a trigger after it; both read
+  // in their own zones.
+  const ending = endingOf(rule.trigger);
+  const live = ending ? dated.filter((d) => !(d.trigger.event && isEnded(facts, d.trigger.event, ending))) : dated;
   const chosen = rule.occurrence === 'latest' ? latest(live, order) : rule.occurrence === 'last_recorded' ? lastRecorded(live, order) : live;
   return chosen.map((d) => toDeadline(facts, rule, d, caseZone, ruleVersion));
 }
@@ -93,14 +94,17 @@ function countingZone(source: ZoneSource, trigger: Trigger, caseZone: string, fa
 
 /**
  * The state the judge completed the proceedings in (8 U.S.C. 1252(b)(2)), as recorded: on the trigger, else, for a
- * ruling on a motion, on the latest final order (the proceedings the motion was about).
+ * ruling on a motion, on the latest final order at or before it (the proceedings the motion was about).
  */
 function venueState(trigger: Trigger, facts: CaseFacts): string | undefined {
-  const own = trigger.event?.data?.venueState;
+  const ruling = trigger.event;
+  const own = ruling?.data?.venueState;
   if (typeof own === 'string') return own;
-  if (trigger.event?.type !== 'motion_decided') return undefined;
-  const order = latestEventOf(facts, ['final_order'])?.data?.venueState;
-  return typeof order === 'string' ? order : undefined;
+  if (ruling?.type !== 'motion_decided') return undefined;
+  const at = eventInstant(facts, ruling).toMillis();
+  const order = latestEventWhere(facts, (event) => event.type === 'final_order' && eventInstant(facts, event).toMillis() <= at);
+  const venue = order?.data?.venueState;
+  return typeof venue === 'string' ? venue : undefined;
 }
 
 function toDeadline(facts: CaseFacts, rule: DeadlineRule, dated: Dated, caseZone: string, ruleVersion: string): ComputedDeadline {

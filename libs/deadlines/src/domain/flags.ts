@@ -1,8 +1,8 @@
-import { CURRENT_RULE_SET, type RuleSet } from './rule-set';
-import { detainerStands, latestEventOf, latestEventWhere } from './triggers';
+import { CURRENT_RULE_SET, GRANTED_MOTION, GRANTED_REOPENING, type RuleSet } from './rule-set';
+import { detainerStands, isEnded, latestEventOf } from './triggers';
 import type { CaseFacts, EntryManner, Flag, FlagCode } from './types';
 
-type FlagTest = (facts: CaseFacts) => boolean;
+type FlagTest = (facts: CaseFacts, ruleSet: RuleSet) => boolean;
 
 const hasEvent = (facts: CaseFacts, type: string) => facts.events.some((event) => event.type === type);
 
@@ -31,22 +31,24 @@ function entryManner(facts: CaseFacts): EntryManner | undefined {
 }
 
 /**
- * Whether a final removal order stands: the latest in time of the orders and the rulings on motions decides. A ruling
- * that grants a motion vacates the order (reopening) or reopens the decision (reconsideration) until a new order is
- * recorded; a denial presupposes an order, even one not recorded.
+ * Whether a final removal order stands. From 2026.4 (`flagsReadRulings`): a `final_order`, or a denied motion (which
+ * presupposes an order, even one not recorded), that no granted motion ended as it ends the order's clocks
+ * (`GRANTED_MOTION`: on a later day, within the issuer's reach). Before, any `final_order`.
  */
-function removalOrderStands(facts: CaseFacts): boolean {
-  const latest = latestEventOf(facts, ['final_order', 'motion_decided']);
-  return latest !== undefined && (latest.type === 'final_order' || latest.data?.outcome !== 'granted');
+function removalOrderStands(facts: CaseFacts, ruleSet: RuleSet): boolean {
+  if (!ruleSet.flagsReadRulings) return hasEvent(facts, 'final_order');
+  return facts.events.some(
+    (event) =>
+      (event.type === 'final_order' || (event.type === 'motion_decided' && event.data?.outcome === 'denied')) &&
+      !isEnded(facts, event, GRANTED_MOTION),
+  );
 }
 
-/** Whether an in absentia order stands: no granted motion to reopen after it (INA 240(b)(5)(C)). */
-function inAbsentiaOrderStands(facts: CaseFacts): boolean {
-  const latest = latestEventWhere(
-    facts,
-    (event) => event.type === 'in_absentia_order' || (event.type === 'motion_decided' && event.data?.outcome === 'granted' && event.data?.motion === 'reopen'),
+/** Whether an in absentia order stands: from 2026.4, one that no granted motion to reopen ended (INA 240(b)(5)(C)). */
+function inAbsentiaOrderStands(facts: CaseFacts, ruleSet: RuleSet): boolean {
+  return facts.events.some(
+    (event) => event.type === 'in_absentia_order' && !(ruleSet.flagsReadRulings && isEnded(facts, event, GRANTED_REOPENING)),
   );
-  return latest?.type === 'in_absentia_order';
 }
 
 const TESTS: Record<FlagCode, FlagTest> = {
@@ -62,7 +64,7 @@ const TESTS: Record<FlagCode, FlagTest> = {
 /** Flags the facts raise, in the rule set's order. Flags never remove or delay a deadline. */
 export function computeFlags(facts: CaseFacts, ruleSet: RuleSet = CURRENT_RULE_SET): Flag[] {
   return (Object.keys(ruleSet.flags) as FlagCode[])
-    .filter((code) => TESTS[code](facts))
+    .filter((code) => TESTS[code](facts, ruleSet))
     .map((code) => {
       const { label, citation } = ruleSet.flags[code];
       return citation ? { code, label, citation } : { code, label };

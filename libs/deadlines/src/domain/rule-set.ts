@@ -5,10 +5,21 @@ import { tz } from './zones';
 
 export const BIA_TIME_ZONE = 'America/New_York'; // Falls Church, Virginia
 
-/** Events of a type, optionally only those whose `data` has these values. */
-export interface EventMatch {
+/** What ends a rule's triggers: events of a type, optionally only those whose `data` has these values. */
+export interface Ending {
   eventType: CaseEventType;
   match?: Record<string, string>;
+  /**
+   * Only an event on a later local day (each read in its own zone) ends a trigger, not one at or after it the same
+   * day: that may be the ruling that issued the trigger (reconsideration granted and the appeal dismissed in one
+   * decision), and a date-only event has no time of day to compare.
+   */
+  laterDay?: boolean;
+  /**
+   * A judge's ruling (`issuedBy: 'ij'`) does not end a trigger the BIA issued: once the BIA has ruled, motions go to it
+   * (8 CFR 1003.2, 1003.23(b)(1)), and a judge's grant recorded after is about something else, or a mistake.
+   */
+  withinIssuerReach?: boolean;
 }
 
 /** What starts a rule's clock. */
@@ -18,7 +29,7 @@ export type TriggerSpec =
    * that type (and those values) recorded as happening at or after the trigger ends it (a bond decision after the
    * hearing was set, a granted motion to reopen after the order).
    */
-  | { kind: 'event'; eventType: CaseEventType; match?: Record<string, string>; endedBy?: CaseEventType | EventMatch }
+  | { kind: 'event'; eventType: CaseEventType; match?: Record<string, string>; endedBy?: CaseEventType | Ending }
   /**
    * A detainer is known and the person is release-eligible (events, else custody facts); with `whileJailMayHold`,
    * only while the custody is a jail or unknown (in ICE custody, released or not detained, no jail holds them).
@@ -88,6 +99,11 @@ export interface RuleSet {
   effectiveFrom: string;
   rules: readonly DeadlineRule[];
   flags: Readonly<Record<FlagCode, FlagDefinition>>;
+  /**
+   * 2026.4: the `removal_order` and `in_absentia_order` flags read rulings on motions (a grant ends the order as it
+   * ends its clocks, `GRANTED_MOTION`; a denial presupposes an order); before, they read the orders alone (flags.ts).
+   */
+  flagsReadRulings?: boolean;
 }
 
 const CUSTODY_DAY_RULE = { rollForward: true, zone: 'custody' } as const;
@@ -326,7 +342,10 @@ export const RULE_SET_2026_3: RuleSet = {
 };
 
 /** A ruling that grants a motion to reopen or to reconsider: the order it was about no longer stands. */
-const GRANTED_MOTION: EventMatch = { eventType: 'motion_decided', match: { outcome: 'granted' } };
+export const GRANTED_MOTION: Ending = { eventType: 'motion_decided', match: { outcome: 'granted' }, laterDay: true, withinIssuerReach: true };
+
+/** A ruling that grants a motion to reopen: the only one that rescinds an in absentia order (INA 240(b)(5)(C)). */
+export const GRANTED_REOPENING: Ending = { ...GRANTED_MOTION, match: { outcome: 'granted', motion: 'reopen' } };
 
 /** The same trigger as in 2026.3, ended by a granted motion. */
 function endedByGrant(ruleId: string): Partial<DeadlineRule> {
@@ -351,21 +370,20 @@ const CHANGES_2026_4: Record<string, Partial<DeadlineRule>> = {
   petition_for_review: petitionInVenue('petition_for_review'),
   petition_for_review_of_motion: petitionInVenue('petition_for_review_of_motion'),
   bia_appeal_of_motion: endedByGrant('bia_appeal_of_motion'),
-  // Only a granted motion to reopen rescinds an in absentia order (INA 240(b)(5)(C)).
-  motion_to_reopen_in_absentia: {
-    trigger: { kind: 'event', eventType: 'in_absentia_order', endedBy: { eventType: 'motion_decided', match: { outcome: 'granted', motion: 'reopen' } } },
-  },
+  motion_to_reopen_in_absentia: { trigger: { kind: 'event', eventType: 'in_absentia_order', endedBy: GRANTED_REOPENING } },
 };
 
 /**
- * 2026.4: a granted motion ends the clocks of the order it vacated; a petition for review's circuit can be given
- * (`venueState`) instead of inferred (docs/deadlines.md, "Rules").
+ * 2026.4: a granted motion ends the clocks and the flag of the order it vacated; a petition for review's circuit can
+ * be given (`venueState`) instead of inferred (docs/deadlines.md, "Rules"). In force from the day 2026.3 took effect,
+ * which it replaces: released later that day (between two sets of the same day, the one listed later is in force).
  */
 export const RULE_SET_2026_4: RuleSet = {
   ...RULE_SET_2026_3,
   version: '2026.4',
-  effectiveFrom: '2026-11-27',
+  effectiveFrom: '2026-11-26',
   rules: RULE_SET_2026_3.rules.map((rule) => ({ ...rule, ...CHANGES_2026_4[rule.id] })),
+  flagsReadRulings: true,
 };
 
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
@@ -373,7 +391,10 @@ export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1, RULE_SET_2026_2, 
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];
 
-/** The rule set in force on `at` (the latest whose effectiveFrom is not after it, in Eastern time). */
+/**
+ * The rule set in force on `at`: the latest whose effectiveFrom is not after it, in Eastern time; of two with the same
+ * effectiveFrom, the one listed later in `sets` (a fix released the day its set took effect).
+ */
 export function ruleSetFor(at: Date, sets: readonly RuleSet[] = RULE_SETS): RuleSet {
   if (Number.isNaN(at.getTime())) throw new DeadlineInputError('INVALID_DATE', 'at', 'expected a valid Date');
   const day = DateTime.fromJSDate(at, { zone: tz(BIA_TIME_ZONE) }).toISODate() as string;

@@ -1,5 +1,6 @@
 import { parseInstant, requireZone } from './input';
-import type { TriggerSpec } from './rule-set';
+import type { DateTime } from 'luxon';
+import type { Ending, TriggerSpec } from './rule-set';
 import type { CaseEventFact, CaseEventType, CaseFacts } from './types';
 
 /** Something that starts a clock: an event, or facts recorded on the custody itself. */
@@ -81,11 +82,30 @@ function releasedFromIceTriggers(facts: CaseFacts): Trigger[] {
     : [];
 }
 
-/** The events that end a rule's triggers (`endedBy`), as triggers, so they are read as triggers are. */
-export function findEndings(facts: CaseFacts, spec: TriggerSpec): Trigger[] {
-  if (spec.kind !== 'event' || !spec.endedBy) return [];
-  const { eventType, match } = typeof spec.endedBy === 'string' ? { eventType: spec.endedBy, match: undefined } : spec.endedBy;
-  return eventsOfType(facts, eventType, match).map(eventTrigger);
+/** What ends a rule's triggers (`endedBy`), if anything. */
+export function endingOf(spec: TriggerSpec): Ending | undefined {
+  if (spec.kind !== 'event' || !spec.endedBy) return undefined;
+  return typeof spec.endedBy === 'string' ? { eventType: spec.endedBy } : spec.endedBy;
+}
+
+/** When an event happened: read in the zone it gives, else the case's. Call after the events were validated. */
+export function eventInstant(facts: CaseFacts, event: CaseEventFact): DateTime {
+  const zone = typeof event.data?.timeZone === 'string' ? event.data.timeZone : requireZone(facts.custody.timeZone, 'custody.timeZone');
+  return parseInstant(event.occurredAt, zone, 'occurredAt', event.id);
+}
+
+/**
+ * Whether an event (a trigger) is ended: an event of the `ending` recorded as happening at or after it (with
+ * `laterDay`, on a later local day), and, with `withinIssuerReach`, not a judge's ruling on what the BIA issued.
+ */
+export function isEnded(facts: CaseFacts, event: CaseEventFact, ending: Ending): boolean {
+  const at = eventInstant(facts, event);
+  const bia = event.data?.issuedBy === 'bia';
+  return eventsOfType(facts, ending.eventType, ending.match).some(({ event: end }) => {
+    if (ending.withinIssuerReach && bia && end.data?.issuedBy === 'ij') return false;
+    const endAt = eventInstant(facts, end);
+    return ending.laterDay ? (endAt.toISODate() as string) > (at.toISODate() as string) : endAt.toMillis() >= at.toMillis();
+  });
 }
 
 export function findTriggers(facts: CaseFacts, spec: TriggerSpec): Trigger[] {
