@@ -186,6 +186,44 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     expect(await rows()).toEqual({ [attorney.userId]: expect.any(Date), [coordinator.userId]: null });
   });
 
+  it('queued alerts for the coordinators and offers go only to someone who still has that role', async () => {
+    const { attorney, pending } = await leaving();
+    const promoted = await createUser(t.http, admin, 'coordinator');
+    const kinds = ['case.unplaced', 'case.unassigned', 'case.coverage', 'deadline.missed'];
+    // As their writers queue them: each alert for two coordinators, one of whom is then made an intake volunteer;
+    // the offer's email for the attorney, who is then made a coordinator.
+    for (const [i, kind] of kinds.entries()) {
+      for (const recipient of [coordinator.userId, promoted.userId]) {
+        await t.db.query(
+          `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, next_attempt_at)
+           SELECT organization_id, $2, $3, $4, id, 'subject', 'body', now() + interval '1 hour' FROM cases WHERE id = $1`,
+          [pending.caseId, recipient, kind, `test-${i}:${pending.caseId}:${recipient}`],
+        );
+      }
+    }
+    await t.db.query(
+      `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, next_attempt_at)
+       SELECT organization_id, $2, 'referral.offer', $3, id, 'subject', 'body', now() + interval '1 hour' FROM cases WHERE id = $1
+       ON CONFLICT DO NOTHING`,
+      [pending.caseId, attorney.userId, `offer:${pending.referralId}:test`],
+    );
+    await t.http.patch(`/api/users/${promoted.userId}`).set(admin.auth).send({ role: 'intake' }).expect(200);
+    await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ role: 'coordinator' }).expect(200);
+    // Delivered before the expiry job moved the offer on: the role alone decides.
+    await t.db.query(`UPDATE referrals SET status = 'offered' WHERE id = $1`, [pending.referralId]);
+    await t.db.query(`UPDATE cases SET status = 'unplaced' WHERE id = $1`, [pending.caseId]);
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1 AND dedupe_key LIKE ANY (ARRAY['test-%', 'offer:%:test'])`, [pending.caseId]);
+    await t.app.get(MailDeliveryService).deliverDue();
+    const rows: { recipient_id: string; kind: string; cancelled: boolean }[] = await t.db.query(
+      `SELECT recipient_id, kind, cancelled_at IS NOT NULL AS cancelled FROM notifications
+        WHERE case_id = $1 AND dedupe_key LIKE ANY (ARRAY['test-%', 'offer:%:test']) ORDER BY kind, recipient_id`,
+      [pending.caseId],
+    );
+    const cancelled = (r: { recipient_id: string; kind: string }) => r.recipient_id !== coordinator.userId || r.kind === 'referral.offer';
+    expect(rows).toHaveLength(9);
+    expect(rows).toEqual(rows.map((row) => ({ ...row, cancelled: cancelled(row) })));
+  });
+
   it('a PATCH that sends the role the user already has ends nothing; a rename is audited without the name', async () => {
     const user = await createUser(t.http, admin, 'intake');
     await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ role: 'intake', active: true }).expect(200);

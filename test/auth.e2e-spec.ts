@@ -125,6 +125,20 @@ describe('auth (e2e)', () => {
       await t.http.get(`/api/calendar/${calendar.body.token}.ics`).expect(404);
       expect((await t.http.post('/api/auth/login').send({ email: user.email, password: user.password })).status).toBe(401);
       await login(t.http, user.email, 'a brand new passphrase');
+      // On the record, by the user themself, once (the refused attempts changed nothing); never the password.
+      const audit = await t.db.query(`SELECT actor_id, fields, details FROM audit_events WHERE action = 'user.update' AND details->>'userId' = $1`, [user.userId]);
+      const state = { role: 'coordinator', active: true };
+      expect(audit).toEqual([{ actor_id: user.userId, fields: ['password'], details: { userId: user.userId, before: state, after: state } }]);
+    });
+
+    it('a user name of spaces alone is refused, on creation and on change', async () => {
+      const blank = await t.http.post('/api/users').set(admin.auth).send({ email: 'blank.name@test.amparo.example', name: '   ', role: 'intake', password: 'a long enough passphrase' });
+      expect([blank.status, Object.keys(blank.body.fields ?? {})]).toEqual([400, ['name']]);
+      const user = await createUser(t.http, admin, 'intake');
+      const renamed = await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ name: ' \t ' });
+      expect([renamed.status, Object.keys(renamed.body.fields ?? {})]).toEqual([400, ['name']]);
+      const trimmed = await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ name: '  Vera Ejemplo ' }).expect(200);
+      expect(trimmed.body.name).toBe('Vera Ejemplo');
     });
 
     it('an admin cannot set another user\'s password (they could then sign in as them and read their cases)', async () => {

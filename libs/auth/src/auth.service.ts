@@ -8,6 +8,8 @@ import { User, UserView, toUserView } from './entities/user.entity';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
 import { TokenService, hashRefreshToken } from './token.service';
+import type { Principal } from './roles';
+import { UserChanges } from './user-changes';
 
 export interface TokenPair {
   accessToken: string;
@@ -27,6 +29,7 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly throttle: LoginThrottleService,
     private readonly clock: Clock,
+    private readonly changes: UserChanges,
   ) {}
 
   async login(emailInput: string, password: string, ip: string): Promise<TokenPair> {
@@ -88,9 +91,10 @@ export class AuthService {
 
   /**
    * The signed-in user changes their password: the current one is checked (and counted by the sign-in throttle, so a
-   * stolen session cannot guess it), and every other session of the user ends; this one goes on.
+   * stolen session cannot guess it), and every other session of the user ends; this one goes on. Audited as a
+   * `user.update` of the field `password` by the user themself.
    */
-  async changePassword(actor: { userId: string; sessionId: string }, currentPassword: string, newPassword: string, ip: string): Promise<void> {
+  async changePassword(actor: Principal, currentPassword: string, newPassword: string, ip: string): Promise<void> {
     const user = await this.db.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :id', { id: actor.userId }).getOne();
     if (!user) throw new UnauthorizedException();
     const email = user.email.toLowerCase();
@@ -109,6 +113,8 @@ export class AuthService {
       );
       // A changed password is often a compromised account: its calendar-feed URL (a credential of its own) ends too.
       await tx.query(`DELETE FROM calendar_tokens WHERE user_id = $1`, [user.id]);
+      const state = { role: user.role, active: user.active };
+      await this.changes.publish(tx, { actor, userId: user.id, organizationId: user.organizationId, before: state, after: state, fields: ['password'] });
     });
   }
 

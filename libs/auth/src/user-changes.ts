@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Principal, Role } from './roles';
 
-/** A user created or changed by an admin, inside the transaction that does it (the user's row locked). */
+/**
+ * A user created or changed by an admin, or their password by themself, inside the transaction that does it (the user's
+ * row locked).
+ */
 export interface UserChange {
   actor: Principal;
   userId: string;
@@ -10,7 +13,7 @@ export interface UserChange {
   /** Role and active flag before (null: just created) and after. */
   before: { role: Role; active: boolean } | null;
   after: { role: Role; active: boolean };
-  /** The fields that changed (`name`, `role`, `active`; all three for a new user). */
+  /** The fields that changed (`name`, `role`, `active`; all three for a new user; `password`, changed by the user). */
   fields: string[];
 }
 

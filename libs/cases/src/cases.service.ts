@@ -307,10 +307,11 @@ export class CasesService {
    * and its paging apply to the matches (they used to be ignored).
    */
   private async lookupByANumber(actor: Principal, query: ListCasesQuery): Promise<Page<CaseSummary>> {
+    // The role first: anyone else is refused whatever they typed (the format is checked here, not by the query's DTO).
     if (actor.role !== 'coordinator') throw forbidden('Only coordinators may look cases up by A-number');
-    await this.rateLimit.hit(`anumber-lookup:${actor.userId}`, LOOKUP_LIMIT.max, LOOKUP_LIMIT.windowSeconds, 'Too many A-number lookups; try again later');
     const index = this.cipher.aNumberIndex(query.aNumber!);
-    if (!index) throw invalid('aNumber', 'aNumber must be an A-number (7 to 9 digits)');
+    if (!index) throw invalid('aNumber', 'aNumber must be an A-number (7 to 9 digits, not all zeros)');
+    await this.rateLimit.hit(`anumber-lookup:${actor.userId}`, LOOKUP_LIMIT.max, LOOKUP_LIMIT.windowSeconds, 'Too many A-number lookups; try again later');
     const result = await this.page(
       [
         `organization_id = $1`,

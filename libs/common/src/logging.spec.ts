@@ -37,6 +37,16 @@ describe('safeRequestPath', () => {
     ['/API/Calendar/AbCdEfGhIjKlMnOpQrStUv.ICS', '/api/calendar/[token].ics'],
     ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv.ics/', '/api/calendar/[token].ics'],
     ['/api/calendar/token', '/api/calendar/token'],
+    ['/api/calendar/TOKEN/', '/api/calendar/TOKEN/'],
+    // Served: routing decodes %2E to a dot. And a mistyped feed URL carries the credential all the same.
+    ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv%2Eics', '/api/calendar/[token].ics'],
+    ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv.icss', '/api/calendar/[token].ics'],
+    ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv', '/api/calendar/[token].ics'],
+    // An A-number or phone typed where a case id goes; ids and references stay.
+    ['/api/cases/A987654321', '/api/cases/[redacted]'],
+    ['/api/cases/A%20987-654-321/events', '/api/cases/[redacted]/events'],
+    ['/api/cases/12345678-1234-4567-8901-123456789012/events', '/api/cases/12345678-1234-4567-8901-123456789012/events'],
+    ['/api/cases/AMP-7KQ3XH', '/api/cases/AMP-7KQ3XH'],
     ['/api/cases?aNumber=A123456789', '/api/cases'],
   ])('%s is logged as %s', (url, logged) => {
     expect(safeRequestPath(url)).toBe(logged);

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
+import { hasIdentifyingNumber } from './validators';
 
 /**
  * Paths pino must never print. Personal data of clients (names, birth dates, A-numbers, phones, addresses, the
@@ -47,11 +48,29 @@ export const REDACT_PATHS = [
   '*.driverError.where',
 ];
 
-/** Query strings can carry an A-number (`?aNumber=`) and the calendar path carries a credential: log neither. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * Query strings can carry an A-number (`?aNumber=`) and the calendar path carries a credential: log neither. Nor a
+ * path segment holding an identifying number (an A-number typed where a case id goes): the segment is replaced.
+ */
 export function safeRequestPath(url: string | undefined): string {
   const path = (url ?? '').split('?')[0];
-  // Routing ignores case and a trailing slash: so does the mask.
-  return path.replace(/^\/api\/calendar\/[^/]+\.ics\/?$/i, '/api/calendar/[token].ics');
+  // Whatever follows /api/calendar/ but the token route: routing decodes the path (%2Eics), ignores case and a
+  // trailing slash, and a mistyped feed URL still carries the credential.
+  if (/^\/api\/calendar\/(?!token\/?$)./i.test(path)) return '/api/calendar/[token].ics';
+  return path
+    .split('/')
+    .map((segment) => (!UUID.test(segment) && hasIdentifyingNumber(decoded(segment)) ? '[redacted]' : segment))
+    .join('/');
 }
 
 const refusals = new Logger('Requests');

@@ -193,6 +193,10 @@ describe('hasIdentifyingNumber', () => {
     ['\uff21\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19', true],
     ['123_456_789', true],
     ['512 555 0142', true],
+    // Digits grouped with commas, as amounts are written.
+    ['A123,456,789', true],
+    ['A 123, 456, 789', true],
+    ['512,555,0142', true],
     ['shaped like a date but no year of ours: 1-23-4567', true],
     // Dates with times, ranges, form numbers and money are not identifying.
     ['Filed by fax on 11/20/2026 4:15pm, confirmation on file', false],

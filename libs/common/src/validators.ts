@@ -123,10 +123,11 @@ const NOT_IDENTIFYING = [
   /\$\s?\d[\d,]*(?:\.\d+)?/g,
 ];
 /**
- * Seven or more digits with at most three separators between any two (spaces, dashes of any kind, dots, slashes,
- * parentheses, #, _): an A-number (A123-456-789, A 123 - 456 - 789), a phone ((512) 555-0142), a booking number.
+ * Seven or more digits with at most three separators between any two (spaces, dashes of any kind, dots, commas,
+ * slashes, parentheses, #, _): an A-number (A123-456-789, A 123 - 456 - 789, A123,456,789), a phone ((512) 555-0142),
+ * a booking number.
  */
-const DIGIT_RUN = /\d(?:[\s\-\u2010-\u2015./()#_]{0,3}\d){6,}/;
+const DIGIT_RUN = /\d(?:[\s\-\u2010-\u2015.,/()#_]{0,3}\d){6,}/;
 
 /** Whether free text holds a number that identifies a person (7+ digits that are not a date, a time or money). */
 export function hasIdentifyingNumber(value: unknown): boolean {

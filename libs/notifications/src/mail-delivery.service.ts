@@ -48,7 +48,8 @@ SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until FROM
  * (the key names the due time it reminds of); an offer was answered, withdrawn or expired; an "unplaced" or
  * "unassigned" alert's case was placed since; a missed deadline was superseded (its event was retracted); a reminder's
  * recipient is no longer the case's attorney or a coordinator; a conflict alert's copy for the attorney who held the
- * case, once they no longer do. The object is named by the notification's case and its
+ * case, once they no longer do; an alert for the coordinators to someone no longer one, an offer to someone no longer
+ * an attorney (their role changed). The object is named by the notification's case and its
  * dedupe key (`reminder:<deadline id>:<due ms>:...`, `offer:<referral id>`), as the outbox's writers build them.
  */
 const CANCEL_SQL = `WITH pending AS (
@@ -84,6 +85,12 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    -- the case is no longer theirs: what became of it is not theirs to read. The coordinators' copies still apply.
    OR (p.kind = 'case.conflict' AND p.dedupe_key LIKE 'conflict:%' AND split_part(p.dedupe_key, ':', 3) = p.recipient_id::text
        AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'assigned' AND c.assigned_attorney_id = p.recipient_id))
+   -- The coordinators' alerts (a conflict alert's copies but the attorney's own) to a recipient who is no longer a
+   -- coordinator, and an offer to one who is no longer an attorney: their role changed since it was written.
+   OR ((p.kind IN ('case.unplaced', 'case.unassigned', 'case.coverage', 'deadline.missed')
+        OR (p.kind = 'case.conflict' AND split_part(p.dedupe_key, ':', 3) <> p.recipient_id::text))
+       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role = 'coordinator'))
+   OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role = 'attorney'))
    OR (p.kind = 'deadline.missed' AND EXISTS (
          SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.superseded_at IS NOT NULL))
    OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.id = p.object_id AND r.status = 'offered'))

@@ -1,7 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { IsOptionalNotNull } from '@amparo/common';
 import { ROLES, Role } from '../roles';
+
+/** A name of spaces alone is blank, not a name. */
+const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateUserDto {
   @ApiProperty()
@@ -10,8 +14,9 @@ export class CreateUserDto {
   email: string;
 
   @ApiProperty()
+  @Transform(trimmed)
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'name cannot be blank' })
   @MaxLength(200)
   name: string;
 
@@ -28,9 +33,10 @@ export class CreateUserDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional()
+  @Transform(trimmed)
   @IsOptionalNotNull()
   @IsString()
-  @MinLength(1)
+  @MinLength(1, { message: 'name cannot be blank' })
   @MaxLength(200)
   name?: string;
 
