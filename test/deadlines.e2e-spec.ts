@@ -209,6 +209,32 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
+    it('the missed sweep leaves a case it cannot recompute for an hour, and takes it again after', async () => {
+      const started = clock.now();
+      try {
+        const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'NY', county: 'Kings' } });
+        await event(c.id, { type: 'address_changed', occurredAt: DateTime.fromJSDate(started).setZone('America/New_York').toISODate()! }).expect(201);
+        const eoir33 = await deadline(c.id, 'eoir33_change_of_address');
+        // An event the deadline engine refuses (written around the API, as by an older release).
+        const [bad] = await t.db.query(
+          `INSERT INTO case_events (id, case_id, type, occurred_at, data) VALUES (gen_random_uuid(), $1, 'bond_decision', 'not a date', '{"outcome":"denied"}') RETURNING id`,
+          [c.id],
+        );
+        clock.set(new Date(Date.parse(eoir33.dueAt) + 30 * 60_000));
+        const jobs = t.app.get(DeadlineJobsService);
+        await jobs.sweepMissed();
+        // Mended, but within the hour the sweep does not try it again.
+        await t.db.query(`DELETE FROM case_events WHERE id = $1`, [bad.id]);
+        await jobs.sweepMissed();
+        expect((await deadline(c.id, 'eoir33_change_of_address')).status).toBe('open');
+        clock.set(new Date(clock.now().getTime() + 3600_000));
+        await jobs.sweepMissed();
+        expect((await deadline(c.id, 'eoir33_change_of_address')).status).toBe('missed');
+      } finally {
+        clock.set(started);
+      }
+    });
+
     it('a ruling on a motion is an event of its own: a denial starts its own clock beside the order\'s', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: await facilityIn('NY', 'America/New_York') } });
       await event(c.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia' }).expect(201);

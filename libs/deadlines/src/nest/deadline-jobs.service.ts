@@ -49,6 +49,8 @@ export function reminderText(row: DueRow, hours: number): { subject: string; bod
 @Injectable()
 export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('DeadlineJobs');
+  /** Cases the missed sweep could not recompute, and until when (epoch ms) it leaves them. */
+  private readonly sweepBackoff = new Map<string, number>();
   private stop?: () => void;
 
   constructor(
@@ -89,16 +91,23 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
     return { missed, reviewed, planned, sent };
   }
 
-  /** Cases with open deadlines past due: recomputing marks them missed and escalates (see CaseTimelineService). */
+  /**
+   * Cases with open deadlines past due: recomputing marks them missed and escalates (see CaseTimelineService). A case
+   * that cannot be recomputed is left for an hour (by this instance), so that 500 such cases cannot hold up the rest.
+   */
   async sweepMissed(): Promise<number> {
     const now = this.clock.now();
+    for (const [caseId, until] of this.sweepBackoff) if (until <= now.getTime()) this.sweepBackoff.delete(caseId);
     const due: { case_id: string }[] = await this.db.query(
       `SELECT DISTINCT d.case_id FROM deadlines d JOIN cases c ON c.id = d.case_id
         WHERE d.status = 'open' AND d.superseded_at IS NULL AND c.status NOT IN ('closed', 'purged')
-          AND ${PAST_GRACE_SQL('$1', '$2', 'd.')} LIMIT 500`,
-      [now, MISSED_GRACE_JSON],
+          AND ${PAST_GRACE_SQL('$1', '$2', 'd.')} AND NOT (d.case_id = ANY($3::uuid[])) LIMIT 500`,
+      [now, MISSED_GRACE_JSON, [...this.sweepBackoff.keys()]],
     );
-    const counts = await this.recomputeEach('Missed-deadline sweep', due.map((d) => d.case_id), now);
+    const later = async (caseId: string, error: unknown) => {
+      if (!isTransientConflict(error)) this.sweepBackoff.set(caseId, now.getTime() + 3600_000);
+    };
+    const counts = await this.recomputeEach('Missed-deadline sweep', due.map((d) => d.case_id), now, later);
     return counts.reduce((sum, timeline) => sum + timeline.newlyMissed.length, 0);
   }
 
