@@ -101,6 +101,62 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     }
   });
 
+  it('a correction naming the other side while the attorney accepts it: the accept is refused, or the coordinators are told', async () => {
+    const held = await offered({ firstName: 'Yolanda', lastName: 'Sostenida' });
+    await accept(held.referralId).expect(200);
+    const other = await offered({ firstName: 'Xavier', lastName: 'Dosmil' });
+    const holder = t.db.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      // Both run their checks before either commits (each appends to the audit trail last).
+      await holder.query(`SELECT 1 FROM audit_heads WHERE organization_id = (SELECT organization_id FROM users WHERE id = $1) FOR UPDATE`, [attorney.userId]);
+      const both = Promise.all([
+        accept(other.referralId),
+        t.http.patch(`/api/cases/${held.caseId}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Xavier Dosmil' }] }),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await holder.commitTransaction();
+      const [accepted, corrected] = await both;
+      expect(corrected.status).toBe(200);
+      const alerts = await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'case.conflict'`, [held.caseId]);
+      // Before, both went through unseen: the attorney held both sides and nobody was told.
+      expect(accepted.status === 409 || alerts.length > 0).toBe(true);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+
+  it('an offer past its answer time cannot be declined either: it expired', async () => {
+    const late = await offered({ firstName: 'Tardia', lastName: 'Ejemplo' });
+    await t.db.query(`UPDATE referrals SET respond_by = now() - interval '1 minute' WHERE id = $1`, [late.referralId]);
+    const declined = await t.http.post(`/api/referrals/${late.referralId}/decline`).set(attorney.auth).send({ reason: 'capacity' });
+    expect([declined.status, declined.body.code]).toEqual([409, 'OFFER_EXPIRED']);
+  });
+
+  it('an attorney who stops taking referrals while a routing waits for their profile is not offered the case', async () => {
+    const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Ausencia', lastName: 'Ejemplo' })).expect(201);
+    const holder = t.db.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      await holder.query(`UPDATE attorney_profiles SET accepting_referrals = false WHERE user_id = $1`, [attorney.userId]);
+      // (A supertest request goes out when awaited: Promise.resolve sends it now.)
+      const routed = Promise.resolve(t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await holder.commitTransaction();
+      const res = await routed;
+      // Nobody else fits: unplaced, not an offer the attorney said they would not take.
+      expect([res.status, res.body.code]).toEqual([422, 'NO_ELIGIBLE_ATTORNEY']);
+      expect(await t.db.query(`SELECT 1 FROM referrals WHERE case_id = $1`, [c.body.id])).toEqual([]);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+      await t.db.query(`UPDATE attorney_profiles SET accepting_referrals = true WHERE user_id = $1`, [attorney.userId]);
+    }
+  });
+
   it('a former client counts: released from a case by a deactivation, the attorney cannot take the other side', async () => {
     const former = await offered({ firstName: 'Elena', lastName: 'Quintana' }, { adverseParties: [{ name: 'Fabio Sextante' }] });
     await accept(former.referralId).expect(200);

@@ -407,8 +407,9 @@ export class CasesService {
           state,
           // A corrected place with a facility or a state places the case (and its zone) again; otherwise the zone stays
           // as it was (one given at intake, say): a county alone cannot place it, and must not send it to the
-          // organization's zone, nor may a correction that leaves the place alone (the status, say) move it.
-          timeZone: custody.timeZone ?? (placeCorrected && (facilityCode || state) ? undefined : row.time_zone),
+          // organization's zone, nor may a correction that leaves the place alone (the status, say) move it. A zone
+          // cleared (null) places it again from its facility or state, else the organization's zone.
+          timeZone: custody.timeZone === null ? undefined : (custody.timeZone ?? (placeCorrected && (facilityCode || state) ? undefined : row.time_zone)),
         };
         const place = await this.resolvePlace(merged, actor.organizationId, tx, (code) => this.heldBefore(tx, id, row.facility_code, code));
         zoneMoved = place.timeZone !== row.time_zone;
@@ -432,6 +433,16 @@ export class CasesService {
           const kept = { ...(current['client.safeToContact'] as Record<string, unknown>), ...Object.fromEntries(sent) };
           sensitiveChanges['client.safeToContact'] = Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== null));
         }
+        // A list is replaced whole: someone who cannot read the stored one would lose its entries unseen.
+        const stored = current.adverseParties;
+        if ('adverseParties' in sensitiveChanges && visibility !== 'full' && Array.isArray(stored) && stored.length > 0) {
+          throw new DomainError(
+            HttpStatus.CONFLICT,
+            'FULL_VIEW_REQUIRED',
+            'adverseParties replaces the whole list, which you cannot see: someone with the full record (the assigned attorney, or the intake volunteer while they have it) can correct it',
+            { adverseParties: ['replaces a stored list you cannot see'] },
+          );
+        }
         const merged: SensitiveValues = { ...current, ...sensitiveChanges };
         if (!String(merged['client.firstName'] ?? '').trim() && !String(merged['client.lastName'] ?? '').trim()) {
           throw invalid('client.lastName', 'client.firstName or client.lastName is required');
@@ -448,7 +459,9 @@ export class CasesService {
         // the case's zone by default, follow it. Events recorded before a transfer were read at the earlier place, which
         // this correction does not concern.
         if (zoneMoved || placeMoved) await followCaseZone(tx, [id]);
-        await this.timeline.recompute(tx, id, this.clock.now());
+        // The custody facts said otherwise all along: a deadline counted from the old ones never applied, whatever its
+        // status (as for a retracted event).
+        await this.timeline.recompute(tx, id, this.clock.now(), { custodyCorrected: custodyChanged === true });
       }
       await this.audit.record(tx, {
         organizationId: actor.organizationId,

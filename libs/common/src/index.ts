@@ -11,3 +11,4 @@ export * from './validators';
 export * from './interval-job';
 export * from './openapi';
 export * from './collections';
+export * from './digits';

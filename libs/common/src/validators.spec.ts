@@ -193,6 +193,8 @@ describe('hasIdentifyingNumber', () => {
     ['\uff21\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19', true],
     ['123_456_789', true],
     ['512 555 0142', true],
+    // Digits of another script (Arabic-Indic), as an Arabic phone keyboard types them.
+    ['\u0665\u0661\u0662 \u0665\u0665\u0665 \u0660\u0661\u0664\u0662', true],
     // Digits grouped with commas, as amounts are written.
     ['A123,456,789', true],
     ['A 123, 456, 789', true],

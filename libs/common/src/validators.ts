@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import { ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
+import { asciiDigits } from './digits';
 
 // Checked field by field with Date.UTC instead of a date library's general ISO parser: these run on every dated field
 // of every request, and luxon's parser was a measurable share of an intake's CPU. A property test
@@ -132,8 +133,8 @@ const DIGIT_RUN = /\d(?:[\s\-\u2010-\u2015.,/()#_]{0,3}\d){6,}/;
 /** Whether free text holds a number that identifies a person (7+ digits that are not a date, a time or money). */
 export function hasIdentifyingNumber(value: unknown): boolean {
   if (typeof value !== 'string') return false;
-  // Full-width and other compatibility digits count as digits.
-  let text = value.normalize('NFKC');
+  // Full-width digits and those of other scripts count as digits.
+  let text = asciiDigits(value);
   for (const pattern of NOT_IDENTIFYING) text = text.replace(pattern, ' ~ ');
   return DIGIT_RUN.test(text);
 }
@@ -160,13 +161,37 @@ export const IsOptionalNotNull = (): PropertyDecorator => ValidateIf((_object, v
  * as forms send it, and becomes `null` before validation (stored as NULL; in a correction, the field is cleared).
  * With `upperCase`, a given value is trimmed and upper-cased first (state codes: `tx` is TX).
  */
-export const BlankAsNull = (options: { upperCase?: boolean } = {}): PropertyDecorator =>
+/**
+ * A name as typed, without the spaces and invisible format characters (zero-width spaces, direction marks) around it,
+ * which a phone keyboard or a copy from a message adds: "\u200fMaria " is "Maria", and "\u200b" alone is blank.
+ */
+export const TrimmedName = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/^[\s\p{Cf}]+|[\s\p{Cf}]+$/gu, '') : value));
+
+/** A name holds at least one letter or digit (blank counts as not given: the required checks decide about it). */
+export const HasLetterOrDigit = decorator(
+  'hasLetterOrDigit',
+  (p) => `${p} must contain a letter`,
+  (value) => typeof value !== 'string' || value === '' || /[\p{L}\p{N}]/u.test(value),
+);
+
+export const BlankAsNull = (options: { upperCase?: boolean; lowerCase?: boolean } = {}): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => {
     if (typeof value !== 'string') return value;
     const trimmed = value.trim();
     if (trimmed === '') return null;
     // A phone keyboard adds a space after a word: "HOUICDF " is the code.
-    return options.upperCase ? trimmed.toUpperCase() : trimmed;
+    return options.upperCase ? trimmed.toUpperCase() : options.lowerCase ? trimmed.toLowerCase() : trimmed;
+  });
+
+/**
+ * A code from a list (`local_jail`, `client`), as a phone keyboard may send it: capitalized, with a space after it. In
+ * a list of codes, the same code twice counts once. Anything else is left for the validators to refuse.
+ */
+export const CodeValue = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => {
+    const code = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : v);
+    return Array.isArray(value) ? [...new Set(value.map(code))] : code(value);
   });
 
 /**

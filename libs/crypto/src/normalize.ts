@@ -1,3 +1,4 @@
+import { asciiDigits } from '@amparo/common';
 // Normalizers feed the blind indexes: two spellings of the same value must give the same string, or an
 // exact-match lookup misses. They return null for input that cannot be a valid value (never index garbage).
 
@@ -8,7 +9,7 @@
  */
 export function normalizeANumber(input: string | null | undefined): string | null {
   if (typeof input !== 'string') return null;
-  const match = /^(?:A[\s\-.#:]*)?([\d][\d\s\-.]*)$/i.exec(input.normalize('NFKC').trim());
+  const match = /^(?:A[\s\-.#:]*)?([\d][\d\s\-.]*)$/i.exec(asciiDigits(input).trim());
   if (!match) return null;
   const digits = match[1].replace(/[\s\-.]/g, '');
   if (!/^\d{7,9}$/.test(digits)) return null;
@@ -26,8 +27,7 @@ export function normalizeANumber(input: string | null | undefined): string | nul
  */
 export function normalizePhone(input: string | null | undefined): string | null {
   if (typeof input !== 'string') return null;
-  const text = input
-    .normalize('NFKC')
+  const text = asciiDigits(input)
     .trim()
     .replace(/\s*(?:ext\.?|x|#)\s*\d{1,6}$/i, '');
   if (!/^\+?[\d\s().\-/]+$/.test(text)) return null;

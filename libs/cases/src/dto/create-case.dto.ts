@@ -5,7 +5,7 @@ import {
   MinLength, ValidateNested, IsDefined, IsObject,
 } from 'class-validator';
 import { IsANumber, IsPhone, IsStateCode } from './formats';
-import { BlankAsNull, IsCalendarDate, IsIanaTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode } from '@amparo/common';
+import { BlankAsNull, CodeValue, HasLetterOrDigit, IsCalendarDate, IsIanaTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
 
 export const PRACTICE_AREAS = ['detention_bond', 'removal_defense', 'asylum', 'daca', 'u_visa', 't_visa', 'vawa', 'crimmigration', 'other'] as const;
 export const CUSTODY_STATUSES = ['local_jail', 'ice_detention', 'released', 'not_detained', 'unknown'] as const;
@@ -37,15 +37,19 @@ export class SafeToContactDto {
 
 export class ClientDto {
   @ApiPropertyOptional({ description: 'firstName or lastName is required. Encrypted.' })
+  @TrimmedName()
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  @HasLetterOrDigit()
   firstName?: string;
 
   @ApiPropertyOptional({ description: 'firstName or lastName is required. Encrypted.' })
+  @TrimmedName()
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  @HasLetterOrDigit()
   lastName?: string;
 
   @ApiPropertyOptional({ example: '1990-04-02', description: 'Encrypted; with the name, used (as a keyed hash) to spot duplicates.' })
@@ -120,7 +124,7 @@ export class ClientDto {
 
 export class CallerDto {
   @ApiPropertyOptional({ enum: CALLER_RELATIONSHIPS })
-  @BlankAsNull()
+  @BlankAsNull({ lowerCase: true })
   @IsOptional()
   @IsIn(CALLER_RELATIONSHIPS)
   relationship?: (typeof CALLER_RELATIONSHIPS)[number];
@@ -145,12 +149,14 @@ export class ConsentDto {
   shareWithAttorney: boolean;
 
   @ApiProperty({ enum: ['client', 'caller'] })
+  @CodeValue()
   @IsIn(['client', 'caller'])
   obtainedFrom: 'client' | 'caller';
 }
 
 export class CustodyDto {
   @ApiProperty({ enum: CUSTODY_STATUSES })
+  @CodeValue()
   @IsIn(CUSTODY_STATUSES)
   status: CustodyStatus;
 
@@ -200,9 +206,11 @@ export class CustodyDto {
 
 export class AdversePartyDto {
   @ApiProperty({ description: 'Full name of a person adverse to the client (e.g. the abuser in a VAWA or U visa case). Encrypted; used, as a keyed hash, for conflict checks.' })
+  @TrimmedName()
   @IsString()
   @MinLength(2)
   @MaxLength(200)
+  @HasLetterOrDigit()
   name: string;
 
   @ApiPropertyOptional({ example: 'spouse' })
@@ -242,6 +250,7 @@ export class CreateCaseDto {
   custody: CustodyDto;
 
   @ApiPropertyOptional({ enum: PRACTICE_AREAS, isArray: true })
+  @CodeValue()
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(PRACTICE_AREAS.length)

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
-import { HasNoIdentifyingNumber, IsOptionalNotNull, PageQuery } from '@amparo/common';
+import { CodeValue, HasNoIdentifyingNumber, IsOptionalNotNull, PageQuery } from '@amparo/common';
 import { CallerDto, ClientDto, ConsentDto, CreateCaseDto, CustodyDto } from './create-case.dto';
 
 export class UpdateClientDto extends PartialType(ClientDto) {}
@@ -44,6 +44,7 @@ export const CASE_OUTCOMES = ['represented', 'referred_elsewhere', 'advice_given
 
 export class CloseCaseDto {
   @ApiProperty({ enum: CASE_OUTCOMES })
+  @CodeValue()
   @IsIn(CASE_OUTCOMES)
   outcome: (typeof CASE_OUTCOMES)[number];
 }

@@ -194,7 +194,12 @@ export class CaseTimelineService {
     return [...states];
   }
 
-  async recompute(tx: EntityManager, caseId: string, now: Date): Promise<Timeline> {
+  /**
+   * With `custodyCorrected` (a correction of the intake's custody facts, not an event): a deadline counted from the
+   * custody facts (no trigger event) that they no longer give never applied, and is superseded whatever its status, as
+   * one counted from a retracted event is; otherwise only open ones are.
+   */
+  async recompute(tx: EntityManager, caseId: string, now: Date, options: { custodyCorrected?: boolean } = {}): Promise<Timeline> {
     const [row]: CaseFactsRow[] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.custody_status, c.time_zone, c.detainer_lodged,
               c.release_eligible_at, c.assigned_attorney_id, c.status, c.county, c.state, c.facility_code, f.name AS facility_name,
@@ -263,7 +268,10 @@ export class CaseTimelineService {
       const own = results.get(stored.key);
       return own !== undefined && !sameTimes(stored, own);
     };
-    const stale = existing.filter((d) => !computedKeys.has(d.key) && (d.status === 'open' || carriedIds.has(d.id))).map((d) => d.id);
+    const neverApplied = (d: DeadlineRow) => options.custodyCorrected === true && d.trigger_event_id === null;
+    const stale = existing
+      .filter((d) => !computedKeys.has(d.key) && (d.status === 'open' || carriedIds.has(d.id) || neverApplied(d)))
+      .map((d) => d.id);
     if (stale.length) await tx.query(`UPDATE deadlines SET superseded_at = $2 WHERE id = ANY($1)`, [stale, now]);
     for (const d of computed) {
       const stored = byKey.get(d.key);

@@ -353,6 +353,11 @@ export class ReferralsService implements OnModuleInit {
       ...former.map((f) => ({ attorneyId: f.attorney_id, held: 'an attorney who formerly held it', current: false })),
     ];
     if (holders.length === 0) return;
+    // Each holder's accepts wait for this correction, and it for theirs (the accept's lock, in one order): otherwise an
+    // accept and a correction at once each saw the other's case as before, and the conflict went unnoticed.
+    for (const attorneyId of [...new Set(holders.map((h) => h.attorneyId))].sort()) {
+      await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [ACCEPT_LOCK_CLASS, attorneyId]);
+    }
     const { history } = await this.needs(tx, c);
     const coordinators = await this.outbox.coordinators(tx, c.organization_id);
     for (const { attorneyId, held, current } of holders) {
@@ -471,6 +476,8 @@ export class ReferralsService implements OnModuleInit {
     return this.audit.transaction(async (tx) => {
       const { r, c } = await this.lockOwnOffer(tx, actor, id);
       const now = this.clock.now();
+      // Past its answer time the offer has expired (the expiry job moves it on), as for an accept.
+      if (r.respond_by <= now) throw conflict('OFFER_EXPIRED', 'This offer has expired');
       await tx.query(`UPDATE referrals SET status = 'declined', responded_at = $2, decline_reason = $3, decline_note = $4 WHERE id = $1`, [
         id, now, dto.reason, dto.note ?? null,
       ]);
@@ -597,7 +604,7 @@ export class ReferralsService implements OnModuleInit {
     organizationId: string,
     attorneyId: string,
     seen?: ProfileFit,
-  ): Promise<boolean | 'profile_changed'> {
+  ): Promise<boolean | 'profile_changed' | 'not_accepting' | 'unavailable'> {
     // As candidates() counts them, by the same indexes.
     const hasRoom = async () => {
       const [row] = await tx.query(
@@ -612,10 +619,19 @@ export class ReferralsService implements OnModuleInit {
     // Full without a lock: passed over without locking their profile, which this transaction would hold to its end
     // (two routings passing over the same full attorneys in different orders would deadlock).
     if (!(await hasRoom())) return false;
-    const [locked]: { languages: string[]; practice_areas: string[]; facility_codes: string[]; states: string[]; eoir_registered: boolean }[] =
-      await tx.query(`SELECT languages, practice_areas, facility_codes, states, eoir_registered FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorneyId]);
+    const [locked]: {
+      languages: string[]; practice_areas: string[]; facility_codes: string[]; states: string[]; eoir_registered: boolean;
+      accepting_referrals: boolean; unavailable_until: Date | null;
+    }[] = await tx.query(
+      `SELECT languages, practice_areas, facility_codes, states, eoir_registered, accepting_referrals, unavailable_until
+         FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`,
+      [attorneyId],
+    );
     // A profile change committed while this routing waited for the lock: the candidate was judged on the old profile,
-    // and the change's review of the attorney's open offers may already have run (it would not see this one).
+    // and the change's review of the attorney's open offers may already have run (it would not see this one). Having
+    // stopped taking referrals, or gone away, rules them out (a coordinator's override may still choose them).
+    if (seen && locked && !locked.accepting_referrals) return 'not_accepting';
+    if (seen && locked?.unavailable_until && locked.unavailable_until > this.clock.now()) return 'unavailable';
     if (seen && locked && !sameFit(fitOfRow(locked), seen)) return 'profile_changed';
     // Under the lock, in a new statement (a new snapshot in READ COMMITTED): what the routing before committed.
     return (await hasRoom()) && this.stillAnAttorney(tx, attorneyId);
@@ -666,6 +682,11 @@ export class ReferralsService implements OnModuleInit {
           }
           free = candidate;
           break;
+        }
+        if (slot === 'not_accepting' || slot === 'unavailable') {
+          const reason = slot === 'not_accepting' ? 'stopped accepting referrals meanwhile' : 'marked away meanwhile';
+          excluded.push({ attorneyId: candidate.attorneyId, filter: slot, reason });
+          continue;
         }
         if (slot) {
           free = candidate;

@@ -1,0 +1,17 @@
+import { asciiDigits } from './digits';
+
+describe('asciiDigits', () => {
+  it.each([
+    ['(512) 555-0142', '(512) 555-0142'],
+    ['\u0665\u0661\u0662 \u0665\u0665\u0665 \u0660\u0661\u0664\u0662', '512 555 0142'], // Arabic-Indic
+    ['\u06f5\u06f1\u06f2\u06f5\u06f5\u06f5\u06f0\u06f1\u06f4\u06f2', '5125550142'], // Persian (Extended Arabic-Indic)
+    ['A\u0669\u0668\u0667\u0666\u0665\u0664\u0663\u0662\u0661', 'A987654321'],
+    ['\u0966\u0967\u096f', '019'], // Devanagari
+    ['\u09e7\u09e8\u09e9', '123'], // Bengali
+    ['\u1041\u1049', '19'], // Myanmar
+    ['\uff15\uff11\uff12', '512'], // full-width
+    ['no digits', 'no digits'],
+  ])('%s → %s', (input, expected) => {
+    expect(asciiDigits(input)).toBe(expected);
+  });
+});

@@ -1,0 +1,16 @@
+/** A decimal digit of any script (Arabic-Indic, Persian, Devanagari, Bengali, Burmese...). */
+const ANY_DIGIT = /\p{Nd}/u;
+
+/**
+ * Text with every decimal digit written in ASCII: full-width and other compatibility forms by NFKC, and the digits of
+ * other scripts by their value. A volunteer's phone keyboard in Arabic or Persian types ٥١٢ or ۵۱۲ for 512.
+ */
+export function asciiDigits(text: string): string {
+  return text.normalize('NFKC').replace(/\p{Nd}/gu, (digit) => {
+    const code = digit.codePointAt(0) as number;
+    // A script's digits are ten code points in a row, from its zero: count back to it.
+    let value = 0;
+    while (value < 9 && ANY_DIGIT.test(String.fromCodePoint(code - value - 1))) value++;
+    return String(value);
+  });
+}

@@ -1,0 +1,93 @@
+import { TestApp, createTestApp } from './support/test-app';
+import { minimalBody } from './support/cases';
+import { Session, createUser, loginAdmin } from './support/users';
+
+/**
+ * Intake as volunteers type it (on a phone, often not in English), and corrections that must neither keep a wrong
+ * answer nor lose a stored one.
+ */
+describe('intake input and corrections (e2e)', () => {
+  let t: TestApp;
+  let intake: Session;
+  let coordinator: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    const admin = await loginAdmin(t.http);
+    intake = await createUser(t.http, admin, 'intake');
+    coordinator = await createUser(t.http, admin, 'coordinator');
+  });
+  afterAll(() => t.close());
+
+  const create = (body: object) => t.http.post('/api/cases').set(intake.auth).send(body);
+  const fieldsOf = (res: { body: { fields?: Record<string, unknown> } }) => Object.keys(res.body.fields ?? {});
+
+  it('a name of spaces or invisible marks alone is blank; around a name they are trimmed', async () => {
+    const invisible = await create({ ...minimalBody(), client: { lastName: '\u200f', preferredLanguage: 'ara' } });
+    expect([invisible.status, fieldsOf(invisible)]).toEqual([400, ['client.firstName', 'client.lastName']]);
+    const party = await create({ ...minimalBody(), adverseParties: [{ name: '\u200b\u200b ' }] });
+    expect(party.status).toBe(400);
+    expect(fieldsOf(party).join()).toMatch(/adverseParties/);
+    const c = await create({ ...minimalBody(), client: { lastName: ' \u200fEjemplo\u200b ', preferredLanguage: 'ara' } }).expect(201);
+    const full = await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200);
+    expect(full.body.client.lastName).toBe('Ejemplo');
+  });
+
+  it('codes as a phone keyboard sends them: capitalized, a space after, the same one twice', async () => {
+    const c = await create({
+      ...minimalBody(),
+      consent: { shareWithAttorney: false, obtainedFrom: 'Client ' },
+      custody: { status: 'Local_Jail', state: 'TX', county: 'Harris' },
+      caller: { relationship: 'Family ' },
+      practiceAreas: ['Detention_Bond', 'detention_bond '],
+    }).expect(201);
+    const full = await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200);
+    expect(full.body).toMatchObject({ consent: { obtainedFrom: 'client' }, custody: { status: 'local_jail' }, caller: { relationship: 'family' }, practiceAreas: ['detention_bond'] });
+    const wrong = await create({ ...minimalBody(), custody: { status: 'in jail' } });
+    expect([wrong.status, fieldsOf(wrong)]).toEqual([400, ['custody.status']]);
+  });
+
+  it('a phone or A-number typed in Arabic or Persian digits is read, and finds the same person typed in ASCII', async () => {
+    const first = await create({ ...minimalBody(), client: { lastName: 'Arqam', preferredLanguage: 'ara', phone: '(\u0665\u0661\u0662) \u0665\u0665\u0665-\u0660\u0661\u0663\u0667' } }).expect(201);
+    const second = await create({ ...minimalBody(), client: { lastName: 'Arqam', preferredLanguage: 'ara', phone: '512-555-0137' } }).expect(201);
+    expect(second.body.possibleDuplicates).toContain(first.body.reference);
+    const aNumber = await create({ ...minimalBody(), client: { lastName: 'Arqam', preferredLanguage: 'fas', aNumber: 'A\u06f2\u06f0\u06f4\u06f5\u06f5\u06f5\u06f9\u06f1\u06f8' } }).expect(201);
+    const found = await t.http.get('/api/cases?aNumber=A204555918').set(coordinator.auth).expect(200);
+    expect(found.body.items.map((c: { id: string }) => c.id)).toContain(aNumber.body.id);
+  });
+
+  it('a zone cleared in a correction places the case again from its state', async () => {
+    const c = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'El Paso', timeZone: 'America/Chicago' } }).expect(201);
+    expect((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth)).body.custody.timeZone).toBe('America/Chicago');
+    const cleared = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ custody: { timeZone: null } }).expect(200);
+    expect(cleared.body.custody.timeZone).toBe('America/Denver');
+  });
+
+  it('a corrected release-eligible time takes the detainer deadline of the wrong one with it, even one already missed', async () => {
+    const typo = new Date(Date.now() - 3 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const c = await create({
+      ...minimalBody(),
+      custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: typo },
+    }).expect(201);
+    const holds = async () =>
+      (await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.deadlines.filter((d: { rule: string }) => d.rule === 'detainer_hold');
+    expect((await holds()).map((d: { status: string }) => d.status)).toEqual(['missed']);
+    const right = new Date(Date.now() + 6 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ custody: { releaseEligibleAt: right } }).expect(200);
+    expect((await holds()).map((d: { status: string }) => d.status)).toEqual(['open']);
+    const board = await t.http.get('/api/deadlines?status=missed&limit=200').set(coordinator.auth).expect(200);
+    expect(board.body.items.filter((d: { caseId: string }) => d.caseId === c.body.id)).toEqual([]);
+  });
+
+  it('a coordinator may not replace an adverse-party list they cannot see, and may give one where none is stored', async () => {
+    const listed = await create({ ...minimalBody(), adverseParties: [{ name: 'Opuesto Uno' }, { name: 'Opuesto Dos' }] }).expect(201);
+    const replaced = await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Opuesto Tres' }] });
+    expect([replaced.status, replaced.body.code, fieldsOf(replaced)]).toEqual([409, 'FULL_VIEW_REQUIRED', ['adverseParties']]);
+    const full = await t.http.get(`/api/cases/${listed.body.id}`).set(intake.auth).expect(200);
+    expect(full.body.adverseParties.map((p: { name: string }) => p.name)).toEqual(['Opuesto Uno', 'Opuesto Dos']);
+    // The intake volunteer, who sees the list, may; and a coordinator may give the first one.
+    await t.http.patch(`/api/cases/${listed.body.id}`).set(intake.auth).send({ adverseParties: [{ name: 'Opuesto Tres' }] }).expect(200);
+    const empty = await create(minimalBody()).expect(201);
+    await t.http.patch(`/api/cases/${empty.body.id}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Opuesto Cuatro' }] }).expect(200);
+  });
+});
