@@ -34,6 +34,7 @@ const WRITE_ROUTES = [
   'POST /api/cases/:id/events',
   'POST /api/cases/:id/events/:eventId/retract',
   'POST /api/cases/:id/referrals',
+  'POST /api/cases/:id/reopen',
   'POST /api/cases/:id/reveal',
   'POST /api/referrals/:id/accept',
   'POST /api/referrals/:id/decline',
@@ -182,6 +183,8 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
       protectedIds: [seeded.caseId, seeded.pendingCaseId], scratchIds: [scratch.caseIds[3]], base: { attorneyId: scratchAttorney.userId },
       caller: () => coordinator, hostileCallers: everyone,
     },
+    // No body: on the seeded case, which is open, a reopen changes nothing (409) whoever calls it.
+    'POST /api/cases/:id/reopen': { protectedIds: [seeded.caseId], scratchIds: [scratch.caseIds[3]], base: {}, caller: () => coordinator, hostileCallers: everyone },
     'POST /api/cases/:id/reveal': { protectedIds: [seeded.caseId], scratchIds: [scratch.caseIds[3]], base: { reason: 'fuzzing the reveal route' }, caller: () => coordinator, hostileCallers: everyone },
     // Accept and withdraw take no body: on the seeded offer, only callers who may not act on it.
     'POST /api/referrals/:id/accept': { protectedIds: [seeded.referralId], scratchIds: [scratch.referralIds[0]], base: {}, caller: () => scratchAttorney, hostileCallers: () => [scratchAttorney, intake, coordinator, null] },

@@ -522,13 +522,14 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
     it('no write answer, on any route, for any role or none, carries a canary value the caller could not read with GET', async () => {
       // Each probe runs on a case of its own, made with canary values of its own, in the state the route acts on.
       let made = 0;
-      const fresh = async (state: 'new' | 'offered' | 'assigned') => {
+      const fresh = async (state: 'new' | 'offered' | 'assigned' | 'closed') => {
         made += 1;
         const digits = String(780_000_000 + made);
         const tag = `WR${String.fromCharCode(65 + Math.floor(made / 26) % 26)}${String.fromCharCode(65 + (made % 26))}`;
         const spec = canaryCase(tag, `A${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6)}`);
         const c = await createCase(spec.body);
-        const referral = state === 'offered' ? await offer(c.id, attorneyB) : state === 'assigned' ? await assign(c.id, attorneyA) : null;
+        const referral = state === 'offered' ? await offer(c.id, attorneyB) : state === 'assigned' || state === 'closed' ? await assign(c.id, attorneyA) : null;
+        if (state === 'closed') await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
         return { id: c.id, referralId: referral?.id ?? null, needles: spec.needles };
       };
       type Target = Awaited<ReturnType<typeof fresh>>;
@@ -537,7 +538,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       // Per route, one or more probes: the state of the case it acts on (none: not a case route), and the request
       // (`own`: a signed-in user of the caller's role of its own, for what uses up or changes the session or password).
       type Probe = {
-        state?: 'new' | 'offered' | 'assigned';
+        state?: 'new' | 'offered' | 'assigned' | 'closed';
         request: (c: Target | null, own: Session | null) => Promise<[string, string, Body | undefined]>;
         ownSession?: boolean;
       };
@@ -565,6 +566,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
           },
         }],
         'POST /api/cases/:id/referrals': [{ state: 'new', request: async (c) => ['POST', `/api/cases/${c!.id}/referrals`, { attorneyId: attorneyB.userId }] }],
+        'POST /api/cases/:id/reopen': [{ state: 'closed', request: async (c) => ['POST', `/api/cases/${c!.id}/reopen`, undefined] }],
         'POST /api/cases/:id/reveal': [{ state: 'assigned', request: async (c) => ['POST', `/api/cases/${c!.id}/reveal`, { reason: 'Checking the hearing date' }] }],
         'POST /api/referrals/:id/accept': [{ state: 'offered', request: async (c) => ['POST', `/api/referrals/${c!.referralId}/accept`, {}] }],
         'POST /api/referrals/:id/decline': [{ state: 'offered', request: async (c) => ['POST', `/api/referrals/${c!.referralId}/decline`, { reason: 'capacity' }] }],

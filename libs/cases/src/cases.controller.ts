@@ -116,4 +116,16 @@ export class CasesController {
   close(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: CloseCaseDto) {
     return this.cases.close(user, id, dto);
   }
+
+  @Post(':id/reopen')
+  @HttpCode(200)
+  @Access('coordinator')
+  @ApiOperation({
+    summary:
+      'Reopen a case closed by mistake: its deadlines are followed again (those that fell due meanwhile are missed) and it is no longer counted towards its purge. It goes back to its attorney if they still practise here, else it is new. 409 CASE_NOT_CLOSED, CASE_PURGED.',
+  })
+  @ApiOkResponse({ type: CaseResponse })
+  reopen(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body(NoBody) _body?: undefined) {
+    return this.cases.reopen(user, id);
+  }
 }

@@ -657,6 +657,42 @@ export class CasesService {
     return this.summary(actor, id);
   }
 
+  /**
+   * Takes back a close made by mistake (coordinators; audited as `case.reopen`, with the outcome it had). The case is
+   * open again, no longer counted towards its purge, and its deadlines are followed again: recomputed now, so those
+   * that fell due while it was closed are missed, and escalated. It goes back to its attorney if they still practise
+   * here (their row share-locked after the case's, as routing does: a deactivation waits, then releases it), else it
+   * is new, for a coordinator to place.
+   */
+  async reopen(actor: Principal, id: string): Promise<CaseSummary> {
+    await this.audit.transaction(async (tx) => {
+      const row = await this.visibleRow(tx, actor, id, true);
+      if (row.status === 'purged') throw new DomainError(HttpStatus.CONFLICT, 'CASE_PURGED', 'This case was purged: nothing remains to reopen');
+      if (row.status !== 'closed') throw new DomainError(HttpStatus.CONFLICT, 'CASE_NOT_CLOSED', `The case is ${row.status}, not closed`);
+      const attorney = row.assigned_attorney_id
+        ? await tx.query(`SELECT 1 FROM users WHERE id = $1 AND active AND role = 'attorney' FOR SHARE`, [row.assigned_attorney_id])
+        : [];
+      const attorneyId = attorney.length > 0 ? row.assigned_attorney_id : null;
+      const now = this.clock.now();
+      await tx.query(
+        `UPDATE cases SET status = $2, assigned_attorney_id = $3, outcome = NULL, closed_at = NULL, updated_at = $4 WHERE id = $1`,
+        [id, attorneyId ? 'assigned' : 'new', attorneyId, now],
+      );
+      await tx.query(`UPDATE deadlines SET case_closed = false WHERE case_id = $1`, [id]);
+      await this.deadlineInput(() => this.timeline.recompute(tx, id, now));
+      await this.audit.record(tx, {
+        organizationId: actor.organizationId,
+        actorId: actor.userId,
+        actorRole: actor.role,
+        action: 'case.reopen',
+        caseId: id,
+        caseReference: row.reference,
+        details: { outcome: row.outcome, status: attorneyId ? 'assigned' : 'new' },
+      });
+    });
+    return this.summary(actor, id);
+  }
+
   private async summary(actor: Principal, id: string): Promise<CaseSummary> {
     const row = await this.audit.refusalsAudited(() => this.visibleRow(this.db.manager, actor, id));
     return summaryView(row, await this.deadlines(this.db.manager, row));

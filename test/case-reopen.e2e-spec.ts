@@ -1,0 +1,73 @@
+import { TestApp, createTestApp } from './support/test-app';
+import { attorneyProfile } from './support/attorneys';
+import { minimalBody, routableBody } from './support/cases';
+import { Session, createUser, loginAdmin } from './support/users';
+
+/** A case closed by mistake is reopened by a coordinator, rather than typed again and its history lost. */
+describe('reopening a closed case (e2e)', () => {
+  let t: TestApp;
+  let admin: Session;
+  let coordinator: Session;
+  let intake: Session;
+  let attorney: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    admin = await loginAdmin(t.http);
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    intake = await createUser(t.http, admin, 'intake');
+    attorney = await createUser(t.http, admin, 'attorney');
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+  });
+  afterAll(() => t.close());
+
+  const reopen = (id: string, who: Session = coordinator) => t.http.post(`/api/cases/${id}/reopen`).set(who.auth);
+
+  /** A detained client's case accepted by the attorney, with a deadline (EOIR-33) on the board. */
+  async function assigned() {
+    const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Reabierta', lastName: 'Ejemplo' })).expect(201);
+    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(attorney.auth).expect(200);
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: new Date().toISOString() }).expect(201);
+    return c.body.id as string;
+  }
+  const onBoard = async (id: string) =>
+    (await t.http.get('/api/deadlines?limit=200').set(coordinator.auth).expect(200)).body.items.filter((d: { caseId: string }) => d.caseId === id);
+
+  it('goes back to its attorney, its deadlines followed again and no longer counted towards its purge; audited', async () => {
+    const id = await assigned();
+    await t.http.post(`/api/cases/${id}/close`).set(attorney.auth).send({ outcome: 'duplicate' }).expect(200);
+    expect(await onBoard(id)).toEqual([]);
+    const res = await reopen(id).expect(200);
+    expect(res.body).toMatchObject({ status: 'assigned', assignedAttorneyId: attorney.userId, outcome: null });
+    expect((await onBoard(id)).map((d: { rule: string }) => d.rule)).toEqual(['eoir33_change_of_address']);
+    const [row] = await t.db.query(`SELECT closed_at, urgency_level FROM cases WHERE id = $1`, [id]);
+    expect(row.closed_at).toBeNull();
+    expect(row.urgency_level).not.toBe('low');
+    await t.http.get(`/api/cases/${id}`).set(attorney.auth).expect(200);
+    const audit = await t.db.query(`SELECT actor_id, details FROM audit_events WHERE case_id = $1 AND action = 'case.reopen'`, [id]);
+    expect(audit).toEqual([{ actor_id: coordinator.userId, details: { outcome: 'duplicate', status: 'assigned' } }]);
+  });
+
+  it('is new again when its attorney no longer practises here', async () => {
+    const id = await assigned();
+    await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    const leaving = await createUser(t.http, admin, 'attorney');
+    await t.db.query(`UPDATE cases SET assigned_attorney_id = $2 WHERE id = $1`, [id, leaving.userId]);
+    await t.http.patch(`/api/users/${leaving.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    expect((await reopen(id).expect(200)).body).toMatchObject({ status: 'new', assignedAttorneyId: null });
+  });
+
+  it('only a closed case, only by a coordinator', async () => {
+    const open = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
+    expect([(await reopen(open.body.id)).status, (await reopen(open.body.id)).body.code]).toEqual([409, 'CASE_NOT_CLOSED']);
+    const id = await assigned();
+    await t.http.post(`/api/cases/${id}/close`).set(attorney.auth).send({ outcome: 'represented' }).expect(200);
+    expect((await reopen(id, attorney)).status).toBe(403);
+    expect((await reopen(id, intake)).status).toBe(403);
+    expect((await t.http.post(`/api/cases/${id}/reopen`).set(coordinator.auth).send({ outcome: 'x' })).status).toBe(400);
+    await t.db.query(`UPDATE cases SET status = 'purged' WHERE id = $1`, [id]);
+    expect((await reopen(id)).body.code).toBe('CASE_PURGED');
+  });
+});
