@@ -235,6 +235,7 @@ describe('cases (e2e)', () => {
     it('is for coordinators only: anyone else is refused whatever they typed; a coordinator\'s typo is a 400 on aNumber', async () => {
       expect((await t.http.get(`/api/cases?aNumber=${CANARY.aNumberDigits}`).set(intake.auth)).status).toBe(403);
       expect((await t.http.get('/api/cases?aNumber=zz').set(intake.auth)).status).toBe(403);
+      expect((await t.http.get(`/api/cases?aNumber=${'9'.repeat(60)}`).set(intake.auth)).status).toBe(403);
       const typo = await t.http.get('/api/cases?aNumber=A12').set(coordinator.auth);
       expect([typo.status, Object.keys(typo.body.fields ?? {})]).toEqual([400, ['aNumber']]);
     });

@@ -25,6 +25,9 @@ describe('intake input and corrections (e2e)', () => {
   it('a name of spaces or invisible marks alone is blank; around a name they are trimmed', async () => {
     const invisible = await create({ ...minimalBody(), client: { lastName: '\u200f', preferredLanguage: 'ara' } });
     expect([invisible.status, fieldsOf(invisible)]).toEqual([400, ['client.firstName', 'client.lastName']]);
+    // A Hangul filler is a letter that prints nothing.
+    const filler = await create({ ...minimalBody(), client: { lastName: '\u3164', preferredLanguage: 'kor' } });
+    expect([filler.status, fieldsOf(filler)]).toEqual([400, ['client.firstName', 'client.lastName']]);
     const party = await create({ ...minimalBody(), adverseParties: [{ name: '\u200b\u200b ' }] });
     expect(party.status).toBe(400);
     expect(fieldsOf(party).join()).toMatch(/adverseParties/);
@@ -77,6 +80,21 @@ describe('intake input and corrections (e2e)', () => {
     expect((await holds()).map((d: { status: string }) => d.status)).toEqual(['open']);
     const board = await t.http.get('/api/deadlines?status=missed&limit=200').set(coordinator.auth).expect(200);
     expect(board.body.items.filter((d: { caseId: string }) => d.caseId === c.body.id)).toEqual([]);
+  });
+
+  it('a correction that leaves the custody facts as they were keeps a deadline that stopped because something happened', async () => {
+    const typo = new Date(Date.now() - 3 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const c = await create({
+      ...minimalBody(),
+      custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: typo },
+    }).expect(201);
+    // Released from the jail: the hold is no longer computed, and its missed record stays.
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'released', occurredAt: typo, from: 'jail' }).expect(201);
+    const holds = async () =>
+      (await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.deadlines.filter((d: { rule: string }) => d.rule === 'detainer_hold');
+    expect((await holds()).map((d: { status: string }) => d.status)).toEqual(['missed']);
+    await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ custody: { county: 'Harris', status: 'released', releaseEligibleAt: typo } }).expect(200);
+    expect((await holds()).map((d: { status: string }) => d.status)).toEqual(['missed']);
   });
 
   it('a coordinator may not replace an adverse-party list they cannot see, and may give one where none is stored', async () => {

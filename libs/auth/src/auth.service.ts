@@ -113,7 +113,9 @@ export class AuthService {
       );
       // A changed password is often a compromised account: its calendar-feed URL (a credential of its own) ends too.
       await tx.query(`DELETE FROM calendar_tokens WHERE user_id = $1`, [user.id]);
-      const state = { role: user.role, active: user.active };
+      // Read under the row's lock: an admin's change at the same moment is recorded before or after this one, not lost.
+      const [current]: { role: User['role']; active: boolean }[] = await tx.query(`SELECT role, active FROM users WHERE id = $1 FOR UPDATE`, [user.id]);
+      const state = { role: current.role, active: current.active };
       await this.changes.publish(tx, { actor, userId: user.id, organizationId: user.organizationId, before: state, after: state, fields: ['password'] });
     });
   }

@@ -393,6 +393,13 @@ export class CasesService {
       let zoneMoved = false; // the correction moved the case to another time zone
       let placeMoved = false; // the facility or the state changed (what routing matches attorneys by)
       const custodyChanged = custody && Object.keys(custody).some((k) => k !== 'bookingNumber' && (custody as Record<string, unknown>)[k] !== undefined);
+      // Facts the custody deadlines are counted from, corrected to another value: what they gave before is read first.
+      const sameTime = (a: Date | null, b: string | null) => (a?.getTime() ?? null) === (b === null ? null : Date.parse(b));
+      const custodyFactsCorrected = custody !== undefined && (
+        (custody.status != null && custody.status !== row.custody_status)
+        || (custody.detainerLodged !== undefined && (custody.detainerLodged ?? false) !== row.detainer_lodged)
+        || (custody.releaseEligibleAt !== undefined && !sameTime(row.release_eligible_at as Date | null, custody.releaseEligibleAt ?? null)));
+      const custodyKeysBefore = custodyFactsCorrected ? await this.timeline.custodyKeys(tx, id, this.clock.now()) : undefined;
       if (custody && custodyChanged) {
         if (custody.status !== undefined) { required('custody.status', custody.status); set('custody_status', custody.status); }
         if (custody.detainerLodged !== undefined) set('detainer_lodged', custody.detainerLodged ?? false);
@@ -461,7 +468,7 @@ export class CasesService {
         if (zoneMoved || placeMoved) await followCaseZone(tx, [id]);
         // The custody facts said otherwise all along: a deadline counted from the old ones never applied, whatever its
         // status (as for a retracted event).
-        await this.timeline.recompute(tx, id, this.clock.now(), { custodyCorrected: custodyChanged === true });
+        await this.timeline.recompute(tx, id, this.clock.now(), { custodyCorrected: custodyKeysBefore });
       }
       await this.audit.record(tx, {
         organizationId: actor.organizationId,

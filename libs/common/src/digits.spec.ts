@@ -10,6 +10,8 @@ describe('asciiDigits', () => {
     ['\u09e7\u09e8\u09e9', '123'], // Bengali
     ['\u1041\u1049', '19'], // Myanmar
     ['\uff15\uff11\uff12', '512'], // full-width
+    // Myanmar Pao digits, then Eastern Pwo Karen digits right after them (two scripts' digits in one run).
+    ['\u{116DA}\u{116DB}\u{116DC}\u{116D0}\u{116D9}', '01209'],
     ['no digits', 'no digits'],
   ])('%s → %s', (input, expected) => {
     expect(asciiDigits(input)).toBe(expected);

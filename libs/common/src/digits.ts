@@ -8,9 +8,10 @@ const ANY_DIGIT = /\p{Nd}/u;
 export function asciiDigits(text: string): string {
   return text.normalize('NFKC').replace(/\p{Nd}/gu, (digit) => {
     const code = digit.codePointAt(0) as number;
-    // A script's digits are ten code points in a row, from its zero: count back to it.
-    let value = 0;
-    while (value < 9 && ANY_DIGIT.test(String.fromCodePoint(code - value - 1))) value++;
-    return String(value);
+    // A script's digits are ten code points in a row, from its zero; two scripts' may follow each other (Myanmar Pao,
+    // then Eastern Pwo Karen): count back to the start of the run, by tens.
+    let back = 0;
+    while (ANY_DIGIT.test(String.fromCodePoint(code - back - 1))) back++;
+    return String(back % 10);
   });
 }

@@ -41,6 +41,8 @@ describe('safeRequestPath', () => {
     // Served: routing decodes %2E to a dot. And a mistyped feed URL carries the credential all the same.
     ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv%2Eics', '/api/calendar/[token].ics'],
     ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv.icss', '/api/calendar/[token].ics'],
+    // A request line in absolute form names the host.
+    ['http://amparo.example/api/calendar/AbCdEfGhIjKlMnOpQrStUv.ics', '/api/calendar/[token].ics'],
     ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv', '/api/calendar/[token].ics'],
     // An A-number or phone typed where a case id goes; ids and references stay.
     ['/api/cases/A987654321', '/api/cases/[redacted]'],

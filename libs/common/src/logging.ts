@@ -63,7 +63,8 @@ function decoded(segment: string): string {
  * path segment holding an identifying number (an A-number typed where a case id goes): the segment is replaced.
  */
 export function safeRequestPath(url: string | undefined): string {
-  const path = (url ?? '').split('?')[0];
+  // A request line may name the host too (absolute form, GET http://host/api/...): the path is what follows it.
+  const path = (url ?? '').split('?')[0].replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
   // Whatever follows /api/calendar/ but the token route: routing decodes the path (%2Eics), ignores case and a
   // trailing slash, and a mistyped feed URL still carries the credential.
   if (/^\/api\/calendar\/(?!token\/?$)./i.test(path)) return '/api/calendar/[token].ics';

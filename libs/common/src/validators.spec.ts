@@ -199,6 +199,11 @@ describe('hasIdentifyingNumber', () => {
     ['A123,456,789', true],
     ['A 123, 456, 789', true],
     ['512,555,0142', true],
+    // Commas in dates, lists and amounts are not.
+    ['Released to ICE Dec 12, 2026, 10am', false],
+    ['Hearings 11/20, 12/4 and 12/18', false],
+    ['pages 12, 13, 14, 15', false],
+    ['bond 1,500,000 pesos', false],
     ['shaped like a date but no year of ours: 1-23-4567', true],
     // Dates with times, ranges, form numbers and money are not identifying.
     ['Filed by fax on 11/20/2026 4:15pm, confirmation on file', false],

@@ -124,11 +124,15 @@ const NOT_IDENTIFYING = [
   /\$\s?\d[\d,]*(?:\.\d+)?/g,
 ];
 /**
- * Seven or more digits with at most three separators between any two (spaces, dashes of any kind, dots, commas,
- * slashes, parentheses, #, _): an A-number (A123-456-789, A 123 - 456 - 789, A123,456,789), a phone ((512) 555-0142),
- * a booking number.
+ * Seven or more digits with at most three separators between any two (spaces, dashes of any kind, dots, slashes,
+ * parentheses, #, _): an A-number (A123-456-789, A 123 - 456 - 789), a phone ((512) 555-0142), a booking number.
  */
-const DIGIT_RUN = /\d(?:[\s\-\u2010-\u2015.,/()#_]{0,3}\d){6,}/;
+const DIGIT_RUN = /\d(?:[\s\-\u2010-\u2015./()#_]{0,3}\d){6,}/;
+/**
+ * Grouped with commas, only in the shapes of an A-number (A123,456,789) or a phone (512,555,0142): commas also
+ * separate dates, amounts and lists ("Dec 12, 2026, 10am", "pages 12, 13, 14"), which are not identifying.
+ */
+const COMMA_GROUPED = /A\s*#?\s*\d{3}\s?,\s?\d{3}\s?,\s?\d{3}(?!\d)|(?<!\d)\d{3}\s?,\s?\d{3}\s?,\s?\d{4}(?!\d)/i;
 
 /** Whether free text holds a number that identifies a person (7+ digits that are not a date, a time or money). */
 export function hasIdentifyingNumber(value: unknown): boolean {
@@ -136,7 +140,7 @@ export function hasIdentifyingNumber(value: unknown): boolean {
   // Full-width digits and those of other scripts count as digits.
   let text = asciiDigits(value);
   for (const pattern of NOT_IDENTIFYING) text = text.replace(pattern, ' ~ ');
-  return DIGIT_RUN.test(text);
+  return DIGIT_RUN.test(text) || COMMA_GROUPED.test(text);
 }
 
 /**
@@ -166,13 +170,16 @@ export const IsOptionalNotNull = (): PropertyDecorator => ValidateIf((_object, v
  * which a phone keyboard or a copy from a message adds: "\u200fMaria " is "Maria", and "\u200b" alone is blank.
  */
 export const TrimmedName = (): PropertyDecorator =>
-  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/^[\s\p{Cf}]+|[\s\p{Cf}]+$/gu, '') : value));
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/^[\s\p{Cf}\p{DI}]+|[\s\p{Cf}\p{DI}]+$/gu, '') : value));
 
-/** A name holds at least one letter or digit (blank counts as not given: the required checks decide about it). */
+/**
+ * A name holds at least one letter or digit that shows (blank counts as not given: the required checks decide about
+ * it). Hangul fillers (U+3164) are letters that print nothing: ignorable code points do not count.
+ */
 export const HasLetterOrDigit = decorator(
   'hasLetterOrDigit',
   (p) => `${p} must contain a letter`,
-  (value) => typeof value !== 'string' || value === '' || /[\p{L}\p{N}]/u.test(value),
+  (value) => typeof value !== 'string' || value === '' || /[\p{L}\p{N}]/u.test(value.replace(/\p{DI}/gu, '')),
 );
 
 export const BlankAsNull = (options: { upperCase?: boolean; lowerCase?: boolean } = {}): PropertyDecorator =>

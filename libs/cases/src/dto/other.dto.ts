@@ -84,6 +84,5 @@ export class ListCasesQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Coordinators only: exact lookup by A-number (7 to 9 digits; audited, rate-limited).' })
   @IsOptional()
   @IsString()
-  @MaxLength(40)
   aNumber?: string;
 }

@@ -194,12 +194,8 @@ export class CaseTimelineService {
     return [...states];
   }
 
-  /**
-   * With `custodyCorrected` (a correction of the intake's custody facts, not an event): a deadline counted from the
-   * custody facts (no trigger event) that they no longer give never applied, and is superseded whatever its status, as
-   * one counted from a retracted event is; otherwise only open ones are.
-   */
-  async recompute(tx: EntityManager, caseId: string, now: Date, options: { custodyCorrected?: boolean } = {}): Promise<Timeline> {
+  /** The case's row and what the deadline engine reads of it (its events, the states it was held in, 287(g)). */
+  private async caseFacts(tx: EntityManager, caseId: string): Promise<{ row: CaseFactsRow; facts: CaseFacts }> {
     const [row]: CaseFactsRow[] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.custody_status, c.time_zone, c.detainer_lodged,
               c.release_eligible_at, c.assigned_attorney_id, c.status, c.county, c.state, c.facility_code, f.name AS facility_name,
@@ -211,7 +207,7 @@ export class CaseTimelineService {
         WHERE c.id = $1`,
       [caseId],
     );
-    if (!row) throw new Error(`recompute: case ${caseId} not found`);
+    if (!row) throw new Error(`case ${caseId} not found`);
     const events: { id: string; type: CaseEventFact['type']; occurred_at: string; data: Record<string, unknown> }[] =
       await tx.query(`SELECT id, type, occurred_at, data FROM case_events WHERE case_id = $1 AND retracted_at IS NULL ORDER BY seq`, [caseId]);
     const facts: CaseFacts = {
@@ -230,6 +226,26 @@ export class CaseTimelineService {
       // whose label does not say which.
       criminalHistoryDeclared: row.criminal_history_declared,
     };
+    return { row, facts };
+  }
+
+  /**
+   * The keys of the deadlines the custody facts themselves give now (no trigger event: the intake's release-eligible
+   * time, say). Read before a correction of those facts, for `recompute`'s `custodyCorrected`.
+   */
+  async custodyKeys(tx: EntityManager, caseId: string, now: Date): Promise<Set<string>> {
+    const { facts } = await this.caseFacts(tx, caseId);
+    return new Set(computeDeadlines(facts, ruleSetFor(now)).filter((d) => !d.triggerEventId).map((d) => d.key));
+  }
+
+  /**
+   * With `custodyCorrected` (a correction of the intake's custody facts, not an event: the keys `custodyKeys` gave
+   * before it): a deadline the old facts gave and the corrected ones do not never applied, and is superseded whatever
+   * its status, as one counted from a retracted event is. Otherwise only open ones are (a deadline that stopped being
+   * computed because something happened, a release say, keeps its record).
+   */
+  async recompute(tx: EntityManager, caseId: string, now: Date, options: { custodyCorrected?: ReadonlySet<string> } = {}): Promise<Timeline> {
+    const { row, facts } = await this.caseFacts(tx, caseId);
     const ruleSet = ruleSetFor(now);
     const computed = computeDeadlines(facts, ruleSet);
     const flags = computeFlags(facts, ruleSet);
@@ -268,7 +284,7 @@ export class CaseTimelineService {
       const own = results.get(stored.key);
       return own !== undefined && !sameTimes(stored, own);
     };
-    const neverApplied = (d: DeadlineRow) => options.custodyCorrected === true && d.trigger_event_id === null;
+    const neverApplied = (d: DeadlineRow) => d.trigger_event_id === null && options.custodyCorrected?.has(d.key) === true;
     const stale = existing
       .filter((d) => !computedKeys.has(d.key) && (d.status === 'open' || carriedIds.has(d.id) || neverApplied(d)))
       .map((d) => d.id);

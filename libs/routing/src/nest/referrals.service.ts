@@ -450,9 +450,9 @@ export class ReferralsService implements OnModuleInit {
       // Accepting opens the client's record to the attorney: consent and the conflict check must still hold now, not
       // only when the offer was made (the intake may have been corrected, or the attorney taken a case since). One
       // attorney's accepts run one at a time: two cases on opposite sides accepted at once each saw the other not yet
-      // assigned, and both were given to them. An advisory lock of the attorney's, which nothing else takes: their
-      // profile row would close a cycle with a routing (case, profile, then the user row) and a deactivation (user
-      // row, then the offers).
+      // assigned, and both were given to them. An advisory lock of the attorney's, which only a correction's conflict
+      // alert also takes (after its case, as here): their profile row would close a cycle with a routing (case,
+      // profile, then the user row) and a deactivation (user row, then the offers).
       await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [ACCEPT_LOCK_CLASS, actor.userId]);
       const bar = await this.acceptanceBar(tx, c, actor.userId);
       if (bar) throw conflict(bar.code, bar.message);
