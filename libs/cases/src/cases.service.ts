@@ -9,7 +9,7 @@ import { CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, 
 import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
 import { IMPLICIT_ZONE, followCaseZone } from './case-zones';
 import { COURT_EVENT_TYPES, ReferralsService } from '@amparo/routing';
-import { CryptoIntegrityError } from '@amparo/crypto';
+import { CryptoIntegrityError, normalizePersonName } from '@amparo/crypto';
 import { isStalePreparedStatement, isTransientConflict, preparedQuery } from '@amparo/database';
 import { CaseCipher } from './case-cipher.service';
 import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './case-view';
@@ -440,9 +440,9 @@ export class CasesService {
           const kept = { ...(current['client.safeToContact'] as Record<string, unknown>), ...Object.fromEntries(sent) };
           sensitiveChanges['client.safeToContact'] = Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== null));
         }
-        // A list is replaced whole: someone who cannot read the stored one would lose its entries unseen.
-        const stored = current.adverseParties;
-        if ('adverseParties' in sensitiveChanges && visibility !== 'full' && Array.isArray(stored) && stored.length > 0) {
+        // A list is replaced whole: someone who cannot read the stored one would lose its entries unseen. They may send
+        // it again, or with more names; not drop one.
+        if ('adverseParties' in sensitiveChanges && visibility !== 'full' && dropsAParty(current.adverseParties, sensitiveChanges.adverseParties)) {
           throw new DomainError(
             HttpStatus.CONFLICT,
             'FULL_VIEW_REQUIRED',
@@ -870,6 +870,14 @@ export interface CaseEventView {
 }
 
 /** An event as the API shows it: its fields as recorded (the manner of entry only with the full view). */
+/** Whether a new adverse-party list leaves out a name of the stored one (names compared as the conflict check does). */
+function dropsAParty(stored: unknown, sent: unknown): boolean {
+  const names = (list: unknown) =>
+    new Set((Array.isArray(list) ? (list as { name?: unknown }[]) : []).map((p) => normalizePersonName(typeof p?.name === 'string' ? p.name : '')).filter(Boolean));
+  const kept = names(sent);
+  return [...names(stored)].some((name) => !kept.has(name));
+}
+
 function eventView(e: CaseEventRow, full: boolean): CaseEventView {
   const { [IMPLICIT_ZONE]: _implicit, ...fields } = e.data;
   if (!full) delete fields.manner;
