@@ -1,11 +1,14 @@
 /** A decimal digit of any script (Arabic-Indic, Persian, Devanagari, Bengali, Burmese...). */
 const ANY_DIGIT = /\p{Nd}/u;
+const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * Text with every decimal digit written in ASCII: full-width and other compatibility forms by NFKC, and the digits of
  * other scripts by their value. A volunteer's phone keyboard in Arabic or Persian types ٥١٢ or ۵۱۲ for 512.
  */
 export function asciiDigits(text: string): string {
+  // Most of what is typed is ASCII already (every intake's phone, A-number and notes): nothing to do.
+  if (ASCII.test(text)) return text;
   return text.normalize('NFKC').replace(/\p{Nd}/gu, (digit) => {
     const code = digit.codePointAt(0) as number;
     // A script's digits are ten code points in a row, from its zero; two scripts' may follow each other (Myanmar Pao,
