@@ -25,10 +25,10 @@ describe('reopening a closed case (e2e)', () => {
   const reopen = (id: string, who: Session = coordinator) => t.http.post(`/api/cases/${id}/reopen`).set(who.auth);
 
   /** A detained client's case accepted by the attorney, with a deadline (EOIR-33) on the board. */
-  async function assigned() {
+  async function assigned(who: Session = attorney) {
     const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Reabierta', lastName: 'Ejemplo' })).expect(201);
-    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
-    await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(attorney.auth).expect(200);
+    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: who.userId }).expect(201);
+    await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(who.auth).expect(200);
     await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: new Date().toISOString() }).expect(201);
     return c.body.id as string;
   }
@@ -50,13 +50,25 @@ describe('reopening a closed case (e2e)', () => {
     expect(audit).toEqual([{ actor_id: coordinator.userId, details: { outcome: 'duplicate', status: 'assigned' } }]);
   });
 
-  it('is new again when its attorney no longer practises here', async () => {
-    const id = await assigned();
-    await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+  it('is new again when its attorney no longer practises here, and another attorney may accept it', async () => {
     const leaving = await createUser(t.http, admin, 'attorney');
-    await t.db.query(`UPDATE cases SET assigned_attorney_id = $2 WHERE id = $1`, [id, leaving.userId]);
+    await t.http.put('/api/attorneys/me/profile').set(leaving.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    const id = await assigned(leaving);
+    await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
     await t.http.patch(`/api/users/${leaving.userId}`).set(admin.auth).send({ active: false }).expect(200);
     expect((await reopen(id).expect(200)).body).toMatchObject({ status: 'new', assignedAttorneyId: null });
+    const offer = await t.http.post(`/api/cases/${id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(attorney.auth).expect(200);
+  });
+
+  it('a case whose stored events no longer compute is reopened all the same, left to the urgency review', async () => {
+    const id = await assigned();
+    await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    // An event the deadline engine refuses (written around the API, as by an older release).
+    await t.db.query(`INSERT INTO case_events (id, case_id, type, occurred_at, data) VALUES (gen_random_uuid(), $1, 'bond_decision', 'not a date', '{"outcome":"denied"}')`, [id]);
+    expect((await reopen(id).expect(200)).body).toMatchObject({ status: 'assigned' });
+    const [row] = await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [id]);
+    expect(row.urgency_review_at).not.toBeNull();
   });
 
   it('only a closed case, only by a coordinator', async () => {

@@ -97,20 +97,19 @@ describe('intake input and corrections (e2e)', () => {
     expect((await holds()).map((d: { status: string }) => d.status)).toEqual(['missed']);
   });
 
-  it('a coordinator may not drop a name from an adverse-party list they cannot see; they may resend it, add to it, or give the first', async () => {
-    const listed = await create({ ...minimalBody(), adverseParties: [{ name: 'Opuesto Uno' }, { name: 'Opuesto Dos' }] }).expect(201);
-    const replaced = await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Opuesto Tres' }] });
-    expect([replaced.status, replaced.body.code, fieldsOf(replaced)]).toEqual([409, 'FULL_VIEW_REQUIRED', ['adverseParties']]);
-    const full = await t.http.get(`/api/cases/${listed.body.id}`).set(intake.auth).expect(200);
-    expect(full.body.adverseParties.map((p: { name: string }) => p.name)).toEqual(['Opuesto Uno', 'Opuesto Dos']);
-    const cleared = await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: null });
-    expect(cleared.status).toBe(409);
-    // Sent again, or with one more name (read over the phone, say), nothing is lost.
-    await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth)
-      .send({ adverseParties: [{ name: 'opuesto uno' }, { name: 'Opuesto Dos' }, { name: 'Opuesto Cinco' }] }).expect(200);
-    // The intake volunteer, who sees the list, may; and a coordinator may give the first one.
-    await t.http.patch(`/api/cases/${listed.body.id}`).set(intake.auth).send({ adverseParties: [{ name: 'Opuesto Tres' }] }).expect(200);
-    const empty = await create(minimalBody()).expect(201);
-    await t.http.patch(`/api/cases/${empty.body.id}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Opuesto Cuatro' }] }).expect(200);
+  it('a coordinator adds to an adverse-party list they cannot see: nothing stored is lost, and clearing it needs the full view', async () => {
+    const listed = await create({ ...minimalBody(), adverseParties: [{ name: 'Opuesto Uno', relationship: 'spouse' }, { name: 'Opuesto Dos' }] }).expect(201);
+    const parties = async () => (await t.http.get(`/api/cases/${listed.body.id}`).set(intake.auth).expect(200)).body.adverseParties;
+    // A name already there (spelled otherwise) and a new one: the stored entries stay as they were, the new one joins.
+    await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: [{ name: 'opuesto uno' }, { name: 'Opuesto Tres' }] }).expect(200);
+    expect(await parties()).toEqual([{ name: 'Opuesto Uno', relationship: 'spouse' }, { name: 'Opuesto Dos' }, { name: 'Opuesto Tres' }]);
+    // Whatever the list holds, clearing it is refused the same way.
+    for (const c of [listed.body.id, (await create(minimalBody()).expect(201)).body.id]) {
+      const cleared = await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ adverseParties: null });
+      expect([cleared.status, cleared.body.code, fieldsOf(cleared)]).toEqual([409, 'FULL_VIEW_REQUIRED', ['adverseParties']]);
+    }
+    // The intake volunteer, who sees the list, replaces it.
+    await t.http.patch(`/api/cases/${listed.body.id}`).set(intake.auth).send({ adverseParties: [{ name: 'Opuesto Cuatro' }] }).expect(200);
+    expect(await parties()).toEqual([{ name: 'Opuesto Cuatro' }]);
   });
 });

@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
@@ -118,6 +118,8 @@ function changedPaths(dto: object, prefix = ''): string[] {
 
 @Injectable()
 export class CasesService {
+  private readonly logger = new Logger('Cases');
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly cipher: CaseCipher,
@@ -378,6 +380,12 @@ export class CasesService {
       if (Object.keys(sensitiveChanges).length > 0 && visibility !== 'full' && actor.role !== 'coordinator') {
         throw forbidden('You may not correct the sensitive fields of this case');
       }
+      // A coordinator adds to a list they cannot see (below); clearing it needs the full view, whatever it holds.
+      if (dto.adverseParties === null && visibility !== 'full') {
+        throw new DomainError(HttpStatus.CONFLICT, 'FULL_VIEW_REQUIRED', 'Clearing the adverse parties needs the full record: the assigned attorney, or the intake volunteer while they have it', {
+          adverseParties: ['cannot be cleared without the full view'],
+        });
+      }
       const sets: string[] = [];
       const params: unknown[] = [id];
       const set = (column: string, value: unknown) => sets.push(`${column} = $${params.push(value)}`);
@@ -440,15 +448,10 @@ export class CasesService {
           const kept = { ...(current['client.safeToContact'] as Record<string, unknown>), ...Object.fromEntries(sent) };
           sensitiveChanges['client.safeToContact'] = Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== null));
         }
-        // A list is replaced whole: someone who cannot read the stored one would lose its entries unseen. They may send
-        // it again, or with more names; not drop one.
-        if ('adverseParties' in sensitiveChanges && visibility !== 'full' && dropsAParty(current.adverseParties, sensitiveChanges.adverseParties)) {
-          throw new DomainError(
-            HttpStatus.CONFLICT,
-            'FULL_VIEW_REQUIRED',
-            'adverseParties replaces the whole list, which you cannot see: someone with the full record (the assigned attorney, or the intake volunteer while they have it) can correct it',
-            { adverseParties: ['replaces a stored list you cannot see'] },
-          );
+        // Someone who cannot read the stored list adds to it: replacing it would lose its entries (and their details)
+        // unseen, and refusing by what it holds would tell them what it holds.
+        if ('adverseParties' in sensitiveChanges && visibility !== 'full') {
+          sensitiveChanges.adverseParties = withAddedParties(current.adverseParties, sensitiveChanges.adverseParties);
         }
         const merged: SensitiveValues = { ...current, ...sensitiveChanges };
         if (!String(merged['client.firstName'] ?? '').trim() && !String(merged['client.lastName'] ?? '').trim()) {
@@ -669,7 +672,7 @@ export class CasesService {
    * open again, no longer counted towards its purge, and its deadlines are followed again: recomputed now, so those
    * that fell due while it was closed are missed, and escalated. It goes back to its attorney if they still practise
    * here (their row share-locked after the case's, as routing does: a deactivation waits, then releases it), else it
-   * is new, for a coordinator to place.
+   * is new, for a coordinator to place, and the departed attorney's acceptance is withdrawn (as a release does).
    */
   async reopen(actor: Principal, id: string): Promise<CaseSummary> {
     await this.audit.transaction(async (tx) => {
@@ -685,8 +688,20 @@ export class CasesService {
         `UPDATE cases SET status = $2, assigned_attorney_id = $3, outcome = NULL, closed_at = NULL, updated_at = $4 WHERE id = $1`,
         [id, attorneyId ? 'assigned' : 'new', attorneyId, now],
       );
+      // An attorney who left: their acceptance ends (kept as a former client's), so that another may accept the case.
+      if (!attorneyId) await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE case_id = $1 AND status = 'accepted'`, [id, now]);
       await tx.query(`UPDATE deadlines SET case_closed = false WHERE case_id = $1`, [id]);
-      await this.deadlineInput(() => this.timeline.recompute(tx, id, now));
+      // A case whose stored events no longer compute is reopened all the same, and left to the urgency review.
+      await tx.query(`SAVEPOINT reopen_recompute`);
+      try {
+        await this.timeline.recompute(tx, id, now);
+        await tx.query(`RELEASE SAVEPOINT reopen_recompute`);
+      } catch (error) {
+        await tx.query(`ROLLBACK TO SAVEPOINT reopen_recompute`);
+        if (!(error instanceof DeadlineInputError)) throw error;
+        this.logger.error({ caseId: id, err: error }, 'Reopen: the case could not be recomputed; the urgency review will');
+        await tx.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [id, now]);
+      }
       await this.audit.record(tx, {
         organizationId: actor.organizationId,
         actorId: actor.userId,
@@ -869,15 +884,24 @@ export interface CaseEventView {
   retractedBy?: string | null;
 }
 
-/** An event as the API shows it: its fields as recorded (the manner of entry only with the full view). */
-/** Whether a new adverse-party list leaves out a name of the stored one (names compared as the conflict check does). */
-function dropsAParty(stored: unknown, sent: unknown): boolean {
-  const names = (list: unknown) =>
-    new Set((Array.isArray(list) ? (list as { name?: unknown }[]) : []).map((p) => normalizePersonName(typeof p?.name === 'string' ? p.name : '')).filter(Boolean));
-  const kept = names(sent);
-  return [...names(stored)].some((name) => !kept.has(name));
+/**
+ * The stored adverse parties as they are, then those sent whose names are not among them (names compared as the
+ * conflict check compares them): what a writer who cannot see the list may do to it.
+ */
+function withAddedParties(stored: unknown, sent: unknown): unknown[] {
+  const kept = Array.isArray(stored) ? (stored as { name?: unknown }[]) : [];
+  const key = (p: { name?: unknown }) => normalizePersonName(typeof p?.name === 'string' ? p.name : '');
+  const known = new Set(kept.map(key).filter(Boolean));
+  const added = (Array.isArray(sent) ? (sent as { name?: unknown }[]) : []).filter((p) => {
+    const name = key(p);
+    if (name && known.has(name)) return false;
+    if (name) known.add(name);
+    return true;
+  });
+  return [...kept, ...added];
 }
 
+/** An event as the API shows it: its fields as recorded (the manner of entry only with the full view). */
 function eventView(e: CaseEventRow, full: boolean): CaseEventView {
   const { [IMPLICIT_ZONE]: _implicit, ...fields } = e.data;
   if (!full) delete fields.manner;
