@@ -61,7 +61,10 @@ export class CasesController {
 
   @Patch(':id')
   @Access('intake', 'coordinator', 'attorney')
-  @ApiOperation({ summary: 'Correct intake data. Only the fields sent change; null clears an optional field.' })
+  @ApiOperation({
+    summary:
+      'Correct intake data. Only the fields sent change; null clears an optional field. adverseParties replaces the list, except for a coordinator without the full view, whose names are added to it (clearing it: 409 FULL_VIEW_REQUIRED).',
+  })
   @ApiOkResponse({ type: CaseResponse })
   update(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: UpdateCaseDto) {
     return this.cases.update(user, id, dto);
