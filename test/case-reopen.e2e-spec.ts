@@ -1,3 +1,5 @@
+import { DeadlineJobsService } from '@amparo/deadlines';
+import { MailDeliveryService } from '@amparo/notifications';
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
 import { minimalBody, routableBody } from './support/cases';
@@ -69,6 +71,24 @@ describe('reopening a closed case (e2e)', () => {
     expect((await reopen(id).expect(200)).body).toMatchObject({ status: 'assigned' });
     const [row] = await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [id]);
     expect(row.urgency_review_at).not.toBeNull();
+  });
+
+  it('a reminder cancelled while the case was closed is queued again once it is reopened', async () => {
+    const c = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
+    // An address change four days ago: the EOIR-33 deadline is a day or so away, inside the reminders' 48 hours.
+    const fourDaysAgo = new Date(Date.now() - 4 * 86_400_000).toISOString().slice(0, 10);
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: fourDaysAgo }).expect(201);
+    const pending = async () =>
+      (await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'deadline.reminder' AND sent_at IS NULL AND cancelled_at IS NULL`, [c.body.id])).length;
+    await t.app.get(DeadlineJobsService).planReminders();
+    expect(await pending()).toBeGreaterThan(0);
+    await t.http.post(`/api/cases/${c.body.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1`, [c.body.id]);
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect(await pending()).toBe(0);
+    await reopen(c.body.id).expect(200);
+    await t.app.get(DeadlineJobsService).planReminders();
+    expect(await pending()).toBeGreaterThan(0);
   });
 
   it('only a closed case, only by a coordinator', async () => {

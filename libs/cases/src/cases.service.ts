@@ -691,6 +691,12 @@ export class CasesService {
       // An attorney who left: their acceptance ends (kept as a former client's), so that another may accept the case.
       if (!attorneyId) await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE case_id = $1 AND status = 'accepted'`, [id, now]);
       await tx.query(`UPDATE deadlines SET case_closed = false WHERE case_id = $1`, [id]);
+      // Reminders cancelled while it was closed give their keys back (kept, renamed), so the planner can queue them again.
+      await tx.query(
+        `UPDATE notifications SET dedupe_key = dedupe_key || ':cancelled:' || id
+          WHERE case_id = $1 AND kind = 'deadline.reminder' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key LIKE 'reminder:%'`,
+        [id],
+      );
       // A case whose stored events no longer compute is reopened all the same, and left to the urgency review.
       await tx.query(`SAVEPOINT reopen_recompute`);
       try {
