@@ -161,11 +161,6 @@ export const HasNoIdentifyingNumber = decorator(
 export const IsOptionalNotNull = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
 
 /**
- * For an optional field with a format (a date, a phone number, a code): an empty or blank string means "not given",
- * as forms send it, and becomes `null` before validation (stored as NULL; in a correction, the field is cleared).
- * With `upperCase`, a given value is trimmed and upper-cased first (state codes: `tx` is TX).
- */
-/**
  * A name as typed, without the spaces and invisible format characters (zero-width spaces, direction marks) around it,
  * which a phone keyboard or a copy from a message adds: "\u200fMaria " is "Maria", and "\u200b" alone is blank.
  */
@@ -182,6 +177,12 @@ export const HasLetterOrDigit = decorator(
   (value) => typeof value !== 'string' || value === '' || /[\p{L}\p{N}]/u.test(value.replace(/\p{DI}/gu, '')),
 );
 
+/**
+ * For an optional field with a format (a date, a phone number, a code): an empty or blank string means "not given",
+ * as forms send it, and becomes `null` before validation (stored as NULL; in a correction, the field is cleared).
+ * With `upperCase`, a given value is trimmed and upper-cased first (state codes: `tx` is TX); with `lowerCase`,
+ * lower-cased (a code from a list: `Family` is family).
+ */
 export const BlankAsNull = (options: { upperCase?: boolean; lowerCase?: boolean } = {}): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => {
     if (typeof value !== 'string') return value;

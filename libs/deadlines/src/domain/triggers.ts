@@ -40,12 +40,10 @@ export function latestEventOf(facts: CaseFacts, types: readonly CaseEventType[])
 
 /** The event passing `test` that happened last, read as `latestEventOf` reads them. */
 export function latestEventWhere(facts: CaseFacts, test: (event: CaseEventFact) => boolean): CaseEventFact | undefined {
-  const caseZone = requireZone(facts.custody.timeZone, 'custody.timeZone');
   let latest: { event: CaseEventFact; at: number } | undefined;
   facts.events.forEach((event, index) => {
     if (!test(event)) return;
-    const zone = typeof event.data?.timeZone === 'string' ? event.data.timeZone : caseZone;
-    const at = parseInstant(event.occurredAt, zone, `events[${index}].occurredAt`, event.id).toMillis();
+    const at = eventInstant(facts, event, `events[${index}].occurredAt`).toMillis();
     if (!latest || at >= latest.at) latest = { event, at };
   });
   return latest?.event;
@@ -88,10 +86,10 @@ export function endingOf(spec: TriggerSpec): Ending | undefined {
   return typeof spec.endedBy === 'string' ? { eventType: spec.endedBy } : spec.endedBy;
 }
 
-/** When an event happened: read in the zone it gives, else the case's. Call after the events were validated. */
-export function eventInstant(facts: CaseFacts, event: CaseEventFact): DateTime {
+/** When an event happened: read in the zone it gives, else the case's (`field` names it in an error). */
+export function eventInstant(facts: CaseFacts, event: CaseEventFact, field = 'occurredAt'): DateTime {
   const zone = typeof event.data?.timeZone === 'string' ? event.data.timeZone : requireZone(facts.custody.timeZone, 'custody.timeZone');
-  return parseInstant(event.occurredAt, zone, 'occurredAt', event.id);
+  return parseInstant(event.occurredAt, zone, field, event.id);
 }
 
 /**
