@@ -241,6 +241,39 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect(await withdrawals(c.body.id)).toEqual([{ why: 'NO_LONGER_ELIGIBLE' }]);
   });
 
+  it('a case in ICE detention is a court matter whatever its practice areas: routing passes over an attorney not registered with EOIR', async () => {
+    const admin = await loginAdmin(t.http);
+    const unregistered = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(unregistered.auth)
+      .send(attorneyProfile({ practiceAreas: ['u_visa'], languages: ['mam'], eoirRegistered: false, maxActiveCases: 5 })).expect(200);
+    const body = (status: string) => routableBody({ firstName: 'Detenida', lastName: 'Ejemplo' }, {
+      client: { firstName: 'Detenida', lastName: 'Ejemplo', preferredLanguage: 'mam' },
+      custody: { status, state: 'TX', county: 'Harris' }, practiceAreas: [],
+    });
+    const free = await t.http.post('/api/cases').set(intake.auth).send(body('not_detained')).expect(201);
+    expect((await t.http.post(`/api/cases/${free.body.id}/referrals`).set(coordinator.auth).send({}).expect(201)).body.attorneyId).toBe(unregistered.userId);
+    const detained = await t.http.post('/api/cases').set(intake.auth).send(body('ice_detention')).expect(201);
+    // Nobody else here speaks Mam: without registration the detained client has no eligible attorney.
+    const routed = await t.http.post(`/api/cases/${detained.body.id}/referrals`).set(coordinator.auth).send({}).expect(422);
+    expect(routed.body.code).toBe('NO_ELIGIBLE_ATTORNEY');
+    const forced = await t.http.post(`/api/cases/${detained.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: unregistered.userId }).expect(201);
+    expect(forced.body.match.reasons.join(' ')).toMatch(/override: not registered with EOIR/);
+  });
+
+  it('an open offer to an attorney not registered with EOIR is withdrawn when a correction says the client is in ICE detention', async () => {
+    const admin = await loginAdmin(t.http);
+    const unregistered = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(unregistered.auth)
+      .send(attorneyProfile({ practiceAreas: ['t_visa'], eoirRegistered: false, maxActiveCases: 5 })).expect(200);
+    const c = await t.http.post('/api/cases').set(intake.auth)
+      .send(routableBody({ firstName: 'Trasladada', lastName: 'Ejemplo' }, { custody: { status: 'not_detained', state: 'TX', county: 'Harris' }, practiceAreas: ['t_visa'] })).expect(201);
+    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}).expect(201);
+    expect(offer.body.attorneyId).toBe(unregistered.userId);
+    await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { status: 'ice_detention' } }).expect(200);
+    expect(await caseStatus(c.body.id)).toBe('new');
+    expect(await withdrawals(c.body.id)).toEqual([{ why: 'NO_LONGER_ELIGIBLE' }]);
+  });
+
   it('a correction that sends the values the case already has re-checks nothing (the attorney\'s fit is not its concern)', async () => {
     const { caseId } = await offered({ firstName: 'Igualada', lastName: 'Ejemplo' });
     // The attorney no longer covers Texas (written straight to the table: through the API, the profile change itself

@@ -483,11 +483,13 @@ export class CasesService {
         fields: paths,
       });
       // A new consent answer or new names can bar the attorney the case is offered to, and a corrected language,
-      // interpreter need, practice area or place can leave them unfit for it (checked after the update).
+      // interpreter need, practice area, place or detention by ICE can leave them unfit for it (checked after the update).
       const needsChanged = (dto.client?.preferredLanguage != null && dto.client.preferredLanguage !== row.preferred_language)
         || (dto.client?.needsInterpreter !== undefined && (dto.client.needsInterpreter ?? false) !== row.needs_interpreter)
         || (dto.practiceAreas !== undefined && !sameMembers(dto.practiceAreas ?? [], row.practice_areas ?? []))
-        || placeMoved;
+        || placeMoved
+        // ICE detention makes the case a court matter (EOIR registration).
+        || (custody?.status != null && (custody.status === 'ice_detention') !== (row.custody_status === 'ice_detention'));
       if (dto.consent?.shareWithAttorney !== undefined || Object.keys(sensitiveChanges).length > 0 || needsChanged) {
         await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged });
       }

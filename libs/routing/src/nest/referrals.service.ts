@@ -31,6 +31,7 @@ interface CaseRow {
   needs_interpreter: boolean;
   facility_code: string | null;
   state: string | null;
+  custody_status: string;
   urgency_level: Urgency;
   consent_share: boolean;
   flags: { code: string }[] | null;
@@ -740,7 +741,7 @@ export class ReferralsService implements OnModuleInit {
   private async lockCase(tx: EntityManager, caseId: string, organizationId?: string, skipLocked = false): Promise<CaseRow | null> {
     const [row] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.status, c.practice_areas, c.preferred_language, c.needs_interpreter,
-              c.facility_code, c.state, c.urgency_level, c.consent_share, c.flags, c.assigned_attorney_id, o.offer_windows_minutes,
+              c.facility_code, c.state, c.custody_status, c.urgency_level, c.consent_share, c.flags, c.assigned_attorney_id, o.offer_windows_minutes,
               o.auto_routing
          FROM cases c JOIN organizations o ON o.id = c.organization_id
         WHERE c.id = $1 ${organizationId ? 'AND c.organization_id = $2' : ''} FOR UPDATE OF c${skipLocked ? ' SKIP LOCKED' : ''}`,
@@ -853,7 +854,9 @@ export class ReferralsService implements OnModuleInit {
         needsInterpreter: c.needs_interpreter,
         facilityCode: c.facility_code,
         state: c.state,
-        courtMatter: row.in_court || c.practice_areas.some((a) => COURT_AREAS.includes(a)),
+        // In ICE detention the person is before an immigration judge (custody and bond, and almost always removal
+        // proceedings), whatever the intake said the case is about.
+        courtMatter: row.in_court || c.custody_status === 'ice_detention' || c.practice_areas.some((a) => COURT_AREAS.includes(a)),
         experienceNeeded: [...new Set((c.flags ?? []).map((f) => EXPERIENCE_BY_FLAG[f.code]).filter((e) => e !== undefined))],
         urgency: c.urgency_level,
         clientIndexes: row.client_indexes,
