@@ -52,13 +52,39 @@ describe('reopening a closed case (e2e)', () => {
     expect(audit).toEqual([{ actor_id: coordinator.userId, details: { outcome: 'duplicate', status: 'assigned' } }]);
   });
 
+  const emails = (id: string, kind: string) =>
+    t.db.query(`SELECT recipient_id, subject, body, cancelled_at FROM notifications WHERE case_id = $1 AND kind = $2`, [id, kind]);
+
+  it('tells the attorney the case is theirs again (reference only); the email is dropped unsent once it is no longer theirs', async () => {
+    const id = await assigned();
+    await t.http.post(`/api/cases/${id}/close`).set(attorney.auth).send({ outcome: 'duplicate' }).expect(200);
+    await reopen(id).expect(200);
+    const [told, ...more] = await emails(id, 'case.reopened');
+    expect(more).toEqual([]);
+    expect(told.recipient_id).toBe(attorney.userId);
+    expect(told.subject).toMatch(/was reopened and is yours again/);
+    expect(JSON.stringify(told)).not.toMatch(/Reabierta/);
+    // Another attorney holds it before the email went out (written straight to the table): theirs is no longer due.
+    const other = await createUser(t.http, admin, 'attorney');
+    await t.db.query(`UPDATE cases SET assigned_attorney_id = $2 WHERE id = $1`, [id, other.userId]);
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1`, [id]);
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect((await emails(id, 'case.reopened'))[0].cancelled_at).not.toBeNull();
+  });
+
   it('is new again when its attorney no longer practises here, and another attorney may accept it', async () => {
     const leaving = await createUser(t.http, admin, 'attorney');
     await t.http.put('/api/attorneys/me/profile').set(leaving.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
     const id = await assigned(leaving);
     await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
     await t.http.patch(`/api/users/${leaving.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    const colleague = await createUser(t.http, admin, 'coordinator');
     expect((await reopen(id).expect(200)).body).toMatchObject({ status: 'new', assignedAttorneyId: null });
+    // The other coordinators are told it needs an attorney; the one who reopened it knows.
+    const told = (await emails(id, 'case.unassigned')).map((n: { recipient_id: string }) => n.recipient_id);
+    expect(told).toContain(colleague.userId);
+    expect(told).not.toContain(coordinator.userId);
+    expect(await emails(id, 'case.reopened')).toEqual([]);
     const offer = await t.http.post(`/api/cases/${id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
     await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(attorney.auth).expect(200);
   });

@@ -710,6 +710,7 @@ export class CasesService {
         this.logger.error({ caseId: id, err: error }, 'Reopen: the case could not be recomputed; the urgency review will');
         await tx.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [id, now]);
       }
+      await this.referrals.caseReopened(tx, actor, row, attorneyId);
       await this.audit.record(tx, {
         organizationId: actor.organizationId,
         actorId: actor.userId,

@@ -85,6 +85,9 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    -- the case is no longer theirs: what became of it is not theirs to read. The coordinators' copies still apply.
    OR (p.kind = 'case.conflict' AND p.dedupe_key LIKE 'conflict:%' AND split_part(p.dedupe_key, ':', 3) = p.recipient_id::text
        AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'assigned' AND c.assigned_attorney_id = p.recipient_id))
+   -- A reopened case's email to its attorney, once it is no longer theirs.
+   OR (p.kind = 'case.reopened'
+       AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'assigned' AND c.assigned_attorney_id = p.recipient_id))
    -- The coordinators' alerts (a conflict alert's copies but the attorney's own) to a recipient who is no longer a
    -- coordinator, and an offer to one who is no longer an attorney: their role changed since it was written.
    OR ((p.kind IN ('case.unplaced', 'case.unassigned', 'case.coverage', 'deadline.missed')

@@ -178,6 +178,33 @@ export class ReferralsService implements OnModuleInit {
   }
 
   /**
+   * A closed case reopened (the case locked, recomputed): its attorney is told it is theirs again, or, when it went
+   * back to `new`, every other active coordinator that it needs an attorney (the one who reopened it knows). Reference
+   * and urgency only.
+   */
+  async caseReopened(tx: EntityManager, actor: Principal, c: { id: string; reference: string }, attorneyId: string | null): Promise<void> {
+    const now = this.clock.now();
+    const [{ urgency_level: level }] = await tx.query(`SELECT urgency_level FROM cases WHERE id = $1`, [c.id]);
+    if (attorneyId) {
+      await this.outbox.enqueue(tx, [{
+        organizationId: actor.organizationId, recipientId: attorneyId, kind: 'case.reopened', caseId: c.id,
+        dedupeKey: `reopened:${c.id}:${now.getTime()}:${attorneyId}`,
+        subject: `[Amparo] ${c.reference} (${level}) was reopened and is yours again`,
+        body: `Case ${c.reference} had been closed by mistake. A coordinator reopened it, and it is assigned to you again: ` +
+          `its deadlines are followed again. If you cannot take it back, please tell the coordinators.`,
+      }]);
+      return;
+    }
+    const coordinators = (await this.outbox.coordinators(tx, actor.organizationId)).filter((id) => id !== actor.userId);
+    await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
+      organizationId: actor.organizationId, recipientId: recipient, kind: 'case.unassigned', caseId: c.id,
+      dedupeKey: `unassigned:${c.id}:${now.getTime()}:${recipient}`,
+      subject: `[Amparo] ${c.reference} (${level}) needs an attorney again`,
+      body: `Case ${c.reference} was reopened after a close made by mistake. Its attorney no longer takes cases: it is new, with no attorney. Please place it.`,
+    })));
+  }
+
+  /**
    * Every active coordinator is emailed that a case needs an attorney again (references and urgency only). Cancelled
    * unsent once the case is offered or assigned again, or closed.
    */
