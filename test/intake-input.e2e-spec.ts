@@ -72,6 +72,19 @@ describe('intake input and corrections (e2e)', () => {
     expect(found.body.items.map((c: { id: string }) => c.id)).toContain(aNumber.body.id);
   });
 
+  it('a hearing\'s court code is letters: an A-number or phone typed into it is a 400 naming it, and nothing is stored', async () => {
+    const c = await create(minimalBody()).expect(201);
+    const hearing = (courtCode: string) => t.http.post(`/api/cases/${c.body.id}/events`).set(intake.auth)
+      .send({ type: 'hearing_scheduled', occurredAt: '2026-11-20', hearingType: 'master', scheduledAt: '2027-02-01T09:00:00-06:00', courtCode });
+    for (const typed of ['A987-654-321', '512 555 0142', '']) {
+      const refused = await hearing(typed);
+      expect([typed, refused.status, fieldsOf(refused)]).toEqual([typed, 400, ['courtCode']]);
+    }
+    expect((await t.http.get(`/api/cases/${c.body.id}/events`).set(coordinator.auth).expect(200)).body.items).toEqual([]);
+    await hearing('HOU').expect(201);
+    await hearing('San Antonio').expect(201);
+  });
+
   it('a zone cleared in a correction places the case again from its state', async () => {
     const c = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'El Paso', timeZone: 'America/Chicago' } }).expect(201);
     expect((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth)).body.custody.timeZone).toBe('America/Chicago');

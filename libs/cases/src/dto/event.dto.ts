@@ -64,10 +64,12 @@ export class CreateEventDto {
   @IsOffsetDateTime()
   scheduledAt?: string;
 
-  @ApiPropertyOptional({ description: 'Immigration court code' })
+  // Stored in plain and shown with the case's events: letters only, so that no A-number or phone can be kept in it.
+  @ApiPropertyOptional({ description: "The immigration court's code (EOIR's letters, such as HOU; or its city). Letters, spaces, '.', ''' and '-' only, at most 20", example: 'HOU' })
   @IsOptional()
   @IsString()
   @MaxLength(20)
+  @Matches(/^\p{L}[\p{L}\p{M} .'-]*$/u, { message: "courtCode must be the court's code or city, in letters (such as HOU)" })
   courtCode?: string;
 
   @ApiPropertyOptional({ description: "The court's IANA zone, when it differs from the case's" })
