@@ -1,5 +1,5 @@
 import { TestApp, createTestApp } from './support/test-app';
-import { minimalBody } from './support/cases';
+import { intakeBody, minimalBody } from './support/cases';
 import { Session, createUser, loginAdmin } from './support/users';
 
 /**
@@ -83,6 +83,16 @@ describe('intake input and corrections (e2e)', () => {
     expect((await t.http.get(`/api/cases/${c.body.id}/events`).set(coordinator.auth).expect(200)).body.items).toEqual([]);
     await hearing('HOU').expect(201);
     await hearing('San Antonio').expect(201);
+  });
+
+  it('the trail an admin reads does not say which fields an intake filled (a criminal history, an A-number)', async () => {
+    const full = await create(intakeBody()).expect(201);
+    const bare = await create(minimalBody()).expect(201);
+    const admin = await loginAdmin(t.http);
+    const trail = (await t.http.get('/api/audit?action=case.create&limit=200').set(admin.auth).expect(200)).body.items;
+    const fieldsWritten = (id: string) => trail.find((e: { caseId: string }) => e.caseId === id).fields;
+    expect(fieldsWritten(full.body.id)).toEqual(fieldsWritten(bare.body.id));
+    expect(JSON.stringify(trail)).not.toMatch(/criminalHistory|aNumber/);
   });
 
   it('a zone cleared in a correction places the case again from its state', async () => {

@@ -271,7 +271,8 @@ export class CasesService {
       action: 'case.create',
       caseId: id,
       caseReference: reference,
-      fields: SENSITIVE_FIELDS.filter((f) => columns[f.column]).map((f) => f.field),
+      // No field names: which were given (a criminal history, an A-number) is itself case content, and the trail is
+      // read by admins.
       details: possibleDuplicates.length ? { possibleDuplicates: possibleDuplicates.length } : {},
     });
     return result;
