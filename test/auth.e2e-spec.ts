@@ -1,5 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { TestApp, createTestApp, ADMIN } from './support/test-app';
+import { DataSource } from 'typeorm';
+import { BootstrapService } from '../libs/auth/src/bootstrap.service';
+import { PasswordService } from '@amparo/auth';
+import { TestApp, createTestApp, createTestDatabase, ADMIN } from './support/test-app';
 import { Session, createUser, login, loginAdmin } from './support/users';
 
 const b64url = (value: object | string) =>
@@ -129,6 +132,33 @@ describe('auth (e2e)', () => {
       const audit = await t.db.query(`SELECT actor_id, fields, details FROM audit_events WHERE action = 'user.update' AND details->>'userId' = $1`, [user.userId]);
       const state = { role: 'coordinator', active: true };
       expect(audit).toEqual([{ actor_id: user.userId, fields: ['password'], details: { userId: user.userId, before: state, after: state } }]);
+    });
+
+    it('a password easy to guess is refused (400 naming it) on creation and on change, and a refused change costs no attempt', async () => {
+      for (const password of ['123456789012', 'passwordpassword', 'qwertyuiop123', 'lucia.guessable1']) {
+        const res = await t.http.post('/api/users').set(admin.auth)
+          .send({ email: 'lucia.guessable@test.amparo.example', name: 'Lucia Guessable', role: 'coordinator', password });
+        expect([password, res.status, Object.keys(res.body.fields ?? {})]).toEqual([password, 400, ['password']]);
+      }
+      expect(await t.db.query(`SELECT 1 FROM users WHERE email = 'lucia.guessable@test.amparo.example'`)).toEqual([]);
+      const user = await createUser(t.http, admin, 'intake');
+      // More refusals than the sign-in throttle allows attempts: none of them counts.
+      for (let i = 0; i < 6; i++) {
+        const weak = await t.http.post('/api/auth/password').set(user.auth).send({ currentPassword: user.password, newPassword: '123456789012' });
+        expect([weak.status, Object.keys(weak.body.fields ?? {})]).toEqual([400, ['newPassword']]);
+      }
+      await t.http.post('/api/auth/password').set(user.auth).send({ currentPassword: user.password, newPassword: 'tamales de elote y mole' }).expect(204);
+    });
+
+    it('a first start with an ADMIN_PASSWORD easy to guess fails, saying why, and creates nothing', async () => {
+      const db = await new DataSource({ type: 'postgres', url: await createTestDatabase(), extra: { max: 1 } }).initialize();
+      try {
+        const config = { ...t.config, admin: { email: 'first.admin@test.amparo.example', password: 'first.admin2026' } };
+        await expect(new BootstrapService(db, config, new PasswordService()).onApplicationBootstrap()).rejects.toThrow(/^ADMIN_PASSWORD is too easy to guess/);
+        expect(await db.query(`SELECT count(*)::int AS n FROM organizations`)).toEqual([{ n: 0 }]);
+      } finally {
+        await db.destroy();
+      }
     });
 
     it('a user name of spaces alone is refused, on creation and on change', async () => {

@@ -7,6 +7,7 @@ import { AuthSession, RefreshToken } from './entities/auth-session.entity';
 import { User, UserView, toUserView } from './entities/user.entity';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
+import { passwordWeakness } from './password-strength';
 import { TokenService, hashRefreshToken } from './token.service';
 import type { Principal } from './roles';
 import { UserChanges } from './user-changes';
@@ -98,6 +99,9 @@ export class AuthService {
     const user = await this.db.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :id', { id: actor.userId }).getOne();
     if (!user) throw new UnauthorizedException();
     const email = user.email.toLowerCase();
+    // Refused before the current password is checked: a weak choice costs no sign-in attempt.
+    const weak = passwordWeakness(newPassword, [user.email, user.name]);
+    if (weak) throw validationFailed({ newPassword: [weak] });
     await this.throttle.claimAttempt(email, ip);
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
       throw validationFailed({ currentPassword: ['is not your current password'] });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { PasswordService } from './password.service';
+import { passwordWeakness } from './password-strength';
 
 const BOOTSTRAP_LOCK = 0x616d7061; // "ampa": one instance creates the first organization, the others wait.
 
@@ -25,6 +26,8 @@ export class BootstrapService implements OnApplicationBootstrap {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
       const [{ count }] = await tx.query('SELECT count(*)::int AS count FROM organizations');
       if (count > 0) return false;
+      const weak = generated ? null : passwordWeakness(password, [this.config.admin.email]);
+      if (weak) throw new Error(`ADMIN_PASSWORD ${weak}. Set another, or leave it unset to have one generated.`);
       const [org] = await tx.query(`INSERT INTO organizations (name) VALUES ($1) RETURNING id`, ['My organization']);
       await tx.query(
         `INSERT INTO users (organization_id, email, name, role, password_hash) VALUES ($1, $2, $3, 'admin', $4)`,

@@ -4,6 +4,7 @@ export * from './auth.module';
 export * from './auth.service';
 export * from './users.service';
 export * from './password.service';
+export * from './password-strength';
 export * from './route-access';
 export * from './entities/organization.entity';
 export * from './entities/user.entity';

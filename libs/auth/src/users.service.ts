@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { conflict, notFound, DomainError } from '@amparo/common';
+import { conflict, notFound, validationFailed, DomainError } from '@amparo/common';
 import { isUniqueViolation, transactionWithRetry } from '@amparo/database';
 import { AuthService } from './auth.service';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { User, UserView, toUserView } from './entities/user.entity';
 import { PasswordService } from './password.service';
+import { passwordWeakness } from './password-strength';
 import { UserChanges } from './user-changes';
 import type { Principal } from './roles';
 import { HttpStatus } from '@nestjs/common';
@@ -22,6 +23,9 @@ export class UsersService {
   ) {}
 
   async create(actor: Principal, dto: CreateUserDto): Promise<UserView> {
+    const [org]: { name: string }[] = await this.db.query(`SELECT name FROM organizations WHERE id = $1`, [actor.organizationId]);
+    const weak = passwordWeakness(dto.password, [dto.email, dto.name, org?.name ?? '']);
+    if (weak) throw validationFailed({ password: [weak] });
     const passwordHash = await this.passwords.hash(dto.password);
     try {
       return await this.db.transaction(async (tx) => {

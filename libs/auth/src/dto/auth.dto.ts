@@ -21,7 +21,7 @@ export class ChangePasswordDto {
   @MaxLength(200)
   currentPassword: string;
 
-  @ApiProperty({ minLength: 12, description: 'At least 12 characters (OWASP ASVS 6.2.1), not the current one.' })
+  @ApiProperty({ minLength: 12, description: 'At least 12 characters (OWASP ASVS 6.2.1), not easy to guess (zxcvbn score 3 of 4), not the current one.' })
   @IsString()
   @MinLength(12)
   @MaxLength(200)

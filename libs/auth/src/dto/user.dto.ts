@@ -24,7 +24,7 @@ export class CreateUserDto {
   @IsIn(ROLES)
   role: Role;
 
-  @ApiProperty({ minLength: 12, description: 'At least 12 characters (OWASP ASVS 6.2.1).' })
+  @ApiProperty({ minLength: 12, description: 'At least 12 characters (OWASP ASVS 6.2.1), not easy to guess (6.2.4, 6.2.11: zxcvbn score 3 of 4; no common password, keyboard row, repeat or word of the account).' })
   @IsString()
   @MinLength(12)
   @MaxLength(200)

@@ -1,0 +1,26 @@
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+
+/**
+ * zxcvbn's score a new password must reach: 3 of 4, "safely unguessable" (more than 10^10 guesses). Below it are
+ * the common passwords (zxcvbn-ts's list of about 49,000, well past the 3,000 of OWASP ASVS 6.2.4), keyboard walks,
+ * repeats, sequences, dates, and words of the account itself (ASVS 6.2.11).
+ */
+export const MIN_PASSWORD_SCORE = 3;
+
+// Built on first use (about 50 ms): most processes never set a password.
+let estimator: ZxcvbnFactory | undefined;
+
+/**
+ * Why a new password is too easy to guess, or null. `context` holds the account's own words (email, name,
+ * organization), which a guesser tries first; the product's name is always among them.
+ */
+export function passwordWeakness(password: string, context: readonly string[]): string | null {
+  estimator ??= new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
+  // Each whole (an email, a name), an email's local part, and each word of them.
+  const words = ['amparo', ...context.flatMap((c) => [c, c.split('@')[0], ...c.split(/[^\p{L}\p{N}]+/u)]).filter((w) => w.length >= 3)];
+  const { score } = estimator.check(password, words);
+  return score >= MIN_PASSWORD_SCORE
+    ? null
+    : 'is too easy to guess (a common password, a pattern such as a keyboard row or a repeat, or words of the account): a passphrase of a few unrelated words works';
+}
