@@ -274,6 +274,16 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect(await withdrawals(c.body.id)).toEqual([{ why: 'NO_LONGER_ELIGIBLE' }]);
   });
 
+  it('an offer on a case whose stored events no longer compute is accepted all the same, the case left to the urgency review', async () => {
+    const { caseId, referralId } = await offered({ firstName: 'Aceptada', lastName: 'Ejemplo' });
+    // An event the deadline engine refuses (written around the API, as by an older release).
+    await t.db.query(`INSERT INTO case_events (id, case_id, type, occurred_at, data) VALUES (gen_random_uuid(), $1, 'bond_decision', 'not a date', '{"outcome":"denied"}')`, [caseId]);
+    await accept(referralId).expect(200);
+    expect(await caseStatus(caseId)).toBe('assigned');
+    const [row] = await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [caseId]);
+    expect(row.urgency_review_at).not.toBeNull();
+  });
+
   it('a correction that sends the values the case already has re-checks nothing (the attorney\'s fit is not its concern)', async () => {
     const { caseId } = await offered({ firstName: 'Igualada', lastName: 'Ejemplo' });
     // The attorney no longer covers Texas (written straight to the table: through the API, the profile change itself

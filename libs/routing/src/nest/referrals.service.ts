@@ -157,18 +157,7 @@ export class ReferralsService implements OnModuleInit {
     const now = this.clock.now();
     await tx.query(`UPDATE cases SET status = 'new', assigned_attorney_id = NULL, updated_at = $2 WHERE id = $1`, [c.id, now]);
     await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE case_id = $1 AND status = 'accepted'`, [c.id, now]);
-    let level: string;
-    await tx.query(`SAVEPOINT release_recompute`);
-    try {
-      level = (await this.timeline.recompute(tx, c.id, now)).urgency.level;
-      await tx.query(`RELEASE SAVEPOINT release_recompute`);
-    } catch (error) {
-      await tx.query(`ROLLBACK TO SAVEPOINT release_recompute`);
-      if (isDatabaseUnavailable(error)) throw error;
-      this.logger.error({ caseId: c.id, err: error }, 'Release: the case could not be recomputed; the urgency review will');
-      await tx.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [c.id, now]);
-      [{ urgency_level: level }] = await tx.query(`SELECT urgency_level FROM cases WHERE id = $1`, [c.id]);
-    }
+    const level = await this.recomputeOrReview(tx, c.id, now, 'Release');
     await this.audit.record(tx, {
       organizationId, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'case.unassign',
       caseId: c.id, caseReference: c.reference, details: { attorneyId, why },
@@ -470,6 +459,27 @@ export class ReferralsService implements OnModuleInit {
     }
   }
 
+  /**
+   * The case's deadlines recomputed after a change of hands, in a savepoint: a case whose stored events no longer
+   * compute (written by an older release, say) changes hands all the same and is left to the urgency review. Returns
+   * the urgency level.
+   */
+  private async recomputeOrReview(tx: EntityManager, caseId: string, now: Date, step: string): Promise<string> {
+    await tx.query(`SAVEPOINT change_of_hands_recompute`);
+    try {
+      const { level } = (await this.timeline.recompute(tx, caseId, now)).urgency;
+      await tx.query(`RELEASE SAVEPOINT change_of_hands_recompute`);
+      return level;
+    } catch (error) {
+      await tx.query(`ROLLBACK TO SAVEPOINT change_of_hands_recompute`);
+      if (isDatabaseUnavailable(error)) throw error;
+      this.logger.error({ caseId, err: error }, `${step}: the case could not be recomputed; the urgency review will`);
+      await tx.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [caseId, now]);
+      const [{ urgency_level: level }] = await tx.query(`SELECT urgency_level FROM cases WHERE id = $1`, [caseId]);
+      return level;
+    }
+  }
+
   async accept(actor: Principal, id: string): Promise<ReferralView> {
     return this.audit.transaction(async (tx) => {
       const { r, c } = await this.lockOwnOffer(tx, actor, id);
@@ -487,7 +497,7 @@ export class ReferralsService implements OnModuleInit {
       const now = this.clock.now();
       await tx.query(`UPDATE referrals SET status = 'accepted', responded_at = $2, accepted_at = $2 WHERE id = $1`, [id, now]);
       await tx.query(`UPDATE cases SET status = 'assigned', assigned_attorney_id = $2, updated_at = $3 WHERE id = $1`, [r.case_id, actor.userId, now]);
-      await this.timeline.recompute(tx, r.case_id, now);
+      await this.recomputeOrReview(tx, r.case_id, now, 'Accept');
       await this.audit.record(tx, {
         organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.accept',
         caseId: r.case_id, caseReference: r.reference, details: { referralId: id, grants: 'sensitive fields of the case' },
