@@ -195,7 +195,7 @@ describe('routing and referrals (e2e)', () => {
     }
   });
 
-  it('shortened twice (high, then critical), only the newest answer time is emailed', async () => {
+  it('shortened twice (high, then critical), only the newest answer time is emailed, not the first offer\'s either', async () => {
     const c = await createCase(routableCase({ custody: { status: 'released', state: 'TX', county: 'Harris' } }));
     const offered = (await route(c.id)).body;
     const started = clock.now();
@@ -205,10 +205,13 @@ describe('routing and referrals (e2e)', () => {
       clock.advance(60_000);
       await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth)
         .send({ custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: clock.now().toISOString() } }).expect(200);
-      const emails = () => t.db.query(`SELECT dedupe_key, sent_at, cancelled_at FROM notifications WHERE dedupe_key LIKE $1 ORDER BY dedupe_key`, [`offer:${offered.id}:sooner:%`]);
-      expect((await emails()).map((e: { dedupe_key: string }) => e.dedupe_key)).toEqual([`offer:${offered.id}:sooner:critical`, `offer:${offered.id}:sooner:high`]);
+      const emails = () => t.db.query(`SELECT dedupe_key, sent_at, cancelled_at FROM notifications WHERE dedupe_key LIKE $1 ORDER BY dedupe_key`, [`offer:${offered.id}%`]);
+      expect((await emails()).map((e: { dedupe_key: string }) => e.dedupe_key))
+        .toEqual([`offer:${offered.id}`, `offer:${offered.id}:sooner:critical`, `offer:${offered.id}:sooner:high`]);
       await t.app.get(MailDeliveryService).deliverDue();
-      const [critical, high] = await emails();
+      const [first, critical, high] = await emails();
+      // The first email's answer time is no longer true: trusting it, the attorney would let the offer expire.
+      expect(first).toMatchObject({ sent_at: null, cancelled_at: expect.any(Date) });
       expect(critical).toMatchObject({ sent_at: expect.any(Date), cancelled_at: null });
       expect(high).toMatchObject({ sent_at: null, cancelled_at: expect.any(Date) });
     } finally {

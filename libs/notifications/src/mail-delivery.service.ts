@@ -97,6 +97,11 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    OR (p.kind = 'deadline.missed' AND EXISTS (
          SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.superseded_at IS NOT NULL))
    OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.id = p.object_id AND r.status = 'offered'))
+   -- An offer's first email (offer:<referral>) still unsent once its answer time was brought forward: its time is no
+   -- longer true, and the shortening's email says the case was offered and by when to answer.
+   OR (p.kind = 'referral.offer' AND p.dedupe_key = 'offer:' || p.object_id AND EXISTS (
+         SELECT 1 FROM notifications m
+          WHERE m.dedupe_key = ANY (SELECT 'offer:' || p.object_id || ':sooner:' || l FROM unnest(ARRAY['low', 'normal', 'high', 'critical']) AS l)))
    -- The email of an earlier shortening (offer:<referral>:sooner:<level>) once a later one, for a more urgent level,
    -- was written: that one tells the newer time.
    OR (p.kind = 'referral.offer' AND p.sooner_level IS NOT NULL AND EXISTS (
