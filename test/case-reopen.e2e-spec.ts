@@ -117,6 +117,23 @@ describe('reopening a closed case (e2e)', () => {
     expect(await pending()).toBeGreaterThan(0);
   });
 
+  it('a coordinators\' alert cancelled because the case was closed (a missed deadline) is due again once it is reopened', async () => {
+    const c = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
+    // An address change ten days ago: the EOIR-33 deadline was missed, and the coordinators are to be told.
+    const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: tenDaysAgo }).expect(201);
+    const alerts = async (state: 'pending' | 'sent') => (await t.db.query(
+      `SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND recipient_id = $2 AND cancelled_at IS NULL
+          AND sent_at IS ${state === 'sent' ? 'NOT NULL' : 'NULL'}`, [c.body.id, coordinator.userId])).length;
+    expect(await alerts('pending')).toBe(1);
+    await t.http.post(`/api/cases/${c.body.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect(await alerts('pending')).toBe(0);
+    await reopen(c.body.id).expect(200);
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect(await alerts('sent')).toBe(1);
+  });
+
   it('only a closed case, only by a coordinator', async () => {
     const open = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
     expect([(await reopen(open.body.id)).status, (await reopen(open.body.id)).body.code]).toEqual([409, 'CASE_NOT_CLOSED']);

@@ -700,6 +700,14 @@ export class CasesService {
           WHERE case_id = $1 AND kind = 'deadline.reminder' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key LIKE 'reminder:%'`,
         [id],
       );
+      // The coordinators' alerts (a missed deadline, a facility without coverage, a conflict...) that the delivery
+      // cancelled because the case was closed are due again; the delivery checks each anew and cancels what no longer
+      // applies. Their keys are taken: nothing else would write them again. Offers were withdrawn with the close.
+      await tx.query(
+        `UPDATE notifications SET cancelled_at = NULL, last_error = NULL, next_attempt_at = $2
+          WHERE case_id = $1 AND sent_at IS NULL AND cancelled_at >= $3 AND kind NOT IN ('deadline.reminder', 'referral.offer')`,
+        [id, now, row.closed_at],
+      );
       // A case whose stored events no longer compute is reopened all the same, and left to the urgency review.
       await tx.query(`SAVEPOINT reopen_recompute`);
       try {
