@@ -30,6 +30,7 @@ import { AuditEventTimes1764002800000 } from './1764002800000-AuditEventTimes';
 import { FacilityRezonedAt1764002900000 } from './1764002900000-FacilityRezonedAt';
 import { RuleSetUpgradeReviews1764003000000 } from './1764003000000-RuleSetUpgradeReviews';
 import { MotionRulingReviews1764003100000 } from './1764003100000-MotionRulingReviews';
+import { WithdrawalReasons1764003200000 } from './1764003200000-WithdrawalReasons';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -65,4 +66,5 @@ export const MIGRATIONS = [
   FacilityRezonedAt1764002900000,
   RuleSetUpgradeReviews1764003000000,
   MotionRulingReviews1764003100000,
+  WithdrawalReasons1764003200000,
 ];

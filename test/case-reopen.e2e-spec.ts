@@ -134,6 +134,21 @@ describe('reopening a closed case (e2e)', () => {
     expect(await alerts('sent')).toBe(1);
   });
 
+  it('an offer the close withdrew does not bar its attorney; a coordinator\'s own withdrawal does', async () => {
+    const sole = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(sole.auth).send(attorneyProfile({ languages: ['kjb'], maxActiveCases: 20 })).expect(200);
+    const body = routableBody({ firstName: 'Cerrada', lastName: 'Ejemplo' });
+    const c = await t.http.post('/api/cases').set(intake.auth).send({ ...body, client: { ...body.client, preferredLanguage: 'kjb' } }).expect(201);
+    const route = () => t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({});
+    expect((await route().expect(201)).body.attorneyId).toBe(sole.userId);
+    await t.http.post(`/api/cases/${c.body.id}/close`).set(coordinator.auth).send({ outcome: 'duplicate' }).expect(200);
+    await reopen(c.body.id).expect(200);
+    const again = await route().expect(201);
+    expect(again.body.attorneyId).toBe(sole.userId);
+    await t.http.post(`/api/referrals/${again.body.id}/withdraw`).set(coordinator.auth).expect(200);
+    expect((await route()).body).toMatchObject({ code: 'NO_ELIGIBLE_ATTORNEY', message: expect.stringMatching(/1 prior offer/) });
+  });
+
   it('only a closed case, only by a coordinator', async () => {
     const open = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
     expect([(await reopen(open.body.id)).status, (await reopen(open.body.id)).body.code]).toEqual([409, 'CASE_NOT_CLOSED']);

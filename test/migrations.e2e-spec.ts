@@ -9,6 +9,7 @@ import { FacilityListing1764002600000 } from '../migrations/1764002600000-Facili
 import { OfferWindowLevel1764002700000 } from '../migrations/1764002700000-OfferWindowLevel';
 import { RuleSetUpgradeReviews1764003000000 } from '../migrations/1764003000000-RuleSetUpgradeReviews';
 import { MotionRulingReviews1764003100000 } from '../migrations/1764003100000-MotionRulingReviews';
+import { WithdrawalReasons1764003200000 } from '../migrations/1764003200000-WithdrawalReasons';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
@@ -288,6 +289,25 @@ describe('data migrations (e2e)', () => {
       [retracted]: null,
       [closed]: null,
       [none]: null,
+    });
+  });
+
+  it('1764003200000: each withdrawn referral takes the reason its audit event gave; a coordinator\'s when it gave none', async () => {
+    const byCoordinator = await offered({ firstName: 'Retirada', lastName: 'Coordinada' });
+    await t.http.post(`/api/referrals/${byCoordinator.offer.body.id}/withdraw`).set(byCoordinator.coordinator.auth).expect(200);
+    const byClose = await offered({ firstName: 'Retirada', lastName: 'Cerrada' });
+    await t.http.post(`/api/cases/${byClose.c.body.id}/close`).set(byClose.coordinator.auth).send({ outcome: 'other' }).expect(200);
+    const released = await offered({ firstName: 'Retirada', lastName: 'Liberada' });
+    await t.http.post(`/api/referrals/${released.offer.body.id}/accept`).set(released.attorney.auth).expect(200);
+    const admin = await loginAdmin(t.http);
+    await t.http.patch(`/api/users/${released.attorney.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    const open = await offered({ firstName: 'Abierta', lastName: 'Ejemplo' });
+    const ids = [byCoordinator, byClose, released, open].map((x) => x.offer.body.id as string);
+    await t.db.query(`ALTER TABLE referrals DROP COLUMN withdrawn_why`);
+    await run(new WithdrawalReasons1764003200000());
+    const rows: { id: string; withdrawn_why: string | null }[] = await t.db.query(`SELECT id, withdrawn_why FROM referrals WHERE id = ANY($1)`, [ids]);
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.withdrawn_why]))).toEqual({
+      [ids[0]]: 'COORDINATOR', [ids[1]]: 'CASE_CLOSED', [ids[2]]: 'RELEASED', [ids[3]]: null,
     });
   });
 });

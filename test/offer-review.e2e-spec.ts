@@ -53,6 +53,19 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect((await t.http.get(`/api/cases/${caseId}`).set(attorney.auth)).status).toBe(404);
   });
 
+  it('consent withdrawn and given again: the attorney whose offer the system withdrew may be offered the case again', async () => {
+    const admin = await loginAdmin(t.http);
+    const sole = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(sole.auth).send(attorneyProfile({ languages: ['ixl'], maxActiveCases: 20 })).expect(200);
+    const body = routableBody({ firstName: 'Consentida', lastName: 'Ejemplo' });
+    const c = await t.http.post('/api/cases').set(intake.auth).send({ ...body, client: { ...body.client, preferredLanguage: 'ixl' } }).expect(201);
+    const route = () => t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({});
+    expect((await route().expect(201)).body.attorneyId).toBe(sole.userId);
+    await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ consent: { shareWithAttorney: false } }).expect(200);
+    await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ consent: { shareWithAttorney: true } }).expect(200);
+    expect((await route().expect(201)).body.attorneyId).toBe(sole.userId);
+  });
+
   it('an adverse party added by a correction who is the attorney\'s client: the offer is withdrawn', async () => {
     const mine = await offered({ firstName: 'Benedicta', lastName: 'Ejemplar' });
     await accept(mine.referralId).expect(200);

@@ -692,7 +692,7 @@ export class CasesService {
         [id, attorneyId ? 'assigned' : 'new', attorneyId, now],
       );
       // An attorney who left: their acceptance ends (kept as a former client's), so that another may accept the case.
-      if (!attorneyId) await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE case_id = $1 AND status = 'accepted'`, [id, now]);
+      if (!attorneyId) await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2, withdrawn_why = 'RELEASED' WHERE case_id = $1 AND status = 'accepted'`, [id, now]);
       await tx.query(`UPDATE deadlines SET case_closed = false WHERE case_id = $1`, [id]);
       // Reminders cancelled while it was closed give their keys back (kept, renamed), so the planner can queue them again.
       await tx.query(

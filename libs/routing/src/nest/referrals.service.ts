@@ -156,7 +156,7 @@ export class ReferralsService implements OnModuleInit {
   ): Promise<void> {
     const now = this.clock.now();
     await tx.query(`UPDATE cases SET status = 'new', assigned_attorney_id = NULL, updated_at = $2 WHERE id = $1`, [c.id, now]);
-    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE case_id = $1 AND status = 'accepted'`, [c.id, now]);
+    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2, withdrawn_why = 'RELEASED' WHERE case_id = $1 AND status = 'accepted'`, [c.id, now]);
     const level = await this.recomputeOrReview(tx, c.id, now, 'Release');
     await this.audit.record(tx, {
       organizationId, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'case.unassign',
@@ -426,7 +426,9 @@ export class ReferralsService implements OnModuleInit {
     details: Record<string, unknown>,
   ): Promise<Date> {
     const now = this.clock.now();
-    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2 WHERE id = $1`, [offer.id, now]);
+    // Only a coordinator's own withdrawal bars the attorney from the case (prior_offer); the system's say nothing
+    // against them, and the filters judge them afresh.
+    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2, withdrawn_why = $3 WHERE id = $1`, [offer.id, now, details.why ?? 'COORDINATOR']);
     await tx.query(`UPDATE cases SET status = 'new', updated_at = $2 WHERE id = $1 AND status = 'offered'`, [offer.caseId, now]);
     await this.audit.record(tx, {
       organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.withdraw',
@@ -859,7 +861,8 @@ export class ReferralsService implements OnModuleInit {
                        AND type = ANY($3::text[])) AS in_court,
               COALESCE((SELECT json_agg(p) FROM (
                 SELECT DISTINCT ON (attorney_id) attorney_id, status FROM referrals
-                 WHERE case_id = $1 AND status IN ('declined', 'expired', 'withdrawn') ORDER BY attorney_id, offered_at DESC
+                 WHERE case_id = $1 AND (status IN ('declined', 'expired') OR (status = 'withdrawn' AND COALESCE(withdrawn_why, 'COORDINATOR') = 'COORDINATOR'))
+                 ORDER BY attorney_id, offered_at DESC
               ) p), '[]') AS prior,
               COALESCE((SELECT json_agg(k) FROM (
                 SELECT DISTINCT who.attorney_id, b.kind, b.value
