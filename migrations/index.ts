@@ -31,6 +31,7 @@ import { FacilityRezonedAt1764002900000 } from './1764002900000-FacilityRezonedA
 import { RuleSetUpgradeReviews1764003000000 } from './1764003000000-RuleSetUpgradeReviews';
 import { MotionRulingReviews1764003100000 } from './1764003100000-MotionRulingReviews';
 import { WithdrawalReasons1764003200000 } from './1764003200000-WithdrawalReasons';
+import { BiaRulingsInFallsChurch1764003300000 } from './1764003300000-BiaRulingsInFallsChurch';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -67,4 +68,5 @@ export const MIGRATIONS = [
   RuleSetUpgradeReviews1764003000000,
   MotionRulingReviews1764003100000,
   WithdrawalReasons1764003200000,
+  BiaRulingsInFallsChurch1764003300000,
 ];

@@ -73,6 +73,17 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(appeal.dueAt.slice(0, 10)).toBe('2026-11-27');
   });
 
+  it('a BIA ruling is dated in Falls Church wherever the person is held: in Guam, a Virginia morning is not the next day', async () => {
+    const c = await newCase({ ...minimalBody(), custody: { status: 'unknown', timeZone: 'Pacific/Guam' } });
+    // Mon 23 Nov 2026, 10:00 in Virginia, is Tue 24 Nov, 01:00 in Guam.
+    const res = await event(c.id, { type: 'final_order', occurredAt: '2026-11-23T10:00:00-05:00', issuedBy: 'bia' }).expect(201);
+    const reconsider = res.body.deadlines.find((d: { rule: string }) => d.rule === 'motion_to_reconsider');
+    // 30 days after 23 Nov is Wed 23 Dec (from 24 Nov it would be Thu 24 Dec, a day late).
+    expect(Date.parse(reconsider.dueAt)).toBe(Date.parse('2026-12-23T23:59:59.999-05:00'));
+    const events = (await t.http.get(`/api/cases/${c.id}/events`).set(coordinator.auth).expect(200)).body.items;
+    expect(events[0]).toMatchObject({ type: 'final_order', timeZone: 'America/New_York' });
+  });
+
   it('a field error names the field once and says how to fix it', async () => {
     const c = await newCase();
     const res = await event(c.id, { type: 'voluntary_departure_granted', occurredAt: '2026-11-20', days: 90 });

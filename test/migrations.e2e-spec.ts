@@ -10,6 +10,7 @@ import { OfferWindowLevel1764002700000 } from '../migrations/1764002700000-Offer
 import { RuleSetUpgradeReviews1764003000000 } from '../migrations/1764003000000-RuleSetUpgradeReviews';
 import { MotionRulingReviews1764003100000 } from '../migrations/1764003100000-MotionRulingReviews';
 import { WithdrawalReasons1764003200000 } from '../migrations/1764003200000-WithdrawalReasons';
+import { BiaRulingsInFallsChurch1764003300000 } from '../migrations/1764003300000-BiaRulingsInFallsChurch';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
@@ -309,5 +310,28 @@ describe('data migrations (e2e)', () => {
     expect(Object.fromEntries(rows.map((r) => [r.id, r.withdrawn_why]))).toEqual({
       [ids[0]]: 'COORDINATOR', [ids[1]]: 'CASE_CLOSED', [ids[2]]: 'RELEASED', [ids[3]]: null,
     });
+  });
+
+  it('1764003300000: BIA rulings stored in the case\'s zone take Eastern time, and their open cases are due for review', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    const guam = async () => (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...intakeBody(), custody: { status: 'unknown', timeZone: 'Pacific/Guam' } }).expect(201)).body.id as string;
+    const [open, closed] = [await guam(), await guam()];
+    const record = async (id: string, body: object) => (await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body).expect(201)).body.event.id as string;
+    const bia = await record(open, { type: 'final_order', occurredAt: '2026-11-23T10:00:00-05:00', issuedBy: 'bia' });
+    const ij = await record(open, { type: 'bond_decision', occurredAt: '2026-11-20', outcome: 'denied' });
+    const closedBia = await record(closed, { type: 'motion_decided', occurredAt: '2026-11-23', issuedBy: 'bia', outcome: 'denied', motion: 'reopen' });
+    // As recorded before: read in the case's zone, and marked so.
+    await t.db.query(`UPDATE case_events SET data = data || '{"timeZone": "Pacific/Guam", "timeZoneFromCase": true}'::jsonb WHERE id = ANY($1)`, [[bia, closedBia]]);
+    await t.db.query(`UPDATE cases SET status = 'closed' WHERE id = $1`, [closed]);
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[open, closed]]);
+    await run(new BiaRulingsInFallsChurch1764003300000());
+    const data = async (id: string) => (await t.db.query(`SELECT data FROM case_events WHERE id = $1`, [id]))[0].data;
+    expect(await data(bia)).toEqual({ issuedBy: 'bia', timeZone: 'America/New_York' });
+    expect(await data(closedBia)).toMatchObject({ timeZone: 'America/New_York' });
+    expect(await data(closedBia)).not.toHaveProperty('timeZoneFromCase');
+    expect(await data(ij)).toMatchObject({ timeZone: 'Pacific/Guam', timeZoneFromCase: true });
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL`, [[open, closed]]);
+    expect(due).toEqual([{ id: open }]);
   });
 });

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
-import { CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
+import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
 import { IMPLICIT_ZONE, followCaseZone } from './case-zones';
 import { COURT_EVENT_TYPES, ReferralsService } from '@amparo/routing';
@@ -550,6 +550,9 @@ export class CasesService {
       // now, kept with the event, so that a later transfer does not move its day, nor the deadlines counted from it
       // (whose keys hold the trigger's instant: a date-only event read in another zone would be another deadline).
       // Marked as the case's, not given: a correction of the case's place (not a transfer) moves it along.
+      // A ruling of the BIA happened in Falls Church: its day is the one on the decision there, wherever the person is
+      // held (in Guam a decision of a Virginia morning is already the next day).
+      if (data.timeZone === undefined && data.issuedBy === 'bia') data.timeZone = BIA_TIME_ZONE;
       if (data.timeZone === undefined) Object.assign(data, { timeZone: row.time_zone, [IMPLICIT_ZONE]: true });
       const eventId = randomUUID();
       await tx.query(`INSERT INTO case_events (id, case_id, type, occurred_at, data, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
