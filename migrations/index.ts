@@ -32,6 +32,7 @@ import { RuleSetUpgradeReviews1764003000000 } from './1764003000000-RuleSetUpgra
 import { MotionRulingReviews1764003100000 } from './1764003100000-MotionRulingReviews';
 import { WithdrawalReasons1764003200000 } from './1764003200000-WithdrawalReasons';
 import { BiaRulingsInFallsChurch1764003300000 } from './1764003300000-BiaRulingsInFallsChurch';
+import { BondDecisionAndGrantReviews1764003400000 } from './1764003400000-BondDecisionAndGrantReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -69,4 +70,5 @@ export const MIGRATIONS = [
   MotionRulingReviews1764003100000,
   WithdrawalReasons1764003200000,
   BiaRulingsInFallsChurch1764003300000,
+  BondDecisionAndGrantReviews1764003400000,
 ];

@@ -690,6 +690,14 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await status(forgotten.id)).toBe('missed');
     });
 
+    it('a bond decision recorded by its date ends a hearing set and held that same day (2026.5)', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const today = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' });
+      await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: iso(new Date(clock.now().getTime() + 60_000)) }).expect(201);
+      const decided = await event(c.id, { type: 'bond_decision', occurredAt: today.toISODate(), outcome: 'denied' }).expect(201);
+      expect(decided.body.deadlines.map((d: { rule: string; ruleVersion: string }) => [d.rule, d.ruleVersion])).toEqual([['bond_appeal', '2026.5']]);
+    });
+
     it('a closed case\'s deadlines are no longer followed: not swept missed, not on the open board', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: iso(clock.now()) } });
       const entered = await event(c.id, { type: 'entered_us', occurredAt: '2026-03-02' }).expect(201);

@@ -11,6 +11,7 @@ import { RuleSetUpgradeReviews1764003000000 } from '../migrations/1764003000000-
 import { MotionRulingReviews1764003100000 } from '../migrations/1764003100000-MotionRulingReviews';
 import { WithdrawalReasons1764003200000 } from '../migrations/1764003200000-WithdrawalReasons';
 import { BiaRulingsInFallsChurch1764003300000 } from '../migrations/1764003300000-BiaRulingsInFallsChurch';
+import { BondDecisionAndGrantReviews1764003400000 } from '../migrations/1764003400000-BondDecisionAndGrantReviews';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
@@ -333,5 +334,27 @@ describe('data migrations (e2e)', () => {
     expect(await data(ij)).toMatchObject({ timeZone: 'Pacific/Guam', timeZoneFromCase: true });
     const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL`, [[open, closed]]);
     expect(due).toEqual([{ id: open }]);
+  });
+
+  it('1764003400000: open cases with an open bond hearing and a bond decision, or an open BIA appeal and a grant, are due for review', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    const create = async () => (await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201)).body.id as string;
+    const [hearing, appeal, neither] = [await create(), await create(), await create()];
+    const record = (id: string, body: object) => t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body).expect(201);
+    for (const id of [hearing, neither]) {
+      await record(id, { type: 'hearing_scheduled', occurredAt: '2026-11-25T08:00:00-06:00', hearingType: 'bond', scheduledAt: '2026-12-15T13:00:00-06:00' });
+    }
+    await record(appeal, { type: 'ij_decision', occurredAt: '2026-11-20T10:00:00-06:00', outcome: 'removal_ordered' });
+    await record(neither, { type: 'ij_decision', occurredAt: '2026-11-20T10:00:00-06:00', outcome: 'removal_ordered' });
+    // As stored under 2026.4: the deadlines open, then the events that end them under 2026.5 written around the API.
+    const write = (id: string, type: string, occurredAt: string, data: object) =>
+      t.db.query(`INSERT INTO case_events (id, case_id, type, occurred_at, data) VALUES (gen_random_uuid(), $1, $2, $3, $4)`, [id, type, occurredAt, JSON.stringify(data)]);
+    await write(hearing, 'bond_decision', '2026-11-25', { outcome: 'denied' });
+    await write(appeal, 'motion_decided', '2026-11-24', { issuedBy: 'ij', outcome: 'granted', motion: 'reconsider' });
+    await write(neither, 'motion_decided', '2026-11-24', { issuedBy: 'ij', outcome: 'denied', motion: 'reconsider' });
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[hearing, appeal, neither]]);
+    await run(new BondDecisionAndGrantReviews1764003400000());
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL ORDER BY id`, [[hearing, appeal, neither]]);
+    expect(due.map((r: { id: string }) => r.id)).toEqual([hearing, appeal].sort());
   });
 });

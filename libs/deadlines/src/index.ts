@@ -9,6 +9,7 @@ export {
   RULE_SET_2026_2,
   RULE_SET_2026_3,
   RULE_SET_2026_4,
+  RULE_SET_2026_5,
   ruleSetFor,
   type DeadlineRule,
   type FlagDefinition,

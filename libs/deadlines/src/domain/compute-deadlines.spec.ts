@@ -1,7 +1,7 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -352,10 +352,11 @@ describe('computeDeadlines: triggers', () => {
     expect(only(computeDeadlines(corrected, RULE_SET_2026_2), 'detainer_hold')).toMatchObject({ dueAt: '2026-11-22T16:00:00-06:00', ruleVersion: '2026.2' });
     expect(ruleSetFor(new Date('2026-11-25T04:59:00Z')).version).toBe('2026.1'); // 23:59 on the 24th in Falls Church
     expect(ruleSetFor(new Date('2026-11-25T05:00:00Z')).version).toBe('2026.2');
-    // 2026.4 replaced 2026.3 the day it took effect: of two sets of the same day, the one listed later.
-    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.4');
+    // 2026.4, then 2026.5, replaced 2026.3 the day it took effect: of sets of the same day, the one listed last.
+    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.5');
+    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4]).version).toBe('2026.4');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3]).version).toBe('2026.3');
-    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_4);
+    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_5);
     // 2026.3 changes only where a petition for review's day ends.
     const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
     expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
@@ -541,6 +542,38 @@ describe('computeDeadlines: triggers', () => {
     const keys = computeDeadlines(input).map((d) => d.key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toContain('motion_to_reopen:evt-1@2026-03-02T16:00:00.000Z');
+  });
+
+  describe('rule set 2026.5', () => {
+    it('a bond decision recorded by its date ends a hearing set that same day; under 2026.4 the hearing stayed open', () => {
+      const sameDay = facts([
+        { type: 'hearing_scheduled', occurredAt: '2026-12-01T08:00:00-06:00', data: { hearingType: 'bond', scheduledAt: '2026-12-01T13:00:00-06:00' } },
+        { type: 'bond_decision', occurredAt: '2026-12-01', data: { outcome: 'denied' } },
+      ]);
+      expect(computeDeadlines(sameDay, RULE_SET_2026_5).map((d) => d.rule)).toEqual(['bond_appeal']);
+      expect(computeDeadlines(sameDay, RULE_SET_2026_4).map((d) => d.rule).sort()).toEqual(['bond_appeal', 'bond_hearing']);
+      // A decision of the day before was about an earlier hearing; one with a time before the setting too.
+      for (const occurredAt of ['2026-11-30', '2026-12-01T07:00:00-06:00']) {
+        const before = facts([sameDay.events[0], { ...sameDay.events[1], occurredAt }]);
+        expect(computeDeadlines(before, RULE_SET_2026_5).map((d) => d.rule).sort()).toEqual(['bond_appeal', 'bond_hearing']);
+      }
+    });
+
+    it('a granted motion to reconsider or reopen a judge\'s decision ends the BIA appeal of it, until a new decision', () => {
+      const decided = { type: 'ij_decision' as const, occurredAt: '2026-03-02T10:00:00-06:00', data: { outcome: 'removal_ordered' } };
+      const granted = { type: 'motion_decided' as const, occurredAt: '2026-03-13T10:00:00-05:00', data: { issuedBy: 'ij', outcome: 'granted', motion: 'reconsider' } };
+      expect(computeDeadlines(facts([decided, granted]), RULE_SET_2026_5)).toEqual([]);
+      expect(computeDeadlines(facts([decided, granted]), RULE_SET_2026_4).map((d) => d.rule)).toEqual(['bia_merits_appeal']);
+      // The same day is the same decision (reconsidered, and decided again); a new decision starts its clock.
+      expect(computeDeadlines(facts([decided, { ...granted, occurredAt: '2026-03-02' }]), RULE_SET_2026_5).map((d) => d.rule)).toEqual(['bia_merits_appeal']);
+      const again = facts([decided, granted, { ...decided, occurredAt: '2026-04-20T10:00:00-05:00' }]);
+      expect(only(computeDeadlines(again, RULE_SET_2026_5), 'bia_merits_appeal').triggerEventId).toBe('evt-3');
+    });
+
+    it('changes only those two rules', () => {
+      const changed = RULE_SET_2026_5.rules.filter((rule, i) => JSON.stringify(rule) !== JSON.stringify(RULE_SET_2026_4.rules[i])).map((rule) => rule.id);
+      expect(changed).toEqual(['bond_hearing', 'bia_merits_appeal']);
+    });
   });
 
   it('returns deadlines sorted by due time', () => {

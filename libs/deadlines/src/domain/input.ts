@@ -3,6 +3,11 @@ import { DeadlineInputError } from './errors';
 import { tz } from './zones';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Whether a time was given as a calendar date alone, with no time of day. */
+export function isDateOnly(value: unknown): boolean {
+  return typeof value === 'string' && DATE_ONLY.test(value);
+}
 // A timestamp without an offset would be read in the server's zone: refuse it rather than guess.
 const HAS_OFFSET = /T.*(Z|[+-]\d{2}(:?\d{2})?)$/i;
 

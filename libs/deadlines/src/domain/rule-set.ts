@@ -20,6 +20,12 @@ export interface Ending {
    * (8 CFR 1003.2, 1003.23(b)(1)), and a judge's grant recorded after is about something else, or a mistake.
    */
   withinIssuerReach?: boolean;
+  /**
+   * An ending event recorded by its date alone ends a trigger of the same local day: it has no time of day to compare,
+   * and read as that day's midnight it would come before a trigger set later that day (a bond decision recorded by its
+   * date, on the day the hearing was scheduled).
+   */
+  dateOnlyEndsItsDay?: boolean;
 }
 
 /** What starts a rule's clock. */
@@ -386,8 +392,32 @@ export const RULE_SET_2026_4: RuleSet = {
   flagsReadRulings: true,
 };
 
+/**
+ * Changes of 2026.5 to a rule of 2026.4, by rule id. A bond decision recorded by its date ends a hearing set that same
+ * day (a detained client's bond hearing is often set and held within a day); a granted motion to reconsider or reopen
+ * a judge's decision ends the BIA appeal of it, as it ends an order's clocks.
+ */
+const CHANGES_2026_5: Record<string, Partial<DeadlineRule>> = {
+  bond_hearing: {
+    trigger: { kind: 'event', eventType: 'hearing_scheduled', match: { hearingType: 'bond' }, endedBy: { eventType: 'bond_decision', dateOnlyEndsItsDay: true } },
+  },
+  bia_merits_appeal: { trigger: { kind: 'event', eventType: 'ij_decision', endedBy: GRANTED_MOTION } },
+};
+
+/**
+ * 2026.5: a bond decision recorded by its date ends a hearing set that day; a granted motion ends the BIA appeal of the
+ * judge's decision it reopened (docs/deadlines.md, "Rules"). In force from the day 2026.4 took effect, which it
+ * replaces (released later that day).
+ */
+export const RULE_SET_2026_5: RuleSet = {
+  ...RULE_SET_2026_4,
+  version: '2026.5',
+  effectiveFrom: '2026-11-26',
+  rules: RULE_SET_2026_4.rules.map((rule) => ({ ...rule, ...CHANGES_2026_5[rule.id] })),
+};
+
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
-export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4];
+export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5];
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];
 

@@ -1,4 +1,4 @@
-import { parseInstant, requireZone } from './input';
+import { isDateOnly, parseInstant, requireZone } from './input';
 import type { DateTime } from 'luxon';
 import type { Ending, TriggerSpec } from './rule-set';
 import type { CaseEventFact, CaseEventType, CaseFacts } from './types';
@@ -94,7 +94,8 @@ export function eventInstant(facts: CaseFacts, event: CaseEventFact, field = 'oc
 
 /**
  * Whether an event (a trigger) is ended: an event of the `ending` recorded as happening at or after it (with
- * `laterDay`, on a later local day), and, with `withinIssuerReach`, not a judge's ruling on what the BIA issued.
+ * `laterDay`, on a later local day; with `dateOnlyEndsItsDay`, one given by its date alone on the same local day or
+ * later), and, with `withinIssuerReach`, not a judge's ruling on what the BIA issued.
  */
 export function isEnded(facts: CaseFacts, event: CaseEventFact, ending: Ending): boolean {
   const at = eventInstant(facts, event);
@@ -102,7 +103,9 @@ export function isEnded(facts: CaseFacts, event: CaseEventFact, ending: Ending):
   return eventsOfType(facts, ending.eventType, ending.match).some(({ event: end }) => {
     if (ending.withinIssuerReach && bia && end.data?.issuedBy === 'ij') return false;
     const endAt = eventInstant(facts, end);
-    return ending.laterDay ? (endAt.toISODate() as string) > (at.toISODate() as string) : endAt.toMillis() >= at.toMillis();
+    if (ending.laterDay) return (endAt.toISODate() as string) > (at.toISODate() as string);
+    if (ending.dateOnlyEndsItsDay && isDateOnly(end.occurredAt)) return (endAt.toISODate() as string) >= (at.toISODate() as string);
+    return endAt.toMillis() >= at.toMillis();
   });
 }
 
