@@ -475,6 +475,20 @@ describe('routing and referrals (e2e)', () => {
     expect(next.reasons).toContain('no declared experience with in absentia orders');
   });
 
+  it('a reinstated removal order is flagged and asks for post-order experience (removal orders)', async () => {
+    const seasoned = await createUser(t.http, admin, 'attorney');
+    expect((await setProfile(seasoned, { experience: ['removal_orders'] })).status).toBe(200);
+    attorneys.push(seasoned);
+    const c = await createCase();
+    const event = await t.http.post(`/api/cases/${c.id}/events`).set(coordinator.auth).send({ type: 'order_reinstated', occurredAt: '2026-11-20' }).expect(201);
+    expect(event.body.flags.map((f: { code: string }) => f.code)).toContain('reinstated_order');
+    expect(event.body.deadlines).toEqual([]);
+    const res = await route(c.id).expect(201);
+    expect(res.body.attorneyId).toBe(seasoned.userId);
+    expect(res.body.match.reasons).toContain('experienced with removal orders and post-order relief');
+    await t.http.post(`/api/referrals/${res.body.id}/withdraw`).set(coordinator.auth).expect(200);
+  });
+
   it('auto-routing offers an urgent case with consent on intake, unless the organization turns it off', async () => {
     await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: true }).expect(200);
     const urgent = await createCase({ ...intakeBody(), client: { ...intakeBody().client, firstName: 'Auto', lastName: 'Routed' } });

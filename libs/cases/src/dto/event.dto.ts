@@ -5,7 +5,7 @@ import { CIRCUIT_STATES } from '@amparo/deadlines';
 
 export const EVENT_TYPES = [
   'detainer_lodged', 'detainer_lifted', 'release_eligible', 'released', 'transferred', 'hearing_scheduled', 'bond_decision', 'ij_decision',
-  'final_order', 'motion_decided', 'in_absentia_order', 'entered_us', 'daca_expires', 'voluntary_departure_granted', 'address_changed',
+  'final_order', 'motion_decided', 'in_absentia_order', 'order_reinstated', 'entered_us', 'daca_expires', 'voluntary_departure_granted', 'address_changed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -22,6 +22,7 @@ export const EVENT_FIELDS: Record<EventType, { required: string[]; optional: str
   final_order: { required: [], optional: ['issuedBy', 'timeZone', 'venueState'] },
   motion_decided: { required: ['issuedBy', 'outcome', 'motion'], optional: ['timeZone', 'venueState'] },
   in_absentia_order: { required: [], optional: ['timeZone'] },
+  order_reinstated: { required: [], optional: [] },
   entered_us: { required: [], optional: ['manner'] },
   daca_expires: { required: [], optional: [] },
   voluntary_departure_granted: { required: ['days'], optional: ['stage'] },

@@ -1,5 +1,6 @@
 import { computeDeadlines } from './compute-deadlines';
 import { computeFlags } from './flags';
+import { RULE_SET_2026_4, RULE_SET_2026_5 } from './rule-set';
 import type { CaseEventFact, CaseFacts, FlagCode } from './types';
 
 function facts(extra: Partial<CaseFacts> = {}, custody: Partial<CaseFacts['custody']> = {}): CaseFacts {
@@ -95,6 +96,15 @@ describe('computeFlags', () => {
     ],
   ])('%s', (_name, input, expected) => {
     expect(codes(input)).toEqual(expected);
+  });
+
+  it('a reinstated removal order is flagged from 2026.5 (routed to post-order experience), with no deadline of its own', () => {
+    const reinstated = facts({ events: [{ id: 'e1', type: 'order_reinstated', occurredAt: '2026-11-20' }] });
+    expect(computeFlags(reinstated, RULE_SET_2026_5)).toEqual([
+      { code: 'reinstated_order', label: expect.stringMatching(/^Prior removal order reinstated/), citation: 'INA 241(a)(5); 8 CFR 241.8, 208.31' },
+    ]);
+    expect(computeFlags(reinstated, RULE_SET_2026_4)).toEqual([]);
+    expect(computeDeadlines(reinstated)).toEqual([]);
   });
 
   it('cites the 2025 BIA decisions and does not name the facts that raised the flag (labels reach summaries)', () => {

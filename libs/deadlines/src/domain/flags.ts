@@ -1,4 +1,4 @@
-import { CURRENT_RULE_SET, GRANTED_MOTION, GRANTED_REOPENING, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, GRANTED_MOTION, GRANTED_REOPENING, type FlagDefinition, type RuleSet } from './rule-set';
 import { detainerStands, isEnded, latestEventOf } from './triggers';
 import type { CaseFacts, EntryManner, Flag, FlagCode } from './types';
 
@@ -56,6 +56,7 @@ const TESTS: Record<FlagCode, FlagTest> = {
   jail_287g: (facts) => facts.custody.status === 'local_jail' && facts.jail287g === true,
   in_absentia_order: inAbsentiaOrderStands,
   removal_order: removalOrderStands,
+  reinstated_order: (facts) => hasEvent(facts, 'order_reinstated'),
   // Unknown counsel counts as none: intake rarely knows, and assuming counsel would hide the case.
   detained_without_counsel: (facts) => isDetainedForIce(facts) && facts.hasCounsel !== true,
   transferred: (facts) => hasEvent(facts, 'transferred'),
@@ -63,10 +64,7 @@ const TESTS: Record<FlagCode, FlagTest> = {
 
 /** Flags the facts raise, in the rule set's order. Flags never remove or delay a deadline. */
 export function computeFlags(facts: CaseFacts, ruleSet: RuleSet = CURRENT_RULE_SET): Flag[] {
-  return (Object.keys(ruleSet.flags) as FlagCode[])
-    .filter((code) => TESTS[code](facts, ruleSet))
-    .map((code) => {
-      const { label, citation } = ruleSet.flags[code];
-      return citation ? { code, label, citation } : { code, label };
-    });
+  return (Object.entries(ruleSet.flags) as [FlagCode, FlagDefinition][])
+    .filter(([code]) => TESTS[code](facts, ruleSet))
+    .map(([code, { label, citation }]) => (citation ? { code, label, citation } : { code, label }));
 }

@@ -104,7 +104,8 @@ export interface RuleSet {
   /** First day (YYYY-MM-DD) on which computations use this set. */
   effectiveFrom: string;
   rules: readonly DeadlineRule[];
-  flags: Readonly<Record<FlagCode, FlagDefinition>>;
+  /** The flags this set raises (a flag new in a later set is not in the earlier ones). */
+  flags: Readonly<Partial<Record<FlagCode, FlagDefinition>>>;
   /**
    * 2026.4: the `removal_order` and `in_absentia_order` flags read rulings on motions (a grant ends the order as it
    * ends its clocks, `GRANTED_MOTION`; a denial presupposes an order); before, they read the orders alone (flags.ts).
@@ -406,14 +407,23 @@ const CHANGES_2026_5: Record<string, Partial<DeadlineRule>> = {
 
 /**
  * 2026.5: a bond decision recorded by its date ends a hearing set that day; a granted motion ends the BIA appeal of the
- * judge's decision it reopened (docs/deadlines.md, "Rules"). In force from the day 2026.4 took effect, which it
- * replaces (released later that day).
+ * judge's decision it reopened (docs/deadlines.md, "Rules"); a reinstated removal order is flagged. In force from the
+ * day 2026.4 took effect, which it replaces (released later that day).
  */
 export const RULE_SET_2026_5: RuleSet = {
   ...RULE_SET_2026_4,
   version: '2026.5',
   effectiveFrom: '2026-11-26',
   rules: RULE_SET_2026_4.rules.map((rule) => ({ ...rule, ...CHANGES_2026_5[rule.id] })),
+  flags: {
+    ...RULE_SET_2026_4.flags,
+    // No deadline of its own: DHS reinstates the order without a hearing; a fear claim goes to an asylum officer, and
+    // then possibly to a judge in withholding-only proceedings. The attorney needs that experience now.
+    reinstated_order: {
+      label: 'Prior removal order reinstated: route to an attorney experienced with post-order relief (fear claims, withholding only)',
+      citation: 'INA 241(a)(5); 8 CFR 241.8, 208.31',
+    },
+  },
 };
 
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */

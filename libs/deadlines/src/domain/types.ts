@@ -10,6 +10,7 @@ export type CaseEventType =
   | 'final_order'
   | 'motion_decided'
   | 'in_absentia_order'
+  | 'order_reinstated'
   | 'entered_us'
   | 'daca_expires'
   | 'voluntary_departure_granted'
@@ -76,6 +77,7 @@ export type FlagCode =
   | 'jail_287g'
   | 'in_absentia_order'
   | 'removal_order'
+  | 'reinstated_order'
   | 'detained_without_counsel'
   | 'transferred';
 

@@ -24,6 +24,7 @@ export type Experience = (typeof EXPERIENCE)[number];
 export const EXPERIENCE_BY_FLAG: Readonly<Record<string, Experience>> = {
   in_absentia_order: 'in_absentia_orders',
   removal_order: 'removal_orders',
+  reinstated_order: 'removal_orders',
 };
 
 export const URGENCY_LEVELS = ['critical', 'high', 'normal', 'low'] as const;
