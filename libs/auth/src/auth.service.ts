@@ -2,12 +2,12 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
-import { Clock, validationFailed } from '@amparo/common';
+import { Clock, RateLimitService, validationFailed } from '@amparo/common';
 import { AuthSession, RefreshToken } from './entities/auth-session.entity';
 import { User, UserView, toUserView } from './entities/user.entity';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
-import { passwordWeakness } from './password-strength';
+import { PASSWORD_CHECKS, passwordWeakness } from './password-strength';
 import { TokenService, hashRefreshToken } from './token.service';
 import type { Principal } from './roles';
 import { UserChanges } from './user-changes';
@@ -31,6 +31,7 @@ export class AuthService {
     private readonly throttle: LoginThrottleService,
     private readonly clock: Clock,
     private readonly changes: UserChanges,
+    private readonly rateLimit: RateLimitService,
   ) {}
 
   async login(emailInput: string, password: string, ip: string): Promise<TokenPair> {
@@ -99,7 +100,9 @@ export class AuthService {
     const user = await this.db.getRepository(User).createQueryBuilder('u').addSelect('u.passwordHash').where('u.id = :id', { id: actor.userId }).getOne();
     if (!user) throw new UnauthorizedException();
     const email = user.email.toLowerCase();
-    // Refused before the current password is checked: a weak choice costs no sign-in attempt.
+    // Refused before the current password is checked: a weak choice costs no sign-in attempt (but counts towards how
+    // often this user may have passwords judged).
+    await this.rateLimit.hit(`password-check:${user.id}`, PASSWORD_CHECKS.max, PASSWORD_CHECKS.windowSeconds, 'Too many new passwords tried; try again later');
     const weak = passwordWeakness(newPassword, [user.email, user.name]);
     if (weak) throw validationFailed({ newPassword: [weak] });
     await this.throttle.claimAttempt(email, ip);

@@ -1,4 +1,4 @@
-import { passwordWeakness } from './password-strength';
+import { JUDGED_LENGTH, passwordWeakness } from './password-strength';
 
 describe('passwordWeakness (OWASP ASVS 6.2.4, 6.2.11)', () => {
   it.each([
@@ -15,6 +15,13 @@ describe('passwordWeakness (OWASP ASVS 6.2.4, 6.2.11)', () => {
     const own = 'quetzaltenangorojas';
     expect(passwordWeakness(own, [])).toBeNull();
     expect(passwordWeakness(own, ['maria.rojas@quetzaltenango.example'])).toMatch(/too easy/);
+  });
+
+  it('judges the first 32 characters only (a long repetitive input would stall the event loop for seconds)', () => {
+    const strong = 'Kx9#mQ2$vL7p tamales de elote y';
+    expect(strong.length).toBeLessThanOrEqual(JUDGED_LENGTH);
+    expect(passwordWeakness(strong + '1'.repeat(200 - strong.length), [])).toBeNull();
+    expect(passwordWeakness('1'.repeat(200), [])).toMatch(/too easy/);
   });
 
   it('takes passphrases of unrelated words and random strings, without composition rules', () => {

@@ -8,6 +8,16 @@ import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
  */
 export const MIN_PASSWORD_SCORE = 3;
 
+/**
+ * Only the first characters are judged. The estimate runs on the event loop, and on long repetitive inputs it takes
+ * seconds (200 digits: about 2 s), stalling every other request; a password whose first 32 characters are not easy to
+ * guess is not easy to guess. Callers also limit how often each user may be judged (`PASSWORD_CHECKS`).
+ */
+export const JUDGED_LENGTH = 32;
+
+/** How many passwords one user may have judged in a window (the worst input costs about 0.1 s of the event loop). */
+export const PASSWORD_CHECKS = { max: 20, windowSeconds: 900 } as const;
+
 // Built on first use (about 50 ms): most processes never set a password.
 let estimator: ZxcvbnFactory | undefined;
 
@@ -16,7 +26,7 @@ let estimator: ZxcvbnFactory | undefined;
  * organization), which a guesser tries first; the product's name is always among them.
  */
 export function passwordWeakness(password: string, context: readonly string[]): string | null {
-  estimator ??= new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs });
+  estimator ??= new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs, maxLength: JUDGED_LENGTH });
   // Each whole (an email, a name), an email's local part, and each word of them.
   const words = ['amparo', ...context.flatMap((c) => [c, c.split('@')[0], ...c.split(/[^\p{L}\p{N}]+/u)]).filter((w) => w.length >= 3)];
   const { score } = estimator.check(password, words);
