@@ -559,6 +559,16 @@ describe('computeDeadlines: triggers', () => {
       }
     });
 
+    it('a hearing set on the day of a decision recorded by its date, for a later day, is not ended by it', () => {
+      // Bond denied in the morning (recorded by its date); that afternoon a redetermination hearing is set for the 15th.
+      const redetermination = facts([
+        { type: 'hearing_scheduled', occurredAt: '2026-11-20T09:00:00-06:00', data: { hearingType: 'bond', scheduledAt: '2026-12-01T09:00:00-06:00' } },
+        { type: 'bond_decision', occurredAt: '2026-12-01', data: { outcome: 'denied' } },
+        { type: 'hearing_scheduled', occurredAt: '2026-12-01T15:00:00-06:00', data: { hearingType: 'bond', scheduledAt: '2026-12-15T09:00:00-06:00' } },
+      ]);
+      expect(only(computeDeadlines(redetermination, RULE_SET_2026_5), 'bond_hearing')).toMatchObject({ triggerEventId: 'evt-3', dueAt: '2026-12-15T09:00:00-06:00' });
+    });
+
     it('a granted motion to reconsider or reopen a judge\'s decision ends the BIA appeal of it, until a new decision', () => {
       const decided = { type: 'ij_decision' as const, occurredAt: '2026-03-02T10:00:00-06:00', data: { outcome: 'removal_ordered' } };
       const granted = { type: 'motion_decided' as const, occurredAt: '2026-03-13T10:00:00-05:00', data: { issuedBy: 'ij', outcome: 'granted', motion: 'reconsider' } };

@@ -21,11 +21,12 @@ export interface Ending {
    */
   withinIssuerReach?: boolean;
   /**
-   * An ending event recorded by its date alone ends a trigger of the same local day: it has no time of day to compare,
-   * and read as that day's midnight it would come before a trigger set later that day (a bond decision recorded by its
-   * date, on the day the hearing was scheduled).
+   * An ending event recorded by its date alone, on the trigger's own local day, ends it when the trigger's appointment
+   * (the time in this field of its data, `scheduledAt`) falls on that day or before: it has no time of day to compare,
+   * and read as that day's midnight it would come before a hearing set later that day and held that day. A hearing
+   * set that day for a later day was not decided by it (a redetermination set after the morning's decision).
    */
-  dateOnlyEndsItsDay?: boolean;
+  dateOnlySameDayIfHeldBy?: string;
 }
 
 /** What starts a rule's clock. */
@@ -394,13 +395,16 @@ export const RULE_SET_2026_4: RuleSet = {
 };
 
 /**
- * Changes of 2026.5 to a rule of 2026.4, by rule id. A bond decision recorded by its date ends a hearing set that same
- * day (a detained client's bond hearing is often set and held within a day); a granted motion to reconsider or reopen
+ * Changes of 2026.5 to a rule of 2026.4, by rule id. A bond decision recorded by its date ends a hearing set and held
+ * that same day (a detained client's bond hearing is often set and held within a day); a granted motion to reconsider or reopen
  * a judge's decision ends the BIA appeal of it, as it ends an order's clocks.
  */
 const CHANGES_2026_5: Record<string, Partial<DeadlineRule>> = {
   bond_hearing: {
-    trigger: { kind: 'event', eventType: 'hearing_scheduled', match: { hearingType: 'bond' }, endedBy: { eventType: 'bond_decision', dateOnlyEndsItsDay: true } },
+    trigger: {
+      kind: 'event', eventType: 'hearing_scheduled', match: { hearingType: 'bond' },
+      endedBy: { eventType: 'bond_decision', dateOnlySameDayIfHeldBy: 'scheduledAt' },
+    },
   },
   bia_merits_appeal: { trigger: { kind: 'event', eventType: 'ij_decision', endedBy: GRANTED_MOTION } },
 };

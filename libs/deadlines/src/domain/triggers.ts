@@ -86,16 +86,20 @@ export function endingOf(spec: TriggerSpec): Ending | undefined {
   return typeof spec.endedBy === 'string' ? { eventType: spec.endedBy } : spec.endedBy;
 }
 
+/** The zone an event is read in: the one it gives, else the case's. */
+function eventZone(facts: CaseFacts, event: CaseEventFact): string {
+  return typeof event.data?.timeZone === 'string' ? event.data.timeZone : requireZone(facts.custody.timeZone, 'custody.timeZone');
+}
+
 /** When an event happened: read in the zone it gives, else the case's (`field` names it in an error). */
 export function eventInstant(facts: CaseFacts, event: CaseEventFact, field = 'occurredAt'): DateTime {
-  const zone = typeof event.data?.timeZone === 'string' ? event.data.timeZone : requireZone(facts.custody.timeZone, 'custody.timeZone');
-  return parseInstant(event.occurredAt, zone, field, event.id);
+  return parseInstant(event.occurredAt, eventZone(facts, event), field, event.id);
 }
 
 /**
  * Whether an event (a trigger) is ended: an event of the `ending` recorded as happening at or after it (with
- * `laterDay`, on a later local day; with `dateOnlyEndsItsDay`, one given by its date alone on the same local day or
- * later), and, with `withinIssuerReach`, not a judge's ruling on what the BIA issued.
+ * `laterDay`, on a later local day; with `dateOnlySameDayIfHeldBy`, one given by its date alone on the trigger's day
+ * when the appointment was that day or before), and, with `withinIssuerReach`, not a judge's ruling on what the BIA issued.
  */
 export function isEnded(facts: CaseFacts, event: CaseEventFact, ending: Ending): boolean {
   const at = eventInstant(facts, event);
@@ -104,7 +108,10 @@ export function isEnded(facts: CaseFacts, event: CaseEventFact, ending: Ending):
     if (ending.withinIssuerReach && bia && end.data?.issuedBy === 'ij') return false;
     const endAt = eventInstant(facts, end);
     if (ending.laterDay) return (endAt.toISODate() as string) > (at.toISODate() as string);
-    if (ending.dateOnlyEndsItsDay && isDateOnly(end.occurredAt)) return (endAt.toISODate() as string) >= (at.toISODate() as string);
+    if (ending.dateOnlySameDayIfHeldBy && isDateOnly(end.occurredAt) && endAt.toISODate() === at.toISODate()) {
+      const held = parseInstant(event.data?.[ending.dateOnlySameDayIfHeldBy], eventZone(facts, event), ending.dateOnlySameDayIfHeldBy, event.id);
+      return (held.toISODate() as string) <= (endAt.toISODate() as string);
+    }
     return endAt.toMillis() >= at.toMillis();
   });
 }
