@@ -134,6 +134,59 @@ describe('reopening a closed case (e2e)', () => {
     expect(await alerts('sent')).toBe(1);
   });
 
+  it('an unsent missed-deadline alert is dropped once the deadline is marked met or waived (a filing made after all)', async () => {
+    const c = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
+    const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
+    const moved = await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: tenDaysAgo }).expect(201);
+    const missed = moved.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
+    expect(missed.status).toBe('missed');
+    await t.http.patch(`/api/deadlines/${missed.id}`).set(coordinator.auth).send({ status: 'met' }).expect(200);
+    await t.app.get(MailDeliveryService).deliverDue();
+    const alerts = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed'`, [c.body.id]);
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts.every((a: { sent_at: Date | null; cancelled_at: Date | null }) => a.sent_at === null && a.cancelled_at !== null)).toBe(true);
+  });
+
+  it('a coverage alert the close cancelled is written again only while it applies; an old "needs an attorney" is not revived', async () => {
+    const [{ code: arizona }] = await t.db.query(`SELECT code FROM facilities WHERE state = 'AZ' AND listed ORDER BY code LIMIT 1`);
+    const sentOrPending = async (id: string, kind: string) => (await t.db.query(
+      `SELECT recipient_id, body FROM notifications WHERE case_id = $1 AND kind = $2 AND cancelled_at IS NULL`, [id, kind]));
+    const transferredAndClosed = async (who: Session) => {
+      const id = await assigned(who);
+      await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({ type: 'transferred', occurredAt: new Date().toISOString(), facilityCode: arizona }).expect(201);
+      expect(await sentOrPending(id, 'case.coverage')).not.toEqual([]);
+      await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+      await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1`, [id]);
+      await t.app.get(MailDeliveryService).deliverDue();
+      expect(await sentOrPending(id, 'case.coverage')).toEqual([]);
+      return id;
+    };
+    // Still the attorney's, still not covered: told again.
+    const kept = await transferredAndClosed(attorney);
+    await reopen(kept).expect(200);
+    expect((await sentOrPending(kept, 'case.coverage')).length).toBeGreaterThan(0);
+    // Its attorney gone, the case is new: nobody is told about a coverage that no longer exists, nor twice that it needs an attorney.
+    const leaving = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(leaving.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    const orphan = await transferredAndClosed(leaving);
+    await t.http.patch(`/api/users/${leaving.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    await reopen(orphan).expect(200);
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect(await sentOrPending(orphan, 'case.coverage')).toEqual([]);
+    const told = (await sentOrPending(orphan, 'case.unassigned')).map((n: { recipient_id: string }) => n.recipient_id);
+    expect(told.length).toBe(new Set(told).size);
+  });
+
+  it('a case closed before it had an attorney: the other coordinators are told it needs one, not that its attorney left', async () => {
+    const colleague = await createUser(t.http, admin, 'coordinator');
+    const c = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
+    await t.http.post(`/api/cases/${c.body.id}/close`).set(coordinator.auth).send({ outcome: 'duplicate' }).expect(200);
+    await reopen(c.body.id).expect(200);
+    const [told] = await t.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND kind = 'case.unassigned' AND recipient_id = $2`, [c.body.id, colleague.userId]);
+    expect(told.body).toMatch(/had no attorney yet/);
+    expect(told.body).not.toMatch(/no longer takes cases/);
+  });
+
   it('an offer the close withdrew does not bar its attorney; a coordinator\'s own withdrawal does', async () => {
     const sole = await createUser(t.http, admin, 'attorney');
     await t.http.put('/api/attorneys/me/profile').set(sole.auth).send(attorneyProfile({ languages: ['kjb'], maxActiveCases: 20 })).expect(200);

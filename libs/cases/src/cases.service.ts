@@ -703,13 +703,20 @@ export class CasesService {
           WHERE case_id = $1 AND kind = 'deadline.reminder' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key LIKE 'reminder:%'`,
         [id],
       );
-      // The coordinators' alerts (a missed deadline, a facility without coverage, a conflict...) that the delivery
-      // cancelled because the case was closed are due again; the delivery checks each anew and cancels what no longer
-      // applies. Their keys are taken: nothing else would write them again. Offers were withdrawn with the close.
+      // Alerts the delivery cancelled unsent because the case was closed. A missed deadline's and a conflict's are due
+      // again (nothing else would write them: their keys are taken), and the delivery checks each anew (the deadline
+      // still missed; the attorney's copy only while the case is theirs). A coverage alert gives its key back, as the
+      // reminders do: the recompute below writes it again if the case's attorney still does not cover its facility.
+      // The others do not apply (offers were withdrawn with the close; the reopen tells the coordinators itself).
       await tx.query(
         `UPDATE notifications SET cancelled_at = NULL, last_error = NULL, next_attempt_at = $2
-          WHERE case_id = $1 AND sent_at IS NULL AND cancelled_at >= $3 AND kind NOT IN ('deadline.reminder', 'referral.offer')`,
+          WHERE case_id = $1 AND sent_at IS NULL AND cancelled_at >= $3 AND kind IN ('deadline.missed', 'case.conflict')`,
         [id, now, row.closed_at],
+      );
+      await tx.query(
+        `UPDATE notifications SET dedupe_key = dedupe_key || ':cancelled:' || id
+          WHERE case_id = $1 AND kind = 'case.coverage' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key LIKE 'coverage:%'`,
+        [id],
       );
       // A case whose stored events no longer compute is reopened all the same, and left to the urgency review.
       await tx.query(`SAVEPOINT reopen_recompute`);

@@ -94,8 +94,9 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
         OR (p.kind = 'case.conflict' AND split_part(p.dedupe_key, ':', 3) <> p.recipient_id::text))
        AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role = 'coordinator'))
    OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role = 'attorney'))
-   OR (p.kind = 'deadline.missed' AND EXISTS (
-         SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.superseded_at IS NOT NULL))
+   -- A missed deadline's alert once the deadline is superseded, or no longer missed (marked met or waived since).
+   OR (p.kind = 'deadline.missed' AND NOT EXISTS (
+         SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.status = 'missed' AND d.superseded_at IS NULL))
    OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.id = p.object_id AND r.status = 'offered'))
    -- An offer's first email (offer:<referral>) still unsent once its answer time was brought forward: its time is no
    -- longer true, and the shortening's email says the case was offered and by when to answer.

@@ -171,7 +171,12 @@ export class ReferralsService implements OnModuleInit {
    * back to `new`, every other active coordinator that it needs an attorney (the one who reopened it knows). Reference
    * and urgency only.
    */
-  async caseReopened(tx: EntityManager, actor: Principal, c: { id: string; reference: string }, attorneyId: string | null): Promise<void> {
+  async caseReopened(
+    tx: EntityManager,
+    actor: Principal,
+    c: { id: string; reference: string; assigned_attorney_id: string | null },
+    attorneyId: string | null,
+  ): Promise<void> {
     const now = this.clock.now();
     const [{ urgency_level: level }] = await tx.query(`SELECT urgency_level FROM cases WHERE id = $1`, [c.id]);
     if (attorneyId) {
@@ -189,7 +194,8 @@ export class ReferralsService implements OnModuleInit {
       organizationId: actor.organizationId, recipientId: recipient, kind: 'case.unassigned', caseId: c.id,
       dedupeKey: `unassigned:${c.id}:${now.getTime()}:${recipient}`,
       subject: `[Amparo] ${c.reference} (${level}) needs an attorney again`,
-      body: `Case ${c.reference} was reopened after a close made by mistake. Its attorney no longer takes cases: it is new, with no attorney. Please place it.`,
+      body: `Case ${c.reference} was reopened after a close made by mistake. ` +
+        (c.assigned_attorney_id ? 'Its attorney no longer takes cases: it' : 'It had no attorney yet, and') + ' is new, with no attorney. Please place it.',
     })));
   }
 
