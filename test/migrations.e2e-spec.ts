@@ -294,7 +294,7 @@ describe('data migrations (e2e)', () => {
     });
   });
 
-  it('1764003200000: each withdrawn referral takes the reason its audit event gave; a coordinator\'s when it gave none', async () => {
+  it('1764003200000: each withdrawn referral takes the reason its audit event gave (a coordinator\'s when it gave none), the system\'s without one', async () => {
     const byCoordinator = await offered({ firstName: 'Retirada', lastName: 'Coordinada' });
     await t.http.post(`/api/referrals/${byCoordinator.offer.body.id}/withdraw`).set(byCoordinator.coordinator.auth).expect(200);
     const byClose = await offered({ firstName: 'Retirada', lastName: 'Cerrada' });
@@ -304,12 +304,15 @@ describe('data migrations (e2e)', () => {
     const admin = await loginAdmin(t.http);
     await t.http.patch(`/api/users/${released.attorney.userId}`).set(admin.auth).send({ active: false }).expect(200);
     const open = await offered({ firstName: 'Abierta', lastName: 'Ejemplo' });
-    const ids = [byCoordinator, byClose, released, open].map((x) => x.offer.body.id as string);
+    // Closed before a close audited the offer it withdrew: no event of its own.
+    const unaudited = await offered({ firstName: 'Retirada', lastName: 'Antigua' });
+    await t.db.query(`UPDATE referrals SET status = 'withdrawn', responded_at = now() WHERE id = $1`, [unaudited.offer.body.id]);
+    const ids = [byCoordinator, byClose, released, open, unaudited].map((x) => x.offer.body.id as string);
     await t.db.query(`ALTER TABLE referrals DROP COLUMN withdrawn_why`);
     await run(new WithdrawalReasons1764003200000());
     const rows: { id: string; withdrawn_why: string | null }[] = await t.db.query(`SELECT id, withdrawn_why FROM referrals WHERE id = ANY($1)`, [ids]);
     expect(Object.fromEntries(rows.map((r) => [r.id, r.withdrawn_why]))).toEqual({
-      [ids[0]]: 'COORDINATOR', [ids[1]]: 'CASE_CLOSED', [ids[2]]: 'RELEASED', [ids[3]]: null,
+      [ids[0]]: 'COORDINATOR', [ids[1]]: 'CASE_CLOSED', [ids[2]]: 'RELEASED', [ids[3]]: null, [ids[4]]: 'SYSTEM',
     });
   });
 
