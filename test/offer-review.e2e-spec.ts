@@ -32,6 +32,12 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
     return { caseId: c.body.id as string, referralId: offer.body.id as string };
   }
+  /** Another attorney of the organization, with this profile. */
+  async function newAttorney(profile: Record<string, unknown>) {
+    const other = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(other.auth).send(attorneyProfile(profile)).expect(200);
+    return other;
+  }
   const accept = (referralId: string) => t.http.post(`/api/referrals/${referralId}/accept`).set(attorney.auth);
   const caseStatus = async (caseId: string) => (await t.db.query(`SELECT status FROM cases WHERE id = $1`, [caseId]))[0].status;
   const withdrawals = (caseId: string) =>
@@ -54,9 +60,7 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
   });
 
   it('consent withdrawn and given again: the attorney whose offer the system withdrew may be offered the case again', async () => {
-    const admin = await loginAdmin(t.http);
-    const sole = await createUser(t.http, admin, 'attorney');
-    await t.http.put('/api/attorneys/me/profile').set(sole.auth).send(attorneyProfile({ languages: ['ixl'], maxActiveCases: 20 })).expect(200);
+    const sole = await newAttorney({ languages: ['ixl'], maxActiveCases: 20 });
     const body = routableBody({ firstName: 'Consentida', lastName: 'Ejemplo' });
     const c = await t.http.post('/api/cases').set(intake.auth).send({ ...body, client: { ...body.client, preferredLanguage: 'ixl' } }).expect(201);
     const route = () => t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({});
@@ -223,10 +227,7 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
   });
 
   it('a case already before an immigration court (an in absentia order) needs an EOIR-registered attorney', async () => {
-    const admin = await loginAdmin(t.http);
-    const unregistered = await createUser(t.http, admin, 'attorney');
-    await t.http.put('/api/attorneys/me/profile').set(unregistered.auth)
-      .send(attorneyProfile({ practiceAreas: ['asylum'], eoirRegistered: false, maxActiveCases: 5 })).expect(200);
+    const unregistered = await newAttorney({ practiceAreas: ['asylum'], eoirRegistered: false, maxActiveCases: 5 });
     const c = await t.http.post('/api/cases').set(intake.auth)
       .send(routableBody({ firstName: 'Ausente', lastName: 'Ejemplo' }, { custody: { status: 'not_detained', state: 'TX', county: 'Harris' }, practiceAreas: ['asylum'] })).expect(201);
     // The best match while nothing is before a court; a coordinator's override afterwards says what it overrides.
@@ -240,10 +241,7 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
   });
 
   it('an open offer to an attorney not registered with EOIR is withdrawn when the case becomes a court matter', async () => {
-    const admin = await loginAdmin(t.http);
-    const unregistered = await createUser(t.http, admin, 'attorney');
-    await t.http.put('/api/attorneys/me/profile').set(unregistered.auth)
-      .send(attorneyProfile({ practiceAreas: ['u_visa'], eoirRegistered: false, maxActiveCases: 5 })).expect(200);
+    const unregistered = await newAttorney({ practiceAreas: ['u_visa'], eoirRegistered: false, maxActiveCases: 5 });
     const c = await t.http.post('/api/cases').set(intake.auth)
       .send(routableBody({ firstName: 'Citada', lastName: 'Ejemplo' }, { custody: { status: 'not_detained', state: 'TX', county: 'Harris' }, practiceAreas: ['u_visa'] })).expect(201);
     const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}).expect(201);
@@ -255,10 +253,7 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
   });
 
   it('a case in ICE detention is a court matter whatever its practice areas: routing passes over an attorney not registered with EOIR', async () => {
-    const admin = await loginAdmin(t.http);
-    const unregistered = await createUser(t.http, admin, 'attorney');
-    await t.http.put('/api/attorneys/me/profile').set(unregistered.auth)
-      .send(attorneyProfile({ practiceAreas: ['u_visa'], languages: ['mam'], eoirRegistered: false, maxActiveCases: 5 })).expect(200);
+    const unregistered = await newAttorney({ practiceAreas: ['u_visa'], languages: ['mam'], eoirRegistered: false, maxActiveCases: 5 });
     const body = (status: string) => routableBody({ firstName: 'Detenida', lastName: 'Ejemplo' }, {
       client: { firstName: 'Detenida', lastName: 'Ejemplo', preferredLanguage: 'mam' },
       custody: { status, state: 'TX', county: 'Harris' }, practiceAreas: [],
@@ -274,10 +269,7 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
   });
 
   it('an open offer to an attorney not registered with EOIR is withdrawn when a correction says the client is in ICE detention', async () => {
-    const admin = await loginAdmin(t.http);
-    const unregistered = await createUser(t.http, admin, 'attorney');
-    await t.http.put('/api/attorneys/me/profile').set(unregistered.auth)
-      .send(attorneyProfile({ practiceAreas: ['t_visa'], eoirRegistered: false, maxActiveCases: 5 })).expect(200);
+    const unregistered = await newAttorney({ practiceAreas: ['t_visa'], eoirRegistered: false, maxActiveCases: 5 });
     const c = await t.http.post('/api/cases').set(intake.auth)
       .send(routableBody({ firstName: 'Trasladada', lastName: 'Ejemplo' }, { custody: { status: 'not_detained', state: 'TX', county: 'Harris' }, practiceAreas: ['t_visa'] })).expect(201);
     const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}).expect(201);
