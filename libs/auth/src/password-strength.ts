@@ -11,11 +11,12 @@ export const MIN_PASSWORD_SCORE = 3;
 /**
  * Only the first characters are judged. The estimate runs on the event loop, and on long repetitive inputs it takes
  * seconds (200 digits: about 2 s), stalling every other request; a password whose first 32 characters are not easy to
- * guess is not easy to guess. Callers also limit how often each user may be judged (`PASSWORD_CHECKS`).
+ * guess is not easy to guess (the worst input of 32 costs about 0.1 s). A password change also limits how often each
+ * user may be judged (`PASSWORD_CHECKS`); account creation is an admin's, who onboard volunteers by the dozen.
  */
 export const JUDGED_LENGTH = 32;
 
-/** How many passwords one user may have judged in a window (the worst input costs about 0.1 s of the event loop). */
+/** How many new passwords one user may have judged in a window, when changing their own. */
 export const PASSWORD_CHECKS = { max: 20, windowSeconds: 900 } as const;
 
 // Built on first use (about 50 ms): most processes never set a password.

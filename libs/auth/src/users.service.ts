@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { RateLimitService, conflict, notFound, validationFailed, DomainError } from '@amparo/common';
+import { conflict, notFound, validationFailed, DomainError } from '@amparo/common';
 import { isUniqueViolation, transactionWithRetry } from '@amparo/database';
 import { AuthService } from './auth.service';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { User, UserView, toUserView } from './entities/user.entity';
 import { PasswordService } from './password.service';
-import { PASSWORD_CHECKS, passwordWeakness } from './password-strength';
+import { passwordWeakness } from './password-strength';
 import { UserChanges } from './user-changes';
 import type { Principal } from './roles';
 import { HttpStatus } from '@nestjs/common';
@@ -20,12 +20,10 @@ export class UsersService {
     private readonly passwords: PasswordService,
     private readonly auth: AuthService,
     private readonly changes: UserChanges,
-    private readonly rateLimit: RateLimitService,
   ) {}
 
   async create(actor: Principal, dto: CreateUserDto): Promise<UserView> {
     const [org]: { name: string }[] = await this.db.query(`SELECT name FROM organizations WHERE id = $1`, [actor.organizationId]);
-    await this.rateLimit.hit(`password-check:${actor.userId}`, PASSWORD_CHECKS.max, PASSWORD_CHECKS.windowSeconds, 'Too many accounts created; try again later');
     const weak = passwordWeakness(dto.password, [dto.email, dto.name, org?.name ?? '']);
     if (weak) throw validationFailed({ password: [weak] });
     const passwordHash = await this.passwords.hash(dto.password);
