@@ -559,14 +559,30 @@ describe('computeDeadlines: triggers', () => {
       }
     });
 
-    it('a hearing set on the day of a decision recorded by its date, for a later day, is not ended by it', () => {
-      // Bond denied in the morning (recorded by its date); that afternoon a redetermination hearing is set for the 15th.
-      const redetermination = facts([
-        { type: 'hearing_scheduled', occurredAt: '2026-11-20T09:00:00-06:00', data: { hearingType: 'bond', scheduledAt: '2026-12-01T09:00:00-06:00' } },
-        { type: 'bond_decision', occurredAt: '2026-12-01', data: { outcome: 'denied' } },
-        { type: 'hearing_scheduled', occurredAt: '2026-12-01T15:00:00-06:00', data: { hearingType: 'bond', scheduledAt: '2026-12-15T09:00:00-06:00' } },
+    it('a decision dated before the hearing in force is about an earlier one: a redetermination set after it stays', () => {
+      // Bond denied on 1 Dec; that afternoon a redetermination hearing is set for the 15th; the written denial, mailed
+      // the next day, is recorded by its date (as bond_appeal asks), or the oral one by its time.
+      const hearing = (occurredAt: string, scheduledAt: string) => ({ type: 'hearing_scheduled' as const, occurredAt, data: { hearingType: 'bond', scheduledAt } });
+      for (const decidedAt of ['2026-12-01', '2026-12-02', '2026-12-01T16:00:00-06:00']) {
+        const redetermination = facts([
+          hearing('2026-11-20T09:00:00-06:00', '2026-12-01T09:00:00-06:00'),
+          hearing('2026-12-01T15:00:00-06:00', '2026-12-15T09:00:00-06:00'),
+          { type: 'bond_decision', occurredAt: decidedAt, data: { outcome: 'denied' } },
+        ]);
+        expect(only(computeDeadlines(redetermination, RULE_SET_2026_5), 'bond_hearing')).toMatchObject({ triggerEventId: 'evt-2', dueAt: '2026-12-15T09:00:00-06:00' });
+      }
+      // Once held, a decision of that day or later ends it.
+      const held = facts([hearing('2026-12-01T15:00:00-06:00', '2026-12-15T09:00:00-06:00'), { type: 'bond_decision', occurredAt: '2026-12-15', data: { outcome: 'denied' } }]);
+      expect(computeDeadlines(held, RULE_SET_2026_5).map((d) => d.rule)).toEqual(['bond_appeal']);
+    });
+
+    it('a hearing moved up and decided: the setting it replaced does not come back', () => {
+      const moved = facts([
+        { type: 'hearing_scheduled', occurredAt: '2026-12-01T08:00:00-06:00', data: { hearingType: 'bond', scheduledAt: '2026-12-08T09:00:00-06:00' } },
+        { type: 'hearing_scheduled', occurredAt: '2026-12-01T10:00:00-06:00', data: { hearingType: 'bond', scheduledAt: '2026-12-01T14:00:00-06:00' } },
+        { type: 'bond_decision', occurredAt: '2026-12-01', data: { outcome: 'granted', amount: 5000 } },
       ]);
-      expect(only(computeDeadlines(redetermination, RULE_SET_2026_5), 'bond_hearing')).toMatchObject({ triggerEventId: 'evt-3', dueAt: '2026-12-15T09:00:00-06:00' });
+      expect(computeDeadlines(moved, RULE_SET_2026_5).map((d) => d.rule)).toEqual(['bond_appeal']);
     });
 
     it('a granted motion to reconsider or reopen a judge\'s decision ends the BIA appeal of it, until a new decision', () => {

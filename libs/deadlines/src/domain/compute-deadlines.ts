@@ -48,8 +48,11 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, rul
   // An ending event (a bond decision for a hearing, a granted motion for an order) ends a trigger after it; both read
   // in their own zones.
   const ending = endingOf(rule.trigger);
-  const live = ending ? dated.filter((d) => !(d.trigger.event && isEnded(facts, d.trigger.event, ending))) : dated;
-  const chosen = rule.occurrence === 'latest' ? latest(live, order) : rule.occurrence === 'last_recorded' ? lastRecorded(live, order) : live;
+  const isLive = (d: Dated) => !(ending && d.trigger.event && isEnded(facts, d.trigger.event, ending));
+  const pick = (list: Dated[]) => (rule.occurrence === 'latest' ? latest(list, order) : rule.occurrence === 'last_recorded' ? lastRecorded(list, order) : list);
+  // With `latestOnly` the trigger in force is chosen first, and then judged; otherwise the ended ones are set aside
+  // first, and an earlier trigger can stand in for an ended later one.
+  const chosen = ending?.latestOnly ? pick(dated).filter(isLive) : pick(dated.filter(isLive));
   return chosen.map((d) => toDeadline(facts, rule, d, caseZone, ruleVersion));
 }
 

@@ -21,12 +21,19 @@ export interface Ending {
    */
   withinIssuerReach?: boolean;
   /**
-   * An ending event recorded by its date alone, on the trigger's own local day, ends it when the trigger's appointment
-   * (the time in this field of its data, `scheduledAt`) falls on that day or before: it has no time of day to compare,
-   * and read as that day's midnight it would come before a hearing set later that day and held that day. A hearing
-   * set that day for a later day was not decided by it (a redetermination set after the morning's decision).
+   * An appointment (the time in this field of the trigger's data, `scheduledAt`) is ended only by an event on its local
+   * day or later: a decision dated before the hearing is about an earlier one (a redetermination set the afternoon of
+   * a decision, and that decision written and mailed the next day). An event given by its date alone is compared with
+   * the trigger by day: it has no time of day, and read as midnight it would come before a hearing set and held that
+   * same day. Between keeping a hearing that took place (swept missed a day later, then waived) and dropping one to
+   * come, the first is the safe error.
    */
-  dateOnlySameDayIfHeldBy?: string;
+  heldBy?: string;
+  /**
+   * Only the trigger in force (the latest) is judged: an earlier one it replaced (a hearing moved up) does not come
+   * back when the latest is ended.
+   */
+  latestOnly?: boolean;
 }
 
 /** What starts a rule's clock. */
@@ -395,15 +402,16 @@ export const RULE_SET_2026_4: RuleSet = {
 };
 
 /**
- * Changes of 2026.5 to a rule of 2026.4, by rule id. A bond decision recorded by its date ends a hearing set and held
- * that same day (a detained client's bond hearing is often set and held within a day); a granted motion to reconsider or reopen
+ * Changes of 2026.5 to a rule of 2026.4, by rule id. A bond decision ends the hearing in force once it was held, by its
+ * day: one recorded by its date ends a hearing set and held that same day (a detained client's bond hearing is often
+ * set and held within a day), and one dated before the hearing ends nothing; a granted motion to reconsider or reopen
  * a judge's decision ends the BIA appeal of it, as it ends an order's clocks.
  */
 const CHANGES_2026_5: Record<string, Partial<DeadlineRule>> = {
   bond_hearing: {
     trigger: {
       kind: 'event', eventType: 'hearing_scheduled', match: { hearingType: 'bond' },
-      endedBy: { eventType: 'bond_decision', dateOnlySameDayIfHeldBy: 'scheduledAt' },
+      endedBy: { eventType: 'bond_decision', heldBy: 'scheduledAt', latestOnly: true },
     },
   },
   bia_merits_appeal: { trigger: { kind: 'event', eventType: 'ij_decision', endedBy: GRANTED_MOTION } },

@@ -98,8 +98,8 @@ export function eventInstant(facts: CaseFacts, event: CaseEventFact, field = 'oc
 
 /**
  * Whether an event (a trigger) is ended: an event of the `ending` recorded as happening at or after it (with
- * `laterDay`, on a later local day; with `dateOnlySameDayIfHeldBy`, one given by its date alone on the trigger's day
- * when the appointment was that day or before), and, with `withinIssuerReach`, not a judge's ruling on what the BIA issued.
+ * `laterDay`, on a later local day; with `heldBy`, on or after the appointment's local day too, one given by its date
+ * alone compared by day), and, with `withinIssuerReach`, not a judge's ruling on what the BIA issued.
  */
 export function isEnded(facts: CaseFacts, event: CaseEventFact, ending: Ending): boolean {
   const at = eventInstant(facts, event);
@@ -107,10 +107,12 @@ export function isEnded(facts: CaseFacts, event: CaseEventFact, ending: Ending):
   return eventsOfType(facts, ending.eventType, ending.match).some(({ event: end }) => {
     if (ending.withinIssuerReach && bia && end.data?.issuedBy === 'ij') return false;
     const endAt = eventInstant(facts, end);
-    if (ending.laterDay) return (endAt.toISODate() as string) > (at.toISODate() as string);
-    if (ending.dateOnlySameDayIfHeldBy && isDateOnly(end.occurredAt) && endAt.toISODate() === at.toISODate()) {
-      const held = parseInstant(event.data?.[ending.dateOnlySameDayIfHeldBy], eventZone(facts, event), ending.dateOnlySameDayIfHeldBy, event.id);
-      return (held.toISODate() as string) <= (endAt.toISODate() as string);
+    const endDay = endAt.toISODate() as string;
+    if (ending.laterDay) return endDay > (at.toISODate() as string);
+    if (ending.heldBy) {
+      const held = parseInstant(event.data?.[ending.heldBy], eventZone(facts, event), ending.heldBy, event.id);
+      const afterSetting = isDateOnly(end.occurredAt) ? endDay >= (at.toISODate() as string) : endAt.toMillis() >= at.toMillis();
+      return afterSetting && endDay >= (held.toISODate() as string);
     }
     return endAt.toMillis() >= at.toMillis();
   });
