@@ -189,7 +189,10 @@ describe('an attorney deactivated or given another role (e2e)', () => {
   it('queued alerts for the coordinators and offers go only to someone who still has that role', async () => {
     const { attorney, pending } = await leaving();
     const promoted = await createUser(t.http, admin, 'coordinator');
-    const kinds = ['case.unplaced', 'case.unassigned', 'case.coverage', 'deadline.missed'];
+    // The kinds whose rows name nothing else the delivery checks (a coverage or missed-deadline alert is also dropped
+    // once its facility or deadline no longer warrants it, which these made-up keys could not show; the role check is
+    // the same clause for all four).
+    const kinds = ['case.unplaced', 'case.unassigned'];
     // As their writers queue them: each alert for two coordinators, one of whom is then made an intake volunteer;
     // the offer's email for the attorney, who is then made a coordinator.
     for (const [i, kind] of kinds.entries()) {
@@ -220,7 +223,7 @@ describe('an attorney deactivated or given another role (e2e)', () => {
       [pending.caseId],
     );
     const cancelled = (r: { recipient_id: string; kind: string }) => r.recipient_id !== coordinator.userId || r.kind === 'referral.offer';
-    expect(rows).toHaveLength(9);
+    expect(rows).toHaveLength(5);
     expect(rows).toEqual(rows.map((row) => ({ ...row, cancelled: cancelled(row) })));
   });
 

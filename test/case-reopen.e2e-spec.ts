@@ -177,6 +177,27 @@ describe('reopening a closed case (e2e)', () => {
     expect(told.length).toBe(new Set(told).size);
   });
 
+  it('a coverage alert still waiting for a retry is not sent once the case has no attorney (it no longer holds)', async () => {
+    const [{ code: arizona }] = await t.db.query(`SELECT code FROM facilities WHERE state = 'AZ' AND listed ORDER BY code LIMIT 1`);
+    const leaving = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(leaving.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    const id = await assigned(leaving);
+    await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({ type: 'transferred', occurredAt: new Date().toISOString(), facilityCode: arizona }).expect(201);
+    // A first try failed: the next is in ten minutes, so the close's delivery pass does not look at it.
+    await t.db.query(`UPDATE notifications SET attempts = 1, next_attempt_at = now() + interval '10 minutes' WHERE case_id = $1 AND kind = 'case.coverage'`, [id]);
+    await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    await t.app.get(MailDeliveryService).deliverDue();
+    await t.http.patch(`/api/users/${leaving.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    await createUser(t.http, admin, 'coordinator'); // someone besides the one who reopens it, to be told
+    await reopen(id).expect(200);
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1 AND kind = 'case.coverage'`, [id]);
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect(await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'case.coverage' AND sent_at IS NOT NULL`, [id])).toEqual([]);
+    // The other coordinators are told it needs an attorney, and that it had one (released before the close).
+    const [told] = await t.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND kind = 'case.unassigned' AND body LIKE '%reopened%'`, [id]);
+    expect(told.body).toMatch(/Its attorney no longer has it/);
+  });
+
   it('a case closed before it had an attorney: the other coordinators are told it needs one, not that its attorney left', async () => {
     const colleague = await createUser(t.http, admin, 'coordinator');
     const c = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
@@ -184,7 +205,7 @@ describe('reopening a closed case (e2e)', () => {
     await reopen(c.body.id).expect(200);
     const [told] = await t.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND kind = 'case.unassigned' AND recipient_id = $2`, [c.body.id, colleague.userId]);
     expect(told.body).toMatch(/had no attorney yet/);
-    expect(told.body).not.toMatch(/no longer takes cases/);
+    expect(told.body).not.toMatch(/no longer has it/);
   });
 
   it('an offer the close withdrew does not bar its attorney; a coordinator\'s own withdrawal does', async () => {

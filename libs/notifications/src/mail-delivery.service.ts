@@ -94,6 +94,12 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
         OR (p.kind = 'case.conflict' AND split_part(p.dedupe_key, ':', 3) <> p.recipient_id::text))
        AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role = 'coordinator'))
    OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role = 'attorney'))
+   -- A coverage alert (coverage:<case>:<facility>:<recipient>) once it no longer holds: the case is not assigned, is at
+   -- another facility, or its attorney covers that facility or the case's state now.
+   OR (p.kind = 'case.coverage' AND NOT EXISTS (
+         SELECT 1 FROM cases c JOIN attorney_profiles ap ON ap.user_id = c.assigned_attorney_id
+          WHERE c.id = p.case_id AND c.status = 'assigned' AND c.facility_code = split_part(p.dedupe_key, ':', 3)
+            AND NOT (c.facility_code = ANY (ap.facility_codes)) AND NOT (c.state IS NOT NULL AND c.state = ANY (ap.states))))
    -- A missed deadline's alert once the deadline is superseded, or no longer missed (marked met or waived since).
    OR (p.kind = 'deadline.missed' AND NOT EXISTS (
          SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.status = 'missed' AND d.superseded_at IS NULL))

@@ -174,7 +174,7 @@ export class ReferralsService implements OnModuleInit {
   async caseReopened(
     tx: EntityManager,
     actor: Principal,
-    c: { id: string; reference: string; assigned_attorney_id: string | null },
+    c: { id: string; reference: string },
     attorneyId: string | null,
   ): Promise<void> {
     const now = this.clock.now();
@@ -190,12 +190,14 @@ export class ReferralsService implements OnModuleInit {
       return;
     }
     const coordinators = (await this.outbox.coordinators(tx, actor.organizationId)).filter((id) => id !== actor.userId);
+    // Whether an attorney ever took it (one released before the close counts).
+    const [{ had }] = await tx.query(`SELECT EXISTS (SELECT 1 FROM referrals WHERE case_id = $1 AND accepted_at IS NOT NULL) AS had`, [c.id]);
     await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
       organizationId: actor.organizationId, recipientId: recipient, kind: 'case.unassigned', caseId: c.id,
       dedupeKey: `unassigned:${c.id}:${now.getTime()}:${recipient}`,
       subject: `[Amparo] ${c.reference} (${level}) needs an attorney again`,
       body: `Case ${c.reference} was reopened after a close made by mistake. ` +
-        (c.assigned_attorney_id ? 'Its attorney no longer takes cases: it' : 'It had no attorney yet, and') + ' is new, with no attorney. Please place it.',
+        (had ? 'Its attorney no longer has it: it' : 'It had no attorney yet, and') + ' is new, with no attorney. Please place it.',
     })));
   }
 
