@@ -198,6 +198,23 @@ describe('reopening a closed case (e2e)', () => {
     expect(told.body).toMatch(/Its attorney no longer has it/);
   });
 
+  it('a coverage alert dropped while the case was briefly covered is written again when it is back at the uncovered facility', async () => {
+    const [{ code: arizona }] = await t.db.query(`SELECT code FROM facilities WHERE state = 'AZ' AND listed ORDER BY code LIMIT 1`);
+    const [{ code: texas }] = await t.db.query(`SELECT code FROM facilities WHERE state = 'TX' AND listed ORDER BY code LIMIT 1`);
+    const id = await assigned();
+    const transfer = (code: string, minutesAgo: number) => t.http.post(`/api/cases/${id}/events`).set(coordinator.auth)
+      .send({ type: 'transferred', occurredAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(), facilityCode: code }).expect(201);
+    await transfer(arizona, 30); // the attorney covers Texas only
+    // The mail server is down: the alert waits for a retry, and by then the case is back in Texas (covered).
+    await t.db.query(`UPDATE notifications SET attempts = 1, next_attempt_at = now() + interval '10 minutes' WHERE case_id = $1 AND kind = 'case.coverage'`, [id]);
+    await transfer(texas, 20);
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1 AND kind = 'case.coverage'`, [id]);
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect(await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'case.coverage' AND cancelled_at IS NULL`, [id])).toEqual([]);
+    await transfer(arizona, 10);
+    expect((await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'case.coverage' AND cancelled_at IS NULL`, [id])).length).toBeGreaterThan(0);
+  });
+
   it('a case closed before it had an attorney: the other coordinators are told it needs one, not that its attorney left', async () => {
     const colleague = await createUser(t.http, admin, 'coordinator');
     const c = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);

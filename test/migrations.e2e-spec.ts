@@ -339,10 +339,10 @@ describe('data migrations (e2e)', () => {
     expect(due).toEqual([{ id: open }]);
   });
 
-  it('1764003400000: open cases with an open bond hearing and a bond decision, or an open BIA appeal and a grant, are due for review', async () => {
+  it('1764003400000: open cases with a bond hearing set and a bond decision, or an open BIA appeal and a grant, are due for review', async () => {
     const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
     const create = async () => (await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201)).body.id as string;
-    const [hearing, appeal, neither] = [await create(), await create(), await create()];
+    const [hearing, appeal, neither, ended] = [await create(), await create(), await create(), await create()];
     const record = (id: string, body: object) => t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body).expect(201);
     for (const id of [hearing, neither]) {
       await record(id, { type: 'hearing_scheduled', occurredAt: '2026-11-25T08:00:00-06:00', hearingType: 'bond', scheduledAt: '2026-12-15T13:00:00-06:00' });
@@ -355,9 +355,14 @@ describe('data migrations (e2e)', () => {
     await write(hearing, 'bond_decision', '2026-11-25', { outcome: 'denied' });
     await write(appeal, 'motion_decided', '2026-11-24', { issuedBy: 'ij', outcome: 'granted', motion: 'reconsider' });
     await write(neither, 'motion_decided', '2026-11-24', { issuedBy: 'ij', outcome: 'denied', motion: 'reconsider' });
-    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[hearing, appeal, neither]]);
+    // A redetermination hearing 2026.4 ended by the decision of the hearing before it (dated before it): its deadline
+    // superseded, and 2026.5 brings it back.
+    await record(ended, { type: 'hearing_scheduled', occurredAt: '2026-11-20T15:00:00-06:00', hearingType: 'bond', scheduledAt: '2026-12-03T09:00:00-06:00' });
+    await write(ended, 'bond_decision', '2026-11-21', { outcome: 'denied' });
+    await t.db.query(`UPDATE deadlines SET superseded_at = now() WHERE case_id = $1 AND rule = 'bond_hearing'`, [ended]);
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[hearing, appeal, neither, ended]]);
     await run(new BondDecisionAndGrantReviews1764003400000());
-    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL ORDER BY id`, [[hearing, appeal, neither]]);
-    expect(due.map((r: { id: string }) => r.id)).toEqual([hearing, appeal].sort());
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL ORDER BY id`, [[hearing, appeal, neither, ended]]);
+    expect(due.map((r: { id: string }) => r.id)).toEqual([hearing, appeal, ended].sort());
   });
 });

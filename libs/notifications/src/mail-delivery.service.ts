@@ -66,7 +66,10 @@ const CANCEL_SQL = `WITH pending AS (
     FROM notifications n
    WHERE n.sent_at IS NULL AND n.cancelled_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2
 )
-UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer applies'
+UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer applies',
+       -- A coverage alert gives its key back: the case may come back to an uncovered facility, and its alert must be
+       -- written again then (it is written once per facility while it holds, ON CONFLICT DO NOTHING).
+       dedupe_key = CASE WHEN p.kind = 'case.coverage' THEN n.dedupe_key || ':cancelled:' || n.id ELSE n.dedupe_key END
   FROM pending p
  WHERE n.id = p.id AND (
    NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.active)
