@@ -26,7 +26,7 @@ export class BootstrapService implements OnApplicationBootstrap {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
       const [{ count }] = await tx.query('SELECT count(*)::int AS count FROM organizations');
       if (count > 0) return false;
-      const weak = generated ? null : passwordWeakness(password, [this.config.admin.email]);
+      const weak = generated ? null : await passwordWeakness(password, [this.config.admin.email]);
       if (weak) throw new Error(`ADMIN_PASSWORD ${weak}. Set another, or leave it unset to have one generated.`);
       const [org] = await tx.query(`INSERT INTO organizations (name) VALUES ($1) RETURNING id`, ['My organization']);
       await tx.query(

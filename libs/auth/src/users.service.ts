@@ -24,7 +24,7 @@ export class UsersService {
 
   async create(actor: Principal, dto: CreateUserDto): Promise<UserView> {
     const [org]: { name: string }[] = await this.db.query(`SELECT name FROM organizations WHERE id = $1`, [actor.organizationId]);
-    const weak = passwordWeakness(dto.password, [dto.email, dto.name, org?.name ?? '']);
+    const weak = await passwordWeakness(dto.password, [dto.email, dto.name, org?.name ?? '']);
     if (weak) throw validationFailed({ password: [weak] });
     const passwordHash = await this.passwords.hash(dto.password);
     try {
