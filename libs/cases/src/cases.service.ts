@@ -546,13 +546,13 @@ export class CasesService {
       } else if (dto.type === 'detainer_lodged' || dto.type === 'detainer_lifted') {
         await tx.query(`UPDATE cases SET detainer_lodged = $3, updated_at = $2 WHERE id = $1`, [id, now, dto.type === 'detainer_lodged']);
       }
+      // A ruling of the BIA happened in Falls Church: its day is the one on the decision there, wherever the person is
+      // held (in Guam a decision of a Virginia morning is already the next day).
+      if (data.timeZone === undefined && data.issuedBy === 'bia') data.timeZone = BIA_TIME_ZONE;
       // An event is read in the zone it happened in: without one given (only court events take one), the case's zone
       // now, kept with the event, so that a later transfer does not move its day, nor the deadlines counted from it
       // (whose keys hold the trigger's instant: a date-only event read in another zone would be another deadline).
       // Marked as the case's, not given: a correction of the case's place (not a transfer) moves it along.
-      // A ruling of the BIA happened in Falls Church: its day is the one on the decision there, wherever the person is
-      // held (in Guam a decision of a Virginia morning is already the next day).
-      if (data.timeZone === undefined && data.issuedBy === 'bia') data.timeZone = BIA_TIME_ZONE;
       if (data.timeZone === undefined) Object.assign(data, { timeZone: row.time_zone, [IMPLICIT_ZONE]: true });
       const eventId = randomUUID();
       await tx.query(`INSERT INTO case_events (id, case_id, type, occurred_at, data, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
