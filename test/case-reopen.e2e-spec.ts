@@ -1,9 +1,9 @@
 import { DeadlineJobsService } from '@amparo/deadlines';
 import { MailDeliveryService } from '@amparo/notifications';
 import { TestApp, createTestApp } from './support/test-app';
-import { attorneyProfile } from './support/attorneys';
+import { attorneyProfile, routingTeam } from './support/attorneys';
 import { minimalBody, routableBody } from './support/cases';
-import { Session, createUser, loginAdmin } from './support/users';
+import { Session, createUser } from './support/users';
 
 /** A case closed by mistake is reopened by a coordinator, rather than typed again and its history lost. */
 describe('reopening a closed case (e2e)', () => {
@@ -15,12 +15,7 @@ describe('reopening a closed case (e2e)', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    admin = await loginAdmin(t.http);
-    coordinator = await createUser(t.http, admin, 'coordinator');
-    intake = await createUser(t.http, admin, 'intake');
-    attorney = await createUser(t.http, admin, 'attorney');
-    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
-    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    ({ admin, coordinator, intake, attorney } = await routingTeam(t.http));
   });
   afterAll(() => t.close());
 

@@ -1,7 +1,7 @@
 import { TestApp, createTestApp } from './support/test-app';
-import { attorneyProfile } from './support/attorneys';
+import { attorneyProfile, routingTeam } from './support/attorneys';
 import { routableBody } from './support/cases';
-import { Session, createUser, login, loginAdmin } from './support/users';
+import { Session, createUser, login } from './support/users';
 
 /**
  * Accepting an offer opens the client's record to the attorney, so consent and the conflict check must hold when the
@@ -17,12 +17,7 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    admin = await loginAdmin(t.http);
-    coordinator = await createUser(t.http, admin, 'coordinator');
-    intake = await createUser(t.http, admin, 'intake');
-    attorney = await createUser(t.http, admin, 'attorney');
-    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
-    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    ({ admin, coordinator, intake, attorney } = await routingTeam(t.http));
   });
   afterAll(() => t.close());
 
