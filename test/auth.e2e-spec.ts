@@ -176,11 +176,41 @@ describe('auth (e2e)', () => {
       expect(trimmed.body.name).toBe('Vera Ejemplo');
     });
 
+    it('a new password made of the organization\'s name is refused on change, as it is on creation', async () => {
+      const [{ id, name }] = await t.db.query(`SELECT o.id, o.name FROM organizations o JOIN users u ON u.organization_id = o.id WHERE u.id = $1`, [admin.userId]);
+      await t.db.query(`UPDATE organizations SET name = 'Refugio Quetzalcoatl Defensa' WHERE id = $1`, [id]);
+      try {
+        const user = await createUser(t.http, admin, 'intake');
+        const res = await t.http.post('/api/auth/password').set(user.auth).send({ currentPassword: user.password, newPassword: 'quetzalcoatlrefugio' });
+        expect([res.status, Object.keys(res.body.fields ?? {})]).toEqual([400, ['newPassword']]);
+      } finally {
+        await t.db.query(`UPDATE organizations SET name = $2 WHERE id = $1`, [id, name]);
+      }
+    });
+
     it('an admin cannot set another user\'s password (they could then sign in as them and read their cases)', async () => {
       const user = await createUser(t.http, admin, 'attorney');
       const res = await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ password: 'set by the admin today' });
       expect([res.status, Object.keys(res.body.fields ?? {})]).toEqual([400, ['password']]);
       await t.http.get('/api/auth/me').set(user.auth).expect(200);
+    });
+  });
+
+  describe('admins', () => {
+    it('two admins demoting, or deactivating, each other at the same moment: one wins, the organization keeps an admin', async () => {
+      for (const change of [{ role: 'coordinator' }, { active: false }]) {
+        const first = await createUser(t.http, admin, 'admin');
+        const second = await createUser(t.http, admin, 'admin');
+        const answers = await Promise.all([
+          t.http.patch(`/api/users/${second.userId}`).set(first.auth).send(change),
+          t.http.patch(`/api/users/${first.userId}`).set(second.auth).send(change),
+        ]);
+        // The loser either finds itself no longer an admin (403) or its session already ended (401).
+        expect(answers.map((res) => res.status).sort()).toEqual([200, expect.any(Number)]);
+        expect([401, 403]).toContain(answers.map((res) => res.status).sort()[1]);
+        const left = await t.db.query(`SELECT id FROM users WHERE id IN ($1, $2) AND role = 'admin' AND active`, [first.userId, second.userId]);
+        expect(left).toHaveLength(1);
+      }
     });
   });
 

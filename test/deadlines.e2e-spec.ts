@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { SMTPServer } from 'smtp-server';
-import { DeadlineJobsService, isClosedDay, reminderKey, ruleSetFor } from '@amparo/deadlines';
+import { DeadlineJobsService, DeadlinesService, isClosedDay, reminderKey, ruleSetFor } from '@amparo/deadlines';
 import { MailDeliveryService } from '@amparo/notifications';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
@@ -557,6 +557,16 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(events.map((e: { action: string }) => e.action)).toEqual(['calendar.token_issue', 'calendar.token_issue', 'calendar.token_revoke']);
     expect(events.map((e: { details: { replacedPrevious?: boolean } }) => e.details.replacedPrevious)).toEqual([false, true, undefined]);
     expect(JSON.stringify(events)).not.toContain(rotated.body.token);
+  });
+
+  it('a feed token asked for by an attorney made coordinator while the request was on its way is refused (401), not issued', async () => {
+    const user = await createUser(t.http, admin, 'attorney');
+    const asSent = (await t.http.get('/api/auth/me').set(user.auth).expect(200)).body;
+    await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ role: 'coordinator' }).expect(200);
+    // The request passed the guard before the change: the service gets the principal it had then.
+    const stale = { userId: user.userId, organizationId: asSent.organizationId, role: 'attorney' as const, sessionId: 'ended' };
+    await expect(t.app.get(DeadlinesService).issueCalendarToken(stale)).rejects.toMatchObject({ status: 401 });
+    expect(await t.db.query(`SELECT 1 FROM calendar_tokens WHERE user_id = $1`, [user.userId])).toEqual([]);
   });
 
   describe('urgency as time passes', () => {

@@ -103,7 +103,8 @@ export class AuthService {
     // Refused before the current password is checked: a weak choice costs no sign-in attempt (but counts towards how
     // often this user may have passwords judged).
     await this.rateLimit.hit(`password-check:${user.id}`, PASSWORD_CHECKS.max, PASSWORD_CHECKS.windowSeconds, 'Too many new passwords tried; try again later');
-    const weak = await passwordWeakness(newPassword, [user.email, user.name]);
+    const [org]: { name: string }[] = await this.db.query(`SELECT name FROM organizations WHERE id = $1`, [user.organizationId]);
+    const weak = await passwordWeakness(newPassword, [user.email, user.name, org?.name ?? '']);
     if (weak) throw validationFailed({ newPassword: [weak] });
     await this.throttle.claimAttempt(email, ip);
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { conflict, notFound, validationFailed, DomainError } from '@amparo/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { conflict, forbidden, notFound, validationFailed, DomainError } from '@amparo/common';
 import { isUniqueViolation, transactionWithRetry } from '@amparo/database';
 import { AuthService } from './auth.service';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
@@ -94,6 +94,7 @@ export class UsersService {
     // Retried when PostgreSQL aborts it for a concurrent transaction: a deactivation must not fail for that.
     return transactionWithRetry(this.db, async (tx) => {
       const repo = tx.getRepository(User);
+      if (dto.active === false || (dto.role !== undefined && dto.role !== 'admin')) await this.stillAdmin(tx, actor);
       // FOR NO KEY UPDATE: a concurrent accept, which points a case at this user, checks its foreign key with FOR KEY
       // SHARE, which FOR UPDATE would block while this transaction waits for that accept's referral (a deadlock).
       const user = await repo.findOne({ where: { id, organizationId: actor.organizationId }, lock: { mode: 'for_no_key_update' } });
@@ -119,5 +120,21 @@ export class UsersService {
       });
       return toUserView(user);
     });
+  }
+
+  /**
+   * Before a change that can take an admin away: the organization's admins locked (in one order, before the target's
+   * row), and the actor among them. Two admins demoting or deactivating each other at the same moment would otherwise
+   * both succeed and leave the organization with none; the second now waits for the first, and finds itself no longer
+   * an admin. The actor cannot be the target (refused above), so an admin always remains.
+   */
+  private async stillAdmin(tx: EntityManager, actor: Principal): Promise<void> {
+    const admins: { id: string }[] = await tx.query(
+      `SELECT id FROM users WHERE organization_id = $1 AND role = 'admin' AND active ORDER BY id FOR NO KEY UPDATE`,
+      [actor.organizationId],
+    );
+    if (!admins.some((admin) => admin.id === actor.userId)) {
+      throw forbidden('You are no longer an admin of this organization');
+    }
   }
 }

@@ -44,6 +44,15 @@ describe('safeRequestPath', () => {
     // A request line in absolute form names the host.
     ['http://amparo.example/api/calendar/AbCdEfGhIjKlMnOpQrStUv.ics', '/api/calendar/[token].ics'],
     ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv', '/api/calendar/[token].ics'],
+    // A feed URL badly joined or typed (a PUBLIC_URL ending in a slash, a proxy's prefix) carries it all the same.
+    ['//api/calendar/AbCdEfGhIjKlMnOpQrStUv.ics', '/api/calendar/[token].ics'],
+    ['/api//calendar/AbCdEfGhIjKlMnOpQrStUv.ics', '/api/calendar/[token].ics'],
+    ['/api/./calendar/AbCdEfGhIjKlMnOpQrStUv.ics', '/api/calendar/[token].ics'],
+    ['/amparo/api/calendar/AbCdEfGhIjKlMnOpQrStUv.ics', '/api/calendar/[token].ics'],
+    ['/api/%63alendar/AbCdEfGhIjKlMnOpQrStUv.ics', '/api/calendar/[token].ics'],
+    ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv.ics/token', '/api/calendar/[token].ics'],
+    ['//api/calendar/token', '//api/calendar/token'],
+    ['/api/calendar', '/api/calendar'],
     // An A-number or phone typed where a case id goes; ids and references stay.
     ['/api/cases/A987654321', '/api/cases/[redacted]'],
     ['/api/cases/A%20987-654-321/events', '/api/cases/[redacted]/events'],

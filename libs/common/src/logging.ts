@@ -65,13 +65,23 @@ function decoded(segment: string): string {
 export function safeRequestPath(url: string | undefined): string {
   // A request line may name the host too (absolute form, GET http://host/api/...): the path is what follows it.
   const path = (url ?? '').split('?')[0].replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
-  // Whatever follows /api/calendar/ but the token route: routing decodes the path (%2Eics), ignores case and a
-  // trailing slash, and a mistyped feed URL still carries the credential.
-  if (/^\/api\/calendar\/(?!token\/?$)./i.test(path)) return '/api/calendar/[token].ics';
-  return path
-    .split('/')
+  const segments = path.split('/');
+  if (isFeedPath(segments)) return '/api/calendar/[token].ics';
+  return segments
     .map((segment) => (!UUID.test(segment) && hasIdentifyingNumber(decoded(segment)) ? '[redacted]' : segment))
     .join('/');
+}
+
+/**
+ * Whatever follows a `calendar` segment but the token route: routing decodes the path (%2Eics), ignores case and a
+ * trailing slash, and a feed URL mistyped or badly joined (`//api/calendar/`, `/api/./calendar/`, a prefix added by
+ * a proxy) still carries the credential.
+ */
+function isFeedPath(segments: string[]): boolean {
+  const words = segments.map((segment) => decoded(segment).toLowerCase()).filter((word) => word !== '' && word !== '.');
+  const at = words.indexOf('calendar');
+  if (at < 0 || at === words.length - 1) return false;
+  return !(at === words.length - 2 && words[at + 1] === 'token');
 }
 
 const refusals = new Logger('Requests');

@@ -41,6 +41,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...goodSecrets, BODY_LIMIT: '204800' }, tmp()).bodyLimit).toBe('204800');
   });
 
+  it('drops the trailing slashes of the public URL, which paths are appended to', () => {
+    expect(loadConfig({ ...goodSecrets, PUBLIC_URL: 'https://amparo.example.org/' }, tmp()).publicUrl).toBe('https://amparo.example.org');
+    expect(loadConfig({ ...goodSecrets, PUBLIC_URL: 'https://example.org/amparo//' }, tmp()).publicUrl).toBe('https://example.org/amparo');
+  });
+
   it('reads the owner\'s URL beside the application\'s, for two different roles', () => {
     const config = loadConfig({ ...goodSecrets, DATABASE_URL: 'postgres://amparo_app:a@db/amparo', DATABASE_OWNER_URL: 'postgres://amparo:b@db/amparo' }, tmp());
     expect(config).toMatchObject({ databaseUrl: 'postgres://amparo_app:a@db/amparo', databaseOwnerUrl: 'postgres://amparo:b@db/amparo' });
@@ -69,6 +74,12 @@ describe('loadConfig', () => {
     ['BODY_LIMIT', { BODY_LIMIT: '1gb' }],
     ['PUBLIC_URL', { PUBLIC_URL: 'amparo.example.org' }],
     ['PUBLIC_URL', { PUBLIC_URL: 'ftp://amparo.example.org' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'https://amparo.example.org/?x=1' }],
+    ['PUBLIC_URL', { PUBLIC_URL: 'https://amparo.example.org/#feed' }],
+    // Sign-in refuses these (class-validator's IsEmail): an admin created with one could never sign in.
+    ['ADMIN_EMAIL', { ADMIN_EMAIL: 'admin@10.0.0.5' }],
+    ['ADMIN_EMAIL', { ADMIN_EMAIL: 'admin@legal_aid.org' }],
+    ['ADMIN_EMAIL', { ADMIN_EMAIL: 'first..last@example.org' }],
   ])('names %s when it is malformed', (variable, overrides) => {
     const error = errorOf(() => loadConfig({ ...goodSecrets, ...overrides }, tmp()));
     expect(error.variable).toBe(variable);

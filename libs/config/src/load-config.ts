@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { isEmail } from 'class-validator';
 import { ConfigError } from './config-error';
 import { AppConfig, NodeEnv, SmtpConfig } from './config.types';
 import { loadOrCreateDevSecrets } from './dev-secrets';
@@ -77,7 +78,12 @@ function publicUrl(env: Env): string | null {
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname) {
     throw new ConfigError('PUBLIC_URL', `must be an http(s) URL such as https://amparo.example.org, got "${raw}"`);
   }
-  return raw;
+  // Paths are appended to it (`/api/calendar/...`): a query or fragment would swallow them.
+  if (url.search || url.hash || raw.includes('?') || raw.includes('#')) {
+    throw new ConfigError('PUBLIC_URL', `must be an address without a query or fragment, such as https://amparo.example.org, got "${raw}"`);
+  }
+  // A trailing slash would make every feed URL `…//api/calendar/…`, which nothing serves.
+  return raw.replace(/\/+$/, '');
 }
 
 /**
@@ -205,14 +211,14 @@ function smtp(env: Env): SmtpConfig | null {
   };
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Reads and validates the environment once, at boot. Throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
   const mode = nodeEnv(env);
   const dataDir = resolve(cwd, str(env, 'AMPARO_DATA_DIR') ?? '.data');
   const adminEmail = (str(env, 'ADMIN_EMAIL') ?? 'admin@amparo.local').toLowerCase();
-  if (!EMAIL.test(adminEmail)) throw new ConfigError('ADMIN_EMAIL', 'must be an email address');
+  // The same test as sign-in's (class-validator's IsEmail): an admin whose address it refuses could never sign in.
+  if (!isEmail(adminEmail) || adminEmail.length > 254) throw new ConfigError('ADMIN_EMAIL', `must be an email address, got "${adminEmail}"`);
   const adminPassword = str(env, 'ADMIN_PASSWORD') ?? null;
   if (adminPassword !== null && adminPassword.length < 12) {
     throw new ConfigError('ADMIN_PASSWORD', 'must be at least 12 characters');

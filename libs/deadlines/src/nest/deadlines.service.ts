@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -145,6 +145,11 @@ export class DeadlinesService {
   async issueCalendarToken(actor: Principal): Promise<string> {
     const token = randomBytes(24).toString('base64url');
     await this.db.transaction(async (tx) => {
+      // The user as the request found them, their row share-locked: a role change or deactivation that committed
+      // while the request was on its way has ended their access (and deleted their token), and must not be followed
+      // by a fresh token listing what the old role saw. One still to come waits for this, then deletes the token.
+      const still = await tx.query(`SELECT 1 FROM users WHERE id = $1 AND role = $2 AND active FOR SHARE`, [actor.userId, actor.role]);
+      if (still.length === 0) throw new UnauthorizedException();
       const [{ replaced }] = await tx.query(
         `INSERT INTO calendar_tokens (user_id, token_hash) VALUES ($1, $2)
          ON CONFLICT (user_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now()
