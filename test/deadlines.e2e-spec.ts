@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { DataSource } from 'typeorm';
 import { SMTPServer } from 'smtp-server';
 import { DeadlineJobsService, DeadlinesService, isClosedDay, reminderKey, ruleSetFor } from '@amparo/deadlines';
 import { MailDeliveryService } from '@amparo/notifications';
@@ -816,6 +817,73 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         expect(row.last_error).toBeTruthy();
       } finally {
         await broken.close();
+      }
+    });
+
+    it('a mail server that cannot be reached ends the pass at the first email: the others keep their attempts', async () => {
+      const broken = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_FROM: 'amparo@test.amparo.example' } });
+      try {
+        for (const key of ['unreachable-1', 'unreachable-2', 'unreachable-3']) {
+          await t.db.query(
+            `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+             SELECT organization_id, id, 'test', $3, 'subject', 'body', $1 FROM users WHERE id = $2`,
+            [clock.now(), coordinator.userId, key],
+          );
+        }
+        const attempts = async () => (await t.db.query(`SELECT coalesce(sum(attempts), 0)::int AS n FROM notifications WHERE sent_at IS NULL`))[0].n;
+        const before = await attempts();
+        expect(await broken.app.get(MailDeliveryService).deliverDue()).toBe(0);
+        expect(await attempts()).toBe(before + 1);
+        const queued = await t.db.query(`SELECT attempts FROM notifications WHERE dedupe_key LIKE 'unreachable-%' ORDER BY attempts`);
+        expect(queued.map((row: { attempts: number }) => row.attempts).slice(0, 2)).toEqual([0, 0]);
+      } finally {
+        await broken.close();
+        await t.db.query(`UPDATE notifications SET cancelled_at = $1 WHERE dedupe_key LIKE 'unreachable-%'`, [clock.now()]);
+      }
+    });
+
+    it('a shutdown while an email is on its way waits for the answer and marks it sent: no second copy', async () => {
+      let answer!: () => void;
+      const received: string[] = [];
+      const slow = new SMTPServer({
+        authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+        onData(stream, _session, callback) {
+          let raw = '';
+          stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+          stream.on('end', () => {
+            received.push(raw);
+            answer = () => callback();
+          });
+        },
+      });
+      const port = await new Promise<number>((resolve) => slow.listen(0, '127.0.0.1', () => resolve((slow.server.address() as { port: number }).port)));
+      // A database of its own: the jobs run by their timers here, as in production.
+      const app = await createTestApp({
+        env: { JOBS_ENABLED: 'true', JOBS_INTERVAL_SECONDS: '1', SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'amparo@test.amparo.example' },
+      });
+      let closed = false;
+      try {
+        const [{ id }] = await app.db.query(
+          `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+           SELECT organization_id, id, 'test', 'shutdown-test', 'subject', 'sent during a shutdown', now() FROM users LIMIT 1 RETURNING id`,
+        );
+        while (received.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+        const closing = app.close().then(() => (closed = true));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(closed).toBe(false); // waiting for the server's answer
+        answer();
+        await closing;
+        const db = await new DataSource({ type: 'postgres', url: app.databaseUrl, extra: { max: 1 } }).initialize();
+        try {
+          const [row] = await db.query(`SELECT sent_at, attempts FROM notifications WHERE id = $1`, [id]);
+          expect(row.sent_at).not.toBeNull();
+          expect(row.attempts).toBe(1);
+        } finally {
+          await db.destroy();
+        }
+      } finally {
+        if (!closed) await app.close().catch(() => undefined);
+        await new Promise<void>((resolve) => slow.close(() => resolve()));
       }
     });
 

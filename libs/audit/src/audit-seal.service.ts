@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock, every } from '@amparo/common';
@@ -45,9 +45,9 @@ const SEAL_COLUMNS = 'organization_id, chain, seq, prev_mac, event_id, event_has
  * instances sealing at once take turns and number the organization's seals without a gap.
  */
 @Injectable()
-export class AuditSealService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AuditSealService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AuditSeals');
-  private stop?: () => void;
+  private stop?: () => Promise<void>;
   private running: Promise<number> | null = null;
   readonly keys: AuditSealKeys;
   /** How long an event may stay unsealed before verify says sealing is not running: three jobs passes, at least 15 minutes. */
@@ -71,8 +71,8 @@ export class AuditSealService implements OnApplicationBootstrap, OnApplicationSh
     this.stop = every(this.config.jobs.intervalSeconds, () => this.sealChains(), this.logger, 'Audit sealing');
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stop?.();
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop?.();
     await this.running?.catch(() => undefined);
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
@@ -13,9 +13,9 @@ import { SENSITIVE_FIELDS } from './domain/sensitive-fields';
  * Safe with several instances: each case is claimed with SKIP LOCKED.
  */
 @Injectable()
-export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PurgeService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Purge');
-  private stop?: () => void;
+  private stop?: () => Promise<void>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -26,21 +26,21 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationBootstrap(): void {
     if (!this.config.jobs.enabled) return;
-    this.stop = every(this.config.jobs.purgeIntervalSeconds, async () => {
-      const purged = await this.purgeDue();
+    this.stop = every(this.config.jobs.purgeIntervalSeconds, async (stopping) => {
+      const purged = await this.purgeDue(stopping);
       if (purged > 0) this.logger.log(`Purged ${purged} case(s) past retention`);
     }, this.logger, 'Purge run');
   }
 
-  onApplicationShutdown(): void {
-    this.stop?.();
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop?.();
   }
 
-  /** Purges every due case, one transaction per case; returns how many. */
-  async purgeDue(): Promise<number> {
+  /** Purges every due case, one transaction per case (until the process stops); returns how many. */
+  async purgeDue(stopping?: AbortSignal): Promise<number> {
     let count = 0;
     const failed: string[] = []; // cases whose purge failed in this run: passed over, tried again on the next
-    for (;;) {
+    while (!stopping?.aborted) {
       let claimed: string | undefined;
       const purged = await this.purgeOne(failed, (id) => (claimed = id)).catch((error: unknown) => {
         // Nothing claimed: the claim itself failed (the database is down): the run ends.
@@ -52,6 +52,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
       if (!purged) return count;
       if (purged === true) count += 1;
     }
+    return count;
   }
 
   private purgeOne(skip: string[], claim: (caseId: string) => void): Promise<boolean> {

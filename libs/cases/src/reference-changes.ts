@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { every } from '@amparo/common';
@@ -19,9 +19,9 @@ const HEAL_PASSES = 3;
  * while the import ran.
  */
 @Injectable()
-export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ReferenceChanges');
-  private stop?: () => void;
+  private stop?: () => Promise<void>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -41,8 +41,8 @@ export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBoot
     }, this.logger, 'Rezoned facilities');
   }
 
-  onApplicationShutdown(): void {
-    this.stop?.();
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop?.();
   }
 
   async apply(tx: EntityManager, changes: ReferenceChanges): Promise<{ rezonedCases: number }> {

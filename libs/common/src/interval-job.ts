@@ -2,17 +2,24 @@ import { Logger } from '@nestjs/common';
 
 /**
  * Runs `task` every `seconds` in the background, one run at a time, logging failures instead of crashing. The timer
- * does not keep the process alive. Returns a function that stops it.
+ * does not keep the process alive. Returns a function that stops it: it aborts the signal given to the task (a task
+ * that loops over a backlog ends after the item in hand) and resolves once the run in progress has ended. Call it
+ * from `beforeApplicationShutdown`, which comes before the database pool closes, so that a run is not cut off between
+ * its work and its bookkeeping (an email sent but not marked sent would go out again from another instance).
  */
-export function every(seconds: number, task: () => Promise<unknown>, logger: Logger, what: string): () => void {
-  let running = false;
+export function every(seconds: number, task: (stopping: AbortSignal) => Promise<unknown>, logger: Logger, what: string): () => Promise<void> {
+  const stopping = new AbortController();
+  let running: Promise<void> | null = null;
   const timer = setInterval(() => {
     if (running) return;
-    running = true;
-    task()
-      .catch((error: unknown) => logger.error({ err: error }, `${what} failed`))
-      .finally(() => (running = false));
+    running = task(stopping.signal)
+      .then(() => undefined, (error: unknown) => logger.error({ err: error }, `${what} failed`))
+      .finally(() => (running = null));
   }, seconds * 1000);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    stopping.abort();
+    await running;
+  };
 }

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import nodemailer, { Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { DataSource } from 'typeorm';
 import { Clock } from '@amparo/common';
-import { APP_CONFIG, AppConfig } from '@amparo/config';
+import { APP_CONFIG, AppConfig, SmtpConfig } from '@amparo/config';
 
 const MAX_ATTEMPTS = 8;
 /**
@@ -121,6 +122,28 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
                                      WHERE l.rank > array_position(ARRAY['low', 'normal', 'high', 'critical'], p.sooner_level))))
  )`;
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
+
+/**
+ * TLS is required, not only used when offered: someone on the path could strip the STARTTLS offer and read the
+ * sign-in and every email. Not for a relay on this host (nothing on the path), which often offers none.
+ */
+export function transportOptions(smtp: SmtpConfig): SMTPTransport.Options {
+  return {
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    requireTLS: !smtp.secure && !LOOPBACK.test(smtp.host),
+    auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  };
+}
+
+/** nodemailer's codes for a mail server not reached or not usable at all, whatever the message. */
+const SERVER_FAULTS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EAUTH', 'EPROXY']);
+
 /**
  * What went wrong, for the log and `last_error`: SMTP servers quote the recipient in their replies
  * ("550 5.1.1 <someone@example.org>: Recipient address rejected"), so anything shaped like an address is masked.
@@ -152,36 +175,32 @@ export class MailDeliveryService implements OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {
-    const smtp = config.smtp;
-    this.transport = smtp
-      ? nodemailer.createTransport({
-          host: smtp.host,
-          port: smtp.port,
-          secure: smtp.secure,
-          auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
-          connectionTimeout: 10_000,
-          greetingTimeout: 10_000,
-          socketTimeout: 20_000,
-        })
-      : null;
+    this.transport = config.smtp ? nodemailer.createTransport(transportOptions(config.smtp)) : null;
   }
 
   onApplicationShutdown(): void {
     this.transport?.close();
   }
 
-  /** Sends what is due; returns how many were sent. */
-  async deliverDue(): Promise<number> {
+  /**
+   * Sends what is due (until the process stops); returns how many were sent. A pass ends at the first failure to reach
+   * the mail server at all (no connection, a timeout, TLS or sign-in refused): the rest would wait out the same
+   * timeouts one by one, and would count an attempt each for a fault that is not theirs. The next pass tries again.
+   */
+  async deliverDue(stopping?: AbortSignal): Promise<number> {
     let sent = 0;
     await this.db.query(CANCEL_SQL, [this.clock.now(), MAX_ATTEMPTS]);
-    for (;;) {
+    while (!stopping?.aborted) {
       const [row]: Claimed[] = await this.db.query(CLAIM_SQL, [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS]);
       if (!row) return sent;
-      if (await this.deliver(row)) sent += 1;
+      const outcome = await this.deliver(row);
+      if (outcome === 'sent') sent += 1;
+      if (outcome === 'server unreachable') break;
     }
+    return sent;
   }
 
-  private async deliver(row: Claimed): Promise<boolean> {
+  private async deliver(row: Claimed): Promise<'sent' | 'failed' | 'server unreachable'> {
     try {
       if (this.transport) {
         await this.transport.sendMail({ from: this.config.smtp!.from, to: row.email, subject: row.subject, text: row.body });
@@ -206,13 +225,13 @@ export class MailDeliveryService implements OnApplicationShutdown {
           WHERE id = $1 AND sent_at IS NULL AND next_attempt_at = $5`,
         [row.id, reason, this.clock.now(), backoffSeconds, row.leased_until],
       );
-      return false;
+      return SERVER_FAULTS.has((error as { code?: unknown })?.code as string) ? 'server unreachable' : 'failed';
     }
     // Sent is sent, whoever holds the lease now: marking it stops any further copy.
     await this.db.query(`UPDATE notifications SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1 AND sent_at IS NULL`, [
       row.id,
       this.clock.now(),
     ]);
-    return true;
+    return 'sent';
   }
 }

@@ -1,4 +1,4 @@
-import { smtpErrorText } from './mail-delivery.service';
+import { smtpErrorText, transportOptions } from './mail-delivery.service';
 
 describe('smtpErrorText', () => {
   it('keeps the code and the reply, masks every address', () => {
@@ -16,5 +16,19 @@ describe('smtpErrorText', () => {
     expect(smtpErrorText('plain string')).toBe('plain string');
     expect(smtpErrorText(undefined)).toBe('undefined');
     expect(smtpErrorText(new Error('x'.repeat(1000)))).toHaveLength(300);
+  });
+});
+
+describe('transportOptions', () => {
+  const smtp = { host: 'mail.example.org', port: 587, secure: false, user: 'relay', password: 'relay-password', from: 'Amparo <no-reply@example.org>' };
+
+  it('requires STARTTLS of a mail server elsewhere: a stripped offer must not send the sign-in in clear', () => {
+    expect(transportOptions(smtp)).toMatchObject({ requireTLS: true, secure: false });
+  });
+
+  it('leaves implicit TLS as it is, and a relay on this host may offer none', () => {
+    expect(transportOptions({ ...smtp, port: 465, secure: true }).requireTLS).toBe(false);
+    for (const host of ['localhost', '127.0.0.1', '127.0.0.53', '::1', '[::1]']) expect(transportOptions({ ...smtp, host }).requireTLS).toBe(false);
+    for (const host of ['localhost.example.org', '10.0.0.5', '127.0.0.1.example.org']) expect(transportOptions({ ...smtp, host }).requireTLS).toBe(true);
   });
 });

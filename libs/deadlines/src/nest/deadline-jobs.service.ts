@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { localWhen } from './notification-text';
 import { DataSource } from 'typeorm';
@@ -50,11 +50,11 @@ export function reminderText(row: DueRow, hours: number): { subject: string; bod
  * the outbox and delivers it. Everything is idempotent in PostgreSQL, so any number of API instances may run it.
  */
 @Injectable()
-export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('DeadlineJobs');
   /** Cases the missed sweep could not recompute, and until when (epoch ms) it leaves them. */
   private readonly sweepBackoff = new Map<string, number>();
-  private stop?: () => void;
+  private stops: (() => Promise<void>)[] = [];
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -65,13 +65,21 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * Two timers: mail delivery waits on a mail server, which may take its timeouts, and must not hold up the sweep and
+   * the urgency review (the board's levels, offer windows) while it does.
+   */
   onApplicationBootstrap(): void {
     if (!this.config.jobs.enabled) return;
-    this.stop = every(this.config.jobs.intervalSeconds, () => this.tick(), this.logger, 'Deadline jobs');
+    const seconds = this.config.jobs.intervalSeconds;
+    this.stops = [
+      every(seconds, () => this.plan(), this.logger, 'Deadline jobs'),
+      every(seconds, (stopping) => this.mail.deliverDue(stopping), this.logger, 'Mail delivery'),
+    ];
   }
 
-  onApplicationShutdown(): void {
-    this.stop?.();
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.stops.map((stop) => stop()));
   }
 
   /**
@@ -79,19 +87,26 @@ export class DeadlineJobsService implements OnApplicationBootstrap, OnApplicatio
    * logged, and the others still run (offer emails are delivered even if a case cannot be swept).
    */
   async tick(): Promise<{ missed: number; reviewed: number; planned: number; sent: number }> {
-    const run = async (name: string, job: () => Promise<number>): Promise<number> => {
-      try {
-        return await job();
-      } catch (error) {
-        this.logger.error({ err: error }, `${name} failed; the other jobs of this pass go on`);
-        return 0;
-      }
-    };
-    const missed = await run('Missed-deadline sweep', () => this.sweepMissed());
-    const reviewed = await run('Urgency review', () => this.reviewUrgency());
-    const planned = await run('Reminder planning', () => this.planReminders());
-    const sent = await run('Mail delivery', () => this.mail.deliverDue());
-    return { missed, reviewed, planned, sent };
+    const planned = await this.plan();
+    const sent = await this.run('Mail delivery', () => this.mail.deliverDue());
+    return { ...planned, sent };
+  }
+
+  /** The sweep, the urgency review and reminder planning: what a pass does but deliver. */
+  private async plan(): Promise<{ missed: number; reviewed: number; planned: number }> {
+    const missed = await this.run('Missed-deadline sweep', () => this.sweepMissed());
+    const reviewed = await this.run('Urgency review', () => this.reviewUrgency());
+    const planned = await this.run('Reminder planning', () => this.planReminders());
+    return { missed, reviewed, planned };
+  }
+
+  private async run(name: string, job: () => Promise<number>): Promise<number> {
+    try {
+      return await job();
+    } catch (error) {
+      this.logger.error({ err: error }, `${name} failed; the other jobs of this pass go on`);
+      return 0;
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { AuditModule } from '@amparo/audit';
 import { AuthModule } from '@amparo/auth';
 import { every } from '@amparo/common';
@@ -14,9 +14,9 @@ import { AttorneysController, ReferralsController } from './routing.controllers'
  * what former attorneys still hold.
  */
 @Injectable()
-export class OfferExpiryJob implements OnApplicationBootstrap, OnApplicationShutdown {
+export class OfferExpiryJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OfferExpiry');
-  private stop?: () => void;
+  private stop?: () => Promise<void>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -38,8 +38,8 @@ export class OfferExpiryJob implements OnApplicationBootstrap, OnApplicationShut
     return this.referrals.expireDue();
   }
 
-  onApplicationShutdown(): void {
-    this.stop?.();
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop?.();
   }
 }
 

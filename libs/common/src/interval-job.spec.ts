@@ -1,0 +1,43 @@
+import { Logger } from '@nestjs/common';
+import { every } from './interval-job';
+
+describe('every', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('runs one pass at a time; stopping aborts its signal and waits for the pass in hand to end', async () => {
+    const logger = { error: jest.fn() } as unknown as Logger;
+    let finish!: () => void;
+    const signals: AbortSignal[] = [];
+    const task = jest.fn((signal: AbortSignal) => {
+      signals.push(signal);
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    const stop = every(1, task, logger, 'Test job');
+    jest.advanceTimersByTime(3000);
+    expect(task).toHaveBeenCalledTimes(1); // the first pass is still running
+
+    let stopped = false;
+    const stopping = stop().then(() => (stopped = true));
+    await Promise.resolve();
+    expect(signals[0].aborted).toBe(true);
+    expect(stopped).toBe(false);
+    finish();
+    await stopping;
+    expect(stopped).toBe(true);
+    jest.advanceTimersByTime(3000);
+    expect(task).toHaveBeenCalledTimes(1);
+  });
+
+  it('logs a failed pass and runs the next', async () => {
+    const logger = { error: jest.fn() } as unknown as Logger;
+    const task = jest.fn().mockRejectedValueOnce(new Error('database down')).mockResolvedValue(undefined);
+    const stop = every(1, task, logger, 'Test job');
+    jest.advanceTimersByTime(1000);
+    await jest.advanceTimersByTimeAsync(0);
+    jest.advanceTimersByTime(1000);
+    await stop();
+    expect(task).toHaveBeenCalledTimes(2);
+    expect(logger.error).toHaveBeenCalledWith(expect.objectContaining({ err: expect.any(Error) }), 'Test job failed');
+  });
+});
