@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
@@ -98,6 +98,18 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     expect(report.facilities).toBeGreaterThan(1000);
     await expect(cli('import-reference', '--agreements-only')).rejects.toMatchObject({ stderr: expect.stringContaining('takes one file') });
   }, 90_000);
+
+  it('import-reference with a facilities file alone keeps the 287(g) agreements imported since the shipped ones', async () => {
+    const newer = join(dataDir, '287g-newer.csv');
+    const shipped = readFileSync(join(REPO_ROOT, 'data', 'ice-287g-agreements.csv'), 'utf8').trimEnd();
+    writeFileSync(newer, `${shipped}\nTEXAS,Travis County Sheriff's Office,County,Travis County,Jail Enforcement Model,participating,1/5/26\n`);
+    const withNewer = await cli('import-reference', '--agreements-only', newer);
+    const report = await cli('import-reference', join('data', 'ice-detention-facilities.csv'));
+    expect(report).toMatchObject({ agreements: withNewer.agreements, jail287g: withNewer.jail287g, errorCount: 0 });
+    // No file at all: the shipped snapshot, both files (one agreement fewer).
+    expect((await cli('import-reference')).agreements).toBe(withNewer.agreements - 1);
+    await expect(cli('import-reference', 'a.csv', 'b.csv', 'c.csv')).rejects.toMatchObject({ stderr: expect.stringContaining('at most two files') });
+  }, 120_000);
 
   it('keys:rotate and keys:reindex refuse the generated development keys on a database of one\'s own (DATABASE_URL)', async () => {
     for (const command of ['keys:rotate', 'keys:reindex']) {

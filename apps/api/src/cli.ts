@@ -18,7 +18,8 @@ Commands:
                                    run it with the API stopped)
   purge                            crypto-shred closed cases past the retention period, now
   import-reference [facilities.csv] [287g.csv] [--accept-rejected-rows] [--accept-unlisting]
-                                   load a newer facilities / 287(g) file of the same shape (defaults: data/); a file
+                                   load a newer facilities / 287(g) file of the same shape (no file: both of data/;
+                                   a facilities file alone keeps the stored 287(g) agreements); a file
                                    with rejected rows is refused unless --accept-rejected-rows; facilities the file
                                    lacks are no longer offered (unlisted), and a file that lacks more than 10 of them
                                    (or 5%) is refused unless --accept-unlisting
@@ -52,10 +53,13 @@ const COMMANDS: Record<string, Command> = {
     const agreementsOnly = args.includes('--agreements-only');
     if (agreementsOnly && files.length !== 1) throw new Error('import-reference --agreements-only takes one file: the 287(g) agreements');
     if (agreementsOnly && acceptUnlisting) throw new Error('import-reference --agreements-only unlists nothing: --accept-unlisting does not apply');
-    const [facilities, agreements] = agreementsOnly ? [null, files[0]] : files;
+    if (files.length > 2) throw new Error('import-reference takes at most two files: the facilities, then the 287(g) agreements');
+    // No file: the shipped snapshot, both files. A facilities file alone: the stored agreements stay (the shipped ones
+    // may be older than those imported since).
+    const [facilities, agreements] = agreementsOnly ? [null, files[0]] : files.length === 0 ? [DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE] : [files[0], files[1] ?? null];
     const report = await app.get(ReferenceService).importFiles(
-      facilities === null ? null : facilities ? resolve(facilities) : DEFAULT_FACILITIES_FILE,
-      agreements ? resolve(agreements) : DEFAULT_287G_FILE,
+      facilities === null ? null : resolve(facilities),
+      agreements === null ? null : resolve(agreements),
       { acceptRejectedRows, acceptUnlisting },
     );
     return { ...report, errors: report.errors.slice(0, 50), errorCount: report.errors.length };

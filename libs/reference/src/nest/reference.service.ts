@@ -148,13 +148,17 @@ export class ReferenceService implements OnApplicationBootstrap {
    */
   async importFiles(
     facilitiesFile: string | null,
-    agreementsFile: string,
+    agreementsFile: string | null,
     options: { acceptRejectedRows?: boolean; acceptUnlisting?: boolean } = {},
   ): Promise<ImportReport> {
+    if (facilitiesFile === null && agreementsFile === null) throw new ReferenceDataError('REFERENCE_EMPTY_FILE', 'no file to import');
     const facilities = facilitiesFile === null ? null : parseFacilitiesCsv(readFileSync(facilitiesFile, 'utf8'));
-    const agreements = parse287gCsv(readFileSync(agreementsFile, 'utf8'));
+    // No 287(g) file: the stored agreements stay, and the facilities are flagged under them (a newer facilities file
+    // alone must not bring back the shipped agreements, older than those imported since).
+    // (read under the import's lock, below).
+    const agreements = agreementsFile === null ? { records: [] as Agreement287g[], errors: [], warnings: [] } : parse287gCsv(readFileSync(agreementsFile, 'utf8'));
     const rejected = [...(facilities?.errors ?? []), ...agreements.errors];
-    if (facilities?.records.length === 0 || agreements.records.length === 0) {
+    if (facilities?.records.length === 0 || (agreementsFile !== null && agreements.records.length === 0)) {
       throw new ReferenceDataError('REFERENCE_EMPTY_FILE', `no usable row in ${facilities?.records.length === 0 ? facilitiesFile : agreementsFile}: nothing imported`);
     }
     if (rejected.length > 0 && !options.acceptRejectedRows) {
@@ -167,6 +171,7 @@ export class ReferenceService implements OnApplicationBootstrap {
     const report = { facilities: 0, jail287g: 0, unlisted: 0, rezonedCases: 0 };
     await this.db.transaction(async (tx) => {
       await tx.query('LOCK TABLE facilities, agreements_287g IN EXCLUSIVE MODE');
+      if (agreementsFile === null) agreements.records = await this.storedAgreements(tx);
       const pairs = async () =>
         new Set(((await tx.query(`SELECT DISTINCT state || ':' || county_key AS pair FROM agreements_287g WHERE jail_enforcement`)) as { pair: string }[]).map((r) => r.pair));
       const known = new Map<string, { jail_287g: boolean; time_zone: string; county: string | null; state: string | null }>(
@@ -174,8 +179,8 @@ export class ReferenceService implements OnApplicationBootstrap {
           { code: string; jail_287g: boolean; time_zone: string; county: string | null; state: string | null }[]).map((r) => [r.code, r]),
       );
       const before = await pairs();
-      await tx.query('DELETE FROM agreements_287g');
-      for (let i = 0; i < agreements.records.length; i += 500) {
+      if (agreementsFile !== null) await tx.query('DELETE FROM agreements_287g');
+      for (let i = 0; agreementsFile !== null && i < agreements.records.length; i += 500) {
         const chunk = agreements.records.slice(i, i + 500);
         await tx.query(
           `INSERT INTO agreements_287g (state, agency, agency_type, county, support_type, status, signed, county_key, jail_enforcement)
@@ -249,6 +254,14 @@ export class ReferenceService implements OnApplicationBootstrap {
       errors: rejected,
       warnings: (facilities?.warnings.length ?? 0) + agreements.warnings.length,
     };
+  }
+
+  private storedAgreements(tx: EntityManager): Promise<Agreement287g[]> {
+    return tx.query(
+      `SELECT state, agency, agency_type AS "agencyType", county, support_type AS "supportType", status,
+              to_char(signed, 'YYYY-MM-DD') AS signed
+         FROM agreements_287g ORDER BY id`,
+    );
   }
 
   /**
