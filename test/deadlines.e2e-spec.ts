@@ -93,6 +93,16 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(res.body.fields.days).toHaveLength(1);
   });
 
+  it('an event that has happened cannot be dated ahead (a mistyped year would put its deadlines years away): 400 naming occurredAt', async () => {
+    const c = await newCase();
+    const ahead = await event(c.id, { type: 'final_order', occurredAt: `${clock.now().getUTCFullYear() + 10}-11-20`, issuedBy: 'bia' });
+    expect([ahead.status, Object.keys(ahead.body.fields ?? {})]).toEqual([400, ['occurredAt']]);
+    expect(ahead.body.fields.occurredAt[0]).toMatch(/check the year/);
+    expect((await t.http.get(`/api/cases/${c.id}/events`).set(coordinator.auth).expect(200)).body.items).toHaveLength(0);
+    // When it will happen: a release-eligible time ahead is what the event is for.
+    await event(c.id, { type: 'release_eligible', occurredAt: iso(new Date(clock.now().getTime() + 3 * 86_400_000)) }).expect(201);
+  });
+
   it('null in an event field is no value: a required one is missing (400 naming it), never a 500 or an empty record', async () => {
     const c = await newCase();
     const cases: [object, string][] = [
@@ -286,13 +296,13 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         expect(refused.body.fields).toHaveProperty(field);
       }
       // Held in Texas, the judge sat in California: the Ninth Circuit's clerk's midnight, not the Fifth's.
-      const ordered = await event(c.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia', venueState: 'ca' }).expect(201);
+      const ordered = await event(c.id, { type: 'final_order', occurredAt: iso(new Date(clock.now().getTime() - 86_400_000)), issuedBy: 'bia', venueState: 'ca' }).expect(201);
       expect(ordered.body.event).toMatchObject({ venueState: 'CA' });
       expect(ordered.body.flags.map((f: { code: string }) => f.code)).toContain('removal_order');
       const petition = await deadline(c.id, 'petition_for_review');
       expect(petition).toMatchObject({ timeZone: 'America/Los_Angeles', status: 'open' });
       // A grant the next day (one the same day may be the decision that issued the order).
-      const granted = await event(c.id, { type: 'motion_decided', occurredAt: iso(new Date(clock.now().getTime() + 86_400_000)), issuedBy: 'bia', outcome: 'granted', motion: 'reopen' }).expect(201);
+      const granted = await event(c.id, { type: 'motion_decided', occurredAt: iso(clock.now()), issuedBy: 'bia', outcome: 'granted', motion: 'reopen' }).expect(201);
       expect(granted.body.deadlines.map((d: { rule: string }) => d.rule)).toEqual([]);
       expect(granted.body.flags.map((f: { code: string }) => f.code)).not.toContain('removal_order');
       expect(await onBoard(petition.id)).toBeUndefined();
@@ -579,8 +589,8 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     it('a case grows urgent as its deadline comes near, with no change to it: the board filter and the case list follow', async () => {
       const c = await newCase();
       const days = (n: number) => new Date(clock.now().getTime() + n * 86_400_000);
-      // EOIR-33 is due 5 days after the move (in the case's zone, end of day): 15 days out at first, so normal.
-      const moved = await event(c.id, { type: 'address_changed', occurredAt: iso(days(10)) }).expect(201);
+      // The DACA renewal window closes 120 days before the expiration: 15 days out at first, so normal.
+      const moved = await event(c.id, { type: 'daca_expires', occurredAt: iso(days(135)).slice(0, 10) }).expect(201);
       expect(moved.body.urgency.level).toBe('normal');
       const level = async () => (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body.urgency.level;
       const onBoard = async (filter: string) =>

@@ -118,7 +118,7 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
     seeded.deadlineId = (await t.db.query(`SELECT id FROM deadlines WHERE case_id = $1 AND superseded_at IS NULL LIMIT 1`, [seeded.caseId]))[0].id;
     const event = async (caseId: string) => {
       const res = await t.http.post(`/api/cases/${caseId}/events`).set(coordinator.auth)
-        .send({ type: 'bond_decision', occurredAt: '2030-01-07T10:00:00-06:00', outcome: 'denied' });
+        .send({ type: 'bond_decision', occurredAt: new Date(Date.now() - 86_400_000).toISOString(), outcome: 'denied' });
       expect(res.status).toBe(201);
       return res.body.event.id as string;
     };

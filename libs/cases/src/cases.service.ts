@@ -18,7 +18,7 @@ import { caseVisibility } from './domain/visibility';
 import { newCaseReference } from './domain/reference';
 import { CreateCaseDto, CustodyDto } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, UpdateCaseDto } from './dto/other.dto';
-import { CreateEventDto, EVENT_FIELDS, EVENT_OUTCOMES } from './dto/event.dto';
+import { CreateEventDto, EVENT_FIELDS, EVENT_OUTCOMES, occurredAtProblem } from './dto/event.dto';
 
 export interface CreateCaseResult {
   id: string;
@@ -519,6 +519,8 @@ export class CasesService {
     if (outcomes && data.outcome !== undefined && !outcomes.includes(data.outcome as string)) {
       fields.outcome = [`outcome must be one of ${outcomes.join(', ')} for a ${dto.type} event`];
     }
+    const when = occurredAtProblem(dto.type, dto.occurredAt, this.clock.now());
+    if (when) fields.occurredAt = [when];
     if (Object.keys(fields).length) throw validationFailed(fields);
 
     return this.audit.transaction(async (tx) => {
