@@ -16,7 +16,7 @@ const swc = [
 const moduleNameMapper = { '^@amparo/([a-z-]+)$': '<rootDir>/libs/$1/src' };
 const shared = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|iso-639-3)/)'],
   moduleNameMapper,
   testEnvironment: 'node',
 };

@@ -386,6 +386,18 @@ describe('cases (e2e)', () => {
       expect(esp.body.fields['client.preferredLanguage']).toEqual(['client.preferredLanguage: esp is not an ISO 639-3 code; did you mean spa (Spanish)?']);
     });
 
+    it('a language code must be one of ISO 639-3: a family (myn), a two-letter code or three letters that name nothing are refused, saying what to type', async () => {
+      for (const code of ['mam', 'quc', 'kjb', 'ixl', 'acr', 'cak', 'tzh', 'tzo', 'jac', 'kek', 'poh', 'mop', 'usp', 'yua', 'und']) await open({ preferredLanguage: code }).expect(201);
+      const refused = async (code: string) => (await open({ preferredLanguage: code }).expect(400)).body.fields['client.preferredLanguage'][0] as string;
+      expect(await refused('myn')).toMatch(/^client\.preferredLanguage: myn is not an ISO 639-3 code; did you mean the language itself: Mayan languages .* mam \(Mam\), quc \(K'iche'\)/);
+      expect(await refused('es')).toBe('client.preferredLanguage: es is a two-letter code; the ISO 639-3 code is spa (Spanish)');
+      expect(await refused('xyz')).toMatch(/^client\.preferredLanguage: xyz is not an ISO 639-3 code; find the language's code at https:\/\/iso639-3\.sil\.org/);
+      // Attorneys' languages are held to the same list.
+      const profile = await t.http.put('/api/attorneys/me/profile').set((await createUser(t.http, admin, 'attorney')).auth)
+        .send({ languages: ['spa', 'aaj'], practiceAreas: ['asylum'], maxActiveCases: 3, acceptingReferrals: true });
+      expect([profile.status, profile.body.fields?.languages?.[0]]).toEqual([400, expect.stringMatching(/aaj is not an ISO 639-3 code/)]);
+    });
+
     it('trailing spaces in coded fields are not errors; phones with an extension or a slash are phones, dashes alone are not', async () => {
       await open({ aNumber: 'A#123456789 ', phone: '512/555-0142 ext 4', dateOfBirth: '1990-04-02 ' }, { status: 'ice_detention', facilityCode: 'HOUICDF ' }).expect(201);
       for (const phone of ['-----', '----- x12345']) {

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import { ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
+import { iso6393, iso6393To1 } from 'iso-639-3';
 import { asciiDigits } from './digits';
 
 // Checked field by field with Date.UTC instead of a date library's general ISO parser: these run on every dated field
@@ -222,10 +223,36 @@ export function normalizeLanguageCode(value: unknown): unknown {
 export const LanguageCode = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map(normalizeLanguageCode) : normalizeLanguageCode(value)));
 
-/** Three letters that look like a language code and are none: the code meant, for the message. */
-const NOT_LANGUAGE_CODES: Readonly<Record<string, string>> = { esp: 'spa (Spanish)' };
+/**
+ * Every ISO 639-3 code (SIL's table as the `iso-639-3` package ships it: ~7,900 individual languages, macrolanguages
+ * and the special codes such as `und`). Three letters are not enough: `myn` or a typo would be stored, and routing would
+ * then find no attorney who speaks it, with nothing to tell the volunteer why.
+ */
+const ISO_639_3: ReadonlyMap<string, string> = new Map(iso6393.map((language) => [language.iso6393, language.name]));
+const FROM_639_1: ReadonlyMap<string, string> = new Map(Object.entries(iso6393To1).map(([three, two]) => [two, three]));
 
-/** An ISO 639-3 code (three lower-case letters, after LanguageCode), not a known look-alike such as `esp`. */
+/** Codes people type that are not ISO 639-3 codes, and what to type instead, for the message. */
+const NOT_LANGUAGE_CODES: Readonly<Record<string, string>> = {
+  esp: 'spa (Spanish)',
+  // ISO 639-2/5 codes of language families, not of a language.
+  myn: "the language itself: Mayan languages have codes of their own, such as mam (Mam), quc (K'iche'), kjb (Q'anjob'al), cak (Kaqchikel), ixl (Ixil)",
+  nah: 'the language itself: Nahuatl varieties have codes of their own, such as nhe (Eastern Huasteca Nahuatl), ngu (Guerrero Nahuatl), nch (Central Huasteca Nahuatl)',
+  sai: 'the language itself: South American Indian languages have codes of their own, such as que (Quechua), aym (Aymara), grn (Guarani)',
+  nai: 'the language itself: North American Indian languages have codes of their own',
+};
+
+/** What to say of a code that is not one, or null when it is one. */
+function languageCodeProblem(path: string, code: unknown): string | null {
+  if (typeof code !== 'string') return `${path} must be ISO 639-3 language codes (three letters) such as spa, mam or quc`;
+  if (NOT_LANGUAGE_CODES[code]) return `${path}: ${code} is not an ISO 639-3 code; did you mean ${NOT_LANGUAGE_CODES[code]}?`;
+  const three = FROM_639_1.get(code);
+  if (three) return `${path}: ${code} is a two-letter code; the ISO 639-3 code is ${three} (${ISO_639_3.get(three)})`;
+  if (!/^[a-z]{3}$/.test(code)) return `${path} must be ISO 639-3 language codes (three letters) such as spa, mam or quc`;
+  if (!ISO_639_3.has(code)) return `${path}: ${code} is not an ISO 639-3 code; find the language's code at https://iso639-3.sil.org (spa, mam, quc…)`;
+  return null;
+}
+
+/** An ISO 639-3 code (after LanguageCode), one of SIL's table, not a look-alike such as `esp` or a family such as `myn`. */
 export const IsLanguageCode = (path: string, options?: ValidationOptions): PropertyDecorator => (target, propertyName) =>
   registerDecorator({
     name: 'isLanguageCode',
@@ -234,15 +261,11 @@ export const IsLanguageCode = (path: string, options?: ValidationOptions): Prope
     options: {
       message: ({ value }) => {
         const codes = (Array.isArray(value) ? value : [value]) as unknown[];
-        const lookalike = codes.find((c) => typeof c === 'string' && NOT_LANGUAGE_CODES[c]) as string | undefined;
-        return lookalike
-          ? `${path}: ${lookalike} is not an ISO 639-3 code; did you mean ${NOT_LANGUAGE_CODES[lookalike]}?`
-          : `${path} must be ISO 639-3 language codes (three letters) such as spa, mam or quc`;
+        return codes.map((code) => languageCodeProblem(path, code)).find((problem) => problem !== null) ?? `${path} is not valid`;
       },
       ...options,
     },
     validator: {
-      validate: (value: unknown) =>
-        (Array.isArray(value) ? value : [value]).every((c) => typeof c === 'string' && /^[a-z]{3}$/.test(c) && !NOT_LANGUAGE_CODES[c]),
+      validate: (value: unknown) => (Array.isArray(value) ? value : [value]).every((code) => languageCodeProblem(path, code) === null),
     },
   });
