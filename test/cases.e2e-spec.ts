@@ -222,6 +222,27 @@ describe('cases (e2e)', () => {
     expect((await t.http.post(`/api/cases/${caseId}/reveal`).set(intake.auth).send({ reason: 'I would like to see it' })).status).toBe(403);
   });
 
+  it('the trail of a full view or a reveal names the same fields whatever the case holds (which are filled is case content)', async () => {
+    const bare = (await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201)).body.id as string;
+    const fieldsOf = async (id: string, action: string) => {
+      const [row] = await t.db.query(`SELECT fields FROM audit_events WHERE case_id = $1 AND action = $2 ORDER BY id DESC LIMIT 1`, [id, action]);
+      return row.fields as string[];
+    };
+    for (const id of [caseId, bare]) {
+      await t.http.get(`/api/cases/${id}`).set(intake.auth).expect(200);
+      await t.http.post(`/api/cases/${id}/reveal`).set(coordinator.auth).send({ reason: 'Checking the trail of a full view' }).expect(200);
+    }
+    expect(await fieldsOf(bare, 'case.read_sensitive')).toEqual(await fieldsOf(caseId, 'case.read_sensitive'));
+    expect(await fieldsOf(bare, 'case.reveal')).toEqual(await fieldsOf(caseId, 'case.reveal'));
+    expect(await fieldsOf(bare, 'case.reveal')).toContain('client.criminalHistory');
+    // The manner of entry: its read is recorded for every entry event in a full view, a manner given or not.
+    for (const [id, manner] of [[caseId, 'ewi'], [bare, undefined]] as const) {
+      await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({ type: 'entered_us', occurredAt: '2019-03-02', manner }).expect(201);
+      await t.http.get(`/api/cases/${id}/events`).set(intake.auth).expect(200);
+      expect(await fieldsOf(id, 'case.read_sensitive')).toEqual(['events.manner']);
+    }
+  });
+
   describe('A-number lookup', () => {
     it('finds the case through the blind index, in any spelling, and is audited', async () => {
       const res = await t.http.get(`/api/cases?aNumber=${CANARY.aNumberDigits}`).set(coordinator.auth);

@@ -116,6 +116,12 @@ function changedPaths(dto: object, prefix = ''): string[] {
   });
 }
 
+/**
+ * What a full view or a reveal shows, named in its audit event: every sensitive field, filled or not. The fields filled
+ * would tell an admin reading the trail which cases hold a criminal history, say (admins do not read case content).
+ */
+const FULL_VIEW_FIELDS: string[] = SENSITIVE_FIELDS.map((f) => f.field);
+
 @Injectable()
 export class CasesService {
   private readonly logger = new Logger('Cases');
@@ -342,7 +348,7 @@ export class CasesService {
       const deadlines = await this.deadlines(tx, row);
       if (visibility !== 'full') return summaryView(row, deadlines);
       const sensitive = await this.decrypt(tx, row);
-      await this.recordSensitiveRead(tx, actor, row, Object.keys(sensitive));
+      await this.recordSensitiveRead(tx, actor, row, FULL_VIEW_FIELDS);
       return fullView(row, sensitive, deadlines);
     });
   }
@@ -359,7 +365,7 @@ export class CasesService {
         action: 'case.reveal',
         caseId: row.id,
         caseReference: row.reference,
-        fields: Object.keys(sensitive),
+        fields: FULL_VIEW_FIELDS,
         reason: reason.trim(),
       });
       const full = fullView(row, sensitive);
@@ -595,7 +601,8 @@ export class CasesService {
         `SELECT ${EVENT_COLUMNS} FROM case_events WHERE case_id = $1 ORDER BY seq`,
         [id],
       );
-      if (full && events.some((e) => e.data.manner !== undefined)) await this.recordSensitiveRead(tx, actor, row, ['events.manner']);
+      // Whenever a manner could be there, not only when one was recorded: which cases have one is itself case content.
+      if (full && events.some((e) => e.type === 'entered_us')) await this.recordSensitiveRead(tx, actor, row, ['events.manner']);
       return { items: events.map((e) => eventView(e, full)) };
     });
   }
