@@ -159,7 +159,7 @@ describe('auth (e2e)', () => {
       const db = await new DataSource({ type: 'postgres', url: await createTestDatabase(), extra: { max: 1 } }).initialize();
       try {
         const config = { ...t.config, admin: { email: 'first.admin@test.amparo.example', password: 'first.admin2026' } };
-        await expect(new BootstrapService(db, config, new PasswordService()).onApplicationBootstrap()).rejects.toThrow(/^ADMIN_PASSWORD is too easy to guess/);
+        await expect(new BootstrapService(db, config, new PasswordService()).onApplicationBootstrap()).rejects.toThrow(/^Configuration error: ADMIN_PASSWORD is too easy to guess/);
         expect(await db.query(`SELECT count(*)::int AS n FROM organizations`)).toEqual([{ n: 0 }]);
       } finally {
         await db.destroy();

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { PostgresProcess, REPO_ROOT, apiEnv, freePort, startPostgres } from '../support/api-process';
+import { MAIN_JS, PostgresProcess, REPO_ROOT, apiEnv, freePort, startApi, startPostgres, waitFor } from '../support/api-process';
 import { ADMIN } from '../support/test-app';
 
 const CLI_JS = join(REPO_ROOT, 'dist', 'apps', 'api', 'src', 'cli.js');
@@ -111,6 +112,34 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     await expect(cli('import-reference', 'a.csv', 'b.csv', 'c.csv')).rejects.toMatchObject({ stderr: expect.stringContaining('at most two files') });
   }, 120_000);
 
+  it('a second API on the same data directory (npm start twice) uses the running server on its port, and leaves it running when it fails', async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', () => done()));
+    const httpPort = (taken.address() as { port: number }).port;
+    try {
+      const { DATABASE_URL: _none, ...env } = apiEnv('');
+      const run = promisify(execFile)(process.execPath, [MAIN_JS], {
+        cwd: REPO_ROOT,
+        // Another EMBEDDED_PG_PORT than the running server's: the server's own port is used.
+        env: { PATH: process.env.PATH ?? '', ...env, AMPARO_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), PORT: String(httpPort), LOG_LEVEL: 'warn' },
+        timeout: 60_000,
+      });
+      const failed = await run.then(() => null, (error: { code: number; stderr: string }) => error);
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toContain(`port ${httpPort} is in use (is Amparo already running?)`);
+      expect(failed?.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    } finally {
+      await new Promise((done) => taken.close(done));
+    }
+    const client = new Client({ connectionString: `${pg.serverUrl}/postgres` });
+    await client.connect();
+    try {
+      expect((await client.query('SELECT 1 AS up')).rows).toEqual([{ up: 1 }]);
+    } finally {
+      await client.end();
+    }
+  }, 120_000);
+
   it('keys:rotate and keys:reindex refuse the generated development keys on a database of one\'s own (DATABASE_URL)', async () => {
     for (const command of ['keys:rotate', 'keys:reindex']) {
       const run = promisify(execFile)(process.execPath, [CLI_JS, command], {
@@ -123,3 +152,37 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     }
   }, 90_000);
 });
+
+describe('embedded PostgreSQL left by a killed run (process e2e)', () => {
+  const dataDir = join(REPO_ROOT, '.test-pg', `orphan-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('the next API adopts the server whose owner was killed, and shuts it down when it stops', async () => {
+    const port = await freePort();
+    const pg = await startPostgres(join(dataDir, 'pg'), port);
+    try {
+      const postmaster = pg.postmasterPid();
+      await pg.killHelper(); // kill -9 of `npm start`: PostgreSQL runs on, its owner gone
+      const { DATABASE_URL: _none, ...env } = apiEnv('');
+      const api = await startApi({ ...env, AMPARO_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) }, { timeoutMs: 60_000 });
+      try {
+        expect(pg.postmasterPid()).toBe(postmaster);
+        expect(readFileSync(join(dataDir, 'pg', 'owner.pid'), 'utf8')).toBe(String(api.pid));
+      } finally {
+        await api.stop();
+      }
+      await waitFor(async () => !isAlive(postmaster!), 15_000, 100);
+    } finally {
+      await pg.stop();
+    }
+  }, 120_000);
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

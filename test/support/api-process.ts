@@ -217,6 +217,10 @@ export interface PostgresProcess {
   serverUrl: string;
   /** Fast shutdown of PostgreSQL (and of the helper process); resolves once it is down. */
   stop(): Promise<void>;
+  /** Kills the helper process alone (SIGKILL), as a run killed without a shutdown: PostgreSQL goes on, orphaned. */
+  killHelper(): Promise<void>;
+  /** The running postmaster's pid, if any. */
+  postmasterPid(): number | null;
 }
 
 const DATABASE_LIB = join(REPO_ROOT, 'dist', 'libs', 'database', 'src');
@@ -307,5 +311,9 @@ export async function startPostgres(dir: string, port: number, timeoutMs = 60_00
     await stop();
     throw new Error(`embedded PostgreSQL did not start within ${timeoutMs} ms:\n${output.slice(-4000)}`);
   }
-  return { serverUrl, stop };
+  const killHelper = async () => {
+    child.kill('SIGKILL');
+    await exited;
+  };
+  return { serverUrl, stop, killHelper, postmasterPid };
 }

