@@ -62,6 +62,21 @@ describe('routing and referrals (e2e)', () => {
     expect((await t.http.get('/api/attorneys').set(coordinator.auth)).body).toHaveLength(3);
   });
 
+  it('profile codes are read as intake reads them (" tx" is TX) and must name a real state and facility', async () => {
+    for (const [overrides, field] of [
+      [{ states: ['ZZ'] }, 'states'],
+      [{ barStates: ['QQ'] }, 'barStates'],
+      [{ facilityCodes: ['NOPE1'] }, 'facilityCodes'],
+    ] as const) {
+      const res = await setProfile(attorneys[0], overrides);
+      expect([res.status, Object.keys(res.body.fields ?? {})]).toEqual([400, [field]]);
+    }
+    const saved = await setProfile(attorneys[0], { states: [' tx'], barStates: ['tx', 'Ca'], facilityCodes: ['houicdf '] });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ states: ['TX'], barStates: ['TX', 'CA'], facilityCodes: ['HOUICDF'] });
+    await setProfile(attorneys[0], {}).expect(200);
+  });
+
   it('offers the best match with readable reasons, and the attorney sees a de-identified summary only', async () => {
     const c = await createCase(routableCase({ narrative: 'Narrative canary text', client: { firstName: CANARY.firstName, lastName: CANARY.lastName, aNumber: CANARY.aNumber, preferredLanguage: 'spa' } }));
     expect(c.status).toBe('new');

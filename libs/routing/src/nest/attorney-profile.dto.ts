@@ -1,16 +1,31 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
 import { IsLanguageCode, IsOffsetDateTime, LanguageCode } from '@amparo/common';
+import { isStateCode } from '@amparo/reference';
 import { EXPERIENCE, PRACTICE_AREAS } from '../domain/types';
 
-const STATE = /^[A-Z]{2}$/;
+/** Codes as typed on a phone (" tx"): trimmed and upper-cased, each, as intake reads its state and facility. */
+const Codes = (): PropertyDecorator =>
+  Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim().toUpperCase() : v)) : value));
+
+/** A U.S. state or territory's code, each (`ZZ` would be stored, and the attorney never matched anywhere). */
+const IsStateCodes = (field: string) =>
+  ValidateBy({
+    name: 'isStateCodes',
+    validator: {
+      validate: (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string' && isStateCode(v)),
+      defaultMessage: () => `${field} must be 2-letter codes of U.S. states or territories, such as TX`,
+    },
+  });
 
 export class AttorneyProfileDto {
   @ApiProperty({ example: ['TX'], description: 'States where the attorney is admitted to the bar' })
   @IsArray()
   @ArrayMaxSize(60)
+  @Codes()
   @ArrayUnique()
-  @Matches(STATE, { each: true, message: 'barStates must be 2-letter state codes' })
+  @IsStateCodes('barStates')
   barStates: string[];
 
   @ApiProperty({ description: 'Registered with EOIR (required for immigration court matters)' })
@@ -47,15 +62,17 @@ export class AttorneyProfileDto {
   @ApiProperty({ example: ['HOUICDF'], description: 'ICE detention facilities the attorney visits' })
   @IsArray()
   @ArrayMaxSize(200)
+  @Codes()
   @ArrayUnique()
-  @Matches(/^[A-Za-z0-9]{3,12}$/, { each: true, message: 'facilityCodes must be ICE detention location codes' })
+  @Matches(/^[A-Z0-9]{3,12}$/, { each: true, message: 'facilityCodes must be ICE detention location codes' })
   facilityCodes: string[];
 
   @ApiProperty({ example: ['TX'], description: 'States the attorney covers' })
   @IsArray()
   @ArrayMaxSize(60)
+  @Codes()
   @ArrayUnique()
-  @Matches(STATE, { each: true, message: 'states must be 2-letter state codes' })
+  @IsStateCodes('states')
   states: string[];
 
   @ApiProperty({ example: 5 })

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
-import { Clock, notFound } from '@amparo/common';
+import { Clock, notFound, validationFailed } from '@amparo/common';
 import { AttorneyProfileDto } from './attorney-profile.dto';
 import { ReferralsService } from './referrals.service';
 import { ProfileFit, fitOfRow, sameFit } from '../domain/profile-fit';
@@ -82,6 +82,12 @@ export class AttorneysService {
       userId, actor.organizationId,
     ]);
     if (!user) throw notFound('Attorney');
+    // A code no facility has would be stored, and never match a case: said now, naming it.
+    const known: { code: string }[] = await this.db.query(`SELECT code FROM facilities WHERE code = ANY($1::text[])`, [dto.facilityCodes]);
+    const unknown = dto.facilityCodes.filter((code) => !known.some((f) => f.code === code));
+    if (unknown.length > 0) {
+      throw validationFailed({ facilityCodes: [`facilityCodes: no ICE detention location has the code ${unknown.join(', ')} (GET /api/facilities?q= finds one)`] });
+    }
     const fitChanged = await this.audit.transaction(async (tx) => {
       // What offers are judged on (the case's facts against these): only a change of it reviews the open offers.
       const [before]: { languages: string[]; practice_areas: string[]; facility_codes: string[]; states: string[]; eoir_registered: boolean }[] =
