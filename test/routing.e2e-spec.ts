@@ -193,6 +193,14 @@ describe('routing and referrals (e2e)', () => {
       expect(Date.parse(mine.body.items.find((r: { id: string }) => r.id === offered.id).respondBy)).toBe(due);
       const told = await t.db.query(`SELECT recipient_id, subject FROM notifications WHERE dedupe_key LIKE $1`, [`offer:${offered.id}:sooner:%`]);
       expect(told).toEqual([{ recipient_id: attorney.userId, subject: expect.stringContaining(`${c.reference} is now critical`) }]);
+      // The answer time in the organization's zone (New York unless set), as the attorney reads a clock, not UTC.
+      const [{ time_zone: zone }] = await t.db.query(`SELECT time_zone FROM organizations LIMIT 1`);
+      const emails = await t.db.query(`SELECT subject, body FROM notifications WHERE dedupe_key LIKE $1 ORDER BY id`, [`offer:${offered.id}%`]);
+      for (const email of emails) {
+        expect(email.subject).toMatch(/please answer by \w{3} \d{1,2} \w{3}( \d{4})?, \d{1,2}:\d{2} [AP]M (EST|EDT|CST|CDT|MST|MDT|PST|PDT)$/);
+        expect(email.body).toContain(`(${zone})`);
+        expect(email.subject).not.toContain('UTC');
+      }
       const shortenings = async () =>
         t.db.query(`SELECT details FROM audit_events WHERE action = 'referral.shorten' AND case_id = $1`, [c.id]);
       expect(await shortenings()).toEqual([{ details: { referralId: offered.id, attorneyId: attorney.userId, level: 'critical', from: offered.respondBy, to: new Date(due).toISOString() } }]);

@@ -506,6 +506,9 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
         expect(res.status).toBe(200);
         expect(res.body.view).toBe('summary');
         for (const needle of canaries.N.needles) expect(res.text).not.toContain(needle);
+        // Nor may they correct what they no longer see: a 403 naming the fields refused.
+        const corrected = await t.http.patch(`/api/cases/${canaries.N.id}`).set(intake.auth).send({ client: { phone: '512-555-0199' }, narrative: 'More detail' });
+        expect([corrected.status, Object.keys(corrected.body.fields ?? {}).sort()]).toEqual([403, ['client.phone', 'narrative']]);
       } finally {
         clock.set(new Date());
       }

@@ -385,7 +385,9 @@ export class CasesService {
       const sensitiveChanges = pickSensitive(dto as unknown as Record<string, unknown>);
       // Writing is not reading: coordinators may correct sensitive fields they cannot see; others need the full view.
       if (Object.keys(sensitiveChanges).length > 0 && visibility !== 'full' && actor.role !== 'coordinator') {
-        throw forbidden('You may not correct the sensitive fields of this case');
+        // Naming the fields refused: the volunteer can send the rest again without them.
+        const refused = Object.fromEntries(Object.keys(sensitiveChanges).map((field) => [field, ['only someone who sees the full case, or a coordinator, may correct this field']]));
+        throw new DomainError(HttpStatus.FORBIDDEN, 'FORBIDDEN', `You may not correct the sensitive fields of this case: ${Object.keys(refused).join(', ')}`, refused);
       }
       // A coordinator adds to a list they cannot see (below); clearing it needs the full view, whatever it holds.
       if (dto.adverseParties === null && visibility !== 'full') {

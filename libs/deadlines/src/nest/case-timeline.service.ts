@@ -448,6 +448,7 @@ export class CaseTimelineService {
     );
     const moved = shortened.filter((r) => r.respond_by.getTime() < r.before.getTime());
     if (moved.length === 0) return;
+    const [{ time_zone: zone }] = await tx.query(`SELECT time_zone FROM organizations WHERE id = $1`, [row.organization_id]);
     await this.outbox.enqueue(
       tx,
       moved.map((r) => ({
@@ -457,8 +458,8 @@ export class CaseTimelineService {
         // Under the offer's key, so that an answered or withdrawn offer cancels it too; once per level.
         dedupeKey: `offer:${r.id}:sooner:${level}`,
         caseId: row.id,
-        subject: `[Amparo] Referral ${row.reference} is now ${level}: please answer by ${localWhen(r.respond_by, 'UTC')}`,
-        body: `The case ${row.reference} you were offered became more urgent (${level}).\nPlease accept or decline in Amparo before ${r.respond_by.toISOString()}; after that it goes to another attorney.`,
+        subject: `[Amparo] Referral ${row.reference} is now ${level}: please answer by ${localWhen(r.respond_by, zone)}`,
+        body: `The case ${row.reference} you were offered became more urgent (${level}).\nPlease accept or decline in Amparo before ${localWhen(r.respond_by, zone)} (${zone}); after that it goes to another attorney.`,
       })),
     );
     for (const r of moved) {

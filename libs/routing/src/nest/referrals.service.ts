@@ -764,10 +764,12 @@ export class ReferralsService implements OnModuleInit {
       organizationId: c.organization_id, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'referral.offer',
       caseId: c.id, caseReference: c.reference, details: { referralId: row.id, attorneyId: match.attorneyId, score: match.score, override: Boolean(attorneyId) },
     });
+    // The answer time in the organization's zone (where its attorneys are), not UTC.
+    const [{ time_zone: zone }] = await tx.query(`SELECT time_zone FROM organizations WHERE id = $1`, [c.organization_id]);
     await this.outbox.enqueue(tx, [{
       organizationId: c.organization_id, recipientId: match.attorneyId, kind: 'referral.offer', dedupeKey: `offer:${row.id}`, caseId: c.id,
-      subject: `[Amparo] New referral ${c.reference} (${c.urgency_level}): please answer by ${localWhen(due, 'UTC')}`,
-      body: `A case needs an attorney: ${c.reference}, urgency ${c.urgency_level}.\nPlease accept or decline in Amparo before ${due.toISOString()}.`,
+      subject: `[Amparo] New referral ${c.reference} (${c.urgency_level}): please answer by ${localWhen(due, zone)}`,
+      body: `A case needs an attorney: ${c.reference}, urgency ${c.urgency_level}.\nPlease accept or decline in Amparo before ${localWhen(due, zone)} (${zone}).`,
     }]);
     return { offered: toView({ ...row, reference: c.reference }) };
   }
