@@ -308,6 +308,12 @@ describe('cases (e2e)', () => {
       const spaces = await t.http.post('/api/cases').set(intake.auth).send({ ...blank, custody: detained, client: { ...blank.client, criminalHistory: '   ' } }).expect(201);
       expect(codes(spaces.body)).not.toContain('bond_eligibility_contested');
       expect((await t.db.query(`SELECT client_criminal_history FROM cases WHERE id = $1`, [spaces.body.id]))[0].client_criminal_history).toBeNull();
+      // A word for nothing would flag a case that has none: refused, saying to leave the field out, at intake and in a correction.
+      for (const nothing of ['none', 'N/A', 'Ninguno.', 'none known', 'nada']) {
+        const refused = await t.http.post('/api/cases').set(intake.auth).send({ ...blank, custody: detained, client: { ...blank.client, criminalHistory: nothing } }).expect(400);
+        expect(refused.body.fields['client.criminalHistory'][0]).toMatch(/leave it out when there is none/);
+      }
+      await t.http.patch(`/api/cases/${none.body.id}`).set(coordinator.auth).send({ client: { criminalHistory: 'No' } }).expect(400);
       // Recorded afterwards, then cleared: the flag follows (a coordinator may correct fields they cannot read).
       const added = await t.http.patch(`/api/cases/${none.body.id}`).set(coordinator.auth).send({ client: { criminalHistory: 'arrest in 2021, no charge known' } }).expect(200);
       expect(codes(added.body)).toContain('bond_eligibility_contested');

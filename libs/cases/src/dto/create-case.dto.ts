@@ -4,7 +4,7 @@ import {
   ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength,
   MinLength, ValidateNested, IsDefined, IsObject,
 } from 'class-validator';
-import { IsANumber, IsPhone, IsStateCode } from './formats';
+import { IsANumber, IsNotNothing, IsPhone, IsStateCode } from './formats';
 import { BlankAsNull, CodeValue, HasLetterOrDigit, IsCalendarDate, IsIanaTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
 
 export const PRACTICE_AREAS = ['detention_bond', 'removal_defense', 'asylum', 'daca', 'u_visa', 't_visa', 'vawa', 'crimmigration', 'other'] as const;
@@ -97,10 +97,14 @@ export class ClientDto {
   @MaxLength(500)
   immigrationStatus?: string;
 
-  @ApiPropertyOptional({ description: OPTIONAL_NOTE })
+  @ApiPropertyOptional({
+    description: `${OPTIONAL_NOTE} Leave it out when there is none or it is not known: anything written here counts as a criminal ` +
+      'history and flags bond eligibility as contested (INA 236(c)); "none", "N/A", "ninguno" and the like are refused.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(5000)
+  @IsNotNothing({ message: 'client.criminalHistory: leave it out when there is none (or not known): anything written here counts as a criminal history, and flags bond eligibility as contested' })
   criminalHistory?: string;
 
   @ApiProperty({ example: 'spa', description: 'ISO 639-3 code (spa, eng, mam, quc, kjb, ...)' })

@@ -26,3 +26,20 @@ export const IsPhone = format('isPhone', (value) => {
 
 /** A U.S. state or territory code (after BlankAsNull upper-cased it). */
 export const IsStateCode = format('isStateCode', (value) => typeof value === 'string' && isStateCode(value));
+
+/** What people write for "nothing", in English and Spanish, read without case, accents or punctuation. */
+const NOTHING = new Set([
+  'none', 'no', 'n a', 'na', 'nil', 'nothing', 'none known', 'no record', 'no records', 'no criminal history', 'clean', 'unknown',
+  'ninguno', 'ninguna', 'nada', 'no tiene', 'no hay', 'sin antecedentes', 'no sabe', 'desconocido', '0',
+]);
+
+function words(value: string): string {
+  return value.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+}
+
+/**
+ * Not a word for "nothing" (`none`, `N/A`, `ninguno`...). A criminal history that is written down counts as one (it
+ * raises the bond-eligibility flag, INA 236(c)): "none" would flag a case that has none. Spaces alone or symbols alone
+ * are left to the field's other checks.
+ */
+export const IsNotNothing = format('isNotNothing', (value) => typeof value !== 'string' || !NOTHING.has(words(value)));
