@@ -143,6 +143,16 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(after).toMatchObject({ id: before.id, dueAt: before.dueAt });
     });
 
+    it('a missed deadline\'s reason keeps the time it was due after a transfer to another zone', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: await facilityIn('TX', 'America/Chicago') } });
+      const moved = DateTime.fromJSDate(clock.now()).minus({ days: 20 }).toISODate()!;
+      const recorded = await event(c.id, { type: 'address_changed', occurredAt: moved }).expect(201);
+      const missedReason = (body: { urgency: { reasons: string[] } }) => body.urgency.reasons.find((r) => r.startsWith('Missed'));
+      expect(missedReason(recorded.body)).toMatch(/ C[SD]T/);
+      const transferred = await event(c.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: await facilityIn('CA', 'America/Los_Angeles') }).expect(201);
+      expect(missedReason(transferred.body)).toBe(missedReason(recorded.body));
+    });
+
     it('a deadline met before a transfer stays met, with no second one opened (a date-only event keeps its day)', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'IL', county: 'Cook' } });
       await event(c.id, { type: 'entered_us', occurredAt: '2025-12-15' }).expect(201);

@@ -62,6 +62,16 @@ function sameTimes(stored: DeadlineRow, d: ComputedDeadline): boolean {
 
 const inZone = (d: Date, zone: string) => DateTime.fromJSDate(d).setZone(tz(zone)).toISO({ suppressMilliseconds: true })!;
 
+/** A stored deadline's times as the engine states them (ISO in its zone). */
+function storedTimes(row: DeadlineRow): Pick<ComputedDeadline, 'dueAt' | 'timeZone' | 'outerLimitAt' | 'opensAt'> {
+  return {
+    dueAt: inZone(row.due_at, row.time_zone),
+    timeZone: row.time_zone,
+    outerLimitAt: row.outer_limit_at ? inZone(row.outer_limit_at, row.time_zone) : undefined,
+    opensAt: row.opens_at ? inZone(row.opens_at, row.time_zone) : undefined,
+  };
+}
+
 export function toDeadlineView(row: DeadlineRow): DeadlineView {
   return {
     id: row.id,
@@ -345,7 +355,11 @@ export class CaseTimelineService {
     );
     const byKeyComputed = new Map(computed.map((d) => [d.key, d]));
     const urgencyInput = {
-      deadlines: current.filter((d) => byKeyComputed.has(d.key)).map((d) => ({ ...byKeyComputed.get(d.key)!, status: d.status })),
+      // A deadline no longer open keeps its stored times and zone (only open ones follow a transfer or a correction):
+      // a missed one's reason must say when it was due, not the time it would have in the new zone.
+      deadlines: current.filter((d) => byKeyComputed.has(d.key)).map((d) => d.status === 'open'
+        ? { ...byKeyComputed.get(d.key)!, status: d.status }
+        : { ...byKeyComputed.get(d.key)!, ...storedTimes(d), status: d.status }),
       flags,
       custodyStatus: row.custody_status,
       placeName: facts.custody.placeName,
