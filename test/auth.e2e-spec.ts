@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { BootstrapService } from '../libs/auth/src/bootstrap.service';
-import { PasswordService } from '@amparo/auth';
+import { AuthHousekeeping, PasswordService } from '@amparo/auth';
 import { TestApp, createTestApp, createTestDatabase, ADMIN } from './support/test-app';
 import { Session, createUser, login, loginAdmin } from './support/users';
 
@@ -194,6 +194,32 @@ describe('auth (e2e)', () => {
       expect([res.status, Object.keys(res.body.fields ?? {})]).toEqual([400, ['password']]);
       await t.http.get('/api/auth/me').set(user.auth).expect(200);
     });
+  });
+
+  it('housekeeping removes spent sign-in and rate-limit counters and sessions ended 30 days ago, and keeps what still counts', async () => {
+    const now = t.clock.now().getTime();
+    const ago = (seconds: number) => new Date(now - seconds * 1000);
+    const user = await createUser(t.http, admin, 'intake');
+    await t.db.query(
+      `INSERT INTO login_throttle (scope, key_hash, window_started_at, failures, locked_until) VALUES
+         ('ip', '\\x01', $1, 3, NULL), ('ip', '\\x02', $1, 30, $3), ('ip', '\\x03', $2, 1, NULL)`,
+      [ago(3600), ago(60), new Date(now + 600_000)],
+    );
+    await t.db.query(`INSERT INTO rate_limits (key, window_started_at, hits) VALUES ('housekeeping:old', $1, 3), ('housekeeping:new', $2, 3)`, [ago(2 * 86_400), ago(60)]);
+    const sessions = await t.db.query(
+      `INSERT INTO auth_sessions (user_id, created_at, expires_at, revoked_at) VALUES
+         ($1, $2, $3, NULL), ($1, $2, $4, $3), ($1, $2, $4, $5) RETURNING id`,
+      [user.userId, ago(60 * 86_400), ago(31 * 86_400), new Date(now + 86_400_000), ago(86_400)],
+    );
+    const before = await t.db.query(`SELECT count(*)::int AS n FROM auth_sessions WHERE user_id = $1`, [user.userId]);
+    await t.app.get(AuthHousekeeping).sweep();
+    expect((await t.db.query(`SELECT key_hash FROM login_throttle WHERE key_hash IN ('\\x01', '\\x02', '\\x03') ORDER BY key_hash`)).map((r: { key_hash: Buffer }) => r.key_hash.toString('hex'))).toEqual(['02', '03']);
+    expect((await t.db.query(`SELECT key FROM rate_limits WHERE key LIKE 'housekeeping:%'`)).map((r: { key: string }) => r.key)).toEqual(['housekeeping:new']);
+    // The expired one and the one revoked a month ago go; the one revoked yesterday stays, and so does the live one.
+    const left = await t.db.query(`SELECT id FROM auth_sessions WHERE id = ANY($1::uuid[])`, [sessions.map((r: { id: string }) => r.id)]);
+    expect(left.map((r: { id: string }) => r.id)).toEqual([sessions[2].id]);
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM auth_sessions WHERE user_id = $1`, [user.userId]))[0].n).toBe(before[0].n - 2);
+    await t.http.get('/api/auth/me').set(user.auth).expect(200);
   });
 
   describe('admins', () => {

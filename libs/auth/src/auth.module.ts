@@ -12,6 +12,7 @@ import { AuthSession, RefreshToken } from './entities/auth-session.entity';
 import { Organization } from './entities/organization.entity';
 import { User } from './entities/user.entity';
 import { JwtStrategy } from './jwt.strategy';
+import { AuthHousekeeping } from './auth-housekeeping.service';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
 import { TokenService } from './token.service';
@@ -47,6 +48,7 @@ export const AUTH_ENTITIES = [Organization, User, AuthSession, RefreshToken];
     PasswordService,
     TokenService,
     LoginThrottleService,
+    AuthHousekeeping,
     JwtStrategy,
     BootstrapService,
     { provide: APP_GUARD, useClass: AccessGuard },

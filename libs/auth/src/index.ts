@@ -11,3 +11,4 @@ export * from './entities/user.entity';
 export * from './entities/auth-session.entity';
 export * from './user-changes';
 export * from './openapi';
+export * from './auth-housekeeping.service';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import { DataSource } from 'typeorm';
 import { Clock, tooManyRequests } from '@amparo/common';
 
@@ -17,6 +18,21 @@ export const IP_POLICY: ThrottlePolicy = { maxFailures: 30, windowSeconds: 900, 
 type Scope = 'account' | 'ip';
 
 const keyHash = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * The address an IP counter is kept for: an IPv6 client holds a whole /64 (and may draw a new address from it for
+ * every attempt), so it is counted by its /64; an IPv4 address, written IPv4-mapped or not, as itself.
+ */
+export function ipKey(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(\.\d{1,3}){3})$/i.exec(ip);
+  if (mapped) return mapped[1];
+  if (!isIPv6(ip)) return ip;
+  const [head, tail = ''] = ip.toLowerCase().split('%')[0].split('::');
+  const left = head ? head.split(':') : [];
+  const right = ip.includes('::') && tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
 
 /**
  * Sign-in attempt counters in PostgreSQL, so several API instances share them. An attempt is counted before its
@@ -39,7 +55,7 @@ export class LoginThrottleService {
    */
   async claimAttempt(email: string, ip: string): Promise<void> {
     const refused = (retryAfterSeconds: number) => tooManyRequests('Too many failed sign-in attempts; try again later', retryAfterSeconds);
-    const byIp = await this.claim('ip', keyHash(ip), IP_POLICY);
+    const byIp = await this.claim('ip', keyHash(ipKey(ip)), IP_POLICY);
     if (byIp !== null) throw refused(byIp);
     const byAccount = await this.claim('account', keyHash(email), ACCOUNT_POLICY);
     if (byAccount !== null) {
@@ -59,7 +75,7 @@ export class LoginThrottleService {
       `UPDATE login_throttle SET failures = greatest(failures - 1, 0),
               locked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE locked_until END
         WHERE scope = 'ip' AND key_hash = $1`,
-      [keyHash(ip), IP_POLICY.maxFailures],
+      [keyHash(ipKey(ip)), IP_POLICY.maxFailures],
     );
   }
 
