@@ -27,6 +27,11 @@ describe('platform (e2e)', () => {
     // The optional Idempotency-Key is documented once, as optional.
     const headers = json.body.paths['/api/cases'].post.parameters.filter((p: { in: string; name: string }) => p.in === 'header' && /^idempotency-key$/i.test(p.name));
     expect(headers).toEqual([expect.objectContaining({ required: false })]);
+    // Paging parameters are integers (they were documented as objects), on every paged route.
+    const paging = Object.values(json.body.paths as Record<string, { get?: { parameters?: { in: string; name: string; schema: unknown }[] } }>)
+      .flatMap((item) => item.get?.parameters ?? []).filter((p) => p.in === 'query' && (p.name === 'page' || p.name === 'limit'));
+    expect(paging.length).toBeGreaterThanOrEqual(8);
+    for (const p of paging) expect(p.schema).toMatchObject({ type: 'integer' });
   });
 
   it('documents what every route answers: a schema for each success (not 204) and the error shape', async () => {
