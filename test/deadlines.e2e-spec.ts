@@ -460,6 +460,17 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(view.body.custody).toMatchObject({ facilityCode: facility.code, timeZone: 'America/Phoenix', status: 'ice_detention' });
   });
 
+  it('the next deadline is given in the zone that counts it, the same in the event\'s answer, the case and the case list', async () => {
+    const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } });
+    // A hearing before a Denver court: its time is the court's.
+    const set = await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: iso(new Date(clock.now().getTime() + 3 * 86_400_000)), timeZone: 'America/Denver' }).expect(201);
+    const next = set.body.urgency.nextDeadlineAt as string;
+    expect(next).toMatch(/-0[67]:00$/);
+    expect((await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body.urgency.nextDeadlineAt).toBe(next);
+    const listed = (await t.http.get(`/api/cases?reference=${c.reference}`).set(coordinator.auth).expect(200)).body.items[0];
+    expect(listed.urgency.nextDeadlineAt).toBe(next);
+  });
+
   it('replaces a deadline whose trigger changed, and keeps a met one', async () => {
     const c = await newCase();
     const first = await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: '2027-01-05T09:00:00-06:00', timeZone: 'America/Chicago' });

@@ -24,6 +24,8 @@ export interface CaseRow {
   urgency_level: string;
   urgency_reasons: string[];
   next_deadline_at: Date | null;
+  /** The zone of the deadline `next_deadline_at` is the due time of (the zone that counts it), when it is read. */
+  next_deadline_zone?: string | null;
   flags: { code: string; label: string; citation?: string }[];
   outcome: string | null;
   closed_at: Date | null;
@@ -36,7 +38,9 @@ export interface CaseRow {
 export const SUMMARY_COLUMNS = `id, organization_id, reference, status, created_by, assigned_attorney_id, preferred_language,
   needs_interpreter, practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
   release_eligible_at, consent_share, consent_obtained_from, urgency_level, urgency_reasons, next_deadline_at, flags,
-  outcome, closed_at, created_at, updated_at`;
+  outcome, closed_at, created_at, updated_at,
+  (SELECT d.time_zone FROM deadlines d WHERE d.case_id = cases.id AND d.superseded_at IS NULL AND d.status = 'open'
+      AND d.due_at = cases.next_deadline_at LIMIT 1) AS next_deadline_zone`;
 
 const local = (d: Date | null, zone: string) =>
   d ? DateTime.fromJSDate(d).setZone(tz(zone)).toISO({ suppressMilliseconds: true }) : null;
@@ -49,7 +53,7 @@ export function summaryView(row: CaseRow, deadlines?: DeadlineView[]) {
     view: 'summary' as 'summary' | 'full',
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
-    urgency: { level: row.urgency_level, reasons: row.urgency_reasons, nextDeadlineAt: local(row.next_deadline_at, row.time_zone) },
+    urgency: { level: row.urgency_level, reasons: row.urgency_reasons, nextDeadlineAt: local(row.next_deadline_at, row.next_deadline_zone ?? row.time_zone) },
     flags: row.flags,
     ...(deadlines ? { deadlines } : {}),
     client: { preferredLanguage: row.preferred_language, needsInterpreter: row.needs_interpreter } as Record<string, unknown>,
