@@ -33,6 +33,7 @@ import { MotionRulingReviews1764003100000 } from './1764003100000-MotionRulingRe
 import { WithdrawalReasons1764003200000 } from './1764003200000-WithdrawalReasons';
 import { BiaRulingsInFallsChurch1764003300000 } from './1764003300000-BiaRulingsInFallsChurch';
 import { BondDecisionAndGrantReviews1764003400000 } from './1764003400000-BondDecisionAndGrantReviews';
+import { CountyKeysRecomputed1764003500000 } from './1764003500000-CountyKeysRecomputed';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -71,4 +72,5 @@ export const MIGRATIONS = [
   WithdrawalReasons1764003200000,
   BiaRulingsInFallsChurch1764003300000,
   BondDecisionAndGrantReviews1764003400000,
+  CountyKeysRecomputed1764003500000,
 ];

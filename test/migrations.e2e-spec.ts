@@ -12,6 +12,8 @@ import { MotionRulingReviews1764003100000 } from '../migrations/1764003100000-Mo
 import { WithdrawalReasons1764003200000 } from '../migrations/1764003200000-WithdrawalReasons';
 import { BiaRulingsInFallsChurch1764003300000 } from '../migrations/1764003300000-BiaRulingsInFallsChurch';
 import { BondDecisionAndGrantReviews1764003400000 } from '../migrations/1764003400000-BondDecisionAndGrantReviews';
+import { CountyKeysRecomputed1764003500000 } from '../migrations/1764003500000-CountyKeysRecomputed';
+import { CountyKeyBackfill } from '@amparo/cases';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
@@ -364,5 +366,21 @@ describe('data migrations (e2e)', () => {
     await run(new BondDecisionAndGrantReviews1764003400000());
     const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL ORDER BY id`, [[hearing, appeal, neither, ended]]);
     expect(due.map((r: { id: string }) => r.id)).toEqual([hearing, appeal, ended].sort());
+  });
+
+  it('1764003500000: open county-placed cases get their county keys again, read the new way, and a case now in a 287(g) county is reviewed', async () => {
+    const [agreement] = await t.db.query(`SELECT state, county FROM agreements_287g WHERE jail_enforcement AND state = 'TX' ORDER BY county LIMIT 1`);
+    const typed = `${agreement.county}, TX`; // as a volunteer may type it
+    const created = await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...intakeBody(), custody: { status: 'local_jail', state: 'TX', county: typed, detainerLodged: false } }).expect(201);
+    expect(created.body.flags.map((f: { code: string }) => f.code)).toContain('jail_287g');
+    // As an earlier release stored it: the key of the whole text, which met no agreement.
+    await t.db.query(`UPDATE cases SET county_key = 'STALEKEYTX', urgency_review_at = NULL WHERE id = $1`, [created.body.id]);
+    await run(new CountyKeysRecomputed1764003500000());
+    expect((await t.db.query(`SELECT county_key FROM cases WHERE id = $1`, [created.body.id]))[0].county_key).toBeNull();
+    await t.app.get(CountyKeyBackfill).run();
+    const [row] = await t.db.query(`SELECT county_key, urgency_review_at FROM cases WHERE id = $1`, [created.body.id]);
+    expect(row.county_key).toBe((await t.db.query(`SELECT county_key FROM agreements_287g WHERE state = 'TX' AND county = $1 LIMIT 1`, [agreement.county]))[0].county_key);
+    expect(row.urgency_review_at).toEqual(expect.any(Date));
   });
 });

@@ -22,6 +22,21 @@ describe('countyKey', () => {
     expect(countyKey(a)).not.toBe('');
   });
 
+  it('reads a county typed the way people write where someone is held', () => {
+    for (const typed of ['Galveston County, TX', 'Galveston County, Texas', 'County of Galveston', 'Galveston County Jail', 'Galveston Co. Sheriff\'s Office', 'GALVESTON']) {
+      expect([typed, countyKey(typed, 'TX')]).toEqual([typed, 'GALVESTON']);
+    }
+    expect(countyKey('El Paso County, TX', 'TX')).toBe('ELPASO');
+    expect(countyKey('City of Hopewell', 'VA')).toBe('HOPEWELLCITY');
+    expect(countyKey('City and County of Denver', 'CO')).toBe('DENVER');
+    expect(countyKey('Orleans Parish, LA', 'LA')).toBe('ORLEANS');
+    // Never the whole name, and only the case's own state: Iowa County, Texas County (in Missouri).
+    expect(countyKey('Iowa', 'IA')).toBe('IOWA');
+    expect(countyKey('Oklahoma County, Oklahoma', 'OK')).toBe('OKLAHOMA');
+    expect(countyKey('Texas', 'MO')).toBe('TEXAS');
+    expect(countyKey('Jail', 'TX')).toBe('JAIL');
+  });
+
   it('keeps Virginia cities apart from the counties of the same name', () => {
     expect(countyKey('Richmond City')).not.toBe(countyKey('Richmond County'));
     expect(countyKey('Fairfax City')).toBe('FAIRFAXCITY');

@@ -1,3 +1,5 @@
+import { STATE_NAMES } from './states';
+
 // Words that name the kind of county-level unit, not the unit itself ("Bossier Parish" is Bossier).
 const SUFFIXES = [
   ['CITY', 'AND', 'BOROUGH'],
@@ -7,6 +9,31 @@ const SUFFIXES = [
   ['PARISH'],
   ['BOROUGH'],
   ['CO'],
+];
+
+// What people add when they type where someone is held ("Galveston County Jail"): the county is before it.
+const INSTITUTIONS = [
+  ['SHERIFF', 'S', 'OFFICE'],
+  ['SHERIFFS', 'OFFICE'],
+  ['SHERIFF', 'OFFICE'],
+  ['SHERIFF'],
+  ['ADULT', 'DETENTION', 'CENTER'],
+  ['DETENTION', 'CENTER'],
+  ['DETENTION', 'FACILITY'],
+  ['CORRECTIONAL', 'CENTER'],
+  ['CORRECTIONAL', 'FACILITY'],
+  ['JUSTICE', 'CENTER'],
+  ['JAIL'],
+];
+
+// A name written the other way round ("County of Galveston", "City and County of Denver").
+const PREFIXES = [
+  ['CITY', 'AND', 'COUNTY', 'OF'],
+  ['CITY', 'AND', 'BOROUGH', 'OF'],
+  ['COUNTY', 'OF'],
+  ['PARISH', 'OF'],
+  ['BOROUGH', 'OF'],
+  ['MUNICIPALITY', 'OF'],
 ];
 
 const ABBREVIATIONS: Record<string, string> = { ST: 'SAINT', STE: 'SAINTE', FT: 'FORT', MT: 'MOUNT' };
@@ -37,8 +64,38 @@ export function countyKey(name: string | null | undefined, state?: string | null
     .split(' ')
     .filter(Boolean);
   const expanded = words.map((word, i) => (i < words.length - 1 ? (ABBREVIATIONS[word] ?? word) : word));
-  const key = stripSuffix(expanded).join('');
+  const key = stripSuffix(stripEnd(withoutState(turned(expanded), state), INSTITUTIONS)).join('');
   return (state && RENAMED[state.toUpperCase()]?.[key]) || key;
+}
+
+/** "County of Galveston" → Galveston; "City of Hopewell" → Hopewell City (in Virginia, the independent city). */
+function turned(words: string[]): string[] {
+  for (const prefix of PREFIXES) {
+    if (words.length > prefix.length && prefix.every((word, i) => words[i] === word)) return words.slice(prefix.length);
+  }
+  if (words.length > 2 && words[0] === 'CITY' && words[1] === 'OF') return [...words.slice(2), 'CITY'];
+  return words;
+}
+
+/** "Galveston County, TX" or "..., Texas" → Galveston County: the case's own state, never the whole name. */
+function withoutState(words: string[], state?: string | null): string[] {
+  const code = state?.toUpperCase();
+  if (!code || !Object.hasOwn(STATE_NAMES, code)) return words;
+  const name = STATE_NAMES[code].normalize('NFD').replace(/[^A-Za-z ]/g, ' ').toUpperCase().split(' ').filter(Boolean);
+  for (const ending of [[code], name]) {
+    const start = words.length - ending.length;
+    if (start > 0 && ending.every((word, i) => words[start + i] === word)) return words.slice(0, start);
+  }
+  return words;
+}
+
+/** Drops one of `endings` from the end, never the whole name. */
+function stripEnd(words: string[], endings: string[][]): string[] {
+  for (const ending of endings) {
+    const start = words.length - ending.length;
+    if (start > 0 && ending.every((word, i) => words[start + i] === word)) return words.slice(0, start);
+  }
+  return words;
 }
 
 function stripSuffix(words: string[]): string[] {

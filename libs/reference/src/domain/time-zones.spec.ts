@@ -16,6 +16,8 @@ describe('timeZoneFor', () => {
   // One county on each side of the line in every split state.
   it.each([
     ['TX', 'El Paso', 'America/Denver'],
+    ['TX', 'El Paso County, TX', 'America/Denver'],
+    ['FL', 'Escambia County Jail', 'America/Chicago'],
     ['TX', 'HUDSPETH', 'America/Denver'],
     ['TX', 'Culberson', 'America/Chicago'],
     ['TX', 'Harris County', 'America/Chicago'],
