@@ -17,6 +17,10 @@ describe('timeZoneFor', () => {
   it.each([
     ['TX', 'El Paso', 'America/Denver'],
     ['TX', 'El Paso County, TX', 'America/Denver'],
+    // A town of the city table typed as the county.
+    ['AZ', 'Window Rock', 'America/Denver'],
+    ['NV', 'West Wendover', 'America/Denver'],
+    ['AZ', 'Apache', 'America/Phoenix'],
     ['FL', 'Escambia County Jail', 'America/Chicago'],
     ['TX', 'HUDSPETH', 'America/Denver'],
     ['TX', 'Culberson', 'America/Chicago'],

@@ -174,7 +174,8 @@ export function resolveTimeZone(state: string, county?: string | null, city?: st
   if (!stateZone) {
     throw new ReferenceDataError('REFERENCE_UNKNOWN_STATE', `No time zone for state "${state}"`, state);
   }
-  const cityZone = city ? CITIES.get(code)?.get(countyKey(city)) : undefined;
+  // A town typed where the county goes (intake has no city field): "Window Rock" is the Navajo Nation, on DST.
+  const cityZone = (city ? CITIES.get(code)?.get(countyKey(city)) : undefined) ?? (county ? CITIES.get(code)?.get(countyKey(county)) : undefined);
   if (cityZone) return { zone: cityZone, basis: 'city' };
   const countyZone = county ? COUNTIES.get(code)?.get(countyKey(county, code)) : undefined;
   if (countyZone) return { zone: countyZone, basis: 'county' };
