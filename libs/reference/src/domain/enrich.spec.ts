@@ -38,6 +38,10 @@ describe('enrichFacilities: jail287g', () => {
     expect(flag(facility({ county: 'Sample County' }), [agreement({ county: 'SAMPLE' })])).toBe(true);
   });
 
+  it('is true for a county jail listed as "Other"', () => {
+    expect(flag(facility({ type: 'Other', name: 'SAMPLE COUNTY JAIL' }), [agreement()])).toBe(true);
+  });
+
   it.each<[string, Partial<ParsedFacility>, Partial<Agreement287g>]>([
     ['pending', {}, { status: 'pending', signed: null }],
     ['task force only', {}, { supportType: 'Task Force Model' }],
@@ -47,6 +51,10 @@ describe('enrichFacilities: jail287g', () => {
     ['a city police agreement', {}, { agencyType: 'Municipality' }],
     ['a state agency', {}, { agencyType: 'State Agency', county: null }],
     ['no county on the facility', { county: null }, {}],
+    ['a federal prison in the county', { type: 'BOP', name: 'SAMPLE FEDERAL MEDICAL CENTER' }, {}],
+    ['an ICE processing centre in the county', { type: 'SPC', name: 'SAMPLE SERVICE PROCESSING CENTER' }, {}],
+    ['an ICE hold room', { type: 'Other', name: 'SAMPLE ERO HOLD ROOM' }, {}],
+    ['a hospital', { type: 'Other', name: 'SAMPLE COUNTY HOSPITAL' }, {}],
   ])('is false for %s', (_, f, a) => {
     expect(flag(facility(f), [agreement(a)])).toBe(false);
   });

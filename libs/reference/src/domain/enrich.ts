@@ -64,9 +64,23 @@ export function enrichFacilities(facilities: ParsedFacility[], agreements: Agree
       ...facility,
       county,
       timeZone: facilityTimeZone(facility, county),
-      jail287g: inJailEnforcementCounty({ state: facility.state, county }, jemCounties),
+      jail287g: isLocalJail(facility) && inJailEnforcementCounty({ state: facility.state, county }, jemCounties),
     };
   });
+}
+
+/** Facility types of county and local jails held under agreements with ICE or the Marshals. */
+const LOCAL_JAIL_TYPES = new Set(['IGSA', 'USMS IGA', 'DIGSA']);
+
+/**
+ * Whether a facility is a local jail, which a county's 287(g) Jail Enforcement Model agreement concerns: not a
+ * federal prison or medical centre (BOP), an ICE processing centre or contract facility (SPC, CDF), an ICE hold
+ * room or a hospital. Rows of type "Other" count when their name says jail, sheriff or corrections.
+ */
+export function isLocalJail(facility: { type: string; name: string }): boolean {
+  if (LOCAL_JAIL_TYPES.has(facility.type.trim().toUpperCase())) return true;
+  return facility.type.trim().toUpperCase() === 'OTHER'
+    && /\b(JAIL|SHERIFFS?|CORRECTIONS|LOCK)\b/i.test(facility.name) && !/\b(HOSPITAL|MEDICAL|HOLD ?ROOM|PROBATION|PSYCHIATRIC)\b/i.test(facility.name);
 }
 
 /** Whether a facility's county (as corrected) is among `jailEnforcementCounties`. */

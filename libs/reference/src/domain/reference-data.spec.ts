@@ -112,7 +112,8 @@ describe('jail287g on the shipped data', () => {
     expect(byCode.get(code)?.jail287g).toBe(false);
   });
 
-  it('flags 92 of 1,532 facilities', () => {
-    expect(enriched.filter((f) => f.jail287g)).toHaveLength(92);
+  it('flags 73 of 1,532 facilities: local jails only (not the federal prisons, ICE centres, hold rooms and hospitals of those counties)', () => {
+    expect(enriched.filter((f) => f.jail287g)).toHaveLength(73);
+    expect(enriched.filter((f) => ['BOPCRW', 'FLO', 'CGRMCAZ', 'AMTHOLD'].includes(f.code)).map((f) => f.jail287g)).toEqual([false, false, false, false]);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { parse287gCsv } from '../domain/agreements-287g';
 import { countyKey } from '../domain/county-name';
-import { correctedCounty, enrichFacilities, inJailEnforcementCounty, isCountyJailEnforcement, jailEnforcementCounties } from '../domain/enrich';
+import { correctedCounty, enrichFacilities, inJailEnforcementCounty, isCountyJailEnforcement, isLocalJail, jailEnforcementCounties } from '../domain/enrich';
 import type { Agreement287g } from '../domain/types';
 import { parseFacilitiesCsv } from '../domain/facilities';
 import { ReferenceDataError, type RowIssue } from '../domain/errors';
@@ -174,9 +174,9 @@ export class ReferenceService implements OnApplicationBootstrap {
       if (agreementsFile === null) agreements.records = await this.storedAgreements(tx);
       const pairs = async () =>
         new Set(((await tx.query(`SELECT DISTINCT state || ':' || county_key AS pair FROM agreements_287g WHERE jail_enforcement`)) as { pair: string }[]).map((r) => r.pair));
-      const known = new Map<string, { jail_287g: boolean; time_zone: string; county: string | null; state: string | null }>(
-        ((await tx.query(`SELECT code, jail_287g, time_zone, county, state FROM facilities`)) as
-          { code: string; jail_287g: boolean; time_zone: string; county: string | null; state: string | null }[]).map((r) => [r.code, r]),
+      const known = new Map<string, { jail_287g: boolean; time_zone: string; county: string | null; state: string | null; type: string; name: string }>(
+        ((await tx.query(`SELECT code, jail_287g, time_zone, county, state, type, name FROM facilities`)) as
+          { code: string; jail_287g: boolean; time_zone: string; county: string | null; state: string | null; type: string; name: string }[]).map((r) => [r.code, r]),
       );
       const before = await pairs();
       if (agreementsFile !== null) await tx.query('DELETE FROM agreements_287g');
@@ -205,7 +205,7 @@ export class ReferenceService implements OnApplicationBootstrap {
       const flagStored = async (codes: string[]) => {
         const stored = codes.map((code) => {
           const f = known.get(code)!;
-          return { code, jail287g: inJailEnforcementCounty({ state: f.state, county: correctedCounty({ code, county: f.county }) }, jemCounties) };
+          return { code, jail287g: isLocalJail(f) && inJailEnforcementCounty({ state: f.state, county: correctedCounty({ code, county: f.county }) }, jemCounties) };
         });
         await tx.query(
           `UPDATE facilities f SET jail_287g = k.flag FROM unnest($1::text[], $2::boolean[]) AS k(code, flag)
