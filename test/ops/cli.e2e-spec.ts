@@ -97,6 +97,9 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     expect(report).toMatchObject({ unlisted: 0, rezonedCases: 0, errorCount: 0 });
     expect(report.agreements).toBeGreaterThan(500);
     expect(report.facilities).toBeGreaterThan(1000);
+    // Which rows had a value set aside, not only how many.
+    expect(report.warningRows.length).toBe(Math.min(report.warnings, 50));
+    if (report.warnings > 0) expect(report.warningRows[0]).toMatchObject({ file: expect.stringMatching(/^(facilities|agreements)$/), line: expect.any(Number), message: expect.any(String) });
     await expect(cli('import-reference', '--agreements-only')).rejects.toMatchObject({ stderr: expect.stringContaining('takes one file') });
   }, 90_000);
 

@@ -62,7 +62,7 @@ const COMMANDS: Record<string, Command> = {
       agreements === null ? null : resolve(agreements),
       { acceptRejectedRows, acceptUnlisting },
     );
-    return { ...report, errors: report.errors.slice(0, 50), errorCount: report.errors.length };
+    return { ...report, errors: report.errors.slice(0, 50), errorCount: report.errors.length, warningRows: report.warningRows.slice(0, 50) };
   },
   'users:reset-password': async (app, args) => {
     if (!args[0]) throw new Error('users:reset-password needs the email of the user');

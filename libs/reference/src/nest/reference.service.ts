@@ -73,7 +73,9 @@ export interface ImportReport {
   /** Open cases held, now or before a transfer, at a facility this file places in another time zone: due for a recompute. */
   rezonedCases: number;
   errors: RowIssue[];
+  /** Rows imported with a value set aside (an unreadable date, say): how many, and which (line, column, why). */
   warnings: number;
+  warningRows: (RowIssue & { file: 'facilities' | 'agreements' })[];
 }
 
 interface FacilityRow {
@@ -253,6 +255,10 @@ export class ReferenceService implements OnApplicationBootstrap {
       agreements: agreements.records.length,
       errors: rejected,
       warnings: (facilities?.warnings.length ?? 0) + agreements.warnings.length,
+      warningRows: [
+        ...(facilities?.warnings ?? []).map((w) => ({ file: 'facilities' as const, ...w })),
+        ...agreements.warnings.map((w) => ({ file: 'agreements' as const, ...w })),
+      ],
     };
   }
 
