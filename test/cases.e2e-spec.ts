@@ -309,7 +309,7 @@ describe('cases (e2e)', () => {
       expect(codes(spaces.body)).not.toContain('bond_eligibility_contested');
       expect((await t.db.query(`SELECT client_criminal_history FROM cases WHERE id = $1`, [spaces.body.id]))[0].client_criminal_history).toBeNull();
       // A word for nothing would flag a case that has none: refused, saying to leave the field out, at intake and in a correction.
-      for (const nothing of ['none', 'N/A', 'Ninguno.', 'none known', 'nada']) {
+      for (const nothing of ['none', 'N/A', 'Ninguno.', 'none known', 'nada', '-', '?', 'No criminal record', 'None reported']) {
         const refused = await t.http.post('/api/cases').set(intake.auth).send({ ...blank, custody: detained, client: { ...blank.client, criminalHistory: nothing } }).expect(400);
         expect(refused.body.fields['client.criminalHistory'][0]).toMatch(/leave it out when there is none/);
       }

@@ -71,7 +71,7 @@ describe('routing and referrals (e2e)', () => {
       const res = await setProfile(attorneys[0], overrides);
       expect([res.status, Object.keys(res.body.fields ?? {})]).toEqual([400, [field]]);
     }
-    const saved = await setProfile(attorneys[0], { states: [' tx'], barStates: ['tx', 'Ca'], facilityCodes: ['houicdf '] });
+    const saved = await setProfile(attorneys[0], { states: [' tx', 'TX'], barStates: ['tx', 'Ca'], facilityCodes: ['houicdf '] });
     expect(saved.status).toBe(200);
     expect(saved.body).toMatchObject({ states: ['TX'], barStates: ['TX', 'CA'], facilityCodes: ['HOUICDF'] });
     await setProfile(attorneys[0], {}).expect(200);

@@ -559,6 +559,9 @@ export class CasesService {
       // A ruling of the BIA happened in Falls Church: its day is the one on the decision there, wherever the person is
       // held (in Guam a decision of a Virginia morning is already the next day).
       if (data.timeZone === undefined && data.issuedBy === 'bia') data.timeZone = BIA_TIME_ZONE;
+      // A date is refused once it is after today where it is read (the event's zone, else the case's).
+      const ahead = occurredAtProblem(dto.type, dto.occurredAt, now, (data.timeZone as string | undefined) ?? row.time_zone);
+      if (ahead) throw validationFailed({ occurredAt: [ahead] });
       // An event is read in the zone it happened in: without one given (only court events take one), the case's zone
       // now, kept with the event, so that a later transfer does not move its day, nor the deadlines counted from it
       // (whose keys hold the trigger's instant: a date-only event read in another zone would be another deadline).

@@ -17,6 +17,13 @@ describe('occurredAtProblem', () => {
     expect(occurredAtProblem('entered_us', '2019-03-02', now)).toBeNull();
   });
 
+  it('in the zone the event is read, a date may be today there, not tomorrow', () => {
+    // 9 a.m. in Chicago: tomorrow is refused there; in Guam it is already the 27th.
+    expect(occurredAtProblem('final_order', '2026-11-27', new Date('2026-11-26T15:00:00Z'), 'America/Chicago')).not.toBeNull();
+    expect(occurredAtProblem('final_order', '2026-11-26', new Date('2026-11-26T15:00:00Z'), 'America/Chicago')).toBeNull();
+    expect(occurredAtProblem('final_order', '2026-11-27', new Date('2026-11-26T15:00:00Z'), 'Pacific/Guam')).toBeNull();
+  });
+
   it('lets the two events that are dated when they will happen lie ahead', () => {
     expect(occurredAtProblem('release_eligible', '2026-12-20T16:00:00-06:00', now)).toBeNull();
     expect(occurredAtProblem('daca_expires', '2027-08-01', now)).toBeNull();

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { BlankAsNull, IsDateOrOffsetDateTime, IsIanaTimeZone, IsOffsetDateTime } from '@amparo/common';
@@ -29,24 +30,29 @@ export const EVENT_FIELDS: Record<EventType, { required: string[]; optional: str
   address_changed: { required: [], optional: [] },
 };
 
-/** The outcomes each decision may have (the DTO accepts their union; the service checks the type's own list). */
 /** The event types whose `occurredAt` is when it will happen; every other event has happened (API.md). */
 export const FUTURE_EVENT_TYPES: readonly EventType[] = ['release_eligible', 'daca_expires'];
 
 /**
  * Why an `occurredAt` cannot be taken, or null. An event that has happened is not dated ahead: a year mistyped (2036
- * for 2026) would put a 30-day appeal or petition years away, and the case would look calm. A date may be tomorrow
- * (in UTC it can already be tomorrow somewhere), a time up to an hour ahead (a clock a little fast).
+ * for 2026) would put a 30-day appeal or petition years away, and the case would look calm. A date may be today where
+ * the event is read (`zone`; without one, tomorrow in UTC, which is today somewhere), a time up to an hour ahead (a
+ * clock a little fast).
  */
-export function occurredAtProblem(type: EventType, occurredAt: string, now: Date): string | null {
+export function occurredAtProblem(type: EventType, occurredAt: string, now: Date, zone?: string): string | null {
   if (FUTURE_EVENT_TYPES.includes(type)) return null;
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(occurredAt);
-  const at = Date.parse(dateOnly ? `${occurredAt}T00:00:00Z` : occurredAt);
-  if (Number.isNaN(at) || at <= now.getTime() + (dateOnly ? 24 : 1) * 3600_000) return null;
+  if (dateOnly && zone) {
+    if (occurredAt <= (DateTime.fromJSDate(now, { zone }).toISODate() ?? occurredAt)) return null;
+  } else {
+    const at = Date.parse(dateOnly ? `${occurredAt}T00:00:00Z` : occurredAt);
+    if (Number.isNaN(at) || at <= now.getTime() + (dateOnly ? 24 : 1) * 3600_000) return null;
+  }
   const what = type === 'hearing_scheduled' ? ' (when the hearing was set: its own date and time go in scheduledAt)' : '';
   return `occurredAt is when the ${type} event happened${what}, and cannot be in the future; check the year`;
 }
 
+/** The outcomes each decision may have (the DTO accepts their union; the service checks the type's own list). */
 export const EVENT_OUTCOMES: Partial<Record<EventType, readonly string[]>> = {
   bond_decision: ['granted', 'denied', 'no_jurisdiction'],
   ij_decision: ['granted', 'denied', 'removal_ordered', 'relief_granted', 'terminated', 'other'],

@@ -29,8 +29,11 @@ export const IsStateCode = format('isStateCode', (value) => typeof value === 'st
 
 /** What people write for "nothing", in English and Spanish, read without case, accents or punctuation. */
 const NOTHING = new Set([
-  'none', 'no', 'n a', 'na', 'nil', 'nothing', 'none known', 'no record', 'no records', 'no criminal history', 'clean', 'unknown',
-  'ninguno', 'ninguna', 'nada', 'no tiene', 'no hay', 'sin antecedentes', 'no sabe', 'desconocido', '0',
+  'none', 'no', 'n a', 'na', 'nil', 'nothing', 'none known', 'none reported', 'none stated', 'no known', 'nothing known',
+  'not known', 'unknown', 'clean', 'x', '0', 'no record', 'no records', 'no criminal record', 'no criminal records',
+  'no criminal history', 'no history', 'no arrest', 'no arrests', 'no convictions', 'no conviction', 'no priors',
+  'ninguno', 'ninguna', 'nada', 'no tiene', 'no hay', 'no sabe', 'desconocido', 'sin antecedentes', 'sin antecedentes penales',
+  'no tiene antecedentes', 'no tiene record', 'sin record', 'sin historial', 'ningun antecedente',
 ]);
 
 function words(value: string): string {
@@ -39,7 +42,11 @@ function words(value: string): string {
 
 /**
  * Not a word for "nothing" (`none`, `N/A`, `ninguno`...). A criminal history that is written down counts as one (it
- * raises the bond-eligibility flag, INA 236(c)): "none" would flag a case that has none. Spaces alone or symbols alone
- * are left to the field's other checks.
+ * raises the bond-eligibility flag, INA 236(c)): "none" would flag a case that has none, and so would a dash or a
+ * question mark (text with no letter or digit). Spaces alone are nothing recorded (stored as NULL).
  */
-export const IsNotNothing = format('isNotNothing', (value) => typeof value !== 'string' || !NOTHING.has(words(value)));
+export const IsNotNothing = format('isNotNothing', (value) => {
+  if (typeof value !== 'string' || value.trim() === '') return true;
+  const read = words(value);
+  return read !== '' && !NOTHING.has(read);
+});

@@ -136,14 +136,20 @@ interface PlaceFacts {
   county: string | null;
 }
 
-/** The facility's name, else "<County> County Jail" for a local jail, so reasons say where the clock runs. */
-function placeName(row: PlaceFacts): string | undefined {
+/**
+ * The facility's name, else "<County> County Jail" for a local jail, so reasons say where the clock runs. A county
+ * typed as people write it ("Galveston County, TX", "County of Galveston", "Galveston County Jail", "Orleans Parish")
+ * is named once, as the place it is.
+ */
+export function placeName(row: PlaceFacts): string | undefined {
   if (row.facility_name) return titleCase(row.facility_name);
-  if (row.custody_status === 'local_jail' && row.county) {
-    const county = titleCase(row.county.trim());
-    return /county$/i.test(county) ? `${county} Jail` : `${county} County Jail`;
-  }
-  return undefined;
+  if (row.custody_status !== 'local_jail' || !row.county?.trim()) return undefined;
+  const typed = row.county.trim().replace(/\s*,[^,]*$/, ''); // a state after a comma
+  if (/\b(jail|sheriff'?s?|detention|correctional|corrections|justice center)\b/i.test(typed)) return titleCase(typed);
+  const turned = /^(?:city and )?(county|parish|borough|city) of\s+(.+)$/i.exec(typed);
+  if (turned) return turned[1].toLowerCase() === 'city' ? `City of ${titleCase(turned[2])} Jail` : `${titleCase(turned[2])} ${titleCase(turned[1])} Jail`;
+  const county = titleCase(typed);
+  return /\b(county|parish|borough)$/i.test(county) ? `${county} Jail` : `${county} County Jail`;
 }
 
 /** A place no record names: a petition for review's circuit could be any (circuitClerkZone takes the earliest). */
@@ -534,5 +540,6 @@ export class CaseTimelineService {
 
 /** Facility names are upper case in the source; reasons read better in title case. */
 function titleCase(name: string): string {
-  return name.toLowerCase().replace(/\b([a-z])/g, (c) => c.toUpperCase());
+  // A capital at the start of each word, and after an apostrophe but for a possessive ("O'Neill", "Sheriff's").
+  return name.toLowerCase().replace(/(^|[\s\-/(]|'(?!s\b))([a-z])/g, (_, before: string, c: string) => before + c.toUpperCase());
 }

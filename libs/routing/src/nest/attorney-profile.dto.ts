@@ -5,9 +5,9 @@ import { IsLanguageCode, IsOffsetDateTime, LanguageCode } from '@amparo/common';
 import { isStateCode } from '@amparo/reference';
 import { EXPERIENCE, PRACTICE_AREAS } from '../domain/types';
 
-/** Codes as typed on a phone (" tx"): trimmed and upper-cased, each, as intake reads its state and facility. */
+/** Codes as typed on a phone (" tx"): trimmed and upper-cased, each, as intake reads its state and facility; once. */
 const Codes = (): PropertyDecorator =>
-  Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.trim().toUpperCase() : v)) : value));
+  Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? [...new Set(value.map((v) => (typeof v === 'string' ? v.trim().toUpperCase() : v)))] : value));
 
 /** A U.S. state or territory's code, each (`ZZ` would be stored, and the attorney never matched anywhere). */
 const IsStateCodes = (field: string) =>

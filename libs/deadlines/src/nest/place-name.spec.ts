@@ -1,0 +1,24 @@
+import { placeName } from './case-timeline.service';
+
+const jail = (county: string) => placeName({ facility_name: null, custody_status: 'local_jail', county });
+
+describe('placeName', () => {
+  it('names a county typed as people write it once, as the place it is', () => {
+    expect(jail('Galveston')).toBe('Galveston County Jail');
+    expect(jail('GALVESTON COUNTY, TX')).toBe('Galveston County Jail');
+    expect(jail('County of Galveston')).toBe('Galveston County Jail');
+    expect(jail('Galveston County Jail')).toBe('Galveston County Jail');
+    expect(jail("Harris County Sheriff's Office")).toBe("Harris County Sheriff's Office");
+    expect(jail('Orleans Parish, LA')).toBe('Orleans Parish Jail');
+    expect(jail('City of Hopewell')).toBe('City of Hopewell Jail');
+    expect(jail('City and County of Denver')).toBe('Denver County Jail');
+    expect(jail('miami-dade')).toBe('Miami-Dade County Jail');
+    expect(jail("O'BRIEN")).toBe("O'Brien County Jail");
+  });
+
+  it('prefers the facility, and names nothing for a person not in a local jail', () => {
+    expect(placeName({ facility_name: 'SOUTH TEXAS ICE PROCESSING CENTER', custody_status: 'ice_detention', county: 'Frio' })).toBe('South Texas Ice Processing Center');
+    expect(placeName({ facility_name: null, custody_status: 'ice_detention', county: 'Frio' })).toBeUndefined();
+    expect(jail('  ')).toBeUndefined();
+  });
+});
