@@ -323,6 +323,18 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await deadline(c.id, 'petition_for_review')).toMatchObject({ id: petition.id, status: 'open', dueAt: petition.dueAt });
     });
 
+    it('a shutdown ends the sweep and the review after the case in hand: the rest stay due for the next pass', async () => {
+      const c = await newCase();
+      await t.db.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [c.id, new Date(clock.now().getTime() - 60_000)]);
+      const stopping = new AbortController();
+      stopping.abort();
+      const jobs = t.app.get(DeadlineJobsService);
+      expect(await jobs.reviewUrgency(500, stopping.signal)).toBe(0);
+      expect(await jobs.sweepMissed(stopping.signal)).toBe(0);
+      expect((await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [c.id]))[0].urgency_review_at.getTime()).toBe(clock.now().getTime() - 60_000);
+      expect(await jobs.reviewUrgency()).toBeGreaterThanOrEqual(1);
+    });
+
     it('when more cases are due for review than a pass takes, the one with the nearest deadline goes first', async () => {
       const backlog = await newCase();
       const urgent = await newCase();

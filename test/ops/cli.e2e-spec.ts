@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -158,7 +158,11 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
 
 describe('embedded PostgreSQL left by a killed run (process e2e)', () => {
   const dataDir = join(REPO_ROOT, '.test-pg', `orphan-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const after: (() => void)[] = [];
+  afterAll(() => {
+    after.forEach((undo) => undo());
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it('the next API adopts the server whose owner was killed, and shuts it down when it stops', async () => {
     const port = await freePort();
@@ -166,6 +170,10 @@ describe('embedded PostgreSQL left by a killed run (process e2e)', () => {
     try {
       const postmaster = pg.postmasterPid();
       await pg.killHelper(); // kill -9 of `npm start`: PostgreSQL runs on, its owner gone
+      // Its pid since reused by another program (here a `sleep`): that is no owner.
+      const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+      writeFileSync(join(dataDir, 'pg', 'owner.pid'), String(other.pid));
+      after.push(() => other.kill());
       const { DATABASE_URL: _none, ...env } = apiEnv('');
       const api = await startApi({ ...env, AMPARO_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) }, { timeoutMs: 60_000 });
       try {

@@ -153,10 +153,10 @@ function supervise(config: AppConfig, database: ResolvedDatabase): Promise<void>
 }
 
 bootstrap().catch((error: unknown) => {
-  const code = (error as { code?: unknown })?.code;
+  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
-  } else if (code === 'EADDRINUSE' || code === 'EACCES') {
+  } else if (syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES')) {
     // The usual reason: Amparo (or something else) already listens there.
     const port = (error as { port?: unknown }).port;
     process.stderr.write(`Amparo failed to start: port ${String(port)} is ${code === 'EADDRINUSE' ? 'in use (is Amparo already running?)' : 'not allowed to this user'}: stop what uses it, or set PORT\n`);

@@ -21,17 +21,32 @@ const keyHash = (value: string) => createHash('sha256').update(value).digest();
 
 /**
  * The address an IP counter is kept for: an IPv6 client holds a whole /64 (and may draw a new address from it for
- * every attempt), so it is counted by its /64; an IPv4 address, written IPv4-mapped or not, as itself.
+ * every attempt), so it is counted by its /64; an IPv4 address as itself, however it is written (IPv4-mapped
+ * `::ffff:a.b.c.d` in any spelling, or behind NAT64's `64:ff9b::/96`), so that all IPv4 clients never share a counter.
  */
 export function ipKey(ip: string): string {
-  const mapped = /^::ffff:(\d{1,3}(\.\d{1,3}){3})$/i.exec(ip);
-  if (mapped) return mapped[1];
-  if (!isIPv6(ip)) return ip;
-  const [head, tail = ''] = ip.toLowerCase().split('%')[0].split('::');
+  const groups = ipv6Groups(ip);
+  if (!groups) return ip;
+  const ipv4 = () => `${groups[6] >> 8}.${groups[6] & 255}.${groups[7] >> 8}.${groups[7] & 255}`;
+  const lead = groups.slice(0, 6).join(':');
+  if (lead === '0:0:0:0:0:65535' || lead === `${0x64}:${0xff9b}:0:0:0:0`) return ipv4();
+  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part and a zone index allowed), else null. */
+function ipv6Groups(ip: string): number[] | null {
+  const address = ip.split('%')[0];
+  if (!isIPv6(address)) return null;
+  const dotted = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  const hex = dotted
+    ? `${address.slice(0, dotted.index)}${((+dotted[1] << 8) | +dotted[2]).toString(16)}:${((+dotted[3] << 8) | +dotted[4]).toString(16)}`
+    : address;
+  const [head, tail] = hex.split('::');
   const left = head ? head.split(':') : [];
-  const right = ip.includes('::') && tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  const right = tail ? tail.split(':') : [];
+  const fill = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  const groups = [...left, ...fill, ...right].map((g) => parseInt(g, 16));
+  return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : null;
 }
 
 /**

@@ -13,6 +13,10 @@ describe('ipKey', () => {
   it('keeps an IPv4 address as itself, IPv4-mapped or not', () => {
     expect(ipKey('203.0.113.7')).toBe('203.0.113.7');
     expect(ipKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(ipKey('0:0:0:0:0:ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(ipKey('::FFFF:cb00:7107')).toBe('203.0.113.7');
+    expect(ipKey('64:ff9b::203.0.113.7')).toBe('203.0.113.7');
+    expect(ipKey('64:ff9b::198.51.100.9')).toBe('198.51.100.9');
     expect(ipKey('unknown')).toBe('unknown');
   });
 });

@@ -29,6 +29,20 @@ describe('every', () => {
     expect(task).toHaveBeenCalledTimes(1);
   });
 
+  it('stops waiting after maxWaitMs for a pass that does not end (an email to a server that does not answer)', async () => {
+    const logger = { error: jest.fn(), warn: jest.fn() } as unknown as Logger;
+    const task = jest.fn(() => new Promise<void>(() => undefined));
+    const stop = every(1, task, logger, 'Test job', 2000);
+    jest.advanceTimersByTime(1000);
+    let stopped = false;
+    const stopping = stop().then(() => (stopped = true));
+    await jest.advanceTimersByTimeAsync(1999);
+    expect(stopped).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await stopping;
+    expect(logger.warn).toHaveBeenCalledWith('Test job: stopping without waiting any longer for the pass in hand');
+  });
+
   it('logs a failed pass and runs the next', async () => {
     const logger = { error: jest.fn() } as unknown as Logger;
     const task = jest.fn().mockRejectedValueOnce(new Error('database down')).mockResolvedValue(undefined);

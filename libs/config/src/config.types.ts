@@ -4,6 +4,8 @@ export interface SmtpConfig {
   host: string;
   port: number;
   secure: boolean;
+  /** STARTTLS required: null = the default (required unless the server is on this host). */
+  requireTls: boolean | null;
   user: string | null;
   password: string | null;
   from: string;

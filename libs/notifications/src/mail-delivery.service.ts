@@ -126,14 +126,15 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
 
 /**
  * TLS is required, not only used when offered: someone on the path could strip the STARTTLS offer and read the
- * sign-in and every email. Not for a relay on this host (nothing on the path), which often offers none.
+ * sign-in and every email. Not for a relay on this host (nothing on the path), which often offers none, and not when
+ * SMTP_REQUIRE_TLS=false says the path is trusted (a relay on the Docker host or beside the API in a private network).
  */
 export function transportOptions(smtp: SmtpConfig): SMTPTransport.Options {
   return {
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,
-    requireTLS: !smtp.secure && !LOOPBACK.test(smtp.host),
+    requireTLS: !smtp.secure && (smtp.requireTls ?? !LOOPBACK.test(smtp.host)),
     auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,

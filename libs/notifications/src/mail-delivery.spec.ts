@@ -20,7 +20,7 @@ describe('smtpErrorText', () => {
 });
 
 describe('transportOptions', () => {
-  const smtp = { host: 'mail.example.org', port: 587, secure: false, user: 'relay', password: 'relay-password', from: 'Amparo <no-reply@example.org>' };
+  const smtp = { host: 'mail.example.org', port: 587, secure: false, requireTls: null, user: 'relay', password: 'relay-password', from: 'Amparo <no-reply@example.org>' };
 
   it('requires STARTTLS of a mail server elsewhere: a stripped offer must not send the sign-in in clear', () => {
     expect(transportOptions(smtp)).toMatchObject({ requireTLS: true, secure: false });
@@ -30,5 +30,10 @@ describe('transportOptions', () => {
     expect(transportOptions({ ...smtp, port: 465, secure: true }).requireTLS).toBe(false);
     for (const host of ['localhost', '127.0.0.1', '127.0.0.53', '::1', '[::1]']) expect(transportOptions({ ...smtp, host }).requireTLS).toBe(false);
     for (const host of ['localhost.example.org', '10.0.0.5', '127.0.0.1.example.org']) expect(transportOptions({ ...smtp, host }).requireTLS).toBe(true);
+  });
+
+  it('follows SMTP_REQUIRE_TLS when it is set: off for a relay on a trusted network, on even for this host', () => {
+    expect(transportOptions({ ...smtp, host: '172.17.0.1', requireTls: false }).requireTLS).toBe(false);
+    expect(transportOptions({ ...smtp, host: 'localhost', requireTls: true }).requireTLS).toBe(true);
   });
 });

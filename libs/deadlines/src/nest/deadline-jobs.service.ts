@@ -73,7 +73,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
     if (!this.config.jobs.enabled) return;
     const seconds = this.config.jobs.intervalSeconds;
     this.stops = [
-      every(seconds, () => this.plan(), this.logger, 'Deadline jobs'),
+      every(seconds, (stopping) => this.plan(stopping), this.logger, 'Deadline jobs'),
       every(seconds, (stopping) => this.mail.deliverDue(stopping), this.logger, 'Mail delivery'),
     ];
   }
@@ -92,11 +92,11 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
     return { ...planned, sent };
   }
 
-  /** The sweep, the urgency review and reminder planning: what a pass does but deliver. */
-  private async plan(): Promise<{ missed: number; reviewed: number; planned: number }> {
-    const missed = await this.run('Missed-deadline sweep', () => this.sweepMissed());
-    const reviewed = await this.run('Urgency review', () => this.reviewUrgency());
-    const planned = await this.run('Reminder planning', () => this.planReminders());
+  /** The sweep, the urgency review and reminder planning: what a pass does but deliver (until the process stops). */
+  private async plan(stopping?: AbortSignal): Promise<{ missed: number; reviewed: number; planned: number }> {
+    const missed = await this.run('Missed-deadline sweep', () => this.sweepMissed(stopping));
+    const reviewed = await this.run('Urgency review', () => this.reviewUrgency(500, stopping));
+    const planned = stopping?.aborted ? 0 : await this.run('Reminder planning', () => this.planReminders());
     return { missed, reviewed, planned };
   }
 
@@ -113,7 +113,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
    * Cases with open deadlines past due: recomputing marks them missed and escalates (see CaseTimelineService). A case
    * that cannot be recomputed is left for an hour (by this instance), so that 500 such cases cannot hold up the rest.
    */
-  async sweepMissed(): Promise<number> {
+  async sweepMissed(stopping?: AbortSignal): Promise<number> {
     const now = this.clock.now();
     for (const [caseId, until] of this.sweepBackoff) if (until <= now.getTime()) this.sweepBackoff.delete(caseId);
     const due: { case_id: string }[] = await this.db.query(
@@ -126,7 +126,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
     const later = async (caseId: string, error: unknown) => {
       if (!isTransientConflict(error) && !BUSY_CODES.has(pgErrorCode(error) ?? '')) this.sweepBackoff.set(caseId, now.getTime() + 3600_000);
     };
-    const counts = await this.recomputeEach('Missed-deadline sweep', due.map((d) => d.case_id), now, later);
+    const counts = await this.recomputeEach('Missed-deadline sweep', due.map((d) => d.case_id), now, later, '', stopping);
     return counts.reduce((sum, timeline) => sum + timeline.newlyMissed.length, 0);
   }
 
@@ -136,7 +136,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
    * offer windows are counted from is never more than one pass old. `limit` a pass (500); when more are due (after an
    * import or a rule set's migration made many due at once), those with the nearest deadline first, then the oldest.
    */
-  async reviewUrgency(limit = 500): Promise<number> {
+  async reviewUrgency(limit = 500, stopping?: AbortSignal): Promise<number> {
     const now = this.clock.now();
     const due: { id: string }[] = await this.db.query(
       `SELECT id FROM cases WHERE urgency_review_at <= $1 AND status NOT IN ('closed', 'purged')
@@ -150,7 +150,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
         ? Promise.resolve()
         : this.db.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1 AND urgency_review_at <= $3`, [caseId, new Date(now.getTime() + 3600_000), now]);
     // Still due once locked: another instance may have reviewed it between this one's list and its lock.
-    return (await this.recomputeEach('Urgency review', due.map((c) => c.id), now, later, 'AND urgency_review_at <= $2')).length;
+    return (await this.recomputeEach('Urgency review', due.map((c) => c.id), now, later, 'AND urgency_review_at <= $2', stopping)).length;
   }
 
   /** Recomputes each case in its own transaction, skipping one another transaction holds (it recomputes it anyway). */
@@ -160,9 +160,12 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
     now: Date,
     onFailure?: (caseId: string, error: unknown) => Promise<unknown>,
     stillDue = '',
+    stopping?: AbortSignal,
   ): Promise<Timeline[]> {
     const done: Timeline[] = [];
     for (const caseId of caseIds) {
+      // A shutdown: the case in hand is finished, the rest wait for the next pass (of this or another instance).
+      if (stopping?.aborted) break;
       try {
         const timeline = await this.db.transaction(async (tx) => {
           const locked = await tx.query(`SELECT id FROM cases WHERE id = $1 ${stillDue} FOR UPDATE SKIP LOCKED`, stillDue ? [caseId, now] : [caseId]);
