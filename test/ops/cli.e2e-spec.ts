@@ -5,7 +5,7 @@ import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { MAIN_JS, PostgresProcess, REPO_ROOT, apiEnv, freePort, startApi, startPostgres, waitFor } from '../support/api-process';
+import { MAIN_JS, PostgresProcess, REPO_ROOT, apiEnv, freePort, isAlive, startApi, startPostgres, waitFor } from '../support/api-process';
 import { ADMIN } from '../support/test-app';
 
 const CLI_JS = join(REPO_ROOT, 'dist', 'apps', 'api', 'src', 'cli.js');
@@ -28,6 +28,16 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  const expectServerUp = async () => {
+    const client = new Client({ connectionString: `${pg.serverUrl}/postgres` });
+    await client.connect();
+    try {
+      expect((await client.query('SELECT 1 AS up')).rows).toEqual([{ up: 1 }]);
+    } finally {
+      await client.end();
+    }
+  };
+
   const cli = async (...args: string[]) => {
     const { DATABASE_URL: _none, ...env } = apiEnv('');
     const { stdout } = await promisify(execFile)(process.execPath, [CLI_JS, ...args], {
@@ -40,13 +50,7 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
 
   it('keys:status answers and the server is still up afterwards', async () => {
     expect(await cli('keys:status')).toBeDefined();
-    const client = new Client({ connectionString: `${pg.serverUrl}/postgres` });
-    await client.connect();
-    try {
-      expect((await client.query('SELECT 1 AS up')).rows).toEqual([{ up: 1 }]);
-    } finally {
-      await client.end();
-    }
+    await expectServerUp();
   }, 90_000);
 
   it('on the embedded server the app logs in as amparo_app, an ordinary role that cannot rewrite the trail, with a 0600 password file', async () => {
@@ -134,13 +138,7 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     } finally {
       await new Promise((done) => taken.close(done));
     }
-    const client = new Client({ connectionString: `${pg.serverUrl}/postgres` });
-    await client.connect();
-    try {
-      expect((await client.query('SELECT 1 AS up')).rows).toEqual([{ up: 1 }]);
-    } finally {
-      await client.end();
-    }
+    await expectServerUp();
   }, 120_000);
 
   it('keys:rotate and keys:reindex refuse the generated development keys on a database of one\'s own (DATABASE_URL)', async () => {
@@ -188,12 +186,3 @@ describe('embedded PostgreSQL left by a killed run (process e2e)', () => {
     }
   }, 120_000);
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

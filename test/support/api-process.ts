@@ -202,6 +202,16 @@ export async function stopAllApis(): Promise<void> {
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes; returns the last value. */
+/** Whether a process of that pid is alive (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function waitFor<T>(check: () => Promise<T>, timeoutMs: number, intervalMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await check();
@@ -294,14 +304,7 @@ export async function startPostgres(dir: string, port: number, timeoutMs = 60_00
     if (pid !== null) {
       try {
         process.kill(pid, 'SIGINT');
-        await waitFor(async () => {
-          try {
-            process.kill(pid, 0);
-            return false;
-          } catch {
-            return true;
-          }
-        }, 15_000, 100);
+        await waitFor(async () => !isAlive(pid), 15_000, 100);
       } catch {
         // not running
       }
