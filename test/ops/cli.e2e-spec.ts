@@ -125,16 +125,19 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     const httpPort = (taken.address() as { port: number }).port;
     try {
       const { DATABASE_URL: _none, ...env } = apiEnv('');
-      const run = promisify(execFile)(process.execPath, [MAIN_JS], {
-        cwd: REPO_ROOT,
-        // Another EMBEDDED_PG_PORT than the running server's: the server's own port is used.
-        env: { PATH: process.env.PATH ?? '', ...env, AMPARO_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), PORT: String(httpPort), LOG_LEVEL: 'warn' },
-        timeout: 60_000,
-      });
-      const failed = await run.then(() => null, (error: { code: number; stderr: string }) => error);
-      expect(failed?.code).toBe(1);
-      expect(failed?.stderr).toContain(`port ${httpPort} is in use (is Amparo already running?)`);
-      expect(failed?.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      // One process, and the cluster (whose workers report the port taken as a bind error).
+      for (const workers of ['1', '2']) {
+        const run = promisify(execFile)(process.execPath, [MAIN_JS], {
+          cwd: REPO_ROOT,
+          // Another EMBEDDED_PG_PORT than the running server's: the server's own port is used.
+          env: { PATH: process.env.PATH ?? '', ...env, AMPARO_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), PORT: String(httpPort), LOG_LEVEL: 'warn', API_WORKERS: workers },
+          timeout: 60_000,
+        });
+        const failed = await run.then(() => null, (error: { code: number; stderr: string }) => error);
+        expect([workers, failed?.code]).toEqual([workers, 1]);
+        expect(failed?.stderr).toContain(`port ${httpPort} is in use (is Amparo already running?)`);
+        expect(failed?.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      }
     } finally {
       await new Promise((done) => taken.close(done));
     }
@@ -168,15 +171,15 @@ describe('embedded PostgreSQL left by a killed run (process e2e)', () => {
     try {
       const postmaster = pg.postmasterPid();
       await pg.killHelper(); // kill -9 of `npm start`: PostgreSQL runs on, its owner gone
-      // Its pid since reused by another program (here a `sleep`): that is no owner.
+      // Its pid since reused by another program (here a `sleep`, started after the owner): that is no owner.
       const other = spawn('sleep', ['60'], { stdio: 'ignore' });
-      writeFileSync(join(dataDir, 'pg', 'owner.pid'), String(other.pid));
+      writeFileSync(join(dataDir, 'pg', 'owner.pid'), `${other.pid} 1`);
       after.push(() => other.kill());
       const { DATABASE_URL: _none, ...env } = apiEnv('');
       const api = await startApi({ ...env, AMPARO_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) }, { timeoutMs: 60_000 });
       try {
         expect(pg.postmasterPid()).toBe(postmaster);
-        expect(readFileSync(join(dataDir, 'pg', 'owner.pid'), 'utf8')).toBe(String(api.pid));
+        expect(readFileSync(join(dataDir, 'pg', 'owner.pid'), 'utf8')).toMatch(new RegExp(`^${api.pid} \\d+$`));
       } finally {
         await api.stop();
       }

@@ -156,9 +156,10 @@ bootstrap().catch((error: unknown) => {
   const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
-  } else if (syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES')) {
+  } else if ((syscall === 'listen' || syscall === 'bind') && (code === 'EADDRINUSE' || code === 'EACCES')) {
     // The usual reason: Amparo (or something else) already listens there.
-    const port = (error as { port?: unknown }).port;
+    // A cluster worker's bind error may carry no port.
+    const port = (error as { port?: unknown }).port ?? process.env.PORT ?? 3000;
     process.stderr.write(`Amparo failed to start: port ${String(port)} is ${code === 'EADDRINUSE' ? 'in use (is Amparo already running?)' : 'not allowed to this user'}: stop what uses it, or set PORT\n`);
   } else {
     process.stderr.write(`Amparo failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -24,12 +24,16 @@ const keyHash = (value: string) => createHash('sha256').update(value).digest();
  * every attempt), so it is counted by its /64; an IPv4 address as itself, however it is written (IPv4-mapped
  * `::ffff:a.b.c.d` in any spelling, or behind NAT64's `64:ff9b::/96`), so that all IPv4 clients never share a counter.
  */
-export function ipKey(ip: string): string {
+export function ipKey(raw: string): string {
+  // A proxy's X-Forwarded-For may carry a port or brackets ("203.0.113.7:1234", "[2001:db8::1]:443").
+  const ip = raw.trim().replace(/^\[([^\]]+)\](?::\d+)?$/, '$1').replace(/^(\d{1,3}(?:\.\d{1,3}){3}):\d+$/, '$1');
   const groups = ipv6Groups(ip);
   if (!groups) return ip;
   const ipv4 = () => `${groups[6] >> 8}.${groups[6] & 255}.${groups[7] >> 8}.${groups[7] & 255}`;
   const lead = groups.slice(0, 6).join(':');
-  if (lead === '0:0:0:0:0:65535' || lead === `${0x64}:${0xff9b}:0:0:0:0`) return ipv4();
+  // Mapped (::ffff:0:0/96), translated (::ffff:0:0:0/96), NAT64 (64:ff9b::/96), and the old compatible form (::a.b.c.d).
+  if (['0:0:0:0:0:65535', '0:0:0:0:65535:0', `${0x64}:${0xff9b}:0:0:0:0`].includes(lead)) return ipv4();
+  if (lead === '0:0:0:0:0:0' && groups[6] !== 0) return ipv4();
   return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
 }
 

@@ -17,6 +17,14 @@ describe('ipKey', () => {
     expect(ipKey('::FFFF:cb00:7107')).toBe('203.0.113.7');
     expect(ipKey('64:ff9b::203.0.113.7')).toBe('203.0.113.7');
     expect(ipKey('64:ff9b::198.51.100.9')).toBe('198.51.100.9');
+    expect(ipKey('::ffff:0:203.0.113.7')).toBe('203.0.113.7');
+    expect(ipKey('::203.0.113.7')).toBe('203.0.113.7');
+  });
+
+  it('reads an address with a port or in brackets, as a proxy may forward it', () => {
+    expect(ipKey('203.0.113.7:1234')).toBe('203.0.113.7');
+    expect(ipKey('[2001:db8:abcd:12::1]:443')).toBe('2001:db8:abcd:12::/64');
+    expect(ipKey('[2001:db8:abcd:12::1]')).toBe('2001:db8:abcd:12::/64');
     expect(ipKey('unknown')).toBe('unknown');
   });
 });

@@ -221,7 +221,7 @@ export class CasesService {
           detainerLodged: dto.custody.detainerLodged ?? false,
           releaseEligibleAt: dto.custody.releaseEligibleAt,
         },
-        place: { facility_name: place.facilityName, custody_status: dto.custody.status, county: place.county },
+        place: { facility_name: place.facilityName, custody_status: dto.custody.status, county: place.county, state: place.state },
         jail287g: place.jail287g,
         // As CaseCipherService.encrypt stores it: a blank value is NULL, so recompute's IS NOT NULL agrees.
         criminalHistoryDeclared: !isBlank(sensitive['client.criminalHistory']),

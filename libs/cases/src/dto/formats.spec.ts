@@ -16,7 +16,7 @@ describe('IsNotNothing', () => {
   });
 
   it('takes a history, however it begins, and leaves spaces alone to be stored as nothing', () => {
-    for (const text of ['No convictions; arrested 2019', 'DUI 2021', 'no license, 2018 (dismissed)', 'Nada grave: multa de tránsito 2020', '   ']) {
+    for (const text of ['No convictions; arrested 2019', 'DUI 2021', 'no license, 2018 (dismissed)', 'Nada grave: multa de tránsito 2020', 'Кража', '盗窃罪', '   ']) {
       expect([text, accepted(text)]).toEqual([text, true]);
     }
   });

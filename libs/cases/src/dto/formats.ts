@@ -47,6 +47,6 @@ function words(value: string): string {
  */
 export const IsNotNothing = format('isNotNothing', (value) => {
   if (typeof value !== 'string' || value.trim() === '') return true;
-  const read = words(value);
-  return read !== '' && !NOTHING.has(read);
+  // Any script counts as writing ("Кража", "盗窃罪"); only the Latin words below can say "nothing".
+  return /[\p{L}\p{N}]/u.test(value) && !NOTHING.has(words(value));
 });

@@ -5,6 +5,7 @@ import { EntityManager } from 'typeorm';
 import { preparedQuery } from '@amparo/database';
 import { AuditService } from '@amparo/audit';
 import { OutboxService } from '@amparo/notifications';
+import { STATE_NAMES } from '@amparo/reference';
 import { localWhen, missedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
@@ -134,6 +135,7 @@ interface PlaceFacts {
   facility_name: string | null;
   custody_status: CustodyStatus;
   county: string | null;
+  state?: string | null;
 }
 
 /**
@@ -144,12 +146,23 @@ interface PlaceFacts {
 export function placeName(row: PlaceFacts): string | undefined {
   if (row.facility_name) return titleCase(row.facility_name);
   if (row.custody_status !== 'local_jail' || !row.county?.trim()) return undefined;
-  const typed = row.county.trim().replace(/\s*,[^,]*$/, ''); // a state after a comma
+  const typed = withoutState(row.county.trim().replace(/\s*,[^,]*$/, ''), row.state) // a state after a comma, or the case's after a space
+    .replace(/\s+co\.?$/i, ' County');
   if (/\b(jail|sheriff'?s?|detention|correctional|corrections|justice center)\b/i.test(typed)) return titleCase(typed);
   const turned = /^(?:city and )?(county|parish|borough|city) of\s+(.+)$/i.exec(typed);
   if (turned) return turned[1].toLowerCase() === 'city' ? `City of ${titleCase(turned[2])} Jail` : `${titleCase(turned[2])} ${titleCase(turned[1])} Jail`;
   const county = titleCase(typed);
   return /\b(county|parish|borough)$/i.test(county) ? `${county} Jail` : `${county} County Jail`;
+}
+
+/** "Galveston County TX", "Galveston County Texas", "Galveston County (TX)" → "Galveston County": the case's own state. */
+function withoutState(county: string, state: string | null | undefined): string {
+  const code = state?.trim().toUpperCase();
+  if (!code || !/^[A-Z]{2}$/.test(code)) return county;
+  const name = (STATE_NAMES as Record<string, string | undefined>)[code];
+  const ending = new RegExp(`\\s*\\(?\\s*(?:${code}${name ? `|${name.replace(/[.]/g, '\\.')}` : ''})\\s*\\)?$`, 'i');
+  const stripped = county.replace(ending, '');
+  return stripped.trim() === '' ? county : stripped;
 }
 
 /** A place no record names: a petition for review's circuit could be any (circuitClerkZone takes the earliest). */
@@ -540,6 +553,7 @@ export class CaseTimelineService {
 
 /** Facility names are upper case in the source; reasons read better in title case. */
 function titleCase(name: string): string {
-  // A capital at the start of each word, and after an apostrophe but for a possessive ("O'Neill", "Sheriff's").
-  return name.toLowerCase().replace(/(^|[\s\-/(]|'(?!s\b))([a-z])/g, (_, before: string, c: string) => before + c.toUpperCase());
+  // A capital at the start of each word and after a dot or "&" ("U.S.", "DD&P"), and after an apostrophe but for a
+  // possessive ("O'Neill", "Sheriff's").
+  return name.toLowerCase().replace(/(^|[\s\-/(.&]|'(?!s\b))([a-z])/g, (_, before: string, c: string) => before + c.toUpperCase());
 }

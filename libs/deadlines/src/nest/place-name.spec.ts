@@ -14,10 +14,19 @@ describe('placeName', () => {
     expect(jail('City and County of Denver')).toBe('Denver County Jail');
     expect(jail('miami-dade')).toBe('Miami-Dade County Jail');
     expect(jail("O'BRIEN")).toBe("O'Brien County Jail");
+    const inTexas = (county: string) => placeName({ facility_name: null, custody_status: 'local_jail', county, state: 'TX' });
+    for (const typed of ['Galveston County TX', 'Galveston County Texas', 'Galveston County (TX)', 'Galveston Co', 'Galveston Co.']) {
+      expect([typed, inTexas(typed)]).toEqual([typed, 'Galveston County Jail']);
+    }
+    // Only the case's own state: Texas County is in Missouri.
+    expect(placeName({ facility_name: null, custody_status: 'local_jail', county: 'Texas', state: 'MO' })).toBe('Texas County Jail');
+    expect(inTexas('Texas')).toBe('Texas County Jail');
   });
 
   it('prefers the facility, and names nothing for a person not in a local jail', () => {
     expect(placeName({ facility_name: 'SOUTH TEXAS ICE PROCESSING CENTER', custody_status: 'ice_detention', county: 'Frio' })).toBe('South Texas Ice Processing Center');
+    expect(placeName({ facility_name: 'U.S. MARSHALS W.D. L.A.', custody_status: 'local_jail', county: null })).toBe('U.S. Marshals W.D. L.A.');
+    expect(placeName({ facility_name: 'NEW ORLEANS DD&P', custody_status: 'local_jail', county: null })).toBe('New Orleans Dd&P');
     expect(placeName({ facility_name: null, custody_status: 'ice_detention', county: 'Frio' })).toBeUndefined();
     expect(jail('  ')).toBeUndefined();
   });
