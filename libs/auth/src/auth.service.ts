@@ -91,6 +91,12 @@ export class AuthService {
     return outcome.pair;
   }
 
+  /** Why a new password of this account is too easy to guess, or null: judged with its email, name and organization. */
+  async passwordWeaknessFor(password: string, account: { email: string; name: string; organizationId: string }): Promise<string | null> {
+    const [org]: { name: string }[] = await this.db.query(`SELECT name FROM organizations WHERE id = $1`, [account.organizationId]);
+    return passwordWeakness(password, [account.email, account.name, org?.name ?? '']);
+  }
+
   /**
    * The signed-in user changes their password: the current one is checked (and counted by the sign-in throttle, so a
    * stolen session cannot guess it), and every other session of the user ends; this one goes on. Audited as a
@@ -103,8 +109,7 @@ export class AuthService {
     // Refused before the current password is checked: a weak choice costs no sign-in attempt (but counts towards how
     // often this user may have passwords judged).
     await this.rateLimit.hit(`password-check:${user.id}`, PASSWORD_CHECKS.max, PASSWORD_CHECKS.windowSeconds, 'Too many new passwords tried; try again later');
-    const [org]: { name: string }[] = await this.db.query(`SELECT name FROM organizations WHERE id = $1`, [user.organizationId]);
-    const weak = await passwordWeakness(newPassword, [user.email, user.name, org?.name ?? '']);
+    const weak = await this.passwordWeaknessFor(newPassword, user);
     if (weak) throw validationFailed({ newPassword: [weak] });
     await this.throttle.claimAttempt(email, ip);
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {

@@ -8,7 +8,6 @@ import { AuthService } from './auth.service';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { User, UserView, toUserView } from './entities/user.entity';
 import { PasswordService } from './password.service';
-import { passwordWeakness } from './password-strength';
 import { UserChanges } from './user-changes';
 import type { Principal } from './roles';
 import { HttpStatus } from '@nestjs/common';
@@ -23,8 +22,7 @@ export class UsersService {
   ) {}
 
   async create(actor: Principal, dto: CreateUserDto): Promise<UserView> {
-    const [org]: { name: string }[] = await this.db.query(`SELECT name FROM organizations WHERE id = $1`, [actor.organizationId]);
-    const weak = await passwordWeakness(dto.password, [dto.email, dto.name, org?.name ?? '']);
+    const weak = await this.auth.passwordWeaknessFor(dto.password, { email: dto.email, name: dto.name, organizationId: actor.organizationId });
     if (weak) throw validationFailed({ password: [weak] });
     const passwordHash = await this.passwords.hash(dto.password);
     try {

@@ -527,8 +527,6 @@ export class CasesService {
     if (outcomes && data.outcome !== undefined && !outcomes.includes(data.outcome as string)) {
       fields.outcome = [`outcome must be one of ${outcomes.join(', ')} for a ${dto.type} event`];
     }
-    const when = occurredAtProblem(dto.type, dto.occurredAt, this.clock.now());
-    if (when) fields.occurredAt = [when];
     if (Object.keys(fields).length) throw validationFailed(fields);
 
     return this.audit.transaction(async (tx) => {
@@ -537,6 +535,11 @@ export class CasesService {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `Events cannot be added to a ${row.status} case`);
       }
       const now = this.clock.now();
+      // Before anything is written. A date is refused once it is after today where it is read: the event's zone, a
+      // BIA ruling's Falls Church, else the case's (a transfer's, the zone it was made from).
+      const readIn = (data.timeZone as string | undefined) ?? (data.issuedBy === 'bia' ? BIA_TIME_ZONE : row.time_zone);
+      const ahead = occurredAtProblem(dto.type, dto.occurredAt, now, readIn);
+      if (ahead) throw validationFailed({ occurredAt: [ahead] });
       if (dto.type === 'transferred') {
         const facility = await this.reference.find(dto.facilityCode!, tx);
         if (!facility) throw invalid('facilityCode', 'facilityCode is not a known ICE detention location code (see GET /api/facilities)');
@@ -559,9 +562,6 @@ export class CasesService {
       // A ruling of the BIA happened in Falls Church: its day is the one on the decision there, wherever the person is
       // held (in Guam a decision of a Virginia morning is already the next day).
       if (data.timeZone === undefined && data.issuedBy === 'bia') data.timeZone = BIA_TIME_ZONE;
-      // A date is refused once it is after today where it is read (the event's zone, else the case's).
-      const ahead = occurredAtProblem(dto.type, dto.occurredAt, now, (data.timeZone as string | undefined) ?? row.time_zone);
-      if (ahead) throw validationFailed({ occurredAt: [ahead] });
       // An event is read in the zone it happened in: without one given (only court events take one), the case's zone
       // now, kept with the event, so that a later transfer does not move its day, nor the deadlines counted from it
       // (whose keys hold the trigger's instant: a date-only event read in another zone would be another deadline).

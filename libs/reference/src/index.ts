@@ -18,3 +18,4 @@ export { countyKey } from './domain/county-name';
 export { parseUsDate } from './domain/dates';
 export * from './nest/reference.service';
 export * from './nest/reference.module';
+export { IsStateCode } from './nest/state-code.validator';

@@ -4,7 +4,8 @@ import {
   ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength,
   MinLength, ValidateNested, IsDefined, IsObject,
 } from 'class-validator';
-import { IsANumber, IsNotNothing, IsPhone, IsStateCode } from './formats';
+import { IsStateCode } from '@amparo/reference';
+import { IsANumber, IsNotNothing, IsPhone } from './formats';
 import { BlankAsNull, CodeValue, HasLetterOrDigit, IsCalendarDate, IsIanaTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
 
 export const PRACTICE_AREAS = ['detention_bond', 'removal_defense', 'asylum', 'daca', 'u_visa', 't_visa', 'vawa', 'crimmigration', 'other'] as const;

@@ -35,18 +35,16 @@ export const FUTURE_EVENT_TYPES: readonly EventType[] = ['release_eligible', 'da
 
 /**
  * Why an `occurredAt` cannot be taken, or null. An event that has happened is not dated ahead: a year mistyped (2036
- * for 2026) would put a 30-day appeal or petition years away, and the case would look calm. A date may be today where
- * the event is read (`zone`; without one, tomorrow in UTC, which is today somewhere), a time up to an hour ahead (a
- * clock a little fast).
+ * for 2026) would put a 30-day appeal or petition years away, and the case would look calm. A date may be today in
+ * the zone the event is read in, a time up to an hour ahead (a clock a little fast).
  */
-export function occurredAtProblem(type: EventType, occurredAt: string, now: Date, zone?: string): string | null {
+export function occurredAtProblem(type: EventType, occurredAt: string, now: Date, zone: string): string | null {
   if (FUTURE_EVENT_TYPES.includes(type)) return null;
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(occurredAt);
-  if (dateOnly && zone) {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(occurredAt)) {
     if (occurredAt <= (DateTime.fromJSDate(now, { zone }).toISODate() ?? occurredAt)) return null;
   } else {
-    const at = Date.parse(dateOnly ? `${occurredAt}T00:00:00Z` : occurredAt);
-    if (Number.isNaN(at) || at <= now.getTime() + (dateOnly ? 24 : 1) * 3600_000) return null;
+    const at = Date.parse(occurredAt);
+    if (Number.isNaN(at) || at <= now.getTime() + 3600_000) return null;
   }
   const what = type === 'hearing_scheduled' ? ' (when the hearing was set: its own date and time go in scheduledAt)' : '';
   return `occurredAt is when the ${type} event happened${what}, and cannot be in the future; check the year`;

@@ -1,7 +1,6 @@
 import { ValidationOptions, registerDecorator } from 'class-validator';
 import { asciiDigits } from '@amparo/common';
 import { normalizeANumber } from '@amparo/crypto';
-import { isStateCode } from '@amparo/reference';
 
 function format(name: string, validate: (value: unknown) => boolean) {
   return (options?: ValidationOptions): PropertyDecorator => (target, propertyName) =>
@@ -23,9 +22,6 @@ export const IsPhone = format('isPhone', (value) => {
   const number = asciiDigits(value).replace(EXTENSION, '');
   return number.length <= 30 && /^[0-9+().\/\s-]+$/.test(number) && number.replace(/\D/g, '').length >= 5;
 });
-
-/** A U.S. state or territory code (after BlankAsNull upper-cased it). */
-export const IsStateCode = format('isStateCode', (value) => typeof value === 'string' && isStateCode(value));
 
 /** What people write for "nothing", in English and Spanish, read without case, accents or punctuation. */
 const NOTHING = new Set([

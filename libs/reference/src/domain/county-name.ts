@@ -64,7 +64,8 @@ export function countyKey(name: string | null | undefined, state?: string | null
     .split(' ')
     .filter(Boolean);
   const expanded = words.map((word, i) => (i < words.length - 1 ? (ABBREVIATIONS[word] ?? word) : word));
-  const key = stripSuffix(stripEnd(withoutState(turned(expanded), state), INSTITUTIONS)).join('');
+  // The kind of unit may be all there is ("COUNTY", a placeholder: ''); a state or an institution never is.
+  const key = stripEnd(stripEnd(withoutState(turned(expanded), state), INSTITUTIONS), SUFFIXES, true).join('');
   return (state && RENAMED[state.toUpperCase()]?.[key]) || key;
 }
 
@@ -82,26 +83,14 @@ function withoutState(words: string[], state?: string | null): string[] {
   const code = state?.toUpperCase();
   if (!code || !Object.hasOwn(STATE_NAMES, code)) return words;
   const name = STATE_NAMES[code].normalize('NFD').replace(/[^A-Za-z ]/g, ' ').toUpperCase().split(' ').filter(Boolean);
-  for (const ending of [[code], name]) {
-    const start = words.length - ending.length;
-    if (start > 0 && ending.every((word, i) => words[start + i] === word)) return words.slice(0, start);
-  }
-  return words;
+  return stripEnd(words, [[code], name]);
 }
 
-/** Drops one of `endings` from the end, never the whole name. */
-function stripEnd(words: string[], endings: string[][]): string[] {
+/** Drops the first of `endings` that ends `words`; never all of them unless `whole` allows it. */
+function stripEnd(words: string[], endings: string[][], whole = false): string[] {
   for (const ending of endings) {
     const start = words.length - ending.length;
-    if (start > 0 && ending.every((word, i) => words[start + i] === word)) return words.slice(0, start);
-  }
-  return words;
-}
-
-function stripSuffix(words: string[]): string[] {
-  for (const suffix of SUFFIXES) {
-    const start = words.length - suffix.length;
-    if (start >= 0 && suffix.every((word, i) => words[start + i] === word)) return words.slice(0, start);
+    if ((whole ? start >= 0 : start > 0) && ending.every((word, i) => words[start + i] === word)) return words.slice(0, start);
   }
   return words;
 }

@@ -1,23 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { IsLanguageCode, IsOffsetDateTime, LanguageCode } from '@amparo/common';
-import { isStateCode } from '@amparo/reference';
+import { IsStateCode } from '@amparo/reference';
 import { EXPERIENCE, PRACTICE_AREAS } from '../domain/types';
 
 /** Codes as typed on a phone (" tx"): trimmed and upper-cased, each, as intake reads its state and facility; once. */
 const Codes = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? [...new Set(value.map((v) => (typeof v === 'string' ? v.trim().toUpperCase() : v)))] : value));
 
-/** A U.S. state or territory's code, each (`ZZ` would be stored, and the attorney never matched anywhere). */
-const IsStateCodes = (field: string) =>
-  ValidateBy({
-    name: 'isStateCodes',
-    validator: {
-      validate: (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string' && isStateCode(v)),
-      defaultMessage: () => `${field} must be 2-letter codes of U.S. states or territories, such as TX`,
-    },
-  });
+/** Each a U.S. state or territory's code (`ZZ` would be stored, and the attorney never matched anywhere). */
+const IsStateCodes = (field: string) => IsStateCode({ each: true, message: `${field} must be 2-letter codes of U.S. states or territories, such as TX` });
 
 export class AttorneyProfileDto {
   @ApiProperty({ example: ['TX'], description: 'States where the attorney is admitted to the bar' })
