@@ -85,6 +85,20 @@ describe('intake input and corrections (e2e)', () => {
     await hearing('San Antonio').expect(201);
   });
 
+  it("a jail's county is a name in letters: a number typed into it (kept in plain, shown to an offered attorney) is a 400 naming it", async () => {
+    const jail = (county: string) => ({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county } });
+    for (const typed of ['Harris A123-456-789', 'Harris ph 512 555 0142', 'Harris 2']) {
+      const refused = await create(jail(typed));
+      expect([typed, refused.status, fieldsOf(refused)]).toEqual([typed, 400, ['custody.county']]);
+    }
+    const c = await create(minimalBody()).expect(201);
+    const patched = await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { status: 'local_jail', state: 'TX', county: 'Harris 5125550142' } });
+    expect([patched.status, fieldsOf(patched)]).toEqual([400, ['custody.county']]);
+    for (const typed of ['Galveston County, TX', "Prince George\u2019s", 'St. Louis (city)', 'Doña Ana', 'Miami-Dade']) {
+      await create(jail(typed)).expect(201);
+    }
+  });
+
   it('the trail an admin reads does not say which fields an intake filled (a criminal history, an A-number)', async () => {
     const full = await create(intakeBody()).expect(201);
     const bare = await create(minimalBody()).expect(201);

@@ -8,6 +8,9 @@ import { IsStateCode } from '@amparo/reference';
 import { IsANumber, IsNotNothing, IsPhone } from './formats';
 import { BlankAsNull, CodeValue, HasLetterOrDigit, IsCalendarDate, IsIanaTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
 
+/** A county as people type it ("Harris", "Galveston County, TX", "Prince George's", "St. Louis (city)"): letters, no digits. */
+const COUNTY_NAME = /^\p{L}[\p{L}\p{M} .,'\u2019()&/-]*$/u;
+
 export const PRACTICE_AREAS = ['detention_bond', 'removal_defense', 'asylum', 'daca', 'u_visa', 't_visa', 'vawa', 'crimmigration', 'other'] as const;
 export const CUSTODY_STATUSES = ['local_jail', 'ice_detention', 'released', 'not_detained', 'unknown'] as const;
 export const CALLER_RELATIONSHIPS = ['self', 'family', 'friend', 'community_org', 'attorney', 'other'] as const;
@@ -172,11 +175,12 @@ export class CustodyDto {
   @Matches(/^[A-Za-z0-9]{3,12}$/, { message: 'custody.facilityCode must be an ICE detention location code' })
   facilityCode?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: "The county (or parish, borough, independent city) of a local jail, in letters: it is kept in plain text, shown to an offered attorney and kept after a purge", example: 'Harris' })
   @BlankAsNull()
   @IsOptional()
   @IsString()
   @MaxLength(100)
+  @Matches(COUNTY_NAME, { message: 'custody.county must be the name of a county, in letters (such as Harris, or Harris County, TX): it is kept in plain text, so no numbers' })
   county?: string;
 
   @ApiPropertyOptional({ example: 'TX' })
