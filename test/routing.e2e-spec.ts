@@ -316,6 +316,34 @@ describe('routing and referrals (e2e)', () => {
     }
   });
 
+  it('an offer past its answer time is not open to the coordinator either: withdrawing it is 409, routing ends it and offers anew', async () => {
+    const c = await createCase();
+    const first = (await route(c.id)).body;
+    const started = clock.now();
+    clock.set(new Date(Date.parse(first.respondBy) + 1000));
+    try {
+      // The expiry job has not come to it: it would move it on; a withdrawal would have said the coordinator ended it.
+      const withdrawn = await t.http.post(`/api/referrals/${first.id}/withdraw`).set(coordinator.auth);
+      expect([withdrawn.status, withdrawn.body.code]).toEqual([409, 'OFFER_EXPIRED']);
+      const next = await route(c.id);
+      expect(next.status).toBe(201);
+      expect(next.body.attorneyId).not.toBe(first.attorneyId);
+      const rows: { id: string; status: string; withdrawn_why: string | null }[] =
+        await t.db.query(`SELECT id, status, withdrawn_why FROM referrals WHERE case_id = $1 ORDER BY offered_at`, [c.id]);
+      expect(rows.map((r) => [r.id, r.status, r.withdrawn_why])).toEqual([[first.id, 'expired', null], [next.body.id, 'offered', null]]);
+      const [expired] = await t.db.query(
+        `SELECT actor_role FROM audit_events WHERE action = 'referral.expire' AND details->>'referralId' = $1`, [first.id]);
+      expect(expired.actor_role).toBe('system');
+      // The job finds nothing left to expire on this case.
+      await t.app.get(ReferralsService).expireDue();
+      expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [next.body.id]))[0].status).toBe('offered');
+    } finally {
+      clock.set(started);
+    }
+    // Within its time the offer is open: routing again is still 409.
+    expect((await route(c.id)).body.code).toBe('OFFER_OPEN');
+  });
+
   it('a case without consent to share is never offered', async () => {
     const c = await createCase(routableCase({ consent: { shareWithAttorney: false, obtainedFrom: 'caller' } }));
     const res = await route(c.id);

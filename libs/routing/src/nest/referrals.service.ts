@@ -263,7 +263,13 @@ export class ReferralsService implements OnModuleInit {
       outcome = await this.audit.transaction(async (tx) => {
         const c = await this.lockCase(tx, caseId, actor.organizationId);
         if (!c) throw notFound('Case');
-        if (c.status === 'offered') throw conflict('OFFER_OPEN', 'An offer on this case is still open');
+        if (c.status === 'offered') {
+          // An offer past its answer time is over, whether or not the expiry job has come to it: it expires now, and
+          // the coordinator's choice replaces the automatic move to the next match.
+          const [open] = await tx.query(`SELECT r.*, $2::text AS reference FROM referrals r WHERE r.case_id = $1 AND r.status = 'offered' FOR UPDATE`, [c.id, c.reference]);
+          if (open && open.respond_by > this.clock.now()) throw conflict('OFFER_OPEN', 'An offer on this case is still open');
+          if (open) await this.expire(tx, open);
+        }
         if (c.status === 'assigned') throw conflict('CASE_ASSIGNED', 'The case already has an attorney');
         if (c.status === 'closed' || c.status === 'purged') throw conflict('CASE_CLOSED', `The case is ${c.status}`);
         if (!c.consent_share) throw unprocessable('CONSENT_MISSING', 'The client has not consented to sharing the case with an attorney');
@@ -546,6 +552,9 @@ export class ReferralsService implements OnModuleInit {
       if (!locked) throw notFound('Referral');
       const { r } = locked;
       if (r.status !== 'offered') throw conflict('REFERRAL_NOT_OPEN', `The referral is ${r.status}`);
+      // Past its answer time the offer has expired, as for the attorney's answers: the expiry job moves it on to the
+      // next match (or route the case to someone now: that ends it first).
+      if (r.respond_by <= this.clock.now()) throw conflict('OFFER_EXPIRED', 'This offer has expired: it moves on to the next match, unless you route the case now');
       const now = await this.withdrawOffer(tx, actor, { id, caseId: r.case_id, reference: r.reference }, {});
       return toView({ ...r, status: 'withdrawn', responded_at: now });
     });
@@ -619,11 +628,7 @@ export class ReferralsService implements OnModuleInit {
           busy.push(r.id);
           return 'busy';
         }
-        await tx.query(`UPDATE referrals SET status = 'expired', responded_at = $2 WHERE id = $1`, [r.id, this.clock.now()]);
-        await this.audit.record(tx, {
-          organizationId: r.organization_id, actorId: null, actorRole: 'system', action: 'referral.expire',
-          caseId: r.case_id, caseReference: r.reference, details: { referralId: r.id, attorneyId: r.attorney_id },
-        });
+        await this.expire(tx, r);
         if (c.status !== 'offered') return true;
         if (c.consent_share) await this.offerNext(tx, c, null);
         else await this.markUnplaced(tx, c, null);
@@ -640,6 +645,15 @@ export class ReferralsService implements OnModuleInit {
       if (!handled) return expired;
       if (handled === true) expired += 1;
     }
+  }
+
+  /** An offer past its answer time marked expired (its case locked): the system's act, whoever comes to it first. */
+  private async expire(tx: EntityManager, r: { id: string; organization_id: string; case_id: string; reference: string; attorney_id: string }): Promise<void> {
+    await tx.query(`UPDATE referrals SET status = 'expired', responded_at = $2 WHERE id = $1`, [r.id, this.clock.now()]);
+    await this.audit.record(tx, {
+      organizationId: r.organization_id, actorId: null, actorRole: 'system', action: 'referral.expire',
+      caseId: r.case_id, caseReference: r.reference, details: { referralId: r.id, attorneyId: r.attorney_id },
+    });
   }
 
   /**
