@@ -8,7 +8,8 @@ import { Session, createUser, login, loginAdmin } from './support/users';
 
 /**
  * An attorney who leaves (deactivated, or given another role) can no longer answer offers or work cases: nothing may
- * stay stranded with them, and the coordinators must hear of it.
+ * stay stranded with them, and the coordinators must hear of it. A client who withdraws consent takes their case
+ * from the attorney the same way.
  */
 describe('an attorney deactivated or given another role (e2e)', () => {
   let t: TestApp;
@@ -93,6 +94,52 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     await t.http.get(feed).expect(404);
     const audit = await t.db.query(`SELECT details FROM audit_events WHERE action = 'case.unassign' AND case_id = $1`, [kept.caseId]);
     expect(audit).toEqual([{ details: { attorneyId: attorney.userId, why: 'role changed' } }]);
+  });
+
+  it("the client's consent withdrawn after acceptance: the attorney no longer has the case nor its record, and is told", async () => {
+    const { attorney, kept } = await leaving();
+    await t.http.get(`/api/cases/${kept.caseId}`).set(attorney.auth).expect(200);
+    // The attorney does not take the case from themself by a correction: they close it, or a coordinator withdraws it.
+    const own = await t.http.patch(`/api/cases/${kept.caseId}`).set(attorney.auth).send({ consent: { shareWithAttorney: false } });
+    expect([own.status, Object.keys(own.body.fields ?? {})]).toEqual([403, ['consent.shareWithAttorney']]);
+    expect(await caseRow(kept.caseId)).toMatchObject({ status: 'assigned', assigned_attorney_id: attorney.userId });
+
+    const withdrawn = await t.http.patch(`/api/cases/${kept.caseId}`).set(coordinator.auth).send({ consent: { shareWithAttorney: false, obtainedFrom: 'client' } });
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body).toMatchObject({ status: 'new', consent: { shareWithAttorney: false } });
+    expect(withdrawn.body.assignedAttorneyId ?? null).toBeNull();
+    expect(await caseRow(kept.caseId)).toMatchObject({ status: 'new', assigned_attorney_id: null });
+    await t.http.get(`/api/cases/${kept.caseId}`).set(attorney.auth).expect(404);
+    const [acceptance] = await t.db.query(`SELECT status, withdrawn_why FROM referrals WHERE case_id = $1 AND attorney_id = $2`, [kept.caseId, attorney.userId]);
+    expect(acceptance).toEqual({ status: 'withdrawn', withdrawn_why: 'RELEASED' });
+    const audit = await t.db.query(`SELECT actor_id, details FROM audit_events WHERE action = 'case.unassign' AND case_id = $1`, [kept.caseId]);
+    expect(audit).toEqual([{ actor_id: coordinator.userId, details: { attorneyId: attorney.userId, why: 'consent withdrawn' } }]);
+    const mail: { recipient_id: string; kind: string; body: string }[] =
+      await t.db.query(`SELECT recipient_id, kind, body FROM notifications WHERE case_id = $1 AND kind IN ('case.released', 'case.unassigned')`, [kept.caseId]);
+    expect(mail).toContainEqual({ recipient_id: attorney.userId, kind: 'case.released', body: expect.stringContaining('no longer assigned to you') });
+    expect(mail).toContainEqual({ recipient_id: coordinator.userId, kind: 'case.unassigned', body: expect.stringContaining('cannot be offered until consent is recorded') });
+    // The reference only: the email says nothing of the client.
+    expect(mail.find((m) => m.kind === 'case.released')!.body).not.toMatch(/Ejemplo|Harris|spa/);
+    // Without consent it cannot be offered again, to them or anyone.
+    const again = await t.http.post(`/api/cases/${kept.caseId}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId });
+    expect([again.status, again.body.code]).toEqual([422, 'CONSENT_MISSING']);
+    // Consent recorded again and the case back with them before the email went: it is not sent.
+    await t.http.patch(`/api/cases/${kept.caseId}`).set(coordinator.auth).send({ consent: { shareWithAttorney: true } }).expect(200);
+    const back = await t.http.post(`/api/cases/${kept.caseId}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    await t.http.post(`/api/referrals/${back.body.id}/accept`).set(attorney.auth).expect(200);
+    await t.app.get(MailDeliveryService).deliverDue();
+    const [released] = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE case_id = $1 AND kind = 'case.released'`, [kept.caseId]);
+    expect(released).toEqual({ sent_at: null, cancelled_at: expect.any(Date) });
+  });
+
+  it('a case closed while its attorney held it without consent (withdrawn before consent released cases) is reopened without them', async () => {
+    const { attorney, kept } = await leaving();
+    await t.http.post(`/api/cases/${kept.caseId}/close`).set(attorney.auth).send({ outcome: 'other' }).expect(200);
+    await t.db.query(`UPDATE cases SET consent_share = false WHERE id = $1`, [kept.caseId]);
+    const reopened = await t.http.post(`/api/cases/${kept.caseId}/reopen`).set(coordinator.auth).expect(200);
+    expect(reopened.body.status).toBe('new');
+    expect(await caseRow(kept.caseId)).toMatchObject({ status: 'new', assigned_attorney_id: null });
+    await t.http.get(`/api/cases/${kept.caseId}`).set(attorney.auth).expect(404);
   });
 
   it('a case that cannot be recomputed does not stop the deactivation: it is released and left to the urgency review', async () => {

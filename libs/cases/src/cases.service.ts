@@ -389,6 +389,14 @@ export class CasesService {
         const refused = Object.fromEntries(Object.keys(sensitiveChanges).map((field) => [field, ['only someone who sees the full case, or a coordinator, may correct this field']]));
         throw new DomainError(HttpStatus.FORBIDDEN, 'FORBIDDEN', `You may not correct the sensitive fields of this case: ${Object.keys(refused).join(', ')}`, refused);
       }
+      // Withdrawn consent takes the case from its attorney (and its record from their view): the client's word, passed
+      // on by the organization. The attorney who hears it from the client closes the case (client_declined) or tells a
+      // coordinator; taking it from themself by a correction would leave them a 404 for an answer.
+      if (dto.consent?.shareWithAttorney === false && row.consent_share && row.status === 'assigned' && row.assigned_attorney_id === actor.userId) {
+        throw new DomainError(HttpStatus.FORBIDDEN, 'FORBIDDEN', "The case's attorney does not withdraw the client's consent by a correction: close the case (outcome client_declined), or ask a coordinator", {
+          'consent.shareWithAttorney': ['only a coordinator or the intake volunteer may withdraw consent while the case is assigned to you'],
+        });
+      }
       // A coordinator adds to a list they cannot see (below); clearing it needs the full view, whatever it holds.
       if (dto.adverseParties === null && visibility !== 'full') {
         throw new DomainError(HttpStatus.CONFLICT, 'FULL_VIEW_REQUIRED', 'Clearing the adverse parties needs the full record: the assigned attorney, or the intake volunteer while they have it', {
@@ -702,7 +710,8 @@ export class CasesService {
       const attorney = row.assigned_attorney_id
         ? await tx.query(`SELECT 1 FROM users WHERE id = $1 AND active AND role = 'attorney' FOR SHARE`, [row.assigned_attorney_id])
         : [];
-      const attorneyId = attorney.length > 0 ? row.assigned_attorney_id : null;
+      // Not to an attorney the client's consent no longer covers (withdrawn before consent released the case).
+      const attorneyId = attorney.length > 0 && row.consent_share ? row.assigned_attorney_id : null;
       const now = this.clock.now();
       await tx.query(
         `UPDATE cases SET status = $2, assigned_attorney_id = $3, outcome = NULL, closed_at = NULL, updated_at = $4 WHERE id = $1`,

@@ -92,6 +92,9 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    -- A reopened case's email to its attorney, once it is no longer theirs.
    OR (p.kind = 'case.reopened'
        AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'assigned' AND c.assigned_attorney_id = p.recipient_id))
+   -- A released case's email to its former attorney, once it is theirs again.
+   OR (p.kind = 'case.released'
+       AND EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.assigned_attorney_id = p.recipient_id))
    -- The coordinators' alerts (a conflict alert's copies but the attorney's own) to a recipient who is no longer a
    -- coordinator, and an offer to one who is no longer an attorney: their role changed since it was written.
    OR ((p.kind IN ('case.unplaced', 'case.unassigned', 'case.coverage', 'deadline.missed')

@@ -153,6 +153,7 @@ export class ReferralsService implements OnModuleInit {
     why: string,
     actor: Principal | null,
     organizationId: string,
+    coordinatorsAreTold = `The attorney assigned to case ${c.reference} can no longer take cases (${why}). The case is new again, with no attorney: please place it.`,
   ): Promise<void> {
     const now = this.clock.now();
     await tx.query(`UPDATE cases SET status = 'new', assigned_attorney_id = NULL, updated_at = $2 WHERE id = $1`, [c.id, now]);
@@ -162,8 +163,7 @@ export class ReferralsService implements OnModuleInit {
       organizationId, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'case.unassign',
       caseId: c.id, caseReference: c.reference, details: { attorneyId, why },
     });
-    await this.tellCoordinators(tx, organizationId, c, level, now,
-      `The attorney assigned to case ${c.reference} can no longer take cases (${why}). The case is new again, with no attorney: please place it.`);
+    await this.tellCoordinators(tx, organizationId, c, level, now, coordinatorsAreTold);
   }
 
   /**
@@ -307,6 +307,10 @@ export class ReferralsService implements OnModuleInit {
   async reviewOpenOffer(tx: EntityManager, caseId: string, actor: Principal, options: { needsChanged?: boolean } = {}): Promise<string | null> {
     const c = await this.lockCase(tx, caseId);
     if (!c || c.status === 'closed' || c.status === 'purged') return null;
+    if (c.status === 'assigned' && !c.consent_share && c.assigned_attorney_id) {
+      await this.consentWithdrawn(tx, c, c.assigned_attorney_id, actor);
+      return 'NO_CONSENT';
+    }
     await this.alertConflicts(tx, c);
     if (c.status !== 'offered') return null;
     const [r] = await tx.query(`SELECT id, attorney_id, reasons FROM referrals WHERE case_id = $1 AND status = 'offered' FOR UPDATE`, [caseId]);
@@ -322,6 +326,24 @@ export class ReferralsService implements OnModuleInit {
     };
     await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now, `The offer on case ${c.reference} was withdrawn: ${because[bar.code]}`);
     return bar.code;
+  }
+
+  /**
+   * The client withdrew their consent to share the case with an attorney after one accepted it: the attorney no longer
+   * has the case (nor its full record), as if released (`case.unassign`, why `consent withdrawn`); they are told it is
+   * no longer theirs (the reference only), and the coordinators that it cannot be offered until consent is recorded.
+   */
+  private async consentWithdrawn(tx: EntityManager, c: CaseRow, attorneyId: string, actor: Principal): Promise<void> {
+    await this.releaseCase(tx, c, attorneyId, 'consent withdrawn', actor, c.organization_id,
+      `The client withdrew their consent to share case ${c.reference} with an attorney: its attorney no longer has it. ` +
+      'The case is new again; it cannot be offered until consent is recorded.');
+    await this.outbox.enqueue(tx, [{
+      organizationId: c.organization_id, recipientId: attorneyId, kind: 'case.released', caseId: c.id,
+      dedupeKey: `released:${c.id}:${this.clock.now().getTime()}:${attorneyId}`,
+      subject: `[Amparo] ${c.reference} is no longer assigned to you`,
+      body: `The client's consent to share case ${c.reference} with an attorney was withdrawn: the case is no longer assigned to you, ` +
+        'and its record is no longer open to you in Amparo. The coordinators can tell you more.',
+    }]);
   }
 
   /**
