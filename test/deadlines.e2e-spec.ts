@@ -472,6 +472,60 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(view.body.custody).toMatchObject({ facilityCode: facility.code, timeZone: 'America/Phoenix', status: 'ice_detention' });
   });
 
+  it('an event retried with its Idempotency-Key is recorded once and answered as the first time; another body is 409', async () => {
+    const c = await newCase();
+    const key = `evt-${Date.now()}-move`;
+    const body = { type: 'address_changed', occurredAt: iso(clock.now()) };
+    const post = (sent: object, k = key, who = coordinator) => t.http.post(`/api/cases/${c.id}/events`).set(who.auth).set('Idempotency-Key', k).send(sent);
+    const [first, second] = await Promise.all([post(body), post(body)]);
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.body).toEqual(first.body);
+    const stored = await t.db.query(`SELECT count(*)::int AS n FROM case_events WHERE case_id = $1`, [c.id]);
+    expect(stored).toEqual([{ n: 1 }]);
+    // One change of address, one EOIR-33 deadline: not two on the board, one of them swept missed after the other is met.
+    expect(await t.db.query(`SELECT count(*)::int AS n FROM deadlines WHERE case_id = $1 AND rule = 'eoir33_change_of_address' AND superseded_at IS NULL`, [c.id])).toEqual([{ n: 1 }]);
+    const reused = await post({ ...body, occurredAt: iso(new Date(clock.now().getTime() - 86_400_000)) });
+    expect([reused.status, reused.body.code]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
+    expect(reused.body.message).toContain(first.body.event.id);
+    // The key is the user's, per case: another user's, or the same key on another case, is another request.
+    const byIntake = await post(body, key, intake).expect(201);
+    expect(byIntake.body.event.id).not.toBe(first.body.event.id);
+    const other = await newCase();
+    await t.http.post(`/api/cases/${other.id}/events`).set(coordinator.auth).set('Idempotency-Key', key).send(body).expect(201);
+    // Answered the same once the case is closed (the retry of a request that got no answer).
+    await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    expect((await post(body)).body).toEqual(first.body);
+    const bad = await post(body, 'short');
+    expect([bad.status, Object.keys(bad.body.fields ?? {})]).toEqual([400, ['Idempotency-Key']]);
+  });
+
+  it('an older custody event entered late is history: the custody stays as the latest left it; an older transfer is 409 naming occurredAt', async () => {
+    const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true } });
+    const [east, west]: { code: string }[] = await t.db.query(`SELECT code FROM facilities WHERE listed ORDER BY code LIMIT 2`);
+    const day = (daysAgo: number) => DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: daysAgo }).toISODate();
+    const custody = async () => (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body.custody;
+    await event(c.id, { type: 'transferred', occurredAt: day(2), facilityCode: east.code }).expect(201);
+    // The release from the jail, the day before ICE took the person, entered after the transfer.
+    const released = await event(c.id, { type: 'released', occurredAt: day(3), from: 'jail' }).expect(201);
+    expect(await custody()).toMatchObject({ status: 'ice_detention', facilityCode: east.code });
+    expect(released.body.urgency.level).not.toBe('low');
+    // An earlier transfer would rewrite where the later one took the case from: recorded in order, or not at all.
+    const earlier = await event(c.id, { type: 'transferred', occurredAt: day(5), facilityCode: west.code });
+    expect([earlier.status, earlier.body.code, Object.keys(earlier.body.fields ?? {})]).toEqual([409, 'EVENT_OUT_OF_ORDER', ['occurredAt']]);
+    expect(await custody()).toMatchObject({ status: 'ice_detention', facilityCode: east.code });
+    const events = (await t.http.get(`/api/cases/${c.id}/events`).set(coordinator.auth).expect(200)).body.items;
+    expect(events.map((e: { type: string }) => e.type)).toEqual(['transferred', 'released']);
+    // The same day, by its date alone, is not before a transfer recorded with its time: the one recorded later counts.
+    const d = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris' } });
+    await event(d.id, { type: 'transferred', occurredAt: iso(new Date(clock.now().getTime() - 3600_000)), facilityCode: east.code }).expect(201);
+    await event(d.id, { type: 'released', occurredAt: day(0), from: 'ice' }).expect(201);
+    expect((await t.http.get(`/api/cases/${d.id}`).set(coordinator.auth).expect(200)).body.custody.status).toBe('released');
+    // A detainer lifted weeks ago, entered after today's, leaves the detainer standing, as its hold does.
+    await event(c.id, { type: 'detainer_lodged', occurredAt: day(1) }).expect(201);
+    await event(c.id, { type: 'detainer_lifted', occurredAt: day(20) }).expect(201);
+    expect((await custody()).detainerLodged).toBe(true);
+  });
+
   it('the next deadline is given in the zone that counts it, the same in the event\'s answer, the case and the case list', async () => {
     const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } });
     // A hearing before a Denver court: its time is the court's.

@@ -10,6 +10,13 @@ import { CaseEventListResponse, CaseResponse, CreateCaseResponse, RevealResponse
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 
+function checkedIdempotencyKey(key: string | undefined): string | undefined {
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw invalid('Idempotency-Key', 'Idempotency-Key must be 8-128 characters: letters, digits, _ . : -');
+  }
+  return key;
+}
+
 @ApiTags('cases')
 @ApiBearerAuth()
 @ApiExtraModels(CaseResponse)
@@ -36,10 +43,7 @@ export class CasesController {
     @Body() dto: CreateCaseDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ) {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw invalid('Idempotency-Key', 'Idempotency-Key must be 8-128 characters: letters, digits, _ . : -');
-    }
-    return this.cases.create(user, dto, idempotencyKey);
+    return this.cases.create(user, dto, checkedIdempotencyKey(idempotencyKey));
   }
 
   @Get()
@@ -81,10 +85,19 @@ export class CasesController {
 
   @Post(':id/events')
   @Access('intake', 'coordinator', 'attorney')
-  @ApiOperation({ summary: 'Record what happened (detainer, release, transfer, hearing, decision...): deadlines, flags and urgency are recomputed.' })
+  @ApiOperation({
+    summary: 'Record what happened (detainer, release, transfer, hearing, decision...): deadlines, flags and urgency are recomputed.',
+    description: 'With an Idempotency-Key, a retried request returns the first answer and never records the event twice.',
+  })
+  @ApiHeader({ name: 'idempotency-key', required: false, description: 'Idempotency-Key: 8-128 characters: letters, digits, _ . : -' })
   @ApiCreatedResponse({ type: TimelineResponse })
-  addEvent(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: CreateEventDto) {
-    return this.cases.addEvent(user, id, dto);
+  addEvent(
+    @CurrentUser() user: Principal,
+    @Param('id', UuidParam('id')) id: string,
+    @Body() dto: CreateEventDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ) {
+    return this.cases.addEvent(user, id, dto, checkedIdempotencyKey(idempotencyKey));
   }
 
   @Get(':id/events')

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
-import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, Timeline, toDeadlineView } from '@amparo/deadlines';
+import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
 import { IMPLICIT_ZONE, followCaseZone } from './case-zones';
 import { COURT_EVENT_TYPES, ReferralsService } from '@amparo/routing';
@@ -121,6 +121,14 @@ function changedPaths(dto: object, prefix = ''): string[] {
  * would tell an admin reading the trail which cases hold a criminal history, say (admins do not read case content).
  */
 const FULL_VIEW_FIELDS: string[] = SENSITIVE_FIELDS.map((f) => f.field);
+
+/** The events that change the case's custody, each with those that decide the same fact (the latest of them wins). */
+const CUSTODY_EVENTS = new Map<string, readonly string[]>([
+  ['transferred', ['transferred', 'released']],
+  ['released', ['transferred', 'released']],
+  ['detainer_lodged', ['detainer_lodged', 'detainer_lifted']],
+  ['detainer_lifted', ['detainer_lodged', 'detainer_lifted']],
+]);
 
 @Injectable()
 export class CasesService {
@@ -519,7 +527,7 @@ export class CasesService {
    * Records a case event and recomputes deadlines, flags and urgency in the same transaction. A transfer moves the
    * case to the new facility's time zone; a release or a detainer updates the custody facts.
    */
-  async addEvent(actor: Principal, id: string, dto: CreateEventDto) {
+  async addEvent(actor: Principal, id: string, dto: CreateEventDto, idempotencyKey?: string): Promise<EventAnswer> {
     const spec = EVENT_FIELDS[dto.type];
     const data: Record<string, unknown> = {};
     const fields: Record<string, string[]> = {};
@@ -537,8 +545,19 @@ export class CasesService {
     }
     if (Object.keys(fields).length) throw validationFailed(fields);
 
+    // Kept apart from the intake's keys (a character those cannot hold), per case: the same key on another case is
+    // another request.
+    const idempotency = idempotencyKey
+      ? { key: `event/${id}/${idempotencyKey}`, hash: this.cipher.requestDigest(canonicalJson({ caseId: id, event: dto })) }
+      : undefined;
     return this.audit.transaction(async (tx) => {
       const row = await this.visibleRow(tx, actor, id, true);
+      // A retry of an event recorded (the case row locked: a concurrent first request has committed or not begun) gets
+      // the first answer, even once the case is closed.
+      if (idempotency) {
+        const [stored] = await tx.query(`SELECT request_hash, response FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [actor.userId, idempotency.key]);
+        if (stored) return this.replayEvent(stored, idempotency.hash);
+      }
       if (row.status === 'closed' || row.status === 'purged') {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `Events cannot be added to a ${row.status} case`);
       }
@@ -548,6 +567,17 @@ export class CasesService {
       const readIn = (data.timeZone as string | undefined) ?? (data.issuedBy === 'bia' ? BIA_TIME_ZONE : row.time_zone);
       const ahead = occurredAtProblem(dto.type, dto.occurredAt, now, readIn);
       if (ahead) throw validationFailed({ occurredAt: [ahead] });
+      // The case's custody follows the custody event that happened last, as the deadlines do: an older one entered late
+      // is history and changes nothing (a release from the jail entered after the transfer to ICE left the person
+      // "released"). A transfer is recorded in the order it happened: it says where the case was taken from.
+      const at = eventTime(dto.occurredAt, readIn, 'occurredAt');
+      const later = CUSTODY_EVENTS.has(dto.type) ? await this.laterEventOf(tx, id, CUSTODY_EVENTS.get(dto.type)!, at, row.time_zone) : undefined;
+      if (later && dto.type === 'transferred') {
+        throw new DomainError(HttpStatus.CONFLICT, 'EVENT_OUT_OF_ORDER',
+          `A later ${later.type} event (${later.occurred_at}) is already recorded: transfers are recorded in the order they happened`, {
+            occurredAt: [`is before the ${later.type} event of ${later.occurred_at}: retract that one, record this transfer, then record it again`],
+          });
+      }
       if (dto.type === 'transferred') {
         const facility = await this.reference.find(dto.facilityCode!, tx);
         if (!facility) throw invalid('facilityCode', 'facilityCode is not a known ICE detention location code (see GET /api/facilities)');
@@ -562,6 +592,8 @@ export class CasesService {
                   county_key = NULL WHERE id = $1`,
           [id, place.facilityCode, place.county, place.state, place.timeZone, now],
         );
+      } else if (later) {
+        // History: the custody stays as the later event left it.
       } else if (dto.type === 'released') {
         await tx.query(`UPDATE cases SET custody_status = 'released', updated_at = $2 WHERE id = $1`, [id, now]);
       } else if (dto.type === 'detainer_lodged' || dto.type === 'detainer_lifted') {
@@ -593,13 +625,46 @@ export class CasesService {
         details: { type: dto.type, eventId },
       });
       const recorded = { id: eventId, type: dto.type, occurred_at: dto.occurredAt, data, created_by: actor.userId, created_at: now };
-      return {
+      const answer: EventAnswer = {
         event: eventView({ ...recorded, retracted_at: null, retracted_by: null }, true),
         deadlines: timeline.deadlines,
         urgency: timeline.urgency,
         flags: timeline.flags,
       };
+      if (idempotency) {
+        await tx.query(
+          `INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response, case_id) VALUES ($1, $2, $3, 201, $4, $5)`,
+          [actor.userId, idempotency.key, idempotency.hash, JSON.stringify(answer), id],
+        );
+      }
+      return answer;
     });
+  }
+
+  /** The stored answer to an event's retry, or why there is none (see replay, the intake's). */
+  private replayEvent(stored: { request_hash: Buffer; response: unknown }, hash: Buffer): EventAnswer {
+    if (!stored.response) throw new DomainError(HttpStatus.GONE, 'CASE_PURGED', 'The case this event was recorded on has been purged');
+    if (stored.request_hash.length > 0 && !stored.request_hash.equals(hash)) {
+      const eventId = (stored.response as { event?: { id?: string } }).event?.id;
+      throw new DomainError(
+        HttpStatus.CONFLICT,
+        'IDEMPOTENCY_KEY_REUSED',
+        `This Idempotency-Key was used with a different request body: it recorded event ${eventId} (retract it if it was wrong)`,
+      );
+    }
+    return stored.response as EventAnswer;
+  }
+
+  /**
+   * A recorded event of `types` (not retracted) that happened after `at`, each read in its own zone; at the same time,
+   * or on the same day when one is given by its date alone, the one recorded last (the new one) is the later.
+   */
+  private async laterEventOf(tx: EntityManager, caseId: string, types: readonly string[], at: EventTime, caseZone: string) {
+    const events: { type: string; occurred_at: string; zone: string | null }[] = await tx.query(
+      `SELECT type, occurred_at, data->>'timeZone' AS zone FROM case_events WHERE case_id = $1 AND type = ANY($2) AND retracted_at IS NULL ORDER BY seq`,
+      [caseId, types],
+    );
+    return events.find((e) => happenedAfter(eventTime(e.occurred_at, e.zone ?? caseZone, 'occurredAt'), at));
   }
 
   /**
@@ -922,6 +987,11 @@ interface CaseEventRow {
   created_at: Date;
   retracted_at: Date | null;
   retracted_by: string | null;
+}
+
+/** A recorded event with the case's deadlines, urgency and flags after it. */
+export interface EventAnswer extends Pick<Timeline, 'deadlines' | 'urgency' | 'flags'> {
+  event: CaseEventView;
 }
 
 export interface CaseEventView {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { DeadlineInputError } from './errors';
-import { canonicalInstant, parseInstant } from './input';
+import { canonicalInstant, eventTime, happenedAfter, parseInstant } from './input';
 import { tz } from './zones';
 
 const ZONES = ['America/Chicago', 'America/New_York', 'America/Phoenix', 'Pacific/Guam', 'UTC', 'Asia/Kolkata'];
@@ -99,5 +99,21 @@ describe('parseInstant', () => {
   it.each([['2100-02-29T12:00:00Z'], ['2026-04-31T12:00:00Z'], ['2026-00-10T12:00:00Z']])('refuses %s (no such day)', (value) => {
     expect(canonicalInstant(value)).toBeUndefined();
     expect(() => parseInstant(value, 'America/Chicago', 'at')).toThrow(DeadlineInputError);
+  });
+});
+
+describe('happenedAfter', () => {
+  const chicago = (value: string) => eventTime(value, 'America/Chicago', 'occurredAt');
+  it('orders two timed events by instant, whatever their zones', () => {
+    expect(happenedAfter(chicago('2026-11-24T10:00:00-06:00'), eventTime('2026-11-24T10:30:00-05:00', 'America/New_York', 'x'))).toBe(true);
+    expect(happenedAfter(chicago('2026-11-24T09:00:00-06:00'), chicago('2026-11-24T09:00:00-06:00'))).toBe(false);
+  });
+  it('compares one given by its date alone by local day: the same day is neither after nor before', () => {
+    expect(happenedAfter(chicago('2026-11-24'), chicago('2026-11-24T15:00:00-06:00'))).toBe(false);
+    expect(happenedAfter(chicago('2026-11-24T15:00:00-06:00'), chicago('2026-11-24'))).toBe(false);
+    expect(happenedAfter(chicago('2026-11-25'), chicago('2026-11-24T23:30:00-06:00'))).toBe(true);
+    // 23:30 in Chicago is the 25th in UTC: the day is the date-only event's zone's.
+    expect(happenedAfter(chicago('2026-11-24T23:30:00-06:00'), chicago('2026-11-24'))).toBe(false);
+    expect(happenedAfter(chicago('2026-11-24'), chicago('2026-11-23'))).toBe(true);
   });
 });

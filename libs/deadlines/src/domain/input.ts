@@ -89,3 +89,25 @@ export function fromJsDate(value: unknown, field: string): DateTime {
 export function toIso(value: DateTime): string {
   return value.toISO({ suppressMilliseconds: true }) as string;
 }
+
+/** When an event happened, for ordering: its instant in the zone it is read in, and whether it was given by its date alone. */
+export interface EventTime {
+  at: DateTime;
+  dateOnly: boolean;
+}
+
+/** An event's `occurredAt` read in `zone` for ordering (`field` names it in an error). */
+export function eventTime(occurredAt: unknown, zone: string, field: string, eventId?: string): EventTime {
+  return { at: parseInstant(occurredAt, zone, field, eventId), dateOnly: isDateOnly(occurredAt) };
+}
+
+/**
+ * Whether `a` happened after `b`. One given by its date alone has no time of day: it is compared with the other by
+ * local day (in its own zone), and on the same day neither is after the other (the one recorded later then counts as
+ * the later: read as midnight, a notice entered by its date would lose to one entered that morning with the time).
+ */
+export function happenedAfter(a: EventTime, b: EventTime): boolean {
+  if (!a.dateOnly && !b.dateOnly) return a.at.toMillis() > b.at.toMillis();
+  const zone = a.dateOnly ? a.at.zone : b.at.zone;
+  return (a.at.setZone(zone).toISODate() as string) > (b.at.setZone(zone).toISODate() as string);
+}
