@@ -34,6 +34,7 @@ import { WithdrawalReasons1764003200000 } from './1764003200000-WithdrawalReason
 import { BiaRulingsInFallsChurch1764003300000 } from './1764003300000-BiaRulingsInFallsChurch';
 import { BondDecisionAndGrantReviews1764003400000 } from './1764003400000-BondDecisionAndGrantReviews';
 import { CountyKeysRecomputed1764003500000 } from './1764003500000-CountyKeysRecomputed';
+import { HearingNoticesAndRebookingReviews1764003600000 } from './1764003600000-HearingNoticesAndRebookingReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -73,4 +74,5 @@ export const MIGRATIONS = [
   BiaRulingsInFallsChurch1764003300000,
   BondDecisionAndGrantReviews1764003400000,
   CountyKeysRecomputed1764003500000,
+  HearingNoticesAndRebookingReviews1764003600000,
 ];

@@ -803,7 +803,18 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const today = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' });
       await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: iso(new Date(clock.now().getTime() + 60_000)) }).expect(201);
       const decided = await event(c.id, { type: 'bond_decision', occurredAt: today.toISODate(), outcome: 'denied' }).expect(201);
-      expect(decided.body.deadlines.map((d: { rule: string; ruleVersion: string }) => [d.rule, d.ruleVersion])).toEqual([['bond_appeal', '2026.5']]);
+      expect(decided.body.deadlines.map((d: { rule: string; ruleVersion: string }) => [d.rule, d.ruleVersion])).toEqual([['bond_appeal', ruleSetFor(clock.now()).version]]);
+    });
+
+    it('a bond hearing moved up by a notice entered by its date is moved, though the first setting was entered with its time (2026.6)', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const today = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' });
+      const inDays = (days: number) => iso(new Date(clock.now().getTime() + days * 86_400_000));
+      await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(new Date(clock.now().getTime() - 60_000)), hearingType: 'bond', scheduledAt: inDays(10) }).expect(201);
+      const moved = await event(c.id, { type: 'hearing_scheduled', occurredAt: today.toISODate(), hearingType: 'bond', scheduledAt: inDays(2) }).expect(201);
+      const hearing = moved.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
+      expect(hearing.map((d: { dueAt: string }) => Date.parse(d.dueAt))).toEqual([Date.parse(inDays(2))]);
+      expect(moved.body.urgency.level).toBe('critical');
     });
 
     it('a closed case\'s deadlines are no longer followed: not swept missed, not on the open board', async () => {

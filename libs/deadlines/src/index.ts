@@ -10,6 +10,7 @@ export {
   RULE_SET_2026_3,
   RULE_SET_2026_4,
   RULE_SET_2026_5,
+  RULE_SET_2026_6,
   ruleSetFor,
   type DeadlineRule,
   type FlagDefinition,

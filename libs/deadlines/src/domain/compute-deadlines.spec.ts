@@ -1,7 +1,7 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -352,11 +352,11 @@ describe('computeDeadlines: triggers', () => {
     expect(only(computeDeadlines(corrected, RULE_SET_2026_2), 'detainer_hold')).toMatchObject({ dueAt: '2026-11-22T16:00:00-06:00', ruleVersion: '2026.2' });
     expect(ruleSetFor(new Date('2026-11-25T04:59:00Z')).version).toBe('2026.1'); // 23:59 on the 24th in Falls Church
     expect(ruleSetFor(new Date('2026-11-25T05:00:00Z')).version).toBe('2026.2');
-    // 2026.4, then 2026.5, replaced 2026.3 the day it took effect: of sets of the same day, the one listed last.
-    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.5');
+    // 2026.4, then 2026.5 and 2026.6, replaced 2026.3 the day it took effect: of sets of the same day, the one listed last.
+    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.6');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4]).version).toBe('2026.4');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3]).version).toBe('2026.3');
-    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_5);
+    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_6);
     // 2026.3 changes only where a petition for review's day ends.
     const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
     expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
@@ -542,6 +542,45 @@ describe('computeDeadlines: triggers', () => {
     const keys = computeDeadlines(input).map((d) => d.key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toContain('motion_to_reopen:evt-1@2026-03-02T16:00:00.000Z');
+  });
+
+  describe('rule set 2026.6', () => {
+    const bondSetting = (occurredAt: string, scheduledAt: string) => ({ type: 'hearing_scheduled' as const, occurredAt, data: { hearingType: 'bond', scheduledAt } });
+
+    it('a hearing moved up by a notice entered by its date is moved, though the first setting was entered with its time that day', () => {
+      const moved = facts([
+        bondSetting('2026-11-26T15:00:00-06:00', '2026-12-06T09:00:00-06:00'),
+        bondSetting('2026-11-26', '2026-11-28T09:00:00-06:00'),
+      ]);
+      expect(only(computeDeadlines(moved, RULE_SET_2026_6), 'bond_hearing')).toMatchObject({ triggerEventId: 'evt-2', dueAt: '2026-11-28T09:00:00-06:00', ruleVersion: '2026.6' });
+      // Read as midnight, the notice came first under 2026.5, and the hearing stayed on the 6th.
+      expect(only(computeDeadlines(moved, RULE_SET_2026_5), 'bond_hearing')).toMatchObject({ triggerEventId: 'evt-1' });
+      // A notice of a later day still wins, in whatever order the two were entered; of the same instant, the later entered.
+      const later = facts([bondSetting('2026-11-27', '2026-12-10T09:00:00-06:00'), bondSetting('2026-11-26T15:00:00-06:00', '2026-12-06T09:00:00-06:00')]);
+      expect(only(computeDeadlines(later, RULE_SET_2026_6), 'bond_hearing')).toMatchObject({ triggerEventId: 'evt-1' });
+      const timed = facts([bondSetting('2026-11-26T16:00:00-06:00', '2026-12-10T09:00:00-06:00'), bondSetting('2026-11-26T15:00:00-06:00', '2026-12-06T09:00:00-06:00')]);
+      expect(only(computeDeadlines(timed, RULE_SET_2026_6), 'bond_hearing')).toMatchObject({ triggerEventId: 'evt-1' });
+    });
+
+    it('a release-eligible time whose booking ended (released, or transferred) does not come back when the person is booked again', () => {
+      const rebooked = facts([
+        { type: 'release_eligible', occurredAt: '2026-11-06T10:00:00-06:00' },
+        { type: 'released', occurredAt: '2026-11-07', data: { from: 'jail' } },
+      ], { status: 'local_jail', detainerLodged: true });
+      expect(computeDeadlines(rebooked, RULE_SET_2026_6).map((d) => d.rule)).toEqual([]);
+      expect(computeDeadlines(rebooked, RULE_SET_2026_5).map((d) => d.rule)).toEqual(['detainer_hold']);
+      // Released the same day, entered by its date: that booking is over too.
+      const sameDay = facts([rebooked.events[0], { ...rebooked.events[1], occurredAt: '2026-11-06' }], rebooked.custody);
+      expect(computeDeadlines(sameDay, RULE_SET_2026_6).map((d) => d.rule)).toEqual([]);
+      // The new booking's time, as an event or corrected on the custody, is the hold's.
+      const newTime = facts([...rebooked.events, { type: 'release_eligible', occurredAt: '2026-11-26T10:00:00-06:00' }], rebooked.custody);
+      expect(only(computeDeadlines(newTime, RULE_SET_2026_6), 'detainer_hold')).toMatchObject({ triggerEventId: 'evt-3', dueAt: '2026-11-28T10:00:00-06:00' });
+      const corrected = facts(rebooked.events, { ...rebooked.custody, releaseEligibleAt: '2026-11-26T10:00:00-06:00' });
+      expect(only(computeDeadlines(corrected, RULE_SET_2026_6), 'detainer_hold')).toMatchObject({ key: expect.stringMatching(/^detainer_hold:custody@/), dueAt: '2026-11-28T10:00:00-06:00' });
+      // A transfer before the eligible time (an earlier booking's) ends nothing.
+      const before = facts([{ type: 'transferred', occurredAt: '2026-11-01', data: { facilityCode: 'XYZ' } }, { type: 'release_eligible', occurredAt: '2026-11-06T10:00:00-06:00' }], rebooked.custody);
+      expect(only(computeDeadlines(before, RULE_SET_2026_6), 'detainer_hold')).toMatchObject({ triggerEventId: 'evt-2' });
+    });
   });
 
   describe('rule set 2026.5', () => {

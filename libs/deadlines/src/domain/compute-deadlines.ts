@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { addHoursExcludingClosedDays, rollForward } from './calendar';
 import { DeadlineInputError } from './errors';
-import { parseInstant, requireZone, toIso } from './input';
+import { type EventTime, happenedAfter, isDateOnly, parseInstant, requireZone, toIso } from './input';
 import { circuitClerkZone } from './circuits';
 import { BIA_TIME_ZONE, CURRENT_RULE_SET, type DeadlineRule, type RuleSet, type ZoneSource } from './rule-set';
 import { endingOf, eventInstant, findTriggers, isEnded, latestEventWhere, type Trigger } from './triggers';
@@ -49,7 +49,14 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, rul
   // in their own zones.
   const ending = endingOf(rule.trigger);
   const isLive = (d: Dated) => !(ending && d.trigger.event && isEnded(facts, d.trigger.event, ending));
-  const pick = (list: Dated[]) => (rule.occurrence === 'latest' ? latest(list, order) : rule.occurrence === 'last_recorded' ? lastRecorded(list, order) : list);
+  const pick = (list: Dated[]): Dated[] => {
+    switch (rule.occurrence) {
+      case 'latest': return latest(list, order);
+      case 'last_recorded': return lastRecorded(list, order);
+      case 'latest_by_day': return latestByDay(list, order);
+      case 'each': return list;
+    }
+  };
   // With `latestOnly` the trigger in force is chosen first, and then judged; otherwise the ended ones are set aside
   // first, and an earlier trigger can stand in for an ended later one.
   const chosen = ending?.latestOnly ? pick(dated).filter(isLive) : pick(dated.filter(isLive));
@@ -63,6 +70,16 @@ function latest(dated: Dated[], order: Map<string, number>): Dated[] {
   const rank = (d: Dated) => order.get(d.trigger.id) ?? -1;
   const sorted = [...dated].sort((a, b) => a.at.toMillis() - b.at.toMillis() || rank(a) - rank(b));
   return [sorted[sorted.length - 1]];
+}
+
+// The trigger latest in time, one given by its date alone compared with the others by local day (in its zone); on the
+// same day, or at the same time, the one recorded later wins.
+function latestByDay(dated: Dated[], order: Map<string, number>): Dated[] {
+  if (dated.length === 0) return [];
+  const rank = (d: Dated) => order.get(d.trigger.id) ?? -1;
+  const time = (d: Dated): EventTime => ({ at: d.at, dateOnly: isDateOnly(d.trigger.at) });
+  const inRecordedOrder = [...dated].sort((a, b) => rank(a) - rank(b));
+  return [inRecordedOrder.reduce((best, d) => (happenedAfter(time(best), time(d)) ? best : d))];
 }
 
 // The trigger recorded last (later in the events list; facts on the custody itself count as recorded first).

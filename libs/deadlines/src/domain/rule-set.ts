@@ -46,9 +46,11 @@ export type TriggerSpec =
   | { kind: 'event'; eventType: CaseEventType; match?: Record<string, string>; endedBy?: CaseEventType | Ending }
   /**
    * A detainer is known and the person is release-eligible (events, else custody facts); with `whileJailMayHold`,
-   * only while the custody is a jail or unknown (in ICE custody, released or not detained, no jail holds them).
+   * only while the custody is a jail or unknown (in ICE custody, released or not detained, no jail holds them); with
+   * `endedByRelease` (2026.6), a release-eligible time is ended by a `released` or `transferred` event at or after it
+   * (that booking is over: booked again, the person has a new release-eligible time, not the old one's hold).
    */
-  | { kind: 'detainer_release_eligible'; whileJailMayHold?: boolean }
+  | { kind: 'detainer_release_eligible'; whileJailMayHold?: boolean; endedByRelease?: boolean }
   /** A `released` event with `{from:'ice'}`, else custody `{status:'released', releasedFrom:'ice', releasedAt}`. */
   | { kind: 'released_from_ice' };
 
@@ -81,9 +83,12 @@ export interface DeadlineRule {
   /**
    * 'latest': one deadline, from the trigger latest in time (a later decision or order supersedes an earlier one);
    * 'last_recorded': one deadline, from the trigger recorded last, for triggers that are forecasts (a release-eligible
-   * time, an expiry date), where a correction to an earlier time must win; 'each': one per trigger.
+   * time, an expiry date), where a correction to an earlier time must win; 'latest_by_day' (2026.6): as 'latest', but
+   * a trigger given by its date alone is compared with the others by local day, and on the same day the one recorded
+   * later wins (read as midnight, a notice entered by its date lost to one entered with the time that morning);
+   * 'each': one per trigger.
    */
-  occurrence: 'latest' | 'last_recorded' | 'each';
+  occurrence: 'latest' | 'last_recorded' | 'latest_by_day' | 'each';
   /**
    * An appointment (a hearing), not a filing: it becomes missed only this many hours after its time, when nobody has
    * recorded its outcome, instead of the moment it starts.
@@ -438,8 +443,29 @@ export const RULE_SET_2026_5: RuleSet = {
   },
 };
 
+/**
+ * Changes of 2026.6 to a rule of 2026.5, by rule id. A hearing moved by a notice entered by its date alone is moved
+ * (the notice was read as midnight, before a setting entered with its time the same day or later); a release-eligible
+ * time of a booking that ended (released, or transferred) does not come back when the person is booked again.
+ */
+const CHANGES_2026_6: Record<string, Partial<DeadlineRule>> = {
+  bond_hearing: { occurrence: 'latest_by_day' },
+  detainer_hold: { trigger: { kind: 'detainer_release_eligible', whileJailMayHold: true, endedByRelease: true } },
+};
+
+/**
+ * 2026.6: hearing notices by their day; a booking's hold ends with it (docs/deadlines.md, "Rules"). In force from the
+ * day 2026.5 took effect, which it replaces (released later).
+ */
+export const RULE_SET_2026_6: RuleSet = {
+  ...RULE_SET_2026_5,
+  version: '2026.6',
+  effectiveFrom: '2026-11-26',
+  rules: RULE_SET_2026_5.rules.map((rule) => ({ ...rule, ...CHANGES_2026_6[rule.id] })),
+};
+
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
-export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5];
+export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6];
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];
 

@@ -1,4 +1,4 @@
-import { isDateOnly, parseInstant, requireZone } from './input';
+import { eventTime, happenedAfter, isDateOnly, parseInstant, requireZone } from './input';
 import type { DateTime } from 'luxon';
 import type { Ending, TriggerSpec } from './rule-set';
 import type { CaseEventFact, CaseEventType, CaseFacts } from './types';
@@ -61,14 +61,29 @@ export function detainerStands(facts: CaseFacts): boolean {
 /** Custody in which no jail holds the person: an ICE detainer hold is over (ICE took them, or they are out). */
 const HOLD_OVER = new Set(['ice_detention', 'released', 'not_detained']);
 
-function detainerTriggers(facts: CaseFacts, whileJailMayHold: boolean): Trigger[] {
+function detainerTriggers(facts: CaseFacts, whileJailMayHold: boolean, endedByRelease: boolean): Trigger[] {
   if (whileJailMayHold && HOLD_OVER.has(facts.custody.status)) return [];
   if (!detainerStands(facts)) return [];
-  // A release_eligible event is newer information than the intake's releaseEligibleAt.
+  const live = endedByRelease ? (trigger: Trigger) => !bookingEnded(facts, trigger) : () => true;
+  // A release_eligible event is newer information than the intake's releaseEligibleAt (which stands in only when
+  // every such event's booking is over, for a booking the intake's correction describes).
   const events = eventsOfType(facts, 'release_eligible').map(eventTrigger);
-  if (events.length > 0) return events;
+  if (events.length > 0 && (!endedByRelease || events.some(live))) return events.filter(live);
   const at = facts.custody.releaseEligibleAt;
-  return at ? [{ id: 'custody', at, field: 'custody.releaseEligibleAt' }] : [];
+  const custody: Trigger[] = at ? [{ id: 'custody', at, field: 'custody.releaseEligibleAt' }] : [];
+  return custody.filter(live);
+}
+
+/**
+ * Whether the booking a release-eligible time belongs to is over: a `released` or `transferred` event happened at or
+ * after it (by day when either is given by its date alone), each read in its own zone.
+ */
+function bookingEnded(facts: CaseFacts, trigger: Trigger): boolean {
+  const caseZone = requireZone(facts.custody.timeZone, 'custody.timeZone');
+  const eligible = eventTime(trigger.at, trigger.event ? eventZone(facts, trigger.event) : caseZone, trigger.field, trigger.event?.id);
+  return facts.events.some((event, index) =>
+    (event.type === 'released' || event.type === 'transferred')
+    && !happenedAfter(eligible, eventTime(event.occurredAt, eventZone(facts, event), `events[${index}].occurredAt`, event.id)));
 }
 
 function releasedFromIceTriggers(facts: CaseFacts): Trigger[] {
@@ -121,7 +136,7 @@ export function isEnded(facts: CaseFacts, event: CaseEventFact, ending: Ending):
 export function findTriggers(facts: CaseFacts, spec: TriggerSpec): Trigger[] {
   switch (spec.kind) {
     case 'detainer_release_eligible':
-      return detainerTriggers(facts, spec.whileJailMayHold === true);
+      return detainerTriggers(facts, spec.whileJailMayHold === true, spec.endedByRelease === true);
     case 'released_from_ice':
       return releasedFromIceTriggers(facts);
     case 'event':
