@@ -35,6 +35,7 @@ import { BiaRulingsInFallsChurch1764003300000 } from './1764003300000-BiaRulings
 import { BondDecisionAndGrantReviews1764003400000 } from './1764003400000-BondDecisionAndGrantReviews';
 import { CountyKeysRecomputed1764003500000 } from './1764003500000-CountyKeysRecomputed';
 import { HearingNoticesAndRebookingReviews1764003600000 } from './1764003600000-HearingNoticesAndRebookingReviews';
+import { FormerStates1764003700000 } from './1764003700000-FormerStates';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -75,4 +76,5 @@ export const MIGRATIONS = [
   BondDecisionAndGrantReviews1764003400000,
   CountyKeysRecomputed1764003500000,
   HearingNoticesAndRebookingReviews1764003600000,
+  FormerStates1764003700000,
 ];

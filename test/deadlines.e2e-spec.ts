@@ -385,6 +385,18 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await deadline(unknownFrom.id, 'petition_for_review')).toMatchObject({ timeZone: 'America/New_York' });
     });
 
+    it('a client who is not detained and moves (a correction of the place) keeps the circuit of the state left: the petition does not end later', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
+      await event(c.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia' }).expect(201);
+      const before = await deadline(c.id, 'petition_for_review');
+      expect(before).toMatchObject({ timeZone: 'America/Chicago' });
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { state: 'WA', county: 'King' } }).expect(200);
+      const after = await deadline(c.id, 'petition_for_review');
+      expect(after).toMatchObject({ id: before.id, timeZone: 'America/Chicago', dueAt: before.dueAt });
+      expect((await t.db.query(`SELECT former_states FROM cases WHERE id = $1`, [c.id]))[0].former_states).toEqual(['TX', 'CA']);
+    });
+
     it('a correction of the place after a retracted transfer moves the events read since intake, though the zone stays', async () => {
       // Recorded in Los Angeles, then a transfer to Houston recorded by mistake and retracted (the case stays there until
       // corrected); the correction says the person was in another Central facility all along: the event is read there.

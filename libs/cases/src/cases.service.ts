@@ -459,6 +459,12 @@ export class CasesService {
         set('county', place.county);
         set('state', place.state);
         set('time_zone', place.timeZone);
+        // The state it leaves is kept: a petition for review ends at the earliest circuit midnight of every state the
+        // person was held or placed in, and for a client who is not detained a correction is how a move is recorded.
+        if (row.state && place.state !== row.state) {
+          const former = params.push(row.state);
+          sets.push(`former_states = CASE WHEN $${former}::text = ANY(former_states) THEN former_states ELSE array_append(former_states, $${former}::text) END`);
+        }
       }
       if (Object.keys(sensitiveChanges).length > 0) {
         const dek = await this.cipher.loadKey(tx, id);

@@ -108,6 +108,8 @@ interface CaseFactsRow {
   jail_287g: boolean | null;
   county: string | null;
   state: string | null;
+  /** The states a correction of the place moved the case from. */
+  former_states: string[];
   facility_code: string | null;
   criminal_history_declared: boolean;
 }
@@ -200,13 +202,15 @@ export class CaseTimelineService {
   ) {}
 
   /**
-   * The states the person was held or placed in, as far as recorded: the case's place now, the facilities its
-   * transfers took it from and to, and the state a transfer took it from when no facility did (a county jail). Read
-   * only for a case with a final order or a ruling on a motion (a petition for review's circuit).
+   * The states the person was held or placed in, as far as recorded: the case's place now and those corrections moved
+   * it from, the facilities its transfers took it from and to, and the state a transfer took it from when no facility
+   * did (a county jail). Read only for a case with a final order or a ruling on a motion (a petition for review's
+   * circuit).
    */
   private async statesHeld(tx: EntityManager, row: CaseFactsRow, events: { type: string; data: Record<string, unknown> }[]): Promise<string[]> {
     const states = new Set(row.state ? [row.state] : []);
     if (!events.some((e) => e.type === 'final_order' || e.type === 'motion_decided')) return [...states];
+    for (const former of row.former_states ?? []) states.add(former);
     const transfers = events.filter((e) => e.type === 'transferred');
     for (const t of transfers) {
       if (typeof t.data.fromState === 'string') states.add(t.data.fromState);
@@ -227,7 +231,7 @@ export class CaseTimelineService {
   private async caseFacts(tx: EntityManager, caseId: string): Promise<{ row: CaseFactsRow; facts: CaseFacts }> {
     const [row]: CaseFactsRow[] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.custody_status, c.time_zone, c.detainer_lodged,
-              c.release_eligible_at, c.assigned_attorney_id, c.status, c.county, c.state, c.facility_code, f.name AS facility_name,
+              c.release_eligible_at, c.assigned_attorney_id, c.status, c.county, c.state, c.former_states, c.facility_code, f.name AS facility_name,
               c.client_criminal_history IS NOT NULL AS criminal_history_declared,
               CASE WHEN c.facility_code IS NOT NULL THEN f.jail_287g
                    ELSE EXISTS (SELECT 1 FROM agreements_287g a
