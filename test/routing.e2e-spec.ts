@@ -487,6 +487,30 @@ describe('routing and referrals (e2e)', () => {
     expect(audit).toEqual([{ actor_id: coordinator.userId, details: { referralId: offer.id, attorneyId: offer.attorneyId, why: 'CASE_CLOSED' } }]);
   });
 
+  it('an attorney emailed an offer is told when it is withdrawn (closed case included); one not emailed yet is not', async () => {
+    const mail = (referralId: string) => t.db.query(
+      `SELECT kind, recipient_id, subject, body, sent_at IS NOT NULL AS sent, cancelled_at IS NOT NULL AS cancelled FROM notifications
+        WHERE dedupe_key = 'offer:' || $1 OR dedupe_key = 'withdrawn:' || $1 ORDER BY kind`, [referralId]);
+    const emailed = await createCase();
+    const first = (await route(emailed.id)).body;
+    clock.set(new Date()); // emails are written due at the database's now
+    await t.app.get(MailDeliveryService).deliverDue();
+    await t.http.post(`/api/cases/${emailed.id}/close`).set(coordinator.auth).send({ outcome: 'referred_elsewhere' }).expect(200);
+    clock.set(new Date());
+    await t.app.get(MailDeliveryService).deliverDue();
+    const told = await mail(first.id);
+    expect(told.map((m: { kind: string; sent: boolean }) => [m.kind, m.sent])).toEqual([['referral.offer', true], ['referral.withdrawn', true]]);
+    expect(told[1]).toMatchObject({ recipient_id: first.attorneyId, subject: expect.stringContaining(emailed.reference) });
+    expect(told[1].body).not.toMatch(/Ejemplo|Harris|spa\b/);
+    // Withdrawn by a coordinator before its email went: the offer's email is cancelled, and nothing else is written.
+    const quiet = await createCase();
+    const second = (await route(quiet.id)).body;
+    await t.http.post(`/api/referrals/${second.id}/withdraw`).set(coordinator.auth).expect(200);
+    clock.set(new Date());
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect((await mail(second.id)).map((m: { kind: string; sent: boolean; cancelled: boolean }) => [m.kind, m.sent, m.cancelled])).toEqual([['referral.offer', false, true]]);
+  });
+
   it('a transfer to a facility the assigned attorney does not cover flags the case, without dropping the attorney', async () => {
     const c = await createCase();
     const offer = (await route(c.id)).body;

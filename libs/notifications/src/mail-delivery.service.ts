@@ -75,7 +75,8 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
  WHERE n.id = p.id AND (
    NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.active)
    OR EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id
-               AND (c.status IN ('closed', 'purged') OR (p.kind = 'case.unplaced' AND c.status <> 'unplaced')
+               -- A withdrawn offer's email still goes when the close withdrew it: the attorney has nothing to answer.
+               AND (c.status = 'purged' OR (c.status = 'closed' AND p.kind <> 'referral.withdrawn') OR (p.kind = 'case.unplaced' AND c.status <> 'unplaced')
                     OR (p.kind = 'case.unassigned' AND c.status IN ('offered', 'assigned'))))
    OR (p.kind = 'deadline.reminder' AND NOT EXISTS (
          SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.status = 'open' AND d.superseded_at IS NULL
@@ -100,7 +101,7 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    OR ((p.kind IN ('case.unplaced', 'case.unassigned', 'case.coverage', 'deadline.missed')
         OR (p.kind = 'case.conflict' AND split_part(p.dedupe_key, ':', 3) <> p.recipient_id::text))
        AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role = 'coordinator'))
-   OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role = 'attorney'))
+   OR (p.kind IN ('referral.offer', 'referral.withdrawn') AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role = 'attorney'))
    -- A coverage alert (coverage:<case>:<facility>:<recipient>) once it no longer holds: the case is not assigned, is at
    -- another facility, or its attorney covers that facility or the case's state now.
    OR (p.kind = 'case.coverage' AND NOT EXISTS (

@@ -317,7 +317,7 @@ export class ReferralsService implements OnModuleInit {
     if (!r) return null;
     const bar = (await this.acceptanceBar(tx, c, r.attorney_id)) ?? (options.needsChanged ? await this.noLongerFits(tx, c, r) : null);
     if (!bar) return null;
-    const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId, reference: c.reference }, { attorneyId: r.attorney_id, why: bar.code });
+    const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId, reference: c.reference, attorneyId: r.attorney_id }, { attorneyId: r.attorney_id, why: bar.code });
     // Nobody else would notice: the case is new again, and no job offers a new case.
     const because: Record<string, string> = {
       NO_CONSENT: `the client's consent to share the case with an attorney was withdrawn. The case is new again; it cannot be offered until consent is recorded.`,
@@ -369,7 +369,7 @@ export class ReferralsService implements OnModuleInit {
         if (!r) return null;
         const bar = await this.noLongerFits(tx, c, r);
         if (!bar) return null;
-        const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference }, { attorneyId, why: 'PROFILE_CHANGED' });
+        const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference, attorneyId }, { attorneyId, why: 'PROFILE_CHANGED' });
         await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now,
           `The offer on case ${c.reference} was withdrawn: its attorney's profile changed, and they no longer fit it (${bar.message}). The case is new again: please place it.`);
         return bar.code;
@@ -454,11 +454,15 @@ export class ReferralsService implements OnModuleInit {
     return failed ? { code: 'NO_LONGER_ELIGIBLE', message: failed.reason } : null;
   }
 
-  /** An open offer withdrawn (referral and case locked): the case is new again, for a coordinator to place. */
+  /**
+   * An open offer withdrawn (referral and case locked): the case is new again, for a coordinator to place. The attorney
+   * who was emailed the offer is told there is nothing to answer (the reference only); an offer email still unsent is
+   * cancelled instead, by the delivery.
+   */
   private async withdrawOffer(
     tx: EntityManager,
     actor: Principal,
-    offer: { id: string; caseId: string; reference: string },
+    offer: { id: string; caseId: string; reference: string; attorneyId: string },
     details: Record<string, unknown>,
   ): Promise<Date> {
     const now = this.clock.now();
@@ -470,6 +474,19 @@ export class ReferralsService implements OnModuleInit {
       organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.withdraw',
       caseId: offer.caseId, caseReference: offer.reference, details: { referralId: offer.id, ...details },
     });
+    const [emailed] = await tx.query(
+      `SELECT 1 FROM notifications WHERE kind = 'referral.offer' AND recipient_id = $2 AND sent_at IS NOT NULL
+          AND (dedupe_key = 'offer:' || $1 OR dedupe_key LIKE 'offer:' || $1 || ':sooner:%') LIMIT 1`,
+      [offer.id, offer.attorneyId],
+    );
+    if (emailed) {
+      await this.outbox.enqueue(tx, [{
+        organizationId: actor.organizationId, recipientId: offer.attorneyId, kind: 'referral.withdrawn', caseId: offer.caseId,
+        dedupeKey: `withdrawn:${offer.id}`,
+        subject: `[Amparo] The referral of ${offer.reference} was withdrawn: nothing to answer`,
+        body: `The offer of case ${offer.reference} made to you was withdrawn. There is nothing to answer; thank you.`,
+      }]);
+    }
     return now;
   }
 
@@ -493,7 +510,7 @@ export class ReferralsService implements OnModuleInit {
       [c.id],
     );
     for (const r of open) {
-      await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference }, { attorneyId: r.attorney_id, why: 'CASE_CLOSED' });
+      await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference, attorneyId: r.attorney_id }, { attorneyId: r.attorney_id, why: 'CASE_CLOSED' });
     }
   }
 
@@ -577,7 +594,7 @@ export class ReferralsService implements OnModuleInit {
       // Past its answer time the offer has expired, as for the attorney's answers: the expiry job moves it on to the
       // next match (or route the case to someone now: that ends it first).
       if (r.respond_by <= this.clock.now()) throw conflict('OFFER_EXPIRED', 'This offer has expired: it moves on to the next match, unless you route the case now');
-      const now = await this.withdrawOffer(tx, actor, { id, caseId: r.case_id, reference: r.reference }, {});
+      const now = await this.withdrawOffer(tx, actor, { id, caseId: r.case_id, reference: r.reference, attorneyId: r.attorney_id }, {});
       return toView({ ...r, status: 'withdrawn', responded_at: now });
     });
   }
