@@ -36,6 +36,7 @@ import { BondDecisionAndGrantReviews1764003400000 } from './1764003400000-BondDe
 import { CountyKeysRecomputed1764003500000 } from './1764003500000-CountyKeysRecomputed';
 import { HearingNoticesAndRebookingReviews1764003600000 } from './1764003600000-HearingNoticesAndRebookingReviews';
 import { FormerStates1764003700000 } from './1764003700000-FormerStates';
+import { AssignedWithoutConsent1764003800000 } from './1764003800000-AssignedWithoutConsent';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -77,4 +78,5 @@ export const MIGRATIONS = [
   CountyKeysRecomputed1764003500000,
   HearingNoticesAndRebookingReviews1764003600000,
   FormerStates1764003700000,
+  AssignedWithoutConsent1764003800000,
 ];

@@ -132,6 +132,30 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     expect(released).toEqual({ sent_at: null, cancelled_at: expect.any(Date) });
   });
 
+  it('consent withdrawn, then the case closed before the email went: the attorney is still told it is no longer theirs', async () => {
+    const { attorney, kept } = await leaving();
+    await t.http.patch(`/api/cases/${kept.caseId}`).set(coordinator.auth).send({ consent: { shareWithAttorney: false } }).expect(200);
+    await t.http.post(`/api/cases/${kept.caseId}/close`).set(coordinator.auth).send({ outcome: 'client_declined' }).expect(200);
+    await t.app.get(MailDeliveryService).deliverDue();
+    const [released] = await t.db.query(`SELECT recipient_id, sent_at, cancelled_at FROM notifications WHERE case_id = $1 AND kind = 'case.released'`, [kept.caseId]);
+    expect(released).toEqual({ recipient_id: attorney.userId, sent_at: expect.any(Date), cancelled_at: null });
+  });
+
+  it('a case left assigned without consent (by a release before consent took cases back) is released by the expiry pass, not by its attorney\'s next correction', async () => {
+    const { attorney, kept } = await leaving();
+    await t.db.query(`UPDATE cases SET consent_share = false WHERE id = $1`, [kept.caseId]);
+    // The attorney's own correction of something else is answered, and leaves the case theirs.
+    const corrected = await t.http.patch(`/api/cases/${kept.caseId}`).set(attorney.auth).send({ client: { needsInterpreter: true } });
+    expect([corrected.status, corrected.body.view]).toEqual([200, 'full']);
+    expect(await caseRow(kept.caseId)).toMatchObject({ status: 'assigned', assigned_attorney_id: attorney.userId });
+    expect(await t.app.get(ReferralsService).releaseStranded()).toBeGreaterThanOrEqual(1);
+    expect(await caseRow(kept.caseId)).toMatchObject({ status: 'new', assigned_attorney_id: null });
+    const audit = await t.db.query(`SELECT actor_id, actor_role, details FROM audit_events WHERE action = 'case.unassign' AND case_id = $1`, [kept.caseId]);
+    expect(audit).toEqual([{ actor_id: null, actor_role: 'system', details: { attorneyId: attorney.userId, why: 'consent withdrawn' } }]);
+    const mail = await t.db.query(`SELECT recipient_id FROM notifications WHERE case_id = $1 AND kind = 'case.released'`, [kept.caseId]);
+    expect(mail).toEqual([{ recipient_id: attorney.userId }]);
+  });
+
   it('a case closed while its attorney held it without consent (withdrawn before consent released cases) is reopened without them', async () => {
     const { attorney, kept } = await leaving();
     await t.http.post(`/api/cases/${kept.caseId}/close`).set(attorney.auth).send({ outcome: 'other' }).expect(200);

@@ -536,6 +536,16 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     await event(c.id, { type: 'detainer_lodged', occurredAt: day(1) }).expect(201);
     await event(c.id, { type: 'detainer_lifted', occurredAt: day(20) }).expect(201);
     expect((await custody()).detainerLodged).toBe(true);
+    // Transferred east by date, then released by the same date (read there): the same day, the release is the later.
+    const [ny] = await t.db.query(`SELECT code FROM facilities WHERE time_zone = 'America/New_York' AND listed ORDER BY code LIMIT 1`);
+    const e = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris' } });
+    await event(e.id, { type: 'transferred', occurredAt: day(1), facilityCode: ny.code }).expect(201);
+    await event(e.id, { type: 'released', occurredAt: day(1), from: 'ice' }).expect(201);
+    expect((await t.http.get(`/api/cases/${e.id}`).set(coordinator.auth).expect(200)).body.custody.status).toBe('released');
+    // A stored event that no longer reads (written by an older release) is a 4xx naming the field, not a 500.
+    await t.db.query(`UPDATE case_events SET occurred_at = 'not a date' WHERE case_id = $1 AND type = 'released'`, [e.id]);
+    const unreadable = await event(e.id, { type: 'released', occurredAt: day(0), from: 'ice' });
+    expect([unreadable.status, Object.keys(unreadable.body.fields ?? {})]).toEqual([400, ['occurredAt']]);
   });
 
   it('the next deadline is given in the zone that counts it, the same in the event\'s answer, the case and the case list', async () => {

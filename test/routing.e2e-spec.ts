@@ -505,6 +505,7 @@ describe('routing and referrals (e2e)', () => {
     // Withdrawn by a coordinator before its email went: the offer's email is cancelled, and nothing else is written.
     const quiet = await createCase();
     const second = (await route(quiet.id)).body;
+    clock.set(new Date());
     await t.http.post(`/api/referrals/${second.id}/withdraw`).set(coordinator.auth).expect(200);
     clock.set(new Date());
     await t.app.get(MailDeliveryService).deliverDue();

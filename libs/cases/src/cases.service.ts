@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
-import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, toDeadlineView } from '@amparo/deadlines';
+import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, latestByDay, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
 import { IMPLICIT_ZONE, followCaseZone } from './case-zones';
 import { COURT_EVENT_TYPES, ReferralsService } from '@amparo/routing';
@@ -522,7 +522,7 @@ export class CasesService {
         // ICE detention makes the case a court matter (EOIR registration).
         || (custody?.status != null && (custody.status === 'ice_detention') !== (row.custody_status === 'ice_detention'));
       if (dto.consent?.shareWithAttorney !== undefined || Object.keys(sensitiveChanges).length > 0 || needsChanged) {
-        await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged });
+        await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged, consentWithdrawn: dto.consent?.shareWithAttorney === false && row.consent_share });
       }
       return visibility;
     });
@@ -577,7 +577,9 @@ export class CasesService {
       // is history and changes nothing (a release from the jail entered after the transfer to ICE left the person
       // "released"). A transfer is recorded in the order it happened: it says where the case was taken from.
       const at = eventTime(dto.occurredAt, readIn, 'occurredAt');
-      const later = CUSTODY_EVENTS.has(dto.type) ? await this.laterEventOf(tx, id, CUSTODY_EVENTS.get(dto.type)!, at, row.time_zone) : undefined;
+      const later = CUSTODY_EVENTS.has(dto.type)
+        ? await this.deadlineInput(() => this.laterEventOf(tx, id, CUSTODY_EVENTS.get(dto.type)!, at, row.time_zone))
+        : undefined;
       if (later && dto.type === 'transferred') {
         throw new DomainError(HttpStatus.CONFLICT, 'EVENT_OUT_OF_ORDER',
           `A later ${later.type} event (${later.occurred_at}) is already recorded: transfers are recorded in the order they happened`, {
@@ -662,15 +664,19 @@ export class CasesService {
   }
 
   /**
-   * A recorded event of `types` (not retracted) that happened after `at`, each read in its own zone; at the same time,
-   * or on the same day when one is given by its date alone, the one recorded last (the new one) is the later.
+   * The recorded event of `types` (not retracted) that happened last, when it is not an event that happened at `at`
+   * and is recorded now: each read in its own zone, as the deadline engine reads them (`latestByDay`: the same time, or
+   * the same day when one is given by its date alone, goes to the one recorded last, the new one).
    */
   private async laterEventOf(tx: EntityManager, caseId: string, types: readonly string[], at: EventTime, caseZone: string) {
     const events: { type: string; occurred_at: string; zone: string | null }[] = await tx.query(
       `SELECT type, occurred_at, data->>'timeZone' AS zone FROM case_events WHERE case_id = $1 AND type = ANY($2) AND retracted_at IS NULL ORDER BY seq`,
       [caseId, types],
     );
-    return events.find((e) => happenedAfter(eventTime(e.occurred_at, e.zone ?? caseZone, 'occurredAt'), at));
+    const recorded = events.map((e, index) => ({ ...e, time: eventTime(e.occurred_at, e.zone ?? caseZone, `events[${index}].occurredAt`) }));
+    const now = { type: '', occurred_at: '', zone: null, time: at };
+    const latest = latestByDay([...recorded, now], (e) => e.time);
+    return latest === now ? undefined : latest;
   }
 
   /**

@@ -22,7 +22,7 @@ export {
 export { computeDeadlines } from './domain/compute-deadlines';
 export { CIRCUIT_STATES, circuitClerkZone } from './domain/circuits';
 export { tz } from './domain/zones';
-export { eventTime, happenedAfter, type EventTime } from './domain/input';
+export { eventTime, happenedAfter, latestByDay, type EventTime } from './domain/input';
 export { computeFlags } from './domain/flags';
 export { assessUrgency, formatLocal, URGENCY_POLICY, type UrgencyPolicy } from './domain/urgency';
 export * from './nest/case-timeline.service';

@@ -29,11 +29,17 @@ interface Claimed {
  * Claims the oldest due notification for this instance: its next attempt moves to the end of the lease, so no other
  * instance (or later run) picks it up while it is being sent. One at a time, so that a lease covers one send, not a
  * batch of unknown length. SKIP LOCKED lets concurrent claims take different rows. A SELECT around the UPDATE, as
- * TypeORM answers a bare UPDATE with [rows, count] instead of the rows.
+ * TypeORM answers a bare UPDATE with [rows, count] instead of the rows. An offer's email is claimed only while the
+ * offer is open: one withdrawn since the pass began waits for the next pass's cancellation, rather than being sent.
  */
 const CLAIM_SQL = `WITH due AS (
   SELECT n.id FROM notifications n JOIN users u ON u.id = n.recipient_id
    WHERE n.sent_at IS NULL AND n.cancelled_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2 AND u.active
+     AND (n.kind <> 'referral.offer' OR EXISTS (
+           SELECT 1 FROM referrals r
+            WHERE r.id = CASE WHEN n.dedupe_key ~ '^offer:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(:|$)'
+                              THEN split_part(n.dedupe_key, ':', 2)::uuid END
+              AND r.status = 'offered'))
    ORDER BY n.next_attempt_at LIMIT 1 FOR UPDATE OF n SKIP LOCKED
 ), claimed AS (
   UPDATE notifications n SET next_attempt_at = $1::timestamptz + make_interval(secs => $3)
@@ -75,8 +81,10 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
  WHERE n.id = p.id AND (
    NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.active)
    OR EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id
-               -- A withdrawn offer's email still goes when the close withdrew it: the attorney has nothing to answer.
-               AND (c.status = 'purged' OR (c.status = 'closed' AND p.kind <> 'referral.withdrawn') OR (p.kind = 'case.unplaced' AND c.status <> 'unplaced')
+               -- An attorney told an offer was withdrawn, or a case taken from them, is told so when the case is closed
+               -- since, too (the close may be what withdrew it).
+               AND (c.status = 'purged' OR (c.status = 'closed' AND p.kind NOT IN ('referral.withdrawn', 'case.released'))
+                    OR (p.kind = 'case.unplaced' AND c.status <> 'unplaced')
                     OR (p.kind = 'case.unassigned' AND c.status IN ('offered', 'assigned'))))
    OR (p.kind = 'deadline.reminder' AND NOT EXISTS (
          SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.status = 'open' AND d.superseded_at IS NULL

@@ -581,6 +581,27 @@ describe('computeDeadlines: triggers', () => {
       const before = facts([{ type: 'transferred', occurredAt: '2026-11-01', data: { facilityCode: 'XYZ' } }, { type: 'release_eligible', occurredAt: '2026-11-06T10:00:00-06:00' }], rebooked.custody);
       expect(only(computeDeadlines(before, RULE_SET_2026_6), 'detainer_hold')).toMatchObject({ triggerEventId: 'evt-2' });
     });
+
+    it('the time in force is judged, not one it corrected: a forecast moved earlier, then released, does not bring back the old forecast', () => {
+      const corrected = facts([
+        { type: 'release_eligible', occurredAt: '2026-11-10T10:00:00-06:00' },
+        { type: 'release_eligible', occurredAt: '2026-11-04T10:00:00-06:00' },
+        { type: 'released', occurredAt: '2026-11-06', data: { from: 'jail' } },
+      ], { status: 'local_jail', detainerLodged: true });
+      expect(computeDeadlines(corrected, RULE_SET_2026_6).map((d) => d.rule)).toEqual([]);
+    });
+
+    it('whether a detainer stands is judged by day, as the case shows it: lodged again by its date after a lift that morning', () => {
+      const relodged = facts([
+        { type: 'release_eligible', occurredAt: '2026-11-27T10:00:00-06:00' },
+        { type: 'detainer_lifted', occurredAt: '2026-11-26T10:00:00-06:00' },
+        { type: 'detainer_lodged', occurredAt: '2026-11-26' },
+      ], { status: 'local_jail', detainerLodged: true });
+      expect(computeDeadlines(relodged, RULE_SET_2026_6).map((d) => d.rule)).toEqual(['detainer_hold']);
+      expect(computeFlags(relodged, RULE_SET_2026_6).map((f) => f.code)).toContain('detained_without_counsel');
+      // Read as midnight, the lodging came before the lift under 2026.5.
+      expect(computeDeadlines(relodged, RULE_SET_2026_5).map((d) => d.rule)).toEqual([]);
+    });
   });
 
   describe('rule set 2026.5', () => {

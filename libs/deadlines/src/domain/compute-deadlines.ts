@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { addHoursExcludingClosedDays, rollForward } from './calendar';
 import { DeadlineInputError } from './errors';
-import { type EventTime, happenedAfter, isDateOnly, parseInstant, requireZone, toIso } from './input';
+import { isDateOnly, latestByDay, parseInstant, requireZone, toIso } from './input';
 import { circuitClerkZone } from './circuits';
 import { BIA_TIME_ZONE, CURRENT_RULE_SET, type DeadlineRule, type RuleSet, type ZoneSource } from './rule-set';
 import { endingOf, eventInstant, findTriggers, isEnded, latestEventWhere, type Trigger } from './triggers';
@@ -53,7 +53,7 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, rul
     switch (rule.occurrence) {
       case 'latest': return latest(list, order);
       case 'last_recorded': return lastRecorded(list, order);
-      case 'latest_by_day': return latestByDay(list, order);
+      case 'latest_by_day': return latestDated(list, order);
       case 'each': return list;
     }
   };
@@ -74,12 +74,10 @@ function latest(dated: Dated[], order: Map<string, number>): Dated[] {
 
 // The trigger latest in time, one given by its date alone compared with the others by local day (in its zone); on the
 // same day, or at the same time, the one recorded later wins.
-function latestByDay(dated: Dated[], order: Map<string, number>): Dated[] {
-  if (dated.length === 0) return [];
+function latestDated(dated: Dated[], order: Map<string, number>): Dated[] {
   const rank = (d: Dated) => order.get(d.trigger.id) ?? -1;
-  const time = (d: Dated): EventTime => ({ at: d.at, dateOnly: isDateOnly(d.trigger.at) });
-  const inRecordedOrder = [...dated].sort((a, b) => rank(a) - rank(b));
-  return [inRecordedOrder.reduce((best, d) => (happenedAfter(time(best), time(d)) ? best : d))];
+  const latest = latestByDay([...dated].sort((a, b) => rank(a) - rank(b)), (d) => ({ at: d.at, dateOnly: isDateOnly(d.trigger.at) }));
+  return latest ? [latest] : [];
 }
 
 // The trigger recorded last (later in the events list; facts on the custody itself count as recorded first).

@@ -7,9 +7,9 @@ type FlagTest = (facts: CaseFacts, ruleSet: RuleSet) => boolean;
 const hasEvent = (facts: CaseFacts, type: string) => facts.events.some((event) => event.type === type);
 
 // Detained, or on the way to ICE custody: the situations where bond and counsel matter now.
-function isDetainedForIce(facts: CaseFacts): boolean {
+function isDetainedForIce(facts: CaseFacts, ruleSet: RuleSet): boolean {
   const { status } = facts.custody;
-  return status === 'ice_detention' || (status === 'local_jail' && detainerStands(facts));
+  return status === 'ice_detention' || (status === 'local_jail' && detainerStands(facts, ruleSet.eventsByDay === true));
 }
 
 // Facts that, since Q. Li and Yajure Hurtado (entry without inspection, re-detention after parole) or under
@@ -58,7 +58,7 @@ const TESTS: Record<FlagCode, FlagTest> = {
   removal_order: removalOrderStands,
   reinstated_order: (facts) => hasEvent(facts, 'order_reinstated'),
   // Unknown counsel counts as none: intake rarely knows, and assuming counsel would hide the case.
-  detained_without_counsel: (facts) => isDetainedForIce(facts) && facts.hasCounsel !== true,
+  detained_without_counsel: (facts, ruleSet) => isDetainedForIce(facts, ruleSet) && facts.hasCounsel !== true,
   transferred: (facts) => hasEvent(facts, 'transferred'),
 };
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { DeadlineInputError } from './errors';
-import { canonicalInstant, eventTime, happenedAfter, parseInstant } from './input';
+import { canonicalInstant, eventTime, happenedAfter, latestByDay, parseInstant } from './input';
 import { tz } from './zones';
 
 const ZONES = ['America/Chicago', 'America/New_York', 'America/Phoenix', 'Pacific/Guam', 'UTC', 'Asia/Kolkata'];
@@ -115,5 +115,33 @@ describe('happenedAfter', () => {
     // 23:30 in Chicago is the 25th in UTC: the day is the date-only event's zone's.
     expect(happenedAfter(chicago('2026-11-24T23:30:00-06:00'), chicago('2026-11-24'))).toBe(false);
     expect(happenedAfter(chicago('2026-11-24'), chicago('2026-11-23'))).toBe(true);
+  });
+  it('two dates alone are compared as given, each the day where it happened (a New York midnight is still the day before in Chicago)', () => {
+    const newYork = eventTime('2026-11-24', 'America/New_York', 'occurredAt');
+    expect(happenedAfter(chicago('2026-11-24'), newYork)).toBe(false);
+    expect(happenedAfter(newYork, chicago('2026-11-24'))).toBe(false);
+    expect(happenedAfter(eventTime('2026-11-25', 'America/New_York', 'x'), chicago('2026-11-24'))).toBe(true);
+  });
+});
+
+describe('latestByDay', () => {
+  const chicago = (value: string) => eventTime(value, 'America/Chicago', 'occurredAt');
+  const latest = (values: string[]) => latestByDay(values, chicago);
+  it('takes the latest time, a date alone compared by day, the one recorded later on the same day', () => {
+    expect(latest(['2026-11-26T15:00:00-06:00', '2026-11-26'])).toBe('2026-11-26');
+    expect(latest(['2026-11-26', '2026-11-26T15:00:00-06:00'])).toBe('2026-11-26T15:00:00-06:00');
+    expect(latest(['2026-11-27', '2026-11-26T15:00:00-06:00'])).toBe('2026-11-27');
+    expect(latest(['2026-11-26T23:00:00-06:00', '2026-11-25'])).toBe('2026-11-26T23:00:00-06:00');
+    expect(latest([])).toBeUndefined();
+  });
+  it('does not let a date between two times of its day make the earlier time win (the same day is not transitive)', () => {
+    // 15:00, then a date alone, then 10:00: the latest time (15:00) meets the date, which was recorded after it.
+    expect(latest(['2026-11-26T15:00:00-06:00', '2026-11-26', '2026-11-26T10:00:00-06:00'])).toBe('2026-11-26');
+    expect(latest(['2026-11-26', '2026-11-26T10:00:00-06:00', '2026-11-26T15:00:00-06:00'])).toBe('2026-11-26T15:00:00-06:00');
+    // Whatever the order, never the 10:00 one while a 15:00 one of the same day is there.
+    for (const order of [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]]) {
+      const values = order.map((i) => ['2026-11-26T15:00:00-06:00', '2026-11-26', '2026-11-26T10:00:00-06:00'][i]);
+      expect(latest(values)).not.toBe('2026-11-26T10:00:00-06:00');
+    }
   });
 });

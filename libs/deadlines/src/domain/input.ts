@@ -103,11 +103,37 @@ export function eventTime(occurredAt: unknown, zone: string, field: string, even
 
 /**
  * Whether `a` happened after `b`. One given by its date alone has no time of day: it is compared with the other by
- * local day (in its own zone), and on the same day neither is after the other (the one recorded later then counts as
- * the later: read as midnight, a notice entered by its date would lose to one entered that morning with the time).
+ * local day (the timed one's day where the dated one is read; two dates as given, each the day where it happened), and
+ * on the same day neither is after the other (the one recorded later then counts as the later: read as midnight, a
+ * notice entered by its date would lose to one entered that morning with the time).
  */
 export function happenedAfter(a: EventTime, b: EventTime): boolean {
   if (!a.dateOnly && !b.dateOnly) return a.at.toMillis() > b.at.toMillis();
-  const zone = a.dateOnly ? a.at.zone : b.at.zone;
-  return (a.at.setZone(zone).toISODate() as string) > (b.at.setZone(zone).toISODate() as string);
+  const zone = a.dateOnly && b.dateOnly ? undefined : a.dateOnly ? a.at.zone : b.at.zone;
+  const day = (t: EventTime) => (zone ? t.at.setZone(zone) : t.at).toISODate() as string;
+  return day(a) > day(b);
+}
+
+/**
+ * Of `items` in the order they were recorded, the one that happened last, as `happenedAfter` reads them: the latest of
+ * those with a time (by instant; the same instant, the one recorded later) against the latest of those given by their
+ * date alone (by date; the same date, the one recorded later), and of those two, on the same day, the one recorded
+ * later. Comparing two at a time in recorded order would not do: "the same day" is not transitive (a date between a
+ * 10:00 and a 15:00 setting would let the 10:00 one win).
+ */
+export function latestByDay<T>(items: readonly T[], time: (item: T) => EventTime): T | undefined {
+  let timed: { item: T; t: EventTime; index: number } | undefined;
+  let dated: { item: T; t: EventTime; index: number } | undefined;
+  items.forEach((item, index) => {
+    const t = time(item);
+    if (t.dateOnly) {
+      if (!dated || (t.at.toISODate() as string) >= (dated.t.at.toISODate() as string)) dated = { item, t, index };
+    } else if (!timed || t.at.toMillis() >= timed.t.at.toMillis()) {
+      timed = { item, t, index };
+    }
+  });
+  if (!timed || !dated) return (timed ?? dated)?.item;
+  if (happenedAfter(timed.t, dated.t)) return timed.item;
+  if (happenedAfter(dated.t, timed.t)) return dated.item;
+  return timed.index > dated.index ? timed.item : dated.item;
 }

@@ -48,9 +48,11 @@ export type TriggerSpec =
    * A detainer is known and the person is release-eligible (events, else custody facts); with `whileJailMayHold`,
    * only while the custody is a jail or unknown (in ICE custody, released or not detained, no jail holds them); with
    * `endedByRelease` (2026.6), a release-eligible time is ended by a `released` or `transferred` event at or after it
-   * (that booking is over: booked again, the person has a new release-eligible time, not the old one's hold).
+   * (that booking is over: booked again, the person has a new release-eligible time, not the old one's hold); the
+   * time in force (the one recorded last) is judged, not an older one it corrected. With `byDay` (2026.6), whether
+   * the detainer stands is judged by day when an event is given by its date alone (`detainerStands`).
    */
-  | { kind: 'detainer_release_eligible'; whileJailMayHold?: boolean; endedByRelease?: boolean }
+  | { kind: 'detainer_release_eligible'; whileJailMayHold?: boolean; endedByRelease?: boolean; byDay?: boolean }
   /** A `released` event with `{from:'ice'}`, else custody `{status:'released', releasedFrom:'ice', releasedAt}`. */
   | { kind: 'released_from_ice' };
 
@@ -124,6 +126,11 @@ export interface RuleSet {
    * ends its clocks, `GRANTED_MOTION`; a denial presupposes an order); before, they read the orders alone (flags.ts).
    */
   flagsReadRulings?: boolean;
+  /**
+   * 2026.6: the flags judge whether a detainer stands by day when an event is given by its date alone, as the hold
+   * and the case's custody do (`detainerStands`).
+   */
+  eventsByDay?: boolean;
 }
 
 const CUSTODY_DAY_RULE = { rollForward: true, zone: 'custody' } as const;
@@ -450,7 +457,7 @@ export const RULE_SET_2026_5: RuleSet = {
  */
 const CHANGES_2026_6: Record<string, Partial<DeadlineRule>> = {
   bond_hearing: { occurrence: 'latest_by_day' },
-  detainer_hold: { trigger: { kind: 'detainer_release_eligible', whileJailMayHold: true, endedByRelease: true } },
+  detainer_hold: { trigger: { kind: 'detainer_release_eligible', whileJailMayHold: true, endedByRelease: true, byDay: true } },
 };
 
 /**
@@ -462,6 +469,7 @@ export const RULE_SET_2026_6: RuleSet = {
   version: '2026.6',
   effectiveFrom: '2026-11-26',
   rules: RULE_SET_2026_5.rules.map((rule) => ({ ...rule, ...CHANGES_2026_6[rule.id] })),
+  eventsByDay: true,
 };
 
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */

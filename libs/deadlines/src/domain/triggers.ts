@@ -1,4 +1,4 @@
-import { eventTime, happenedAfter, isDateOnly, parseInstant, requireZone } from './input';
+import { eventTime, happenedAfter, isDateOnly, latestByDay, parseInstant, requireZone } from './input';
 import type { DateTime } from 'luxon';
 import type { Ending, TriggerSpec } from './rule-set';
 import type { CaseEventFact, CaseEventType, CaseFacts } from './types';
@@ -51,27 +51,33 @@ export function latestEventWhere(facts: CaseFacts, test: (event: CaseEventFact) 
 
 /**
  * Whether an ICE detainer stands: the latest of the `detainer_lodged` and `detainer_lifted` events decides (ICE may
- * cancel a detainer, and lodge another later); with neither, the intake's `custody.detainerLodged`.
+ * cancel a detainer, and lodge another later); with neither, the intake's `custody.detainerLodged`. With `byDay`
+ * (2026.6), one given by its date alone is compared with the other by day (`latestByDay`), as the case's custody is.
  */
-export function detainerStands(facts: CaseFacts): boolean {
-  const latest = latestEventOf(facts, ['detainer_lodged', 'detainer_lifted']);
+export function detainerStands(facts: CaseFacts, byDay = false): boolean {
+  const types: readonly CaseEventType[] = ['detainer_lodged', 'detainer_lifted'];
+  const latest = byDay
+    ? latestByDay(facts.events.filter((event) => types.includes(event.type)), (event) => eventTime(event.occurredAt, eventZone(facts, event), 'occurredAt', event.id))
+    : latestEventOf(facts, types);
   return latest ? latest.type === 'detainer_lodged' : facts.custody.detainerLodged === true;
 }
 
 /** Custody in which no jail holds the person: an ICE detainer hold is over (ICE took them, or they are out). */
 const HOLD_OVER = new Set(['ice_detention', 'released', 'not_detained']);
 
-function detainerTriggers(facts: CaseFacts, whileJailMayHold: boolean, endedByRelease: boolean): Trigger[] {
-  if (whileJailMayHold && HOLD_OVER.has(facts.custody.status)) return [];
-  if (!detainerStands(facts)) return [];
-  const live = endedByRelease ? (trigger: Trigger) => !bookingEnded(facts, trigger) : () => true;
-  // A release_eligible event is newer information than the intake's releaseEligibleAt (which stands in only when
-  // every such event's booking is over, for a booking the intake's correction describes).
+function detainerTriggers(facts: CaseFacts, spec: Extract<TriggerSpec, { kind: 'detainer_release_eligible' }>): Trigger[] {
+  if (spec.whileJailMayHold && HOLD_OVER.has(facts.custody.status)) return [];
+  if (!detainerStands(facts, spec.byDay === true)) return [];
+  // A release_eligible event is newer information than the intake's releaseEligibleAt.
   const events = eventsOfType(facts, 'release_eligible').map(eventTrigger);
-  if (events.length > 0 && (!endedByRelease || events.some(live))) return events.filter(live);
   const at = facts.custody.releaseEligibleAt;
   const custody: Trigger[] = at ? [{ id: 'custody', at, field: 'custody.releaseEligibleAt' }] : [];
-  return custody.filter(live);
+  if (!spec.endedByRelease) return events.length > 0 ? events : custody;
+  // The time in force (the event recorded last: a forecast corrected) is judged; when its booking is over, the
+  // intake's time stands in if its own booking is not (corrected after the person was booked again).
+  const last = events[events.length - 1];
+  if (last && !bookingEnded(facts, last)) return [last];
+  return custody.filter((trigger) => !bookingEnded(facts, trigger));
 }
 
 /**
@@ -136,7 +142,7 @@ export function isEnded(facts: CaseFacts, event: CaseEventFact, ending: Ending):
 export function findTriggers(facts: CaseFacts, spec: TriggerSpec): Trigger[] {
   switch (spec.kind) {
     case 'detainer_release_eligible':
-      return detainerTriggers(facts, spec.whileJailMayHold === true, spec.endedByRelease === true);
+      return detainerTriggers(facts, spec);
     case 'released_from_ice':
       return releasedFromIceTriggers(facts);
     case 'event':

@@ -234,20 +234,23 @@ export class ReferralsService implements OnModuleInit {
         WHERE u.id = r.attorney_id AND r.status = 'offered' AND r.respond_by > $1 AND NOT (u.active AND u.role = 'attorney')`,
       [now],
     );
+    // And cases assigned though the client's consent was withdrawn (by a release before consent took them back).
     const stranded: { id: string }[] = await this.db.query(
-      `SELECT c.id FROM cases c JOIN users u ON u.id = c.assigned_attorney_id
-        WHERE c.status = 'assigned' AND NOT (u.active AND u.role = 'attorney') ORDER BY c.id LIMIT 200`,
+      `(SELECT c.id FROM cases c JOIN users u ON u.id = c.assigned_attorney_id
+         WHERE c.status = 'assigned' AND NOT (u.active AND u.role = 'attorney') ORDER BY c.id LIMIT 200)
+       UNION (SELECT id FROM cases WHERE status = 'assigned' AND NOT consent_share ORDER BY id LIMIT 200)`,
     );
     let released = 0;
     for (const { id } of stranded) {
       await this.db.transaction((tx) => this.audit.appendingLast(tx, async () => {
         const [c] = await tx.query(
-          `SELECT c.id, c.reference, c.organization_id, c.assigned_attorney_id, u.active FROM cases c JOIN users u ON u.id = c.assigned_attorney_id
-            WHERE c.id = $1 AND c.status = 'assigned' AND NOT (u.active AND u.role = 'attorney') FOR UPDATE OF c SKIP LOCKED`,
+          `SELECT c.id, c.reference, c.organization_id, c.assigned_attorney_id, c.consent_share, u.active, u.role FROM cases c JOIN users u ON u.id = c.assigned_attorney_id
+            WHERE c.id = $1 AND c.status = 'assigned' AND (NOT (u.active AND u.role = 'attorney') OR NOT c.consent_share) FOR UPDATE OF c SKIP LOCKED`,
           [id],
         );
         if (!c) return;
-        await this.releaseCase(tx, c, c.assigned_attorney_id, c.active ? 'role changed' : 'deactivated', null, c.organization_id);
+        if (c.active && c.role === 'attorney') await this.consentWithdrawn(tx, c, c.assigned_attorney_id, null);
+        else await this.releaseCase(tx, c, c.assigned_attorney_id, c.active ? 'role changed' : 'deactivated', null, c.organization_id);
         released += 1;
       })).catch((error: unknown) => {
         if (isDatabaseUnavailable(error)) throw error;
@@ -304,10 +307,12 @@ export class ReferralsService implements OnModuleInit {
    * language, geography, court registration), unless a coordinator set that very failure aside when offering it.
    * Returns why, or null when the offer stands.
    */
-  async reviewOpenOffer(tx: EntityManager, caseId: string, actor: Principal, options: { needsChanged?: boolean } = {}): Promise<string | null> {
+  async reviewOpenOffer(tx: EntityManager, caseId: string, actor: Principal, options: { needsChanged?: boolean; consentWithdrawn?: boolean } = {}): Promise<string | null> {
     const c = await this.lockCase(tx, caseId);
     if (!c || c.status === 'closed' || c.status === 'purged') return null;
-    if (c.status === 'assigned' && !c.consent_share && c.assigned_attorney_id) {
+    // Only for a withdrawal made now: a case assigned without consent by an earlier release is the expiry pass's to
+    // release (releaseStranded), not the next correction's, whoever makes it.
+    if (options.consentWithdrawn && c.status === 'assigned' && !c.consent_share && c.assigned_attorney_id) {
       await this.consentWithdrawn(tx, c, c.assigned_attorney_id, actor);
       return 'NO_CONSENT';
     }
@@ -333,7 +338,7 @@ export class ReferralsService implements OnModuleInit {
    * has the case (nor its full record), as if released (`case.unassign`, why `consent withdrawn`); they are told it is
    * no longer theirs (the reference only), and the coordinators that it cannot be offered until consent is recorded.
    */
-  private async consentWithdrawn(tx: EntityManager, c: CaseRow, attorneyId: string, actor: Principal): Promise<void> {
+  private async consentWithdrawn(tx: EntityManager, c: { id: string; reference: string; organization_id: string }, attorneyId: string, actor: Principal | null): Promise<void> {
     await this.releaseCase(tx, c, attorneyId, 'consent withdrawn', actor, c.organization_id,
       `The client withdrew their consent to share case ${c.reference} with an attorney: its attorney no longer has it. ` +
       'The case is new again; it cannot be offered until consent is recorded.');
@@ -474,10 +479,13 @@ export class ReferralsService implements OnModuleInit {
       organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.withdraw',
       caseId: offer.caseId, caseReference: offer.reference, details: { referralId: offer.id, ...details },
     });
+    // Sent, or being sent now (its first attempt claimed: its lease runs), which the delivery cannot take back. One
+    // waiting to be tried again after a failure is not claimed again (the offer is no longer open) and is cancelled.
     const [emailed] = await tx.query(
-      `SELECT 1 FROM notifications WHERE kind = 'referral.offer' AND recipient_id = $2 AND sent_at IS NOT NULL
+      `SELECT 1 FROM notifications WHERE kind = 'referral.offer' AND recipient_id = $2
+          AND (sent_at IS NOT NULL OR (cancelled_at IS NULL AND attempts = 0 AND next_attempt_at > $3))
           AND (dedupe_key = 'offer:' || $1 OR dedupe_key LIKE 'offer:' || $1 || ':sooner:%') LIMIT 1`,
-      [offer.id, offer.attorneyId],
+      [offer.id, offer.attorneyId, now],
     );
     if (emailed) {
       await this.outbox.enqueue(tx, [{
