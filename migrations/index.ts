@@ -37,6 +37,7 @@ import { CountyKeysRecomputed1764003500000 } from './1764003500000-CountyKeysRec
 import { HearingNoticesAndRebookingReviews1764003600000 } from './1764003600000-HearingNoticesAndRebookingReviews';
 import { FormerStates1764003700000 } from './1764003700000-FormerStates';
 import { AssignedWithoutConsent1764003800000 } from './1764003800000-AssignedWithoutConsent';
+import { IndexKeyCheck1764003900000 } from './1764003900000-IndexKeyCheck';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -79,4 +80,5 @@ export const MIGRATIONS = [
   HearingNoticesAndRebookingReviews1764003600000,
   FormerStates1764003700000,
   AssignedWithoutConsent1764003800000,
+  IndexKeyCheck1764003900000,
 ];

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { canonicalJson } from '@amparo/audit';
+import { indexKeyCheck, parseIndexKey } from '@amparo/crypto';
 import { KeyRotationService, PurgeService } from '@amparo/cases';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
@@ -243,6 +244,9 @@ describe('encryption, rotation, purge and audit integrity (e2e)', () => {
       expect(again.body.possibleDuplicates.length).toBeGreaterThan(0);
       const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'keys.reindex'`);
       expect(n).toBeGreaterThanOrEqual(1);
+      // The API's boot check now takes the new key, and refuses the old one.
+      const [check] = await t.db.query(`SELECT digest FROM key_checks WHERE name = 'index_key'`);
+      expect(check.digest).toEqual(indexKeyCheck(parseIndexKey(newIndexKey)));
       // Its request digest was under the old key: emptied, so the retry replays the stored answer (not a 409).
       expect(result.idempotencyDigestsCleared).toBeGreaterThanOrEqual(1);
       const retry = await reindexed.http.post('/api/cases').set(volunteer.auth).set('Idempotency-Key', 'before-the-rotation-1').send(body);

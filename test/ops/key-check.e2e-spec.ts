@@ -11,8 +11,16 @@ import { createUser, loginAdmin } from '../support/users';
  * backup from before a rotation restored): the API must refuse to start, naming the key, rather than serve 500s for
  * those cases, and nothing must prompt the operator to destroy the key for good.
  */
-describe('boot check: every key id that wraps a case data key is in the keyring (process e2e)', () => {
+describe('boot check: every key id that wraps a case data key is in the keyring, with its own key (process e2e)', () => {
   afterAll(() => stopAllApis());
+
+  const base = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|PORT|NODE_ENV|AMPARO_.*|ADMIN_.*)$/.test(k)));
+  /** Runs the API to its exit (expected: a refusal at boot). */
+  const refused = async (databaseUrl: string, extra: Record<string, string>) => promisify(execFile)(process.execPath, [MAIN_JS], {
+    cwd: REPO_ROOT,
+    env: { ...base(), ...apiEnv(databaseUrl, { ...extra, PORT: String(await freePort()) }) },
+    timeout: 30_000,
+  });
 
   it('refuses to start without a key still in use, naming it; starts once it is back', async () => {
     const t = await createTestApp();
@@ -25,15 +33,33 @@ describe('boot check: every key id that wraps a case data key is in the keyring 
     }
     const [usedId] = TEST_KEYS.keyring.split(':');
     const newKey = `k9:${randomBytes(32).toString('base64')}`;
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|PORT|NODE_ENV|AMPARO_.*|ADMIN_.*)$/.test(k)));
-    const run = promisify(execFile)(process.execPath, [MAIN_JS], {
-      cwd: REPO_ROOT,
-      env: { ...base, ...apiEnv(t.databaseUrl, { AMPARO_KEYS: newKey, PORT: String(await freePort()) }) },
-      timeout: 30_000,
-    });
-    await expect(run).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`AMPARO_KEYS lacks the key id(s) "${usedId}"`) });
+    await expect(refused(t.databaseUrl, { AMPARO_KEYS: newKey })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`AMPARO_KEYS lacks the key id(s) "${usedId}"`) });
     // With the old key beside the new one (a rotation in progress), it starts.
     const api = await startApi(apiEnv(t.databaseUrl, { AMPARO_KEYS: `${newKey},${TEST_KEYS.keyring}` }));
     expect((await fetch(`${api.url}/health`)).status).toBe(200);
   }, 90_000);
+
+  it('refuses a key id given another key (a mistyped value), and an index key the stored indexes were not computed with', async () => {
+    const t = await createTestApp();
+    try {
+      const admin = await loginAdmin(t.http);
+      const intake = await createUser(t.http, admin, 'intake');
+      await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
+    } finally {
+      await t.close();
+    }
+    // The first start records the index key in use.
+    const first = await startApi(apiEnv(t.databaseUrl));
+    expect((await fetch(`${first.url}/health`)).status).toBe(200);
+    await stopAllApis();
+    const [usedId] = TEST_KEYS.keyring.split(':');
+    // The same id with other bytes: it would serve 500s, and write cases the right key could not read.
+    await expect(refused(t.databaseUrl, { AMPARO_KEYS: `${usedId}:${randomBytes(32).toString('base64')}` }))
+      .rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`AMPARO_KEYS key(s) "${usedId}" are not the keys that wrapped`) });
+    // Another index key: duplicate, A-number and conflict checks would find nothing.
+    await expect(refused(t.databaseUrl, { AMPARO_INDEX_KEY: randomBytes(32).toString('base64') }))
+      .rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('AMPARO_INDEX_KEY is not the key the blind indexes') });
+    const again = await startApi(apiEnv(t.databaseUrl));
+    expect((await fetch(`${again.url}/health`)).status).toBe(200);
+  }, 120_000);
 });

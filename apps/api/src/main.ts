@@ -7,7 +7,7 @@ import { AppConfig, ConfigError, loadConfig } from '@amparo/config';
 import { canRewriteAuditTrail } from '@amparo/database';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
-import { keyIdsMissingFromKeyring } from './key-check';
+import { keyProblems } from './key-check';
 import { embeddedPgLog, prepareSchema, ResolvedDatabase, resolveDatabase } from './database-url';
 
 /** How long workers get to finish their requests on shutdown before they are killed. */
@@ -40,14 +40,25 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
   if (config.secrets.generated) {
     log.warn(`Using generated development keys from ${config.dataDir}/keys.json: set AMPARO_KEYS, AMPARO_INDEX_KEY, AMPARO_JWT_SECRET and AMPARO_AUDIT_KEYS for production`);
   }
-  const missing = await keyIdsMissingFromKeyring(database.url, config.secrets.keyring);
-  if (missing.length > 0) {
+  const problems = await keyProblems(database.url, config.secrets.keyring, config.secrets.indexKey);
+  const refuse = async (variable: string, message: string): Promise<never> => {
     await database.stop();
-    throw new ConfigError(
-      'AMPARO_KEYS',
-      `lacks the key id(s) ${missing.map((id) => `"${id}"`).join(', ')}, which still wrap the data keys of cases in the database: ` +
-        'those cases could not be read. Put the key back; retire a key only once `npm run cli -- keys:status` shows it wraps nothing.',
-    );
+    throw new ConfigError(variable, message);
+  };
+  if (problems.missingKeyIds.length > 0) {
+    await refuse('AMPARO_KEYS',
+      `lacks the key id(s) ${problems.missingKeyIds.map((id) => `"${id}"`).join(', ')}, which still wrap the data keys of cases in the database: ` +
+        'those cases could not be read. Put the key back; retire a key only once `npm run cli -- keys:status` shows it wraps nothing.');
+  }
+  if (problems.wrongKeyIds.length > 0) {
+    await refuse('AMPARO_KEYS',
+      `key(s) ${problems.wrongKeyIds.map((id) => `"${id}"`).join(', ')} are not the keys that wrapped the data keys stored under those ids: ` +
+        'the cases could not be read, and cases written with them could not be read by an instance with the right keys. Check the value (a copy or paste error, another environment\'s file).');
+  }
+  if (problems.wrongIndexKey) {
+    await refuse('AMPARO_INDEX_KEY',
+      'is not the key the blind indexes in the database were computed with: duplicate checks, A-number look-ups and conflict checks would find nothing. ' +
+        'Put the right key back; to change it, stop the API and run `npm run cli -- keys:reindex` with the new one.');
   }
   return database;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
-import { CryptoIntegrityError, KeyMaterial, rewrap, unwrapDataKey, wrappedKeyId } from '@amparo/crypto';
+import { CryptoIntegrityError, KeyMaterial, indexKeyCheck, rewrap, unwrapDataKey, wrappedKeyId } from '@amparo/crypto';
 import { BLIND_INDEX_FIELDS, CaseCipher, caseKeyContext } from './case-cipher.service';
 import { SENSITIVE_FIELDS } from './domain/sensitive-fields';
 
@@ -158,6 +158,12 @@ export class KeyRotationService {
     const digests: { n: number }[] = await this.db.query(
       `WITH cleared AS (UPDATE idempotency_keys SET request_hash = '\\x'::bytea WHERE length(request_hash) > 0 RETURNING 1)
        SELECT count(*)::int AS n FROM cleared`,
+    );
+    // The API starts only with the key the indexes were computed with: from now on, this one.
+    await this.db.query(
+      `INSERT INTO key_checks (name, digest) VALUES ('index_key', $1)
+       ON CONFLICT (name) DO UPDATE SET digest = EXCLUDED.digest, updated_at = now()`,
+      [indexKeyCheck(this.keys.indexKey)],
     );
     return { reindexed, failed, idempotencyDigestsCleared: digests[0].n };
   }

@@ -50,6 +50,14 @@ export function requestDigest(key: IndexKey, canonicalBody: string): Buffer {
   return createHmac('sha256', subKeyOf(key, 'amparo/request-digest/v1')).update(canonicalBody, 'utf8').digest();
 }
 
+/**
+ * What identifies the index key without revealing it (a MAC of a fixed text under its own sub-key), stored beside the
+ * indexes it computed: an instance started with another key would find no duplicate, no A-number and no conflict.
+ */
+export function indexKeyCheck(key: IndexKey): Buffer {
+  return createHmac('sha256', subKeyOf(key, 'amparo/index-key-check/v1')).update('amparo').digest().subarray(0, BLIND_INDEX_BYTES);
+}
+
 export function blindIndex(key: IndexKey, kind: BlindIndexKind, normalizedValue: string): string {
   const isNormalized = Object.hasOwn(IS_NORMALIZED, kind) ? IS_NORMALIZED[kind] : undefined;
   if (!isNormalized) throw new TypeError(`unknown blind index kind "${String(kind)}"`);
