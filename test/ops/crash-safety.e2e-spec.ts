@@ -9,7 +9,11 @@ import { Session, createUser, loginAdmin } from '../support/users';
 /**
  * The server dies (SIGKILL, no shutdown hooks) in the middle of a stream of intakes. A client that retries every
  * unanswered request with its Idempotency-Key must end with exactly one case per key, and nothing it was told was
- * created may be lost.
+ * created may be lost. The kill is timed to hit the case that matters most: an intake committed whose answer never
+ * left the server (its retry must replay the stored answer, not open a second case). The server is frozen (SIGSTOP)
+ * at moments during the stream; once the client has read every answer sent, the database is asked whether more cases
+ * were committed than answered. If so, the frozen server is killed; else it runs on (SIGCONT) and the next moment is
+ * tried.
  */
 
 const N = 150;
@@ -61,6 +65,8 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
   const intakes = makeIntakes();
   let inFlightAtKill = 0;
   let answeredBeforeKill = 0;
+  /** Cases committed whose answer never left the server, at the kill. */
+  let committedUnanswered: string[] = [];
 
   beforeAll(async () => {
     databaseUrl = await createTestDatabase();
@@ -91,16 +97,31 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
         inFlight -= 1;
         item.answers.push(answer);
         if (answer.status !== 0) answered += 1;
-        if (!killed && answered >= KILL_AFTER_ANSWERS) {
-          killed = true;
-          inFlightAtKill = inFlight;
-          answeredBeforeKill = answered;
-          api.kill('SIGKILL');
-        }
       }
     };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const killer = async () => {
+      while (answered < KILL_AFTER_ANSWERS) await sleep(5);
+      for (let attempt = 0; ; attempt++) {
+        api.kill('SIGSTOP');
+        // Frozen: whatever the server sent reaches the client meanwhile, and nothing more is sent.
+        await sleep(50);
+        const answeredIds = new Set(intakes.flatMap((i) => i.answers.filter((a) => a.status === 201).map((a) => a.id)));
+        const { rows } = await db.query<{ id: string }>(`SELECT id FROM cases WHERE created_by = $1`, [intake.userId]);
+        committedUnanswered = rows.map((r) => r.id).filter((id) => !answeredIds.has(id));
+        if (committedUnanswered.length > 0 || attempt >= 400) break;
+        api.kill('SIGCONT');
+        await sleep(1 + (attempt % 7));
+      }
+      killed = true;
+      inFlightAtKill = inFlight;
+      answeredBeforeKill = answered;
+      api.kill('SIGKILL');
+    };
+    await Promise.all([...Array.from({ length: CONCURRENCY }, worker), killer()]);
     expect(killed).toBe(true);
+    // The kill hit an intake committed but not answered.
+    expect(committedUnanswered.length).toBeGreaterThan(0);
     expect(await api.exited).toEqual({ code: null, signal: 'SIGKILL' });
     // The other workers had requests on the wire when the process died.
     expect(inFlightAtKill).toBeGreaterThan(0);
@@ -146,6 +167,8 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
     }
     const ids = [...idByKey.values()];
     expect(new Set(ids).size).toBe(N);
+    // The intakes committed but unanswered at the kill got their own case on retry: the stored answer, replayed.
+    for (const id of committedUnanswered) expect(ids).toContain(id);
 
     const { rows: cases } = await db.query(`SELECT id, status FROM cases WHERE created_by = $1`, [intake.userId]);
     expect(cases).toHaveLength(N);
