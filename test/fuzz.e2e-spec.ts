@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { listRouteAccess } from '@amparo/auth';
 import { intakeBody } from './support/cases';
-import { Json, hostileBody, mutatedBody, problemWith } from './support/fuzz';
+import { Json, dateLike, hostileBody, mutatedBody, problemWith, timeZoneLike } from './support/fuzz';
+import { EVENT_FIELDS } from '../libs/cases/src/dto/event.dto';
 import { TestApp, createTestApp } from './support/test-app';
 import { Session, createUser, login, loginAdmin } from './support/users';
 
@@ -16,7 +17,8 @@ jest.setTimeout(60_000);
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261120);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
-fc.configureGlobal({ seed: SEED, numRuns: RUNS, endOnFailure: true, interruptAfterTimeLimit: 20_000 });
+// A property cut short by the time limit fails, rather than passing on fewer runs than asked (a slow machine).
+fc.configureGlobal({ seed: SEED, numRuns: RUNS, endOnFailure: true, interruptAfterTimeLimit: 45_000, markInterruptAsFailure: true });
 
 /** The write routes of test/route-permissions.e2e-spec.ts EXPECTED (pinned below against the running app). */
 const WRITE_ROUTES = [
@@ -43,6 +45,33 @@ const WRITE_ROUTES = [
   'PUT /api/attorneys/:userId/profile',
   'PUT /api/attorneys/me/profile',
 ];
+
+/** A valid body of each event type (dated in the past, or ahead for the two that say when something will happen). */
+const EVENT_BASES: Record<string, Json> = {
+  detainer_lodged: { type: 'detainer_lodged', occurredAt: '2026-01-05' },
+  detainer_lifted: { type: 'detainer_lifted', occurredAt: '2026-01-05' },
+  release_eligible: { type: 'release_eligible', occurredAt: '2030-01-05T10:00:00-06:00' },
+  released: { type: 'released', occurredAt: '2026-01-05T10:00:00-06:00', from: 'jail' },
+  transferred: { type: 'transferred', occurredAt: '2026-01-05T10:00:00-06:00', facilityCode: 'HOUICDF' },
+  hearing_scheduled: { type: 'hearing_scheduled', occurredAt: '2026-01-05', hearingType: 'master', scheduledAt: '2030-02-04T09:00:00-06:00', courtCode: 'HOU', timeZone: 'America/Chicago' },
+  bond_decision: { type: 'bond_decision', occurredAt: '2026-01-05', outcome: 'granted', amount: 5000, timeZone: 'America/Chicago' },
+  ij_decision: { type: 'ij_decision', occurredAt: '2026-01-05', outcome: 'removal_ordered', timeZone: 'America/Chicago' },
+  final_order: { type: 'final_order', occurredAt: '2026-01-05', issuedBy: 'bia', venueState: 'TX', timeZone: 'America/New_York' },
+  motion_decided: { type: 'motion_decided', occurredAt: '2026-01-05', issuedBy: 'ij', outcome: 'denied', motion: 'reopen', venueState: 'tx' },
+  in_absentia_order: { type: 'in_absentia_order', occurredAt: '2026-01-05', timeZone: 'America/Chicago' },
+  order_reinstated: { type: 'order_reinstated', occurredAt: '2026-01-05' },
+  entered_us: { type: 'entered_us', occurredAt: '2024-06-01', manner: 'ewi' },
+  daca_expires: { type: 'daca_expires', occurredAt: '2030-06-01' },
+  voluntary_departure_granted: { type: 'voluntary_departure_granted', occurredAt: '2026-01-05', days: 60, stage: 'conclusion' },
+  address_changed: { type: 'address_changed', occurredAt: '2026-01-05' },
+};
+
+/** No key, or one of the shapes the two routes that read an Idempotency-Key take (and some they refuse). */
+const idempotencyKey = fc.option(
+  fc.oneof(fc.constantFrom('retry-key-0001', 'retry-key-0002', 'x'.repeat(128), 'a.b:c_d-e', 'short', 'with space 123', 'é'.repeat(10)), fc.stringMatching(/^[A-Za-z0-9_.:-]{8,20}$/)),
+  { nil: undefined },
+);
+const TAKES_KEY = new Set(['POST /api/cases', 'POST /api/cases/:id/events']);
 
 const PROFILE = {
   barStates: ['TX'], eoirRegistered: true, languages: ['spa', 'eng'], practiceAreas: ['detention_bond', 'removal_defense', 'asylum'],
@@ -145,7 +174,8 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
   const everyone = () => [admin, coordinator, intake, attorney, null];
   const targets = (): Record<string, Target> => ({
     'PATCH /api/cases/:id': {
-      protectedIds: [seeded.caseId], scratchIds: [scratch.caseIds[3]], base: { narrative: 'fuzzed narrative', custody: { status: 'unknown', timeZone: 'America/Chicago' }, client: { phone: '512-555-0100' } },
+      // The whole intake body, so that each field is broken in turn.
+      protectedIds: [seeded.caseId], scratchIds: [scratch.caseIds[3]], base: { ...intakeBody(), adverseParties: [{ name: 'Adversa Example', relationship: 'spouse' }] } as Json,
       caller: () => coordinator, hostileCallers: everyone,
     },
     'PATCH /api/deadlines/:id': {
@@ -196,9 +226,13 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
   });
 
   const badIds = fc.constantFrom('not-a-uuid', '..%2F..%2Fhealth', '%00', '1', '00000000-0000-0000-0000-00000000000g', 'x'.repeat(300), "1'%20OR%20'1'='1");
-  const request = (method: string, path: string, session: Session | null, body: string) => {
-    let req = (t.http as any)[method.toLowerCase()](path).set('Content-Type', 'application/json').set('X-Forwarded-For', `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`);
+  // Each request from an address of its own (the sign-in and rate limits count per address), in order: a seed replays.
+  let sent = 0;
+  const request = (method: string, path: string, session: Session | null, body: string, key?: string) => {
+    sent += 1;
+    let req = (t.http as any)[method.toLowerCase()](path).set('Content-Type', 'application/json').set('X-Forwarded-For', `10.${(sent >> 16) & 255}.${(sent >> 8) & 255}.${sent & 255}`);
     if (session) req = req.set(session.auth);
+    if (key !== undefined) req = req.set('Idempotency-Key', key);
     return req.send(body);
   };
   const check = (route: string, path: string, who: string, body: string, res: Parameters<typeof problemWith>[0]) => {
@@ -236,14 +270,78 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
         ? fc.oneof(...(target.scratchIds.length ? [{ weight: 3, arbitrary: fc.constantFrom(...target.scratchIds) }] : []), { weight: 1, arbitrary: fc.uuid() })
         : fc.constant('');
       await fc.assert(
-        fc.asyncProperty(idArb, mutatedBody(target.base), async (id, body) => {
+        fc.asyncProperty(idArb, mutatedBody(target.base), TAKES_KEY.has(route) ? idempotencyKey : fc.constant(undefined), async (id, body, key) => {
           const path = target.path ? target.path(id) : template.replace(/:(id|userId)/, id);
           const session = target.caller();
-          const res = await request(method, path, session, body);
-          check(route, path, who(session), body, res);
+          const res = await request(method, path, session, body, key);
+          check(route, path, `${who(session)}${key === undefined ? '' : ` with Idempotency-Key ${key}`}`, body, res);
         }),
         // Near-valid bodies reach the deepest code: twice the runs.
         { numRuns: RUNS * 2 },
+      );
+    });
+  });
+
+  describe('POST /api/cases/:id/events, every type, on cases held in every way', () => {
+    const held: string[] = [];
+    beforeAll(async () => {
+      for (const custody of [
+        { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: '2030-01-01T10:00:00Z' },
+        { status: 'ice_detention', facilityCode: 'HOUICDF' },
+        { status: 'released', state: 'CA', county: 'Los Angeles' },
+        { status: 'unknown', timeZone: 'Pacific/Guam' },
+      ]) {
+        const res = await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody });
+        expect(res.status).toBe(201);
+        held.push(res.body.id);
+      }
+    });
+
+    it.each(Object.keys(EVENT_BASES))('%s broken in one place, with or without an Idempotency-Key: < 500, error shape, no stack trace', async (type) => {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...held), mutatedBody(EVENT_BASES[type]), idempotencyKey, async (id, body, key) => {
+          const path = `/api/cases/${id}/events`;
+          check('POST /api/cases/:id/events', path, `coordinator${key === undefined ? '' : ` with Idempotency-Key ${key}`}`, body, await request('POST', path, coordinator, body, key));
+        }),
+      );
+    });
+
+    it('a random valid-shaped event of any type, dates and zones included: < 500, error shape, no stack trace', async () => {
+      const optional = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+      const event = fc.record({
+        type: fc.constantFrom(...Object.keys(EVENT_BASES)),
+        occurredAt: fc.oneof(
+          fc.date({ min: new Date('2020-01-01'), max: new Date('2031-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+          fc.date({ min: new Date('2020-01-01'), max: new Date('2026-11-20'), noInvalidDate: true }).map((d) => d.toISOString().replace(/\.\d+Z$/, '-06:00')),
+          dateLike,
+          fc.constantFrom('2025-12-31T23:30:00-10:00', '2026-03-08T02:30:00-06:00', '2026-11-01T01:30:00-05:00', '1900-01-01', '2026-02-29'),
+        ),
+        from: optional(fc.constantFrom('ice', 'jail')),
+        facilityCode: optional(fc.constantFrom('HOUICDF', 'BOEHOLD', 'ZZZ999', 'abc')),
+        hearingType: optional(fc.constantFrom('bond', 'master', 'individual')),
+        scheduledAt: optional(fc.oneof(dateLike, fc.constantFrom('2030-02-04T09:00:00-06:00', '2026-03-08T02:30:00-06:00'))),
+        courtCode: optional(fc.constantFrom('HOU', 'San Antonio', 'É')),
+        timeZone: optional(timeZoneLike),
+        outcome: optional(fc.constantFrom('granted', 'denied', 'no_jurisdiction', 'removal_ordered', 'relief_granted', 'terminated', 'other')),
+        amount: optional(fc.oneof(fc.integer({ min: 0, max: 10_000_000 }), fc.constantFrom(0.005, 9_999_999.999))),
+        days: optional(fc.integer({ min: 1, max: 120 })),
+        stage: optional(fc.constantFrom('pre_conclusion', 'conclusion')),
+        issuedBy: optional(fc.constantFrom('ij', 'bia')),
+        motion: optional(fc.constantFrom('reopen', 'reconsider')),
+        venueState: optional(fc.constantFrom('TX', 'pr', 'GU', 'VI', 'MP', 'DC', '', ' ')),
+        manner: optional(fc.constantFrom('inspected', 'ewi', 'paroled', 'unknown')),
+      }, { requiredKeys: ['type', 'occurredAt'] });
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...held), event, idempotencyKey, async (id, e, key) => {
+          // The fields its type takes, when it has every required one.
+          const spec = (EVENT_FIELDS as Record<string, { required: string[]; optional: string[] }>)[e.type];
+          const fields = Object.entries(e).filter(([k, v]) => k === 'type' || k === 'occurredAt' || (v !== undefined && (spec.required.includes(k) || spec.optional.includes(k))));
+          if (spec.required.some((k) => !fields.some(([f]) => f === k))) return;
+          const body = JSON.stringify(Object.fromEntries(fields));
+          const path = `/api/cases/${id}/events`;
+          check('POST /api/cases/:id/events', path, 'coordinator', body, await request('POST', path, coordinator, body, key));
+        }),
+        { numRuns: RUNS * 8 },
       );
     });
   });

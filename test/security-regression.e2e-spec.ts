@@ -6,6 +6,7 @@ import { PasswordService, listRouteAccess } from '@amparo/auth';
 import { KeyRotationService, PurgeService } from '@amparo/cases';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
+import { STACK_TRACE } from './support/fuzz';
 import { DataSource } from 'typeorm';
 import { TEST_KEYS, TestApp, createTestApp, createTestDatabase, testAppRole } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
@@ -28,7 +29,6 @@ function signJwt(header: object, payload: object, secret: Buffer): string {
   return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 }
 
-const STACK_TRACE = /at .+\(.*:\d+:\d+\)|\.ts:\d+/;
 const ZERO_UUID = '00000000-0000-4000-8000-000000000000';
 
 /** A full intake whose every sensitive value is unique to `tag`, so a leak names the case it came from. */
@@ -675,6 +675,15 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       await expectIntegrityFailure(idb, a.needles);
     });
 
+    it('a wrapped data key and a ciphertext copied together to another case (both bound to their case, not only the key to the data)', async () => {
+      const a = canaryCase('MOVEB', 'A345-678-906');
+      const ida = (await createCase(a.body)).id;
+      const idb = (await createCase({ ...minimalBody(), client: { firstName: 'Otherperson', lastName: 'Example', preferredLanguage: 'spa' } })).id;
+      await t.db.query(`UPDATE case_keys SET wrapped_key = (SELECT wrapped_key FROM case_keys WHERE case_id = $1) WHERE case_id = $2`, [ida, idb]);
+      await t.db.query(`UPDATE cases SET client_last_name = (SELECT client_last_name FROM cases WHERE id = $1) WHERE id = $2`, [ida, idb]);
+      await expectIntegrityFailure(idb, a.needles);
+    });
+
     it.each([
       ['a flipped bit in the ciphertext', `set_byte(narrative, length(narrative) - 20, get_byte(narrative, length(narrative) - 20) # 1)`],
       ['a flipped bit in the tag', `set_byte(narrative, length(narrative) - 1, get_byte(narrative, length(narrative) - 1) # 128)`],
@@ -757,6 +766,10 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const created = await createCase(c.body);
       await assign(created.id, attorneyA);
       await t.http.post(`/api/cases/${created.id}/events`).set(attorneyA.auth).send({ type: 'detainer_lodged', occurredAt: new Date().toISOString() }).expect(201);
+      // An event sent with an Idempotency-Key: its stored answer holds the event (a manner of entry) until the purge.
+      await t.http.post(`/api/cases/${created.id}/events`).set(attorneyA.auth).set('Idempotency-Key', `shred-entry-${created.id.slice(0, 8)}`)
+        .send({ type: 'entered_us', occurredAt: '2024-06-01', manner: 'ewi' }).expect(201);
+      const verifiedBefore = (await t.http.get('/api/audit/verify').set(admin.auth)).body.checked as number;
       await t.http.post(`/api/cases/${created.id}/close`).set(attorneyA.auth).send({ outcome: 'represented' }).expect(200);
       // Free text an attorney typed on a referral of the case (a decline note), which could name the client.
       await t.db.query(`UPDATE referrals SET decline_note = 'declined: knows Señora SHRED personally' WHERE case_id = $1`, [created.id]);
@@ -783,6 +796,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
         expect({ table, rows: await t.db.query(`SELECT 1 FROM ${table} WHERE case_id = $1`, [created.id]) }).toEqual({ table, rows: [] });
       }
       expect(await t.db.query(`SELECT 1 FROM referrals WHERE case_id = $1 AND decline_note IS NOT NULL`, [created.id])).toEqual([]);
+      const answers = await t.db.query(`SELECT key, response IS NOT NULL AS kept, length(request_hash) AS digest FROM idempotency_keys WHERE case_id = $1`, [created.id]);
+      expect(answers).toEqual([{ key: expect.stringMatching(/^event\//), kept: false, digest: 0 }]);
       expect((await t.http.get(`/api/cases/${created.id}`).set(attorneyA.auth)).status).toBe(404);
       expect((await t.http.get(`/api/cases/${created.id}`).set(intake.auth)).status).toBe(404);
       // Nor is it listed to the volunteer who created it, or the attorney who had it.
@@ -814,7 +829,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(purged.body.items).toHaveLength(1);
       const verify = await t.http.get('/api/audit/verify').set(admin.auth);
       expect(verify.body).toMatchObject({ ok: true });
-      expect(verify.body.checked).toBeGreaterThan(20);
+      // This test's events (the creation, the events, the close, the purge, the reads) among them.
+      expect(verify.body.checked).toBeGreaterThan(verifiedBefore + 2);
     });
   });
 
@@ -1196,6 +1212,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
 
   describe('8. No plaintext of a seeded canary A-number or name appears in logs, error bodies or the database\'s plain columns', () => {
     it('after intake, corrections, lookups, reveals, failures and errors', async () => {
+      const linesBefore = logs.split('\n').length;
       const c = canaryCase('LOGCN', 'A567-890-123');
       const created = await createCase(c.body);
       await t.http.patch(`/api/cases/${created.id}`).set(intake.auth).send({ client: { phone: c.body.client.phone, address: c.body.client.address }, narrative: c.body.narrative }).expect(200);
@@ -1237,7 +1254,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       // The logs are real (requests at debug level, the 500 with its id) and hold none of the values.
       expect(logs).toContain(failed.body.errorId);
       expect(logs).toContain(created.id);
-      expect(logs.split('\n').length).toBeGreaterThan(100);
+      // Each of this test's 15 requests wrote its line (at debug level).
+      expect(logs.split('\n').length - linesBefore).toBeGreaterThanOrEqual(15);
       const refused = logs.split('\n').filter((line) => line.includes('request refused before routing')).map((line) => JSON.parse(line));
       expect(refused).toEqual(expect.arrayContaining([
         expect.objectContaining({ requestId: malformed.headers['x-request-id'], method: 'POST', path: '/api/cases', statusCode: 400 }),
@@ -1358,6 +1376,20 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(right.headers['retry-after']).toBe('900');
       expect(right.body).toEqual(known[5].body);
       expect(JSON.stringify(right.body)).not.toContain('accessToken');
+    });
+
+    it('an unknown account costs the same password hashing as a wrong password: no timing oracle on who has an account', async () => {
+      const verify = jest.spyOn(t.app.get(PasswordService), 'verify');
+      try {
+        await attempt('nobody.here@test.amparo.example', 'whatever-guess', '192.0.2.31').expect(401);
+        expect(verify).toHaveBeenCalledTimes(1);
+        const someone = await createUser(t.http, admin, 'intake');
+        verify.mockClear();
+        await attempt(someone.email, 'a wrong guess', '192.0.2.32').expect(401);
+        expect(verify).toHaveBeenCalledTimes(1);
+      } finally {
+        verify.mockRestore();
+      }
     });
 
     it('per IP: 30 failures over many accounts lock the IP, even for a real account; other IPs are unaffected', async () => {

@@ -5,7 +5,8 @@ import fc from 'fast-check';
  * `__proto__` reach the server as own keys, exactly as an attacker would send them.
  */
 
-export const STACK_TRACE = /at .+\(.*:\d+:\d+\)|\.ts:\d+/;
+/** A stack frame in any of Node's shapes (with or without a function name), or a source position. */
+export const STACK_TRACE = /\bat .+\(.*:\d+:\d+\)|\n\s+at \S|\.[cm]?[jt]s:\d+/;
 
 const json = (value: unknown) => JSON.stringify(value);
 
