@@ -254,3 +254,106 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
     for (const k of keys) expect(k).toMatchObject({ answered: true, has_case: true });
   }, 30_000);
 });
+
+/**
+ * The same for events (`POST /api/cases/:id/events` with an Idempotency-Key): each change of address opens its own
+ * EOIR-33 deadline, so a retried one recorded twice would put a second deadline on the board.
+ */
+describe('crash safety: SIGKILL while events are recorded, retried with the same Idempotency-Key (process e2e)', () => {
+  const EVENTS = 60;
+  let databaseUrl: string;
+  let db: Client;
+
+  beforeAll(async () => {
+    databaseUrl = await createTestDatabase();
+    db = new Client({ connectionString: databaseUrl });
+    await db.connect();
+  }, 15_000);
+
+  afterAll(async () => {
+    await stopAllApis();
+    await db?.end();
+  }, 20_000);
+
+  it('one event (and one deadline) per key, the one recorded before the kill but not answered replayed on retry', async () => {
+    let api = await startApi(apiEnv(databaseUrl));
+    const http = request(api.url);
+    const coordinator = await createUser(http, await loginAdmin(http), 'coordinator');
+    const created = await http.post('/api/cases').set(coordinator.auth).send(minimalBody()).expect(201);
+    const caseId = created.body.id as string;
+    const run = randomBytes(4).toString('hex');
+    const day = (i: number) => new Date(Date.now() - (i + 1) * 86_400_000).toISOString().slice(0, 10);
+    const events = Array.from({ length: EVENTS }, (_, i) => ({
+      key: `move-${run}-${String(i).padStart(3, '0')}`,
+      body: { type: 'address_changed', occurredAt: day(i) },
+      answers: [] as { status: number; id?: string; code?: string }[],
+    }));
+    const send = async (e: (typeof events)[number]) => {
+      try {
+        const res = await fetch(`${api.url}/api/cases/${caseId}/events`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${coordinator.token}`, 'Idempotency-Key': e.key },
+          body: JSON.stringify(e.body),
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+        const body = (await res.json().catch(() => ({}))) as { event?: { id?: string }; code?: string };
+        return { status: res.status, id: body.event?.id, code: body.code };
+      } catch {
+        return { status: 0 };
+      }
+    };
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const answeredIds = () => new Set(events.flatMap((e) => e.answers.filter((a) => a.status === 201).map((a) => a.id)));
+
+    let next = 0;
+    let answered = 0;
+    const worker = async () => {
+      while (next < events.length) {
+        const e = events[next++];
+        const answer = await send(e);
+        e.answers.push(answer);
+        if (answer.status !== 0) answered += 1;
+      }
+    };
+    let committedUnanswered: string[] = [];
+    const killer = async () => {
+      while (answered < 15) await sleep(5);
+      for (let attempt = 0; ; attempt++) {
+        api.kill('SIGSTOP');
+        await sleep(50);
+        const { rows } = await db.query<{ id: string }>(`SELECT id FROM case_events WHERE case_id = $1`, [caseId]);
+        const answeredNow = answeredIds();
+        committedUnanswered = rows.map((r) => r.id).filter((id) => !answeredNow.has(id));
+        if (committedUnanswered.length > 0 || attempt >= 400) break;
+        api.kill('SIGCONT');
+        await sleep(1 + (attempt % 7));
+      }
+      api.kill('SIGKILL');
+    };
+    await Promise.all([...Array.from({ length: CONCURRENCY }, worker), killer()]);
+    expect(await api.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(committedUnanswered.length).toBeGreaterThan(0);
+
+    api = await startApi(apiEnv(databaseUrl));
+    for (const e of events.filter((x) => !x.answers.some((a) => a.status === 201))) {
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const answer = await send(e);
+        e.answers.push(answer);
+        if (answer.status === 201 || !(answer.status === 0 || answer.status === 503)) break;
+        await sleep(200 * (attempt + 1));
+      }
+    }
+    // Every key got a 201, all of a key's answers name one event, and the events are one per key.
+    const ids = events.map((e) => {
+      const named = new Set(e.answers.filter((a) => a.status === 201).map((a) => a.id));
+      expect({ key: e.key, events: named.size, other: e.answers.filter((a) => a.status !== 0 && a.status !== 201) }).toEqual({ key: e.key, events: 1, other: [] });
+      return [...named][0]!;
+    });
+    for (const id of committedUnanswered) expect(ids).toContain(id);
+    const { rows: stored } = await db.query(`SELECT id FROM case_events WHERE case_id = $1`, [caseId]);
+    expect(new Set(stored.map((r) => r.id))).toEqual(new Set(ids));
+    const { rows: [{ n }] } = await db.query(
+      `SELECT count(*)::int AS n FROM deadlines WHERE case_id = $1 AND rule = 'eoir33_change_of_address' AND superseded_at IS NULL`, [caseId]);
+    expect(n).toBe(EVENTS);
+  }, 90_000);
+});
