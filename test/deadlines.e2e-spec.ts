@@ -31,6 +31,20 @@ function startSmtp(): Promise<{ server: SMTPServer; port: number; received: Rece
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port, received })));
 }
 
+/** A mail server that refuses every recipient whose address starts with `refused` (550), or every sender (530). */
+function startRefusingSmtp(reject: 'recipient' | 'sender'): Promise<{ server: SMTPServer; port: number }> {
+  return new Promise((resolve) => {
+    const server = new SMTPServer({
+      authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+      onMailFrom: (_address, _session, callback) => callback(reject === 'sender' ? Object.assign(new Error('Authentication required'), { responseCode: 530 }) : undefined),
+      onRcptTo: (address, _session, callback) =>
+        callback(reject === 'recipient' && address.address.startsWith('refused') ? Object.assign(new Error('No such user'), { responseCode: 550 }) : undefined),
+      onData: (stream, _session, callback) => { stream.resume(); stream.on('end', () => callback()); },
+    });
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port }));
+  });
+}
+
 describe('events, deadlines, board, calendar and reminders (e2e)', () => {
   const clock = new FixedClock(new Date());
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
@@ -792,6 +806,107 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(missedMails).toHaveLength(coordinators);
     });
 
+    it('a missed deadline\'s alert not yet sent follows its row when a correction of the place gives it a new one', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
+      const tenDaysAgo = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 10 }).toISODate();
+      const recorded = await event(c.id, { type: 'address_changed', occurredAt: tenDaysAgo }).expect(201);
+      const old = recorded.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
+      expect(old.status).toBe('missed');
+      expect(await t.db.query(`SELECT 1 FROM notifications WHERE dedupe_key = $1`, [`missed:${old.id}:${coordinator.userId}`])).toHaveLength(1);
+      // Within the minute, before the delivery: the zone corrected, the date read elsewhere, a new row, missed too.
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { timeZone: 'America/Los_Angeles' } }).expect(200);
+      const [now] = await t.db.query(`SELECT id, status FROM deadlines WHERE case_id = $1 AND rule = 'eoir33_change_of_address' AND superseded_at IS NULL`, [c.id]);
+      expect(now.id).not.toBe(old.id);
+      expect(now.status).toBe('missed');
+      smtp.received.length = 0;
+      clock.set(new Date()); // the alert was written due at the database's now
+      await t.app.get(MailDeliveryService).deliverDue();
+      const alerts = smtp.received.filter((m) => m.raw.includes(c.reference) && m.raw.includes('MISSED') && m.to.includes(coordinator.email));
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0].raw).toContain('America/Los_Angeles');
+    });
+
+    it('what stops applying while a pass sends is not sent: each email is checked again when its turn comes', async () => {
+      let onFirst: (() => Promise<void>) | undefined;
+      const slow = await new Promise<{ server: SMTPServer; port: number; to: string[] }>((resolve) => {
+        const to: string[] = [];
+        const server = new SMTPServer({
+          authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+          onData: (stream, session, callback) => {
+            stream.resume();
+            stream.on('end', () => {
+              to.push(...session.envelope.rcptTo.map((r) => r.address));
+              const hook = onFirst;
+              onFirst = undefined;
+              void (hook ? hook() : Promise.resolve()).then(() => callback());
+            });
+          },
+        });
+        server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port, to }));
+      });
+      const app = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(slow.port), SMTP_FROM: 'amparo@test.amparo.example' } });
+      try {
+        // Nothing else pending: this pass sends these two only.
+        await t.db.query(`UPDATE notifications SET cancelled_at = $1 WHERE sent_at IS NULL AND cancelled_at IS NULL`, [clock.now()]);
+        const c = await newCase();
+        const queue = (key: string, kind: string, caseId: string | null, at: Date) => t.db.query(
+          `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, next_attempt_at)
+           SELECT organization_id, id, $4, $3, $5, 'subject', 'body', $1 FROM users WHERE id = $2`,
+          [at, coordinator.userId, key, kind, caseId],
+        );
+        const earlier = new Date(clock.now().getTime() - 60_000);
+        await queue('pass-first', 'test', null, earlier);
+        await queue('pass-second', 'test', c.id, clock.now());
+        // While the first is at the server, the second's case is closed.
+        onFirst = async () => {
+          await t.db.query(`UPDATE cases SET status = 'closed', closed_at = now() WHERE id = $1`, [c.id]);
+        };
+        expect(await app.app.get(MailDeliveryService).deliverDue()).toBe(1);
+        const rows = await t.db.query(`SELECT dedupe_key, sent_at IS NOT NULL AS sent, cancelled_at IS NOT NULL AS cancelled FROM notifications WHERE dedupe_key LIKE 'pass-%' ORDER BY dedupe_key`);
+        expect(rows).toEqual([{ dedupe_key: 'pass-first', sent: true, cancelled: false }, { dedupe_key: 'pass-second', sent: false, cancelled: true }]);
+        // What cannot wait goes first: an older reminder-like email waits behind a newer conflict alert.
+        await queue('prio-old', 'test', null, earlier);
+        await queue('prio-urgent', 'case.conflict', null, clock.now());
+        slow.to.length = 0;
+        const order: string[] = [];
+        onFirst = async () => { order.push(...(await t.db.query(`SELECT dedupe_key FROM notifications WHERE dedupe_key LIKE 'prio-%' AND next_attempt_at > $1`, [clock.now()])).map((r: { dedupe_key: string }) => r.dedupe_key)); };
+        expect(await app.app.get(MailDeliveryService).deliverDue()).toBe(2);
+        expect(order).toEqual(['prio-urgent']);
+      } finally {
+        await app.close();
+        await new Promise<void>((resolve) => slow.server.close(() => resolve()));
+      }
+    });
+
+    it('a reminder cancelled because its deadline moved is planned again when the deadline moves back', async () => {
+      const facilityIn = async (zone: string) =>
+        (await t.db.query(`SELECT code FROM facilities WHERE time_zone = $1 AND listed ORDER BY code LIMIT 1`, [zone]))[0].code as string;
+      const [chicago, losAngeles] = [await facilityIn('America/Chicago'), await facilityIn('America/Los_Angeles')];
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: chicago } });
+      const threeDaysAgo = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 3 }).toISODate();
+      const moved = await event(c.id, { type: 'address_changed', occurredAt: threeDaysAgo }).expect(201);
+      const deadline = moved.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
+      const started = clock.now();
+      try {
+        // A day before it is due: the 24-hour reminder is planned.
+        clock.set(new Date(Date.parse(deadline.dueAt) - 20 * 3600_000));
+        const jobs = t.app.get(DeadlineJobsService);
+        await jobs.planReminders();
+        const key = reminderKey(deadline.id, new Date(deadline.dueAt), 24, coordinator.userId);
+        expect(await t.db.query(`SELECT 1 FROM notifications WHERE dedupe_key = $1`, [key])).toHaveLength(1);
+        // Transferred west (the day ends two hours later there), then back, before the reminder went.
+        await event(c.id, { type: 'transferred', occurredAt: iso(new Date(clock.now().getTime() - 120_000)), facilityCode: losAngeles }).expect(201);
+        await t.app.get(MailDeliveryService).deliverDue();
+        expect((await t.db.query(`SELECT cancelled_at FROM notifications WHERE dedupe_key LIKE $1`, [`${key}%`]))[0].cancelled_at).toEqual(expect.any(Date));
+        await event(c.id, { type: 'transferred', occurredAt: iso(new Date(clock.now().getTime() - 60_000)), facilityCode: chicago }).expect(201);
+        await jobs.planReminders();
+        const [again] = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE dedupe_key = $1`, [key]);
+        expect(again).toEqual({ sent_at: null, cancelled_at: null });
+      } finally {
+        clock.set(started);
+      }
+    });
+
     it('a bond hearing is not missed when it starts: only 24 hours later with no decision recorded; a decision ends it', async () => {
       const start = clock.now();
       const hearingIn = (hours: number) => iso(new Date(start.getTime() + hours * 3600_000));
@@ -933,24 +1048,63 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
-    it('retries a failed delivery later instead of losing it', async () => {
+    it('an outage of the mail server costs the emails no attempt: hours later, they go once it is back', async () => {
       const broken = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_FROM: 'amparo@test.amparo.example' } });
+      const started = clock.now();
       try {
         await t.db.query(
           `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
            SELECT organization_id, id, 'test', 'retry-test', 'subject', 'body', $1 FROM users WHERE id = $2`,
           [clock.now(), coordinator.userId],
         );
-        expect(await broken.app.get(MailDeliveryService).deliverDue()).toBe(0);
+        // Three hours of passes, one a minute (every fifth here): before, the eighth failure gave the email up for good.
+        for (let minute = 0; minute < 180; minute += 5) {
+          expect(await broken.app.get(MailDeliveryService).deliverDue()).toBe(0);
+          clock.advance(5 * 60_000);
+        }
         const [row] = await t.db.query(`SELECT attempts, sent_at, last_error FROM notifications WHERE dedupe_key = 'retry-test'`);
-        expect(row).toMatchObject({ attempts: 1, sent_at: null });
-        expect(row.last_error).toBeTruthy();
+        expect(row).toMatchObject({ attempts: 0, sent_at: null });
+        expect(row.last_error).toMatch(/ECONNECTION|ESOCKET/);
+        await t.app.get(MailDeliveryService).deliverDue();
+        expect((await t.db.query(`SELECT sent_at FROM notifications WHERE dedupe_key = 'retry-test'`))[0].sent_at).toEqual(expect.any(Date));
       } finally {
+        clock.set(started);
         await broken.close();
       }
     });
 
-    it('a mail server that cannot be reached ends the pass at the first email: the others keep their attempts', async () => {
+    it('a recipient the server refuses costs that email an attempt, and the pass goes on; a sender it refuses (530) costs none and ends it', async () => {
+      const queue = async (prefix: string, emails: string[]) => {
+        for (const [i, email] of emails.entries()) {
+          const [u] = await t.db.query(
+            `INSERT INTO users (organization_id, email, name, role, password_hash) SELECT organization_id, $1, 'Mail test', 'coordinator', 'x' FROM users WHERE id = $2 RETURNING id`,
+            [email, coordinator.userId],
+          );
+          await t.db.query(
+            `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+             SELECT organization_id, $2, 'test', $3, 'subject', 'body', $1 FROM users WHERE id = $2`,
+            [new Date(clock.now().getTime() - (emails.length - i) * 1000), u.id, `${prefix}-${i}`],
+          );
+        }
+      };
+      const rows = (prefix: string) => t.db.query(`SELECT dedupe_key, attempts, sent_at IS NOT NULL AS sent FROM notifications WHERE dedupe_key LIKE $1 ORDER BY dedupe_key`, [`${prefix}-%`]);
+      for (const [reject, prefix] of [['recipient', 'rcpt'], ['sender', 'from']] as const) {
+        const smtpServer = await startRefusingSmtp(reject);
+        const app = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtpServer.port), SMTP_FROM: 'amparo@test.amparo.example' } });
+        try {
+          await queue(prefix, [`refused.${prefix}@test.amparo.example`, `fine.${prefix}@test.amparo.example`]);
+          await app.app.get(MailDeliveryService).deliverDue();
+          const after = (await rows(prefix)).map((r: { attempts: number; sent: boolean }) => [r.attempts, r.sent]);
+          expect(after).toEqual(reject === 'recipient' ? [[1, false], [1, true]] : [[0, false], [0, false]]);
+        } finally {
+          await app.close();
+          await new Promise<void>((resolve) => smtpServer.server.close(() => resolve()));
+          await t.db.query(`UPDATE notifications SET cancelled_at = $1 WHERE dedupe_key LIKE $2 AND sent_at IS NULL`, [clock.now(), `${prefix}-%`]);
+        }
+      }
+    });
+
+    it('a mail server that cannot be reached ends the pass at the first email: the others are not tried', async () => {
       const broken = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_FROM: 'amparo@test.amparo.example' } });
       try {
         for (const key of ['unreachable-1', 'unreachable-2', 'unreachable-3']) {
@@ -963,9 +1117,10 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         const attempts = async () => (await t.db.query(`SELECT coalesce(sum(attempts), 0)::int AS n FROM notifications WHERE sent_at IS NULL`))[0].n;
         const before = await attempts();
         expect(await broken.app.get(MailDeliveryService).deliverDue()).toBe(0);
-        expect(await attempts()).toBe(before + 1);
-        const queued = await t.db.query(`SELECT attempts FROM notifications WHERE dedupe_key LIKE 'unreachable-%' ORDER BY attempts`);
-        expect(queued.map((row: { attempts: number }) => row.attempts).slice(0, 2)).toEqual([0, 0]);
+        // One email was tried (and says why it waits); none is charged an attempt for the server's fault.
+        expect(await attempts()).toBe(before);
+        const queued = await t.db.query(`SELECT last_error FROM notifications WHERE dedupe_key LIKE 'unreachable-%' ORDER BY dedupe_key`);
+        expect(queued.filter((row: { last_error: string | null }) => row.last_error !== null)).toHaveLength(1);
       } finally {
         await broken.close();
         await t.db.query(`UPDATE notifications SET cancelled_at = $1 WHERE dedupe_key LIKE 'unreachable-%'`, [clock.now()]);
@@ -1053,11 +1208,17 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     });
 
     it('says so in the log, with ids only, when it gives up on a notification after the last attempt', async () => {
+      // A recipient the server refuses: the email's own fault, which counts its attempts.
+      const refusing = await startRefusingSmtp('recipient');
       const broken = await createTestApp({
         clock,
         databaseUrl: t.databaseUrl,
-        env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_FROM: 'amparo@test.amparo.example' },
+        env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(refusing.port), SMTP_FROM: 'amparo@test.amparo.example' },
       });
+      const [{ id: refusedUser }] = await t.db.query(
+        `INSERT INTO users (organization_id, email, name, role, password_hash) SELECT organization_id, 'refused.giveup@test.amparo.example', 'Mail test', 'coordinator', 'x' FROM users WHERE id = $1 RETURNING id`,
+        [coordinator.userId],
+      );
       try {
         const delivery = broken.app.get(MailDeliveryService);
         const logger = (delivery as unknown as { logger: { error: (...args: unknown[]) => void; warn: (...args: unknown[]) => void } }).logger;
@@ -1066,14 +1227,14 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         const [{ id }] = await t.db.query(
           `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at, attempts)
            SELECT organization_id, id, 'test', 'give-up-test', 'Secret subject', 'Secret body', $1, 7 FROM users WHERE id = $2 RETURNING id`,
-          [clock.now(), coordinator.userId],
+          [clock.now(), refusedUser],
         );
         await delivery.deliverDue();
         const [row] = await t.db.query(`SELECT attempts, sent_at FROM notifications WHERE id = $1`, [id]);
         expect(row).toMatchObject({ attempts: 8, sent_at: null });
         const call = errors.mock.calls.find(([facts]) => (facts as { notification?: string }).notification === id);
         expect(call).toBeDefined();
-        expect(call![0]).toMatchObject({ notification: id, kind: 'test', recipientId: coordinator.userId, attempts: 8 });
+        expect(call![0]).toMatchObject({ notification: id, kind: 'test', recipientId: refusedUser, attempts: 8 });
         expect(call![1]).toMatch(/undeliverable: giving up after 8 attempts/);
         expect(JSON.stringify(call)).not.toMatch(/Secret subject|Secret body|@/);
         expect(warnings.mock.calls.some(([facts]) => (facts as { notification?: string }).notification === id)).toBe(false);
@@ -1083,6 +1244,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         expect((await t.db.query(`SELECT attempts FROM notifications WHERE id = $1`, [id]))[0].attempts).toBe(8);
       } finally {
         await broken.close();
+        await new Promise<void>((resolve) => refusing.server.close(() => resolve()));
       }
     });
   });

@@ -384,11 +384,13 @@ describe('data migrations (e2e)', () => {
     expect(row.county_key).toBe((await t.db.query(`SELECT county_key FROM agreements_287g WHERE state = 'TX' AND county = $1 LIMIT 1`, [agreement.county]))[0].county_key);
     expect(row.urgency_review_at).toEqual(expect.any(Date));
   });
-  it('1764003600000: open cases with two bond hearing settings, or a release-eligible time and a release or transfer while a jail may hold them, are due for review', async () => {
+  it('1764003600000: open cases with two bond hearing settings, or (while a jail may hold them) a release-eligible time and a release or transfer, or a detainer lodged and lifted, are due for review', async () => {
     const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
     const create = async (custody: object) => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;
     const jail = { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: '2026-11-06T10:00:00-06:00' };
-    const [moved, once, rebooked, neverReleased] = [await create({ status: 'ice_detention', state: 'TX' }), await create({ status: 'ice_detention', state: 'TX' }), await create(jail), await create(jail)];
+    const [moved, once, rebooked, neverReleased, relodged] = [
+      await create({ status: 'ice_detention', state: 'TX' }), await create({ status: 'ice_detention', state: 'TX' }), await create(jail), await create(jail), await create(jail),
+    ];
     const record = (id: string, body: object) => t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body).expect(201);
     const setting = { type: 'hearing_scheduled', hearingType: 'bond', scheduledAt: '2026-12-15T13:00:00-06:00' };
     await record(moved, { ...setting, occurredAt: '2026-11-20T08:00:00-06:00' });
@@ -397,10 +399,12 @@ describe('data migrations (e2e)', () => {
     // Released, then booked again (the custody corrected back to the jail).
     await record(rebooked, { type: 'released', occurredAt: '2026-11-07', from: 'jail' });
     await t.http.patch(`/api/cases/${rebooked}`).set(coordinator.auth).send({ custody: { status: 'local_jail' } }).expect(200);
-    const ids = [moved, once, rebooked, neverReleased];
+    await record(relodged, { type: 'detainer_lifted', occurredAt: '2026-11-20T10:00:00-06:00' });
+    await record(relodged, { type: 'detainer_lodged', occurredAt: '2026-11-20' });
+    const ids = [moved, once, rebooked, neverReleased, relodged];
     await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [ids]);
     await run(new HearingNoticesAndRebookingReviews1764003600000());
     const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL ORDER BY id`, [ids]);
-    expect(due.map((r: { id: string }) => r.id)).toEqual([moved, rebooked].sort());
+    expect(due.map((r: { id: string }) => r.id)).toEqual([moved, rebooked, relodged].sort());
   });
 });

@@ -101,7 +101,7 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
     };
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const killer = async () => {
-      while (answered < KILL_AFTER_ANSWERS) await sleep(5);
+      while (answered < KILL_AFTER_ANSWERS && next < intakes.length) await sleep(5);
       for (let attempt = 0; ; attempt++) {
         api.kill('SIGSTOP');
         // Frozen: whatever the server sent reaches the client meanwhile, and nothing more is sent.
@@ -317,7 +317,7 @@ describe('crash safety: SIGKILL while events are recorded, retried with the same
     };
     let committedUnanswered: string[] = [];
     const killer = async () => {
-      while (answered < 15) await sleep(5);
+      while (answered < 15 && next < events.length) await sleep(5);
       for (let attempt = 0; ; attempt++) {
         api.kill('SIGSTOP');
         await sleep(50);

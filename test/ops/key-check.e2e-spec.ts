@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
 import { MAIN_JS, REPO_ROOT, apiEnv, freePort, startApi, stopAllApis } from '../support/api-process';
 import { minimalBody } from '../support/cases';
 import { TEST_KEYS, createTestApp } from '../support/test-app';
@@ -14,6 +15,15 @@ import { createUser, loginAdmin } from '../support/users';
 describe('boot check: every key id that wraps a case data key is in the keyring, with its own key (process e2e)', () => {
   afterAll(() => stopAllApis());
 
+  const db = async (url: string, sql: string, params: unknown[] = []) => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  };
   const base = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(DATABASE_URL|PORT|NODE_ENV|AMPARO_.*|ADMIN_.*)$/.test(k)));
   /** Runs the API to its exit (expected: a refusal at boot). */
   const refused = async (databaseUrl: string, extra: Record<string, string>) => promisify(execFile)(process.execPath, [MAIN_JS], {
@@ -41,24 +51,35 @@ describe('boot check: every key id that wraps a case data key is in the keyring,
 
   it('refuses a key id given another key (a mistyped value), and an index key the stored indexes were not computed with', async () => {
     const t = await createTestApp();
+    let ids: string[];
     try {
       const admin = await loginAdmin(t.http);
       const intake = await createUser(t.http, admin, 'intake');
-      await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
+      ids = [];
+      for (let i = 0; i < 3; i++) ids.push((await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201)).body.id);
     } finally {
       await t.close();
     }
-    // The first start records the index key in use.
+    const [usedId] = TEST_KEYS.keyring.split(':');
+    const wrongKek = `${usedId}:${randomBytes(32).toString('base64')}`;
+    const wrongIndex = randomBytes(32).toString('base64');
+    const keyError = `AMPARO_KEYS key(s) "${usedId}" are not the keys that wrapped`;
+    const indexError = 'AMPARO_INDEX_KEY is not the key the blind indexes';
+    // Nothing is recorded yet. Another environment's file (both keys wrong): refused for the keyring, and its index
+    // key is not recorded as the right one.
+    await expect(refused(t.databaseUrl, { AMPARO_KEYS: wrongKek, AMPARO_INDEX_KEY: wrongIndex })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(keyError) });
+    // Another index key alone, still before any record: it computes none of the stored indexes.
+    await expect(refused(t.databaseUrl, { AMPARO_INDEX_KEY: wrongIndex })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(indexError) });
+    expect((await db(t.databaseUrl, `SELECT count(*)::int AS n FROM key_checks`))[0].n).toBe(0);
+    // One tampered row (a data key copied from another case) does not make the right keyring wrong.
+    await db(t.databaseUrl, `UPDATE case_keys SET wrapped_key = (SELECT wrapped_key FROM case_keys WHERE case_id = $1) WHERE case_id = $2`, [ids![0], ids![1]]);
+    // The right keys start, and their index key is recorded.
     const first = await startApi(apiEnv(t.databaseUrl));
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
     await stopAllApis();
-    const [usedId] = TEST_KEYS.keyring.split(':');
-    // The same id with other bytes: it would serve 500s, and write cases the right key could not read.
-    await expect(refused(t.databaseUrl, { AMPARO_KEYS: `${usedId}:${randomBytes(32).toString('base64')}` }))
-      .rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`AMPARO_KEYS key(s) "${usedId}" are not the keys that wrapped`) });
-    // Another index key: duplicate, A-number and conflict checks would find nothing.
-    await expect(refused(t.databaseUrl, { AMPARO_INDEX_KEY: randomBytes(32).toString('base64') }))
-      .rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('AMPARO_INDEX_KEY is not the key the blind indexes') });
+    expect((await db(t.databaseUrl, `SELECT count(*)::int AS n FROM key_checks`))[0].n).toBe(1);
+    await expect(refused(t.databaseUrl, { AMPARO_KEYS: wrongKek })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(keyError) });
+    await expect(refused(t.databaseUrl, { AMPARO_INDEX_KEY: wrongIndex })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(indexError) });
     const again = await startApi(apiEnv(t.databaseUrl));
     expect((await fetch(`${again.url}/health`)).status).toBe(200);
   }, 120_000);

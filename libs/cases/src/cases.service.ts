@@ -800,7 +800,8 @@ export class CasesService {
       // Reminders cancelled while it was closed give their keys back (kept, renamed), so the planner can queue them again.
       await tx.query(
         `UPDATE notifications SET dedupe_key = dedupe_key || ':cancelled:' || id
-          WHERE case_id = $1 AND kind = 'deadline.reminder' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key LIKE 'reminder:%'`,
+          WHERE case_id = $1 AND kind = 'deadline.reminder' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key LIKE 'reminder:%'
+            AND dedupe_key NOT LIKE '%:cancelled:%'`,
         [id],
       );
       // Alerts the delivery cancelled unsent because the case was closed. A missed deadline's and a conflict's are due
@@ -815,7 +816,8 @@ export class CasesService {
       );
       await tx.query(
         `UPDATE notifications SET dedupe_key = dedupe_key || ':cancelled:' || id
-          WHERE case_id = $1 AND kind = 'case.coverage' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key LIKE 'coverage:%'`,
+          WHERE case_id = $1 AND kind = 'case.coverage' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key LIKE 'coverage:%'
+            AND dedupe_key NOT LIKE '%:cancelled:%'`,
         [id],
       );
       // A case whose stored events no longer compute is reopened all the same, and left to the urgency review.

@@ -40,7 +40,10 @@ const CLAIM_SQL = `WITH due AS (
             WHERE r.id = CASE WHEN n.dedupe_key ~ '^offer:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(:|$)'
                               THEN split_part(n.dedupe_key, ':', 2)::uuid END
               AND r.status = 'offered'))
-   ORDER BY n.next_attempt_at LIMIT 1 FOR UPDATE OF n SKIP LOCKED
+   -- What cannot wait first (an offer with hours to answer, a missed deadline, a case left without an attorney), then
+   -- the oldest: behind a backlog of reminders, a critical offer's email could come after its answer time.
+   ORDER BY n.kind NOT IN ('referral.offer', 'deadline.missed', 'case.unplaced', 'case.unassigned', 'case.released', 'case.conflict'), n.next_attempt_at
+   LIMIT 1 FOR UPDATE OF n SKIP LOCKED
 ), claimed AS (
   UPDATE notifications n SET next_attempt_at = $1::timestamptz + make_interval(secs => $3)
     FROM due, users u
@@ -50,7 +53,8 @@ const CLAIM_SQL = `WITH due AS (
 SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until FROM claimed`;
 
 /**
- * Due notifications that no longer apply are cancelled before any is claimed: the recipient was deactivated; the case
+ * Due notifications that no longer apply are cancelled before any is claimed, and each claimed one again before it is
+ * sent (CANCEL_ONE_SQL): the recipient was deactivated; the case
  * was closed or purged; a reminder's deadline is no longer open (met, waived, missed, superseded) or was moved since
  * (the key names the due time it reminds of); an offer was answered, withdrawn or expired; an "unplaced" or
  * "unassigned" alert's case was placed since; a missed deadline was superseded (its event was retracted); a reminder's
@@ -59,7 +63,7 @@ SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until FROM
  * an attorney (their role changed). The object is named by the notification's case and its
  * dedupe key (`reminder:<deadline id>:<due ms>:...`, `offer:<referral id>`), as the outbox's writers build them.
  */
-const CANCEL_SQL = `WITH pending AS (
+const cancelSql = (scope: 'due' | 'one') => `WITH pending AS (
   SELECT n.id, n.recipient_id, n.case_id, n.kind, n.dedupe_key,
          -- The id after the kind's prefix, as a uuid (a key of another shape gives null; CASE keeps the cast from it).
          CASE WHEN n.dedupe_key ~ '^[a-z]+:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(:|$)'
@@ -71,12 +75,16 @@ const CANCEL_SQL = `WITH pending AS (
                    AND split_part(n.dedupe_key, ':', 4) IN ('low', 'normal', 'high', 'critical')
               THEN split_part(n.dedupe_key, ':', 4) END AS sooner_level
     FROM notifications n
-   WHERE n.sent_at IS NULL AND n.cancelled_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2
-)
+   WHERE n.sent_at IS NULL AND n.cancelled_at IS NULL
+     AND ${scope === 'due' ? 'n.next_attempt_at <= $1 AND n.attempts < $2' : 'n.id = $2'}
+), cancelled AS (
 UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer applies',
        -- A coverage alert gives its key back: the case may come back to an uncovered facility, and its alert must be
-       -- written again then (it is written once per facility while it holds, ON CONFLICT DO NOTHING).
-       dedupe_key = CASE WHEN p.kind = 'case.coverage' THEN n.dedupe_key || ':cancelled:' || n.id ELSE n.dedupe_key END
+       -- written again then (it is written once per facility while it holds, ON CONFLICT DO NOTHING). So does a
+       -- reminder: the planner writes it again if it applies again (the deadline moved back to that time, the case
+       -- back with that attorney, the recipient active again).
+       dedupe_key = CASE WHEN p.kind IN ('case.coverage', 'deadline.reminder') AND n.dedupe_key NOT LIKE '%:cancelled:%'
+                         THEN n.dedupe_key || ':cancelled:' || n.id ELSE n.dedupe_key END
   FROM pending p
  WHERE n.id = p.id AND (
    NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.active)
@@ -132,7 +140,15 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
           WHERE m.dedupe_key = ANY (SELECT 'offer:' || p.object_id || ':sooner:' || l.level
                                       FROM unnest(ARRAY['low', 'normal', 'high', 'critical']) WITH ORDINALITY AS l(level, rank)
                                      WHERE l.rank > array_position(ARRAY['low', 'normal', 'high', 'critical'], p.sooner_level))))
- )`;
+ )
+ RETURNING n.id
+)
+SELECT id FROM cancelled`;
+
+/** Every due notification that no longer applies, at the start of a pass. */
+const CANCEL_DUE_SQL = cancelSql('due');
+/** The one just claimed, checked again before it is sent: a pass can be long, and things change meanwhile. */
+const CANCEL_ONE_SQL = cancelSql('one');
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
 
@@ -156,6 +172,20 @@ export function transportOptions(smtp: SmtpConfig): SMTPTransport.Options {
 
 /** nodemailer's codes for a mail server not reached or not usable at all, whatever the message. */
 const SERVER_FAULTS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ETLS', 'EAUTH', 'EPROXY']);
+
+/**
+ * Whether a failure is the mail server's (or its configuration's), not the email's: not reached or not usable, the
+ * sender refused (530 authentication required, a sender not allowed: no email of this server can go), or the service
+ * closing (421). A recipient refused (550 on RCPT TO) is the email's own.
+ */
+export function isServerFault(error: unknown): boolean {
+  const e = error as { code?: unknown; command?: unknown; responseCode?: unknown };
+  return SERVER_FAULTS.has(e?.code as string) || e?.command === 'MAIL FROM' || e?.command === 'CONN'
+    || e?.responseCode === 421 || e?.responseCode === 530 || e?.responseCode === 535;
+}
+
+/** When a pass ended by a server fault is tried again: the email waits, without counting an attempt. */
+const SERVER_FAULT_RETRY_SECONDS = 60;
 
 /**
  * What went wrong, for the log and `last_error`: SMTP servers quote the recipient in their replies
@@ -202,10 +232,11 @@ export class MailDeliveryService implements OnApplicationShutdown {
    */
   async deliverDue(stopping?: AbortSignal): Promise<number> {
     let sent = 0;
-    await this.db.query(CANCEL_SQL, [this.clock.now(), MAX_ATTEMPTS]);
+    await this.db.query(CANCEL_DUE_SQL, [this.clock.now(), MAX_ATTEMPTS]);
     while (!stopping?.aborted) {
       const [row]: Claimed[] = await this.db.query(CLAIM_SQL, [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS]);
       if (!row) return sent;
+      if ((await this.db.query(CANCEL_ONE_SQL, [this.clock.now(), row.id])).length > 0) continue;
       const outcome = await this.deliver(row);
       if (outcome === 'sent') sent += 1;
       if (outcome === 'server unreachable') break;
@@ -221,9 +252,19 @@ export class MailDeliveryService implements OnApplicationShutdown {
         this.logger.log({ notification: row.id, kind: row.kind, recipientId: row.recipient_id }, 'Notification (no SMTP configured)');
       }
     } catch (error) {
-      const attempts = row.attempts + 1;
       // Never the address, subject or body: ids, kind, and the error without any address in it.
       const reason = smtpErrorText(error);
+      if (isServerFault(error)) {
+        // Not this email's fault: it counts no attempt (an outage of hours must not use them up), and the pass ends.
+        this.logger.warn({ notification: row.id, kind: row.kind, error: reason }, 'Mail server not usable: delivery paused until the next pass');
+        await this.db.query(
+          `UPDATE notifications SET last_error = $2, next_attempt_at = $3::timestamptz + make_interval(secs => $4)
+            WHERE id = $1 AND sent_at IS NULL AND next_attempt_at = $5`,
+          [row.id, reason, this.clock.now(), SERVER_FAULT_RETRY_SECONDS, row.leased_until],
+        );
+        return 'server unreachable';
+      }
+      const attempts = row.attempts + 1;
       const facts = { notification: row.id, kind: row.kind, recipientId: row.recipient_id, attempts, error: reason };
       if (attempts >= MAX_ATTEMPTS) {
         this.logger.error(facts, `Notification undeliverable: giving up after ${attempts} attempts (it stays in notifications with last_error)`);
@@ -238,7 +279,7 @@ export class MailDeliveryService implements OnApplicationShutdown {
           WHERE id = $1 AND sent_at IS NULL AND next_attempt_at = $5`,
         [row.id, reason, this.clock.now(), backoffSeconds, row.leased_until],
       );
-      return SERVER_FAULTS.has((error as { code?: unknown })?.code as string) ? 'server unreachable' : 'failed';
+      return 'failed';
     }
     // Sent is sent, whoever holds the lease now: marking it stops any further copy.
     await this.db.query(`UPDATE notifications SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1 AND sent_at IS NULL`, [

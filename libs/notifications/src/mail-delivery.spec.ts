@@ -1,4 +1,17 @@
-import { smtpErrorText, transportOptions } from './mail-delivery.service';
+import { isServerFault, smtpErrorText, transportOptions } from './mail-delivery.service';
+
+describe('isServerFault', () => {
+  it('the server or its configuration (no email of it can go) is not the email\'s fault; a refused recipient is', () => {
+    for (const error of [
+      { code: 'ECONNECTION' }, { code: 'ETIMEDOUT' }, { code: 'EAUTH', responseCode: 535 },
+      { code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 530 }, { code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 553 },
+      { code: 'EPROTOCOL', responseCode: 421 },
+    ]) expect([error, isServerFault(error)]).toEqual([error, true]);
+    for (const error of [{ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }, { code: 'EMESSAGE', command: 'DATA', responseCode: 552 }, new Error('x'), null]) {
+      expect([error, isServerFault(error)]).toEqual([error, false]);
+    }
+  });
+});
 
 describe('smtpErrorText', () => {
   it('keeps the code and the reply, masks every address', () => {

@@ -575,8 +575,13 @@ describe('computeDeadlines: triggers', () => {
       // The new booking's time, as an event or corrected on the custody, is the hold's.
       const newTime = facts([...rebooked.events, { type: 'release_eligible', occurredAt: '2026-11-26T10:00:00-06:00' }], rebooked.custody);
       expect(only(computeDeadlines(newTime, RULE_SET_2026_6), 'detainer_hold')).toMatchObject({ triggerEventId: 'evt-3', dueAt: '2026-11-28T10:00:00-06:00' });
+      // With events, the intake's time never stands in (as before): it cannot be told from the one they corrected.
       const corrected = facts(rebooked.events, { ...rebooked.custody, releaseEligibleAt: '2026-11-26T10:00:00-06:00' });
-      expect(only(computeDeadlines(corrected, RULE_SET_2026_6), 'detainer_hold')).toMatchObject({ key: expect.stringMatching(/^detainer_hold:custody@/), dueAt: '2026-11-28T10:00:00-06:00' });
+      expect(computeDeadlines(corrected, RULE_SET_2026_6).map((d) => d.rule)).toEqual([]);
+      // Without events, the intake's time is judged the same way.
+      const intakeOnly = facts([{ type: 'released', occurredAt: '2026-11-07', data: { from: 'jail' } }], { ...rebooked.custody, releaseEligibleAt: '2026-11-06T10:00:00-06:00' });
+      expect(computeDeadlines(intakeOnly, RULE_SET_2026_6).map((d) => d.rule)).toEqual([]);
+      expect(computeDeadlines({ ...intakeOnly, custody: { ...intakeOnly.custody, releaseEligibleAt: '2026-11-26T10:00:00-06:00' } }, RULE_SET_2026_6).map((d) => d.rule)).toEqual(['detainer_hold']);
       // A transfer before the eligible time (an earlier booking's) ends nothing.
       const before = facts([{ type: 'transferred', occurredAt: '2026-11-01', data: { facilityCode: 'XYZ' } }, { type: 'release_eligible', occurredAt: '2026-11-06T10:00:00-06:00' }], rebooked.custody);
       expect(only(computeDeadlines(before, RULE_SET_2026_6), 'detainer_hold')).toMatchObject({ triggerEventId: 'evt-2' });
@@ -589,6 +594,9 @@ describe('computeDeadlines: triggers', () => {
         { type: 'released', occurredAt: '2026-11-06', data: { from: 'jail' } },
       ], { status: 'local_jail', detainerLodged: true });
       expect(computeDeadlines(corrected, RULE_SET_2026_6).map((d) => d.rule)).toEqual([]);
+      // Nor the intake's own forecast, which the event corrected: it is that booking's, not a later one's.
+      const fromIntake = facts(corrected.events.slice(1), { ...corrected.custody, releaseEligibleAt: '2026-11-10T10:00:00-06:00' });
+      expect(computeDeadlines(fromIntake, RULE_SET_2026_6).map((d) => d.rule)).toEqual([]);
     });
 
     it('whether a detainer stands is judged by day, as the case shows it: lodged again by its date after a lift that morning', () => {

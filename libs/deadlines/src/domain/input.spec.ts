@@ -134,6 +134,15 @@ describe('latestByDay', () => {
     expect(latest(['2026-11-26T23:00:00-06:00', '2026-11-25'])).toBe('2026-11-26T23:00:00-06:00');
     expect(latest([])).toBeUndefined();
   });
+  it('reads each event\'s day where it happened, so a date read in another zone does not bring back what a later one beat', () => {
+    const t = { id: 't', time: chicago('2026-11-10T23:30:00-06:00') }; // already the 11th in New York
+    const d1 = { id: 'd1', time: chicago('2026-11-10') };
+    const d2 = { id: 'd2', time: eventTime('2026-11-10', 'America/New_York', 'occurredAt') };
+    expect(latestByDay([t, d1], (x) => x.time)?.id).toBe('d1');
+    expect(latestByDay([t, d1, d2], (x) => x.time)?.id).toBe('d2');
+    expect(happenedAfter(t.time, d2.time)).toBe(false);
+  });
+
   it('does not let a date between two times of its day make the earlier time win (the same day is not transitive)', () => {
     // 15:00, then a date alone, then 10:00: the latest time (15:00) meets the date, which was recorded after it.
     expect(latest(['2026-11-26T15:00:00-06:00', '2026-11-26', '2026-11-26T10:00:00-06:00'])).toBe('2026-11-26');

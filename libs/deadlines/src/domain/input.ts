@@ -101,17 +101,19 @@ export function eventTime(occurredAt: unknown, zone: string, field: string, even
   return { at: parseInstant(occurredAt, zone, field, eventId), dateOnly: isDateOnly(occurredAt) };
 }
 
+/** The local day an event happened on, where it happened (its own zone): a date given alone is that date. */
+const dayOf = (t: EventTime) => t.at.toISODate() as string;
+
 /**
  * Whether `a` happened after `b`. One given by its date alone has no time of day: it is compared with the other by
- * local day (the timed one's day where the dated one is read; two dates as given, each the day where it happened), and
- * on the same day neither is after the other (the one recorded later then counts as the later: read as midnight, a
- * notice entered by its date would lose to one entered that morning with the time).
+ * day, each the day where it happened (its own zone), and on the same day neither is after the other (the one
+ * recorded later then counts as the later: read as midnight, a notice entered by its date would lose to one entered
+ * that morning with the time). One basis for every pair: read in one event's zone or the other's, the answer would
+ * depend on which was compared with which.
  */
 export function happenedAfter(a: EventTime, b: EventTime): boolean {
   if (!a.dateOnly && !b.dateOnly) return a.at.toMillis() > b.at.toMillis();
-  const zone = a.dateOnly && b.dateOnly ? undefined : a.dateOnly ? a.at.zone : b.at.zone;
-  const day = (t: EventTime) => (zone ? t.at.setZone(zone) : t.at).toISODate() as string;
-  return day(a) > day(b);
+  return dayOf(a) > dayOf(b);
 }
 
 /**
@@ -127,7 +129,7 @@ export function latestByDay<T>(items: readonly T[], time: (item: T) => EventTime
   items.forEach((item, index) => {
     const t = time(item);
     if (t.dateOnly) {
-      if (!dated || (t.at.toISODate() as string) >= (dated.t.at.toISODate() as string)) dated = { item, t, index };
+      if (!dated || dayOf(t) >= dayOf(dated.t)) dated = { item, t, index };
     } else if (!timed || t.at.toMillis() >= timed.t.at.toMillis()) {
       timed = { item, t, index };
     }

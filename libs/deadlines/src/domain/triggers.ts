@@ -73,23 +73,29 @@ function detainerTriggers(facts: CaseFacts, spec: Extract<TriggerSpec, { kind: '
   const at = facts.custody.releaseEligibleAt;
   const custody: Trigger[] = at ? [{ id: 'custody', at, field: 'custody.releaseEligibleAt' }] : [];
   if (!spec.endedByRelease) return events.length > 0 ? events : custody;
-  // The time in force (the event recorded last: a forecast corrected) is judged; when its booking is over, the
-  // intake's time stands in if its own booking is not (corrected after the person was booked again).
-  const last = events[events.length - 1];
-  if (last && !bookingEnded(facts, last)) return [last];
-  return custody.filter((trigger) => !bookingEnded(facts, trigger));
+  // The time in force is judged: the event recorded last (a forecast corrected), else the intake's. With events, the
+  // intake's time never stands in, as before: nothing tells a later booking's from the one the events corrected (a
+  // new booking's time is recorded as a new release_eligible event).
+  const inForce = events.length > 0 ? [events[events.length - 1]] : custody;
+  return inForce.filter((trigger) => !bookingEndedBy(facts, trigger));
+}
+
+function triggerTime(facts: CaseFacts, trigger: Trigger) {
+  const zone = trigger.event ? eventZone(facts, trigger.event) : requireZone(facts.custody.timeZone, 'custody.timeZone');
+  return eventTime(trigger.at, zone, trigger.field, trigger.event?.id);
 }
 
 /**
- * Whether the booking a release-eligible time belongs to is over: a `released` or `transferred` event happened at or
- * after it (by day when either is given by its date alone), each read in its own zone.
+ * When the booking a release-eligible time belongs to ended, if it did: the first `released` or `transferred` event at
+ * or after it (by day when either is given by its date alone), each read in its own zone.
  */
-function bookingEnded(facts: CaseFacts, trigger: Trigger): boolean {
-  const caseZone = requireZone(facts.custody.timeZone, 'custody.timeZone');
-  const eligible = eventTime(trigger.at, trigger.event ? eventZone(facts, trigger.event) : caseZone, trigger.field, trigger.event?.id);
-  return facts.events.some((event, index) =>
-    (event.type === 'released' || event.type === 'transferred')
-    && !happenedAfter(eligible, eventTime(event.occurredAt, eventZone(facts, event), `events[${index}].occurredAt`, event.id)));
+function bookingEndedBy(facts: CaseFacts, trigger: Trigger) {
+  const eligible = triggerTime(facts, trigger);
+  const endings = facts.events.flatMap((event, index) =>
+    event.type === 'released' || event.type === 'transferred'
+      ? [eventTime(event.occurredAt, eventZone(facts, event), `events[${index}].occurredAt`, event.id)]
+      : []);
+  return endings.filter((end) => !happenedAfter(eligible, end)).sort((a, b) => a.at.toMillis() - b.at.toMillis())[0];
 }
 
 function releasedFromIceTriggers(facts: CaseFacts): Trigger[] {

@@ -361,6 +361,19 @@ export class CaseTimelineService {
          d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null, row.status === 'closed',
          before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null],
       );
+      // A missed deadline carried over to its new row: the coordinators' alerts not yet sent follow it (the old row's
+      // are cancelled once it is superseded), with its time as it now reads; those sent stay sent, and are not repeated.
+      if (before?.status === 'missed') {
+        const [{ id }] = await tx.query(`SELECT id FROM deadlines WHERE case_id = $1 AND key = $2`, [caseId, d.key]);
+        const text = missedText({ reference: row.reference, label: d.label, due_at: new Date(d.dueAt), time_zone: d.timeZone, citation: d.citation });
+        await tx.query(
+          `UPDATE notifications SET dedupe_key = 'missed:' || $2::text || ':' || recipient_id, subject = $3, body = $4
+            WHERE kind = 'deadline.missed' AND dedupe_key LIKE 'missed:' || $1::text || ':%' AND sent_at IS NULL AND cancelled_at IS NULL
+              -- A row revived (its trigger changed and changed back) may have had its own alert: that one stands.
+              AND NOT EXISTS (SELECT 1 FROM notifications m WHERE m.dedupe_key = 'missed:' || $2::text || ':' || notifications.recipient_id)`,
+          [before.id, id, text.subject, text.body],
+        );
+      }
     }
     // Past due is missed; an appointment (a hearing) only once its grace has passed with no outcome recorded. A closed
     // case's deadlines are no longer followed: none becomes missed (a status change on one recomputes the case).

@@ -189,8 +189,11 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
     const horizon = new Date(now.getTime() + Math.max(...REMINDER_HOURS) * 3600_000);
     return this.db.transaction(async (tx) => {
       const rows: DueRow[] = await tx.query(
-        `SELECT d.id, d.case_id, d.organization_id, c.reference, d.label, d.due_at, d.time_zone, d.citation, c.assigned_attorney_id
+        // The assigned attorney while they are one (an attorney being released is not reminded, nor would their
+        // reminder be sent).
+        `SELECT d.id, d.case_id, d.organization_id, c.reference, d.label, d.due_at, d.time_zone, d.citation, a.id AS assigned_attorney_id
            FROM deadlines d JOIN cases c ON c.id = d.case_id
+           LEFT JOIN users a ON a.id = c.assigned_attorney_id AND a.active AND a.role = 'attorney'
           WHERE d.status = 'open' AND d.superseded_at IS NULL AND d.due_at >= $1 AND d.due_at <= $2
             AND c.status NOT IN ('closed', 'purged')`,
         [now, horizon],

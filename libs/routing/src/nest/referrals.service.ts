@@ -479,15 +479,18 @@ export class ReferralsService implements OnModuleInit {
       organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.withdraw',
       caseId: offer.caseId, caseReference: offer.reference, details: { referralId: offer.id, ...details },
     });
-    // Sent, or being sent now (its first attempt claimed: its lease runs), which the delivery cannot take back. One
-    // waiting to be tried again after a failure is not claimed again (the offer is no longer open) and is cancelled.
-    const [emailed] = await tx.query(
+    // Sent, or being sent now (its first attempt claimed: its lease moved its next attempt past when it was written),
+    // which the delivery cannot take back; told on the database's own clock. Locked: a claim under way finishes first,
+    // and none starts until this commits (then the offer is no longer open, and its email is not claimed). One waiting
+    // to be tried again after a failure is not claimed again, and is cancelled.
+    const emailed: unknown[] = await tx.query(
       `SELECT 1 FROM notifications WHERE kind = 'referral.offer' AND recipient_id = $2
-          AND (sent_at IS NOT NULL OR (cancelled_at IS NULL AND attempts = 0 AND next_attempt_at > $3))
-          AND (dedupe_key = 'offer:' || $1 OR dedupe_key LIKE 'offer:' || $1 || ':sooner:%') LIMIT 1`,
-      [offer.id, offer.attorneyId, now],
+          AND (dedupe_key = 'offer:' || $1 OR dedupe_key LIKE 'offer:' || $1 || ':sooner:%')
+          AND (sent_at IS NOT NULL OR (cancelled_at IS NULL AND attempts = 0 AND last_error IS NULL AND next_attempt_at > created_at))
+        FOR UPDATE`,
+      [offer.id, offer.attorneyId],
     );
-    if (emailed) {
+    if (emailed.length > 0) {
       await this.outbox.enqueue(tx, [{
         organizationId: actor.organizationId, recipientId: offer.attorneyId, kind: 'referral.withdrawn', caseId: offer.caseId,
         dedupeKey: `withdrawn:${offer.id}`,
