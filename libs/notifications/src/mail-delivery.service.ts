@@ -218,7 +218,9 @@ export class MailDeliveryService implements OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {
-    this.transport = config.smtp ? nodemailer.createTransport(transportOptions(config.smtp)) : null;
+    // One connection kept open between emails (pooled): a connection and sign-in per email cost more than the send, and
+    // a backlog of thousands would take hours against a remote relay.
+    this.transport = config.smtp ? nodemailer.createTransport({ ...transportOptions(config.smtp), pool: true, maxConnections: 1 }) : null;
   }
 
   onApplicationShutdown(): void {
