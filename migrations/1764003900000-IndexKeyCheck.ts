@@ -3,8 +3,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * `key_checks`: what identifies a key the stored data depends on without revealing it. Row `index_key` holds a MAC
  * of a fixed text under the blind-index key (`indexKeyCheck`): the API refuses to start with another AMPARO_INDEX_KEY,
- * whose duplicate checks, A-number look-ups and conflict checks would silently find nothing. Written by the first
- * start after this migration (the key then in use is taken as the right one) and by `keys:reindex`.
+ * whose duplicate checks, A-number look-ups and conflict checks would silently find nothing. Rows `kek:<id>` do the
+ * same for each key of AMPARO_KEYS (`kekCheck`). Written by the first start that finds nothing wrong with the keys
+ * (apps/api/src/key-check.ts) and, for the index key, by `keys:reindex`.
  */
 export class IndexKeyCheck1764003900000 implements MigrationInterface {
   name = 'IndexKeyCheck1764003900000';

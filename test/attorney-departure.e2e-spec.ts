@@ -114,10 +114,11 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     expect(acceptance).toEqual({ status: 'withdrawn', withdrawn_why: 'RELEASED' });
     const audit = await t.db.query(`SELECT actor_id, details FROM audit_events WHERE action = 'case.unassign' AND case_id = $1`, [kept.caseId]);
     expect(audit).toEqual([{ actor_id: coordinator.userId, details: { attorneyId: attorney.userId, why: 'consent withdrawn' } }]);
-    const mail: { recipient_id: string; kind: string; body: string }[] =
-      await t.db.query(`SELECT recipient_id, kind, body FROM notifications WHERE case_id = $1 AND kind IN ('case.released', 'case.unassigned')`, [kept.caseId]);
-    expect(mail).toContainEqual({ recipient_id: attorney.userId, kind: 'case.released', body: expect.stringContaining('no longer assigned to you') });
-    expect(mail).toContainEqual({ recipient_id: coordinator.userId, kind: 'case.unassigned', body: expect.stringContaining('cannot be offered until consent is recorded') });
+    const mail: { recipient_id: string; kind: string; subject: string; body: string }[] =
+      await t.db.query(`SELECT recipient_id, kind, subject, body FROM notifications WHERE case_id = $1 AND kind IN ('case.released', 'case.unassigned')`, [kept.caseId]);
+    expect(mail.find((m) => m.kind === 'case.unassigned')!.subject).toMatch(/consent to share withdrawn/);
+    expect(mail).toContainEqual(expect.objectContaining({ recipient_id: attorney.userId, kind: 'case.released', body: expect.stringContaining('no longer assigned to you') }));
+    expect(mail).toContainEqual(expect.objectContaining({ recipient_id: coordinator.userId, kind: 'case.unassigned', body: expect.stringContaining('cannot be offered until consent is recorded') }));
     // The reference only: the email says nothing of the client.
     expect(mail.find((m) => m.kind === 'case.released')!.body).not.toMatch(/Ejemplo|Harris|spa/);
     // Without consent it cannot be offered again, to them or anyone.

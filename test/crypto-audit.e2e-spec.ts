@@ -256,4 +256,20 @@ describe('encryption, rotation, purge and audit integrity (e2e)', () => {
       await reindexed.close();
     }
   });
+  it('a re-index that indexed nothing (every case failed: data keys the keyring cannot open) does not record its index key', async () => {
+    const [before] = await t.db.query(`SELECT digest FROM key_checks WHERE name = 'index_key'`);
+    const [usedId] = TEST_KEYS.keyring.split(':');
+    const wrong = await createTestApp({
+      databaseUrl: t.databaseUrl,
+      env: { AMPARO_KEYS: `${usedId}:${randomBytes(32).toString('base64')}`, AMPARO_INDEX_KEY: randomBytes(32).toString('base64') },
+    });
+    try {
+      const result = await wrong.app.get(KeyRotationService).reindex();
+      expect(result.reindexed).toBe(0);
+      expect(result.failed.length).toBeGreaterThan(0);
+    } finally {
+      await wrong.close();
+    }
+    expect((await t.db.query(`SELECT digest FROM key_checks WHERE name = 'index_key'`))[0]).toEqual(before);
+  });
 });

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { MAIN_JS, REPO_ROOT, apiEnv, freePort, startApi, stopAllApis } from '../support/api-process';
+import { CLI_JS, MAIN_JS, REPO_ROOT, apiEnv, freePort, startApi, stopAllApis } from '../support/api-process';
 import { minimalBody } from '../support/cases';
 import { TEST_KEYS, createTestApp } from '../support/test-app';
 import { createUser, loginAdmin } from '../support/users';
@@ -63,7 +63,7 @@ describe('boot check: every key id that wraps a case data key is in the keyring,
     const [usedId] = TEST_KEYS.keyring.split(':');
     const wrongKek = `${usedId}:${randomBytes(32).toString('base64')}`;
     const wrongIndex = randomBytes(32).toString('base64');
-    const keyError = `AMPARO_KEYS key(s) "${usedId}" are not the keys that wrapped`;
+    const keyError = `AMPARO_KEYS key(s) "${usedId}" are not the keys stored data keys were wrapped with`;
     const indexError = 'AMPARO_INDEX_KEY is not the key the blind indexes';
     // Nothing is recorded yet. Another environment's file (both keys wrong): refused for the keyring, and its index
     // key is not recorded as the right one.
@@ -73,14 +73,28 @@ describe('boot check: every key id that wraps a case data key is in the keyring,
     expect((await db(t.databaseUrl, `SELECT count(*)::int AS n FROM key_checks`))[0].n).toBe(0);
     // One tampered row (a data key copied from another case) does not make the right keyring wrong.
     await db(t.databaseUrl, `UPDATE case_keys SET wrapped_key = (SELECT wrapped_key FROM case_keys WHERE case_id = $1) WHERE case_id = $2`, [ids![0], ids![1]]);
-    // The right keys start, and their index key is recorded.
+    // The right keys start, and they are recorded (the keyring's by id, and the index key).
     const first = await startApi(apiEnv(t.databaseUrl));
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
     await stopAllApis();
-    expect((await db(t.databaseUrl, `SELECT count(*)::int AS n FROM key_checks`))[0].n).toBe(1);
+    expect(await db(t.databaseUrl, `SELECT name FROM key_checks ORDER BY name`)).toEqual([{ name: 'index_key' }, { name: `kek:${usedId}` }]);
     await expect(refused(t.databaseUrl, { AMPARO_KEYS: wrongKek })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(keyError) });
     await expect(refused(t.databaseUrl, { AMPARO_INDEX_KEY: wrongIndex })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(indexError) });
     const again = await startApi(apiEnv(t.databaseUrl));
     expect((await fetch(`${again.url}/health`)).status).toBe(200);
-  }, 120_000);
+    await stopAllApis();
+
+    // A rotation's new key, started with (and recorded), then typed otherwise for keys:rotate: refused, nothing re-wrapped.
+    const newKey = `k9:${randomBytes(32).toString('base64')}`;
+    const rotating = await startApi(apiEnv(t.databaseUrl, { AMPARO_KEYS: `${newKey},${TEST_KEYS.keyring}` }));
+    expect((await fetch(`${rotating.url}/health`)).status).toBe(200);
+    await stopAllApis();
+    const rotate = promisify(execFile)(process.execPath, [CLI_JS, 'keys:rotate'], {
+      cwd: REPO_ROOT,
+      env: { ...base(), ...apiEnv(t.databaseUrl, { AMPARO_KEYS: `k9:${randomBytes(32).toString('base64')},${TEST_KEYS.keyring}` }) },
+      timeout: 60_000,
+    });
+    await expect(rotate).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('keys:rotate refused: AMPARO_KEYS key(s) "k9"') });
+    expect(await db(t.databaseUrl, `SELECT DISTINCT kek_id FROM case_keys`)).toEqual([{ kek_id: usedId }]);
+  }, 180_000);
 });

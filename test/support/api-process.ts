@@ -13,6 +13,7 @@ import { appDatabaseUrl, TEST_ENV } from './test-app';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 export const MAIN_JS = join(REPO_ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
+export const CLI_JS = join(REPO_ROOT, 'dist', 'apps', 'api', 'src', 'cli.js');
 
 export interface ApiProcess {
   url: string;

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '@amparo/config';
 import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ReferenceService } from '@amparo/reference';
 import { AppModule } from './app.module';
 import { embeddedPgLog, prepareSchema, resolveDatabase } from './database-url';
+import { keyProblems, wrongKeysMessage } from './key-check';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -105,6 +106,15 @@ async function main(): Promise<number> {
       return 0;
     }
     if (applied.length) process.stderr.write(`Applied migrations: ${applied.join(', ')}\n`);
+    // Re-wrapping or re-indexing with a key that is not the data's would make cases unreadable, or index them under
+    // nothing: the keys are checked as the API's boot checks them (the index key aside: a re-index brings a new one).
+    if (KEY_COMMANDS.has(name!)) {
+      const problems = await keyProblems(database.url, config.secrets.keyring, config.secrets.indexKey, { checkIndexKey: false });
+      if (problems.wrongKeyIds.length > 0) {
+        process.stderr.write(`${name} refused: AMPARO_KEYS ${wrongKeysMessage(problems.wrongKeyIds)}\n`);
+        return 2;
+      }
+    }
     const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config, databaseUrl: database.url }), {
       logger: ['error', 'warn'],
     });

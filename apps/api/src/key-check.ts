@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { Keyring, KeyMaterial, indexKeyCheck, parseIndexKey, unwrapDataKey } from '@amparo/crypto';
+import { Keyring, KeyMaterial, indexKeyCheck, kekCheck, parseIndexKey, unwrapDataKey } from '@amparo/crypto';
 import { BLIND_INDEX_FIELDS, CaseCipher, SENSITIVE_FIELDS, caseKeyContext } from '@amparo/cases';
 
 /** What the keys given to the API cannot do with the data in the database. */
@@ -18,14 +18,22 @@ const PROBES_PER_KEY = 5;
 const INDEX_PROBES = 3;
 
 /**
- * Checks the keys against the database before the API serves: each key id that wraps case data keys is in the keyring
- * and unwraps stored data keys (a loose scan of the `case_keys (kek_id)` index, then a few data keys per id, however
- * many cases), and the index key is the one recorded in `key_checks`. A wrong key would serve 500s for every stored
- * case and write cases no correctly configured instance could read; a wrong index key would find no duplicate,
- * A-number or conflict. The index key is recorded when none is (the first start with this check), and only by a start
- * whose data keys all check out, and whose index key computes again what a few stored cases are indexed under.
+ * Checks the keys against the database before the API serves (and before the CLI's key commands run): each key id
+ * that wraps case data keys is in the keyring (a loose scan of the `case_keys (kek_id)` index, one probe per id,
+ * however many cases); each key of the keyring is the one recorded in `key_checks` under its id (`kek:<id>`), or, not
+ * recorded yet, unwraps one of a few stored data keys under its id; and the index key is the one recorded (`index_key`),
+ * or, not recorded yet, computes again what a few stored cases are indexed under. A wrong key would serve 500s for
+ * every stored case and write cases no correctly configured instance could read; a wrong index key would find no
+ * duplicate, A-number or conflict. What is not recorded yet is recorded by a check that found nothing wrong (another
+ * environment's file is not taken as the right one). `checkIndexKey: false` for `keys:reindex`, which brings a new one.
  */
-export async function keyProblems(databaseUrl: string, keyringSpec: string, indexKeySpec: string): Promise<KeyProblems> {
+export async function keyProblems(
+  databaseUrl: string,
+  keyringSpec: string,
+  indexKeySpec: string,
+  options: { checkIndexKey?: boolean } = {},
+): Promise<KeyProblems> {
+  const checkIndexKey = options.checkIndexKey ?? true;
   const keyring = Keyring.parse(keyringSpec, 'AMPARO_KEYS');
   const indexKey = parseIndexKey(indexKeySpec, 'AMPARO_INDEX_KEY');
   const client = new Client({ connectionString: databaseUrl });
@@ -39,22 +47,49 @@ export async function keyProblems(databaseUrl: string, keyringSpec: string, inde
        ) SELECT kek_id FROM ids WHERE kek_id IS NOT NULL`,
     );
     const missingKeyIds = rows.map((r) => r.kek_id).filter((id) => !keyring.has(id));
+    const { rows: records } = await client.query<{ name: string; digest: Buffer }>(`SELECT name, digest FROM key_checks`);
+    const recorded = new Map(records.map((r) => [r.name, r.digest]));
     const wrongKeyIds: string[] = [];
-    for (const { kek_id: id } of rows.filter((r) => keyring.has(r.kek_id))) {
+    const toRecord: [string, Buffer][] = [];
+    for (const id of keyring.ids()) {
+      const check = kekCheck(keyring, id);
+      const stored = recorded.get(`kek:${id}`);
+      if (stored) {
+        if (!stored.equals(check)) wrongKeyIds.push(id);
+        continue;
+      }
       const { rows: probes } = await client.query<{ case_id: string; wrapped_key: Buffer }>(
         `SELECT case_id, wrapped_key FROM case_keys WHERE kek_id = $1 LIMIT ${PROBES_PER_KEY}`, [id],
       );
       if (probes.length > 0 && !probes.some((p) => unwraps(keyring, p))) wrongKeyIds.push(id);
+      else toRecord.push([`kek:${id}`, check]);
     }
-    const check = indexKeyCheck(indexKey);
-    const { rows: [stored] } = await client.query<{ digest: Buffer }>(`SELECT digest FROM key_checks WHERE name = 'index_key'`);
-    if (stored) return { missingKeyIds, wrongKeyIds, wrongIndexKey: !stored.digest.equals(check) };
-    // Nothing recorded yet: this start's keys are taken as the right ones only if they read the data as it is.
-    if (missingKeyIds.length > 0 || wrongKeyIds.length > 0) return { missingKeyIds, wrongKeyIds, wrongIndexKey: false };
-    if (!(await indexKeyComputesStored(client, keyring, indexKey))) return { missingKeyIds, wrongKeyIds, wrongIndexKey: true };
-    await client.query(`INSERT INTO key_checks (name, digest) VALUES ('index_key', $1) ON CONFLICT (name) DO NOTHING`, [check]);
-    const { rows: [recorded] } = await client.query<{ digest: Buffer }>(`SELECT digest FROM key_checks WHERE name = 'index_key'`);
-    return { missingKeyIds, wrongKeyIds, wrongIndexKey: !recorded.digest.equals(check) };
+    let wrongIndexKey = false;
+    if (checkIndexKey) {
+      const check = indexKeyCheck(indexKey);
+      const stored = recorded.get('index_key');
+      if (stored) wrongIndexKey = !stored.equals(check);
+      else if (missingKeyIds.length === 0 && wrongKeyIds.length === 0) {
+        // Taken as the right one only if it reads the data as it is, with keys that do.
+        wrongIndexKey = !(await indexKeyComputesStored(client, keyring, indexKey));
+        if (!wrongIndexKey) toRecord.push(['index_key', check]);
+      }
+    }
+    // Recorded only when nothing is wrong: a refused start records nothing. Two starting at once: the first wins, and
+    // the other compares with it below.
+    if (missingKeyIds.length === 0 && wrongKeyIds.length === 0 && !wrongIndexKey && toRecord.length > 0) {
+      await client.query(
+        `INSERT INTO key_checks (name, digest) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (name) DO NOTHING`,
+        [toRecord.map(([name]) => name), toRecord.map(([, digest]) => digest)],
+      );
+      const { rows: now } = await client.query<{ name: string; digest: Buffer }>(`SELECT name, digest FROM key_checks WHERE name = ANY($1)`, [toRecord.map(([name]) => name)]);
+      for (const { name, digest } of now) {
+        if (digest.equals(toRecord.find(([n]) => n === name)![1])) continue;
+        if (name === 'index_key') wrongIndexKey = true;
+        else wrongKeyIds.push(name.slice('kek:'.length));
+      }
+    }
+    return { missingKeyIds, wrongKeyIds, wrongIndexKey };
   } finally {
     await client.end();
   }
@@ -99,4 +134,14 @@ async function indexKeyComputesStored(client: Client, keyring: Keyring, indexKey
     decided = true;
   }
   return !decided;
+}
+
+/** How to run a CLI command, from a checkout or in the Docker image (which has no npm). */
+export const cliCommand = (command: string) => `\`npm run cli -- ${command}\` (in the Docker image: \`node dist/apps/api/src/cli.js ${command}\`)`;
+
+/** Why keys of AMPARO_KEYS are refused (the boot's message, and the CLI's key commands'). */
+export function wrongKeysMessage(ids: string[]): string {
+  return `key(s) ${ids.map((id) => `"${id}"`).join(', ')} are not the keys stored data keys were wrapped with, or that were used before under ` +
+    'those ids: the cases could not be read, and cases written with them could not be read by an instance with the right keys. ' +
+    "Check the value (a copy or paste error, another environment's file); a key id, once used, keeps its key: give a new key a new id.";
 }

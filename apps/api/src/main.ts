@@ -7,7 +7,7 @@ import { AppConfig, ConfigError, loadConfig } from '@amparo/config';
 import { canRewriteAuditTrail } from '@amparo/database';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
-import { keyProblems } from './key-check';
+import { cliCommand, keyProblems, wrongKeysMessage } from './key-check';
 import { embeddedPgLog, prepareSchema, ResolvedDatabase, resolveDatabase } from './database-url';
 
 /** How long workers get to finish their requests on shutdown before they are killed. */
@@ -37,8 +37,8 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
         'give the API a role of its own and the owner to DATABASE_OWNER_URL (docs/deployment.md)',
     );
   }
-  if (config.secrets.generated) {
-    log.warn(`Using generated development keys from ${config.dataDir}/keys.json: set AMPARO_KEYS, AMPARO_INDEX_KEY, AMPARO_JWT_SECRET and AMPARO_AUDIT_KEYS for production`);
+  if (config.secrets.fromFile.length > 0) {
+    log.warn(`Using generated development keys from ${config.dataDir}/keys.json for ${config.secrets.fromFile.join(', ')}: set them for production`);
   }
   const problems = await keyProblems(database.url, config.secrets.keyring, config.secrets.indexKey);
   const refuse = async (variable: string, message: string): Promise<never> => {
@@ -48,17 +48,15 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
   if (problems.missingKeyIds.length > 0) {
     await refuse('AMPARO_KEYS',
       `lacks the key id(s) ${problems.missingKeyIds.map((id) => `"${id}"`).join(', ')}, which still wrap the data keys of cases in the database: ` +
-        'those cases could not be read. Put the key back; retire a key only once `npm run cli -- keys:status` shows it wraps nothing.');
+        `those cases could not be read. Put the key back; retire a key only once ${cliCommand('keys:status')} shows it wraps nothing.`);
   }
   if (problems.wrongKeyIds.length > 0) {
-    await refuse('AMPARO_KEYS',
-      `key(s) ${problems.wrongKeyIds.map((id) => `"${id}"`).join(', ')} are not the keys that wrapped the data keys stored under those ids: ` +
-        'the cases could not be read, and cases written with them could not be read by an instance with the right keys. Check the value (a copy or paste error, another environment\'s file).');
+    await refuse('AMPARO_KEYS', wrongKeysMessage(problems.wrongKeyIds));
   }
   if (problems.wrongIndexKey) {
     await refuse('AMPARO_INDEX_KEY',
       'is not the key the blind indexes in the database were computed with: duplicate checks, A-number look-ups and conflict checks would find nothing. ' +
-        'Put the right key back; to change it, stop the API and run `npm run cli -- keys:reindex` with the new one.');
+        `Put the right key back; to change it, stop the API and run ${cliCommand('keys:reindex')} with the new one.`);
   }
   return database;
 }

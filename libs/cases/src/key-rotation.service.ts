@@ -159,8 +159,9 @@ export class KeyRotationService {
       `WITH cleared AS (UPDATE idempotency_keys SET request_hash = '\\x'::bytea WHERE length(request_hash) > 0 RETURNING 1)
        SELECT count(*)::int AS n FROM cleared`,
     );
-    // The API starts only with the key the indexes were computed with: from now on, this one.
-    await this.db.query(
+    // The API starts only with the key the indexes were computed with: from now on, this one, if it indexed anything
+    // (a run whose every case failed, or found none to index while cases were there, changed nothing).
+    if (reindexed > 0 || failed.length === 0) await this.db.query(
       `INSERT INTO key_checks (name, digest) VALUES ('index_key', $1)
        ON CONFLICT (name) DO UPDATE SET digest = EXCLUDED.digest, updated_at = now()`,
       [indexKeyCheck(this.keys.indexKey)],

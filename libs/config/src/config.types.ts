@@ -35,6 +35,8 @@ export interface AppConfig {
     auditKeys: string;
     /** True when the secrets came from the git-ignored dev file rather than the environment. */
     generated: boolean;
+    /** The variables read from that file (not set in the environment). */
+    fromFile: string[];
   };
   auth: { accessTtlSeconds: number; refreshTtlSeconds: number; issuer: string; audience: string };
   bodyLimit: string;

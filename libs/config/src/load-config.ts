@@ -191,6 +191,7 @@ function secrets(env: Env, mode: NodeEnv, dataDir: string): AppConfig['secrets']
     jwtSecret: given.AMPARO_JWT_SECRET!,
     auditKeys: given.AMPARO_AUDIT_KEYS!,
     generated,
+    fromFile: mode === 'production' ? [] : [...missing],
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { CryptoIntegrityError, UnknownKeyError } from './errors';
 import { open, parseEnvelope, seal } from './envelope';
 import { DataKey, dataKeyFromBytes, KEY_BYTES, Keyring, secretOfDataKey, secretOfKek } from './keys';
@@ -28,6 +29,16 @@ export function rewrap(ring: Keyring, wrapped: Uint8Array, context: string): Buf
   const dek = unwrapDataKey(ring, wrapped, context);
   if (wrappedKeyId(wrapped) === ring.activeId) return Buffer.from(wrapped);
   return wrapDataKey(ring, dek, context);
+}
+
+/**
+ * What identifies a key of the keyring without revealing it (a MAC of a fixed text under it): recorded beside the data
+ * keys it wraps, so that the same id given other bytes (a mistyped key, another environment's) is told apart.
+ */
+export function kekCheck(ring: Keyring, id: string): Buffer {
+  const kek = secretOfKek(ring, id);
+  if (!kek) throw new UnknownKeyError(id);
+  return createHmac('sha256', kek).update('amparo/kek-check/v1').digest().subarray(0, 16);
 }
 
 /** Which KEK wraps this DEK (read from the header, not authenticated): for the rotation report. */

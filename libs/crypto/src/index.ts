@@ -1,7 +1,7 @@
 export { CryptoIntegrityError, KeyConfigError, UnknownKeyError } from './errors';
 export type { CryptoIntegrityCode, KeyConfigCode } from './errors';
 export { DataKey, IndexKey, Keyring, generateKeyMaterial, newDataKey, parseIndexKey } from './keys';
-export { rewrap, unwrapDataKey, wrapDataKey, wrappedKeyId } from './data-keys';
+export { kekCheck, rewrap, unwrapDataKey, wrapDataKey, wrappedKeyId } from './data-keys';
 export { decryptField, encryptField, fieldKeyId } from './fields';
 export type { FieldLocation } from './fields';
 export { BLIND_INDEX_BYTES, blindIndex, indexKeyCheck, requestDigest } from './blind-index';

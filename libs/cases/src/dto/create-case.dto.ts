@@ -8,8 +8,11 @@ import { IsStateCode } from '@amparo/reference';
 import { IsANumber, IsNotNothing, IsPhone } from './formats';
 import { BlankAsNull, CodeValue, HasLetterOrDigit, IsCalendarDate, IsIanaTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
 
-/** A county as people type it ("Harris", "Galveston County, TX", "Prince George's", "St. Louis (city)"): letters, no digits. */
-const COUNTY_NAME = /^\p{L}[\p{L}\p{M} .,'\u2019()&/-]*$/u;
+/**
+ * A county as people type it ("Harris", "Galveston County, TX", "Prince George's", "St. Louis (city)", "Harris County –
+ * TX" with a pasted dash): letters, spaces and . , ' ( ) & / and dashes; no digits.
+ */
+const COUNTY_NAME = /^\p{L}[\p{L}\p{M} .,'\u2019()&/\-\u2010-\u2015]*$/u;
 
 export const PRACTICE_AREAS = ['detention_bond', 'removal_defense', 'asylum', 'daca', 'u_visa', 't_visa', 'vawa', 'crimmigration', 'other'] as const;
 export const CUSTODY_STATUSES = ['local_jail', 'ice_detention', 'released', 'not_detained', 'unknown'] as const;
@@ -180,7 +183,7 @@ export class CustodyDto {
   @IsOptional()
   @IsString()
   @MaxLength(100)
-  @Matches(COUNTY_NAME, { message: 'custody.county must be the name of a county, in letters (such as Harris, or Harris County, TX): it is kept in plain text, so no numbers' })
+  @Matches(COUNTY_NAME, { message: "custody.county must be the name of a county (such as Harris, or Harris County, TX): letters, spaces and . , ' ( ) & / - only; it is kept in plain text, so no digits" })
   county?: string;
 
   @ApiPropertyOptional({ example: 'TX' })

@@ -153,7 +153,9 @@ export class ReferralsService implements OnModuleInit {
     why: string,
     actor: Principal | null,
     organizationId: string,
-    coordinatorsAreTold = `The attorney assigned to case ${c.reference} can no longer take cases (${why}). The case is new again, with no attorney: please place it.`,
+    coordinatorsAreTold: { body: string; subject?: string } = {
+      body: `The attorney assigned to case ${c.reference} can no longer take cases (${why}). The case is new again, with no attorney: please place it.`,
+    },
   ): Promise<void> {
     const now = this.clock.now();
     await tx.query(`UPDATE cases SET status = 'new', assigned_attorney_id = NULL, updated_at = $2 WHERE id = $1`, [c.id, now]);
@@ -163,7 +165,7 @@ export class ReferralsService implements OnModuleInit {
       organizationId, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'case.unassign',
       caseId: c.id, caseReference: c.reference, details: { attorneyId, why },
     });
-    await this.tellCoordinators(tx, organizationId, c, level, now, coordinatorsAreTold);
+    await this.tellCoordinators(tx, organizationId, c, level, now, coordinatorsAreTold.body, coordinatorsAreTold.subject);
   }
 
   /**
@@ -212,12 +214,13 @@ export class ReferralsService implements OnModuleInit {
     level: string,
     now: Date,
     body: string,
+    subject = `[Amparo] ${c.reference} (${level}) needs an attorney again`,
   ): Promise<void> {
     const coordinators = await this.outbox.coordinators(tx, organizationId);
     await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
       organizationId, recipientId: recipient, kind: 'case.unassigned', caseId: c.id,
       dedupeKey: `unassigned:${c.id}:${now.getTime()}:${recipient}`,
-      subject: `[Amparo] ${c.reference} (${level}) needs an attorney again`,
+      subject,
       body,
     })));
   }
@@ -339,9 +342,11 @@ export class ReferralsService implements OnModuleInit {
    * no longer theirs (the reference only), and the coordinators that it cannot be offered until consent is recorded.
    */
   private async consentWithdrawn(tx: EntityManager, c: { id: string; reference: string; organization_id: string }, attorneyId: string, actor: Principal | null): Promise<void> {
-    await this.releaseCase(tx, c, attorneyId, 'consent withdrawn', actor, c.organization_id,
-      `The client withdrew their consent to share case ${c.reference} with an attorney: its attorney no longer has it. ` +
-      'The case is new again; it cannot be offered until consent is recorded.');
+    await this.releaseCase(tx, c, attorneyId, 'consent withdrawn', actor, c.organization_id, {
+      subject: `[Amparo] ${c.reference}: consent to share withdrawn; its attorney no longer has it`,
+      body: `The client withdrew their consent to share case ${c.reference} with an attorney: its attorney no longer has it. ` +
+        'The case is new again; it cannot be offered until consent is recorded.',
+    });
     await this.outbox.enqueue(tx, [{
       organizationId: c.organization_id, recipientId: attorneyId, kind: 'case.released', caseId: c.id,
       dedupeKey: `released:${c.id}:${this.clock.now().getTime()}:${attorneyId}`,
