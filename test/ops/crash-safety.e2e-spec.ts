@@ -55,11 +55,53 @@ async function post(url: string, token: string, intake: Intake): Promise<Intake[
 }
 
 const got201 = (i: Intake) => i.answers.some((a) => a.status === 201);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A database of its own for a describe block, with a connection to it; the API processes are stopped after. */
+function ownDatabase(): { url: () => string; db: () => Client } {
+  let url = '';
+  let client: Client | undefined;
+  beforeAll(async () => {
+    url = await createTestDatabase();
+    client = new Client({ connectionString: url });
+    await client.connect();
+  }, 15_000);
+  afterAll(async () => {
+    await stopAllApis();
+    await client?.end();
+  }, 20_000);
+  return { url: () => url, db: () => client! };
+}
+
+/**
+ * Kills the server (SIGKILL) at a moment when something it committed has no answer yet, once `ready`: frozen (SIGSTOP)
+ * at moments of the stream, and, once the client has read every answer sent, killed if the database holds more than
+ * was answered, else let run (SIGCONT) to the next moment. Returns the ids committed but unanswered at the kill.
+ */
+async function killOnUnansweredCommit(
+  api: ApiProcess,
+  options: { ready: () => boolean; committed: () => Promise<string[]>; answered: () => Set<string | undefined>; beforeKill?: () => void },
+): Promise<string[]> {
+  while (!options.ready()) await sleep(5);
+  for (let attempt = 0; ; attempt++) {
+    api.kill('SIGSTOP');
+    // Frozen: whatever the server sent reaches the client meanwhile, and nothing more is sent.
+    await sleep(50);
+    const answered = options.answered();
+    const unanswered = (await options.committed()).filter((id) => !answered.has(id));
+    if (unanswered.length > 0 || attempt >= 400) {
+      options.beforeKill?.();
+      api.kill('SIGKILL');
+      return unanswered;
+    }
+    api.kill('SIGCONT');
+    await sleep(1 + (attempt % 7));
+  }
+}
 
 describe('crash safety: SIGKILL during intake, retried with the same Idempotency-Key (process e2e)', () => {
-  let databaseUrl: string;
+  const own = ownDatabase();
   let api: ApiProcess;
-  let db: Client;
   let admin: Session;
   let intake: Session;
   const intakes = makeIntakes();
@@ -68,19 +110,8 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
   /** Cases committed whose answer never left the server, at the kill. */
   let committedUnanswered: string[] = [];
 
-  beforeAll(async () => {
-    databaseUrl = await createTestDatabase();
-    db = new Client({ connectionString: databaseUrl });
-    await db.connect();
-  }, 15_000);
-
-  afterAll(async () => {
-    await stopAllApis();
-    await db?.end();
-  }, 20_000);
-
   it('streams intakes, is killed with SIGKILL mid-stream, restarts on the same database', async () => {
-    api = await startApi(apiEnv(databaseUrl));
+    api = await startApi(apiEnv(own.url()));
     const http = request(api.url);
     admin = await loginAdmin(http);
     intake = await createUser(http, admin, 'intake');
@@ -99,24 +130,17 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
         if (answer.status !== 0) answered += 1;
       }
     };
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const killer = async () => {
-      while (answered < KILL_AFTER_ANSWERS && next < intakes.length) await sleep(5);
-      for (let attempt = 0; ; attempt++) {
-        api.kill('SIGSTOP');
-        // Frozen: whatever the server sent reaches the client meanwhile, and nothing more is sent.
-        await sleep(50);
-        const answeredIds = new Set(intakes.flatMap((i) => i.answers.filter((a) => a.status === 201).map((a) => a.id)));
-        const { rows } = await db.query<{ id: string }>(`SELECT id FROM cases WHERE created_by = $1`, [intake.userId]);
-        committedUnanswered = rows.map((r) => r.id).filter((id) => !answeredIds.has(id));
-        if (committedUnanswered.length > 0 || attempt >= 400) break;
-        api.kill('SIGCONT');
-        await sleep(1 + (attempt % 7));
-      }
-      killed = true;
-      inFlightAtKill = inFlight;
-      answeredBeforeKill = answered;
-      api.kill('SIGKILL');
+      committedUnanswered = await killOnUnansweredCommit(api, {
+        ready: () => answered >= KILL_AFTER_ANSWERS || next >= intakes.length,
+        committed: async () => (await own.db().query<{ id: string }>(`SELECT id FROM cases WHERE created_by = $1`, [intake.userId])).rows.map((r) => r.id),
+        answered: () => new Set(intakes.flatMap((i) => i.answers.filter((a) => a.status === 201).map((a) => a.id))),
+        beforeKill: () => {
+          killed = true;
+          inFlightAtKill = inFlight;
+          answeredBeforeKill = answered;
+        },
+      });
     };
     await Promise.all([...Array.from({ length: CONCURRENCY }, worker), killer()]);
     expect(killed).toBe(true);
@@ -131,7 +155,7 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
     const unanswered = intakes.filter((i) => !got201(i));
     expect(unanswered.length).toBeGreaterThan(N / 2);
 
-    api = await startApi(apiEnv(databaseUrl));
+    api = await startApi(apiEnv(own.url()));
   }, 60_000);
 
   it('the client retries every unanswered request (same key, same body) until it gets a 201', async () => {
@@ -170,12 +194,12 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
     // The intakes committed but unanswered at the kill got their own case on retry: the stored answer, replayed.
     for (const id of committedUnanswered) expect(ids).toContain(id);
 
-    const { rows: cases } = await db.query(`SELECT id, status FROM cases WHERE created_by = $1`, [intake.userId]);
+    const { rows: cases } = await own.db().query(`SELECT id, status FROM cases WHERE created_by = $1`, [intake.userId]);
     expect(cases).toHaveLength(N);
     expect(new Set(cases.map((c) => c.id))).toEqual(new Set(ids));
     for (const c of cases) expect(c.status).toBe('new');
 
-    const { rows: keys } = await db.query(
+    const { rows: keys } = await own.db().query(
       `SELECT key, case_id, status_code, response IS NOT NULL AS answered FROM idempotency_keys WHERE user_id = $1`,
       [intake.userId],
     );
@@ -186,8 +210,8 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
     }
     // Every case has its data key (the case and its key commit together) and exactly one creation in the audit trail.
     const [{ rows: [{ n: withKeys }] }, { rows: audit }] = await Promise.all([
-      db.query(`SELECT count(*)::int AS n FROM case_keys WHERE case_id = ANY($1)`, [ids]),
-      db.query(`SELECT case_id, count(*)::int AS n FROM audit_events WHERE action = 'case.create' AND actor_id = $1 GROUP BY case_id`, [
+      own.db().query(`SELECT count(*)::int AS n FROM case_keys WHERE case_id = ANY($1)`, [ids]),
+      own.db().query(`SELECT case_id, count(*)::int AS n FROM audit_events WHERE action = 'case.create' AND actor_id = $1 GROUP BY case_id`, [
         intake.userId,
       ]),
     ]);
@@ -242,10 +266,10 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
     expect(statuses.filter((status) => status !== 0 && status !== 201)).toEqual([]);
     const answeredIds = more.flatMap((i) => i.answers.filter((a) => a.status === 201).map((a) => a.id!));
     expect(answeredIds.length).toBeGreaterThanOrEqual(10);
-    const { rows: found } = await db.query(`SELECT id FROM cases WHERE id = ANY($1)`, [answeredIds]);
+    const { rows: found } = await own.db().query(`SELECT id FROM cases WHERE id = ANY($1)`, [answeredIds]);
     expect(found).toHaveLength(answeredIds.length);
     // Every key the server saw has its case and its stored answer: nothing is left in progress.
-    const { rows: keys } = await db.query(
+    const { rows: keys } = await own.db().query(
       `SELECT k.key, k.response IS NOT NULL AS answered, c.id IS NOT NULL AS has_case
          FROM idempotency_keys k LEFT JOIN cases c ON c.id = k.case_id WHERE k.user_id = $1 AND k.key = ANY($2)`,
       [intake.userId, more.map((i) => i.key)],
@@ -261,21 +285,11 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
  */
 describe('crash safety: SIGKILL while events are recorded, retried with the same Idempotency-Key (process e2e)', () => {
   const EVENTS = 60;
-  let databaseUrl: string;
-  let db: Client;
-
-  beforeAll(async () => {
-    databaseUrl = await createTestDatabase();
-    db = new Client({ connectionString: databaseUrl });
-    await db.connect();
-  }, 15_000);
-
-  afterAll(async () => {
-    await stopAllApis();
-    await db?.end();
-  }, 20_000);
+  const own = ownDatabase();
 
   it('one event (and one deadline) per key, the one recorded before the kill but not answered replayed on retry', async () => {
+    const databaseUrl = own.url();
+    const db = own.db();
     let api = await startApi(apiEnv(databaseUrl));
     const http = request(api.url);
     const coordinator = await createUser(http, await loginAdmin(http), 'coordinator');
@@ -302,7 +316,6 @@ describe('crash safety: SIGKILL while events are recorded, retried with the same
         return { status: 0 };
       }
     };
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const answeredIds = () => new Set(events.flatMap((e) => e.answers.filter((a) => a.status === 201).map((a) => a.id)));
 
     let next = 0;
@@ -317,18 +330,11 @@ describe('crash safety: SIGKILL while events are recorded, retried with the same
     };
     let committedUnanswered: string[] = [];
     const killer = async () => {
-      while (answered < 15 && next < events.length) await sleep(5);
-      for (let attempt = 0; ; attempt++) {
-        api.kill('SIGSTOP');
-        await sleep(50);
-        const { rows } = await db.query<{ id: string }>(`SELECT id FROM case_events WHERE case_id = $1`, [caseId]);
-        const answeredNow = answeredIds();
-        committedUnanswered = rows.map((r) => r.id).filter((id) => !answeredNow.has(id));
-        if (committedUnanswered.length > 0 || attempt >= 400) break;
-        api.kill('SIGCONT');
-        await sleep(1 + (attempt % 7));
-      }
-      api.kill('SIGKILL');
+      committedUnanswered = await killOnUnansweredCommit(api, {
+        ready: () => answered >= 15 || next >= events.length,
+        committed: async () => (await db.query<{ id: string }>(`SELECT id FROM case_events WHERE case_id = $1`, [caseId])).rows.map((r) => r.id),
+        answered: answeredIds,
+      });
     };
     await Promise.all([...Array.from({ length: CONCURRENCY }, worker), killer()]);
     expect(await api.exited).toEqual({ code: null, signal: 'SIGKILL' });
