@@ -103,6 +103,18 @@ describe('routing and referrals (e2e)', () => {
     expect((await route(c.id)).status).toBe(409);
   });
 
+  it('someone held past the 48-hour hold: the offered attorney\'s summary shows the missed hold and its outer limit', async () => {
+    const eligible = new Date(clock.now().getTime() - 49 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const c = await createCase(routableCase({ custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: eligible } }));
+    const res = await route(c.id);
+    expect(res.status).toBe(201);
+    const offer = (await t.http.get('/api/referrals?status=offered').set(offerFor(res.body.attorneyId).auth)).body.items.find((r: { id: string }) => r.id === res.body.id);
+    expect(offer.case.urgency).toBe('critical');
+    expect(offer.case.deadlines).toEqual([expect.objectContaining({ rule: 'detainer_hold', status: 'missed', outerLimitAt: expect.any(String), timeZone: 'America/Chicago' })]);
+    // (Whether the outer limit is still ahead depends on the weekdays and holidays between: its time is given either way.)
+    expect(Date.parse(offer.case.deadlines[0].outerLimitAt)).toBeGreaterThanOrEqual(Date.parse(offer.case.deadlines[0].dueAt));
+  });
+
   it('decline moves the offer to the next attorney; nobody left makes the case unplaced', async () => {
     const c = await createCase();
     const seen = new Set<string>();

@@ -638,7 +638,7 @@ export class ReferralsService implements OnModuleInit {
       actor.role !== 'attorney' ||
       (r.status === 'offered' && r.respond_by > now) ||
       (r.status === 'accepted' && r.assigned_attorney_id === actor.userId && (r.case_status === 'assigned' || r.case_status === 'closed'));
-    const deadlines = await this.openDeadlines(rows.filter(showsCase).map((r: { case_id: string }) => r.case_id));
+    const deadlines = await this.summaryDeadlines(rows.filter(showsCase).map((r: { case_id: string }) => r.case_id));
     const items = rows.map((r: Record<string, any>) => ({
       ...toView(r),
       // The attorney's note on a decline is for the coordinators (and the attorney who wrote it).
@@ -653,7 +653,12 @@ export class ReferralsService implements OnModuleInit {
         facilityName: r.facility_name,
         county: r.county,
         state: r.state,
-        deadlines: (deadlines.get(r.case_id) ?? []).map((d) => ({ rule: d.rule, label: d.label, dueAt: d.dueAt, timeZone: d.timeZone, citation: d.citation })),
+        // Open and missed: a detainer hold already past 48 hours is missed, and its outer limit (8 CFR 287.7(d)) is the
+        // time that matters.
+        deadlines: (deadlines.get(r.case_id) ?? []).map((d) => ({
+          rule: d.rule, label: d.label, status: d.status, dueAt: d.dueAt, timeZone: d.timeZone,
+          ...(d.outerLimitAt ? { outerLimitAt: d.outerLimitAt } : {}), ...(d.opensAt ? { opensAt: d.opensAt } : {}), citation: d.citation,
+        })),
       },
     }));
     return { items, page: query.page, limit: query.limit, total };
@@ -1046,12 +1051,13 @@ export class ReferralsService implements OnModuleInit {
     }));
   }
 
-  private async openDeadlines(caseIds: string[]) {
+  /** The cases' open and missed deadlines, soonest first (the summary an attorney reads). */
+  private async summaryDeadlines(caseIds: string[]) {
     const map = new Map<string, ReturnType<typeof toDeadlineView>[]>();
     if (caseIds.length === 0) return map;
     const rows = await this.db.query(
       `SELECT d.*, c.reference FROM deadlines d JOIN cases c ON c.id = d.case_id
-        WHERE d.case_id = ANY($1) AND d.superseded_at IS NULL AND d.status = 'open' ORDER BY d.due_at`,
+        WHERE d.case_id = ANY($1) AND d.superseded_at IS NULL AND d.status IN ('open', 'missed') ORDER BY d.due_at`,
       [caseIds],
     );
     for (const row of rows) map.set(row.case_id, [...(map.get(row.case_id) ?? []), toDeadlineView(row)]);
