@@ -113,6 +113,8 @@ describe('routing and referrals (e2e)', () => {
     expect(offer.case.deadlines).toEqual([expect.objectContaining({ rule: 'detainer_hold', status: 'missed', outerLimitAt: expect.any(String), timeZone: 'America/Chicago' })]);
     // (Whether the outer limit is still ahead depends on the weekdays and holidays between: its time is given either way.)
     expect(Date.parse(offer.case.deadlines[0].outerLimitAt)).toBeGreaterThanOrEqual(Date.parse(offer.case.deadlines[0].dueAt));
+    // The attorney's slot back, for the tests after.
+    await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
   });
 
   it('decline moves the offer to the next attorney; nobody left makes the case unplaced', async () => {
