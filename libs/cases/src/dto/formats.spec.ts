@@ -10,13 +10,20 @@ const accepted = (text: string) => validateSync(Object.assign(new History(), { t
 
 describe('IsNotNothing', () => {
   it('refuses the words and marks that say there is nothing, in English and Spanish', () => {
-    for (const text of ['none', 'None.', 'N/A', 'no', 'unknown', 'No criminal record', 'none reported', 'ninguno', 'Sin antecedentes', 'nada', '-', '—', '?', '...']) {
+    for (const text of [
+      'none', 'None.', 'N/A', 'no', 'unknown', 'No criminal record', 'none reported', 'ninguno', 'Sin antecedentes', 'nada', '-', '—', '?', '...',
+      'no sé', 'No tiene antecedentes penales', "don't know", 'not that I know of', 'never arrested', 'nunca ha sido arrestado',
+      'Ninguno que sepa', 'ninguno conocido', 'no criminal history known', 'unknown / desconocido', 'N/A - caller unsure',
+    ]) {
       expect([text, accepted(text)]).toEqual([text, false]);
     }
   });
 
   it('takes a history, however it begins, and leaves spaces alone to be stored as nothing', () => {
-    for (const text of ['No convictions; arrested 2019', 'DUI 2021', 'no license, 2018 (dismissed)', 'Nada grave: multa de tránsito 2020', 'Кража', '盗窃罪', '   ']) {
+    for (const text of [
+      'No convictions; arrested 2019', 'DUI 2021', 'no license, 2018 (dismissed)', 'Nada grave: multa de tránsito 2020', 'Кража', '盗窃罪', '   ',
+      'arrested', 'prior arrest, no conviction', 'was arrested, not convicted', 'no DUI conviction but a 2019 arrest', 'convicted of theft',
+    ]) {
       expect([text, accepted(text)]).toEqual([text, true]);
     }
   });

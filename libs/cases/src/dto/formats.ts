@@ -36,13 +36,40 @@ function words(value: string): string {
   return value.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
 }
 
+/** Words that deny or doubt ("never", "no sé", "unsure"): a phrase says "nothing" only with one of them. */
+const DENIES = new Set([
+  'no', 'none', 'not', 'nothing', 'nil', 'never', 'unknown', 'don', 'doesn', 'didn', 'dont', 'doesnt', 'unsure', 'clean',
+  'ninguno', 'ninguna', 'ningun', 'nada', 'nunca', 'sin', 'desconocido', 'desconocida', 'nadie',
+]);
+/** The other words such a phrase is made of: what it is about, and who says so. */
+const ABOUT = new Set([
+  'known', 'know', 'knows', 'knew', 'i', 'that', 'of', 'any', 'the', 'a', 'n', 'to', 'be', 'has', 'have', 'had', 'been',
+  'ever', 'is', 'are', 't', 'criminal', 'record', 'records', 'history', 'arrest', 'arrests', 'arrested', 'conviction',
+  'convictions', 'convicted', 'priors', 'reported', 'stated', 'caller', 'client', 'says', 'said', 'per', 'sure', 'as', 'far',
+  'se', 'sabe', 'saben', 'que', 'sepa', 'sepan', 'conocido', 'conocidos', 'conocida', 'tiene', 'tenia', 'hay', 'ha', 'sido',
+  'antecedentes', 'antecedente', 'penales', 'penal', 'historial', 'arrestado', 'arrestada', 'detenido', 'detenida',
+  'condena', 'condenas', 'el', 'ella', 'la', 'lo', 'dice', 'cliente', 'seguro', 'segura', 'de', 'algun', 'alguno',
+]);
+
+/** Whether a phrase only says there is nothing, or that nothing is known ("never arrested", "no sé", "N/A"). */
+function saysNothing(phrase: string): boolean {
+  const read = words(phrase);
+  if (NOTHING.has(read)) return true;
+  const tokens = read.split(' ').filter(Boolean);
+  return tokens.some((t) => DENIES.has(t)) && tokens.every((t) => DENIES.has(t) || ABOUT.has(t));
+}
+
 /**
- * Not a word for "nothing" (`none`, `N/A`, `ninguno`...). A criminal history that is written down counts as one (it
- * raises the bond-eligibility flag, INA 236(c)): "none" would flag a case that has none, and so would a dash or a
- * question mark (text with no letter or digit). Spaces alone are nothing recorded (stored as NULL).
+ * Not a word for "nothing" (`none`, `N/A`, `ninguno`, "never arrested", "no sé", "not that I know of"...). A criminal
+ * history that is written down counts as one (it raises the bond-eligibility flag, INA 236(c)): "none" would flag a
+ * case that has none, and so would a dash or a question mark (text with no letter or digit). Each phrase of the text
+ * (between commas, semicolons, or a spaced dash or slash) must say nothing for the text to: "prior arrest, no
+ * conviction" is a history. Spaces alone are nothing recorded (stored as NULL).
  */
 export const IsNotNothing = format('isNotNothing', (value) => {
   if (typeof value !== 'string' || value.trim() === '') return true;
-  // Any script counts as writing ("Кража", "盗窃罪"); only the Latin words below can say "nothing".
-  return /[\p{L}\p{N}]/u.test(value) && !NOTHING.has(words(value));
+  // Any script counts as writing ("Кража", "盗窃罪"); only the Latin words above can say "nothing".
+  if (!/[\p{L}\p{N}]/u.test(value)) return false;
+  const phrases = value.split(/[,;:]|\s[-\u2013\u2014/]\s|\.\s/).filter((phrase) => /[\p{L}\p{N}]/u.test(phrase));
+  return !phrases.every(saysNothing);
 });
