@@ -38,6 +38,7 @@ import { HearingNoticesAndRebookingReviews1764003600000 } from './1764003600000-
 import { FormerStates1764003700000 } from './1764003700000-FormerStates';
 import { AssignedWithoutConsent1764003800000 } from './1764003800000-AssignedWithoutConsent';
 import { IndexKeyCheck1764003900000 } from './1764003900000-IndexKeyCheck';
+import { UrgentNotificationsIndex1764004000000 } from './1764004000000-UrgentNotificationsIndex';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -81,4 +82,5 @@ export const MIGRATIONS = [
   FormerStates1764003700000,
   AssignedWithoutConsent1764003800000,
   IndexKeyCheck1764003900000,
+  UrgentNotificationsIndex1764004000000,
 ];

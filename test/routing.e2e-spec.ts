@@ -1,7 +1,8 @@
 import { FixedClock } from '@amparo/common';
 import { ReferralsService } from '@amparo/routing';
 import { DeadlineJobsService } from '@amparo/deadlines';
-import { MailDeliveryService } from '@amparo/notifications';
+import { MailDeliveryService, URGENT_KINDS } from '@amparo/notifications';
+import { SMTPServer } from 'smtp-server';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
@@ -524,6 +525,46 @@ describe('routing and referrals (e2e)', () => {
     clock.set(new Date());
     await t.app.get(MailDeliveryService).deliverDue();
     expect((await mail(second.id)).map((m: { kind: string; sent: boolean; cancelled: boolean }) => [m.kind, m.sent, m.cancelled])).toEqual([['referral.offer', false, true]]);
+  });
+
+  it('an offer withdrawn while its email is at the mail server (a retry after an outage) is told as withdrawn too', async () => {
+    let during: (() => Promise<void>) | undefined;
+    const slow = await new Promise<{ server: SMTPServer; port: number }>((resolve) => {
+      const server = new SMTPServer({
+        authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+        onData: (stream, _session, callback) => {
+          stream.resume();
+          stream.on('end', () => {
+            const hook = during;
+            during = undefined;
+            void (hook ? hook() : Promise.resolve()).then(() => callback());
+          });
+        },
+      });
+      server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port }));
+    });
+    const mailer = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(slow.port), SMTP_FROM: 'amparo@test.amparo.example' } });
+    try {
+      clock.set(new Date());
+      await t.db.query(`UPDATE notifications SET cancelled_at = now() WHERE sent_at IS NULL AND cancelled_at IS NULL`);
+      const c = await createCase();
+      const offer = (await route(c.id)).body;
+      // As a pass ended by the server's fault left it: no attempt counted, the error kept, due again.
+      await t.db.query(`UPDATE notifications SET last_error = 'ECONNECTION connect refused', next_attempt_at = now() - interval '1 second' WHERE dedupe_key = $1`, [`offer:${offer.id}`]);
+      during = async () => {
+        await t.http.post(`/api/referrals/${offer.id}/withdraw`).set(coordinator.auth).expect(200);
+      };
+      clock.set(new Date(Date.now() + 1000));
+      expect(await mailer.app.get(MailDeliveryService).deliverDue()).toBeGreaterThanOrEqual(1);
+      const rows = await t.db.query(`SELECT kind FROM notifications WHERE dedupe_key IN ($1, $2) ORDER BY kind`, [`offer:${offer.id}`, `withdrawn:${offer.id}`]);
+      expect(rows.map((r: { kind: string }) => r.kind)).toEqual(['referral.offer', 'referral.withdrawn']);
+      // The kinds claimed first are the ones the migration's partial index covers.
+      const [index] = await t.db.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'notifications_urgent_idx'`);
+      for (const kind of URGENT_KINDS) expect(index.indexdef).toContain(`'${kind}'`);
+    } finally {
+      await mailer.close();
+      await new Promise<void>((resolve) => slow.server.close(() => resolve()));
+    }
   });
 
   it('a transfer to a facility the assigned attorney does not cover flags the case, without dropping the attorney', async () => {

@@ -23,6 +23,7 @@ interface Claimed {
   recipient_id: string;
   attempts: number;
   leased_until: Date;
+  created_at: Date;
 }
 
 /**
@@ -31,26 +32,34 @@ interface Claimed {
  * batch of unknown length. SKIP LOCKED lets concurrent claims take different rows. A SELECT around the UPDATE, as
  * TypeORM answers a bare UPDATE with [rows, count] instead of the rows. An offer's email is claimed only while the
  * offer is open: one withdrawn since the pass began waits for the next pass's cancellation, rather than being sent.
+ * What cannot wait is claimed first (`urgent`: an offer with hours to answer, a missed deadline, a case left without an
+ * attorney or taken from one, a conflict), then the oldest: behind a backlog of reminders, a critical offer's email
+ * could come after its answer time (two statements, each on an index, not one sort of every due row per claim). The
+ * claim clears `last_error`: a row leased with none is being sent now (what withdrawOffer reads).
  */
-const CLAIM_SQL = `WITH due AS (
+const claimSql = (urgent: boolean) => `WITH due AS (
   SELECT n.id FROM notifications n JOIN users u ON u.id = n.recipient_id
    WHERE n.sent_at IS NULL AND n.cancelled_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2 AND u.active
+     ${urgent ? `AND n.kind IN (${URGENT_KINDS.map((k) => `'${k}'`).join(', ')})` : ''}
      AND (n.kind <> 'referral.offer' OR EXISTS (
            SELECT 1 FROM referrals r
             WHERE r.id = CASE WHEN n.dedupe_key ~ '^offer:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(:|$)'
                               THEN split_part(n.dedupe_key, ':', 2)::uuid END
               AND r.status = 'offered'))
-   -- What cannot wait first (an offer with hours to answer, a missed deadline, a case left without an attorney), then
-   -- the oldest: behind a backlog of reminders, a critical offer's email could come after its answer time.
-   ORDER BY n.kind NOT IN ('referral.offer', 'deadline.missed', 'case.unplaced', 'case.unassigned', 'case.released', 'case.conflict'), n.next_attempt_at
+   ORDER BY n.next_attempt_at
    LIMIT 1 FOR UPDATE OF n SKIP LOCKED
 ), claimed AS (
-  UPDATE notifications n SET next_attempt_at = $1::timestamptz + make_interval(secs => $3)
+  UPDATE notifications n SET next_attempt_at = $1::timestamptz + make_interval(secs => $3), last_error = NULL
     FROM due, users u
    WHERE n.id = due.id AND u.id = n.recipient_id
-  RETURNING n.id, u.email, n.subject, n.body, n.kind, n.recipient_id, n.attempts, n.next_attempt_at AS leased_until
+  RETURNING n.id, u.email, n.subject, n.body, n.kind, n.recipient_id, n.attempts, n.next_attempt_at AS leased_until, n.created_at
 )
-SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until FROM claimed`;
+SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until, created_at FROM claimed`;
+
+/** The kinds claimed before the rest (see claimSql); `notifications_urgent_idx` (migration 1764004000000) covers them. */
+export const URGENT_KINDS = ['referral.offer', 'deadline.missed', 'case.unplaced', 'case.unassigned', 'case.released', 'case.conflict'] as const;
+const CLAIM_URGENT_SQL = claimSql(true);
+const CLAIM_ANY_SQL = claimSql(false);
 
 /**
  * Due notifications that no longer apply are cancelled before any is claimed, and each claimed one again before it is
@@ -186,6 +195,8 @@ export function isServerFault(error: unknown): boolean {
 
 /** When a pass ended by a server fault is tried again: the email waits, without counting an attempt. */
 const SERVER_FAULT_RETRY_SECONDS = 60;
+/** How long an email may wait on a server fault before the log says so as an error (an alert), every pass. */
+const SERVER_FAULT_ALERT_MINUTES = 60;
 
 /**
  * What went wrong, for the log and `last_error`: SMTP servers quote the recipient in their replies
@@ -236,7 +247,9 @@ export class MailDeliveryService implements OnApplicationShutdown {
     let sent = 0;
     await this.db.query(CANCEL_DUE_SQL, [this.clock.now(), MAX_ATTEMPTS]);
     while (!stopping?.aborted) {
-      const [row]: Claimed[] = await this.db.query(CLAIM_SQL, [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS]);
+      const claim = [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS];
+      let [row]: Claimed[] = await this.db.query(CLAIM_URGENT_SQL, claim);
+      if (!row) [row] = await this.db.query(CLAIM_ANY_SQL, claim);
       if (!row) return sent;
       if ((await this.db.query(CANCEL_ONE_SQL, [this.clock.now(), row.id])).length > 0) continue;
       const outcome = await this.deliver(row);
@@ -258,7 +271,11 @@ export class MailDeliveryService implements OnApplicationShutdown {
       const reason = smtpErrorText(error);
       if (isServerFault(error)) {
         // Not this email's fault: it counts no attempt (an outage of hours must not use them up), and the pass ends.
-        this.logger.warn({ notification: row.id, kind: row.kind, error: reason }, 'Mail server not usable: delivery paused until the next pass');
+        // An email waiting for over an hour makes it an error, to alert on: emails are piling up unsent.
+        const waitingMinutes = Math.round((this.clock.now().getTime() - new Date(row.created_at).getTime()) / 60_000);
+        const facts = { notification: row.id, kind: row.kind, waitingMinutes, error: reason };
+        if (waitingMinutes >= SERVER_FAULT_ALERT_MINUTES) this.logger.error(facts, 'Mail server not usable: emails are waiting unsent (check SMTP_* and the mail server)');
+        else this.logger.warn(facts, 'Mail server not usable: delivery paused until the next pass');
         await this.db.query(
           `UPDATE notifications SET last_error = $2, next_attempt_at = $3::timestamptz + make_interval(secs => $4)
             WHERE id = $1 AND sent_at IS NULL AND next_attempt_at = $5`,

@@ -484,18 +484,18 @@ export class ReferralsService implements OnModuleInit {
       organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.withdraw',
       caseId: offer.caseId, caseReference: offer.reference, details: { referralId: offer.id, ...details },
     });
-    // Sent, or being sent now (its first attempt claimed: its lease moved its next attempt past when it was written),
-    // which the delivery cannot take back; told on the database's own clock. Locked: a claim under way finishes first,
-    // and none starts until this commits (then the offer is no longer open, and its email is not claimed). One waiting
-    // to be tried again after a failure is not claimed again, and is cancelled.
-    const emailed: unknown[] = await tx.query(
-      `SELECT 1 FROM notifications WHERE kind = 'referral.offer' AND recipient_id = $2
+    // Sent, or being sent now (claimed: the claim cleared its last error and leased it past when it was written), which
+    // the delivery cannot take back; told on the database's own clock. Every email of the offer is locked: a claim
+    // under way finishes first, and none starts until this commits (the claim skips locked rows; after, the offer is no
+    // longer open, and its email is not claimed). One waiting to be tried again after a failure is cancelled.
+    const emails: { sent: boolean; leased: boolean }[] = await tx.query(
+      `SELECT sent_at IS NOT NULL AS sent, (cancelled_at IS NULL AND last_error IS NULL AND next_attempt_at > created_at) AS leased
+         FROM notifications WHERE kind = 'referral.offer' AND recipient_id = $2
           AND (dedupe_key = 'offer:' || $1 OR dedupe_key LIKE 'offer:' || $1 || ':sooner:%')
-          AND (sent_at IS NOT NULL OR (cancelled_at IS NULL AND attempts = 0 AND last_error IS NULL AND next_attempt_at > created_at))
         FOR UPDATE`,
       [offer.id, offer.attorneyId],
     );
-    if (emailed.length > 0) {
+    if (emails.some((e) => e.sent || e.leased)) {
       await this.outbox.enqueue(tx, [{
         organizationId: actor.organizationId, recipientId: offer.attorneyId, kind: 'referral.withdrawn', caseId: offer.caseId,
         dedupeKey: `withdrawn:${offer.id}`,
