@@ -72,6 +72,22 @@ describe('intake input and corrections (e2e)', () => {
     expect(found.body.items.map((c: { id: string }) => c.id)).toContain(aNumber.body.id);
   });
 
+  it('a number pasted from a contact list or typed right to left (invisible marks, other dashes) is read, and finds the same person', async () => {
+    const plain = await create({ ...minimalBody(), client: { lastName: 'Pegado', preferredLanguage: 'spa', phone: '512-555-0177', aNumber: 'A123-456-780' } }).expect(201);
+    for (const [phone, aNumber] of [
+      ['\u202d(512) 555-0177\u202c', '\u202dA123456780\u202c'],
+      ['512\u2013555\u20130177', 'A 123\u2013456\u2013780'],
+      ['+1 (512) 555\u20110177', 'A\u00a0123\u00a0456\u00a0780'],
+      ['\u200e+1 512 555 0177', '\u200f123-456-780'],
+    ]) {
+      const again = await create({ ...minimalBody(), client: { lastName: 'Pegado', preferredLanguage: 'spa', phone, aNumber }, caller: { phone: `\u200e${phone}` } });
+      expect([phone, again.status]).toEqual([phone, 201]);
+      expect(again.body.possibleDuplicates).toContain(plain.body.reference);
+    }
+    // A correction takes the same.
+    await t.http.patch(`/api/cases/${plain.body.id}`).set(coordinator.auth).send({ client: { phone: '\u202d(512) 555-0178\u202c' } }).expect(200);
+  });
+
   it('a hearing\'s court code is letters: an A-number or phone typed into it is a 400 naming it, and nothing is stored', async () => {
     const c = await create(minimalBody()).expect(201);
     const hearing = (courtCode: string) => t.http.post(`/api/cases/${c.body.id}/events`).set(intake.auth)

@@ -1,4 +1,4 @@
-import { asciiDigits } from './digits';
+import { asciiDigits, numberText } from './digits';
 
 describe('asciiDigits', () => {
   it.each([
@@ -15,5 +15,14 @@ describe('asciiDigits', () => {
     ['no digits', 'no digits'],
   ])('%s → %s', (input, expected) => {
     expect(asciiDigits(input)).toBe(expected);
+  });
+});
+
+describe('numberText', () => {
+  it('drops the invisible marks around a pasted or right-to-left number, and reads any dash and no-break space', () => {
+    expect(numberText('\u202d(512) 555-0177\u202c')).toBe('(512) 555-0177');
+    expect(numberText('\u200f\u0665\u0661\u0662\u2013\u0665\u0665\u0665')).toBe('512-555');
+    expect(numberText('555\u20110177\u00a0ext\u202f12')).toBe('555-0177 ext 12');
+    expect(numberText('A\u2212123')).toBe('A-123');
   });
 });

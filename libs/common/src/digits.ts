@@ -18,3 +18,15 @@ export function asciiDigits(text: string): string {
     return String(back % 10);
   });
 }
+
+/**
+ * A phone number or an A-number as pasted or typed on a phone: digits of any script read as ASCII, the invisible
+ * format marks a contact list or a right-to-left keyboard wraps a number in dropped (U+202D…U+202C, a direction mark),
+ * any dash or minus sign read as "-", and no-break spaces as spaces. What is stored stays as typed.
+ */
+export function numberText(text: string): string {
+  return asciiDigits(text)
+    .replace(/\p{Cf}/gu, '')
+    .replace(/[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]/g, '-')
+    .replace(/[\u00a0\u2007\u202f]/g, ' ');
+}

@@ -1,4 +1,4 @@
-import { asciiDigits } from '@amparo/common';
+import { numberText } from '@amparo/common';
 // Normalizers feed the blind indexes: two spellings of the same value must give the same string, or an
 // exact-match lookup misses. They return null for input that cannot be a valid value (never index garbage).
 
@@ -9,7 +9,7 @@ import { asciiDigits } from '@amparo/common';
  */
 export function normalizeANumber(input: string | null | undefined): string | null {
   if (typeof input !== 'string') return null;
-  const match = /^(?:A[\s\-.#:]*)?([\d][\d\s\-.]*)$/i.exec(asciiDigits(input).trim());
+  const match = /^(?:A[\s\-.#:]*)?([\d][\d\s\-.]*)$/i.exec(numberText(input).trim());
   if (!match) return null;
   const digits = match[1].replace(/[\s\-.]/g, '');
   if (!/^\d{7,9}$/.test(digits)) return null;
@@ -27,7 +27,7 @@ export function normalizeANumber(input: string | null | undefined): string | nul
  */
 export function normalizePhone(input: string | null | undefined): string | null {
   if (typeof input !== 'string') return null;
-  const text = asciiDigits(input)
+  const text = numberText(input)
     .trim()
     .replace(/\s*(?:ext\.?|x|#)\s*\d{1,6}$/i, '');
   if (!/^\+?[\d\s().\-/]+$/.test(text)) return null;

@@ -1,5 +1,5 @@
 import { ValidationOptions, registerDecorator } from 'class-validator';
-import { asciiDigits } from '@amparo/common';
+import { numberText } from '@amparo/common';
 import { normalizeANumber } from '@amparo/crypto';
 
 function format(name: string, validate: (value: unknown) => boolean) {
@@ -19,7 +19,7 @@ const EXTENSION = /\s*(?:ext\.?|x|#)\s*\d{1,6}$/i;
  */
 export const IsPhone = format('isPhone', (value) => {
   if (typeof value !== 'string' || value.length > 40) return false;
-  const number = asciiDigits(value).replace(EXTENSION, '');
+  const number = numberText(value).trim().replace(EXTENSION, '');
   return number.length <= 30 && /^[0-9+().\/\s-]+$/.test(number) && number.replace(/\D/g, '').length >= 5;
 });
 
