@@ -105,6 +105,13 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(res.status).toBe(400);
     expect(res.body.message).toMatch(/^days: voluntary departure days must be an integer from 1 to 60 \(up to 120 with stage "pre_conclusion"\)$/);
     expect(res.body.fields.days).toHaveLength(1);
+    // A missing required field says what it takes; codes are read as a phone keyboard sends them.
+    const missing = await event(c.id, { type: 'released', occurredAt: '2026-11-20' });
+    expect(missing.body.fields.from).toEqual(['from is required for a released event: ice | jail']);
+    const noOutcome = await event(c.id, { type: 'bond_decision', occurredAt: '2026-11-20' });
+    expect(noOutcome.body.fields.outcome[0]).toMatch(/granted \| denied \| no_jurisdiction/);
+    const typed = await event(c.id, { type: 'Hearing_Scheduled ', occurredAt: '2026-11-20', hearingType: 'Bond', scheduledAt: '2030-02-04T09:00:00-06:00' }).expect(201);
+    expect(typed.body.event).toMatchObject({ type: 'hearing_scheduled', hearingType: 'bond' });
   });
 
   it('an event that has happened cannot be dated ahead (a mistyped year would put its deadlines years away): 400 naming occurredAt', async () => {

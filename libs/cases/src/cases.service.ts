@@ -122,6 +122,17 @@ function changedPaths(dto: object, prefix = ''): string[] {
  */
 const FULL_VIEW_FIELDS: string[] = SENSITIVE_FIELDS.map((f) => f.field);
 
+/** What a required event field takes, for the message that says it is missing. */
+const REQUIRED_VALUES: Readonly<Record<string, string>> = {
+  from: 'ice | jail',
+  facilityCode: 'an ICE detention location code (GET /api/facilities)',
+  hearingType: 'bond | master | individual',
+  scheduledAt: 'the hearing\'s date and time with its offset, such as 2027-02-01T09:00:00-06:00',
+  issuedBy: 'ij | bia',
+  motion: 'reopen | reconsider',
+  days: 'the days granted, 1 to 60 (to 120 with stage pre_conclusion)',
+};
+
 /** The events that change the case's custody, each with those that decide the same fact (the latest of them wins). */
 const CUSTODY_EVENTS = new Map<string, readonly string[]>([
   ['transferred', ['transferred', 'released']],
@@ -544,7 +555,11 @@ export class CasesService {
       if (!spec.required.includes(key) && !spec.optional.includes(key)) fields[key] = [`${key} does not apply to a ${dto.type} event`];
       else data[key] = value;
     }
-    for (const key of spec.required) if (data[key] === undefined) fields[key] = [`${key} is required for a ${dto.type} event`];
+    for (const key of spec.required) {
+      if (data[key] !== undefined) continue;
+      const values = key === 'outcome' ? EVENT_OUTCOMES[dto.type]?.join(' | ') : REQUIRED_VALUES[key];
+      fields[key] = [`${key} is required for a ${dto.type} event${values ? `: ${values}` : ''}`];
+    }
     const outcomes = EVENT_OUTCOMES[dto.type];
     if (outcomes && data.outcome !== undefined && !outcomes.includes(data.outcome as string)) {
       fields.outcome = [`outcome must be one of ${outcomes.join(', ')} for a ${dto.type} event`];

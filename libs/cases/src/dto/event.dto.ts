@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { BlankAsNull, IsDateOrOffsetDateTime, IsIanaTimeZone, IsOffsetDateTime } from '@amparo/common';
+import { BlankAsNull, CodeValue, IsDateOrOffsetDateTime, IsIanaTimeZone, IsOffsetDateTime } from '@amparo/common';
 import { CIRCUIT_STATES } from '@amparo/deadlines';
 
 export const EVENT_TYPES = [
@@ -59,6 +59,7 @@ export const EVENT_OUTCOMES: Partial<Record<EventType, readonly string[]>> = {
 
 export class CreateEventDto {
   @ApiProperty({ enum: EVENT_TYPES })
+  @CodeValue()
   @IsIn(EVENT_TYPES)
   type: EventType;
 
@@ -67,6 +68,7 @@ export class CreateEventDto {
   occurredAt: string;
 
   @ApiPropertyOptional({ enum: ['ice', 'jail'], description: 'released: from whose custody' })
+  @CodeValue()
   @IsOptional()
   @IsIn(['ice', 'jail'])
   from?: 'ice' | 'jail';
@@ -77,6 +79,7 @@ export class CreateEventDto {
   facilityCode?: string;
 
   @ApiPropertyOptional({ enum: ['bond', 'master', 'individual'] })
+  @CodeValue()
   @IsOptional()
   @IsIn(['bond', 'master', 'individual'])
   hearingType?: 'bond' | 'master' | 'individual';
@@ -100,6 +103,7 @@ export class CreateEventDto {
   timeZone?: string;
 
   @ApiPropertyOptional({ description: 'bond_decision: granted | denied | no_jurisdiction; ij_decision: e.g. granted | denied | removal_ordered; motion_decided: granted | denied' })
+  @CodeValue()
   @ValidateIf((o: CreateEventDto) => o.outcome !== undefined)
   @IsIn(['granted', 'denied', 'no_jurisdiction', 'removal_ordered', 'relief_granted', 'terminated', 'other'])
   outcome?: string;
@@ -119,16 +123,19 @@ export class CreateEventDto {
   days?: number;
 
   @ApiPropertyOptional({ enum: ['pre_conclusion', 'conclusion'] })
+  @CodeValue()
   @IsOptional()
   @IsIn(['pre_conclusion', 'conclusion'])
   stage?: string;
 
   @ApiPropertyOptional({ enum: ['ij', 'bia'], description: 'final_order, motion_decided: who issued it (BIA filings count in Eastern time)' })
+  @CodeValue()
   @IsOptional()
   @IsIn(['ij', 'bia'])
   issuedBy?: string;
 
   @ApiPropertyOptional({ enum: ['reopen', 'reconsider'], description: 'motion_decided: the motion ruled on (a motion to reopen or to reconsider; other rulings, a continuance say, start no deadline)' })
+  @CodeValue()
   @IsOptional()
   @IsIn(['reopen', 'reconsider'])
   motion?: string;
@@ -144,6 +151,7 @@ export class CreateEventDto {
   venueState?: string;
 
   @ApiPropertyOptional({ enum: ['inspected', 'ewi', 'paroled', 'unknown'], description: 'entered_us: manner of entry, only when the attorney needs it (bond eligibility)' })
+  @CodeValue()
   @IsOptional()
   @IsIn(['inspected', 'ewi', 'paroled', 'unknown'])
   manner?: string;
