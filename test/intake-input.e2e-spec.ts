@@ -72,6 +72,13 @@ describe('intake input and corrections (e2e)', () => {
     expect(found.body.items.map((c: { id: string }) => c.id)).toContain(aNumber.body.id);
   });
 
+  it('one practice area sent alone (a form\'s single choice) is a list of one', async () => {
+    const c = await create({ ...minimalBody(), practiceAreas: 'Asylum' }).expect(201);
+    expect((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.practiceAreas).toEqual(['asylum']);
+    const wrong = await create({ ...minimalBody(), practiceAreas: 'asylm' });
+    expect([wrong.status, wrong.body.fields['practiceAreas']]).toEqual([400, [expect.stringMatching(/each value in practiceAreas must be one of/)]]);
+  });
+
   it('a number pasted from a contact list or typed right to left (invisible marks, other dashes) is read, and finds the same person', async () => {
     const plain = await create({ ...minimalBody(), client: { lastName: 'Pegado', preferredLanguage: 'spa', phone: '512-555-0177', aNumber: 'A123-456-780' } }).expect(201);
     for (const [phone, aNumber] of [

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength,
   MinLength, ValidateNested, IsDefined, IsObject,
@@ -262,6 +262,9 @@ export class CreateCaseDto {
   custody: CustodyDto;
 
   @ApiPropertyOptional({ enum: PRACTICE_AREAS, isArray: true })
+  // One area sent alone, as a form's single choice sends it, is a list of one (else: "must be an array", and elements
+  // "unique" and "no more than 9" said of a string).
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value))
   @CodeValue()
   @IsOptional()
   @IsArray()
