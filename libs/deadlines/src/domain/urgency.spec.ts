@@ -194,7 +194,7 @@ describe('formatLocal', () => {
 
 describe('englishLocal', () => {
   it("writes what luxon's 'ccc d LLL[ yyyy], h:mm a ZZZZ' writes in en-US, for any instant and zone", () => {
-    const zones = ['America/Chicago', 'America/New_York', 'America/Phoenix', 'Pacific/Honolulu', 'America/Puerto_Rico', 'Pacific/Guam', 'Asia/Kolkata', 'UTC'];
+    const zones = ['America/Chicago', 'America/New_York', 'America/Phoenix', 'Pacific/Honolulu', 'America/Puerto_Rico', 'America/Anchorage', 'Asia/Kolkata', 'UTC'];
     fc.assert(
       fc.property(fc.constantFrom(...zones), fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }), fc.boolean(), (zone, ts, withYear) => {
         const time = DateTime.fromMillis(ts, { zone: tz(zone) });
@@ -203,6 +203,12 @@ describe('englishLocal', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('names the zones of Guam, the Northern Marianas and American Samoa as their people do, not by offset', () => {
+    expect(englishLocal(DateTime.fromISO('2026-11-27T02:00:00', { zone: tz('Pacific/Guam') }), false)).toBe('Fri 27 Nov, 2:00 AM ChST');
+    expect(englishLocal(DateTime.fromISO('2026-11-27T02:00:00', { zone: tz('Pacific/Saipan') }), false)).toBe('Fri 27 Nov, 2:00 AM ChST');
+    expect(englishLocal(DateTime.fromISO('2026-11-27T05:00:00', { zone: tz('Pacific/Pago_Pago') }), false)).toBe('Fri 27 Nov, 5:00 AM SST');
   });
 
   it('writes midnight and noon as 12', () => {

@@ -188,5 +188,13 @@ export function formatLocal(time: DateTime, now?: DateTime): string {
 export function englishLocal(time: DateTime, withYear: boolean): string {
   const day = `${WEEKDAYS[time.weekday - 1]} ${time.day} ${MONTHS[time.month - 1]}${withYear ? ` ${time.year}` : ''}`;
   const clock = `${time.hour % 12 || 12}:${String(time.minute).padStart(2, '0')} ${time.hour < 12 ? 'AM' : 'PM'}`;
-  return `${day}, ${clock} ${time.zone.offsetName(time.toMillis(), { format: 'short', locale: 'en-US' })}`;
+  const zone = TERRITORY_ZONE_NAMES[time.zoneName ?? ''] ?? time.zone.offsetName(time.toMillis(), { format: 'short', locale: 'en-US' });
+  return `${day}, ${clock} ${zone}`;
 }
+
+/** The zones of U.S. territories that en-US names by offset ("GMT+10"), by the names their people use (no DST). */
+const TERRITORY_ZONE_NAMES: Readonly<Record<string, string>> = {
+  'Pacific/Guam': 'ChST',
+  'Pacific/Saipan': 'ChST',
+  'Pacific/Pago_Pago': 'SST',
+};
