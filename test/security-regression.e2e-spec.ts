@@ -1457,7 +1457,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       ['client.firstName', (b) => { b.client.firstName = 42; }],
       ['client.needsInterpreter', (b) => { b.client.needsInterpreter = 'yes'; }],
       ['consent.shareWithAttorney', (b) => { b.consent.shareWithAttorney = 'true'; }],
-      ['practiceAreas', (b) => { b.practiceAreas = 'asylum'; }],
+      ['practiceAreas', (b) => { b.practiceAreas = { asylum: true }; }],
       ['client', (b) => { b.client = ['Zorblatt']; }],
       ['custody', (b) => { b.custody = null; }],
       // An empty array passes nested validation unless the field must be an object.
