@@ -91,8 +91,10 @@ describe('intake input and corrections (e2e)', () => {
       expect([phone, again.status]).toEqual([phone, 201]);
       expect(again.body.possibleDuplicates).toContain(plain.body.reference);
     }
-    // A correction takes the same.
-    await t.http.patch(`/api/cases/${plain.body.id}`).set(coordinator.auth).send({ client: { phone: '\u202d(512) 555-0178\u202c' } }).expect(200);
+    // A correction takes the same; the marks are not kept (a right-to-left override would show the number reversed).
+    await t.http.patch(`/api/cases/${plain.body.id}`).set(coordinator.auth).send({ client: { phone: '\u202e(512) 555-0178\u202c', aNumber: '\u202eA123-456-780' } }).expect(200);
+    const stored = (await t.http.get(`/api/cases/${plain.body.id}`).set(intake.auth).expect(200)).body.client;
+    expect([stored.phone, stored.aNumber]).toEqual(['(512) 555-0178', 'A123-456-780']);
   });
 
   it('a hearing\'s court code is letters: an A-number or phone typed into it is a 400 naming it, and nothing is stored', async () => {

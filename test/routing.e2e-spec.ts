@@ -104,18 +104,30 @@ describe('routing and referrals (e2e)', () => {
     expect((await route(c.id)).status).toBe(409);
   });
 
-  it('someone held past the 48-hour hold: the offered attorney\'s summary shows the missed hold and its outer limit', async () => {
-    const eligible = new Date(clock.now().getTime() - 49 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    const c = await createCase(routableCase({ custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: eligible } }));
-    const res = await route(c.id);
-    expect(res.status).toBe(201);
-    const offer = (await t.http.get('/api/referrals?status=offered').set(offerFor(res.body.attorneyId).auth)).body.items.find((r: { id: string }) => r.id === res.body.id);
-    expect(offer.case.urgency).toBe('critical');
-    expect(offer.case.deadlines).toEqual([expect.objectContaining({ rule: 'detainer_hold', status: 'missed', outerLimitAt: expect.any(String), timeZone: 'America/Chicago' })]);
-    // (Whether the outer limit is still ahead depends on the weekdays and holidays between: its time is given either way.)
-    expect(Date.parse(offer.case.deadlines[0].outerLimitAt)).toBeGreaterThanOrEqual(Date.parse(offer.case.deadlines[0].dueAt));
-    // The attorney's slot back, for the tests after.
-    await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+  it('someone held past the 48-hour hold: the offered attorney\'s summary shows the missed hold while its outer limit is ahead', async () => {
+    const started = clock.now();
+    // Monday 10:00 in Houston; eligible for release on Saturday at 9:00: the 48 hours ended at 9:00 this morning, the
+    // outer limit (Saturday and Sunday not counted) is Wednesday at midnight.
+    clock.set(new Date('2026-11-30T16:00:00Z'));
+    try {
+      const c = await createCase(routableCase({ custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: '2026-11-28T15:00:00Z' } }));
+      const res = await route(c.id);
+      expect(res.status).toBe(201);
+      const summary = async (who = offerFor(res.body.attorneyId)) => (await t.http.get('/api/referrals?status=offered&limit=200').set(who.auth)).body.items
+        .find((r: { id: string }) => r.id === res.body.id).case;
+      const offered = await summary();
+      expect(offered.urgency).toBe('critical');
+      expect(offered.deadlines).toEqual([
+        expect.objectContaining({ rule: 'detainer_hold', status: 'missed', dueAt: '2026-11-30T09:00:00-06:00', outerLimitAt: '2026-12-02T00:00:00-06:00', timeZone: 'America/Chicago' }),
+      ]);
+      // Past the outer limit too, it is history: not listed (read by a coordinator: the offer's time has passed too).
+      clock.set(new Date('2026-12-02T07:00:00Z'));
+      expect((await summary(coordinator)).deadlines).toEqual([]);
+      // The attorney's slot back, for the tests after.
+      await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    } finally {
+      clock.set(started);
+    }
   });
 
   it('decline moves the offer to the next attorney; nobody left makes the case unplaced', async () => {

@@ -193,6 +193,12 @@ describe('hasIdentifyingNumber', () => {
     ['\uff21\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19', true],
     ['123_456_789', true],
     ['512 555 0142', true],
+    // Invisible marks inside, minus signs and soft hyphens: read as the A-number and phone normalizers read them.
+    ['A123\u200e456\u200e789', true],
+    ['A123\u2212456\u2212789', true],
+    ['A\u00ad123\u00ad456\u00ad789', true],
+    ['512\u2212555\u22120177', true],
+    ['512\u200f-555\u200f-0177', true],
     // Digits of another script (Arabic-Indic), as an Arabic phone keyboard types them.
     ['\u0665\u0661\u0662 \u0665\u0665\u0665 \u0660\u0661\u0664\u0662', true],
     // Digits grouped with commas, as amounts are written.

@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { ValidateIf, ValidationOptions, registerDecorator } from 'class-validator';
 import { iso6393, iso6393To1 } from 'iso-639-3';
-import { asciiDigits } from './digits';
+import { numberText } from './digits';
 
 // Checked field by field with Date.UTC instead of a date library's general ISO parser: these run on every dated field
 // of every request, and luxon's parser was a measurable share of an intake's CPU. A property test
@@ -139,7 +139,8 @@ const COMMA_GROUPED = /A\s*#?\s*\d{3}\s?,\s?\d{3}\s?,\s?\d{3}(?!\d)|(?<!\d)\d{3}
 export function hasIdentifyingNumber(value: unknown): boolean {
   if (typeof value !== 'string') return false;
   // Full-width digits and those of other scripts count as digits.
-  let text = asciiDigits(value);
+  // Read as an A-number or phone is read (invisible marks dropped, any dash a dash): so no number hides from this check.
+  let text = numberText(value);
   for (const pattern of NOT_IDENTIFYING) text = text.replace(pattern, ' ~ ');
   return DIGIT_RUN.test(text) || COMMA_GROUPED.test(text);
 }
@@ -182,12 +183,14 @@ export const HasLetterOrDigit = decorator(
  * For an optional field with a format (a date, a phone number, a code): an empty or blank string means "not given",
  * as forms send it, and becomes `null` before validation (stored as NULL; in a correction, the field is cleared).
  * With `upperCase`, a given value is trimmed and upper-cased first (state codes: `tx` is TX); with `lowerCase`,
- * lower-cased (a code from a list: `Family` is family).
+ * lower-cased (a code from a list: `Family` is family). With `number`, the invisible format marks a contact list or a
+ * right-to-left keyboard puts around or inside a phone number or an A-number are dropped (stored without them: a
+ * right-to-left override would show the number reversed).
  */
-export const BlankAsNull = (options: { upperCase?: boolean; lowerCase?: boolean } = {}): PropertyDecorator =>
+export const BlankAsNull = (options: { upperCase?: boolean; lowerCase?: boolean; number?: boolean } = {}): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => {
     if (typeof value !== 'string') return value;
-    const trimmed = value.trim();
+    const trimmed = (options.number ? value.replace(/\p{Cf}/gu, '') : value).trim();
     if (trimmed === '') return null;
     // A phone keyboard adds a space after a word: "HOUICDF " is the code.
     return options.upperCase ? trimmed.toUpperCase() : options.lowerCase ? trimmed.toLowerCase() : trimmed;

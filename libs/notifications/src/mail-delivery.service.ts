@@ -195,7 +195,7 @@ export function isServerFault(error: unknown): boolean {
 
 /** When a pass ended by a server fault is tried again: the email waits, without counting an attempt. */
 const SERVER_FAULT_RETRY_SECONDS = 60;
-/** How long an email may wait on a server fault before the log says so as an error (an alert), every pass. */
+/** How long the server may be unusable before the log says so as an error (an alert), and then once an hour. */
 const SERVER_FAULT_ALERT_MINUTES = 60;
 
 /**
@@ -215,7 +215,7 @@ export function smtpErrorText(error: unknown): string {
 /**
  * Delivers the outbox: by SMTP when configured, otherwise to the log (subject only: no personal data is ever in a
  * notification, but the log says only which kind went to which user id). Notifications are claimed one at a time with
- * a lease (CLAIM_SQL), so several instances share the work, and sent with no transaction open: a slow mail server
+ * a lease (claimSql), so several instances share the work, and sent with no transaction open: a slow mail server
  * holds no database connection and no row lock. Each result is written when its send ends. At least once: if the process dies between
  * the SMTP answer and that write, the lease runs out and the mail is sent again.
  */
@@ -223,6 +223,9 @@ export function smtpErrorText(error: unknown): string {
 export class MailDeliveryService implements OnApplicationShutdown {
   private readonly logger = new Logger('Mail');
   private readonly transport: Transporter | null;
+  /** Since when the mail server has been unusable (a server fault with no send since), and the last alert of it. */
+  private outageSince: number | null = null;
+  private lastOutageAlert: number | null = null;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -271,11 +274,17 @@ export class MailDeliveryService implements OnApplicationShutdown {
       const reason = smtpErrorText(error);
       if (isServerFault(error)) {
         // Not this email's fault: it counts no attempt (an outage of hours must not use them up), and the pass ends.
-        // An email waiting for over an hour makes it an error, to alert on: emails are piling up unsent.
-        const waitingMinutes = Math.round((this.clock.now().getTime() - new Date(row.created_at).getTime()) / 60_000);
-        const facts = { notification: row.id, kind: row.kind, waitingMinutes, error: reason };
-        if (waitingMinutes >= SERVER_FAULT_ALERT_MINUTES) this.logger.error(facts, 'Mail server not usable: emails are waiting unsent (check SMTP_* and the mail server)');
-        else this.logger.warn(facts, 'Mail server not usable: delivery paused until the next pass');
+        // Once the server has been unusable for an hour (as this instance saw it), an error, to alert on, once an hour.
+        const now = this.clock.now().getTime();
+        this.outageSince ??= now;
+        const outageMinutes = Math.round((now - this.outageSince) / 60_000);
+        const facts = { notification: row.id, kind: row.kind, outageMinutes, error: reason };
+        if (outageMinutes >= SERVER_FAULT_ALERT_MINUTES && (this.lastOutageAlert === null || now - this.lastOutageAlert >= SERVER_FAULT_ALERT_MINUTES * 60_000)) {
+          this.lastOutageAlert = now;
+          this.logger.error(facts, 'Mail server not usable for an hour or more: emails are waiting unsent (check SMTP_* and the mail server)');
+        } else {
+          this.logger.warn(facts, 'Mail server not usable: delivery paused until the next pass');
+        }
         await this.db.query(
           `UPDATE notifications SET last_error = $2, next_attempt_at = $3::timestamptz + make_interval(secs => $4)
             WHERE id = $1 AND sent_at IS NULL AND next_attempt_at = $5`,
@@ -300,6 +309,8 @@ export class MailDeliveryService implements OnApplicationShutdown {
       );
       return 'failed';
     }
+    this.outageSince = null;
+    this.lastOutageAlert = null;
     // Sent is sent, whoever holds the lease now: marking it stops any further copy.
     await this.db.query(`UPDATE notifications SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1 AND sent_at IS NULL`, [
       row.id,

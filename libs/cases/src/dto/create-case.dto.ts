@@ -66,14 +66,14 @@ export class ClientDto {
   dateOfBirth?: string;
 
   @ApiPropertyOptional({ example: 'A123-456-789', description: 'Alien registration number (7 to 9 digits; shorter ones are zero-padded). Encrypted; exact lookup through a keyed hash only.' })
-  @BlankAsNull()
+  @BlankAsNull({ number: true })
   @IsOptional()
   @IsString()
   @IsANumber({ message: 'client.aNumber must be an A-number (7 to 9 digits, not all zeros, e.g. A123-456-789)' })
   aNumber?: string;
 
   @ApiPropertyOptional({ description: 'Encrypted.' })
-  @BlankAsNull()
+  @BlankAsNull({ number: true })
   @IsOptional()
   @IsString()
   @IsPhone({ message: 'client.phone must be a phone number (at least 5 digits; an extension as "ext 12")' })
@@ -147,7 +147,7 @@ export class CallerDto {
   name?: string;
 
   @ApiPropertyOptional({ description: 'Encrypted.' })
-  @BlankAsNull()
+  @BlankAsNull({ number: true })
   @IsOptional()
   @IsString()
   @IsPhone({ message: 'caller.phone must be a phone number (at least 5 digits; an extension as "ext 12")' })

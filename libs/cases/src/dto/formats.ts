@@ -41,22 +41,36 @@ const DENIES = new Set([
   'no', 'none', 'not', 'nothing', 'nil', 'never', 'unknown', 'don', 'doesn', 'didn', 'dont', 'doesnt', 'unsure', 'clean',
   'ninguno', 'ninguna', 'ningun', 'nada', 'nunca', 'sin', 'desconocido', 'desconocida', 'nadie',
 ]);
+/** An arrest or a conviction: before any denial ("arrested, not convicted"), a phrase tells of one. */
+const CHARGES = new Set([
+  'arrest', 'arrests', 'arrested', 'conviction', 'convictions', 'convicted', 'priors', 'charge', 'charges', 'charged',
+  'arrestado', 'arrestada', 'detenido', 'detenida', 'condena', 'condenas', 'condenado', 'condenada', 'cargos',
+]);
 /** The other words such a phrase is made of: what it is about, and who says so. */
 const ABOUT = new Set([
   'known', 'know', 'knows', 'knew', 'i', 'that', 'of', 'any', 'the', 'a', 'n', 'to', 'be', 'has', 'have', 'had', 'been',
-  'ever', 'is', 'are', 't', 'criminal', 'record', 'records', 'history', 'arrest', 'arrests', 'arrested', 'conviction',
-  'convictions', 'convicted', 'priors', 'reported', 'stated', 'caller', 'client', 'says', 'said', 'per', 'sure', 'as', 'far',
-  'se', 'sabe', 'saben', 'que', 'sepa', 'sepan', 'conocido', 'conocidos', 'conocida', 'tiene', 'tenia', 'hay', 'ha', 'sido',
-  'antecedentes', 'antecedente', 'penales', 'penal', 'historial', 'arrestado', 'arrestada', 'detenido', 'detenida',
-  'condena', 'condenas', 'el', 'ella', 'la', 'lo', 'dice', 'cliente', 'seguro', 'segura', 'de', 'algun', 'alguno',
+  'ever', 'is', 'are', 't', 'criminal', 'record', 'records', 'history', 'reported', 'stated', 'caller', 'client', 'says',
+  'said', 'per', 'sure', 'as', 'far', 'se', 'sabe', 'saben', 'que', 'sepa', 'sepan', 'conocido', 'conocidos', 'conocida',
+  'tiene', 'tenia', 'hay', 'ha', 'sido', 'antecedentes', 'antecedente', 'penales', 'penal', 'historial', 'el', 'ella', 'la',
+  'lo', 'dice', 'cliente', 'seguro', 'segura', 'de', 'algun', 'alguno',
 ]);
 
-/** Whether a phrase only says there is nothing, or that nothing is known ("never arrested", "no sé", "N/A"). */
+/**
+ * Whether a phrase only says there is nothing, or that nothing is known ("never arrested", "no sé", "N/A"): a denial,
+ * no word but those above, and no arrest or conviction told before the denial ("arrested (no conviction)" is a
+ * history). A form-style label ("Arrests: none", "Criminal history: unknown") is read by what follows it.
+ */
 function saysNothing(phrase: string): boolean {
-  const read = words(phrase);
+  const parts = phrase.split(':');
+  const label = parts.slice(0, -1).flatMap((part) => words(part).split(' ').filter(Boolean));
+  const isLabel = parts.length > 1 && label.every((t) => ABOUT.has(t) || CHARGES.has(t));
+  const read = words(isLabel ? parts[parts.length - 1] : phrase);
   if (NOTHING.has(read)) return true;
   const tokens = read.split(' ').filter(Boolean);
-  return tokens.some((t) => DENIES.has(t)) && tokens.every((t) => DENIES.has(t) || ABOUT.has(t));
+  const firstDenial = tokens.findIndex((t) => DENIES.has(t));
+  return firstDenial >= 0
+    && !tokens.slice(0, firstDenial).some((t) => CHARGES.has(t))
+    && tokens.every((t) => DENIES.has(t) || ABOUT.has(t) || CHARGES.has(t));
 }
 
 /**
@@ -64,12 +78,12 @@ function saysNothing(phrase: string): boolean {
  * history that is written down counts as one (it raises the bond-eligibility flag, INA 236(c)): "none" would flag a
  * case that has none, and so would a dash or a question mark (text with no letter or digit). Each phrase of the text
  * (between commas, semicolons, or a spaced dash or slash) must say nothing for the text to: "prior arrest, no
- * conviction" is a history. Spaces alone are nothing recorded (stored as NULL).
+ * conviction" is a history, "Arrests: none; Convictions: none" is not. Spaces alone are nothing recorded (stored as NULL).
  */
 export const IsNotNothing = format('isNotNothing', (value) => {
   if (typeof value !== 'string' || value.trim() === '') return true;
   // Any script counts as writing ("Кража", "盗窃罪"); only the Latin words above can say "nothing".
   if (!/[\p{L}\p{N}]/u.test(value)) return false;
-  const phrases = value.split(/[,;:]|\s[-\u2013\u2014/]\s|\.\s/).filter((phrase) => /[\p{L}\p{N}]/u.test(phrase));
+  const phrases = value.split(/[,;]|\s[-\u2013\u2014/]\s|\.\s/).filter((phrase) => /[\p{L}\p{N}]/u.test(phrase));
   return !phrases.every(saysNothing);
 });

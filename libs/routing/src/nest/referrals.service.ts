@@ -1051,14 +1051,20 @@ export class ReferralsService implements OnModuleInit {
     }));
   }
 
-  /** The cases' open and missed deadlines, soonest first (the summary an attorney reads). */
+  /**
+   * The cases' open deadlines, soonest first, and the missed ones whose outer limit is still ahead (a detainer hold past
+   * its 48 hours: 8 CFR 287.7(d) still binds), after them: what an attorney deciding on the offer needs, not the
+   * deadlines missed long ago.
+   */
   private async summaryDeadlines(caseIds: string[]) {
     const map = new Map<string, ReturnType<typeof toDeadlineView>[]>();
     if (caseIds.length === 0) return map;
     const rows = await this.db.query(
       `SELECT d.*, c.reference FROM deadlines d JOIN cases c ON c.id = d.case_id
-        WHERE d.case_id = ANY($1) AND d.superseded_at IS NULL AND d.status IN ('open', 'missed') ORDER BY d.due_at`,
-      [caseIds],
+        WHERE d.case_id = ANY($1) AND d.superseded_at IS NULL
+          AND (d.status = 'open' OR (d.status = 'missed' AND d.outer_limit_at > $2))
+        ORDER BY d.status = 'missed', d.due_at`,
+      [caseIds, this.clock.now()],
     );
     for (const row of rows) map.set(row.case_id, [...(map.get(row.case_id) ?? []), toDeadlineView(row)]);
     return map;
