@@ -1065,10 +1065,14 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
           [clock.now(), coordinator.userId],
         );
         // Three hours of passes, one a minute (every fifth here): before, the eighth failure gave the email up for good.
+        const delivery = broken.app.get(MailDeliveryService);
+        const errors = jest.spyOn((delivery as unknown as { logger: { error: (...args: unknown[]) => void } }).logger, 'error');
         for (let minute = 0; minute < 180; minute += 5) {
-          expect(await broken.app.get(MailDeliveryService).deliverDue()).toBe(0);
+          expect(await delivery.deliverDue()).toBe(0);
           clock.advance(5 * 60_000);
         }
+        // The outage is an error to alert on once it has lasted an hour, and then once an hour: not every pass.
+        expect(errors.mock.calls.filter(([, message]) => /not usable for an hour or more/.test(String(message)))).toHaveLength(2);
         const [row] = await t.db.query(`SELECT attempts, sent_at, last_error FROM notifications WHERE dedupe_key = 'retry-test'`);
         expect(row).toMatchObject({ attempts: 0, sent_at: null });
         expect(row.last_error).toMatch(/ECONNECTION|ESOCKET/);
