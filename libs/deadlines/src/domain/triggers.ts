@@ -77,25 +77,19 @@ function detainerTriggers(facts: CaseFacts, spec: Extract<TriggerSpec, { kind: '
   // intake's time never stands in, as before: nothing tells a later booking's from the one the events corrected (a
   // new booking's time is recorded as a new release_eligible event).
   const inForce = events.length > 0 ? [events[events.length - 1]] : custody;
-  return inForce.filter((trigger) => !bookingEndedBy(facts, trigger));
-}
-
-function triggerTime(facts: CaseFacts, trigger: Trigger) {
-  const zone = trigger.event ? eventZone(facts, trigger.event) : requireZone(facts.custody.timeZone, 'custody.timeZone');
-  return eventTime(trigger.at, zone, trigger.field, trigger.event?.id);
+  return inForce.filter((trigger) => !bookingEnded(facts, trigger));
 }
 
 /**
- * When the booking a release-eligible time belongs to ended, if it did: the first `released` or `transferred` event at
- * or after it (by day when either is given by its date alone), each read in its own zone.
+ * Whether the booking a release-eligible time belongs to is over: a `released` or `transferred` event happened at or
+ * after it (by day when either is given by its date alone), each read in its own zone.
  */
-function bookingEndedBy(facts: CaseFacts, trigger: Trigger) {
-  const eligible = triggerTime(facts, trigger);
-  const endings = facts.events.flatMap((event, index) =>
-    event.type === 'released' || event.type === 'transferred'
-      ? [eventTime(event.occurredAt, eventZone(facts, event), `events[${index}].occurredAt`, event.id)]
-      : []);
-  return endings.filter((end) => !happenedAfter(eligible, end)).sort((a, b) => a.at.toMillis() - b.at.toMillis())[0];
+function bookingEnded(facts: CaseFacts, trigger: Trigger): boolean {
+  const zone = trigger.event ? eventZone(facts, trigger.event) : requireZone(facts.custody.timeZone, 'custody.timeZone');
+  const eligible = eventTime(trigger.at, zone, trigger.field, trigger.event?.id);
+  return facts.events.some((event, index) =>
+    (event.type === 'released' || event.type === 'transferred')
+    && !happenedAfter(eligible, eventTime(event.occurredAt, eventZone(facts, event), `events[${index}].occurredAt`, event.id)));
 }
 
 function releasedFromIceTriggers(facts: CaseFacts): Trigger[] {
