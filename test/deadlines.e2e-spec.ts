@@ -1073,6 +1073,10 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         }
         // The outage is an error to alert on once it has lasted an hour, and then once an hour: not every pass.
         expect(errors.mock.calls.filter(([, message]) => /not usable for an hour or more/.test(String(message)))).toHaveLength(2);
+        // A fault days later is a new outage: a warning, not at once an alert.
+        clock.advance(3 * 24 * 3600_000);
+        await delivery.deliverDue();
+        expect(errors.mock.calls.filter(([, message]) => /not usable for an hour or more/.test(String(message)))).toHaveLength(2);
         const [row] = await t.db.query(`SELECT attempts, sent_at, last_error FROM notifications WHERE dedupe_key = 'retry-test'`);
         expect(row).toMatchObject({ attempts: 0, sent_at: null });
         expect(row.last_error).toMatch(/ECONNECTION|ESOCKET/);

@@ -195,6 +195,8 @@ export function isServerFault(error: unknown): boolean {
 
 /** When a pass ended by a server fault is tried again: the email waits, without counting an attempt. */
 const SERVER_FAULT_RETRY_SECONDS = 60;
+/** Faults further apart than this are two outages: passes run every minute, and a server fault ends one. */
+const OUTAGE_GAP_MS = 10 * 60_000;
 /** How long the server may be unusable before the log says so as an error (an alert), and then once an hour. */
 const SERVER_FAULT_ALERT_MINUTES = 60;
 
@@ -225,6 +227,7 @@ export class MailDeliveryService implements OnApplicationShutdown {
   private readonly transport: Transporter | null;
   /** Since when the mail server has been unusable (a server fault with no send since), and the last alert of it. */
   private outageSince: number | null = null;
+  private lastFault: number | null = null;
   private lastOutageAlert: number | null = null;
 
   constructor(
@@ -276,6 +279,10 @@ export class MailDeliveryService implements OnApplicationShutdown {
         // Not this email's fault: it counts no attempt (an outage of hours must not use them up), and the pass ends.
         // Once the server has been unusable for an hour (as this instance saw it), an error, to alert on, once an hour.
         const now = this.clock.now().getTime();
+        // A fault long after the last one (the server answered meanwhile, for another instance or a cancelled email) is a
+        // new outage.
+        if (this.lastFault === null || now - this.lastFault > OUTAGE_GAP_MS) this.outageSince = now;
+        this.lastFault = now;
         this.outageSince ??= now;
         const outageMinutes = Math.round((now - this.outageSince) / 60_000);
         const facts = { notification: row.id, kind: row.kind, outageMinutes, error: reason };
@@ -307,9 +314,13 @@ export class MailDeliveryService implements OnApplicationShutdown {
           WHERE id = $1 AND sent_at IS NULL AND next_attempt_at = $5`,
         [row.id, reason, this.clock.now(), backoffSeconds, row.leased_until],
       );
+      // The server answered (it refused this email): it is usable.
+      this.outageSince = null;
+      this.lastFault = null;
       return 'failed';
     }
     this.outageSince = null;
+    this.lastFault = null;
     this.lastOutageAlert = null;
     // Sent is sent, whoever holds the lease now: marking it stops any further copy.
     await this.db.query(`UPDATE notifications SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1 AND sent_at IS NULL`, [
