@@ -5,7 +5,7 @@ import {
   MinLength, ValidateNested, IsDefined, IsObject,
 } from 'class-validator';
 import { IsStateCode } from '@amparo/reference';
-import { IsANumber, IsNotNothing, IsPhone } from './formats';
+import { CRIMINAL_HISTORY_MAX, IsANumber, IsNotNothing, IsPhone } from './formats';
 import { BlankAsNull, CodeValue, HasLetterOrDigit, IsCalendarDate, IsIanaTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
 
 /**
@@ -110,7 +110,7 @@ export class ClientDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(5000)
+  @MaxLength(CRIMINAL_HISTORY_MAX)
   @IsNotNothing({ message: 'client.criminalHistory: leave it out when there is none (or not known): anything written here counts as a criminal history, and flags bond eligibility as contested' })
   criminalHistory?: string;
 

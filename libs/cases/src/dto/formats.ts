@@ -36,16 +36,17 @@ const DENIES = new Set([
   'denies', 'deny', 'denied', 'na',
   'ninguno', 'ninguna', 'ningun', 'nada', 'nunca', 'sin', 'desconocido', 'desconocida', 'nadie', 'niega',
   'nenhum', 'nenhuma', 'nao', 'sem', 'aucun', 'aucune', 'rien', 'neant', 'non', 'jamais', 'sans', 'okenn', 'pa', 'janm',
+  'nope', 'desconoce', 'limpio', 'limpia', 'vierge', '0', 'pas',
 ]);
 /** An arrest, a charge or a conviction: one no denial speaks of makes the text a history ("arrested, not convicted"). */
 const CHARGES = new Set([
   'arrest', 'arrests', 'arrested', 'conviction', 'convictions', 'convicted', 'priors', 'charge', 'charges', 'charged',
   'arrestado', 'arrestada', 'arrestos', 'detenido', 'detenida', 'detenciones', 'detencion', 'condena', 'condenas',
   'condenado', 'condenada', 'cargos', 'preso', 'presa', 'prisao', 'condenacao', 'arrete', 'arretee', 'arrestation',
-  'condamnation', 'condamne', 'arete', 'kondane',
+  'condamnation', 'condamne', 'arete', 'kondane', 'preso', 'arrested',
 ]);
 /** Words that join two charges one denial speaks of ("no arrests or convictions", "ni condenado"). */
-const JOINS = new Set(['or', 'and', 'nor', 'ni', 'o', 'y', 'ou', 'et', 'ni']);
+const JOINS = new Set(['or', 'and', 'nor', 'ni', 'o', 'y', 'ou', 'et']);
 /** The other words such a clause is made of: what it is about, and who says so. */
 const ABOUT = new Set([
   'known', 'know', 'knows', 'knew', 'i', 'that', 'of', 'any', 'the', 'a', 'to', 'be', 'has', 'have', 'had', 'been', 'ever',
@@ -55,12 +56,19 @@ const ABOUT = new Set([
   'antecedentes', 'antecedente', 'penales', 'penal', 'historial', 'el', 'ella', 'la', 'lo', 'dice', 'cliente', 'seguro',
   'segura', 'de', 'algun', 'alguno', 'criminales',
   'criminais', 'casier', 'judiciaire', 'criminels', 'genyen', 'gen', 'dosye', 'kriminel',
+  'does', 'do', 'previous', 'states', 'background', 'applicable', 'report', 'time', 'this', 'in',
+  'yo', 'estado', 'delictivo', 'consta', 'sei', 'tem', 'foi', 'registro',
+  'd', 'antecedents', 'ne', 'sais', 'je', 'signaler', 'a', 'konnen', 'mwen', 'li',
 ]);
+/** The longest criminal history taken (the DTO's MaxLength); a longer text is refused by it, not read here. */
+export const CRIMINAL_HISTORY_MAX = 5000;
+
 /** Between a question or a label and its answer ("Arrested? No", "Arrests: none", "Arrests - none"). */
 const MARK = '|';
 
+/** The words of a text, without case or accents (full-width letters read as ASCII); words of any script are kept. */
 function words(value: string): string {
-  return value.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9|]+/g, ' ').trim();
+  return value.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^\p{L}\p{N}|]+/gu, ' ').trim();
 }
 
 /**
@@ -72,43 +80,41 @@ function words(value: string): string {
  * (no conviction)" and "detenido sin condena" are histories: the arrest is one no denial speaks of.
  */
 function saysNothing(clause: string): boolean {
-  const read = words(clause.replace(/[:?]|\s[-\u2013\u2014/]\s/g, ` ${MARK} `)).replace(/\bn a\b/g, 'na');
+  const read = words(clause.replace(/\bn\s*\/\s*a\b/gi, 'na').replace(/[:?]|\s[-\u2013\u2014/]\s/g, ` ${MARK} `)).replace(/\bn a\b/g, 'na');
   const plain = read.replace(/\|/g, ' ').replace(/\s+/g, ' ').trim();
   if (NOTHING.has(plain)) return true;
   const tokens = read.split(' ').filter(Boolean);
   const known = (t: string) => t === MARK || DENIES.has(t) || CHARGES.has(t) || ABOUT.has(t) || JOINS.has(t);
   if (!tokens.every(known)) return false;
   const charges = tokens.flatMap((t, i) => (CHARGES.has(t) ? [i] : []));
-  if (!tokens.some((t) => DENIES.has(t))) {
-    // A bare label ("Criminal history:"), with nothing told: nothing.
-    return charges.length === 0 && tokens[tokens.length - 1] === MARK;
-  }
+  // Without a denial: a bare label ("Criminal history:") or who says so ("as far as I know", "per caller"), with no
+  // charge told, is nothing; a charge is a history.
+  if (!tokens.some((t) => DENIES.has(t))) return charges.length === 0;
   const spoken = new Set<number>();
+  // The latest charge not yet spoken of, before `i` (a denial with no charge after it speaks of it).
+  let unspoken: number[] = [];
   tokens.forEach((t, i) => {
+    if (CHARGES.has(t)) unspoken.push(i);
     if (!DENIES.has(t)) return;
-    const previous = () => charges.filter((c) => c < i && !spoken.has(c)).pop();
     if (tokens[i - 1] === MARK) {
-      const label = charges.filter((c) => c < i - 1).pop();
-      if (label !== undefined) {
-        spoken.add(label);
+      // The answer to a label: of every charge of that label (between the mark before it and this one).
+      const start = tokens.lastIndexOf(MARK, i - 2) + 1;
+      const label = charges.filter((c) => c >= start && c < i - 1);
+      if (label.length > 0) {
+        for (const c of label) spoken.add(c);
+        unspoken = unspoken.filter((c) => !spoken.has(c));
         return;
       }
     }
-    // Forward: the next charge before another denial or mark, and those "or"/"ni" join to it.
+    // Forward: the next charge (past words of no weight), and those "or"/"ni" join right to it.
     let j = i + 1;
     while (j < tokens.length && ABOUT.has(tokens[j])) j++;
     if (j < tokens.length && CHARGES.has(tokens[j])) {
       spoken.add(j);
-      for (let k = j + 1; k + 1 < tokens.length && JOINS.has(tokens[k]); k += 2) {
-        let next = k + 1;
-        while (next < tokens.length && ABOUT.has(tokens[next])) next++;
-        if (!CHARGES.has(tokens[next])) break;
-        spoken.add(next);
-        k = next - 1;
-      }
+      for (let k = j + 1; k + 1 < tokens.length && JOINS.has(tokens[k]) && CHARGES.has(tokens[k + 1]); k += 2) spoken.add(k + 1);
       return;
     }
-    const back = previous();
+    const back = unspoken.pop();
     if (back !== undefined) spoken.add(back);
   });
   return charges.every((c) => spoken.has(c));
@@ -123,7 +129,8 @@ function saysNothing(clause: string): boolean {
  * as writing ("Кража", "盗窃罪"). Spaces alone are nothing recorded (stored as NULL).
  */
 export const IsNotNothing = format('isNotNothing', (value) => {
-  if (typeof value !== 'string' || value.trim() === '') return true;
+  // Longer than a history may be (its MaxLength refuses it): not read, so a huge body costs nothing here.
+  if (typeof value !== 'string' || value.trim() === '' || value.length > CRIMINAL_HISTORY_MAX) return true;
   if (!/[\p{L}\p{N}]/u.test(value)) return false;
   const clauses = value.split(/[,;\n]|\.\s/).filter((clause) => /[\p{L}\p{N}]/u.test(clause));
   return !clauses.every(saysNothing);
