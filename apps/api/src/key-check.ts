@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { Keyring, KeyMaterial, indexKeyCheck, kekCheck, parseIndexKey, unwrapDataKey } from '@amparo/crypto';
-import { BLIND_INDEX_FIELDS, CaseCipher, SENSITIVE_FIELDS, caseKeyContext } from '@amparo/cases';
+import { BLIND_INDEX_COLUMNS, CaseCipher, caseKeyContext } from '@amparo/cases';
 
 /** What the keys given to the API cannot do with the data in the database. */
 export interface KeyProblems {
@@ -110,7 +110,7 @@ function unwraps(keyring: Keyring, probe: { case_id: string; wrapped_key: Buffer
  * With no indexed case, there is nothing it could disagree with.
  */
 async function indexKeyComputesStored(client: Client, keyring: Keyring, indexKey: ReturnType<typeof parseIndexKey>): Promise<boolean> {
-  const columns = SENSITIVE_FIELDS.filter((f) => BLIND_INDEX_FIELDS.has(f.field)).map((f) => `c.${f.column}`).join(', ');
+  const columns = BLIND_INDEX_COLUMNS.map((column) => `c.${column}`).join(', ');
   const { rows: cases } = await client.query<Record<string, unknown>>(
     `SELECT c.id, k.wrapped_key, ${columns},
             ARRAY(SELECT b.value FROM case_blind_indexes b WHERE b.case_id = c.id) AS stored

@@ -17,6 +17,9 @@ export const BLIND_INDEX_FIELDS: ReadonlySet<SensitiveField> = new Set<Sensitive
   'client.firstName', 'client.lastName', 'client.dateOfBirth', 'client.aNumber', 'client.phone', 'adverseParties',
 ]);
 
+/** The columns of those fields (`cases`). */
+export const BLIND_INDEX_COLUMNS: readonly string[] = SENSITIVE_FIELDS.filter((f) => BLIND_INDEX_FIELDS.has(f.field)).map((f) => f.column);
+
 export interface BlindIndexEntry {
   /** Stored kinds: the crypto kinds, plus `adverse_party` (a party_name hash of someone adverse to the client). */
   kind: BlindIndexKind | 'adverse_party';

@@ -3,8 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
 import { CryptoIntegrityError, KeyMaterial, indexKeyCheck, rewrap, unwrapDataKey, wrappedKeyId } from '@amparo/crypto';
-import { BLIND_INDEX_FIELDS, CaseCipher, caseKeyContext } from './case-cipher.service';
-import { SENSITIVE_FIELDS } from './domain/sensitive-fields';
+import { BLIND_INDEX_COLUMNS, CaseCipher, caseKeyContext } from './case-cipher.service';
 
 export interface KeyStatus {
   activeKeyId: string;
@@ -94,7 +93,7 @@ export class KeyRotationService {
    */
   async reindex(): Promise<{ reindexed: number; failed: string[]; idempotencyDigestsCleared: number }> {
     // Only the fields the indexes are computed from are decrypted (CaseCipher.blindIndexes).
-    const columns = SENSITIVE_FIELDS.filter((f) => BLIND_INDEX_FIELDS.has(f.field)).map((f) => `c.${f.column}`).join(', ');
+    const columns = BLIND_INDEX_COLUMNS.map((column) => `c.${column}`).join(', ');
     let reindexed = 0;
     const failed: string[] = [];
     let after = '00000000-0000-0000-0000-000000000000';

@@ -23,7 +23,6 @@ interface Claimed {
   recipient_id: string;
   attempts: number;
   leased_until: Date;
-  created_at: Date;
 }
 
 /**
@@ -52,9 +51,9 @@ const claimSql = (urgent: boolean) => `WITH due AS (
   UPDATE notifications n SET next_attempt_at = $1::timestamptz + make_interval(secs => $3), last_error = NULL
     FROM due, users u
    WHERE n.id = due.id AND u.id = n.recipient_id
-  RETURNING n.id, u.email, n.subject, n.body, n.kind, n.recipient_id, n.attempts, n.next_attempt_at AS leased_until, n.created_at
+  RETURNING n.id, u.email, n.subject, n.body, n.kind, n.recipient_id, n.attempts, n.next_attempt_at AS leased_until
 )
-SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until, created_at FROM claimed`;
+SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until FROM claimed`;
 
 /** The kinds claimed before the rest (see claimSql); `notifications_urgent_idx` (migration 1764004000000) covers them. */
 export const URGENT_KINDS = ['referral.offer', 'deadline.missed', 'case.unplaced', 'case.unassigned', 'case.released', 'case.conflict'] as const;
@@ -281,10 +280,10 @@ export class MailDeliveryService implements OnApplicationShutdown {
         const now = this.clock.now().getTime();
         // A fault long after the last one (the server answered meanwhile, for another instance or a cancelled email) is a
         // new outage.
-        if (this.lastFault === null || now - this.lastFault > OUTAGE_GAP_MS) this.outageSince = now;
+        const since = this.lastFault === null || now - this.lastFault > OUTAGE_GAP_MS ? now : (this.outageSince ?? now);
+        this.outageSince = since;
         this.lastFault = now;
-        this.outageSince ??= now;
-        const outageMinutes = Math.round((now - this.outageSince) / 60_000);
+        const outageMinutes = Math.round((now - since) / 60_000);
         const facts = { notification: row.id, kind: row.kind, outageMinutes, error: reason };
         if (outageMinutes >= SERVER_FAULT_ALERT_MINUTES && (this.lastOutageAlert === null || now - this.lastOutageAlert >= SERVER_FAULT_ALERT_MINUTES * 60_000)) {
           this.lastOutageAlert = now;

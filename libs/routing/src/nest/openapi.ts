@@ -21,7 +21,8 @@ export class ReferralResponse {
   @ApiProperty({ type: ReferralMatchResponse }) match: ReferralMatchResponse;
   @ApiPropertyOptional({
     nullable: true,
-    description: "In lists: the case's de-identified summary (urgency, language, practice areas, custody, facility, county, state, deadlines), " +
+    description: "In lists: the case's de-identified summary (urgency, language, practice areas, custody, facility, county, state, deadlines: " +
+      'the open ones, then the missed ones whose outer limit is ahead, each with its status, due time, zone and outer limit), ' +
       'for an attorney only while the offer is open or the case is theirs (else null)',
   })
   case?: Record<string, unknown> | null;

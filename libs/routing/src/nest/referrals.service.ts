@@ -653,8 +653,8 @@ export class ReferralsService implements OnModuleInit {
         facilityName: r.facility_name,
         county: r.county,
         state: r.state,
-        // Open and missed: a detainer hold already past 48 hours is missed, and its outer limit (8 CFR 287.7(d)) is the
-        // time that matters.
+        // Open, and missed while an outer limit is ahead (summaryDeadlines): a detainer hold past its 48 hours, whose
+        // 8 CFR 287.7(d) limit is the time that matters.
         deadlines: (deadlines.get(r.case_id) ?? []).map((d) => ({
           rule: d.rule, label: d.label, status: d.status, dueAt: d.dueAt, timeZone: d.timeZone,
           ...(d.outerLimitAt ? { outerLimitAt: d.outerLimitAt } : {}), ...(d.opensAt ? { opensAt: d.opensAt } : {}), citation: d.citation,
