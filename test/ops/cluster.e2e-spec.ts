@@ -31,11 +31,23 @@ describe('API_WORKERS: the API in several worker processes on one port (process 
   let api: ApiProcess;
 
   beforeAll(async () => {
-    api = await startApi(apiEnv(await createTestDatabase(), { API_WORKERS: '2', JOBS_ENABLED: 'true', JOBS_INTERVAL_SECONDS: '3600' }));
+    // LOG_LEVEL info: each answered request is logged with the pid of the process that answered it.
+    api = await startApi(apiEnv(await createTestDatabase(), { API_WORKERS: '2', JOBS_ENABLED: 'true', JOBS_INTERVAL_SECONDS: '3600', LOG_LEVEL: 'info' }));
   });
   afterAll(() => stopAllApis());
 
-  it('serves from two workers: concurrent intakes all succeed and every case is readable through any worker', async () => {
+  /** The pids that logged an answer to a request with one of these ids (pino-http's completion line). */
+  const answeredBy = (requestIds: string[]): Set<number> => {
+    const pids = new Set<number>();
+    for (const line of api.output().split('\n')) {
+      if (!line.startsWith('{') || !line.endsWith('}')) continue; // another line, or one still being written
+      const entry = JSON.parse(line) as { pid?: number; req?: { id?: string }; res?: unknown };
+      if (entry.res && entry.req?.id && requestIds.includes(entry.req.id) && entry.pid) pids.add(entry.pid);
+    }
+    return pids;
+  };
+
+  it('serves from two workers: concurrent intakes all succeed, both workers answer, and every case is readable through any worker', async () => {
     const workers = childrenOf(api.pid);
     expect(workers).toHaveLength(2);
     // The background jobs run in worker 0 only (the environment each worker was started with).
@@ -46,8 +58,12 @@ describe('API_WORKERS: the API in several worker processes on one port (process 
     const http = request(api.url);
     const admin = await loginAdmin(http);
     const intake = await createUser(http, admin, 'intake');
-    const created = await Promise.all(Array.from({ length: 12 }, () => http.post('/api/cases').set(intake.auth).send(intakeBody())));
+    const ids = Array.from({ length: 12 }, (_, i) => `cluster-intake-${i}`);
+    const created = await Promise.all(ids.map((id) => http.post('/api/cases').set(intake.auth).set('X-Request-Id', id).send(intakeBody())));
     expect(created.map((r) => r.status)).toEqual(Array(12).fill(201));
+    // node:cluster hands connections out in turn: both workers answered some of the intakes, and only they did.
+    expect(await waitFor(async () => answeredBy(ids).size === 2, 5000, 50)).toBe(true);
+    expect([...answeredBy(ids)].sort()).toEqual([...workers].sort());
     // A session made in one worker is checked in the database by whichever worker gets the next request.
     const reads = await Promise.all(created.map((r) => http.get(`/api/cases/${r.body.id}`).set(intake.auth)));
     expect(reads.map((r) => r.status)).toEqual(Array(12).fill(200));

@@ -280,86 +280,143 @@ describe('crash safety: SIGKILL during intake, retried with the same Idempotency
 });
 
 /**
- * The same for events (`POST /api/cases/:id/events` with an Idempotency-Key): each change of address opens its own
- * EOIR-33 deadline, so a retried one recorded twice would put a second deadline on the board.
+ * The same for events (`POST /api/cases/:id/events` with an Idempotency-Key). An event recorded twice does harm: each
+ * change of address opens its own EOIR-33 deadline (a second one on the board), and a transfer recorded again would
+ * record a move from the facility to itself, or be refused as older than the transfer after it.
  */
+interface SentEvent {
+  caseId: string;
+  key: string;
+  body: Record<string, unknown>;
+  answers: { status: number; id?: string; code?: string }[];
+}
+
+async function sendEvent(url: string, token: string, e: SentEvent): Promise<SentEvent['answers'][number]> {
+  try {
+    const res = await fetch(`${url}/api/cases/${e.caseId}/events`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, 'Idempotency-Key': e.key },
+      body: JSON.stringify(e.body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    const body = (await res.json().catch(() => ({}))) as { event?: { id?: string }; code?: string };
+    return { status: res.status, id: body.event?.id, code: body.code };
+  } catch {
+    return { status: 0 };
+  }
+}
+
+/**
+ * Records the events of each lane in its order, the lanes side by side, and kills the server once something committed
+ * has no answer; then restarts it and sends every event not answered with a 201 again, lane by lane in order, with
+ * its key. Returns the events committed but unanswered at the kill.
+ */
+async function eventsThroughACrash(databaseUrl: string, db: Client, token: string, lanes: SentEvent[][]): Promise<string[]> {
+  let api = await startApi(apiEnv(databaseUrl));
+  const all = lanes.flat();
+  const caseIds = [...new Set(all.map((e) => e.caseId))];
+  let answered = 0;
+  const lane = async (events: SentEvent[]) => {
+    for (const e of events) {
+      const answer = await sendEvent(api.url, token, e);
+      e.answers.push(answer);
+      if (answer.status !== 0) answered += 1;
+    }
+  };
+  const kill = killOnUnansweredCommit(api, {
+    ready: () => answered >= 15 || all.every((e) => e.answers.length > 0),
+    committed: async () => (await db.query<{ id: string }>(`SELECT id FROM case_events WHERE case_id = ANY($1)`, [caseIds])).rows.map((r) => r.id),
+    answered: () => new Set(all.flatMap((e) => e.answers.filter((a) => a.status === 201).map((a) => a.id))),
+  });
+  const [committedUnanswered] = await Promise.all([kill, ...lanes.map(lane)]);
+  expect(await api.exited).toEqual({ code: null, signal: 'SIGKILL' });
+  expect(committedUnanswered.length).toBeGreaterThan(0);
+
+  api = await startApi(apiEnv(databaseUrl));
+  for (const e of all.filter((x) => !x.answers.some((a) => a.status === 201))) {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const answer = await sendEvent(api.url, token, e);
+      e.answers.push(answer);
+      if (answer.status === 201 || !(answer.status === 0 || answer.status === 503)) break;
+      await sleep(200 * (attempt + 1));
+    }
+  }
+  return committedUnanswered;
+}
+
+/** Every key got a 201 and nothing else but no answer, all of a key's 201s name one event, and those are all the cases hold. */
+async function expectOneEventPerKey(db: Client, events: SentEvent[], committedUnanswered: string[]): Promise<void> {
+  const ids = events.map((e) => {
+    const named = new Set(e.answers.filter((a) => a.status === 201).map((a) => a.id));
+    expect({ key: e.key, events: named.size, other: e.answers.filter((a) => a.status !== 0 && a.status !== 201) }).toEqual({ key: e.key, events: 1, other: [] });
+    return [...named][0]!;
+  });
+  for (const id of committedUnanswered) expect(ids).toContain(id);
+  const { rows: stored } = await db.query(`SELECT id FROM case_events WHERE case_id = ANY($1)`, [[...new Set(events.map((e) => e.caseId))]]);
+  expect(new Set(stored.map((r) => r.id))).toEqual(new Set(ids));
+}
+
 describe('crash safety: SIGKILL while events are recorded, retried with the same Idempotency-Key (process e2e)', () => {
-  const EVENTS = 60;
+  const LANES = 4;
+  const PER_LANE = 15;
   const own = ownDatabase();
 
-  it('one event (and one deadline) per key, the one recorded before the kill but not answered replayed on retry', async () => {
-    const databaseUrl = own.url();
-    const db = own.db();
-    let api = await startApi(apiEnv(databaseUrl));
+  /** A coordinator, on a server started for the setup and stopped before the crash run starts its own. */
+  async function coordinatorWith(bodies: object[]): Promise<{ token: string; caseIds: string[] }> {
+    const api = await startApi(apiEnv(own.url()));
     const http = request(api.url);
     const coordinator = await createUser(http, await loginAdmin(http), 'coordinator');
-    const created = await http.post('/api/cases').set(coordinator.auth).send(minimalBody()).expect(201);
-    const caseId = created.body.id as string;
+    const caseIds: string[] = [];
+    for (const body of bodies) caseIds.push((await http.post('/api/cases').set(coordinator.auth).send(body).expect(201)).body.id);
+    await api.stop();
+    return { token: coordinator.token, caseIds };
+  }
+
+  it('changes of address: one event (and one EOIR-33 deadline) per key, the one recorded but not answered replayed on retry', async () => {
+    const { token, caseIds: [caseId] } = await coordinatorWith([minimalBody()]);
     const run = randomBytes(4).toString('hex');
     const day = (i: number) => new Date(Date.now() - (i + 1) * 86_400_000).toISOString().slice(0, 10);
-    const events = Array.from({ length: EVENTS }, (_, i) => ({
-      key: `move-${run}-${String(i).padStart(3, '0')}`,
-      body: { type: 'address_changed', occurredAt: day(i) },
-      answers: [] as { status: number; id?: string; code?: string }[],
-    }));
-    const send = async (e: (typeof events)[number]) => {
-      try {
-        const res = await fetch(`${api.url}/api/cases/${caseId}/events`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${coordinator.token}`, 'Idempotency-Key': e.key },
-          body: JSON.stringify(e.body),
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        });
-        const body = (await res.json().catch(() => ({}))) as { event?: { id?: string }; code?: string };
-        return { status: res.status, id: body.event?.id, code: body.code };
-      } catch {
-        return { status: 0 };
-      }
-    };
-    const answeredIds = () => new Set(events.flatMap((e) => e.answers.filter((a) => a.status === 201).map((a) => a.id)));
-
-    let next = 0;
-    let answered = 0;
-    const worker = async () => {
-      while (next < events.length) {
-        const e = events[next++];
-        const answer = await send(e);
-        e.answers.push(answer);
-        if (answer.status !== 0) answered += 1;
-      }
-    };
-    let committedUnanswered: string[] = [];
-    const killer = async () => {
-      committedUnanswered = await killOnUnansweredCommit(api, {
-        ready: () => answered >= 15 || next >= events.length,
-        committed: async () => (await db.query<{ id: string }>(`SELECT id FROM case_events WHERE case_id = $1`, [caseId])).rows.map((r) => r.id),
-        answered: answeredIds,
-      });
-    };
-    await Promise.all([...Array.from({ length: CONCURRENCY }, worker), killer()]);
-    expect(await api.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    expect(committedUnanswered.length).toBeGreaterThan(0);
-
-    api = await startApi(apiEnv(databaseUrl));
-    for (const e of events.filter((x) => !x.answers.some((a) => a.status === 201))) {
-      for (let attempt = 0; attempt < 10; attempt++) {
-        const answer = await send(e);
-        e.answers.push(answer);
-        if (answer.status === 201 || !(answer.status === 0 || answer.status === 503)) break;
-        await sleep(200 * (attempt + 1));
-      }
-    }
-    // Every key got a 201, all of a key's answers name one event, and the events are one per key.
-    const ids = events.map((e) => {
-      const named = new Set(e.answers.filter((a) => a.status === 201).map((a) => a.id));
-      expect({ key: e.key, events: named.size, other: e.answers.filter((a) => a.status !== 0 && a.status !== 201) }).toEqual({ key: e.key, events: 1, other: [] });
-      return [...named][0]!;
-    });
-    for (const id of committedUnanswered) expect(ids).toContain(id);
-    const { rows: stored } = await db.query(`SELECT id FROM case_events WHERE case_id = $1`, [caseId]);
-    expect(new Set(stored.map((r) => r.id))).toEqual(new Set(ids));
-    const { rows: [{ n }] } = await db.query(
+    const lanes = Array.from({ length: LANES }, (_, l) =>
+      Array.from({ length: PER_LANE }, (_, j): SentEvent => {
+        const i = l * PER_LANE + j;
+        return { caseId, key: `move-${run}-${String(i).padStart(3, '0')}`, body: { type: 'address_changed', occurredAt: day(i) }, answers: [] };
+      }),
+    );
+    const committedUnanswered = await eventsThroughACrash(own.url(), own.db(), token, lanes);
+    await expectOneEventPerKey(own.db(), lanes.flat(), committedUnanswered);
+    const { rows: [{ n }] } = await own.db().query(
       `SELECT count(*)::int AS n FROM deadlines WHERE case_id = $1 AND rule = 'eoir33_change_of_address' AND superseded_at IS NULL`, [caseId]);
-    expect(n).toBe(EVENTS);
+    expect(n).toBe(LANES * PER_LANE);
+  }, 90_000);
+
+  it('transfers: each case ends at its last transfer, every transfer moved it from where the one before left it', async () => {
+    const { rows } = await own.db().query<{ code: string }>(`SELECT code FROM facilities ORDER BY code LIMIT 5`);
+    const codes = rows.map((r) => r.code);
+    expect(codes).toHaveLength(5);
+    // Case l starts at codes[l]; its transfer j (an hour after the one before) goes to codes[l + j + 1], never where it is.
+    const at = (l: number, j: number) => codes[(l + j) % codes.length];
+    const { token, caseIds } = await coordinatorWith(
+      Array.from({ length: LANES }, (_, l) => ({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: at(l, 0) } })),
+    );
+    const run = randomBytes(4).toString('hex');
+    const start = Date.now() - 30 * 86_400_000;
+    const lanes = caseIds.map((caseId, l) =>
+      Array.from({ length: PER_LANE }, (_, j): SentEvent => ({
+        caseId,
+        key: `transfer-${run}-${l}-${String(j).padStart(3, '0')}`,
+        body: { type: 'transferred', occurredAt: new Date(start + j * 3_600_000).toISOString(), facilityCode: at(l, j + 1) },
+        answers: [],
+      })),
+    );
+    const committedUnanswered = await eventsThroughACrash(own.url(), own.db(), token, lanes);
+    await expectOneEventPerKey(own.db(), lanes.flat(), committedUnanswered);
+    for (const [l, caseId] of caseIds.entries()) {
+      const { rows: moves } = await own.db().query<{ from: string; to: string }>(
+        `SELECT data->>'fromFacilityCode' AS "from", data->>'facilityCode' AS "to" FROM case_events
+          WHERE case_id = $1 AND type = 'transferred' ORDER BY occurred_at`, [caseId]);
+      expect(moves).toEqual(Array.from({ length: PER_LANE }, (_, j) => ({ from: at(l, j), to: at(l, j + 1) })));
+      const { rows: [custody] } = await own.db().query(`SELECT custody_status, facility_code FROM cases WHERE id = $1`, [caseId]);
+      expect(custody).toEqual({ custody_status: 'ice_detention', facility_code: at(l, PER_LANE) });
+    }
   }, 90_000);
 });
