@@ -36,6 +36,7 @@ const WRITE_ROUTES = [
   'POST /api/cases/:id/events',
   'POST /api/cases/:id/events/:eventId/retract',
   'POST /api/cases/:id/referrals',
+  'POST /api/cases/:id/release',
   'POST /api/cases/:id/reopen',
   'POST /api/cases/:id/reveal',
   'POST /api/referrals/:id/accept',
@@ -213,6 +214,8 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
       protectedIds: [seeded.caseId, seeded.pendingCaseId], scratchIds: [scratch.caseIds[3]], base: { attorneyId: scratchAttorney.userId },
       caller: () => coordinator, hostileCallers: everyone,
     },
+    // The seeded case is assigned: hostile bodies only (never a reason) on it; the scratch case has no attorney (409).
+    'POST /api/cases/:id/release': { protectedIds: [seeded.caseId], scratchIds: [scratch.caseIds[3]], base: { reason: 'other' }, caller: () => coordinator, hostileCallers: everyone },
     // No body: on the seeded case, which is open, a reopen changes nothing (409) whoever calls it.
     'POST /api/cases/:id/reopen': { protectedIds: [seeded.caseId], scratchIds: [scratch.caseIds[3]], base: {}, caller: () => coordinator, hostileCallers: everyone },
     'POST /api/cases/:id/reveal': { protectedIds: [seeded.caseId], scratchIds: [scratch.caseIds[3]], base: { reason: 'fuzzing the reveal route' }, caller: () => coordinator, hostileCallers: everyone },

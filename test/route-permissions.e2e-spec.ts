@@ -37,6 +37,7 @@ const EXPECTED = [
   'POST /api/cases/:id/events attorney,coordinator,intake',
   'POST /api/cases/:id/events/:eventId/retract attorney,coordinator,intake',
   'POST /api/cases/:id/referrals coordinator',
+  'POST /api/cases/:id/release attorney,coordinator',
   'POST /api/cases/:id/reopen coordinator',
   'POST /api/cases/:id/reveal coordinator',
   'POST /api/referrals/:id/accept attorney',

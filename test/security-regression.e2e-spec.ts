@@ -569,6 +569,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
           },
         }],
         'POST /api/cases/:id/referrals': [{ state: 'new', request: async (c) => ['POST', `/api/cases/${c!.id}/referrals`, { attorneyId: attorneyB.userId }] }],
+        'POST /api/cases/:id/release': [{ state: 'assigned', request: async (c) => ['POST', `/api/cases/${c!.id}/release`, { reason: 'capacity' }] }],
         'POST /api/cases/:id/reopen': [{ state: 'closed', request: async (c) => ['POST', `/api/cases/${c!.id}/reopen`, undefined] }],
         'POST /api/cases/:id/reveal': [{ state: 'assigned', request: async (c) => ['POST', `/api/cases/${c!.id}/reveal`, { reason: 'Checking the hearing date' }] }],
         'POST /api/referrals/:id/accept': [{ state: 'offered', request: async (c) => ['POST', `/api/referrals/${c!.referralId}/accept`, {}] }],

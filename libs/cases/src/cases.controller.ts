@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiExtraModels, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
 import { ApiRateLimited, ErrorResponse, NoBody, UuidParam, invalid, pageOf } from '@amparo/common';
+import { ReleaseCaseDto } from '@amparo/routing';
 import { CasesService } from './cases.service';
 import { CreateCaseDto } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, RevealDto, UpdateCaseDto } from './dto/other.dto';
@@ -131,6 +132,18 @@ export class CasesController {
   @ApiOkResponse({ type: CaseResponse })
   close(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: CloseCaseDto) {
     return this.cases.close(user, id, dto);
+  }
+
+  @Post(':id/release')
+  @HttpCode(204)
+  @Access('coordinator', 'attorney')
+  @ApiOperation({
+    summary:
+      "Take an assigned case from its attorney (a coordinator), or step down from it (its attorney): the case is new again, with no attorney, for a coordinator to place; the attorney's access to its record ends, and routing does not offer it to them again. Audited as case.unassign. 409 CASE_NOT_ASSIGNED.",
+  })
+  @ApiNoContentResponse()
+  release(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: ReleaseCaseDto) {
+    return this.cases.release(user, id, dto);
   }
 
   @Post(':id/reopen')

@@ -8,7 +8,7 @@ import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFoun
 import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, latestByDay, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
 import { IMPLICIT_ZONE, followCaseZone } from './case-zones';
-import { COURT_EVENT_TYPES, ReferralsService } from '@amparo/routing';
+import { COURT_EVENT_TYPES, ReferralsService, ReleaseCaseDto } from '@amparo/routing';
 import { CryptoIntegrityError, normalizePersonName } from '@amparo/crypto';
 import { isStalePreparedStatement, isTransientConflict, preparedQuery } from '@amparo/database';
 import { CaseCipher } from './case-cipher.service';
@@ -785,6 +785,20 @@ export class CasesService {
       });
     });
     return this.summary(actor, id);
+  }
+
+  /**
+   * Takes an assigned case from its attorney: a coordinator releasing them, or the attorney stepping down (an attorney
+   * reaches only a case assigned to them). The case is new again for a coordinator to place (ReferralsService.releaseOnRequest).
+   */
+  async release(actor: Principal, id: string, dto: ReleaseCaseDto): Promise<void> {
+    await this.audit.transaction(async (tx) => {
+      const row = await this.visibleRow(tx, actor, id, true);
+      if (row.status !== 'assigned' || !row.assigned_attorney_id) {
+        throw new DomainError(HttpStatus.CONFLICT, 'CASE_NOT_ASSIGNED', `The case is ${row.status}, not assigned to an attorney`);
+      }
+      await this.referrals.releaseOnRequest(tx, actor, { id, reference: row.reference }, row.assigned_attorney_id, dto.reason);
+    });
   }
 
   /**

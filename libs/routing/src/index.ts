@@ -18,4 +18,5 @@ export {
 } from './domain/offer-windows';
 export * from './nest/attorneys.service';
 export * from './nest/referrals.service';
+export { RELEASE_REASONS, ReleaseCaseDto, type ReleaseReason } from './nest/referral.dto';
 export * from './nest/routing.module';

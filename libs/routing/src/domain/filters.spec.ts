@@ -23,6 +23,7 @@ describe('hard filters', () => {
     ['prior_offer', { priorOutcomeOnCase: 'declined' }, {}, /declined this case/],
     ['prior_offer', { priorOutcomeOnCase: 'expired' }, {}, /expire/],
     ['prior_offer', { priorOutcomeOnCase: 'withdrawn' }, {}, /withdrawn/],
+    ['prior_offer', { priorOutcomeOnCase: 'released' }, {}, /had this case and was released from it/],
     ['not_accepting', { acceptingReferrals: false }, {}, /not accepting referrals/],
     ['unavailable', { unavailableUntil: new Date('2026-11-21T00:00:00Z') }, {}, /unavailable until 2026-11-21T00:00:00.000Z/],
     ['at_capacity', { activeCases: 5, openOffers: 0 }, {}, /at capacity: 5 active cases, 0 open offers, maximum 5/],

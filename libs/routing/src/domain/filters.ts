@@ -14,6 +14,7 @@ const PRIOR_OUTCOME_REASONS: Readonly<Record<PriorOutcome, string>> = {
   declined: 'declined this case earlier',
   expired: 'let an earlier offer on this case expire',
   withdrawn: 'an earlier offer on this case was withdrawn',
+  released: 'had this case and was released from it',
 };
 
 // Deliberately says nothing about who the conflict is with: exclusions are shown to coordinators

@@ -30,7 +30,8 @@ export const EXPERIENCE_BY_FLAG: Readonly<Record<string, Experience>> = {
 export const URGENCY_LEVELS = ['critical', 'high', 'normal', 'low'] as const;
 export type Urgency = (typeof URGENCY_LEVELS)[number];
 
-export type PriorOutcome = 'declined' | 'expired' | 'withdrawn';
+/** `released`: the attorney had accepted the case, and stepped down or was released from it by a coordinator. */
+export type PriorOutcome = 'declined' | 'expired' | 'withdrawn' | 'released';
 
 /** What a case needs from an attorney. Holds no identity: client and adverse parties appear only as blind indexes. */
 export interface CaseNeeds {

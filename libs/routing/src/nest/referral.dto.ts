@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { HasNoIdentifyingNumber, PageQuery } from '@amparo/common';
+import { CodeValue, HasNoIdentifyingNumber, PageQuery } from '@amparo/common';
 
 export class CreateReferralDto {
   @ApiPropertyOptional({ description: 'Offer to this attorney (a coordinator override). Without it, the best eligible match.' })
@@ -22,6 +22,25 @@ export class DeclineReferralDto {
   @MaxLength(500)
   @HasNoIdentifyingNumber()
   note?: string;
+}
+
+export const RELEASE_REASONS = ['conflict', 'capacity', 'unavailable', 'client_request', 'other'] as const;
+export type ReleaseReason = (typeof RELEASE_REASONS)[number];
+
+/** How a release's reason reads in the emails it sends (codes only: a free-text reason could hold client data). */
+export const RELEASE_REASON_TEXT: Record<ReleaseReason, string> = {
+  conflict: 'a conflict of interest',
+  capacity: 'no capacity for it',
+  unavailable: 'the attorney is unavailable',
+  client_request: 'at the client\'s request',
+  other: 'another reason',
+};
+
+export class ReleaseCaseDto {
+  @ApiProperty({ enum: RELEASE_REASONS, description: 'Why the attorney no longer has the case (audited, and given in the emails).' })
+  @CodeValue()
+  @IsIn(RELEASE_REASONS)
+  reason: ReleaseReason;
 }
 
 export const REFERRAL_STATUSES = ['offered', 'accepted', 'declined', 'expired', 'withdrawn'] as const;

@@ -13,7 +13,7 @@ import { evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
 import { respondBy } from '../domain/offer-windows';
 import { ProfileFit, fitOfRow, sameFit } from '../domain/profile-fit';
 import { COURT_EVENT_TYPES, EXPERIENCE_BY_FLAG, type AttorneyCandidate, type CaseNeeds, type Exclusion, type OfferWindows, type PracticeArea, type RankedMatch, type Urgency } from '../domain/types';
-import { DeclineReferralDto, ListReferralsQuery } from './referral.dto';
+import { DeclineReferralDto, ListReferralsQuery, RELEASE_REASON_TEXT, type ReleaseReason } from './referral.dto';
 
 /** The filters a correction of the case can newly fail (the others depend on the attorney, or on the offer itself). */
 const CASE_FACT_FILTERS = new Set(['practice_area', 'language', 'geography', 'eoir_registration']);
@@ -153,19 +153,60 @@ export class ReferralsService implements OnModuleInit {
     why: string,
     actor: Principal | null,
     organizationId: string,
-    coordinatorsAreTold: { body: string; subject?: string } = {
-      body: `The attorney assigned to case ${c.reference} can no longer take cases (${why}). The case is new again, with no attorney: please place it.`,
-    },
+    options: {
+      coordinatorsAreTold?: { body: string; subject?: string };
+      /** RELEASED by default: the attorney could not keep it; STEPPED_DOWN bars them from being offered it again. */
+      withdrawnWhy?: 'RELEASED' | 'STEPPED_DOWN';
+      /** A release on request: the reason code given (audited beside why). */
+      reason?: string;
+      /** The coordinator who released it: they know. */
+      notTelling?: string;
+    } = {},
   ): Promise<void> {
     const now = this.clock.now();
+    const told = options.coordinatorsAreTold ?? {
+      body: `The attorney assigned to case ${c.reference} can no longer take cases (${why}). The case is new again, with no attorney: please place it.`,
+    };
     await tx.query(`UPDATE cases SET status = 'new', assigned_attorney_id = NULL, updated_at = $2 WHERE id = $1`, [c.id, now]);
-    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2, withdrawn_why = 'RELEASED' WHERE case_id = $1 AND status = 'accepted'`, [c.id, now]);
+    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2, withdrawn_why = $3 WHERE case_id = $1 AND status = 'accepted'`, [
+      c.id, now, options.withdrawnWhy ?? 'RELEASED',
+    ]);
     const level = await this.recomputeOrReview(tx, c.id, now, 'Release');
     await this.audit.record(tx, {
       organizationId, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'case.unassign',
-      caseId: c.id, caseReference: c.reference, details: { attorneyId, why },
+      caseId: c.id, caseReference: c.reference, details: options.reason ? { attorneyId, why, reason: options.reason } : { attorneyId, why },
     });
-    await this.tellCoordinators(tx, organizationId, c, level, now, coordinatorsAreTold.body, coordinatorsAreTold.subject);
+    await this.tellCoordinators(tx, organizationId, c, level, now, told.body, told.subject, options.notTelling ?? null);
+  }
+
+  /**
+   * An assigned case taken from its attorney on request (the case row locked, status assigned): by a coordinator (a
+   * conflict found, the attorney unreachable, the client asking for another) or by the attorney, stepping down. As any
+   * release: new again, the acceptance withdrawn, recomputed, audited (`case.unassign`, why and the reason code), the
+   * coordinators emailed to place it; the attorney is not offered it again by routing (a coordinator may still route
+   * it to them by name), and one a coordinator released is emailed that it is no longer theirs (the reference only).
+   */
+  async releaseOnRequest(tx: EntityManager, actor: Principal, c: { id: string; reference: string }, attorneyId: string, reason: ReleaseReason): Promise<void> {
+    const steppedDown = actor.userId === attorneyId;
+    const because = RELEASE_REASON_TEXT[reason];
+    await this.releaseCase(tx, c, attorneyId, steppedDown ? 'stepped down' : 'released by a coordinator', actor, actor.organizationId, {
+      withdrawnWhy: 'STEPPED_DOWN',
+      reason,
+      notTelling: steppedDown ? undefined : actor.userId,
+      coordinatorsAreTold: {
+        subject: `[Amparo] ${c.reference}: its attorney ${steppedDown ? 'stepped down' : 'was released from it'}; it needs an attorney again`,
+        body: `${steppedDown ? `The attorney assigned to case ${c.reference} stepped down` : `A coordinator released the attorney of case ${c.reference}`} ` +
+          `(${because}). The case is new again, with no attorney: please place it. Routing does not offer it to that attorney again.`,
+      },
+    });
+    if (steppedDown) return;
+    await this.outbox.enqueue(tx, [{
+      organizationId: actor.organizationId, recipientId: attorneyId, kind: 'case.released', caseId: c.id,
+      dedupeKey: `released:${c.id}:${this.clock.now().getTime()}:${attorneyId}`,
+      subject: `[Amparo] ${c.reference} is no longer assigned to you`,
+      body: `A coordinator released you from case ${c.reference} (${because}): the case is no longer assigned to you, ` +
+        'and its record is no longer open to you in Amparo. The coordinators can tell you more.',
+    }]);
   }
 
   /**
@@ -215,8 +256,9 @@ export class ReferralsService implements OnModuleInit {
     now: Date,
     body: string,
     subject = `[Amparo] ${c.reference} (${level}) needs an attorney again`,
+    except: string | null = null,
   ): Promise<void> {
-    const coordinators = await this.outbox.coordinators(tx, organizationId);
+    const coordinators = (await this.outbox.coordinators(tx, organizationId)).filter((id) => id !== except);
     await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
       organizationId, recipientId: recipient, kind: 'case.unassigned', caseId: c.id,
       dedupeKey: `unassigned:${c.id}:${now.getTime()}:${recipient}`,
@@ -343,9 +385,11 @@ export class ReferralsService implements OnModuleInit {
    */
   private async consentWithdrawn(tx: EntityManager, c: { id: string; reference: string; organization_id: string }, attorneyId: string, actor: Principal | null): Promise<void> {
     await this.releaseCase(tx, c, attorneyId, 'consent withdrawn', actor, c.organization_id, {
-      subject: `[Amparo] ${c.reference}: consent to share withdrawn; its attorney no longer has it`,
-      body: `The client withdrew their consent to share case ${c.reference} with an attorney: its attorney no longer has it. ` +
-        'The case is new again; it cannot be offered until consent is recorded.',
+      coordinatorsAreTold: {
+        subject: `[Amparo] ${c.reference}: consent to share withdrawn; its attorney no longer has it`,
+        body: `The client withdrew their consent to share case ${c.reference} with an attorney: its attorney no longer has it. ` +
+          'The case is new again; it cannot be offered until consent is recorded.',
+      },
     });
     await this.outbox.enqueue(tx, [{
       organizationId: c.organization_id, recipientId: attorneyId, kind: 'case.released', caseId: c.id,
@@ -944,8 +988,9 @@ export class ReferralsService implements OnModuleInit {
               EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND retracted_at IS NULL
                        AND type = ANY($3::text[])) AS in_court,
               COALESCE((SELECT json_agg(p) FROM (
-                SELECT DISTINCT ON (attorney_id) attorney_id, status FROM referrals
-                 WHERE case_id = $1 AND (status IN ('declined', 'expired') OR (status = 'withdrawn' AND COALESCE(withdrawn_why, 'COORDINATOR') = 'COORDINATOR'))
+                SELECT DISTINCT ON (attorney_id) attorney_id, CASE WHEN withdrawn_why = 'STEPPED_DOWN' THEN 'released' ELSE status END AS status
+                  FROM referrals
+                 WHERE case_id = $1 AND (status IN ('declined', 'expired') OR (status = 'withdrawn' AND COALESCE(withdrawn_why, 'COORDINATOR') IN ('COORDINATOR', 'STEPPED_DOWN')))
                  ORDER BY attorney_id, offered_at DESC
               ) p), '[]') AS prior,
               COALESCE((SELECT json_agg(k) FROM (

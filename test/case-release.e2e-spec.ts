@@ -1,0 +1,117 @@
+import { TestApp, createTestApp } from './support/test-app';
+import { attorneyProfile, routingTeam } from './support/attorneys';
+import { minimalBody, routableBody } from './support/cases';
+import { Session, createUser } from './support/users';
+
+/**
+ * An accepted case taken from its attorney: a coordinator releases them (a conflict found, the client asks for someone
+ * else), or the attorney steps down. Before this route, nothing short of deactivating the attorney's account did it.
+ */
+describe('releasing an assigned case from its attorney (e2e)', () => {
+  let t: TestApp;
+  let admin: Session;
+  let coordinator: Session;
+  let intake: Session;
+  let attorney: Session;
+  let colleague: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    ({ admin, coordinator, intake, attorney } = await routingTeam(t.http));
+    colleague = await createUser(t.http, admin, 'coordinator');
+  });
+  afterAll(() => t.close());
+
+  const release = (id: string, who: Session, body: unknown = { reason: 'conflict' }) =>
+    t.http.post(`/api/cases/${id}/release`).set(who.auth).send(body as object);
+
+  /** A case accepted by `who`, with a deadline (EOIR-33) on the board. */
+  async function assigned(who: Session = attorney) {
+    const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Liberada', lastName: 'Ejemplo' })).expect(201);
+    const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: who.userId }).expect(201);
+    await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(who.auth).expect(200);
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: new Date().toISOString() }).expect(201);
+    return { id: c.body.id as string, referralId: offer.body.id as string };
+  }
+  const emails = (id: string, kind: string) =>
+    t.db.query(`SELECT recipient_id, subject, body FROM notifications WHERE case_id = $1 AND kind = $2 ORDER BY recipient_id`, [id, kind]);
+  const activeCases = async (who: Session) =>
+    (await t.http.get('/api/attorneys').set(coordinator.auth).expect(200)).body.find((a: { userId: string }) => a.userId === who.userId).activeCases;
+
+  it('by a coordinator: the case is new with no attorney, the attorney loses its record and is told; audited with the reason', async () => {
+    const { id, referralId } = await assigned();
+    const before = await activeCases(attorney);
+    await release(id, coordinator, { reason: ' Client_Request ' }).expect(204);
+
+    const view = await t.http.get(`/api/cases/${id}`).set(coordinator.auth).expect(200);
+    expect(view.body).toMatchObject({ status: 'new', assignedAttorneyId: null });
+    // Without counsel again: the recompute flags it.
+    expect(JSON.stringify(view.body.urgency)).toMatch(/attorney/i);
+    await t.http.get(`/api/cases/${id}`).set(attorney.auth).expect(404);
+    const [referral] = await t.db.query(`SELECT status, withdrawn_why FROM referrals WHERE id = $1`, [referralId]);
+    expect(referral).toEqual({ status: 'withdrawn', withdrawn_why: 'STEPPED_DOWN' });
+    expect(await activeCases(attorney)).toBe(before - 1);
+
+    const audit = await t.db.query(`SELECT actor_id, details FROM audit_events WHERE case_id = $1 AND action = 'case.unassign'`, [id]);
+    expect(audit).toEqual([{ actor_id: coordinator.userId, details: { attorneyId: attorney.userId, why: 'released by a coordinator', reason: 'client_request' } }]);
+    const [told, ...more] = await emails(id, 'case.released');
+    expect(more).toEqual([]);
+    expect(told.recipient_id).toBe(attorney.userId);
+    expect(told.body).toMatch(/A coordinator released you from case .* \(at the client's request\)/);
+    // The other coordinators are told to place it; the one who released it knows. No client data in any of it.
+    expect((await emails(id, 'case.unassigned')).map((n: { recipient_id: string }) => n.recipient_id)).toEqual([colleague.userId]);
+    const written = JSON.stringify(await t.db.query(`SELECT subject, body FROM notifications WHERE case_id = $1`, [id]));
+    expect(written).not.toMatch(/Liberada/);
+  });
+
+  it('routing does not offer it to the released attorney again; a coordinator may still name them, and another may accept it', async () => {
+    const { id } = await assigned();
+    await release(id, coordinator).expect(204);
+    const auto = await t.http.post(`/api/cases/${id}/referrals`).set(coordinator.auth).send({}).expect(422);
+    expect(JSON.stringify(auto.body)).toMatch(/excluded: 1 prior offer/);
+    const other = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(other.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    const offer = await t.http.post(`/api/cases/${id}/referrals`).set(coordinator.auth).send({}).expect(201);
+    expect(offer.body.attorneyId).toBe(other.userId);
+    await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(other.auth).expect(200);
+    await t.http.get(`/api/cases/${id}`).set(other.auth).expect(200);
+    // Released again, it may go back to the first attorney by name (an override, said so in the offer's reasons).
+    await release(id, other, { reason: 'capacity' }).expect(204);
+    const back = await t.http.post(`/api/cases/${id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    expect(back.body.match.reasons).toContain('override: had this case and was released from it');
+    await t.http.post(`/api/referrals/${back.body.id}/accept`).set(attorney.auth).expect(200);
+    await t.http.patch(`/api/users/${other.userId}`).set(admin.auth).send({ active: false }).expect(200);
+  });
+
+  it('by its attorney, stepping down: every coordinator is told, the attorney gets no email about their own act', async () => {
+    const { id } = await assigned();
+    await release(id, attorney, { reason: 'capacity' }).expect(204);
+    await t.http.get(`/api/cases/${id}`).set(attorney.auth).expect(404);
+    expect((await t.http.get(`/api/cases/${id}`).set(coordinator.auth).expect(200)).body.status).toBe('new');
+    const told = await emails(id, 'case.unassigned');
+    expect(told.map((n: { recipient_id: string }) => n.recipient_id).sort()).toEqual([coordinator.userId, colleague.userId].sort());
+    expect(told[0].body).toMatch(/stepped down \(no capacity for it\)/);
+    expect(await emails(id, 'case.released')).toEqual([]);
+    const audit = await t.db.query(`SELECT actor_id, actor_role, details FROM audit_events WHERE case_id = $1 AND action = 'case.unassign'`, [id]);
+    expect(audit).toEqual([{ actor_id: attorney.userId, actor_role: 'attorney', details: { attorneyId: attorney.userId, why: 'stepped down', reason: 'capacity' } }]);
+  });
+
+  it('refuses what is not an assigned case of the caller: 409 on a case without attorney, 404 for another attorney, 403 for intake, 400 naming a bad reason', async () => {
+    const fresh = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
+    const notAssigned = await release(fresh.body.id, coordinator).expect(409);
+    expect(notAssigned.body.code).toBe('CASE_NOT_ASSIGNED');
+    const { id } = await assigned();
+    const stranger = await createUser(t.http, admin, 'attorney');
+    await release(id, stranger).expect(404);
+    await release(id, intake).expect(403);
+    for (const body of [{}, { reason: 'bored' }, { reason: 7 }]) {
+      const bad = await release(id, coordinator, body).expect(400);
+      expect(JSON.stringify(bad.body)).toMatch(/reason/);
+    }
+    // Nothing of that changed the case.
+    expect((await t.http.get(`/api/cases/${id}`).set(attorney.auth).expect(200)).body.status).toBe('assigned');
+    // A closed case is not released (reopen it first).
+    await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    expect((await release(id, attorney).expect(409)).body.code).toBe('CASE_NOT_ASSIGNED');
+  });
+});
