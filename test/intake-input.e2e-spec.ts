@@ -75,6 +75,9 @@ describe('intake input and corrections (e2e)', () => {
   it('one practice area sent alone (a form\'s single choice) is a list of one', async () => {
     const c = await create({ ...minimalBody(), practiceAreas: 'Asylum' }).expect(201);
     expect((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.practiceAreas).toEqual(['asylum']);
+    // A select with nothing chosen sends a blank: none given, as for every other optional field.
+    const none = await create({ ...minimalBody(), practiceAreas: ' ' }).expect(201);
+    expect((await t.http.get(`/api/cases/${none.body.id}`).set(intake.auth).expect(200)).body.practiceAreas).toEqual([]);
     const wrong = await create({ ...minimalBody(), practiceAreas: 'asylm' });
     expect([wrong.status, wrong.body.fields['practiceAreas']]).toEqual([400, [expect.stringMatching(/each value in practiceAreas must be one of/)]]);
   });
@@ -123,6 +126,12 @@ describe('intake input and corrections (e2e)', () => {
     expect(signs.body.fields['custody.county'][0]).toMatch(/letters, spaces and/);
     for (const typed of ['Galveston County, TX', "Prince George\u2019s", 'St. Louis (city)', 'Doña Ana', 'Miami-Dade', 'Harris County \u2013 TX']) {
       await create(jail(typed)).expect(201);
+    }
+    // Pasted from a web page or a message: a no-break space, a zero-width one. Read as the county, stored plain.
+    for (const typed of ['Harris\u00a0County', 'Harris County\u200b', '\u200eHarris\u202fCounty']) {
+      const c = await create(jail(typed));
+      expect([typed, c.status]).toEqual([typed, 201]);
+      expect((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.custody.county).toBe('Harris County');
     }
   });
 

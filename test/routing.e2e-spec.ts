@@ -539,6 +539,17 @@ describe('routing and referrals (e2e)', () => {
     expect((await mail(second.id)).map((m: { kind: string; sent: boolean; cancelled: boolean }) => [m.kind, m.sent, m.cancelled])).toEqual([['referral.offer', false, true]]);
   });
 
+  it('an offer email still unsent at the offer\'s answer time (it waited out a mail outage) is dropped, not sent: accept would refuse', async () => {
+    const late = await createCase();
+    const offer = (await route(late.id)).body;
+    // The email waited (a mail server down); the answer time passes before the expiry job has marked the offer.
+    await t.db.query(`UPDATE referrals SET respond_by = now() - interval '1 minute' WHERE id = $1`, [offer.id]);
+    clock.set(new Date());
+    await t.app.get(MailDeliveryService).deliverDue();
+    const [email] = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE dedupe_key = 'offer:' || $1`, [offer.id]);
+    expect(email).toMatchObject({ sent_at: null, cancelled_at: expect.any(Date) });
+  });
+
   it('an offer withdrawn while its email is at the mail server (a retry after an outage) is told as withdrawn too', async () => {
     let during: (() => Promise<void>) | undefined;
     const slow = await new Promise<{ server: SMTPServer; port: number }>((resolve) => {

@@ -185,12 +185,15 @@ export const HasLetterOrDigit = decorator(
  * With `upperCase`, a given value is trimmed and upper-cased first (state codes: `tx` is TX); with `lowerCase`,
  * lower-cased (a code from a list: `Family` is family). With `number`, the invisible format marks a contact list or a
  * right-to-left keyboard puts around or inside a phone number or an A-number are dropped (stored without them: a
- * right-to-left override would show the number reversed).
+ * right-to-left override would show the number reversed). With `place`, a place name pasted from a web page or a
+ * message ("Harris\u00a0County", "Harris County\u200b") loses its invisible marks too, and its no-break and other
+ * spaces are plain ones.
  */
-export const BlankAsNull = (options: { upperCase?: boolean; lowerCase?: boolean; number?: boolean } = {}): PropertyDecorator =>
+export const BlankAsNull = (options: { upperCase?: boolean; lowerCase?: boolean; number?: boolean; place?: boolean } = {}): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => {
     if (typeof value !== 'string') return value;
-    const trimmed = (options.number ? value.replace(/\p{Cf}/gu, '') : value).trim();
+    const plain = options.number ? value.replace(/\p{Cf}/gu, '') : options.place ? value.replace(/\p{Cf}/gu, '').replace(/\p{Zs}/gu, ' ') : value;
+    const trimmed = plain.trim();
     if (trimmed === '') return null;
     // A phone keyboard adds a space after a word: "HOUICDF " is the code.
     return options.upperCase ? trimmed.toUpperCase() : options.lowerCase ? trimmed.toLowerCase() : trimmed;

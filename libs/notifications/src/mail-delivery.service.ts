@@ -30,7 +30,8 @@ interface Claimed {
  * instance (or later run) picks it up while it is being sent. One at a time, so that a lease covers one send, not a
  * batch of unknown length. SKIP LOCKED lets concurrent claims take different rows. A SELECT around the UPDATE, as
  * TypeORM answers a bare UPDATE with [rows, count] instead of the rows. An offer's email is claimed only while the
- * offer is open: one withdrawn since the pass began waits for the next pass's cancellation, rather than being sent.
+ * offer is open and its answer time ahead: one withdrawn since the pass began waits for the cancellation, rather than
+ * being sent.
  * What cannot wait is claimed first (`urgent`: an offer with hours to answer, a missed deadline, a case left without an
  * attorney or taken from one, a conflict), then the oldest: behind a backlog of reminders, a critical offer's email
  * could come after its answer time (two statements, each on an index, not one sort of every due row per claim). The
@@ -44,7 +45,7 @@ const claimSql = (urgent: boolean) => `WITH due AS (
            SELECT 1 FROM referrals r
             WHERE r.id = CASE WHEN n.dedupe_key ~ '^offer:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(:|$)'
                               THEN split_part(n.dedupe_key, ':', 2)::uuid END
-              AND r.status = 'offered'))
+              AND r.status = 'offered' AND r.respond_by > $1))
    ORDER BY n.next_attempt_at
    LIMIT 1 FOR UPDATE OF n SKIP LOCKED
 ), claimed AS (
@@ -135,7 +136,9 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    -- A missed deadline's alert once the deadline is superseded, or no longer missed (marked met or waived since).
    OR (p.kind = 'deadline.missed' AND NOT EXISTS (
          SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.status = 'missed' AND d.superseded_at IS NULL))
-   OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.id = p.object_id AND r.status = 'offered'))
+   -- An offer's email once the offer is answered, withdrawn or past its answer time (expired, whether or not the expiry
+   -- job has marked it yet: an email that waited out a mail outage must not ask for an answer accept would refuse).
+   OR (p.kind = 'referral.offer' AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.id = p.object_id AND r.status = 'offered' AND r.respond_by > $1))
    -- An offer's first email (offer:<referral>) still unsent once its answer time was brought forward: its time is no
    -- longer true, and the shortening's email says the case was offered and by when to answer.
    OR (p.kind = 'referral.offer' AND p.dedupe_key = 'offer:' || p.object_id AND EXISTS (
@@ -194,8 +197,12 @@ export function isServerFault(error: unknown): boolean {
 
 /** When a pass ended by a server fault is tried again: the email waits, without counting an attempt. */
 const SERVER_FAULT_RETRY_SECONDS = 60;
-/** Faults further apart than this are two outages: passes run every minute, and a server fault ends one. */
-const OUTAGE_GAP_MS = 10 * 60_000;
+/**
+ * Faults further apart than this are two outages. A server fault ends a pass, so one is seen per pass at most: passes
+ * run every JOBS_INTERVAL_SECONDS (a minute by default; up to an hour), so the gap is ten minutes or three intervals,
+ * whichever is longer (with passes every half hour, a ten-minute gap made every fault a new outage, never alerted).
+ */
+export const outageGapMs = (intervalSeconds: number) => Math.max(10 * 60_000, 3 * intervalSeconds * 1000);
 /** How long the server may be unusable before the log says so as an error (an alert), and then once an hour. */
 const SERVER_FAULT_ALERT_MINUTES = 60;
 
@@ -280,7 +287,7 @@ export class MailDeliveryService implements OnApplicationShutdown {
         const now = this.clock.now().getTime();
         // A fault long after the last one (the server answered meanwhile, for another instance or a cancelled email) is a
         // new outage.
-        const since = this.lastFault === null || now - this.lastFault > OUTAGE_GAP_MS ? now : (this.outageSince ?? now);
+        const since = this.lastFault === null || now - this.lastFault > outageGapMs(this.config.jobs.intervalSeconds) ? now : (this.outageSince ?? now);
         this.outageSince = since;
         this.lastFault = now;
         const outageMinutes = Math.round((now - since) / 60_000);

@@ -1,4 +1,4 @@
-import { isServerFault, smtpErrorText, transportOptions } from './mail-delivery.service';
+import { isServerFault, outageGapMs, smtpErrorText, transportOptions } from './mail-delivery.service';
 
 describe('isServerFault', () => {
   it('the server or its configuration (no email of it can go) is not the email\'s fault; a refused recipient is', () => {
@@ -10,6 +10,16 @@ describe('isServerFault', () => {
     for (const error of [{ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }, { code: 'EMESSAGE', command: 'DATA', responseCode: 552 }, new Error('x'), null]) {
       expect([error, isServerFault(error)]).toEqual([error, false]);
     }
+  });
+});
+
+describe('outageGapMs', () => {
+  it('keeps one outage across the passes: ten minutes, or three job intervals when passes are further apart', () => {
+    expect(outageGapMs(60)).toBe(10 * 60_000);
+    expect(outageGapMs(300)).toBe(15 * 60_000);
+    // Passes every half hour or hour (the most JOBS_INTERVAL_SECONDS allows): consecutive faults are one outage.
+    expect(outageGapMs(1800)).toBeGreaterThan(1800_000 + 60_000);
+    expect(outageGapMs(3600)).toBeGreaterThan(3600_000 + 60_000);
   });
 });
 

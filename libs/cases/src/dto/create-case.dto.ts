@@ -179,7 +179,7 @@ export class CustodyDto {
   facilityCode?: string;
 
   @ApiPropertyOptional({ description: "The county (or parish, borough, independent city) of a local jail, in letters: it is kept in plain text, shown to an offered attorney and kept after a purge", example: 'Harris' })
-  @BlankAsNull()
+  @BlankAsNull({ place: true })
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -263,8 +263,8 @@ export class CreateCaseDto {
 
   @ApiPropertyOptional({ enum: PRACTICE_AREAS, isArray: true })
   // One area sent alone, as a form's single choice sends it, is a list of one (else: "must be an array", and elements
-  // "unique" and "no more than 9" said of a string).
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value))
+  // "unique" and "no more than 9" said of a string); a blank one, as a select with nothing chosen sends it, is none.
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (value.trim() === '' ? undefined : [value]) : value))
   @CodeValue()
   @IsOptional()
   @IsArray()
