@@ -1,4 +1,22 @@
-import { occurredAtProblem } from './event.dto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EVENT_FIELDS, EVENT_TYPES, type EventType, occurredAtProblem } from './event.dto';
+
+describe('docs/deadlines.md worked examples, as requests', () => {
+  // The deadline engine's spec checks each row's answer; here, that each row's event is one the API takes as written.
+  const doc = readFileSync(join(__dirname, '../../../../docs/deadlines.md'), 'utf8');
+  const rows = (doc.split('<!-- examples:begin -->')[1]?.split('<!-- examples:end -->')[0] ?? '')
+    .split('\n').filter((line) => line.startsWith('|')).slice(2)
+    .map((line) => line.slice(1, -1).split('|').map((cell) => cell.trim().replace(/^`|`$/g, '')));
+
+  it.each(rows)('%s: the %s event has the fields its type requires, and only those it takes', (_rule, type, _at, data) => {
+    expect(EVENT_TYPES).toContain(type);
+    const fields = Object.keys(data === '—' ? {} : (JSON.parse(data) as object));
+    const { required, optional } = EVENT_FIELDS[type as EventType];
+    expect(required.filter((f) => !fields.includes(f))).toEqual([]);
+    expect(fields.filter((f) => !required.includes(f) && !optional.includes(f))).toEqual([]);
+  });
+});
 
 describe('occurredAtProblem', () => {
   // 11 a.m. in Chicago.
