@@ -553,6 +553,16 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     await event(d.id, { type: 'transferred', occurredAt: iso(new Date(clock.now().getTime() - 3600_000)), facilityCode: east.code }).expect(201);
     await event(d.id, { type: 'released', occurredAt: day(0), from: 'ice' }).expect(201);
     expect((await t.http.get(`/api/cases/${d.id}`).set(coordinator.auth).expect(200)).body.custody.status).toBe('released');
+    // A release from the jail of the day ICE took the person, entered after the transfer by its date (or with a time
+    // before it), came before the transfer: ICE took them from the jail that released them.
+    const yesterdayAt = (hour: number) => DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 1 }).set({ hour, minute: 0, second: 0, millisecond: 0 }).toISO()!;
+    for (const releasedAt of [day(1), yesterdayAt(11)]) {
+      const f = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true } });
+      await event(f.id, { type: 'transferred', occurredAt: yesterdayAt(12), facilityCode: east.code }).expect(201);
+      const jail = await event(f.id, { type: 'released', occurredAt: releasedAt, from: 'jail' }).expect(201);
+      expect([releasedAt, (await t.http.get(`/api/cases/${f.id}`).set(coordinator.auth).expect(200)).body.custody.status]).toEqual([releasedAt, 'ice_detention']);
+      expect(jail.body.urgency.level).not.toBe('low');
+    }
     // A detainer lifted weeks ago, entered after today's, leaves the detainer standing, as its hold does.
     await event(c.id, { type: 'detainer_lodged', occurredAt: day(1) }).expect(201);
     await event(c.id, { type: 'detainer_lifted', occurredAt: day(20) }).expect(201);

@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
-import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, latestByDay, toDeadlineView } from '@amparo/deadlines';
+import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, latestByDay, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
 import { IMPLICIT_ZONE, followCaseZone } from './case-zones';
 import { COURT_EVENT_TYPES, ReferralsService, ReleaseCaseDto } from '@amparo/routing';
@@ -593,7 +593,7 @@ export class CasesService {
       // "released"). A transfer is recorded in the order it happened: it says where the case was taken from.
       const at = eventTime(dto.occurredAt, readIn, 'occurredAt');
       const later = CUSTODY_EVENTS.has(dto.type)
-        ? await this.deadlineInput(() => this.laterEventOf(tx, id, CUSTODY_EVENTS.get(dto.type)!, at, row.time_zone))
+        ? await this.deadlineInput(() => this.laterEventOf(tx, id, CUSTODY_EVENTS.get(dto.type)!, at, row.time_zone, dto.type === 'released' && data.from === 'jail'))
         : undefined;
       if (later && dto.type === 'transferred') {
         throw new DomainError(HttpStatus.CONFLICT, 'EVENT_OUT_OF_ORDER',
@@ -681,9 +681,11 @@ export class CasesService {
   /**
    * The recorded event of `types` (not retracted) that happened last, when it is not an event that happened at `at`
    * and is recorded now: each read in its own zone, as the deadline engine reads them (`latestByDay`: the same time, or
-   * the same day when one is given by its date alone, goes to the one recorded last, the new one).
+   * the same day when one is given by its date alone, goes to the one recorded last, the new one). A release from the
+   * jail comes before a transfer of the same day: ICE takes the person from the jail that releases them, so that release
+   * entered after the transfer, by its date, is history too (recorded later, it left the person "released").
    */
-  private async laterEventOf(tx: EntityManager, caseId: string, types: readonly string[], at: EventTime, caseZone: string) {
+  private async laterEventOf(tx: EntityManager, caseId: string, types: readonly string[], at: EventTime, caseZone: string, jailRelease = false) {
     const events: { type: string; occurred_at: string; zone: string | null }[] = await tx.query(
       `SELECT type, occurred_at, data->>'timeZone' AS zone FROM case_events WHERE case_id = $1 AND type = ANY($2) AND retracted_at IS NULL ORDER BY seq`,
       [caseId, types],
@@ -691,7 +693,8 @@ export class CasesService {
     const recorded = events.map((e, index) => ({ ...e, time: eventTime(e.occurred_at, e.zone ?? caseZone, `events[${index}].occurredAt`) }));
     const now = { type: '', occurred_at: '', zone: null, time: at };
     const latest = latestByDay([...recorded, now], (e) => e.time);
-    return latest === now ? undefined : latest;
+    if (latest !== now) return latest;
+    return jailRelease ? recorded.find((e) => e.type === 'transferred' && !happenedAfter(at, e.time)) : undefined;
   }
 
   /**
