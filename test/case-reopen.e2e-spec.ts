@@ -67,6 +67,40 @@ describe('reopening a closed case (e2e)', () => {
     expect((await emails(id, 'case.reopened'))[0].cancelled_at).not.toBeNull();
   });
 
+  it('a close is told to who followed the case and did not close it: coordinators when its attorney closes it with open deadlines, its attorney when a coordinator does', async () => {
+    const closedMail = async (id: string) => (await t.db.query(
+      `SELECT recipient_id, subject, body, sent_at IS NOT NULL AS sent, cancelled_at IS NOT NULL AS cancelled FROM notifications
+        WHERE case_id = $1 AND kind = 'case.closed' ORDER BY recipient_id`, [id]));
+    const coordinators: string[] = (await t.db.query(`SELECT id FROM users WHERE role = 'coordinator' AND active ORDER BY id`)).map((u: { id: string }) => u.id);
+    // Its attorney closes it, the EOIR-33 deadline still open: every coordinator is told, sent though the case is closed.
+    const byAttorney = await assigned();
+    await t.http.post(`/api/cases/${byAttorney}/close`).set(attorney.auth).send({ outcome: 'client_unreachable' }).expect(200);
+    let mail = await closedMail(byAttorney);
+    expect(mail.map((m: { recipient_id: string }) => m.recipient_id)).toEqual(coordinators);
+    expect(mail[0].subject).toMatch(/was closed by its attorney with one open deadline/);
+    expect(mail[0].body).toMatch(/outcome: client unreachable/);
+    expect(JSON.stringify(mail)).not.toMatch(/Reabierta|Ejemplo/);
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1`, [byAttorney]);
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect((await closedMail(byAttorney)).every((m: { sent: boolean }) => m.sent)).toBe(true);
+    // A coordinator closes it: its attorney is told (their reminders stop), the coordinators are not.
+    const byCoordinator = await assigned();
+    await t.http.post(`/api/cases/${byCoordinator}/close`).set(coordinator.auth).send({ outcome: 'duplicate' }).expect(200);
+    mail = await closedMail(byCoordinator);
+    expect(mail.map((m: { recipient_id: string }) => m.recipient_id)).toEqual([attorney.userId]);
+    expect(mail[0].body).toMatch(/A coordinator closed case .* \(outcome: duplicate\)/);
+    // Reopened before it went: not sent.
+    await reopen(byCoordinator).expect(200);
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1`, [byCoordinator]);
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect((await closedMail(byCoordinator)).map((m: { sent: boolean; cancelled: boolean }) => [m.sent, m.cancelled])).toEqual([[false, true]]);
+    // Its attorney closes it with nothing open: nobody needs telling.
+    const done = await assigned();
+    await t.db.query(`UPDATE deadlines SET status = 'met' WHERE case_id = $1`, [done]);
+    await t.http.post(`/api/cases/${done}/close`).set(attorney.auth).send({ outcome: 'represented' }).expect(200);
+    expect(await closedMail(done)).toEqual([]);
+  });
+
   it('is new again when its attorney no longer practises here, and another attorney may accept it', async () => {
     const leaving = await createUser(t.http, admin, 'attorney');
     await t.http.put('/api/attorneys/me/profile').set(leaving.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);

@@ -770,6 +770,9 @@ export class CasesService {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `The case is already ${row.status}`);
       }
       await this.referrals.withdrawOpenOffers(tx, actor, { id, reference: row.reference });
+      const [{ open }] = await tx.query(
+        `SELECT count(*)::int AS open FROM deadlines WHERE case_id = $1 AND status = 'open' AND superseded_at IS NULL AND NOT case_closed`, [id],
+      );
       // Closed, its deadlines are no longer followed, and nothing about it is urgent any more.
       await tx.query(
         `UPDATE cases SET status = 'closed', outcome = $2, closed_at = $3, updated_at = $3,
@@ -786,6 +789,7 @@ export class CasesService {
         caseReference: row.reference,
         details: { outcome: dto.outcome },
       });
+      await this.referrals.caseClosed(tx, actor, { id, reference: row.reference }, row.status === 'assigned' ? row.assigned_attorney_id : null, dto.outcome, open);
     });
     return this.summary(actor, id);
   }

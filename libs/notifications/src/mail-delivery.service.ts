@@ -100,7 +100,7 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    OR EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id
                -- An attorney told an offer was withdrawn, or a case taken from them, is told so when the case is closed
                -- since, too (the close may be what withdrew it).
-               AND (c.status = 'purged' OR (c.status = 'closed' AND p.kind NOT IN ('referral.withdrawn', 'case.released'))
+               AND (c.status = 'purged' OR (c.status = 'closed' AND p.kind NOT IN ('referral.withdrawn', 'case.released', 'case.closed'))
                     OR (p.kind = 'case.unplaced' AND c.status <> 'unplaced')
                     OR (p.kind = 'case.unassigned' AND c.status IN ('offered', 'assigned'))))
    OR (p.kind = 'deadline.reminder' AND NOT EXISTS (
@@ -118,6 +118,8 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    -- A reopened case's email to its attorney, once it is no longer theirs.
    OR (p.kind = 'case.reopened'
        AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'assigned' AND c.assigned_attorney_id = p.recipient_id))
+   -- A close's email, once the case is reopened.
+   OR (p.kind = 'case.closed' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'closed'))
    -- A released case's email to its former attorney, once it is theirs again.
    OR (p.kind = 'case.released'
        AND EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.assigned_attorney_id = p.recipient_id))

@@ -245,6 +245,45 @@ export class ReferralsService implements OnModuleInit {
   }
 
   /**
+   * A case closed (the case locked, its deadlines no longer followed): those who followed it and did not close it are
+   * told. The coordinators, when its attorney closed it with deadlines still open (off the board, no reminders: a close
+   * by mistake would otherwise go unseen); its attorney, when a coordinator closed it (their reminders stop). Reference,
+   * outcome and the count of open deadlines only; cancelled unsent once the case is reopened.
+   */
+  async caseClosed(
+    tx: EntityManager,
+    actor: Principal,
+    c: { id: string; reference: string },
+    attorneyId: string | null,
+    outcome: string,
+    openDeadlines: number,
+  ): Promise<void> {
+    const now = this.clock.now().getTime();
+    const open = openDeadlines === 1 ? 'one open deadline' : `${openDeadlines} open deadlines`;
+    const outcomeText = outcome.replace(/_/g, ' ');
+    const toCoordinators = actor.role !== 'coordinator' && openDeadlines > 0
+      ? (await this.outbox.coordinators(tx, actor.organizationId)).map((recipient) => ({
+          recipient,
+          subject: `[Amparo] ${c.reference} was closed by its attorney with ${open}`,
+          body: `Case ${c.reference} was closed by its attorney (outcome: ${outcomeText}). It had ${open}, no longer followed: ` +
+            'not on the board, no reminders. If it was closed by mistake, a coordinator can reopen it.',
+        }))
+      : [];
+    const toAttorney = attorneyId && attorneyId !== actor.userId
+      ? [{
+          recipient: attorneyId,
+          subject: `[Amparo] ${c.reference} was closed`,
+          body: `A coordinator closed case ${c.reference} (outcome: ${outcomeText}). Its deadlines are no longer followed, and you get ` +
+            'no more reminders for it. If this is a mistake, tell the coordinators: they can reopen it.',
+        }]
+      : [];
+    await this.outbox.enqueue(tx, [...toCoordinators, ...toAttorney].map((m) => ({
+      organizationId: actor.organizationId, recipientId: m.recipient, kind: 'case.closed', caseId: c.id,
+      dedupeKey: `closed:${c.id}:${now}:${m.recipient}`, subject: m.subject, body: m.body,
+    })));
+  }
+
+  /**
    * Every active coordinator is emailed that a case needs an attorney again (references and urgency only). Cancelled
    * unsent once the case is offered or assigned again, or closed.
    */
