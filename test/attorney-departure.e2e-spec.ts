@@ -142,6 +142,20 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     expect(released).toEqual({ recipient_id: attorney.userId, sent_at: expect.any(Date), cancelled_at: null });
   });
 
+  it('a closed case reopened without consent (left so by an older release) does not go back to its attorney, who is told why', async () => {
+    const { attorney, kept } = await leaving();
+    await createUser(t.http, admin, 'coordinator'); // one besides the one who reopens it, to be told
+    await t.http.post(`/api/cases/${kept.caseId}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    await t.db.query(`UPDATE cases SET consent_share = false WHERE id = $1`, [kept.caseId]);
+    expect((await t.http.post(`/api/cases/${kept.caseId}/reopen`).set(coordinator.auth).expect(200)).body).toMatchObject({ status: 'new', assignedAttorneyId: null });
+    const mail = await t.db.query(`SELECT recipient_id, kind, body FROM notifications WHERE case_id = $1 AND kind IN ('case.released', 'case.unassigned', 'case.reopened')`, [kept.caseId]);
+    expect(mail.filter((m: { kind: string }) => m.kind === 'case.reopened')).toEqual([]);
+    expect(mail).toContainEqual(expect.objectContaining({ recipient_id: attorney.userId, kind: 'case.released', body: expect.stringContaining('consent to share case') }));
+    const coordinatorsTold = mail.filter((x: { kind: string }) => x.kind === 'case.unassigned');
+    expect(coordinatorsTold.length).toBeGreaterThan(0);
+    for (const m of coordinatorsTold) expect(m.body).toMatch(/cannot be offered until consent is recorded/);
+  });
+
   it('a case left assigned without consent (by a release before consent took cases back) is released by the expiry pass, not by its attorney\'s next correction', async () => {
     const { attorney, kept } = await leaving();
     await t.db.query(`UPDATE cases SET consent_share = false WHERE id = $1`, [kept.caseId]);

@@ -867,7 +867,9 @@ export class CasesService {
         this.logger.error({ caseId: id, err: error }, 'Reopen: the case could not be recomputed; the urgency review will');
         await tx.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [id, now]);
       }
-      await this.referrals.caseReopened(tx, actor, row, attorneyId);
+      // Its attorney still practises here, but the client's consent no longer covers them: told it is not theirs.
+      const withoutConsent = attorney.length > 0 && !row.consent_share ? row.assigned_attorney_id : null;
+      await this.referrals.caseReopened(tx, actor, row, attorneyId, withoutConsent);
       await this.audit.record(tx, {
         organizationId: actor.organizationId,
         actorId: actor.userId,

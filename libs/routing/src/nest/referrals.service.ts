@@ -78,6 +78,8 @@ export function whyUnplaced(candidates: number, excluded: Exclusion[]): string {
 
 const COURT_AREAS: PracticeArea[] = ['detention_bond', 'removal_defense'];
 
+const CONSENT_RELEASE_TEXT = (reference: string) => `The client's consent to share case ${reference} with an attorney was withdrawn`;
+
 const toView = (r: Record<string, any>): ReferralView => ({
   id: r.id,
   caseId: r.case_id,
@@ -200,25 +202,31 @@ export class ReferralsService implements OnModuleInit {
       },
     });
     if (steppedDown) return;
+    await this.tellReleased(tx, actor.organizationId, c, attorneyId, this.clock.now(), `A coordinator released you from case ${c.reference} (${because})`);
+  }
+
+  /** The attorney a case was taken from is told it is no longer theirs (`case.released`: the reference and why only). */
+  private async tellReleased(tx: EntityManager, organizationId: string, c: { id: string; reference: string }, attorneyId: string, now: Date, what: string): Promise<void> {
     await this.outbox.enqueue(tx, [{
-      organizationId: actor.organizationId, recipientId: attorneyId, kind: 'case.released', caseId: c.id,
-      dedupeKey: `released:${c.id}:${this.clock.now().getTime()}:${attorneyId}`,
+      organizationId, recipientId: attorneyId, kind: 'case.released', caseId: c.id,
+      dedupeKey: `released:${c.id}:${now.getTime()}:${attorneyId}`,
       subject: `[Amparo] ${c.reference} is no longer assigned to you`,
-      body: `A coordinator released you from case ${c.reference} (${because}): the case is no longer assigned to you, ` +
-        'and its record is no longer open to you in Amparo. The coordinators can tell you more.',
+      body: `${what}: the case is no longer assigned to you, and its record is no longer open to you in Amparo. The coordinators can tell you more.`,
     }]);
   }
 
   /**
    * A closed case reopened (the case locked, recomputed): its attorney is told it is theirs again, or, when it went
    * back to `new`, every other active coordinator that it needs an attorney (the one who reopened it knows). Reference
-   * and urgency only.
+   * and urgency only. An attorney who still practises here but whom the client's consent no longer covers
+   * (`withoutConsent`: withdrawn while the case was closed) is told it is no longer theirs, as a withdrawal tells them.
    */
   async caseReopened(
     tx: EntityManager,
     actor: Principal,
     c: { id: string; reference: string },
     attorneyId: string | null,
+    withoutConsent: string | null = null,
   ): Promise<void> {
     const now = this.clock.now();
     const [{ urgency_level: level }] = await tx.query(`SELECT urgency_level FROM cases WHERE id = $1`, [c.id]);
@@ -240,8 +248,11 @@ export class ReferralsService implements OnModuleInit {
       dedupeKey: `unassigned:${c.id}:${now.getTime()}:${recipient}`,
       subject: `[Amparo] ${c.reference} (${level}) needs an attorney again`,
       body: `Case ${c.reference} was reopened after a close made by mistake. ` +
-        (had ? 'Its attorney no longer has it: it' : 'It had no attorney yet, and') + ' is new, with no attorney. Please place it.',
+        (withoutConsent
+          ? "Its attorney no longer has it, since the client's consent to share it is not recorded: it is new, with no attorney, and cannot be offered until consent is recorded."
+          : (had ? 'Its attorney no longer has it: it' : 'It had no attorney yet, and') + ' is new, with no attorney. Please place it.'),
     })));
+    if (withoutConsent) await this.tellReleased(tx, actor.organizationId, c, withoutConsent, now, CONSENT_RELEASE_TEXT(c.reference));
   }
 
   /**
@@ -430,13 +441,7 @@ export class ReferralsService implements OnModuleInit {
           'The case is new again; it cannot be offered until consent is recorded.',
       },
     });
-    await this.outbox.enqueue(tx, [{
-      organizationId: c.organization_id, recipientId: attorneyId, kind: 'case.released', caseId: c.id,
-      dedupeKey: `released:${c.id}:${this.clock.now().getTime()}:${attorneyId}`,
-      subject: `[Amparo] ${c.reference} is no longer assigned to you`,
-      body: `The client's consent to share case ${c.reference} with an attorney was withdrawn: the case is no longer assigned to you, ` +
-        'and its record is no longer open to you in Amparo. The coordinators can tell you more.',
-    }]);
+    await this.tellReleased(tx, c.organization_id, c, attorneyId, this.clock.now(), CONSENT_RELEASE_TEXT(c.reference));
   }
 
   /**
