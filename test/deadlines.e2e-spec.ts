@@ -406,6 +406,21 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await deadline(unknownFrom.id, 'petition_for_review')).toMatchObject({ timeZone: 'America/New_York' });
     });
 
+    it('a transfer retracted to be recorded again in order keeps the state it took the person from (a petition for review\'s circuit)', async () => {
+      // Held in a Georgia county jail (Eleventh Circuit, Eastern); a transfer to Louisiana recorded, then one to
+      // California that happened before it: 409, so the Louisiana one is retracted, California recorded, Louisiana again.
+      const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'GA', county: 'Cobb' } });
+      const [louisiana, california] = [await facilityIn('LA', 'America/Chicago'), await facilityIn('CA', 'America/Los_Angeles')];
+      const hoursAgo = (h: number) => iso(new Date(clock.now().getTime() - h * 3600_000));
+      const first = await event(c.id, { type: 'transferred', occurredAt: hoursAgo(2), facilityCode: louisiana }).expect(201);
+      expect((await event(c.id, { type: 'transferred', occurredAt: hoursAgo(5), facilityCode: california })).status).toBe(409);
+      await t.http.post(`/api/cases/${c.id}/events/${first.body.event.id}/retract`).set(coordinator.auth).expect(200);
+      await event(c.id, { type: 'transferred', occurredAt: hoursAgo(5), facilityCode: california }).expect(201);
+      await event(c.id, { type: 'transferred', occurredAt: hoursAgo(2), facilityCode: louisiana }).expect(201);
+      await event(c.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia' }).expect(201);
+      expect(await deadline(c.id, 'petition_for_review')).toMatchObject({ timeZone: 'America/New_York' });
+    });
+
     it('a client who is not detained and moves (a correction of the place) keeps the circuit of the state left: the petition does not end later', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
       await event(c.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia' }).expect(201);

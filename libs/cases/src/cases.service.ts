@@ -739,6 +739,17 @@ export class CasesService {
       if (event.retracted_at) throw new DomainError(HttpStatus.CONFLICT, 'EVENT_RETRACTED', 'This event was already retracted');
       const now = this.clock.now();
       await tx.query(`UPDATE case_events SET retracted_at = $2, retracted_by = $3 WHERE id = $1`, [eventId, now, actor.userId]);
+      // A transfer's origin was the case's place when it was recorded: a state the person was held in, whatever became
+      // of the transfer. Kept with the states corrections left (a petition for review's circuit): a transfer retracted to
+      // be recorded again in order (EVENT_OUT_OF_ORDER) would otherwise take the first state with it, since the case's
+      // place, which the next transfer starts from, stays where the retracted one took it.
+      const fromState = event.type === 'transferred' ? (event.data as Record<string, unknown>).fromState : undefined;
+      if (typeof fromState === 'string') {
+        await tx.query(
+          `UPDATE cases SET former_states = array_append(former_states, $2::text) WHERE id = $1 AND NOT ($2::text = ANY(former_states))`,
+          [id, fromState],
+        );
+      }
       await tx.query(
         `UPDATE deadlines SET superseded_at = $3 WHERE case_id = $1 AND trigger_event_id = $2 AND superseded_at IS NULL`,
         [id, eventId, now],
