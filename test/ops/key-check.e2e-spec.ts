@@ -97,4 +97,24 @@ describe('boot check: every key id that wraps a case data key is in the keyring,
     await expect(rotate).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('keys:rotate refused: AMPARO_KEYS key(s) "k9"') });
     expect(await db(t.databaseUrl, `SELECT DISTINCT kek_id FROM case_keys`)).toEqual([{ kek_id: usedId }]);
   }, 180_000);
+
+  it('keys changed before any case is stored (a first start with other keys) are recorded anew, not refused; once a case is, they are', async () => {
+    const t = await createTestApp();
+    await t.close();
+    const [usedId] = TEST_KEYS.keyring.split(':');
+    const tried = { AMPARO_KEYS: `${usedId}:${randomBytes(32).toString('base64')}`, AMPARO_INDEX_KEY: randomBytes(32).toString('base64') };
+    const first = await startApi(apiEnv(t.databaseUrl, tried));
+    expect((await fetch(`${first.url}/health`)).status).toBe(200);
+    await stopAllApis();
+    // The keys meant for production, under the same id: no case is stored, so nothing is refused.
+    const live = await startApi(apiEnv(t.databaseUrl));
+    expect(live.output()).toMatch(new RegExp(`Keys changed since an earlier start.*index_key|Keys changed since an earlier start.*kek:${usedId}`));
+    const http = (await import('supertest')).default(live.url);
+    const intake = await createUser(http, await loginAdmin(http), 'intake');
+    await http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
+    await stopAllApis();
+    // Now the first ones are wrong: cases are stored under the live keys.
+    await expect(refused(t.databaseUrl, { AMPARO_KEYS: tried.AMPARO_KEYS })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`AMPARO_KEYS key(s) "${usedId}"`) });
+    await expect(refused(t.databaseUrl, { AMPARO_INDEX_KEY: tried.AMPARO_INDEX_KEY })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('AMPARO_INDEX_KEY is not the key') });
+  }, 120_000);
 });

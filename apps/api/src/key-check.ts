@@ -10,6 +10,8 @@ export interface KeyProblems {
   wrongKeyIds: string[];
   /** AMPARO_INDEX_KEY is not the key the stored blind indexes were computed with. */
   wrongIndexKey: boolean;
+  /** Keys recorded anew: not the ones an earlier start recorded, but nothing was stored under those (`kek:<id>`, `index_key`). */
+  replaced: string[];
 }
 
 /** Data keys tried per key id: a wrong key unwraps none of them, one tampered row (a copied key) does not decide. */
@@ -25,7 +27,7 @@ const INDEX_PROBES = 3;
  * or, not recorded yet, computes again what a few stored cases are indexed under. A wrong key would serve 500s for
  * every stored case and write cases no correctly configured instance could read; a wrong index key would find no
  * duplicate, A-number or conflict. What is not recorded yet is recorded by a check that found nothing wrong (another
- * environment's file is not taken as the right one). `checkIndexKey: false` for `keys:reindex`, which brings a new one.
+ * environment's file is not taken as the right one); on a database with no case yet, a recorded key may change. `checkIndexKey: false` for `keys:reindex`, which brings a new one.
  */
 export async function keyProblems(
   databaseUrl: string,
@@ -51,11 +53,20 @@ export async function keyProblems(
     const recorded = new Map(records.map((r) => [r.name, r.digest]));
     const wrongKeyIds: string[] = [];
     const toRecord: [string, Buffer][] = [];
+    // Recorded by an earlier start, but no case is stored at all (a first start with other keys, the development
+    // keys, before going live): changed before it mattered, it is recorded anew (and said so in the log) rather than
+    // refused. Once any case is stored, a key id recorded otherwise is refused even with nothing under it yet: a
+    // rotation's new key typed otherwise for `keys:rotate` would re-wrap every case with a key the API does not have.
+    const { rowCount: anyCase } = await client.query(`SELECT 1 FROM case_keys LIMIT 1`);
+    const nothingStored = !anyCase;
+    const toReplace: [string, Buffer][] = [];
     for (const id of keyring.ids()) {
       const check = kekCheck(keyring, id);
       const stored = recorded.get(`kek:${id}`);
       if (stored) {
-        if (!stored.equals(check)) wrongKeyIds.push(id);
+        if (stored.equals(check)) continue;
+        if (nothingStored) toReplace.push([`kek:${id}`, check]);
+        else wrongKeyIds.push(id);
         continue;
       }
       const { rows: probes } = await client.query<{ case_id: string; wrapped_key: Buffer }>(
@@ -68,8 +79,13 @@ export async function keyProblems(
     if (checkIndexKey) {
       const check = indexKeyCheck(indexKey);
       const stored = recorded.get('index_key');
-      if (stored) wrongIndexKey = !stored.equals(check);
-      else if (missingKeyIds.length === 0 && wrongKeyIds.length === 0) {
+      if (stored) {
+        if (!stored.equals(check)) {
+          const { rowCount: indexed } = await client.query(`SELECT 1 FROM case_blind_indexes LIMIT 1`);
+          if (nothingStored && !indexed) toReplace.push(['index_key', check]);
+          else wrongIndexKey = true;
+        }
+      } else if (missingKeyIds.length === 0 && wrongKeyIds.length === 0) {
         // Taken as the right one only if it reads the data as it is, with keys that do.
         wrongIndexKey = !(await indexKeyComputesStored(client, keyring, indexKey));
         if (!wrongIndexKey) toRecord.push(['index_key', check]);
@@ -77,7 +93,14 @@ export async function keyProblems(
     }
     // Recorded only when nothing is wrong: a refused start records nothing. Two starting at once: the first wins, and
     // the other compares with it below.
-    if (missingKeyIds.length === 0 && wrongKeyIds.length === 0 && !wrongIndexKey && toRecord.length > 0) {
+    const fine = missingKeyIds.length === 0 && wrongKeyIds.length === 0 && !wrongIndexKey;
+    if (fine && toReplace.length > 0) {
+      await client.query(
+        `INSERT INTO key_checks (name, digest) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (name) DO UPDATE SET digest = EXCLUDED.digest`,
+        [toReplace.map(([name]) => name), toReplace.map(([, digest]) => digest)],
+      );
+    }
+    if (fine && toRecord.length > 0) {
       await client.query(
         `INSERT INTO key_checks (name, digest) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (name) DO NOTHING`,
         [toRecord.map(([name]) => name), toRecord.map(([, digest]) => digest)],
@@ -89,7 +112,7 @@ export async function keyProblems(
         else wrongKeyIds.push(name.slice('kek:'.length));
       }
     }
-    return { missingKeyIds, wrongKeyIds, wrongIndexKey };
+    return { missingKeyIds, wrongKeyIds, wrongIndexKey, replaced: fine ? toReplace.map(([name]) => name) : [] };
   } finally {
     await client.end();
   }

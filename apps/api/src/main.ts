@@ -58,6 +58,9 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
       'is not the key the blind indexes in the database were computed with: duplicate checks, A-number look-ups and conflict checks would find nothing. ' +
         `Put the right key back; to change it, stop the API and run ${cliCommand('keys:reindex')} with the new one.`);
   }
+  if (problems.replaced.length > 0) {
+    log.warn(`Keys changed since an earlier start, before anything was stored under them, recorded anew: ${problems.replaced.join(', ')}`);
+  }
   return database;
 }
 
