@@ -39,6 +39,7 @@ import { FormerStates1764003700000 } from './1764003700000-FormerStates';
 import { AssignedWithoutConsent1764003800000 } from './1764003800000-AssignedWithoutConsent';
 import { IndexKeyCheck1764003900000 } from './1764003900000-IndexKeyCheck';
 import { UrgentNotificationsIndex1764004000000 } from './1764004000000-UrgentNotificationsIndex';
+import { CustodyStatements1764004100000 } from './1764004100000-CustodyStatements';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -83,4 +84,5 @@ export const MIGRATIONS = [
   AssignedWithoutConsent1764003800000,
   IndexKeyCheck1764003900000,
   UrgentNotificationsIndex1764004000000,
+  CustodyStatements1764004100000,
 ];

@@ -579,10 +579,13 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(jail.body.urgency.level).not.toBe('low');
     }
     // A detainer lifted weeks ago, entered after today's, leaves the detainer standing, as its hold does.
-    await event(c.id, { type: 'detainer_lodged', occurredAt: day(1) }).expect(201);
-    await event(c.id, { type: 'detainer_lifted', occurredAt: day(20) }).expect(201);
-    expect((await custody()).detainerLodged).toBe(true);
+    const g = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris' } });
+    await event(g.id, { type: 'detainer_lodged', occurredAt: day(1) }).expect(201);
+    await event(g.id, { type: 'detainer_lifted', occurredAt: day(20) }).expect(201);
+    expect((await t.http.get(`/api/cases/${g.id}`).set(coordinator.auth).expect(200)).body.custody.detainerLodged).toBe(true);
     // Transferred east by date, then released by the same date (read there): the same day, the release is the later.
+    // (The intake said a local jail today: a transfer to ICE of yesterday shows it out of date, so it does not refuse
+    // the release of yesterday, as it would for a custody no event contradicts.)
     const [ny] = await t.db.query(`SELECT code FROM facilities WHERE time_zone = 'America/New_York' AND listed ORDER BY code LIMIT 1`);
     const e = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris' } });
     await event(e.id, { type: 'transferred', occurredAt: day(1), facilityCode: ny.code }).expect(201);
@@ -592,6 +595,47 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     await t.db.query(`UPDATE case_events SET occurred_at = 'not a date' WHERE case_id = $1 AND type = 'released'`, [e.id]);
     const unreadable = await event(e.id, { type: 'released', occurredAt: day(0), from: 'ice' });
     expect([unreadable.status, Object.keys(unreadable.body.fields ?? {})]).toEqual([400, ['occurredAt']]);
+  });
+
+  it('the custody stated at intake or by a correction is the present: a release from ICE or a lifted detainer from before that day is refused; a jail release is history', async () => {
+    const day = (daysAgo: number) => DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: daysAgo }).toISODate()!;
+    const releaseAt = iso(new Date(clock.now().getTime() + 6 * 3600_000));
+    // Jailed with a detainer: a detainer lifted after an arrest of last year, entered as history, took the hold away.
+    const jailed = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: releaseAt } });
+    const oldLift = await event(jailed.id, { type: 'detainer_lifted', occurredAt: day(400) });
+    expect([oldLift.status, oldLift.body.code, Object.keys(oldLift.body.fields)]).toEqual([409, 'EVENT_BEFORE_CUSTODY_STATED', ['occurredAt']]);
+    expect(oldLift.body.fields.occurredAt[0]).toMatch(/stated with a detainer lodged.*correct custody.detainerLodged/);
+    const held = (await t.http.get(`/api/cases/${jailed.id}`).set(coordinator.auth).expect(200)).body;
+    expect([held.custody.detainerLodged, held.deadlines.map((d: { rule: string }) => d.rule)]).toEqual([true, ['detainer_hold']]);
+    // A release from the jail before that day is history: it changes nothing.
+    await event(jailed.id, { type: 'released', occurredAt: day(30), from: 'jail' }).expect(201);
+    expect((await t.http.get(`/api/cases/${jailed.id}`).set(coordinator.auth).expect(200)).body.custody.status).toBe('local_jail');
+    // Lifted today (after the intake, the time typed to the minute, or by the date): it ends the hold.
+    const lifted = await event(jailed.id, { type: 'detainer_lifted', occurredAt: day(0) }).expect(201);
+    expect(lifted.body.deadlines.filter((d: { rule: string }) => d.rule === 'detainer_hold')).toEqual([]);
+
+    // In ICE detention: a release from ICE of last year left them "released", and a bond request deadline missed.
+    const detained = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } });
+    const oldRelease = await event(detained.id, { type: 'released', occurredAt: day(365), from: 'ice' });
+    expect([oldRelease.status, oldRelease.body.code]).toEqual([409, 'EVENT_BEFORE_CUSTODY_STATED']);
+    const still = (await t.http.get(`/api/cases/${detained.id}`).set(coordinator.auth).expect(200)).body;
+    expect([still.custody.status, still.deadlines]).toEqual(['ice_detention', []]);
+
+    // Released, then a correction says they are held again: the same release, entered again, is refused.
+    const again = await newCase({ ...minimalBody(), custody: { status: 'unknown', timeZone: 'America/Chicago' } });
+    await event(again.id, { type: 'released', occurredAt: day(3), from: 'ice' }).expect(201);
+    const started = clock.now();
+    clock.set(new Date(started.getTime() + 2 * 86_400_000));
+    try {
+      await t.http.patch(`/api/cases/${again.id}`).set(coordinator.auth).send({ custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } }).expect(200);
+      expect((await event(again.id, { type: 'released', occurredAt: day(3), from: 'ice' })).status).toBe(409);
+      expect((await t.http.get(`/api/cases/${again.id}`).set(coordinator.auth).expect(200)).body.custody.status).toBe('ice_detention');
+      // A correction that says otherwise lifts the statement: the release may be recorded.
+      await t.http.patch(`/api/cases/${again.id}`).set(coordinator.auth).send({ custody: { status: 'released' } }).expect(200);
+      await event(again.id, { type: 'released', occurredAt: day(1), from: 'ice' }).expect(201);
+    } finally {
+      clock.set(started);
+    }
   });
 
   it('the next deadline is given in the zone that counts it, the same in the event\'s answer, the case and the case list', async () => {

@@ -14,6 +14,7 @@ import { BiaRulingsInFallsChurch1764003300000 } from '../migrations/176400330000
 import { BondDecisionAndGrantReviews1764003400000 } from '../migrations/1764003400000-BondDecisionAndGrantReviews';
 import { CountyKeysRecomputed1764003500000 } from '../migrations/1764003500000-CountyKeysRecomputed';
 import { HearingNoticesAndRebookingReviews1764003600000 } from '../migrations/1764003600000-HearingNoticesAndRebookingReviews';
+import { CustodyStatements1764004100000 } from '../migrations/1764004100000-CustodyStatements';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
@@ -389,7 +390,9 @@ describe('data migrations (e2e)', () => {
     const create = async (custody: object) => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;
     const jail = { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: '2026-11-06T10:00:00-06:00' };
     const [moved, once, rebooked, neverReleased, relodged] = [
-      await create({ status: 'ice_detention', state: 'TX' }), await create({ status: 'ice_detention', state: 'TX' }), await create(jail), await create(jail), await create(jail),
+      // The last one stated without a detainer: a lift before a statement of one is refused (EVENT_BEFORE_CUSTODY_STATED).
+      await create({ status: 'ice_detention', state: 'TX' }), await create({ status: 'ice_detention', state: 'TX' }), await create(jail), await create(jail),
+      await create({ ...jail, detainerLodged: false }),
     ];
     const record = (id: string, body: object) => t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body).expect(201);
     const setting = { type: 'hearing_scheduled', hearingType: 'bond', scheduledAt: '2026-12-15T13:00:00-06:00' };
@@ -406,5 +409,28 @@ describe('data migrations (e2e)', () => {
     await run(new HearingNoticesAndRebookingReviews1764003600000());
     const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL ORDER BY id`, [ids]);
     expect(due.map((r: { id: string }) => r.id)).toEqual([moved, rebooked, relodged].sort());
+  });
+  it('1764004100000: the custody is taken as stated when the case was opened where no event changed it since', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    const create = async (custody: object) => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;
+    const jail = { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true };
+    const [untouched, released, lifted, notHeld] = [await create(jail), await create(jail), await create({ ...jail, detainerLodged: false }), await create({ status: 'not_detained', state: 'TX' })];
+    const today = new Date().toISOString().slice(0, 10);
+    await t.http.post(`/api/cases/${released}/events`).set(coordinator.auth).send({ type: 'released', occurredAt: today, from: 'jail' }).expect(201);
+    await t.http.post(`/api/cases/${lifted}/events`).set(coordinator.auth).send({ type: 'detainer_lodged', occurredAt: today }).expect(201);
+    await t.db.query(`ALTER TABLE cases DROP COLUMN detained_stated_at, DROP COLUMN detainer_stated_at`);
+    await run(new CustodyStatements1764004100000());
+    const rows = await t.db.query(
+      `SELECT id, detained_stated_at = created_at AS detained, detainer_stated_at = created_at AS detainer FROM cases WHERE id = ANY($1)`,
+      [[untouched, released, lifted, notHeld]],
+    );
+    const of = (id: string) => rows.find((r: { id: string }) => r.id === id);
+    expect([of(untouched), of(released), of(lifted), of(notHeld)]).toEqual([
+      { id: untouched, detained: true, detainer: true },
+      // An event changed it: what the row holds is not only what was stated.
+      { id: released, detained: null, detainer: true },
+      { id: lifted, detained: true, detainer: null },
+      { id: notHeld, detained: null, detainer: null },
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -5,7 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
-import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, latestByDay, toDeadlineView } from '@amparo/deadlines';
+import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, latestByDay, localWhen, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
 import { IMPLICIT_ZONE, followCaseZone } from './case-zones';
 import { COURT_EVENT_TYPES, ReferralsService, ReleaseCaseDto } from '@amparo/routing';
@@ -63,8 +64,10 @@ function insertCaseSql(withClaim: boolean): string {
                      practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
                      release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
                      urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at, county_key,
+                     detained_stated_at, detainer_stated_at,
                      ${SENSITIVE_COLUMNS.join(', ')})
   VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $29, $30,
+          CASE WHEN $8::text IN ('local_jail', 'ice_detention') THEN $17::timestamptz END, CASE WHEN $13::boolean THEN $17::timestamptz END,
           ${SENSITIVE_COLUMNS.map((_, i) => `$${base + i}`).join(', ')})
   RETURNING id, organization_id
 ), key AS (
@@ -134,6 +137,9 @@ const REQUIRED_VALUES: Readonly<Record<string, string>> = {
 };
 
 /** The events that change the case's custody, each with those that decide the same fact (the latest of them wins). */
+/** Custody in which the person is held. */
+const DETAINED = new Set(['local_jail', 'ice_detention']);
+
 const CUSTODY_EVENTS = new Map<string, readonly string[]>([
   ['transferred', ['transferred', 'released']],
   ['released', ['transferred', 'released']],
@@ -445,8 +451,16 @@ export class CasesService {
         || (custody.releaseEligibleAt !== undefined && !sameTime(row.release_eligible_at as Date | null, custody.releaseEligibleAt ?? null)));
       const custodyKeysBefore = custodyFactsCorrected ? await this.timeline.custodyKeys(tx, id, this.clock.now()) : undefined;
       if (custody && custodyChanged) {
-        if (custody.status !== undefined) { required('custody.status', custody.status); set('custody_status', custody.status); }
-        if (custody.detainerLodged !== undefined) set('detainer_lodged', custody.detainerLodged ?? false);
+        // A statement of the custody now (see addEvent: what happened before it is history).
+        if (custody.status !== undefined) {
+          required('custody.status', custody.status);
+          set('custody_status', custody.status);
+          set('detained_stated_at', DETAINED.has(custody.status!) ? this.clock.now() : null);
+        }
+        if (custody.detainerLodged !== undefined) {
+          set('detainer_lodged', custody.detainerLodged ?? false);
+          set('detainer_stated_at', custody.detainerLodged ? this.clock.now() : null);
+        }
         if (custody.releaseEligibleAt !== undefined) set('release_eligible_at', custody.releaseEligibleAt);
         const facilityCode = custody.facilityCode === undefined ? (row.facility_code ?? undefined) : (custody.facilityCode ?? undefined);
         const state = custody.state === undefined ? (row.state ?? undefined) : (custody.state ?? undefined);
@@ -595,6 +609,27 @@ export class CasesService {
       const later = CUSTODY_EVENTS.has(dto.type)
         ? await this.deadlineInput(() => this.laterEventOf(tx, id, CUSTODY_EVENTS.get(dto.type)!, at, row.time_zone, dto.type === 'released' && data.from === 'jail'))
         : undefined;
+      // The custody stated by the intake or a correction (not by an event) is the present as it was told, and what
+      // happened before it is history it accounts for. A release from the jail before it changes nothing (below). A
+      // release from ICE, or a detainer lifted, before it is refused: the deadline rules would count from it (a bond
+      // request due seven days after that release, missed; no hold once a detainer is lifted), taking a detained
+      // client's deadlines away or raising missed ones (a release from ICE of last year, a detainer lifted after an old
+      // arrest, a release entered again after a correction said the person is held again).
+      const statedAt = dto.type === 'released' || dto.type === 'transferred' ? row.detained_stated_at : dto.type === 'detainer_lifted' ? row.detainer_stated_at : null;
+      // By day (the statement's, where the case is): an event of the day it was stated may have followed it (a volunteer
+      // records what they learn after the intake, the time typed to the minute).
+      const statedDay = statedAt ? DateTime.fromJSDate(statedAt, { zone: row.time_zone }).toISODate() : null;
+      const beforeStatement = statedDay ? happenedAfter(eventTime(statedDay, row.time_zone, 'occurredAt'), at) : false;
+      if (statedAt && beforeStatement && dto.type !== 'transferred' && !(dto.type === 'released' && data.from === 'jail')) {
+        const stated = localWhen(statedAt, row.time_zone);
+        const [what, field, since] = dto.type === 'released'
+          ? ['the custody was stated as detained (a local jail or ICE detention)', 'custody.status', 'a release since is dated after that']
+          : ['the custody was stated with a detainer lodged', 'custody.detainerLodged', 'a detainer lifted since is dated after that'];
+        throw new DomainError(HttpStatus.CONFLICT, 'EVENT_BEFORE_CUSTODY_STATED',
+          `This ${dto.type} event happened before ${stated}, when ${what}: it is history that statement accounts for`, {
+            occurredAt: [`is before ${stated}, when ${what}: ${since}; if that statement was wrong, correct ${field} first; an earlier one belongs in the narrative`],
+          });
+      }
       if (later && dto.type === 'transferred') {
         throw new DomainError(HttpStatus.CONFLICT, 'EVENT_OUT_OF_ORDER',
           `A later ${later.type} event (${later.occurred_at}) is already recorded: transfers are recorded in the order they happened`, {
@@ -610,13 +645,16 @@ export class CasesService {
         data.fromFacilityCode = row.facility_code;
         // Where the person was, when no facility says it (a county jail, a release): the circuit of a petition for review.
         if (row.state) data.fromState = row.state;
+        // A transfer to ICE before the day the custody was stated otherwise (a jail, by a caller who did not know of the
+        // transfer) shows the statement was out of date: it no longer holds against what is recorded after it.
+        const outdated = beforeStatement && row.custody_status !== 'ice_detention';
         await tx.query(
           `UPDATE cases SET custody_status = 'ice_detention', facility_code = $2, county = $3, state = $4, time_zone = $5, updated_at = $6,
-                  county_key = NULL WHERE id = $1`,
+                  county_key = NULL${outdated ? ', detained_stated_at = NULL' : ''} WHERE id = $1`,
           [id, place.facilityCode, place.county, place.state, place.timeZone, now],
         );
-      } else if (later) {
-        // History: the custody stays as the later event left it.
+      } else if (later || beforeStatement) {
+        // History: the custody stays as the later event, or the statement, left it.
       } else if (dto.type === 'released') {
         await tx.query(`UPDATE cases SET custody_status = 'released', updated_at = $2 WHERE id = $1`, [id, now]);
       } else if (dto.type === 'detainer_lodged' || dto.type === 'detainer_lifted') {
