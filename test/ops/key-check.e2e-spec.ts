@@ -98,7 +98,7 @@ describe('boot check: every key id that wraps a case data key is in the keyring,
     expect(await db(t.databaseUrl, `SELECT DISTINCT kek_id FROM case_keys`)).toEqual([{ kek_id: usedId }]);
   }, 180_000);
 
-  it('keys changed before any case is stored (a first start with other keys) are recorded anew, not refused; once a case is, they are', async () => {
+  it('keys changed before any case is stored are refused, saying keys:forget may forget them; that is refused once a case is stored', async () => {
     const t = await createTestApp();
     await t.close();
     const [usedId] = TEST_KEYS.keyring.split(':');
@@ -106,15 +106,24 @@ describe('boot check: every key id that wraps a case data key is in the keyring,
     const first = await startApi(apiEnv(t.databaseUrl, tried));
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
     await stopAllApis();
-    // The keys meant for production, under the same id: no case is stored, so nothing is refused.
+    // The keys meant for production, under the same id: refused (another instance may be serving with the first ones),
+    // and told how to forget them, since no case is stored.
+    await expect(refused(t.databaseUrl, {})).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/No case is stored yet: .*keys:forget/) });
+    const cli = (env: Record<string, string>) => promisify(execFile)(process.execPath, [CLI_JS, 'keys:forget'], {
+      cwd: REPO_ROOT, env: { ...base(), ...apiEnv(t.databaseUrl, env) }, timeout: 60_000,
+    });
+    expect(JSON.parse((await cli({})).stdout)).toEqual({ forgotten: ['index_key', `kek:${usedId}`] });
     const live = await startApi(apiEnv(t.databaseUrl));
-    expect(live.output()).toMatch(new RegExp(`Keys changed since an earlier start.*index_key|Keys changed since an earlier start.*kek:${usedId}`));
     const http = (await import('supertest')).default(live.url);
     const intake = await createUser(http, await loginAdmin(http), 'intake');
     await http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
     await stopAllApis();
-    // Now the first ones are wrong: cases are stored under the live keys.
-    await expect(refused(t.databaseUrl, { AMPARO_KEYS: tried.AMPARO_KEYS })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`AMPARO_KEYS key(s) "${usedId}"`) });
+    // A case is stored: the first keys are wrong now, with no hint to forget anything, and nothing may be forgotten.
+    const wrong = refused(t.databaseUrl, { AMPARO_KEYS: tried.AMPARO_KEYS });
+    await expect(wrong).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(`AMPARO_KEYS key(s) "${usedId}"`) });
+    await expect(wrong).rejects.toMatchObject({ stderr: expect.not.stringContaining('keys:forget') });
     await expect(refused(t.databaseUrl, { AMPARO_INDEX_KEY: tried.AMPARO_INDEX_KEY })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('AMPARO_INDEX_KEY is not the key') });
+    await expect(cli({})).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('keys:forget refused: cases are stored') });
+    expect(await db(t.databaseUrl, `SELECT name FROM key_checks ORDER BY name`)).toEqual([{ name: 'index_key' }, { name: `kek:${usedId}` }]);
   }, 120_000);
 });

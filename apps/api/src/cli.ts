@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '@amparo/config';
 import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ReferenceService } from '@amparo/reference';
 import { AppModule } from './app.module';
 import { embeddedPgLog, prepareSchema, resolveDatabase } from './database-url';
-import { keyProblems, wrongKeysMessage } from './key-check';
+import { forgetKeyChecks, keyProblems, wrongKeysMessage } from './key-check';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -17,6 +17,8 @@ Commands:
   keys:rotate                      re-wrap every data key under the active (first) key of AMPARO_KEYS
   keys:reindex                     recompute every case's blind indexes under AMPARO_INDEX_KEY (to rotate that key;
                                    run it with the API stopped)
+  keys:forget                      forget the keys earlier starts recorded, while no case is stored (keys changed on
+                                   purpose before going live); run it with the API stopped
   purge                            crypto-shred closed cases past the retention period, now
   import-reference [facilities.csv] [287g.csv] [--accept-rejected-rows] [--accept-unlisting]
                                    load a newer facilities / 287(g) file of the same shape (no file: both of data/;
@@ -40,6 +42,11 @@ const MIGRATE = 'migrate';
 const KEY_COMMANDS = new Set(['keys:rotate', 'keys:reindex']);
 
 type Command = (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, args: string[]) => Promise<unknown>;
+
+/** Commands that need the database only (no application: its keys are what they are about). */
+const DATABASE_COMMANDS: Record<string, (databaseUrl: string) => Promise<unknown>> = {
+  'keys:forget': forgetKeyChecks,
+};
 
 const COMMANDS: Record<string, Command> = {
   'keys:status': (app) => app.get(KeyRotationService).status(),
@@ -80,7 +87,8 @@ const COMMANDS: Record<string, Command> = {
 async function main(): Promise<number> {
   const [name, ...args] = process.argv.slice(2);
   const command = name ? COMMANDS[name] : undefined;
-  if (!command && name !== MIGRATE) {
+  const databaseCommand = name ? DATABASE_COMMANDS[name] : undefined;
+  if (!command && !databaseCommand && name !== MIGRATE) {
     process.stderr.write(name && name !== 'help' ? `Unknown command "${name}"\n\n${USAGE}` : USAGE);
     return name && name !== 'help' ? 2 : 0;
   }
@@ -101,6 +109,10 @@ async function main(): Promise<number> {
     const applied = await prepareSchema(database);
     // Migrating needs no application: in particular not the first-admin bootstrap, whose generated password belongs
     // in the API's log (docker-compose.yml runs this as a one-off service before the API).
+    if (databaseCommand) {
+      process.stdout.write(`${JSON.stringify(await databaseCommand(database.url), null, 2)}\n`);
+      return 0;
+    }
     if (!command) {
       process.stdout.write(`${JSON.stringify({ ok: true, applied }, null, 2)}\n`);
       return 0;

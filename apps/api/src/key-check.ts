@@ -10,8 +10,8 @@ export interface KeyProblems {
   wrongKeyIds: string[];
   /** AMPARO_INDEX_KEY is not the key the stored blind indexes were computed with. */
   wrongIndexKey: boolean;
-  /** Keys recorded anew: not the ones an earlier start recorded, but nothing was stored under those (`kek:<id>`, `index_key`). */
-  replaced: string[];
+  /** No case is stored yet (a refusal may then be of keys changed on purpose before going live: `keys:forget`). */
+  nothingStored: boolean;
 }
 
 /** Data keys tried per key id: a wrong key unwraps none of them, one tampered row (a copied key) does not decide. */
@@ -27,7 +27,7 @@ const INDEX_PROBES = 3;
  * or, not recorded yet, computes again what a few stored cases are indexed under. A wrong key would serve 500s for
  * every stored case and write cases no correctly configured instance could read; a wrong index key would find no
  * duplicate, A-number or conflict. What is not recorded yet is recorded by a check that found nothing wrong (another
- * environment's file is not taken as the right one); on a database with no case yet, a recorded key may change. `checkIndexKey: false` for `keys:reindex`, which brings a new one.
+ * environment's file is not taken as the right one); `forgetKeyChecks` forgets them while no case is stored. `checkIndexKey: false` for `keys:reindex`, which brings a new one.
  */
 export async function keyProblems(
   databaseUrl: string,
@@ -53,20 +53,16 @@ export async function keyProblems(
     const recorded = new Map(records.map((r) => [r.name, r.digest]));
     const wrongKeyIds: string[] = [];
     const toRecord: [string, Buffer][] = [];
-    // Recorded by an earlier start, but no case is stored at all (a first start with other keys, the development
-    // keys, before going live): changed before it mattered, it is recorded anew (and said so in the log) rather than
-    // refused. Once any case is stored, a key id recorded otherwise is refused even with nothing under it yet: a
-    // rotation's new key typed otherwise for `keys:rotate` would re-wrap every case with a key the API does not have.
+    // A key recorded otherwise is refused even with nothing stored under it: a start cannot tell keys changed before
+    // going live from another instance already serving with the recorded ones, and a rotation's new key typed otherwise
+    // for `keys:rotate` would re-wrap every case with a key the API does not have. With no case stored at all, the
+    // operator may forget the records (`keys:forget`): the refusal says so.
     const { rowCount: anyCase } = await client.query(`SELECT 1 FROM case_keys LIMIT 1`);
-    const nothingStored = !anyCase;
-    const toReplace: [string, Buffer][] = [];
     for (const id of keyring.ids()) {
       const check = kekCheck(keyring, id);
       const stored = recorded.get(`kek:${id}`);
       if (stored) {
-        if (stored.equals(check)) continue;
-        if (nothingStored) toReplace.push([`kek:${id}`, check]);
-        else wrongKeyIds.push(id);
+        if (!stored.equals(check)) wrongKeyIds.push(id);
         continue;
       }
       const { rows: probes } = await client.query<{ case_id: string; wrapped_key: Buffer }>(
@@ -79,13 +75,8 @@ export async function keyProblems(
     if (checkIndexKey) {
       const check = indexKeyCheck(indexKey);
       const stored = recorded.get('index_key');
-      if (stored) {
-        if (!stored.equals(check)) {
-          const { rowCount: indexed } = await client.query(`SELECT 1 FROM case_blind_indexes LIMIT 1`);
-          if (nothingStored && !indexed) toReplace.push(['index_key', check]);
-          else wrongIndexKey = true;
-        }
-      } else if (missingKeyIds.length === 0 && wrongKeyIds.length === 0) {
+      if (stored) wrongIndexKey = !stored.equals(check);
+      else if (missingKeyIds.length === 0 && wrongKeyIds.length === 0) {
         // Taken as the right one only if it reads the data as it is, with keys that do.
         wrongIndexKey = !(await indexKeyComputesStored(client, keyring, indexKey));
         if (!wrongIndexKey) toRecord.push(['index_key', check]);
@@ -93,14 +84,7 @@ export async function keyProblems(
     }
     // Recorded only when nothing is wrong: a refused start records nothing. Two starting at once: the first wins, and
     // the other compares with it below.
-    const fine = missingKeyIds.length === 0 && wrongKeyIds.length === 0 && !wrongIndexKey;
-    if (fine && toReplace.length > 0) {
-      await client.query(
-        `INSERT INTO key_checks (name, digest) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (name) DO UPDATE SET digest = EXCLUDED.digest`,
-        [toReplace.map(([name]) => name), toReplace.map(([, digest]) => digest)],
-      );
-    }
-    if (fine && toRecord.length > 0) {
+    if (missingKeyIds.length === 0 && wrongKeyIds.length === 0 && !wrongIndexKey && toRecord.length > 0) {
       await client.query(
         `INSERT INTO key_checks (name, digest) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (name) DO NOTHING`,
         [toRecord.map(([name]) => name), toRecord.map(([, digest]) => digest)],
@@ -112,7 +96,32 @@ export async function keyProblems(
         else wrongKeyIds.push(name.slice('kek:'.length));
       }
     }
-    return { missingKeyIds, wrongKeyIds, wrongIndexKey, replaced: fine ? toReplace.map(([name]) => name) : [] };
+    return { missingKeyIds, wrongKeyIds, wrongIndexKey, nothingStored: !anyCase };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * `keys:forget`: forgets the keys earlier starts recorded, on a database where no case is stored yet (keys changed on
+ * purpose before going live: a trial with the development keys, say); the next start records its own. Refused once a
+ * case is stored: its keys are then the ones that read it. Run it with every API instance stopped.
+ */
+export async function forgetKeyChecks(databaseUrl: string): Promise<{ forgotten: string[] }> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    // A start recording its keys meanwhile waits for this to end, and then finds nothing recorded.
+    await client.query('LOCK TABLE key_checks IN EXCLUSIVE MODE');
+    const { rowCount: anyCase } = await client.query(`SELECT 1 FROM case_keys LIMIT 1`);
+    if (anyCase) {
+      await client.query('ROLLBACK');
+      throw new Error('keys:forget refused: cases are stored under the recorded keys, which are the ones that read them. Put those keys back.');
+    }
+    const { rows } = await client.query<{ name: string }>(`DELETE FROM key_checks RETURNING name`);
+    await client.query('COMMIT');
+    return { forgotten: rows.map((r) => r.name).sort() };
   } finally {
     await client.end();
   }

@@ -50,16 +50,18 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
       `lacks the key id(s) ${problems.missingKeyIds.map((id) => `"${id}"`).join(', ')}, which still wrap the data keys of cases in the database: ` +
         `those cases could not be read. Put the key back; retire a key only once ${cliCommand('keys:status')} shows it wraps nothing.`);
   }
+  // Refused with no case stored: keys changed on purpose before going live can be forgotten; another instance may
+  // also be serving with the recorded ones.
+  const beforeAnyCase = problems.nothingStored
+    ? ` No case is stored yet: if the keys were changed on purpose (a trial with other keys before going live), stop every instance and run ${cliCommand('keys:forget')}, then start again.`
+    : '';
   if (problems.wrongKeyIds.length > 0) {
-    await refuse('AMPARO_KEYS', wrongKeysMessage(problems.wrongKeyIds));
+    await refuse('AMPARO_KEYS', wrongKeysMessage(problems.wrongKeyIds) + beforeAnyCase);
   }
   if (problems.wrongIndexKey) {
     await refuse('AMPARO_INDEX_KEY',
-      'is not the key the blind indexes in the database were computed with: duplicate checks, A-number look-ups and conflict checks would find nothing. ' +
-        `Put the right key back; to change it, stop the API and run ${cliCommand('keys:reindex')} with the new one.`);
-  }
-  if (problems.replaced.length > 0) {
-    log.warn(`Keys changed since an earlier start, before anything was stored under them, recorded anew: ${problems.replaced.join(', ')}`);
+      'is not the key the blind indexes in the database were computed with, or recorded by an earlier start: duplicate checks, A-number look-ups and conflict checks would find nothing. ' +
+        `Put the right key back; to change it, stop the API and run ${cliCommand('keys:reindex')} with the new one.` + beforeAnyCase);
   }
   return database;
 }
