@@ -86,11 +86,16 @@ describe('releasing an assigned case from its attorney (e2e)', () => {
   it('by its attorney, stepping down: every coordinator is told, the attorney gets no email about their own act', async () => {
     const { id } = await assigned();
     await release(id, attorney, { reason: 'capacity' }).expect(204);
+    // Sent twice (a double tap): 409, not a refused access to someone else's case in the trail.
+    expect((await release(id, attorney, { reason: 'capacity' }).expect(409)).body.code).toBe('CASE_NOT_ASSIGNED');
+    expect(await t.db.query(`SELECT 1 FROM audit_events WHERE case_id = $1 AND action = 'case.access_denied'`, [id])).toEqual([]);
     await t.http.get(`/api/cases/${id}`).set(attorney.auth).expect(404);
     expect((await t.http.get(`/api/cases/${id}`).set(coordinator.auth).expect(200)).body.status).toBe('new');
     const told = await emails(id, 'case.unassigned');
     expect(told.map((n: { recipient_id: string }) => n.recipient_id).sort()).toEqual([coordinator.userId, colleague.userId].sort());
     expect(told[0].body).toMatch(/stepped down \(no capacity for it\)/);
+    // The subject says how urgent it is (triage from the inbox).
+    expect(told[0].subject).toMatch(/\((critical|high|normal|low)\): its attorney stepped down/);
     expect(await emails(id, 'case.released')).toEqual([]);
     const audit = await t.db.query(`SELECT actor_id, actor_role, details FROM audit_events WHERE case_id = $1 AND action = 'case.unassign'`, [id]);
     expect(audit).toEqual([{ actor_id: attorney.userId, actor_role: 'attorney', details: { attorneyId: attorney.userId, why: 'stepped down', reason: 'capacity' } }]);

@@ -548,7 +548,8 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
   });
 
   it('an older custody event entered late is history: the custody stays as the latest left it; an older transfer is 409 naming occurredAt', async () => {
-    const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true } });
+    // Custody not stated (unknown) at intake: the events alone say where the person is (a statement: the next test).
+    const c = await newCase({ ...minimalBody(), custody: { status: 'unknown', state: 'TX', county: 'Harris' } });
     const [east, west]: { code: string }[] = await t.db.query(`SELECT code FROM facilities WHERE listed ORDER BY code LIMIT 2`);
     const day = (daysAgo: number) => DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: daysAgo }).toISODate();
     const custody = async () => (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body.custody;
@@ -564,7 +565,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     const events = (await t.http.get(`/api/cases/${c.id}/events`).set(coordinator.auth).expect(200)).body.items;
     expect(events.map((e: { type: string }) => e.type)).toEqual(['transferred', 'released']);
     // The same day, by its date alone, is not before a transfer recorded with its time: the one recorded later counts.
-    const d = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris' } });
+    const d = await newCase({ ...minimalBody(), custody: { status: 'unknown', state: 'TX', county: 'Harris' } });
     await event(d.id, { type: 'transferred', occurredAt: iso(new Date(clock.now().getTime() - 3600_000)), facilityCode: east.code }).expect(201);
     await event(d.id, { type: 'released', occurredAt: day(0), from: 'ice' }).expect(201);
     expect((await t.http.get(`/api/cases/${d.id}`).set(coordinator.auth).expect(200)).body.custody.status).toBe('released');
@@ -572,22 +573,20 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     // before it), came before the transfer: ICE took them from the jail that released them.
     const yesterdayAt = (hour: number) => DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 1 }).set({ hour, minute: 0, second: 0, millisecond: 0 }).toISO()!;
     for (const releasedAt of [day(1), yesterdayAt(11)]) {
-      const f = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true } });
+      const f = await newCase({ ...minimalBody(), custody: { status: 'unknown', state: 'TX', county: 'Harris' } });
       await event(f.id, { type: 'transferred', occurredAt: yesterdayAt(12), facilityCode: east.code }).expect(201);
       const jail = await event(f.id, { type: 'released', occurredAt: releasedAt, from: 'jail' }).expect(201);
       expect([releasedAt, (await t.http.get(`/api/cases/${f.id}`).set(coordinator.auth).expect(200)).body.custody.status]).toEqual([releasedAt, 'ice_detention']);
       expect(jail.body.urgency.level).not.toBe('low');
     }
     // A detainer lifted weeks ago, entered after today's, leaves the detainer standing, as its hold does.
-    const g = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris' } });
+    const g = await newCase({ ...minimalBody(), custody: { status: 'unknown', state: 'TX', county: 'Harris' } });
     await event(g.id, { type: 'detainer_lodged', occurredAt: day(1) }).expect(201);
     await event(g.id, { type: 'detainer_lifted', occurredAt: day(20) }).expect(201);
     expect((await t.http.get(`/api/cases/${g.id}`).set(coordinator.auth).expect(200)).body.custody.detainerLodged).toBe(true);
     // Transferred east by date, then released by the same date (read there): the same day, the release is the later.
-    // (The intake said a local jail today: a transfer to ICE of yesterday shows it out of date, so it does not refuse
-    // the release of yesterday, as it would for a custody no event contradicts.)
     const [ny] = await t.db.query(`SELECT code FROM facilities WHERE time_zone = 'America/New_York' AND listed ORDER BY code LIMIT 1`);
-    const e = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris' } });
+    const e = await newCase({ ...minimalBody(), custody: { status: 'unknown', state: 'TX', county: 'Harris' } });
     await event(e.id, { type: 'transferred', occurredAt: day(1), facilityCode: ny.code }).expect(201);
     await event(e.id, { type: 'released', occurredAt: day(1), from: 'ice' }).expect(201);
     expect((await t.http.get(`/api/cases/${e.id}`).set(coordinator.auth).expect(200)).body.custody.status).toBe('released');
@@ -597,40 +596,57 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect([unreadable.status, Object.keys(unreadable.body.fields ?? {})]).toEqual([400, ['occurredAt']]);
   });
 
-  it('the custody stated at intake or by a correction is the present: a release from ICE or a lifted detainer from before that day is refused; a jail release is history', async () => {
+  it('the custody stated at intake or by a correction is the present: an event of before that day contradicting it is refused, one agreeing with it is taken', async () => {
     const day = (daysAgo: number) => DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: daysAgo }).toISODate()!;
+    const refusedWith = async (id: string, body: object, field: RegExp) => {
+      const res = await event(id, body);
+      expect([res.status, res.body.code, Object.keys(res.body.fields ?? {})]).toEqual([409, 'EVENT_BEFORE_CUSTODY_STATED', ['occurredAt']]);
+      expect(res.body.fields.occurredAt[0]).toMatch(field);
+    };
+    const view = async (id: string) => (await t.http.get(`/api/cases/${id}`).set(coordinator.auth).expect(200)).body;
     const releaseAt = iso(new Date(clock.now().getTime() + 6 * 3600_000));
     // Jailed with a detainer: a detainer lifted after an arrest of last year, entered as history, took the hold away.
     const jailed = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: releaseAt } });
-    const oldLift = await event(jailed.id, { type: 'detainer_lifted', occurredAt: day(400) });
-    expect([oldLift.status, oldLift.body.code, Object.keys(oldLift.body.fields)]).toEqual([409, 'EVENT_BEFORE_CUSTODY_STATED', ['occurredAt']]);
-    expect(oldLift.body.fields.occurredAt[0]).toMatch(/stated with a detainer lodged.*correct custody.detainerLodged/);
-    const held = (await t.http.get(`/api/cases/${jailed.id}`).set(coordinator.auth).expect(200)).body;
-    expect([held.custody.detainerLodged, held.deadlines.map((d: { rule: string }) => d.rule)]).toEqual([true, ['detainer_hold']]);
-    // A release from the jail before that day is history: it changes nothing.
+    await refusedWith(jailed.id, { type: 'detainer_lifted', occurredAt: day(400) }, /stated with a detainer lodged: .*correct custody.detainerLodged first/);
+    // Nor a transfer to ICE of before that day: it contradicts "in a local jail". A release from the jail then is an
+    // earlier booking's: history, which changes nothing.
+    await refusedWith(jailed.id, { type: 'transferred', occurredAt: day(540), facilityCode: 'HOUICDF' }, /stated as in a local jail/);
     await event(jailed.id, { type: 'released', occurredAt: day(30), from: 'jail' }).expect(201);
-    expect((await t.http.get(`/api/cases/${jailed.id}`).set(coordinator.auth).expect(200)).body.custody.status).toBe('local_jail');
-    // Lifted today (after the intake, the time typed to the minute, or by the date): it ends the hold.
+    const held = await view(jailed.id);
+    expect([held.custody.status, held.custody.detainerLodged, held.deadlines.map((d: { rule: string }) => d.rule)]).toEqual(['local_jail', true, ['detainer_hold']]);
+    // A detainer lodged before (it agrees), and one lifted between two lodges (history among the events), are taken.
+    await event(jailed.id, { type: 'detainer_lodged', occurredAt: day(30) }).expect(201);
+    await event(jailed.id, { type: 'detainer_lodged', occurredAt: day(10) }).expect(201);
+    await event(jailed.id, { type: 'detainer_lifted', occurredAt: day(20) }).expect(201);
+    // Lifted today (after the intake, by its date): it ends the hold.
     const lifted = await event(jailed.id, { type: 'detainer_lifted', occurredAt: day(0) }).expect(201);
     expect(lifted.body.deadlines.filter((d: { rule: string }) => d.rule === 'detainer_hold')).toEqual([]);
 
-    // In ICE detention: a release from ICE of last year left them "released", and a bond request deadline missed.
+    // In ICE detention at HOUICDF: a release from ICE of last year left them "released", with a bond request missed;
+    // a transfer elsewhere of months ago moved the case. The transfer that brought them there is taken.
     const detained = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } });
-    const oldRelease = await event(detained.id, { type: 'released', occurredAt: day(365), from: 'ice' });
-    expect([oldRelease.status, oldRelease.body.code]).toEqual([409, 'EVENT_BEFORE_CUSTODY_STATED']);
-    const still = (await t.http.get(`/api/cases/${detained.id}`).set(coordinator.auth).expect(200)).body;
-    expect([still.custody.status, still.deadlines]).toEqual(['ice_detention', []]);
+    await refusedWith(detained.id, { type: 'released', occurredAt: day(365), from: 'ice' }, /stated as in ICE detention at HOUICDF/);
+    const [elsewhere] = await t.db.query(`SELECT code FROM facilities WHERE listed AND code <> 'HOUICDF' ORDER BY code LIMIT 1`);
+    await refusedWith(detained.id, { type: 'transferred', occurredAt: day(200), facilityCode: elsewhere.code }, /correct custody.status and the place first/);
+    await event(detained.id, { type: 'transferred', occurredAt: day(2), facilityCode: 'HOUICDF' }).expect(201);
+    expect(await view(detained.id)).toMatchObject({ custody: { status: 'ice_detention', facilityCode: 'HOUICDF' }, deadlines: [] });
 
-    // Released, then a correction says they are held again: the same release, entered again, is refused.
+    // Released from ICE today (an event), the statement no longer speaks: retracted and entered again with the right
+    // day, the release is taken.
+    const today = await event(detained.id, { type: 'released', occurredAt: day(0), from: 'ice' }).expect(201);
+    await t.http.post(`/api/cases/${detained.id}/events/${today.body.event.id}/retract`).set(coordinator.auth).expect(200);
+    await event(detained.id, { type: 'released', occurredAt: day(2), from: 'ice' }).expect(201);
+
+    // Released, then a correction says they are held again: the same release, entered again, is refused; a correction
+    // to released, then the release of yesterday (which agrees with it), is taken.
     const again = await newCase({ ...minimalBody(), custody: { status: 'unknown', timeZone: 'America/Chicago' } });
     await event(again.id, { type: 'released', occurredAt: day(3), from: 'ice' }).expect(201);
     const started = clock.now();
     clock.set(new Date(started.getTime() + 2 * 86_400_000));
     try {
       await t.http.patch(`/api/cases/${again.id}`).set(coordinator.auth).send({ custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } }).expect(200);
-      expect((await event(again.id, { type: 'released', occurredAt: day(3), from: 'ice' })).status).toBe(409);
-      expect((await t.http.get(`/api/cases/${again.id}`).set(coordinator.auth).expect(200)).body.custody.status).toBe('ice_detention');
-      // A correction that says otherwise lifts the statement: the release may be recorded.
+      await refusedWith(again.id, { type: 'released', occurredAt: day(5), from: 'ice' }, /stated as in ICE detention/);
+      expect((await view(again.id)).custody.status).toBe('ice_detention');
       await t.http.patch(`/api/cases/${again.id}`).set(coordinator.auth).send({ custody: { status: 'released' } }).expect(200);
       await event(again.id, { type: 'released', occurredAt: day(1), from: 'ice' }).expect(201);
     } finally {

@@ -78,6 +78,9 @@ describe('intake input and corrections (e2e)', () => {
     // A select with nothing chosen sends a blank: none given, as for every other optional field.
     const none = await create({ ...minimalBody(), practiceAreas: ' ' }).expect(201);
     expect((await t.http.get(`/api/cases/${none.body.id}`).set(intake.auth).expect(200)).body.practiceAreas).toEqual([]);
+    // In a correction, a blank clears them.
+    await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ practiceAreas: '' }).expect(200);
+    expect((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.practiceAreas).toEqual([]);
     const wrong = await create({ ...minimalBody(), practiceAreas: 'asylm' });
     expect([wrong.status, wrong.body.fields['practiceAreas']]).toEqual([400, [expect.stringMatching(/each value in practiceAreas must be one of/)]]);
   });

@@ -414,23 +414,27 @@ describe('data migrations (e2e)', () => {
     const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
     const create = async (custody: object) => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;
     const jail = { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true };
-    const [untouched, released, lifted, notHeld] = [await create(jail), await create(jail), await create({ ...jail, detainerLodged: false }), await create({ status: 'not_detained', state: 'TX' })];
+    const [untouched, released, lifted, notHeld, unknown] = [
+      await create(jail), await create(jail), await create({ ...jail, detainerLodged: false }), await create({ status: 'not_detained', state: 'TX' }),
+      await create({ status: 'unknown', state: 'TX' }),
+    ];
     const today = new Date().toISOString().slice(0, 10);
     await t.http.post(`/api/cases/${released}/events`).set(coordinator.auth).send({ type: 'released', occurredAt: today, from: 'jail' }).expect(201);
     await t.http.post(`/api/cases/${lifted}/events`).set(coordinator.auth).send({ type: 'detainer_lodged', occurredAt: today }).expect(201);
-    await t.db.query(`ALTER TABLE cases DROP COLUMN detained_stated_at, DROP COLUMN detainer_stated_at`);
+    await t.db.query(`ALTER TABLE cases DROP COLUMN custody_stated_at, DROP COLUMN detainer_stated_at`);
     await run(new CustodyStatements1764004100000());
     const rows = await t.db.query(
-      `SELECT id, detained_stated_at = created_at AS detained, detainer_stated_at = created_at AS detainer FROM cases WHERE id = ANY($1)`,
-      [[untouched, released, lifted, notHeld]],
+      `SELECT id, custody_stated_at = created_at AS custody, detainer_stated_at = created_at AS detainer FROM cases WHERE id = ANY($1)`,
+      [[untouched, released, lifted, notHeld, unknown]],
     );
     const of = (id: string) => rows.find((r: { id: string }) => r.id === id);
-    expect([of(untouched), of(released), of(lifted), of(notHeld)]).toEqual([
-      { id: untouched, detained: true, detainer: true },
+    expect([of(untouched), of(released), of(lifted), of(notHeld), of(unknown)]).toEqual([
+      { id: untouched, custody: true, detainer: true },
       // An event changed it: what the row holds is not only what was stated.
-      { id: released, detained: null, detainer: true },
-      { id: lifted, detained: true, detainer: null },
-      { id: notHeld, detained: null, detainer: null },
+      { id: released, custody: null, detainer: true },
+      { id: lifted, custody: true, detainer: null },
+      { id: notHeld, custody: true, detainer: null },
+      { id: unknown, custody: null, detainer: null },
     ]);
   });
 });

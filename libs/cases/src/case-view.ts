@@ -31,8 +31,8 @@ export interface CaseRow {
   closed_at: Date | null;
   created_at: Date;
   updated_at: Date;
-  /** When the intake or a correction last stated the custody as detained, and with a detainer lodged (else null). */
-  detained_stated_at?: Date | null;
+  /** When the intake or a correction last stated the custody's status (not unknown), and a detainer lodged; null once an event changed it. */
+  custody_stated_at?: Date | null;
   detainer_stated_at?: Date | null;
   [column: string]: unknown;
 }
@@ -41,7 +41,7 @@ export interface CaseRow {
 export const SUMMARY_COLUMNS = `id, organization_id, reference, status, created_by, assigned_attorney_id, preferred_language,
   needs_interpreter, practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
   release_eligible_at, consent_share, consent_obtained_from, urgency_level, urgency_reasons, next_deadline_at, flags,
-  outcome, closed_at, created_at, updated_at, detained_stated_at, detainer_stated_at,
+  outcome, closed_at, created_at, updated_at, custody_stated_at, detainer_stated_at,
   (SELECT d.time_zone FROM deadlines d WHERE d.case_id = cases.id AND d.superseded_at IS NULL AND d.status = 'open'
       AND d.due_at = cases.next_deadline_at LIMIT 1) AS next_deadline_zone`;
 

@@ -6,7 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
-import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, latestByDay, localWhen, toDeadlineView } from '@amparo/deadlines';
+import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, latestByDay, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
 import { IMPLICIT_ZONE, followCaseZone } from './case-zones';
 import { COURT_EVENT_TYPES, ReferralsService, ReleaseCaseDto } from '@amparo/routing';
@@ -64,10 +64,10 @@ function insertCaseSql(withClaim: boolean): string {
                      practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
                      release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
                      urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at, county_key,
-                     detained_stated_at, detainer_stated_at,
+                     custody_stated_at, detainer_stated_at,
                      ${SENSITIVE_COLUMNS.join(', ')})
   VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $29, $30,
-          CASE WHEN $8::text IN ('local_jail', 'ice_detention') THEN $17::timestamptz END, CASE WHEN $13::boolean THEN $17::timestamptz END,
+          CASE WHEN $8::text <> 'unknown' THEN $17::timestamptz END, CASE WHEN $13::boolean THEN $17::timestamptz END,
           ${SENSITIVE_COLUMNS.map((_, i) => `$${base + i}`).join(', ')})
   RETURNING id, organization_id
 ), key AS (
@@ -138,7 +138,12 @@ const REQUIRED_VALUES: Readonly<Record<string, string>> = {
 
 /** The events that change the case's custody, each with those that decide the same fact (the latest of them wins). */
 /** Custody in which the person is held. */
-const DETAINED = new Set(['local_jail', 'ice_detention']);
+const HELD = new Set(['local_jail', 'ice_detention']);
+
+/** A custody status as a statement of it reads ("the custody was stated as in ICE detention"). */
+const CUSTODY_WORDS: Record<string, string> = {
+  local_jail: 'in a local jail', ice_detention: 'in ICE detention', released: 'released', not_detained: 'not detained',
+};
 
 const CUSTODY_EVENTS = new Map<string, readonly string[]>([
   ['transferred', ['transferred', 'released']],
@@ -455,7 +460,7 @@ export class CasesService {
         if (custody.status !== undefined) {
           required('custody.status', custody.status);
           set('custody_status', custody.status);
-          set('detained_stated_at', DETAINED.has(custody.status!) ? this.clock.now() : null);
+          set('custody_stated_at', custody.status === 'unknown' ? null : this.clock.now());
         }
         if (custody.detainerLodged !== undefined) {
           set('detainer_lodged', custody.detainerLodged ?? false);
@@ -609,25 +614,31 @@ export class CasesService {
       const later = CUSTODY_EVENTS.has(dto.type)
         ? await this.deadlineInput(() => this.laterEventOf(tx, id, CUSTODY_EVENTS.get(dto.type)!, at, row.time_zone, dto.type === 'released' && data.from === 'jail'))
         : undefined;
-      // The custody stated by the intake or a correction (not by an event) is the present as it was told, and what
-      // happened before it is history it accounts for. A release from the jail before it changes nothing (below). A
-      // release from ICE, or a detainer lifted, before it is refused: the deadline rules would count from it (a bond
-      // request due seven days after that release, missed; no hold once a detainer is lifted), taking a detained
-      // client's deadlines away or raising missed ones (a release from ICE of last year, a detainer lifted after an old
-      // arrest, a release entered again after a correction said the person is held again).
-      const statedAt = dto.type === 'released' || dto.type === 'transferred' ? row.detained_stated_at : dto.type === 'detainer_lifted' ? row.detainer_stated_at : null;
-      // By day (the statement's, where the case is): an event of the day it was stated may have followed it (a volunteer
-      // records what they learn after the intake, the time typed to the minute).
-      const statedDay = statedAt ? DateTime.fromJSDate(statedAt, { zone: row.time_zone }).toISODate() : null;
-      const beforeStatement = statedDay ? happenedAfter(eventTime(statedDay, row.time_zone, 'occurredAt'), at) : false;
-      if (statedAt && beforeStatement && dto.type !== 'transferred' && !(dto.type === 'released' && data.from === 'jail')) {
-        const stated = localWhen(statedAt, row.time_zone);
-        const [what, field, since] = dto.type === 'released'
-          ? ['the custody was stated as detained (a local jail or ICE detention)', 'custody.status', 'a release since is dated after that']
-          : ['the custody was stated with a detainer lodged', 'custody.detainerLodged', 'a detainer lifted since is dated after that'];
+      // The custody stated by the intake or a correction (not by an event) is the present as it was told. An event from
+      // before the day it was stated that contradicts it is refused: a release from ICE while it was stated as held, a
+      // transfer while it was stated as out, in a jail, or at another facility, a detainer lifted while one was stated
+      // lodged (no detainer event after it). Taken as the present, it would overrule what the volunteer was told; kept as
+      // history, it would still count for the deadlines (a release from ICE of last year raised a bond request long
+      // missed; a detainer lifted after an old arrest took a jailed client's hold away). The statement is corrected
+      // first. A release from a jail before it is an earlier booking's: history, which changes nothing on the case (and
+      // ends that booking's release-eligible time for the deadlines). By day, the statement's where the case is: an event
+      // of that day may have followed it (learned after the intake, its time typed to the minute). An event that changes
+      // the custody clears the statement it contradicts (below).
+      const statedAt = dto.type === 'detainer_lifted' ? (later ? null : row.detainer_stated_at)
+        : dto.type === 'released' ? (HELD.has(row.custody_status) ? row.custody_stated_at : null)
+          : dto.type === 'transferred' ? (row.custody_status !== 'ice_detention' || dto.facilityCode?.toUpperCase() !== row.facility_code ? row.custody_stated_at : null)
+            : null;
+      const statedDay = statedAt ? DateTime.fromJSDate(statedAt, { zone: row.time_zone }) : null;
+      const beforeStatement = statedDay ? happenedAfter(eventTime(statedDay.toISODate()!, row.time_zone, 'occurredAt'), at) : false;
+      if (statedDay && beforeStatement && !(dto.type === 'released' && data.from === 'jail')) {
+        const stated = statedDay.toFormat('d LLL yyyy');
+        const [what, field] = dto.type === 'detainer_lifted'
+          ? ['with a detainer lodged', 'custody.detainerLodged']
+          : [`as ${CUSTODY_WORDS[row.custody_status] ?? row.custody_status}${row.custody_status === 'ice_detention' && row.facility_code ? ` at ${row.facility_code}` : ''}`, 'custody.status and the place'];
         throw new DomainError(HttpStatus.CONFLICT, 'EVENT_BEFORE_CUSTODY_STATED',
-          `This ${dto.type} event happened before ${stated}, when ${what}: it is history that statement accounts for`, {
-            occurredAt: [`is before ${stated}, when ${what}: ${since}; if that statement was wrong, correct ${field} first; an earlier one belongs in the narrative`],
+          `This ${dto.type} event is from before ${stated}, the day the custody was stated ${what}, and contradicts it`, {
+            occurredAt: [`is before ${stated}, the day the custody was stated ${what}: date what happened since on or after that day; ` +
+              `if the statement is wrong, correct ${field} first; what happened before belongs in the narrative`],
           });
       }
       if (later && dto.type === 'transferred') {
@@ -645,20 +656,24 @@ export class CasesService {
         data.fromFacilityCode = row.facility_code;
         // Where the person was, when no facility says it (a county jail, a release): the circuit of a petition for review.
         if (row.state) data.fromState = row.state;
-        // A transfer to ICE before the day the custody was stated otherwise (a jail, by a caller who did not know of the
-        // transfer) shows the statement was out of date: it no longer holds against what is recorded after it.
-        const outdated = beforeStatement && row.custody_status !== 'ice_detention';
+        // The custody is now what this event says: a statement of another status no longer speaks for it.
         await tx.query(
           `UPDATE cases SET custody_status = 'ice_detention', facility_code = $2, county = $3, state = $4, time_zone = $5, updated_at = $6,
-                  county_key = NULL${outdated ? ', detained_stated_at = NULL' : ''} WHERE id = $1`,
+                  county_key = NULL, custody_stated_at = CASE WHEN custody_status = 'ice_detention' THEN custody_stated_at END WHERE id = $1`,
           [id, place.facilityCode, place.county, place.state, place.timeZone, now],
         );
       } else if (later || beforeStatement) {
         // History: the custody stays as the later event, or the statement, left it.
       } else if (dto.type === 'released') {
-        await tx.query(`UPDATE cases SET custody_status = 'released', updated_at = $2 WHERE id = $1`, [id, now]);
+        await tx.query(
+          `UPDATE cases SET custody_status = 'released', updated_at = $2, custody_stated_at = CASE WHEN custody_status = 'released' THEN custody_stated_at END
+            WHERE id = $1`, [id, now],
+        );
       } else if (dto.type === 'detainer_lodged' || dto.type === 'detainer_lifted') {
-        await tx.query(`UPDATE cases SET detainer_lodged = $3, updated_at = $2 WHERE id = $1`, [id, now, dto.type === 'detainer_lodged']);
+        await tx.query(
+          `UPDATE cases SET detainer_lodged = $3, updated_at = $2, detainer_stated_at = CASE WHEN detainer_lodged = $3 THEN detainer_stated_at END WHERE id = $1`,
+          [id, now, dto.type === 'detainer_lodged'],
+        );
       }
       // A ruling of the BIA happened in Falls Church: its day is the one on the decision there, wherever the person is
       // held (in Guam a decision of a Virginia morning is already the next day).
@@ -849,6 +864,16 @@ export class CasesService {
    */
   async release(actor: Principal, id: string, dto: ReleaseCaseDto): Promise<void> {
     await this.audit.transaction(async (tx) => {
+      // An attorney's step-down sent twice (a retry, a double tap): the case is no longer theirs, which they know; not a
+      // refused access to someone else's case (audited as one).
+      if (actor.role === 'attorney') {
+        const [gone] = await tx.query(
+          `SELECT 1 FROM cases c WHERE c.id = $1 AND c.organization_id = $2 AND c.assigned_attorney_id IS DISTINCT FROM $3
+              AND EXISTS (SELECT 1 FROM referrals r WHERE r.case_id = c.id AND r.attorney_id = $3 AND r.withdrawn_why = 'STEPPED_DOWN')`,
+          [id, actor.organizationId, actor.userId],
+        );
+        if (gone) throw new DomainError(HttpStatus.CONFLICT, 'CASE_NOT_ASSIGNED', 'This case is no longer assigned to you: you stepped down from it, or were released');
+      }
       const row = await this.visibleRow(tx, actor, id, true);
       if (row.status !== 'assigned' || !row.assigned_attorney_id) {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_NOT_ASSIGNED', `The case is ${row.status}, not assigned to an attorney`);

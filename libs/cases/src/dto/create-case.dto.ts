@@ -263,8 +263,9 @@ export class CreateCaseDto {
 
   @ApiPropertyOptional({ enum: PRACTICE_AREAS, isArray: true })
   // One area sent alone, as a form's single choice sends it, is a list of one (else: "must be an array", and elements
-  // "unique" and "no more than 9" said of a string); a blank one, as a select with nothing chosen sends it, is none.
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (value.trim() === '' ? undefined : [value]) : value))
+  // "unique" and "no more than 9" said of a string); a blank one, as a select with nothing chosen sends it, is none
+  // (in a correction, it clears them).
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (value.trim() === '' ? [] : [value]) : value))
   @CodeValue()
   @IsOptional()
   @IsArray()

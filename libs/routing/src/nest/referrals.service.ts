@@ -156,7 +156,8 @@ export class ReferralsService implements OnModuleInit {
     actor: Principal | null,
     organizationId: string,
     options: {
-      coordinatorsAreTold?: { body: string; subject?: string };
+      /** The coordinators' email, given the case's urgency after the release (for the subject: triage from the inbox). */
+      coordinatorsAreTold?: (level: string) => { body: string; subject?: string };
       /** RELEASED by default: the attorney could not keep it; STEPPED_DOWN bars them from being offered it again. */
       withdrawnWhy?: 'RELEASED' | 'STEPPED_DOWN';
       /** A release on request: the reason code given (audited beside why). */
@@ -166,14 +167,14 @@ export class ReferralsService implements OnModuleInit {
     } = {},
   ): Promise<void> {
     const now = this.clock.now();
-    const told = options.coordinatorsAreTold ?? {
-      body: `The attorney assigned to case ${c.reference} can no longer take cases (${why}). The case is new again, with no attorney: please place it.`,
-    };
     await tx.query(`UPDATE cases SET status = 'new', assigned_attorney_id = NULL, updated_at = $2 WHERE id = $1`, [c.id, now]);
     await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2, withdrawn_why = $3 WHERE case_id = $1 AND status = 'accepted'`, [
       c.id, now, options.withdrawnWhy ?? 'RELEASED',
     ]);
     const level = await this.recomputeOrReview(tx, c.id, now, 'Release');
+    const told = options.coordinatorsAreTold?.(level) ?? {
+      body: `The attorney assigned to case ${c.reference} can no longer take cases (${why}). The case is new again, with no attorney: please place it.`,
+    };
     await this.audit.record(tx, {
       organizationId, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'case.unassign',
       caseId: c.id, caseReference: c.reference, details: options.reason ? { attorneyId, why, reason: options.reason } : { attorneyId, why },
@@ -195,11 +196,11 @@ export class ReferralsService implements OnModuleInit {
       withdrawnWhy: 'STEPPED_DOWN',
       reason,
       notTelling: steppedDown ? undefined : actor.userId,
-      coordinatorsAreTold: {
-        subject: `[Amparo] ${c.reference}: its attorney ${steppedDown ? 'stepped down' : 'was released from it'}; it needs an attorney again`,
+      coordinatorsAreTold: (level) => ({
+        subject: `[Amparo] ${c.reference} (${level}): its attorney ${steppedDown ? 'stepped down' : 'was released from it'}; it needs an attorney again`,
         body: `${steppedDown ? `The attorney assigned to case ${c.reference} stepped down` : `A coordinator released the attorney of case ${c.reference}`} ` +
           `(${because}). The case is new again, with no attorney: please place it. Routing does not offer it to that attorney again.`,
-      },
+      }),
     });
     if (steppedDown) return;
     await this.tellReleased(tx, actor.organizationId, c, attorneyId, this.clock.now(), `A coordinator released you from case ${c.reference} (${because})`);
@@ -435,11 +436,11 @@ export class ReferralsService implements OnModuleInit {
    */
   private async consentWithdrawn(tx: EntityManager, c: { id: string; reference: string; organization_id: string }, attorneyId: string, actor: Principal | null): Promise<void> {
     await this.releaseCase(tx, c, attorneyId, 'consent withdrawn', actor, c.organization_id, {
-      coordinatorsAreTold: {
-        subject: `[Amparo] ${c.reference}: consent to share withdrawn; its attorney no longer has it`,
+      coordinatorsAreTold: (level) => ({
+        subject: `[Amparo] ${c.reference} (${level}): consent to share withdrawn; its attorney no longer has it`,
         body: `The client withdrew their consent to share case ${c.reference} with an attorney: its attorney no longer has it. ` +
           'The case is new again; it cannot be offered until consent is recorded.',
-      },
+      }),
     });
     await this.tellReleased(tx, c.organization_id, c, attorneyId, this.clock.now(), CONSENT_RELEASE_TEXT(c.reference));
   }
