@@ -611,7 +611,9 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     // Nor a transfer to ICE of before that day: it contradicts "in a local jail". A release from the jail then is an
     // earlier booking's: history, which changes nothing.
     await refusedWith(jailed.id, { type: 'transferred', occurredAt: day(540), facilityCode: 'HOUICDF' }, /stated as in a local jail/);
-    await event(jailed.id, { type: 'released', occurredAt: day(30), from: 'jail' }).expect(201);
+    const earlierBooking = await event(jailed.id, { type: 'released', occurredAt: day(30), from: 'jail' }).expect(201);
+    // The answer says so: the custody is as it was.
+    expect(earlierBooking.body.custody).toMatchObject({ status: 'local_jail', detainerLodged: true });
     const held = await view(jailed.id);
     expect([held.custody.status, held.custody.detainerLodged, held.deadlines.map((d: { rule: string }) => d.rule)]).toEqual(['local_jail', true, ['detainer_hold']]);
     // A detainer lodged before (it agrees), and one lifted between two lodges (history among the events), are taken.
@@ -634,6 +636,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     // Released from ICE today (an event), the statement no longer speaks: retracted and entered again with the right
     // day, the release is taken.
     const today = await event(detained.id, { type: 'released', occurredAt: day(0), from: 'ice' }).expect(201);
+    expect(today.body.custody.status).toBe('released');
     await t.http.post(`/api/cases/${detained.id}/events/${today.body.event.id}/retract`).set(coordinator.auth).expect(200);
     await event(detained.id, { type: 'released', occurredAt: day(2), from: 'ice' }).expect(201);
 

@@ -701,8 +701,11 @@ export class CasesService {
         details: { type: dto.type, eventId },
       });
       const recorded = { id: eventId, type: dto.type, occurred_at: dto.occurredAt, data, created_by: actor.userId, created_at: now };
+      // The custody as the event left it: changed, or not (history: a later event, or the statement, speaks for it).
+      const [after]: CaseRow[] = await tx.query(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE id = $1`, [id]);
       const answer: EventAnswer = {
         event: eventView({ ...recorded, retracted_at: null, retracted_by: null }, true),
+        custody: summaryView(after).custody,
         deadlines: timeline.deadlines,
         urgency: timeline.urgency,
         flags: timeline.flags,
@@ -1118,6 +1121,8 @@ interface CaseEventRow {
 /** A recorded event with the case's deadlines, urgency and flags after it. */
 export interface EventAnswer extends Pick<Timeline, 'deadlines' | 'urgency' | 'flags'> {
   event: CaseEventView;
+  /** The case's custody after the event (absent from answers stored before it was added, replayed as stored). */
+  custody?: Record<string, unknown>;
 }
 
 export interface CaseEventView {
