@@ -607,19 +607,22 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     const releaseAt = iso(new Date(clock.now().getTime() + 6 * 3600_000));
     // Jailed with a detainer: a detainer lifted after an arrest of last year, entered as history, took the hold away.
     const jailed = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: releaseAt } });
-    await refusedWith(jailed.id, { type: 'detainer_lifted', occurredAt: day(400) }, /stated with a detainer lodged: .*correct custody.detainerLodged first/);
-    // Nor a transfer to ICE of before that day: it contradicts "in a local jail". A release from the jail then is an
-    // earlier booking's: history, which changes nothing.
-    await refusedWith(jailed.id, { type: 'transferred', occurredAt: day(540), facilityCode: 'HOUICDF' }, /stated as in a local jail/);
-    const earlierBooking = await event(jailed.id, { type: 'released', occurredAt: day(30), from: 'jail' }).expect(201);
-    // The answer says so: the custody is as it was.
-    expect(earlierBooking.body.custody).toMatchObject({ status: 'local_jail', detainerLodged: true });
+    await refusedWith(jailed.id, { type: 'detainer_lifted', occurredAt: day(400) }, /stated \(with a detainer lodged\): .*correct custody.detainerLodged first/);
+    // Nor a transfer to ICE, or a release from the jail (one after the booking's release-eligible time would end its
+    // hold), of before that day: they contradict "in a local jail".
+    await refusedWith(jailed.id, { type: 'transferred', occurredAt: day(540), facilityCode: 'HOUICDF' }, /stated \(as in a local jail\)/);
+    await refusedWith(jailed.id, { type: 'released', occurredAt: day(1), from: 'jail' }, /correct custody.status and the place first/);
     const held = await view(jailed.id);
     expect([held.custody.status, held.custody.detainerLodged, held.deadlines.map((d: { rule: string }) => d.rule)]).toEqual(['local_jail', true, ['detainer_hold']]);
-    // A detainer lodged before (it agrees), and one lifted between two lodges (history among the events), are taken.
+    // A detainer lodged before is taken (it agrees); a lift before is refused even between two lodges (a retraction of
+    // the later one would leave it deciding).
     await event(jailed.id, { type: 'detainer_lodged', occurredAt: day(30) }).expect(201);
     await event(jailed.id, { type: 'detainer_lodged', occurredAt: day(10) }).expect(201);
-    await event(jailed.id, { type: 'detainer_lifted', occurredAt: day(20) }).expect(201);
+    await refusedWith(jailed.id, { type: 'detainer_lifted', occurredAt: day(20) }, /stated \(with a detainer lodged\)/);
+    // A correction that sends the same values back (a form) does not make the statement newer.
+    await t.http.patch(`/api/cases/${jailed.id}`).set(coordinator.auth).send({ custody: { status: 'local_jail', detainerLodged: true } }).expect(200);
+    const [stated] = await t.db.query(`SELECT custody_stated_at = created_at AS custody, detainer_stated_at = created_at AS detainer FROM cases WHERE id = $1`, [jailed.id]);
+    expect(stated).toEqual({ custody: true, detainer: true });
     // Lifted today (after the intake, by its date): it ends the hold.
     const lifted = await event(jailed.id, { type: 'detainer_lifted', occurredAt: day(0) }).expect(201);
     expect(lifted.body.deadlines.filter((d: { rule: string }) => d.rule === 'detainer_hold')).toEqual([]);
@@ -627,11 +630,22 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     // In ICE detention at HOUICDF: a release from ICE of last year left them "released", with a bond request missed;
     // a transfer elsewhere of months ago moved the case. The transfer that brought them there is taken.
     const detained = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } });
-    await refusedWith(detained.id, { type: 'released', occurredAt: day(365), from: 'ice' }, /stated as in ICE detention at HOUICDF/);
+    await refusedWith(detained.id, { type: 'released', occurredAt: day(365), from: 'ice' }, /stated \(as in ICE detention\)/);
     const [elsewhere] = await t.db.query(`SELECT code FROM facilities WHERE listed AND code <> 'HOUICDF' ORDER BY code LIMIT 1`);
     await refusedWith(detained.id, { type: 'transferred', occurredAt: day(200), facilityCode: elsewhere.code }, /correct custody.status and the place first/);
     await event(detained.id, { type: 'transferred', occurredAt: day(2), facilityCode: 'HOUICDF' }).expect(201);
     expect(await view(detained.id)).toMatchObject({ custody: { status: 'ice_detention', facilityCode: 'HOUICDF' }, deadlines: [] });
+    // A release from the jail does not take them out of ICE detention, whatever its day (what came before ICE took
+    // them): history, and the answer says the custody is as it was.
+    for (const when of [day(0), day(3)]) {
+      const fromJail = await event(detained.id, { type: 'released', occurredAt: when, from: 'jail' }).expect(201);
+      expect(fromJail.body.custody).toMatchObject({ status: 'ice_detention', facilityCode: 'HOUICDF' });
+    }
+
+    // Stated in a jail, then taken by ICE today: still held, so a release from ICE of last year is still refused.
+    const pickedUp = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris' } });
+    await event(pickedUp.id, { type: 'transferred', occurredAt: day(0), facilityCode: 'HOUICDF' }).expect(201);
+    await refusedWith(pickedUp.id, { type: 'released', occurredAt: day(365), from: 'ice' }, /stated \(as in ICE detention\)/);
 
     // Released from ICE today (an event), the statement no longer speaks: retracted and entered again with the right
     // day, the release is taken.
@@ -648,7 +662,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     clock.set(new Date(started.getTime() + 2 * 86_400_000));
     try {
       await t.http.patch(`/api/cases/${again.id}`).set(coordinator.auth).send({ custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } }).expect(200);
-      await refusedWith(again.id, { type: 'released', occurredAt: day(5), from: 'ice' }, /stated as in ICE detention/);
+      await refusedWith(again.id, { type: 'released', occurredAt: day(5), from: 'ice' }, /stated \(as in ICE detention\)/);
       expect((await view(again.id)).custody.status).toBe('ice_detention');
       await t.http.patch(`/api/cases/${again.id}`).set(coordinator.auth).send({ custody: { status: 'released' } }).expect(200);
       await event(again.id, { type: 'released', occurredAt: day(1), from: 'ice' }).expect(201);

@@ -391,8 +391,9 @@ describe('data migrations (e2e)', () => {
     const jail = { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: '2026-11-06T10:00:00-06:00' };
     const [moved, once, rebooked, neverReleased, relodged] = [
       // The last one stated without a detainer: a lift before a statement of one is refused (EVENT_BEFORE_CUSTODY_STATED).
-      await create({ status: 'ice_detention', state: 'TX' }), await create({ status: 'ice_detention', state: 'TX' }), await create(jail), await create(jail),
-      await create({ ...jail, detainerLodged: false }),
+      // The third not stated (unknown) at intake: a release before a statement of a jail is refused.
+      await create({ status: 'ice_detention', state: 'TX' }), await create({ status: 'ice_detention', state: 'TX' }), await create({ ...jail, status: 'unknown' }),
+      await create(jail), await create({ ...jail, detainerLodged: false }),
     ];
     const record = (id: string, body: object) => t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body).expect(201);
     const setting = { type: 'hearing_scheduled', hearingType: 'bond', scheduledAt: '2026-12-15T13:00:00-06:00' };

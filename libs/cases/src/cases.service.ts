@@ -460,11 +460,12 @@ export class CasesService {
         if (custody.status !== undefined) {
           required('custody.status', custody.status);
           set('custody_status', custody.status);
-          set('custody_stated_at', custody.status === 'unknown' ? null : this.clock.now());
+          // Stated when it changes (a form sending the status back with another correction does not re-date it).
+          if (custody.status !== row.custody_status) set('custody_stated_at', custody.status === 'unknown' ? null : this.clock.now());
         }
         if (custody.detainerLodged !== undefined) {
           set('detainer_lodged', custody.detainerLodged ?? false);
-          set('detainer_stated_at', custody.detainerLodged ? this.clock.now() : null);
+          if ((custody.detainerLodged ?? false) !== row.detainer_lodged) set('detainer_stated_at', custody.detainerLodged ? this.clock.now() : null);
         }
         if (custody.releaseEligibleAt !== undefined) set('release_eligible_at', custody.releaseEligibleAt);
         const facilityCode = custody.facilityCode === undefined ? (row.facility_code ?? undefined) : (custody.facilityCode ?? undefined);
@@ -614,32 +615,36 @@ export class CasesService {
       const later = CUSTODY_EVENTS.has(dto.type)
         ? await this.deadlineInput(() => this.laterEventOf(tx, id, CUSTODY_EVENTS.get(dto.type)!, at, row.time_zone, dto.type === 'released' && data.from === 'jail'))
         : undefined;
+      // A release from a jail does not take someone out of ICE detention: it is what came before ICE took them (the same
+      // day, or an earlier booking), history, whatever its date.
+      const jailReleaseInIce = dto.type === 'released' && data.from === 'jail' && row.custody_status === 'ice_detention';
       // The custody stated by the intake or a correction (not by an event) is the present as it was told. An event from
-      // before the day it was stated that contradicts it is refused: a release from ICE while it was stated as held, a
-      // transfer while it was stated as out, in a jail, or at another facility, a detainer lifted while one was stated
-      // lodged (no detainer event after it). Taken as the present, it would overrule what the volunteer was told; kept as
-      // history, it would still count for the deadlines (a release from ICE of last year raised a bond request long
-      // missed; a detainer lifted after an old arrest took a jailed client's hold away). The statement is corrected
-      // first. A release from a jail before it is an earlier booking's: history, which changes nothing on the case (and
-      // ends that booking's release-eligible time for the deadlines). By day, the statement's where the case is: an event
-      // of that day may have followed it (learned after the intake, its time typed to the minute). An event that changes
-      // the custody clears the statement it contradicts (below).
-      const statedAt = dto.type === 'detainer_lifted' ? (later ? null : row.detainer_stated_at)
-        : dto.type === 'released' ? (HELD.has(row.custody_status) ? row.custody_stated_at : null)
+      // before the day it was stated that contradicts it is refused: a release while it was stated as held (a jail's
+      // included: one after the booking's release-eligible time would end its hold), a transfer while it was stated as
+      // out, in a jail, or in ICE detention elsewhere, a detainer lifted while one was stated lodged. Taken as the
+      // present, it would overrule what the volunteer was told; kept as history, it would still count for the deadlines
+      // (a release from ICE of last year raised a bond request long missed; a detainer lifted after an old arrest took a
+      // jailed client's hold away). The statement is corrected first. By day, the statement's where the case is: an
+      // event of that day may have followed it (learned after the intake, its time typed to the minute). An event that
+      // changes the custody clears the statement it contradicts (below); a transfer keeps a statement that the person is
+      // held.
+      const statedAt = dto.type === 'detainer_lifted' ? row.detainer_stated_at
+        : dto.type === 'released' ? (HELD.has(row.custody_status) && !jailReleaseInIce ? row.custody_stated_at : null)
           : dto.type === 'transferred' ? (row.custody_status !== 'ice_detention' || dto.facilityCode?.toUpperCase() !== row.facility_code ? row.custody_stated_at : null)
             : null;
-      const statedDay = statedAt ? DateTime.fromJSDate(statedAt, { zone: row.time_zone }) : null;
-      const beforeStatement = statedDay ? happenedAfter(eventTime(statedDay.toISODate()!, row.time_zone, 'occurredAt'), at) : false;
-      if (statedDay && beforeStatement && !(dto.type === 'released' && data.from === 'jail')) {
-        const stated = statedDay.toFormat('d LLL yyyy');
-        const [what, field] = dto.type === 'detainer_lifted'
-          ? ['with a detainer lodged', 'custody.detainerLodged']
-          : [`as ${CUSTODY_WORDS[row.custody_status] ?? row.custody_status}${row.custody_status === 'ice_detention' && row.facility_code ? ` at ${row.facility_code}` : ''}`, 'custody.status and the place'];
-        throw new DomainError(HttpStatus.CONFLICT, 'EVENT_BEFORE_CUSTODY_STATED',
-          `This ${dto.type} event is from before ${stated}, the day the custody was stated ${what}, and contradicts it`, {
-            occurredAt: [`is before ${stated}, the day the custody was stated ${what}: date what happened since on or after that day; ` +
-              `if the statement is wrong, correct ${field} first; what happened before belongs in the narrative`],
-          });
+      if (statedAt) {
+        const statedDay = DateTime.fromJSDate(statedAt, { zone: row.time_zone });
+        if (happenedAfter(eventTime(statedDay.toISODate()!, row.time_zone, 'occurredAt'), at)) {
+          const stated = statedDay.toFormat('d LLL yyyy');
+          const [what, field] = dto.type === 'detainer_lifted'
+            ? ['with a detainer lodged', 'custody.detainerLodged']
+            : [`as ${CUSTODY_WORDS[row.custody_status] ?? row.custody_status}`, 'custody.status and the place'];
+          throw new DomainError(HttpStatus.CONFLICT, 'EVENT_BEFORE_CUSTODY_STATED',
+            `This ${dto.type} event is from before ${stated}, when the custody was last stated (${what}), and contradicts it`, {
+              occurredAt: [`is before ${stated}, when the custody was last stated (${what}): date what happened since on or after that day; ` +
+                `if the statement is wrong, correct ${field} first; what happened before belongs in the narrative`],
+            });
+        }
       }
       if (later && dto.type === 'transferred') {
         throw new DomainError(HttpStatus.CONFLICT, 'EVENT_OUT_OF_ORDER',
@@ -659,11 +664,11 @@ export class CasesService {
         // The custody is now what this event says: a statement of another status no longer speaks for it.
         await tx.query(
           `UPDATE cases SET custody_status = 'ice_detention', facility_code = $2, county = $3, state = $4, time_zone = $5, updated_at = $6,
-                  county_key = NULL, custody_stated_at = CASE WHEN custody_status = 'ice_detention' THEN custody_stated_at END WHERE id = $1`,
+                  county_key = NULL, custody_stated_at = CASE WHEN custody_status IN ('local_jail', 'ice_detention') THEN custody_stated_at END WHERE id = $1`,
           [id, place.facilityCode, place.county, place.state, place.timeZone, now],
         );
-      } else if (later || beforeStatement) {
-        // History: the custody stays as the later event, or the statement, left it.
+      } else if (later || jailReleaseInIce) {
+        // History: the custody stays as the later event, or ICE's custody, left it.
       } else if (dto.type === 'released') {
         await tx.query(
           `UPDATE cases SET custody_status = 'released', updated_at = $2, custody_stated_at = CASE WHEN custody_status = 'released' THEN custody_stated_at END
