@@ -67,7 +67,7 @@ describe('a pool of one connection (e2e)', () => {
     const c = await t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris' } }).expect(201);
     const [arizona] = await t.db.query(`SELECT code FROM facilities WHERE state = 'AZ' ORDER BY code LIMIT 1`);
     const [texas] = await t.db.query(`SELECT code FROM facilities WHERE state = 'TX' ORDER BY code LIMIT 1`);
-    const transfer = await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'transferred', occurredAt: '2026-11-20T10:00:00Z', facilityCode: arizona.code });
+    const transfer = await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'transferred', occurredAt: new Date().toISOString(), facilityCode: arizona.code });
     expect(transfer.status).toBe(201);
     const moved = await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { facilityCode: texas.code } });
     expect(moved.status).toBe(200);
