@@ -610,7 +610,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     await refusedWith(jailed.id, { type: 'detainer_lifted', occurredAt: day(400) }, /stated \(with a detainer lodged\): .*correct custody.detainerLodged first/);
     // Nor a transfer to ICE, or a release from the jail (one after the booking's release-eligible time would end its
     // hold), of before that day: they contradict "in a local jail".
-    await refusedWith(jailed.id, { type: 'transferred', occurredAt: day(540), facilityCode: 'HOUICDF' }, /stated \(as in a local jail\)/);
+    await refusedWith(jailed.id, { type: 'transferred', occurredAt: day(540), facilityCode: 'HOUICDF' }, /stated \(as held, in a local jail or ICE detention\)/);
     await refusedWith(jailed.id, { type: 'released', occurredAt: day(1), from: 'jail' }, /correct custody.status and the place first/);
     const held = await view(jailed.id);
     expect([held.custody.status, held.custody.detainerLodged, held.deadlines.map((d: { rule: string }) => d.rule)]).toEqual(['local_jail', true, ['detainer_hold']]);
@@ -620,17 +620,32 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     await event(jailed.id, { type: 'detainer_lodged', occurredAt: day(10) }).expect(201);
     await refusedWith(jailed.id, { type: 'detainer_lifted', occurredAt: day(20) }, /stated \(with a detainer lodged\)/);
     // A correction that sends the same values back (a form) does not make the statement newer.
-    await t.http.patch(`/api/cases/${jailed.id}`).set(coordinator.auth).send({ custody: { status: 'local_jail', detainerLodged: true } }).expect(200);
-    const [stated] = await t.db.query(`SELECT custody_stated_at = created_at AS custody, detainer_stated_at = created_at AS detainer FROM cases WHERE id = $1`, [jailed.id]);
-    expect(stated).toEqual({ custody: true, detainer: true });
+    await t.http.patch(`/api/cases/${jailed.id}`).set(coordinator.auth).send({ custody: { status: 'local_jail', county: 'Harris', detainerLodged: true } }).expect(200);
+    const statedNow = async (id: string) => (await t.db.query(
+      `SELECT custody_stated_at = created_at AS custody, detainer_stated_at = created_at AS detainer FROM cases WHERE id = $1`, [id]))[0];
+    expect(await statedNow(jailed.id)).toEqual({ custody: true, detainer: true });
+    // Detainer events recorded: a correction of detainerLodged against them is refused (the events decide, for the hold
+    // too): record the event.
+    const against = await t.http.patch(`/api/cases/${jailed.id}`).set(coordinator.auth).send({ custody: { detainerLodged: false } });
+    expect([against.status, against.body.code, Object.keys(against.body.fields)]).toEqual([409, 'DETAINER_EVENTS_RECORDED', ['custody.detainerLodged']]);
     // Lifted today (after the intake, by its date): it ends the hold.
     const lifted = await event(jailed.id, { type: 'detainer_lifted', occurredAt: day(0) }).expect(201);
     expect(lifted.body.deadlines.filter((d: { rule: string }) => d.rule === 'detainer_hold')).toEqual([]);
+    // A correction of the place (a move to another jail) is a statement of the custody now: it is dated anew.
+    const before = clock.now();
+    clock.set(new Date(before.getTime() + 3 * 86_400_000));
+    try {
+      await t.http.patch(`/api/cases/${jailed.id}`).set(coordinator.auth).send({ custody: { county: 'Dallas' } }).expect(200);
+      expect((await statedNow(jailed.id)).custody).toBe(false);
+      await refusedWith(jailed.id, { type: 'released', occurredAt: day(1), from: 'jail' }, /last stated \(as held, in a local jail or ICE detention\)/);
+    } finally {
+      clock.set(before);
+    }
 
     // In ICE detention at HOUICDF: a release from ICE of last year left them "released", with a bond request missed;
     // a transfer elsewhere of months ago moved the case. The transfer that brought them there is taken.
     const detained = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } });
-    await refusedWith(detained.id, { type: 'released', occurredAt: day(365), from: 'ice' }, /stated \(as in ICE detention\)/);
+    await refusedWith(detained.id, { type: 'released', occurredAt: day(365), from: 'ice' }, /stated \(as held, in a local jail or ICE detention\)/);
     const [elsewhere] = await t.db.query(`SELECT code FROM facilities WHERE listed AND code <> 'HOUICDF' ORDER BY code LIMIT 1`);
     await refusedWith(detained.id, { type: 'transferred', occurredAt: day(200), facilityCode: elsewhere.code }, /correct custody.status and the place first/);
     await event(detained.id, { type: 'transferred', occurredAt: day(2), facilityCode: 'HOUICDF' }).expect(201);
@@ -645,7 +660,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     // Stated in a jail, then taken by ICE today: still held, so a release from ICE of last year is still refused.
     const pickedUp = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris' } });
     await event(pickedUp.id, { type: 'transferred', occurredAt: day(0), facilityCode: 'HOUICDF' }).expect(201);
-    await refusedWith(pickedUp.id, { type: 'released', occurredAt: day(365), from: 'ice' }, /stated \(as in ICE detention\)/);
+    await refusedWith(pickedUp.id, { type: 'released', occurredAt: day(365), from: 'ice' }, /stated \(as held, in a local jail or ICE detention\)/);
 
     // Released from ICE today (an event), the statement no longer speaks: retracted and entered again with the right
     // day, the release is taken.
@@ -662,7 +677,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     clock.set(new Date(started.getTime() + 2 * 86_400_000));
     try {
       await t.http.patch(`/api/cases/${again.id}`).set(coordinator.auth).send({ custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } }).expect(200);
-      await refusedWith(again.id, { type: 'released', occurredAt: day(5), from: 'ice' }, /stated \(as in ICE detention\)/);
+      await refusedWith(again.id, { type: 'released', occurredAt: day(5), from: 'ice' }, /stated \(as held, in a local jail or ICE detention\)/);
       expect((await view(again.id)).custody.status).toBe('ice_detention');
       await t.http.patch(`/api/cases/${again.id}`).set(coordinator.auth).send({ custody: { status: 'released' } }).expect(200);
       await event(again.id, { type: 'released', occurredAt: day(1), from: 'ice' }).expect(201);

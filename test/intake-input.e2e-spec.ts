@@ -167,8 +167,9 @@ describe('intake input and corrections (e2e)', () => {
 
   it('a correction that leaves the custody facts as they were keeps a deadline that stopped because something happened', async () => {
     const { c, typo, holds } = await heldSinceATypo();
-    // Released from the jail: the hold is no longer computed, and its missed record stays.
-    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'released', occurredAt: typo, from: 'jail' }).expect(201);
+    // Released from the jail (today: one before the day the jail custody was stated is refused): the hold is no
+    // longer computed, and its missed record stays.
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'released', occurredAt: new Date().toISOString(), from: 'jail' }).expect(201);
     expect(await holds()).toEqual(['missed']);
     await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ custody: { county: 'Harris', status: 'released', releaseEligibleAt: typo } }).expect(200);
     expect(await holds()).toEqual(['missed']);

@@ -140,10 +140,8 @@ const REQUIRED_VALUES: Readonly<Record<string, string>> = {
 /** Custody in which the person is held. */
 const HELD = new Set(['local_jail', 'ice_detention']);
 
-/** A custody status as a statement of it reads ("the custody was stated as in ICE detention"). */
-const CUSTODY_WORDS: Record<string, string> = {
-  local_jail: 'in a local jail', ice_detention: 'in ICE detention', released: 'released', not_detained: 'not detained',
-};
+/** A custody status out of custody as a statement of it reads ("the custody was stated as released"). */
+const CUSTODY_WORDS: Record<string, string> = { released: 'released', not_detained: 'not detained' };
 
 const CUSTODY_EVENTS = new Map<string, readonly string[]>([
   ['transferred', ['transferred', 'released']],
@@ -460,12 +458,24 @@ export class CasesService {
         if (custody.status !== undefined) {
           required('custody.status', custody.status);
           set('custody_status', custody.status);
-          // Stated when it changes (a form sending the status back with another correction does not re-date it).
-          if (custody.status !== row.custody_status) set('custody_stated_at', custody.status === 'unknown' ? null : this.clock.now());
         }
         if (custody.detainerLodged !== undefined) {
-          set('detainer_lodged', custody.detainerLodged ?? false);
-          if ((custody.detainerLodged ?? false) !== row.detainer_lodged) set('detainer_stated_at', custody.detainerLodged ? this.clock.now() : null);
+          const lodged = custody.detainerLodged ?? false;
+          // Once detainer events are recorded, the latest of them says whether one stands (for the hold too): a
+          // correction saying otherwise would show one thing and count another. The change is recorded as an event.
+          if (lodged !== row.detainer_lodged) {
+            const [event] = await tx.query(
+              `SELECT 1 FROM case_events WHERE case_id = $1 AND type IN ('detainer_lodged', 'detainer_lifted') AND retracted_at IS NULL LIMIT 1`, [id],
+            );
+            if (event) {
+              throw new DomainError(HttpStatus.CONFLICT, 'DETAINER_EVENTS_RECORDED', 'Detainer events are recorded on this case: the latest of them says whether a detainer stands', {
+                'custody.detainerLodged': [`detainer events are recorded on this case: record a ${lodged ? 'detainer_lodged' : 'detainer_lifted'} event (or retract the one that is wrong)`],
+              });
+            }
+            // Stated when it changes (a form sending it back with another correction does not re-date it).
+            set('detainer_stated_at', lodged ? this.clock.now() : null);
+          }
+          set('detainer_lodged', lodged);
         }
         if (custody.releaseEligibleAt !== undefined) set('release_eligible_at', custody.releaseEligibleAt);
         const facilityCode = custody.facilityCode === undefined ? (row.facility_code ?? undefined) : (custody.facilityCode ?? undefined);
@@ -485,6 +495,11 @@ export class CasesService {
         const place = await this.resolvePlace(merged, actor.organizationId, tx, (code) => this.heldBefore(tx, id, row.facility_code, code));
         zoneMoved = place.timeZone !== row.time_zone;
         placeMoved = place.facilityCode !== row.facility_code || place.state !== row.state;
+        // A statement of the custody now, dated when its status or place changes (a form sending them back unchanged
+        // with another correction does not re-date it): see addEvent, EVENT_BEFORE_CUSTODY_STATED.
+        if (merged.status !== row.custody_status || placeMoved || place.county !== row.county) {
+          set('custody_stated_at', merged.status === 'unknown' ? null : this.clock.now());
+        }
         set('facility_code', place.facilityCode);
         set('county_key', place.countyKey);
         set('county', place.county);
@@ -638,7 +653,7 @@ export class CasesService {
           const stated = statedDay.toFormat('d LLL yyyy');
           const [what, field] = dto.type === 'detainer_lifted'
             ? ['with a detainer lodged', 'custody.detainerLodged']
-            : [`as ${CUSTODY_WORDS[row.custody_status] ?? row.custody_status}`, 'custody.status and the place'];
+            : [HELD.has(row.custody_status) ? 'as held, in a local jail or ICE detention' : `as ${CUSTODY_WORDS[row.custody_status] ?? row.custody_status}`, 'custody.status and the place'];
           throw new DomainError(HttpStatus.CONFLICT, 'EVENT_BEFORE_CUSTODY_STATED',
             `This ${dto.type} event is from before ${stated}, when the custody was last stated (${what}), and contradicts it`, {
               occurredAt: [`is before ${stated}, when the custody was last stated (${what}): date what happened since on or after that day; ` +

@@ -58,7 +58,7 @@ export class CaseEventListResponse {
 export class TimelineResponse {
   @ApiProperty({ type: CaseEventResponse, description: "Also carries its type's fields" }) event: CaseEventResponse;
   @ApiPropertyOptional({
-    description: "Recording an event: the case's custody after it (status, facilityCode, county, state, timeZone, detainerLodged, releaseEligibleAt), unchanged when the event is history (a later custody event, or the custody stated at intake, speaks for the present)",
+    description: "Recording an event: the case's custody after it (status, facilityCode, county, state, timeZone, detainerLodged, releaseEligibleAt), unchanged when the event is history (a later custody event speaks for the present, or, for a release from a jail, ICE's custody)",
   })
   custody?: Record<string, unknown>;
   @ApiProperty({ type: [DeadlineResponse], description: 'Every current deadline of the case' }) deadlines: DeadlineResponse[];
