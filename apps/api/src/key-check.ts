@@ -27,7 +27,8 @@ const INDEX_PROBES = 3;
  * or, not recorded yet, computes again what a few stored cases are indexed under. A wrong key would serve 500s for
  * every stored case and write cases no correctly configured instance could read; a wrong index key would find no
  * duplicate, A-number or conflict. What is not recorded yet is recorded by a check that found nothing wrong (another
- * environment's file is not taken as the right one); `forgetKeyChecks` forgets them while no case is stored. `checkIndexKey: false` for `keys:reindex`, which brings a new one.
+ * environment's file is not taken as the right one); `forgetKeyChecks` forgets them while no case is stored.
+ * `checkIndexKey: false` for `keys:reindex`, which brings a new one.
  */
 export async function keyProblems(
   databaseUrl: string,
