@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { DataSource } from 'typeorm';
 import { SMTPServer } from 'smtp-server';
-import { DeadlineJobsService, DeadlinesService, isClosedDay, reminderKey, ruleSetFor } from '@amparo/deadlines';
+import { DeadlineJobsService, DeadlinesService, FEED_LIMIT, isClosedDay, reminderKey, ruleSetFor } from '@amparo/deadlines';
 import { MailDeliveryService } from '@amparo/notifications';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
@@ -815,6 +815,32 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(events.map((e: { action: string }) => e.action)).toEqual(['calendar.token_issue', 'calendar.token_issue', 'calendar.token_revoke']);
     expect(events.map((e: { details: { replacedPrevious?: boolean } }) => e.details.replacedPrevious)).toEqual([false, true, undefined]);
     expect(JSON.stringify(events)).not.toContain(rotated.body.token);
+  });
+
+  it('a feed with more open deadlines than it holds says so in a last event (it looked complete)', async () => {
+    const c = await newCase(minimalBody());
+    const extra = FEED_LIMIT + 5;
+    // Far ahead (2031), so that the feed's soonest are the others': written straight to the table, removed after.
+    await t.db.query(
+      `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, citation, rule_version)
+       SELECT c.id, c.organization_id, 'feed-test:' || g, 'eoir33_change_of_address', 'Feed test', timestamptz '2031-01-01 12:00Z' + g * interval '1 hour',
+              'America/Chicago', 'test', '2026.6'
+         FROM cases c, generate_series(1, $2::int) g WHERE c.id = $1`,
+      [c.id, extra],
+    );
+    try {
+      const issued = await t.http.post('/api/calendar/token').set(coordinator.auth).expect(201);
+      const feed = await t.http.get(`/api/calendar/${issued.body.token}.ics`).expect(200);
+      const events = feed.text.split('BEGIN:VEVENT').length - 1;
+      expect(events).toBe(FEED_LIMIT + 1);
+      expect(feed.text).toMatch(/SUMMARY:Amparo: more open deadlines than this feed holds/);
+      expect(feed.text.replace(/\r\n /g, '')).toMatch(new RegExp(`holds the ${FEED_LIMIT} open deadlines due soonest`));
+    } finally {
+      await t.db.query(`DELETE FROM deadlines WHERE case_id = $1 AND key LIKE 'feed-test:%'`, [c.id]);
+    }
+    // Within the limit: no such event.
+    const token = (await t.http.post('/api/calendar/token').set(coordinator.auth).expect(201)).body.token;
+    expect((await t.http.get(`/api/calendar/${token}.ics`).expect(200)).text).not.toContain('more open deadlines');
   });
 
   it('a feed token asked for by an attorney made coordinator while the request was on its way is refused (401), not issued', async () => {

@@ -42,9 +42,9 @@ export class CalendarController {
   @ApiOkResponse({ description: 'text/calendar (RFC 5545): one event per open deadline, with a display alarm 24 hours before', content: { 'text/calendar': { schema: { type: 'string' } } } })
   async feed(@Param('file') file: string, @Res() res: Response): Promise<void> {
     const match = /^([A-Za-z0-9_-]{20,64})\.ics$/.exec(file);
-    const deadlines = match ? await this.deadlines.calendarFeed(match[1]) : null;
-    if (!deadlines) throw notFound('Calendar');
+    const feed = match ? await this.deadlines.calendarFeed(match[1]) : null;
+    if (!feed) throw notFound('Calendar');
     res.setHeader('Content-Type', 'text/calendar; charset=utf-8');
-    res.send(toIcs(deadlines, this.clock.now(), new URL(this.config.publicUrl).hostname));
+    res.send(toIcs(feed.deadlines, this.clock.now(), new URL(this.config.publicUrl).hostname, feed.more));
   }
 }

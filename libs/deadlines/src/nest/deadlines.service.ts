@@ -34,6 +34,10 @@ function scope(actor: Principal, params: unknown[]): string {
   return clauses.join(' AND ');
 }
 
+
+/** Deadlines a calendar feed holds at most (calendar apps time out on larger feeds): those due soonest. */
+export const FEED_LIMIT = 2000;
+
 @Injectable()
 export class DeadlinesService {
   constructor(
@@ -177,8 +181,11 @@ export class DeadlinesService {
     });
   }
 
-  /** The open deadlines of the token owner's scope, or null for an unknown token or an inactive user. */
-  async calendarFeed(token: string): Promise<DeadlineView[] | null> {
+  /**
+   * The open deadlines of the token owner's scope, the FEED_LIMIT due soonest (`more`: there are others), or null for an
+   * unknown token or an inactive user.
+   */
+  async calendarFeed(token: string): Promise<{ deadlines: DeadlineView[]; more: boolean } | null> {
     const [owner] = await this.db.query(
       `SELECT u.id, u.role, u.organization_id FROM calendar_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = $1 AND u.active AND u.role IN ('coordinator', 'attorney')`,
@@ -189,9 +196,9 @@ export class DeadlinesService {
     const params: unknown[] = [];
     const rows: DeadlineRow[] = await this.db.query(
       `SELECT d.*, c.reference FROM deadlines d JOIN cases c ON c.id = d.case_id
-        WHERE ${scope(actor, params)} AND d.status = 'open' AND NOT d.case_closed ORDER BY d.due_at LIMIT 2000`,
+        WHERE ${scope(actor, params)} AND d.status = 'open' AND NOT d.case_closed ORDER BY d.due_at LIMIT ${FEED_LIMIT + 1}`,
       params,
     );
-    return rows.map(toDeadlineView);
+    return { deadlines: rows.slice(0, FEED_LIMIT).map(toDeadlineView), more: rows.length > FEED_LIMIT };
   }
 }

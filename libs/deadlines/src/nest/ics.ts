@@ -19,9 +19,11 @@ function fold(line: string): string {
 
 /**
  * A calendar of deadlines. Calendars sync to third parties, so an event carries the case reference, the rule and the
- * citation, and nothing that identifies the client.
+ * citation, and nothing that identifies the client. With `more` (the feed holds only the deadlines due soonest), a
+ * last event, at the last one's time, says that later ones are on the deadline board: a feed cut short must not look
+ * complete.
  */
-export function toIcs(deadlines: DeadlineView[], now: Date, host: string): string {
+export function toIcs(deadlines: DeadlineView[], now: Date, host: string, more = false): string {
   const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Amparo//Deadlines//EN', 'CALSCALE:GREGORIAN', 'X-WR-CALNAME:Amparo deadlines'];
   for (const d of deadlines) {
     lines.push(
@@ -33,6 +35,18 @@ export function toIcs(deadlines: DeadlineView[], now: Date, host: string): strin
       `SUMMARY:${escapeText(`${d.reference}: ${d.label}`)}`,
       `DESCRIPTION:${escapeText(`${d.label} (${d.citation}). Rule version ${d.ruleVersion}. Times are computed in ${d.timeZone}.`)}`,
       'BEGIN:VALARM', 'ACTION:DISPLAY', 'TRIGGER:-PT24H', `DESCRIPTION:${escapeText(`${d.reference}: ${d.label}`)}`, 'END:VALARM',
+      'END:VEVENT',
+    );
+  }
+  const last = deadlines[deadlines.length - 1];
+  if (more && last) {
+    lines.push(
+      'BEGIN:VEVENT',
+      `UID:more-deadlines@${host}`,
+      `DTSTAMP:${stamp(now.toISOString())}`,
+      `DTSTART:${stamp(last.dueAt)}`,
+      'SUMMARY:Amparo: more open deadlines than this feed holds',
+      `DESCRIPTION:${escapeText(`This feed holds the ${deadlines.length} open deadlines due soonest. Later ones are not in it: see the deadline board in Amparo.`)}`,
       'END:VEVENT',
     );
   }
