@@ -40,6 +40,7 @@ import { AssignedWithoutConsent1764003800000 } from './1764003800000-AssignedWit
 import { IndexKeyCheck1764003900000 } from './1764003900000-IndexKeyCheck';
 import { UrgentNotificationsIndex1764004000000 } from './1764004000000-UrgentNotificationsIndex';
 import { CustodyStatements1764004100000 } from './1764004100000-CustodyStatements';
+import { MailOutage1764004200000 } from './1764004200000-MailOutage';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -85,4 +86,5 @@ export const MIGRATIONS = [
   IndexKeyCheck1764003900000,
   UrgentNotificationsIndex1764004000000,
   CustodyStatements1764004100000,
+  MailOutage1764004200000,
 ];

@@ -1235,6 +1235,56 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       } finally {
         clock.set(started);
         await broken.close();
+        await t.db.query(`DELETE FROM mail_outage`);
+      }
+    });
+
+    it('an outage is one for every instance and across restarts: its hourly alert comes from one instance, its hour is not restarted', async () => {
+      const brokenEnv = { SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_FROM: 'amparo@test.amparo.example' };
+      const started = clock.now();
+      const instances = [await createTestApp({ clock, databaseUrl: t.databaseUrl, env: brokenEnv }), await createTestApp({ clock, databaseUrl: t.databaseUrl, env: brokenEnv })];
+      let restarted: TestApp | undefined;
+      try {
+        await t.db.query(
+          `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+           SELECT organization_id, id, 'test', 'outage-shared', 'subject', 'body', $1 FROM users WHERE id = $2`,
+          [clock.now(), coordinator.userId],
+        );
+        const alerts: unknown[] = [];
+        const watch = (app: TestApp) => {
+          const delivery = app.app.get(MailDeliveryService);
+          jest.spyOn((delivery as unknown as { logger: { error: (...args: unknown[]) => void } }).logger, 'error')
+            .mockImplementation((...args: unknown[]) => { if (/not usable for an hour or more/.test(String(args[1]))) alerts.push(args); });
+          return delivery;
+        };
+        const [a, b] = instances.map(watch);
+        // Two instances, a pass each every five minutes, for two hours and a half: the server is down throughout.
+        for (let minute = 0; minute < 150; minute += 5) {
+          await (minute % 10 === 0 ? a : b).deliverDue();
+          clock.advance(5 * 60_000);
+        }
+        // One alert an hour, whoever saw the fault (in memory, each instance alerted on its own).
+        expect(alerts).toHaveLength(2);
+        // A restart does not start the outage's hour again (in memory, restarts under an hour apart never alerted).
+        await instances[1].close();
+        restarted = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: brokenEnv });
+        const c = watch(restarted);
+        for (let minute = 0; minute < 35; minute += 5) {
+          await c.deliverDue();
+          clock.advance(5 * 60_000);
+        }
+        expect(alerts).toHaveLength(3);
+        const [outage] = await t.db.query(`SELECT started_at FROM mail_outage`);
+        expect(outage.started_at).toEqual(started);
+        // The server answers (a working instance sends it): the outage is over.
+        await t.app.get(MailDeliveryService).deliverDue();
+        expect(await t.db.query(`SELECT 1 FROM mail_outage`)).toEqual([]);
+      } finally {
+        clock.set(started);
+        await instances[0].close();
+        await restarted?.close();
+        await t.db.query(`UPDATE notifications SET cancelled_at = now() WHERE dedupe_key = 'outage-shared' AND sent_at IS NULL`);
+        await t.db.query(`DELETE FROM mail_outage`);
       }
     });
 

@@ -205,6 +205,9 @@ const SERVER_FAULT_RETRY_SECONDS = 60;
  * whichever is longer (with passes every half hour, a ten-minute gap made every fault a new outage, never alerted).
  */
 export const outageGapMs = (intervalSeconds: number) => Math.max(10 * 60_000, 3 * intervalSeconds * 1000);
+/** A fault long after the outage on record's last one, or before it began (a clock set back), starts a new one. */
+const NEW_OUTAGE = `(mail_outage.last_fault_at < $1::timestamptz - make_interval(secs => $2) OR mail_outage.started_at > $1::timestamptz)`;
+
 /** How long the server may be unusable before the log says so as an error (an alert), and then once an hour. */
 const SERVER_FAULT_ALERT_MINUTES = 60;
 
@@ -233,10 +236,6 @@ export function smtpErrorText(error: unknown): string {
 export class MailDeliveryService implements OnApplicationShutdown {
   private readonly logger = new Logger('Mail');
   private readonly transport: Transporter | null;
-  /** Since when the mail server has been unusable (a server fault with no send since), and the last alert of it. */
-  private outageSince: number | null = null;
-  private lastFault: number | null = null;
-  private lastOutageAlert: number | null = null;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -259,17 +258,22 @@ export class MailDeliveryService implements OnApplicationShutdown {
    */
   async deliverDue(stopping?: AbortSignal): Promise<number> {
     let sent = 0;
+    // When the mail server last answered in this pass (took or refused an email): it was usable then.
+    let answeredAt: Date | null = null;
     await this.db.query(CANCEL_DUE_SQL, [this.clock.now(), MAX_ATTEMPTS]);
     while (!stopping?.aborted) {
       const claim = [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS];
       let [row]: Claimed[] = await this.db.query(CLAIM_URGENT_SQL, claim);
       if (!row) [row] = await this.db.query(CLAIM_ANY_SQL, claim);
-      if (!row) return sent;
+      if (!row) break;
       if ((await this.db.query(CANCEL_ONE_SQL, [this.clock.now(), row.id])).length > 0) continue;
       const outcome = await this.deliver(row);
       if (outcome === 'sent') sent += 1;
       if (outcome === 'server unreachable') break;
+      answeredAt = this.clock.now();
     }
+    // An outage on record is over once the server answered after its last fault (this instance's or another's).
+    if (answeredAt) await this.db.query(`DELETE FROM mail_outage WHERE last_fault_at <= $1`, [answeredAt]);
     return sent;
   }
 
@@ -285,17 +289,10 @@ export class MailDeliveryService implements OnApplicationShutdown {
       const reason = smtpErrorText(error);
       if (isServerFault(error)) {
         // Not this email's fault: it counts no attempt (an outage of hours must not use them up), and the pass ends.
-        // Once the server has been unusable for an hour (as this instance saw it), an error, to alert on, once an hour.
-        const now = this.clock.now().getTime();
-        // A fault long after the last one (the server answered meanwhile, for another instance or a cancelled email) is a
-        // new outage.
-        const since = this.lastFault === null || now - this.lastFault > outageGapMs(this.config.jobs.intervalSeconds) ? now : (this.outageSince ?? now);
-        this.outageSince = since;
-        this.lastFault = now;
-        const outageMinutes = Math.round((now - since) / 60_000);
+        // Once the server has been unusable for an hour, an error, to alert on, once an hour, by one instance.
+        const { outageMinutes, alert } = await this.recordServerFault();
         const facts = { notification: row.id, kind: row.kind, outageMinutes, error: reason };
-        if (outageMinutes >= SERVER_FAULT_ALERT_MINUTES && (this.lastOutageAlert === null || now - this.lastOutageAlert >= SERVER_FAULT_ALERT_MINUTES * 60_000)) {
-          this.lastOutageAlert = now;
+        if (alert) {
           this.logger.error(facts, 'Mail server not usable for an hour or more: emails are waiting unsent (check SMTP_* and the mail server)');
         } else {
           this.logger.warn(facts, 'Mail server not usable: delivery paused until the next pass');
@@ -322,19 +319,42 @@ export class MailDeliveryService implements OnApplicationShutdown {
           WHERE id = $1 AND sent_at IS NULL AND next_attempt_at = $5`,
         [row.id, reason, this.clock.now(), backoffSeconds, row.leased_until],
       );
-      // The server answered (it refused this email): it is usable.
-      this.outageSince = null;
-      this.lastFault = null;
+      // The server answered (it refused this email): it is usable (deliverDue ends an outage on record).
       return 'failed';
     }
-    this.outageSince = null;
-    this.lastFault = null;
-    this.lastOutageAlert = null;
     // Sent is sent, whoever holds the lease now: marking it stops any further copy.
     await this.db.query(`UPDATE notifications SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1 AND sent_at IS NULL`, [
       row.id,
       this.clock.now(),
     ]);
     return 'sent';
+  }
+
+  /**
+   * A server fault, recorded for every instance (`mail_outage`, migration 1764004200000): an outage starts with the
+   * first fault, or one long after the last (the server answered meanwhile, for another instance or a cancelled email,
+   * or the record is stale); it lasts across restarts. The hourly alert is claimed by one instance.
+   */
+  private async recordServerFault(): Promise<{ outageMinutes: number; alert: boolean }> {
+    const now = this.clock.now();
+    const gapSeconds = outageGapMs(this.config.jobs.intervalSeconds) / 1000;
+    const [outage]: { started_at: Date }[] = await this.db.query(
+      `INSERT INTO mail_outage (id, started_at, last_fault_at) VALUES (true, $1, $1)
+       ON CONFLICT (id) DO UPDATE SET
+         started_at = CASE WHEN ${NEW_OUTAGE} THEN $1 ELSE mail_outage.started_at END,
+         last_alert_at = CASE WHEN ${NEW_OUTAGE} THEN NULL ELSE mail_outage.last_alert_at END,
+         last_fault_at = CASE WHEN ${NEW_OUTAGE} THEN $1 ELSE GREATEST(mail_outage.last_fault_at, $1) END
+       RETURNING started_at`,
+      [now, gapSeconds],
+    );
+    const outageMinutes = Math.max(0, Math.round((now.getTime() - outage.started_at.getTime()) / 60_000));
+    if (outageMinutes < SERVER_FAULT_ALERT_MINUTES) return { outageMinutes, alert: false };
+    // TypeORM answers an UPDATE ... RETURNING with [rows, count].
+    const [claimed] = await this.db.query(
+      `UPDATE mail_outage SET last_alert_at = $1
+        WHERE id AND (last_alert_at IS NULL OR last_alert_at <= $1::timestamptz - make_interval(mins => $2)) RETURNING 1`,
+      [now, SERVER_FAULT_ALERT_MINUTES],
+    );
+    return { outageMinutes, alert: Array.isArray(claimed) && claimed.length > 0 };
   }
 }
