@@ -89,6 +89,11 @@ describe('releasing an assigned case from its attorney (e2e)', () => {
     // Sent twice (a double tap): 409, not a refused access to someone else's case in the trail.
     expect((await release(id, attorney, { reason: 'capacity' }).expect(409)).body.code).toBe('CASE_NOT_ASSIGNED');
     expect(await t.db.query(`SELECT 1 FROM audit_events WHERE case_id = $1 AND action = 'case.access_denied'`, [id])).toEqual([]);
+    // Both at once: one 204, the other 409 (it waited for the first, and sees what it did).
+    const twice = await assigned();
+    const both = await Promise.all([release(twice.id, attorney, { reason: 'capacity' }), release(twice.id, attorney, { reason: 'capacity' })]);
+    expect(both.map((r) => r.status).sort()).toEqual([204, 409]);
+    expect(await t.db.query(`SELECT 1 FROM audit_events WHERE case_id = $1 AND action = 'case.access_denied'`, [twice.id])).toEqual([]);
     await t.http.get(`/api/cases/${id}`).set(attorney.auth).expect(404);
     expect((await t.http.get(`/api/cases/${id}`).set(coordinator.auth).expect(200)).body.status).toBe('new');
     const told = await emails(id, 'case.unassigned');

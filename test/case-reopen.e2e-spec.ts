@@ -94,6 +94,15 @@ describe('reopening a closed case (e2e)', () => {
     await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1`, [byCoordinator]);
     await t.app.get(MailDeliveryService).deliverDue();
     expect((await closedMail(byCoordinator)).map((m: { sent: boolean; cancelled: boolean }) => [m.sent, m.cancelled])).toEqual([[false, true]]);
+    // A coordinator made an attorney before the email went: the outcome of a case not theirs is not sent to them.
+    const byAttorneyAgain = await assigned();
+    const demoted = await createUser(t.http, admin, 'coordinator');
+    await t.http.post(`/api/cases/${byAttorneyAgain}/close`).set(attorney.auth).send({ outcome: 'other' }).expect(200);
+    await t.http.patch(`/api/users/${demoted.userId}`).set(admin.auth).send({ role: 'attorney' }).expect(200);
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1`, [byAttorneyAgain]);
+    await t.app.get(MailDeliveryService).deliverDue();
+    const [theirs] = (await closedMail(byAttorneyAgain)).filter((m: { recipient_id: string }) => m.recipient_id === demoted.userId);
+    expect(theirs).toMatchObject({ sent: false, cancelled: true });
     // Its attorney closes it with nothing open: nobody needs telling.
     const done = await assigned();
     await t.db.query(`UPDATE deadlines SET status = 'met' WHERE case_id = $1`, [done]);

@@ -151,7 +151,7 @@ export class CasesController {
   @Access('coordinator')
   @ApiOperation({
     summary:
-      'Reopen a case closed by mistake: its deadlines are followed again (those that fell due meanwhile are missed) and it is no longer counted towards its purge. It goes back to its attorney if they still practise here, else it is new. 409 CASE_NOT_CLOSED, CASE_PURGED.',
+      'Reopen a case closed by mistake: its deadlines are followed again (those that fell due meanwhile are missed) and it is no longer counted towards its purge. It goes back to its attorney if they still practise here and the client\'s consent to share stands, else it is new (an attorney the consent no longer covers is told it is no longer theirs). 409 CASE_NOT_CLOSED, CASE_PURGED.',
   })
   @ApiOkResponse({ type: CaseResponse })
   reopen(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body(NoBody) _body?: undefined) {

@@ -887,13 +887,16 @@ export class CasesService {
    */
   async release(actor: Principal, id: string, dto: ReleaseCaseDto): Promise<void> {
     await this.audit.transaction(async (tx) => {
-      // An attorney's step-down sent twice (a retry, a double tap): the case is no longer theirs, which they know; not a
-      // refused access to someone else's case (audited as one).
+      // An attorney's step-down sent twice (a retry, a double tap, both at once), or after the case was taken from them:
+      // the case is no longer theirs, which they know; not a refused access to someone else's case (audited as one).
+      // Checked under the case's lock, as the first request's release committed or not at all.
       if (actor.role === 'attorney') {
+        // The lock first, the check in a statement of its own: one that waited for the lock sees what it committed.
+        await tx.query(`SELECT 1 FROM cases WHERE id = $1 AND organization_id = $2 FOR UPDATE`, [id, actor.organizationId]);
         const [gone] = await tx.query(
-          `SELECT 1 FROM cases c WHERE c.id = $1 AND c.organization_id = $2 AND c.assigned_attorney_id IS DISTINCT FROM $3
-              AND EXISTS (SELECT 1 FROM referrals r WHERE r.case_id = c.id AND r.attorney_id = $3 AND r.withdrawn_why = 'STEPPED_DOWN')`,
-          [id, actor.organizationId, actor.userId],
+          `SELECT 1 FROM cases c WHERE c.id = $1 AND c.assigned_attorney_id IS DISTINCT FROM $2
+              AND EXISTS (SELECT 1 FROM referrals r WHERE r.case_id = c.id AND r.attorney_id = $2 AND r.withdrawn_why IN ('STEPPED_DOWN', 'RELEASED'))`,
+          [id, actor.userId],
         );
         if (gone) throw new DomainError(HttpStatus.CONFLICT, 'CASE_NOT_ASSIGNED', 'This case is no longer assigned to you: you stepped down from it, or were released');
       }

@@ -118,8 +118,12 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    -- A reopened case's email to its attorney, once it is no longer theirs.
    OR (p.kind = 'case.reopened'
        AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'assigned' AND c.assigned_attorney_id = p.recipient_id))
-   -- A close's email, once the case is reopened.
+   -- A close's email, once the case is reopened, or its recipient is no longer a coordinator nor the case's attorney
+   -- (their role changed since: the outcome of another's case is not theirs to read).
    OR (p.kind = 'case.closed' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'closed'))
+   OR (p.kind = 'case.closed' AND NOT EXISTS (
+         SELECT 1 FROM users u JOIN cases c ON c.id = p.case_id
+          WHERE u.id = p.recipient_id AND (u.role = 'coordinator' OR (u.role = 'attorney' AND c.assigned_attorney_id = u.id))))
    -- A released case's email to its former attorney, once it is theirs again.
    OR (p.kind = 'case.released'
        AND EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.assigned_attorney_id = p.recipient_id))
