@@ -1288,6 +1288,41 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
+    it('a relay that takes some emails each pass, then answers 421, is not down: no outage alert', async () => {
+      const relay = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: '1', SMTP_FROM: 'amparo@test.amparo.example' } });
+      const started = clock.now();
+      try {
+        const delivery = relay.app.get(MailDeliveryService);
+        const transport = (delivery as unknown as { transport: { sendMail: (...args: unknown[]) => Promise<unknown> } }).transport;
+        let calls = 0;
+        // Every other email taken (a second each), the next refused with 421 (too many messages: try later).
+        jest.spyOn(transport, 'sendMail').mockImplementation(async () => {
+          calls += 1;
+          clock.advance(1000);
+          if (calls % 2 === 1) return { messageId: 'taken' };
+          throw Object.assign(new Error('421 4.7.0 Try again later, closing connection'), { code: 'EENVELOPE', responseCode: 421, command: 'DATA' });
+        });
+        const alerts = jest.spyOn((delivery as unknown as { logger: { error: (...args: unknown[]) => void } }).logger, 'error');
+        let sent = 0;
+        for (let minute = 0; minute < 150; minute += 5) {
+          await t.db.query(
+            `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+             SELECT organization_id, id, 'test', 'relay-' || $3 || k, 'subject', 'body', $1 FROM users, unnest(ARRAY['a', 'b']) k WHERE id = $2`,
+            [clock.now(), coordinator.userId, minute],
+          );
+          sent += await delivery.deliverDue();
+          clock.advance(5 * 60_000);
+        }
+        expect(sent).toBeGreaterThanOrEqual(30);
+        expect(alerts.mock.calls.filter(([, message]) => /not usable for an hour or more/.test(String(message)))).toEqual([]);
+      } finally {
+        clock.set(started);
+        await relay.close();
+        await t.db.query(`UPDATE notifications SET cancelled_at = now() WHERE dedupe_key LIKE 'relay-%' AND sent_at IS NULL`);
+        await t.db.query(`DELETE FROM mail_outage`);
+      }
+    });
+
     it('a recipient the server refuses costs that email an attempt, and the pass goes on; a sender it refuses (530) costs none and ends it', async () => {
       const queue = async (prefix: string, emails: string[]) => {
         for (const [i, email] of emails.entries()) {

@@ -209,8 +209,13 @@ const SERVER_FAULT_RETRY_SECONDS = 60;
  * whichever is longer (with passes every half hour, a ten-minute gap made every fault a new outage, never alerted).
  */
 export const outageGapMs = (intervalSeconds: number) => Math.max(10 * 60_000, 3 * intervalSeconds * 1000);
-/** A fault long after the outage on record's last one, or before it began (a clock set back), starts a new one. */
-const NEW_OUTAGE = `(mail_outage.last_fault_at < $1::timestamptz - make_interval(secs => $2) OR mail_outage.started_at > $1::timestamptz)`;
+/**
+ * A fault starts a new outage when the one on record's last fault is long before it, or was answered since ($3: the
+ * server answered in this pass, before this fault; a relay that takes some emails a pass and then answers 421 is not
+ * down), or when the outage began after it (a clock set back).
+ */
+const NEW_OUTAGE = `(mail_outage.last_fault_at < $1::timestamptz - make_interval(secs => $2) OR mail_outage.last_fault_at <= $3::timestamptz
+  OR mail_outage.started_at > $1::timestamptz)`;
 
 /** How long the server may be unusable before the log says so as an error (an alert), and then once an hour. */
 const SERVER_FAULT_ALERT_MINUTES = 60;
@@ -271,17 +276,23 @@ export class MailDeliveryService implements OnApplicationShutdown {
       if (!row) [row] = await this.db.query(CLAIM_ANY_SQL, claim);
       if (!row) break;
       if ((await this.db.query(CANCEL_ONE_SQL, [this.clock.now(), row.id])).length > 0) continue;
-      const outcome = await this.deliver(row);
+      const outcome = await this.deliver(row, answeredAt);
       if (outcome === 'sent') sent += 1;
       if (outcome === 'server unreachable') break;
       answeredAt = this.clock.now();
     }
-    // An outage on record is over once the server answered after its last fault (this instance's or another's).
-    if (answeredAt) await this.db.query(`DELETE FROM mail_outage WHERE last_fault_at <= $1`, [answeredAt]);
+    // An outage on record is over once the server answered after its last fault (this instance's or another's), or
+    // when that fault is dated far ahead of the answer (recorded before a clock was set back).
+    if (answeredAt) {
+      await this.db.query(`DELETE FROM mail_outage WHERE last_fault_at <= $1 OR last_fault_at > $1::timestamptz + make_interval(secs => $2)`, [
+        answeredAt, outageGapMs(this.config.jobs.intervalSeconds) / 1000,
+      ]);
+    }
     return sent;
   }
 
-  private async deliver(row: Claimed): Promise<'sent' | 'failed' | 'server unreachable'> {
+  /** Sends one claimed email; `answeredAt`: when the server last answered in this pass (see recordServerFault). */
+  private async deliver(row: Claimed, answeredAt: Date | null = null): Promise<'sent' | 'failed' | 'server unreachable'> {
     try {
       if (this.transport) {
         await this.transport.sendMail({ from: this.config.smtp!.from, to: row.email, subject: row.subject, text: row.body });
@@ -294,7 +305,7 @@ export class MailDeliveryService implements OnApplicationShutdown {
       if (isServerFault(error)) {
         // Not this email's fault: it counts no attempt (an outage of hours must not use them up), and the pass ends.
         // Once the server has been unusable for an hour, an error, to alert on, once an hour, by one instance.
-        const { outageMinutes, alert } = await this.recordServerFault();
+        const { outageMinutes, alert } = await this.recordServerFault(answeredAt);
         const facts = { notification: row.id, kind: row.kind, outageMinutes, error: reason };
         if (alert) {
           this.logger.error(facts, 'Mail server not usable for an hour or more: emails are waiting unsent (check SMTP_* and the mail server)');
@@ -339,7 +350,7 @@ export class MailDeliveryService implements OnApplicationShutdown {
    * first fault, or one long after the last (the server answered meanwhile, for another instance or a cancelled email,
    * or the record is stale); it lasts across restarts. The hourly alert is claimed by one instance.
    */
-  private async recordServerFault(): Promise<{ outageMinutes: number; alert: boolean }> {
+  private async recordServerFault(answeredAt: Date | null): Promise<{ outageMinutes: number; alert: boolean }> {
     const now = this.clock.now();
     const gapSeconds = outageGapMs(this.config.jobs.intervalSeconds) / 1000;
     const [outage]: { started_at: Date }[] = await this.db.query(
@@ -349,7 +360,7 @@ export class MailDeliveryService implements OnApplicationShutdown {
          last_alert_at = CASE WHEN ${NEW_OUTAGE} THEN NULL ELSE mail_outage.last_alert_at END,
          last_fault_at = CASE WHEN ${NEW_OUTAGE} THEN $1 ELSE GREATEST(mail_outage.last_fault_at, $1) END
        RETURNING started_at`,
-      [now, gapSeconds],
+      [now, gapSeconds, answeredAt],
     );
     const outageMinutes = Math.max(0, Math.round((now.getTime() - outage.started_at.getTime()) / 60_000));
     if (outageMinutes < SERVER_FAULT_ALERT_MINUTES) return { outageMinutes, alert: false };
