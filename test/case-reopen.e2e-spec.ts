@@ -240,8 +240,10 @@ describe('reopening a closed case (e2e)', () => {
     const [{ code: arizona }] = await t.db.query(`SELECT code FROM facilities WHERE state = 'AZ' AND listed ORDER BY code LIMIT 1`);
     const [{ code: texas }] = await t.db.query(`SELECT code FROM facilities WHERE state = 'TX' AND listed ORDER BY code LIMIT 1`);
     const id = await assigned();
-    const transfer = (code: string, minutesAgo: number) => t.http.post(`/api/cases/${id}/events`).set(coordinator.auth)
-      .send({ type: 'transferred', occurredAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(), facilityCode: code }).expect(201);
+    // Dated in order, after the intake (a transfer of before the day its custody was stated is refused: just after
+    // midnight, minutes ago would be the day before).
+    const transfer = (code: string, order: number) => t.http.post(`/api/cases/${id}/events`).set(coordinator.auth)
+      .send({ type: 'transferred', occurredAt: new Date(Date.now() + (60 - order) * 1000).toISOString(), facilityCode: code }).expect(201);
     await transfer(arizona, 30); // the attorney covers Texas only
     // The mail server is down: the alert waits for a retry, and by then the case is back in Texas (covered).
     await t.db.query(`UPDATE notifications SET attempts = 1, next_attempt_at = now() + interval '10 minutes' WHERE case_id = $1 AND kind = 'case.coverage'`, [id]);

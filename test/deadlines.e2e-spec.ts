@@ -409,14 +409,19 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     it('a transfer retracted to be recorded again in order keeps the state it took the person from (a petition for review\'s circuit)', async () => {
       // Held in a Georgia county jail (Eleventh Circuit, Eastern); a transfer to Louisiana recorded, then one to
       // California that happened before it: 409, so the Louisiana one is retracted, California recorded, Louisiana again.
-      const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'GA', county: 'Cobb' } });
+      // (Custody not stated at intake: transfers of the hours before would be refused after midnight, before its day.)
+      const c = await newCase({ ...minimalBody(), custody: { status: 'unknown', state: 'GA', county: 'Cobb' } });
       const [louisiana, california] = [await facilityIn('LA', 'America/Chicago'), await facilityIn('CA', 'America/Los_Angeles')];
       const hoursAgo = (h: number) => iso(new Date(clock.now().getTime() - h * 3600_000));
       const first = await event(c.id, { type: 'transferred', occurredAt: hoursAgo(2), facilityCode: louisiana }).expect(201);
       expect((await event(c.id, { type: 'transferred', occurredAt: hoursAgo(5), facilityCode: california })).status).toBe(409);
       await t.http.post(`/api/cases/${c.id}/events/${first.body.event.id}/retract`).set(coordinator.auth).expect(200);
-      await event(c.id, { type: 'transferred', occurredAt: hoursAgo(5), facilityCode: california }).expect(201);
-      await event(c.id, { type: 'transferred', occurredAt: hoursAgo(2), facilityCode: louisiana }).expect(201);
+      // Each recorded from where the person was: California from the Georgia jail (not from Louisiana, where the
+      // retracted transfer had taken the case), Louisiana from California.
+      const west = await event(c.id, { type: 'transferred', occurredAt: hoursAgo(5), facilityCode: california }).expect(201);
+      expect(west.body.event).toMatchObject({ fromFacilityCode: null, fromState: 'GA' });
+      const south = await event(c.id, { type: 'transferred', occurredAt: hoursAgo(2), facilityCode: louisiana }).expect(201);
+      expect(south.body.event).toMatchObject({ fromFacilityCode: california, fromState: 'CA' });
       await event(c.id, { type: 'final_order', occurredAt: iso(clock.now()), issuedBy: 'bia' }).expect(201);
       expect(await deadline(c.id, 'petition_for_review')).toMatchObject({ timeZone: 'America/New_York' });
     });
@@ -611,6 +616,9 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     // Nor a transfer to ICE, or a release from the jail (one after the booking's release-eligible time would end its
     // hold), of before that day: they contradict "in a local jail".
     await refusedWith(jailed.id, { type: 'transferred', occurredAt: day(540), facilityCode: 'HOUICDF' }, /stated \(as held, in a local jail or ICE detention\)/);
+    // An unknown facility code is a 400 naming it first, whatever else is wrong.
+    const unknownCode = await event(jailed.id, { type: 'transferred', occurredAt: day(540), facilityCode: 'NOSUCH8' });
+    expect([unknownCode.status, Object.keys(unknownCode.body.fields)]).toEqual([400, ['facilityCode']]);
     await refusedWith(jailed.id, { type: 'released', occurredAt: day(1), from: 'jail' }, /correct custody.status and the place first/);
     const held = await view(jailed.id);
     expect([held.custody.status, held.custody.detainerLodged, held.deadlines.map((d: { rule: string }) => d.rule)]).toEqual(['local_jail', true, ['detainer_hold']]);

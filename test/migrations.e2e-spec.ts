@@ -419,7 +419,7 @@ describe('data migrations (e2e)', () => {
       await create(jail), await create(jail), await create({ ...jail, detainerLodged: false }), await create({ status: 'not_detained', state: 'TX' }),
       await create({ status: 'unknown', state: 'TX' }),
     ];
-    const today = new Date().toISOString().slice(0, 10);
+    const today = new Date().toLocaleDateString('en-CA', { timeZone: 'America/Chicago' }); // the cases' day (Harris County)
     await t.http.post(`/api/cases/${released}/events`).set(coordinator.auth).send({ type: 'released', occurredAt: today, from: 'jail' }).expect(201);
     await t.http.post(`/api/cases/${lifted}/events`).set(coordinator.auth).send({ type: 'detainer_lodged', occurredAt: today }).expect(201);
     await t.db.query(`ALTER TABLE cases DROP COLUMN custody_stated_at, DROP COLUMN detainer_stated_at`);

@@ -213,7 +213,7 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect(decline.status).toBe(400);
     expect(Object.keys(decline.body.fields)).toEqual(['note']);
     expect(await caseStatus(caseId)).toBe('offered');
-    const moved = await t.http.post(`/api/cases/${caseId}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: new Date().toISOString().slice(0, 10) }).expect(201);
+    const moved = await t.http.post(`/api/cases/${caseId}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: new Date().toLocaleDateString('en-CA', { timeZone: 'America/Chicago' }) }).expect(201);
     const eoir33 = moved.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
     const patch = await t.http.patch(`/api/deadlines/${eoir33.id}`).set(coordinator.auth).send({ status: 'met', note: 'faxed, call 512 555 0142' });
     expect(patch.status).toBe(400);

@@ -630,6 +630,12 @@ export class CasesService {
       const later = CUSTODY_EVENTS.has(dto.type)
         ? await this.deadlineInput(() => this.laterEventOf(tx, id, CUSTODY_EVENTS.get(dto.type)!, at, row.time_zone, dto.type === 'released' && data.from === 'jail'))
         : undefined;
+      // A transfer's facility first: an unknown code is a 400 naming it, whatever else is wrong.
+      const facility = dto.type === 'transferred' ? await this.reference.find(dto.facilityCode!, tx) : null;
+      if (dto.type === 'transferred') {
+        if (!facility) throw invalid('facilityCode', 'facilityCode is not a known ICE detention location code (see GET /api/facilities)');
+        if (!facility.listed && !(await this.heldBefore(tx, id, row.facility_code, facility.code))) throw invalid('facilityCode', UNLISTED_FACILITY('facilityCode'));
+      }
       // A release from a jail does not take someone out of ICE detention: it is what came before ICE took them (the same
       // day, or an earlier booking), history, whatever its date.
       const jailReleaseInIce = dto.type === 'released' && data.from === 'jail' && row.custody_status === 'ice_detention';
@@ -645,7 +651,7 @@ export class CasesService {
       // held.
       const statedAt = dto.type === 'detainer_lifted' ? row.detainer_stated_at
         : dto.type === 'released' ? (HELD.has(row.custody_status) && !jailReleaseInIce ? row.custody_stated_at : null)
-          : dto.type === 'transferred' ? (row.custody_status !== 'ice_detention' || dto.facilityCode?.toUpperCase() !== row.facility_code ? row.custody_stated_at : null)
+          : dto.type === 'transferred' ? (row.custody_status !== 'ice_detention' || facility!.code !== row.facility_code ? row.custody_stated_at : null)
             : null;
       if (statedAt) {
         const statedDay = DateTime.fromJSDate(statedAt, { zone: row.time_zone });
@@ -668,14 +674,21 @@ export class CasesService {
           });
       }
       if (dto.type === 'transferred') {
-        const facility = await this.reference.find(dto.facilityCode!, tx);
-        if (!facility) throw invalid('facilityCode', 'facilityCode is not a known ICE detention location code (see GET /api/facilities)');
-        if (!facility.listed && !(await this.heldBefore(tx, id, row.facility_code, facility.code))) throw invalid('facilityCode', UNLISTED_FACILITY('facilityCode'));
-        const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: facility.code }, actor.organizationId, tx, async () => true);
+        const place = await this.resolvePlace({ status: 'ice_detention', facilityCode: facility!.code }, actor.organizationId, tx, async () => true);
         data.facilityCode = place.facilityCode;
-        data.fromFacilityCode = row.facility_code;
+        // Taken from the case's place, unless that place is a retracted transfer's (retracting changes no custody: the
+        // place it took the case to stays until an event or a correction moves it): then from where that one took it
+        // (EVENT_OUT_OF_ORDER's advice, retract the later transfer and record this one first, recorded it from there).
+        const [undone]: { from_facility: string | null; from_state: string | null }[] = await tx.query(
+          `SELECT data->>'fromFacilityCode' AS from_facility, data->>'fromState' AS from_state FROM case_events
+            WHERE id = (SELECT id FROM case_events WHERE case_id = $1 AND type = 'transferred' ORDER BY seq DESC LIMIT 1)
+              AND retracted_at IS NOT NULL AND data->>'facilityCode' = $2`,
+          [id, row.facility_code],
+        );
+        data.fromFacilityCode = undone ? undone.from_facility : row.facility_code;
         // Where the person was, when no facility says it (a county jail, a release): the circuit of a petition for review.
-        if (row.state) data.fromState = row.state;
+        const fromState = undone ? undone.from_state : row.state;
+        if (fromState) data.fromState = fromState;
         // The custody is now what this event says: a statement of another status no longer speaks for it.
         await tx.query(
           `UPDATE cases SET custody_status = 'ice_detention', facility_code = $2, county = $3, state = $4, time_zone = $5, updated_at = $6,
