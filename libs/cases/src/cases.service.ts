@@ -454,7 +454,7 @@ export class CasesService {
         || (custody.releaseEligibleAt !== undefined && !sameTime(row.release_eligible_at as Date | null, custody.releaseEligibleAt ?? null)));
       const custodyKeysBefore = custodyFactsCorrected ? await this.timeline.custodyKeys(tx, id, this.clock.now()) : undefined;
       if (custody && custodyChanged) {
-        // A statement of the custody now (see addEvent: what happened before it is history).
+        // A statement of the custody now: dated below, with the place (see addEvent, EVENT_BEFORE_CUSTODY_STATED).
         if (custody.status !== undefined) {
           required('custody.status', custody.status);
           set('custody_status', custody.status);
@@ -462,7 +462,7 @@ export class CasesService {
         if (custody.detainerLodged !== undefined) {
           const lodged = custody.detainerLodged ?? false;
           // Once detainer events are recorded, the latest of them says whether one stands (for the hold too): a
-          // correction saying otherwise would show one thing and count another. The change is recorded as an event.
+          // correction saying otherwise would show one thing and count another. It is refused: record the event.
           if (lodged !== row.detainer_lodged) {
             const [event] = await tx.query(
               `SELECT 1 FROM case_events WHERE case_id = $1 AND type IN ('detainer_lodged', 'detainer_lifted') AND retracted_at IS NULL LIMIT 1`, [id],
@@ -734,7 +734,8 @@ export class CasesService {
         details: { type: dto.type, eventId },
       });
       const recorded = { id: eventId, type: dto.type, occurred_at: dto.occurredAt, data, created_by: actor.userId, created_at: now };
-      // The custody as the event left it: changed, or not (history: a later event, or the statement, speaks for it).
+      // The custody as the event left it: changed, or not (history: a later custody event, or ICE's custody for a release
+      // from a jail, speaks for the present).
       const [after]: CaseRow[] = await tx.query(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE id = $1`, [id]);
       const answer: EventAnswer = {
         event: eventView({ ...recorded, retracted_at: null, retracted_by: null }, true),

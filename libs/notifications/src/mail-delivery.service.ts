@@ -69,7 +69,8 @@ const CLAIM_ANY_SQL = claimSql(false);
  * "unassigned" alert's case was placed since; a missed deadline was superseded (its event was retracted); a reminder's
  * recipient is no longer the case's attorney or a coordinator; a conflict alert's copy for the attorney who held the
  * case, once they no longer do; an alert for the coordinators to someone no longer one, an offer to someone no longer
- * an attorney (their role changed). The object is named by the notification's case and its
+ * an attorney (their role changed); a close's email once the case is reopened, or to someone no longer a coordinator
+ * nor its attorney. The object is named by the notification's case and its
  * dedupe key (`reminder:<deadline id>:<due ms>:...`, `offer:<referral id>`), as the outbox's writers build them.
  */
 const cancelSql = (scope: 'due' | 'one') => `WITH pending AS (
@@ -120,10 +121,9 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
        AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'assigned' AND c.assigned_attorney_id = p.recipient_id))
    -- A close's email, once the case is reopened, or its recipient is no longer a coordinator nor the case's attorney
    -- (their role changed since: the outcome of another's case is not theirs to read).
-   OR (p.kind = 'case.closed' AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'closed'))
    OR (p.kind = 'case.closed' AND NOT EXISTS (
          SELECT 1 FROM users u JOIN cases c ON c.id = p.case_id
-          WHERE u.id = p.recipient_id AND (u.role = 'coordinator' OR (u.role = 'attorney' AND c.assigned_attorney_id = u.id))))
+          WHERE u.id = p.recipient_id AND c.status = 'closed' AND (u.role = 'coordinator' OR (u.role = 'attorney' AND c.assigned_attorney_id = u.id))))
    -- A released case's email to its former attorney, once it is theirs again.
    OR (p.kind = 'case.released'
        AND EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.assigned_attorney_id = p.recipient_id))
