@@ -94,6 +94,14 @@ describe('reopening a closed case (e2e)', () => {
     await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1`, [byCoordinator]);
     await t.app.get(MailDeliveryService).deliverDue();
     expect((await closedMail(byCoordinator)).map((m: { sent: boolean; cancelled: boolean }) => [m.sent, m.cancelled])).toEqual([[false, true]]);
+    // Closed, reopened and closed again before the pass: only the last close is told, with its outcome.
+    await t.http.post(`/api/cases/${byCoordinator}/close`).set(attorney.auth).send({ outcome: 'client_unreachable' }).expect(200);
+    await reopen(byCoordinator).expect(200);
+    await t.http.post(`/api/cases/${byCoordinator}/close`).set(coordinator.auth).send({ outcome: 'represented' }).expect(200);
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1`, [byCoordinator]);
+    await t.app.get(MailDeliveryService).deliverDue();
+    const sent = (await closedMail(byCoordinator)).filter((m: { sent: boolean }) => m.sent);
+    expect(sent.map((m: { recipient_id: string; body: string }) => [m.recipient_id, /outcome: represented/.test(m.body)])).toEqual([[attorney.userId, true]]);
     // A coordinator made an attorney before the email went: the outcome of a case not theirs is not sent to them.
     const byAttorneyAgain = await assigned();
     const demoted = await createUser(t.http, admin, 'coordinator');

@@ -260,7 +260,7 @@ export class ReferralsService implements OnModuleInit {
    * A case closed (the case locked, its deadlines no longer followed): those who followed it and did not close it are
    * told. The coordinators, when its attorney closed it with deadlines still open (off the board, no reminders: a close
    * by mistake would otherwise go unseen); its attorney, when a coordinator closed it (their reminders stop). Reference,
-   * outcome and the count of open deadlines only; cancelled unsent once the case is reopened.
+   * outcome and the count of open deadlines only; cancelled unsent once the case is reopened, or closed again.
    */
   async caseClosed(
     tx: EntityManager,
@@ -289,6 +289,13 @@ export class ReferralsService implements OnModuleInit {
             'no more reminders for it. If this is a mistake, tell the coordinators: they can reopen it.',
         }]
       : [];
+    // Closed, reopened and closed again before the delivery pass: the earlier close's emails, with the outcome it gave
+    // and to whom it told, are not sent (the reopening cancels them only at a pass that finds the case open).
+    await tx.query(
+      `UPDATE notifications SET cancelled_at = $2, last_error = 'cancelled: the case was closed again'
+        WHERE case_id = $1 AND kind = 'case.closed' AND sent_at IS NULL AND cancelled_at IS NULL`,
+      [c.id, new Date(now)],
+    );
     await this.outbox.enqueue(tx, [...toCoordinators, ...toAttorney].map((m) => ({
       organizationId: actor.organizationId, recipientId: m.recipient, kind: 'case.closed', caseId: c.id,
       dedupeKey: `closed:${c.id}:${now}:${m.recipient}`, subject: m.subject, body: m.body,
