@@ -309,7 +309,7 @@ async function sendEvent(url: string, token: string, e: SentEvent): Promise<Sent
 /**
  * Records the events of each lane in its order, the lanes side by side, and kills the server once something committed
  * has no answer; then restarts it and sends every event not answered with a 201 again, lane by lane in order, with
- * its key. Returns the events committed but unanswered at the kill.
+ * its key, and stops it. Returns the events committed but unanswered at the kill.
  */
 async function eventsThroughACrash(databaseUrl: string, db: Client, token: string, lanes: SentEvent[][]): Promise<string[]> {
   let api = await startApi(apiEnv(databaseUrl));
@@ -341,6 +341,8 @@ async function eventsThroughACrash(databaseUrl: string, db: Client, token: strin
       await sleep(200 * (attempt + 1));
     }
   }
+  // Stopped here, not at the file's end: the next test starts a server of its own on the same database.
+  await api.stop();
   return committedUnanswered;
 }
 
