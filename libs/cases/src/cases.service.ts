@@ -660,10 +660,17 @@ export class CasesService {
           const [what, field] = dto.type === 'detainer_lifted'
             ? ['with a detainer lodged', 'custody.detainerLodged']
             : [HELD.has(row.custody_status) ? 'as held, in a local jail or ICE detention' : `as ${CUSTODY_WORDS[row.custody_status] ?? row.custody_status}`, 'custody.status and the place'];
+          // With detainer events recorded, that correction is refused too (DETAINER_EVENTS_RECORDED): the way out is named.
+          const [detainerEvent] = dto.type === 'detainer_lifted'
+            ? await tx.query(`SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'detainer_lodged' AND retracted_at IS NULL LIMIT 1`, [id])
+            : [];
+          const correct = detainerEvent
+            ? `retract the detainer_lodged events recorded, correct ${field}, then record them and this lift again`
+            : `correct ${field} first`;
           throw new DomainError(HttpStatus.CONFLICT, 'EVENT_BEFORE_CUSTODY_STATED',
             `This ${dto.type} event is from before ${stated}, when the custody was last stated (${what}), and contradicts it`, {
               occurredAt: [`is before ${stated}, when the custody was last stated (${what}): date what happened since on or after that day; ` +
-                `if the statement is wrong, correct ${field} first; what happened before belongs in the narrative`],
+                `if the statement is wrong, ${correct}; what happened before belongs in the narrative`],
             });
         }
       }
