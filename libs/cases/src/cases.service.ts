@@ -662,10 +662,10 @@ export class CasesService {
             : [HELD.has(row.custody_status) ? 'as held, in a local jail or ICE detention' : `as ${CUSTODY_WORDS[row.custody_status] ?? row.custody_status}`, 'custody.status and the place'];
           // With detainer events recorded, that correction is refused too (DETAINER_EVENTS_RECORDED): the way out is named.
           const [detainerEvent] = dto.type === 'detainer_lifted'
-            ? await tx.query(`SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'detainer_lodged' AND retracted_at IS NULL LIMIT 1`, [id])
+            ? await tx.query(`SELECT 1 FROM case_events WHERE case_id = $1 AND type IN ('detainer_lodged', 'detainer_lifted') AND retracted_at IS NULL LIMIT 1`, [id])
             : [];
           const correct = detainerEvent
-            ? `retract the detainer_lodged events recorded, correct ${field}, then record them and this lift again`
+            ? `retract the detainer events recorded, correct ${field}, then record them and this lift again`
             : `correct ${field} first`;
           throw new DomainError(HttpStatus.CONFLICT, 'EVENT_BEFORE_CUSTODY_STATED',
             `This ${dto.type} event is from before ${stated}, when the custody was last stated (${what}), and contradicts it`, {
