@@ -64,6 +64,23 @@ describe('releasing an assigned case from its attorney (e2e)', () => {
     expect(written).not.toMatch(/Liberada/);
   });
 
+  it('the intake volunteer does not get the full record back once an attorney has held the case (released, or consent withdrawn), within the 72 hours', async () => {
+    const { id } = await assigned();
+    await t.http.patch(`/api/cases/${id}`).set(attorney.auth).send({ narrative: 'Notas de la abogada (inventadas)' }).expect(200);
+    expect((await t.http.get(`/api/cases/${id}`).set(intake.auth).expect(200)).body.view).toBe('summary');
+    await release(id, attorney, { reason: 'capacity' }).expect(204);
+    const after = await t.http.get(`/api/cases/${id}`).set(intake.auth).expect(200);
+    expect([after.body.status, after.body.view, after.body.narrative]).toEqual(['new', 'summary', undefined]);
+    // Nor by withdrawing the consent themself (which takes the case from its attorney), then giving it back.
+    const other = await assigned();
+    await t.http.patch(`/api/cases/${other.id}`).set(intake.auth).send({ consent: { shareWithAttorney: false } }).expect(200);
+    const withdrawn = await t.http.get(`/api/cases/${other.id}`).set(intake.auth).expect(200);
+    expect([withdrawn.body.status, withdrawn.body.view]).toEqual(['new', 'summary']);
+    // A case never accepted stays theirs to read and correct.
+    const fresh = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Nueva', lastName: 'Ejemplo' })).expect(201);
+    expect((await t.http.get(`/api/cases/${fresh.body.id}`).set(intake.auth).expect(200)).body.view).toBe('full');
+  });
+
   it('routing does not offer it to the released attorney again; a coordinator may still name them, and another may accept it', async () => {
     const { id } = await assigned();
     await release(id, coordinator).expect(204);

@@ -34,6 +34,8 @@ export interface CaseRow {
   /** When the intake or a correction last stated the custody's status (not unknown), and a detainer lodged; null once an event changed it. */
   custody_stated_at?: Date | null;
   detainer_stated_at?: Date | null;
+  /** Whether an attorney ever accepted the case (read with the visibility, see visibleRow). */
+  attorney_held?: boolean;
   [column: string]: unknown;
 }
 

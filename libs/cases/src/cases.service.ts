@@ -1026,7 +1026,9 @@ export class CasesService {
   private async visibleRow(manager: EntityManager, actor: Principal, id: string, forUpdate = false): Promise<CaseRow> {
     const sensitiveColumns = SENSITIVE_FIELDS.map((f) => f.column).join(', ');
     const [row]: CaseRow[] = await manager.query(
-      `SELECT ${SUMMARY_COLUMNS}, ${sensitiveColumns} FROM cases WHERE id = $1 AND organization_id = $2 ${forUpdate ? 'FOR UPDATE' : ''}`,
+      `SELECT ${SUMMARY_COLUMNS}, ${sensitiveColumns},
+              EXISTS (SELECT 1 FROM referrals r WHERE r.case_id = cases.id AND r.accepted_at IS NOT NULL) AS attorney_held
+         FROM cases WHERE id = $1 AND organization_id = $2 ${forUpdate ? 'FOR UPDATE' : ''}`,
       [id, actor.organizationId],
     );
     if (!row) throw notFound('Case');
@@ -1228,4 +1230,6 @@ const toVisibilityCase = (row: CaseRow) => ({
   status: row.status,
   createdAt: row.created_at,
   assignedAttorneyId: row.assigned_attorney_id,
+  // A row read without it (not by visibleRow) counts as held: the narrower view.
+  attorneyHeld: row.attorney_held !== false,
 });

@@ -1,7 +1,7 @@
 import { INTAKE_WINDOW_MS, caseVisibility } from './visibility';
 
 const now = new Date('2026-11-20T12:00:00Z');
-const base = { createdBy: 'intake-1', status: 'new', createdAt: new Date(now.getTime() - 3600_000), assignedAttorneyId: null };
+const base = { createdBy: 'intake-1', status: 'new', createdAt: new Date(now.getTime() - 3600_000), assignedAttorneyId: null, attorneyHeld: false };
 
 describe('caseVisibility', () => {
   it.each([
@@ -11,6 +11,7 @@ describe('caseVisibility', () => {
     ['another volunteer sees nothing', { role: 'intake', userId: 'intake-2' }, base, 'none'],
     ['creator after 72 hours sees the summary', { role: 'intake', userId: 'intake-1' }, { ...base, createdAt: new Date(now.getTime() - INTAKE_WINDOW_MS) }, 'summary'],
     ['creator while the offer is out still sees everything', { role: 'intake', userId: 'intake-1' }, { ...base, status: 'offered' }, 'full'],
+    ['creator of a case back without an attorney, after one held it, sees the summary', { role: 'intake', userId: 'intake-1' }, { ...base, attorneyHeld: true }, 'summary'],
     ['creator once assigned sees the summary', { role: 'intake', userId: 'intake-1' }, { ...base, status: 'assigned', assignedAttorneyId: 'att-1' }, 'summary'],
     ['an unrelated attorney sees nothing', { role: 'attorney', userId: 'att-1' }, base, 'none'],
     ['the assigned attorney sees everything', { role: 'attorney', userId: 'att-1' }, { ...base, status: 'assigned', assignedAttorneyId: 'att-1' }, 'full'],

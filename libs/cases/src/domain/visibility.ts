@@ -3,8 +3,8 @@ import type { Role } from '@amparo/auth';
 /**
  * How much of a case the caller may see:
  * - full: the sensitive fields too (the accepted attorney; the creating intake volunteer while the case is under
- *   72 hours old and has no attorney yet: new, or offered/unplaced by auto-routing, so the volunteer can still correct
- *   the intake);
+ *   72 hours old and has never had an attorney: new, or offered/unplaced by auto-routing, so the volunteer can still
+ *   correct the intake; a case back without one, after an attorney held it, holds what the attorney added);
  * - summary: no sensitive fields (coordinators; the creating volunteer afterwards);
  * - none: the case does not exist for the caller (404).
  * Admins manage the organization and do not read case content.
@@ -19,6 +19,8 @@ export interface VisibilityCase {
   status: string;
   createdAt: Date;
   assignedAttorneyId: string | null;
+  /** Whether an attorney has ever accepted the case (an accepted referral, even one released since). */
+  attorneyHeld: boolean;
 }
 
 export function caseVisibility(caller: { role: Role; userId: string }, c: VisibilityCase, now: Date): CaseVisibility {
@@ -28,7 +30,7 @@ export function caseVisibility(caller: { role: Role; userId: string }, c: Visibi
       return 'summary';
     case 'intake':
       if (c.createdBy !== caller.userId) return 'none';
-      return UNASSIGNED.has(c.status) && now.getTime() - c.createdAt.getTime() < INTAKE_WINDOW_MS ? 'full' : 'summary';
+      return UNASSIGNED.has(c.status) && !c.attorneyHeld && now.getTime() - c.createdAt.getTime() < INTAKE_WINDOW_MS ? 'full' : 'summary';
     case 'attorney':
       return c.assignedAttorneyId === caller.userId && (c.status === 'assigned' || c.status === 'closed') ? 'full' : 'none';
     default:
