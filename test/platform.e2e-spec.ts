@@ -100,6 +100,9 @@ describe('platform (e2e)', () => {
       expect(badId.body).toMatchObject({ code: 'VALIDATION_FAILED', fields: { id: ['id must be a UUID'] } });
       const nowhere = await t.http.get('/api/nowhere').set(admin.auth);
       expect([nowhere.status, nowhere.body.code]).toEqual([404, 'NOT_FOUND']);
+      // Named without its query string, nor an identifying number in its path (what a mistyped lookup carries).
+      const mistyped = await t.http.get('/api/case/A201-555-017?aNumber=A201-555-017').set(admin.auth);
+      expect([mistyped.status, mistyped.body.message]).toEqual([404, 'Cannot GET /api/case/[redacted]']);
     });
 
     it('an oversized body is a 413', async () => {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { isDatabaseUnavailable, isTransientConflict } from '@amparo/database';
 import { DomainError, FieldErrors, RateLimitedError } from './domain-error';
-import { logRefusedRequest } from './logging';
+import { logRefusedRequest, safeRequestPath } from './logging';
 
 interface ErrorBody {
   statusCode: number;
@@ -107,7 +107,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const cause = bodyParserError(exception.cause);
-      return cause ?? fromHttpException(exception);
+      const body = cause ?? fromHttpException(exception);
+      // A route that does not exist: Nest names the URL as sent, query string included (?aNumber=...). It is named as
+      // the log names it, without the query and with identifying numbers in the path redacted.
+      if (body.statusCode === 404 && body.message.startsWith(`Cannot ${request.method} `)) {
+        body.message = `Cannot ${request.method} ${safeRequestPath(request.originalUrl ?? request.url)}`;
+      }
+      return body;
     }
     const parsed = bodyParserError(exception);
     if (parsed) return parsed;
