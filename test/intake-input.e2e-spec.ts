@@ -155,6 +155,25 @@ describe('intake input and corrections (e2e)', () => {
     expect(cleared.body.custody.timeZone).toBe('America/Denver');
   });
 
+  it('a state, county or zone corrected alone at a facility is a 400 naming custody.facilityCode, not dropped for the facility\'s place', async () => {
+    const [jail]: { code: string; county: string; state: string }[] = await t.db.query(
+      `SELECT code, county, state FROM facilities WHERE listed AND state = 'AZ' ORDER BY code LIMIT 1`);
+    const c = await create({ ...minimalBody(), custody: { status: 'local_jail', facilityCode: jail.code } }).expect(201);
+    const before = (await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.custody;
+    for (const custody of [{ state: 'NY', county: 'Albany' }, { county: 'Albany' }, { timeZone: 'America/New_York' }]) {
+      const res = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ custody });
+      expect([res.status, Object.keys(res.body.fields ?? {})]).toEqual([400, ['custody.facilityCode']]);
+      expect(res.body.fields['custody.facilityCode'][0]).toMatch(new RegExp(`placed at facility ${jail.code} .*send custody.facilityCode: null`));
+    }
+    expect((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.custody).toEqual(before);
+    // Sent back as they are (a form), in other letters: taken.
+    await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth)
+      .send({ custody: { state: jail.state.toLowerCase(), county: `${jail.county.toLowerCase()} county`, timeZone: before.timeZone }, practiceAreas: ['detention_bond'] }).expect(200);
+    // With the facility cleared, the state and county place it.
+    const moved = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ custody: { facilityCode: null, state: 'NY', county: 'Albany' } }).expect(200);
+    expect(moved.body.custody).toMatchObject({ facilityCode: null, state: 'NY', county: 'Albany', timeZone: 'America/New_York' });
+  });
+
   it('a corrected release-eligible time takes the detainer deadline of the wrong one with it, even one already missed', async () => {
     const { c, holds } = await heldSinceATypo();
     expect(await holds()).toEqual(['missed']);

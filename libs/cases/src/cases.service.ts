@@ -478,6 +478,23 @@ export class CasesService {
           set('detainer_lodged', lodged);
         }
         if (custody.releaseEligibleAt !== undefined) set('release_eligible_at', custody.releaseEligibleAt);
+        // The place of a facility is the facility's: a state, county or zone sent alone that says otherwise would be
+        // dropped for it (the case placed where it was, with a 200). The facility is cleared, or another one named,
+        // in the same correction.
+        if (custody.facilityCode === undefined && row.facility_code) {
+          const elsewhere = [
+            custody.state != null && custody.state !== row.state ? 'custody.state' : null,
+            custody.county != null && countyKey(custody.county, custody.state ?? row.state) !== countyKey(row.county, row.state) ? 'custody.county' : null,
+            custody.timeZone != null && custody.timeZone !== row.time_zone ? 'custody.timeZone' : null,
+          ].filter((path): path is string => path !== null);
+          if (elsewhere.length) {
+            const there = [row.county, row.state].filter(Boolean).join(', ');
+            throw validationFailed({
+              'custody.facilityCode': [`the case is placed at facility ${row.facility_code}${there ? ` (${there}, ${row.time_zone})` : ''}, which sets its place: ` +
+                `send custody.facilityCode: null with ${elsewhere.join(', ')} to place it by them, or the facility it is at now`],
+            });
+          }
+        }
         const facilityCode = custody.facilityCode === undefined ? (row.facility_code ?? undefined) : (custody.facilityCode ?? undefined);
         const state = custody.state === undefined ? (row.state ?? undefined) : (custody.state ?? undefined);
         const placeCorrected = custody.facilityCode !== undefined || custody.state !== undefined || custody.county !== undefined;
