@@ -35,6 +35,17 @@ describe('intake input and corrections (e2e)', () => {
     return { c, typo, holds };
   }
 
+  it('an intake with its longest narrative and history in Arabic, every character escaped as \\uXXXX (as Python sends JSON), is taken', async () => {
+    const arabic = (n: number) => 'ب'.repeat(n);
+    const body = { ...intakeBody(), narrative: arabic(20_000), client: { ...intakeBody().client, criminalHistory: `اعتقل ${arabic(4_000)}` } };
+    const escaped = JSON.stringify(body).replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    expect(Buffer.byteLength(escaped)).toBeGreaterThan(140_000);
+    const res = await t.http.post('/api/cases').set(intake.auth).set('Content-Type', 'application/json').send(escaped);
+    expect(res.status).toBe(201);
+    const stored = await t.http.get(`/api/cases/${res.body.id}`).set(intake.auth).expect(200);
+    expect(stored.body.narrative).toBe(body.narrative);
+  });
+
   it('a name of spaces or invisible marks alone is blank; around a name they are trimmed', async () => {
     const invisible = await create({ ...minimalBody(), client: { lastName: '\u200f', preferredLanguage: 'ara' } });
     expect([invisible.status, fieldsOf(invisible)]).toEqual([400, ['client.firstName', 'client.lastName']]);

@@ -47,10 +47,14 @@ const CONCURRENT_UPDATE = 'CONCURRENT_UPDATE';
 
 /** Body-parser errors arrive as plain errors with a `type` and `status`. */
 function bodyParserError(error: unknown): ErrorBody | null {
-  const candidate = error as { type?: string; status?: number };
+  const candidate = error as { type?: string; status?: number; length?: number; limit?: number };
   switch (candidate?.type) {
-    case 'entity.too.large':
-      return { statusCode: 413, error: REASON[413], code: CODE[413], message: 'Request body is too large' };
+    case 'entity.too.large': {
+      const sizes = typeof candidate.limit === 'number'
+        ? `${typeof candidate.length === 'number' ? `: ${candidate.length} bytes,` : ';'} the limit is ${candidate.limit} bytes`
+        : '';
+      return { statusCode: 413, error: REASON[413], code: CODE[413], message: `Request body is too large${sizes}` };
+    }
     case 'entity.parse.failed':
       return { statusCode: 400, error: REASON[400], code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' };
     case 'encoding.unsupported':

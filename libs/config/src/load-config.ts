@@ -53,9 +53,16 @@ function postgresUrl(env: Env, name: string): string | null {
   return raw;
 }
 
+/**
+ * The largest JSON body taken by default: an intake with every field at its longest (a 20,000-character narrative, a
+ * 5,000-character criminal history, ten adverse parties: about 30,000 characters) sent by a client that escapes every
+ * character outside ASCII as \uXXXX (six bytes each; Python's json.dumps does by default) is about 190 kB.
+ */
+export const DEFAULT_BODY_LIMIT = '256kb';
+
 /** A JSON body size as the body parser reads it: bytes, or a number with b, kb, mb (1 kB to 50 MB). */
 function bodyLimit(env: Env): string {
-  const raw = str(env, 'BODY_LIMIT') ?? '100kb';
+  const raw = str(env, 'BODY_LIMIT') ?? DEFAULT_BODY_LIMIT;
   const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)?$/i.exec(raw);
   const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 * 1024 };
   const bytes = match ? Number(match[1]) * units[(match[2] ?? 'b').toLowerCase()] : NaN;
