@@ -83,6 +83,23 @@ describe('intake input and corrections (e2e)', () => {
     expect(found.body.items.map((c: { id: string }) => c.id)).toContain(aNumber.body.id);
   });
 
+  it('the same person with the names in another order or split, born the same day, is a possible duplicate; a mononym too', async () => {
+    const named = (firstName: string | undefined, lastName: string | undefined, dateOfBirth = '1987-03-14') =>
+      create({ ...minimalBody(), client: { firstName, lastName, dateOfBirth, preferredLanguage: 'spa' } }).expect(201);
+    const first = await named('Itzel Yareli', 'Quintanar Olmedo');
+    for (const [firstName, lastName] of [['Quintanar Olmedo', 'Itzel Yareli'], ['Itzel', 'Yareli Quintanar-Olmedo'], [undefined, 'QUINTANAR OLMEDO ITZEL YARELI']]) {
+      expect([lastName, (await named(firstName, lastName)).body.possibleDuplicates]).toEqual([lastName, expect.arrayContaining([first.body.reference])]);
+    }
+    // Born another day, or a name with a word less: another person.
+    expect((await named('Olmedo', 'Itzel Yareli Quintanar', '1987-03-15')).body.possibleDuplicates).toEqual([]);
+    expect((await named('Itzel', 'Quintanar Olmedo')).body.possibleDuplicates).toEqual([]);
+    // A family name first, or one name only.
+    const li = await named('小龍', '李', '1979-11-27');
+    expect((await named('李', '小龍', '1979-11-27')).body.possibleDuplicates).toEqual([li.body.reference]);
+    const mononym = await named('Xochiquetzalli', undefined, '2001-06-30');
+    expect((await named(undefined, 'xochiquetzalli', '2001-06-30')).body.possibleDuplicates).toEqual([mononym.body.reference]);
+  });
+
   it('one practice area sent alone (a form\'s single choice) is a list of one', async () => {
     const c = await create({ ...minimalBody(), practiceAreas: 'Asylum' }).expect(201);
     expect((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.practiceAreas).toEqual(['asylum']);

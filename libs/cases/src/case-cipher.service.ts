@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import {
   BlindIndexKind, DataKey, KeyMaterial, blindIndex, decryptField, encryptField, newDataKey, normalizeANumber,
-  normalizeNameDob, normalizePersonName, normalizePhone, requestDigest, unwrapDataKey, wrapDataKey, wrappedKeyId,
+  normalizeNameDob, normalizeNameTokensDob, normalizePersonName, normalizePhone, requestDigest, unwrapDataKey, wrapDataKey, wrappedKeyId,
 } from '@amparo/crypto';
 import { SENSITIVE_FIELDS, SensitiveField, SensitiveValues, isBlank } from './domain/sensitive-fields';
 
@@ -87,6 +87,13 @@ export class CaseCipher {
       values['client.dateOfBirth'] as string | undefined,
     );
     if (nameDob) entries.push({ kind: 'name_dob', value: blindIndex(this.keys.indexKey, 'name_dob', nameDob) });
+    // The same person with the names in another order or split (given names typed as the surname, a family name first).
+    const nameTokensDob = normalizeNameTokensDob(
+      values['client.firstName'] as string | undefined,
+      values['client.lastName'] as string | undefined,
+      values['client.dateOfBirth'] as string | undefined,
+    );
+    if (nameTokensDob) entries.push({ kind: 'name_tokens_dob', value: blindIndex(this.keys.indexKey, 'name_tokens_dob', nameTokensDob) });
     // Conflict checks compare names only (adverse parties rarely come with a birth date): cautious by design.
     const fullName = normalizePersonName(
       [values['client.firstName'], values['client.lastName']].filter((v) => typeof v === 'string' && v.trim()).join(' '),

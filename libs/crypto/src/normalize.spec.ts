@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { normalizeANumber, normalizeNameDob, normalizePersonName, normalizePhone } from './normalize';
+import { normalizeANumber, normalizeNameDob, normalizeNameTokensDob, normalizePersonName, normalizePhone } from './normalize';
 
 describe('normalizeANumber', () => {
   it.each([
@@ -96,11 +96,24 @@ describe('normalizePersonName / normalizeNameDob', () => {
     ['St. John', 'st john'],
     ['ｆｕｌｌ　ｗｉｄｔｈ', 'full width'],
     ['محمد', 'محمد'], // other scripts keep their letters
+    ['مُحَمَّد', 'محمد'], // Arabic vowel points are accents, often left out
+    ['Σοφία', 'σοφια'],
+    ['Йосиф', 'иосиф'],
+    ['राम शर्मा', 'राम शर्मा'], // a Devanagari vowel sign or virama is a letter of the name
+    ['कमला', 'कमला'],
+    ['がく', 'がく'.normalize('NFKD')], // NFKD splits the voicing mark off: kept
   ])('%p → %p', (input, expected) => {
     expect(normalizePersonName(input)).toBe(expected);
   });
 
+  it('keeps apart names of other scripts that differ by a mark that is a letter there', () => {
+    expect(normalizePersonName('राम शर्मा')).not.toBe(normalizePersonName('रीमा शर्मा'));
+    expect(normalizePersonName('கமல்')).not.toBe(normalizePersonName('கமலா'));
+    expect(normalizePersonName('がく')).not.toBe(normalizePersonName('かく'));
+  });
+
   it('returns null for names with no letters', () => {
+    expect(normalizePersonName('\u0301\u093f')).toBeNull();
     expect(normalizePersonName(' - . ')).toBeNull();
     expect(normalizePersonName('')).toBeNull();
     expect(normalizePersonName(undefined)).toBeNull();
@@ -115,6 +128,20 @@ describe('normalizePersonName / normalizeNameDob', () => {
     expect(normalizeNameDob('José', 'Ramírez', '02/04/1990')).toBeNull();
     expect(normalizeNameDob('José', 'Ramírez', '2000-02-29')).toBe('ramirez|jose|2000-02-29');
     expect(normalizeNameDob('José', 'Ramírez', '1900-02-29')).toBeNull();
+  });
+
+  it('joins the names\' words, sorted, with the date: the same person whatever the order or split of the names', () => {
+    const one = normalizeNameTokensDob('María José', 'Núñez García', '1990-04-02');
+    expect(one).toBe('garcia jose maria nunez|1990-04-02');
+    for (const [first, last] of [['Núñez García', 'María José'], ['María', 'José Núñez-García'], [undefined, 'NUÑEZ GARCIA MARIA JOSE']]) {
+      expect(normalizeNameTokensDob(first, last, '1990-04-02')).toBe(one);
+    }
+    expect(normalizeNameTokensDob('小龍', '李', '1990-04-02')).toBe(normalizeNameTokensDob('李', '小龍', '1990-04-02'));
+    expect(normalizeNameTokensDob('Ana', undefined, '1990-04-02')).toBe('ana|1990-04-02'); // a mononym
+    expect(normalizeNameTokensDob('María José', 'Núñez García', '1990-04-03')).not.toBe(one);
+    expect(normalizeNameTokensDob('María', 'Núñez García', '1990-04-02')).not.toBe(one);
+    expect(normalizeNameTokensDob(' - ', undefined, '1990-04-02')).toBeNull();
+    expect(normalizeNameTokensDob('Ana', 'Ruiz', '1990-02-30')).toBeNull();
   });
 
   it('never lets a separator into a name (the joined form stays unambiguous)', () => {

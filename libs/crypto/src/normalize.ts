@@ -53,21 +53,30 @@ const FOLD: Record<string, string> = {
 };
 
 /**
- * A person's name for matching: NFKD, diacritics removed ("Peña" → "pena"), lowercased, apostrophes dropped
+ * The combining marks that are accents, dropped from a name: the diacritics of Latin, Greek and Cyrillic letters (the
+ * combining diacritical blocks), and the vowel points of Hebrew and Arabic, which are often left out in writing. Other
+ * scripts' marks are letters of the name, kept: a Devanagari or Tamil vowel sign or virama, a Thai vowel, the kana
+ * voicing mark (राम is not रम, が is not か).
+ */
+const ACCENT_MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]/u;
+
+/**
+ * A person's name for matching: NFKD, accents removed ("Peña" → "pena"), lowercased, apostrophes dropped
  * ("O'Brien" → "obrien"), hyphens, punctuation and whitespace runs collapsed to one space
- * ("García-López" → "garcia lopez"). Non-Latin scripts keep their letters. Empty → null.
+ * ("García-López" → "garcia lopez"). Other scripts keep their letters and the marks that are part of them
+ * (ACCENT_MARKS). No letter or digit → null.
  */
 export function normalizePersonName(input: string | null | undefined): string | null {
   if (typeof input !== 'string') return null;
   const name = input
     .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
+    .replace(/\p{M}/gu, (mark) => (ACCENT_MARKS.test(mark) ? '' : mark))
     .toLowerCase()
     .replace(/[ßæœøđðłþıħ]/g, (c) => FOLD[c])
     .replace(/['‘’ʼ`´]/g, '')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, ' ')
     .trim();
-  return name === '' ? null : name;
+  return /[\p{L}\p{N}]/u.test(name) ? name : null;
 }
 
 /**
@@ -83,6 +92,23 @@ export function normalizeNameDob(
   const dob = normalizeDate(dateOfBirth);
   if (last === null || dob === null) return null;
   return `${last}|${normalizePersonName(firstName) ?? ''}|${dob}`;
+}
+
+/**
+ * "tokens|yyyy-mm-dd" for duplicate checks whatever the order or split of the names: the words of the first and last
+ * names together, normalized, sorted. "Núñez García / María José", "María José / Núñez García", "María / José Núñez
+ * García" and the whole name typed as the last name are one person born that day. A name of one word (a mononym) is
+ * taken; a valid calendar date of birth is required.
+ */
+export function normalizeNameTokensDob(
+  firstName?: string | null,
+  lastName?: string | null,
+  dateOfBirth?: string | null,
+): string | null {
+  const names = normalizePersonName([firstName, lastName].filter((n) => typeof n === 'string').join(' '));
+  const dob = normalizeDate(dateOfBirth);
+  if (names === null || dob === null) return null;
+  return `${names.split(' ').sort().join(' ')}|${dob}`;
 }
 
 function normalizeDate(input: string | null | undefined): string | null {
