@@ -55,6 +55,11 @@ describe('intake input and corrections (e2e)', () => {
     const party = await create({ ...minimalBody(), adverseParties: [{ name: '\u200b\u200b ' }] });
     expect(party.status).toBe(400);
     expect(fieldsOf(party).join()).toMatch(/adverseParties/);
+    // A name typed where a party goes: the answer says what a party is. A born-before-1900 date says why it is refused.
+    const bare = await create({ ...minimalBody(), adverseParties: ['Opuesto Uno'] });
+    expect([bare.status, bare.body.fields]).toEqual([400, { 'adverseParties.0': ['each adverse party must be an object such as {"name": "..."}, not a name alone'] }]);
+    const old = await create({ ...minimalBody(), client: { lastName: 'Antigua', preferredLanguage: 'spa', dateOfBirth: '1899-12-31' } });
+    expect([old.status, old.body.fields]).toEqual([400, { 'client.dateOfBirth': ['client.dateOfBirth must be a real date as YYYY-MM-DD, from 1900 on and not in the future'] }]);
     const c = await create({ ...minimalBody(), client: { lastName: ' \u200fEjemplo\u200b ', preferredLanguage: 'ara' } }).expect(201);
     const full = await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200);
     expect(full.body.client.lastName).toBe('Ejemplo');

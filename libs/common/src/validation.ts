@@ -1,14 +1,19 @@
 import { ArgumentMetadata, HttpStatus, ParseUUIDPipe, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError, FieldErrors } from './domain-error';
 
-/** Flattens class-validator's tree into `{ "client.aNumber": ["..."] }`. */
+/**
+ * Flattens class-validator's tree into `{ "client.aNumber": ["..."] }`. A message that begins with the bare property
+ * name (class-validator's own, and this project's decorators) begins with its dotted path instead: "client.dateOfBirth
+ * must be...", not "dateOfBirth must be...", in a form with a caller's and a client's fields.
+ */
 export function flattenValidationErrors(errors: ValidationError[], prefix = ''): FieldErrors {
   const fields: FieldErrors = {};
   for (const error of errors) {
     const path = prefix ? `${prefix}.${error.property}` : error.property;
     if (error.constraints) {
       fields[path] = Object.entries(error.constraints).map(([rule, message]) =>
-        rule === 'whitelistValidation' ? 'is not a known field' : message,
+        rule === 'whitelistValidation' ? 'is not a known field'
+          : path !== error.property && message.startsWith(`${error.property} `) ? `${path}${message.slice(error.property.length)}` : message,
       );
     }
     if (error.children?.length) Object.assign(fields, flattenValidationErrors(error.children, path));

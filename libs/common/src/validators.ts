@@ -87,10 +87,10 @@ function decorator(name: string, message: (property: string) => string, validate
       });
 }
 
-/** A birth date: a real calendar date, not in the future. */
+/** A birth date: a real calendar date, from 1900 on, not in the future. */
 export const IsCalendarDate = decorator(
   'isCalendarDate',
-  (p) => `${p} must be a real date as YYYY-MM-DD, not in the future`,
+  (p) => `${p} must be a real date as YYYY-MM-DD, from 1900 on and not in the future`,
   (value) => isPastCalendarDate(value),
 );
 

@@ -284,7 +284,7 @@ export class CreateCaseDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
-  @ValidateNested({ each: true })
+  @ValidateNested({ each: true, message: 'each adverse party must be an object such as {"name": "..."}, not a name alone' })
   @Type(() => AdversePartyDto)
   adverseParties?: AdversePartyDto[];
 }
