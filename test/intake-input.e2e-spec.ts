@@ -188,15 +188,20 @@ describe('intake input and corrections (e2e)', () => {
     expect(cleared.body.custody.timeZone).toBe('America/Denver');
   });
 
-  it('a state, county or zone corrected alone at a facility is a 400 naming custody.facilityCode, not dropped for the facility\'s place', async () => {
+  it('a state, county or zone corrected at a facility (alone, or with the custody sent back) is a 400 naming it, not dropped for the facility\'s place', async () => {
     const [jail]: { code: string; county: string; state: string }[] = await t.db.query(
       `SELECT code, county, state FROM facilities WHERE listed AND state = 'AZ' ORDER BY code LIMIT 1`);
     const c = await create({ ...minimalBody(), custody: { status: 'local_jail', facilityCode: jail.code } }).expect(201);
     const before = (await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.custody;
-    for (const custody of [{ state: 'NY', county: 'Albany' }, { county: 'Albany' }, { timeZone: 'America/New_York' }]) {
+    for (const [custody, fields] of [
+      [{ state: 'NY', county: 'Albany' }, ['custody.state', 'custody.county']],
+      [{ county: 'Albany' }, ['custody.county']],
+      [{ timeZone: 'America/New_York' }, ['custody.timeZone']],
+      [{ ...before, state: 'NY', county: 'Albany', timeZone: 'America/New_York' }, ['custody.state', 'custody.county', 'custody.timeZone']],
+    ] as const) {
       const res = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ custody });
-      expect([res.status, Object.keys(res.body.fields ?? {})]).toEqual([400, ['custody.facilityCode']]);
-      expect(res.body.fields['custody.facilityCode'][0]).toMatch(new RegExp(`placed at facility ${jail.code} .*send custody.facilityCode: null`));
+      expect([res.status, Object.keys(res.body.fields ?? {})]).toEqual([400, fields]);
+      expect(res.body.fields[fields[0]][0]).toMatch(new RegExp(`placed at facility ${jail.code} .*leave ${fields[0]} out, or send custody.facilityCode: null`));
     }
     expect((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.custody).toEqual(before);
     // Sent back as they are (a form), in other letters: taken.

@@ -478,22 +478,19 @@ export class CasesService {
           set('detainer_lodged', lodged);
         }
         if (custody.releaseEligibleAt !== undefined) set('release_eligible_at', custody.releaseEligibleAt);
-        // The place of a facility is the facility's: a state, county or zone sent alone that says otherwise would be
-        // dropped for it (the case placed where it was, with a 200). The facility is cleared, or another one named,
-        // in the same correction.
-        if (custody.facilityCode === undefined && row.facility_code) {
-          const elsewhere = [
-            custody.state != null && custody.state !== row.state ? 'custody.state' : null,
-            custody.county != null && countyKey(custody.county, custody.state ?? row.state) !== countyKey(row.county, row.state) ? 'custody.county' : null,
-            custody.timeZone != null && custody.timeZone !== row.time_zone ? 'custody.timeZone' : null,
-          ].filter((path): path is string => path !== null);
-          if (elsewhere.length) {
-            const there = [row.county, row.state].filter(Boolean).join(', ');
-            throw validationFailed({
-              'custody.facilityCode': [`the case is placed at facility ${row.facility_code}${there ? ` (${there}, ${row.time_zone})` : ''}, which sets its place: ` +
-                `send custody.facilityCode: null with ${elsewhere.join(', ')} to place it by them, or the facility it is at now`],
-            });
-          }
+        // The place of a facility is the facility's: a state, county or zone that says otherwise, sent without naming
+        // another facility (alone, or with the whole custody sent back as it is), would be dropped for it, the case
+        // placed where it was with a 200. The volunteer is told: leave it out, or clear the facility with it.
+        if ((custody.facilityCode === undefined || custody.facilityCode === row.facility_code) && row.facility_code) {
+          const there = `the case is placed at facility ${row.facility_code} (${[row.county, row.state].filter(Boolean).join(', ')}${row.county || row.state ? ', ' : ''}${row.time_zone}), which sets its place`;
+          const elsewhere = Object.fromEntries([
+            ['custody.state', custody.state != null && custody.state !== row.state],
+            ['custody.county', custody.county != null && countyKey(custody.county, custody.state ?? row.state) !== countyKey(row.county, row.state)],
+            ['custody.timeZone', custody.timeZone != null && custody.timeZone !== row.time_zone],
+          ].filter(([, differs]) => differs).map(([path]) => [path as string, [
+            `${there}: leave ${path} out, or send custody.facilityCode: null with it to place the case by state and county`,
+          ]]));
+          if (Object.keys(elsewhere).length) throw validationFailed(elsewhere);
         }
         const facilityCode = custody.facilityCode === undefined ? (row.facility_code ?? undefined) : (custody.facilityCode ?? undefined);
         const state = custody.state === undefined ? (row.state ?? undefined) : (custody.state ?? undefined);

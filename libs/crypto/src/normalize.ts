@@ -54,11 +54,11 @@ const FOLD: Record<string, string> = {
 
 /**
  * The combining marks that are accents, dropped from a name: the diacritics of Latin, Greek and Cyrillic letters (the
- * combining diacritical blocks), and the vowel points of Hebrew and Arabic, which are often left out in writing. Other
+ * combining diacritical blocks), and the vowel points of Hebrew, Arabic and Syriac, which are often left out in writing. Other
  * scripts' marks are letters of the name, kept: a Devanagari or Tamil vowel sign or virama, a Thai vowel, the kana
  * voicing mark (राम is not रम, が is not か).
  */
-const ACCENT_MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]/u;
+const ACCENT_MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0730-\u074a\u0898-\u089f\u08ca-\u08ff]/u;
 
 /**
  * A person's name for matching: NFKD, accents removed ("Peña" → "pena"), lowercased, apostrophes dropped
@@ -75,7 +75,10 @@ export function normalizePersonName(input: string | null | undefined): string | 
     .replace(/[ßæœøđðłþıħ]/g, (c) => FOLD[c])
     .replace(/['‘’ʼ`´]/g, '')
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, ' ')
-    .trim();
+    .trim()
+    // Marks kept on either side of something removed (an apostrophe, an accent) are put back in their canonical order:
+    // the same name typed again would otherwise give another string (and a stored index no correction could match).
+    .normalize('NFKD');
   return /[\p{L}\p{N}]/u.test(name) ? name : null;
 }
 
