@@ -44,6 +44,12 @@ describe('intake input and corrections (e2e)', () => {
     expect(res.status).toBe(201);
     const stored = await t.http.get(`/api/cases/${res.body.id}`).set(intake.auth).expect(200);
     expect(stored.body.narrative).toBe(body.narrative);
+    // In Adlam (beyond the Basic Multilingual Plane): each character is a surrogate pair, twelve bytes escaped.
+    const adlam = (n: number) => '\u{1E900}'.repeat(n);
+    const pular = { ...intakeBody(), narrative: adlam(20_000), client: { ...intakeBody().client, criminalHistory: adlam(4_990) } };
+    const wide = JSON.stringify(pular).replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    expect(Buffer.byteLength(wide)).toBeGreaterThan(290_000);
+    expect((await t.http.post('/api/cases').set(intake.auth).set('Content-Type', 'application/json').send(wide)).status).toBe(201);
   });
 
   it('a name of spaces or invisible marks alone is blank; around a name they are trimmed', async () => {

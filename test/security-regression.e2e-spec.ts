@@ -1428,8 +1428,20 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(res.text).not.toMatch(STACK_TRACE);
     };
 
+    it('a list of thousands of elements, or an object of thousands of fields, is one 400 naming it, before the validator reads them', async () => {
+      const many = Array.from({ length: 80_000 }, () => ({}));
+      const started = Date.now();
+      const list = await t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), adverseParties: many });
+      expect([list.status, list.body.fields]).toEqual([400, { adverseParties: ['has more than 500 elements'] }]);
+      const fields = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`f${i}`, 1]));
+      const wide = await t.http.patch(`/api/cases/${caseId}`).set(intake.auth).send({ client: fields });
+      expect([wide.status, wide.body.fields]).toEqual([400, { client: ['has more than 100 fields'] }]);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(list.text.length + wide.text.length).toBeLessThan(2_000);
+    });
+
     it('an oversized body is a 413 on every kind of route', async () => {
-      const big = 'x'.repeat(300 * 1024);
+      const big = 'x'.repeat(600 * 1024);
       for (const [method, url, who] of [
         ['POST', '/api/auth/login', null], ['POST', '/api/cases', intake], ['PATCH', `/api/cases/${caseId}`, intake],
         ['POST', `/api/cases/${caseId}/events`, intake], ['PUT', '/api/attorneys/me/profile', attorneyA],
@@ -1445,7 +1457,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
         .map((line) => line.split(' '))
         .filter(([method]) => method !== 'GET');
       expect(routes.length).toBeGreaterThan(15);
-      const big = JSON.stringify({ note: 'x'.repeat(300 * 1024) });
+      const big = JSON.stringify({ note: 'x'.repeat(600 * 1024) });
       for (const [method, path] of routes) {
         const url = path.replace(/:[A-Za-z]+/g, '6f0b2a3e-0000-4000-8000-000000000000');
         const res = await send(t.http, method, url, null, big).set('content-type', 'application/json');

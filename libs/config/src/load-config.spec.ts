@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     expect(config.databaseOwnerUrl).toBeNull();
     expect(config.secrets.generated).toBe(false);
     expect(config.smtp).toBeNull();
-    expect(config.bodyLimit).toBe('256kb');
+    expect(config.bodyLimit).toBe('512kb');
   });
 
   it('reads a body limit in bytes, kb or mb, and an http(s) public URL', () => {

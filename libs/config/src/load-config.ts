@@ -56,9 +56,11 @@ function postgresUrl(env: Env, name: string): string | null {
 /**
  * The largest JSON body taken by default: an intake with every field at its longest (a 20,000-character narrative, a
  * 5,000-character criminal history, ten adverse parties: about 30,000 characters) sent by a client that escapes every
- * character outside ASCII as \uXXXX (six bytes each; Python's json.dumps does by default) is about 190 kB.
+ * character outside ASCII (Python's json.dumps does by default) is about 190 kB in a script of the Basic Multilingual
+ * Plane (\uXXXX, six bytes), about 370 kB in one beyond it such as Adlam (a surrogate pair, twelve bytes, counted as
+ * one character by the length limits).
  */
-export const DEFAULT_BODY_LIMIT = '256kb';
+export const DEFAULT_BODY_LIMIT = '512kb';
 
 /** A JSON body size as the body parser reads it: bytes, or a number with b, kb, mb (1 kB to 50 MB). */
 function bodyLimit(env: Env): string {
