@@ -35,6 +35,8 @@ describe('safeRequestPath', () => {
     ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv.ics?x=1', '/api/calendar/[token].ics'],
     // Routing ignores case and a trailing slash: the feed answers these too, so they are masked too.
     ['/API/Calendar/AbCdEfGhIjKlMnOpQrStUv.ICS', '/api/calendar/[token].ics'],
+    ['/api/calendar%2FAbCdEfGhIjKlMnOpQrStUv.ics', '/api/calendar/[token].ics'],
+    ['/api%2Fcalendar%2fAbCdEfGhIjKlMnOpQrStUv.ics', '/api/calendar/[token].ics'],
     ['/api/calendar/AbCdEfGhIjKlMnOpQrStUv.ics/', '/api/calendar/[token].ics'],
     ['/api/calendar/token', '/api/calendar/token'],
     ['/api/calendar/TOKEN/', '/api/calendar/TOKEN/'],

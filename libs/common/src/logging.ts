@@ -74,11 +74,11 @@ export function safeRequestPath(url: string | undefined): string {
 
 /**
  * Whatever follows a `calendar` segment but the token route: routing decodes the path (%2Eics), ignores case and a
- * trailing slash, and a feed URL mistyped or badly joined (`//api/calendar/`, `/api/./calendar/`, a prefix added by
- * a proxy) still carries the credential.
+ * trailing slash, and a feed URL mistyped or badly joined (`//api/calendar/`, `/api/./calendar/`, `calendar%2F<token>`,
+ * a prefix added by a proxy) still carries the credential.
  */
 function isFeedPath(segments: string[]): boolean {
-  const words = segments.map((segment) => decoded(segment).toLowerCase()).filter((word) => word !== '' && word !== '.');
+  const words = segments.flatMap((segment) => decoded(segment).toLowerCase().split(/[/\\]/)).filter((word) => word !== '' && word !== '.');
   const at = words.indexOf('calendar');
   if (at < 0 || at === words.length - 1) return false;
   return !(at === words.length - 2 && words[at + 1] === 'token');
