@@ -626,7 +626,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     // the later one would leave it deciding).
     await event(jailed.id, { type: 'detainer_lodged', occurredAt: day(30) }).expect(201);
     await event(jailed.id, { type: 'detainer_lodged', occurredAt: day(10) }).expect(201);
-    await refusedWith(jailed.id, { type: 'detainer_lifted', occurredAt: day(20) }, /stated \(with a detainer lodged\): .*retract the detainer events recorded, correct custody.detainerLodged, then record them and this lift again/);
+    await refusedWith(jailed.id, { type: 'detainer_lifted', occurredAt: day(20) }, /stated \(with a detainer lodged\): .*retract the detainer events recorded \(those others recorded: a coordinator or the case's attorney\), correct custody.detainerLodged, then record them and this lift again/);
     // A correction that sends the same values back (a form) does not make the statement newer.
     await t.http.patch(`/api/cases/${jailed.id}`).set(coordinator.auth).send({ custody: { status: 'local_jail', county: 'Harris', detainerLodged: true } }).expect(200);
     const statedNow = async (id: string) => (await t.db.query(

@@ -679,7 +679,7 @@ export class CasesService {
             ? await tx.query(`SELECT 1 FROM case_events WHERE case_id = $1 AND type IN ('detainer_lodged', 'detainer_lifted') AND retracted_at IS NULL LIMIT 1`, [id])
             : [];
           const correct = detainerEvent
-            ? `retract the detainer events recorded, correct ${field}, then record them and this lift again`
+            ? `retract the detainer events recorded (those others recorded: a coordinator or the case's attorney), correct ${field}, then record them and this lift again`
             : `correct ${field} first`;
           throw new DomainError(HttpStatus.CONFLICT, 'EVENT_BEFORE_CUSTODY_STATED',
             `This ${dto.type} event is from before ${stated}, when the custody was last stated (${what}), and contradicts it`, {
