@@ -218,6 +218,19 @@ describe('intake input and corrections (e2e)', () => {
     expect(moved.body.custody).toMatchObject({ facilityCode: null, state: 'NY', county: 'Albany', timeZone: 'America/New_York' });
   });
 
+  it('a hold marked met, its detainer corrected away and back, comes back met, not open (to be swept missed and emailed)', async () => {
+    const at = new Date(Date.now() - 10 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const c = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: at } }).expect(201);
+    const [hold] = (c.body.deadlines as { id: string; rule: string }[]).filter((d) => d.rule === 'detainer_hold');
+    await t.http.patch(`/api/deadlines/${hold.id}`).set(coordinator.auth).send({ status: 'met', note: 'picked up by ICE' }).expect(200);
+    await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { detainerLodged: false } }).expect(200);
+    const corrected = await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { detainerLodged: true } }).expect(200);
+    expect((corrected.body.deadlines as { id: string; rule: string; status: string }[]).filter((d) => d.rule === 'detainer_hold').map((d) => [d.id, d.status]))
+      .toEqual([[hold.id, 'met']]);
+    const [row] = await t.db.query(`SELECT status_note, status_changed_by FROM deadlines WHERE id = $1`, [hold.id]);
+    expect(row).toEqual({ status_note: 'picked up by ICE', status_changed_by: coordinator.userId });
+  });
+
   it('a corrected release-eligible time takes the detainer deadline of the wrong one with it, even one already missed', async () => {
     const { c, holds } = await heldSinceATypo();
     expect(await holds()).toEqual(['missed']);

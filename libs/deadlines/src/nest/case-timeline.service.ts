@@ -14,6 +14,9 @@ import type { CaseEventFact, CaseFacts, ComputedDeadline, CustodyStatus, Deadlin
 import { assessUrgency, urgencyReviewAt } from '../domain/urgency';
 import { tz } from '../domain/zones';
 
+/** A revived deadline (see recompute) keeps a met or waived mark when nothing carried over to it says otherwise. */
+const KEEPS_MARK = `EXCLUDED.status = 'open' AND deadlines.status IN ('met', 'waived')`;
+
 /** A stored deadline as the API shows it: the computed fields, plus its identity, status and case. */
 export type DeadlineView = Omit<ComputedDeadline, 'key' | 'triggerEventId'> & {
   id: string;
@@ -345,7 +348,10 @@ export class CaseTimelineService {
       const graceMs = (missedGraceHours()[d.rule] ?? 0) * 3600_000;
       const carry = carried.get(d.key);
       const before = carry && !(carry.status === 'missed' && Date.parse(d.dueAt) + graceMs >= now.getTime()) ? carry : undefined;
-      // A superseded row with this key may exist (trigger changed and changed back): revive it, as recorded now.
+      // A superseded row with this key may exist (trigger changed and changed back): revive it, as recorded now. One
+      // marked met or waived stays so, with its note and who marked it: the same key is the same trigger and due time
+      // (an event retracted and recorded again, a custody fact corrected and corrected back), and a filing made does
+      // not come back open, to be swept missed and emailed as such.
       await tx.query(
         `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
                                 citation, rule_version, note, trigger_event_id, case_closed,
@@ -354,9 +360,11 @@ export class CaseTimelineService {
          ON CONFLICT (case_id, key) DO UPDATE SET superseded_at = NULL, label = EXCLUDED.label, due_at = EXCLUDED.due_at,
            time_zone = EXCLUDED.time_zone, outer_limit_at = EXCLUDED.outer_limit_at, opens_at = EXCLUDED.opens_at,
            citation = EXCLUDED.citation, rule_version = EXCLUDED.rule_version, note = EXCLUDED.note,
-           trigger_event_id = EXCLUDED.trigger_event_id, case_closed = EXCLUDED.case_closed, status = EXCLUDED.status,
-           status_note = EXCLUDED.status_note, status_changed_by = EXCLUDED.status_changed_by,
-           status_changed_at = EXCLUDED.status_changed_at`,
+           trigger_event_id = EXCLUDED.trigger_event_id, case_closed = EXCLUDED.case_closed,
+           status = CASE WHEN ${KEEPS_MARK} THEN deadlines.status ELSE EXCLUDED.status END,
+           status_note = CASE WHEN ${KEEPS_MARK} THEN deadlines.status_note ELSE EXCLUDED.status_note END,
+           status_changed_by = CASE WHEN ${KEEPS_MARK} THEN deadlines.status_changed_by ELSE EXCLUDED.status_changed_by END,
+           status_changed_at = CASE WHEN ${KEEPS_MARK} THEN deadlines.status_changed_at ELSE EXCLUDED.status_changed_at END`,
         [caseId, row.organization_id, d.key, d.rule, d.label, d.dueAt, d.timeZone, d.outerLimitAt ?? null,
          d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null, row.status === 'closed',
          before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null],
