@@ -204,6 +204,7 @@ describe('intake input and corrections (e2e)', () => {
       [{ county: 'Albany' }, ['custody.county']],
       [{ timeZone: 'America/New_York' }, ['custody.timeZone']],
       [{ ...before, state: 'NY', county: 'Albany', timeZone: 'America/New_York' }, ['custody.state', 'custody.county', 'custody.timeZone']],
+      [{ status: 'local_jail', facilityCode: jail.code.toLowerCase(), state: 'NY' }, ['custody.state']],
     ] as const) {
       const res = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ custody });
       expect([res.status, Object.keys(res.body.fields ?? {})]).toEqual([400, fields]);
@@ -218,7 +219,7 @@ describe('intake input and corrections (e2e)', () => {
     expect(moved.body.custody).toMatchObject({ facilityCode: null, state: 'NY', county: 'Albany', timeZone: 'America/New_York' });
   });
 
-  it('a hold marked met, its detainer corrected away and back, comes back met, not open (to be swept missed and emailed)', async () => {
+  it('a hold marked met, its detainer corrected away and back, comes back met, not open (to be swept missed and emailed); a waived one, or one reopened since, open', async () => {
     const at = new Date(Date.now() - 10 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
     const c = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: at } }).expect(201);
     const [hold] = (c.body.deadlines as { id: string; rule: string }[]).filter((d) => d.rule === 'detainer_hold');
@@ -229,6 +230,28 @@ describe('intake input and corrections (e2e)', () => {
       .toEqual([[hold.id, 'met']]);
     const [row] = await t.db.query(`SELECT status_note, status_changed_by FROM deadlines WHERE id = $1`, [hold.id]);
     expect(row).toEqual({ status_note: 'picked up by ICE', status_changed_by: coordinator.userId });
+
+    // Waived ("no longer applies", judged on the facts corrected since): it comes back open.
+    const waived = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: at } }).expect(201);
+    const [waivedHold] = (waived.body.deadlines as { id: string; rule: string }[]).filter((d) => d.rule === 'detainer_hold');
+    await t.http.patch(`/api/deadlines/${waivedHold.id}`).set(coordinator.auth).send({ status: 'waived', note: 'no detainer: intake error' }).expect(200);
+    await t.http.patch(`/api/cases/${waived.body.id}`).set(coordinator.auth).send({ custody: { detainerLodged: false } }).expect(200);
+    const lodged = await t.http.patch(`/api/cases/${waived.body.id}`).set(coordinator.auth).send({ custody: { detainerLodged: true } }).expect(200);
+    expect((lodged.body.deadlines as { rule: string; status: string }[]).filter((d) => d.rule === 'detainer_hold').map((d) => d.status)).toEqual(['open']);
+
+    // Met, carried to the row of another place, reopened there, and the place corrected back: the reopening stands.
+    const moved = await create({ ...minimalBody(), custody: { status: 'ice_detention', state: 'CA', county: 'Los Angeles' } }).expect(201);
+    const today = new Date().toLocaleDateString('en-CA', { timeZone: 'America/Los_Angeles' });
+    await t.http.post(`/api/cases/${moved.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: today }).expect(201);
+    const eoir33 = async () => ((await t.http.get(`/api/cases/${moved.body.id}`).set(coordinator.auth).expect(200)).body.deadlines as { id: string; rule: string; status: string }[])
+      .filter((d) => d.rule === 'eoir33_change_of_address');
+    await t.http.patch(`/api/deadlines/${(await eoir33())[0].id}`).set(coordinator.auth).send({ status: 'met', note: 'EOIR-33 filed' }).expect(200);
+    await t.http.patch(`/api/cases/${moved.body.id}`).set(coordinator.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
+    const [carried] = await eoir33();
+    expect(carried.status).toBe('met');
+    await t.http.patch(`/api/deadlines/${carried.id}`).set(coordinator.auth).send({ status: 'open', note: 'EOIR rejected the filing' }).expect(200);
+    await t.http.patch(`/api/cases/${moved.body.id}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
+    expect((await eoir33()).map((d) => d.status)).toEqual(['open']);
   });
 
   it('a corrected release-eligible time takes the detainer deadline of the wrong one with it, even one already missed', async () => {

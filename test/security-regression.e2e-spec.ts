@@ -1436,6 +1436,9 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const fields = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`f${i}`, 1]));
       const wide = await t.http.patch(`/api/cases/${caseId}`).set(intake.auth).send({ client: fields });
       expect([wide.status, wide.body.fields]).toEqual([400, { client: ['has more than 100 fields'] }]);
+      const query = Array.from({ length: 101 }, (_, i) => `p${i}=1`).join('&');
+      const asked = await t.http.get(`/api/cases?${query}`).set(intake.auth);
+      expect([asked.status, asked.body.fields]).toEqual([400, { query: ['has more than 100 fields'] }]);
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(list.text.length + wide.text.length).toBeLessThan(2_000);
     });

@@ -481,7 +481,7 @@ export class CasesService {
         // The place of a facility is the facility's: a state, county or zone that says otherwise, sent without naming
         // another facility (alone, or with the whole custody sent back as it is), would be dropped for it, the case
         // placed where it was with a 200. The volunteer is told: leave it out, or clear the facility with it.
-        if ((custody.facilityCode === undefined || custody.facilityCode === row.facility_code) && row.facility_code) {
+        if ((custody.facilityCode === undefined || custody.facilityCode?.toUpperCase() === row.facility_code) && row.facility_code) {
           const there = `the case is placed at facility ${row.facility_code} (${[row.county, row.state].filter(Boolean).join(', ')}${row.county || row.state ? ', ' : ''}${row.time_zone}), which sets its place`;
           const elsewhere = Object.fromEntries([
             ['custody.state', custody.state != null && custody.state !== row.state],

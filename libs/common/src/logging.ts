@@ -65,23 +65,30 @@ function decoded(segment: string): string {
 export function safeRequestPath(url: string | undefined): string {
   // A request line may name the host too (absolute form, GET http://host/api/...): the path is what follows it.
   const path = (url ?? '').split('?')[0].replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
-  const segments = path.split('/');
-  if (isFeedPath(segments)) return '/api/calendar/[token].ics';
-  return segments
+  if (isFeedPath(path)) return '/api/calendar/[token].ics';
+  return path.split('/')
     .map((segment) => (!UUID.test(segment) && hasIdentifyingNumber(decoded(segment)) ? '[redacted]' : segment))
     .join('/');
 }
 
 /**
- * Whatever follows a `calendar` segment but the token route: routing decodes the path (%2Eics), ignores case and a
- * trailing slash, and a feed URL mistyped or badly joined (`//api/calendar/`, `/api/./calendar/`, `calendar%2F<token>`,
- * a prefix added by a proxy) still carries the credential.
+ * Anything after `calendar` but the token route (`/api/calendar/token`): routing decodes the path (%2Eics), ignores
+ * case and a trailing slash, and a feed URL mistyped, badly joined or encoded again (`//api/calendar/`,
+ * `/api/./calendar/`, `calendar%2F<token>`, `calendar%252F<token>`, `calendars/<token>`, a prefix added by a proxy)
+ * still carries the credential. Decoded until it no longer changes (a few times at most).
  */
-function isFeedPath(segments: string[]): boolean {
-  const words = segments.flatMap((segment) => decoded(segment).toLowerCase().split(/[/\\]/)).filter((word) => word !== '' && word !== '.');
-  const at = words.indexOf('calendar');
-  if (at < 0 || at === words.length - 1) return false;
-  return !(at === words.length - 2 && words[at + 1] === 'token');
+function isFeedPath(path: string): boolean {
+  let text = path;
+  for (let round = 0; round < 4; round++) {
+    const next = decoded(text);
+    if (next === text) break;
+    text = next;
+  }
+  const lower = text.toLowerCase();
+  const at = lower.indexOf('calendar');
+  if (at < 0) return false;
+  const rest = lower.slice(at + 'calendar'.length).replace(/[\s/\\.;]+/g, '');
+  return rest !== '' && rest !== 'token';
 }
 
 const refusals = new Logger('Requests');

@@ -45,21 +45,21 @@ export const MAX_JSON_KEYS = 100;
  * turn into prototype pollution; very deep nesting can exhaust the stack of recursive transformers; a huge list or
  * object costs the validator time and memory in proportion. All are refused before anything else looks at the body.
  */
-export function assertSafeJson(value: unknown): void {
+export function assertSafeJson(value: unknown, root: 'body' | 'query' = 'body'): void {
   const stack: { node: unknown; path: string; depth: number }[] = [{ node: value, path: '', depth: 0 }];
   while (stack.length > 0) {
     const { node, path, depth } = stack.pop()!;
     if (typeof node === 'string' && LONE_SURROGATE.test(node)) {
-      throw validationFailed({ [path || 'body']: ['contains invalid Unicode (a lone surrogate)'] });
+      throw validationFailed({ [path || root]: ['contains invalid Unicode (a lone surrogate)'] });
     }
     if (typeof node === 'string' && node.includes('\u0000')) {
-      throw validationFailed({ [path || 'body']: ['contains a NUL character (\\u0000), which text cannot hold'] });
+      throw validationFailed({ [path || root]: ['contains a NUL character (\\u0000), which text cannot hold'] });
     }
     if (node === null || typeof node !== 'object') continue;
-    if (depth > MAX_JSON_DEPTH) throw validationFailed({ [path || 'body']: [`nests deeper than ${MAX_JSON_DEPTH} levels`] });
+    if (depth > MAX_JSON_DEPTH) throw validationFailed({ [path || root]: [`nests deeper than ${MAX_JSON_DEPTH} levels`] });
     const keys = Object.keys(node);
     if (Array.isArray(node) ? node.length > MAX_JSON_ARRAY : keys.length > MAX_JSON_KEYS) {
-      throw validationFailed({ [path || 'body']: [Array.isArray(node) ? `has more than ${MAX_JSON_ARRAY} elements` : `has more than ${MAX_JSON_KEYS} fields`] });
+      throw validationFailed({ [path || root]: [Array.isArray(node) ? `has more than ${MAX_JSON_ARRAY} elements` : `has more than ${MAX_JSON_KEYS} fields`] });
     }
     for (const key of keys) {
       const child = path ? `${path}.${key}` : key;
@@ -72,7 +72,7 @@ export function assertSafeJson(value: unknown): void {
 
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' || metadata.type === 'query') assertSafeJson(value);
+    if (metadata.type === 'body' || metadata.type === 'query') assertSafeJson(value, metadata.type);
     return super.transform(value, metadata);
   }
 }

@@ -89,6 +89,8 @@ describe('normalizePersonName / normalizeNameDob', () => {
     ['García   López', 'garcia lopez'],
     ["O'Brien", 'obrien'],
     ['O’Brien', 'obrien'],
+    ['O´Brien', 'obrien'], // an acute accent typed for an apostrophe
+    ['D＇Angelo', 'dangelo'], // a full-width one
     ['Strauß', 'strauss'],
     ['Łucja Ørsted', 'lucja orsted'],
     ['İlhan', 'ilhan'],

@@ -60,6 +60,8 @@ const FOLD: Record<string, string> = {
  */
 const ACCENT_MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0730-\u074a\u0898-\u089f\u08ca-\u08ff]/u;
 
+const APOSTROPHES = /['‘’ʼ`´]/g;
+
 /**
  * A person's name for matching: NFKD, accents removed ("Peña" → "pena"), lowercased, apostrophes dropped
  * ("O'Brien" → "obrien"), hyphens, punctuation and whitespace runs collapsed to one space
@@ -69,11 +71,14 @@ const ACCENT_MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe2
 export function normalizePersonName(input: string | null | undefined): string | null {
   if (typeof input !== 'string') return null;
   const name = input
+    // An acute accent typed as an apostrophe (O´Brien, D´Angelo on a Spanish keyboard) before NFKD makes it a space and
+    // a mark; a full-width apostrophe only becomes one by NFKD (below).
+    .replace(APOSTROPHES, '')
     .normalize('NFKD')
     .replace(/\p{M}/gu, (mark) => (ACCENT_MARKS.test(mark) ? '' : mark))
     .toLowerCase()
     .replace(/[ßæœøđðłþıħ]/g, (c) => FOLD[c])
-    .replace(/['‘’ʼ`´]/g, '')
+    .replace(APOSTROPHES, '')
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, ' ')
     .trim()
     // Marks kept on either side of something removed (an apostrophe, an accent) are put back in their canonical order:

@@ -14,8 +14,12 @@ import type { CaseEventFact, CaseFacts, ComputedDeadline, CustodyStatus, Deadlin
 import { assessUrgency, urgencyReviewAt } from '../domain/urgency';
 import { tz } from '../domain/zones';
 
-/** A revived deadline (see recompute) keeps a met or waived mark when nothing carried over to it says otherwise. */
-const KEEPS_MARK = `EXCLUDED.status = 'open' AND deadlines.status IN ('met', 'waived')`;
+/**
+ * Whether a revived deadline (see recompute) keeps its met mark ($19): only when nothing carried over to it, and no row
+ * of the same rule and trigger is being replaced by it (whose own status, set since, would speak for it). A waived one
+ * comes back open: "no longer applies" was judged on facts since corrected back.
+ */
+const KEEPS_MARK = `$19::boolean AND EXCLUDED.status = 'open' AND deadlines.status = 'met'`;
 
 /** A stored deadline as the API shows it: the computed fields, plus its identity, status and case. */
 export type DeadlineView = Omit<ComputedDeadline, 'key' | 'triggerEventId'> & {
@@ -349,9 +353,10 @@ export class CaseTimelineService {
       const carry = carried.get(d.key);
       const before = carry && !(carry.status === 'missed' && Date.parse(d.dueAt) + graceMs >= now.getTime()) ? carry : undefined;
       // A superseded row with this key may exist (trigger changed and changed back): revive it, as recorded now. One
-      // marked met or waived stays so, with its note and who marked it: the same key is the same trigger and due time
-      // (an event retracted and recorded again, a custody fact corrected and corrected back), and a filing made does
-      // not come back open, to be swept missed and emailed as such.
+      // marked met stays so, with its note and who marked it, unless a row of the same rule and trigger it replaces
+      // says otherwise: the same key is the same trigger and due time (a custody fact corrected away and back), and a
+      // filing made does not come back open, to be swept missed and emailed as such.
+      const replacing = existing.some((s) => !computedKeys.has(s.key) && s.rule === d.rule && s.trigger_event_id === (d.triggerEventId ?? null));
       await tx.query(
         `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
                                 citation, rule_version, note, trigger_event_id, case_closed,
@@ -367,7 +372,8 @@ export class CaseTimelineService {
            status_changed_at = CASE WHEN ${KEEPS_MARK} THEN deadlines.status_changed_at ELSE EXCLUDED.status_changed_at END`,
         [caseId, row.organization_id, d.key, d.rule, d.label, d.dueAt, d.timeZone, d.outerLimitAt ?? null,
          d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null, row.status === 'closed',
-         before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null],
+         before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null,
+         !replacing],
       );
       // A missed deadline carried over to its new row: the coordinators' alerts not yet sent follow it (the old row's
       // are cancelled once it is superseded), with its time as it now reads; those sent stay sent, and are not repeated.
