@@ -353,10 +353,13 @@ export class CaseTimelineService {
       const carry = carried.get(d.key);
       const before = carry && !(carry.status === 'missed' && Date.parse(d.dueAt) + graceMs >= now.getTime()) ? carry : undefined;
       // A superseded row with this key may exist (trigger changed and changed back): revive it, as recorded now. One
-      // marked met stays so, with its note and who marked it, unless a row of the same rule and trigger it replaces
-      // says otherwise: the same key is the same trigger and due time (a custody fact corrected away and back), and a
-      // filing made does not come back open, to be swept missed and emailed as such.
-      const replacing = existing.some((s) => !computedKeys.has(s.key) && s.rule === d.rule && s.trigger_event_id === (d.triggerEventId ?? null));
+      // marked met stays so, with its note and who marked it, unless a row it replaces (the same event's deadline read
+      // in another zone, as carried above) says otherwise: the same key is the same trigger and due time (a custody
+      // fact corrected away and back), and a filing made does not come back open, to be swept missed and emailed as
+      // such. Deadlines of the custody facts (no trigger event) are not carried: another one of the same rule is
+      // another booking's, or the time the fact was wrongly corrected to.
+      const replacing = d.triggerEventId !== undefined && d.triggerEventId !== null
+        && existing.some((s) => !computedKeys.has(s.key) && s.rule === d.rule && s.trigger_event_id === d.triggerEventId);
       await tx.query(
         `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
                                 citation, rule_version, note, trigger_event_id, case_closed,
