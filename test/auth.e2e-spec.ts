@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { BootstrapService } from '../libs/auth/src/bootstrap.service';
-import { AuthHousekeeping, PasswordService } from '@amparo/auth';
+import { AuthHousekeeping, PasswordService, UsersService } from '@amparo/auth';
+import { DeadlinesService } from '@amparo/deadlines';
 import { TestApp, createTestApp, createTestDatabase, ADMIN } from './support/test-app';
 import { Session, createUser, login, loginAdmin } from './support/users';
 
@@ -132,6 +133,49 @@ describe('auth (e2e)', () => {
       const audit = await t.db.query(`SELECT actor_id, fields, details FROM audit_events WHERE action = 'user.update' AND details->>'userId' = $1`, [user.userId]);
       const state = { role: 'coordinator', active: true };
       expect(audit).toEqual([{ actor_id: user.userId, fields: ['password'], details: { userId: user.userId, before: state, after: state } }]);
+    });
+
+    it('a sign-in whose password check overlapped a password change gets no session; nor does a feed token asked by a session revoked meanwhile', async () => {
+      const user = await createUser(t.http, admin, 'coordinator');
+      const other = await login(t.http, user.email, user.password);
+      const passwords = t.app.get(PasswordService);
+      const verify = passwords.verify.bind(passwords);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let checked!: () => void;
+      const reached = new Promise<void>((resolve) => (checked = resolve));
+      // The thief's sign-in, held after its password check (the old password, right then) until the change is made.
+      const spy = jest.spyOn(passwords, 'verify').mockImplementationOnce(async (hash, password) => {
+        const ok = await verify(hash, password);
+        checked();
+        await gate;
+        return ok;
+      });
+      try {
+        const thief = t.http.post('/api/auth/login').send({ email: user.email, password: user.password }).then((res) => res);
+        await reached;
+        await t.http.post('/api/auth/password').set(user.auth).send({ currentPassword: user.password, newPassword: 'Quetzal-Marzo-Velero-8812' }).expect(204);
+        release();
+        expect((await thief).status).toBe(401);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(await t.db.query(`SELECT count(*)::int AS n FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL`, [user.userId])).toEqual([{ n: 1 }]);
+      // A feed token asked by the other session, revoked by the change while its request was on its way (past the guard).
+      const [revoked] = await t.db.query(
+        `SELECT s.id, u.organization_id FROM auth_sessions s JOIN users u ON u.id = s.user_id WHERE s.user_id = $1 AND s.revoked_reason = 'password changed'`, [user.userId]);
+      expect((await t.http.get('/api/auth/me').set(other.auth)).status).toBe(401);
+      const principal = { userId: user.userId, role: 'coordinator' as const, organizationId: revoked.organization_id, sessionId: revoked.id };
+      await expect(t.app.get(DeadlinesService).issueCalendarToken(principal)).rejects.toThrow();
+      expect(await t.db.query(`SELECT 1 FROM calendar_tokens WHERE user_id = $1`, [user.userId])).toEqual([]);
+    });
+
+    it('the operator\'s password reset lifts the lock of failed attempts: the new password signs in at once', async () => {
+      const locked = await createUser(t.http, admin, 'intake');
+      for (let i = 0; i < 6; i++) await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': `203.0.113.${60 + i}` }).send({ email: locked.email, password: `guess-${i}` });
+      expect((await t.http.post('/api/auth/login').send({ email: locked.email, password: locked.password })).status).toBe(429);
+      const reset = await t.app.get(UsersService).resetPassword(locked.email.toUpperCase());
+      await login(t.http, locked.email, reset!.password);
     });
 
     it('a password easy to guess is refused (400 naming it) on creation and on change, and a refused change costs no attempt', async () => {

@@ -49,6 +49,13 @@ export class AuthService {
     if (!user || !ok) throw new UnauthorizedException(BAD_CREDENTIALS);
     await this.throttle.recordSuccess(email, ip);
     return this.db.transaction(async (tx) => {
+      // The account as the password was checked against it, share-locked: a password change or reset (or a
+      // deactivation) that committed meanwhile revoked every session there was, and this one must not come after it;
+      // one still to come waits for this, then revokes it too.
+      const [still]: { password_hash: string; active: boolean }[] = await tx.query(
+        `SELECT password_hash, active FROM users WHERE id = $1 FOR SHARE`, [user.id],
+      );
+      if (!still?.active || still.password_hash !== user.passwordHash) throw new UnauthorizedException(BAD_CREDENTIALS);
       const session = await tx.getRepository(AuthSession).save(
         tx.getRepository(AuthSession).create({
           userId: user.id,

@@ -85,8 +85,13 @@ export class LoginThrottleService {
 
   /** The attempt succeeded: the account starts over, and the IP gets its attempt back. */
   async recordSuccess(email: string, ip: string): Promise<void> {
-    await this.db.query(`DELETE FROM login_throttle WHERE scope = 'account' AND key_hash = $1`, [keyHash(email)]);
+    await this.forgetAccount(email);
     await this.giveBackToIp(ip);
+  }
+
+  /** The account's failures are forgotten (a success, or the operator's password reset, in its transaction). */
+  async forgetAccount(email: string, runner: { query: DataSource['query'] } = this.db): Promise<void> {
+    await runner.query(`DELETE FROM login_throttle WHERE scope = 'account' AND key_hash = $1`, [keyHash(email.trim().toLowerCase())]);
   }
 
   private async giveBackToIp(ip: string): Promise<void> {

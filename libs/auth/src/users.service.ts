@@ -7,6 +7,7 @@ import { isUniqueViolation, transactionWithRetry } from '@amparo/database';
 import { AuthService } from './auth.service';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { User, UserView, toUserView } from './entities/user.entity';
+import { LoginThrottleService } from './login-throttle.service';
 import { PasswordService } from './password.service';
 import { UserChanges } from './user-changes';
 import type { Principal } from './roles';
@@ -19,6 +20,7 @@ export class UsersService {
     private readonly passwords: PasswordService,
     private readonly auth: AuthService,
     private readonly changes: UserChanges,
+    private readonly throttle: LoginThrottleService,
   ) {}
 
   async create(actor: Principal, dto: CreateUserDto): Promise<UserView> {
@@ -80,6 +82,8 @@ export class UsersService {
       );
       if (!user) return null;
       await this.auth.endAllAccess(tx, user.id, 'password reset by the operator');
+      // Reset, often, because the account was locked by failed attempts: it may sign in with the new one at once.
+      await this.throttle.forgetAccount(user.email, tx);
       return { userId: user.id, organizationId: user.organization_id, email: user.email, password };
     });
   }

@@ -69,6 +69,7 @@ describe('loadConfig', () => {
     ['AMPARO_JWT_SECRET', { AMPARO_JWT_SECRET: 'secret' }],
     ['ADMIN_EMAIL', { ADMIN_EMAIL: 'nobody' }],
     ['ADMIN_PASSWORD', { ADMIN_PASSWORD: 'short' }],
+    ['ADMIN_PASSWORD', { ADMIN_PASSWORD: 'a long passphrase '.repeat(12) }],
     ['SMTP_FROM', { SMTP_HOST: 'mail.example.org' }],
     ['BODY_LIMIT', { BODY_LIMIT: 'banana' }],
     ['BODY_LIMIT', { BODY_LIMIT: '10' }],

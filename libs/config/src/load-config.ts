@@ -236,6 +236,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   if (adminPassword !== null && adminPassword.length < 12) {
     throw new ConfigError('ADMIN_PASSWORD', 'must be at least 12 characters');
   }
+  // Sign-in takes passwords of up to 200 characters: a longer one would make an admin who could never sign in.
+  if (adminPassword !== null && adminPassword.length > 200) {
+    throw new ConfigError('ADMIN_PASSWORD', 'must be at most 200 characters (the longest password sign-in takes)');
+  }
   const logLevel = str(env, 'LOG_LEVEL') ?? (mode === 'test' ? 'silent' : 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', 'must be one of fatal, error, warn, info, debug, trace, silent');

@@ -154,6 +154,10 @@ export class DeadlinesService {
       // by a fresh token listing what the old role saw. One still to come waits for this, then deletes the token.
       const still = await tx.query(`SELECT 1 FROM users WHERE id = $1 AND role = $2 AND active FOR SHARE`, [actor.userId, actor.role]);
       if (still.length === 0) throw new UnauthorizedException();
+      // Nor may a session revoked meanwhile (a password changed or reset: it deleted the token there was) get one. Read
+      // after the lock: a change that committed first is seen; one still to come waits, then deletes this token.
+      const live = await tx.query(`SELECT 1 FROM auth_sessions WHERE id = $1 AND revoked_at IS NULL`, [actor.sessionId]);
+      if (live.length === 0) throw new UnauthorizedException();
       const [{ replaced }] = await tx.query(
         `INSERT INTO calendar_tokens (user_id, token_hash) VALUES ($1, $2)
          ON CONFLICT (user_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = now()
