@@ -1,4 +1,5 @@
 import { EntityManager, QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { Client } from 'pg';
 import { PREPARED_STATEMENT_CAP, isStalePreparedStatement, isUniqueViolation, preparedQuery } from '@amparo/database';
 import { TestApp, createTestApp } from './support/test-app';
 import { intakeBody } from './support/cases';
@@ -162,4 +163,44 @@ describe('DB_PREPARED_STATEMENTS=false (e2e)', () => {
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM pg_prepared_statements`);
     expect(n).toBe(0);
   });
+});
+
+describe('connections cut while serving (e2e)', () => {
+  let t: TestApp;
+  let intake: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    intake = await createUser(t.http, await loginAdmin(t.http), 'intake');
+  });
+  afterAll(() => t.close());
+
+  it('intakes in flight when the server cuts the API\'s connections (a restart, a failover) are 201 or 503, never a 500', async () => {
+    const owner = new Client({ connectionString: t.databaseUrl });
+    await owner.connect();
+    const statuses: number[] = [];
+    let running = true;
+    const worker = async () => {
+      while (running) statuses.push((await t.http.post('/api/cases').set(intake.auth).send(intakeBody())).status);
+    };
+    try {
+      const workers = Array.from({ length: 6 }, worker);
+      for (let cut = 0; cut < 8; cut++) {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        await owner.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'amparo' AND pid <> pg_backend_pid()`);
+      }
+      // And it goes on by itself: intakes are taken again, on new connections.
+      const answered = statuses.length;
+      for (let wait = 0; wait < 100 && statuses.slice(answered).filter((status) => status === 201).length < 3; wait++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      running = false;
+      await Promise.all(workers);
+    } finally {
+      running = false;
+      await owner.end();
+    }
+    expect(statuses.filter((status) => status !== 201 && status !== 503)).toEqual([]);
+    expect(statuses.filter((status) => status === 201).length).toBeGreaterThanOrEqual(3);
+  }, 60_000);
 });

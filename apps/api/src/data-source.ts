@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { AUTH_ENTITIES } from '@amparo/auth';
 import { DEFAULT_DB_POOL_SIZE } from '@amparo/config';
+import { GUARDED_PG } from '@amparo/database';
 import { MIGRATIONS } from '../../../migrations';
 
 /** Every entity of every feature. The app, the CLI and the tests build their DataSource from these options. */
@@ -9,6 +10,8 @@ export const ENTITIES = [...AUTH_ENTITIES];
 export function dataSourceOptions(url: string, poolSize = DEFAULT_DB_POOL_SIZE): DataSourceOptions {
   return {
     type: 'postgres',
+    // Every pooled client listens for 'error' from its creation (see GUARDED_PG).
+    driver: GUARDED_PG,
     url,
     entities: ENTITIES,
     migrations: MIGRATIONS,

@@ -1,4 +1,4 @@
-import { QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 
 /**
  * Whether an error means the database cannot be reached right now (as opposed to a statement that failed): the server
@@ -8,9 +8,9 @@ import { QueryRunnerAlreadyReleasedError } from 'typeorm';
  *
  * Looks at the error, TypeORM's `driverError` and `cause`, for: socket errors; SQLSTATE class 08 (connection
  * exception) and 57P01-57P03 (admin or crash shutdown, cannot connect now); node-postgres's own messages for a
- * terminated connection and a pool checkout or connect timeout; and TypeORM's QueryRunnerAlreadyReleasedError, what a
- * transaction's next statement (or its COMMIT) meets once its connection was cut (pg_terminate_backend, a restart or
- * failover) and TypeORM released it.
+ * terminated connection and a pool checkout or connect timeout; and TypeORM's QueryRunner(Provider)AlreadyReleasedError,
+ * what a transaction's next statement (or its COMMIT) meets once its connection was cut (pg_terminate_backend, a restart
+ * or failover) and TypeORM released it.
  */
 
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
@@ -19,7 +19,7 @@ const DRIVER_MESSAGES =
   /^(timeout expired|timeout exceeded when trying to connect|Connection terminated unexpectedly|Connection terminated due to connection timeout|Client has encountered a connection error and is not queryable)$/;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (error instanceof QueryRunnerAlreadyReleasedError) return true;
+  if (error instanceof QueryRunnerAlreadyReleasedError || error instanceof QueryRunnerProviderAlreadyReleasedError) return true;
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
     const { code, message, driverError, cause } = current as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };

@@ -6,3 +6,4 @@ export * from './prepared';
 export * from './retry';
 export * from './database-unavailable';
 export * from './runtime-role';
+export * from './guarded-pg';
