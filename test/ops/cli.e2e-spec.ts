@@ -48,6 +48,21 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     return JSON.parse(stdout);
   };
 
+  it('refuses an option or argument a command does not take, before it runs; help goes to stdout', async () => {
+    const run = (...args: string[]) => promisify(execFile)(process.execPath, [CLI_JS, ...args], {
+      cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', AMPARO_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) }, timeout: 60_000,
+    });
+    for (const [args, said] of [
+      [['purge', '--dry-run'], /purge does not take "--dry-run" \(it takes no options\)/],
+      [['import-reference', '--agreements-only=/tmp/new287g.csv'], /import-reference does not take "--agreements-only=\/tmp\/new287g.csv" \(its options: /],
+      [['keys:status', 'extra'], /keys:status takes no argument besides its options, got 1/],
+      [['users:reset-password', 'a@example.org', 'b@example.org'], /users:reset-password takes at most 1 argument besides its options, got 2/],
+    ] as const) {
+      await expect(run(...args)).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(said) });
+    }
+    for (const help of ['help', '--help', '-h']) expect((await run(help)).stdout).toMatch(/^Usage: npm run cli -- <command>/);
+  }, 90_000);
+
   it('keys:status answers and the server is still up afterwards', async () => {
     expect(await cli('keys:status')).toBeDefined();
     await expectServerUp();

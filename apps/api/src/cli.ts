@@ -84,13 +84,54 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
+/**
+ * What each command takes after its name: its flags, and how many other arguments (files, an email). Anything else is
+ * refused before the command runs: `purge --dry-run` purged, and `--agreements-only=<file>` imported the shipped files.
+ */
+const ARGUMENTS: Record<string, { flags: readonly string[]; positional: readonly [number, number] }> = {
+  'keys:status': { flags: [], positional: [0, 0] },
+  'keys:rotate': { flags: [], positional: [0, 0] },
+  'keys:reindex': { flags: [], positional: [0, 0] },
+  'keys:forget': { flags: [], positional: [0, 0] },
+  purge: { flags: [], positional: [0, 0] },
+  // Its files are counted by the command itself, which says which ones it takes.
+  'import-reference': { flags: ['--accept-rejected-rows', '--accept-unlisting', '--agreements-only'], positional: [0, Infinity] },
+  migrate: { flags: [], positional: [0, 0] },
+  'users:reset-password': { flags: [], positional: [0, 1] },
+};
+
+/** Why the arguments are not the command's, or null. */
+function argumentProblem(name: string, args: string[]): string | null {
+  const allowed = ARGUMENTS[name] ?? { flags: [], positional: [0, 0] };
+  const unknown = args.filter((arg) => arg.startsWith('-') && !allowed.flags.includes(arg));
+  if (unknown.length) {
+    return `${name} does not take ${unknown.map((arg) => `"${arg}"`).join(', ')}` + (allowed.flags.length ? ` (its options: ${allowed.flags.join(' ')})` : ' (it takes no options)');
+  }
+  const count = args.filter((arg) => !arg.startsWith('-')).length;
+  const [min, max] = allowed.positional;
+  if (count < min || count > max) {
+    const takes = max === 0 ? 'no argument' : min === max ? `${min} argument${min === 1 ? '' : 's'}` : min === 0 ? `at most ${max} argument${max === 1 ? '' : 's'}` : `${min} to ${max} arguments`;
+    return `${name} takes ${takes} besides its options, got ${count}`;
+  }
+  return null;
+}
+
 async function main(): Promise<number> {
   const [name, ...args] = process.argv.slice(2);
-  const command = name ? COMMANDS[name] : undefined;
-  const databaseCommand = name ? DATABASE_COMMANDS[name] : undefined;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  const databaseCommand = DATABASE_COMMANDS[name];
   if (!command && !databaseCommand && name !== MIGRATE) {
-    process.stderr.write(name && name !== 'help' ? `Unknown command "${name}"\n\n${USAGE}` : USAGE);
-    return name && name !== 'help' ? 2 : 0;
+    process.stderr.write(`Unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  const problem = argumentProblem(name, args);
+  if (problem) {
+    process.stderr.write(`${problem}\n\n${USAGE}`);
+    return 2;
   }
   const loaded = loadConfig();
   // The generated development keys belong to the embedded development database. Against a database of one's own
