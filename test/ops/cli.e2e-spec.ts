@@ -159,6 +159,26 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     await expectServerUp();
   }, 120_000);
 
+  it('an embedded PostgreSQL port another server holds: the start fails naming the port and what to do, not "undefined"', async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', () => done()));
+    const pgPort = (taken.address() as { port: number }).port;
+    const otherDir = join(REPO_ROOT, '.test-pg', `busy-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+    try {
+      const { DATABASE_URL: _none, ...env } = apiEnv('');
+      const failed = await promisify(execFile)(process.execPath, [MAIN_JS], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env, AMPARO_DATA_DIR: otherDir, EMBEDDED_PG_PORT: String(pgPort), PORT: String(await freePort()), LOG_LEVEL: 'warn' },
+        timeout: 60_000,
+      }).then(() => null, (error: { code: number; stderr: string }) => error);
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toMatch(new RegExp(`did not start on port ${pgPort} .*EMBEDDED_PG_PORT.*EMBEDDED_PG_LOG=true`));
+    } finally {
+      await new Promise((done) => taken.close(done));
+      rmSync(otherDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('keys:rotate and keys:reindex refuse the generated development keys on a database of one\'s own (DATABASE_URL)', async () => {
     for (const command of ['keys:rotate', 'keys:reindex']) {
       const run = promisify(execFile)(process.execPath, [CLI_JS, command], {

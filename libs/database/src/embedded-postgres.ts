@@ -81,7 +81,16 @@ export async function startEmbeddedPostgres(options: {
     });
     return { serverUrl: url(running.port ?? port), stop: () => stopPostmaster(running.pid) };
   }
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (error) {
+    // The package rejects with no reason (a port another server holds, say): say what was tried, and where to look.
+    const reason = error instanceof Error ? error.message : error === undefined ? '' : String(error);
+    throw new Error(
+      `the embedded PostgreSQL did not start on port ${port} with data in ${clusterDir}${reason ? ` (${reason})` : ''}: ` +
+        'another server may hold that port (choose another with EMBEDDED_PG_PORT), or run with EMBEDDED_PG_LOG=true to see its log',
+    );
+  }
   writeFileSync(ownerFile, ownerMark());
   return { serverUrl: url(port), stop: () => pg.stop() };
 }
