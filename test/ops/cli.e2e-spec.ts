@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { MAIN_JS, PostgresProcess, REPO_ROOT, apiEnv, freePort, isAlive, startApi, startPostgres, waitFor } from '../support/api-process';
+import request from 'supertest';
 import { ADMIN } from '../support/test-app';
+import { minimalBody } from '../support/cases';
+import { createUser, loginAdmin } from '../support/users';
 
 const CLI_JS = join(REPO_ROOT, 'dist', 'apps', 'api', 'src', 'cli.js');
 
@@ -178,6 +181,40 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
       rmSync(otherDir, { recursive: true, force: true });
     }
   }, 90_000);
+
+  it('SIGTERM to an API on its own embedded PostgreSQL: the app closes before the database stops, no 500, exit 0', async () => {
+    const ownDir = join(REPO_ROOT, '.test-pg', `term-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+    const { DATABASE_URL: _none, ...env } = apiEnv('');
+    const api = await startApi({ ...env, AMPARO_DATA_DIR: ownDir, EMBEDDED_PG_PORT: String(await freePort()) }, { timeoutMs: 60_000 });
+    try {
+      const http = request(api.url);
+      const intake = await createUser(http, await loginAdmin(http), 'intake');
+      const statuses: number[] = [];
+      let running = true;
+      const worker = async () => {
+        while (running) {
+          try {
+            const res = await fetch(`${api.url}/api/cases`, {
+              method: 'POST', headers: { ...intake.auth, 'Content-Type': 'application/json' }, body: JSON.stringify(minimalBody()),
+            });
+            statuses.push(res.status);
+          } catch {
+            running = false; // the server has closed: no answer, nothing half done
+          }
+        }
+      };
+      const workers = Array.from({ length: 8 }, worker);
+      await waitFor(async () => statuses.filter((status) => status === 201).length >= 20, 30_000, 50);
+      api.kill('SIGTERM');
+      expect(await api.exited).toEqual({ code: 0, signal: null });
+      running = false;
+      await Promise.all(workers);
+      expect(statuses.filter((status) => status !== 201 && status !== 503)).toEqual([]);
+    } finally {
+      await api.stop();
+      rmSync(ownDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('keys:rotate and keys:reindex refuse the generated development keys on a database of one\'s own (DATABASE_URL)', async () => {
     for (const command of ['keys:rotate', 'keys:reindex']) {

