@@ -24,6 +24,8 @@ describe('platform (e2e)', () => {
     expect(json.body.openapi).toMatch(/^3\./);
     expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/users', '/health']));
     expect((await t.http.get('/docs')).status).toBe(200);
+    const slash = await t.http.get('/docs/');
+    expect([slash.status, slash.headers.location]).toEqual([301, '/docs']);
     // The optional Idempotency-Key is documented once, as optional.
     const headers = json.body.paths['/api/cases'].post.parameters.filter((p: { in: string; name: string }) => p.in === 'header' && /^idempotency-key$/i.test(p.name));
     expect(headers).toEqual([expect.objectContaining({ required: false })]);

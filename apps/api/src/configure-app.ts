@@ -30,5 +30,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       .addBearerAuth()
       .build(),
   );
+  // The UI's assets are relative to /docs: from /docs/ they were looked for under /docs/docs/ (404, a blank page).
+  app.use((req: { path: string; method: string }, res: { redirect(status: number, url: string): void }, next: () => void) =>
+    (req.path === '/docs/' && (req.method === 'GET' || req.method === 'HEAD') ? res.redirect(301, '/docs') : next()));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }
