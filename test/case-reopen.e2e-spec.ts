@@ -148,7 +148,8 @@ describe('reopening a closed case (e2e)', () => {
   it('a reminder cancelled while the case was closed is queued again once it is reopened', async () => {
     const c = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
     // An address change four days ago: the EOIR-33 deadline is a day or so away, inside the reminders' 48 hours.
-    const fourDaysAgo = new Date(Date.now() - 4 * 86_400_000).toISOString().slice(0, 10);
+    // Dated in the case's zone (Phoenix): by the UTC date, after 17:00 there, it was three days ago, 55 hours away.
+    const fourDaysAgo = new Date(Date.now() - 4 * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'America/Phoenix' });
     await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: fourDaysAgo }).expect(201);
     const pending = async () =>
       (await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'deadline.reminder' AND sent_at IS NULL AND cancelled_at IS NULL`, [c.body.id])).length;
