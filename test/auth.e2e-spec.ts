@@ -170,6 +170,35 @@ describe('auth (e2e)', () => {
       expect(await t.db.query(`SELECT 1 FROM calendar_tokens WHERE user_id = $1`, [user.userId])).toEqual([]);
     });
 
+    it('a password change whose check overlapped the operator\'s reset does not overwrite the reset password', async () => {
+      const user = await createUser(t.http, admin, 'attorney');
+      const thief = await login(t.http, user.email, user.password);
+      const passwords = t.app.get(PasswordService);
+      const verify = passwords.verify.bind(passwords);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let checked!: () => void;
+      const reached = new Promise<void>((resolve) => (checked = resolve));
+      const spy = jest.spyOn(passwords, 'verify').mockImplementationOnce(async (hash, password) => {
+        const ok = await verify(hash, password);
+        checked();
+        await gate;
+        return ok;
+      });
+      try {
+        const change = t.http.post('/api/auth/password').set(thief.auth).send({ currentPassword: user.password, newPassword: 'Tlacuache-Brisa-Oyamel-4417' }).then((res) => res);
+        await reached;
+        const reset = await t.app.get(UsersService).resetPassword(user.email);
+        release();
+        expect((await change).status).toBe(401);
+        await login(t.http, user.email, reset!.password);
+        expect((await t.http.post('/api/auth/login').send({ email: user.email, password: 'Tlacuache-Brisa-Oyamel-4417' })).status).toBe(401);
+      } finally {
+        release();
+        spy.mockRestore();
+      }
+    });
+
     it('the operator\'s password reset lifts the lock of failed attempts: the new password signs in at once', async () => {
       const locked = await createUser(t.http, admin, 'intake');
       for (let i = 0; i < 6; i++) await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': `203.0.113.${60 + i}` }).send({ email: locked.email, password: `guess-${i}` });

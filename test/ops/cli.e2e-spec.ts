@@ -59,7 +59,8 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
       [['purge', '--dry-run'], /purge does not take "--dry-run" \(it takes no options\)/],
       [['import-reference', '--agreements-only=/tmp/new287g.csv'], /import-reference does not take "--agreements-only=\/tmp\/new287g.csv" \(its options: /],
       [['keys:status', 'extra'], /keys:status takes no argument besides its options, got 1/],
-      [['users:reset-password', 'a@example.org', 'b@example.org'], /users:reset-password takes at most 1 argument besides its options, got 2/],
+      [['users:reset-password', 'a@example.org', 'b@example.org'], /users:reset-password takes 1 argument besides its options, got 2/],
+      [['users:reset-password'], /users:reset-password takes 1 argument besides its options, got 0/],
     ] as const) {
       await expect(run(...args)).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(said) });
     }

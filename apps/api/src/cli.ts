@@ -97,7 +97,7 @@ const ARGUMENTS: Record<string, { flags: readonly string[]; positional: readonly
   // Its files are counted by the command itself, which says which ones it takes.
   'import-reference': { flags: ['--accept-rejected-rows', '--accept-unlisting', '--agreements-only'], positional: [0, Infinity] },
   migrate: { flags: [], positional: [0, 0] },
-  'users:reset-password': { flags: [], positional: [0, 1] },
+  'users:reset-password': { flags: [], positional: [1, 1] },
 };
 
 /** Why the arguments are not the command's, or null. */

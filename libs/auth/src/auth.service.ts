@@ -126,6 +126,11 @@ export class AuthService {
     if (newPassword === currentPassword) throw validationFailed({ newPassword: ['must differ from the current password'] });
     const hash = await this.passwords.hash(newPassword);
     await this.db.transaction(async (tx) => {
+      // The account as its current password was checked, locked: an operator's reset (or another change) that
+      // committed meanwhile, or this session revoked since, and this change must not overwrite the new password.
+      const [still]: { password_hash: string; active: boolean }[] = await tx.query(`SELECT password_hash, active FROM users WHERE id = $1 FOR UPDATE`, [user.id]);
+      const live = await tx.query(`SELECT 1 FROM auth_sessions WHERE id = $1 AND revoked_at IS NULL`, [actor.sessionId]);
+      if (!still?.active || still.password_hash !== user.passwordHash || live.length === 0) throw new UnauthorizedException();
       await tx.query(`UPDATE users SET password_hash = $2 WHERE id = $1`, [user.id, hash]);
       await tx.query(
         `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'password changed' WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`,
