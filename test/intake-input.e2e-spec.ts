@@ -258,6 +258,22 @@ describe('intake input and corrections (e2e)', () => {
     await t.http.patch(`/api/deadlines/${carried.id}`).set(coordinator.auth).send({ status: 'open', note: 'EOIR rejected the filing' }).expect(200);
     await t.http.patch(`/api/cases/${moved.body.id}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
     expect((await eoir33()).map((d) => d.status)).toEqual(['open']);
+
+    // Also when the row reopened there was superseded since (the hold ended by a lift, then counted again).
+    const jailed = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true } }).expect(201);
+    const chicagoToday = new Date().toLocaleDateString('en-CA', { timeZone: 'America/Chicago' });
+    await t.http.post(`/api/cases/${jailed.body.id}/events`).set(coordinator.auth).send({ type: 'release_eligible', occurredAt: chicagoToday }).expect(201);
+    const holds = async () => ((await t.http.get(`/api/cases/${jailed.body.id}`).set(coordinator.auth).expect(200)).body.deadlines as { id: string; rule: string; status: string }[])
+      .filter((d) => d.rule === 'detainer_hold');
+    await t.http.patch(`/api/deadlines/${(await holds())[0].id}`).set(coordinator.auth).send({ status: 'met', note: 'hold challenged' }).expect(200);
+    await t.http.patch(`/api/cases/${jailed.body.id}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
+    const [inCalifornia] = await holds();
+    await t.http.patch(`/api/deadlines/${inCalifornia.id}`).set(coordinator.auth).send({ status: 'open', note: 'the challenge was never filed' }).expect(200);
+    const nowIso = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await t.http.post(`/api/cases/${jailed.body.id}/events`).set(coordinator.auth).send({ type: 'detainer_lifted', occurredAt: nowIso() }).expect(201);
+    await t.http.patch(`/api/cases/${jailed.body.id}`).set(coordinator.auth).send({ custody: { state: 'TX', county: 'Harris' } }).expect(200);
+    await t.http.post(`/api/cases/${jailed.body.id}/events`).set(coordinator.auth).send({ type: 'detainer_lodged', occurredAt: nowIso() }).expect(201);
+    expect((await holds()).map((d) => d.status)).toEqual(['open']);
   });
 
   it('a corrected release-eligible time takes the detainer deadline of the wrong one with it, even one already missed', async () => {

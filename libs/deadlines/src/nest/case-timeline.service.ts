@@ -15,11 +15,14 @@ import { assessUrgency, urgencyReviewAt } from '../domain/urgency';
 import { tz } from '../domain/zones';
 
 /**
- * Whether a revived deadline (see recompute) keeps its met mark ($19): only when nothing carried over to it, and no row
- * of the same rule and trigger is being replaced by it (whose own status, set since, would speak for it). A waived one
- * comes back open: "no longer applies" was judged on facts since corrected back.
+ * Whether a revived deadline (see recompute) keeps its met mark: only when nothing carried over to it, and no other row
+ * of the same rule and trigger (the same event's deadline read in another zone, carried and marked again there, live
+ * or superseded since) had its status changed after this one was marked. A waived one comes back open: "no longer
+ * applies" was judged on facts since corrected back.
  */
-const KEEPS_MARK = `$19::boolean AND EXCLUDED.status = 'open' AND deadlines.status = 'met'`;
+const KEEPS_MARK = `EXCLUDED.status = 'open' AND deadlines.status = 'met' AND NOT EXISTS (
+  SELECT 1 FROM deadlines later WHERE later.case_id = deadlines.case_id AND later.rule = deadlines.rule AND later.id <> deadlines.id
+     AND later.trigger_event_id IS NOT DISTINCT FROM deadlines.trigger_event_id AND later.status_changed_at > deadlines.status_changed_at)`;
 
 /** A stored deadline as the API shows it: the computed fields, plus its identity, status and case. */
 export type DeadlineView = Omit<ComputedDeadline, 'key' | 'triggerEventId'> & {
@@ -353,13 +356,9 @@ export class CaseTimelineService {
       const carry = carried.get(d.key);
       const before = carry && !(carry.status === 'missed' && Date.parse(d.dueAt) + graceMs >= now.getTime()) ? carry : undefined;
       // A superseded row with this key may exist (trigger changed and changed back): revive it, as recorded now. One
-      // marked met stays so, with its note and who marked it, unless a row it replaces (the same event's deadline read
-      // in another zone, as carried above) says otherwise: the same key is the same trigger and due time (a custody
-      // fact corrected away and back), and a filing made does not come back open, to be swept missed and emailed as
-      // such. Deadlines of the custody facts (no trigger event) are not carried: another one of the same rule is
-      // another booking's, or the time the fact was wrongly corrected to.
-      const replacing = d.triggerEventId !== undefined && d.triggerEventId !== null
-        && existing.some((s) => !computedKeys.has(s.key) && s.rule === d.rule && s.trigger_event_id === d.triggerEventId);
+      // marked met stays so, with its note and who marked it, unless a row of the same rule and trigger was marked
+      // since (KEEPS_MARK): the same key is the same trigger and due time (a custody fact corrected away and back), and
+      // a filing made does not come back open, to be swept missed and emailed as such.
       await tx.query(
         `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
                                 citation, rule_version, note, trigger_event_id, case_closed,
@@ -375,8 +374,7 @@ export class CaseTimelineService {
            status_changed_at = CASE WHEN ${KEEPS_MARK} THEN deadlines.status_changed_at ELSE EXCLUDED.status_changed_at END`,
         [caseId, row.organization_id, d.key, d.rule, d.label, d.dueAt, d.timeZone, d.outerLimitAt ?? null,
          d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null, row.status === 'closed',
-         before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null,
-         !replacing],
+         before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null],
       );
       // A missed deadline carried over to its new row: the coordinators' alerts not yet sent follow it (the old row's
       // are cancelled once it is superseded), with its time as it now reads; those sent stay sent, and are not repeated.
