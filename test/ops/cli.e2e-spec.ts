@@ -217,6 +217,40 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     }
   }, 120_000);
 
+  it('SIGTERM while the API is still being built stops its embedded PostgreSQL too (it was left running)', async () => {
+    for (const delay of [50, 200]) {
+      const ownDir = join(REPO_ROOT, '.test-pg', `early-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+      const { DATABASE_URL: _none, ...env } = apiEnv('');
+      const child = spawn(process.execPath, [MAIN_JS], {
+        cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH ?? '', ...env, AMPARO_DATA_DIR: ownDir, EMBEDDED_PG_PORT: String(await freePort()), PORT: String(await freePort()), LOG_LEVEL: 'info' },
+      });
+      let output = '';
+      child.stdout!.on('data', (chunk) => (output += chunk));
+      child.stderr!.on('data', (chunk) => (output += chunk));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        await waitFor(async () => /Using the embedded PostgreSQL/.test(output), 60_000, 10);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        child.kill('SIGTERM');
+        await exited;
+        const pidFile = join(ownDir, 'pg', 'cluster', 'postmaster.pid');
+        const postmaster = await waitFor(async () => {
+          try {
+            const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+            return isAlive(pid) ? null : 'stopped';
+          } catch {
+            return 'stopped';
+          }
+        }, 10_000);
+        expect([delay, postmaster]).toEqual([delay, 'stopped']);
+      } finally {
+        child.kill('SIGKILL');
+        rmSync(ownDir, { recursive: true, force: true });
+      }
+    }
+  }, 150_000);
+
   it('keys:rotate and keys:reindex refuse the generated development keys on a database of one\'s own (DATABASE_URL)', async () => {
     for (const command of ['keys:rotate', 'keys:reindex']) {
       const run = promisify(execFile)(process.execPath, [CLI_JS, command], {

@@ -72,21 +72,24 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
 async function serve(config: AppConfig, database: ResolvedDatabase | null): Promise<void> {
   const databaseUrl = database?.url ?? config.databaseUrl;
   if (!databaseUrl) throw new Error('a cluster worker needs DATABASE_URL from the main process');
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), { bufferLogs: true });
-  configureApp(app, config);
   const log = new Logger(cluster.isWorker ? `Worker ${process.env.AMPARO_WORKER ?? cluster.worker?.id}` : 'Boot');
-
+  // Answered from the start (the embedded database's own hook was taken over): a signal while the app is still being
+  // built stops the database too, rather than leaving it running.
+  let app: NestExpressApplication | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.log(`${signal} received: shutting down`);
-    await app.close();
+    await app?.close();
     await database?.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ config, databaseUrl }), { bufferLogs: true });
+  configureApp(app, config);
 
   await app.listen(config.port);
   if (!cluster.isWorker) log.log(`Amparo listening on http://localhost:${config.port} (API docs at /docs)`);

@@ -2,6 +2,7 @@ import { Server, Socket, createServer } from 'node:net';
 import { Client, Pool } from 'pg';
 import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from './database-unavailable';
+import { noteConnectionCut } from './guarded-pg';
 
 /** The errors node-postgres really raises, from local sockets: no database involved. */
 describe('isDatabaseUnavailable', () => {
@@ -47,9 +48,14 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(new QueryFailedError('SELECT 1', [], driverError))).toBe(true);
     expect(isDatabaseUnavailable(Object.assign(new Error('connection failure'), { code: '08006' }))).toBe(true);
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
-    // The next statement of a transaction whose connection was cut, once TypeORM released it.
+    // The next statement of a transaction whose connection was cut, once TypeORM released it: only after a cut (else a
+    // transaction used after it ended, a bug).
+    expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(false);
+    noteConnectionCut();
     expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(true);
     expect(isDatabaseUnavailable(new QueryRunnerProviderAlreadyReleasedError())).toBe(true);
+    noteConnectionCut(Date.now() - 120_000);
+    expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(false);
   });
 
   it('not a failed statement, a bug, or anything else', () => {

@@ -1,4 +1,5 @@
 import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
+import { connectionCutRecently } from './guarded-pg';
 
 /**
  * Whether an error means the database cannot be reached right now (as opposed to a statement that failed): the server
@@ -10,7 +11,8 @@ import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedErro
  * exception) and 57P01-57P03 (admin or crash shutdown, cannot connect now); node-postgres's own messages for a
  * terminated connection and a pool checkout or connect timeout; and TypeORM's QueryRunner(Provider)AlreadyReleasedError,
  * what a transaction's next statement (or its COMMIT) meets once its connection was cut (pg_terminate_backend, a restart
- * or failover) and TypeORM released it.
+ * or failover) and TypeORM released it: only when a pooled connection was cut in the last minute (connectionCutRecently),
+ * since a transaction used after it ended raises the same error, a bug to be seen as a 500.
  */
 
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
@@ -19,7 +21,7 @@ const DRIVER_MESSAGES =
   /^(timeout expired|timeout exceeded when trying to connect|Connection terminated unexpectedly|Connection terminated due to connection timeout|Client has encountered a connection error and is not queryable)$/;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (error instanceof QueryRunnerAlreadyReleasedError || error instanceof QueryRunnerProviderAlreadyReleasedError) return true;
+  if (error instanceof QueryRunnerAlreadyReleasedError || error instanceof QueryRunnerProviderAlreadyReleasedError) return connectionCutRecently();
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth++) {
     const { code, message, driverError, cause } = current as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };

@@ -3,6 +3,21 @@ import * as pg from 'pg';
 
 const logger = new Logger('Database');
 
+/** When this process last saw a pooled connection cut (see connectionCutRecently). */
+let lastCutAt = Number.NEGATIVE_INFINITY;
+
+export function noteConnectionCut(at = Date.now()): void {
+  lastCutAt = at;
+}
+
+/**
+ * Whether a pooled connection was cut in the last minute: what tells a query runner released under a transaction (the
+ * connection gone) from code using a transaction after it ended (a bug, to be a 500 with its stack).
+ */
+export function connectionCutRecently(now = Date.now(), withinMs = 60_000): boolean {
+  return now - lastCutAt <= withinMs;
+}
+
 /**
  * node-postgres for TypeORM, its pool's clients never without an 'error' listener. A client handed out by the pool
  * listens to nothing until TypeORM attaches its own listener (a promise later), and TypeORM removes that listener when
@@ -15,6 +30,7 @@ class GuardedPool extends pg.Pool {
     super(options);
     this.on('connect', (client) => {
       client.on('error', (error: Error & { code?: string }) => {
+        noteConnectionCut();
         logger.warn({ code: error.code, error: error.message }, 'A database connection was cut');
       });
     });
