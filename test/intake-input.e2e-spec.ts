@@ -230,12 +230,16 @@ describe('intake input and corrections (e2e)', () => {
       .toEqual([[hold.id, 'met']]);
     const [row] = await t.db.query(`SELECT status_note, status_changed_by FROM deadlines WHERE id = $1`, [hold.id]);
     expect(row).toEqual({ status_note: 'picked up by ICE', status_changed_by: coordinator.userId });
-    // Its release-eligible time corrected to another (a typo) and back: the same, met (the other time's hold goes).
-    const typo = new Date(Date.now() - 9 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { releaseEligibleAt: typo } }).expect(200);
-    const back = await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { releaseEligibleAt: at } }).expect(200);
-    expect((back.body.deadlines as { id: string; rule: string; status: string }[]).filter((d) => d.rule === 'detainer_hold').map((d) => [d.id, d.status]))
-      .toEqual([[hold.id, 'met']]);
+    // Its release-eligible time corrected to another (a typo, its hold swept missed at once) and back: the same, met
+    // (the other time's hold goes, and its marks say nothing of this one).
+    for (const daysAgo of [0.4, 5]) {
+      const typo = new Date(Date.now() - daysAgo * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { releaseEligibleAt: typo } }).expect(200);
+      const back = await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { releaseEligibleAt: at } }).expect(200);
+      expect([daysAgo, (back.body.deadlines as { id: string; rule: string; status: string }[]).filter((d) => d.rule === 'detainer_hold').map((d) => [d.id, d.status])])
+        .toEqual([daysAgo, [[hold.id, 'met']]]);
+    }
+    expect(await t.db.query(`SELECT 1 FROM notifications WHERE kind = 'deadline.missed' AND dedupe_key LIKE $1 AND cancelled_at IS NULL AND sent_at IS NULL`, [`missed:${hold.id}:%`])).toEqual([]);
 
     // Waived ("no longer applies", judged on the facts corrected since): it comes back open.
     const waived = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: at } }).expect(201);

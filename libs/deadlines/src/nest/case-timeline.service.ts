@@ -16,13 +16,16 @@ import { tz } from '../domain/zones';
 
 /**
  * Whether a revived deadline (see recompute) keeps its met mark: only when nothing carried over to it, and no other row
- * of the same rule and trigger (the same event's deadline read in another zone, carried and marked again there, live
- * or superseded since) had its status changed after this one was marked. A waived one comes back open: "no longer
- * applies" was judged on facts since corrected back.
+ * of the same rule and trigger event (the same event's deadline read in another zone, carried and marked again there,
+ * live or superseded since) was marked by someone after this one. Deadlines of the custody facts (no trigger event) are
+ * never carried: another one of the same rule is another booking's, or the time a fact was wrongly corrected to, and
+ * its marks (the sweep's missed included) say nothing of this one. A waived one comes back open: "no longer applies"
+ * was judged on facts since corrected back.
  */
 const KEEPS_MARK = `EXCLUDED.status = 'open' AND deadlines.status = 'met' AND NOT EXISTS (
   SELECT 1 FROM deadlines later WHERE later.case_id = deadlines.case_id AND later.rule = deadlines.rule AND later.id <> deadlines.id
-     AND later.trigger_event_id IS NOT DISTINCT FROM deadlines.trigger_event_id AND later.status_changed_at > deadlines.status_changed_at)`;
+     AND deadlines.trigger_event_id IS NOT NULL AND later.trigger_event_id = deadlines.trigger_event_id
+     AND later.status_changed_by IS NOT NULL AND later.status_changed_at > deadlines.status_changed_at)`;
 
 /** A stored deadline as the API shows it: the computed fields, plus its identity, status and case. */
 export type DeadlineView = Omit<ComputedDeadline, 'key' | 'triggerEventId'> & {
