@@ -111,6 +111,26 @@ describe('auth (e2e)', () => {
     await expect(login(t.http, coordinator.email, 'whatever')).rejects.toThrow(/401/);
   });
 
+  /**
+   * The next password check is held once it has its answer, until released: a request caught between its check and
+   * what it does with the account (`reached` once it is there). `restore` releases it and puts the check back.
+   */
+  function holdNextPasswordCheck(): { reached: Promise<void>; release(): void; restore(): void } {
+    const passwords = t.app.get(PasswordService);
+    const verify = passwords.verify.bind(passwords);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let checked!: () => void;
+    const reached = new Promise<void>((resolve) => (checked = resolve));
+    const spy = jest.spyOn(passwords, 'verify').mockImplementationOnce(async (hash, password) => {
+      const ok = await verify(hash, password);
+      checked();
+      await gate;
+      return ok;
+    });
+    return { reached, release, restore: () => { release(); spy.mockRestore(); } };
+  }
+
   describe('passwords', () => {
     it('a user changes their password: the current one is checked, other sessions and the calendar feed end, this one goes on', async () => {
       const user = await createUser(t.http, admin, 'coordinator');
@@ -138,27 +158,16 @@ describe('auth (e2e)', () => {
     it('a sign-in whose password check overlapped a password change gets no session; nor does a feed token asked by a session revoked meanwhile', async () => {
       const user = await createUser(t.http, admin, 'coordinator');
       const other = await login(t.http, user.email, user.password);
-      const passwords = t.app.get(PasswordService);
-      const verify = passwords.verify.bind(passwords);
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let checked!: () => void;
-      const reached = new Promise<void>((resolve) => (checked = resolve));
       // The thief's sign-in, held after its password check (the old password, right then) until the change is made.
-      const spy = jest.spyOn(passwords, 'verify').mockImplementationOnce(async (hash, password) => {
-        const ok = await verify(hash, password);
-        checked();
-        await gate;
-        return ok;
-      });
+      const held = holdNextPasswordCheck();
       try {
         const thief = t.http.post('/api/auth/login').send({ email: user.email, password: user.password }).then((res) => res);
-        await reached;
+        await held.reached;
         await t.http.post('/api/auth/password').set(user.auth).send({ currentPassword: user.password, newPassword: 'Quetzal-Marzo-Velero-8812' }).expect(204);
-        release();
+        held.release();
         expect((await thief).status).toBe(401);
       } finally {
-        spy.mockRestore();
+        held.restore();
       }
       expect(await t.db.query(`SELECT count(*)::int AS n FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL`, [user.userId])).toEqual([{ n: 1 }]);
       // A feed token asked by the other session, revoked by the change while its request was on its way (past the guard).
@@ -173,29 +182,17 @@ describe('auth (e2e)', () => {
     it('a password change whose check overlapped the operator\'s reset does not overwrite the reset password', async () => {
       const user = await createUser(t.http, admin, 'attorney');
       const thief = await login(t.http, user.email, user.password);
-      const passwords = t.app.get(PasswordService);
-      const verify = passwords.verify.bind(passwords);
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      let checked!: () => void;
-      const reached = new Promise<void>((resolve) => (checked = resolve));
-      const spy = jest.spyOn(passwords, 'verify').mockImplementationOnce(async (hash, password) => {
-        const ok = await verify(hash, password);
-        checked();
-        await gate;
-        return ok;
-      });
+      const held = holdNextPasswordCheck();
       try {
         const change = t.http.post('/api/auth/password').set(thief.auth).send({ currentPassword: user.password, newPassword: 'Tlacuache-Brisa-Oyamel-4417' }).then((res) => res);
-        await reached;
+        await held.reached;
         const reset = await t.app.get(UsersService).resetPassword(user.email);
-        release();
+        held.release();
         expect((await change).status).toBe(401);
         await login(t.http, user.email, reset!.password);
         expect((await t.http.post('/api/auth/login').send({ email: user.email, password: 'Tlacuache-Brisa-Oyamel-4417' })).status).toBe(401);
       } finally {
-        release();
-        spy.mockRestore();
+        held.restore();
       }
     });
 
