@@ -262,6 +262,18 @@ describe('intake input and corrections (e2e)', () => {
     await t.http.patch(`/api/deadlines/${carried.id}`).set(coordinator.auth).send({ status: 'open', note: 'EOIR rejected the filing' }).expect(200);
     await t.http.patch(`/api/cases/${moved.body.id}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
     expect((await eoir33()).map((d) => d.status)).toEqual(['open']);
+    // Reopened in Illinois, moved on to New York, back to Illinois (that row revived open: its reopening kept), then
+    // California: still open, the reopening the last word.
+    await t.http.patch(`/api/deadlines/${(await eoir33())[0].id}`).set(coordinator.auth).send({ status: 'met', note: 'EOIR-33 filed again' }).expect(200);
+    await t.http.patch(`/api/cases/${moved.body.id}`).set(coordinator.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
+    await t.http.patch(`/api/deadlines/${(await eoir33())[0].id}`).set(coordinator.auth).send({ status: 'open', note: 'rejected again' }).expect(200);
+    for (const [state, county] of [['NY', 'Albany'], ['IL', 'Cook']]) {
+      await t.http.patch(`/api/cases/${moved.body.id}`).set(coordinator.auth).send({ custody: { state, county } }).expect(200);
+    }
+    const [reopened] = await t.db.query(`SELECT status, status_note FROM deadlines WHERE id = $1`, [(await eoir33())[0].id]);
+    expect(reopened).toEqual({ status: 'open', status_note: 'rejected again' });
+    await t.http.patch(`/api/cases/${moved.body.id}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
+    expect((await eoir33()).map((d) => d.status)).toEqual(['open']);
 
     // Also when the row reopened there was superseded since (the hold ended by a lift, then counted again).
     const jailed = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true } }).expect(201);

@@ -27,6 +27,13 @@ const KEEPS_MARK = `EXCLUDED.status = 'open' AND deadlines.status = 'met' AND NO
      AND deadlines.trigger_event_id IS NOT NULL AND later.trigger_event_id = deadlines.trigger_event_id
      AND later.status_changed_by IS NOT NULL AND later.status_changed_at > deadlines.status_changed_at)`;
 
+/**
+ * The revived row's own status columns stand: a met mark kept (KEEPS_MARK), or an open row revived open, which keeps
+ * who reopened it and why (cleared, a reopening vanished, and KEEPS_MARK let an older met row of the same deadline
+ * come back met over it).
+ */
+const KEEPS_STATUS = `((${KEEPS_MARK}) OR (EXCLUDED.status = 'open' AND deadlines.status = 'open'))`;
+
 /** A stored deadline as the API shows it: the computed fields, plus its identity, status and case. */
 export type DeadlineView = Omit<ComputedDeadline, 'key' | 'triggerEventId'> & {
   id: string;
@@ -371,10 +378,10 @@ export class CaseTimelineService {
            time_zone = EXCLUDED.time_zone, outer_limit_at = EXCLUDED.outer_limit_at, opens_at = EXCLUDED.opens_at,
            citation = EXCLUDED.citation, rule_version = EXCLUDED.rule_version, note = EXCLUDED.note,
            trigger_event_id = EXCLUDED.trigger_event_id, case_closed = EXCLUDED.case_closed,
-           status = CASE WHEN ${KEEPS_MARK} THEN deadlines.status ELSE EXCLUDED.status END,
-           status_note = CASE WHEN ${KEEPS_MARK} THEN deadlines.status_note ELSE EXCLUDED.status_note END,
-           status_changed_by = CASE WHEN ${KEEPS_MARK} THEN deadlines.status_changed_by ELSE EXCLUDED.status_changed_by END,
-           status_changed_at = CASE WHEN ${KEEPS_MARK} THEN deadlines.status_changed_at ELSE EXCLUDED.status_changed_at END`,
+           status = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status ELSE EXCLUDED.status END,
+           status_note = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_note ELSE EXCLUDED.status_note END,
+           status_changed_by = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_changed_by ELSE EXCLUDED.status_changed_by END,
+           status_changed_at = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_changed_at ELSE EXCLUDED.status_changed_at END`,
         [caseId, row.organization_id, d.key, d.rule, d.label, d.dueAt, d.timeZone, d.outerLimitAt ?? null,
          d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null, row.status === 'closed',
          before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null],
