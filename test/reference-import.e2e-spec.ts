@@ -151,9 +151,17 @@ describe('reference data import (e2e)', () => {
     expect(report.errors.length).toBeGreaterThanOrEqual(1);
     expect(report.unlisted).toBe(0);
     expect(await listed()).toBe(before);
-    // A file lacking a third of them (an older or partial file) is refused as a whole, unless told.
+    // A file lacking a third of them (an older or partial file), or 11 (fewer than 5% of them), is refused as a
+    // whole, unless told; one lacking 10 is taken.
     const partial = file('facilities-partial.csv', facilities.filter((_line, i) => i === 0 || i % 3 !== 0).join('\n') + '\n');
     await expect(service.importFiles(partial, DEFAULT_287G_FILE)).rejects.toMatchObject({ code: 'REFERENCE_UNLISTING' });
+    const lacking11 = file('facilities-lacking-11.csv', [facilities[0], ...facilities.slice(12)].join('\n') + '\n');
+    await expect(service.importFiles(lacking11, DEFAULT_287G_FILE)).rejects.toMatchObject({ code: 'REFERENCE_UNLISTING' });
+    expect(await listed()).toBe(before);
+    const lacking10 = file('facilities-lacking-10.csv', [facilities[0], ...facilities.slice(11)].join('\n') + '\n');
+    expect((await service.importFiles(lacking10, DEFAULT_287G_FILE)).unlisted).toBe(10);
+    expect((await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE)).unlisted).toBe(0);
+    expect(await listed()).toBe(before);
     expect(await listed()).toBe(before);
     const told = await service.importFiles(partial, DEFAULT_287G_FILE, { acceptUnlisting: true });
     expect(told.unlisted).toBeGreaterThan(100);

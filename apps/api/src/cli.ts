@@ -25,7 +25,7 @@ Commands:
                                    a facilities file alone keeps the stored 287(g) agreements); a file
                                    with rejected rows is refused unless --accept-rejected-rows; facilities the file
                                    lacks are no longer offered (unlisted), and a file that lacks more than 10 of them
-                                   (or 5%) is refused unless --accept-unlisting
+                                   (or 5%, when fewer) is refused unless --accept-unlisting
   import-reference --agreements-only <287g.csv> [--accept-rejected-rows]
                                    load a newer 287(g) file alone: the facilities stay as they are, their 287(g)
                                    flags follow the new agreements

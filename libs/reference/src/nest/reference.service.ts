@@ -16,7 +16,10 @@ export const DEFAULT_287G_FILE = join(process.cwd(), 'data', 'ice-287g-agreement
 
 const JAIL_COUNTIES_TTL_MS = 60_000;
 
-/** An import may unlist at most this many facilities, or this share of the listed ones, unless told (acceptUnlisting). */
+/**
+ * An import may unlist at most this many facilities, or this share of the listed ones when that is fewer, unless told
+ * (acceptUnlisting): a file lacking 60 of 1,532 (an older one, or one cut short) took them away.
+ */
 const UNLISTING_FLOOR = 10;
 const UNLISTING_SHARE = 0.05;
 
@@ -323,7 +326,7 @@ export class ReferenceService implements OnApplicationBootstrap {
       `SELECT count(*)::int AS listed, count(*) FILTER (WHERE NOT (code = ANY($1)))::int AS dropping FROM facilities WHERE listed`,
       [codes],
     );
-    if (dropping > Math.max(UNLISTING_FLOOR, listed * UNLISTING_SHARE) && !acceptUnlisting) {
+    if (dropping > Math.min(UNLISTING_FLOOR, listed * UNLISTING_SHARE) && !acceptUnlisting) {
       throw new ReferenceDataError(
         'REFERENCE_UNLISTING',
         `the facilities file lacks ${dropping} of the ${listed} listed facilities, which would no longer be offered for intakes and transfers; nothing imported. Check that it is the newest file, or import it with --accept-unlisting`,
