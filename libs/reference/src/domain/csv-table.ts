@@ -39,6 +39,9 @@ export function readTable<C extends string>(text: string, file: string, columns:
     const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
     previousEnd = info.lines;
     previousEmpty = info.empty_lines;
+    // A row of empty cells (",,,,", as a spreadsheet leaves below its data) or of spaces is no row: skipped as an empty
+    // line is, rather than refusing the whole file for it.
+    if (record.every((cell) => cell.trim() === '')) continue;
     if (record.length !== header.length) {
       errors.push({
         line,

@@ -19,6 +19,14 @@ function thrown(run: () => unknown): ReferenceDataError {
 }
 
 describe('parseFacilitiesCsv', () => {
+  it('skips rows of empty cells or spaces, as a spreadsheet leaves them below its data, and still numbers lines right', () => {
+    const { records, errors } = parseFacilitiesCsv(csv(HEADER, ROW_A, ',,,,,,,,,,,,,', '   ', ROW_B, ',,,,'));
+    expect(errors).toEqual([]);
+    expect(records).toHaveLength(2);
+    const broken = parseFacilitiesCsv(csv(HEADER, ',,,,,,,,,,,,,', 'X,Y'));
+    expect(broken.errors.map((e) => [e.line, e.code])).toEqual([[3, 'row_length']]);
+  });
+
   it('reads a row into typed fields', () => {
     const { records, errors, warnings } = parseFacilitiesCsv(csv(HEADER, ROW_A, ROW_B));
     expect(errors).toEqual([]);
