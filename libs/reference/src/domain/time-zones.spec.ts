@@ -12,6 +12,16 @@ import {
 
 const isValidZone = (zone: string) => DateTime.local().setZone(zone).isValid;
 
+describe('a town typed with its state after a comma', () => {
+  it.each([
+    ['NV', 'West Wendover, NV', 'America/Denver'],
+    ['AZ', 'Window Rock, AZ', 'America/Denver'],
+    ['NV', 'West Wendover', 'America/Denver'],
+  ])('%s %p → %s', (state, county, zone) => {
+    expect(timeZoneFor(state, county)).toBe(zone);
+  });
+});
+
 describe('timeZoneFor', () => {
   // One county on each side of the line in every split state.
   it.each([

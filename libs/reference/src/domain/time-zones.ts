@@ -174,8 +174,11 @@ export function resolveTimeZone(state: string, county?: string | null, city?: st
   if (!stateZone) {
     throw new ReferenceDataError('REFERENCE_UNKNOWN_STATE', `No time zone for state "${state}"`, state);
   }
-  // A town typed where the county goes (intake has no city field): "Window Rock" is the Navajo Nation, on DST.
-  const cityZone = (city ? CITIES.get(code)?.get(countyKey(city)) : undefined) ?? (county ? CITIES.get(code)?.get(countyKey(county)) : undefined);
+  // A town typed where the county goes (intake has no city field): "Window Rock" is the Navajo Nation, on DST. Read
+  // as it is typed, or as a county is (its state after a comma left out: "West Wendover, NV").
+  const cities = CITIES.get(code);
+  const town = (name: string) => cities?.get(countyKey(name)) ?? cities?.get(countyKey(name, code));
+  const cityZone = (city ? town(city) : undefined) ?? (county ? town(county) : undefined);
   if (cityZone) return { zone: cityZone, basis: 'city' };
   const countyZone = county ? COUNTIES.get(code)?.get(countyKey(county, code)) : undefined;
   if (countyZone) return { zone: countyZone, basis: 'county' };
