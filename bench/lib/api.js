@@ -34,8 +34,10 @@ async function startApi({ databaseUrl, poolSize, extraArgs = [], env = {} }) {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       NODE_ENV: 'production',
-      // As in production (Dockerfile, npm start): fewer glibc malloc arenas, less native memory held per thread.
+      // As in production (Dockerfile, npm start): fewer glibc malloc arenas, less native memory held per thread, and a
+      // heap limit that makes V8 collect garbage at a small multiple of the live heap (docs/performance.md).
       MALLOC_ARENA_MAX: '2',
+      NODE_OPTIONS: '--max-old-space-size=1024',
       PORT: String(port),
       ...asDeployed(databaseUrl),
       ...productionKeys(),
