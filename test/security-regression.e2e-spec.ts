@@ -1559,6 +1559,26 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(({} as Body).isAdmin).toBeUndefined();
     });
 
+    it('a field named after an inherited method (toString, valueOf, hasOwnProperty) is a 400 naming it, not dropped with a 200', async () => {
+      const narrative = async () => (await t.http.get(`/api/cases/${caseId}`).set(intake.auth).expect(200)).body.narrative;
+      const before = await narrative();
+      const calls: [string, string, Session, Body, string][] = [
+        ['PATCH', `/api/cases/${caseId}`, intake, { narrative: 'changed by a refused request', toString: 'x' }, 'toString'],
+        ['PATCH', `/api/cases/${caseId}`, intake, { narrative: 'changed by a refused request', custody: { bookingNumber: 'B-1', valueOf: 'x' } }, 'custody.valueOf'],
+        ['PATCH', '/api/organization', admin, { offerWindowsMinutes: { hasOwnProperty: 1 } }, 'offerWindowsMinutes.hasOwnProperty'],
+        ['POST', '/api/cases', intake, { client: { lastName: 'P', preferredLanguage: 'spa', __lookupGetter__: 'x' } }, 'client.__lookupGetter__'],
+        ['GET', '/api/cases?toString=1', intake, {}, 'toString'],
+        ['GET', '/api/deadlines?isPrototypeOf=1', coordinator, {}, 'isPrototypeOf'],
+      ];
+      for (const [method, url, who, body, field] of calls) {
+        const res = method === 'GET' ? await send(t.http, method, url, who.auth) : await send(t.http, method, url, who.auth, body);
+        expectClear4xx(res, field, `${method} ${url}`);
+        expect(res.status).toBe(400);
+        expect(res.body.fields[field]).toEqual(['is not a known field']);
+      }
+      expect(await narrative()).toBe(before);
+    });
+
     it.each([
       ['occurredAt', { type: 'detainer_lodged', occurredAt: '2026-02-30' }],
       ['occurredAt', { type: 'detainer_lodged', occurredAt: '2026-13-01' }],

@@ -28,6 +28,11 @@ export function validationFailed(fields: FieldErrors): DomainError {
 }
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * `toString`, `valueOf`, `hasOwnProperty`...: the transformer skips a key whose value on the new DTO is already a
+ * function (inherited from Object.prototype), so the whitelist never saw it and it was dropped without a word.
+ */
+const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype).filter((name) => !FORBIDDEN_KEYS.has(name)));
 // Text that cannot be encoded as UTF-8 would be silently altered on the way to storage (or refused by encryption);
 // PostgreSQL's text and jsonb cannot hold a NUL character at all.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -64,6 +69,7 @@ export function assertSafeJson(value: unknown, root: 'body' | 'query' = 'body'):
     for (const key of keys) {
       const child = path ? `${path}.${key}` : key;
       if (FORBIDDEN_KEYS.has(key)) throw validationFailed({ [child]: ['is not an allowed field name'] });
+      if (INHERITED_NAMES.has(key)) throw validationFailed({ [child]: ['is not a known field'] });
       if (LONE_SURROGATE.test(key) || key.includes('\u0000')) throw validationFailed({ body: ['contains a field name with invalid Unicode or a NUL character'] });
       stack.push({ node: (node as Record<string, unknown>)[key], path: child, depth: depth + 1 });
     }
