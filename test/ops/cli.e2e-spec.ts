@@ -61,6 +61,10 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
       [['keys:status', 'extra'], /keys:status takes no argument besides its options, got 1/],
       [['users:reset-password', 'a@example.org', 'b@example.org'], /users:reset-password takes 1 argument besides its options, got 2/],
       [['users:reset-password'], /users:reset-password takes 1 argument besides its options, got 0/],
+      [['import-reference', 'a.csv', 'b.csv', 'c.csv'], /import-reference takes at most two files/],
+      [['import-reference', '--agreements-only'], /import-reference --agreements-only takes one file/],
+      [['import-reference', '--agreements-only', 'facilities.csv', '287g.csv'], /import-reference --agreements-only takes one file/],
+      [['import-reference', '--agreements-only', '--accept-unlisting', '287g.csv'], /--accept-unlisting does not apply/],
     ] as const) {
       await expect(run(...args)).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(said) });
     }
@@ -71,6 +75,31 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     expect(await cli('keys:status')).toBeDefined();
     await expectServerUp();
   }, 90_000);
+
+  it('a command on an empty database leaves the first admin to the API: none made, no password printed; the first API start makes it', async () => {
+    const { DATABASE_URL: _none, ...env } = apiEnv('');
+    const { ADMIN_PASSWORD: _generated, ...withoutPassword } = env;
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI_JS, 'keys:status'], {
+      cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...withoutPassword, AMPARO_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) }, timeout: 60_000,
+    });
+    expect(`${stdout}${stderr}`).not.toMatch(/First admin|Generated password/);
+    const client = new Client({ connectionString: `${pg.serverUrl}/amparo` });
+    await client.connect();
+    try {
+      const organizations = async () => (await client.query('SELECT count(*)::int AS n FROM organizations')).rows[0].n;
+      expect(await organizations()).toBe(0);
+      const api = await startApi({ ...env, AMPARO_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) }, { timeoutMs: 60_000 });
+      try {
+        await loginAdmin(request(api.url));
+      } finally {
+        await api.stop();
+      }
+      expect(await organizations()).toBe(1);
+    } finally {
+      await client.end();
+    }
+    await expectServerUp();
+  }, 120_000);
 
   it('on the embedded server the app logs in as amparo_app, an ordinary role that cannot rewrite the trail, with a 0600 password file', async () => {
     await cli('keys:status');

@@ -59,9 +59,6 @@ const COMMANDS: Record<string, Command> = {
     const files = args.filter((a) => !a.startsWith('--'));
     // Only a 287(g) file: the stored facilities stay as the last facilities file left them.
     const agreementsOnly = args.includes('--agreements-only');
-    if (agreementsOnly && files.length !== 1) throw new Error('import-reference --agreements-only takes one file: the 287(g) agreements');
-    if (agreementsOnly && acceptUnlisting) throw new Error('import-reference --agreements-only unlists nothing: --accept-unlisting does not apply');
-    if (files.length > 2) throw new Error('import-reference takes at most two files: the facilities, then the 287(g) agreements');
     // No file: the shipped snapshot, both files. A facilities file alone: the stored agreements stay (the shipped ones
     // may be older than those imported since).
     const [facilities, agreements] = agreementsOnly ? [null, files[0]] : files.length === 0 ? [DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE] : [files[0], files[1] ?? null];
@@ -88,14 +85,24 @@ const COMMANDS: Record<string, Command> = {
  * What each command takes after its name: its flags, and how many other arguments (files, an email). Anything else is
  * refused before the command runs: `purge --dry-run` purged, and `--agreements-only=<file>` imported the shipped files.
  */
-const ARGUMENTS: Record<string, { flags: readonly string[]; positional: readonly [number, number] }> = {
+const ARGUMENTS: Record<string, { flags: readonly string[]; positional: readonly [number, number]; check?: (args: string[]) => string | null }> = {
   'keys:status': { flags: [], positional: [0, 0] },
   'keys:rotate': { flags: [], positional: [0, 0] },
   'keys:reindex': { flags: [], positional: [0, 0] },
   'keys:forget': { flags: [], positional: [0, 0] },
   purge: { flags: [], positional: [0, 0] },
-  // Its files are counted by the command itself, which says which ones it takes.
-  'import-reference': { flags: ['--accept-rejected-rows', '--accept-unlisting', '--agreements-only'], positional: [0, Infinity] },
+  'import-reference': {
+    flags: ['--accept-rejected-rows', '--accept-unlisting', '--agreements-only'],
+    positional: [0, Infinity],
+    check: (args) => {
+      const files = args.filter((arg) => !arg.startsWith('-'));
+      if (!args.includes('--agreements-only')) {
+        return files.length > 2 ? 'import-reference takes at most two files: the facilities, then the 287(g) agreements' : null;
+      }
+      if (files.length !== 1) return 'import-reference --agreements-only takes one file: the 287(g) agreements';
+      return args.includes('--accept-unlisting') ? 'import-reference --agreements-only unlists nothing: --accept-unlisting does not apply' : null;
+    },
+  },
   migrate: { flags: [], positional: [0, 0] },
   'users:reset-password': { flags: [], positional: [1, 1] },
 };
@@ -113,7 +120,7 @@ function argumentProblem(name: string, args: string[]): string | null {
     const takes = max === 0 ? 'no argument' : min === max ? `${min} argument${min === 1 ? '' : 's'}` : min === 0 ? `at most ${max} argument${max === 1 ? '' : 's'}` : `${min} to ${max} arguments`;
     return `${name} takes ${takes} besides its options, got ${count}`;
   }
-  return null;
+  return allowed.check?.(args) ?? null;
 }
 
 async function main(): Promise<number> {
@@ -143,7 +150,9 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  const config = { ...loaded, logLevel: 'warn', jobs: { ...loaded.jobs, enabled: false } };
+  // No first admin from a command: a generated password shown in a one-off command's output (`docker compose run`)
+  // would be missed where the docs look for it, the API's log; the API creates it on its first start.
+  const config = { ...loaded, logLevel: 'warn', jobs: { ...loaded.jobs, enabled: false }, admin: { ...loaded.admin, bootstrap: false } };
   // The API may be running on the same embedded server: the command uses it and leaves it running.
   const database = await resolveDatabase(config, embeddedPgLog, { shareRunning: true });
   try {

@@ -20,6 +20,7 @@ export class BootstrapService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    if (this.config.admin.bootstrap === false) return;
     const generated = this.config.admin.password === null;
     const password = this.config.admin.password ?? randomBytes(15).toString('base64url');
     const created = await this.db.transaction(async (tx) => {

@@ -26,7 +26,11 @@ export interface AppConfig {
   apiWorkers: number;
   dataDir: string;
   embeddedPgPort: number;
-  admin: { email: string; password: string | null };
+  /**
+   * The first organization's admin, created on a first start with an empty database. `bootstrap: false` (the CLI)
+   * leaves that to the API, whose log is where the docs send an operator for a generated password.
+   */
+  admin: { email: string; password: string | null; bootstrap?: boolean };
   secrets: {
     keyring: string;
     indexKey: string;
