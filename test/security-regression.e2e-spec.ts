@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { AuditSealService, chainHash } from '@amparo/audit';
 import { PasswordService, listRouteAccess } from '@amparo/auth';
@@ -1655,8 +1656,13 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
         .send(JSON.stringify(intakeBody()));
       expect([form.status, form.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
       expect(form.text).not.toContain(CANARY.lastName);
-      const gzip = await t.http.post('/api/auth/login').set('Content-Type', 'application/json').set('Content-Encoding', 'br').send('{}');
-      expectClear4xx(gzip);
+      // A body that does not decode by its Content-Encoding says so (it was a bare "Bad Request").
+      for (const [encoding, raw] of [['br', '{}'], ['gzip', 'not gzip'], ['deflate', 'not deflate'], ['gzip', gzipSync('{"email":"x').subarray(0, 12)]] as const) {
+        const undecodable = await t.http.post('/api/auth/login').set('Content-Type', 'application/json').set('Content-Encoding', encoding).send(raw);
+        expectClear4xx(undecodable);
+        expect([encoding, undecodable.status, undecodable.body.code, undecodable.body.message])
+          .toEqual([encoding, 400, 'MALFORMED_BODY', 'Request body could not be decoded by its Content-Encoding']);
+      }
     });
   });
 });

@@ -45,9 +45,16 @@ const CODE: Record<number, string> = {
 const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 const CONCURRENT_UPDATE = 'CONCURRENT_UPDATE';
 
+/** A zlib or brotli error code (`Z_DATA_ERROR`, `Z_BUF_ERROR`, `ERR__ERROR_FORMAT_PADDING_2`...). */
+const DECOMPRESSION_ERROR = /^(Z_|ERR__ERROR_FORMAT|ERR_BROTLI)/;
+
 /** Body-parser errors arrive as plain errors with a `type` and `status`. */
 function bodyParserError(error: unknown): ErrorBody | null {
-  const candidate = error as { type?: string; status?: number; length?: number; limit?: number };
+  const candidate = error as { type?: string; status?: number; length?: number; limit?: number; code?: unknown };
+  // A body that does not decompress by its Content-Encoding: body-parser passes the decompressor's error on, untyped.
+  if (candidate?.type === undefined && candidate?.status === 400 && typeof candidate.code === 'string' && DECOMPRESSION_ERROR.test(candidate.code)) {
+    return { statusCode: 400, error: REASON[400], code: 'MALFORMED_BODY', message: 'Request body could not be decoded by its Content-Encoding' };
+  }
   switch (candidate?.type) {
     case 'entity.too.large': {
       const sizes = typeof candidate.limit === 'number'
