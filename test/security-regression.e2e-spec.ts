@@ -1560,6 +1560,24 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(({} as Body).isAdmin).toBeUndefined();
     });
 
+    it('a page or limit not written in decimal digits, or out of range, is a 400 with one message; a parameter given twice says so', async () => {
+      for (const limit of ['0x10', '1e3', '%2B5', '%201', 'abc', '', '1.5', '-1', '0', '201', '99999999999999999999']) {
+        const res = await send(t.http, 'GET', `/api/cases?limit=${limit}`, coordinator.auth);
+        expectClear4xx(res, 'limit', limit);
+        expect([limit, res.status, res.body.fields]).toEqual([limit, 400, { limit: ['limit must be a whole number from 1 to 200'] }]);
+      }
+      const page = await send(t.http, 'GET', '/api/deadlines?page=abc', coordinator.auth);
+      expect([page.status, page.body.fields]).toEqual([400, { page: ['page must be a whole number from 1 to 100000'] }]);
+      const fine = await send(t.http, 'GET', '/api/cases?limit=7&page=2', coordinator.auth);
+      expect([fine.status, fine.body.limit, fine.body.page]).toEqual([200, 7, 2]);
+      for (const [url, who, field] of [
+        ['/api/facilities?q=a&q=b', intake, 'q'], ['/api/cases?status=new&status=closed', coordinator, 'status'], ['/api/cases?aNumber=1&aNumber=2', intake, 'aNumber'],
+      ] as [string, Session, string][]) {
+        const res = await send(t.http, 'GET', url, who.auth);
+        expect([url, res.status, res.body.fields]).toEqual([url, 400, { [field]: [`${field} must be given once`] }]);
+      }
+    });
+
     it('a field named after an inherited method (toString, valueOf, hasOwnProperty) is a 400 naming it, not dropped with a 200', async () => {
       const narrative = async () => (await t.http.get(`/api/cases/${caseId}`).set(intake.auth).expect(200)).body.narrative;
       const before = await narrative();

@@ -76,9 +76,21 @@ export function assertSafeJson(value: unknown, root: 'body' | 'query' = 'body'):
   }
 }
 
+/**
+ * No query parameter is a list: one given twice (`?q=a&q=b`) arrives as an array, which every validator of the field
+ * then refused in its own words ("q must be shorter than 100 characters" for two letters). One message instead.
+ */
+function assertSingleQueryValues(value: unknown, metadata: ArgumentMetadata): void {
+  if (Array.isArray(value) && metadata.data) throw validationFailed({ [metadata.data]: [`${metadata.data} must be given once`] });
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  const repeated = Object.keys(value).filter((key) => Array.isArray((value as Record<string, unknown>)[key]));
+  if (repeated.length > 0) throw validationFailed(Object.fromEntries(repeated.map((key) => [key, [`${key} must be given once`]])));
+}
+
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') assertSafeJson(value, metadata.type);
+    if (metadata.type === 'query') assertSingleQueryValues(value, metadata);
     return super.transform(value, metadata);
   }
 }

@@ -80,7 +80,8 @@ export class ListCasesQuery extends PageQuery {
   @Matches(/^AMP-[A-Z0-9]{6}$/, { message: 'reference must look like AMP-7KQ3XH' })
   reference?: string;
 
-  // Its format is checked after the role (cases.service.ts): anyone but a coordinator gets a 403 whatever they typed.
+  // Its format is checked after the role (cases.service.ts): anyone but a coordinator gets a 403 whatever A-number they
+  // typed. (A parameter given twice, or holding a NUL character, is refused for every role before any route runs.)
   @ApiPropertyOptional({ description: 'Coordinators only: exact lookup by A-number (7 to 9 digits; audited, rate-limited).' })
   @IsOptional()
   @IsString()
