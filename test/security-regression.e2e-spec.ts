@@ -6,6 +6,8 @@ import { AuditSealService, chainHash } from '@amparo/audit';
 import { PasswordService, listRouteAccess } from '@amparo/auth';
 import { KeyRotationService, PurgeService } from '@amparo/cases';
 import { FixedClock } from '@amparo/common';
+import { DeadlineJobsService } from '@amparo/deadlines';
+import { MailDeliveryService } from '@amparo/notifications';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
 import { STACK_TRACE } from './support/fuzz';
 import { DataSource } from 'typeorm';
@@ -162,6 +164,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       ['POST', '/close', { outcome: 'represented' }],
       ['GET', '/events', undefined],
       ['POST', `/events/${ZERO_UUID}/retract`, undefined],
+      // Its own "already stepped down" check runs before the visibility check: it must not tell that the case exists.
+      ['POST', '/release', { reason: 'capacity' }],
     ])('%s /api/cases/:id%s by attorney A is a 404 like a missing case, and is audited', async (method, suffix, body) => {
       const before = await deniedCount(attorneyA.userId);
       const res = await send(t.http, method, `/api/cases/${assigned.id}${suffix}`, attorneyA.auth, body);
@@ -403,14 +407,16 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
   });
 
   describe('3. Responses never carry a field the caller may not read (every GET route, every role, canary values)', () => {
-    const canaries: Record<'N' | 'A' | 'O', { id: string; needles: string[]; reference: string }> = {} as any;
+    const canaries: Record<'N' | 'A' | 'O' | 'R', { id: string; needles: string[]; reference: string }> = {} as any;
     let calendarUrls: Record<string, string>;
 
     beforeAll(async () => {
-      // N: new, only its creating volunteer reads it; A: accepted by attorney A; O: offered to attorney B, not accepted.
-      const specs = { N: canaryCase('CNRYN', 'A234-567-801'), A: canaryCase('CNRYA', 'A234-567-802'), O: canaryCase('CNRYO', 'A234-567-803') };
+      // N: new, only its creating volunteer reads it; A: accepted by attorney A; O: offered to attorney B, not accepted;
+      // R: accepted by attorney A, who then stepped down (nobody reads it now: the volunteer's window ended at the
+      // acceptance, the attorney's at the release).
+      const specs = { N: canaryCase('CNRYN', 'A234-567-801'), A: canaryCase('CNRYA', 'A234-567-802'), O: canaryCase('CNRYO', 'A234-567-803'), R: canaryCase('CNRYR', 'A234-567-804') };
       specs.N = { body: intakeBody(), needles: [CANARY.firstName, CANARY.lastName, CANARY.aNumber, CANARY.aNumberDigits, CANARY.phone, '5125550142', 'client.canary@example.org', '100 Example Street', 'Exampleland', 'example status', 'example history', 'code word: example', 'Caller Canarian', 'BK-CANARY-77', 'Narrative canary text', '1990-04-02'] };
-      for (const key of ['N', 'A', 'O'] as const) {
+      for (const key of ['N', 'A', 'O', 'R'] as const) {
         const created = await t.http.post('/api/cases').set(intake.auth).send(specs[key].body);
         expect(created.status).toBe(201);
         for (const needle of specs[key].needles) expect(created.text).not.toContain(needle);
@@ -418,6 +424,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       }
       await assign(canaries.A.id, attorneyA);
       await offer(canaries.O.id, attorneyB);
+      await assign(canaries.R.id, attorneyA);
+      await t.http.post(`/api/cases/${canaries.R.id}/release`).set(attorneyA.auth).send({ reason: 'capacity' }).expect(204);
       // Deadlines on the board and in the feeds, and a coordinator correction and reveal in the trail.
       await t.http.post(`/api/cases/${canaries.A.id}/events`).set(attorneyA.auth)
         .send({ type: 'hearing_scheduled', occurredAt: new Date().toISOString(), hearingType: 'bond', scheduledAt: '2030-02-04T09:00:00-06:00' }).expect(201);
@@ -472,7 +480,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
             const res = await send(t.http, 'GET', url, auth);
             expect({ role, url, status: res.status }).toEqual({ role, url, status: res.status < 500 ? res.status : 'not a 500' });
             const allowed = mayRead(role, url);
-            for (const key of ['N', 'A', 'O'] as const) {
+            for (const key of ['N', 'A', 'O', 'R'] as const) {
               for (const needle of canaries[key].needles) {
                 const leaked = res.text.includes(needle);
                 if (allowed.includes(key) && canaries[key].needles.slice(0, 2).includes(needle)) {
@@ -1251,6 +1259,17 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const failed = await t.http.get(`/api/cases/${corrupted.id}`).set(intake.auth);
       expect(failed.status).toBe(500);
       for (const needle of c.needles) expect(failed.text).not.toContain(needle);
+      // The background jobs write to the same log: the detainer hold swept missed three days on, urgency reviewed,
+      // reminders planned, and the coordinators' alerts delivered (logged, with no SMTP server).
+      clock.advance(3 * 24 * 3600_000);
+      try {
+        const jobs = await t.app.get(DeadlineJobsService).tick();
+        expect(jobs.missed).toBeGreaterThanOrEqual(1);
+        await t.app.get(MailDeliveryService).deliverDue();
+        expect(await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND sent_at IS NOT NULL`, [created.id])).not.toEqual([]);
+      } finally {
+        clock.set(new Date());
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
 
       // The logs are real (requests at debug level, the 500 with its id) and hold none of the values.
@@ -1267,7 +1286,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const allNeedles = [...c.needles, CANARY.firstName, CANARY.lastName, CANARY.aNumber, CANARY.aNumberDigits, 'Narrative canary text', 'Caller Canarian', 'BK-CANARY-77'];
       for (const needle of allNeedles) expect({ needle, inLogs: logs.includes(needle) }).toEqual({ needle, inLogs: false });
 
-      // Every table, every column, as text: encrypted columns show as bytea hex, so a plaintext match is a plain column.
+      // Every table, every column, as text: encrypted columns show as bytea hex, so a plaintext match is a plain column;
+      // each value is looked for in hex too, as a bytea column written without encryption would show it.
       const tables: { table_name: string }[] = await t.db.query(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
       );
@@ -1275,7 +1295,10 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       for (const { table_name: table } of tables) {
         const rows: { j: string }[] = await t.db.query(`SELECT row_to_json(x)::text AS j FROM "${table}" x`);
         const dump = rows.map((r) => r.j).join('\n');
-        for (const needle of allNeedles) expect({ table, needle, found: dump.includes(needle) }).toEqual({ table, needle, found: false });
+        for (const needle of allNeedles) {
+          const hex = Buffer.from(needle, 'utf8').toString('hex');
+          expect({ table, needle, found: dump.includes(needle), foundInHex: dump.includes(hex) }).toEqual({ table, needle, found: false, foundInHex: false });
+        }
       }
     });
   });
