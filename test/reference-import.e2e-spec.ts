@@ -403,4 +403,24 @@ describe('reference data import (e2e)', () => {
     }
     expect((await t.db.query(`SELECT jail_287g, listed FROM facilities WHERE code = 'TRAVITX'`))[0]).toEqual({ jail_287g: false, listed: true });
   });
+
+  it('a database flagged under an older rule (a city jail in a JEM county) is flagged again at start, and its cases reviewed', async () => {
+    // Euless City Jail, Tarrant County (a county jail agreement): the city's lockup, not the sheriff's jail.
+    await t.db.query(`UPDATE facilities SET jail_287g = true WHERE code = 'EULESTX'`);
+    const flags = async (id: string) => ((await t.db.query(`SELECT flags FROM cases WHERE id = $1`, [id]))[0].flags as { code: string }[]).map((f) => f.code);
+    const c = (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...minimalBody(), custody: { status: 'local_jail', facilityCode: 'EULESTX' } }).expect(201)).body as { id: string };
+    expect(await flags(c.id)).toContain('jail_287g');
+    const before = await flagged();
+    const next = await createTestApp({ databaseUrl: t.databaseUrl });
+    try {
+      expect((await t.db.query(`SELECT jail_287g FROM facilities WHERE code IN ('EULESTX', 'TARRATX') ORDER BY code`)).map((r: { jail_287g: boolean }) => r.jail_287g))
+        .toEqual([false, true]);
+      expect(await flagged()).toBe(before - 1);
+      await next.app.get(DeadlineJobsService).reviewUrgency();
+      expect(await flags(c.id)).not.toContain('jail_287g');
+    } finally {
+      await next.close();
+    }
+  });
 });

@@ -38,6 +38,20 @@ describe('enrichFacilities: jail287g', () => {
     expect(flag(facility({ county: 'Sample County' }), [agreement({ county: 'SAMPLE' })])).toBe(true);
   });
 
+  it.each([
+    'SAMPLE COUNTY JAIL', 'SAMPLE COUNTY DETENTION CENTER', 'THEO LACY FACILITY', 'MCSO MADISON FACILITY', 'GEORGE BAILEY DETENTION FACILITY',
+    'SAMPLE REGIONAL JAIL', 'DUVAL/JACKSONVILLE JAIL', 'SAMPLE COUNTY CORRECTIONAL FACILITY', 'SILVERDALE/HAMILTON COUNTY',
+  ])('is true for a local jail named %s (a county jail often names no county)', (name) => {
+    expect(flag(facility({ name }), [agreement()])).toBe(true);
+    expect(flag(facility({ type: 'USMS IGA', typeDetailed: 'USMS IGA', name }), [agreement()])).toBe(true);
+  });
+
+  it('is true for a jail named after its county whatever follows ("TRAVIS CITY JAIL" in Travis County)', () => {
+    expect(flag(facility({ name: 'SAMPLE CITY JAIL' }), [agreement()])).toBe(true);
+    expect(flag(facility({ county: 'Sample County', name: 'SAMPLE POLICE AND SHERIFF JAIL' }), [agreement()])).toBe(true);
+    expect(flag(facility({ county: 'St. Sample', name: 'SAINT SAMPLE CITY JAIL' }), [agreement({ county: 'Saint Sample County' })])).toBe(true);
+  });
+
   it('is true for a county jail listed as "Other"', () => {
     expect(flag(facility({ type: 'Other', name: 'SAMPLE COUNTY JAIL' }), [agreement()])).toBe(true);
   });
@@ -55,6 +69,20 @@ describe('enrichFacilities: jail287g', () => {
     ['an ICE processing centre in the county', { type: 'SPC', name: 'SAMPLE SERVICE PROCESSING CENTER' }, {}],
     ['an ICE hold room', { type: 'Other', name: 'SAMPLE ERO HOLD ROOM' }, {}],
     ['a hospital', { type: 'Other', name: 'SAMPLE COUNTY HOSPITAL' }, {}],
+    // Local-type rows (IGSA, USMS IGA) that are not the sheriff's jail, by what the source says of them.
+    ['a facility dedicated to ICE (DIGSA)', { type: 'IGSA', typeDetailed: 'DIGSA', name: 'SAMPLE FEDERAL CONTRACT FACILITY' }, {}],
+    ['a DIGSA row whose name says nothing', { type: 'DIGSA', typeDetailed: 'DIGSA', name: 'SAMPLE CORRECTIONAL CENTER' }, {}],
+    ['a juvenile centre by its type', { type: 'IGSA', typeDetailed: 'JUVENILE', name: 'SAMPLE COUNTY SHELTER' }, {}],
+    ['a juvenile centre by its name', { name: 'SAMPLE COUNTY JUVENILE DETENTION CENTER' }, {}],
+    ['a family centre', { type: 'IGSA', typeDetailed: 'FAMILY', name: 'SAMPLE FAMILY RESIDENTIAL CENTER' }, {}],
+    ['a city jail', { name: 'SAMPLETOWN CITY JAIL' }, {}],
+    ['a city jail in a county named after it, but not with its name first', { name: 'NORTH SAMPLE CITY JAIL' }, {}],
+    ['a municipal detention centre', { name: 'SAMPLETOWN MUNICIPAL DETENTION CENTER' }, {}],
+    ['a police department', { name: 'SAMPLETOWN POLICE DEPARTMENT' }, {}],
+    ['a state penitentiary', { name: 'SAMPLETOWN STATE PENITENTIARY' }, {}],
+    ['a state department of corrections', { type: 'Other', name: 'SAMPLE DEPARTMENT OF CORRECTIONS' }, {}],
+    ['a private centre named by its operator', { type: 'USMS IGA', name: 'CCA SAMPLE DETENTION CENTER' }, {}],
+    ['an ICE processing centre held under an IGSA', { name: 'SAMPLE PROCESSING CTR' }, {}],
   ])('is false for %s', (_, f, a) => {
     expect(flag(facility(f), [agreement(a)])).toBe(false);
   });

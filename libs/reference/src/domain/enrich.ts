@@ -64,23 +64,54 @@ export function enrichFacilities(facilities: ParsedFacility[], agreements: Agree
       ...facility,
       county,
       timeZone: facilityTimeZone(facility, county),
-      jail287g: isLocalJail(facility) && inJailEnforcementCounty({ state: facility.state, county }, jemCounties),
+      jail287g: isLocalJail({ ...facility, county }) && inJailEnforcementCounty({ state: facility.state, county }, jemCounties),
     };
   });
 }
 
 /** Facility types of county and local jails held under agreements with ICE or the Marshals. */
-const LOCAL_JAIL_TYPES = new Set(['IGSA', 'USMS IGA', 'DIGSA']);
+const LOCAL_JAIL_TYPES = new Set(['IGSA', 'USMS IGA']);
 
 /**
- * Whether a facility is a local jail, which a county's 287(g) Jail Enforcement Model agreement concerns: not a
- * federal prison or medical centre (BOP), an ICE processing centre or contract facility (SPC, CDF), an ICE hold
- * room or a hospital. Rows of type "Other" count when their name says jail, sheriff or corrections.
+ * What the source says of a facility that is not the sheriff's jail, which a county's Jail Enforcement Model agreement
+ * concerns. A county jail's name often names no county ("THEO LACY FACILITY", "MCSO MADISON FACILITY"), so only a
+ * positive sign counts: a facility dedicated to ICE ("DIGSA": the private contract centres, Eloy, La Palma), a
+ * juvenile or family centre, a state prison, the Marshals' own office, a private or federal centre named so, or a
+ * city's or a police department's lockup (named after its city: "EULESS CITY JAIL" in Tarrant County; a name that
+ * begins with the county's own, "TRAVIS CITY JAIL" in Travis County, is the county's).
  */
-export function isLocalJail(facility: { type: string; name: string }): boolean {
-  if (LOCAL_JAIL_TYPES.has(facility.type.trim().toUpperCase())) return true;
-  return facility.type.trim().toUpperCase() === 'OTHER'
+const NOT_COUNTY_JAIL_TYPES = new Set(['DIGSA', 'JUVENILE', 'FAMILY']);
+const words = (list: string[]) => new RegExp(list.map((w) => `\\b${w}\\b`).join('|'), 'i');
+const NOT_COUNTY_JAIL_NAME = words([
+  'STATE PRISON', 'PENITENTIARY', 'DEPARTMENT OF CORRECTIONS?', 'DEPT\\.? OF CORRECTIONS?', 'TDC', // a state's
+  'JUVENILE', 'YOUTH', // a juvenile centre
+  'US MARSHALS', 'FEDERAL', 'ICE PROCESSING', 'PROCESSING (CENTER|CTR)', 'CCA', 'CORE ?CIVIC', 'GEO', 'WACKENHUT', // federal or private
+]);
+const CITY_LOCKUP_NAME = words(['CITY (JAIL|DETENTION)', 'MUNICIPAL', 'POLICE', 'PD', 'TOWNSHIP']);
+
+/**
+ * Whether a facility is a county's local jail, which a county's 287(g) Jail Enforcement Model agreement concerns: not
+ * a federal prison or medical centre (BOP), an ICE processing centre or contract facility (SPC, CDF), an ICE hold room
+ * or a hospital, nor a row that says it is something else (NOT_COUNTY_JAIL_TYPES, NOT_COUNTY_JAIL_NAME,
+ * CITY_LOCKUP_NAME). Rows of type "Other" count when their name says jail, sheriff or corrections.
+ */
+export function isLocalJail(facility: { type: string; name: string; typeDetailed?: string | null; county?: string | null }): boolean {
+  const type = facility.type.trim().toUpperCase();
+  if (NOT_COUNTY_JAIL_TYPES.has(type) || NOT_COUNTY_JAIL_TYPES.has((facility.typeDetailed ?? '').trim().toUpperCase())) return false;
+  if (NOT_COUNTY_JAIL_NAME.test(facility.name)) return false;
+  if (CITY_LOCKUP_NAME.test(facility.name) && !namedAfterCounty(facility.name, facility.county)) return false;
+  if (LOCAL_JAIL_TYPES.has(type)) return true;
+  return type === 'OTHER'
     && /\b(JAIL|SHERIFFS?|CORRECTIONS|LOCK)\b/i.test(facility.name) && !/\b(HOSPITAL|MEDICAL|HOLD ?ROOM|PROBATION|PSYCHIATRIC)\b/i.test(facility.name);
+}
+
+/** Whether a facility's name begins with its county's name ("TRAVIS CITY JAIL" in Travis County). */
+function namedAfterCounty(name: string, county: string | null | undefined): boolean {
+  const key = countyKey(county);
+  if (key === '') return false;
+  // Its first words read as a county name ("ST. CHARLES" and "SAINT CHARLES" alike), whole words only.
+  const nameWords = name.split(/\s+/).filter(Boolean);
+  return nameWords.some((_, i) => countyKey(nameWords.slice(0, i + 1).join(' ')) === key);
 }
 
 /** Whether a facility's county (as corrected) is among `jailEnforcementCounties`. */

@@ -112,8 +112,23 @@ describe('jail287g on the shipped data', () => {
     expect(byCode.get(code)?.jail287g).toBe(false);
   });
 
-  it('flags 73 of 1,532 facilities: local jails only (not the federal prisons, ICE centres, hold rooms and hospitals of those counties)', () => {
-    expect(enriched.filter((f) => f.jail287g)).toHaveLength(73);
+  it.each([
+    'EULESTX', // Euless City Jail, Tarrant County
+    'BEDCITX', // Bedford Municipal Detention Center, Tarrant County
+    'PIEPDOK', // Piedmont Police Department, Canadian County
+    'EAZ', // Eloy Federal Contract Facility (DIGSA), Pinal County
+    'LPLCCAZ', // La Palma Correctional Center (DIGSA), Pinal County
+    'CCADCAZ', // CCA Central Arizona Detention Center, Pinal County
+    'TXHUNTS', // Huntsville State Penitentiary, Walker County
+    'KEJUVTX', // Kerr County Juvenile Detention Center
+    'JWYTHWY', // Jeffrey Wardle Youth Center (JUVENILE), Laramie County
+    'JCRLYTX', // Joe Corley Processing Ctr, Montgomery County
+  ])('is false for %s, in a JEM county but not its sheriff\'s jail', (code) => {
+    expect(byCode.get(code)?.jail287g).toBe(false);
+  });
+
+  it('flags 62 of 1,532 facilities: county jails only (not the federal prisons, ICE centres, city lockups, state prisons, hold rooms and hospitals of those counties)', () => {
+    expect(enriched.filter((f) => f.jail287g)).toHaveLength(62);
     expect(enriched.filter((f) => ['BOPCRW', 'FLO', 'CGRMCAZ', 'AMTHOLD'].includes(f.code)).map((f) => f.jail287g)).toEqual([false, false, false, false]);
   });
 });

@@ -81,6 +81,24 @@ export interface ImportReport {
   warningRows: (RowIssue & { file: 'facilities' | 'agreements' })[];
 }
 
+/** A stored facility, as far as its 287(g) flag goes. */
+interface StoredFacility {
+  code: string;
+  jail_287g: boolean;
+  time_zone: string;
+  county: string | null;
+  state: string | null;
+  type: string;
+  type_detailed: string | null;
+  name: string;
+}
+
+/** A stored facility's 287(g) flag under the counties `jemCounties`, by this release's rule. */
+function storedFlag(f: StoredFacility, jemCounties: ReadonlySet<string>): boolean {
+  const county = correctedCounty({ code: f.code, county: f.county });
+  return isLocalJail({ type: f.type, name: f.name, typeDetailed: f.type_detailed, county }) && inJailEnforcementCounty({ state: f.state, county }, jemCounties);
+}
+
 interface FacilityRow {
   code: string;
   name: string;
@@ -123,9 +141,25 @@ export class ReferenceService implements OnApplicationBootstrap {
   /** The shipped snapshot is loaded on first start; `npm run cli -- import-reference` refreshes it. */
   async onApplicationBootstrap(): Promise<void> {
     const [{ count }] = await this.db.query('SELECT count(*)::int AS count FROM facilities');
-    if (count > 0) return this.fillAgreementKeys();
+    if (count > 0) {
+      await this.fillAgreementKeys();
+      return this.reflagIfRuleChanged();
+    }
     const report = await this.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
     this.logger.log(`Loaded ${report.facilities} facilities and ${report.agreements} 287(g) agreements (${report.warnings} rows with a value set aside)`);
+  }
+
+  /**
+   * The stored facilities' 287(g) flags, derived again when this release's rule no longer gives them (a city jail or a
+   * private ICE centre in a county with a Jail Enforcement Model agreement was flagged until 2026-11-27): as an import
+   * of no file would, so that the open cases at a facility whose flag changed are marked for the urgency review.
+   */
+  private async reflagIfRuleChanged(): Promise<void> {
+    const stored: StoredFacility[] = await this.db.query(`SELECT code, jail_287g, time_zone, county, state, type, type_detailed, name FROM facilities`);
+    const jemCounties = jailEnforcementCounties(await this.storedAgreements(this.db.manager));
+    if (stored.every((f) => storedFlag(f, jemCounties) === f.jail_287g)) return;
+    const report = await this.importFiles(null, null, { storedOnly: true });
+    this.logger.log(`Derived the facilities' 287(g) flags again under this release's rule: ${report.jail287g} flagged`);
   }
 
   /** Agreements imported before they had matching keys (migration 1764001600000): their keys, once. */
@@ -154,9 +188,10 @@ export class ReferenceService implements OnApplicationBootstrap {
   async importFiles(
     facilitiesFile: string | null,
     agreementsFile: string | null,
-    options: { acceptRejectedRows?: boolean; acceptUnlisting?: boolean } = {},
+    options: { acceptRejectedRows?: boolean; acceptUnlisting?: boolean; storedOnly?: boolean } = {},
   ): Promise<ImportReport> {
-    if (facilitiesFile === null && agreementsFile === null) throw new ReferenceDataError('REFERENCE_EMPTY_FILE', 'no file to import');
+    // `storedOnly`: no file, the stored facilities flagged again under the stored agreements (a rule changed).
+    if (facilitiesFile === null && agreementsFile === null && !options.storedOnly) throw new ReferenceDataError('REFERENCE_EMPTY_FILE', 'no file to import');
     const facilities = facilitiesFile === null ? null : parseFacilitiesCsv(readFileSync(facilitiesFile, 'utf8'));
     // No 287(g) file: the stored agreements stay, and the facilities are flagged under them (a newer facilities file
     // alone must not bring back the shipped agreements, older than those imported since).
@@ -179,9 +214,8 @@ export class ReferenceService implements OnApplicationBootstrap {
       if (agreementsFile === null) agreements.records = await this.storedAgreements(tx);
       const pairs = async () =>
         new Set(((await tx.query(`SELECT DISTINCT state || ':' || county_key AS pair FROM agreements_287g WHERE jail_enforcement`)) as { pair: string }[]).map((r) => r.pair));
-      const known = new Map<string, { jail_287g: boolean; time_zone: string; county: string | null; state: string | null; type: string; name: string }>(
-        ((await tx.query(`SELECT code, jail_287g, time_zone, county, state, type, name FROM facilities`)) as
-          { code: string; jail_287g: boolean; time_zone: string; county: string | null; state: string | null; type: string; name: string }[]).map((r) => [r.code, r]),
+      const known = new Map<string, StoredFacility>(
+        ((await tx.query(`SELECT code, jail_287g, time_zone, county, state, type, type_detailed, name FROM facilities`)) as StoredFacility[]).map((r) => [r.code, r]),
       );
       const before = await pairs();
       if (agreementsFile !== null) await tx.query('DELETE FROM agreements_287g');
@@ -210,7 +244,7 @@ export class ReferenceService implements OnApplicationBootstrap {
       const flagStored = async (codes: string[]) => {
         const stored = codes.map((code) => {
           const f = known.get(code)!;
-          return { code, jail287g: isLocalJail(f) && inJailEnforcementCounty({ state: f.state, county: correctedCounty({ code, county: f.county }) }, jemCounties) };
+          return { code, jail287g: storedFlag(f, jemCounties) };
         });
         await tx.query(
           `UPDATE facilities f SET jail_287g = k.flag FROM unnest($1::text[], $2::boolean[]) AS k(code, flag)
