@@ -41,6 +41,7 @@ import { IndexKeyCheck1764003900000 } from './1764003900000-IndexKeyCheck';
 import { UrgentNotificationsIndex1764004000000 } from './1764004000000-UrgentNotificationsIndex';
 import { CustodyStatements1764004100000 } from './1764004100000-CustodyStatements';
 import { MailOutage1764004200000 } from './1764004200000-MailOutage';
+import { IdempotencyKeysByCase1764004300000 } from './1764004300000-IdempotencyKeysByCase';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -87,4 +88,5 @@ export const MIGRATIONS = [
   UrgentNotificationsIndex1764004000000,
   CustodyStatements1764004100000,
   MailOutage1764004200000,
+  IdempotencyKeysByCase1764004300000,
 ];

@@ -438,4 +438,15 @@ describe('data migrations (e2e)', () => {
       { id: unknown, custody: null, detainer: null },
     ]);
   });
+
+  it('1764004300000: the purge finds a case\'s stored answers by an index, not by reading every intake\'s key', async () => {
+    const plan = await t.db.transaction(async (tx) => {
+      // The planner reads a small table whole whatever its indexes: the question is whether one can serve this.
+      await tx.query('SET LOCAL enable_seqscan = off');
+      return (await tx.query(
+        `EXPLAIN UPDATE idempotency_keys SET response = NULL, request_hash = '\\x' WHERE case_id = '00000000-0000-4000-8000-000000000001'`,
+      )).map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('idempotency_keys_case_idx');
+  });
 });
