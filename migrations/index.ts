@@ -42,6 +42,7 @@ import { UrgentNotificationsIndex1764004000000 } from './1764004000000-UrgentNot
 import { CustodyStatements1764004100000 } from './1764004100000-CustodyStatements';
 import { MailOutage1764004200000 } from './1764004200000-MailOutage';
 import { IdempotencyKeysByCase1764004300000 } from './1764004300000-IdempotencyKeysByCase';
+import { ReferenceRuleVersions1764004400000 } from './1764004400000-ReferenceRuleVersions';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -89,4 +90,5 @@ export const MIGRATIONS = [
   CustodyStatements1764004100000,
   MailOutage1764004200000,
   IdempotencyKeysByCase1764004300000,
+  ReferenceRuleVersions1764004400000,
 ];

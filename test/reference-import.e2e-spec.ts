@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CountyKeyBackfill, ReferenceChangesForCases } from '@amparo/cases';
 import { DeadlineJobsService } from '@amparo/deadlines';
-import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ImportReport, ReferenceService } from '@amparo/reference';
+import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, FACILITY_FLAG_RULE_VERSION, ImportReport, ReferenceService } from '@amparo/reference';
 import { minimalBody } from './support/cases';
 import { createUser, loginAdmin } from './support/users';
 import { TestApp, createTestApp } from './support/test-app';
@@ -405,8 +405,10 @@ describe('reference data import (e2e)', () => {
   });
 
   it('a database flagged under an older rule (a city jail in a JEM county) is flagged again at start, and its cases reviewed', async () => {
-    // Euless City Jail, Tarrant County (a county jail agreement): the city's lockup, not the sheriff's jail.
+    // Euless City Jail, Tarrant County (a county jail agreement): the city's lockup, not the sheriff's jail. A database
+    // of an older release has no rule version recorded.
     await t.db.query(`UPDATE facilities SET jail_287g = true WHERE code = 'EULESTX'`);
+    await t.db.query(`DELETE FROM reference_rules`);
     const flags = async (id: string) => ((await t.db.query(`SELECT flags FROM cases WHERE id = $1`, [id]))[0].flags as { code: string }[]).map((f) => f.code);
     const c = (await t.http.post('/api/cases').set(intake.auth)
       .send({ ...minimalBody(), custody: { status: 'local_jail', facilityCode: 'EULESTX' } }).expect(201)).body as { id: string };
@@ -419,8 +421,22 @@ describe('reference data import (e2e)', () => {
       expect(await flagged()).toBe(before - 1);
       await next.app.get(DeadlineJobsService).reviewUrgency();
       expect(await flags(c.id)).not.toContain('jail_287g');
+      expect(await t.db.query(`SELECT name, version FROM reference_rules`)).toEqual([{ name: 'facility_jail_flag', version: FACILITY_FLAG_RULE_VERSION }]);
     } finally {
       await next.close();
+    }
+  });
+
+  it('flags a newer release derived are left as they are by a start of this one (a rolling deploy, a rollback)', async () => {
+    await t.db.query(`UPDATE facilities SET jail_287g = true WHERE code = 'EULESTX'`);
+    await t.db.query(`UPDATE reference_rules SET version = $1`, [FACILITY_FLAG_RULE_VERSION + 1]);
+    try {
+      const next = await createTestApp({ databaseUrl: t.databaseUrl });
+      await next.close();
+      expect((await t.db.query(`SELECT jail_287g FROM facilities WHERE code = 'EULESTX'`))[0].jail_287g).toBe(true);
+    } finally {
+      await t.db.query(`UPDATE facilities SET jail_287g = false WHERE code = 'EULESTX'`);
+      await t.db.query(`UPDATE reference_rules SET version = $1`, [FACILITY_FLAG_RULE_VERSION]);
     }
   });
 });

@@ -45,8 +45,8 @@ const CODE: Record<number, string> = {
 const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
 const CONCURRENT_UPDATE = 'CONCURRENT_UPDATE';
 
-/** A zlib or brotli error code (`Z_DATA_ERROR`, `Z_BUF_ERROR`, `ERR__ERROR_FORMAT_PADDING_2`...). */
-const DECOMPRESSION_ERROR = /^(Z_|ERR__ERROR_FORMAT|ERR_BROTLI)/;
+/** A zlib, brotli or zstd error code (`Z_DATA_ERROR`, `Z_BUF_ERROR`, `ERR__ERROR_FORMAT_PADDING_2`, `ZSTD_error_...`). */
+const DECOMPRESSION_ERROR = /^(Z_|ERR__ERROR_FORMAT|ERR_BROTLI|ZSTD_error_)/;
 
 /** Body-parser errors arrive as plain errors with a `type` and `status`. */
 function bodyParserError(error: unknown): ErrorBody | null {

@@ -3,7 +3,9 @@ export { ReferenceDataError } from './domain/errors';
 export type { ParseResult, ReferenceDataErrorCode, RowIssue, RowIssueCode } from './domain/errors';
 export { FACILITY_COLUMNS, parseFacilitiesCsv } from './domain/facilities';
 export { AGREEMENT_COLUMNS, parse287gCsv } from './domain/agreements-287g';
-export { enrichFacilities, FACILITY_COUNTY_CORRECTIONS, isCountyJailEnforcement, jailEnforcementCounties } from './domain/enrich';
+export {
+  enrichFacilities, FACILITY_COUNTY_CORRECTIONS, FACILITY_FLAG_RULE_VERSION, FACILITY_JAIL_OVERRIDES, isCountyJailEnforcement, jailEnforcementCounties,
+} from './domain/enrich';
 export {
   knownTimeZones,
   resolveTimeZone,

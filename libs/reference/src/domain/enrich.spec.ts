@@ -46,10 +46,24 @@ describe('enrichFacilities: jail287g', () => {
     expect(flag(facility({ type: 'USMS IGA', typeDetailed: 'USMS IGA', name }), [agreement()])).toBe(true);
   });
 
-  it('is true for a jail named after its county whatever follows ("TRAVIS CITY JAIL" in Travis County)', () => {
-    expect(flag(facility({ name: 'SAMPLE CITY JAIL' }), [agreement()])).toBe(true);
+  it('is true for a jail named after its county whatever follows ("TRAVIS CITY JAIL" in Travis County, in Austin)', () => {
+    expect(flag(facility({ name: 'SAMPLE CITY JAIL', city: 'OTHERTOWN' }), [agreement()])).toBe(true);
+    expect(flag(facility({ name: 'SAMPLE CITY JAIL', city: null }), [agreement()])).toBe(true);
+    // An independent city (Virginia) is its own county: its city jail is the county's.
+    expect(flag(facility({ state: 'VA', county: 'Sample City', city: 'SAMPLE', name: 'SAMPLE CITY JAIL' }), [agreement({ state: 'VA', county: 'Sample City' })])).toBe(true);
     expect(flag(facility({ county: 'Sample County', name: 'SAMPLE POLICE AND SHERIFF JAIL' }), [agreement()])).toBe(true);
     expect(flag(facility({ county: 'St. Sample', name: 'SAINT SAMPLE CITY JAIL' }), [agreement({ county: 'Saint Sample County' })])).toBe(true);
+  });
+
+  it('is true for a county department of corrections (a county jail), false for a state one', () => {
+    expect(flag(facility({ name: 'SAMPLE COUNTY DEPARTMENT OF CORRECTIONS' }), [agreement()])).toBe(true);
+    expect(flag(facility({ name: 'TEXAS DEPARTMENT OF CORRECTIONS (SAMPLE)' }), [agreement()])).toBe(false);
+  });
+
+  it('follows an override by code and name, and reads a renamed row by the rule again', () => {
+    const bernalillo = { code: 'BERNANM', type: 'IGSA', typeDetailed: 'DIGSA', name: 'BERNALILLO COUNTY DETENTION CENTER' };
+    expect(flag(facility(bernalillo), [agreement()])).toBe(true);
+    expect(flag(facility({ ...bernalillo, name: 'BERNALILLO COUNTY DETENTION CENTER ANNEX' }), [agreement()])).toBe(false);
   });
 
   it('is true for a county jail listed as "Other"', () => {
@@ -83,6 +97,9 @@ describe('enrichFacilities: jail287g', () => {
     ['a state department of corrections', { type: 'Other', name: 'SAMPLE DEPARTMENT OF CORRECTIONS' }, {}],
     ['a private centre named by its operator', { type: 'USMS IGA', name: 'CCA SAMPLE DETENTION CENTER' }, {}],
     ['an ICE processing centre held under an IGSA', { name: 'SAMPLE PROCESSING CTR' }, {}],
+    ['a city lockup in the county seat of the same name', { name: 'SAMPLE CITY JAIL', city: 'SAMPLE' }, {}],
+    ['a city lockup of a city whose name begins with the county\'s', { name: 'SAMPLE FALLS CITY JAIL', city: 'SAMPLE FALLS' }, {}],
+    ['a row overridden as not the county\'s jail', { code: 'MANSFTX', name: 'MANSFIELD LAW ENFORCEMENT CENTER' }, {}],
   ])('is false for %s', (_, f, a) => {
     expect(flag(facility(f), [agreement(a)])).toBe(false);
   });

@@ -73,45 +73,75 @@ export function enrichFacilities(facilities: ParsedFacility[], agreements: Agree
 const LOCAL_JAIL_TYPES = new Set(['IGSA', 'USMS IGA']);
 
 /**
+ * The version of the rule below (`isLocalJail`, with FACILITY_JAIL_OVERRIDES). Stored with the flags it derived: a
+ * start of a release whose rule is newer derives them again (ReferenceService); an older release leaves them.
+ */
+export const FACILITY_FLAG_RULE_VERSION = 1;
+
+/**
  * What the source says of a facility that is not the sheriff's jail, which a county's Jail Enforcement Model agreement
  * concerns. A county jail's name often names no county ("THEO LACY FACILITY", "MCSO MADISON FACILITY"), so only a
  * positive sign counts: a facility dedicated to ICE ("DIGSA": the private contract centres, Eloy, La Palma), a
- * juvenile or family centre, a state prison, the Marshals' own office, a private or federal centre named so, or a
- * city's or a police department's lockup (named after its city: "EULESS CITY JAIL" in Tarrant County; a name that
- * begins with the county's own, "TRAVIS CITY JAIL" in Travis County, is the county's).
+ * juvenile or family centre, a state prison (a "county department of corrections" is the county's jail), the Marshals'
+ * own office, a private or federal centre named so, or a city's or a police department's lockup (named after its
+ * city: "EULESS CITY JAIL" in Tarrant County, "NIAGARA FALLS CITY JAIL" in Niagara County; a name that begins with the
+ * county's own name and not the city's, "TRAVIS CITY JAIL" in Austin, is the county's).
  */
 const NOT_COUNTY_JAIL_TYPES = new Set(['DIGSA', 'JUVENILE', 'FAMILY']);
 const words = (list: string[]) => new RegExp(list.map((w) => `\\b${w}\\b`).join('|'), 'i');
+const STATE_PRISON_NAME = words(['STATE PRISON', 'PENITENTIARY', 'DEPARTMENT OF CORRECTIONS?', 'DEPT\\.? OF CORRECTIONS?', 'TDC']);
 const NOT_COUNTY_JAIL_NAME = words([
-  'STATE PRISON', 'PENITENTIARY', 'DEPARTMENT OF CORRECTIONS?', 'DEPT\\.? OF CORRECTIONS?', 'TDC', // a state's
   'JUVENILE', 'YOUTH', // a juvenile centre
   'US MARSHALS', 'FEDERAL', 'ICE PROCESSING', 'PROCESSING (CENTER|CTR)', 'CCA', 'CORE ?CIVIC', 'GEO', 'WACKENHUT', // federal or private
 ]);
 const CITY_LOCKUP_NAME = words(['CITY (JAIL|DETENTION)', 'MUNICIPAL', 'POLICE', 'PD', 'TOWNSHIP']);
 
 /**
+ * Rows whose name and type say nothing true of who runs them, by code and name as the source has them (a renamed row
+ * is read by the rule again). `countyJail: false` is not the sheriff's jail; `true` is, whatever its type says.
+ */
+export const FACILITY_JAIL_OVERRIDES: ReadonlyArray<{ code: string; name: string; countyJail: boolean }> = [
+  { code: 'MONTGTX', name: 'JOE CORLEY DETENTION FACILITY', countyJail: false }, // GEO's ICE centre: JCRLYTX's address
+  { code: 'LPAPSAZ', name: 'LA PALMA CORR CTR APSO', countyJail: false }, // CoreCivic's La Palma: LPLCCAZ's address
+  { code: 'MANSFTX', name: 'MANSFIELD LAW ENFORCEMENT CENTER', countyJail: false }, // the City of Mansfield's jail
+  { code: 'BERNANM', name: 'BERNALILLO COUNTY DETENTION CENTER', countyJail: true }, // the county's, typed DIGSA
+  { code: 'WASHTMI', name: 'WASHTENAW COUNTY JAIL (ANN ARBOR MICHIGAN)', countyJail: true }, // typed JUVENILE
+];
+
+/**
  * Whether a facility is a county's local jail, which a county's 287(g) Jail Enforcement Model agreement concerns: not
  * a federal prison or medical centre (BOP), an ICE processing centre or contract facility (SPC, CDF), an ICE hold room
- * or a hospital, nor a row that says it is something else (NOT_COUNTY_JAIL_TYPES, NOT_COUNTY_JAIL_NAME,
- * CITY_LOCKUP_NAME). Rows of type "Other" count when their name says jail, sheriff or corrections.
+ * or a hospital, nor a row that says it is something else (above). Rows of type "Other" count when their name says
+ * jail, sheriff or corrections. `county` is the corrected one.
  */
-export function isLocalJail(facility: { type: string; name: string; typeDetailed?: string | null; county?: string | null }): boolean {
+export function isLocalJail(facility: {
+  code?: string; type: string; name: string; typeDetailed?: string | null; county?: string | null; city?: string | null;
+}): boolean {
+  const override = FACILITY_JAIL_OVERRIDES.find((o) => o.code === facility.code && o.name === facility.name.trim().toUpperCase());
+  if (override) return override.countyJail;
   const type = facility.type.trim().toUpperCase();
   if (NOT_COUNTY_JAIL_TYPES.has(type) || NOT_COUNTY_JAIL_TYPES.has((facility.typeDetailed ?? '').trim().toUpperCase())) return false;
   if (NOT_COUNTY_JAIL_NAME.test(facility.name)) return false;
-  if (CITY_LOCKUP_NAME.test(facility.name) && !namedAfterCounty(facility.name, facility.county)) return false;
+  if (STATE_PRISON_NAME.test(facility.name) && !/\bCOUNTY\b/i.test(facility.name)) return false;
+  if (CITY_LOCKUP_NAME.test(facility.name) && !namedAfterCounty(facility.name, facility.county, facility.city)) return false;
   if (LOCAL_JAIL_TYPES.has(type)) return true;
   return type === 'OTHER'
     && /\b(JAIL|SHERIFFS?|CORRECTIONS|LOCK)\b/i.test(facility.name) && !/\b(HOSPITAL|MEDICAL|HOLD ?ROOM|PROBATION|PSYCHIATRIC)\b/i.test(facility.name);
 }
 
-/** Whether a facility's name begins with its county's name ("TRAVIS CITY JAIL" in Travis County). */
-function namedAfterCounty(name: string, county: string | null | undefined): boolean {
+/**
+ * Whether a facility's name begins with its county's name, and not with its city's (a county seat often has the
+ * county's name: "MONTGOMERY CITY JAIL" in Montgomery, AL is the city's), unless the county is itself a city (an
+ * independent city of Virginia). Names are compared as county names ("ST. CHARLES" and "SAINT CHARLES" alike).
+ */
+function namedAfterCounty(name: string, county: string | null | undefined, city: string | null | undefined): boolean {
   const key = countyKey(county);
   if (key === '') return false;
-  // Its first words read as a county name ("ST. CHARLES" and "SAINT CHARLES" alike), whole words only.
   const nameWords = name.split(/\s+/).filter(Boolean);
-  return nameWords.some((_, i) => countyKey(nameWords.slice(0, i + 1).join(' ')) === key);
+  const beginsWith = (target: string) => nameWords.some((_, i) => countyKey(nameWords.slice(0, i + 1).join(' ')) === target);
+  if (!beginsWith(key)) return false;
+  const cityKey = countyKey(city);
+  return key.endsWith('CITY') || cityKey === '' || !beginsWith(cityKey);
 }
 
 /** Whether a facility's county (as corrected) is among `jailEnforcementCounties`. */

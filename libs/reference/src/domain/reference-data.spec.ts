@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { DateTime } from 'luxon';
 import { parse287gCsv } from './agreements-287g';
-import { enrichFacilities } from './enrich';
+import { FACILITY_JAIL_OVERRIDES, enrichFacilities } from './enrich';
 import { parseFacilitiesCsv } from './facilities';
 import { SPLIT_STATES, STATE_TIME_ZONES } from './time-zones';
 
@@ -90,6 +90,12 @@ describe('data/ice-287g-agreements.csv', () => {
   });
 });
 
+describe('FACILITY_JAIL_OVERRIDES', () => {
+  it('each names a row of the shipped file by its code and name as the file has them', () => {
+    for (const { code, name } of FACILITY_JAIL_OVERRIDES) expect({ code, name: byCode.get(code)?.name }).toEqual({ code, name });
+  });
+});
+
 describe('jail287g on the shipped data', () => {
   it.each([
     'TARRATX', // Tarrant County Jail
@@ -123,12 +129,15 @@ describe('jail287g on the shipped data', () => {
     'KEJUVTX', // Kerr County Juvenile Detention Center
     'JWYTHWY', // Jeffrey Wardle Youth Center (JUVENILE), Laramie County
     'JCRLYTX', // Joe Corley Processing Ctr, Montgomery County
+    'MONTGTX', // Joe Corley Detention Facility: the same address (FACILITY_JAIL_OVERRIDES)
+    'LPAPSAZ', // La Palma Corr Ctr APSO: La Palma's address
+    'MANSFTX', // Mansfield Law Enforcement Center: the city's jail
   ])('is false for %s, in a JEM county but not its sheriff\'s jail', (code) => {
     expect(byCode.get(code)?.jail287g).toBe(false);
   });
 
-  it('flags 62 of 1,532 facilities: county jails only (not the federal prisons, ICE centres, city lockups, state prisons, hold rooms and hospitals of those counties)', () => {
-    expect(enriched.filter((f) => f.jail287g)).toHaveLength(62);
+  it('flags 59 of 1,532 facilities: county jails only (not the federal prisons, ICE centres, city lockups, state prisons, hold rooms and hospitals of those counties)', () => {
+    expect(enriched.filter((f) => f.jail287g)).toHaveLength(59);
     expect(enriched.filter((f) => ['BOPCRW', 'FLO', 'CGRMCAZ', 'AMTHOLD'].includes(f.code)).map((f) => f.jail287g)).toEqual([false, false, false, false]);
   });
 });

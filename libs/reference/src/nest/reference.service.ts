@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { parse287gCsv } from '../domain/agreements-287g';
 import { countyKey } from '../domain/county-name';
-import { correctedCounty, enrichFacilities, inJailEnforcementCounty, isCountyJailEnforcement, isLocalJail, jailEnforcementCounties } from '../domain/enrich';
+import {
+  FACILITY_FLAG_RULE_VERSION, correctedCounty, enrichFacilities, inJailEnforcementCounty, isCountyJailEnforcement, isLocalJail, jailEnforcementCounties,
+} from '../domain/enrich';
 import type { Agreement287g } from '../domain/types';
 import { parseFacilitiesCsv } from '../domain/facilities';
 import { ReferenceDataError, type RowIssue } from '../domain/errors';
@@ -84,6 +86,7 @@ export interface ImportReport {
 /** A stored facility, as far as its 287(g) flag goes. */
 interface StoredFacility {
   code: string;
+  city: string | null;
   jail_287g: boolean;
   time_zone: string;
   county: string | null;
@@ -96,7 +99,8 @@ interface StoredFacility {
 /** A stored facility's 287(g) flag under the counties `jemCounties`, by this release's rule. */
 function storedFlag(f: StoredFacility, jemCounties: ReadonlySet<string>): boolean {
   const county = correctedCounty({ code: f.code, county: f.county });
-  return isLocalJail({ type: f.type, name: f.name, typeDetailed: f.type_detailed, county }) && inJailEnforcementCounty({ state: f.state, county }, jemCounties);
+  return isLocalJail({ code: f.code, type: f.type, name: f.name, typeDetailed: f.type_detailed, county, city: f.city })
+    && inJailEnforcementCounty({ state: f.state, county }, jemCounties);
 }
 
 interface FacilityRow {
@@ -150,16 +154,20 @@ export class ReferenceService implements OnApplicationBootstrap {
   }
 
   /**
-   * The stored facilities' 287(g) flags, derived again when this release's rule no longer gives them (a city jail or a
-   * private ICE centre in a county with a Jail Enforcement Model agreement was flagged until 2026-11-27): as an import
-   * of no file would, so that the open cases at a facility whose flag changed are marked for the urgency review.
+   * The stored facilities' 287(g) flags, derived again when they were derived by an older rule than this release's
+   * (FACILITY_FLAG_RULE_VERSION; none recorded: before 2026-11-27, when a city jail or a private ICE centre in a county
+   * with a Jail Enforcement Model agreement was flagged), as an import of no file would: the open cases at a facility
+   * whose flag changed are marked for the urgency review. A newer release's flags are left as they are.
    */
   private async reflagIfRuleChanged(): Promise<void> {
-    const stored: StoredFacility[] = await this.db.query(`SELECT code, jail_287g, time_zone, county, state, type, type_detailed, name FROM facilities`);
-    const jemCounties = jailEnforcementCounties(await this.storedAgreements(this.db.manager));
-    if (stored.every((f) => storedFlag(f, jemCounties) === f.jail_287g)) return;
+    if ((await this.storedRuleVersion(this.db.manager)) >= FACILITY_FLAG_RULE_VERSION) return;
     const report = await this.importFiles(null, null, { storedOnly: true });
-    this.logger.log(`Derived the facilities' 287(g) flags again under this release's rule: ${report.jail287g} flagged`);
+    this.logger.log(`Derived the facilities' 287(g) flags again under rule ${FACILITY_FLAG_RULE_VERSION}: ${report.jail287g} flagged`);
+  }
+
+  private async storedRuleVersion(manager: EntityManager): Promise<number> {
+    const [row] = await manager.query(`SELECT version FROM reference_rules WHERE name = 'facility_jail_flag'`);
+    return row?.version ?? 0;
   }
 
   /** Agreements imported before they had matching keys (migration 1764001600000): their keys, once. */
@@ -215,7 +223,7 @@ export class ReferenceService implements OnApplicationBootstrap {
       const pairs = async () =>
         new Set(((await tx.query(`SELECT DISTINCT state || ':' || county_key AS pair FROM agreements_287g WHERE jail_enforcement`)) as { pair: string }[]).map((r) => r.pair));
       const known = new Map<string, StoredFacility>(
-        ((await tx.query(`SELECT code, jail_287g, time_zone, county, state, type, type_detailed, name FROM facilities`)) as StoredFacility[]).map((r) => [r.code, r]),
+        ((await tx.query(`SELECT code, jail_287g, time_zone, county, state, city, type, type_detailed, name FROM facilities`)) as StoredFacility[]).map((r) => [r.code, r]),
       );
       const before = await pairs();
       if (agreementsFile !== null) await tx.query('DELETE FROM agreements_287g');
@@ -281,6 +289,11 @@ export class ReferenceService implements OnApplicationBootstrap {
         rezoned,
       };
       for (const listener of this.listeners) report.rezonedCases += (await listener(tx, changes)).rezonedCases;
+      // Every import derives the flags under this release's rule: recorded, so that a start of a newer one derives them again.
+      await tx.query(
+        `INSERT INTO reference_rules (name, version) VALUES ('facility_jail_flag', $1) ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version`,
+        [FACILITY_FLAG_RULE_VERSION],
+      );
       // The first load (an empty database, as in a test's template) concerns no case; any later one does.
       if (this.listeners.length === 0 && known.size > 0) {
         this.logger.warn('Reference data imported with no listener for its changes: no case was marked for review or moved');
