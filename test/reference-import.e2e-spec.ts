@@ -427,6 +427,15 @@ describe('reference data import (e2e)', () => {
     }
   });
 
+  it('flags an older release\'s import wrote after this one recorded its rule are derived again at the next start', async () => {
+    // That release knows nothing of reference_rules: the version stays this release's, the flags are the old rule's.
+    await t.db.query(`UPDATE facilities SET jail_287g = true WHERE code IN ('EULESTX', 'EAZ')`);
+    const next = await createTestApp({ databaseUrl: t.databaseUrl });
+    await next.close();
+    expect(await t.db.query(`SELECT code, jail_287g FROM facilities WHERE code IN ('EULESTX', 'EAZ') ORDER BY code`))
+      .toEqual([{ code: 'EAZ', jail_287g: false }, { code: 'EULESTX', jail_287g: false }]);
+  });
+
   it('flags a newer release derived are left as they are by a start of this one (a rolling deploy, a rollback)', async () => {
     await t.db.query(`UPDATE facilities SET jail_287g = true WHERE code = 'EULESTX'`);
     await t.db.query(`UPDATE reference_rules SET version = $1`, [FACILITY_FLAG_RULE_VERSION + 1]);

@@ -106,6 +106,7 @@ export const FACILITY_JAIL_OVERRIDES: ReadonlyArray<{ code: string; name: string
   { code: 'MANSFTX', name: 'MANSFIELD LAW ENFORCEMENT CENTER', countyJail: false }, // the City of Mansfield's jail
   { code: 'BERNANM', name: 'BERNALILLO COUNTY DETENTION CENTER', countyJail: true }, // the county's, typed DIGSA
   { code: 'WASHTMI', name: 'WASHTENAW COUNTY JAIL (ANN ARBOR MICHIGAN)', countyJail: true }, // typed JUVENILE
+  { code: 'GILLITX', name: 'GILLISPIE CITY JAIL', countyJail: true }, // Gillespie County's, misspelled, in Fredericksburg
 ];
 
 /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { DateTime } from 'luxon';
 import { parse287gCsv } from './agreements-287g';
-import { FACILITY_JAIL_OVERRIDES, enrichFacilities } from './enrich';
+import { FACILITY_JAIL_OVERRIDES, enrichFacilities, isLocalJail } from './enrich';
 import { parseFacilitiesCsv } from './facilities';
 import { SPLIT_STATES, STATE_TIME_ZONES } from './time-zones';
 
@@ -93,6 +93,12 @@ describe('data/ice-287g-agreements.csv', () => {
 describe('FACILITY_JAIL_OVERRIDES', () => {
   it('each names a row of the shipped file by its code and name as the file has them', () => {
     for (const { code, name } of FACILITY_JAIL_OVERRIDES) expect({ code, name: byCode.get(code)?.name }).toEqual({ code, name });
+  });
+
+  it('reads each as it says, whatever its name and type say', () => {
+    for (const { code, countyJail } of FACILITY_JAIL_OVERRIDES) expect({ code, local: isLocalJail(byCode.get(code)!) }).toEqual({ code, local: countyJail });
+    // Gillespie County's jail, misspelled "GILLISPIE CITY JAIL": not named after its county as the rule reads it.
+    expect(isLocalJail({ ...byCode.get('GILLITX')!, code: 'OTHER' })).toBe(false);
   });
 });
 

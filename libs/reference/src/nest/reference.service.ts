@@ -154,15 +154,20 @@ export class ReferenceService implements OnApplicationBootstrap {
   }
 
   /**
-   * The stored facilities' 287(g) flags, derived again when they were derived by an older rule than this release's
-   * (FACILITY_FLAG_RULE_VERSION; none recorded: before 2026-11-27, when a city jail or a private ICE centre in a county
-   * with a Jail Enforcement Model agreement was flagged), as an import of no file would: the open cases at a facility
-   * whose flag changed are marked for the urgency review. A newer release's flags are left as they are.
+   * The stored facilities' 287(g) flags, derived again when this release's rule (FACILITY_FLAG_RULE_VERSION) gives
+   * others: flags of a database from before the rule was versioned (2026-11-27, when a city jail or a private ICE
+   * centre in a county with a Jail Enforcement Model agreement was flagged), or written since by an older release's
+   * import. As an import of no file would: the open cases at a facility whose flag changed are marked for the urgency
+   * review. Flags a newer release derived (a higher version recorded) are left as they are.
    */
   private async reflagIfRuleChanged(): Promise<void> {
-    if ((await this.storedRuleVersion(this.db.manager)) >= FACILITY_FLAG_RULE_VERSION) return;
+    const version = await this.storedRuleVersion(this.db.manager);
+    if (version > FACILITY_FLAG_RULE_VERSION) return;
+    const stored: StoredFacility[] = await this.db.query(`SELECT code, jail_287g, time_zone, county, state, city, type, type_detailed, name FROM facilities`);
+    const jemCounties = jailEnforcementCounties(await this.storedAgreements(this.db.manager));
+    if (version === FACILITY_FLAG_RULE_VERSION && stored.every((f) => storedFlag(f, jemCounties) === f.jail_287g)) return;
     const report = await this.importFiles(null, null, { storedOnly: true });
-    this.logger.log(`Derived the facilities' 287(g) flags again under rule ${FACILITY_FLAG_RULE_VERSION}: ${report.jail287g} flagged`);
+    if (report.facilities > 0) this.logger.log(`Derived the facilities' 287(g) flags again under rule ${FACILITY_FLAG_RULE_VERSION}: ${report.jail287g} flagged`);
   }
 
   private async storedRuleVersion(manager: EntityManager): Promise<number> {
@@ -219,6 +224,8 @@ export class ReferenceService implements OnApplicationBootstrap {
     const report = { facilities: 0, jail287g: 0, unlisted: 0, rezonedCases: 0 };
     await this.db.transaction(async (tx) => {
       await tx.query('LOCK TABLE facilities, agreements_287g IN EXCLUSIVE MODE');
+      // A newer release's start or import may have derived the flags while this one waited for the lock.
+      if (options.storedOnly && (await this.storedRuleVersion(tx)) > FACILITY_FLAG_RULE_VERSION) return;
       if (agreementsFile === null) agreements.records = await this.storedAgreements(tx);
       const pairs = async () =>
         new Set(((await tx.query(`SELECT DISTINCT state || ':' || county_key AS pair FROM agreements_287g WHERE jail_enforcement`)) as { pair: string }[]).map((r) => r.pair));
