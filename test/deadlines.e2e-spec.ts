@@ -1046,6 +1046,67 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
+    it('delivery held up sends one reminder per deadline and recipient, the tightest, and none of a time already past', async () => {
+      const started = clock.now();
+      const jobs = t.app.get(DeadlineJobsService);
+      const delivery = t.app.get(MailDeliveryService);
+      try {
+        // The detainer hold ends in 54 hours; the planner runs at 47, 23 and 1 hour before it, delivery only after.
+        const c = await newCase(intakeBody());
+        smtp.received.length = 0;
+        for (const hours of [7, 24, 22]) {
+          clock.advance(hours * 3600_000);
+          await jobs.planReminders();
+        }
+        const written = await t.db.query(`SELECT dedupe_key FROM notifications WHERE case_id = $1 AND kind = 'deadline.reminder'`, [c.id]);
+        expect(new Set(written.map((r: { dedupe_key: string }) => r.dedupe_key.split(':')[3]))).toEqual(new Set(['48h', '24h', '2h']));
+        await delivery.deliverDue();
+        const mine = smtp.received.filter((m) => m.raw.includes(c.reference) && /\(within \d+ h\)/.test(m.raw));
+        const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+        expect(mine).toHaveLength(coordinators);
+        for (const m of mine) expect(m.raw).toContain('within 2 h');
+
+        // A bond hearing an hour and a half away: its 2-hour reminder is written, and delivery comes back after it began
+        // (the hearing is still open, in its grace): the reminder is not sent.
+        const held = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+        await event(held.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: iso(new Date(clock.now().getTime() + 90 * 60_000)) }).expect(201);
+        await jobs.planReminders();
+        expect(await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'deadline.reminder' AND sent_at IS NULL`, [held.id])).not.toEqual([]);
+        clock.advance(2 * 3600_000);
+        smtp.received.length = 0;
+        await delivery.deliverDue();
+        expect(smtp.received.filter((m) => m.raw.includes(held.reference))).toEqual([]);
+        expect(await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'deadline.reminder' AND cancelled_at IS NULL`, [held.id])).toEqual([]);
+      } finally {
+        clock.set(started);
+      }
+    });
+
+    it('a deadline marked met and then missed again alerts the coordinators again', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
+      const tenDaysAgo = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 10 }).toISODate();
+      const recorded = await event(c.id, { type: 'address_changed', occurredAt: tenDaysAgo }).expect(201);
+      const missed = recorded.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
+      expect(missed.status).toBe('missed');
+      const alerts = async () => (await t.db.query(
+        `SELECT count(*) FILTER (WHERE sent_at IS NOT NULL)::int AS sent, count(*) FILTER (WHERE sent_at IS NULL AND cancelled_at IS NULL)::int AS waiting
+           FROM notifications WHERE kind = 'deadline.missed' AND case_id = $1`, [c.id]))[0];
+      const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+      // Told once; marked met (filed); then missed after all (the filing bounced): told again.
+      clock.set(new Date()); // the alerts are written due at the database's now
+      await t.app.get(MailDeliveryService).deliverDue();
+      expect(await alerts()).toEqual({ sent: coordinators, waiting: 0 });
+      await t.http.patch(`/api/deadlines/${missed.id}`).set(coordinator.auth).send({ status: 'met', note: 'Filed by mail' }).expect(200);
+      await t.http.patch(`/api/deadlines/${missed.id}`).set(coordinator.auth).send({ status: 'missed', note: 'The filing bounced' }).expect(200);
+      expect(await alerts()).toEqual({ sent: coordinators, waiting: coordinators });
+      // Marked met again before delivery (the alert is cancelled unsent), then missed: one alert each, not two.
+      await t.http.patch(`/api/deadlines/${missed.id}`).set(coordinator.auth).send({ status: 'met', note: 'Refiled' }).expect(200);
+      clock.set(new Date());
+      await t.app.get(MailDeliveryService).deliverDue();
+      await t.http.patch(`/api/deadlines/${missed.id}`).set(coordinator.auth).send({ status: 'missed', note: 'Bounced again' }).expect(200);
+      expect(await alerts()).toEqual({ sent: coordinators, waiting: coordinators });
+    });
+
     it('a reminder cancelled because its deadline moved is planned again when the deadline moves back', async () => {
       const facilityIn = async (zone: string) =>
         (await t.db.query(`SELECT code FROM facilities WHERE time_zone = $1 AND listed ORDER BY code LIMIT 1`, [zone]))[0].code as string;

@@ -65,7 +65,8 @@ const CLAIM_ANY_SQL = claimSql(false);
  * Due notifications that no longer apply are cancelled before any is claimed, and each claimed one again before it is
  * sent (CANCEL_ONE_SQL): the recipient was deactivated; the case
  * was closed or purged; a reminder's deadline is no longer open (met, waived, missed, superseded) or was moved since
- * (the key names the due time it reminds of); an offer was answered, withdrawn or expired; an "unplaced" or
+ * (the key names the due time it reminds of), its time has passed, or a reminder at a tighter threshold of the same
+ * time was written since (held-up delivery would send 48 h, 24 h and 2 h at once); an offer was answered, withdrawn or expired; an "unplaced" or
  * "unassigned" alert's case was placed since; a missed deadline was superseded (its event was retracted); a reminder's
  * recipient is no longer the case's attorney or a coordinator; a conflict alert's copy for the attorney who held the
  * case, once they no longer do; an alert for the coordinators to someone no longer one, an offer to someone no longer
@@ -81,6 +82,9 @@ const cancelSql = (scope: 'due' | 'one') => `WITH pending AS (
          -- A reminder's key names the due time it reminds of (reminder:<deadline>:<epoch ms>:<threshold>h:<recipient>).
          CASE WHEN n.kind = 'deadline.reminder' AND split_part(n.dedupe_key, ':', 3) ~ '^[0-9]{1,15}$'
               THEN split_part(n.dedupe_key, ':', 3)::bigint END AS due_ms,
+         -- ... and the threshold it was written at ("48h").
+         CASE WHEN n.kind = 'deadline.reminder' AND split_part(n.dedupe_key, ':', 4) ~ '^[0-9]{1,3}h$'
+              THEN rtrim(split_part(n.dedupe_key, ':', 4), 'h')::int END AS threshold_h,
          CASE WHEN n.kind = 'referral.offer' AND split_part(n.dedupe_key, ':', 3) = 'sooner'
                    AND split_part(n.dedupe_key, ':', 4) IN ('low', 'normal', 'high', 'critical')
               THEN split_part(n.dedupe_key, ':', 4) END AS sooner_level
@@ -107,6 +111,14 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    OR (p.kind = 'deadline.reminder' AND NOT EXISTS (
          SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.status = 'open' AND d.superseded_at IS NULL
             AND (p.due_ms IS NULL OR floor(extract(epoch FROM d.due_at) * 1000)::bigint = p.due_ms)))
+   -- A reminder of a time already past: delivery was held up (a mail outage) and it is stale; the missed deadline's
+   -- alert says the rest.
+   OR (p.kind = 'deadline.reminder' AND p.due_ms IS NOT NULL AND p.due_ms <= floor(extract(epoch FROM $1::timestamptz) * 1000)::bigint)
+   -- A reminder at a looser threshold (48 h) once one at a tighter threshold (24 h, 2 h) of the same time and recipient
+   -- is written, sent or waiting: delivery held up, each pass of the planner wrote the one it found (by its key).
+   OR (p.kind = 'deadline.reminder' AND p.threshold_h > 1 AND p.due_ms IS NOT NULL AND EXISTS (
+         SELECT 1 FROM generate_series(1, p.threshold_h - 1) AS h, notifications o
+          WHERE o.dedupe_key = 'reminder:' || p.object_id || ':' || p.due_ms || ':' || h || 'h:' || p.recipient_id))
    -- A reminder goes to the case's attorney and the coordinators: not to an attorney the case was taken from, nor
    -- to someone whose role changed since.
    OR (p.kind = 'deadline.reminder' AND NOT EXISTS (

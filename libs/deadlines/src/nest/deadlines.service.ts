@@ -124,7 +124,15 @@ export class DeadlinesService {
         [id, status, note ?? null, actor.userId, this.clock.now()],
       );
       // Marked missed by a person (a filing that did not arrive): the coordinators are told, as when the sweep marks it.
+      // Also when they were told of it before, and it was marked met or waived since (their alert sent, or cancelled
+      // unsent): those alerts give their keys back (one still waiting stands, and is not doubled).
       if (status === 'missed' && row.status !== 'missed') {
+        await tx.query(
+          `UPDATE notifications SET dedupe_key = dedupe_key || ':earlier:' || id
+            WHERE kind = 'deadline.missed' AND dedupe_key LIKE 'missed:' || $1::text || ':%' AND dedupe_key NOT LIKE '%:earlier:%'
+              AND (sent_at IS NOT NULL OR cancelled_at IS NOT NULL)`,
+          [id],
+        );
         await this.timeline.escalateMissed(tx, actor.organizationId, row.case_id, [{ ...row, status: 'missed' }]);
       }
       await this.timeline.recompute(tx, row.case_id, this.clock.now());

@@ -38,6 +38,15 @@ export function toIcs(deadlines: DeadlineView[], now: Date, host: string, more =
       'END:VEVENT',
     );
   }
+  // A calendar holds at least one component (RFC 5545 3.4): a feed with no deadline left (the last one met) would be
+  // refused by strict readers, which then keep showing what it held. A zone definition carries nothing of a case.
+  if (deadlines.length === 0) {
+    lines.push(
+      'BEGIN:VTIMEZONE', 'TZID:UTC',
+      'BEGIN:STANDARD', 'DTSTART:19700101T000000', 'TZOFFSETFROM:+0000', 'TZOFFSETTO:+0000', 'TZNAME:UTC', 'END:STANDARD',
+      'END:VTIMEZONE',
+    );
+  }
   const last = deadlines[deadlines.length - 1];
   if (more && last) {
     lines.push(
