@@ -1082,6 +1082,29 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
+    it('a deadline reopened by a person and then swept missed says the system marked it, not the one who reopened it', async () => {
+      const started = clock.now();
+      try {
+        const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
+        const yesterday = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 1 }).toISODate();
+        const recorded = await event(c.id, { type: 'address_changed', occurredAt: yesterday }).expect(201);
+        const open = recorded.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
+        expect(open.status).toBe('open');
+        await t.http.patch(`/api/deadlines/${open.id}`).set(coordinator.auth).send({ status: 'met', note: 'Filed by fax' }).expect(200);
+        await t.http.patch(`/api/deadlines/${open.id}`).set(coordinator.auth).send({ status: 'open', note: 'The fax bounced: refile' }).expect(200);
+        clock.advance(10 * 24 * 3600_000);
+        await t.app.get(DeadlineJobsService).sweepMissed();
+        const [row] = await t.db.query(`SELECT status, status_changed_by, status_note FROM deadlines WHERE id = $1`, [open.id]);
+        expect(row).toEqual({ status: 'missed', status_changed_by: null, status_note: null });
+        const view = (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth)).body.deadlines.find((d: { id: string }) => d.id === open.id);
+        expect(view).toMatchObject({ status: 'missed', statusChangedAt: expect.any(String) });
+        expect(view.statusChangedBy).toBeUndefined();
+        expect(view.statusNote).toBeUndefined();
+      } finally {
+        clock.set(started);
+      }
+    });
+
     it('a deadline marked met and then missed again alerts the coordinators again', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
       const tenDaysAgo = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 10 }).toISODate();

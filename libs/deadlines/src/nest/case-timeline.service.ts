@@ -404,7 +404,8 @@ export class CaseTimelineService {
     // case's deadlines are no longer followed: none becomes missed (a status change on one recomputes the case).
     const newlyMissed: DeadlineRow[] = row.status === 'closed' ? [] : await tx.query(
       `WITH missed AS (
-         UPDATE deadlines SET status = 'missed', status_changed_at = $2
+         -- The system marks it: who reopened it before, and why, is no longer what its status says (the audit keeps it).
+         UPDATE deadlines SET status = 'missed', status_changed_at = $2, status_changed_by = NULL, status_note = NULL
           WHERE case_id = $1 AND superseded_at IS NULL AND status = 'open' AND ${PAST_GRACE_SQL('$2', '$4')} RETURNING *
        ) SELECT missed.*, $3::text AS reference FROM missed`,
       [caseId, now, row.reference, MISSED_GRACE_JSON],
