@@ -49,9 +49,17 @@ describe('platform (e2e)', () => {
     }
     expect(missing).toEqual([]);
     // The rate-limited routes say so, with the header that says when to retry.
-    for (const [path, method] of [['/api/cases', 'get'], ['/api/auth/login', 'post']]) {
+    for (const [path, method] of [['/api/cases', 'get'], ['/api/auth/login', 'post'], ['/api/auth/password', 'post']]) {
       expect(doc.paths[path][method].responses['429']).toMatchObject({ headers: { 'Retry-After': expect.anything() } });
     }
+    // Types as the validator takes them: whole numbers are integers, a date-time a string, an outcome one of a list.
+    const schema = (model: string, field: string) => doc.components.schemas[model].properties[field];
+    for (const [model, field] of [['OfferWindowsDto', 'critical'], ['OfferWindowsDto', 'low'], ['OrganizationResponse', 'retentionDays'],
+      ['UpdateOrganizationDto', 'retentionDays'], ['AttorneyProfileDto', 'maxActiveCases'], ['CreateEventDto', 'days']]) {
+      expect({ model, field, type: schema(model, field)?.type }).toEqual({ model, field, type: 'integer' });
+    }
+    expect(schema('AttorneyProfileDto', 'unavailableUntil')).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(schema('CreateEventDto', 'outcome').enum).toEqual(expect.arrayContaining(['granted', 'denied', 'no_jurisdiction', 'other']));
     // The documented properties cover what the API really answers (they drift apart otherwise).
     const props = (model: string) => Object.keys(doc.components.schemas[model].properties);
     const intake = await createUser(t.http, admin, 'intake');

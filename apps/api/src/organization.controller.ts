@@ -9,10 +9,10 @@ import { Access, CurrentUser, Organization, type Principal } from '@amparo/auth'
 import { ErrorResponse, IsIanaTimeZone, IsOptionalNotNull, invalid, notFound } from '@amparo/common';
 
 export class OfferWindowsDto {
-  @ApiProperty({ description: 'minutes', example: 120 }) @IsInt() @Min(15) @Max(43200) critical: number;
-  @ApiProperty({ description: 'minutes', example: 1440 }) @IsInt() @Min(15) @Max(43200) high: number;
-  @ApiProperty({ description: 'minutes', example: 4320 }) @IsInt() @Min(15) @Max(43200) normal: number;
-  @ApiProperty({ description: 'minutes', example: 10080 }) @IsInt() @Min(15) @Max(43200) low: number;
+  @ApiProperty({ type: 'integer', description: 'minutes', example: 120, minimum: 15, maximum: 43200 }) @IsInt() @Min(15) @Max(43200) critical: number;
+  @ApiProperty({ type: 'integer', description: 'minutes', example: 1440, minimum: 15, maximum: 43200 }) @IsInt() @Min(15) @Max(43200) high: number;
+  @ApiProperty({ type: 'integer', description: 'minutes', example: 4320, minimum: 15, maximum: 43200 }) @IsInt() @Min(15) @Max(43200) normal: number;
+  @ApiProperty({ type: 'integer', description: 'minutes', example: 10080, minimum: 15, maximum: 43200 }) @IsInt() @Min(15) @Max(43200) low: number;
 }
 
 export class UpdateOrganizationDto {
@@ -24,7 +24,7 @@ export class UpdateOrganizationDto {
   @ApiPropertyOptional({ type: OfferWindowsDto, description: 'How long an attorney has to answer an offer, per urgency (minutes)' })
   @IsOptionalNotNull() @IsObject() @ValidateNested() @Type(() => OfferWindowsDto) offerWindowsMinutes?: OfferWindowsDto;
 
-  @ApiPropertyOptional({ description: 'Days after closing before a case is crypto-shredded', minimum: 30, maximum: 36500 })
+  @ApiPropertyOptional({ type: 'integer', description: 'Days after closing before a case is crypto-shredded', minimum: 30, maximum: 36500 })
   @IsOptionalNotNull() @IsInt() @Min(30) @Max(36500) retentionDays?: number;
   @ApiPropertyOptional({ example: 'America/Chicago', description: "IANA zone for cases whose place is not known yet (no facility, zone or state); default America/New_York" })
   @IsOptionalNotNull() @IsIanaTimeZone() timeZone?: string;
@@ -38,7 +38,7 @@ export class OrganizationResponse {
   @ApiProperty({ example: 'My organization' }) name: string;
   @ApiProperty() autoRouting: boolean;
   @ApiProperty({ type: OfferWindowsDto }) offerWindowsMinutes: OfferWindowsDto;
-  @ApiProperty({ example: 1095 }) retentionDays: number;
+  @ApiProperty({ type: 'integer', example: 1095 }) retentionDays: number;
   @ApiProperty({ example: 'America/New_York' }) timeZone: string;
   @ApiProperty() createdAt: string;
 }

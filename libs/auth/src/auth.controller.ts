@@ -51,6 +51,7 @@ export class AuthController {
   @HttpCode(204)
   @Access('authenticated')
   @ApiBearerAuth()
+  @ApiRateLimited('more than 20 new passwords tried in 15 minutes, or the account locked after repeated wrong current passwords')
   @ApiOperation({ summary: 'Change your password: the current one, then the new one (12+ characters, not easy to guess: 400 naming newPassword). Your other sessions end. 429 after 20 new passwords tried in 15 minutes.' })
   async changePassword(@CurrentUser() user: Principal, @Body() dto: ChangePasswordDto, @Req() req: Request): Promise<void> {
     await this.auth.changePassword(user, dto.currentPassword, dto.newPassword, req.ip ?? 'unknown');

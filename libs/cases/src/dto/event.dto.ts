@@ -102,20 +102,23 @@ export class CreateEventDto {
   @IsIanaTimeZone()
   timeZone?: string;
 
-  @ApiPropertyOptional({ description: 'bond_decision: granted | denied | no_jurisdiction; ij_decision: e.g. granted | denied | removal_ordered; motion_decided: granted | denied' })
+  @ApiPropertyOptional({
+    enum: ['granted', 'denied', 'no_jurisdiction', 'removal_ordered', 'relief_granted', 'terminated', 'other'],
+    description: 'bond_decision: granted | denied | no_jurisdiction; ij_decision: e.g. granted | denied | removal_ordered; motion_decided: granted | denied',
+  })
   @CodeValue()
   @ValidateIf((o: CreateEventDto) => o.outcome !== undefined)
   @IsIn(['granted', 'denied', 'no_jurisdiction', 'removal_ordered', 'relief_granted', 'terminated', 'other'])
   outcome?: string;
 
-  @ApiPropertyOptional({ description: 'bond_decision: the bond amount in USD' })
+  @ApiPropertyOptional({ minimum: 0, maximum: 10_000_000, description: 'bond_decision: the bond amount in USD' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(10_000_000)
   amount?: number;
 
-  @ApiPropertyOptional({ description: 'voluntary_departure_granted: the period granted, in days' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 120, description: 'voluntary_departure_granted: the period granted, in days' })
   @IsOptional()
   @IsInt()
   @Min(1)

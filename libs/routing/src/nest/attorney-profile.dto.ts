@@ -68,7 +68,7 @@ export class AttorneyProfileDto {
   @IsStateCodes('states')
   states: string[];
 
-  @ApiProperty({ example: 5 })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 500, example: 5 })
   @IsInt()
   @Min(0)
   @Max(500)
@@ -78,7 +78,7 @@ export class AttorneyProfileDto {
   @IsBoolean()
   acceptingReferrals: boolean;
 
-  @ApiPropertyOptional({ example: '2026-12-26T00:00:00-06:00', nullable: true })
+  @ApiPropertyOptional({ type: String, format: 'date-time', example: '2026-12-26T00:00:00-06:00', nullable: true })
   @IsOptional()
   @ValidateIf((o: AttorneyProfileDto) => o.unavailableUntil !== null)
   @IsOffsetDateTime()
