@@ -120,6 +120,12 @@ describe('routing and referrals (e2e)', () => {
       expect(offered.deadlines).toEqual([
         expect.objectContaining({ rule: 'detainer_hold', status: 'missed', dueAt: '2026-11-30T09:00:00-06:00', outerLimitAt: '2026-12-02T00:00:00-06:00', timeZone: 'America/Chicago' }),
       ]);
+      // Out of the jail (transferred to ICE's custody, in Houston): the jail's hold binds no one, and is not listed.
+      await t.http.post(`/api/cases/${c.id}/events`).set(coordinator.auth)
+        .send({ type: 'transferred', occurredAt: '2026-11-30T15:30:00Z', facilityCode: 'HOUICDF' }).expect(201);
+      const moved = (await t.http.get('/api/referrals?limit=200').set(coordinator.auth)).body.items.find((r: { id: string }) => r.id === res.body.id);
+      expect(moved.status).toBe('offered');
+      expect(moved.case.deadlines.filter((d: { rule: string }) => d.rule === 'detainer_hold')).toEqual([]);
       // Past the outer limit too, it is history: not listed (read by a coordinator: the offer's time has passed too).
       clock.set(new Date('2026-12-02T07:00:00Z'));
       expect((await summary(coordinator)).deadlines).toEqual([]);
