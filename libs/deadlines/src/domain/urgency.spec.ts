@@ -254,13 +254,30 @@ describe('urgencyReviewAt', () => {
     expect(after.reasons[0]).toMatch(/^ICE detainer: the 48-hour hold ends/);
   });
 
-  it('nothing to review: no open deadline (met, waived, missed), or a detainer once the person is out of the jail', () => {
+  it('nothing to review: no open deadline (met, waived), or a detainer once the person is out of the jail', () => {
     const now = new Date('2026-06-01T12:00:00Z');
-    for (const status of ['met', 'waived', 'missed'] as const) {
+    for (const status of ['met', 'waived'] as const) {
       expect(review({ deadlines: [dayDeadline('2026-06-20T23:59:59.999-05:00', status)], now })).toBeNull();
     }
     const hold = withStatus(computeDeadlines(HARRIS)).filter((d) => d.rule === 'detainer_hold');
     expect(review({ deadlines: hold, custodyStatus: 'released', now: new Date('2026-11-20T12:00:00Z') })).toBeNull();
+  });
+
+  it('a hearing past its time, in its grace: its outcome is to be recorded, not "overdue"', () => {
+    const hearing = { ...dayDeadline('2026-12-10T16:00:00.000-06:00', 'open', 'Bond hearing'), rule: 'bond_hearing' };
+    const reasons = assess({ deadlines: [hearing], now: new Date('2026-12-10T23:00:00Z') }).reasons;
+    expect(reasons[0]).toBe('Bond hearing was set for Thu 10 Dec, 4:00 PM CST: record its outcome');
+  });
+
+  it('a missed deadline of this year: reviewed when the year turns where it was due, and its reason then gains the year', () => {
+    const missed = [dayDeadline('2026-12-07T23:59:59.999-06:00', 'missed')];
+    const now = new Date('2026-12-20T12:00:00Z');
+    const at = review({ deadlines: missed, now });
+    expect(at).toEqual(new Date('2027-01-01T06:00:00Z')); // midnight in Chicago
+    expect(assess({ deadlines: missed, now }).reasons[0]).toMatch(/was due Mon 7 Dec, /);
+    expect(assess({ deadlines: missed, now: at! }).reasons[0]).toMatch(/was due Mon 7 Dec 2026, /);
+    // Missed last year: its reason has the year already; nothing more to review.
+    expect(review({ deadlines: missed, now: at! })).toBeNull();
   });
 
   it('property: before the review time, the assessment (level and reasons) does not change', () => {

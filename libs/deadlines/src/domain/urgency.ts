@@ -11,6 +11,8 @@ export interface UrgencyPolicy {
   detainerRules: readonly string[];
   /** A detainer counts only while the person may still be in the jail. */
   detainerCustody: readonly CustodyStatus[];
+  /** Rules whose deadline is an appointment (a hearing): once its time has passed, what is due is its outcome. */
+  appointmentRules: readonly string[];
   flagLevels: Partial<Record<FlagCode, UrgencyLevel>>;
   custodyLevels: Partial<Record<CustodyStatus, UrgencyLevel>>;
 }
@@ -21,6 +23,7 @@ export const URGENCY_POLICY: UrgencyPolicy = {
   normalWithinHours: 30 * 24,
   detainerRules: ['detainer_hold'],
   detainerCustody: ['local_jail', 'unknown'],
+  appointmentRules: ['bond_hearing'],
   flagLevels: { detained_without_counsel: 'high', jail_287g: 'high' },
   custodyLevels: { ice_detention: 'normal' },
 };
@@ -83,6 +86,12 @@ export function urgencyReviewAt(input: UrgencyInput, policy: UrgencyPolicy = URG
   for (const d of input.deadlines.map(parseDeadline)) {
     // A missed detainer hold still shows its outer limit until that passes.
     if (d.status === 'missed' && isDetainer(d, policy)) consider(d.outer?.toMillis());
+    // A missed deadline's reason names its day without the year while it is this year's (formatLocal): it gains the
+    // year when the year turns where it was due, or "was due Mon 7 Dec" would read as the coming December.
+    if (d.status === 'missed') {
+      const local = DateTime.fromMillis(now, { zone: d.due.zone });
+      if (local.year === d.due.year) consider(local.startOf('year').plus({ years: 1 }).toMillis());
+    }
     if (d.status !== 'open') continue;
     const due = d.due.toMillis();
     if (isDetainer(d, policy)) {
@@ -128,6 +137,10 @@ function deadlineReason(d: ParsedDeadline, now: DateTime, policy: UrgencyPolicy,
     return { level: 'critical', text: `Missed: ${d.label}, was due ${when(d.due)}${at}${outer}`, order };
   }
   if (isDetainer(d, policy)) return detainerReason(d, now, policy, order, placeName);
+  // A hearing past its time and not yet missed (its grace): it most likely took place, and its outcome is not recorded.
+  if (d.due < now && policy.appointmentRules.includes(d.rule)) {
+    return { level: 'critical', text: `${d.label} was set for ${when(d.due)}: record its outcome`, order };
+  }
   if (d.due < now) return { level: 'critical', text: `Overdue: ${d.label}, was due ${when(d.due)}`, order };
   const opens = d.opens && d.opens > now ? `opens ${when(d.opens)}, ` : '';
   return { level: levelForDue(d.due, now, policy), text: `${d.label}: ${opens}due ${when(d.due)}`, order };
