@@ -1130,6 +1130,23 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await alerts()).toEqual({ sent: coordinators, waiting: coordinators });
     });
 
+    it('a missed deadline marked met and missed again while its case was closed: one alert at the reopen, not two', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
+      const tenDaysAgo = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 10 }).toISODate();
+      const recorded = await event(c.id, { type: 'address_changed', occurredAt: tenDaysAgo }).expect(201);
+      const missed = recorded.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
+      await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+      clock.set(new Date());
+      await t.app.get(MailDeliveryService).deliverDue(); // the alert is cancelled unsent: the case is closed
+      await t.http.patch(`/api/deadlines/${missed.id}`).set(coordinator.auth).send({ status: 'met', note: 'Filed' }).expect(200);
+      await t.http.patch(`/api/deadlines/${missed.id}`).set(coordinator.auth).send({ status: 'missed', note: 'Bounced' }).expect(200);
+      await t.http.post(`/api/cases/${c.id}/reopen`).set(coordinator.auth).send().expect(200);
+      const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+      const [{ waiting }] = await t.db.query(
+        `SELECT count(*)::int AS waiting FROM notifications WHERE kind = 'deadline.missed' AND case_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL`, [c.id]);
+      expect(waiting).toBe(coordinators);
+    });
+
     it('a reminder cancelled because its deadline moved is planned again when the deadline moves back', async () => {
       const facilityIn = async (zone: string) =>
         (await t.db.query(`SELECT code FROM facilities WHERE time_zone = $1 AND listed ORDER BY code LIMIT 1`, [zone]))[0].code as string;

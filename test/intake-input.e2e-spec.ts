@@ -292,6 +292,24 @@ describe('intake input and corrections (e2e)', () => {
     expect((await holds()).map((d) => d.status)).toEqual(['open']);
   });
 
+  it('a deadline met, carried to another place, reopened there and swept missed: back at the first place, it is not met', async () => {
+    const c = await create({ ...minimalBody(), custody: { status: 'ice_detention', state: 'CA', county: 'Los Angeles' } }).expect(201);
+    const today = new Date().toLocaleDateString('en-CA', { timeZone: 'America/Los_Angeles' });
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: today }).expect(201);
+    const eoir33 = async () => ((await t.http.get(`/api/cases/${c.body.id}`).set(coordinator.auth).expect(200)).body.deadlines as { id: string; rule: string; status: string }[])
+      .filter((d) => d.rule === 'eoir33_change_of_address');
+    const [first] = await eoir33();
+    await t.http.patch(`/api/deadlines/${first.id}`).set(coordinator.auth).send({ status: 'met', note: 'EOIR-33 filed' }).expect(200);
+    await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
+    const [carried] = await eoir33();
+    await t.http.patch(`/api/deadlines/${carried.id}`).set(coordinator.auth).send({ status: 'open', note: 'EOIR rejected the filing' }).expect(200);
+    // As the sweep marks it once Chicago's day has ended and Los Angeles's has not (who reopened it is not kept).
+    await t.db.query(`UPDATE deadlines SET status = 'missed', status_changed_at = now(), status_changed_by = NULL, status_note = NULL WHERE id = $1`, [carried.id]);
+    await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
+    const back = await eoir33();
+    expect(back.map((d) => [d.id, d.status])).toEqual([[first.id, 'open']]);
+  });
+
   it('a corrected release-eligible time takes the detainer deadline of the wrong one with it, even one already missed', async () => {
     const { c, holds } = await heldSinceATypo();
     expect(await holds()).toEqual(['missed']);

@@ -982,7 +982,9 @@ export class CasesService {
       // The others do not apply (offers were withdrawn with the close; the reopen tells the coordinators itself).
       await tx.query(
         `UPDATE notifications SET cancelled_at = NULL, last_error = NULL, next_attempt_at = $2
-          WHERE case_id = $1 AND sent_at IS NULL AND cancelled_at >= $3 AND kind IN ('deadline.missed', 'case.conflict')`,
+          WHERE case_id = $1 AND sent_at IS NULL AND cancelled_at >= $3 AND kind IN ('deadline.missed', 'case.conflict')
+            -- Not an alert a later one of the same deadline took the place of (marked missed again since).
+            AND dedupe_key NOT LIKE '%:earlier:%'`,
         [id, now, row.closed_at],
       );
       await tx.query(

@@ -74,6 +74,13 @@ const CLAIM_ANY_SQL = claimSql(false);
  * nor its attorney. The object is named by the notification's case and its
  * dedupe key (`reminder:<deadline id>:<due ms>:...`, `offer:<referral id>`), as the outbox's writers build them.
  */
+/**
+ * The thresholds, in hours, at which the planner (DeadlineJobsService, REMINDER_HOURS) writes a deadline's reminders: a
+ * waiting one is looked for at each tighter threshold by its exact key. The planner takes them from here.
+ */
+export const REMINDER_THRESHOLDS = [2, 24, 48] as const;
+const REMINDER_THRESHOLDS_SQL = `ARRAY[${REMINDER_THRESHOLDS.join(', ')}]::int[]`;
+
 const cancelSql = (scope: 'due' | 'one') => `WITH pending AS (
   SELECT n.id, n.recipient_id, n.case_id, n.kind, n.dedupe_key,
          -- The id after the kind's prefix, as a uuid (a key of another shape gives null; CASE keeps the cast from it).
@@ -116,9 +123,9 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    OR (p.kind = 'deadline.reminder' AND p.due_ms IS NOT NULL AND p.due_ms <= floor(extract(epoch FROM $1::timestamptz) * 1000)::bigint)
    -- A reminder at a looser threshold (48 h) once one at a tighter threshold (24 h, 2 h) of the same time and recipient
    -- is written, sent or waiting: delivery held up, each pass of the planner wrote the one it found (by its key).
-   OR (p.kind = 'deadline.reminder' AND p.threshold_h > 1 AND p.due_ms IS NOT NULL AND EXISTS (
-         SELECT 1 FROM generate_series(1, p.threshold_h - 1) AS h, notifications o
-          WHERE o.dedupe_key = 'reminder:' || p.object_id || ':' || p.due_ms || ':' || h || 'h:' || p.recipient_id))
+   OR (p.kind = 'deadline.reminder' AND p.threshold_h IS NOT NULL AND p.due_ms IS NOT NULL AND EXISTS (
+         SELECT 1 FROM unnest(${REMINDER_THRESHOLDS_SQL}) AS h, notifications o
+          WHERE h < p.threshold_h AND o.dedupe_key = 'reminder:' || p.object_id || ':' || p.due_ms || ':' || h || 'h:' || p.recipient_id))
    -- A reminder goes to the case's attorney and the coordinators: not to an attorney the case was taken from, nor
    -- to someone whose role changed since.
    OR (p.kind = 'deadline.reminder' AND NOT EXISTS (

@@ -17,7 +17,8 @@ import { tz } from '../domain/zones';
 /**
  * Whether a revived deadline (see recompute) keeps its met mark: only when nothing carried over to it, and no other row
  * of the same rule and trigger event (the same event's deadline read in another zone, carried and marked again there,
- * live or superseded since) was marked by someone after this one. Deadlines of the custody facts (no trigger event) are
+ * live or superseded since) was marked by someone after this one, or swept missed after it (a met mark carries over:
+ * such a row was reopened by someone, whom the sweep's mark no longer names). Deadlines of the custody facts (no trigger event) are
  * never carried: another one of the same rule is another booking's, or the time a fact was wrongly corrected to, and
  * its marks (the sweep's missed included) say nothing of this one. A waived one comes back open: "no longer applies"
  * was judged on facts since corrected back.
@@ -25,7 +26,7 @@ import { tz } from '../domain/zones';
 const KEEPS_MARK = `EXCLUDED.status = 'open' AND deadlines.status = 'met' AND NOT EXISTS (
   SELECT 1 FROM deadlines later WHERE later.case_id = deadlines.case_id AND later.rule = deadlines.rule AND later.id <> deadlines.id
      AND deadlines.trigger_event_id IS NOT NULL AND later.trigger_event_id = deadlines.trigger_event_id
-     AND later.status_changed_by IS NOT NULL AND later.status_changed_at > deadlines.status_changed_at)`;
+     AND (later.status_changed_by IS NOT NULL OR later.status = 'missed') AND later.status_changed_at > deadlines.status_changed_at)`;
 
 /**
  * The revived row's own status columns stand: a met mark kept (KEEPS_MARK), or an open row revived open, which keeps

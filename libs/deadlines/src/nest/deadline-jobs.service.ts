@@ -8,11 +8,14 @@ import { isDatabaseUnavailable, isTransientConflict, pgErrorCode } from '@amparo
 /** A statement or lock that timed out (57014, 55P03): the case was busy, not broken. */
 const BUSY_CODES = new Set(['57014', '55P03']);
 import { APP_CONFIG, AppConfig } from '@amparo/config';
-import { MailDeliveryService, OutboxService, OutgoingNotification } from '@amparo/notifications';
+import { MailDeliveryService, OutboxService, OutgoingNotification, REMINDER_THRESHOLDS } from '@amparo/notifications';
 import { CaseTimelineService, MISSED_GRACE_JSON, PAST_GRACE_SQL, Timeline } from './case-timeline.service';
 
-/** Reminder plan: before every open deadline, to the assigned attorney and the coordinators. */
-export const REMINDER_HOURS = [48, 24, 2] as const;
+/**
+ * Reminder plan: before every open deadline, to the assigned attorney and the coordinators, at 48, 24 and 2 hours. The
+ * delivery's cancel rules know them too (a reminder waiting once a tighter one is written is stale): one list.
+ */
+export const REMINDER_HOURS = REMINDER_THRESHOLDS;
 
 interface DueRow {
   id: string;

@@ -124,14 +124,16 @@ export class DeadlinesService {
         [id, status, note ?? null, actor.userId, this.clock.now()],
       );
       // Marked missed by a person (a filing that did not arrive): the coordinators are told, as when the sweep marks it.
-      // Also when they were told of it before, and it was marked met or waived since (their alert sent, or cancelled
-      // unsent): those alerts give their keys back (one still waiting stands, and is not doubled).
+      // Also when they were told of it before, and it was marked met or waived in between: earlier alerts give their keys
+      // to new ones, and one still waiting is cancelled (a delivery pass that read the deadline as met could cancel it
+      // after this commits, and nobody would be told; the new one it cannot have read).
       if (status === 'missed' && row.status !== 'missed') {
         await tx.query(
-          `UPDATE notifications SET dedupe_key = dedupe_key || ':earlier:' || id
-            WHERE kind = 'deadline.missed' AND dedupe_key LIKE 'missed:' || $1::text || ':%' AND dedupe_key NOT LIKE '%:earlier:%'
-              AND (sent_at IS NOT NULL OR cancelled_at IS NOT NULL)`,
-          [id],
+          `UPDATE notifications SET dedupe_key = dedupe_key || ':earlier:' || id,
+                  cancelled_at = CASE WHEN sent_at IS NULL THEN coalesce(cancelled_at, $2) ELSE cancelled_at END,
+                  last_error = CASE WHEN sent_at IS NULL AND cancelled_at IS NULL THEN 'cancelled: a new alert took its place' ELSE last_error END
+            WHERE kind = 'deadline.missed' AND dedupe_key LIKE 'missed:' || $1::text || ':%' AND dedupe_key NOT LIKE '%:earlier:%'`,
+          [id, this.clock.now()],
         );
         await this.timeline.escalateMissed(tx, actor.organizationId, row.case_id, [{ ...row, status: 'missed' }]);
       }
