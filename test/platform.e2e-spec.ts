@@ -1,3 +1,5 @@
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { listRouteAccess } from '@amparo/auth';
 import { TestApp, createTestApp } from './support/test-app';
 import { intakeBody } from './support/cases';
 import { Session, createUser, loginAdmin } from './support/users';
@@ -60,6 +62,15 @@ describe('platform (e2e)', () => {
     }
     expect(schema('AttorneyProfileDto', 'unavailableUntil')).toMatchObject({ type: 'string', format: 'date-time' });
     expect(schema('CreateEventDto', 'outcome').enum).toEqual(expect.arrayContaining(['granted', 'denied', 'no_jurisdiction', 'other']));
+    // Who may call a route, as the guard reads it: every route limited to roles says which, in its 403.
+    const routes = listRouteAccess(t.app.get(DiscoveryService), t.app.get(MetadataScanner), t.app.get(Reflector));
+    const limited = routes.map((r) => r.split(' ')).filter(([, , who]) => who && !['public', 'authenticated'].includes(who));
+    expect(limited.length).toBeGreaterThan(20);
+    for (const [method, path, who] of limited) {
+      const operation = doc.paths[path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[method.toLowerCase()];
+      expect({ method, path, forbidden: operation?.responses['403']?.description })
+        .toEqual({ method, path, forbidden: `Only for the roles ${who.split(',').join(', ')}: any other role gets 403` });
+    }
     // The documented properties cover what the API really answers (they drift apart otherwise).
     const props = (model: string) => Object.keys(doc.components.schemas[model].properties);
     const intake = await createUser(t.http, admin, 'intake');

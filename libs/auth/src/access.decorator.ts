@@ -1,4 +1,6 @@
-import { SetMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { SetMetadata, applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ApiForbiddenResponse } from '@nestjs/swagger';
+import { ErrorResponse } from '@amparo/common';
 import type { Principal, Role } from './roles';
 
 export const ACCESS_KEY = 'amparo:access';
@@ -15,7 +17,12 @@ export function Access(...who: ['public'] | ['authenticated'] | Role[]): MethodD
   if (who.length === 1 && who[0] === 'public') rule = { kind: 'public' };
   else if (who.length === 1 && who[0] === 'authenticated') rule = { kind: 'authenticated' };
   else rule = { kind: 'roles', roles: [...(who as Role[])].sort() };
-  return SetMetadata(ACCESS_KEY, rule);
+  if (rule.kind !== 'roles') return SetMetadata(ACCESS_KEY, rule);
+  // The OpenAPI document says who may call it, from the same declaration the guard reads.
+  return applyDecorators(
+    SetMetadata(ACCESS_KEY, rule),
+    ApiForbiddenResponse({ type: ErrorResponse, description: `Only for the roles ${rule.roles.join(', ')}: any other role gets 403` }),
+  );
 }
 
 export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
