@@ -1130,6 +1130,18 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await alerts()).toEqual({ sent: coordinators, waiting: coordinators });
     });
 
+    it('an arrival years ago, recorded for the bond flag: its asylum deadline reads missed, at level high, and alerts no one', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const before = (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body.urgency.level;
+      const recorded = await event(c.id, { type: 'entered_us', occurredAt: '2016-05-03', manner: 'ewi' }).expect(201);
+      const asylum = recorded.body.deadlines.find((d: { rule: string }) => d.rule === 'asylum_one_year');
+      expect(asylum.status).toBe('missed');
+      expect(recorded.body.urgency.level).not.toBe('critical');
+      expect(recorded.body.urgency.level).toBe(before === 'low' || before === 'normal' ? 'high' : before);
+      expect(recorded.body.urgency.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^Missed: Asylum one-year filing deadline, was due Wed 3 May 2017/)]));
+      expect(await t.db.query(`SELECT 1 FROM notifications WHERE kind = 'deadline.missed' AND case_id = $1`, [c.id])).toEqual([]);
+    });
+
     it('a missed deadline marked met and missed again while its case was closed: one alert at the reopen, not two', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
       const tenDaysAgo = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 10 }).toISODate();

@@ -292,7 +292,7 @@ export class CasesService {
       ],
     );
     if (!claimed) throw new IdempotentReplay(idempotency!.key, idempotency!.hash);
-    await this.timeline.insertPlanned(tx, actor.organizationId, deadlineRows);
+    await this.timeline.insertPlanned(tx, actor.organizationId, deadlineRows, now);
     // Urgent cases with consent go straight to the best attorney when the organization has auto-routing on.
     const status = autoRouting ? await this.referrals.autoRoute(tx, id, plan.urgency.level, dto.consent.shareWithAttorney) : 'new';
     const result: CreateCaseResult = { ...answer, status, possibleDuplicates };

@@ -276,8 +276,20 @@ describe('urgencyReviewAt', () => {
     expect(at).toEqual(new Date('2027-01-01T06:00:00Z')); // midnight in Chicago
     expect(assess({ deadlines: missed, now }).reasons[0]).toMatch(/was due Mon 7 Dec, /);
     expect(assess({ deadlines: missed, now: at! }).reasons[0]).toMatch(/was due Mon 7 Dec 2026, /);
-    // Missed last year: its reason has the year already; nothing more to review.
-    expect(review({ deadlines: missed, now: at! })).toBeNull();
+    // Missed last year: its reason has the year already. Thirty days after it was due it is history (high, not
+    // critical), and then there is nothing more to review.
+    const stale = review({ deadlines: missed, now: at! });
+    expect(stale).toEqual(new Date(Date.parse('2026-12-07T23:59:59.999-06:00') + 30 * DAY));
+    expect(assess({ deadlines: missed, now: new Date(stale!.getTime() - 1) }).level).toBe('critical');
+    expect(assess({ deadlines: missed, now: stale! })).toMatchObject({ level: 'high', reasons: [expect.stringMatching(/^Missed: .*was due Mon 7 Dec 2026, /)] });
+    expect(review({ deadlines: missed, now: stale! })).toBeNull();
+  });
+
+  it('a deadline found missed years after it was due (an old arrival recorded for the bond flag) is high, not critical', () => {
+    const asylum = { ...dayDeadline('2017-05-03T23:59:59.999-05:00', 'missed', 'Asylum one-year filing deadline'), rule: 'asylum_one_year' };
+    const now = new Date('2026-12-09T15:00:00Z');
+    expect(assess({ deadlines: [asylum], now })).toMatchObject({ level: 'high', reasons: [expect.stringMatching(/^Missed: Asylum one-year filing deadline, was due Wed 3 May 2017/)] });
+    expect(review({ deadlines: [asylum], now })).toBeNull();
   });
 
   it('property: before the review time, the assessment (level and reasons) does not change', () => {

@@ -13,6 +13,12 @@ export interface UrgencyPolicy {
   detainerCustody: readonly CustodyStatus[];
   /** Rules whose deadline is an appointment (a hearing): once its time has passed, what is due is its outcome. */
   appointmentRules: readonly string[];
+  /**
+   * A missed deadline is critical until this many days after it was due, high after: one missed long ago (an arrival
+   * years back, recorded for the bond flag, makes the asylum one-year deadline missed years ago) is history to act
+   * on, not an emergency. Nobody is alerted when the system finds one missed so long ago (case-timeline).
+   */
+  staleMissedAfterDays: number;
   flagLevels: Partial<Record<FlagCode, UrgencyLevel>>;
   custodyLevels: Partial<Record<CustodyStatus, UrgencyLevel>>;
 }
@@ -24,12 +30,14 @@ export const URGENCY_POLICY: UrgencyPolicy = {
   detainerRules: ['detainer_hold'],
   detainerCustody: ['local_jail', 'unknown'],
   appointmentRules: ['bond_hearing'],
+  staleMissedAfterDays: 30,
   flagLevels: { detained_without_counsel: 'high', jail_287g: 'high' },
   custodyLevels: { ice_detention: 'normal' },
 };
 
 const RANK: Record<UrgencyLevel, number> = { critical: 3, high: 2, normal: 1, low: 0 };
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 interface Reason {
   level: UrgencyLevel;
@@ -89,6 +97,8 @@ export function urgencyReviewAt(input: UrgencyInput, policy: UrgencyPolicy = URG
     // A missed deadline's reason names its day without the year while it is this year's (formatLocal): it gains the
     // year when the year turns where it was due, or "was due Mon 7 Dec" would read as the coming December.
     if (d.status === 'missed') {
+      // It is high, no longer critical, once it was due long enough ago (staleMissedAfterDays).
+      consider(d.due.toMillis() + policy.staleMissedAfterDays * DAY_MS);
       const local = DateTime.fromMillis(now, { zone: d.due.zone });
       if (local.year === d.due.year) consider(local.startOf('year').plus({ years: 1 }).toMillis());
     }
@@ -134,7 +144,8 @@ function deadlineReason(d: ParsedDeadline, now: DateTime, policy: UrgencyPolicy,
     // while it is ahead (DOMAIN.md: "show as the outer limit; alert on the earlier one").
     const outer = isDetainer(d, policy) && d.outer && d.outer > now ? `; outer limit under 8 CFR 287.7(d): ${when(d.outer)}` : '';
     const at = outer && placeName ? ` at ${placeName}` : '';
-    return { level: 'critical', text: `Missed: ${d.label}, was due ${when(d.due)}${at}${outer}`, order };
+    const stale = !outer && d.due.toMillis() <= now.toMillis() - policy.staleMissedAfterDays * DAY_MS;
+    return { level: stale ? 'high' : 'critical', text: `Missed: ${d.label}, was due ${when(d.due)}${at}${outer}`, order };
   }
   if (isDetainer(d, policy)) return detainerReason(d, now, policy, order, placeName);
   // A hearing past its time and not yet missed (its grace): it most likely took place, and its outcome is not recorded.

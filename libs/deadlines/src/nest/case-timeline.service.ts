@@ -11,7 +11,7 @@ import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
 import { RULE_SETS, missedGraceHours, ruleSetFor } from '../domain/rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline, CustodyStatus, DeadlineStatus, Flag, Urgency } from '../domain/types';
-import { assessUrgency, urgencyReviewAt } from '../domain/urgency';
+import { URGENCY_POLICY, assessUrgency, urgencyReviewAt } from '../domain/urgency';
 import { tz } from '../domain/zones';
 
 /**
@@ -34,6 +34,15 @@ const KEEPS_MARK = `EXCLUDED.status = 'open' AND deadlines.status = 'met' AND NO
  * come back met over it).
  */
 const KEEPS_STATUS = `((${KEEPS_MARK}) OR (EXCLUDED.status = 'open' AND deadlines.status = 'open'))`;
+
+/**
+ * Found missed by the system when it was due so long ago (URGENCY_POLICY.staleMissedAfterDays) that it is history, not
+ * news: an arrival years back recorded for the bond flag, an old address change. Nobody is alerted; it reads "Missed"
+ * at level high. A person who marks one missed still alerts the coordinators.
+ */
+function missedLongAgo(d: { due_at: Date }, now: Date): boolean {
+  return d.due_at.getTime() <= now.getTime() - URGENCY_POLICY.staleMissedAfterDays * 86_400_000;
+}
 
 /** A stored deadline as the API shows it: the computed fields, plus its identity, status and case. */
 export type DeadlineView = Omit<ComputedDeadline, 'key' | 'triggerEventId'> & {
@@ -411,7 +420,7 @@ export class CaseTimelineService {
        ) SELECT missed.*, $3::text AS reference FROM missed`,
       [caseId, now, row.reference, MISSED_GRACE_JSON],
     );
-    await this.escalateMissed(tx, row.organization_id, caseId, newlyMissed);
+    await this.escalateMissed(tx, row.organization_id, caseId, newlyMissed.filter((d) => !missedLongAgo(d, now)));
     const current: DeadlineRow[] = await tx.query(
       `SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.case_id = $1 AND d.superseded_at IS NULL ORDER BY d.due_at`,
       [caseId, row.reference],
@@ -486,8 +495,8 @@ export class CaseTimelineService {
       .sort((x, y) => x.due_at.getTime() - y.due_at.getTime());
   }
 
-  /** Writes plannedRows() in one statement (and escalates any already missed at intake). */
-  async insertPlanned(tx: EntityManager, organizationId: string, rows: PlannedDeadlineRow[]): Promise<void> {
+  /** Writes plannedRows() in one statement (and escalates any already missed at intake, but those missed long ago). */
+  async insertPlanned(tx: EntityManager, organizationId: string, rows: PlannedDeadlineRow[], now: Date): Promise<void> {
     if (rows.length === 0) return;
     await preparedQuery(tx, INSERT_PLANNED_SQL, [
       rows[0].case_id, organizationId, rows.map((x) => x.id), rows.map((x) => x.key), rows.map((x) => x.rule),
@@ -495,7 +504,7 @@ export class CaseTimelineService {
       rows.map((x) => x.opens_at), rows.map((x) => x.citation), rows.map((x) => x.rule_version), rows.map((x) => x.note),
       rows.map((x) => x.trigger_event_id), rows.map((x) => x.status),
     ]);
-    await this.escalateMissed(tx, organizationId, rows[0].case_id, rows.filter((r) => r.status === 'missed'));
+    await this.escalateMissed(tx, organizationId, rows[0].case_id, rows.filter((r) => r.status === 'missed' && !missedLongAgo(r, now)));
   }
 
   /**
