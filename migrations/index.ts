@@ -43,6 +43,7 @@ import { CustodyStatements1764004100000 } from './1764004100000-CustodyStatement
 import { MailOutage1764004200000 } from './1764004200000-MailOutage';
 import { IdempotencyKeysByCase1764004300000 } from './1764004300000-IdempotencyKeysByCase';
 import { ReferenceRuleVersions1764004400000 } from './1764004400000-ReferenceRuleVersions';
+import { MissedDeadlineReviews1764004500000 } from './1764004500000-MissedDeadlineReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -91,4 +92,5 @@ export const MIGRATIONS = [
   MailOutage1764004200000,
   IdempotencyKeysByCase1764004300000,
   ReferenceRuleVersions1764004400000,
+  MissedDeadlineReviews1764004500000,
 ];

@@ -15,6 +15,7 @@ import { BondDecisionAndGrantReviews1764003400000 } from '../migrations/17640034
 import { CountyKeysRecomputed1764003500000 } from '../migrations/1764003500000-CountyKeysRecomputed';
 import { HearingNoticesAndRebookingReviews1764003600000 } from '../migrations/1764003600000-HearingNoticesAndRebookingReviews';
 import { CustodyStatements1764004100000 } from '../migrations/1764004100000-CustodyStatements';
+import { MissedDeadlineReviews1764004500000 } from '../migrations/1764004500000-MissedDeadlineReviews';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
@@ -437,6 +438,20 @@ describe('data migrations (e2e)', () => {
       { id: notHeld, custody: true, detainer: null },
       { id: unknown, custody: null, detainer: null },
     ]);
+  });
+
+  it('1764004500000: open cases with a missed deadline are due for the urgency review, and a case missed long ago is high', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    const create = async () => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201)).body.id as string;
+    const [old, none] = [await create(), await create()];
+    await t.http.post(`/api/cases/${old}/events`).set(coordinator.auth).send({ type: 'entered_us', occurredAt: '2016-05-03', manner: 'ewi' }).expect(201);
+    // As the old grading stored it: critical, with nothing ahead to review.
+    await t.db.query(`UPDATE cases SET urgency_level = 'critical', urgency_review_at = NULL WHERE id = ANY($1)`, [[old, none]]);
+    await run(new MissedDeadlineReviews1764004500000());
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [[old, none]]);
+    expect(due.map((r: { id: string }) => r.id)).toEqual([old]);
+    await t.app.get(DeadlineJobsService).reviewUrgency();
+    expect((await t.db.query(`SELECT urgency_level FROM cases WHERE id = $1`, [old]))[0].urgency_level).not.toBe('critical');
   });
 
   it('1764004300000: the purge finds a case\'s stored answers by an index, not by reading every intake\'s key', async () => {
