@@ -1142,6 +1142,32 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await t.db.query(`SELECT 1 FROM notifications WHERE kind = 'deadline.missed' AND case_id = $1`, [c.id])).toEqual([]);
     });
 
+    it('a detainer hold missed a year ago (a typed year) stays critical and alerts; so does a deadline that passed while its case was closed', async () => {
+      const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+      const alerts = async (id: string) => (await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'deadline.missed' AND case_id = $1`, [id]))[0].n;
+      const yearAgo = iso(new Date(clock.now().getTime() - 365 * 86_400_000));
+      const held = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: yearAgo } });
+      const view = (await t.http.get(`/api/cases/${held.id}`).set(coordinator.auth).expect(200)).body;
+      expect(view.deadlines.find((d: { rule: string }) => d.rule === 'detainer_hold').status).toBe('missed');
+      expect(view.urgency.level).toBe('critical');
+      expect(await alerts(held.id)).toBe(coordinators);
+
+      const started = clock.now();
+      try {
+        const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
+        const today = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).toISODate();
+        await event(c.id, { type: 'address_changed', occurredAt: today }).expect(201);
+        await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+        clock.advance(45 * 86_400_000);
+        await t.http.post(`/api/cases/${c.id}/reopen`).set(coordinator.auth).send().expect(200);
+        const reopened = (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body;
+        expect(reopened.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address').status).toBe('missed');
+        expect(await alerts(c.id)).toBe(coordinators);
+      } finally {
+        clock.set(started);
+      }
+    });
+
     it('a missed deadline marked met and missed again while its case was closed: one alert at the reopen, not two', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
       const tenDaysAgo = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 10 }).toISODate();

@@ -285,6 +285,13 @@ describe('urgencyReviewAt', () => {
     expect(review({ deadlines: missed, now: stale! })).toBeNull();
   });
 
+  it('a detainer hold missed long ago, the person still in the jail (or the time mistyped), stays critical', () => {
+    const hold = withStatus(computeDeadlines(HARRIS)).filter((d) => d.rule === 'detainer_hold').map((d) => ({ ...d, status: 'missed' as const }));
+    const now = new Date(Date.parse(hold[0].dueAt) + 90 * DAY);
+    expect(assess({ deadlines: hold, now }).level).toBe('critical');
+    expect(review({ deadlines: hold, now })).toBeNull();
+  });
+
   it('a deadline found missed years after it was due (an old arrival recorded for the bond flag) is high, not critical', () => {
     const asylum = { ...dayDeadline('2017-05-03T23:59:59.999-05:00', 'missed', 'Asylum one-year filing deadline'), rule: 'asylum_one_year' };
     const now = new Date('2026-12-09T15:00:00Z');

@@ -16,7 +16,8 @@ export interface UrgencyPolicy {
   /**
    * A missed deadline is critical until this many days after it was due, high after: one missed long ago (an arrival
    * years back, recorded for the bond flag, makes the asylum one-year deadline missed years ago) is history to act
-   * on, not an emergency. Nobody is alerted when the system finds one missed so long ago (case-timeline).
+   * on, not an emergency. Not a detainer hold. Nobody is alerted when the system finds one that was so long past
+   * when it was first written (case-timeline).
    */
   staleMissedAfterDays: number;
   flagLevels: Partial<Record<FlagCode, UrgencyLevel>>;
@@ -97,8 +98,8 @@ export function urgencyReviewAt(input: UrgencyInput, policy: UrgencyPolicy = URG
     // A missed deadline's reason names its day without the year while it is this year's (formatLocal): it gains the
     // year when the year turns where it was due, or "was due Mon 7 Dec" would read as the coming December.
     if (d.status === 'missed') {
-      // It is high, no longer critical, once it was due long enough ago (staleMissedAfterDays).
-      consider(d.due.toMillis() + policy.staleMissedAfterDays * DAY_MS);
+      // It is high, no longer critical, once it was due long enough ago (staleMissedAfterDays; not a detainer hold).
+      if (!isDetainer(d, policy)) consider(d.due.toMillis() + policy.staleMissedAfterDays * DAY_MS);
       const local = DateTime.fromMillis(now, { zone: d.due.zone });
       if (local.year === d.due.year) consider(local.startOf('year').plus({ years: 1 }).toMillis());
     }
@@ -144,7 +145,8 @@ function deadlineReason(d: ParsedDeadline, now: DateTime, policy: UrgencyPolicy,
     // while it is ahead (DOMAIN.md: "show as the outer limit; alert on the earlier one").
     const outer = isDetainer(d, policy) && d.outer && d.outer > now ? `; outer limit under 8 CFR 287.7(d): ${when(d.outer)}` : '';
     const at = outer && placeName ? ` at ${placeName}` : '';
-    const stale = !outer && d.due.toMillis() <= now.toMillis() - policy.staleMissedAfterDays * DAY_MS;
+    // Not a detainer hold: a jail still holding someone on a hold missed so long ago (or a mistyped time) is urgent.
+    const stale = !isDetainer(d, policy) && d.due.toMillis() <= now.toMillis() - policy.staleMissedAfterDays * DAY_MS;
     return { level: stale ? 'high' : 'critical', text: `Missed: ${d.label}, was due ${when(d.due)}${at}${outer}`, order };
   }
   if (isDetainer(d, policy)) return detainerReason(d, now, policy, order, placeName);

@@ -36,12 +36,16 @@ const KEEPS_MARK = `EXCLUDED.status = 'open' AND deadlines.status = 'met' AND NO
 const KEEPS_STATUS = `((${KEEPS_MARK}) OR (EXCLUDED.status = 'open' AND deadlines.status = 'open'))`;
 
 /**
- * Found missed by the system when it was due so long ago (URGENCY_POLICY.staleMissedAfterDays) that it is history, not
- * news: an arrival years back recorded for the bond flag, an old address change. Nobody is alerted; it reads "Missed"
- * at level high. A person who marks one missed still alerts the coordinators.
+ * A deadline that was already past by URGENCY_POLICY.staleMissedAfterDays when it was first written (at intake, or when
+ * its event was recorded): history, not news (an arrival years back recorded for the bond flag, an old address
+ * change). The system alerts no one when it finds it missed; it reads "Missed" at level high. Not a detainer hold (a
+ * jail still holding someone on a hold so old is news, or a typed time is wrong), and not a deadline that passed while
+ * its case was closed and is found at the reopen (written before it was due). A person's mark still alerts.
  */
-function missedLongAgo(d: { due_at: Date }, now: Date): boolean {
-  return d.due_at.getTime() <= now.getTime() - URGENCY_POLICY.staleMissedAfterDays * 86_400_000;
+function missedLongAgo(d: { due_at: Date; rule: string; created_at?: Date }, now: Date): boolean {
+  if (URGENCY_POLICY.detainerRules.includes(d.rule)) return false;
+  const written = d.created_at ?? now;
+  return d.due_at.getTime() <= written.getTime() - URGENCY_POLICY.staleMissedAfterDays * 86_400_000;
 }
 
 /** A stored deadline as the API shows it: the computed fields, plus its identity, status and case. */
@@ -83,6 +87,8 @@ export interface DeadlineRow {
   status_changed_at?: Date | null;
   status_changed_by?: string | null;
   trigger_event_id?: string | null;
+  /** When the row was first written (a stored row; a planned one is being written now). */
+  created_at?: Date;
 }
 
 /** Whether a stored deadline has the times just computed for it. */
