@@ -44,6 +44,7 @@ import { MailOutage1764004200000 } from './1764004200000-MailOutage';
 import { IdempotencyKeysByCase1764004300000 } from './1764004300000-IdempotencyKeysByCase';
 import { ReferenceRuleVersions1764004400000 } from './1764004400000-ReferenceRuleVersions';
 import { MissedDeadlineReviews1764004500000 } from './1764004500000-MissedDeadlineReviews';
+import { RedetentionReviews1764004600000 } from './1764004600000-RedetentionReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -93,4 +94,5 @@ export const MIGRATIONS = [
   IdempotencyKeysByCase1764004300000,
   ReferenceRuleVersions1764004400000,
   MissedDeadlineReviews1764004500000,
+  RedetentionReviews1764004600000,
 ];

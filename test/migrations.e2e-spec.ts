@@ -16,6 +16,7 @@ import { CountyKeysRecomputed1764003500000 } from '../migrations/1764003500000-C
 import { HearingNoticesAndRebookingReviews1764003600000 } from '../migrations/1764003600000-HearingNoticesAndRebookingReviews';
 import { CustodyStatements1764004100000 } from '../migrations/1764004100000-CustodyStatements';
 import { MissedDeadlineReviews1764004500000 } from '../migrations/1764004500000-MissedDeadlineReviews';
+import { RedetentionReviews1764004600000 } from '../migrations/1764004600000-RedetentionReviews';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
@@ -452,6 +453,26 @@ describe('data migrations (e2e)', () => {
     expect(due.map((r: { id: string }) => r.id)).toEqual([old]);
     await t.app.get(DeadlineJobsService).reviewUrgency();
     expect((await t.db.query(`SELECT urgency_level FROM cases WHERE id = $1`, [old]))[0].urgency_level).not.toBe('critical');
+  });
+
+  it('1764004600000: open cases in ICE detention with a release from ICE recorded are due for review, and lose the request after release', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    const create = async () => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201)).body.id as string;
+    const [redetained, stillOut] = [await create(), await create()];
+    // Seconds ago, the intake's day (an earlier day's release would contradict its statement of the custody).
+    const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    for (const id of [redetained, stillOut]) {
+      await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({ type: 'released', occurredAt: secondsAgo(20), from: 'ice' }).expect(201);
+    }
+    await t.http.post(`/api/cases/${redetained}/events`).set(coordinator.auth).send({ type: 'transferred', occurredAt: secondsAgo(10), facilityCode: 'HOUICDF' }).expect(201);
+    const request = async (id: string) => (await t.db.query(
+      `SELECT status FROM deadlines WHERE case_id = $1 AND rule = 'bond_request_after_release' AND superseded_at IS NULL`, [id])).map((r: { status: string }) => r.status);
+    expect(await request(redetained)).toEqual([]); // computed under 2026.7 already
+    expect(await request(stillOut)).toEqual(['open']);
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[redetained, stillOut]]);
+    await run(new RedetentionReviews1764004600000());
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [[redetained, stillOut]]);
+    expect(due.map((r: { id: string }) => r.id)).toEqual([redetained]);
   });
 
   it('1764004300000: the purge finds a case\'s stored answers by an index, not by reading every intake\'s key', async () => {

@@ -1,7 +1,7 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -352,11 +352,11 @@ describe('computeDeadlines: triggers', () => {
     expect(only(computeDeadlines(corrected, RULE_SET_2026_2), 'detainer_hold')).toMatchObject({ dueAt: '2026-11-22T16:00:00-06:00', ruleVersion: '2026.2' });
     expect(ruleSetFor(new Date('2026-11-25T04:59:00Z')).version).toBe('2026.1'); // 23:59 on the 24th in Falls Church
     expect(ruleSetFor(new Date('2026-11-25T05:00:00Z')).version).toBe('2026.2');
-    // 2026.4, then 2026.5 and 2026.6, replaced 2026.3 the day it took effect: of sets of the same day, the one listed last.
-    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.6');
+    // 2026.4, then 2026.5, 2026.6 and 2026.7, replaced 2026.3 the day it took effect: of sets of the same day, the one listed last.
+    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.7');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4]).version).toBe('2026.4');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3]).version).toBe('2026.3');
-    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_6);
+    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_7);
     // 2026.3 changes only where a petition for review's day ends.
     const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
     expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
@@ -542,6 +542,17 @@ describe('computeDeadlines: triggers', () => {
     const keys = computeDeadlines(input).map((d) => d.key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toContain('motion_to_reopen:evt-1@2026-03-02T16:00:00.000Z');
+  });
+
+  describe('rule set 2026.7', () => {
+    it('the request to change bond conditions after a release from ICE is over once ICE detains the person again', () => {
+      const released: Omit<CaseEventFact, 'id'>[] = [{ type: 'released', occurredAt: '2026-11-20T10:00:00-06:00', data: { from: 'ice' } }];
+      const out = facts(released, { status: 'released' });
+      expect(only(computeDeadlines(out, RULE_SET_2026_7), 'bond_request_after_release')).toMatchObject({ ruleVersion: '2026.7' });
+      const back = facts([...released, { type: 'transferred', occurredAt: '2026-11-22T10:00:00-06:00', data: { facilityCode: 'HOUICDF' } }], { status: 'ice_detention' });
+      expect(computeDeadlines(back, RULE_SET_2026_6).map((d) => d.rule)).toContain('bond_request_after_release');
+      expect(computeDeadlines(back, RULE_SET_2026_7).map((d) => d.rule)).not.toContain('bond_request_after_release');
+    });
   });
 
   describe('rule set 2026.6', () => {

@@ -53,8 +53,12 @@ export type TriggerSpec =
    * the detainer stands is judged by day when an event is given by its date alone (`detainerStands`).
    */
   | { kind: 'detainer_release_eligible'; whileJailMayHold?: boolean; endedByRelease?: boolean; byDay?: boolean }
-  /** A `released` event with `{from:'ice'}`, else custody `{status:'released', releasedFrom:'ice', releasedAt}`. */
-  | { kind: 'released_from_ice' };
+  /**
+   * A `released` event with `{from:'ice'}`, else custody `{status:'released', releasedFrom:'ice', releasedAt}`. With
+   * `whileOutOfIce` (2026.7), none while the person is in ICE detention again: a request to change the conditions of
+   * a release does not apply to someone detained anew (a new custody determination does).
+   */
+  | { kind: 'released_from_ice'; whileOutOfIce?: boolean };
 
 export type Period =
   /** Absolute elapsed hours; `outerLimitHours` counts only open local days (8 CFR 287.7(d)). */
@@ -472,8 +476,27 @@ export const RULE_SET_2026_6: RuleSet = {
   eventsByDay: true,
 };
 
+/** Changes of 2026.7 to a rule of 2026.6, by rule id: re-detention by ICE ends the request after a release. */
+const CHANGES_2026_7: Record<string, Partial<DeadlineRule>> = {
+  bond_request_after_release: { trigger: { kind: 'released_from_ice', whileOutOfIce: true } },
+};
+
+/**
+ * 2026.7: the 7-day request after a release from ICE is over once ICE detains the person again (it stayed open, then
+ * went missed and critical, beside "Detained by ICE"). In force from the day 2026.6 took effect, which it replaces
+ * (released later); migration `1764004600000` makes the open cases it can change due for review.
+ */
+export const RULE_SET_2026_7: RuleSet = {
+  ...RULE_SET_2026_6,
+  version: '2026.7',
+  effectiveFrom: '2026-11-26',
+  rules: RULE_SET_2026_6.rules.map((rule) => ({ ...rule, ...CHANGES_2026_7[rule.id] })),
+};
+
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
-export const RULE_SETS: readonly RuleSet[] = [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6];
+export const RULE_SETS: readonly RuleSet[] = [
+  RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7,
+];
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];
 

@@ -144,7 +144,7 @@ export function findTriggers(facts: CaseFacts, spec: TriggerSpec): Trigger[] {
     case 'detainer_release_eligible':
       return detainerTriggers(facts, spec);
     case 'released_from_ice':
-      return releasedFromIceTriggers(facts);
+      return spec.whileOutOfIce && facts.custody.status === 'ice_detention' ? [] : releasedFromIceTriggers(facts);
     case 'event':
       return eventsOfType(facts, spec.eventType, spec.match).map(eventTrigger);
   }
