@@ -1142,6 +1142,21 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await t.db.query(`SELECT 1 FROM notifications WHERE kind = 'deadline.missed' AND case_id = $1`, [c.id])).toEqual([]);
     });
 
+    it('"missed long ago" is judged by the application\'s clock: an address change 45 days back, recorded now, alerts no one', async () => {
+      const started = clock.now();
+      try {
+        clock.advance(60 * 86_400_000);
+        const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
+        const back = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 45 }).toISODate();
+        const recorded = await event(c.id, { type: 'address_changed', occurredAt: back }).expect(201);
+        expect(recorded.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address').status).toBe('missed');
+        expect(recorded.body.urgency.level).toBe('high');
+        expect(await t.db.query(`SELECT 1 FROM notifications WHERE kind = 'deadline.missed' AND case_id = $1`, [c.id])).toEqual([]);
+      } finally {
+        clock.set(started);
+      }
+    });
+
     it('a detainer hold missed a year ago (a typed year) stays critical and alerts; so does a deadline that passed while its case was closed', async () => {
       const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
       const alerts = async (id: string) => (await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'deadline.missed' AND case_id = $1`, [id]))[0].n;

@@ -552,6 +552,17 @@ describe('computeDeadlines: triggers', () => {
       const back = facts([...released, { type: 'transferred', occurredAt: '2026-11-22T10:00:00-06:00', data: { facilityCode: 'HOUICDF' } }], { status: 'ice_detention' });
       expect(computeDeadlines(back, RULE_SET_2026_6).map((d) => d.rule)).toContain('bond_request_after_release');
       expect(computeDeadlines(back, RULE_SET_2026_7).map((d) => d.rule)).not.toContain('bond_request_after_release');
+      // Judged by the events: a transfer retracted (the custody left as it set it) takes nothing away.
+      expect(computeDeadlines(facts(released, { status: 'ice_detention' }), RULE_SET_2026_7).map((d) => d.rule)).toContain('bond_request_after_release');
+      // A transfer the same day, recorded before the release (moved, then released): not a re-detention.
+      const sameDay: Omit<CaseEventFact, 'id'>[] = [
+        { type: 'transferred', occurredAt: '2026-11-20', data: { facilityCode: 'HOUICDF' } },
+        { type: 'released', occurredAt: '2026-11-20', data: { from: 'ice' } },
+      ];
+      expect(computeDeadlines(facts(sameDay, { status: 'released' }), RULE_SET_2026_7).map((d) => d.rule)).toContain('bond_request_after_release');
+      // Released again after the re-detention: seven days from the second release.
+      const again = facts([...back.events.map(({ id: _id, ...e }) => e), { type: 'released', occurredAt: '2026-11-25T10:00:00-06:00', data: { from: 'ice' } }], { status: 'released' });
+      expect(only(computeDeadlines(again, RULE_SET_2026_7), 'bond_request_after_release').dueAt).toBe('2026-12-02T23:59:59.999-06:00');
     });
   });
 

@@ -55,8 +55,9 @@ export type TriggerSpec =
   | { kind: 'detainer_release_eligible'; whileJailMayHold?: boolean; endedByRelease?: boolean; byDay?: boolean }
   /**
    * A `released` event with `{from:'ice'}`, else custody `{status:'released', releasedFrom:'ice', releasedAt}`. With
-   * `whileOutOfIce` (2026.7), none while the person is in ICE detention again: a request to change the conditions of
-   * a release does not apply to someone detained anew (a new custody determination does).
+   * `whileOutOfIce` (2026.7), not a release followed by a `transferred` event (ICE detained the person again): a
+   * request to change the conditions of a release does not apply to someone detained anew (a new custody
+   * determination does).
    */
   | { kind: 'released_from_ice'; whileOutOfIce?: boolean };
 

@@ -101,6 +101,23 @@ function releasedFromIceTriggers(facts: CaseFacts): Trigger[] {
     : [];
 }
 
+/**
+ * Whether ICE detained the person again after a release: a `transferred` event (into a facility) after it, each read
+ * in its own zone (by day when either is given by its date alone; on the same day, the one recorded later counts as
+ * the later, as `happenedAfter` says). Judged by the events recorded, not the custody now: a transfer entered by
+ * mistake and retracted leaves the custody as it set it, and the request must not go with it.
+ */
+function redetainedAfter(facts: CaseFacts, trigger: Trigger): boolean {
+  const zone = trigger.event ? eventZone(facts, trigger.event) : requireZone(facts.custody.timeZone, 'custody.timeZone');
+  const released = eventTime(trigger.at, zone, trigger.field, trigger.event?.id);
+  const releaseIndex = trigger.event ? facts.events.indexOf(trigger.event) : -1;
+  return facts.events.some((event, index) => {
+    if (event.type !== 'transferred') return false;
+    const transferred = eventTime(event.occurredAt, eventZone(facts, event), `events[${index}].occurredAt`, event.id);
+    return happenedAfter(transferred, released) || (!happenedAfter(released, transferred) && index > releaseIndex);
+  });
+}
+
 /** What ends a rule's triggers (`endedBy`), if anything. */
 export function endingOf(spec: TriggerSpec): Ending | undefined {
   if (spec.kind !== 'event' || !spec.endedBy) return undefined;
@@ -144,7 +161,7 @@ export function findTriggers(facts: CaseFacts, spec: TriggerSpec): Trigger[] {
     case 'detainer_release_eligible':
       return detainerTriggers(facts, spec);
     case 'released_from_ice':
-      return spec.whileOutOfIce && facts.custody.status === 'ice_detention' ? [] : releasedFromIceTriggers(facts);
+      return spec.whileOutOfIce ? releasedFromIceTriggers(facts).filter((trigger) => !redetainedAfter(facts, trigger)) : releasedFromIceTriggers(facts);
     case 'event':
       return eventsOfType(facts, spec.eventType, spec.match).map(eventTrigger);
   }

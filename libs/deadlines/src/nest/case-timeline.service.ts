@@ -220,9 +220,10 @@ export const PAST_GRACE_SQL = (now: string, grace: string, alias = '') =>
   `${alias}due_at < ${now} AND ${alias}due_at < ${now} - COALESCE((${grace}::jsonb ->> ${alias}rule)::int, 0) * interval '1 hour'`;
 
 /** A new case's deadlines in one statement, with the ids the intake gave them (prepared: every intake runs it). */
-const INSERT_PLANNED_SQL = `INSERT INTO deadlines (case_id, organization_id, id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
+// created_at is the application's now, as every time the timeline compares it with (missedLongAgo), not the database's.
+const INSERT_PLANNED_SQL = `INSERT INTO deadlines (case_id, organization_id, created_at, id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
                        citation, rule_version, note, trigger_event_id, status)
-SELECT $1, $2, * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::timestamptz[],
+SELECT $1, $2, $16, * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::timestamptz[],
                              $10::timestamptz[], $11::text[], $12::text[], $13::text[], $14::uuid[], $15::text[])`;
 
 /**
@@ -388,8 +389,8 @@ export class CaseTimelineService {
       await tx.query(
         `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
                                 citation, rule_version, note, trigger_event_id, case_closed,
-                                status, status_note, status_changed_by, status_changed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                                status, status_note, status_changed_by, status_changed_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
          ON CONFLICT (case_id, key) DO UPDATE SET superseded_at = NULL, label = EXCLUDED.label, due_at = EXCLUDED.due_at,
            time_zone = EXCLUDED.time_zone, outer_limit_at = EXCLUDED.outer_limit_at, opens_at = EXCLUDED.opens_at,
            citation = EXCLUDED.citation, rule_version = EXCLUDED.rule_version, note = EXCLUDED.note,
@@ -400,7 +401,9 @@ export class CaseTimelineService {
            status_changed_at = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_changed_at ELSE EXCLUDED.status_changed_at END`,
         [caseId, row.organization_id, d.key, d.rule, d.label, d.dueAt, d.timeZone, d.outerLimitAt ?? null,
          d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null, row.status === 'closed',
-         before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null],
+         before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null,
+         // A revived row keeps when it was first written (not in the update); a new one is written now.
+         now],
       );
       // A missed deadline carried over to its new row: the coordinators' alerts not yet sent follow it (the old row's
       // are cancelled once it is superseded), with its time as it now reads; those sent stay sent, and are not repeated.
@@ -508,7 +511,7 @@ export class CaseTimelineService {
       rows[0].case_id, organizationId, rows.map((x) => x.id), rows.map((x) => x.key), rows.map((x) => x.rule),
       rows.map((x) => x.label), rows.map((x) => x.due_at), rows.map((x) => x.time_zone), rows.map((x) => x.outer_limit_at),
       rows.map((x) => x.opens_at), rows.map((x) => x.citation), rows.map((x) => x.rule_version), rows.map((x) => x.note),
-      rows.map((x) => x.trigger_event_id), rows.map((x) => x.status),
+      rows.map((x) => x.trigger_event_id), rows.map((x) => x.status), now,
     ]);
     await this.escalateMissed(tx, organizationId, rows[0].case_id, rows.filter((r) => r.status === 'missed' && !missedLongAgo(r, now)));
   }
