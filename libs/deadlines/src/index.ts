@@ -11,6 +11,7 @@ export {
   RULE_SET_2026_4,
   RULE_SET_2026_5,
   RULE_SET_2026_6,
+  RULE_SET_2026_7,
   ruleSetFor,
   type DeadlineRule,
   type FlagDefinition,
