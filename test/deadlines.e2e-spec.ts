@@ -929,6 +929,17 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
   });
 
   describe('reminders and escalations', () => {
+    /** A case whose change-of-address deadline (an address change ten days ago) is missed at once. */
+    const missedAddressDeadline = async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
+      const tenDaysAgo = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 10 }).toISODate();
+      const recorded = await event(c.id, { type: 'address_changed', occurredAt: tenDaysAgo }).expect(201);
+      const missed = recorded.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
+      expect(missed.status).toBe('missed');
+      return { c, missed };
+    };
+    const activeCoordinators = async () => (await t.db.query(`SELECT count(*)::int AS n FROM users WHERE role = 'coordinator' AND active`))[0].n as number;
+
     it('delivers a reminder by SMTP, once, even with two scheduler instances; no client data in the mail', async () => {
       const second = await createTestApp({
         clock,
@@ -970,7 +981,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(view.body.deadlines.find((d: { rule: string }) => d.rule === 'detainer_hold').status).toBe('missed');
       expect(view.body.urgency.level).toBe('critical');
       const missedMails = smtp.received.filter((m) => m.raw.includes(c.reference) && m.raw.includes('MISSED'));
-      const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+      const coordinators = await activeCoordinators();
       expect(missedMails).toHaveLength(coordinators);
     });
 
@@ -1062,7 +1073,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         expect(new Set(written.map((r: { dedupe_key: string }) => r.dedupe_key.split(':')[3]))).toEqual(new Set(['48h', '24h', '2h']));
         await delivery.deliverDue();
         const mine = smtp.received.filter((m) => m.raw.includes(c.reference) && /\(within \d+ h\)/.test(m.raw));
-        const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+        const coordinators = await activeCoordinators();
         expect(mine).toHaveLength(coordinators);
         for (const m of mine) expect(m.raw).toContain('within 2 h');
 
@@ -1106,15 +1117,11 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     });
 
     it('a deadline marked met and then missed again alerts the coordinators again', async () => {
-      const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
-      const tenDaysAgo = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 10 }).toISODate();
-      const recorded = await event(c.id, { type: 'address_changed', occurredAt: tenDaysAgo }).expect(201);
-      const missed = recorded.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
-      expect(missed.status).toBe('missed');
+      const { c, missed } = await missedAddressDeadline();
       const alerts = async () => (await t.db.query(
         `SELECT count(*) FILTER (WHERE sent_at IS NOT NULL)::int AS sent, count(*) FILTER (WHERE sent_at IS NULL AND cancelled_at IS NULL)::int AS waiting
            FROM notifications WHERE kind = 'deadline.missed' AND case_id = $1`, [c.id]))[0];
-      const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+      const coordinators = await activeCoordinators();
       // Told once; marked met (filed); then missed after all (the filing bounced): told again.
       clock.set(new Date()); // the alerts are written due at the database's now
       await t.app.get(MailDeliveryService).deliverDue();
@@ -1158,7 +1165,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     });
 
     it('a detainer hold missed a year ago (a typed year) stays critical and alerts; so does a deadline that passed while its case was closed', async () => {
-      const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+      const coordinators = await activeCoordinators();
       const alerts = async (id: string) => (await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'deadline.missed' AND case_id = $1`, [id]))[0].n;
       const yearAgo = iso(new Date(clock.now().getTime() - 365 * 86_400_000));
       const held = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: yearAgo } });
@@ -1184,17 +1191,14 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     });
 
     it('a missed deadline marked met and missed again while its case was closed: one alert at the reopen, not two', async () => {
-      const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
-      const tenDaysAgo = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 10 }).toISODate();
-      const recorded = await event(c.id, { type: 'address_changed', occurredAt: tenDaysAgo }).expect(201);
-      const missed = recorded.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
+      const { c, missed } = await missedAddressDeadline();
       await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
       clock.set(new Date());
       await t.app.get(MailDeliveryService).deliverDue(); // the alert is cancelled unsent: the case is closed
       await t.http.patch(`/api/deadlines/${missed.id}`).set(coordinator.auth).send({ status: 'met', note: 'Filed' }).expect(200);
       await t.http.patch(`/api/deadlines/${missed.id}`).set(coordinator.auth).send({ status: 'missed', note: 'Bounced' }).expect(200);
       await t.http.post(`/api/cases/${c.id}/reopen`).set(coordinator.auth).send().expect(200);
-      const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+      const coordinators = await activeCoordinators();
       const [{ waiting }] = await t.db.query(
         `SELECT count(*)::int AS waiting FROM notifications WHERE kind = 'deadline.missed' AND case_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL`, [c.id]);
       expect(waiting).toBe(coordinators);
@@ -1361,7 +1365,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         expect(delivered[0]).toMatchObject({ sent_at: null, cancelled_at: expect.any(Date) });
         expect(delivered[1]).toMatchObject({ sent_at: expect.any(Date), cancelled_at: null });
         // One email per coordinator, of the new time: none of the old one.
-        const [{ coordinators }] = await t.db.query(`SELECT count(*)::int AS coordinators FROM users WHERE role = 'coordinator' AND active`);
+        const coordinators = await activeCoordinators();
         const mails = smtp.received.filter((m) => m.raw.includes(c.reference));
         expect(mails).toHaveLength(coordinators);
         expect(mails.every((m) => m.raw.includes('within 48 h'))).toBe(true);

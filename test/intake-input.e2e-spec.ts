@@ -219,6 +219,25 @@ describe('intake input and corrections (e2e)', () => {
     expect(moved.body.custody).toMatchObject({ facilityCode: null, state: 'NY', county: 'Albany', timeZone: 'America/New_York' });
   });
 
+  /**
+   * A case in Los Angeles with an address change today: its EOIR-33 deadline marked met, the place corrected to Chicago
+   * (the met mark carried to that place's row), and reopened there.
+   */
+  const metCarriedAndReopened = async () => {
+    const c = await create({ ...minimalBody(), custody: { status: 'ice_detention', state: 'CA', county: 'Los Angeles' } }).expect(201);
+    const today = new Date().toLocaleDateString('en-CA', { timeZone: 'America/Los_Angeles' });
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: today }).expect(201);
+    const eoir33 = async () => ((await t.http.get(`/api/cases/${c.body.id}`).set(coordinator.auth).expect(200)).body.deadlines as { id: string; rule: string; status: string }[])
+      .filter((d) => d.rule === 'eoir33_change_of_address');
+    const [first] = await eoir33();
+    await t.http.patch(`/api/deadlines/${first.id}`).set(coordinator.auth).send({ status: 'met', note: 'EOIR-33 filed' }).expect(200);
+    await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
+    const [carried] = await eoir33();
+    expect(carried.status).toBe('met');
+    await t.http.patch(`/api/deadlines/${carried.id}`).set(coordinator.auth).send({ status: 'open', note: 'EOIR rejected the filing' }).expect(200);
+    return { caseId: c.body.id as string, first, carried, eoir33 };
+  };
+
   it('a hold marked met, its detainer corrected away and back, comes back met, not open (to be swept missed and emailed); a waived one, or one reopened since, open', async () => {
     const at = new Date(Date.now() - 10 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
     const c = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: at } }).expect(201);
@@ -250,29 +269,20 @@ describe('intake input and corrections (e2e)', () => {
     expect((lodged.body.deadlines as { rule: string; status: string }[]).filter((d) => d.rule === 'detainer_hold').map((d) => d.status)).toEqual(['open']);
 
     // Met, carried to the row of another place, reopened there, and the place corrected back: the reopening stands.
-    const moved = await create({ ...minimalBody(), custody: { status: 'ice_detention', state: 'CA', county: 'Los Angeles' } }).expect(201);
-    const today = new Date().toLocaleDateString('en-CA', { timeZone: 'America/Los_Angeles' });
-    await t.http.post(`/api/cases/${moved.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: today }).expect(201);
-    const eoir33 = async () => ((await t.http.get(`/api/cases/${moved.body.id}`).set(coordinator.auth).expect(200)).body.deadlines as { id: string; rule: string; status: string }[])
-      .filter((d) => d.rule === 'eoir33_change_of_address');
-    await t.http.patch(`/api/deadlines/${(await eoir33())[0].id}`).set(coordinator.auth).send({ status: 'met', note: 'EOIR-33 filed' }).expect(200);
-    await t.http.patch(`/api/cases/${moved.body.id}`).set(coordinator.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
-    const [carried] = await eoir33();
-    expect(carried.status).toBe('met');
-    await t.http.patch(`/api/deadlines/${carried.id}`).set(coordinator.auth).send({ status: 'open', note: 'EOIR rejected the filing' }).expect(200);
-    await t.http.patch(`/api/cases/${moved.body.id}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
+    const { caseId: moved, eoir33 } = await metCarriedAndReopened();
+    await t.http.patch(`/api/cases/${moved}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
     expect((await eoir33()).map((d) => d.status)).toEqual(['open']);
     // Reopened in Illinois, moved on to New York, back to Illinois (that row revived open: its reopening kept), then
     // California: still open, the reopening the last word.
     await t.http.patch(`/api/deadlines/${(await eoir33())[0].id}`).set(coordinator.auth).send({ status: 'met', note: 'EOIR-33 filed again' }).expect(200);
-    await t.http.patch(`/api/cases/${moved.body.id}`).set(coordinator.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
+    await t.http.patch(`/api/cases/${moved}`).set(coordinator.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
     await t.http.patch(`/api/deadlines/${(await eoir33())[0].id}`).set(coordinator.auth).send({ status: 'open', note: 'rejected again' }).expect(200);
     for (const [state, county] of [['NY', 'Albany'], ['IL', 'Cook']]) {
-      await t.http.patch(`/api/cases/${moved.body.id}`).set(coordinator.auth).send({ custody: { state, county } }).expect(200);
+      await t.http.patch(`/api/cases/${moved}`).set(coordinator.auth).send({ custody: { state, county } }).expect(200);
     }
     const [reopened] = await t.db.query(`SELECT status, status_note FROM deadlines WHERE id = $1`, [(await eoir33())[0].id]);
     expect(reopened).toEqual({ status: 'open', status_note: 'rejected again' });
-    await t.http.patch(`/api/cases/${moved.body.id}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
+    await t.http.patch(`/api/cases/${moved}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
     expect((await eoir33()).map((d) => d.status)).toEqual(['open']);
 
     // Also when the row reopened there was superseded since (the hold ended by a lift, then counted again).
@@ -293,19 +303,10 @@ describe('intake input and corrections (e2e)', () => {
   });
 
   it('a deadline met, carried to another place, reopened there and swept missed: back at the first place, it is not met', async () => {
-    const c = await create({ ...minimalBody(), custody: { status: 'ice_detention', state: 'CA', county: 'Los Angeles' } }).expect(201);
-    const today = new Date().toLocaleDateString('en-CA', { timeZone: 'America/Los_Angeles' });
-    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: today }).expect(201);
-    const eoir33 = async () => ((await t.http.get(`/api/cases/${c.body.id}`).set(coordinator.auth).expect(200)).body.deadlines as { id: string; rule: string; status: string }[])
-      .filter((d) => d.rule === 'eoir33_change_of_address');
-    const [first] = await eoir33();
-    await t.http.patch(`/api/deadlines/${first.id}`).set(coordinator.auth).send({ status: 'met', note: 'EOIR-33 filed' }).expect(200);
-    await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
-    const [carried] = await eoir33();
-    await t.http.patch(`/api/deadlines/${carried.id}`).set(coordinator.auth).send({ status: 'open', note: 'EOIR rejected the filing' }).expect(200);
+    const { caseId, first, carried, eoir33 } = await metCarriedAndReopened();
     // As the sweep marks it once Chicago's day has ended and Los Angeles's has not (who reopened it is not kept).
     await t.db.query(`UPDATE deadlines SET status = 'missed', status_changed_at = now(), status_changed_by = NULL, status_note = NULL WHERE id = $1`, [carried.id]);
-    await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
+    await t.http.patch(`/api/cases/${caseId}`).set(coordinator.auth).send({ custody: { state: 'CA', county: 'Los Angeles' } }).expect(200);
     const back = await eoir33();
     expect(back.map((d) => [d.id, d.status])).toEqual([[first.id, 'open']]);
   });
