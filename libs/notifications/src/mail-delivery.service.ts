@@ -66,7 +66,8 @@ const CLAIM_ANY_SQL = claimSql(false);
  * sent (CANCEL_ONE_SQL): the recipient was deactivated; the case
  * was closed or purged; a reminder's deadline is no longer open (met, waived, missed, superseded) or was moved since
  * (the key names the due time it reminds of), its time has passed, or a reminder at a tighter threshold of the same
- * time was written since (held-up delivery would send 48 h, 24 h and 2 h at once); an offer was answered, withdrawn or expired; an "unplaced" or
+ * time was written since (held-up delivery would send 48 h, 24 h and 2 h at once); an offer was answered, withdrawn
+ * or expired; an "unplaced" or
  * "unassigned" alert's case was placed since; a missed deadline was superseded (its event was retracted); a reminder's
  * recipient is no longer the case's attorney or a coordinator; a conflict alert's copy for the attorney who held the
  * case, once they no longer do; an alert for the coordinators to someone no longer one, an offer to someone no longer
