@@ -69,7 +69,7 @@ describe('platform (e2e)', () => {
     for (const [method, path, who] of limited) {
       const operation = doc.paths[path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[method.toLowerCase()];
       expect({ method, path, forbidden: operation?.responses['403']?.description })
-        .toEqual({ method, path, forbidden: `Only for the roles ${who.split(',').join(', ')}: any other role gets 403 (and some routes refuse a listed role what its summary says)` });
+        .toEqual({ method, path, forbidden: `Only for the roles ${who.split(',').join(', ')}: any other role gets 403. A route may also refuse one of them in a case its summary names.` });
     }
     // The documented properties cover what the API really answers (they drift apart otherwise).
     const props = (model: string) => Object.keys(doc.components.schemas[model].properties);

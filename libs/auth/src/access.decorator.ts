@@ -21,7 +21,7 @@ export function Access(...who: ['public'] | ['authenticated'] | Role[]): MethodD
   // The OpenAPI document says who may call it, from the same declaration the guard reads.
   return applyDecorators(
     SetMetadata(ACCESS_KEY, rule),
-    ApiForbiddenResponse({ type: ErrorResponse, description: `Only for the roles ${rule.roles.join(', ')}: any other role gets 403 (and some routes refuse a listed role what its summary says)` }),
+    ApiForbiddenResponse({ type: ErrorResponse, description: `Only for the roles ${rule.roles.join(', ')}: any other role gets 403. A route may also refuse one of them in a case its summary names.` }),
   );
 }
 

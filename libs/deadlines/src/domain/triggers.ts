@@ -1,4 +1,4 @@
-import { eventTime, happenedAfter, isDateOnly, latestByDay, parseInstant, requireZone } from './input';
+import { type EventTime, eventTime, happenedAfter, isDateOnly, latestByDay, parseInstant, requireZone } from './input';
 import type { DateTime } from 'luxon';
 import type { Ending, TriggerSpec } from './rule-set';
 import type { CaseEventFact, CaseEventType, CaseFacts } from './types';
@@ -85,11 +85,20 @@ function detainerTriggers(facts: CaseFacts, spec: Extract<TriggerSpec, { kind: '
  * after it (by day when either is given by its date alone), each read in its own zone.
  */
 function bookingEnded(facts: CaseFacts, trigger: Trigger): boolean {
-  const zone = trigger.event ? eventZone(facts, trigger.event) : requireZone(facts.custody.timeZone, 'custody.timeZone');
-  const eligible = eventTime(trigger.at, zone, trigger.field, trigger.event?.id);
+  const eligible = triggerTime(facts, trigger);
   return facts.events.some((event, index) =>
-    (event.type === 'released' || event.type === 'transferred')
-    && !happenedAfter(eligible, eventTime(event.occurredAt, eventZone(facts, event), `events[${index}].occurredAt`, event.id)));
+    (event.type === 'released' || event.type === 'transferred') && !happenedAfter(eligible, recordedTime(facts, event, index)));
+}
+
+/** When a trigger happened, for ordering: read in its event's zone, else the case's (a custody field). */
+function triggerTime(facts: CaseFacts, trigger: Trigger): EventTime {
+  const zone = trigger.event ? eventZone(facts, trigger.event) : requireZone(facts.custody.timeZone, 'custody.timeZone');
+  return eventTime(trigger.at, zone, trigger.field, trigger.event?.id);
+}
+
+/** When the `index`th recorded event happened, for ordering, read in its own zone. */
+function recordedTime(facts: CaseFacts, event: CaseEventFact, index: number): EventTime {
+  return eventTime(event.occurredAt, eventZone(facts, event), `events[${index}].occurredAt`, event.id);
 }
 
 function releasedFromIceTriggers(facts: CaseFacts): Trigger[] {
@@ -108,12 +117,11 @@ function releasedFromIceTriggers(facts: CaseFacts): Trigger[] {
  * mistake and retracted leaves the custody as it set it, and the request must not go with it.
  */
 function redetainedAfter(facts: CaseFacts, trigger: Trigger): boolean {
-  const zone = trigger.event ? eventZone(facts, trigger.event) : requireZone(facts.custody.timeZone, 'custody.timeZone');
-  const released = eventTime(trigger.at, zone, trigger.field, trigger.event?.id);
+  const released = triggerTime(facts, trigger);
   const releaseIndex = trigger.event ? facts.events.indexOf(trigger.event) : -1;
   return facts.events.some((event, index) => {
     if (event.type !== 'transferred') return false;
-    const transferred = eventTime(event.occurredAt, eventZone(facts, event), `events[${index}].occurredAt`, event.id);
+    const transferred = recordedTime(facts, event, index);
     return happenedAfter(transferred, released) || (!happenedAfter(released, transferred) && index > releaseIndex);
   });
 }
