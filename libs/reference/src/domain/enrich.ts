@@ -73,8 +73,9 @@ export function enrichFacilities(facilities: ParsedFacility[], agreements: Agree
 const LOCAL_JAIL_TYPES = new Set(['IGSA', 'USMS IGA']);
 
 /**
- * The version of the rule below (`isLocalJail`, with FACILITY_JAIL_OVERRIDES). Stored with the flags it derived: a
- * start of a release whose rule is newer derives them again (ReferenceService); an older release leaves them.
+ * The version of the rule below (`isLocalJail`, with FACILITY_JAIL_OVERRIDES), stored with the flags it derived. The
+ * API's start derives them again when they differ from what this rule gives, unless a newer release's version is
+ * recorded (ReferenceService.reflagIfRuleChanged): raise it with any change to the rule.
  */
 export const FACILITY_FLAG_RULE_VERSION = 1;
 
