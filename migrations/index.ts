@@ -45,6 +45,7 @@ import { IdempotencyKeysByCase1764004300000 } from './1764004300000-IdempotencyK
 import { ReferenceRuleVersions1764004400000 } from './1764004400000-ReferenceRuleVersions';
 import { MissedDeadlineReviews1764004500000 } from './1764004500000-MissedDeadlineReviews';
 import { RedetentionReviews1764004600000 } from './1764004600000-RedetentionReviews';
+import { UrgencyOrder1764004700000 } from './1764004700000-UrgencyOrder';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -95,4 +96,5 @@ export const MIGRATIONS = [
   ReferenceRuleVersions1764004400000,
   MissedDeadlineReviews1764004500000,
   RedetentionReviews1764004600000,
+  UrgencyOrder1764004700000,
 ];

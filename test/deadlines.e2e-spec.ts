@@ -61,6 +61,18 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
   };
   const event = (id: string, body: object, who: Session = coordinator) => t.http.post(`/api/cases/${id}/events`).set(who.auth).send(body);
   const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
+  /**
+   * Two critical cases: one whose 48-hour hold ended yesterday (release-eligible three days ago: missed at intake, no
+   * deadline open), one with a bond hearing in two days.
+   */
+  const missedHoldAndHearing = async () => {
+    const day = 86_400_000;
+    const held = await newCase({ ...minimalBody(), custody: {
+      status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: iso(new Date(clock.now().getTime() - 3 * day)) } });
+    const heard = await newCase();
+    await event(heard.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: iso(new Date(clock.now().getTime() + 2 * day)) }).expect(201);
+    return { held, heard };
+  };
 
   beforeAll(async () => {
     smtp = await startSmtp();
@@ -356,17 +368,16 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await jobs.reviewUrgency()).toBeGreaterThanOrEqual(1);
     });
 
-    it('when more cases are due for review than a pass takes, the one with the nearest deadline goes first', async () => {
-      const backlog = await newCase();
-      const urgent = await newCase();
-      // The backlog case due for hours (as a migration leaves thousands), the other due a minute ago with the nearer deadline.
-      await t.db.query(`UPDATE cases SET urgency_review_at = $2, next_deadline_at = NULL WHERE id = $1`, [backlog.id, new Date(clock.now().getTime() - 3 * 3600_000)]);
-      await t.db.query(`UPDATE cases SET urgency_review_at = $2, next_deadline_at = '2000-01-01T00:00:00Z' WHERE id = $1`, [urgent.id, new Date(clock.now().getTime() - 60_000)]);
+    it('when more cases are due for review than a pass takes, the most urgent goes first: a missed hold before a hearing', async () => {
+      const { held, heard: backlog } = await missedHoldAndHearing();
+      // The hearing's case due for hours (as a migration leaves thousands), the held one due a minute ago.
+      const reviewAt = async (id: string) => (await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [id]))[0].urgency_review_at?.getTime();
+      await t.db.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [backlog.id, new Date(clock.now().getTime() - 3 * 3600_000)]);
+      await t.db.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [held.id, new Date(clock.now().getTime() - 60_000)]);
       expect(await t.app.get(DeadlineJobsService).reviewUrgency(1)).toBe(1);
-      const [row] = await t.db.query(`SELECT next_deadline_at FROM cases WHERE id = $1`, [urgent.id]);
-      expect(row.next_deadline_at?.toISOString()).not.toBe('2000-01-01T00:00:00.000Z');
-      expect((await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [backlog.id]))[0].urgency_review_at.getTime())
-        .toBe(clock.now().getTime() - 3 * 3600_000);
+      expect(await reviewAt(held.id)).not.toBe(clock.now().getTime() - 60_000);
+      expect(await reviewAt(backlog.id)).toBe(clock.now().getTime() - 3 * 3600_000);
+      expect(await t.app.get(DeadlineJobsService).reviewUrgency()).toBeGreaterThanOrEqual(1);
     });
 
     it('a petition for review ends at the circuit clerk\'s midnight, the earliest of the circuits the person was held in', async () => {
@@ -918,6 +929,15 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const [{ urgency_review_at: reviewAt }] = await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [c.id]);
       // The hold would end 48 hours after release-eligibility, 12 days out: high from 7 days before that.
       expect(reviewAt.getTime()).toBe(Date.parse(releaseEligibleAt) + 2 * 86_400_000 - 7 * 86_400_000);
+    });
+
+    it('within a level, a case with a detainer hold missed yesterday is listed before one with a hearing in two days', async () => {
+      const { held, heard } = await missedHoldAndHearing();
+      const listed = (await t.http.get('/api/cases?level=critical&limit=200').set(coordinator.auth).expect(200)).body.items as { id: string; urgency: { nextDeadlineAt: string | null } }[];
+      const ours = listed.filter((x) => x.id === held.id || x.id === heard.id);
+      expect(ours.map((x) => x.id)).toEqual([held.id, heard.id]);
+      // nextDeadlineAt still names the next open deadline: the held case has none.
+      expect(ours[0].urgency.nextDeadlineAt).toBeNull();
     });
 
     it('a closed case is not reviewed', async () => {

@@ -17,6 +17,7 @@ import { HearingNoticesAndRebookingReviews1764003600000 } from '../migrations/17
 import { CustodyStatements1764004100000 } from '../migrations/1764004100000-CustodyStatements';
 import { MissedDeadlineReviews1764004500000 } from '../migrations/1764004500000-MissedDeadlineReviews';
 import { RedetentionReviews1764004600000 } from '../migrations/1764004600000-RedetentionReviews';
+import { UrgencyOrder1764004700000 } from '../migrations/1764004700000-UrgencyOrder';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
@@ -473,6 +474,30 @@ describe('data migrations (e2e)', () => {
     await run(new RedetentionReviews1764004600000());
     const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [[redetained, stillOut]]);
     expect(due.map((r: { id: string }) => r.id)).toEqual([redetained]);
+  });
+
+  it('1764004700000: open cases are ordered by their next deadline, and those with a missed one are due for review, which orders them by it', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const held = (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: {
+      status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: threeDaysAgo } }).expect(201)).body.id as string;
+    const heard = (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201)).body.id as string;
+    await t.http.post(`/api/cases/${heard}/events`).set(coordinator.auth).send({
+      type: 'hearing_scheduled', occurredAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), hearingType: 'bond',
+      scheduledAt: new Date(Date.now() + 2 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z') }).expect(201);
+    // As a case was before the column: no order, and a review time only where something ahead will change.
+    await t.db.query(`UPDATE cases SET urgency_order_at = NULL, urgency_review_at = NULL WHERE id = ANY($1)`, [[held, heard]]);
+    await run(new UrgencyOrder1764004700000());
+    const rows = async () => Object.fromEntries((await t.db.query(
+      `SELECT id, urgency_order_at, next_deadline_at, urgency_review_at <= now() AS due FROM cases WHERE id = ANY($1)`, [[held, heard]]))
+      .map((r: { id: string }) => [r.id, r]));
+    const before = await rows();
+    expect(before[heard]).toMatchObject({ urgency_order_at: before[heard].next_deadline_at, due: null });
+    expect(before[heard].urgency_order_at).not.toBeNull();
+    expect(before[held]).toMatchObject({ urgency_order_at: null, due: true });
+    await t.app.get(DeadlineJobsService).reviewUrgency();
+    const [{ due_at: holdDue }] = await t.db.query(`SELECT due_at FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [held]);
+    expect((await rows())[held].urgency_order_at).toEqual(holdDue);
   });
 
   it('1764004300000: the purge finds a case\'s stored answers by an index, not by reading every intake\'s key', async () => {

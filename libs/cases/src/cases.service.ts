@@ -57,17 +57,17 @@ const SENSITIVE_COLUMNS = SENSITIVE_FIELDS.map((f) => f.column);
  * Idempotency-Key claim, which stores the answer at once: the answer as JSON ($answer) with the duplicates found here.
  */
 function insertCaseSql(withClaim: boolean): string {
-  const base = 32;
+  const base = 33;
   const claim = base + SENSITIVE_COLUMNS.length;
   return `WITH inserted AS (
   INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
                      practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
                      release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
                      urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at, county_key,
-                     custody_stated_at, detainer_stated_at,
+                     custody_stated_at, detainer_stated_at, urgency_order_at,
                      ${SENSITIVE_COLUMNS.join(', ')})
   VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $30, $31,
-          CASE WHEN $8::text <> 'unknown' THEN $17::timestamptz END, CASE WHEN $13::boolean THEN $17::timestamptz END,
+          CASE WHEN $8::text <> 'unknown' THEN $17::timestamptz END, CASE WHEN $13::boolean THEN $17::timestamptz END, $32,
           ${SENSITIVE_COLUMNS.map((_, i) => `$${base + i}`).join(', ')})
   RETURNING id, organization_id
 ), key AS (
@@ -286,7 +286,7 @@ export class CasesService {
         dto.consent.obtainedFrom, now, plan.urgency.level, JSON.stringify(plan.urgency.reasons), plan.urgency.nextDeadlineAt,
         JSON.stringify(plan.flags), key.kekId, key.wrapped, indexes.map((i) => i.kind), indexes.map((i) => i.value),
         ...DUPLICATE_KINDS.map((kind) => indexes.find((i) => i.kind === kind)?.value ?? null),
-        plan.urgencyReviewAt, place.countyKey,
+        plan.urgencyReviewAt, place.countyKey, plan.urgencyOrderAt,
         ...SENSITIVE_COLUMNS.map((c) => columns[c] ?? null),
         ...(idempotency ? [idempotency.key, idempotency.hash, JSON.stringify(answer)] : []),
       ],
@@ -332,7 +332,7 @@ export class CasesService {
     const rows: CaseRow[] = await this.db.query(
       `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE ${clause}
         ORDER BY CASE urgency_level WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
-                 next_deadline_at NULLS LAST, created_at DESC, id DESC
+                 urgency_order_at NULLS LAST, created_at DESC, id DESC
         LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, query.limit, (query.page - 1) * query.limit],
     );
@@ -898,7 +898,8 @@ export class CasesService {
       // Closed, its deadlines are no longer followed, and nothing about it is urgent any more.
       await tx.query(
         `UPDATE cases SET status = 'closed', outcome = $2, closed_at = $3, updated_at = $3,
-                urgency_level = $4, urgency_reasons = $5, next_deadline_at = NULL, urgency_review_at = NULL WHERE id = $1`,
+                urgency_level = $4, urgency_reasons = $5, next_deadline_at = NULL, urgency_review_at = NULL,
+                urgency_order_at = NULL WHERE id = $1`,
         [id, dto.outcome, this.clock.now(), CLOSED_URGENCY.level, JSON.stringify(CLOSED_URGENCY.reasons)],
       );
       await tx.query(`UPDATE deadlines SET case_closed = true WHERE case_id = $1`, [id]);

@@ -69,7 +69,7 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
       await tx.query(`DELETE FROM case_keys WHERE case_id = $1`, [due.id]);
       await tx.query(
         `UPDATE cases SET status = 'purged', purged_at = $2, updated_at = $2,
-                flags = '[]', urgency_reasons = '[]', next_deadline_at = NULL, urgency_review_at = NULL,
+                flags = '[]', urgency_reasons = '[]', next_deadline_at = NULL, urgency_review_at = NULL, urgency_order_at = NULL,
                 ${SENSITIVE_FIELDS.map((f) => `${f.column} = NULL`).join(', ')} WHERE id = $1`,
         [due.id, now],
       );

@@ -25,7 +25,7 @@ export { CIRCUIT_STATES, circuitClerkZone } from './domain/circuits';
 export { tz } from './domain/zones';
 export { eventTime, happenedAfter, latestByDay, type EventTime } from './domain/input';
 export { computeFlags } from './domain/flags';
-export { assessUrgency, formatLocal, URGENCY_POLICY, type UrgencyPolicy } from './domain/urgency';
+export { assessUrgency, formatLocal, URGENCY_POLICY, urgencyOrderAt, urgencyReviewAt, type UrgencyPolicy } from './domain/urgency';
 export * from './nest/case-timeline.service';
 export * from './nest/deadlines.module';
 export * from './nest/deadline-jobs.service';

@@ -60,10 +60,7 @@ interface ParsedDeadline {
 /** How urgent a case is now, with reasons a volunteer can read (local times with zone abbreviations). */
 export function assessUrgency(input: UrgencyInput, policy: UrgencyPolicy = URGENCY_POLICY): Urgency {
   const now = fromJsDate(input.now, 'now');
-  const deadlines = input.deadlines
-    .map(parseDeadline)
-    .filter((d) => d.status === 'open' || d.status === 'missed')
-    .filter((d) => !isDetainer(d, policy) || d.status === 'missed' || policy.detainerCustody.includes(input.custodyStatus));
+  const deadlines = countedDeadlines(input, policy);
 
   const reasons: Reason[] = [
     ...deadlines.map((d) => deadlineReason(d, now, policy, input.placeName)),
@@ -77,6 +74,39 @@ export function assessUrgency(input: UrgencyInput, policy: UrgencyPolicy = URGEN
     reasons: reasons.length > 0 ? reasons.map((r) => r.text) : ['No open deadlines'],
     nextDeadlineAt: open[0]?.dueAtIso ?? null,
   };
+}
+
+/**
+ * The time a case is ordered by within its level (the case list, most urgent first; the urgency review's backlog):
+ * the earliest due time among the open deadlines counted and the missed ones still critical (a detainer hold, or one
+ * missed in the last `staleMissedAfterDays`). `nextDeadlineAt` counts open deadlines only: by it, a hold that ended
+ * yesterday with the person perhaps still held sorted below a hearing next week, and a case whose only deadline was
+ * missed sorted last. null when no deadline counts.
+ */
+export function urgencyOrderAt(input: UrgencyInput, policy: UrgencyPolicy = URGENCY_POLICY): string | null {
+  const now = input.now.getTime();
+  let first: ParsedDeadline | undefined;
+  for (const d of countedDeadlines(input, policy)) {
+    if (d.status === 'missed' && isStaleMissed(d, now, policy)) continue;
+    if (!first || d.due < first.due) first = d;
+  }
+  return first?.dueAtIso ?? null;
+}
+
+/** The open and missed deadlines urgency counts: an open detainer hold only while the jail may still hold the person. */
+function countedDeadlines(input: UrgencyInput, policy: UrgencyPolicy): ParsedDeadline[] {
+  return input.deadlines
+    .map(parseDeadline)
+    .filter((d) => d.status === 'open' || d.status === 'missed')
+    .filter((d) => !isDetainer(d, policy) || d.status === 'missed' || policy.detainerCustody.includes(input.custodyStatus));
+}
+
+/**
+ * A missed deadline due long enough ago to be history, high rather than critical (staleMissedAfterDays). Never a
+ * detainer hold: a jail still holding someone on a hold missed so long ago (or a mistyped time) is urgent.
+ */
+function isStaleMissed(d: ParsedDeadline, nowMs: number, policy: UrgencyPolicy): boolean {
+  return !isDetainer(d, policy) && d.due.toMillis() <= nowMs - policy.staleMissedAfterDays * DAY_MS;
 }
 
 /**
@@ -145,9 +175,7 @@ function deadlineReason(d: ParsedDeadline, now: DateTime, policy: UrgencyPolicy,
     // while it is ahead (DOMAIN.md: "show as the outer limit; alert on the earlier one").
     const outer = isDetainer(d, policy) && d.outer && d.outer > now ? `; outer limit under 8 CFR 287.7(d): ${when(d.outer)}` : '';
     const at = outer && placeName ? ` at ${placeName}` : '';
-    // Not a detainer hold: a jail still holding someone on a hold missed so long ago (or a mistyped time) is urgent.
-    const stale = !isDetainer(d, policy) && d.due.toMillis() <= now.toMillis() - policy.staleMissedAfterDays * DAY_MS;
-    return { level: stale ? 'high' : 'critical', text: `Missed: ${d.label}, was due ${when(d.due)}${at}${outer}`, order };
+    return { level: isStaleMissed(d, now.toMillis(), policy) ? 'high' : 'critical', text: `Missed: ${d.label}, was due ${when(d.due)}${at}${outer}`, order };
   }
   if (isDetainer(d, policy)) return detainerReason(d, now, policy, order, placeName);
   // A hearing past its time and not yet missed (its grace): it most likely took place, and its outcome is not recorded.

@@ -11,7 +11,7 @@ import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
 import { RULE_SETS, missedGraceHours, ruleSetFor } from '../domain/rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline, CustodyStatus, DeadlineStatus, Flag, Urgency } from '../domain/types';
-import { URGENCY_POLICY, assessUrgency, urgencyReviewAt } from '../domain/urgency';
+import { URGENCY_POLICY, assessUrgency, urgencyOrderAt, urgencyReviewAt } from '../domain/urgency';
 import { tz } from '../domain/zones';
 
 /**
@@ -167,6 +167,8 @@ export interface NewCasePlan {
   urgency: Urgency;
   /** When the urgency is to be assessed again (urgencyReviewAt), stored with the case. */
   urgencyReviewAt: Date | null;
+  /** The time the case is ordered by within its level (urgencyOrderAt), stored with the case. */
+  urgencyOrderAt: string | null;
 }
 
 interface PlaceFacts {
@@ -450,8 +452,10 @@ export class CaseTimelineService {
     const closed = row.status === 'closed';
     const urgency: Urgency = closed ? CLOSED_URGENCY : assessUrgency(urgencyInput);
     await tx.query(
-      `UPDATE cases SET urgency_level = $2, urgency_reasons = $3, next_deadline_at = $4, flags = $5, urgency_review_at = $6 WHERE id = $1`,
-      [caseId, urgency.level, JSON.stringify(urgency.reasons), urgency.nextDeadlineAt, JSON.stringify(flags), closed ? null : urgencyReviewAt(urgencyInput)],
+      `UPDATE cases SET urgency_level = $2, urgency_reasons = $3, next_deadline_at = $4, flags = $5, urgency_review_at = $6,
+                        urgency_order_at = $7 WHERE id = $1`,
+      [caseId, urgency.level, JSON.stringify(urgency.reasons), urgency.nextDeadlineAt, JSON.stringify(flags),
+       closed ? null : urgencyReviewAt(urgencyInput), closed ? null : urgencyOrderAt(urgencyInput)],
     );
     // Last: its audit event takes the chain's head, which a transaction takes after everything else (architecture.md).
     if (row.status === 'offered') await this.shortenOpenOffer(tx, row, urgency.level, now);
@@ -475,7 +479,13 @@ export class CaseTimelineService {
     const flags = computeFlags(full, ruleSet);
     const withStatus = computed.map((d) => ({ ...d, status: (Date.parse(d.dueAt) < now.getTime() ? 'missed' : 'open') as DeadlineStatus }));
     const urgencyInput = { deadlines: withStatus, flags, custodyStatus: full.custody.status, placeName: full.custody.placeName, now };
-    return { deadlines: withStatus, flags, urgency: assessUrgency(urgencyInput), urgencyReviewAt: urgencyReviewAt(urgencyInput) };
+    return {
+      deadlines: withStatus,
+      flags,
+      urgency: assessUrgency(urgencyInput),
+      urgencyReviewAt: urgencyReviewAt(urgencyInput),
+      urgencyOrderAt: urgencyOrderAt(urgencyInput),
+    };
   }
 
   /**

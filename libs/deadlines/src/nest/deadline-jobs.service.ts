@@ -143,7 +143,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
     const now = this.clock.now();
     const due: { id: string }[] = await this.db.query(
       `SELECT id FROM cases WHERE urgency_review_at <= $1 AND status NOT IN ('closed', 'purged')
-        ORDER BY next_deadline_at NULLS LAST, urgency_review_at LIMIT $2`,
+        ORDER BY urgency_order_at NULLS LAST, urgency_review_at LIMIT $2`,
       [now, limit],
     );
     // A case that cannot be recomputed is tried again in an hour, not on every pass ahead of the others (unless a request
