@@ -62,6 +62,44 @@ describe('platform (e2e)', () => {
     }
     expect(schema('AttorneyProfileDto', 'unavailableUntil')).toMatchObject({ type: 'string', format: 'date-time' });
     expect(schema('CreateEventDto', 'outcome').enum).toEqual(expect.arrayContaining(['granted', 'denied', 'no_jurisdiction', 'other']));
+    // The validator's rules, in the request schemas: every model a request body names, nested ones too, refuses
+    // fields it does not list; lengths, list sizes, values and patterns are given (clients learned them from 400s).
+    const bodies = new Set<string>();
+    const follow = (node: unknown): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const ref = (node as { $ref?: string }).$ref;
+      if (ref) {
+        const name = ref.split('/').pop()!;
+        if (!bodies.has(name)) { bodies.add(name); follow(doc.components.schemas[name]); }
+        return;
+      }
+      for (const value of Object.values(node)) follow(value);
+    };
+    for (const item of Object.values(doc.paths as Record<string, Record<string, { requestBody?: unknown }>>)) {
+      for (const operation of Object.values(item)) follow(operation.requestBody);
+    }
+    expect([...bodies]).toEqual(expect.arrayContaining(['CreateCaseDto', 'ClientDto', 'AdversePartyDto', 'UpdateCaseDto', 'CreateEventDto', 'AttorneyProfileDto']));
+    for (const name of bodies) expect({ name, additionalProperties: doc.components.schemas[name].additionalProperties }).toEqual({ name, additionalProperties: false });
+    expect(doc.components.schemas.CaseResponse.additionalProperties).toBeUndefined();
+    expect(schema('ClientDto', 'firstName')).toMatchObject({ type: 'string', maxLength: 100 });
+    expect(schema('CreateCaseDto', 'adverseParties')).toMatchObject({ type: 'array', maxItems: 10 });
+    expect(schema('CreateCaseDto', 'practiceAreas')).toMatchObject({ maxItems: 9, items: { enum: expect.arrayContaining(['asylum', 'detention_bond']) } });
+    expect(schema('AttorneyProfileDto', 'maxActiveCases')).toMatchObject({ minimum: 0, maximum: 500 });
+    expect(schema('AttorneyProfileDto', 'facilityCodes').items).toMatchObject({ pattern: expect.any(String) });
+    const county = new RegExp(schema('CustodyDto', 'county').pattern, 'u');
+    expect(['Harris', "Prince George's", 'St. Louis (city)', 'Harris 1'].map((v) => county.test(v))).toEqual([true, true, true, false]);
+    expect(schema('ClientDto', 'dateOfBirth')).toMatchObject({ format: 'date' });
+    expect(schema('ClientDto', 'email')).toMatchObject({ format: 'email', maxLength: 254 });
+    // What a length says is what the API does: one more character is a 400 naming the field.
+    const intakeUser = await createUser(t.http, admin, 'intake');
+    const lengths = Object.entries(doc.components.schemas.ClientDto.properties as Record<string, { maxLength?: number; pattern?: string; format?: string }>)
+      .filter(([, p]) => p.maxLength && !p.pattern && !p.format);
+    expect(lengths.length).toBeGreaterThanOrEqual(5);
+    for (const [field, { maxLength }] of lengths) {
+      const body = intakeBody();
+      const res = await t.http.post('/api/cases').set(intakeUser.auth).send({ ...body, client: { ...body.client, [field]: 'a'.repeat(maxLength! + 1) } });
+      expect({ field, status: res.status, named: Object.keys(res.body.fields ?? {}) }).toEqual({ field, status: 400, named: [`client.${field}`] });
+    }
     // Who may call a route, as the guard reads it: every route limited to roles says which, in its 403.
     const routes = listRouteAccess(t.app.get(DiscoveryService), t.app.get(MetadataScanner), t.app.get(Reflector));
     const limited = routes.map((r) => r.split(' ')).filter(([, , who]) => who && !['public', 'authenticated'].includes(who));

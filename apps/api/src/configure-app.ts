@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { noStore, requireJsonBody } from '@amparo/common';
+import { describeValidation, noStore, requestModels, requireJsonBody } from '@amparo/common';
 import type { AppConfig } from '@amparo/config';
 
 /** HTTP concerns shared by main.ts and the e2e tests, so the tests exercise the real stack. */
@@ -24,12 +24,15 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
         'Confidential case intake and attorney referral for immigrant legal-aid organizations. ' +
           'Errors: `{statusCode, error, message, code?, fields?, errorId?}`; 404 also means "not visible to you"; ' +
           '409 `CONCURRENT_UPDATE` and 503 `DATABASE_UNAVAILABLE` carry `Retry-After` and may be sent again; ' +
-          '429 `RATE_LIMITED` carries `Retry-After`, the seconds until the window or lock ends.',
+          '429 `RATE_LIMITED` carries `Retry-After`, the seconds until the window or lock ends. ' +
+          'Request schemas give values as stored: the API also takes them with spaces around, codes in any case and a ' +
+          'code twice in a list (trimmed, its case set, the repeat dropped).',
       )
       .setVersion('0.1.0')
       .addBearerAuth()
       .build(),
   );
+  describeValidation(document, requestModels(app));
   // The UI's assets are relative to /docs: from /docs/ they were looked for under /docs/docs/ (404, a blank page).
   app.use((req: { path: string; method: string }, res: { redirect(status: number, url: string): void }, next: () => void) =>
     (req.path === '/docs/' && (req.method === 'GET' || req.method === 'HEAD') ? res.redirect(301, '/docs') : next()));

@@ -10,5 +10,6 @@ export * from './rate-limit.service';
 export * from './validators';
 export * from './interval-job';
 export * from './openapi';
+export * from './openapi-validation';
 export * from './collections';
 export * from './digits';

@@ -1,0 +1,98 @@
+import type { INestApplication } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { DECORATORS, type OpenAPIObject, type ReferenceObject, type SchemaObject } from '@nestjs/swagger';
+import { getMetadataStorage } from 'class-validator';
+
+/** What this file reads of class-validator's metadata of a rule (its `ValidationMetadata`, not exported by name). */
+type Rule = ReturnType<ReturnType<typeof getMetadataStorage>['getTargetValidationMetadatas']>[number];
+
+type Model = abstract new (...args: never[]) => unknown;
+
+/**
+ * The request models (DTO classes) of every route, by their schema name: the handlers' parameter types, then the models
+ * their documented properties name (`@ApiProperty({ type: ClientDto })`), depth first.
+ */
+export function requestModels(app: INestApplication): Map<string, Model> {
+  const models = new Map<string, Model>();
+  const visit = (model: unknown) => {
+    if (!isModel(model) || models.get(model.name) === model) return;
+    models.set(model.name, model);
+    const keys: string[] = Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES_ARRAY, model.prototype) ?? [];
+    for (const key of keys) {
+      const type = (Reflect.getMetadata(DECORATORS.API_MODEL_PROPERTIES, model.prototype, key.replace(/^:/, '')) as { type?: unknown } | undefined)?.type;
+      // A class, or a function that returns one (`type: () => ClientDto`: an arrow function has no prototype).
+      visit(typeof type === 'function' && !type.prototype ? (type as () => unknown)() : type);
+    }
+  };
+  const scanner = app.get(MetadataScanner);
+  for (const wrapper of app.get(DiscoveryService).getControllers()) {
+    const prototype = wrapper.metatype?.prototype as object | undefined;
+    if (!prototype) continue;
+    for (const name of scanner.getAllMethodNames(prototype)) {
+      for (const type of (Reflect.getMetadata('design:paramtypes', prototype, name) as unknown[] | undefined) ?? []) visit(type);
+    }
+  }
+  return models;
+}
+
+/** A class with documented properties (not String, Number, Object: the types of path parameters and the like). */
+function isModel(value: unknown): value is Model {
+  return typeof value === 'function' && !!value.prototype && Reflect.hasMetadata(DECORATORS.API_MODEL_PROPERTIES_ARRAY, value.prototype);
+}
+
+/**
+ * Writes the validator's rules into the OpenAPI document's request schemas, so that a client learns them from the
+ * document rather than from its 400s: string lengths, patterns, lists' sizes and uniqueness, allowed values, bounds,
+ * formats, and `additionalProperties: false` (the global pipe refuses a field it does not know). Only the built-in
+ * rules and the formats of this project's date validators; the others (phone, A-number, language and state codes,
+ * zones) are in each field's description. What the document already says is kept.
+ */
+export function describeValidation(document: OpenAPIObject, models: Map<string, Model>): void {
+  const storage = getMetadataStorage();
+  for (const [name, schema] of Object.entries(document.components?.schemas ?? {})) {
+    const model = models.get(name);
+    if (!model || isReference(schema)) continue;
+    schema.additionalProperties = false;
+    const rules = storage.groupByPropertyName(storage.getTargetValidationMetadatas(model, '', true, false));
+    for (const [property, target] of Object.entries(schema.properties ?? {})) {
+      if (isReference(target)) continue;
+      for (const rule of rules[property] ?? []) apply(target, rule);
+    }
+  }
+}
+
+function apply(property: SchemaObject, rule: Rule): void {
+  const [first] = (rule.constraints ?? []) as unknown[];
+  // A rule for each element applies to the items (not to an object's: its own schema has its rules); one for the list,
+  // to the list.
+  const items = property.type === 'array' && property.items && !isReference(property.items) ? property.items : undefined;
+  const target = rule.each ? items : property;
+  if (!target) return;
+  const set = <K extends keyof SchemaObject>(key: K, value: SchemaObject[K]) => {
+    if (target[key] === undefined) target[key] = value;
+  };
+  switch (rule.name) {
+    case 'maxLength': return set('maxLength', first as number);
+    case 'minLength': return set('minLength', first as number);
+    case 'arrayMaxSize': return set('maxItems', first as number);
+    case 'arrayMinSize': return set('minItems', first as number);
+    case 'arrayUnique': return set('uniqueItems', true);
+    case 'min': return set('minimum', first as number);
+    case 'max': return set('maximum', first as number);
+    case 'isIn': return set('enum', [...(first as unknown[])]);
+    case 'isEmail': return set('format', 'email');
+    case 'isUuid': return set('format', 'uuid');
+    case 'isCalendarDate': return set('format', 'date');
+    case 'isOffsetDateTime': return set('format', 'date-time');
+    case 'matches': {
+      // A flag other than `u` (case-insensitive matching, say) has no place in a JSON Schema pattern: left to the prose.
+      const pattern = first instanceof RegExp ? first : undefined;
+      if (pattern && /^u?$/.test(pattern.flags)) set('pattern', pattern.source);
+      return;
+    }
+  }
+}
+
+function isReference(schema: unknown): schema is ReferenceObject {
+  return typeof schema === 'object' && schema !== null && '$ref' in schema;
+}
