@@ -46,6 +46,7 @@ import { ReferenceRuleVersions1764004400000 } from './1764004400000-ReferenceRul
 import { MissedDeadlineReviews1764004500000 } from './1764004500000-MissedDeadlineReviews';
 import { RedetentionReviews1764004600000 } from './1764004600000-RedetentionReviews';
 import { UrgencyOrder1764004700000 } from './1764004700000-UrgencyOrder';
+import { ReleasedHearingReviews1764004800000 } from './1764004800000-ReleasedHearingReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -97,4 +98,5 @@ export const MIGRATIONS = [
   MissedDeadlineReviews1764004500000,
   RedetentionReviews1764004600000,
   UrgencyOrder1764004700000,
+  ReleasedHearingReviews1764004800000,
 ];

@@ -1281,6 +1281,27 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await status(forgotten.id)).toBe('missed');
     });
 
+    it('a release from ICE ends the bond hearing set before it: not missed, no alert; retracted, the hearing is back (2026.8)', async () => {
+      const start = clock.now();
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(start), hearingType: 'bond', scheduledAt: iso(new Date(start.getTime() + 48 * 3600_000)) }).expect(201);
+      const released = await event(c.id, { type: 'released', occurredAt: iso(new Date(start.getTime() + 1000)), from: 'ice' }).expect(201);
+      expect(released.body.deadlines.map((d: { rule: string }) => d.rule)).not.toContain('bond_hearing');
+      expect(released.body.deadlines.map((d: { rule: string }) => d.rule)).toContain('bond_request_after_release');
+      try {
+        clock.advance(4 * 86_400_000);
+        await t.app.get(DeadlineJobsService).tick();
+        const [{ n }] = await t.db.query(
+          `SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND body LIKE '%Bond hearing%'`, [c.id]);
+        expect(n).toBe(0);
+      } finally {
+        clock.set(start);
+      }
+      await t.http.post(`/api/cases/${c.id}/events/${released.body.event.id}/retract`).set(coordinator.auth).expect(200);
+      const view = (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body;
+      expect(view.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing')).toEqual([expect.objectContaining({ status: 'open' })]);
+    });
+
     it('a bond decision recorded by its date ends a hearing set and held that same day (2026.5)', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
       const today = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' });

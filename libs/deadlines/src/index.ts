@@ -12,6 +12,7 @@ export {
   RULE_SET_2026_5,
   RULE_SET_2026_6,
   RULE_SET_2026_7,
+  RULE_SET_2026_8,
   ruleSetFor,
   type DeadlineRule,
   type FlagDefinition,

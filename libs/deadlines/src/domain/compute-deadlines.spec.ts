@@ -1,7 +1,7 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, RULE_SET_2026_8, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -352,11 +352,11 @@ describe('computeDeadlines: triggers', () => {
     expect(only(computeDeadlines(corrected, RULE_SET_2026_2), 'detainer_hold')).toMatchObject({ dueAt: '2026-11-22T16:00:00-06:00', ruleVersion: '2026.2' });
     expect(ruleSetFor(new Date('2026-11-25T04:59:00Z')).version).toBe('2026.1'); // 23:59 on the 24th in Falls Church
     expect(ruleSetFor(new Date('2026-11-25T05:00:00Z')).version).toBe('2026.2');
-    // 2026.4, then 2026.5, 2026.6 and 2026.7, replaced 2026.3 the day it took effect: of sets of the same day, the one listed last.
-    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.7');
+    // 2026.4, then 2026.5 to 2026.8, replaced 2026.3 the day it took effect: of sets of the same day, the one listed last.
+    expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.8');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4]).version).toBe('2026.4');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3]).version).toBe('2026.3');
-    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_7);
+    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_8);
     // 2026.3 changes only where a petition for review's day ends.
     const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
     expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
@@ -542,6 +542,37 @@ describe('computeDeadlines: triggers', () => {
     const keys = computeDeadlines(input).map((d) => d.key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toContain('motion_to_reopen:evt-1@2026-03-02T16:00:00.000Z');
+  });
+
+  describe('rule set 2026.8', () => {
+    const setting: Omit<CaseEventFact, 'id'> = { type: 'hearing_scheduled', occurredAt: '2026-11-20T10:00:00-06:00', data: { hearingType: 'bond', scheduledAt: '2026-12-01T09:00:00-06:00' } };
+    const release = (occurredAt: string): Omit<CaseEventFact, 'id'> => ({ type: 'released', occurredAt, data: { from: 'ice' } });
+    const hearing = (events: Omit<CaseEventFact, 'id'>[], set: RuleSet = RULE_SET_2026_8) =>
+      computeDeadlines(facts(events, { status: 'released' }), set).filter((d) => d.rule === 'bond_hearing');
+
+    it('a release from ICE after the hearing was set ends it; 2026.7 kept it open', () => {
+      expect(hearing([setting, release('2026-11-24T15:00:00-06:00')], RULE_SET_2026_7)).toHaveLength(1);
+      expect(hearing([setting, release('2026-11-24T15:00:00-06:00')])).toEqual([]);
+      // Given by its date alone, the release ends a hearing set that same day, once recorded after the setting.
+      expect(hearing([setting, release('2026-11-20')])).toEqual([]);
+      expect(hearing([release('2026-11-20'), setting])).toHaveLength(1);
+      // A hearing set after the release (ICE detained the person again, then a hearing was set) is not ended by it.
+      expect(hearing([release('2026-11-18T10:00:00-06:00'), setting])).toHaveLength(1);
+      // A release from a jail, not from ICE, ends nothing.
+      expect(hearing([setting, { type: 'released', occurredAt: '2026-11-24T15:00:00-06:00', data: { from: 'jail' } }])).toHaveLength(1);
+    });
+
+    it('a release followed by a re-detention (a transfer after it) ends nothing: the hearing may still be held', () => {
+      const back: Omit<CaseEventFact, 'id'> = { type: 'transferred', occurredAt: '2026-11-26T10:00:00-06:00', data: { facilityCode: 'HOUICDF' } };
+      expect(only(computeDeadlines(facts([setting, release('2026-11-24T15:00:00-06:00'), back], { status: 'ice_detention' }), RULE_SET_2026_8), 'bond_hearing'))
+        .toMatchObject({ dueAt: '2026-12-01T09:00:00-06:00', ruleVersion: '2026.8' });
+    });
+
+    it('a bond decision still ends the hearing it follows, and 2026.8 changes no other rule', () => {
+      expect(hearing([setting, { type: 'bond_decision', occurredAt: '2026-12-01T11:00:00-06:00', data: { outcome: 'granted' } }])).toEqual([]);
+      const changed = RULE_SET_2026_8.rules.filter((rule, i) => JSON.stringify(rule) !== JSON.stringify(RULE_SET_2026_7.rules[i])).map((rule) => rule.id);
+      expect(changed).toEqual(['bond_hearing']);
+    });
   });
 
   describe('rule set 2026.7', () => {

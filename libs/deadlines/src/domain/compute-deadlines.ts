@@ -4,7 +4,7 @@ import { DeadlineInputError } from './errors';
 import { isDateOnly, latestByDay, parseInstant, requireZone, toIso } from './input';
 import { circuitClerkZone } from './circuits';
 import { BIA_TIME_ZONE, CURRENT_RULE_SET, type DeadlineRule, type RuleSet, type ZoneSource } from './rule-set';
-import { endingOf, eventInstant, findTriggers, isEnded, latestEventWhere, type Trigger } from './triggers';
+import { endingsOf, eventInstant, findTriggers, isEnded, latestEventWhere, type Trigger } from './triggers';
 import { tz } from './zones';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
@@ -45,10 +45,10 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, rul
     trigger,
     at: parseInstant(trigger.at, triggerZone(trigger, caseZone), trigger.field, trigger.event?.id),
   }));
-  // An ending event (a bond decision for a hearing, a granted motion for an order) ends a trigger after it; both read
-  // in their own zones.
-  const ending = endingOf(rule.trigger);
-  const isLive = (d: Dated) => !(ending && d.trigger.event && isEnded(facts, d.trigger.event, ending));
+  // An ending event (a bond decision or a release from ICE for a hearing, a granted motion for an order) ends a
+  // trigger after it; both read in their own zones.
+  const endings = endingsOf(rule.trigger);
+  const isLive = (d: Dated) => !(d.trigger.event && endings.some((ending) => isEnded(facts, d.trigger.event!, ending)));
   const pick = (list: Dated[]): Dated[] => {
     switch (rule.occurrence) {
       case 'latest': return latest(list, order);
@@ -59,7 +59,7 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, rul
   };
   // With `latestOnly` the trigger in force is chosen first, and then judged; otherwise the ended ones are set aside
   // first, and an earlier trigger can stand in for an ended later one.
-  const chosen = ending?.latestOnly ? pick(dated).filter(isLive) : pick(dated.filter(isLive));
+  const chosen = endings.some((ending) => ending.latestOnly) ? pick(dated).filter(isLive) : pick(dated.filter(isLive));
   return chosen.map((d) => toDeadline(facts, rule, d, caseZone, ruleVersion));
 }
 

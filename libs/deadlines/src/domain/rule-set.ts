@@ -34,6 +34,17 @@ export interface Ending {
    * back when the latest is ended.
    */
   latestOnly?: boolean;
+  /**
+   * (2026.8) The ending event and the trigger are compared as `happenedAfter` reads them: one given by its date alone
+   * by day, and on the same day the one recorded later counts as the later (a release entered by its date after a
+   * hearing set that morning ends it).
+   */
+  byDay?: boolean;
+  /**
+   * (2026.8) Only a release (the ending) not followed by a `transferred` event: once ICE detains the person again,
+   * the release ends nothing (as `whileOutOfIce` of the request after a release).
+   */
+  whileOutOfIce?: boolean;
 }
 
 /** What starts a rule's clock. */
@@ -41,9 +52,9 @@ export type TriggerSpec =
   /**
    * The latest (or each) event of a type, optionally only when `data` has these values; with `endedBy`, an event of
    * that type (and those values) recorded as happening at or after the trigger ends it (a bond decision after the
-   * hearing was set, a granted motion to reopen after the order).
+   * hearing was set, a granted motion to reopen after the order). Several endings: any of them ends it.
    */
-  | { kind: 'event'; eventType: CaseEventType; match?: Record<string, string>; endedBy?: CaseEventType | Ending }
+  | { kind: 'event'; eventType: CaseEventType; match?: Record<string, string>; endedBy?: CaseEventType | Ending | readonly Ending[] }
   /**
    * A detainer is known and the person is release-eligible (events, else custody facts); with `whileJailMayHold`,
    * only while the custody is a jail or unknown (in ICE custody, released or not detained, no jail holds them); with
@@ -494,9 +505,39 @@ export const RULE_SET_2026_7: RuleSet = {
   rules: RULE_SET_2026_6.rules.map((rule) => ({ ...rule, ...CHANGES_2026_7[rule.id] })),
 };
 
+/**
+ * Changes of 2026.8 to a rule of 2026.7, by rule id: a release from ICE after a bond hearing was set ends it (the
+ * custody it was to review is over), unless ICE detained the person again after the release.
+ */
+const CHANGES_2026_8: Record<string, Partial<DeadlineRule>> = {
+  bond_hearing: {
+    trigger: {
+      kind: 'event', eventType: 'hearing_scheduled', match: { hearingType: 'bond' },
+      endedBy: [
+        { eventType: 'bond_decision', heldBy: 'scheduledAt', latestOnly: true },
+        { eventType: 'released', match: { from: 'ice' }, byDay: true, whileOutOfIce: true },
+      ],
+    },
+  },
+};
+
+/**
+ * 2026.8: a release from ICE ends the bond hearing set before it (it stayed open, then went missed and critical 24
+ * hours after its time, and every coordinator was emailed about a hearing of someone released). In force from the day
+ * 2026.7 took effect, which it replaces (released later); migration `1764004800000` makes the open cases it can change
+ * due for review.
+ */
+export const RULE_SET_2026_8: RuleSet = {
+  ...RULE_SET_2026_7,
+  version: '2026.8',
+  effectiveFrom: '2026-11-26',
+  rules: RULE_SET_2026_7.rules.map((rule) => ({ ...rule, ...CHANGES_2026_8[rule.id] })),
+};
+
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
 export const RULE_SETS: readonly RuleSet[] = [
   RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7,
+  RULE_SET_2026_8,
 ];
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];

@@ -126,10 +126,11 @@ function redetainedAfter(facts: CaseFacts, trigger: Trigger): boolean {
   });
 }
 
-/** What ends a rule's triggers (`endedBy`), if anything. */
-export function endingOf(spec: TriggerSpec): Ending | undefined {
-  if (spec.kind !== 'event' || !spec.endedBy) return undefined;
-  return typeof spec.endedBy === 'string' ? { eventType: spec.endedBy } : spec.endedBy;
+/** What ends a rule's triggers (`endedBy`): any of these. */
+export function endingsOf(spec: TriggerSpec): readonly Ending[] {
+  if (spec.kind !== 'event' || !spec.endedBy) return [];
+  if (typeof spec.endedBy === 'string') return [{ eventType: spec.endedBy }];
+  return Array.isArray(spec.endedBy) ? spec.endedBy : [spec.endedBy as Ending];
 }
 
 /** The zone an event is read in: the one it gives, else the case's. */
@@ -150,8 +151,14 @@ export function eventInstant(facts: CaseFacts, event: CaseEventFact, field = 'oc
 export function isEnded(facts: CaseFacts, event: CaseEventFact, ending: Ending): boolean {
   const at = eventInstant(facts, event);
   const bia = event.data?.issuedBy === 'bia';
-  return eventsOfType(facts, ending.eventType, ending.match).some(({ event: end }) => {
+  const index = facts.events.indexOf(event);
+  return eventsOfType(facts, ending.eventType, ending.match).some(({ event: end, index: endIndex }) => {
     if (ending.withinIssuerReach && bia && end.data?.issuedBy === 'ij') return false;
+    if (ending.whileOutOfIce && redetainedAfter(facts, eventTrigger({ event: end, index: endIndex }))) return false;
+    if (ending.byDay) {
+      const [trigger, ended] = [recordedTime(facts, event, index), recordedTime(facts, end, endIndex)];
+      return happenedAfter(ended, trigger) || (!happenedAfter(trigger, ended) && endIndex > index);
+    }
     const endAt = eventInstant(facts, end);
     const endDay = endAt.toISODate() as string;
     if (ending.laterDay) return endDay > (at.toISODate() as string);
