@@ -62,13 +62,13 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
   const event = (id: string, body: object, who: Session = coordinator) => t.http.post(`/api/cases/${id}/events`).set(who.auth).send(body);
   const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
   /**
-   * Two critical cases: one whose 48-hour hold ended yesterday (release-eligible three days ago: missed at intake, no
-   * deadline open), one with a bond hearing in two days.
+   * Two critical cases: one whose 48-hour hold was missed, its 287.7(d) outer limit past too (release-eligible eight
+   * days ago: missed at intake, no deadline open, the person perhaps still held), one with a bond hearing in two days.
    */
   const missedHoldAndHearing = async () => {
     const day = 86_400_000;
     const held = await newCase({ ...minimalBody(), custody: {
-      status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: iso(new Date(clock.now().getTime() - 3 * day)) } });
+      status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: iso(new Date(clock.now().getTime() - 8 * day)) } });
     const heard = await newCase();
     await event(heard.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: iso(new Date(clock.now().getTime() + 2 * day)) }).expect(201);
     return { held, heard };
@@ -931,7 +931,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(reviewAt.getTime()).toBe(Date.parse(releaseEligibleAt) + 2 * 86_400_000 - 7 * 86_400_000);
     });
 
-    it('within a level, a case with a detainer hold missed yesterday is listed before one with a hearing in two days', async () => {
+    it('within a level, a case with a missed detainer hold is listed before one with a hearing in two days', async () => {
       const { held, heard } = await missedHoldAndHearing();
       const listed = (await t.http.get('/api/cases?level=critical&limit=200').set(coordinator.auth).expect(200)).body.items as { id: string; urgency: { nextDeadlineAt: string | null } }[];
       const ours = listed.filter((x) => x.id === held.id || x.id === heard.id);

@@ -479,9 +479,9 @@ describe('data migrations (e2e)', () => {
 
   it('1764004700000: open cases are ordered by their next deadline, and those with a missed one are due for review, which orders them by it', async () => {
     const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
-    const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
     const held = (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: {
-      status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: threeDaysAgo } }).expect(201)).body.id as string;
+      status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: eightDaysAgo } }).expect(201)).body.id as string;
     const heard = (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201)).body.id as string;
     await t.http.post(`/api/cases/${heard}/events`).set(coordinator.auth).send({
       type: 'hearing_scheduled', occurredAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), hearingType: 'bond',
@@ -497,8 +497,8 @@ describe('data migrations (e2e)', () => {
     expect(before[heard].urgency_order_at).not.toBeNull();
     expect(before[held]).toMatchObject({ urgency_order_at: null, due: true });
     await t.app.get(DeadlineJobsService).reviewUrgency();
-    const [{ due_at: holdDue }] = await t.db.query(`SELECT due_at FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [held]);
-    expect((await rows())[held].urgency_order_at).toEqual(holdDue);
+    const [{ outer_limit_at: outer }] = await t.db.query(`SELECT outer_limit_at FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [held]);
+    expect((await rows())[held].urgency_order_at).toEqual(outer);
   });
 
   it('1764004800000: open cases with an open bond hearing and a release from ICE recorded are due for review, and lose the hearing', async () => {

@@ -25,8 +25,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
           'Errors: `{statusCode, error, message, code?, fields?, errorId?}`; 404 also means "not visible to you"; ' +
           '409 `CONCURRENT_UPDATE` and 503 `DATABASE_UNAVAILABLE` carry `Retry-After` and may be sent again; ' +
           '429 `RATE_LIMITED` carries `Retry-After`, the seconds until the window or lock ends. ' +
-          'Request schemas give values as stored: the API also takes them with spaces around, codes in any case and a ' +
-          'code twice in a list (trimmed, its case set, the repeat dropped).',
+          'Request schemas describe each value in its canonical form: send that. Some fields also take variants (spaces ' +
+          'around, a code in capitals, a blank for none), not every field.',
       )
       .setVersion('0.1.0')
       .addBearerAuth()

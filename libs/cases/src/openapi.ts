@@ -3,6 +3,57 @@ import { DeadlineResponse, FlagResponse, UrgencyResponse } from '@amparo/deadlin
 
 /** Documentation only: the case and event shapes of the API's answers (OpenAPI). */
 
+const FULL = 'Full view only (docs/api.md, who gets which); absent when not recorded.';
+
+export class SafeToContactResponse {
+  @ApiPropertyOptional() voicemail?: boolean;
+  @ApiPropertyOptional() sms?: boolean;
+  @ApiPropertyOptional() note?: string;
+}
+
+export class CaseClientResponse {
+  @ApiProperty({ example: 'spa', description: 'ISO 639-3' }) preferredLanguage: string;
+  @ApiProperty() needsInterpreter: boolean;
+  @ApiPropertyOptional({ description: FULL }) firstName?: string;
+  @ApiPropertyOptional({ description: FULL }) lastName?: string;
+  @ApiPropertyOptional({ description: FULL, format: 'date' }) dateOfBirth?: string;
+  @ApiPropertyOptional({ description: `${FULL} As typed (the lookup reads any spelling).`, example: 'A123-456-789' }) aNumber?: string;
+  @ApiPropertyOptional({ description: FULL }) phone?: string;
+  @ApiPropertyOptional({ description: FULL }) email?: string;
+  @ApiPropertyOptional({ description: FULL }) address?: string;
+  @ApiPropertyOptional({ description: FULL }) countryOfBirth?: string;
+  @ApiPropertyOptional({ description: FULL }) immigrationStatus?: string;
+  @ApiPropertyOptional({ description: FULL }) criminalHistory?: string;
+  @ApiPropertyOptional({ description: FULL, type: SafeToContactResponse }) safeToContact?: SafeToContactResponse;
+}
+
+export class CaseConsentResponse {
+  @ApiProperty() shareWithAttorney: boolean;
+  @ApiProperty({ enum: ['client', 'caller'] }) obtainedFrom: string;
+}
+
+export class CaseCustodyResponse {
+  @ApiProperty({ enum: ['local_jail', 'ice_detention', 'released', 'not_detained', 'unknown'] }) status: string;
+  @ApiProperty({ nullable: true, type: String, example: 'HOUICDF' }) facilityCode: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'Harris' }) county: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'TX' }) state: string | null;
+  @ApiProperty({ example: 'America/Chicago', description: "The zone the case's times are read in" }) timeZone: string;
+  @ApiProperty() detainerLodged: boolean;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'In the case zone' }) releaseEligibleAt: string | null;
+  @ApiPropertyOptional({ description: FULL }) bookingNumber?: string;
+}
+
+export class CaseCallerResponse {
+  @ApiPropertyOptional({ enum: ['self', 'family', 'friend', 'community_org', 'attorney', 'other'] }) relationship?: string;
+  @ApiPropertyOptional() name?: string;
+  @ApiPropertyOptional() phone?: string;
+}
+
+export class AdversePartyResponse {
+  @ApiProperty() name: string;
+  @ApiPropertyOptional() relationship?: string;
+}
+
 export class CaseResponse {
   @ApiProperty() id: string;
   @ApiProperty({ example: 'AMP-7KQ3XH' }) reference: string;
@@ -13,18 +64,16 @@ export class CaseResponse {
   @ApiProperty({ type: UrgencyResponse }) urgency: UrgencyResponse;
   @ApiProperty({ type: [FlagResponse] }) flags: FlagResponse[];
   @ApiPropertyOptional({ type: [DeadlineResponse] }) deadlines?: DeadlineResponse[];
-  @ApiProperty({ description: 'preferredLanguage, needsInterpreter; with the full view also the identity and contact fields' })
-  client: Record<string, unknown>;
-  @ApiProperty({ example: { shareWithAttorney: true, obtainedFrom: 'caller' } }) consent: Record<string, unknown>;
-  @ApiProperty({ description: 'status, facilityCode, county, state, timeZone, detainerLodged, releaseEligibleAt; with the full view bookingNumber' })
-  custody: Record<string, unknown>;
+  @ApiProperty({ type: CaseClientResponse }) client: CaseClientResponse;
+  @ApiProperty({ type: CaseConsentResponse }) consent: CaseConsentResponse;
+  @ApiProperty({ type: CaseCustodyResponse }) custody: CaseCustodyResponse;
   @ApiProperty({ type: [String] }) practiceAreas: string[];
   @ApiProperty({ nullable: true, type: String }) assignedAttorneyId: string | null;
   @ApiProperty({ nullable: true, type: String }) outcome: string | null;
   @ApiProperty({ nullable: true, type: String }) closedAt: string | null;
-  @ApiPropertyOptional({ description: 'Full view only', nullable: true }) caller?: Record<string, unknown> | null;
+  @ApiPropertyOptional({ description: 'Full view only', nullable: true, type: CaseCallerResponse }) caller?: CaseCallerResponse | null;
   @ApiPropertyOptional({ description: 'Full view only', nullable: true, type: String }) narrative?: string | null;
-  @ApiPropertyOptional({ description: 'Full view only', type: 'array', items: { type: 'object' } }) adverseParties?: unknown[];
+  @ApiPropertyOptional({ description: 'Full view only', type: [AdversePartyResponse] }) adverseParties?: AdversePartyResponse[];
 }
 
 export class CreateCaseResponse {
@@ -47,20 +96,37 @@ export class CaseEventResponse {
   @ApiProperty({ nullable: true, type: String }) recordedBy: string | null;
   @ApiPropertyOptional() retractedAt?: string;
   @ApiPropertyOptional({ nullable: true, type: String }) retractedBy?: string | null;
+  // The fields of its type, as recorded (POST /api/cases/:id/events names which type takes which).
+  @ApiPropertyOptional({ enum: ['ice', 'jail'], description: 'released' }) from?: string;
+  @ApiPropertyOptional({ description: 'transferred: the facility the person was moved to' }) facilityCode?: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'transferred: the facility the case was at, recorded by the API' }) fromFacilityCode?: string | null;
+  @ApiPropertyOptional({ description: 'transferred: the state the case was in, recorded by the API' }) fromState?: string;
+  @ApiPropertyOptional({ enum: ['bond', 'master', 'individual'], description: 'hearing_scheduled' }) hearingType?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'hearing_scheduled' }) scheduledAt?: string;
+  @ApiPropertyOptional({ description: 'hearing_scheduled' }) courtCode?: string;
+  @ApiPropertyOptional({ description: 'bond_decision, ij_decision, motion_decided' }) outcome?: string;
+  @ApiPropertyOptional({ description: 'bond_decision: USD' }) amount?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'voluntary_departure_granted' }) days?: number;
+  @ApiPropertyOptional({ enum: ['pre_conclusion', 'conclusion'], description: 'voluntary_departure_granted' }) stage?: string;
+  @ApiPropertyOptional({ enum: ['ij', 'bia'], description: 'final_order, motion_decided' }) issuedBy?: string;
+  @ApiPropertyOptional({ enum: ['reopen', 'reconsider'], description: 'motion_decided' }) motion?: string;
+  @ApiPropertyOptional({ description: 'final_order, motion_decided: the state of the immigration court' }) venueState?: string;
+  @ApiPropertyOptional({ enum: ['inspected', 'ewi', 'paroled', 'unknown'], description: 'entered_us; only where the sensitive fields are shown' }) manner?: string;
 }
 
 @ApiExtraModels(CaseEventResponse)
 export class CaseEventListResponse {
-  @ApiProperty({ type: [CaseEventResponse], description: "Each event also carries its type's fields (hearingType, outcome, ...)" })
+  @ApiProperty({ type: [CaseEventResponse] })
   items: CaseEventResponse[];
 }
 
 export class TimelineResponse {
-  @ApiProperty({ type: CaseEventResponse, description: "Also carries its type's fields" }) event: CaseEventResponse;
+  @ApiProperty({ type: CaseEventResponse }) event: CaseEventResponse;
   @ApiPropertyOptional({
-    description: "Recording an event: the case's custody after it (status, facilityCode, county, state, timeZone, detainerLodged, releaseEligibleAt), unchanged when the event is history (a later custody event speaks for the present, or, for a release from a jail, ICE's custody)",
+    type: CaseCustodyResponse,
+    description: "Recording an event: the case's custody after it, unchanged when the event is history (a later custody event speaks for the present, or, for a release from a jail, ICE's custody)",
   })
-  custody?: Record<string, unknown>;
+  custody?: CaseCustodyResponse;
   @ApiProperty({ type: [DeadlineResponse], description: 'Every current deadline of the case' }) deadlines: DeadlineResponse[];
   @ApiProperty({ type: UrgencyResponse }) urgency: UrgencyResponse;
   @ApiProperty({ type: [FlagResponse] }) flags: FlagResponse[];
@@ -69,9 +135,9 @@ export class TimelineResponse {
 export class RevealResponse {
   @ApiProperty() id: string;
   @ApiProperty({ example: 'AMP-7KQ3XH' }) reference: string;
-  @ApiProperty({ description: 'With the identity and contact fields' }) client: Record<string, unknown>;
-  @ApiProperty({ nullable: true }) caller: Record<string, unknown> | null;
-  @ApiProperty({ description: 'With bookingNumber' }) custody: Record<string, unknown>;
+  @ApiProperty({ type: CaseClientResponse, description: 'With the identity and contact fields' }) client: CaseClientResponse;
+  @ApiProperty({ nullable: true, type: CaseCallerResponse }) caller: CaseCallerResponse | null;
+  @ApiProperty({ type: CaseCustodyResponse, description: 'With bookingNumber' }) custody: CaseCustodyResponse;
   @ApiProperty({ nullable: true, type: String }) narrative: string | null;
-  @ApiProperty({ type: 'array', items: { type: 'object' } }) adverseParties: unknown[];
+  @ApiProperty({ type: [AdversePartyResponse] }) adverseParties: AdversePartyResponse[];
 }

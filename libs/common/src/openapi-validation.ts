@@ -43,9 +43,9 @@ function isModel(value: unknown): value is Model {
 /**
  * Writes the validator's rules into the OpenAPI document's request schemas, so that a client learns them from the
  * document rather than from its 400s: string lengths, patterns, lists' sizes and uniqueness, allowed values, bounds,
- * formats, and `additionalProperties: false` (the global pipe refuses a field it does not know). Only the built-in
- * rules and the formats of this project's date validators; the others (phone, A-number, language and state codes,
- * zones) are in each field's description. What the document already says is kept.
+ * a date's format, and `additionalProperties: false` (the global pipe refuses a field it does not know). Only what a
+ * schema keyword says exactly; the rest (phone, A-number, email, language and state codes, zones, a date-time's
+ * offset, a pattern needing Unicode classes) is in each field's description. What the document already says is kept.
  */
 export function describeValidation(document: OpenAPIObject, models: Map<string, Model>): void {
   const storage = getMetadataStorage();
@@ -80,14 +80,15 @@ function apply(property: SchemaObject, rule: Rule): void {
     case 'min': return set('minimum', first as number);
     case 'max': return set('maximum', first as number);
     case 'isIn': return set('enum', [...(first as unknown[])]);
-    case 'isEmail': return set('format', 'email');
     case 'isUuid': return set('format', 'uuid');
     case 'isCalendarDate': return set('format', 'date');
-    case 'isOffsetDateTime': return set('format', 'date-time');
+    // Not `isEmail` (format `email` refuses the UTF-8 addresses the validator takes), nor `isOffsetDateTime` (format
+    // `date-time` wants seconds, which the validator does not).
     case 'matches': {
-      // A flag other than `u` (case-insensitive matching, say) has no place in a JSON Schema pattern: left to the prose.
+      // Only a pattern without flags: OpenAPI 3.0's patterns are ECMA-262 5.1, with no `\p{L}` (read without the `u`
+      // flag, it is the text "p{L}"), and no case-insensitive matching.
       const pattern = first instanceof RegExp ? first : undefined;
-      if (pattern && /^u?$/.test(pattern.flags)) set('pattern', pattern.source);
+      if (pattern && pattern.flags === '') set('pattern', pattern.source);
       return;
     }
   }

@@ -350,44 +350,44 @@ describe('urgencyOrderAt', () => {
   const DAY = 86_400_000;
   const orderAt = (partial: Partial<UrgencyInput> & { now: Date }) =>
     urgencyOrderAt({ deadlines: [], flags: [], custodyStatus: 'not_detained', ...partial });
-  const missedHold = () =>
-    withStatus(computeDeadlines(HARRIS)).filter((d) => d.rule === 'detainer_hold').map((d) => ({ ...d, status: 'missed' as const }));
+  const hold = (status: DeadlineStatus) => withStatus(computeDeadlines(HARRIS)).filter((d) => d.rule === 'detainer_hold').map((d) => ({ ...d, status }));
 
-  it('with open deadlines only, the next one, as nextDeadlineAt', () => {
+  it('with open deadlines only, the next one, as nextDeadlineAt (an overdue one first)', () => {
     const deadlines = [dayDeadline('2026-06-20T23:59:59.999-05:00'), dayDeadline('2026-06-11T23:59:59.999-05:00')];
     const now = new Date('2026-06-01T12:00:00Z');
     expect(orderAt({ deadlines, now })).toBe('2026-06-11T23:59:59.999-05:00');
     expect(orderAt({ deadlines, now })).toBe(assess({ deadlines, now }).nextDeadlineAt);
+    expect(orderAt({ deadlines, now: new Date('2026-06-15T12:00:00Z') })).toBe('2026-06-11T23:59:59.999-05:00');
   });
 
-  it('a detainer hold missed yesterday orders its case before a hearing in two days, though it has no open deadline', () => {
-    const hold = missedHold();
-    const now = new Date(Date.parse(hold[0].dueAt) + DAY);
-    const hearing = { ...dayDeadline(new Date(now.getTime() + 2 * DAY).toISOString(), 'open', 'Bond hearing'), rule: 'bond_hearing' };
-    expect(assess({ deadlines: hold, custodyStatus: 'local_jail', now })).toMatchObject({ level: 'critical', nextDeadlineAt: null });
-    expect(assess({ deadlines: [hearing], now }).level).toBe('critical');
-    expect(orderAt({ deadlines: hold, custodyStatus: 'local_jail', now })).toBe(hold[0].dueAt);
-    expect(Date.parse(orderAt({ deadlines: hold, custodyStatus: 'local_jail', now })!)).toBeLessThan(Date.parse(orderAt({ deadlines: [hearing], now })!));
-    // Beside an open deadline of its own case, the missed hold still comes first; and however old, a hold counts.
-    expect(orderAt({ deadlines: [...hold, hearing], custodyStatus: 'local_jail', now })).toBe(hold[0].dueAt);
-    expect(orderAt({ deadlines: hold, custodyStatus: 'local_jail', now: new Date(now.getTime() + 365 * DAY) })).toBe(hold[0].dueAt);
+  it('a missed detainer hold orders its case by its outer limit, though the case has no open deadline', () => {
+    // The hold ended Sat 21 Nov, 4:00 PM CST; its 287.7(d) outer limit is Mon 23 Nov, 4:00 PM CST.
+    const missed = hold('missed');
+    const now = new Date('2026-11-22T12:00:00Z');
+    expect(assess({ deadlines: missed, custodyStatus: 'local_jail', now })).toMatchObject({ level: 'critical', nextDeadlineAt: null });
+    const at = orderAt({ deadlines: missed, custodyStatus: 'local_jail', now });
+    expect(Date.parse(at!)).toBe(Date.parse('2026-11-23T16:00:00-06:00'));
+    // Before a hearing the day after the outer limit, after one due before it; long past it, before anything ahead.
+    const hearing = (iso: string) => ({ ...dayDeadline(iso, 'open', 'Bond hearing'), rule: 'bond_hearing' });
+    expect(Date.parse(at!)).toBeLessThan(Date.parse(orderAt({ deadlines: [hearing('2026-11-24T09:00:00-06:00')], now })!));
+    expect(orderAt({ deadlines: [...missed, hearing('2026-11-23T09:00:00-06:00')], custodyStatus: 'local_jail', now })).toBe('2026-11-23T09:00:00-06:00');
+    expect(Date.parse(orderAt({ deadlines: missed, custodyStatus: 'local_jail', now: new Date(now.getTime() + 365 * DAY) })!)).toBe(Date.parse(at!));
   });
 
-  it('a deadline missed more than 30 days ago (high, history) does not order its case: the open ones do', () => {
+  it('a hold ending in hours comes before deadlines missed days or years ago, which order nothing', () => {
+    const running = hold('open');
+    const now = new Date('2026-11-21T19:00:00Z'); // the hold ends in 3 hours
+    const eoir = dayDeadline('2026-10-27T23:59:59.999-05:00', 'missed'); // missed 25 days ago: still critical
     const asylum = { ...dayDeadline('2017-05-03T23:59:59.999-05:00', 'missed', 'Asylum one-year filing deadline'), rule: 'asylum_one_year' };
-    const open = dayDeadline('2026-12-14T23:59:59.999-06:00');
-    const now = new Date('2026-12-09T15:00:00Z');
-    expect(orderAt({ deadlines: [asylum, open], now })).toBe(open.dueAt);
+    expect(assess({ deadlines: [eoir], now }).level).toBe('critical');
+    expect(orderAt({ deadlines: [eoir], now })).toBeNull();
     expect(orderAt({ deadlines: [asylum], now })).toBeNull();
-    // Within its 30 days a missed deadline is critical, and orders its case by when it was due.
-    const recent = dayDeadline('2026-12-01T23:59:59.999-06:00', 'missed');
-    expect(orderAt({ deadlines: [recent, open], now })).toBe(recent.dueAt);
+    expect(orderAt({ deadlines: [...running, eoir, asylum], custodyStatus: 'local_jail', now })).toBe(running[0].dueAt);
   });
 
   it('what urgency does not count does not order: met and waived deadlines, an open hold once the person left the jail', () => {
     const now = new Date('2026-06-01T12:00:00Z');
     for (const status of ['met', 'waived'] as const) expect(orderAt({ deadlines: [dayDeadline('2026-06-20T23:59:59.999-05:00', status)], now })).toBeNull();
-    const hold = withStatus(computeDeadlines(HARRIS)).filter((d) => d.rule === 'detainer_hold');
-    expect(orderAt({ deadlines: hold, custodyStatus: 'ice_detention', now: new Date('2026-11-20T12:00:00Z') })).toBeNull();
+    expect(orderAt({ deadlines: hold('open'), custodyStatus: 'ice_detention', now: new Date('2026-11-20T12:00:00Z') })).toBeNull();
   });
 });

@@ -78,19 +78,22 @@ export function assessUrgency(input: UrgencyInput, policy: UrgencyPolicy = URGEN
 
 /**
  * The time a case is ordered by within its level (the case list, most urgent first; the urgency review's backlog):
- * the earliest due time among the open deadlines counted and the missed ones still critical (a detainer hold, or one
- * missed in the last `staleMissedAfterDays`). `nextDeadlineAt` counts open deadlines only: by it, a hold that ended
- * yesterday with the person perhaps still held sorted below a hearing next week, and a case whose only deadline was
- * missed sorted last. null when no deadline counts.
+ * the earliest time by which something must be done, among the open deadlines counted (their due time, past when
+ * overdue) and the missed detainer holds (their 8 CFR 287.7(d) outer limit: the person may still be held, and past it
+ * held with no ground at all). `nextDeadlineAt` counts open deadlines only: by it a case whose 48-hour hold was
+ * missed, the person perhaps still in the jail, sorted last among the critical ones, behind hearings days away. Other
+ * missed deadlines order nothing (by their due time, the oldest failure would come first, ahead of a hold ending in
+ * hours): a case with nothing else sorts after the others of its level. null when nothing orders the case.
  */
 export function urgencyOrderAt(input: UrgencyInput, policy: UrgencyPolicy = URGENCY_POLICY): string | null {
-  const now = input.now.getTime();
-  let first: ParsedDeadline | undefined;
+  let first: { at: DateTime; iso: string } | undefined;
   for (const d of countedDeadlines(input, policy)) {
-    if (d.status === 'missed' && isStaleMissed(d, now, policy)) continue;
-    if (!first || d.due < first.due) first = d;
+    const holdMissed = d.status === 'missed' && isDetainer(d, policy);
+    if (d.status !== 'open' && !holdMissed) continue;
+    const by = holdMissed && d.outer && d.outer > d.due ? { at: d.outer, iso: d.outer.toISO() as string } : { at: d.due, iso: d.dueAtIso };
+    if (!first || by.at < first.at) first = by;
   }
-  return first?.dueAtIso ?? null;
+  return first?.iso ?? null;
 }
 
 /** The open and missed deadlines urgency counts: an open detainer hold only while the jail may still hold the person. */
