@@ -88,10 +88,10 @@ async function oneCase(client, t, cols, blobs, mode) {
                             practice_areas, custody_status, facility_code, county, state, time_zone, detainer_lodged,
                             release_eligible_at, consent_share, consent_obtained_from, created_at, updated_at,
                             urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at, county_key,
-                            custody_stated_at, detainer_stated_at
+                            custody_stated_at, detainer_stated_at, urgency_order_at
                             ${cols.map((c) => `, ${c}`).join('')})
          VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $26, $27,
-                 CASE WHEN $8::text <> 'unknown' THEN $17::timestamptz END, CASE WHEN $13::boolean THEN $17::timestamptz END
+                 CASE WHEN $8::text <> 'unknown' THEN $17::timestamptz END, CASE WHEN $13::boolean THEN $17::timestamptz END, $20
                  ${cols.map((_, i) => `, $${28 + i}`).join('')})
          RETURNING id, organization_id
        ), key AS (

@@ -147,7 +147,7 @@ async function seed(url, options = {}) {
       INSERT INTO cases (id, organization_id, reference, status, created_by, assigned_attorney_id, preferred_language,
                          needs_interpreter, practice_areas, custody_status, facility_code, county, state, time_zone,
                          detainer_lodged, release_eligible_at, consent_share, consent_obtained_from, urgency_level,
-                         urgency_reasons, next_deadline_at, flags, outcome, closed_at, purged_at, created_at, updated_at
+                         urgency_reasons, next_deadline_at, urgency_order_at, flags, outcome, closed_at, purged_at, created_at, updated_at
                          ${bytea.map(([c]) => `, ${c}`).join('')})
       SELECT ${CASE_ID()}, $1, ${REFERENCE}, ${CASE_STATUS}, $2, CASE WHEN ${HAS_ATTORNEY} THEN a.user_id END,
              ${CASE_LANGUAGE}, ${R(11)} < 0.25, ${CASE_AREAS}, ${CUSTODY},
@@ -155,6 +155,7 @@ async function seed(url, options = {}) {
              ${R(12)} < 0.3, CASE WHEN ${R(12)} < 0.3 THEN t.created + interval '2 days' END,
              ${R(13)} < 0.9, CASE WHEN ${R(14)} < 0.6 THEN 'client' ELSE 'caller' END, ${URGENCY},
              '["Detained with no attorney on record"]', CASE WHEN ${ACTIVE} THEN now() + ${R(15)} * interval '30 days' END,
+             CASE WHEN ${ACTIVE} THEN now() + ${R(15)} * interval '30 days' END,
              '[{"code":"detained_without_counsel","label":"Detained with no attorney on record"}]',
              CASE WHEN NOT ${ACTIVE} THEN ${weighted(R(16), [['represented', 50], ['referred_out', 25], ['no_relief', 15], ['client_unreachable', 10]])} END,
              CASE WHEN NOT ${ACTIVE} THEN t.created + interval '45 days' END,
