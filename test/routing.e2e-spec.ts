@@ -163,6 +163,14 @@ describe('routing and referrals (e2e)', () => {
     expect(again.body.message).toMatch(/3 attorney\(s\) matched the profile filters; excluded: 3 prior offer/);
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND kind = 'case.unplaced'`, [c.id]);
     expect(n).toBeGreaterThan(0);
+    // Each time the case became unplaced is on the record: by the system after the last decline, by the coordinator
+    // whose routing found nobody; why, in counts.
+    const unplaced = await t.db.query(
+      `SELECT actor_role, actor_id, details FROM audit_events WHERE case_id = $1 AND action = 'referral.unplaced' ORDER BY id`, [c.id]);
+    expect(unplaced).toEqual([
+      { actor_role: 'system', actor_id: null, details: { why: expect.stringMatching(/prior offer/) } },
+      { actor_role: 'coordinator', actor_id: coordinator.userId, details: { why: expect.stringMatching(/^3 attorney\(s\) matched/) } },
+    ]);
   });
 
   it('a decline note reaches the coordinators in the referral list', async () => {
@@ -377,6 +385,27 @@ describe('routing and referrals (e2e)', () => {
     expect((await route(c.id)).body.code).toBe('OFFER_OPEN');
   });
 
+  it('a correction that unfits an offer past its answer time leaves it to expire and move on to an attorney who fits', async () => {
+    const [first, speaker] = attorneys;
+    await setProfile(speaker, { languages: ['spa', 'por'] }).expect(200);
+    const started = clock.now();
+    try {
+      const c = await createCase();
+      const offer = (await route(c.id, { attorneyId: first.userId })).body;
+      clock.set(new Date(Date.parse(offer.respondBy) + 60_000));
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ client: { preferredLanguage: 'por' } }).expect(200);
+      // Not withdrawn by the correction (the case would wait, new, for a coordinator): the attorney let it lapse.
+      expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [offer.id]))[0].status).toBe('offered');
+      expect(await t.app.get(ReferralsService).expireDue()).toBeGreaterThanOrEqual(1);
+      const rows = await t.db.query(`SELECT attorney_id, status FROM referrals WHERE case_id = $1 ORDER BY offered_at`, [c.id]);
+      expect(rows).toEqual([{ attorney_id: first.userId, status: 'expired' }, { attorney_id: speaker.userId, status: 'offered' }]);
+      expect((await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body.status).toBe('offered');
+    } finally {
+      clock.set(started);
+      await setProfile(speaker).expect(200);
+    }
+  });
+
   it('a case without consent to share is never offered', async () => {
     const c = await createCase(routableCase({ consent: { shareWithAttorney: false, obtainedFrom: 'caller' } }));
     const res = await route(c.id);
@@ -503,6 +532,9 @@ describe('routing and referrals (e2e)', () => {
     const denied = await t.db.query(`SELECT 1 FROM audit_events WHERE action = 'case.access_denied' AND actor_id = $1`, [other.userId]);
     expect(denied.length).toBeGreaterThan(0);
     await t.http.post(`/api/referrals/${offer.id}/withdraw`).set(coordinator.auth).expect(200);
+    // The coordinator's withdrawal names whose offer it was, as every other withdrawal does.
+    const [withdrawal] = await t.db.query(`SELECT details FROM audit_events WHERE action = 'referral.withdraw' AND details->>'referralId' = $1`, [offer.id]);
+    expect(withdrawal.details).toEqual({ referralId: offer.id, attorneyId: offer.attorneyId });
   });
 
   it('closing a case withdraws its open offer: the attorney can no longer accept it', async () => {

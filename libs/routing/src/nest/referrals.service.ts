@@ -421,7 +421,12 @@ export class ReferralsService implements OnModuleInit {
     }
     await this.alertConflicts(tx, c);
     if (c.status !== 'offered') return null;
-    const [r] = await tx.query(`SELECT id, attorney_id, reasons FROM referrals WHERE case_id = $1 AND status = 'offered' FOR UPDATE`, [caseId]);
+    // An offer past its answer time is the expiry job's: it expires (the attorney let it lapse) and moves on to the next
+    // match; withdrawn here, the case would wait, new, for a coordinator (reviewOffersOf leaves such offers alone too).
+    const [r] = await tx.query(
+      `SELECT id, attorney_id, reasons FROM referrals WHERE case_id = $1 AND status = 'offered' AND respond_by > $2 FOR UPDATE`,
+      [caseId, this.clock.now()],
+    );
     if (!r) return null;
     const bar = (await this.acceptanceBar(tx, c, r.attorney_id)) ?? (options.needsChanged ? await this.noLongerFits(tx, c, r) : null);
     if (!bar) return null;
@@ -706,7 +711,7 @@ export class ReferralsService implements OnModuleInit {
       // Past its answer time the offer has expired, as for the attorney's answers: the expiry job moves it on to the
       // next match (or route the case to someone now: that ends it first).
       if (r.respond_by <= this.clock.now()) throw conflict('OFFER_EXPIRED', 'This offer has expired: it moves on to the next match, unless you route the case now');
-      const now = await this.withdrawOffer(tx, actor, { id, caseId: r.case_id, reference: r.reference, attorneyId: r.attorney_id }, {});
+      const now = await this.withdrawOffer(tx, actor, { id, caseId: r.case_id, reference: r.reference, attorneyId: r.attorney_id }, { attorneyId: r.attorney_id });
       return toView({ ...r, status: 'withdrawn', responded_at: now });
     });
   }
@@ -946,6 +951,12 @@ export class ReferralsService implements OnModuleInit {
 
   private async markUnplaced(tx: EntityManager, c: CaseRow, actor: Principal | null, why = 'no consent to share'): Promise<Outcome> {
     await tx.query(`UPDATE cases SET status = 'unplaced', updated_at = $2 WHERE id = $1`, [c.id, this.clock.now()]);
+    // The case's status changed: on the record, by the coordinator who routed it or by the system (auto-routing, a
+    // decline or an expiry moving on). `why` holds counts and codes, never a client's data.
+    await this.audit.record(tx, {
+      organizationId: c.organization_id, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'referral.unplaced',
+      caseId: c.id, caseReference: c.reference, details: { why },
+    });
     const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM referrals WHERE case_id = $1`, [c.id]);
     const coordinators = await this.outbox.coordinators(tx, c.organization_id);
     await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
