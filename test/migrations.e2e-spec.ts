@@ -497,29 +497,35 @@ describe('data migrations (e2e)', () => {
     expect(before[heard].urgency_order_at).not.toBeNull();
     expect(before[held]).toMatchObject({ urgency_order_at: null, due: true });
     await t.app.get(DeadlineJobsService).reviewUrgency();
-    const [{ outer_limit_at: outer }] = await t.db.query(`SELECT outer_limit_at FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [held]);
-    expect((await rows())[held].urgency_order_at).toEqual(outer);
+    const [{ due_at: holdDue }] = await t.db.query(`SELECT due_at FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [held]);
+    expect((await rows())[held].urgency_order_at).toEqual(holdDue);
   });
 
-  it('1764004800000: open cases with an open bond hearing and a release from ICE recorded are due for review, and lose the hearing', async () => {
+  it('1764004800000: open cases with a bond hearing open or missed and a release from ICE recorded are due for review, and lose the hearing', async () => {
     const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
     const create = async () => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201)).body.id as string;
-    const [released, held] = [await create(), await create()];
+    const [released, held, missed] = [await create(), await create(), await create()];
     const secondsAgo = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-    for (const id of [released, held]) {
+    for (const id of [released, held, missed]) {
       await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({
         type: 'hearing_scheduled', occurredAt: secondsAgo(30), hearingType: 'bond', scheduledAt: new Date(Date.now() + 5 * 86_400_000).toISOString() }).expect(201);
     }
-    await t.http.post(`/api/cases/${released}/events`).set(coordinator.auth).send({ type: 'released', occurredAt: secondsAgo(20), from: 'ice' }).expect(201);
-    // As 2026.7 left it: the hearing open beside the release.
-    await t.db.query(
-      `UPDATE deadlines SET superseded_at = NULL, status = 'open' WHERE case_id = $1 AND rule = 'bond_hearing'`, [released]);
-    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[released, held]]);
+    for (const id of [released, missed]) {
+      await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({ type: 'released', occurredAt: secondsAgo(20), from: 'ice' }).expect(201);
+    }
+    // As 2026.7 left them: the hearing open beside the release, or already swept missed (and the case critical).
+    await t.db.query(`UPDATE deadlines SET superseded_at = NULL, status = 'open' WHERE case_id = $1 AND rule = 'bond_hearing'`, [released]);
+    await t.db.query(`UPDATE deadlines SET superseded_at = NULL, status = 'missed' WHERE case_id = $1 AND rule = 'bond_hearing'`, [missed]);
+    const ids = [released, held, missed];
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [ids]);
     await run(new ReleasedHearingReviews1764004800000());
-    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [[released, held]]);
-    expect(due.map((r: { id: string }) => r.id)).toEqual([released]);
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [ids]);
+    expect(new Set(due.map((r: { id: string }) => r.id))).toEqual(new Set([released, missed]));
     await t.app.get(DeadlineJobsService).reviewUrgency();
+    // The open hearing goes; the missed one stays on the record (history), and no longer makes the case urgent.
     expect(await t.db.query(`SELECT 1 FROM deadlines WHERE case_id = $1 AND rule = 'bond_hearing' AND superseded_at IS NULL`, [released])).toEqual([]);
+    const [{ urgency_reasons: reasons }] = await t.db.query(`SELECT urgency_reasons FROM cases WHERE id = $1`, [missed]);
+    expect(reasons.filter((r: string) => /Bond hearing/.test(r))).toEqual([]);
   });
 
   it('1764004300000: the purge finds a case\'s stored answers by an index, not by reading every intake\'s key', async () => {

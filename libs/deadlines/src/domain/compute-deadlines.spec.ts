@@ -562,6 +562,15 @@ describe('computeDeadlines: triggers', () => {
       expect(hearing([setting, { type: 'released', occurredAt: '2026-11-24T15:00:00-06:00', data: { from: 'jail' } }])).toHaveLength(1);
     });
 
+    it('a release at or after the hearing\'s time, or on its day with no time, ends nothing: its outcome is to be recorded', () => {
+      // The hearing is Tue 1 Dec, 9:00 AM CST.
+      expect(hearing([setting, release('2026-12-01T08:59:00-06:00')])).toEqual([]);
+      expect(hearing([setting, release('2026-12-01T09:00:00-06:00')])).toHaveLength(1);
+      expect(hearing([setting, release('2026-12-01T14:00:00-06:00')])).toHaveLength(1);
+      expect(hearing([setting, release('2026-12-01')])).toHaveLength(1);
+      expect(hearing([setting, release('2026-11-30')])).toEqual([]);
+    });
+
     it('a release followed by a re-detention (a transfer after it) ends nothing: the hearing may still be held', () => {
       const back: Omit<CaseEventFact, 'id'> = { type: 'transferred', occurredAt: '2026-11-26T10:00:00-06:00', data: { facilityCode: 'HOUICDF' } };
       expect(only(computeDeadlines(facts([setting, release('2026-11-24T15:00:00-06:00'), back], { status: 'ice_detention' }), RULE_SET_2026_8), 'bond_hearing'))

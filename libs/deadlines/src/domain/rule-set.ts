@@ -45,6 +45,13 @@ export interface Ending {
    * the release ends nothing (as `whileOutOfIce` of the request after a release).
    */
   whileOutOfIce?: boolean;
+  /**
+   * (2026.8) Only an ending event before the appointment (the time in this field of the trigger's data): one given by
+   * its date alone, on an earlier day than the appointment's (where each happened). A release after a hearing's time,
+   * or on its day with no time, may follow the hearing itself: what is due then is its outcome (the bond decision,
+   * which starts the appeal), and the hearing stays for it.
+   */
+  before?: string;
 }
 
 /** What starts a rule's clock. */
@@ -506,8 +513,9 @@ export const RULE_SET_2026_7: RuleSet = {
 };
 
 /**
- * Changes of 2026.8 to a rule of 2026.7, by rule id: a release from ICE after a bond hearing was set ends it (the
- * custody it was to review is over), unless ICE detained the person again after the release.
+ * Changes of 2026.8 to a rule of 2026.7, by rule id: a release from ICE after a bond hearing was set and before its
+ * time ends it (the custody it was to review is over; a change of the release's conditions is the 7-day request's),
+ * unless ICE detained the person again after the release.
  */
 const CHANGES_2026_8: Record<string, Partial<DeadlineRule>> = {
   bond_hearing: {
@@ -515,14 +523,14 @@ const CHANGES_2026_8: Record<string, Partial<DeadlineRule>> = {
       kind: 'event', eventType: 'hearing_scheduled', match: { hearingType: 'bond' },
       endedBy: [
         { eventType: 'bond_decision', heldBy: 'scheduledAt', latestOnly: true },
-        { eventType: 'released', match: { from: 'ice' }, byDay: true, whileOutOfIce: true },
+        { eventType: 'released', match: { from: 'ice' }, byDay: true, whileOutOfIce: true, before: 'scheduledAt' },
       ],
     },
   },
 };
 
 /**
- * 2026.8: a release from ICE ends the bond hearing set before it (it stayed open, then went missed and critical 24
+ * 2026.8: a release from ICE ends the bond hearing set before it and not yet held (it stayed open, then went missed and critical 24
  * hours after its time, and every coordinator was emailed about a hearing of someone released). In force from the day
  * 2026.7 took effect, which it replaces (released later); migration `1764004800000` makes the open cases it can change
  * due for review.

@@ -155,6 +155,12 @@ export function isEnded(facts: CaseFacts, event: CaseEventFact, ending: Ending):
   return eventsOfType(facts, ending.eventType, ending.match).some(({ event: end, index: endIndex }) => {
     if (ending.withinIssuerReach && bia && end.data?.issuedBy === 'ij') return false;
     if (ending.whileOutOfIce && redetainedAfter(facts, eventTrigger({ event: end, index: endIndex }))) return false;
+    if (ending.before) {
+      const held = parseInstant(event.data?.[ending.before], eventZone(facts, event), ending.before, event.id);
+      const ended = recordedTime(facts, end, endIndex);
+      const beforeHeld = ended.dateOnly ? (ended.at.toISODate() as string) < (held.toISODate() as string) : ended.at.toMillis() < held.toMillis();
+      if (!beforeHeld) return false;
+    }
     if (ending.byDay) {
       const [trigger, ended] = [recordedTime(facts, event, index), recordedTime(facts, end, endIndex)];
       return happenedAfter(ended, trigger) || (!happenedAfter(trigger, ended) && endIndex > index);

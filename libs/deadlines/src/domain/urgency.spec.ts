@@ -347,31 +347,36 @@ describe('urgencyReviewAt', () => {
 });
 
 describe('urgencyOrderAt', () => {
-  const DAY = 86_400_000;
-  const orderAt = (partial: Partial<UrgencyInput> & { now: Date }) =>
-    urgencyOrderAt({ deadlines: [], flags: [], custodyStatus: 'not_detained', ...partial });
+  const orderAt = (partial: Partial<UrgencyInput> & { now: Date }) => {
+    const at = urgencyOrderAt({ deadlines: [], flags: [], custodyStatus: 'not_detained', ...partial });
+    return at === null ? null : new Date(at);
+  };
   const hold = (status: DeadlineStatus) => withStatus(computeDeadlines(HARRIS)).filter((d) => d.rule === 'detainer_hold').map((d) => ({ ...d, status }));
+  const hearing = (iso: string) => ({ ...dayDeadline(iso, 'open', 'Bond hearing'), rule: 'bond_hearing' });
 
   it('with open deadlines only, the next one, as nextDeadlineAt (an overdue one first)', () => {
     const deadlines = [dayDeadline('2026-06-20T23:59:59.999-05:00'), dayDeadline('2026-06-11T23:59:59.999-05:00')];
     const now = new Date('2026-06-01T12:00:00Z');
-    expect(orderAt({ deadlines, now })).toBe('2026-06-11T23:59:59.999-05:00');
-    expect(orderAt({ deadlines, now })).toBe(assess({ deadlines, now }).nextDeadlineAt);
-    expect(orderAt({ deadlines, now: new Date('2026-06-15T12:00:00Z') })).toBe('2026-06-11T23:59:59.999-05:00');
+    expect(orderAt({ deadlines, now })).toEqual(new Date(assess({ deadlines, now }).nextDeadlineAt!));
+    expect(orderAt({ deadlines, now: new Date('2026-06-15T12:00:00Z') })).toEqual(new Date('2026-06-11T23:59:59.999-05:00'));
   });
 
-  it('a missed detainer hold orders its case by its outer limit, though the case has no open deadline', () => {
-    // The hold ended Sat 21 Nov, 4:00 PM CST; its 287.7(d) outer limit is Mon 23 Nov, 4:00 PM CST.
-    const missed = hold('missed');
-    const now = new Date('2026-11-22T12:00:00Z');
+  it('a missed detainer hold orders its case as overdue, by the end of its 48 hours, though it has no open deadline', () => {
+    const missed = hold('missed'); // the hold ended Sat 21 Nov, 4:00 PM CST
+    const now = new Date('2026-11-21T23:00:00Z');
     expect(assess({ deadlines: missed, custodyStatus: 'local_jail', now })).toMatchObject({ level: 'critical', nextDeadlineAt: null });
-    const at = orderAt({ deadlines: missed, custodyStatus: 'local_jail', now });
-    expect(Date.parse(at!)).toBe(Date.parse('2026-11-23T16:00:00-06:00'));
-    // Before a hearing the day after the outer limit, after one due before it; long past it, before anything ahead.
-    const hearing = (iso: string) => ({ ...dayDeadline(iso, 'open', 'Bond hearing'), rule: 'bond_hearing' });
-    expect(Date.parse(at!)).toBeLessThan(Date.parse(orderAt({ deadlines: [hearing('2026-11-24T09:00:00-06:00')], now })!));
-    expect(orderAt({ deadlines: [...missed, hearing('2026-11-23T09:00:00-06:00')], custodyStatus: 'local_jail', now })).toBe('2026-11-23T09:00:00-06:00');
-    expect(Date.parse(orderAt({ deadlines: missed, custodyStatus: 'local_jail', now: new Date(now.getTime() + 365 * DAY) })!)).toBe(Date.parse(at!));
+    expect(orderAt({ deadlines: missed, custodyStatus: 'local_jail', now })).toEqual(new Date(missed[0].dueAt));
+    // Before a hearing tomorrow, and before its own case's.
+    expect(orderAt({ deadlines: [...missed, hearing('2026-11-22T09:00:00-06:00')], custodyStatus: 'local_jail', now })).toEqual(new Date(missed[0].dueAt));
+  });
+
+  it('a hearing in its grace orders by the end of the grace: after a hold running out before then', () => {
+    const now = new Date('2026-11-21T19:00:00Z');
+    const held = hearing('2026-11-21T09:00:00-06:00'); // this morning: record its outcome by tomorrow 9:00
+    expect(orderAt({ deadlines: [held], now })).toEqual(new Date('2026-11-22T09:00:00-06:00'));
+    expect(orderAt({ deadlines: hold('open'), custodyStatus: 'local_jail', now })!.getTime()).toBeLessThan(orderAt({ deadlines: [held], now })!.getTime());
+    // Before its time, by its time.
+    expect(orderAt({ deadlines: [hearing('2026-11-23T09:00:00-06:00')], now })).toEqual(new Date('2026-11-23T09:00:00-06:00'));
   });
 
   it('a hold ending in hours comes before deadlines missed days or years ago, which order nothing', () => {
@@ -382,7 +387,7 @@ describe('urgencyOrderAt', () => {
     expect(assess({ deadlines: [eoir], now }).level).toBe('critical');
     expect(orderAt({ deadlines: [eoir], now })).toBeNull();
     expect(orderAt({ deadlines: [asylum], now })).toBeNull();
-    expect(orderAt({ deadlines: [...running, eoir, asylum], custodyStatus: 'local_jail', now })).toBe(running[0].dueAt);
+    expect(orderAt({ deadlines: [...running, eoir, asylum], custodyStatus: 'local_jail', now })).toEqual(new Date(running[0].dueAt));
   });
 
   it('what urgency does not count does not order: met and waived deadlines, an open hold once the person left the jail', () => {

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { fromJsDate, parseInstant, requireZone } from './input';
+import { missedGraceHours } from './rule-set';
 import type { CustodyStatus, DeadlineStatus, FlagCode, Urgency, UrgencyInput, UrgencyLevel } from './types';
 
 export interface UrgencyPolicy {
@@ -78,22 +79,25 @@ export function assessUrgency(input: UrgencyInput, policy: UrgencyPolicy = URGEN
 
 /**
  * The time a case is ordered by within its level (the case list, most urgent first; the urgency review's backlog):
- * the earliest time by which something must be done, among the open deadlines counted (their due time, past when
- * overdue) and the missed detainer holds (their 8 CFR 287.7(d) outer limit: the person may still be held, and past it
- * held with no ground at all). `nextDeadlineAt` counts open deadlines only: by it a case whose 48-hour hold was
- * missed, the person perhaps still in the jail, sorted last among the critical ones, behind hearings days away. Other
- * missed deadlines order nothing (by their due time, the oldest failure would come first, ahead of a hold ending in
- * hours): a case with nothing else sorts after the others of its level. null when nothing orders the case.
+ * the earliest due time among the open deadlines counted (past when overdue) and the missed detainer holds (the end
+ * of their 48 hours: the person may still be held, and acting now may still help). `nextDeadlineAt` counts open
+ * deadlines only: by it a case whose hold was just missed sorted last among the critical ones, behind hearings days
+ * away. A hearing past its time, in its grace, orders by the end of the grace (what is due is its outcome, a record
+ * to make, not before a hold running out). Other missed deadlines order nothing (by their due time the oldest failure
+ * would come first, ahead of a hold ending in hours): a case with nothing else comes after the others of its level.
+ * null when nothing orders the case.
  */
 export function urgencyOrderAt(input: UrgencyInput, policy: UrgencyPolicy = URGENCY_POLICY): string | null {
-  let first: { at: DateTime; iso: string } | undefined;
+  const now = input.now.getTime();
+  const grace = missedGraceHours();
+  let first: DateTime | undefined;
   for (const d of countedDeadlines(input, policy)) {
-    const holdMissed = d.status === 'missed' && isDetainer(d, policy);
-    if (d.status !== 'open' && !holdMissed) continue;
-    const by = holdMissed && d.outer && d.outer > d.due ? { at: d.outer, iso: d.outer.toISO() as string } : { at: d.due, iso: d.dueAtIso };
-    if (!first || by.at < first.at) first = by;
+    if (d.status !== 'open' && !isDetainer(d, policy)) continue;
+    const inGrace = d.status === 'open' && policy.appointmentRules.includes(d.rule) && d.due.toMillis() < now;
+    const by = inGrace ? d.due.plus({ hours: grace[d.rule] ?? 0 }) : d.due;
+    if (!first || by < first) first = by;
   }
-  return first?.iso ?? null;
+  return first?.toISO() ?? null;
 }
 
 /** The open and missed deadlines urgency counts: an open detainer hold only while the jail may still hold the person. */
