@@ -4,8 +4,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * `cases.urgency_order_at`: the time a case is ordered by within its urgency level (urgencyOrderAt in
  * libs/deadlines/src/domain/urgency.ts), in place of `next_deadline_at`, which counts open deadlines only: a case
  * critical for a missed detainer hold sorted below one with a hearing next week. Filled with the next deadline, which
- * is right for every case with no missed deadline; the open cases with one are due for the urgency review now, which
- * writes their order. A review already overdue keeps its place.
+ * is right for every case with no missed deadline and no deadline past due (a hearing in its grace orders by the end
+ * of the grace); the open cases with either are due for the urgency review now, which writes their order. A review
+ * already overdue keeps its place.
  */
 export class UrgencyOrder1764004700000 implements MigrationInterface {
   name = 'UrgencyOrder1764004700000';
@@ -16,7 +17,8 @@ export class UrgencyOrder1764004700000 implements MigrationInterface {
     await q.query(
       `UPDATE cases c SET urgency_review_at = LEAST(COALESCE(c.urgency_review_at, 'infinity'), now())
         WHERE c.status NOT IN ('closed', 'purged')
-          AND EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.status = 'missed' AND d.superseded_at IS NULL)`,
+          AND (c.next_deadline_at < now()
+               OR EXISTS (SELECT 1 FROM deadlines d WHERE d.case_id = c.id AND d.status = 'missed' AND d.superseded_at IS NULL))`,
     );
   }
 

@@ -482,21 +482,29 @@ describe('data migrations (e2e)', () => {
     const eightDaysAgo = new Date(Date.now() - 8 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
     const held = (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: {
       status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: eightDaysAgo } }).expect(201)).body.id as string;
-    const heard = (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201)).body.id as string;
-    await t.http.post(`/api/cases/${heard}/events`).set(coordinator.auth).send({
-      type: 'hearing_scheduled', occurredAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), hearingType: 'bond',
-      scheduledAt: new Date(Date.now() + 2 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z') }).expect(201);
+    const hearing = async (inMs: number) => {
+      const id = (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201)).body.id as string;
+      await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({
+        type: 'hearing_scheduled', occurredAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), hearingType: 'bond',
+        scheduledAt: new Date(Date.now() + inMs).toISOString().replace(/\.\d+Z$/, 'Z') }).expect(201);
+      return id;
+    };
+    const heard = await hearing(2 * 86_400_000);
+    // A hearing an hour ago, in its grace: ordered by the end of the grace, which the next deadline is not.
+    const inGrace = await hearing(-3600_000);
     // As a case was before the column: no order, and a review time only where something ahead will change.
-    await t.db.query(`UPDATE cases SET urgency_order_at = NULL, urgency_review_at = NULL WHERE id = ANY($1)`, [[held, heard]]);
+    await t.db.query(`UPDATE cases SET urgency_order_at = NULL, urgency_review_at = NULL WHERE id = ANY($1)`, [[held, heard, inGrace]]);
     await run(new UrgencyOrder1764004700000());
     const rows = async () => Object.fromEntries((await t.db.query(
-      `SELECT id, urgency_order_at, next_deadline_at, urgency_review_at <= now() AS due FROM cases WHERE id = ANY($1)`, [[held, heard]]))
+      `SELECT id, urgency_order_at, next_deadline_at, urgency_review_at <= now() AS due FROM cases WHERE id = ANY($1)`, [[held, heard, inGrace]]))
       .map((r: { id: string }) => [r.id, r]));
     const before = await rows();
     expect(before[heard]).toMatchObject({ urgency_order_at: before[heard].next_deadline_at, due: null });
     expect(before[heard].urgency_order_at).not.toBeNull();
     expect(before[held]).toMatchObject({ urgency_order_at: null, due: true });
+    expect(before[inGrace]).toMatchObject({ due: true });
     await t.app.get(DeadlineJobsService).reviewUrgency();
+    expect((await rows())[inGrace].urgency_order_at.getTime()).toBe(before[inGrace].next_deadline_at.getTime() + 24 * 3600_000);
     const [{ due_at: holdDue }] = await t.db.query(`SELECT due_at FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [held]);
     expect((await rows())[held].urgency_order_at).toEqual(holdDue);
   });

@@ -406,6 +406,24 @@ describe('routing and referrals (e2e)', () => {
     }
   });
 
+  it('consent withdrawn while an offer is past its answer time: the expiry leaves the case unplaced, and says consent is missing', async () => {
+    const started = clock.now();
+    try {
+      const c = await createCase();
+      const offer = (await route(c.id)).body;
+      clock.set(new Date(Date.parse(offer.respondBy) + 60_000));
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ consent: { shareWithAttorney: false, obtainedFrom: 'client' } }).expect(200);
+      await t.app.get(ReferralsService).expireDue();
+      expect((await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body.status).toBe('unplaced');
+      const bodies = (await t.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND kind = 'case.unplaced'`, [c.id])).map((r: { body: string }) => r.body);
+      expect(bodies.length).toBeGreaterThan(0);
+      // Not "place it by hand": routing it would be refused until consent is recorded.
+      for (const body of bodies) expect(body).toMatch(/consent to share it is not recorded/);
+    } finally {
+      clock.set(started);
+    }
+  });
+
   it('a case without consent to share is never offered', async () => {
     const c = await createCase(routableCase({ consent: { shareWithAttorney: false, obtainedFrom: 'caller' } }));
     const res = await route(c.id);
@@ -467,12 +485,15 @@ describe('routing and referrals (e2e)', () => {
     expect(await alerts()).toHaveLength(1);
   });
 
-  it('a correction naming a client of an attorney who formerly held the case as adverse alerts the coordinators', async () => {
-    // An attorney of their own, speaking only French: the other tests' cases (in Spanish) never go to them by routing.
+  /**
+   * An attorney of their own, speaking only French (the other tests' cases, in Spanish, never go to them by routing),
+   * who held case F and was released from it (their role changed and changed back), and now holds case C, whose
+   * client is `client`.
+   */
+  const formerHolder = async (client: { firstName: string; lastName: string }) => {
     let attorney = await createUser(t.http, admin, 'attorney');
     const frenchOnly = { languages: ['fra'], maxActiveCases: 20 };
     expect((await setProfile(attorney, frenchOnly)).status).toBe(200);
-    // The attorney held case F, and was released from it (their role changed and changed back).
     const f = await createCase(routableCase());
     const first = (await route(f.id, { attorneyId: attorney.userId })).body;
     await t.http.post(`/api/referrals/${first.id}/accept`).set(attorney.auth).expect(200);
@@ -481,10 +502,15 @@ describe('routing and referrals (e2e)', () => {
     attorney = await login(t.http, attorney.email, attorney.password); // the role change ended their sessions
     expect((await setProfile(attorney, frenchOnly)).status).toBe(200);
     expect((await t.db.query(`SELECT status FROM cases WHERE id = $1`, [f.id]))[0].status).toBe('new');
-    // Now they hold case C, whose client F's correction names as the other side.
-    const c = await createCase(routableCase({ client: { firstName: 'Clementina', lastName: 'Ejemplar', preferredLanguage: 'spa' } }));
+    const c = await createCase(routableCase({ client: { ...client, preferredLanguage: 'spa' } }));
     const second = (await route(c.id, { attorneyId: attorney.userId })).body;
     await t.http.post(`/api/referrals/${second.id}/accept`).set(attorney.auth).expect(200);
+    return { attorney, f, c };
+  };
+
+  it('a correction naming a client of an attorney who formerly held the case as adverse alerts the coordinators', async () => {
+    const { attorney, f } = await formerHolder({ firstName: 'Clementina', lastName: 'Ejemplar' });
+    // F's correction names C's client as the other side.
     await t.http.patch(`/api/cases/${f.id}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Clementina Ejemplar' }] }).expect(200);
     const told = await t.db.query(`SELECT recipient_id, subject FROM notifications WHERE kind = 'case.conflict' AND case_id = $1`, [f.id]);
     // The coordinators, not the former holder: they no longer have the case, and what became of it is not theirs to read.
@@ -495,6 +521,22 @@ describe('routing and referrals (e2e)', () => {
     expect(await t.db.query(`SELECT details FROM audit_events WHERE action = 'case.conflict_alert' AND case_id = $1`, [f.id]))
       .toEqual([{ details: { attorneyId: attorney.userId, holder: 'former' } }]);
     expect(JSON.stringify(told)).not.toMatch(/Clementina|Ejemplar/i);
+  });
+
+  it('a former holder offered the case again, the offer past its answer time: a correction naming their client alerts too', async () => {
+    const { attorney, f } = await formerHolder({ firstName: 'Clemente', lastName: 'Muestra' });
+    const again = await route(f.id, { attorneyId: attorney.userId });
+    expect(again.status).toBe(201);
+    const started = clock.now();
+    try {
+      // The expiry job has not come to the offer; the offer review leaves it to that job: the alert speaks for them.
+      clock.set(new Date(Date.parse(again.body.respondBy) + 60_000));
+      await t.http.patch(`/api/cases/${f.id}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Clemente Muestra' }] }).expect(200);
+      expect(await t.db.query(`SELECT details FROM audit_events WHERE action = 'case.conflict_alert' AND case_id = $1`, [f.id]))
+        .toEqual([{ details: { attorneyId: attorney.userId, holder: 'former' } }]);
+    } finally {
+      clock.set(started);
+    }
   });
 
   it('two coordinators routing the same case at once make one offer; the other gets 409', async () => {
@@ -685,6 +727,9 @@ describe('routing and referrals (e2e)', () => {
     await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: true }).expect(200);
     const urgent = await createCase({ ...intakeBody(), client: { ...intakeBody().client, firstName: 'Auto', lastName: 'Routed' } });
     expect(urgent.status).toBe('offered');
+    // On the record in the order it happened: the case, then its offer.
+    expect((await t.db.query(`SELECT action FROM audit_events WHERE case_id = $1 ORDER BY id`, [urgent.id])).map((r: { action: string }) => r.action))
+      .toEqual(['case.create', 'referral.offer']);
     const offer = await t.db.query(`SELECT respond_by, offered_at FROM referrals WHERE case_id = $1`, [urgent.id]);
     expect(offer[0].respond_by.getTime() - offer[0].offered_at.getTime()).toBe(2 * 3600_000);
     expect((await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false })).status).toBe(200);

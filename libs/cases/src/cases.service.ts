@@ -188,7 +188,8 @@ export class CasesService {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.db.transaction((tx) => this.insertCase(tx, actor, dto, place, idempotency));
+        // Its audit events are appended last, in the order recorded: the case's creation, then what routing did.
+        return await this.db.transaction((tx) => this.audit.appendingLast(tx, () => this.insertCase(tx, actor, dto, place, idempotency)));
       } catch (error) {
         // The key was stored by an earlier request (this one waited for it to commit): answer as it was answered.
         if (error instanceof IdempotentReplay) return this.replay(actor.userId, error.key, error.hash);
@@ -293,11 +294,6 @@ export class CasesService {
     );
     if (!claimed) throw new IdempotentReplay(idempotency!.key, idempotency!.hash);
     await this.timeline.insertPlanned(tx, actor.organizationId, deadlineRows, now);
-    // Urgent cases with consent go straight to the best attorney when the organization has auto-routing on.
-    const status = autoRouting ? await this.referrals.autoRoute(tx, id, plan.urgency.level, dto.consent.shareWithAttorney) : 'new';
-    const result: CreateCaseResult = { ...answer, status, possibleDuplicates };
-    // Routing changed the status the claim stored: store the answer as it is now.
-    if (idempotency && status !== answer.status) await this.storeIdempotentAnswer(tx, actor.userId, idempotency, result);
     await this.audit.record(tx, {
       organizationId: actor.organizationId,
       actorId: actor.userId,
@@ -309,6 +305,11 @@ export class CasesService {
       // read by admins.
       details: possibleDuplicates.length ? { possibleDuplicates: possibleDuplicates.length } : {},
     });
+    // Urgent cases with consent go straight to the best attorney when the organization has auto-routing on.
+    const status = autoRouting ? await this.referrals.autoRoute(tx, id, plan.urgency.level, dto.consent.shareWithAttorney) : 'new';
+    const result: CreateCaseResult = { ...answer, status, possibleDuplicates };
+    // Routing changed the status the claim stored: store the answer as it is now.
+    if (idempotency && status !== answer.status) await this.storeIdempotentAnswer(tx, actor.userId, idempotency, result);
     return result;
   }
 

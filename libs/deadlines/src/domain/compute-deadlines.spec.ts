@@ -571,10 +571,16 @@ describe('computeDeadlines: triggers', () => {
       expect(hearing([setting, release('2026-11-30')])).toEqual([]);
     });
 
-    it('a release followed by a re-detention (a transfer after it) ends nothing: the hearing may still be held', () => {
-      const back: Omit<CaseEventFact, 'id'> = { type: 'transferred', occurredAt: '2026-11-26T10:00:00-06:00', data: { facilityCode: 'HOUICDF' } };
-      expect(only(computeDeadlines(facts([setting, release('2026-11-24T15:00:00-06:00'), back], { status: 'ice_detention' }), RULE_SET_2026_8), 'bond_hearing'))
-        .toMatchObject({ dueAt: '2026-12-01T09:00:00-06:00', ruleVersion: '2026.8' });
+    it('a release followed by a re-detention (a transfer after it) before the hearing ends nothing: the hearing may still be held', () => {
+      const back = (occurredAt: string): Omit<CaseEventFact, 'id'> => ({ type: 'transferred', occurredAt, data: { facilityCode: 'HOUICDF' } });
+      const detained = (events: Omit<CaseEventFact, 'id'>[]) =>
+        computeDeadlines(facts(events, { status: 'ice_detention' }), RULE_SET_2026_8).filter((d) => d.rule === 'bond_hearing');
+      expect(detained([setting, release('2026-11-24T15:00:00-06:00'), back('2026-11-26T10:00:00-06:00')]))
+        .toEqual([expect.objectContaining({ dueAt: '2026-12-01T09:00:00-06:00', ruleVersion: '2026.8' })]);
+      // Detained again after the hearing's time (or on its day, given by date): it passed while the person was out.
+      expect(detained([setting, release('2026-11-24T15:00:00-06:00'), back('2026-12-10T10:00:00-06:00')])).toEqual([]);
+      expect(detained([setting, release('2026-11-24T15:00:00-06:00'), back('2026-12-01')])).toEqual([]);
+      expect(detained([setting, release('2026-11-24T15:00:00-06:00'), back('2026-11-30')])).toHaveLength(1);
     });
 
     it('a bond decision still ends the hearing it follows, and 2026.8 changes no other rule', () => {

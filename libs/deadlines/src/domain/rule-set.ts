@@ -42,7 +42,8 @@ export interface Ending {
   byDay?: boolean;
   /**
    * (2026.8) Only a release (the ending) not followed by a `transferred` event: once ICE detains the person again,
-   * the release ends nothing (as `whileOutOfIce` of the request after a release).
+   * the release ends nothing (as `whileOutOfIce` of the request after a release). With `before`, only a re-detention
+   * before the appointment counts: one after it does not bring back a hearing that passed while the person was out.
    */
   whileOutOfIce?: boolean;
   /**

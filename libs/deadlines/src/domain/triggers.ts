@@ -116,14 +116,20 @@ function releasedFromIceTriggers(facts: CaseFacts): Trigger[] {
  * the later, as `happenedAfter` says). Judged by the events recorded, not the custody now: a transfer entered by
  * mistake and retracted leaves the custody as it set it, and the request must not go with it.
  */
-function redetainedAfter(facts: CaseFacts, trigger: Trigger): boolean {
+function redetainedAfter(facts: CaseFacts, trigger: Trigger, before?: DateTime): boolean {
   const released = triggerTime(facts, trigger);
   const releaseIndex = trigger.event ? facts.events.indexOf(trigger.event) : -1;
   return facts.events.some((event, index) => {
     if (event.type !== 'transferred') return false;
     const transferred = recordedTime(facts, event, index);
+    if (before && !isBefore(transferred, before)) return false;
     return happenedAfter(transferred, released) || (!happenedAfter(released, transferred) && index > releaseIndex);
   });
+}
+
+/** Whether an event happened before an appointment: one given by its date alone, on an earlier local day than it. */
+function isBefore(t: EventTime, appointment: DateTime): boolean {
+  return t.dateOnly ? (t.at.toISODate() as string) < (appointment.toISODate() as string) : t.at.toMillis() < appointment.toMillis();
 }
 
 /** What ends a rule's triggers (`endedBy`): any of these. */
@@ -154,13 +160,10 @@ export function isEnded(facts: CaseFacts, event: CaseEventFact, ending: Ending):
   const index = facts.events.indexOf(event);
   return eventsOfType(facts, ending.eventType, ending.match).some(({ event: end, index: endIndex }) => {
     if (ending.withinIssuerReach && bia && end.data?.issuedBy === 'ij') return false;
-    if (ending.whileOutOfIce && redetainedAfter(facts, eventTrigger({ event: end, index: endIndex }))) return false;
-    if (ending.before) {
-      const held = parseInstant(event.data?.[ending.before], eventZone(facts, event), ending.before, event.id);
-      const ended = recordedTime(facts, end, endIndex);
-      const beforeHeld = ended.dateOnly ? (ended.at.toISODate() as string) < (held.toISODate() as string) : ended.at.toMillis() < held.toMillis();
-      if (!beforeHeld) return false;
-    }
+    const held = ending.before ? parseInstant(event.data?.[ending.before], eventZone(facts, event), ending.before, event.id) : undefined;
+    if (held && !isBefore(recordedTime(facts, end, endIndex), held)) return false;
+    // A re-detention after the appointment's time does not bring it back: it passed while the person was out.
+    if (ending.whileOutOfIce && redetainedAfter(facts, eventTrigger({ event: end, index: endIndex }), held)) return false;
     if (ending.byDay) {
       const [trigger, ended] = [recordedTime(facts, event, index), recordedTime(facts, end, endIndex)];
       return happenedAfter(ended, trigger) || (!happenedAfter(trigger, ended) && endIndex > index);

@@ -509,8 +509,10 @@ export class ReferralsService implements OnModuleInit {
       `SELECT DISTINCT r.attorney_id FROM referrals r JOIN users u ON u.id = r.attorney_id
         WHERE r.case_id = $1 AND r.accepted_at IS NOT NULL AND u.active AND u.role = 'attorney'
           AND r.attorney_id IS DISTINCT FROM $2::uuid
-          AND NOT EXISTS (SELECT 1 FROM referrals o WHERE o.case_id = $1 AND o.status = 'offered' AND o.attorney_id = r.attorney_id)`,
-      [c.id, c.status === 'assigned' ? c.assigned_attorney_id : null],
+          -- An offer past its answer time is the expiry job's, not the offer review's: its attorney is alerted on here.
+          AND NOT EXISTS (SELECT 1 FROM referrals o WHERE o.case_id = $1 AND o.status = 'offered' AND o.attorney_id = r.attorney_id
+                             AND o.respond_by > $3)`,
+      [c.id, c.status === 'assigned' ? c.assigned_attorney_id : null, this.clock.now()],
     );
     const holders = [
       ...(c.status === 'assigned' && c.assigned_attorney_id ? [{ attorneyId: c.assigned_attorney_id, held: 'its assigned attorney', current: true }] : []),
@@ -962,7 +964,10 @@ export class ReferralsService implements OnModuleInit {
     await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
       organizationId: c.organization_id, recipientId: recipient, kind: 'case.unplaced', dedupeKey: `unplaced:${c.id}:${n}:${recipient}`, caseId: c.id,
       subject: `[Amparo] ${c.reference} (${c.urgency_level}) has no eligible attorney`,
-      body: `No eligible attorney is left for case ${c.reference} (${why}). Please place it by hand.`,
+      // Without consent nobody can place it (routing by hand is refused too): what is missing is the consent.
+      body: c.consent_share
+        ? `No eligible attorney is left for case ${c.reference} (${why}). Please place it by hand.`
+        : `Case ${c.reference} cannot be offered to an attorney: the client's consent to share it is not recorded. It can be placed once consent is recorded.`,
     })));
     this.logger.log({ caseId: c.id, why, by: actor?.userId ?? 'system' }, 'Case unplaced');
     return { unplaced: true, why };
