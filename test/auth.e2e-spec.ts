@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { BootstrapService } from '../libs/auth/src/bootstrap.service';
 import { AuthHousekeeping, PasswordService, UsersService } from '@amparo/auth';
 import { DeadlinesService } from '@amparo/deadlines';
+import { FixedClock } from '@amparo/common';
 import { TestApp, createTestApp, createTestDatabase, ADMIN } from './support/test-app';
 import { Session, createUser, login, loginAdmin } from './support/users';
 
@@ -199,9 +200,10 @@ describe('auth (e2e)', () => {
     it('the operator\'s password reset lifts the lock of failed attempts: the new password signs in at once', async () => {
       const locked = await createUser(t.http, admin, 'intake');
       for (let i = 0; i < 6; i++) await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': `203.0.113.${60 + i}` }).send({ email: locked.email, password: `guess-${i}` });
-      expect((await t.http.post('/api/auth/login').send({ email: locked.email, password: locked.password })).status).toBe(429);
+      const elsewhere = { 'X-Forwarded-For': '198.51.100.70' }; // an address the account never signed in from
+      expect((await t.http.post('/api/auth/login').set(elsewhere).send({ email: locked.email, password: locked.password })).status).toBe(429);
       const reset = await t.app.get(UsersService).resetPassword(locked.email.toUpperCase());
-      await login(t.http, locked.email, reset!.password);
+      expect((await t.http.post('/api/auth/login').set(elsewhere).send({ email: locked.email, password: reset!.password })).status).toBe(200);
     });
 
     it('a password easy to guess is refused (400 naming it) on creation and on change, and a refused change costs no attempt', async () => {
@@ -272,8 +274,9 @@ describe('auth (e2e)', () => {
     const user = await createUser(t.http, admin, 'intake');
     await t.db.query(
       `INSERT INTO login_throttle (scope, key_hash, window_started_at, failures, locked_until) VALUES
-         ('ip', '\\x01', $1, 3, NULL), ('ip', '\\x02', $1, 30, $3), ('ip', '\\x03', $2, 1, NULL)`,
-      [ago(3600), ago(60), new Date(now + 600_000)],
+         ('ip', '\\x01', $1, 3, NULL), ('ip', '\\x02', $1, 30, $3), ('ip', '\\x03', $2, 1, NULL),
+         ('known', '\\x04', $4, 0, NULL), ('known', '\\x05', $5, 0, NULL)`,
+      [ago(3600), ago(60), new Date(now + 600_000), ago(31 * 86_400), ago(29 * 86_400)],
     );
     await t.db.query(`INSERT INTO rate_limits (key, window_started_at, hits) VALUES ('housekeeping:old', $1, 3), ('housekeeping:new', $2, 3)`, [ago(2 * 86_400), ago(60)]);
     const sessions = await t.db.query(
@@ -283,7 +286,8 @@ describe('auth (e2e)', () => {
     );
     const before = await t.db.query(`SELECT count(*)::int AS n FROM auth_sessions WHERE user_id = $1`, [user.userId]);
     await t.app.get(AuthHousekeeping).sweep();
-    expect((await t.db.query(`SELECT key_hash FROM login_throttle WHERE key_hash IN ('\\x01', '\\x02', '\\x03') ORDER BY key_hash`)).map((r: { key_hash: Buffer }) => r.key_hash.toString('hex'))).toEqual(['02', '03']);
+    // An address an account signed in from is known 30 days from the last sign-in there.
+    expect((await t.db.query(`SELECT key_hash FROM login_throttle WHERE key_hash IN ('\\x01', '\\x02', '\\x03', '\\x04', '\\x05') ORDER BY key_hash`)).map((r: { key_hash: Buffer }) => r.key_hash.toString('hex'))).toEqual(['02', '03', '05']);
     expect((await t.db.query(`SELECT key FROM rate_limits WHERE key LIKE 'housekeeping:%'`)).map((r: { key: string }) => r.key)).toEqual(['housekeeping:new']);
     // The expired one and the one revoked a month ago go; the one revoked yesterday stays, and so does the live one.
     const left = await t.db.query(`SELECT id FROM auth_sessions WHERE id = ANY($1::uuid[])`, [sessions.map((r: { id: string }) => r.id)]);
@@ -321,8 +325,59 @@ describe('auth (e2e)', () => {
       const locked = await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': '203.0.113.11' }).send({ email: victim.email, password: 'guess-5' });
       expect(locked.status).toBe(429);
       expect(locked.headers['retry-after']).toBeDefined();
-      const real = await t.http.post('/api/auth/login').send({ email: victim.email, password: victim.password });
+      // The right password from an address the account never signed in from is refused too.
+      const real = await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': '198.51.100.10' }).send({ email: victim.email, password: victim.password });
       expect(real.status).toBe(429);
+    });
+
+    it('a stranger renewing the lock does not keep the owner out at an address they signed in from; guesses from there are counted too', async () => {
+      const owner = await createUser(t.http, admin, 'coordinator');
+      const desk = { 'X-Forwarded-For': '192.0.2.40' };
+      const attacker = { 'X-Forwarded-For': '203.0.113.200' };
+      // A second instance on the same database, with a clock of its own to move.
+      const clock = new FixedClock(new Date());
+      const other = await createTestApp({ databaseUrl: t.databaseUrl, clock });
+      const http = other.http;
+      try {
+        await http.post('/api/auth/login').set(desk).send({ email: owner.email, password: owner.password }).expect(200);
+        for (let round = 0; round < 3; round++) {
+          for (let i = 0; i < 5; i++) await http.post('/api/auth/login').set(attacker).send({ email: owner.email, password: `guess-${round}-${i}` });
+          expect((await http.post('/api/auth/login').set(attacker).send({ email: owner.email, password: owner.password })).status).toBe(429);
+          expect((await http.post('/api/auth/login').set({ 'X-Forwarded-For': '198.51.100.41' }).send({ email: owner.email, password: owner.password })).status).toBe(429);
+          // At the desk: signed in (the stranger's lock is not theirs).
+          await http.post('/api/auth/login').set(desk).send({ email: owner.email, password: owner.password }).expect(200);
+          clock.advance(16 * 60_000);
+        }
+        // Guesses from the desk are counted on their own: five lock the desk out too.
+        for (let i = 0; i < 5; i++) await http.post('/api/auth/login').set(desk).send({ email: owner.email, password: `desk-${i}` }).expect(401);
+        expect((await http.post('/api/auth/login').set(desk).send({ email: owner.email, password: owner.password })).status).toBe(429);
+        // Known for 30 days from the last sign-in there, then a stranger again.
+        clock.advance(16 * 60_000);
+        await http.post('/api/auth/login').set(desk).send({ email: owner.email, password: owner.password }).expect(200);
+        for (let i = 0; i < 5; i++) await http.post('/api/auth/login').set(attacker).send({ email: owner.email, password: `late-${i}` });
+        clock.advance(31 * 86_400_000);
+        for (let i = 0; i < 5; i++) await http.post('/api/auth/login').set(attacker).send({ email: owner.email, password: `later-${i}` });
+        expect((await http.post('/api/auth/login').set(desk).send({ email: owner.email, password: owner.password })).status).toBe(429);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('the operator\'s reset finds an account by its email in any case, accented capitals included', async () => {
+      const email = 'élodie.reset@test.amparo.example';
+      await t.http.post('/api/users').set(admin.auth).send({ email, name: 'Élodie Example', role: 'intake', password: 'a long and unusual passphrase 42' }).expect(201);
+      const reset = await t.app.get(UsersService).resetPassword('ÉLODIE.Reset@TEST.amparo.example ');
+      expect(reset?.email).toBe(email);
+      await login(t.http, email, reset!.password);
+    });
+
+    it('the operator\'s reset forgets the addresses an account signed in from', async () => {
+      const owner = await createUser(t.http, admin, 'intake');
+      const desk = { 'X-Forwarded-For': '192.0.2.50' };
+      await t.http.post('/api/auth/login').set(desk).send({ email: owner.email, password: owner.password }).expect(200);
+      const reset = await t.app.get(UsersService).resetPassword(owner.email);
+      for (let i = 0; i < 5; i++) await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': '203.0.113.210' }).send({ email: owner.email, password: `guess-${i}` });
+      expect((await t.http.post('/api/auth/login').set(desk).send({ email: owner.email, password: reset!.password })).status).toBe(429);
     });
 
     it('attempts sent at once cannot all reach the password check: 5 at most, then locked', async () => {
@@ -334,7 +389,7 @@ describe('auth (e2e)', () => {
       const statuses = burst.map((res) => res.status).sort();
       expect(statuses.filter((s) => s === 401)).toHaveLength(5);
       expect(statuses.filter((s) => s === 429)).toHaveLength(15);
-      expect((await t.http.post('/api/auth/login').send({ email: victim.email, password: victim.password })).status).toBe(429);
+      expect((await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': '198.51.100.11' }).send({ email: victim.email, password: victim.password })).status).toBe(429);
     });
 
     it('successful sign-ins from one office address do not use up its attempts', async () => {

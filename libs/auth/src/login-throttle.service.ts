@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
@@ -15,9 +15,22 @@ export interface ThrottlePolicy {
 export const ACCOUNT_POLICY: ThrottlePolicy = { maxFailures: 5, windowSeconds: 900, lockSeconds: 900 };
 export const IP_POLICY: ThrottlePolicy = { maxFailures: 30, windowSeconds: 900, lockSeconds: 900 };
 
-type Scope = 'account' | 'ip';
+/**
+ * How long an address an account signed in from stays known to it: an attempt from there is counted apart from the
+ * others (`account_known`), so that a stranger's failed guesses, which lock the account, do not lock its owner out.
+ */
+export const KNOWN_SOURCE_DAYS = 30;
+
+/**
+ * `account`: failed attempts at an account from addresses it has not signed in from lately; `account_known`: from one
+ * it has (keyed by account and address); `ip`: from an address; `known`: an address the account signed in from (its
+ * window start is the last sign-in).
+ */
+type Scope = 'account' | 'account_known' | 'ip' | 'known';
 
 const keyHash = (value: string) => createHash('sha256').update(value).digest();
+/** An account and an address: the account's hash first, so that its rows are found by it (substring 1 for 32). */
+const pairHash = (email: string, ip: string) => Buffer.concat([keyHash(email), keyHash(ipKey(ip))]);
 
 /**
  * The address an IP counter is kept for: an IPv6 client holds a whole /64 (and may draw a new address from it for
@@ -62,36 +75,65 @@ function ipv6Groups(ip: string): number[] | null {
  */
 @Injectable()
 export class LoginThrottleService {
+  private readonly logger = new Logger(LoginThrottleService.name);
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly clock: Clock,
   ) {}
 
   /**
-   * Counts an attempt for the IP, then the account; 429 when either has no attempt left in its window. An attempt the
-   * account refuses never reaches the password check, so the IP gets it back: someone locked out of their own account
-   * who keeps trying does not lock out their office.
+   * Counts an attempt for the IP, then the account; 429 when either has no attempt left in its window. From an address
+   * the account signed in from in the last `KNOWN_SOURCE_DAYS`, the account's attempts are counted apart, for that
+   * address alone: anyone who knows an email can lock the account for everyone else, 15 minutes at a time and again
+   * and again, but not for its owner at their usual desk or phone. An attempt the account refuses never reaches the
+   * password check, so the IP gets it back: someone locked out of their own account who keeps trying does not lock
+   * out their office.
    */
   async claimAttempt(email: string, ip: string): Promise<void> {
     const refused = (retryAfterSeconds: number) => tooManyRequests('Too many failed sign-in attempts; try again later', retryAfterSeconds);
     const byIp = await this.claim('ip', keyHash(ipKey(ip)), IP_POLICY);
     if (byIp !== null) throw refused(byIp);
-    const byAccount = await this.claim('account', keyHash(email), ACCOUNT_POLICY);
+    const known = await this.isKnown(email, ip);
+    const byAccount = known
+      ? await this.claim('account_known', pairHash(email, ip), ACCOUNT_POLICY)
+      : await this.claim('account', keyHash(email), ACCOUNT_POLICY);
     if (byAccount !== null) {
       await this.giveBackToIp(ip);
       throw refused(byAccount);
     }
   }
 
-  /** The attempt succeeded: the account starts over, and the IP gets its attempt back. */
+  /** The attempt succeeded: the account starts over, the address is known to it, and the IP gets its attempt back. */
   async recordSuccess(email: string, ip: string): Promise<void> {
     await this.forgetAccount(email);
+    await this.db.query(
+      `INSERT INTO login_throttle (scope, key_hash, window_started_at, failures) VALUES ('known', $1, $2, 0)
+       ON CONFLICT (scope, key_hash) DO UPDATE SET window_started_at = EXCLUDED.window_started_at`,
+      [pairHash(email, ip), this.clock.now()],
+    );
     await this.giveBackToIp(ip);
   }
 
-  /** The account's failures are forgotten (a success, or the operator's password reset, in its transaction). */
-  async forgetAccount(email: string, runner: { query: DataSource['query'] } = this.db): Promise<void> {
-    await runner.query(`DELETE FROM login_throttle WHERE scope = 'account' AND key_hash = $1`, [keyHash(email.trim().toLowerCase())]);
+  /**
+   * The account's failures are forgotten (a success, or the operator's password reset, in its transaction); with
+   * `sources`, the addresses it signed in from too (the reset: whoever signed in with the old password, perhaps not
+   * its owner, is a stranger again).
+   */
+  async forgetAccount(email: string, runner: { query: DataSource['query'] } = this.db, options: { sources?: boolean } = {}): Promise<void> {
+    const scopes = options.sources ? ['account', 'account_known', 'known'] : ['account', 'account_known'];
+    await runner.query(
+      `DELETE FROM login_throttle WHERE scope = ANY($2::text[]) AND substring(key_hash FROM 1 FOR 32) = $1`,
+      [keyHash(email.trim().toLowerCase()), scopes],
+    );
+  }
+
+  private async isKnown(email: string, ip: string): Promise<boolean> {
+    const rows = await this.db.query(
+      `SELECT 1 FROM login_throttle WHERE scope = 'known' AND key_hash = $1 AND window_started_at > $2::timestamptz - make_interval(days => $3)`,
+      [pairHash(email, ip), this.clock.now(), KNOWN_SOURCE_DAYS],
+    );
+    return rows.length > 0;
   }
 
   private async giveBackToIp(ip: string): Promise<void> {
@@ -124,6 +166,16 @@ export class LoginThrottleService {
        RETURNING failures, extract(epoch FROM coalesce(locked_until, window_started_at + make_interval(secs => $5)) - $3::timestamptz)::float8 AS left_seconds`,
       [scope, hash, now, policy.maxFailures, policy.windowSeconds, policy.lockSeconds],
     );
+    // The attempt that set an account's lock: in the log, by the account's user id (never its email), for an admin
+    // who wonders why someone could not sign in, or sees it happen again and again.
+    if (row.failures === policy.maxFailures && (scope === 'account' || scope === 'account_known')) await this.logLock(scope, hash);
     return row.failures <= policy.maxFailures ? null : row.left_seconds;
+  }
+
+  private async logLock(scope: Scope, hash: Buffer): Promise<void> {
+    const users: { id: string }[] = await this.db.query(
+      `SELECT id FROM users WHERE sha256(convert_to(email, 'UTF8')) = $1`, [hash.subarray(0, 32)]).catch(() => []);
+    this.logger.warn({ userId: users[0]?.id ?? null, knownAddress: scope === 'account_known' },
+      `Sign-in lock set: ${ACCOUNT_POLICY.maxFailures} failed attempts within ${ACCOUNT_POLICY.windowSeconds / 60} minutes`);
   }
 }

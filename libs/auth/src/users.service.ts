@@ -76,14 +76,16 @@ export class UsersService {
     return this.db.transaction(async (tx) => {
       // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
       const [user]: { id: string; email: string; organization_id: string }[] = await tx.query(
-        `WITH updated AS (UPDATE users SET password_hash = $2 WHERE lower(email) = lower($1) RETURNING id, email, organization_id)
+        // Lowered here as sign-in lowers it: the database's lower() leaves letters beyond ASCII as they are (locale C).
+        `WITH updated AS (UPDATE users SET password_hash = $2 WHERE lower(email) = $1 RETURNING id, email, organization_id)
          SELECT id, email, organization_id FROM updated`,
-        [email.trim(), hash],
+        [email.trim().toLowerCase(), hash],
       );
       if (!user) return null;
       await this.auth.endAllAccess(tx, user.id, 'password reset by the operator');
-      // Reset, often, because the account was locked by failed attempts: it may sign in with the new one at once.
-      await this.throttle.forgetAccount(user.email, tx);
+      // Reset, often, because the account was locked by failed attempts: it may sign in with the new one at once. The
+      // addresses it signed in from are forgotten: someone else may have signed in with the old password.
+      await this.throttle.forgetAccount(user.email, tx, { sources: true });
       return { userId: user.id, organizationId: user.organization_id, email: user.email, password };
     });
   }
