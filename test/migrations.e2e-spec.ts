@@ -501,7 +501,9 @@ describe('data migrations (e2e)', () => {
     const before = await rows();
     expect(before[heard]).toMatchObject({ urgency_order_at: before[heard].next_deadline_at, due: null });
     expect(before[heard].urgency_order_at).not.toBeNull();
-    expect(before[held]).toMatchObject({ urgency_order_at: null, due: true });
+    // The held case, whose only deadline is its missed hold, is ordered at once (not when the review's backlog reaches it).
+    const [{ due_at: holdDueAt }] = await t.db.query(`SELECT due_at FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [held]);
+    expect(before[held]).toMatchObject({ urgency_order_at: holdDueAt, due: true });
     expect(before[inGrace]).toMatchObject({ due: true });
     await t.app.get(DeadlineJobsService).reviewUrgency();
     expect((await rows())[inGrace].urgency_order_at.getTime()).toBe(before[inGrace].next_deadline_at.getTime() + 24 * 3600_000);

@@ -415,10 +415,13 @@ describe('routing and referrals (e2e)', () => {
       await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ consent: { shareWithAttorney: false, obtainedFrom: 'client' } }).expect(200);
       await t.app.get(ReferralsService).expireDue();
       expect((await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body.status).toBe('unplaced');
-      const bodies = (await t.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND kind = 'case.unplaced'`, [c.id])).map((r: { body: string }) => r.body);
-      expect(bodies.length).toBeGreaterThan(0);
+      const emails: { subject: string; body: string }[] = await t.db.query(`SELECT subject, body FROM notifications WHERE case_id = $1 AND kind = 'case.unplaced'`, [c.id]);
+      expect(emails.length).toBeGreaterThan(0);
       // Not "place it by hand": routing it would be refused until consent is recorded.
-      for (const body of bodies) expect(body).toMatch(/consent to share it is not recorded/);
+      for (const { subject, body } of emails) {
+        expect(subject).toMatch(/cannot be offered: consent to share is not recorded$/);
+        expect(body).toMatch(/consent to share it is not recorded/);
+      }
     } finally {
       clock.set(started);
     }

@@ -122,14 +122,21 @@ function redetainedAfter(facts: CaseFacts, trigger: Trigger, before?: DateTime):
   return facts.events.some((event, index) => {
     if (event.type !== 'transferred') return false;
     const transferred = recordedTime(facts, event, index);
-    if (before && !isBefore(transferred, before)) return false;
+    // Before the appointment, or perhaps before it: one given by its date alone on the appointment's day may have come
+    // first (between keeping a hearing that may have been held and dropping one to come, the first is the safe error).
+    if (before && !isBefore(transferred, before, true)) return false;
     return happenedAfter(transferred, released) || (!happenedAfter(released, transferred) && index > releaseIndex);
   });
 }
 
-/** Whether an event happened before an appointment: one given by its date alone, on an earlier local day than it. */
-function isBefore(t: EventTime, appointment: DateTime): boolean {
-  return t.dateOnly ? (t.at.toISODate() as string) < (appointment.toISODate() as string) : t.at.toMillis() < appointment.toMillis();
+/**
+ * Whether an event happened before an appointment: one given by its date alone, on an earlier local day than it (with
+ * `sameDay`, on its day too: it may have).
+ */
+function isBefore(t: EventTime, appointment: DateTime, sameDay = false): boolean {
+  if (!t.dateOnly) return t.at.toMillis() < appointment.toMillis();
+  const [day, held] = [t.at.toISODate() as string, appointment.toISODate() as string];
+  return sameDay ? day <= held : day < held;
 }
 
 /** What ends a rule's triggers (`endedBy`): any of these. */

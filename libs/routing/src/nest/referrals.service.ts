@@ -419,25 +419,27 @@ export class ReferralsService implements OnModuleInit {
       await this.consentWithdrawn(tx, c, c.assigned_attorney_id, actor);
       return 'NO_CONSENT';
     }
-    await this.alertConflicts(tx, c);
+    // One reading of the clock for both: an offer whose answer time fell between two would be neither's.
+    const now = this.clock.now();
+    await this.alertConflicts(tx, c, now);
     if (c.status !== 'offered') return null;
     // An offer past its answer time is the expiry job's: it expires (the attorney let it lapse) and moves on to the next
     // match; withdrawn here, the case would wait, new, for a coordinator (reviewOffersOf leaves such offers alone too).
     const [r] = await tx.query(
       `SELECT id, attorney_id, reasons FROM referrals WHERE case_id = $1 AND status = 'offered' AND respond_by > $2 FOR UPDATE`,
-      [caseId, this.clock.now()],
+      [caseId, now],
     );
     if (!r) return null;
     const bar = (await this.acceptanceBar(tx, c, r.attorney_id)) ?? (options.needsChanged ? await this.noLongerFits(tx, c, r) : null);
     if (!bar) return null;
-    const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId, reference: c.reference, attorneyId: r.attorney_id }, { attorneyId: r.attorney_id, why: bar.code });
+    const withdrawnAt = await this.withdrawOffer(tx, actor, { id: r.id, caseId, reference: c.reference, attorneyId: r.attorney_id }, { attorneyId: r.attorney_id, why: bar.code });
     // Nobody else would notice: the case is new again, and no job offers a new case.
     const because: Record<string, string> = {
       NO_CONSENT: `the client's consent to share the case with an attorney was withdrawn. The case is new again; it cannot be offered until consent is recorded.`,
       CONFLICT_OF_INTEREST: 'the offered attorney now has a conflict of interest. The case is new again: please place it with another attorney.',
       NO_LONGER_ELIGIBLE: `after a correction, the offered attorney no longer fits it (${bar.message}). The case is new again: please place it.`,
     };
-    await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now, `The offer on case ${c.reference} was withdrawn: ${because[bar.code]}`);
+    await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, withdrawnAt, `The offer on case ${c.reference} was withdrawn: ${because[bar.code]}`);
     return bar.code;
   }
 
@@ -503,7 +505,7 @@ export class ReferralsService implements OnModuleInit {
    * offered attorney's conflict is the offer review's (the offer is
    * withdrawn).
    */
-  private async alertConflicts(tx: EntityManager, c: CaseRow): Promise<void> {
+  private async alertConflicts(tx: EntityManager, c: CaseRow, now: Date): Promise<void> {
     // Former holders still practising with the organization; not the attorney of an open offer (the offer review's).
     const former: { attorney_id: string }[] = await tx.query(
       `SELECT DISTINCT r.attorney_id FROM referrals r JOIN users u ON u.id = r.attorney_id
@@ -512,7 +514,7 @@ export class ReferralsService implements OnModuleInit {
           -- An offer past its answer time is the expiry job's, not the offer review's: its attorney is alerted on here.
           AND NOT EXISTS (SELECT 1 FROM referrals o WHERE o.case_id = $1 AND o.status = 'offered' AND o.attorney_id = r.attorney_id
                              AND o.respond_by > $3)`,
-      [c.id, c.status === 'assigned' ? c.assigned_attorney_id : null, this.clock.now()],
+      [c.id, c.status === 'assigned' ? c.assigned_attorney_id : null, now],
     );
     const holders = [
       ...(c.status === 'assigned' && c.assigned_attorney_id ? [{ attorneyId: c.assigned_attorney_id, held: 'its assigned attorney', current: true }] : []),
@@ -963,7 +965,9 @@ export class ReferralsService implements OnModuleInit {
     const coordinators = await this.outbox.coordinators(tx, c.organization_id);
     await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
       organizationId: c.organization_id, recipientId: recipient, kind: 'case.unplaced', dedupeKey: `unplaced:${c.id}:${n}:${recipient}`, caseId: c.id,
-      subject: `[Amparo] ${c.reference} (${c.urgency_level}) has no eligible attorney`,
+      subject: c.consent_share
+        ? `[Amparo] ${c.reference} (${c.urgency_level}) has no eligible attorney`
+        : `[Amparo] ${c.reference} (${c.urgency_level}) cannot be offered: consent to share is not recorded`,
       // Without consent nobody can place it (routing by hand is refused too): what is missing is the consent.
       body: c.consent_share
         ? `No eligible attorney is left for case ${c.reference} (${why}). Please place it by hand.`
