@@ -47,7 +47,7 @@ import { MissedDeadlineReviews1764004500000 } from './1764004500000-MissedDeadli
 import { RedetentionReviews1764004600000 } from './1764004600000-RedetentionReviews';
 import { UrgencyOrder1764004700000 } from './1764004700000-UrgencyOrder';
 import { ReleasedHearingReviews1764004800000 } from './1764004800000-ReleasedHearingReviews';
-import { KnownSignInSources1764004900000 } from './1764004900000-KnownSignInSources';
+import { SignInDevices1764004900000 } from './1764004900000-SignInDevices';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -100,5 +100,5 @@ export const MIGRATIONS = [
   RedetentionReviews1764004600000,
   UrgencyOrder1764004700000,
   ReleasedHearingReviews1764004800000,
-  KnownSignInSources1764004900000,
+  SignInDevices1764004900000,
 ];

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { BootstrapService } from '../libs/auth/src/bootstrap.service';
-import { AuthHousekeeping, PasswordService, UsersService } from '@amparo/auth';
+import { AuthHousekeeping, PasswordService, UsersService, deviceTokenHash } from '@amparo/auth';
 import { DeadlinesService } from '@amparo/deadlines';
 import { FixedClock } from '@amparo/common';
 import { TestApp, createTestApp, createTestDatabase, ADMIN } from './support/test-app';
@@ -33,7 +33,11 @@ describe('auth (e2e)', () => {
       refreshToken: expect.any(String),
       expiresIn: 900,
       user: { id: expect.any(String), email: ADMIN.email, name: 'Administrator', role: 'admin', organizationId: expect.any(String) },
+      deviceToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
+    // Only its hash is stored.
+    expect(await t.db.query(`SELECT 1 FROM sign_in_devices WHERE token_hash = $1`, [Buffer.from(res.body.deviceToken)])).toEqual([]);
+    expect(await t.db.query(`SELECT 1 FROM sign_in_devices WHERE token_hash = $1`, [deviceTokenHash(res.body.deviceToken)])).toHaveLength(1);
     const me = await t.http.get('/api/auth/me').set('Authorization', `Bearer ${res.body.accessToken}`);
     expect(me.status).toBe(200);
     expect(me.body.email).toBe(ADMIN.email);
@@ -274,9 +278,13 @@ describe('auth (e2e)', () => {
     const user = await createUser(t.http, admin, 'intake');
     await t.db.query(
       `INSERT INTO login_throttle (scope, key_hash, window_started_at, failures, locked_until) VALUES
-         ('ip', '\\x01', $1, 3, NULL), ('ip', '\\x02', $1, 30, $3), ('ip', '\\x03', $2, 1, NULL),
-         ('known', '\\x04', $4, 0, NULL), ('known', '\\x05', $5, 0, NULL)`,
-      [ago(3600), ago(60), new Date(now + 600_000), ago(31 * 86_400), ago(29 * 86_400)],
+         ('ip', '\\x01', $1, 3, NULL), ('ip', '\\x02', $1, 30, $3), ('ip', '\\x03', $2, 1, NULL)`,
+      [ago(3600), ago(60), new Date(now + 600_000)],
+    );
+    // Device tokens: one last used 31 days ago (no longer counts), one 29 days ago.
+    await t.db.query(
+      `INSERT INTO sign_in_devices (token_hash, user_id, created_at, last_used_at) VALUES ('\\x04', $1, $2, $2), ('\\x05', $1, $3, $3)`,
+      [user.userId, ago(31 * 86_400), ago(29 * 86_400)],
     );
     await t.db.query(`INSERT INTO rate_limits (key, window_started_at, hits) VALUES ('housekeeping:old', $1, 3), ('housekeeping:new', $2, 3)`, [ago(2 * 86_400), ago(60)]);
     const sessions = await t.db.query(
@@ -286,8 +294,8 @@ describe('auth (e2e)', () => {
     );
     const before = await t.db.query(`SELECT count(*)::int AS n FROM auth_sessions WHERE user_id = $1`, [user.userId]);
     await t.app.get(AuthHousekeeping).sweep();
-    // An address an account signed in from is known 30 days from the last sign-in there.
-    expect((await t.db.query(`SELECT key_hash FROM login_throttle WHERE key_hash IN ('\\x01', '\\x02', '\\x03', '\\x04', '\\x05') ORDER BY key_hash`)).map((r: { key_hash: Buffer }) => r.key_hash.toString('hex'))).toEqual(['02', '03', '05']);
+    expect((await t.db.query(`SELECT key_hash FROM login_throttle WHERE key_hash IN ('\\x01', '\\x02', '\\x03') ORDER BY key_hash`)).map((r: { key_hash: Buffer }) => r.key_hash.toString('hex'))).toEqual(['02', '03']);
+    expect((await t.db.query(`SELECT token_hash FROM sign_in_devices WHERE token_hash IN ('\\x04', '\\x05')`)).map((r: { token_hash: Buffer }) => r.token_hash.toString('hex'))).toEqual(['05']);
     expect((await t.db.query(`SELECT key FROM rate_limits WHERE key LIKE 'housekeeping:%'`)).map((r: { key: string }) => r.key)).toEqual(['housekeeping:new']);
     // The expired one and the one revoked a month ago go; the one revoked yesterday stays, and so does the live one.
     const left = await t.db.query(`SELECT id FROM auth_sessions WHERE id = ANY($1::uuid[])`, [sessions.map((r: { id: string }) => r.id)]);
@@ -330,37 +338,60 @@ describe('auth (e2e)', () => {
       expect(real.status).toBe(429);
     });
 
-    it('a stranger renewing the lock does not keep the owner out at an address they signed in from; guesses from there are counted too', async () => {
+    it('a stranger renewing the lock does not keep the owner out on a device they signed in on; guesses from it are counted too', async () => {
       const owner = await createUser(t.http, admin, 'coordinator');
-      const desk = { 'X-Forwarded-For': '192.0.2.40' };
+      const stranger = await createUser(t.http, admin, 'intake');
       const attacker = { 'X-Forwarded-For': '203.0.113.200' };
       // A second instance on the same database, with a clock of its own to move.
       const clock = new FixedClock(new Date());
       const other = await createTestApp({ databaseUrl: t.databaseUrl, clock });
-      const http = other.http;
+      const signIn = (body: object, from: Record<string, string> = { 'X-Forwarded-For': '192.0.2.40' }) => other.http.post('/api/auth/login').set(from).send(body);
       try {
-        await http.post('/api/auth/login').set(desk).send({ email: owner.email, password: owner.password }).expect(200);
+        const first = await signIn({ email: owner.email, password: owner.password }).expect(200);
+        const deviceToken = first.body.deviceToken as string;
+        expect(deviceToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        // Another account's device token counts for nothing here.
+        const theirs = (await signIn({ email: stranger.email, password: stranger.password }, attacker).expect(200)).body.deviceToken;
         for (let round = 0; round < 3; round++) {
-          for (let i = 0; i < 5; i++) await http.post('/api/auth/login').set(attacker).send({ email: owner.email, password: `guess-${round}-${i}` });
-          expect((await http.post('/api/auth/login').set(attacker).send({ email: owner.email, password: owner.password })).status).toBe(429);
-          expect((await http.post('/api/auth/login').set({ 'X-Forwarded-For': '198.51.100.41' }).send({ email: owner.email, password: owner.password })).status).toBe(429);
-          // At the desk: signed in (the stranger's lock is not theirs).
-          await http.post('/api/auth/login').set(desk).send({ email: owner.email, password: owner.password }).expect(200);
+          for (let i = 0; i < 5; i++) await signIn({ email: owner.email, password: `guess-${round}-${i}`, deviceToken: theirs }, attacker).expect(401);
+          expect((await signIn({ email: owner.email, password: owner.password }, attacker)).status).toBe(429);
+          expect((await signIn({ email: owner.email, password: owner.password })).status).toBe(429); // no token
+          // On the device: signed in, with the same token; the stranger's lock stays (the owner's success is not theirs).
+          const again = await signIn({ email: owner.email, password: owner.password, deviceToken }).expect(200);
+          expect(again.body.deviceToken).toBe(deviceToken);
+          expect((await signIn({ email: owner.email, password: 'one more guess' }, attacker)).status).toBe(429);
           clock.advance(16 * 60_000);
         }
-        // Guesses from the desk are counted on their own: five lock the desk out too.
-        for (let i = 0; i < 5; i++) await http.post('/api/auth/login').set(desk).send({ email: owner.email, password: `desk-${i}` }).expect(401);
-        expect((await http.post('/api/auth/login').set(desk).send({ email: owner.email, password: owner.password })).status).toBe(429);
-        // Known for 30 days from the last sign-in there, then a stranger again.
+        // Guesses from the device are counted on their own: five lock the device out too.
+        for (let i = 0; i < 5; i++) await signIn({ email: owner.email, password: `device-${i}`, deviceToken }).expect(401);
+        expect((await signIn({ email: owner.email, password: owner.password, deviceToken })).status).toBe(429);
+        // Good 30 days from its last sign-in: then a stranger's device again.
         clock.advance(16 * 60_000);
-        await http.post('/api/auth/login').set(desk).send({ email: owner.email, password: owner.password }).expect(200);
-        for (let i = 0; i < 5; i++) await http.post('/api/auth/login').set(attacker).send({ email: owner.email, password: `late-${i}` });
+        await signIn({ email: owner.email, password: owner.password, deviceToken }).expect(200);
         clock.advance(31 * 86_400_000);
-        for (let i = 0; i < 5; i++) await http.post('/api/auth/login').set(attacker).send({ email: owner.email, password: `later-${i}` });
-        expect((await http.post('/api/auth/login').set(desk).send({ email: owner.email, password: owner.password })).status).toBe(429);
+        for (let i = 0; i < 5; i++) await signIn({ email: owner.email, password: `later-${i}` }, attacker);
+        expect((await signIn({ email: owner.email, password: owner.password, deviceToken })).status).toBe(429);
       } finally {
         await other.close();
       }
+    });
+
+    it('a password change or the operator\'s reset ends the device tokens (a thief\'s device would keep its own counter)', async () => {
+      const owner = await createUser(t.http, admin, 'intake');
+      const lockOut = async (tag: string) => {
+        for (let i = 0; i < 5; i++) await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': '203.0.113.210' }).send({ email: owner.email, password: `${tag}-${i}` });
+      };
+      const signedIn = await t.http.post('/api/auth/login').send({ email: owner.email, password: owner.password }).expect(200);
+      const newPassword = 'a fresh and unusual passphrase 77';
+      await t.http.post('/api/auth/password').set({ Authorization: `Bearer ${signedIn.body.accessToken}` })
+        .send({ currentPassword: owner.password, newPassword }).expect(204);
+      await lockOut('after-change');
+      expect((await t.http.post('/api/auth/login').send({ email: owner.email, password: newPassword, deviceToken: signedIn.body.deviceToken })).status).toBe(429);
+      const reset = await t.app.get(UsersService).resetPassword(owner.email);
+      const device = (await t.http.post('/api/auth/login').send({ email: owner.email, password: reset!.password }).expect(200)).body.deviceToken;
+      const again = await t.app.get(UsersService).resetPassword(owner.email);
+      await lockOut('after-reset');
+      expect((await t.http.post('/api/auth/login').send({ email: owner.email, password: again!.password, deviceToken: device })).status).toBe(429);
     });
 
     it('the operator\'s reset finds an account by its email in any case, accented capitals included', async () => {
@@ -371,13 +402,11 @@ describe('auth (e2e)', () => {
       await login(t.http, email, reset!.password);
     });
 
-    it('the operator\'s reset forgets the addresses an account signed in from', async () => {
-      const owner = await createUser(t.http, admin, 'intake');
-      const desk = { 'X-Forwarded-For': '192.0.2.50' };
-      await t.http.post('/api/auth/login').set(desk).send({ email: owner.email, password: owner.password }).expect(200);
-      const reset = await t.app.get(UsersService).resetPassword(owner.email);
-      for (let i = 0; i < 5; i++) await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': '203.0.113.210' }).send({ email: owner.email, password: `guess-${i}` });
-      expect((await t.http.post('/api/auth/login').set(desk).send({ email: owner.email, password: reset!.password })).status).toBe(429);
+    it('a signed-in owner may change the password while a stranger holds the account locked', async () => {
+      const owner = await createUser(t.http, admin, 'coordinator');
+      for (let i = 0; i < 5; i++) await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': '203.0.113.220' }).send({ email: owner.email, password: `guess-${i}` });
+      expect((await t.http.post('/api/auth/login').send({ email: owner.email, password: owner.password })).status).toBe(429);
+      await t.http.post('/api/auth/password').set(owner.auth).send({ currentPassword: owner.password, newPassword: 'another unusual passphrase 31' }).expect(204);
     });
 
     it('attempts sent at once cannot all reach the password check: 5 at most, then locked', async () => {

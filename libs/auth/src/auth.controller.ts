@@ -26,7 +26,7 @@ export class AuthController {
   @ApiOkResponse({ type: TokensResponse })
   @ApiRateLimited('the account or the address is locked after repeated failed sign-ins')
   login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenPair> {
-    return this.auth.login(dto.email, dto.password, req.ip ?? 'unknown');
+    return this.auth.login(dto.email, dto.password, req.ip ?? 'unknown', dto.deviceToken);
   }
 
   @Post('refresh')

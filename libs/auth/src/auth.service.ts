@@ -1,11 +1,12 @@
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { Clock, RateLimitService, validationFailed } from '@amparo/common';
 import { AuthSession, RefreshToken } from './entities/auth-session.entity';
 import { User, UserView, toUserView } from './entities/user.entity';
-import { LoginThrottleService } from './login-throttle.service';
+import { DEVICES_PER_USER, LoginThrottleService, deviceTokenHash, sessionThrottleKey } from './login-throttle.service';
 import { PasswordService } from './password.service';
 import { PASSWORD_CHECKS, passwordWeakness } from './password-strength';
 import { TokenService, hashRefreshToken } from './token.service';
@@ -17,6 +18,8 @@ export interface TokenPair {
   refreshToken: string;
   expiresIn: number;
   user: Omit<UserView, 'active'>;
+  /** Sign-in only: this device's token, to send with its next sign-ins (LoginThrottleService). */
+  deviceToken?: string;
 }
 
 const BAD_CREDENTIALS = 'Invalid email or password';
@@ -34,10 +37,12 @@ export class AuthService {
     private readonly rateLimit: RateLimitService,
   ) {}
 
-  async login(emailInput: string, password: string, ip: string): Promise<TokenPair> {
+  async login(emailInput: string, password: string, ip: string, deviceToken?: string): Promise<TokenPair> {
     const email = emailInput.trim().toLowerCase();
-    // Counted before the password is checked (see LoginThrottleService); a success takes it back.
-    await this.throttle.claimAttempt(email, ip);
+    // Counted before the password is checked (see LoginThrottleService), on the device's own counter when it holds this
+    // account's token; a success takes it back.
+    const device = await this.throttle.deviceOf(email, deviceToken);
+    const counted = await this.throttle.claimAttempt(email, ip, device);
     const user = await this.db
       .getRepository(User)
       .createQueryBuilder('u')
@@ -47,8 +52,7 @@ export class AuthService {
     // Inactive and unknown accounts get the same answer, and the same hashing cost, as a wrong password.
     const ok = await this.passwords.verify(user?.active ? user.passwordHash : null, password);
     if (!user || !ok) throw new UnauthorizedException(BAD_CREDENTIALS);
-    await this.throttle.recordSuccess(email, ip);
-    return this.db.transaction(async (tx) => {
+    const pair = await this.db.transaction(async (tx) => {
       // The account as the password was checked against it, share-locked: a password change or reset (or a
       // deactivation) that committed meanwhile revoked every session there was, and this one must not come after it;
       // one still to come waits for this, then revokes it too.
@@ -62,8 +66,31 @@ export class AuthService {
           expiresAt: new Date(this.clock.now().getTime() + this.config.auth.refreshTtlSeconds * 1000),
         }),
       );
-      return this.issue(tx, user, session);
+      return { ...(await this.issue(tx, user, session)), deviceToken: await this.rememberDevice(tx, user.id, device ? deviceToken! : null) };
     });
+    // Only once the sign-in is made (not one a password reset overtook while the password was checked).
+    await this.throttle.recordSuccess(counted, ip);
+    return pair;
+  }
+
+  /**
+   * The device's token after a sign-in: the one it sent, if it is this account's (its use noted), else a new one; an
+   * account keeps its `DEVICES_PER_USER` most recently used.
+   */
+  private async rememberDevice(tx: EntityManager, userId: string, known: string | null): Promise<string> {
+    const now = this.clock.now();
+    if (known) {
+      await tx.query(`UPDATE sign_in_devices SET last_used_at = $2 WHERE token_hash = $1`, [deviceTokenHash(known), now]);
+      return known;
+    }
+    const token = randomBytes(32).toString('base64url');
+    await tx.query(`INSERT INTO sign_in_devices (token_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)`, [deviceTokenHash(token), userId, now]);
+    await tx.query(
+      `DELETE FROM sign_in_devices WHERE user_id = $1 AND token_hash NOT IN (
+         SELECT token_hash FROM sign_in_devices WHERE user_id = $1 ORDER BY last_used_at DESC LIMIT $2)`,
+      [userId, DEVICES_PER_USER],
+    );
+    return token;
   }
 
   /**
@@ -118,11 +145,13 @@ export class AuthService {
     await this.rateLimit.hit(`password-check:${user.id}`, PASSWORD_CHECKS.max, PASSWORD_CHECKS.windowSeconds, 'Too many new passwords tried; try again later');
     const weak = await this.passwordWeaknessFor(newPassword, user);
     if (weak) throw validationFailed({ newPassword: [weak] });
-    await this.throttle.claimAttempt(email, ip);
+    // Counted for the session, not the account: a stranger's lock on the account does not keep its signed-in owner from
+    // changing the password, and a stolen session still has only a handful of guesses at it.
+    const counted = await this.throttle.claimAttempt(email, ip, sessionThrottleKey(actor.sessionId));
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
       throw validationFailed({ currentPassword: ['is not your current password'] });
     }
-    await this.throttle.recordSuccess(email, ip);
+    await this.throttle.recordSuccess(counted, ip);
     if (newPassword === currentPassword) throw validationFailed({ newPassword: ['must differ from the current password'] });
     const hash = await this.passwords.hash(newPassword);
     await this.db.transaction(async (tx) => {
@@ -136,8 +165,10 @@ export class AuthService {
         `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'password changed' WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`,
         [user.id, actor.sessionId],
       );
-      // A changed password is often a compromised account: its calendar-feed URL (a credential of its own) ends too.
+      // A changed password is often a compromised account: its calendar-feed URL (a credential of its own) ends too, and
+      // so do its device tokens (a thief's device would keep its own sign-in counter): the next sign-in gets a new one.
       await tx.query(`DELETE FROM calendar_tokens WHERE user_id = $1`, [user.id]);
+      await tx.query(`DELETE FROM sign_in_devices WHERE user_id = $1`, [user.id]);
       // Read under the row's lock: an admin's change at the same moment is recorded before or after this one, not lost.
       const [current]: { role: User['role']; active: boolean }[] = await tx.query(`SELECT role, active FROM users WHERE id = $1 FOR UPDATE`, [user.id]);
       const state = { role: current.role, active: current.active };
@@ -160,6 +191,8 @@ export class AuthService {
   async endAllAccess(manager: EntityManager, userId: string, reason: string): Promise<void> {
     await this.revokeAllForUser(manager, userId, reason);
     await manager.query(`DELETE FROM calendar_tokens WHERE user_id = $1`, [userId]);
+    // Whoever signed in with the old password is a stranger again.
+    await manager.query(`DELETE FROM sign_in_devices WHERE user_id = $1`, [userId]);
   }
 
   async revokeAllForUser(manager: EntityManager, userId: string, reason: string): Promise<void> {

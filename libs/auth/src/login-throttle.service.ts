@@ -16,21 +16,32 @@ export const ACCOUNT_POLICY: ThrottlePolicy = { maxFailures: 5, windowSeconds: 9
 export const IP_POLICY: ThrottlePolicy = { maxFailures: 30, windowSeconds: 900, lockSeconds: 900 };
 
 /**
- * How long an address an account signed in from stays known to it: an attempt from there is counted apart from the
- * others (`account_known`), so that a stranger's failed guesses, which lock the account, do not lock its owner out.
+ * How long a device token stays good after its last sign-in. A device that signed in to an account holds one (from
+ * the sign-in's answer); its failed attempts are counted on a counter of its own, so that a stranger's guesses, which
+ * lock the account, do not lock out its owner on their phone or desk (OWASP's device cookies, as a JSON field).
  */
-export const KNOWN_SOURCE_DAYS = 30;
+export const DEVICE_TOKEN_DAYS = 30;
+/** The devices an account keeps at most, the most recently used. */
+export const DEVICES_PER_USER = 20;
 
 /**
- * `account`: failed attempts at an account from addresses it has not signed in from lately; `account_known`: from one
- * it has (keyed by account and address); `ip`: from an address; `known`: an address the account signed in from (its
- * window start is the last sign-in).
+ * `account`: failed attempts at an account, but from a device it gave a token to; `device`: from that device (keyed by
+ * the token's hash), or, for a password change, by the session; `ip`: from an address.
  */
-type Scope = 'account' | 'account_known' | 'ip' | 'known';
+type Scope = 'account' | 'device' | 'ip';
 
 const keyHash = (value: string) => createHash('sha256').update(value).digest();
-/** An account and an address: the account's hash first, so that its rows are found by it (substring 1 for 32). */
-const pairHash = (email: string, ip: string) => Buffer.concat([keyHash(email), keyHash(ipKey(ip))]);
+/** A device token as stored: its SHA-256 (the token is 32 random bytes, nothing to guess from its hash). */
+export const deviceTokenHash = (token: string) => keyHash(`device:${token}`);
+
+/** A password change's counter: by the session that asks (it proved the password once already). */
+export const sessionThrottleKey = (sessionId: string) => keyHash(`session:${sessionId}`);
+
+/** The counter an attempt was counted on, for `recordSuccess` to clear (and that one only). */
+export interface Claim {
+  scope: 'account' | 'device';
+  hash: Buffer;
+}
 
 /**
  * The address an IP counter is kept for: an IPv6 client holds a whole /64 (and may draw a new address from it for
@@ -83,57 +94,53 @@ export class LoginThrottleService {
   ) {}
 
   /**
-   * Counts an attempt for the IP, then the account; 429 when either has no attempt left in its window. From an address
-   * the account signed in from in the last `KNOWN_SOURCE_DAYS`, the account's attempts are counted apart, for that
-   * address alone: anyone who knows an email can lock the account for everyone else, 15 minutes at a time and again
-   * and again, but not for its owner at their usual desk or phone. An attempt the account refuses never reaches the
-   * password check, so the IP gets it back: someone locked out of their own account who keeps trying does not lock
-   * out their office.
+   * The hash of a device token if it is this account's (an active user with this email, used within
+   * `DEVICE_TOKEN_DAYS`), else null: a token of another account, an old one, or none counts as a stranger's device.
+   * Asked whether or not the email exists, with the same query: the answer tells nothing about the account.
    */
-  async claimAttempt(email: string, ip: string): Promise<void> {
+  async deviceOf(email: string, token: string | undefined): Promise<Buffer | null> {
+    if (!token) return null;
+    const hash = deviceTokenHash(token);
+    const rows = await this.db.query(
+      `SELECT 1 FROM sign_in_devices d JOIN users u ON u.id = d.user_id
+        WHERE d.token_hash = $1 AND lower(u.email) = $2 AND u.active AND d.last_used_at > $3::timestamptz - make_interval(days => $4)`,
+      [hash, email, this.clock.now(), DEVICE_TOKEN_DAYS],
+    );
+    return rows.length > 0 ? hash : null;
+  }
+
+  /**
+   * Counts an attempt for the IP, then for the account, or for the device (`device`: a device token's hash, from
+   * `deviceOf`, or a session's key for a password change); 429 when either has no attempt left in its window. Anyone
+   * who knows an email can lock the account, 15 minutes at a time and again and again, but not for a device it signed
+   * in on. An attempt the account refuses never reaches the password check, so the IP gets it back: someone locked out
+   * of their own account who keeps trying does not lock out their office.
+   */
+  async claimAttempt(email: string, ip: string, device: Buffer | null = null): Promise<Claim> {
     const refused = (retryAfterSeconds: number) => tooManyRequests('Too many failed sign-in attempts; try again later', retryAfterSeconds);
     const byIp = await this.claim('ip', keyHash(ipKey(ip)), IP_POLICY);
     if (byIp !== null) throw refused(byIp);
-    const known = await this.isKnown(email, ip);
-    const byAccount = known
-      ? await this.claim('account_known', pairHash(email, ip), ACCOUNT_POLICY)
-      : await this.claim('account', keyHash(email), ACCOUNT_POLICY);
+    const counted: Claim = device ? { scope: 'device', hash: device } : { scope: 'account', hash: keyHash(email) };
+    const byAccount = await this.claim(counted.scope, counted.hash, ACCOUNT_POLICY, email);
     if (byAccount !== null) {
       await this.giveBackToIp(ip);
       throw refused(byAccount);
     }
-  }
-
-  /** The attempt succeeded: the account starts over, the address is known to it, and the IP gets its attempt back. */
-  async recordSuccess(email: string, ip: string): Promise<void> {
-    await this.forgetAccount(email);
-    await this.db.query(
-      `INSERT INTO login_throttle (scope, key_hash, window_started_at, failures) VALUES ('known', $1, $2, 0)
-       ON CONFLICT (scope, key_hash) DO UPDATE SET window_started_at = EXCLUDED.window_started_at`,
-      [pairHash(email, ip), this.clock.now()],
-    );
-    await this.giveBackToIp(ip);
+    return counted;
   }
 
   /**
-   * The account's failures are forgotten (a success, or the operator's password reset, in its transaction); with
-   * `sources`, the addresses it signed in from too (the reset: whoever signed in with the old password, perhaps not
-   * its owner, is a stranger again).
+   * The attempt succeeded: the counter it was counted on starts over (a device's success does not lift the lock a
+   * stranger's guesses set on the account), and the IP gets its attempt back.
    */
-  async forgetAccount(email: string, runner: { query: DataSource['query'] } = this.db, options: { sources?: boolean } = {}): Promise<void> {
-    const scopes = options.sources ? ['account', 'account_known', 'known'] : ['account', 'account_known'];
-    await runner.query(
-      `DELETE FROM login_throttle WHERE scope = ANY($2::text[]) AND substring(key_hash FROM 1 FOR 32) = $1`,
-      [keyHash(email.trim().toLowerCase()), scopes],
-    );
+  async recordSuccess(counted: Claim, ip: string): Promise<void> {
+    await this.db.query(`DELETE FROM login_throttle WHERE scope = $1 AND key_hash = $2`, [counted.scope, counted.hash]);
+    await this.giveBackToIp(ip);
   }
 
-  private async isKnown(email: string, ip: string): Promise<boolean> {
-    const rows = await this.db.query(
-      `SELECT 1 FROM login_throttle WHERE scope = 'known' AND key_hash = $1 AND window_started_at > $2::timestamptz - make_interval(days => $3)`,
-      [pairHash(email, ip), this.clock.now(), KNOWN_SOURCE_DAYS],
-    );
-    return rows.length > 0;
+  /** The account's failures are forgotten (the operator's password reset, in its transaction). */
+  async forgetAccount(email: string, runner: { query: DataSource['query'] } = this.db): Promise<void> {
+    await runner.query(`DELETE FROM login_throttle WHERE scope = 'account' AND key_hash = $1`, [keyHash(email.trim().toLowerCase())]);
   }
 
   private async giveBackToIp(ip: string): Promise<void> {
@@ -150,7 +157,7 @@ export class LoginThrottleService {
    * sets the lock and is still allowed; any later one in the window, or while locked, is refused (and does not move
    * the lock). Returns null when the attempt is allowed, else the seconds until the lock (or the window) ends.
    */
-  private async claim(scope: Scope, hash: Buffer, policy: ThrottlePolicy): Promise<number | null> {
+  private async claim(scope: Scope, hash: Buffer, policy: ThrottlePolicy, email?: string): Promise<number | null> {
     const now = this.clock.now();
     const stale = `(t.window_started_at < $3::timestamptz - make_interval(secs => $5) AND NOT coalesce(t.locked_until > $3, false))`;
     const [row]: { failures: number; left_seconds: number }[] = await this.db.query(
@@ -166,16 +173,15 @@ export class LoginThrottleService {
        RETURNING failures, extract(epoch FROM coalesce(locked_until, window_started_at + make_interval(secs => $5)) - $3::timestamptz)::float8 AS left_seconds`,
       [scope, hash, now, policy.maxFailures, policy.windowSeconds, policy.lockSeconds],
     );
-    // The attempt that set an account's lock: in the log, by the account's user id (never its email), for an admin
-    // who wonders why someone could not sign in, or sees it happen again and again.
-    if (row.failures === policy.maxFailures && (scope === 'account' || scope === 'account_known')) await this.logLock(scope, hash);
+    // The first attempt a lock refuses: in the log, by the account's user id (never its email), for an admin who wonders
+    // why someone could not sign in, or sees it happen again and again.
+    if (email !== undefined && row.failures === policy.maxFailures + 1) await this.logLock(scope, email);
     return row.failures <= policy.maxFailures ? null : row.left_seconds;
   }
 
-  private async logLock(scope: Scope, hash: Buffer): Promise<void> {
-    const users: { id: string }[] = await this.db.query(
-      `SELECT id FROM users WHERE sha256(convert_to(email, 'UTF8')) = $1`, [hash.subarray(0, 32)]).catch(() => []);
-    this.logger.warn({ userId: users[0]?.id ?? null, knownAddress: scope === 'account_known' },
-      `Sign-in lock set: ${ACCOUNT_POLICY.maxFailures} failed attempts within ${ACCOUNT_POLICY.windowSeconds / 60} minutes`);
+  private async logLock(scope: Scope, email: string): Promise<void> {
+    const users: { id: string }[] = await this.db.query(`SELECT id FROM users WHERE lower(email) = $1`, [email]).catch(() => []);
+    this.logger.warn({ userId: users[0]?.id ?? null, onDevice: scope === 'device' },
+      `Sign-in locked: ${ACCOUNT_POLICY.maxFailures} failed attempts within ${ACCOUNT_POLICY.windowSeconds / 60} minutes`);
   }
 }

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** Documentation only: the user and token shapes of the API's answers (OpenAPI). */
 
@@ -24,4 +24,10 @@ export class TokensResponse {
   @ApiProperty({ description: 'For POST /api/auth/refresh (single use: a reused one revokes the session)' }) refreshToken: string;
   @ApiProperty({ description: 'Seconds until the access token expires', example: 900 }) expiresIn: number;
   @ApiProperty({ type: TokenUserResponse }) user: TokenUserResponse;
+  @ApiPropertyOptional({
+    description: "Sign-in only: this device's token. Send it with the device's next sign-ins (deviceToken): its failed attempts are then " +
+      "counted apart, and a stranger's guesses that lock the account do not lock this device out. Good 30 days from its last sign-in; " +
+      'ended by a password change or reset.',
+  })
+  deviceToken?: string;
 }

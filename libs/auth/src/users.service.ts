@@ -83,9 +83,9 @@ export class UsersService {
       );
       if (!user) return null;
       await this.auth.endAllAccess(tx, user.id, 'password reset by the operator');
-      // Reset, often, because the account was locked by failed attempts: it may sign in with the new one at once. The
-      // addresses it signed in from are forgotten: someone else may have signed in with the old password.
-      await this.throttle.forgetAccount(user.email, tx, { sources: true });
+      // Reset, often, because the account was locked by failed attempts: it may sign in with the new one at once (its
+      // device tokens went with its access: someone else may have signed in with the old password).
+      await this.throttle.forgetAccount(user.email, tx);
       return { userId: user.id, organizationId: user.organization_id, email: user.email, password };
     });
   }

@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
   @ApiProperty({ example: 'coordinator@example.org' })
@@ -12,6 +12,12 @@ export class LoginDto {
   @MinLength(1)
   @MaxLength(200)
   password: string;
+
+  @ApiPropertyOptional({ description: "The deviceToken an earlier sign-in on this device answered: its failed attempts are counted apart from a stranger's" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  deviceToken?: string;
 }
 
 export class ChangePasswordDto {
