@@ -38,6 +38,8 @@ export const URGENCY_POLICY: UrgencyPolicy = {
 };
 
 const RANK: Record<UrgencyLevel, number> = { critical: 3, high: 2, normal: 1, low: 0 };
+/** An appointment's grace before it counts as missed, by rule (the rule set in force decides it for every row). */
+const GRACE_HOURS = missedGraceHours();
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
@@ -89,12 +91,11 @@ export function assessUrgency(input: UrgencyInput, policy: UrgencyPolicy = URGEN
  */
 export function urgencyOrderAt(input: UrgencyInput, policy: UrgencyPolicy = URGENCY_POLICY): string | null {
   const now = input.now.getTime();
-  const grace = missedGraceHours();
   let first: DateTime | undefined;
   for (const d of countedDeadlines(input, policy)) {
     if (d.status !== 'open' && !isDetainer(d, policy)) continue;
     const inGrace = d.status === 'open' && policy.appointmentRules.includes(d.rule) && d.due.toMillis() < now;
-    const by = inGrace ? d.due.plus({ hours: grace[d.rule] ?? 0 }) : d.due;
+    const by = inGrace ? d.due.plus({ hours: GRACE_HOURS[d.rule] ?? 0 }) : d.due;
     if (!first || by < first) first = by;
   }
   return first?.toISO() ?? null;

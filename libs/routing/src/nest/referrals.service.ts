@@ -963,15 +963,15 @@ export class ReferralsService implements OnModuleInit {
     });
     const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM referrals WHERE case_id = $1`, [c.id]);
     const coordinators = await this.outbox.coordinators(tx, c.organization_id);
+    // Without consent nobody can place it (routing by hand is refused too): what is missing is the consent.
+    const email = c.consent_share
+      ? { subject: `[Amparo] ${c.reference} (${c.urgency_level}) has no eligible attorney`,
+          body: `No eligible attorney is left for case ${c.reference} (${why}). Please place it by hand.` }
+      : { subject: `[Amparo] ${c.reference} (${c.urgency_level}) cannot be offered: consent to share is not recorded`,
+          body: `Case ${c.reference} cannot be offered to an attorney: the client's consent to share it is not recorded. It can be placed once consent is recorded.` };
     await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
       organizationId: c.organization_id, recipientId: recipient, kind: 'case.unplaced', dedupeKey: `unplaced:${c.id}:${n}:${recipient}`, caseId: c.id,
-      subject: c.consent_share
-        ? `[Amparo] ${c.reference} (${c.urgency_level}) has no eligible attorney`
-        : `[Amparo] ${c.reference} (${c.urgency_level}) cannot be offered: consent to share is not recorded`,
-      // Without consent nobody can place it (routing by hand is refused too): what is missing is the consent.
-      body: c.consent_share
-        ? `No eligible attorney is left for case ${c.reference} (${why}). Please place it by hand.`
-        : `Case ${c.reference} cannot be offered to an attorney: the client's consent to share it is not recorded. It can be placed once consent is recorded.`,
+      ...email,
     })));
     this.logger.log({ caseId: c.id, why, by: actor?.userId ?? 'system' }, 'Case unplaced');
     return { unplaced: true, why };
