@@ -25,7 +25,7 @@ export const DEVICE_TOKEN_DAYS = 30;
 export const DEVICES_PER_USER = 20;
 
 /**
- * `account`: failed attempts at an account, but from a device it gave a token to; `device`: from that device (keyed by
+ * `account`: failed attempts at an account, except from a device it gave a token to; `device`: from that device (keyed by
  * the token's hash), or, for a password change, by the session; `ip`: from an address.
  */
 type Scope = 'account' | 'device' | 'ip';
