@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BootstrapService } from '../libs/auth/src/bootstrap.service';
 import { AuthHousekeeping, PasswordService, UsersService, deviceTokenHash } from '@amparo/auth';
@@ -342,9 +343,12 @@ describe('auth (e2e)', () => {
       const owner = await createUser(t.http, admin, 'coordinator');
       const stranger = await createUser(t.http, admin, 'intake');
       const attacker = { 'X-Forwarded-For': '203.0.113.200' };
-      // A second instance on the same database, with a clock of its own to move.
+      // A second instance on the same database, with a clock of its own to move; what it warns of, read.
       const clock = new FixedClock(new Date());
       const other = await createTestApp({ databaseUrl: t.databaseUrl, clock });
+      const warned = jest.spyOn(Logger.prototype, 'warn');
+      const locks = (counter: string) => warned.mock.calls
+        .filter(([fields, message]) => String(message).startsWith('Sign-in locked') && JSON.stringify(fields) === JSON.stringify({ userId: owner.userId, counter })).length;
       const signIn = (body: object, from: Record<string, string> = { 'X-Forwarded-For': '192.0.2.40' }) => other.http.post('/api/auth/login').set(from).send(body);
       try {
         const first = await signIn({ email: owner.email, password: owner.password }).expect(200);
@@ -362,9 +366,13 @@ describe('auth (e2e)', () => {
           expect((await signIn({ email: owner.email, password: 'one more guess' }, attacker)).status).toBe(429);
           clock.advance(16 * 60_000);
         }
+        // Each renewal of the lock is in the log (by user id, never the email), though none of its guesses was refused.
+        expect(locks('account')).toBe(3);
+        expect(JSON.stringify(warned.mock.calls)).not.toContain(owner.email);
         // Guesses from the device are counted on their own: five lock the device out too.
         for (let i = 0; i < 5; i++) await signIn({ email: owner.email, password: `device-${i}`, deviceToken }).expect(401);
         expect((await signIn({ email: owner.email, password: owner.password, deviceToken })).status).toBe(429);
+        expect(locks('device')).toBe(1);
         // Good 30 days from its last sign-in: then a stranger's device again.
         clock.advance(16 * 60_000);
         await signIn({ email: owner.email, password: owner.password, deviceToken }).expect(200);
@@ -372,26 +380,35 @@ describe('auth (e2e)', () => {
         for (let i = 0; i < 5; i++) await signIn({ email: owner.email, password: `later-${i}` }, attacker);
         expect((await signIn({ email: owner.email, password: owner.password, deviceToken })).status).toBe(429);
       } finally {
+        warned.mockRestore();
         await other.close();
       }
     });
 
-    it('a password change or the operator\'s reset ends the device tokens (a thief\'s device would keep its own counter)', async () => {
+    it('a password change ends the tokens of the account\'s other devices, the operator\'s reset all of them; a role change none', async () => {
       const owner = await createUser(t.http, admin, 'intake');
       const lockOut = async (tag: string) => {
         for (let i = 0; i < 5; i++) await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': '203.0.113.210' }).send({ email: owner.email, password: `${tag}-${i}` });
       };
-      const signedIn = await t.http.post('/api/auth/login').send({ email: owner.email, password: owner.password }).expect(200);
+      const signIn = (password: string, deviceToken?: string) => t.http.post('/api/auth/login').send({ email: owner.email, password, deviceToken });
+      const phone = (await signIn(owner.password).expect(200)).body;
+      const thief = (await signIn(owner.password).expect(200)).body;
+      // A role change says nothing about who signed in: the tokens stay.
+      await t.http.patch(`/api/users/${owner.userId}`).set(admin.auth).send({ role: 'coordinator' }).expect(200);
+      await lockOut('after-role');
+      await signIn(owner.password, phone.deviceToken).expect(200);
+      await signIn(owner.password, thief.deviceToken).expect(200);
+      // Changed on the phone (perhaps because of the lock): the phone keeps its token, the thief's device loses its own.
+      const onPhone = (await signIn(owner.password, phone.deviceToken).expect(200)).body;
       const newPassword = 'a fresh and unusual passphrase 77';
-      await t.http.post('/api/auth/password').set({ Authorization: `Bearer ${signedIn.body.accessToken}` })
+      await t.http.post('/api/auth/password').set({ Authorization: `Bearer ${onPhone.accessToken}` })
         .send({ currentPassword: owner.password, newPassword }).expect(204);
-      await lockOut('after-change');
-      expect((await t.http.post('/api/auth/login').send({ email: owner.email, password: newPassword, deviceToken: signedIn.body.deviceToken })).status).toBe(429);
+      expect((await signIn(newPassword, phone.deviceToken).expect(200)).body.deviceToken).toBe(phone.deviceToken);
+      expect((await signIn(newPassword, thief.deviceToken)).status).toBe(429);
+      // The operator's reset: every token goes.
       const reset = await t.app.get(UsersService).resetPassword(owner.email);
-      const device = (await t.http.post('/api/auth/login').send({ email: owner.email, password: reset!.password }).expect(200)).body.deviceToken;
-      const again = await t.app.get(UsersService).resetPassword(owner.email);
       await lockOut('after-reset');
-      expect((await t.http.post('/api/auth/login').send({ email: owner.email, password: again!.password, deviceToken: device })).status).toBe(429);
+      expect((await signIn(reset!.password, phone.deviceToken)).status).toBe(429);
     });
 
     it('the operator\'s reset finds an account by its email in any case, accented capitals included', async () => {

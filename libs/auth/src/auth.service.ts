@@ -42,7 +42,7 @@ export class AuthService {
     // Counted before the password is checked (see LoginThrottleService), on the device's own counter when it holds this
     // account's token; a success takes it back.
     const device = await this.throttle.deviceOf(email, deviceToken);
-    const counted = await this.throttle.claimAttempt(email, ip, device);
+    const counted = await this.throttle.claimAttempt(email, ip, device ? { hash: device, kind: 'device' } : null);
     const user = await this.db
       .getRepository(User)
       .createQueryBuilder('u')
@@ -51,7 +51,10 @@ export class AuthService {
       .getOne();
     // Inactive and unknown accounts get the same answer, and the same hashing cost, as a wrong password.
     const ok = await this.passwords.verify(user?.active ? user.passwordHash : null, password);
-    if (!user || !ok) throw new UnauthorizedException(BAD_CREDENTIALS);
+    if (!user || !ok) {
+      await this.throttle.failed(counted, email);
+      throw new UnauthorizedException(BAD_CREDENTIALS);
+    }
     const pair = await this.db.transaction(async (tx) => {
       // The account as the password was checked against it, share-locked: a password change or reset (or a
       // deactivation) that committed meanwhile revoked every session there was, and this one must not come after it;
@@ -60,13 +63,16 @@ export class AuthService {
         `SELECT password_hash, active FROM users WHERE id = $1 FOR SHARE`, [user.id],
       );
       if (!still?.active || still.password_hash !== user.passwordHash) throw new UnauthorizedException(BAD_CREDENTIALS);
+      const token = await this.rememberDevice(tx, user.id, device ? deviceToken! : null);
       const session = await tx.getRepository(AuthSession).save(
         tx.getRepository(AuthSession).create({
           userId: user.id,
           expiresAt: new Date(this.clock.now().getTime() + this.config.auth.refreshTtlSeconds * 1000),
+          // The device it was made on: a password change from this session keeps that device's token.
+          deviceHash: deviceTokenHash(token),
         }),
       );
-      return { ...(await this.issue(tx, user, session)), deviceToken: await this.rememberDevice(tx, user.id, device ? deviceToken! : null) };
+      return { ...(await this.issue(tx, user, session)), deviceToken: token };
     });
     // Only once the sign-in is made (not one a password reset overtook while the password was checked).
     await this.throttle.recordSuccess(counted, ip);
@@ -74,20 +80,24 @@ export class AuthService {
   }
 
   /**
-   * The device's token after a sign-in: the one it sent, if it is this account's (its use noted), else a new one; an
-   * account keeps its `DEVICES_PER_USER` most recently used.
+   * The device's token after a sign-in: the one it sent, if it is this account's and still stored (its use noted: it
+   * may have gone since it was checked, with a password change or the trim below), else a new one. An account keeps
+   * `DEVICES_PER_USER`: first to go are tokens never sent back (a client that ignores them, signing in again and again,
+   * does not push out the owner's phone), then the least recently used.
    */
   private async rememberDevice(tx: EntityManager, userId: string, known: string | null): Promise<string> {
     const now = this.clock.now();
     if (known) {
-      await tx.query(`UPDATE sign_in_devices SET last_used_at = $2 WHERE token_hash = $1`, [deviceTokenHash(known), now]);
-      return known;
+      const used = await tx.query(
+        `UPDATE sign_in_devices SET last_used_at = $3 WHERE token_hash = $1 AND user_id = $2 RETURNING 1`, [deviceTokenHash(known), userId, now]);
+      if (used.length > 0) return known;
     }
     const token = randomBytes(32).toString('base64url');
     await tx.query(`INSERT INTO sign_in_devices (token_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)`, [deviceTokenHash(token), userId, now]);
     await tx.query(
       `DELETE FROM sign_in_devices WHERE user_id = $1 AND token_hash NOT IN (
-         SELECT token_hash FROM sign_in_devices WHERE user_id = $1 ORDER BY last_used_at DESC LIMIT $2)`,
+         SELECT token_hash FROM sign_in_devices WHERE user_id = $1
+          ORDER BY last_used_at > created_at DESC, last_used_at DESC LIMIT $2)`,
       [userId, DEVICES_PER_USER],
     );
     return token;
@@ -147,8 +157,9 @@ export class AuthService {
     if (weak) throw validationFailed({ newPassword: [weak] });
     // Counted for the session, not the account: a stranger's lock on the account does not keep its signed-in owner from
     // changing the password, and a stolen session still has only a handful of guesses at it.
-    const counted = await this.throttle.claimAttempt(email, ip, sessionThrottleKey(actor.sessionId));
+    const counted = await this.throttle.claimAttempt(email, ip, { hash: sessionThrottleKey(actor.sessionId), kind: 'session' });
     if (!(await this.passwords.verify(user.passwordHash, currentPassword))) {
+      await this.throttle.failed(counted, email);
       throw validationFailed({ currentPassword: ['is not your current password'] });
     }
     await this.throttle.recordSuccess(counted, ip);
@@ -166,9 +177,14 @@ export class AuthService {
         [user.id, actor.sessionId],
       );
       // A changed password is often a compromised account: its calendar-feed URL (a credential of its own) ends too, and
-      // so do its device tokens (a thief's device would keep its own sign-in counter): the next sign-in gets a new one.
+      // so do its device tokens (a thief's device would keep its own sign-in counter), but the one of the device making
+      // the change (whoever can change the password owns the account: its owner, perhaps locked out elsewhere).
       await tx.query(`DELETE FROM calendar_tokens WHERE user_id = $1`, [user.id]);
-      await tx.query(`DELETE FROM sign_in_devices WHERE user_id = $1`, [user.id]);
+      await tx.query(
+        `DELETE FROM sign_in_devices WHERE user_id = $1
+            AND token_hash IS DISTINCT FROM (SELECT device_hash FROM auth_sessions WHERE id = $2)`,
+        [user.id, actor.sessionId],
+      );
       // Read under the row's lock: an admin's change at the same moment is recorded before or after this one, not lost.
       const [current]: { role: User['role']; active: boolean }[] = await tx.query(`SELECT role, active FROM users WHERE id = $1 FOR UPDATE`, [user.id]);
       const state = { role: current.role, active: current.active };
@@ -188,11 +204,15 @@ export class AuthService {
   }
 
   /** Every session of the user, and their calendar-feed token, end. */
-  async endAllAccess(manager: EntityManager, userId: string, reason: string): Promise<void> {
+  /**
+   * Every session and the calendar-feed token of the user end; with `devices` (a reset, a deactivation: not a role
+   * change, which says nothing about who signed in), its device tokens too: whoever signed in with the old password
+   * is a stranger again.
+   */
+  async endAllAccess(manager: EntityManager, userId: string, reason: string, options: { devices?: boolean } = {}): Promise<void> {
     await this.revokeAllForUser(manager, userId, reason);
     await manager.query(`DELETE FROM calendar_tokens WHERE user_id = $1`, [userId]);
-    // Whoever signed in with the old password is a stranger again.
-    await manager.query(`DELETE FROM sign_in_devices WHERE user_id = $1`, [userId]);
+    if (options.devices) await manager.query(`DELETE FROM sign_in_devices WHERE user_id = $1`, [userId]);
   }
 
   async revokeAllForUser(manager: EntityManager, userId: string, reason: string): Promise<void> {

@@ -37,10 +37,18 @@ export const deviceTokenHash = (token: string) => keyHash(`device:${token}`);
 /** A password change's counter: by the session that asks (it proved the password once already). */
 export const sessionThrottleKey = (sessionId: string) => keyHash(`session:${sessionId}`);
 
-/** The counter an attempt was counted on, for `recordSuccess` to clear (and that one only). */
+/** A counter of its own for an attempt: a device's (its token's hash), or a password change's session. */
+export interface OwnCounter {
+  hash: Buffer;
+  kind: 'device' | 'session';
+}
+
+/** The counter an attempt was counted on, for `recordSuccess` to clear (and that one only), and its failures then. */
 export interface Claim {
   scope: 'account' | 'device';
   hash: Buffer;
+  kind: 'account' | OwnCounter['kind'];
+  failures: number;
 }
 
 /**
@@ -110,23 +118,35 @@ export class LoginThrottleService {
   }
 
   /**
-   * Counts an attempt for the IP, then for the account, or for the device (`device`: a device token's hash, from
+   * Counts an attempt for the IP, then for the account, or on a counter of its own (`own`: a device token's hash, from
    * `deviceOf`, or a session's key for a password change); 429 when either has no attempt left in its window. Anyone
    * who knows an email can lock the account, 15 minutes at a time and again and again, but not for a device it signed
    * in on. An attempt the account refuses never reaches the password check, so the IP gets it back: someone locked out
    * of their own account who keeps trying does not lock out their office.
    */
-  async claimAttempt(email: string, ip: string, device: Buffer | null = null): Promise<Claim> {
+  async claimAttempt(email: string, ip: string, own: OwnCounter | null = null): Promise<Claim> {
     const refused = (retryAfterSeconds: number) => tooManyRequests('Too many failed sign-in attempts; try again later', retryAfterSeconds);
     const byIp = await this.claim('ip', keyHash(ipKey(ip)), IP_POLICY);
-    if (byIp !== null) throw refused(byIp);
-    const counted: Claim = device ? { scope: 'device', hash: device } : { scope: 'account', hash: keyHash(email) };
-    const byAccount = await this.claim(counted.scope, counted.hash, ACCOUNT_POLICY, email);
-    if (byAccount !== null) {
+    if (byIp.refusedFor !== null) throw refused(byIp.refusedFor);
+    const [scope, hash] = own ? ['device' as const, own.hash] : ['account' as const, keyHash(email)];
+    const byAccount = await this.claim(scope, hash, ACCOUNT_POLICY);
+    if (byAccount.refusedFor !== null) {
       await this.giveBackToIp(ip);
-      throw refused(byAccount);
+      throw refused(byAccount.refusedFor);
     }
-    return counted;
+    return { scope, hash, kind: own?.kind ?? 'account', failures: byAccount.failures };
+  }
+
+  /**
+   * The attempt's password was wrong. The one that set a lock is logged, by the account's user id (never its email):
+   * for an admin who wonders why someone could not sign in, or sees a stranger renew the lock again and again (five
+   * guesses every 15 minutes, none of them refused). One whose password was right sets no lock: it clears the counter.
+   */
+  async failed(counted: Claim, email: string): Promise<void> {
+    if (counted.failures !== ACCOUNT_POLICY.maxFailures) return;
+    const users: { id: string }[] = await this.db.query(`SELECT id FROM users WHERE lower(email) = $1`, [email]).catch(() => []);
+    this.logger.warn({ userId: users[0]?.id ?? null, counter: counted.kind },
+      `Sign-in locked: ${ACCOUNT_POLICY.maxFailures} failed attempts within ${ACCOUNT_POLICY.windowSeconds / 60} minutes`);
   }
 
   /**
@@ -155,9 +175,10 @@ export class LoginThrottleService {
   /**
    * One atomic upsert: a window that has run out starts over (never while locked); the attempt that reaches the limit
    * sets the lock and is still allowed; any later one in the window, or while locked, is refused (and does not move
-   * the lock). Returns null when the attempt is allowed, else the seconds until the lock (or the window) ends.
+   * the lock). Returns the failures counted, and null when the attempt is allowed, else the seconds until the lock (or
+   * the window) ends.
    */
-  private async claim(scope: Scope, hash: Buffer, policy: ThrottlePolicy, email?: string): Promise<number | null> {
+  private async claim(scope: Scope, hash: Buffer, policy: ThrottlePolicy): Promise<{ failures: number; refusedFor: number | null }> {
     const now = this.clock.now();
     const stale = `(t.window_started_at < $3::timestamptz - make_interval(secs => $5) AND NOT coalesce(t.locked_until > $3, false))`;
     const [row]: { failures: number; left_seconds: number }[] = await this.db.query(
@@ -173,15 +194,6 @@ export class LoginThrottleService {
        RETURNING failures, extract(epoch FROM coalesce(locked_until, window_started_at + make_interval(secs => $5)) - $3::timestamptz)::float8 AS left_seconds`,
       [scope, hash, now, policy.maxFailures, policy.windowSeconds, policy.lockSeconds],
     );
-    // The first attempt a lock refuses: in the log, by the account's user id (never its email), for an admin who wonders
-    // why someone could not sign in, or sees it happen again and again.
-    if (email !== undefined && row.failures === policy.maxFailures + 1) await this.logLock(scope, email);
-    return row.failures <= policy.maxFailures ? null : row.left_seconds;
-  }
-
-  private async logLock(scope: Scope, email: string): Promise<void> {
-    const users: { id: string }[] = await this.db.query(`SELECT id FROM users WHERE lower(email) = $1`, [email]).catch(() => []);
-    this.logger.warn({ userId: users[0]?.id ?? null, onDevice: scope === 'device' },
-      `Sign-in locked: ${ACCOUNT_POLICY.maxFailures} failed attempts within ${ACCOUNT_POLICY.windowSeconds / 60} minutes`);
+    return { failures: row.failures, refusedFor: row.failures <= policy.maxFailures ? null : row.left_seconds };
   }
 }

@@ -27,7 +27,7 @@ export class TokensResponse {
   @ApiPropertyOptional({
     description: "Sign-in only: this device's token. Send it with the device's next sign-ins (deviceToken): its failed attempts are then " +
       "counted apart, and a stranger's guesses that lock the account do not lock this device out. Good 30 days from its last sign-in; " +
-      'ended by a password change or reset.',
+      "ended by a password change made on another device, the operator's reset or a deactivation. Keep one per account.",
   })
   deviceToken?: string;
 }

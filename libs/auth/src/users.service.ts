@@ -82,7 +82,7 @@ export class UsersService {
         [email.trim().toLowerCase(), hash],
       );
       if (!user) return null;
-      await this.auth.endAllAccess(tx, user.id, 'password reset by the operator');
+      await this.auth.endAllAccess(tx, user.id, 'password reset by the operator', { devices: true });
       // Reset, often, because the account was locked by failed attempts: it may sign in with the new one at once (its
       // device tokens went with its access: someone else may have signed in with the old password).
       await this.throttle.forgetAccount(user.email, tx);
@@ -117,7 +117,7 @@ export class UsersService {
       // What the user could reach changes: their sessions end, and their calendar-feed URL, which would otherwise
       // keep listing what the old role saw (an attorney made coordinator would see every case's deadlines). A PATCH
       // that sends the same role (a form sending every field) changes nothing and ends nothing.
-      if (fields.includes('active') && !user.active) await this.auth.endAllAccess(tx, user.id, 'deactivated');
+      if (fields.includes('active') && !user.active) await this.auth.endAllAccess(tx, user.id, 'deactivated', { devices: true });
       else if (fields.includes('role')) await this.auth.endAllAccess(tx, user.id, 'role changed');
       await this.changes.publish(tx, {
         actor, userId: user.id, organizationId: user.organizationId, before, after: { role: user.role, active: user.active }, fields,

@@ -20,6 +20,10 @@ export class AuthSession {
 
   @Column('text', { name: 'revoked_reason', nullable: true })
   revokedReason: string | null;
+
+  /** The SHA-256 of the device token of the sign-in that made it (sign_in_devices). */
+  @Column('bytea', { name: 'device_hash', nullable: true })
+  deviceHash: Buffer | null;
 }
 
 @Entity('refresh_tokens')
