@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BootstrapService } from '../libs/auth/src/bootstrap.service';
-import { AuthHousekeeping, PasswordService, UsersService, deviceTokenHash } from '@amparo/auth';
+import { AuthHousekeeping, LoginThrottleService, PasswordService, UsersService, deviceTokenHash } from '@amparo/auth';
 import { DeadlinesService } from '@amparo/deadlines';
 import { FixedClock } from '@amparo/common';
 import { TestApp, createTestApp, createTestDatabase, ADMIN } from './support/test-app';
@@ -409,6 +409,33 @@ describe('auth (e2e)', () => {
       const reset = await t.app.get(UsersService).resetPassword(owner.email);
       await lockOut('after-reset');
       expect((await signIn(reset!.password, phone.deviceToken)).status).toBe(429);
+    });
+
+    it('a new device keeps the token it is given when the account has its 20 already; a token gone meanwhile is not answered back', async () => {
+      const owner = await createUser(t.http, admin, 'intake');
+      const stored = async (token: string) => (await t.db.query(`SELECT 1 FROM sign_in_devices WHERE token_hash = $1`, [deviceTokenHash(token)])).length === 1;
+      // Twenty devices, each of which sent its token back since (used after it was made).
+      await t.db.query(
+        `INSERT INTO sign_in_devices (token_hash, user_id, created_at, last_used_at)
+         SELECT sha256(convert_to('device-' || g, 'UTF8')), $1, now() - interval '1 day', now() FROM generate_series(1, 20) g`, [owner.userId]);
+      const fresh = (await t.http.post('/api/auth/login').send({ email: owner.email, password: owner.password }).expect(200)).body.deviceToken;
+      expect(await stored(fresh)).toBe(true);
+      expect((await t.db.query(`SELECT count(*)::int AS n FROM sign_in_devices WHERE user_id = $1`, [owner.userId]))[0].n).toBe(20);
+      // Checked, then deleted before the sign-in is made (a trim by another sign-in): a new token, stored, is answered.
+      const throttle = t.app.get(LoginThrottleService);
+      const check = throttle.deviceOf.bind(throttle);
+      const spy = jest.spyOn(throttle, 'deviceOf').mockImplementation(async (email, token) => {
+        const hash = await check(email, token);
+        await t.db.query(`DELETE FROM sign_in_devices WHERE token_hash = $1`, [hash]);
+        return hash;
+      });
+      try {
+        const again = (await t.http.post('/api/auth/login').send({ email: owner.email, password: owner.password, deviceToken: fresh }).expect(200)).body.deviceToken;
+        expect(again).not.toBe(fresh);
+        expect(await stored(again)).toBe(true);
+      } finally {
+        spy.mockRestore();
+      }
     });
 
     it('the operator\'s reset finds an account by its email in any case, accented capitals included', async () => {

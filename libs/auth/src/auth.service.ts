@@ -88,17 +88,22 @@ export class AuthService {
   private async rememberDevice(tx: EntityManager, userId: string, known: string | null): Promise<string> {
     const now = this.clock.now();
     if (known) {
+      // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
       const used = await tx.query(
-        `UPDATE sign_in_devices SET last_used_at = $3 WHERE token_hash = $1 AND user_id = $2 RETURNING 1`, [deviceTokenHash(known), userId, now]);
+        `WITH used AS (UPDATE sign_in_devices SET last_used_at = $3 WHERE token_hash = $1 AND user_id = $2 RETURNING 1) SELECT * FROM used`,
+        [deviceTokenHash(known), userId, now],
+      );
       if (used.length > 0) return known;
     }
     const token = randomBytes(32).toString('base64url');
-    await tx.query(`INSERT INTO sign_in_devices (token_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)`, [deviceTokenHash(token), userId, now]);
+    const hash = deviceTokenHash(token);
+    await tx.query(`INSERT INTO sign_in_devices (token_hash, user_id, created_at, last_used_at) VALUES ($1, $2, $3, $3)`, [hash, userId, now]);
+    // The one being handed out stays, whatever the others.
     await tx.query(
       `DELETE FROM sign_in_devices WHERE user_id = $1 AND token_hash NOT IN (
          SELECT token_hash FROM sign_in_devices WHERE user_id = $1
-          ORDER BY last_used_at > created_at DESC, last_used_at DESC LIMIT $2)`,
-      [userId, DEVICES_PER_USER],
+          ORDER BY token_hash = $3 DESC, last_used_at > created_at DESC, last_used_at DESC LIMIT $2)`,
+      [userId, DEVICES_PER_USER, hash],
     );
     return token;
   }

@@ -12,4 +12,4 @@ export * from './entities/auth-session.entity';
 export * from './user-changes';
 export * from './openapi';
 export * from './auth-housekeeping.service';
-export { deviceTokenHash } from './login-throttle.service';
+export { LoginThrottleService, deviceTokenHash } from './login-throttle.service';
