@@ -24,7 +24,7 @@ export class AuthController {
   @Access('public')
   @ApiOperation({ summary: 'Sign in. 401 on bad credentials (same answer for unknown users), 429 after repeated failures.' })
   @ApiOkResponse({ type: TokensResponse })
-  @ApiRateLimited('the account or the address is locked after repeated failed sign-ins')
+  @ApiRateLimited('the account (or this device, when its deviceToken is sent) or the address is locked after repeated failed sign-ins')
   login(@Body() dto: LoginDto, @Req() req: Request): Promise<TokenPair> {
     return this.auth.login(dto.email, dto.password, req.ip ?? 'unknown', dto.deviceToken);
   }
@@ -51,7 +51,7 @@ export class AuthController {
   @HttpCode(204)
   @Access('authenticated')
   @ApiBearerAuth()
-  @ApiRateLimited('more than 20 new passwords tried in 15 minutes, or the account locked after repeated wrong current passwords')
+  @ApiRateLimited('more than 20 new passwords tried in 15 minutes, or 5 wrong current passwords within 15 minutes on this session (or the address locked)')
   @ApiOperation({ summary: 'Change your password: the current one, then the new one (12+ characters, not easy to guess: 400 naming newPassword). Your other sessions end. 429 after 20 new passwords tried in 15 minutes.' })
   async changePassword(@CurrentUser() user: Principal, @Body() dto: ChangePasswordDto, @Req() req: Request): Promise<void> {
     await this.auth.changePassword(user, dto.currentPassword, dto.newPassword, req.ip ?? 'unknown');

@@ -137,7 +137,8 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
    * Cases whose urgency changes with time alone (a deadline now within 72 hours, a detainer hold open): re-assessed
    * when their `urgency_review_at` comes, so that the stored level the board filters on, the case list sorts by and
    * offer windows are counted from is never more than one pass old. `limit` a pass (500); when more are due (after an
-   * import or a rule set's migration made many due at once), those with the nearest deadline first, then the oldest.
+   * import or a rule set's migration made many due at once), by the time the case list orders them by within a level
+   * (`urgency_order_at`: an overdue deadline or a missed hold first), those with none last, then the oldest.
    */
   async reviewUrgency(limit = 500, stopping?: AbortSignal): Promise<number> {
     const now = this.clock.now();
