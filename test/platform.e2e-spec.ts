@@ -92,6 +92,10 @@ describe('platform (e2e)', () => {
     expect(schema('ClientDto', 'dateOfBirth')).toMatchObject({ format: 'date' });
     expect(schema('ClientDto', 'email')).toEqual(expect.objectContaining({ maxLength: 254 }));
     expect(schema('ClientDto', 'email').format).toBeUndefined(); // the validator takes UTF-8 addresses
+    // What no keyword says, the description does.
+    expect(schema('ClientDto', 'phone').description).toMatch(/at least 5 digits/);
+    expect(schema('CustodyDto', 'state').description).toMatch(/2-letter code/);
+    expect(schema('CreateEventDto', 'scheduledAt').description).toMatch(/UTC offset/);
     // What a length says is what the API does: one more character is a 400 naming the field.
     const intakeUser = await createUser(t.http, admin, 'intake');
     const lengths = Object.entries(doc.components.schemas.ClientDto.properties as Record<string, { maxLength?: number; pattern?: string; format?: string }>)

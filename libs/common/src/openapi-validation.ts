@@ -45,7 +45,7 @@ function isModel(value: unknown): value is Model {
  * document rather than from its 400s: string lengths, patterns, lists' sizes and uniqueness, allowed values, bounds,
  * a date's format, and `additionalProperties: false` (the global pipe refuses a field it does not know). Only what a
  * schema keyword says exactly; the rest (phone, A-number, email, language and state codes, zones, a date-time's
- * offset, a pattern needing Unicode classes) is the validator's, and some fields' descriptions. What the document
+ * offset, a pattern needing Unicode classes) is the validator's, and each field's description. What the document
  * already says is kept.
  */
 export function describeValidation(document: OpenAPIObject, models: Map<string, Model>): void {

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
-  @ApiProperty({ example: 'coordinator@example.org' })
+  @ApiProperty({ example: 'coordinator@example.org', description: 'The account\'s email address (any case)' })
   @IsEmail()
   @MaxLength(254)
   email: string;

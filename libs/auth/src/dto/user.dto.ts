@@ -8,7 +8,7 @@ import { ROLES, Role } from '../roles';
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateUserDto {
-  @ApiProperty()
+  @ApiProperty({ description: 'An email address, unique in the installation (compared without case)' })
   @IsEmail()
   @MaxLength(254)
   email: string;

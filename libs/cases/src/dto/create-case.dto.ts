@@ -20,6 +20,10 @@ export const CALLER_RELATIONSHIPS = ['self', 'family', 'friend', 'community_org'
 export type PracticeArea = (typeof PRACTICE_AREAS)[number];
 export type CustodyStatus = (typeof CUSTODY_STATUSES)[number];
 
+/** How the API reads a phone number and a state, for the OpenAPI descriptions (the validators say it in their 400s). */
+const PHONE_NOTE = 'Digits, with + ( ) . / - and spaces; at least 5 digits; an extension as "ext 12". Encrypted.';
+const STATE_NOTE = 'The 2-letter code of a U.S. state or territory, such as TX or PR.';
+
 const OPTIONAL_NOTE =
   'Optional and never required to open a case: Amparo collects the minimum, and does not inquire into immigration ' +
   'status without need (sanctuary principles). Encrypted at rest; visible only to those who need it.';
@@ -72,14 +76,14 @@ export class ClientDto {
   @IsANumber({ message: 'client.aNumber must be an A-number (7 to 9 digits, not all zeros, e.g. A123-456-789)' })
   aNumber?: string;
 
-  @ApiPropertyOptional({ description: 'Encrypted.' })
+  @ApiPropertyOptional({ description: PHONE_NOTE })
   @BlankAsNull({ number: true })
   @IsOptional()
   @IsString()
   @IsPhone({ message: 'client.phone must be a phone number (at least 5 digits; an extension as "ext 12")' })
   phone?: string;
 
-  @ApiPropertyOptional({ description: 'Encrypted.' })
+  @ApiPropertyOptional({ description: 'An email address. Encrypted.' })
   @BlankAsNull()
   @IsOptional()
   @IsEmail()
@@ -146,7 +150,7 @@ export class CallerDto {
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ description: 'Encrypted.' })
+  @ApiPropertyOptional({ description: PHONE_NOTE })
   @BlankAsNull({ number: true })
   @IsOptional()
   @IsString()
@@ -186,7 +190,7 @@ export class CustodyDto {
   @Matches(COUNTY_NAME, { message: "custody.county must be the name of a county (such as Harris, or Harris County, TX): letters, spaces and . , ' ( ) & / - only; it is kept in plain text, so no digits" })
   county?: string;
 
-  @ApiPropertyOptional({ example: 'TX' })
+  @ApiPropertyOptional({ example: 'TX', description: STATE_NOTE })
   @BlankAsNull({ upperCase: true })
   @IsOptional()
   @IsStateCode({ message: 'custody.state must be the 2-letter code of a U.S. state or territory, such as TX' })
@@ -209,7 +213,7 @@ export class CustodyDto {
   @IsBoolean()
   detainerLodged?: boolean;
 
-  @ApiPropertyOptional({ example: '2026-11-20T16:00:00-06:00', description: 'When the person could otherwise be released (bail posted, charges dropped, sentence served).' })
+  @ApiPropertyOptional({ example: '2026-11-20T16:00:00-06:00', description: 'When the person could otherwise be released (bail posted, charges dropped, sentence served): an ISO 8601 date-time with its UTC offset.' })
   @BlankAsNull()
   @IsOptional()
   @IsOffsetDateTime()

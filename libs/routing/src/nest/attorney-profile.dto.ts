@@ -13,7 +13,7 @@ const Codes = (): PropertyDecorator =>
 const IsStateCodes = (field: string) => IsStateCode({ each: true, message: `${field} must be 2-letter codes of U.S. states or territories, such as TX` });
 
 export class AttorneyProfileDto {
-  @ApiProperty({ example: ['TX'], description: 'States where the attorney is admitted to the bar' })
+  @ApiProperty({ example: ['TX'], description: 'States where the attorney is admitted to the bar: 2-letter codes of U.S. states or territories' })
   @IsArray()
   @ArrayMaxSize(60)
   @Codes()
@@ -60,7 +60,7 @@ export class AttorneyProfileDto {
   @Matches(/^[A-Z0-9]{3,12}$/, { each: true, message: 'facilityCodes must be ICE detention location codes' })
   facilityCodes: string[];
 
-  @ApiProperty({ example: ['TX'], description: 'States the attorney covers' })
+  @ApiProperty({ example: ['TX'], description: 'States the attorney covers: 2-letter codes of U.S. states or territories' })
   @IsArray()
   @ArrayMaxSize(60)
   @Codes()
