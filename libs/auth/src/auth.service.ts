@@ -1,5 +1,5 @@
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
@@ -208,7 +208,6 @@ export class AuthService {
     );
   }
 
-  /** Every session of the user, and their calendar-feed token, end. */
   /**
    * Every session and the calendar-feed token of the user end; with `devices` (a reset, a deactivation: not a role
    * change, which says nothing about who signed in), its device tokens too: whoever signed in with the old password
