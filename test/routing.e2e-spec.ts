@@ -91,6 +91,15 @@ describe('routing and referrals (e2e)', () => {
     const mine = await t.http.get('/api/referrals?status=offered').set(attorney.auth);
     const offer = mine.body.items.find((r: { id: string }) => r.id === res.body.id);
     expect(offer.case).toMatchObject({ urgency: expect.any(String), language: 'spa', practiceAreas: ['detention_bond'], county: 'Harris' });
+    // Why it is urgent, and its flags: the attorney decides on these, and cannot read the case before accepting.
+    const asCoordinator = (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body;
+    expect(offer.case.urgencyReasons).toEqual(asCoordinator.urgency.reasons);
+    expect(offer.case.urgencyReasons.join(' ')).toMatch(/without counsel|detained/i);
+    expect(offer.case.flags).toEqual(asCoordinator.flags);
+    expect(offer.case.flags.map((f: { code: string }) => f.code)).toContain('detained_without_counsel');
+    // The OpenAPI document describes every field of it.
+    const schemas = (await t.http.get('/docs-json').expect(200)).body.components.schemas;
+    expect(Object.keys(schemas.ReferralCaseSummaryResponse.properties).sort()).toEqual(Object.keys(offer.case).sort());
     for (const needle of [CANARY.firstName, CANARY.lastName, CANARY.aNumberDigits, 'canary text']) expect(JSON.stringify(mine.body)).not.toContain(needle);
     expect((await t.http.get(`/api/cases/${c.id}`).set(attorney.auth)).status).toBe(404);
 
@@ -120,6 +129,8 @@ describe('routing and referrals (e2e)', () => {
       expect(offered.deadlines).toEqual([
         expect.objectContaining({ rule: 'detainer_hold', status: 'missed', dueAt: '2026-11-30T09:00:00-06:00', outerLimitAt: '2026-12-02T00:00:00-06:00', timeZone: 'America/Chicago' }),
       ]);
+      const schemas = (await t.http.get('/docs-json').expect(200)).body.components.schemas;
+      expect(Object.keys(schemas.ReferralCaseDeadlineResponse.properties)).toEqual(expect.arrayContaining(Object.keys(offered.deadlines[0])));
       // Out of the jail (transferred to ICE's custody, in Houston): the jail's hold binds no one, and is not listed.
       await t.http.post(`/api/cases/${c.id}/events`).set(coordinator.auth)
         .send({ type: 'transferred', occurredAt: '2026-11-30T15:30:00Z', facilityCode: 'HOUICDF' }).expect(201);

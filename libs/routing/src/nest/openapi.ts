@@ -1,10 +1,40 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { FlagResponse } from '@amparo/deadlines';
 
 /** Documentation only: the referral and attorney profile shapes of the API's answers (OpenAPI). */
 
 export class ReferralMatchResponse {
   @ApiProperty({ example: 78.5 }) score: number;
   @ApiProperty({ type: [String], example: ['speaks Spanish (spa)', 'visits Houston Contract Detention Facility'] }) reasons: string[];
+}
+
+export class ReferralCaseDeadlineResponse {
+  @ApiProperty({ example: 'detainer_hold' }) rule: string;
+  @ApiProperty({ example: 'ICE detainer 48-hour hold' }) label: string;
+  @ApiProperty({ enum: ['open', 'missed'] }) status: string;
+  @ApiProperty({ example: '2026-11-28T16:00:00-06:00', description: 'In the zone that counts it (timeZone)' }) dueAt: string;
+  @ApiProperty({ example: 'America/Chicago' }) timeZone: string;
+  @ApiPropertyOptional({ description: 'The 8 CFR 287.7(d) outer limit of a detainer hold: what still matters once it is missed' }) outerLimitAt?: string;
+  @ApiPropertyOptional({ description: 'When a window opens (a detainer hold: release-eligibility)' }) opensAt?: string;
+  @ApiProperty({ example: '8 CFR 287.7(d)' }) citation: string;
+}
+
+/** What an offered attorney decides on: no name, number, contact or narrative. */
+export class ReferralCaseSummaryResponse {
+  @ApiProperty({ enum: ['critical', 'high', 'normal', 'low'] }) urgency: string;
+  @ApiProperty({ type: [String], description: 'Why the case has its urgency: the deadline and its local time, or the custody',
+    example: ['ICE detainer: the 48-hour hold ends Sat 28 Nov, 4:00 PM CST at Harris County Jail'] }) urgencyReasons: string[];
+  @ApiProperty({ type: [FlagResponse] }) flags: FlagResponse[];
+  @ApiProperty({ example: 'spa' }) language: string;
+  @ApiProperty() needsInterpreter: boolean;
+  @ApiProperty({ type: [String], example: ['detention_bond'] }) practiceAreas: string[];
+  @ApiProperty({ enum: ['local_jail', 'ice_detention', 'released', 'not_detained', 'unknown'] }) custodyStatus: string;
+  @ApiProperty({ nullable: true, type: String }) facilityCode: string | null;
+  @ApiProperty({ nullable: true, type: String }) facilityName: string | null;
+  @ApiProperty({ nullable: true, type: String }) county: string | null;
+  @ApiProperty({ nullable: true, type: String }) state: string | null;
+  @ApiProperty({ type: [ReferralCaseDeadlineResponse], description: 'The open deadlines, soonest first, then the missed ones whose outer limit is still ahead' })
+  deadlines: ReferralCaseDeadlineResponse[];
 }
 
 export class ReferralResponse {
@@ -21,11 +51,10 @@ export class ReferralResponse {
   @ApiProperty({ type: ReferralMatchResponse }) match: ReferralMatchResponse;
   @ApiPropertyOptional({
     nullable: true,
-    description: "In lists: the case's de-identified summary (urgency, language, practice areas, custody, facility, county, state, deadlines: " +
-      'the open ones, then the missed ones whose outer limit is ahead, each with its status, due time, zone and outer limit), ' +
-      'for an attorney only while the offer is open or the case is theirs (else null)',
+    type: ReferralCaseSummaryResponse,
+    description: "In lists: the case's de-identified summary, for an attorney only while the offer is open or the case is theirs (else null)",
   })
-  case?: Record<string, unknown> | null;
+  case?: ReferralCaseSummaryResponse | null;
 }
 
 export class DeclineResponse {

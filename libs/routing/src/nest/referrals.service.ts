@@ -728,7 +728,7 @@ export class ReferralsService implements OnModuleInit {
     const clause = where.join(' AND ');
     const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM referrals r WHERE ${clause}`, params);
     const rows = await this.db.query(
-      `SELECT r.*, c.reference, c.urgency_level, c.preferred_language, c.needs_interpreter, c.practice_areas,
+      `SELECT r.*, c.reference, c.urgency_level, c.urgency_reasons, c.flags, c.preferred_language, c.needs_interpreter, c.practice_areas,
               c.facility_code, f.name AS facility_name, c.county, c.state, c.custody_status, c.time_zone,
               c.status AS case_status, c.assigned_attorney_id
          FROM referrals r JOIN cases c ON c.id = r.case_id LEFT JOIN facilities f ON f.code = c.facility_code
@@ -750,6 +750,10 @@ export class ReferralsService implements OnModuleInit {
       ...(r.decline_note ? { declineNote: r.decline_note } : {}),
       case: !showsCase(r) ? null : {
         urgency: r.urgency_level,
+        // Why it is urgent, and what else bears on taking it (a 287(g) jail, an order, no counsel): the offered
+        // attorney cannot read the case itself until they accept.
+        urgencyReasons: r.urgency_reasons,
+        flags: r.flags,
         language: r.preferred_language,
         needsInterpreter: r.needs_interpreter,
         practiceAreas: r.practice_areas,
