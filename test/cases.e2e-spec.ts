@@ -375,6 +375,14 @@ describe('cases (e2e)', () => {
       expect(res.body.client.safeToContact).toEqual({ voicemail: false, sms: false, note: 'code word: example' });
       const cleared = await t.http.patch(`/api/cases/${created.body.id}`).set(intake.auth).send({ client: { safeToContact: { note: null } } }).expect(200);
       expect(cleared.body.client.safeToContact).toEqual({ voicemail: false, sms: false });
+      // With nothing stored, a field sent as null is cleared too, not kept as a null answer; at intake as well.
+      await t.http.patch(`/api/cases/${created.body.id}`).set(intake.auth).send({ client: { safeToContact: null } }).expect(200);
+      const fresh = await t.http.patch(`/api/cases/${created.body.id}`).set(intake.auth).send({ client: { safeToContact: { sms: null, voicemail: true } } }).expect(200);
+      expect(fresh.body.client.safeToContact).toEqual({ voicemail: true });
+      const body = intakeBody();
+      const opened = await t.http.post('/api/cases').set(intake.auth)
+        .send({ ...body, client: { ...body.client, safeToContact: { voicemail: null, sms: true, note: null } } }).expect(201);
+      expect((await t.http.get(`/api/cases/${opened.body.id}`).set(intake.auth).expect(200)).body.client.safeToContact).toEqual({ sms: true });
     });
 
     it('another volunteer cannot correct the case (404)', async () => {

@@ -64,11 +64,18 @@ describe('intake input and corrections (e2e)', () => {
     // A name typed where a party goes: the answer says what a party is. A born-before-1900 date says why it is refused.
     const bare = await create({ ...minimalBody(), adverseParties: ['Opuesto Uno'] });
     expect([bare.status, bare.body.fields]).toEqual([400, { 'adverseParties.0': ['each adverse party must be an object such as {"name": "..."}, not a name alone'] }]);
+    // A list inside the list: its names would be in no conflict check (the case offered to the party's own attorney).
+    for (const nested of [[[{ name: 'Opuesto Uno' }]], [[]]]) {
+      const wrapped = await create({ ...minimalBody(), adverseParties: nested });
+      expect([wrapped.status, fieldsOf(wrapped)]).toEqual([400, ['adverseParties']]);
+    }
     const old = await create({ ...minimalBody(), client: { lastName: 'Antigua', preferredLanguage: 'spa', dateOfBirth: '1899-12-31' } });
     expect([old.status, old.body.fields]).toEqual([400, { 'client.dateOfBirth': ['client.dateOfBirth must be a real date as YYYY-MM-DD, from 1900 on and not in the future'] }]);
     const c = await create({ ...minimalBody(), client: { lastName: ' \u200fEjemplo\u200b ', preferredLanguage: 'ara' } }).expect(201);
     const full = await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200);
     expect(full.body.client.lastName).toBe('Ejemplo');
+    const corrected = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ adverseParties: [[{ name: 'Opuesto Uno' }]] });
+    expect([corrected.status, fieldsOf(corrected)]).toEqual([400, ['adverseParties']]);
   });
 
   it('codes as a phone keyboard sends them: capitalized, a space after, the same one twice', async () => {

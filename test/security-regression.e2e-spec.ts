@@ -1404,6 +1404,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
     });
 
     it('an unknown account costs the same password hashing as a wrong password: no timing oracle on who has an account', async () => {
+      // Both go through the password check once; that the check hashes against a decoy of the same cost when there is
+      // no account is password.service.spec.ts's.
       const verify = jest.spyOn(t.app.get(PasswordService), 'verify');
       try {
         await attempt('nobody.here@test.amparo.example', 'whatever-guess', '192.0.2.31').expect(401);

@@ -99,7 +99,8 @@ export class CaseCipher {
       [values['client.firstName'], values['client.lastName']].filter((v) => typeof v === 'string' && v.trim()).join(' '),
     );
     if (fullName) entries.push({ kind: 'party_name', value: blindIndex(this.keys.indexKey, 'party_name', fullName) });
-    const parties = Array.isArray(values.adverseParties) ? (values.adverseParties as { name?: string }[]) : [];
+    // Flattened: a list stored inside the list (before intake refused that shape) is indexed by keys:reindex.
+    const parties = Array.isArray(values.adverseParties) ? (values.adverseParties.flat(Infinity) as { name?: string }[]) : [];
     for (const party of parties) {
       const name = normalizePersonName(party?.name);
       if (name) entries.push({ kind: 'adverse_party', value: blindIndex(this.keys.indexKey, 'party_name', name) });

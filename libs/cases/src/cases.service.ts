@@ -108,6 +108,11 @@ class IdempotentReplay extends Error {
   }
 }
 
+/** The fields of an object that hold an answer: a DTO instance has every declared field, undefined when not sent. */
+function answered(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null));
+}
+
 function changedPaths(dto: object, prefix = ''): string[] {
   return Object.entries(dto).flatMap(([key, value]) => {
     if (value === undefined) return [];
@@ -239,6 +244,8 @@ export class CasesService {
     const reference = newCaseReference();
     const key = this.cipher.newCaseKey(id);
     const sensitive = pickSensitive(dto as unknown as Record<string, unknown>);
+    const safe = sensitive['client.safeToContact'];
+    if (safe && typeof safe === 'object') sensitive['client.safeToContact'] = answered(safe as Record<string, unknown>);
     const columns = this.cipher.encrypt(key.dek, id, sensitive);
     const now = this.clock.now();
     // A new case has no events or stored deadlines: its timeline is computed in memory and written with the row.
@@ -533,12 +540,13 @@ export class CasesService {
         const current = this.cipher.decrypt(dek, id, row);
         // Nested objects are partial in a correction too: "no SMS" sent alone keeps the voicemail answer and the code
         // word (safeToContact is one encrypted value, so the fields sent are merged over the stored ones).
+        // A field sent as null is cleared, whether or not anything was stored: never kept as a null answer.
         const safe = sensitiveChanges['client.safeToContact'];
-        if (safe && typeof safe === 'object' && current['client.safeToContact'] && typeof current['client.safeToContact'] === 'object') {
-          // (A DTO instance has every declared field, undefined when not sent.)
+        if (safe && typeof safe === 'object') {
+          const stored = current['client.safeToContact'];
+          // (A DTO instance has every declared field, undefined when not sent: those keep the stored answer.)
           const sent = Object.entries(safe as Record<string, unknown>).filter(([, v]) => v !== undefined);
-          const kept = { ...(current['client.safeToContact'] as Record<string, unknown>), ...Object.fromEntries(sent) };
-          sensitiveChanges['client.safeToContact'] = Object.fromEntries(Object.entries(kept).filter(([, v]) => v !== null));
+          sensitiveChanges['client.safeToContact'] = answered({ ...(stored && typeof stored === 'object' ? stored : {}), ...Object.fromEntries(sent) });
         }
         // Someone who cannot read the stored list adds to it: replacing it would lose its entries (and their details)
         // unseen, and refusing by what it holds would tell them what it holds.

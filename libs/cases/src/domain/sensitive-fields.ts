@@ -28,12 +28,12 @@ export type SensitiveValues = Partial<Record<SensitiveField, unknown>>;
 const get = (source: Record<string, unknown> | undefined, path: string): unknown =>
   path.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), source);
 
-/** Picks the sensitive values present in a (possibly partial) request body. `null` means "clear it". */
 /** A sensitive value stored as SQL NULL, not encrypted: absent, null, or a string of nothing but spaces. */
 export function isBlank(value: unknown): boolean {
   return value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
 }
 
+/** Picks the sensitive values present in a (possibly partial) request body. `null` means "clear it". */
 export function pickSensitive(body: Record<string, unknown>): SensitiveValues {
   const values: SensitiveValues = {};
   for (const { field } of SENSITIVE_FIELDS) {

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength,
-  MinLength, ValidateNested, IsDefined, IsObject,
+  MinLength, ValidateNested, IsDefined, IsObject, ValidateBy,
 } from 'class-validator';
 import { IsStateCode } from '@amparo/reference';
 import { CRIMINAL_HISTORY_MAX, IsANumber, IsNotNothing, IsPhone } from './formats';
@@ -288,6 +288,10 @@ export class CreateCaseDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(10)
+  // A list inside the list ([[{...}]]) passes ValidateNested (it validates the inner list's objects), and its names
+  // would be in no conflict check.
+  @ValidateBy({ name: 'notNestedList', validator: { validate: (value: unknown) => !Array.isArray(value) } },
+    { each: true, message: 'each adverse party must be an object such as {"name": "..."}, not a list' })
   @ValidateNested({ each: true, message: 'each adverse party must be an object such as {"name": "..."}, not a name alone' })
   @Type(() => AdversePartyDto)
   adverseParties?: AdversePartyDto[];
