@@ -36,6 +36,23 @@ describe('reference data import (e2e)', () => {
     return path;
   };
 
+  it('the facility search reads what a phone keyboard sends: a space around the words or the state is not part of them', async () => {
+    const search = async (query: string) => {
+      const res = await t.http.get(`/api/facilities?${query}`).set(intake.auth);
+      return [res.status, res.body.total];
+    };
+    const [, byCode] = await search('q=HOUICDF');
+    expect(byCode).toBe(1);
+    for (const query of ['q=HOUICDF%20', 'q=%20houicdf', 'q=HOUICDF%E2%80%8B']) expect(await search(query)).toEqual([200, 1]);
+    const [, houston] = await search('q=houston');
+    expect(await search('q=houston%20')).toEqual([200, houston]);
+    const [, texas] = await search('state=TX');
+    for (const query of ['state=%20tx', 'state=TX%20']) expect(await search(query)).toEqual([200, texas]);
+    const [, all] = await search('');
+    expect(await search('q=%20%20&state=')).toEqual([200, all]);
+    expect(await search('state=Texas')).toEqual([400, undefined]);
+  });
+
   it('a file whose rows are all rejected (a header with a stray comma) is refused; nothing changes', async () => {
     const before = { agreements: await count('agreements_287g'), flagged: await flagged() };
     expect(before.agreements).toBeGreaterThan(500);

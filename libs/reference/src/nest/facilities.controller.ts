@@ -3,17 +3,20 @@ import { ApiBearerAuth, ApiDefaultResponse, ApiExtraModels, ApiOkResponse, ApiPr
 import { FacilityResponse } from './openapi';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { Access } from '@amparo/auth';
-import { ErrorResponse, Page, PageQuery, pageOf } from '@amparo/common';
+import { BlankAsNull, ErrorResponse, Page, PageQuery, pageOf } from '@amparo/common';
 import { FacilityView, ReferenceService } from './reference.service';
 
 export class FacilityQuery extends PageQuery {
+  // As a phone keyboard sends it ("houicdf ", " Houston"): trimmed, its invisible marks dropped; blank is no filter.
   @ApiPropertyOptional({ description: 'Part of the name, code or city' })
+  @BlankAsNull({ place: true })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   q?: string;
 
   @ApiPropertyOptional({ example: 'TX' })
+  @BlankAsNull({ upperCase: true })
   @IsOptional()
   @Matches(/^[A-Za-z]{2}$/, { message: 'state must be a 2-letter code' })
   state?: string;
