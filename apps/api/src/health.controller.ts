@@ -1,9 +1,15 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Access } from '@amparo/auth';
+
+const HEALTH_SCHEMA = (status: string, database: string) => ({
+  type: 'object',
+  properties: { status: { type: 'string', enum: [status] }, database: { type: 'string', enum: [database] } },
+  required: ['status', 'database'],
+});
 
 @ApiTags('operations')
 @Controller('health')
@@ -12,6 +18,8 @@ export class HealthController {
 
   @Get()
   @Access('public')
+  @ApiOkResponse({ description: 'The API and its database answer', schema: HEALTH_SCHEMA('ok', 'up') })
+  @ApiServiceUnavailableResponse({ description: 'The database does not answer (within 2 s): the API recovers by itself when it does', schema: HEALTH_SCHEMA('degraded', 'down') })
   async health(@Res({ passthrough: true }) res: Response): Promise<{ status: string; database: 'up' | 'down' }> {
     try {
       await Promise.race([

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiDefaultResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiDefaultResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiRateLimited, ErrorResponse, NoBody } from '@amparo/common';
 import { Access, CurrentUser } from './access.decorator';
@@ -51,6 +51,7 @@ export class AuthController {
   @HttpCode(204)
   @Access('authenticated')
   @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'Changed; your other sessions have ended' })
   @ApiRateLimited('more than 20 new passwords tried in 15 minutes, or 5 wrong current passwords within 15 minutes on this session (or the address locked)')
   @ApiOperation({ summary: 'Change your password: the current one, then the new one (12+ characters, not easy to guess: 400 naming newPassword). Your other sessions end. 429 after 20 new passwords tried in 15 minutes.' })
   async changePassword(@CurrentUser() user: Principal, @Body() dto: ChangePasswordDto, @Req() req: Request): Promise<void> {

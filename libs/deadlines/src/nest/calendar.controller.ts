@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
 import { Clock, ErrorResponse, NoBody, notFound } from '@amparo/common';
@@ -32,6 +32,7 @@ export class CalendarController {
   @Access('coordinator', 'attorney')
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Revoke your calendar feed.' })
+  @ApiNoContentResponse({ description: 'Revoked (or there was none): its address answers 404 from now on' })
   async revoke(@CurrentUser() user: Principal, @Body(NoBody) _body?: undefined): Promise<void> {
     await this.deadlines.revokeCalendarToken(user);
   }

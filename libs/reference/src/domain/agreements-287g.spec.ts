@@ -32,6 +32,8 @@ describe('parse287gCsv', () => {
     expect(() => parse287gCsv(csv(header))).toThrow(
       expect.objectContaining({ code: 'REFERENCE_MISSING_COLUMN', subject: 'support_type' }) as ReferenceDataError,
     );
+    // The file the operator gave is the one named, not the shipped one.
+    expect(() => parse287gCsv(csv(header), '/import/287g-2027.csv')).toThrow(/^\/import\/287g-2027\.csv: the header has no "support_type" column/);
     const { records } = parse287gCsv(
       csv(`${HEADER},notes`, 'OHIO,Test Police Department,Municipality,,Task Force Model,pending,,new'),
     );

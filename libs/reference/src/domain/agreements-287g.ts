@@ -21,10 +21,10 @@ const COUNTY_IN_NAME = /^([A-Za-z][A-Za-z.'\u2019 -]*?) (County|Parish) (Sheriff
 /**
  * Parses ICE's 287(g) agreement list (data/README.md). For county agencies the county named in the agency
  * ("Franklin County Sheriff's Office") wins over the county column, which has typos ("Frankin County"); the
- * disagreement is reported as a warning so a person can check it.
+ * disagreement is reported as a warning so a person can check it. `file` is the name its messages give.
  */
-export function parse287gCsv(text: string): ParseResult<Agreement287g> {
-  const table = readTable<Column>(text, 'ice-287g-agreements.csv', AGREEMENT_COLUMNS);
+export function parse287gCsv(text: string, file = 'ice-287g-agreements.csv'): ParseResult<Agreement287g> {
+  const table = readTable<Column>(text, file, AGREEMENT_COLUMNS);
   const records: Agreement287g[] = [];
   const errors: RowIssue[] = [...table.errors];
   const warnings: RowIssue[] = [];

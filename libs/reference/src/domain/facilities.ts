@@ -20,9 +20,10 @@ const NO_ADDRESS = new Set(['UNAVAILABLE', 'UNKNOWN', 'N/A']);
 /**
  * Parses the ICE detention facilities CSV (data/README.md). Throws ReferenceDataError only for a file that
  * cannot be used (missing column, broken quoting); bad rows come back in `errors`, doubtful values in `warnings`.
+ * `file` is the name its messages give (the file an operator imports).
  */
-export function parseFacilitiesCsv(text: string): ParseResult<ParsedFacility> {
-  const table = readTable<Column>(text, 'ice-detention-facilities.csv', FACILITY_COLUMNS);
+export function parseFacilitiesCsv(text: string, file = 'ice-detention-facilities.csv'): ParseResult<ParsedFacility> {
+  const table = readTable<Column>(text, file, FACILITY_COLUMNS);
   const records: ParsedFacility[] = [];
   const errors: RowIssue[] = [...table.errors];
   const warnings: RowIssue[] = [];

@@ -205,11 +205,11 @@ export class ReferenceService implements OnApplicationBootstrap {
   ): Promise<ImportReport> {
     // `storedOnly`: no file, the stored facilities flagged again under the stored agreements (a rule changed).
     if (facilitiesFile === null && agreementsFile === null && !options.storedOnly) throw new ReferenceDataError('REFERENCE_EMPTY_FILE', 'no file to import');
-    const facilities = facilitiesFile === null ? null : parseFacilitiesCsv(readFileSync(facilitiesFile, 'utf8'));
+    const facilities = facilitiesFile === null ? null : parseFacilitiesCsv(readFileSync(facilitiesFile, 'utf8'), facilitiesFile);
     // No 287(g) file: the stored agreements stay, and the facilities are flagged under them (a newer facilities file
     // alone must not bring back the shipped agreements, older than those imported since).
     // (read under the import's lock, below).
-    const agreements = agreementsFile === null ? { records: [] as Agreement287g[], errors: [], warnings: [] } : parse287gCsv(readFileSync(agreementsFile, 'utf8'));
+    const agreements = agreementsFile === null ? { records: [] as Agreement287g[], errors: [], warnings: [] } : parse287gCsv(readFileSync(agreementsFile, 'utf8'), agreementsFile);
     const rejected = [...(facilities?.errors ?? []), ...agreements.errors];
     if (facilities?.records.length === 0 || (agreementsFile !== null && agreements.records.length === 0)) {
       throw new ReferenceDataError('REFERENCE_EMPTY_FILE', `no usable row in ${facilities?.records.length === 0 ? facilitiesFile : agreementsFile}: nothing imported`);
