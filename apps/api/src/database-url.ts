@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AppConfig } from '@amparo/config';
+import { type AppConfig, StartupError } from '@amparo/config';
 import {
   ensureDatabase,
   ensureRuntimeRole,
@@ -69,7 +69,7 @@ function appPassword(dir: string): string {
     }
   }
   const password = readFileSync(file, 'utf8').trim();
-  if (!password) throw new Error(`${file} is empty: delete it, and the next start writes a new one`);
+  if (!password) throw new StartupError(`${file} is empty: delete it, and the next start writes a new one`);
   return password;
 }
 
@@ -83,7 +83,7 @@ export async function prepareSchema(database: ResolvedDatabase): Promise<string[
       return await runMigrations(dataSourceOptions(database.url));
     } catch (error) {
       if (!isInsufficientPrivilege(error)) throw error;
-      throw new Error(
+      throw new StartupError(
         `migrations are pending and DATABASE_URL's role may not apply them (${(error as Error).message}): ` +
           'run them as the schema owner (`node dist/apps/api/src/cli.js migrate`, or `npm run cli -- migrate`, with ' +
           'DATABASE_OWNER_URL set to the owner; under Docker Compose, `docker compose up migrate`), then start the API again',
@@ -96,7 +96,7 @@ export async function prepareSchema(database: ResolvedDatabase): Promise<string[
     } catch (error) {
       if (!isInsufficientPrivilege(error)) throw error;
       const { role } = urlCredentials(database.url);
-      throw new Error(`the role "${role}" of DATABASE_URL does not exist and DATABASE_OWNER_URL's role may not create it: create it (LOGIN, no other attributes)`);
+      throw new StartupError(`the role "${role}" of DATABASE_URL does not exist and DATABASE_OWNER_URL's role may not create it: create it (LOGIN, no other attributes)`);
     }
   }
   const applied = await runMigrations(dataSourceOptions(database.ownerUrl));

@@ -3,7 +3,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppConfig, ConfigError, loadConfig } from '@amparo/config';
+import { AppConfig, ConfigError, StartupError, loadConfig } from '@amparo/config';
 import { canRewriteAuditTrail, takeOverShutdownSignals } from '@amparo/database';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
@@ -171,10 +171,20 @@ function supervise(config: AppConfig, database: ResolvedDatabase): Promise<void>
   return Promise.resolve();
 }
 
+/** PostgreSQL's and the network's answers to a connection that cannot be made: bad credentials, no such database, no server. */
+const DATABASE_UNUSABLE = new Set(['28P01', '28000', '3D000', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 bootstrap().catch((error: unknown) => {
   const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
+  } else if (error instanceof StartupError) {
+    process.stderr.write(`Amparo failed to start: ${error.message}\n`);
+  } else if (typeof code === 'string' && DATABASE_UNUSABLE.has(code)) {
+    // The server's or the network's answer is the whole story: no stack (and never the URL, which holds a password).
+    const message = (error as Error).message || code;
+    process.stderr.write(`Amparo failed to start: the database cannot be used (${message.includes(code) ? message : `${code}: ${message}`}): ` +
+      'check DATABASE_URL (and DATABASE_OWNER_URL): its host, port, database, role and password, and that the server is up\n');
   } else if ((syscall === 'listen' || syscall === 'bind') && (code === 'EADDRINUSE' || code === 'EACCES')) {
     // The usual reason: Amparo (or something else) already listens there.
     // A cluster worker's bind error may carry no port.

@@ -26,6 +26,11 @@ describe('loadOrCreateDevSecrets', () => {
     expect(() => loadOrCreateDevSecrets(dir)).toThrow(/lacks AMPARO_INDEX_KEY, AMPARO_JWT_SECRET/);
   });
 
+  it('a data directory that cannot be made or written is a configuration error naming AMPARO_DATA_DIR, not a stack', () => {
+    writeFileSync(join(dir, 'a-file'), '');
+    expect(() => loadOrCreateDevSecrets(join(dir, 'a-file', 'data'))).toThrow(/^Configuration error: AMPARO_DATA_DIR cannot hold the development keys \(ENOTDIR/);
+  });
+
   it('a file from before audit seals gets an audit key derived from it, the same in every process, kept out of the file', () => {
     const { AMPARO_AUDIT_KEYS: _, ...older } = loadOrCreateDevSecrets(dir).secrets;
     writeFileSync(join(dir, 'keys.json'), JSON.stringify(older));

@@ -45,7 +45,6 @@ function read(path: string): DevSecrets {
 export function loadOrCreateDevSecrets(dataDir: string): { secrets: DevSecrets; created: boolean; path: string } {
   const path = join(dataDir, 'keys.json');
   if (existsSync(path)) return { secrets: read(path), created: false, path };
-  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const secrets: DevSecrets = {
     AMPARO_KEYS: `dev1:${key()}`,
     AMPARO_INDEX_KEY: key(),
@@ -53,7 +52,12 @@ export function loadOrCreateDevSecrets(dataDir: string): { secrets: DevSecrets; 
     AMPARO_AUDIT_KEYS: `dev1:${key()}`,
   };
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(temporary, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+    writeFileSync(temporary, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  } catch (error) {
+    throw new ConfigError('AMPARO_DATA_DIR', `cannot hold the development keys (${(error as Error).message}): set it to a directory this user may write, or set the keys`);
+  }
   try {
     linkSync(temporary, path);
   } catch (error) {

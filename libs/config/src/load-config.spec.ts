@@ -42,6 +42,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...goodSecrets, BODY_LIMIT: '204800' }, tmp()).bodyLimit).toBe('204800');
   });
 
+  it('takes a sender address alone or after a name', () => {
+    for (const from of ['no-reply@example.org', 'Amparo <no-reply@example.org>', '"Amparo, Example Org" <no-reply@example.org>', ' Amparo<no-reply@example.org> ']) {
+      expect(loadConfig({ ...goodSecrets, SMTP_HOST: 'mail.example.org', SMTP_FROM: from }, tmp()).smtp?.from).toBe(from.trim());
+    }
+  });
+
   it('drops the trailing slashes of the public URL, which paths are appended to', () => {
     expect(loadConfig({ ...goodSecrets, PUBLIC_URL: 'https://amparo.example.org/' }, tmp()).publicUrl).toBe('https://amparo.example.org');
     expect(loadConfig({ ...goodSecrets, PUBLIC_URL: 'https://example.org/amparo//' }, tmp()).publicUrl).toBe('https://example.org/amparo');
@@ -55,6 +61,7 @@ describe('loadConfig', () => {
   it.each([
     ['PORT', { PORT: 'eighty' }],
     ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '0' }],
     ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://x@y/z' }],
     ['DATABASE_OWNER_URL', { DATABASE_URL: 'postgres://app:p@db/amparo', DATABASE_OWNER_URL: 'mysql://x@y/z' }],
@@ -71,6 +78,10 @@ describe('loadConfig', () => {
     ['ADMIN_PASSWORD', { ADMIN_PASSWORD: 'short' }],
     ['ADMIN_PASSWORD', { ADMIN_PASSWORD: 'a long passphrase '.repeat(12) }],
     ['SMTP_FROM', { SMTP_HOST: 'mail.example.org' }],
+    ['SMTP_FROM', { SMTP_HOST: 'mail.example.org', SMTP_FROM: 'a' }],
+    ['SMTP_FROM', { SMTP_HOST: 'mail.example.org', SMTP_FROM: 'Amparo no-reply@example.org' }],
+    ['SMTP_FROM', { SMTP_HOST: 'mail.example.org', SMTP_FROM: '<>' }],
+    ['SMTP_FROM', { SMTP_HOST: 'mail.example.org', SMTP_FROM: 'Amparo <no-reply@example.org' }],
     ['BODY_LIMIT', { BODY_LIMIT: 'banana' }],
     ['BODY_LIMIT', { BODY_LIMIT: '10' }],
     ['BODY_LIMIT', { BODY_LIMIT: '1gb' }],

@@ -209,6 +209,11 @@ function smtp(env: Env): SmtpConfig | null {
   if (host === undefined) return null;
   const from = str(env, 'SMTP_FROM');
   if (from === undefined) throw new ConfigError('SMTP_FROM', 'must be set when SMTP_HOST is set');
+  // An address, alone or after a name: a mistake here would show only at the first email, as a fault of the server.
+  const address = /^(?:[^<>]*<([^<>]+)>|([^<>]+))$/.exec(from.trim());
+  if (!address || !isEmail((address[1] ?? address[2]).trim())) {
+    throw new ConfigError('SMTP_FROM', `must be an email address, alone or as Name <address>, such as Amparo <no-reply@example.org>; got "${from}"`);
+  }
   const secureRaw = str(env, 'SMTP_SECURE') ?? 'false';
   if (secureRaw !== 'true' && secureRaw !== 'false') throw new ConfigError('SMTP_SECURE', 'must be true or false');
   const requireRaw = str(env, 'SMTP_REQUIRE_TLS');
@@ -244,7 +249,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConf
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', 'must be one of fatal, error, warn, info, debug, trace, silent');
   }
-  const port = int(env, 'PORT', 3000, 0, 65535);
+  // Not 0 (a port the system picks): the default PUBLIC_URL, in every calendar feed's address, needs the real one.
+  const port = int(env, 'PORT', 3000, 1, 65535);
   return {
     nodeEnv: mode,
     port,
