@@ -2,7 +2,7 @@ import { QueryRunner } from 'typeorm';
 import { ReferralsService } from '@amparo/routing';
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
-import { intakeBody } from './support/cases';
+import { intakeBody, routableBody } from './support/cases';
 import { Session, createUser, loginAdmin } from './support/users';
 
 /**
@@ -238,5 +238,57 @@ describe('attorney capacity under concurrent routing (e2e)', () => {
     expect(res.body.code).toBe('NO_ELIGIBLE_ATTORNEY');
     const [{ open }] = await t.db.query(`SELECT count(*)::int AS open FROM referrals WHERE attorney_id = $1 AND status = 'offered'`, [attorney.userId]);
     expect(open).toBe(1);
+  });
+});
+
+describe('a profile changed while a routing waits for it (e2e)', () => {
+  let t: TestApp;
+  let coordinator: Session;
+  let intake: Session;
+  let visits: Session;
+  let statewide: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    const admin = await loginAdmin(t.http);
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    intake = await createUser(t.http, admin, 'intake');
+    visits = await createUser(t.http, admin, 'attorney');
+    statewide = await createUser(t.http, admin, 'attorney');
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    await t.http.put('/api/attorneys/me/profile').set(visits.auth).send(attorneyProfile({ facilityCodes: ['HOUICDF'] })).expect(200);
+    await t.http.put('/api/attorneys/me/profile').set(statewide.auth).send(attorneyProfile()).expect(200);
+  });
+  afterAll(() => t.close());
+
+  it('is scored again as it now is, and the ranking read again: the offer goes to who is best now, with true reasons', async () => {
+    const c = await t.http.post('/api/cases').set(intake.auth)
+      .send(routableBody({ firstName: 'Rango', lastName: 'Ejemplo' }, { custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } })).expect(201);
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    let routed: Promise<{ status: number; body: { attorneyId: string; match: { score: number; reasons: string[] } } }> | undefined;
+    try {
+      // The attorney who visits the facility ranks first; their profile is being changed: no longer visiting it (the
+      // state still covered), and just offered another case (the rotation then favours the other attorney).
+      await runner.query(`UPDATE attorney_profiles SET facility_codes = '{}', last_offered_at = now() WHERE user_id = $1`, [visits.userId]);
+      const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
+      routed = Promise.resolve(t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}));
+      for (let i = 0; ; i++) {
+        const [{ waiting }] = await t.db.query(`SELECT count(*)::int AS waiting FROM pg_locks l WHERE NOT l.granted AND $1 = ANY(pg_blocking_pids(l.pid))`, [pid]);
+        if (waiting > 0) break;
+        if (i > 200) throw new Error('the routing never waited for the profile');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await runner.commitTransaction();
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      await runner.release();
+    }
+    const res = await routed!;
+    expect(res.status).toBe(201);
+    expect(res.body.attorneyId).toBe(statewide.userId);
+    expect(res.body.match.reasons.join('; ')).not.toMatch(/visits the facility/);
+    expect(res.body.match.reasons).toContain('never offered a case yet');
   });
 });

@@ -46,8 +46,8 @@ function validateCandidates(candidates: readonly AttorneyCandidate[]): void {
   });
 }
 
-// Code-unit comparison, not localeCompare: the order must not depend on the server's locale.
-function byScoreThenId(a: RankedMatch, b: RankedMatch): number {
+/** The ranking's order: best score first, ties by attorney id (code units, not localeCompare: no server locale). */
+export function byScoreThenId(a: RankedMatch, b: RankedMatch): number {
   if (a.score !== b.score) return b.score - a.score;
   return a.attorneyId < b.attorneyId ? -1 : a.attorneyId > b.attorneyId ? 1 : 0;
 }

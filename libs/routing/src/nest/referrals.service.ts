@@ -4,12 +4,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal } from '@amparo/audit';
 import { UserChanges, type Principal, type UserChange } from '@amparo/auth';
-import { Clock, DomainError, Page, conflict, notFound, unprocessable } from '@amparo/common';
+import { Clock, DomainError, Page, conflict, notFound, sameMembers, unprocessable } from '@amparo/common';
 import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation } from '@amparo/database';
 import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadlines';
 import { OutboxService } from '@amparo/notifications';
 import { failedFilters } from '../domain/filters';
-import { evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
+import { byScoreThenId, evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
+import { scoreCandidate } from '../domain/score';
 import { respondBy } from '../domain/offer-windows';
 import { ProfileFit, fitOfRow, sameFit } from '../domain/profile-fit';
 import { COURT_EVENT_TYPES, EXPERIENCE_BY_FLAG, type AttorneyCandidate, type CaseNeeds, type Exclusion, type OfferWindows, type PracticeArea, type RankedMatch, type Urgency } from '../domain/types';
@@ -834,7 +835,7 @@ export class ReferralsService implements OnModuleInit {
     tx: EntityManager,
     organizationId: string,
     attorneyId: string,
-    seen?: ProfileFit,
+    seen?: ProfileFit & Pick<AttorneyCandidate, 'experience'>,
   ): Promise<boolean | 'profile_changed' | 'not_accepting' | 'unavailable'> {
     // As candidates() counts them, by the same indexes.
     const hasRoom = async () => {
@@ -852,9 +853,9 @@ export class ReferralsService implements OnModuleInit {
     if (!(await hasRoom())) return false;
     const [locked]: {
       languages: string[]; practice_areas: string[]; facility_codes: string[]; states: string[]; eoir_registered: boolean;
-      accepting_referrals: boolean; unavailable_until: Date | null;
+      experience: string[]; accepting_referrals: boolean; unavailable_until: Date | null;
     }[] = await tx.query(
-      `SELECT languages, practice_areas, facility_codes, states, eoir_registered, accepting_referrals, unavailable_until
+      `SELECT languages, practice_areas, facility_codes, states, eoir_registered, experience, accepting_referrals, unavailable_until
          FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`,
       [attorneyId],
     );
@@ -863,7 +864,8 @@ export class ReferralsService implements OnModuleInit {
     // stopped taking referrals, or gone away, rules them out (a coordinator's override may still choose them).
     if (seen && locked && !locked.accepting_referrals) return 'not_accepting';
     if (seen && locked?.unavailable_until && locked.unavailable_until > this.clock.now()) return 'unavailable';
-    if (seen && locked && !sameFit(fitOfRow(locked), seen)) return 'profile_changed';
+    // (Experience too: it does not rule anyone out, but the candidate's score and reasons were read from it.)
+    if (seen && locked && (!sameFit(fitOfRow(locked), seen) || !sameMembers(locked.experience, seen.experience))) return 'profile_changed';
     // Under the lock, in a new statement (a new snapshot in READ COMMITTED): what the routing before committed.
     return (await hasRoom()) && this.stillAnAttorney(tx, attorneyId);
   }
@@ -896,23 +898,24 @@ export class ReferralsService implements OnModuleInit {
       // The load was counted without locks: another routing may have filled the best match since. Take the first
       // whose slot is still free, under the lock on their profile.
       let free: RankedMatch | undefined;
-      for (const candidate of ranked) {
-        const seen = candidates.find((a) => a.attorneyId === candidate.attorneyId);
-        const slot = await this.hasFreeSlot(tx, c.organization_id, candidate.attorneyId, seen);
+      const read = new Map(candidates.map((a) => [a.attorneyId, a]));
+      const queue = [...ranked];
+      for (let candidate = queue.shift(); candidate; candidate = queue.shift()) {
+        const slot = await this.hasFreeSlot(tx, c.organization_id, candidate.attorneyId, read.get(candidate.attorneyId));
         if (slot === 'profile_changed') {
-          // Judged again on the profile as it is now (rare: a change committed while this routing waited).
+          // Judged again on the profile as it is now (rare: a change committed while this routing waited), its lock
+          // now held: still fitting the case, it is scored again and goes back to its place in the ranking (the
+          // next one may now come first), where it is taken as read now.
           const [fresh] = await this.candidates(tx, c, needs, history, candidate.attorneyId);
           const failed = fresh ? failedFilters(needs, fresh, now).find((f) => CASE_FACT_FILTERS.has(f.filter)) : undefined;
           if (!fresh || failed) {
             excluded.push(failed ?? { attorneyId: candidate.attorneyId, filter: 'at_capacity', reason: 'no longer an active attorney' });
             continue;
           }
-          if (!(await this.hasFreeSlot(tx, c.organization_id, candidate.attorneyId))) {
-            excluded.push({ attorneyId: candidate.attorneyId, filter: 'at_capacity', reason: 'at capacity (filled by another routing meanwhile), or no longer an active attorney' });
-            continue;
-          }
-          free = candidate;
-          break;
+          read.set(candidate.attorneyId, fresh);
+          queue.push({ attorneyId: candidate.attorneyId, ...scoreCandidate(needs, fresh, now) });
+          queue.sort(byScoreThenId);
+          continue;
         }
         if (slot === 'not_accepting' || slot === 'unavailable') {
           const reason = slot === 'not_accepting' ? 'stopped accepting referrals meanwhile' : 'marked away meanwhile';
