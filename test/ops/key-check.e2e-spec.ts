@@ -96,6 +96,23 @@ describe('boot check: every key id that wraps a case data key is in the keyring,
     });
     await expect(rotate).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('keys:rotate refused: AMPARO_KEYS key(s) "k9"') });
     expect(await db(t.databaseUrl, `SELECT DISTINCT kek_id FROM case_keys`)).toEqual([{ kek_id: usedId }]);
+    // The old key left out: refused before anything changes (a re-index would leave its cases under the old index key).
+    const cli = (command: string, keys: string, extra: Record<string, string> = {}) => promisify(execFile)(process.execPath, [CLI_JS, command], {
+      cwd: REPO_ROOT, env: { ...base(), ...apiEnv(t.databaseUrl, { AMPARO_KEYS: keys, ...extra }) }, timeout: 60_000,
+    });
+    const newIndex = randomBytes(32).toString('base64');
+    for (const command of ['keys:rotate', 'keys:reindex']) {
+      await expect(cli(command, newKey, { AMPARO_INDEX_KEY: newIndex })).rejects.toMatchObject({
+        code: 2, stderr: expect.stringContaining(`${command} refused: AMPARO_KEYS lacks the key id(s) "${usedId}"`),
+      });
+    }
+    expect(await db(t.databaseUrl, `SELECT DISTINCT kek_id FROM case_keys`)).toEqual([{ kek_id: usedId }]);
+    // With the whole keyring: the tampered case fails, the others are re-wrapped, and the run does not claim success.
+    const partial = cli('keys:rotate', `${newKey},${TEST_KEYS.keyring}`);
+    await expect(partial).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('keys:rotate: 1 case(s) failed') });
+    const answer = JSON.parse(((await partial.catch((error: { stdout: string }) => error)) as { stdout: string }).stdout);
+    expect(answer.failed).toHaveLength(1);
+    expect(answer.rewrapped).toBeGreaterThan(0);
   }, 180_000);
 
   it('keys changed before any case is stored are refused, saying keys:forget may forget them; that is refused once a case is stored', async () => {

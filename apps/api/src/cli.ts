@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '@amparo/config';
 import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ReferenceService } from '@amparo/reference';
 import { AppModule } from './app.module';
 import { embeddedPgLog, prepareSchema, resolveDatabase } from './database-url';
-import { forgetKeyChecks, keyProblems, wrongKeysMessage } from './key-check';
+import { forgetKeyChecks, keyProblems, missingKeysMessage, wrongKeysMessage } from './key-check';
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -172,18 +172,28 @@ async function main(): Promise<number> {
     // nothing: the keys are checked as the API's boot checks them (the index key aside: a re-index brings a new one).
     if (KEY_COMMANDS.has(name!)) {
       const problems = await keyProblems(database.url, config.secrets.keyring, config.secrets.indexKey, { checkIndexKey: false });
-      if (problems.wrongKeyIds.length > 0) {
-        process.stderr.write(`${name} refused: AMPARO_KEYS ${wrongKeysMessage(problems.wrongKeyIds)}\n`);
+      // A key missing too: its cases would fail one by one (a re-index would leave them under the old index key).
+      if (problems.missingKeyIds.length > 0 || problems.wrongKeyIds.length > 0) {
+        const why = problems.missingKeyIds.length > 0 ? missingKeysMessage(problems.missingKeyIds) : wrongKeysMessage(problems.wrongKeyIds);
+        process.stderr.write(`${name} refused: AMPARO_KEYS ${why}\n`);
         return 2;
       }
     }
     const app = await NestFactory.createApplicationContext(AppModule.forRoot({ config, databaseUrl: database.url }), {
       logger: ['error', 'warn'],
     });
+    let result: unknown;
     try {
-      process.stdout.write(`${JSON.stringify(await command(app, args), null, 2)}\n`);
+      result = await command(app, args);
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } finally {
       await app.close();
+    }
+    // Cases a key command could not handle (tampered, say): the run did the others, and did not succeed.
+    const failed = (result as { failed?: unknown } | null)?.failed;
+    if (Array.isArray(failed) && failed.length > 0) {
+      process.stderr.write(`${name}: ${failed.length} case(s) failed (listed in "failed"): they did not decrypt; see docs/security.md\n`);
+      return 1;
     }
     return 0;
   } finally {

@@ -172,6 +172,12 @@ async function indexKeyComputesStored(client: Client, keyring: Keyring, indexKey
 /** How to run a CLI command, from a checkout or in the Docker image (which has no npm). */
 export const cliCommand = (command: string) => `\`npm run cli -- ${command}\` (in the Docker image: \`node dist/apps/api/src/cli.js ${command}\`)`;
 
+/** AMPARO_KEYS without ids that wrap stored data keys: those cases cannot be read (the boot's, and the key commands'). */
+export function missingKeysMessage(ids: string[]): string {
+  return `lacks the key id(s) ${ids.map((id) => `"${id}"`).join(', ')}, which still wrap the data keys of cases in the database: ` +
+    `those cases could not be read. Put the key back; retire a key only once ${cliCommand('keys:status')} shows it wraps nothing.`;
+}
+
 /** Why keys of AMPARO_KEYS are refused (the boot's message, and the CLI's key commands'). */
 export function wrongKeysMessage(ids: string[]): string {
   return `key(s) ${ids.map((id) => `"${id}"`).join(', ')} are not the keys stored data keys were wrapped with, or that were used before under ` +

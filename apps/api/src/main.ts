@@ -7,7 +7,7 @@ import { AppConfig, ConfigError, StartupError, loadConfig } from '@amparo/config
 import { canRewriteAuditTrail, takeOverShutdownSignals } from '@amparo/database';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
-import { cliCommand, keyProblems, wrongKeysMessage } from './key-check';
+import { cliCommand, keyProblems, missingKeysMessage, wrongKeysMessage } from './key-check';
 import { embeddedPgLog, prepareSchema, ResolvedDatabase, resolveDatabase } from './database-url';
 
 /** How long workers get to finish their requests on shutdown before they are killed. */
@@ -48,9 +48,7 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
     throw new ConfigError(variable, message);
   };
   if (problems.missingKeyIds.length > 0) {
-    await refuse('AMPARO_KEYS',
-      `lacks the key id(s) ${problems.missingKeyIds.map((id) => `"${id}"`).join(', ')}, which still wrap the data keys of cases in the database: ` +
-        `those cases could not be read. Put the key back; retire a key only once ${cliCommand('keys:status')} shows it wraps nothing.`);
+    await refuse('AMPARO_KEYS', missingKeysMessage(problems.missingKeyIds));
   }
   // Refused with no case stored: keys changed on purpose before going live can be forgotten; another instance may
   // also be serving with the recorded ones.
