@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { Clock, every } from '@amparo/common';
+import { Clock, FIRST_PURGE_AFTER_SECONDS, every } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { ACCOUNT_POLICY, DEVICE_TOKEN_DAYS, IP_POLICY } from './login-throttle.service';
 
@@ -27,7 +27,7 @@ export class AuthHousekeeping implements OnApplicationBootstrap, BeforeApplicati
 
   onApplicationBootstrap(): void {
     if (!this.config.jobs.enabled) return;
-    this.stop = every(this.config.jobs.purgeIntervalSeconds, () => this.sweep(), this.logger, 'Auth housekeeping');
+    this.stop = every(this.config.jobs.purgeIntervalSeconds, () => this.sweep(), this.logger, 'Auth housekeeping', { firstAfterSeconds: FIRST_PURGE_AFTER_SECONDS });
   }
 
   async beforeApplicationShutdown(): Promise<void> {

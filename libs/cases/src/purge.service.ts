@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationSh
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
-import { Clock, every } from '@amparo/common';
+import { Clock, FIRST_PURGE_AFTER_SECONDS, every } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { SENSITIVE_FIELDS } from './domain/sensitive-fields';
 
@@ -29,7 +29,7 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
     this.stop = every(this.config.jobs.purgeIntervalSeconds, async (stopping) => {
       const purged = await this.purgeDue(stopping);
       if (purged > 0) this.logger.log(`Purged ${purged} case(s) past retention`);
-    }, this.logger, 'Purge run');
+    }, this.logger, 'Purge run', { firstAfterSeconds: FIRST_PURGE_AFTER_SECONDS });
   }
 
   async beforeApplicationShutdown(): Promise<void> {

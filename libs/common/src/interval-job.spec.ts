@@ -32,7 +32,7 @@ describe('every', () => {
   it('stops waiting after maxWaitMs for a pass that does not end (an email to a server that does not answer)', async () => {
     const logger = { error: jest.fn(), warn: jest.fn() } as unknown as Logger;
     const task = jest.fn(() => new Promise<void>(() => undefined));
-    const stop = every(1, task, logger, 'Test job', 2000);
+    const stop = every(1, task, logger, 'Test job', { maxWaitMs: 2000 });
     jest.advanceTimersByTime(1000);
     let stopped = false;
     const stopping = stop().then(() => (stopped = true));
@@ -41,6 +41,23 @@ describe('every', () => {
     await jest.advanceTimersByTimeAsync(1);
     await stopping;
     expect(logger.warn).toHaveBeenCalledWith('Test job: stopping without waiting any longer for the pass in hand');
+  });
+
+  it('with firstAfterSeconds, runs the first pass that soon, then every interval; stopped before, it never runs', async () => {
+    const logger = { error: jest.fn() } as unknown as Logger;
+    const task = jest.fn().mockResolvedValue(undefined);
+    const stop = every(3600, task, logger, 'Purge', { firstAfterSeconds: 60 });
+    jest.advanceTimersByTime(59_000);
+    expect(task).toHaveBeenCalledTimes(0);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(task).toHaveBeenCalledTimes(1);
+    await jest.advanceTimersByTimeAsync(3600_000 - 60_000);
+    expect(task).toHaveBeenCalledTimes(2);
+    await stop();
+    const early = every(3600, task, logger, 'Purge', { firstAfterSeconds: 60 });
+    await early();
+    await jest.advanceTimersByTimeAsync(3600_000);
+    expect(task).toHaveBeenCalledTimes(2);
   });
 
   it('logs a failed pass and runs the next', async () => {

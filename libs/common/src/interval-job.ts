@@ -1,25 +1,43 @@
 import { Logger } from '@nestjs/common';
 
 /**
- * Runs `task` every `seconds` in the background, one run at a time, logging failures instead of crashing. The timer
- * does not keep the process alive. Returns a function that stops it: it aborts the signal given to the task (a task
- * that loops over a backlog ends after the item in hand) and resolves once the run in progress has ended, or after
- * `maxWaitMs` at most. Call it
- * from `beforeApplicationShutdown`, which comes before the database pool closes, so that a run is not cut off between
- * its work and its bookkeeping (an email sent but not marked sent would go out again from another instance).
+ * When the purge-interval jobs (retention purge, sign-in housekeeping) first run after a start: an API restarted more
+ * often than PURGE_INTERVAL_SECONDS (daily deploys, up to a day's interval) would otherwise never purge.
  */
-export function every(seconds: number, task: (stopping: AbortSignal) => Promise<unknown>, logger: Logger, what: string, maxWaitMs = 5000): () => Promise<void> {
+export const FIRST_PURGE_AFTER_SECONDS = 60;
+
+/**
+ * Runs `task` every `seconds` in the background, one run at a time, logging failures instead of crashing (the first
+ * time after `firstAfterSeconds`, when that is sooner). The timer does not keep the process alive. Returns a function
+ * that stops it: it aborts the signal given to the task (a task that loops over a backlog ends after the item in hand)
+ * and resolves once the run in progress has ended, or after `maxWaitMs` at most. Call it from
+ * `beforeApplicationShutdown`, which comes before the database pool closes, so that a run is not cut off between its
+ * work and its bookkeeping (an email sent but not marked sent would go out again from another instance).
+ */
+export function every(
+  seconds: number,
+  task: (stopping: AbortSignal) => Promise<unknown>,
+  logger: Logger,
+  what: string,
+  options: { maxWaitMs?: number; firstAfterSeconds?: number } = {},
+): () => Promise<void> {
+  const { maxWaitMs = 5000, firstAfterSeconds } = options;
   const stopping = new AbortController();
   let running: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    if (running) return;
+  const run = () => {
+    if (running || stopping.signal.aborted) return;
     running = task(stopping.signal)
       .then(() => undefined, (error: unknown) => logger.error({ err: error }, `${what} failed`))
       .finally(() => (running = null));
-  }, seconds * 1000);
+  };
+  const timer = setInterval(run, seconds * 1000);
   timer.unref();
+  // A long interval's first run sooner: a process restarted more often than its interval would otherwise never run it.
+  const first = firstAfterSeconds !== undefined && firstAfterSeconds < seconds ? setTimeout(run, firstAfterSeconds * 1000) : undefined;
+  first?.unref();
   return async () => {
     clearInterval(timer);
+    clearTimeout(first);
     stopping.abort();
     if (!running) return;
     // Not for ever: an email on its way to a mail server that does not answer may take its timeouts (20 s and more),

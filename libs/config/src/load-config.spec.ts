@@ -56,6 +56,7 @@ describe('loadConfig', () => {
   it('reads the owner\'s URL beside the application\'s, for two different roles', () => {
     const config = loadConfig({ ...goodSecrets, DATABASE_URL: 'postgres://amparo_app:a@db/amparo', DATABASE_OWNER_URL: 'postgres://amparo:b@db/amparo' }, tmp());
     expect(config).toMatchObject({ databaseUrl: 'postgres://amparo_app:a@db/amparo', databaseOwnerUrl: 'postgres://amparo:b@db/amparo' });
+    expect(loadConfig({ ...goodSecrets, DATABASE_URL: 'postgres://u:50%25off@db/amparo' }, tmp()).databaseUrl).toBe('postgres://u:50%25off@db/amparo');
   });
 
   it.each([
@@ -64,6 +65,7 @@ describe('loadConfig', () => {
     ['PORT', { PORT: '0' }],
     ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://x@y/z' }],
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://u:50%off@127.0.0.1:1/db' }],
     ['DATABASE_OWNER_URL', { DATABASE_URL: 'postgres://app:p@db/amparo', DATABASE_OWNER_URL: 'mysql://x@y/z' }],
     ['DATABASE_OWNER_URL', { DATABASE_OWNER_URL: 'postgres://owner:p@db/amparo' }],
     ['DATABASE_OWNER_URL', { DATABASE_URL: 'postgres://amparo:a@db/amparo', DATABASE_OWNER_URL: 'postgres://amparo:b@db/amparo' }],

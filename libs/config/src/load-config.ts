@@ -50,6 +50,14 @@ function postgresUrl(env: Env, name: string): string | null {
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new ConfigError(name, `must use the postgres:// scheme, got "${url.protocol}"`);
   }
+  // The driver decodes them: a "%" not starting an escape (a password typed as is) would fail there, with a stack.
+  for (const [part, value] of [['user', url.username], ['password', url.password], ['database', url.pathname]] as const) {
+    try {
+      decodeURIComponent(value);
+    } catch {
+      throw new ConfigError(name, `has a ${part} with a "%" that does not begin an escape such as %25: percent-encode it (a "%" is %25)`);
+    }
+  }
   return raw;
 }
 

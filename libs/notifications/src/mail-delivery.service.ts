@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import nodemailer, { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
@@ -262,7 +262,7 @@ export function smtpErrorText(error: unknown): string {
  * the SMTP answer and that write, the lease runs out and the mail is sent again.
  */
 @Injectable()
-export class MailDeliveryService implements OnApplicationShutdown {
+export class MailDeliveryService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Mail');
   private readonly transport: Transporter | null;
 
@@ -274,6 +274,16 @@ export class MailDeliveryService implements OnApplicationShutdown {
     // One connection kept open between emails (pooled): a connection and sign-in per email cost more than the send, and
     // a backlog of thousands would take hours against a remote relay.
     this.transport = config.smtp ? nodemailer.createTransport({ ...transportOptions(config.smtp), pool: true, maxConnections: 1 }) : null;
+  }
+
+  /**
+   * In production, no mail server means that offers, missed-deadline alerts and reminders reach nobody (each is logged
+   * and done with): said once at start, where an operator looks, not only in each notification's log line.
+   */
+  onApplicationBootstrap(): void {
+    if (this.config.nodeEnv === 'production' && !this.transport && this.config.jobs.enabled) {
+      this.logger.warn('SMTP_HOST is not set: no email is sent. Offers, missed-deadline alerts and reminders are only logged (kind and user id), and not sent later: set SMTP_HOST and SMTP_FROM');
+    }
   }
 
   onApplicationShutdown(): void {

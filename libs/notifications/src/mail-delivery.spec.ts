@@ -1,4 +1,8 @@
-import { isServerFault, outageGapMs, smtpErrorText, transportOptions } from './mail-delivery.service';
+import { Logger } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { Clock } from '@amparo/common';
+import type { AppConfig } from '@amparo/config';
+import { MailDeliveryService, isServerFault, outageGapMs, smtpErrorText, transportOptions } from './mail-delivery.service';
 
 describe('isServerFault', () => {
   it('the server or its configuration (no email of it can go) is not the email\'s fault; a refused recipient is', () => {
@@ -58,5 +62,22 @@ describe('transportOptions', () => {
   it('follows SMTP_REQUIRE_TLS when it is set: off for a relay on a trusted network, on even for this host', () => {
     expect(transportOptions({ ...smtp, host: '172.17.0.1', requireTls: false }).requireTLS).toBe(false);
     expect(transportOptions({ ...smtp, host: 'localhost', requireTls: true }).requireTLS).toBe(true);
+  });
+});
+
+describe('MailDeliveryService at start', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('warns once, in production with the jobs on, that without SMTP_HOST no email reaches anyone', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const start = (nodeEnv: string, smtp: object | null, enabled = true) =>
+      new MailDeliveryService({} as DataSource, { nodeEnv, smtp, jobs: { enabled } } as unknown as AppConfig, {} as Clock).onApplicationBootstrap();
+    start('production', null);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0][0]).toMatch(/^SMTP_HOST is not set: no email is sent/);
+    start('development', null);
+    start('production', null, false);
+    start('production', { host: 'mail.example.org', port: 587, secure: false, requireTls: null, user: null, password: null, from: 'no-reply@example.org' });
+    expect(warn).toHaveBeenCalledTimes(1);
   });
 });
