@@ -261,7 +261,11 @@ describe('a profile changed while a routing waits for it (e2e)', () => {
   });
   afterAll(() => t.close());
 
-  it('is scored again as it now is, and the ranking read again: the offer goes to who is best now, with true reasons', async () => {
+  /** Routes a new case at HOUICDF while `change` (an UPDATE of the profile of `visits`) holds their profile, then commits it. */
+  async function routeDuring(change: string) {
+    // Both as at the start: nobody offered anything, the first attorney visits the facility (and so ranks first).
+    await t.db.query(`UPDATE attorney_profiles SET last_offered_at = NULL, facility_codes = CASE WHEN user_id = $1 THEN '{HOUICDF}'::text[] ELSE '{}' END
+                       WHERE user_id IN ($1, $2)`, [visits.userId, statewide.userId]);
     const c = await t.http.post('/api/cases').set(intake.auth)
       .send(routableBody({ firstName: 'Rango', lastName: 'Ejemplo' }, { custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } })).expect(201);
     const runner = t.db.createQueryRunner();
@@ -269,9 +273,7 @@ describe('a profile changed while a routing waits for it (e2e)', () => {
     await runner.startTransaction();
     let routed: Promise<{ status: number; body: { attorneyId: string; match: { score: number; reasons: string[] } } }> | undefined;
     try {
-      // The attorney who visits the facility ranks first; their profile is being changed: no longer visiting it (the
-      // state still covered), and just offered another case (the rotation then favours the other attorney).
-      await runner.query(`UPDATE attorney_profiles SET facility_codes = '{}', last_offered_at = now() WHERE user_id = $1`, [visits.userId]);
+      await runner.query(change, [visits.userId]);
       const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
       routed = Promise.resolve(t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}));
       for (let i = 0; ; i++) {
@@ -286,9 +288,24 @@ describe('a profile changed while a routing waits for it (e2e)', () => {
       await runner.release();
     }
     const res = await routed!;
+    // The attorney's slot back, for the next test.
+    await t.http.post(`/api/cases/${c.body.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    return res;
+  }
+
+  it('is scored again as it now is, and the ranking read again: the offer goes to who is best now, with true reasons', async () => {
+    // No longer visiting the facility (the state still covered), and just offered another case (the rotation then
+    // favours the other attorney).
+    const res = await routeDuring(`UPDATE attorney_profiles SET facility_codes = '{}', last_offered_at = now() WHERE user_id = $1`);
     expect(res.status).toBe(201);
     expect(res.body.attorneyId).toBe(statewide.userId);
     expect(res.body.match.reasons.join('; ')).not.toMatch(/visits the facility/);
     expect(res.body.match.reasons).toContain('never offered a case yet');
+  });
+
+  it('the usual change while a routing waits, another routing\'s offer to the same attorney, is seen too (the rotation holds)', async () => {
+    const res = await routeDuring(`UPDATE attorney_profiles SET last_offered_at = now() WHERE user_id = $1`);
+    expect(res.status).toBe(201);
+    expect(res.body.attorneyId).toBe(statewide.userId);
   });
 });

@@ -206,9 +206,32 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
       }).then(() => null, (error: { code: number; stderr: string }) => error);
       expect(failed?.code).toBe(1);
       expect(failed?.stderr).toMatch(new RegExp(`did not start on port ${pgPort} .*EMBEDDED_PG_PORT.*EMBEDDED_PG_LOG=true`));
+      expect(failed?.stderr).not.toMatch(/\n\s+at /);
     } finally {
       await new Promise((done) => taken.close(done));
       rmSync(otherDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('a data directory that cannot be made (under a file): the start fails naming AMPARO_DATA_DIR, without a stack trace', async () => {
+    const file = join(REPO_ROOT, '.test-pg', `a-file-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+    writeFileSync(file, '');
+    try {
+      // The keys given (as in production without DATABASE_URL), and not: the embedded server's directory, and the keys'.
+      const { DATABASE_URL: _none, ...env } = apiEnv('');
+      const { AMPARO_KEYS: _k, AMPARO_INDEX_KEY: _i, AMPARO_JWT_SECRET: _j, AMPARO_AUDIT_KEYS: _a, ...keyless } = env;
+      for (const [given, said] of [[env, /the embedded PostgreSQL cannot keep its data in .*ENOTDIR.*: set AMPARO_DATA_DIR/], [keyless, /Configuration error: AMPARO_DATA_DIR cannot hold the development keys \(ENOTDIR/]] as const) {
+        const failed = await promisify(execFile)(process.execPath, [MAIN_JS], {
+          cwd: REPO_ROOT,
+          env: { PATH: process.env.PATH ?? '', ...given, AMPARO_DATA_DIR: join(file, 'data'), PORT: String(await freePort()), LOG_LEVEL: 'warn' },
+          timeout: 60_000,
+        }).then(() => null, (error: { code: number; stderr: string }) => error);
+        expect(failed?.code).toBe(1);
+        expect(failed?.stderr).toMatch(said);
+        expect(failed?.stderr).not.toMatch(/\n\s+at /);
+      }
+    } finally {
+      rmSync(file, { force: true });
     }
   }, 90_000);
 

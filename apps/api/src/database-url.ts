@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AppConfig, StartupError } from '@amparo/config';
+import type { AppConfig } from '@amparo/config';
 import {
   ensureDatabase,
   ensureRuntimeRole,
@@ -9,6 +9,7 @@ import {
   isInsufficientPrivilege,
   runMigrations,
   startEmbeddedPostgres,
+  StartupError,
   urlCredentials,
   withCredentials,
 } from '@amparo/database';

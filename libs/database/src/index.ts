@@ -7,3 +7,4 @@ export * from './retry';
 export * from './database-unavailable';
 export * from './runtime-role';
 export * from './guarded-pg';
+export * from './startup-error';

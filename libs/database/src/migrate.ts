@@ -1,4 +1,5 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { StartupError } from './startup-error';
 
 const MIGRATION_LOCK = 0x616d7062;
 const MIN_SERVER_VERSION = 150000;
@@ -10,7 +11,7 @@ export async function runMigrations(options: DataSourceOptions): Promise<string[
   try {
     const [{ server_version_num }] = await ds.query('SHOW server_version_num');
     if (Number(server_version_num) < MIN_SERVER_VERSION) {
-      throw new Error(`PostgreSQL 15 or newer is required (DATABASE_URL points at version ${server_version_num})`);
+      throw new StartupError(`PostgreSQL 15 or newer is required (DATABASE_URL points at version ${server_version_num})`);
     }
     await ds.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     const applied = await ds.runMigrations({ transaction: 'each' });

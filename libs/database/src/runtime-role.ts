@@ -2,6 +2,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { PG_UNIQUE_VIOLATION, pgErrorCode } from './pg-errors';
+import { StartupError } from './startup-error';
 
 const PG_DUPLICATE_OBJECT = '42710';
 const PG_INSUFFICIENT_PRIVILEGE = '42501';
@@ -48,7 +49,7 @@ async function withConnection<T>(url: string, run: (ds: DataSource) => Promise<T
  */
 export async function ensureRuntimeRole(ownerUrl: string, runtimeUrl: string, options: { syncPassword?: boolean } = {}): Promise<void> {
   const { role, password } = urlCredentials(runtimeUrl);
-  if (!role) throw new Error('DATABASE_URL names no role (user) for the application');
+  if (!role) throw new StartupError('DATABASE_URL names no role (user) for the application');
   const attributes = 'LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT';
   const exists = async (ds: DataSource | EntityManager) => (await ds.query(`SELECT 1 FROM pg_roles WHERE rolname = $1`, [role])).length > 0;
   await withConnection(ownerUrl, async (ds) => {
@@ -132,11 +133,11 @@ async function withRetry(work: () => Promise<void>, attempts = 5): Promise<void>
 export async function grantRuntimePrivileges(ownerUrl: string, runtimeRole: string): Promise<void> {
   await withConnection(ownerUrl, async (ds) => {
     const [{ owner, quoted }] = await ds.query(`SELECT current_user AS owner, quote_ident($1::text) AS quoted`, [runtimeRole]);
-    if (owner === runtimeRole) throw new Error(`the application's role "${runtimeRole}" is the schema's owner: give it a role of its own`);
+    if (owner === runtimeRole) throw new StartupError(`the application's role "${runtimeRole}" is the schema's owner: give it a role of its own`);
     const [target] = await ds.query(`SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = $1`, [runtimeRole]);
-    if (!target) throw new Error(`the application's role "${runtimeRole}" does not exist`);
+    if (!target) throw new StartupError(`the application's role "${runtimeRole}" does not exist`);
     if (target.rolsuper || target.rolcreaterole) {
-      throw new Error(`the application's role "${runtimeRole}" is a superuser or may create roles: grants cannot restrict it (ALTER ROLE ... NOSUPERUSER NOCREATEROLE)`);
+      throw new StartupError(`the application's role "${runtimeRole}" is a superuser or may create roles: grants cannot restrict it (ALTER ROLE ... NOSUPERUSER NOCREATEROLE)`);
     }
     await withRetry(() =>
       ds.transaction(async (tx) => {

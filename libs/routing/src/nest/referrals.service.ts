@@ -835,7 +835,7 @@ export class ReferralsService implements OnModuleInit {
     tx: EntityManager,
     organizationId: string,
     attorneyId: string,
-    seen?: ProfileFit & Pick<AttorneyCandidate, 'experience'>,
+    seen?: ProfileFit & Pick<AttorneyCandidate, 'experience' | 'lastOfferedAt'>,
   ): Promise<boolean | 'profile_changed' | 'not_accepting' | 'unavailable'> {
     // As candidates() counts them, by the same indexes.
     const hasRoom = async () => {
@@ -853,9 +853,10 @@ export class ReferralsService implements OnModuleInit {
     if (!(await hasRoom())) return false;
     const [locked]: {
       languages: string[]; practice_areas: string[]; facility_codes: string[]; states: string[]; eoir_registered: boolean;
-      experience: string[]; accepting_referrals: boolean; unavailable_until: Date | null;
+      experience: string[]; last_offered_at: Date | null; accepting_referrals: boolean; unavailable_until: Date | null;
     }[] = await tx.query(
-      `SELECT languages, practice_areas, facility_codes, states, eoir_registered, experience, accepting_referrals, unavailable_until
+      `SELECT languages, practice_areas, facility_codes, states, eoir_registered, experience, last_offered_at, accepting_referrals,
+              unavailable_until
          FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`,
       [attorneyId],
     );
@@ -864,8 +865,11 @@ export class ReferralsService implements OnModuleInit {
     // stopped taking referrals, or gone away, rules them out (a coordinator's override may still choose them).
     if (seen && locked && !locked.accepting_referrals) return 'not_accepting';
     if (seen && locked?.unavailable_until && locked.unavailable_until > this.clock.now()) return 'unavailable';
-    // (Experience too: it does not rule anyone out, but the candidate's score and reasons were read from it.)
-    if (seen && locked && (!sameFit(fitOfRow(locked), seen) || !sameMembers(locked.experience, seen.experience))) return 'profile_changed';
+    // So is a change of what the score read (experience; the last offer, which the routing this one waited for most
+    // likely made: the rotation's turn and the load), though it rules nobody out: the candidate is scored again.
+    const scoredAlike = locked && sameMembers(locked.experience, seen?.experience ?? [])
+      && (locked.last_offered_at?.getTime() ?? null) === (seen?.lastOfferedAt?.getTime() ?? null);
+    if (seen && locked && (!sameFit(fitOfRow(locked), seen) || !scoredAlike)) return 'profile_changed';
     // Under the lock, in a new statement (a new snapshot in READ COMMITTED): what the routing before committed.
     return (await hasRoom()) && this.stillAnAttorney(tx, attorneyId);
   }
