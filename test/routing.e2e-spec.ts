@@ -754,6 +754,45 @@ describe('routing and referrals (e2e)', () => {
     expect(bad.body.fields['offerWindowsMinutes.critical']).toBeDefined();
   });
 
+  it('auto-routing offers a case that becomes urgent after intake (a correction, consent given, an event) as at intake; never one offered before', async () => {
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: true }).expect(200);
+    const actions = async (caseId: string) =>
+      (await t.db.query(`SELECT action, actor_id FROM audit_events WHERE case_id = $1 ORDER BY id`, [caseId])).map((r: { action: string; actor_id: string | null }) => [r.action, r.actor_id]);
+    const status = async (caseId: string) => (await t.db.query(`SELECT status FROM cases WHERE id = $1`, [caseId]))[0].status;
+    const released = { status: 'not_detained', state: 'TX', county: 'Harris' };
+    try {
+      // Not detained: normal, left new. Corrected to ICE detention (detained without counsel, high): offered by the system.
+      const corrected = await createCase(routableCase({ custody: released }));
+      expect(corrected.status).toBe('new');
+      const patched = await t.http.patch(`/api/cases/${corrected.id}`).set(coordinator.auth).send({ custody: { status: 'ice_detention' } }).expect(200);
+      expect(patched.body.status).toBe('offered');
+      expect(await actions(corrected.id)).toEqual([['case.create', intake.userId], ['case.update', coordinator.userId], ['referral.offer', null]]);
+      // Urgent without consent: new; consent recorded: offered.
+      const unconsented = await createCase(routableCase({ consent: { shareWithAttorney: false, obtainedFrom: 'client' } }));
+      expect(unconsented.status).toBe('new');
+      await t.http.patch(`/api/cases/${unconsented.id}`).set(coordinator.auth).send({ consent: { shareWithAttorney: true } }).expect(200);
+      expect(await status(unconsented.id)).toBe('offered');
+      // An event that makes it urgent: departure granted for tomorrow.
+      const departing = await createCase(routableCase({ custody: released }));
+      const recorded = await t.http.post(`/api/cases/${departing.id}/events`).set(coordinator.auth)
+        .send({ type: 'voluntary_departure_granted', occurredAt: clock.now().toISOString().replace(/\.\d+Z$/, 'Z'), days: 1, stage: 'conclusion' }).expect(201);
+      expect(['critical', 'high']).toContain(recorded.body.urgency.level);
+      expect(await status(departing.id)).toBe('offered');
+      expect((await actions(departing.id)).map(([action]) => action)).toEqual(['case.create', 'case.event', 'referral.offer']);
+      // Offered before and taken back by a coordinator: theirs to place, not offered again by a correction.
+      const placed = await createCase(routableCase({ custody: released }));
+      const offer = await route(placed.id);
+      expect(offer.status).toBe(201);
+      await t.http.post(`/api/referrals/${offer.body.id}/withdraw`).set(coordinator.auth).send({}).expect(200);
+      await t.http.patch(`/api/cases/${placed.id}`).set(coordinator.auth).send({ custody: { status: 'ice_detention' } }).expect(200);
+      expect(await status(placed.id)).toBe('new');
+      // The attorneys' slots back, for the tests after.
+      for (const c of [corrected, unconsented, departing, placed]) await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    } finally {
+      await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    }
+  });
+
   it('organization settings changes are audited with each changed setting, before and after; no change, no event', async () => {
     const before = (await t.http.get('/api/organization').set(admin.auth).expect(200)).body;
     const since = Number((await t.db.query(`SELECT coalesce(max(id), 0) AS id FROM audit_events`))[0].id);

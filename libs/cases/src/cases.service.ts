@@ -593,6 +593,10 @@ export class CasesService {
       if (dto.consent?.shareWithAttorney !== undefined || Object.keys(sensitiveChanges).length > 0 || needsChanged) {
         await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged, consentWithdrawn: dto.consent?.shareWithAttorney === false && row.consent_share });
       }
+      // Made urgent (what the urgency is recomputed from, corrected), or given consent while urgent: offered as at intake.
+      if (custodyChanged || 'client.criminalHistory' in sensitiveChanges || dto.consent?.shareWithAttorney === true) {
+        await this.referrals.autoRouteIfNowUrgent(tx, id, { level: row.urgency_level, consent: row.consent_share });
+      }
       return visibility;
     });
     return result === 'full' ? this.get(actor, id) : this.summary(actor, id);
@@ -763,6 +767,8 @@ export class CasesService {
         caseReference: row.reference,
         details: { type: dto.type, eventId },
       });
+      // Made urgent by what it records (a detainer, a hearing): offered as at intake, recorded after the event.
+      await this.referrals.autoRouteIfNowUrgent(tx, id, { level: row.urgency_level, consent: row.consent_share });
       const recorded = { id: eventId, type: dto.type, occurred_at: dto.occurredAt, data, created_by: actor.userId, created_at: now };
       // The custody as the event left it: changed, or not (history: a later custody event, or ICE's custody for a release
       // from a jail, speaks for the present).
@@ -884,6 +890,8 @@ export class CasesService {
         caseReference: row.reference,
         details: { type: event.type, eventId },
       });
+      // Urgent once the mistaken event no longer counts (a release recorded by mistake: held, without counsel).
+      await this.referrals.autoRouteIfNowUrgent(tx, id, { level: row.urgency_level, consent: row.consent_share });
       return {
         // Without the manner of entry: reading it is audited (listEvents), and the answer does not need it.
         event: eventView({ ...event, retracted_at: now, retracted_by: actor.userId }, false),

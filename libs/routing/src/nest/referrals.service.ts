@@ -404,6 +404,23 @@ export class ReferralsService implements OnModuleInit {
   }
 
   /**
+   * After an event or a correction (in its transaction, the case row locked, its urgency recomputed): a case this change
+   * made urgent, or gave consent while urgent, is offered as at intake, when the organization has auto-routing on, the
+   * case is new and it was never offered (one a coordinator took back, or whose offers ran out, is theirs to place).
+   * `before`: the case's urgency and consent before the change. Returns the case's status after it.
+   */
+  async autoRouteIfNowUrgent(tx: EntityManager, caseId: string, before: { level: string; consent: boolean }): Promise<string | null> {
+    const urgent = (level: string) => level === 'critical' || level === 'high';
+    if (urgent(before.level) && before.consent) return null;
+    const c = await this.lockCase(tx, caseId);
+    if (!c || c.status !== 'new' || !c.auto_routing || !c.consent_share || !urgent(c.urgency_level)) return null;
+    const [offered] = await tx.query(`SELECT 1 FROM referrals WHERE case_id = $1 LIMIT 1`, [caseId]);
+    if (offered) return null;
+    const outcome = await this.offerNext(tx, c, null);
+    return 'offered' in outcome ? 'offered' : 'unplaced';
+  }
+
+  /**
    * After a correction of the case (PATCH or a transfer, in its transaction, the case row locked): an open offer that
    * consent no longer covers, or whose attorney now has a conflict with the case, is withdrawn, and the case is new
    * again for a coordinator to place. With `needsChanged` (the language, interpreter, practice areas or place were
