@@ -1,6 +1,6 @@
 import { QueryRunner } from 'typeorm';
 import { ReferralsService } from '@amparo/routing';
-import { TestApp, createTestApp } from './support/test-app';
+import { TestApp, createTestApp, untilBlockedBy } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
 import { intakeBody, routableBody } from './support/cases';
 import { Session, createUser, loginAdmin } from './support/users';
@@ -43,12 +43,7 @@ async function whileHeld(
     await runner.query(hold, params);
     const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
     pending = Promise.resolve(request());
-    for (let i = 0; ; i++) {
-      const [{ waiting }] = await t.db.query(`SELECT count(*)::int AS waiting FROM pg_locks l WHERE NOT l.granted AND $1 = ANY(pg_blocking_pids(l.pid))`, [pid]);
-      if (waiting > 0) break;
-      if (i > 200) throw new Error('the request never waited for the held row');
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await untilBlockedBy(t.db, pid, 'the request');
     return await probe(runner).then(
       () => 'free' as const,
       (error: { driverError?: { code?: string } }) => (error.driverError?.code === '55P03' ? ('held by the request' as const) : Promise.reject(error)),
@@ -216,12 +211,7 @@ describe('attorney capacity under concurrent routing (e2e)', () => {
       await runner.query(`SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorney.userId]);
       const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
       routed = Promise.resolve(t.http.post(`/api/cases/${first.body.id}/referrals`).set(coordinator.auth).send({}));
-      for (let i = 0; ; i++) {
-        const [{ waiting }] = await t.db.query(`SELECT count(*)::int AS waiting FROM pg_locks l WHERE NOT l.granted AND $1 = ANY(pg_blocking_pids(l.pid))`, [pid]);
-        if (waiting > 0) break;
-        if (i > 200) throw new Error('the routing never waited for the profile');
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await untilBlockedBy(t.db, pid, 'the routing');
       await runner.query(
         `INSERT INTO referrals (case_id, organization_id, attorney_id, status, offered_at, respond_by, score, reasons)
          SELECT id, organization_id, $2, 'offered', now(), now() + interval '1 day', 50, '[]'::jsonb FROM cases WHERE id = $1`,
@@ -276,12 +266,7 @@ describe('a profile changed while a routing waits for it (e2e)', () => {
       await runner.query(change, [visits.userId]);
       const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
       routed = Promise.resolve(t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}));
-      for (let i = 0; ; i++) {
-        const [{ waiting }] = await t.db.query(`SELECT count(*)::int AS waiting FROM pg_locks l WHERE NOT l.granted AND $1 = ANY(pg_blocking_pids(l.pid))`, [pid]);
-        if (waiting > 0) break;
-        if (i > 200) throw new Error('the routing never waited for the profile');
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await untilBlockedBy(t.db, pid, 'the routing');
       await runner.commitTransaction();
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction();

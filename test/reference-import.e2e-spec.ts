@@ -6,7 +6,7 @@ import { DeadlineJobsService } from '@amparo/deadlines';
 import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, FACILITY_FLAG_RULE_VERSION, ImportReport, ReferenceService } from '@amparo/reference';
 import { minimalBody } from './support/cases';
 import { createUser, loginAdmin } from './support/users';
-import { TestApp, createTestApp } from './support/test-app';
+import { TestApp, createTestApp, untilBlockedBy } from './support/test-app';
 
 /**
  * A newer reference file with a mistake must not quietly replace good data: one stray comma in the 287(g) file's
@@ -315,12 +315,7 @@ describe('reference data import (e2e)', () => {
       );
       const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
       importing = service.importFiles(corrected, DEFAULT_287G_FILE);
-      for (let i = 0; ; i++) {
-        const [{ waiting }] = await t.db.query(`SELECT count(*)::int AS waiting FROM pg_locks l WHERE NOT l.granted AND $1 = ANY(pg_blocking_pids(l.pid))`, [pid]);
-        if (waiting > 0) break;
-        if (i > 200) throw new Error('the import never waited for the case');
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await untilBlockedBy(t.db, pid, 'the import');
       await runner.commitTransaction();
       expect((await importing).rezonedCases).toBeGreaterThanOrEqual(1);
       const events = await t.db.query(`SELECT type, data->>'timeZone' AS zone FROM case_events WHERE case_id = $1 ORDER BY seq`, [c.id]);

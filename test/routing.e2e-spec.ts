@@ -756,7 +756,7 @@ describe('routing and referrals (e2e)', () => {
 
   it('auto-routing offers a case that becomes urgent after intake (a correction, consent given, an event) as at intake; never one offered before', async () => {
     await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: true }).expect(200);
-    const actions = async (caseId: string) =>
+    const actions = async (caseId: string): Promise<[string, string | null][]> =>
       (await t.db.query(`SELECT action, actor_id FROM audit_events WHERE case_id = $1 ORDER BY id`, [caseId])).map((r: { action: string; actor_id: string | null }) => [r.action, r.actor_id]);
     const status = async (caseId: string) => (await t.db.query(`SELECT status FROM cases WHERE id = $1`, [caseId]))[0].status;
     const released = { status: 'not_detained', state: 'TX', county: 'Harris' };

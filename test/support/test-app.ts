@@ -111,3 +111,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
   };
 }
+
+/**
+ * Waits until some session waits for a lock that the session `pid` holds (a request run into a row the test holds),
+ * polling every 25 ms for about 5 s; throws, saying `what` never waited, after that.
+ */
+export async function untilBlockedBy(db: DataSource, pid: number, what: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const [{ waiting }] = await db.query(`SELECT count(*)::int AS waiting FROM pg_locks l WHERE NOT l.granted AND $1 = ANY(pg_blocking_pids(l.pid))`, [pid]);
+    if (waiting > 0) return;
+    if (i > 200) throw new Error(`${what} never waited`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
