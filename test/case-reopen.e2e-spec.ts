@@ -146,11 +146,11 @@ describe('reopening a closed case (e2e)', () => {
   });
 
   it('a reminder cancelled while the case was closed is queued again once it is reopened', async () => {
-    const c = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
-    // An address change four days ago: the EOIR-33 deadline is a day or so away, inside the reminders' 48 hours.
-    // Dated in the case's zone (Phoenix): by the UTC date, after 17:00 there, it was three days ago, 55 hours away.
-    const fourDaysAgo = new Date(Date.now() - 4 * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'America/Phoenix' });
-    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: fourDaysAgo }).expect(201);
+    // Held in a county jail with a detainer, release-eligible ten hours ago: the 48-hour hold ends in 38 hours, inside
+    // the reminders' 48 (real hours: no weekend or holiday moves it, whatever day the test runs).
+    const releaseEligibleAt = new Date(Date.now() - 10 * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const c = await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt } }).expect(201);
     const pending = async () =>
       (await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'deadline.reminder' AND sent_at IS NULL AND cancelled_at IS NULL`, [c.body.id])).length;
     await t.app.get(DeadlineJobsService).planReminders();

@@ -294,3 +294,43 @@ describe('a profile changed while a routing waits for it (e2e)', () => {
     expect(res.body.attorneyId).toBe(statewide.userId);
   });
 });
+
+describe('routings at once, each passing over the others\' first choice (e2e)', () => {
+  let t: TestApp;
+  let coordinator: Session;
+  let intake: Session;
+  const facilities = ['HOUICDF', 'PIC'];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    const admin = await loginAdmin(t.http);
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    intake = await createUser(t.http, admin, 'intake');
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    // One attorney per facility, both covering the state: a case ranks its facility's attorney first, until that
+    // attorney is offered another case (the rotation then ranks the other one first).
+    for (const code of facilities) {
+      const attorney = await createUser(t.http, admin, 'attorney');
+      await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ facilityCodes: [code], maxActiveCases: 100 })).expect(200);
+    }
+  });
+  afterAll(() => t.close());
+
+  it('hold only the profile of the attorney they offer to: no deadlock (a passed-over profile\'s lock is let go)', async () => {
+    const deadlocks = async () => Number((await t.db.query(`SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`))[0].deadlocks);
+    const before = await deadlocks();
+    for (let round = 0; round < 3; round++) {
+      await t.db.query(`UPDATE attorney_profiles SET last_offered_at = NULL`);
+      const ids: string[] = [];
+      for (let i = 0; i < 16; i++) {
+        const body = routableBody({ firstName: 'Ronda', lastName: `Ejemplo${round}x${i}` }, { custody: { status: 'ice_detention', facilityCode: facilities[i % 2] } });
+        ids.push((await t.http.post('/api/cases').set(intake.auth).send(body).expect(201)).body.id);
+      }
+      const routed = await Promise.all(ids.map((id) => t.http.post(`/api/cases/${id}/referrals`).set(coordinator.auth).send({})));
+      expect(routed.map((r) => r.status)).toEqual(ids.map(() => 201));
+      for (const id of ids) await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    }
+    // A deadlock does not show in the answers (the API runs an aborted routing again), only in the server's count.
+    expect(await deadlocks()).toBe(before);
+  });
+});

@@ -106,6 +106,9 @@ const toView = (r: Record<string, any>): ReferralView => ({
 export const conflictKey = (caseId: string, attorneyId: string, matched: string, recipient: string) =>
   `conflict:${caseId}:${attorneyId}:${matched}:${recipient}`;
 
+/** How often one routing scores again an attorney whose profile keeps changing while it waits, before taking them as read. */
+const MAX_RESCORES = 3;
+
 @Injectable()
 export class ReferralsService implements OnModuleInit {
   private readonly logger = new Logger('Referrals');
@@ -921,33 +924,52 @@ export class ReferralsService implements OnModuleInit {
       let free: RankedMatch | undefined;
       const read = new Map(candidates.map((a) => [a.attorneyId, a]));
       const queue = [...ranked];
+      const rescored = new Map<string, number>();
+      // Each candidate's profile is locked inside a savepoint, rolled back when they are passed over: a routing holds
+      // only the lock of the attorney it offers to (two routings passing over each other's first choice, each still
+      // holding it, would deadlock).
+      const passOver = async (exclusion?: Exclusion) => {
+        if (exclusion) excluded.push(exclusion);
+        await tx.query('ROLLBACK TO SAVEPOINT routing_candidate; RELEASE SAVEPOINT routing_candidate');
+      };
       for (let candidate = queue.shift(); candidate; candidate = queue.shift()) {
-        const slot = await this.hasFreeSlot(tx, c.organization_id, candidate.attorneyId, read.get(candidate.attorneyId));
+        await tx.query('SAVEPOINT routing_candidate');
+        let slot = await this.hasFreeSlot(tx, c.organization_id, candidate.attorneyId, read.get(candidate.attorneyId));
         if (slot === 'profile_changed') {
-          // Judged again on the profile as it is now (rare: a change committed while this routing waited), its lock
-          // now held: still fitting the case, it is scored again and goes back to its place in the ranking (the
-          // next one may now come first), where it is taken as read now.
+          // Changed while this routing waited for the lock (most often: another routing offered them a case), now held:
+          // judged and scored again as it is now. Still first, it is taken, its room counted again; else it goes back to
+          // its place in the ranking, its lock let go (at the third time, taken as read: the ranking cannot chase an
+          // attorney whose profile keeps changing).
           const [fresh] = await this.candidates(tx, c, needs, history, candidate.attorneyId);
           const failed = fresh ? failedFilters(needs, fresh, now).find((f) => CASE_FACT_FILTERS.has(f.filter)) : undefined;
           if (!fresh || failed) {
-            excluded.push(failed ?? { attorneyId: candidate.attorneyId, filter: 'at_capacity', reason: 'no longer an active attorney' });
+            await passOver(failed ?? { attorneyId: candidate.attorneyId, filter: 'at_capacity', reason: 'no longer an active attorney' });
             continue;
           }
           read.set(candidate.attorneyId, fresh);
-          queue.push({ attorneyId: candidate.attorneyId, ...scoreCandidate(needs, fresh, now) });
-          queue.sort(byScoreThenId);
-          continue;
+          const again: RankedMatch = { attorneyId: candidate.attorneyId, ...scoreCandidate(needs, fresh, now) };
+          const times = (rescored.get(candidate.attorneyId) ?? 0) + 1;
+          rescored.set(candidate.attorneyId, times);
+          if (queue.length > 0 && byScoreThenId(again, queue[0]) > 0 && times < MAX_RESCORES) {
+            await passOver();
+            queue.push(again);
+            queue.sort(byScoreThenId);
+            continue;
+          }
+          candidate = again;
+          slot = await this.hasFreeSlot(tx, c.organization_id, candidate.attorneyId);
         }
         if (slot === 'not_accepting' || slot === 'unavailable') {
           const reason = slot === 'not_accepting' ? 'stopped accepting referrals meanwhile' : 'marked away meanwhile';
-          excluded.push({ attorneyId: candidate.attorneyId, filter: slot, reason });
+          await passOver({ attorneyId: candidate.attorneyId, filter: slot, reason });
           continue;
         }
         if (slot) {
+          await tx.query('RELEASE SAVEPOINT routing_candidate');
           free = candidate;
           break;
         }
-        excluded.push({ attorneyId: candidate.attorneyId, filter: 'at_capacity', reason: 'at capacity (filled by another routing meanwhile), or no longer an active attorney' });
+        await passOver({ attorneyId: candidate.attorneyId, filter: 'at_capacity', reason: 'at capacity (filled by another routing meanwhile), or no longer an active attorney' });
       }
       if (!free) return this.markUnplaced(tx, c, actor, whyUnplaced(candidates.length, excluded));
       match = free;
