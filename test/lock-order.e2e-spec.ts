@@ -11,16 +11,55 @@ import { Session, createUser, loginAdmin } from './support/users';
  * Checked without racing: the test holds the case row, lets a request run into it, and then takes the referral or
  * deadline row with NOWAIT, which fails at once if the request already holds it.
  */
-/** An app whose organization routes by hand and has one attorney, with room for `maxActiveCases` cases. */
-async function organizationWithOneAttorney(maxActiveCases: number) {
+
+/** An app whose organization routes by hand, with an attorney for each profile given (`attorneyProfile` overrides). */
+async function organizationWithAttorneys(...profiles: Record<string, unknown>[]) {
   const t = await createTestApp();
   const admin = await loginAdmin(t.http);
   const coordinator = await createUser(t.http, admin, 'coordinator');
   const intake = await createUser(t.http, admin, 'intake');
-  const attorney = await createUser(t.http, admin, 'attorney');
   await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
-  await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ maxActiveCases })).expect(200);
-  return { t, coordinator, intake, attorney };
+  const attorneys: Session[] = [];
+  for (const profile of profiles) {
+    const attorney = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile(profile)).expect(200);
+    attorneys.push(attorney);
+  }
+  return { t, coordinator, intake, attorneys };
+}
+
+/** An app whose organization routes by hand and has one attorney, with room for `maxActiveCases` cases. */
+async function organizationWithOneAttorney(maxActiveCases: number) {
+  const { attorneys: [attorney], ...rest } = await organizationWithAttorneys({ maxActiveCases });
+  return { ...rest, attorney };
+}
+
+/**
+ * Runs `hold` in a transaction (taking a row lock), starts `request` and waits until it waits for that lock; then runs
+ * `beforeCommit` in the holding transaction, commits, and returns the request's answer.
+ */
+async function whileHeldThenCommitted<T>(
+  t: TestApp,
+  hold: (runner: QueryRunner) => Promise<unknown>,
+  request: () => PromiseLike<T>,
+  beforeCommit: (runner: QueryRunner) => Promise<unknown> = async () => undefined,
+): Promise<T> {
+  const runner = t.db.createQueryRunner();
+  await runner.connect();
+  await runner.startTransaction();
+  let pending: Promise<T> | undefined;
+  try {
+    await hold(runner);
+    const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
+    pending = Promise.resolve(request());
+    await untilBlockedBy(t.db, pid, 'the request');
+    await beforeCommit(runner);
+    await runner.commitTransaction();
+  } finally {
+    if (runner.isTransactionActive) await runner.rollbackTransaction();
+    await runner.release();
+  }
+  return pending;
 }
 
 /**
@@ -202,28 +241,20 @@ describe('attorney capacity under concurrent routing (e2e)', () => {
   it('a routing that counted a free slot re-counts under the profile lock: filled meanwhile, the case is unplaced, not offered', async () => {
     const first = await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201);
     const second = await t.http.post('/api/cases').set(intake.auth).send(intakeBody({ client: { lastName: 'Second', preferredLanguage: 'spa' } })).expect(201);
-    const runner = t.db.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    let routed: Promise<{ status: number; body: { code?: string } }> | undefined;
-    try {
-      // Another routing's transaction, holding the attorney's profile while it offers them the second case.
-      await runner.query(`SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorney.userId]);
-      const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
-      routed = Promise.resolve(t.http.post(`/api/cases/${first.body.id}/referrals`).set(coordinator.auth).send({}));
-      await untilBlockedBy(t.db, pid, 'the routing');
-      await runner.query(
-        `INSERT INTO referrals (case_id, organization_id, attorney_id, status, offered_at, respond_by, score, reasons)
-         SELECT id, organization_id, $2, 'offered', now(), now() + interval '1 day', 50, '[]'::jsonb FROM cases WHERE id = $1`,
-        [second.body.id, attorney.userId],
-      );
-      await runner.query(`UPDATE cases SET status = 'offered' WHERE id = $1`, [second.body.id]);
-      await runner.commitTransaction();
-    } finally {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      await runner.release();
-    }
-    const res = await routed!;
+    // Another routing's transaction, holding the attorney's profile while it offers them the second case.
+    const res = await whileHeldThenCommitted(
+      t,
+      (runner) => runner.query(`SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorney.userId]),
+      () => t.http.post(`/api/cases/${first.body.id}/referrals`).set(coordinator.auth).send({}),
+      async (runner) => {
+        await runner.query(
+          `INSERT INTO referrals (case_id, organization_id, attorney_id, status, offered_at, respond_by, score, reasons)
+           SELECT id, organization_id, $2, 'offered', now(), now() + interval '1 day', 50, '[]'::jsonb FROM cases WHERE id = $1`,
+          [second.body.id, attorney.userId],
+        );
+        await runner.query(`UPDATE cases SET status = 'offered' WHERE id = $1`, [second.body.id]);
+      },
+    );
     expect(res.status).toBe(422);
     expect(res.body.code).toBe('NO_ELIGIBLE_ATTORNEY');
     const [{ open }] = await t.db.query(`SELECT count(*)::int AS open FROM referrals WHERE attorney_id = $1 AND status = 'offered'`, [attorney.userId]);
@@ -239,15 +270,7 @@ describe('a profile changed while a routing waits for it (e2e)', () => {
   let statewide: Session;
 
   beforeAll(async () => {
-    t = await createTestApp();
-    const admin = await loginAdmin(t.http);
-    coordinator = await createUser(t.http, admin, 'coordinator');
-    intake = await createUser(t.http, admin, 'intake');
-    visits = await createUser(t.http, admin, 'attorney');
-    statewide = await createUser(t.http, admin, 'attorney');
-    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
-    await t.http.put('/api/attorneys/me/profile').set(visits.auth).send(attorneyProfile({ facilityCodes: ['HOUICDF'] })).expect(200);
-    await t.http.put('/api/attorneys/me/profile').set(statewide.auth).send(attorneyProfile()).expect(200);
+    ({ t, coordinator, intake, attorneys: [visits, statewide] } = await organizationWithAttorneys({ facilityCodes: ['HOUICDF'] }, {}));
   });
   afterAll(() => t.close());
 
@@ -258,21 +281,11 @@ describe('a profile changed while a routing waits for it (e2e)', () => {
                        WHERE user_id IN ($1, $2)`, [visits.userId, statewide.userId]);
     const c = await t.http.post('/api/cases').set(intake.auth)
       .send(routableBody({ firstName: 'Rango', lastName: 'Ejemplo' }, { custody: { status: 'ice_detention', facilityCode: 'HOUICDF' } })).expect(201);
-    const runner = t.db.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    let routed: Promise<{ status: number; body: { attorneyId: string; match: { score: number; reasons: string[] } } }> | undefined;
-    try {
-      await runner.query(change, [visits.userId]);
-      const [{ pid }] = await runner.query(`SELECT pg_backend_pid() AS pid`);
-      routed = Promise.resolve(t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}));
-      await untilBlockedBy(t.db, pid, 'the routing');
-      await runner.commitTransaction();
-    } finally {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      await runner.release();
-    }
-    const res = await routed!;
+    const res = await whileHeldThenCommitted(
+      t,
+      (runner) => runner.query(change, [visits.userId]),
+      () => t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({}),
+    );
     // The attorney's slot back, for the next test.
     await t.http.post(`/api/cases/${c.body.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
     return res;
@@ -302,17 +315,9 @@ describe('routings at once, each passing over the others\' first choice (e2e)', 
   const facilities = ['HOUICDF', 'PIC'];
 
   beforeAll(async () => {
-    t = await createTestApp();
-    const admin = await loginAdmin(t.http);
-    coordinator = await createUser(t.http, admin, 'coordinator');
-    intake = await createUser(t.http, admin, 'intake');
-    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
     // One attorney per facility, both covering the state: a case ranks its facility's attorney first, until that
     // attorney is offered another case (the rotation then ranks the other one first).
-    for (const code of facilities) {
-      const attorney = await createUser(t.http, admin, 'attorney');
-      await t.http.put('/api/attorneys/me/profile').set(attorney.auth).send(attorneyProfile({ facilityCodes: [code], maxActiveCases: 100 })).expect(200);
-    }
+    ({ t, coordinator, intake } = await organizationWithAttorneys(...facilities.map((code) => ({ facilityCodes: [code], maxActiveCases: 100 }))));
   });
   afterAll(() => t.close());
 
