@@ -353,4 +353,20 @@ describe('intake input and corrections (e2e)', () => {
     await t.http.patch(`/api/cases/${listed.body.id}`).set(intake.auth).send({ adverseParties: [{ name: 'Opuesto Cuatro' }] }).expect(200);
     expect(await parties()).toEqual([{ name: 'Opuesto Cuatro' }]);
   });
+
+  it('a coordinator without the full view cannot clear a name: the answer is the same whether the other name is filled', async () => {
+    const firstOnly = await create({ ...minimalBody(), client: { ...minimalBody().client, firstName: 'Solo', lastName: undefined } }).expect(201);
+    const both = await create(minimalBody()).expect(201);
+    for (const c of [firstOnly.body.id, both.body.id]) {
+      for (const client of [{ firstName: null }, { lastName: null }, { firstName: null, lastName: null }]) {
+        const cleared = await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ client });
+        expect([cleared.status, cleared.body.code, fieldsOf(cleared)]).toEqual([409, 'FULL_VIEW_REQUIRED', Object.keys(client).map((f) => `client.${f}`)]);
+      }
+    }
+    // Setting a name is writing, not reading: taken. The intake volunteer, who sees the record, clears one.
+    await t.http.patch(`/api/cases/${firstOnly.body.id}`).set(coordinator.auth).send({ client: { lastName: 'Nuevo' } }).expect(200);
+    await t.http.patch(`/api/cases/${both.body.id}`).set(intake.auth).send({ client: { firstName: null } }).expect(200);
+    const names = (await t.http.get(`/api/cases/${both.body.id}`).set(intake.auth).expect(200)).body.client;
+    expect([names.firstName, typeof names.lastName]).toEqual([undefined, 'string']);
+  });
 });

@@ -68,7 +68,7 @@ export class CasesController {
   @Access('intake', 'coordinator', 'attorney')
   @ApiOperation({
     summary:
-      'Correct intake data. Only the fields sent change; null clears an optional field. adverseParties replaces the list, except for a coordinator without the full view, whose names are added to it (clearing it: 409 FULL_VIEW_REQUIRED). ' +
+      'Correct intake data. Only the fields sent change; null clears an optional field. adverseParties replaces the list, except for a coordinator without the full view, whose names are added to it (clearing it, or a client name, without the full view: 409 FULL_VIEW_REQUIRED). ' +
       'On a case at a facility, a custody.state, county or timeZone that differs from the facility\'s is 400 naming it, unless custody.facilityCode is cleared (null) or another facility named in the same correction.',
   })
   @ApiOkResponse({ type: CaseResponse })

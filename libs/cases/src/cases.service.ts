@@ -439,6 +439,12 @@ export class CasesService {
           adverseParties: ['cannot be cleared without the full view'],
         });
       }
+      // Nor a name: one of the two is required, so whether clearing one is taken would tell whether the other is filled.
+      const clearedNames = visibility === 'full' ? [] : (['firstName', 'lastName'] as const).filter((name) => dto.client?.[name] === null);
+      if (clearedNames.length > 0) {
+        throw new DomainError(HttpStatus.CONFLICT, 'FULL_VIEW_REQUIRED', "Clearing the client's name needs the full record: the assigned attorney, or the intake volunteer while they have it",
+          Object.fromEntries(clearedNames.map((name) => [`client.${name}`, ['cannot be cleared without the full view']])));
+      }
       const sets: string[] = [];
       const params: unknown[] = [id];
       const set = (column: string, value: unknown) => sets.push(`${column} = $${params.push(value)}`);
