@@ -318,6 +318,9 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     await t.http.post(`/api/cases/${caseId}/events`).set(coordinator.auth).send({ type: 'transferred', occurredAt: new Date().toISOString(), facilityCode: outOfState }).expect(201);
     expect(await caseStatus(caseId)).toBe('new');
     expect(await withdrawals(caseId)).toEqual([{ why: 'NO_LONGER_ELIGIBLE' }]);
+    // The trail reads as it happened: the transfer, then the withdrawal it caused.
+    const trail = await t.db.query(`SELECT action FROM audit_events WHERE case_id = $1 AND action IN ('case.event', 'referral.withdraw') ORDER BY id`, [caseId]);
+    expect(trail.map((e: { action: string }) => e.action)).toEqual(['case.event', 'referral.withdraw']);
     // Offered knowingly to an attorney who does not speak the language (an override): a later correction keeps it.
     const chosen = await offered({ firstName: 'Escogida', lastName: 'Ejemplo' }, { client: { firstName: 'Escogida', lastName: 'Ejemplo', preferredLanguage: 'quc' } });
     await t.http.patch(`/api/cases/${chosen.caseId}`).set(coordinator.auth).send({ practiceAreas: ['detention_bond', 'removal_defense'] }).expect(200);

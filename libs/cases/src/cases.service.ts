@@ -761,9 +761,6 @@ export class CasesService {
         eventId, id, dto.type, dto.occurredAt, JSON.stringify(data), actor.userId, now,
       ]);
       const timeline = await this.deadlineInput(() => this.timeline.recompute(tx, id, now));
-      // A transfer moves the case elsewhere, and a hearing, a decision or an order makes it a court matter: the attorney
-      // it is offered to may not cover the new place, or not be registered with EOIR.
-      if (REVIEWS_OFFER.has(dto.type)) await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged: true });
       await this.audit.record(tx, {
         organizationId: actor.organizationId,
         actorId: actor.userId,
@@ -773,6 +770,9 @@ export class CasesService {
         caseReference: row.reference,
         details: { type: dto.type, eventId },
       });
+      // A transfer moves the case elsewhere, and a hearing, a decision or an order makes it a court matter: the attorney
+      // it is offered to may not cover the new place, or not be registered with EOIR (withdrawn after the event's record).
+      if (REVIEWS_OFFER.has(dto.type)) await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged: true });
       // Made urgent by what it records (a detainer, a hearing): offered as at intake, recorded after the event.
       await this.referrals.autoRouteIfNowUrgent(tx, id, { level: row.urgency_level, consent: row.consent_share });
       const recorded = { id: eventId, type: dto.type, occurred_at: dto.occurredAt, data, created_by: actor.userId, created_at: now };
