@@ -1515,6 +1515,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       ['custody.releaseEligibleAt', (b) => { b.custody.releaseEligibleAt = '2026-13-01T10:00:00Z'; }],
       ['custody.releaseEligibleAt', (b) => { b.custody.releaseEligibleAt = '2026-02-30T10:00:00-06:00'; }],
       ['custody.releaseEligibleAt', (b) => { b.custody.releaseEligibleAt = '2026-11-20T25:00:00Z'; }],
+      // The end of the day plus less than a millisecond: PostgreSQL refuses it (it was a 500).
+      ['custody.releaseEligibleAt', (b) => { b.custody.releaseEligibleAt = '2026-11-20T24:00:00.0001-06:00'; }],
       ['custody.releaseEligibleAt', (b) => { b.custody.releaseEligibleAt = '2026-11-20T16:00:00+25:00'; }],
       ['custody.releaseEligibleAt', (b) => { b.custody.releaseEligibleAt = 1763654400000; }],
       ['custody.timeZone', (b) => { b.custody.timeZone = 'Mars/Olympus_Mons'; }],
@@ -1682,6 +1684,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
         ['GET', '/api/cases?status[$ne]=closed', coordinator, undefined, 'status[$ne]'],
         ['GET', '/api/cases?status=new&status=closed', coordinator, undefined, 'status'],
         ['GET', '/api/deadlines?dueBefore=2026-02-30T00:00:00Z', coordinator, undefined, 'dueBefore'],
+        ['GET', '/api/deadlines?dueBefore=2026-11-30T24:00:00.000999Z', coordinator, undefined, 'dueBefore'],
+        ['PUT', '/api/attorneys/me/profile', attorneyA, { ...attorneyProfile(), unavailableUntil: '2026-11-30T24:00:00.0001Z' }, 'unavailableUntil'],
         ['GET', '/api/audit?caseId=1%27%20OR%201=1', coordinator, undefined, 'caseId'],
         ['GET', '/api/cases?aNumber=A12', coordinator, undefined, 'aNumber'],
       ];

@@ -16,7 +16,7 @@ const weirdStrings = fc.constantFrom(
   "' OR 1=1 --", '"; DROP TABLE cases; --', '${7*7}', '{{constructor.constructor("return process")()}}', '<script>alert(1)</script>',
   '../../etc/passwd', '%00', 'NaN', 'Infinity', 'null', 'true', '[]', '{}', '__proto__', 'constructor',
   '2026-02-30', '2026-13-01T00:00:00Z', '0000-01-01', '9999-12-31', '+275760-09-13T00:00:00.000Z', '2026-11-20T16:00:00+25:00',
-  '2026-11-20T25:61:00Z', '2026-11-20T16:00:00', '1990-04-02T00:00:00Z', '2026-11-20T16:00:00.123456789Z',
+  '2026-11-20T25:61:00Z', '2026-11-20T16:00:00', '1990-04-02T00:00:00Z', '2026-11-20T16:00:00.123456789Z', '2026-11-20T24:00:00.0001Z',
   'Mars/Olympus_Mons', 'America/Nowhere', 'UTC+99', 'Etc/GMT+99', 'America/Chicago\u0000', 'local',
   '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 'A000-000-000', 'A123-456-789',
   'spa', 'SPA', 'zzz', 'TX', 'tx', 'ZZ',
@@ -32,16 +32,16 @@ const weirdNumbers = fc.oneof(
 
 const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
 
-/** ISO-looking dates and date-times with out-of-range parts: month 13, day 30 of February, hour 25, offset +25:00. */
+/** ISO-looking dates and date-times with out-of-range parts: month 13, day 30 of February, hour 25 (24:00 and a fraction), offset +25:00. */
 export const dateLike: fc.Arbitrary<string> = fc
   .record({
     year: fc.oneof(fc.integer({ min: 1990, max: 2035 }), fc.constantFrom(0, 1, 1899, 2201, 9999)),
     month: fc.integer({ min: 0, max: 13 }),
     day: fc.integer({ min: 0, max: 32 }),
-    time: fc.option(fc.tuple(fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 })), { nil: undefined }),
+    time: fc.option(fc.tuple(fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.constantFrom('', '.000', '.0001', '.999999')), { nil: undefined }),
     offset: fc.oneof(fc.constant('Z'), fc.constant(''), fc.integer({ min: -30, max: 30 }).map((h) => `${h < 0 ? '-' : '+'}${pad(h)}:00`)),
   })
-  .map(({ year, month, day, time, offset }) => `${pad(year, 4)}-${pad(month)}-${pad(day)}${time ? `T${pad(time[0])}:${pad(time[1])}:00${offset}` : ''}`);
+  .map(({ year, month, day, time, offset }) => `${pad(year, 4)}-${pad(month)}-${pad(day)}${time ? `T${pad(time[0])}:${pad(time[1])}:00${time[2]}${offset}` : ''}`);
 
 export const timeZoneLike = fc.constantFrom('America/Chicago', 'Mars/Olympus_Mons', 'America/Nowhere', 'UTC+99', 'Etc/GMT+99', 'Etc/GMT-14', 'EST5EDT', 'US/Pacific-New', 'Antarctica/Troll', '+25:00', 'Z');
 

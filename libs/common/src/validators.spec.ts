@@ -16,6 +16,9 @@ function referenceOffsetDateTime(value: string): boolean {
     if (Number(match[6]) >= 60 || (match[4] === '+' ? minutes > 14 * 60 : minutes > 12 * 60)) return false;
   }
   const parsed = DateTime.fromISO(value, { setZone: true });
+  // Then one rule luxon does not have: 24:00 and a fraction that is not zero (which luxon drops below the millisecond)
+  // is no time PostgreSQL takes.
+  if (/T24:00:00\.\d*[1-9]/.test(value)) return false;
   return parsed.isValid && parsed.year >= 1900 && parsed.year <= 2200;
 }
 function referenceCalendarDate(value: string): boolean {
@@ -73,7 +76,10 @@ describe('isOffsetDateTime', () => {
     ['2026-11-20T24:00:00Z', true], // ISO 8601 end of day: the 21st's midnight
     ['2026-11-20T24:00:01Z', false],
     ['2200-12-31T24:00Z', false], // that is 2201
-    ['1899-12-31T24:00:00.0004Z', true], // that is 1900 (sub-millisecond fractions are dropped, as luxon does)
+    ['1899-12-31T24:00:00.000Z', true], // that is 1900
+    ['2026-11-20T24:00:00.000000+14:00', true],
+    ['2026-11-20T24:00:00.0004Z', false], // past the end of the day, however little (PostgreSQL refuses it)
+    ['2026-11-20T24:00:00.000999-06:00', false],
     ['2026-11-20T16:00:60Z', false],
     ['2023-02-29T10:00:00Z', false],
     ['2026-11-20T16:00:00+14:01', false],

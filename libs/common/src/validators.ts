@@ -21,7 +21,7 @@ function isRealDay(year: number, month: number, day: number): boolean {
 
 /**
  * A date-time with an explicit, real offset (UTC-12:00 to UTC+14:00) in a plausible year. ISO 8601's end of day,
- * 24:00 (whole milliseconds zero), is the next day's midnight, as luxon (which the deadline rules use) reads it.
+ * 24:00 (its fraction, if any, all zeros), is the next day's midnight, as luxon (which the deadline rules use) reads it.
  */
 export function isOffsetDateTime(value: unknown): value is string {
   if (typeof value !== 'string' || value.length > 40) return false;
@@ -29,9 +29,9 @@ export function isOffsetDateTime(value: unknown): value is string {
   if (!match) return false;
   const [year, month, day, hour, minute] = match.slice(1, 6).map(Number);
   const second = match[6] === undefined ? 0 : Number(match[6]);
-  const millisecond = match[7] === undefined ? 0 : Math.floor(Number(`0.${match[7]}`) * 1000);
   if (!isRealDay(year, month, day) || minute > 59 || second > 59) return false;
-  const endOfDay = hour === 24 && minute === 0 && second === 0 && millisecond === 0;
+  // Every digit of the fraction: PostgreSQL refuses 24:00 plus a microsecond (a 500, were it let through).
+  const endOfDay = hour === 24 && minute === 0 && second === 0 && (match[7] === undefined || /^0+$/.test(match[7]));
   if (hour > 23 && !endOfDay) return false;
   if (!isPlausibleYear(endOfDay && month === 12 && day === 31 ? year + 1 : year)) return false;
   if (match[8] === undefined) return true; // Z
