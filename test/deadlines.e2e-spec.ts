@@ -808,6 +808,11 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const bad = await t.http.get('/api/deadlines?dueBefore=tomorrow').set(coordinator.auth);
       expect(bad.status).toBe(400);
       expect(bad.body.fields.dueBefore).toBeDefined();
+      // A coordinator in Guam types the offset's + as is: the query string reads it as a space, and it is taken as +.
+      const guam = DateTime.fromJSDate(clock.now(), { zone: 'Pacific/Guam' }).plus({ days: 3 }).toISO({ suppressMilliseconds: true })!;
+      const typed = await t.http.get(`/api/deadlines?dueBefore=${guam}`).set(coordinator.auth);
+      const encoded = await t.http.get(`/api/deadlines?dueBefore=${encodeURIComponent(guam)}`).set(coordinator.auth).expect(200);
+      expect([guam.slice(-6), typed.status, typed.body]).toEqual(['+10:00', 200, encoded.body]);
     });
 
     it('an attorney cannot change a deadline of a case that is not theirs (404)', async () => {

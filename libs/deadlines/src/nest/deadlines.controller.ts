@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
+import { Transform } from 'class-transformer';
 import { ApiBearerAuth, ApiDefaultResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
@@ -14,7 +15,9 @@ export class BoardQuery extends PageQuery {
   @IsIn(['open', 'met', 'waived', 'missed', 'all'])
   status?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-30T00:00:00-06:00' })
+  @ApiPropertyOptional({ example: '2026-11-30T00:00:00-06:00', description: 'A date-time with its UTC offset; a `+` typed unencoded (read as a space in a query string) is taken as `+`' })
+  // A query string reads an unencoded `+` as a space: `T00:00:00+10:00` arrives as `T00:00:00 10:00`.
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/(T[\d:.]+) (\d{2}:\d{2})$/, '$1+$2') : value))
   @IsOptional()
   @IsOffsetDateTime()
   dueBefore?: string;
