@@ -365,6 +365,44 @@ describe('reference data import (e2e)', () => {
     expect((await t.db.query(`SELECT time_zone FROM cases WHERE id = $1`, [c.id]))[0].time_zone).toBe('America/Denver');
   });
 
+  it('a facility a newer file places in another state takes its open cases there: routing and a petition for review\'s circuit follow', async () => {
+    const service = t.app.get(ReferenceService);
+    // Adelanto, California (the Ninth Circuit), placed by a corrected row in Clark County, Indiana (the Seventh).
+    const indiana = file('facilities-indiana.csv', readFileSync(DEFAULT_FACILITIES_FILE, 'utf8').replace(/^(ADLNTCA,[^,]*,[^,]*,[^,]*,)SAN BERNARDINO,CA,/m, '$1CLARK,IN,'));
+    const placed = async () => (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'ADLNTCA' } }).expect(201)).body as { id: string };
+    const c = await placed();
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString();
+    await t.http.post(`/api/cases/${c.id}/events`).set(intake.auth).send({ type: 'final_order', occurredAt: yesterday }).expect(201);
+    const late = await placed();
+    const closed = await placed();
+    await t.db.query(`UPDATE cases SET status = 'closed' WHERE id = $1`, [closed.id]);
+    const place = async (id: string) => (await t.db.query(`SELECT state, county, former_states, urgency_review_at IS NOT NULL AS review FROM cases WHERE id = $1`, [id]))[0];
+    const petition = async (id: string) => (await t.db.query(
+      `SELECT time_zone FROM deadlines WHERE case_id = $1 AND rule = 'petition_for_review' AND superseded_at IS NULL`, [id]))[0]?.time_zone;
+    expect(await petition(c.id)).toBe('America/Los_Angeles');
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[c.id, late.id, closed.id]]);
+    try {
+      const report = await service.importFiles(indiana, DEFAULT_287G_FILE);
+      // These two (and a case of an earlier test that was held there before a transfer: its events move to Indiana's zone).
+      expect(report.rezonedCases).toBeGreaterThanOrEqual(2);
+      // Where the facility is; California kept among the states held (a circuit too many ends the petition sooner).
+      expect(await place(c.id)).toEqual({ state: 'IN', county: 'CLARK', former_states: ['CA'], review: true });
+      await t.app.get(DeadlineJobsService).reviewUrgency();
+      expect(await petition(c.id)).toBe('America/Chicago');
+      // A closed case is a record of what was.
+      expect(await place(closed.id)).toMatchObject({ state: 'CA', county: 'SAN BERNARDINO' });
+      // An intake that read the older row while the import ran, committed after it: the jobs place it.
+      await t.db.query(`UPDATE cases SET state = 'CA', county = 'SAN BERNARDINO', urgency_review_at = NULL WHERE id = $1`, [late.id]);
+      expect(await t.app.get(ReferenceChangesForCases).healRezoned()).toBe(1);
+      expect(await place(late.id)).toEqual({ state: 'IN', county: 'CLARK', former_states: ['CA'], review: true });
+      expect(await t.app.get(ReferenceChangesForCases).healRezoned()).toBe(0);
+    } finally {
+      await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
+    }
+    expect(await place(c.id)).toMatchObject({ state: 'CA', county: 'SAN BERNARDINO', former_states: ['CA', 'IN'] });
+  });
+
   it('a 287(g) file imported alone keeps the facilities as they are, and flags them under the new agreements', async () => {
     const service = t.app.get(ReferenceService);
     const facilities = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8').trimEnd().split('\n');

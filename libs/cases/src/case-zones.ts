@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { FacilityRezoning } from '@amparo/reference';
+import type { FacilityPlace, FacilityRezoning } from '@amparo/reference';
 
 /**
  * Where a case is decides the zone its events are read in. An event recorded without a zone of its own (only court
@@ -85,6 +85,29 @@ export async function moveLockedCases(
 }
 
 /**
+ * Cases already locked by the caller: those held at one of these facilities, placed by an older row in another state or
+ * county, are where the facility is now (routing matches by it; a petition for review ends in the circuits of the
+ * states the person was held in). The state the older row said is kept among the former states, as a correction
+ * keeps it (a circuit too many ends a petition's deadline sooner, never later); each case moved is due for an urgency
+ * review (which recomputes its deadlines). Returns the ids of the cases moved.
+ */
+export async function placeLockedCases(tx: Queryable, caseIds: string[], facilities: FacilityPlace[]): Promise<string[]> {
+  if (caseIds.length === 0 || facilities.length === 0) return [];
+  const moved = (await tx.query(
+    `WITH moved AS (
+       UPDATE cases c SET state = f.state, county = f.county, urgency_review_at = now(),
+              former_states = CASE WHEN c.state IS NULL OR c.state IS NOT DISTINCT FROM f.state OR c.state = ANY(c.former_states)
+                                   THEN c.former_states ELSE array_append(c.former_states, c.state) END
+         FROM unnest($2::text[], $3::text[], $4::text[]) AS f(code, state, county)
+        WHERE c.id = ANY($1::uuid[]) AND c.facility_code = f.code AND (c.state, c.county) IS DISTINCT FROM (f.state, f.county)
+       RETURNING c.id)
+     SELECT id FROM moved`,
+    [caseIds, facilities.map((f) => f.code), facilities.map((f) => f.state), facilities.map((f) => f.county)],
+  )) as { id: string }[];
+  return moved.map((c) => c.id);
+}
+
+/**
  * SQL: the open cases held at, or transferred from, one of the facilities `$n` (a text[] parameter): those whose events
  * may have been read there. Uses cases_open_facility_idx and case_events_transfer_from_idx.
  */
@@ -105,22 +128,22 @@ const EVENT_LEFT_BEHIND_SQL = `EXISTS (SELECT 1 FROM case_events e
  */
 export async function healRezonedFacilities(db: DataSource, withinMs: number): Promise<number> {
   const recent = (await db.query(
-    `SELECT code, rezoned_from AS before, time_zone AS zone, rezoned_at FROM facilities
+    `SELECT code, rezoned_from AS before, time_zone AS zone, state, county, rezoned_at FROM facilities
       WHERE rezoned_at > now() - make_interval(secs => $1::double precision / 1000) AND rezoned_from IS NOT NULL`,
     [withinMs],
-  )) as (FacilityRezoning & { rezoned_at: Date })[];
+  )) as (FacilityRezoning & FacilityPlace & { rezoned_at: Date })[];
   if (recent.length === 0) return 0;
-  // Held there in another zone than the facility's (whatever it was: two imports may have passed), or transferred away
-  // from there since shortly before the import with an event read there in another zone.
+  // Held there in another zone, state or county than the facility's (whatever it was: two imports may have passed), or
+  // transferred away from there since shortly before the import with an event read there in another zone.
   const candidates = (await db.query(
-    `SELECT c.id FROM cases c JOIN unnest($1::text[], $2::text[]) AS z(code, zone) ON c.facility_code = z.code
-      WHERE c.time_zone <> z.zone AND c.status NOT IN ('closed', 'purged')
+    `SELECT c.id FROM cases c JOIN unnest($1::text[], $2::text[], $4::text[], $5::text[]) AS z(code, zone, state, county) ON c.facility_code = z.code
+      WHERE (c.time_zone, c.state, c.county) IS DISTINCT FROM (z.zone, z.state, z.county) AND c.status NOT IN ('closed', 'purged')
      UNION
      SELECT c.id FROM case_events t JOIN unnest($1::text[], $2::text[], $3::timestamptz[]) AS z(code, zone, at)
               ON t.data->>'fromFacilityCode' = z.code AND t.created_at >= z.at - interval '10 minutes'
             JOIN cases c ON c.id = t.case_id
       WHERE t.type = 'transferred' AND c.status NOT IN ('closed', 'purged') AND ${EVENT_LEFT_BEHIND_SQL}`,
-    [recent.map((f) => f.code), recent.map((f) => f.zone), recent.map((f) => f.rezoned_at)],
+    [recent.map((f) => f.code), recent.map((f) => f.zone), recent.map((f) => f.rezoned_at), recent.map((f) => f.state), recent.map((f) => f.county)],
   )) as { id: string }[];
   let healed = 0;
   for (const { id } of candidates) {
@@ -133,7 +156,9 @@ export async function healRezonedFacilities(db: DataSource, withinMs: number): P
       // Whatever was read there in the case's zone, in any other zone than the facility's now (two imports may have
       // passed since it was read).
       const moves = recent.map((f) => ({ code: f.code, before: null, zone: f.zone }));
-      return (await moveLockedCases(tx, [id], moves)).length > 0 ? 1 : 0;
+      const rezoned = await moveLockedCases(tx, [id], moves);
+      const placed = await placeLockedCases(tx, [id], recent);
+      return rezoned.length + placed.length > 0 ? 1 : 0;
     });
   }
   return healed;

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { every } from '@amparo/common';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { ReferenceChanges, ReferenceService } from '@amparo/reference';
-import { HELD_OR_LEFT_SQL, healRezonedFacilities, moveLockedCases } from './case-zones';
+import { HELD_OR_LEFT_SQL, healRezonedFacilities, moveLockedCases, placeLockedCases } from './case-zones';
 
 /** How long after an import rezoned a facility the jobs look for cases placed there in its old zone meanwhile. */
 const HEAL_WINDOW_MS = 3600_000;
@@ -46,8 +46,8 @@ export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBoot
   }
 
   async apply(tx: EntityManager, changes: ReferenceChanges): Promise<{ rezonedCases: number }> {
-    const { countyPairs, flippedFacilities, rezoned } = changes;
-    if (countyPairs.length + flippedFacilities.length + rezoned.length === 0) return { rezonedCases: 0 };
+    const { countyPairs, flippedFacilities, rezoned, replaced } = changes;
+    if (countyPairs.length + flippedFacilities.length + rezoned.length + replaced.length === 0) return { rezonedCases: 0 };
     // Every case concerned, locked first and in id order, as other paths that change several cases lock them. The
     // candidates are found by subqueries, each by an index (a case that moves while the lock waits stays among them; one
     // closed meanwhile drops out). NO KEY: rows referencing a case may still be inserted meanwhile.
@@ -59,7 +59,7 @@ export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBoot
                      UNION ${HELD_OR_LEFT_SQL('$3::text[]')})
           AND status NOT IN ('closed', 'purged')
         ORDER BY id FOR NO KEY UPDATE`,
-      [countyPairs, flippedFacilities, rezoned.map((f) => f.code)],
+      [countyPairs, flippedFacilities, [...rezoned, ...replaced].map((f) => f.code)],
     )) as { id: string }[]).map((c) => c.id);
     // County-jail cases whose 287(g) flag may have changed (placed by state and county in a county whose agreement
     // began or ended, or at a facility whose flag changed) are due for the urgency review, which reads the agreements.
@@ -70,7 +70,9 @@ export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBoot
                OR facility_code = ANY($3::text[]))`,
       [locked, countyPairs, flippedFacilities],
     );
-    return { rezonedCases: (await moveLockedCases(tx, locked, rezoned)).length };
+    // Moved to another zone, or to the facility's corrected state or county: counted once.
+    const moved = [...await moveLockedCases(tx, locked, rezoned), ...await placeLockedCases(tx, locked, replaced)];
+    return { rezonedCases: new Set(moved).size };
   }
 
   /** The cases placed at a recently rezoned facility in its old zone, moved (see healRezonedFacilities). */

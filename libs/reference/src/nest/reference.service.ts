@@ -59,6 +59,14 @@ export interface ReferenceChanges {
   flippedFacilities: string[];
   /** Facilities placed in another time zone. */
   rezoned: FacilityRezoning[];
+  /** Facilities placed in another state or county (a corrected row), with where they are now. */
+  replaced: FacilityPlace[];
+}
+
+export interface FacilityPlace {
+  code: string;
+  state: string | null;
+  county: string | null;
 }
 
 /**
@@ -75,7 +83,10 @@ export interface ImportReport {
   jail287g: number;
   /** Facilities of earlier files that this one no longer lists. */
   unlisted: number;
-  /** Open cases held, now or before a transfer, at a facility this file places in another time zone: due for a recompute. */
+  /**
+   * Open cases held, now or before a transfer, at a facility this file places in another time zone, and those held at
+   * one it places in another state or county (moved there): due for a recompute.
+   */
   rezonedCases: number;
   errors: RowIssue[];
   /** Rows imported with a value set aside (an unreadable date, say): how many, and which (line, column, why). */
@@ -270,6 +281,7 @@ export class ReferenceService implements OnApplicationBootstrap {
       };
       let flags: { code: string; jail287g: boolean }[];
       let rezoned: FacilityRezoning[] = [];
+      let replaced: FacilityPlace[] = [];
       if (facilities) {
         const records = enrichFacilities(facilities.records, agreements.records);
         for (let i = 0; i < records.length; i += 500) await this.upsertFacilities(tx, records.slice(i, i + 500));
@@ -280,6 +292,9 @@ export class ReferenceService implements OnApplicationBootstrap {
         rezoned = records
           .filter((r) => known.has(r.code) && known.get(r.code)!.time_zone !== r.timeZone)
           .map((r) => ({ code: r.code, before: known.get(r.code)!.time_zone, zone: r.timeZone }));
+        replaced = records
+          .filter((r) => known.has(r.code) && (known.get(r.code)!.state !== r.state || known.get(r.code)!.county !== r.county))
+          .map((r) => ({ code: r.code, state: r.state, county: r.county }));
         const inFile = new Set(records.map((r) => r.code));
         flags = [...records, ...(await flagStored([...known.keys()].filter((code) => !inFile.has(code))))];
         report.facilities = records.length;
@@ -294,6 +309,7 @@ export class ReferenceService implements OnApplicationBootstrap {
         countyPairs: [...before].filter((p) => !after.has(p)).concat([...after].filter((p) => !before.has(p))),
         flippedFacilities: flags.filter((f) => known.has(f.code) && known.get(f.code)!.jail_287g !== f.jail287g).map((f) => f.code),
         rezoned,
+        replaced,
       };
       for (const listener of this.listeners) report.rezonedCases += (await listener(tx, changes)).rezonedCases;
       // Every import derives the flags under this release's rule: recorded, so that a start of a newer one derives them again.
@@ -404,8 +420,10 @@ export class ReferenceService implements OnApplicationBootstrap {
          county = EXCLUDED.county, state = EXCLUDED.state, zip = EXCLUDED.zip, aor = EXCLUDED.aor, type = EXCLUDED.type,
          type_detailed = EXCLUDED.type_detailed, capacity = EXCLUDED.capacity, first_used = EXCLUDED.first_used,
          last_used = EXCLUDED.last_used, over_72 = EXCLUDED.over_72, time_zone = EXCLUDED.time_zone,
-         rezoned_at = CASE WHEN facilities.time_zone IS DISTINCT FROM EXCLUDED.time_zone THEN now() ELSE facilities.rezoned_at END,
-         rezoned_from = CASE WHEN facilities.time_zone IS DISTINCT FROM EXCLUDED.time_zone THEN facilities.time_zone ELSE facilities.rezoned_from END,
+         rezoned_at = CASE WHEN (facilities.time_zone, facilities.state, facilities.county) IS DISTINCT FROM (EXCLUDED.time_zone, EXCLUDED.state, EXCLUDED.county)
+                           THEN now() ELSE facilities.rezoned_at END,
+         rezoned_from = CASE WHEN (facilities.time_zone, facilities.state, facilities.county) IS DISTINCT FROM (EXCLUDED.time_zone, EXCLUDED.state, EXCLUDED.county)
+                             THEN facilities.time_zone ELSE facilities.rezoned_from END,
          jail_287g = EXCLUDED.jail_287g, listed = true, imported_at = now()`,
       [
         rows.map((r) => r.code), rows.map((r) => r.name), rows.map((r) => r.address), rows.map((r) => r.city),
