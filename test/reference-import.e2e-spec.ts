@@ -376,7 +376,8 @@ describe('reference data import (e2e)', () => {
     await t.http.post(`/api/cases/${c.id}/events`).set(intake.auth).send({ type: 'final_order', occurredAt: yesterday }).expect(201);
     const late = await placed();
     const closed = await placed();
-    await t.db.query(`UPDATE cases SET status = 'closed' WHERE id = $1`, [closed.id]);
+    await t.http.post(`/api/cases/${closed.id}/events`).set(intake.auth).send({ type: 'entered_us', occurredAt: '2025-12-15' }).expect(201);
+    await t.db.query(`UPDATE cases SET status = 'closed', closed_at = now() WHERE id = $1`, [closed.id]);
     const place = async (id: string) => (await t.db.query(`SELECT state, county, former_states, urgency_review_at IS NOT NULL AS review FROM cases WHERE id = $1`, [id]))[0];
     const petition = async (id: string) => (await t.db.query(
       `SELECT time_zone FROM deadlines WHERE case_id = $1 AND rule = 'petition_for_review' AND superseded_at IS NULL`, [id]))[0]?.time_zone;
@@ -390,8 +391,17 @@ describe('reference data import (e2e)', () => {
       expect(await place(c.id)).toEqual({ state: 'IN', county: 'CLARK', former_states: ['CA'], review: true });
       await t.app.get(DeadlineJobsService).reviewUrgency();
       expect(await petition(c.id)).toBe('America/Chicago');
-      // A closed case is a record of what was.
+      // A closed case is a record of what was; reopened, it is where the facility is now, and so are its events.
       expect(await place(closed.id)).toMatchObject({ state: 'CA', county: 'SAN BERNARDINO' });
+      const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+      await t.http.post(`/api/cases/${closed.id}/reopen`).set(coordinator.auth).expect(200);
+      const [adelanto] = await t.db.query(`SELECT time_zone FROM facilities WHERE code = 'ADLNTCA'`);
+      expect(adelanto.time_zone).not.toBe('America/Los_Angeles');
+      expect(await place(closed.id)).toMatchObject({ state: 'IN', county: 'CLARK', former_states: ['CA'] });
+      expect(await t.db.query(`SELECT c.time_zone AS "case", e.data->>'timeZone' AS event FROM cases c JOIN case_events e ON e.case_id = c.id WHERE c.id = $1`, [closed.id]))
+        .toEqual([{ case: adelanto.time_zone, event: adelanto.time_zone }]);
+      expect(await t.db.query(`SELECT time_zone FROM deadlines WHERE case_id = $1 AND rule = 'asylum_one_year' AND superseded_at IS NULL`, [closed.id]))
+        .toEqual([{ time_zone: adelanto.time_zone }]);
       // An intake that read the older row while the import ran, committed after it: the jobs place it.
       await t.db.query(`UPDATE cases SET state = 'CA', county = 'SAN BERNARDINO', urgency_review_at = NULL WHERE id = $1`, [late.id]);
       expect(await t.app.get(ReferenceChangesForCases).healRezoned()).toBe(1);

@@ -8,7 +8,7 @@ import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
 import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, latestByDay, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
-import { IMPLICIT_ZONE, followCaseZone } from './case-zones';
+import { IMPLICIT_ZONE, followCaseZone, moveLockedCases, placeLockedCases } from './case-zones';
 import { COURT_EVENT_TYPES, ReferralsService, ReleaseCaseDto } from '@amparo/routing';
 import { CryptoIntegrityError, normalizePersonName } from '@amparo/crypto';
 import { isStalePreparedStatement, isTransientConflict, preparedQuery } from '@amparo/database';
@@ -992,6 +992,15 @@ export class CasesService {
       // An attorney who left: their acceptance ends (kept as a former client's), so that another may accept the case.
       if (!attorneyId) await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2, withdrawn_why = 'RELEASED' WHERE case_id = $1 AND status = 'accepted'`, [id, now]);
       await tx.query(`UPDATE deadlines SET case_closed = false WHERE case_id = $1`, [id]);
+      // An import leaves closed cases as they were: a facility it placed elsewhere meanwhile (the case's, or one it was
+      // transferred from) takes the case, and the events read there, where the facility is now, as for the open cases.
+      const facilities: { code: string; zone: string; state: string | null; county: string | null }[] = await tx.query(
+        `SELECT code, time_zone AS zone, state, county FROM facilities
+          WHERE code = $2 OR code IN (SELECT data->>'fromFacilityCode' FROM case_events WHERE case_id = $1 AND type = 'transferred')`,
+        [id, row.facility_code],
+      );
+      await moveLockedCases(tx, [id], facilities.map((f) => ({ code: f.code, before: null, zone: f.zone })));
+      await placeLockedCases(tx, [id], facilities);
       // Reminders cancelled while it was closed give their keys back (kept, renamed), so the planner can queue them again.
       await tx.query(
         `UPDATE notifications SET dedupe_key = dedupe_key || ':cancelled:' || id
