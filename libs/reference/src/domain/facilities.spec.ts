@@ -121,11 +121,20 @@ describe('parseFacilitiesCsv', () => {
       ]);
     });
 
-    it('drops a placeholder county and an unknown state code with a warning', () => {
-      const row = 'TSTEEEE,TEST JAIL,,SOMEWHERE,COUNTY,XX,123456,DEN,IGSA,IGSA,,,,';
+    it('drops a placeholder county and a bad zip with a warning', () => {
+      const row = 'TSTEEEE,TEST JAIL,,SOMEWHERE,COUNTY,CO,123456,DEN,IGSA,IGSA,,,,';
       const { records, warnings } = parseFacilitiesCsv(csv(HEADER, row));
-      expect(records[0]).toMatchObject({ county: null, state: null, zip: null });
-      expect(warnings.map((w) => w.code)).toEqual(['placeholder', 'invalid_state', 'invalid_zip']);
+      expect(records[0]).toMatchObject({ county: null, state: 'CO', zip: null });
+      expect(warnings.map((w) => w.code)).toEqual(['placeholder', 'invalid_zip']);
+    });
+
+    it('reads a state spelled out; refuses one it cannot read rather than place it by its field office (hours off for Guam)', () => {
+      const guam = 'TSTGUAM,TEST HOLD,,HAGATNA,,Guam,96910,SFR,Other,HOLD,,,,FALSE';
+      const alaska = 'TSTALSK,TEST HOLD,,ANCHORAGE,,alaska,99501,SEA,Other,HOLD,,,,FALSE';
+      const unread = 'TSTXXXX,TEST JAIL,,SOMEWHERE,COUNTY,XX,12345,DEN,IGSA,IGSA,,,,';
+      const { records, errors } = parseFacilitiesCsv(csv(HEADER, guam, alaska, unread));
+      expect(records.map((r) => [r.code, r.state])).toEqual([['TSTGUAM', 'GU'], ['TSTALSK', 'AK']]);
+      expect(errors).toEqual([expect.objectContaining({ line: 4, code: 'invalid_state', column: 'state' })]);
     });
 
     it('restores the leading zero of a 4-digit zip', () => {

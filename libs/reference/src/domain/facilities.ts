@@ -2,7 +2,7 @@ import { countyKey } from './county-name';
 import { readTable } from './csv-table';
 import { byLine, ParseResult, RowIssue } from './errors';
 import { RowCheck } from './row-fields';
-import { isStateCode } from './states';
+import { stateCode } from './states';
 import { timeZoneForAor } from './time-zones';
 import { ParsedFacility } from './types';
 
@@ -76,13 +76,15 @@ function readCounty(check: RowCheck<Column>): string | null {
   return county;
 }
 
-// A facility must be placeable in a time zone: by its state, or failing that by its field office.
+// A facility must be placeable in a time zone: by its state (a code, or a name spelled out), or failing that, when the
+// row gives none, by its field office. A state given but not read is refused: the field office's zone can be hours off
+// (San Francisco's covers Guam and Hawaii, Seattle's Alaska, Miami's Puerto Rico).
 function readState(check: RowCheck<Column>): string | null {
-  const text = check.row.get('state').toUpperCase();
-  let state: string | null = text || null;
-  if (state && !isStateCode(state)) {
-    check.warn('invalid_state', 'state', `state "${text}" is not a US state or territory code; stored as empty`);
-    state = null;
+  const text = check.row.get('state');
+  const state = text ? stateCode(text) : null;
+  if (text && !state) {
+    check.reject('invalid_state', 'state', `state "${text}" is not a US state or territory: the facility's time zone cannot be told`);
+    return null;
   }
   const aor = check.row.get('aor');
   if (!state && aor && !timeZoneForAor(aor)) {
