@@ -76,19 +76,37 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect((await accept(referralId)).status).toBe(409);
   });
 
-  it('a conflict that arose after the offer (the attorney took the other side): accepting is refused and grants nothing', async () => {
+  it('a conflict that arose after the offer (the attorney took the other side): the offer is withdrawn, and accepting grants nothing', async () => {
     // Offered a case whose adverse party is "Rosalba Muestra", then offered and accepting Rosalba's own case.
     const against = await offered({ firstName: 'Fulano', lastName: 'Demandante' }, { adverseParties: [{ name: 'Rosalba Muestra' }] });
     const rosalba = await offered({ firstName: 'Rosalba', lastName: 'Muestra' });
     await accept(rosalba.referralId).expect(200);
+    // Withdrawn at once (it waited for the attorney's answer or its answer time), and the coordinators told.
+    expect(await caseStatus(against.caseId)).toBe('new');
+    expect(await withdrawals(against.caseId)).toEqual([{ why: 'CONFLICT_OF_INTEREST' }]);
+    const [told] = await t.db.query(`SELECT subject, body FROM notifications WHERE case_id = $1 AND kind = 'case.unassigned'`, [against.caseId]);
+    expect(told.body).toMatch(/conflict of interest/);
+    expect(JSON.stringify(told)).not.toMatch(/Rosalba|Muestra|Fulano|Demandante/);
     const res = await accept(against.referralId);
-    expect(res.status).toBe(409);
-    expect(res.body.code).toBe('CONFLICT_OF_INTEREST');
-    expect(res.body.message).toBe('This case cannot be accepted: conflict of interest');
-    expect(await caseStatus(against.caseId)).toBe('offered');
+    expect([res.status, res.body.code]).toEqual([409, 'REFERRAL_NOT_OPEN']);
     expect((await t.http.get(`/api/cases/${against.caseId}`).set(attorney.auth)).status).toBe(404);
-    // Declining it, for the conflict, moves it on as usual.
-    await t.http.post(`/api/referrals/${against.referralId}/decline`).set(attorney.auth).send({ reason: 'conflict' }).expect(200);
+    // An offer it does not bar stands.
+    const unrelated = await offered({ firstName: 'Neutra', lastName: 'Ajena' });
+    const another = await offered({ firstName: 'Otra', lastName: 'Cualquiera' });
+    await accept(another.referralId).expect(200);
+    expect(await caseStatus(unrelated.caseId)).toBe('offered');
+  });
+
+  it('a correction of the attorney\'s own case that names the client of a case they are offered: that offer is withdrawn', async () => {
+    const mine = await offered({ firstName: 'Propia', lastName: 'Ejemplo' });
+    await accept(mine.referralId).expect(200);
+    const pending = await offered({ firstName: 'Pendiente', lastName: 'Contraria' });
+    await t.http.patch(`/api/cases/${mine.caseId}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Pendiente Contraria' }] }).expect(200);
+    expect(await caseStatus(pending.caseId)).toBe('new');
+    expect(await withdrawals(pending.caseId)).toEqual([{ why: 'CONFLICT_OF_INTEREST' }]);
+    // The trail: the correction, then (by its author) the withdrawal it caused.
+    const [withdrawal] = await t.db.query(`SELECT actor_id FROM audit_events WHERE case_id = $1 AND action = 'referral.withdraw'`, [pending.caseId]);
+    expect(withdrawal.actor_id).toBe(coordinator.userId);
   });
 
   it('two offers on opposite sides accepted at once: one is accepted, the other refused for the conflict', async () => {

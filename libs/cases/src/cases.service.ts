@@ -603,9 +603,17 @@ export class CasesService {
       if (custodyChanged || 'client.criminalHistory' in sensitiveChanges || dto.consent?.shareWithAttorney === true) {
         await this.referrals.autoRouteIfNowUrgent(tx, id, { level: row.urgency_level, consent: row.consent_share });
       }
-      return visibility;
+      // New names (the client's, or the other side's) may bar the attorneys who hold or held this case from a case they
+      // are offered: reviewed once this commits.
+      const holders: { attorney_id: string }[] = CONFLICT_FIELDS.some((field) => field in sensitiveChanges)
+        ? await tx.query(
+          `SELECT attorney_id FROM referrals WHERE case_id = $1 AND accepted_at IS NOT NULL
+            UNION SELECT assigned_attorney_id FROM cases WHERE id = $1 AND assigned_attorney_id IS NOT NULL`, [id])
+        : [];
+      return { visibility, holders: holders.map((h) => h.attorney_id) };
     });
-    return result === 'full' ? this.get(actor, id) : this.summary(actor, id);
+    await this.referrals.reviewConflictsOf(actor, result.holders);
+    return result.visibility === 'full' ? this.get(actor, id) : this.summary(actor, id);
   }
 
   /**
@@ -1195,6 +1203,9 @@ export class CasesService {
     return { ...noFacility, county: custody.county ?? null, state: null, timeZone: organization.time_zone };
   }
 }
+
+/** The sensitive fields the conflict check reads: names on either side. */
+const CONFLICT_FIELDS = ['client.firstName', 'client.lastName', 'adverseParties'];
 
 /** Events after which an open offer is checked again: the place changes, or the case becomes a court matter. */
 const REVIEWS_OFFER: ReadonlySet<string> = new Set(['transferred', ...COURT_EVENT_TYPES]);

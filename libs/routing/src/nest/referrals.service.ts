@@ -486,8 +486,12 @@ export class ReferralsService implements OnModuleInit {
    * coordinators told, unless a coordinator set that very failure aside when offering it. One transaction per offer,
    * case first, holding no profile lock (a routing takes the case, then the profile). Not accepting referrals, being
    * away or at capacity withdraws nothing: the attorney may still answer what they were offered. Returns how many.
+   *
+   * With `conflicts` (after the attorney accepted a case, or one of their cases was corrected: committed), each open
+   * offer whose case they now have a conflict with is withdrawn instead: they could no longer accept it, and the case,
+   * urgent perhaps, would wait for their answer or its answer time.
    */
-  async reviewOffersOf(actor: Principal, attorneyId: string): Promise<number> {
+  async reviewOffersOf(actor: Principal, attorneyId: string, review: 'profile' | 'conflicts' = 'profile'): Promise<number> {
     // Not the ones past their answer time: the expiry job passes those to the next match.
     const open: { id: string; case_id: string }[] = await this.db.query(
       `SELECT id, case_id FROM referrals WHERE organization_id = $1 AND attorney_id = $2 AND status = 'offered' AND respond_by > $3 ORDER BY offered_at`,
@@ -501,6 +505,14 @@ export class ReferralsService implements OnModuleInit {
         if (!c || c.status !== 'offered') return null;
         const [r] = await tx.query(`SELECT id, attorney_id, reasons FROM referrals WHERE id = $1 AND status = 'offered' FOR UPDATE`, [offer.id]);
         if (!r) return null;
+        if (review === 'conflicts') {
+          const { history } = await this.needs(tx, c);
+          if (!history.conflicts.has(attorneyId)) return null;
+          const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference, attorneyId }, { attorneyId, why: 'CONFLICT_OF_INTEREST' });
+          await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now,
+            `The offer on case ${c.reference} was withdrawn: the offered attorney now has a conflict of interest. The case is new again: please place it with another attorney.`);
+          return 'CONFLICT_OF_INTEREST';
+        }
         const bar = await this.noLongerFits(tx, c, r);
         if (!bar) return null;
         const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference, attorneyId }, { attorneyId, why: 'PROFILE_CHANGED' });
@@ -509,7 +521,7 @@ export class ReferralsService implements OnModuleInit {
         return bar.code;
       }).catch((error: unknown) => {
         if (isDatabaseUnavailable(error)) throw error;
-        this.logger.error({ err: error, referralId: offer.id, attorneyId }, 'Reviewing an open offer after a profile change failed; the others go on');
+        this.logger.error({ err: error, referralId: offer.id, attorneyId }, `Reviewing an open offer after ${review === 'profile' ? 'a profile change' : 'a new conflict'} failed; the others go on`);
         return null;
       });
       if (why) withdrawn += 1;
@@ -678,7 +690,7 @@ export class ReferralsService implements OnModuleInit {
   }
 
   async accept(actor: Principal, id: string): Promise<ReferralView> {
-    return this.audit.transaction(async (tx) => {
+    const accepted = await this.audit.transaction(async (tx) => {
       const { r, c } = await this.lockOwnOffer(tx, actor, id);
       if (c.status !== 'offered') throw conflict('CASE_NOT_OPEN', `The case is ${c.status}`);
       if (r.respond_by <= this.clock.now()) throw conflict('OFFER_EXPIRED', 'This offer has expired');
@@ -701,6 +713,21 @@ export class ReferralsService implements OnModuleInit {
       });
       return toView({ ...r, status: 'accepted', responded_at: now });
     });
+    // The client of the case accepted may be on the other side of a case they are offered: that offer is withdrawn.
+    await this.reviewConflictsOf(actor, [actor.userId]);
+    return accepted;
+  }
+
+  /**
+   * The open offers of these attorneys that a conflict now bars (see reviewOffersOf), once what made it is committed.
+   * Whatever happens here, what was committed stands: a failure is logged (the offer then waits for its answer time).
+   */
+  async reviewConflictsOf(actor: Principal, attorneyIds: string[]): Promise<void> {
+    for (const attorneyId of attorneyIds) {
+      await this.reviewOffersOf(actor, attorneyId, 'conflicts').catch((error: unknown) =>
+        this.logger.error({ err: error, attorneyId }, 'Reviewing the open offers after a new conflict stopped (the database is out of reach); an offer the attorney can no longer accept waits for its answer time'),
+      );
+    }
   }
 
   /**
