@@ -1258,6 +1258,46 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
+    it('a hearing recorded again at the same time (its court added, or retracted and entered again) is not reminded twice', async () => {
+      const start = clock.now();
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const scheduledAt = iso(new Date(start.getTime() + 42 * 3600_000));
+      const hearing = { type: 'hearing_scheduled', hearingType: 'bond', scheduledAt };
+      const first = await event(c.id, { ...hearing, occurredAt: iso(start) }).expect(201);
+      const jobs = t.app.get(DeadlineJobsService);
+      const mailsOf = () => smtp.received.filter((m) => m.raw.includes(c.reference)).length;
+      // Planned, then delivered a minute later (what is written is due from the database's clock).
+      const remind = async () => {
+        await jobs.planReminders();
+        clock.advance(60_000);
+        await t.app.get(MailDeliveryService).deliverDue();
+      };
+      const coordinators = await activeCoordinators();
+      try {
+        smtp.received.length = 0;
+        await remind();
+        expect(mailsOf()).toBe(coordinators);
+        clock.advance(3600_000);
+        // The written notice names the court: the same hearing, a new event and a new deadline row.
+        await event(c.id, { ...hearing, occurredAt: iso(clock.now()), courtCode: 'HOU' }).expect(201);
+        await remind();
+        expect(mailsOf()).toBe(coordinators);
+        // Retracted and entered again: still the same hearing.
+        await t.http.post(`/api/cases/${c.id}/events/${first.body.event.id}/retract`).set(coordinator.auth).expect(200);
+        const [latest] = await t.db.query(`SELECT id FROM case_events WHERE case_id = $1 AND retracted_at IS NULL AND type = 'hearing_scheduled'`, [c.id]);
+        await t.http.post(`/api/cases/${c.id}/events/${latest.id}/retract`).set(coordinator.auth).expect(200);
+        await event(c.id, { ...hearing, occurredAt: iso(clock.now()) }).expect(201);
+        await remind();
+        expect(mailsOf()).toBe(coordinators);
+        // Moved to another time, it is reminded of the new one.
+        await event(c.id, { ...hearing, occurredAt: iso(clock.now()), scheduledAt: iso(new Date(start.getTime() + 44 * 3600_000)) }).expect(201);
+        await remind();
+        expect(mailsOf()).toBe(2 * coordinators);
+      } finally {
+        clock.set(start);
+      }
+    });
+
     it('a bond hearing is not missed when it starts: only 24 hours later with no decision recorded; a decision ends it', async () => {
       const start = clock.now();
       const hearingIn = (hours: number) => iso(new Date(start.getTime() + hours * 3600_000));

@@ -27,6 +27,8 @@ interface DueRow {
   time_zone: string;
   citation: string;
   assigned_attorney_id: string | null;
+  /** Reminders sent of the same deadline and time under rows it replaced: `<time>:<threshold>h:<recipient>`. */
+  reminded: string[];
 }
 
 /**
@@ -195,7 +197,16 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
       const rows: DueRow[] = await tx.query(
         // The assigned attorney while they are one (an attorney being released is not reminded, nor would their
         // reminder be sent).
-        `SELECT d.id, d.case_id, d.organization_id, c.reference, d.label, d.due_at, d.time_zone, d.citation, a.id AS assigned_attorney_id
+        // The reminders already sent of the same deadline at the same time under a row this one replaced (the hearing
+        // recorded again, with its court; a retracted event entered again): their keys' ends, `<time>:<threshold>h:
+        // <recipient>`, so that none is sent twice. Found by the unique key's index (byte order: the database's
+        // collation is C), from the row's own case.
+        `SELECT d.id, d.case_id, d.organization_id, c.reference, d.label, d.due_at, d.time_zone, d.citation, a.id AS assigned_attorney_id,
+                ARRAY(SELECT substr(n.dedupe_key, length('reminder:' || o.id::text || ':') + 1)
+                        FROM deadlines o JOIN notifications n
+                          ON n.dedupe_key >= 'reminder:' || o.id::text || ':' AND n.dedupe_key < 'reminder:' || o.id::text || ';'
+                       WHERE o.case_id = d.case_id AND o.rule = d.rule AND o.due_at = d.due_at AND o.id <> d.id
+                         AND o.superseded_at IS NOT NULL AND n.sent_at IS NOT NULL) AS reminded
            FROM deadlines d JOIN cases c ON c.id = d.case_id
            LEFT JOIN users a ON a.id = c.assigned_attorney_id AND a.active AND a.role = 'attorney'
           WHERE d.status = 'open' AND d.superseded_at IS NULL AND d.due_at >= $1 AND d.due_at <= $2
@@ -211,7 +222,9 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
         if (!coordinatorsByOrg.has(row.organization_id)) coordinatorsByOrg.set(row.organization_id, await this.outbox.coordinators(tx, row.organization_id));
         const recipients = new Set([...(coordinatorsByOrg.get(row.organization_id) ?? []), ...(row.assigned_attorney_id ? [row.assigned_attorney_id] : [])]);
         const text = reminderText(row, threshold);
+        const reminded = new Set(row.reminded);
         for (const recipient of recipients) {
+          if (reminded.has(`${row.due_at.getTime()}:${threshold}h:${recipient}`)) continue;
           items.push({ organizationId: row.organization_id, recipientId: recipient, kind: 'deadline.reminder', dedupeKey: reminderKey(row.id, row.due_at, threshold, recipient), caseId: row.case_id, ...text });
         }
       }
