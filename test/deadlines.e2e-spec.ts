@@ -815,6 +815,38 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect([guam.slice(-6), typed.status, typed.body]).toEqual(['+10:00', 200, encoded.body]);
     });
 
+    it('reads on from a cursor: a row marked met on the page before neither shifts the next page nor hides a row', async () => {
+      // An attorney of their own with two cases: their board is these eight deadlines alone.
+      const own = await createUser(t.http, admin, 'attorney');
+      for (let n = 0; n < 2; n += 1) {
+        const c = await newCase();
+        await event(c.id, { type: 'final_order', occurredAt: iso(clock.now()) }).expect(201);
+        await event(c.id, { type: 'bond_decision', occurredAt: iso(clock.now()), outcome: 'denied' }).expect(201);
+        await t.db.query(`UPDATE cases SET status = 'assigned', assigned_attorney_id = $2 WHERE id = $1`, [c.id, own.userId]);
+      }
+      const board = (query: string) => t.http.get(`/api/deadlines?${query}`).set(own.auth).expect(200).then((r) => r.body);
+      const ids = (page: { items: { id: string }[] }) => page.items.map((d) => d.id);
+      const whole = await board('limit=8');
+      expect([whole.items.length, whole.hasMore, whole.next]).toEqual([8, false, null]);
+      const first = await board('limit=2');
+      expect([ids(first), first.hasMore, typeof first.next]).toEqual([ids(whole).slice(0, 2), true, 'string']);
+      // The first row is done: read on from where the page ended.
+      await t.http.patch(`/api/deadlines/${first.items[0].id}`).set(own.auth).send({ status: 'met' }).expect(200);
+      const second = await board(`limit=2&after=${first.next}`);
+      expect(ids(second)).toEqual(ids(whole).slice(2, 4));
+      // (The page number shifted by one: the third row was on neither page.)
+      expect(ids(await board('limit=2&page=2'))).toEqual(ids(whole).slice(3, 5));
+      const third = await board(`limit=3&after=${second.next}`);
+      expect(ids(third)).toEqual(ids(whole).slice(4, 7));
+      const last = await board(`limit=3&after=${third.next}`);
+      expect([ids(last), last.hasMore, last.next]).toEqual([ids(whole).slice(7), false, null]);
+      // A cursor the board did not answer, or one with a page: 400 naming the field.
+      for (const [query, field] of [['after=bm90IGEgY3Vyc29y', 'after'], ['after=%00', 'after'], [`after=${first.next}&page=2`, 'page']]) {
+        const res = await t.http.get(`/api/deadlines?${query}`).set(own.auth);
+        expect([query, res.status, Object.keys(res.body.fields ?? {})]).toEqual([query, 400, [field]]);
+      }
+    });
+
     it('an attorney cannot change a deadline of a case that is not theirs (404)', async () => {
       const [d] = await t.db.query(`SELECT id FROM deadlines LIMIT 1`);
       expect((await t.http.patch(`/api/deadlines/${d.id}`).set(attorney.auth).send({ status: 'met' })).status).toBe(404);

@@ -26,6 +26,14 @@ export class BoardQuery extends PageQuery {
   @IsOptional()
   @IsIn(['critical', 'high', 'normal', 'low'])
   level?: string;
+
+  @ApiPropertyOptional({
+    description: 'The `next` cursor of the page before (same filters): the rows after its last one. Unlike `page`, it neither skips nor repeats a row when one on the page before was marked met or swept missed meanwhile. Not with `page`.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(120)
+  after?: string;
 }
 
 export class UpdateDeadlineDto {
@@ -44,6 +52,17 @@ export class UpdateDeadlineDto {
   note?: string;
 }
 
+const boardPageSchema = (() => {
+  const schema = pageOf(BoardDeadlineResponse);
+  return {
+    ...schema,
+    properties: {
+      ...schema.properties,
+      next: { type: 'string', nullable: true, description: 'With hasMore: the cursor to read on from (`after`), else null' },
+    },
+  };
+})();
+
 @ApiTags('deadlines')
 @ApiBearerAuth()
 @ApiExtraModels(BoardDeadlineResponse)
@@ -55,7 +74,7 @@ export class DeadlinesController {
   @Get()
   @Access('coordinator', 'attorney')
   @ApiOperation({ summary: 'The deadline board, sorted by due time: coordinators see the organization, attorneys their cases.' })
-  @ApiOkResponse({ schema: pageOf(BoardDeadlineResponse) })
+  @ApiOkResponse({ schema: boardPageSchema })
   board(@CurrentUser() user: Principal, @Query() query: BoardQuery): Promise<BoardPage> {
     return this.deadlines.board(user, query);
   }

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService, AuditedRefusal } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
-import { Clock, DomainError, conflict, notFound } from '@amparo/common';
+import { Clock, DomainError, conflict, invalid, notFound } from '@amparo/common';
 import { CaseTimelineService, DeadlineRow, DeadlineView, toDeadlineView } from './case-timeline.service';
 import { missedGraceHours } from '../domain/rule-set';
 
@@ -12,8 +12,25 @@ export interface BoardFilter {
   status?: string;
   dueBefore?: string;
   level?: string;
+  /** A cursor the previous page answered (`next`): the rows after its last one. */
+  after?: string;
   page: number;
   limit: number;
+}
+
+/**
+ * The board's cursor: where a row stands in its order (due time to the microsecond, then id), opaque to clients.
+ * Reading on from it, a row marked met on the page before (or swept missed) does not shift the next page by one, as a
+ * page number does: none is skipped, none repeated.
+ */
+export const boardCursor = (dueAt: string, id: string) => Buffer.from(`${dueAt}|${id}`).toString('base64url');
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** The position a cursor holds, or null when it is not one the board answered. */
+export function readBoardCursor(cursor: string): { dueAt: string; id: string } | null {
+  if (!/^[A-Za-z0-9_-]{1,120}$/.test(cursor)) return null;
+  const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
+  return match && !Number.isNaN(Date.parse(match[1])) ? { dueAt: match[1], id: match[2] } : null;
 }
 
 export type BoardItem = DeadlineView & { caseUrgency: string };
@@ -25,6 +42,8 @@ export interface BoardPage {
   page: number;
   limit: number;
   hasMore: boolean;
+  /** With hasMore: the cursor to read on from (`after`). */
+  next: string | null;
 }
 
 /** Which cases' deadlines a role sees: coordinators the organization's, attorneys their assigned cases'. */
@@ -58,19 +77,30 @@ export class DeadlinesService {
     if (status === 'open') where.push('NOT d.case_closed');
     if (filter.dueBefore) where.push(`d.due_at < $${params.push(filter.dueBefore)}`);
     if (filter.level) where.push(`c.urgency_level = $${params.push(filter.level)}`);
+    if (filter.after !== undefined) {
+      const after = readBoardCursor(filter.after);
+      if (!after) throw invalid('after', 'after must be the `next` cursor of a board page, as it was answered');
+      if (filter.page !== 1) throw invalid('page', 'page cannot be given with after: the cursor says where the page starts');
+      where.push(`(d.due_at, d.id) > ($${params.push(after.dueAt)}::timestamptz, $${params.push(after.id)}::uuid)`);
+    }
     const clause = where.join(' AND ');
     // No count: counting every open deadline of a large organization costs far more than the page. One row past
     // the page says whether there is more.
-    const rows: (DeadlineRow & { urgency_level: string })[] = await this.db.query(
-      `SELECT d.*, c.reference, c.urgency_level FROM deadlines d JOIN cases c ON c.id = d.case_id
+    const rows: (DeadlineRow & { urgency_level: string; position: string })[] = await this.db.query(
+      `SELECT d.*, c.reference, c.urgency_level, to_char(d.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position
+         FROM deadlines d JOIN cases c ON c.id = d.case_id
         WHERE ${clause} ORDER BY d.due_at, d.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit + 1, (filter.page - 1) * filter.limit],
     );
+    const items = rows.slice(0, filter.limit);
+    const last = items[items.length - 1];
+    const hasMore = rows.length > filter.limit;
     return {
-      items: rows.slice(0, filter.limit).map((r) => ({ ...toDeadlineView(r), caseUrgency: r.urgency_level })),
+      items: items.map((r) => ({ ...toDeadlineView(r), caseUrgency: r.urgency_level })),
       page: filter.page,
       limit: filter.limit,
-      hasMore: rows.length > filter.limit,
+      hasMore,
+      next: hasMore ? boardCursor(last.position, last.id) : null,
     };
   }
 
