@@ -104,6 +104,15 @@ describe('normalizePersonName / normalizeNameDob', () => {
     ['राम शर्मा', 'राम शर्मा'], // a Devanagari vowel sign or virama is a letter of the name
     ['कमला', 'कमला'],
     ['がく', 'がく'.normalize('NFKD')], // NFKD splits the voicing mark off: kept
+    // Invisible characters pasted inside a name are not a break between words (nor part of it).
+    ['Dolo\u200bres Ejem\u00adplar', 'dolores ejemplar'],
+    ['Wil\u00adner Jean\u2060-Baptiste\u200e', 'wilner jean baptiste'],
+    ['محـــمد', 'محمد'], // a tatweel only stretches the word
+    // The same Arabic-script letters, from a Persian or an Arabic keyboard.
+    ['علی حسینی', 'علي حسيني'],
+    ['کمال', 'كمال'],
+    ['مصطفى', 'مصطفي'],
+    ['فاطمة', 'فاطمه'],
   ])('%p → %p', (input, expected) => {
     expect(normalizePersonName(input)).toBe(expected);
   });
@@ -149,7 +158,8 @@ describe('normalizePersonName / normalizeNameDob', () => {
   it('is idempotent on names mixing letters and marks of many scripts with apostrophes and spaces between them', () => {
     // Kept marks on either side of a removed apostrophe or accent come out of canonical order unless reordered.
     const pieces = ['a', 'R', 'म', 'र', 'ก', 'か', 'ܝ', 'م', 'ש', 'ö', "'", '’', ' ', '-', '\u0951', '\u093c', '\u094d', '\u0f72', '\u034f',
-      '\u3099', '\u0301', '\u0327', '\u05b8', '\u064e', '\u0733', '\u08f0', '\u20dd', '\u0e34', '\u0bcd', '\u0130'];
+      '\u3099', '\u0301', '\u0327', '\u05b8', '\u064e', '\u0733', '\u08f0', '\u20dd', '\u0e34', '\u0bcd', '\u0130',
+      '\u200b', '\u00ad', '\u200c', '\u0640', '\u06cc', '\u06a9', '\u0629', '\ufbfc'];
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (parts) => {
         const name = normalizePersonName(parts.join(''));

@@ -63,14 +63,28 @@ const ACCENT_MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe2
 const APOSTROPHES = /['‘’ʼ`´]/g;
 
 /**
- * A person's name for matching: NFKD, accents removed ("Peña" → "pena"), lowercased, apostrophes dropped
- * ("O'Brien" → "obrien"), hyphens, punctuation and whitespace runs collapsed to one space
- * ("García-López" → "garcia lopez"). Other scripts keep their letters and the marks that are part of them
- * (ACCENT_MARKS). No letter or digit → null.
+ * Invisible format characters (a zero-width space or joiner, a soft hyphen, a direction mark, pasted inside a name)
+ * and the Arabic tatweel, which only stretches a word: none is part of the name, nor a break between its words.
+ */
+const INVISIBLE = /[\p{Cf}\u0640]/gu;
+
+/**
+ * One Arabic-script letter, whichever phone keyboard typed it: the Persian (and Urdu) yeh and keheh, the alef
+ * maksura, the teh marbuta, as the Arabic yeh, kaf and heh they are written for in names across both.
+ */
+const ARABIC_SCRIPT_FOLD: Record<string, string> = { '\u06cc': '\u064a', '\u0649': '\u064a', '\u06a9': '\u0643', '\u0629': '\u0647' };
+
+/**
+ * A person's name for matching: invisible characters dropped (INVISIBLE), NFKD, accents removed ("Peña" → "pena"),
+ * lowercased, apostrophes dropped ("O'Brien" → "obrien"), hyphens, punctuation and whitespace runs collapsed to one
+ * space ("García-López" → "garcia lopez"). Other scripts keep their letters and the marks that are part of them
+ * (ACCENT_MARKS); Arabic-script letters that differ only by keyboard are one (ARABIC_SCRIPT_FOLD). No letter or
+ * digit → null.
  */
 export function normalizePersonName(input: string | null | undefined): string | null {
   if (typeof input !== 'string') return null;
   const name = input
+    .replace(INVISIBLE, '')
     // An acute accent typed as an apostrophe (O´Brien, D´Angelo on a Spanish keyboard) before NFKD makes it a space and
     // a mark; a full-width apostrophe only becomes one by NFKD (below).
     .replace(APOSTROPHES, '')
@@ -78,6 +92,7 @@ export function normalizePersonName(input: string | null | undefined): string | 
     .replace(/\p{M}/gu, (mark) => (ACCENT_MARKS.test(mark) ? '' : mark))
     .toLowerCase()
     .replace(/[ßæœøđðłþıħ]/g, (c) => FOLD[c])
+    .replace(/[\u06cc\u0649\u06a9\u0629]/g, (c) => ARABIC_SCRIPT_FOLD[c])
     .replace(APOSTROPHES, '')
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, ' ')
     .trim()
