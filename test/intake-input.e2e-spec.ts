@@ -358,7 +358,7 @@ describe('intake input and corrections (e2e)', () => {
     const firstOnly = await create({ ...minimalBody(), client: { ...minimalBody().client, firstName: 'Solo', lastName: undefined } }).expect(201);
     const both = await create(minimalBody()).expect(201);
     for (const c of [firstOnly.body.id, both.body.id]) {
-      for (const client of [{ firstName: null }, { lastName: null }, { firstName: null, lastName: null }]) {
+      for (const client of [{ firstName: null }, { lastName: null }, { firstName: null, lastName: null }, { lastName: '' }, { firstName: '\u200b' }, { lastName: '  ' }]) {
         const cleared = await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ client });
         expect([cleared.status, cleared.body.code, fieldsOf(cleared)]).toEqual([409, 'FULL_VIEW_REQUIRED', Object.keys(client).map((f) => `client.${f}`)]);
       }

@@ -440,7 +440,9 @@ export class CasesService {
         });
       }
       // Nor a name: one of the two is required, so whether clearing one is taken would tell whether the other is filled.
-      const clearedNames = visibility === 'full' ? [] : (['firstName', 'lastName'] as const).filter((name) => dto.client?.[name] === null);
+      // (Sent as null, or blank: an empty string, spaces or invisible marks.)
+      const clears = (value: string | null | undefined) => value === null || (typeof value === 'string' && !/[\p{L}\p{N}]/u.test(value));
+      const clearedNames = visibility === 'full' ? [] : (['firstName', 'lastName'] as const).filter((name) => clears(dto.client?.[name]));
       if (clearedNames.length > 0) {
         throw new DomainError(HttpStatus.CONFLICT, 'FULL_VIEW_REQUIRED', "Clearing the client's name needs the full record: the assigned attorney, or the intake volunteer while they have it",
           Object.fromEntries(clearedNames.map((name) => [`client.${name}`, ['cannot be cleared without the full view']])));
