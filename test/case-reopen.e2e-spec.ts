@@ -282,6 +282,9 @@ describe('reopening a closed case (e2e)', () => {
     const route = () => t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({});
     expect((await route().expect(201)).body.attorneyId).toBe(sole.userId);
     await t.http.post(`/api/cases/${c.body.id}/close`).set(coordinator.auth).send({ outcome: 'duplicate' }).expect(200);
+    // The trail reads as it happened: the close, then the withdrawal it caused.
+    const trail = await t.db.query(`SELECT action, details->>'why' AS why FROM audit_events WHERE case_id = $1 AND action IN ('case.close', 'referral.withdraw') ORDER BY id`, [c.body.id]);
+    expect(trail).toEqual([{ action: 'case.close', why: null }, { action: 'referral.withdraw', why: 'CASE_CLOSED' }]);
     await reopen(c.body.id).expect(200);
     const again = await route().expect(201);
     expect(again.body.attorneyId).toBe(sole.userId);

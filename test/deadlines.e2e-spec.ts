@@ -841,7 +841,9 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const last = await board(`limit=3&after=${third.next}`);
       expect([ids(last), last.hasMore, last.next]).toEqual([ids(whole).slice(7), false, null]);
       // A cursor the board did not answer, or one with a page: 400 naming the field.
-      for (const [query, field] of [['after=bm90IGEgY3Vyc29y', 'after'], ['after=%00', 'after'], [`after=${first.next}&page=2`, 'page']]) {
+      const forged = (position: string) => `after=${Buffer.from(`${position}|${first.items[0].id}`).toString('base64url')}`;
+      for (const [query, field] of [['after=bm90IGEgY3Vyc29y', 'after'], ['after=%00', 'after'], [`after=${first.next}&page=2`, 'page'],
+        [forged('2026-02-30T00:00:00.000000Z'), 'after'], [forged('0000-01-01T00:00:00.000000Z'), 'after'], [forged('2026-11-30T23:59:60.000000Z'), 'after']]) {
         const res = await t.http.get(`/api/deadlines?${query}`).set(own.auth);
         expect([query, res.status, Object.keys(res.body.fields ?? {})]).toEqual([query, 400, [field]]);
       }

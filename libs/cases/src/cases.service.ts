@@ -924,7 +924,6 @@ export class CasesService {
       if (row.status === 'closed' || row.status === 'purged') {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `The case is already ${row.status}`);
       }
-      await this.referrals.withdrawOpenOffers(tx, actor, { id, reference: row.reference });
       const [{ open }] = await tx.query(
         `SELECT count(*)::int AS open FROM deadlines WHERE case_id = $1 AND status = 'open' AND superseded_at IS NULL AND NOT case_closed`, [id],
       );
@@ -945,6 +944,8 @@ export class CasesService {
         caseReference: row.reference,
         details: { outcome: dto.outcome },
       });
+      // Its open offer ends with it (recorded after the close, which caused it).
+      await this.referrals.withdrawOpenOffers(tx, actor, { id, reference: row.reference });
       await this.referrals.caseClosed(tx, actor, { id, reference: row.reference }, row.status === 'assigned' ? row.assigned_attorney_id : null, dto.outcome, open);
     });
     return this.summary(actor, id);

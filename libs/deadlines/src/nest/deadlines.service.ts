@@ -30,7 +30,11 @@ const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|([0-9a-f]{8}-[0-
 export function readBoardCursor(cursor: string): { dueAt: string; id: string } | null {
   if (!/^[A-Za-z0-9_-]{1,120}$/.test(cursor)) return null;
   const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('latin1'));
-  return match && !Number.isNaN(Date.parse(match[1])) ? { dueAt: match[1], id: match[2] } : null;
+  if (!match) return null;
+  // A real instant, as the board wrote it (Date.parse takes 30 February; PostgreSQL does not).
+  const at = new Date(match[1]);
+  const year = at.getUTCFullYear();
+  return year >= 1900 && year <= 2300 && at.toISOString().slice(0, 23) === match[1].slice(0, 23) ? { dueAt: match[1], id: match[2] } : null;
 }
 
 export type BoardItem = DeadlineView & { caseUrgency: string };
