@@ -453,7 +453,7 @@ export class ReferralsService implements OnModuleInit {
     if (!r) return null;
     const bar = (await this.acceptanceBar(tx, c, r.attorney_id)) ?? (options.needsChanged ? await this.noLongerFits(tx, c, r) : null);
     if (!bar) return null;
-    const withdrawnAt = await this.withdrawOffer(tx, actor, { id: r.id, caseId, reference: c.reference, attorneyId: r.attorney_id }, { attorneyId: r.attorney_id, why: bar.code });
+    const withdrawnAt = await this.withdrawOffer(tx, actor, { id: r.id, caseId, reference: c.reference, attorneyId: r.attorney_id, organizationId: c.organization_id }, { attorneyId: r.attorney_id, why: bar.code });
     // Nobody else would notice: the case is new again, and no job offers a new case.
     const because: Record<string, string> = {
       NO_CONSENT: `the client's consent to share the case with an attorney was withdrawn. The case is new again; it cannot be offered until consent is recorded.`,
@@ -508,14 +508,15 @@ export class ReferralsService implements OnModuleInit {
         if (review === 'conflicts') {
           const { history } = await this.needs(tx, c);
           if (!history.conflicts.has(attorneyId)) return null;
-          const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference, attorneyId }, { attorneyId, why: 'CONFLICT_OF_INTEREST' });
+          // By the system: what made the conflict (an accept, a correction of another case) was another person's act.
+          const now = await this.withdrawOffer(tx, null, { id: r.id, caseId: c.id, reference: c.reference, attorneyId, organizationId: c.organization_id }, { attorneyId, why: 'CONFLICT_OF_INTEREST' });
           await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now,
             `The offer on case ${c.reference} was withdrawn: the offered attorney now has a conflict of interest. The case is new again: please place it with another attorney.`);
           return 'CONFLICT_OF_INTEREST';
         }
         const bar = await this.noLongerFits(tx, c, r);
         if (!bar) return null;
-        const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference, attorneyId }, { attorneyId, why: 'PROFILE_CHANGED' });
+        const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference, attorneyId, organizationId: c.organization_id }, { attorneyId, why: 'PROFILE_CHANGED' });
         await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now,
           `The offer on case ${c.reference} was withdrawn: its attorney's profile changed, and they no longer fit it (${bar.message}). The case is new again: please place it.`);
         return bar.code;
@@ -605,12 +606,12 @@ export class ReferralsService implements OnModuleInit {
   /**
    * An open offer withdrawn (referral and case locked): the case is new again, for a coordinator to place. The attorney
    * who was emailed the offer is told there is nothing to answer (the reference only); an offer email still unsent is
-   * cancelled instead, by the delivery.
+   * cancelled instead, by the delivery. Without an actor, the system withdrew it.
    */
   private async withdrawOffer(
     tx: EntityManager,
-    actor: Principal,
-    offer: { id: string; caseId: string; reference: string; attorneyId: string },
+    actor: Principal | null,
+    offer: { id: string; caseId: string; reference: string; attorneyId: string; organizationId: string },
     details: Record<string, unknown>,
   ): Promise<Date> {
     const now = this.clock.now();
@@ -619,7 +620,7 @@ export class ReferralsService implements OnModuleInit {
     await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2, withdrawn_why = $3 WHERE id = $1`, [offer.id, now, details.why ?? 'COORDINATOR']);
     await tx.query(`UPDATE cases SET status = 'new', updated_at = $2 WHERE id = $1 AND status = 'offered'`, [offer.caseId, now]);
     await this.audit.record(tx, {
-      organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'referral.withdraw',
+      organizationId: offer.organizationId, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'referral.withdraw',
       caseId: offer.caseId, caseReference: offer.reference, details: { referralId: offer.id, ...details },
     });
     // Sent, or being sent now (claimed: the claim cleared its last error and leased it past when it was written), which
@@ -635,7 +636,7 @@ export class ReferralsService implements OnModuleInit {
     );
     if (emails.some((e) => e.sent || e.leased)) {
       await this.outbox.enqueue(tx, [{
-        organizationId: actor.organizationId, recipientId: offer.attorneyId, kind: 'referral.withdrawn', caseId: offer.caseId,
+        organizationId: offer.organizationId, recipientId: offer.attorneyId, kind: 'referral.withdrawn', caseId: offer.caseId,
         dedupeKey: `withdrawn:${offer.id}`,
         subject: `[Amparo] The referral of ${offer.reference} was withdrawn: nothing to answer`,
         body: `The offer of case ${offer.reference} made to you was withdrawn. There is nothing to answer; thank you.`,
@@ -664,7 +665,7 @@ export class ReferralsService implements OnModuleInit {
       [c.id],
     );
     for (const r of open) {
-      await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference, attorneyId: r.attorney_id }, { attorneyId: r.attorney_id, why: 'CASE_CLOSED' });
+      await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference, attorneyId: r.attorney_id, organizationId: actor.organizationId }, { attorneyId: r.attorney_id, why: 'CASE_CLOSED' });
     }
   }
 
@@ -763,7 +764,7 @@ export class ReferralsService implements OnModuleInit {
       // Past its answer time the offer has expired, as for the attorney's answers: the expiry job moves it on to the
       // next match (or route the case to someone now: that ends it first).
       if (r.respond_by <= this.clock.now()) throw conflict('OFFER_EXPIRED', 'This offer has expired: it moves on to the next match, unless you route the case now');
-      const now = await this.withdrawOffer(tx, actor, { id, caseId: r.case_id, reference: r.reference, attorneyId: r.attorney_id }, { attorneyId: r.attorney_id });
+      const now = await this.withdrawOffer(tx, actor, { id, caseId: r.case_id, reference: r.reference, attorneyId: r.attorney_id, organizationId: actor.organizationId }, { attorneyId: r.attorney_id });
       return toView({ ...r, status: 'withdrawn', responded_at: now });
     });
   }
