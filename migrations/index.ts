@@ -48,6 +48,7 @@ import { RedetentionReviews1764004600000 } from './1764004600000-RedetentionRevi
 import { UrgencyOrder1764004700000 } from './1764004700000-UrgencyOrder';
 import { ReleasedHearingReviews1764004800000 } from './1764004800000-ReleasedHearingReviews';
 import { SignInDevices1764004900000 } from './1764004900000-SignInDevices';
+import { RemindersByCase1764005000000 } from './1764005000000-RemindersByCase';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -101,4 +102,5 @@ export const MIGRATIONS = [
   UrgencyOrder1764004700000,
   ReleasedHearingReviews1764004800000,
   SignInDevices1764004900000,
+  RemindersByCase1764005000000,
 ];

@@ -1323,10 +1323,14 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         await event(c.id, { ...hearing, occurredAt: iso(clock.now()) }).expect(201);
         await remind();
         expect(mailsOf()).toBe(coordinators);
-        // Moved to another time, it is reminded of the new one.
+        // Moved to another time, it is reminded of the new one; moved back, of the first again (the last email said the other).
         await event(c.id, { ...hearing, occurredAt: iso(clock.now()), scheduledAt: iso(new Date(start.getTime() + 44 * 3600_000)) }).expect(201);
         await remind();
         expect(mailsOf()).toBe(2 * coordinators);
+        clock.advance(60_000);
+        await event(c.id, { ...hearing, occurredAt: iso(clock.now()) }).expect(201);
+        await remind();
+        expect(mailsOf()).toBe(3 * coordinators);
       } finally {
         clock.set(start);
       }

@@ -196,17 +196,22 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
     return this.db.transaction(async (tx) => {
       const rows: DueRow[] = await tx.query(
         // The assigned attorney while they are one (an attorney being released is not reminded, nor would their
-        // reminder be sent).
-        // The reminders already sent of the same deadline at the same time under a row this one replaced (the hearing
+        // reminder be sent). And the reminders already sent of the same deadline at the same time under a row this one replaced (the hearing
         // recorded again, with its court; a retracted event entered again): their keys' ends, `<time>:<threshold>h:
-        // <recipient>`, so that none is sent twice. Found by the unique key's index (byte order: the database's
-        // collation is C), from the row's own case.
+        // <recipient>`, so that none is sent twice. Not one after which the same person was reminded of another time
+        // of it (moved, then back): the last they read is that other time. Found by the case's reminders
+        // (notifications_case_reminders_idx), few.
         `SELECT d.id, d.case_id, d.organization_id, c.reference, d.label, d.due_at, d.time_zone, d.citation, a.id AS assigned_attorney_id,
                 ARRAY(SELECT substr(n.dedupe_key, length('reminder:' || o.id::text || ':') + 1)
                         FROM deadlines o JOIN notifications n
-                          ON n.dedupe_key >= 'reminder:' || o.id::text || ':' AND n.dedupe_key < 'reminder:' || o.id::text || ';'
+                          ON n.case_id = o.case_id AND n.kind = 'deadline.reminder' AND split_part(n.dedupe_key, ':', 2) = o.id::text
                        WHERE o.case_id = d.case_id AND o.rule = d.rule AND o.due_at = d.due_at AND o.id <> d.id
-                         AND o.superseded_at IS NOT NULL AND n.sent_at IS NOT NULL) AS reminded
+                         AND o.superseded_at IS NOT NULL AND n.sent_at IS NOT NULL
+                         AND NOT EXISTS (
+                           SELECT 1 FROM deadlines p JOIN notifications m
+                               ON m.case_id = p.case_id AND m.kind = 'deadline.reminder' AND split_part(m.dedupe_key, ':', 2) = p.id::text
+                            WHERE p.case_id = d.case_id AND p.rule = d.rule AND m.recipient_id = n.recipient_id
+                              AND m.sent_at > n.sent_at AND split_part(m.dedupe_key, ':', 3) <> split_part(n.dedupe_key, ':', 3))) AS reminded
            FROM deadlines d JOIN cases c ON c.id = d.case_id
            LEFT JOIN users a ON a.id = c.assigned_attorney_id AND a.active AND a.role = 'attorney'
           WHERE d.status = 'open' AND d.superseded_at IS NULL AND d.due_at >= $1 AND d.due_at <= $2
