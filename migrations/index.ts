@@ -48,7 +48,7 @@ import { RedetentionReviews1764004600000 } from './1764004600000-RedetentionRevi
 import { UrgencyOrder1764004700000 } from './1764004700000-UrgencyOrder';
 import { ReleasedHearingReviews1764004800000 } from './1764004800000-ReleasedHearingReviews';
 import { SignInDevices1764004900000 } from './1764004900000-SignInDevices';
-import { RemindersByCase1764005000000 } from './1764005000000-RemindersByCase';
+import { NotificationsByCase1764005000000 } from './1764005000000-NotificationsByCase';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -102,5 +102,5 @@ export const MIGRATIONS = [
   UrgencyOrder1764004700000,
   ReleasedHearingReviews1764004800000,
   SignInDevices1764004900000,
-  RemindersByCase1764005000000,
+  NotificationsByCase1764005000000,
 ];

@@ -842,6 +842,38 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       // This test's events (the creation, the events, the close, the purge, the reads) among them.
       expect(verify.body.checked).toBeGreaterThan(verifiedBefore + 2);
     });
+
+    it('nothing derived from the names links the purged case to another: a conflict alert\'s key, another intake\'s stored possible duplicates', async () => {
+      const other = canaryCase('LINKA', 'A456-789-013');
+      const held = await createCase(other.body);
+      await assign(held.id, attorneyA);
+      const gone = canaryCase('LINKB', 'A456-789-014');
+      const purged = await createCase(gone.body);
+      await assign(purged.id, attorneyA);
+      // The other side named: the other case's client (the coordinators and the attorney are alerted).
+      const client = other.body.client as { firstName: string; lastName: string };
+      await t.http.patch(`/api/cases/${purged.id}`).set(coordinator.auth).send({ adverseParties: [{ name: `${client.firstName} ${client.lastName}` }] }).expect(200);
+      const alertKeys = () => t.db.query(`SELECT dedupe_key FROM notifications WHERE case_id = $1 AND kind = 'case.conflict'`, [purged.id]);
+      expect((await alertKeys()).length).toBeGreaterThan(0);
+      // The same person opened again, with an Idempotency-Key: its answer names the case as a possible duplicate.
+      const key = `link-dup-${purged.id.slice(0, 8)}`;
+      const again = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(gone.body).expect(201);
+      expect(again.body.possibleDuplicates).toContain(purged.reference);
+      await t.http.post(`/api/cases/${purged.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+      const { retentionDays } = (await t.http.get('/api/organization').set(admin.auth)).body;
+      clock.advance((retentionDays + 1) * 24 * 3600_000);
+      try {
+        expect(await t.app.get(PurgeService).purgeDue()).toBeGreaterThanOrEqual(1);
+      } finally {
+        clock.set(new Date());
+      }
+      expect((await t.db.query(`SELECT status FROM cases WHERE id = $1`, [purged.id]))[0].status).toBe('purged');
+      for (const { dedupe_key } of await alertKeys()) expect(dedupe_key).toMatch(/^purged:/);
+      const replay = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(gone.body).expect(201);
+      expect([replay.body.id, replay.body.possibleDuplicates]).toEqual([again.body.id, expect.not.arrayContaining([purged.reference])]);
+      const stored = await t.db.query(`SELECT response FROM idempotency_keys WHERE case_id = $1`, [again.body.id]);
+      expect(JSON.stringify(stored)).not.toContain(purged.reference);
+    });
   });
 
   describe('7. Audit tampering: the app role cannot update or delete audit rows; an edit made by a superuser is detected', () => {

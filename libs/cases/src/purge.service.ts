@@ -79,6 +79,15 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
       // The referrals stay (an attorney's history), without the free text an attorney typed about the case.
       await tx.query(`UPDATE referrals SET decline_note = NULL WHERE case_id = $1 AND decline_note IS NOT NULL`, [due.id]);
       await tx.query(`UPDATE idempotency_keys SET response = NULL, request_hash = '\\x' WHERE case_id = $1`, [due.id]);
+      // A conflict alert's key holds a digest of the names that matched (another case's client, or this one's): a link
+      // anyone reading the database could confirm against a live case's index. The alert's email is not sent any more.
+      await tx.query(`UPDATE notifications SET dedupe_key = 'purged:' || id WHERE case_id = $1 AND dedupe_key LIKE 'conflict:%'`, [due.id]);
+      // Another intake's stored answer named this case as a possible duplicate of its client: no longer.
+      await tx.query(
+        `UPDATE idempotency_keys SET response = jsonb_set(response, '{possibleDuplicates}', (response->'possibleDuplicates') - $1::text)
+          WHERE jsonb_array_length(response->'possibleDuplicates') > 0 AND response->'possibleDuplicates' ? $1::text`,
+        [due.reference],
+      );
       await this.audit.record(tx, {
         organizationId: due.organization_id,
         actorId: null,

@@ -199,8 +199,8 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
         // reminder be sent). And the reminders already sent of the same deadline at the same time under a row this one replaced (the hearing
         // recorded again, with its court; a retracted event entered again): their keys' ends, `<time>:<threshold>h:
         // <recipient>`, so that none is sent twice. Not one after which the same person was reminded of another time
-        // of it (moved, then back): the last they read is that other time. Found by the case's reminders
-        // (notifications_case_reminders_idx), few.
+        // of it (moved, then back): the last they read is that other time. Found by the case's emails
+        // (notifications_case_idx), few.
         `SELECT d.id, d.case_id, d.organization_id, c.reference, d.label, d.due_at, d.time_zone, d.citation, a.id AS assigned_attorney_id,
                 ARRAY(SELECT substr(n.dedupe_key, length('reminder:' || o.id::text || ':') + 1)
                         FROM deadlines o JOIN notifications n
