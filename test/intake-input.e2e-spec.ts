@@ -184,6 +184,24 @@ describe('intake input and corrections (e2e)', () => {
     }
   });
 
+  it("a jail's county typed in Spanish, abbreviated or with its state (and no state) keeps its 287(g) flag and its zone", async () => {
+    const flagsOf = (res: { body: { flags?: { code: string }[] } }) => (res.body.flags ?? []).map((f) => f.code);
+    const reference = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Fort Bend County' } }).expect(201);
+    expect(flagsOf(reference)).toContain('jail_287g');
+    for (const county of ['Condado de Fort Bend', 'Fort Bend County, Tex.', 'Fort Bend Cnty']) {
+      const typed = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county } }).expect(201);
+      expect([county, flagsOf(typed), typed.body.urgency.level]).toEqual([county, flagsOf(reference), reference.body.urgency.level]);
+    }
+    // No state sent, the county ending with it: placed in that state (its zone, its agreements), not in the organization's zone.
+    for (const county of ['Fort Bend County, TX', 'Fort Bend, Texas']) {
+      const placed = await create({ ...minimalBody(), custody: { status: 'local_jail', county } }).expect(201);
+      expect([county, flagsOf(placed)]).toEqual([county, flagsOf(reference)]);
+      expect((await t.http.get(`/api/cases/${placed.body.id}`).set(intake.auth).expect(200)).body.custody).toMatchObject({ state: 'TX', timeZone: 'America/Chicago' });
+    }
+    const elPaso = await create({ ...minimalBody(), custody: { status: 'local_jail', county: 'El Paso Co., Tex.' } }).expect(201);
+    expect((await t.http.get(`/api/cases/${elPaso.body.id}`).set(intake.auth).expect(200)).body.custody).toMatchObject({ state: 'TX', timeZone: 'America/Denver' });
+  });
+
   it('the trail an admin reads does not say which fields an intake filled (a criminal history, an A-number)', async () => {
     const full = await create(intakeBody()).expect(201);
     const bare = await create(minimalBody()).expect(201);

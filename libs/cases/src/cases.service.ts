@@ -7,7 +7,7 @@ import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
 import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, latestByDay, toDeadlineView } from '@amparo/deadlines';
-import { ReferenceService, countyKey, timeZoneFor } from '@amparo/reference';
+import { ReferenceService, countyKey, stateAfterComma, timeZoneFor } from '@amparo/reference';
 import { IMPLICIT_ZONE, followCaseZone, moveLockedCases, placeLockedCases } from './case-zones';
 import { COURT_EVENT_TYPES, ReferralsService, ReleaseCaseDto } from '@amparo/routing';
 import { CryptoIntegrityError, normalizePersonName } from '@amparo/crypto';
@@ -1186,17 +1186,20 @@ export class CasesService {
         timeZone: facility.timeZone,
       };
     }
+    // A county typed with its state and no state ("El Paso County, TX", as a message may suggest) is in that state:
+    // left unplaced, it was counted in the organization's zone, checked against no 287(g) agreement, routed anywhere.
+    const state = custody.state ?? stateAfterComma(custody.county);
     // A place given by state and county keeps its county's matching key: a recomputation reads the 287(g) agreements
     // by it (a facility row carries its own flag). The intake, computed before it writes, asks the reference data now.
-    const key = custody.state && custody.county ? countyKey(custody.county, custody.state) : null;
+    const key = state && custody.county ? countyKey(custody.county, state) : null;
     const jail287g = custody.status === 'local_jail' && key
-      ? await this.reference.isJailEnforcementCounty(custody.state!, custody.county!, manager)
+      ? await this.reference.isJailEnforcementCounty(state!, custody.county!, manager)
       : undefined;
     const noFacility = { facilityCode: null, facilityName: null, jail287g, countyKey: key };
-    if (custody.timeZone) return { ...noFacility, county: custody.county ?? null, state: custody.state ?? null, timeZone: custody.timeZone };
-    if (custody.state) {
+    if (custody.timeZone) return { ...noFacility, county: custody.county ?? null, state: state ?? null, timeZone: custody.timeZone };
+    if (state) {
       try {
-        return { ...noFacility, county: custody.county ?? null, state: custody.state, timeZone: timeZoneFor(custody.state, custody.county ?? null) };
+        return { ...noFacility, county: custody.county ?? null, state, timeZone: timeZoneFor(state, custody.county ?? null) };
       } catch {
         throw invalid('custody.state', 'custody.state is not a known U.S. state or territory code');
       }

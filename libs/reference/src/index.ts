@@ -15,7 +15,7 @@ export {
   timeZoneForAor,
 } from './domain/time-zones';
 export type { TimeZoneBasis, TimeZoneResolution } from './domain/time-zones';
-export { isStateCode, STATE_NAMES, stateCode } from './domain/states';
+export { isStateCode, STATE_ABBREVIATIONS, STATE_NAMES, stateAfterComma, stateCode } from './domain/states';
 export { countyKey } from './domain/county-name';
 export { parseUsDate } from './domain/dates';
 export * from './nest/reference.service';

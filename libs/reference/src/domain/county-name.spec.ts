@@ -37,6 +37,19 @@ describe('countyKey', () => {
     expect(countyKey('Jail', 'TX')).toBe('JAIL');
   });
 
+  it('reads a county typed in Spanish or French, abbreviated, or with its state in newspaper style', () => {
+    for (const typed of ['Condado de Fort Bend', 'Fort Bend County, Tex.', 'Fort Bend Cnty', 'Ft. Bend Co., Tex', 'condado de fort bend, texas']) {
+      expect([typed, countyKey(typed, 'TX')]).toEqual([typed, 'FORTBEND']);
+    }
+    for (const typed of ['Bossier Par.', 'Parroquia de Bossier', 'Paroisse de Bossier', 'Bossier Parish, La.']) {
+      expect([typed, countyKey(typed, 'LA')]).toEqual([typed, 'BOSSIER']);
+    }
+    expect(countyKey('Hillsborough County, N.H.', 'NH')).toBe('HILLSBOROUGH');
+    expect(countyKey('Kanawha, W. Va.', 'WV')).toBe('KANAWHA');
+    // Only the case's own state's forms: "Tex." ends no county of Oklahoma.
+    expect(countyKey('Beaver Tex', 'OK')).toBe('BEAVERTEX');
+  });
+
   it('keeps Virginia cities apart from the counties of the same name', () => {
     expect(countyKey('Richmond City')).not.toBe(countyKey('Richmond County'));
     expect(countyKey('Fairfax City')).toBe('FAIRFAXCITY');

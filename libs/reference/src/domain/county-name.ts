@@ -1,4 +1,4 @@
-import { STATE_NAMES } from './states';
+import { STATE_ABBREVIATIONS, STATE_NAMES } from './states';
 
 // Words that name the kind of county-level unit, not the unit itself ("Bossier Parish" is Bossier).
 const SUFFIXES = [
@@ -8,7 +8,9 @@ const SUFFIXES = [
   ['COUNTY'],
   ['PARISH'],
   ['BOROUGH'],
+  ['CNTY'],
   ['CO'],
+  ['PAR'],
 ];
 
 // What people add when they type where someone is held ("Galveston County Jail"): the county is before it.
@@ -34,6 +36,10 @@ const PREFIXES = [
   ['PARISH', 'OF'],
   ['BOROUGH', 'OF'],
   ['MUNICIPALITY', 'OF'],
+  // In Spanish and French, as a volunteer may type it ("Condado de Harris", "Parroquia de Bossier").
+  ['CONDADO', 'DE'],
+  ['PARROQUIA', 'DE'],
+  ['PAROISSE', 'DE'],
 ];
 
 const ABBREVIATIONS: Record<string, string> = { ST: 'SAINT', STE: 'SAINTE', FT: 'FORT', MT: 'MOUNT' };
@@ -78,12 +84,12 @@ function turned(words: string[]): string[] {
   return words;
 }
 
-/** "Galveston County, TX" or "..., Texas" → Galveston County: the case's own state, never the whole name. */
+/** "Galveston County, TX", "..., Texas" or "..., Tex." → Galveston County: the case's own state, never the whole name. */
 function withoutState(words: string[], state?: string | null): string[] {
   const code = state?.toUpperCase();
   if (!code || !Object.hasOwn(STATE_NAMES, code)) return words;
   const name = STATE_NAMES[code].normalize('NFD').replace(/[^A-Za-z ]/g, ' ').toUpperCase().split(' ').filter(Boolean);
-  return stripEnd(words, [[code], name]);
+  return stripEnd(words, [[code], name, ...(STATE_ABBREVIATIONS[code] ?? []).map((form) => form.split(' '))]);
 }
 
 /** Drops the first of `endings` that ends `words`; never all of them unless `whole` allows it. */

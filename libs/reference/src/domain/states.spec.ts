@@ -1,4 +1,4 @@
-import { isStateCode, STATE_NAMES, stateCode } from './states';
+import { isStateCode, STATE_ABBREVIATIONS, STATE_NAMES, stateAfterComma, stateCode } from './states';
 
 describe('stateCode', () => {
   it.each([
@@ -29,5 +29,27 @@ describe('stateCode', () => {
     for (const code of codes) expect(stateCode(STATE_NAMES[code].toUpperCase())).toBe(code);
     expect(isStateCode('MP')).toBe(true);
     expect(isStateCode('toString')).toBe(false);
+  });
+});
+
+describe('stateAfterComma', () => {
+  it.each([
+    ['El Paso County, TX', 'TX'],
+    ['Harris, Texas', 'TX'],
+    ['Fort Bend Co., Tex.', 'TX'],
+    ['Hillsborough County, N.H.', 'NH'],
+    ['Kanawha County, W. Va.', 'WV'],
+    ['Orleans Parish, la', 'LA'],
+    ['Bayamón, Puerto Rico', 'PR'],
+  ])('%s → %s', (place, code) => {
+    expect(stateAfterComma(place)).toBe(code);
+  });
+
+  it.each([null, undefined, '', 'Washington', 'Washington County', 'Harris County TX', 'Harris County, Tejas', 'Harris,'])('reads no state in %p', (place) => {
+    expect(stateAfterComma(place)).toBeNull();
+  });
+
+  it('knows the abbreviations of states only by their codes', () => {
+    for (const code of Object.keys(STATE_ABBREVIATIONS)) expect(isStateCode(code)).toBe(true);
   });
 });

@@ -31,6 +31,19 @@ const ALIASES: Record<string, string> = {
   'COMMONWEALTH OF PUERTO RICO': 'PR',
 };
 
+/**
+ * The abbreviations of state names in older and newspaper style ("Tex.", "Calif.", "N.H."), as a county is often typed
+ * with its state ("Fort Bend County, Tex."): by code, in the form `key` gives (letters, spaced).
+ */
+export const STATE_ABBREVIATIONS: Readonly<Record<string, readonly string[]>> = {
+  AL: ['ALA'], AZ: ['ARIZ'], AR: ['ARK'], CA: ['CALIF', 'CAL'], CO: ['COLO'], CT: ['CONN'], DE: ['DEL'], FL: ['FLA'],
+  GA: ['GA'], IL: ['ILL'], IN: ['IND'], KS: ['KAN', 'KANS'], KY: ['KY'], LA: ['LA'], MD: ['MD'], MA: ['MASS'],
+  MI: ['MICH'], MN: ['MINN'], MS: ['MISS'], MO: ['MO'], MT: ['MONT'], NE: ['NEB', 'NEBR'], NV: ['NEV'], NH: ['N H'],
+  NJ: ['N J'], NM: ['N M', 'N MEX'], NY: ['N Y'], NC: ['N C'], ND: ['N D', 'N DAK'], OK: ['OKLA'], OR: ['ORE', 'OREG'],
+  PA: ['PA', 'PENN'], RI: ['R I'], SC: ['S C'], SD: ['S D', 'S DAK'], TN: ['TENN'], TX: ['TEX'], VT: ['VT'], VA: ['VA'],
+  WA: ['WASH'], WV: ['W VA'], WI: ['WIS', 'WISC'], WY: ['WYO'], DC: ['D C'], PR: ['P R'],
+};
+
 const BY_NAME: ReadonlyMap<string, string> = new Map([
   ...Object.entries(STATE_NAMES).map(([code, name]) => [key(name), code] as [string, string]),
   ...Object.entries(ALIASES),
@@ -45,4 +58,20 @@ export function stateCode(fullName: string): string | null {
   const trimmed = fullName.trim().toUpperCase();
   if (isStateCode(trimmed)) return trimmed;
   return BY_NAME.get(key(fullName)) ?? null;
+}
+
+/**
+ * The state a place typed as "<county>, <state>" ends with ("El Paso County, TX", "Harris, Texas", "Fort Bend Co.,
+ * Tex."), read after the last comma only: a county named like a state (Washington) typed alone is a county.
+ */
+export function stateAfterComma(place: string | null | undefined): string | null {
+  if (!place) return null;
+  const comma = place.lastIndexOf(',');
+  if (comma < 0) return null;
+  const typed = key(place.slice(comma + 1).normalize('NFD'));
+  if (!typed) return null;
+  const named = stateCode(typed.replace(/ /g, '').length === 2 ? typed.replace(/ /g, '') : typed);
+  if (named) return named;
+  for (const [code, forms] of Object.entries(STATE_ABBREVIATIONS)) if (forms.includes(typed)) return code;
+  return null;
 }
