@@ -43,6 +43,18 @@ describe('auth (e2e)', () => {
     expect(me.status).toBe(200);
     expect(me.body.email).toBe(ADMIN.email);
     expect(me.body).not.toHaveProperty('passwordHash');
+    // The space a phone keyboard adds after an email suggestion, or one pasted before it, is not part of the address.
+    for (const email of [`${ADMIN.email} `, ` ${ADMIN.email}`, `\u00a0${ADMIN.email}\u00a0`]) {
+      const spaced = await t.http.post('/api/auth/login').send({ email, password: ADMIN.password });
+      expect([JSON.stringify(email), spaced.status]).toEqual([JSON.stringify(email), 200]);
+    }
+  });
+
+  it('a user created with a space around the email signs in without it', async () => {
+    const admin = await loginAdmin(t.http);
+    const email = `spaced-${Date.now()}@example.org`;
+    await t.http.post('/api/users').set(admin.auth).send({ email: ` ${email} `, name: 'Espacio Ejemplo', role: 'intake', password: 'a-long-unguessable-passphrase-9' }).expect(201);
+    await t.http.post('/api/auth/login').send({ email, password: 'a-long-unguessable-passphrase-9' }).expect(200);
   });
 
   it('answers a wrong password and an unknown user identically', async () => {

@@ -1,8 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class LoginDto {
-  @ApiProperty({ example: 'coordinator@example.org', description: 'The account\'s email address (any case)' })
+  @ApiProperty({ example: 'coordinator@example.org', description: 'The account\'s email address (any case; spaces around it, as a phone keyboard adds one after a suggestion, are dropped)' })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsEmail()
   @MaxLength(254)
   email: string;

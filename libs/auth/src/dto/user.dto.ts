@@ -8,7 +8,8 @@ import { ROLES, Role } from '../roles';
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateUserDto {
-  @ApiProperty({ description: 'An email address, unique in the installation (compared without case)' })
+  @ApiProperty({ description: 'An email address, unique in the installation (compared without case; spaces around it dropped)' })
+  @Transform(trimmed)
   @IsEmail()
   @MaxLength(254)
   email: string;
