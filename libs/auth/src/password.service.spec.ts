@@ -25,6 +25,28 @@ describe('PasswordService', () => {
     expect(params(decoy)).toBe(`argon2id$v=19$m=${ARGON2_OPTIONS.memoryCost},p=${ARGON2_OPTIONS.parallelism},t=${ARGON2_OPTIONS.timeCost}`);
   });
 
+  it('a password typed composed or decomposed (ñ as one character, or n and a tilde) is the same password', async () => {
+    const passwords = new PasswordService();
+    const composed = 'Contraseña del cañón 2026 azul';
+    const decomposed = composed.normalize('NFD');
+    expect(decomposed).not.toBe(composed);
+    for (const [set, typed] of [[composed, decomposed], [decomposed, composed], [decomposed, decomposed]]) {
+      await expect(passwords.verify(await passwords.hash(set), typed)).resolves.toBe(true);
+    }
+    // A hash made before passwords were normalized, of the decomposed form as typed: still signs in, either way typed.
+    const old = await argon2.hash(decomposed, ARGON2_OPTIONS);
+    await expect(passwords.verify(old, decomposed)).resolves.toBe(true);
+    await expect(passwords.verify(await passwords.hash(composed), 'Contrasena del canon 2026 azul')).resolves.toBe(false);
+    // An unknown account costs what a wrong password of a real one costs, for the same password sent.
+    jest.clearAllMocks();
+    const verify = argon2.verify as jest.MockedFunction<typeof argon2.verify>;
+    await passwords.verify(null, decomposed);
+    const unknown = verify.mock.calls.length;
+    jest.clearAllMocks();
+    await passwords.verify(old, `${decomposed}!`.normalize('NFD'));
+    expect(verify.mock.calls.length).toBe(unknown);
+  });
+
   it('the decoy matches nothing, not even its own password', async () => {
     await expect(new PasswordService().verify(null, 'decoy password that matches nothing')).resolves.toBe(false);
   });

@@ -9,14 +9,25 @@ export class PasswordService {
   // Verified against when the email is unknown, so both answers cost the same time.
   private readonly decoy = argon2.hash('decoy password that matches nothing', ARGON2_OPTIONS);
 
+  /**
+   * Hashed in Unicode normalization form C (NIST SP 800-63B 5.1.1.2): "ñ" typed as one character or as n and a
+   * combining tilde (keyboards and systems differ) is the same password.
+   */
   hash(password: string): Promise<string> {
-    return argon2.hash(password, ARGON2_OPTIONS);
+    return argon2.hash(password.normalize('NFC'), ARGON2_OPTIONS);
   }
 
+  /**
+   * The password in form C, and as typed when that differs (a hash made before passwords were normalized). Which
+   * forms are tried depends on the password sent alone, so the time taken tells nothing about the account.
+   */
   async verify(hash: string | null, password: string): Promise<boolean> {
     try {
-      const ok = await argon2.verify(hash ?? (await this.decoy), password);
-      return hash !== null && ok;
+      const against = hash ?? (await this.decoy);
+      for (const form of new Set([password.normalize('NFC'), password])) {
+        if (await argon2.verify(against, form)) return hash !== null;
+      }
+      return false;
     } catch {
       return false;
     }
