@@ -51,6 +51,12 @@ describe('reference data import (e2e)', () => {
     const [, all] = await search('');
     expect(await search('q=%20%20&state=')).toEqual([200, all]);
     expect(await search('state=Texas')).toEqual([400, undefined]);
+    // A curly apostrophe, two spaces: as the straight one and one space.
+    for (const [typed, plain] of [['Byrd%E2%80%99s', "Byrd's"], ['Coeur%20d%E2%80%99Alene', "Coeur%20d'Alene"], ['Port%20%20Isabel', 'Port%20Isabel'], ['foster%20%20group', 'foster%20group']]) {
+      const [, expected] = await search(`q=${plain}`);
+      expect(expected).toBeGreaterThan(0);
+      expect([typed, ...(await search(`q=${typed}`))]).toEqual([typed, 200, expected]);
+    }
   });
 
   it('a file whose rows are all rejected (a header with a stray comma) is refused; nothing changes', async () => {

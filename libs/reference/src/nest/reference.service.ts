@@ -377,8 +377,11 @@ export class ReferenceService implements OnApplicationBootstrap {
     const params: unknown[] = [];
     if (filter.state) where.push(`state = $${params.push(filter.state.toUpperCase())}`);
     if (filter.q) {
-      const pattern = `%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push(`(lower(name) LIKE $${params.push(pattern)} OR lower(code) LIKE $${params.length} OR lower(city) LIKE $${params.length})`);
+      // As a phone keyboard types it: a curly apostrophe (Byrd’s), two spaces; the names are compared the same way.
+      const typed = filter.q.toLowerCase().replace(/[‘’ʼ´`]/g, "'").replace(/\s+/g, ' ');
+      const pattern = `%${typed.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const plain = (column: string) => `translate(regexp_replace(lower(${column}), '\\s+', ' ', 'g'), '‘’ʼ´\`', repeat('''', 5))`;
+      where.push(`(${plain('name')} LIKE $${params.push(pattern)} OR lower(code) LIKE $${params.length} OR ${plain('city')} LIKE $${params.length})`);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM facilities ${clause}`, params);
