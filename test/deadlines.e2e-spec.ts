@@ -124,6 +124,20 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(noOutcome.body.fields.outcome[0]).toMatch(/granted \| denied \| no_jurisdiction/);
     const typed = await event(c.id, { type: 'Hearing_Scheduled ', occurredAt: '2026-11-20', hearingType: 'Bond', scheduledAt: '2030-02-04T09:00:00-06:00' }).expect(201);
     expect(typed.body.event).toMatchObject({ type: 'hearing_scheduled', hearingType: 'bond' });
+    // A number as a form sends it (in quotes, with a $ or commas): one message, which says what to send.
+    for (const [body, field] of [[{ type: 'bond_decision', outcome: 'granted', amount: '5000' }, 'amount'], [{ type: 'bond_decision', outcome: 'granted', amount: '$5,000' }, 'amount'],
+      [{ type: 'bond_decision', outcome: 'granted', amount: -1 }, 'amount'], [{ type: 'voluntary_departure_granted', days: '60' }, 'days'], [{ type: 'voluntary_departure_granted', days: 1.5 }, 'days']] as const) {
+      const refused = await event(c.id, { ...body, occurredAt: '2026-11-20' });
+      expect([JSON.stringify(body), refused.status, refused.body.fields?.[field]?.length]).toEqual([JSON.stringify(body), 400, 1]);
+      expect(refused.body.fields[field][0]).toMatch(/such as (5000|60) \(/);
+    }
+    // A facility's name typed for its code is told where to find the code; a code pasted with an invisible mark is read.
+    const named = await event(c.id, { type: 'transferred', occurredAt: '2026-11-20', facilityCode: 'Port Isabel' });
+    expect(named.body.fields.facilityCode[0]).toMatch(/GET \/api\/facilities\?q=/);
+    const intakeNamed = await t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: 'Port Isabel' } });
+    expect(intakeNamed.body.fields['custody.facilityCode'][0]).toMatch(/GET \/api\/facilities\?q=/);
+    await event(c.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: 'HOUICDF\u200b ' }).expect(201);
+    await t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: '\u200bhouicdf' } }).expect(201);
   });
 
   it('an event that has happened cannot be dated ahead (a mistyped year would put its deadlines years away): 400 naming occurredAt', async () => {

@@ -5,7 +5,7 @@ import {
   MinLength, ValidateNested, IsDefined, IsObject, ValidateBy,
 } from 'class-validator';
 import { IsStateCode } from '@amparo/reference';
-import { CRIMINAL_HISTORY_MAX, IsANumber, IsNotNothing, IsPhone } from './formats';
+import { CRIMINAL_HISTORY_MAX, FACILITY_CODE_HINT, IsANumber, IsNotNothing, IsPhone } from './formats';
 import { BlankAsNull, CodeValue, HasLetterOrDigit, IsCalendarDate, IsIanaTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
 
 /**
@@ -176,10 +176,10 @@ export class CustodyDto {
   status: CustodyStatus;
 
   @ApiPropertyOptional({ description: 'ICE detention location code (GET /api/facilities)', example: 'HOUICDF' })
-  @BlankAsNull()
+  @BlankAsNull({ number: true })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9]{3,12}$/, { message: 'custody.facilityCode must be an ICE detention location code' })
+  @Matches(/^[A-Za-z0-9]{3,12}$/, { message: `custody.facilityCode must be an ICE detention location code (${FACILITY_CODE_HINT})` })
   facilityCode?: string;
 
   @ApiPropertyOptional({ description: "The county (or parish, borough, independent city) of a local jail, in letters: it is kept in plain text, shown to an offered attorney and kept after a purge", example: 'Harris' })

@@ -1,14 +1,29 @@
 import { DateTime } from 'luxon';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
 import { BlankAsNull, CodeValue, IsDateOrOffsetDateTime, IsIanaTimeZone, IsOffsetDateTime } from '@amparo/common';
 import { CIRCUIT_STATES } from '@amparo/deadlines';
+import { FACILITY_CODE_HINT } from './formats';
 
 export const EVENT_TYPES = [
   'detainer_lodged', 'detainer_lifted', 'release_eligible', 'released', 'transferred', 'hearing_scheduled', 'bond_decision', 'ij_decision',
   'final_order', 'motion_decided', 'in_absentia_order', 'order_reinstated', 'entered_us', 'daca_expires', 'voluntary_departure_granted', 'address_changed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * A number in a range, with one message that says what to send: a form's "5000" or "$5,000" was answered with three
+ * messages that contradicted each other (at most 10000000, at least 0, a number).
+ */
+function NumberFrom(min: number, max: number, whole: boolean, message: string): PropertyDecorator {
+  return ValidateBy({
+    name: 'numberFrom',
+    validator: {
+      validate: (value: unknown) => typeof value === 'number' && Number.isFinite(value) && (!whole || Number.isInteger(value)) && value >= min && value <= max,
+      defaultMessage: () => message,
+    },
+  });
+}
 
 /** Which extra fields each event type requires (the rest are refused for that type). */
 export const EVENT_FIELDS: Record<EventType, { required: string[]; optional: string[] }> = {
@@ -74,8 +89,9 @@ export class CreateEventDto {
   from?: 'ice' | 'jail';
 
   @ApiPropertyOptional({ description: 'transferred: the new ICE detention location code' })
+  @BlankAsNull({ number: true })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9]{3,12}$/, { message: 'facilityCode must be an ICE detention location code' })
+  @Matches(/^[A-Za-z0-9]{3,12}$/, { message: `facilityCode must be an ICE detention location code (${FACILITY_CODE_HINT})` })
   facilityCode?: string;
 
   @ApiPropertyOptional({ enum: ['bond', 'master', 'individual'] })
@@ -113,16 +129,12 @@ export class CreateEventDto {
 
   @ApiPropertyOptional({ minimum: 0, maximum: 10_000_000, description: 'bond_decision: the bond amount in USD' })
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(10_000_000)
+  @NumberFrom(0, 10_000_000, false, 'amount must be a number of US dollars from 0 to 10000000, such as 5000 (no $ or commas, not in quotes)')
   amount?: number;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 120, description: 'voluntary_departure_granted: the period granted, in days' })
   @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(120)
+  @NumberFrom(1, 120, true, 'days must be a whole number of days from 1 to 120, such as 60 (not in quotes)')
   days?: number;
 
   @ApiPropertyOptional({ enum: ['pre_conclusion', 'conclusion'] })

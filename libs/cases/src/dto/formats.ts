@@ -135,3 +135,6 @@ export const IsNotNothing = format('isNotNothing', (value) => {
   const clauses = value.split(/[,;\n]|\.\s/).filter((clause) => /[\p{L}\p{N}]/u.test(clause));
   return !clauses.every(saysNothing);
 });
+
+/** What a volunteer who typed a facility's name, not its code, is told: where to find the code. */
+export const FACILITY_CODE_HINT = 'its letters and digits, such as HOUICDF: find it by name or city with GET /api/facilities?q=';
