@@ -411,7 +411,10 @@ export class CaseTimelineService {
       // are cancelled once it is superseded), with its time as it now reads; those sent stay sent, and are not repeated.
       if (before?.status === 'missed') {
         const [{ id }] = await tx.query(`SELECT id FROM deadlines WHERE case_id = $1 AND key = $2`, [caseId, d.key]);
-        const text = missedText({ reference: row.reference, label: d.label, due_at: new Date(d.dueAt), time_zone: d.timeZone, citation: d.citation });
+        const text = missedText(
+          { reference: row.reference, label: d.label, due_at: new Date(d.dueAt), time_zone: d.timeZone, citation: d.citation, outer_limit_at: d.outerLimitAt ? new Date(d.outerLimitAt) : null },
+          row.status === 'assigned',
+        );
         await tx.query(
           `UPDATE notifications SET dedupe_key = 'missed:' || $2::text || ':' || recipient_id, subject = $3, body = $4
             WHERE kind = 'deadline.missed' AND dedupe_key LIKE 'missed:' || $1::text || ':%' AND sent_at IS NULL AND cancelled_at IS NULL
@@ -580,6 +583,7 @@ export class CaseTimelineService {
   async escalateMissed(tx: EntityManager, organizationId: string, caseId: string, missed: DeadlineRow[]): Promise<void> {
     if (missed.length === 0) return;
     const coordinators = await this.outbox.coordinators(tx, organizationId);
+    const [{ assigned }]: { assigned: boolean }[] = await tx.query(`SELECT status = 'assigned' AS assigned FROM cases WHERE id = $1`, [caseId]);
     await this.outbox.enqueue(
       tx,
       missed.flatMap((d) =>
@@ -589,7 +593,7 @@ export class CaseTimelineService {
           kind: 'deadline.missed',
           dedupeKey: `missed:${d.id}:${recipient}`,
           caseId,
-          ...missedText(d),
+          ...missedText(d, assigned),
         })),
       ),
     );
