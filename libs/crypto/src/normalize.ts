@@ -69,10 +69,13 @@ const APOSTROPHES = /['‘’ʼ`´]/g;
 const INVISIBLE = /[\p{Cf}\u0640]/gu;
 
 /**
- * One Arabic-script letter, whichever phone keyboard typed it: the Persian (and Urdu) yeh and keheh, the alef
- * maksura, the teh marbuta, as the Arabic yeh, kaf and heh they are written for in names across both.
+ * One Arabic-script letter, whichever phone keyboard typed it: the Persian and Urdu yeh (and the Urdu yeh barree) and
+ * keheh, the alef maksura, the teh marbuta (and Urdu's heh goal and teh marbuta goal), as the Arabic yeh, kaf and heh
+ * they are written for in names across them.
  */
-const ARABIC_SCRIPT_FOLD: Record<string, string> = { '\u06cc': '\u064a', '\u0649': '\u064a', '\u06a9': '\u0643', '\u0629': '\u0647' };
+const ARABIC_SCRIPT_FOLD: Record<string, string> = {
+  '\u06cc': '\u064a', '\u06d2': '\u064a', '\u0649': '\u064a', '\u06a9': '\u0643', '\u0629': '\u0647', '\u06c1': '\u0647', '\u06c3': '\u0647',
+};
 
 /**
  * A person's name for matching: invisible characters dropped (INVISIBLE), NFKD, accents removed ("Peña" → "pena"),
@@ -89,10 +92,12 @@ export function normalizePersonName(input: string | null | undefined): string | 
     // a mark; a full-width apostrophe only becomes one by NFKD (below).
     .replace(APOSTROPHES, '')
     .normalize('NFKD')
+    // Again: a presentation form (a tatweel with a vowel mark, ﹱ) only becomes a tatweel by NFKD.
+    .replace(INVISIBLE, '')
     .replace(/\p{M}/gu, (mark) => (ACCENT_MARKS.test(mark) ? '' : mark))
     .toLowerCase()
     .replace(/[ßæœøđðłþıħ]/g, (c) => FOLD[c])
-    .replace(/[\u06cc\u0649\u06a9\u0629]/g, (c) => ARABIC_SCRIPT_FOLD[c])
+    .replace(/[\u06cc\u06d2\u0649\u06a9\u0629\u06c1\u06c3]/g, (c) => ARABIC_SCRIPT_FOLD[c])
     .replace(APOSTROPHES, '')
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, ' ')
     .trim()
