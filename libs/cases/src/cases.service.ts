@@ -509,7 +509,8 @@ export class CasesService {
           if (Object.keys(elsewhere).length) throw validationFailed(elsewhere);
         }
         const facilityCode = custody.facilityCode === undefined ? (row.facility_code ?? undefined) : (custody.facilityCode ?? undefined);
-        const state = custody.state === undefined ? (row.state ?? undefined) : (custody.state ?? undefined);
+        // A county corrected with its state after it ("El Paso County, TX") and no state sent says the state too.
+        const state = custody.state === undefined ? (stateAfterComma(custody.county) ?? row.state ?? undefined) : (custody.state ?? undefined);
         const placeCorrected = custody.facilityCode !== undefined || custody.state !== undefined || custody.county !== undefined;
         const merged: CustodyDto = {
           status: (custody.status ?? row.custody_status) as CustodyDto['status'],
