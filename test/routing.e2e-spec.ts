@@ -72,9 +72,10 @@ describe('routing and referrals (e2e)', () => {
       const res = await setProfile(attorneys[0], overrides);
       expect([res.status, Object.keys(res.body.fields ?? {})]).toEqual([400, [field]]);
     }
-    const saved = await setProfile(attorneys[0], { states: [' tx', 'TX'], barStates: ['tx', 'Ca'], facilityCodes: ['houicdf '] });
+    const saved = await setProfile(attorneys[0], { states: [' tx', 'TX'], barStates: ['tx', 'Ca'], facilityCodes: ['houicdf '], languages: ['spa', 'SPA', 'fre', 'fra'] });
     expect(saved.status).toBe(200);
-    expect(saved.body).toMatchObject({ states: ['TX'], barStates: ['TX', 'CA'], facilityCodes: ['HOUICDF'] });
+    // The same language typed twice (or its older code) is one, as a state is.
+    expect(saved.body).toMatchObject({ states: ['TX'], barStates: ['TX', 'CA'], facilityCodes: ['HOUICDF'], languages: ['spa', 'fra'] });
     await setProfile(attorneys[0], {}).expect(200);
   });
 
@@ -88,7 +89,7 @@ describe('routing and referrals (e2e)', () => {
     // Detained without counsel makes the case high: 24 hours to answer by default.
     expect(Date.parse(res.body.respondBy) - clock.now().getTime()).toBe(24 * 3600_000);
     const attorney = offerFor(res.body.attorneyId);
-    const mine = await t.http.get('/api/referrals?status=offered').set(attorney.auth);
+    const mine = await t.http.get('/api/referrals?status=Offered%20').set(attorney.auth);
     const offer = mine.body.items.find((r: { id: string }) => r.id === res.body.id);
     expect(offer.case).toMatchObject({ urgency: expect.any(String), language: 'spa', practiceAreas: ['detention_bond'], county: 'Harris' });
     // Why it is urgent, and its flags: the attorney decides on these, and cannot read the case before accepting.
@@ -154,7 +155,8 @@ describe('routing and referrals (e2e)', () => {
     for (;;) {
       expect(seen.has(current.attorneyId)).toBe(false);
       seen.add(current.attorneyId);
-      const res = await t.http.post(`/api/referrals/${current.id}/decline`).set(offerFor(current.attorneyId).auth).send({ reason: 'capacity' });
+      // A reason as a phone keyboard sends it: capitalized, a space after.
+      const res = await t.http.post(`/api/referrals/${current.id}/decline`).set(offerFor(current.attorneyId).auth).send({ reason: seen.size === 1 ? 'Capacity ' : 'capacity' });
       expect(res.status).toBe(200);
       // The decliner learns whether the case moved on, not to whom: the next offer is another attorney's referral.
       expect(Object.keys(res.body).sort()).toEqual(['caseStatus', 'referral']);

@@ -227,7 +227,8 @@ export function normalizeLanguageCode(value: unknown): unknown {
 
 /** Language codes (one, or each of an array) normalized before validation (normalizeLanguageCode). */
 export const LanguageCode = (): PropertyDecorator =>
-  Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value.map(normalizeLanguageCode) : normalizeLanguageCode(value)));
+  // In a list, the same language twice (fre and fra, SPA and spa) counts once, as state and facility codes do.
+  Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? [...new Set(value.map(normalizeLanguageCode))] : normalizeLanguageCode(value)));
 
 /**
  * Every ISO 639-3 code (SIL's table as the `iso-639-3` package ships it: ~7,900 individual languages, macrolanguages

@@ -13,6 +13,7 @@ export const DECLINE_REASONS = ['capacity', 'conflict', 'language', 'expertise',
 
 export class DeclineReferralDto {
   @ApiProperty({ enum: DECLINE_REASONS })
+  @CodeValue()
   @IsIn(DECLINE_REASONS)
   reason: (typeof DECLINE_REASONS)[number];
 
@@ -47,6 +48,7 @@ export const REFERRAL_STATUSES = ['offered', 'accepted', 'declined', 'expired', 
 
 export class ListReferralsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: REFERRAL_STATUSES })
+  @CodeValue()
   @IsOptional()
   @IsIn(REFERRAL_STATUSES)
   status?: (typeof REFERRAL_STATUSES)[number];
