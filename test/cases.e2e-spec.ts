@@ -251,6 +251,13 @@ describe('cases (e2e)', () => {
       const audit = await t.http.get('/api/audit?action=case.lookup').set(coordinator.auth);
       expect(audit.body.items[0].fields).toEqual(['client.aNumber']);
       expect(JSON.stringify(audit.body)).not.toContain(CANARY.aNumberDigits);
+      // In the trail of the case found: who confirmed that its client holds this number.
+      const trail = await t.http.get(`/api/audit?caseId=${caseId}&action=case.lookup`).set(coordinator.auth).expect(200);
+      expect(trail.body.items).toEqual([expect.objectContaining({ actorId: coordinator.userId, fields: ['client.aNumber'] })]);
+      // A number that finds nothing is on the record too.
+      await t.http.get('/api/cases?aNumber=A909-090-909').set(coordinator.auth).expect(200);
+      const [none] = (await t.http.get('/api/audit?action=case.lookup').set(coordinator.auth)).body.items;
+      expect([none.caseId ?? null, none.details.matches]).toEqual([null, 0]);
     });
 
     it('is for coordinators only: anyone else is refused whatever they typed; a coordinator\'s typo is a 400 on aNumber', async () => {

@@ -366,13 +366,13 @@ export class CasesService {
       [actor.organizationId, index],
       query,
     );
-    await this.audit.recordAlone({
-      organizationId: actor.organizationId,
-      actorId: actor.userId,
-      actorRole: actor.role,
-      action: 'case.lookup',
-      fields: ['client.aNumber'],
-      details: { matches: result.total, caseReferences: result.items.map((c) => c.reference) },
+    // On each case found (its trail says who confirmed that its client holds this number), or once when none was.
+    const lookup = { organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.lookup' as const, fields: ['client.aNumber'] };
+    await this.audit.transaction(async (tx) => {
+      if (result.items.length === 0) return this.audit.record(tx, { ...lookup, details: { matches: result.total, caseReferences: [] } });
+      for (const c of result.items) {
+        await this.audit.record(tx, { ...lookup, caseId: c.id, caseReference: c.reference, details: { matches: result.total, caseReferences: result.items.map((m) => m.reference) } });
+      }
     });
     return result;
   }
