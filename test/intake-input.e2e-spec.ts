@@ -204,9 +204,11 @@ describe('intake input and corrections (e2e)', () => {
     const unplaced = await create(minimalBody()).expect(201);
     const corrected = await t.http.patch(`/api/cases/${unplaced.body.id}`).set(intake.auth).send({ custody: { status: 'local_jail', county: 'El Paso County, TX' } }).expect(200);
     expect(corrected.body.custody).toMatchObject({ state: 'TX', timeZone: 'America/Denver' });
-    // "Co." after the comma is the county's, not Colorado.
+    // "Co." after the comma is the county's, not Colorado; "CO", Colorado's code, is Colorado.
     const harris = await create({ ...minimalBody(), custody: { status: 'local_jail', county: 'Harris, Co.' } }).expect(201);
     expect((await t.http.get(`/api/cases/${harris.body.id}`).set(intake.auth).expect(200)).body.custody.state).not.toBe('CO');
+    const weld = await create({ ...minimalBody(), custody: { status: 'local_jail', county: 'Weld County, CO' } }).expect(201);
+    expect((await t.http.get(`/api/cases/${weld.body.id}`).set(intake.auth).expect(200)).body.custody).toMatchObject({ state: 'CO', timeZone: 'America/Denver' });
   });
 
   it('the trail an admin reads does not say which fields an intake filled (a criminal history, an A-number)', async () => {

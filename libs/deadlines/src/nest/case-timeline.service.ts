@@ -413,7 +413,7 @@ export class CaseTimelineService {
         const [{ id }] = await tx.query(`SELECT id FROM deadlines WHERE case_id = $1 AND key = $2`, [caseId, d.key]);
         const text = missedText(
           { reference: row.reference, label: d.label, due_at: new Date(d.dueAt), time_zone: d.timeZone, citation: d.citation, outer_limit_at: d.outerLimitAt ? new Date(d.outerLimitAt) : null },
-          row.status === 'assigned',
+          { status: row.status, hasAttorney: row.assigned_attorney_id !== null }, now,
         );
         await tx.query(
           `UPDATE notifications SET dedupe_key = 'missed:' || $2::text || ':' || recipient_id, subject = $3, body = $4
@@ -434,7 +434,7 @@ export class CaseTimelineService {
        ) SELECT missed.*, $3::text AS reference FROM missed`,
       [caseId, now, row.reference, MISSED_GRACE_JSON],
     );
-    await this.escalateMissed(tx, row.organization_id, caseId, newlyMissed.filter((d) => !missedLongAgo(d, now)));
+    await this.escalateMissed(tx, row.organization_id, caseId, newlyMissed.filter((d) => !missedLongAgo(d, now)), now);
     const current: DeadlineRow[] = await tx.query(
       `SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.case_id = $1 AND d.superseded_at IS NULL ORDER BY d.due_at`,
       [caseId, row.reference],
@@ -526,7 +526,7 @@ export class CaseTimelineService {
       rows.map((x) => x.opens_at), rows.map((x) => x.citation), rows.map((x) => x.rule_version), rows.map((x) => x.note),
       rows.map((x) => x.trigger_event_id), rows.map((x) => x.status), now,
     ]);
-    await this.escalateMissed(tx, organizationId, rows[0].case_id, rows.filter((r) => r.status === 'missed' && !missedLongAgo(r, now)));
+    await this.escalateMissed(tx, organizationId, rows[0].case_id, rows.filter((r) => r.status === 'missed' && !missedLongAgo(r, now)), now);
   }
 
   /**
@@ -580,10 +580,11 @@ export class CaseTimelineService {
   }
 
   /** Tells every active coordinator, once per deadline and coordinator (the outbox's key), that deadlines were missed. */
-  async escalateMissed(tx: EntityManager, organizationId: string, caseId: string, missed: DeadlineRow[]): Promise<void> {
+  async escalateMissed(tx: EntityManager, organizationId: string, caseId: string, missed: DeadlineRow[], now: Date): Promise<void> {
     if (missed.length === 0) return;
     const coordinators = await this.outbox.coordinators(tx, organizationId);
-    const [{ assigned }]: { assigned: boolean }[] = await tx.query(`SELECT status = 'assigned' AS assigned FROM cases WHERE id = $1`, [caseId]);
+    const [holder]: { status: string; hasAttorney: boolean }[] = await tx.query(
+      `SELECT status, assigned_attorney_id IS NOT NULL AS "hasAttorney" FROM cases WHERE id = $1`, [caseId]);
     await this.outbox.enqueue(
       tx,
       missed.flatMap((d) =>
@@ -593,7 +594,7 @@ export class CaseTimelineService {
           kind: 'deadline.missed',
           dedupeKey: `missed:${d.id}:${recipient}`,
           caseId,
-          ...missedText(d, assigned),
+          ...missedText(d, holder, now),
         })),
       ),
     );

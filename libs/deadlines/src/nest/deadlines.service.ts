@@ -169,7 +169,7 @@ export class DeadlinesService {
             WHERE kind = 'deadline.missed' AND dedupe_key LIKE 'missed:' || $1::text || ':%' AND dedupe_key NOT LIKE '%:earlier:%'`,
           [id, this.clock.now()],
         );
-        await this.timeline.escalateMissed(tx, actor.organizationId, row.case_id, [{ ...row, status: 'missed' }]);
+        await this.timeline.escalateMissed(tx, actor.organizationId, row.case_id, [{ ...row, status: 'missed' }], this.clock.now());
       }
       await this.timeline.recompute(tx, row.case_id, this.clock.now());
       await this.audit.record(tx, {

@@ -11,23 +11,36 @@ describe('missedText', () => {
     citation: '8 CFR 287.7(d)',
   };
 
+  const sunday = new Date('2026-12-06T16:01:00Z');
+  const open = { status: 'new', hasAttorney: false };
+  const assigned = { status: 'assigned', hasAttorney: true };
+
   it('says when the outer limit is: a hold missed on a weekend is not yet too late', () => {
-    const text = missedText(hold, false);
+    const text = missedText(hold, open, sunday);
     expect(text.subject).toBe('[Amparo] MISSED: AMP-TEST01: ICE detainer 48-hour hold was due Sun 6 Dec 2026, 10:00 AM CST (outer limit Tue 8 Dec 2026, 10:00 AM CST)');
     expect(text.body).toContain('Outer limit: Tue 8 Dec 2026, 10:00 AM CST (America/Chicago): until then it may not be too late to act.');
   });
 
   it('has no outer-limit line for a deadline without one, or with one at the same time', () => {
     for (const outer of [null, undefined, hold.due_at]) {
-      const text = missedText({ ...hold, outer_limit_at: outer }, true);
+      const text = missedText({ ...hold, outer_limit_at: outer }, assigned, sunday);
       expect(text.subject).not.toContain('outer limit');
       expect(text.body).not.toContain('Outer limit');
     }
   });
 
-  it('says who to ask: the assigned attorney, or, with none, that the case is the coordinators\' to place', () => {
-    expect(missedText(hold, true).body).toMatch(/Check with the assigned attorney and record what happened\.$/);
-    expect(missedText(hold, false).body).toMatch(/The case has no attorney: record what happened, and place it if it still needs one\.$/);
-    expect(missedText(hold, false).body).not.toContain('assigned attorney');
+  it('has none once the outer limit has passed too (a hold entered, or marked missed, days late)', () => {
+    const text = missedText(hold, open, new Date('2026-12-08T16:00:00Z'));
+    expect([text.subject, text.body].join(' ')).not.toMatch(/outer limit/i);
+  });
+
+  it('says who to ask: the assigned attorney; for a closed case, its attorney or whoever closed it; with none, that it is theirs to place', () => {
+    expect(missedText(hold, assigned, sunday).body).toMatch(/Check with the assigned attorney and record what happened\.$/);
+    expect(missedText(hold, open, sunday).body).toMatch(/The case has no attorney: record what happened, and place it if it still needs one\.$/);
+    expect(missedText(hold, open, sunday).body).not.toContain('assigned attorney');
+    expect(missedText(hold, { status: 'closed', hasAttorney: true }, sunday).body).toMatch(/The case is closed: check with its attorney and record what happened\.$/);
+    expect(missedText(hold, { status: 'closed', hasAttorney: false }, sunday).body).toMatch(/The case is closed: check with whoever closed it/);
+    // Offered, not yet accepted: no attorney has it.
+    expect(missedText(hold, { status: 'offered', hasAttorney: false }, sunday).body).toContain('The case has no attorney');
   });
 });

@@ -6,22 +6,27 @@ import { tz } from '../domain/zones';
 export const localWhen = (d: Date, zone: string) => englishLocal(DateTime.fromJSDate(d).setZone(tz(zone)), true);
 
 /**
- * Reference and deadline only: notifications leave the system, so they never name the client. A deadline with an
- * outer limit after it (a detainer hold: 8 CFR 287.7(d)) says when that is: missed is not yet too late, and a
- * coordinator reading "MISSED" on a weekend must know. The last line says who to ask: the case's attorney, or, with
- * none, that it is theirs to place.
+ * Reference and deadline only: notifications leave the system, so they never name the client. A deadline whose outer
+ * limit is still ahead (a detainer hold: 8 CFR 287.7(d)) says when that is: missed is not yet too late, and a
+ * coordinator reading "MISSED" on a weekend must know. The last line says who to ask: the case's attorney; for a
+ * closed case, whoever closed it; with none, that the case is the coordinators' to place.
  */
 export function missedText(
   d: { reference: string; label: string; due_at: Date; time_zone: string; citation: string; outer_limit_at?: Date | null },
-  hasAttorney: boolean,
+  c: { status: string; hasAttorney: boolean },
+  now: Date,
 ) {
   const due = localWhen(d.due_at, d.time_zone);
-  const outer = d.outer_limit_at && d.outer_limit_at > d.due_at ? localWhen(d.outer_limit_at, d.time_zone) : null;
+  const outer = d.outer_limit_at && d.outer_limit_at > d.due_at && d.outer_limit_at > now ? localWhen(d.outer_limit_at, d.time_zone) : null;
+  const ask = c.status === 'closed'
+    ? `The case is closed: check with ${c.hasAttorney ? 'its attorney' : 'whoever closed it'} and record what happened.`
+    : c.status === 'assigned' && c.hasAttorney
+      ? 'Check with the assigned attorney and record what happened.'
+      : 'The case has no attorney: record what happened, and place it if it still needs one.';
   return {
     subject: `[Amparo] MISSED: ${d.reference}: ${d.label} was due ${due}${outer ? ` (outer limit ${outer})` : ''}`,
     body: `Case ${d.reference}\nMissed deadline: ${d.label}\nWas due: ${due} (${d.time_zone})\n` +
       (outer ? `Outer limit: ${outer} (${d.time_zone}): until then it may not be too late to act.\n` : '') +
-      `Rule: ${d.citation}\n\n` +
-      (hasAttorney ? 'Check with the assigned attorney and record what happened.' : 'The case has no attorney: record what happened, and place it if it still needs one.'),
+      `Rule: ${d.citation}\n\n${ask}`,
   };
 }

@@ -42,13 +42,14 @@ describe('stateAfterComma', () => {
     ['Orleans Parish, la', 'LA'],
     ['Bayamón, Puerto Rico', 'PR'],
     ['Denver, Colo.', 'CO'],
+    ['Weld County, CO', 'CO'],
     ['Washington, DC', 'DC'],
     ['Carson City, NV', 'NV'],
   ])('%s → %s', (place, code) => {
     expect(stateAfterComma(place)).toBe(code);
   });
 
-  it.each([null, undefined, '', 'Washington', 'Washington County', 'Harris County TX', 'Harris County, Tejas', 'Harris,', 'Harris, Co.', 'Lake, Co'])('reads no state in %p', (place) => {
+  it.each([null, undefined, '', 'Washington', 'Washington County', 'Harris County TX', 'Harris County, Tejas', 'Harris,', 'Harris, Co.', 'Lake, Co', 'Lake, co.'])('reads no state in %p', (place) => {
     expect(stateAfterComma(place)).toBeNull();
   });
 

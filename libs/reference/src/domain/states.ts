@@ -68,10 +68,11 @@ export function stateAfterComma(place: string | null | undefined): string | null
   if (!place) return null;
   const comma = place.lastIndexOf(',');
   if (comma < 0) return null;
-  const typed = key(place.slice(comma + 1).normalize('NFD'));
+  const tail = place.slice(comma + 1).trim();
+  const typed = key(tail.normalize('NFD'));
   if (!typed) return null;
-  // "Co." after a comma is the county ("Harris, Co."), not Colorado: that one is spelled out (Colo., Colorado).
-  if (typed === 'CO') return null;
+  // "Co." or "Co" after a comma is the county ("Harris, Co."); Colorado's code is written in capitals ("Weld County, CO").
+  if (typed === 'CO' && tail !== 'CO') return null;
   const named = stateCode(typed.replace(/ /g, '').length === 2 ? typed.replace(/ /g, '') : typed);
   if (named) return named;
   for (const [code, forms] of Object.entries(STATE_ABBREVIATIONS)) if (forms.includes(typed)) return code;
