@@ -57,6 +57,25 @@ describe('auth (e2e)', () => {
     await t.http.post('/api/auth/login').send({ email, password: 'a-long-unguessable-passphrase-9' }).expect(200);
   });
 
+  it('an email typed with an invisible character, or with its accents composed otherwise, is the same address: one account, which signs in as typed', async () => {
+    const admin = await loginAdmin(t.http);
+    const stamp = Date.now();
+    const password = 'a-long-unguessable-passphrase-9';
+    const create = (email: string) => t.http.post('/api/users').set(admin.auth).send({ email, name: 'Correo Ejemplo', role: 'intake', password });
+    const plain = `maria-${stamp}@example.org`;
+    await create(plain).expect(201);
+    for (const lookalike of [`${plain}\u200b`, `\u202e${plain}`, `MARIA-${stamp}@example.org\u200e`]) {
+      const res = await create(lookalike);
+      expect([JSON.stringify(lookalike), res.status, res.body.code]).toEqual([JSON.stringify(lookalike), 409, 'EMAIL_TAKEN']);
+    }
+    const accented = `jose\u0301-${stamp}@example.org`; // e and a combining accent
+    await create(accented).expect(201);
+    await create(accented.normalize('NFC')).expect(409);
+    for (const email of [accented, accented.normalize('NFC'), `${plain}\u200b`]) {
+      await t.http.post('/api/auth/login').send({ email, password }).expect(200);
+    }
+  });
+
   it('answers a wrong password and an unknown user identically', async () => {
     const wrong = await t.http.post('/api/auth/login').send({ email: ADMIN.email, password: 'not-the-password' });
     const unknown = await t.http.post('/api/auth/login').send({ email: 'nobody@test.amparo.example', password: 'x' });
@@ -242,6 +261,18 @@ describe('auth (e2e)', () => {
       for (let i = 0; i < 20; i++) tries.push((await t.http.post('/api/auth/password').set(user.auth).send({ currentPassword: 'tamales de elote y mole', newPassword: '1'.repeat(200) })).status);
       expect(tries.slice(0, 13).every((s) => s === 400)).toBe(true);
       expect(tries[tries.length - 1]).toBe(429);
+    });
+
+    it('a password\'s length is counted, and the current one recognized, in the form it is hashed in (composed)', async () => {
+      // Eleven accented letters, typed decomposed (22 UTF-16 units): still eleven characters.
+      const short = 'ÁéÍóÚñÑüÜéá'.normalize('NFD');
+      const res = await t.http.post('/api/users').set(admin.auth).send({ email: `corto-${Date.now()}@example.org`, name: 'Corto Ejemplo', role: 'intake', password: short });
+      expect([res.status, Object.keys(res.body.fields ?? {})]).toEqual([400, ['password']]);
+      const user = await createUser(t.http, admin, 'intake');
+      const composed = 'Contraseña del cañón 2026 azul';
+      await t.http.post('/api/auth/password').set(user.auth).send({ currentPassword: user.password, newPassword: composed }).expect(204);
+      const same = await t.http.post('/api/auth/password').set(user.auth).send({ currentPassword: composed, newPassword: composed.normalize('NFD') });
+      expect([same.status, same.body.fields?.newPassword]).toEqual([400, ['must differ from the current password']]);
     });
 
     it('a first start with an ADMIN_PASSWORD easy to guess fails, saying why, and creates nothing', async () => {

@@ -12,6 +12,7 @@ import { PASSWORD_CHECKS, passwordWeakness } from './password-strength';
 import { TokenService, hashRefreshToken } from './token.service';
 import type { Principal } from './roles';
 import { UserChanges } from './user-changes';
+import { canonicalEmail } from './email';
 
 export interface TokenPair {
   accessToken: string;
@@ -38,7 +39,7 @@ export class AuthService {
   ) {}
 
   async login(emailInput: string, password: string, ip: string, deviceToken?: string): Promise<TokenPair> {
-    const email = emailInput.trim().toLowerCase();
+    const email = canonicalEmail(emailInput);
     // Counted before the password is checked (see LoginThrottleService), on the device's own counter when it holds this
     // account's token; a success takes it back.
     const device = await this.throttle.deviceOf(email, deviceToken);
@@ -168,7 +169,8 @@ export class AuthService {
       throw validationFailed({ currentPassword: ['is not your current password'] });
     }
     await this.throttle.recordSuccess(counted, ip);
-    if (newPassword === currentPassword) throw validationFailed({ newPassword: ['must differ from the current password'] });
+    // In form C both (as hashed): the current password typed decomposed is not a new one.
+    if (newPassword.normalize('NFC') === currentPassword.normalize('NFC')) throw validationFailed({ newPassword: ['must differ from the current password'] });
     const hash = await this.passwords.hash(newPassword);
     await this.db.transaction(async (tx) => {
       // The account as its current password was checked, locked: an operator's reset (or another change) that

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { DataSource } from 'typeorm';
 import { Clock, tooManyRequests } from '@amparo/common';
+import { canonicalEmail } from './email';
 
 export interface ThrottlePolicy {
   maxFailures: number;
@@ -160,7 +161,7 @@ export class LoginThrottleService {
 
   /** The account's failures are forgotten (the operator's password reset, in its transaction). */
   async forgetAccount(email: string, runner: { query: DataSource['query'] } = this.db): Promise<void> {
-    await runner.query(`DELETE FROM login_throttle WHERE scope = 'account' AND key_hash = $1`, [keyHash(email.trim().toLowerCase())]);
+    await runner.query(`DELETE FROM login_throttle WHERE scope = 'account' AND key_hash = $1`, [keyHash(canonicalEmail(email))]);
   }
 
   private async giveBackToIp(ip: string): Promise<void> {

@@ -12,6 +12,7 @@ import { PasswordService } from './password.service';
 import { UserChanges } from './user-changes';
 import type { Principal } from './roles';
 import { HttpStatus } from '@nestjs/common';
+import { canonicalEmail } from './email';
 
 @Injectable()
 export class UsersService {
@@ -33,7 +34,7 @@ export class UsersService {
         const user = await repo.save(
           repo.create({
             organizationId: actor.organizationId,
-            email: dto.email.trim().toLowerCase(),
+            email: canonicalEmail(dto.email),
             name: dto.name.trim(),
             role: dto.role,
             passwordHash,
@@ -79,7 +80,7 @@ export class UsersService {
         // Lowered here as sign-in lowers it: the database's lower() leaves letters beyond ASCII as they are (locale C).
         `WITH updated AS (UPDATE users SET password_hash = $2 WHERE lower(email) = $1 RETURNING id, email, organization_id)
          SELECT id, email, organization_id FROM updated`,
-        [email.trim().toLowerCase(), hash],
+        [canonicalEmail(email), hash],
       );
       if (!user) return null;
       await this.auth.endAllAccess(tx, user.id, 'password reset by the operator', { devices: true });

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { composedValue, plainEmailValue } from '../email';
 
 export class LoginDto {
   @ApiProperty({ example: 'coordinator@example.org', description: 'The account\'s email address (any case; spaces around it, as a phone keyboard adds one after a suggestion, are dropped)' })
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @Transform(plainEmailValue)
   @IsEmail()
   @MaxLength(254)
   email: string;
@@ -30,6 +31,7 @@ export class ChangePasswordDto {
   currentPassword: string;
 
   @ApiProperty({ minLength: 12, description: 'At least 12 characters (OWASP ASVS 6.2.1), not easy to guess (zxcvbn score 3 of 4), not the current one.' })
+  @Transform(composedValue)
   @IsString()
   @MinLength(12)
   @MaxLength(200)

@@ -43,6 +43,7 @@ describe('stateAfterComma', () => {
     ['Bayamón, Puerto Rico', 'PR'],
     ['Denver, Colo.', 'CO'],
     ['Weld County, CO', 'CO'],
+    ['Harris County, TX, ', 'TX'],
     ['Washington, DC', 'DC'],
     ['Carson City, NV', 'NV'],
   ])('%s → %s', (place, code) => {

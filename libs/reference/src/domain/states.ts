@@ -66,6 +66,8 @@ export function stateCode(fullName: string): string | null {
  */
 export function stateAfterComma(place: string | null | undefined): string | null {
   if (!place) return null;
+  // A comma left at the end ("Harris County, TX,") ends nothing.
+  place = place.replace(/[\s,]+$/u, '');
   const comma = place.lastIndexOf(',');
   if (comma < 0) return null;
   const tail = place.slice(comma + 1).trim();
