@@ -440,6 +440,19 @@ describe('routing and referrals (e2e)', () => {
     }
   });
 
+  it('an override offer to an attorney who is away says until when in the case\'s zone, as every other time', async () => {
+    await setProfile(attorneys[1], { unavailableUntil: '2027-01-04T00:00:00-06:00' }).expect(200);
+    try {
+      const c = await createCase();
+      const res = await route(c.id, { attorneyId: attorneys[1].userId });
+      expect(res.status).toBe(201);
+      expect(res.body.match.reasons).toContain('override: unavailable until Mon 4 Jan 2027, 12:00 AM CST');
+      await t.http.post(`/api/referrals/${res.body.id}/withdraw`).set(coordinator.auth).expect(200);
+    } finally {
+      await setProfile(attorneys[1], {}).expect(200);
+    }
+  });
+
   it('a case without consent to share is never offered', async () => {
     const c = await createCase(routableCase({ consent: { shareWithAttorney: false, obtainedFrom: 'caller' } }));
     const res = await route(c.id);

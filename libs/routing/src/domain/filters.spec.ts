@@ -25,7 +25,7 @@ describe('hard filters', () => {
     ['prior_offer', { priorOutcomeOnCase: 'withdrawn' }, {}, /withdrawn/],
     ['prior_offer', { priorOutcomeOnCase: 'released' }, {}, /had this case and was released from it/],
     ['not_accepting', { acceptingReferrals: false }, {}, /not accepting referrals/],
-    ['unavailable', { unavailableUntil: new Date('2026-11-21T00:00:00Z') }, {}, /unavailable until 2026-11-21T00:00:00.000Z/],
+    ['unavailable', { unavailableUntil: new Date('2026-11-21T00:00:00Z') }, {}, /^unavailable until Fri 20 Nov 2026, 6:00 PM CST$/],
     ['at_capacity', { activeCases: 5, openOffers: 0 }, {}, /at capacity: 5 active cases, 0 open offers, maximum 5/],
     ['at_capacity', { activeCases: 3, openOffers: 2 }, {}, /3 active cases, 2 open offers/],
     ['at_capacity', { maxActiveCases: 0, activeCases: 0 }, {}, /maximum 0/],

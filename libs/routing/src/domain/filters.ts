@@ -1,3 +1,4 @@
+import { localWhen } from '@amparo/deadlines';
 import { languageLabel, normalizeLanguage } from './languages';
 import { practiceAreaList } from './practice-areas';
 import { AttorneyCandidate, CaseNeeds, Exclusion, FilterCode, PriorOutcome } from './types';
@@ -78,10 +79,11 @@ const priorOffer: FilterCheck = (_needs, candidate) =>
 const notAccepting: FilterCheck = (_needs, candidate) =>
   candidate.acceptingReferrals ? null : 'not accepting referrals';
 
-// "Until" is exclusive: at that instant the attorney is available again.
-const unavailable: FilterCheck = (_needs, candidate, now) =>
+// "Until" is exclusive: at that instant the attorney is available again. Said in the case's zone, as every time an
+// attorney or coordinator reads (not "…T06:00:00.000Z", which reads as another hour, or day).
+const unavailable: FilterCheck = (needs, candidate, now) =>
   candidate.unavailableUntil && candidate.unavailableUntil.getTime() > now.getTime()
-    ? `unavailable until ${candidate.unavailableUntil.toISOString()}`
+    ? `unavailable until ${localWhen(candidate.unavailableUntil, needs.timeZone)}`
     : null;
 
 // Open offers count because each one may turn into a case; otherwise a burst of urgent

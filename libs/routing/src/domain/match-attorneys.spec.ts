@@ -119,6 +119,7 @@ const needsArb: fc.Arbitrary<CaseNeeds> = fc.record({
   urgency: fc.constantFrom(...URGENCY_LEVELS),
   clientIndexes: subset(INDEXES).map((xs) => xs.slice(0, 2)),
   adversePartyIndexes: subset(INDEXES).map((xs) => xs.slice(0, 2)),
+  timeZone: fc.constantFrom('America/Chicago', 'Pacific/Guam'),
 });
 
 const candidateArb = (attorneyId: string): fc.Arbitrary<AttorneyCandidate> =>

@@ -52,6 +52,8 @@ export interface CaseNeeds {
   clientIndexes: string[];
   /** Blind indexes of adverse parties recorded on this case. */
   adversePartyIndexes: string[];
+  /** The case's IANA zone: a time in a reason is given in it. */
+  timeZone: string;
 }
 
 export interface AttorneyCandidate {

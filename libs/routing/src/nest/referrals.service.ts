@@ -39,6 +39,7 @@ interface CaseRow {
   assigned_attorney_id: string | null;
   offer_windows_minutes: Record<Urgency, number>;
   auto_routing: boolean;
+  time_zone: string;
 }
 
 export interface ReferralView {
@@ -1059,7 +1060,7 @@ export class ReferralsService implements OnModuleInit {
     const [row] = await tx.query(
       `SELECT c.id, c.organization_id, c.reference, c.status, c.practice_areas, c.preferred_language, c.needs_interpreter,
               c.facility_code, c.state, c.custody_status, c.urgency_level, c.consent_share, c.flags, c.assigned_attorney_id, o.offer_windows_minutes,
-              o.auto_routing
+              o.auto_routing, c.time_zone
          FROM cases c JOIN organizations o ON o.id = c.organization_id
         WHERE c.id = $1 ${organizationId ? 'AND c.organization_id = $2' : ''} FOR UPDATE OF c${skipLocked ? ' SKIP LOCKED' : ''}`,
       organizationId ? [caseId, organizationId] : [caseId],
@@ -1180,6 +1181,7 @@ export class ReferralsService implements OnModuleInit {
         urgency: c.urgency_level,
         clientIndexes: row.client_indexes,
         adversePartyIndexes: row.adverse_indexes,
+        timeZone: c.time_zone,
       },
       history: { prior: new Map(row.prior.map((p) => [p.attorney_id, p.status])), conflicts },
     };

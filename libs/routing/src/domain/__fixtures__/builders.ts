@@ -21,6 +21,7 @@ export function caseNeeds(overrides: Partial<CaseNeeds> = {}): CaseNeeds {
     urgency: 'critical',
     clientIndexes: ['idx-client-1'],
     adversePartyIndexes: [],
+    timeZone: 'America/Chicago',
     ...overrides,
   };
 }
