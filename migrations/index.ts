@@ -49,6 +49,7 @@ import { UrgencyOrder1764004700000 } from './1764004700000-UrgencyOrder';
 import { ReleasedHearingReviews1764004800000 } from './1764004800000-ReleasedHearingReviews';
 import { SignInDevices1764004900000 } from './1764004900000-SignInDevices';
 import { NotificationsByCase1764005000000 } from './1764005000000-NotificationsByCase';
+import { CanonicalEmails1764005100000 } from './1764005100000-CanonicalEmails';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -103,4 +104,5 @@ export const MIGRATIONS = [
   ReleasedHearingReviews1764004800000,
   SignInDevices1764004900000,
   NotificationsByCase1764005000000,
+  CanonicalEmails1764005100000,
 ];

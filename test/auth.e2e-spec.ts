@@ -74,6 +74,17 @@ describe('auth (e2e)', () => {
     for (const email of [accented, accented.normalize('NFC'), `${plain}\u200b`]) {
       await t.http.post('/api/auth/login').send({ email, password }).expect(200);
     }
+    // Other characters Unicode says to ignore (a variation selector, the combining grapheme joiner, a Hangul filler).
+    for (const lookalike of [`${plain}\ufe0f`, `mar\u034fia-${stamp}@example.org`, `\u3164${plain}`]) {
+      expect((await create(lookalike)).status).toBe(409);
+    }
+    // A row an older release stored with an invisible character (before the migration rewrote such rows, or one it
+    // left because its canonical form was taken) still signs in typed as stored, and the operator's reset finds it.
+    const legacy = `luis-${stamp}@example.org\u200e`;
+    await create(`luis-${stamp}@example.org`).expect(201);
+    await t.db.query(`UPDATE users SET email = $1 WHERE email = $2`, [legacy, `luis-${stamp}@example.org`]);
+    await t.http.post('/api/auth/login').send({ email: legacy, password }).expect(200);
+    expect(await t.app.get(UsersService).resetPassword(legacy)).toMatchObject({ email: legacy });
   });
 
   it('answers a wrong password and an unknown user identically', async () => {

@@ -1060,7 +1060,8 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const [alert] = await t.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' LIMIT 1`, [c.id]);
       expect(alert.body).toContain('The case has no attorney');
       const [hold] = await t.db.query(`SELECT due_at, outer_limit_at FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [c.id]);
-      expect(alert.body.includes('Outer limit:')).toBe(hold.outer_limit_at !== null && hold.outer_limit_at > hold.due_at);
+      // (Only while it is ahead: a sweep on a Sunday night may come after an outer limit an hour past the hold.)
+      expect(alert.body.includes('Outer limit:')).toBe(hold.outer_limit_at !== null && hold.outer_limit_at > hold.due_at && hold.outer_limit_at > clock.now());
     });
 
     it('a missed deadline\'s alert not yet sent follows its row when a correction of the place gives it a new one', async () => {

@@ -18,6 +18,7 @@ import { CustodyStatements1764004100000 } from '../migrations/1764004100000-Cust
 import { MissedDeadlineReviews1764004500000 } from '../migrations/1764004500000-MissedDeadlineReviews';
 import { RedetentionReviews1764004600000 } from '../migrations/1764004600000-RedetentionReviews';
 import { UrgencyOrder1764004700000 } from '../migrations/1764004700000-UrgencyOrder';
+import { CanonicalEmails1764005100000 } from '../migrations/1764005100000-CanonicalEmails';
 import { ReleasedHearingReviews1764004800000 } from '../migrations/1764004800000-ReleasedHearingReviews';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
@@ -547,5 +548,25 @@ describe('data migrations (e2e)', () => {
       )).map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN']).join('\n');
     });
     expect(plan).toContain('idempotency_keys_case_idx');
+  });
+  it('1764005100000: addresses stored with an invisible character or accents decomposed are rewritten, unless an account has that form already', async () => {
+    const admin = await loginAdmin(t.http);
+    const stamp = Date.now();
+    const [a, b, c] = [await createUser(t.http, admin, 'intake'), await createUser(t.http, admin, 'intake'), await createUser(t.http, admin, 'intake')];
+    // As stored before: trimmed and lower-cased only.
+    const stored = { [a.userId]: `ana-${stamp}@example.org\u200b`, [b.userId]: `jose\u0301-${stamp}@example.org`, [c.userId]: `\u202eana-${stamp}@example.org` };
+    for (const [id, email] of Object.entries(stored)) await t.db.query(`UPDATE users SET email = $2, created_at = now() - interval '1 day' + make_interval(secs => $3) WHERE id = $1`, [id, email, id === c.userId ? 1 : 0]);
+    const runner = t.db.createQueryRunner();
+    try {
+      await new CanonicalEmails1764005100000().up(runner);
+    } finally {
+      await runner.release();
+    }
+    const emails = Object.fromEntries((await t.db.query(`SELECT id, email FROM users WHERE id = ANY($1)`, [[a.userId, b.userId, c.userId]])).map((u: { id: string; email: string }) => [u.id, u.email]));
+    // The first look-alike takes the canonical form; the second keeps its own (the operator decides), and signs in as stored.
+    expect(emails).toEqual({ [a.userId]: `ana-${stamp}@example.org`, [b.userId]: `jos\u00e9-${stamp}@example.org`, [c.userId]: stored[c.userId] });
+    await t.http.post('/api/auth/login').send({ email: `ana-${stamp}@example.org`, password: a.password }).expect(200);
+    await t.http.post('/api/auth/login').send({ email: `JOSÉ-${stamp}@example.org`, password: b.password }).expect(200);
+    await t.http.post('/api/auth/login').send({ email: stored[c.userId], password: c.password }).expect(200);
   });
 });

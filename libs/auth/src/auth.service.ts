@@ -3,7 +3,7 @@ import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
-import { Clock, RateLimitService, validationFailed } from '@amparo/common';
+import { Clock, RateLimitService, validationFailed, canonicalEmail, legacyEmail } from '@amparo/common';
 import { AuthSession, RefreshToken } from './entities/auth-session.entity';
 import { User, UserView, toUserView } from './entities/user.entity';
 import { DEVICES_PER_USER, LoginThrottleService, deviceTokenHash, sessionThrottleKey } from './login-throttle.service';
@@ -12,7 +12,6 @@ import { PASSWORD_CHECKS, passwordWeakness } from './password-strength';
 import { TokenService, hashRefreshToken } from './token.service';
 import type { Principal } from './roles';
 import { UserChanges } from './user-changes';
-import { canonicalEmail } from './email';
 
 export interface TokenPair {
   accessToken: string;
@@ -48,7 +47,11 @@ export class AuthService {
       .getRepository(User)
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
-      .where('lower(u.email) = :email', { email })
+      // Or as an older release stored it, for a row migration 1764005100000 could not rewrite (its canonical form taken
+      // by a look-alike account): typed exactly so, that row; else the canonical one.
+      .where('lower(u.email) IN (:...emails)', { emails: [...new Set([email, legacyEmail(emailInput)])] })
+      .orderBy('lower(u.email) = :typed', 'DESC')
+      .setParameter('typed', legacyEmail(emailInput))
       .getOne();
     // Inactive and unknown accounts get the same answer, and the same hashing cost, as a wrong password.
     const ok = await this.passwords.verify(user?.active ? user.passwordHash : null, password);

@@ -3,8 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { DataSource } from 'typeorm';
-import { Clock, tooManyRequests } from '@amparo/common';
-import { canonicalEmail } from './email';
+import { Clock, tooManyRequests, canonicalEmail } from '@amparo/common';
 
 export interface ThrottlePolicy {
   maxFailures: number;

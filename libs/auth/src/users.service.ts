@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { conflict, forbidden, notFound, validationFailed, DomainError } from '@amparo/common';
+import { conflict, forbidden, notFound, validationFailed, DomainError, canonicalEmail, legacyEmail } from '@amparo/common';
 import { isUniqueViolation, transactionWithRetry } from '@amparo/database';
 import { AuthService } from './auth.service';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
@@ -12,7 +12,6 @@ import { PasswordService } from './password.service';
 import { UserChanges } from './user-changes';
 import type { Principal } from './roles';
 import { HttpStatus } from '@nestjs/common';
-import { canonicalEmail } from './email';
 
 @Injectable()
 export class UsersService {
@@ -78,9 +77,12 @@ export class UsersService {
       // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count].
       const [user]: { id: string; email: string; organization_id: string }[] = await tx.query(
         // Lowered here as sign-in lowers it: the database's lower() leaves letters beyond ASCII as they are (locale C).
-        `WITH updated AS (UPDATE users SET password_hash = $2 WHERE lower(email) = $1 RETURNING id, email, organization_id)
+        // In the canonical form, or as an older release stored it (a row migration 1764005100000 left, its canonical
+        // form taken by a look-alike): typed exactly so, that row; else the canonical one. One row only.
+        `WITH target AS (SELECT id FROM users WHERE lower(email) IN ($1, $3) ORDER BY lower(email) = $3 DESC LIMIT 1),
+              updated AS (UPDATE users SET password_hash = $2 WHERE id = (SELECT id FROM target) RETURNING id, email, organization_id)
          SELECT id, email, organization_id FROM updated`,
-        [canonicalEmail(email), hash],
+        [canonicalEmail(email), hash, legacyEmail(email)],
       );
       if (!user) return null;
       await this.auth.endAllAccess(tx, user.id, 'password reset by the operator', { devices: true });

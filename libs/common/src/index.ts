@@ -13,3 +13,4 @@ export * from './openapi';
 export * from './openapi-validation';
 export * from './collections';
 export * from './digits';
+export * from './email';

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { isEmail } from 'class-validator';
+import { canonicalEmail } from '@amparo/common';
 import { ConfigError } from './config-error';
 import { AppConfig, NodeEnv, SmtpConfig } from './config.types';
 import { loadOrCreateDevSecrets } from './dev-secrets';
@@ -243,7 +244,8 @@ function smtp(env: Env): SmtpConfig | null {
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): AppConfig {
   const mode = nodeEnv(env);
   const dataDir = resolve(cwd, str(env, 'AMPARO_DATA_DIR') ?? '.data');
-  const adminEmail = (str(env, 'ADMIN_EMAIL') ?? 'admin@amparo.local').toLowerCase();
+  // In the form sign-in compares (an invisible character pasted with it would leave an admin nobody can sign in as).
+  const adminEmail = canonicalEmail(str(env, 'ADMIN_EMAIL') ?? 'admin@amparo.local');
   // The same test as sign-in's (class-validator's IsEmail): an admin whose address it refuses could never sign in.
   if (!isEmail(adminEmail) || adminEmail.length > 254) throw new ConfigError('ADMIN_EMAIL', `must be an email address, got "${adminEmail}"`);
   const adminPassword = str(env, 'ADMIN_PASSWORD') ?? null;

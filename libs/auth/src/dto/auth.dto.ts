@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { composedValue, plainEmailValue } from '../email';
+import { composedValue } from '@amparo/common';
 
 export class LoginDto {
   @ApiProperty({ example: 'coordinator@example.org', description: 'The account\'s email address (any case; spaces around it, as a phone keyboard adds one after a suggestion, are dropped)' })
-  @Transform(plainEmailValue)
+  // Trimmed only: the service reads it in the canonical form, and as an older release stored it (canonicalEmail).
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsEmail()
   @MaxLength(254)
   email: string;

@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { IsOptionalNotNull } from '@amparo/common';
 import { ROLES, Role } from '../roles';
-import { composedValue, plainEmailValue } from '../email';
+import { composedValue, plainEmailValue } from '@amparo/common';
 
 /** A name of spaces alone is blank, not a name. */
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);

@@ -5,13 +5,20 @@
  * are one account, which signs in however it is typed.
  */
 export function canonicalEmail(typed: string): string {
-  return plainEmail(typed).toLowerCase();
+  // Composed again after lower case: a few capitals (J with a caron) have no composed lower-case letter to keep.
+  return plainEmail(typed).toLowerCase().normalize('NFC');
 }
 
-/** The same, case kept: what the DTOs hand the validator. */
+/**
+ * The same, case kept: what the DTOs hand the validator. Every character Unicode says to ignore when it cannot be shown
+ * (format characters, variation selectors, the combining grapheme joiner, the Hangul fillers) is dropped.
+ */
 export function plainEmail(typed: string): string {
-  return typed.replace(/\p{Cf}/gu, '').trim().normalize('NFC');
+  return typed.replace(/\p{Default_Ignorable_Code_Point}/gu, '').trim().normalize('NFC');
 }
+
+/** The form an older release stored an address in (trimmed, lower case): still found, for the rows it left. */
+export const legacyEmail = (typed: string): string => typed.trim().toLowerCase();
 
 /**
  * A new password as it will be hashed (PasswordService.hash: form C), so that its length is counted on what is stored:
