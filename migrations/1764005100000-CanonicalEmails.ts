@@ -5,7 +5,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * case) are rewritten in it, so that they sign in however they are typed. The form is written out here, as it was
  * when this migration was released (a migration does not change with the library). An address whose canonical form
  * another account already has is left as it is (two look-alike accounts: the operator decides), and still signs in
- * typed as it was stored.
+ * typed as it was stored; between look-alikes, an active account takes the canonical form first, then the oldest.
  */
 const canonical = (email: string) => email.replace(/\p{Default_Ignorable_Code_Point}/gu, '').trim().normalize('NFC').toLowerCase().normalize('NFC');
 
@@ -13,7 +13,7 @@ export class CanonicalEmails1764005100000 implements MigrationInterface {
   name = 'CanonicalEmails1764005100000';
 
   async up(q: QueryRunner): Promise<void> {
-    const users: { id: string; email: string }[] = await q.query(`SELECT id, email FROM users ORDER BY created_at, id`);
+    const users: { id: string; email: string }[] = await q.query(`SELECT id, email FROM users ORDER BY active DESC, created_at, id`);
     const taken = new Set(users.map((u) => u.email));
     for (const user of users) {
       const email = canonical(user.email);

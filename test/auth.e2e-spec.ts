@@ -85,6 +85,20 @@ describe('auth (e2e)', () => {
     await t.db.query(`UPDATE users SET email = $1 WHERE email = $2`, [legacy, `luis-${stamp}@example.org`]);
     await t.http.post('/api/auth/login').send({ email: legacy, password }).expect(200);
     expect(await t.app.get(UsersService).resetPassword(legacy)).toMatchObject({ email: legacy });
+    // A look-alike pair is two accounts, two counters: a success on one does not clear the guesses at the other.
+    const canonical = `luis-${stamp}@example.org`;
+    await create(canonical).expect(201);
+    const guess = (email: string, pw: string, ip: string) => t.http.post('/api/auth/login').set('X-Forwarded-For', ip).send({ email, password: pw });
+    const statuses: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 3; i++) statuses.push((await guess(legacy, 'not the password at all', `203.0.113.${10 + round * 3 + i}`)).status);
+      expect((await guess(canonical, password, `203.0.113.${40 + round}`)).status).toBe(200);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    // A long address with an invisible character signs in as account creation reads it (without it).
+    const long = `${'l'.repeat(62)}-${String(stamp).slice(-1)}@example.org`;
+    await create(long).expect(201);
+    await t.http.post('/api/auth/login').send({ email: long.replace('@', '\u200b@'), password }).expect(200);
   });
 
   it('answers a wrong password and an unknown user identically', async () => {

@@ -38,21 +38,24 @@ export class AuthService {
   ) {}
 
   async login(emailInput: string, password: string, ip: string, deviceToken?: string): Promise<TokenPair> {
-    const email = canonicalEmail(emailInput);
-    // Counted before the password is checked (see LoginThrottleService), on the device's own counter when it holds this
-    // account's token; a success takes it back.
-    const device = await this.throttle.deviceOf(email, deviceToken);
-    const counted = await this.throttle.claimAttempt(email, ip, device ? { hash: device, kind: 'device' } : null);
+    const typed = legacyEmail(emailInput);
     const user = await this.db
       .getRepository(User)
       .createQueryBuilder('u')
       .addSelect('u.passwordHash')
-      // Or as an older release stored it, for a row migration 1764005100000 could not rewrite (its canonical form taken
-      // by a look-alike account): typed exactly so, that row; else the canonical one.
-      .where('lower(u.email) IN (:...emails)', { emails: [...new Set([email, legacyEmail(emailInput)])] })
+      // In the canonical form, or as an older release stored it, for a row migration 1764005100000 could not rewrite
+      // (its canonical form taken by a look-alike account): typed exactly so, that row; else the canonical one.
+      .where('lower(u.email) IN (:...emails)', { emails: [...new Set([canonicalEmail(emailInput), typed])] })
       .orderBy('lower(u.email) = :typed', 'DESC')
-      .setParameter('typed', legacyEmail(emailInput))
+      .setParameter('typed', typed)
       .getOne();
+    // The account's attempts are counted under the address of the row the password is checked against (two look-alike
+    // accounts are two counters: a success on one does not clear the other's), an unknown one under its canonical form.
+    const email = user ? user.email : canonicalEmail(emailInput);
+    // Counted before the password is checked (see LoginThrottleService), on the device's own counter when it holds this
+    // account's token; a success takes it back.
+    const device = await this.throttle.deviceOf(email, deviceToken);
+    const counted = await this.throttle.claimAttempt(email, ip, device ? { hash: device, kind: 'device' } : null);
     // Inactive and unknown accounts get the same answer, and the same hashing cost, as a wrong password.
     const ok = await this.passwords.verify(user?.active ? user.passwordHash : null, password);
     if (!user || !ok) {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { DataSource } from 'typeorm';
-import { Clock, tooManyRequests, canonicalEmail } from '@amparo/common';
+import { Clock, tooManyRequests } from '@amparo/common';
 
 export interface ThrottlePolicy {
   maxFailures: number;
@@ -158,9 +158,12 @@ export class LoginThrottleService {
     await this.giveBackToIp(ip);
   }
 
-  /** The account's failures are forgotten (the operator's password reset, in its transaction). */
+  /**
+   * The account's failures are forgotten (the operator's password reset, in its transaction). `email` as stored: the
+   * key sign-in counts the account's attempts under (AuthService.login).
+   */
   async forgetAccount(email: string, runner: { query: DataSource['query'] } = this.db): Promise<void> {
-    await runner.query(`DELETE FROM login_throttle WHERE scope = 'account' AND key_hash = $1`, [keyHash(canonicalEmail(email))]);
+    await runner.query(`DELETE FROM login_throttle WHERE scope = 'account' AND key_hash = $1`, [keyHash(email)]);
   }
 
   private async giveBackToIp(ip: string): Promise<void> {

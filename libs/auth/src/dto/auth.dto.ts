@@ -1,14 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { composedValue } from '@amparo/common';
+import { IsOptional, IsString, MaxLength, MinLength, ValidateBy, isEmail } from 'class-validator';
+import { composedValue, plainEmail } from '@amparo/common';
 
 export class LoginDto {
   @ApiProperty({ example: 'coordinator@example.org', description: 'The account\'s email address (any case; spaces around it, as a phone keyboard adds one after a suggestion, are dropped)' })
-  // Trimmed only: the service reads it in the canonical form, and as an older release stored it (canonicalEmail).
+  // Trimmed only: the service reads it in the canonical form, and as an older release stored it (canonicalEmail). An
+  // address is judged as account creation judges it, without the characters Unicode says to ignore.
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
-  @IsEmail()
-  @MaxLength(254)
+  @ValidateBy({
+    name: 'isSignInEmail',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && isEmail(plainEmail(value)) && plainEmail(value).length <= 254,
+      defaultMessage: () => 'email must be an email address',
+    },
+  })
   email: string;
 
   @ApiProperty()
