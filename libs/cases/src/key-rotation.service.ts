@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
+import { ReferralsService } from '@amparo/routing';
 import { CryptoIntegrityError, KeyMaterial, indexKeyCheck, rewrap, unwrapDataKey, wrappedKeyId } from '@amparo/crypto';
 import { BLIND_INDEX_COLUMNS, CaseCipher, caseKeyContext } from './case-cipher.service';
 
@@ -24,6 +25,7 @@ export class KeyRotationService {
     private readonly keys: KeyMaterial,
     private readonly audit: AuditService,
     private readonly cipher: CaseCipher,
+    private readonly referrals: ReferralsService,
   ) {}
 
   async status(): Promise<KeyStatus> {
@@ -91,7 +93,7 @@ export class KeyRotationService {
    * stopped (see docs/security.md). Purged cases have no indexes and are skipped; cases whose data key does not
    * authenticate are reported by reference and keep their old indexes.
    */
-  async reindex(): Promise<{ reindexed: number; failed: string[]; idempotencyDigestsCleared: number }> {
+  async reindex(): Promise<{ reindexed: number; failed: string[]; idempotencyDigestsCleared: number; conflictsReviewed: number; offersWithdrawn: number }> {
     // Only the fields the indexes are computed from are decrypted (CaseCipher.blindIndexes).
     const columns = BLIND_INDEX_COLUMNS.map((column) => `c.${column}`).join(', ');
     let reindexed = 0;
@@ -165,6 +167,22 @@ export class KeyRotationService {
        ON CONFLICT (name) DO UPDATE SET digest = EXCLUDED.digest, updated_at = now()`,
       [indexKeyCheck(this.keys.indexKey)],
     );
-    return { reindexed, failed, idempotencyDigestsCleared: digests[0].n };
+    return { reindexed, failed, idempotencyDigestsCleared: digests[0].n, ...(await this.reviewConflicts()) };
+  }
+
+  /**
+   * After a re-index, names read another way (a release that reads more spellings as one) may match names they did not
+   * match: an attorney may hold, or be offered, the other side's case. Every case offered or assigned is reviewed as a
+   * correction reviews it (ReferralsService.reviewOpenOffer, by the system): the coordinators are alerted of a holder's
+   * conflict, and an offer the conflict bars is withdrawn. One transaction per case, the case locked first.
+   */
+  private async reviewConflicts(): Promise<{ conflictsReviewed: number; offersWithdrawn: number }> {
+    const cases: { id: string }[] = await this.db.query(`SELECT id FROM cases WHERE status IN ('offered', 'assigned') ORDER BY id`);
+    let offersWithdrawn = 0;
+    for (const { id } of cases) {
+      const why = await this.audit.transaction((tx) => this.referrals.reviewOpenOffer(tx, id, null));
+      if (why) offersWithdrawn += 1;
+    }
+    return { conflictsReviewed: cases.length, offersWithdrawn };
   }
 }

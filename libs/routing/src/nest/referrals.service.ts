@@ -432,7 +432,7 @@ export class ReferralsService implements OnModuleInit {
    * language, geography, court registration), unless a coordinator set that very failure aside when offering it.
    * Returns why, or null when the offer stands.
    */
-  async reviewOpenOffer(tx: EntityManager, caseId: string, actor: Principal, options: { needsChanged?: boolean; consentWithdrawn?: boolean } = {}): Promise<string | null> {
+  async reviewOpenOffer(tx: EntityManager, caseId: string, actor: Principal | null, options: { needsChanged?: boolean; consentWithdrawn?: boolean } = {}): Promise<string | null> {
     const c = await this.lockCase(tx, caseId);
     if (!c || c.status === 'closed' || c.status === 'purged') return null;
     // Only for a withdrawal made now: a case assigned without consent by an earlier release is the expiry pass's to
