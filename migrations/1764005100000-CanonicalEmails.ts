@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
@@ -15,12 +16,21 @@ export class CanonicalEmails1764005100000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     const users: { id: string; email: string }[] = await q.query(`SELECT id, email FROM users ORDER BY active DESC, created_at, id`);
     const taken = new Set(users.map((u) => u.email));
+    const left: string[] = [];
     for (const user of users) {
       const email = canonical(user.email);
-      if (email === user.email || taken.has(email)) continue;
+      if (email === user.email) continue;
+      if (taken.has(email)) {
+        left.push(user.id);
+        continue;
+      }
       await q.query(`UPDATE users SET email = $2 WHERE id = $1`, [user.id, email]);
       taken.delete(user.email);
       taken.add(email);
+    }
+    // By id (never the address): the operator deactivates or renames (in SQL) the one that should not be there.
+    if (left.length > 0) {
+      new Logger('Migrations').warn({ userIds: left }, `${left.length} account(s) keep an address another account has in canonical form (look-alikes): review them`);
     }
   }
 

@@ -127,6 +127,24 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect((await accept(pending.referralId)).status).toBe(409);
     // Run again, nothing more is withdrawn.
     expect((await t.app.get(KeyRotationService).reindex()).offersWithdrawn).toBe(0);
+    // A conflict the coordinators were told of (a correction named the other side) is not told again by a re-index,
+    // even when its digest is another (a new index key): only a holder never alerted on for the case.
+    const mine = await offered({ firstName: 'Alertada', lastName: 'Una' });
+    await accept(mine.referralId).expect(200);
+    const other = await offered({ firstName: 'Alertada', lastName: 'Dos' });
+    await accept(other.referralId).expect(200);
+    await t.http.patch(`/api/cases/${other.caseId}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Alertada Una' }] }).expect(200);
+    const alerts = async () => (await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'case.conflict' AND case_id = ANY($1)`, [[mine.caseId, other.caseId]]))[0].n;
+    const before = await alerts();
+    expect(before).toBeGreaterThan(0);
+    await t.db.query(`UPDATE notifications SET dedupe_key = dedupe_key || 'x' WHERE kind = 'case.conflict' AND case_id = $1`, [other.caseId]);
+    const rerun = await t.app.get(KeyRotationService).reindex();
+    expect(rerun.reviewFailed).toEqual([]);
+    // The case corrected keeps its one alert; the holder's other case, never alerted on, is.
+    const [{ n: onOther }] = await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE kind = 'case.conflict' AND case_id = $1`, [other.caseId]);
+    expect(onOther).toBe(before);
+    const [told] = await t.db.query(`SELECT body FROM notifications WHERE kind = 'case.conflict' AND case_id = $1 LIMIT 1`, [mine.caseId]);
+    expect(told.body).toMatch(/re-index/);
   });
 
   it('two offers on opposite sides accepted at once: one is accepted, the other refused for the conflict', async () => {

@@ -195,6 +195,12 @@ async function main(): Promise<number> {
       process.stderr.write(`${name}: ${failed.length} case(s) failed (listed in "failed"): they did not decrypt; see docs/security.md\n`);
       return 1;
     }
+    // Cases re-indexed whose conflict review failed (logged): a correction of each reviews it again.
+    const reviewFailed = (result as { reviewFailed?: unknown } | null)?.reviewFailed;
+    if (Array.isArray(reviewFailed) && reviewFailed.length > 0) {
+      process.stderr.write(`${name}: the conflict review of ${reviewFailed.length} case(s) failed (listed in "reviewFailed", errors logged)\n`);
+      return 1;
+    }
     return 0;
   } finally {
     await database.stop();

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
+import { isDatabaseUnavailable } from '@amparo/database';
 import { ReferralsService } from '@amparo/routing';
 import { CryptoIntegrityError, KeyMaterial, indexKeyCheck, rewrap, unwrapDataKey, wrappedKeyId } from '@amparo/crypto';
 import { BLIND_INDEX_COLUMNS, CaseCipher, caseKeyContext } from './case-cipher.service';
@@ -20,6 +21,8 @@ const BATCH = 500;
 /** Rotation re-wraps data keys only: no field is re-encrypted, and the service keeps running throughout. */
 @Injectable()
 export class KeyRotationService {
+  private readonly logger = new Logger('KeyRotation');
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly keys: KeyMaterial,
@@ -93,7 +96,9 @@ export class KeyRotationService {
    * stopped (see docs/security.md). Purged cases have no indexes and are skipped; cases whose data key does not
    * authenticate are reported by reference and keep their old indexes.
    */
-  async reindex(): Promise<{ reindexed: number; failed: string[]; idempotencyDigestsCleared: number; conflictsReviewed: number; offersWithdrawn: number }> {
+  async reindex(): Promise<{
+    reindexed: number; failed: string[]; idempotencyDigestsCleared: number; conflictsReviewed: number; offersWithdrawn: number; reviewFailed: string[];
+  }> {
     // Only the fields the indexes are computed from are decrypted (CaseCipher.blindIndexes).
     const columns = BLIND_INDEX_COLUMNS.map((column) => `c.${column}`).join(', ');
     let reindexed = 0;
@@ -176,13 +181,21 @@ export class KeyRotationService {
    * correction reviews it (ReferralsService.reviewOpenOffer, by the system): the coordinators are alerted of a holder's
    * conflict, and an offer the conflict bars is withdrawn. One transaction per case, the case locked first.
    */
-  private async reviewConflicts(): Promise<{ conflictsReviewed: number; offersWithdrawn: number }> {
-    const cases: { id: string }[] = await this.db.query(`SELECT id FROM cases WHERE status IN ('offered', 'assigned') ORDER BY id`);
+  private async reviewConflicts(): Promise<{ conflictsReviewed: number; offersWithdrawn: number; reviewFailed: string[] }> {
+    const cases: { id: string; reference: string }[] = await this.db.query(`SELECT id, reference FROM cases WHERE status IN ('offered', 'assigned') ORDER BY id`);
     let offersWithdrawn = 0;
-    for (const { id } of cases) {
-      const why = await this.audit.transaction((tx) => this.referrals.reviewOpenOffer(tx, id, null));
+    const reviewFailed: string[] = [];
+    for (const { id, reference } of cases) {
+      // One that fails does not keep the others from their review, nor the answer from being given (the indexes are
+      // written): it is named, to be looked at (a correction of the case reviews it again).
+      const why = await this.audit.transaction((tx) => this.referrals.reviewOpenOffer(tx, id, null, { reindexed: true })).catch((error: unknown) => {
+        if (isDatabaseUnavailable(error)) throw error;
+        this.logger.error({ err: error, caseId: id }, 'Reviewing a case after the re-index failed; the others go on');
+        reviewFailed.push(reference);
+        return null;
+      });
       if (why) offersWithdrawn += 1;
     }
-    return { conflictsReviewed: cases.length, offersWithdrawn };
+    return { conflictsReviewed: cases.length - reviewFailed.length, offersWithdrawn, reviewFailed };
   }
 }

@@ -432,7 +432,12 @@ export class ReferralsService implements OnModuleInit {
    * language, geography, court registration), unless a coordinator set that very failure aside when offering it.
    * Returns why, or null when the offer stands.
    */
-  async reviewOpenOffer(tx: EntityManager, caseId: string, actor: Principal | null, options: { needsChanged?: boolean; consentWithdrawn?: boolean } = {}): Promise<string | null> {
+  async reviewOpenOffer(
+    tx: EntityManager,
+    caseId: string,
+    actor: Principal | null,
+    options: { needsChanged?: boolean; consentWithdrawn?: boolean; reindexed?: boolean } = {},
+  ): Promise<string | null> {
     const c = await this.lockCase(tx, caseId);
     if (!c || c.status === 'closed' || c.status === 'purged') return null;
     // Only for a withdrawal made now: a case assigned without consent by an earlier release is the expiry pass's to
@@ -443,7 +448,7 @@ export class ReferralsService implements OnModuleInit {
     }
     // One reading of the clock for both: an offer whose answer time fell between two would be neither's.
     const now = this.clock.now();
-    await this.alertConflicts(tx, c, now);
+    await this.alertConflicts(tx, c, now, options.reindexed === true);
     if (c.status !== 'offered') return null;
     // An offer past its answer time is the expiry job's: it expires (the attorney let it lapse) and moves on to the next
     // match; withdrawn here, the case would wait, new, for a coordinator (reviewOffersOf leaves such offers alone too).
@@ -540,7 +545,7 @@ export class ReferralsService implements OnModuleInit {
    * offered attorney's conflict is the offer review's (the offer is
    * withdrawn).
    */
-  private async alertConflicts(tx: EntityManager, c: CaseRow, now: Date): Promise<void> {
+  private async alertConflicts(tx: EntityManager, c: CaseRow, now: Date, reindexed = false): Promise<void> {
     // Former holders still practising with the organization; not the attorney of an open offer (the offer review's).
     const former: { attorney_id: string }[] = await tx.query(
       `SELECT DISTINCT r.attorney_id FROM referrals r JOIN users u ON u.id = r.attorney_id
@@ -566,6 +571,12 @@ export class ReferralsService implements OnModuleInit {
     for (const { attorneyId, held, current } of holders) {
       const conflict = history.conflicts.get(attorneyId);
       if (!conflict) continue;
+      // After a re-index, only a holder never alerted on for this case: under a new index key every digest is another,
+      // and the coordinators would be asked again about conflicts they already reviewed (waived, perhaps).
+      if (reindexed && (await tx.query(
+        `SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'case.conflict' AND dedupe_key LIKE 'conflict:' || $1::text || ':' || $2::text || ':%' LIMIT 1`,
+        [c.id, attorneyId],
+      )).length > 0) continue;
       const matched = createHash('sha256').update([...conflict.clients, ...conflict.adverse].sort().join(',')).digest('hex').slice(0, 16);
       // A former holder no longer has the case: what became of it is the coordinators' to tell them, not the system's.
       const recipients = current ? [...new Set([...coordinators, attorneyId])] : coordinators;
@@ -574,7 +585,8 @@ export class ReferralsService implements OnModuleInit {
         dedupeKey: conflictKey(c.id, attorneyId, matched, recipient),
         subject: `[Amparo] ${c.reference}: possible conflict of interest with ${held}`,
         body:
-          `After a correction of case ${c.reference}, a party named in it matches a client or former client of ${held}, ` +
+          `${reindexed ? `Now that names are compared more closely (a re-index), in case ${c.reference}` : `After a correction of case ${c.reference}`}, ` +
+          `a party named in it matches a client or former client of ${held}, ` +
           `on the other side. Nothing was taken from the attorney: please review the conflict together (a waiver, or ` +
           `another attorney).`,
       })));
