@@ -190,18 +190,18 @@ async function main(): Promise<number> {
       await app.close();
     }
     // Cases a key command could not handle (tampered, say): the run did the others, and did not succeed.
-    const failed = (result as { failed?: unknown } | null)?.failed;
+    // And cases re-indexed whose conflict review failed (logged): a correction of each reviews it again. Each said.
+    const { failed, reviewFailed } = (result ?? {}) as { failed?: unknown; reviewFailed?: unknown };
+    let code = 0;
     if (Array.isArray(failed) && failed.length > 0) {
       process.stderr.write(`${name}: ${failed.length} case(s) failed (listed in "failed"): they did not decrypt; see docs/security.md\n`);
-      return 1;
+      code = 1;
     }
-    // Cases re-indexed whose conflict review failed (logged): a correction of each reviews it again.
-    const reviewFailed = (result as { reviewFailed?: unknown } | null)?.reviewFailed;
     if (Array.isArray(reviewFailed) && reviewFailed.length > 0) {
       process.stderr.write(`${name}: the conflict review of ${reviewFailed.length} case(s) failed (listed in "reviewFailed", errors logged)\n`);
-      return 1;
+      code = 1;
     }
-    return 0;
+    return code;
   } finally {
     await database.stop();
   }

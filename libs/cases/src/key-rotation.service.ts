@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
 import { isDatabaseUnavailable } from '@amparo/database';
-import { ReferralsService } from '@amparo/routing';
+import { ReferralsService, type Reindexed } from '@amparo/routing';
 import { CryptoIntegrityError, KeyMaterial, indexKeyCheck, rewrap, unwrapDataKey, wrappedKeyId } from '@amparo/crypto';
 import { BLIND_INDEX_COLUMNS, CaseCipher, caseKeyContext } from './case-cipher.service';
 
@@ -165,6 +165,9 @@ export class KeyRotationService {
       `WITH cleared AS (UPDATE idempotency_keys SET request_hash = '\\x'::bytea WHERE length(request_hash) > 0 RETURNING 1)
        SELECT count(*)::int AS n FROM cleared`,
     );
+    // Whether the indexes were computed under another key before (a rotation), or under this one (names read anew).
+    const [recorded]: { digest: Buffer }[] = await this.db.query(`SELECT digest FROM key_checks WHERE name = 'index_key'`);
+    const newKey = recorded !== undefined && !Buffer.from(recorded.digest).equals(Buffer.from(indexKeyCheck(this.keys.indexKey)));
     // The API starts only with the key the indexes were computed with: from now on, this one, if it indexed anything
     // (a run whose every case failed, or found none to index while cases were there, changed nothing).
     if (reindexed > 0 || failed.length === 0) await this.db.query(
@@ -172,7 +175,7 @@ export class KeyRotationService {
        ON CONFLICT (name) DO UPDATE SET digest = EXCLUDED.digest, updated_at = now()`,
       [indexKeyCheck(this.keys.indexKey)],
     );
-    return { reindexed, failed, idempotencyDigestsCleared: digests[0].n, ...(await this.reviewConflicts()) };
+    return { reindexed, failed, idempotencyDigestsCleared: digests[0].n, ...(await this.reviewConflicts(newKey ? 'new-key' : 'same-key')) };
   }
 
   /**
@@ -181,14 +184,14 @@ export class KeyRotationService {
    * correction reviews it (ReferralsService.reviewOpenOffer, by the system): the coordinators are alerted of a holder's
    * conflict, and an offer the conflict bars is withdrawn. One transaction per case, the case locked first.
    */
-  private async reviewConflicts(): Promise<{ conflictsReviewed: number; offersWithdrawn: number; reviewFailed: string[] }> {
+  private async reviewConflicts(reindexed: Reindexed): Promise<{ conflictsReviewed: number; offersWithdrawn: number; reviewFailed: string[] }> {
     const cases: { id: string; reference: string }[] = await this.db.query(`SELECT id, reference FROM cases WHERE status IN ('offered', 'assigned') ORDER BY id`);
     let offersWithdrawn = 0;
     const reviewFailed: string[] = [];
     for (const { id, reference } of cases) {
       // One that fails does not keep the others from their review, nor the answer from being given (the indexes are
       // written): it is named, to be looked at (a correction of the case reviews it again).
-      const why = await this.audit.transaction((tx) => this.referrals.reviewOpenOffer(tx, id, null, { reindexed: true })).catch((error: unknown) => {
+      const why = await this.audit.transaction((tx) => this.referrals.reviewOpenOffer(tx, id, null, { reindexed })).catch((error: unknown) => {
         if (isDatabaseUnavailable(error)) throw error;
         this.logger.error({ err: error, caseId: id }, 'Reviewing a case after the re-index failed; the others go on');
         reviewFailed.push(reference);

@@ -19,6 +19,9 @@ import { DeclineReferralDto, ListReferralsQuery, RELEASE_REASON_TEXT, type Relea
 /** The filters a correction of the case can newly fail (the others depend on the attorney, or on the offer itself). */
 const CASE_FACT_FILTERS = new Set(['practice_area', 'language', 'geography', 'eoir_registration']);
 
+/** Why a review runs after `keys:reindex`: the names read another way under the same key, or a new index key. */
+export type Reindexed = 'same-key' | 'new-key';
+
 /** Advisory lock class of an attorney's accepts (the key within it: a hash of their id). */
 const ACCEPT_LOCK_CLASS = 7_264_003;
 
@@ -436,7 +439,7 @@ export class ReferralsService implements OnModuleInit {
     tx: EntityManager,
     caseId: string,
     actor: Principal | null,
-    options: { needsChanged?: boolean; consentWithdrawn?: boolean; reindexed?: boolean } = {},
+    options: { needsChanged?: boolean; consentWithdrawn?: boolean; reindexed?: Reindexed } = {},
   ): Promise<string | null> {
     const c = await this.lockCase(tx, caseId);
     if (!c || c.status === 'closed' || c.status === 'purged') return null;
@@ -448,7 +451,7 @@ export class ReferralsService implements OnModuleInit {
     }
     // One reading of the clock for both: an offer whose answer time fell between two would be neither's.
     const now = this.clock.now();
-    await this.alertConflicts(tx, c, now, options.reindexed === true);
+    await this.alertConflicts(tx, c, now, options.reindexed ?? null);
     if (c.status !== 'offered') return null;
     // An offer past its answer time is the expiry job's: it expires (the attorney let it lapse) and moves on to the next
     // match; withdrawn here, the case would wait, new, for a coordinator (reviewOffersOf leaves such offers alone too).
@@ -545,7 +548,7 @@ export class ReferralsService implements OnModuleInit {
    * offered attorney's conflict is the offer review's (the offer is
    * withdrawn).
    */
-  private async alertConflicts(tx: EntityManager, c: CaseRow, now: Date, reindexed = false): Promise<void> {
+  private async alertConflicts(tx: EntityManager, c: CaseRow, now: Date, reindexed: Reindexed | null = null): Promise<void> {
     // Former holders still practising with the organization; not the attorney of an open offer (the offer review's).
     const former: { attorney_id: string }[] = await tx.query(
       `SELECT DISTINCT r.attorney_id FROM referrals r JOIN users u ON u.id = r.attorney_id
@@ -571,12 +574,13 @@ export class ReferralsService implements OnModuleInit {
     for (const { attorneyId, held, current } of holders) {
       const conflict = history.conflicts.get(attorneyId);
       if (!conflict) continue;
-      // After a re-index, only a holder never alerted on for this case: under a new index key every digest is another,
-      // and the coordinators would be asked again about conflicts they already reviewed (waived, perhaps).
-      if (reindexed && (await tx.query(
+      // Under a new index key every digest is another: a holder already alerted on for this case is not asked about
+      // again (a waiver, perhaps, was given), but its alert is written under the new digest, cancelled, so that the next
+      // correction does not ask either. Under the same key, the digest tells a new set of names from one told.
+      const known = reindexed === 'new-key' && (await tx.query(
         `SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'case.conflict' AND dedupe_key LIKE 'conflict:' || $1::text || ':' || $2::text || ':%' LIMIT 1`,
         [c.id, attorneyId],
-      )).length > 0) continue;
+      )).length > 0;
       const matched = createHash('sha256').update([...conflict.clients, ...conflict.adverse].sort().join(',')).digest('hex').slice(0, 16);
       // A former holder no longer has the case: what became of it is the coordinators' to tell them, not the system's.
       const recipients = current ? [...new Set([...coordinators, attorneyId])] : coordinators;
@@ -585,11 +589,19 @@ export class ReferralsService implements OnModuleInit {
         dedupeKey: conflictKey(c.id, attorneyId, matched, recipient),
         subject: `[Amparo] ${c.reference}: possible conflict of interest with ${held}`,
         body:
-          `${reindexed ? `Now that names are compared more closely (a re-index), in case ${c.reference}` : `After a correction of case ${c.reference}`}, ` +
+          `${reindexed ? `After the names were indexed again, in case ${c.reference}` : `After a correction of case ${c.reference}`}, ` +
           `a party named in it matches a client or former client of ${held}, ` +
           `on the other side. Nothing was taken from the attorney: please review the conflict together (a waiver, or ` +
           `another attorney).`,
       })));
+      if (known) {
+        await tx.query(
+          `UPDATE notifications SET cancelled_at = $3, last_error = 'cancelled: told before the index key changed'
+            WHERE case_id = $1 AND dedupe_key = ANY($2::text[]) AND sent_at IS NULL AND cancelled_at IS NULL`,
+          [c.id, recipients.map((recipient) => conflictKey(c.id, attorneyId, matched, recipient)), now],
+        );
+        continue;
+      }
       // On the record that the coordinators were told, and when: each time someone new is (a new set of names, or a
       // coordinator not told yet), never which names.
       if (written > 0) {
