@@ -4,6 +4,12 @@ import * as argon2 from 'argon2';
 /** OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane. */
 export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * A DTO transform: a new password as it will be hashed (form C, below), so that its length is counted on what is
+ * stored: eleven accented letters typed decomposed are not twelve characters.
+ */
+export const composedPassword = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.normalize('NFC') : value);
+
 @Injectable()
 export class PasswordService {
   // Verified against when the email is unknown, so both answers cost the same time.

@@ -20,11 +20,5 @@ export function plainEmail(typed: string): string {
 /** The form an older release stored an address in (trimmed, lower case): still found, for the rows it left. */
 export const legacyEmail = (typed: string): string => typed.trim().toLowerCase();
 
-/**
- * A new password as it will be hashed (PasswordService.hash: form C), so that its length is counted on what is stored:
- * eleven accented letters typed decomposed are not twelve characters.
- */
-export const composedValue = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.normalize('NFC') : value);
-
 /** A DTO transform: a string's plainEmail, anything else as it is (for the validator to refuse). */
 export const plainEmailValue = ({ value }: { value: unknown }) => (typeof value === 'string' ? plainEmail(value) : value);

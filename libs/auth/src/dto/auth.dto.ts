@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, IsString, MaxLength, MinLength, ValidateBy, isEmail } from 'class-validator';
-import { composedValue, plainEmail } from '@amparo/common';
+import { plainEmail } from '@amparo/common';
+import { composedPassword } from '../password.service';
 
 export class LoginDto {
   @ApiProperty({ example: 'coordinator@example.org', description: 'The account\'s email address (any case; spaces around it, as a phone keyboard adds one after a suggestion, are dropped)' })
@@ -38,7 +39,7 @@ export class ChangePasswordDto {
   currentPassword: string;
 
   @ApiProperty({ minLength: 12, description: 'At least 12 characters (OWASP ASVS 6.2.1), not easy to guess (zxcvbn score 3 of 4), not the current one.' })
-  @Transform(composedValue)
+  @Transform(composedPassword)
   @IsString()
   @MinLength(12)
   @MaxLength(200)

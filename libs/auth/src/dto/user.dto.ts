@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
-import { IsOptionalNotNull } from '@amparo/common';
+import { IsOptionalNotNull, plainEmailValue } from '@amparo/common';
+import { composedPassword } from '../password.service';
 import { ROLES, Role } from '../roles';
-import { composedValue, plainEmailValue } from '@amparo/common';
 
 /** A name of spaces alone is blank, not a name. */
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -27,7 +27,7 @@ export class CreateUserDto {
   role: Role;
 
   @ApiProperty({ minLength: 12, description: 'At least 12 characters (OWASP ASVS 6.2.1), not easy to guess (6.2.4, 6.2.11: zxcvbn score 3 of 4; no common password, keyboard row, repeat or word of the account).' })
-  @Transform(composedValue)
+  @Transform(composedPassword)
   @IsString()
   @MinLength(12)
   @MaxLength(200)

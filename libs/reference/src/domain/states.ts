@@ -75,8 +75,5 @@ export function stateAfterComma(place: string | null | undefined): string | null
   if (!typed) return null;
   // "Co." or "Co" after a comma is the county ("Harris, Co."); Colorado's code is written in capitals ("Weld County, CO").
   if (typed === 'CO' && tail !== 'CO') return null;
-  const named = stateCode(typed.replace(/ /g, '').length === 2 ? typed.replace(/ /g, '') : typed);
-  if (named) return named;
-  for (const [code, forms] of Object.entries(STATE_ABBREVIATIONS)) if (forms.includes(typed)) return code;
-  return null;
+  return stateCode(typed) ?? Object.keys(STATE_ABBREVIATIONS).find((code) => STATE_ABBREVIATIONS[code].includes(typed)) ?? null;
 }
