@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from './config-error';
@@ -11,7 +11,15 @@ const goodSecrets = {
   AMPARO_JWT_SECRET: key(4),
   AMPARO_AUDIT_KEYS: `a1:${key(5)}`,
 };
-const tmp = () => mkdtempSync(join(tmpdir(), 'amparo-config-'));
+const made: string[] = [];
+const tmp = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'amparo-config-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 function errorOf(fn: () => unknown): ConfigError {
   try {
