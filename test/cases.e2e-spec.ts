@@ -298,6 +298,28 @@ describe('cases (e2e)', () => {
       expect(closed.body.items.map((c: { id: string }) => c.id)).toEqual([ids[0]]);
       expect(closed.body.total).toBe(1);
     });
+
+    it('is on the trail of every case it counted, on the page shown or not (a page past the end still confirms a number)', async () => {
+      const lookup = await createUser(t.http, admin, 'coordinator');
+      const aNumber = 'A318-402-775';
+      const cases: { id: string; reference: string }[] = [];
+      for (let i = 0; i < 2; i++) {
+        const body = minimalBody();
+        cases.push((await t.http.post('/api/cases').set(intake.auth).send({ ...body, client: { ...body.client, aNumber } }).expect(201)).body);
+      }
+      const lookupsOf = async (id: string) =>
+        (await t.http.get(`/api/audit?caseId=${id}&action=case.lookup`).set(coordinator.auth).expect(200)).body.items.filter(
+          (e: { actorId: string }) => e.actorId === lookup.userId,
+        );
+      // One case named, a page past the end: nothing listed, and the total says the case holds the number.
+      const probe = await t.http.get(`/api/cases?aNumber=${aNumber}&reference=${cases[1].reference}&page=2&limit=1`).set(lookup.auth).expect(200);
+      expect([probe.body.total, probe.body.items]).toEqual([1, []]);
+      expect(await lookupsOf(cases[1].id)).toEqual([expect.objectContaining({ fields: ['client.aNumber'], details: { matches: 1, caseReferences: [cases[1].reference] } })]);
+      expect(await lookupsOf(cases[0].id)).toEqual([]);
+      // One of two on the page: both are told.
+      await t.http.get(`/api/cases?aNumber=${aNumber}&limit=1`).set(lookup.auth).expect(200);
+      for (const c of cases) expect((await lookupsOf(c.id))[0].details.matches).toBe(2);
+    });
   });
 
   describe('corrections', () => {

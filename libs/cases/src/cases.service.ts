@@ -108,6 +108,14 @@ class IdempotentReplay extends Error {
   }
 }
 
+/** `where` with the case list's filters added (their values pushed onto `params`), joined into one clause. */
+function filtered(where: string[], params: unknown[], query: ListCasesQuery): string {
+  if (query.status) where.push(`status = $${params.push(query.status)}`);
+  if (query.level) where.push(`urgency_level = $${params.push(query.level)}`);
+  if (query.reference) where.push(`reference = $${params.push(query.reference)}`);
+  return where.join(' AND ');
+}
+
 /** The fields of an object that hold an answer: a DTO instance has every declared field, undefined when not sent. */
 function answered(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null));
@@ -332,10 +340,7 @@ export class CasesService {
 
   /** One page of case summaries matching `where` and the list's filters, most urgent first. */
   private async page(where: string[], params: unknown[], query: ListCasesQuery): Promise<Page<CaseSummary>> {
-    if (query.status) where.push(`status = $${params.push(query.status)}`);
-    if (query.level) where.push(`urgency_level = $${params.push(query.level)}`);
-    if (query.reference) where.push(`reference = $${params.push(query.reference)}`);
-    const clause = where.join(' AND ');
+    const clause = filtered(where, params, query);
     const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM cases WHERE ${clause}`, params);
     const rows: CaseRow[] = await this.db.query(
       `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE ${clause}
@@ -357,21 +362,23 @@ export class CasesService {
     const index = this.cipher.aNumberIndex(query.aNumber!);
     if (!index) throw invalid('aNumber', 'aNumber must be an A-number (7 to 9 digits, not all zeros)');
     await this.rateLimit.hit(`anumber-lookup:${actor.userId}`, LOOKUP_LIMIT.max, LOOKUP_LIMIT.windowSeconds, 'Too many A-number lookups; try again later');
-    const result = await this.page(
-      [
-        `organization_id = $1`,
-        `status <> 'purged'`,
-        `id IN (SELECT b.case_id FROM case_blind_indexes b WHERE b.organization_id = $1 AND b.kind = 'a_number' AND b.value = $2)`,
-      ],
-      [actor.organizationId, index],
-      query,
-    );
-    // On each case found (its trail says who confirmed that its client holds this number), or once when none was.
+    const where = () => [
+      `organization_id = $1`,
+      `status <> 'purged'`,
+      `id IN (SELECT b.case_id FROM case_blind_indexes b WHERE b.organization_id = $1 AND b.kind = 'a_number' AND b.value = $2)`,
+    ];
+    const result = await this.page(where(), [actor.organizationId, index], query);
+    // On each case found, on this page or another (the total told of it: its trail says who confirmed that its client
+    // holds this number), or once when none was. One person's number matches a handful of cases, not a page's worth.
+    const params: unknown[] = [actor.organizationId, index];
+    const found: { id: string; reference: string }[] = result.total
+      ? await this.db.query(`SELECT id, reference FROM cases WHERE ${filtered(where(), params, query)} ORDER BY reference`, params)
+      : [];
     const lookup = { organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.lookup' as const, fields: ['client.aNumber'] };
     await this.audit.transaction(async (tx) => {
-      if (result.items.length === 0) return this.audit.record(tx, { ...lookup, details: { matches: result.total, caseReferences: [] } });
-      for (const c of result.items) {
-        await this.audit.record(tx, { ...lookup, caseId: c.id, caseReference: c.reference, details: { matches: result.total, caseReferences: result.items.map((m) => m.reference) } });
+      if (found.length === 0) return this.audit.record(tx, { ...lookup, details: { matches: 0, caseReferences: [] } });
+      for (const c of found) {
+        await this.audit.record(tx, { ...lookup, caseId: c.id, caseReference: c.reference, details: { matches: found.length, caseReferences: found.map((m) => m.reference) } });
       }
     });
     return result;
