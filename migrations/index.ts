@@ -50,6 +50,7 @@ import { ReleasedHearingReviews1764004800000 } from './1764004800000-ReleasedHea
 import { SignInDevices1764004900000 } from './1764004900000-SignInDevices';
 import { NotificationsByCase1764005000000 } from './1764005000000-NotificationsByCase';
 import { CanonicalEmails1764005100000 } from './1764005100000-CanonicalEmails';
+import { BiaRulingsGivenAZone1764005200000 } from './1764005200000-BiaRulingsGivenAZone';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -105,4 +106,5 @@ export const MIGRATIONS = [
   SignInDevices1764004900000,
   NotificationsByCase1764005000000,
   CanonicalEmails1764005100000,
+  BiaRulingsGivenAZone1764005200000,
 ];

@@ -109,6 +109,16 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(Date.parse(reconsider.dueAt)).toBe(Date.parse('2026-12-23T23:59:59.999-05:00'));
     const events = (await t.http.get(`/api/cases/${c.id}/events`).set(coordinator.auth).expect(200)).body.items;
     expect(events[0]).toMatchObject({ type: 'final_order', timeZone: 'America/New_York' });
+    // Sent with the case's zone (a form filling it in): the same day, and the same deadlines.
+    const zoned = await newCase({ ...minimalBody(), custody: { status: 'unknown', timeZone: 'Pacific/Guam' } });
+    const order = await event(zoned.id, { type: 'final_order', occurredAt: '2026-11-23T10:00:00-05:00', issuedBy: 'bia', timeZone: 'Pacific/Guam' }).expect(201);
+    expect(order.body.event.timeZone).toBe('America/New_York');
+    const due = (body: { deadlines: { rule: string; dueAt: string }[] }) => body.deadlines.map((d) => [d.rule, Date.parse(d.dueAt)]).sort();
+    expect(due(order.body)).toEqual(due(res.body));
+    const denial = await event(zoned.id, { type: 'motion_decided', occurredAt: '2026-11-24T11:00:00-05:00', issuedBy: 'bia', outcome: 'denied', motion: 'reconsider', timeZone: 'Pacific/Guam' }).expect(201);
+    const review = denial.body.deadlines.find((d: { rule: string }) => d.rule === 'petition_for_review_of_motion');
+    // 30 days after Tue 24 Nov is Thu 24 Dec (from 25 Nov, Guam's day, it would be Christmas, then Mon 28 Dec).
+    expect(review.dueAt.slice(0, 10)).toBe('2026-12-24');
   });
 
   it('a field error names the field once and says how to fix it', async () => {

@@ -19,6 +19,7 @@ import { MissedDeadlineReviews1764004500000 } from '../migrations/1764004500000-
 import { RedetentionReviews1764004600000 } from '../migrations/1764004600000-RedetentionReviews';
 import { UrgencyOrder1764004700000 } from '../migrations/1764004700000-UrgencyOrder';
 import { CanonicalEmails1764005100000 } from '../migrations/1764005100000-CanonicalEmails';
+import { BiaRulingsGivenAZone1764005200000 } from '../migrations/1764005200000-BiaRulingsGivenAZone';
 import { ReleasedHearingReviews1764004800000 } from '../migrations/1764004800000-ReleasedHearingReviews';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
@@ -346,6 +347,39 @@ describe('data migrations (e2e)', () => {
     expect(await data(ij)).toMatchObject({ timeZone: 'Pacific/Guam', timeZoneFromCase: true });
     const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL`, [[open, closed]]);
     expect(due).toEqual([{ id: open }]);
+  });
+
+  it('1764005200000: BIA rulings stored with a zone of their own take Eastern time, and their open cases are due for review', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    const guam = async () => (await t.http.post('/api/cases').set(intake.auth)
+      .send({ ...intakeBody(), custody: { status: 'unknown', timeZone: 'Pacific/Guam' } }).expect(201)).body.id as string;
+    const [open, closed, eastern] = [await guam(), await guam(), await guam()];
+    const record = async (id: string, body: object) => (await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body).expect(201)).body.event.id as string;
+    const bia = await record(open, { type: 'final_order', occurredAt: '2026-11-23T10:00:00-05:00', issuedBy: 'bia' });
+    const ij = await record(open, { type: 'ij_decision', occurredAt: '2026-11-20', outcome: 'removal_ordered', timeZone: 'Pacific/Guam' });
+    const closedBia = await record(closed, { type: 'motion_decided', occurredAt: '2026-11-23', issuedBy: 'bia', outcome: 'denied', motion: 'reopen' });
+    const easternBia = await record(eastern, { type: 'final_order', occurredAt: '2026-11-23', issuedBy: 'bia' });
+    // As recorded before: in the zone sent with it.
+    await t.db.query(`UPDATE case_events SET data = data || '{"timeZone": "Pacific/Guam"}'::jsonb WHERE id = ANY($1)`, [[bia, closedBia]]);
+    const reconsiderDue = async () => (await t.db.query(
+      `SELECT due_at FROM deadlines WHERE case_id = $1 AND rule = 'motion_to_reconsider' AND superseded_at IS NULL`, [open]))[0].due_at.toISOString();
+    // Its deadlines as they were computed then: a day late.
+    await t.db.query(`UPDATE cases SET urgency_review_at = now() - interval '1 minute' WHERE id = $1`, [open]);
+    await t.app.get(DeadlineJobsService).reviewUrgency();
+    expect(await reconsiderDue()).toBe('2026-12-25T04:59:59.999Z');
+    await t.db.query(`UPDATE cases SET status = 'closed' WHERE id = $1`, [closed]);
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[open, closed, eastern]]);
+    await run(new BiaRulingsGivenAZone1764005200000());
+    const data = async (id: string) => (await t.db.query(`SELECT data FROM case_events WHERE id = $1`, [id]))[0].data;
+    expect(await data(bia)).toEqual({ issuedBy: 'bia', timeZone: 'America/New_York' });
+    expect(await data(closedBia)).toMatchObject({ timeZone: 'America/New_York' });
+    expect(await data(ij)).toMatchObject({ timeZone: 'Pacific/Guam' });
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL`, [[open, closed, eastern]]);
+    expect(due).toEqual([{ id: open }]);
+    // The review recomputes the order's deadlines from Falls Church's day.
+    await t.app.get(DeadlineJobsService).reviewUrgency();
+    expect(await reconsiderDue()).toBe('2026-12-24T04:59:59.999Z');
+    expect(await data(easternBia)).toEqual({ issuedBy: 'bia', timeZone: 'America/New_York' });
   });
 
   it('1764003400000: open cases with a bond hearing set and a bond decision, or an open BIA appeal and a grant, are due for review', async () => {

@@ -651,6 +651,10 @@ export class CasesService {
       fields.outcome = [`outcome must be one of ${outcomes.join(', ')} for a ${dto.type} event`];
     }
     if (Object.keys(fields).length) throw validationFailed(fields);
+    // A ruling of the BIA happened in Falls Church: its day is the one on the decision there, wherever the person is
+    // held and whatever zone came with it (a form filling in the case's or the court's: in Guam a decision of a
+    // Virginia morning is already the next day, and its deadlines would fall a day late).
+    if (data.issuedBy === 'bia') data.timeZone = BIA_TIME_ZONE;
 
     // Kept apart from the intake's keys (a character those cannot hold), per case: the same key on another case is
     // another request.
@@ -671,7 +675,7 @@ export class CasesService {
       const now = this.clock.now();
       // Before anything is written. A date is refused once it is after today where it is read: the event's zone, a
       // BIA ruling's Falls Church, else the case's (a transfer's, the zone it was made from).
-      const readIn = (data.timeZone as string | undefined) ?? (data.issuedBy === 'bia' ? BIA_TIME_ZONE : row.time_zone);
+      const readIn = (data.timeZone as string | undefined) ?? row.time_zone;
       const ahead = occurredAtProblem(dto.type, dto.occurredAt, now, readIn);
       if (ahead) throw validationFailed({ occurredAt: [ahead] });
       // The case's custody follows the custody event that happened last, as the deadlines do: an older one entered late
@@ -766,9 +770,6 @@ export class CasesService {
           [id, now, dto.type === 'detainer_lodged'],
         );
       }
-      // A ruling of the BIA happened in Falls Church: its day is the one on the decision there, wherever the person is
-      // held (in Guam a decision of a Virginia morning is already the next day).
-      if (data.timeZone === undefined && data.issuedBy === 'bia') data.timeZone = BIA_TIME_ZONE;
       // An event is read in the zone it happened in: without one given (only court events take one), the case's zone
       // now, kept with the event, so that a later transfer does not move its day, nor the deadlines counted from it
       // (whose keys hold the trigger's instant: a date-only event read in another zone would be another deadline).
