@@ -1,5 +1,5 @@
 import { KeyRotationService } from '@amparo/cases';
-import { TestApp, createTestApp } from './support/test-app';
+import { TestApp, createTestApp, untilBlockedBy } from './support/test-app';
 import { attorneyProfile, routingTeam } from './support/attorneys';
 import { routableBody } from './support/cases';
 import { Session, createUser, login } from './support/users';
@@ -217,6 +217,36 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     } finally {
       if (holder.isTransactionActive) await holder.rollbackTransaction();
       await holder.release();
+    }
+  });
+
+  it('a case routed while the attorney accepts its other side: the routing, which read no conflict, passes them over', async () => {
+    for (const explicit of [false, true]) {
+      const suffix = explicit ? 'Elegida' : 'Ruteada';
+      const mine = await offered({ firstName: 'Ramona', lastName: `Carrasquilla${suffix}` });
+      const against = await t.http.post('/api/cases').set(intake.auth)
+        .send(routableBody({ firstName: 'Wenceslao', lastName: `Opuesto${suffix}` }, { adverseParties: [{ name: `Ramona Carrasquilla${suffix}` }] })).expect(201);
+      const holder = t.db.createQueryRunner();
+      await holder.connect();
+      await holder.startTransaction();
+      try {
+        // The routing has read the case's conflicts (none yet) and waits for the attorney's user row (which a change of
+        // their account holds a moment, as it does their profile); meanwhile they accept the other side's case, whose
+        // review of their open offers finds none.
+        await holder.query(`SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE`, [attorney.userId]);
+        const [{ pid }] = await holder.query(`SELECT pg_backend_pid() AS pid`);
+        const routed = Promise.resolve(t.http.post(`/api/cases/${against.body.id}/referrals`).set(coordinator.auth).send(explicit ? { attorneyId: attorney.userId } : {}));
+        await untilBlockedBy(t.db, pid, 'the routing');
+        await accept(mine.referralId).expect(200);
+        await holder.commitTransaction();
+        const res = await routed;
+        // Before, the case was offered to them: an offer they could not accept, open for its whole window, unseen.
+        expect([explicit, res.status, res.body.code]).toEqual([explicit, 422, explicit ? 'NOT_ELIGIBLE' : 'NO_ELIGIBLE_ATTORNEY']);
+        expect(await t.db.query(`SELECT 1 FROM referrals WHERE case_id = $1 AND status = 'offered'`, [against.body.id])).toEqual([]);
+      } finally {
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+      }
     }
   });
 

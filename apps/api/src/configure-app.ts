@@ -23,7 +23,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       .setDescription(
         'Confidential case intake and attorney referral for immigrant legal-aid organizations. ' +
           'Errors: `{statusCode, error, message, code?, fields?, errorId?}`; 404 also means "not visible to you"; ' +
-          '409 `CONCURRENT_UPDATE` and 503 `DATABASE_UNAVAILABLE` carry `Retry-After` and may be sent again; ' +
+          '409 `CONCURRENT_UPDATE` and 503 `DATABASE_UNAVAILABLE` or `DATABASE_BUSY` carry `Retry-After` and may be sent again; ' +
           '429 `RATE_LIMITED` carries `Retry-After`, the seconds until the window or lock ends. ' +
           'Request schemas describe each value in its canonical form: send that. Some fields also take variants (spaces ' +
           'around, a code in capitals, a blank for none), not every field.',

@@ -35,6 +35,17 @@ describe('AllExceptionsFilter, database errors', () => {
     }
   });
 
+  it('a statement that timed out (a lock waited for too long): 503 DATABASE_BUSY, retry in five seconds, not a 500', () => {
+    for (const [code, message] of [['57014', 'canceling statement due to statement timeout'], ['55P03', 'canceling statement due to lock timeout']]) {
+      const res = answer(new QueryFailedError('UPDATE cases SET x = $1', ['\\xdeadbeef'], Object.assign(new Error(message), { code })));
+      expect(res).toEqual({
+        status: 503,
+        headers: { 'Retry-After': '5' },
+        body: { statusCode: 503, error: 'Service Unavailable', code: 'DATABASE_BUSY', message: 'The database took too long to answer; nothing was saved, retry in a few seconds' },
+      });
+    }
+  });
+
   it('the database out of reach: 503 DATABASE_UNAVAILABLE, retry in five seconds', () => {
     const res = answer(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
     expect(res.status).toBe(503);

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { isDatabaseUnavailable, isTransientConflict } from '@amparo/database';
+import { isDatabaseBusy, isDatabaseUnavailable, isTransientConflict } from '@amparo/database';
 import { DomainError, FieldErrors, RateLimitedError } from './domain-error';
 import { logRefusedRequest, safeRequestPath } from './logging';
 
@@ -43,6 +43,7 @@ const CODE: Record<number, string> = {
 };
 
 const DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE';
+const DATABASE_BUSY = 'DATABASE_BUSY';
 const CONCURRENT_UPDATE = 'CONCURRENT_UPDATE';
 
 /** A zlib, brotli or zstd error code (`Z_DATA_ERROR`, `Z_BUF_ERROR`, `ERR__ERROR_FORMAT_PADDING_2`, `ZSTD_error_...`). */
@@ -85,8 +86,8 @@ function fromHttpException(exception: HttpException): ErrorBody {
 }
 
 /**
- * The single mapping from exceptions to the API's error shape. The database out of reach is a 503, a transaction
- * aborted for a concurrent one a 409, both retryable; anything else unexpected becomes a 500 that carries only an
+ * The single mapping from exceptions to the API's error shape. The database out of reach or timed out is a 503, a
+ * transaction aborted for a concurrent one a 409, all retryable; anything else unexpected becomes a 500 that carries only an
  * error id, and the full error is logged under that id.
  */
 @Catch()
@@ -100,7 +101,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const body = this.toBody(exception, request);
     if (response.headersSent) return;
     if (exception instanceof RateLimitedError) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
-    if (body.code === DATABASE_UNAVAILABLE) response.setHeader('Retry-After', '5');
+    if (body.code === DATABASE_UNAVAILABLE || body.code === DATABASE_BUSY) response.setHeader('Retry-After', '5');
     if (body.code === CONCURRENT_UPDATE) response.setHeader('Retry-After', '1');
     logRefusedRequest(request, response, body.statusCode);
     response.status(body.statusCode).json(body);
@@ -132,6 +133,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       // An outage, not a bug: one line per request, without the stack.
       this.logger.warn({ requestId: (request as { id?: unknown }).id, error: String((exception as Error).message ?? exception) }, 'Database unavailable');
       return { statusCode: 503, error: REASON[503], code: DATABASE_UNAVAILABLE, message: 'The database cannot be reached right now; retry in a few seconds' };
+    }
+    if (isDatabaseBusy(exception)) {
+      // A statement that waited past the statement timeout (for a lock, most often) and was cancelled, so its whole
+      // transaction: nothing was kept. One line, without the statement's parameters (they may hold ciphertexts).
+      this.logger.warn({ requestId: (request as { id?: unknown }).id, error: String((exception as Error).message ?? exception) }, 'Database statement timed out');
+      return { statusCode: 503, error: REASON[503], code: DATABASE_BUSY, message: 'The database took too long to answer; nothing was saved, retry in a few seconds' };
     }
     if (isTransientConflict(exception)) {
       // Aborted by PostgreSQL because of a concurrent transaction (after the retries of AuditService.transaction, where

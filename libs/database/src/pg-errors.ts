@@ -26,3 +26,13 @@ export function isTransientConflict(error: unknown): boolean {
   const code = pgErrorCode(error);
   return code === PG_DEADLOCK_DETECTED || code === PG_SERIALIZATION_FAILURE;
 }
+
+/** A statement cancelled for taking too long (`statement_timeout`, an operator's cancel) or a lock not had in time. */
+const PG_QUERY_CANCELED = '57014';
+const PG_LOCK_NOT_AVAILABLE = '55P03';
+
+/** The database too busy to finish the statement in time: nothing of the transaction was kept, and it may be retried. */
+export function isDatabaseBusy(error: unknown): boolean {
+  const code = pgErrorCode(error);
+  return code === PG_QUERY_CANCELED || code === PG_LOCK_NOT_AVAILABLE;
+}

@@ -3,10 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { localWhen } from './notification-text';
 import { DataSource } from 'typeorm';
 import { Clock, every } from '@amparo/common';
-import { isDatabaseUnavailable, isTransientConflict, pgErrorCode } from '@amparo/database';
-
-/** A statement or lock that timed out (57014, 55P03): the case was busy, not broken. */
-const BUSY_CODES = new Set(['57014', '55P03']);
+import { isDatabaseBusy, isDatabaseUnavailable, isTransientConflict } from '@amparo/database';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { MailDeliveryService, OutboxService, OutgoingNotification, REMINDER_THRESHOLDS } from '@amparo/notifications';
 import { CaseTimelineService, MISSED_GRACE_JSON, PAST_GRACE_SQL, Timeline } from './case-timeline.service';
@@ -127,9 +124,10 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
           AND ${PAST_GRACE_SQL('$1', '$2', 'd.')} AND NOT (d.case_id = ANY($3::uuid[])) LIMIT 500`,
       [now, MISSED_GRACE_JSON, [...this.sweepBackoff.keys()]],
     );
-    // Not for a case that only lost to, or waited too long for, another transaction: the next pass takes it.
+    // Not for a case that only lost to, or waited too long for (a statement or lock timed out), another transaction: the
+    // next pass takes it.
     const later = async (caseId: string, error: unknown) => {
-      if (!isTransientConflict(error) && !BUSY_CODES.has(pgErrorCode(error) ?? '')) this.sweepBackoff.set(caseId, now.getTime() + 3600_000);
+      if (!isTransientConflict(error) && !isDatabaseBusy(error)) this.sweepBackoff.set(caseId, now.getTime() + 3600_000);
     };
     const counts = await this.recomputeEach('Missed-deadline sweep', due.map((d) => d.case_id), now, later, '', stopping);
     return counts.reduce((sum, timeline) => sum + timeline.newlyMissed.length, 0);

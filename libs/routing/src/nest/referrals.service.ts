@@ -8,7 +8,7 @@ import { Clock, DomainError, Page, conflict, notFound, sameMembers, unprocessabl
 import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation } from '@amparo/database';
 import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadlines';
 import { OutboxService } from '@amparo/notifications';
-import { failedFilters } from '../domain/filters';
+import { CONFLICT_REASON, failedFilters } from '../domain/filters';
 import { byScoreThenId, evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
 import { scoreCandidate } from '../domain/score';
 import { respondBy } from '../domain/offer-windows';
@@ -957,6 +957,18 @@ export class ReferralsService implements OnModuleInit {
     return rows.length > 0;
   }
 
+  /**
+   * Whether a conflict of the attorney's with this case was committed since the routing read them: an accept of the
+   * other side's case, or a correction of a case they hold. Their accepts and a correction's conflict alert wait for
+   * this offer from here (their advisory lock, taken after the case and the profile, as theirs is after their case);
+   * one that committed before it is read now. Otherwise the accept's review of the attorney's open offers ran before
+   * this offer existed, and the offer stayed open to an attorney who could not accept it, nobody told.
+   */
+  private async conflictArose(tx: EntityManager, c: CaseRow, attorneyId: string): Promise<boolean> {
+    await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [ACCEPT_LOCK_CLASS, attorneyId]);
+    return (await this.needs(tx, c)).history.conflicts.has(attorneyId);
+  }
+
   /** Chooses and offers: the explicit attorney (override, conflict still binds) or the best match; else unplaced. */
   private async offerNext(tx: EntityManager, c: CaseRow, actor: Principal | null, attorneyId?: string): Promise<Outcome> {
     const now = this.clock.now();
@@ -968,6 +980,7 @@ export class ReferralsService implements OnModuleInit {
       const result = evaluateOverride(needs, candidate, now);
       if (!result.allowed) throw unprocessable('NOT_ELIGIBLE', `This attorney cannot take the case: ${result.exclusion.reason}`);
       if (!(await this.stillAnAttorney(tx, attorneyId))) throw unprocessable('NOT_AN_ATTORNEY', 'attorneyId is no longer an active attorney');
+      if (await this.conflictArose(tx, c, attorneyId)) throw unprocessable('NOT_ELIGIBLE', `This attorney cannot take the case: ${CONFLICT_REASON}`);
       match = result.match;
     } else {
       const candidates = await this.candidates(tx, c, needs, history);
@@ -1015,6 +1028,11 @@ export class ReferralsService implements OnModuleInit {
         if (slot === 'not_accepting' || slot === 'unavailable') {
           const reason = slot === 'not_accepting' ? 'stopped accepting referrals meanwhile' : 'marked away meanwhile';
           await passOver({ attorneyId: candidate.attorneyId, filter: slot, reason });
+          continue;
+        }
+        if (slot && (await this.conflictArose(tx, c, candidate.attorneyId))) {
+          // Rolled back with the savepoint: the lock too.
+          await passOver({ attorneyId: candidate.attorneyId, filter: 'conflict_of_interest', reason: `${CONFLICT_REASON} (arose meanwhile)` });
           continue;
         }
         if (slot) {
