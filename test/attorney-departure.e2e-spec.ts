@@ -333,4 +333,34 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     expect((await t.http.get('/api/auth/me').set(user.auth)).status).toBe(401);
     await login(t.http, user.email, user.password);
   });
+  it('with no active coordinator (the last one left before the next was made), their alerts go to the admins, who are told why', async () => {
+    const { attorney, kept } = await leaving();
+    const standIn = await createUser(t.http, admin, 'admin');
+    const active: { id: string }[] = await t.db.query(
+      `SELECT id FROM users WHERE organization_id = (SELECT organization_id FROM users WHERE id = $1) AND role = 'coordinator' AND active`, [admin.userId]);
+    for (const { id } of active) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: false }).expect(200);
+    try {
+      // The attorney leaves too: their case needs an attorney again.
+      await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ active: false }).expect(200);
+      const told: { recipient_id: string; body: string }[] = await t.db.query(
+        `SELECT recipient_id, body FROM notifications WHERE kind = 'case.unassigned' AND case_id = $1`, [kept.caseId]);
+      // Before, nobody: the alert was written to no one (and a missed deadline's is written once).
+      expect(told.map((n) => n.recipient_id).sort()).toEqual([admin.userId, standIn.userId].sort());
+      for (const { body } of told) expect(body).toMatch(/as an admin because your organization has no active coordinator/);
+      await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1 AND kind = 'case.unassigned'`, [kept.caseId]);
+      await t.app.get(MailDeliveryService).deliverDue();
+      const sent = await t.db.query(`SELECT sent_at IS NOT NULL AS sent FROM notifications WHERE kind = 'case.unassigned' AND case_id = $1`, [kept.caseId]);
+      expect(sent).toEqual([{ sent: true }, { sent: true }]);
+    } finally {
+      for (const { id } of active) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: true }).expect(200);
+      coordinator = await login(t.http, coordinator.email, coordinator.password);
+    }
+    // With a coordinator again, the admins are not told.
+    const next = await leaving();
+    await t.http.patch(`/api/users/${next.attorney.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    const recipients = (await t.db.query(`SELECT recipient_id FROM notifications WHERE kind = 'case.unassigned' AND case_id = $1`, [next.kept.caseId]))
+      .map((n: { recipient_id: string }) => n.recipient_id);
+    expect(recipients).toContain(coordinator.userId);
+    expect(recipients).not.toContain(standIn.userId);
+  });
 });

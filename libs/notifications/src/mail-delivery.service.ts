@@ -139,19 +139,21 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    -- A reopened case's email to its attorney, once it is no longer theirs.
    OR (p.kind = 'case.reopened'
        AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'assigned' AND c.assigned_attorney_id = p.recipient_id))
-   -- A close's email, once the case is reopened, or its recipient is no longer a coordinator nor the case's attorney
-   -- (their role changed since: the outcome of another's case is not theirs to read).
+   -- A close's email, once the case is reopened, or its recipient is no longer a coordinator (or an admin standing in
+   -- for the coordinators) nor the case's attorney (their role changed since: the outcome of another's case is not
+   -- theirs to read).
    OR (p.kind = 'case.closed' AND NOT EXISTS (
          SELECT 1 FROM users u JOIN cases c ON c.id = p.case_id
-          WHERE u.id = p.recipient_id AND c.status = 'closed' AND (u.role = 'coordinator' OR (u.role = 'attorney' AND c.assigned_attorney_id = u.id))))
+          WHERE u.id = p.recipient_id AND c.status = 'closed' AND (u.role IN ('coordinator', 'admin') OR (u.role = 'attorney' AND c.assigned_attorney_id = u.id))))
    -- A released case's email to its former attorney, once it is theirs again.
    OR (p.kind = 'case.released'
        AND EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.assigned_attorney_id = p.recipient_id))
    -- The coordinators' alerts (a conflict alert's copies but the attorney's own) to a recipient who is no longer a
-   -- coordinator, and an offer to one who is no longer an attorney: their role changed since it was written.
+   -- coordinator (nor an admin, who stands in while there is none), and an offer to one who is no longer an attorney:
+   -- their role changed since it was written.
    OR ((p.kind IN ('case.unplaced', 'case.unassigned', 'case.coverage', 'deadline.missed')
         OR (p.kind = 'case.conflict' AND split_part(p.dedupe_key, ':', 3) <> p.recipient_id::text))
-       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role = 'coordinator'))
+       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role IN ('coordinator', 'admin')))
    OR (p.kind IN ('referral.offer', 'referral.withdrawn') AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role = 'attorney'))
    -- A coverage alert (coverage:<case>:<facility>:<recipient>) once it no longer holds: the case is not assigned, is at
    -- another facility, or its attorney covers that facility or the case's state now.

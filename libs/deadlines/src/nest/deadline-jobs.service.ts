@@ -222,7 +222,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
         const hoursLeft = (row.due_at.getTime() - now.getTime()) / 3600_000;
         const threshold = [...REMINDER_HOURS].sort((a, b) => a - b).find((h) => hoursLeft <= h);
         if (threshold === undefined) continue;
-        if (!coordinatorsByOrg.has(row.organization_id)) coordinatorsByOrg.set(row.organization_id, await this.outbox.coordinators(tx, row.organization_id));
+        if (!coordinatorsByOrg.has(row.organization_id)) coordinatorsByOrg.set(row.organization_id, await this.outbox.activeCoordinators(tx, row.organization_id));
         const recipients = new Set([...(coordinatorsByOrg.get(row.organization_id) ?? []), ...(row.assigned_attorney_id ? [row.assigned_attorney_id] : [])]);
         const text = reminderText(row, threshold);
         const reminded = new Set(row.reminded);
