@@ -323,6 +323,28 @@ describe('cases (e2e)', () => {
   });
 
   describe('corrections', () => {
+    it('null clears exactly the fields the OpenAPI document calls nullable; the others are a 400 naming them', async () => {
+      const doc = (await t.http.get('/docs-json').expect(200)).body;
+      const results: string[] = [];
+      const models: [string, string | null][] = [['UpdateCaseDto', null], ['UpdateClientDto', 'client'], ['UpdateCallerDto', 'caller'], ['UpdateConsentDto', 'consent'], ['UpdateCustodyDto', 'custody']];
+      for (const [model, parent] of models) {
+        for (const [field, schema] of Object.entries(doc.components.schemas[model].properties as Record<string, { nullable?: boolean; $ref?: string; allOf?: unknown }>)) {
+          if (schema.$ref || schema.allOf) continue; // a nested object: its own model's fields are tried
+          const created = (await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201)).body.id as string;
+          const body = parent ? { [parent]: { [field]: null } } : { [field]: null };
+          const res = await t.http.patch(`/api/cases/${created}`).set(intake.auth).send(body);
+          const path = parent ? `${parent}.${field}` : field;
+          results.push(`${path}: ${schema.nullable ? 'nullable' : 'not nullable'} -> ${res.status}${res.status === 400 ? ` ${Object.keys(res.body.fields ?? {}).join(',')}` : ''}`);
+        }
+      }
+      const expected = results.map((line) => {
+        const [path, rest] = line.split(': ');
+        return `${path}: ${rest.split(' -> ')[0]} -> ${rest.startsWith('nullable') ? '200' : `400 ${path}`}`;
+      });
+      expect(results).toEqual(expected);
+      expect(results.filter((line) => line.includes(': nullable')).length).toBeGreaterThan(10);
+    });
+
     it('a recorded criminal history is one of the bond flag\'s facts, at intake and as corrected; the summary does not say which fact', async () => {
       const codes = (c: { flags: { code: string }[] }) => c.flags.map((f) => f.code);
       const detained = { status: 'ice_detention', state: 'TX', county: 'Harris' };

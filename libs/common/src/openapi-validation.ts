@@ -40,10 +40,22 @@ function isModel(value: unknown): value is Model {
   return typeof value === 'function' && !!value.prototype && Reflect.hasMetadata(DECORATORS.API_MODEL_PROPERTIES_ARRAY, value.prototype);
 }
 
+const NOT_CLEARABLE = Symbol('amparo:not-clearable');
+
+/**
+ * On a correction's model: the optional properties that `null` does not clear (the service refuses it: a value is
+ * required once given), so the document does not call them nullable.
+ */
+export const NotClearable = (...properties: string[]): ClassDecorator => (target) => {
+  Reflect.defineMetadata(NOT_CLEARABLE, properties, target);
+};
+
 /**
  * Writes the validator's rules into the OpenAPI document's request schemas, so that a client learns them from the
  * document rather than from its 400s: string lengths, patterns, lists' sizes and uniqueness, allowed values, bounds,
- * a date's format, and `additionalProperties: false` (the global pipe refuses a field it does not know). Only what a
+ * a date's format, `nullable` where the validator takes `null` (`@IsOptional`: a correction's `null` clears the field,
+ * unless the model says it is `NotClearable`), and `additionalProperties: false` (the global pipe refuses a field it
+ * does not know). Only what a
  * schema keyword says exactly; the rest (phone, A-number, email, language and state codes, zones, a date-time's
  * offset, a pattern needing Unicode classes) is the validator's, and each field's description. What the document
  * already says is kept.
@@ -55,9 +67,13 @@ export function describeValidation(document: OpenAPIObject, models: Map<string, 
     if (!model || isReference(schema)) continue;
     schema.additionalProperties = false;
     const rules = storage.groupByPropertyName(storage.getTargetValidationMetadatas(model, '', true, false));
+    const notClearable: string[] = Reflect.getMetadata(NOT_CLEARABLE, model) ?? [];
     for (const [property, target] of Object.entries(schema.properties ?? {})) {
       if (isReference(target)) continue;
       for (const rule of rules[property] ?? []) apply(target, rule);
+      if (!notClearable.includes(property) && (rules[property] ?? []).some((rule) => rule.name === 'isOptional') && target.nullable === undefined) {
+        target.nullable = true;
+      }
     }
   }
 }

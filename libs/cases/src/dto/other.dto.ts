@@ -1,12 +1,16 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
-import { CodeValue, HasNoIdentifyingNumber, IsOptionalNotNull, PageQuery } from '@amparo/common';
+import { CodeValue, HasNoIdentifyingNumber, IsOptionalNotNull, NotClearable, PageQuery } from '@amparo/common';
 import { CallerDto, ClientDto, ConsentDto, CreateCaseDto, CustodyDto } from './create-case.dto';
 
+// What a correction's null does not clear: CasesService.update refuses it (a value is required once given).
+@NotClearable('preferredLanguage')
 export class UpdateClientDto extends PartialType(ClientDto) {}
 export class UpdateCallerDto extends PartialType(CallerDto) {}
+@NotClearable('shareWithAttorney', 'obtainedFrom')
 export class UpdateConsentDto extends PartialType(ConsentDto) {}
+@NotClearable('status')
 export class UpdateCustodyDto extends PartialType(CustodyDto) {}
 
 /** Corrections: only the fields sent change; `null` clears an optional field. */
