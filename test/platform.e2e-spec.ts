@@ -25,7 +25,11 @@ describe('platform (e2e)', () => {
     expect(json.status).toBe(200);
     expect(json.body.openapi).toMatch(/^3\./);
     expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/api/auth/login', '/api/users', '/health']));
-    expect((await t.http.get('/docs')).status).toBe(200);
+    const ui = await t.http.get('/docs');
+    expect(ui.status).toBe(200);
+    // Served over http (PUBLIC_URL is), the page is not told to fetch its assets over https (it stayed blank).
+    expect(ui.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(ui.headers['content-security-policy']).not.toMatch(/upgrade-insecure-requests/);
     const slash = await t.http.get('/docs/');
     expect([slash.status, slash.headers.location]).toEqual([301, '/docs']);
     // The optional Idempotency-Key is documented once, as optional.

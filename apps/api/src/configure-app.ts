@@ -11,7 +11,11 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.set('trust proxy', config.trustProxy > 0 ? config.trustProxy : false);
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
-  app.use(helmet());
+  // Helmet's Content-Security-Policy asks browsers to fetch a page's assets over https: served over plain http (on
+  // the organization's network, or in Safari even on localhost), /docs then loaded none and was blank. Only behind an
+  // https PUBLIC_URL.
+  const https = config.publicUrl.startsWith('https:');
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } } }));
   app.use('/api', noStore);
   app.use(requireJsonBody); // before any body parser
   app.useBodyParser('json', { limit: config.bodyLimit });
