@@ -202,6 +202,21 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(JSON.stringify((await t.http.get('/api/referrals').set(attorneyB.auth)).body)).toContain(pending.id);
     });
 
+    it('attorney A\'s case list asked for B\'s case by its reference: the same empty page as a reference that names nothing, and the attempt is audited', async () => {
+      const before = await deniedCount(attorneyA.userId);
+      const probe = await t.http.get(`/api/cases?reference=${assigned.reference}`).set(attorneyA.auth).expect(200);
+      const nothing = await t.http.get('/api/cases?reference=AMP-000000').set(attorneyA.auth).expect(200);
+      expect(probe.body).toEqual({ ...nothing.body });
+      expect(probe.body.total).toBe(0);
+      expect(await deniedCount(attorneyA.userId)).toBe(before + 1);
+      const [event] = await t.db.query(`SELECT case_id, case_reference, details FROM audit_events WHERE action = 'case.access_denied' AND actor_id = $1 ORDER BY id DESC LIMIT 1`, [attorneyA.userId]);
+      expect(event).toEqual({ case_id: assigned.id, case_reference: assigned.reference, details: { via: 'list' } });
+      // B's own list by the reference is no attempt.
+      const own = await deniedCount(attorneyB.userId);
+      expect((await t.http.get(`/api/cases?reference=${assigned.reference}`).set(attorneyB.auth).expect(200)).body.total).toBe(1);
+      expect(await deniedCount(attorneyB.userId)).toBe(own);
+    });
+
     it.each([
       ['accept', {}],
       ['decline', { reason: 'other' }],

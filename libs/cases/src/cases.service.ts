@@ -333,9 +333,30 @@ export class CasesService {
     const where = ['organization_id = $1'];
     const params: unknown[] = [actor.organizationId];
     // A purged case exists only for coordinators (caseVisibility): intake volunteers do not list its tombstone.
-    if (actor.role === 'intake') where.push(`created_by = $${params.push(actor.userId)} AND status <> 'purged'`);
-    if (actor.role === 'attorney') where.push(`assigned_attorney_id = $${params.push(actor.userId)} AND status IN ('assigned', 'closed')`);
-    return this.page(where, params, query);
+    const scope =
+      actor.role === 'intake' ? `created_by = $2 AND status <> 'purged'`
+      : actor.role === 'attorney' ? `assigned_attorney_id = $2 AND status IN ('assigned', 'closed')`
+      : null;
+    if (scope) {
+      where.push(scope);
+      params.push(actor.userId);
+    }
+    const result = await this.page(where, params, query);
+    // One case asked for by its reference, which exists outside what the caller may list (another attorney's, another
+    // volunteer's): the same empty page, and the attempt audited as a request for that case would be.
+    if (scope && query.reference && result.total === 0) {
+      const [other]: { id: string; reference: string }[] = await this.db.query(
+        `SELECT id, reference FROM cases WHERE organization_id = $1 AND reference = $3 AND NOT (${scope})`,
+        [actor.organizationId, actor.userId, query.reference],
+      );
+      if (other) {
+        await this.audit.recordAlone({
+          organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied',
+          caseId: other.id, caseReference: other.reference, details: { via: 'list' },
+        });
+      }
+    }
+    return result;
   }
 
   /** One page of case summaries matching `where` and the list's filters, most urgent first. */
