@@ -1121,7 +1121,17 @@ export class CasesService {
          FROM cases WHERE id = $1 AND organization_id = $2 ${forUpdate ? 'FOR UPDATE' : ''}`,
       [id, actor.organizationId],
     );
-    if (!row) throw notFound('Case');
+    if (!row) {
+      // A case of another organization: the same 404, and the attempt on that organization's trail (its client's
+      // case), with the caller's organization. An id that names no case writes nothing.
+      const [foreign]: { id: string; reference: string; organization_id: string }[] = await manager.query(
+        `SELECT id, reference, organization_id FROM cases WHERE id = $1`, [id]);
+      if (!foreign) throw notFound('Case');
+      throw new AuditedRefusal(
+        { organizationId: foreign.organization_id, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied', caseId: foreign.id, caseReference: foreign.reference, details: { fromOrganizationId: actor.organizationId } },
+        notFound('Case'),
+      );
+    }
     if (caseVisibility(actor, toVisibilityCase(row), this.clock.now()) === 'none') {
       // Recorded by the caller's AuditService.transaction / refusalsAudited, once this connection is free.
       throw new AuditedRefusal(
