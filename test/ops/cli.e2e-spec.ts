@@ -139,6 +139,24 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
       const { rows: audited } = await client.query(`SELECT actor_role, details FROM audit_events WHERE action = 'user.password_reset'`);
       expect(audited).toEqual([{ actor_role: 'system', details: expect.objectContaining({ by: 'operator (CLI)' }) }]);
       await expect(cli('users:reset-password', 'nobody@test.amparo.example')).rejects.toThrow(/no user has the email/);
+      // A reset the trail cannot record is not made: the password and the sessions stay (it ended every access and
+      // printed nothing).
+      const kept = await hashOf();
+      const { rows: [live] } = await client.query(
+        `INSERT INTO auth_sessions (user_id, expires_at) SELECT id, now() + interval '1 day' FROM users WHERE lower(email) = lower($1) RETURNING id`,
+        [ADMIN.email],
+      );
+      await client.query(`CREATE FUNCTION test_refuse_reset() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.action = 'user.password_reset' THEN RAISE EXCEPTION 'test: the trail refuses'; END IF; RETURN NEW; END $$`);
+      await client.query(`CREATE TRIGGER test_refuse_reset BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION test_refuse_reset()`);
+      try {
+        await expect(cli('users:reset-password', ADMIN.email)).rejects.toThrow();
+      } finally {
+        await client.query(`DROP TRIGGER test_refuse_reset ON audit_events; DROP FUNCTION test_refuse_reset()`);
+      }
+      expect(await hashOf()).toBe(kept);
+      const { rows: [still] } = await client.query(`SELECT revoked_reason FROM auth_sessions WHERE id = $1`, [live.id]);
+      expect(still.revoked_reason).toBeNull();
     } finally {
       await client.end();
     }

@@ -71,12 +71,12 @@ const COMMANDS: Record<string, Command> = {
   },
   'users:reset-password': async (app, args) => {
     if (!args[0]) throw new Error('users:reset-password needs the email of the user');
-    const reset = await app.get(UsersService).resetPassword(args[0]);
+    // Audited in the reset's transaction: a reset the trail cannot record is not made (it had ended the user's
+    // access, and the command stopped before printing the new password).
+    const audit = app.get(AuditService);
+    const reset = await app.get(UsersService).resetPassword(args[0], (tx, { userId, organizationId }) =>
+      audit.record(tx, { organizationId, actorId: null, actorRole: 'system', action: 'user.password_reset', details: { userId, by: 'operator (CLI)' } }));
     if (!reset) throw new Error(`no user has the email ${args[0]}`);
-    await app.get(AuditService).recordAlone({
-      organizationId: reset.organizationId, actorId: null, actorRole: 'system', action: 'user.password_reset',
-      details: { userId: reset.userId, by: 'operator (CLI)' },
-    });
     return { email: reset.email, password: reset.password, note: 'shown once: give it to the user, who should change it (POST /api/auth/password)' };
   },
 };

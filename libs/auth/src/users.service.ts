@@ -70,7 +70,11 @@ export class UsersService {
    * every session and the calendar-feed token of the user end. Not an API route: an admin who could set a user's
    * password could sign in as them and read their cases. Null when no user has that email.
    */
-  async resetPassword(email: string): Promise<{ userId: string; organizationId: string; email: string; password: string } | null> {
+  async resetPassword(
+    email: string,
+    /** Runs in the reset's transaction once it is done (the CLI's audit event: both are kept, or neither). */
+    within?: (tx: EntityManager, reset: { userId: string; organizationId: string }) => Promise<void>,
+  ): Promise<{ userId: string; organizationId: string; email: string; password: string } | null> {
     const password = randomBytes(18).toString('base64url');
     const hash = await this.passwords.hash(password);
     return this.db.transaction(async (tx) => {
@@ -89,6 +93,7 @@ export class UsersService {
       // Reset, often, because the account was locked by failed attempts: it may sign in with the new one at once (its
       // device tokens went with its access: someone else may have signed in with the old password).
       await this.throttle.forgetAccount(user.email, tx);
+      await within?.(tx, { userId: user.id, organizationId: user.organization_id });
       return { userId: user.id, organizationId: user.organization_id, email: user.email, password };
     });
   }
