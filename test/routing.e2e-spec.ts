@@ -648,6 +648,24 @@ describe('routing and referrals (e2e)', () => {
     expect((await mail(second.id)).map((m: { kind: string; sent: boolean; cancelled: boolean }) => [m.kind, m.sent, m.cancelled])).toEqual([['referral.offer', false, true]]);
   });
 
+  it('an offer withdrawn while its email was claimed, which the delivery then drops: the withdrawal is not told either', async () => {
+    const c = await createCase();
+    const offer = (await route(c.id)).body;
+    const rows = () => t.db.query(
+      `SELECT kind, sent_at IS NOT NULL AS sent, cancelled_at IS NOT NULL AS cancelled FROM notifications
+        WHERE dedupe_key IN ('offer:' || $1, 'withdrawn:' || $1) ORDER BY kind`, [offer.id]);
+    // Claimed by a delivery (leased, its error cleared) when the coordinator withdraws it: that email may be going.
+    await t.db.query(`UPDATE notifications SET last_error = NULL, next_attempt_at = now() + interval '2 minutes' WHERE dedupe_key = 'offer:' || $1`, [offer.id]);
+    await t.http.post(`/api/referrals/${offer.id}/withdraw`).set(coordinator.auth).expect(200);
+    expect((await rows()).map((r: { kind: string }) => r.kind)).toEqual(['referral.offer', 'referral.withdrawn']);
+    // The delivery's last check before sending drops it (the offer is no longer open), as a pass does once due.
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 second' WHERE dedupe_key = 'offer:' || $1`, [offer.id]);
+    clock.set(new Date());
+    await t.app.get(MailDeliveryService).deliverDue();
+    // Before, the attorney was told "withdrawn: nothing to answer" of an offer they never heard of.
+    expect(await rows()).toEqual([{ kind: 'referral.offer', sent: false, cancelled: true }, { kind: 'referral.withdrawn', sent: false, cancelled: true }]);
+  });
+
   it('an offer email still unsent at the offer\'s answer time (it waited out a mail outage) is dropped, not sent: accept would refuse', async () => {
     const late = await createCase();
     const offer = (await route(late.id)).body;

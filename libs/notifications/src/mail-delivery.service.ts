@@ -72,7 +72,8 @@ const CLAIM_ANY_SQL = claimSql(false);
  * recipient is no longer the case's attorney or a coordinator; a conflict alert's copy for the attorney who held the
  * case, once they no longer do; an alert for the coordinators to someone no longer one, an offer to someone no longer
  * an attorney (their role changed); a close's email once the case is reopened, or to someone no longer a coordinator
- * nor its attorney. The object is named by the notification's case and its
+ * nor its attorney; an offer's withdrawal once none of the offer's emails went or is going (one being sent when the
+ * offer was withdrawn, then dropped by its last check). The object is named by the notification's case and its
  * dedupe key (`reminder:<deadline id>:<due ms>:...`, `offer:<referral id>`), as the outbox's writers build them.
  */
 /**
@@ -145,6 +146,13 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    OR (p.kind = 'case.closed' AND NOT EXISTS (
          SELECT 1 FROM users u JOIN cases c ON c.id = p.case_id
           WHERE u.id = p.recipient_id AND c.status = 'closed' AND (u.role IN ('coordinator', 'admin') OR (u.role = 'attorney' AND c.assigned_attorney_id = u.id))))
+   -- An offer's withdrawal, once no email of that offer went or may be going: withdrawOffer wrote it while one was
+   -- being sent (claimed), and the delivery's last check then dropped that one (the offer was no longer open).
+   OR (p.kind = 'referral.withdrawn' AND p.object_id IS NOT NULL AND NOT EXISTS (
+         SELECT 1 FROM notifications o
+          WHERE o.kind = 'referral.offer' AND o.recipient_id = p.recipient_id
+            AND (o.dedupe_key = 'offer:' || p.object_id OR o.dedupe_key LIKE 'offer:' || p.object_id || ':sooner:%')
+            AND (o.sent_at IS NOT NULL OR (o.cancelled_at IS NULL AND o.last_error IS NULL AND o.next_attempt_at > o.created_at))))
    -- A released case's email to its former attorney, once it is theirs again.
    OR (p.kind = 'case.released'
        AND EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.assigned_attorney_id = p.recipient_id))
