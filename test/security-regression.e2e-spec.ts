@@ -307,7 +307,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       // Each attempt on one of our cases is on our trail (the organization whose client it is), naming where it came
       // from; theirs holds nothing of ours (above), and ours still verifies.
       const attempts: { actor_id: string; details: object }[] = await t.db.query(
-        `SELECT DISTINCT actor_id, details FROM audit_events WHERE action = 'case.access_denied' AND case_id = $1 AND organization_id <> $2`, [assigned.id, org2]);
+        `SELECT DISTINCT actor_id, details FROM audit_events WHERE action = 'case.access_denied' AND case_id = $1 AND organization_id <> $2
+            AND actor_id IN (SELECT id FROM users WHERE organization_id = $2)`, [assigned.id, org2]);
       expect(attempts.map((a) => a.actor_id).sort()).toEqual([coordinator2.userId, intake2.userId, attorney2.userId].sort());
       for (const a of attempts) expect(a.details).toEqual({ fromOrganizationId: org2 });
       expect((await t.http.get('/api/audit/verify').set(admin.auth).expect(200)).body.ok).toBe(true);
