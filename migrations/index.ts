@@ -51,6 +51,7 @@ import { SignInDevices1764004900000 } from './1764004900000-SignInDevices';
 import { NotificationsByCase1764005000000 } from './1764005000000-NotificationsByCase';
 import { CanonicalEmails1764005100000 } from './1764005100000-CanonicalEmails';
 import { BiaRulingsGivenAZone1764005200000 } from './1764005200000-BiaRulingsGivenAZone';
+import { TemporaryPasswords1764005300000 } from './1764005300000-TemporaryPasswords';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -107,4 +108,5 @@ export const MIGRATIONS = [
   NotificationsByCase1764005000000,
   CanonicalEmails1764005100000,
   BiaRulingsGivenAZone1764005200000,
+  TemporaryPasswords1764005300000,
 ];

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { BootstrapService } from '../libs/auth/src/bootstrap.service';
 import { AuthHousekeeping, LoginThrottleService, PasswordService, UsersService, deviceTokenHash } from '@amparo/auth';
 import { DeadlinesService } from '@amparo/deadlines';
-import { FixedClock } from '@amparo/common';
+import { FixedClock, SystemClock } from '@amparo/common';
 import { TestApp, createTestApp, createTestDatabase, ADMIN } from './support/test-app';
 import { Session, createUser, login, loginAdmin } from './support/users';
 
@@ -33,7 +33,7 @@ describe('auth (e2e)', () => {
       accessToken: expect.any(String),
       refreshToken: expect.any(String),
       expiresIn: 900,
-      user: { id: expect.any(String), email: ADMIN.email, name: 'Administrator', role: 'admin', organizationId: expect.any(String) },
+      user: { id: expect.any(String), email: ADMIN.email, name: 'Administrator', role: 'admin', organizationId: expect.any(String), passwordChangeRequired: false },
       deviceToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
     // Only its hash is stored.
@@ -304,7 +304,7 @@ describe('auth (e2e)', () => {
       const db = await new DataSource({ type: 'postgres', url: await createTestDatabase(), extra: { max: 1 } }).initialize();
       try {
         const config = { ...t.config, admin: { email: 'first.admin@test.amparo.example', password: 'first.admin2026' } };
-        await expect(new BootstrapService(db, config, new PasswordService()).onApplicationBootstrap()).rejects.toThrow(/^Configuration error: ADMIN_PASSWORD is too easy to guess/);
+        await expect(new BootstrapService(db, config, new PasswordService(), new SystemClock()).onApplicationBootstrap()).rejects.toThrow(/^Configuration error: ADMIN_PASSWORD is too easy to guess/);
         expect(await db.query(`SELECT count(*)::int AS n FROM organizations`)).toEqual([{ n: 0 }]);
       } finally {
         await db.destroy();
@@ -503,6 +503,55 @@ describe('auth (e2e)', () => {
         expect(await stored(again)).toBe(true);
       } finally {
         spy.mockRestore();
+      }
+    });
+
+    it('the operator\'s reset gives a temporary password: signed in with it, the user may only change it, and unchanged it expires', async () => {
+      const user = await createUser(t.http, admin, 'intake');
+      const reset = await t.app.get(UsersService).resetPassword(user.email);
+      const signedIn = (await t.http.post('/api/auth/login').send({ email: user.email, password: reset!.password }).expect(200)).body;
+      expect(signedIn.user.passwordChangeRequired).toBe(true);
+      const auth = { Authorization: `Bearer ${signedIn.accessToken}` };
+      // Before, the operator's (or the chat's) copy of it stayed the user's password for good.
+      const refused = await t.http.get('/api/cases').set(auth);
+      expect([refused.status, refused.body.code]).toEqual([403, 'PASSWORD_CHANGE_REQUIRED']);
+      expect(refused.body.message).toMatch(/POST \/api\/auth\/password/);
+      expect((await t.http.get('/api/auth/me').set(auth).expect(200)).body.passwordChangeRequired).toBe(true);
+      // The admin's list says whose password is still the temporary one.
+      const listed = (await t.http.get('/api/users').set(admin.auth).expect(200)).body.find((u: { id: string }) => u.id === user.userId);
+      expect(listed.passwordChangeRequired).toBe(true);
+      await t.http.post('/api/auth/password').set(auth).send({ currentPassword: reset!.password, newPassword: 'a passphrase of my very own 58' }).expect(204);
+      await t.http.get('/api/cases').set(auth).expect(200);
+      expect((await t.http.get('/api/auth/me').set(auth).expect(200)).body.passwordChangeRequired).toBe(false);
+
+      // Unchanged past its time: no sign-in, said only to whoever typed it right; a wrong password is told as before.
+      const late = await createUser(t.http, admin, 'attorney');
+      const again = await t.app.get(UsersService).resetPassword(late.email);
+      await t.db.query(`UPDATE users SET password_expires_at = now() - interval '1 minute' WHERE id = $1`, [late.userId]);
+      const expired = await t.http.post('/api/auth/login').send({ email: late.email, password: again!.password });
+      expect([expired.status, expired.body.code]).toEqual([401, 'PASSWORD_EXPIRED']);
+      const wrong = await t.http.post('/api/auth/login').send({ email: late.email, password: 'not the password at all 1' });
+      expect([wrong.status, wrong.body.code, wrong.body.message]).toEqual([401, 'UNAUTHENTICATED', 'Invalid email or password']);
+      // Changed, it is the user's own: it expires no more.
+      expect(await t.db.query(`SELECT password_expires_at FROM users WHERE id = $1`, [user.userId])).toEqual([{ password_expires_at: null }]);
+    });
+
+    it('a first admin whose password was generated must change it at the first sign-in; one given in ADMIN_PASSWORD need not', async () => {
+      for (const password of [null, 'a chosen first admin passphrase 64']) {
+        const db = await new DataSource({ type: 'postgres', url: await createTestDatabase(), extra: { max: 1 } }).initialize();
+        try {
+          const config = { ...t.config, admin: { email: 'first.admin@test.amparo.example', password } };
+          const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+          try {
+            await new BootstrapService(db, config, new PasswordService(), new SystemClock()).onApplicationBootstrap();
+          } finally {
+            write.mockRestore();
+          }
+          const [admin1] = await db.query(`SELECT password_expires_at > now() + interval '71 hours' AS temporary FROM users`);
+          expect([password, admin1.temporary ?? false]).toEqual([password, password === null]);
+        } finally {
+          await db.destroy();
+        }
       }
     });
 

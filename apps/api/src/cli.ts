@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { resolve } from 'node:path';
 import { KeyRotationService, PurgeService } from '@amparo/cases';
 import { AuditService } from '@amparo/audit';
-import { UsersService } from '@amparo/auth';
+import { TEMPORARY_PASSWORD_HOURS, UsersService } from '@amparo/auth';
 import { ConfigError, loadConfig } from '@amparo/config';
 import { DEFAULT_287G_FILE, DEFAULT_FACILITIES_FILE, ReferenceService } from '@amparo/reference';
 import { AppModule } from './app.module';
@@ -77,7 +77,7 @@ const COMMANDS: Record<string, Command> = {
     const reset = await app.get(UsersService).resetPassword(args[0], (tx, { userId, organizationId }) =>
       audit.record(tx, { organizationId, actorId: null, actorRole: 'system', action: 'user.password_reset', details: { userId, by: 'operator (CLI)' } }));
     if (!reset) throw new Error(`no user has the email ${args[0]}`);
-    return { email: reset.email, password: reset.password, note: 'shown once: give it to the user, who should change it (POST /api/auth/password)' };
+    return { email: reset.email, password: reset.password, note: `shown once: give it to the user. It is temporary: signed in with it, they must change it before anything else (POST /api/auth/password), and it stops signing in after ${TEMPORARY_PASSWORD_HOURS} hours unchanged` };
   },
 };
 

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiDefaultResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiRateLimited, ErrorResponse, NoBody } from '@amparo/common';
-import { Access, CurrentUser } from './access.decorator';
+import { Access, AllowsTemporaryPassword, CurrentUser } from './access.decorator';
 import { AuthService, TokenPair } from './auth.service';
 import { ChangePasswordDto, LoginDto, RefreshDto } from './dto/auth.dto';
 import type { Principal } from './roles';
@@ -41,6 +41,7 @@ export class AuthController {
   @Post('logout')
   @HttpCode(204)
   @Access('authenticated')
+  @AllowsTemporaryPassword()
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End this session at once (its access and refresh tokens stop working).' })
   async logout(@CurrentUser() user: Principal, @Body(NoBody) _body?: undefined): Promise<void> {
@@ -50,6 +51,7 @@ export class AuthController {
   @Post('password')
   @HttpCode(204)
   @Access('authenticated')
+  @AllowsTemporaryPassword()
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'Changed; your other sessions have ended' })
   @ApiRateLimited('more than 20 new passwords tried in 15 minutes, or 5 wrong current passwords within 15 minutes on this session (or the address locked)')
@@ -60,6 +62,7 @@ export class AuthController {
 
   @Get('me')
   @Access('authenticated')
+  @AllowsTemporaryPassword()
   @ApiBearerAuth()
   @ApiOkResponse({ type: UserResponse })
   me(@CurrentUser() user: Principal): Promise<UserView> {

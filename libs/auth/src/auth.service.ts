@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
-import { Clock, RateLimitService, validationFailed, canonicalEmail, legacyEmail } from '@amparo/common';
+import { Clock, DomainError, RateLimitService, validationFailed, canonicalEmail, legacyEmail } from '@amparo/common';
 import { AuthSession, RefreshToken } from './entities/auth-session.entity';
 import { User, UserView, toUserView } from './entities/user.entity';
 import { DEVICES_PER_USER, LoginThrottleService, deviceTokenHash, sessionThrottleKey } from './login-throttle.service';
@@ -61,6 +61,13 @@ export class AuthService {
     if (!user || !ok) {
       await this.throttle.failed(counted, email);
       throw new UnauthorizedException(BAD_CREDENTIALS);
+    }
+    // A temporary password (the system made it) past its time is no credential any more: counted as a failure, and
+    // said so only to whoever typed it right.
+    if (user.passwordExpiresAt && user.passwordExpiresAt <= this.clock.now()) {
+      await this.throttle.failed(counted, email);
+      throw new DomainError(HttpStatus.UNAUTHORIZED, 'PASSWORD_EXPIRED',
+        'This temporary password has expired: ask the operator for a new one (users:reset-password)');
     }
     const pair = await this.db.transaction(async (tx) => {
       // The account as the password was checked against it, share-locked: a password change or reset (or a
@@ -184,7 +191,8 @@ export class AuthService {
       const [still]: { password_hash: string; active: boolean }[] = await tx.query(`SELECT password_hash, active FROM users WHERE id = $1 FOR UPDATE`, [user.id]);
       const live = await tx.query(`SELECT 1 FROM auth_sessions WHERE id = $1 AND revoked_at IS NULL`, [actor.sessionId]);
       if (!still?.active || still.password_hash !== user.passwordHash || live.length === 0) throw new UnauthorizedException();
-      await tx.query(`UPDATE users SET password_hash = $2 WHERE id = $1`, [user.id, hash]);
+      // A password of the user's own: a temporary one ends here.
+      await tx.query(`UPDATE users SET password_hash = $2, password_expires_at = NULL WHERE id = $1`, [user.id, hash]);
       await tx.query(
         `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'password changed' WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`,
         [user.id, actor.sessionId],

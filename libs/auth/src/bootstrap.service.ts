@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, ConfigError } from '@amparo/config';
+import { Clock } from '@amparo/common';
+import { TEMPORARY_PASSWORD_HOURS } from './access.decorator';
 import { PasswordService } from './password.service';
 import { passwordWeakness } from './password-strength';
 
@@ -17,6 +19,7 @@ export class BootstrapService implements OnApplicationBootstrap {
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly passwords: PasswordService,
+    private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -31,8 +34,10 @@ export class BootstrapService implements OnApplicationBootstrap {
       if (weak) throw new ConfigError('ADMIN_PASSWORD', `${weak}. Set another, or leave it unset to have one generated.`);
       const [org] = await tx.query(`INSERT INTO organizations (name) VALUES ($1) RETURNING id`, ['My organization']);
       await tx.query(
-        `INSERT INTO users (organization_id, email, name, role, password_hash) VALUES ($1, $2, $3, 'admin', $4)`,
-        [org.id, this.config.admin.email, 'Administrator', await this.passwords.hash(password)],
+        // A generated password is temporary: the admin changes it at their first sign-in, before anything else.
+        `INSERT INTO users (organization_id, email, name, role, password_hash, password_expires_at) VALUES ($1, $2, $3, 'admin', $4, $5)`,
+        [org.id, this.config.admin.email, 'Administrator', await this.passwords.hash(password),
+          generated ? new Date(this.clock.now().getTime() + TEMPORARY_PASSWORD_HOURS * 3600_000) : null],
       );
       return true;
     });
@@ -41,7 +46,7 @@ export class BootstrapService implements OnApplicationBootstrap {
     if (generated) {
       // Printed once, on the console only, never through the structured log that may be shipped elsewhere.
       process.stdout.write(
-        `\n  First admin: ${this.config.admin.email}\n  Generated password (shown once, change it): ${password}\n\n`,
+        `\n  First admin: ${this.config.admin.email}\n  Generated password (shown once; sign in and change it within ${TEMPORARY_PASSWORD_HOURS} hours): ${password}\n\n`,
       );
     }
   }

@@ -2,6 +2,11 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** Documentation only: the user and token shapes of the API's answers (OpenAPI). */
 
+const PASSWORD_CHANGE_REQUIRED_TEXT =
+  'The password is a temporary one the system made (the first admin\'s, or the operator\'s reset): until it is changed ' +
+  '(POST /api/auth/password), every route but that one, GET /api/auth/me and logout answers 403 PASSWORD_CHANGE_REQUIRED, ' +
+  'and it stops signing in 72 hours after it was made (401 PASSWORD_EXPIRED)';
+
 export class UserResponse {
   @ApiProperty() id: string;
   @ApiProperty({ example: 'rosa.intake@example.org' }) email: string;
@@ -9,6 +14,7 @@ export class UserResponse {
   @ApiProperty({ enum: ['admin', 'coordinator', 'intake', 'attorney'] }) role: string;
   @ApiProperty() organizationId: string;
   @ApiProperty() active: boolean;
+  @ApiProperty({ description: PASSWORD_CHANGE_REQUIRED_TEXT }) passwordChangeRequired: boolean;
 }
 
 export class TokenUserResponse {
@@ -17,6 +23,7 @@ export class TokenUserResponse {
   @ApiProperty() name: string;
   @ApiProperty({ enum: ['admin', 'coordinator', 'intake', 'attorney'] }) role: string;
   @ApiProperty() organizationId: string;
+  @ApiProperty({ description: PASSWORD_CHANGE_REQUIRED_TEXT }) passwordChangeRequired: boolean;
 }
 
 export class TokensResponse {

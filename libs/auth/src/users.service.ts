@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { conflict, forbidden, notFound, validationFailed, DomainError, canonicalEmail, legacyEmail } from '@amparo/common';
+import { Clock, conflict, forbidden, notFound, validationFailed, DomainError, canonicalEmail, legacyEmail } from '@amparo/common';
 import { isUniqueViolation, transactionWithRetry } from '@amparo/database';
+import { TEMPORARY_PASSWORD_HOURS } from './access.decorator';
 import { AuthService } from './auth.service';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { User, UserView, toUserView } from './entities/user.entity';
@@ -21,6 +22,7 @@ export class UsersService {
     private readonly auth: AuthService,
     private readonly changes: UserChanges,
     private readonly throttle: LoginThrottleService,
+    private readonly clock: Clock,
   ) {}
 
   async create(actor: Principal, dto: CreateUserDto): Promise<UserView> {
@@ -84,9 +86,10 @@ export class UsersService {
         // In the canonical form, or as an older release stored it (a row migration 1764005100000 left, its canonical
         // form taken by a look-alike): typed exactly so, that row; else the canonical one. One row only.
         `WITH target AS (SELECT id FROM users WHERE lower(email) IN ($1, $3) ORDER BY lower(email) = $3 DESC LIMIT 1),
-              updated AS (UPDATE users SET password_hash = $2 WHERE id = (SELECT id FROM target) RETURNING id, email, organization_id)
+              updated AS (UPDATE users SET password_hash = $2, password_expires_at = $4 WHERE id = (SELECT id FROM target) RETURNING id, email, organization_id)
          SELECT id, email, organization_id FROM updated`,
-        [canonicalEmail(email), hash, legacyEmail(email)],
+        // Temporary: the user changes it at their first sign-in, before anything else, and it expires unused.
+        [canonicalEmail(email), hash, legacyEmail(email), new Date(this.clock.now().getTime() + TEMPORARY_PASSWORD_HOURS * 3600_000)],
       );
       if (!user) return null;
       await this.auth.endAllAccess(tx, user.id, 'password reset by the operator', { devices: true });

@@ -24,6 +24,10 @@ export class User {
   @Column('boolean')
   active: boolean;
 
+  /** Set for a password the system made (first admin, operator's reset): it expires then, and must be changed first. */
+  @Column({ name: 'password_expires_at', type: 'timestamptz', nullable: true })
+  passwordExpiresAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
@@ -38,6 +42,8 @@ export interface UserView {
   role: Role;
   organizationId: string;
   active: boolean;
+  /** Signed in with a temporary password: every route but changing it (and me, logout) answers 403 until it is. */
+  passwordChangeRequired: boolean;
 }
 
 export function toUserView(user: User): UserView {
@@ -48,5 +54,6 @@ export function toUserView(user: User): UserView {
     role: user.role,
     organizationId: user.organizationId,
     active: user.active,
+    passwordChangeRequired: user.passwordExpiresAt != null,
   };
 }
