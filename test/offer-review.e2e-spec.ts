@@ -250,6 +250,34 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     }
   });
 
+  it('a coordinator\'s choice and a best match of the same attorney, at once, do not deadlock (they lock in one order)', async () => {
+    const chosen = (await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Equis', lastName: 'Elegida' })).expect(201)).body.id;
+    const ranked = (await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Zeta', lastName: 'Ranqueada' })).expect(201)).body.id;
+    const deadlocks = async () => Number((await t.db.query(`SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()`))[0].deadlocks);
+    const before = await deadlocks();
+    const holder = t.db.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      // The attorney's accept lock held (an accept under way): the first routing waits in it, the second behind.
+      await holder.query(`SELECT pg_advisory_xact_lock(7264003, hashtext($1))`, [attorney.userId]);
+      const [{ pid }] = await holder.query(`SELECT pg_backend_pid() AS pid`);
+      const byChoice = Promise.resolve(t.http.post(`/api/cases/${chosen}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }));
+      await untilBlockedBy(t.db, pid, 'the coordinator\'s choice');
+      const byRank = Promise.resolve(t.http.post(`/api/cases/${ranked}/referrals`).set(coordinator.auth).send({}));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await holder.commitTransaction();
+      const answers = await Promise.all([byChoice, byRank]);
+      expect(answers.map((a) => a.status)).toEqual([201, 201]);
+    } finally {
+      if (holder.isTransactionActive) await holder.rollbackTransaction();
+      await holder.release();
+    }
+    // Before, PostgreSQL found a cycle (profile, then accept lock; accept lock, then profile) and aborted one of them.
+    await new Promise((resolve) => setTimeout(resolve, 1200)); // the statistics are sent on the next report
+    expect(await deadlocks()).toBe(before);
+  });
+
   it('an offer past its answer time cannot be declined either: it expired', async () => {
     const late = await offered({ firstName: 'Tardia', lastName: 'Ejemplo' });
     await t.db.query(`UPDATE referrals SET respond_by = now() - interval '1 minute' WHERE id = $1`, [late.referralId]);

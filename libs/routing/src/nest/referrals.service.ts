@@ -979,6 +979,10 @@ export class ReferralsService implements OnModuleInit {
       if (!candidate) throw unprocessable('NOT_AN_ATTORNEY', 'attorneyId is not an attorney of this organization with a profile');
       const result = evaluateOverride(needs, candidate, now);
       if (!result.allowed) throw unprocessable('NOT_ELIGIBLE', `This attorney cannot take the case: ${result.exclusion.reason}`);
+      // The locks in the best match's order: the profile (which the offer writes), the user row, the accept lock. Taking
+      // the accept lock first and the profile last, a coordinator's choice and a best match of the same attorney
+      // deadlocked.
+      await tx.query(`SELECT 1 FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [attorneyId]);
       if (!(await this.stillAnAttorney(tx, attorneyId))) throw unprocessable('NOT_AN_ATTORNEY', 'attorneyId is no longer an active attorney');
       if (await this.conflictArose(tx, c, attorneyId)) throw unprocessable('NOT_ELIGIBLE', `This attorney cannot take the case: ${CONFLICT_REASON}`);
       match = result.match;
