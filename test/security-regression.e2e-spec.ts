@@ -211,6 +211,12 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(await deniedCount(attorneyA.userId)).toBe(before + 1);
       const [event] = await t.db.query(`SELECT case_id, case_reference, details FROM audit_events WHERE action = 'case.access_denied' AND actor_id = $1 ORDER BY id DESC LIMIT 1`, [attorneyA.userId]);
       expect(event).toEqual({ case_id: assigned.id, case_reference: assigned.reference, details: { via: 'list' } });
+      // A closed case that never had an attorney is outside A's list too (its attorney column is null).
+      const unassigned = await createCase(minimalBody());
+      await t.http.post(`/api/cases/${unassigned.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+      const again = await deniedCount(attorneyA.userId);
+      expect((await t.http.get(`/api/cases?reference=${unassigned.reference}`).set(attorneyA.auth).expect(200)).body.total).toBe(0);
+      expect(await deniedCount(attorneyA.userId)).toBe(again + 1);
       // B's own list by the reference is no attempt.
       const own = await deniedCount(attorneyB.userId);
       expect((await t.http.get(`/api/cases?reference=${assigned.reference}`).set(attorneyB.auth).expect(200)).body.total).toBe(1);

@@ -346,7 +346,8 @@ export class CasesService {
     // volunteer's): the same empty page, and the attempt audited as a request for that case would be.
     if (scope && query.reference && result.total === 0) {
       const [other]: { id: string; reference: string }[] = await this.db.query(
-        `SELECT id, reference FROM cases WHERE organization_id = $1 AND reference = $3 AND NOT (${scope})`,
+        // IS NOT TRUE: a closed case that never had an attorney is outside an attorney's list too (NOT of a null is null).
+        `SELECT id, reference FROM cases WHERE organization_id = $1 AND reference = $3 AND (${scope}) IS NOT TRUE`,
         [actor.organizationId, actor.userId, query.reference],
       );
       if (other) {
