@@ -346,7 +346,12 @@ describe('an attorney deactivated or given another role (e2e)', () => {
         `SELECT recipient_id, body FROM notifications WHERE kind = 'case.unassigned' AND case_id = $1`, [kept.caseId]);
       // Before, nobody: the alert was written to no one (and a missed deadline's is written once).
       expect(told.map((n) => n.recipient_id).sort()).toEqual([admin.userId, standIn.userId].sort());
-      for (const { body } of told) expect(body).toMatch(/as an admin because your organization has no active coordinator/);
+      // The reference and what it is about: nothing of the case (admins do not read case content).
+      for (const { body } of told) {
+        expect(body).toBe(`Amparo has an alert for the coordinators on case ${kept.reference}: the case needs an attorney again.\n\n` +
+          'You receive it as an admin because your organization has no active coordinator in Amparo. Make one (or reactivate one): ' +
+          'coordinators can see the case and act on it, and are told of what follows.');
+      }
       await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1 AND kind = 'case.unassigned'`, [kept.caseId]);
       await t.app.get(MailDeliveryService).deliverDue();
       const sent = await t.db.query(`SELECT sent_at IS NOT NULL AS sent FROM notifications WHERE kind = 'case.unassigned' AND case_id = $1`, [kept.caseId]);
@@ -362,5 +367,46 @@ describe('an attorney deactivated or given another role (e2e)', () => {
       .map((n: { recipient_id: string }) => n.recipient_id);
     expect(recipients).toContain(coordinator.userId);
     expect(recipients).not.toContain(standIn.userId);
+  });
+  it('the last coordinator leaving hands their unsent alerts to the admins standing in; an alert to a coordinator made admin is not sent', async () => {
+    const { kept } = await leaving();
+    const last = await createUser(t.http, admin, 'coordinator');
+    const others: { id: string }[] = await t.db.query(
+      `SELECT id FROM users WHERE organization_id = (SELECT organization_id FROM users WHERE id = $1) AND role = 'coordinator' AND active AND id <> $2`,
+      [admin.userId, last.userId]);
+    for (const { id } of others) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: false }).expect(200);
+    try {
+      // A missed deadline's alert to the last coordinator, waiting out a mail outage (written once: not written again).
+      const [missed] = await t.db.query(
+        `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, citation, rule_version, status)
+         SELECT id, organization_id, 'test-missed', 'bia_merits_appeal', 'BIA appeal', now() - interval '2 days', 'America/Chicago', '8 CFR 1003.38(b)', '2026.8', 'missed'
+           FROM cases WHERE id = $1 RETURNING id`, [kept.caseId]);
+      await t.db.query(
+        `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, next_attempt_at)
+         SELECT organization_id, $2::uuid, 'deadline.missed', 'missed:' || $5::text || ':' || $2::text, id, $3, $4, now() + interval '1 hour' FROM cases WHERE id = $1`,
+        [kept.caseId, last.userId, `[Amparo] MISSED: ${kept.reference}: BIA appeal`, 'MISSED: BIA appeal of the IJ decision was due Tue 17 Nov 2026 (8 CFR 1003.38(b))', missed.id]);
+      // They become an admin: no coordinator is left.
+      await t.http.patch(`/api/users/${last.userId}`).set(admin.auth).send({ role: 'admin' }).expect(200);
+      const rows = async () => t.db.query(
+        `SELECT recipient_id, subject, body, dedupe_key LIKE '%:stand-in' AS stand_in, sent_at IS NOT NULL AS sent, cancelled_at IS NOT NULL AS cancelled
+           FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' ORDER BY recipient_id, stand_in`, [kept.caseId]);
+      const admins: string[] = (await t.db.query(
+        `SELECT id FROM users WHERE organization_id = (SELECT organization_id FROM users WHERE id = $1) AND role = 'admin' AND active ORDER BY id`,
+        [admin.userId])).map((u: { id: string }) => u.id);
+      expect(admins).toContain(last.userId);
+      const handed = (await rows()).filter((r: { stand_in: boolean }) => r.stand_in);
+      expect(handed.map((r: { recipient_id: string }) => r.recipient_id).sort()).toEqual(admins);
+      for (const copy of handed) {
+        expect(copy.subject).toBe(`[Amparo] ${kept.reference}: an alert for the coordinators (a deadline was missed)`);
+        expect(copy.body).not.toMatch(/BIA|1003|Nov/);
+      }
+      await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1 AND kind = 'deadline.missed'`, [kept.caseId]);
+      await t.app.get(MailDeliveryService).deliverDue();
+      // Their copy as a coordinator (with the case's deadline in it) is not sent to them as an admin; the stand-in copies are.
+      for (const row of await rows()) expect([row.stand_in, row.sent, row.cancelled]).toEqual(row.stand_in ? [true, true, false] : [false, false, true]);
+    } finally {
+      for (const { id } of others) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: true }).expect(200);
+      coordinator = await login(t.http, coordinator.email, coordinator.password);
+    }
   });
 });

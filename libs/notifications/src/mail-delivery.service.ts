@@ -5,6 +5,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { DataSource } from 'typeorm';
 import { Clock } from '@amparo/common';
 import { APP_CONFIG, AppConfig, SmtpConfig } from '@amparo/config';
+import { STAND_IN_KEY_SUFFIX } from './outbox.service';
 
 const MAX_ATTEMPTS = 8;
 /**
@@ -140,12 +141,13 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    -- A reopened case's email to its attorney, once it is no longer theirs.
    OR (p.kind = 'case.reopened'
        AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.status = 'assigned' AND c.assigned_attorney_id = p.recipient_id))
-   -- A close's email, once the case is reopened, or its recipient is no longer a coordinator (or an admin standing in
-   -- for the coordinators) nor the case's attorney (their role changed since: the outcome of another's case is not
-   -- theirs to read).
+   -- A close's email, once the case is reopened, or its recipient is no longer a coordinator nor the case's attorney
+   -- (their role changed since: the outcome of another's case is not theirs to read); an admin's copy only if it was
+   -- written to them standing in for the coordinators (it says nothing of the case).
    OR (p.kind = 'case.closed' AND NOT EXISTS (
          SELECT 1 FROM users u JOIN cases c ON c.id = p.case_id
-          WHERE u.id = p.recipient_id AND c.status = 'closed' AND (u.role IN ('coordinator', 'admin') OR (u.role = 'attorney' AND c.assigned_attorney_id = u.id))))
+          WHERE u.id = p.recipient_id AND c.status = 'closed'
+            AND (u.role = 'coordinator' OR (u.role = 'admin' AND p.dedupe_key LIKE '%${STAND_IN_KEY_SUFFIX}') OR (u.role = 'attorney' AND c.assigned_attorney_id = u.id))))
    -- An offer's withdrawal, once no email of that offer went or may be going: withdrawOffer wrote it while one was
    -- being sent (claimed), and the delivery's last check then dropped that one (the offer was no longer open).
    OR (p.kind = 'referral.withdrawn' AND p.object_id IS NOT NULL AND NOT EXISTS (
@@ -157,11 +159,12 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    OR (p.kind = 'case.released'
        AND EXISTS (SELECT 1 FROM cases c WHERE c.id = p.case_id AND c.assigned_attorney_id = p.recipient_id))
    -- The coordinators' alerts (a conflict alert's copies but the attorney's own) to a recipient who is no longer a
-   -- coordinator (nor an admin, who stands in while there is none), and an offer to one who is no longer an attorney:
-   -- their role changed since it was written.
+   -- coordinator (an admin's copy written to them standing in, which says nothing of the case, stays), and an offer to
+   -- one who is no longer an attorney: their role changed since it was written.
    OR ((p.kind IN ('case.unplaced', 'case.unassigned', 'case.coverage', 'deadline.missed')
         OR (p.kind = 'case.conflict' AND split_part(p.dedupe_key, ':', 3) <> p.recipient_id::text))
-       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role IN ('coordinator', 'admin')))
+       AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id
+                          AND (u.role = 'coordinator' OR (u.role = 'admin' AND p.dedupe_key LIKE '%${STAND_IN_KEY_SUFFIX}'))))
    OR (p.kind IN ('referral.offer', 'referral.withdrawn') AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id AND u.role = 'attorney'))
    -- A coverage alert (coverage:<case>:<facility>:<recipient>) once it no longer holds: the case is not assigned, is at
    -- another facility, or its attorney covers that facility or the case's state now.

@@ -13,37 +13,70 @@ export interface OutgoingNotification {
   body: string;
 }
 
-/** The emails written to the coordinators (to the admins while there is none): their recipients may act on a case. */
-export const COORDINATOR_ALERT_KINDS = ['case.unplaced', 'case.unassigned', 'case.coverage', 'case.conflict', 'case.closed', 'deadline.missed'];
+/** What each coordinators' alert is about, in the words an admin standing in for them is told (nothing of the case). */
+const COORDINATOR_ALERTS: Readonly<Record<string, string>> = {
+  'case.unplaced': 'no eligible attorney was found',
+  'case.unassigned': 'the case needs an attorney again',
+  'case.coverage': "its attorney's coverage",
+  'case.conflict': 'a possible conflict of interest',
+  'case.closed': 'closed by its attorney with deadlines open',
+  'deadline.missed': 'a deadline was missed',
+};
 
-const ADMIN_STAND_IN_NOTE =
-  '\n\nYou receive this as an admin because your organization has no active coordinator in Amparo. ' +
-  'Make one (or reactivate one): coordinators can see the case and act on it, and are told of what follows.';
+/** The emails written to the coordinators (to the admins while there is none): their recipients may act on a case. */
+export const COORDINATOR_ALERT_KINDS = Object.keys(COORDINATOR_ALERTS);
+
+/** The end of the outbox key of a coordinators' alert written to an admin standing in for them. */
+export const STAND_IN_KEY_SUFFIX = ':stand-in';
 
 @Injectable()
 export class OutboxService {
   /** Writes to the outbox in the caller's transaction; returns how many were new. */
   async enqueue(tx: EntityManager, items: OutgoingNotification[]): Promise<number> {
     if (items.length === 0) return 0;
+    items = await this.forStandIns(tx, items);
     // In key order: two instances planning the same reminders then take the unique index's entries in the same order,
     // so one waits for the other instead of both deadlocking.
     items = [...items].sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
-    // A coordinators' alert to an admin (the organization has no active coordinator: see coordinators()) says why.
     const rows = await tx.query(
       `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body)
-       SELECT x.organization_id, x.recipient_id, x.kind, x.dedupe_key, x.case_id, x.subject,
-              CASE WHEN x.kind = ANY($8::text[]) AND EXISTS (SELECT 1 FROM users u WHERE u.id = x.recipient_id AND u.role = 'admin')
-                   THEN x.body || $9 ELSE x.body END
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[])
-              AS x(organization_id, recipient_id, kind, dedupe_key, case_id, subject, body)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[])
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
       [
         items.map((i) => i.organizationId), items.map((i) => i.recipientId), items.map((i) => i.kind),
         items.map((i) => i.dedupeKey), items.map((i) => i.caseId ?? null), items.map((i) => i.subject), items.map((i) => i.body),
-        COORDINATOR_ALERT_KINDS, ADMIN_STAND_IN_NOTE,
       ],
     );
     return rows.length;
+  }
+
+  /**
+   * A coordinators' alert to an admin standing in for them (see coordinators()): the case's reference and what kind of
+   * alert it is, nothing of the case (admins do not read case content: a deadline's rule and date, an outcome, a
+   * facility), why it came to them, and its key marked (the delivery sends such a copy to an admin, and no other).
+   */
+  private async forStandIns(tx: EntityManager, items: OutgoingNotification[]): Promise<OutgoingNotification[]> {
+    const alerts = items.filter((i) => i.kind in COORDINATOR_ALERTS);
+    if (alerts.length === 0) return items;
+    const [{ admins, references }]: { admins: string[]; references: Record<string, string> }[] = await tx.query(
+      `SELECT ARRAY(SELECT id FROM users WHERE id = ANY($1::uuid[]) AND role = 'admin') AS admins,
+              COALESCE((SELECT json_object_agg(id, reference) FROM cases WHERE id = ANY($2::uuid[])), '{}'::json) AS references`,
+      [[...new Set(alerts.map((i) => i.recipientId))], [...new Set(alerts.flatMap((i) => (i.caseId ? [i.caseId] : [])))]],
+    );
+    if (admins.length === 0) return items;
+    return items.map((item) => {
+      if (!(item.kind in COORDINATOR_ALERTS) || !admins.includes(item.recipientId)) return item;
+      const reference = (item.caseId && references[item.caseId]) || 'a case';
+      return {
+        ...item,
+        dedupeKey: `${item.dedupeKey}${STAND_IN_KEY_SUFFIX}`,
+        subject: `[Amparo] ${reference}: an alert for the coordinators (${COORDINATOR_ALERTS[item.kind]})`,
+        body:
+          `Amparo has an alert for the coordinators on case ${reference}: ${COORDINATOR_ALERTS[item.kind]}.\n\n` +
+          'You receive it as an admin because your organization has no active coordinator in Amparo. Make one (or ' +
+          'reactivate one): coordinators can see the case and act on it, and are told of what follows.',
+      };
+    });
   }
 
   /**
@@ -61,6 +94,27 @@ export class OutboxService {
       [organizationId],
     );
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * The unsent coordinators' alerts of a coordinator who left (deactivated, or given another role), when no active
+   * coordinator remains: written again to the organization's active admins, standing in, in the change's transaction.
+   * The delivery cancels the copies of someone no longer a coordinator, and a missed deadline's alert is written once:
+   * the last coordinator's, waiting out a mail outage, reached nobody.
+   */
+  async handOver(tx: EntityManager, organizationId: string, fromUserId: string): Promise<number> {
+    if ((await this.activeCoordinators(tx, organizationId)).length > 0) return 0;
+    const pending: { kind: string; dedupe_key: string; case_id: string | null; subject: string; body: string }[] = await tx.query(
+      `SELECT kind, dedupe_key, case_id, subject, body FROM notifications
+        WHERE recipient_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL AND kind = ANY($2::text[])
+          AND dedupe_key NOT LIKE '%' || $3`,
+      [fromUserId, COORDINATOR_ALERT_KINDS, STAND_IN_KEY_SUFFIX],
+    );
+    if (pending.length === 0) return 0;
+    const admins = await this.coordinators(tx, organizationId);
+    return this.enqueue(tx, pending.flatMap((p) => admins.map((admin) => ({
+      organizationId, recipientId: admin, kind: p.kind, dedupeKey: `${p.dedupe_key}:to:${admin}`, caseId: p.case_id, subject: p.subject, body: p.body,
+    }))));
   }
 
   /** The organization's active coordinators only: those who follow every deadline (reminders go to nobody else). */

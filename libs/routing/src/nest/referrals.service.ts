@@ -128,6 +128,14 @@ export class ReferralsService implements OnModuleInit {
 
   onModuleInit(): void {
     this.userChanges.register({ phase: 'effects', userChanged: (tx, change) => this.attorneyChanged(tx, change) });
+    // The last coordinator leaving: their unsent alerts go to the admins standing in (OutboxService.handOver).
+    this.userChanges.register({
+      phase: 'effects',
+      userChanged: async (tx, change) => {
+        const was = change.before?.role === 'coordinator' && change.before.active;
+        if (was && !(change.after.role === 'coordinator' && change.after.active)) await this.outbox.handOver(tx, change.organizationId, change.userId);
+      },
+    });
   }
 
   /**
