@@ -152,7 +152,7 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    -- being sent (claimed), and the delivery's last check then dropped that one (the offer was no longer open).
    OR (p.kind = 'referral.withdrawn' AND p.object_id IS NOT NULL AND NOT EXISTS (
          SELECT 1 FROM notifications o
-          WHERE o.kind = 'referral.offer' AND o.recipient_id = p.recipient_id
+          WHERE o.case_id = p.case_id AND o.kind = 'referral.offer' AND o.recipient_id = p.recipient_id
             AND (o.dedupe_key = 'offer:' || p.object_id OR o.dedupe_key LIKE 'offer:' || p.object_id || ':sooner:%')
             AND (o.sent_at IS NOT NULL OR (o.cancelled_at IS NULL AND o.last_error IS NULL AND o.next_attempt_at > o.created_at))))
    -- A released case's email to its former attorney, once it is theirs again.
