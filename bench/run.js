@@ -122,6 +122,8 @@ async function main() {
 
     rss.setPhase('board');
     results.board = await boardPhase(api, coordinator.token);
+    rss.setPhase('lists');
+    results.lists = await listsPhase(api, coordinator.token);
     rss.setPhase('routing');
     results.routing = await routingPhase(api, db, intake.token, coordinator.token);
     rss.setPhase('explain');
@@ -265,6 +267,34 @@ async function boardPhase(api, token) {
   };
   log(`board: p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms (n ${samples.length}, total ${result.total}, hasMore ${result.hasMore})`);
   return result;
+}
+
+/**
+ * The other lists a coordinator pages through at that size (no target in the issue: measured so that a slow one is
+ * seen): the case list most urgent first, filtered by level, the board with every status, the referrals, the audit
+ * trail by action. Sequential, LIST_SAMPLES each after 2 warm-ups, at most 30 s each.
+ */
+const LIST_SAMPLES = Number(process.env.BENCH_LIST_SAMPLES ?? 30);
+async function listsPhase(api, token) {
+  const paths = [
+    '/api/cases?page=1&limit=50',
+    '/api/cases?level=critical&page=1&limit=50',
+    '/api/cases?page=100&limit=50',
+    '/api/deadlines?status=all&page=1&limit=50',
+    '/api/referrals?page=1&limit=50',
+    '/api/audit?action=case.create&page=1&limit=50',
+  ];
+  const out = [];
+  for (const path of paths) {
+    for (let i = 0; i < 2; i++) await call(api.base, 'GET', path, { token, expect: [200] });
+    const samples = [];
+    const end = Date.now() + 30_000;
+    while (samples.length < LIST_SAMPLES && Date.now() < end) samples.push((await timedCall(api.base, 'GET', path, { token, expect: [200] })).ms);
+    const latencyMs = summarize(samples);
+    log(`list ${path}: p50 ${latencyMs.p50} ms, p95 ${latencyMs.p95} ms (n ${samples.length})`);
+    out.push({ path, latencyMs });
+  }
+  return out;
 }
 
 async function routingPhase(api, db, intakeToken, coordinatorToken) {
@@ -470,6 +500,7 @@ function writeResults(r) {
     const shape = r.board.total != null ? `total ${r.board.total.toLocaleString('en')}` : r.board.hasMore != null ? `hasMore ${r.board.hasMore}` : 'no total in the response';
     lines.push(`| GET /api/deadlines?status=open (first page of 50, ${shape}) | ${r.board.latencyMs.n} | ${r.board.latencyMs.p50} | ${r.board.latencyMs.p95} | ${r.board.latencyMs.p99} |`);
     lines.push(`| POST /api/cases/:id/referrals (outcomes ${JSON.stringify(r.routing.outcomes)}) | ${r.routing.latencyMs.n} | ${r.routing.latencyMs.p50} | ${r.routing.latencyMs.p95} | ${r.routing.latencyMs.p99} |`);
+    for (const l of r.lists ?? []) lines.push(`| GET ${l.path} (no target) | ${l.latencyMs.n} | ${l.latencyMs.p50} | ${l.latencyMs.p95} | ${l.latencyMs.p99} |`);
     for (const k of ['board', 'routing']) {
       const p = r.plans?.[k];
       if (p) lines.push('', `${k}: ${p.statements} statements per request; slowest reads (EXPLAIN ANALYZE): ${p.plans.slice(0, 3).map((x) => `${x.executionMs} ms ${x.file}`).join(', ')}.`);

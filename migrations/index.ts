@@ -52,6 +52,7 @@ import { NotificationsByCase1764005000000 } from './1764005000000-NotificationsB
 import { CanonicalEmails1764005100000 } from './1764005100000-CanonicalEmails';
 import { BiaRulingsGivenAZone1764005200000 } from './1764005200000-BiaRulingsGivenAZone';
 import { TemporaryPasswords1764005300000 } from './1764005300000-TemporaryPasswords';
+import { ListIndexes1764005400000 } from './1764005400000-ListIndexes';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -109,4 +110,5 @@ export const MIGRATIONS = [
   CanonicalEmails1764005100000,
   BiaRulingsGivenAZone1764005200000,
   TemporaryPasswords1764005300000,
+  ListIndexes1764005400000,
 ];

@@ -108,10 +108,15 @@ class IdempotentReplay extends Error {
   }
 }
 
+/** An urgency level's place in the case list (most urgent first), as the list's index (cases_list_idx) holds it. */
+const URGENCY_RANK_SQL = `(CASE urgency_level WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END)`;
+const URGENCY_RANK: Readonly<Record<string, number>> = { critical: 0, high: 1, normal: 2, low: 3 };
+
 /** `where` with the case list's filters added (their values pushed onto `params`), joined into one clause. */
 function filtered(where: string[], params: unknown[], query: ListCasesQuery): string {
   if (query.status) where.push(`status = $${params.push(query.status)}`);
-  if (query.level) where.push(`urgency_level = $${params.push(query.level)}`);
+  // By its rank (the index's expression), and by the level itself (the rank 3 is any level but the three).
+  if (query.level) where.push(`${URGENCY_RANK_SQL} = $${params.push(URGENCY_RANK[query.level])} AND urgency_level = $${params.push(query.level)}`);
   if (query.reference) where.push(`reference = $${params.push(query.reference)}`);
   return where.join(' AND ');
 }
@@ -366,8 +371,7 @@ export class CasesService {
     const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM cases WHERE ${clause}`, params);
     const rows: CaseRow[] = await this.db.query(
       `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE ${clause}
-        ORDER BY CASE urgency_level WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END,
-                 urgency_order_at NULLS LAST, created_at DESC, id DESC
+        ORDER BY ${URGENCY_RANK_SQL}, urgency_order_at NULLS LAST, created_at DESC, id DESC
         LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, query.limit, (query.page - 1) * query.limit],
     );
