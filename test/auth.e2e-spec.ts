@@ -532,6 +532,17 @@ describe('auth (e2e)', () => {
       expect([expired.status, expired.body.code]).toEqual([401, 'PASSWORD_EXPIRED']);
       const wrong = await t.http.post('/api/auth/login').send({ email: late.email, password: 'not the password at all 1' });
       expect([wrong.status, wrong.body.code, wrong.body.message]).toEqual([401, 'UNAUTHENTICATED', 'Invalid email or password']);
+      // A session signed in before the time: it ends with the password (no refresh, no request, not even the change).
+      const early = await createUser(t.http, admin, 'intake');
+      const third = await t.app.get(UsersService).resetPassword(early.email);
+      const open = (await t.http.post('/api/auth/login').send({ email: early.email, password: third!.password }).expect(200)).body;
+      await t.db.query(`UPDATE users SET password_expires_at = now() - interval '1 minute' WHERE id = $1`, [early.userId]);
+      const refreshed = await t.http.post('/api/auth/refresh').send({ refreshToken: open.refreshToken });
+      expect([refreshed.status, refreshed.body.code]).toEqual([401, 'PASSWORD_EXPIRED']);
+      for (const res of [
+        await t.http.get('/api/auth/me').set({ Authorization: `Bearer ${open.accessToken}` }),
+        await t.http.post('/api/auth/password').set({ Authorization: `Bearer ${open.accessToken}` }).send({ currentPassword: third!.password, newPassword: 'a passphrase of my very own 61' }),
+      ]) expect([res.status, res.body.code]).toEqual([401, 'PASSWORD_EXPIRED']);
       // Changed, it is the user's own: it expires no more.
       expect(await t.db.query(`SELECT password_expires_at FROM users WHERE id = $1`, [user.userId])).toEqual([{ password_expires_at: null }]);
     });

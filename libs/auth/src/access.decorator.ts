@@ -1,6 +1,6 @@
-import { SetMetadata, applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { HttpStatus, SetMetadata, applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiForbiddenResponse } from '@nestjs/swagger';
-import { ErrorResponse } from '@amparo/common';
+import { DomainError, ErrorResponse } from '@amparo/common';
 import type { Principal, Role } from './roles';
 
 export const ACCESS_KEY = 'amparo:access';
@@ -14,6 +14,10 @@ export const TEMPORARY_PASSWORD_HOURS = 72;
  * every other answers 403 PASSWORD_CHANGE_REQUIRED until the password is changed.
  */
 export const AllowsTemporaryPassword = (): MethodDecorator => SetMetadata(TEMPORARY_PASSWORD_KEY, true);
+
+/** A temporary password unchanged past its time: no sign-in, no refresh, no request of a session it opened. */
+export const passwordExpired = (): DomainError =>
+  new DomainError(HttpStatus.UNAUTHORIZED, 'PASSWORD_EXPIRED', 'This temporary password has expired: ask the operator for a new one (users:reset-password)');
 
 /** `public` needs no token; `authenticated` any signed-in role; otherwise the listed roles. */
 export type AccessRule = { kind: 'public' } | { kind: 'authenticated' } | { kind: 'roles'; roles: Role[] };

@@ -5,14 +5,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError, forbidden } from '@amparo/common';
 import { preparedQuery } from '@amparo/database';
-import { ACCESS_KEY, AccessRule, TEMPORARY_PASSWORD_KEY } from './access.decorator';
+import { ACCESS_KEY, AccessRule, TEMPORARY_PASSWORD_KEY, passwordExpired } from './access.decorator';
 import type { Principal, Role } from './roles';
 import type { AccessClaims } from './token.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Is the token's session live, and who is its user now (role as text: a prepared statement keeps its result types). */
-const SESSION_SQL = `SELECT u.role::text AS role, u.organization_id, u.password_expires_at IS NOT NULL AS temporary
+const SESSION_SQL = `SELECT u.role::text AS role, u.organization_id, u.password_expires_at IS NOT NULL AS temporary,
+       u.password_expires_at <= now() AS expired
   FROM auth_sessions s JOIN users u ON u.id = s.user_id
  WHERE s.id = $1 AND u.id = $2 AND s.revoked_at IS NULL AND s.expires_at > now() AND u.active`;
 
@@ -41,8 +42,10 @@ export class AccessGuard extends AuthGuard('jwt') {
     if (rule.kind === 'public') return true;
     await super.canActivate(context);
     const request = context.switchToHttp().getRequest<{ user: AccessClaims | Principal }>();
-    const { principal, temporary } = await this.principal(request.user as AccessClaims);
+    const { principal, temporary, expired } = await this.principal(request.user as AccessClaims);
     request.user = principal;
+    // A temporary password past its time is no credential any more, nor is a session it opened (even to change it).
+    if (expired) throw passwordExpired();
     if (temporary && !this.reflector.get<boolean | undefined>(TEMPORARY_PASSWORD_KEY, context.getHandler())) {
       throw new DomainError(HttpStatus.FORBIDDEN, 'PASSWORD_CHANGE_REQUIRED',
         'Your password is a temporary one: change it first (POST /api/auth/password with currentPassword and newPassword)');
@@ -51,15 +54,16 @@ export class AccessGuard extends AuthGuard('jwt') {
     return true;
   }
 
-  private async principal(claims: AccessClaims): Promise<{ principal: Principal; temporary: boolean }> {
+  private async principal(claims: AccessClaims): Promise<{ principal: Principal; temporary: boolean; expired: boolean }> {
     if (!UUID.test(claims.sid) || !UUID.test(claims.sub)) throw new UnauthorizedException('Malformed token');
     // Every authenticated request runs this: prepared, so the database does not plan it each time.
-    const rows = await preparedQuery<{ role: Role; organization_id: string; temporary: boolean }>(this.db, SESSION_SQL, [claims.sid, claims.sub]);
+    const rows = await preparedQuery<{ role: Role; organization_id: string; temporary: boolean; expired: boolean | null }>(this.db, SESSION_SQL, [claims.sid, claims.sub]);
     if (rows.length === 0) throw new UnauthorizedException('Session has ended');
     // Role and organization come from the database, not the token: a change applies at once.
     return {
       principal: { userId: claims.sub, sessionId: claims.sid, role: rows[0].role, organizationId: rows[0].organization_id },
       temporary: rows[0].temporary,
+      expired: rows[0].expired === true,
     };
   }
 

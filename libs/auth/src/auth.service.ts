@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { HttpStatus, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
-import { Clock, DomainError, RateLimitService, validationFailed, canonicalEmail, legacyEmail } from '@amparo/common';
+import { Clock, RateLimitService, validationFailed, canonicalEmail, legacyEmail } from '@amparo/common';
 import { AuthSession, RefreshToken } from './entities/auth-session.entity';
 import { User, UserView, toUserView } from './entities/user.entity';
 import { DEVICES_PER_USER, LoginThrottleService, deviceTokenHash, sessionThrottleKey } from './login-throttle.service';
+import { passwordExpired } from './access.decorator';
 import { PasswordService } from './password.service';
 import { PASSWORD_CHECKS, passwordWeakness } from './password-strength';
 import { TokenService, hashRefreshToken } from './token.service';
@@ -66,8 +67,7 @@ export class AuthService {
     // said so only to whoever typed it right.
     if (user.passwordExpiresAt && user.passwordExpiresAt <= this.clock.now()) {
       await this.throttle.failed(counted, email);
-      throw new DomainError(HttpStatus.UNAUTHORIZED, 'PASSWORD_EXPIRED',
-        'This temporary password has expired: ask the operator for a new one (users:reset-password)');
+      throw passwordExpired();
     }
     const pair = await this.db.transaction(async (tx) => {
       // The account as the password was checked against it, share-locked: a password change or reset (or a
@@ -128,7 +128,7 @@ export class AuthService {
    */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const hash = hashRefreshToken(refreshToken);
-    const outcome = await this.db.transaction(async (tx): Promise<{ pair?: TokenPair; reusedSession?: string } | null> => {
+    const outcome = await this.db.transaction(async (tx): Promise<{ pair?: TokenPair; reusedSession?: string; expired?: true } | null> => {
       const consumed: { session_id: string }[] = await tx.query(
         // TypeORM returns [rows, count] for a bare UPDATE; the CTE makes it a plain row set.
         `WITH consumed AS (
@@ -147,9 +147,12 @@ export class AuthService {
         .getOne();
       const user = session ? await tx.getRepository(User).findOne({ where: { id: session.userId, active: true } }) : null;
       if (!session || !user) return null;
+      // A session opened with a temporary password lives no longer than the password does, unchanged.
+      if (user.passwordExpiresAt && user.passwordExpiresAt <= this.clock.now()) return { expired: true };
       return { pair: await this.issue(tx, user, session) };
     });
     if (outcome?.reusedSession) await this.revokeSession(outcome.reusedSession, 'refresh token reuse');
+    if (outcome?.expired) throw passwordExpired();
     if (!outcome?.pair) throw new UnauthorizedException('Invalid refresh token');
     return outcome.pair;
   }
