@@ -2,6 +2,7 @@ import { MailDeliveryService } from '@amparo/notifications';
 import { reminderKey } from '@amparo/deadlines';
 import { OfferExpiryJob, ReferralsService, conflictKey } from '@amparo/routing';
 import { TestApp, createTestApp } from './support/test-app';
+import { minimalBody } from './support/cases';
 import { attorneyProfile } from './support/attorneys';
 import { Client } from 'pg';
 import { Session, createUser, login, loginAdmin } from './support/users';
@@ -408,5 +409,81 @@ describe('an attorney deactivated or given another role (e2e)', () => {
       for (const { id } of others) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: true }).expect(200);
       coordinator = await login(t.http, coordinator.email, coordinator.password);
     }
+  });
+  /** Every active coordinator but `keep` deactivated for `work`, then reactivated. */
+  async function withoutCoordinatorsBut(keep: string | null, work: () => Promise<void>) {
+    const others: { id: string }[] = await t.db.query(
+      `SELECT id FROM users WHERE organization_id = (SELECT organization_id FROM users WHERE id = $1) AND role = 'coordinator' AND active AND id IS DISTINCT FROM $2`,
+      [admin.userId, keep]);
+    for (const { id } of others) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: false }).expect(200);
+    try {
+      await work();
+    } finally {
+      for (const { id } of others) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: true }).expect(200);
+      coordinator = await login(t.http, coordinator.email, coordinator.password);
+    }
+  }
+
+  it('a stand-in missed-deadline alert carried to the deadline of a corrected place stays the admin\'s, and says nothing of the case', async () => {
+    const last = await createUser(t.http, admin, 'coordinator');
+    await withoutCoordinatorsBut(last.userId, async () => {
+      const c = (await t.http.post('/api/cases').set(intake.auth).send({ ...minimalBody(), custody: { status: 'ice_detention', state: 'CA', county: 'Los Angeles' } }).expect(201)).body;
+      const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'America/Los_Angeles' });
+      // Missed at once (EOIR-33, 5 days): the alert to the last coordinator, unsent; they are made admin (hand-over).
+      await t.http.post(`/api/cases/${c.id}/events`).set(intake.auth).send({ type: 'address_changed', occurredAt: tenDaysAgo }).expect(201);
+      await t.http.patch(`/api/users/${last.userId}`).set(admin.auth).send({ role: 'admin' }).expect(200);
+      // The place corrected: the missed deadline moves to a new row, and its unsent alerts with it. Before, the two
+      // copies of the one who was made admin became one key (a 500), and an admin's copy took the case's text.
+      await t.http.patch(`/api/cases/${c.id}`).set(intake.auth).send({ custody: { state: 'IL', county: 'Cook' } }).expect(200);
+      const rows = async () => t.db.query(
+        `SELECT dedupe_key LIKE '%:stand-in' AS stand_in, subject, body, sent_at IS NOT NULL AS sent, cancelled_at IS NOT NULL AS cancelled
+           FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' ORDER BY dedupe_key`, [c.id]);
+      const copies = (await rows()).filter((r: { stand_in: boolean }) => r.stand_in);
+      expect(copies.length).toBeGreaterThanOrEqual(2);
+      for (const copy of copies) {
+        expect(copy.subject).toBe(`[Amparo] ${c.reference}: an alert for the coordinators (a deadline was missed)`);
+        expect(copy.body).not.toMatch(/EOIR|Nov|CFR/);
+      }
+      await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 minute' WHERE case_id = $1`, [c.id]);
+      await t.app.get(MailDeliveryService).deliverDue();
+      for (const row of await rows()) expect([row.stand_in, row.sent]).toEqual([row.stand_in, row.stand_in]);
+    });
+  });
+
+  it('the last two coordinators leaving at the same moment: their alerts are still handed to the admins', async () => {
+    const [c1, c2] = [await createUser(t.http, admin, 'coordinator'), await createUser(t.http, admin, 'coordinator')];
+    await withoutCoordinatorsBut(null, async () => {
+      await t.http.patch(`/api/users/${c1.userId}`).set(admin.auth).send({ active: true }).expect(200);
+      await t.http.patch(`/api/users/${c2.userId}`).set(admin.auth).send({ active: true }).expect(200);
+      const c = (await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201)).body;
+      for (const who of [c1, c2]) {
+        await t.db.query(
+          `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, next_attempt_at)
+           SELECT organization_id, $2::uuid, 'case.unplaced', 'unplaced:' || $1::text || ':9:' || $2::text, id, 's', 'b', now() + interval '1 hour' FROM cases WHERE id = $1::uuid`,
+          [c.id, who.userId]);
+      }
+      // Both changes run their effects before either commits (each appends to the audit trail last).
+      const holder = t.db.createQueryRunner();
+      await holder.connect();
+      await holder.startTransaction();
+      try {
+        await holder.query(`SELECT 1 FROM audit_heads WHERE organization_id = (SELECT organization_id FROM users WHERE id = $1) FOR UPDATE`, [admin.userId]);
+        const both = Promise.all([
+          t.http.patch(`/api/users/${c1.userId}`).set(admin.auth).send({ role: 'admin' }),
+          t.http.patch(`/api/users/${c2.userId}`).set(admin.auth).send({ active: false }),
+        ]);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await holder.commitTransaction();
+        expect((await both).map((r) => r.status)).toEqual([200, 200]);
+      } finally {
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+      }
+      // Before, each saw the other still a coordinator, and neither handed over.
+      const handed = await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND dedupe_key LIKE '%:to:%:stand-in'`, [c.id]);
+      expect(handed.length).toBeGreaterThan(0);
+      await t.http.patch(`/api/users/${c1.userId}`).set(admin.auth).send({ role: 'coordinator' }).expect(200);
+      await t.http.patch(`/api/users/${c1.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    });
   });
 });

@@ -26,6 +26,9 @@ const COORDINATOR_ALERTS: Readonly<Record<string, string>> = {
 /** The emails written to the coordinators (to the admins while there is none): their recipients may act on a case. */
 export const COORDINATOR_ALERT_KINDS = Object.keys(COORDINATOR_ALERTS);
 
+/** The advisory lock class of a coordinator's departure (handOver), per organization. */
+const HAND_OVER_LOCK_CLASS = 7_264_005;
+
 /** The end of the outbox key of a coordinators' alert written to an admin standing in for them. */
 export const STAND_IN_KEY_SUFFIX = ':stand-in';
 
@@ -103,6 +106,9 @@ export class OutboxService {
    * the last coordinator's, waiting out a mail outage, reached nobody.
    */
   async handOver(tx: EntityManager, organizationId: string, fromUserId: string): Promise<number> {
+    // One coordinator's departure at a time per organization: two leaving at once each saw the other still there, and
+    // neither handed over. The second waits for the first to commit, and then sees it (a new statement).
+    await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [HAND_OVER_LOCK_CLASS, organizationId]);
     if ((await this.activeCoordinators(tx, organizationId)).length > 0) return 0;
     const pending: { kind: string; dedupe_key: string; case_id: string | null; subject: string; body: string }[] = await tx.query(
       `SELECT kind, dedupe_key, case_id, subject, body FROM notifications

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { EntityManager } from 'typeorm';
 import { preparedQuery } from '@amparo/database';
 import { AuditService } from '@amparo/audit';
-import { OutboxService } from '@amparo/notifications';
+import { OutboxService, STAND_IN_KEY_SUFFIX } from '@amparo/notifications';
 import { STATE_NAMES } from '@amparo/reference';
 import { localWhen, missedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
@@ -415,12 +415,17 @@ export class CaseTimelineService {
           { reference: row.reference, label: d.label, due_at: new Date(d.dueAt), time_zone: d.timeZone, citation: d.citation, outer_limit_at: d.outerLimitAt ? new Date(d.outerLimitAt) : null },
           { status: row.status, hasAttorney: row.assigned_attorney_id !== null }, now,
         );
+        // The key keeps what follows the deadline's id (the recipient, and an admin's `:stand-in` or a hand-over's
+        // `:to:<admin>`: each copy stays a key of its own), and an admin's copy its text, which says nothing of the case.
         await tx.query(
-          `UPDATE notifications SET dedupe_key = 'missed:' || $2::text || ':' || recipient_id, subject = $3, body = $4
+          `UPDATE notifications SET dedupe_key = 'missed:' || $2::text || substr(dedupe_key, length('missed:' || $1::text) + 1),
+                  subject = CASE WHEN dedupe_key LIKE '%' || $5 THEN subject ELSE $3 END,
+                  body = CASE WHEN dedupe_key LIKE '%' || $5 THEN body ELSE $4 END
             WHERE kind = 'deadline.missed' AND dedupe_key LIKE 'missed:' || $1::text || ':%' AND sent_at IS NULL AND cancelled_at IS NULL
               -- A row revived (its trigger changed and changed back) may have had its own alert: that one stands.
-              AND NOT EXISTS (SELECT 1 FROM notifications m WHERE m.dedupe_key = 'missed:' || $2::text || ':' || notifications.recipient_id)`,
-          [before.id, id, text.subject, text.body],
+              AND NOT EXISTS (SELECT 1 FROM notifications m
+                               WHERE m.dedupe_key = 'missed:' || $2::text || substr(notifications.dedupe_key, length('missed:' || $1::text) + 1))`,
+          [before.id, id, text.subject, text.body, STAND_IN_KEY_SUFFIX],
         );
       }
     }

@@ -7,7 +7,7 @@ import { UserChanges, type Principal, type UserChange } from '@amparo/auth';
 import { Clock, DomainError, Page, conflict, notFound, sameMembers, unprocessable } from '@amparo/common';
 import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation } from '@amparo/database';
 import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadlines';
-import { OutboxService } from '@amparo/notifications';
+import { OutboxService, STAND_IN_KEY_SUFFIX } from '@amparo/notifications';
 import { CONFLICT_REASON, failedFilters } from '../domain/filters';
 import { byScoreThenId, evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
 import { scoreCandidate } from '../domain/score';
@@ -606,7 +606,11 @@ export class ReferralsService implements OnModuleInit {
         await tx.query(
           `UPDATE notifications SET cancelled_at = $3, last_error = 'cancelled: told before the index key changed'
             WHERE case_id = $1 AND dedupe_key = ANY($2::text[]) AND sent_at IS NULL AND cancelled_at IS NULL`,
-          [c.id, recipients.map((recipient) => conflictKey(c.id, attorneyId, matched, recipient)), now],
+          // An admin standing in for the coordinators has their copy under the key with its ending (OutboxService).
+          [c.id, recipients.flatMap((recipient) => {
+            const key = conflictKey(c.id, attorneyId, matched, recipient);
+            return [key, `${key}${STAND_IN_KEY_SUFFIX}`];
+          }), now],
         );
         continue;
       }
