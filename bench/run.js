@@ -369,7 +369,7 @@ function statementTimes(captured, requestMs) {
 
 /**
  * Plans of the queries the API really sends: SQL capture (bench/lib/sqlcapture.js) is switched on around one board
- * request, one routing request and one intake, and every captured read is re-run under EXPLAIN (ANALYZE, BUFFERS),
+ * request, one routing request, one intake and a coordinator's first page of the case list, and every captured read is re-run under EXPLAIN (ANALYZE, BUFFERS),
  * inside a transaction that is rolled back. Nothing here copies the services' SQL, so the plans follow the code.
  */
 async function explainPhase(api, db, intakeToken, coordinatorToken) {
@@ -385,6 +385,7 @@ async function explainPhase(api, db, intakeToken, coordinatorToken) {
   body.custody = { status: 'ice_detention', facilityCode: facility };
   const caseId = (await call(api.base, 'POST', '/api/cases', { token: intakeToken, body })).body.id;
   const boardSql = await api.captureSql(() => call(api.base, 'GET', '/api/deadlines?status=open&page=1&limit=50', { token: coordinatorToken }));
+  const casesSql = await api.captureSql(() => call(api.base, 'GET', '/api/cases?page=1&limit=50', { token: coordinatorToken }));
   const routingSql = await api.captureSql(() =>
     call(api.base, 'POST', `/api/cases/${caseId}/referrals`, { token: coordinatorToken, body: {}, expect: [201, 422] }),
   );
@@ -396,12 +397,13 @@ async function explainPhase(api, db, intakeToken, coordinatorToken) {
   const sumMs = (captured) => Math.round(captured.reduce((a, e) => a + (e.ms ?? 0), 0) * 100) / 100;
   writeFileSync(join(dir, 'intake-statements.txt'), statements('POST /api/cases', intakeSql));
   writeFileSync(join(dir, 'routing-statements.txt'), statements('POST /api/cases/:id/referrals', routingSql));
+  writeFileSync(join(dir, 'cases-statements.txt'), statements('GET /api/cases (a coordinator\'s first page)', casesSql));
   const decode = (v) => (Array.isArray(v) ? v.map(decode) : v && v.$bytea ? Buffer.from(v.$bytea, 'base64') : v && v.$date ? new Date(v.$date) : v);
   // Reads only: a data-modifying CTE (WITH ... INSERT/UPDATE/DELETE) or a lock/sequence call is not re-run.
   const isRead = (text) => /^\s*(SELECT|WITH)\b/i.test(text) && !/pg_advisory|nextval\(|\b(INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b/i.test(text);
   const out = { intake: { statements: intakeSql.length, statementsMs: sumMs(intakeSql), file: 'bench/plans/intake-statements.txt' } };
   await withClient(db.url, async (c) => {
-    for (const [name, captured] of [['board', boardSql], ['routing', routingSql]]) {
+    for (const [name, captured] of [['board', boardSql], ['routing', routingSql], ['cases', casesSql]]) {
       const plans = [];
       let n = 0;
       for (const e of captured) {
