@@ -32,7 +32,7 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @Access('public')
-  @ApiOperation({ summary: 'Exchange a refresh token for a new pair. A token works once; reuse revokes the session.' })
+  @ApiOperation({ summary: 'Exchange a refresh token for a new pair. A token works once; reuse revokes the session. 401 PASSWORD_EXPIRED: the session was opened with a temporary password that has since expired unchanged.' })
   @ApiOkResponse({ type: TokensResponse })
   refresh(@Body() dto: RefreshDto): Promise<TokenPair> {
     return this.auth.refresh(dto.refreshToken);

@@ -5,7 +5,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 const PASSWORD_CHANGE_REQUIRED_TEXT =
   'The password is a temporary one the system made (the first admin\'s, or the operator\'s reset): until it is changed ' +
   '(POST /api/auth/password), every route but that one, GET /api/auth/me and logout answers 403 PASSWORD_CHANGE_REQUIRED, ' +
-  'and it stops signing in 72 hours after it was made (401 PASSWORD_EXPIRED)';
+  'and 72 hours after it was made, unchanged, it stops signing in, and the sessions it opened end (401 PASSWORD_EXPIRED)';
 
 export class UserResponse {
   @ApiProperty() id: string;
