@@ -59,7 +59,7 @@ export class OutboxService {
    * facility), why it came to them, and its key marked (the delivery sends such a copy to an admin, and no other).
    */
   private async forStandIns(tx: EntityManager, items: OutgoingNotification[]): Promise<OutgoingNotification[]> {
-    const alerts = items.filter((i) => i.kind in COORDINATOR_ALERTS);
+    const alerts = items.filter((i) => Object.hasOwn(COORDINATOR_ALERTS, i.kind));
     if (alerts.length === 0) return items;
     const [{ admins, references }]: { admins: string[]; references: Record<string, string> }[] = await tx.query(
       `SELECT ARRAY(SELECT id FROM users WHERE id = ANY($1::uuid[]) AND role = 'admin') AS admins,
@@ -68,7 +68,7 @@ export class OutboxService {
     );
     if (admins.length === 0) return items;
     return items.map((item) => {
-      if (!(item.kind in COORDINATOR_ALERTS) || !admins.includes(item.recipientId)) return item;
+      if (!Object.hasOwn(COORDINATOR_ALERTS, item.kind) || !admins.includes(item.recipientId)) return item;
       const reference = (item.caseId && references[item.caseId]) || 'a case';
       return {
         ...item,
