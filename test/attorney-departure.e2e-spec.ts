@@ -5,7 +5,7 @@ import { TestApp, createTestApp } from './support/test-app';
 import { minimalBody } from './support/cases';
 import { attorneyProfile } from './support/attorneys';
 import { Client } from 'pg';
-import { Session, createUser, login, loginAdmin } from './support/users';
+import { Session, createUser, login, loginAdmin, withoutCoordinators } from './support/users';
 
 /**
  * An attorney who leaves (deactivated, or given another role) can no longer answer offers or work cases: nothing may
@@ -54,6 +54,14 @@ describe('an attorney deactivated or given another role (e2e)', () => {
   }
   const caseRow = async (id: string) =>
     (await t.db.query(`SELECT status, assigned_attorney_id, flags FROM cases WHERE id = $1`, [id]))[0];
+  /** `work` with no active coordinator but `keep`; the file's coordinator signs in again after (deactivation ended it). */
+  const withoutCoordinatorsBut = async (keep: string | null, work: () => Promise<void>) => {
+    try {
+      await withoutCoordinators(t, admin, work, keep);
+    } finally {
+      coordinator = await login(t.http, coordinator.email, coordinator.password);
+    }
+  };
 
   it('deactivated: their cases are released and flagged, coordinators are told, their open offer moves on to the next attorney', async () => {
     const { attorney, kept, pending } = await leaving();
@@ -337,10 +345,7 @@ describe('an attorney deactivated or given another role (e2e)', () => {
   it('with no active coordinator (the last one left before the next was made), their alerts go to the admins, who are told why', async () => {
     const { attorney, kept } = await leaving();
     const standIn = await createUser(t.http, admin, 'admin');
-    const active: { id: string }[] = await t.db.query(
-      `SELECT id FROM users WHERE organization_id = (SELECT organization_id FROM users WHERE id = $1) AND role = 'coordinator' AND active`, [admin.userId]);
-    for (const { id } of active) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: false }).expect(200);
-    try {
+    await withoutCoordinatorsBut(null, async () => {
       // The attorney leaves too: their case needs an attorney again.
       await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ active: false }).expect(200);
       const told: { recipient_id: string; body: string }[] = await t.db.query(
@@ -357,10 +362,7 @@ describe('an attorney deactivated or given another role (e2e)', () => {
       await t.app.get(MailDeliveryService).deliverDue();
       const sent = await t.db.query(`SELECT sent_at IS NOT NULL AS sent FROM notifications WHERE kind = 'case.unassigned' AND case_id = $1`, [kept.caseId]);
       expect(sent).toEqual([{ sent: true }, { sent: true }]);
-    } finally {
-      for (const { id } of active) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: true }).expect(200);
-      coordinator = await login(t.http, coordinator.email, coordinator.password);
-    }
+    });
     // With a coordinator again, the admins are not told.
     const next = await leaving();
     await t.http.patch(`/api/users/${next.attorney.userId}`).set(admin.auth).send({ active: false }).expect(200);
@@ -372,11 +374,7 @@ describe('an attorney deactivated or given another role (e2e)', () => {
   it('the last coordinator leaving hands their unsent alerts to the admins standing in; an alert to a coordinator made admin is not sent', async () => {
     const { kept } = await leaving();
     const last = await createUser(t.http, admin, 'coordinator');
-    const others: { id: string }[] = await t.db.query(
-      `SELECT id FROM users WHERE organization_id = (SELECT organization_id FROM users WHERE id = $1) AND role = 'coordinator' AND active AND id <> $2`,
-      [admin.userId, last.userId]);
-    for (const { id } of others) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: false }).expect(200);
-    try {
+    await withoutCoordinatorsBut(last.userId, async () => {
       // A missed deadline's alert to the last coordinator, waiting out a mail outage (written once: not written again).
       const [missed] = await t.db.query(
         `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, citation, rule_version, status)
@@ -405,24 +403,8 @@ describe('an attorney deactivated or given another role (e2e)', () => {
       await t.app.get(MailDeliveryService).deliverDue();
       // Their copy as a coordinator (with the case's deadline in it) is not sent to them as an admin; the stand-in copies are.
       for (const row of await rows()) expect([row.stand_in, row.sent, row.cancelled]).toEqual(row.stand_in ? [true, true, false] : [false, false, true]);
-    } finally {
-      for (const { id } of others) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: true }).expect(200);
-      coordinator = await login(t.http, coordinator.email, coordinator.password);
-    }
+    });
   });
-  /** Every active coordinator but `keep` deactivated for `work`, then reactivated. */
-  async function withoutCoordinatorsBut(keep: string | null, work: () => Promise<void>) {
-    const others: { id: string }[] = await t.db.query(
-      `SELECT id FROM users WHERE organization_id = (SELECT organization_id FROM users WHERE id = $1) AND role = 'coordinator' AND active AND id IS DISTINCT FROM $2`,
-      [admin.userId, keep]);
-    for (const { id } of others) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: false }).expect(200);
-    try {
-      await work();
-    } finally {
-      for (const { id } of others) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: true }).expect(200);
-      coordinator = await login(t.http, coordinator.email, coordinator.password);
-    }
-  }
 
   it('a stand-in missed-deadline alert carried to the deadline of a corrected place stays the admin\'s, and says nothing of the case', async () => {
     const last = await createUser(t.http, admin, 'coordinator');

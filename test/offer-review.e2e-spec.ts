@@ -2,7 +2,7 @@ import { KeyRotationService } from '@amparo/cases';
 import { TestApp, createTestApp, untilBlockedBy } from './support/test-app';
 import { attorneyProfile, routingTeam } from './support/attorneys';
 import { routableBody } from './support/cases';
-import { Session, createUser, login } from './support/users';
+import { Session, createUser, login, withoutCoordinators } from './support/users';
 
 /**
  * Accepting an offer opens the client's record to the attorney, so consent and the conflict check must hold when the
@@ -181,26 +181,24 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     };
     await held({ firstName: 'Suplente', lastName: 'Una' });
     const other = await held({ firstName: 'Suplente', lastName: 'Dos' });
-    const coordinators: { id: string }[] = await t.db.query(
-      `SELECT id FROM users WHERE organization_id = (SELECT organization_id FROM users WHERE id = $1) AND role = 'coordinator' AND active`, [admin.userId]);
-    for (const { id } of coordinators) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: false }).expect(200);
     try {
-      // The attorney's own correction names their other client: the admins are told, standing in.
-      await t.http.patch(`/api/cases/${other.caseId}`).set(holder.auth).send({ adverseParties: [{ name: 'Suplente Una' }] }).expect(200);
-      const pending = () => t.db.query(
-        `SELECT dedupe_key FROM notifications WHERE kind = 'case.conflict' AND case_id = $1 AND dedupe_key LIKE '%:stand-in' AND sent_at IS NULL AND cancelled_at IS NULL`,
-        [other.caseId]);
-      expect(await pending()).toHaveLength(1);
-      // A new index key (every digest another): the conflict already told is written under its new digest, cancelled.
-      await t.db.query(`UPDATE notifications SET dedupe_key = regexp_replace(dedupe_key, '^(conflict:[^:]+:[^:]+:)([^:]+)', '\\1old\\2')
-                         WHERE kind = 'case.conflict' AND case_id = $1`, [other.caseId]);
-      const [{ digest }] = await t.db.query(`SELECT digest FROM key_checks WHERE name = 'index_key'`);
-      await t.db.query(`UPDATE key_checks SET digest = $1 WHERE name = 'index_key'`, [Buffer.alloc(digest.length, 7)]);
-      await t.app.get(KeyRotationService).reindex();
-      // Before, the admin's new copy was left to send: told twice.
-      expect(await pending()).toHaveLength(1);
+      await withoutCoordinators(t, admin, async () => {
+        // The attorney's own correction names their other client: the admins are told, standing in.
+        await t.http.patch(`/api/cases/${other.caseId}`).set(holder.auth).send({ adverseParties: [{ name: 'Suplente Una' }] }).expect(200);
+        const pending = () => t.db.query(
+          `SELECT dedupe_key FROM notifications WHERE kind = 'case.conflict' AND case_id = $1 AND dedupe_key LIKE '%:stand-in' AND sent_at IS NULL AND cancelled_at IS NULL`,
+          [other.caseId]);
+        expect(await pending()).toHaveLength(1);
+        // A new index key (every digest another): the conflict already told is written under its new digest, cancelled.
+        await t.db.query(`UPDATE notifications SET dedupe_key = regexp_replace(dedupe_key, '^(conflict:[^:]+:[^:]+:)([^:]+)', '\\1old\\2')
+                           WHERE kind = 'case.conflict' AND case_id = $1`, [other.caseId]);
+        const [{ digest }] = await t.db.query(`SELECT digest FROM key_checks WHERE name = 'index_key'`);
+        await t.db.query(`UPDATE key_checks SET digest = $1 WHERE name = 'index_key'`, [Buffer.alloc(digest.length, 7)]);
+        await t.app.get(KeyRotationService).reindex();
+        // Before, the admin's new copy was left to send: told twice.
+        expect(await pending()).toHaveLength(1);
+      });
     } finally {
-      for (const { id } of coordinators) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: true }).expect(200);
       coordinator = await login(t.http, coordinator.email, coordinator.password);
       // Out of the later tests' routings (they expect the one attorney of the team to be the only fit).
       await t.http.patch(`/api/users/${holder.userId}`).set(admin.auth).send({ active: false }).expect(200);

@@ -40,3 +40,26 @@ export async function createUser(http: TestAgent, admin: Session, role: Role, na
   if (res.status !== 201) throw new Error(`create ${role} failed: ${res.status} ${JSON.stringify(res.body)}`);
   return login(http, email, password);
 }
+
+/**
+ * `work` with every active coordinator of the admin's organization but `keep` deactivated (the admins then stand in
+ * for them), each reactivated afterwards. Deactivation ended their sessions: sign them in again after.
+ */
+export async function withoutCoordinators(
+  t: { http: TestAgent; db: { query(sql: string, params?: unknown[]): Promise<{ id: string }[]> } },
+  admin: Session,
+  work: () => Promise<void>,
+  keep: string | null = null,
+): Promise<void> {
+  const others = await t.db.query(
+    `SELECT id FROM users WHERE organization_id = (SELECT organization_id FROM users WHERE id = $1) AND role = 'coordinator' AND active
+        AND id IS DISTINCT FROM $2`,
+    [admin.userId, keep],
+  );
+  for (const { id } of others) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: false }).expect(200);
+  try {
+    await work();
+  } finally {
+    for (const { id } of others) await t.http.patch(`/api/users/${id}`).set(admin.auth).send({ active: true }).expect(200);
+  }
+}

@@ -1,23 +1,16 @@
-import { HttpStatus, SetMetadata, applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { SetMetadata, applyDecorators, createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiForbiddenResponse } from '@nestjs/swagger';
-import { DomainError, ErrorResponse } from '@amparo/common';
+import { ErrorResponse } from '@amparo/common';
 import type { Principal, Role } from './roles';
 
 export const ACCESS_KEY = 'amparo:access';
 export const TEMPORARY_PASSWORD_KEY = 'amparo:temporary-password';
-
-/** How long a password the system made (first admin, operator's reset) signs in, unchanged. */
-export const TEMPORARY_PASSWORD_HOURS = 72;
 
 /**
  * A handler a session signed in with a temporary password may call (changing it, reading who one is, signing out):
  * every other answers 403 PASSWORD_CHANGE_REQUIRED until the password is changed.
  */
 export const AllowsTemporaryPassword = (): MethodDecorator => SetMetadata(TEMPORARY_PASSWORD_KEY, true);
-
-/** A temporary password unchanged past its time: no sign-in, no refresh, no request of a session it opened. */
-export const passwordExpired = (): DomainError =>
-  new DomainError(HttpStatus.UNAUTHORIZED, 'PASSWORD_EXPIRED', 'This temporary password has expired: ask the operator for a new one (users:reset-password)');
 
 /** `public` needs no token; `authenticated` any signed-in role; otherwise the listed roles. */
 export type AccessRule = { kind: 'public' } | { kind: 'authenticated' } | { kind: 'roles'; roles: Role[] };

@@ -1,11 +1,12 @@
-import { ExecutionContext, HttpStatus, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { ExecutionContext, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { DomainError, forbidden } from '@amparo/common';
+import { forbidden } from '@amparo/common';
 import { preparedQuery } from '@amparo/database';
-import { ACCESS_KEY, AccessRule, TEMPORARY_PASSWORD_KEY, passwordExpired } from './access.decorator';
+import { ACCESS_KEY, AccessRule, TEMPORARY_PASSWORD_KEY } from './access.decorator';
+import { passwordChangeRequired, passwordExpired } from './temporary-password';
 import type { Principal, Role } from './roles';
 import type { AccessClaims } from './token.service';
 
@@ -46,10 +47,7 @@ export class AccessGuard extends AuthGuard('jwt') {
     request.user = principal;
     // A temporary password past its time is no credential any more, nor is a session it opened (even to change it).
     if (expired) throw passwordExpired();
-    if (temporary && !this.reflector.get<boolean | undefined>(TEMPORARY_PASSWORD_KEY, context.getHandler())) {
-      throw new DomainError(HttpStatus.FORBIDDEN, 'PASSWORD_CHANGE_REQUIRED',
-        'Your password is a temporary one: change it first (POST /api/auth/password with currentPassword and newPassword)');
-    }
+    if (temporary && !this.reflector.get<boolean | undefined>(TEMPORARY_PASSWORD_KEY, context.getHandler())) throw passwordChangeRequired();
     if (rule.kind === 'roles' && !rule.roles.includes(principal.role)) throw forbidden();
     return true;
   }

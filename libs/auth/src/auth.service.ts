@@ -7,7 +7,7 @@ import { Clock, RateLimitService, validationFailed, canonicalEmail, legacyEmail 
 import { AuthSession, RefreshToken } from './entities/auth-session.entity';
 import { User, UserView, toUserView } from './entities/user.entity';
 import { DEVICES_PER_USER, LoginThrottleService, deviceTokenHash, sessionThrottleKey } from './login-throttle.service';
-import { passwordExpired } from './access.decorator';
+import { passwordExpired, temporaryPasswordExpired } from './temporary-password';
 import { PasswordService } from './password.service';
 import { PASSWORD_CHECKS, passwordWeakness } from './password-strength';
 import { TokenService, hashRefreshToken } from './token.service';
@@ -65,7 +65,7 @@ export class AuthService {
     }
     // A temporary password (the system made it) past its time is no credential any more: counted as a failure, and
     // said so only to whoever typed it right.
-    if (user.passwordExpiresAt && user.passwordExpiresAt <= this.clock.now()) {
+    if (temporaryPasswordExpired(user.passwordExpiresAt, this.clock.now())) {
       await this.throttle.failed(counted, email);
       throw passwordExpired();
     }
@@ -148,7 +148,7 @@ export class AuthService {
       const user = session ? await tx.getRepository(User).findOne({ where: { id: session.userId, active: true } }) : null;
       if (!session || !user) return null;
       // A session opened with a temporary password lives no longer than the password does, unchanged.
-      if (user.passwordExpiresAt && user.passwordExpiresAt <= this.clock.now()) return { expired: true };
+      if (temporaryPasswordExpired(user.passwordExpiresAt, this.clock.now())) return { expired: true };
       return { pair: await this.issue(tx, user, session) };
     });
     if (outcome?.reusedSession) await this.revokeSession(outcome.reusedSession, 'refresh token reuse');

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig, ConfigError } from '@amparo/config';
 import { Clock } from '@amparo/common';
-import { TEMPORARY_PASSWORD_HOURS } from './access.decorator';
+import { TEMPORARY_PASSWORD_HOURS, temporaryPasswordExpiry } from './temporary-password';
 import { PasswordService } from './password.service';
 import { passwordWeakness } from './password-strength';
 
@@ -37,7 +37,7 @@ export class BootstrapService implements OnApplicationBootstrap {
         // A generated password is temporary: the admin changes it at their first sign-in, before anything else.
         `INSERT INTO users (organization_id, email, name, role, password_hash, password_expires_at) VALUES ($1, $2, $3, 'admin', $4, $5)`,
         [org.id, this.config.admin.email, 'Administrator', await this.passwords.hash(password),
-          generated ? new Date(this.clock.now().getTime() + TEMPORARY_PASSWORD_HOURS * 3600_000) : null],
+          generated ? temporaryPasswordExpiry(this.clock.now()) : null],
       );
       return true;
     });

@@ -1,5 +1,6 @@
 export * from './roles';
 export * from './access.decorator';
+export * from './temporary-password';
 export * from './auth.module';
 export * from './auth.service';
 export * from './users.service';

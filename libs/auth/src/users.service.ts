@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { Clock, conflict, forbidden, notFound, validationFailed, DomainError, canonicalEmail, legacyEmail } from '@amparo/common';
 import { isUniqueViolation, transactionWithRetry } from '@amparo/database';
-import { TEMPORARY_PASSWORD_HOURS } from './access.decorator';
+import { temporaryPasswordExpiry } from './temporary-password';
 import { AuthService } from './auth.service';
 import { CreateUserDto, UpdateUserDto } from './dto/user.dto';
 import { User, UserView, toUserView } from './entities/user.entity';
@@ -89,7 +89,7 @@ export class UsersService {
               updated AS (UPDATE users SET password_hash = $2, password_expires_at = $4 WHERE id = (SELECT id FROM target) RETURNING id, email, organization_id)
          SELECT id, email, organization_id FROM updated`,
         // Temporary: the user changes it at their first sign-in, before anything else, and it expires unused.
-        [canonicalEmail(email), hash, legacyEmail(email), new Date(this.clock.now().getTime() + TEMPORARY_PASSWORD_HOURS * 3600_000)],
+        [canonicalEmail(email), hash, legacyEmail(email), temporaryPasswordExpiry(this.clock.now())],
       );
       if (!user) return null;
       await this.auth.endAllAccess(tx, user.id, 'password reset by the operator', { devices: true });
