@@ -53,6 +53,7 @@ import { CanonicalEmails1764005100000 } from './1764005100000-CanonicalEmails';
 import { BiaRulingsGivenAZone1764005200000 } from './1764005200000-BiaRulingsGivenAZone';
 import { TemporaryPasswords1764005300000 } from './1764005300000-TemporaryPasswords';
 import { ListIndexes1764005400000 } from './1764005400000-ListIndexes';
+import { BondDecisionReviews1764005500000 } from './1764005500000-BondDecisionReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -111,4 +112,5 @@ export const MIGRATIONS = [
   BiaRulingsGivenAZone1764005200000,
   TemporaryPasswords1764005300000,
   ListIndexes1764005400000,
+  BondDecisionReviews1764005500000,
 ];

@@ -1415,6 +1415,25 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(view.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing')).toEqual([expect.objectContaining({ status: 'open' })]);
     });
 
+    it('each bond decision has its own appeal: a redetermination keeps the first one\'s on the board, and it sets the urgency (2026.9)', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const daysAgo = (days: number) => iso(new Date(clock.now().getTime() - days * 86_400_000));
+      const first = await event(c.id, { type: 'bond_decision', occurredAt: daysAgo(27), outcome: 'denied' }).expect(201);
+      const [firstAppeal] = first.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal');
+      const second = await event(c.id, { type: 'bond_decision', occurredAt: daysAgo(1), outcome: 'granted', amount: 15000 }).expect(201);
+      const appeals = second.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal');
+      expect(appeals.map((d: { id: string; status: string }) => [d.id, d.status])).toEqual([[firstAppeal.id, 'open'], [expect.any(String), 'open']]);
+      // The first appeal, due within days, is what makes the case urgent, not the new one a month away.
+      expect(second.body.urgency.nextDeadlineAt).toBe(firstAppeal.dueAt);
+      expect(['critical', 'high']).toContain(second.body.urgency.level);
+      const board = await t.http.get('/api/deadlines?limit=200').set(coordinator.auth).expect(200);
+      expect(board.body.items.map((d: { id: string }) => d.id)).toEqual(expect.arrayContaining(appeals.map((d: { id: string }) => d.id)));
+      // The same decision entered again by its date (its day in Chicago): still one appeal for it.
+      const day = DateTime.fromISO(daysAgo(1), { zone: 'America/Chicago' }).toISODate();
+      const again = await event(c.id, { type: 'bond_decision', occurredAt: day, outcome: 'granted', amount: 15000 }).expect(201);
+      expect(again.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal')).toHaveLength(2);
+    });
+
     it('a bond decision recorded by its date ends a hearing set and held that same day (2026.5)', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
       const today = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' });

@@ -39,12 +39,14 @@ describe('retracting an event recorded by mistake (e2e)', () => {
   const bondDecision = (occurredAt: string) => ({ type: 'bond_decision', occurredAt, outcome: 'denied' });
   const appeals = (deadlines: Deadline[]) => deadlines.filter((d) => d.rule === 'bond_appeal');
 
-  it('a decision typed later than it happened: a correct one does not win, retracting the wrong one does', async () => {
+  it('a decision typed later than it happened: the correct one adds its appeal, retracting the wrong one removes the other', async () => {
     const c = await newCase();
     const wrong = await record(c.id, coordinator, bondDecision(daysAgo(2))).expect(201);
     const correct = await record(c.id, coordinator, bondDecision(daysAgo(25))).expect(201);
-    // The latest trigger wins: the appeal is still counted from the mistyped date, 28 days away instead of 5.
-    const [stillWrong] = appeals(correct.body.deadlines);
+    // Each decision has its own appeal (2026.9): the right one, due in 5 days, is followed beside the mistyped one's.
+    // (Under 2026.8 the latest decision's alone was: the appeal stayed 28 days away instead of 5.)
+    const [right, stillWrong] = appeals(correct.body.deadlines);
+    expect(Date.parse(right.dueAt)).toBeLessThan(Date.now() + 8 * DAY);
     expect(Date.parse(stillWrong.dueAt)).toBeGreaterThan(Date.now() + 20 * DAY);
 
     const res = await retract(c.id, coordinator, wrong.body.event.id).expect(200);
@@ -53,8 +55,7 @@ describe('retracting an event recorded by mistake (e2e)', () => {
     const [appeal] = appeals(res.body.deadlines);
     expect(appeals(res.body.deadlines)).toHaveLength(1);
     expect(appeal.status).toBe('open');
-    expect(Date.parse(appeal.dueAt)).toBeLessThan(Date.now() + 8 * DAY);
-    expect(appeal.id).not.toBe(stillWrong.id);
+    expect(appeal.id).toBe(right.id);
     // The case, the board and the urgency follow.
     const shown = await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200);
     expect(appeals(shown.body.deadlines).map((d) => d.id)).toEqual([appeal.id]);

@@ -21,6 +21,7 @@ import { UrgencyOrder1764004700000 } from '../migrations/1764004700000-UrgencyOr
 import { CanonicalEmails1764005100000 } from '../migrations/1764005100000-CanonicalEmails';
 import { BiaRulingsGivenAZone1764005200000 } from '../migrations/1764005200000-BiaRulingsGivenAZone';
 import { ReleasedHearingReviews1764004800000 } from '../migrations/1764004800000-ReleasedHearingReviews';
+import { BondDecisionReviews1764005500000 } from '../migrations/1764005500000-BondDecisionReviews';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
@@ -571,6 +572,36 @@ describe('data migrations (e2e)', () => {
     expect(await t.db.query(`SELECT 1 FROM deadlines WHERE case_id = $1 AND rule = 'bond_hearing' AND superseded_at IS NULL`, [released])).toEqual([]);
     const [{ urgency_reasons: reasons }] = await t.db.query(`SELECT urgency_reasons FROM cases WHERE id = $1`, [missed]);
     expect(reasons.filter((r: string) => /Bond hearing/.test(r))).toEqual([]);
+  });
+
+  it('1764005500000: open cases with two bond decisions are due for review, and get the earlier decision\'s appeal back', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    const create = async () => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201)).body.id as string;
+    const [twice, once, closed] = [await create(), await create(), await create()];
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const decide = async (id: string, days: number) =>
+      (await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({ type: 'bond_decision', occurredAt: daysAgo(days), outcome: 'denied' }).expect(201)).body;
+    await decide(twice, 10);
+    await decide(twice, 2);
+    await decide(once, 10);
+    await decide(closed, 10);
+    await decide(closed, 2);
+    await t.http.post(`/api/cases/${closed}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    // As 2026.8 left them: the latest decision's appeal alone.
+    const [{ id: first }] = await t.db.query(`SELECT id FROM case_events WHERE case_id = $1 AND type = 'bond_decision' ORDER BY occurred_at LIMIT 1`, [twice]);
+    await t.db.query(`UPDATE deadlines SET superseded_at = now() WHERE case_id = $1 AND trigger_event_id = $2`, [twice, first]);
+    const ids = [twice, once, closed];
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [ids]);
+    await run(new BondDecisionReviews1764005500000());
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [ids]);
+    expect(due.map((r: { id: string }) => r.id)).toEqual([twice]);
+    await t.app.get(DeadlineJobsService).reviewUrgency();
+    const appeals = await t.db.query(
+      `SELECT trigger_event_id, status, rule_version FROM deadlines WHERE case_id = $1 AND rule = 'bond_appeal' AND superseded_at IS NULL ORDER BY due_at`, [twice]);
+    expect(appeals).toEqual([
+      { trigger_event_id: first, status: 'open', rule_version: '2026.9' },
+      expect.objectContaining({ status: 'open' }),
+    ]);
   });
 
   it('1764004300000: the purge finds a case\'s stored answers by an index, not by reading every intake\'s key', async () => {

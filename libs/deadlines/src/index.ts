@@ -13,6 +13,7 @@ export {
   RULE_SET_2026_6,
   RULE_SET_2026_7,
   RULE_SET_2026_8,
+  RULE_SET_2026_9,
   ruleSetFor,
   type DeadlineRule,
   type FlagDefinition,

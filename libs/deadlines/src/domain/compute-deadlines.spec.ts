@@ -1,7 +1,7 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, RULE_SET_2026_8, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, RULE_SET_2026_8, RULE_SET_2026_9, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -354,9 +354,12 @@ describe('computeDeadlines: triggers', () => {
     expect(ruleSetFor(new Date('2026-11-25T05:00:00Z')).version).toBe('2026.2');
     // 2026.4, then 2026.5 to 2026.8, replaced 2026.3 the day it took effect: of sets of the same day, the one listed last.
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.8');
+    // 2026.9 from the 27th, in Falls Church.
+    expect(ruleSetFor(new Date('2026-11-27T04:59:00Z')).version).toBe('2026.8');
+    expect(ruleSetFor(new Date('2026-11-27T05:00:00Z')).version).toBe('2026.9');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4]).version).toBe('2026.4');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3]).version).toBe('2026.3');
-    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_8);
+    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_9);
     // 2026.3 changes only where a petition for review's day ends.
     const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
     expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
@@ -486,10 +489,16 @@ describe('computeDeadlines: triggers', () => {
 
   it('a later decision supersedes an earlier one whatever the order they were recorded in', () => {
     const input = facts([
+      { type: 'ij_decision', occurredAt: '2026-11-10T10:00:00-06:00', data: { outcome: 'removal_ordered' } },
+      { type: 'ij_decision', occurredAt: '2026-10-01T10:00:00-05:00', data: { outcome: 'removal_ordered' } },
+    ]);
+    expect(only(computeDeadlines(input), 'bia_merits_appeal').triggerEventId).toBe('evt-1');
+    // So were bond decisions until 2026.9, which gives each its own appeal.
+    const bond = facts([
       { type: 'bond_decision', occurredAt: '2026-11-10T10:00:00-06:00', data: { outcome: 'denied' } },
       { type: 'bond_decision', occurredAt: '2026-10-01T10:00:00-05:00', data: { outcome: 'denied' } },
     ]);
-    expect(only(computeDeadlines(input), 'bond_appeal').triggerEventId).toBe('evt-1');
+    expect(only(computeDeadlines(bond, RULE_SET_2026_8), 'bond_appeal').triggerEventId).toBe('evt-1');
   });
 
   it('ignores non-bond hearings and releases from a jail', () => {
@@ -542,6 +551,45 @@ describe('computeDeadlines: triggers', () => {
     const keys = computeDeadlines(input).map((d) => d.key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toContain('motion_to_reopen:evt-1@2026-03-02T16:00:00.000Z');
+  });
+
+  describe('rule set 2026.9', () => {
+    const decision = (occurredAt: string, outcome = 'denied'): Omit<CaseEventFact, 'id'> => ({ type: 'bond_decision', occurredAt, data: { outcome } });
+    const appeals = (events: Omit<CaseEventFact, 'id'>[], set: RuleSet = RULE_SET_2026_9) =>
+      computeDeadlines(facts(events, { status: 'ice_detention' }), set)
+        .filter((d) => d.rule === 'bond_appeal')
+        .map((d) => ({ dueAt: d.dueAt, triggerEventId: d.triggerEventId, ruleVersion: d.ruleVersion }));
+
+    it('each bond decision has its own appeal: a redetermination does not hide the appeal of the decision before it', () => {
+      // Denied Mon 2 Nov; redetermined (bond set) Tue 10 Nov. Each appeal is due 30 days after its own decision,
+      // received by the BIA (Eastern): Wed 2 Dec and Thu 10 Dec.
+      const events = [decision('2026-11-02T10:00:00-06:00'), decision('2026-11-10T14:00:00-06:00', 'granted')];
+      expect(appeals(events)).toEqual([
+        { dueAt: '2026-12-02T23:59:59.999-05:00', triggerEventId: 'evt-1', ruleVersion: '2026.9' },
+        { dueAt: '2026-12-10T23:59:59.999-05:00', triggerEventId: 'evt-2', ruleVersion: '2026.9' },
+      ]);
+      // 2026.8 kept the latest decision's alone: the first appeal, due first, was not followed.
+      expect(appeals(events, RULE_SET_2026_8)).toEqual([{ dueAt: '2026-12-10T23:59:59.999-05:00', triggerEventId: 'evt-2', ruleVersion: '2026.8' }]);
+      // The written decision mailed after the oral one does not move the appeal the oral one started.
+      expect(appeals([decision('2026-11-02T10:00:00-06:00'), decision('2026-11-09')]).map((d) => d.dueAt))
+        .toEqual(['2026-12-02T23:59:59.999-05:00', '2026-12-09T23:59:59.999-05:00']);
+    });
+
+    it('the same decision entered twice in a day is one appeal, from the entry recorded last', () => {
+      expect(appeals([decision('2026-11-02'), decision('2026-11-02T10:00:00-06:00')]))
+        .toEqual([{ dueAt: '2026-12-02T23:59:59.999-05:00', triggerEventId: 'evt-2', ruleVersion: '2026.9' }]);
+      expect(appeals([decision('2026-11-02T16:00:00-06:00'), decision('2026-11-02T10:00:00-06:00')]))
+        .toEqual([{ dueAt: '2026-12-02T23:59:59.999-05:00', triggerEventId: 'evt-2', ruleVersion: '2026.9' }]);
+      // The day is where the decision was made: 23:30 in Chicago on the 2nd is the 2nd, though Eastern is on the 3rd.
+      expect(appeals([decision('2026-11-02T23:30:00-06:00'), decision('2026-11-03T09:00:00-06:00')])).toHaveLength(2);
+      expect(appeals([decision('2026-11-02T23:30:00-06:00'), decision('2026-11-02')])).toHaveLength(1);
+    });
+
+    it('2026.9 changes no other rule', () => {
+      const changed = RULE_SET_2026_9.rules.filter((rule, i) => JSON.stringify(rule) !== JSON.stringify(RULE_SET_2026_8.rules[i])).map((rule) => rule.id);
+      expect(changed).toEqual(['bond_appeal']);
+      expect(RULE_SET_2026_9.flags).toEqual(RULE_SET_2026_8.flags);
+    });
   });
 
   describe('rule set 2026.8', () => {

@@ -55,6 +55,7 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, rul
       case 'last_recorded': return lastRecorded(list, order);
       case 'latest_by_day': return latestDated(list, order);
       case 'each': return list;
+      case 'each_by_day': return lastRecordedEachDay(list, order);
     }
   };
   // With `latestOnly` the trigger in force is chosen first, and then judged; otherwise the ended ones are set aside
@@ -85,6 +86,17 @@ function lastRecorded(dated: Dated[], order: Map<string, number>): Dated[] {
   if (dated.length === 0) return [];
   const rank = (d: Dated) => order.get(d.trigger.id) ?? -1;
   return [dated.reduce((last, d) => (rank(d) >= rank(last) ? d : last))];
+}
+
+// One trigger per local day (where it happened): of those on one day, the one recorded last. The same ruling entered
+// twice (by its date, then with its time) is one ruling, not two with a deadline each.
+function lastRecordedEachDay(dated: Dated[], order: Map<string, number>): Dated[] {
+  const byDay = new Map<string, Dated[]>();
+  for (const d of dated) {
+    const day = d.at.toISODate() as string;
+    byDay.set(day, [...(byDay.get(day) ?? []), d]);
+  }
+  return [...byDay.values()].flatMap((sameDay) => lastRecorded(sameDay, order));
 }
 
 // The local day of a trigger is read where it happened: the court when the event names one, else the case zone.

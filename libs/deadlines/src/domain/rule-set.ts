@@ -112,9 +112,10 @@ export interface DeadlineRule {
    * time, an expiry date), where a correction to an earlier time must win; 'latest_by_day' (2026.6): as 'latest', but
    * a trigger given by its date alone is compared with the others by local day, and on the same day the one recorded
    * later wins (read as midnight, a notice entered by its date lost to one entered with the time that morning);
-   * 'each': one per trigger.
+   * 'each': one per trigger; 'each_by_day' (2026.9): one per local day of the triggers (each read where it happened),
+   * the one recorded last on that day (the same ruling entered twice, by its date and then with its time, is one).
    */
-  occurrence: 'latest' | 'last_recorded' | 'latest_by_day' | 'each';
+  occurrence: 'latest' | 'last_recorded' | 'latest_by_day' | 'each' | 'each_by_day';
   /**
    * An appointment (a hearing), not a filing: it becomes missed only this many hours after its time, when nobody has
    * recorded its outcome, instead of the moment it starts.
@@ -543,10 +544,32 @@ export const RULE_SET_2026_8: RuleSet = {
   rules: RULE_SET_2026_7.rules.map((rule) => ({ ...rule, ...CHANGES_2026_8[rule.id] })),
 };
 
+/**
+ * Changes of 2026.9 to a rule of 2026.8, by rule id: each bond decision has its own appeal (8 CFR 1003.38(b): 30 days
+ * from that decision). A redetermination (8 CFR 1003.19(e)) does not end the appeal of the decision before it, and
+ * the written decision mailed after an oral one does not move the appeal the oral one started: under `latest` the
+ * later decision's deadline replaced the earlier's, which left the board, and the one still running was shown a month
+ * late or not at all.
+ */
+const CHANGES_2026_9: Record<string, Partial<DeadlineRule>> = {
+  bond_appeal: { occurrence: 'each_by_day' },
+};
+
+/**
+ * 2026.9: a bond appeal for each bond decision (docs/deadlines.md, "Rules"). In force from 2026-11-27 (Eastern), the
+ * day it was released; migration `1764005500000` makes the open cases it can change due for review.
+ */
+export const RULE_SET_2026_9: RuleSet = {
+  ...RULE_SET_2026_8,
+  version: '2026.9',
+  effectiveFrom: '2026-11-27',
+  rules: RULE_SET_2026_8.rules.map((rule) => ({ ...rule, ...CHANGES_2026_9[rule.id] })),
+};
+
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
 export const RULE_SETS: readonly RuleSet[] = [
   RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7,
-  RULE_SET_2026_8,
+  RULE_SET_2026_8, RULE_SET_2026_9,
 ];
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];
