@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { DataSource } from 'typeorm';
 import { SMTPServer } from 'smtp-server';
-import { DeadlineJobsService, DeadlinesService, FEED_LIMIT, isClosedDay, reminderKey, ruleSetFor } from '@amparo/deadlines';
+import { DeadlineJobsService, DeadlinesService, FEED_LIMIT, MISSED_ON_ARRIVAL_ALERT_MINUTES, isClosedDay, reminderKey, ruleSetFor } from '@amparo/deadlines';
 import { MailDeliveryService } from '@amparo/notifications';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
@@ -293,6 +293,53 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         expect(rows).toHaveLength(1);
         expect(rows[0].status).toBe('open');
         expect(rows[0].due_at.getTime()).toBeGreaterThan(clock.now().getTime());
+      } finally {
+        clock.set(started);
+      }
+    });
+
+    it('a hearing entered as history is missed on arrival, its alert held a few minutes; its decision entered next takes it away, alert and all', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const daysAgo = (days: number) => iso(new Date(clock.now().getTime() - days * 86_400_000));
+      const set = await event(c.id, { type: 'hearing_scheduled', occurredAt: daysAgo(14), hearingType: 'bond', scheduledAt: daysAgo(7) }).expect(201);
+      const [hearing] = set.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
+      expect(hearing.status).toBe('missed');
+      const alerts = await t.db.query(`SELECT id, next_attempt_at FROM notifications WHERE dedupe_key LIKE $1`, [`missed:${hearing.id}:%`]);
+      expect(alerts.length).toBeGreaterThanOrEqual(1);
+      for (const a of alerts) expect(a.next_attempt_at.getTime()).toBe(clock.now().getTime() + MISSED_ON_ARRIVAL_ALERT_MINUTES * 60_000);
+      const decided = await event(c.id, { type: 'bond_decision', occurredAt: iso(new Date(Date.parse(hearing.dueAt) + 3600_000)), outcome: 'denied' }).expect(201);
+      expect(decided.body.deadlines.map((d: { rule: string }) => d.rule)).not.toContain('bond_hearing');
+      expect(decided.body.urgency.reasons.join(' ')).not.toMatch(/Bond hearing/);
+      const started = clock.now();
+      try {
+        clock.set(new Date(started.getTime() + (MISSED_ON_ARRIVAL_ALERT_MINUTES + 1) * 60_000));
+        await t.app.get(MailDeliveryService).deliverDue();
+      } finally {
+        clock.set(started);
+      }
+      const after = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE id = ANY($1)`, [alerts.map((a: { id: string }) => a.id)]);
+      for (const row of after) expect(row).toEqual({ sent_at: null, cancelled_at: expect.any(Date) });
+    });
+
+    it('a release-eligible time typed days early, then recorded again right: the hold missed on arrival goes; one missed while followed stays', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true } });
+      const inDays = (days: number) => iso(new Date(clock.now().getTime() + days * 86_400_000));
+      const typo = await event(c.id, { type: 'release_eligible', occurredAt: inDays(-3) }).expect(201);
+      const holds = (body: { deadlines: { rule: string; status: string }[] }) => body.deadlines.filter((d) => d.rule === 'detainer_hold').map((d) => d.status);
+      expect(holds(typo.body)).toEqual(['missed']);
+      // A detainer hold's alert is not held: someone may be held on it now.
+      const [alert] = await t.db.query(`SELECT next_attempt_at FROM notifications WHERE dedupe_key LIKE $1 LIMIT 1`, [`missed:${typo.body.deadlines[0].id}:%`]);
+      expect(alert.next_attempt_at.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+      const right = await event(c.id, { type: 'release_eligible', occurredAt: inDays(3) }).expect(201);
+      expect(holds(right.body)).toEqual(['open']);
+      // Followed, then missed by time (the sweep), and then recorded again: that one is history and stays.
+      const started = clock.now();
+      try {
+        const due = Date.parse(right.body.deadlines.find((d: { rule: string }) => d.rule === 'detainer_hold').dueAt);
+        clock.set(new Date(due + 60_000));
+        await t.app.get(DeadlineJobsService).sweepMissed();
+        const again = await event(c.id, { type: 'release_eligible', occurredAt: iso(new Date(due + 3600_000)) }).expect(201);
+        expect(holds(again.body).sort()).toEqual(['missed', 'open']);
       } finally {
         clock.set(started);
       }
@@ -1413,6 +1460,23 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       await t.http.post(`/api/cases/${c.id}/events/${released.body.event.id}/retract`).set(coordinator.auth).expect(200);
       const view = (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body;
       expect(view.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing')).toEqual([expect.objectContaining({ status: 'open' })]);
+    });
+
+    it('a hearing whose time is before it was set is refused, naming scheduledAt; set and held the same day (by date) is taken', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const lastWeek = iso(new Date(clock.now().getTime() - 7 * 86_400_000));
+      // Entered as history with occurredAt read as "now": the hearing would be missed the moment it was recorded.
+      const res = await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: lastWeek });
+      expect([res.status, Object.keys(res.body.fields)]).toEqual([400, ['scheduledAt']]);
+      expect(res.body.fields.scheduledAt[0]).toMatch(/occurredAt is when the hearing was set/);
+      const today = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' });
+      const yesterday = today.minus({ days: 1 }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 }).toISO({ suppressMilliseconds: true })!;
+      expect((await event(c.id, { type: 'hearing_scheduled', occurredAt: today.toISODate(), hearingType: 'bond', scheduledAt: yesterday })).status).toBe(400);
+      const events = await t.http.get(`/api/cases/${c.id}/events`).set(coordinator.auth).expect(200);
+      expect(events.body.items).toEqual([]);
+      // A hearing set by a notice dated the day it was held, given by its date: taken.
+      const earlierToday = today.startOf('day').toISO({ suppressMilliseconds: true })!;
+      await event(c.id, { type: 'hearing_scheduled', occurredAt: today.toISODate(), hearingType: 'bond', scheduledAt: earlierToday }).expect(201);
     });
 
     it('each bond decision has its own appeal: a redetermination keeps the first one\'s on the board, and it sets the urgency (2026.9)', async () => {

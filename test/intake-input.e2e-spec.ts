@@ -52,6 +52,22 @@ describe('intake input and corrections (e2e)', () => {
     expect((await t.http.post('/api/cases').set(intake.auth).set('Content-Type', 'application/json').send(wide)).status).toBe(201);
   });
 
+  it('an intake with only the client (no consent, no custody) is told what each missing part is, in one message each', async () => {
+    const partial = await create({ client: { firstName: 'María', phone: '55 1234 5678', preferredLanguage: 'spa' } });
+    expect(partial.status).toBe(400);
+    expect(partial.body.fields).toEqual({
+      consent: ['consent is required: {"shareWithAttorney": true or false, "obtainedFrom": "client" or "caller"}'],
+      custody: ['custody is required: {"status": one of local_jail, ice_detention, released, not_detained, unknown} ("unknown" when nobody knows)'],
+    });
+    const nothing = await create({});
+    expect(nothing.body.fields.client).toEqual([expect.stringMatching(/^client is required: .*firstName or lastName and preferredLanguage/)]);
+    // The wrong shape gets the same message: a list, a string, null.
+    for (const custody of [[], 'jail', null]) {
+      const wrong = await create({ ...minimalBody(), custody });
+      expect([wrong.status, wrong.body.fields.custody]).toEqual([400, [expect.stringMatching(/^custody is required: /)]]);
+    }
+  });
+
   it('a name of spaces or invisible marks alone is blank; around a name they are trimmed', async () => {
     const invisible = await create({ ...minimalBody(), client: { lastName: '\u200f', preferredLanguage: 'ara' } });
     expect([invisible.status, fieldsOf(invisible)]).toEqual([400, ['client.firstName', 'client.lastName']]);

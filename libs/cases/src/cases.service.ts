@@ -19,7 +19,7 @@ import { caseVisibility } from './domain/visibility';
 import { newCaseReference } from './domain/reference';
 import { CreateCaseDto, CustodyDto } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, UpdateCaseDto } from './dto/other.dto';
-import { CreateEventDto, EVENT_FIELDS, EVENT_OUTCOMES, occurredAtProblem } from './dto/event.dto';
+import { CreateEventDto, EVENT_FIELDS, EVENT_OUTCOMES, occurredAtProblem, scheduledAtProblem } from './dto/event.dto';
 
 export interface CreateCaseResult {
   id: string;
@@ -704,6 +704,8 @@ export class CasesService {
       const readIn = (data.timeZone as string | undefined) ?? row.time_zone;
       const ahead = occurredAtProblem(dto.type, dto.occurredAt, now, readIn);
       if (ahead) throw validationFailed({ occurredAt: [ahead] });
+      const unset = dto.type === 'hearing_scheduled' ? scheduledAtProblem(dto.occurredAt, dto.scheduledAt!, readIn) : null;
+      if (unset) throw validationFailed({ scheduledAt: [unset] });
       // The case's custody follows the custody event that happened last, as the deadlines do: an older one entered late
       // is history and changes nothing (a release from the jail entered after the transfer to ICE left the person
       // "released"). A transfer is recorded in the order it happened: it says where the case was taken from.

@@ -11,10 +11,11 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
   for (const error of errors) {
     const path = prefix ? `${prefix}.${error.property}` : error.property;
     if (error.constraints) {
-      fields[path] = Object.entries(error.constraints).map(([rule, message]) =>
+      // Two rules may say the same thing (a required object's own check and its nested validation): once.
+      fields[path] = [...new Set(Object.entries(error.constraints).map(([rule, message]) =>
         rule === 'whitelistValidation' ? 'is not a known field'
           : path !== error.property && message.startsWith(`${error.property} `) ? `${path}${message.slice(error.property.length)}` : message,
-      );
+      ))];
     }
     if (error.children?.length) Object.assign(fields, flattenValidationErrors(error.children, path));
   }

@@ -11,6 +11,8 @@ export interface OutgoingNotification {
   /** Case reference and deadline only: never a client's name or number (mail leaves the system). */
   subject: string;
   body: string;
+  /** Not sent before this time (default: at once): an alert that what is entered next may make moot. */
+  notBefore?: Date;
 }
 
 /** What each coordinators' alert is about, in the words an admin standing in for them is told (nothing of the case). */
@@ -42,12 +44,14 @@ export class OutboxService {
     // so one waits for the other instead of both deadlocking.
     items = [...items].sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
     const rows = await tx.query(
-      `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[])
+      `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, next_attempt_at)
+       SELECT o, r, k, d, c, s, b, COALESCE(n, now())
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::timestamptz[]) AS i(o, r, k, d, c, s, b, n)
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
       [
         items.map((i) => i.organizationId), items.map((i) => i.recipientId), items.map((i) => i.kind),
         items.map((i) => i.dedupeKey), items.map((i) => i.caseId ?? null), items.map((i) => i.subject), items.map((i) => i.body),
+        items.map((i) => i.notBefore ?? null),
       ],
     );
     return rows.length;

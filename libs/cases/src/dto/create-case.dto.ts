@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength,
-  MinLength, ValidateNested, IsDefined, IsObject, ValidateBy,
+  MinLength, ValidateNested, IsObject, ValidateBy,
 } from 'class-validator';
 import { IsStateCode } from '@amparo/reference';
 import { CRIMINAL_HISTORY_MAX, FACILITY_CODE_HINT, IsANumber, IsNotNothing, IsPhone } from './formats';
@@ -236,11 +236,31 @@ export class AdversePartyDto {
   relationship?: string;
 }
 
+/**
+ * A part of the intake that must be sent, as an object: one message saying what to send (class-validator's two, "should
+ * not be null or undefined" and "must be an object", told a volunteer nothing of what goes in it).
+ */
+function RequiredObject(message: string): PropertyDecorator {
+  return ValidateBy({
+    name: 'requiredObject',
+    validator: {
+      validate: (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value),
+      defaultMessage: () => message,
+    },
+  });
+}
+
+/** What to send for each required part of the intake, sent missing or in another shape (a list, a string, null). */
+const REQUIRED = {
+  client: 'client is required: an object with firstName or lastName and preferredLanguage, e.g. {"firstName": "Ana", "preferredLanguage": "spa"}',
+  consent: 'consent is required: {"shareWithAttorney": true or false, "obtainedFrom": "client" or "caller"}',
+  custody: `custody is required: {"status": one of ${CUSTODY_STATUSES.join(', ')}} ("unknown" when nobody knows)`,
+};
+
 export class CreateCaseDto {
   @ApiProperty({ type: ClientDto })
-  @IsDefined()
-  @IsObject()
-  @ValidateNested()
+  @RequiredObject(REQUIRED.client)
+  @ValidateNested({ message: REQUIRED.client })
   @Type(() => ClientDto)
   client: ClientDto;
 
@@ -252,16 +272,14 @@ export class CreateCaseDto {
   caller?: CallerDto;
 
   @ApiProperty({ type: ConsentDto })
-  @IsDefined()
-  @IsObject()
-  @ValidateNested()
+  @RequiredObject(REQUIRED.consent)
+  @ValidateNested({ message: REQUIRED.consent })
   @Type(() => ConsentDto)
   consent: ConsentDto;
 
   @ApiProperty({ type: CustodyDto })
-  @IsDefined()
-  @IsObject()
-  @ValidateNested()
+  @RequiredObject(REQUIRED.custody)
+  @ValidateNested({ message: REQUIRED.custody })
   @Type(() => CustodyDto)
   custody: CustodyDto;
 

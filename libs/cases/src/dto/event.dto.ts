@@ -65,6 +65,23 @@ export function occurredAtProblem(type: EventType, occurredAt: string, now: Date
   return `occurredAt is when the ${type} event happened${what}, and cannot be in the future; check the year`;
 }
 
+/**
+ * Why a hearing's `scheduledAt` cannot be taken with this `occurredAt` (when it was set), or null. A hearing is not set
+ * after its own time: a hearing entered as history with `occurredAt` read as "when I typed it" was a bond hearing
+ * missed the moment it was recorded (critical, every coordinator emailed), which the decision from that very hearing,
+ * dated before the setting, could not end. By day, where the event is read, when `occurredAt` is a date alone.
+ */
+export function scheduledAtProblem(occurredAt: string, scheduledAt: string, zone: string): string | null {
+  const scheduled = DateTime.fromISO(scheduledAt, { setZone: true });
+  if (!scheduled.isValid) return null; // the DTO's own check names it
+  const before = /^\d{4}-\d{2}-\d{2}$/.test(occurredAt)
+    ? (scheduled.setZone(zone).toISODate() as string) < occurredAt
+    : scheduled.toMillis() < Date.parse(occurredAt);
+  return before
+    ? 'scheduledAt is before occurredAt: occurredAt is when the hearing was set (the date of the notice), not when it is entered'
+    : null;
+}
+
 /** The outcomes each decision may have (the DTO accepts their union; the service checks the type's own list). */
 export const EVENT_OUTCOMES: Partial<Record<EventType, readonly string[]>> = {
   bond_decision: ['granted', 'denied', 'no_jurisdiction'],

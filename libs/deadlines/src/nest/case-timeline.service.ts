@@ -48,6 +48,24 @@ function missedLongAgo(d: { due_at: Date; rule: string; created_at?: Date }, now
   return d.due_at.getTime() <= written.getTime() - URGENCY_POLICY.staleMissedAfterDays * 86_400_000;
 }
 
+/**
+ * Whether a stored deadline was missed the moment it was written, and nobody has marked it since: the facts came in late
+ * (a hearing entered as history, a release-eligible time typed days early). It was never open, so nobody missed it
+ * while it was followed: once what it was computed from changes (the hearing's decision entered next, the time
+ * recorded again), it goes, as an open one does, rather than staying on the case as a missed deadline.
+ */
+function missedOnArrival(d: DeadlineRow): boolean {
+  if (d.status !== 'missed' || d.status_changed_by || !d.created_at) return false;
+  return !d.status_changed_at || d.status_changed_at.getTime() === d.created_at.getTime();
+}
+
+/**
+ * How long the coordinators' alert of a deadline missed on arrival waits before it is sent (not a detainer hold's):
+ * a volunteer entering a case's history records the hearing, then its decision, and the alert would otherwise go
+ * between the two. Once the deadline is superseded the alert is cancelled unsent.
+ */
+export const MISSED_ON_ARRIVAL_ALERT_MINUTES = 10;
+
 /** A stored deadline as the API shows it: the computed fields, plus its identity, status and case. */
 export type DeadlineView = Omit<ComputedDeadline, 'key' | 'triggerEventId'> & {
   id: string;
@@ -358,7 +376,7 @@ export class CaseTimelineService {
     };
     const neverApplied = (d: DeadlineRow) => d.trigger_event_id === null && options.custodyCorrected?.has(d.key) === true;
     const stale = existing
-      .filter((d) => !computedKeys.has(d.key) && (d.status === 'open' || carriedIds.has(d.id) || neverApplied(d)))
+      .filter((d) => !computedKeys.has(d.key) && (d.status === 'open' || carriedIds.has(d.id) || neverApplied(d) || missedOnArrival(d)))
       .map((d) => d.id);
     if (stale.length) await tx.query(`UPDATE deadlines SET superseded_at = $2 WHERE id = ANY($1)`, [stale, now]);
     for (const d of computed) {
@@ -590,6 +608,11 @@ export class CaseTimelineService {
     const coordinators = await this.outbox.coordinators(tx, organizationId);
     const [holder]: { status: string; hasAttorney: boolean }[] = await tx.query(
       `SELECT status, assigned_attorney_id IS NOT NULL AS "hasAttorney" FROM cases WHERE id = $1`, [caseId]);
+    // Missed as it is written (created now): held a few minutes, but a detainer hold's (someone may be held on it now).
+    const hold = (d: DeadlineRow) =>
+      (d.created_at ?? now).getTime() === now.getTime() && !URGENCY_POLICY.detainerRules.includes(d.rule)
+        ? new Date(now.getTime() + MISSED_ON_ARRIVAL_ALERT_MINUTES * 60_000)
+        : undefined;
     await this.outbox.enqueue(
       tx,
       missed.flatMap((d) =>
@@ -600,6 +623,7 @@ export class CaseTimelineService {
           dedupeKey: `missed:${d.id}:${recipient}`,
           caseId,
           ...missedText(d, holder, now),
+          notBefore: hold(d),
         })),
       ),
     );
