@@ -280,6 +280,10 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const theirs = await t.http.post('/api/cases').set(intake2.auth).send(minimalBody()).expect(201);
       const ours = [assigned.id, pending.caseId];
       const everyone = [admin2, coordinator2, intake2, attorney2];
+      // Every attempt that reached a record of ours (a 404, not refused by role first) is one event on our trail.
+      const attemptsOnOurs = async () => (await t.db.query(
+        `SELECT count(*)::int AS n FROM audit_events WHERE action = 'case.access_denied' AND organization_id <> $1 AND details->>'fromOrganizationId' = $1::text`,
+        [org2]))[0].n as number;
       for (const who of everyone) {
         for (const id of ours) {
           for (const [method, url, body] of [
@@ -287,8 +291,10 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
             ['POST', `/api/cases/${id}/reveal`, { reason: 'looking from another organization' }], ['POST', `/api/cases/${id}/close`, { outcome: 'other' }],
             ['POST', `/api/cases/${id}/events`, { type: 'detainer_lodged', occurredAt: '2026-01-05T10:00:00Z' }], ['POST', `/api/cases/${id}/referrals`, {}],
           ] as [string, string, object?][]) {
+            const before = await attemptsOnOurs();
             const res = await send(t.http, method, url, who.auth, body);
             expect({ url, role: res.status === 403 ? 'refused by role' : res.status }).toEqual({ url, role: res.status === 403 ? 'refused by role' : 404 });
+            expect({ url, audited: (await attemptsOnOurs()) - before }).toEqual({ url, audited: res.status === 404 ? 1 : 0 });
           }
         }
         for (const [method, url, body] of [
@@ -297,8 +303,12 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
           ['PATCH', `/api/users/${attorneyB.userId}`, { active: false }],
         ] as [string, string, object?][]) {
           // Refused by role (403) or not found (404): never done, and never a 400 that would stop before the check.
+          const before = await attemptsOnOurs();
           const res = await send(t.http, method, url, who.auth, body);
           expect({ url, refused: res.status === 403 || res.status === 404 }).toEqual({ url, refused: true });
+          // An attempt on one of our cases' records is audited; a user is not a case's record.
+          const onACase = res.status === 404 && !url.startsWith('/api/users');
+          expect({ url, audited: (await attemptsOnOurs()) - before }).toEqual({ url, audited: onACase ? 1 : 0 });
         }
         // Lists hold nothing of ours.
         for (const url of ['/api/cases?limit=200', '/api/deadlines?limit=200&status=all', '/api/referrals?limit=200', '/api/audit?limit=200', '/api/attorneys', '/api/users?limit=200',
@@ -315,8 +325,8 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const attempts: { actor_id: string; details: object }[] = await t.db.query(
         `SELECT DISTINCT actor_id, details FROM audit_events WHERE action = 'case.access_denied' AND case_id = $1 AND organization_id <> $2
             AND actor_id IN (SELECT id FROM users WHERE organization_id = $2)`, [assigned.id, org2]);
-      expect(attempts.map((a) => a.actor_id).sort()).toEqual([coordinator2.userId, intake2.userId, attorney2.userId].sort());
-      for (const a of attempts) expect(a.details).toEqual({ fromOrganizationId: org2 });
+      expect([...new Set(attempts.map((a) => a.actor_id))].sort()).toEqual([coordinator2.userId, intake2.userId, attorney2.userId].sort());
+      for (const a of attempts) expect(a.details).toEqual(expect.objectContaining({ fromOrganizationId: org2 }));
       expect((await t.http.get('/api/audit/verify').set(admin.auth).expect(200)).body.ok).toBe(true);
       // Our side cannot reach theirs either, nor offer our case to their attorney or theirs to ours.
       expect((await t.http.get(`/api/cases/${theirs.body.id}`).set(coordinator.auth)).status).toBe(404);

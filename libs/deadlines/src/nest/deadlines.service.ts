@@ -125,12 +125,14 @@ export class DeadlinesService {
           )
         : [];
       if (!row) {
+        // Of any organization: an attempt on another's is audited on that organization's trail (its client's case).
         const [hidden] = await tx.query(
-          `SELECT d.case_id, d.superseded_at IS NOT NULL AS superseded, c.assigned_attorney_id, c.status
-             FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE d.id = $1 AND d.organization_id = $2`,
-          [id, actor.organizationId],
+          `SELECT d.case_id, d.organization_id, d.superseded_at IS NOT NULL AS superseded, c.assigned_attorney_id, c.status
+             FROM deadlines d JOIN cases c ON c.id = d.case_id WHERE d.id = $1`,
+          [id],
         );
-        const mine = hidden && (actor.role !== 'attorney' || (hidden.assigned_attorney_id === actor.userId && ['assigned', 'closed'].includes(hidden.status)));
+        const foreign = hidden && hidden.organization_id !== actor.organizationId;
+        const mine = hidden && !foreign && (actor.role !== 'attorney' || (hidden.assigned_attorney_id === actor.userId && ['assigned', 'closed'].includes(hidden.status)));
         // One's own deadline that a changed or retracted trigger replaced: said so, not taken for an attempt on
         // someone else's record.
         if (mine && hidden.superseded && hidden.status !== 'purged') {
@@ -139,7 +141,10 @@ export class DeadlinesService {
         if (hidden) {
           // Recorded by AuditService.transaction once this transaction has given its connection back.
           throw new AuditedRefusal(
-            { organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied', caseId: hidden.case_id, details: { deadlineId: id } },
+            {
+              organizationId: hidden.organization_id, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied', caseId: hidden.case_id,
+              details: foreign ? { deadlineId: id, fromOrganizationId: actor.organizationId } : { deadlineId: id },
+            },
             notFound('Deadline'),
           );
         }

@@ -383,8 +383,7 @@ export class ReferralsService implements OnModuleInit {
     let outcome: Outcome;
     try {
       outcome = await this.audit.transaction(async (tx) => {
-        const c = await this.lockCase(tx, caseId, actor.organizationId);
-        if (!c) throw notFound('Case');
+        const c = (await this.lockCase(tx, caseId, actor.organizationId)) ?? (await this.refuseForeignCase(tx, actor, caseId));
         if (c.status === 'offered') {
           // An offer past its answer time is over, whether or not the expiry job has come to it: it expires now, and
           // the coordinator's choice replaces the automatic move to the next match.
@@ -794,9 +793,7 @@ export class ReferralsService implements OnModuleInit {
 
   async withdraw(actor: Principal, id: string): Promise<ReferralView> {
     return this.audit.transaction(async (tx) => {
-      const locked = await this.lockReferral(tx, id, actor.organizationId);
-      if (!locked) throw notFound('Referral');
-      const { r } = locked;
+      const { r } = (await this.lockReferral(tx, id, actor.organizationId)) ?? (await this.refuseOthersReferral(tx, actor, id));
       if (r.status !== 'offered') throw conflict('REFERRAL_NOT_OPEN', `The referral is ${r.status}`);
       // Past its answer time the offer has expired, as for the attorney's answers: the expiry job moves it on to the
       // next match (or route the case to someone now: that ends it first).
@@ -1132,25 +1129,44 @@ export class ReferralsService implements OnModuleInit {
    */
   private async lockOwnOffer(tx: EntityManager, actor: Principal, id: string) {
     const locked = await this.lockReferral(tx, id, actor.organizationId, actor.userId);
-    if (!locked) {
-      // Someone else's referral is an attempt on that case: audited, with the case (recorded by AuditService.transaction
-      // once this transaction has given its connection back). An id that names nothing is not: the same 404, and no
-      // event a caller could pile onto the organization's case-less chain by sending random ids.
-      const [other] = await tx.query(
-        `SELECT r.case_id, c.reference FROM referrals r JOIN cases c ON c.id = r.case_id WHERE r.id = $1 AND r.organization_id = $2`,
-        [id, actor.organizationId],
-      );
-      if (!other) throw notFound('Referral');
-      throw new AuditedRefusal(
-        {
-          organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied',
-          caseId: other.case_id, caseReference: other.reference, details: { referralId: id },
-        },
-        notFound('Referral'),
-      );
-    }
+    if (!locked) return this.refuseOthersReferral(tx, actor, id);
     if (locked.r.status !== 'offered') throw new DomainError(HttpStatus.CONFLICT, 'REFERRAL_NOT_OPEN', `The referral is already ${locked.r.status}`);
     return locked;
+  }
+
+  /**
+   * A referral the caller may not act on (another attorney's, or another organization's) is an attempt on its case:
+   * audited on the case's organization's trail, with the caller's organization when it is another (recorded by
+   * AuditService.transaction once this transaction has given its connection back). An id that names nothing is not:
+   * the same 404, and no event a caller could pile onto a case-less chain by sending random ids.
+   */
+  private async refuseOthersReferral(tx: EntityManager, actor: Principal, id: string): Promise<never> {
+    const [other]: { case_id: string; reference: string; organization_id: string }[] = await tx.query(
+      `SELECT r.case_id, c.reference, r.organization_id FROM referrals r JOIN cases c ON c.id = r.case_id WHERE r.id = $1`, [id]);
+    if (!other) throw notFound('Referral');
+    const foreign = other.organization_id !== actor.organizationId;
+    throw new AuditedRefusal(
+      {
+        organizationId: other.organization_id, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied',
+        caseId: other.case_id, caseReference: other.reference,
+        details: foreign ? { referralId: id, fromOrganizationId: actor.organizationId } : { referralId: id },
+      },
+      notFound('Referral'),
+    );
+  }
+
+  /** A case not of the caller's organization: a 404, and when it is another's, the attempt on that one's trail. */
+  private async refuseForeignCase(tx: EntityManager, actor: Principal, caseId: string): Promise<never> {
+    const [other]: { id: string; reference: string; organization_id: string }[] = await tx.query(
+      `SELECT id, reference, organization_id FROM cases WHERE id = $1`, [caseId]);
+    if (!other) throw notFound('Case');
+    throw new AuditedRefusal(
+      {
+        organizationId: other.organization_id, actorId: actor.userId, actorRole: actor.role, action: 'case.access_denied',
+        caseId: other.id, caseReference: other.reference, details: { fromOrganizationId: actor.organizationId },
+      },
+      notFound('Case'),
+    );
   }
 
   /**
