@@ -92,6 +92,29 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     expect((await t.http.get('/api/audit/verify').set(admin.auth).expect(200)).body.ok).toBe(true);
   });
 
+  it('an offer cut short by the deactivation is not held against the attorney once they are back: it was not theirs to let lapse', async () => {
+    const { attorney, pending } = await leaving();
+    await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    await t.app.get(ReferralsService).expireDue();
+    expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [pending.referralId]))[0].status).toBe('expired');
+    // Back from a leave: the coordinator takes the case back from the next attorney, and offers it to them again.
+    await t.http.patch(`/api/users/${attorney.userId}`).set(admin.auth).send({ active: true }).expect(200);
+    const [next] = await t.db.query(`SELECT id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [pending.caseId]);
+    await t.http.post(`/api/referrals/${next.id}/withdraw`).set(coordinator.auth).expect(200);
+    const lapsed = 'override: let an earlier offer on this case expire';
+    const again = await t.http.post(`/api/cases/${pending.caseId}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    expect(again.body.attorneyId).toBe(attorney.userId);
+    // Nothing set aside: they are eligible for it, as before they left (and a best match may choose them).
+    expect(again.body.match.reasons).not.toContain(lapsed);
+    // An offer they let lapse themselves still counts.
+    await t.db.query(`UPDATE referrals SET respond_by = now() - interval '1 minute' WHERE id = $1`, [again.body.id]);
+    await t.app.get(ReferralsService).expireDue();
+    const [moved] = await t.db.query(`SELECT id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [pending.caseId]);
+    if (moved) await t.http.post(`/api/referrals/${moved.id}/withdraw`).set(coordinator.auth).expect(200);
+    const barred = await t.http.post(`/api/cases/${pending.caseId}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    expect(barred.body.match.reasons).toContain(lapsed);
+  });
+
   it('given another role: released the same way, and their calendar-feed URL stops working', async () => {
     const { attorney, kept } = await leaving();
     const token = await t.http.post('/api/calendar/token').set(attorney.auth).send().expect(201);

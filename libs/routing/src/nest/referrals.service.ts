@@ -150,7 +150,12 @@ export class ReferralsService implements OnModuleInit {
     if (!was || is) return;
     const why = change.after.active ? 'role changed' : 'deactivated';
     const now = this.clock.now();
-    await tx.query(`UPDATE referrals SET respond_by = $2 WHERE attorney_id = $1 AND status = 'offered' AND respond_by > $2`, [change.userId, now]);
+    // Marked DEPARTED: the expiry they come to is the system's doing, not an offer the attorney let lapse, and does not
+    // bar them from the case if they come back (reactivated after a leave, or a deactivation by mistake).
+    await tx.query(
+      `UPDATE referrals SET respond_by = $2, withdrawn_why = 'DEPARTED' WHERE attorney_id = $1 AND status = 'offered' AND respond_by > $2`,
+      [change.userId, now],
+    );
     const assigned: { id: string; reference: string }[] = await tx.query(
       `SELECT id, reference FROM cases WHERE assigned_attorney_id = $1 AND status = 'assigned' ORDER BY id FOR UPDATE`,
       [change.userId],
@@ -1215,7 +1220,8 @@ export class ReferralsService implements OnModuleInit {
               COALESCE((SELECT json_agg(p) FROM (
                 SELECT DISTINCT ON (attorney_id) attorney_id, CASE WHEN withdrawn_why = 'STEPPED_DOWN' THEN 'released' ELSE status END AS status
                   FROM referrals
-                 WHERE case_id = $1 AND (status IN ('declined', 'expired') OR (status = 'withdrawn' AND COALESCE(withdrawn_why, 'COORDINATOR') IN ('COORDINATOR', 'STEPPED_DOWN')))
+                 WHERE case_id = $1 AND (status = 'declined' OR (status = 'expired' AND withdrawn_why IS DISTINCT FROM 'DEPARTED')
+                                         OR (status = 'withdrawn' AND COALESCE(withdrawn_why, 'COORDINATOR') IN ('COORDINATOR', 'STEPPED_DOWN')))
                  ORDER BY attorney_id, offered_at DESC
               ) p), '[]') AS prior,
               COALESCE((SELECT json_agg(k) FROM (
