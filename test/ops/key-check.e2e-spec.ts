@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { KeyRotationService } from '@amparo/cases';
 import { CLI_JS, MAIN_JS, REPO_ROOT, apiEnv, freePort, startApi, stopAllApis } from '../support/api-process';
 import { minimalBody } from '../support/cases';
 import { TEST_KEYS, createTestApp } from '../support/test-app';
@@ -113,6 +115,42 @@ describe('boot check: every key id that wraps a case data key is in the keyring,
     const answer = JSON.parse(((await partial.catch((error: { stdout: string }) => error)) as { stdout: string }).stdout);
     expect(answer.failed).toHaveLength(1);
     expect(answer.rewrapped).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('a keys:reindex that stopped midway: neither index key starts the API (each misses some cases) until it is run again', async () => {
+    const t = await createTestApp();
+    try {
+      const admin = await loginAdmin(t.http);
+      const intake = await createUser(t.http, admin, 'intake');
+      await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
+    } finally {
+      await t.close();
+    }
+    await startApi(apiEnv(t.databaseUrl)); // records the index key
+    await stopAllApis();
+    const newIndex = randomBytes(32).toString('base64');
+    const rotating = await createTestApp({ databaseUrl: t.databaseUrl, env: { AMPARO_INDEX_KEY: newIndex } });
+    try {
+      // Killed after it began (here: its first batch fails, as a lost connection would).
+      const data = rotating.app.get(DataSource);
+      jest.spyOn(data, 'transaction').mockRejectedValueOnce(new Error('connection lost'));
+      await expect(rotating.app.get(KeyRotationService).reindex()).rejects.toThrow('connection lost');
+    } finally {
+      jest.restoreAllMocks();
+      await rotating.close();
+    }
+    const unfinished = 'a re-index (keys:reindex) started and did not finish';
+    await expect(refused(t.databaseUrl, {})).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(unfinished) });
+    await expect(refused(t.databaseUrl, { AMPARO_INDEX_KEY: newIndex })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(unfinished) });
+    // Run again to its end: the new key is recorded, and starts; the old one is refused.
+    await promisify(execFile)(process.execPath, [CLI_JS, 'keys:reindex'], {
+      cwd: REPO_ROOT, env: { ...base(), ...apiEnv(t.databaseUrl, { AMPARO_INDEX_KEY: newIndex }) }, timeout: 60_000,
+    });
+    expect(await db(t.databaseUrl, `SELECT name FROM key_checks WHERE name LIKE 'index_key%'`)).toEqual([{ name: 'index_key' }]);
+    const api = await startApi(apiEnv(t.databaseUrl, { AMPARO_INDEX_KEY: newIndex }));
+    expect((await fetch(`${api.url}/health`)).status).toBe(200);
+    await stopAllApis();
+    await expect(refused(t.databaseUrl, {})).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('AMPARO_INDEX_KEY is not the key the blind indexes') });
   }, 180_000);
 
   it('keys changed before any case is stored are refused, saying keys:forget may forget them; that is refused once a case is stored', async () => {

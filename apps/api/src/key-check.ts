@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { Keyring, KeyMaterial, indexKeyCheck, kekCheck, parseIndexKey, unwrapDataKey } from '@amparo/crypto';
-import { BLIND_INDEX_COLUMNS, CaseCipher, caseKeyContext } from '@amparo/cases';
+import { BLIND_INDEX_COLUMNS, CaseCipher, INDEX_KEY_PENDING, caseKeyContext } from '@amparo/cases';
 
 /** What the keys given to the API cannot do with the data in the database. */
 export interface KeyProblems {
@@ -12,6 +12,11 @@ export interface KeyProblems {
   wrongIndexKey: boolean;
   /** No case is stored yet (a refusal may then be of keys changed on purpose before going live: `keys:forget`). */
   nothingStored: boolean;
+  /**
+   * A `keys:reindex` started and did not finish: some cases are indexed under the new key, the others under the old,
+   * and neither key finds them all. Run it again (with the new key) before starting.
+   */
+  reindexUnfinished: boolean;
 }
 
 /** Data keys tried per key id: a wrong key unwraps none of them, one tampered row (a copied key) does not decide. */
@@ -73,7 +78,8 @@ export async function keyProblems(
       else toRecord.push([`kek:${id}`, check]);
     }
     let wrongIndexKey = false;
-    if (checkIndexKey) {
+    const reindexUnfinished = checkIndexKey && recorded.has(INDEX_KEY_PENDING);
+    if (checkIndexKey && !reindexUnfinished) {
       const check = indexKeyCheck(indexKey);
       const stored = recorded.get('index_key');
       if (stored) wrongIndexKey = !stored.equals(check);
@@ -85,7 +91,7 @@ export async function keyProblems(
     }
     // Recorded only when nothing is wrong: a refused start records nothing. Two starting at once: the first wins, and
     // the other compares with it below.
-    if (missingKeyIds.length === 0 && wrongKeyIds.length === 0 && !wrongIndexKey && toRecord.length > 0) {
+    if (missingKeyIds.length === 0 && wrongKeyIds.length === 0 && !wrongIndexKey && !reindexUnfinished && toRecord.length > 0) {
       await client.query(
         `INSERT INTO key_checks (name, digest) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (name) DO NOTHING`,
         [toRecord.map(([name]) => name), toRecord.map(([, digest]) => digest)],
@@ -97,7 +103,7 @@ export async function keyProblems(
         else wrongKeyIds.push(name.slice('kek:'.length));
       }
     }
-    return { missingKeyIds, wrongKeyIds, wrongIndexKey, nothingStored: !anyCase };
+    return { missingKeyIds, wrongKeyIds, wrongIndexKey, nothingStored: !anyCase, reindexUnfinished };
   } finally {
     await client.end();
   }

@@ -58,6 +58,11 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
   if (problems.wrongKeyIds.length > 0) {
     await refuse('AMPARO_KEYS', wrongKeysMessage(problems.wrongKeyIds) + beforeAnyCase);
   }
+  if (problems.reindexUnfinished) {
+    await refuse('AMPARO_INDEX_KEY',
+      'cannot be checked: a re-index (keys:reindex) started and did not finish, so some cases are indexed under the new index key and the others under the old one, and duplicate checks, A-number look-ups and conflict checks would miss some with either key. ' +
+        `Run it again with the new key, every instance stopped (${cliCommand('keys:reindex')}), then start with that key.`);
+  }
   if (problems.wrongIndexKey) {
     await refuse('AMPARO_INDEX_KEY',
       'is not the key the blind indexes in the database were computed with, or recorded by an earlier start: duplicate checks, A-number look-ups and conflict checks would find nothing. ' +

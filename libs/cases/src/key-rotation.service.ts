@@ -18,6 +18,12 @@ export interface KeyStatus {
 
 const BATCH = 500;
 
+/**
+ * The `key_checks` record of a re-index under way (the new index key's check): written before its first batch and
+ * removed when it records the new key. The API refuses to start while it stands (a re-index that did not finish).
+ */
+export const INDEX_KEY_PENDING = 'index_key_pending';
+
 /** Rotation re-wraps data keys only: no field is re-encrypted, and the service keeps running throughout. */
 @Injectable()
 export class KeyRotationService {
@@ -101,6 +107,14 @@ export class KeyRotationService {
   }> {
     // Only the fields the indexes are computed from are decrypted (CaseCipher.blindIndexes).
     const columns = BLIND_INDEX_COLUMNS.map((column) => `c.${column}`).join(', ');
+    // Recorded first: each batch commits on its own, and a run that stops midway (killed, a lost connection) leaves
+    // cases under both keys. While this record stands, the API starts with neither (key-check.ts): a start with the old
+    // key, which the recorded `index_key` still names, would miss every case re-indexed so far. A run again ends it.
+    await this.db.query(
+      `INSERT INTO key_checks (name, digest) VALUES ('${INDEX_KEY_PENDING}', $1)
+       ON CONFLICT (name) DO UPDATE SET digest = EXCLUDED.digest, updated_at = now()`,
+      [indexKeyCheck(this.keys.indexKey)],
+    );
     let reindexed = 0;
     const failed: string[] = [];
     let after = '00000000-0000-0000-0000-000000000000';
@@ -170,10 +184,12 @@ export class KeyRotationService {
     const newKey = recorded !== undefined && !Buffer.from(recorded.digest).equals(Buffer.from(indexKeyCheck(this.keys.indexKey)));
     // The API starts only with the key the indexes were computed with: from now on, this one, if it indexed anything
     // (a run whose every case failed, or found none to index while cases were there, changed nothing).
-    if (reindexed > 0 || failed.length === 0) await this.db.query(
-      `INSERT INTO key_checks (name, digest) VALUES ('index_key', $1)
+    // The run is over: the pending record goes in the same statement.
+    await this.db.query(
+      `WITH done AS (DELETE FROM key_checks WHERE name = '${INDEX_KEY_PENDING}')
+       INSERT INTO key_checks (name, digest) SELECT 'index_key', $1 WHERE $2
        ON CONFLICT (name) DO UPDATE SET digest = EXCLUDED.digest, updated_at = now()`,
-      [indexKeyCheck(this.keys.indexKey)],
+      [indexKeyCheck(this.keys.indexKey), reindexed > 0 || failed.length === 0],
     );
     return { reindexed, failed, idempotencyDigestsCleared: digests[0].n, ...(await this.reviewConflicts(newKey ? 'new-key' : 'same-key')) };
   }
