@@ -402,9 +402,11 @@ export class CasesService {
       : [];
     const lookup = { organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.lookup' as const, fields: ['client.aNumber'] };
     await this.audit.transaction(async (tx) => {
-      if (found.length === 0) return this.audit.record(tx, { ...lookup, details: { matches: 0, caseReferences: [] } });
+      if (found.length === 0) return this.audit.record(tx, { ...lookup, details: { matches: 0 } });
+      // The count only, not the other cases' references: the trail outlives a purge, and would go on saying which live
+      // case's client is the purged case's (a link the purge takes out of the stored duplicate lists).
       for (const c of found) {
-        await this.audit.record(tx, { ...lookup, caseId: c.id, caseReference: c.reference, details: { matches: found.length, caseReferences: found.map((m) => m.reference) } });
+        await this.audit.record(tx, { ...lookup, caseId: c.id, caseReference: c.reference, details: { matches: found.length } });
       }
     });
     return result;
