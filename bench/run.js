@@ -99,7 +99,14 @@ async function main() {
     intake: { email: 'bench-intake@amparo.example', name: 'Bench Intake', role: 'intake', password: `intake-${randomUUID()}` },
     coordinator: { email: 'bench-coordinator@amparo.example', name: 'Bench Coordinator', role: 'coordinator', password: `coord-${randomUUID()}` },
   };
-  for (const p of Object.values(people)) await call(api.base, 'POST', '/api/users', { token: admin.token, body: p });
+  for (const p of Object.values(people)) {
+    await call(api.base, 'POST', '/api/users', { token: admin.token, body: p });
+    // The admin's password is temporary: each chooses their own before anything else.
+    const first = await login(api.base, p.email, p.password);
+    const own = `${p.password}-own`;
+    await call(api.base, 'POST', '/api/auth/password', { token: first.token, body: { currentPassword: p.password, newPassword: own }, expect: [204] });
+    p.password = own;
+  }
   let intake = await login(api.base, people.intake.email, people.intake.password);
   let coordinator = await login(api.base, people.coordinator.email, people.coordinator.password);
 

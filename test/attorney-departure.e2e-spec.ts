@@ -353,6 +353,11 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     const audit = await t.db.query(`SELECT action, fields, details FROM audit_events WHERE details->>'userId' = $1 ORDER BY id`, [user.userId]);
     expect(audit).toEqual([
       { action: 'user.create', fields: ['active', 'name', 'role'], details: { userId: user.userId, after: { role: 'intake', active: true } } },
+      // Their own password, for the admin's temporary one (createUser).
+      {
+        action: 'user.update', fields: ['password'],
+        details: { userId: user.userId, before: { role: 'intake', active: true }, after: { role: 'intake', active: true } },
+      },
       {
         action: 'user.update', fields: ['name'],
         details: { userId: user.userId, before: { role: 'intake', active: true }, after: { role: 'intake', active: true } },

@@ -174,6 +174,8 @@ describe('reopening a closed case (e2e)', () => {
           AND sent_at IS ${state === 'sent' ? 'NOT NULL' : 'NULL'}`, [c.body.id, coordinator.userId])).length;
     expect(await alerts('pending')).toBe(1);
     await t.http.post(`/api/cases/${c.body.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    // Missed on arrival, the alert waits a few minutes: then the delivery finds the case closed.
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 second' WHERE case_id = $1 AND sent_at IS NULL`, [c.body.id]);
     await t.app.get(MailDeliveryService).deliverDue();
     expect(await alerts('pending')).toBe(0);
     await reopen(c.body.id).expect(200);
@@ -188,6 +190,7 @@ describe('reopening a closed case (e2e)', () => {
     const missed = moved.body.deadlines.find((d: { rule: string }) => d.rule === 'eoir33_change_of_address');
     expect(missed.status).toBe('missed');
     await t.http.patch(`/api/deadlines/${missed.id}`).set(coordinator.auth).send({ status: 'met' }).expect(200);
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 second' WHERE case_id = $1 AND sent_at IS NULL`, [c.body.id]);
     await t.app.get(MailDeliveryService).deliverDue();
     const alerts = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed'`, [c.body.id]);
     expect(alerts.length).toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import { MailDeliveryService } from '@amparo/notifications';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
 import { TestApp, createTestApp } from './support/test-app';
-import { Session, createUser, loginAdmin } from './support/users';
+import { Session, createUser, login, loginAdmin, withoutCoordinators } from './support/users';
 
 interface Received {
   to: string[];
@@ -319,6 +319,51 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
       const after = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE id = ANY($1)`, [alerts.map((a: { id: string }) => a.id)]);
       for (const row of after) expect(row).toEqual({ sent_at: null, cancelled_at: expect.any(Date) });
+    });
+
+    it('a hearing missed on arrival, taken away by its decision, is alerted when the decision is retracted', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const daysAgo = (days: number) => iso(new Date(clock.now().getTime() - days * 86_400_000));
+      const set = await event(c.id, { type: 'hearing_scheduled', occurredAt: daysAgo(14), hearingType: 'bond', scheduledAt: daysAgo(7) }).expect(201);
+      const [hearing] = set.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
+      const decided = await event(c.id, { type: 'bond_decision', occurredAt: iso(new Date(Date.parse(hearing.dueAt) + 3600_000)), outcome: 'denied' }).expect(201);
+      const started = clock.now();
+      try {
+        clock.set(new Date(started.getTime() + (MISSED_ON_ARRIVAL_ALERT_MINUTES + 1) * 60_000));
+        await t.app.get(MailDeliveryService).deliverDue();
+        // The decision was entered by mistake: the hearing is back, missed, and the coordinators are told this time.
+        const back = await t.http.post(`/api/cases/${c.id}/events/${decided.body.event.id}/retract`).set(coordinator.auth).expect(200);
+        expect(back.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing').map((d: { status: string }) => d.status)).toEqual(['missed']);
+        const pending = await t.db.query(
+          `SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND sent_at IS NULL AND cancelled_at IS NULL`, [c.id]);
+        expect(pending[0].n).toBeGreaterThanOrEqual(1);
+      } finally {
+        clock.set(started);
+      }
+    });
+
+    it('the last coordinator leaving hands a held alert to the admins held as long: not sent before the decision can be entered', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const daysAgo = (days: number) => iso(new Date(clock.now().getTime() - days * 86_400_000));
+      const set = await event(c.id, { type: 'hearing_scheduled', occurredAt: daysAgo(14), hearingType: 'bond', scheduledAt: daysAgo(7) }).expect(201);
+      const [hearing] = set.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
+      const held = clock.now().getTime() + MISSED_ON_ARRIVAL_ALERT_MINUTES * 60_000;
+      try {
+        await withoutCoordinators(t, admin, async () => {
+          const copies = await t.db.query(`SELECT next_attempt_at FROM notifications WHERE dedupe_key LIKE $1 AND dedupe_key LIKE '%:to:%'`, [`missed:${hearing.id}:%`]);
+          expect(copies.length).toBeGreaterThanOrEqual(1);
+          for (const copy of copies) expect(copy.next_attempt_at.getTime()).toBe(held);
+        });
+      } finally {
+        coordinator = await login(t.http, coordinator.email, coordinator.password);
+      }
+    });
+
+    it('a detainer hold missed at intake stays when ICE takes the person: the jail held them past the 48 hours', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: iso(new Date(clock.now().getTime() - 5 * 86_400_000)) } });
+      const facility = (await t.db.query(`SELECT code FROM facilities WHERE state = 'TX' AND time_zone = 'America/Chicago' ORDER BY code LIMIT 1`))[0].code;
+      const moved = await event(c.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: facility }).expect(201);
+      expect(moved.body.deadlines.filter((d: { rule: string }) => d.rule === 'detainer_hold').map((d: { status: string }) => d.status)).toEqual(['missed']);
     });
 
     it('a release-eligible time typed days early, then recorded again right: the hold missed on arrival goes; one missed while followed stays', async () => {
@@ -1134,8 +1179,10 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(now.id).not.toBe(old.id);
       expect(now.status).toBe('missed');
       smtp.received.length = 0;
-      clock.set(new Date()); // the alert was written due at the database's now
+      // Missed on arrival, the alert waits a few minutes (from the application's clock, when it was written).
+      clock.set(new Date(Math.max(Date.now(), clock.now().getTime()) + (MISSED_ON_ARRIVAL_ALERT_MINUTES + 1) * 60_000));
       await t.app.get(MailDeliveryService).deliverDue();
+      clock.set(new Date());
       const alerts = smtp.received.filter((m) => m.raw.includes(c.reference) && m.raw.includes('MISSED') && m.to.includes(coordinator.email));
       expect(alerts).toHaveLength(1);
       expect(alerts[0].raw).toContain('America/Los_Angeles');
@@ -1258,9 +1305,11 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         `SELECT count(*) FILTER (WHERE sent_at IS NOT NULL)::int AS sent, count(*) FILTER (WHERE sent_at IS NULL AND cancelled_at IS NULL)::int AS waiting
            FROM notifications WHERE kind = 'deadline.missed' AND case_id = $1`, [c.id]))[0];
       const coordinators = await activeCoordinators();
-      // Told once; marked met (filed); then missed after all (the filing bounced): told again.
-      clock.set(new Date()); // the alerts are written due at the database's now
+      // Told once (missed on arrival: a few minutes later); marked met (filed); then missed after all (the filing
+      // bounced): told again.
+      clock.set(new Date(Math.max(Date.now(), clock.now().getTime()) + (MISSED_ON_ARRIVAL_ALERT_MINUTES + 1) * 60_000));
       await t.app.get(MailDeliveryService).deliverDue();
+      clock.set(new Date());
       expect(await alerts()).toEqual({ sent: coordinators, waiting: 0 });
       await t.http.patch(`/api/deadlines/${missed.id}`).set(coordinator.auth).send({ status: 'met', note: 'Filed by mail' }).expect(200);
       await t.http.patch(`/api/deadlines/${missed.id}`).set(coordinator.auth).send({ status: 'missed', note: 'The filing bounced' }).expect(200);
@@ -1492,10 +1541,15 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(['critical', 'high']).toContain(second.body.urgency.level);
       const board = await t.http.get('/api/deadlines?limit=200').set(coordinator.auth).expect(200);
       expect(board.body.items.map((d: { id: string }) => d.id)).toEqual(expect.arrayContaining(appeals.map((d: { id: string }) => d.id)));
-      // The same decision entered again by its date (its day in Chicago): still one appeal for it.
+      // The same decision entered again by its date (its day in Chicago): still one appeal for it, and what was marked
+      // on it (the appeal filed) stays, not an open twin beside it.
+      const [, secondAppeal] = appeals;
+      await t.http.patch(`/api/deadlines/${secondAppeal.id}`).set(coordinator.auth).send({ status: 'met', note: 'appeal filed' }).expect(200);
       const day = DateTime.fromISO(daysAgo(1), { zone: 'America/Chicago' }).toISODate();
       const again = await event(c.id, { type: 'bond_decision', occurredAt: day, outcome: 'granted', amount: 15000 }).expect(201);
-      expect(again.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal')).toHaveLength(2);
+      const now = again.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal');
+      expect(now.map((d: { dueAt: string; status: string; statusNote?: string }) => [d.dueAt, d.status, d.statusNote ?? null]))
+        .toEqual([[firstAppeal.dueAt, 'open', null], [secondAppeal.dueAt, 'met', 'appeal filed']]);
     });
 
     it('a bond decision recorded by its date ends a hearing set and held that same day (2026.5)', async () => {

@@ -521,7 +521,8 @@ describe('data migrations (e2e)', () => {
     const hearing = async (inMs: number) => {
       const id = (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201)).body.id as string;
       await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({
-        type: 'hearing_scheduled', occurredAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), hearingType: 'bond',
+        // Set two days ago (a hearing is set before its time).
+        type: 'hearing_scheduled', occurredAt: new Date(Date.now() - 2 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'), hearingType: 'bond',
         scheduledAt: new Date(Date.now() + inMs).toISOString().replace(/\.\d+Z$/, 'Z') }).expect(201);
       return id;
     };
@@ -577,7 +578,7 @@ describe('data migrations (e2e)', () => {
   it('1764005500000: open cases with two bond decisions are due for review, and get the earlier decision\'s appeal back', async () => {
     const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
     const create = async () => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201)).body.id as string;
-    const [twice, once, closed] = [await create(), await create(), await create()];
+    const [twice, once, closed, longAgo] = [await create(), await create(), await create(), await create()];
     const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
     const decide = async (id: string, days: number) =>
       (await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({ type: 'bond_decision', occurredAt: daysAgo(days), outcome: 'denied' }).expect(201)).body;
@@ -586,15 +587,23 @@ describe('data migrations (e2e)', () => {
     await decide(once, 10);
     await decide(closed, 10);
     await decide(closed, 2);
+    await decide(longAgo, 400);
+    await decide(longAgo, 390);
     await t.http.post(`/api/cases/${closed}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
     // As 2026.8 left them: the latest decision's appeal alone.
     const [{ id: first }] = await t.db.query(`SELECT id FROM case_events WHERE case_id = $1 AND type = 'bond_decision' ORDER BY occurred_at LIMIT 1`, [twice]);
     await t.db.query(`UPDATE deadlines SET superseded_at = now() WHERE case_id = $1 AND trigger_event_id = $2`, [twice, first]);
-    const ids = [twice, once, closed];
+    // A year ago: the first appeal written then, open, and superseded by the second decision ten days later.
+    const [{ id: oldFirst }] = await t.db.query(`SELECT id FROM case_events WHERE case_id = $1 AND type = 'bond_decision' ORDER BY occurred_at LIMIT 1`, [longAgo]);
+    await t.db.query(
+      `UPDATE deadlines SET superseded_at = now(), status = 'open', status_changed_at = NULL, created_at = now() - interval '400 days'
+        WHERE case_id = $1 AND trigger_event_id = $2`, [longAgo, oldFirst]);
+    await t.db.query(`DELETE FROM notifications WHERE case_id = $1`, [longAgo]);
+    const ids = [twice, once, closed, longAgo];
     await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [ids]);
     await run(new BondDecisionReviews1764005500000());
     const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [ids]);
-    expect(due.map((r: { id: string }) => r.id)).toEqual([twice]);
+    expect(new Set(due.map((r: { id: string }) => r.id))).toEqual(new Set([twice, longAgo]));
     await t.app.get(DeadlineJobsService).reviewUrgency();
     const appeals = await t.db.query(
       `SELECT trigger_event_id, status, rule_version FROM deadlines WHERE case_id = $1 AND rule = 'bond_appeal' AND superseded_at IS NULL ORDER BY due_at`, [twice]);
@@ -602,6 +611,10 @@ describe('data migrations (e2e)', () => {
       { trigger_event_id: first, status: 'open', rule_version: '2026.9' },
       expect.objectContaining({ status: 'open' }),
     ]);
+    // The appeal of a year ago comes back as what it is, missed long ago: on the record, not emailed as news.
+    const [old] = await t.db.query(`SELECT status FROM deadlines WHERE case_id = $1 AND trigger_event_id = $2 AND superseded_at IS NULL`, [longAgo, oldFirst]);
+    expect(old.status).toBe('missed');
+    expect(await t.db.query(`SELECT kind FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed'`, [longAgo])).toEqual([]);
   });
 
   it('1764004300000: the purge finds a case\'s stored answers by an index, not by reading every intake\'s key', async () => {

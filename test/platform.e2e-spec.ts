@@ -241,7 +241,7 @@ describe('platform (e2e)', () => {
       const body = { email: 'dup@test.amparo.example', name: 'First', role: 'intake', password: 'long-enough-pass' };
       const first = await t.http.post('/api/users').set(admin.auth).send(body);
       expect(first.status).toBe(201);
-      expect(first.body).toEqual({ id: expect.any(String), email: body.email, name: 'First', role: 'intake', organizationId: expect.any(String), active: true, passwordChangeRequired: false });
+      expect(first.body).toEqual({ id: expect.any(String), email: body.email, name: 'First', role: 'intake', organizationId: expect.any(String), active: true, passwordChangeRequired: true });
       const second = await t.http.post('/api/users').set(admin.auth).send({ ...body, email: 'DUP@test.amparo.example', name: 'Second' });
       expect(second.status).toBe(409);
       const list = await t.http.get('/api/users').set(admin.auth);

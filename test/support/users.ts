@@ -28,17 +28,28 @@ export async function login(http: TestAgent, email: string, password: string): P
 
 export const loginAdmin = (http: TestAgent) => login(http, ADMIN.email, ADMIN.password);
 
-/** Creates a user of the role through the API (as the admin) and signs them in. */
+/**
+ * Creates a user of the role through the API (as the admin), signs them in, and has them choose their own password
+ * (the admin's is temporary: nothing else is allowed until it is changed). The session goes on with their own.
+ */
 export async function createUser(http: TestAgent, admin: Session, role: Role, name?: string): Promise<Session> {
   counter += 1;
   const email = `${role}${counter}-${Date.now()}@test.amparo.example`;
-  const password = `password-${role}-${counter}-long`;
+  const temporary = `temporary-${role}-${counter}-long`;
   const res = await http
     .post('/api/users')
     .set(admin.auth)
-    .send({ email, name: name ?? `Test ${role} ${counter}`, role, password });
+    .send({ email, name: name ?? `Test ${role} ${counter}`, role, password: temporary });
   if (res.status !== 201) throw new Error(`create ${role} failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return login(http, email, password);
+  const session = await login(http, email, temporary);
+  return choosePassword(http, session, `password-${role}-${counter}-long`);
+}
+
+/** A user signed in with a temporary password chooses their own; the session goes on (others end). */
+export async function choosePassword(http: TestAgent, session: Session, password: string): Promise<Session> {
+  const res = await http.post('/api/auth/password').set(session.auth).send({ currentPassword: session.password, newPassword: password });
+  if (res.status !== 204 && res.status !== 200) throw new Error(`password change for ${session.email} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...session, password };
 }
 
 /**

@@ -60,8 +60,8 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
   }
   if (problems.reindexUnfinished) {
     await refuse('AMPARO_INDEX_KEY',
-      'cannot be checked: a re-index (keys:reindex) started and did not finish, so some cases are indexed under the new index key and the others under the old one, and duplicate checks, A-number look-ups and conflict checks would miss some with either key. ' +
-        `Run it again with the new key, every instance stopped (${cliCommand('keys:reindex')}), then start with that key.`);
+      'cannot be checked: a re-index (keys:reindex) started and did not finish, so some cases are indexed as it computes them (under its key) and the others as before, and duplicate checks, A-number look-ups and conflict checks would miss some. ' +
+        `Run it again with the key it was run with, every instance stopped (${cliCommand('keys:reindex')}), then start with that key.`);
   }
   if (problems.wrongIndexKey) {
     await refuse('AMPARO_INDEX_KEY',

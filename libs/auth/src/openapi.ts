@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 /** Documentation only: the user and token shapes of the API's answers (OpenAPI). */
 
 const PASSWORD_CHANGE_REQUIRED_TEXT =
-  'The password is a temporary one the system made (the first admin\'s, or the operator\'s reset): until it is changed ' +
+  'The password is a temporary one (the first admin\'s generated one, the operator\'s reset, or one an admin chose for the account): until it is changed ' +
   '(POST /api/auth/password), every route but that one, GET /api/auth/me and logout answers 403 PASSWORD_CHANGE_REQUIRED, ' +
   'and 72 hours after it was made, unchanged, it stops signing in, and the sessions it opened end (401 PASSWORD_EXPIRED)';
 

@@ -2,8 +2,9 @@ import { HttpStatus } from '@nestjs/common';
 import { DomainError } from '@amparo/common';
 
 /**
- * A password the system made (the first admin's generated one, the operator's reset) is temporary (ASVS 6.4.1): a
- * session signed in with it may only change it, and unchanged it expires, with the sessions it opened.
+ * A password the system made (the first admin's generated one, the operator's reset) or an admin chose for an account
+ * (created, or set again before its user chose one) is temporary (ASVS 6.4.1): a session signed in with it may only
+ * change it, and unchanged it expires, with the sessions it opened.
  */
 export const TEMPORARY_PASSWORD_HOURS = 72;
 
@@ -15,7 +16,7 @@ export const temporaryPasswordExpired = (expiresAt: Date | null, now: Date): boo
 
 /** A temporary password unchanged past its time: no sign-in, no refresh, no request of a session it opened. */
 export const passwordExpired = (): DomainError =>
-  new DomainError(HttpStatus.UNAUTHORIZED, 'PASSWORD_EXPIRED', 'This temporary password has expired: ask the operator for a new one (users:reset-password)');
+  new DomainError(HttpStatus.UNAUTHORIZED, 'PASSWORD_EXPIRED', 'This temporary password has expired: ask an admin for a new one (PATCH /api/users/:id with a password), or the operator (users:reset-password)');
 
 /** A session signed in with a temporary password, on a route other than changing it (or me, logout). */
 export const passwordChangeRequired = (): DomainError =>

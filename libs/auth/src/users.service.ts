@@ -14,6 +14,11 @@ import { UserChanges } from './user-changes';
 import type { Principal } from './roles';
 import { HttpStatus } from '@nestjs/common';
 
+/** An admin sets a password only while it is a temporary one: the one a user chose is theirs alone. */
+const passwordSetByUser = () =>
+  new DomainError(HttpStatus.CONFLICT, 'PASSWORD_SET_BY_USER',
+    'This user has chosen their own password: an admin cannot set it (the operator resets a forgotten one: users:reset-password)');
+
 @Injectable()
 export class UsersService {
   constructor(
@@ -39,6 +44,9 @@ export class UsersService {
             name: dto.name.trim(),
             role: dto.role,
             passwordHash,
+            // Chosen by the admin, so known to them: temporary (ASVS 6.4.1), as the system's own are. The user chooses
+            // their own at the first sign-in, and an admin who knows this one cannot go on signing in as them.
+            passwordExpiresAt: temporaryPasswordExpiry(this.clock.now()),
             active: true,
           }),
         );
@@ -106,6 +114,8 @@ export class UsersService {
       // An organization must not lock itself out by its only admin demoting or deactivating themself.
       throw new DomainError(HttpStatus.CONFLICT, 'SELF_LOCKOUT', 'Admins cannot deactivate or demote themselves');
     }
+    // A new temporary password: judged and hashed before the transaction (slow), for the account as it is now.
+    const passwordHash = dto.password === undefined ? undefined : await this.temporaryPasswordFor(actor, id, dto);
     // Retried when PostgreSQL aborts it for a concurrent transaction: a deactivation must not fail for that.
     return transactionWithRetry(this.db, async (tx) => {
       const repo = tx.getRepository(User);
@@ -119,22 +129,46 @@ export class UsersService {
         ...(dto.name !== undefined && dto.name.trim() !== user.name ? ['name'] : []),
         ...(dto.role !== undefined && dto.role !== user.role ? ['role'] : []),
         ...(dto.active !== undefined && dto.active !== user.active ? ['active'] : []),
+        ...(passwordHash !== undefined ? ['password'] : []),
       ];
+      if (passwordHash !== undefined && user.passwordExpiresAt === null) throw passwordSetByUser();
       if (dto.name !== undefined) user.name = dto.name.trim();
       if (dto.role !== undefined) user.role = dto.role;
       if (dto.active !== undefined) user.active = dto.active;
       if (fields.length === 0) return toUserView(user);
+      if (passwordHash !== undefined) {
+        user.passwordHash = passwordHash;
+        user.passwordExpiresAt = temporaryPasswordExpiry(this.clock.now());
+      }
       await repo.save(user);
       // What the user could reach changes: their sessions end, and their calendar-feed URL, which would otherwise
       // keep listing what the old role saw (an attorney made coordinator would see every case's deadlines). A PATCH
       // that sends the same role (a form sending every field) changes nothing and ends nothing.
       if (fields.includes('active') && !user.active) await this.auth.endAllAccess(tx, user.id, 'deactivated', { devices: true });
-      else if (fields.includes('role')) await this.auth.endAllAccess(tx, user.id, 'role changed');
+      else if (fields.includes('password')) {
+        // As the operator's reset: whoever signed in with the one before (its expiry, or an admin who knew it) is out,
+        // and an account locked by failed attempts may sign in with the new one at once.
+        await this.auth.endAllAccess(tx, user.id, 'temporary password set again by an admin', { devices: true });
+        await this.throttle.forgetAccount(user.email, tx);
+      } else if (fields.includes('role')) await this.auth.endAllAccess(tx, user.id, 'role changed');
       await this.changes.publish(tx, {
         actor, userId: user.id, organizationId: user.organizationId, before, after: { role: user.role, active: user.active }, fields,
       });
       return toUserView(user);
     });
+  }
+
+  /**
+   * The hash of a new temporary password for a user of the actor's organization who has not chosen their own (judged
+   * as their own would be, with their email and name); 409 once they have (checked again under the row's lock).
+   */
+  private async temporaryPasswordFor(actor: Principal, id: string, dto: UpdateUserDto): Promise<string> {
+    const user = await this.db.getRepository(User).findOne({ where: { id, organizationId: actor.organizationId } });
+    if (!user) throw notFound('User');
+    if (user.passwordExpiresAt === null) throw passwordSetByUser();
+    const weak = await this.auth.passwordWeaknessFor(dto.password!, { email: user.email, name: dto.name ?? user.name, organizationId: user.organizationId });
+    if (weak) throw validationFailed({ password: [weak] });
+    return this.passwords.hash(dto.password!);
   }
 
   /**

@@ -142,7 +142,12 @@ export class KeyRotationService {
             const dek = unwrapDataKey(this.keys.keyring, row.wrapped_key as Buffer, caseKeyContext(caseId));
             entries = this.cipher.blindIndexes(this.cipher.decrypt(dek, caseId, row));
           } catch (error) {
-            if (!(error instanceof CryptoIntegrityError)) throw error;
+            // A case that does not decrypt (tampered), or whose stored values cannot be indexed: reported, and the others
+            // go on, so that a run can always finish (an unfinished one keeps the API from starting). Logged by its id
+            // and the error's kind only: a message could quote a decrypted value.
+            if (!(error instanceof CryptoIntegrityError)) {
+              this.logger.error({ caseId, error: error instanceof Error ? error.name : typeof error }, 'A case could not be re-indexed; the others go on');
+            }
             failed.push(row.reference as string);
             continue;
           }

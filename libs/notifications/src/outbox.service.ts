@@ -114,8 +114,10 @@ export class OutboxService {
     // neither handed over. The second waits for the first to commit, and then sees it (a new statement).
     await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [HAND_OVER_LOCK_CLASS, organizationId]);
     if ((await this.activeCoordinators(tx, organizationId)).length > 0) return 0;
-    const pending: { kind: string; dedupe_key: string; case_id: string | null; subject: string; body: string }[] = await tx.query(
-      `SELECT kind, dedupe_key, case_id, subject, body FROM notifications
+    const pending: { kind: string; dedupe_key: string; case_id: string | null; subject: string; body: string; held_until: Date | null }[] = await tx.query(
+      // A copy waits as the original was held to (a deadline missed on arrival), not a retry's backoff (attempts made).
+      `SELECT kind, dedupe_key, case_id, subject, body, CASE WHEN attempts = 0 AND next_attempt_at > now() THEN next_attempt_at END AS held_until
+         FROM notifications
         WHERE recipient_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL AND kind = ANY($2::text[])
           AND dedupe_key NOT LIKE '%' || $3`,
       [fromUserId, COORDINATOR_ALERT_KINDS, STAND_IN_KEY_SUFFIX],
@@ -124,6 +126,7 @@ export class OutboxService {
     const admins = await this.coordinators(tx, organizationId);
     return this.enqueue(tx, pending.flatMap((p) => admins.map((admin) => ({
       organizationId, recipientId: admin, kind: p.kind, dedupeKey: `${p.dedupe_key}:to:${admin}`, caseId: p.case_id, subject: p.subject, body: p.body,
+      notBefore: p.held_until ?? undefined,
     }))));
   }
 

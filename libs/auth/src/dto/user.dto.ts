@@ -4,6 +4,9 @@ import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-
 import { IsOptionalNotNull, plainEmailValue } from '@amparo/common';
 import { composedPassword } from '../password.service';
 import { ROLES, Role } from '../roles';
+import { TEMPORARY_PASSWORD_HOURS } from '../temporary-password';
+
+const PASSWORD_RULES = 'At least 12 characters (OWASP ASVS 6.2.1), not easy to guess (6.2.4, 6.2.11: zxcvbn score 3 of 4; no common password, keyboard row, repeat or word of the account).';
 
 /** A name of spaces alone is blank, not a name. */
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -26,7 +29,7 @@ export class CreateUserDto {
   @IsIn(ROLES)
   role: Role;
 
-  @ApiProperty({ minLength: 12, description: 'At least 12 characters (OWASP ASVS 6.2.1), not easy to guess (6.2.4, 6.2.11: zxcvbn score 3 of 4; no common password, keyboard row, repeat or word of the account).' })
+  @ApiProperty({ minLength: 12, description: `${PASSWORD_RULES} A temporary password: the user chooses their own at the first sign-in (403 PASSWORD_CHANGE_REQUIRED on every other route until then), and unchanged it expires after ${TEMPORARY_PASSWORD_HOURS} hours.` })
   @Transform(composedPassword)
   @IsString()
   @MinLength(12)
@@ -52,4 +55,15 @@ export class UpdateUserDto {
   @IsOptionalNotNull()
   @IsBoolean()
   active?: boolean;
+
+  @ApiPropertyOptional({
+    minLength: 12,
+    description: `A new temporary password, only while the user has not chosen their own yet (an account never signed in to, or whose temporary password expired): 409 PASSWORD_SET_BY_USER otherwise (the operator resets a forgotten one: users:reset-password). Ends the user's sessions. ${PASSWORD_RULES}`,
+  })
+  @Transform(composedPassword)
+  @IsOptionalNotNull()
+  @IsString()
+  @MinLength(12)
+  @MaxLength(200)
+  password?: string;
 }

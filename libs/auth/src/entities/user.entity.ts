@@ -24,7 +24,7 @@ export class User {
   @Column('boolean')
   active: boolean;
 
-  /** Set for a password the system made (first admin, operator's reset): it expires then, and must be changed first. */
+  /** Set for a temporary password (the system's, or one an admin chose): it expires then, and must be changed first. */
   @Column({ name: 'password_expires_at', type: 'timestamptz', nullable: true })
   passwordExpiresAt: Date | null;
 

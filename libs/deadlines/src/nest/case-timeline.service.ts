@@ -332,7 +332,8 @@ export class CaseTimelineService {
    * With `custodyCorrected` (a correction of the intake's custody facts, not an event: the keys `custodyKeys` gave
    * before it): a deadline the old facts gave and the corrected ones do not never applied, and is superseded whatever
    * its status, as one counted from a retracted event is. Otherwise only open ones are (a deadline that stopped being
-   * computed because something happened, a release say, keeps its record).
+   * computed because something happened, a release say, keeps its record), and those missed on arrival
+   * (missedOnArrival: never followed; a detainer hold's only when another time replaced it).
    */
   async recompute(tx: EntityManager, caseId: string, now: Date, options: { custodyCorrected?: ReadonlySet<string> } = {}): Promise<Timeline> {
     const { row, facts } = await this.caseFacts(tx, caseId);
@@ -352,11 +353,15 @@ export class CaseTimelineService {
     // corrected place changes the key. What was recorded on it (met or missed, the note, who and when) carries over to
     // the new row; otherwise a deadline already met came back open beside it.
     const carried = new Map<string, DeadlineRow>();
+    // Or the same deadline from another entry of its trigger: the same rule, due at the same time, no longer computed
+    // (the same bond decision entered again by its date, now the one counted: its appeal, marked met, must not come
+    // back open beside it).
     for (const d of computed) {
       if (byKey.has(d.key) || !d.triggerEventId) continue;
-      const before = existing.filter(
-        (s) => !computedKeys.has(s.key) && s.status !== 'open' && s.rule === d.rule && s.trigger_event_id === d.triggerEventId,
-      );
+      const gone = existing.filter((s) => !computedKeys.has(s.key) && s.status !== 'open' && s.rule === d.rule);
+      const sameTrigger = gone.filter((s) => s.trigger_event_id === d.triggerEventId);
+      const sameTime = gone.filter((s) => s.due_at.getTime() === Date.parse(d.dueAt));
+      const before = sameTrigger.length > 0 ? sameTrigger : sameTime;
       if (before.length === 1) carried.set(d.key, before[0]);
     }
     const carriedIds = new Set([...carried.values()].map((d) => d.id));
@@ -375,10 +380,16 @@ export class CaseTimelineService {
       return own !== undefined && !sameTimes(stored, own);
     };
     const neverApplied = (d: DeadlineRow) => d.trigger_event_id === null && options.custodyCorrected?.has(d.key) === true;
+    // A detainer hold missed on arrival goes only when another time replaced it (the one typed was wrong): ended (a
+    // transfer to ICE, a release), it stays, as the record that the jail held the person past the 48 hours.
+    const replacedOnArrival = (d: DeadlineRow) =>
+      missedOnArrival(d) && (!URGENCY_POLICY.detainerRules.includes(d.rule) || computed.some((c) => c.rule === d.rule));
     const stale = existing
-      .filter((d) => !computedKeys.has(d.key) && (d.status === 'open' || carriedIds.has(d.id) || neverApplied(d) || missedOnArrival(d)))
+      .filter((d) => !computedKeys.has(d.key) && (d.status === 'open' || carriedIds.has(d.id) || neverApplied(d) || replacedOnArrival(d)))
       .map((d) => d.id);
     if (stale.length) await tx.query(`UPDATE deadlines SET superseded_at = $2 WHERE id = ANY($1)`, [stale, now]);
+    // Rows revived here (a superseded row's key computed again): back as of now, as a new one would be written.
+    const revivedKeys = new Set<string>();
     for (const d of computed) {
       const stored = byKey.get(d.key);
       if (stored) {
@@ -406,8 +417,9 @@ export class CaseTimelineService {
       // marked met stays so, with its note and who marked it, unless a row of the same rule and trigger was marked
       // since (KEEPS_MARK): the same key is the same trigger and due time (a custody fact corrected away and back), and
       // a filing made does not come back open, to be swept missed and emailed as such.
-      await tx.query(
-        `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
+      const [{ revived }]: { revived: boolean }[] = await tx.query(
+        `WITH written AS (
+         INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
                                 citation, rule_version, note, trigger_event_id, case_closed,
                                 status, status_note, status_changed_by, status_changed_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
@@ -418,13 +430,16 @@ export class CaseTimelineService {
            status = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status ELSE EXCLUDED.status END,
            status_note = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_note ELSE EXCLUDED.status_note END,
            status_changed_by = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_changed_by ELSE EXCLUDED.status_changed_by END,
-           status_changed_at = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_changed_at ELSE EXCLUDED.status_changed_at END`,
+           status_changed_at = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_changed_at ELSE EXCLUDED.status_changed_at END
+         RETURNING created_at <> $19 AS revived
+       ) SELECT revived FROM written`,
         [caseId, row.organization_id, d.key, d.rule, d.label, d.dueAt, d.timeZone, d.outerLimitAt ?? null,
          d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null, row.status === 'closed',
          before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null,
          // A revived row keeps when it was first written (not in the update); a new one is written now.
          now],
       );
+      if (revived) revivedKeys.add(d.key);
       // A missed deadline carried over to its new row: the coordinators' alerts not yet sent follow it (the old row's
       // are cancelled once it is superseded), with its time as it now reads; those sent stay sent, and are not repeated.
       if (before?.status === 'missed') {
@@ -457,7 +472,10 @@ export class CaseTimelineService {
        ) SELECT missed.*, $3::text AS reference FROM missed`,
       [caseId, now, row.reference, MISSED_GRACE_JSON],
     );
-    await this.escalateMissed(tx, row.organization_id, caseId, newlyMissed.filter((d) => !missedLongAgo(d, now)), now);
+    // A revived row counts as written now: one due long ago is history, not an alert (a 2025 appeal a new rule set
+    // brings back), and its alert waits as one missed on arrival does.
+    const asWritten = newlyMissed.map((d) => (revivedKeys.has(d.key) ? { ...d, created_at: now } : d));
+    await this.escalateMissed(tx, row.organization_id, caseId, asWritten.filter((d) => !missedLongAgo(d, now)), now);
     const current: DeadlineRow[] = await tx.query(
       `SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.case_id = $1 AND d.superseded_at IS NULL ORDER BY d.due_at`,
       [caseId, row.reference],
