@@ -114,6 +114,20 @@ describe('reference data import (e2e)', () => {
     expect(await count('agreements_287g')).toBe(lines.length - 1);
   });
 
+  it('a row with two problems is one row rejected, as the refusal and the report count it', async () => {
+    const lines = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8').trimEnd().split('\n');
+    // ABRDNWA with its state and its field office both wrong: two problems, one row.
+    const bad = lines.map((line) => (line.startsWith('ABRDNWA,') ? line.replace(',WA,98520,SEA,', ',ZZ,98520,,') : line));
+    const twoProblems = file('two-problems.csv', bad.join('\n') + '\n');
+    const service = t.app.get(ReferenceService);
+    await expect(service.importFiles(twoProblems, DEFAULT_287G_FILE)).rejects.toMatchObject({
+      code: 'REFERENCE_ROWS_REJECTED', message: expect.stringMatching(/^1 row\(s\) rejected, nothing imported \(line 2: .*; line 2: /),
+    });
+    const report = await service.importFiles(twoProblems, DEFAULT_287G_FILE, { acceptRejectedRows: true });
+    expect([report.errors.length, report.rejectedRows]).toEqual([2, 1]);
+    await service.importFiles(DEFAULT_FACILITIES_FILE, DEFAULT_287G_FILE);
+  });
+
   it('a facility a newer file drops stays for the cases placed there, but is no longer listed or chosen anew', async () => {
     const service = t.app.get(ReferenceService);
     const facilities = readFileSync(DEFAULT_FACILITIES_FILE, 'utf8').trimEnd().split('\n');

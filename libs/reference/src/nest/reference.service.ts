@@ -89,6 +89,8 @@ export interface ImportReport {
    */
   rezonedCases: number;
   errors: RowIssue[];
+  /** Rows left out (each may have several `errors`). */
+  rejectedRows: number;
   /** Rows imported with a value set aside (an unreadable date, say): how many, and which (line, column, why). */
   warnings: number;
   warningRows: (RowIssue & { file: 'facilities' | 'agreements' })[];
@@ -222,6 +224,8 @@ export class ReferenceService implements OnApplicationBootstrap {
     // (read under the import's lock, below).
     const agreements = agreementsFile === null ? { records: [] as Agreement287g[], errors: [], warnings: [] } : parse287gCsv(readFileSync(agreementsFile, 'utf8'), agreementsFile);
     const rejected = [...(facilities?.errors ?? []), ...agreements.errors];
+    // A row may have several problems (a bad state and an empty field): the rows are counted, each file's apart.
+    const rejectedRows = new Set((facilities?.errors ?? []).map((e) => e.line)).size + new Set(agreements.errors.map((e) => e.line)).size;
     if (facilities?.records.length === 0 || (agreementsFile !== null && agreements.records.length === 0)) {
       throw new ReferenceDataError('REFERENCE_EMPTY_FILE', `no usable row in ${facilities?.records.length === 0 ? facilitiesFile : agreementsFile}: nothing imported`);
     }
@@ -229,7 +233,7 @@ export class ReferenceService implements OnApplicationBootstrap {
       const first = rejected.slice(0, 5).map((e) => `line ${e.line}: ${e.code}${e.column ? ` (${e.column})` : ''}`).join('; ');
       throw new ReferenceDataError(
         'REFERENCE_ROWS_REJECTED',
-        `${rejected.length} row(s) rejected, nothing imported (${first}${rejected.length > 5 ? '; ...' : ''}). Fix the file, or import the other rows with --accept-rejected-rows`,
+        `${rejectedRows} row(s) rejected, nothing imported (${first}${rejected.length > 5 ? '; ...' : ''}). Fix the file, or import the other rows with --accept-rejected-rows`,
       );
     }
     const report = { facilities: 0, jail287g: 0, unlisted: 0, rezonedCases: 0 };
@@ -327,6 +331,7 @@ export class ReferenceService implements OnApplicationBootstrap {
       ...report,
       agreements: agreements.records.length,
       errors: rejected,
+      rejectedRows,
       warnings: (facilities?.warnings.length ?? 0) + agreements.warnings.length,
       warningRows: [
         ...(facilities?.warnings ?? []).map((w) => ({ file: 'facilities' as const, ...w })),
