@@ -54,6 +54,7 @@ import { BiaRulingsGivenAZone1764005200000 } from './1764005200000-BiaRulingsGiv
 import { TemporaryPasswords1764005300000 } from './1764005300000-TemporaryPasswords';
 import { ListIndexes1764005400000 } from './1764005400000-ListIndexes';
 import { BondDecisionReviews1764005500000 } from './1764005500000-BondDecisionReviews';
+import { PasswordSetBy1764005600000 } from './1764005600000-PasswordSetBy';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -113,4 +114,5 @@ export const MIGRATIONS = [
   TemporaryPasswords1764005300000,
   ListIndexes1764005400000,
   BondDecisionReviews1764005500000,
+  PasswordSetBy1764005600000,
 ];

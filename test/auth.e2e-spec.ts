@@ -344,6 +344,17 @@ describe('auth (e2e)', () => {
       await login(t.http, user.email, user.password);
     });
 
+    it('after the operator resets a password the user had chosen, an admin still cannot set it (they would take the account over)', async () => {
+      const user = await createUser(t.http, admin, 'attorney');
+      const reset = await t.app.get(UsersService).resetPassword(user.email);
+      const signedIn = await login(t.http, user.email, reset!.password);
+      const res = await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ password: 'set by the admin today' });
+      expect([res.status, res.body.code]).toEqual([409, 'PASSWORD_SET_BY_USER']);
+      // The user's session and the operator's password stand.
+      await t.http.get('/api/auth/me').set(signedIn.auth).expect(200);
+      await login(t.http, user.email, reset!.password);
+    });
+
     it('the password an admin chose is temporary: the user must choose their own first; the admin may set it again until then, not after', async () => {
       const email = `temporal-${Date.now()}@test.amparo.example`;
       const created = await t.http.post('/api/users').set(admin.auth).send({ email, name: 'Temporal Ejemplo', role: 'intake', password: 'elegida por la admin 1' }).expect(201);

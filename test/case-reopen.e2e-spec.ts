@@ -3,7 +3,7 @@ import { MailDeliveryService } from '@amparo/notifications';
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile, routingTeam } from './support/attorneys';
 import { minimalBody, routableBody } from './support/cases';
-import { Session, createUser } from './support/users';
+import { Session, createUser, login, withoutCoordinators } from './support/users';
 
 /** A case closed by mistake is reopened by a coordinator, rather than typed again and its history lost. */
 describe('reopening a closed case (e2e)', () => {
@@ -181,6 +181,24 @@ describe('reopening a closed case (e2e)', () => {
     await reopen(c.body.id).expect(200);
     await t.app.get(MailDeliveryService).deliverDue();
     expect(await alerts('sent')).toBe(1);
+  });
+
+  it('with no coordinator, the admin\'s copy of a missed alert the close cancelled is sent after the reopen', async () => {
+    const c = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
+    const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
+    await withoutCoordinators(t, admin, async () => {
+      await t.http.post(`/api/cases/${c.body.id}/events`).set(intake.auth).send({ type: 'address_changed', occurredAt: tenDaysAgo }).expect(201);
+    });
+    coordinator = await login(t.http, coordinator.email, coordinator.password);
+    const admins = async () => t.db.query(
+      `SELECT sent_at FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND recipient_id = $2`, [c.body.id, admin.userId]);
+    expect(await admins()).toHaveLength(1);
+    await t.http.post(`/api/cases/${c.body.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    await t.db.query(`UPDATE notifications SET next_attempt_at = now() - interval '1 second' WHERE case_id = $1 AND sent_at IS NULL`, [c.body.id]);
+    await t.app.get(MailDeliveryService).deliverDue();
+    await reopen(c.body.id).expect(200);
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect((await admins()).map((n: { sent_at: Date | null }) => n.sent_at !== null)).toEqual([true]);
   });
 
   it('an unsent missed-deadline alert is dropped once the deadline is marked met or waived (a filing made after all)', async () => {

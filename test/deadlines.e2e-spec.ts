@@ -200,6 +200,22 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(after).toMatchObject({ id: before.id, dueAt: before.dueAt });
     });
 
+    it('two denials of one day each keep their own appeal\'s mark when a corrected place moves both: one filed, one still open', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: await facilityIn('CA', 'America/Los_Angeles') } });
+      const day = DateTime.fromJSDate(clock.now()).setZone('America/Los_Angeles').minus({ days: 10 }).toISODate();
+      await event(c.id, { type: 'motion_decided', occurredAt: day, issuedBy: 'ij', outcome: 'denied', motion: 'reopen' }).expect(201);
+      const second = await event(c.id, { type: 'motion_decided', occurredAt: day, issuedBy: 'ij', outcome: 'denied', motion: 'reconsider' }).expect(201);
+      const appeals = second.body.deadlines.filter((d: { rule: string }) => d.rule === 'bia_appeal_of_motion');
+      expect(appeals).toHaveLength(2);
+      await t.http.patch(`/api/deadlines/${appeals[0].id}`).set(coordinator.auth).send({ status: 'met', note: 'appeal of the reopen denial filed' }).expect(200);
+      // The facility was misheard: it is in Texas. Both dates are read there now (new keys, the same due time).
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { facilityCode: await facilityIn('TX', 'America/Chicago') } }).expect(200);
+      const after = (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body.deadlines
+        .filter((d: { rule: string }) => d.rule === 'bia_appeal_of_motion');
+      expect(after.map((d: { status: string; statusNote?: string }) => [d.status, d.statusNote ?? null]).sort())
+        .toEqual([['met', 'appeal of the reopen denial filed'], ['open', null]]);
+    });
+
     it('a missed deadline\'s reason keeps the time it was due after a transfer to another zone', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', facilityCode: await facilityIn('TX', 'America/Chicago') } });
       const moved = DateTime.fromJSDate(clock.now()).minus({ days: 20 }).toISODate()!;
@@ -337,6 +353,14 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         const pending = await t.db.query(
           `SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND sent_at IS NULL AND cancelled_at IS NULL`, [c.id]);
         expect(pending[0].n).toBeGreaterThanOrEqual(1);
+        // Back as of now, the hearing is missed on arrival again: its decision entered right after (the outcome fixed)
+        // takes it away, and its alert, held, goes unsent.
+        const fixed = await event(c.id, { type: 'bond_decision', occurredAt: iso(new Date(Date.parse(hearing.dueAt) + 3600_000)), outcome: 'granted', amount: 5000 }).expect(201);
+        expect(fixed.body.deadlines.map((d: { rule: string }) => d.rule)).not.toContain('bond_hearing');
+        clock.set(new Date(clock.now().getTime() + (MISSED_ON_ARRIVAL_ALERT_MINUTES + 1) * 60_000));
+        await t.app.get(MailDeliveryService).deliverDue();
+        const sent = await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND sent_at IS NOT NULL`, [c.id]);
+        expect(sent[0].n).toBe(0);
       } finally {
         clock.set(started);
       }

@@ -195,7 +195,7 @@ export class AuthService {
       const live = await tx.query(`SELECT 1 FROM auth_sessions WHERE id = $1 AND revoked_at IS NULL`, [actor.sessionId]);
       if (!still?.active || still.password_hash !== user.passwordHash || live.length === 0) throw new UnauthorizedException();
       // A password of the user's own: a temporary one ends here.
-      await tx.query(`UPDATE users SET password_hash = $2, password_expires_at = NULL WHERE id = $1`, [user.id, hash]);
+      await tx.query(`UPDATE users SET password_hash = $2, password_expires_at = NULL, password_set_by = 'user' WHERE id = $1`, [user.id, hash]);
       await tx.query(
         `UPDATE auth_sessions SET revoked_at = now(), revoked_reason = 'password changed' WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`,
         [user.id, actor.sessionId],

@@ -35,7 +35,9 @@ export class BootstrapService implements OnApplicationBootstrap {
       const [org] = await tx.query(`INSERT INTO organizations (name) VALUES ($1) RETURNING id`, ['My organization']);
       await tx.query(
         // A generated password is temporary: the admin changes it at their first sign-in, before anything else.
-        `INSERT INTO users (organization_id, email, name, role, password_hash, password_expires_at) VALUES ($1, $2, $3, 'admin', $4, $5)`,
+        // Set by the operator, generated or given (ADMIN_PASSWORD): not an admin's to set again.
+        `INSERT INTO users (organization_id, email, name, role, password_hash, password_expires_at, password_set_by)
+         VALUES ($1, $2, $3, 'admin', $4, $5, 'operator')`,
         [org.id, this.config.admin.email, 'Administrator', await this.passwords.hash(password),
           generated ? temporaryPasswordExpiry(this.clock.now()) : null],
       );

@@ -14,10 +14,13 @@ import { UserChanges } from './user-changes';
 import type { Principal } from './roles';
 import { HttpStatus } from '@nestjs/common';
 
-/** An admin sets a password only while it is a temporary one: the one a user chose is theirs alone. */
+/**
+ * An admin sets a password only over one an admin set (the account's first, not yet replaced by the user): one the user
+ * chose is theirs alone, and so is the operator's reset of it (an admin setting one then would take the account over).
+ */
 const passwordSetByUser = () =>
   new DomainError(HttpStatus.CONFLICT, 'PASSWORD_SET_BY_USER',
-    'This user has chosen their own password: an admin cannot set it (the operator resets a forgotten one: users:reset-password)');
+    'This user has chosen their own password, or the operator has reset it: an admin cannot set it (the operator resets a forgotten one: users:reset-password)');
 
 @Injectable()
 export class UsersService {
@@ -47,6 +50,7 @@ export class UsersService {
             // Chosen by the admin, so known to them: temporary (ASVS 6.4.1), as the system's own are. The user chooses
             // their own at the first sign-in, and an admin who knows this one cannot go on signing in as them.
             passwordExpiresAt: temporaryPasswordExpiry(this.clock.now()),
+            passwordSetBy: 'admin',
             active: true,
           }),
         );
@@ -94,7 +98,7 @@ export class UsersService {
         // In the canonical form, or as an older release stored it (a row migration 1764005100000 left, its canonical
         // form taken by a look-alike): typed exactly so, that row; else the canonical one. One row only.
         `WITH target AS (SELECT id FROM users WHERE lower(email) IN ($1, $3) ORDER BY lower(email) = $3 DESC LIMIT 1),
-              updated AS (UPDATE users SET password_hash = $2, password_expires_at = $4 WHERE id = (SELECT id FROM target) RETURNING id, email, organization_id)
+              updated AS (UPDATE users SET password_hash = $2, password_expires_at = $4, password_set_by = 'operator' WHERE id = (SELECT id FROM target) RETURNING id, email, organization_id)
          SELECT id, email, organization_id FROM updated`,
         // Temporary: the user changes it at their first sign-in, before anything else, and it expires unused.
         [canonicalEmail(email), hash, legacyEmail(email), temporaryPasswordExpiry(this.clock.now())],
@@ -131,7 +135,7 @@ export class UsersService {
         ...(dto.active !== undefined && dto.active !== user.active ? ['active'] : []),
         ...(passwordHash !== undefined ? ['password'] : []),
       ];
-      if (passwordHash !== undefined && user.passwordExpiresAt === null) throw passwordSetByUser();
+      if (passwordHash !== undefined && user.passwordSetBy !== 'admin') throw passwordSetByUser();
       if (dto.name !== undefined) user.name = dto.name.trim();
       if (dto.role !== undefined) user.role = dto.role;
       if (dto.active !== undefined) user.active = dto.active;
@@ -165,7 +169,7 @@ export class UsersService {
   private async temporaryPasswordFor(actor: Principal, id: string, dto: UpdateUserDto): Promise<string> {
     const user = await this.db.getRepository(User).findOne({ where: { id, organizationId: actor.organizationId } });
     if (!user) throw notFound('User');
-    if (user.passwordExpiresAt === null) throw passwordSetByUser();
+    if (user.passwordSetBy !== 'admin') throw passwordSetByUser();
     const weak = await this.auth.passwordWeaknessFor(dto.password!, { email: user.email, name: dto.name ?? user.name, organizationId: user.organizationId });
     if (weak) throw validationFailed({ password: [weak] });
     return this.passwords.hash(dto.password!);

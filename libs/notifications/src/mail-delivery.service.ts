@@ -106,9 +106,8 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
        -- A coverage alert gives its key back: the case may come back to an uncovered facility, and its alert must be
        -- written again then (it is written once per facility while it holds, ON CONFLICT DO NOTHING). So does a
        -- reminder: the planner writes it again if it applies again (the deadline moved back to that time, the case
-       -- back with that attorney, the recipient active again). And a missed deadline's alert: the deadline may be missed
-       -- again (a hearing missed on arrival, superseded by its decision, back when the decision is retracted).
-       dedupe_key = CASE WHEN p.kind IN ('case.coverage', 'deadline.reminder', 'deadline.missed') AND n.dedupe_key NOT LIKE '%:cancelled:%'
+       -- back with that attorney, the recipient active again).
+       dedupe_key = CASE WHEN p.kind IN ('case.coverage', 'deadline.reminder') AND n.dedupe_key NOT LIKE '%:cancelled:%'
                          THEN n.dedupe_key || ':cancelled:' || n.id ELSE n.dedupe_key END
   FROM pending p
  WHERE n.id = p.id AND (

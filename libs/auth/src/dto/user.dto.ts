@@ -58,7 +58,7 @@ export class UpdateUserDto {
 
   @ApiPropertyOptional({
     minLength: 12,
-    description: `A new temporary password, only while the user has not chosen their own yet (an account never signed in to, or whose temporary password expired): 409 PASSWORD_SET_BY_USER otherwise (the operator resets a forgotten one: users:reset-password). Ends the user's sessions. ${PASSWORD_RULES}`,
+    description: `A new temporary password, only while the account's password is one an admin set (the user has not chosen their own yet: the first one lost, or expired unchanged): 409 PASSWORD_SET_BY_USER once the user has chosen theirs or the operator has reset it (the operator resets a forgotten one: users:reset-password). Ends the user's sessions. ${PASSWORD_RULES}`,
   })
   @Transform(composedPassword)
   @IsOptionalNotNull()

@@ -28,6 +28,10 @@ export class User {
   @Column({ name: 'password_expires_at', type: 'timestamptz', nullable: true })
   passwordExpiresAt: Date | null;
 
+  /** Who set the current password: the user, an admin (temporary), or the operator (the first admin's, a reset). */
+  @Column({ name: 'password_set_by', type: 'text', default: 'user' })
+  passwordSetBy: 'user' | 'admin' | 'operator';
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

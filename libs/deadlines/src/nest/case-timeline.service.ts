@@ -356,13 +356,20 @@ export class CaseTimelineService {
     // Or the same deadline from another entry of its trigger: the same rule, due at the same time, no longer computed
     // (the same bond decision entered again by its date, now the one counted: its appeal, marked met, must not come
     // back open beside it).
+    // Only a row whose own trigger no longer gives that rule anything stands in by its time (two denials of one day
+    // each have their appeal: read elsewhere, each keeps its own), and each stored row is carried once at most.
+    const triggerCounted = (s: DeadlineRow) => computed.some((c) => c.rule === s.rule && c.triggerEventId === s.trigger_event_id);
+    const taken = new Set<string>();
     for (const d of computed) {
       if (byKey.has(d.key) || !d.triggerEventId) continue;
-      const gone = existing.filter((s) => !computedKeys.has(s.key) && s.status !== 'open' && s.rule === d.rule);
+      const gone = existing.filter((s) => !computedKeys.has(s.key) && s.status !== 'open' && s.rule === d.rule && !taken.has(s.id));
       const sameTrigger = gone.filter((s) => s.trigger_event_id === d.triggerEventId);
-      const sameTime = gone.filter((s) => s.due_at.getTime() === Date.parse(d.dueAt));
+      const sameTime = gone.filter((s) => s.due_at.getTime() === Date.parse(d.dueAt) && !triggerCounted(s));
       const before = sameTrigger.length > 0 ? sameTrigger : sameTime;
-      if (before.length === 1) carried.set(d.key, before[0]);
+      if (before.length === 1) {
+        carried.set(d.key, before[0]);
+        taken.add(before[0].id);
+      }
     }
     const carriedIds = new Set([...carried.values()].map((d) => d.id));
     // Whether a stored row no longer has what its own rule set computes from the facts now: then the facts moved it
@@ -388,8 +395,6 @@ export class CaseTimelineService {
       .filter((d) => !computedKeys.has(d.key) && (d.status === 'open' || carriedIds.has(d.id) || neverApplied(d) || replacedOnArrival(d)))
       .map((d) => d.id);
     if (stale.length) await tx.query(`UPDATE deadlines SET superseded_at = $2 WHERE id = ANY($1)`, [stale, now]);
-    // Rows revived here (a superseded row's key computed again): back as of now, as a new one would be written.
-    const revivedKeys = new Set<string>();
     for (const d of computed) {
       const stored = byKey.get(d.key);
       if (stored) {
@@ -417,9 +422,8 @@ export class CaseTimelineService {
       // marked met stays so, with its note and who marked it, unless a row of the same rule and trigger was marked
       // since (KEEPS_MARK): the same key is the same trigger and due time (a custody fact corrected away and back), and
       // a filing made does not come back open, to be swept missed and emailed as such.
-      const [{ revived }]: { revived: boolean }[] = await tx.query(
-        `WITH written AS (
-         INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
+      await tx.query(
+        `INSERT INTO deadlines (case_id, organization_id, key, rule, label, due_at, time_zone, outer_limit_at, opens_at,
                                 citation, rule_version, note, trigger_event_id, case_closed,
                                 status, status_note, status_changed_by, status_changed_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
@@ -430,16 +434,16 @@ export class CaseTimelineService {
            status = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status ELSE EXCLUDED.status END,
            status_note = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_note ELSE EXCLUDED.status_note END,
            status_changed_by = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_changed_by ELSE EXCLUDED.status_changed_by END,
-           status_changed_at = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_changed_at ELSE EXCLUDED.status_changed_at END
-         RETURNING created_at <> $19 AS revived
-       ) SELECT revived FROM written`,
+           status_changed_at = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_changed_at ELSE EXCLUDED.status_changed_at END,
+           created_at = EXCLUDED.created_at`,
         [caseId, row.organization_id, d.key, d.rule, d.label, d.dueAt, d.timeZone, d.outerLimitAt ?? null,
          d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null, row.status === 'closed',
          before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null,
-         // A revived row keeps when it was first written (not in the update); a new one is written now.
+         // Written now, a revived row too: nobody followed it while it was superseded, and back as of now it is judged
+         // as a new one would be (missed on arrival; missed long ago: a 2025 appeal a new rule set brings back alerts
+         // no one).
          now],
       );
-      if (revived) revivedKeys.add(d.key);
       // A missed deadline carried over to its new row: the coordinators' alerts not yet sent follow it (the old row's
       // are cancelled once it is superseded), with its time as it now reads; those sent stay sent, and are not repeated.
       if (before?.status === 'missed') {
@@ -472,10 +476,7 @@ export class CaseTimelineService {
        ) SELECT missed.*, $3::text AS reference FROM missed`,
       [caseId, now, row.reference, MISSED_GRACE_JSON],
     );
-    // A revived row counts as written now: one due long ago is history, not an alert (a 2025 appeal a new rule set
-    // brings back), and its alert waits as one missed on arrival does.
-    const asWritten = newlyMissed.map((d) => (revivedKeys.has(d.key) ? { ...d, created_at: now } : d));
-    await this.escalateMissed(tx, row.organization_id, caseId, asWritten.filter((d) => !missedLongAgo(d, now)), now);
+    await this.escalateMissed(tx, row.organization_id, caseId, newlyMissed.filter((d) => !missedLongAgo(d, now)), now);
     const current: DeadlineRow[] = await tx.query(
       `SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.case_id = $1 AND d.superseded_at IS NULL ORDER BY d.due_at`,
       [caseId, row.reference],
@@ -626,6 +627,15 @@ export class CaseTimelineService {
     const coordinators = await this.outbox.coordinators(tx, organizationId);
     const [holder]: { status: string; hasAttorney: boolean }[] = await tx.query(
       `SELECT status, assigned_attorney_id IS NOT NULL AS "hasAttorney" FROM cases WHERE id = $1`, [caseId]);
+    // Missed again after an alert of it was cancelled unsent (a hearing missed on arrival, superseded by its decision,
+    // back when the decision is retracted): that one gives its key to the new one, as a person's mark does (:earlier:;
+    // a reopen revives no alert a later one replaced). Those pending or sent stand: the same missing is not told twice.
+    await tx.query(
+      `UPDATE notifications SET dedupe_key = dedupe_key || ':earlier:' || id
+        WHERE case_id = $2 AND kind = 'deadline.missed' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key NOT LIKE '%:earlier:%'
+          AND split_part(dedupe_key, ':', 2) = ANY($1::text[])`,
+      [missed.map((d) => d.id), caseId],
+    );
     // Missed as it is written (created now): held a few minutes, but a detainer hold's (someone may be held on it now).
     const hold = (d: DeadlineRow) =>
       (d.created_at ?? now).getTime() === now.getTime() && !URGENCY_POLICY.detainerRules.includes(d.rule)
