@@ -483,6 +483,26 @@ describe('routing and referrals (e2e)', () => {
     await t.http.post(`/api/referrals/${auto.body.id}/withdraw`).set(coordinator.auth).expect(200);
   });
 
+  it('a case declined for a conflict bars that attorney from the same client\'s next intake (by name and birth date, not by name alone)', async () => {
+    const attorney = attorneys[0];
+    const eulalia = { firstName: 'Eulalia', lastName: `Prueba${Math.random().toString(36).slice(2, 6)}`, preferredLanguage: 'spa' };
+    const first = await createCase(routableCase({ client: { ...eulalia, dateOfBirth: '1988-05-01' } }));
+    const offer = (await route(first.id, { attorneyId: attorney.userId }).expect(201)).body;
+    await t.http.post(`/api/referrals/${offer.id}/decline`).set(attorney.auth).send({ reason: 'conflict' }).expect(200);
+    // Her sister calls the hotline the next day: a second intake of the same person.
+    const again = await createCase(routableCase({ client: { ...eulalia, dateOfBirth: '1988-05-01' } }));
+    const barred = await route(again.id, { attorneyId: attorney.userId });
+    expect([barred.status, barred.body.message]).toEqual([422, expect.stringMatching(/conflict of interest/)]);
+    const best = await route(again.id).expect(201);
+    expect(best.body.attorneyId).not.toBe(attorney.userId);
+    await t.http.post(`/api/referrals/${best.body.id}/withdraw`).set(coordinator.auth).expect(200);
+    // Another woman of the same name: not barred.
+    const namesake = await createCase(routableCase({ client: { ...eulalia, dateOfBirth: '1991-11-20' } }));
+    const offered = await route(namesake.id, { attorneyId: attorney.userId }).expect(201);
+    expect(offered.body.match.reasons.join(' ')).not.toMatch(/conflict/);
+    await t.http.post(`/api/referrals/${offered.body.id}/withdraw`).set(coordinator.auth).expect(200);
+  });
+
   it('a correction naming one of the assigned attorney\'s clients as adverse emails the coordinators and the attorney, once', async () => {
     const attorney = attorneys[1];
     const existing = await createCase(routableCase({ client: { firstName: 'Rosalba', lastName: 'Muestra', preferredLanguage: 'spa' } }));

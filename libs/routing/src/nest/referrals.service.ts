@@ -1236,6 +1236,16 @@ export class ReferralsService implements OnModuleInit {
                   ) who
                  WHERE b.organization_id = $2 AND b.case_id <> $1
                    AND ((b.kind = 'party_name' AND b.value = ANY(mine.adverse)) OR (b.kind = 'adverse_party' AND b.value = ANY(mine.clients)))
+                UNION
+                -- The same client (by A-number, or name and date of birth: not a name alone, which would bar every client
+                -- of a common name, with no override) as a case the attorney declined for a conflict: told once, it
+                -- holds for the client's next intake too. Taken as adverse to one of their clients.
+                SELECT r.attorney_id, 'adverse_party', m.value
+                  FROM case_blind_indexes y
+                  JOIN case_blind_indexes x ON x.organization_id = y.organization_id AND x.kind = y.kind AND x.value = y.value AND x.case_id <> y.case_id
+                  JOIN referrals r ON r.case_id = x.case_id AND r.status = 'declined' AND r.decline_reason = 'conflict'
+                  CROSS JOIN unnest(mine.clients) AS m(value)
+                 WHERE y.case_id = $1 AND y.kind IN ('a_number', 'name_dob', 'name_tokens_dob')
               ) k), '[]') AS conflicts
          FROM mine`,
       [c.id, c.organization_id, COURT_EVENT_TYPES],
