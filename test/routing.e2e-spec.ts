@@ -488,9 +488,12 @@ describe('routing and referrals (e2e)', () => {
     const eulalia = { firstName: 'Eulalia', lastName: `Prueba${Math.random().toString(36).slice(2, 6)}`, preferredLanguage: 'spa' };
     const first = await createCase(routableCase({ client: { ...eulalia, dateOfBirth: '1988-05-01' } }));
     const offer = (await route(first.id, { attorneyId: attorney.userId }).expect(201)).body;
-    await t.http.post(`/api/referrals/${offer.id}/decline`).set(attorney.auth).send({ reason: 'conflict' }).expect(200);
-    // Her sister calls the hotline the next day: a second intake of the same person.
+    // Her sister called the hotline too: a second intake of the same person, offered to the same attorney meanwhile.
     const again = await createCase(routableCase({ client: { ...eulalia, dateOfBirth: '1988-05-01' } }));
+    const twin = (await route(again.id, { attorneyId: attorney.userId }).expect(201)).body;
+    await t.http.post(`/api/referrals/${offer.id}/decline`).set(attorney.auth).send({ reason: 'conflict' }).expect(200);
+    // The conflict holds for her other case: its open offer is withdrawn, and it is not offered to them again.
+    expect((await t.db.query(`SELECT status, withdrawn_why FROM referrals WHERE id = $1`, [twin.id]))[0]).toEqual({ status: 'withdrawn', withdrawn_why: 'CONFLICT_OF_INTEREST' });
     const barred = await route(again.id, { attorneyId: attorney.userId });
     expect([barred.status, barred.body.message]).toEqual([422, expect.stringMatching(/conflict of interest/)]);
     const best = await route(again.id).expect(201);

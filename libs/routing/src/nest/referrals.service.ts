@@ -777,7 +777,7 @@ export class ReferralsService implements OnModuleInit {
    * another attorney's referral, which the decliner may not read.
    */
   async decline(actor: Principal, id: string, dto: DeclineReferralDto): Promise<{ referral: ReferralView; caseStatus: string }> {
-    return this.audit.transaction(async (tx) => {
+    const declined = await this.audit.transaction(async (tx) => {
       const { r, c } = await this.lockOwnOffer(tx, actor, id);
       const now = this.clock.now();
       // Past its answer time the offer has expired (the expiry job moves it on), as for an accept.
@@ -794,6 +794,9 @@ export class ReferralsService implements OnModuleInit {
       const outcome = c.consent_share ? await this.offerNext(tx, c, null) : await this.markUnplaced(tx, c, null);
       return { referral, caseStatus: 'offered' in outcome ? 'offered' : 'unplaced' };
     });
+    // A conflict told now holds for the same client's other cases: an open offer of one to this attorney is withdrawn.
+    if (dto.reason === 'conflict') await this.reviewConflictsOf(actor, [actor.userId]);
+    return declined;
   }
 
   async withdraw(actor: Principal, id: string): Promise<ReferralView> {
