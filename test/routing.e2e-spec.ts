@@ -504,6 +504,10 @@ describe('routing and referrals (e2e)', () => {
     const offered = await route(namesake.id, { attorneyId: attorney.userId }).expect(201);
     expect(offered.body.match.reasons.join(' ')).not.toMatch(/conflict/);
     await t.http.post(`/api/referrals/${offered.body.id}/withdraw`).set(coordinator.auth).expect(200);
+    // The declined case moved on to the next attorney: withdrawn, so that the later tests find everyone free.
+    for (const { id } of await t.db.query(`SELECT id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [first.id])) {
+      await t.http.post(`/api/referrals/${id}/withdraw`).set(coordinator.auth).expect(200);
+    }
   });
 
   it('a correction naming one of the assigned attorney\'s clients as adverse emails the coordinators and the attorney, once', async () => {
