@@ -377,9 +377,37 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
           const copies = await t.db.query(`SELECT next_attempt_at FROM notifications WHERE dedupe_key LIKE $1 AND dedupe_key LIKE '%:to:%'`, [`missed:${hearing.id}:%`]);
           expect(copies.length).toBeGreaterThanOrEqual(1);
           for (const copy of copies) expect(copy.next_attempt_at.getTime()).toBe(held);
+          // The decision entered, then retracted (another case's): the hearing is missed again, and the admin, who has
+          // the handed-over copy, is not written a second alert of it.
+          const decided = await event(c.id, { type: 'bond_decision', occurredAt: iso(new Date(Date.parse(hearing.dueAt) + 3600_000)), outcome: 'denied' }, intake).expect(201);
+          await t.http.post(`/api/cases/${c.id}/events/${decided.body.event.id}/retract`).set(intake.auth).expect(200);
+          const mine = await t.db.query(
+            `SELECT dedupe_key FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND recipient_id = $2 AND cancelled_at IS NULL`, [c.id, admin.userId]);
+          expect(mine).toHaveLength(1);
         });
       } finally {
         coordinator = await login(t.http, coordinator.email, coordinator.password);
+      }
+    });
+
+    it('a hold missed while followed keeps its record through a correction of its time away and back, and a re-booking', async () => {
+      const started = clock.now();
+      try {
+        const inDays = (days: number) => iso(new Date(clock.now().getTime() + days * 86_400_000));
+        const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: inDays(1) } });
+        const hold = (await deadline(c.id, 'detainer_hold'));
+        expect(hold.status).toBe('open');
+        clock.set(new Date(Date.parse(hold.dueAt) + 60_000));
+        await t.app.get(DeadlineJobsService).sweepMissed();
+        const [{ release_eligible_at: stated }] = await t.db.query(`SELECT release_eligible_at FROM cases WHERE id = $1`, [c.id]);
+        // A typo corrected away and back: the same hold, revived, missed again.
+        await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { releaseEligibleAt: iso(new Date(clock.now().getTime() + 86_400_000)) } }).expect(200);
+        await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { releaseEligibleAt: iso(stated) } }).expect(200);
+        // Booked again: the new release-eligible time, as an event. The hold missed while it was followed stays.
+        const again = await event(c.id, { type: 'release_eligible', occurredAt: iso(new Date(clock.now().getTime() + 3600_000)) }).expect(201);
+        expect(again.body.deadlines.filter((d: { rule: string }) => d.rule === 'detainer_hold').map((d: { status: string }) => d.status).sort()).toEqual(['missed', 'open']);
+      } finally {
+        clock.set(started);
       }
     });
 

@@ -59,6 +59,10 @@ function missedOnArrival(d: DeadlineRow): boolean {
   return !d.status_changed_at || d.status_changed_at.getTime() === d.created_at.getTime();
 }
 
+/** SQL (in a deadlines upsert): the stored row was missed while it was followed, not on arrival (see missedOnArrival). */
+const MISSED_WHILE_FOLLOWED = `(deadlines.status = 'missed' AND (deadlines.status_changed_by IS NOT NULL
+  OR (deadlines.status_changed_at IS NOT NULL AND deadlines.status_changed_at <> deadlines.created_at)))`;
+
 /**
  * How long the coordinators' alert of a deadline missed on arrival waits before it is sent (not a detainer hold's):
  * a volunteer entering a case's history records the hearing, then its decision, and the alert would otherwise go
@@ -435,13 +439,14 @@ export class CaseTimelineService {
            status_note = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_note ELSE EXCLUDED.status_note END,
            status_changed_by = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_changed_by ELSE EXCLUDED.status_changed_by END,
            status_changed_at = CASE WHEN ${KEEPS_STATUS} THEN deadlines.status_changed_at ELSE EXCLUDED.status_changed_at END,
-           created_at = EXCLUDED.created_at`,
+           created_at = CASE WHEN ${MISSED_WHILE_FOLLOWED} THEN deadlines.created_at ELSE EXCLUDED.created_at END`,
         [caseId, row.organization_id, d.key, d.rule, d.label, d.dueAt, d.timeZone, d.outerLimitAt ?? null,
          d.opensAt ?? null, d.citation, d.ruleVersion, d.note ?? null, d.triggerEventId ?? null, row.status === 'closed',
          before?.status ?? 'open', before?.status_note ?? null, before?.status_changed_by ?? null, before?.status_changed_at ?? null,
          // Written now, a revived row too: nobody followed it while it was superseded, and back as of now it is judged
          // as a new one would be (missed on arrival; missed long ago: a 2025 appeal a new rule set brings back alerts
-         // no one).
+         // no one). But one missed while it was followed keeps when it was written: swept missed again, it is still
+         // that record, not one missed on arrival (which the next change of its trigger would take away).
          now],
       );
       // A missed deadline carried over to its new row: the coordinators' alerts not yet sent follow it (the old row's
@@ -630,12 +635,22 @@ export class CaseTimelineService {
     // Missed again after an alert of it was cancelled unsent (a hearing missed on arrival, superseded by its decision,
     // back when the decision is retracted): that one gives its key to the new one, as a person's mark does (:earlier:;
     // a reopen revives no alert a later one replaced). Those pending or sent stand: the same missing is not told twice.
-    await tx.query(
-      `UPDATE notifications SET dedupe_key = dedupe_key || ':earlier:' || id
-        WHERE case_id = $2 AND kind = 'deadline.missed' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key NOT LIKE '%:earlier:%'
-          AND split_part(dedupe_key, ':', 2) = ANY($1::text[])`,
+    // The keys of those that stand, read in the same statement: a copy handed over to an admin (`...:to:<admin>...`)
+    // is that admin's alert of the deadline, and they are not written another.
+    const standing: { dedupe_key: string }[] = await tx.query(
+      `WITH renamed AS (
+         UPDATE notifications SET dedupe_key = dedupe_key || ':earlier:' || id
+          WHERE case_id = $2 AND kind = 'deadline.missed' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key NOT LIKE '%:earlier:%'
+            AND split_part(dedupe_key, ':', 2) = ANY($1::text[])
+          RETURNING id
+       )
+       SELECT dedupe_key FROM notifications
+        WHERE case_id = $2 AND kind = 'deadline.missed' AND cancelled_at IS NULL AND dedupe_key NOT LIKE '%:earlier:%'
+          AND split_part(dedupe_key, ':', 2) = ANY($1::text[]) AND id NOT IN (SELECT id FROM renamed)`,
       [missed.map((d) => d.id), caseId],
     );
+    const handedOver = (deadlineId: string, recipient: string) =>
+      standing.some((n) => n.dedupe_key.startsWith(`missed:${deadlineId}:`) && n.dedupe_key.includes(`:to:${recipient}`));
     // Missed as it is written (created now): held a few minutes, but a detainer hold's (someone may be held on it now).
     const hold = (d: DeadlineRow) =>
       (d.created_at ?? now).getTime() === now.getTime() && !URGENCY_POLICY.detainerRules.includes(d.rule)
@@ -644,7 +659,7 @@ export class CaseTimelineService {
     await this.outbox.enqueue(
       tx,
       missed.flatMap((d) =>
-        coordinators.map((recipient) => ({
+        coordinators.filter((recipient) => !handedOver(d.id, recipient)).map((recipient) => ({
           organizationId,
           recipientId: recipient,
           kind: 'deadline.missed',
