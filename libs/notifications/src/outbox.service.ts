@@ -104,30 +104,36 @@ export class OutboxService {
   }
 
   /**
-   * The unsent coordinators' alerts of a coordinator who left (deactivated, or given another role), when no active
-   * coordinator remains: written again to the organization's active admins, standing in, in the change's transaction.
-   * The delivery cancels the copies of someone no longer a coordinator, and a missed deadline's alert is written once:
-   * the last coordinator's, waiting out a mail outage, reached nobody.
+   * The unsent coordinators' alerts of a coordinator who left (deactivated, or given another role), in the change's
+   * transaction: written again to each active coordinator who was not written the same alert (one made coordinator
+   * since), or, when none remains, to the organization's active admins, standing in. The delivery cancels the copies
+   * of someone no longer a coordinator, and a missed deadline's alert is written once: the leaver's, held a few minutes
+   * or waiting out a mail outage, reached nobody when their successor was made before they left.
    */
   async handOver(tx: EntityManager, organizationId: string, fromUserId: string): Promise<number> {
     // One coordinator's departure at a time per organization: two leaving at once each saw the other still there, and
     // neither handed over. The second waits for the first to commit, and then sees it (a new statement).
     await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [HAND_OVER_LOCK_CLASS, organizationId]);
-    if ((await this.activeCoordinators(tx, organizationId)).length > 0) return 0;
-    const pending: { kind: string; dedupe_key: string; case_id: string | null; subject: string; body: string; held_until: Date | null }[] = await tx.query(
+    const recipients = await this.coordinators(tx, organizationId);
+    if (recipients.length === 0) return 0;
+    // An alert is written to every coordinator at once (one transaction: one created_at): a recipient with one of the
+    // same kind, case and moment has it already.
+    const pending: { kind: string; dedupe_key: string; case_id: string | null; subject: string; body: string; held_until: Date | null; recipient: string }[] = await tx.query(
       // A copy waits as the original was held to (a deadline missed on arrival), not a retry's backoff (attempts made).
-      `SELECT kind, dedupe_key, case_id, subject, body, CASE WHEN attempts = 0 AND next_attempt_at > now() THEN next_attempt_at END AS held_until
-         FROM notifications
-        WHERE recipient_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL AND kind = ANY($2::text[])
-          AND dedupe_key NOT LIKE '%' || $3`,
-      [fromUserId, COORDINATOR_ALERT_KINDS, STAND_IN_KEY_SUFFIX],
+      `SELECT p.kind, p.dedupe_key, p.case_id, p.subject, p.body, r.id AS recipient,
+              CASE WHEN p.attempts = 0 AND p.next_attempt_at > now() THEN p.next_attempt_at END AS held_until
+         FROM notifications p CROSS JOIN unnest($4::uuid[]) AS r(id)
+        WHERE p.recipient_id = $1 AND p.sent_at IS NULL AND p.cancelled_at IS NULL AND p.kind = ANY($2::text[])
+          AND p.dedupe_key NOT LIKE '%' || $3
+          -- The leaver's own (now an admin standing in, say) does not count: the delivery cancels it.
+          AND (r.id = $1 OR NOT EXISTS (SELECT 1 FROM notifications n WHERE n.recipient_id = r.id AND n.kind = p.kind
+                                          AND n.case_id IS NOT DISTINCT FROM p.case_id AND n.created_at = p.created_at))`,
+      [fromUserId, COORDINATOR_ALERT_KINDS, STAND_IN_KEY_SUFFIX, recipients],
     );
-    if (pending.length === 0) return 0;
-    const admins = await this.coordinators(tx, organizationId);
-    return this.enqueue(tx, pending.flatMap((p) => admins.map((admin) => ({
-      organizationId, recipientId: admin, kind: p.kind, dedupeKey: `${p.dedupe_key}:to:${admin}`, caseId: p.case_id, subject: p.subject, body: p.body,
+    return this.enqueue(tx, pending.map((p) => ({
+      organizationId, recipientId: p.recipient, kind: p.kind, dedupeKey: `${p.dedupe_key}:to:${p.recipient}`, caseId: p.case_id, subject: p.subject, body: p.body,
       notBefore: p.held_until ?? undefined,
-    }))));
+    })));
   }
 
   /** The organization's active coordinators only: those who follow every deadline (reminders go to nobody else). */

@@ -347,10 +347,16 @@ export class CaseTimelineService {
     const coverage = await this.coverageFlag(tx, row);
     if (coverage) flags.push(coverage);
 
-    const existing: DeadlineRow[] = await tx.query(
-      `SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.case_id = $1 AND d.superseded_at IS NULL`,
+    // The current rows, and those a retraction superseded with a status of their own (read in the same statement): an
+    // event retracted and entered again, corrected, has new keys, and what was recorded on its deadlines carries over.
+    const stored: (DeadlineRow & { retracted: boolean; superseded_at: Date | null })[] = await tx.query(
+      `SELECT d.*, $2::text AS reference, d.superseded_at IS NOT NULL AS retracted FROM deadlines d
+        WHERE d.case_id = $1 AND (d.superseded_at IS NULL OR (d.status <> 'open' AND d.trigger_event_id IN (
+          SELECT e.id FROM case_events e WHERE e.case_id = $1 AND e.retracted_at IS NOT NULL)))`,
       [caseId, row.reference],
     );
+    const existing: DeadlineRow[] = stored.filter((d) => !d.retracted);
+    const retracted = stored.filter((d) => d.retracted);
     const byKey = new Map(existing.map((d) => [d.key, d]));
     const computedKeys = new Set(computed.map((d) => d.key));
     // The same deadline under a new key: a date-only trigger's key holds its midnight in the zone it is read in, so a
@@ -369,7 +375,14 @@ export class CaseTimelineService {
       const gone = existing.filter((s) => !computedKeys.has(s.key) && s.status !== 'open' && s.rule === d.rule && !taken.has(s.id));
       const sameTrigger = gone.filter((s) => s.trigger_event_id === d.triggerEventId);
       const sameTime = gone.filter((s) => s.due_at.getTime() === Date.parse(d.dueAt) && !triggerCounted(s));
-      const before = sameTrigger.length > 0 ? sameTrigger : sameTime;
+      // Else the deadline of a retracted entry of it (the same rule and due time, no current row of that time): the
+      // decision entered again after its outcome was corrected; the appeal filed stays filed. The latest retracted.
+      const unclaimed = () => !existing.some((s) => s.rule === d.rule && s.due_at.getTime() === Date.parse(d.dueAt));
+      const fromRetracted = sameTrigger.length === 0 && sameTime.length === 0 && unclaimed()
+        ? retracted.filter((s) => s.rule === d.rule && s.due_at.getTime() === Date.parse(d.dueAt) && !taken.has(s.id))
+          .sort((a, b) => (b.superseded_at?.getTime() ?? 0) - (a.superseded_at?.getTime() ?? 0)).slice(0, 1)
+        : [];
+      const before = sameTrigger.length > 0 ? sameTrigger : sameTime.length > 0 ? sameTime : fromRetracted;
       if (before.length === 1) {
         carried.set(d.key, before[0]);
         taken.add(before[0].id);
@@ -446,8 +459,9 @@ export class CaseTimelineService {
          // Written now, a revived row too: nobody followed it while it was superseded, and back as of now it is judged
          // as a new one would be (missed on arrival; missed long ago: a 2025 appeal a new rule set brings back alerts
          // no one). But one missed while it was followed keeps when it was written: swept missed again, it is still
-         // that record, not one missed on arrival (which the next change of its trigger would take away).
-         now],
+         // that record, not one missed on arrival (which the next change of its trigger would take away). A row that
+         // carries another's record is that deadline: it keeps when that one was written (missed on arrival or not).
+         before?.created_at ?? now],
       );
       // A missed deadline carried over to its new row: the coordinators' alerts not yet sent follow it (the old row's
       // are cancelled once it is superseded), with its time as it now reads; those sent stay sent, and are not repeated.

@@ -1,0 +1,148 @@
+import { SMTPServer } from 'smtp-server';
+import { DeadlineJobsService, MISSED_ON_ARRIVAL_ALERT_MINUTES } from '@amparo/deadlines';
+import { MailDeliveryService } from '@amparo/notifications';
+import { FixedClock } from '@amparo/common';
+import { minimalBody } from './support/cases';
+import { TestApp, createTestApp } from './support/test-app';
+import { Session, createUser, login, loginAdmin } from './support/users';
+
+interface Received { to: string[]; raw: string }
+
+function startSmtp(): Promise<{ server: SMTPServer; port: number; received: Received[] }> {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+    onData(stream, session, callback) {
+      let raw = '';
+      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      stream.on('end', () => { received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw }); callback(); });
+    },
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port, received })));
+}
+
+/**
+ * A missed deadline's record and its coordinators' alert through what volunteers and coordinators do to a case's
+ * history: an entry made again, a retraction and a new entry, a coordinator replaced while an alert waits.
+ */
+describe('a missed deadline through re-entries, retractions and a coordinator replaced (e2e)', () => {
+  const clock = new FixedClock(new Date());
+  let smtp: Awaited<ReturnType<typeof startSmtp>>;
+  let t: TestApp;
+  let admin: Session;
+  let intake: Session;
+  let coordinator: Session;
+
+  const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
+  const daysAgo = (days: number) => iso(new Date(clock.now().getTime() - days * 86_400_000));
+  const newCase = async (body: object = minimalBody()) => {
+    const res = await t.http.post('/api/cases').set(intake.auth).send(body);
+    expect(res.status).toBe(201);
+    return res.body as { id: string; reference: string };
+  };
+  const event = (id: string, body: object, who: Session = coordinator) => t.http.post(`/api/cases/${id}/events`).set(who.auth).send(body);
+  const tick = (ms: number) => clock.set(new Date(clock.now().getTime() + ms));
+  const deliverAfterHold = async () => {
+    tick((MISSED_ON_ARRIVAL_ALERT_MINUTES + 1) * 60_000);
+    await t.app.get(MailDeliveryService).deliverDue();
+  };
+  const missedSent = async (caseId: string) =>
+    (await t.db.query(`SELECT recipient_id, dedupe_key FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND sent_at IS NOT NULL ORDER BY sent_at`, [caseId])) as { recipient_id: string; dedupe_key: string }[];
+
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    t = await createTestApp({ clock, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_FROM: 'amparo@test.amparo.example' } });
+    admin = await loginAdmin(t.http);
+    intake = await createUser(t.http, admin, 'intake');
+    coordinator = await createUser(t.http, admin, 'coordinator');
+  });
+  afterAll(async () => {
+    await t.close();
+    await new Promise<void>((resolve) => smtp.server.close(() => resolve()));
+  });
+
+  it('a hearing entered as history, recorded again (its court added), then its decision: the hearing goes, its alert unsent', async () => {
+    const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+    const scheduledAt = daysAgo(7);
+    const first = await event(c.id, { type: 'hearing_scheduled', occurredAt: daysAgo(14), hearingType: 'bond', scheduledAt }).expect(201);
+    const [h1] = first.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
+    expect(h1.status).toBe('missed');
+    tick(60_000); // a minute later, the volunteer records the same hearing again, with its court
+    const again = await event(c.id, { type: 'hearing_scheduled', occurredAt: daysAgo(13), hearingType: 'bond', scheduledAt, timeZone: 'America/Chicago' }).expect(201);
+    const [h2] = again.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
+    expect(h2.status).toBe('missed');
+    tick(60_000); // and then its decision
+    const decided = await event(c.id, { type: 'bond_decision', occurredAt: iso(new Date(Date.parse(h2.dueAt) + 3600_000)), outcome: 'denied' }).expect(201);
+    const hearings = decided.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
+    await deliverAfterHold();
+    const sent = await missedSent(c.id);
+    expect(hearings).toEqual([]);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('a hearing missed while followed (alert sent), its event retracted and entered again: missed still, and told once', async () => {
+    const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+    const start = clock.now();
+    const scheduledAt = iso(new Date(start.getTime() + 2 * 86_400_000));
+    const set = await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(start), hearingType: 'bond', scheduledAt }).expect(201);
+    const [h1] = set.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
+    // The hearing passes with no outcome recorded; 24 h grace; swept missed, alert sent.
+    clock.set(new Date(Date.parse(h1.dueAt) + 25 * 3600_000));
+    await t.app.get(DeadlineJobsService).sweepMissed();
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect((await missedSent(c.id)).filter((n) => n.recipient_id === coordinator.userId)).toHaveLength(1);
+    // Retracted (entered on the wrong case's timeline, say) and entered again, the same time.
+    tick(60_000);
+    await t.http.post(`/api/cases/${c.id}/events/${set.body.event.id}/retract`).set(coordinator.auth).expect(200);
+    const again = await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(start), hearingType: 'bond', scheduledAt, timeZone: 'America/Chicago' }).expect(201);
+    expect(again.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing').map((d: { status: string }) => d.status)).toEqual(['missed']);
+    await deliverAfterHold();
+    const mine = (await missedSent(c.id)).filter((n) => n.recipient_id === coordinator.userId);
+    expect(mine).toHaveLength(1);
+  });
+
+  it('an alert waiting for the only coordinator, who is replaced (the new one made first, then the old one deactivated): the new one is told', async () => {
+    const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+    const set = await event(c.id, { type: 'hearing_scheduled', occurredAt: daysAgo(14), hearingType: 'bond', scheduledAt: daysAgo(7) }).expect(201);
+    const [h] = set.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
+    expect(h.status).toBe('missed');
+    // Held 10 minutes. Meanwhile the coordinator hands over to a new one.
+    const others = await t.db.query(`SELECT id FROM users WHERE role = 'coordinator' AND active AND id <> $1`, [coordinator.userId]);
+    expect(others).toHaveLength(0);
+    const successor = await createUser(t.http, admin, 'coordinator');
+    await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    try {
+      await deliverAfterHold();
+      const rows = await t.db.query(`SELECT recipient_id, dedupe_key, sent_at, cancelled_at, last_error FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed'`, [c.id]);
+      const [{ status }] = await t.db.query(`SELECT status FROM deadlines WHERE id = $1`, [h.id]);
+      expect(status).toBe('missed');
+      expect(rows.filter((r: { recipient_id: string; sent_at: Date | null }) => r.sent_at !== null).map((r: { recipient_id: string }) => r.recipient_id)).toEqual([successor.userId]);
+    } finally {
+      await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: true }).expect(200);
+      coordinator = await login(t.http, coordinator.email, coordinator.password);
+      await t.http.patch(`/api/users/${successor.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    }
+  });
+
+  it('a bond appeal marked met (filed); its decision retracted and entered again (the outcome fixed): still met', async () => {
+    const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+    const decidedAt = daysAgo(10);
+    const first = await event(c.id, { type: 'bond_decision', occurredAt: decidedAt, outcome: 'granted', amount: 5000 }).expect(201);
+    const [appeal] = first.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal');
+    expect(appeal.status).toBe('open');
+    await t.http.patch(`/api/deadlines/${appeal.id}`).set(coordinator.auth).send({ status: 'met', note: 'Appeal filed' }).expect(200);
+    tick(60_000);
+    // The outcome was typed wrong: retracted, then recorded again (the documented way to fix a decision).
+    await t.http.post(`/api/cases/${c.id}/events/${first.body.event.id}/retract`).set(coordinator.auth).expect(200);
+    const again = await event(c.id, { type: 'bond_decision', occurredAt: decidedAt, outcome: 'denied' }).expect(201);
+    const appeals = again.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal');
+    clock.set(new Date(Date.parse(appeals[0].dueAt) + 60_000));
+    await t.app.get(DeadlineJobsService).sweepMissed();
+    await t.app.get(MailDeliveryService).deliverDue();
+    const after = (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body;
+    expect(appeals.map((d: { status: string; statusNote?: string }) => [d.status, d.statusNote])).toEqual([['met', 'Appeal filed']]);
+    expect(after.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal').map((d: { status: string }) => d.status)).toEqual(['met']);
+    expect(await missedSent(c.id)).toEqual([]);
+  });
+
+});
