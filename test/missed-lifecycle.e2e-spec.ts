@@ -124,25 +124,63 @@ describe('a missed deadline through re-entries, retractions and a coordinator re
     }
   });
 
-  it('a bond appeal marked met (filed); its decision retracted and entered again (the outcome fixed): still met', async () => {
+  it('a retraction takes its deadlines\' marks with it: a decision entered again has its own appeal, open, not another\'s mark', async () => {
     const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
     const decidedAt = daysAgo(10);
-    const first = await event(c.id, { type: 'bond_decision', occurredAt: decidedAt, outcome: 'granted', amount: 5000 }).expect(201);
-    const [appeal] = first.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal');
-    expect(appeal.status).toBe('open');
-    await t.http.patch(`/api/deadlines/${appeal.id}`).set(coordinator.auth).send({ status: 'met', note: 'Appeal filed' }).expect(200);
+    // Entered on this case by mistake (another client's), its appeal marked filed, then retracted.
+    const wrong = await event(c.id, { type: 'bond_decision', occurredAt: decidedAt, outcome: 'granted', amount: 5000 }).expect(201);
+    const [appeal] = wrong.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal');
+    await t.http.patch(`/api/deadlines/${appeal.id}`).set(coordinator.auth).send({ status: 'met', note: 'Appeal filed for the other client' }).expect(200);
     tick(60_000);
-    // The outcome was typed wrong: retracted, then recorded again (the documented way to fix a decision).
-    await t.http.post(`/api/cases/${c.id}/events/${first.body.event.id}/retract`).set(coordinator.auth).expect(200);
-    const again = await event(c.id, { type: 'bond_decision', occurredAt: decidedAt, outcome: 'denied' }).expect(201);
-    const appeals = again.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal');
-    clock.set(new Date(Date.parse(appeals[0].dueAt) + 60_000));
-    await t.app.get(DeadlineJobsService).sweepMissed();
-    await t.app.get(MailDeliveryService).deliverDue();
-    const after = (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body;
-    expect(appeals.map((d: { status: string; statusNote?: string }) => [d.status, d.statusNote])).toEqual([['met', 'Appeal filed']]);
-    expect(after.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal').map((d: { status: string }) => d.status)).toEqual(['met']);
-    expect(await missedSent(c.id)).toEqual([]);
+    await t.http.post(`/api/cases/${c.id}/events/${wrong.body.event.id}/retract`).set(coordinator.auth).expect(200);
+    // This case's own decision, the same day: its appeal is open, to be followed (marked again if it was filed).
+    const own = await event(c.id, { type: 'bond_decision', occurredAt: decidedAt, outcome: 'denied' }).expect(201);
+    const appeals = own.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal');
+    expect(appeals.map((d: { status: string; statusNote?: string }) => [d.status, d.statusNote ?? null])).toEqual([['open', null]]);
+  });
+
+  /** Every active coordinator but the file's deactivated, `work` done, the file's own active and signed in again after. */
+  const onlyTheFilesCoordinator = async (work: () => Promise<void>) => {
+    await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: true }).expect(200);
+    coordinator = await login(t.http, coordinator.email, coordinator.password);
+    const others = await t.db.query(`SELECT id FROM users WHERE role = 'coordinator' AND active AND id <> $1`, [coordinator.userId]);
+    for (const u of others) await t.http.patch(`/api/users/${u.id}`).set(admin.auth).send({ active: false }).expect(200);
+    try {
+      await work();
+    } finally {
+      await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: true }).expect(200);
+      coordinator = await login(t.http, coordinator.email, coordinator.password);
+    }
+  };
+
+  it('an alert held for two coordinators, one made since; both old ones leave: the new one is told once', async () => {
+    await onlyTheFilesCoordinator(async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const second = await createUser(t.http, admin, 'coordinator');
+      await event(c.id, { type: 'hearing_scheduled', occurredAt: daysAgo(14), hearingType: 'bond', scheduledAt: daysAgo(7) }).expect(201);
+      const successor = await createUser(t.http, admin, 'coordinator');
+      await t.http.patch(`/api/users/${second.userId}`).set(admin.auth).send({ active: false }).expect(200);
+      await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: false }).expect(200);
+      smtp.received.length = 0;
+      await deliverAfterHold();
+      expect(smtp.received.filter((m) => m.to.includes(successor.email) && m.raw.includes(c.reference))).toHaveLength(1);
+      await t.http.patch(`/api/users/${successor.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    });
+  });
+
+  it('a coordinator made since, handed a copy, leaves in turn: the one who had the alert all along is told once', async () => {
+    await onlyTheFilesCoordinator(async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+      const other = await createUser(t.http, admin, 'coordinator');
+      await event(c.id, { type: 'hearing_scheduled', occurredAt: daysAgo(14), hearingType: 'bond', scheduledAt: daysAgo(7) }).expect(201);
+      const temp = await createUser(t.http, admin, 'coordinator');
+      await t.http.patch(`/api/users/${other.userId}`).set(admin.auth).send({ active: false }).expect(200); // temp is handed other's
+      tick(1000);
+      await t.http.patch(`/api/users/${temp.userId}`).set(admin.auth).send({ active: false }).expect(200); // the file's had it
+      smtp.received.length = 0;
+      await deliverAfterHold();
+      expect(smtp.received.filter((m) => m.to.includes(coordinator.email) && m.raw.includes(c.reference))).toHaveLength(1);
+    });
   });
 
 });

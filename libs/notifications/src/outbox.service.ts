@@ -28,6 +28,12 @@ const COORDINATOR_ALERTS: Readonly<Record<string, string>> = {
 /** The emails written to the coordinators (to the admins while there is none): their recipients may act on a case. */
 export const COORDINATOR_ALERT_KINDS = Object.keys(COORDINATOR_ALERTS);
 
+/**
+ * SQL: the end of a coordinators' alert's key from its recipient on (the recipient's id, then any `:to:<id>` of a copy
+ * handed over and an admin's `:stand-in`): what is left names the alert.
+ */
+const ALERT_KEY_TAIL = `':[0-9a-f-]{36}(:stand-in|:to:[0-9a-f-]{36})*$'`;
+
 /** The advisory lock class of a coordinator's departure (handOver), per organization. */
 const HAND_OVER_LOCK_CLASS = 7_264_005;
 
@@ -105,7 +111,7 @@ export class OutboxService {
 
   /**
    * The unsent coordinators' alerts of a coordinator who left (deactivated, or given another role), in the change's
-   * transaction: written again to each active coordinator who was not written the same alert (one made coordinator
+   * transaction: written again to each active coordinator who has no row of the same alert (one made coordinator
    * since), or, when none remains, to the organization's active admins, standing in. The delivery cancels the copies
    * of someone no longer a coordinator, and a missed deadline's alert is written once: the leaver's, held a few minutes
    * or waiting out a mail outage, reached nobody when their successor was made before they left.
@@ -116,8 +122,9 @@ export class OutboxService {
     await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [HAND_OVER_LOCK_CLASS, organizationId]);
     const recipients = await this.coordinators(tx, organizationId);
     if (recipients.length === 0) return 0;
-    // An alert is written to every coordinator at once (one transaction: one created_at): a recipient with one of the
-    // same kind, case and moment has it already.
+    // Which alert a row is: its key without the recipient and what follows it (`missed:<deadline>` of
+    // `missed:<deadline>:<recipient>:to:<other>:stand-in`). A recipient with a row of that alert (theirs, a copy
+    // handed to them, a stand-in's) has it already. Every coordinators' alert names its case (the index's way in).
     const pending: { kind: string; dedupe_key: string; case_id: string | null; subject: string; body: string; held_until: Date | null; recipient: string }[] = await tx.query(
       // A copy waits as the original was held to (a deadline missed on arrival), not a retry's backoff (attempts made).
       `SELECT p.kind, p.dedupe_key, p.case_id, p.subject, p.body, r.id AS recipient,
@@ -126,8 +133,10 @@ export class OutboxService {
         WHERE p.recipient_id = $1 AND p.sent_at IS NULL AND p.cancelled_at IS NULL AND p.kind = ANY($2::text[])
           AND p.dedupe_key NOT LIKE '%' || $3
           -- The leaver's own (now an admin standing in, say) does not count: the delivery cancels it.
-          AND (r.id = $1 OR NOT EXISTS (SELECT 1 FROM notifications n WHERE n.recipient_id = r.id AND n.kind = p.kind
-                                          AND n.case_id IS NOT DISTINCT FROM p.case_id AND n.created_at = p.created_at))`,
+          AND (r.id = $1 OR NOT EXISTS (
+                SELECT 1 FROM notifications n
+                 WHERE n.case_id = p.case_id AND n.recipient_id = r.id AND n.kind = p.kind
+                   AND regexp_replace(n.dedupe_key, ${ALERT_KEY_TAIL}, '') = regexp_replace(p.dedupe_key, ${ALERT_KEY_TAIL}, '')))`,
       [fromUserId, COORDINATOR_ALERT_KINDS, STAND_IN_KEY_SUFFIX, recipients],
     );
     return this.enqueue(tx, pending.map((p) => ({

@@ -347,16 +347,10 @@ export class CaseTimelineService {
     const coverage = await this.coverageFlag(tx, row);
     if (coverage) flags.push(coverage);
 
-    // The current rows, and those a retraction superseded with a status of their own (read in the same statement): an
-    // event retracted and entered again, corrected, has new keys, and what was recorded on its deadlines carries over.
-    const stored: (DeadlineRow & { retracted: boolean; superseded_at: Date | null })[] = await tx.query(
-      `SELECT d.*, $2::text AS reference, d.superseded_at IS NOT NULL AS retracted FROM deadlines d
-        WHERE d.case_id = $1 AND (d.superseded_at IS NULL OR (d.status <> 'open' AND d.trigger_event_id IN (
-          SELECT e.id FROM case_events e WHERE e.case_id = $1 AND e.retracted_at IS NOT NULL)))`,
+    const existing: DeadlineRow[] = await tx.query(
+      `SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.case_id = $1 AND d.superseded_at IS NULL`,
       [caseId, row.reference],
     );
-    const existing: DeadlineRow[] = stored.filter((d) => !d.retracted);
-    const retracted = stored.filter((d) => d.retracted);
     const byKey = new Map(existing.map((d) => [d.key, d]));
     const computedKeys = new Set(computed.map((d) => d.key));
     // The same deadline under a new key: a date-only trigger's key holds its midnight in the zone it is read in, so a
@@ -375,14 +369,7 @@ export class CaseTimelineService {
       const gone = existing.filter((s) => !computedKeys.has(s.key) && s.status !== 'open' && s.rule === d.rule && !taken.has(s.id));
       const sameTrigger = gone.filter((s) => s.trigger_event_id === d.triggerEventId);
       const sameTime = gone.filter((s) => s.due_at.getTime() === Date.parse(d.dueAt) && !triggerCounted(s));
-      // Else the deadline of a retracted entry of it (the same rule and due time, no current row of that time): the
-      // decision entered again after its outcome was corrected; the appeal filed stays filed. The latest retracted.
-      const unclaimed = () => !existing.some((s) => s.rule === d.rule && s.due_at.getTime() === Date.parse(d.dueAt));
-      const fromRetracted = sameTrigger.length === 0 && sameTime.length === 0 && unclaimed()
-        ? retracted.filter((s) => s.rule === d.rule && s.due_at.getTime() === Date.parse(d.dueAt) && !taken.has(s.id))
-          .sort((a, b) => (b.superseded_at?.getTime() ?? 0) - (a.superseded_at?.getTime() ?? 0)).slice(0, 1)
-        : [];
-      const before = sameTrigger.length > 0 ? sameTrigger : sameTime.length > 0 ? sameTime : fromRetracted;
+      const before = sameTrigger.length > 0 ? sameTrigger : sameTime;
       if (before.length === 1) {
         carried.set(d.key, before[0]);
         taken.add(before[0].id);
@@ -649,22 +636,23 @@ export class CaseTimelineService {
     // Missed again after an alert of it was cancelled unsent (a hearing missed on arrival, superseded by its decision,
     // back when the decision is retracted): that one gives its key to the new one, as a person's mark does (:earlier:;
     // a reopen revives no alert a later one replaced). Those pending or sent stand: the same missing is not told twice.
-    // The keys of those that stand, read in the same statement: a copy handed over to an admin (`...:to:<admin>...`)
-    // is that admin's alert of the deadline, and they are not written another.
-    const standing: { dedupe_key: string }[] = await tx.query(
+    // The case's alerts that stand, read in the same statement, with their deadline's rule and time: a copy handed over
+    // to someone (`...:to:<recipient>...`) is their alert of the deadline; and one already sent of the same rule and
+    // time (an event retracted and entered again: the same missing under a new row) is not told twice.
+    const standing: { dedupe_key: string; recipient_id: string; sent: boolean; deadline_id: string; rule: string; due_at: Date }[] = await tx.query(
       `WITH renamed AS (
          UPDATE notifications SET dedupe_key = dedupe_key || ':earlier:' || id
           WHERE case_id = $2 AND kind = 'deadline.missed' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key NOT LIKE '%:earlier:%'
             AND split_part(dedupe_key, ':', 2) = ANY($1::text[])
-          RETURNING id
        )
-       SELECT dedupe_key FROM notifications
-        WHERE case_id = $2 AND kind = 'deadline.missed' AND cancelled_at IS NULL AND dedupe_key NOT LIKE '%:earlier:%'
-          AND split_part(dedupe_key, ':', 2) = ANY($1::text[]) AND id NOT IN (SELECT id FROM renamed)`,
+       SELECT n.dedupe_key, n.recipient_id, n.sent_at IS NOT NULL AS sent, d.id AS deadline_id, d.rule, d.due_at
+         FROM notifications n JOIN deadlines d ON d.id::text = split_part(n.dedupe_key, ':', 2) AND d.case_id = $2
+        WHERE n.case_id = $2 AND n.kind = 'deadline.missed' AND n.cancelled_at IS NULL AND n.dedupe_key NOT LIKE '%:earlier:%'`,
       [missed.map((d) => d.id), caseId],
     );
-    const handedOver = (deadlineId: string, recipient: string) =>
-      standing.some((n) => n.dedupe_key.startsWith(`missed:${deadlineId}:`) && n.dedupe_key.includes(`:to:${recipient}`));
+    const toldAlready = (d: DeadlineRow, recipient: string) =>
+      standing.some((n) => (n.deadline_id === d.id && n.dedupe_key.includes(`:to:${recipient}`))
+        || (n.sent && n.recipient_id === recipient && n.deadline_id !== d.id && n.rule === d.rule && n.due_at.getTime() === d.due_at.getTime()));
     // Missed as it is written (created now): held a few minutes, but a detainer hold's (someone may be held on it now).
     const hold = (d: DeadlineRow) =>
       (d.created_at ?? now).getTime() === now.getTime() && !URGENCY_POLICY.detainerRules.includes(d.rule)
@@ -673,7 +661,7 @@ export class CaseTimelineService {
     await this.outbox.enqueue(
       tx,
       missed.flatMap((d) =>
-        coordinators.filter((recipient) => !handedOver(d.id, recipient)).map((recipient) => ({
+        coordinators.filter((recipient) => !toldAlready(d, recipient)).map((recipient) => ({
           organizationId,
           recipientId: recipient,
           kind: 'deadline.missed',
