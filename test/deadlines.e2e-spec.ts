@@ -6,30 +6,9 @@ import { MailDeliveryService } from '@amparo/notifications';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
 import { TestApp, createTestApp } from './support/test-app';
+import { startSmtp } from './support/smtp';
 import { Session, createUser, login, loginAdmin, withoutCoordinators } from './support/users';
 
-interface Received {
-  to: string[];
-  raw: string;
-}
-
-function startSmtp(): Promise<{ server: SMTPServer; port: number; received: Received[] }> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw });
-        callback();
-      });
-    },
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port, received })));
-}
 
 /** A mail server that refuses every recipient whose address starts with `refused` (550), or every sender (530). */
 function startRefusingSmtp(reject: 'recipient' | 'sender'): Promise<{ server: SMTPServer; port: number }> {

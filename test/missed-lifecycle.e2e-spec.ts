@@ -1,25 +1,10 @@
-import { SMTPServer } from 'smtp-server';
 import { DeadlineJobsService, MISSED_ON_ARRIVAL_ALERT_MINUTES } from '@amparo/deadlines';
 import { MailDeliveryService } from '@amparo/notifications';
 import { FixedClock } from '@amparo/common';
 import { minimalBody } from './support/cases';
 import { TestApp, createTestApp } from './support/test-app';
+import { startSmtp } from './support/smtp';
 import { Session, createUser, login, loginAdmin } from './support/users';
-
-interface Received { to: string[]; raw: string }
-
-function startSmtp(): Promise<{ server: SMTPServer; port: number; received: Received[] }> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-      stream.on('end', () => { received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw }); callback(); });
-    },
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port, received })));
-}
 
 /**
  * A missed deadline's record and its coordinators' alert through what volunteers and coordinators do to a case's
