@@ -123,8 +123,8 @@ export class OutboxService {
     const recipients = await this.coordinators(tx, organizationId);
     if (recipients.length === 0) return 0;
     // Which alert a row is: its key without the recipient and what follows it (`missed:<deadline>` of
-    // `missed:<deadline>:<recipient>:to:<other>:stand-in`). A recipient with a row of that alert (theirs, a copy
-    // handed to them, a stand-in's) has it already. Every coordinators' alert names its case (the index's way in).
+    // `missed:<deadline>:<recipient>:to:<other>:stand-in`). A recipient with a row of that alert not cancelled (theirs,
+    // a copy handed to them, a stand-in's) has it already. Every coordinators' alert names its case (the index's way in).
     const pending: { kind: string; dedupe_key: string; case_id: string | null; subject: string; body: string; held_until: Date | null; recipient: string }[] = await tx.query(
       // A copy waits as the original was held to (a deadline missed on arrival), not a retry's backoff (attempts made).
       `SELECT p.kind, p.dedupe_key, p.case_id, p.subject, p.body, r.id AS recipient,
@@ -135,7 +135,7 @@ export class OutboxService {
           -- The leaver's own (now an admin standing in, say) does not count: the delivery cancels it.
           AND (r.id = $1 OR NOT EXISTS (
                 SELECT 1 FROM notifications n
-                 WHERE n.case_id = p.case_id AND n.recipient_id = r.id AND n.kind = p.kind
+                 WHERE n.case_id = p.case_id AND n.recipient_id = r.id AND n.kind = p.kind AND n.cancelled_at IS NULL
                    AND regexp_replace(n.dedupe_key, ${ALERT_KEY_TAIL}, '') = regexp_replace(p.dedupe_key, ${ALERT_KEY_TAIL}, '')))`,
       [fromUserId, COORDINATOR_ALERT_KINDS, STAND_IN_KEY_SUFFIX, recipients],
     );

@@ -636,25 +636,23 @@ export class CaseTimelineService {
     // Missed again after an alert of it was cancelled unsent (a hearing missed on arrival, superseded by its decision,
     // back when the decision is retracted): that one gives its key to the new one, as a person's mark does (:earlier:;
     // a reopen revives no alert a later one replaced). Those pending or sent stand: the same missing is not told twice.
-    // The case's alerts that stand, read in the same statement, with their deadline's rule and time: a copy handed over
-    // to someone (`...:to:<recipient>...`) is their alert of the deadline; and one already sent of the same rule and
-    // time (an event retracted and entered again: the same missing under a new row) is not told twice.
-    const standing: { dedupe_key: string; recipient_id: string; sent: boolean; deadline_id: string; rule: string; due_at: Date; superseded: boolean }[] = await tx.query(
+    // The keys of those that stand, read in the same statement: a copy handed over to someone (`...:to:<recipient>...`)
+    // is their alert of the deadline, and they are not written another. (An event retracted and entered again is a new
+    // deadline, told again: telling a missing twice is the lesser error than not telling one, and a deadline of the
+    // same rule and time may well be another's: two denials of one day, another client's decision retracted.)
+    const standing: { dedupe_key: string }[] = await tx.query(
       `WITH renamed AS (
          UPDATE notifications SET dedupe_key = dedupe_key || ':earlier:' || id
           WHERE case_id = $2 AND kind = 'deadline.missed' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key NOT LIKE '%:earlier:%'
             AND split_part(dedupe_key, ':', 2) = ANY($1::text[])
        )
-       SELECT n.dedupe_key, n.recipient_id, n.sent_at IS NOT NULL AS sent, d.id AS deadline_id, d.rule, d.due_at,
-              d.superseded_at IS NOT NULL AS superseded
-         FROM notifications n JOIN deadlines d ON d.id::text = split_part(n.dedupe_key, ':', 2) AND d.case_id = $2
-        WHERE n.case_id = $2 AND n.kind = 'deadline.missed' AND n.cancelled_at IS NULL AND n.dedupe_key NOT LIKE '%:earlier:%'`,
+       SELECT dedupe_key FROM notifications
+        WHERE case_id = $2 AND kind = 'deadline.missed' AND cancelled_at IS NULL AND dedupe_key NOT LIKE '%:earlier:%'
+          AND split_part(dedupe_key, ':', 2) = ANY($1::text[])`,
       [missed.map((d) => d.id), caseId],
     );
     const toldAlready = (d: DeadlineRow, recipient: string) =>
-      standing.some((n) => (n.deadline_id === d.id && n.dedupe_key.includes(`:to:${recipient}`))
-        // A row replaced by this one (superseded): two current deadlines of one rule and time are two missings.
-        || (n.sent && n.superseded && n.recipient_id === recipient && n.deadline_id !== d.id && n.rule === d.rule && n.due_at.getTime() === d.due_at.getTime()));
+      standing.some((n) => n.dedupe_key.startsWith(`missed:${d.id}:`) && n.dedupe_key.includes(`:to:${recipient}`));
     // Missed as it is written (created now): held a few minutes, but a detainer hold's (someone may be held on it now).
     const hold = (d: DeadlineRow) =>
       (d.created_at ?? now).getTime() === now.getTime() && !URGENCY_POLICY.detainerRules.includes(d.rule)
