@@ -635,7 +635,7 @@ export class CaseTimelineService {
       `SELECT status, assigned_attorney_id IS NOT NULL AS "hasAttorney" FROM cases WHERE id = $1`, [caseId]);
     // Missed again after an alert of it was cancelled unsent (a hearing missed on arrival, superseded by its decision,
     // back when the decision is retracted): that one gives its key to the new one, as a person's mark does (:earlier:;
-    // a reopen revives no alert a later one replaced). Those pending or sent stand: the same missing is not told twice.
+    // a reopen revives no alert a later one replaced). One pending or sent stands: this deadline is told once.
     // The keys of those that stand, read in the same statement: a copy handed over to someone (`...:to:<recipient>...`)
     // is their alert of the deadline, and they are not written another. (An event retracted and entered again is a new
     // deadline, told again: telling a missing twice is the lesser error than not telling one, and a deadline of the
