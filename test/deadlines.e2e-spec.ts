@@ -66,7 +66,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
   });
   afterAll(async () => {
     await t.close();
-    await new Promise<void>((resolve) => smtp.server.close(() => resolve()));
+    await smtp.close();
   });
 
   it('a bond decision yields the BIA appeal deadline, counted in Eastern time with roll-forward', async () => {

@@ -43,7 +43,7 @@ describe('a missed deadline through re-entries, retractions and a coordinator re
   });
   afterAll(async () => {
     await t.close();
-    await new Promise<void>((resolve) => smtp.server.close(() => resolve()));
+    await smtp.close();
   });
 
   it('a hearing entered as history, recorded again (its court added), then its decision: the hearing goes, its alert unsent', async () => {

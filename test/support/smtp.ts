@@ -6,7 +6,7 @@ export interface Received {
 }
 
 /** A mail server on a free loopback port that takes every email and keeps it (`received`), for tests of what is sent. */
-export function startSmtp(): Promise<{ server: SMTPServer; port: number; received: Received[] }> {
+export function startSmtp(): Promise<{ server: SMTPServer; port: number; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -21,5 +21,6 @@ export function startSmtp(): Promise<{ server: SMTPServer; port: number; receive
       });
     },
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port, received })));
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port, received, close })));
 }
