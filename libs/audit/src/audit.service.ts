@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { Clock, DomainError, Page } from '@amparo/common';
+import { Clock, DomainError, Page, countMatches } from '@amparo/common';
 import { preparedQuery, transactionWithRetry } from '@amparo/database';
 import { AUDIT_CHAINS, ChainedFields, GENESIS_HASH, StoredLink, chainFor, chainTextAfterId, findFirstBrokenLink, storedTime } from './audit-chain';
 import { SealCheck, SealFindings, SealSequenceCheck } from './audit-seal';
@@ -287,7 +287,7 @@ export class AuditService {
     if (filter.caseId) where.push(`case_id = $${params.push(filter.caseId)}`);
     if (filter.actorId) where.push(`actor_id = $${params.push(filter.actorId)}`);
     if (filter.action) where.push(`action = $${params.push(filter.action)}`);
-    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM audit_events WHERE ${where.join(' AND ')}`, params);
+    const counted = await countMatches(this.db, `audit_events WHERE ${where.join(' AND ')}`, params, page, limit);
     const rows: AuditRow[] = await this.db.query(
       `SELECT * FROM audit_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, limit, (page - 1) * limit],
@@ -296,7 +296,7 @@ export class AuditService {
       const { prevHash: _p, hash: _h, organizationId: _o, chain: _c, ...view } = toLink(row);
       return { ...view, details: answerable(view.details) };
     });
-    return { items, page, limit, total };
+    return { items, page, limit, ...counted };
   }
 
   /**

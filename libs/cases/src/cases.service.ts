@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
-import { Clock, DomainError, Page, RateLimitService, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
+import { Clock, DomainError, Page, RateLimitService, countMatches, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
 import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, latestByDay, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, stateAfterComma, timeZoneFor } from '@amparo/reference';
 import { IMPLICIT_ZONE, followCaseZone, moveLockedCases, placeLockedCases } from './case-zones';
@@ -368,14 +368,14 @@ export class CasesService {
   /** One page of case summaries matching `where` and the list's filters, most urgent first. */
   private async page(where: string[], params: unknown[], query: ListCasesQuery): Promise<Page<CaseSummary>> {
     const clause = filtered(where, params, query);
-    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM cases WHERE ${clause}`, params);
+    const counted = await countMatches(this.db, `cases WHERE ${clause}`, params, query.page, query.limit);
     const rows: CaseRow[] = await this.db.query(
       `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE ${clause}
         ORDER BY ${URGENCY_RANK_SQL}, urgency_order_at NULLS LAST, created_at DESC, id DESC
         LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, query.limit, (query.page - 1) * query.limit],
     );
-    return { items: rows.map((r) => summaryView(r)), page: query.page, limit: query.limit, total };
+    return { items: rows.map((r) => summaryView(r)), page: query.page, limit: query.limit, ...counted };
   }
 
   /**

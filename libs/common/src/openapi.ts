@@ -18,7 +18,7 @@ export class ErrorResponse {
   @ApiPropertyOptional({ description: '500 only: the id under which the server log has the details' }) errorId?: string;
 }
 
-/** `{ items, page, limit, total }` of the given item shape. */
+/** `{ items, page, limit, total, totalExact }` of the given item shape (the deadline board answers `hasMore` instead). */
 export function pageOf(item: Type<unknown>) {
   return {
     type: 'object',
@@ -27,7 +27,12 @@ export function pageOf(item: Type<unknown>) {
       items: { type: 'array', items: { $ref: getSchemaPath(item) } },
       page: { type: 'integer', example: 1 },
       limit: { type: 'integer', example: 50 },
-      total: { type: 'integer', description: 'Where counted (not on the deadline board, which answers hasMore)' },
+      total: {
+        type: 'integer',
+        description:
+          'Where counted (not on the deadline board, which answers hasMore): the matches, exactly up to 10,000 or to the end of the page asked for, whichever is further; beyond that, that number, and totalExact is false',
+      },
+      totalExact: { type: 'boolean', description: 'Where counted: false when there are more matches than total (at least one more)' },
       hasMore: { type: 'boolean', description: 'The deadline board: whether a next page exists' },
     },
   };

@@ -37,5 +37,38 @@ export interface Page<T> {
   items: T[];
   page: number;
   limit: number;
+  /** The matches, counted exactly up to {@link countCap}'s number; beyond it, that number (`totalExact` false). */
   total: number;
+  totalExact: boolean;
+}
+
+/** Lists count their matches exactly up to this many (or to the end of the page asked for, when that is further). */
+export const EXACT_TOTAL_UP_TO = 10_000;
+
+/**
+ * How far a list counts its matches for page `page` of `limit`: ten thousand, or to the end of the page asked for.
+ * Counting a million cases took most of half a second on every page (docs/performance.md); counting no further than
+ * the page's own OFFSET walks costs no more than the page, and still tells whether a next page exists.
+ */
+export function countCap(page: number, limit: number): number {
+  return Math.max(EXACT_TOTAL_UP_TO, page * limit);
+}
+
+/**
+ * `total` and `totalExact` of the rows `fromWhere` (`table WHERE ...`, its parameters `params`) selects, for page `page`
+ * of `limit`: counted one past {@link countCap}'s number at most.
+ */
+export async function countMatches(
+  db: { query(sql: string, params?: unknown[]): Promise<unknown> },
+  fromWhere: string,
+  params: unknown[],
+  page: number,
+  limit: number,
+): Promise<Pick<Page<unknown>, 'total' | 'totalExact'>> {
+  const cap = countCap(page, limit);
+  const [{ counted }] = (await db.query(
+    `SELECT count(*)::int AS counted FROM (SELECT 1 FROM ${fromWhere} LIMIT $${params.length + 1}) matched`,
+    [...params, cap + 1],
+  )) as { counted: number }[];
+  return counted > cap ? { total: cap, totalExact: false } : { total: counted, totalExact: true };
 }

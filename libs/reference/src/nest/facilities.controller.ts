@@ -34,7 +34,6 @@ export class FacilitiesController {
   @Access('authenticated')
   @ApiOkResponse({ schema: pageOf(FacilityResponse) })
   async list(@Query() query: FacilityQuery): Promise<Page<FacilityView>> {
-    const { items, total } = await this.reference.search(query, query.limit, (query.page - 1) * query.limit);
-    return { items, total, page: query.page, limit: query.limit };
+    return this.reference.search(query, query.page, query.limit);
   }
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
+import { Page, countMatches } from '@amparo/common';
 import { parse287gCsv } from '../domain/agreements-287g';
 import { countyKey } from '../domain/county-name';
 import {
@@ -377,7 +378,7 @@ export class ReferenceService implements OnApplicationBootstrap {
   }
 
   /** Listed facilities only: the list is for choosing one (`find` still knows a dropped one, for the cases placed there). */
-  async search(filter: { q?: string; state?: string }, limit: number, offset: number): Promise<{ items: FacilityView[]; total: number }> {
+  async search(filter: { q?: string; state?: string }, page: number, limit: number): Promise<Page<FacilityView>> {
     const where: string[] = ['listed'];
     const params: unknown[] = [];
     if (filter.state) where.push(`state = $${params.push(filter.state.toUpperCase())}`);
@@ -389,12 +390,12 @@ export class ReferenceService implements OnApplicationBootstrap {
       where.push(`(${plain('name')} LIKE $${params.push(pattern)} OR lower(code) LIKE $${params.length} OR ${plain('city')} LIKE $${params.length})`);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM facilities ${clause}`, params);
+    const counted = await countMatches(this.db, `facilities ${clause}`, params, page, limit);
     const rows: FacilityRow[] = await this.db.query(
       `SELECT * FROM facilities ${clause} ORDER BY state NULLS LAST, name, code LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, limit, offset],
+      [...params, limit, (page - 1) * limit],
     );
-    return { items: rows.map(toView), total };
+    return { items: rows.map(toView), page, limit, ...counted };
   }
 
   /** Unlists the listed facilities `records` lacks (refused beyond the threshold unless accepted); returns how many. */

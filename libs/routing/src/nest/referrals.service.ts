@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal } from '@amparo/audit';
 import { UserChanges, type Principal, type UserChange } from '@amparo/auth';
-import { Clock, DomainError, Page, conflict, notFound, sameMembers, unprocessable } from '@amparo/common';
+import { Clock, DomainError, Page, conflict, countMatches, notFound, sameMembers, unprocessable } from '@amparo/common';
 import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation } from '@amparo/database';
 import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadlines';
 import { OutboxService, STAND_IN_KEY_SUFFIX } from '@amparo/notifications';
@@ -817,7 +817,7 @@ export class ReferralsService implements OnModuleInit {
     if (actor.role === 'attorney') where.push(`r.attorney_id = $${params.push(actor.userId)}`);
     if (query.status) where.push(`r.status = $${params.push(query.status)}`);
     const clause = where.join(' AND ');
-    const [{ total }] = await this.db.query(`SELECT count(*)::int AS total FROM referrals r WHERE ${clause}`, params);
+    const counted = await countMatches(this.db, `referrals r WHERE ${clause}`, params, query.page, query.limit);
     const rows = await this.db.query(
       `SELECT r.*, c.reference, c.urgency_level, c.urgency_reasons, c.flags, c.preferred_language, c.needs_interpreter, c.practice_areas,
               c.facility_code, f.name AS facility_name, c.county, c.state, c.custody_status, c.time_zone,
@@ -861,7 +861,7 @@ export class ReferralsService implements OnModuleInit {
         })),
       },
     }));
-    return { items, page: query.page, limit: query.limit, total };
+    return { items, page: query.page, limit: query.limit, ...counted };
   }
 
   /** Offers past their window expire and move on to the next match; each is claimed by one instance (SKIP LOCKED). */
