@@ -148,6 +148,26 @@ describe('routing and referrals (e2e)', () => {
     }
   });
 
+  it("a closed case's deadlines are not listed as open in the referral's summary: they are no longer followed", async () => {
+    const c = await createCase();
+    const offer = (await route(c.id).expect(201)).body;
+    const attorney = offerFor(offer.attorneyId);
+    await t.http.post(`/api/referrals/${offer.id}/accept`).set(attorney.auth).expect(200);
+    const now = clock.now().getTime();
+    await t.http.post(`/api/cases/${c.id}/events`).set(attorney.auth)
+      .send({ type: 'hearing_scheduled', occurredAt: new Date(now - 60_000).toISOString(), hearingType: 'bond', scheduledAt: new Date(now + 5 * 86_400_000).toISOString() })
+      .expect(201);
+    const summary = async () => (await t.http.get('/api/referrals?status=accepted&limit=200').set(attorney.auth)).body.items
+      .find((r: { id: string }) => r.id === offer.id).case;
+    expect((await summary()).deadlines).toEqual([expect.objectContaining({ rule: 'bond_hearing', status: 'open' })]);
+    await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'represented' }).expect(200);
+    expect((await summary()).deadlines).toEqual([]);
+    // Open again, the case's deadlines are followed again.
+    await t.http.post(`/api/cases/${c.id}/reopen`).set(coordinator.auth).expect(200);
+    expect((await summary()).deadlines).toEqual([expect.objectContaining({ rule: 'bond_hearing', status: 'open' })]);
+    await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+  });
+
   it('decline moves the offer to the next attorney; nobody left makes the case unplaced', async () => {
     const c = await createCase();
     const seen = new Set<string>();

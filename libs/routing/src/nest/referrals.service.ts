@@ -1345,14 +1345,15 @@ export class ReferralsService implements OnModuleInit {
    * The cases' open deadlines, soonest first, and the missed ones whose outer limit is still ahead (a detainer hold past
    * its 48 hours: 8 CFR 287.7(d) still binds while the jail may hold the person), after them: what an attorney deciding
    * on the offer needs, not the deadlines missed long ago, nor a jail's hold once the person is out of the jail (in ICE's
-   * custody, released), which the case's urgency no longer counts either.
+   * custody, released), which the case's urgency no longer counts either. None of a closed case: they are no longer
+   * followed (nor swept missed), as on the board.
    */
   private async summaryDeadlines(caseIds: string[]) {
     const map = new Map<string, ReturnType<typeof toDeadlineView>[]>();
     if (caseIds.length === 0) return map;
     const rows = await this.db.query(
       `SELECT d.*, c.reference FROM deadlines d JOIN cases c ON c.id = d.case_id
-        WHERE d.case_id = ANY($1) AND d.superseded_at IS NULL
+        WHERE d.case_id = ANY($1) AND d.superseded_at IS NULL AND NOT d.case_closed
           AND (d.status = 'open' OR (d.status = 'missed' AND d.outer_limit_at > $2
                                      AND (d.rule <> 'detainer_hold' OR c.custody_status IN ('local_jail', 'unknown'))))
         ORDER BY d.status = 'missed', d.due_at`,
