@@ -55,6 +55,7 @@ import { TemporaryPasswords1764005300000 } from './1764005300000-TemporaryPasswo
 import { ListIndexes1764005400000 } from './1764005400000-ListIndexes';
 import { BondDecisionReviews1764005500000 } from './1764005500000-BondDecisionReviews';
 import { PasswordSetBy1764005600000 } from './1764005600000-PasswordSetBy';
+import { DuplicateRulingReviews1764005700000 } from './1764005700000-DuplicateRulingReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -115,4 +116,5 @@ export const MIGRATIONS = [
   ListIndexes1764005400000,
   BondDecisionReviews1764005500000,
   PasswordSetBy1764005600000,
+  DuplicateRulingReviews1764005700000,
 ];

@@ -1583,6 +1583,23 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         .toEqual([[firstAppeal.dueAt, 'open', null], [secondAppeal.dueAt, 'met', 'appeal filed']]);
     });
 
+    it('a ruling on a motion entered by its date, its petition marked filed, then entered with its time: one petition, filed (2026.10)', async () => {
+      const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago', state: 'TX' } });
+      const at = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 3 }).set({ hour: 11, minute: 0, second: 0, millisecond: 0 });
+      const ruling = { type: 'motion_decided', issuedBy: 'bia', outcome: 'denied', motion: 'reopen' };
+      type Row = { id: string; rule: string; dueAt: string; status: string; statusNote?: string };
+      const petitions = (deadlines: Row[]) => deadlines.filter((d) => d.rule === 'petition_for_review_of_motion');
+      const byDate = await event(c.id, { ...ruling, occurredAt: at.toISODate() }).expect(201);
+      const [petition] = petitions(byDate.body.deadlines);
+      await t.http.patch(`/api/deadlines/${petition.id}`).set(coordinator.auth).send({ status: 'met', note: 'petition filed' }).expect(200);
+      const withTime = await event(c.id, { ...ruling, occurredAt: at.toISO({ suppressMilliseconds: true }) }).expect(201);
+      expect(petitions(withTime.body.deadlines).map((d) => [d.dueAt, d.status, d.statusNote ?? null]))
+        .toEqual([[petition.dueAt, 'met', 'petition filed']]);
+      // A ruling on the other motion that day has its own petition, open.
+      const other = await event(c.id, { ...ruling, motion: 'reconsider', occurredAt: at.toISODate() }).expect(201);
+      expect(petitions(other.body.deadlines).map((d) => d.status).sort()).toEqual(['met', 'open']);
+    });
+
     it('a bond decision recorded by its date ends a hearing set and held that same day (2026.5)', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
       const today = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' });

@@ -115,6 +115,32 @@ describe('retracting an event recorded by mistake (e2e)', () => {
     expect([gone.status, gone.body.code]).toEqual([409, 'DEADLINE_SUPERSEDED']);
   });
 
+  it('a ruling entered twice, the appeal marked filed on the second entry, which is retracted: the first entry\'s appeal is filed', async () => {
+    const c = await newCase();
+    const decision = { type: 'ij_decision', occurredAt: daysAgo(5), outcome: 'denied' };
+    const first = await record(c.id, coordinator, decision).expect(201);
+    const again = await record(c.id, coordinator, decision).expect(201);
+    const merits = (deadlines: Deadline[]) => deadlines.filter((d) => d.rule === 'bia_merits_appeal');
+    const [appeal] = merits(again.body.deadlines);
+    expect(merits(again.body.deadlines)).toHaveLength(1);
+    await t.http.patch(`/api/deadlines/${appeal.id}`).set(coordinator.auth).send({ status: 'met', note: 'Appeal filed' }).expect(200);
+    const res = await retract(c.id, coordinator, again.body.event.id).expect(200);
+    // The first entry's appeal is back, the same deadline: filed, not open (to be swept missed and alerted).
+    expect(merits(res.body.deadlines).map((d) => [d.status, (d as Deadline & { statusNote?: string }).statusNote, d.dueAt]))
+      .toEqual([['met', 'Appeal filed', appeal.dueAt]]);
+    const [{ trigger_event_id: trigger }] = await t.db.query(
+      `SELECT trigger_event_id FROM deadlines WHERE case_id = $1 AND rule = 'bia_merits_appeal' AND superseded_at IS NULL`, [c.id]);
+    expect(trigger).toBe(first.body.event.id);
+    // Retracted too, and entered again the same: still filed.
+    await retract(c.id, coordinator, first.body.event.id).expect(200);
+    const third = await record(c.id, coordinator, decision).expect(201);
+    expect(merits(third.body.deadlines).map((d) => d.status)).toEqual(['met']);
+    // Another decision of that day (another outcome) is not the same entry: its appeal is open.
+    await retract(c.id, coordinator, third.body.event.id).expect(200);
+    const other = await record(c.id, coordinator, { ...decision, outcome: 'removal_ordered' }).expect(201);
+    expect(merits(other.body.deadlines).map((d) => d.status)).toEqual(['open']);
+  });
+
   it('a case whose only court event was retracted is no longer a court matter for routing', async () => {
     const unregistered = await createUser(t.http, admin, 'attorney');
     await t.http.put('/api/attorneys/me/profile').set(unregistered.auth)

@@ -22,8 +22,9 @@ import { CanonicalEmails1764005100000 } from '../migrations/1764005100000-Canoni
 import { BiaRulingsGivenAZone1764005200000 } from '../migrations/1764005200000-BiaRulingsGivenAZone';
 import { ReleasedHearingReviews1764004800000 } from '../migrations/1764004800000-ReleasedHearingReviews';
 import { BondDecisionReviews1764005500000 } from '../migrations/1764005500000-BondDecisionReviews';
+import { DuplicateRulingReviews1764005700000 } from '../migrations/1764005700000-DuplicateRulingReviews';
 import { CountyKeyBackfill } from '@amparo/cases';
-import { DeadlineJobsService, reminderKey } from '@amparo/deadlines';
+import { CURRENT_RULE_SET, DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
 import { intakeBody, routableBody } from './support/cases';
@@ -608,13 +609,45 @@ describe('data migrations (e2e)', () => {
     const appeals = await t.db.query(
       `SELECT trigger_event_id, status, rule_version FROM deadlines WHERE case_id = $1 AND rule = 'bond_appeal' AND superseded_at IS NULL ORDER BY due_at`, [twice]);
     expect(appeals).toEqual([
-      { trigger_event_id: first, status: 'open', rule_version: '2026.9' },
+      { trigger_event_id: first, status: 'open', rule_version: CURRENT_RULE_SET.version },
       expect.objectContaining({ status: 'open' }),
     ]);
     // The appeal of a year ago comes back as what it is, missed long ago: on the record, not emailed as news.
     const [old] = await t.db.query(`SELECT status FROM deadlines WHERE case_id = $1 AND trigger_event_id = $2 AND superseded_at IS NULL`, [longAgo, oldFirst]);
     expect(old.status).toBe('missed');
     expect(await t.db.query(`SELECT kind FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed'`, [longAgo])).toEqual([]);
+  });
+
+  it('1764005700000: open cases with a ruling on a motion entered twice are due for review, and keep one deadline, filed when either was', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    const create = async () => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201)).body.id as string;
+    const [twice, once] = [await create(), await create()];
+    const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+    const ruling = { type: 'motion_decided', issuedBy: 'bia', outcome: 'denied', motion: 'reopen' };
+    const record = async (id: string, occurredAt: string) =>
+      (await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({ ...ruling, occurredAt }).expect(201)).body.event.id as string;
+    const byDate = await record(twice, day);
+    const withTime = await record(twice, `${day}T15:00:00Z`);
+    await record(once, day);
+    // As 2026.9 left them: a petition for each entry, the first marked filed.
+    await t.db.query(
+      `UPDATE deadlines SET superseded_at = NULL, status = 'met', status_note = 'Petition filed', status_changed_by = $3, status_changed_at = now()
+        WHERE case_id = $1 AND trigger_event_id = $2 AND rule = 'petition_for_review_of_motion'`, [twice, byDate, coordinator.userId]);
+    const petitions = () => t.db.query(
+      `SELECT trigger_event_id, status, status_note FROM deadlines WHERE case_id = $1 AND rule = 'petition_for_review_of_motion' AND superseded_at IS NULL
+        ORDER BY trigger_event_id = $2`, [twice, withTime]);
+    expect(await petitions()).toEqual([
+      { trigger_event_id: byDate, status: 'met', status_note: 'Petition filed' },
+      { trigger_event_id: withTime, status: 'open', status_note: null },
+    ]);
+    const ids = [twice, once];
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [ids]);
+    await run(new DuplicateRulingReviews1764005700000());
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [ids]);
+    expect(due.map((r: { id: string }) => r.id)).toEqual([twice]);
+    await t.app.get(DeadlineJobsService).reviewUrgency();
+    // One petition, the entry counted now's, filed as its twin was: not left open to be swept missed.
+    expect(await petitions()).toEqual([{ trigger_event_id: withTime, status: 'met', status_note: 'Petition filed' }]);
   });
 
   it('1764004300000: the purge finds a case\'s stored answers by an index, not by reading every intake\'s key', async () => {

@@ -138,12 +138,13 @@ describe('a missed deadline through re-entries, retractions and a coordinator re
     expect(appeals.map((d: { status: string; statusNote?: string }) => [d.status, d.statusNote ?? null])).toEqual([['open', null]]);
   });
 
-  it('two address changes of one day recorded apart: two EOIR-33 deadlines missed, each told', async () => {
+  it('the BIA\'s denials of two motions on one day, recorded apart: two petitions for review missed, each told', async () => {
     const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
-    const day = daysAgo(10).slice(0, 10);
-    await event(c.id, { type: 'address_changed', occurredAt: day }).expect(201);
+    const day = daysAgo(40).slice(0, 10);
+    const ruling = { type: 'motion_decided', occurredAt: day, issuedBy: 'bia', outcome: 'denied' };
+    await event(c.id, { ...ruling, motion: 'reopen' }).expect(201);
     await deliverAfterHold();
-    await event(c.id, { type: 'address_changed', occurredAt: day }).expect(201);
+    await event(c.id, { ...ruling, motion: 'reconsider' }).expect(201);
     await deliverAfterHold();
     const told = (await missedSent(c.id)).filter((n) => n.recipient_id === coordinator.userId);
     expect(new Set(told.map((n) => n.dedupe_key.split(':')[1])).size).toBe(2);

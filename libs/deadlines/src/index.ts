@@ -14,6 +14,7 @@ export {
   RULE_SET_2026_7,
   RULE_SET_2026_8,
   RULE_SET_2026_9,
+  RULE_SET_2026_10,
   ruleSetFor,
   type DeadlineRule,
   type FlagDefinition,

@@ -1,7 +1,7 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, RULE_SET_2026_8, RULE_SET_2026_9, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10, RULE_SETS, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -354,12 +354,13 @@ describe('computeDeadlines: triggers', () => {
     expect(ruleSetFor(new Date('2026-11-25T05:00:00Z')).version).toBe('2026.2');
     // 2026.4, then 2026.5 to 2026.8, replaced 2026.3 the day it took effect: of sets of the same day, the one listed last.
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z')).version).toBe('2026.8');
-    // 2026.9 from the 27th, in Falls Church.
+    // 2026.9 from the 27th, in Falls Church, replaced by 2026.10 that day.
     expect(ruleSetFor(new Date('2026-11-27T04:59:00Z')).version).toBe('2026.8');
-    expect(ruleSetFor(new Date('2026-11-27T05:00:00Z')).version).toBe('2026.9');
+    expect(ruleSetFor(new Date('2026-11-27T05:00:00Z'), RULE_SETS.slice(0, 9)).version).toBe('2026.9');
+    expect(ruleSetFor(new Date('2026-11-27T05:00:00Z')).version).toBe('2026.10');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4]).version).toBe('2026.4');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3]).version).toBe('2026.3');
-    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_9);
+    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_10);
     // 2026.3 changes only where a petition for review's day ends.
     const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
     expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
@@ -589,6 +590,50 @@ describe('computeDeadlines: triggers', () => {
       const changed = RULE_SET_2026_9.rules.filter((rule, i) => JSON.stringify(rule) !== JSON.stringify(RULE_SET_2026_8.rules[i])).map((rule) => rule.id);
       expect(changed).toEqual(['bond_appeal']);
       expect(RULE_SET_2026_9.flags).toEqual(RULE_SET_2026_8.flags);
+    });
+  });
+
+  describe('rule set 2026.10', () => {
+    const motion = (occurredAt: string, data: Record<string, unknown> = {}): Omit<CaseEventFact, 'id'> =>
+      ({ type: 'motion_decided', occurredAt, data: { issuedBy: 'bia', outcome: 'denied', motion: 'reopen', ...data } });
+    const due = (rule: string, events: Omit<CaseEventFact, 'id'>[], set: RuleSet = RULE_SET_2026_10) =>
+      computeDeadlines(facts(events, { status: 'ice_detention', states: ['TX'] }), set)
+        .filter((d) => d.rule === rule)
+        .map((d) => ({ dueAt: d.dueAt, triggerEventId: d.triggerEventId }));
+
+    it('the same ruling on a motion entered twice, by its date and with its time, is one deadline: the entry recorded last', () => {
+      // Denied by the BIA on Fri 20 Nov 2026: the petition for review is due 30 days later, Sun 20 Dec, rolled to Mon 21
+      // Dec, at the Fifth Circuit's midnight (New Orleans).
+      const twice = [motion('2026-11-20'), motion('2026-11-20T11:00:00-05:00')];
+      expect(due('petition_for_review_of_motion', twice)).toEqual([{ dueAt: '2026-12-21T23:59:59.999-06:00', triggerEventId: 'evt-2' }]);
+      // 2026.9 had one for each entry, due the same time: the one marked filed left its twin to be swept missed.
+      expect(due('petition_for_review_of_motion', twice, RULE_SET_2026_9)).toHaveLength(2);
+      const byJudge = [motion('2026-11-20', { issuedBy: 'ij' }), motion('2026-11-20T11:00:00-06:00', { issuedBy: 'ij' })];
+      expect(due('bia_appeal_of_motion', byJudge)).toEqual([{ dueAt: '2026-12-21T23:59:59.999-05:00', triggerEventId: 'evt-2' }]);
+      expect(due('bia_appeal_of_motion', byJudge, RULE_SET_2026_9)).toHaveLength(2);
+    });
+
+    it('rulings on two motions the same day, or on one motion on two days, each keep their own deadline', () => {
+      expect(due('petition_for_review_of_motion', [motion('2026-11-20'), motion('2026-11-20', { motion: 'reconsider' })])).toEqual([
+        { dueAt: '2026-12-21T23:59:59.999-06:00', triggerEventId: 'evt-1' },
+        { dueAt: '2026-12-21T23:59:59.999-06:00', triggerEventId: 'evt-2' },
+      ]);
+      expect(due('bia_appeal_of_motion', [motion('2026-11-20', { issuedBy: 'ij' }), motion('2026-11-23', { issuedBy: 'ij' })]).map((d) => d.dueAt))
+        .toEqual(['2026-12-21T23:59:59.999-05:00', '2026-12-23T23:59:59.999-05:00']);
+    });
+
+    it('the same change of address entered twice is one EOIR-33 deadline; two days, two', () => {
+      const moved = (occurredAt: string): Omit<CaseEventFact, 'id'> => ({ type: 'address_changed', occurredAt });
+      expect(due('eoir33_change_of_address', [moved('2026-11-24'), moved('2026-11-24T15:00:00-06:00')]))
+        .toEqual([{ dueAt: '2026-11-30T23:59:59.999-06:00', triggerEventId: 'evt-2' }]);
+      expect(due('eoir33_change_of_address', [moved('2026-11-24'), moved('2026-11-24T15:00:00-06:00')], RULE_SET_2026_9)).toHaveLength(2);
+      expect(due('eoir33_change_of_address', [moved('2026-11-23'), moved('2026-11-24')])).toHaveLength(2);
+    });
+
+    it('2026.10 changes only these three rules', () => {
+      const changed = RULE_SET_2026_10.rules.filter((rule, i) => JSON.stringify(rule) !== JSON.stringify(RULE_SET_2026_9.rules[i])).map((rule) => rule.id);
+      expect(changed.sort()).toEqual(['bia_appeal_of_motion', 'eoir33_change_of_address', 'petition_for_review_of_motion']);
+      expect(RULE_SET_2026_10.flags).toEqual(RULE_SET_2026_9.flags);
     });
   });
 

@@ -55,7 +55,7 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, rul
       case 'last_recorded': return lastRecorded(list, order);
       case 'latest_by_day': return latestDated(list, order);
       case 'each': return list;
-      case 'each_by_day': return lastRecordedEachDay(list, order);
+      case 'each_by_day': return lastRecordedEachDay(list, order, rule.sameDayDistinctBy ?? []);
     }
   };
   // With `latestOnly` the trigger in force is chosen first, and then judged; otherwise the ended ones are set aside
@@ -88,12 +88,13 @@ function lastRecorded(dated: Dated[], order: Map<string, number>): Dated[] {
   return [dated.reduce((last, d) => (rank(d) >= rank(last) ? d : last))];
 }
 
-// One trigger per local day (where it happened): of those on one day, the one recorded last. The same ruling entered
-// twice (by its date, then with its time) is one ruling, not two with a deadline each.
-function lastRecordedEachDay(dated: Dated[], order: Map<string, number>): Dated[] {
+// One trigger per local day (where it happened), and per value of the `distinctBy` data fields: of those on one day,
+// the one recorded last. The same ruling entered twice (by its date, then with its time) is one ruling, not two with a
+// deadline each; rulings on two motions the same day are two.
+function lastRecordedEachDay(dated: Dated[], order: Map<string, number>, distinctBy: string[]): Dated[] {
   const byDay = new Map<string, Dated[]>();
   for (const d of dated) {
-    const day = d.at.toISODate() as string;
+    const day = JSON.stringify([d.at.toISODate(), ...distinctBy.map((field) => d.trigger.event?.data?.[field] ?? null)]);
     byDay.set(day, [...(byDay.get(day) ?? []), d]);
   }
   return [...byDay.values()].flatMap((sameDay) => lastRecorded(sameDay, order));

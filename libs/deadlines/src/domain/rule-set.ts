@@ -117,6 +117,11 @@ export interface DeadlineRule {
    */
   occurrence: 'latest' | 'last_recorded' | 'latest_by_day' | 'each' | 'each_by_day';
   /**
+   * With 'each_by_day' (2026.10): the trigger's data fields that tell two rulings of one day apart (the denial of a
+   * motion to reopen and the denial of a motion to reconsider, the same day, are two rulings, each with its own clock).
+   */
+  sameDayDistinctBy?: string[];
+  /**
    * An appointment (a hearing), not a filing: it becomes missed only this many hours after its time, when nobody has
    * recorded its outcome, instead of the moment it starts.
    */
@@ -566,10 +571,33 @@ export const RULE_SET_2026_9: RuleSet = {
   rules: RULE_SET_2026_8.rules.map((rule) => ({ ...rule, ...CHANGES_2026_9[rule.id] })),
 };
 
+/**
+ * Changes of 2026.10 to a rule of 2026.9, by rule id: the same ruling on a motion, or the same change of address,
+ * entered twice (by its date, then with its time) is one, as a bond decision is since 2026.9. Under `each` it had two
+ * deadlines due at the same time: the one marked filed left its twin open, to be swept missed and alerted.
+ */
+const CHANGES_2026_10: Record<string, Partial<DeadlineRule>> = {
+  petition_for_review_of_motion: { occurrence: 'each_by_day', sameDayDistinctBy: ['motion'] },
+  bia_appeal_of_motion: { occurrence: 'each_by_day', sameDayDistinctBy: ['motion'] },
+  eoir33_change_of_address: { occurrence: 'each_by_day' },
+};
+
+/**
+ * 2026.10: one deadline for a ruling or an address change entered twice (docs/deadlines.md, "Rules"). In force from
+ * 2026-11-27 (Eastern), the day 2026.9 took effect, which it replaces (released later that day); migration
+ * `1764005700000` makes the open cases it can change due for review.
+ */
+export const RULE_SET_2026_10: RuleSet = {
+  ...RULE_SET_2026_9,
+  version: '2026.10',
+  effectiveFrom: '2026-11-27',
+  rules: RULE_SET_2026_9.rules.map((rule) => ({ ...rule, ...CHANGES_2026_10[rule.id] })),
+};
+
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
 export const RULE_SETS: readonly RuleSet[] = [
   RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7,
-  RULE_SET_2026_8, RULE_SET_2026_9,
+  RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10,
 ];
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];

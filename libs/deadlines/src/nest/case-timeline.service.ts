@@ -364,18 +364,53 @@ export class CaseTimelineService {
     // each have their appeal: read elsewhere, each keeps its own), and each stored row is carried once at most.
     const triggerCounted = (s: DeadlineRow) => computed.some((c) => c.rule === s.rule && c.triggerEventId === s.trigger_event_id);
     const taken = new Set<string>();
+    // A stored open row that takes a person's mark (met, waived) from its twin: the same deadline stored twice from two
+    // entries of one ruling, both counted until a rule set counted them as one (2026.10): the filing recorded on the
+    // entry no longer counted is the one counted now's.
+    const marked = new Map<string, DeadlineRow>();
     for (const d of computed) {
-      if (byKey.has(d.key) || !d.triggerEventId) continue;
+      const stored = byKey.get(d.key);
+      if (!d.triggerEventId || (stored && stored.status !== 'open')) continue;
       const gone = existing.filter((s) => !computedKeys.has(s.key) && s.status !== 'open' && s.rule === d.rule && !taken.has(s.id));
-      const sameTrigger = gone.filter((s) => s.trigger_event_id === d.triggerEventId);
       const sameTime = gone.filter((s) => s.due_at.getTime() === Date.parse(d.dueAt) && !triggerCounted(s));
+      if (stored) {
+        const twin = sameTime.filter((s) => s.status === 'met' || s.status === 'waived');
+        if (twin.length === 1) {
+          marked.set(stored.id, twin[0]);
+          taken.add(twin[0].id);
+        }
+        continue;
+      }
+      const sameTrigger = gone.filter((s) => s.trigger_event_id === d.triggerEventId);
       const before = sameTrigger.length > 0 ? sameTrigger : sameTime;
       if (before.length === 1) {
         carried.set(d.key, before[0]);
         taken.add(before[0].id);
       }
     }
-    const carriedIds = new Set([...carried.values()].map((d) => d.id));
+    // Or from the same entry, retracted: a retracted event's deadlines never applied, but a filing recorded on one (met,
+    // waived) is this one's when the entry counted now says the same (its type and its data; the same rule and due
+    // time): of a ruling entered twice, the entry marked was retracted, or an entry retracted was entered again.
+    const unclaimed = computed.filter((d) => d.triggerEventId && !byKey.has(d.key) && !carried.has(d.key));
+    if (unclaimed.length > 0) {
+      const marks: (DeadlineRow & { event_type: string; event_data: unknown })[] = await tx.query(
+        `SELECT d.*, e.type AS event_type, e.data AS event_data FROM deadlines d JOIN case_events e ON e.id = d.trigger_event_id
+          WHERE d.case_id = $1 AND d.superseded_at IS NOT NULL AND e.retracted_at IS NOT NULL AND d.status IN ('met', 'waived')
+          ORDER BY d.status_changed_at DESC, d.id`,
+        [caseId],
+      );
+      const events = new Map(facts.events.map((e) => [e.id, e]));
+      for (const d of unclaimed) {
+        const trigger = events.get(d.triggerEventId!);
+        const mark = trigger && marks.find((m) => !taken.has(m.id) && m.rule === d.rule && m.due_at.getTime() === Date.parse(d.dueAt)
+          && m.event_type === trigger.type && JSON.stringify(m.event_data) === JSON.stringify(trigger.data));
+        if (mark) {
+          carried.set(d.key, mark);
+          taken.add(mark.id);
+        }
+      }
+    }
+    const carriedIds = new Set([...carried.values(), ...marked.values()].map((d) => d.id));
     // Whether a stored row no longer has what its own rule set computes from the facts now: then the facts moved it
     // (a corrected place), not a new rule set, and it follows. Older rule sets are computed again only when needed.
     const olderResults = new Map<string, Map<string, ComputedDeadline>>();
@@ -399,6 +434,12 @@ export class CaseTimelineService {
       .filter((d) => !computedKeys.has(d.key) && (d.status === 'open' || carriedIds.has(d.id) || neverApplied(d) || replacedOnArrival(d)))
       .map((d) => d.id);
     if (stale.length) await tx.query(`UPDATE deadlines SET superseded_at = $2 WHERE id = ANY($1)`, [stale, now]);
+    for (const [id, twin] of marked) {
+      await tx.query(
+        `UPDATE deadlines SET status = $2, status_note = $3, status_changed_by = $4, status_changed_at = $5 WHERE id = $1`,
+        [id, twin.status, twin.status_note, twin.status_changed_by, twin.status_changed_at],
+      );
+    }
     for (const d of computed) {
       const stored = byKey.get(d.key);
       if (stored) {
