@@ -289,6 +289,15 @@ describe('auth (e2e)', () => {
       // 20 in 15 minutes: the helper's first choice, the 6 refused and the change above leave 12.
       expect(tries.slice(0, 12).every((s) => s === 400)).toBe(true);
       expect(tries[tries.length - 1]).toBe(429);
+      // Counted per session: another session of the user (a stolen one, which does not know the current password) that
+      // spent its own allowance does not keep the owner from changing the password on theirs.
+      const thief = await login(t.http, user.email, 'tamales de elote y mole');
+      const owner = await login(t.http, user.email, 'tamales de elote y mole');
+      let last = 0;
+      for (let i = 0; i < 21; i++) last = (await t.http.post('/api/auth/password').set(thief.auth).send({ currentPassword: 'a wrong guess', newPassword: '1'.repeat(200) })).status;
+      expect(last).toBe(429);
+      await t.http.post('/api/auth/password').set(owner.auth).send({ currentPassword: 'tamales de elote y mole', newPassword: 'huipiles bordados en marzo' }).expect(204);
+      expect((await t.http.get('/api/auth/me').set(thief.auth)).status).toBe(401);
     });
 
     it('a password\'s length is counted, and the current one recognized, in the form it is hashed in (composed)', async () => {

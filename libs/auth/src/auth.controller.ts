@@ -54,8 +54,8 @@ export class AuthController {
   @AllowsTemporaryPassword()
   @ApiBearerAuth()
   @ApiNoContentResponse({ description: 'Changed; your other sessions have ended' })
-  @ApiRateLimited('more than 20 new passwords tried in 15 minutes, or 5 wrong current passwords within 15 minutes on this session (or the address locked)')
-  @ApiOperation({ summary: 'Change your password: the current one, then the new one (12+ characters, not easy to guess: 400 naming newPassword). Your other sessions end. 429 after 20 new passwords tried in 15 minutes.' })
+  @ApiRateLimited('more than 20 new passwords tried in 15 minutes on this session, or 5 wrong current passwords within 15 minutes on this session (or the address locked)')
+  @ApiOperation({ summary: 'Change your password: the current one, then the new one (12+ characters, not easy to guess: 400 naming newPassword). Your other sessions end. 429 after 20 new passwords tried in 15 minutes on this session.' })
   async changePassword(@CurrentUser() user: Principal, @Body() dto: ChangePasswordDto, @Req() req: Request): Promise<void> {
     await this.auth.changePassword(user, dto.currentPassword, dto.newPassword, req.ip ?? 'unknown');
   }

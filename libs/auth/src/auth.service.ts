@@ -173,8 +173,10 @@ export class AuthService {
     if (!user) throw new UnauthorizedException();
     const email = user.email.toLowerCase();
     // Refused before the current password is checked: a weak choice costs no sign-in attempt (but counts towards how
-    // often this user may have passwords judged).
-    await this.rateLimit.hit(`password-check:${user.id}`, PASSWORD_CHECKS.max, PASSWORD_CHECKS.windowSeconds, 'Too many new passwords tried; try again later');
+    // often this session may have passwords judged). Per session, not per user: a stolen session, which does not know
+    // the current password, could otherwise spend the owner's allowance and keep them from changing it (the one way
+    // they end the other sessions themselves). Sessions come only from a sign-in, which is throttled.
+    await this.rateLimit.hit(`password-check:${actor.sessionId}`, PASSWORD_CHECKS.max, PASSWORD_CHECKS.windowSeconds, 'Too many new passwords tried; try again later');
     const weak = await this.passwordWeaknessFor(newPassword, user);
     if (weak) throw validationFailed({ newPassword: [weak] });
     // Counted for the session, not the account: a stranger's lock on the account does not keep its signed-in owner from
