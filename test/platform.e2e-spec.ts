@@ -224,6 +224,38 @@ describe('platform (e2e)', () => {
       expect(res.status).toBe(400);
     });
 
+    it('a body not in UTF-8, or with a key given twice, is a 400 and changes nothing', async () => {
+      const coordinator = await createUser(t.http, admin, 'coordinator');
+      const created = await t.http.post('/api/cases').set(coordinator.auth).send(intakeBody()).expect(201);
+      const stored = async () => {
+        const { client, custody } = (await t.http.post(`/api/cases/${created.body.id}/reveal`).set(coordinator.auth).send({ reason: 'Checking what was stored for a test' }).expect(200)).body;
+        return { lastName: client.lastName, custody };
+      };
+      const before = await stored();
+      // The bytes as they are (supertest would send a Buffer as JSON of its own).
+      const patch = (bytes: Buffer) => t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).set('Content-Type', 'application/json')
+        .serialize((body: unknown) => body as string).send(bytes as unknown as string);
+      // Latin-1, as Windows PowerShell 5.1 sends a body by default: not stored with its letters replaced.
+      const latin1 = await patch(Buffer.from('{"client":{"lastName":"Jos\xe9 Pe\xf1a"}}', 'latin1'));
+      expect([latin1.status, latin1.body.code, latin1.body.message]).toEqual([400, 'MALFORMED_BODY', 'Request body is not valid UTF-8: send the JSON in UTF-8']);
+      // A key given twice: not the last one alone, the first silently dropped.
+      const twice = await patch(Buffer.from('{"custody":{"bookingNumber":"BK-NEW-1"},"custody":{"county":"Travis"}}'));
+      expect([twice.status, twice.body.code, twice.body.fields]).toEqual([400, 'VALIDATION_FAILED', { custody: ['is given twice'] }]);
+      const nested = await patch(Buffer.from('{"client":{"lastName":"Uno","last\\u004eame":"Dos"}}'));
+      expect([nested.status, nested.body.fields]).toEqual([400, { 'client.lastName': ['is given twice'] }]);
+      expect(await stored()).toEqual(before);
+      // In UTF-8, once: taken.
+      await patch(Buffer.from('{"client":{"lastName":"José Peña"}}', 'utf8')).expect(200);
+      expect((await stored()).lastName).toBe('José Peña');
+    });
+
+    it('a path that is not valid percent-encoding is a 400 naming the path', async () => {
+      for (const path of ['/api/cases/%ZZ', '/api/users/%E0%A4%A', '/api/calendar/%ZZ.ics']) {
+        const res = await t.http.get(path).set(admin.auth);
+        expect([path, res.status, res.body.code, res.body.fields]).toEqual([path, 400, 'VALIDATION_FAILED', { path: ['is not valid percent-encoding: a % must be followed by two hexadecimal digits'] }]);
+      }
+    });
+
     it('a malformed id in the path is a 400 naming it, not a 500', async () => {
       const res = await t.http.patch('/api/users/not-a-uuid').set(admin.auth).send({ name: 'x' });
       expect(res.status).toBe(400);

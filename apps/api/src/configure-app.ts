@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { describeValidation, noStore, requestModels, requireJsonBody } from '@amparo/common';
+import { describeValidation, noStore, requestModels, requireJsonBody, verifyJsonBody } from '@amparo/common';
 import type { AppConfig } from '@amparo/config';
 
 /** HTTP concerns shared by main.ts and the e2e tests, so the tests exercise the real stack. */
@@ -18,7 +18,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } } }));
   app.use('/api', noStore);
   app.use(requireJsonBody); // before any body parser
-  app.useBodyParser('json', { limit: config.bodyLimit });
+  // Nest's type of the options leaves `verify` out (its `rawBody` option sets it: not used here); body-parser gets it.
+  const json = { limit: config.bodyLimit, verify: verifyJsonBody };
+  app.useBodyParser('json', json);
 
   const document = SwaggerModule.createDocument(
     app,

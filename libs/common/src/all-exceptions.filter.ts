@@ -65,6 +65,12 @@ function bodyParserError(error: unknown): ErrorBody | null {
     }
     case 'entity.parse.failed':
       return { statusCode: 400, error: REASON[400], code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' };
+    case 'body.not.utf8':
+      return { statusCode: 400, error: REASON[400], code: 'MALFORMED_BODY', message: String((error as Error).message) };
+    case 'body.duplicate.key': {
+      const field = String((error as { field?: string }).field);
+      return { statusCode: 400, error: REASON[400], code: 'VALIDATION_FAILED', message: String((error as Error).message), fields: { [field]: ['is given twice'] } };
+    }
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return { statusCode: 415, error: REASON[415], code: CODE[415], message: 'Unsupported request encoding' };
@@ -124,6 +130,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       // the log names it, without the query and with identifying numbers in the path redacted.
       if (body.statusCode === 404 && body.message.startsWith(`Cannot ${request.method} `)) {
         body.message = `Cannot ${request.method} ${safeRequestPath(request.originalUrl ?? request.url)}`;
+      }
+      // The router could not decode a path parameter (`/api/cases/%ZZ`): a malformed path, named as one, without the
+      // segment sent.
+      if (body.statusCode === 400 && body.message.startsWith('Failed to decode param')) {
+        const problem = 'is not valid percent-encoding: a % must be followed by two hexadecimal digits';
+        return { statusCode: 400, error: REASON[400], code: 'VALIDATION_FAILED', message: `path ${problem}`, fields: { path: [problem] } };
       }
       return body;
     }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { NextFunction, Request, Response } from 'express';
 import { logRefusedRequest } from './logging';
 
@@ -22,4 +23,125 @@ export function noStore(_req: Request, res: Response, next: NextFunction): void 
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Pragma', 'no-cache');
   next();
+}
+
+/** Thrown by `verifyJsonBody`: body-parser passes it on with its `type` and `status`, for the exception filter. */
+class BodyRefused extends Error {
+  readonly status = 400;
+  constructor(readonly type: 'body.not.utf8' | 'body.duplicate.key', message: string, readonly field?: string) {
+    super(message);
+  }
+}
+
+/**
+ * body-parser's `verify` for JSON bodies, on the bytes before they are parsed. A body not in UTF-8 (Latin-1, as
+ * Windows PowerShell 5.1 sends by default) would be decoded with replacement characters and stored so: "José" lost
+ * for good, and the duplicate checks run on the damaged name. A key given twice in one object would be parsed as its
+ * last value alone, the first one silently dropped (a correction lost).
+ */
+export function verifyJsonBody(_req: unknown, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body)) throw new BodyRefused('body.not.utf8', 'Request body is not valid UTF-8: send the JSON in UTF-8');
+  const duplicate = firstDuplicateKey(body.toString('utf8'));
+  if (duplicate !== null) throw new BodyRefused('body.duplicate.key', `${duplicate} is given twice`, duplicate);
+}
+
+/** A nesting deeper than this is not scanned for duplicate keys: the validation refuses it anyway (16 levels). */
+const DUPLICATE_SCAN_DEPTH = 64;
+
+/** Thrown inside `firstDuplicateKey` where the text is not JSON: made once (an Error's stack costs per request). */
+const NOT_SCANNED = new Error('not scanned');
+
+/**
+ * The path (`custody.county`, `adverseParties.1.name`, as validation names fields) of the first key given twice in one
+ * object of a JSON text, or null: also for a text that is not JSON, which the parser then refuses with its own message.
+ */
+export function firstDuplicateKey(text: string): string | null {
+  let i = 0;
+  let first: string | null = null;
+  const stop = NOT_SCANNED;
+  const space = () => {
+    for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
+  };
+  const string = (): string => {
+    const start = i++;
+    let escapes = false;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (Number.isNaN(c)) throw stop;
+      if (c === 92) {
+        escapes = true;
+        i += 2;
+      } else if (c === 34) {
+        i++;
+        const raw = text.slice(start, i);
+        if (!escapes) return raw.slice(1, -1);
+        try {
+          return JSON.parse(raw) as string;
+        } catch {
+          throw stop;
+        }
+      } else {
+        i++;
+      }
+    }
+  };
+  const value = (path: string, depth: number): void => {
+    if (depth > DUPLICATE_SCAN_DEPTH) throw stop;
+    space();
+    const c = text[i];
+    if (c === '"') {
+      string();
+    } else if (c === '{') {
+      i++;
+      const keys = new Set<string>();
+      space();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        space();
+        if (text[i] !== '"') throw stop;
+        const key = string();
+        const at = path ? `${path}.${key}` : key;
+        if (keys.has(key)) first ??= at;
+        keys.add(key);
+        space();
+        if (text[i++] !== ':') throw stop;
+        value(at, depth + 1);
+        space();
+        const next = text[i++];
+        if (next === '}') return;
+        if (next !== ',') throw stop;
+      }
+    } else if (c === '[') {
+      i++;
+      space();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (let index = 0; ; index++) {
+        value(path ? `${path}.${index}` : String(index), depth + 1);
+        space();
+        const next = text[i++];
+        if (next === ']') return;
+        if (next !== ',') throw stop;
+      }
+    } else {
+      // A number, true, false or null: up to the next delimiter.
+      const start = i;
+      while (i < text.length && !',]} \t\n\r'.includes(text[i])) i++;
+      if (i === start) throw stop;
+    }
+  };
+  // The whole text is read: a duplicate is told only of a text that is otherwise JSON in shape.
+  try {
+    value('', 0);
+    space();
+    return i === text.length ? first : null;
+  } catch (error) {
+    if (error === stop) return null;
+    throw error;
+  }
 }
