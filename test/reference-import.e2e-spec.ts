@@ -68,6 +68,16 @@ describe('reference data import (e2e)', () => {
     expect({ agreements: await count('agreements_287g'), flagged: await flagged() }).toEqual(before);
   });
 
+  it('a file not in UTF-8 (Excel\'s "CSV" in Windows-1252) is refused, naming the file; nothing changes', async () => {
+    const before = { agreements: await count('agreements_287g'), flagged: await flagged() };
+    // The shipped file has curly apostrophes: in Windows-1252 each is one byte, 0x92, not UTF-8.
+    expect(agreements).toContain('\u2019');
+    const path = join(dir, 'windows-1252.csv');
+    writeFileSync(path, Buffer.from(agreements.replace(/\u2019/g, '\x92'), 'latin1'));
+    await expect(t.app.get(ReferenceService).importFiles(null, path)).rejects.toMatchObject({ code: 'REFERENCE_NOT_UTF8', message: expect.stringContaining(path) });
+    expect({ agreements: await count('agreements_287g'), flagged: await flagged() }).toEqual(before);
+  });
+
   it('a new county jail agreement reaches the open cases of that county (placed by state and county) at the next review', async () => {
     const open = async () => (await t.http.post('/api/cases').set(intake.auth)
       .send({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Travis' } }).expect(201)).body as { id: string };

@@ -42,6 +42,11 @@ export function readTable<C extends string>(text: string, file: string, columns:
     // A row of empty cells (",,,,", as a spreadsheet leaves below its data) or of spaces is no row: skipped as an empty
     // line is, rather than refusing the whole file for it.
     if (record.every((cell) => cell.trim() === '')) continue;
+    // PostgreSQL's text takes no NUL: the whole import failed on it with the database's message, naming no line.
+    if (record.some((cell) => cell.includes('\u0000'))) {
+      errors.push({ line, code: 'invalid_text', message: 'a field holds a NUL character' });
+      continue;
+    }
     if (record.length !== header.length) {
       errors.push({
         line,

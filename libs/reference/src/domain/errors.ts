@@ -4,7 +4,8 @@ export type ReferenceDataErrorCode =
   | 'REFERENCE_MALFORMED_CSV'
   | 'REFERENCE_UNKNOWN_STATE'
   | 'REFERENCE_ROWS_REJECTED'
-  | 'REFERENCE_UNLISTING';
+  | 'REFERENCE_UNLISTING'
+  | 'REFERENCE_NOT_UTF8';
 
 /**
  * A reference file or lookup that cannot be used at all. Row-level problems are not thrown by the parsers: they return
@@ -34,6 +35,8 @@ export type RowIssueCode =
   | 'invalid_number'
   | 'invalid_boolean'
   | 'invalid_zip'
+  | 'invalid_code'
+  | 'invalid_text'
   | 'placeholder'
   | 'county_disagrees';
 

@@ -27,6 +27,17 @@ describe('parseFacilitiesCsv', () => {
     expect(broken.errors.map((e) => [e.line, e.code])).toEqual([[3, 'row_length']]);
   });
 
+  it('rejects a code the API would refuse, and a field with a NUL; a capacity beyond an integer is a warning, stored empty', () => {
+    const badCode = ROW_A.replace('TSTAAAA', 'AB-RD NWA');
+    const nul = ROW_B.replace('TEST HOLD ROOM', 'TEST\u0000HOLD');
+    const huge = ROW_B.replace('HOLD,,,,', 'HOLD,99999999999,,,');
+    const { records, errors, warnings } = parseFacilitiesCsv(csv(HEADER, badCode, nul, huge));
+    expect(errors.map((e) => [e.line, e.code, e.column])).toEqual([[2, 'invalid_code', 'detloc'], [3, 'invalid_text', undefined]]);
+    expect(records.map((r) => [r.code, r.capacity])).toEqual([['TSTBBBB', null]]);
+    expect(warnings.map((w) => [w.line, w.code, w.column])).toEqual([[4, 'invalid_number', 'capacity']]);
+    expect(parseFacilitiesCsv(csv(HEADER, ROW_A.replace(',120,', ',2147483647,'))).records[0].capacity).toBe(2147483647);
+  });
+
   it('reads a row into typed fields', () => {
     const { records, errors, warnings } = parseFacilitiesCsv(csv(HEADER, ROW_A, ROW_B));
     expect(errors).toEqual([]);

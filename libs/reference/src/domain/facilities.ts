@@ -14,6 +14,8 @@ export const FACILITY_COLUMNS = [
 type Column = (typeof FACILITY_COLUMNS)[number];
 
 const ZIP = /^\d{5}(-\d{4})?$/;
+/** An ICE detention location code as the API takes it (`custody.facilityCode`, a transfer's `facilityCode`). */
+const DETLOC = /^[A-Z0-9]{3,12}$/;
 // Placeholders the source uses for "no address".
 const NO_ADDRESS = new Set(['UNAVAILABLE', 'UNKNOWN', 'N/A']);
 
@@ -49,8 +51,11 @@ export function parseFacilitiesCsv(text: string, file = 'ice-detention-facilitie
 
 function readFacility(check: RowCheck<Column>): ParsedFacility {
   const address = check.optional('address');
+  const code = check.required('detloc').toUpperCase();
+  // A code the API refuses would list a facility nobody can choose (and unlist the one it replaced).
+  if (code && !DETLOC.test(code)) check.reject('invalid_code', 'detloc', `detloc "${code}" is not 3 to 12 letters and digits`);
   return {
-    code: check.required('detloc').toUpperCase(),
+    code,
     name: check.required('name'),
     address: address && NO_ADDRESS.has(address.toUpperCase()) ? null : address,
     city: check.optional('city'),

@@ -40,8 +40,9 @@ export class RowCheck<C extends string> {
   count(column: C): number | null {
     const text = this.row.get(column).replace(/,/g, '');
     if (!text) return null;
-    if (/^\d+$/.test(text)) return Number(text);
-    this.warn('invalid_number', column, `${column} "${text}" is not a whole number; stored as empty`);
+    // Stored in an integer column: a larger number would fail the whole import with the database's message.
+    if (/^\d+$/.test(text) && Number(text) <= 2_147_483_647) return Number(text);
+    this.warn('invalid_number', column, `${column} "${text}" is not a whole number up to 2147483647; stored as empty`);
     return null;
   }
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
@@ -18,6 +19,18 @@ export const DEFAULT_FACILITIES_FILE = join(process.cwd(), 'data', 'ice-detentio
 export const DEFAULT_287G_FILE = join(process.cwd(), 'data', 'ice-287g-agreements.csv');
 
 const JAIL_COUNTIES_TTL_MS = 60_000;
+
+/**
+ * A reference file's text, which must be UTF-8: one saved in Windows-1252 (Excel's "CSV" rather than "CSV UTF-8")
+ * would be imported with its accented letters and curly apostrophes replaced, and no warning.
+ */
+function readUtf8(file: string): string {
+  const bytes = readFileSync(file);
+  if (!isUtf8(bytes)) {
+    throw new ReferenceDataError('REFERENCE_NOT_UTF8', `${file} is not UTF-8 text: save it as UTF-8 (in Excel, "CSV UTF-8"); nothing imported`);
+  }
+  return bytes.toString('utf8');
+}
 
 /**
  * An import may unlist at most this many facilities, or this share of the listed ones when that is fewer, unless told
@@ -219,11 +232,11 @@ export class ReferenceService implements OnApplicationBootstrap {
   ): Promise<ImportReport> {
     // `storedOnly`: no file, the stored facilities flagged again under the stored agreements (a rule changed).
     if (facilitiesFile === null && agreementsFile === null && !options.storedOnly) throw new ReferenceDataError('REFERENCE_EMPTY_FILE', 'no file to import');
-    const facilities = facilitiesFile === null ? null : parseFacilitiesCsv(readFileSync(facilitiesFile, 'utf8'), facilitiesFile);
+    const facilities = facilitiesFile === null ? null : parseFacilitiesCsv(readUtf8(facilitiesFile), facilitiesFile);
     // No 287(g) file: the stored agreements stay, and the facilities are flagged under them (a newer facilities file
     // alone must not bring back the shipped agreements, older than those imported since).
     // (read under the import's lock, below).
-    const agreements = agreementsFile === null ? { records: [] as Agreement287g[], errors: [], warnings: [] } : parse287gCsv(readFileSync(agreementsFile, 'utf8'), agreementsFile);
+    const agreements = agreementsFile === null ? { records: [] as Agreement287g[], errors: [], warnings: [] } : parse287gCsv(readUtf8(agreementsFile), agreementsFile);
     const rejected = [...(facilities?.errors ?? []), ...agreements.errors];
     // A row may have several problems (a bad state and an empty field): the rows are counted, each file's apart.
     const rejectedRows = new Set((facilities?.errors ?? []).map((e) => e.line)).size + new Set(agreements.errors.map((e) => e.line)).size;
