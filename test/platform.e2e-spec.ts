@@ -249,6 +249,22 @@ describe('platform (e2e)', () => {
       expect((await stored()).lastName).toBe('José Peña');
     });
 
+    it('a query string sent to a route that reads none is refused, each parameter named; nothing is done', async () => {
+      const intake = await createUser(t.http, admin, 'intake');
+      const cases = async () => (await t.db.query(`SELECT count(*)::int AS n FROM cases`))[0].n as number;
+      const before = await cases();
+      const dryRun = await t.http.post('/api/cases?dryRun=true').set(intake.auth).send(intakeBody());
+      expect([dryRun.status, dryRun.body.code, dryRun.body.fields]).toEqual([400, 'VALIDATION_FAILED', { dryRun: ['is not a known field'] }]);
+      expect(await cases()).toBe(before);
+      const users = await t.http.get('/api/users?role=attorney&active=true').set(admin.auth);
+      expect([users.status, users.body.fields]).toEqual([400, { role: ['is not a known field'], active: ['is not a known field'] }]);
+      // A route that reads a query takes its own parameters, and refuses others (as before).
+      expect((await t.http.get('/api/cases?status=new').set(intake.auth)).status).toBe(200);
+      expect((await t.http.get('/api/cases?dryRun=true').set(intake.auth)).body.fields).toEqual({ dryRun: ['is not a known field'] });
+      // Without a session: 401, as without the query.
+      expect((await t.http.get('/api/users?role=attorney')).status).toBe(401);
+    });
+
     it('a path that is not valid percent-encoding is a 400 naming the path', async () => {
       for (const path of ['/api/cases/%ZZ', '/api/users/%E0%A4%A', '/api/calendar/%ZZ.ics']) {
         const res = await t.http.get(path).set(admin.auth);
