@@ -451,6 +451,43 @@ describe('auth (e2e)', () => {
   });
 
   describe('brute force', () => {
+    it('sign-in activity is in the log: who, from where, how it ended, a lock of an address, a refresh token used twice; never an email or a password', async () => {
+      const user = await createUser(t.http, admin, 'coordinator');
+      const logged = jest.spyOn(Logger.prototype, 'log');
+      const warned = jest.spyOn(Logger.prototype, 'warn');
+      const lines = (event: string) => [...logged.mock.calls, ...warned.mock.calls]
+        .map(([fields]) => fields as Record<string, unknown>)
+        .filter((fields) => typeof fields === 'object' && fields !== null && fields.event === event);
+      const from = (ip: string) => ({ 'X-Forwarded-For': ip });
+      try {
+        const signedIn = await t.http.post('/api/auth/login').set(from('192.0.2.77')).send({ email: user.email, password: user.password }).expect(200);
+        expect(lines('sign_in')).toEqual([expect.objectContaining({ userId: user.userId, ip: '192.0.2.77', counter: 'account', sessionId: expect.any(String) })]);
+        await t.http.post('/api/auth/login').set(from('192.0.2.78')).send({ email: user.email, password: 'not the password' }).expect(401);
+        await t.http.post('/api/auth/login').set(from('192.0.2.78')).send({ email: 'nobody.here@test.amparo.example', password: 'not the password' }).expect(401);
+        expect(lines('sign_in_refused').map((f) => [f.userId, f.reason, f.ip])).toEqual([
+          [user.userId, 'wrong password', '192.0.2.78'],
+          [null, 'no such account', '192.0.2.78'],
+        ]);
+        // Thirty failures from one address lock it: said once, with the address.
+        for (let i = 0; i < 28; i++) {
+          await t.http.post('/api/auth/login').set(from('192.0.2.78')).send({ email: `guess-${Math.floor(i / 4)}@test.amparo.example`, password: 'not the password' }).expect(401);
+        }
+        expect(lines('sign_in_locked').filter((f) => f.scope === 'ip')).toEqual([expect.objectContaining({ ip: '192.0.2.78' })]);
+        // A refresh token used twice: the session ends, and the log says whose.
+        const refreshToken = signedIn.body.refreshToken;
+        await t.http.post('/api/auth/refresh').send({ refreshToken }).expect(200);
+        await t.http.post('/api/auth/refresh').send({ refreshToken }).expect(401);
+        expect(lines('refresh_token_reuse')).toEqual([expect.objectContaining({ userId: user.userId, sessionId: lines('sign_in')[0].sessionId })]);
+        await t.http.post('/api/auth/logout').set(user.auth).expect(204);
+        expect(lines('sign_out')).toEqual([expect.objectContaining({ userId: user.userId })]);
+        const all = JSON.stringify([...logged.mock.calls, ...warned.mock.calls]);
+        for (const secret of [user.email, user.password, 'not the password', 'nobody.here', refreshToken]) expect(all).not.toContain(secret);
+      } finally {
+        logged.mockRestore();
+        warned.mockRestore();
+      }
+    });
+
     it('locks an account after 5 failures (429), even for the right password', async () => {
       const victim = await createUser(t.http, admin, 'intake');
       const ip = { 'X-Forwarded-For': '203.0.113.10' };
@@ -475,7 +512,8 @@ describe('auth (e2e)', () => {
       const other = await createTestApp({ databaseUrl: t.databaseUrl, clock });
       const warned = jest.spyOn(Logger.prototype, 'warn');
       const locks = (counter: string) => warned.mock.calls
-        .filter(([fields, message]) => String(message).startsWith('Sign-in locked') && JSON.stringify(fields) === JSON.stringify({ userId: owner.userId, counter })).length;
+        .filter(([fields, message]) => String(message).startsWith('Sign-in locked') && (fields as { userId?: string }).userId === owner.userId
+          && (fields as { counter?: string }).counter === counter).length;
       const signIn = (body: object, from: Record<string, string> = { 'X-Forwarded-For': '192.0.2.40' }) => other.http.post('/api/auth/login').set(from).send(body);
       try {
         const first = await signIn({ email: owner.email, password: owner.password }).expect(200);

@@ -45,7 +45,7 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End this session at once (its access and refresh tokens stop working).' })
   async logout(@CurrentUser() user: Principal, @Body(NoBody) _body?: undefined): Promise<void> {
-    await this.auth.logout(user.sessionId);
+    await this.auth.logout(user.sessionId, user.userId);
   }
 
   @Post('password')

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { Clock, RateLimitService, validationFailed, canonicalEmail, legacyEmail } from '@amparo/common';
 import { AuthSession, RefreshToken } from './entities/auth-session.entity';
 import { User, UserView, toUserView } from './entities/user.entity';
-import { DEVICES_PER_USER, LoginThrottleService, deviceTokenHash, sessionThrottleKey } from './login-throttle.service';
+import { DEVICES_PER_USER, LoginThrottleService, deviceTokenHash, ipKey, sessionThrottleKey } from './login-throttle.service';
 import { passwordExpired, temporaryPasswordExpired } from './temporary-password';
 import { PasswordService } from './password.service';
 import { PASSWORD_CHECKS, passwordWeakness } from './password-strength';
@@ -27,6 +27,13 @@ const BAD_CREDENTIALS = 'Invalid email or password';
 
 @Injectable()
 export class AuthService {
+  /**
+   * Sign-ins, refusals, sign-outs and a refresh token used twice, one line each: who (the user id, null for an email no
+   * account has; never the email), from where (the address as the throttle counts it), and how it ended. The request
+   * log has no user on a sign-in, and the audit trail is the organizations' record of what was done to cases.
+   */
+  private readonly logger = new Logger('Auth');
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -59,13 +66,17 @@ export class AuthService {
     const counted = await this.throttle.claimAttempt(email, ip, device ? { hash: device, kind: 'device' } : null);
     // Inactive and unknown accounts get the same answer, and the same hashing cost, as a wrong password.
     const ok = await this.passwords.verify(user?.active ? user.passwordHash : null, password);
+    const from = { ip: ipKey(ip), counter: counted.kind };
     if (!user || !ok) {
+      const reason = !user ? 'no such account' : !user.active ? 'account deactivated' : 'wrong password';
+      this.logger.warn({ event: 'sign_in_refused', userId: user?.id ?? null, reason, ...from }, 'Sign-in refused');
       await this.throttle.failed(counted, email);
       throw new UnauthorizedException(BAD_CREDENTIALS);
     }
     // A temporary password (the system made it) past its time is no credential any more: counted as a failure, and
     // said so only to whoever typed it right.
     if (temporaryPasswordExpired(user.passwordExpiresAt, this.clock.now())) {
+      this.logger.warn({ event: 'sign_in_refused', userId: user.id, reason: 'temporary password expired', ...from }, 'Sign-in refused');
       await this.throttle.failed(counted, email);
       throw passwordExpired();
     }
@@ -86,11 +97,12 @@ export class AuthService {
           deviceHash: deviceTokenHash(token),
         }),
       );
-      return { ...(await this.issue(tx, user, session)), deviceToken: token };
+      return { pair: { ...(await this.issue(tx, user, session)), deviceToken: token }, sessionId: session.id };
     });
     // Only once the sign-in is made (not one a password reset overtook while the password was checked).
     await this.throttle.recordSuccess(counted, ip);
-    return pair;
+    this.logger.log({ event: 'sign_in', userId: user.id, sessionId: pair.sessionId, ...from }, 'Signed in');
+    return pair.pair;
   }
 
   /**
@@ -151,7 +163,13 @@ export class AuthService {
       if (temporaryPasswordExpired(user.passwordExpiresAt, this.clock.now())) return { expired: true };
       return { pair: await this.issue(tx, user, session) };
     });
-    if (outcome?.reusedSession) await this.revokeSession(outcome.reusedSession, 'refresh token reuse');
+    if (outcome?.reusedSession) {
+      // A copy of the token was used (by whoever holds the other one): the session ends for both.
+      const [owner]: { user_id: string }[] = await this.db.query(`SELECT user_id FROM auth_sessions WHERE id = $1`, [outcome.reusedSession]);
+      this.logger.warn({ event: 'refresh_token_reuse', userId: owner?.user_id ?? null, sessionId: outcome.reusedSession },
+        'A refresh token was used twice: the session is ended');
+      await this.revokeSession(outcome.reusedSession, 'refresh token reuse');
+    }
     if (outcome?.expired) throw passwordExpired();
     if (!outcome?.pair) throw new UnauthorizedException('Invalid refresh token');
     return outcome.pair;
@@ -218,8 +236,9 @@ export class AuthService {
     });
   }
 
-  async logout(sessionId: string): Promise<void> {
+  async logout(sessionId: string, userId?: string): Promise<void> {
     await this.revokeSession(sessionId, 'logout');
+    this.logger.log({ event: 'sign_out', userId: userId ?? null, sessionId }, 'Signed out');
   }
 
   async revokeSession(sessionId: string, reason: string): Promise<void> {

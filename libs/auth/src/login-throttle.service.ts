@@ -49,6 +49,9 @@ export interface Claim {
   hash: Buffer;
   kind: 'account' | OwnCounter['kind'];
   failures: number;
+  /** The address as counted (`ipKey`), and the attempts its counter holds with this one. */
+  ip: string;
+  ipFailures: number;
 }
 
 /**
@@ -134,7 +137,7 @@ export class LoginThrottleService {
       await this.giveBackToIp(ip);
       throw refused(byAccount.refusedFor);
     }
-    return { scope, hash, kind: own?.kind ?? 'account', failures: byAccount.failures };
+    return { scope, hash, kind: own?.kind ?? 'account', failures: byAccount.failures, ip: ipKey(ip), ipFailures: byIp.failures };
   }
 
   /**
@@ -143,9 +146,14 @@ export class LoginThrottleService {
    * guesses every 15 minutes, none of them refused). One whose password was right sets no lock: it clears the counter.
    */
   async failed(counted: Claim, email: string): Promise<void> {
+    // The address's lock too: someone guessing across many accounts locks none of them.
+    if (counted.ipFailures === IP_POLICY.maxFailures) {
+      this.logger.warn({ event: 'sign_in_locked', scope: 'ip', ip: counted.ip },
+        `Sign-in locked for an address: ${IP_POLICY.maxFailures} failed attempts within ${IP_POLICY.windowSeconds / 60} minutes`);
+    }
     if (counted.failures !== ACCOUNT_POLICY.maxFailures) return;
     const users: { id: string }[] = await this.db.query(`SELECT id FROM users WHERE lower(email) = $1`, [email]).catch(() => []);
-    this.logger.warn({ userId: users[0]?.id ?? null, counter: counted.kind },
+    this.logger.warn({ event: 'sign_in_locked', scope: counted.scope, userId: users[0]?.id ?? null, counter: counted.kind, ip: counted.ip },
       `Sign-in locked: ${ACCOUNT_POLICY.maxFailures} failed attempts within ${ACCOUNT_POLICY.windowSeconds / 60} minutes`);
   }
 
