@@ -1600,6 +1600,26 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(petitions(other.body.deadlines).map((d) => d.status).sort()).toEqual(['met', 'open']);
     });
 
+    it('two motions denied the same day, one petition filed, its ruling entered again: the filing stays on that motion\'s petition (2026.10)', async () => {
+      type Row = { id: string; rule: string; dueAt: string; status: string; triggerEventId?: string };
+      const at = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' }).minus({ days: 3 }).set({ hour: 11, minute: 0, second: 0, millisecond: 0 });
+      const ruling = { type: 'motion_decided', issuedBy: 'bia', outcome: 'denied' };
+      // Event ids are random, and rows of one due time are taken in key order: several cases, so either order is met.
+      for (let round = 0; round < 4; round++) {
+        const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago', state: 'TX' } });
+        const reopen = await event(c.id, { ...ruling, motion: 'reopen', occurredAt: at.toISODate() }).expect(201);
+        const [petition] = (reopen.body.deadlines as Row[]).filter((d) => d.rule === 'petition_for_review_of_motion');
+        await t.http.patch(`/api/deadlines/${petition.id}`).set(coordinator.auth).send({ status: 'met', note: 'reopen petition filed' }).expect(200);
+        const reconsider = await event(c.id, { ...ruling, motion: 'reconsider', occurredAt: at.toISODate() }).expect(201);
+        const again = await event(c.id, { ...ruling, motion: 'reopen', occurredAt: at.toISO({ suppressMilliseconds: true }) }).expect(201);
+        const rows = await t.db.query(
+          `SELECT trigger_event_id, status, status_note FROM deadlines WHERE case_id = $1 AND rule = 'petition_for_review_of_motion' AND superseded_at IS NULL`, [c.id]);
+        expect(new Set(rows.map((r: { trigger_event_id: string; status: string }) => `${r.trigger_event_id}:${r.status}`))).toEqual(new Set([
+          `${again.body.event.id}:met`, `${reconsider.body.event.id}:open`,
+        ]));
+      }
+    });
+
     it('a bond decision recorded by its date ends a hearing set and held that same day (2026.5)', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
       const today = DateTime.fromJSDate(clock.now(), { zone: 'America/Chicago' });

@@ -136,9 +136,24 @@ describe('retracting an event recorded by mistake (e2e)', () => {
     const third = await record(c.id, coordinator, decision).expect(201);
     expect(merits(third.body.deadlines).map((d) => d.status)).toEqual(['met']);
     // Another decision of that day (another outcome) is not the same entry: its appeal is open.
+    // (Nor is another day's entry of the same kind: below.)
     await retract(c.id, coordinator, third.body.event.id).expect(200);
     const other = await record(c.id, coordinator, { ...decision, outcome: 'removal_ordered' }).expect(201);
     expect(merits(other.body.deadlines).map((d) => d.status)).toEqual(['open']);
+  });
+
+  it('a move entered on the wrong case, its EOIR-33 marked filed, retracted: this client\'s own move the next day is not filed, though due the same day', async () => {
+    const c = await newCase({ ...minimalBody(), custody: { status: 'not_detained', state: 'TX', county: 'Harris' } });
+    const eoir33 = (deadlines: Deadline[]) => deadlines.filter((d) => d.rule === 'eoir33_change_of_address');
+    // Monday and Tuesday moves: both due the next Monday (5 days, the weekend rolled forward).
+    const monday = await record(c.id, coordinator, { type: 'address_changed', occurredAt: '2026-11-16' }).expect(201);
+    const [filed] = eoir33(monday.body.deadlines);
+    await t.http.patch(`/api/deadlines/${filed.id}`).set(coordinator.auth).send({ status: 'met', note: 'EOIR-33 filed for the Monday move' }).expect(200);
+    await retract(c.id, coordinator, monday.body.event.id).expect(200);
+    const tuesday = await record(c.id, coordinator, { type: 'address_changed', occurredAt: '2026-11-17' }).expect(201);
+    const [own] = eoir33(tuesday.body.deadlines);
+    // Past by now: missed (not the other move's filing).
+    expect([own.dueAt, own.status, (own as Deadline & { statusNote?: string }).statusNote]).toEqual([filed.dueAt, 'missed', undefined]);
   });
 
   it('a case whose only court event was retracted is no longer a court matter for routing', async () => {

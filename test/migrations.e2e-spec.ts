@@ -627,6 +627,8 @@ describe('data migrations (e2e)', () => {
     const record = async (id: string, occurredAt: string) =>
       (await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({ ...ruling, occurredAt }).expect(201)).body.event.id as string;
     const byDate = await record(twice, day);
+    // The other motion's ruling that day: a petition of its own, open (not the one to take the filing).
+    const reconsider = (await t.http.post(`/api/cases/${twice}/events`).set(coordinator.auth).send({ ...ruling, motion: 'reconsider', occurredAt: day }).expect(201)).body.event.id as string;
     const withTime = await record(twice, `${day}T15:00:00Z`);
     await record(once, day);
     // As 2026.9 left them: a petition for each entry, the first marked filed.
@@ -635,11 +637,14 @@ describe('data migrations (e2e)', () => {
         WHERE case_id = $1 AND trigger_event_id = $2 AND rule = 'petition_for_review_of_motion'`, [twice, byDate, coordinator.userId]);
     const petitions = () => t.db.query(
       `SELECT trigger_event_id, status, status_note FROM deadlines WHERE case_id = $1 AND rule = 'petition_for_review_of_motion' AND superseded_at IS NULL
-        ORDER BY trigger_event_id = $2`, [twice, withTime]);
+        AND trigger_event_id <> $2 ORDER BY trigger_event_id = $3`, [twice, reconsider, withTime]);
+    const reconsidered = async () => (await t.db.query(
+      `SELECT status FROM deadlines WHERE case_id = $1 AND trigger_event_id = $2 AND superseded_at IS NULL`, [twice, reconsider])).map((r: { status: string }) => r.status);
     expect(await petitions()).toEqual([
       { trigger_event_id: byDate, status: 'met', status_note: 'Petition filed' },
       { trigger_event_id: withTime, status: 'open', status_note: null },
     ]);
+    expect(await reconsidered()).toEqual(['open']);
     const ids = [twice, once];
     await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [ids]);
     await run(new DuplicateRulingReviews1764005700000());
@@ -648,6 +653,7 @@ describe('data migrations (e2e)', () => {
     await t.app.get(DeadlineJobsService).reviewUrgency();
     // One petition, the entry counted now's, filed as its twin was: not left open to be swept missed.
     expect(await petitions()).toEqual([{ trigger_event_id: withTime, status: 'met', status_note: 'Petition filed' }]);
+    expect(await reconsidered()).toEqual(['open']);
   });
 
   it('1764004300000: the purge finds a case\'s stored answers by an index, not by reading every intake\'s key', async () => {

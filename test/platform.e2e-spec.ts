@@ -243,7 +243,15 @@ describe('platform (e2e)', () => {
       expect([twice.status, twice.body.code, twice.body.fields]).toEqual([400, 'VALIDATION_FAILED', { custody: ['is given twice'] }]);
       const nested = await patch(Buffer.from('{"client":{"lastName":"Uno","last\\u004eame":"Dos"}}'));
       expect([nested.status, nested.body.fields]).toEqual([400, { 'client.lastName': ['is given twice'] }]);
+      // Behind a byte order mark, or declared in another charset (which the parser would decode after these checks).
+      const bom = await patch(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"custody":{"bookingNumber":"BK-NEW-1"},"custody":{"county":"Travis"}}')]));
+      expect([bom.status, bom.body.fields]).toEqual([400, { custody: ['is given twice'] }]);
+      const utf16 = await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).set('Content-Type', 'application/json; charset=utf-16le')
+        .serialize((body: unknown) => body as string).send(Buffer.from('{"client":{"lastName":"José Peña"}}', 'utf16le') as unknown as string);
+      expect([utf16.status, utf16.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
       expect(await stored()).toEqual(before);
+      await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).set('Content-Type', 'application/json; charset="UTF-8"')
+        .send(JSON.stringify({ custody: { bookingNumber: 'BK-NEW-2' } })).expect(200);
       // In UTF-8, once: taken.
       await patch(Buffer.from('{"client":{"lastName":"José Peña"}}', 'utf8')).expect(200);
       expect((await stored()).lastName).toBe('José Peña');
@@ -263,6 +271,14 @@ describe('platform (e2e)', () => {
       expect((await t.http.get('/api/cases?dryRun=true').set(intake.auth)).body.fields).toEqual({ dryRun: ['is not a known field'] });
       // Without a session: 401, as without the query.
       expect((await t.http.get('/api/users?role=attorney')).status).toBe(401);
+      // `_` on a read is the usual cache-buster; a public route (a monitor's probe, a calendar app's feed) takes any.
+      expect((await t.http.get('/api/auth/me?_=1732700000000').set(intake.auth)).status).toBe(200);
+      expect((await t.http.get('/api/auth/me?t=1').set(intake.auth)).body.fields).toEqual({ t: ['is not a known field'] });
+      expect((await t.http.post('/api/auth/logout?_=1').set(intake.auth)).body.fields).toEqual({ _: ['is not a known field'] });
+      expect((await t.http.get('/health?probe=lb')).status).toBe(200);
+      const coordinator = await createUser(t.http, admin, 'coordinator');
+      const { token } = (await t.http.post('/api/calendar/token').set(coordinator.auth).expect(201)).body;
+      expect((await t.http.get(`/api/calendar/${token}.ics?nocache=1`)).status).toBe(200);
     });
 
     it('a path that is not valid percent-encoding is a 400 naming the path', async () => {

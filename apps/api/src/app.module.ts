@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@amparo/audit';
@@ -7,7 +7,7 @@ import { AuthModule } from '@amparo/auth';
 import { CasesModule } from '@amparo/cases';
 import { CryptoModule } from '@amparo/crypto';
 import { ReferenceModule } from '@amparo/reference';
-import { AllExceptionsFilter, Clock, CommonModule, UnknownQueryInterceptor, createValidationPipe, loggerParams } from '@amparo/common';
+import { AllExceptionsFilter, Clock, CommonModule, createValidationPipe, loggerParams } from '@amparo/common';
 import { AppConfig, ConfigModule } from '@amparo/config';
 import { usePreparedStatements } from '@amparo/database';
 import { dataSourceOptions } from './data-source';
@@ -44,7 +44,6 @@ export class AppModule {
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        { provide: APP_INTERCEPTOR, useClass: UnknownQueryInterceptor },
       ],
     };
   }

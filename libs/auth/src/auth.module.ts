@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
+import { UnknownQueryInterceptor } from './unknown-query.interceptor';
 import { AccessGuard } from './access.guard';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -52,6 +53,7 @@ export const AUTH_ENTITIES = [Organization, User, AuthSession, RefreshToken];
     JwtStrategy,
     BootstrapService,
     { provide: APP_GUARD, useClass: AccessGuard },
+    { provide: APP_INTERCEPTOR, useClass: UnknownQueryInterceptor },
   ],
   exports: [AuthService, UsersService, PasswordService, UserChanges],
 })

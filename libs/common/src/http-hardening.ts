@@ -8,14 +8,21 @@ import { logRefusedRequest } from './logging';
  */
 export function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (!hasBody || req.is('application/json')) return next();
+  // In UTF-8 only: body-parser would decode UTF-16 too, after the checks of `verifyJsonBody` ran on its bytes.
+  if (!hasBody || (req.is('application/json') && utf8Charset(req.headers['content-type']))) return next();
   logRefusedRequest(req, res, 415);
   res.status(415).json({
     statusCode: 415,
     error: 'Unsupported Media Type',
     code: 'UNSUPPORTED_MEDIA_TYPE',
-    message: 'Send the body as JSON, with the header Content-Type: application/json',
+    message: 'Send the body as JSON in UTF-8, with the header Content-Type: application/json',
   });
+}
+
+/** Whether a Content-Type names no charset, or UTF-8. */
+function utf8Charset(contentType: string | undefined): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1];
+  return charset === undefined || /^utf-?8$/i.test(charset);
 }
 
 /** API answers carry personal data: no browser, proxy or CDN may keep them. */
@@ -41,7 +48,8 @@ class BodyRefused extends Error {
  */
 export function verifyJsonBody(_req: unknown, _res: unknown, body: Buffer): void {
   if (!isUtf8(body)) throw new BodyRefused('body.not.utf8', 'Request body is not valid UTF-8: send the JSON in UTF-8');
-  const duplicate = firstDuplicateKey(body.toString('utf8'));
+  // A byte order mark in front, which the parser skips.
+  const duplicate = firstDuplicateKey(body.toString('utf8').replace(/^\uFEFF/, ''));
   if (duplicate !== null) throw new BodyRefused('body.duplicate.key', `${duplicate} is given twice`, duplicate);
 }
 

@@ -1,9 +1,4 @@
-import {
-  ArgumentMetadata, CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor, ParseUUIDPipe, PipeTransform, ValidationError, ValidationPipe,
-} from '@nestjs/common';
-import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
-import { RouteParamtypes } from '@nestjs/common/internal.js';
-import type { Observable } from 'rxjs';
+import { ArgumentMetadata, HttpStatus, ParseUUIDPipe, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError, FieldErrors } from './domain-error';
 
 /**
@@ -139,25 +134,3 @@ export const NoBody: PipeTransform = {
     return undefined;
   },
 };
-
-/**
- * A query string sent to a route that reads none is refused (400, each parameter named), as a body is with `NoBody`:
- * `POST /api/cases?dryRun=true` made a real case, `GET /api/users?role=attorney` listed everyone, and nothing said so.
- * An interceptor, so that it runs after the access guard (a stranger gets 401, not a lesson in parameters).
- */
-@Injectable()
-export class UnknownQueryInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() === 'http') {
-      const keys = Object.keys(context.switchToHttp().getRequest<{ query?: Record<string, unknown> }>().query ?? {});
-      if (keys.length > 0 && !readsQuery(context)) throw validationFailed(Object.fromEntries(keys.map((k) => [k, ['is not a known field']])));
-    }
-    return next.handle();
-  }
-}
-
-/** Whether the handler has a `@Query()` argument (route arguments are stored as `<type>:<index>` keys). */
-function readsQuery(context: ExecutionContext): boolean {
-  const args: Record<string, unknown> = Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), context.getHandler().name) ?? {};
-  return Object.keys(args).some((key) => Number(key.split(':')[0]) === RouteParamtypes.QUERY);
-}

@@ -9,6 +9,7 @@ import { STATE_NAMES } from '@amparo/reference';
 import { localWhen, missedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
+import { parseInstant } from '../domain/input';
 import { RULE_SETS, missedGraceHours, ruleSetFor } from '../domain/rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline, CustodyStatus, DeadlineStatus, Flag, Urgency } from '../domain/types';
 import { URGENCY_POLICY, assessUrgency, urgencyOrderAt, urgencyReviewAt } from '../domain/urgency';
@@ -364,50 +365,65 @@ export class CaseTimelineService {
     // each have their appeal: read elsewhere, each keeps its own), and each stored row is carried once at most.
     const triggerCounted = (s: DeadlineRow) => computed.some((c) => c.rule === s.rule && c.triggerEventId === s.trigger_event_id);
     const taken = new Set<string>();
-    // A stored open row that takes a person's mark (met, waived) from its twin: the same deadline stored twice from two
-    // entries of one ruling, both counted until a rule set counted them as one (2026.10): the filing recorded on the
-    // entry no longer counted is the one counted now's.
-    const marked = new Map<string, DeadlineRow>();
     for (const d of computed) {
-      const stored = byKey.get(d.key);
-      if (!d.triggerEventId || (stored && stored.status !== 'open')) continue;
+      if (!d.triggerEventId || byKey.has(d.key)) continue;
       const gone = existing.filter((s) => !computedKeys.has(s.key) && s.status !== 'open' && s.rule === d.rule && !taken.has(s.id));
-      const sameTime = gone.filter((s) => s.due_at.getTime() === Date.parse(d.dueAt) && !triggerCounted(s));
-      if (stored) {
-        const twin = sameTime.filter((s) => s.status === 'met' || s.status === 'waived');
-        if (twin.length === 1) {
-          marked.set(stored.id, twin[0]);
-          taken.add(twin[0].id);
-        }
-        continue;
-      }
       const sameTrigger = gone.filter((s) => s.trigger_event_id === d.triggerEventId);
+      const sameTime = gone.filter((s) => s.due_at.getTime() === Date.parse(d.dueAt) && !triggerCounted(s));
       const before = sameTrigger.length > 0 ? sameTrigger : sameTime;
       if (before.length === 1) {
         carried.set(d.key, before[0]);
         taken.add(before[0].id);
       }
     }
+    // The same entry of an event, recorded twice: the same type and data, on the same local day where it happened (a
+    // ruling by its date, then with its time). Another motion's ruling, or another day's move, is not.
+    const events = new Map(facts.events.map((e) => [e.id, e]));
+    const entryDay = (e: CaseEventFact): string | null => {
+      try {
+        return parseInstant(e.occurredAt, typeof e.data?.timeZone === 'string' ? e.data.timeZone : row.time_zone, 'occurredAt').toISODate();
+      } catch {
+        return null; // a retracted entry whose time no longer reads: not the same as any
+      }
+    };
+    const sameEntry = (a: CaseEventFact | undefined, b: CaseEventFact | undefined): boolean =>
+      a !== undefined && b !== undefined && a.type === b.type && JSON.stringify(a.data ?? {}) === JSON.stringify(b.data ?? {})
+      && entryDay(a) !== null && entryDay(a) === entryDay(b);
     // Or from the same entry, retracted: a retracted event's deadlines never applied, but a filing recorded on one (met,
-    // waived) is this one's when the entry counted now says the same (its type and its data; the same rule and due
-    // time): of a ruling entered twice, the entry marked was retracted, or an entry retracted was entered again.
+    // waived) is this one's when the entry counted now is the same entry (the same rule and due time): of a ruling
+    // entered twice, the entry marked was retracted, or an entry retracted was entered again.
     const unclaimed = computed.filter((d) => d.triggerEventId && !byKey.has(d.key) && !carried.has(d.key));
     if (unclaimed.length > 0) {
-      const marks: (DeadlineRow & { event_type: string; event_data: unknown })[] = await tx.query(
-        `SELECT d.*, e.type AS event_type, e.data AS event_data FROM deadlines d JOIN case_events e ON e.id = d.trigger_event_id
+      const marks: (DeadlineRow & { event: CaseEventFact })[] = (await tx.query(
+        `SELECT d.*, e.type AS event_type, e.occurred_at AS event_occurred_at, e.data AS event_data
+           FROM deadlines d JOIN case_events e ON e.id = d.trigger_event_id
           WHERE d.case_id = $1 AND d.superseded_at IS NOT NULL AND e.retracted_at IS NOT NULL AND d.status IN ('met', 'waived')
           ORDER BY d.status_changed_at DESC, d.id`,
         [caseId],
-      );
-      const events = new Map(facts.events.map((e) => [e.id, e]));
+      )).map((m: DeadlineRow & { event_type: CaseEventFact['type']; event_occurred_at: string; event_data: Record<string, unknown> }) =>
+        ({ ...m, event: { id: m.trigger_event_id!, type: m.event_type, occurredAt: m.event_occurred_at, data: m.event_data } }));
       for (const d of unclaimed) {
         const trigger = events.get(d.triggerEventId!);
-        const mark = trigger && marks.find((m) => !taken.has(m.id) && m.rule === d.rule && m.due_at.getTime() === Date.parse(d.dueAt)
-          && m.event_type === trigger.type && JSON.stringify(m.event_data) === JSON.stringify(trigger.data));
+        const mark = marks.find((m) => !taken.has(m.id) && m.rule === d.rule && m.due_at.getTime() === Date.parse(d.dueAt) && sameEntry(m.event, trigger));
         if (mark) {
           carried.set(d.key, mark);
           taken.add(mark.id);
         }
+      }
+    }
+    // A stored open row takes a person's mark (met, waived) from its twin: the same entry stored twice, both counted
+    // until a rule set counted them as one (2026.10), the twin no longer computed: the filing recorded on the entry no
+    // longer counted is the one counted now's. After the new keys, which claim their own first.
+    const marked = new Map<string, DeadlineRow>();
+    for (const d of computed) {
+      const stored = byKey.get(d.key);
+      if (!d.triggerEventId || !stored || stored.status !== 'open') continue;
+      const twin = existing.filter((s) => !computedKeys.has(s.key) && (s.status === 'met' || s.status === 'waived') && s.rule === d.rule
+        && !taken.has(s.id) && s.due_at.getTime() === Date.parse(d.dueAt) && !triggerCounted(s)
+        && sameEntry(events.get(s.trigger_event_id ?? ''), events.get(d.triggerEventId!)));
+      if (twin.length === 1) {
+        marked.set(stored.id, twin[0]);
+        taken.add(twin[0].id);
       }
     }
     const carriedIds = new Set([...carried.values(), ...marked.values()].map((d) => d.id));
