@@ -156,6 +156,42 @@ describe('retracting an event recorded by mistake (e2e)', () => {
     expect([own.dueAt, own.status, (own as Deadline & { statusNote?: string }).statusNote]).toEqual([filed.dueAt, 'missed', undefined]);
   });
 
+  it('a mark goes only with the same entry: not to the corrected outcome entered beside the wrong one, nor to another day\'s decision due the same day', async () => {
+    const merits = (deadlines: Deadline[]) => deadlines.filter((d) => d.rule === 'bia_merits_appeal');
+    // Relief granted (entered by mistake), its appeal waived; the removal order of that day entered, the wrong one retracted.
+    const c = await newCase();
+    const granted = await record(c.id, coordinator, { type: 'ij_decision', occurredAt: '2026-11-05', outcome: 'granted' }).expect(201);
+    await t.http.patch(`/api/deadlines/${merits(granted.body.deadlines)[0].id}`).set(coordinator.auth).send({ status: 'waived', note: 'Relief granted: nothing to appeal' }).expect(200);
+    const ordered = await record(c.id, coordinator, { type: 'ij_decision', occurredAt: '2026-11-05', outcome: 'removal_ordered' }).expect(201);
+    // The waived one stays on the record beside it until the wrong entry is retracted.
+    expect(merits(ordered.body.deadlines).map((d) => d.status).sort()).toEqual(['open', 'waived']);
+    const res = await retract(c.id, coordinator, granted.body.event.id).expect(200);
+    expect(merits(res.body.deadlines).map((d) => d.status)).toEqual(['open']);
+    // Thursday's decision, its appeal waived; Friday's: both due Monday 7 December (the weekend rolled forward).
+    const d = await newCase();
+    const thursday = await record(d.id, coordinator, { type: 'ij_decision', occurredAt: '2026-11-05', outcome: 'other' }).expect(201);
+    const [first] = merits(thursday.body.deadlines);
+    await t.http.patch(`/api/deadlines/${first.id}`).set(coordinator.auth).send({ status: 'waived', note: 'Nothing to appeal' }).expect(200);
+    const friday = await record(d.id, coordinator, { type: 'ij_decision', occurredAt: '2026-11-06', outcome: 'removal_ordered' }).expect(201);
+    const [second] = merits(friday.body.deadlines);
+    expect([second.dueAt, second.status]).toEqual([first.dueAt, 'open']);
+  });
+
+  it('a mark taken back (reopened) stays taken back through a retraction and the same entry again', async () => {
+    const c = await newCase();
+    const decision = bondDecision(daysAgo(5));
+    const first = await record(c.id, coordinator, decision).expect(201);
+    await t.http.patch(`/api/deadlines/${appeals(first.body.deadlines)[0].id}`).set(coordinator.auth).send({ status: 'met', note: 'appeal filed' }).expect(200);
+    await retract(c.id, coordinator, first.body.event.id).expect(200);
+    const second = await record(c.id, coordinator, decision).expect(201);
+    const [carried] = appeals(second.body.deadlines);
+    expect(carried.status).toBe('met');
+    await t.http.patch(`/api/deadlines/${carried.id}`).set(coordinator.auth).send({ status: 'open', note: 'the filing bounced' }).expect(200);
+    await retract(c.id, coordinator, second.body.event.id).expect(200);
+    const third = await record(c.id, coordinator, decision).expect(201);
+    expect(appeals(third.body.deadlines).map((d) => d.status)).toEqual(['open']);
+  });
+
   it('a case whose only court event was retracted is no longer a court matter for routing', async () => {
     const unregistered = await createUser(t.http, admin, 'attorney');
     await t.http.put('/api/attorneys/me/profile').set(unregistered.auth)

@@ -249,6 +249,10 @@ describe('platform (e2e)', () => {
       const utf16 = await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).set('Content-Type', 'application/json; charset=utf-16le')
         .serialize((body: unknown) => body as string).send(Buffer.from('{"client":{"lastName":"José Peña"}}', 'utf16le') as unknown as string);
       expect([utf16.status, utf16.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+      // The charset as the parser reads it: one inside a quoted parameter is that parameter's value.
+      const hidden = await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).set('Content-Type', 'application/json; x="; charset=utf-8"; charset=utf-16le')
+        .serialize((body: unknown) => body as string).send(Buffer.from('{"custody":{"county":"Harris"},"custody":{"county":"Travis"}}', 'utf16le') as unknown as string);
+      expect([hidden.status, hidden.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
       expect(await stored()).toEqual(before);
       await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).set('Content-Type', 'application/json; charset="UTF-8"')
         .send(JSON.stringify({ custody: { bookingNumber: 'BK-NEW-2' } })).expect(200);
@@ -273,6 +277,7 @@ describe('platform (e2e)', () => {
       expect((await t.http.get('/api/users?role=attorney')).status).toBe(401);
       // `_` on a read is the usual cache-buster; a public route (a monitor's probe, a calendar app's feed) takes any.
       expect((await t.http.get('/api/auth/me?_=1732700000000').set(intake.auth)).status).toBe(200);
+      expect((await t.http.get('/api/cases?status=new&_=1732700000000').set(intake.auth)).status).toBe(200);
       expect((await t.http.get('/api/auth/me?t=1').set(intake.auth)).body.fields).toEqual({ t: ['is not a known field'] });
       expect((await t.http.post('/api/auth/logout?_=1').set(intake.auth)).body.fields).toEqual({ _: ['is not a known field'] });
       expect((await t.http.get('/health?probe=lb')).status).toBe(200);

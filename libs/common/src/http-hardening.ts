@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { parse as parseContentType } from 'content-type';
 import type { NextFunction, Request, Response } from 'express';
 import { logRefusedRequest } from './logging';
 
@@ -19,10 +20,14 @@ export function requireJsonBody(req: Request, res: Response, next: NextFunction)
   });
 }
 
-/** Whether a Content-Type names no charset, or UTF-8. */
+/** Whether a Content-Type names no charset, or UTF-8 (read as body-parser reads it: a quoted parameter is one value). */
 function utf8Charset(contentType: string | undefined): boolean {
-  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType ?? '')?.[1];
-  return charset === undefined || /^utf-?8$/i.test(charset);
+  try {
+    const charset = parseContentType(contentType ?? '').parameters.charset;
+    return charset === undefined || charset.toLowerCase() === 'utf-8';
+  } catch {
+    return false;
+  }
 }
 
 /** API answers carry personal data: no browser, proxy or CDN may keep them. */

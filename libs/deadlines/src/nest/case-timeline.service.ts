@@ -358,26 +358,12 @@ export class CaseTimelineService {
     // corrected place changes the key. What was recorded on it (met or missed, the note, who and when) carries over to
     // the new row; otherwise a deadline already met came back open beside it.
     const carried = new Map<string, DeadlineRow>();
-    // Or the same deadline from another entry of its trigger: the same rule, due at the same time, no longer computed
-    // (the same bond decision entered again by its date, now the one counted: its appeal, marked met, must not come
-    // back open beside it).
+    // Or the same deadline from another entry of its trigger: the same rule, due at the same time, no longer computed,
+    // from the same entry (the same bond decision entered again by its date, now the one counted: its appeal, marked
+    // met, must not come back open beside it). The same entry: the same type and data, on the same local day where it
+    // happened; another outcome, another motion's ruling, another day's decision or move due the same day is not.
     // Only a row whose own trigger no longer gives that rule anything stands in by its time (two denials of one day
     // each have their appeal: read elsewhere, each keeps its own), and each stored row is carried once at most.
-    const triggerCounted = (s: DeadlineRow) => computed.some((c) => c.rule === s.rule && c.triggerEventId === s.trigger_event_id);
-    const taken = new Set<string>();
-    for (const d of computed) {
-      if (!d.triggerEventId || byKey.has(d.key)) continue;
-      const gone = existing.filter((s) => !computedKeys.has(s.key) && s.status !== 'open' && s.rule === d.rule && !taken.has(s.id));
-      const sameTrigger = gone.filter((s) => s.trigger_event_id === d.triggerEventId);
-      const sameTime = gone.filter((s) => s.due_at.getTime() === Date.parse(d.dueAt) && !triggerCounted(s));
-      const before = sameTrigger.length > 0 ? sameTrigger : sameTime;
-      if (before.length === 1) {
-        carried.set(d.key, before[0]);
-        taken.add(before[0].id);
-      }
-    }
-    // The same entry of an event, recorded twice: the same type and data, on the same local day where it happened (a
-    // ruling by its date, then with its time). Another motion's ruling, or another day's move, is not.
     const events = new Map(facts.events.map((e) => [e.id, e]));
     const entryDay = (e: CaseEventFact): string | null => {
       try {
@@ -389,15 +375,30 @@ export class CaseTimelineService {
     const sameEntry = (a: CaseEventFact | undefined, b: CaseEventFact | undefined): boolean =>
       a !== undefined && b !== undefined && a.type === b.type && JSON.stringify(a.data ?? {}) === JSON.stringify(b.data ?? {})
       && entryDay(a) !== null && entryDay(a) === entryDay(b);
+    const triggerCounted = (s: DeadlineRow) => computed.some((c) => c.rule === s.rule && c.triggerEventId === s.trigger_event_id);
+    const taken = new Set<string>();
+    for (const d of computed) {
+      if (!d.triggerEventId || byKey.has(d.key)) continue;
+      const gone = existing.filter((s) => !computedKeys.has(s.key) && s.status !== 'open' && s.rule === d.rule && !taken.has(s.id));
+      const sameTrigger = gone.filter((s) => s.trigger_event_id === d.triggerEventId);
+      const sameTime = gone.filter((s) => s.due_at.getTime() === Date.parse(d.dueAt) && !triggerCounted(s)
+        && sameEntry(events.get(s.trigger_event_id ?? ''), events.get(d.triggerEventId!)));
+      const before = sameTrigger.length > 0 ? sameTrigger : sameTime;
+      if (before.length === 1) {
+        carried.set(d.key, before[0]);
+        taken.add(before[0].id);
+      }
+    }
     // Or from the same entry, retracted: a retracted event's deadlines never applied, but a filing recorded on one (met,
     // waived) is this one's when the entry counted now is the same entry (the same rule and due time): of a ruling
     // entered twice, the entry marked was retracted, or an entry retracted was entered again.
     const unclaimed = computed.filter((d) => d.triggerEventId && !byKey.has(d.key) && !carried.has(d.key));
     if (unclaimed.length > 0) {
+      // Every mark a person made, the latest first: one taken back since (reopened, or marked missed) is what stands.
       const marks: (DeadlineRow & { event: CaseEventFact })[] = (await tx.query(
         `SELECT d.*, e.type AS event_type, e.occurred_at AS event_occurred_at, e.data AS event_data
            FROM deadlines d JOIN case_events e ON e.id = d.trigger_event_id
-          WHERE d.case_id = $1 AND d.superseded_at IS NOT NULL AND e.retracted_at IS NOT NULL AND d.status IN ('met', 'waived')
+          WHERE d.case_id = $1 AND d.superseded_at IS NOT NULL AND e.retracted_at IS NOT NULL AND d.status_changed_by IS NOT NULL
           ORDER BY d.status_changed_at DESC, d.id`,
         [caseId],
       )).map((m: DeadlineRow & { event_type: CaseEventFact['type']; event_occurred_at: string; event_data: Record<string, unknown> }) =>
@@ -405,7 +406,7 @@ export class CaseTimelineService {
       for (const d of unclaimed) {
         const trigger = events.get(d.triggerEventId!);
         const mark = marks.find((m) => !taken.has(m.id) && m.rule === d.rule && m.due_at.getTime() === Date.parse(d.dueAt) && sameEntry(m.event, trigger));
-        if (mark) {
+        if (mark && (mark.status === 'met' || mark.status === 'waived')) {
           carried.set(d.key, mark);
           taken.add(mark.id);
         }
