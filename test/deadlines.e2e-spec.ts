@@ -1858,6 +1858,88 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
+    it('a relay putting off every email (451) costs them no attempt and is an outage; one put off for 5 days is given up', async () => {
+      const started = clock.now();
+      // Answers every recipient 451 (its own lookups down) until told otherwise.
+      let putOff = true;
+      const relay = await new Promise<{ server: SMTPServer; port: number }>((resolve) => {
+        const server = new SMTPServer({
+          authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+          onRcptTo: (_address, _session, callback) => callback(putOff ? Object.assign(new Error('4.3.0 Temporary lookup failure'), { responseCode: 451 }) : undefined),
+          onData: (stream, _session, callback) => { stream.resume(); stream.on('end', () => callback()); },
+        });
+        server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port }));
+      });
+      const app = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(relay.port), SMTP_FROM: 'amparo@test.amparo.example' } });
+      const rows = () => t.db.query(`SELECT dedupe_key, attempts, sent_at IS NOT NULL AS sent, last_error FROM notifications WHERE dedupe_key LIKE 'put-off-%' ORDER BY dedupe_key`);
+      try {
+        await t.db.query(`DELETE FROM mail_outage`);
+        await t.db.query(
+          `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+           SELECT organization_id, id, 'test', 'put-off-' || k, 'subject', 'body', $1 FROM users, unnest(ARRAY['a', 'b', 'c']) k WHERE id = $2`,
+          [clock.now(), coordinator.userId],
+        );
+        const delivery = app.app.get(MailDeliveryService);
+        // An hour and more of passes: nothing sent, no attempt counted (8 would have given every email up by then).
+        for (let minute = 0; minute < 180; minute += 5) {
+          expect(await delivery.deliverDue()).toBe(0);
+          clock.advance(5 * 60_000);
+        }
+        expect((await rows()).map((r: { attempts: number; sent: boolean; last_error: string }) => [r.attempts, r.sent, /451/.test(r.last_error)]))
+          .toEqual([[0, false, true], [0, false, true], [0, false, true]]);
+        // Every email put off, one after the other: the server is not usable, as an outage.
+        expect(await t.db.query(`SELECT 1 FROM mail_outage`)).toHaveLength(1);
+        // One written five days ago and put off since: given up.
+        await t.db.query(`UPDATE notifications SET created_at = now() - interval '6 days', next_attempt_at = $1::timestamptz - interval '1 hour' WHERE dedupe_key = 'put-off-a'`, [clock.now()]);
+        await delivery.deliverDue();
+        expect((await rows()).map((r: { attempts: number }) => r.attempts)).toEqual([8, 0, 0]);
+        // The relay is back: the others go.
+        putOff = false;
+        clock.advance(2 * 3600_000);
+        expect(await delivery.deliverDue()).toBe(2);
+        expect((await rows()).map((r: { sent: boolean }) => r.sent)).toEqual([false, true, true]);
+        expect(await t.db.query(`SELECT 1 FROM mail_outage`)).toEqual([]);
+      } finally {
+        clock.set(started);
+        await app.close();
+        await new Promise<void>((resolve) => relay.server.close(() => resolve()));
+        await t.db.query(`UPDATE notifications SET cancelled_at = now() WHERE dedupe_key LIKE 'put-off-%' AND sent_at IS NULL`);
+        await t.db.query(`DELETE FROM mail_outage`);
+      }
+    });
+
+    it('a relay that takes half a minute to accept a message (it scans it) gets it once', async () => {
+      const started = clock.now();
+      let copies = 0;
+      const slowRelay = await new Promise<{ server: SMTPServer; port: number }>((resolve) => {
+        const server = new SMTPServer({
+          authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+          onData: (stream, _session, callback) => {
+            stream.resume();
+            stream.on('end', () => setTimeout(() => { copies += 1; callback(); }, 25_000));
+          },
+        });
+        server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port }));
+      });
+      const app = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(slowRelay.port), SMTP_FROM: 'amparo@test.amparo.example' } });
+      try {
+        await t.db.query(
+          `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+           SELECT organization_id, id, 'test', 'slow-relay', 'subject', 'body', $1 FROM users WHERE id = $2`,
+          [clock.now(), coordinator.userId],
+        );
+        expect(await app.app.get(MailDeliveryService).deliverDue()).toBe(1);
+        clock.advance(60_000);
+        expect(await app.app.get(MailDeliveryService).deliverDue()).toBe(0);
+        expect(copies).toBe(1);
+      } finally {
+        clock.set(started);
+        await app.close();
+        await new Promise<void>((resolve) => slowRelay.server.close(() => resolve()));
+        await t.db.query(`UPDATE notifications SET cancelled_at = now() WHERE dedupe_key = 'slow-relay' AND sent_at IS NULL`);
+      }
+    }, 60_000);
+
     it('a recipient the server refuses costs that email an attempt, and the pass goes on; a sender it refuses (530) costs none and ends it', async () => {
       const queue = async (prefix: string, emails: string[]) => {
         for (const [i, email] of emails.entries()) {

@@ -123,6 +123,29 @@ describe('a missed deadline through re-entries, retractions and a coordinator re
     }
   });
 
+  it('an alert cancelled by a close, its coordinator replaced, the case reopened: the successor is told', async () => {
+    const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
+    const set = await event(c.id, { type: 'hearing_scheduled', occurredAt: daysAgo(14), hearingType: 'bond', scheduledAt: daysAgo(7) }).expect(201);
+    expect(set.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing').map((d: { status: string }) => d.status)).toEqual(['missed']);
+    const others = await t.db.query(`SELECT id FROM users WHERE role = 'coordinator' AND active AND id <> $1`, [coordinator.userId]);
+    expect(others).toHaveLength(0);
+    // Closed by mistake while the alert is held: the delivery cancels it. Then the coordinator hands over to a new one.
+    await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    await deliverAfterHold();
+    const successor = await createUser(t.http, admin, 'coordinator');
+    await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    try {
+      // The successor finds the mistaken close and reopens the case: the alert is due again, to them.
+      await t.http.post(`/api/cases/${c.id}/reopen`).set(successor.auth).expect(200);
+      await deliverAfterHold();
+      expect((await missedSent(c.id)).map((n) => n.recipient_id)).toEqual([successor.userId]);
+    } finally {
+      await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: true }).expect(200);
+      coordinator = await login(t.http, coordinator.email, coordinator.password);
+      await t.http.patch(`/api/users/${successor.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    }
+  });
+
   it('a retraction takes its deadlines\' marks with it: a decision entered again has its own appeal, open, not another\'s mark', async () => {
     const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
     const decidedAt = daysAgo(10);

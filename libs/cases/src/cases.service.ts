@@ -1063,13 +1063,20 @@ export class CasesService {
       // still missed; the attorney's copy only while the case is theirs). A coverage alert gives its key back, as the
       // reminders do: the recompute below writes it again if the case's attorney still does not cover its facility.
       // The others do not apply (offers were withdrawn with the close; the reopen tells the coordinators itself).
-      await tx.query(
-        `UPDATE notifications SET cancelled_at = NULL, last_error = NULL, next_attempt_at = $2
-          WHERE case_id = $1 AND sent_at IS NULL AND cancelled_at >= $3 AND kind IN ('deadline.missed', 'case.conflict')
-            -- Not an alert a later one of the same deadline took the place of (marked missed again since).
-            AND dedupe_key NOT LIKE '%:earlier:%'`,
-        [id, now, row.closed_at],
+      const departed: { recipient_id: string }[] = await tx.query(
+        `WITH revived AS (
+           UPDATE notifications SET cancelled_at = NULL, last_error = NULL, next_attempt_at = $2
+            WHERE case_id = $1 AND sent_at IS NULL AND cancelled_at >= $3 AND kind IN ('deadline.missed', 'case.conflict')
+              -- Not an alert a later one of the same deadline took the place of (marked missed again since).
+              AND dedupe_key NOT LIKE '%:earlier:%'
+            RETURNING recipient_id
+         ) SELECT DISTINCT r.recipient_id FROM revived r JOIN users u ON u.id = r.recipient_id
+            WHERE NOT (u.role = 'coordinator' AND u.active) AND r.recipient_id IS DISTINCT FROM $4`,
+        [id, now, row.closed_at, row.assigned_attorney_id],
       );
+      // Revived to a coordinator who has left since the close (their departure handed over only what was not cancelled):
+      // handed over now, to the coordinators there are (or the admins), as at a departure.
+      for (const { recipient_id: leaver } of departed) await this.timeline.handOver(tx, row.organization_id, leaver);
       await tx.query(
         `UPDATE notifications SET dedupe_key = dedupe_key || ':cancelled:' || id
           WHERE case_id = $1 AND kind = 'case.coverage' AND sent_at IS NULL AND cancelled_at IS NOT NULL AND dedupe_key LIKE 'coverage:%'

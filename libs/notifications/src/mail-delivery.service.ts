@@ -10,10 +10,15 @@ import { STAND_IN_KEY_SUFFIX } from './outbox.service';
 const MAX_ATTEMPTS = 8;
 /**
  * How long a claimed notification is kept from other instances while it is sent: longer than one send takes within
- * the transport's timeouts (10 s to connect, 10 s for the greeting, 20 s of silence per step). A send that outlasts
- * it (a server that answers very slowly) may be repeated by another instance: delivery is at least once.
+ * the transport's timeouts (10 s to connect, 10 s for the greeting, 2 minutes of silence per step). A send that
+ * outlasts it (a server that answers very slowly) may be repeated by another instance: delivery is at least once.
  */
-const LEASE_SECONDS = 300;
+const LEASE_SECONDS = 600;
+/**
+ * How long a mail server may keep answering an email with a temporary failure (4xx: a lookup of its own down, its
+ * storage full, greylisting) before the email is given up: RFC 5321 4.5.4.1 asks for at least 4-5 days.
+ */
+const TEMPORARY_FAILURE_DAYS = 5;
 
 interface Claimed {
   id: string;
@@ -216,7 +221,10 @@ export function transportOptions(smtp: SmtpConfig): SMTPTransport.Options {
     auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
-    socketTimeout: 20_000,
+    // Also the wait for the server's answer to the whole message, which a relay that scans it may take a while to give
+    // (RFC 5321 4.5.3.2.6 allows 10 minutes): at 20 s the relay had the message when the send gave up as a server
+    // fault, and it was sent again every pass.
+    socketTimeout: 120_000,
   };
 }
 
@@ -231,7 +239,15 @@ const SERVER_FAULTS = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'E
 export function isServerFault(error: unknown): boolean {
   const e = error as { code?: unknown; command?: unknown; responseCode?: unknown };
   return SERVER_FAULTS.has(e?.code as string) || e?.command === 'MAIL FROM' || e?.command === 'CONN'
+    // This host's greeting refused (a name the relay does not take): no email can go.
+    || e?.command === 'EHLO' || e?.command === 'HELO' || e?.command === 'LHLO'
     || e?.responseCode === 421 || e?.responseCode === 530 || e?.responseCode === 535;
+}
+
+/** A temporary failure of the email (a 4xx reply, not a server fault): tried again for days, no attempt counted. */
+export function isTemporaryFailure(error: unknown): boolean {
+  const code = (error as { responseCode?: unknown })?.responseCode;
+  return typeof code === 'number' && code >= 400 && code < 500 && !isServerFault(error);
 }
 
 /** When a pass ended by a server fault is tried again: the email waits, without counting an attempt. */
@@ -312,6 +328,9 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
     let sent = 0;
     // When the mail server last answered in this pass (took or refused an email): it was usable then.
     let answeredAt: Date | null = null;
+    // Emails the server put off (4xx) one after the other in this pass, none taken between: a second one means it puts
+    // off every email, an outage (one recipient's mailbox full, or greylisted, is not).
+    let deferred = 0;
     await this.db.query(CANCEL_DUE_SQL, [this.clock.now(), MAX_ATTEMPTS]);
     while (!stopping?.aborted) {
       const claim = [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS];
@@ -322,6 +341,18 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
       const outcome = await this.deliver(row, answeredAt);
       if (outcome === 'sent') sent += 1;
       if (outcome === 'server unreachable') break;
+      if (outcome === 'deferred') {
+        deferred += 1;
+        if (deferred < 2) continue;
+        // A relay that answers every recipient 451 (its lookups down) is not usable: the pass ends, and an hour of it
+        // is alerted as an outage is.
+        const { outageMinutes, alert } = await this.recordServerFault(answeredAt);
+        const facts = { notification: row.id, kind: row.kind, outageMinutes, deferred };
+        if (alert) this.logger.error(facts, 'Mail server putting off every email for an hour or more: emails are waiting unsent (check the mail server)');
+        else this.logger.warn(facts, 'Mail server putting off every email: delivery paused until the next pass');
+        break;
+      }
+      deferred = 0;
       answeredAt = this.clock.now();
     }
     // An outage on record is over once the server answered after its last fault (this instance's or another's), or
@@ -335,7 +366,7 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /** Sends one claimed email; `answeredAt`: when the server last answered in this pass (see recordServerFault). */
-  private async deliver(row: Claimed, answeredAt: Date | null = null): Promise<'sent' | 'failed' | 'server unreachable'> {
+  private async deliver(row: Claimed, answeredAt: Date | null = null): Promise<'sent' | 'failed' | 'deferred' | 'server unreachable'> {
     try {
       if (this.transport) {
         await this.transport.sendMail({ from: this.config.smtp!.from, to: row.email, subject: row.subject, text: row.body });
@@ -361,6 +392,26 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
           [row.id, reason, this.clock.now(), SERVER_FAULT_RETRY_SECONDS, row.leased_until],
         );
         return 'server unreachable';
+      }
+      if (isTemporaryFailure(error)) {
+        // Tried again for days, a quarter of its age later (1 minute to 1 hour), no attempt counted; given up once it
+        // has been put off for TEMPORARY_FAILURE_DAYS (its age read by the database, which wrote it).
+        const [{ attempts }]: { attempts: number }[] = await this.db.query(
+          `WITH put_off AS (
+             UPDATE notifications SET last_error = $2,
+                    attempts = CASE WHEN created_at <= now() - make_interval(days => $6) THEN $7 ELSE attempts END,
+                    next_attempt_at = $3::timestamptz + make_interval(secs => LEAST(3600, GREATEST(60, extract(epoch FROM now() - created_at) / 4)))
+              WHERE id = $1 AND sent_at IS NULL AND next_attempt_at = $5 RETURNING attempts
+           ) SELECT COALESCE((SELECT attempts FROM put_off), $4::int) AS attempts`,
+          [row.id, reason, this.clock.now(), row.attempts, row.leased_until, TEMPORARY_FAILURE_DAYS, MAX_ATTEMPTS],
+        );
+        const facts = { notification: row.id, kind: row.kind, recipientId: row.recipient_id, error: reason };
+        if (attempts >= MAX_ATTEMPTS) {
+          this.logger.error(facts, `Notification undeliverable: put off by the mail server for ${TEMPORARY_FAILURE_DAYS} days, given up (it stays in notifications with last_error)`);
+        } else {
+          this.logger.warn(facts, 'Notification put off by the mail server (a temporary failure): will retry');
+        }
+        return 'deferred';
       }
       const attempts = row.attempts + 1;
       const facts = { notification: row.id, kind: row.kind, recipientId: row.recipient_id, attempts, error: reason };

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '@amparo/common';
 import type { AppConfig } from '@amparo/config';
-import { MailDeliveryService, isServerFault, outageGapMs, smtpErrorText, transportOptions } from './mail-delivery.service';
+import { MailDeliveryService, isServerFault, isTemporaryFailure, outageGapMs, smtpErrorText, transportOptions } from './mail-delivery.service';
 
 describe('isServerFault', () => {
   it('the server or its configuration (no email of it can go) is not the email\'s fault; a refused recipient is', () => {
@@ -10,9 +10,22 @@ describe('isServerFault', () => {
       { code: 'ECONNECTION' }, { code: 'ETIMEDOUT' }, { code: 'EAUTH', responseCode: 535 },
       { code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 530 }, { code: 'EENVELOPE', command: 'MAIL FROM', responseCode: 553 },
       { code: 'EPROTOCOL', responseCode: 421 },
+      // The greeting of this host refused (a name the relay does not take): no email can go.
+      { code: 'EPROTOCOL', command: 'EHLO', responseCode: 550 }, { code: 'EPROTOCOL', command: 'HELO', responseCode: 501 },
     ]) expect([error, isServerFault(error)]).toEqual([error, true]);
     for (const error of [{ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }, { code: 'EMESSAGE', command: 'DATA', responseCode: 552 }, new Error('x'), null]) {
       expect([error, isServerFault(error)]).toEqual([error, false]);
+    }
+  });
+});
+
+describe('isTemporaryFailure', () => {
+  it('is a 4xx reply that is not the server\'s fault: tried again for days', () => {
+    for (const error of [{ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 451 }, { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 452 }, { code: 'EMESSAGE', command: 'DATA', responseCode: 450 }]) {
+      expect([error, isTemporaryFailure(error)]).toEqual([error, true]);
+    }
+    for (const error of [{ code: 'EPROTOCOL', responseCode: 421 }, { code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }, { code: 'ETIMEDOUT' }, null]) {
+      expect([error, isTemporaryFailure(error)]).toEqual([error, false]);
     }
   });
 });

@@ -686,6 +686,11 @@ export class CaseTimelineService {
   }
 
   /** Tells every active coordinator, once per deadline and coordinator (the outbox's key), that deadlines were missed. */
+  /** A departed coordinator's unsent alerts, handed over (OutboxService.handOver): for a case reopened since. */
+  async handOver(tx: EntityManager, organizationId: string, fromUserId: string): Promise<number> {
+    return this.outbox.handOver(tx, organizationId, fromUserId);
+  }
+
   async escalateMissed(tx: EntityManager, organizationId: string, caseId: string, missed: DeadlineRow[], now: Date): Promise<void> {
     if (missed.length === 0) return;
     const coordinators = await this.outbox.coordinators(tx, organizationId);
