@@ -1581,6 +1581,11 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const now = again.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal');
       expect(now.map((d: { dueAt: string; status: string; statusNote?: string }) => [d.dueAt, d.status, d.statusNote ?? null]))
         .toEqual([[firstAppeal.dueAt, 'open', null], [secondAppeal.dueAt, 'met', 'appeal filed']]);
+      // And again with its court's zone given (the case's own): the same decision, still filed.
+      const zoned = await event(c.id, { type: 'bond_decision', occurredAt: daysAgo(1), outcome: 'granted', amount: 15000, timeZone: 'America/Chicago' }).expect(201);
+      expect(zoned.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_appeal')
+        .map((d: { dueAt: string; status: string; statusNote?: string }) => [d.dueAt, d.status, d.statusNote ?? null]))
+        .toEqual([[firstAppeal.dueAt, 'open', null], [secondAppeal.dueAt, 'met', 'appeal filed']]);
     });
 
     it('a ruling on a motion entered by its date, its petition marked filed, then entered with its time: one petition, filed (2026.10)', async () => {
@@ -1860,12 +1865,15 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
 
     it('a relay putting off every email (451) costs them no attempt and is an outage; one put off for 5 days is given up', async () => {
       const started = clock.now();
-      // Answers every recipient 451 (its own lookups down) until told otherwise.
+      // Answers every recipient 451 (its own lookups down) until told otherwise; one mailbox is full (452) throughout.
       let putOff = true;
+      const full = await createUser(t.http, admin, 'coordinator');
       const relay = await new Promise<{ server: SMTPServer; port: number }>((resolve) => {
         const server = new SMTPServer({
           authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
-          onRcptTo: (_address, _session, callback) => callback(putOff ? Object.assign(new Error('4.3.0 Temporary lookup failure'), { responseCode: 451 }) : undefined),
+          onRcptTo: (address, _session, callback) => callback(
+            putOff ? Object.assign(new Error('4.3.0 Temporary lookup failure'), { responseCode: 451 })
+            : address.address === full.email ? Object.assign(new Error('4.2.2 Mailbox full'), { responseCode: 452 }) : undefined),
           onData: (stream, _session, callback) => { stream.resume(); stream.on('end', () => callback()); },
         });
         server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port }));
@@ -1874,10 +1882,12 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const rows = () => t.db.query(`SELECT dedupe_key, attempts, sent_at IS NOT NULL AS sent, last_error FROM notifications WHERE dedupe_key LIKE 'put-off-%' ORDER BY dedupe_key`);
       try {
         await t.db.query(`DELETE FROM mail_outage`);
+        // To three people (the server puts off each of them: every email, an outage).
         await t.db.query(
           `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
-           SELECT organization_id, id, 'test', 'put-off-' || k, 'subject', 'body', $1 FROM users, unnest(ARRAY['a', 'b', 'c']) k WHERE id = $2`,
-          [clock.now(), coordinator.userId],
+           SELECT u.organization_id, u.id, 'test', 'put-off-' || k, 'subject', 'body', $1
+             FROM unnest(ARRAY['a', 'b', 'c'], $2::uuid[]) AS p(k, id) JOIN users u ON u.id = p.id`,
+          [clock.now(), [coordinator.userId, admin.userId, intake.userId]],
         );
         const delivery = app.app.get(MailDeliveryService);
         // An hour and more of passes: nothing sent, no attempt counted (8 would have given every email up by then).
@@ -1899,12 +1909,32 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         expect(await delivery.deliverDue()).toBe(2);
         expect((await rows()).map((r: { sent: boolean }) => r.sent)).toEqual([false, true, true]);
         expect(await t.db.query(`SELECT 1 FROM mail_outage`)).toEqual([]);
+        // One full mailbox with a hundred emails due: the others' go in the same pass, and the server is not down.
+        await t.db.query(
+          `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+           SELECT organization_id, id, 'test', 'put-off-full-' || g, 'subject', 'body', $1::timestamptz - interval '1 hour' FROM users, generate_series(1, 100) g WHERE id = $2
+           UNION ALL
+           SELECT organization_id, id, 'test', 'put-off-other', 'subject', 'body', $1 FROM users WHERE id = $3`,
+          [clock.now(), full.userId, coordinator.userId],
+        );
+        expect(await delivery.deliverDue()).toBe(1);
+        const tried = await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE dedupe_key LIKE 'put-off-full-%' AND last_error LIKE '%452%'`);
+        expect(tried[0].n).toBe(1);
+        // An hour of passes: the full mailbox is never an outage.
+        for (let pass = 0; pass < 70; pass++) {
+          await delivery.deliverDue();
+          clock.advance(60_000);
+        }
+        expect(await t.db.query(`SELECT 1 FROM mail_outage`)).toEqual([]);
+        const stillDue = await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE dedupe_key LIKE 'put-off-full-%' AND sent_at IS NULL AND attempts = 0`);
+        expect(stillDue[0].n).toBe(100);
       } finally {
         clock.set(started);
         await app.close();
         await new Promise<void>((resolve) => relay.server.close(() => resolve()));
         await t.db.query(`UPDATE notifications SET cancelled_at = now() WHERE dedupe_key LIKE 'put-off-%' AND sent_at IS NULL`);
         await t.db.query(`DELETE FROM mail_outage`);
+        await t.http.patch(`/api/users/${full.userId}`).set(admin.auth).send({ active: false }).expect(200);
       }
     });
 

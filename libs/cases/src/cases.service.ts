@@ -1026,6 +1026,9 @@ export class CasesService {
    */
   async reopen(actor: Principal, id: string): Promise<CaseSummary> {
     await this.audit.transaction(async (tx) => {
+      // Before the case row: a reopen may hand over a departed coordinator's alerts, and a departure holding this lock
+      // writes copies that reference case rows (a deadlock the other way round).
+      await this.timeline.holdHandOvers(tx, actor.organizationId);
       const row = await this.visibleRow(tx, actor, id, true);
       if (row.status === 'purged') throw new DomainError(HttpStatus.CONFLICT, 'CASE_PURGED', 'This case was purged: nothing remains to reopen');
       if (row.status !== 'closed') throw new DomainError(HttpStatus.CONFLICT, 'CASE_NOT_CLOSED', `The case is ${row.status}, not closed`);

@@ -40,7 +40,7 @@ export function every(
     clearTimeout(first);
     stopping.abort();
     if (!running) return;
-    // Not for ever: an email on its way to a mail server that does not answer may take its timeouts (20 s and more),
+    // Not for ever: an email on its way to a mail server that does not answer may take its timeouts (2 minutes and more),
     // and the platform kills a process that takes too long to stop. Its result is then not written: at least once.
     let timeout: NodeJS.Timeout | undefined;
     const late = new Promise<'late'>((resolve) => (timeout = setTimeout(() => resolve('late'), maxWaitMs)));

@@ -46,6 +46,7 @@ interface Claimed {
 const claimSql = (urgent: boolean) => `WITH due AS (
   SELECT n.id FROM notifications n JOIN users u ON u.id = n.recipient_id
    WHERE n.sent_at IS NULL AND n.cancelled_at IS NULL AND n.next_attempt_at <= $1 AND n.attempts < $2 AND u.active
+     AND NOT (n.recipient_id = ANY($4::uuid[]))
      ${urgent ? `AND n.kind IN (${URGENT_KINDS.map((k) => `'${k}'`).join(', ')})` : ''}
      AND (n.kind <> 'referral.offer' OR EXISTS (
            SELECT 1 FROM referrals r
@@ -328,12 +329,14 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
     let sent = 0;
     // When the mail server last answered in this pass (took or refused an email): it was usable then.
     let answeredAt: Date | null = null;
-    // Emails the server put off (4xx) one after the other in this pass, none taken between: a second one means it puts
-    // off every email, an outage (one recipient's mailbox full, or greylisted, is not).
-    let deferred = 0;
+    // Recipients the server put off (4xx) in this pass: their other emails wait for the next pass (one full mailbox with a
+    // hundred reminders due must not take every pass). Three in a row, none taken between, or only put-offs of two or
+    // more recipients in a pass: the server puts off every email, an outage.
+    const putOff = new Set<string>();
+    let inARow = 0;
     await this.db.query(CANCEL_DUE_SQL, [this.clock.now(), MAX_ATTEMPTS]);
     while (!stopping?.aborted) {
-      const claim = [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS];
+      const claim = [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS, [...putOff]];
       let [row]: Claimed[] = await this.db.query(CLAIM_URGENT_SQL, claim);
       if (!row) [row] = await this.db.query(CLAIM_ANY_SQL, claim);
       if (!row) break;
@@ -342,19 +345,16 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
       if (outcome === 'sent') sent += 1;
       if (outcome === 'server unreachable') break;
       if (outcome === 'deferred') {
-        deferred += 1;
-        if (deferred < 2) continue;
-        // A relay that answers every recipient 451 (its lookups down) is not usable: the pass ends, and an hour of it
-        // is alerted as an outage is.
-        const { outageMinutes, alert } = await this.recordServerFault(answeredAt);
-        const facts = { notification: row.id, kind: row.kind, outageMinutes, deferred };
-        if (alert) this.logger.error(facts, 'Mail server putting off every email for an hour or more: emails are waiting unsent (check the mail server)');
-        else this.logger.warn(facts, 'Mail server putting off every email: delivery paused until the next pass');
+        putOff.add(row.recipient_id);
+        inARow += 1;
+        if (inARow < 3) continue;
+        await this.allPutOff(answeredAt, putOff.size);
         break;
       }
-      deferred = 0;
+      inARow = 0;
       answeredAt = this.clock.now();
     }
+    if (inARow > 0 && inARow < 3 && !answeredAt && putOff.size >= 2) await this.allPutOff(answeredAt, putOff.size);
     // An outage on record is over once the server answered after its last fault (this instance's or another's), or
     // when that fault is dated far ahead of the answer (recorded before a clock was set back).
     if (answeredAt) {
@@ -437,6 +437,17 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
       this.clock.now(),
     ]);
     return 'sent';
+  }
+
+  /**
+   * A relay that answers every recipient 451 (its lookups down) is not usable: the pass ends, and an hour of it is
+   * alerted as an outage is.
+   */
+  private async allPutOff(answeredAt: Date | null, recipients: number): Promise<void> {
+    const { outageMinutes, alert } = await this.recordServerFault(answeredAt);
+    const facts = { outageMinutes, recipients };
+    if (alert) this.logger.error(facts, 'Mail server putting off every email for an hour or more: emails are waiting unsent (check the mail server)');
+    else this.logger.warn(facts, 'Mail server putting off every email: delivery paused until the next pass');
   }
 
   /**

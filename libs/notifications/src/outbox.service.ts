@@ -119,7 +119,7 @@ export class OutboxService {
   async handOver(tx: EntityManager, organizationId: string, fromUserId: string): Promise<number> {
     // One coordinator's departure at a time per organization: two leaving at once each saw the other still there, and
     // neither handed over. The second waits for the first to commit, and then sees it (a new statement).
-    await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [HAND_OVER_LOCK_CLASS, organizationId]);
+    await this.holdHandOvers(tx, organizationId);
     const recipients = await this.coordinators(tx, organizationId);
     if (recipients.length === 0) return 0;
     // Which alert a row is: its key without the recipient and what follows it (`missed:<deadline>` of
@@ -143,6 +143,14 @@ export class OutboxService {
       organizationId, recipientId: p.recipient, kind: p.kind, dedupeKey: `${p.dedupe_key}:to:${p.recipient}`, caseId: p.case_id, subject: p.subject, body: p.body,
       notBefore: p.held_until ?? undefined,
     })));
+  }
+
+  /**
+   * The organization's hand-over lock, for the transaction: taken by `handOver`, and first by a path that may hand
+   * over after locking a case row (a reopen), since a departure holding it writes copies that reference case rows.
+   */
+  async holdHandOvers(tx: EntityManager, organizationId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [HAND_OVER_LOCK_CLASS, organizationId]);
   }
 
   /** The organization's active coordinators only: those who follow every deadline (reminders go to nobody else). */

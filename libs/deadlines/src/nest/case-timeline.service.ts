@@ -372,9 +372,13 @@ export class CaseTimelineService {
         return null; // a retracted entry whose time no longer reads: not the same as any
       }
     };
+    // The data without where it was read (a zone given, or the case's taken): the day is compared in each entry's own.
+    const said = (e: CaseEventFact) => {
+      const { timeZone: _zone, timeZoneFromCase: _fromCase, ...rest } = e.data ?? {};
+      return JSON.stringify(rest);
+    };
     const sameEntry = (a: CaseEventFact | undefined, b: CaseEventFact | undefined): boolean =>
-      a !== undefined && b !== undefined && a.type === b.type && JSON.stringify(a.data ?? {}) === JSON.stringify(b.data ?? {})
-      && entryDay(a) !== null && entryDay(a) === entryDay(b);
+      a !== undefined && b !== undefined && a.type === b.type && said(a) === said(b) && entryDay(a) !== null && entryDay(a) === entryDay(b);
     const triggerCounted = (s: DeadlineRow) => computed.some((c) => c.rule === s.rule && c.triggerEventId === s.trigger_event_id);
     const taken = new Set<string>();
     for (const d of computed) {
@@ -689,6 +693,11 @@ export class CaseTimelineService {
   /** A departed coordinator's unsent alerts, handed over (OutboxService.handOver): for a case reopened since. */
   async handOver(tx: EntityManager, organizationId: string, fromUserId: string): Promise<number> {
     return this.outbox.handOver(tx, organizationId, fromUserId);
+  }
+
+  /** The organization's hand-over lock (OutboxService.holdHandOvers), taken before a case row that may hand over. */
+  async holdHandOvers(tx: EntityManager, organizationId: string): Promise<void> {
+    await this.outbox.holdHandOvers(tx, organizationId);
   }
 
   async escalateMissed(tx: EntityManager, organizationId: string, caseId: string, missed: DeadlineRow[], now: Date): Promise<void> {
