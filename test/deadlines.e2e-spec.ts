@@ -1865,15 +1865,16 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
 
     it('a relay putting off every email (451) costs them no attempt and is an outage; one put off for 5 days is given up', async () => {
       const started = clock.now();
-      // Answers every recipient 451 (its own lookups down) until told otherwise; one mailbox is full (452) throughout.
+      // Answers every recipient 451 (its own lookups down) until told otherwise; three mailboxes are full (452) throughout.
       let putOff = true;
-      const full = await createUser(t.http, admin, 'coordinator');
+      const fullOnes = [await createUser(t.http, admin, 'coordinator'), await createUser(t.http, admin, 'coordinator'), await createUser(t.http, admin, 'coordinator')];
+      const fullEmails = new Set(fullOnes.map((u) => u.email));
       const relay = await new Promise<{ server: SMTPServer; port: number }>((resolve) => {
         const server = new SMTPServer({
           authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
           onRcptTo: (address, _session, callback) => callback(
             putOff ? Object.assign(new Error('4.3.0 Temporary lookup failure'), { responseCode: 451 })
-            : address.address === full.email ? Object.assign(new Error('4.2.2 Mailbox full'), { responseCode: 452 }) : undefined),
+            : fullEmails.has(address.address) ? Object.assign(new Error('4.2.2 Mailbox full'), { responseCode: 452 }) : undefined),
           onData: (stream, _session, callback) => { stream.resume(); stream.on('end', () => callback()); },
         });
         server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port }));
@@ -1909,32 +1910,34 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         expect(await delivery.deliverDue()).toBe(2);
         expect((await rows()).map((r: { sent: boolean }) => r.sent)).toEqual([false, true, true]);
         expect(await t.db.query(`SELECT 1 FROM mail_outage`)).toEqual([]);
-        // One full mailbox with a hundred emails due: the others' go in the same pass, and the server is not down.
+        // Three full mailboxes with a hundred emails due each, before anyone else's: the others' go in the same pass, and
+        // the server is not down.
         await t.db.query(
           `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
-           SELECT organization_id, id, 'test', 'put-off-full-' || g, 'subject', 'body', $1::timestamptz - interval '1 hour' FROM users, generate_series(1, 100) g WHERE id = $2
+           SELECT u.organization_id, u.id, 'test', 'put-off-full-' || u.id || '-' || g, 'subject', 'body', $1::timestamptz - interval '1 hour'
+             FROM users u, generate_series(1, 100) g WHERE u.id = ANY($2::uuid[])
            UNION ALL
            SELECT organization_id, id, 'test', 'put-off-other', 'subject', 'body', $1 FROM users WHERE id = $3`,
-          [clock.now(), full.userId, coordinator.userId],
+          [clock.now(), fullOnes.map((u) => u.userId), coordinator.userId],
         );
         expect(await delivery.deliverDue()).toBe(1);
         const tried = await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE dedupe_key LIKE 'put-off-full-%' AND last_error LIKE '%452%'`);
-        expect(tried[0].n).toBe(1);
-        // An hour of passes: the full mailbox is never an outage.
+        expect(tried[0].n).toBe(3);
+        // An hour of passes: the full mailboxes are never an outage.
         for (let pass = 0; pass < 70; pass++) {
           await delivery.deliverDue();
           clock.advance(60_000);
         }
         expect(await t.db.query(`SELECT 1 FROM mail_outage`)).toEqual([]);
         const stillDue = await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE dedupe_key LIKE 'put-off-full-%' AND sent_at IS NULL AND attempts = 0`);
-        expect(stillDue[0].n).toBe(100);
+        expect(stillDue[0].n).toBe(300);
       } finally {
         clock.set(started);
         await app.close();
         await new Promise<void>((resolve) => relay.server.close(() => resolve()));
         await t.db.query(`UPDATE notifications SET cancelled_at = now() WHERE dedupe_key LIKE 'put-off-%' AND sent_at IS NULL`);
         await t.db.query(`DELETE FROM mail_outage`);
-        await t.http.patch(`/api/users/${full.userId}`).set(admin.auth).send({ active: false }).expect(200);
+        for (const full of fullOnes) await t.http.patch(`/api/users/${full.userId}`).set(admin.auth).send({ active: false }).expect(200);
       }
     });
 

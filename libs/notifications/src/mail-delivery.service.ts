@@ -19,6 +19,8 @@ const LEASE_SECONDS = 600;
  * storage full, greylisting) before the email is given up: RFC 5321 4.5.4.1 asks for at least 4-5 days.
  */
 const TEMPORARY_FAILURE_DAYS = 5;
+/** Recipients put off one after the other (none taken between) that make a relay's temporary failures an outage. */
+const PUT_OFF_OUTAGE = 3;
 
 interface Claimed {
   id: string;
@@ -245,6 +247,15 @@ export function isServerFault(error: unknown): boolean {
     || e?.responseCode === 421 || e?.responseCode === 530 || e?.responseCode === 535;
 }
 
+/**
+ * Whether a reply's enhanced status code (RFC 3463) is about the recipient's mailbox (`4.2.x`: full, receiving mail too
+ * fast), not the mail system: one recipient's state, not an outage.
+ */
+export function isMailboxStatus(error: unknown): boolean {
+  const e = error as { response?: unknown; message?: unknown };
+  return /^\d{3}[ -]4\.2\.\d{1,3}\b/.test(String(e?.response ?? '')) || /\b4\.2\.\d{1,3}\b/.test(String(e?.message ?? ''));
+}
+
 /** A temporary failure of the email (a 4xx reply, not a server fault): tried again for days, no attempt counted. */
 export function isTemporaryFailure(error: unknown): boolean {
   const code = (error as { responseCode?: unknown })?.responseCode;
@@ -329,32 +340,41 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
     let sent = 0;
     // When the mail server last answered in this pass (took or refused an email): it was usable then.
     let answeredAt: Date | null = null;
-    // Recipients the server put off (4xx) in this pass: their other emails wait for the next pass (one full mailbox with a
-    // hundred reminders due must not take every pass). Three in a row, none taken between, or only put-offs of two or
-    // more recipients in a pass: the server puts off every email, an outage.
+    // Recipients the server put off (4xx) in this pass: their other emails wait (see deliver), and are not claimed again
+    // in this pass (a full mailbox with a hundred reminders due must not take every pass). PUT_OFF_OUTAGE of them in a
+    // row, none taken between, or a pass of nothing but put-offs of that many: the server puts off every email, an
+    // outage (a few full mailboxes are not).
     const putOff = new Set<string>();
+    const serverPutOff = new Set<string>();
     let inARow = 0;
+    let queueEmpty = false;
     await this.db.query(CANCEL_DUE_SQL, [this.clock.now(), MAX_ATTEMPTS]);
     while (!stopping?.aborted) {
       const claim = [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS, [...putOff]];
       let [row]: Claimed[] = await this.db.query(CLAIM_URGENT_SQL, claim);
       if (!row) [row] = await this.db.query(CLAIM_ANY_SQL, claim);
-      if (!row) break;
+      if (!row) {
+        queueEmpty = true;
+        break;
+      }
       if ((await this.db.query(CANCEL_ONE_SQL, [this.clock.now(), row.id])).length > 0) continue;
       const outcome = await this.deliver(row, answeredAt);
       if (outcome === 'sent') sent += 1;
       if (outcome === 'server unreachable') break;
-      if (outcome === 'deferred') {
+      if (outcome === 'deferred' || outcome === 'deferred for the mailbox') {
         putOff.add(row.recipient_id);
+        // A mailbox's own state (full, receiving too fast) says nothing of the server.
+        if (outcome === 'deferred for the mailbox') continue;
+        serverPutOff.add(row.recipient_id);
         inARow += 1;
-        if (inARow < 3) continue;
-        await this.allPutOff(answeredAt, putOff.size);
+        if (inARow < PUT_OFF_OUTAGE) continue;
+        await this.allPutOff(answeredAt, serverPutOff.size);
         break;
       }
       inARow = 0;
       answeredAt = this.clock.now();
     }
-    if (inARow > 0 && inARow < 3 && !answeredAt && putOff.size >= 2) await this.allPutOff(answeredAt, putOff.size);
+    if (queueEmpty && !answeredAt && serverPutOff.size >= PUT_OFF_OUTAGE) await this.allPutOff(answeredAt, serverPutOff.size);
     // An outage on record is over once the server answered after its last fault (this instance's or another's), or
     // when that fault is dated far ahead of the answer (recorded before a clock was set back).
     if (answeredAt) {
@@ -366,7 +386,7 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /** Sends one claimed email; `answeredAt`: when the server last answered in this pass (see recordServerFault). */
-  private async deliver(row: Claimed, answeredAt: Date | null = null): Promise<'sent' | 'failed' | 'deferred' | 'server unreachable'> {
+  private async deliver(row: Claimed, answeredAt: Date | null = null): Promise<'sent' | 'failed' | 'deferred' | 'deferred for the mailbox' | 'server unreachable'> {
     try {
       if (this.transport) {
         await this.transport.sendMail({ from: this.config.smtp!.from, to: row.email, subject: row.subject, text: row.body });
@@ -405,13 +425,22 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
            ) SELECT COALESCE((SELECT attempts FROM put_off), $4::int) AS attempts`,
           [row.id, reason, this.clock.now(), row.attempts, row.leased_until, TEMPORARY_FAILURE_DAYS, MAX_ATTEMPTS],
         );
+        // The recipient's other due emails wait as long (not tried again in this pass, nor first in the next: behind a
+        // backlog of theirs, everybody else's email waited a pass per email).
+        await this.db.query(
+          `UPDATE notifications n SET next_attempt_at = GREATEST(n.next_attempt_at, p.next_attempt_at)
+             FROM notifications p
+            WHERE p.id = $1 AND n.recipient_id = p.recipient_id AND n.id <> p.id AND n.sent_at IS NULL AND n.cancelled_at IS NULL
+              AND n.next_attempt_at <= $2`,
+          [row.id, this.clock.now()],
+        );
         const facts = { notification: row.id, kind: row.kind, recipientId: row.recipient_id, error: reason };
         if (attempts >= MAX_ATTEMPTS) {
           this.logger.error(facts, `Notification undeliverable: put off by the mail server for ${TEMPORARY_FAILURE_DAYS} days, given up (it stays in notifications with last_error)`);
         } else {
           this.logger.warn(facts, 'Notification put off by the mail server (a temporary failure): will retry');
         }
-        return 'deferred';
+        return isMailboxStatus(error) ? 'deferred for the mailbox' : 'deferred';
       }
       const attempts = row.attempts + 1;
       const facts = { notification: row.id, kind: row.kind, recipientId: row.recipient_id, attempts, error: reason };

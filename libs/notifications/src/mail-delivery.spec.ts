@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '@amparo/common';
 import type { AppConfig } from '@amparo/config';
-import { MailDeliveryService, isServerFault, isTemporaryFailure, outageGapMs, smtpErrorText, transportOptions } from './mail-delivery.service';
+import { MailDeliveryService, isMailboxStatus, isServerFault, isTemporaryFailure, outageGapMs, smtpErrorText, transportOptions } from './mail-delivery.service';
 
 describe('isServerFault', () => {
   it('the server or its configuration (no email of it can go) is not the email\'s fault; a refused recipient is', () => {
@@ -15,6 +15,17 @@ describe('isServerFault', () => {
     ]) expect([error, isServerFault(error)]).toEqual([error, true]);
     for (const error of [{ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }, { code: 'EMESSAGE', command: 'DATA', responseCode: 552 }, new Error('x'), null]) {
       expect([error, isServerFault(error)]).toEqual([error, false]);
+    }
+  });
+});
+
+describe('isMailboxStatus', () => {
+  it('reads the enhanced status code: the mailbox\'s state (4.2), not the mail system nor an address', () => {
+    for (const error of [{ response: '452 4.2.2 Mailbox full' }, { response: '450-4.2.1 The user you are trying to contact is receiving mail at a rate' }, { message: 'Can\'t send mail - all recipients were rejected: 452 4.2.2 Mailbox full' }]) {
+      expect([error, isMailboxStatus(error)]).toEqual([error, true]);
+    }
+    for (const error of [{ response: '451 4.3.0 Temporary lookup failure' }, { response: '451 4.7.1 Greylisted, try again' }, { response: '451 4.1.8 Sender address rejected' }, { response: '450 Try later' }, {}, null]) {
+      expect([error, isMailboxStatus(error)]).toEqual([error, false]);
     }
   });
 });
