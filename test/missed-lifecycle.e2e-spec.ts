@@ -34,6 +34,24 @@ describe('a missed deadline through re-entries, retractions and a coordinator re
   const missedSent = async (caseId: string) =>
     (await t.db.query(`SELECT recipient_id, dedupe_key FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND sent_at IS NOT NULL ORDER BY sent_at`, [caseId])) as { recipient_id: string; dedupe_key: string }[];
 
+  /**
+   * The file's coordinator, the only one, replaced: a new one made first, then the old one deactivated; `work` done,
+   * the old one active and signed in again after, the new one deactivated.
+   */
+  const replacedBySuccessor = async (work: (successor: Session) => Promise<void>) => {
+    const others = await t.db.query(`SELECT id FROM users WHERE role = 'coordinator' AND active AND id <> $1`, [coordinator.userId]);
+    expect(others).toHaveLength(0);
+    const successor = await createUser(t.http, admin, 'coordinator');
+    await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    try {
+      await work(successor);
+    } finally {
+      await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: true }).expect(200);
+      coordinator = await login(t.http, coordinator.email, coordinator.password);
+      await t.http.patch(`/api/users/${successor.userId}`).set(admin.auth).send({ active: false }).expect(200);
+    }
+  };
+
   beforeAll(async () => {
     smtp = await startSmtp();
     t = await createTestApp({ clock, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_FROM: 'amparo@test.amparo.example' } });
@@ -106,44 +124,27 @@ describe('a missed deadline through re-entries, retractions and a coordinator re
     const [h] = set.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
     expect(h.status).toBe('missed');
     // Held 10 minutes. Meanwhile the coordinator hands over to a new one.
-    const others = await t.db.query(`SELECT id FROM users WHERE role = 'coordinator' AND active AND id <> $1`, [coordinator.userId]);
-    expect(others).toHaveLength(0);
-    const successor = await createUser(t.http, admin, 'coordinator');
-    await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: false }).expect(200);
-    try {
+    await replacedBySuccessor(async (successor) => {
       await deliverAfterHold();
-      const rows = await t.db.query(`SELECT recipient_id, dedupe_key, sent_at, cancelled_at, last_error FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed'`, [c.id]);
       const [{ status }] = await t.db.query(`SELECT status FROM deadlines WHERE id = $1`, [h.id]);
       expect(status).toBe('missed');
-      expect(rows.filter((r: { recipient_id: string; sent_at: Date | null }) => r.sent_at !== null).map((r: { recipient_id: string }) => r.recipient_id)).toEqual([successor.userId]);
-    } finally {
-      await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: true }).expect(200);
-      coordinator = await login(t.http, coordinator.email, coordinator.password);
-      await t.http.patch(`/api/users/${successor.userId}`).set(admin.auth).send({ active: false }).expect(200);
-    }
+      expect((await missedSent(c.id)).map((n) => n.recipient_id)).toEqual([successor.userId]);
+    });
   });
 
   it('an alert cancelled by a close, its coordinator replaced, the case reopened: the successor is told', async () => {
     const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', timeZone: 'America/Chicago' } });
     const set = await event(c.id, { type: 'hearing_scheduled', occurredAt: daysAgo(14), hearingType: 'bond', scheduledAt: daysAgo(7) }).expect(201);
     expect(set.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing').map((d: { status: string }) => d.status)).toEqual(['missed']);
-    const others = await t.db.query(`SELECT id FROM users WHERE role = 'coordinator' AND active AND id <> $1`, [coordinator.userId]);
-    expect(others).toHaveLength(0);
     // Closed by mistake while the alert is held: the delivery cancels it. Then the coordinator hands over to a new one.
     await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
     await deliverAfterHold();
-    const successor = await createUser(t.http, admin, 'coordinator');
-    await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: false }).expect(200);
-    try {
+    await replacedBySuccessor(async (successor) => {
       // The successor finds the mistaken close and reopens the case: the alert is due again, to them.
       await t.http.post(`/api/cases/${c.id}/reopen`).set(successor.auth).expect(200);
       await deliverAfterHold();
       expect((await missedSent(c.id)).map((n) => n.recipient_id)).toEqual([successor.userId]);
-    } finally {
-      await t.http.patch(`/api/users/${coordinator.userId}`).set(admin.auth).send({ active: true }).expect(200);
-      coordinator = await login(t.http, coordinator.email, coordinator.password);
-      await t.http.patch(`/api/users/${successor.userId}`).set(admin.auth).send({ active: false }).expect(200);
-    }
+    });
   });
 
   it('a retraction takes its deadlines\' marks with it: a decision entered again has its own appeal, open, not another\'s mark', async () => {
