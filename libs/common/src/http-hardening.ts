@@ -71,7 +71,6 @@ const NOT_SCANNED = new Error('not scanned');
 export function firstDuplicateKey(text: string): string | null {
   let i = 0;
   let first: string | null = null;
-  const stop = NOT_SCANNED;
   const space = () => {
     for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
   };
@@ -80,7 +79,7 @@ export function firstDuplicateKey(text: string): string | null {
     let escapes = false;
     for (;;) {
       const c = text.charCodeAt(i);
-      if (Number.isNaN(c)) throw stop;
+      if (Number.isNaN(c)) throw NOT_SCANNED;
       if (c === 92) {
         escapes = true;
         i += 2;
@@ -91,7 +90,7 @@ export function firstDuplicateKey(text: string): string | null {
         try {
           return JSON.parse(raw) as string;
         } catch {
-          throw stop;
+          throw NOT_SCANNED;
         }
       } else {
         i++;
@@ -99,7 +98,7 @@ export function firstDuplicateKey(text: string): string | null {
     }
   };
   const value = (path: string, depth: number): void => {
-    if (depth > DUPLICATE_SCAN_DEPTH) throw stop;
+    if (depth > DUPLICATE_SCAN_DEPTH) throw NOT_SCANNED;
     space();
     const c = text[i];
     if (c === '"') {
@@ -114,18 +113,18 @@ export function firstDuplicateKey(text: string): string | null {
       }
       for (;;) {
         space();
-        if (text[i] !== '"') throw stop;
+        if (text[i] !== '"') throw NOT_SCANNED;
         const key = string();
         const at = path ? `${path}.${key}` : key;
         if (keys.has(key)) first ??= at;
         keys.add(key);
         space();
-        if (text[i++] !== ':') throw stop;
+        if (text[i++] !== ':') throw NOT_SCANNED;
         value(at, depth + 1);
         space();
         const next = text[i++];
         if (next === '}') return;
-        if (next !== ',') throw stop;
+        if (next !== ',') throw NOT_SCANNED;
       }
     } else if (c === '[') {
       i++;
@@ -139,13 +138,13 @@ export function firstDuplicateKey(text: string): string | null {
         space();
         const next = text[i++];
         if (next === ']') return;
-        if (next !== ',') throw stop;
+        if (next !== ',') throw NOT_SCANNED;
       }
     } else {
       // A number, true, false or null: up to the next delimiter.
       const start = i;
       while (i < text.length && !',]} \t\n\r'.includes(text[i])) i++;
-      if (i === start) throw stop;
+      if (i === start) throw NOT_SCANNED;
     }
   };
   // The whole text is read: a duplicate is told only of a text that is otherwise JSON in shape.
@@ -154,7 +153,7 @@ export function firstDuplicateKey(text: string): string | null {
     space();
     return i === text.length ? first : null;
   } catch (error) {
-    if (error === stop) return null;
+    if (error === NOT_SCANNED) return null;
     throw error;
   }
 }
