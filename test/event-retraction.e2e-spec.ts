@@ -248,6 +248,13 @@ describe('retracting an event recorded by mistake (e2e)', () => {
       expect(coordinatorView).not.toHaveProperty('manner');
       expect(JSON.stringify(coordinatorView)).not.toContain('timeZoneFromCase');
       expect((await t.http.get(`/api/cases/${caseId}/events`).set(attorney.auth)).status).toBe(404);
+      // Nor in the answer to recording one (stored with an Idempotency-Key and replayed): a write is not a read.
+      const recorded = await record(caseId, coordinator, { type: 'entered_us', occurredAt: '2021-05-04', manner: 'ewi' }).set('Idempotency-Key', `manner-${caseId}`).expect(201);
+      expect(recorded.body.event).toMatchObject({ type: 'entered_us' });
+      expect(recorded.body.event).not.toHaveProperty('manner');
+      const stored = await t.db.query(`SELECT response FROM idempotency_keys WHERE case_id = $1 AND status_code = 201`, [caseId]);
+      expect(stored).toHaveLength(1);
+      expect(JSON.stringify(stored[0].response)).not.toContain('ewi');
     });
 
     it('whoever recorded an event may retract it, once (409 the second time)', async () => {

@@ -829,7 +829,9 @@ export class CasesService {
       // from a jail, speaks for the present).
       const [after]: CaseRow[] = await tx.query(`SELECT ${SUMMARY_COLUMNS} FROM cases WHERE id = $1`, [id]);
       const answer: EventAnswer = {
-        event: eventView({ ...recorded, retracted_at: null, retracted_by: null }, true),
+        // Without the manner of entry, as the retraction's answer: reading it is audited (listEvents), and the answer,
+        // stored with an Idempotency-Key and replayed, does not need it (the caller has what they sent).
+        event: eventView({ ...recorded, retracted_at: null, retracted_by: null }, false),
         custody: summaryView(after).custody,
         deadlines: timeline.deadlines,
         urgency: timeline.urgency,
