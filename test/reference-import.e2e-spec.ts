@@ -287,6 +287,15 @@ describe('reference data import (e2e)', () => {
       expect(await caseZone(closed.id)).toBe('America/Denver');
       expect(await zones(closed.id)).toEqual({ entered_us: 'America/Denver' });
       expect(await row(untouched.id)).toEqual({ time_zone: 'America/Chicago', urgency_review_at: null });
+      // Each case moved is on its trail: changed by the system, with what changed, never a value.
+      const admin = await loginAdmin(t.http);
+      const moves = async (id: string) => (await t.http.get(`/api/audit?caseId=${id}&action=case.update`).set(admin.auth).expect(200)).body.items
+        .map((e: { actorId: string | null; actorRole: string; fields: string[]; details: unknown }) => [e.actorId, e.actorRole, e.fields, e.details]);
+      expect(await moves(held.id)).toEqual([[null, 'system', ['custody.county', 'custody.timeZone', 'events.timeZone'], { via: 'reference_import' }]]);
+      expect(await moves(left.id)).toEqual([[null, 'system', ['events.timeZone'], { via: 'reference_import' }]]);
+      expect(await moves(untouched.id)).toEqual([]);
+      expect(await moves(closed.id)).toEqual([]);
+      expect((await t.http.get('/api/audit/verify').set(admin.auth).expect(200)).body.ok).toBe(true);
 
       // An intake that read the old zone while the import ran (its case and event in Mountain time): the jobs move it.
       const late = await at('BOEHOLD');
@@ -305,6 +314,7 @@ describe('reference data import (e2e)', () => {
       expect(await row(late.id)).toEqual({ time_zone: 'America/Chicago', urgency_review_at: expect.any(Date) });
       expect(await zones(late.id)).toEqual({ entered_us: 'America/Chicago' });
       expect(await zones(lateLeft.id)).toEqual({ entered_us: 'America/Chicago', transferred: 'America/Chicago' });
+      expect(await moves(late.id)).toEqual([[null, 'system', ['custody.timeZone', 'events.timeZone'], { via: 'reference_import' }]]);
       expect(await jobs.healRezoned()).toBe(0);
     } finally {
       // The shipped file places it in El Paso again: the same cases move back (and the late ones).

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { FacilityPlace, FacilityRezoning } from '@amparo/reference';
 
 /**
@@ -44,18 +44,28 @@ export async function followCaseZone(tx: Queryable, caseIds: string[]): Promise<
   );
 }
 
+/** The cases a move changed, each with the names of what changed (`custody.timeZone`, `events.timeZone`, ...). */
+export type MovedCases = Map<string, string[]>;
+
+/** `a` and `b` together: a case in both with the fields of both. */
+export function mergeMoved(a: MovedCases, b: MovedCases): MovedCases {
+  const merged = new Map(a);
+  for (const [id, fields] of b) merged.set(id, [...new Set([...(merged.get(id) ?? []), ...fields])]);
+  return merged;
+}
+
 /**
  * Cases already locked by the caller (in id order, with the other cases it changes): the events read at one of these
  * facilities in its old zone (`before`; null: any other than the new one), in the case's zone, take the new one; the
  * cases held there in the old zone move to the new one; each case concerned is due for an urgency review (which
- * recomputes its deadlines). Returns the ids of the cases concerned.
+ * recomputes its deadlines). Returns the cases concerned, with what changed.
  */
 export async function moveLockedCases(
   tx: Queryable,
   caseIds: string[],
   facilities: (Omit<FacilityRezoning, 'before'> & { before: string | null })[],
-): Promise<string[]> {
-  if (caseIds.length === 0 || facilities.length === 0) return [];
+): Promise<MovedCases> {
+  if (caseIds.length === 0 || facilities.length === 0) return new Map();
   const zones = [facilities.map((f) => f.code), facilities.map((f) => f.before), facilities.map((f) => f.zone)];
   const events = (await tx.query(
     `WITH moved AS (
@@ -79,8 +89,11 @@ export async function moveLockedCases(
      SELECT id FROM moved`,
     [caseIds, ...zones],
   )) as { id: string }[];
-  const concerned = [...new Set([...held.map((c) => c.id), ...events.map((e) => e.id)])];
-  if (concerned.length > 0) await tx.query(`UPDATE cases SET urgency_review_at = now() WHERE id = ANY($1::uuid[])`, [concerned]);
+  const concerned = mergeMoved(
+    new Map(held.map((c) => [c.id, ['custody.timeZone']])),
+    new Map(events.map((e) => [e.id, ['events.timeZone']])),
+  );
+  if (concerned.size > 0) await tx.query(`UPDATE cases SET urgency_review_at = now() WHERE id = ANY($1::uuid[])`, [[...concerned.keys()]]);
   return concerned;
 }
 
@@ -91,20 +104,21 @@ export async function moveLockedCases(
  * keeps it (a circuit too many ends a petition's deadline sooner, never later); each case moved is due for an urgency
  * review (which recomputes its deadlines). Returns the ids of the cases moved.
  */
-export async function placeLockedCases(tx: Queryable, caseIds: string[], facilities: FacilityPlace[]): Promise<string[]> {
-  if (caseIds.length === 0 || facilities.length === 0) return [];
+export async function placeLockedCases(tx: Queryable, caseIds: string[], facilities: FacilityPlace[]): Promise<MovedCases> {
+  if (caseIds.length === 0 || facilities.length === 0) return new Map();
   const moved = (await tx.query(
-    `WITH moved AS (
+    // `was`: the rows as they were before the update (a CTE reads the statement's snapshot).
+    `WITH was AS (SELECT id, state, county FROM cases WHERE id = ANY($1::uuid[])), moved AS (
        UPDATE cases c SET state = f.state, county = f.county, urgency_review_at = now(),
               former_states = CASE WHEN c.state IS NULL OR c.state IS NOT DISTINCT FROM f.state OR c.state = ANY(c.former_states)
                                    THEN c.former_states ELSE array_append(c.former_states, c.state) END
          FROM unnest($2::text[], $3::text[], $4::text[]) AS f(code, state, county)
         WHERE c.id = ANY($1::uuid[]) AND c.facility_code = f.code AND (c.state, c.county) IS DISTINCT FROM (f.state, f.county)
-       RETURNING c.id)
-     SELECT id FROM moved`,
+       RETURNING c.id, c.state, c.county)
+     SELECT m.id, m.state IS DISTINCT FROM w.state AS state, m.county IS DISTINCT FROM w.county AS county FROM moved m JOIN was w ON w.id = m.id`,
     [caseIds, facilities.map((f) => f.code), facilities.map((f) => f.state), facilities.map((f) => f.county)],
-  )) as { id: string }[];
-  return moved.map((c) => c.id);
+  )) as { id: string; state: boolean; county: boolean }[];
+  return new Map(moved.map((c) => [c.id, [...(c.state ? ['custody.state'] : []), ...(c.county ? ['custody.county'] : [])]]));
 }
 
 /**
@@ -126,7 +140,11 @@ const EVENT_LEFT_BEHIND_SQL = `EXISTS (SELECT 1 FROM case_events e
  * transfer, a correction), or one transferred away from there meanwhile. Each is moved as the import moves cases, in
  * a transaction of its own. Returns how many moved. One small query when no facility was rezoned lately.
  */
-export async function healRezonedFacilities(db: DataSource, withinMs: number): Promise<number> {
+export async function healRezonedFacilities(
+  db: DataSource,
+  withinMs: number,
+  moved: (tx: EntityManager, cases: MovedCases) => Promise<void>,
+): Promise<number> {
   const recent = (await db.query(
     `SELECT code, rezoned_from AS before, time_zone AS zone, state, county, rezoned_at FROM facilities
       WHERE rezoned_at > now() - make_interval(secs => $1::double precision / 1000) AND rezoned_from IS NOT NULL`,
@@ -156,9 +174,9 @@ export async function healRezonedFacilities(db: DataSource, withinMs: number): P
       // Whatever was read there in the case's zone, in any other zone than the facility's now (two imports may have
       // passed since it was read).
       const moves = recent.map((f) => ({ code: f.code, before: null, zone: f.zone }));
-      const rezoned = await moveLockedCases(tx, [id], moves);
-      const placed = await placeLockedCases(tx, [id], recent);
-      return rezoned.length + placed.length > 0 ? 1 : 0;
+      const changed = mergeMoved(await moveLockedCases(tx, [id], moves), await placeLockedCases(tx, [id], recent));
+      await moved(tx, changed);
+      return changed.size > 0 ? 1 : 0;
     });
   }
   return healed;

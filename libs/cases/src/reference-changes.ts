@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationSh
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { every } from '@amparo/common';
+import { AuditService } from '@amparo/audit';
 import { APP_CONFIG, AppConfig } from '@amparo/config';
 import { ReferenceChanges, ReferenceService } from '@amparo/reference';
-import { HELD_OR_LEFT_SQL, healRezonedFacilities, moveLockedCases, placeLockedCases } from './case-zones';
+import { HELD_OR_LEFT_SQL, MovedCases, healRezonedFacilities, mergeMoved, moveLockedCases, placeLockedCases } from './case-zones';
 
 /** How long after an import rezoned a facility the jobs look for cases placed there in its old zone meanwhile. */
 const HEAL_WINDOW_MS = 3600_000;
@@ -27,6 +28,7 @@ export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBoot
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reference: ReferenceService,
+    private readonly audit: AuditService,
   ) {}
 
   onModuleInit(): void {
@@ -71,12 +73,34 @@ export class ReferenceChangesForCases implements OnModuleInit, OnApplicationBoot
       [locked, countyPairs, flippedFacilities],
     );
     // Moved to another zone, or to the facility's corrected state or county: counted once.
-    const moved = [...await moveLockedCases(tx, locked, rezoned), ...await placeLockedCases(tx, locked, replaced)];
-    return { rezonedCases: new Set(moved).size };
+    const moved = mergeMoved(await moveLockedCases(tx, locked, rezoned), await placeLockedCases(tx, locked, replaced));
+    await this.audited(tx, moved);
+    return { rezonedCases: moved.size };
   }
 
   /** The cases placed at a recently rezoned facility in its old zone, moved (see healRezonedFacilities). */
   healRezoned(): Promise<number> {
-    return healRezonedFacilities(this.db, Math.max(HEAL_WINDOW_MS, HEAL_PASSES * this.config.jobs.intervalSeconds * 1000));
+    return healRezonedFacilities(this.db, Math.max(HEAL_WINDOW_MS, HEAL_PASSES * this.config.jobs.intervalSeconds * 1000), (tx, moved) => this.audited(tx, moved));
+  }
+
+  /**
+   * Each case moved, on its organization's trail: a `case.update` by the system, with the names of what changed (its
+   * zone, its events' zones, its state and county), never a value. At the end of the work of the import's transaction
+   * (or the move's own), whose case rows are locked, and in the audit's order (appendingLast): the heads are taken last.
+   */
+  private async audited(tx: EntityManager, moved: MovedCases): Promise<void> {
+    if (moved.size === 0) return;
+    const cases: { id: string; organization_id: string; reference: string }[] = await tx.query(
+      `SELECT id, organization_id, reference FROM cases WHERE id = ANY($1::uuid[]) ORDER BY id`,
+      [[...moved.keys()]],
+    );
+    await this.audit.appendingLast(tx, async () => {
+      for (const c of cases) {
+        await this.audit.record(tx, {
+          organizationId: c.organization_id, actorId: null, actorRole: 'system', action: 'case.update', caseId: c.id, caseReference: c.reference,
+          fields: [...moved.get(c.id)!].sort(), details: { via: 'reference_import' },
+        });
+      }
+    });
   }
 }
