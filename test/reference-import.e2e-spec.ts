@@ -295,6 +295,13 @@ describe('reference data import (e2e)', () => {
       expect(await moves(left.id)).toEqual([[null, 'system', ['events.timeZone'], { via: 'reference_import' }]]);
       expect(await moves(untouched.id)).toEqual([]);
       expect(await moves(closed.id)).toEqual([]);
+      // The closed case reopened: it moves then, and its reopening names what changed.
+      const coordinator = await createUser(t.http, admin, 'coordinator');
+      await t.http.post(`/api/cases/${closed.id}/reopen`).set(coordinator.auth).expect(200);
+      expect(await caseZone(closed.id)).toBe('America/Chicago');
+      const [reopening] = (await t.http.get(`/api/audit?caseId=${closed.id}&action=case.reopen`).set(admin.auth).expect(200)).body.items;
+      expect(reopening.fields).toEqual(['custody.county', 'custody.timeZone', 'events.timeZone']);
+      await t.db.query(`UPDATE cases SET status = 'closed' WHERE id = $1`, [closed.id]);
       expect((await t.http.get('/api/audit/verify').set(admin.auth).expect(200)).body.ok).toBe(true);
 
       // An intake that read the old zone while the import ran (its case and event in Mountain time): the jobs move it.

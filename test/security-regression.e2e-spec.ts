@@ -815,7 +815,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const created = await createCase(c.body);
       await assign(created.id, attorneyA);
       await t.http.post(`/api/cases/${created.id}/events`).set(attorneyA.auth).send({ type: 'detainer_lodged', occurredAt: new Date().toISOString() }).expect(201);
-      // An event sent with an Idempotency-Key: its stored answer holds the event (a manner of entry) until the purge.
+      // An event sent with an Idempotency-Key: its stored answer holds the event (its type and time) until the purge.
       await t.http.post(`/api/cases/${created.id}/events`).set(attorneyA.auth).set('Idempotency-Key', `shred-entry-${created.id.slice(0, 8)}`)
         .send({ type: 'entered_us', occurredAt: '2024-06-01', manner: 'ewi' }).expect(201);
       const verifiedBefore = (await t.http.get('/api/audit/verify').set(admin.auth)).body.checked as number;

@@ -8,7 +8,7 @@ import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, countMatches, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
 import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, latestByDay, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, stateAfterComma, timeZoneFor } from '@amparo/reference';
-import { IMPLICIT_ZONE, followCaseZone, moveLockedCases, placeLockedCases } from './case-zones';
+import { IMPLICIT_ZONE, followCaseZone, mergeMoved, moveLockedCases, placeLockedCases } from './case-zones';
 import { COURT_EVENT_TYPES, ReferralsService, ReleaseCaseDto } from '@amparo/routing';
 import { CryptoIntegrityError, normalizePersonName } from '@amparo/crypto';
 import { isStalePreparedStatement, isTransientConflict, preparedQuery } from '@amparo/database';
@@ -1054,8 +1054,10 @@ export class CasesService {
           WHERE code = $2 OR code IN (SELECT data->>'fromFacilityCode' FROM case_events WHERE case_id = $1 AND type = 'transferred')`,
         [id, row.facility_code],
       );
-      await moveLockedCases(tx, [id], facilities.map((f) => ({ code: f.code, before: null, zone: f.zone })));
-      await placeLockedCases(tx, [id], facilities);
+      const moved = mergeMoved(
+        await moveLockedCases(tx, [id], facilities.map((f) => ({ code: f.code, before: null, zone: f.zone }))),
+        await placeLockedCases(tx, [id], facilities),
+      );
       // Reminders cancelled while it was closed give their keys back (kept, renamed), so the planner can queue them again.
       await tx.query(
         `UPDATE notifications SET dedupe_key = dedupe_key || ':cancelled:' || id
@@ -1109,6 +1111,8 @@ export class CasesService {
         action: 'case.reopen',
         caseId: id,
         caseReference: row.reference,
+        // What the facilities' places changed (an import moved them while it was closed): named, as an import names them.
+        fields: [...(moved.get(id) ?? [])].sort(),
         details: { outcome: row.outcome, status: attorneyId ? 'assigned' : 'new' },
       });
     });

@@ -111,7 +111,7 @@ export class CaseEventResponse {
   @ApiPropertyOptional({ enum: ['ij', 'bia'], description: 'final_order, motion_decided' }) issuedBy?: string;
   @ApiPropertyOptional({ enum: ['reopen', 'reconsider'], description: 'motion_decided' }) motion?: string;
   @ApiPropertyOptional({ description: 'final_order, motion_decided: the state of the immigration court' }) venueState?: string;
-  @ApiPropertyOptional({ enum: ['inspected', 'ewi', 'paroled', 'unknown'], description: 'entered_us; only where the sensitive fields are shown' }) manner?: string;
+  @ApiPropertyOptional({ enum: ['inspected', 'ewi', 'paroled', 'unknown'], description: 'entered_us; only in GET /api/cases/:id/events with the full view (audited), never in the answer to recording or retracting an event' }) manner?: string;
 }
 
 @ApiExtraModels(CaseEventResponse)
