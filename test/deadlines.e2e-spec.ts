@@ -6,21 +6,16 @@ import { MailDeliveryService } from '@amparo/notifications';
 import { FixedClock } from '@amparo/common';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
 import { TestApp, createTestApp } from './support/test-app';
-import { startSmtp } from './support/smtp';
+import { startSmtp, startSmtpServer } from './support/smtp';
 import { Session, createUser, login, loginAdmin, withoutCoordinators } from './support/users';
 
 
 /** A mail server that refuses every recipient whose address starts with `refused` (550), or every sender (530). */
-function startRefusingSmtp(reject: 'recipient' | 'sender'): Promise<{ server: SMTPServer; port: number }> {
-  return new Promise((resolve) => {
-    const server = new SMTPServer({
-      authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
-      onMailFrom: (_address, _session, callback) => callback(reject === 'sender' ? Object.assign(new Error('Authentication required'), { responseCode: 530 }) : undefined),
-      onRcptTo: (address, _session, callback) =>
-        callback(reject === 'recipient' && address.address.startsWith('refused') ? Object.assign(new Error('No such user'), { responseCode: 550 }) : undefined),
-      onData: (stream, _session, callback) => { stream.resume(); stream.on('end', () => callback()); },
-    });
-    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port }));
+function startRefusingSmtp(reject: 'recipient' | 'sender') {
+  return startSmtpServer({
+    onMailFrom: (_address, _session, callback) => callback(reject === 'sender' ? Object.assign(new Error('Authentication required'), { responseCode: 530 }) : undefined),
+    onRcptTo: (address, _session, callback) =>
+      callback(reject === 'recipient' && address.address.startsWith('refused') ? Object.assign(new Error('No such user'), { responseCode: 550 }) : undefined),
   });
 }
 
@@ -1869,15 +1864,10 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       let putOff = true;
       const fullOnes = [await createUser(t.http, admin, 'coordinator'), await createUser(t.http, admin, 'coordinator'), await createUser(t.http, admin, 'coordinator')];
       const fullEmails = new Set(fullOnes.map((u) => u.email));
-      const relay = await new Promise<{ server: SMTPServer; port: number }>((resolve) => {
-        const server = new SMTPServer({
-          authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
-          onRcptTo: (address, _session, callback) => callback(
-            putOff ? Object.assign(new Error('4.3.0 Temporary lookup failure'), { responseCode: 451 })
-            : fullEmails.has(address.address) ? Object.assign(new Error('4.2.2 Mailbox full'), { responseCode: 452 }) : undefined),
-          onData: (stream, _session, callback) => { stream.resume(); stream.on('end', () => callback()); },
-        });
-        server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port }));
+      const relay = await startSmtpServer({
+        onRcptTo: (address, _session, callback) => callback(
+          putOff ? Object.assign(new Error('4.3.0 Temporary lookup failure'), { responseCode: 451 })
+          : fullEmails.has(address.address) ? Object.assign(new Error('4.2.2 Mailbox full'), { responseCode: 452 }) : undefined),
       });
       const app = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(relay.port), SMTP_FROM: 'amparo@test.amparo.example' } });
       const rows = () => t.db.query(`SELECT dedupe_key, attempts, sent_at IS NOT NULL AS sent, last_error FROM notifications WHERE dedupe_key LIKE 'put-off-%' ORDER BY dedupe_key`);
@@ -1934,7 +1924,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       } finally {
         clock.set(started);
         await app.close();
-        await new Promise<void>((resolve) => relay.server.close(() => resolve()));
+        await relay.close();
         await t.db.query(`UPDATE notifications SET cancelled_at = now() WHERE dedupe_key LIKE 'put-off-%' AND sent_at IS NULL`);
         await t.db.query(`DELETE FROM mail_outage`);
         for (const full of fullOnes) await t.http.patch(`/api/users/${full.userId}`).set(admin.auth).send({ active: false }).expect(200);
@@ -1944,15 +1934,11 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     it('a relay that takes half a minute to accept a message (it scans it) gets it once', async () => {
       const started = clock.now();
       let copies = 0;
-      const slowRelay = await new Promise<{ server: SMTPServer; port: number }>((resolve) => {
-        const server = new SMTPServer({
-          authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
-          onData: (stream, _session, callback) => {
-            stream.resume();
-            stream.on('end', () => setTimeout(() => { copies += 1; callback(); }, 25_000));
-          },
-        });
-        server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.server.address() as { port: number }).port }));
+      const slowRelay = await startSmtpServer({
+        onData: (stream, _session, callback) => {
+          stream.resume();
+          stream.on('end', () => setTimeout(() => { copies += 1; callback(); }, 25_000));
+        },
       });
       const app = await createTestApp({ clock, databaseUrl: t.databaseUrl, env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(slowRelay.port), SMTP_FROM: 'amparo@test.amparo.example' } });
       try {
@@ -1968,7 +1954,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       } finally {
         clock.set(started);
         await app.close();
-        await new Promise<void>((resolve) => slowRelay.server.close(() => resolve()));
+        await slowRelay.close();
         await t.db.query(`UPDATE notifications SET cancelled_at = now() WHERE dedupe_key = 'slow-relay' AND sent_at IS NULL`);
       }
     }, 60_000);
@@ -1998,7 +1984,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
           expect(after).toEqual(reject === 'recipient' ? [[1, false], [1, true]] : [[0, false], [0, false]]);
         } finally {
           await app.close();
-          await new Promise<void>((resolve) => smtpServer.server.close(() => resolve()));
+          await smtpServer.close();
           await t.db.query(`UPDATE notifications SET cancelled_at = $1 WHERE dedupe_key LIKE $2 AND sent_at IS NULL`, [clock.now(), `${prefix}-%`]);
         }
       }
@@ -2144,7 +2130,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         expect((await t.db.query(`SELECT attempts FROM notifications WHERE id = $1`, [id]))[0].attempts).toBe(8);
       } finally {
         await broken.close();
-        await new Promise<void>((resolve) => refusing.server.close(() => resolve()));
+        await refusing.close();
       }
     });
   });
