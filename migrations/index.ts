@@ -56,6 +56,7 @@ import { ListIndexes1764005400000 } from './1764005400000-ListIndexes';
 import { BondDecisionReviews1764005500000 } from './1764005500000-BondDecisionReviews';
 import { PasswordSetBy1764005600000 } from './1764005600000-PasswordSetBy';
 import { DuplicateRulingReviews1764005700000 } from './1764005700000-DuplicateRulingReviews';
+import { ReleaseReasons1764005800000 } from './1764005800000-ReleaseReasons';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -117,4 +118,5 @@ export const MIGRATIONS = [
   BondDecisionReviews1764005500000,
   PasswordSetBy1764005600000,
   DuplicateRulingReviews1764005700000,
+  ReleaseReasons1764005800000,
 ];

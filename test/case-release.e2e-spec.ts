@@ -83,7 +83,7 @@ describe('releasing an assigned case from its attorney (e2e)', () => {
 
   it('routing does not offer it to the released attorney again; a coordinator may still name them, and another may accept it', async () => {
     const { id } = await assigned();
-    await release(id, coordinator).expect(204);
+    await release(id, coordinator, { reason: 'unavailable' }).expect(204);
     const auto = await t.http.post(`/api/cases/${id}/referrals`).set(coordinator.auth).send({}).expect(422);
     expect(JSON.stringify(auto.body)).toMatch(/excluded: 1 prior offer/);
     const other = await createUser(t.http, admin, 'attorney');
@@ -98,6 +98,31 @@ describe('releasing an assigned case from its attorney (e2e)', () => {
     expect(back.body.match.reasons).toContain('override: had this case and was released from it');
     await t.http.post(`/api/referrals/${back.body.id}/accept`).set(attorney.auth).expect(200);
     await t.http.patch(`/api/users/${other.userId}`).set(admin.auth).send({ active: false }).expect(200);
+  });
+
+  it('released for a conflict: not offered the case again even by name, nor the same client\'s other intakes, whose open offer to them is withdrawn', async () => {
+    const client = { firstName: 'Conflicto', lastName: `Ejemplo${Math.random().toString(36).slice(2, 6)}`, dateOfBirth: '1979-02-03' };
+    const held = await t.http.post('/api/cases').set(intake.auth).send(routableBody(client)).expect(201);
+    const offer = await t.http.post(`/api/cases/${held.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(attorney.auth).expect(200);
+    // A second intake of the same client (her brother called too), offered to the same attorney meanwhile.
+    const twin = await t.http.post('/api/cases').set(intake.auth).send(routableBody(client)).expect(201);
+    const twinOffer = await t.http.post(`/api/cases/${twin.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    // The attorney finds they represent the other side: they step down for the conflict.
+    await release(held.body.id, attorney, { reason: 'conflict' }).expect(204);
+    expect((await t.db.query(`SELECT status, withdrawn_why FROM referrals WHERE id = $1`, [twinOffer.body.id]))[0])
+      .toEqual({ status: 'withdrawn', withdrawn_why: 'CONFLICT_OF_INTEREST' });
+    for (const id of [held.body.id, twin.body.id]) {
+      const named = await t.http.post(`/api/cases/${id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(422);
+      expect(named.body.message).toMatch(/conflict of interest/);
+    }
+    // A third intake of hers: routing passes them over.
+    const third = await t.http.post('/api/cases').set(intake.auth).send(routableBody(client)).expect(201);
+    const auto = await t.http.post(`/api/cases/${third.body.id}/referrals`).set(coordinator.auth).send({}).expect(422);
+    expect(JSON.stringify(auto.body)).toMatch(/conflict/);
+    // A correction of the case they left does not alert the coordinators of a conflict they were told of.
+    await t.http.patch(`/api/cases/${held.body.id}`).set(coordinator.auth).send({ client: { lastName: `${client.lastName}z` } }).expect(200);
+    expect(await emails(held.body.id, 'case.conflict')).toEqual([]);
   });
 
   it('by its attorney, stepping down: every coordinator is told, the attorney gets no email about their own act', async () => {

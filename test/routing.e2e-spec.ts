@@ -528,6 +528,9 @@ describe('routing and referrals (e2e)', () => {
     for (const { id } of await t.db.query(`SELECT id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [first.id])) {
       await t.http.post(`/api/referrals/${id}/withdraw`).set(coordinator.auth).expect(200);
     }
+    // Nor is the declined case itself offered to them again by name: a conflict is not a prior offer to set aside.
+    const itself = await route(first.id, { attorneyId: attorney.userId });
+    expect([itself.status, itself.body.message]).toEqual([422, expect.stringMatching(/conflict of interest/)]);
   });
 
   it('a correction naming one of the assigned attorney\'s clients as adverse emails the coordinators and the attorney, once', async () => {

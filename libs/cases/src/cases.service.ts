@@ -997,7 +997,7 @@ export class CasesService {
    * reaches only a case assigned to them). The case is new again for a coordinator to place (ReferralsService.releaseOnRequest).
    */
   async release(actor: Principal, id: string, dto: ReleaseCaseDto): Promise<void> {
-    await this.audit.transaction(async (tx) => {
+    const attorneyId = await this.audit.transaction(async (tx) => {
       // An attorney's step-down sent twice (a retry, a double tap, both at once), or after the case was taken from them:
       // the case is no longer theirs, which they know; not a refused access to someone else's case (audited as one).
       // Checked under the case's lock, as the first request's release committed or not at all.
@@ -1016,7 +1016,10 @@ export class CasesService {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_NOT_ASSIGNED', `The case is ${row.status}, not assigned to an attorney`);
       }
       await this.referrals.releaseOnRequest(tx, actor, { id, reference: row.reference }, row.assigned_attorney_id, dto.reason);
+      return row.assigned_attorney_id;
     });
+    // A conflict holds for the client's other cases too (as a decline for one): an open offer of one to them is withdrawn.
+    if (dto.reason === 'conflict') await this.referrals.reviewConflictsOf(actor, [attorneyId]);
   }
 
   /**

@@ -189,8 +189,8 @@ export class ReferralsService implements OnModuleInit {
   ): Promise<void> {
     const now = this.clock.now();
     await tx.query(`UPDATE cases SET status = 'new', assigned_attorney_id = NULL, updated_at = $2 WHERE id = $1`, [c.id, now]);
-    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2, withdrawn_why = $3 WHERE case_id = $1 AND status = 'accepted'`, [
-      c.id, now, options.withdrawnWhy ?? 'RELEASED',
+    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2, withdrawn_why = $3, release_reason = $4 WHERE case_id = $1 AND status = 'accepted'`, [
+      c.id, now, options.withdrawnWhy ?? 'RELEASED', options.reason ?? null,
     ]);
     const level = await this.recomputeOrReview(tx, c.id, now, 'Release');
     const told = options.coordinatorsAreTold?.(level) ?? {
@@ -566,6 +566,9 @@ export class ReferralsService implements OnModuleInit {
       `SELECT DISTINCT r.attorney_id FROM referrals r JOIN users u ON u.id = r.attorney_id
         WHERE r.case_id = $1 AND r.accepted_at IS NOT NULL AND u.active AND u.role = 'attorney'
           AND r.attorney_id IS DISTINCT FROM $2::uuid
+          -- One released from it for a conflict: the coordinators know (and routing no longer offers it to them).
+          AND NOT EXISTS (SELECT 1 FROM referrals d WHERE d.case_id = $1 AND d.attorney_id = r.attorney_id
+                             AND d.status = 'withdrawn' AND d.release_reason = 'conflict')
           -- An offer past its answer time is the expiry job's, not the offer review's: its attorney is alerted on here.
           AND NOT EXISTS (SELECT 1 FROM referrals o WHERE o.case_id = $1 AND o.status = 'offered' AND o.attorney_id = r.attorney_id
                              AND o.respond_by > $3)`,
@@ -1240,15 +1243,19 @@ export class ReferralsService implements OnModuleInit {
                  WHERE b.organization_id = $2 AND b.case_id <> $1
                    AND ((b.kind = 'party_name' AND b.value = ANY(mine.adverse)) OR (b.kind = 'adverse_party' AND b.value = ANY(mine.clients)))
                 UNION
-                -- The same client (by A-number, or name and date of birth: not a name alone, which would bar every client
-                -- of a common name, with no override) as a case the attorney declined for a conflict: told once, it
-                -- holds for the client's next intake too. Taken as adverse to one of their clients.
+                -- This case, or the same client (by A-number, or name and date of birth: not a name alone, which would
+                -- bar every client of a common name, with no override) as a case the attorney declined for a conflict
+                -- or was released from for one: told once, it holds for the client's next intake too, and no override
+                -- offers this case to them again. Taken as adverse to one of their clients.
                 SELECT r.attorney_id, 'adverse_party', m.value
-                  FROM case_blind_indexes y
-                  JOIN case_blind_indexes x ON x.organization_id = y.organization_id AND x.kind = y.kind AND x.value = y.value AND x.case_id <> y.case_id
-                  JOIN referrals r ON r.case_id = x.case_id AND r.status = 'declined' AND r.decline_reason = 'conflict'
+                  FROM (SELECT $1::uuid AS case_id
+                        UNION
+                        SELECT x.case_id FROM case_blind_indexes y
+                          JOIN case_blind_indexes x ON x.organization_id = y.organization_id AND x.kind = y.kind AND x.value = y.value
+                         WHERE y.case_id = $1 AND y.kind IN ('a_number', 'name_dob', 'name_tokens_dob')) same
+                  JOIN referrals r ON r.case_id = same.case_id
+                   AND ((r.status = 'declined' AND r.decline_reason = 'conflict') OR (r.status = 'withdrawn' AND r.release_reason = 'conflict'))
                   CROSS JOIN unnest(mine.clients) AS m(value)
-                 WHERE y.case_id = $1 AND y.kind IN ('a_number', 'name_dob', 'name_tokens_dob')
               ) k), '[]') AS conflicts
          FROM mine`,
       [c.id, c.organization_id, COURT_EVENT_TYPES],
