@@ -57,6 +57,7 @@ import { BondDecisionReviews1764005500000 } from './1764005500000-BondDecisionRe
 import { PasswordSetBy1764005600000 } from './1764005600000-PasswordSetBy';
 import { DuplicateRulingReviews1764005700000 } from './1764005700000-DuplicateRulingReviews';
 import { ReleaseReasons1764005800000 } from './1764005800000-ReleaseReasons';
+import { UnknownCustodyDetainerReviews1764005900000 } from './1764005900000-UnknownCustodyDetainerReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -119,4 +120,5 @@ export const MIGRATIONS = [
   PasswordSetBy1764005600000,
   DuplicateRulingReviews1764005700000,
   ReleaseReasons1764005800000,
+  UnknownCustodyDetainerReviews1764005900000,
 ];

@@ -23,6 +23,8 @@ import { BiaRulingsGivenAZone1764005200000 } from '../migrations/1764005200000-B
 import { ReleasedHearingReviews1764004800000 } from '../migrations/1764004800000-ReleasedHearingReviews';
 import { BondDecisionReviews1764005500000 } from '../migrations/1764005500000-BondDecisionReviews';
 import { DuplicateRulingReviews1764005700000 } from '../migrations/1764005700000-DuplicateRulingReviews';
+import { ReleaseReasons1764005800000 } from '../migrations/1764005800000-ReleaseReasons';
+import { UnknownCustodyDetainerReviews1764005900000 } from '../migrations/1764005900000-UnknownCustodyDetainerReviews';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { CURRENT_RULE_SET, DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
@@ -654,6 +656,42 @@ describe('data migrations (e2e)', () => {
     // One petition, the entry counted now's, filed as its twin was: not left open to be swept missed.
     expect(await petitions()).toEqual([{ trigger_event_id: withTime, status: 'met', status_note: 'Petition filed' }]);
     expect(await reconsidered()).toEqual(['open']);
+  });
+
+  it('1764005800000: a release on request before the reason was kept takes it from its audit event (a conflict then bars the attorney)', async () => {
+    const first = await offered({ firstName: 'Soltada', lastName: `Ejemplo${Date.now()}` });
+    await t.http.post(`/api/referrals/${first.offer.body.id}/accept`).set(first.attorney.auth).expect(200);
+    await t.http.post(`/api/cases/${first.c.body.id}/release`).set(first.attorney.auth).send({ reason: 'conflict' }).expect(204);
+    const second = await offered({ firstName: 'Dejada', lastName: `Ejemplo${Date.now()}` });
+    await t.http.post(`/api/referrals/${second.offer.body.id}/accept`).set(second.attorney.auth).expect(200);
+    await t.http.post(`/api/cases/${second.c.body.id}/release`).set(second.coordinator.auth).send({ reason: 'capacity' }).expect(204);
+    const ids = [first.offer.body.id, second.offer.body.id];
+    // As stored before: the reason in the audit trail only.
+    await t.db.query(`UPDATE referrals SET release_reason = NULL WHERE id = ANY($1)`, [ids]);
+    const named = () => t.http.post(`/api/cases/${first.c.body.id}/referrals`).set(first.coordinator.auth).send({ attorneyId: first.attorney.userId });
+    const before = await named().expect(201);
+    await t.http.post(`/api/referrals/${before.body.id}/withdraw`).set(first.coordinator.auth).expect(200);
+    await t.db.query(`ALTER TABLE referrals DROP COLUMN release_reason`);
+    await run(new ReleaseReasons1764005800000());
+    const reasons = await t.db.query(`SELECT id, release_reason FROM referrals WHERE id = ANY($1)`, [ids]);
+    expect(Object.fromEntries(reasons.map((r: { id: string; release_reason: string }) => [r.id, r.release_reason])))
+      .toEqual({ [first.offer.body.id]: 'conflict', [second.offer.body.id]: 'capacity' });
+    expect((await named().expect(422)).body.message).toMatch(/conflict of interest/);
+  });
+
+  it('1764005900000: open cases in unknown custody are due for review, and one with a detainer reads as detained without counsel', async () => {
+    const create = async (custody: object) =>
+      (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;
+    const held = await create({ status: 'unknown', state: 'TX', detainerLodged: true });
+    const inIce = await create({ status: 'ice_detention', state: 'TX' });
+    // As 2026.10 left it: no flag, low.
+    await t.db.query(`UPDATE cases SET flags = '[]', urgency_level = 'low', urgency_review_at = NULL WHERE id = ANY($1)`, [[held, inIce]]);
+    await run(new UnknownCustodyDetainerReviews1764005900000());
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [[held, inIce]]);
+    expect(due.map((r: { id: string }) => r.id)).toEqual([held]);
+    await t.app.get(DeadlineJobsService).reviewUrgency();
+    const [row] = await t.db.query(`SELECT urgency_level, flags FROM cases WHERE id = $1`, [held]);
+    expect([row.urgency_level, row.flags.map((f: { code: string }) => f.code)]).toEqual(['high', expect.arrayContaining(['detained_without_counsel'])]);
   });
 
   it('1764004300000: the purge finds a case\'s stored answers by an index, not by reading every intake\'s key', async () => {

@@ -829,6 +829,15 @@ describe('routing and referrals (e2e)', () => {
       .toEqual(['case.create', 'referral.offer']);
     const offer = await t.db.query(`SELECT respond_by, offered_at FROM referrals WHERE case_id = $1`, [urgent.id]);
     expect(offer[0].respond_by.getTime() - offer[0].offered_at.getTime()).toBe(2 * 3600_000);
+    for (const r of await t.db.query(`SELECT id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [urgent.id])) {
+      await t.http.post(`/api/referrals/${r.id}/withdraw`).set(coordinator.auth).expect(200);
+    }
+    // "ICE put a hold on him; we don't know which jail": held for ICE without counsel, urgent, offered (2026.11).
+    const held = await createCase(routableCase({ custody: { status: 'unknown', state: 'TX', detainerLodged: true } }));
+    expect([held.status, held.urgency.level, held.flags.map((f: { code: string }) => f.code)]).toEqual(['offered', 'high', ['detained_without_counsel']]);
+    for (const r of await t.db.query(`SELECT id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [held.id])) {
+      await t.http.post(`/api/referrals/${r.id}/withdraw`).set(coordinator.auth).expect(200);
+    }
     expect((await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false })).status).toBe(200);
     const manual = await createCase({ ...intakeBody(), client: { ...intakeBody().client, firstName: 'Manual', lastName: 'Routed' } });
     expect(manual.status).toBe('new');

@@ -15,6 +15,7 @@ export {
   RULE_SET_2026_8,
   RULE_SET_2026_9,
   RULE_SET_2026_10,
+  RULE_SET_2026_11,
   ruleSetFor,
   type DeadlineRule,
   type FlagDefinition,

@@ -1,7 +1,7 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10, RULE_SETS, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10, RULE_SET_2026_11, RULE_SETS, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -357,10 +357,11 @@ describe('computeDeadlines: triggers', () => {
     // 2026.9 from the 27th, in Falls Church, replaced by 2026.10 that day.
     expect(ruleSetFor(new Date('2026-11-27T04:59:00Z')).version).toBe('2026.8');
     expect(ruleSetFor(new Date('2026-11-27T05:00:00Z'), RULE_SETS.slice(0, 9)).version).toBe('2026.9');
-    expect(ruleSetFor(new Date('2026-11-27T05:00:00Z')).version).toBe('2026.10');
+    expect(ruleSetFor(new Date('2026-11-27T05:00:00Z'), RULE_SETS.slice(0, 10)).version).toBe('2026.10');
+    expect(ruleSetFor(new Date('2026-11-27T05:00:00Z')).version).toBe('2026.11');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4]).version).toBe('2026.4');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3]).version).toBe('2026.3');
-    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_10);
+    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_11);
     // 2026.3 changes only where a petition for review's day ends.
     const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
     expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
@@ -634,6 +635,12 @@ describe('computeDeadlines: triggers', () => {
       const changed = RULE_SET_2026_10.rules.filter((rule, i) => JSON.stringify(rule) !== JSON.stringify(RULE_SET_2026_9.rules[i])).map((rule) => rule.id);
       expect(changed.sort()).toEqual(['bia_appeal_of_motion', 'eoir33_change_of_address', 'petition_for_review_of_motion']);
       expect(RULE_SET_2026_10.flags).toEqual(RULE_SET_2026_9.flags);
+    });
+
+    it('2026.11 changes no rule (only what the flags read of a detainer)', () => {
+      expect(RULE_SET_2026_11.rules.map((rule) => ({ ...rule }))).toEqual(RULE_SET_2026_10.rules.map((rule) => ({ ...rule })));
+      expect(RULE_SET_2026_11.flags).toEqual(RULE_SET_2026_10.flags);
+      expect([RULE_SET_2026_10.detainerInUnknownCustody, RULE_SET_2026_11.detainerInUnknownCustody]).toEqual([undefined, true]);
     });
   });
 

@@ -1,6 +1,6 @@
 import { computeDeadlines } from './compute-deadlines';
 import { computeFlags } from './flags';
-import { RULE_SET_2026_4, RULE_SET_2026_5 } from './rule-set';
+import { RULE_SET_2026_10, RULE_SET_2026_4, RULE_SET_2026_5 } from './rule-set';
 import type { CaseEventFact, CaseFacts, FlagCode } from './types';
 
 function facts(extra: Partial<CaseFacts> = {}, custody: Partial<CaseFacts['custody']> = {}): CaseFacts {
@@ -49,6 +49,19 @@ describe('computeFlags', () => {
     ['in ICE detention, no counsel', facts({ hasCounsel: false }), ['detained_without_counsel']],
     ['local jail without a detainer is not ICE detention', facts({ hasCounsel: false }, { status: 'local_jail' }), []],
     ['local jail with a detainer', facts({ hasCounsel: false }, { status: 'local_jail', detainerLodged: true }), ['detained_without_counsel']],
+    ['custody unknown with a detainer: someone holds them for ICE', facts({ hasCounsel: false }, { status: 'unknown', detainerLodged: true }), ['detained_without_counsel']],
+    ['custody unknown without a detainer', facts({ hasCounsel: false }, { status: 'unknown' }), []],
+    [
+      'custody unknown, a detainer lodged then lifted',
+      facts({
+        hasCounsel: false,
+        events: [
+          { id: 'd1', type: 'detainer_lodged', occurredAt: '2026-11-20T10:00:00-06:00' },
+          { id: 'd2', type: 'detainer_lifted', occurredAt: '2026-11-21T10:00:00-06:00' },
+        ],
+      }, { status: 'unknown' }),
+      [],
+    ],
     [
       'in absentia order',
       facts({ events: [{ id: 'e1', type: 'in_absentia_order', occurredAt: '2026-01-12T09:00:00-06:00' }] }),
@@ -96,6 +109,10 @@ describe('computeFlags', () => {
     ],
   ])('%s', (_name, input, expected) => {
     expect(codes(input)).toEqual(expected);
+  });
+
+  it('a detainer in unknown custody is detention from 2026.11 (under 2026.10 only a jail\'s counted)', () => {
+    expect(computeFlags(facts({ hasCounsel: false }, { status: 'unknown', detainerLodged: true }), RULE_SET_2026_10)).toEqual([]);
   });
 
   it('a reinstated removal order is flagged from 2026.5 (routed to post-order experience), with no deadline of its own', () => {

@@ -6,10 +6,12 @@ type FlagTest = (facts: CaseFacts, ruleSet: RuleSet) => boolean;
 
 const hasEvent = (facts: CaseFacts, type: string) => facts.events.some((event) => event.type === type);
 
-// Detained, or on the way to ICE custody: the situations where bond and counsel matter now.
+// Detained, or on the way to ICE custody: the situations where bond and counsel matter now. A detainer is lodged with
+// whoever holds the person: from 2026.11 one in unknown custody (which jail is not known) counts as a jail's does.
 function isDetainedForIce(facts: CaseFacts, ruleSet: RuleSet): boolean {
   const { status } = facts.custody;
-  return status === 'ice_detention' || (status === 'local_jail' && detainerStands(facts, ruleSet.eventsByDay === true));
+  const heldForIce = status === 'local_jail' || (status === 'unknown' && ruleSet.detainerInUnknownCustody === true);
+  return status === 'ice_detention' || (heldForIce && detainerStands(facts, ruleSet.eventsByDay === true));
 }
 
 // Facts that, since Q. Li and Yajure Hurtado (entry without inspection, re-detention after parole) or under

@@ -161,6 +161,12 @@ export interface RuleSet {
    * and the case's custody do (`detainerStands`).
    */
   eventsByDay?: boolean;
+  /**
+   * 2026.11: a detainer that stands while the custody is `unknown` counts as detention for the flags (someone is
+   * holding the person for ICE: a family who called knows of the hold, not which jail), as it does in a county jail;
+   * the urgency policy already followed its hold then.
+   */
+  detainerInUnknownCustody?: boolean;
 }
 
 const CUSTODY_DAY_RULE = { rollForward: true, zone: 'custody' } as const;
@@ -594,10 +600,23 @@ export const RULE_SET_2026_10: RuleSet = {
   rules: RULE_SET_2026_9.rules.map((rule) => ({ ...rule, ...CHANGES_2026_10[rule.id] })),
 };
 
+/**
+ * 2026.11: the same rules; a detainer in unknown custody raises `detained_without_counsel` (`detainerInUnknownCustody`).
+ * Under 2026.10 such a case, with no release time known, read low ("No open deadlines") and was not routed on intake.
+ * In force from 2026-11-27 (Eastern), the day 2026.10 took effect, which it replaces (released later that day);
+ * migration `1764005900000` makes the open cases in unknown custody due for review.
+ */
+export const RULE_SET_2026_11: RuleSet = {
+  ...RULE_SET_2026_10,
+  version: '2026.11',
+  effectiveFrom: '2026-11-27',
+  detainerInUnknownCustody: true,
+};
+
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
 export const RULE_SETS: readonly RuleSet[] = [
   RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7,
-  RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10,
+  RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10, RULE_SET_2026_11,
 ];
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];
