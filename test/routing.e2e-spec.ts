@@ -32,7 +32,7 @@ describe('routing and referrals (e2e)', () => {
   const createCase = async (body: object = routableCase()) => {
     const res = await t.http.post('/api/cases').set(intake.auth).send(body);
     expect(res.status).toBe(201);
-    return res.body as { id: string; reference: string; status: string };
+    return res.body as { id: string; reference: string; status: string; urgency: { level: string }; flags: { code: string }[] };
   };
   const route = (caseId: string, body: object = {}, who: Session = coordinator) =>
     t.http.post(`/api/cases/${caseId}/referrals`).set(who.auth).send(body);
@@ -834,7 +834,7 @@ describe('routing and referrals (e2e)', () => {
     }
     // "ICE put a hold on him; we don't know which jail": held for ICE without counsel, urgent, offered (2026.11).
     const held = await createCase(routableCase({ custody: { status: 'unknown', state: 'TX', detainerLodged: true } }));
-    expect([held.status, held.urgency.level, held.flags.map((f: { code: string }) => f.code)]).toEqual(['offered', 'high', ['detained_without_counsel']]);
+    expect([held.status, held.urgency.level, held.flags.map((f) => f.code)]).toEqual(['offered', 'high', ['detained_without_counsel']]);
     for (const r of await t.db.query(`SELECT id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [held.id])) {
       await t.http.post(`/api/referrals/${r.id}/withdraw`).set(coordinator.auth).expect(200);
     }
