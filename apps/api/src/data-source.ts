@@ -7,7 +7,21 @@ import { MIGRATIONS } from '../../../migrations';
 /** Every entity of every feature. The app, the CLI and the tests build their DataSource from these options. */
 export const ENTITIES = [...AUTH_ENTITIES];
 
-export function dataSourceOptions(url: string, poolSize = DEFAULT_DB_POOL_SIZE): DataSourceOptions {
+/** How long a statement may run on the server (its own limit, `statement_timeout`). */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+/**
+ * How long this process waits for any answer to a statement: a little longer than the server's own limit, which a
+ * server that stopped answering (frozen, or a host gone without a reset) never enforces. The connection is then
+ * abandoned (GUARDED_PG), the statement fails as the database unreachable (503), and a job's pass ends instead of
+ * holding its timer for the two hours a TCP keepalive takes by default.
+ */
+export const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 10_000;
+
+export function dataSourceOptions(
+  url: string,
+  poolSize = DEFAULT_DB_POOL_SIZE,
+  timeouts: { statementMs: number; queryMs: number } = { statementMs: STATEMENT_TIMEOUT_MS, queryMs: QUERY_TIMEOUT_MS },
+): DataSourceOptions {
   return {
     type: 'postgres',
     // Every pooled client listens for 'error' from its creation (see GUARDED_PG).
@@ -21,9 +35,14 @@ export function dataSourceOptions(url: string, poolSize = DEFAULT_DB_POOL_SIZE):
     extra: {
       max: poolSize,
       connectionTimeoutMillis: 5000,
-      // A hung server or a stuck transaction must not hold pool connections (or the scheduler) forever.
+      // A hung server or a stuck transaction must not hold pool connections (or the scheduler) forever: the server ends
+      // a statement or an idle transaction that runs too long; this process gives up on a server that does not answer
+      // at all; and an idle connection is probed after 10 seconds (a host that vanished is found out in minutes: the system's probe
+      // count and interval), not after the system's two hours.
       keepAlive: true,
-      statement_timeout: 30_000,
+      keepAliveInitialDelayMillis: 10_000,
+      statement_timeout: timeouts.statementMs,
+      query_timeout: timeouts.queryMs,
       idle_in_transaction_session_timeout: 60_000,
     },
   };

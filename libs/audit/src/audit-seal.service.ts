@@ -73,7 +73,13 @@ export class AuditSealService implements OnApplicationBootstrap, BeforeApplicati
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.stop?.();
-    await this.running?.catch(() => undefined);
+    // The pass started at boot, outside the timer: waited for as the timer's are, 5 seconds at most (a database that
+    // stopped answering would hold the shutdown until the platform kills the process). A seal not written is written
+    // by the next pass, of this instance or another.
+    let timeout: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timeout = setTimeout(resolve, 5000)));
+    await Promise.race([this.running?.catch(() => undefined), late]);
+    clearTimeout(timeout);
   }
 
   /** Seals what moved, one pass at a time in this process; returns how many seals were written. */

@@ -48,6 +48,7 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(new QueryFailedError('SELECT 1', [], driverError))).toBe(true);
     expect(isDatabaseUnavailable(Object.assign(new Error('connection failure'), { code: '08006' }))).toBe(true);
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('Query read timeout'))).toBe(true);
     // The next statement of a transaction whose connection was cut, once TypeORM released it: only after a cut (else a
     // transaction used after it ended, a bug).
     expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(false);

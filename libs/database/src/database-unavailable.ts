@@ -9,7 +9,7 @@ import { connectionCutRecently } from './guarded-pg';
  *
  * Looks at the error, TypeORM's `driverError` and `cause`, for: socket errors; SQLSTATE class 08 (connection
  * exception) and 57P01-57P03 (admin or crash shutdown, cannot connect now); node-postgres's own messages for a
- * terminated connection and a pool checkout or connect timeout; and TypeORM's QueryRunner(Provider)AlreadyReleasedError,
+ * terminated connection, a pool checkout or connect timeout, and a statement the server never answered (`query_timeout`); and TypeORM's QueryRunner(Provider)AlreadyReleasedError,
  * what a transaction's next statement (or its COMMIT) meets once its connection was cut (pg_terminate_backend, a restart
  * or failover) and TypeORM released it: only when a pooled connection was cut in the last minute (connectionCutRecently),
  * since a transaction used after it ended raises the same error, a bug to be seen as a 500.
@@ -18,7 +18,7 @@ import { connectionCutRecently } from './guarded-pg';
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 const SHUTDOWN_SQLSTATES = new Set(['57P01', '57P02', '57P03']);
 const DRIVER_MESSAGES =
-  /^(timeout expired|timeout exceeded when trying to connect|Connection terminated unexpectedly|Connection terminated due to connection timeout|Client has encountered a connection error and is not queryable)$/;
+  /^(timeout expired|timeout exceeded when trying to connect|Connection terminated unexpectedly|Connection terminated due to connection timeout|Client has encountered a connection error and is not queryable|Query read timeout)$/;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof QueryRunnerAlreadyReleasedError || error instanceof QueryRunnerProviderAlreadyReleasedError) return connectionCutRecently();

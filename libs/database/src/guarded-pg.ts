@@ -18,6 +18,43 @@ export function connectionCutRecently(now = Date.now(), withinMs = 60_000): bool
   return now - lastCutAt <= withinMs;
 }
 
+/** node-postgres's error for a statement that got no answer within `query_timeout`. */
+export const READ_TIMEOUT_MESSAGE = 'Query read timeout';
+
+/**
+ * A client that abandons its connection when a statement gets no answer in time (`query_timeout`). node-postgres fails
+ * the statement but keeps the connection, still waiting for that answer: given back to the pool, every later statement
+ * on it would queue behind the one the server never answers. Its socket is destroyed instead: the client errors
+ * ('Connection terminated unexpectedly'), whoever holds it gives it back with that error, and the pool discards it.
+ */
+class GuardedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    const query = this.query.bind(this) as (...args: unknown[]) => unknown;
+    const abandonOn = (error: unknown) => {
+      if ((error as Error | undefined)?.message !== READ_TIMEOUT_MESSAGE) return;
+      logger.warn('A database statement got no answer in time: its connection is abandoned');
+      // Not queryable from now (what pg-pool reads when the client comes back, before the socket's close is seen).
+      const client = this as unknown as { _queryable: boolean; connection: { stream: { destroy(): void } } };
+      client._queryable = false;
+      client.connection.stream.destroy();
+    };
+    (this as { query: unknown }).query = (...args: unknown[]) => {
+      const last = args.length - 1;
+      if (typeof args[last] === 'function') {
+        const callback = args[last] as (error: unknown, ...rest: unknown[]) => void;
+        args[last] = (error: unknown, ...rest: unknown[]) => {
+          abandonOn(error);
+          callback(error, ...rest);
+        };
+      }
+      const result = query(...args);
+      if (result instanceof Promise) result.catch(abandonOn);
+      return result;
+    };
+  }
+}
+
 /**
  * node-postgres for TypeORM, its pool's clients never without an 'error' listener. A client handed out by the pool
  * listens to nothing until TypeORM attaches its own listener (a promise later), and TypeORM removes that listener when
@@ -27,7 +64,7 @@ export function connectionCutRecently(now = Date.now(), withinMs = 60_000): bool
  */
 class GuardedPool extends pg.Pool {
   constructor(options?: pg.PoolConfig) {
-    super(options);
+    super({ ...options, Client: GuardedClient });
     this.on('connect', (client) => {
       client.on('error', (error: Error & { code?: string }) => {
         noteConnectionCut();
