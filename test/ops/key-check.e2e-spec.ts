@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { AuditSealService } from '@amparo/audit';
 import { CaseCipher, KeyRotationService } from '@amparo/cases';
 import { CLI_JS, MAIN_JS, REPO_ROOT, apiEnv, freePort, startApi, stopAllApis } from '../support/api-process';
 import { minimalBody } from '../support/cases';
@@ -79,7 +80,7 @@ describe('boot check: every key id that wraps a case data key is in the keyring,
     const first = await startApi(apiEnv(t.databaseUrl));
     expect((await fetch(`${first.url}/health`)).status).toBe(200);
     await stopAllApis();
-    expect(await db(t.databaseUrl, `SELECT name FROM key_checks ORDER BY name`)).toEqual([{ name: 'index_key' }, { name: `kek:${usedId}` }]);
+    expect(await db(t.databaseUrl, `SELECT name FROM key_checks ORDER BY name`)).toEqual([{ name: 'audit:a1' }, { name: 'index_key' }, { name: `kek:${usedId}` }]);
     await expect(refused(t.databaseUrl, { AMPARO_KEYS: wrongKek })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(keyError) });
     await expect(refused(t.databaseUrl, { AMPARO_INDEX_KEY: wrongIndex })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(indexError) });
     const again = await startApi(apiEnv(t.databaseUrl));
@@ -116,6 +117,32 @@ describe('boot check: every key id that wraps a case data key is in the keyring,
     expect(answer.failed).toHaveLength(1);
     expect(answer.rewrapped).toBeGreaterThan(0);
   }, 180_000);
+
+  it('refuses an audit key id given another key (a mistyped value): by the seals made under it, then by its record; a new id first starts', async () => {
+    const t = await createTestApp();
+    try {
+      const admin = await loginAdmin(t.http);
+      await createUser(t.http, admin, 'intake');
+      expect(await t.app.get(AuditSealService).sealChains()).toBeGreaterThan(0);
+    } finally {
+      await t.close();
+    }
+    const [auditId] = TEST_KEYS.auditKeys.split(':');
+    const wrong = `${auditId}:${randomBytes(32).toString('base64')}`;
+    const auditError = `AMPARO_AUDIT_KEYS key(s) "${auditId}" are not the keys used before under those ids`;
+    // Not recorded yet: the seals made under that id do not check out with it.
+    await expect(refused(t.databaseUrl, { AMPARO_AUDIT_KEYS: wrong })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(auditError) });
+    expect(await db(t.databaseUrl, `SELECT name FROM key_checks`)).toEqual([]);
+    const right = await startApi(apiEnv(t.databaseUrl));
+    expect((await fetch(`${right.url}/health`)).status).toBe(200);
+    await stopAllApis();
+    expect(await db(t.databaseUrl, `SELECT name FROM key_checks WHERE name LIKE 'audit:%'`)).toEqual([{ name: `audit:${auditId}` }]);
+    // Recorded: refused by the record from now on.
+    await expect(refused(t.databaseUrl, { AMPARO_AUDIT_KEYS: wrong })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining(auditError) });
+    // A new key under a new id, first, with the old one: starts.
+    const rotated = await startApi(apiEnv(t.databaseUrl, { AMPARO_AUDIT_KEYS: `a2:${randomBytes(32).toString('base64')},${TEST_KEYS.auditKeys}` }));
+    expect((await fetch(`${rotated.url}/health`)).status).toBe(200);
+  }, 90_000);
 
   it('a keys:reindex that stopped midway: neither index key starts the API (each misses some cases) until it is run again', async () => {
     const t = await createTestApp();
@@ -174,7 +201,7 @@ describe('boot check: every key id that wraps a case data key is in the keyring,
     const cli = (env: Record<string, string>) => promisify(execFile)(process.execPath, [CLI_JS, 'keys:forget'], {
       cwd: REPO_ROOT, env: { ...base(), ...apiEnv(t.databaseUrl, env) }, timeout: 60_000,
     });
-    expect(JSON.parse((await cli({})).stdout)).toEqual({ forgotten: ['index_key', `kek:${usedId}`] });
+    expect(JSON.parse((await cli({})).stdout)).toEqual({ forgotten: ['audit:a1', 'index_key', `kek:${usedId}`] });
     const live = await startApi(apiEnv(t.databaseUrl));
     const http = (await import('supertest')).default(live.url);
     const intake = await createUser(http, await loginAdmin(http), 'intake');
@@ -186,6 +213,6 @@ describe('boot check: every key id that wraps a case data key is in the keyring,
     await expect(wrong).rejects.toMatchObject({ stderr: expect.not.stringContaining('keys:forget') });
     await expect(refused(t.databaseUrl, { AMPARO_INDEX_KEY: tried.AMPARO_INDEX_KEY })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('AMPARO_INDEX_KEY is not the key') });
     await expect(cli({})).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('keys:forget refused: cases are stored') });
-    expect(await db(t.databaseUrl, `SELECT name FROM key_checks ORDER BY name`)).toEqual([{ name: 'index_key' }, { name: `kek:${usedId}` }]);
+    expect(await db(t.databaseUrl, `SELECT name FROM key_checks ORDER BY name`)).toEqual([{ name: 'audit:a1' }, { name: 'index_key' }, { name: `kek:${usedId}` }]);
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { Keyring, KeyMaterial, indexKeyCheck, kekCheck, parseIndexKey, unwrapDataKey } from '@amparo/crypto';
 import { BLIND_INDEX_COLUMNS, CaseCipher, INDEX_KEY_PENDING, caseKeyContext } from '@amparo/cases';
+import { AuditSealKeys, toSeal } from '@amparo/audit';
 
 /** What the keys given to the API cannot do with the data in the database. */
 export interface KeyProblems {
@@ -10,6 +11,11 @@ export interface KeyProblems {
   wrongKeyIds: string[];
   /** AMPARO_INDEX_KEY is not the key the stored blind indexes were computed with. */
   wrongIndexKey: boolean;
+  /**
+   * Key ids of AMPARO_AUDIT_KEYS whose key is not the one recorded under that id, or, not recorded yet, under which
+   * none of the newest seals made with that id checks out (a key mistyped: sealing would stop, every seal read forged).
+   */
+  wrongAuditKeyIds: string[];
   /** No case is stored yet (a refusal may then be of keys changed on purpose before going live: `keys:forget`). */
   nothingStored: boolean;
   /**
@@ -39,9 +45,10 @@ export async function keyProblems(
   databaseUrl: string,
   keyringSpec: string,
   indexKeySpec: string,
-  options: { checkIndexKey?: boolean } = {},
+  options: { checkIndexKey?: boolean; auditKeys?: string } = {},
 ): Promise<KeyProblems> {
   const checkIndexKey = options.checkIndexKey ?? true;
+  const auditKeys = options.auditKeys === undefined ? null : AuditSealKeys.parse(options.auditKeys);
   const keyring = Keyring.parse(keyringSpec, 'AMPARO_KEYS');
   const indexKey = parseIndexKey(indexKeySpec, 'AMPARO_INDEX_KEY');
   const client = new Client({ connectionString: databaseUrl });
@@ -89,9 +96,28 @@ export async function keyProblems(
         if (!wrongIndexKey) toRecord.push(['index_key', check]);
       }
     }
+    const wrongAuditKeyIds: string[] = [];
+    for (const id of auditKeys?.ids() ?? []) {
+      const check = auditKeys!.checkValue(id);
+      const stored = recorded.get(`audit:${id}`);
+      if (stored) {
+        if (!stored.equals(check)) wrongAuditKeyIds.push(id);
+        continue;
+      }
+      const { rows: seals } = await client.query(
+        `SELECT organization_id, chain, seq, prev_mac, event_id, event_hash, sealed_at, key_id, mac FROM audit_seals
+          WHERE key_id = $1 ORDER BY sealed_at DESC LIMIT ${PROBES_PER_KEY}`, [id],
+      );
+      const checksOut = (row: Parameters<typeof toSeal>[0]) => {
+        const seal = toSeal(row);
+        return auditKeys!.check(seal, id, seal.mac) === 'valid';
+      };
+      if (seals.length > 0 && !seals.some(checksOut)) wrongAuditKeyIds.push(id);
+      else toRecord.push([`audit:${id}`, check]);
+    }
     // Recorded only when nothing is wrong: a refused start records nothing. Two starting at once: the first wins, and
     // the other compares with it below.
-    if (missingKeyIds.length === 0 && wrongKeyIds.length === 0 && !wrongIndexKey && !reindexUnfinished && toRecord.length > 0) {
+    if (missingKeyIds.length === 0 && wrongKeyIds.length === 0 && !wrongIndexKey && !reindexUnfinished && wrongAuditKeyIds.length === 0 && toRecord.length > 0) {
       await client.query(
         `INSERT INTO key_checks (name, digest) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (name) DO NOTHING`,
         [toRecord.map(([name]) => name), toRecord.map(([, digest]) => digest)],
@@ -100,10 +126,11 @@ export async function keyProblems(
       for (const { name, digest } of now) {
         if (digest.equals(toRecord.find(([n]) => n === name)![1])) continue;
         if (name === 'index_key') wrongIndexKey = true;
+        else if (name.startsWith('audit:')) wrongAuditKeyIds.push(name.slice('audit:'.length));
         else wrongKeyIds.push(name.slice('kek:'.length));
       }
     }
-    return { missingKeyIds, wrongKeyIds, wrongIndexKey, nothingStored: !anyCase, reindexUnfinished };
+    return { missingKeyIds, wrongKeyIds, wrongIndexKey, wrongAuditKeyIds, nothingStored: !anyCase, reindexUnfinished };
   } finally {
     await client.end();
   }

@@ -42,7 +42,7 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
   if (config.secrets.fromFile.length > 0) {
     log.warn(`Using generated development keys from ${config.dataDir}/keys.json for ${config.secrets.fromFile.join(', ')}: set them for production`);
   }
-  const problems = await keyProblems(database.url, config.secrets.keyring, config.secrets.indexKey);
+  const problems = await keyProblems(database.url, config.secrets.keyring, config.secrets.indexKey, { auditKeys: config.secrets.auditKeys });
   const refuse = async (variable: string, message: string): Promise<never> => {
     await database.stop();
     throw new ConfigError(variable, message);
@@ -57,6 +57,12 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
     : '';
   if (problems.wrongKeyIds.length > 0) {
     await refuse('AMPARO_KEYS', wrongKeysMessage(problems.wrongKeyIds) + beforeAnyCase);
+  }
+  if (problems.wrongAuditKeyIds.length > 0) {
+    await refuse('AMPARO_AUDIT_KEYS',
+      `key(s) ${problems.wrongAuditKeyIds.map((id) => `"${id}"`).join(', ')} are not the keys used before under those ids (recorded at an earlier start, or that made the newest seals under them): ` +
+        'the audit trail could not be sealed, and its genuine seals would read as forged. Check the value (a copy or paste error, another environment\'s file); ' +
+        'a key id, once used, keeps its key: give a new key a new id, first in the list.');
   }
   if (problems.reindexUnfinished) {
     await refuse('AMPARO_INDEX_KEY',

@@ -65,6 +65,21 @@ export class AuditSealKeys {
     return mac.length === expected.length && timingSafeEqual(mac, expected) ? 'valid' : 'forged';
   }
 
+  /** The key ids, the sealing one first. */
+  ids(): string[] {
+    return [...this.#keys.keys()];
+  }
+
+  /**
+   * A value only this key gives, to record and compare at each start (`key_checks`, `audit:<id>`): a key id given other
+   * bytes (a paste error on one instance) would otherwise start, seal nothing, and show every genuine seal as forged.
+   */
+  checkValue(id: string): Buffer {
+    const key = this.#keys.get(id);
+    if (!key) throw new Error(`no audit key "${id}"`);
+    return createHmac('sha256', key).update('amparo.audit-key-check.v1').digest();
+  }
+
   toString(): string {
     return `AuditSealKeys(${[...this.#keys.keys()].join(',')}: <redacted>)`;
   }

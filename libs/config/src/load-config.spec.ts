@@ -84,6 +84,9 @@ describe('loadConfig', () => {
     ['AMPARO_KEYS', { AMPARO_KEYS: `k1:${key(1)},k1:${key(2)}` }],
     ['AMPARO_KEYS', { AMPARO_KEYS: key(1) }],
     ['AMPARO_INDEX_KEY', { AMPARO_INDEX_KEY: 'abc' }],
+    // The last character mistyped (N for M) still decodes to 32 bytes, which base64 never writes so.
+    ['AMPARO_INDEX_KEY', { AMPARO_INDEX_KEY: key(3).replace(/M=$/, 'N=') }],
+    ['AMPARO_KEYS', { AMPARO_KEYS: `k1:${key(1).replace(/E=$/, 'F=')}` }],
     ['AMPARO_JWT_SECRET', { AMPARO_JWT_SECRET: 'secret' }],
     ['ADMIN_EMAIL', { ADMIN_EMAIL: 'nobody' }],
     ['ADMIN_PASSWORD', { ADMIN_PASSWORD: 'short' }],
