@@ -127,6 +127,7 @@ describe('cases (e2e)', () => {
     ['client.dateOfBirth', (b: any) => { b.client.dateOfBirth = '1990-02-30'; }],
     ['custody.timeZone', (b: any) => { b.custody.timeZone = 'Mars/Olympus_Mons'; }],
     ['custody.timeZone', (b: any) => { b.custody.timeZone = 'EST'; }], // no daylight saving: summer deadlines an hour off
+    ['custody.timeZone', (b: any) => { b.custody.timeZone = 'America/Guatemala'; }], // the volunteer's phone's, not a U.S. jail's
     ['custody.releaseEligibleAt', (b: any) => { b.custody.releaseEligibleAt = '2026-11-20 16:00'; }],
     ['custody.facilityCode', (b: any) => { b.custody.facilityCode = 'NOSUCH1'; }],
     ['custody.status', (b: any) => { b.custody.status = 'in_space'; }],
@@ -364,7 +365,9 @@ describe('cases (e2e)', () => {
         const refused = await t.http.post('/api/cases').set(intake.auth).send({ ...blank, custody: detained, client: { ...blank.client, criminalHistory: nothing } }).expect(400);
         expect(refused.body.fields['client.criminalHistory'][0]).toMatch(/leave it out when there is none/);
       }
-      await t.http.patch(`/api/cases/${none.body.id}`).set(coordinator.auth).send({ client: { criminalHistory: 'No' } }).expect(400);
+      const word = await t.http.patch(`/api/cases/${none.body.id}`).set(coordinator.auth).send({ client: { criminalHistory: 'No' } }).expect(400);
+      // Leaving it out of a correction keeps what is stored: the message says how to clear it.
+      expect(word.body.fields['client.criminalHistory'][0]).toMatch(/in a correction, send null to clear/);
       // Recorded afterwards, then cleared: the flag follows (a coordinator may correct fields they cannot read).
       const added = await t.http.patch(`/api/cases/${none.body.id}`).set(coordinator.auth).send({ client: { criminalHistory: 'arrest in 2021, no charge known' } }).expect(200);
       expect(codes(added.body)).toContain('bond_eligibility_contested');

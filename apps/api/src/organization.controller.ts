@@ -6,7 +6,7 @@ import { IsBoolean, IsInt, IsObject, IsString, Max, MaxLength, Min, MinLength, V
 import { DataSource } from 'typeorm';
 import { AuditService, canonicalJson } from '@amparo/audit';
 import { Access, CurrentUser, Organization, type Principal } from '@amparo/auth';
-import { ErrorResponse, IsIanaTimeZone, IsOptionalNotNull, invalid, notFound } from '@amparo/common';
+import { ErrorResponse, IsUsTimeZone, IsOptionalNotNull, invalid, notFound } from '@amparo/common';
 
 export class OfferWindowsDto {
   @ApiProperty({ type: 'integer', description: 'minutes', example: 120, minimum: 15, maximum: 43200 }) @IsInt() @Min(15) @Max(43200) critical: number;
@@ -27,7 +27,7 @@ export class UpdateOrganizationDto {
   @ApiPropertyOptional({ type: 'integer', description: 'Days after closing before a case is crypto-shredded', minimum: 30, maximum: 36500 })
   @IsOptionalNotNull() @IsInt() @Min(30) @Max(36500) retentionDays?: number;
   @ApiPropertyOptional({ example: 'America/Chicago', description: "IANA zone for cases whose place is not known yet (no facility, zone or state); default America/New_York" })
-  @IsOptionalNotNull() @IsIanaTimeZone() timeZone?: string;
+  @IsOptionalNotNull() @IsUsTimeZone() timeZone?: string;
 }
 
 const LEVELS = ['critical', 'high', 'normal', 'low'] as const;

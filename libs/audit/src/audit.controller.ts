@@ -33,7 +33,7 @@ export class AuditController {
 
   @Get()
   @Access('admin', 'coordinator')
-  @ApiOperation({ summary: 'The organization\'s audit trail, newest first. It records who did what to which case and which fields, never values.' })
+  @ApiOperation({ summary: 'The organization\'s audit trail, newest first. It records who did what to which case and which fields, never a case field\'s value (a reveal\'s reason is kept as given; changes of settings, roles and accounts keep their before and after).' })
   @ApiOkResponse({ schema: pageOf(AuditEventResponse) })
   list(@CurrentUser() user: Principal, @Query() query: AuditQuery): Promise<Page<AuditEventView>> {
     return this.audit.list(user.organizationId, query, query.page, query.limit);

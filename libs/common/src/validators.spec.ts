@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { validateSync } from 'class-validator';
-import { IsCalendarDate, IsDateOrOffsetDateTime, IsOffsetDateTime, hasIdentifyingNumber, isCalendarDate, isIanaTimeZone, isOffsetDateTime, isPastCalendarDate } from './validators';
+import { IsCalendarDate, IsDateOrOffsetDateTime, IsOffsetDateTime, hasIdentifyingNumber, isCalendarDate, isIanaTimeZone, isOffsetDateTime, isPastCalendarDate, isUsTimeZone } from './validators';
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -178,6 +178,18 @@ describe('isIanaTimeZone', () => {
   it('refuses what is not a string', () => {
     for (const value of [null, undefined, 42, { zone: 'America/Chicago' }]) expect(isIanaTimeZone(value)).toBe(false);
   });
+});
+
+describe('isUsTimeZone', () => {
+  it.each(['America/Chicago', 'America/Juneau', 'America/Indiana/Indianapolis', 'America/Indianapolis', 'America/Fort_Wayne', 'US/Central',
+    'America/Kentucky/Louisville', 'Pacific/Honolulu', 'America/Puerto_Rico', 'America/St_Thomas', 'Pacific/Guam', 'Pacific/Saipan', 'Pacific/Pago_Pago'])(
+    'accepts %s (a state, a territory, or a link to one)',
+    (zone) => expect(isUsTimeZone(zone)).toBe(true),
+  );
+  it.each(['America/Guatemala', 'America/Mexico_City', 'America/Argentina/Buenos_Aires', 'America/Tijuana', 'America/Toronto', 'Europe/Madrid', 'EST', 'UTC', 'america/chicago', 'America/Nowhere'])(
+    'refuses %j (abroad, or not a zone of a place)',
+    (zone) => expect(isUsTimeZone(zone)).toBe(false),
+  );
 });
 
 describe('hasIdentifyingNumber', () => {

@@ -107,6 +107,46 @@ export const IsIanaTimeZone = decorator(
   isIanaTimeZone,
 );
 
+/**
+ * The zones of the United States and its territories (the tz database's zones of US, PR, VI, GU, MP, AS and UM): where
+ * every jail, detention center and immigration court Amparo deals with is. Their links (US/Central, America/Fort_Wayne)
+ * count too: a name is compared as given and as the runtime resolves it (its CLDR name, America/Indianapolis).
+ */
+const US_ZONE_NAMES = [
+  'America/New_York', 'America/Detroit', 'America/Kentucky/Louisville', 'America/Kentucky/Monticello',
+  'America/Indiana/Indianapolis', 'America/Indiana/Vincennes', 'America/Indiana/Winamac', 'America/Indiana/Marengo',
+  'America/Indiana/Petersburg', 'America/Indiana/Vevay', 'America/Chicago', 'America/Indiana/Tell_City',
+  'America/Indiana/Knox', 'America/Menominee', 'America/North_Dakota/Center', 'America/North_Dakota/New_Salem',
+  'America/North_Dakota/Beulah', 'America/Denver', 'America/Boise', 'America/Phoenix', 'America/Los_Angeles',
+  'America/Anchorage', 'America/Juneau', 'America/Sitka', 'America/Metlakatla', 'America/Yakutat', 'America/Nome',
+  'America/Adak', 'Pacific/Honolulu', 'America/Puerto_Rico', 'America/St_Thomas', 'Pacific/Guam', 'Pacific/Saipan',
+  'Pacific/Pago_Pago', 'Pacific/Midway', 'Pacific/Wake',
+];
+
+function resolvedZone(zone: string): string | null {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
+const US_ZONES: ReadonlySet<string> = new Set(US_ZONE_NAMES.flatMap((zone) => [zone, resolvedZone(zone) ?? zone]));
+
+/** An IANA zone of a place in the United States or its territories (see US_ZONE_NAMES). */
+export function isUsTimeZone(value: unknown): value is string {
+  if (!isIanaTimeZone(value)) return false;
+  if (US_ZONES.has(value)) return true;
+  const resolved = resolvedZone(value);
+  return resolved !== null && US_ZONES.has(resolved);
+}
+
+export const IsUsTimeZone = decorator(
+  'isUsTimeZone',
+  (p) => `${p} must be the IANA time zone of a place in the United States or its territories, such as America/Chicago (not an abbreviation such as CST, nor a fixed offset)`,
+  isUsTimeZone,
+);
+
 /** Either of the above: when something happened, to the minute or to the day. */
 export const IsDateOrOffsetDateTime = decorator(
   'isDateOrOffsetDateTime',

@@ -6,7 +6,7 @@ import {
 } from 'class-validator';
 import { IsStateCode } from '@amparo/reference';
 import { CRIMINAL_HISTORY_MAX, FACILITY_CODE_HINT, IsANumber, IsNotNothing, IsPhone } from './formats';
-import { BlankAsNull, CodeValue, HasLetterOrDigit, IsCalendarDate, IsIanaTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
+import { BlankAsNull, CodeValue, HasLetterOrDigit, IsCalendarDate, IsUsTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
 
 /**
  * A county as people type it ("Harris", "Galveston County, TX", "Prince George's", "St. Louis (city)", "Harris County –
@@ -110,12 +110,13 @@ export class ClientDto {
 
   @ApiPropertyOptional({
     description: `${OPTIONAL_NOTE} Leave it out when there is none or it is not known: anything written here counts as a criminal ` +
-      'history and flags bond eligibility as contested (INA 236(c)); "none", "N/A", "ninguno" and the like are refused.',
+      'history and flags bond eligibility as contested (INA 236(c)); "none", "N/A", "ninguno" and the like are refused. ' +
+      'In a correction, null (or "") clears one entered by mistake.',
   })
   @IsOptional()
   @IsString()
   @MaxLength(CRIMINAL_HISTORY_MAX)
-  @IsNotNothing({ message: 'client.criminalHistory: leave it out when there is none (or not known): anything written here counts as a criminal history, and flags bond eligibility as contested' })
+  @IsNotNothing({ message: 'client.criminalHistory: leave it out when there is none (or not known); in a correction, send null to clear one entered by mistake: anything written here counts as a criminal history, and flags bond eligibility as contested' })
   criminalHistory?: string;
 
   @ApiProperty({ example: 'spa', description: 'ISO 639-3 code (spa, eng, mam, quc, kjb, ...)' })
@@ -199,7 +200,7 @@ export class CustodyDto {
   @ApiPropertyOptional({ example: 'America/Chicago', description: 'IANA zone. Derived from the facility, or from state and county, when omitted.' })
   @BlankAsNull()
   @IsOptional()
-  @IsIanaTimeZone()
+  @IsUsTimeZone()
   timeZone?: string;
 
   @ApiPropertyOptional({ description: 'Jail booking number. Encrypted.' })

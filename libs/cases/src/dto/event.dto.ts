@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
-import { BlankAsNull, CodeValue, IsDateOrOffsetDateTime, IsIanaTimeZone, IsOffsetDateTime } from '@amparo/common';
+import { BlankAsNull, CodeValue, IsDateOrOffsetDateTime, IsUsTimeZone, IsOffsetDateTime } from '@amparo/common';
 import { CIRCUIT_STATES } from '@amparo/deadlines';
 import { FACILITY_CODE_HINT } from './formats';
 
@@ -132,7 +132,7 @@ export class CreateEventDto {
 
   @ApiPropertyOptional({ description: "The court's IANA zone, when it differs from the case's. A ruling of the BIA (issuedBy bia) is recorded in America/New_York, Falls Church's zone, whatever is sent" })
   @IsOptional()
-  @IsIanaTimeZone()
+  @IsUsTimeZone()
   timeZone?: string;
 
   @ApiPropertyOptional({

@@ -1,3 +1,4 @@
+import { isUsTimeZone } from '@amparo/common';
 import { DateTime } from 'luxon';
 import { ReferenceDataError } from './errors';
 import { STATE_NAMES } from './states';
@@ -138,7 +139,7 @@ describe('timeZoneFor', () => {
     expect(Object.keys(STATE_TIME_ZONES).sort()).toEqual(Object.keys(STATE_NAMES).sort());
     const zones = knownTimeZones();
     expect(zones.length).toBeGreaterThan(20);
-    for (const zone of zones) expect([zone, isValidZone(zone)]).toEqual([zone, true]);
+    for (const zone of zones) expect([zone, isValidZone(zone), isUsTimeZone(zone)]).toEqual([zone, true, true]);
     const split = ['AK', 'AZ', 'FL', 'ID', 'IN', 'KS', 'KY', 'MI', 'ND', 'NE', 'NV', 'OR', 'SD', 'TN', 'TX'];
     expect(SPLIT_STATES).toEqual(split);
   });
