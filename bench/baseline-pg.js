@@ -79,7 +79,7 @@ async function oneCase(client, t, cols, blobs, mode) {
     const answer = { id, reference: 'BL', status: 'new', urgency: { level: 'high', reasons: REASONS, nextDeadlineAt: due }, deadlines: [deadline], flags: FLAGS };
     // The case, its wrapped data key, its blind indexes and the Idempotency-Key claim with the stored answer (about the
     // size of the API's 201 body) in one statement, as CasesService writes them (without its duplicate search).
-    const kinds = ['a_number', 'phone', 'name_dob', 'name_tokens_dob', 'party_name', 'adverse_party'];
+    const kinds = ['a_number', 'phone', 'name_dob', 'name_tokens_dob', 'name_short_dob', 'party_name', 'adverse_party'];
     const values = kinds.map(() => randomBytes(24).toString('base64url'));
     const claim = 28 + cols.length;
     await prepared(client,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import {
   BlindIndexKind, DataKey, KeyMaterial, blindIndex, decryptField, encryptField, newDataKey, normalizeANumber,
-  normalizeNameDob, normalizeNameTokensDob, normalizePersonName, normalizePhone, requestDigest, unwrapDataKey, wrapDataKey, wrappedKeyId,
+  normalizeNameDob, normalizeNameShortDob, normalizeNameTokensDob, normalizePersonName, normalizePhone, requestDigest, unwrapDataKey, wrapDataKey, wrappedKeyId,
 } from '@amparo/crypto';
 import { SENSITIVE_FIELDS, SensitiveField, SensitiveValues, isBlank } from './domain/sensitive-fields';
 
@@ -94,6 +94,13 @@ export class CaseCipher {
       values['client.dateOfBirth'] as string | undefined,
     );
     if (nameTokensDob) entries.push({ kind: 'name_tokens_dob', value: blindIndex(this.keys.indexKey, 'name_tokens_dob', nameTokensDob) });
+    // The same person with a name typed shorter (a second given name or the second surname left out).
+    const nameShortDob = normalizeNameShortDob(
+      values['client.firstName'] as string | undefined,
+      values['client.lastName'] as string | undefined,
+      values['client.dateOfBirth'] as string | undefined,
+    );
+    if (nameShortDob) entries.push({ kind: 'name_short_dob', value: blindIndex(this.keys.indexKey, 'name_short_dob', nameShortDob) });
     // Conflict checks compare names only (adverse parties rarely come with a birth date): cautious by design.
     const fullName = normalizePersonName(
       [values['client.firstName'], values['client.lastName']].filter((v) => typeof v === 'string' && v.trim()).join(' '),

@@ -36,7 +36,7 @@ const UNLISTED_FACILITY = (field: string) =>
   `${field} names a facility the latest ICE facilities file no longer lists (closed or renamed): choose a current one (GET /api/facilities)`;
 
 /** The identity blind indexes that say "same person" (a shared adverse party or a bare name does not). */
-const DUPLICATE_KINDS = ['a_number', 'phone', 'name_dob', 'name_tokens_dob'] as const;
+const DUPLICATE_KINDS = ['a_number', 'phone', 'name_dob', 'name_tokens_dob', 'name_short_dob'] as const;
 
 /**
  * References of the organization's other live cases that share one of the identity blind indexes, for a SELECT list.
@@ -57,7 +57,7 @@ const SENSITIVE_COLUMNS = SENSITIVE_FIELDS.map((f) => f.column);
  * Idempotency-Key claim, which stores the answer at once: the answer as JSON ($answer) with the duplicates found here.
  */
 function insertCaseSql(withClaim: boolean): string {
-  const base = 33;
+  const base = 34;
   const claim = base + SENSITIVE_COLUMNS.length;
   return `WITH inserted AS (
   INSERT INTO cases (id, organization_id, reference, status, created_by, preferred_language, needs_interpreter,
@@ -66,8 +66,8 @@ function insertCaseSql(withClaim: boolean): string {
                      urgency_level, urgency_reasons, next_deadline_at, flags, urgency_review_at, county_key,
                      custody_stated_at, detainer_stated_at, urgency_order_at,
                      ${SENSITIVE_COLUMNS.join(', ')})
-  VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $30, $31,
-          CASE WHEN $8::text <> 'unknown' THEN $17::timestamptz END, CASE WHEN $13::boolean THEN $17::timestamptz END, $32,
+  VALUES ($1, $2, $3, 'new', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19, $20, $21, $31, $32,
+          CASE WHEN $8::text <> 'unknown' THEN $17::timestamptz END, CASE WHEN $13::boolean THEN $17::timestamptz END, $33,
           ${SENSITIVE_COLUMNS.map((_, i) => `$${base + i}`).join(', ')})
   RETURNING id, organization_id
 ), key AS (
@@ -78,7 +78,7 @@ function insertCaseSql(withClaim: boolean): string {
     FROM inserted, unnest($24::text[], $25::text[]) AS i(kind, value)
   ON CONFLICT DO NOTHING
 ), dups AS (
-  SELECT ARRAY(${DUPLICATES_SQL('$2', '$1', { a_number: '$26', phone: '$27', name_dob: '$28', name_tokens_dob: '$29' })}) AS refs
+  SELECT ARRAY(${DUPLICATES_SQL('$2', '$1', { a_number: '$26', phone: '$27', name_dob: '$28', name_tokens_dob: '$29', name_short_dob: '$30' })}) AS refs
 )${withClaim ? `, claim AS (
   INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, response, case_id)
   SELECT $4, $${claim}, $${claim + 1}, 201, $${claim + 2}::jsonb || jsonb_build_object('possibleDuplicates', to_jsonb(dups.refs)), $1 FROM dups

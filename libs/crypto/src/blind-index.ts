@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { IndexKey, secretOfIndexKey } from './keys';
-import { normalizeANumber, normalizeNameDob, normalizeNameTokensDob, normalizePersonName, normalizePhone } from './normalize';
+import { normalizeANumber, normalizeNameDob, normalizeNameShortDob, normalizeNameTokensDob, normalizePersonName, normalizePhone } from './normalize';
 
 // Blind indexes as in CipherSweet: HMAC-SHA-256 under the index key (never stored beside the data), with a
 // sub-key per kind so equal strings of different kinds give unrelated indexes.
@@ -12,7 +12,7 @@ import { normalizeANumber, normalizeNameDob, normalizeNameTokensDob, normalizePe
 // out of the database, rate-limiting and auditing lookups. Full 32 bytes would add storage without adding safety.
 export const BLIND_INDEX_BYTES = 16;
 
-export type BlindIndexKind = 'a_number' | 'phone' | 'name_dob' | 'name_tokens_dob' | 'party_name';
+export type BlindIndexKind = 'a_number' | 'phone' | 'name_dob' | 'name_tokens_dob' | 'name_short_dob' | 'party_name';
 
 // Each kind accepts only what its normalizer would produce, so a raw "A123-456-789" is refused, not indexed
 // to a value that never matches.
@@ -26,6 +26,10 @@ const IS_NORMALIZED: Record<BlindIndexKind, (value: string) => boolean> = {
   name_tokens_dob: (v) => {
     const [names, dob, ...rest] = v.split('|');
     return rest.length === 0 && normalizeNameTokensDob(names, null, dob) === v;
+  },
+  name_short_dob: (v) => {
+    const [first, last, dob, ...rest] = v.split('|');
+    return rest.length === 0 && normalizeNameShortDob(first, last, dob) === v;
   },
   party_name: (v) => normalizePersonName(v) === v,
 };

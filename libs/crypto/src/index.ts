@@ -6,5 +6,5 @@ export { decryptField, encryptField, fieldKeyId } from './fields';
 export type { FieldLocation } from './fields';
 export { BLIND_INDEX_BYTES, blindIndex, indexKeyCheck, requestDigest } from './blind-index';
 export type { BlindIndexKind } from './blind-index';
-export { normalizeANumber, normalizeNameDob, normalizeNameTokensDob, normalizePersonName, normalizePhone } from './normalize';
+export { normalizeANumber, normalizeNameDob, normalizeNameShortDob, normalizeNameTokensDob, normalizePersonName, normalizePhone } from './normalize';
 export * from './nest/keys.provider';

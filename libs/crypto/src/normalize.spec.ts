@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { normalizeANumber, normalizeNameDob, normalizeNameTokensDob, normalizePersonName, normalizePhone } from './normalize';
+import { normalizeANumber, normalizeNameDob, normalizeNameShortDob, normalizeNameTokensDob, normalizePersonName, normalizePhone } from './normalize';
 
 describe('normalizeANumber', () => {
   it.each([
@@ -155,6 +155,25 @@ describe('normalizePersonName / normalizeNameDob', () => {
     expect(normalizeNameTokensDob('María', 'Núñez García', '1990-04-02')).not.toBe(one);
     expect(normalizeNameTokensDob(' - ', undefined, '1990-04-02')).toBeNull();
     expect(normalizeNameTokensDob('Ana', 'Ruiz', '1990-02-30')).toBeNull();
+  });
+
+  it('keeps the first given name and the first surname that is not a particle, with the date: a name typed shorter', () => {
+    const one = normalizeNameShortDob('María José', 'Núñez García', '1990-04-02');
+    expect(one).toBe('maria|nunez|1990-04-02');
+    for (const [first, last] of [['María', 'Núñez'], ['MARIA JOSE', 'nunez'], ['María', 'Núñez-García'], ['María', 'de Núñez'], ['María', 'de la Núñez y García']]) {
+      expect([first, last, normalizeNameShortDob(first, last, '1990-04-02')]).toEqual([first, last, one]);
+    }
+    expect(normalizeNameShortDob('José', 'Núñez García', '1990-04-02')).not.toBe(one);
+    expect(normalizeNameShortDob('María', 'García', '1990-04-02')).not.toBe(one);
+    expect(normalizeNameShortDob('María', 'Núñez', '1990-04-03')).not.toBe(one);
+    // Both names and a real date, and a surname that is more than particles.
+    expect(normalizeNameShortDob('Ana', undefined, '1990-04-02')).toBeNull();
+    expect(normalizeNameShortDob(undefined, 'Ruiz', '1990-04-02')).toBeNull();
+    expect(normalizeNameShortDob('Ana', 'de la', '1990-04-02')).toBeNull();
+    expect(normalizeNameShortDob('Ana', 'Ruiz', '1990-02-30')).toBeNull();
+    // Its own output, split at the bars, gives it again (the blind index's check of a normalized value).
+    const [first, last, dob] = one!.split('|');
+    expect(normalizeNameShortDob(first, last, dob)).toBe(one);
   });
 
   it('is idempotent on names mixing letters and marks of many scripts with apostrophes and spaces between them', () => {

@@ -139,6 +139,27 @@ export function normalizeNameTokensDob(
   return `${names.split(' ').sort().join(' ')}|${dob}`;
 }
 
+/** Words of a family name that are not the name itself (de la Cruz, van der Berg, al-Hassan, dos Santos). */
+const SURNAME_PARTICLES = new Set(['de', 'del', 'della', 'la', 'las', 'los', 'le', 'les', 'y', 'e', 'i', 'da', 'das', 'do', 'dos', 'di', 'du', 'van', 'von', 'der', 'den', 'ten', 'ter', 'al', 'el', 'bin', 'ibn']);
+
+/**
+ * "first|last|yyyy-mm-dd" for duplicate checks when a name was typed shorter: the first word of the first name and the
+ * first word of the last name that is not a particle. "María José / Núñez García", "María / Núñez" and "María José /
+ * Núñez" are one person born that day (a second given name or the second surname left out, as Spanish-language
+ * intake often does). Both names and a valid date of birth are required.
+ */
+export function normalizeNameShortDob(
+  firstName?: string | null,
+  lastName?: string | null,
+  dateOfBirth?: string | null,
+): string | null {
+  const first = normalizePersonName(firstName)?.split(' ')[0];
+  const last = normalizePersonName(lastName)?.split(' ').find((word) => !SURNAME_PARTICLES.has(word));
+  const dob = normalizeDate(dateOfBirth);
+  if (!first || !last || dob === null) return null;
+  return `${first}|${last}|${dob}`;
+}
+
 function normalizeDate(input: string | null | undefined): string | null {
   if (typeof input !== 'string') return null;
   const text = input.trim();
