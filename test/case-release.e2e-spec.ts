@@ -125,6 +125,35 @@ describe('releasing an assigned case from its attorney (e2e)', () => {
     expect(await emails(held.body.id, 'case.conflict')).toEqual([]);
   });
 
+  it('a conflict told (a release for one) alerts nobody later; a conflict the names show, of that former holder, still does', async () => {
+    const lawyer = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(lawyer.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    const tag = Math.random().toString(36).slice(2, 6);
+    const pia = { firstName: 'Pia', lastName: `Uno${tag}`, dateOfBirth: '1980-05-06' };
+    const give = async (client: object) => {
+      const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody(client as { firstName: string; lastName: string })).expect(201);
+      const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: lawyer.userId }).expect(201);
+      await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(lawyer.auth).expect(200);
+      return c.body.id as string;
+    };
+    // They hold two of Pia's cases, and step down from one for a conflict: the other stays theirs, and a correction
+    // of either (a note) alerts nobody of what they told.
+    const kept = await give(pia);
+    const left = await give(pia);
+    await release(left, lawyer, { reason: 'conflict' }).expect(204);
+    for (const id of [kept, left]) {
+      await t.http.patch(`/api/cases/${id}`).set(coordinator.auth).send({ narrative: 'Llamó la hermana (inventado).' }).expect(200);
+      expect(await emails(id, 'case.conflict')).toEqual([]);
+    }
+    // They take Xavier as a client; the case they left turns out to name Xavier on the other side: they saw Pia's record
+    // and now represent her opponent. The coordinators are alerted, as for any former holder.
+    const xavier = { firstName: 'Xavier', lastName: `Dos${tag}`, dateOfBirth: '1970-01-02' };
+    await give(xavier);
+    await t.http.patch(`/api/cases/${left}`).set(coordinator.auth).send({ adverseParties: [{ name: `${xavier.firstName} ${xavier.lastName}`, relationship: 'employer' }] }).expect(200);
+    const told = await emails(left, 'case.conflict');
+    expect(told.map((n: { recipient_id: string }) => n.recipient_id).sort()).toEqual([coordinator.userId, colleague.userId].sort());
+  });
+
   it('by its attorney, stepping down: every coordinator is told, the attorney gets no email about their own act', async () => {
     const { id } = await assigned();
     await release(id, attorney, { reason: 'capacity' }).expect(204);

@@ -679,15 +679,18 @@ describe('data migrations (e2e)', () => {
     expect((await named().expect(422)).body.message).toMatch(/conflict of interest/);
   });
 
-  it('1764005900000: open cases in unknown custody are due for review, and one with a detainer reads as detained without counsel', async () => {
+  it('1764005900000: open cases in unknown custody with a detainer are due for review, and read as detained without counsel', async () => {
     const create = async (custody: object) =>
       (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;
     const held = await create({ status: 'unknown', state: 'TX', detainerLodged: true });
     const inIce = await create({ status: 'ice_detention', state: 'TX' });
+    // In unknown custody with no detainer: nothing 2026.11 changes, not queued ahead of those it does.
+    const unknown = await create({ status: 'unknown', state: 'TX' });
+    const ids = [held, inIce, unknown];
     // As 2026.10 left it: no flag, low.
-    await t.db.query(`UPDATE cases SET flags = '[]', urgency_level = 'low', urgency_review_at = NULL WHERE id = ANY($1)`, [[held, inIce]]);
+    await t.db.query(`UPDATE cases SET flags = '[]', urgency_level = 'low', urgency_review_at = NULL WHERE id = ANY($1)`, [ids]);
     await run(new UnknownCustodyDetainerReviews1764005900000());
-    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [[held, inIce]]);
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [ids]);
     expect(due.map((r: { id: string }) => r.id)).toEqual([held]);
     await t.app.get(DeadlineJobsService).reviewUrgency();
     const [row] = await t.db.query(`SELECT urgency_level, flags FROM cases WHERE id = $1`, [held]);

@@ -65,7 +65,13 @@ export interface ReferralView {
 /** This case's past offers by attorney, and the attorneys in conflict with it (the matching name index values). */
 interface CaseHistory {
   prior: Map<string, AttorneyCandidate['priorOutcomeOnCase']>;
-  conflicts: Map<string, { clients: string[]; adverse: string[] }>;
+  /**
+   * Per attorney: the name indexes that conflict (`clients`: their clients named adverse here; `adverse`: the parties
+   * their clients name adverse, this client among them), and `declared`, this client's own indexes when the attorney
+   * declined this case or the same client's for a conflict, or stepped down or was released from one for a conflict
+   * (a conflict they told, not one the names show: it bars them, and alerts nobody).
+   */
+  conflicts: Map<string, { clients: string[]; adverse: string[]; declared: string[] }>;
 }
 
 type Outcome = { offered: ReferralView } | { unplaced: true; why: string };
@@ -566,9 +572,6 @@ export class ReferralsService implements OnModuleInit {
       `SELECT DISTINCT r.attorney_id FROM referrals r JOIN users u ON u.id = r.attorney_id
         WHERE r.case_id = $1 AND r.accepted_at IS NOT NULL AND u.active AND u.role = 'attorney'
           AND r.attorney_id IS DISTINCT FROM $2::uuid
-          -- One released from it for a conflict: the coordinators know (and routing no longer offers it to them).
-          AND NOT EXISTS (SELECT 1 FROM referrals d WHERE d.case_id = $1 AND d.attorney_id = r.attorney_id
-                             AND d.status = 'withdrawn' AND d.release_reason = 'conflict')
           -- An offer past its answer time is the expiry job's, not the offer review's: its attorney is alerted on here.
           AND NOT EXISTS (SELECT 1 FROM referrals o WHERE o.case_id = $1 AND o.status = 'offered' AND o.attorney_id = r.attorney_id
                              AND o.respond_by > $3)`,
@@ -588,7 +591,9 @@ export class ReferralsService implements OnModuleInit {
     const coordinators = await this.outbox.coordinators(tx, c.organization_id);
     for (const { attorneyId, held, current } of holders) {
       const conflict = history.conflicts.get(attorneyId);
-      if (!conflict) continue;
+      // One the attorney told (a decline or a release for a conflict) alerts nobody: the coordinators were told, and it
+      // says nothing of the names; a conflict the names show does, beside it.
+      if (!conflict || conflict.clients.length + conflict.adverse.length === 0) continue;
       // Under a new index key every digest is another: a holder already alerted on for this case is not asked about
       // again (a waiver, perhaps, was given), but its alert is written under the new digest, cancelled, so that the next
       // correction does not ask either. Under the same key, the digest tells a new set of names from one told.
@@ -1247,7 +1252,7 @@ export class ReferralsService implements OnModuleInit {
                 -- bar every client of a common name, with no override) as a case the attorney declined for a conflict
                 -- or was released from for one: told once, it holds for the client's next intake too, and no override
                 -- offers this case to them again. Taken as adverse to one of their clients.
-                SELECT r.attorney_id, 'adverse_party', m.value
+                SELECT r.attorney_id, 'declared', m.value
                   FROM (SELECT $1::uuid AS case_id
                         UNION
                         SELECT x.case_id FROM case_blind_indexes y
@@ -1260,10 +1265,10 @@ export class ReferralsService implements OnModuleInit {
          FROM mine`,
       [c.id, c.organization_id, COURT_EVENT_TYPES],
     );
-    const conflicts = new Map<string, { clients: string[]; adverse: string[] }>();
+    const conflicts = new Map<string, { clients: string[]; adverse: string[]; declared: string[] }>();
     for (const k of row.conflicts) {
-      const entry = conflicts.get(k.attorney_id) ?? { clients: [], adverse: [] };
-      (k.kind === 'party_name' ? entry.clients : entry.adverse).push(k.value);
+      const entry = conflicts.get(k.attorney_id) ?? { clients: [], adverse: [], declared: [] };
+      (k.kind === 'party_name' ? entry.clients : k.kind === 'declared' ? entry.declared : entry.adverse).push(k.value);
       conflicts.set(k.attorney_id, entry);
     }
     return {
@@ -1344,7 +1349,7 @@ export class ReferralsService implements OnModuleInit {
       lastOfferedAt: r.last_offered_at,
       priorOutcomeOnCase: history.prior.get(r.user_id) ?? null,
       clientIndexes: history.conflicts.get(r.user_id)?.clients ?? [],
-      clientAdversePartyIndexes: history.conflicts.get(r.user_id)?.adverse ?? [],
+      clientAdversePartyIndexes: [...(history.conflicts.get(r.user_id)?.adverse ?? []), ...(history.conflicts.get(r.user_id)?.declared ?? [])],
     }));
   }
 
