@@ -26,7 +26,7 @@ export class UpdateOrganizationDto {
 
   @ApiPropertyOptional({ type: 'integer', description: 'Days after closing before a case is crypto-shredded', minimum: 30, maximum: 36500 })
   @IsOptionalNotNull() @IsInt() @Min(30) @Max(36500) retentionDays?: number;
-  @ApiPropertyOptional({ example: 'America/Chicago', description: "IANA zone for cases whose place is not known yet (no facility, zone or state); default America/New_York" })
+  @ApiPropertyOptional({ example: 'America/Chicago', description: "IANA zone (of the United States or its territories) for cases whose place is not known yet (no facility, zone or state); default America/New_York" })
   @IsOptionalNotNull() @IsUsTimeZone() timeZone?: string;
 }
 

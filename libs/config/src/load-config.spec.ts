@@ -118,6 +118,7 @@ describe('loadConfig', () => {
     ['the token secret equal to the index key', { AMPARO_JWT_SECRET: key(3) }, 'AMPARO_JWT_SECRET', 'AMPARO_INDEX_KEY'],
     ['one key under two ids of the keyring', { AMPARO_KEYS: `k2:${key(2)},k1:${key(2)}` }, 'AMPARO_KEYS key "k1"', 'AMPARO_KEYS key "k2"'],
     ['an all-zero key', { AMPARO_INDEX_KEY: key(0) }, 'AMPARO_INDEX_KEY', 'all zero'],
+    ['a key whose last character is not as base64 writes it', { AMPARO_AUDIT_KEYS: `a1:${key(5).replace(/U=$/, 'V=')}` }, 'AMPARO_AUDIT_KEYS', 'its last character before "="'],
   ])('refuses %s', (_what, overrides, variable, named) => {
     const error = errorOf(() => loadConfig({ ...goodSecrets, ...overrides }, tmp()));
     expect(error.variable).toBe(variable);

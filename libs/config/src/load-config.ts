@@ -14,6 +14,12 @@ const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
  * character mistyped there still decodes to 32 bytes (refused later by the key parser, after the database was set up).
  */
 const isBase64Key = (value: string) => BASE64_32.test(value) && Buffer.from(value, 'base64').toString('base64') === value;
+
+/** Why a value of the right length is refused (never the value itself, nor the character that should be there). */
+const notCanonical = (value: string) =>
+  BASE64_32.test(value)
+    ? ': its last character before "=" is not one base64 writes for 32 bytes (a typing error? the other characters decode as they are)'
+    : '';
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 function str(env: Env, name: string): string | undefined {
@@ -149,12 +155,12 @@ export function validateKeyring(spec: string, variable = 'AMPARO_KEYS'): void {
     }
     if (seen.has(id)) throw new ConfigError(variable, `names key id "${id}" twice`);
     seen.add(id);
-    if (!isBase64Key(material)) throw new ConfigError(variable, `key "${id}" must be 32 bytes in base64`);
+    if (!isBase64Key(material)) throw new ConfigError(variable, `key "${id}" must be 32 bytes in base64${notCanonical(material)}`);
   }
 }
 
 function validateKey(value: string, variable: string): void {
-  if (!isBase64Key(value)) throw new ConfigError(variable, 'must be 32 bytes in base64');
+  if (!isBase64Key(value)) throw new ConfigError(variable, `must be 32 bytes in base64${notCanonical(value)}`);
 }
 
 /**

@@ -174,6 +174,21 @@ describe('normalizePersonName / normalizeNameDob', () => {
     // Its own output, split at the bars, gives it again (the blind index's check of a normalized value).
     const [first, last, dob] = one!.split('|');
     expect(normalizeNameShortDob(first, last, dob)).toBe(one);
+    // A mark typed apart (a vowel sign between spaces) is not a word of the name.
+    expect(normalizeNameShortDob('Ana', '\u093f Ruiz', '1990-04-02')).toBe('ana|ruiz|1990-04-02');
+    expect(normalizeNameShortDob('\u0e31 Ana', 'de \u0e31 Ruiz', '1990-04-02')).toBe('ana|ruiz|1990-04-02');
+  });
+
+  it('gives back a value it takes again, for any name mixing letters, marks, particles and spaces', () => {
+    const pieces = ['Ana', 'de', 'la', 'Ruiz', 'म', '\u093f', '\u0e31', '\u0301', ' ', '-', "'"];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 8 }), fc.array(fc.constantFrom(...pieces), { maxLength: 8 }), (a, b) => {
+        const value = normalizeNameShortDob(a.join(''), b.join(''), '1990-04-02');
+        if (value === null) return;
+        const [first, last, dob] = value.split('|');
+        expect(normalizeNameShortDob(first, last, dob)).toBe(value);
+      }),
+    );
   });
 
   it('is idempotent on names mixing letters and marks of many scripts with apostrophes and spaces between them', () => {

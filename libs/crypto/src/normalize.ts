@@ -153,8 +153,10 @@ export function normalizeNameShortDob(
   lastName?: string | null,
   dateOfBirth?: string | null,
 ): string | null {
-  const first = normalizePersonName(firstName)?.split(' ')[0];
-  const last = normalizePersonName(lastName)?.split(' ').find((word) => !SURNAME_PARTICLES.has(word));
+  // Words with a letter or digit: a mark kept alone between spaces (a Devanagari vowel sign typed apart) is no name.
+  const words = (name: string | null | undefined) => normalizePersonName(name)?.split(' ').filter((word) => /[\p{L}\p{N}]/u.test(word)) ?? [];
+  const first = words(firstName)[0];
+  const last = words(lastName).find((word) => !SURNAME_PARTICLES.has(word));
   const dob = normalizeDate(dateOfBirth);
   if (!first || !last || dob === null) return null;
   return `${first}|${last}|${dob}`;

@@ -197,7 +197,7 @@ export class CustodyDto {
   @IsStateCode({ message: 'custody.state must be the 2-letter code of a U.S. state or territory, such as TX' })
   state?: string;
 
-  @ApiPropertyOptional({ example: 'America/Chicago', description: 'IANA zone. Derived from the facility, or from state and county, when omitted.' })
+  @ApiPropertyOptional({ example: 'America/Chicago', description: 'IANA zone of a place in the United States or its territories. Derived from the facility, or from state and county, when omitted.' })
   @BlankAsNull()
   @IsOptional()
   @IsUsTimeZone()

@@ -130,7 +130,7 @@ export class CreateEventDto {
   @Matches(/^\p{L}[\p{L}\p{M} .'-]*$/u, { message: "courtCode must be the court's code or city, in letters (such as HOU)" })
   courtCode?: string;
 
-  @ApiPropertyOptional({ description: "The court's IANA zone, when it differs from the case's. A ruling of the BIA (issuedBy bia) is recorded in America/New_York, Falls Church's zone, whatever is sent" })
+  @ApiPropertyOptional({ description: "The court's IANA zone (of the United States or its territories), when it differs from the case's. A ruling of the BIA (issuedBy bia) is recorded in America/New_York, Falls Church's zone, whatever is sent" })
   @IsOptional()
   @IsUsTimeZone()
   timeZone?: string;
