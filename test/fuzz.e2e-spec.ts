@@ -103,6 +103,7 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
   let scratchAttorney: Session;
   let scratchUser: Session;
   let throwaway: Session;
+  let passwordChanger: Session;
   const seeded = {} as { caseId: string; deadlineId: string; referralId: string; pendingCaseId: string; eventId: string };
   const scratch = {} as { caseIds: string[]; deadlineId: string; referralIds: string[]; eventIds: string[] };
   let baseline: { reveal: unknown; attorneyView: unknown; row: unknown; deadlines: unknown; profile: unknown; users: unknown; referral: unknown; events: unknown };
@@ -139,6 +140,7 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
     scratchAttorney = await createUser(t.http, admin, 'attorney');
     scratchUser = await createUser(t.http, admin, 'intake');
     throwaway = await createUser(t.http, admin, 'intake');
+    passwordChanger = await createUser(t.http, admin, 'intake');
     await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
     for (const a of [attorney, scratchAttorney]) await t.http.put('/api/attorneys/me/profile').set(a.auth).send(PROFILE).expect(200);
 
@@ -191,10 +193,11 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
     // Logout takes no body: only a throwaway session may call it.
     'POST /api/auth/logout': { protectedIds: [], scratchIds: [], base: {}, caller: () => throwaway, hostileCallers: () => [throwaway, null] },
     'POST /api/auth/refresh': { protectedIds: [], scratchIds: [], base: { refreshToken: 'r'.repeat(43) }, caller: () => null, hostileCallers: () => [null, intake] },
-    // The current password is never the fuzzed one: a throwaway session, refused (400, then 429) every time.
+    // A session of its own (logout's ends the throwaway one), whose current password is never the fuzzed one: refused
+    // (400 naming a field, then 429) every time, after the form's validation and the password check have run.
     'POST /api/auth/password': {
       protectedIds: [], scratchIds: [], base: { currentPassword: 'not the current one', newPassword: 'a new passphrase here' },
-      caller: () => throwaway, hostileCallers: () => [throwaway, null],
+      caller: () => passwordChanger, hostileCallers: () => [passwordChanger, null],
     },
     'POST /api/calendar/token': { protectedIds: [], scratchIds: [], base: {}, caller: () => scratchAttorney, hostileCallers: () => [scratchAttorney, intake, null] },
     'POST /api/cases': { protectedIds: [], scratchIds: [], base: intakeBody() as Json, caller: () => intake, hostileCallers: everyone },
@@ -272,6 +275,10 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
       const idArb = hasId
         ? fc.oneof(...(target.scratchIds.length ? [{ weight: 3, arbitrary: fc.constantFrom(...target.scratchIds) }] : []), { weight: 1, arbitrary: fc.uuid() })
         : fc.constant('');
+      // The allowed caller's session is live (one spent by an earlier test, logout's, would only ever be answered 401,
+      // and pass every check above without reaching the route). Logout ends its own at its first valid call.
+      const caller = target.caller();
+      if (caller && route !== 'POST /api/auth/logout') expect((await t.http.get('/api/auth/me').set(caller.auth)).status).toBe(200);
       await fc.assert(
         fc.asyncProperty(idArb, mutatedBody(target.base), TAKES_KEY.has(route) ? idempotencyKey : fc.constant(undefined), async (id, body, key) => {
           const path = target.path ? target.path(id) : template.replace(/:(id|userId)/, id);

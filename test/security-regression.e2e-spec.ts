@@ -364,7 +364,18 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       ['POST', `/api/cases/${caseId}/reveal`, { reason: 'I want to see everything' }, ['coordinator']],
       ['POST', `/api/cases/${caseId}/referrals`, { attorneyId: attorneyA.userId }, ['coordinator']],
       ['POST', `/api/referrals/${referralId}/withdraw`, {}, ['coordinator']],
+      ['POST', `/api/cases/${caseId}/reopen`, undefined, ['coordinator']],
     ];
+
+    it('the list above is every route neither intake nor an attorney may call', () => {
+      const routes = listRouteAccess(t.app.get(DiscoveryService), t.app.get(MetadataScanner), t.app.get(Reflector))
+        .map((line) => line.split(' '))
+        .filter(([, , rule]) => !['public', 'authenticated'].includes(rule) && !rule.split(',').some((role) => role === 'intake' || role === 'attorney'))
+        .map(([method, path]) => `${method} ${path}`);
+      const listed = adminOrCoordinatorRoutes().map(([method, url]) =>
+        `${method} ${url.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, ':id').replace('/api/attorneys/:id/', '/api/attorneys/:userId/')}`);
+      expect([...new Set(listed)].sort()).toEqual(routes.sort());
+    });
 
     it('intake and attorney get 403 on every admin and coordinator route, with real ids, and nothing changes', async () => {
       for (const who of [intake, attorneyA]) {

@@ -174,8 +174,11 @@ describe('two API instances running the jobs on one database (process e2e)', () 
     await db?.end();
   }, 30_000);
 
-  it('every job had its effect within the bound', () => {
+  it('every job had its effect within the bound, and both instances ran every job (not one doing all of it)', () => {
     expect(s.allSeen).toBe(true);
+    for (const job of ['Deadline jobs', 'Mail delivery', 'Offer expiry', 'Purge run', 'Audit sealing']) {
+      expect(apis.map((a) => a.output().includes(`${job}: first pass done`))).toEqual([true, true]);
+    }
   });
 
   it('a deadline due within 2 hours is reminded once per coordinator, and each reminder is delivered once', async () => {

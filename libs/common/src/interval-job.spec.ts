@@ -6,7 +6,7 @@ describe('every', () => {
   afterEach(() => jest.useRealTimers());
 
   it('runs one pass at a time; stopping aborts its signal and waits for the pass in hand to end', async () => {
-    const logger = { error: jest.fn() } as unknown as Logger;
+    const logger = { error: jest.fn(), log: jest.fn() } as unknown as Logger;
     let finish!: () => void;
     const signals: AbortSignal[] = [];
     const task = jest.fn((signal: AbortSignal) => {
@@ -30,7 +30,7 @@ describe('every', () => {
   });
 
   it('stops waiting after maxWaitMs for a pass that does not end (an email to a server that does not answer)', async () => {
-    const logger = { error: jest.fn(), warn: jest.fn() } as unknown as Logger;
+    const logger = { error: jest.fn(), warn: jest.fn(), log: jest.fn() } as unknown as Logger;
     const task = jest.fn(() => new Promise<void>(() => undefined));
     const stop = every(1, task, logger, 'Test job', { maxWaitMs: 2000 });
     jest.advanceTimersByTime(1000);
@@ -44,7 +44,7 @@ describe('every', () => {
   });
 
   it('with firstAfterSeconds, runs the first pass that soon, then every interval; stopped before, it never runs', async () => {
-    const logger = { error: jest.fn() } as unknown as Logger;
+    const logger = { error: jest.fn(), log: jest.fn() } as unknown as Logger;
     const task = jest.fn().mockResolvedValue(undefined);
     const stop = every(3600, task, logger, 'Purge', { firstAfterSeconds: 60 });
     jest.advanceTimersByTime(59_000);
@@ -61,7 +61,7 @@ describe('every', () => {
   });
 
   it('logs a failed pass and runs the next', async () => {
-    const logger = { error: jest.fn() } as unknown as Logger;
+    const logger = { error: jest.fn(), log: jest.fn() } as unknown as Logger;
     const task = jest.fn().mockRejectedValueOnce(new Error('database down')).mockResolvedValue(undefined);
     const stop = every(1, task, logger, 'Test job');
     jest.advanceTimersByTime(1000);
@@ -70,5 +70,15 @@ describe('every', () => {
     await stop();
     expect(task).toHaveBeenCalledTimes(2);
     expect(logger.error).toHaveBeenCalledWith(expect.objectContaining({ err: expect.any(Error) }), 'Test job failed');
+    // The first pass that ended well is told, once.
+    expect(logger.log).toHaveBeenCalledWith('Test job: first pass done (then every 1 s)');
+  });
+
+  it('tells the first pass done once, not every pass', async () => {
+    const logger = { error: jest.fn(), log: jest.fn() } as unknown as Logger;
+    const stop = every(1, jest.fn().mockResolvedValue(undefined), logger, 'Test job');
+    for (let i = 0; i < 3; i++) await jest.advanceTimersByTimeAsync(1000);
+    await stop();
+    expect(logger.log).toHaveBeenCalledTimes(1);
   });
 });

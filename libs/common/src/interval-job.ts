@@ -24,10 +24,18 @@ export function every(
   const { maxWaitMs = 5000, firstAfterSeconds } = options;
   const stopping = new AbortController();
   let running: Promise<void> | null = null;
+  // The first pass that ends well is logged, once: which instances run the jobs, and that they do.
+  let told = false;
   const run = () => {
     if (running || stopping.signal.aborted) return;
     running = task(stopping.signal)
-      .then(() => undefined, (error: unknown) => logger.error({ err: error }, `${what} failed`))
+      .then(
+        () => {
+          if (!told) logger.log(`${what}: first pass done (then every ${seconds} s)`);
+          told = true;
+        },
+        (error: unknown) => logger.error({ err: error }, `${what} failed`),
+      )
       .finally(() => (running = null));
   };
   const timer = setInterval(run, seconds * 1000);
