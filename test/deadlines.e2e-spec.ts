@@ -1027,6 +1027,31 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(JSON.stringify(events)).not.toContain(rotated.body.token);
   });
 
+  it('a detainer hold past its 48 hours stays in the feed at its outer limit while that is ahead, and every event says its local times', async () => {
+    const started = clock.now();
+    const c = await newCase({ ...minimalBody(), custody: {
+      status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: iso(new Date(started.getTime() - 50 * 3600_000)) } });
+    const [hold] = (await t.http.get(`/api/deadlines?status=all&limit=200`).set(coordinator.auth).expect(200)).body.items
+      .filter((d: { caseId: string; rule: string }) => d.caseId === c.id && d.rule === 'detainer_hold');
+    expect(hold.status).toBe('missed');
+    const token = (await t.http.post('/api/calendar/token').set(coordinator.auth).expect(201)).body.token;
+    const events = async () => (await t.http.get(`/api/calendar/${token}.ics`).expect(200)).text.replace(/\r\n /g, '').split('BEGIN:VEVENT').slice(1);
+    const outer = (await events()).filter((e) => e.includes(`UID:${hold.id}-outer@`));
+    expect(outer).toHaveLength(1);
+    expect(outer[0]).toContain(`DTSTART:${new Date(hold.outerLimitAt).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}\r\n`);
+    expect(outer[0]).toMatch(/SUMMARY:AMP-[A-Z2-9]{6}: .*outer limit \(its due time has passed\)/);
+    // Its times where it is counted, as the emails say them (a calendar in another zone shows another hour).
+    expect(outer[0]).toMatch(/DESCRIPTION:Due \w{3} \d{1,2} \w{3} \d{4}\\, \d{1,2}:\d{2} [AP]M C[SD]T\. Outer limit \w{3} /);
+    expect((await t.http.get(`/api/calendar/${token}.ics`).expect(200)).text).toMatch(/\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n/);
+    // Once the outer limit has passed, it is no longer in the feed (on the board, missed).
+    clock.set(new Date(Date.parse(hold.outerLimitAt) + 60_000));
+    try {
+      expect((await events()).filter((e) => e.includes(hold.id))).toEqual([]);
+    } finally {
+      clock.set(started);
+    }
+  });
+
   it('a feed with more open deadlines than it holds says so in a last event (it looked complete)', async () => {
     const c = await newCase(minimalBody());
     const extra = FEED_LIMIT + 5;

@@ -235,8 +235,8 @@ export class DeadlinesService {
   }
 
   /**
-   * The open deadlines of the token owner's scope, the FEED_LIMIT due soonest (`more`: there are others), or null for an
-   * unknown token or an inactive user.
+   * The open deadlines of the token owner's scope, and the missed ones whose outer limit is still ahead (at that limit),
+   * the FEED_LIMIT soonest (`more`: there are others), or null for an unknown token or an inactive user.
    */
   async calendarFeed(token: string): Promise<{ deadlines: DeadlineView[]; more: boolean } | null> {
     const [owner] = await this.db.query(
@@ -247,9 +247,16 @@ export class DeadlinesService {
     if (!owner) return null;
     const actor = { userId: owner.id, role: owner.role, organizationId: owner.organization_id, sessionId: '' } as Principal;
     const params: unknown[] = [];
+    const where = scope(actor, params);
+    const now = params.push(this.clock.now());
     const rows: DeadlineRow[] = await this.db.query(
-      `SELECT d.*, c.reference FROM deadlines d JOIN cases c ON c.id = d.case_id
-        WHERE ${scope(actor, params)} AND d.status = 'open' AND NOT d.case_closed ORDER BY d.due_at LIMIT ${FEED_LIMIT + 1}`,
+      `SELECT * FROM (
+         SELECT d.*, c.reference, d.due_at AS at FROM deadlines d JOIN cases c ON c.id = d.case_id
+          WHERE ${where} AND d.status = 'open' AND NOT d.case_closed
+         UNION ALL
+         SELECT d.*, c.reference, d.outer_limit_at AS at FROM deadlines d JOIN cases c ON c.id = d.case_id
+          WHERE ${where} AND d.status = 'missed' AND d.outer_limit_at > $${now} AND NOT d.case_closed
+       ) feed ORDER BY at, id LIMIT ${FEED_LIMIT + 1}`,
       params,
     );
     return { deadlines: rows.slice(0, FEED_LIMIT).map(toDeadlineView), more: rows.length > FEED_LIMIT };

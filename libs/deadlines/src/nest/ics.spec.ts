@@ -10,3 +10,30 @@ describe('toIcs', () => {
     expect(ics.endsWith('\r\n')).toBe(true);
   });
 });
+
+describe('toIcs events', () => {
+  const base = {
+    id: 'd1', rule: 'eoir33_change_of_address', label: 'EOIR-33 change of address', timeZone: 'America/Los_Angeles',
+    citation: 'EOIR Policy Manual', ruleVersion: '2026.11', caseId: 'c1', reference: 'AMP-ABC234',
+  };
+  const unfolded = (ics: string) => ics.replace(/\r\n /g, '');
+
+  it('says the local due time, as the emails do: a day\'s last minute in Los Angeles is the next morning in New York', () => {
+    const ics = unfolded(toIcs([{ ...base, dueAt: '2026-12-01T23:59:59.999-08:00', status: 'open' }], new Date('2026-11-27T00:00:00Z'), 'amparo.example'));
+    expect(ics).toContain('DTSTART:20261202T075959Z\r\n');
+    expect(ics).toContain('DESCRIPTION:Due Tue 1 Dec 2026\\, 11:59 PM PST. EOIR-33 change of address (EOIR Policy Manual).');
+  });
+
+  it('a missed hold with its outer limit ahead is an event at that limit, under an id of its own; a window says when it opens', () => {
+    const hold = {
+      ...base, id: 'd2', rule: 'detainer_hold', label: 'ICE detainer 48-hour hold', timeZone: 'America/Chicago', status: 'missed' as const,
+      dueAt: '2026-11-29T10:00:00-06:00', outerLimitAt: '2026-12-01T10:00:00-06:00',
+    };
+    const window = { ...base, id: 'd3', rule: 'daca_renewal', label: 'DACA renewal', status: 'open' as const, dueAt: '2027-03-15T23:59:59.999-07:00', opensAt: '2026-10-16T00:00:00-07:00' };
+    const ics = unfolded(toIcs([hold, window], new Date('2026-11-30T00:00:00Z'), 'amparo.example'));
+    expect(ics).toContain('UID:d2-outer@amparo.example\r\nDTSTAMP:20261130T000000Z\r\nDTSTART:20261201T160000Z\r\n');
+    expect(ics).toContain('SUMMARY:AMP-ABC234: ICE detainer 48-hour hold: outer limit (its due time has passed)');
+    expect(ics).toContain('Due Sun 29 Nov 2026\\, 10:00 AM CST. Outer limit Tue 1 Dec 2026\\, 10:00 AM CST.');
+    expect(ics).toMatch(/UID:d3@amparo\.example[\s\S]*Opens Fri 16 Oct 2026\\, 12:00 AM PDT\./);
+  });
+});

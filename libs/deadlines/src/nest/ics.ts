@@ -1,4 +1,5 @@
 import type { DeadlineView } from './case-timeline.service';
+import { localWhen } from './notification-text';
 
 const escapeText = (s: string) => s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
 const stamp = (iso: string) => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -17,24 +18,44 @@ function fold(line: string): string {
   return out.join('\r\n');
 }
 
+/** The local times a deadline has, as its emails say them ("Due Tue 1 Dec 2026, 11:59 PM PST."). */
+function when(d: DeadlineView): string {
+  const at = (iso: string) => localWhen(new Date(iso), d.timeZone);
+  return [
+    `Due ${at(d.dueAt)}.`,
+    ...(d.outerLimitAt ? [`Outer limit ${at(d.outerLimitAt)}.`] : []),
+    ...(d.opensAt ? [`Opens ${at(d.opensAt)}.`] : []),
+  ].join(' ');
+}
+
 /**
  * A calendar of deadlines. Calendars sync to third parties, so an event carries the case reference, the rule and the
- * citation, and nothing that identifies the client. With `more` (the feed holds only the deadlines due soonest), a
- * last event, at the last one's time, says that later ones are on the deadline board: a feed cut short must not look
- * complete.
+ * citation, and nothing that identifies the client. An open deadline is an event at its due time; a missed one whose
+ * outer limit is still ahead (a detainer hold past its 48 hours: 8 CFR 287.7(d)) an event at that limit, under an id
+ * of its own, since it is not too late yet. Each says its local times, as the emails do: a calendar shows an instant
+ * in its own zone, and a day's last minute in Los Angeles reads as the next morning in New York. With `more` (the feed
+ * holds only the deadlines due soonest), a last event, at the last one's time, says that later ones are on the
+ * deadline board: a feed cut short must not look complete.
  */
 export function toIcs(deadlines: DeadlineView[], now: Date, host: string, more = false): string {
-  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Amparo//Deadlines//EN', 'CALSCALE:GREGORIAN', 'X-WR-CALNAME:Amparo deadlines'];
+  const lines = [
+    'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Amparo//Deadlines//EN', 'CALSCALE:GREGORIAN', 'X-WR-CALNAME:Amparo deadlines',
+    // Read again hourly (RFC 7986; the older name for the clients that know only it): a met deadline leaves, a new hold
+    // comes, within the hour rather than the client's own default, often a day.
+    'REFRESH-INTERVAL;VALUE=DURATION:PT1H', 'X-PUBLISHED-TTL:PT1H',
+  ];
   for (const d of deadlines) {
+    const passed = d.status === 'missed' && d.outerLimitAt !== undefined;
+    const title = passed ? `${d.reference}: ${d.label}: outer limit (its due time has passed)` : `${d.reference}: ${d.label}`;
     lines.push(
       'BEGIN:VEVENT',
-      `UID:${d.id}@${host}`,
+      `UID:${d.id}${passed ? '-outer' : ''}@${host}`,
       `DTSTAMP:${stamp(now.toISOString())}`,
-      `DTSTART:${stamp(d.dueAt)}`,
+      `DTSTART:${stamp(passed ? d.outerLimitAt! : d.dueAt)}`,
       // No DTEND: a date-time DTSTART alone is an event of no duration (RFC 5545 3.6.1); DTEND equal to it is invalid.
-      `SUMMARY:${escapeText(`${d.reference}: ${d.label}`)}`,
-      `DESCRIPTION:${escapeText(`${d.label} (${d.citation}). Rule version ${d.ruleVersion}. Times are computed in ${d.timeZone}.`)}`,
-      'BEGIN:VALARM', 'ACTION:DISPLAY', 'TRIGGER:-PT24H', `DESCRIPTION:${escapeText(`${d.reference}: ${d.label}`)}`, 'END:VALARM',
+      `SUMMARY:${escapeText(title)}`,
+      `DESCRIPTION:${escapeText(`${when(d)} ${d.label} (${d.citation}). Rule version ${d.ruleVersion}. Times are computed in ${d.timeZone}.`)}`,
+      'BEGIN:VALARM', 'ACTION:DISPLAY', `TRIGGER:${passed ? '-PT12H' : '-PT24H'}`, `DESCRIPTION:${escapeText(title)}`, 'END:VALARM',
       'END:VEVENT',
     );
   }
