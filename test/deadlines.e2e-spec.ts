@@ -888,6 +888,14 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(met.body.note).not.toBe('filed');
     const again = await event(c.id, { type: 'address_changed', occurredAt: iso(clock.now()) });
     expect(again.body.deadlines.find((d: { id: string }) => d.id === asylum.id)).toMatchObject({ status: 'met', statusNote: 'filed' });
+    // Marked met again with no note (a double tap, another coordinator): nothing changes, the note and its author stay.
+    const other = await createUser(t.http, admin, 'coordinator');
+    const twice = await t.http.patch(`/api/deadlines/${asylum.id}`).set(other.auth).send({ status: 'met' }).expect(200);
+    expect(twice.body).toMatchObject({ status: 'met', statusNote: 'filed', statusChangedBy: coordinator.userId });
+    expect(await t.db.query(`SELECT 1 FROM audit_events WHERE action = 'deadline.update' AND actor_id = $1`, [other.userId])).toEqual([]);
+    // With a note of their own, it is theirs.
+    const noted = await t.http.patch(`/api/deadlines/${asylum.id}`).set(other.auth).send({ status: 'met', note: 'filed, receipt on file' }).expect(200);
+    expect(noted.body).toMatchObject({ statusNote: 'filed, receipt on file', statusChangedBy: other.userId });
   });
 
   describe('board', () => {

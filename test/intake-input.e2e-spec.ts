@@ -406,6 +406,16 @@ describe('intake input and corrections (e2e)', () => {
     // The intake volunteer, who sees the list, replaces it.
     await t.http.patch(`/api/cases/${listed.body.id}`).set(intake.auth).send({ adverseParties: [{ name: 'Opuesto Cuatro' }] }).expect(200);
     expect(await parties()).toEqual([{ name: 'Opuesto Cuatro' }]);
+    // Additions that would take the list past 10 (which its readers could then no longer save back): refused, and
+    // nothing of them stored; up to 10, taken.
+    const names = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ name: `Opuesto Extra ${String.fromCharCode(65 + from + i)}` }));
+    const full = await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: names(10, 0) });
+    expect([full.status, full.body.code]).toEqual([409, 'ADVERSE_PARTIES_FULL']);
+    expect(await parties()).toEqual([{ name: 'Opuesto Cuatro' }]);
+    await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: names(9, 0) }).expect(200);
+    const ten = await parties();
+    expect(ten).toHaveLength(10);
+    await t.http.patch(`/api/cases/${listed.body.id}`).set(intake.auth).send({ adverseParties: ten.map((p: object) => ({ ...p, relationship: 'other' })) }).expect(200);
   });
 
   it('a coordinator without the full view cannot clear a name: the answer is the same whether the other name is filled', async () => {

@@ -17,7 +17,7 @@ import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './
 import { SENSITIVE_FIELDS, SensitiveValues, isBlank, pickSensitive } from './domain/sensitive-fields';
 import { caseVisibility } from './domain/visibility';
 import { newCaseReference } from './domain/reference';
-import { CreateCaseDto, CustodyDto } from './dto/create-case.dto';
+import { CreateCaseDto, CustodyDto, MAX_ADVERSE_PARTIES } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, UpdateCaseDto } from './dto/other.dto';
 import { CreateEventDto, EVENT_FIELDS, EVENT_OUTCOMES, occurredAtProblem, scheduledAtProblem } from './dto/event.dto';
 
@@ -595,7 +595,14 @@ export class CasesService {
         // Someone who cannot read the stored list adds to it: replacing it would lose its entries (and their details)
         // unseen, and refusing by what it holds would tell them what it holds.
         if ('adverseParties' in sensitiveChanges && visibility !== 'full') {
-          sensitiveChanges.adverseParties = withAddedParties(current.adverseParties, sensitiveChanges.adverseParties);
+          const parties = withAddedParties(current.adverseParties, sensitiveChanges.adverseParties);
+          // Past the limit a request may send, whoever reads the list could no longer save it without deleting names the
+          // conflict check needs. Refused: that it is full is all it says of what it holds.
+          if (parties.length > MAX_ADVERSE_PARTIES) {
+            throw new DomainError(HttpStatus.CONFLICT, 'ADVERSE_PARTIES_FULL',
+              `The case's list of adverse parties cannot hold these too (at most ${MAX_ADVERSE_PARTIES}): ask its attorney, or the intake volunteer, to make room`);
+          }
+          sensitiveChanges.adverseParties = parties;
         }
         const merged: SensitiveValues = { ...current, ...sensitiveChanges };
         if (!String(merged['client.firstName'] ?? '').trim() && !String(merged['client.lastName'] ?? '').trim()) {
@@ -660,29 +667,29 @@ export class CasesService {
    */
   async addEvent(actor: Principal, id: string, dto: CreateEventDto, idempotencyKey?: string): Promise<EventAnswer> {
     const spec = EVENT_FIELDS[dto.type];
-    const data: Record<string, unknown> = {};
+    const given: Record<string, unknown> = {};
     const fields: Record<string, string[]> = {};
     for (const [key, value] of Object.entries(dto)) {
       // An event is a record of what happened, never corrected in place: null says nothing, like a field not sent
       // (a required one is then missing, rather than stored empty or read as a facility code).
       if (key === 'type' || key === 'occurredAt' || value === undefined || value === null) continue;
       if (!spec.required.includes(key) && !spec.optional.includes(key)) fields[key] = [`${key} does not apply to a ${dto.type} event`];
-      else data[key] = value;
+      else given[key] = value;
     }
     for (const key of spec.required) {
-      if (data[key] !== undefined) continue;
+      if (given[key] !== undefined) continue;
       const values = key === 'outcome' ? EVENT_OUTCOMES[dto.type]?.join(' | ') : REQUIRED_VALUES[key];
       fields[key] = [`${key} is required for a ${dto.type} event${values ? `: ${values}` : ''}`];
     }
     const outcomes = EVENT_OUTCOMES[dto.type];
-    if (outcomes && data.outcome !== undefined && !outcomes.includes(data.outcome as string)) {
+    if (outcomes && given.outcome !== undefined && !outcomes.includes(given.outcome as string)) {
       fields.outcome = [`outcome must be one of ${outcomes.join(', ')} for a ${dto.type} event`];
     }
     if (Object.keys(fields).length) throw validationFailed(fields);
     // A ruling of the BIA happened in Falls Church: its day is the one on the decision there, wherever the person is
     // held and whatever zone came with it (a form filling in the case's or the court's: in Guam a decision of a
     // Virginia morning is already the next day, and its deadlines would fall a day late).
-    if (data.issuedBy === 'bia') data.timeZone = BIA_TIME_ZONE;
+    if (given.issuedBy === 'bia') given.timeZone = BIA_TIME_ZONE;
 
     // Kept apart from the intake's keys (a character those cannot hold), per case: the same key on another case is
     // another request.
@@ -690,6 +697,9 @@ export class CasesService {
       ? { key: `event/${id}/${idempotencyKey}`, hash: this.cipher.requestDigest(canonicalJson({ caseId: id, event: dto })) }
       : undefined;
     return this.audit.transaction(async (tx) => {
+      // Filled in below from the case as this attempt reads it (its zone, where a transfer came from): a transaction
+      // retried after a deadlock starts again from what was sent, not from the attempt that failed.
+      const data: Record<string, unknown> = { ...given };
       const row = await this.visibleRow(tx, actor, id, true);
       // A retry of an event recorded (the case row locked: a concurrent first request has committed or not begun) gets
       // the first answer, even once the case is closed.

@@ -8,6 +8,9 @@ import { IsStateCode } from '@amparo/reference';
 import { CRIMINAL_HISTORY_MAX, FACILITY_CODE_HINT, IsANumber, IsNotNothing, IsPhone } from './formats';
 import { BlankAsNull, CodeValue, HasLetterOrDigit, IsCalendarDate, IsUsTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
 
+/** Adverse parties a case holds at most (a request's list, and a coordinator's additions to one they cannot read). */
+export const MAX_ADVERSE_PARTIES = 10;
+
 /**
  * A county as people type it ("Harris", "Galveston County, TX", "Prince George's", "St. Louis (city)", "Harris County –
  * TX" with a pasted dash): letters, spaces and . , ' ( ) & / and dashes; no digits.
@@ -306,7 +309,7 @@ export class CreateCaseDto {
   @ApiPropertyOptional({ type: [AdversePartyDto], description: 'Adverse parties, for conflict checks. Encrypted.' })
   @IsOptional()
   @IsArray()
-  @ArrayMaxSize(10)
+  @ArrayMaxSize(MAX_ADVERSE_PARTIES)
   // A list inside the list ([[{...}]]) passes ValidateNested (it validates the inner list's objects), and its names
   // would be in no conflict check.
   @ValidateBy({ name: 'notNestedList', validator: { validate: (value: unknown) => !Array.isArray(value) } },

@@ -158,6 +158,11 @@ export class DeadlinesService {
       if (status === 'missed' && row.due_at >= this.clock.now()) {
         throw new DomainError(HttpStatus.CONFLICT, 'DEADLINE_NOT_DUE', 'A deadline can be marked missed only once it has passed');
       }
+      const view = async () =>
+        toDeadlineView((await tx.query(`SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.id = $1`, [id, row.reference]))[0]);
+      // The status it has, and no note: nothing to change (a double tap, or a second coordinator marking it too). Not
+      // written again: that would take the first mark's note and its author away, for good (the trail keeps neither).
+      if (status === row.status && note === undefined) return view();
       await tx.query(
         `UPDATE deadlines SET status = $2, status_note = $3, status_changed_by = $4, status_changed_at = $5 WHERE id = $1`,
         [id, status, note ?? null, actor.userId, this.clock.now()],
@@ -186,8 +191,7 @@ export class DeadlinesService {
         caseReference: row.reference,
         details: { deadlineId: id, rule: row.rule, from: row.status, to: status },
       });
-      const [updated] = await tx.query(`SELECT d.*, $2::text AS reference FROM deadlines d WHERE d.id = $1`, [id, row.reference]);
-      return toDeadlineView(updated);
+      return view();
     });
   }
 
