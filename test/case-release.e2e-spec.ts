@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile, routingTeam } from './support/attorneys';
 import { minimalBody, routableBody } from './support/cases';
@@ -152,6 +153,36 @@ describe('releasing an assigned case from its attorney (e2e)', () => {
     await t.http.patch(`/api/cases/${left}`).set(coordinator.auth).send({ adverseParties: [{ name: `${xavier.firstName} ${xavier.lastName}`, relationship: 'employer' }] }).expect(200);
     const told = await emails(left, 'case.conflict');
     expect(told.map((n: { recipient_id: string }) => n.recipient_id).sort()).toEqual([coordinator.userId, colleague.userId].sort());
+  });
+
+  it('an alert written before 2026-11-27 under the digest that counted a told conflict among the names is not sent again', async () => {
+    const lawyer = await createUser(t.http, admin, 'attorney');
+    await t.http.put('/api/attorneys/me/profile').set(lawyer.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
+    const tag = Math.random().toString(36).slice(2, 6);
+    const pia = { firstName: 'Pia', lastName: `Tres${tag}`, dateOfBirth: '1980-05-06' };
+    const xavier = { firstName: 'Xavier', lastName: `Cuatro${tag}`, dateOfBirth: '1970-01-02' };
+    const offerTo = async (client: object) => {
+      const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody(client as { firstName: string; lastName: string })).expect(201);
+      const offer = await t.http.post(`/api/cases/${c.body.id}/referrals`).set(coordinator.auth).send({ attorneyId: lawyer.userId }).expect(201);
+      return { id: c.body.id as string, offerId: offer.body.id as string };
+    };
+    const held = await offerTo(pia);
+    await t.http.post(`/api/referrals/${held.offerId}/accept`).set(lawyer.auth).expect(200);
+    // Pia's second intake, declined for a conflict (told), and Xavier's case taken: then Pia's case names Xavier.
+    await t.http.post(`/api/referrals/${(await offerTo(pia)).offerId}/decline`).set(lawyer.auth).send({ reason: 'conflict' }).expect(200);
+    await t.http.post(`/api/referrals/${(await offerTo(xavier)).offerId}/accept`).set(lawyer.auth).expect(200);
+    await t.http.patch(`/api/cases/${held.id}`).set(coordinator.auth).send({ adverseParties: [{ name: `${xavier.firstName} ${xavier.lastName}` }] }).expect(200);
+    const first = await emails(held.id, 'case.conflict');
+    expect(first.length).toBeGreaterThan(0);
+    // As the release before it keyed them: the told conflict's values (this client's name) in the digest too.
+    const values = async (kind: string) => (await t.db.query(`SELECT value FROM case_blind_indexes WHERE case_id = $1 AND kind = $2`, [held.id, kind])).map((r: { value: string }) => r.value);
+    const digest = (v: string[]) => createHash('sha256').update(v.sort().join(',')).digest('hex').slice(0, 16);
+    const [adverse, mine] = [await values('adverse_party'), await values('party_name')];
+    await t.db.query(`UPDATE notifications SET dedupe_key = replace(dedupe_key, $2, $3) WHERE case_id = $1 AND kind = 'case.conflict'`,
+      [held.id, digest([...adverse]), digest([...new Set([...adverse, ...mine])])]);
+    await t.http.patch(`/api/cases/${held.id}`).set(coordinator.auth).send({ narrative: 'Llamó la hermana (inventado).' }).expect(200);
+    const sent = await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'case.conflict' AND cancelled_at IS NULL`, [held.id]);
+    expect(sent).toHaveLength(first.length);
   });
 
   it('by its attorney, stepping down: every coordinator is told, the attorney gets no email about their own act', async () => {

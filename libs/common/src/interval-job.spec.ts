@@ -74,6 +74,17 @@ describe('every', () => {
     expect(logger.log).toHaveBeenCalledWith('Test job: first pass done (then every 1 s)');
   });
 
+  it('a pass resolving false (its parts failed and said so) is not told as done', async () => {
+    const logger = { error: jest.fn(), log: jest.fn() } as unknown as Logger;
+    const task = jest.fn().mockResolvedValueOnce(false).mockResolvedValue(true);
+    const stop = every(1, task, logger, 'Test job');
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(logger.log).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1000);
+    await stop();
+    expect(logger.log).toHaveBeenCalledTimes(1);
+  });
+
   it('tells the first pass done once, not every pass', async () => {
     const logger = { error: jest.fn(), log: jest.fn() } as unknown as Logger;
     const stop = every(1, jest.fn().mockResolvedValue(undefined), logger, 'Test job');

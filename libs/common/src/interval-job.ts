@@ -24,14 +24,17 @@ export function every(
   const { maxWaitMs = 5000, firstAfterSeconds } = options;
   const stopping = new AbortController();
   let running: Promise<void> | null = null;
-  // The first pass that ends well is logged, once: which instances run the jobs, and that they do.
+  // The first pass that ends well is logged, once: which instances run the jobs, and that they do. A task resolving
+  // `false` says its pass did not go well, though it did not throw.
   let told = false;
   const run = () => {
     if (running || stopping.signal.aborted) return;
     running = task(stopping.signal)
       .then(
-        () => {
-          if (!told) logger.log(`${what}: first pass done (then every ${seconds} s)`);
+        (result) => {
+          // `false`: a pass whose parts failed and logged their own errors (it went on with the others) is not one done.
+          if (result === false || told) return;
+          logger.log(`${what}: first pass done (then every ${seconds} s)`);
           told = true;
         },
         (error: unknown) => logger.error({ err: error }, `${what} failed`),

@@ -75,7 +75,8 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
     if (!this.config.jobs.enabled) return;
     const seconds = this.config.jobs.intervalSeconds;
     this.stops = [
-      every(seconds, (stopping) => this.plan(stopping), this.logger, 'Deadline jobs'),
+      // A pass in which a part failed (logged by it) is not told as done.
+      every(seconds, async (stopping) => (await this.plan(stopping)).failed === 0, this.logger, 'Deadline jobs'),
       every(seconds, (stopping) => this.mail.deliverDue(stopping), this.logger, 'Mail delivery'),
     ];
   }
@@ -89,25 +90,30 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
    * logged, and the others still run (offer emails are delivered even if a case cannot be swept).
    */
   async tick(): Promise<{ missed: number; reviewed: number; planned: number; sent: number }> {
-    const planned = await this.plan();
-    const sent = await this.run('Mail delivery', () => this.mail.deliverDue());
-    return { ...planned, sent };
+    const { missed, reviewed, planned } = await this.plan();
+    const sent = (await this.run('Mail delivery', () => this.mail.deliverDue())) ?? 0;
+    return { missed, reviewed, planned, sent };
   }
 
-  /** The sweep, the urgency review and reminder planning: what a pass does but deliver (until the process stops). */
-  private async plan(stopping?: AbortSignal): Promise<{ missed: number; reviewed: number; planned: number }> {
+  /**
+   * The sweep, the urgency review and reminder planning: what a pass does but deliver (until the process stops), and
+   * how many of them failed.
+   */
+  private async plan(stopping?: AbortSignal): Promise<{ missed: number; reviewed: number; planned: number; failed: number }> {
     const missed = await this.run('Missed-deadline sweep', () => this.sweepMissed(stopping));
     const reviewed = await this.run('Urgency review', () => this.reviewUrgency(500, stopping));
     const planned = stopping?.aborted ? 0 : await this.run('Reminder planning', () => this.planReminders());
-    return { missed, reviewed, planned };
+    const failed = [missed, reviewed, planned].filter((n) => n === null).length;
+    return { missed: missed ?? 0, reviewed: reviewed ?? 0, planned: planned ?? 0, failed };
   }
 
-  private async run(name: string, job: () => Promise<number>): Promise<number> {
+  /** The job's count, or null when it failed (logged: the other jobs of the pass go on). */
+  private async run(name: string, job: () => Promise<number>): Promise<number | null> {
     try {
       return await job();
     } catch (error) {
       this.logger.error({ err: error }, `${name} failed; the other jobs of this pass go on`);
-      return 0;
+      return null;
     }
   }
 

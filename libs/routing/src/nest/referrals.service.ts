@@ -601,7 +601,16 @@ export class ReferralsService implements OnModuleInit {
         `SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'case.conflict' AND dedupe_key LIKE 'conflict:' || $1::text || ':' || $2::text || ':%' LIMIT 1`,
         [c.id, attorneyId],
       )).length > 0;
-      const matched = createHash('sha256').update([...conflict.clients, ...conflict.adverse].sort().join(',')).digest('hex').slice(0, 16);
+      const digest = (values: string[]) => createHash('sha256').update(values.sort().join(',')).digest('hex').slice(0, 16);
+      const matched = digest([...conflict.clients, ...conflict.adverse]);
+      // Until 2026-11-27 a told conflict counted among the names (its values with the adverse ones): an alert written
+      // then under that digest is the same alert, not to be sent again now that the digest leaves them out.
+      const legacy = conflict.declared.length > 0 ? digest([...conflict.clients, ...new Set([...conflict.adverse, ...conflict.declared])]) : null;
+      const toldBefore = legacy !== null && legacy !== matched && (await tx.query(
+        `SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'case.conflict'
+            AND dedupe_key LIKE 'conflict:' || $1::text || ':' || $2::text || ':' || $3::text || ':%' LIMIT 1`,
+        [c.id, attorneyId, legacy],
+      )).length > 0;
       // A former holder no longer has the case: what became of it is the coordinators' to tell them, not the system's.
       const recipients = current ? [...new Set([...coordinators, attorneyId])] : coordinators;
       const written = await this.outbox.enqueue(tx, recipients.map((recipient) => ({
@@ -614,15 +623,15 @@ export class ReferralsService implements OnModuleInit {
           `on the other side. Nothing was taken from the attorney: please review the conflict together (a waiver, or ` +
           `another attorney).`,
       })));
-      if (known) {
+      if (known || toldBefore) {
         await tx.query(
-          `UPDATE notifications SET cancelled_at = $3, last_error = 'cancelled: told before the index key changed'
+          `UPDATE notifications SET cancelled_at = $3, last_error = $4
             WHERE case_id = $1 AND dedupe_key = ANY($2::text[]) AND sent_at IS NULL AND cancelled_at IS NULL`,
           // An admin standing in for the coordinators has their copy under the key with its ending (OutboxService).
           [c.id, recipients.flatMap((recipient) => {
             const key = conflictKey(c.id, attorneyId, matched, recipient);
             return [key, `${key}${STAND_IN_KEY_SUFFIX}`];
-          }), now],
+          }), now, known ? 'cancelled: told before the index key changed' : 'cancelled: told before, under the earlier digest'],
         );
         continue;
       }
