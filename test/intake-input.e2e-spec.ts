@@ -418,6 +418,28 @@ describe('intake input and corrections (e2e)', () => {
     await t.http.patch(`/api/cases/${listed.body.id}`).set(intake.auth).send({ adverseParties: ten.map((p: object) => ({ ...p, relationship: 'other' })) }).expect(200);
   });
 
+  it('a correction sent with If-Match (the ETag read) is refused when the case changed since, not written over what someone else added', async () => {
+    const c = await create({ ...minimalBody(), adverseParties: [{ name: 'Opuesto Existente' }] }).expect(201);
+    const read = await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200);
+    const etag = read.headers.etag as string;
+    expect(etag).toBe(`"${read.body.updatedAt}"`);
+    // Meanwhile a coordinator adds a name (the volunteer's form does not have it).
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Opuesto Nombrado Despues' }] }).expect(200);
+    const stale = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).set('If-Match', etag)
+      .send({ adverseParties: [...read.body.adverseParties, { name: 'Opuesto Tercero' }] });
+    expect([stale.status, stale.body.code]).toEqual([412, 'STALE_RECORD']);
+    const now = await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200);
+    expect(now.body.adverseParties.map((p: { name: string }) => p.name)).toEqual(['Opuesto Existente', 'Opuesto Nombrado Despues']);
+    // Against what it holds now (its ETag, weak or not, or *): taken, and the answer carries the new version.
+    const fresh = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).set('If-Match', `W/${now.headers.etag}`)
+      .send({ adverseParties: [...now.body.adverseParties, { name: 'Opuesto Tercero' }] }).expect(200);
+    expect(fresh.headers.etag).toBe(`"${fresh.body.updatedAt}"`);
+    await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).set('If-Match', '*').send({ narrative: 'Nota (inventada).' }).expect(200);
+    const bad = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).set('If-Match', 'yesterday').send({ narrative: 'x' });
+    expect([bad.status, fieldsOf(bad)]).toEqual([400, ['If-Match']]);
+  });
+
   it('a coordinator without the full view cannot clear a name: the answer is the same whether the other name is filled', async () => {
     const firstOnly = await create({ ...minimalBody(), client: { ...minimalBody().client, firstName: 'Solo', lastName: undefined } }).expect(201);
     const both = await create(minimalBody()).expect(201);

@@ -231,6 +231,26 @@ describe('routing and referrals (e2e)', () => {
     expect((await t.http.get('/api/attorneys/me/profile').set(noProfile.auth)).status).toBe(404);
   });
 
+  it('a profile PUT with If-Match (the version read) is refused when the profile was saved since: a coordinator\'s stale form does not undo the attorney\'s leave', async () => {
+    const lawyer = await createUser(t.http, admin, 'attorney');
+    const missing = await t.http.put(`/api/attorneys/${lawyer.userId}/profile`).set(coordinator.auth).set('If-Match', '*').send(profile());
+    expect([missing.status, missing.body.code]).toEqual([412, 'STALE_RECORD']);
+    const first = await setProfile(lawyer).expect(200);
+    expect(first.headers.etag).toBe(`"${first.body.updatedAt}"`);
+    const read = (await t.http.get('/api/attorneys').set(coordinator.auth).expect(200)).body.find((a: { userId: string }) => a.userId === lawyer.userId);
+    // The attorney marks themself away, a moment later.
+    clock.set(new Date(clock.now().getTime() + 1000));
+    const away = new Date(clock.now().getTime() + 14 * 86_400_000).toISOString();
+    const mine = await setProfile(lawyer, { unavailableUntil: away }).expect(200);
+    const stale = await t.http.put(`/api/attorneys/${lawyer.userId}/profile`).set(coordinator.auth).set('If-Match', `"${read.updatedAt}"`).send(profile({ maxActiveCases: 3 }));
+    expect([stale.status, stale.body.code]).toEqual([412, 'STALE_RECORD']);
+    const kept = await t.http.get('/api/attorneys/me/profile').set(lawyer.auth).expect(200);
+    expect([kept.body.unavailableUntil, kept.headers.etag]).toEqual([away, mine.headers.etag]);
+    await t.http.put(`/api/attorneys/${lawyer.userId}/profile`).set(coordinator.auth).set('If-Match', kept.headers.etag)
+      .send(profile({ maxActiveCases: 3, unavailableUntil: away })).expect(200);
+    await t.http.patch(`/api/users/${lawyer.userId}`).set(admin.auth).send({ active: false }).expect(200);
+  });
+
   it('an unanswered offer expires and moves on (controllable clock)', async () => {
     const c = await createCase();
     const first = (await route(c.id)).body;

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiExtraModels, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { ApiRateLimited, ErrorResponse, NoBody, UuidParam, invalid, pageOf } from '@amparo/common';
+import { ApiRateLimited, ErrorResponse, NoBody, UuidParam, invalid, pageOf, withETag } from '@amparo/common';
 import { ReleaseCaseDto } from '@amparo/routing';
 import { CasesService } from './cases.service';
 import { CreateCaseDto } from './dto/create-case.dto';
@@ -59,9 +60,9 @@ export class CasesController {
   @Get(':id')
   @Access('intake', 'coordinator', 'attorney')
   @ApiOperation({ summary: 'One case: the full record for those who need it, else the summary; 404 if not visible to you.' })
-  @ApiOkResponse({ type: CaseResponse })
-  get(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string) {
-    return this.cases.get(user, id);
+  @ApiOkResponse({ type: CaseResponse, headers: { ETag: { description: 'The version read ("<updatedAt>"), for If-Match on a correction', schema: { type: 'string' } } } })
+  async get(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Res({ passthrough: true }) res: Response) {
+    return withETag(res, await this.cases.get(user, id));
   }
 
   @Patch(':id')
@@ -71,9 +72,19 @@ export class CasesController {
       'Correct intake data. Only the fields sent change; null clears an optional field. adverseParties replaces the list, except for a coordinator without the full view, whose names are added to it (clearing it, or a client name, without the full view: 409 FULL_VIEW_REQUIRED). ' +
       'On a case at a facility, a custody.state, county or timeZone that differs from the facility\'s is 400 naming it, unless custody.facilityCode is cleared (null) or another facility named in the same correction.',
   })
-  @ApiOkResponse({ type: CaseResponse })
-  update(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: UpdateCaseDto) {
-    return this.cases.update(user, id, dto);
+  @ApiHeader({
+    name: 'If-Match', required: false,
+    description: 'The ETag of the case as read ("<updatedAt>"): the correction is refused (412 STALE_RECORD) if the case changed since, rather than replacing what someone else wrote meanwhile (a list of adverse parties, say).',
+  })
+  @ApiOkResponse({ type: CaseResponse, headers: { ETag: { description: 'The version written', schema: { type: 'string' } } } })
+  async update(
+    @CurrentUser() user: Principal,
+    @Param('id', UuidParam('id')) id: string,
+    @Body() dto: UpdateCaseDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return withETag(res, await this.cases.update(user, id, dto, ifMatch));
   }
 
   @Post(':id/reveal')

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
-import { Clock, DomainError, Page, RateLimitService, countMatches, forbidden, invalid, notFound, sameMembers, validationFailed } from '@amparo/common';
+import { Clock, DomainError, Page, RateLimitService, countMatches, entityTags, forbidden, invalid, notFound, requireVersion, sameMembers, validationFailed } from '@amparo/common';
 import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, latestByDay, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, stateAfterComma, timeZoneFor } from '@amparo/reference';
 import { IMPLICIT_ZONE, followCaseZone, mergeMoved, moveLockedCases, placeLockedCases } from './case-zones';
@@ -444,15 +444,18 @@ export class CasesService {
     });
   }
 
-  async update(actor: Principal, id: string, dto: UpdateCaseDto) {
+  async update(actor: Principal, id: string, dto: UpdateCaseDto, ifMatch?: string) {
     const paths = changedPaths(dto);
     if (paths.length === 0) throw invalid('body', 'send at least one field to correct');
+    const versions = entityTags(ifMatch);
     const result = await this.audit.transaction(async (tx) => {
       const row = await this.visibleRow(tx, actor, id, true);
       const visibility = caseVisibility(actor, toVisibilityCase(row), this.clock.now());
       if (row.status === 'closed' || row.status === 'purged') {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `A ${row.status} case cannot be corrected`);
       }
+      // Read under the case's lock: a correction made since the caller read the case (its ETag) is not overwritten.
+      requireVersion(versions, row.updated_at as Date, 'case');
       const sensitiveChanges = pickSensitive(dto as unknown as Record<string, unknown>);
       // Writing is not reading: coordinators may correct sensitive fields they cannot see; others need the full view.
       if (Object.keys(sensitiveChanges).length > 0 && visibility !== 'full' && actor.role !== 'coordinator') {

@@ -14,3 +14,4 @@ export * from './openapi-validation';
 export * from './collections';
 export * from './digits';
 export * from './email';
+export * from './preconditions';

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
-import { Clock, notFound, validationFailed } from '@amparo/common';
+import { Clock, entityTags, notFound, requireVersion, validationFailed } from '@amparo/common';
 import { AttorneyProfileDto } from './attorney-profile.dto';
 import { ReferralsService } from './referrals.service';
 import { ProfileFit, fitOfRow, sameFit } from '../domain/profile-fit';
@@ -23,6 +23,8 @@ export interface AttorneyProfileView {
   unavailableUntil: string | null;
   activeCases: number;
   openOffers: number;
+  /** The profile's version (its ETag, for a PUT's If-Match). */
+  updatedAt: string;
 }
 
 interface ProfileRow {
@@ -40,6 +42,7 @@ interface ProfileRow {
   unavailable_until: Date | null;
   active_cases: number;
   open_offers: number;
+  updated_at: Date;
 }
 
 const toView = (r: ProfileRow): AttorneyProfileView => ({
@@ -57,6 +60,7 @@ const toView = (r: ProfileRow): AttorneyProfileView => ({
   unavailableUntil: r.unavailable_until?.toISOString() ?? null,
   activeCases: r.active_cases,
   openOffers: r.open_offers,
+  updatedAt: r.updated_at.toISOString(),
 });
 
 /** A profile with its load: `$1` is now (an offer past its answer time is no longer open, as routing counts it). */
@@ -77,7 +81,8 @@ export class AttorneysService {
 
   private readonly logger = new Logger('Attorneys');
 
-  async upsert(actor: Principal, userId: string, dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
+  async upsert(actor: Principal, userId: string, dto: AttorneyProfileDto, ifMatch?: string): Promise<AttorneyProfileView> {
+    const versions = entityTags(ifMatch);
     const [user] = await this.db.query(`SELECT id FROM users WHERE id = $1 AND organization_id = $2 AND role = 'attorney'`, [
       userId, actor.organizationId,
     ]);
@@ -90,8 +95,10 @@ export class AttorneysService {
     }
     const fitChanged = await this.audit.transaction(async (tx) => {
       // What offers are judged on (the case's facts against these): only a change of it reviews the open offers.
-      const [before]: { languages: string[]; practice_areas: string[]; facility_codes: string[]; states: string[]; eoir_registered: boolean }[] =
-        await tx.query(`SELECT languages, practice_areas, facility_codes, states, eoir_registered FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [userId]);
+      const [before]: { languages: string[]; practice_areas: string[]; facility_codes: string[]; states: string[]; eoir_registered: boolean; updated_at: Date }[] =
+        await tx.query(`SELECT languages, practice_areas, facility_codes, states, eoir_registered, updated_at FROM attorney_profiles WHERE user_id = $1 FOR UPDATE`, [userId]);
+      // A form read before someone else saved the profile (the attorney marking themself away) does not undo it.
+      requireVersion(versions, before?.updated_at ?? null, 'profile');
       await tx.query(
         `INSERT INTO attorney_profiles (user_id, organization_id, bar_states, eoir_registered, languages, practice_areas,
                                         facility_codes, states, max_active_cases, accepting_referrals, unavailable_until, updated_at,

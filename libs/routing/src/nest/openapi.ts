@@ -77,4 +77,5 @@ export class AttorneyProfileResponse {
   @ApiProperty({ nullable: true, type: String }) unavailableUntil: string | null;
   @ApiProperty({ description: 'Cases assigned to the attorney' }) activeCases: number;
   @ApiProperty() openOffers: number;
+  @ApiProperty({ description: 'The version of the profile (its ETag), for a PUT\'s If-Match' }) updatedAt: string;
 }

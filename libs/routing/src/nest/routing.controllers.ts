@@ -1,12 +1,19 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { ErrorResponse, NoBody, UuidParam, pageOf } from '@amparo/common';
+import { ErrorResponse, NoBody, UuidParam, pageOf, withETag } from '@amparo/common';
 import { AttorneyProfileDto } from './attorney-profile.dto';
 import { AttorneyProfileView, AttorneysService } from './attorneys.service';
 import { CreateReferralDto, DeclineReferralDto, ListReferralsQuery } from './referral.dto';
 import { ReferralsService } from './referrals.service';
 import { AttorneyProfileResponse, DeclineResponse, ReferralResponse } from './openapi';
+
+const IF_MATCH = {
+  name: 'If-Match', required: false,
+  description: 'The ETag of the profile as read ("<updatedAt>"): the PUT is refused (412 STALE_RECORD) if it changed since, rather than undoing what someone else saved meanwhile (the attorney marking themself away, say).',
+};
+const ETAG = { ETag: { description: 'The version of the profile ("<updatedAt>")', schema: { type: 'string' as const } } };
 
 @ApiTags('attorneys')
 @ApiBearerAuth()
@@ -18,24 +25,31 @@ export class AttorneysController {
   @Put('me/profile')
   @Access('attorney')
   @ApiOperation({ summary: 'Your referral profile: languages, practice areas, facilities, capacity, availability.' })
-  @ApiOkResponse({ type: AttorneyProfileResponse })
-  putMine(@CurrentUser() user: Principal, @Body() dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
-    return this.attorneys.upsert(user, user.userId, dto);
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ type: AttorneyProfileResponse, headers: ETAG })
+  async putMine(
+    @CurrentUser() user: Principal, @Body() dto: AttorneyProfileDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response,
+  ): Promise<AttorneyProfileView> {
+    return withETag(res, await this.attorneys.upsert(user, user.userId, dto, ifMatch));
   }
 
   @Get('me/profile')
   @Access('attorney')
   @ApiOperation({ summary: 'Your referral profile as stored (PUT replaces all of it: read it first to change one field).' })
-  @ApiOkResponse({ type: AttorneyProfileResponse })
-  getMine(@CurrentUser() user: Principal): Promise<AttorneyProfileView> {
-    return this.attorneys.get(user, user.userId);
+  @ApiOkResponse({ type: AttorneyProfileResponse, headers: ETAG })
+  async getMine(@CurrentUser() user: Principal, @Res({ passthrough: true }) res: Response): Promise<AttorneyProfileView> {
+    return withETag(res, await this.attorneys.get(user, user.userId));
   }
 
   @Put(':userId/profile')
   @Access('admin', 'coordinator')
-  @ApiOkResponse({ type: AttorneyProfileResponse })
-  putFor(@CurrentUser() user: Principal, @Param('userId', UuidParam('userId')) userId: string, @Body() dto: AttorneyProfileDto): Promise<AttorneyProfileView> {
-    return this.attorneys.upsert(user, userId, dto);
+  @ApiHeader(IF_MATCH)
+  @ApiOkResponse({ type: AttorneyProfileResponse, headers: ETAG })
+  async putFor(
+    @CurrentUser() user: Principal, @Param('userId', UuidParam('userId')) userId: string, @Body() dto: AttorneyProfileDto,
+    @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response,
+  ): Promise<AttorneyProfileView> {
+    return withETag(res, await this.attorneys.upsert(user, userId, dto, ifMatch));
   }
 
   @Get()
