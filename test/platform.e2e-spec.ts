@@ -168,6 +168,35 @@ describe('platform (e2e)', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('answers a conditional GET in full (nothing kept, nothing revalidated): a case\'s view moves without its ETag', async () => {
+    const intake = await createUser(t.http, admin, 'intake');
+    const coordinator = await createUser(t.http, admin, 'coordinator');
+    const c = await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201);
+    const read = await t.http.get(`/api/cases/${c.body.id}`).set(coordinator.auth).expect(200);
+    // A deadline marked met: the view changes, its updatedAt (the ETag) does not.
+    await t.http.patch(`/api/deadlines/${c.body.deadlines[0].id}`).set(coordinator.auth).send({ status: 'met' }).expect(200);
+    for (const conditional of [{ 'If-None-Match': read.headers.etag as string }, { 'If-None-Match': '*' }, { 'If-Modified-Since': new Date().toUTCString() }]) {
+      const again = await t.http.get(`/api/cases/${c.body.id}`).set(coordinator.auth).set(conditional).expect(200);
+      expect(again.body.deadlines[0].status).toBe('met');
+    }
+    // No ETag computed over other answers (a hash of a board or a reveal).
+    expect((await t.http.get('/api/deadlines').set(coordinator.auth).expect(200)).headers.etag).toBeUndefined();
+  });
+
+  it('HEAD is not an API method (it ran the GET and audited a read never sent); the feed and /health keep it', async () => {
+    const intake = await createUser(t.http, admin, 'intake');
+    const c = await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201);
+    const reads = async () => (await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE case_id = $1 AND action = 'case.read_sensitive'`, [c.body.id]))[0].n;
+    const before = await reads();
+    const head = await t.http.head(`/api/cases/${c.body.id}`).set(intake.auth);
+    expect([head.status, head.headers['cache-control']]).toEqual([404, 'no-store']);
+    expect(await reads()).toBe(before);
+    const coordinator = await createUser(t.http, admin, 'coordinator');
+    const feed = (await t.http.post('/api/calendar/token').set(coordinator.auth).expect(201)).body.token;
+    await t.http.head(`/api/calendar/${feed}.ics`).expect(200);
+    await t.http.head('/health').expect(200);
+  });
+
   describe('bad input gets a clear 4xx naming the field', () => {
     it('unknown fields are rejected, not ignored', async () => {
       const res = await t.http.post('/api/auth/login').send({ email: 'a@b.example', password: 'x', role: 'admin' });

@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { describeValidation, noStore, requestModels, requireJsonBody, verifyJsonBody } from '@amparo/common';
+import { describeValidation, noHeadOnApi, noStore, requestModels, requireJsonBody, verifyJsonBody } from '@amparo/common';
 import type { AppConfig } from '@amparo/config';
 
 /** HTTP concerns shared by main.ts and the e2e tests, so the tests exercise the real stack. */
@@ -11,12 +11,15 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.set('trust proxy', config.trustProxy > 0 ? config.trustProxy : false);
   app.set('query parser', 'simple');
   app.disable('x-powered-by');
+  // No ETag computed over every answer (a hash of a reveal's or a board's body): API answers are not kept, nor
+  // revalidated (noStore). A case's and a profile's own ETag, their version for If-Match, is set by their routes.
+  app.set('etag', false);
   // Helmet's Content-Security-Policy asks browsers to fetch a page's assets over https: served over plain http (on
   // the organization's network, or in Safari even on localhost), /docs then loaded none and was blank. Only behind an
   // https PUBLIC_URL.
   const https = config.publicUrl.startsWith('https:');
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: https ? [] : null } } }));
-  app.use('/api', noStore);
+  app.use('/api', noStore, noHeadOnApi);
   app.use(requireJsonBody); // before any body parser
   // Nest's type of the options leaves `verify` out (its `rawBody` option sets it: not used here); body-parser gets it.
   const json = { limit: config.bodyLimit, verify: verifyJsonBody };

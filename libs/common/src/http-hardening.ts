@@ -30,11 +30,29 @@ function utf8Charset(contentType: string | undefined): boolean {
   }
 }
 
-/** API answers carry personal data: no browser, proxy or CDN may keep them. */
-export function noStore(_req: Request, res: Response, next: NextFunction): void {
+/**
+ * API answers carry personal data: no browser, proxy or CDN may keep them. And what nobody keeps is not revalidated:
+ * a conditional GET (`If-None-Match`, `If-Modified-Since`) is answered in full, never 304. A case's ETag is its
+ * `updatedAt`, for a correction's If-Match, and what its view shows moves without it (a deadline marked met, a new
+ * hearing, the full view giving way to the summary): a client revalidating by it kept an old deadline list.
+ */
+export function noStore(req: Request, res: Response, next: NextFunction): void {
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Pragma', 'no-cache');
+  delete req.headers['if-none-match'];
+  delete req.headers['if-modified-since'];
   next();
+}
+
+/**
+ * HEAD is not an API method (docs/api.md: a method a path does not have is a 404): Express runs the GET handler for
+ * it, which for a case decrypts the record and audits a read of sensitive fields whose body is never sent, and for an
+ * A-number lookup spends one of the hour's lookups. The calendar feed keeps it (calendar apps check a feed with HEAD).
+ */
+export function noHeadOnApi(req: Request, res: Response, next: NextFunction): void {
+  if (req.method !== 'HEAD' || req.path.startsWith('/calendar/')) return next();
+  logRefusedRequest(req, res, 404);
+  res.status(404).json({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'HEAD is not served here: use GET' });
 }
 
 /** Thrown by `verifyJsonBody`: body-parser passes it on with its `type` and `status`, for the exception filter. */
