@@ -1058,6 +1058,9 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     } finally {
       clock.set(started);
     }
+    // Nor once the jail let them go: the hold is over, whatever its limit.
+    await event(c.id, { type: 'released', from: 'jail', occurredAt: iso(clock.now()) }).expect(201);
+    expect((await events()).filter((e) => e.includes(hold.id))).toEqual([]);
   });
 
   it('a feed with more open deadlines than it holds says so in a last event (it looked complete)', async () => {
@@ -1077,7 +1080,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const events = feed.text.split('BEGIN:VEVENT').length - 1;
       expect(events).toBe(FEED_LIMIT + 1);
       expect(feed.text).toMatch(/SUMMARY:Amparo: more open deadlines than this feed holds/);
-      expect(feed.text.replace(/\r\n /g, '')).toMatch(new RegExp(`holds the ${FEED_LIMIT} open deadlines due soonest`));
+      expect(feed.text.replace(/\r\n /g, '')).toMatch(new RegExp(`holds the ${FEED_LIMIT} deadlines due soonest`));
     } finally {
       await t.db.query(`DELETE FROM deadlines WHERE case_id = $1 AND key LIKE 'feed-test:%'`, [c.id]);
     }

@@ -412,6 +412,11 @@ describe('intake input and corrections (e2e)', () => {
     const full = await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: names(10, 0) });
     expect([full.status, full.body.code]).toEqual([409, 'ADVERSE_PARTIES_FULL']);
     expect(await parties()).toEqual([{ name: 'Opuesto Cuatro' }]);
+    // Counted as sent, names already there included: the answer does not tell whether a guessed name is stored.
+    for (const guess of ['Opuesto Cuatro', 'Opuesto Otro']) {
+      const guessed = await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: [{ name: guess }, ...names(9, 10)] });
+      expect([guess, guessed.status]).toEqual([guess, 409]);
+    }
     await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: names(9, 0) }).expect(200);
     const ten = await parties();
     expect(ten).toHaveLength(10);

@@ -600,8 +600,11 @@ export class CasesService {
         if ('adverseParties' in sensitiveChanges && visibility !== 'full') {
           const parties = withAddedParties(current.adverseParties, sensitiveChanges.adverseParties);
           // Past the limit a request may send, whoever reads the list could no longer save it without deleting names the
-          // conflict check needs. Refused: that it is full is all it says of what it holds.
-          if (parties.length > MAX_ADVERSE_PARTIES) {
+          // conflict check needs. Refused by the count of what is stored and what is sent, before names already there
+          // are left out: whether a name sent is stored must not change the answer (a guess would be confirmed).
+          const stored = Array.isArray(current.adverseParties) ? current.adverseParties.length : 0;
+          const sent = Array.isArray(sensitiveChanges.adverseParties) ? sensitiveChanges.adverseParties.length : 0;
+          if (stored + sent > MAX_ADVERSE_PARTIES) {
             throw new DomainError(HttpStatus.CONFLICT, 'ADVERSE_PARTIES_FULL',
               `The case's list of adverse parties cannot hold these too (at most ${MAX_ADVERSE_PARTIES}): ask its attorney, or the intake volunteer, to make room`);
           }

@@ -61,6 +61,12 @@ function scope(actor: Principal, params: unknown[]): string {
 /** Deadlines a calendar feed holds at most (calendar apps time out on larger feeds): those due soonest. */
 export const FEED_LIMIT = 2000;
 
+/**
+ * How far back a missed deadline's due time may be for its outer limit to be ahead: a detainer hold's limit is 48 hours
+ * excluding weekends and holidays after its due time, days at most (14 is more than any run of them).
+ */
+const OUTER_LIMIT_LOOKBACK_MS = 14 * 86_400_000;
+
 @Injectable()
 export class DeadlinesService {
   constructor(
@@ -253,13 +259,20 @@ export class DeadlinesService {
     const params: unknown[] = [];
     const where = scope(actor, params);
     const now = params.push(this.clock.now());
+    // Each part ordered and cut on its own, by its index (the organization's open deadlines by due time; its missed
+    // ones of the last 14 days, which an outer limit ahead needs): ordered only over their union, every open deadline
+    // of the organization was read and sorted on every fetch. A missed hold counts while a jail may still hold the
+    // person for ICE (the urgency policy's rule): not once they are released or the detainer is lifted.
+    const since = params.push(new Date(this.clock.now().getTime() - OUTER_LIMIT_LOOKBACK_MS));
     const rows: DeadlineRow[] = await this.db.query(
       `SELECT * FROM (
-         SELECT d.*, c.reference, d.due_at AS at FROM deadlines d JOIN cases c ON c.id = d.case_id
-          WHERE ${where} AND d.status = 'open' AND NOT d.case_closed
+         (SELECT d.*, c.reference, d.due_at AS at FROM deadlines d JOIN cases c ON c.id = d.case_id
+           WHERE ${where} AND d.status = 'open' AND NOT d.case_closed ORDER BY d.due_at, d.id LIMIT ${FEED_LIMIT + 1})
          UNION ALL
-         SELECT d.*, c.reference, d.outer_limit_at AS at FROM deadlines d JOIN cases c ON c.id = d.case_id
-          WHERE ${where} AND d.status = 'missed' AND d.outer_limit_at > $${now} AND NOT d.case_closed
+         (SELECT d.*, c.reference, d.outer_limit_at AS at FROM deadlines d JOIN cases c ON c.id = d.case_id
+           WHERE ${where} AND d.status = 'missed' AND d.due_at > $${since} AND d.outer_limit_at > $${now} AND NOT d.case_closed
+             AND c.custody_status IN ('local_jail', 'unknown') AND c.detainer_lodged
+           ORDER BY d.outer_limit_at, d.id LIMIT ${FEED_LIMIT + 1})
        ) feed ORDER BY at, id LIMIT ${FEED_LIMIT + 1}`,
       params,
     );

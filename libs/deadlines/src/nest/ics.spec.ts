@@ -35,5 +35,8 @@ describe('toIcs events', () => {
     expect(ics).toContain('SUMMARY:AMP-ABC234: ICE detainer 48-hour hold: outer limit (its due time has passed)');
     expect(ics).toContain('Due Sun 29 Nov 2026\\, 10:00 AM CST. Outer limit Tue 1 Dec 2026\\, 10:00 AM CST.');
     expect(ics).toMatch(/UID:d3@amparo\.example[\s\S]*Opens Fri 16 Oct 2026\\, 12:00 AM PDT\./);
+    // A feed cut short after a missed hold: the marker at that event's time, its outer limit, not its past due time.
+    const cut = unfolded(toIcs([hold], new Date('2026-11-30T00:00:00Z'), 'amparo.example', true));
+    expect(cut).toMatch(/UID:more-deadlines@amparo\.example\r\nDTSTAMP:\d{8}T\d{6}Z\r\nDTSTART:20261201T160000Z\r\n/);
   });
 });

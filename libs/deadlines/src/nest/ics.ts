@@ -74,9 +74,10 @@ export function toIcs(deadlines: DeadlineView[], now: Date, host: string, more =
       'BEGIN:VEVENT',
       `UID:more-deadlines@${host}`,
       `DTSTAMP:${stamp(now.toISOString())}`,
-      `DTSTART:${stamp(last.dueAt)}`,
+      // At the last event's own time (a missed hold's is its outer limit, not its due time, which has passed).
+      `DTSTART:${stamp(last.status === 'missed' && last.outerLimitAt !== undefined ? last.outerLimitAt : last.dueAt)}`,
       'SUMMARY:Amparo: more open deadlines than this feed holds',
-      `DESCRIPTION:${escapeText(`This feed holds the ${deadlines.length} open deadlines due soonest. Later ones are not in it: see the deadline board in Amparo.`)}`,
+      `DESCRIPTION:${escapeText(`This feed holds the ${deadlines.length} deadlines due soonest. Later ones are not in it: see the deadline board in Amparo.`)}`,
       'END:VEVENT',
     );
   }
