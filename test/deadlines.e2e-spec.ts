@@ -1079,14 +1079,14 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const feed = await t.http.get(`/api/calendar/${issued.body.token}.ics`).expect(200);
       const events = feed.text.split('BEGIN:VEVENT').length - 1;
       expect(events).toBe(FEED_LIMIT + 1);
-      expect(feed.text).toMatch(/SUMMARY:Amparo: more open deadlines than this feed holds/);
+      expect(feed.text).toMatch(/SUMMARY:Amparo: more deadlines than this feed holds/);
       expect(feed.text.replace(/\r\n /g, '')).toMatch(new RegExp(`holds the ${FEED_LIMIT} deadlines due soonest`));
     } finally {
       await t.db.query(`DELETE FROM deadlines WHERE case_id = $1 AND key LIKE 'feed-test:%'`, [c.id]);
     }
     // Within the limit: no such event.
     const token = (await t.http.post('/api/calendar/token').set(coordinator.auth).expect(201)).body.token;
-    expect((await t.http.get(`/api/calendar/${token}.ics`).expect(200)).text).not.toContain('more open deadlines');
+    expect((await t.http.get(`/api/calendar/${token}.ics`).expect(200)).text).not.toContain('more deadlines than');
   });
 
   it('a feed token asked for by an attorney made coordinator while the request was on its way is refused (401), not issued', async () => {

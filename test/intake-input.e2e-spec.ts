@@ -412,6 +412,10 @@ describe('intake input and corrections (e2e)', () => {
     const full = await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: names(10, 0) });
     expect([full.status, full.body.code]).toEqual([409, 'ADVERSE_PARTIES_FULL']);
     expect(await parties()).toEqual([{ name: 'Opuesto Cuatro' }]);
+    // A name typed twice in what is sent counts once (9 copies and 8 others, with the one stored: 10).
+    const twice = await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: [...Array.from({ length: 2 }, () => ({ name: 'Opuesto Repetido' })), ...names(8, 20)] });
+    expect(twice.status).toBe(200);
+    await t.http.patch(`/api/cases/${listed.body.id}`).set(intake.auth).send({ adverseParties: [{ name: 'Opuesto Cuatro' }] }).expect(200);
     // Counted as sent, names already there included: the answer does not tell whether a guessed name is stored.
     for (const guess of ['Opuesto Cuatro', 'Opuesto Otro']) {
       const guessed = await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: [{ name: guess }, ...names(9, 10)] });

@@ -665,7 +665,15 @@ describe('data migrations (e2e)', () => {
     const second = await offered({ firstName: 'Dejada', lastName: `Ejemplo${Date.now()}` });
     await t.http.post(`/api/referrals/${second.offer.body.id}/accept`).set(second.attorney.auth).expect(200);
     await t.http.post(`/api/cases/${second.c.body.id}/release`).set(second.coordinator.auth).send({ reason: 'capacity' }).expect(204);
-    const ids = [first.offer.body.id, second.offer.body.id];
+    // A third, released for a conflict and then given back to that attorney by name, who accepted it again (as the
+    // release before allowed): the conflict had been cleared, and is not taken from the trail.
+    const third = await offered({ firstName: 'Devuelta', lastName: `Ejemplo${Date.now()}` });
+    await t.http.post(`/api/referrals/${third.offer.body.id}/accept`).set(third.attorney.auth).expect(200);
+    await t.http.post(`/api/cases/${third.c.body.id}/release`).set(third.coordinator.auth).send({ reason: 'conflict' }).expect(204);
+    await t.db.query(`UPDATE referrals SET release_reason = NULL WHERE id = $1`, [third.offer.body.id]);
+    const again = await t.http.post(`/api/cases/${third.c.body.id}/referrals`).set(third.coordinator.auth).send({ attorneyId: third.attorney.userId }).expect(201);
+    await t.http.post(`/api/referrals/${again.body.id}/accept`).set(third.attorney.auth).expect(200);
+    const ids = [first.offer.body.id, second.offer.body.id, third.offer.body.id];
     // As stored before: the reason in the audit trail only.
     await t.db.query(`UPDATE referrals SET release_reason = NULL WHERE id = ANY($1)`, [ids]);
     const named = () => t.http.post(`/api/cases/${first.c.body.id}/referrals`).set(first.coordinator.auth).send({ attorneyId: first.attorney.userId });
@@ -675,7 +683,7 @@ describe('data migrations (e2e)', () => {
     await run(new ReleaseReasons1764005800000());
     const reasons = await t.db.query(`SELECT id, release_reason FROM referrals WHERE id = ANY($1)`, [ids]);
     expect(Object.fromEntries(reasons.map((r: { id: string; release_reason: string }) => [r.id, r.release_reason])))
-      .toEqual({ [first.offer.body.id]: 'conflict', [second.offer.body.id]: 'capacity' });
+      .toEqual({ [first.offer.body.id]: 'conflict', [second.offer.body.id]: 'capacity', [third.offer.body.id]: null });
     expect((await named().expect(422)).body.message).toMatch(/conflict of interest/);
   });
 

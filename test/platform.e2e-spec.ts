@@ -194,6 +194,7 @@ describe('platform (e2e)', () => {
     const coordinator = await createUser(t.http, admin, 'coordinator');
     const feed = (await t.http.post('/api/calendar/token').set(coordinator.auth).expect(201)).body.token;
     await t.http.head(`/api/calendar/${feed}.ics`).expect(200);
+    await t.http.head(`/api/Calendar/${feed}.ics`).expect(200);
     await t.http.head('/health').expect(200);
   });
 

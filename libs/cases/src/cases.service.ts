@@ -603,7 +603,10 @@ export class CasesService {
           // conflict check needs. Refused by the count of what is stored and what is sent, before names already there
           // are left out: whether a name sent is stored must not change the answer (a guess would be confirmed).
           const stored = Array.isArray(current.adverseParties) ? current.adverseParties.length : 0;
-          const sent = Array.isArray(sensitiveChanges.adverseParties) ? sensitiveChanges.adverseParties.length : 0;
+          // A name sent twice (a double-typed entry) counts once; nothing sent is compared with what is stored.
+          const sent = Array.isArray(sensitiveChanges.adverseParties)
+            ? new Set((sensitiveChanges.adverseParties as { name?: unknown }[]).map((p, i) => normalizePersonName(typeof p?.name === 'string' ? p.name : '') ?? `#${i}`)).size
+            : 0;
           if (stored + sent > MAX_ADVERSE_PARTIES) {
             throw new DomainError(HttpStatus.CONFLICT, 'ADVERSE_PARTIES_FULL',
               `The case's list of adverse parties cannot hold these too (at most ${MAX_ADVERSE_PARTIES}): ask its attorney, or the intake volunteer, to make room`);

@@ -50,7 +50,8 @@ export function noStore(req: Request, res: Response, next: NextFunction): void {
  * A-number lookup spends one of the hour's lookups. The calendar feed keeps it (calendar apps check a feed with HEAD).
  */
 export function noHeadOnApi(req: Request, res: Response, next: NextFunction): void {
-  if (req.method !== 'HEAD' || req.path.startsWith('/calendar/')) return next();
+  // Routes match whatever the letter case (/api/Calendar/... is the feed too).
+  if (req.method !== 'HEAD' || req.path.toLowerCase().startsWith('/calendar/')) return next();
   logRefusedRequest(req, res, 404);
   res.status(404).json({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'HEAD is not served here: use GET' });
 }

@@ -18,7 +18,7 @@ const isBase64Key = (value: string) => BASE64_32.test(value) && Buffer.from(valu
 /** Why a value of the right length is refused (never the value itself, nor the character that should be there). */
 const notCanonical = (value: string) =>
   BASE64_32.test(value)
-    ? ': its last character before "=" is not one base64 writes for 32 bytes (a typing error? the other characters decode as they are)'
+    ? ': its last character before "=" is not the one base64 writes for these bytes. It is the same key: rewrite only that character (docs/deployment.md, Upgrading); do not generate a new one'
     : '';
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 

@@ -76,7 +76,7 @@ export function toIcs(deadlines: DeadlineView[], now: Date, host: string, more =
       `DTSTAMP:${stamp(now.toISOString())}`,
       // At the last event's own time (a missed hold's is its outer limit, not its due time, which has passed).
       `DTSTART:${stamp(last.status === 'missed' && last.outerLimitAt !== undefined ? last.outerLimitAt : last.dueAt)}`,
-      'SUMMARY:Amparo: more open deadlines than this feed holds',
+      'SUMMARY:Amparo: more deadlines than this feed holds',
       `DESCRIPTION:${escapeText(`This feed holds the ${deadlines.length} deadlines due soonest. Later ones are not in it: see the deadline board in Amparo.`)}`,
       'END:VEVENT',
     );
