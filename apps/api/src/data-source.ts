@@ -37,8 +37,8 @@ export function dataSourceOptions(
       connectionTimeoutMillis: 5000,
       // A hung server or a stuck transaction must not hold pool connections (or the scheduler) forever: the server ends
       // a statement or an idle transaction that runs too long; this process gives up on a server that does not answer
-      // at all; and an idle connection is probed after 10 seconds (a host that vanished is found out in minutes: the system's probe
-      // count and interval), not after the system's two hours.
+      // at all; and an idle connection is probed after 10 seconds (a host that vanished is found out in minutes, by the
+      // system's probe count and interval), not after the system's two hours.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
       statement_timeout: timeouts.statementMs,

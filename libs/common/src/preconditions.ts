@@ -16,7 +16,8 @@ export function withETag<T extends { updatedAt?: string }>(res: Response, view: 
 /** The versions an If-Match header names (`"<updatedAt>"`, weak or not, comma-separated; `*` for any), or a 400. */
 export function entityTags(header: string | undefined): string[] | null {
   if (header === undefined) return null;
-  const refuse = () => invalid('If-Match', 'If-Match must be the ETag of the record as read, such as "2026-11-27T17:09:00.000Z", or *');
+  const refuse = () =>
+    invalid('If-Match', 'If-Match must be the ETag of the record as read, such as "2026-11-27T17:09:00.000Z", or *');
   const tags = header.split(',').map((tag) => tag.trim()).filter(Boolean);
   if (tags.length === 0) throw refuse();
   return tags.map((tag) => {

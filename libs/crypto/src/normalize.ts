@@ -140,7 +140,10 @@ export function normalizeNameTokensDob(
 }
 
 /** Words of a family name that are not the name itself (de la Cruz, van der Berg, al-Hassan, dos Santos). */
-const SURNAME_PARTICLES = new Set(['de', 'del', 'della', 'la', 'las', 'los', 'le', 'les', 'y', 'e', 'i', 'da', 'das', 'do', 'dos', 'di', 'du', 'van', 'von', 'der', 'den', 'ten', 'ter', 'al', 'el', 'bin', 'ibn']);
+const SURNAME_PARTICLES = new Set([
+  'de', 'del', 'della', 'la', 'las', 'los', 'le', 'les', 'y', 'e', 'i', 'da', 'das', 'do', 'dos', 'di', 'du', 'van', 'von',
+  'der', 'den', 'ten', 'ter', 'al', 'el', 'bin', 'ibn',
+]);
 
 /**
  * "first|last|yyyy-mm-dd" for duplicate checks when a name was typed shorter: the first word of the first name and the
