@@ -16,6 +16,8 @@ export interface KeyProblems {
    * none of the newest seals made with that id checks out (a key mistyped: sealing would stop, every seal read forged).
    */
   wrongAuditKeyIds: string[];
+  /** The ids (`audit_seals.id`) of the seals that did not check out, when a key id was refused by them (not by its record). */
+  wrongAuditSeals: string[];
   /** No case is stored yet (a refusal may then be of keys changed on purpose before going live: `keys:forget`). */
   nothingStored: boolean;
   /**
@@ -97,6 +99,7 @@ export async function keyProblems(
       }
     }
     const wrongAuditKeyIds: string[] = [];
+    const wrongAuditSeals: string[] = [];
     for (const id of auditKeys?.ids() ?? []) {
       const check = auditKeys!.checkValue(id);
       const stored = recorded.get(`audit:${id}`);
@@ -104,16 +107,23 @@ export async function keyProblems(
         if (!stored.equals(check)) wrongAuditKeyIds.push(id);
         continue;
       }
+      // Seals a start could have made: of an organization there is, of an event there is (with its hash), not dated
+      // ahead. The API's own role may append rows to the table; rows that are none of these are not taken as evidence.
       const { rows: seals } = await client.query(
-        `SELECT organization_id, chain, seq, prev_mac, event_id, event_hash, sealed_at, key_id, mac FROM audit_seals
-          WHERE key_id = $1 ORDER BY sealed_at DESC LIMIT ${PROBES_PER_KEY}`, [id],
+        `SELECT s.id, s.organization_id, s.chain, s.seq, s.prev_mac, s.event_id, s.event_hash, s.sealed_at, s.key_id, s.mac
+           FROM audit_seals s
+           JOIN organizations o ON o.id = s.organization_id
+           JOIN audit_events e ON e.id = s.event_id AND e.organization_id = s.organization_id AND e.hash = s.event_hash
+          WHERE s.key_id = $1 AND s.sealed_at <= now() ORDER BY s.sealed_at DESC LIMIT ${PROBES_PER_KEY}`, [id],
       );
       const checksOut = (row: Parameters<typeof toSeal>[0]) => {
         const seal = toSeal(row);
         return auditKeys!.check(seal, id, seal.mac) === 'valid';
       };
-      if (seals.length > 0 && !seals.some(checksOut)) wrongAuditKeyIds.push(id);
-      else toRecord.push([`audit:${id}`, check]);
+      if (seals.length > 0 && !seals.some(checksOut)) {
+        wrongAuditKeyIds.push(id);
+        wrongAuditSeals.push(...seals.map((s: { id: string }) => String(s.id)));
+      } else toRecord.push([`audit:${id}`, check]);
     }
     // Recorded only when nothing is wrong: a refused start records nothing. Two starting at once: the first wins, and
     // the other compares with it below.
@@ -130,7 +140,7 @@ export async function keyProblems(
         else wrongKeyIds.push(name.slice('kek:'.length));
       }
     }
-    return { missingKeyIds, wrongKeyIds, wrongIndexKey, wrongAuditKeyIds, nothingStored: !anyCase, reindexUnfinished };
+    return { missingKeyIds, wrongKeyIds, wrongIndexKey, wrongAuditKeyIds, wrongAuditSeals, nothingStored: !anyCase, reindexUnfinished };
   } finally {
     await client.end();
   }

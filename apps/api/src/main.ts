@@ -62,7 +62,10 @@ async function prepareDatabase(config: AppConfig): Promise<ResolvedDatabase> {
     await refuse('AMPARO_AUDIT_KEYS',
       `key(s) ${problems.wrongAuditKeyIds.map((id) => `"${id}"`).join(', ')} are not the keys used before under those ids (recorded at an earlier start, or that made the newest seals under them): ` +
         'the audit trail could not be sealed, and its genuine seals would read as forged. Check the value (a copy or paste error, another environment\'s file); ' +
-        'a key id, once used, keeps its key (keys:forget does not undo the seals a start made under it): give a new key a new id, first in the list.');
+        'a key id, once used, keeps its key (keys:forget does not undo the seals a start made under it): give a new key a new id, first in the list.' +
+        (problems.wrongAuditSeals.length > 0
+          ? ` Refused by the newest seals made under it (audit_seals ids ${problems.wrongAuditSeals.join(', ')}): if the key is right, they were written by someone else (docs/security.md, "When sealing has stopped").`
+          : ''));
   }
   if (problems.reindexUnfinished) {
     await refuse('AMPARO_INDEX_KEY',

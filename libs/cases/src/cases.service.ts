@@ -596,18 +596,12 @@ export class CasesService {
           sensitiveChanges['client.safeToContact'] = answered({ ...(stored && typeof stored === 'object' ? stored : {}), ...Object.fromEntries(sent) });
         }
         // Someone who cannot read the stored list adds to it: replacing it would lose its entries (and their details)
-        // unseen, and refusing by what it holds would tell them what it holds.
+        // unseen.
         if ('adverseParties' in sensitiveChanges && visibility !== 'full') {
           const parties = withAddedParties(current.adverseParties, sensitiveChanges.adverseParties);
           // Past the limit a request may send, whoever reads the list could no longer save it without deleting names the
-          // conflict check needs. Refused by the count of what is stored and what is sent, before names already there
-          // are left out: whether a name sent is stored must not change the answer (a guess would be confirmed).
-          const stored = Array.isArray(current.adverseParties) ? current.adverseParties.length : 0;
-          // A name sent twice (a double-typed entry) counts once; nothing sent is compared with what is stored.
-          const sent = Array.isArray(sensitiveChanges.adverseParties)
-            ? new Set((sensitiveChanges.adverseParties as { name?: unknown }[]).map((p, i) => normalizePersonName(typeof p?.name === 'string' ? p.name : '') ?? `#${i}`)).size
-            : 0;
-          if (stored + sent > MAX_ADVERSE_PARTIES) {
+          // conflict check needs: refused. Nothing sent is compared with what is stored (a guess would be confirmed).
+          if (parties.length > MAX_ADVERSE_PARTIES) {
             throw new DomainError(HttpStatus.CONFLICT, 'ADVERSE_PARTIES_FULL',
               `The case's list of adverse parties cannot hold these too (at most ${MAX_ADVERSE_PARTIES}): ask its attorney, or the intake volunteer, to make room`);
           }
@@ -1342,11 +1336,14 @@ export interface CaseEventView {
 function withAddedParties(stored: unknown, sent: unknown): unknown[] {
   const kept = Array.isArray(stored) ? (stored as { name?: unknown }[]) : [];
   const key = (p: { name?: unknown }) => normalizePersonName(typeof p?.name === 'string' ? p.name : '');
-  const known = new Set(kept.map(key).filter(Boolean));
+  // Names sent twice are added once; a name already stored is added all the same: left out, the list's size afterwards
+  // (which the limit's refusal tells) would say whether it was there. Its readers tidy the list; the conflict check
+  // compares names, not entries.
+  const seen = new Set<string>();
   const added = (Array.isArray(sent) ? (sent as { name?: unknown }[]) : []).filter((p) => {
     const name = key(p);
-    if (name && known.has(name)) return false;
-    if (name) known.add(name);
+    if (name && seen.has(name)) return false;
+    if (name) seen.add(name);
     return true;
   });
   return [...kept, ...added];
