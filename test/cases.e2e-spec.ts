@@ -116,6 +116,8 @@ describe('cases (e2e)', () => {
       expect(await view(second.body.id)).toMatchObject({ timeZone: 'America/Denver' });
       expect((await t.http.patch('/api/organization').set(admin.auth).send({ timeZone: 'Mars/Base' })).body.fields).toHaveProperty('timeZone');
       expect((await t.http.patch('/api/organization').set(admin.auth).send({ timeZone: 'CST' })).body.fields).toHaveProperty('timeZone');
+      // A zone abroad: no case Amparo deals with is counted there.
+      expect((await t.http.patch('/api/organization').set(admin.auth).send({ timeZone: 'America/Guatemala' })).body.fields).toHaveProperty('timeZone');
     } finally {
       await t.http.patch('/api/organization').set(admin.auth).send({ timeZone: 'America/New_York' }).expect(200);
     }

@@ -1058,9 +1058,16 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     } finally {
       clock.set(started);
     }
-    // Nor once the jail let them go: the hold is over, whatever its limit.
-    await event(c.id, { type: 'released', from: 'jail', occurredAt: iso(clock.now()) }).expect(201);
+    // Nor once the detainer is lifted, nor once the jail let them go: the hold is over, whatever its limit.
+    await event(c.id, { type: 'detainer_lifted', occurredAt: iso(clock.now()) }).expect(201);
     expect((await events()).filter((e) => e.includes(hold.id))).toEqual([]);
+    const released = await newCase({ ...minimalBody(), custody: {
+      status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: iso(new Date(started.getTime() - 50 * 3600_000)) } });
+    const heldToo = () => t.db.query(`SELECT id FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [released.id]);
+    const [{ id: otherHold }] = await heldToo();
+    expect((await events()).filter((e) => e.includes(otherHold))).toHaveLength(1);
+    await event(released.id, { type: 'released', from: 'jail', occurredAt: iso(clock.now()) }).expect(201);
+    expect((await events()).filter((e) => e.includes(otherHold))).toEqual([]);
   });
 
   it('a feed with more open deadlines than it holds says so in a last event (it looked complete)', async () => {

@@ -673,7 +673,9 @@ describe('data migrations (e2e)', () => {
     await t.db.query(`UPDATE referrals SET release_reason = NULL WHERE id = $1`, [third.offer.body.id]);
     const again = await t.http.post(`/api/cases/${third.c.body.id}/referrals`).set(third.coordinator.auth).send({ attorneyId: third.attorney.userId }).expect(201);
     await t.http.post(`/api/referrals/${again.body.id}/accept`).set(third.attorney.auth).expect(200);
-    const ids = [first.offer.body.id, second.offer.body.id, third.offer.body.id];
+    // Released again, for another reason: that release takes its own event's reason, not the first one's.
+    await t.http.post(`/api/cases/${third.c.body.id}/release`).set(third.attorney.auth).send({ reason: 'capacity' }).expect(204);
+    const ids = [first.offer.body.id, second.offer.body.id, third.offer.body.id, again.body.id];
     // As stored before: the reason in the audit trail only.
     await t.db.query(`UPDATE referrals SET release_reason = NULL WHERE id = ANY($1)`, [ids]);
     const named = () => t.http.post(`/api/cases/${first.c.body.id}/referrals`).set(first.coordinator.auth).send({ attorneyId: first.attorney.userId });
@@ -683,7 +685,7 @@ describe('data migrations (e2e)', () => {
     await run(new ReleaseReasons1764005800000());
     const reasons = await t.db.query(`SELECT id, release_reason FROM referrals WHERE id = ANY($1)`, [ids]);
     expect(Object.fromEntries(reasons.map((r: { id: string; release_reason: string }) => [r.id, r.release_reason])))
-      .toEqual({ [first.offer.body.id]: 'conflict', [second.offer.body.id]: 'capacity', [third.offer.body.id]: null });
+      .toEqual({ [first.offer.body.id]: 'conflict', [second.offer.body.id]: 'capacity', [third.offer.body.id]: null, [again.body.id]: 'capacity' });
     expect((await named().expect(422)).body.message).toMatch(/conflict of interest/);
   });
 
@@ -692,14 +694,26 @@ describe('data migrations (e2e)', () => {
       (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;
     const held = await create({ status: 'unknown', state: 'TX', detainerLodged: true });
     const inIce = await create({ status: 'ice_detention', state: 'TX' });
-    // In unknown custody with no detainer: nothing 2026.11 changes, not queued ahead of those it does.
+    // In unknown custody with no detainer, or in a jail with one (2026.10 counted that already): nothing 2026.11
+    // changes, not queued ahead of those it does.
     const unknown = await create({ status: 'unknown', state: 'TX' });
-    const ids = [held, inIce, unknown];
-    // As 2026.10 left it: no flag, low.
+    const jailed = await create({ status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true });
+    // A detainer recorded as an event only (the column as an older release left it), and one whose review was due.
+    const byEvent = await create({ status: 'unknown', state: 'TX' });
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    await t.http.post(`/api/cases/${byEvent}/events`).set(coordinator.auth).send({ type: 'detainer_lodged', occurredAt: new Date().toISOString() }).expect(201);
+    const overdue = await create({ status: 'unknown', state: 'TX', detainerLodged: true });
+    const ids = [held, inIce, unknown, jailed, byEvent, overdue];
+    // As 2026.10 left them: no flag, low.
     await t.db.query(`UPDATE cases SET flags = '[]', urgency_level = 'low', urgency_review_at = NULL WHERE id = ANY($1)`, [ids]);
+    await t.db.query(`UPDATE cases SET detainer_lodged = false WHERE id = $1`, [byEvent]);
+    await t.db.query(`UPDATE cases SET urgency_review_at = now() - interval '1 hour' WHERE id = $1`, [overdue]);
+    const [{ urgency_review_at: wasDue }] = await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [overdue]);
     await run(new UnknownCustodyDetainerReviews1764005900000());
     const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [ids]);
-    expect(due.map((r: { id: string }) => r.id)).toEqual([held]);
+    expect(new Set(due.map((r: { id: string }) => r.id))).toEqual(new Set([held, byEvent, overdue]));
+    // A review already overdue keeps its place.
+    expect((await t.db.query(`SELECT urgency_review_at FROM cases WHERE id = $1`, [overdue]))[0].urgency_review_at).toEqual(wasDue);
     await t.app.get(DeadlineJobsService).reviewUrgency();
     const [row] = await t.db.query(`SELECT urgency_level, flags FROM cases WHERE id = $1`, [held]);
     expect([row.urgency_level, row.flags.map((f: { code: string }) => f.code)]).toEqual(['high', expect.arrayContaining(['detained_without_counsel'])]);

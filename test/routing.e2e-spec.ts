@@ -551,6 +551,15 @@ describe('routing and referrals (e2e)', () => {
     // Nor is the declined case itself offered to them again by name: a conflict is not a prior offer to set aside.
     const itself = await route(first.id, { attorneyId: attorney.userId });
     expect([itself.status, itself.body.message]).toEqual([422, expect.stringMatching(/conflict of interest/)]);
+    // Also a case with no date of birth nor A-number (no identity index to find the case itself by).
+    const nameOnly = await createCase(routableCase());
+    const toDecline = (await route(nameOnly.id, { attorneyId: attorney.userId }).expect(201)).body;
+    await t.http.post(`/api/referrals/${toDecline.id}/decline`).set(attorney.auth).send({ reason: 'conflict' }).expect(200);
+    for (const { id } of await t.db.query(`SELECT id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [nameOnly.id])) {
+      await t.http.post(`/api/referrals/${id}/withdraw`).set(coordinator.auth).expect(200);
+    }
+    const named = await route(nameOnly.id, { attorneyId: attorney.userId });
+    expect([named.status, named.body.message]).toEqual([422, expect.stringMatching(/conflict of interest/)]);
   });
 
   it('a correction naming one of the assigned attorney\'s clients as adverse emails the coordinators and the attorney, once', async () => {

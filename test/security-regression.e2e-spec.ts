@@ -1721,6 +1721,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       ['scheduledAt', { type: 'hearing_scheduled', occurredAt: '2026-01-05', hearingType: 'bond' }],
       ['timeZone', { type: 'hearing_scheduled', occurredAt: '2026-01-05', hearingType: 'bond', scheduledAt: '2026-02-03T09:00:00-06:00', timeZone: 'Mars/Olympus_Mons' }],
       ['timeZone', { type: 'hearing_scheduled', occurredAt: '2026-01-05', hearingType: 'bond', scheduledAt: '2026-02-03T09:00:00-06:00', timeZone: 'Europe/Atlantis' }],
+      ['timeZone', { type: 'hearing_scheduled', occurredAt: '2026-01-05', hearingType: 'bond', scheduledAt: '2026-02-03T09:00:00-06:00', timeZone: 'America/Guatemala' }],
       ['facilityCode', { type: 'transferred', occurredAt: '2026-01-05', facilityCode: 'NOSUCH9' }],
       ['days', { type: 'voluntary_departure_granted', occurredAt: '2026-01-05', days: 1e9 }],
       ['days', { type: 'voluntary_departure_granted', occurredAt: '2026-01-05', days: '30' }],
