@@ -69,7 +69,7 @@ export class CasesController {
   @Access('intake', 'coordinator', 'attorney')
   @ApiOperation({
     summary:
-      'Correct intake data. Only the fields sent change; null clears an optional field. adverseParties replaces the list, except for a coordinator without the full view, whose names are added to it (clearing it, or a client name, without the full view: 409 FULL_VIEW_REQUIRED). ' +
+      'Correct intake data. Only the fields sent change; null clears an optional field. adverseParties replaces the list, except for a coordinator without the full view, whose names are added to it (past 10 in all: 409 ADVERSE_PARTIES_FULL; clearing it, or a client name, without the full view: 409 FULL_VIEW_REQUIRED). With If-Match (the ETag read), refused 412 STALE_RECORD if the case changed since. ' +
       'On a case at a facility, a custody.state, county or timeZone that differs from the facility\'s is 400 naming it, unless custody.facilityCode is cleared (null) or another facility named in the same correction.',
   })
   @ApiHeader({
