@@ -1213,6 +1213,17 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
 
+    it('a pass whose part failed is not a pass done (the scheduler logs its first pass done only for one that went well)', async () => {
+      const jobs = t.app.get(DeadlineJobsService);
+      const failing = jest.spyOn(jobs, 'sweepMissed').mockRejectedValueOnce(new Error('the sweep failed (test)'));
+      try {
+        expect(await jobs.planPass()).toBe(false);
+        expect(await jobs.planPass()).toBe(true);
+      } finally {
+        failing.mockRestore();
+      }
+    });
+
     it('marks an open deadline missed when it passes, and escalates to coordinators once', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true, releaseEligibleAt: iso(clock.now()) } });
       smtp.received.length = 0;

@@ -75,8 +75,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
     if (!this.config.jobs.enabled) return;
     const seconds = this.config.jobs.intervalSeconds;
     this.stops = [
-      // A pass in which a part failed (logged by it) is not told as done.
-      every(seconds, async (stopping) => (await this.plan(stopping)).failed === 0, this.logger, 'Deadline jobs'),
+      every(seconds, (stopping) => this.planPass(stopping), this.logger, 'Deadline jobs'),
       every(seconds, (stopping) => this.mail.deliverDue(stopping), this.logger, 'Mail delivery'),
     ];
   }
@@ -93,6 +92,11 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
     const { missed, reviewed, planned } = await this.plan();
     const sent = (await this.run('Mail delivery', () => this.mail.deliverDue())) ?? 0;
     return { missed, reviewed, planned, sent };
+  }
+
+  /** The scheduler's pass but delivery: whether every part of it went well (one that failed logged why, for `every`). */
+  async planPass(stopping?: AbortSignal): Promise<boolean> {
+    return (await this.plan(stopping)).failed === 0;
   }
 
   /**
