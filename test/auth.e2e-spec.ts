@@ -331,6 +331,12 @@ describe('auth (e2e)', () => {
       expect([renamed.status, Object.keys(renamed.body.fields ?? {})]).toEqual([400, ['name']]);
       const trimmed = await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ name: '  Vera Ejemplo ' }).expect(200);
       expect(trimmed.body.name).toBe('Vera Ejemplo');
+      // A change naming nothing to change is a mistake, not a 200 that did nothing.
+      const empty = await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({});
+      expect([empty.status, empty.body.fields]).toEqual([400, { body: ['send at least one field to change: name, role, active or password'] }]);
+      // Beside a field's own error, it is not said: something was sent.
+      const unknown = await t.http.patch(`/api/users/${user.userId}`).set(admin.auth).send({ nickname: 'Vera' });
+      expect([unknown.status, Object.keys(unknown.body.fields ?? {})]).toEqual([400, ['nickname']]);
     });
 
     it('a new password made of the organization\'s name is refused on change, as it is on creation', async () => {

@@ -94,6 +94,21 @@ describe('intake input and corrections (e2e)', () => {
     expect([corrected.status, fieldsOf(corrected)]).toEqual([400, ['adverseParties']]);
   });
 
+  it('an intake with no name and other mistakes is told all of them in one answer, the missing name among them', async () => {
+    const res = await create({ ...minimalBody(), client: { preferredLanguage: 'spa', phone: 'llamar', dateOfBirth: '1990-02-30' } });
+    expect(res.status).toBe(400);
+    expect(res.body.fields).toEqual({
+      'client.phone': [expect.stringMatching(/^client\.phone /)],
+      'client.dateOfBirth': [expect.stringMatching(/^client\.dateOfBirth /)],
+      'client.firstName': ['client.firstName or client.lastName is required'],
+      'client.lastName': ['client.firstName or client.lastName is required'],
+    });
+    // A name too long is its own error, not "required"; a name given, however short, is enough.
+    const long = await create({ ...minimalBody(), client: { firstName: 'x'.repeat(101), preferredLanguage: 'spa' } });
+    expect([long.status, long.body.fields]).toEqual([400, { 'client.firstName': [expect.stringMatching(/100/)] }]);
+    await create({ ...minimalBody(), client: { lastName: 'Q', preferredLanguage: 'spa' } }).expect(201);
+  });
+
   it('codes as a phone keyboard sends them: capitalized, a space after, the same one twice', async () => {
     const c = await create({
       ...minimalBody(),

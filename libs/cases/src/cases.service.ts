@@ -17,7 +17,7 @@ import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './
 import { SENSITIVE_FIELDS, SensitiveValues, isBlank, pickSensitive } from './domain/sensitive-fields';
 import { caseVisibility } from './domain/visibility';
 import { newCaseReference } from './domain/reference';
-import { CreateCaseDto, CustodyDto, MAX_ADVERSE_PARTIES } from './dto/create-case.dto';
+import { CreateCaseDto, CustodyDto, MAX_ADVERSE_PARTIES, NAME_REQUIRED } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, UpdateCaseDto } from './dto/other.dto';
 import { CreateEventDto, EVENT_FIELDS, EVENT_OUTCOMES, occurredAtProblem, scheduledAtProblem } from './dto/event.dto';
 
@@ -186,8 +186,8 @@ export class CasesService {
   async create(actor: Principal, dto: CreateCaseDto, idempotencyKey?: string): Promise<CreateCaseResult> {
     if (!dto.client.firstName?.trim() && !dto.client.lastName?.trim()) {
       throw validationFailed({
-        'client.firstName': ['client.firstName or client.lastName is required'],
-        'client.lastName': ['client.firstName or client.lastName is required'],
+        'client.firstName': [NAME_REQUIRED],
+        'client.lastName': [NAME_REQUIRED],
       });
     }
     const idempotency = idempotencyKey ? { key: idempotencyKey, hash: this.cipher.requestDigest(canonicalJson(dto)) } : undefined;
@@ -609,7 +609,7 @@ export class CasesService {
         }
         const merged: SensitiveValues = { ...current, ...sensitiveChanges };
         if (!String(merged['client.firstName'] ?? '').trim() && !String(merged['client.lastName'] ?? '').trim()) {
-          throw invalid('client.lastName', 'client.firstName or client.lastName is required');
+          throw invalid('client.lastName', NAME_REQUIRED);
         }
         for (const [column, value] of Object.entries(this.cipher.encrypt(dek, id, sensitiveChanges))) set(column, value);
         await tx.query(`DELETE FROM case_blind_indexes WHERE case_id = $1`, [id]);

@@ -88,11 +88,42 @@ function assertSingleQueryValues(value: unknown, metadata: ArgumentMetadata): vo
   if (repeated.length > 0) throw validationFailed(Object.fromEntries(repeated.map((key) => [key, [`${key} must be given once`]])));
 }
 
+/**
+ * A body's rule that spans fields ("firstName or lastName is required"), which no one field's decorator can say (an
+ * optional field left out is not validated at all): a DTO class states it as a static `crossFieldErrors`, given the
+ * body as sent. Its errors join the fields' own in one 400, so a form is corrected in one pass, not two.
+ */
+export interface CrossFieldRules {
+  crossFieldErrors(body: unknown): FieldErrors;
+}
+
+function crossFieldErrors(value: unknown, metadata: ArgumentMetadata): FieldErrors {
+  const rules = metadata.type === 'body' ? (metadata.metatype as Partial<CrossFieldRules> | undefined)?.crossFieldErrors : undefined;
+  return typeof rules === 'function' ? rules(value) : {};
+}
+
+function mergeFieldErrors(first: FieldErrors, second: FieldErrors): FieldErrors {
+  const merged: FieldErrors = { ...first };
+  for (const [field, messages] of Object.entries(second)) merged[field] = [...new Set([...(merged[field] ?? []), ...messages])];
+  return merged;
+}
+
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') assertSafeJson(value, metadata.type);
     if (metadata.type === 'query') assertSingleQueryValues(value, metadata);
-    return super.transform(value, metadata);
+    const spanning = crossFieldErrors(value, metadata);
+    let result: unknown;
+    try {
+      result = await super.transform(value, metadata);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'VALIDATION_FAILED' && Object.keys(spanning).length > 0) {
+        throw validationFailed(mergeFieldErrors(error.fields ?? {}, spanning));
+      }
+      throw error;
+    }
+    if (Object.keys(spanning).length > 0) throw validationFailed(spanning);
+    return result;
   }
 }
 

@@ -207,7 +207,12 @@ export const IsOptionalNotNull = (): PropertyDecorator => ValidateIf((_object, v
  * which a phone keyboard or a copy from a message adds: "\u200fMaria " is "Maria", and "\u200b" alone is blank.
  */
 export const TrimmedName = (): PropertyDecorator =>
-  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/^[\s\p{Cf}\p{DI}]+|[\s\p{Cf}\p{DI}]+$/gu, '') : value));
+  Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? trimName(value) : value));
+
+const trimName = (value: string): string => value.replace(/^[\s\p{Cf}\p{DI}]+|[\s\p{Cf}\p{DI}]+$/gu, '');
+
+/** A name left out, null, or nothing but spaces and invisible characters, as `TrimmedName` leaves it: not given. */
+export const isBlankName = (value: unknown): boolean => value === undefined || value === null || (typeof value === 'string' && trimName(value) === '');
 
 /**
  * A name holds at least one letter or digit that shows (blank counts as not given: the required checks decide about

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
-import { IsOptionalNotNull, plainEmailValue } from '@amparo/common';
+import { FieldErrors, IsOptionalNotNull, plainEmailValue } from '@amparo/common';
 import { composedPassword } from '../password.service';
 import { ROLES, Role } from '../roles';
 import { TEMPORARY_PASSWORD_HOURS } from '../temporary-password';
@@ -38,6 +38,12 @@ export class CreateUserDto {
 }
 
 export class UpdateUserDto {
+  /** A change that names nothing to change is a mistake (a form sent before it was filled): a 400, not a 200. */
+  static crossFieldErrors(body: unknown): FieldErrors {
+    const empty = body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0);
+    return empty ? { body: ['send at least one field to change: name, role, active or password'] } : {};
+  }
+
   @ApiPropertyOptional()
   @Transform(trimmed)
   @IsOptionalNotNull()

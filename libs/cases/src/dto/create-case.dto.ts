@@ -6,7 +6,7 @@ import {
 } from 'class-validator';
 import { IsStateCode } from '@amparo/reference';
 import { CRIMINAL_HISTORY_MAX, FACILITY_CODE_HINT, IsANumber, IsNotNothing, IsPhone } from './formats';
-import { BlankAsNull, CodeValue, HasLetterOrDigit, IsCalendarDate, IsUsTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
+import { BlankAsNull, CodeValue, FieldErrors, HasLetterOrDigit, isBlankName, IsCalendarDate, IsUsTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
 
 /** Adverse parties a case holds at most (a request's list, and a coordinator's additions to one they cannot read). */
 export const MAX_ADVERSE_PARTIES = 10;
@@ -261,7 +261,20 @@ const REQUIRED = {
   custody: `custody is required: {"status": one of ${CUSTODY_STATUSES.join(', ')}} ("unknown" when nobody knows)`,
 };
 
+/** Both of a client's names left out (or blank): the intake cannot be told apart from any other. */
+export const NAME_REQUIRED = 'client.firstName or client.lastName is required';
+
 export class CreateCaseDto {
+  /** A name is required, either one: said beside the other fields' errors (see `CrossFieldRules`). */
+  static crossFieldErrors(body: unknown): FieldErrors {
+    const client = (body as { client?: unknown } | null)?.client;
+    if (typeof client !== 'object' || client === null || Array.isArray(client)) return {};
+    const { firstName, lastName } = client as { firstName?: unknown; lastName?: unknown };
+    return isBlankName(firstName) && isBlankName(lastName)
+      ? { 'client.firstName': [NAME_REQUIRED], 'client.lastName': [NAME_REQUIRED] }
+      : {};
+  }
+
   @ApiProperty({ type: ClientDto })
   @RequiredObject(REQUIRED.client)
   @ValidateNested({ message: REQUIRED.client })
