@@ -58,6 +58,7 @@ import { PasswordSetBy1764005600000 } from './1764005600000-PasswordSetBy';
 import { DuplicateRulingReviews1764005700000 } from './1764005700000-DuplicateRulingReviews';
 import { ReleaseReasons1764005800000 } from './1764005800000-ReleaseReasons';
 import { UnknownCustodyDetainerReviews1764005900000 } from './1764005900000-UnknownCustodyDetainerReviews';
+import { UncertainPlaceReviews1764006000000 } from './1764006000000-UncertainPlaceReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -121,4 +122,5 @@ export const MIGRATIONS = [
   DuplicateRulingReviews1764005700000,
   ReleaseReasons1764005800000,
   UnknownCustodyDetainerReviews1764005900000,
+  UncertainPlaceReviews1764006000000,
 ];

@@ -263,6 +263,21 @@ describe('intake input and corrections (e2e)', () => {
     expect(JSON.stringify(trail)).not.toMatch(/criminalHistory|aNumber/);
   });
 
+  it('a release late in the evening at a place in Tennessee it cannot put in a zone counts from that day, ending at the earlier midnight', async () => {
+    const bondRequest = async (county: string) => {
+      const c = await create({ ...minimalBody(), custody: { status: 'released', state: 'TN', county } }).expect(201);
+      await t.http.post(`/api/cases/${c.body.id}/events`).set(intake.auth)
+        .send({ type: 'released', occurredAt: '2026-11-03T23:30:00-06:00', from: 'ice' }).expect(201);
+      const view = await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200);
+      return view.body.deadlines.find((d: { rule: string }) => d.rule === 'bond_request_after_release') as { dueAt: string; timeZone: string };
+    };
+    // Nashville is in Davidson County (Central): 7 days from the 3rd.
+    expect(await bondRequest('Davidson')).toMatchObject({ dueAt: '2026-11-10T23:59:59.999-06:00', timeZone: 'America/Chicago' });
+    // Typed as the city: Eastern or Central. The 3rd where the day starts last, ended at Eastern midnight (an hour
+    // sooner); read in Eastern time it was the 4th, and Veterans Day rolled it to the 12th.
+    expect(await bondRequest('Nashville')).toMatchObject({ dueAt: '2026-11-10T23:59:59.999-05:00', timeZone: 'America/New_York' });
+  });
+
   it('a zone cleared in a correction places the case again from its state', async () => {
     const c = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'El Paso', timeZone: 'America/Chicago' } }).expect(201);
     expect((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth)).body.custody.timeZone).toBe('America/Chicago');

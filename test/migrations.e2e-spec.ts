@@ -25,6 +25,7 @@ import { BondDecisionReviews1764005500000 } from '../migrations/1764005500000-Bo
 import { DuplicateRulingReviews1764005700000 } from '../migrations/1764005700000-DuplicateRulingReviews';
 import { ReleaseReasons1764005800000 } from '../migrations/1764005800000-ReleaseReasons';
 import { UnknownCustodyDetainerReviews1764005900000 } from '../migrations/1764005900000-UnknownCustodyDetainerReviews';
+import { UncertainPlaceReviews1764006000000 } from '../migrations/1764006000000-UncertainPlaceReviews';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { CURRENT_RULE_SET, DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
@@ -717,6 +718,39 @@ describe('data migrations (e2e)', () => {
     await t.app.get(DeadlineJobsService).reviewUrgency();
     const [row] = await t.db.query(`SELECT urgency_level, flags FROM cases WHERE id = $1`, [held]);
     expect([row.urgency_level, row.flags.map((f: { code: string }) => f.code)]).toEqual(['high', expect.arrayContaining(['detained_without_counsel'])]);
+  });
+
+  it('1764006000000: open cases at a place in Tennessee or Oregon it cannot put in a zone, with events, are due for review and recounted', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    // Two evenings ago, 11:30 PM in Nashville: its bond request deadline is ahead (open, so a review recounts it).
+    const evening = new Date(Date.now() - 2 * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'America/Chicago' });
+    const create = async (custody: object, released = true) => {
+      const id = (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;
+      if (released) {
+        await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth)
+          .send({ type: 'released', occurredAt: `${evening}T23:30:00-06:00`, from: 'ice' }).expect(201);
+      }
+      return id;
+    };
+    const nashville = await create({ status: 'released', state: 'TN', county: 'Nashville' });
+    const portland = await create({ status: 'released', state: 'OR', county: 'Portland' });
+    // Placed (a county on the tables, a facility), or with nothing recorded to count from: not queued.
+    const davidson = await create({ status: 'released', state: 'TN', county: 'Davidson' });
+    const knoxville = await create({ status: 'released', state: 'TN', county: 'Knoxville' }, false);
+    const ids = [nashville, portland, davidson, knoxville];
+    const bondRequest = async (id: string) => ((await t.db.query(
+      `SELECT due_at FROM deadlines WHERE case_id = $1 AND rule = 'bond_request_after_release' AND superseded_at IS NULL`, [id]))[0].due_at as Date).getTime();
+    // The same day in Davidson County, counted to Central midnight: an hour later than Nashville's.
+    const right = (await bondRequest(davidson)) - 3_600_000;
+    expect(await bondRequest(nashville)).toBe(right);
+    // As the earlier release left them: the day read in Eastern time, the next.
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [ids]);
+    await t.db.query(`UPDATE deadlines SET due_at = due_at + interval '1 day' WHERE case_id = $1 AND rule = 'bond_request_after_release'`, [nashville]);
+    await run(new UncertainPlaceReviews1764006000000());
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [ids]);
+    expect(new Set(due.map((r: { id: string }) => r.id))).toEqual(new Set([nashville, portland]));
+    await t.app.get(DeadlineJobsService).reviewUrgency();
+    expect(await bondRequest(nashville)).toBe(right);
   });
 
   it('1764004300000: the purge finds a case\'s stored answers by an index, not by reading every intake\'s key', async () => {

@@ -9,6 +9,7 @@ export {
 export {
   knownTimeZones,
   resolveTimeZone,
+  uncertainDayZone,
   SPLIT_STATES,
   STATE_TIME_ZONES,
   timeZoneFor,

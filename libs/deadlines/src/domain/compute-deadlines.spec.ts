@@ -848,6 +848,62 @@ describe('computeDeadlines: triggers', () => {
   });
 });
 
+describe('computeDeadlines: a place whose zone is uncertain (custody.dayZone)', () => {
+  const EASTERN = 'America/New_York';
+  // Placed by "Nashville, TN" (a city where the county goes): Eastern or Central. Counted in Eastern, read in Central.
+  const uncertain = (events: Omit<CaseEventFact, 'id'>[], custody: Partial<CaseFacts['custody']> = {}) =>
+    facts(events, { timeZone: EASTERN, dayZone: CHICAGO, ...custody });
+  const due = (f: CaseFacts, rule: string) => Date.parse(only(computeDeadlines(f), rule).dueAt);
+
+  it('a release at 11:30 PM in Nashville is on that day: the bond request ends at the end of its 7th day, Eastern', () => {
+    const release = [{ type: 'released' as const, occurredAt: '2026-11-03T23:30:00-06:00', data: { from: 'ice' } }];
+    expect(only(computeDeadlines(uncertain(release)), 'bond_request_after_release')).toMatchObject({
+      dueAt: '2026-11-10T23:59:59.999-05:00',
+      timeZone: EASTERN,
+    });
+    // Read in Eastern time it was the 4th: the 11th, Veterans Day, rolled to the 12th.
+    expect(only(computeDeadlines(facts(release, { timeZone: EASTERN })), 'bond_request_after_release').dueAt).toBe('2026-11-12T23:59:59.999-05:00');
+  });
+
+  it('every day-based deadline ends no later than in either zone, at any hour of the trigger (DST days included)', () => {
+    const starts = [Date.parse('2026-11-01T00:00:00Z'), Date.parse('2027-03-13T00:00:00Z'), Date.parse('2026-12-30T00:00:00Z')];
+    const cases: [CaseEventFact['type'], Record<string, unknown>, string][] = [
+      ['released', { from: 'ice' }, 'bond_request_after_release'],
+      ['bond_decision', { outcome: 'denied' }, 'bond_appeal'],
+      ['ij_decision', {}, 'bia_merits_appeal'],
+    ];
+    let checked = 0;
+    for (const start of starts) {
+      for (let at = start; at < start + 2 * 86_400_000; at += 15 * 60_000) {
+        const occurredAt = new Date(at).toISOString().replace(/\.\d+Z$/, 'Z');
+        for (const [type, data, rule] of cases) {
+          const event = [{ type, occurredAt, data }];
+          if (!computeDeadlines(facts(event)).some((d) => d.rule === rule)) continue;
+          const either = Math.min(due(facts(event, { timeZone: EASTERN }), rule), due(facts(event, { timeZone: CHICAGO }), rule));
+          expect([occurredAt, rule, due(uncertain(event), rule) <= either]).toEqual([occurredAt, rule, true]);
+          checked += 1;
+        }
+      }
+    }
+    expect(checked).toBe(3 * 3 * 2 * 96);
+  });
+
+  it('a date, a zone given with the event, and a hold counted in hours are read as before', () => {
+    const dated = [{ type: 'released' as const, occurredAt: '2026-11-03', data: { from: 'ice' } }];
+    expect(due(uncertain(dated), 'bond_request_after_release')).toBe(due(facts(dated, { timeZone: EASTERN }), 'bond_request_after_release'));
+    const court = [{ type: 'bond_decision' as const, occurredAt: '2026-11-03T23:30:00-05:00', data: { outcome: 'denied', timeZone: EASTERN } }];
+    expect(due(uncertain(court), 'bond_appeal')).toBe(due(facts(court, { timeZone: EASTERN }), 'bond_appeal'));
+    const hold = { status: 'local_jail' as const, detainerLodged: true, releaseEligibleAt: '2026-11-03' };
+    expect(due(uncertain([], hold), 'detainer_hold')).toBe(due(facts([], { ...hold, timeZone: EASTERN }), 'detainer_hold'));
+  });
+
+  it('a dayZone that is not a zone is refused, naming it', () => {
+    expect(() => computeDeadlines(uncertain([], { dayZone: 'Mars/Olympus' }))).toThrow(
+      expect.objectContaining({ code: 'INVALID_TIME_ZONE', field: 'custody.dayZone' }),
+    );
+  });
+});
+
 describe('computeDeadlines: invalid input', () => {
   it.each<[string, CaseFacts, string, string]>([
     ['unknown case zone', facts([], { timeZone: 'America/Houston' }), 'INVALID_TIME_ZONE', 'custody.timeZone'],

@@ -11,6 +11,8 @@ import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 interface Dated {
   trigger: Trigger;
   at: DateTime;
+  /** Its calendar date is the trigger's day (`at` itself, but for a time read in the case's `dayZone`). */
+  day: DateTime;
 }
 
 interface Computed {
@@ -23,9 +25,10 @@ interface Computed {
 /** Every deadline the facts trigger under `ruleSet`, sorted by dueAt. Throws DeadlineInputError on bad input. */
 export function computeDeadlines(facts: CaseFacts, ruleSet: RuleSet = CURRENT_RULE_SET): ComputedDeadline[] {
   const caseZone = requireZone(facts.custody?.timeZone, 'custody.timeZone');
+  const dayZone = facts.custody.dayZone === undefined ? caseZone : requireZone(facts.custody.dayZone, 'custody.dayZone');
   validateEvents(facts.events, caseZone);
   return ruleSet.rules
-    .flatMap((rule) => computeRule(facts, rule, caseZone, ruleSet.version))
+    .flatMap((rule) => computeRule(facts, rule, caseZone, dayZone, ruleSet.version))
     .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.key.localeCompare(b.key));
 }
 
@@ -39,12 +42,14 @@ function validateEvents(events: CaseEventFact[], caseZone: string): void {
   });
 }
 
-function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, ruleVersion: string): ComputedDeadline[] {
+function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, dayZone: string, ruleVersion: string): ComputedDeadline[] {
   const order = new Map(facts.events.map((event, index) => [event.id, index]));
-  const dated = findTriggers(facts, rule.trigger).map((trigger) => ({
-    trigger,
-    at: parseInstant(trigger.at, triggerZone(trigger, caseZone), trigger.field, trigger.event?.id),
-  }));
+  const dated = findTriggers(facts, rule.trigger).map((trigger) => {
+    const at = parseInstant(trigger.at, triggerZone(trigger, caseZone), trigger.field, trigger.event?.id);
+    // A date is that day wherever it is read; a time with no zone of its own is on its day where the day starts last.
+    const own = typeof trigger.event?.data?.timeZone === 'string';
+    return { trigger, at, day: own || isDateOnly(trigger.at) || dayZone === caseZone ? at : at.setZone(tz(dayZone)) };
+  });
   // An ending event (a bond decision or a release from ICE for a hearing, a granted motion for an order) ends a
   // trigger after it; both read in their own zones.
   const endings = endingsOf(rule.trigger);
@@ -157,7 +162,7 @@ function toDeadline(facts: CaseFacts, rule: DeadlineRule, dated: Dated, caseZone
   return deadline;
 }
 
-function computePeriod(rule: DeadlineRule, { trigger, at }: Dated, zone: string): Computed {
+function computePeriod(rule: DeadlineRule, { trigger, at, day }: Dated, zone: string): Computed {
   const period = rule.period;
   switch (period.kind) {
     case 'elapsed_hours': {
@@ -177,17 +182,17 @@ function computePeriod(rule: DeadlineRule, { trigger, at }: Dated, zone: string)
       return { anchor: time, dueAt: time };
     }
     case 'days':
-      return { anchor: at, dueAt: dayRule(rule, at, zone, { days: period.days }) };
+      return { anchor: at, dueAt: dayRule(rule, day, zone, { days: period.days }) };
     case 'years':
-      return { anchor: at, dueAt: dayRule(rule, at, zone, { years: period.years }) };
+      return { anchor: at, dueAt: dayRule(rule, day, zone, { years: period.years }) };
     case 'granted_days':
-      return { anchor: at, dueAt: dayRule(rule, at, zone, { days: grantedDays(period, trigger) }) };
+      return { anchor: at, dueAt: dayRule(rule, day, zone, { days: grantedDays(period, trigger) }) };
     case 'window_before': {
-      const day = localDay(at, zone);
+      const last = localDay(day, zone);
       return {
         anchor: at,
-        opensAt: day.minus({ days: period.opensDaysBefore }).startOf('day'),
-        dueAt: day.minus({ days: period.dueDaysBefore }).endOf('day'),
+        opensAt: last.minus({ days: period.opensDaysBefore }).startOf('day'),
+        dueAt: last.minus({ days: period.dueDaysBefore }).endOf('day'),
       };
     }
   }
@@ -195,8 +200,8 @@ function computePeriod(rule: DeadlineRule, { trigger, at }: Dated, zone: string)
 
 // Calendar days from the trigger's local day (the trigger day itself is not counted); the last day
 // rolls forward when closed, and the deadline is the end of that day in the counting zone.
-function dayRule(rule: DeadlineRule, at: DateTime, zone: string, period: { days?: number; years?: number }): DateTime {
-  const last = localDay(at, zone).plus(period);
+function dayRule(rule: DeadlineRule, day: DateTime, zone: string, period: { days?: number; years?: number }): DateTime {
+  const last = localDay(day, zone).plus(period);
   return (rule.rollForward ? rollForward(last, zone) : last).endOf('day');
 }
 

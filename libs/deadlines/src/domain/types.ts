@@ -33,6 +33,13 @@ export interface CustodyFacts {
   /** IANA zone of the jail or facility, else of the client: "the case's zone". */
   timeZone: string;
   /**
+   * When the case's zone stands for a place that could be in either of two zones (a county its state's tables cannot
+   * place): the one whose day starts last. A trigger with no zone of its own has its day read there, and a day-based
+   * deadline still ends at the end of its last day in the case's zone (whose day ends first): never later than in
+   * either. Unset: read in the case's zone.
+   */
+  dayZone?: string;
+  /**
    * USPS codes of the states the person was held or placed in: the case's place now and every transfer's. Where a
    * petition for review is filed depends on it (circuits.ts); unknown (none), its day ends at the earliest midnight.
    */

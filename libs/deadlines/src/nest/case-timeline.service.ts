@@ -5,7 +5,7 @@ import { EntityManager } from 'typeorm';
 import { preparedQuery } from '@amparo/database';
 import { AuditService } from '@amparo/audit';
 import { OutboxService, STAND_IN_KEY_SUFFIX } from '@amparo/notifications';
-import { STATE_NAMES } from '@amparo/reference';
+import { STATE_NAMES, uncertainDayZone } from '@amparo/reference';
 import { localWhen, missedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
@@ -173,6 +173,16 @@ interface CaseFactsRow {
   criminal_history_declared: boolean;
 }
 
+/**
+ * An event read in the case's zone where that zone is uncertain (`CustodyFacts.dayZone`), taken from the case when it
+ * was recorded (no court zone given): the engine reads its day as the case's own, not as one given.
+ */
+function readWhereUncertain(data: Record<string, unknown>, caseZone: string): Record<string, unknown> {
+  if (!data.timeZoneFromCase || data.timeZone !== caseZone) return data;
+  const { timeZone: _zone, ...rest } = data;
+  return rest;
+}
+
 export interface NewCaseFacts {
   custody: Omit<CaseFacts['custody'], 'placeName'>;
   place: PlaceFacts;
@@ -305,16 +315,18 @@ export class CaseTimelineService {
     if (!row) throw new Error(`case ${caseId} not found`);
     const events: { id: string; type: CaseEventFact['type']; occurred_at: string; data: Record<string, unknown> }[] =
       await tx.query(`SELECT id, type, occurred_at, data FROM case_events WHERE case_id = $1 AND retracted_at IS NULL ORDER BY seq`, [caseId]);
+    const dayZone = row.facility_code ? undefined : uncertainDayZone(row.state, row.county, row.time_zone);
     const facts: CaseFacts = {
       custody: {
         status: row.custody_status,
         timeZone: row.time_zone,
+        ...(dayZone ? { dayZone } : {}),
         states: await this.statesHeld(tx, row, events),
         placeName: placeName(row),
         detainerLodged: row.detainer_lodged,
         releaseEligibleAt: row.release_eligible_at?.toISOString(),
       },
-      events: events.map((e) => ({ id: e.id, type: e.type, occurredAt: e.occurred_at, data: e.data })),
+      events: events.map((e) => ({ id: e.id, type: e.type, occurredAt: e.occurred_at, data: dayZone ? readWhereUncertain(e.data, row.time_zone) : e.data })),
       jail287g: row.jail_287g ?? undefined,
       hasCounsel: row.assigned_attorney_id !== null && row.status === 'assigned',
       // Filled in or not, never its text (encrypted): with the manner of entry, one of the facts behind the bond flag,
@@ -581,8 +593,9 @@ export class CaseTimelineService {
    */
   planNew(facts: NewCaseFacts, now: Date): NewCasePlan {
     const ruleSet = ruleSetFor(now);
+    const dayZone = facts.place.facility_name ? undefined : uncertainDayZone(facts.place.state, facts.place.county, facts.custody.timeZone);
     const full: CaseFacts = {
-      custody: { ...facts.custody, placeName: placeName(facts.place) },
+      custody: { ...facts.custody, ...(dayZone ? { dayZone } : {}), placeName: placeName(facts.place) },
       events: [],
       jail287g: facts.jail287g,
       hasCounsel: false,

@@ -5,6 +5,7 @@ import { STATE_NAMES } from './states';
 import {
   knownTimeZones,
   resolveTimeZone,
+  uncertainDayZone,
   SPLIT_STATES,
   STATE_TIME_ZONES,
   timeZoneFor,
@@ -82,13 +83,21 @@ describe('timeZoneFor', () => {
     expect(timeZoneFor(state, county)).toBe(zone);
   });
 
-  it('a county it cannot place in Tennessee or Oregon (a city typed instead, a misspelling) gets the state\'s earliest midnight', () => {
-    // Knoxville is in Knox County (Eastern): Central, the state default, would end its days an hour late.
-    expect(resolveTimeZone('TN', 'Knoxville')).toEqual({ zone: 'America/New_York', basis: 'state' });
-    expect(resolveTimeZone('TN', null)).toEqual({ zone: 'America/New_York', basis: 'state' });
+  it('a county it cannot place in Tennessee or Oregon (a city typed instead, a misspelling) gets the state\'s earliest midnight, its days read where they start last', () => {
+    // Knoxville is in Knox County (Eastern): Central, the state default, would end its days an hour late; Nashville is
+    // Central: an event at 11:30 PM there, read in Eastern time, would be on the next day.
+    expect(resolveTimeZone('TN', 'Knoxville')).toEqual({ zone: 'America/New_York', basis: 'state', dayZone: 'America/Chicago' });
+    expect(resolveTimeZone('TN', null)).toEqual({ zone: 'America/New_York', basis: 'state', dayZone: 'America/Chicago' });
     expect(resolveTimeZone('TN', 'Shelby County')).toEqual({ zone: 'America/Chicago', basis: 'county' });
     expect(resolveTimeZone('TN', 'van buren')).toEqual({ zone: 'America/Chicago', basis: 'county' });
-    expect(resolveTimeZone('OR', 'Portland')).toEqual({ zone: 'America/Boise', basis: 'state' });
+    expect(resolveTimeZone('OR', 'Portland')).toEqual({ zone: 'America/Boise', basis: 'state', dayZone: 'America/Los_Angeles' });
+    // For a case: only while its zone is the one its place gives (one sent by hand is certain).
+    expect(uncertainDayZone('TN', 'Nashville', 'America/New_York')).toBe('America/Chicago');
+    expect(uncertainDayZone('TN', 'Nashville', 'America/Chicago')).toBeUndefined();
+    expect(uncertainDayZone('TN', 'Davidson', 'America/Chicago')).toBeUndefined();
+    expect(uncertainDayZone('TX', 'Houston', 'America/Chicago')).toBeUndefined();
+    expect(uncertainDayZone(null, null, 'America/New_York')).toBeUndefined();
+    expect(uncertainDayZone('ZZ', null, 'America/New_York')).toBeUndefined();
     expect(resolveTimeZone('OR', 'Multnomah')).toEqual({ zone: 'America/Los_Angeles', basis: 'county' });
     // Elsewhere the state default is already the earliest midnight, and stays the answer for an unknown county.
     expect(resolveTimeZone('TX', 'Houston')).toEqual({ zone: 'America/Chicago', basis: 'state' });

@@ -130,7 +130,7 @@ function indexByState(table: typeof COUNTY_ZONES): ReadonlyMap<string, ReadonlyM
 /**
  * Split states whose default zone is not the one whose midnight comes first: every county on the default zone, so
  * that a county not found here (a city typed instead, a misspelling) is known to be unknown, and gets
- * UNKNOWN_PLACE_ZONES, never later than the county's real zone (Knoxville, typed as a county, is Eastern).
+ * UNKNOWN_PLACE_ZONES and UNKNOWN_PLACE_DAY_ZONES (Knoxville, typed as a county, is Eastern; Nashville, Central).
  */
 const DEFAULT_ZONE_COUNTIES: Readonly<Record<string, readonly string[]>> = {
   TN: [
@@ -150,8 +150,14 @@ const DEFAULT_ZONE_COUNTIES: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-/** The zone of a place in such a state whose county is unknown: the earliest midnight of the state's zones. */
+/**
+ * A place in such a state whose county is unknown could be in either zone. Its deadlines end at the earlier midnight
+ * (UNKNOWN_PLACE_ZONES, the case's zone) of a day read where the day starts last (UNKNOWN_PLACE_DAY_ZONES): an event at
+ * 11:30 PM in Nashville is on that day, not the next as in Eastern time, so a deadline counted from it ends no later
+ * than in either zone (at most an hour sooner than in the right one).
+ */
 const UNKNOWN_PLACE_ZONES: Readonly<Record<string, string>> = { TN: EASTERN, OR: 'America/Boise' };
+const UNKNOWN_PLACE_DAY_ZONES: Readonly<Record<string, string>> = { TN: CENTRAL, OR: PACIFIC };
 
 const COUNTIES = indexByState(COUNTY_ZONES);
 const CITIES = indexByState(CITY_ZONES);
@@ -165,6 +171,8 @@ export interface TimeZoneResolution {
   zone: string;
   /** Which input decided the zone; 'state' means the state default (the county was not in a split table). */
   basis: TimeZoneBasis;
+  /** When the zone is uncertain (a place the tables cannot put in either of its state's zones): where a day is read. */
+  dayZone?: string;
 }
 
 /** IANA zone for a place, from its state (2-letter) and, in split states, its county or city. */
@@ -185,13 +193,24 @@ export function resolveTimeZone(state: string, county?: string | null, city?: st
   const defaults = DEFAULT_COUNTIES.get(code);
   if (defaults) {
     // A known county on the default zone; else unknown, and the earliest midnight.
-    return county && defaults.has(countyKey(county, code)) ? { zone: stateZone, basis: 'county' } : { zone: UNKNOWN_PLACE_ZONES[code], basis: 'state' };
+    return county && defaults.has(countyKey(county, code)) ? { zone: stateZone, basis: 'county' } : { zone: UNKNOWN_PLACE_ZONES[code], basis: 'state', dayZone: UNKNOWN_PLACE_DAY_ZONES[code] };
   }
   return { zone: stateZone, basis: 'state' };
 }
 
 export function timeZoneFor(state: string, county?: string | null, city?: string | null): string {
   return resolveTimeZone(state, county, city).zone;
+}
+
+/**
+ * For a case placed by its state and county alone (no facility) and counted in `zone`: where its events' days are read
+ * when that zone stands for an uncertain place (`TimeZoneResolution.dayZone`); otherwise undefined (read in `zone`).
+ * A zone sent by hand that is not the one the place gives is taken as certain.
+ */
+export function uncertainDayZone(state: string | null | undefined, county: string | null | undefined, zone: string): string | undefined {
+  if (!state || !STATE_ZONES[state.trim().toUpperCase()]) return undefined;
+  const place = resolveTimeZone(state, county);
+  return place.dayZone !== undefined && place.zone === zone ? place.dayZone : undefined;
 }
 
 /** States where the county (or city) can change the answer. */
