@@ -158,6 +158,13 @@ describe('intake input and corrections (e2e)', () => {
     expect((await named('李', '小龍', '1979-11-27')).body.possibleDuplicates).toEqual([li.body.reference]);
     const mononym = await named('Xochiquetzalli', undefined, '2001-06-30');
     expect((await named(undefined, 'xochiquetzalli', '2001-06-30')).body.possibleDuplicates).toEqual([mononym.body.reference]);
+    // An ʻokina as an iOS keyboard types it, an apostrophe as another does; a first name "unknown" as ICE writes it.
+    const tongan = await named('Sione', 'Tuʻilagi', '1994-08-08');
+    expect((await named('Sione', "Tu'ilagi", '1994-08-08')).body.possibleDuplicates).toEqual([tongan.body.reference]);
+    expect((await named('FNU', 'Xochiquetzalli', '2001-06-30')).body.possibleDuplicates).toContain(mononym.body.reference);
+    // Two Nguyễn women born the same New Year's Day: "Thị" tells nobody apart.
+    const mai = await named('Thị Mai', 'Nguyễn', '1980-01-01');
+    expect((await named('Thị Lan', 'Nguyễn', '1980-01-01')).body.possibleDuplicates).not.toContain(mai.body.reference);
   });
 
   it('one practice area sent alone (a form\'s single choice) is a list of one', async () => {

@@ -57,6 +57,14 @@ describe('reference data import (e2e)', () => {
       expect(expected).toBeGreaterThan(0);
       expect([typed, ...(await search(`q=${typed}`))]).toEqual([typed, 200, expected]);
     }
+    // Accents as a Spanish keyboard types them (precomposed, or a letter and its mark), as the ICE file writes none;
+    // and a county: the two Otero facilities are in Doña Ana County, named neither way.
+    const codes = async (q: string) => ((await t.http.get(`/api/facilities?q=${encodeURIComponent(q)}&limit=100`).set(intake.auth).expect(200))
+      .body.items as { code: string }[]).map((f) => f.code);
+    for (const typed of ['Doña Ana', 'Don\u0303a Ana', 'DOÑA ANA']) {
+      expect([typed, await codes(typed)]).toEqual([typed, expect.arrayContaining(['DONAANM', 'OTROPNM', 'OTRPCNM'])]);
+    }
+    expect(await codes('Cañon City')).toContain('FREMOCO');
   });
 
   it('a file whose rows are all rejected (a header with a stray comma) is refused; nothing changes', async () => {

@@ -179,8 +179,43 @@ describe('normalizePersonName / normalizeNameDob', () => {
     expect(normalizeNameShortDob('\u0e31 Ana', 'de \u0e31 Ruiz', '1990-04-02')).toBe('ana|ruiz|1990-04-02');
   });
 
+  it('passes over words that tell nobody apart, and joins Abd or Abu with the name after it', () => {
+    const dob = '1990-01-01';
+    // Two Nguyễn women, two Trần men, two Singh Sandhu/Gill, two Md.s, two Abd al-s: not one person each.
+    for (const [a, b] of [
+      [['Thị Mai', 'Nguyễn'], ['Thị Lan', 'Nguyễn']],
+      [['Văn Minh', 'Trần'], ['Văn Hùng', 'Trần']],
+      [['Harpreet', 'Singh Sandhu'], ['Harpreet', 'Singh Gill']],
+      [['Harpreet', 'Kaur Sandhu'], ['Harpreet', 'Kaur Gill']],
+      [['Md. Rahim', 'Uddin'], ['Md. Karim', 'Uddin']],
+      [['Mohammed', 'Abd al-Aziz'], ['Mohammed', 'Abd al-Rahman']],
+    ]) {
+      expect([a, b, normalizeNameShortDob(a[0], a[1], dob) === normalizeNameShortDob(b[0], b[1], dob)]).toEqual([a, b, false]);
+    }
+    // The same person typed shorter still is.
+    expect(normalizeNameShortDob('Thị Mai', 'Nguyễn', dob)).toBe(normalizeNameShortDob('Thi Mai Anh', 'Nguyen', dob));
+    expect(normalizeNameShortDob('Harpreet', 'Singh Sandhu', dob)).toBe(normalizeNameShortDob('Harpreet Kaur', 'Sandhu', dob));
+    expect(normalizeNameShortDob('Mohammed', 'Abd al-Aziz', dob)).toBe('mohammed|abdaziz|1990-01-01');
+    // Alone, such a word is the name.
+    expect(normalizeNameShortDob('Thi', 'Singh', dob)).toBe('thi|singh|1990-01-01');
+  });
+
+  it('drops the apostrophes and invisible code points phones type inside a name, and reads FNU/LNU as no name', () => {
+    for (const typed of ['Tuʻilagi', 'Tuʼilagi', 'Tu′ilagi', 'Tu‛ilagi', 'Tuꞌilagi', 'TuꞋilagi', "Tu'ilagi"]) {
+      expect([typed, normalizePersonName(typed)]).toEqual([typed, 'tuilagi']);
+    }
+    expect(normalizePersonName('ʿAbd')).toBe('abd');
+    expect(normalizePersonName('María \u2764\ufe0f López')).toBe('maria lopez');
+    expect(normalizePersonName('Lo\u3164pez')).toBe('lopez');
+    expect(normalizeNameDob('FNU', 'Ixchel', '1990-04-02')).toBe(normalizeNameDob(null, 'Ixchel', '1990-04-02'));
+    expect(normalizeNameTokensDob('FNU', 'Ixchel', '1990-04-02')).toBe(normalizeNameTokensDob(null, 'Ixchel', '1990-04-02'));
+    expect(normalizeNameTokensDob('Ixchel', 'LNU', '1990-04-02')).toBe(normalizeNameTokensDob(null, 'Ixchel', '1990-04-02'));
+    expect(normalizeNameDob('Ixchel', 'LNU', '1990-04-02')).toBeNull();
+    expect(normalizeNameShortDob('FNU', 'Ixchel', '1990-04-02')).toBeNull();
+  });
+
   it('gives back a value it takes again, for any name mixing letters, marks, particles and spaces', () => {
-    const pieces = ['Ana', 'de', 'la', 'Ruiz', 'म', '\u093f', '\u0e31', '\u0301', ' ', '-', "'"];
+    const pieces = ['Ana', 'de', 'la', 'Ruiz', 'म', '\u093f', '\u0e31', '\u0301', ' ', '-', "'", 'Thi', 'Singh', 'Abd', 'al', 'FNU', 'ʻ'];
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 8 }), fc.array(fc.constantFrom(...pieces), { maxLength: 8 }), (a, b) => {
         const value = normalizeNameShortDob(a.join(''), b.join(''), '1990-04-02');

@@ -60,13 +60,19 @@ const FOLD: Record<string, string> = {
  */
 const ACCENT_MARKS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0730-\u074a\u0898-\u089f\u08ca-\u08ff]/u;
 
-const APOSTROPHES = /['‘’ʼ`´]/g;
+/**
+ * Apostrophes and the letters and signs typed for one: the modifier-letter apostrophe and turned comma (the ʻokina of
+ * Hawaiian, Samoan and Tongan names, as iOS keyboards type it), the half rings of transliterated Arabic (ʿAbd), the
+ * saltillo of Mesoamerican spellings, a prime, a reversed quotation mark. "Tuʻilagi" is "Tu'ilagi" is "Tuilagi".
+ */
+const APOSTROPHES = /['‘’‛ʼʻʽʾʿꞋꞌ′`´]/g;
 
 /**
- * Invisible format characters (a zero-width space or joiner, a soft hyphen, a direction mark, pasted inside a name)
- * and the Arabic tatweel, which only stretches a word: none is part of the name, nor a break between its words.
+ * Invisible format characters (a zero-width space or joiner, a soft hyphen, a direction mark, pasted inside a name),
+ * the code points meant to show nothing (an emoji's variation selector, the Hangul fillers) and the Arabic tatweel,
+ * which only stretches a word: none is part of the name, nor a break between its words.
  */
-const INVISIBLE = /[\p{Cf}\u0640]/gu;
+const INVISIBLE = /[\p{Cf}\p{DI}\u0640]/gu;
 
 /**
  * One Arabic-script letter, whichever phone keyboard typed it: the Persian and Urdu yeh (and the Urdu yeh barree) and
@@ -108,6 +114,18 @@ export function normalizePersonName(input: string | null | undefined): string | 
 }
 
 /**
+ * What ICE and other records write for a name a person does not have (first name unknown, no last name...): no name.
+ * "FNU / Ixchel" is Ixchel, typed as a mononym.
+ */
+const NAME_PLACEHOLDERS = new Set(['fnu', 'lnu', 'nfn', 'nln']);
+
+/** A name for matching (normalizePersonName), a placeholder for none being none. */
+function personName(input: string | null | undefined): string | null {
+  const name = normalizePersonName(input);
+  return name === null || NAME_PLACEHOLDERS.has(name) ? null : name;
+}
+
+/**
  * "last|first|yyyy-mm-dd" for duplicate checks. The last name and a valid calendar date of birth (YYYY-MM-DD)
  * are required; the first name may be empty. "|" cannot occur inside a normalized name, so the form is unambiguous.
  */
@@ -116,10 +134,10 @@ export function normalizeNameDob(
   lastName?: string | null,
   dateOfBirth?: string | null,
 ): string | null {
-  const last = normalizePersonName(lastName);
+  const last = personName(lastName);
   const dob = normalizeDate(dateOfBirth);
   if (last === null || dob === null) return null;
-  return `${last}|${normalizePersonName(firstName) ?? ''}|${dob}`;
+  return `${last}|${personName(firstName) ?? ''}|${dob}`;
 }
 
 /**
@@ -133,7 +151,7 @@ export function normalizeNameTokensDob(
   lastName?: string | null,
   dateOfBirth?: string | null,
 ): string | null {
-  const names = normalizePersonName([firstName, lastName].filter((n) => typeof n === 'string').join(' '));
+  const names = normalizePersonName([firstName, lastName].filter((n) => typeof n === 'string' && personName(n) !== null).join(' '));
   const dob = normalizeDate(dateOfBirth);
   if (names === null || dob === null) return null;
   return `${names.split(' ').sort().join(' ')}|${dob}`;
@@ -146,10 +164,33 @@ const SURNAME_PARTICLES = new Set([
 ]);
 
 /**
+ * Words that begin the given names of many people and so tell nobody apart: the Vietnamese middle names Thị and Văn
+ * ("Thị Mai", "Văn Minh"), and Md., Mohd. and Muhammad before a Bangladeshi or Pakistani given name. Skipped while
+ * another word follows.
+ */
+const COMMON_GIVEN_WORDS = new Set(['thi', 'van', 'md', 'mohd', 'muhammad', 'mohammad', 'mohammed', 'muhammed']);
+
+/** Family-name words shared by whole communities (Singh, Kaur), skipped while another word follows. */
+const COMMON_FAMILY_WORDS = new Set(['singh', 'kaur']);
+
+/** Words that make a name with the next one: Abd al-Aziz is not Abd al-Rahman. */
+const JOINED_WITH_NEXT = new Set(['abd', 'abdul', 'abdel', 'abu', 'umm', 'bint', 'ould']);
+
+/** The first word of `words` that tells the person apart (see the sets above), joined with the next when it needs it. */
+function distinctiveWord(words: string[], common: ReadonlySet<string>): string | undefined {
+  const at = words.findIndex((word, i) => !common.has(word) || i === words.length - 1);
+  if (at < 0) return undefined;
+  const next = JOINED_WITH_NEXT.has(words[at]) ? words.slice(at + 1).find((word) => !SURNAME_PARTICLES.has(word)) : undefined;
+  return next === undefined ? words[at] : `${words[at]}${next}`;
+}
+
+/**
  * "first|last|yyyy-mm-dd" for duplicate checks when a name was typed shorter: the first word of the first name and the
  * first word of the last name that is not a particle. "María José / Núñez García", "María / Núñez" and "María José /
  * Núñez" are one person born that day (a second given name or the second surname left out, as Spanish-language
- * intake often does). Both names and a valid date of birth are required.
+ * intake often does). Words that tell nobody apart are passed over (COMMON_GIVEN_WORDS, COMMON_FAMILY_WORDS): two
+ * Nguyễn women born on 1 January, "Thị Mai" and "Thị Lan", are not one person. Both names and a valid date of birth are
+ * required.
  */
 export function normalizeNameShortDob(
   firstName?: string | null,
@@ -157,9 +198,9 @@ export function normalizeNameShortDob(
   dateOfBirth?: string | null,
 ): string | null {
   // Words with a letter or digit: a mark kept alone between spaces (a Devanagari vowel sign typed apart) is no name.
-  const words = (name: string | null | undefined) => normalizePersonName(name)?.split(' ').filter((word) => /[\p{L}\p{N}]/u.test(word)) ?? [];
-  const first = words(firstName)[0];
-  const last = words(lastName).find((word) => !SURNAME_PARTICLES.has(word));
+  const words = (name: string | null | undefined) => personName(name)?.split(' ').filter((word) => /[\p{L}\p{N}]/u.test(word)) ?? [];
+  const first = distinctiveWord(words(firstName), COMMON_GIVEN_WORDS);
+  const last = distinctiveWord(words(lastName).filter((word) => !SURNAME_PARTICLES.has(word)), COMMON_FAMILY_WORDS);
   const dob = normalizeDate(dateOfBirth);
   if (!first || !last || dob === null) return null;
   return `${first}|${last}|${dob}`;

@@ -396,11 +396,16 @@ export class ReferenceService implements OnApplicationBootstrap {
     const params: unknown[] = [];
     if (filter.state) where.push(`state = $${params.push(filter.state.toUpperCase())}`);
     if (filter.q) {
-      // As a phone keyboard types it: a curly apostrophe (Byrd’s), two spaces; the names are compared the same way.
-      const typed = filter.q.toLowerCase().replace(/[‘’ʼ´`]/g, "'").replace(/\s+/g, ' ');
-      const pattern = `%${typed.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      // As a phone keyboard types it: a curly apostrophe (Byrd’s), two spaces, accents (Doña Ana, Cañon City: the ICE
+      // file writes its names without; a name written with them is found as typed too); compared the same way.
+      const spaced = filter.q.toLowerCase().replace(/[‘’ʼ´`]/g, "'").replace(/\s+/g, ' ');
+      const typed = [...new Set([spaced.normalize('NFKD').replace(/\p{M}/gu, ''), spaced])];
       const plain = (column: string) => `translate(regexp_replace(lower(${column}), '\\s+', ' ', 'g'), '‘’ʼ´\`', repeat('''', 5))`;
-      where.push(`(${plain('name')} LIKE $${params.push(pattern)} OR lower(code) LIKE $${params.length} OR ${plain('city')} LIKE $${params.length})`);
+      // Its county too: a volunteer may know the county, not the facility's name or town.
+      where.push(`(${typed.map((text) => {
+        const pattern = `$${params.push(`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`;
+        return `${plain('name')} LIKE ${pattern} OR lower(code) LIKE ${pattern} OR ${plain('city')} LIKE ${pattern} OR ${plain('county')} LIKE ${pattern}`;
+      }).join(' OR ')})`);
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const counted = await countMatches(this.db, `facilities ${clause}`, params, page, limit);
