@@ -59,6 +59,7 @@ import { DuplicateRulingReviews1764005700000 } from './1764005700000-DuplicateRu
 import { ReleaseReasons1764005800000 } from './1764005800000-ReleaseReasons';
 import { UnknownCustodyDetainerReviews1764005900000 } from './1764005900000-UnknownCustodyDetainerReviews';
 import { UncertainPlaceReviews1764006000000 } from './1764006000000-UncertainPlaceReviews';
+import { CountyZonesReread1764006100000 } from './1764006100000-CountyZonesReread';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -123,4 +124,5 @@ export const MIGRATIONS = [
   ReleaseReasons1764005800000,
   UnknownCustodyDetainerReviews1764005900000,
   UncertainPlaceReviews1764006000000,
+  CountyZonesReread1764006100000,
 ];

@@ -26,6 +26,7 @@ import { DuplicateRulingReviews1764005700000 } from '../migrations/1764005700000
 import { ReleaseReasons1764005800000 } from '../migrations/1764005800000-ReleaseReasons';
 import { UnknownCustodyDetainerReviews1764005900000 } from '../migrations/1764005900000-UnknownCustodyDetainerReviews';
 import { UncertainPlaceReviews1764006000000 } from '../migrations/1764006000000-UncertainPlaceReviews';
+import { CountyZonesReread1764006100000 } from '../migrations/1764006100000-CountyZonesReread';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { CURRENT_RULE_SET, DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
@@ -429,6 +430,40 @@ describe('data migrations (e2e)', () => {
     expect(row.county_key).toBe((await t.db.query(`SELECT county_key FROM agreements_287g WHERE state = 'TX' AND county = $1 LIMIT 1`, [agreement.county]))[0].county_key);
     expect(row.urgency_review_at).toEqual(expect.any(Date));
   });
+  it('1764006100000: an open case an older reading of its county left in its state\'s zone moves to its county\'s, its events with it; a zone sent by hand stays', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    const create = async (custody: object) => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;
+    const jailed = { status: 'local_jail', state: 'TX', detainerLodged: true, releaseEligibleAt: new Date(Date.now() + 86_400_000).toISOString() };
+    const elPaso = await create({ ...jailed, county: 'El Paso County Jail' });
+    const chosen = await create({ ...jailed, county: 'Condado de El Paso', timeZone: 'America/Phoenix' });
+    const harris = await create({ ...jailed, county: 'Harris' });
+    const closed = await create({ ...jailed, county: 'El Paso Cnty' });
+    await t.http.post(`/api/cases/${elPaso}/events`).set(coordinator.auth).send({ type: 'detainer_lodged', occurredAt: new Date().toISOString() }).expect(201);
+    const ids = [elPaso, chosen, harris, closed];
+    // As an older release placed El Paso typed this way: Texas's zone, its events read there.
+    await t.db.query(`UPDATE cases SET time_zone = 'America/Chicago', urgency_review_at = NULL WHERE id = ANY($1) AND county <> 'Harris' AND time_zone = 'America/Denver'`, [ids]);
+    await t.db.query(`UPDATE case_events SET data = data || '{"timeZone": "America/Chicago"}' WHERE case_id = $1`, [elPaso]);
+    await t.db.query(`UPDATE deadlines SET time_zone = 'America/Chicago' WHERE case_id = $1`, [elPaso]);
+    await t.db.query(`UPDATE cases SET status = 'closed', closed_at = now() WHERE id = $1`, [closed]);
+    await run(new CountyZonesReread1764006100000());
+    await t.app.get(CountyKeyBackfill).run();
+    const rows: { id: string; time_zone: string; county_key: string; due: boolean }[] = await t.db.query(
+      `SELECT id, time_zone, county_key, urgency_review_at <= now() AS due FROM cases WHERE id = ANY($1)`, [ids]);
+    const byId = Object.fromEntries(rows.map((r) => [r.id, [r.time_zone, r.county_key, r.due ?? false]]));
+    expect(byId).toEqual({
+      [elPaso]: ['America/Denver', 'ELPASO', true],
+      [chosen]: ['America/Phoenix', 'ELPASO', false],
+      [harris]: ['America/Chicago', 'HARRIS', false],
+      [closed]: ['America/Chicago', 'ELPASO', false],
+    });
+    expect((await t.db.query(`SELECT data->>'timeZone' AS zone FROM case_events WHERE case_id = $1`, [elPaso])).map((e: { zone: string }) => e.zone)).toEqual(['America/Denver']);
+    const trail = await t.db.query(`SELECT case_id, fields, details FROM audit_events WHERE action = 'case.update' AND case_id = ANY($1) AND actor_role = 'system'`, [ids]);
+    expect(trail).toEqual([{ case_id: elPaso, fields: ['custody.timeZone'], details: { via: 'county_reread' } }]);
+    await t.app.get(DeadlineJobsService).reviewUrgency();
+    const [hold] = await t.db.query(`SELECT time_zone FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [elPaso]);
+    expect(hold.time_zone).toBe('America/Denver');
+  });
+
   it('1764003600000: open cases with two bond hearing settings, or (while a jail may hold them) a release-eligible time and a release or transfer, or a detainer lodged and lifted, are due for review', async () => {
     const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
     const create = async (custody: object) => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;

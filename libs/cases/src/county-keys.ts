@@ -1,24 +1,47 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditService } from '@amparo/audit';
 import { isDatabaseUnavailable } from '@amparo/database';
-import { countyKey } from '@amparo/reference';
+import { countyKey, stateWideZones, timeZoneFor } from '@amparo/reference';
+import { followCaseZone } from './case-zones';
 
 /** Any number: the advisory lock that lets one instance at a time fill the keys. */
 const BACKFILL_LOCK = 1_764_001_800;
 
 /**
- * Open cases placed by state and county before cases kept their county's key (migration 1764001800000): their keys,
- * in the background after start, in batches, one instance at a time; those in a county jail of a county with a
- * participating 287(g) Jail Enforcement Model agreement are due for the urgency review, which then flags them. The
- * partial index `cases_county_key_missing_idx` holds exactly the rows still to do: empty once done, so a start costs
- * one index probe.
+ * The zone a case placed by `state` and `county` gets now, when it is in a zone its state gives without a county
+ * (placed by the state alone, by an older reading of counties) and the county now reads as another: else null. A zone
+ * that is neither was sent by hand, and is kept.
+ */
+export function betterZone(state: string, county: string, zone: string): string | null {
+  let placed: string;
+  try {
+    placed = timeZoneFor(state, county);
+  } catch {
+    return null; // a state the tables do not know: as it was
+  }
+  return placed !== zone && stateWideZones(state).includes(zone) ? placed : null;
+}
+
+/**
+ * Open cases placed by state and county whose county's key is to be read again (cases before they kept one, migration
+ * 1764001800000; a new reading of counties, 1764003500000 and 1764006100000): their keys, in the background after start,
+ * in batches, one instance at a time; those in a county jail of a county with a participating 287(g) Jail Enforcement
+ * Model agreement are due for the urgency review, which then flags them. A case the county now places in another zone
+ * than its state's (El Paso County Jail, TX: Mountain, where an older reading gave Central) moves there with the events
+ * read in its zone since its last transfer, is due for the review (which recomputes its deadlines), and its trail says
+ * so. The partial index `cases_county_key_missing_idx` holds exactly the rows still to do: empty once done, so a start
+ * costs one index probe.
  */
 @Injectable()
 export class CountyKeyBackfill implements OnApplicationBootstrap {
   private readonly logger = new Logger('CountyKeyBackfill');
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   onApplicationBootstrap(): void {
     void this.run().catch((error: unknown) => {
@@ -33,24 +56,40 @@ export class CountyKeyBackfill implements OnApplicationBootstrap {
       const batch = await this.db.transaction(async (tx) => {
         const [{ mine }] = await tx.query(`SELECT pg_try_advisory_xact_lock($1) AS mine`, [BACKFILL_LOCK]);
         if (!mine) return null;
-        const rows: { id: string; county: string; state: string }[] = await tx.query(
-          `SELECT id, county, state FROM cases
+        const rows: { id: string; county: string; state: string; time_zone: string; organization_id: string; reference: string }[] = await tx.query(
+          `SELECT id, county, state, time_zone, organization_id, reference FROM cases
             WHERE county_key IS NULL AND county IS NOT NULL AND state IS NOT NULL AND facility_code IS NULL
               AND status NOT IN ('closed', 'purged')
             ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED`,
         );
         if (rows.length === 0) return 0;
+        const zones = rows.map((r) => betterZone(r.state, r.county, r.time_zone));
         // Only where the county is still the one read (a correction meanwhile wrote its own key).
-        await tx.query(
-          `UPDATE cases c SET county_key = k.key,
+        const updated: { id: string; moved: boolean }[] = await tx.query(
+          `WITH u AS (UPDATE cases c SET county_key = k.key, time_zone = COALESCE(k.zone, c.time_zone),
                   urgency_review_at = CASE
-                    WHEN c.custody_status = 'local_jail' AND EXISTS (
-                      SELECT 1 FROM agreements_287g a WHERE a.jail_enforcement AND a.state = c.state AND a.county_key = k.key)
+                    WHEN k.zone IS NOT NULL OR (c.custody_status = 'local_jail' AND EXISTS (
+                      SELECT 1 FROM agreements_287g a WHERE a.jail_enforcement AND a.state = c.state AND a.county_key = k.key))
                     THEN now() ELSE c.urgency_review_at END
-             FROM unnest($1::uuid[], $2::text[], $3::text[]) AS k(id, county, key)
-            WHERE c.id = k.id AND c.county_key IS NULL AND c.county = k.county`,
-          [rows.map((r) => r.id), rows.map((r) => r.county), rows.map((r) => countyKey(r.county, r.state))],
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS k(id, county, key, zone)
+            WHERE c.id = k.id AND c.county_key IS NULL AND c.county = k.county
+            RETURNING c.id, k.zone IS NOT NULL AS moved)
+           SELECT * FROM u`,
+          [rows.map((r) => r.id), rows.map((r) => r.county), rows.map((r) => countyKey(r.county, r.state)), zones],
         );
+        const moved = new Set(updated.filter((u) => u.moved).map((u) => u.id));
+        if (moved.size > 0) {
+          await followCaseZone(tx, [...moved]);
+          await this.audit.appendingLast(tx, async () => {
+            for (const c of rows.filter((r) => moved.has(r.id))) {
+              await this.audit.record(tx, {
+                organizationId: c.organization_id, actorId: null, actorRole: 'system', action: 'case.update', caseId: c.id,
+                caseReference: c.reference, fields: ['custody.timeZone'], details: { via: 'county_reread' },
+              });
+            }
+          });
+          this.logger.log(`Moved ${moved.size} case(s) placed by their state alone to their county's time zone`);
+        }
         return rows.length;
       });
       if (!batch) return filled;

@@ -11,6 +11,7 @@ export {
   resolveTimeZone,
   uncertainDayZone,
   SPLIT_STATES,
+  stateWideZones,
   STATE_TIME_ZONES,
   timeZoneFor,
   timeZoneForAor,

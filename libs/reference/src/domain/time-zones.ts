@@ -213,6 +213,16 @@ export function uncertainDayZone(state: string | null | undefined, county: strin
   return place.dayZone !== undefined && place.zone === zone ? place.dayZone : undefined;
 }
 
+/**
+ * The zones a place in `state` gets when no county or town of the tables decides it (the state's own, and in Tennessee
+ * and Oregon the earlier one of an unknown place): a case in one of them was placed by its state alone, and a county
+ * the tables learn to read later can place it better.
+ */
+export function stateWideZones(state: string): string[] {
+  const code = state.trim().toUpperCase();
+  return [STATE_ZONES[code], UNKNOWN_PLACE_ZONES[code]].filter((zone): zone is string => zone !== undefined);
+}
+
 /** States where the county (or city) can change the answer. */
 export const SPLIT_STATES: readonly string[] = [...new Set([...COUNTIES.keys(), ...CITIES.keys()])].sort();
 

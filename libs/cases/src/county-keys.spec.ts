@@ -1,0 +1,18 @@
+import { betterZone } from './county-keys';
+
+describe('betterZone: a case placed by its state alone, its county read again', () => {
+  it.each([
+    // An older reading of the county left it in its state's zone: its county's now.
+    ['TX', 'El Paso County Jail', 'America/Chicago', 'America/Denver'],
+    ['TN', 'Knoxville', 'America/Chicago', 'America/New_York'],
+    ['TN', 'Knox', 'America/New_York', null],
+    // In the zone its county gives already, or in one sent by hand (neither of its state's): as it is.
+    ['TX', 'El Paso', 'America/Denver', null],
+    ['TX', 'El Paso', 'America/Phoenix', null],
+    ['TX', 'Harris', 'America/Chicago', null],
+    // A state the tables do not know: as it is.
+    ['ZZ', 'Anywhere', 'America/Chicago', null],
+  ])('%s %s in %s → %s', (state, county, zone, expected) => {
+    expect(betterZone(state, county, zone)).toBe(expected);
+  });
+});
