@@ -23,7 +23,8 @@ describe('countyKey', () => {
   });
 
   it('reads a county typed the way people write where someone is held', () => {
-    for (const typed of ['Galveston County, TX', 'Galveston County, Texas', 'County of Galveston', 'Galveston County Jail', 'Galveston Co. Sheriff\'s Office', 'GALVESTON']) {
+    for (const typed of ['Galveston County, TX', 'Galveston County, Texas', 'County of Galveston', 'Galveston County Jail', 'Galveston Co. Sheriff\'s Office',
+      'Galveston County Sheriff\'s Department', 'Galveston Sheriffs Dept', 'GALVESTON CTY', 'Ｇａｌｖｅｓｔｏｎ', 'GALVESTON']) {
       expect([typed, countyKey(typed, 'TX')]).toEqual([typed, 'GALVESTON']);
     }
     expect(countyKey('El Paso County, TX', 'TX')).toBe('ELPASO');

@@ -9,6 +9,7 @@ const SUFFIXES = [
   ['PARISH'],
   ['BOROUGH'],
   ['CNTY'],
+  ['CTY'],
   ['CO'],
   ['PAR'],
 ];
@@ -18,6 +19,12 @@ const INSTITUTIONS = [
   ['SHERIFF', 'S', 'OFFICE'],
   ['SHERIFFS', 'OFFICE'],
   ['SHERIFF', 'OFFICE'],
+  ['SHERIFF', 'S', 'DEPARTMENT'],
+  ['SHERIFFS', 'DEPARTMENT'],
+  ['SHERIFF', 'DEPARTMENT'],
+  ['SHERIFF', 'S', 'DEPT'],
+  ['SHERIFFS', 'DEPT'],
+  ['SHERIFF', 'DEPT'],
   ['SHERIFF'],
   ['ADULT', 'DETENTION', 'CENTER'],
   ['DETENTION', 'CENTER'],
@@ -61,7 +68,8 @@ const RENAMED: Record<string, Record<string, string>> = {
 export function countyKey(name: string | null | undefined, state?: string | null): string {
   if (!name) return '';
   const words = name
-    .normalize('NFD')
+    // NFKD: letters typed full-width (Ｈａｒｒｉｓ, as some Asian-language keyboards do) are letters.
+    .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toUpperCase()
     .replace(/&/g, ' AND ')
