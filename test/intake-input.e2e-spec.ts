@@ -90,6 +90,10 @@ describe('intake input and corrections (e2e)', () => {
     const c = await create({ ...minimalBody(), client: { lastName: ' \u200fEjemplo\u200b ', preferredLanguage: 'ara' } }).expect(201);
     const full = await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200);
     expect(full.body.client.lastName).toBe('Ejemplo');
+    // A direction override inside a name would show another name than the one stored ("Ruiz CARLOS"): dropped.
+    const spoof = await create({ ...minimalBody(), client: { firstName: 'Ruiz \u202eSOLRAC\u202c', lastName: 'Ejemplo\u2067', preferredLanguage: 'spa' } }).expect(201);
+    const shown = await t.http.get(`/api/cases/${spoof.body.id}`).set(intake.auth).expect(200);
+    expect([shown.body.client.firstName, shown.body.client.lastName]).toEqual(['Ruiz SOLRAC', 'Ejemplo']);
     const corrected = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ adverseParties: [[{ name: 'Opuesto Uno' }]] });
     expect([corrected.status, fieldsOf(corrected)]).toEqual([400, ['adverseParties']]);
   });

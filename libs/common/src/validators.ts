@@ -209,7 +209,12 @@ export const IsOptionalNotNull = (): PropertyDecorator => ValidateIf((_object, v
 export const TrimmedName = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? trimName(value) : value));
 
-const trimName = (value: string): string => value.replace(/^[\s\p{Cf}\p{DI}]+|[\s\p{Cf}\p{DI}]+$/gu, '');
+/**
+ * Spaces and invisible characters around a name, and the direction overrides, embeddings and isolates anywhere in it:
+ * "Ruiz \u202eSOLRAC" shows as "Ruiz CARLOS" (a name read back is not the name stored). Marks (LRM, RLM) stay inside.
+ */
+const trimName = (value: string): string =>
+  value.replace(/[\u202a-\u202e\u2066-\u2069]/g, '').replace(/^[\s\p{Cf}\p{DI}]+|[\s\p{Cf}\p{DI}]+$/gu, '');
 
 /** A name left out, null, or nothing but spaces and invisible characters, as `TrimmedName` leaves it: not given. */
 export const isBlankName = (value: unknown): boolean => value === undefined || value === null || (typeof value === 'string' && trimName(value) === '');
