@@ -38,7 +38,9 @@ export type RowIssueCode =
   | 'invalid_code'
   | 'invalid_text'
   | 'placeholder'
-  | 'county_disagrees';
+  | 'county_disagrees'
+  | 'state_from_zip'
+  | 'zone_uncertain';
 
 /**
  * One problem with one row. `errors` hold rows that were rejected (no usable record); `warnings` hold rows that

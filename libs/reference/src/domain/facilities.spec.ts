@@ -38,6 +38,27 @@ describe('parseFacilitiesCsv', () => {
     expect(parseFacilitiesCsv(csv(HEADER, ROW_A.replace(',120,', ',2147483647,'))).records[0].capacity).toBe(2147483647);
   });
 
+  it('a row with a place and no state takes the state of its ZIP\'s other facilities, or says it is placed by its field office', () => {
+    const guam = 'TSTGUAM,TEST GUAM JAIL,1 MARINE DR,HAGATNA,GUAM,GU,96910,SFR,IGSA,IGSA,,,,';
+    const noState = 'TSTNOST,TEST GUAM HOLD,2 MARINE DR,TAMUNING,,,96913,SFR,Other,HOLD,,,,';
+    const elsewhere = 'TSTELSE,TEST HOLD ROOM,3 ANY ST,NOWHERE,,,99999,SFR,Other,HOLD,,,,';
+    const transport = 'TSTMOVE,TEST TRANSPORT,,,,,,SFR,Other,HOLD,,,,';
+    const { records, warnings } = parseFacilitiesCsv(csv(HEADER, guam, noState, elsewhere, transport));
+    expect(records.map((r) => [r.code, r.state])).toEqual([['TSTGUAM', 'GU'], ['TSTNOST', 'GU'], ['TSTELSE', null], ['TSTMOVE', null]]);
+    expect(warnings.map((w) => [w.line, w.code])).toEqual([[3, 'state_from_zip'], [4, 'zone_uncertain']]);
+    expect(warnings[1].message).toMatch(/field office SFR \(America\/Los_Angeles\)/);
+  });
+
+  it('says when a state split between zones is placed without its county', () => {
+    const blank = 'TSTBLNK,TEST HOLD ROOM,1 MAIN ST,SPRINGVILLE,,TX,79901,ELP,Other,HOLD,,,,';
+    const city = 'TSTCITY,TEST HOLD ROOM,1 MAIN ST,NASHVILLE,NASHVILLE,TN,37201,NOL,Other,HOLD,,,,';
+    const { warnings } = parseFacilitiesCsv(csv(HEADER, ROW_A, ROW_B, blank, city));
+    expect(warnings.map((w) => [w.line, w.code, w.message])).toEqual([
+      [4, 'zone_uncertain', 'TX is split between time zones and the county is empty: placed in America/Chicago'],
+      [5, 'zone_uncertain', 'TN is split between time zones and the county "NASHVILLE" is not one it knows: placed in America/New_York'],
+    ]);
+  });
+
   it('reads a row into typed fields', () => {
     const { records, errors, warnings } = parseFacilitiesCsv(csv(HEADER, ROW_A, ROW_B));
     expect(errors).toEqual([]);

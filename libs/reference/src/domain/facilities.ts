@@ -3,7 +3,7 @@ import { readTable } from './csv-table';
 import { byLine, ParseResult, RowIssue } from './errors';
 import { RowCheck } from './row-fields';
 import { stateCode } from './states';
-import { timeZoneForAor } from './time-zones';
+import { resolveTimeZone, SPLIT_STATES, timeZoneForAor } from './time-zones';
 import { ParsedFacility } from './types';
 
 export const FACILITY_COLUMNS = [
@@ -30,6 +30,7 @@ export function parseFacilitiesCsv(text: string, file = 'ice-detention-facilitie
   const errors: RowIssue[] = [...table.errors];
   const warnings: RowIssue[] = [];
   const seen = new Map<string, number>();
+  const lines = new Map<ParsedFacility, number>();
 
   for (const row of table.rows) {
     const check = new RowCheck(row);
@@ -44,9 +45,48 @@ export function parseFacilitiesCsv(text: string, file = 'ice-detention-facilitie
       continue;
     }
     seen.set(facility.code, row.line);
+    lines.set(facility, row.line);
     records.push(facility);
   }
-  return { records, errors: byLine(errors), warnings };
+  warnings.push(...placeWithoutState(records, lines), ...uncertainZones(records, lines));
+  return { records, errors: byLine(errors), warnings: byLine(warnings) };
+}
+
+/**
+ * A row with a place but no state (a ZIP or a city given) takes the state of the file's other facilities with the same
+ * three-digit ZIP prefix, when they all agree, and says so; else it is placed in its field office's zone, and that is
+ * said too: the office's zone can be hours off (San Francisco's covers Guam and Hawaii). A row with neither (a
+ * transport or hold location) is placed by its field office, as before, without a word.
+ */
+function placeWithoutState(records: ParsedFacility[], lines: Map<ParsedFacility, number>): RowIssue[] {
+  const statesByPrefix = new Map<string, Set<string>>();
+  for (const f of records) {
+    if (f.state && f.zip) statesByPrefix.set(f.zip.slice(0, 3), (statesByPrefix.get(f.zip.slice(0, 3)) ?? new Set()).add(f.state));
+  }
+  const issues: RowIssue[] = [];
+  for (const f of records) {
+    if (f.state || (!f.zip && !f.city)) continue;
+    const line = lines.get(f)!;
+    const states = f.zip ? statesByPrefix.get(f.zip.slice(0, 3)) : undefined;
+    if (states?.size === 1) {
+      f.state = [...states][0];
+      issues.push({ line, code: 'state_from_zip', column: 'state', message: `state is empty: taken as ${f.state}, the state of the other facilities with ZIP ${f.zip!.slice(0, 3)}xx` });
+    } else {
+      issues.push({ line, code: 'zone_uncertain', column: 'state', message: `state is empty: placed in the time zone of field office ${f.aor} (${timeZoneForAor(f.aor)}), which may not be where the facility is` });
+    }
+  }
+  return issues;
+}
+
+/** A facility in a state split between zones whose county does not say which (empty, or not one the tables know). */
+function uncertainZones(records: ParsedFacility[], lines: Map<ParsedFacility, number>): RowIssue[] {
+  return records.flatMap((f) => {
+    if (!f.state || !SPLIT_STATES.includes(f.state)) return [];
+    const place = resolveTimeZone(f.state, f.county, f.city);
+    if (f.county && place.dayZone === undefined) return [];
+    return [{ line: lines.get(f)!, code: 'zone_uncertain' as const, column: 'county',
+      message: `${f.state} is split between time zones and the county ${f.county ? `"${f.county}" is not one it knows` : 'is empty'}: placed in ${place.zone}` }];
+  });
 }
 
 function readFacility(check: RowCheck<Column>): ParsedFacility {
