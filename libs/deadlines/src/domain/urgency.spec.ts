@@ -390,6 +390,28 @@ describe('urgencyOrderAt', () => {
     expect(orderAt({ deadlines: [...running, eoir, asylum], custodyStatus: 'local_jail', now })).toEqual(new Date(running[0].dueAt));
   });
 
+  it('a case\'s first reason is what orders it: a hold ending in hours before a deadline missed days ago, the latest failure next, one long past after the flags', () => {
+    const running = hold('open');
+    const now = new Date('2026-11-21T19:00:00Z'); // the hold ends in 3 hours
+    const bia = dayDeadline('2026-11-09T23:59:59.999-06:00', 'missed', 'BIA appeal of the IJ decision'); // 12 days ago: critical
+    const eoir = dayDeadline('2026-11-02T23:59:59.999-06:00', 'missed'); // 19 days ago: critical
+    const asylum = { ...dayDeadline('2017-05-03T23:59:59.999-05:00', 'missed', 'Asylum one-year filing deadline'), rule: 'asylum_one_year' };
+    const flagged = computeFlags({ custody: { status: 'local_jail', timeZone: 'America/Chicago', detainerLodged: true }, events: [], jail287g: true });
+    const result = assess({ deadlines: [asylum, eoir, bia, ...running], flags: flagged, custodyStatus: 'local_jail', placeName: 'Harris County Jail', now });
+    expect(result.reasons.map((r) => r.split(/[,:]/)[0])).toEqual([
+      'ICE detainer', 'Missed', 'Missed', 'Detained with no attorney on record', 'Booked in a jail with a 287(g) agreement', 'Missed',
+    ]);
+    expect(result.reasons[1]).toMatch(/^Missed: BIA appeal/);
+    expect(result.reasons[5]).toMatch(/^Missed: Asylum one-year/);
+  });
+
+  it('a hold whose outer limit is its 48 hours says the time once', () => {
+    // Release-eligible Mon 16 Nov 2026, 4 PM: no weekend or holiday in the 48 hours.
+    const monday = withStatus(computeDeadlines({ ...HARRIS, custody: { ...HARRIS.custody, releaseEligibleAt: '2026-11-16T16:00:00-06:00' } }));
+    const result = assess({ deadlines: monday, custodyStatus: 'local_jail', placeName: 'Harris County Jail', now: new Date('2026-11-17T18:00:00Z') });
+    expect(result.reasons[0]).toBe('ICE detainer: the 48-hour hold ends Wed 18 Nov, 4:00 PM CST at Harris County Jail');
+  });
+
   it('what urgency does not count does not order: met and waived deadlines, an open hold once the person left the jail', () => {
     const now = new Date('2026-06-01T12:00:00Z');
     for (const status of ['met', 'waived'] as const) expect(orderAt({ deadlines: [dayDeadline('2026-06-20T23:59:59.999-05:00', status)], now })).toBeNull();

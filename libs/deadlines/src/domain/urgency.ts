@@ -46,9 +46,17 @@ const DAY_MS = 24 * HOUR_MS;
 interface Reason {
   level: UrgencyLevel;
   text: string;
-  /** Deadlines first (by due time), then flags, then custody. */
+  /**
+   * Within a level: the clocks running (open deadlines and detainer holds, by the time that orders the case, see
+   * urgencyOrderAt), then other missed deadlines (the latest first), then flags, then missed ones long past, then
+   * custody. A coordinator reads the first reason as why the case is where it is on the list.
+   */
   order: [number, number];
 }
+
+const ORDER = { running: 0, missed: 1, flag: 2, staleMissed: 3, custody: 4 } as const;
+/** Flags named before the others of their level: what is wrong now before what risks going wrong. */
+const FIRST_FLAGS: readonly FlagCode[] = ['detained_without_counsel'];
 
 interface ParsedDeadline {
   rule: string;
@@ -67,7 +75,11 @@ export function assessUrgency(input: UrgencyInput, policy: UrgencyPolicy = URGEN
 
   const reasons: Reason[] = [
     ...deadlines.map((d) => deadlineReason(d, now, policy, input.placeName)),
-    ...input.flags.map((flag, i): Reason => ({ level: policy.flagLevels[flag.code] ?? 'low', text: flag.label, order: [1, i] })),
+    ...input.flags.map((flag, i): Reason => ({
+      level: policy.flagLevels[flag.code] ?? 'low',
+      text: flag.label,
+      order: [ORDER.flag, FIRST_FLAGS.includes(flag.code) ? i - input.flags.length : i],
+    })),
     ...custodyReasons(input, policy),
   ].sort((a, b) => RANK[b.level] - RANK[a.level] || a.order[0] - b.order[0] || a.order[1] - b.order[1]);
 
@@ -93,12 +105,17 @@ export function urgencyOrderAt(input: UrgencyInput, policy: UrgencyPolicy = URGE
   const now = input.now.getTime();
   let first: DateTime | undefined;
   for (const d of countedDeadlines(input, policy)) {
-    if (d.status !== 'open' && !isDetainer(d, policy)) continue;
-    const inGrace = d.status === 'open' && policy.appointmentRules.includes(d.rule) && d.due.toMillis() < now;
-    const by = inGrace ? d.due.plus({ hours: GRACE_HOURS[d.rule] ?? 0 }) : d.due;
-    if (!first || by < first) first = by;
+    const by = runningBy(d, now, policy);
+    if (by && (!first || by < first)) first = by;
   }
   return first?.toISO() ?? null;
+}
+
+/** The time an open deadline or a detainer hold orders by (urgencyOrderAt); undefined for another missed deadline. */
+function runningBy(d: ParsedDeadline, nowMs: number, policy: UrgencyPolicy): DateTime | undefined {
+  if (d.status !== 'open' && !isDetainer(d, policy)) return undefined;
+  const inGrace = d.status === 'open' && policy.appointmentRules.includes(d.rule) && d.due.toMillis() < nowMs;
+  return inGrace ? d.due.plus({ hours: GRACE_HOURS[d.rule] ?? 0 }) : d.due;
 }
 
 /** The open and missed deadlines urgency counts: an open detainer hold only while the jail may still hold the person. */
@@ -176,7 +193,9 @@ function isDetainer(d: ParsedDeadline, policy: UrgencyPolicy): boolean {
 }
 
 function deadlineReason(d: ParsedDeadline, now: DateTime, policy: UrgencyPolicy, placeName?: string): Reason {
-  const order: [number, number] = [0, d.due.toMillis()];
+  const running = runningBy(d, now.toMillis(), policy);
+  const order: [number, number] = running ? [ORDER.running, running.toMillis()]
+    : [isStaleMissed(d, now.toMillis(), policy) ? ORDER.staleMissed : ORDER.missed, -d.due.toMillis()];
   const when = (t: DateTime) => formatLocal(t, now);
   if (d.status === 'missed') {
     // The 48-hour hold is alerted on when it ends (missed, escalated); the 8 CFR 287.7(d) outer limit is still shown
@@ -204,7 +223,8 @@ function detainerReason(
 ): Reason {
   const when = (t: DateTime) => formatLocal(t, now);
   const at = placeName ? ` at ${placeName}` : '';
-  const outer = d.outer ? `; outer limit under 8 CFR 287.7(d): ${when(d.outer)}` : '';
+  // Said when it is later than the 48 hours (a weekend or holiday in them), as the emails say it.
+  const outer = d.outer && d.outer > d.due ? `; outer limit under 8 CFR 287.7(d): ${when(d.outer)}` : '';
   const end = d.outer && d.outer > d.due ? d.outer : d.due;
   if (d.opens && d.opens > now) {
     return {
@@ -231,7 +251,7 @@ function custodyReasons(input: UrgencyInput, policy: UrgencyPolicy): Reason[] {
   if (!level) return [];
   const where = input.placeName ? ` at ${input.placeName}` : '';
   const text = input.custodyStatus === 'ice_detention' ? `Detained by ICE${where}` : `Custody: ${input.custodyStatus}${where}`;
-  return [{ level, text, order: [2, 0] }];
+  return [{ level, text, order: [ORDER.custody, 0] }];
 }
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
