@@ -79,12 +79,6 @@ export class DeadlinesService {
   async board(actor: Principal, filter: BoardFilter): Promise<BoardPage> {
     const params: unknown[] = [];
     const where = [scope(actor, params)];
-    // The board is of open deadlines unless the caller asks for another status, or `all`.
-    const status = filter.status ?? 'open';
-    if (status !== 'all') where.push(`d.status = $${params.push(status)}`);
-    // A closed case's deadlines are no longer followed: they are not open work (status=all still lists them). Marked on
-    // the deadline itself, so the open board reads an index of followed open deadlines (deadlines_open_board_idx).
-    if (status === 'open') where.push('NOT d.case_closed');
     if (filter.dueBefore) where.push(`d.due_at < $${params.push(filter.dueBefore)}`);
     if (filter.level) where.push(`c.urgency_level = $${params.push(filter.level)}`);
     if (filter.after !== undefined) {
@@ -94,14 +88,32 @@ export class DeadlinesService {
       where.push(`(d.due_at, d.id) > ($${params.push(after.dueAt)}::timestamptz, $${params.push(after.id)}::uuid)`);
     }
     const clause = where.join(' AND ');
+    const select = `SELECT d.*, c.reference, c.urgency_level, to_char(d.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position
+         FROM deadlines d JOIN cases c ON c.id = d.case_id`;
+    // The board is of open deadlines unless the caller asks for another status, or `all`. A closed case's deadlines are
+    // no longer followed: they are not open work (status=all still lists them); marked on the deadline itself, so the
+    // open board reads an index of followed open deadlines (deadlines_open_board_idx). The open board also holds a
+    // missed detainer hold while its outer limit (8 CFR 287.7(d)) is ahead and a jail may still hold the person for
+    // ICE, as the calendar feed does: by its due time, before what is still to come (it dropped off the board at its
+    // 48 hours, for the days it could still be acted on). Each part is read by its own index and ordered, then both.
+    const status = filter.status ?? 'open';
+    const now = status === 'open' ? params.push(this.clock.now()) : 0;
+    const since = status === 'open' ? params.push(new Date(this.clock.now().getTime() - OUTER_LIMIT_LOOKBACK_MS)) : 0;
+    const statusParam = status === 'open' || status === 'all' ? 0 : params.push(status);
+    const [limit, offset] = [params.push(filter.limit + 1), params.push((filter.page - 1) * filter.limit)];
+    const page = `LIMIT $${limit} OFFSET $${offset}`;
+    const enough = `LIMIT $${limit}::bigint + $${offset}::bigint`;
+    const sql = status === 'open'
+      ? `SELECT * FROM (
+           (${select} WHERE ${clause} AND d.status = 'open' AND NOT d.case_closed ORDER BY d.due_at, d.id ${enough})
+           UNION ALL
+           (${select} WHERE ${clause} AND d.status = 'missed' AND d.due_at > $${since} AND d.outer_limit_at > $${now} AND NOT d.case_closed
+              AND c.custody_status IN ('local_jail', 'unknown') AND c.detainer_lodged ORDER BY d.due_at, d.id ${enough})
+         ) board ORDER BY due_at, id ${page}`
+      : `${select} WHERE ${clause}${statusParam ? ` AND d.status = $${statusParam}` : ''} ORDER BY d.due_at, d.id ${page}`;
     // No count: counting every open deadline of a large organization costs far more than the page. One row past
     // the page says whether there is more.
-    const rows: (DeadlineRow & { urgency_level: string; position: string })[] = await this.db.query(
-      `SELECT d.*, c.reference, c.urgency_level, to_char(d.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position
-         FROM deadlines d JOIN cases c ON c.id = d.case_id
-        WHERE ${clause} ORDER BY d.due_at, d.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, filter.limit + 1, (filter.page - 1) * filter.limit],
-    );
+    const rows: (DeadlineRow & { urgency_level: string; position: string })[] = await this.db.query(sql, params);
     const items = rows.slice(0, filter.limit);
     const last = items[items.length - 1];
     const hasMore = rows.length > filter.limit;
