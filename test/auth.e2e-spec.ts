@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createHmac } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -554,6 +555,24 @@ describe('auth (e2e)', () => {
         warned.mockRestore();
         await other.close();
       }
+    });
+
+    it('a stranger who locks the shared address (guest Wi-Fi, a shelter) keeps nobody out of an account on a device it signed in on, nor from changing a password', async () => {
+      const owner = await createUser(t.http, admin, 'attorney');
+      const shared = { 'X-Forwarded-For': '203.0.113.240' };
+      const signIn = (body: object) => t.http.post('/api/auth/login').set(shared).send(body);
+      const device = (await signIn({ email: owner.email, password: owner.password }).expect(200)).body;
+      // 30 guesses at made-up accounts: the address is locked.
+      for (let i = 0; i < 30; i++) await signIn({ email: `made-up-${i}@example.org`, password: 'guess' }).expect(401);
+      expect((await signIn({ email: owner.email, password: owner.password })).status).toBe(429);
+      // On the device it signed in on: in, and the password changed.
+      const again = await signIn({ email: owner.email, password: owner.password, deviceToken: device.deviceToken }).expect(200);
+      await t.http.post('/api/auth/password').set(shared).set({ Authorization: `Bearer ${again.body.accessToken}` })
+        .send({ currentPassword: owner.password, newPassword: 'a fresh and unusual passphrase 41' }).expect(204);
+      // The counters are keyed: neither the address nor an email is found by hashing a guess.
+      const plain = [createHash('sha256').update('203.0.113.240').digest(), createHash('sha256').update('made-up-0@example.org').digest()];
+      expect(await t.db.query(`SELECT 1 FROM login_throttle WHERE key_hash = ANY($1)`, [plain])).toEqual([]);
+      expect((await t.db.query(`SELECT count(*)::int AS n FROM login_throttle WHERE scope = 'ip'`))[0].n).toBeGreaterThan(0);
     });
 
     it('a password change ends the tokens of the account\'s other devices, the operator\'s reset all of them; a role change none', async () => {

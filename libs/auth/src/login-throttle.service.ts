@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { DataSource } from 'typeorm';
 import { Clock, tooManyRequests } from '@amparo/common';
+import { KeyMaterial, signInCounterKey } from '@amparo/crypto';
 
 export interface ThrottlePolicy {
   maxFailures: number;
@@ -49,9 +50,10 @@ export interface Claim {
   hash: Buffer;
   kind: 'account' | OwnCounter['kind'];
   failures: number;
-  /** The address as counted (`ipKey`), and the attempts its counter holds with this one. */
+  /** The address as counted (`ipKey`), and the attempts its counter holds with this one (none on a counter of its own). */
   ip: string;
   ipFailures: number;
+  ipCounted: boolean;
 }
 
 /**
@@ -102,7 +104,13 @@ export class LoginThrottleService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly clock: Clock,
+    private readonly keys: KeyMaterial,
   ) {}
+
+  /** An email's or an address's counter key: keyed (signInCounterKey), never a plain hash of either. */
+  private counterKey(scope: 'account' | 'ip', value: string): Buffer {
+    return signInCounterKey(this.keys.indexKey, `${scope}:${value}`);
+  }
 
   /**
    * The hash of a device token if it is this account's (an active user with this email, used within
@@ -129,15 +137,18 @@ export class LoginThrottleService {
    */
   async claimAttempt(email: string, ip: string, own: OwnCounter | null = null): Promise<Claim> {
     const refused = (retryAfterSeconds: number) => tooManyRequests('Too many failed sign-in attempts; try again later', retryAfterSeconds);
-    const byIp = await this.claim('ip', keyHash(ipKey(ip)), IP_POLICY);
-    if (byIp.refusedFor !== null) throw refused(byIp.refusedFor);
-    const [scope, hash] = own ? ['device' as const, own.hash] : ['account' as const, keyHash(email)];
+    // An attempt on a counter of its own (a device the account signed in on, a signed-in session) is not the address's:
+    // a stranger on the same network (an office's guest Wi-Fi, a shelter, a carrier's NAT) who locks the address with
+    // guesses at made-up accounts would otherwise keep every owner there from signing in or changing a password.
+    const byIp = own ? null : await this.claim('ip', this.counterKey('ip', ipKey(ip)), IP_POLICY);
+    if (byIp && byIp.refusedFor !== null) throw refused(byIp.refusedFor);
+    const [scope, hash] = own ? ['device' as const, own.hash] : ['account' as const, this.counterKey('account', email)];
     const byAccount = await this.claim(scope, hash, ACCOUNT_POLICY);
     if (byAccount.refusedFor !== null) {
-      await this.giveBackToIp(ip);
+      if (byIp) await this.giveBackToIp(ip);
       throw refused(byAccount.refusedFor);
     }
-    return { scope, hash, kind: own?.kind ?? 'account', failures: byAccount.failures, ip: ipKey(ip), ipFailures: byIp.failures };
+    return { scope, hash, kind: own?.kind ?? 'account', failures: byAccount.failures, ip: ipKey(ip), ipFailures: byIp?.failures ?? 0, ipCounted: byIp !== null };
   }
 
   /**
@@ -163,7 +174,7 @@ export class LoginThrottleService {
    */
   async recordSuccess(counted: Claim, ip: string): Promise<void> {
     await this.db.query(`DELETE FROM login_throttle WHERE scope = $1 AND key_hash = $2`, [counted.scope, counted.hash]);
-    await this.giveBackToIp(ip);
+    if (counted.ipCounted) await this.giveBackToIp(ip);
   }
 
   /**
@@ -171,7 +182,7 @@ export class LoginThrottleService {
    * key sign-in counts the account's attempts under (AuthService.login).
    */
   async forgetAccount(email: string, runner: { query: DataSource['query'] } = this.db): Promise<void> {
-    await runner.query(`DELETE FROM login_throttle WHERE scope = 'account' AND key_hash = $1`, [keyHash(email)]);
+    await runner.query(`DELETE FROM login_throttle WHERE scope = 'account' AND key_hash = $1`, [this.counterKey('account', email)]);
   }
 
   private async giveBackToIp(ip: string): Promise<void> {
@@ -179,7 +190,7 @@ export class LoginThrottleService {
       `UPDATE login_throttle SET failures = greatest(failures - 1, 0),
               locked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE locked_until END
         WHERE scope = 'ip' AND key_hash = $1`,
-      [keyHash(ipKey(ip)), IP_POLICY.maxFailures],
+      [this.counterKey('ip', ipKey(ip)), IP_POLICY.maxFailures],
     );
   }
 

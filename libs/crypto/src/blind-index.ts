@@ -59,6 +59,15 @@ export function requestDigest(key: IndexKey, canonicalBody: string): Buffer {
 }
 
 /**
+ * The key of a sign-in counter (an email, a client address): HMAC-SHA-256 under its own sub-key of the index key. A
+ * plain hash of an address or an email, kept in the database, is reversed by hashing the guesses (all of IPv4 in
+ * seconds, an email from a list).
+ */
+export function signInCounterKey(key: IndexKey, value: string): Buffer {
+  return createHmac('sha256', subKeyOf(key, 'amparo/sign-in-counter/v1')).update(value, 'utf8').digest();
+}
+
+/**
  * What identifies the index key without revealing it (a MAC of a fixed text under its own sub-key), stored beside the
  * indexes it computed: an instance started with another key would find no duplicate, no A-number and no conflict.
  */

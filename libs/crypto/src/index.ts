@@ -4,7 +4,7 @@ export { DataKey, IndexKey, Keyring, generateKeyMaterial, newDataKey, parseIndex
 export { kekCheck, rewrap, unwrapDataKey, wrapDataKey, wrappedKeyId } from './data-keys';
 export { decryptField, encryptField, fieldKeyId } from './fields';
 export type { FieldLocation } from './fields';
-export { BLIND_INDEX_BYTES, blindIndex, indexKeyCheck, requestDigest } from './blind-index';
+export { BLIND_INDEX_BYTES, blindIndex, indexKeyCheck, requestDigest, signInCounterKey } from './blind-index';
 export type { BlindIndexKind } from './blind-index';
 export { normalizeANumber, normalizeNameDob, normalizeNameShortDob, normalizeNameTokensDob, normalizePersonName, normalizePhone } from './normalize';
 export * from './nest/keys.provider';
