@@ -10,7 +10,7 @@ import { BoardDeadlineResponse, DeadlineResponse } from './openapi';
 import { HasNoIdentifyingNumber, IsOffsetDateTime } from '@amparo/common';
 
 export class BoardQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: ['open', 'met', 'waived', 'missed', 'all'], default: 'open', description: 'The board shows open deadlines unless asked otherwise; `all` lists every status' })
+  @ApiPropertyOptional({ enum: ['open', 'met', 'waived', 'missed', 'all'], default: 'open', description: 'The board shows open deadlines unless asked otherwise (with them, a detainer hold missed at its 48 hours while its 8 CFR 287.7(d) outer limit is ahead and a jail may still hold the person); `all` lists every status' })
   @IsOptional()
   @IsIn(['open', 'met', 'waived', 'missed', 'all'])
   status?: string;
