@@ -47,9 +47,9 @@ function internationalDigits(hasPlus: boolean, digits: string): string | null {
   return null;
 }
 
-// Latin letters that NFKD does not decompose into a base letter plus a mark.
+// Latin letters that NFKD does not decompose into a base letter plus a mark; the Greek final sigma, a sigma.
 const FOLD: Record<string, string> = {
-  ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', đ: 'd', ð: 'd', ł: 'l', þ: 'th', ı: 'i', ħ: 'h',
+  ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', đ: 'd', ð: 'd', ł: 'l', þ: 'th', ı: 'i', ħ: 'h', ς: 'σ',
 };
 
 /**
@@ -102,7 +102,7 @@ export function normalizePersonName(input: string | null | undefined): string | 
     .replace(INVISIBLE, '')
     .replace(/\p{M}/gu, (mark) => (ACCENT_MARKS.test(mark) ? '' : mark))
     .toLowerCase()
-    .replace(/[ßæœøđðłþıħ]/g, (c) => FOLD[c])
+    .replace(/[ßæœøđðłþıħς]/g, (c) => FOLD[c])
     .replace(/[\u06cc\u06d2\u0649\u06a9\u0629\u06c1\u06c3]/g, (c) => ARABIC_SCRIPT_FOLD[c])
     .replace(APOSTROPHES, '')
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, ' ')
@@ -198,7 +198,9 @@ export function normalizeNameShortDob(
   dateOfBirth?: string | null,
 ): string | null {
   // Words with a letter or digit: a mark kept alone between spaces (a Devanagari vowel sign typed apart) is no name.
-  const words = (name: string | null | undefined) => personName(name)?.split(' ').filter((word) => /[\p{L}\p{N}]/u.test(word)) ?? [];
+  // A placeholder among the words ("FNU Ruiz") is none of them: the key must read the same from its own parts again.
+  const words = (name: string | null | undefined) =>
+    normalizePersonName(name)?.split(' ').filter((word) => /[\p{L}\p{N}]/u.test(word) && !NAME_PLACEHOLDERS.has(word)) ?? [];
   const first = distinctiveWord(words(firstName), COMMON_GIVEN_WORDS);
   const last = distinctiveWord(words(lastName).filter((word) => !SURNAME_PARTICLES.has(word)), COMMON_FAMILY_WORDS);
   const dob = normalizeDate(dateOfBirth);
