@@ -292,6 +292,30 @@ describe('intake input and corrections (e2e)', () => {
     expect(await bondRequest('Nashville')).toMatchObject({ dueAt: '2026-11-10T23:59:59.999-05:00', timeZone: 'America/New_York' });
   });
 
+  it('a decision recorded at such a place keeps its day after a transfer away: its appeal deadline does not move', async () => {
+    const c = await create({ ...minimalBody(), custody: { status: 'ice_detention', state: 'TN', county: 'Nashville' } }).expect(201);
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth)
+      .send({ type: 'bond_decision', occurredAt: '2026-11-23T23:30:00-06:00', outcome: 'denied' }).expect(201);
+    const appeal = async () => ((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.deadlines as { rule: string; dueAt: string }[])
+      .find((d) => d.rule === 'bond_appeal')!.dueAt;
+    // The 23rd (where the day starts last), 30 days: 23 Dec, counted in Eastern time (the BIA's).
+    expect(await appeal()).toBe('2026-12-23T23:59:59.999-05:00');
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth)
+      .send({ type: 'transferred', occurredAt: new Date().toISOString(), facilityCode: 'HOUICDF' }).expect(201);
+    expect(await appeal()).toBe('2026-12-23T23:59:59.999-05:00');
+    // The event's view says nothing of where its day is read.
+    const events = (await t.http.get(`/api/cases/${c.body.id}/events`).set(coordinator.auth).expect(200)).body.items as Record<string, unknown>[];
+    expect([events.length, events.filter((e) => 'dayZone' in e)]).toEqual([2, []]);
+    // A correction to a county the tables place: the events read there since are read in its zone alone.
+    const knox = await create({ ...minimalBody(), custody: { status: 'released', state: 'TN', county: 'Knoxville' } }).expect(201);
+    await t.http.post(`/api/cases/${knox.body.id}/events`).set(coordinator.auth)
+      .send({ type: 'released', occurredAt: '2026-11-03T23:30:00-06:00', from: 'ice' }).expect(201);
+    const dayZone = async () => (await t.db.query(`SELECT data->>'dayZone' AS zone FROM case_events WHERE case_id = $1`, [knox.body.id]))[0].zone;
+    expect(await dayZone()).toBe('America/Chicago');
+    await t.http.patch(`/api/cases/${knox.body.id}`).set(coordinator.auth).send({ custody: { status: 'released', state: 'TN', county: 'Knox' } }).expect(200);
+    expect(await dayZone()).toBeNull();
+  });
+
   it('a zone cleared in a correction places the case again from its state', async () => {
     const c = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'El Paso', timeZone: 'America/Chicago' } }).expect(201);
     expect((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth)).body.custody.timeZone).toBe('America/Chicago');

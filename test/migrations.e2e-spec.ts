@@ -755,7 +755,7 @@ describe('data migrations (e2e)', () => {
     expect([row.urgency_level, row.flags.map((f: { code: string }) => f.code)]).toEqual(['high', expect.arrayContaining(['detained_without_counsel'])]);
   });
 
-  it('1764006000000: open cases at a place in Tennessee or Oregon it cannot put in a zone, with events, are due for review and recounted', async () => {
+  it('1764006000000 and 1764006100000: the events of open cases at a place in Tennessee or Oregon it cannot put in a zone read their days where the day starts last, and the cases are recounted', async () => {
     const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
     // Two evenings ago, 11:30 PM in Nashville: its bond request deadline is ahead (open, so a review recounts it).
     const evening = new Date(Date.now() - 2 * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'America/Chicago' });
@@ -767,25 +767,33 @@ describe('data migrations (e2e)', () => {
       }
       return id;
     };
+    const tennessee = await create({ status: 'released', state: 'TN' });
     const nashville = await create({ status: 'released', state: 'TN', county: 'Nashville' });
     const portland = await create({ status: 'released', state: 'OR', county: 'Portland' });
-    // Placed (a county on the tables, a facility), or with nothing recorded to count from: not queued.
+    // Placed (a county on the tables), or with nothing recorded to count from: not queued.
     const davidson = await create({ status: 'released', state: 'TN', county: 'Davidson' });
-    const knoxville = await create({ status: 'released', state: 'TN', county: 'Knoxville' }, false);
-    const ids = [nashville, portland, davidson, knoxville];
+    const oregon = await create({ status: 'released', state: 'OR' }, false);
+    const ids = [tennessee, nashville, portland, davidson, oregon];
     const bondRequest = async (id: string) => ((await t.db.query(
       `SELECT due_at FROM deadlines WHERE case_id = $1 AND rule = 'bond_request_after_release' AND superseded_at IS NULL`, [id]))[0].due_at as Date).getTime();
-    // The same day in Davidson County, counted to Central midnight: an hour later than Nashville's.
+    // The same day in Davidson County, counted to Central midnight: an hour later than at an uncertain place.
     const right = (await bondRequest(davidson)) - 3_600_000;
-    expect(await bondRequest(nashville)).toBe(right);
-    // As the earlier release left them: the day read in Eastern time, the next.
+    for (const id of [tennessee, nashville]) expect(await bondRequest(id)).toBe(right);
+    // As the earlier release left them: no day zone with the events, the day read in Eastern time, the next.
+    await t.db.query(`UPDATE case_events SET data = data - 'dayZone' WHERE case_id = ANY($1)`, [ids]);
     await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [ids]);
-    await t.db.query(`UPDATE deadlines SET due_at = due_at + interval '1 day' WHERE case_id = $1 AND rule = 'bond_request_after_release'`, [nashville]);
+    await t.db.query(`UPDATE deadlines SET due_at = due_at + interval '1 day' WHERE case_id = ANY($1) AND rule = 'bond_request_after_release'`, [[tennessee, nashville]]);
     await run(new UncertainPlaceReviews1764006000000());
+    await run(new CountyZonesReread1764006100000());
+    await t.app.get(CountyKeyBackfill).run();
     const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [ids]);
-    expect(new Set(due.map((r: { id: string }) => r.id))).toEqual(new Set([nashville, portland]));
+    expect(new Set(due.map((r: { id: string }) => r.id))).toEqual(new Set([tennessee, nashville, portland]));
+    const dayZones = await t.db.query(`SELECT case_id, data->>'dayZone' AS zone FROM case_events WHERE case_id = ANY($1)`, [ids]);
+    expect(Object.fromEntries(dayZones.map((e: { case_id: string; zone: string | null }) => [e.case_id, e.zone]))).toEqual({
+      [tennessee]: 'America/Chicago', [nashville]: 'America/Chicago', [portland]: 'America/Los_Angeles', [davidson]: null,
+    });
     await t.app.get(DeadlineJobsService).reviewUrgency();
-    expect(await bondRequest(nashville)).toBe(right);
+    for (const id of [tennessee, nashville]) expect(await bondRequest(id)).toBe(right);
   });
 
   it('1764004300000: the purge finds a case\'s stored answers by an index, not by reading every intake\'s key', async () => {

@@ -15,6 +15,12 @@ import type { FacilityPlace, FacilityRezoning } from '@amparo/reference';
 /** Marks an event's `timeZone` as the case's at recording (none was given), in `case_events.data`. */
 export const IMPLICIT_ZONE = 'timeZoneFromCase';
 
+/**
+ * With an implicit zone read at a place whose zone is uncertain (`uncertainDayZone`): where the event's day is read
+ * (the deadline engine's `data.dayZone`), kept with it as its zone is, so that a transfer away does not change it.
+ */
+export const DAY_ZONE = 'dayZone';
+
 interface Queryable {
   query(sql: string, params?: unknown[]): Promise<unknown>;
 }
@@ -28,19 +34,21 @@ const READ_AT_SQL = `(COALESCE(
 
 /**
  * A correction of where the person was since the last transfer: the events of these cases read in the case's zone
- * since then take the zone the case has now. Call after the case's place was corrected, in the same transaction
- * (the case row locked), and recompute the case's deadlines after.
+ * since then take the zone the case has now, and the day zone of its place when that is uncertain (`dayZones`, by case
+ * id; none: certain). Call after the case's place was corrected, in the same transaction (the case row locked), and
+ * recompute the case's deadlines after.
  */
-export async function followCaseZone(tx: Queryable, caseIds: string[]): Promise<void> {
+export async function followCaseZone(tx: Queryable, caseIds: string[], dayZones: Record<string, string | undefined> = {}): Promise<void> {
   if (caseIds.length === 0) return;
   await tx.query(
-    `UPDATE case_events e SET data = e.data || jsonb_build_object('timeZone', c.time_zone)
-       FROM cases c
-      WHERE c.id = ANY($1::uuid[]) AND e.case_id = c.id AND (e.data->>'${IMPLICIT_ZONE}')::boolean
-        AND e.data->>'timeZone' IS DISTINCT FROM c.time_zone
+    `UPDATE case_events e SET data = (e.data - '${DAY_ZONE}') || jsonb_build_object('timeZone', c.time_zone)
+                                     || CASE WHEN z.day_zone IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('${DAY_ZONE}', z.day_zone) END
+       FROM cases c JOIN unnest($1::uuid[], $2::text[]) AS z(id, day_zone) ON z.id = c.id
+      WHERE e.case_id = c.id AND (e.data->>'${IMPLICIT_ZONE}')::boolean
+        AND (e.data->>'timeZone' IS DISTINCT FROM c.time_zone OR e.data->>'${DAY_ZONE}' IS DISTINCT FROM z.day_zone)
         AND e.seq > COALESCE((SELECT max(t.seq) FROM case_events t
                                WHERE t.case_id = c.id AND t.type = 'transferred' AND t.retracted_at IS NULL), 0)`,
-    [caseIds],
+    [caseIds, caseIds.map((id) => dayZones[id] ?? null)],
   );
 }
 

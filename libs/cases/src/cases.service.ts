@@ -7,8 +7,8 @@ import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, countMatches, entityTags, forbidden, invalid, notFound, requireVersion, sameMembers, validationFailed } from '@amparo/common';
 import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, latestByDay, toDeadlineView } from '@amparo/deadlines';
-import { ReferenceService, countyKey, stateAfterComma, timeZoneFor } from '@amparo/reference';
-import { IMPLICIT_ZONE, followCaseZone, mergeMoved, moveLockedCases, placeLockedCases } from './case-zones';
+import { ReferenceService, countyKey, stateAfterComma, timeZoneFor, uncertainDayZone } from '@amparo/reference';
+import { DAY_ZONE, IMPLICIT_ZONE, followCaseZone, mergeMoved, moveLockedCases, placeLockedCases } from './case-zones';
 import { COURT_EVENT_TYPES, ReferralsService, ReleaseCaseDto } from '@amparo/routing';
 import { CryptoIntegrityError, normalizePersonName } from '@amparo/crypto';
 import { isStalePreparedStatement, isTransientConflict, preparedQuery } from '@amparo/database';
@@ -499,6 +499,7 @@ export class CasesService {
       const custody = dto.custody;
       let zoneMoved = false; // the correction moved the case to another time zone
       let placeMoved = false; // the facility or the state changed (what routing matches attorneys by)
+      let countyMoved = false; // the county changed (whether its zone is certain may have)
       const custodyChanged = custody && Object.keys(custody).some((k) => k !== 'bookingNumber' && (custody as Record<string, unknown>)[k] !== undefined);
       // Facts the custody deadlines are counted from, corrected to another value: what they gave before is read first.
       const sameTime = (a: Date | null, b: string | null) => (a?.getTime() ?? null) === (b === null ? null : Date.parse(b));
@@ -564,6 +565,7 @@ export class CasesService {
         const place = await this.resolvePlace(merged, actor.organizationId, tx, (code) => this.heldBefore(tx, id, row.facility_code, code));
         zoneMoved = place.timeZone !== row.time_zone;
         placeMoved = place.facilityCode !== row.facility_code || place.state !== row.state;
+        countyMoved = place.county !== row.county;
         // A statement of the custody now, dated when its status or place changes (a form sending them back unchanged
         // with another correction does not re-date it): see addEvent, EVENT_BEFORE_CUSTODY_STATED.
         if (merged.status !== row.custody_status || placeMoved || place.county !== row.county) {
@@ -622,7 +624,11 @@ export class CasesService {
         // A correction says where the person was all along, since the last transfer: the events recorded there, read in
         // the case's zone by default, follow it. Events recorded before a transfer were read at the earlier place, which
         // this correction does not concern.
-        if (zoneMoved || placeMoved) await followCaseZone(tx, [id]);
+        if (zoneMoved || placeMoved || countyMoved) {
+          const [place]: { state: string | null; county: string | null; time_zone: string; facility_code: string | null }[] =
+            await tx.query(`SELECT state, county, time_zone, facility_code FROM cases WHERE id = $1`, [id]);
+          await followCaseZone(tx, [id], { [id]: place.facility_code ? undefined : uncertainDayZone(place.state, place.county, place.time_zone) });
+        }
         // The custody facts said otherwise all along: a deadline counted from the old ones never applied, whatever its
         // status (as for a retracted event).
         await this.timeline.recompute(tx, id, this.clock.now(), { custodyCorrected: custodyKeysBefore });
@@ -817,7 +823,11 @@ export class CasesService {
       // now, kept with the event, so that a later transfer does not move its day, nor the deadlines counted from it
       // (whose keys hold the trigger's instant: a date-only event read in another zone would be another deadline).
       // Marked as the case's, not given: a correction of the case's place (not a transfer) moves it along.
-      if (data.timeZone === undefined) Object.assign(data, { timeZone: row.time_zone, [IMPLICIT_ZONE]: true });
+      // At a place whose zone is uncertain, where its day is read too (DAY_ZONE).
+      if (data.timeZone === undefined) {
+        const dayZone = row.facility_code ? undefined : uncertainDayZone(row.state, row.county, row.time_zone);
+        Object.assign(data, { timeZone: row.time_zone, [IMPLICIT_ZONE]: true, ...(dayZone ? { [DAY_ZONE]: dayZone } : {}) });
+      }
       const eventId = randomUUID();
       await tx.query(`INSERT INTO case_events (id, case_id, type, occurred_at, data, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
         eventId, id, dto.type, dto.occurredAt, JSON.stringify(data), actor.userId, now,
@@ -1351,7 +1361,7 @@ function withAddedParties(stored: unknown, sent: unknown): unknown[] {
 
 /** An event as the API shows it: its fields as recorded (the manner of entry only with the full view). */
 function eventView(e: CaseEventRow, full: boolean): CaseEventView {
-  const { [IMPLICIT_ZONE]: _implicit, ...fields } = e.data;
+  const { [IMPLICIT_ZONE]: _implicit, [DAY_ZONE]: _dayZone, ...fields } = e.data;
   if (!full) delete fields.manner;
   return {
     id: e.id,

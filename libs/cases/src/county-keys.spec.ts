@@ -9,6 +9,10 @@ describe('betterZone: a case placed by its state alone, its county read again', 
     // In the zone its county gives already, or in one sent by hand (neither of its state's): as it is.
     ['TX', 'El Paso', 'America/Denver', null],
     ['TX', 'El Paso', 'America/Phoenix', null],
+    // Beside a county typed bare, which every release read as it is read now, a zone of the state's was sent by hand.
+    ['TX', 'El Paso', 'America/Chicago', null],
+    ['TN', 'Davidson', 'America/New_York', null],
+    ['TX', 'Condado de El Paso', 'America/Chicago', 'America/Denver'],
     ['TX', 'Harris', 'America/Chicago', null],
     // A state the tables do not know: as it is.
     ['ZZ', 'Anywhere', 'America/Chicago', null],

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
 import { isDatabaseUnavailable } from '@amparo/database';
-import { countyKey, stateWideZones, timeZoneFor } from '@amparo/reference';
+import { countyKey, resolveTimeZone, stateWideZones, uncertainDayZone } from '@amparo/reference';
 import { followCaseZone } from './case-zones';
 
 /** Any number: the advisory lock that lets one instance at a time fill the keys. */
@@ -12,16 +12,18 @@ const BACKFILL_LOCK = 1_764_001_800;
 /**
  * The zone a case placed by `state` and `county` gets now, when it is in a zone its state gives without a county
  * (placed by the state alone, by an older reading of counties) and the county now reads as another: else null. A zone
- * that is neither was sent by hand, and is kept.
+ * that is neither was sent by hand, and is kept; so is one beside a county typed bare ("El Paso", "Davidson"), which
+ * every release has read as it reads it now: it differs from the county's because it was sent so.
  */
 export function betterZone(state: string, county: string, zone: string): string | null {
-  let placed: string;
+  let placed: ReturnType<typeof resolveTimeZone>;
   try {
-    placed = timeZoneFor(state, county);
+    placed = resolveTimeZone(state, county);
   } catch {
     return null; // a state the tables do not know: as it was
   }
-  return placed !== zone && stateWideZones(state).includes(zone) ? placed : null;
+  const bare = placed.basis === 'county' && countyKey(county, state) === county.normalize('NFKD').replace(/\p{M}/gu, '').toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return placed.zone !== zone && !bare && stateWideZones(state).includes(zone) ? placed.zone : null;
 }
 
 /**
@@ -64,22 +66,25 @@ export class CountyKeyBackfill implements OnApplicationBootstrap {
         );
         if (rows.length === 0) return 0;
         const zones = rows.map((r) => betterZone(r.state, r.county, r.time_zone));
+        // Where each one's events' days are read when its place's zone is uncertain (a city in Tennessee or Oregon).
+        const dayZones = Object.fromEntries(rows.map((r, i) => [r.id, uncertainDayZone(r.state, r.county, zones[i] ?? r.time_zone)]));
         // Only where the county is still the one read (a correction meanwhile wrote its own key).
         const updated: { id: string; moved: boolean }[] = await tx.query(
           `WITH u AS (UPDATE cases c SET county_key = k.key, time_zone = COALESCE(k.zone, c.time_zone),
                   urgency_review_at = CASE
-                    WHEN k.zone IS NOT NULL OR (c.custody_status = 'local_jail' AND EXISTS (
+                    WHEN k.zone IS NOT NULL OR k.day_zone IS NOT NULL OR (c.custody_status = 'local_jail' AND EXISTS (
                       SELECT 1 FROM agreements_287g a WHERE a.jail_enforcement AND a.state = c.state AND a.county_key = k.key))
                     THEN now() ELSE c.urgency_review_at END
-             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS k(id, county, key, zone)
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(id, county, key, zone, day_zone)
             WHERE c.id = k.id AND c.county_key IS NULL AND c.county = k.county
             RETURNING c.id, k.zone IS NOT NULL AS moved)
            SELECT * FROM u`,
-          [rows.map((r) => r.id), rows.map((r) => r.county), rows.map((r) => countyKey(r.county, r.state)), zones],
+          [rows.map((r) => r.id), rows.map((r) => r.county), rows.map((r) => countyKey(r.county, r.state)), zones, rows.map((r) => dayZones[r.id] ?? null)],
         );
+        // The events read in each one's zone since its last transfer: in its zone now, their days where its place says.
+        await followCaseZone(tx, updated.map((u) => u.id), dayZones);
         const moved = new Set(updated.filter((u) => u.moved).map((u) => u.id));
         if (moved.size > 0) {
-          await followCaseZone(tx, [...moved]);
           await this.audit.appendingLast(tx, async () => {
             for (const c of rows.filter((r) => moved.has(r.id))) {
               await this.audit.record(tx, {

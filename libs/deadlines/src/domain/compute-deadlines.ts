@@ -38,6 +38,7 @@ function validateEvents(events: CaseEventFact[], caseZone: string): void {
   events.forEach((event, index) => {
     const zone = event.data?.timeZone;
     if (zone !== undefined) requireZone(zone, `events[${index}].data.timeZone`, event.id);
+    if (event.data?.dayZone !== undefined) requireZone(event.data.dayZone, `events[${index}].data.dayZone`, event.id);
     parseInstant(event.occurredAt, caseZone, `events[${index}].occurredAt`, event.id);
   });
 }
@@ -46,9 +47,7 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, day
   const order = new Map(facts.events.map((event, index) => [event.id, index]));
   const dated = findTriggers(facts, rule.trigger).map((trigger) => {
     const at = parseInstant(trigger.at, triggerZone(trigger, caseZone), trigger.field, trigger.event?.id);
-    // A date is that day wherever it is read; a time with no zone of its own is on its day where the day starts last.
-    const own = typeof trigger.event?.data?.timeZone === 'string';
-    return { trigger, at, day: own || isDateOnly(trigger.at) || dayZone === caseZone ? at : at.setZone(tz(dayZone)) };
+    return { trigger, at, day: isDateOnly(trigger.at) ? at : at.setZone(tz(readDayIn(trigger, caseZone, dayZone))) };
   });
   // An ending event (a bond decision or a release from ICE for a hearing, a granted motion for an order) ends a
   // trigger after it; both read in their own zones.
@@ -109,6 +108,17 @@ function lastRecordedEachDay(dated: Dated[], order: Map<string, number>, distinc
 function triggerZone(trigger: Trigger, caseZone: string): string {
   const zone = trigger.event?.data?.timeZone;
   return typeof zone === 'string' ? zone : caseZone;
+}
+
+/**
+ * Where a trigger's day is read (a date is that day wherever it is read): an event recorded at a place whose zone was
+ * uncertain, where the day starts last (`data.dayZone`); else in its own zone (a court's, or the case's at recording);
+ * with none (a custody fact), where the case's day starts last (`custody.dayZone`, else the case's zone).
+ */
+function readDayIn(trigger: Trigger, caseZone: string, dayZone: string): string {
+  const data = trigger.event?.data;
+  if (typeof data?.dayZone === 'string') return data.dayZone;
+  return typeof data?.timeZone === 'string' ? data.timeZone : dayZone;
 }
 
 function countingZone(source: ZoneSource, trigger: Trigger, caseZone: string, facts: CaseFacts): string {

@@ -36,7 +36,8 @@ export interface CustodyFacts {
    * When the case's zone stands for a place that could be in either of two zones (a county its state's tables cannot
    * place): the one whose day starts last. A trigger with no zone of its own has its day read there, and a day-based
    * deadline still ends at the end of its last day in the case's zone (whose day ends first): never later than in
-   * either. Unset: read in the case's zone.
+   * either. Unset: read in the case's zone. An event recorded there carries its own (`data.dayZone`, beside the
+   * `data.timeZone` it was read in), which a transfer away does not change.
    */
   dayZone?: string;
   /**

@@ -173,16 +173,6 @@ interface CaseFactsRow {
   criminal_history_declared: boolean;
 }
 
-/**
- * An event read in the case's zone where that zone is uncertain (`CustodyFacts.dayZone`), taken from the case when it
- * was recorded (no court zone given): the engine reads its day as the case's own, not as one given.
- */
-function readWhereUncertain(data: Record<string, unknown>, caseZone: string): Record<string, unknown> {
-  if (!data.timeZoneFromCase || data.timeZone !== caseZone) return data;
-  const { timeZone: _zone, ...rest } = data;
-  return rest;
-}
-
 export interface NewCaseFacts {
   custody: Omit<CaseFacts['custody'], 'placeName'>;
   place: PlaceFacts;
@@ -326,7 +316,7 @@ export class CaseTimelineService {
         detainerLodged: row.detainer_lodged,
         releaseEligibleAt: row.release_eligible_at?.toISOString(),
       },
-      events: events.map((e) => ({ id: e.id, type: e.type, occurredAt: e.occurred_at, data: dayZone ? readWhereUncertain(e.data, row.time_zone) : e.data })),
+      events: events.map((e) => ({ id: e.id, type: e.type, occurredAt: e.occurred_at, data: e.data })),
       jail287g: row.jail_287g ?? undefined,
       hasCounsel: row.assigned_attorney_id !== null && row.status === 'assigned',
       // Filled in or not, never its text (encrypted): with the manner of entry, one of the facts behind the bond flag,
@@ -386,7 +376,7 @@ export class CaseTimelineService {
     };
     // The data without where it was read (a zone given, or the case's taken): the day is compared in each entry's own.
     const said = (e: CaseEventFact) => {
-      const { timeZone: _zone, timeZoneFromCase: _fromCase, ...rest } = e.data ?? {};
+      const { timeZone: _zone, timeZoneFromCase: _fromCase, dayZone: _dayZone, ...rest } = e.data ?? {};
       return JSON.stringify(rest);
     };
     const sameEntry = (a: CaseEventFact | undefined, b: CaseEventFact | undefined): boolean =>

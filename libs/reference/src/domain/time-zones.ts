@@ -154,7 +154,8 @@ const DEFAULT_ZONE_COUNTIES: Readonly<Record<string, readonly string[]>> = {
  * A place in such a state whose county is unknown could be in either zone. Its deadlines end at the earlier midnight
  * (UNKNOWN_PLACE_ZONES, the case's zone) of a day read where the day starts last (UNKNOWN_PLACE_DAY_ZONES): an event at
  * 11:30 PM in Nashville is on that day, not the next as in Eastern time, so a deadline counted from it ends no later
- * than in either zone (at most an hour sooner than in the right one).
+ * than in either zone (sooner than in the right one: an hour, or a day for an event in the first hour of an Eastern
+ * day).
  */
 const UNKNOWN_PLACE_ZONES: Readonly<Record<string, string>> = { TN: EASTERN, OR: 'America/Boise' };
 const UNKNOWN_PLACE_DAY_ZONES: Readonly<Record<string, string>> = { TN: CENTRAL, OR: PACIFIC };
