@@ -148,7 +148,10 @@ export class LoginThrottleService {
       if (byIp) await this.giveBackToIp(ip);
       throw refused(byAccount.refusedFor);
     }
-    return { scope, hash, kind: own?.kind ?? 'account', failures: byAccount.failures, ip: ipKey(ip), ipFailures: byIp?.failures ?? 0, ipCounted: byIp !== null };
+    return {
+      scope, hash, kind: own?.kind ?? 'account', failures: byAccount.failures,
+      ip: ipKey(ip), ipFailures: byIp?.failures ?? 0, ipCounted: byIp !== null,
+    };
   }
 
   /**

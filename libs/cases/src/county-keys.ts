@@ -22,7 +22,8 @@ export function betterZone(state: string, county: string, zone: string): string 
   } catch {
     return null; // a state the tables do not know: as it was
   }
-  const bare = placed.basis === 'county' && countyKey(county, state) === county.normalize('NFKD').replace(/\p{M}/gu, '').toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const letters = county.normalize('NFKD').replace(/\p{M}/gu, '').toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const bare = placed.basis === 'county' && countyKey(county, state) === letters;
   return placed.zone !== zone && !bare && stateWideZones(state).includes(zone) ? placed.zone : null;
 }
 
