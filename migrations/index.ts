@@ -60,6 +60,7 @@ import { ReleaseReasons1764005800000 } from './1764005800000-ReleaseReasons';
 import { UnknownCustodyDetainerReviews1764005900000 } from './1764005900000-UnknownCustodyDetainerReviews';
 import { UncertainPlaceReviews1764006000000 } from './1764006000000-UncertainPlaceReviews';
 import { CountyZonesReread1764006100000 } from './1764006100000-CountyZonesReread';
+import { MissedHoldIndex1764006200000 } from './1764006200000-MissedHoldIndex';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -125,4 +126,5 @@ export const MIGRATIONS = [
   UnknownCustodyDetainerReviews1764005900000,
   UncertainPlaceReviews1764006000000,
   CountyZonesReread1764006100000,
+  MissedHoldIndex1764006200000,
 ];
