@@ -500,6 +500,7 @@ export class CasesService {
       let zoneMoved = false; // the correction moved the case to another time zone
       let placeMoved = false; // the facility or the state changed (what routing matches attorneys by)
       let countyMoved = false; // the county changed (whether its zone is certain may have)
+      let dayZone: string | undefined; // where the corrected place's days are read, when its zone is uncertain
       const custodyChanged = custody && Object.keys(custody).some((k) => k !== 'bookingNumber' && (custody as Record<string, unknown>)[k] !== undefined);
       // Facts the custody deadlines are counted from, corrected to another value: what they gave before is read first.
       const sameTime = (a: Date | null, b: string | null) => (a?.getTime() ?? null) === (b === null ? null : Date.parse(b));
@@ -566,6 +567,7 @@ export class CasesService {
         zoneMoved = place.timeZone !== row.time_zone;
         placeMoved = place.facilityCode !== row.facility_code || place.state !== row.state;
         countyMoved = place.county !== row.county;
+        dayZone = place.facilityCode ? undefined : uncertainDayZone(place.state, place.county, place.timeZone);
         // A statement of the custody now, dated when its status or place changes (a form sending them back unchanged
         // with another correction does not re-date it): see addEvent, EVENT_BEFORE_CUSTODY_STATED.
         if (merged.status !== row.custody_status || placeMoved || place.county !== row.county) {
@@ -624,11 +626,7 @@ export class CasesService {
         // A correction says where the person was all along, since the last transfer: the events recorded there, read in
         // the case's zone by default, follow it. Events recorded before a transfer were read at the earlier place, which
         // this correction does not concern.
-        if (zoneMoved || placeMoved || countyMoved) {
-          const [place]: { state: string | null; county: string | null; time_zone: string; facility_code: string | null }[] =
-            await tx.query(`SELECT state, county, time_zone, facility_code FROM cases WHERE id = $1`, [id]);
-          await followCaseZone(tx, [id], { [id]: place.facility_code ? undefined : uncertainDayZone(place.state, place.county, place.time_zone) });
-        }
+        if (zoneMoved || placeMoved || countyMoved) await followCaseZone(tx, [id], { [id]: dayZone });
         // The custody facts said otherwise all along: a deadline counted from the old ones never applied, whatever its
         // status (as for a retracted event).
         await this.timeline.recompute(tx, id, this.clock.now(), { custodyCorrected: custodyKeysBefore });

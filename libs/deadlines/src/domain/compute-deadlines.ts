@@ -47,7 +47,7 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, day
   const order = new Map(facts.events.map((event, index) => [event.id, index]));
   const dated = findTriggers(facts, rule.trigger).map((trigger) => {
     const at = parseInstant(trigger.at, triggerZone(trigger, caseZone), trigger.field, trigger.event?.id);
-    return { trigger, at, day: isDateOnly(trigger.at) ? at : at.setZone(tz(readDayIn(trigger, caseZone, dayZone))) };
+    return { trigger, at, day: isDateOnly(trigger.at) ? at : at.setZone(tz(readDayIn(trigger, dayZone))) };
   });
   // An ending event (a bond decision or a release from ICE for a hearing, a granted motion for an order) ends a
   // trigger after it; both read in their own zones.
@@ -115,7 +115,7 @@ function triggerZone(trigger: Trigger, caseZone: string): string {
  * uncertain, where the day starts last (`data.dayZone`); else in its own zone (a court's, or the case's at recording);
  * with none (a custody fact), where the case's day starts last (`custody.dayZone`, else the case's zone).
  */
-function readDayIn(trigger: Trigger, caseZone: string, dayZone: string): string {
+function readDayIn(trigger: Trigger, dayZone: string): string {
   const data = trigger.event?.data;
   if (typeof data?.dayZone === 'string') return data.dayZone;
   return typeof data?.timeZone === 'string' ? data.timeZone : dayZone;
