@@ -32,7 +32,7 @@ describe('routing and referrals (e2e)', () => {
   const createCase = async (body: object = routableCase()) => {
     const res = await t.http.post('/api/cases').set(intake.auth).send(body);
     expect(res.status).toBe(201);
-    return res.body as { id: string; reference: string; status: string; urgency: { level: string }; flags: { code: string }[] };
+    return res.body as { id: string; reference: string; status: string; possibleDuplicates?: string[]; urgency: { level: string }; flags: { code: string }[] };
   };
   const route = (caseId: string, body: object = {}, who: Session = coordinator) =>
     t.http.post(`/api/cases/${caseId}/referrals`).set(who.auth).send(body);
@@ -560,6 +560,26 @@ describe('routing and referrals (e2e)', () => {
     }
     const named = await route(nameOnly.id, { attorneyId: attorney.userId });
     expect([named.status, named.body.message]).toEqual([422, expect.stringMatching(/conflict of interest/)]);
+  });
+
+  it('a conflict told on a client\'s case holds for her intake typed with a shorter name (the duplicate check\'s short-name key)', async () => {
+    const attorney = attorneys[0];
+    const family = `Prueba${Math.random().toString(36).slice(2, 6)}`;
+    const full = await createCase(routableCase({ client: { firstName: 'Maria Elena', lastName: `${family} Garcia`, preferredLanguage: 'spa', dateOfBirth: '1990-04-02' } }));
+    const offer = (await route(full.id, { attorneyId: attorney.userId }).expect(201)).body;
+    // The same woman, taken down at a walk-in clinic with her first given and family names only.
+    const short = await createCase(routableCase({ client: { firstName: 'María', lastName: family, preferredLanguage: 'spa', dateOfBirth: '1990-04-02' } }));
+    expect(short.possibleDuplicates).toContain(full.reference);
+    const twin = (await route(short.id, { attorneyId: attorney.userId }).expect(201)).body;
+    await t.http.post(`/api/referrals/${offer.id}/decline`).set(attorney.auth).send({ reason: 'conflict' }).expect(200);
+    expect((await t.db.query(`SELECT status, withdrawn_why FROM referrals WHERE id = $1`, [twin.id]))[0]).toEqual({ status: 'withdrawn', withdrawn_why: 'CONFLICT_OF_INTEREST' });
+    const barred = await route(short.id, { attorneyId: attorney.userId });
+    expect([barred.status, barred.body.message]).toEqual([422, expect.stringMatching(/conflict of interest/)]);
+    for (const caseId of [full.id, short.id]) {
+      for (const { id } of await t.db.query(`SELECT id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [caseId])) {
+        await t.http.post(`/api/referrals/${id}/withdraw`).set(coordinator.auth).expect(200);
+      }
+    }
   });
 
   it('a correction naming one of the assigned attorney\'s clients as adverse emails the coordinators and the attorney, once', async () => {

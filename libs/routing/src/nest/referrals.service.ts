@@ -1257,16 +1257,17 @@ export class ReferralsService implements OnModuleInit {
                  WHERE b.organization_id = $2 AND b.case_id <> $1
                    AND ((b.kind = 'party_name' AND b.value = ANY(mine.adverse)) OR (b.kind = 'adverse_party' AND b.value = ANY(mine.clients)))
                 UNION
-                -- This case, or the same client (by A-number, or name and date of birth: not a name alone, which would
-                -- bar every client of a common name, with no override) as a case the attorney declined for a conflict
-                -- or was released from for one: told once, it holds for the client's next intake too, and no override
-                -- offers this case to them again. Taken as adverse to one of their clients.
+                -- This case, or the same client (by A-number, or name and date of birth as the duplicate check reads
+                -- them, a name typed shorter too: not a name alone, which would bar every client of a common name, with
+                -- no override) as a case the attorney declined for a conflict or was released from for one: told once,
+                -- it holds for the client's next intake too, and no override offers this case to them again. Taken as
+                -- adverse to one of their clients.
                 SELECT r.attorney_id, 'declared', m.value
                   FROM (SELECT $1::uuid AS case_id
                         UNION
                         SELECT x.case_id FROM case_blind_indexes y
                           JOIN case_blind_indexes x ON x.organization_id = y.organization_id AND x.kind = y.kind AND x.value = y.value
-                         WHERE y.case_id = $1 AND y.kind IN ('a_number', 'name_dob', 'name_tokens_dob')) same
+                         WHERE y.case_id = $1 AND y.kind IN ('a_number', 'name_dob', 'name_tokens_dob', 'name_short_dob')) same
                   JOIN referrals r ON r.case_id = same.case_id
                    AND ((r.status = 'declined' AND r.decline_reason = 'conflict') OR (r.status = 'withdrawn' AND r.release_reason = 'conflict'))
                   CROSS JOIN unnest(mine.clients) AS m(value)
