@@ -115,6 +115,23 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     expect(barred.body.match.reasons).toContain(lapsed);
   });
 
+  it('an offer the expiry pass cuts short for an attorney deactivated around the API is not held against them either', async () => {
+    const { attorney, pending } = await leaving();
+    // Deactivated in the database (by an operator, or a release before deactivations ended offers).
+    await t.db.query(`UPDATE users SET active = false WHERE id = $1`, [attorney.userId]);
+    await t.app.get(ReferralsService).releaseStranded();
+    await t.app.get(ReferralsService).expireDue();
+    expect((await t.db.query(`SELECT status, withdrawn_why FROM referrals WHERE id = $1`, [pending.referralId]))[0])
+      .toEqual({ status: 'expired', withdrawn_why: 'DEPARTED' });
+    await t.db.query(`UPDATE users SET active = true WHERE id = $1`, [attorney.userId]);
+    for (const { id } of await t.db.query(`SELECT id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [pending.caseId])) {
+      await t.http.post(`/api/referrals/${id}/withdraw`).set(coordinator.auth).expect(200);
+    }
+    const again = await t.http.post(`/api/cases/${pending.caseId}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    expect(again.body.match.reasons).not.toContain('override: let an earlier offer on this case expire');
+    await t.http.post(`/api/referrals/${again.body.id}/withdraw`).set(coordinator.auth).expect(200);
+  });
+
   it('given another role: released the same way, and their calendar-feed URL stops working', async () => {
     const { attorney, kept } = await leaving();
     const token = await t.http.post('/api/calendar/token').set(attorney.auth).send().expect(201);

@@ -360,7 +360,8 @@ export class ReferralsService implements OnModuleInit {
   async releaseStranded(): Promise<number> {
     const now = this.clock.now();
     await this.db.query(
-      `UPDATE referrals r SET respond_by = $1 FROM users u
+      // DEPARTED, as at a deactivation through the API: the lapse is not the attorney's, and does not bar them later.
+      `UPDATE referrals r SET respond_by = $1, withdrawn_why = 'DEPARTED' FROM users u
         WHERE u.id = r.attorney_id AND r.status = 'offered' AND r.respond_by > $1 AND NOT (u.active AND u.role = 'attorney')`,
       [now],
     );
