@@ -582,6 +582,23 @@ describe('routing and referrals (e2e)', () => {
     }
   });
 
+  it('an English-speaking client is offered to an attorney who lists only the languages they speak besides English', async () => {
+    const attorney = attorneys[2];
+    await setProfile(attorney, { languages: ['spa'], states: ['NM'] }).expect(200);
+    try {
+      const c = await createCase(routableCase({
+        client: { firstName: 'Kwame', lastName: `Ejemplo${Math.random().toString(36).slice(2, 6)}`, preferredLanguage: 'eng', needsInterpreter: false },
+        custody: { status: 'ice_detention', state: 'NM', county: 'Otero' },
+      }));
+      const offered = await route(c.id).expect(201);
+      expect(offered.body.attorneyId).toBe(attorney.userId);
+      expect(offered.body.match.reasons).toContain('speaks English (eng)');
+      await t.http.post(`/api/referrals/${offered.body.id}/withdraw`).set(coordinator.auth).expect(200);
+    } finally {
+      await setProfile(attorney).expect(200);
+    }
+  });
+
   it('a correction naming one of the assigned attorney\'s clients as adverse emails the coordinators and the attorney, once', async () => {
     const attorney = attorneys[1];
     const existing = await createCase(routableCase({ client: { firstName: 'Rosalba', lastName: 'Muestra', preferredLanguage: 'spa' } }));

@@ -43,6 +43,15 @@ describe('hard filters', () => {
     expect(exclusion.attorneyId).toBe('a');
   });
 
+  it('takes English, the courts\' language, as every attorney\'s: an English-speaking client is kept from nobody', () => {
+    const spanishOnly = attorney('a', { languages: ['spa'] });
+    expect(failedFilters(caseNeeds({ language: 'eng', needsInterpreter: false }), spanishOnly, NOW)).toEqual([]);
+    expect(failedFilters(caseNeeds({ language: 'ENG ', needsInterpreter: false }), attorney('b', { languages: [] }), NOW)).toEqual([]);
+    expect(matchAttorneys(caseNeeds({ language: 'eng', needsInterpreter: false }), [spanishOnly], NOW).ranked[0].reasons).toContain('speaks English (eng)');
+    // Other languages are still the attorney's own.
+    expect(failedFilters(caseNeeds({ language: 'mam', needsInterpreter: false }), attorney('c', { languages: ['eng'] }), NOW).map((f) => f.filter)).toEqual(['language']);
+  });
+
   it('treats availability as restored at the unavailableUntil instant', () => {
     expect(failedFilters(caseNeeds(), attorney('a', { unavailableUntil: NOW }), NOW)).toEqual([]);
     expect(failedFilters(caseNeeds(), attorney('a', { unavailableUntil: new Date(NOW.getTime() - 1) }), NOW)).toEqual([]);

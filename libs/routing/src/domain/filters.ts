@@ -37,9 +37,18 @@ function includesCode(codes: readonly string[], code: string): boolean {
   return codes.some((c) => normalizeCode(c) === wanted);
 }
 
+/**
+ * English, which every attorney practising before the immigration courts works in: an attorney's languages are those
+ * they speak besides it (the profile of the shared contract lists `["spa"]`), and an English-speaking client is never
+ * kept from one who does not list it.
+ */
+export function isCourtLanguage(language: string): boolean {
+  return normalizeLanguage(language) === 'eng';
+}
+
 export function speaksLanguage(candidate: AttorneyCandidate, language: string): boolean {
   const wanted = normalizeLanguage(language);
-  return candidate.languages.some((l) => normalizeLanguage(l) === wanted);
+  return isCourtLanguage(wanted) || candidate.languages.some((l) => normalizeLanguage(l) === wanted);
 }
 
 export function coversFacility(needs: CaseNeeds, candidate: AttorneyCandidate): boolean {

@@ -8,7 +8,7 @@ import { Clock, DomainError, Page, conflict, countMatches, notFound, sameMembers
 import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation } from '@amparo/database';
 import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadlines';
 import { OutboxService, STAND_IN_KEY_SUFFIX } from '@amparo/notifications';
-import { CONFLICT_REASON, failedFilters } from '../domain/filters';
+import { CONFLICT_REASON, failedFilters, isCourtLanguage } from '../domain/filters';
 import { byScoreThenId, evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
 import { scoreCandidate } from '../domain/score';
 import { respondBy } from '../domain/offer-windows';
@@ -1316,7 +1316,7 @@ export class ReferralsService implements OnModuleInit {
     else {
       where.push('p.accepting_referrals', `(p.unavailable_until IS NULL OR p.unavailable_until <= $${params.push(this.clock.now())})`);
       if (needs.practiceAreas.length) where.push(`p.practice_areas && $${params.push(needs.practiceAreas)}::text[]`);
-      if (!needs.needsInterpreter) where.push(`p.languages @> ARRAY[$${params.push(needs.language)}]::text[]`);
+      if (!needs.needsInterpreter && !isCourtLanguage(needs.language)) where.push(`p.languages @> ARRAY[$${params.push(needs.language)}]::text[]`);
       // Profiles store facility codes and states upper-case (attorneys.service, the DTO): the matcher's comparison.
       const places = [];
       if (needs.facilityCode !== null) places.push(`p.facility_codes @> ARRAY[upper(btrim($${params.push(needs.facilityCode)}))]::text[]`);
