@@ -361,11 +361,12 @@ describe('an attorney deactivated or given another role (e2e)', () => {
         WHERE case_id = $1 AND dedupe_key LIKE ANY (ARRAY['test-%', 'offer:%:test']) ORDER BY kind, recipient_id`,
       [pending.caseId],
     );
-    // The one made an intake volunteer loses theirs (the others had the same alert: nothing is handed over), and so
-    // does the attorney made a coordinator.
+    // The one made an intake volunteer loses theirs, handed over to the one coordinator without it: the attorney made a
+    // coordinator, whose offer's email is dropped (the others had the same alert: nothing more is written).
     const cancelled = (r: { recipient_id: string; kind: string }) => r.recipient_id === promoted.userId || r.kind === 'referral.offer';
-    expect(rows).toHaveLength(kinds.length * coordinators.length + 1);
+    expect(rows).toHaveLength(kinds.length * (coordinators.length + 1) + 1);
     expect(rows).toEqual(rows.map((row) => ({ ...row, cancelled: cancelled(row) })));
+    expect(rows.filter((r) => r.recipient_id === attorney.userId && !r.cancelled).map((r) => r.kind).sort()).toEqual([...kinds].sort());
   });
 
   it('a PATCH that sends the role the user already has ends nothing; a rename is audited without the name', async () => {

@@ -5,7 +5,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { DataSource } from 'typeorm';
 import { Clock } from '@amparo/common';
 import { APP_CONFIG, AppConfig, SmtpConfig } from '@amparo/config';
-import { STAND_IN_KEY_SUFFIX } from './outbox.service';
+import { OutboxService, STAND_IN_KEY_SUFFIX } from './outbox.service';
 
 const MAX_ATTEMPTS = 8;
 /**
@@ -311,6 +311,7 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly outbox: OutboxService,
   ) {
     // One connection kept open between emails (pooled): a connection and sign-in per email cost more than the send, and
     // a backlog of thousands would take hours against a remote relay.
@@ -332,6 +333,18 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /**
+   * Cancels what no longer applies (CANCEL_DUE_SQL or CANCEL_ONE_SQL); returns how many. A coordinators' alert cancelled
+   * because its recipient left is handed over in the same transaction (OutboxService.handOverCancelled).
+   */
+  private async cancel(sql: string, params: unknown[]): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const cancelled: { id: string }[] = await tx.query(sql, params);
+      await this.outbox.handOverCancelled(tx, cancelled.map((c) => c.id));
+      return cancelled.length;
+    });
+  }
+
+  /**
    * Sends what is due (until the process stops); returns how many were sent. A pass ends at the first failure to reach
    * the mail server at all (no connection, a timeout, TLS or sign-in refused): the rest would wait out the same
    * timeouts one by one, and would count an attempt each for a fault that is not theirs. The next pass tries again.
@@ -348,7 +361,7 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
     const serverPutOff = new Set<string>();
     let inARow = 0;
     let queueEmpty = false;
-    await this.db.query(CANCEL_DUE_SQL, [this.clock.now(), MAX_ATTEMPTS]);
+    await this.cancel(CANCEL_DUE_SQL, [this.clock.now(), MAX_ATTEMPTS]);
     while (!stopping?.aborted) {
       const claim = [this.clock.now(), MAX_ATTEMPTS, LEASE_SECONDS, [...putOff]];
       let [row]: Claimed[] = await this.db.query(CLAIM_URGENT_SQL, claim);
@@ -357,7 +370,7 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
         queueEmpty = true;
         break;
       }
-      if ((await this.db.query(CANCEL_ONE_SQL, [this.clock.now(), row.id])).length > 0) continue;
+      if ((await this.cancel(CANCEL_ONE_SQL, [this.clock.now(), row.id])) > 0) continue;
       const outcome = await this.deliver(row, answeredAt);
       if (outcome === 'sent') sent += 1;
       if (outcome === 'server unreachable') break;

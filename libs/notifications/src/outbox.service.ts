@@ -120,6 +120,38 @@ export class OutboxService {
     // One coordinator's departure at a time per organization: two leaving at once each saw the other still there, and
     // neither handed over. The second waits for the first to commit, and then sees it (a new statement).
     await this.holdHandOvers(tx, organizationId);
+    return this.copyToCoordinators(tx, organizationId, 'p.recipient_id = $1 AND p.sent_at IS NULL AND p.cancelled_at IS NULL', fromUserId);
+  }
+
+  /**
+   * The coordinators' alerts among notifications the delivery has just cancelled (`ids`, in its transaction) whose
+   * recipient is no longer an active coordinator: handed over as at a departure. An alert written while its recipient
+   * was leaving (the writer read the coordinators before the departure committed, and wrote after its hand-over looked)
+   * reached nobody, and a missed deadline is alerted once. A copy of an alert that no longer applies for other reasons
+   * is cancelled in turn before it is sent. Not a close's email (an attorney's copy is not the coordinators'), nor a
+   * conflict alert's copy for the attorney concerned, nor an admin's copy standing in.
+   */
+  async handOverCancelled(tx: EntityManager, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const departed: { organization_id: string; ids: string[] }[] = await tx.query(
+      `SELECT p.organization_id, array_agg(p.id) AS ids FROM notifications p LEFT JOIN users u ON u.id = p.recipient_id
+        WHERE p.id = ANY($1::uuid[]) AND p.sent_at IS NULL AND p.kind = ANY($2::text[]) AND p.kind <> 'case.closed'
+          AND p.dedupe_key NOT LIKE '%' || $3
+          AND NOT (p.kind = 'case.conflict' AND split_part(p.dedupe_key, ':', 3) = p.recipient_id::text)
+          AND NOT COALESCE(u.active AND u.role = 'coordinator', false)
+        GROUP BY p.organization_id`,
+      [ids, COORDINATOR_ALERT_KINDS, STAND_IN_KEY_SUFFIX],
+    );
+    let written = 0;
+    for (const d of departed) written += await this.copyToCoordinators(tx, d.organization_id, 'p.id = ANY($1::uuid[])', d.ids);
+    return written;
+  }
+
+  /**
+   * The coordinators' alerts among the rows `which` selects (`$1` its parameter) written again to each active
+   * coordinator who has no row of the same alert, or, when none remains, to the organization's active admins.
+   */
+  private async copyToCoordinators(tx: EntityManager, organizationId: string, which: string, rows: string | string[]): Promise<number> {
     const recipients = await this.coordinators(tx, organizationId);
     if (recipients.length === 0) return 0;
     // Which alert a row is: its key without the recipient and what follows it (`missed:<deadline>` of
@@ -130,14 +162,14 @@ export class OutboxService {
       `SELECT p.kind, p.dedupe_key, p.case_id, p.subject, p.body, r.id AS recipient,
               CASE WHEN p.attempts = 0 AND p.next_attempt_at > now() THEN p.next_attempt_at END AS held_until
          FROM notifications p CROSS JOIN unnest($4::uuid[]) AS r(id)
-        WHERE p.recipient_id = $1 AND p.sent_at IS NULL AND p.cancelled_at IS NULL AND p.kind = ANY($2::text[])
+        WHERE ${which} AND p.kind = ANY($2::text[])
           AND p.dedupe_key NOT LIKE '%' || $3
           -- The leaver's own (now an admin standing in, say) does not count: the delivery cancels it.
-          AND (r.id = $1 OR NOT EXISTS (
+          AND (r.id = p.recipient_id OR NOT EXISTS (
                 SELECT 1 FROM notifications n
                  WHERE n.case_id = p.case_id AND n.recipient_id = r.id AND n.kind = p.kind AND n.cancelled_at IS NULL
                    AND regexp_replace(n.dedupe_key, ${ALERT_KEY_TAIL}, '') = regexp_replace(p.dedupe_key, ${ALERT_KEY_TAIL}, '')))`,
-      [fromUserId, COORDINATOR_ALERT_KINDS, STAND_IN_KEY_SUFFIX, recipients],
+      [rows, COORDINATOR_ALERT_KINDS, STAND_IN_KEY_SUFFIX, recipients],
     );
     return this.enqueue(tx, pending.map((p) => ({
       organizationId, recipientId: p.recipient, kind: p.kind, dedupeKey: `${p.dedupe_key}:to:${p.recipient}`, caseId: p.case_id, subject: p.subject, body: p.body,
