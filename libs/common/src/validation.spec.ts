@@ -1,5 +1,8 @@
 import type { ValidationError } from '@nestjs/common';
-import { flattenValidationErrors } from './validation';
+import { Type } from 'class-transformer';
+import { IsArray, IsBoolean, IsIn, IsInt, IsString, Max, ValidateNested } from 'class-validator';
+import { DomainError } from './domain-error';
+import { createValidationPipe, flattenValidationErrors } from './validation';
 
 const error = (property: string, constraints?: Record<string, string>, children: ValidationError[] = []): ValidationError =>
   ({ property, constraints, children });
@@ -19,6 +22,46 @@ describe('flattenValidationErrors', () => {
       'client.role': ['is not a known field'],
       'client.lastName': ['a last name or a first name is needed'],
       narrative: ['narrative must be shorter than or equal to 20000 characters'],
+    });
+  });
+});
+
+class Windows {
+  @IsInt() @Max(43200) high!: number;
+  @IsInt() @Max(43200) low!: number;
+}
+
+class Profile {
+  @IsArray() @IsString({ each: true }) facilityCodes!: string[];
+  @IsBoolean() acceptingReferrals!: boolean;
+  @IsIn(['won', 'lost']) outcome!: string;
+  @ValidateNested() @Type(() => Windows) windows!: Windows;
+}
+
+describe('the validation pipe, for a field left out', () => {
+  const fieldsOf = async (body: unknown) => {
+    try {
+      await createValidationPipe().transform(body, { type: 'body', metatype: Profile });
+    } catch (error) {
+      return (error as DomainError).fields;
+    }
+    throw new Error('accepted');
+  };
+
+  it('says a required field left out is required, and what to send, before the rules of its value', async () => {
+    expect(await fieldsOf({ outcome: 'won', windows: { low: 60 } })).toEqual({
+      facilityCodes: ['facilityCodes is required: a list ([] for none)', 'each value in facilityCodes must be a string'],
+      acceptingReferrals: ['acceptingReferrals is required: true or false'],
+      'windows.high': ['windows.high is required: a whole number', 'windows.high must not be greater than 43200'],
+    });
+  });
+
+  it('does not say a field sent with a wrong value (null among them) is missing', async () => {
+    expect(await fieldsOf({ facilityCodes: null, acceptingReferrals: 'yes', outcome: 'tie', windows: { high: 'x', low: 1 } })).toEqual({
+      facilityCodes: ['each value in facilityCodes must be a string', 'facilityCodes must be an array'],
+      acceptingReferrals: ['acceptingReferrals must be a boolean value'],
+      outcome: ['outcome must be one of the following values: won, lost'],
+      'windows.high': ['windows.high must not be greater than 43200', 'windows.high must be an integer number'],
     });
   });
 });

@@ -108,6 +108,38 @@ function mergeFieldErrors(first: FieldErrors, second: FieldErrors): FieldErrors 
   return merged;
 }
 
+/** What a required field left out is, by the message of the rule that says its type (class-validator's own words). */
+const MISSING_HINTS: ReadonlyArray<readonly [rule: RegExp, hint: string]> = [
+  [/ must be an array$/, 'a list ([] for none)'],
+  [/ must be a boolean value$/, 'true or false'],
+  [/ must be an integer number$/, 'a whole number'],
+  [/ must be a number conforming to the specified constraints$/, 'a number'],
+];
+
+/** Whether the dotted `path` names something in the body or query as sent (`null` counts: it was sent). */
+function isSent(raw: unknown, path: string): boolean {
+  let node = raw;
+  for (const key of path.split('.')) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return false;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return true;
+}
+
+/**
+ * A required field left out is said to be required first, with what to send (its rules alone read as if a wrong value
+ * had been sent: "facilityCodes must be an array" to someone who sent none), then the rules of its value. A field whose
+ * own message says it is required (the intake's parts) keeps its words.
+ */
+function sayWhatIsMissing(fields: FieldErrors, raw: unknown): FieldErrors {
+  return Object.fromEntries(Object.entries(fields).map(([path, messages]) => {
+    if (isSent(raw, path) || messages.some((m) => m.includes('is required'))) return [path, messages];
+    const hinted = MISSING_HINTS.find(([rule]) => messages.some((m) => rule.test(m)));
+    const rest = hinted ? messages.filter((m) => !hinted[0].test(m)) : messages;
+    return [path, [`${path} is required${hinted ? `: ${hinted[1]}` : ''}`, ...rest]];
+  }));
+}
+
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') assertSafeJson(value, metadata.type);
@@ -117,8 +149,8 @@ class StrictValidationPipe extends ValidationPipe {
     try {
       result = await super.transform(value, metadata);
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'VALIDATION_FAILED' && Object.keys(spanning).length > 0) {
-        throw validationFailed(mergeFieldErrors(error.fields ?? {}, spanning));
+      if (error instanceof DomainError && error.code === 'VALIDATION_FAILED' && (metadata.type === 'body' || metadata.type === 'query')) {
+        throw validationFailed(mergeFieldErrors(sayWhatIsMissing(error.fields ?? {}, value), spanning));
       }
       throw error;
     }

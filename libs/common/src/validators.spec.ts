@@ -160,8 +160,8 @@ describe('the decorators, through class-validator', () => {
     expect(errorsFor({ dateOfBirth: tomorrow, releaseEligibleAt: '2026-11-20T16:00:00-06:00', occurredAt: '2026-11-20T16:00Z' })).toEqual({});
     expect(errorsFor({ dateOfBirth: '2999-01-01', releaseEligibleAt: '2026-11-20T16:00:00', occurredAt: '2026-02-30' })).toEqual({
       dateOfBirth: ['dateOfBirth must be a real date as YYYY-MM-DD, from 1900 on and not in the future'],
-      releaseEligibleAt: ['releaseEligibleAt must be an ISO 8601 date-time with offset, e.g. 2026-11-20T16:00:00-06:00'],
-      occurredAt: ['occurredAt must be an ISO 8601 date-time with offset, or a date YYYY-MM-DD'],
+      releaseEligibleAt: ['releaseEligibleAt must be an ISO 8601 date-time with offset, in a year from 1900 to 2200, e.g. 2026-11-20T16:00:00-06:00'],
+      occurredAt: ['occurredAt must be an ISO 8601 date-time with offset, or a date YYYY-MM-DD, in a year from 1900 to 2200'],
     });
   });
 });

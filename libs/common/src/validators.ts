@@ -97,7 +97,7 @@ export const IsCalendarDate = decorator(
 /** ISO 8601 date-time with an explicit offset (2026-11-20T16:00:00-06:00): a bare local time is ambiguous. */
 export const IsOffsetDateTime = decorator(
   'isOffsetDateTime',
-  (p) => `${p} must be an ISO 8601 date-time with offset, e.g. 2026-11-20T16:00:00-06:00`,
+  (p) => `${p} must be an ISO 8601 date-time with offset, in a year from ${MIN_YEAR} to ${MAX_YEAR}, e.g. 2026-11-20T16:00:00-06:00`,
   isOffsetDateTime,
 );
 
@@ -150,7 +150,7 @@ export const IsUsTimeZone = decorator(
 /** Either of the above: when something happened, to the minute or to the day. */
 export const IsDateOrOffsetDateTime = decorator(
   'isDateOrOffsetDateTime',
-  (p) => `${p} must be an ISO 8601 date-time with offset, or a date YYYY-MM-DD`,
+  (p) => `${p} must be an ISO 8601 date-time with offset, or a date YYYY-MM-DD, in a year from ${MIN_YEAR} to ${MAX_YEAR}`,
   (value) => isOffsetDateTime(value) || isCalendarDate(value),
 );
 

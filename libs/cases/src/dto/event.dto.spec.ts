@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_FIELDS, EVENT_TYPES, type EventType, occurredAtProblem } from './event.dto';
+import { EVENT_FIELDS, EVENT_TYPES, type EventType, occurredAtProblem, scheduledAtProblem } from './event.dto';
 
 describe('docs/deadlines.md worked examples, as requests', () => {
   // The deadline engine's spec checks each row's answer; here, that each row's event is one the API takes as written.
@@ -45,5 +45,17 @@ describe('occurredAtProblem', () => {
   it('lets the two events that are dated when they will happen lie ahead', () => {
     expect(occurredAtProblem('release_eligible', '2026-12-20T16:00:00-06:00', now, chicago)).toBeNull();
     expect(occurredAtProblem('daca_expires', '2027-08-01', now, chicago)).toBeNull();
+  });
+});
+
+describe('scheduledAtProblem', () => {
+  const chicago = 'America/Chicago';
+
+  it('refuses a hearing set more than ten years out (a mistyped year), not one the backlog sets years away', () => {
+    expect(scheduledAtProblem('2026-11-20', '2062-11-30T09:00:00-06:00', chicago)).toMatch(/more than 10 years after the hearing was set \(occurredAt\); check the year/);
+    expect(scheduledAtProblem('2026-11-20T10:00:00-06:00', '2200-01-05T09:00:00-06:00', chicago)).toMatch(/check the year/);
+    expect(scheduledAtProblem('2026-11-20', '2030-06-03T09:00:00-05:00', chicago)).toBeNull();
+    expect(scheduledAtProblem('2026-11-20', '2036-11-19T09:00:00-06:00', chicago)).toBeNull();
+    expect(scheduledAtProblem('2026-11-20', '2026-11-19T09:00:00-06:00', chicago)).toMatch(/before occurredAt/);
   });
 });

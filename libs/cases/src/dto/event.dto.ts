@@ -65,6 +65,9 @@ export function occurredAtProblem(type: EventType, occurredAt: string, now: Date
   return `occurredAt is when the ${type} event happened${what}, and cannot be in the future; check the year`;
 }
 
+/** How far after its setting a hearing may be scheduled (see scheduledAtProblem). */
+export const MAX_HEARING_YEARS_AHEAD = 10;
+
 /**
  * Why a hearing's `scheduledAt` cannot be taken with this `occurredAt` (when it was set), or null. A hearing is not set
  * after its own time: a hearing entered as history with `occurredAt` read as "when I typed it" was a bond hearing
@@ -77,8 +80,12 @@ export function scheduledAtProblem(occurredAt: string, scheduledAt: string, zone
   const before = /^\d{4}-\d{2}-\d{2}$/.test(occurredAt)
     ? (scheduled.setZone(zone).toISODate() as string) < occurredAt
     : scheduled.toMillis() < Date.parse(occurredAt);
-  return before
-    ? 'scheduledAt is before occurredAt: occurredAt is when the hearing was set (the date of the notice), not when it is entered'
+  if (before) return 'scheduledAt is before occurredAt: occurredAt is when the hearing was set (the date of the notice), not when it is entered';
+  // A year mistyped on a phone (2062 for 2026) took a bond hearing off every board for decades, with no word. The
+  // courts' backlog sets hearings years out, never this far.
+  const set = DateTime.fromISO(occurredAt, { zone });
+  return set.isValid && scheduled > set.plus({ years: MAX_HEARING_YEARS_AHEAD })
+    ? `scheduledAt is more than ${MAX_HEARING_YEARS_AHEAD} years after the hearing was set (occurredAt); check the year`
     : null;
 }
 
