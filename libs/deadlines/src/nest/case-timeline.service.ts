@@ -210,10 +210,14 @@ export function placeName(row: PlaceFacts): string | undefined {
   if (row.facility_name) return titleCase(row.facility_name);
   if (row.custody_status !== 'local_jail' || !row.county?.trim()) return undefined;
   const typed = withoutState(row.county.trim().replace(/\s*,[^,]*$/, ''), row.state) // a state after a comma, or the case's after a space
-    .replace(/\s+co\.?$/i, ' County');
+    .replace(/\s+(?:co|cnty|cty)\.?$/i, ' County')
+    .replace(/\s+par\.?$/i, ' Parish');
   if (/\b(jail|sheriff'?s?|detention|correctional|corrections|justice center)\b/i.test(typed)) return titleCase(typed);
-  const turned = /^(?:city and )?(county|parish|borough|city) of\s+(.+)$/i.exec(typed);
-  if (turned) return turned[1].toLowerCase() === 'city' ? `City of ${titleCase(turned[2])} Jail` : `${titleCase(turned[2])} ${titleCase(turned[1])} Jail`;
+  const turned = /^(?:city and )?(county|parish|borough|city) of\s+(.+)$/i.exec(typed)
+    // In Spanish or French, as the county's matching reads it ("Condado de Harris", "Parroquia de Orleans").
+    ?? /^(condado|parroquia|paroisse) de\s+(.+)$/i.exec(typed);
+  const unit = (word: string) => ({ condado: 'County', parroquia: 'Parish', paroisse: 'Parish' } as Record<string, string>)[word.toLowerCase()] ?? titleCase(word);
+  if (turned) return turned[1].toLowerCase() === 'city' ? `City of ${titleCase(turned[2])} Jail` : `${titleCase(turned[2])} ${unit(turned[1])} Jail`;
   const county = titleCase(typed);
   return /\b(county|parish|borough)$/i.test(county) ? `${county} Jail` : `${county} County Jail`;
 }

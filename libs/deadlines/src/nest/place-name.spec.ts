@@ -23,6 +23,18 @@ describe('placeName', () => {
     expect(inTexas('Texas')).toBe('Texas County Jail');
   });
 
+  it('reads the county\'s unit as the matching does: in Spanish or French, and abbreviated', () => {
+    expect(jail('Condado de Harris')).toBe('Harris County Jail');
+    expect(jail('condado de harris, TX')).toBe('Harris County Jail');
+    expect(jail('Parroquia de Orleans')).toBe('Orleans Parish Jail');
+    expect(jail('Paroisse de Lafourche')).toBe('Lafourche Parish Jail');
+    expect(jail('Harris Cnty')).toBe('Harris County Jail');
+    expect(jail('Harris Cty.')).toBe('Harris County Jail');
+    expect(jail('Orleans Par.')).toBe('Orleans Parish Jail');
+    // A county whose name ends so is its name.
+    expect(jail('Paris')).toBe('Paris County Jail');
+  });
+
   it('prefers the facility, and names nothing for a person not in a local jail', () => {
     expect(placeName({ facility_name: 'SOUTH TEXAS ICE PROCESSING CENTER', custody_status: 'ice_detention', county: 'Frio' })).toBe('South Texas Ice Processing Center');
     expect(placeName({ facility_name: 'U.S. MARSHALS W.D. L.A.', custody_status: 'local_jail', county: null })).toBe('U.S. Marshals W.D. L.A.');
