@@ -413,13 +413,18 @@ async function explainPhase(api, db, intakeToken, coordinatorToken) {
     for (const [name, captured] of [['board', boardSql], ['routing', routingSql], ['cases', casesSql]]) {
       const plans = [];
       let n = 0;
+      // A setting the request's transaction made (SET LOCAL max_parallel_workers_per_gather = 0 around the board's
+      // read) is made again for the reads after it: the plan shown is the one the request ran.
+      const settings = [];
       for (const e of captured) {
+        if (/^\s*SET\s+LOCAL\b/i.test(e.text)) settings.push(e.text);
         if (!isRead(e.text)) continue;
         n += 1;
         const params = e.params.map(decode);
         await c.query('BEGIN');
         let text;
         try {
+          for (const setting of settings) await c.query(setting);
           text = (await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${e.text}`, params)).rows.map((r) => r['QUERY PLAN']).join('\n');
         } catch (error) {
           text = `EXPLAIN failed: ${error.message}`;
@@ -428,7 +433,8 @@ async function explainPhase(api, db, intakeToken, coordinatorToken) {
         }
         const file = `${name}-${String(n).padStart(2, '0')}.txt`;
         const shown = e.params.map((p) => (p && p.$bytea ? '<bytea>' : p && p.$date ? p.$date : p));
-        writeFileSync(join(dir, file), `-- ${name} request, read ${n} of its statements\n-- params: ${JSON.stringify(shown)}\n${e.text.replace(/^\s+/gm, '  ')}\n\n${text}\n`);
+        const under = settings.length ? `-- after: ${settings.join('; ')}\n` : '';
+        writeFileSync(join(dir, file), `-- ${name} request, read ${n} of its statements\n-- params: ${JSON.stringify(shown)}\n${under}${e.text.replace(/^\s+/gm, '  ')}\n\n${text}\n`);
         plans.push({ file: `bench/plans/${file}`, executionMs: Number(/Execution Time: ([\d.]+) ms/.exec(text)?.[1] ?? NaN), sql: e.text.replace(/\s+/g, ' ').trim().slice(0, 120) });
       }
       plans.sort((a, b) => b.executionMs - a.executionMs);

@@ -61,6 +61,7 @@ import { UnknownCustodyDetainerReviews1764005900000 } from './1764005900000-Unkn
 import { UncertainPlaceReviews1764006000000 } from './1764006000000-UncertainPlaceReviews';
 import { CountyZonesReread1764006100000 } from './1764006100000-CountyZonesReread';
 import { MissedHoldIndex1764006200000 } from './1764006200000-MissedHoldIndex';
+import { MissedHoldLimitIndex1764006300000 } from './1764006300000-MissedHoldLimitIndex';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -127,4 +128,5 @@ export const MIGRATIONS = [
   UncertainPlaceReviews1764006000000,
   CountyZonesReread1764006100000,
   MissedHoldIndex1764006200000,
+  MissedHoldLimitIndex1764006300000,
 ];

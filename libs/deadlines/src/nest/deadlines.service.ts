@@ -99,16 +99,25 @@ export class DeadlinesService {
     const status = filter.status ?? 'open';
     const now = status === 'open' ? params.push(this.clock.now()) : 0;
     const since = status === 'open' ? params.push(new Date(this.clock.now().getTime() - OUTER_LIMIT_LOOKBACK_MS)) : 0;
+    const organization = status === 'open' ? params.push(actor.organizationId) : 0;
     const statusParam = status === 'open' || status === 'all' ? 0 : params.push(status);
     const [limit, offset] = [params.push(filter.limit + 1), params.push((filter.page - 1) * filter.limit)];
     const page = `LIMIT $${limit} OFFSET $${offset}`;
     const enough = `LIMIT $${limit}::bigint + $${offset}::bigint`;
+    // The missed holds whose outer limit is ahead are found by that limit (deadlines_missed_hold_limit_idx, an
+    // index-only scan), their cases checked, and only those left read whole and ordered. The subquery is kept apart
+    // (OFFSET 0): merged into the ordered, limited read, the planner walked an index in due order instead, reading every
+    // missed deadline of the lookback from the table to find the few with a limit ahead.
     const sql = status === 'open'
       ? `SELECT * FROM (
            (${select} WHERE ${clause} AND d.status = 'open' AND NOT d.case_closed ORDER BY d.due_at, d.id ${enough})
            UNION ALL
-           (${select} WHERE ${clause} AND d.status = 'missed' AND d.due_at > $${since} AND d.outer_limit_at > $${now} AND NOT d.case_closed
-              AND c.custody_status IN ('local_jail', 'unknown') AND c.detainer_lodged ORDER BY d.due_at, d.id ${enough})
+           (SELECT d.*, c.reference, c.urgency_level, to_char(d.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position
+              FROM (SELECT h.id, h.case_id FROM deadlines h
+                     WHERE h.organization_id = $${organization} AND h.status = 'missed' AND h.outer_limit_at > $${now} AND h.due_at > $${since}
+                       AND h.superseded_at IS NULL AND NOT h.case_closed OFFSET 0) held
+              JOIN cases c ON c.id = held.case_id JOIN deadlines d ON d.id = held.id
+             WHERE ${clause} AND c.custody_status IN ('local_jail', 'unknown') AND c.detainer_lodged ORDER BY d.due_at, d.id ${enough})
          ) board ORDER BY due_at, id ${page}`
       : `${select} WHERE ${clause}${statusParam ? ` AND d.status = $${statusParam}` : ''} ORDER BY d.due_at, d.id ${page}`;
     // No count: counting every open deadline of a large organization costs far more than the page. One row past
