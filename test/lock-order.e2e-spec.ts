@@ -1,4 +1,5 @@
 import { QueryRunner } from 'typeorm';
+import { PurgeService } from '@amparo/cases';
 import { ReferralsService } from '@amparo/routing';
 import { TestApp, createTestApp, untilBlockedBy } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
@@ -337,5 +338,38 @@ describe('routings at once, each passing over the others\' first choice (e2e)', 
     }
     // A deadlock does not show in the answers (the API runs an aborted routing again), only in the server's count.
     expect(await deadlocks()).toBe(before);
+  });
+});
+
+describe('the purge on two instances at once', () => {
+  it('purges a case once: a second pass passes over the case the first holds, instead of purging it again after', async () => {
+    const { t, coordinator, intake } = await organizationWithAttorneys();
+    try {
+      const { id } = (await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201)).body as { id: string };
+      await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+      await t.db.query(`UPDATE cases SET closed_at = now() - interval '4000 days' WHERE id = $1`, [id]);
+      const purge = t.app.get(PurgeService);
+      let second: Promise<number> | undefined;
+      // The first pass claims the case and waits on its key (held here); the second runs meanwhile: it passes over the
+      // held case and ends (or, unguarded, reads the same case and waits on the key too). Then both go on.
+      const first = await whileHeldThenCommitted(
+        t,
+        (runner) => runner.query(`SELECT 1 FROM case_keys WHERE case_id = $1 FOR UPDATE`, [id]),
+        () => purge.purgeDue(),
+        async () => {
+          // Sessions waiting for a lock (on the key held here, or on the first pass's claim).
+          const waiting = async () => (await t.db.query(`SELECT count(DISTINCT pid)::int AS n FROM pg_locks WHERE NOT granted`))[0].n as number;
+          second = purge.purgeDue();
+          let done = false;
+          void second.finally(() => (done = true));
+          while (!done && (await waiting()) < 2) await new Promise((r) => setTimeout(r, 20));
+        },
+      );
+      expect([first, await second]).toEqual([1, 0]);
+      const audited = await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'case.purge' AND case_id = $1`, [id]);
+      expect(audited).toEqual([{ n: 1 }]);
+    } finally {
+      await t.close();
+    }
   });
 });
