@@ -1,7 +1,8 @@
-import { EntityManager, QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { Client } from 'pg';
 import { PREPARED_STATEMENT_CAP, isStalePreparedStatement, isUniqueViolation, preparedQuery } from '@amparo/database';
-import { TestApp, createTestApp } from './support/test-app';
+import { MIGRATION_TIMEOUTS, dataSourceOptions } from '../apps/api/src/data-source';
+import { TestApp, createTestApp, createTestDatabase } from './support/test-app';
 import { intakeBody } from './support/cases';
 import { Session, createUser, loginAdmin } from './support/users';
 
@@ -203,4 +204,31 @@ describe('connections cut while serving (e2e)', () => {
     expect(statuses.filter((status) => status !== 201 && status !== 503)).toEqual([]);
     expect(statuses.filter((status) => status === 201).length).toBeGreaterThanOrEqual(3);
   }, 60_000);
+});
+
+describe('the timeouts of migrations (e2e)', () => {
+  it('a migration runs without the requests\' statement timeout, even where the database sets one', async () => {
+    const url = await createTestDatabase();
+    const name = new URL(url).pathname.slice(1);
+    const owner = new Client({ connectionString: url });
+    await owner.connect();
+    try {
+      await owner.query(`ALTER DATABASE "${name}" SET statement_timeout = '50ms'`);
+    } finally {
+      await owner.end();
+    }
+    const timeoutOf = async (timeouts?: { statementMs: number; queryMs: number }) => {
+      const ds = new DataSource(dataSourceOptions(url, 1, timeouts));
+      await ds.initialize();
+      try {
+        const [{ statement_timeout: setting }] = await ds.query('SHOW statement_timeout');
+        const slow = await ds.query('SELECT pg_sleep(0.2)').then(() => 'done', (error: Error) => error.message);
+        return [setting, slow];
+      } finally {
+        await ds.destroy();
+      }
+    };
+    expect(await timeoutOf(MIGRATION_TIMEOUTS)).toEqual(['0', 'done']);
+    expect(await timeoutOf()).toEqual(['30s', 'done']);
+  });
 });

@@ -17,6 +17,13 @@ export const STATEMENT_TIMEOUT_MS = 30_000;
  */
 export const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 10_000;
 
+/**
+ * Migrations run without the requests' timeouts: a data migration over a large table (a county re-reading of every
+ * open case placed by hand) can take longer than a request may, and cancelled, it would fail the same way on every
+ * start, with no setting to get past it.
+ */
+export const MIGRATION_TIMEOUTS = { statementMs: 0, queryMs: 0 };
+
 export function dataSourceOptions(
   url: string,
   poolSize = DEFAULT_DB_POOL_SIZE,
@@ -43,6 +50,9 @@ export function dataSourceOptions(
       keepAliveInitialDelayMillis: 10_000,
       statement_timeout: timeouts.statementMs,
       query_timeout: timeouts.queryMs,
+      // No limit is said so to the server (the driver sends none for 0): a default set on the role or database would
+      // otherwise apply.
+      ...(timeouts.statementMs === 0 ? { options: '-c statement_timeout=0' } : {}),
       idle_in_transaction_session_timeout: 60_000,
     },
   };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AppConfig } from '@amparo/config';
+import { DEFAULT_DB_POOL_SIZE, type AppConfig } from '@amparo/config';
 import {
   ensureDatabase,
   ensureRuntimeRole,
@@ -13,7 +13,7 @@ import {
   urlCredentials,
   withCredentials,
 } from '@amparo/database';
-import { dataSourceOptions } from './data-source';
+import { MIGRATION_TIMEOUTS, dataSourceOptions } from './data-source';
 
 /** The embedded server's role for the running application; `amparo`, the superuser, owns the schema. */
 export const EMBEDDED_APP_ROLE = 'amparo_app';
@@ -81,7 +81,7 @@ function appPassword(dir: string): string {
 export async function prepareSchema(database: ResolvedDatabase): Promise<string[]> {
   if (!database.ownerUrl) {
     try {
-      return await runMigrations(dataSourceOptions(database.url));
+      return await runMigrations(dataSourceOptions(database.url, DEFAULT_DB_POOL_SIZE, MIGRATION_TIMEOUTS));
     } catch (error) {
       if (!isInsufficientPrivilege(error)) throw error;
       throw new StartupError(
@@ -100,7 +100,7 @@ export async function prepareSchema(database: ResolvedDatabase): Promise<string[
       throw new StartupError(`the role "${role}" of DATABASE_URL does not exist and DATABASE_OWNER_URL's role may not create it: create it (LOGIN, no other attributes)`);
     }
   }
-  const applied = await runMigrations(dataSourceOptions(database.ownerUrl));
+  const applied = await runMigrations(dataSourceOptions(database.ownerUrl, DEFAULT_DB_POOL_SIZE, MIGRATION_TIMEOUTS));
   await grantRuntimePrivileges(database.ownerUrl, urlCredentials(database.url).role);
   return applied;
 }
