@@ -62,6 +62,7 @@ import { UncertainPlaceReviews1764006000000 } from './1764006000000-UncertainPla
 import { CountyZonesReread1764006100000 } from './1764006100000-CountyZonesReread';
 import { MissedHoldIndex1764006200000 } from './1764006200000-MissedHoldIndex';
 import { MissedHoldLimitIndex1764006300000 } from './1764006300000-MissedHoldLimitIndex';
+import { FullWidthCountiesReread1764006400000 } from './1764006400000-FullWidthCountiesReread';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -129,4 +130,5 @@ export const MIGRATIONS = [
   CountyZonesReread1764006100000,
   MissedHoldIndex1764006200000,
   MissedHoldLimitIndex1764006300000,
+  FullWidthCountiesReread1764006400000,
 ];

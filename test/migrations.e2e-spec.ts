@@ -27,6 +27,7 @@ import { ReleaseReasons1764005800000 } from '../migrations/1764005800000-Release
 import { UnknownCustodyDetainerReviews1764005900000 } from '../migrations/1764005900000-UnknownCustodyDetainerReviews';
 import { UncertainPlaceReviews1764006000000 } from '../migrations/1764006000000-UncertainPlaceReviews';
 import { CountyZonesReread1764006100000 } from '../migrations/1764006100000-CountyZonesReread';
+import { FullWidthCountiesReread1764006400000 } from '../migrations/1764006400000-FullWidthCountiesReread';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { CURRENT_RULE_SET, DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
@@ -462,6 +463,46 @@ describe('data migrations (e2e)', () => {
     await t.app.get(DeadlineJobsService).reviewUrgency();
     const [hold] = await t.db.query(`SELECT time_zone FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [elPaso]);
     expect(hold.time_zone).toBe('America/Denver');
+  });
+
+  it('a case a request holds when the county re-reading comes to it is left for a later pass, which reads it', async () => {
+    const id = (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'local_jail', state: 'TX', county: 'Tarrant' } }).expect(201)).body.id as string;
+    await t.db.query(`UPDATE cases SET county_key = NULL WHERE id = $1`, [id]);
+    const backfill = t.app.get(CountyKeyBackfill);
+    const runner = t.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await runner.query(`SELECT 1 FROM cases WHERE id = $1 FOR UPDATE`, [id]);
+      await backfill.run();
+      expect((await t.db.query(`SELECT county_key FROM cases WHERE id = $1`, [id]))[0].county_key).toBeNull();
+      expect(await backfill.remaining()).toBe(true);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+    await backfill.run();
+    expect((await t.db.query(`SELECT county_key FROM cases WHERE id = $1`, [id]))[0].county_key).toBe('TARRANT');
+    expect(await backfill.remaining()).toBe(false);
+  });
+
+  it('1764006400000: an open case whose county was typed in full-width letters, kept in its state\'s zone by the re-reading before, moves to its county\'s', async () => {
+    const create = async (custody: object) => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;
+    const jailed = { status: 'local_jail', state: 'TX', detainerLodged: true, releaseEligibleAt: new Date(Date.now() + 86_400_000).toISOString() };
+    const wide = await create({ ...jailed, county: 'Ｅｌ Ｐａｓｏ' });
+    const bare = await create({ ...jailed, county: 'El Paso', timeZone: 'America/Chicago' });
+    // As the release before left it: its key read, its zone Texas's (the older releases read no county).
+    await t.db.query(`UPDATE cases SET time_zone = 'America/Chicago', county_key = 'ELPASO', urgency_review_at = NULL WHERE id = $1`, [wide]);
+    await run(new FullWidthCountiesReread1764006400000());
+    await t.app.get(CountyKeyBackfill).run();
+    const rows: { id: string; time_zone: string; county_key: string }[] = await t.db.query(`SELECT id, time_zone, county_key FROM cases WHERE id = ANY($1)`, [[wide, bare]]);
+    expect(Object.fromEntries(rows.map((r) => [r.id, [r.time_zone, r.county_key]]))).toEqual({
+      [wide]: ['America/Denver', 'ELPASO'],
+      // Typed bare beside a zone sent by hand: as it was.
+      [bare]: ['America/Chicago', 'ELPASO'],
+    });
+    const trail = await t.db.query(`SELECT case_id, details FROM audit_events WHERE action = 'case.update' AND case_id = ANY($1) AND actor_role = 'system'`, [[wide, bare]]);
+    expect(trail).toEqual([{ case_id: wide, details: { via: 'county_reread' } }]);
   });
 
   it('1764003600000: open cases with two bond hearing settings, or (while a jail may hold them) a release-eligible time and a release or transfer, or a detainer lodged and lifted, are due for review', async () => {

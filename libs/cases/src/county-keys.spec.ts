@@ -14,6 +14,11 @@ describe('betterZone: a case placed by its state alone, its county read again', 
     ['TN', 'Davidson', 'America/New_York', null],
     ['TX', 'Condado de El Paso', 'America/Chicago', 'America/Denver'],
     ['TX', 'Harris', 'America/Chicago', null],
+    // Full-width letters (some Asian-language keyboards) were read as no county before: not typed bare.
+    ['TX', 'Ｅｌ Ｐａｓｏ', 'America/Chicago', 'America/Denver'],
+    ['FL', 'Ｅｓｃａｍｂｉａ', 'America/New_York', 'America/Chicago'],
+    // Accented letters were always read: bare.
+    ['TX', 'Dóña Ana', 'America/Chicago', null],
     // A state the tables do not know: as it is.
     ['ZZ', 'Anywhere', 'America/Chicago', null],
   ])('%s %s in %s → %s', (state, county, zone, expected) => {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@amparo/audit';
@@ -8,6 +8,8 @@ import { followCaseZone } from './case-zones';
 
 /** Any number: the advisory lock that lets one instance at a time fill the keys. */
 const BACKFILL_LOCK = 1_764_001_800;
+/** How long before a run again, while cases are left to read. */
+const BACKFILL_RETRY_MS = 60_000;
 
 /**
  * The zone a case placed by `state` and `county` gets now, when it is in a zone its state gives without a county
@@ -22,7 +24,9 @@ export function betterZone(state: string, county: string, zone: string): string 
   } catch {
     return null; // a state the tables do not know: as it was
   }
-  const letters = county.normalize('NFKD').replace(/\p{M}/gu, '').toUpperCase().replace(/[^A-Z0-9]/g, '');
+  // Accents are letters every release read (NFD), full-width letters (Ｅｌ Ｐａｓｏ) are not: releases before 1764006100000
+  // read them as no county at all, and placed the case by its state.
+  const letters = county.normalize('NFD').replace(/\p{M}/gu, '').toUpperCase().replace(/[^A-Z0-9]/g, '');
   const bare = placed.basis === 'county' && countyKey(county, state) === letters;
   return placed.zone !== zone && !bare && stateWideZones(state).includes(zone) ? placed.zone : null;
 }
@@ -38,7 +42,7 @@ export function betterZone(state: string, county: string, zone: string): string 
  * costs one index probe.
  */
 @Injectable()
-export class CountyKeyBackfill implements OnApplicationBootstrap {
+export class CountyKeyBackfill implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('CountyKeyBackfill');
 
   constructor(
@@ -47,9 +51,44 @@ export class CountyKeyBackfill implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    void this.run().catch((error: unknown) => {
-      if (!isDatabaseUnavailable(error)) this.logger.error({ err: error }, 'Filling county keys failed; the next start goes on');
-    });
+    this.pass();
+  }
+
+  onApplicationShutdown(): void {
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.stopped = true;
+  }
+
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  /**
+   * A run, then another a minute later while rows are left: held by a request when the run came to them (passed over,
+   * they kept no key, and a recompute dropped their 287(g) flag until the next start), or the run failed (a database
+   * that went away for a moment). Once none is left, nothing more until the next start.
+   */
+  private pass(): void {
+    const again = () => {
+      if (!this.stopped) this.retry = setTimeout(() => this.pass(), BACKFILL_RETRY_MS).unref();
+    };
+    void this.run()
+      .then(async () => {
+        if (await this.remaining()) again();
+      })
+      .catch((error: unknown) => {
+        if (!isDatabaseUnavailable(error)) this.logger.error({ err: error }, 'Filling county keys failed; trying again in a minute');
+        again();
+      });
+  }
+
+  /** Whether a case is still to be read (held rows too: the run passed over them). */
+  async remaining(): Promise<boolean> {
+    const [{ left }] = await this.db.query(
+      `SELECT EXISTS (SELECT 1 FROM cases WHERE county_key IS NULL AND county IS NOT NULL AND state IS NOT NULL AND facility_code IS NULL
+                        AND status NOT IN ('closed', 'purged')) AS left`,
+    );
+    return left;
   }
 
   /** Fills batch after batch; false when another instance holds the lock (it does the work). Returns the rows filled. */
