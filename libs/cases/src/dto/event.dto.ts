@@ -124,7 +124,7 @@ export class CreateEventDto {
   @IsIn(['bond', 'master', 'individual'])
   hearingType?: 'bond' | 'master' | 'individual';
 
-  @ApiPropertyOptional({ example: '2026-12-01T09:00:00-06:00', description: "hearing_scheduled: the hearing's date and time, ISO 8601 with its UTC offset" })
+  @ApiPropertyOptional({ example: '2026-12-01T09:00:00-06:00', description: "hearing_scheduled: the hearing's date and time, ISO 8601 with its UTC offset; not before occurredAt (when it was set), nor more than 10 years after it" })
   @IsOptional()
   @IsOffsetDateTime()
   scheduledAt?: string;

@@ -25,7 +25,7 @@ export class AttorneyProfileDto {
   @IsBoolean()
   eoirRegistered: boolean;
 
-  @ApiProperty({ example: ['spa', 'eng'], description: 'ISO 639-3 codes' })
+  @ApiProperty({ example: ['spa'], description: 'ISO 639-3 codes of the languages spoken besides English (every attorney is taken to speak English, the courts\' language)' })
   @IsArray()
   @ArrayMaxSize(30)
   @ArrayUnique()
