@@ -63,6 +63,7 @@ import { CountyZonesReread1764006100000 } from './1764006100000-CountyZonesRerea
 import { MissedHoldIndex1764006200000 } from './1764006200000-MissedHoldIndex';
 import { MissedHoldLimitIndex1764006300000 } from './1764006300000-MissedHoldLimitIndex';
 import { FullWidthCountiesReread1764006400000 } from './1764006400000-FullWidthCountiesReread';
+import { ClosedCountiesReadAtReopen1764006500000 } from './1764006500000-ClosedCountiesReadAtReopen';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -131,4 +132,5 @@ export const MIGRATIONS = [
   MissedHoldIndex1764006200000,
   MissedHoldLimitIndex1764006300000,
   FullWidthCountiesReread1764006400000,
+  ClosedCountiesReadAtReopen1764006500000,
 ];

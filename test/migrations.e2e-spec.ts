@@ -28,6 +28,7 @@ import { UnknownCustodyDetainerReviews1764005900000 } from '../migrations/176400
 import { UncertainPlaceReviews1764006000000 } from '../migrations/1764006000000-UncertainPlaceReviews';
 import { CountyZonesReread1764006100000 } from '../migrations/1764006100000-CountyZonesReread';
 import { FullWidthCountiesReread1764006400000 } from '../migrations/1764006400000-FullWidthCountiesReread';
+import { ClosedCountiesReadAtReopen1764006500000 } from '../migrations/1764006500000-ClosedCountiesReadAtReopen';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { CURRENT_RULE_SET, DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
@@ -503,6 +504,49 @@ describe('data migrations (e2e)', () => {
     });
     const trail = await t.db.query(`SELECT case_id, details FROM audit_events WHERE action = 'case.update' AND case_id = ANY($1) AND actor_role = 'system'`, [[wide, bare]]);
     expect(trail).toEqual([{ case_id: wide, details: { via: 'county_reread' } }]);
+  });
+
+  it('1764006500000: a case closed under an older reading of its county is read again at its reopen (zone, events, 287(g) key; a Tennessee one placed by its state, its events\' day zone); one closed since is not', async () => {
+    const admin = await loginAdmin(t.http);
+    const coordinator = await createUser(t.http, admin, 'coordinator');
+    const create = async (custody: object) => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;
+    const jailed = { status: 'local_jail', state: 'TX', detainerLodged: true, releaseEligibleAt: new Date(Date.now() + 86_400_000).toISOString() };
+    const elPaso = await create({ ...jailed, county: 'El Paso County Jail' });
+    const tarrant = await create({ ...jailed, county: 'Tarrant County Jail' });
+    const tennessee = await create({ status: 'released', state: 'TN' });
+    await t.http.post(`/api/cases/${tennessee}/events`).set(coordinator.auth).send({ type: 'released', from: 'ice', occurredAt: new Date().toISOString() }).expect(201);
+    await t.http.post(`/api/cases/${elPaso}/events`).set(coordinator.auth).send({ type: 'detainer_lodged', occurredAt: new Date().toISOString() }).expect(201);
+    for (const id of [elPaso, tarrant, tennessee]) await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    // As a release before the re-readings closed them: El Paso in Texas's zone, its events read there; Tarrant's key the
+    // whole text's, which met no agreement.
+    await t.db.query(`UPDATE cases SET time_zone = 'America/Chicago' WHERE id = $1`, [elPaso]);
+    await t.db.query(`UPDATE case_events SET data = data || '{"timeZone": "America/Chicago"}' WHERE case_id = $1`, [elPaso]);
+    await t.db.query(`UPDATE cases SET county_key = 'TARRANTCOUNTYJAILTX' WHERE id = $1`, [tarrant]);
+    // Placed by its state alone in Tennessee, closed before its events kept where their days are read (1764006000000).
+    await t.db.query(`UPDATE case_events SET data = data - 'dayZone' WHERE case_id = $1`, [tennessee]);
+    await run(new ClosedCountiesReadAtReopen1764006500000());
+    // Closed since the upgrade, its zone sent by hand: its key kept, so a reopen leaves it as sent.
+    const since = await create({ ...jailed, county: 'El Paso County Jail', timeZone: 'America/Chicago' });
+    await t.http.post(`/api/cases/${since}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    // The start's re-reading passes over closed cases.
+    expect(await t.app.get(CountyKeyBackfill).run()).toBe(0);
+
+    for (const id of [elPaso, tarrant, since, tennessee]) await t.http.post(`/api/cases/${id}/reopen`).set(coordinator.auth).expect(200);
+    expect((await t.db.query(`SELECT data->>'dayZone' AS zone FROM case_events WHERE case_id = $1`, [tennessee])).map((e: { zone: string }) => e.zone)).toEqual(['America/Chicago']);
+    const rows: { id: string; time_zone: string; county_key: string }[] = await t.db.query(`SELECT id, time_zone, county_key FROM cases WHERE id = ANY($1)`, [[elPaso, tarrant, since]]);
+    expect(Object.fromEntries(rows.map((r) => [r.id, [r.time_zone, r.county_key]]))).toEqual({
+      [elPaso]: ['America/Denver', 'ELPASO'],
+      [tarrant]: ['America/Chicago', 'TARRANT'],
+      [since]: ['America/Chicago', 'ELPASO'],
+    });
+    expect((await t.db.query(`SELECT data->>'timeZone' AS zone FROM case_events WHERE case_id = $1`, [elPaso])).map((e: { zone: string }) => e.zone)).toEqual(['America/Denver']);
+    const [hold] = await t.db.query(`SELECT time_zone FROM deadlines WHERE case_id = $1 AND rule = 'detainer_hold' AND superseded_at IS NULL`, [elPaso]);
+    expect(hold.time_zone).toBe('America/Denver');
+    const trail: { case_id: string; fields: string[] }[] = await t.db.query(
+      `SELECT case_id, fields FROM audit_events WHERE action = 'case.reopen' AND case_id = ANY($1)`, [[elPaso, tarrant, since]]);
+    expect(Object.fromEntries(trail.map((a) => [a.case_id, a.fields]))).toEqual({ [elPaso]: ['custody.timeZone'], [tarrant]: [], [since]: [] });
+    const flagged = await t.http.get(`/api/cases/${tarrant}`).set(coordinator.auth).expect(200);
+    expect(flagged.body.flags.map((f: { code: string }) => f.code)).toContain('jail_287g');
   });
 
   it('1764003600000: open cases with two bond hearing settings, or (while a jail may hold them) a release-eligible time and a release or transfer, or a detainer lodged and lifted, are due for review', async () => {

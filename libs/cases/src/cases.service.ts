@@ -13,6 +13,7 @@ import { COURT_EVENT_TYPES, ReferralsService, ReleaseCaseDto } from '@amparo/rou
 import { CryptoIntegrityError, normalizePersonName } from '@amparo/crypto';
 import { isStalePreparedStatement, isTransientConflict, preparedQuery } from '@amparo/database';
 import { CaseCipher } from './case-cipher.service';
+import { CountyPlacedCase, readCountiesAgain } from './county-keys';
 import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './case-view';
 import { SENSITIVE_FIELDS, SensitiveValues, isBlank, pickSensitive } from './domain/sensitive-fields';
 import { caseVisibility } from './domain/visibility';
@@ -1082,6 +1083,18 @@ export class CasesService {
         await moveLockedCases(tx, [id], facilities.map((f) => ({ code: f.code, before: null, zone: f.zone }))),
         await placeLockedCases(tx, [id], facilities),
       );
+      // A case closed before a release read counties anew kept the older reading (its key emptied since, migration
+      // 1764006500000): read now, as the start read the open ones (El Paso County Jail, TX, to Mountain time).
+      const placed: CountyPlacedCase[] = await tx.query(
+        `SELECT id, county, state, time_zone FROM cases
+          WHERE id = $1 AND county_key IS NULL AND county IS NOT NULL AND state IS NOT NULL AND facility_code IS NULL`,
+        [id],
+      );
+      if ((await readCountiesAgain(tx, placed)).has(id)) moved.set(id, [...(moved.get(id) ?? []), 'custody.timeZone']);
+      // One placed by its state alone in Tennessee or Oregon, closed before its events kept where their days are read
+      // (1764006000000 gave the open ones theirs): given now, before the recompute counts from them.
+      const stateAlone = row.facility_code === null && row.county === null ? uncertainDayZone(row.state, null, row.time_zone) : undefined;
+      if (stateAlone) await followCaseZone(tx, [id], { [id]: stateAlone });
       // Reminders cancelled while it was closed give their keys back (kept, renamed), so the planner can queue them again.
       await tx.query(
         `UPDATE notifications SET dedupe_key = dedupe_key || ':cancelled:' || id
@@ -1135,7 +1148,8 @@ export class CasesService {
         action: 'case.reopen',
         caseId: id,
         caseReference: row.reference,
-        // What the facilities' places changed (an import moved them while it was closed): named, as an import names them.
+        // What the facilities' places changed (an import moved them while it was closed), as an import names them, and
+        // the zone a new reading of its county gave it.
         fields: [...(moved.get(id) ?? [])].sort(),
         details: { outcome: row.outcome, status: attorneyId ? 'assigned' : 'new' },
       });

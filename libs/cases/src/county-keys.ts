@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@amparo/audit';
 import { isDatabaseUnavailable } from '@amparo/database';
 import { countyKey, resolveTimeZone, stateWideZones, uncertainDayZone } from '@amparo/reference';
@@ -31,6 +31,44 @@ export function betterZone(state: string, county: string, zone: string): string 
   return placed.zone !== zone && !bare && stateWideZones(state).includes(zone) ? placed.zone : null;
 }
 
+/** A case placed by `state` and `county` whose county is to be read again (its key empty), with the zone it has. */
+export interface CountyPlacedCase {
+  id: string;
+  county: string;
+  state: string;
+  time_zone: string;
+}
+
+/**
+ * Reads these cases' counties again, as this release reads them (call with the rows locked, their keys empty): their
+ * keys, their zone when an older reading left them in their state's (`betterZone`), and the events read in their zone
+ * since their last transfer, with the day zone of a place whose zone is uncertain. Due for the urgency review when moved,
+ * given a day zone, or in a county jail of a county with a participating 287(g) Jail Enforcement Model agreement.
+ * Returns the ids of those moved to another zone (for the caller's audit).
+ */
+export async function readCountiesAgain(tx: EntityManager, rows: CountyPlacedCase[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const zones = rows.map((r) => betterZone(r.state, r.county, r.time_zone));
+  // Where each one's events' days are read when its place's zone is uncertain (a city in Tennessee or Oregon).
+  const dayZones = Object.fromEntries(rows.map((r, i) => [r.id, uncertainDayZone(r.state, r.county, zones[i] ?? r.time_zone)]));
+  // Only where the county is still the one read (a correction meanwhile wrote its own key).
+  const updated: { id: string; moved: boolean }[] = await tx.query(
+    `WITH u AS (UPDATE cases c SET county_key = k.key, time_zone = COALESCE(k.zone, c.time_zone),
+            urgency_review_at = CASE
+              WHEN k.zone IS NOT NULL OR k.day_zone IS NOT NULL OR (c.custody_status = 'local_jail' AND EXISTS (
+                SELECT 1 FROM agreements_287g a WHERE a.jail_enforcement AND a.state = c.state AND a.county_key = k.key))
+              THEN now() ELSE c.urgency_review_at END
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(id, county, key, zone, day_zone)
+      WHERE c.id = k.id AND c.county_key IS NULL AND c.county = k.county
+      RETURNING c.id, k.zone IS NOT NULL AS moved)
+     SELECT * FROM u`,
+    [rows.map((r) => r.id), rows.map((r) => r.county), rows.map((r) => countyKey(r.county, r.state)), zones, rows.map((r) => dayZones[r.id] ?? null)],
+  );
+  // The events read in each one's zone since its last transfer: in its zone now, their days where its place says.
+  await followCaseZone(tx, updated.map((u) => u.id), dayZones);
+  return new Set(updated.filter((u) => u.moved).map((u) => u.id));
+}
+
 /**
  * Open cases placed by state and county whose county's key is to be read again (cases before they kept one, migration
  * 1764001800000; a new reading of counties, 1764003500000 and 1764006100000): their keys, in the background after start,
@@ -39,7 +77,7 @@ export function betterZone(state: string, county: string, zone: string): string 
  * than its state's (El Paso County Jail, TX: Mountain, where an older reading gave Central) moves there with the events
  * read in its zone since its last transfer, is due for the review (which recomputes its deadlines), and its trail says
  * so. The partial index `cases_county_key_missing_idx` holds exactly the rows still to do: empty once done, so a start
- * costs one index probe.
+ * costs one index probe. Closed cases are read when reopened (`readCountiesAgain`, from CasesService.reopen).
  */
 @Injectable()
 export class CountyKeyBackfill implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -105,25 +143,7 @@ export class CountyKeyBackfill implements OnApplicationBootstrap, OnApplicationS
             ORDER BY id LIMIT 1000 FOR UPDATE SKIP LOCKED`,
         );
         if (rows.length === 0) return 0;
-        const zones = rows.map((r) => betterZone(r.state, r.county, r.time_zone));
-        // Where each one's events' days are read when its place's zone is uncertain (a city in Tennessee or Oregon).
-        const dayZones = Object.fromEntries(rows.map((r, i) => [r.id, uncertainDayZone(r.state, r.county, zones[i] ?? r.time_zone)]));
-        // Only where the county is still the one read (a correction meanwhile wrote its own key).
-        const updated: { id: string; moved: boolean }[] = await tx.query(
-          `WITH u AS (UPDATE cases c SET county_key = k.key, time_zone = COALESCE(k.zone, c.time_zone),
-                  urgency_review_at = CASE
-                    WHEN k.zone IS NOT NULL OR k.day_zone IS NOT NULL OR (c.custody_status = 'local_jail' AND EXISTS (
-                      SELECT 1 FROM agreements_287g a WHERE a.jail_enforcement AND a.state = c.state AND a.county_key = k.key))
-                    THEN now() ELSE c.urgency_review_at END
-             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(id, county, key, zone, day_zone)
-            WHERE c.id = k.id AND c.county_key IS NULL AND c.county = k.county
-            RETURNING c.id, k.zone IS NOT NULL AS moved)
-           SELECT * FROM u`,
-          [rows.map((r) => r.id), rows.map((r) => r.county), rows.map((r) => countyKey(r.county, r.state)), zones, rows.map((r) => dayZones[r.id] ?? null)],
-        );
-        // The events read in each one's zone since its last transfer: in its zone now, their days where its place says.
-        await followCaseZone(tx, updated.map((u) => u.id), dayZones);
-        const moved = new Set(updated.filter((u) => u.moved).map((u) => u.id));
+        const moved = await readCountiesAgain(tx, rows);
         if (moved.size > 0) {
           await this.audit.appendingLast(tx, async () => {
             for (const c of rows.filter((r) => moved.has(r.id))) {
