@@ -215,7 +215,18 @@ describe('platform (e2e)', () => {
     it('malformed JSON is a 400', async () => {
       const res = await t.http.post('/api/auth/login').set('Content-Type', 'application/json').send('{"email": ');
       expect(res.status).toBe(400);
-      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' });
+      expect(res.body).toEqual({
+        statusCode: 400, error: 'Bad Request', code: 'MALFORMED_JSON',
+        message: 'Request body is not valid JSON at line 1, column 11: the text ends before the JSON is complete: a closing }, ], or " is missing',
+      });
+    });
+
+    it('malformed JSON says where, and what to mend: a phone\'s curly quotes; none of the text is sent back', async () => {
+      const res = await t.http.post('/api/auth/login').set('Content-Type', 'application/json')
+        .send('{\n  "email": “ana.ruiz@example.org”,\n  "password": "x"\n}');
+      expect(res.status).toBe(400);
+      expect(res.body.message).toBe('Request body is not valid JSON at line 2, column 12: a curly quote (“): type straight double quotes (") around names and text');
+      expect(res.body.message).not.toContain('ana');
     });
 
     it('every error has a code: no token, a malformed path id, an unknown route', async () => {

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { isDatabaseBusy, isDatabaseUnavailable, isTransientConflict } from '@amparo/database';
 import { DomainError, FieldErrors, RateLimitedError } from './domain-error';
 import { logRefusedRequest, safeRequestPath } from './logging';
+import { jsonProblem } from './json-problem';
 
 interface ErrorBody {
   statusCode: number;
@@ -63,8 +64,13 @@ function bodyParserError(error: unknown): ErrorBody | null {
         : '';
       return { statusCode: 413, error: REASON[413], code: CODE[413], message: `Request body is too large${sizes}` };
     }
-    case 'entity.parse.failed':
-      return { statusCode: 400, error: REASON[400], code: 'MALFORMED_JSON', message: 'Request body is not valid JSON' };
+    case 'entity.parse.failed': {
+      // Where, and what to mend (a phone's curly quotes, a comma before }): the parser's own message quotes the text.
+      const body = (error as { body?: unknown }).body;
+      const problem = typeof body === 'string' ? jsonProblem(body.replace(/^\uFEFF/, '')) : null;
+      const where = problem ? ` at line ${problem.line}, column ${problem.column}: ${problem.says}` : '';
+      return { statusCode: 400, error: REASON[400], code: 'MALFORMED_JSON', message: `Request body is not valid JSON${where}` };
+    }
     case 'body.not.utf8':
       return { statusCode: 400, error: REASON[400], code: 'MALFORMED_BODY', message: String((error as Error).message) };
     case 'body.duplicate.key': {
