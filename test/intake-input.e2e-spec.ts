@@ -127,6 +127,36 @@ describe('intake input and corrections (e2e)', () => {
     expect([wrong.status, fieldsOf(wrong)]).toEqual([400, ['custody.status']]);
   });
 
+  it('an event\'s date, time and zone typed with a space after them (a phone keyboard) are read, as the intake\'s are', async () => {
+    const c = await create({ ...minimalBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201);
+    const today = new Date().toLocaleDateString('en-CA', { timeZone: 'America/Chicago' });
+    const later = new Date(Date.now() + 14 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const event = await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth)
+      .send({ type: 'hearing_scheduled', hearingType: 'bond', occurredAt: `${today} `, scheduledAt: ` ${later} `, timeZone: 'America/Chicago ' }).expect(201);
+    expect(event.body.event).toMatchObject({ occurredAt: today, scheduledAt: later, timeZone: 'America/Chicago' });
+  });
+
+  it('a year mistyped ahead (2062 for 2026) in a release-eligible time or a DACA expiry is a 400 saying to check the year, and nothing moves', async () => {
+    const { c } = await heldSinceATypo();
+    const before = (await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body;
+    const far = `${new Date().getUTCFullYear() + 36}-11-28T08:00:00-06:00`;
+    for (const event of [{ type: 'release_eligible', occurredAt: far }, { type: 'daca_expires', occurredAt: `${new Date().getUTCFullYear() + 3}-03-01` }]) {
+      const refused = await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send(event).expect(400);
+      expect(refused.body.fields.occurredAt[0]).toMatch(/years ahead.*check the year/);
+    }
+    const corrected = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ custody: { releaseEligibleAt: far } }).expect(400);
+    expect(corrected.body.fields).toEqual({ 'custody.releaseEligibleAt': [expect.stringMatching(/more than 10 years ahead; check the year/)] });
+    const after = (await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body;
+    expect([after.custody.releaseEligibleAt, after.urgency]).toEqual([before.custody.releaseEligibleAt, before.urgency]);
+    const intakeFar = await create({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: far } });
+    expect([intakeFar.status, fieldsOf(intakeFar)]).toEqual([400, ['custody.releaseEligibleAt']]);
+    // Within the bounds: a release eight years off, a DACA grant ending in two.
+    const inEight = `${new Date().getUTCFullYear() + 8}-06-01T08:00:00-05:00`;
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'release_eligible', occurredAt: inEight }).expect(201);
+    const inTwo = new Date(Date.now() + 700 * 86_400_000).toISOString().slice(0, 10);
+    await t.http.post(`/api/cases/${c.body.id}/events`).set(coordinator.auth).send({ type: 'daca_expires', occurredAt: inTwo }).expect(201);
+  });
+
   it('a phone or A-number typed in Arabic or Persian digits is read, and finds the same person typed in ASCII', async () => {
     const first = await create({ ...minimalBody(), client: { lastName: 'Arqam', preferredLanguage: 'ara', phone: '(\u0665\u0661\u0662) \u0665\u0665\u0665-\u0660\u0661\u0663\u0667' } }).expect(201);
     const second = await create({ ...minimalBody(), client: { lastName: 'Arqam', preferredLanguage: 'ara', phone: '512-555-0137' } }).expect(201);

@@ -6,6 +6,7 @@ import {
 } from 'class-validator';
 import { IsStateCode } from '@amparo/reference';
 import { CRIMINAL_HISTORY_MAX, FACILITY_CODE_HINT, IsANumber, IsNotNothing, IsPhone } from './formats';
+import { NotFarAhead } from './event.dto';
 import { BlankAsNull, CodeValue, FieldErrors, HasLetterOrDigit, isBlankName, IsCalendarDate, IsUsTimeZone, IsLanguageCode, IsOffsetDateTime, LanguageCode, TrimmedName } from '@amparo/common';
 
 /** Adverse parties a case holds at most (a request's list, and a coordinator's additions to one they cannot read). */
@@ -217,10 +218,11 @@ export class CustodyDto {
   @IsBoolean()
   detainerLodged?: boolean;
 
-  @ApiPropertyOptional({ example: '2026-11-20T16:00:00-06:00', description: 'When the person could otherwise be released (bail posted, charges dropped, sentence served): an ISO 8601 date-time with its UTC offset.' })
+  @ApiPropertyOptional({ example: '2026-11-20T16:00:00-06:00', description: 'When the person could otherwise be released (bail posted, charges dropped, sentence served): an ISO 8601 date-time with its UTC offset, not more than 10 years ahead (left out while a release is further off).' })
   @BlankAsNull()
   @IsOptional()
   @IsOffsetDateTime()
+  @NotFarAhead()
   releaseEligibleAt?: string;
 }
 

@@ -46,6 +46,15 @@ describe('occurredAtProblem', () => {
     expect(occurredAtProblem('release_eligible', '2026-12-20T16:00:00-06:00', now, chicago)).toBeNull();
     expect(occurredAtProblem('daca_expires', '2027-08-01', now, chicago)).toBeNull();
   });
+
+  it('refuses them too far ahead to be right: a release more than ten years off, a DACA expiry more than two (a mistyped year)', () => {
+    expect(occurredAtProblem('release_eligible', '2062-11-28T08:00:00-06:00', now, chicago)).toMatch(/more than 10 years ahead; check the year/);
+    expect(occurredAtProblem('release_eligible', '2036-11-27', now, chicago)).not.toBeNull();
+    expect(occurredAtProblem('release_eligible', '2036-11-26T08:00:00-06:00', now, chicago)).toBeNull();
+    expect(occurredAtProblem('daca_expires', '2062-03-01', now, chicago)).toMatch(/DACA is granted for two years at a time; check the year/);
+    expect(occurredAtProblem('daca_expires', '2029-01-20', now, chicago)).not.toBeNull();
+    expect(occurredAtProblem('daca_expires', '2028-12-20', now, chicago)).toBeNull();
+  });
 });
 
 describe('scheduledAtProblem', () => {

@@ -1,9 +1,13 @@
 import { DateTime } from 'luxon';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Matches, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
 import { BlankAsNull, CodeValue, IsDateOrOffsetDateTime, IsUsTimeZone, IsOffsetDateTime } from '@amparo/common';
 import { CIRCUIT_STATES } from '@amparo/deadlines';
 import { FACILITY_CODE_HINT } from './formats';
+
+/** A date or time as a phone keyboard may send it, with a space after it (the intake's take theirs off too). */
+const Trimmed = (): PropertyDecorator => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value));
 
 export const EVENT_TYPES = [
   'detainer_lodged', 'detainer_lifted', 'release_eligible', 'released', 'transferred', 'hearing_scheduled', 'bond_decision', 'ij_decision',
@@ -54,7 +58,7 @@ export const FUTURE_EVENT_TYPES: readonly EventType[] = ['release_eligible', 'da
  * the zone the event is read in, a time up to an hour ahead (a clock a little fast).
  */
 export function occurredAtProblem(type: EventType, occurredAt: string, now: Date, zone: string): string | null {
-  if (FUTURE_EVENT_TYPES.includes(type)) return null;
+  if (FUTURE_EVENT_TYPES.includes(type)) return farAheadProblem(type, occurredAt, now, zone);
   if (/^\d{4}-\d{2}-\d{2}$/.test(occurredAt)) {
     if (occurredAt <= (DateTime.fromJSDate(now, { zone }).toISODate() ?? occurredAt)) return null;
   } else {
@@ -63,6 +67,40 @@ export function occurredAtProblem(type: EventType, occurredAt: string, now: Date
   }
   const what = type === 'hearing_scheduled' ? ' (when the hearing was set: its own date and time go in scheduledAt)' : '';
   return `occurredAt is when the ${type} event happened${what}, and cannot be in the future; check the year`;
+}
+
+/** How far ahead a release-eligible time may be (see farAheadProblem; an intake's `custody.releaseEligibleAt` too). */
+export const MAX_RELEASE_YEARS_AHEAD = 10;
+
+/** A release-eligible time not more than MAX_RELEASE_YEARS_AHEAD ahead of the server's clock (others: their own checks). */
+export function NotFarAhead(): PropertyDecorator {
+  return ValidateBy({
+    name: 'notFarAhead',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || farAheadProblem('release_eligible', value, new Date(), 'UTC') === null,
+      defaultMessage: (args) => `${args?.property} is more than ${MAX_RELEASE_YEARS_AHEAD} years ahead; check the year (leave a release that far off out until it nears)`,
+    },
+  });
+}
+
+/**
+ * Why a time that is ahead (`release_eligible`, `daca_expires`) is too far ahead to be right, or null. A year mistyped
+ * on a phone (2062 for 2026) moved a running detainer hold decades out, the case no longer urgent, with no word. A
+ * release further off than ten years is left out until it nears (the field is optional); DACA is granted for two years
+ * at a time (a month's leeway for a grant dated ahead).
+ */
+function farAheadProblem(type: EventType, occurredAt: string, now: Date, zone: string): string | null {
+  const at = DateTime.fromISO(occurredAt, { zone, setZone: !/^\d{4}-\d{2}-\d{2}$/.test(occurredAt) });
+  if (!at.isValid) return null; // the DTO's own check names it
+  const today = DateTime.fromJSDate(now, { zone });
+  if (type === 'daca_expires') {
+    return at > today.plus({ years: 2, months: 1 })
+      ? 'occurredAt is more than two years ahead: DACA is granted for two years at a time; check the year'
+      : null;
+  }
+  return at > today.plus({ years: MAX_RELEASE_YEARS_AHEAD })
+    ? `occurredAt is more than ${MAX_RELEASE_YEARS_AHEAD} years ahead; check the year (leave a release that far off out until it nears)`
+    : null;
 }
 
 /** How far after its setting a hearing may be scheduled (see scheduledAtProblem). */
@@ -103,6 +141,7 @@ export class CreateEventDto {
   type: EventType;
 
   @ApiProperty({ example: '2026-11-20T16:00:00-06:00', description: 'When it happened (for release_eligible and daca_expires: when it will). A date-time with offset, or a date.' })
+  @Trimmed()
   @IsDateOrOffsetDateTime()
   occurredAt: string;
 
@@ -125,6 +164,7 @@ export class CreateEventDto {
   hearingType?: 'bond' | 'master' | 'individual';
 
   @ApiPropertyOptional({ example: '2026-12-01T09:00:00-06:00', description: "hearing_scheduled: the hearing's date and time, ISO 8601 with its UTC offset; not before occurredAt (when it was set), nor more than 10 years after it" })
+  @Trimmed()
   @IsOptional()
   @IsOffsetDateTime()
   scheduledAt?: string;
@@ -138,6 +178,7 @@ export class CreateEventDto {
   courtCode?: string;
 
   @ApiPropertyOptional({ description: "The court's IANA zone (of the United States or its territories), when it differs from the case's. A ruling of the BIA (issuedBy bia) is recorded in America/New_York, Falls Church's zone, whatever is sent" })
+  @BlankAsNull()
   @IsOptional()
   @IsUsTimeZone()
   timeZone?: string;
