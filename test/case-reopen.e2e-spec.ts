@@ -67,6 +67,23 @@ describe('reopening a closed case (e2e)', () => {
     expect((await emails(id, 'case.reopened'))[0].cancelled_at).not.toBeNull();
   });
 
+  it('its attorney closing a case with a detainer hold missed whose outer limit is ahead (on the board) tells the coordinators, naming the hold', async () => {
+    const c = await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Retenida', lastName: 'Ejemplo' }, {
+      custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: new Date(Date.now() - 50 * 3600_000).toISOString() },
+    })).expect(201);
+    const id = c.body.id as string;
+    const offer = await t.http.post(`/api/cases/${id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    await t.http.post(`/api/referrals/${offer.body.id}/accept`).set(attorney.auth).expect(200);
+    // Swept missed at its 48 hours, its outer limit (weekends and holidays left out) still ahead: on the board.
+    await t.db.query(`UPDATE deadlines SET status = 'missed', outer_limit_at = now() + interval '1 day' WHERE case_id = $1 AND rule = 'detainer_hold'`, [id]);
+    await t.db.query(`UPDATE deadlines SET status = 'met' WHERE case_id = $1 AND rule <> 'detainer_hold'`, [id]);
+    expect((await onBoard(id)).map((d: { rule: string; status: string }) => [d.rule, d.status])).toEqual([['detainer_hold', 'missed']]);
+    await t.http.post(`/api/cases/${id}/close`).set(attorney.auth).send({ outcome: 'represented' }).expect(200);
+    const mail: { subject: string }[] = await t.db.query(`SELECT subject FROM notifications WHERE case_id = $1 AND kind = 'case.closed'`, [id]);
+    expect(mail.length).toBeGreaterThan(0);
+    expect(mail[0].subject).toMatch(/closed by its attorney with a detainer hold past its 48 hours whose outer limit \(8 CFR 287\.7\(d\)\) is still ahead/);
+  });
+
   it('a close is told to who followed the case and did not close it: coordinators when its attorney closes it with open deadlines, its attorney when a coordinator does', async () => {
     const closedMail = async (id: string) => (await t.db.query(
       `SELECT recipient_id, subject, body, sent_at IS NOT NULL AS sent, cancelled_at IS NOT NULL AS cancelled FROM notifications

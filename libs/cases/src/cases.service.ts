@@ -987,8 +987,15 @@ export class CasesService {
       if (row.status === 'closed' || row.status === 'purged') {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `The case is already ${row.status}`);
       }
-      const [{ open }] = await tx.query(
-        `SELECT count(*)::int AS open FROM deadlines WHERE case_id = $1 AND status = 'open' AND superseded_at IS NULL AND NOT case_closed`, [id],
+      // What the board showed of it: its open deadlines, and a detainer hold missed at its 48 hours whose outer limit is
+      // ahead while a jail may still hold the person (open work, as on the board).
+      const [followed]: { open: number; held: number }[] = await tx.query(
+        `SELECT count(*) FILTER (WHERE d.status = 'open')::int AS open,
+                count(*) FILTER (WHERE d.status = 'missed' AND d.rule = 'detainer_hold' AND d.outer_limit_at > $2
+                                   AND c.custody_status IN ('local_jail', 'unknown') AND c.detainer_lodged)::int AS held
+           FROM deadlines d JOIN cases c ON c.id = d.case_id
+          WHERE d.case_id = $1 AND d.superseded_at IS NULL AND NOT d.case_closed`,
+        [id, this.clock.now()],
       );
       // Closed, its deadlines are no longer followed, and nothing about it is urgent any more.
       await tx.query(
@@ -1009,7 +1016,7 @@ export class CasesService {
       });
       // Its open offer ends with it (recorded after the close, which caused it).
       await this.referrals.withdrawOpenOffers(tx, actor, { id, reference: row.reference });
-      await this.referrals.caseClosed(tx, actor, { id, reference: row.reference }, row.status === 'assigned' ? row.assigned_attorney_id : null, dto.outcome, open);
+      await this.referrals.caseClosed(tx, actor, { id, reference: row.reference }, row.status === 'assigned' ? row.assigned_attorney_id : null, dto.outcome, followed);
     });
     return this.summary(actor, id);
   }

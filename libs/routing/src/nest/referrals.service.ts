@@ -285,9 +285,10 @@ export class ReferralsService implements OnModuleInit {
 
   /**
    * A case closed (the case locked, its deadlines no longer followed): those who followed it and did not close it are
-   * told. The coordinators, when its attorney closed it with deadlines still open (off the board, no reminders: a close
-   * by mistake would otherwise go unseen); its attorney, when a coordinator closed it (their reminders stop). Reference,
-   * outcome and the count of open deadlines only; cancelled unsent once the case is reopened, or closed again.
+   * told. The coordinators, when its attorney closed it with deadlines still open or a detainer hold missed whose outer
+   * limit is ahead (off the board, no reminders, a missed hold's alert not sent: a close by mistake would otherwise go
+   * unseen); its attorney, when a coordinator closed it (their reminders stop). Reference, outcome and the counts only;
+   * cancelled unsent once the case is reopened, or closed again.
    */
   async caseClosed(
     tx: EntityManager,
@@ -295,12 +296,16 @@ export class ReferralsService implements OnModuleInit {
     c: { id: string; reference: string },
     attorneyId: string | null,
     outcome: string,
-    openDeadlines: number,
+    followed: { open: number; held: number },
   ): Promise<void> {
     const now = this.clock.now().getTime();
-    const open = openDeadlines === 1 ? 'one open deadline' : `${openDeadlines} open deadlines`;
+    const counts = [
+      ...(followed.open > 0 ? [followed.open === 1 ? 'one open deadline' : `${followed.open} open deadlines`] : []),
+      ...(followed.held > 0 ? ['a detainer hold past its 48 hours whose outer limit (8 CFR 287.7(d)) is still ahead'] : []),
+    ];
+    const open = counts.join(' and ');
     const outcomeText = outcome.replace(/_/g, ' ');
-    const toCoordinators = actor.role !== 'coordinator' && openDeadlines > 0
+    const toCoordinators = actor.role !== 'coordinator' && counts.length > 0
       ? (await this.outbox.coordinators(tx, actor.organizationId)).map((recipient) => ({
           recipient,
           subject: `[Amparo] ${c.reference} was closed by its attorney with ${open}`,
