@@ -1,7 +1,7 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10, RULE_SET_2026_11, RULE_SETS, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10, RULE_SET_2026_11, RULE_SET_2026_12, RULE_SETS, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -358,10 +358,11 @@ describe('computeDeadlines: triggers', () => {
     expect(ruleSetFor(new Date('2026-11-27T04:59:00Z')).version).toBe('2026.8');
     expect(ruleSetFor(new Date('2026-11-27T05:00:00Z'), RULE_SETS.slice(0, 9)).version).toBe('2026.9');
     expect(ruleSetFor(new Date('2026-11-27T05:00:00Z'), RULE_SETS.slice(0, 10)).version).toBe('2026.10');
-    expect(ruleSetFor(new Date('2026-11-27T05:00:00Z')).version).toBe('2026.11');
+    expect(ruleSetFor(new Date('2026-11-27T05:00:00Z'), RULE_SETS.slice(0, 11)).version).toBe('2026.11');
+    expect(ruleSetFor(new Date('2026-11-27T05:00:00Z')).version).toBe('2026.12');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4]).version).toBe('2026.4');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3]).version).toBe('2026.3');
-    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_11);
+    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_12);
     // 2026.3 changes only where a petition for review's day ends.
     const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
     expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
@@ -489,12 +490,12 @@ describe('computeDeadlines: triggers', () => {
     });
   });
 
-  it('a later decision supersedes an earlier one whatever the order they were recorded in', () => {
+  it('a later decision superseded an earlier one whatever the order they were recorded in, until each had its own appeal', () => {
     const input = facts([
       { type: 'ij_decision', occurredAt: '2026-11-10T10:00:00-06:00', data: { outcome: 'removal_ordered' } },
       { type: 'ij_decision', occurredAt: '2026-10-01T10:00:00-05:00', data: { outcome: 'removal_ordered' } },
     ]);
-    expect(only(computeDeadlines(input), 'bia_merits_appeal').triggerEventId).toBe('evt-1');
+    expect(only(computeDeadlines(input, RULE_SET_2026_11), 'bia_merits_appeal').triggerEventId).toBe('evt-1');
     // So were bond decisions until 2026.9, which gives each its own appeal.
     const bond = facts([
       { type: 'bond_decision', occurredAt: '2026-11-10T10:00:00-06:00', data: { outcome: 'denied' } },
@@ -641,6 +642,49 @@ describe('computeDeadlines: triggers', () => {
       expect(RULE_SET_2026_11.rules.map((rule) => ({ ...rule }))).toEqual(RULE_SET_2026_10.rules.map((rule) => ({ ...rule })));
       expect(RULE_SET_2026_11.flags).toEqual(RULE_SET_2026_10.flags);
       expect([RULE_SET_2026_10.detainerInUnknownCustody, RULE_SET_2026_11.detainerInUnknownCustody]).toEqual([undefined, true]);
+    });
+  });
+
+  describe('rule set 2026.12', () => {
+    const decision = (occurredAt: string): Omit<CaseEventFact, 'id'> => ({ type: 'ij_decision', occurredAt, data: { outcome: 'removal_ordered' } });
+    const appeals = (events: Omit<CaseEventFact, 'id'>[], set: RuleSet = RULE_SET_2026_12) =>
+      computeDeadlines(facts(events, { status: 'ice_detention' }), set)
+        .filter((d) => d.rule === 'bia_merits_appeal')
+        .map((d) => ({ dueAt: d.dueAt, triggerEventId: d.triggerEventId, ruleVersion: d.ruleVersion }));
+
+    it('the written decision mailed after the oral one does not move the appeal the oral one started (8 CFR 1003.38(b))', () => {
+      // Stated orally Mon 2 Nov; the written memorandum, recorded too, dated Mon 9 Nov. The appeal of the oral decision is
+      // due Wed 2 Dec, received by the BIA (Eastern); 2026.11 showed only the written one's, a week late.
+      const events = [decision('2026-11-02T10:00:00-06:00'), decision('2026-11-09')];
+      expect(appeals(events)).toEqual([
+        { dueAt: '2026-12-02T23:59:59.999-05:00', triggerEventId: 'evt-1', ruleVersion: '2026.12' },
+        { dueAt: '2026-12-09T23:59:59.999-05:00', triggerEventId: 'evt-2', ruleVersion: '2026.12' },
+      ]);
+      expect(appeals(events, RULE_SET_2026_11)).toEqual([{ dueAt: '2026-12-09T23:59:59.999-05:00', triggerEventId: 'evt-2', ruleVersion: '2026.11' }]);
+      // Entered twice the same day (by its date, then with its time): one appeal, from the entry recorded last.
+      expect(appeals([decision('2026-11-02'), decision('2026-11-02T10:00:00-06:00')]))
+        .toEqual([{ dueAt: '2026-12-02T23:59:59.999-05:00', triggerEventId: 'evt-2', ruleVersion: '2026.12' }]);
+      // A granted motion to reopen the decision still ends its appeal (2026.5).
+      const granted: Omit<CaseEventFact, 'id'> = { type: 'motion_decided', occurredAt: '2026-11-20', data: { issuedBy: 'ij', outcome: 'granted', motion: 'reopen' } };
+      expect(appeals([decision('2026-11-02T10:00:00-06:00'), decision('2026-11-09'), granted])).toEqual([]);
+    });
+
+    it('at a place whose zone is uncertain, entries are one a day by the day counted from, not the day in the zone they were read in', () => {
+      // "Nashville, TN": counted in Eastern, days read in Central. Moved at 11:30 PM Central on Thu 5 Nov (already Fri 6
+      // Nov in Eastern) and again on Fri 6 Nov: two moves, two EOIR-33 deadlines (Tue 10 Nov, Thu 12 Nov after
+      // Veterans Day). 2026.11 took them for one day's and kept the later.
+      const moves: Omit<CaseEventFact, 'id'>[] = [{ type: 'address_changed', occurredAt: '2026-11-05T23:30:00-06:00' }, { type: 'address_changed', occurredAt: '2026-11-06' }];
+      const eoir33 = (set: RuleSet) => computeDeadlines(facts(moves, { timeZone: 'America/New_York', dayZone: CHICAGO }), set)
+        .filter((d) => d.rule === 'eoir33_change_of_address').map((d) => d.dueAt);
+      expect(eoir33(RULE_SET_2026_12)).toEqual(['2026-11-10T23:59:59.999-05:00', '2026-11-12T23:59:59.999-05:00']);
+      expect(eoir33(RULE_SET_2026_11)).toEqual(['2026-11-12T23:59:59.999-05:00']);
+    });
+
+    it('2026.12 changes only the BIA appeal of a judge\'s decision (and how one-a-day entries are told apart)', () => {
+      const changed = RULE_SET_2026_12.rules.filter((rule, i) => JSON.stringify(rule) !== JSON.stringify(RULE_SET_2026_11.rules[i])).map((rule) => rule.id);
+      expect(changed).toEqual(['bia_merits_appeal']);
+      expect(RULE_SET_2026_12.flags).toEqual(RULE_SET_2026_11.flags);
+      expect([RULE_SET_2026_11.entriesByCountedDay, RULE_SET_2026_12.entriesByCountedDay]).toEqual([undefined, true]);
     });
   });
 

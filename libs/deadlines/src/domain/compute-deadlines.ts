@@ -28,7 +28,7 @@ export function computeDeadlines(facts: CaseFacts, ruleSet: RuleSet = CURRENT_RU
   const dayZone = facts.custody.dayZone === undefined ? caseZone : requireZone(facts.custody.dayZone, 'custody.dayZone');
   validateEvents(facts.events, caseZone);
   return ruleSet.rules
-    .flatMap((rule) => computeRule(facts, rule, caseZone, dayZone, ruleSet.version))
+    .flatMap((rule) => computeRule(facts, rule, caseZone, dayZone, ruleSet))
     .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.key.localeCompare(b.key));
 }
 
@@ -43,7 +43,7 @@ function validateEvents(events: CaseEventFact[], caseZone: string): void {
   });
 }
 
-function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, dayZone: string, ruleVersion: string): ComputedDeadline[] {
+function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, dayZone: string, ruleSet: RuleSet): ComputedDeadline[] {
   const order = new Map(facts.events.map((event, index) => [event.id, index]));
   const dated = findTriggers(facts, rule.trigger).map((trigger) => {
     const at = parseInstant(trigger.at, triggerZone(trigger, caseZone), trigger.field, trigger.event?.id);
@@ -59,13 +59,13 @@ function computeRule(facts: CaseFacts, rule: DeadlineRule, caseZone: string, day
       case 'last_recorded': return lastRecorded(list, order);
       case 'latest_by_day': return latestDated(list, order);
       case 'each': return list;
-      case 'each_by_day': return lastRecordedEachDay(list, order, rule.sameDayDistinctBy ?? []);
+      case 'each_by_day': return lastRecordedEachDay(list, order, rule.sameDayDistinctBy ?? [], ruleSet.entriesByCountedDay === true);
     }
   };
   // With `latestOnly` the trigger in force is chosen first, and then judged; otherwise the ended ones are set aside
   // first, and an earlier trigger can stand in for an ended later one.
   const chosen = endings.some((ending) => ending.latestOnly) ? pick(dated).filter(isLive) : pick(dated.filter(isLive));
-  return chosen.map((d) => toDeadline(facts, rule, d, caseZone, ruleVersion));
+  return chosen.map((d) => toDeadline(facts, rule, d, caseZone, ruleSet.version));
 }
 
 // The newest trigger supersedes older ones (a rescheduled hearing, a new release-eligible time). Between two
@@ -92,13 +92,13 @@ function lastRecorded(dated: Dated[], order: Map<string, number>): Dated[] {
   return [dated.reduce((last, d) => (rank(d) >= rank(last) ? d : last))];
 }
 
-// One trigger per local day (where it happened), and per value of the `distinctBy` data fields: of those on one day,
-// the one recorded last. The same ruling entered twice (by its date, then with its time) is one ruling, not two with a
-// deadline each; rulings on two motions the same day are two.
-function lastRecordedEachDay(dated: Dated[], order: Map<string, number>, distinctBy: string[]): Dated[] {
+// One trigger per local day (where it happened; with `byCountedDay`, the day its deadline counts from), and per value
+// of the `distinctBy` data fields: of those on one day, the one recorded last. The same ruling entered twice (by its
+// date, then with its time) is one ruling, not two with a deadline each; rulings on two motions the same day are two.
+function lastRecordedEachDay(dated: Dated[], order: Map<string, number>, distinctBy: string[], byCountedDay: boolean): Dated[] {
   const byDay = new Map<string, Dated[]>();
   for (const d of dated) {
-    const day = JSON.stringify([d.at.toISODate(), ...distinctBy.map((field) => d.trigger.event?.data?.[field] ?? null)]);
+    const day = JSON.stringify([(byCountedDay ? d.day : d.at).toISODate(), ...distinctBy.map((field) => d.trigger.event?.data?.[field] ?? null)]);
     byDay.set(day, [...(byDay.get(day) ?? []), d]);
   }
   return [...byDay.values()].flatMap((sameDay) => lastRecorded(sameDay, order));

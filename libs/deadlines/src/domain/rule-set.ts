@@ -167,6 +167,12 @@ export interface RuleSet {
    * the urgency policy already followed its hold then.
    */
   detainerInUnknownCustody?: boolean;
+  /**
+   * 2026.12: the entries of an `each_by_day` rule are told apart by the day the deadline counts from (`data.dayZone`,
+   * at a place whose zone is uncertain), not the day in the zone they were read in: a move in the last Central hour of
+   * a Thursday in "Nashville" and one the next Central day fell on one Eastern day, and only the later one counted.
+   */
+  entriesByCountedDay?: boolean;
 }
 
 const CUSTODY_DAY_RULE = { rollForward: true, zone: 'custody' } as const;
@@ -613,10 +619,33 @@ export const RULE_SET_2026_11: RuleSet = {
   detainerInUnknownCustody: true,
 };
 
+/**
+ * Changes of 2026.12 to a rule of 2026.11, by rule id: each judge's decision has its own BIA appeal (8 CFR 1003.38(b):
+ * 30 days from that decision, the oral one when it was stated orally), as each bond decision has since 2026.9. Under
+ * `latest` the written decision mailed a week after the oral one, recorded too, replaced the oral one's appeal, which
+ * left the board while it ran: the appeal was shown a week late.
+ */
+const CHANGES_2026_12: Record<string, Partial<DeadlineRule>> = {
+  bia_merits_appeal: { occurrence: 'each_by_day' },
+};
+
+/**
+ * 2026.12: a BIA appeal for each judge's decision; one-a-day entries told apart by the day counted from
+ * (`entriesByCountedDay`). In force from 2026-11-27 (Eastern), the day 2026.11 took effect, which it replaces (released
+ * later that day); migration `1764006600000` makes the open cases it can change due for review.
+ */
+export const RULE_SET_2026_12: RuleSet = {
+  ...RULE_SET_2026_11,
+  version: '2026.12',
+  effectiveFrom: '2026-11-27',
+  rules: RULE_SET_2026_11.rules.map((rule) => ({ ...rule, ...CHANGES_2026_12[rule.id] })),
+  entriesByCountedDay: true,
+};
+
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
 export const RULE_SETS: readonly RuleSet[] = [
   RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7,
-  RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10, RULE_SET_2026_11,
+  RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10, RULE_SET_2026_11, RULE_SET_2026_12,
 ];
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];

@@ -373,7 +373,9 @@ export class CaseTimelineService {
     const events = new Map(facts.events.map((e) => [e.id, e]));
     const entryDay = (e: CaseEventFact): string | null => {
       try {
-        return parseInstant(e.occurredAt, typeof e.data?.timeZone === 'string' ? e.data.timeZone : row.time_zone, 'occurredAt').toISODate();
+        // Read where its day is (at a place whose zone is uncertain, `dayZone`), as the rules count it.
+        const zone = typeof e.data?.dayZone === 'string' ? e.data.dayZone : typeof e.data?.timeZone === 'string' ? e.data.timeZone : row.time_zone;
+        return parseInstant(e.occurredAt, zone, 'occurredAt').toISODate();
       } catch {
         return null; // a retracted entry whose time no longer reads: not the same as any
       }
