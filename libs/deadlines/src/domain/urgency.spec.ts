@@ -418,3 +418,27 @@ describe('urgencyOrderAt', () => {
     expect(orderAt({ deadlines: hold('open'), custodyStatus: 'ice_detention', now: new Date('2026-11-20T12:00:00Z') })).toBeNull();
   });
 });
+
+describe('assessUrgency: guidance deadlines (the DACA renewal window)', () => {
+  // DACA expiring Mon 15 Mar 2027: the window opened 150 days before, and closed 120 days before (Sun 15 Nov 2026).
+  const daca = withStatus(computeDeadlines({ custody: { status: 'not_detained', timeZone: 'America/Chicago' }, events: [
+    { id: 'e1', type: 'daca_expires', occurredAt: '2027-03-15' },
+  ] }));
+
+  it('a window missed makes the case high, not critical: a later filing is still accepted', () => {
+    const missed = daca.map((d) => ({ ...d, status: 'missed' as const }));
+    const result = assess({ deadlines: missed, now: new Date('2026-11-17T18:00:00Z') });
+    expect(result.level).toBe('high');
+    expect(result.reasons[0]).toMatch(/^Missed: DACA renewal filing window, was due Sun 15 Nov/);
+    // The same miss of a rule whose time is law is critical.
+    const appeal = { ...missed[0], rule: 'bond_appeal', label: 'Bond appeal to the BIA (received by)' };
+    expect(assess({ deadlines: [appeal], now: new Date('2026-11-17T18:00:00Z') }).level).toBe('critical');
+  });
+
+  it('a window closing within three days, or past its time before the sweep, is high at most', () => {
+    expect(assess({ deadlines: daca, now: new Date('2026-11-13T18:00:00Z') }).level).toBe('high');
+    expect(assess({ deadlines: daca, now: new Date('2026-11-16T18:00:00Z') }).level).toBe('high');
+    // Farther off: as any deadline (30 days: normal).
+    expect(assess({ deadlines: daca, now: new Date('2026-10-30T18:00:00Z') }).level).toBe('normal');
+  });
+});

@@ -21,6 +21,12 @@ export interface UrgencyPolicy {
    * when it was first written (case-timeline).
    */
   staleMissedAfterDays: number;
+  /**
+   * Rules whose deadline is guidance, not law (the DACA renewal window: a later filing is still accepted): they make a
+   * case `high` at most, whether due soon, overdue or missed. Critical is for what is lost when the time passes (a
+   * hold, an appeal): a DACA window missed made a hotline call critical, auto-offered with the two-hour window at night.
+   */
+  guidanceRules: readonly string[];
   flagLevels: Partial<Record<FlagCode, UrgencyLevel>>;
   custodyLevels: Partial<Record<CustodyStatus, UrgencyLevel>>;
 }
@@ -33,6 +39,7 @@ export const URGENCY_POLICY: UrgencyPolicy = {
   detainerCustody: ['local_jail', 'unknown'],
   appointmentRules: ['bond_hearing'],
   staleMissedAfterDays: 30,
+  guidanceRules: ['daca_renewal'],
   flagLevels: { detained_without_counsel: 'high', jail_287g: 'high' },
   custodyLevels: { ice_detention: 'normal' },
 };
@@ -74,7 +81,7 @@ export function assessUrgency(input: UrgencyInput, policy: UrgencyPolicy = URGEN
   const deadlines = countedDeadlines(input, policy);
 
   const reasons: Reason[] = [
-    ...deadlines.map((d) => deadlineReason(d, now, policy, input.placeName)),
+    ...deadlines.map((d) => capGuidance(d, deadlineReason(d, now, policy, input.placeName), policy)),
     ...input.flags.map((flag, i): Reason => ({
       level: policy.flagLevels[flag.code] ?? 'low',
       text: flag.label,
@@ -190,6 +197,11 @@ function parseDeadline(d: UrgencyInput['deadlines'][number], i: number): ParsedD
 
 function isDetainer(d: ParsedDeadline, policy: UrgencyPolicy): boolean {
   return policy.detainerRules.includes(d.rule);
+}
+
+/** A guidance deadline's reason, at `high` at most (UrgencyPolicy.guidanceRules). */
+function capGuidance(d: ParsedDeadline, reason: Reason, policy: UrgencyPolicy): Reason {
+  return policy.guidanceRules.includes(d.rule) && RANK[reason.level] > RANK.high ? { ...reason, level: 'high' } : reason;
 }
 
 function deadlineReason(d: ParsedDeadline, now: DateTime, policy: UrgencyPolicy, placeName?: string): Reason {
