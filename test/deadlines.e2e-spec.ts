@@ -1142,8 +1142,8 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     it('a case grows urgent as its deadline comes near, with no change to it: the board filter and the case list follow', async () => {
       const c = await newCase();
       const days = (n: number) => new Date(clock.now().getTime() + n * 86_400_000);
-      // The DACA renewal window closes 120 days before the expiration: 15 days out at first, so normal.
-      const moved = await event(c.id, { type: 'daca_expires', occurredAt: iso(days(135)).slice(0, 10) }).expect(201);
+      // A bond denied 15 days ago: its appeal is due 30 days after (received by the BIA), about 15 days out, so normal.
+      const moved = await event(c.id, { type: 'bond_decision', outcome: 'denied', occurredAt: iso(days(-15)).slice(0, 10) }).expect(201);
       expect(moved.body.urgency.level).toBe('normal');
       const level = async () => (await t.http.get(`/api/cases/${c.id}`).set(coordinator.auth).expect(200)).body.urgency.level;
       const onBoard = async (filter: string) =>
