@@ -84,6 +84,28 @@ describe('reopening a closed case (e2e)', () => {
     expect(mail[0].subject).toMatch(/closed by its attorney with a detainer hold past its 48 hours whose outer limit \(8 CFR 287\.7\(d\)\) is still ahead/);
   });
 
+  it('the client\'s consent withdrawn after the close takes the record from its attorney (told, audited); nothing else of a closed case is corrected', async () => {
+    const id = await assigned();
+    await t.http.post(`/api/cases/${id}/close`).set(attorney.auth).send({ outcome: 'represented' }).expect(200);
+    await t.http.get(`/api/cases/${id}`).set(attorney.auth).expect(200);
+    // Other fields stay as they were; the attorney does not withdraw it themself (they would answer themself a 404).
+    const other = await t.http.patch(`/api/cases/${id}`).set(coordinator.auth).send({ consent: { shareWithAttorney: false }, practiceAreas: ['asylum'] }).expect(409);
+    expect(other.body.code).toBe('CASE_CLOSED');
+    await t.http.patch(`/api/cases/${id}`).set(attorney.auth).send({ consent: { shareWithAttorney: false } }).expect(403);
+    const withdrawn = await t.http.patch(`/api/cases/${id}`).set(coordinator.auth).send({ consent: { shareWithAttorney: false, obtainedFrom: 'client' } }).expect(200);
+    expect(withdrawn.body).toMatchObject({ status: 'closed', assignedAttorneyId: null, consent: { shareWithAttorney: false } });
+    await t.http.get(`/api/cases/${id}`).set(attorney.auth).expect(404);
+    const listed = await t.http.get('/api/cases?limit=200').set(attorney.auth).expect(200);
+    expect(listed.body.items.map((c: { id: string }) => c.id)).not.toContain(id);
+    const [told] = await emails(id, 'case.released');
+    expect([told.recipient_id, told.subject]).toEqual([attorney.userId, expect.stringMatching(/is no longer assigned to you/)]);
+    expect(JSON.stringify(told)).not.toMatch(/Reabierta|Ejemplo/);
+    const trail = await t.db.query(`SELECT action, details FROM audit_events WHERE case_id = $1 AND action IN ('case.update', 'case.unassign') ORDER BY id`, [id]);
+    expect(trail).toEqual([{ action: 'case.update', details: {} }, { action: 'case.unassign', details: { attorneyId: attorney.userId, why: 'consent withdrawn' } }]);
+    // Reopened, it is new, for a coordinator to place once consent is recorded.
+    expect((await reopen(id).expect(200)).body).toMatchObject({ status: 'new', assignedAttorneyId: null });
+  });
+
   it('a close is told to who followed the case and did not close it: coordinators when its attorney closes it with open deadlines, its attorney when a coordinator does', async () => {
     const closedMail = async (id: string) => (await t.db.query(
       `SELECT recipient_id, subject, body, sent_at IS NOT NULL AS sent, cancelled_at IS NOT NULL AS cancelled FROM notifications

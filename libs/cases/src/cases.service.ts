@@ -452,8 +452,11 @@ export class CasesService {
     const result = await this.audit.transaction(async (tx) => {
       const row = await this.visibleRow(tx, actor, id, true);
       const visibility = caseVisibility(actor, toVisibilityCase(row), this.clock.now());
-      if (row.status === 'closed' || row.status === 'purged') {
-        throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `A ${row.status} case cannot be corrected`);
+      // A closed case keeps its record as it was, but for the client's consent: withdrawn after the close, it takes the
+      // record from the attorney who had it (a client's word does not wait for a reopen).
+      const consentOnly = paths.every((path) => path.startsWith('consent.'));
+      if (row.status === 'purged' || (row.status === 'closed' && !consentOnly)) {
+        throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `A ${row.status} case cannot be corrected${row.status === 'closed' ? ' (but for the client\'s consent)' : ''}`);
       }
       // Read under the case's lock: a correction made since the caller read the case (its ETag) is not overwritten.
       requireVersion(versions, row.updated_at as Date, 'case');
@@ -467,9 +470,9 @@ export class CasesService {
       // Withdrawn consent takes the case from its attorney (and its record from their view): the client's word, passed
       // on by the organization. The attorney who hears it from the client closes the case (client_declined) or tells a
       // coordinator; taking it from themself by a correction would leave them a 404 for an answer.
-      if (dto.consent?.shareWithAttorney === false && row.consent_share && row.status === 'assigned' && row.assigned_attorney_id === actor.userId) {
-        throw new DomainError(HttpStatus.FORBIDDEN, 'FORBIDDEN', "The case's attorney does not withdraw the client's consent by a correction: close the case (outcome client_declined), or ask a coordinator", {
-          'consent.shareWithAttorney': ['only a coordinator or the intake volunteer may withdraw consent while the case is assigned to you'],
+      if (dto.consent?.shareWithAttorney === false && row.consent_share && (row.status === 'assigned' || row.status === 'closed') && row.assigned_attorney_id === actor.userId) {
+        throw new DomainError(HttpStatus.FORBIDDEN, 'FORBIDDEN', "The case's attorney does not withdraw the client's consent by a correction: ask a coordinator (or, while the case is open, close it with outcome client_declined)", {
+          'consent.shareWithAttorney': [`only a coordinator or the intake volunteer may withdraw consent while the case is ${row.status === 'closed' ? 'yours, closed' : 'assigned to you'}`],
         });
       }
       // A coordinator adds to a list they cannot see (below); clearing it needs the full view, whatever it holds.
@@ -641,6 +644,12 @@ export class CasesService {
         caseReference: row.reference,
         fields: paths,
       });
+      if (row.status === 'closed') {
+        if (dto.consent?.shareWithAttorney === false && row.consent_share && row.assigned_attorney_id) {
+          await this.referrals.consentWithdrawnWhileClosed(tx, actor, { id, reference: row.reference }, row.assigned_attorney_id);
+        }
+        return { visibility, holders: [] };
+      }
       // A new consent answer or new names can bar the attorney the case is offered to, and a corrected language,
       // interpreter need, practice area, place or detention by ICE can leave them unfit for it (checked after the update).
       const needsChanged = (dto.client?.preferredLanguage != null && dto.client.preferredLanguage !== row.preferred_language)

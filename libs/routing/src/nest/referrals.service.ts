@@ -514,6 +514,23 @@ export class ReferralsService implements OnModuleInit {
   }
 
   /**
+   * The client withdrew their consent after their case was closed (the case row locked): its attorney no longer has it,
+   * nor its full record (it stays closed, and a reopen makes it new): their acceptance is withdrawn (kept as a former
+   * client's, for conflicts), audited as `case.unassign` (why `consent withdrawn`), and they are told it is no longer
+   * theirs (the reference only). Until purged, a closed case stayed open to its attorney whatever the client said.
+   */
+  async consentWithdrawnWhileClosed(tx: EntityManager, actor: Principal, c: { id: string; reference: string }, attorneyId: string): Promise<void> {
+    const now = this.clock.now();
+    await tx.query(`UPDATE cases SET assigned_attorney_id = NULL, updated_at = $2 WHERE id = $1`, [c.id, now]);
+    await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2, withdrawn_why = 'RELEASED' WHERE case_id = $1 AND status = 'accepted'`, [c.id, now]);
+    await this.audit.record(tx, {
+      organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.unassign',
+      caseId: c.id, caseReference: c.reference, details: { attorneyId, why: 'consent withdrawn' },
+    });
+    await this.tellReleased(tx, actor.organizationId, c, attorneyId, now, CONSENT_RELEASE_TEXT(c.reference));
+  }
+
+  /**
    * After an attorney's profile changed (committed): each of their open offers whose case they no longer fit on the
    * filters the case's facts decide (practice area, language, geography, EOIR registration) is withdrawn and the
    * coordinators told, unless a coordinator set that very failure aside when offering it. One transaction per offer,
