@@ -1170,6 +1170,8 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       await jobs.tick();
       expect(await level()).toBe('critical');
       expect(await onBoard('critical')).toBe(true);
+      // The filters as a phone keyboard sends them: capitalized, a space after.
+      expect(await onBoard('Critical%20&status=Open%20')).toBe(true);
       const listed = await t.http.get('/api/cases?limit=200').set(coordinator.auth).expect(200);
       expect(listed.body.items.find((x: { id: string }) => x.id === c.id).urgency.level).toBe('critical');
     });

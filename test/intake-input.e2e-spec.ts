@@ -537,7 +537,7 @@ describe('intake input and corrections (e2e)', () => {
     await t.http.patch(`/api/cases/${c.body.id}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Opuesto Nombrado Despues' }] }).expect(200);
     const stale = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).set('If-Match', etag)
       .send({ adverseParties: [...read.body.adverseParties, { name: 'Opuesto Tercero' }] });
-    expect([stale.status, stale.body.code]).toEqual([412, 'STALE_RECORD']);
+    expect([stale.status, stale.body.code, stale.body.error]).toEqual([412, 'STALE_RECORD', 'Precondition Failed']);
     const now = await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200);
     expect(now.body.adverseParties.map((p: { name: string }) => p.name)).toEqual(['Opuesto Existente', 'Opuesto Nombrado Despues']);
     // Against what it holds now (its ETag, weak or not, or *): taken, and the answer carries the new version.

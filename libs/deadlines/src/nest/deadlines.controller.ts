@@ -3,7 +3,7 @@ import { Transform } from 'class-transformer';
 import { ApiBearerAuth, ApiDefaultResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { ErrorResponse, PageQuery, UuidParam, pageOf } from '@amparo/common';
+import { CodeValue, ErrorResponse, PageQuery, UuidParam, pageOf } from '@amparo/common';
 import { BoardPage, DeadlinesService } from './deadlines.service';
 import type { DeadlineView } from './case-timeline.service';
 import { BoardDeadlineResponse, DeadlineResponse } from './openapi';
@@ -11,6 +11,7 @@ import { HasNoIdentifyingNumber, IsOffsetDateTime } from '@amparo/common';
 
 export class BoardQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['open', 'met', 'waived', 'missed', 'all'], default: 'open', description: 'The board shows open deadlines unless asked otherwise (with them, a detainer hold missed at its 48 hours while its 8 CFR 287.7(d) outer limit is ahead and a jail may still hold the person); `all` lists every status' })
+  @CodeValue()
   @IsOptional()
   @IsIn(['open', 'met', 'waived', 'missed', 'all'])
   status?: string;
@@ -23,6 +24,7 @@ export class BoardQuery extends PageQuery {
   dueBefore?: string;
 
   @ApiPropertyOptional({ enum: ['critical', 'high', 'normal', 'low'], description: "The case's urgency level" })
+  @CodeValue()
   @IsOptional()
   @IsIn(['critical', 'high', 'normal', 'low'])
   level?: string;
