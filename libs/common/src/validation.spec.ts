@@ -59,9 +59,9 @@ describe('the validation pipe, for a field left out', () => {
   it('does not say a field sent with a wrong value (null among them) is missing', async () => {
     expect(await fieldsOf({ facilityCodes: null, acceptingReferrals: 'yes', outcome: 'tie', windows: { high: 'x', low: 1 } })).toEqual({
       facilityCodes: ['each value in facilityCodes must be a string', 'facilityCodes must be an array'],
-      acceptingReferrals: ['acceptingReferrals must be a boolean value'],
+      acceptingReferrals: ['acceptingReferrals must be true or false (without quotes)'],
       outcome: ['outcome must be one of the following values: won, lost'],
-      'windows.high': ['windows.high must not be greater than 43200', 'windows.high must be an integer number'],
+      'windows.high': ['windows.high must not be greater than 43200', 'windows.high must be a whole number (digits, without quotes)'],
     });
   });
 });

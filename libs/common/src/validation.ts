@@ -116,6 +116,21 @@ const MISSING_HINTS: ReadonlyArray<readonly [rule: RegExp, hint: string]> = [
   [/ must be a number conforming to the specified constraints$/, 'a number'],
 ];
 
+/**
+ * class-validator's words for a value of the wrong type, as someone who typed "true" or "5000" in quotes (or "yes")
+ * can act on them: "needsInterpreter must be a boolean value" named a type, not what to send.
+ */
+const PLAIN_WORDS: ReadonlyArray<readonly [rule: RegExp, says: string]> = [
+  [/ must be a boolean value$/, ' must be true or false (without quotes)'],
+  [/ must be an integer number$/, ' must be a whole number (digits, without quotes)'],
+  [/ must be a number conforming to the specified constraints$/, ' must be a number (digits, without quotes)'],
+];
+
+function inPlainWords(message: string): string {
+  const found = PLAIN_WORDS.find(([rule]) => rule.test(message));
+  return found ? message.replace(found[0], found[1]) : message;
+}
+
 /** Whether the dotted `path` names something in the body or query as sent (`null` counts: it was sent). */
 function isSent(raw: unknown, path: string): boolean {
   let node = raw;
@@ -133,7 +148,8 @@ function isSent(raw: unknown, path: string): boolean {
  */
 function sayWhatIsMissing(fields: FieldErrors, raw: unknown): FieldErrors {
   return Object.fromEntries(Object.entries(fields).map(([path, messages]) => {
-    if (isSent(raw, path) || messages.some((m) => m.includes('is required'))) return [path, messages];
+    if (isSent(raw, path)) return [path, messages.map(inPlainWords)];
+    if (messages.some((m) => m.includes('is required'))) return [path, messages];
     const hinted = MISSING_HINTS.find(([rule]) => messages.some((m) => rule.test(m)));
     const rest = hinted ? messages.filter((m) => !hinted[0].test(m)) : messages;
     return [path, [`${path} is required${hinted ? `: ${hinted[1]}` : ''}`, ...rest]];
