@@ -64,7 +64,7 @@ import { MissedHoldIndex1764006200000 } from './1764006200000-MissedHoldIndex';
 import { MissedHoldLimitIndex1764006300000 } from './1764006300000-MissedHoldLimitIndex';
 import { FullWidthCountiesReread1764006400000 } from './1764006400000-FullWidthCountiesReread';
 import { ClosedCountiesReadAtReopen1764006500000 } from './1764006500000-ClosedCountiesReadAtReopen';
-import { JudgeDecisionReviews1764006600000 } from './1764006600000-JudgeDecisionReviews';
+import { CountedDayReviews1764006600000 } from './1764006600000-CountedDayReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -134,5 +134,5 @@ export const MIGRATIONS = [
   MissedHoldLimitIndex1764006300000,
   FullWidthCountiesReread1764006400000,
   ClosedCountiesReadAtReopen1764006500000,
-  JudgeDecisionReviews1764006600000,
+  CountedDayReviews1764006600000,
 ];

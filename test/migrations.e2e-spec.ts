@@ -29,7 +29,7 @@ import { UncertainPlaceReviews1764006000000 } from '../migrations/1764006000000-
 import { CountyZonesReread1764006100000 } from '../migrations/1764006100000-CountyZonesReread';
 import { FullWidthCountiesReread1764006400000 } from '../migrations/1764006400000-FullWidthCountiesReread';
 import { ClosedCountiesReadAtReopen1764006500000 } from '../migrations/1764006500000-ClosedCountiesReadAtReopen';
-import { JudgeDecisionReviews1764006600000 } from '../migrations/1764006600000-JudgeDecisionReviews';
+import { CountedDayReviews1764006600000 } from '../migrations/1764006600000-CountedDayReviews';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { CURRENT_RULE_SET, DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
@@ -742,30 +742,27 @@ describe('data migrations (e2e)', () => {
     expect(await t.db.query(`SELECT kind FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed'`, [longAgo])).toEqual([]);
   });
 
-  it('1764006600000: open cases with two judge\'s decisions are due for review, and get the oral decision\'s appeal back beside the written one\'s', async () => {
+  it('1764006600000: open cases with two one-a-day entries, one read where its day is uncertain, or with a DACA window open or missed, are due for review; a critical DACA case is high after it', async () => {
     const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
-    const create = async () => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'ice_detention', state: 'TX' } }).expect(201)).body.id as string;
-    const [twice, once] = [await create(), await create()];
-    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
-    const decide = (id: string, days: number) =>
-      t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send({ type: 'ij_decision', occurredAt: daysAgo(days), outcome: 'removal_ordered' }).expect(201);
-    await decide(twice, 9); // stated orally
-    await decide(twice, 2); // the written decision, mailed
-    await decide(once, 9);
-    // As 2026.11 left them: the written decision's appeal alone, the oral one's superseded.
-    const [{ id: oral }] = await t.db.query(`SELECT id FROM case_events WHERE case_id = $1 AND type = 'ij_decision' ORDER BY occurred_at LIMIT 1`, [twice]);
-    await t.db.query(`UPDATE deadlines SET superseded_at = now() WHERE case_id = $1 AND trigger_event_id = $2`, [twice, oral]);
-    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[twice, once]]);
-    await run(new JudgeDecisionReviews1764006600000());
-    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [[twice, once]]);
-    expect(due.map((r: { id: string }) => r.id)).toEqual([twice]);
+    const create = async (custody: object) => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody }).expect(201)).body.id as string;
+    const [nashville, harris, daca] = [await create({ status: 'released', state: 'TN', county: 'Nashville' }), await create({ status: 'released', state: 'TX', county: 'Harris' }), await create({ status: 'released', state: 'TX' })];
+    const record = (id: string, body: object) => t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body).expect(201);
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+    for (const id of [nashville, harris]) {
+      await record(id, { type: 'address_changed', occurredAt: daysAgo(2) });
+      await record(id, { type: 'address_changed', occurredAt: daysAgo(1) });
+    }
+    // A DACA expiring in 110 days: its window (closing 120 days before) missed ten days ago, graded critical before.
+    await record(daca, { type: 'daca_expires', occurredAt: new Date(Date.now() + 110 * 86_400_000).toISOString().slice(0, 10) });
+    await t.db.query(`UPDATE deadlines SET status = 'missed' WHERE case_id = $1 AND rule = 'daca_renewal'`, [daca]);
+    const ids = [nashville, harris, daca];
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL, urgency_level = CASE WHEN id = $2 THEN 'critical' ELSE urgency_level END WHERE id = ANY($1)`, [ids, daca]);
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM case_events WHERE case_id = $1 AND data ? 'dayZone'`, [nashville]))[0].n).toBe(2);
+    await run(new CountedDayReviews1764006600000());
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [ids]);
+    expect(new Set(due.map((r: { id: string }) => r.id))).toEqual(new Set([nashville, daca]));
     await t.app.get(DeadlineJobsService).reviewUrgency();
-    const appeals = await t.db.query(
-      `SELECT trigger_event_id, status, rule_version FROM deadlines WHERE case_id = $1 AND rule = 'bia_merits_appeal' AND superseded_at IS NULL ORDER BY due_at`, [twice]);
-    expect(appeals).toEqual([
-      { trigger_event_id: oral, status: 'open', rule_version: CURRENT_RULE_SET.version },
-      expect.objectContaining({ status: 'open' }),
-    ]);
+    expect((await t.db.query(`SELECT urgency_level FROM cases WHERE id = $1`, [daca]))[0].urgency_level).toBe('high');
   });
 
   it('1764005700000: open cases with a ruling on a motion entered twice are due for review, and keep one deadline, filed when either was', async () => {

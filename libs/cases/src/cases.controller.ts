@@ -70,7 +70,8 @@ export class CasesController {
   @ApiOperation({
     summary:
       'Correct intake data. Only the fields sent change; null clears an optional field. adverseParties replaces the list, except for a coordinator without the full view, whose names are added to it (past 10 in all: 409 ADVERSE_PARTIES_FULL; clearing it, or a client name, without the full view: 409 FULL_VIEW_REQUIRED). With If-Match (the ETag read), refused 412 STALE_RECORD if the case changed since. ' +
-      'On a case at a facility, a custody.state, county or timeZone that differs from the facility\'s is 400 naming it, unless custody.facilityCode is cleared (null) or another facility named in the same correction.',
+      'On a case at a facility, a custody.state, county or timeZone that differs from the facility\'s is 400 naming it, unless custody.facilityCode is cleared (null) or another facility named in the same correction. ' +
+      'A closed case takes a correction of consent alone (else 409 CASE_CLOSED): consent withdrawn takes its record from its attorney.',
   })
   @ApiHeader({
     name: 'If-Match', required: false,
@@ -163,7 +164,7 @@ export class CasesController {
   @Access('coordinator')
   @ApiOperation({
     summary:
-      'Reopen a case closed by mistake: its deadlines are followed again (those that fell due meanwhile are missed) and it is no longer counted towards its purge. It goes back to its attorney if they still practise here and the client\'s consent to share stands, else it is new (an attorney the consent no longer covers is told it is no longer theirs). 409 CASE_NOT_CLOSED, CASE_PURGED.',
+      'Reopen a case closed by mistake: its deadlines are followed again (those that fell due meanwhile are missed) and it is no longer counted towards its purge. It goes back to its attorney if they still practise here and the client\'s consent to share stands, else it is new (an attorney the consent no longer covers is told it is no longer theirs). A case placed by state and county closed before an upgrade read counties anew has its county read the new way. 409 CASE_NOT_CLOSED, CASE_PURGED.',
   })
   @ApiOkResponse({ type: CaseResponse })
   reopen(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body(NoBody) _body?: undefined) {

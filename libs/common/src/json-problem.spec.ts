@@ -65,5 +65,8 @@ describe('jsonProblem', () => {
     const problem = jsonProblem('{"firstName": María López}');
     expect(problem?.says).toContain('"M"');
     expect(problem?.says).not.toContain('ar');
+    // A whole emoji, not half of it; a no-break space named, not shown as a space.
+    expect(jsonProblem('{"a": 😀}')?.says).toContain('"😀" where a value was due');
+    expect(jsonProblem('{"a":\u00a01}')?.says).toContain('character U+00A0');
   });
 });

@@ -30,7 +30,7 @@ export function jsonProblem(text: string): JsonProblem | null {
     return { line, column: offset - before.lastIndexOf('\n'), says };
   };
   const unexpected = (offset: number): JsonProblem => {
-    const c = text[offset];
+    const c = String.fromCodePoint(text.codePointAt(offset) ?? 0); // a whole character, an emoji too
     if (CURLY_QUOTES.has(c)) return at(offset, `a curly quote (${c}): type straight double quotes (") around names and text`);
     if (c === "'") return at(offset, `a single quote ('): JSON takes straight double quotes (")`);
     if (afterComma && (c === '}' || c === ']')) return at(offset, `a comma before ${c}: remove the comma`);
@@ -46,7 +46,7 @@ export function jsonProblem(text: string): JsonProblem | null {
     if (i >= text.length) {
       return expecting === 'end' ? null : at(i, 'the text ends before the JSON is complete: a closing }, ], or " is missing');
     }
-    const c = text[i];
+    const c = String.fromCodePoint(text.codePointAt(i) ?? 0);
     if (expecting === 'end') return at(i, `more after the end of the JSON (${quoted(c)}): send one object`);
     if (expecting === 'colon') {
       if (c !== ':') return at(i, `${quoted(c)} where a colon (:) was due after the field name`);
@@ -132,8 +132,10 @@ function stringEnd(text: string, start: number): number | { offset: number; says
   return { offset: text.length, says: 'a text that never ends: a closing " is missing' };
 }
 
-/** One character, quoted, or named when it shows nothing. */
+/** One character, quoted, or named when it shows nothing or looks like a space (a no-break space, a BOM). */
 function quoted(c: string): string {
   const code = c.codePointAt(0) ?? 0;
-  return code < 0x20 || code === 0x7f ? `character U+${code.toString(16).toUpperCase().padStart(4, '0')}` : `"${String.fromCodePoint(code)}"`;
+  return code < 0x20 || code === 0x7f || (code !== 0x20 && /[\p{Z}\p{Cf}\p{Cs}]/u.test(c))
+    ? `character U+${code.toString(16).toUpperCase().padStart(4, '0')}`
+    : `"${String.fromCodePoint(code)}"`;
 }

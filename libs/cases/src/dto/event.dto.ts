@@ -140,7 +140,7 @@ export class CreateEventDto {
   @IsIn(EVENT_TYPES)
   type: EventType;
 
-  @ApiProperty({ example: '2026-11-20T16:00:00-06:00', description: 'When it happened (for release_eligible and daca_expires: when it will). A date-time with offset, or a date.' })
+  @ApiProperty({ example: '2026-11-20T16:00:00-06:00', description: 'When it happened, not in the future (for release_eligible and daca_expires: when it will, not more than 10 and 2 years ahead). A date-time with offset, or a date.' })
   @Trimmed()
   @IsDateOrOffsetDateTime()
   occurredAt: string;

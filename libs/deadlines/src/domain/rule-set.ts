@@ -620,17 +620,7 @@ export const RULE_SET_2026_11: RuleSet = {
 };
 
 /**
- * Changes of 2026.12 to a rule of 2026.11, by rule id: each judge's decision has its own BIA appeal (8 CFR 1003.38(b):
- * 30 days from that decision, the oral one when it was stated orally), as each bond decision has since 2026.9. Under
- * `latest` the written decision mailed a week after the oral one, recorded too, replaced the oral one's appeal, which
- * left the board while it ran: the appeal was shown a week late.
- */
-const CHANGES_2026_12: Record<string, Partial<DeadlineRule>> = {
-  bia_merits_appeal: { occurrence: 'each_by_day' },
-};
-
-/**
- * 2026.12: a BIA appeal for each judge's decision; one-a-day entries told apart by the day counted from
+ * 2026.12: the same rules; the entries of a one-a-day rule are told apart by the day they count from
  * (`entriesByCountedDay`). In force from 2026-11-27 (Eastern), the day 2026.11 took effect, which it replaces (released
  * later that day); migration `1764006600000` makes the open cases it can change due for review.
  */
@@ -638,7 +628,6 @@ export const RULE_SET_2026_12: RuleSet = {
   ...RULE_SET_2026_11,
   version: '2026.12',
   effectiveFrom: '2026-11-27',
-  rules: RULE_SET_2026_11.rules.map((rule) => ({ ...rule, ...CHANGES_2026_12[rule.id] })),
   entriesByCountedDay: true,
 };
 
