@@ -54,28 +54,21 @@ export function jsonProblem(text: string): JsonProblem | null {
       expecting = 'value';
       continue;
     }
-    if (expecting === 'comma-or-close') {
-      const top = open[open.length - 1];
-      if (c === ',') {
-        i++;
-        expecting = top === '{' ? 'key' : 'value';
-        afterComma = true;
-        continue;
-      }
-      if ((c === '}' && top === '{') || (c === ']' && top === '[')) {
-        i++;
-        open.pop();
-        expecting = afterValue();
-        afterComma = false;
-        continue;
-      }
-      return unexpected(i);
-    }
-    if ((c === '}' && expecting === 'key-or-close') || (c === ']' && expecting === 'value-or-close')) {
+    // The close of what is open: after one of its items, or at once (an empty object or list).
+    const closes = c === '}' ? '{' : c === ']' ? '[' : null;
+    if (closes !== null && open[open.length - 1] === closes
+        && (expecting === 'comma-or-close' || expecting === (closes === '{' ? 'key-or-close' : 'value-or-close'))) {
       i++;
       open.pop();
       expecting = afterValue();
       afterComma = false;
+      continue;
+    }
+    if (expecting === 'comma-or-close') {
+      if (c !== ',') return unexpected(i);
+      i++;
+      expecting = open[open.length - 1] === '{' ? 'key' : 'value';
+      afterComma = true;
       continue;
     }
     if (expecting === 'key' || expecting === 'key-or-close') {
