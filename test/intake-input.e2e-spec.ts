@@ -512,6 +512,10 @@ describe('intake input and corrections (e2e)', () => {
     const full = await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: names(10, 0) });
     expect([full.status, full.body.code]).toEqual([409, 'ADVERSE_PARTIES_FULL']);
     expect(await parties()).toEqual([{ name: 'Opuesto Cuatro' }]);
+    // The refusal tells the coordinator roughly how many names the case holds: it is on the trail, with no name.
+    const refusals = (await t.http.get(`/api/audit?action=case.update_refused&caseId=${listed.body.id}`).set((await loginAdmin(t.http)).auth).expect(200)).body.items;
+    expect(refusals).toEqual([expect.objectContaining({ actorId: coordinator.userId, actorRole: 'coordinator', fields: ['adverseParties'], details: { code: 'ADVERSE_PARTIES_FULL' } })]);
+    expect(JSON.stringify(refusals)).not.toMatch(/Opuesto/);
     // A name typed twice in what is sent counts once (9 copies and 8 others, with the one stored: 10).
     const twice = await t.http.patch(`/api/cases/${listed.body.id}`).set(coordinator.auth).send({ adverseParties: [...Array.from({ length: 2 }, () => ({ name: 'Opuesto Repetido' })), ...names(8, 20)] });
     expect(twice.status).toBe(200);

@@ -10,7 +10,7 @@ import { AuditSealService } from './audit-seal.service';
 /** Every action the audit trail records (the audit list filters by them). */
 export const AUDIT_ACTIONS = [
   'case.create', 'case.update', 'case.read_sensitive', 'case.reveal', 'case.lookup', 'case.close', 'case.reopen', 'case.purge',
-  'case.access_denied', 'case.event', 'case.event_retract', 'deadline.update', 'referral.offer', 'referral.accept',
+  'case.access_denied', 'case.update_refused', 'case.event', 'case.event_retract', 'deadline.update', 'referral.offer', 'referral.accept',
   'referral.decline', 'referral.withdraw', 'referral.expire', 'referral.shorten', 'referral.unplaced', 'keys.rotate', 'keys.reindex', 'attorney.profile',
   'organization.update', 'user.create', 'user.update', 'user.password_reset', 'case.unassign', 'calendar.token_issue',
   'calendar.token_revoke', 'case.conflict_alert',

@@ -609,9 +609,13 @@ export class CasesService {
           const parties = withAddedParties(current.adverseParties, sensitiveChanges.adverseParties);
           // Past the limit a request may send, whoever reads the list could no longer save it without deleting names the
           // conflict check needs: refused. Nothing sent is compared with what is stored (a guess would be confirmed).
+          // The refusal tells whether the case holds names, and about how many: it is on the trail, as a read would be.
           if (parties.length > MAX_ADVERSE_PARTIES) {
-            throw new DomainError(HttpStatus.CONFLICT, 'ADVERSE_PARTIES_FULL',
-              `The case's list of adverse parties cannot hold these too (at most ${MAX_ADVERSE_PARTIES}): ask its attorney, or the intake volunteer, to make room`);
+            throw new AuditedRefusal(
+              { organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.update_refused', caseId: id, caseReference: row.reference, fields: ['adverseParties'], details: { code: 'ADVERSE_PARTIES_FULL' } },
+              new DomainError(HttpStatus.CONFLICT, 'ADVERSE_PARTIES_FULL',
+                `The case's list of adverse parties cannot hold these too (at most ${MAX_ADVERSE_PARTIES}): ask its attorney, or the intake volunteer, to make room`),
+            );
           }
           sensitiveChanges.adverseParties = parties;
         }
