@@ -191,6 +191,39 @@ describe('an attorney deactivated or given another role (e2e)', () => {
     expect(released).toEqual({ recipient_id: attorney.userId, sent_at: expect.any(Date), cancelled_at: null });
   });
 
+  it('consent recorded again after a withdrawal took the case from its attorney: the coordinators are told it can be placed, not (only) that it cannot', async () => {
+    const mailOf = async (caseId: string) => (await t.db.query(
+      `SELECT recipient_id, kind, subject, body, sent_at, cancelled_at FROM notifications WHERE case_id = $1 AND kind IN ('case.unassigned', 'case.unplaced') ORDER BY created_at, id`, [caseId],
+    )) as { recipient_id: string; kind: string; subject: string; body: string; sent_at: Date | null; cancelled_at: Date | null }[];
+    // Before the email went: "it cannot be offered" is not sent, and what replaces it says it needs an attorney.
+    const early = (await leaving()).kept;
+    await t.http.patch(`/api/cases/${early.caseId}`).set(coordinator.auth).send({ consent: { shareWithAttorney: false } }).expect(200);
+    await t.http.patch(`/api/cases/${early.caseId}`).set(intake.auth).send({ consent: { shareWithAttorney: true } }).expect(200);
+    const mine = (await mailOf(early.caseId)).filter((m) => m.recipient_id === coordinator.userId);
+    expect(mine.map((m) => [m.body.includes('cannot be offered'), m.cancelled_at !== null])).toEqual([[true, true], [false, false]]);
+    expect(mine[1].subject).toBe(`[Amparo] ${early.reference} (${(await t.db.query(`SELECT urgency_level FROM cases WHERE id = $1`, [early.caseId]))[0].urgency_level}) can be offered now: consent to share recorded`);
+    expect(mine[1].body).toMatch(/It is new, with no attorney: please place it/);
+    expect(mine[1].body).not.toMatch(/Ejemplo|Harris/);
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect((await mailOf(early.caseId)).filter((m) => m.recipient_id === coordinator.userId).map((m) => m.sent_at !== null)).toEqual([false, true]);
+
+    // After it went: told again, but not the coordinator who recorded it; a correction of something else tells nobody.
+    const late = (await leaving()).kept;
+    await t.http.patch(`/api/cases/${late.caseId}`).set(coordinator.auth).send({ consent: { shareWithAttorney: false } }).expect(200);
+    await t.app.get(MailDeliveryService).deliverDue();
+    const before = (await mailOf(late.caseId)).length;
+    await t.http.patch(`/api/cases/${late.caseId}`).set(coordinator.auth).send({ consent: { shareWithAttorney: true } }).expect(200);
+    await t.http.patch(`/api/cases/${late.caseId}`).set(coordinator.auth).send({ consent: { shareWithAttorney: true }, client: { needsInterpreter: true } }).expect(200);
+    const after = (await mailOf(late.caseId)).slice(before);
+    expect(after.length).toBe((await t.db.query(`SELECT id FROM users WHERE role = 'coordinator' AND active AND id <> $1`, [coordinator.userId])).length);
+    expect(after.every((m) => m.recipient_id !== coordinator.userId && /can be offered now/.test(m.subject))).toBe(true);
+
+    // A case that was never said to need consent (taken in without it, never routed) is news to nobody.
+    const quiet = await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201);
+    await t.http.patch(`/api/cases/${quiet.body.id}`).set(intake.auth).send({ consent: { shareWithAttorney: true } }).expect(200);
+    expect(await mailOf(quiet.body.id)).toEqual([]);
+  });
+
   it('a closed case reopened without consent (left so by an older release) does not go back to its attorney, who is told why', async () => {
     const { attorney, kept } = await leaving();
     await createUser(t.http, admin, 'coordinator'); // one besides the one who reopens it, to be told

@@ -669,6 +669,9 @@ export class CasesService {
       if (custodyChanged || 'client.criminalHistory' in sensitiveChanges || dto.consent?.shareWithAttorney === true) {
         await this.referrals.autoRouteIfNowUrgent(tx, id, { level: row.urgency_level, consent: row.consent_share });
       }
+      // Consent recorded where it was missing, and the case not offered by it: the coordinators told it could not be
+      // offered are told it can.
+      if (dto.consent?.shareWithAttorney === true && !row.consent_share) await this.referrals.consentRecorded(tx, actor, id);
       // New names (the client's, or the other side's) may bar the attorneys who hold or held this case from a case they
       // are offered: reviewed once this commits.
       const holders: { attorney_id: string }[] = CONFLICT_FIELDS.some((field) => field in sensitiveChanges)

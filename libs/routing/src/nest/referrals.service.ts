@@ -89,6 +89,9 @@ export function whyUnplaced(candidates: number, excluded: Exclusion[]): string {
 
 const COURT_AREAS: PracticeArea[] = ['detention_bond', 'removal_defense'];
 
+/** What every email saying a case cannot be offered for want of consent says (consentRecorded finds them by it). */
+const UNTIL_CONSENT = 'consent is recorded';
+
 const CONSENT_RELEASE_TEXT = (reference: string) => `The client's consent to share case ${reference} with an attorney was withdrawn`;
 
 const toView = (r: Record<string, any>): ReferralView => ({
@@ -277,7 +280,7 @@ export class ReferralsService implements OnModuleInit {
       subject: `[Amparo] ${c.reference} (${level}) needs an attorney again`,
       body: `Case ${c.reference} was reopened after a close made by mistake. ` +
         (withoutConsent
-          ? "Its attorney no longer has it, since the client's consent to share it is not recorded: it is new, with no attorney, and cannot be offered until consent is recorded."
+          ? `Its attorney no longer has it, since the client's consent to share it is not recorded: it is new, with no attorney, and cannot be offered until ${UNTIL_CONSENT}.`
           : (had ? 'Its attorney no longer has it: it' : 'It had no attorney yet, and') + ' is new, with no attorney. Please place it.'),
     })));
     if (withoutConsent) await this.tellReleased(tx, actor.organizationId, c, withoutConsent, now, CONSENT_RELEASE_TEXT(c.reference));
@@ -489,7 +492,7 @@ export class ReferralsService implements OnModuleInit {
     const withdrawnAt = await this.withdrawOffer(tx, actor, { id: r.id, caseId, reference: c.reference, attorneyId: r.attorney_id, organizationId: c.organization_id }, { attorneyId: r.attorney_id, why: bar.code });
     // Nobody else would notice: the case is new again, and no job offers a new case.
     const because: Record<string, string> = {
-      NO_CONSENT: `the client's consent to share the case with an attorney was withdrawn. The case is new again; it cannot be offered until consent is recorded.`,
+      NO_CONSENT: `the client's consent to share the case with an attorney was withdrawn. The case is new again; it cannot be offered until ${UNTIL_CONSENT}.`,
       CONFLICT_OF_INTEREST: 'the offered attorney now has a conflict of interest. The case is new again: please place it with another attorney.',
       NO_LONGER_ELIGIBLE: `after a correction, the offered attorney no longer fits it (${bar.message}). The case is new again: please place it.`,
     };
@@ -507,10 +510,41 @@ export class ReferralsService implements OnModuleInit {
       coordinatorsAreTold: (level) => ({
         subject: `[Amparo] ${c.reference} (${level}): consent to share withdrawn; its attorney no longer has it`,
         body: `The client withdrew their consent to share case ${c.reference} with an attorney: its attorney no longer has it. ` +
-          'The case is new again; it cannot be offered until consent is recorded.',
+          `The case is new again; it cannot be offered until ${UNTIL_CONSENT}.`,
       }),
     });
     await this.tellReleased(tx, c.organization_id, c, attorneyId, this.clock.now(), CONSENT_RELEASE_TEXT(c.reference));
+  }
+
+  /**
+   * The client's consent to share was recorded on a case that had none (a correction; the case row locked), and it is
+   * still `new` or `unplaced` (auto-routing did not offer it). When the coordinators were told that it cannot be
+   * offered until consent is recorded (an offer or an assignment ended by the withdrawal, a reopen, no consent at
+   * routing), what is not sent of that is not sent, and they are told, but the one who recorded it, that it can be
+   * placed now: a case whose attorney lost it by the withdrawal would otherwise wait unseen, its news cancelled.
+   */
+  async consentRecorded(tx: EntityManager, actor: Principal, caseId: string): Promise<void> {
+    const c = await this.lockCase(tx, caseId);
+    if (!c || !c.consent_share || (c.status !== 'new' && c.status !== 'unplaced')) return;
+    const now = this.clock.now();
+    const told: { sent: boolean }[] = await tx.query(
+      `WITH told AS (
+         SELECT id, sent_at FROM notifications
+          WHERE case_id = $1 AND kind IN ('case.unassigned', 'case.unplaced') AND body LIKE '%' || $3 || '%'
+            AND (sent_at IS NOT NULL OR cancelled_at IS NULL)
+       ), cancelled AS (
+         UPDATE notifications n SET cancelled_at = $2, last_error = 'cancelled: consent recorded since'
+           FROM told WHERE n.id = told.id AND told.sent_at IS NULL AND n.sent_at IS NULL
+       )
+       SELECT sent_at IS NOT NULL AS sent FROM told`,
+      [c.id, now, UNTIL_CONSENT],
+    );
+    if (told.length === 0) return;
+    await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now,
+      `The client's consent to share case ${c.reference} with an attorney is now recorded: the case can be offered. ` +
+        `It is ${c.status}, with no attorney: please place it.`,
+      `[Amparo] ${c.reference} (${c.urgency_level}) can be offered now: consent to share recorded`,
+      actor.role === 'coordinator' ? actor.userId : null);
   }
 
   /**
@@ -1150,7 +1184,7 @@ export class ReferralsService implements OnModuleInit {
       ? { subject: `[Amparo] ${c.reference} (${c.urgency_level}) has no eligible attorney`,
           body: `No eligible attorney is left for case ${c.reference} (${why}). Please place it by hand.` }
       : { subject: `[Amparo] ${c.reference} (${c.urgency_level}) cannot be offered: consent to share is not recorded`,
-          body: `Case ${c.reference} cannot be offered to an attorney: the client's consent to share it is not recorded. It can be placed once consent is recorded.` };
+          body: `Case ${c.reference} cannot be offered to an attorney: the client's consent to share it is not recorded. It can be placed once ${UNTIL_CONSENT}.` };
     await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
       organizationId: c.organization_id, recipientId: recipient, kind: 'case.unplaced', dedupeKey: `unplaced:${c.id}:${n}:${recipient}`, caseId: c.id,
       ...email,
