@@ -84,6 +84,18 @@ describe('assessUrgency: detainer', () => {
     expect(result.reasons[0]).toBe('ICE detainer: release-eligible Thu 10 Dec, 9:00 AM CST; the 48-hour hold would end Sat 12 Dec, 9:00 AM CST');
   });
 
+  it('a hold or outer limit ending at midnight is said as the end of the day before, not as 12:00 AM of the next', () => {
+    // Release-eligible at the start of Friday: the 48 hours end as Saturday ends, the outer limit as Monday ends.
+    const midnight = withStatus(computeDeadlines({ ...HARRIS, custody: { ...HARRIS.custody, releaseEligibleAt: '2026-12-04T00:00:00-06:00' } }));
+    expect([midnight[0].dueAt, midnight[0].outerLimitAt]).toEqual(['2026-12-06T00:00:00-06:00', '2026-12-08T00:00:00-06:00']);
+    const before = assess({ deadlines: midnight, custodyStatus: 'local_jail', now: new Date('2026-12-01T18:00:00Z') });
+    expect(before.reasons[0]).toBe('ICE detainer: release-eligible Fri 4 Dec, 12:00 AM CST; the 48-hour hold would end Sat 5 Dec, midnight (end of the day) CST');
+    const running = assess({ deadlines: midnight, custodyStatus: 'local_jail', now: new Date('2026-12-05T18:00:00Z') });
+    expect(running.reasons[0]).toBe('ICE detainer: the 48-hour hold ends Sat 5 Dec, midnight (end of the day) CST; outer limit under 8 CFR 287.7(d): Mon 7 Dec, midnight (end of the day) CST');
+    const missed = assess({ deadlines: withStatus(midnight, 'missed'), custodyStatus: 'local_jail', now: new Date('2026-12-07T18:00:00Z') });
+    expect(missed.reasons[0]).toBe('Missed: ICE detainer 48-hour hold, was due Sat 5 Dec, midnight (end of the day) CST; outer limit under 8 CFR 287.7(d): Mon 7 Dec, midnight (end of the day) CST');
+  });
+
   it('no longer counts once the person has left the jail', () => {
     const result = assess({ deadlines, custodyStatus: 'released', now: new Date('2026-11-20T18:00:00Z') });
     expect(result).toEqual({ level: 'low', reasons: ['No open deadlines'], nextDeadlineAt: null });
@@ -209,6 +221,15 @@ describe('englishLocal', () => {
     expect(englishLocal(DateTime.fromISO('2026-11-27T02:00:00', { zone: tz('Pacific/Guam') }), false)).toBe('Fri 27 Nov, 2:00 AM ChST');
     expect(englishLocal(DateTime.fromISO('2026-11-27T02:00:00', { zone: tz('Pacific/Saipan') }), false)).toBe('Fri 27 Nov, 2:00 AM ChST');
     expect(englishLocal(DateTime.fromISO('2026-11-27T05:00:00', { zone: tz('Pacific/Pago_Pago') }), false)).toBe('Fri 27 Nov, 5:00 AM SST');
+  });
+
+  it('says a midnight that ends something as the end of the day before, with that day\'s year', () => {
+    const newYear = DateTime.fromISO('2027-01-01T00:00:00', { zone: tz('America/Chicago') });
+    expect(englishLocal(newYear, true, true)).toBe('Thu 31 Dec 2026, midnight (end of the day) CST');
+    expect(englishLocal(newYear, true)).toBe('Fri 1 Jan 2027, 12:00 AM CST');
+    expect(englishLocal(newYear.plus({ milliseconds: 1 }), false, true)).toBe('Fri 1 Jan, 12:00 AM CST');
+    // The night the clocks go back (1:00 AM twice): midnight is before it, in daylight time.
+    expect(englishLocal(DateTime.fromISO('2027-11-07T00:00:00', { zone: tz('America/Chicago') }), false, true)).toBe('Sat 6 Nov, midnight (end of the day) CDT');
   });
 
   it('writes midnight and noon as 12', () => {

@@ -212,9 +212,10 @@ function deadlineReason(d: ParsedDeadline, now: DateTime, policy: UrgencyPolicy,
   if (d.status === 'missed') {
     // The 48-hour hold is alerted on when it ends (missed, escalated); the 8 CFR 287.7(d) outer limit is still shown
     // while it is ahead (DOMAIN.md: "show as the outer limit; alert on the earlier one").
-    const outer = isDetainer(d, policy) && d.outer && d.outer > now ? `; outer limit under 8 CFR 287.7(d): ${when(d.outer)}` : '';
+    const detainer = isDetainer(d, policy);
+    const outer = detainer && d.outer && d.outer > now ? `; outer limit under 8 CFR 287.7(d): ${formatLocal(d.outer, now, true)}` : '';
     const at = outer && placeName ? ` at ${placeName}` : '';
-    return { level: isStaleMissed(d, now.toMillis(), policy) ? 'high' : 'critical', text: `Missed: ${d.label}, was due ${when(d.due)}${at}${outer}`, order };
+    return { level: isStaleMissed(d, now.toMillis(), policy) ? 'high' : 'critical', text: `Missed: ${d.label}, was due ${formatLocal(d.due, now, detainer)}${at}${outer}`, order };
   }
   if (isDetainer(d, policy)) return detainerReason(d, now, policy, order, placeName);
   // A hearing past its time and not yet missed (its grace): it most likely took place, and its outcome is not recorded.
@@ -234,20 +235,22 @@ function detainerReason(
   placeName?: string,
 ): Reason {
   const when = (t: DateTime) => formatLocal(t, now);
+  // When the hold ends, or its outer limit: a midnight is the end of the day before.
+  const until = (t: DateTime) => formatLocal(t, now, true);
   const at = placeName ? ` at ${placeName}` : '';
   // Said when it is later than the 48 hours (a weekend or holiday in them), as the emails say it.
-  const outer = d.outer && d.outer > d.due ? `; outer limit under 8 CFR 287.7(d): ${when(d.outer)}` : '';
+  const outer = d.outer && d.outer > d.due ? `; outer limit under 8 CFR 287.7(d): ${until(d.outer)}` : '';
   const end = d.outer && d.outer > d.due ? d.outer : d.due;
   if (d.opens && d.opens > now) {
     return {
       level: levelForDue(d.due, now, policy),
-      text: `ICE detainer: release-eligible ${when(d.opens)}; the 48-hour hold would end ${when(d.due)}${at}`,
+      text: `ICE detainer: release-eligible ${when(d.opens)}; the 48-hour hold would end ${until(d.due)}${at}`,
       order,
     };
   }
-  if (now < d.due) return { level: 'critical', text: `ICE detainer: the 48-hour hold ends ${when(d.due)}${at}${outer}`, order };
-  if (now < end) return { level: 'critical', text: `ICE detainer: the 48-hour hold ended ${when(d.due)}${at}${outer}`, order };
-  return { level: 'critical', text: `Overdue: ICE detainer hold ended ${when(end)}${at}`, order };
+  if (now < d.due) return { level: 'critical', text: `ICE detainer: the 48-hour hold ends ${until(d.due)}${at}${outer}`, order };
+  if (now < end) return { level: 'critical', text: `ICE detainer: the 48-hour hold ended ${until(d.due)}${at}${outer}`, order };
+  return { level: 'critical', text: `Overdue: ICE detainer hold ended ${until(end)}${at}`, order };
 }
 
 function levelForDue(due: DateTime, now: DateTime, policy: UrgencyPolicy): UrgencyLevel {
@@ -269,19 +272,29 @@ function custodyReasons(input: UrgencyInput, policy: UrgencyPolicy): Reason[] {
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** "Sat 21 Nov, 4:00 PM CST" in the time's own zone; the year is added when it differs from now's. */
-export function formatLocal(time: DateTime, now?: DateTime): string {
+/**
+ * "Sat 21 Nov, 4:00 PM CST" in the time's own zone; the year is added when it differs from now's. `end`: see
+ * englishLocal.
+ */
+export function formatLocal(time: DateTime, now?: DateTime, end = false): string {
   const sameYear = !now || now.setZone(time.zone).year === time.year;
-  return englishLocal(time, !sameYear);
+  return englishLocal(time, !sameYear, end);
 }
 
 /**
  * luxon's 'ccc d LLL[ yyyy], h:mm a ZZZZ' in en-US, built from the DateTime's fields: luxon parses the format string
  * on every call, and these strings are made for every deadline of every intake.
+ *
+ * `end`: the time is when something ends (a detainer hold, its outer limit), and one at midnight exactly is said as the
+ * end of the day before ("Mon 30 Nov, midnight (end of the day) CST"): "Tue 1 Dec, 12:00 AM" for the end of Monday
+ * reads as Tuesday night to many, a day too late. Times that begin something (a hearing, a window's opening) keep
+ * their day: a hearing typed without a time is at the start of its own.
  */
-export function englishLocal(time: DateTime, withYear: boolean): string {
-  const day = `${WEEKDAYS[time.weekday - 1]} ${time.day} ${MONTHS[time.month - 1]}${withYear ? ` ${time.year}` : ''}`;
-  const clock = `${time.hour % 12 || 12}:${String(time.minute).padStart(2, '0')} ${time.hour < 12 ? 'AM' : 'PM'}`;
+export function englishLocal(time: DateTime, withYear: boolean, end = false): string {
+  const midnightEnd = end && time.hour === 0 && time.minute === 0 && time.second === 0 && time.millisecond === 0;
+  const named = midnightEnd ? time.minus({ days: 1 }) : time;
+  const day = `${WEEKDAYS[named.weekday - 1]} ${named.day} ${MONTHS[named.month - 1]}${withYear ? ` ${named.year}` : ''}`;
+  const clock = midnightEnd ? 'midnight (end of the day)' : `${time.hour % 12 || 12}:${String(time.minute).padStart(2, '0')} ${time.hour < 12 ? 'AM' : 'PM'}`;
   const zone = TERRITORY_ZONE_NAMES[time.zoneName ?? ''] ?? time.zone.offsetName(time.toMillis(), { format: 'short', locale: 'en-US' });
   return `${day}, ${clock} ${zone}`;
 }

@@ -20,10 +20,10 @@ function fold(line: string): string {
 
 /** The local times a deadline has, as its emails say them ("Due Tue 1 Dec 2026, 11:59 PM PST."). */
 function when(d: DeadlineView): string {
-  const at = (iso: string) => localWhen(new Date(iso), d.timeZone);
+  const at = (iso: string, end = false) => localWhen(new Date(iso), d.timeZone, end);
   return [
-    `Due ${at(d.dueAt)}.`,
-    ...(d.outerLimitAt ? [`Outer limit ${at(d.outerLimitAt)}.`] : []),
+    `Due ${at(d.dueAt, d.outerLimitAt != null)}.`,
+    ...(d.outerLimitAt ? [`Outer limit ${at(d.outerLimitAt, true)}.`] : []),
     ...(d.opensAt ? [`Opens ${at(d.opensAt)}.`] : []),
   ].join(' ');
 }

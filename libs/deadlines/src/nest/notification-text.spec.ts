@@ -21,6 +21,14 @@ describe('missedText', () => {
     expect(text.body).toContain('Outer limit: Tue 8 Dec 2026, 10:00 AM CST (America/Chicago): until then it may not be too late to act.');
   });
 
+  it('says a hold and an outer limit ending at midnight as the end of the day before; another deadline\'s midnight keeps its day', () => {
+    const midnight = { ...hold, due_at: new Date('2026-12-06T06:00:00Z'), outer_limit_at: new Date('2026-12-08T06:00:00Z') };
+    const text = missedText(midnight, open, new Date('2026-12-06T07:00:00Z'));
+    expect(text.subject).toBe('[Amparo] MISSED: AMP-TEST01: ICE detainer 48-hour hold was due Sat 5 Dec 2026, midnight (end of the day) CST (outer limit Mon 7 Dec 2026, midnight (end of the day) CST)');
+    const hearing = missedText({ ...midnight, label: 'Bond hearing', outer_limit_at: null }, open, new Date('2026-12-06T07:00:00Z'));
+    expect(hearing.subject).toBe('[Amparo] MISSED: AMP-TEST01: Bond hearing was due Sun 6 Dec 2026, 12:00 AM CST');
+  });
+
   it('has no outer-limit line for a deadline without one, or with one at the same time', () => {
     for (const outer of [null, undefined, hold.due_at]) {
       const text = missedText({ ...hold, outer_limit_at: outer }, assigned, sunday);

@@ -2,8 +2,11 @@ import { DateTime } from 'luxon';
 import { englishLocal } from '../domain/urgency';
 import { tz } from '../domain/zones';
 
-/** "Fri 27 Nov 2026, 5:09 AM CST": the local time where the deadline is counted, with the year. */
-export const localWhen = (d: Date, zone: string) => englishLocal(DateTime.fromJSDate(d).setZone(tz(zone)), true);
+/**
+ * "Fri 27 Nov 2026, 5:09 AM CST": the local time where the deadline is counted, with the year. `end`: a time that ends
+ * something (an outer limit), whose midnight is the end of the day before (englishLocal).
+ */
+export const localWhen = (d: Date, zone: string, end = false) => englishLocal(DateTime.fromJSDate(d).setZone(tz(zone)), true, end);
 
 /**
  * Reference and deadline only: notifications leave the system, so they never name the client. A deadline whose outer
@@ -16,8 +19,9 @@ export function missedText(
   c: { status: string; hasAttorney: boolean },
   now: Date,
 ) {
-  const due = localWhen(d.due_at, d.time_zone);
-  const outer = d.outer_limit_at && d.outer_limit_at > d.due_at && d.outer_limit_at > now ? localWhen(d.outer_limit_at, d.time_zone) : null;
+  // Only a detainer hold has an outer limit: its 48 hours end, as the limit does, at a time that may be a midnight.
+  const due = localWhen(d.due_at, d.time_zone, d.outer_limit_at != null);
+  const outer = d.outer_limit_at && d.outer_limit_at > d.due_at && d.outer_limit_at > now ? localWhen(d.outer_limit_at, d.time_zone, true) : null;
   const ask = c.status === 'closed'
     ? `The case is closed: check with ${c.hasAttorney ? 'its attorney' : 'whoever closed it'} and record what happened.`
     : c.status === 'assigned' && c.hasAttorney
