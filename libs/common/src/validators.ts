@@ -298,12 +298,55 @@ const NOT_LANGUAGE_CODES: Readonly<Record<string, string>> = {
   nai: 'the language itself: North American Indian languages have codes of their own',
 };
 
+/** A language's name as typed, for comparing: no accents, apostrophes or case ("K'iche'", "Español" → kiche, espanol). */
+const nameKey = (name: string) =>
+  name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/['’‘`´]/g, '').replace(/[-\s]+/g, ' ')
+    .replace(/^(the |el |la |idioma |lengua )/, '').replace(/ (language|languages)$/, '').trim();
+
+/**
+ * Names volunteers type for the languages hotlines hear (in English and Spanish) that SIL's table spells otherwise,
+ * and the code to send; or, for a family of languages, what to do instead.
+ */
+const LANGUAGE_NAME_CODES: Readonly<Record<string, string>> = {
+  espanol: 'spa', castellano: 'spa', ingles: 'eng', portugues: 'por', frances: 'fra', aleman: 'deu', italiano: 'ita',
+  'haitian creole': 'hat', creole: 'hat', kreyol: 'hat', 'kreyol ayisyen': 'hat', 'criollo haitiano': 'hat', criollo: 'hat',
+  quiche: 'quc', kiche: 'quc', kanjobal: 'kjb', akateko: 'knj', akatek: 'knj', kekchi: 'kek', qeqchi: 'kek', kakchiquel: 'cak',
+  cakchiquel: 'cak', achi: 'acr', tzeltal: 'tzh', tzotzil: 'tzo', garifuna: 'cab', zapoteco: 'zap',
+  arabe: 'ara', chino: 'zho', mandarin: 'cmn', cantonese: 'yue', cantones: 'yue', vietnamita: 'vie', ruso: 'rus',
+  ucraniano: 'ukr', turco: 'tur', coreano: 'kor', japones: 'jpn', tagalo: 'tgl', pashto: 'pus', pastun: 'pus',
+  punjabi: 'pan', farsi: 'fas', persa: 'fas', amharico: 'amh', tigrina: 'tir', somali: 'som', bengali: 'ben',
+};
+const LANGUAGE_FAMILIES: Readonly<Record<string, string>> = {
+  mixtec: 'Mixtec', mixteco: 'Mixtec', nahuatl: 'Nahuatl', maya: 'Mayan', mayan: 'Mayan', quechua: 'Quechua', chinantec: 'Chinantec', chinanteco: 'Chinantec',
+};
+/** SIL's names, each of one code only (ten names are two languages'), then the names above. */
+const LANGUAGE_BY_NAME: ReadonlyMap<string, string> = (() => {
+  const byName = new Map<string, string | null>();
+  for (const { name, iso6393: code } of iso6393) {
+    const key = nameKey(name);
+    byName.set(key, byName.has(key) ? null : code);
+  }
+  for (const [name, code] of Object.entries(LANGUAGE_NAME_CODES)) byName.set(name, code);
+  return new Map([...byName].filter((entry): entry is [string, string] => entry[1] !== null));
+})();
+
+/** What to say of a language's name typed for its code, or null when it is not a name the table knows. */
+function languageNameProblem(path: string, typed: string): string | null {
+  const key = nameKey(typed);
+  const family = LANGUAGE_FAMILIES[key];
+  if (family) return `${path}: ${typed} names a family of languages (${family}); send the ISO 639-3 code of the one the client speaks: find it at https://iso639-3.sil.org`;
+  const code = LANGUAGE_BY_NAME.get(key);
+  return code ? `${path}: ${typed} is a language's name; send its ISO 639-3 code: ${code} (${ISO_639_3.get(code)})` : null;
+}
+
 /** What to say of a code that is not one, or null when it is one. */
 function languageCodeProblem(path: string, code: unknown): string | null {
   if (typeof code !== 'string') return `${path} must be ISO 639-3 language codes (three letters) such as spa, mam or quc`;
   if (NOT_LANGUAGE_CODES[code]) return `${path}: ${code} is not an ISO 639-3 code; did you mean ${NOT_LANGUAGE_CODES[code]}?`;
   const three = FROM_639_1.get(code);
   if (three) return `${path}: ${code} is a two-letter code; the ISO 639-3 code is ${three} (${ISO_639_3.get(three)})`;
+  const named = ISO_639_3.has(code) ? null : languageNameProblem(path, code);
+  if (named) return named;
   if (!/^[a-z]{3}$/.test(code)) return `${path} must be ISO 639-3 language codes (three letters) such as spa, mam or quc`;
   if (!ISO_639_3.has(code)) return `${path}: ${code} is not an ISO 639-3 code; find the language's code at https://iso639-3.sil.org (spa, mam, quc…)`;
   return null;
