@@ -1,3 +1,4 @@
+import { chainFor } from '@amparo/audit';
 import { KeyRotationService } from '@amparo/cases';
 import { TestApp, createTestApp, untilBlockedBy } from './support/test-app';
 import { attorneyProfile, routingTeam } from './support/attorneys';
@@ -282,6 +283,61 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
         await holder.release();
       }
     }
+  });
+
+  it('a decline or a step-down for a conflict while the same client\'s other case is routed to that attorney: that offer is withdrawn', async () => {
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 200; i++) {
+        const [{ count }] = await t.db.query(`SELECT count(*)::int AS count FROM pg_locks WHERE NOT granted AND cardinality(pg_blocking_pids(pid)) > 0`);
+        if (count >= n) return;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`never ${n} waiting`);
+    };
+    for (const how of ['decline', 'step down'] as const) {
+      const client = { firstName: 'Eustaquia', lastName: how === 'decline' ? 'Carrera' : 'Ribera', dateOfBirth: '1987-03-09' };
+      const intakeOf = async () => (await t.http.post('/api/cases').set(intake.auth).send(routableBody(client, { client: { ...client, preferredLanguage: 'spa' } })).expect(201)).body.id as string;
+      const first = await intakeOf();
+      const offer = (await t.http.post(`/api/cases/${first}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201)).body.id;
+      if (how === 'step down') await accept(offer).expect(200);
+      // The same client's other intake, on another of the organization's audit chains.
+      let second = await intakeOf();
+      while (chainFor(second) === chainFor(first)) second = await intakeOf();
+      const holder = t.db.createQueryRunner();
+      await holder.connect();
+      await holder.startTransaction();
+      try {
+        // The routing appends to the audit trail last, after it has read the attorney's conflicts (none yet): held there.
+        await holder.query(`SELECT 1 FROM audit_heads WHERE organization_id = (SELECT organization_id FROM cases WHERE id = $1) AND chain = $2 FOR UPDATE`, [second, chainFor(second)]);
+        const [{ pid }] = await holder.query(`SELECT pg_backend_pid() AS pid`);
+        const routed = Promise.resolve(t.http.post(`/api/cases/${second}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }));
+        await untilBlockedBy(t.db, pid, 'the routing');
+        // Meanwhile the attorney tells the conflict: it waits for the routing, whose offer its review then finds.
+        const told = Promise.resolve(how === 'decline'
+          ? t.http.post(`/api/referrals/${offer}/decline`).set(attorney.auth).send({ reason: 'conflict' })
+          : t.http.post(`/api/cases/${first}/release`).set(attorney.auth).send({ reason: 'conflict' }));
+        await waiting(2);
+        await holder.commitTransaction();
+        const [routing, telling] = await Promise.all([routed, told]);
+        expect([how, routing.status, telling.status]).toEqual([how, 201, how === 'decline' ? 200 : 204]);
+        // Before, the offer stayed open to an attorney who could not accept it (409), its whole window, nobody told.
+        expect([how, (await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [routing.body.id]))[0].status]).toEqual([how, 'withdrawn']);
+        expect(await withdrawals(second)).toEqual([{ why: 'CONFLICT_OF_INTEREST' }]);
+      } finally {
+        if (holder.isTransactionActive) await holder.rollbackTransaction();
+        await holder.release();
+      }
+    }
+  });
+
+  it('a birth date corrected that makes a case declined for a conflict the same client as one offered to that attorney: the offer is withdrawn', async () => {
+    const declined = await offered({ firstName: 'Remedios', lastName: 'Quiroga' }, { client: { firstName: 'Remedios', lastName: 'Quiroga', dateOfBirth: '1970-01-01', preferredLanguage: 'spa' } });
+    await t.http.post(`/api/referrals/${declined.referralId}/decline`).set(attorney.auth).send({ reason: 'conflict' }).expect(200);
+    // The same woman's other intake, her birth date typed right there, offered to the same attorney.
+    const other = await offered({ firstName: 'Remedios', lastName: 'Quiroga' }, { client: { firstName: 'Remedios', lastName: 'Quiroga', dateOfBirth: '1971-02-02', preferredLanguage: 'spa' } });
+    await t.http.patch(`/api/cases/${declined.caseId}`).set(coordinator.auth).send({ client: { dateOfBirth: '1971-02-02' } }).expect(200);
+    expect((await t.db.query(`SELECT status FROM referrals WHERE id = $1`, [other.referralId]))[0].status).toBe('withdrawn');
+    expect(await withdrawals(other.caseId)).toEqual([{ why: 'CONFLICT_OF_INTEREST' }]);
   });
 
   it('a coordinator\'s choice and a best match of the same attorney, at once, do not deadlock (they lock in one order)', async () => {

@@ -674,9 +674,11 @@ export class CasesService {
       if (dto.consent?.shareWithAttorney === true && !row.consent_share) await this.referrals.consentRecorded(tx, actor, id);
       // New names (the client's, or the other side's) may bar the attorneys who hold or held this case from a case they
       // are offered: reviewed once this commits.
+      // So may a corrected birth date or A-number, for an attorney who told a conflict with this client (a decline or
+      // a release for one): it holds for the client's other cases, found by those too.
       const holders: { attorney_id: string }[] = CONFLICT_FIELDS.some((field) => field in sensitiveChanges)
         ? await tx.query(
-          `SELECT attorney_id FROM referrals WHERE case_id = $1 AND accepted_at IS NOT NULL
+          `SELECT attorney_id FROM referrals WHERE case_id = $1 AND (accepted_at IS NOT NULL OR decline_reason = 'conflict' OR release_reason = 'conflict')
             UNION SELECT assigned_attorney_id FROM cases WHERE id = $1 AND assigned_attorney_id IS NOT NULL`, [id])
         : [];
       return { visibility, holders: holders.map((h) => h.attorney_id) };
@@ -1337,7 +1339,8 @@ export class CasesService {
 }
 
 /** The sensitive fields the conflict check reads: names on either side. */
-const CONFLICT_FIELDS = ['client.firstName', 'client.lastName', 'adverseParties'];
+/** The fields a conflict is found by: names, and the birth date and A-number that tell a client's other cases. */
+const CONFLICT_FIELDS = ['client.firstName', 'client.lastName', 'client.dateOfBirth', 'client.aNumber', 'adverseParties'];
 
 /** Events after which an open offer is checked again: the place changes, or the case becomes a court matter. */
 const REVIEWS_OFFER: ReadonlySet<string> = new Set(['transferred', ...COURT_EVENT_TYPES]);

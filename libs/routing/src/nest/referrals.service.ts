@@ -232,8 +232,8 @@ export class ReferralsService implements OnModuleInit {
           `(${because}). The case is new again, with no attorney: please place it. Routing does not offer it to that attorney again.`,
       }),
     });
-    if (steppedDown) return;
-    await this.tellReleased(tx, actor.organizationId, c, attorneyId, this.clock.now(), `A coordinator released you from case ${c.reference} (${because})`);
+    if (!steppedDown) await this.tellReleased(tx, actor.organizationId, c, attorneyId, this.clock.now(), `A coordinator released you from case ${c.reference} (${because})`);
+    if (reason === 'conflict') await this.conflictTold(tx, attorneyId);
   }
 
   /** The attorney a case was taken from is told it is no longer theirs (`case.released`: the reference and why only). */
@@ -864,9 +864,9 @@ export class ReferralsService implements OnModuleInit {
         caseId: r.case_id, caseReference: r.reference, details: { referralId: id, reason: dto.reason },
       });
       const referral = toView({ ...r, status: 'declined', responded_at: now, decline_reason: dto.reason });
-      if (c.status !== 'offered') return { referral, caseStatus: c.status };
-      const outcome = c.consent_share ? await this.offerNext(tx, c, null) : await this.markUnplaced(tx, c, null);
-      return { referral, caseStatus: 'offered' in outcome ? 'offered' : 'unplaced' };
+      const outcome = c.status !== 'offered' ? null : c.consent_share ? await this.offerNext(tx, c, null) : await this.markUnplaced(tx, c, null);
+      if (dto.reason === 'conflict') await this.conflictTold(tx, actor.userId);
+      return { referral, caseStatus: !outcome ? c.status : 'offered' in outcome ? 'offered' : 'unplaced' };
     });
     // A conflict told now holds for the same client's other cases: an open offer of one to this attorney is withdrawn.
     if (dto.reason === 'conflict') await this.reviewConflictsOf(actor, [actor.userId]);
@@ -1055,6 +1055,16 @@ export class ReferralsService implements OnModuleInit {
    * one that committed before it is read now. Otherwise the accept's review of the attorney's open offers ran before
    * this offer existed, and the offer stayed open to an attorney who could not accept it, nobody told.
    */
+  /**
+   * A conflict told by an attorney (a decline or a release for one), last in its transaction: a routing of the same
+   * client's other case that read the attorney's conflicts before this commits holds their advisory lock
+   * (conflictArose) and commits its offer first, for the review after this commit to withdraw; one that reads them
+   * after waits, and reads this one.
+   */
+  private async conflictTold(tx: EntityManager, attorneyId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [ACCEPT_LOCK_CLASS, attorneyId]);
+  }
+
   private async conflictArose(tx: EntityManager, c: CaseRow, attorneyId: string): Promise<boolean> {
     await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [ACCEPT_LOCK_CLASS, attorneyId]);
     return (await this.needs(tx, c)).history.conflicts.has(attorneyId);
