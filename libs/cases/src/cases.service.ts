@@ -637,7 +637,7 @@ export class CasesService {
         if (zoneMoved || placeMoved || countyMoved) await followCaseZone(tx, [id], { [id]: dayZone });
         // The custody facts said otherwise all along: a deadline counted from the old ones never applied, whatever its
         // status (as for a retracted event).
-        await this.timeline.recompute(tx, id, this.clock.now(), { custodyCorrected: custodyKeysBefore });
+        await this.timeline.recompute(tx, id, this.clock.now(), { custodyCorrected: custodyKeysBefore, corrected: true });
       }
       await this.audit.record(tx, {
         organizationId: actor.organizationId,

@@ -345,8 +345,12 @@ export class CaseTimelineService {
    * its status, as one counted from a retracted event is. Otherwise only open ones are (a deadline that stopped being
    * computed because something happened, a release say, keeps its record), and those missed on arrival
    * (missedOnArrival: never followed; a detainer hold's only when another time replaced it).
+   *
+   * With `corrected` (after a correction of the case, which says what was true all along, not an event): a missed
+   * deadline the corrected facts count to another time takes it, and is open again when the system found it missed
+   * and that time is still ahead.
    */
-  async recompute(tx: EntityManager, caseId: string, now: Date, options: { custodyCorrected?: ReadonlySet<string> } = {}): Promise<Timeline> {
+  async recompute(tx: EntityManager, caseId: string, now: Date, options: { custodyCorrected?: ReadonlySet<string>; corrected?: boolean } = {}): Promise<Timeline> {
     const { row, facts } = await this.caseFacts(tx, caseId);
     const ruleSet = ruleSetFor(now);
     const computed = computeDeadlines(facts, ruleSet);
@@ -482,6 +486,19 @@ export class CaseTimelineService {
           // Computed again now, so under the rule set in force: its version and citation come along.
           await tx.query(
             `UPDATE deadlines SET due_at = $2, time_zone = $3, outer_limit_at = $4, opens_at = $5, label = $6, citation = $7, rule_version = $8
+              WHERE id = $1`,
+            [stored.id, d.dueAt, d.timeZone, d.outerLimitAt ?? null, d.opensAt ?? null, d.label, d.citation, d.ruleVersion],
+          );
+        } else if (moved && stored.status === 'missed' && options.corrected) {
+          // A correction says where the person was all along: a missed deadline was due at the time read there, and
+          // a missed hold's outer limit ends there. One the system found missed (a person's mark stands) whose corrected
+          // time, with its grace, is still ahead was never missed: open again (its unsent alert is then cancelled at
+          // delivery). A transfer moves none: what was missed before it was missed where the person was then.
+          const graceMs = (missedGraceHours()[d.rule] ?? 0) * 3600_000;
+          const reopened = !stored.status_changed_by && Date.parse(d.dueAt) + graceMs >= now.getTime();
+          await tx.query(
+            `UPDATE deadlines SET due_at = $2, time_zone = $3, outer_limit_at = $4, opens_at = $5, label = $6, citation = $7, rule_version = $8
+                    ${reopened ? `, status = 'open', status_changed_at = NULL, status_note = NULL` : ''}
               WHERE id = $1`,
             [stored.id, d.dueAt, d.timeZone, d.outerLimitAt ?? null, d.opensAt ?? null, d.label, d.citation, d.ruleVersion],
           );

@@ -1,0 +1,71 @@
+import { FixedClock } from '@amparo/common';
+import { DeadlineJobsService } from '@amparo/deadlines';
+import { MailDeliveryService } from '@amparo/notifications';
+import { TestApp, createTestApp } from './support/test-app';
+import { Session, createUser, loginAdmin } from './support/users';
+
+/**
+ * A correction of the case's place says where the person was all along: a deadline the system found missed, counted in
+ * the wrong zone, is counted where the correction says, and one whose corrected time is still ahead was never missed.
+ */
+describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
+  const clock = new FixedClock(new Date('2027-03-06T04:00:00Z'));
+  let t: TestApp;
+  let coordinator: Session;
+
+  beforeAll(async () => {
+    t = await createTestApp({ clock });
+    const admin = await loginAdmin(t.http);
+    coordinator = await createUser(t.http, admin, 'coordinator');
+    await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+  });
+  afterAll(() => t.close());
+
+  type Deadline = { id: string; rule: string; status: string; dueAt: string; outerLimitAt?: string; timeZone: string };
+  const open = async (custody: object) => (await t.http.post('/api/cases').set(coordinator.auth).send({
+    client: { lastName: 'Lugar', preferredLanguage: 'spa' }, consent: { shareWithAttorney: false, obtainedFrom: 'client' }, custody,
+  }).expect(201)).body.id as string;
+  const deadline = async (caseId: string, rule: string) =>
+    ((await t.http.get(`/api/cases/${caseId}`).set(coordinator.auth).expect(200)).body.deadlines as Deadline[]).find((d) => d.rule === rule)!;
+  const times = (d: Deadline) => ({ status: d.status, dueAt: d.dueAt, outerLimitAt: d.outerLimitAt ?? null, timeZone: d.timeZone });
+
+  it('a bond request counted in Los Angeles, swept missed, is open again when the place is corrected to New York, where it is still ahead', async () => {
+    clock.set(new Date('2027-06-05T16:00:00Z'));
+    const wrong = await open({ status: 'released', timeZone: 'America/Los_Angeles' });
+    const right = await open({ status: 'released', timeZone: 'America/New_York' });
+    for (const c of [wrong, right]) {
+      // 12:30 AM in New York is the evening before in Los Angeles: its seven days end a day earlier there.
+      await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'released', from: 'ice', occurredAt: '2027-06-04T00:30:00-04:00' }).expect(201);
+    }
+    clock.set(new Date('2027-06-11T08:00:00Z')); // Fri 11 Jun, 1:00 AM in Los Angeles, 4:00 AM in New York
+    await t.app.get(DeadlineJobsService).sweepMissed();
+    expect((await deadline(wrong, 'bond_request_after_release')).status).toBe('missed');
+    await t.http.patch(`/api/cases/${wrong}`).set(coordinator.auth).send({ custody: { timeZone: 'America/New_York' } }).expect(200);
+    const corrected = await deadline(wrong, 'bond_request_after_release');
+    expect(times(corrected)).toEqual(times(await deadline(right, 'bond_request_after_release')));
+    expect(corrected.status).toBe('open');
+    expect(corrected.dueAt).toMatch(/^2027-06-11T23:59/);
+    // Its alert, not sent yet, is not sent: it was never missed.
+    await t.app.get(MailDeliveryService).deliverDue();
+    const alerts = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed'`, [wrong]);
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts.every((a: { sent_at: Date | null; cancelled_at: Date | null }) => a.sent_at === null && a.cancelled_at !== null)).toBe(true);
+    expect((await t.db.query(`SELECT urgency_reasons FROM cases WHERE id = $1`, [wrong]))[0].urgency_reasons.join(' ')).not.toMatch(/Missed/);
+  });
+
+  it('a detainer hold swept missed takes the outer limit of the corrected place, and stays missed (its 48 hours passed there too)', async () => {
+    clock.set(new Date('2027-03-06T04:00:00Z'));
+    const custody = (timeZone: string) => ({ status: 'local_jail', timeZone, detainerLodged: true, releaseEligibleAt: '2027-03-05T22:00:00-08:00' });
+    const wrong = await open(custody('America/Los_Angeles'));
+    const right = await open(custody('America/New_York'));
+    clock.set(new Date('2027-03-08T12:00:00Z'));
+    await t.app.get(DeadlineJobsService).sweepMissed();
+    await t.http.patch(`/api/cases/${wrong}`).set(coordinator.auth).send({ custody: { timeZone: 'America/New_York' } }).expect(200);
+    const corrected = await deadline(wrong, 'detainer_hold');
+    // Saturday in New York when the hold began: counted from Monday 00:00, its outer limit is Wednesday 00:00 there.
+    expect(times(corrected)).toEqual({ ...times(await deadline(right, 'detainer_hold')), status: 'missed' });
+    expect(corrected.outerLimitAt).toBe('2027-03-10T00:00:00-05:00');
+    const [{ urgency_reasons: reasons }] = await t.db.query(`SELECT urgency_reasons FROM cases WHERE id = $1`, [wrong]);
+    expect(reasons[0]).toMatch(/outer limit under 8 CFR 287\.7\(d\): Tue 9 Mar, midnight \(end of the day\) EST$/);
+  });
+});
