@@ -168,6 +168,15 @@ describe('routing and referrals (e2e)', () => {
     await t.http.post(`/api/cases/${c.id}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
   });
 
+  it('a coordinator whose routing finds nobody is answered so (422); the other coordinators are emailed', async () => {
+    const c = await createCase(routableCase({ client: { firstName: 'Nadie', lastName: 'Disponible', preferredLanguage: 'ixl' } }));
+    const res = await route(c.id);
+    expect([res.status, res.body.code]).toEqual([422, 'NO_ELIGIBLE_ATTORNEY']);
+    const told: { recipient_id: string }[] = await t.db.query(`SELECT recipient_id FROM notifications WHERE case_id = $1 AND kind = 'case.unplaced'`, [c.id]);
+    expect(told.map((m) => m.recipient_id)).toContain(otherCoordinator.userId);
+    expect(told.map((m) => m.recipient_id)).not.toContain(coordinator.userId);
+  });
+
   it('decline moves the offer to the next attorney; nobody left makes the case unplaced', async () => {
     const c = await createCase();
     const seen = new Set<string>();

@@ -1188,7 +1188,8 @@ export class ReferralsService implements OnModuleInit {
       caseId: c.id, caseReference: c.reference, details: { why },
     });
     const [{ n }] = await tx.query(`SELECT count(*)::int AS n FROM referrals WHERE case_id = $1`, [c.id]);
-    const coordinators = await this.outbox.coordinators(tx, c.organization_id);
+    // The coordinator whose routing found nobody is answered so (422): the others are told.
+    const coordinators = (await this.outbox.coordinators(tx, c.organization_id)).filter((id) => id !== actor?.userId);
     // Without consent nobody can place it (routing by hand is refused too): what is missing is the consent.
     const email = c.consent_share
       ? { subject: `[Amparo] ${c.reference} (${c.urgency_level}) has no eligible attorney`,
