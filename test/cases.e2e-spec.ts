@@ -271,6 +271,18 @@ describe('cases (e2e)', () => {
       expect([typo.status, Object.keys(typo.body.fields ?? {})]).toEqual([400, ['aNumber']]);
     });
 
+    it('reveals are rate-limited too: a stolen coordinator session reads a few records, not every one', async () => {
+      const other = await createUser(t.http, admin, 'coordinator');
+      const statuses: number[] = [];
+      for (let i = 0; i < 61; i++) {
+        statuses.push((await t.http.post(`/api/cases/${caseId}/reveal`).set(other.auth).send({ reason: 'Calling the family to confirm the bond hearing' })).status);
+      }
+      expect(statuses.slice(0, 60).every((s) => s === 200)).toBe(true);
+      expect(statuses[60]).toBe(429);
+      // Another coordinator is not held up by it.
+      await t.http.post(`/api/cases/${caseId}/reveal`).set(coordinator.auth).send({ reason: 'Calling the family to confirm the bond hearing' }).expect(200);
+    });
+
     it('is rate-limited', async () => {
       const other = await createUser(t.http, admin, 'coordinator');
       const statuses: number[] = [];

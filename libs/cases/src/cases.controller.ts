@@ -91,7 +91,7 @@ export class CasesController {
   @Post(':id/reveal')
   @HttpCode(200)
   @Access('coordinator')
-  @ApiOperation({ summary: 'Break-glass: the sensitive fields, with a stated reason that goes to the audit trail.' })
+  @ApiOperation({ summary: 'Break-glass: the sensitive fields, with a stated reason that goes to the audit trail. At most 60 an hour per user (then 429).' })
   @ApiOkResponse({ type: RevealResponse })
   reveal(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: RevealDto) {
     return this.cases.reveal(user, id, dto.reason);

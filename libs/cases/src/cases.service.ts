@@ -33,6 +33,8 @@ export interface CreateCaseResult {
 }
 
 const LOOKUP_LIMIT = { max: 30, windowSeconds: 3600 };
+/** A coordinator's break-glass reveals per hour: a stolen session reads a few records, not the organization's. */
+export const REVEAL_LIMIT = { max: 60, windowSeconds: 3600 };
 const UNLISTED_FACILITY = (field: string) =>
   `${field} names a facility the latest ICE facilities file no longer lists (closed or renamed): choose a current one (GET /api/facilities)`;
 
@@ -426,6 +428,7 @@ export class CasesService {
   }
 
   async reveal(actor: Principal, id: string, reason: string) {
+    await this.rateLimit.hit(`reveal:${actor.userId}`, REVEAL_LIMIT.max, REVEAL_LIMIT.windowSeconds, 'Too many reveals in an hour; try again later');
     return this.audit.transaction(async (tx) => {
       const row = await this.visibleRow(tx, actor, id);
       if (row.status === 'purged') throw new DomainError(HttpStatus.CONFLICT, 'CASE_PURGED', 'This case was purged: nothing remains to reveal');
