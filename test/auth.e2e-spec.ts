@@ -54,7 +54,9 @@ describe('auth (e2e)', () => {
   it('a user created with a space around the email signs in without it', async () => {
     const admin = await loginAdmin(t.http);
     const email = `spaced-${Date.now()}@example.org`;
-    await t.http.post('/api/users').set(admin.auth).send({ email: ` ${email} `, name: 'Espacio Ejemplo', role: 'intake', password: 'a-long-unguessable-passphrase-9' }).expect(201);
+    // A role as a phone keyboard sends it (capitalized, a space after) is the role.
+    const made = await t.http.post('/api/users').set(admin.auth).send({ email: ` ${email} `, name: 'Espacio Ejemplo', role: 'Intake ', password: 'a-long-unguessable-passphrase-9' }).expect(201);
+    expect(made.body.role).toBe('intake');
     await t.http.post('/api/auth/login').send({ email, password: 'a-long-unguessable-passphrase-9' }).expect(200);
   });
 
@@ -128,10 +130,20 @@ describe('auth (e2e)', () => {
       ['wrong audience', () => signJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims(), aud: 'someone-else' }, secret())],
       ['wrong issuer', () => signJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims(), iss: 'someone-else' }, secret())],
       ['garbage', () => 'not.a.token'],
-    ])('rejects a token with %s (401)', async (_name, make) => {
+    ])('rejects a token with %s (401)', async (name, make) => {
       const res = await t.http.get('/api/auth/me').set('Authorization', `Bearer ${make()}`);
       expect(res.status).toBe(401);
-      expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+      expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized', code: 'UNAUTHENTICATED' });
+      // A genuine token that lapsed says so, and how to go on; anything else says nothing of why.
+      expect(res.body.message).toBe(name === 'expired'
+        ? 'Your access token has expired: get a new one with POST /api/auth/refresh (your refresh token), or sign in again'
+        : 'Authentication required');
+    });
+
+    it('says nothing of expiry for a lapsed token signed with another key', async () => {
+      const forged = signJwt({ alg: 'HS256', typ: 'JWT' }, { ...claims(), exp: Math.floor(Date.now() / 1000) - 60 }, Buffer.alloc(32, 7));
+      const res = await t.http.get('/api/auth/me').set('Authorization', `Bearer ${forged}`);
+      expect([res.status, res.body.message]).toEqual([401, 'Authentication required']);
     });
 
     it('rejects a request without a token (401)', async () => {

@@ -495,12 +495,17 @@ describe('cases (e2e)', () => {
       expect(await refused('myn')).toMatch(/^client\.preferredLanguage: myn is not an ISO 639-3 code; did you mean the language itself: Mayan languages .* mam \(Mam\), quc \(K'iche'\)/);
       expect(await refused('es')).toBe('client.preferredLanguage: es is a two-letter code; the ISO 639-3 code is spa (Spanish)');
       expect(await refused('xyz')).toMatch(/^client\.preferredLanguage: xyz is not an ISO 639-3 code; find the language's code at https:\/\/iso639-3\.sil\.org/);
-      // A language's name, in English or Spanish, as a phone types it, is answered with its code.
-      expect(await refused('Spanish')).toBe('client.preferredLanguage: spanish is a language\'s name; send its ISO 639-3 code: spa (Spanish)');
-      expect(await refused('Español ')).toBe('client.preferredLanguage: español is a language\'s name; send its ISO 639-3 code: spa (Spanish)');
-      expect(await refused('K’iche’')).toBe('client.preferredLanguage: k’iche’ is a language\'s name; send its ISO 639-3 code: quc (K\'iche\')');
-      expect(await refused('Haitian Creole')).toMatch(/send its ISO 639-3 code: hat \(Haitian\)$/);
-      expect(await refused('Mixteco')).toMatch(/^client\.preferredLanguage: mixteco names a family of languages \(Mixtec\); send the ISO 639-3 code of the one the client speaks/);
+      // A language's name, in English or Spanish, as a phone types it, is answered with its code (what was typed is not
+      // said back: it may be someone's name typed in the wrong field).
+      const byName = 'client.preferredLanguage: send the language\'s ISO 639-3 code, not its name: ';
+      expect(await refused('Spanish')).toBe(`${byName}spa (Spanish)`);
+      expect(await refused('Español ')).toBe(`${byName}spa (Spanish)`);
+      expect(await refused('K’iche’')).toBe(`${byName}quc (K'iche')`);
+      expect(await refused('Haitian Creole')).toBe(`${byName}hat (Haitian)`);
+      expect(await refused('Malay')).toBe(`${byName}msa (Malay (macrolanguage))`);
+      expect(await refused('Mixteco')).toMatch(/^client\.preferredLanguage: Mixtec is a family of languages; send the ISO 639-3 code of the one the client speaks/);
+      // A name the table has among thousands of rare languages' is not one of those answered: it may be a person's.
+      expect(await refused('Bari')).toBe('client.preferredLanguage must be an ISO 639-3 language code (three letters) such as spa, mam or quc');
       // Attorneys' languages are held to the same list.
       const profile = await t.http.put('/api/attorneys/me/profile').set((await createUser(t.http, admin, 'attorney')).auth)
         .send({ languages: ['spa', 'aaj'], practiceAreas: ['asylum'], maxActiveCases: 3, acceptingReferrals: true });

@@ -204,7 +204,8 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'IL', county: 'Cook' } });
       await event(c.id, { type: 'entered_us', occurredAt: '2025-12-15' }).expect(201);
       const asylum = await deadline(c.id, 'asylum_one_year');
-      await t.http.patch(`/api/deadlines/${asylum.id}`).set(coordinator.auth).send({ status: 'met', note: 'filed' }).expect(200);
+      // A status as a phone keyboard sends it is the status.
+      await t.http.patch(`/api/deadlines/${asylum.id}`).set(coordinator.auth).send({ status: 'Met ', note: 'filed' }).expect(200);
       await event(c.id, { type: 'transferred', occurredAt: iso(clock.now()), facilityCode: await facilityIn('CA', 'America/Los_Angeles') }).expect(201);
       const rows = await t.db.query(`SELECT id, status FROM deadlines WHERE case_id = $1 AND rule = 'asylum_one_year' AND superseded_at IS NULL`, [c.id]);
       expect(rows).toEqual([{ id: asylum.id, status: 'met' }]);

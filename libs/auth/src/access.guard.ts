@@ -65,8 +65,14 @@ export class AccessGuard extends AuthGuard('jwt') {
     };
   }
 
-  override handleRequest<T>(error: unknown, user: T): T {
-    if (error || !user) throw error instanceof UnauthorizedException ? error : new UnauthorizedException('Authentication required');
+  override handleRequest<T>(error: unknown, user: T, info?: unknown): T {
+    if (error instanceof UnauthorizedException) throw error;
+    // A token that was good and lapsed (15 minutes by default) says so: "Authentication required" to someone who
+    // signed in a while ago reads as a fault of theirs. It tells nothing its holder does not know.
+    if (!user && info instanceof Error && info.name === 'TokenExpiredError') {
+      throw new UnauthorizedException('Your access token has expired: get a new one with POST /api/auth/refresh (your refresh token), or sign in again');
+    }
+    if (error || !user) throw new UnauthorizedException('Authentication required');
     return user;
   }
 }

@@ -10,7 +10,7 @@ export class ErrorResponse {
   @ApiProperty({ example: 'Invalid field: client.preferredLanguage' }) message: string;
   @ApiPropertyOptional({
     description: 'The offending fields by dotted path, each with its messages',
-    example: { 'client.preferredLanguage': ['client.preferredLanguage must be ISO 639-3 language codes (three letters) such as spa, mam or quc'] },
+    example: { 'client.preferredLanguage': ['client.preferredLanguage: send the language\'s ISO 639-3 code, not its name: spa (Spanish)'] },
     type: 'object',
     additionalProperties: { type: 'array', items: { type: 'string' } },
   })

@@ -151,8 +151,15 @@ function sayWhatIsMissing(fields: FieldErrors, raw: unknown): FieldErrors {
     if (isSent(raw, path)) return [path, messages.map(inPlainWords)];
     if (messages.some((m) => m.includes('is required'))) return [path, messages];
     const hinted = MISSING_HINTS.find(([rule]) => messages.some((m) => rule.test(m)));
-    const rest = hinted ? messages.filter((m) => !hinted[0].test(m)) : messages;
-    return [path, [`${path} is required${hinted ? `: ${hinted[1]}` : ''}`, ...rest]];
+    // The bounds of a value, said as part of what to send ("a whole number from 0 to 500"): listed as rules, "must not
+    // be greater than 500" and "must not be less than 0" read as two faults of a value nobody sent. Rules of a list's
+    // entries (each a string, no two alike) say nothing to someone who sent no list.
+    const bound = (rule: RegExp) => messages.map((m) => rule.exec(m)?.[1]).find((n) => n !== undefined);
+    const [min, max, most] = [bound(/ must not be less than (-?[\d.]+)$/), bound(/ must not be greater than (-?[\d.]+)$/), bound(/ must contain no more than (\d+) elements$/)];
+    const range = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : max !== undefined ? ` up to ${max}` : min !== undefined ? ` of at least ${min}` : '';
+    const hint = hinted ? `${hinted[1]}${range}${most !== undefined ? `, at most ${most}` : ''}` : '';
+    const rest = messages.filter((m) => !(hinted?.[0].test(m)) && !/ must not be (less|greater) than -?[\d.]+$| must contain no more than \d+ elements$|^each value in |^All .*'s elements must be unique$/.test(m));
+    return [path, [`${path} is required${hint ? `: ${hint}` : ''}`, ...rest]];
   }));
 }
 

@@ -300,7 +300,7 @@ const NOT_LANGUAGE_CODES: Readonly<Record<string, string>> = {
 
 /** A language's name as typed, for comparing: no accents, apostrophes or case ("K'iche'", "Español" → kiche, espanol). */
 const nameKey = (name: string) =>
-  name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/['’‘`´]/g, '').replace(/[-\s]+/g, ' ')
+  name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s*\(.*\)/g, '').replace(/['’‘`´]/g, '').replace(/[-\s]+/g, ' ')
     .replace(/^(the |el |la |idioma |lengua )/, '').replace(/ (language|languages)$/, '').trim();
 
 /**
@@ -317,37 +317,44 @@ const LANGUAGE_NAME_CODES: Readonly<Record<string, string>> = {
   punjabi: 'pan', farsi: 'fas', persa: 'fas', amharico: 'amh', tigrina: 'tir', somali: 'som', bengali: 'ben',
 };
 const LANGUAGE_FAMILIES: Readonly<Record<string, string>> = {
-  mixtec: 'Mixtec', mixteco: 'Mixtec', nahuatl: 'Nahuatl', maya: 'Mayan', mayan: 'Mayan', quechua: 'Quechua', chinantec: 'Chinantec', chinanteco: 'Chinantec',
+  mixtec: 'Mixtec', mixteco: 'Mixtec', nahuatl: 'Nahuatl', maya: 'Mayan', mayan: 'Mayan', chinantec: 'Chinantec', chinanteco: 'Chinantec',
 };
-/** SIL's names, each of one code only (ten names are two languages'), then the names above. */
-const LANGUAGE_BY_NAME: ReadonlyMap<string, string> = (() => {
-  const byName = new Map<string, string | null>();
-  for (const { name, iso6393: code } of iso6393) {
-    const key = nameKey(name);
-    byName.set(key, byName.has(key) ? null : code);
-  }
-  for (const [name, code] of Object.entries(LANGUAGE_NAME_CODES)) byName.set(name, code);
-  return new Map([...byName].filter((entry): entry is [string, string] => entry[1] !== null));
-})();
+/**
+ * The languages whose SIL names are known by name: those hotlines hear most. Not the whole table: thousands of its
+ * names are short words that are also people's names (Kim, Ali...), and what someone typed in the wrong field is
+ * answered with a code, never named back.
+ */
+const NAMED_LANGUAGES = [
+  'spa', 'eng', 'por', 'fra', 'hat', 'mam', 'quc', 'kjb', 'cak', 'ixl', 'acr', 'tzh', 'tzo', 'jac', 'kek', 'knj', 'poh', 'usp',
+  'yua', 'cab', 'zap', 'que', 'aym', 'grn', 'ara', 'rus', 'ukr', 'zho', 'cmn', 'yue', 'vie', 'hin', 'pan', 'urd', 'ben', 'nep',
+  'prs', 'fas', 'tur', 'tir', 'amh', 'som', 'swa', 'wol', 'lin', 'kor', 'tgl', 'fil', 'deu', 'ita', 'jpn', 'ron', 'pol', 'hye',
+  'kat', 'uzb', 'kaz', 'tam', 'tel', 'guj', 'mar', 'ful', 'bam', 'aka', 'yor', 'ibo', 'hau', 'orm', 'kin', 'run', 'sqi', 'bul',
+  'srp', 'hrv', 'bos', 'heb', 'khm', 'lao', 'mya', 'tha', 'ind', 'msa', 'mon', 'bod', 'kur', 'mal', 'kan', 'sin',
+];
+const LANGUAGE_BY_NAME: ReadonlyMap<string, string> = new Map([
+  ...NAMED_LANGUAGES.map((code): [string, string] => [nameKey(ISO_639_3.get(code) ?? code), code]),
+  ...Object.entries(LANGUAGE_NAME_CODES),
+]);
 
-/** What to say of a language's name typed for its code, or null when it is not a name the table knows. */
+/** What to say of a language's name typed for its code (not repeating what was typed), or null for another value. */
 function languageNameProblem(path: string, typed: string): string | null {
   const key = nameKey(typed);
   const family = LANGUAGE_FAMILIES[key];
-  if (family) return `${path}: ${typed} names a family of languages (${family}); send the ISO 639-3 code of the one the client speaks: find it at https://iso639-3.sil.org`;
+  if (family) return `${path}: ${family} is a family of languages; send the ISO 639-3 code of the one the client speaks: find it at https://iso639-3.sil.org`;
   const code = LANGUAGE_BY_NAME.get(key);
-  return code ? `${path}: ${typed} is a language's name; send its ISO 639-3 code: ${code} (${ISO_639_3.get(code)})` : null;
+  return code ? `${path}: send the language's ISO 639-3 code, not its name: ${code} (${ISO_639_3.get(code)})` : null;
 }
 
 /** What to say of a code that is not one, or null when it is one. */
-function languageCodeProblem(path: string, code: unknown): string | null {
-  if (typeof code !== 'string') return `${path} must be ISO 639-3 language codes (three letters) such as spa, mam or quc`;
+function languageCodeProblem(path: string, code: unknown, many: boolean): string | null {
+  const codes = many ? 'ISO 639-3 language codes' : 'an ISO 639-3 language code';
+  if (typeof code !== 'string') return `${path} must be ${codes} (three letters) such as spa, mam or quc`;
   if (NOT_LANGUAGE_CODES[code]) return `${path}: ${code} is not an ISO 639-3 code; did you mean ${NOT_LANGUAGE_CODES[code]}?`;
   const three = FROM_639_1.get(code);
   if (three) return `${path}: ${code} is a two-letter code; the ISO 639-3 code is ${three} (${ISO_639_3.get(three)})`;
   const named = ISO_639_3.has(code) ? null : languageNameProblem(path, code);
   if (named) return named;
-  if (!/^[a-z]{3}$/.test(code)) return `${path} must be ISO 639-3 language codes (three letters) such as spa, mam or quc`;
+  if (!/^[a-z]{3}$/.test(code)) return `${path} must be ${codes} (three letters) such as spa, mam or quc`;
   if (!ISO_639_3.has(code)) return `${path}: ${code} is not an ISO 639-3 code; find the language's code at https://iso639-3.sil.org (spa, mam, quc…)`;
   return null;
 }
@@ -361,11 +368,11 @@ export const IsLanguageCode = (path: string, options?: ValidationOptions): Prope
     options: {
       message: ({ value }) => {
         const codes = (Array.isArray(value) ? value : [value]) as unknown[];
-        return codes.map((code) => languageCodeProblem(path, code)).find((problem) => problem !== null) ?? `${path} is not valid`;
+        return codes.map((code) => languageCodeProblem(path, code, Array.isArray(value))).find((problem) => problem !== null) ?? `${path} is not valid`;
       },
       ...options,
     },
     validator: {
-      validate: (value: unknown) => (Array.isArray(value) ? value : [value]).every((code) => languageCodeProblem(path, code) === null),
+      validate: (value: unknown) => (Array.isArray(value) ? value : [value]).every((code) => languageCodeProblem(path, code, Array.isArray(value)) === null),
     },
   });

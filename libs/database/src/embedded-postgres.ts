@@ -91,7 +91,7 @@ export async function startEmbeddedPostgres(options: {
       throw new StartupError(
         `the embedded PostgreSQL could not create its data directory ${clusterDir}${reason ? ` (${reason})` : ''}: ` +
           `the server runs as ${isRoot ? 'the "postgres" user, which must be able to reach it (not under a 0700 directory)' : 'this user'}; ` +
-          'set AMPARO_DATA_DIR elsewhere, or run with EMBEDDED_PG_LOG=true to see its log',
+          `set AMPARO_DATA_DIR elsewhere${isRoot ? ' (such as /var/lib/amparo)' : ''}, or run with EMBEDDED_PG_LOG=true to see its log`,
       );
     }
   }

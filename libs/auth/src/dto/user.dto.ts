@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
-import { FieldErrors, IsOptionalNotNull, plainEmailValue } from '@amparo/common';
+import { CodeValue, FieldErrors, IsOptionalNotNull, plainEmailValue } from '@amparo/common';
 import { composedPassword } from '../password.service';
 import { ROLES, Role } from '../roles';
 import { TEMPORARY_PASSWORD_HOURS } from '../temporary-password';
@@ -26,6 +26,7 @@ export class CreateUserDto {
   name: string;
 
   @ApiProperty({ enum: ROLES })
+  @CodeValue()
   @IsIn(ROLES)
   role: Role;
 
@@ -53,6 +54,7 @@ export class UpdateUserDto {
   name?: string;
 
   @ApiPropertyOptional({ enum: ROLES })
+  @CodeValue()
   @IsOptionalNotNull()
   @IsIn(ROLES)
   role?: Role;

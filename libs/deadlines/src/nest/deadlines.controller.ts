@@ -43,6 +43,7 @@ export class UpdateDeadlineDto {
     enum: ['met', 'waived', 'open', 'missed'],
     description: '`missed` is set by the system when a deadline passes open; a person may set it only once the deadline has passed (e.g. a filing thought made was not).',
   })
+  @CodeValue()
   @IsIn(['met', 'waived', 'open', 'missed'])
   status: 'met' | 'waived' | 'open' | 'missed';
 
