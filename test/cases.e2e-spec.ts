@@ -503,6 +503,7 @@ describe('cases (e2e)', () => {
       expect(await refused('K’iche’')).toBe(`${byName}quc (K'iche')`);
       expect(await refused('Haitian Creole')).toBe(`${byName}hat (Haitian)`);
       expect(await refused('Malay')).toBe(`${byName}msa (Malay (macrolanguage))`);
+      expect(await refused('Creole')).toMatch(/^client\.preferredLanguage: Creole is the name of many languages \(Haitian: hat; Cape Verdean: kea; Belize Kriol: bzj\); send the ISO 639-3 code of the one the client speaks/);
       expect(await refused('Mixteco')).toMatch(/^client\.preferredLanguage: Mixtec is a family of languages; send the ISO 639-3 code of the one the client speaks/);
       // A name the table has among thousands of rare languages' is not one of those answered: it may be a person's.
       expect(await refused('Bari')).toBe('client.preferredLanguage must be an ISO 639-3 language code (three letters) such as spa, mam or quc');
@@ -510,6 +511,11 @@ describe('cases (e2e)', () => {
       const profile = await t.http.put('/api/attorneys/me/profile').set((await createUser(t.http, admin, 'attorney')).auth)
         .send({ languages: ['spa', 'aaj'], practiceAreas: ['asylum'], maxActiveCases: 3, acceptingReferrals: true });
       expect([profile.status, profile.body.fields?.languages?.[0]]).toEqual([400, expect.stringMatching(/aaj is not an ISO 639-3 code/)]);
+      // A profile sent empty says what each list is to hold (the codes, the areas), with its bounds, not rules of values.
+      const empty = await t.http.put('/api/attorneys/me/profile').set((await createUser(t.http, admin, 'attorney')).auth).send({});
+      expect(empty.body.fields.languages).toEqual(['languages is required: a list ([] for none), at most 30', 'languages must be ISO 639-3 language codes (three letters) such as spa, mam or quc']);
+      expect(empty.body.fields.maxActiveCases).toEqual(['maxActiveCases is required: a whole number from 0 to 500']);
+      expect(empty.body.fields.practiceAreas[1]).toMatch(/^each value in practiceAreas must be one of the following values: /);
     });
 
     it('trailing spaces in coded fields are not errors; phones with an extension or a slash are phones, dashes alone are not', async () => {

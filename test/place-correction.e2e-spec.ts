@@ -51,6 +51,33 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
     expect(alerts.length).toBeGreaterThan(0);
     expect(alerts.every((a: { sent_at: Date | null; cancelled_at: Date | null }) => a.sent_at === null && a.cancelled_at !== null)).toBe(true);
     expect((await t.db.query(`SELECT urgency_reasons FROM cases WHERE id = $1`, [wrong]))[0].urgency_reasons.join(' ')).not.toMatch(/Missed/);
+    // Missed at its corrected time, it is told again.
+    clock.set(new Date('2027-06-12T04:30:00Z'));
+    await t.app.get(DeadlineJobsService).sweepMissed();
+    expect((await deadline(wrong, 'bond_request_after_release')).status).toBe('missed');
+    const again = await t.db.query(`SELECT subject FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND cancelled_at IS NULL`, [wrong]);
+    expect(again.length).toBeGreaterThan(0);
+    expect(again.every((a: { subject: string }) => a.subject.includes('was due Fri 11 Jun 2027, 11:59 PM EDT'))).toBe(true);
+  });
+
+  it('a deadline whose MISSED email went is told again when, its place corrected, it is missed at the corrected time', async () => {
+    clock.set(new Date('2027-06-05T16:00:00Z'));
+    const c = await open({ status: 'released', timeZone: 'America/Los_Angeles' });
+    await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'released', from: 'ice', occurredAt: '2027-06-04T00:30:00-04:00' }).expect(201);
+    clock.set(new Date('2027-06-11T08:00:00Z'));
+    await t.app.get(DeadlineJobsService).sweepMissed();
+    await t.app.get(MailDeliveryService).deliverDue();
+    const sent = async () => (await t.db.query(`SELECT subject FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND sent_at IS NOT NULL`, [c])).map((n: { subject: string }) => n.subject);
+    expect((await sent()).length).toBeGreaterThan(0);
+    const before = (await sent()).length;
+    await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/New_York' } }).expect(200);
+    expect((await deadline(c, 'bond_request_after_release')).status).toBe('open');
+    clock.set(new Date('2027-06-12T04:30:00Z'));
+    await t.app.get(DeadlineJobsService).sweepMissed();
+    await t.app.get(MailDeliveryService).deliverDue();
+    const after = await sent();
+    expect(after.length).toBe(2 * before);
+    expect(after.filter((s: string) => s.includes('11:59 PM EDT')).length).toBe(before);
   });
 
   it('a detainer hold swept missed takes the outer limit of the corrected place, and stays missed (its 48 hours passed there too)', async () => {
@@ -67,5 +94,23 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
     expect(corrected.outerLimitAt).toBe('2027-03-10T00:00:00-05:00');
     const [{ urgency_reasons: reasons }] = await t.db.query(`SELECT urgency_reasons FROM cases WHERE id = $1`, [wrong]);
     expect(reasons[0]).toMatch(/outer limit under 8 CFR 287\.7\(d\): Tue 9 Mar, midnight \(end of the day\) EST$/);
+  });
+
+  it('a deadline missed before a transfer stays missed at its time when custody is corrected after it, in its place or not', async () => {
+    clock.set(new Date('2027-06-01T16:00:00Z'));
+    const c = await open({ status: 'ice_detention', facilityCode: 'ELZICDF' });
+    await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'address_changed', occurredAt: '2027-06-01T12:00:00-04:00' }).expect(201);
+    const due = Date.parse((await deadline(c, 'eoir33_change_of_address')).dueAt);
+    clock.set(new Date(due + 30 * 60_000));
+    await t.app.get(DeadlineJobsService).sweepMissed();
+    const missed = await deadline(c, 'eoir33_change_of_address');
+    expect(missed.status).toBe('missed');
+    // Moved from New Jersey to California, three hours behind: the day it was due there has not ended yet.
+    await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'transferred', occurredAt: clock.now().toISOString(), facilityCode: 'ADLNTCA' }).expect(201);
+    // A form sends the custody status back unchanged with another field; then the place since the transfer is corrected.
+    await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { status: 'ice_detention' }, client: { needsInterpreter: true } }).expect(200);
+    expect(times(await deadline(c, 'eoir33_change_of_address'))).toEqual(times(missed));
+    await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { facilityCode: 'BHCALCA' } }).expect(200);
+    expect(times(await deadline(c, 'eoir33_change_of_address'))).toEqual(times(missed));
   });
 });

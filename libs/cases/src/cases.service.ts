@@ -516,6 +516,8 @@ export class CasesService {
         || (custody.detainerLodged !== undefined && (custody.detainerLodged ?? false) !== row.detainer_lodged)
         || (custody.releaseEligibleAt !== undefined && !sameTime(row.release_eligible_at as Date | null, custody.releaseEligibleAt ?? null)));
       const custodyKeysBefore = custodyFactsCorrected ? await this.timeline.custodyKeys(tx, id, this.clock.now()) : undefined;
+      // And the deadlines as the facts before give them: a missed one there follows a corrected place.
+      const computedBefore = custodyChanged ? await this.timeline.computedNow(tx, id, this.clock.now()) : undefined;
       if (custody && custodyChanged) {
         // A statement of the custody now: dated below, with the place (see addEvent, EVENT_BEFORE_CUSTODY_STATED).
         if (custody.status !== undefined) {
@@ -640,7 +642,10 @@ export class CasesService {
         if (zoneMoved || placeMoved || countyMoved) await followCaseZone(tx, [id], { [id]: dayZone });
         // The custody facts said otherwise all along: a deadline counted from the old ones never applied, whatever its
         // status (as for a retracted event).
-        await this.timeline.recompute(tx, id, this.clock.now(), { custodyCorrected: custodyKeysBefore, corrected: true });
+        await this.timeline.recompute(tx, id, this.clock.now(), {
+          custodyCorrected: custodyKeysBefore,
+          placeCorrected: zoneMoved || placeMoved || countyMoved ? computedBefore : undefined,
+        });
       }
       await this.audit.record(tx, {
         organizationId: actor.organizationId,
@@ -669,12 +674,12 @@ export class CasesService {
         await this.referrals.reviewOpenOffer(tx, id, actor, { needsChanged, consentWithdrawn: dto.consent?.shareWithAttorney === false && row.consent_share });
       }
       // Made urgent (what the urgency is recomputed from, corrected), or given consent while urgent: offered as at intake.
-      if (custodyChanged || 'client.criminalHistory' in sensitiveChanges || dto.consent?.shareWithAttorney === true) {
-        await this.referrals.autoRouteIfNowUrgent(tx, id, { level: row.urgency_level, consent: row.consent_share });
-      }
-      // Consent recorded where it was missing, and the case not offered by it: the coordinators told it could not be
-      // offered are told it can.
-      if (dto.consent?.shareWithAttorney === true && !row.consent_share) await this.referrals.consentRecorded(tx, actor, id);
+      const routed = custodyChanged || 'client.criminalHistory' in sensitiveChanges || dto.consent?.shareWithAttorney === true
+        ? await this.referrals.autoRouteIfNowUrgent(tx, id, { level: row.urgency_level, consent: row.consent_share })
+        : null;
+      // Consent recorded where it was missing: those told it could not be offered are told it can, unless routing it
+      // just now found nobody (they are told that).
+      if (dto.consent?.shareWithAttorney === true && !row.consent_share) await this.referrals.consentRecorded(tx, actor, id, routed === null);
       // New names (the client's, or the other side's) may bar the attorneys who hold or held this case from a case they
       // are offered: reviewed once this commits.
       // So may a corrected birth date or A-number, for an attorney who told a conflict with this client (a decline or

@@ -158,7 +158,7 @@ function sayWhatIsMissing(fields: FieldErrors, raw: unknown): FieldErrors {
     const [min, max, most] = [bound(/ must not be less than (-?[\d.]+)$/), bound(/ must not be greater than (-?[\d.]+)$/), bound(/ must contain no more than (\d+) elements$/)];
     const range = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : max !== undefined ? ` up to ${max}` : min !== undefined ? ` of at least ${min}` : '';
     const hint = hinted ? `${hinted[1]}${range}${most !== undefined ? `, at most ${most}` : ''}` : '';
-    const rest = messages.filter((m) => !(hinted?.[0].test(m)) && !/ must not be (less|greater) than -?[\d.]+$| must contain no more than \d+ elements$|^each value in |^All .*'s elements must be unique$/.test(m));
+    const rest = messages.filter((m) => !(hinted?.[0].test(m)) && !/ must not be (less|greater) than -?[\d.]+$| must contain no more than \d+ elements$|^each value in .* must be a string$|^All .*'s elements must be unique$/.test(m));
     return [path, [`${path} is required${hint ? `: ${hint}` : ''}`, ...rest]];
   }));
 }

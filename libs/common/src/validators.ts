@@ -309,15 +309,18 @@ const nameKey = (name: string) =>
  */
 const LANGUAGE_NAME_CODES: Readonly<Record<string, string>> = {
   espanol: 'spa', castellano: 'spa', ingles: 'eng', portugues: 'por', frances: 'fra', aleman: 'deu', italiano: 'ita',
-  'haitian creole': 'hat', creole: 'hat', kreyol: 'hat', 'kreyol ayisyen': 'hat', 'criollo haitiano': 'hat', criollo: 'hat',
+  'haitian creole': 'hat', kreyol: 'hat', 'kreyol ayisyen': 'hat', 'criollo haitiano': 'hat',
   quiche: 'quc', kiche: 'quc', kanjobal: 'kjb', akateko: 'knj', akatek: 'knj', kekchi: 'kek', qeqchi: 'kek', kakchiquel: 'cak',
   cakchiquel: 'cak', achi: 'acr', tzeltal: 'tzh', tzotzil: 'tzo', garifuna: 'cab', zapoteco: 'zap',
   arabe: 'ara', chino: 'zho', mandarin: 'cmn', cantonese: 'yue', cantones: 'yue', vietnamita: 'vie', ruso: 'rus',
   ucraniano: 'ukr', turco: 'tur', coreano: 'kor', japones: 'jpn', tagalo: 'tgl', pashto: 'pus', pastun: 'pus',
   punjabi: 'pan', farsi: 'fas', persa: 'fas', amharico: 'amh', tigrina: 'tir', somali: 'som', bengali: 'ben',
 };
+const FAMILY = (name: string) => `${name} is a family of languages`;
+const CREOLES = 'Creole is the name of many languages (Haitian: hat; Cape Verdean: kea; Belize Kriol: bzj)';
 const LANGUAGE_FAMILIES: Readonly<Record<string, string>> = {
-  mixtec: 'Mixtec', mixteco: 'Mixtec', nahuatl: 'Nahuatl', maya: 'Mayan', mayan: 'Mayan', chinantec: 'Chinantec', chinanteco: 'Chinantec',
+  mixtec: FAMILY('Mixtec'), mixteco: FAMILY('Mixtec'), nahuatl: FAMILY('Nahuatl'), maya: FAMILY('Mayan'), mayan: FAMILY('Mayan'),
+  chinantec: FAMILY('Chinantec'), chinanteco: FAMILY('Chinantec'), creole: CREOLES, criollo: CREOLES, kriol: CREOLES,
 };
 /**
  * The languages whose SIL names are known by name: those hotlines hear most. Not the whole table: thousands of its
@@ -340,7 +343,7 @@ const LANGUAGE_BY_NAME: ReadonlyMap<string, string> = new Map([
 function languageNameProblem(path: string, typed: string): string | null {
   const key = nameKey(typed);
   const family = LANGUAGE_FAMILIES[key];
-  if (family) return `${path}: ${family} is a family of languages; send the ISO 639-3 code of the one the client speaks: find it at https://iso639-3.sil.org`;
+  if (family) return `${path}: ${family}; send the ISO 639-3 code of the one the client speaks: find it at https://iso639-3.sil.org`;
   const code = LANGUAGE_BY_NAME.get(key);
   return code ? `${path}: send the language's ISO 639-3 code, not its name: ${code} (${ISO_639_3.get(code)})` : null;
 }
@@ -360,7 +363,7 @@ function languageCodeProblem(path: string, code: unknown, many: boolean): string
 }
 
 /** An ISO 639-3 code (after LanguageCode), one of SIL's table, not a look-alike such as `esp` or a family such as `myn`. */
-export const IsLanguageCode = (path: string, options?: ValidationOptions): PropertyDecorator => (target, propertyName) =>
+export const IsLanguageCode = (path: string, options?: ValidationOptions & { list?: boolean }): PropertyDecorator => (target, propertyName) =>
   registerDecorator({
     name: 'isLanguageCode',
     target: target.constructor,
@@ -368,11 +371,11 @@ export const IsLanguageCode = (path: string, options?: ValidationOptions): Prope
     options: {
       message: ({ value }) => {
         const codes = (Array.isArray(value) ? value : [value]) as unknown[];
-        return codes.map((code) => languageCodeProblem(path, code, Array.isArray(value))).find((problem) => problem !== null) ?? `${path} is not valid`;
+        return codes.map((code) => languageCodeProblem(path, code, options?.list ?? Array.isArray(value))).find((problem) => problem !== null) ?? `${path} is not valid`;
       },
       ...options,
     },
     validator: {
-      validate: (value: unknown) => (Array.isArray(value) ? value : [value]).every((code) => languageCodeProblem(path, code, Array.isArray(value)) === null),
+      validate: (value: unknown) => (Array.isArray(value) ? value : [value]).every((code) => languageCodeProblem(path, code, true) === null),
     },
   });

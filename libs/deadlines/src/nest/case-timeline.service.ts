@@ -120,6 +120,14 @@ function sameTimes(stored: DeadlineRow, d: ComputedDeadline): boolean {
   return at(stored.due_at, d.dueAt) && at(stored.outer_limit_at, d.outerLimitAt) && at(stored.opens_at, d.opensAt);
 }
 
+/**
+ * Whether a stored deadline is where the facts before a correction put it (its times and zone): a missed one left in
+ * an earlier zone by a transfer is not, and a correction of the place since does not concern it.
+ */
+function wasFollowing(stored: DeadlineRow, before: ComputedDeadline | undefined): boolean {
+  return before !== undefined && stored.time_zone === before.timeZone && sameTimes(stored, before);
+}
+
 const inZone = (d: Date, zone: string) => DateTime.fromJSDate(d).setZone(tz(zone)).toISO({ suppressMilliseconds: true })!;
 
 /** A stored deadline's times as the engine states them (ISO in its zone). */
@@ -339,6 +347,12 @@ export class CaseTimelineService {
     return new Set(computeDeadlines(facts, ruleSetFor(now)).filter((d) => !d.triggerEventId).map((d) => d.key));
   }
 
+  /** The deadlines the case's facts give now, by key: read before a correction of its place, for `recompute`'s `placeCorrected`. */
+  async computedNow(tx: EntityManager, caseId: string, now: Date): Promise<Map<string, ComputedDeadline>> {
+    const { facts } = await this.caseFacts(tx, caseId);
+    return new Map(computeDeadlines(facts, ruleSetFor(now)).map((d) => [d.key, d]));
+  }
+
   /**
    * With `custodyCorrected` (a correction of the intake's custody facts, not an event: the keys `custodyKeys` gave
    * before it): a deadline the old facts gave and the corrected ones do not never applied, and is superseded whatever
@@ -346,11 +360,17 @@ export class CaseTimelineService {
    * computed because something happened, a release say, keeps its record), and those missed on arrival
    * (missedOnArrival: never followed; a detainer hold's only when another time replaced it).
    *
-   * With `corrected` (after a correction of the case, which says what was true all along, not an event): a missed
-   * deadline the corrected facts count to another time takes it, and is open again when the system found it missed
-   * and that time is still ahead.
+   * With `placeCorrected` (after a correction of the case's place, which says where the person was all along since the
+   * last transfer: what the facts before it computed, computedNow): a missed deadline that was where those facts put it
+   * (not one left behind by a transfer) and that the corrected place counts to another time takes it, and is open again
+   * when the system found it missed and that time is still ahead.
    */
-  async recompute(tx: EntityManager, caseId: string, now: Date, options: { custodyCorrected?: ReadonlySet<string>; corrected?: boolean } = {}): Promise<Timeline> {
+  async recompute(
+    tx: EntityManager,
+    caseId: string,
+    now: Date,
+    options: { custodyCorrected?: ReadonlySet<string>; placeCorrected?: ReadonlyMap<string, ComputedDeadline> } = {},
+  ): Promise<Timeline> {
     const { row, facts } = await this.caseFacts(tx, caseId);
     const ruleSet = ruleSetFor(now);
     const computed = computeDeadlines(facts, ruleSet);
@@ -489,11 +509,12 @@ export class CaseTimelineService {
               WHERE id = $1`,
             [stored.id, d.dueAt, d.timeZone, d.outerLimitAt ?? null, d.opensAt ?? null, d.label, d.citation, d.ruleVersion],
           );
-        } else if (moved && stored.status === 'missed' && options.corrected) {
+        } else if (moved && stored.status === 'missed' && wasFollowing(stored, options.placeCorrected?.get(d.key))) {
           // A correction says where the person was all along: a missed deadline was due at the time read there, and
           // a missed hold's outer limit ends there. One the system found missed (a person's mark stands) whose corrected
           // time, with its grace, is still ahead was never missed: open again (its unsent alert is then cancelled at
-          // delivery). A transfer moves none: what was missed before it was missed where the person was then.
+          // delivery). A transfer moves none: what was missed before it was missed where the person was then, and a
+          // later correction, which concerns the place since the transfer, leaves it there (wasFollowing).
           const graceMs = (missedGraceHours()[d.rule] ?? 0) * 3600_000;
           const reopened = !stored.status_changed_by && Date.parse(d.dueAt) + graceMs >= now.getTime();
           await tx.query(
@@ -502,6 +523,17 @@ export class CaseTimelineService {
               WHERE id = $1`,
             [stored.id, d.dueAt, d.timeZone, d.outerLimitAt ?? null, d.opensAt ?? null, d.label, d.citation, d.ruleVersion],
           );
+          // Its alerts give their keys up, as at a person's reopen: missed at its new time, it is told again (one sent
+          // stood in the way). One not sent is not sent.
+          if (reopened) {
+            await tx.query(
+              `UPDATE notifications SET dedupe_key = dedupe_key || ':earlier:' || id,
+                      cancelled_at = CASE WHEN sent_at IS NULL THEN coalesce(cancelled_at, $2) ELSE cancelled_at END,
+                      last_error = CASE WHEN sent_at IS NULL AND cancelled_at IS NULL THEN 'cancelled: no longer missed (its place corrected)' ELSE last_error END
+                WHERE kind = 'deadline.missed' AND dedupe_key LIKE 'missed:' || $1::text || ':%' AND dedupe_key NOT LIKE '%:earlier:%'`,
+              [stored.id, now],
+            );
+          }
         }
         continue;
       }

@@ -23,6 +23,8 @@ interface DueRow {
   due_at: Date;
   time_zone: string;
   citation: string;
+  /** Set for a detainer hold only (8 CFR 287.7(d)): its 48 hours end at a time that may be a midnight. */
+  outer_limit_at: Date | null;
   assigned_attorney_id: string | null;
   /** Reminders sent of the same deadline and time under rows it replaced: `<time>:<threshold>h:<recipient>`. */
   reminded: string[];
@@ -39,7 +41,7 @@ export function reminderKey(deadlineId: string, dueAt: Date, threshold: number, 
 
 /** Subject and body carry the case reference and the deadline: never names or numbers. */
 export function reminderText(row: DueRow, hours: number): { subject: string; body: string } {
-  const due = localWhen(row.due_at, row.time_zone);
+  const due = localWhen(row.due_at, row.time_zone, row.outer_limit_at !== null);
   return {
     subject: `[Amparo] ${row.reference}: ${row.label} due ${due} (within ${hours} h)`,
     body: `Case ${row.reference}\nDeadline: ${row.label}\nDue: ${due} (${row.time_zone})\nRule: ${row.citation}\n\nOpen the case in Amparo for details.`,
@@ -209,7 +211,7 @@ export class DeadlineJobsService implements OnApplicationBootstrap, BeforeApplic
         // <recipient>`, so that none is sent twice. Not one after which the same person was reminded of another time
         // of it (moved, then back): the last they read is that other time. Found by the case's emails
         // (notifications_case_idx), few.
-        `SELECT d.id, d.case_id, d.organization_id, c.reference, d.label, d.due_at, d.time_zone, d.citation, a.id AS assigned_attorney_id,
+        `SELECT d.id, d.case_id, d.organization_id, c.reference, d.label, d.due_at, d.time_zone, d.citation, d.outer_limit_at, a.id AS assigned_attorney_id,
                 ARRAY(SELECT substr(n.dedupe_key, length('reminder:' || o.id::text || ':') + 1)
                         FROM deadlines o JOIN notifications n
                           ON n.case_id = o.case_id AND n.kind = 'deadline.reminder' AND split_part(n.dedupe_key, ':', 2) = o.id::text

@@ -30,7 +30,7 @@ export class AttorneyProfileDto {
   @ArrayMaxSize(30)
   @ArrayUnique()
   @LanguageCode()
-  @IsLanguageCode('languages')
+  @IsLanguageCode('languages', { list: true })
   languages: string[];
 
   @ApiProperty({ enum: PRACTICE_AREAS, isArray: true })

@@ -522,8 +522,9 @@ export class ReferralsService implements OnModuleInit {
    * offered until consent is recorded (an offer or an assignment ended by the withdrawal, a reopen, no consent at
    * routing), what is not sent of that is not sent, and they are told, but the one who recorded it, that it can be
    * placed now: a case whose attorney lost it by the withdrawal would otherwise wait unseen, its news cancelled.
+   * `tell` false: routing it just now found nobody, which they are told instead.
    */
-  async consentRecorded(tx: EntityManager, actor: Principal, caseId: string): Promise<void> {
+  async consentRecorded(tx: EntityManager, actor: Principal, caseId: string, tell = true): Promise<void> {
     const c = await this.lockCase(tx, caseId);
     if (!c || !c.consent_share || (c.status !== 'new' && c.status !== 'unplaced')) return;
     const now = this.clock.now();
@@ -539,7 +540,7 @@ export class ReferralsService implements OnModuleInit {
        SELECT sent_at IS NOT NULL AS sent FROM told`,
       [c.id, now, UNTIL_CONSENT],
     );
-    if (told.length === 0) return;
+    if (told.length === 0 || !tell) return;
     await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now,
       `The client's consent to share case ${c.reference} with an attorney is now recorded: the case can be offered. ` +
         `It is ${c.status}, with no attorney: please place it.`,
@@ -1049,22 +1050,24 @@ export class ReferralsService implements OnModuleInit {
   }
 
   /**
+   * A conflict told by an attorney (a decline or a release for one), last in its transaction: a routing of the same
+   * client's other case that read the attorney's conflicts before this commits holds their advisory lock
+   * (conflictArose) and commits its offer first, for the review after this commit to withdraw; one that reads them
+   * after waits, and reads this one. A decline whose next offer took another attorney's lock (conflictArose) then
+   * waits for its own: two such declines crossing at once deadlock, and PostgreSQL ends one, whose transaction is
+   * run again (transactionWithRetry): a stall of about a second, nothing lost.
+   */
+  private async conflictTold(tx: EntityManager, attorneyId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [ACCEPT_LOCK_CLASS, attorneyId]);
+  }
+
+  /**
    * Whether a conflict of the attorney's with this case was committed since the routing read them: an accept of the
    * other side's case, or a correction of a case they hold. Their accepts and a correction's conflict alert wait for
    * this offer from here (their advisory lock, taken after the case and the profile, as theirs is after their case);
    * one that committed before it is read now. Otherwise the accept's review of the attorney's open offers ran before
    * this offer existed, and the offer stayed open to an attorney who could not accept it, nobody told.
    */
-  /**
-   * A conflict told by an attorney (a decline or a release for one), last in its transaction: a routing of the same
-   * client's other case that read the attorney's conflicts before this commits holds their advisory lock
-   * (conflictArose) and commits its offer first, for the review after this commit to withdraw; one that reads them
-   * after waits, and reads this one.
-   */
-  private async conflictTold(tx: EntityManager, attorneyId: string): Promise<void> {
-    await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [ACCEPT_LOCK_CLASS, attorneyId]);
-  }
-
   private async conflictArose(tx: EntityManager, c: CaseRow, attorneyId: string): Promise<boolean> {
     await tx.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [ACCEPT_LOCK_CLASS, attorneyId]);
     return (await this.needs(tx, c)).history.conflicts.has(attorneyId);
