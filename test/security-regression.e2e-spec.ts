@@ -252,7 +252,10 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
     it('PATCH /api/deadlines/:id of B\'s case by attorney A is audited as case.access_denied', async () => {
       const before = await deniedCount(attorneyA.userId);
       expect((await t.http.patch(`/api/deadlines/${deadlineId}`).set(attorneyA.auth).send({ status: 'met' })).status).toBe(404);
-      expect(await deniedCount(attorneyA.userId)).toBeGreaterThan(before);
+      expect(await deniedCount(attorneyA.userId)).toBe(before + 1);
+      // On the trail of the case that was probed, naming the deadline.
+      const [event] = await t.db.query(`SELECT case_id, details FROM audit_events WHERE action = 'case.access_denied' AND actor_id = $1 ORDER BY id DESC LIMIT 1`, [attorneyA.userId]);
+      expect(event).toEqual({ case_id: assigned.id, details: { deadlineId } });
     });
 
     it('another intake volunteer cannot read or correct a volunteer\'s case (404, audited)', async () => {
@@ -330,12 +333,15 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect((await t.http.get('/api/audit/verify').set(admin.auth).expect(200)).body.ok).toBe(true);
       // Our side cannot reach theirs either, nor offer our case to their attorney or theirs to ours.
       expect((await t.http.get(`/api/cases/${theirs.body.id}`).set(coordinator.auth)).status).toBe(404);
-      const crossOffer = await t.http.post(`/api/cases/${ours[1]}/referrals`).set(coordinator.auth).send({ attorneyId: attorney2.userId });
-      expect(crossOffer.status).toBeGreaterThanOrEqual(400);
-      expect(crossOffer.status).toBeLessThan(500);
-      const theirOffer = await t.http.post(`/api/cases/${theirs.body.id}/referrals`).set(coordinator2.auth).send({ attorneyId: attorneyA.userId });
-      expect(theirOffer.status).toBeGreaterThanOrEqual(400);
-      expect(theirOffer.status).toBeLessThan(500);
+      // Cases that could be offered (new, with consent), so that only the organization stands in the way.
+      const offerable = { ...minimalBody(), consent: { shareWithAttorney: true, obtainedFrom: 'client' } };
+      const ourNew = (await t.http.post('/api/cases').set(intake.auth).send(offerable).expect(201)).body.id;
+      const theirNew = (await t.http.post('/api/cases').set(intake2.auth).send(offerable).expect(201)).body.id;
+      for (const [caseId, who, attorneyId] of [[ourNew, coordinator, attorney2.userId], [theirNew, coordinator2, attorneyA.userId]] as const) {
+        const offer = await t.http.post(`/api/cases/${caseId}/referrals`).set(who.auth).send({ attorneyId });
+        expect([offer.status, offer.body.code]).toEqual([422, 'NOT_AN_ATTORNEY']);
+        expect(await t.db.query(`SELECT 1 FROM referrals WHERE case_id = $1`, [caseId])).toEqual([]);
+      }
     });
   });
 
@@ -740,7 +746,12 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const ida = (await createCase(a.body)).id;
       const idb = (await createCase({ ...minimalBody(), client: { firstName: 'Otherperson', lastName: 'Example', preferredLanguage: 'spa' } })).id;
       await t.db.query(`UPDATE case_keys SET wrapped_key = (SELECT wrapped_key FROM case_keys WHERE case_id = $1) WHERE case_id = $2`, [ida, idb]);
-      await t.db.query(`UPDATE cases SET client_last_name = (SELECT client_last_name FROM cases WHERE id = $1) WHERE id = $2`, [ida, idb]);
+      // Every encrypted column: one left under the other case's own key would fail whatever binds the rest.
+      const encrypted: string[] = (await t.db.query(
+        `SELECT column_name FROM information_schema.columns WHERE table_name = 'cases' AND data_type = 'bytea' AND table_schema = current_schema()`,
+      )).map((r: { column_name: string }) => r.column_name);
+      expect(encrypted).toEqual(expect.arrayContaining(['client_last_name', 'client_a_number', 'narrative']));
+      await t.db.query(`UPDATE cases b SET ${encrypted.map((col) => `${col} = a.${col}`).join(', ')} FROM cases a WHERE a.id = $1 AND b.id = $2`, [ida, idb]);
       await expectIntegrityFailure(idb, a.needles);
     });
 
@@ -1009,6 +1020,27 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       await withTriggerDisabled((owner) => owner.query(`UPDATE audit_events SET details = details || '{"covering":"tracks"}' WHERE id = $1`, [target.id]));
       expect(await verify()).toEqual({ ok: false, checked: expect.any(Number), firstBrokenId: String(target.id) });
       await withTriggerDisabled((owner) => owner.query(`UPDATE audit_events SET details = $2 WHERE id = $1`, [target.id, target.details]));
+      expect(await verify()).toMatchObject({ ok: true });
+    });
+
+    it.each([
+      ['actor_id', `actor_id = gen_random_uuid()`],
+      ['actor_role', `actor_role = CASE WHEN actor_role = 'admin' THEN 'coordinator' ELSE 'admin' END`],
+      ['action', `action = CASE WHEN action = 'case.lookup' THEN 'case.create' ELSE 'case.lookup' END`],
+      ['case_id', `case_id = gen_random_uuid()`],
+      ['case_reference', `case_reference = 'AMP-ZZZZZZ'`],
+      ['occurred_at', `occurred_at = occurred_at + interval '1 second'`],
+      ['fields', `fields = array_append(fields, 'client.aNumber')`],
+      ['reason', `reason = coalesce(reason, '') || ' (written later)'`],
+    ])('an edit of %s alone (who did it, what, to which case, when, which fields, why) is found at the edited row', async (column, assignment) => {
+      expect(await verify()).toMatchObject({ ok: true });
+      const [target] = await t.db.query(
+        `SELECT id, ${column} AS was FROM audit_events WHERE organization_id = $1 AND case_id IS NOT NULL AND actor_id IS NOT NULL ORDER BY id DESC LIMIT 1`,
+        [await adminOrg()],
+      );
+      await withTriggerDisabled((owner) => owner.query(`UPDATE audit_events SET ${assignment} WHERE id = $1`, [target.id]));
+      expect(await verify()).toEqual({ ok: false, checked: expect.any(Number), firstBrokenId: String(target.id) });
+      await withTriggerDisabled((owner) => owner.query(`UPDATE audit_events SET ${column} = $2 WHERE id = $1`, [target.id, target.was]));
       expect(await verify()).toMatchObject({ ok: true });
     });
 
