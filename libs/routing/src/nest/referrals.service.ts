@@ -528,7 +528,7 @@ export class ReferralsService implements OnModuleInit {
     const c = await this.lockCase(tx, caseId);
     if (!c || !c.consent_share || (c.status !== 'new' && c.status !== 'unplaced')) return;
     const now = this.clock.now();
-    const told: { sent: boolean }[] = await tx.query(
+    const told: unknown[] = await tx.query(
       `WITH told AS (
          SELECT id, sent_at FROM notifications
           WHERE case_id = $1 AND kind IN ('case.unassigned', 'case.unplaced') AND body LIKE '%' || $3 || '%'
@@ -537,7 +537,7 @@ export class ReferralsService implements OnModuleInit {
          UPDATE notifications n SET cancelled_at = $2, last_error = 'cancelled: consent recorded since'
            FROM told WHERE n.id = told.id AND told.sent_at IS NULL AND n.sent_at IS NULL
        )
-       SELECT sent_at IS NOT NULL AS sent FROM told`,
+       SELECT 1 FROM told`,
       [c.id, now, UNTIL_CONSENT],
     );
     if (told.length === 0 || !tell) return;
