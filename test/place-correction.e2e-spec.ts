@@ -51,6 +51,8 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
     expect(alerts.length).toBeGreaterThan(0);
     expect(alerts.every((a: { sent_at: Date | null; cancelled_at: Date | null }) => a.sent_at === null && a.cancelled_at !== null)).toBe(true);
     expect((await t.db.query(`SELECT urgency_reasons FROM cases WHERE id = $1`, [wrong]))[0].urgency_reasons.join(' ')).not.toMatch(/Missed/);
+    // Nobody was told it was missed: nobody is told it is open again.
+    expect(await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'deadline.reopened'`, [wrong])).toHaveLength(0);
     // Missed at its corrected time, it is told again.
     clock.set(new Date('2027-06-12T04:30:00Z'));
     await t.app.get(DeadlineJobsService).sweepMissed();
@@ -72,6 +74,15 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
     const before = (await sent()).length;
     await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/New_York' } }).expect(200);
     expect((await deadline(c, 'bond_request_after_release')).status).toBe('open');
+    // Those emailed MISSED are told it is open again, and by when to act.
+    await t.app.get(MailDeliveryService).deliverDue();
+    const reopened = await t.db.query(
+      `SELECT subject, body, recipient_id FROM notifications WHERE case_id = $1 AND kind = 'deadline.reopened' AND sent_at IS NOT NULL`, [c]);
+    expect(reopened.map((n: { recipient_id: string }) => n.recipient_id)).toContain(coordinator.userId);
+    expect(reopened).toHaveLength(before);
+    expect(reopened[0].subject).toMatch(/OPEN AGAIN: .*is due Fri 11 Jun 2027, 11:59 PM EDT, not missed$/);
+    expect(reopened[0].body).toMatch(/in about 19 hours/);
+    expect(reopened[0].body).not.toMatch(/Lugar/);
     clock.set(new Date('2027-06-12T04:30:00Z'));
     await t.app.get(DeadlineJobsService).sweepMissed();
     await t.app.get(MailDeliveryService).deliverDue();
@@ -112,5 +123,21 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
     expect(times(await deadline(c, 'eoir33_change_of_address'))).toEqual(times(missed));
     await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { facilityCode: 'BHCALCA' } }).expect(200);
     expect(times(await deadline(c, 'eoir33_change_of_address'))).toEqual(times(missed));
+  });
+
+  it('its "open again" email is not sent once the deadline is marked met before it goes', async () => {
+    clock.set(new Date('2027-06-05T16:00:00Z'));
+    const c = await open({ status: 'released', timeZone: 'America/Los_Angeles' });
+    await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'released', from: 'ice', occurredAt: '2027-06-04T00:30:00-04:00' }).expect(201);
+    clock.set(new Date('2027-06-11T08:00:00Z'));
+    await t.app.get(DeadlineJobsService).sweepMissed();
+    await t.app.get(MailDeliveryService).deliverDue();
+    await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/New_York' } }).expect(200);
+    const d = await deadline(c, 'bond_request_after_release');
+    await t.http.patch(`/api/deadlines/${d.id}`).set(coordinator.auth).send({ status: 'met', note: 'bond requested' }).expect(200);
+    await t.app.get(MailDeliveryService).deliverDue();
+    const reopened = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE case_id = $1 AND kind = 'deadline.reopened'`, [c]);
+    expect(reopened.length).toBeGreaterThan(0);
+    expect(reopened.every((n: { sent_at: Date | null; cancelled_at: Date | null }) => n.sent_at === null && n.cancelled_at !== null)).toBe(true);
   });
 });

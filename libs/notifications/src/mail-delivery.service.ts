@@ -169,7 +169,7 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
    -- The coordinators' alerts (a conflict alert's copies but the attorney's own) to a recipient who is no longer a
    -- coordinator (an admin's copy written to them standing in, which says nothing of the case, stays), and an offer to
    -- one who is no longer an attorney: their role changed since it was written.
-   OR ((p.kind IN ('case.unplaced', 'case.unassigned', 'case.coverage', 'deadline.missed')
+   OR ((p.kind IN ('case.unplaced', 'case.unassigned', 'case.coverage', 'deadline.missed', 'deadline.reopened')
         OR (p.kind = 'case.conflict' AND split_part(p.dedupe_key, ':', 3) <> p.recipient_id::text))
        AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.recipient_id
                           AND (u.role = 'coordinator' OR (u.role = 'admin' AND p.dedupe_key LIKE '%${STAND_IN_KEY_SUFFIX}'))))
@@ -180,6 +180,11 @@ UPDATE notifications n SET cancelled_at = $1, last_error = 'cancelled: no longer
          SELECT 1 FROM cases c JOIN attorney_profiles ap ON ap.user_id = c.assigned_attorney_id
           WHERE c.id = p.case_id AND c.status = 'assigned' AND c.facility_code = split_part(p.dedupe_key, ':', 3)
             AND NOT (c.facility_code = ANY (ap.facility_codes)) AND NOT (c.state IS NOT NULL AND c.state = ANY (ap.states))))
+   -- A deadline's "open again" (reopened:<deadline>:<due epoch ms>:<recipient>) once it is no longer open, superseded,
+   -- or moved since: what it says no longer holds (missed again, it is told so).
+   OR (p.kind = 'deadline.reopened' AND NOT EXISTS (
+         SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.status = 'open' AND d.superseded_at IS NULL
+            AND floor(extract(epoch FROM d.due_at) * 1000)::bigint::text = split_part(p.dedupe_key, ':', 3)))
    -- A missed deadline's alert once the deadline is superseded, or no longer missed (marked met or waived since).
    OR (p.kind = 'deadline.missed' AND NOT EXISTS (
          SELECT 1 FROM deadlines d WHERE d.id = p.object_id AND d.status = 'missed' AND d.superseded_at IS NULL))

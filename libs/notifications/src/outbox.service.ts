@@ -23,6 +23,7 @@ const COORDINATOR_ALERTS: Readonly<Record<string, string>> = {
   'case.conflict': 'a possible conflict of interest',
   'case.closed': 'closed by its attorney with deadlines open',
   'deadline.missed': 'a deadline was missed',
+  'deadline.reopened': 'a deadline told as missed is open again',
 };
 
 /** The emails written to the coordinators (to the admins while there is none): their recipients may act on a case. */

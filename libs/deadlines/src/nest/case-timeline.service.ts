@@ -6,7 +6,7 @@ import { preparedQuery } from '@amparo/database';
 import { AuditService } from '@amparo/audit';
 import { OutboxService, STAND_IN_KEY_SUFFIX } from '@amparo/notifications';
 import { STATE_NAMES, uncertainDayZone } from '@amparo/reference';
-import { localWhen, missedText } from './notification-text';
+import { localWhen, missedText, reopenedText } from './notification-text';
 import { computeDeadlines } from '../domain/compute-deadlines';
 import { computeFlags } from '../domain/flags';
 import { parseInstant } from '../domain/input';
@@ -526,13 +526,19 @@ export class CaseTimelineService {
           // Its alerts give their keys up, as at a person's reopen: missed at its new time, it is told again (one sent
           // stood in the way). One not sent is not sent.
           if (reopened) {
-            await tx.query(
-              `UPDATE notifications SET dedupe_key = dedupe_key || ':earlier:' || id,
-                      cancelled_at = CASE WHEN sent_at IS NULL THEN coalesce(cancelled_at, $2) ELSE cancelled_at END,
-                      last_error = CASE WHEN sent_at IS NULL AND cancelled_at IS NULL THEN 'cancelled: no longer missed (its place corrected)' ELSE last_error END
-                WHERE kind = 'deadline.missed' AND dedupe_key LIKE 'missed:' || $1::text || ':%' AND dedupe_key NOT LIKE '%:earlier:%'`,
+            const [{ told }]: { told: boolean }[] = await tx.query(
+              `WITH renamed AS (
+                 UPDATE notifications SET dedupe_key = dedupe_key || ':earlier:' || id,
+                        cancelled_at = CASE WHEN sent_at IS NULL THEN coalesce(cancelled_at, $2) ELSE cancelled_at END,
+                        last_error = CASE WHEN sent_at IS NULL AND cancelled_at IS NULL THEN 'cancelled: no longer missed (its place corrected)' ELSE last_error END
+                  WHERE kind = 'deadline.missed' AND dedupe_key LIKE 'missed:' || $1::text || ':%' AND dedupe_key NOT LIKE '%:earlier:%'
+                  RETURNING sent_at
+               ) SELECT EXISTS (SELECT 1 FROM renamed WHERE sent_at IS NOT NULL) AS told`,
               [stored.id, now],
             );
+            // Someone was emailed that it was missed: they are told it is not, and by when to act (the board shows it
+            // open, but an email saying MISSED is what they would go by).
+            if (told) await this.tellReopened(tx, row, stored.id, d, now);
           }
         }
         continue;
@@ -756,6 +762,27 @@ export class CaseTimelineService {
   /** The organization's hand-over lock (OutboxService.holdHandOvers), taken before a case row that may hand over. */
   async holdHandOvers(tx: EntityManager, organizationId: string): Promise<void> {
     await this.outbox.holdHandOvers(tx, organizationId);
+  }
+
+  /**
+   * A deadline emailed as missed, open again because the case's place was corrected (recompute's `placeCorrected`):
+   * the coordinators are told it is open and when it is due now. Once per deadline and due time; not sent once the
+   * deadline is no longer open (the delivery's check).
+   */
+  private async tellReopened(tx: EntityManager, row: CaseFactsRow, deadlineId: string, d: ComputedDeadline, now: Date): Promise<void> {
+    const coordinators = await this.outbox.coordinators(tx, row.organization_id);
+    const text = reopenedText(
+      { reference: row.reference, label: d.label, due_at: new Date(d.dueAt), time_zone: d.timeZone, citation: d.citation, outer_limit_at: d.outerLimitAt ? new Date(d.outerLimitAt) : null },
+      now,
+    );
+    await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
+      organizationId: row.organization_id,
+      recipientId: recipient,
+      kind: 'deadline.reopened',
+      dedupeKey: `reopened:${deadlineId}:${Date.parse(d.dueAt)}:${recipient}`,
+      caseId: row.id,
+      ...text,
+    })));
   }
 
   async escalateMissed(tx: EntityManager, organizationId: string, caseId: string, missed: DeadlineRow[], now: Date): Promise<void> {

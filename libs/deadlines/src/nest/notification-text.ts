@@ -34,3 +34,21 @@ export function missedText(
       `Rule: ${d.citation}\n\n${ask}`,
   };
 }
+
+/**
+ * A deadline emailed as missed that a correction of the case's place opened again: it was counted at the wrong place,
+ * and is due at the time read at the right one, still ahead.
+ */
+export function reopenedText(
+  d: { reference: string; label: string; due_at: Date; time_zone: string; citation: string; outer_limit_at?: Date | null },
+  now: Date,
+) {
+  const due = localWhen(d.due_at, d.time_zone, d.outer_limit_at != null);
+  const hours = Math.max(0, Math.floor((d.due_at.getTime() - now.getTime()) / 3600_000));
+  return {
+    subject: `[Amparo] OPEN AGAIN: ${d.reference}: ${d.label} is due ${due}, not missed`,
+    body: `Case ${d.reference}\nDeadline: ${d.label}\nDue: ${due} (${d.time_zone}), in about ${hours} hour${hours === 1 ? '' : 's'}\n` +
+      `Rule: ${d.citation}\n\nIt was emailed as missed, counted at the place the case had before its correction. At the ` +
+      `corrected place it is still ahead: it is open again. Please act on it before it is due.`,
+  };
+}
