@@ -159,6 +159,34 @@ describe('platform (e2e)', () => {
     expect(props('UserResponse')).toEqual(expect.arrayContaining(Object.keys(me.body)));
   });
 
+  it('documents the path parameters that name a record as UUIDs, and each refuses anything else with a 400 naming it', async () => {
+    const doc = (await t.http.get('/docs-json').expect(200)).body;
+    const sessions = [admin, ...(await Promise.all((['coordinator', 'intake', 'attorney'] as const).map((role) => createUser(t.http, admin, role))))];
+    const seen: string[] = [];
+    type Operation = { parameters?: { in: string; name: string; schema: { type?: string; format?: string } }[] };
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, Operation>>)) {
+      for (const [method, operation] of Object.entries(item)) {
+        for (const p of (operation.parameters ?? []).filter((q) => q.in === 'path')) {
+          if (path === '/api/calendar/{file}') {
+            expect(p.schema.format).toBeUndefined();
+            continue;
+          }
+          expect({ path, name: p.name, format: p.schema.format }).toEqual({ path, name: p.name, format: 'uuid' });
+          const url = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === p.name ? 'not-a-uuid' : '5b1d4c7e-0a4f-4e3b-9a51-2f0c8d6e7a10'));
+          let res: { status: number; body: { fields?: Record<string, string[]> } } | undefined;
+          for (const session of sessions) {
+            res = await (t.http as unknown as Record<string, (u: string) => { set(h: object): { send(b: object): Promise<typeof res> } }>)[method](url).set(session.auth).send({});
+            if (res!.status !== 403) break;
+          }
+          expect({ path, method, status: res!.status, field: Object.keys(res!.body.fields ?? {}) })
+            .toEqual({ path, method, status: 400, field: expect.arrayContaining([p.name]) });
+          seen.push(`${method} ${path} ${p.name}`);
+        }
+      }
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(15);
+  });
+
   it('sets security headers and no-store on API answers', async () => {
     const res = await t.http.get('/api/auth/me').set(admin.auth);
     expect(res.headers['cache-control']).toBe('no-store');

@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { describeValidation, noHeadOnApi, noStore, requestModels, requireJsonBody, verifyJsonBody } from '@amparo/common';
+import { describePathIds, describeValidation, noHeadOnApi, noStore, requestModels, requireJsonBody, verifyJsonBody } from '@amparo/common';
 import type { AppConfig } from '@amparo/config';
 
 /** HTTP concerns shared by main.ts and the e2e tests, so the tests exercise the real stack. */
@@ -42,6 +42,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
       .build(),
   );
   describeValidation(document, requestModels(app));
+  describePathIds(document);
   // The UI's assets are relative to /docs: from /docs/ they were looked for under /docs/docs/ (404, a blank page).
   app.use((req: { path: string; method: string }, res: { redirect(status: number, url: string): void }, next: () => void) =>
     (req.path === '/docs/' && (req.method === 'GET' || req.method === 'HEAD') ? res.redirect(301, '/docs') : next()));

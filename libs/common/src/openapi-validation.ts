@@ -78,6 +78,24 @@ export function describeValidation(document: OpenAPIObject, models: Map<string, 
   }
 }
 
+/**
+ * Path parameters that name a record (`id`, `eventId`, `userId`: every one is read by `UuidParam`, which answers 400
+ * naming it for anything but a UUID) are documented as such: `format: uuid`, not any string.
+ */
+export function describePathIds(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item as Record<string, { parameters?: unknown[] }>)) {
+      for (const parameter of operation?.parameters ?? []) {
+        if (isReference(parameter as object)) continue;
+        const p = parameter as { in?: string; name?: string; schema?: SchemaObject };
+        if (p.in === 'path' && /^(id|[a-z]+Id)$/.test(p.name ?? '') && p.schema && !isReference(p.schema) && p.schema.type === 'string') {
+          p.schema.format ??= 'uuid';
+        }
+      }
+    }
+  }
+}
+
 function apply(property: SchemaObject, rule: Rule): void {
   const [first] = (rule.constraints ?? []) as unknown[];
   // A rule for each element applies to the items (not to an object's: its own schema has its rules); one for the list,
