@@ -399,11 +399,19 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(await t.db.query(`SELECT 1 FROM audit_events WHERE action = 'case.reveal' AND case_id = $1`, [caseId])).toEqual([]);
     });
 
-    it('a coordinator gets 403 on admin-only routes', async () => {
+    it('a coordinator gets 403 on admin-only routes, and nothing changes', async () => {
+      const state = async () => ({
+        users: await t.db.query(`SELECT id, email, role, active FROM users ORDER BY id`),
+        organization: (await t.http.get('/api/organization').set(admin.auth).expect(200)).body,
+      });
+      const before = await state();
       for (const [method, url, body, allowed] of adminOrCoordinatorRoutes()) {
         if (allowed.includes('coordinator')) continue;
-        expect({ url, status: (await send(t.http, method, url, coordinator.auth, body)).status }).toEqual({ url, status: 403 });
+        const res = await send(t.http, method, url, coordinator.auth, body);
+        expect({ url, status: res.status }).toEqual({ url, status: 403 });
+        expect(res.body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
       }
+      expect(await state()).toEqual(before);
     });
 
     it('an admin gets 403 on every case route: admins do not read case content', async () => {
@@ -1646,21 +1654,31 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       ['narrative', (b) => { b.narrative = 'text \u0000 more'; }],
     ];
 
-    it.each(intake400())('POST /api/cases with a bad %s is a 400 naming it', async (field, mutate) => {
+    /** What a refused write must leave as it was: the cases, their deadlines, events and ciphertexts, and the trail. */
+    const stored = async () => (await t.db.query(
+      `SELECT (SELECT count(*) FROM cases)::int AS cases, (SELECT count(*) FROM deadlines)::int AS deadlines,
+              (SELECT count(*) FROM case_events)::int AS events, (SELECT count(*) FROM audit_events)::int AS audit,
+              (SELECT md5(string_agg(c::text, '' ORDER BY c.id)) FROM cases c) AS rows`))[0];
+
+    it.each(intake400())('POST /api/cases with a bad %s is a 400 naming it, and nothing is stored', async (field, mutate) => {
       const body = intakeBody() as Body;
       mutate(body);
+      const before = await stored();
       const res = await t.http.post('/api/cases').set(intake.auth).send(body);
       expectClear4xx(res, field, JSON.stringify(body.client).slice(0, 80) + JSON.stringify(body.custody));
       expect(res.status).toBe(400);
+      expect(await stored()).toEqual(before);
     });
 
-    it.each(intake400())('PATCH /api/cases/:id with a bad %s is a 400 naming it', async (field, mutate) => {
+    it.each(intake400())('PATCH /api/cases/:id with a bad %s is a 400 naming it, and the case is as it was', async (field, mutate) => {
       const body = { client: {}, consent: {}, custody: {} } as Body;
       mutate(body);
       for (const key of ['client', 'consent', 'custody']) if (body[key] && typeof body[key] === 'object' && !Array.isArray(body[key]) && Object.keys(body[key]).length === 0) delete body[key];
+      const before = await stored();
       const res = await t.http.patch(`/api/cases/${caseId}`).set(intake.auth).send(body);
       expectClear4xx(res, field, JSON.stringify(body));
       expect(res.status).toBe(400);
+      expect(await stored()).toEqual(before);
     });
 
     it('PATCH /api/organization with offerWindowsMinutes as an array (empty, so nested validation sees nothing) is a 400 naming it', async () => {
