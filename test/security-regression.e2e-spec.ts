@@ -287,6 +287,16 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       const attemptsOnOurs = async () => (await t.db.query(
         `SELECT count(*)::int AS n FROM audit_events WHERE action = 'case.access_denied' AND organization_id <> $1 AND details->>'fromOrganizationId' = $1::text`,
         [org2]))[0].n as number;
+      // Our cases as stored, with their events, referrals, deadlines and users: nothing tried from there changes them.
+      const ourState = async () => (await t.db.query(
+        `SELECT (SELECT md5(string_agg(c::text, '' ORDER BY c.id)) FROM cases c WHERE c.id = ANY($1::uuid[])) AS cases,
+                (SELECT count(*)::int FROM case_events e WHERE e.case_id = ANY($1::uuid[])) AS events,
+                (SELECT md5(string_agg(r::text, '' ORDER BY r.id)) FROM referrals r WHERE r.case_id = ANY($1::uuid[])) AS referrals,
+                (SELECT md5(string_agg(d::text, '' ORDER BY d.id)) FROM deadlines d WHERE d.case_id = ANY($1::uuid[])) AS deadlines,
+                (SELECT md5(string_agg(u::text, '' ORDER BY u.id)) FROM users u WHERE u.organization_id <> $2) AS users`,
+        [ours, org2]))[0];
+      const untouched = await ourState();
+      expect(untouched).toEqual({ cases: expect.any(String), events: 0, referrals: expect.any(String), deadlines: expect.any(String), users: expect.any(String) });
       for (const who of everyone) {
         for (const id of ours) {
           for (const [method, url, body] of [
@@ -323,6 +333,7 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
           }
         }
       }
+      expect(await ourState()).toEqual(untouched);
       // Each attempt on one of our cases is on our trail (the organization whose client it is), naming where it came
       // from; theirs holds nothing of ours (above), and ours still verifies.
       const attempts: { actor_id: string; details: object }[] = await t.db.query(
