@@ -65,6 +65,7 @@ import { MissedHoldLimitIndex1764006300000 } from './1764006300000-MissedHoldLim
 import { FullWidthCountiesReread1764006400000 } from './1764006400000-FullWidthCountiesReread';
 import { ClosedCountiesReadAtReopen1764006500000 } from './1764006500000-ClosedCountiesReadAtReopen';
 import { CountedDayReviews1764006600000 } from './1764006600000-CountedDayReviews';
+import { SameDayRebookingReviews1764006700000 } from './1764006700000-SameDayRebookingReviews';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -135,4 +136,5 @@ export const MIGRATIONS = [
   FullWidthCountiesReread1764006400000,
   ClosedCountiesReadAtReopen1764006500000,
   CountedDayReviews1764006600000,
+  SameDayRebookingReviews1764006700000,
 ];

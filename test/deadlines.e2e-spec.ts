@@ -2218,4 +2218,21 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       }
     });
   });
+
+  it('released on a day entered by its date, booked again and a new release-eligible time recorded that day: the new hold is followed (rule set 2026.13)', async () => {
+    const now = clock.now();
+    try {
+      clock.set(new Date('2027-06-17T22:00:00Z'));
+      const c = await newCase({ ...minimalBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true } });
+      await event(c.id, { type: 'release_eligible', occurredAt: '2027-06-15T09:00:00-05:00' }).expect(201);
+      await event(c.id, { type: 'released', from: 'jail', occurredAt: '2027-06-17' }).expect(201);
+      // Booked again that evening: the custody back to the jail, and the new booking's time.
+      await t.http.patch(`/api/cases/${c.id}`).set(coordinator.auth).send({ custody: { status: 'local_jail' } }).expect(200);
+      const res = await event(c.id, { type: 'release_eligible', occurredAt: '2027-06-17T18:00:00-05:00' }).expect(201);
+      const holds = (res.body.deadlines as { rule: string; status: string; dueAt: string; ruleVersion: string }[]).filter((d) => d.rule === 'detainer_hold' && d.status === 'open');
+      expect(holds).toEqual([expect.objectContaining({ dueAt: '2027-06-19T18:00:00-05:00', ruleVersion: '2026.13' })]);
+    } finally {
+      clock.set(now);
+    }
+  });
 });

@@ -30,6 +30,7 @@ import { CountyZonesReread1764006100000 } from '../migrations/1764006100000-Coun
 import { FullWidthCountiesReread1764006400000 } from '../migrations/1764006400000-FullWidthCountiesReread';
 import { ClosedCountiesReadAtReopen1764006500000 } from '../migrations/1764006500000-ClosedCountiesReadAtReopen';
 import { CountedDayReviews1764006600000 } from '../migrations/1764006600000-CountedDayReviews';
+import { SameDayRebookingReviews1764006700000 } from '../migrations/1764006700000-SameDayRebookingReviews';
 import { CountyKeyBackfill } from '@amparo/cases';
 import { CURRENT_RULE_SET, DeadlineJobsService, reminderKey } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
@@ -763,6 +764,29 @@ describe('data migrations (e2e)', () => {
     expect(new Set(due.map((r: { id: string }) => r.id))).toEqual(new Set([nashville, daca]));
     await t.app.get(DeadlineJobsService).reviewUrgency();
     expect((await t.db.query(`SELECT urgency_level FROM cases WHERE id = $1`, [daca]))[0].urgency_level).toBe('high');
+  });
+
+  it('1764006700000: open cases with a release-eligible time and a release or transfer recorded are due for review; others, closed ones and retracted entries are not', async () => {
+    const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
+    const create = async () => (await t.http.post('/api/cases').set(intake.auth).send({ ...intakeBody(), custody: { status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true } }).expect(201)).body.id as string;
+    const [rebooked, eligibleOnly, retracted, closed] = [await create(), await create(), await create(), await create()];
+    const record = async (id: string, body: object) => {
+      const res = await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body);
+      expect([res.status, res.body.message]).toEqual([201, undefined]);
+      return res.body.event.id as string;
+    };
+    // Today in Harris County (a release before the intake stated the custody would contradict it).
+    const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago' }).format(new Date());
+    for (const id of [rebooked, eligibleOnly, retracted, closed]) await record(id, { type: 'release_eligible', occurredAt: `${day}T00:30:00-06:00` });
+    for (const id of [rebooked, closed]) await record(id, { type: 'released', from: 'jail', occurredAt: day });
+    const wrong = await record(retracted, { type: 'transferred', facilityCode: 'ELZICDF', occurredAt: day });
+    await t.http.post(`/api/cases/${retracted}/events/${wrong}/retract`).set(coordinator.auth).expect(200);
+    await t.http.post(`/api/cases/${closed}/close`).set(coordinator.auth).send({ outcome: 'other' }).expect(200);
+    const ids = [rebooked, eligibleOnly, retracted, closed];
+    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [ids]);
+    await run(new SameDayRebookingReviews1764006700000());
+    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [ids]);
+    expect(due.map((r: { id: string }) => r.id)).toEqual([rebooked]);
   });
 
   it('1764005700000: open cases with a ruling on a motion entered twice are due for review, and keep one deadline, filed when either was', async () => {

@@ -1,7 +1,7 @@
 import { computeDeadlines } from './compute-deadlines';
 import { DeadlineInputError } from './errors';
 import { computeFlags } from './flags';
-import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10, RULE_SET_2026_11, RULE_SET_2026_12, RULE_SETS, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
+import { CURRENT_RULE_SET, RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7, RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10, RULE_SET_2026_11, RULE_SET_2026_12, RULE_SET_2026_13, RULE_SETS, missedGraceHours, ruleSetFor, type RuleSet } from './rule-set';
 import type { CaseEventFact, CaseFacts, ComputedDeadline } from './types';
 
 const CHICAGO = 'America/Chicago';
@@ -360,9 +360,11 @@ describe('computeDeadlines: triggers', () => {
     expect(ruleSetFor(new Date('2026-11-27T05:00:00Z'), RULE_SETS.slice(0, 10)).version).toBe('2026.10');
     expect(ruleSetFor(new Date('2026-11-27T05:00:00Z'), RULE_SETS.slice(0, 11)).version).toBe('2026.11');
     expect(ruleSetFor(new Date('2026-11-27T05:00:00Z')).version).toBe('2026.12');
+    expect(ruleSetFor(new Date('2026-11-28T04:59:00Z')).version).toBe('2026.12');
+    expect(ruleSetFor(new Date('2026-11-28T05:00:00Z')).version).toBe('2026.13');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4]).version).toBe('2026.4');
     expect(ruleSetFor(new Date('2026-11-26T05:00:00Z'), [RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3]).version).toBe('2026.3');
-    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_12);
+    expect(CURRENT_RULE_SET).toBe(RULE_SET_2026_13);
     // 2026.3 changes only where a petition for review's day ends.
     const ordered = facts([{ type: 'final_order', occurredAt: '2026-03-02T10:00:00-07:00' }], { timeZone: 'America/Denver', states: ['CO'] });
     expect(only(computeDeadlines(ordered, RULE_SET_2026_2), 'petition_for_review')).toMatchObject({ timeZone: 'America/Denver', ruleVersion: '2026.2' });
@@ -661,6 +663,49 @@ describe('computeDeadlines: triggers', () => {
       expect(RULE_SET_2026_12.rules.map((rule) => ({ ...rule }))).toEqual(RULE_SET_2026_11.rules.map((rule) => ({ ...rule })));
       expect(RULE_SET_2026_12.flags).toEqual(RULE_SET_2026_11.flags);
       expect([RULE_SET_2026_11.entriesByCountedDay, RULE_SET_2026_12.entriesByCountedDay]).toEqual([undefined, true]);
+    });
+  });
+
+  describe('rule set 2026.13', () => {
+    const jail = { status: 'local_jail', detainerLodged: true } as const;
+    const holds = (events: Omit<CaseEventFact, 'id'>[], set: RuleSet = RULE_SET_2026_13, custody: object = jail) =>
+      computeDeadlines(facts(events, custody), set).filter((d) => d.rule === 'detainer_hold');
+
+    it('released on a day entered by its date, then booked again with a new time that day: the new booking\'s hold', () => {
+      const rebooked: Omit<CaseEventFact, 'id'>[] = [
+        { type: 'release_eligible', occurredAt: '2027-06-15T09:00:00-05:00' },
+        { type: 'released', occurredAt: '2027-06-17', data: { from: 'jail' } },
+        { type: 'release_eligible', occurredAt: '2027-06-17T18:00:00-05:00' },
+      ];
+      expect(holds(rebooked).map((d) => [d.triggerEventId, d.dueAt])).toEqual([['evt-3', '2027-06-19T18:00:00-05:00']]);
+      expect(holds(rebooked, RULE_SET_2026_12)).toEqual([]);
+      // A transfer entered by its date, then the new facility's time: the same.
+      const moved: Omit<CaseEventFact, 'id'>[] = [rebooked[0], { type: 'transferred', occurredAt: '2027-06-17', data: { facilityCode: 'XYZ' } }, rebooked[2]];
+      expect(holds(moved).map((d) => d.triggerEventId)).toEqual(['evt-3']);
+    });
+
+    it('a time of the release\'s day recorded before the release is still ended by it, as under 2026.12', () => {
+      const ended: Omit<CaseEventFact, 'id'>[] = [
+        { type: 'release_eligible', occurredAt: '2027-06-17T18:00:00-05:00' },
+        { type: 'released', occurredAt: '2027-06-17', data: { from: 'jail' } },
+      ];
+      expect(holds(ended)).toEqual([]);
+      expect(holds(ended, RULE_SET_2026_12)).toEqual([]);
+      // The intake's own time, recorded before every event, too.
+      expect(holds([ended[1]], RULE_SET_2026_13, { ...jail, releaseEligibleAt: '2027-06-17T18:00:00-05:00' })).toEqual([]);
+      // Both with their times: by the clock, whatever the order they were recorded in.
+      const timed: Omit<CaseEventFact, 'id'>[] = [
+        { type: 'released', occurredAt: '2027-06-17T10:00:00-05:00', data: { from: 'jail' } },
+        { type: 'release_eligible', occurredAt: '2027-06-17T08:00:00-05:00' },
+      ];
+      expect(holds(timed)).toEqual([]);
+      expect(holds([timed[0], { ...timed[1], occurredAt: '2027-06-17T18:00:00-05:00' }]).map((d) => d.triggerEventId)).toEqual(['evt-2']);
+    });
+
+    it('2026.13 changes the detainer hold only', () => {
+      const changed = RULE_SET_2026_13.rules.filter((rule, i) => JSON.stringify(rule) !== JSON.stringify(RULE_SET_2026_12.rules[i])).map((rule) => rule.id);
+      expect(changed).toEqual(['detainer_hold']);
+      expect(RULE_SET_2026_13.flags).toEqual(RULE_SET_2026_12.flags);
     });
   });
 

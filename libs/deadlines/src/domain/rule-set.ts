@@ -69,9 +69,13 @@ export type TriggerSpec =
    * `endedByRelease` (2026.6), a release-eligible time is ended by a `released` or `transferred` event at or after it
    * (that booking is over: booked again, the person has a new release-eligible time, not the old one's hold); the
    * time in force (the one recorded last) is judged, not an older one it corrected. With `byDay` (2026.6), whether
-   * the detainer stands is judged by day when an event is given by its date alone (`detainerStands`).
+   * the detainer stands is judged by day when an event is given by its date alone (`detainerStands`). With
+   * `sameDayByRecord` (2026.13), a release or transfer and the release-eligible time on the same day, one of them
+   * given by its date alone, are ordered as recorded (the one recorded later counts as the later, as `happenedAfter`
+   * says elsewhere): a release entered by its date, then a new booking's time later that day, is a new hold (2026.6
+   * took the release as ending it, and no hold was computed).
    */
-  | { kind: 'detainer_release_eligible'; whileJailMayHold?: boolean; endedByRelease?: boolean; byDay?: boolean }
+  | { kind: 'detainer_release_eligible'; whileJailMayHold?: boolean; endedByRelease?: boolean; byDay?: boolean; sameDayByRecord?: boolean }
   /**
    * A `released` event with `{from:'ice'}`, else custody `{status:'released', releasedFrom:'ice', releasedAt}`. With
    * `whileOutOfIce` (2026.7), not a release followed by a `transferred` event (ICE detained the person again): a
@@ -631,10 +635,28 @@ export const RULE_SET_2026_12: RuleSet = {
   entriesByCountedDay: true,
 };
 
+/** Changes of 2026.13 to a rule of 2026.12, by rule id: a same-day re-booking's hold. */
+const CHANGES_2026_13: Record<string, Partial<DeadlineRule>> = {
+  detainer_hold: { trigger: { kind: 'detainer_release_eligible', whileJailMayHold: true, endedByRelease: true, byDay: true, sameDayByRecord: true } },
+};
+
+/**
+ * 2026.13: a release (or transfer) and a release-eligible time of the same day, one given by its date alone, are
+ * ordered as recorded (`sameDayByRecord`): released that day, booked again and a new time recorded after, the person
+ * has a new 48-hour hold (2026.12 took the release for the end of the new booking too, and computed none). In force
+ * from 2026-11-28 (Eastern); migration `1764006700000` makes the open cases it can change due for review.
+ */
+export const RULE_SET_2026_13: RuleSet = {
+  ...RULE_SET_2026_12,
+  version: '2026.13',
+  effectiveFrom: '2026-11-28',
+  rules: RULE_SET_2026_12.rules.map((rule) => ({ ...rule, ...CHANGES_2026_13[rule.id] })),
+};
+
 /** Every rule set, oldest first. Add a new version here; never edit a released one (flag labels aside, see above). */
 export const RULE_SETS: readonly RuleSet[] = [
   RULE_SET_2026_1, RULE_SET_2026_2, RULE_SET_2026_3, RULE_SET_2026_4, RULE_SET_2026_5, RULE_SET_2026_6, RULE_SET_2026_7,
-  RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10, RULE_SET_2026_11, RULE_SET_2026_12,
+  RULE_SET_2026_8, RULE_SET_2026_9, RULE_SET_2026_10, RULE_SET_2026_11, RULE_SET_2026_12, RULE_SET_2026_13,
 ];
 
 export const CURRENT_RULE_SET: RuleSet = RULE_SETS[RULE_SETS.length - 1];

@@ -77,17 +77,25 @@ function detainerTriggers(facts: CaseFacts, spec: Extract<TriggerSpec, { kind: '
   // intake's time never stands in, as before: nothing tells a later booking's from the one the events corrected (a
   // new booking's time is recorded as a new release_eligible event).
   const inForce = events.length > 0 ? [events[events.length - 1]] : custody;
-  return inForce.filter((trigger) => !bookingEnded(facts, trigger));
+  return inForce.filter((trigger) => !bookingEnded(facts, trigger, spec.sameDayByRecord === true));
 }
 
 /**
  * Whether the booking a release-eligible time belongs to is over: a `released` or `transferred` event happened at or
- * after it (by day when either is given by its date alone), each read in its own zone.
+ * after it (by day when either is given by its date alone), each read in its own zone. With `sameDayByRecord`
+ * (2026.13), one that neither happened after the other by that reading (the same day, or the same instant) ends it
+ * only when recorded after it: a time recorded after a release of its day is a new booking's (the intake's own time,
+ * recorded before any event, is ended by one of its day as before).
  */
-function bookingEnded(facts: CaseFacts, trigger: Trigger): boolean {
+function bookingEnded(facts: CaseFacts, trigger: Trigger, sameDayByRecord: boolean): boolean {
   const eligible = triggerTime(facts, trigger);
-  return facts.events.some((event, index) =>
-    (event.type === 'released' || event.type === 'transferred') && !happenedAfter(eligible, recordedTime(facts, event, index)));
+  const eligibleIndex = trigger.event ? facts.events.indexOf(trigger.event) : -1;
+  return facts.events.some((event, index) => {
+    if (event.type !== 'released' && event.type !== 'transferred') return false;
+    const ended = recordedTime(facts, event, index);
+    if (happenedAfter(eligible, ended)) return false;
+    return !sameDayByRecord || happenedAfter(ended, eligible) || index > eligibleIndex;
+  });
 }
 
 /** When a trigger happened, for ordering: read in its event's zone, else the case's (a custody field). */
