@@ -32,7 +32,7 @@ import { ClosedCountiesReadAtReopen1764006500000 } from '../migrations/176400650
 import { CountedDayReviews1764006600000 } from '../migrations/1764006600000-CountedDayReviews';
 import { SameDayRebookingReviews1764006700000 } from '../migrations/1764006700000-SameDayRebookingReviews';
 import { CountyKeyBackfill } from '@amparo/cases';
-import { CURRENT_RULE_SET, DeadlineJobsService, reminderKey } from '@amparo/deadlines';
+import { DeadlineJobsService, reminderKey, ruleSetFor } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
 import { intakeBody, routableBody } from './support/cases';
@@ -734,7 +734,8 @@ describe('data migrations (e2e)', () => {
     const appeals = await t.db.query(
       `SELECT trigger_event_id, status, rule_version FROM deadlines WHERE case_id = $1 AND rule = 'bond_appeal' AND superseded_at IS NULL ORDER BY due_at`, [twice]);
     expect(appeals).toEqual([
-      { trigger_event_id: first, status: 'open', rule_version: CURRENT_RULE_SET.version },
+      // Under the rule set in force now (the app's clock is the wall clock here).
+      { trigger_event_id: first, status: 'open', rule_version: ruleSetFor(new Date()).version },
       expect.objectContaining({ status: 'open' }),
     ]);
     // The appeal of a year ago comes back as what it is, missed long ago: on the record, not emailed as news.

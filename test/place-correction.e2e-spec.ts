@@ -140,4 +140,37 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
     expect(reopened.length).toBeGreaterThan(0);
     expect(reopened.every((n: { sent_at: Date | null; cancelled_at: Date | null }) => n.sent_at === null && n.cancelled_at !== null)).toBe(true);
   });
+
+  describe('a correction that re-sends the place as it is corrects nothing of it', () => {
+    // Window Rock, Apache County, Arizona: the Navajo Nation keeps daylight time (America/Denver), the rest of the county
+    // does not (America/Phoenix); the volunteer gave the zone, as api.md says to when the county cannot say it.
+    const navajo = async () => {
+      clock.set(new Date('2027-03-06T16:00:00Z'));
+      const c = await open({ status: 'local_jail', state: 'AZ', county: 'Apache', timeZone: 'America/Denver' });
+      await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'entered_us', occurredAt: '2026-06-10' }).expect(201);
+      expect(times(await deadline(c, 'asylum_one_year'))).toMatchObject({ dueAt: '2027-06-10T23:59:59.999-06:00', timeZone: 'America/Denver' });
+      return c;
+    };
+
+    it('the state and county sent back with a status change keep the zone given at intake, and its deadlines', async () => {
+      const c = await navajo();
+      const res = await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { status: 'released', state: 'AZ', county: 'apache county' } }).expect(200);
+      expect(res.body.custody.timeZone).toBe('America/Denver');
+      expect(times(await deadline(c, 'asylum_one_year'))).toMatchObject({ dueAt: '2027-06-10T23:59:59.999-06:00', timeZone: 'America/Denver' });
+    });
+
+    it('a blank facility, on a case that has none, keeps the zone too', async () => {
+      const c = await navajo();
+      const res = await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { status: 'released', facilityCode: '' } }).expect(200);
+      expect(res.body.custody.timeZone).toBe('America/Denver');
+    });
+
+    it('a correction of the place that moves the zone names custody.timeZone on the trail', async () => {
+      const c = await navajo();
+      await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { county: 'Maricopa' } }).expect(200);
+      expect((await deadline(c, 'asylum_one_year')).timeZone).toBe('America/Phoenix');
+      const [update] = await t.db.query(`SELECT fields FROM audit_events WHERE case_id = $1 AND action = 'case.update' ORDER BY id DESC LIMIT 1`, [c]);
+      expect(update.fields).toEqual(['custody.county', 'custody.timeZone']);
+    });
+  });
 });

@@ -560,7 +560,13 @@ export class CasesService {
         const facilityCode = custody.facilityCode === undefined ? (row.facility_code ?? undefined) : (custody.facilityCode ?? undefined);
         // A county corrected with its state after it ("El Paso County, TX") and no state sent says the state too.
         const state = custody.state === undefined ? (stateAfterComma(custody.county) ?? row.state ?? undefined) : (custody.state ?? undefined);
-        const placeCorrected = custody.facilityCode !== undefined || custody.state !== undefined || custody.county !== undefined;
+        // The place is corrected only by a value other than the stored one: a form sending the state or county back as
+        // it is, or a blank facility on a case that has none, corrects nothing, and must not place the case again (a
+        // zone given at intake, say Navajo Nation's daylight time, was replaced by the county's, and its deadlines moved).
+        const placeCorrected =
+          (custody.facilityCode !== undefined && (custody.facilityCode?.toUpperCase() ?? null) !== row.facility_code)
+          || (custody.state !== undefined && (custody.state ?? null) !== row.state)
+          || (custody.county !== undefined && countyKey(custody.county, state) !== countyKey(row.county, row.state));
         const merged: CustodyDto = {
           status: (custody.status ?? row.custody_status) as CustodyDto['status'],
           facilityCode,
@@ -654,7 +660,8 @@ export class CasesService {
         action: 'case.update',
         caseId: id,
         caseReference: row.reference,
-        fields: paths,
+        // A zone the corrected place set (not sent) changed too: the trail lists every changed field.
+        fields: zoneMoved && !paths.includes('custody.timeZone') ? [...paths, 'custody.timeZone'] : paths,
       });
       if (row.status === 'closed') {
         if (dto.consent?.shareWithAttorney === false && row.consent_share && row.assigned_attorney_id) {

@@ -776,11 +776,18 @@ export class ReferralsService implements OnModuleInit {
    * case. Audited as a withdrawal, as when a coordinator withdraws it.
    */
   async withdrawOpenOffers(tx: EntityManager, actor: Principal, c: { id: string; reference: string }): Promise<void> {
-    const open: { id: string; attorney_id: string }[] = await tx.query(
-      `SELECT id, attorney_id FROM referrals WHERE case_id = $1 AND status = 'offered' FOR UPDATE`,
+    const open: { id: string; attorney_id: string; respond_by: Date; organization_id: string }[] = await tx.query(
+      `SELECT id, attorney_id, respond_by, organization_id FROM referrals WHERE case_id = $1 AND status = 'offered' FOR UPDATE`,
       [c.id],
     );
     for (const r of open) {
+      // One past its answer time is over, whether or not the expiry job has come to it: it expires (the attorney let
+      // it lapse, which bars them from the case as a decline does, at a reopen too); withdrawn, it was the system's
+      // doing, and the reopened case was offered to them again.
+      if (r.respond_by <= this.clock.now()) {
+        await this.expire(tx, { ...r, case_id: c.id, reference: c.reference });
+        continue;
+      }
       await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference, attorneyId: r.attorney_id, organizationId: actor.organizationId }, { attorneyId: r.attorney_id, why: 'CASE_CLOSED' });
     }
   }
