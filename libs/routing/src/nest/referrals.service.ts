@@ -1308,9 +1308,19 @@ export class ReferralsService implements OnModuleInit {
       prior: { attorney_id: string; status: AttorneyCandidate['priorOutcomeOnCase'] }[];
       conflicts: { attorney_id: string; kind: string; value: string }[];
     }[] = await tx.query(
-      `WITH mine AS (
+      `WITH same_client AS (
+         -- This case and the same client's other cases (by A-number, or name and date of birth as the duplicate check
+         -- reads them: not a name alone), whose adverse parties are this client's too: a second intake where nobody
+         -- asked about the other side does not make the abuser's attorney fit to take it.
+         SELECT $1::uuid AS case_id
+         UNION
+         SELECT x.case_id FROM case_blind_indexes y
+           JOIN case_blind_indexes x ON x.organization_id = y.organization_id AND x.kind = y.kind AND x.value = y.value
+          WHERE y.case_id = $1 AND y.kind IN ('a_number', 'name_dob', 'name_tokens_dob', 'name_short_dob')
+       ), mine AS (
          SELECT ARRAY(SELECT value FROM case_blind_indexes WHERE case_id = $1 AND kind = 'party_name') AS clients,
-                ARRAY(SELECT value FROM case_blind_indexes WHERE case_id = $1 AND kind = 'adverse_party') AS adverse
+                ARRAY(SELECT DISTINCT value FROM case_blind_indexes
+                       WHERE case_id IN (SELECT case_id FROM same_client) AND kind = 'adverse_party') AS adverse
        )
        SELECT mine.clients AS client_indexes, mine.adverse AS adverse_indexes,
               EXISTS (SELECT 1 FROM case_events WHERE case_id = $1 AND retracted_at IS NULL
@@ -1331,6 +1341,20 @@ export class ReferralsService implements OnModuleInit {
                     UNION
                     -- Former clients: a case the attorney accepted and was later released from.
                     SELECT r.attorney_id FROM referrals r WHERE r.case_id = b.case_id AND r.accepted_at IS NOT NULL
+                    UNION
+                    -- An adverse party named on another intake of a client the attorney represents (or represented) on
+                    -- one of that client's cases: the same person, the same adversary.
+                    SELECT held.attorney_id
+                      FROM case_blind_indexes y
+                      JOIN case_blind_indexes z ON z.organization_id = y.organization_id AND z.kind = y.kind AND z.value = y.value AND z.case_id <> y.case_id
+                      CROSS JOIN LATERAL (
+                        SELECT x.assigned_attorney_id AS attorney_id FROM cases x
+                         WHERE x.id = z.case_id AND x.assigned_attorney_id IS NOT NULL AND x.status IN ('assigned', 'closed')
+                        UNION
+                        SELECT r.attorney_id FROM referrals r WHERE r.case_id = z.case_id AND r.accepted_at IS NOT NULL
+                      ) held
+                     WHERE b.kind = 'adverse_party' AND y.case_id = b.case_id
+                       AND y.kind IN ('a_number', 'name_dob', 'name_tokens_dob', 'name_short_dob')
                   ) who
                  WHERE b.organization_id = $2 AND b.case_id <> $1
                    AND ((b.kind = 'party_name' AND b.value = ANY(mine.adverse)) OR (b.kind = 'adverse_party' AND b.value = ANY(mine.clients)))
