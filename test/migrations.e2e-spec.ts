@@ -786,7 +786,9 @@ describe('data migrations (e2e)', () => {
     const ids = [rebooked, eligibleOnly, retracted, closed];
     await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [ids]);
     await run(new SameDayRebookingReviews1764006700000());
-    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= now()`, [ids]);
+    // Due once 2026.13 is in force (at once, after it took effect).
+    const due = await t.db.query(
+      `SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= GREATEST(now(), timestamptz '2026-11-28 00:00:00 America/New_York')`, [ids]);
     expect(due.map((r: { id: string }) => r.id)).toEqual([rebooked]);
   });
 

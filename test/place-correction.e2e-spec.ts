@@ -28,6 +28,16 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
   const deadline = async (caseId: string, rule: string) =>
     ((await t.http.get(`/api/cases/${caseId}`).set(coordinator.auth).expect(200)).body.deadlines as Deadline[]).find((d) => d.rule === rule)!;
   const times = (d: Deadline) => ({ status: d.status, dueAt: d.dueAt, outerLimitAt: d.outerLimitAt ?? null, timeZone: d.timeZone });
+  /** A bond request counted in Los Angeles (its seven days end a day earlier than in New York), swept missed, emailed. */
+  const missedAndEmailedInLosAngeles = async () => {
+    clock.set(new Date('2027-06-05T16:00:00Z'));
+    const c = await open({ status: 'released', timeZone: 'America/Los_Angeles' });
+    await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'released', from: 'ice', occurredAt: '2027-06-04T00:30:00-04:00' }).expect(201);
+    clock.set(new Date('2027-06-11T08:00:00Z'));
+    await t.app.get(DeadlineJobsService).sweepMissed();
+    await t.app.get(MailDeliveryService).deliverDue();
+    return c;
+  };
 
   it('a bond request counted in Los Angeles, swept missed, is open again when the place is corrected to New York, where it is still ahead', async () => {
     clock.set(new Date('2027-06-05T16:00:00Z'));
@@ -63,12 +73,7 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
   });
 
   it('a deadline whose MISSED email went is told again when, its place corrected, it is missed at the corrected time', async () => {
-    clock.set(new Date('2027-06-05T16:00:00Z'));
-    const c = await open({ status: 'released', timeZone: 'America/Los_Angeles' });
-    await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'released', from: 'ice', occurredAt: '2027-06-04T00:30:00-04:00' }).expect(201);
-    clock.set(new Date('2027-06-11T08:00:00Z'));
-    await t.app.get(DeadlineJobsService).sweepMissed();
-    await t.app.get(MailDeliveryService).deliverDue();
+    const c = await missedAndEmailedInLosAngeles();
     const sent = async () => (await t.db.query(`SELECT subject FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND sent_at IS NOT NULL`, [c])).map((n: { subject: string }) => n.subject);
     expect((await sent()).length).toBeGreaterThan(0);
     const before = (await sent()).length;
@@ -126,12 +131,7 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
   });
 
   it('its "open again" email is not sent once the deadline is marked met before it goes', async () => {
-    clock.set(new Date('2027-06-05T16:00:00Z'));
-    const c = await open({ status: 'released', timeZone: 'America/Los_Angeles' });
-    await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'released', from: 'ice', occurredAt: '2027-06-04T00:30:00-04:00' }).expect(201);
-    clock.set(new Date('2027-06-11T08:00:00Z'));
-    await t.app.get(DeadlineJobsService).sweepMissed();
-    await t.app.get(MailDeliveryService).deliverDue();
+    const c = await missedAndEmailedInLosAngeles();
     await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/New_York' } }).expect(200);
     const d = await deadline(c, 'bond_request_after_release');
     await t.http.patch(`/api/deadlines/${d.id}`).set(coordinator.auth).send({ status: 'met', note: 'bond requested' }).expect(200);
@@ -139,6 +139,61 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
     const reopened = await t.db.query(`SELECT sent_at, cancelled_at FROM notifications WHERE case_id = $1 AND kind = 'deadline.reopened'`, [c]);
     expect(reopened.length).toBeGreaterThan(0);
     expect(reopened.every((n: { sent_at: Date | null; cancelled_at: Date | null }) => n.sent_at === null && n.cancelled_at !== null)).toBe(true);
+  });
+
+  it('a bond request from a release entered by its date, emailed MISSED in New York, open again in Los Angeles: the coordinators are told', async () => {
+    clock.set(new Date('2027-06-05T16:00:00Z'));
+    const c = await open({ status: 'released', timeZone: 'America/New_York' });
+    await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'released', from: 'ice', occurredAt: '2027-06-04' }).expect(201);
+    clock.set(new Date('2027-06-12T04:30:00Z')); // 12:30 AM in New York, 9:30 PM the day before in Los Angeles
+    await t.app.get(DeadlineJobsService).sweepMissed();
+    await t.app.get(MailDeliveryService).deliverDue();
+    expect((await deadline(c, 'bond_request_after_release')).status).toBe('missed');
+    // Its key holds the trigger's midnight where it is read: corrected, it is a new row, open.
+    await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/Los_Angeles' } }).expect(200);
+    expect((await deadline(c, 'bond_request_after_release')).status).toBe('open');
+    await t.app.get(MailDeliveryService).deliverDue();
+    const reopened = await t.db.query(`SELECT subject FROM notifications WHERE case_id = $1 AND kind = 'deadline.reopened' AND sent_at IS NOT NULL`, [c]);
+    expect(reopened.length).toBeGreaterThan(0);
+    expect(reopened[0].subject).toMatch(/is due Fri 11 Jun 2027, 11:59 PM PDT, not missed$/);
+  });
+
+  it('a deadline a person marked missed, its trigger given by its date, stays missed with its note when the place is corrected', async () => {
+    clock.set(new Date('2027-06-05T16:00:00Z'));
+    const c = await open({ status: 'released', timeZone: 'America/New_York' });
+    await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'released', from: 'ice', occurredAt: '2027-06-04' }).expect(201);
+    clock.set(new Date('2027-06-12T04:05:00Z'));
+    const d = await deadline(c, 'bond_request_after_release');
+    await t.http.patch(`/api/deadlines/${d.id}`).set(coordinator.auth).send({ status: 'missed', note: 'client could not be reached' }).expect(200);
+    await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/Los_Angeles' } }).expect(200);
+    expect(await deadline(c, 'bond_request_after_release')).toMatchObject({ status: 'missed', statusNote: 'client could not be reached' });
+  });
+
+  it('its "open again" email is not sent to a coordinator made intake before it goes; an admin standing in gets the copy that says nothing of the case', async () => {
+    const admin = await loginAdmin(t.http);
+    const solo = await createUser(t.http, admin, 'coordinator');
+    // The only coordinator: the others step aside for this test.
+    const others = (await t.db.query(`SELECT id FROM users WHERE role = 'coordinator' AND id <> $1`, [solo.userId])).map((u: { id: string }) => u.id);
+    await t.db.query(`UPDATE users SET role = 'intake' WHERE id = ANY($1)`, [others]);
+    try {
+      clock.set(new Date('2027-06-05T16:00:00Z'));
+      const c = await open({ status: 'released', timeZone: 'America/Los_Angeles' });
+      await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'released', from: 'ice', occurredAt: '2027-06-04T00:30:00-04:00' }).expect(201);
+      clock.set(new Date('2027-06-11T08:00:00Z'));
+      await t.app.get(DeadlineJobsService).sweepMissed();
+      await t.app.get(MailDeliveryService).deliverDue();
+      await t.http.patch(`/api/cases/${c}`).set(solo.auth).send({ custody: { timeZone: 'America/New_York' } }).expect(200);
+      await t.http.patch(`/api/users/${solo.userId}`).set(admin.auth).send({ role: 'intake' }).expect(200);
+      await t.app.get(MailDeliveryService).deliverDue();
+      const reopened = await t.db.query(
+        `SELECT recipient_id, body, sent_at FROM notifications WHERE case_id = $1 AND kind = 'deadline.reopened' AND sent_at IS NOT NULL`, [c]);
+      expect(reopened.filter((n: { recipient_id: string }) => n.recipient_id === solo.userId)).toEqual([]);
+      const copies = reopened.filter((n: { recipient_id: string }) => n.recipient_id === admin.userId);
+      expect(copies).toHaveLength(1);
+      expect(copies[0].body).not.toMatch(/Bond|Lugar|Due/);
+    } finally {
+      await t.db.query(`UPDATE users SET role = 'coordinator' WHERE id = ANY($1)`, [others]);
+    }
   });
 
   describe('a correction that re-sends the place as it is corrects nothing of it', () => {

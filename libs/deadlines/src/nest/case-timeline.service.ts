@@ -544,9 +544,10 @@ export class CaseTimelineService {
         continue;
       }
       // A missed one carries over only if the new time has passed too (with its grace): else the sweep decides again.
+      // One a person marked missed stays so, wherever it is counted now (their mark and note carry).
       const graceMs = (missedGraceHours()[d.rule] ?? 0) * 3600_000;
       const carry = carried.get(d.key);
-      const before = carry && !(carry.status === 'missed' && Date.parse(d.dueAt) + graceMs >= now.getTime()) ? carry : undefined;
+      const before = carry && !(carry.status === 'missed' && !carry.status_changed_by && Date.parse(d.dueAt) + graceMs >= now.getTime()) ? carry : undefined;
       // A superseded row with this key may exist (trigger changed and changed back): revive it, as recorded now. One
       // marked met stays so, with its note and who marked it, unless a row of the same rule and trigger was marked
       // since (KEEPS_MARK): the same key is the same trigger and due time (a custody fact corrected away and back), and
@@ -575,6 +576,19 @@ export class CaseTimelineService {
          // carries another's record is that deadline: it keeps when that one was written (missed on arrival or not).
          before?.created_at ?? now],
       );
+      // A deadline the system found missed, whose new row (a corrected place, its date-only trigger's key another) is
+      // open again: those emailed MISSED are told it is not, as for one that kept its key.
+      if (carry?.status === 'missed' && !before && options.placeCorrected) {
+        const [{ told }]: { told: boolean }[] = await tx.query(
+          `SELECT EXISTS (SELECT 1 FROM notifications WHERE kind = 'deadline.missed' AND dedupe_key LIKE 'missed:' || $1::text || ':%'
+                             AND dedupe_key NOT LIKE '%:earlier:%' AND sent_at IS NOT NULL) AS told`,
+          [carry.id],
+        );
+        if (told) {
+          const [{ id: reopenedId }] = await tx.query(`SELECT id FROM deadlines WHERE case_id = $1 AND key = $2`, [caseId, d.key]);
+          await this.tellReopened(tx, row, reopenedId, d, now);
+        }
+      }
       // A missed deadline carried over to its new row: the coordinators' alerts not yet sent follow it (the old row's
       // are cancelled once it is superseded), with its time as it now reads; those sent stay sent, and are not repeated.
       if (before?.status === 'missed') {

@@ -3,8 +3,12 @@ import { TestApp, createTestApp } from './support/test-app';
 import { attorneyProfile } from './support/attorneys';
 import { Session, createUser, loginAdmin } from './support/users';
 
-/** What becomes of an offer whose answer time passed before the expiry job came to it. */
-describe('an offer lapsed before the expiry job came (e2e)', () => {
+/**
+ * Routing's edges: a conflict of interest through the same client's other intakes (the adverse parties a client named
+ * on one case are theirs on the next, and a client's adversary is the adversary of whoever represents them on any of
+ * their cases), and an offer that lapsed before the expiry job came.
+ */
+describe('routing edges (e2e)', () => {
   const clock = new FixedClock(new Date());
   let t: TestApp;
   let admin: Session;
@@ -42,6 +46,46 @@ describe('an offer lapsed before the expiry job came (e2e)', () => {
     await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
   });
   afterAll(() => t.close());
+
+  it('same client, other case: the adverse party named on her first intake bars its attorney from her second intake', async () => {
+    await closeRoster();
+    const abusersLawyer = await newAttorney();
+    const pedroName = { firstName: 'Pedro', lastName: `Abusador${uniq()}` };
+    // Pedro is the attorney's client.
+    const pedro = await createCase(body({}, pedroName));
+    const o = (await route(pedro.id, { attorneyId: abusersLawyer.userId }).expect(201)).body;
+    await t.http.post(`/api/referrals/${o.id}/accept`).set(abusersLawyer.auth).expect(200);
+    // María's first intake names Pedro as the adverse party (her abusive spouse): his attorney is barred from it.
+    const maria = { firstName: 'Maria', lastName: `Victima${uniq()}`, dateOfBirth: '1990-03-04', aNumber: 'A201-555-123' };
+    const first = await createCase(body({ adverseParties: [{ name: `${pedroName.firstName} ${pedroName.lastName}`, relationship: 'spouse' }] }, maria));
+    expect((await route(first.id, { attorneyId: abusersLawyer.userId })).status).toBe(422);
+    // Her second intake (detained again, a relative called; the volunteer did not ask about the other side): the same
+    // client by A-number and birth date, as the duplicate check reads her.
+    const second = await createCase(body({}, maria));
+    expect(second.possibleDuplicates).toContain(first.reference);
+    // Pedro's attorney is not offered María's case: by routing (nobody else fits), nor by a coordinator's choice.
+    const res = await route(second.id);
+    expect([res.status, res.body.code]).toEqual([422, 'NO_ELIGIBLE_ATTORNEY']);
+    expect((await route(second.id, { attorneyId: abusersLawyer.userId })).status).toBe(422);
+  });
+
+  it('the attorney\'s client named the new client as adverse on another of his intakes (not the attorney\'s): the attorney is not offered her case', async () => {
+    await closeRoster();
+    const lawyer = await newAttorney();
+    const pedro = { firstName: 'Pedro', lastName: `Espejo${uniq()}`, dateOfBirth: '1980-01-02', aNumber: 'A301-555-777' };
+    const mariaName = { firstName: 'Maria', lastName: `Espejo${uniq()}` };
+    // Pedro's bond case is the attorney's.
+    const bond = await createCase(body({}, pedro));
+    const o = (await route(bond.id, { attorneyId: lawyer.userId }).expect(201)).body;
+    await t.http.post(`/api/referrals/${o.id}/accept`).set(lawyer.auth).expect(200);
+    // Pedro's other intake (a U visa petition, say, not placed yet) names María as the adverse party.
+    const other = await createCase(body({ practiceAreas: ['u_visa'], adverseParties: [{ name: `${mariaName.firstName} ${mariaName.lastName}` }] }, pedro));
+    expect(other.possibleDuplicates).toContain(bond.reference);
+    // María's case: Pedro's attorney is offered it.
+    const maria = await createCase(body({}, mariaName));
+    const res = await route(maria.id);
+    expect([res.status, res.body.code]).toEqual([422, 'NO_ELIGIBLE_ATTORNEY']);
+  });
 
   it('a case closed after its offer lapsed (the expiry job not come yet): the offer expires, and after a reopen it is not offered again to who let it lapse', async () => {
     await closeRoster();
