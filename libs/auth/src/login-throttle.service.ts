@@ -99,7 +99,8 @@ function ipv6Groups(ip: string): number[] | null {
  */
 @Injectable()
 export class LoginThrottleService {
-  private readonly logger = new Logger(LoginThrottleService.name);
+  // Sign-in activity is logged under one context (security.md): an operator filtering on `Auth` sees the locks too.
+  private readonly logger = new Logger('Auth');
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,

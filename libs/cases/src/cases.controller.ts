@@ -93,6 +93,7 @@ export class CasesController {
   @Access('coordinator')
   @ApiOperation({ summary: 'Break-glass: the sensitive fields, with a stated reason that goes to the audit trail. At most 60 an hour per user (then 429).' })
   @ApiOkResponse({ type: RevealResponse })
+  @ApiRateLimited('more than 60 reveals in the hour')
   reveal(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: RevealDto) {
     return this.cases.reveal(user, id, dto.reason);
   }
