@@ -790,6 +790,10 @@ describe('data migrations (e2e)', () => {
     const due = await t.db.query(
       `SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at <= GREATEST(now(), timestamptz '2026-11-28 00:00:00 America/New_York')`, [ids]);
     expect(due.map((r: { id: string }) => r.id)).toEqual([rebooked]);
+    // Not before 2026.13's start (a review then would count under 2026.12).
+    const [{ early }] = await t.db.query(
+      `SELECT count(*)::int AS early FROM cases WHERE id = $1 AND urgency_review_at < timestamptz '2026-11-28 00:00:00 America/New_York'`, [rebooked]);
+    expect(early).toBe(0);
   });
 
   it('1764005700000: open cases with a ruling on a motion entered twice are due for review, and keep one deadline, filed when either was', async () => {

@@ -176,12 +176,7 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
     const others = (await t.db.query(`SELECT id FROM users WHERE role = 'coordinator' AND id <> $1`, [solo.userId])).map((u: { id: string }) => u.id);
     await t.db.query(`UPDATE users SET role = 'intake' WHERE id = ANY($1)`, [others]);
     try {
-      clock.set(new Date('2027-06-05T16:00:00Z'));
-      const c = await open({ status: 'released', timeZone: 'America/Los_Angeles' });
-      await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'released', from: 'ice', occurredAt: '2027-06-04T00:30:00-04:00' }).expect(201);
-      clock.set(new Date('2027-06-11T08:00:00Z'));
-      await t.app.get(DeadlineJobsService).sweepMissed();
-      await t.app.get(MailDeliveryService).deliverDue();
+      const c = await missedAndEmailedInLosAngeles();
       await t.http.patch(`/api/cases/${c}`).set(solo.auth).send({ custody: { timeZone: 'America/New_York' } }).expect(200);
       await t.http.patch(`/api/users/${solo.userId}`).set(admin.auth).send({ role: 'intake' }).expect(200);
       await t.app.get(MailDeliveryService).deliverDue();

@@ -122,6 +122,13 @@ export const conflictKey = (caseId: string, attorneyId: string, matched: string,
 /** How often one routing scores again an attorney whose profile keeps changing while it waits, before taking them as read. */
 const MAX_RESCORES = 3;
 
+/**
+ * SQL: the name indexes that say two cases are the same client's (the A-number, or the name and date of birth as the
+ * duplicate check reads them, a name typed shorter too): not a name alone, which would take every client of a common
+ * name for one.
+ */
+const SAME_CLIENT_KINDS = `('a_number', 'name_dob', 'name_tokens_dob', 'name_short_dob')`;
+
 @Injectable()
 export class ReferralsService implements OnModuleInit {
   private readonly logger = new Logger('Referrals');
@@ -1316,7 +1323,7 @@ export class ReferralsService implements OnModuleInit {
          UNION
          SELECT x.case_id FROM case_blind_indexes y
            JOIN case_blind_indexes x ON x.organization_id = y.organization_id AND x.kind = y.kind AND x.value = y.value
-          WHERE y.case_id = $1 AND y.kind IN ('a_number', 'name_dob', 'name_tokens_dob', 'name_short_dob')
+          WHERE y.case_id = $1 AND y.kind IN ${SAME_CLIENT_KINDS}
        ), mine AS (
          SELECT ARRAY(SELECT value FROM case_blind_indexes WHERE case_id = $1 AND kind = 'party_name') AS clients,
                 ARRAY(SELECT DISTINCT value FROM case_blind_indexes
@@ -1354,7 +1361,7 @@ export class ReferralsService implements OnModuleInit {
                         SELECT r.attorney_id FROM referrals r WHERE r.case_id = z.case_id AND r.accepted_at IS NOT NULL
                       ) held
                      WHERE b.kind = 'adverse_party' AND y.case_id = b.case_id
-                       AND y.kind IN ('a_number', 'name_dob', 'name_tokens_dob', 'name_short_dob')
+                       AND y.kind IN ${SAME_CLIENT_KINDS}
                   ) who
                  WHERE b.organization_id = $2 AND b.case_id <> $1
                    AND ((b.kind = 'party_name' AND b.value = ANY(mine.adverse)) OR (b.kind = 'adverse_party' AND b.value = ANY(mine.clients)))
@@ -1365,11 +1372,7 @@ export class ReferralsService implements OnModuleInit {
                 -- it holds for the client's next intake too, and no override offers this case to them again. Taken as
                 -- adverse to one of their clients.
                 SELECT r.attorney_id, 'declared', m.value
-                  FROM (SELECT $1::uuid AS case_id
-                        UNION
-                        SELECT x.case_id FROM case_blind_indexes y
-                          JOIN case_blind_indexes x ON x.organization_id = y.organization_id AND x.kind = y.kind AND x.value = y.value
-                         WHERE y.case_id = $1 AND y.kind IN ('a_number', 'name_dob', 'name_tokens_dob', 'name_short_dob')) same
+                  FROM same_client same
                   JOIN referrals r ON r.case_id = same.case_id
                    AND ((r.status = 'declined' AND r.decline_reason = 'conflict') OR (r.status = 'withdrawn' AND r.release_reason = 'conflict'))
                   CROSS JOIN unnest(mine.clients) AS m(value)
