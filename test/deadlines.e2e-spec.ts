@@ -899,6 +899,28 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(noted.body).toMatchObject({ statusNote: 'filed, receipt on file', statusChangedBy: other.userId });
   });
 
+  it('a mark sent with If-Match from an older read is refused (412) and keeps the mark made since; with the version read, it is taken', async () => {
+    const c = await newCase();
+    const entered = await event(c.id, { type: 'entered_us', occurredAt: '2026-03-02' });
+    const asylum = entered.body.deadlines.find((d: { rule: string }) => d.rule === 'asylum_one_year');
+    expect(asylum.statusChangedAt).toBeUndefined();
+    const mark = (who: Session, version: string, body: object) => t.http.patch(`/api/deadlines/${asylum.id}`).set(who.auth).set('If-Match', version).send(body);
+    // Two coordinators read it open, never marked; the first marks it met.
+    const first = await mark(coordinator, '"never"', { status: 'met', note: 'filed by mail' }).expect(200);
+    expect(first.headers.etag).toBe(`"${first.body.statusChangedAt}"`);
+    // The second, from the board they read before, would have waived it over the first one's mark and note.
+    const other = await createUser(t.http, admin, 'coordinator');
+    const stale = await mark(other, '"never"', { status: 'waived', note: 'client chose not to file' });
+    expect([stale.status, stale.body.code]).toEqual([412, 'STALE_RECORD']);
+    const stored = async () => (await t.db.query(`SELECT status, status_note, status_changed_by FROM deadlines WHERE id = $1`, [asylum.id]))[0];
+    expect(await stored()).toEqual({ status: 'met', status_note: 'filed by mail', status_changed_by: coordinator.userId });
+    // Read again, their change is taken; an If-Match that is no ETag is a 400 naming it.
+    const bad = await mark(other, 'never', { status: 'waived' });
+    expect([bad.status, Object.keys(bad.body.fields ?? {})]).toEqual([400, ['If-Match']]);
+    await mark(other, first.headers.etag, { status: 'waived', note: 'client chose not to file' }).expect(200);
+    expect(await stored()).toEqual({ status: 'waived', status_note: 'client chose not to file', status_changed_by: other.userId });
+  });
+
   describe('board', () => {
     it('coordinators see every open deadline sorted by due time; attorneys only their cases; intake none', async () => {
       await newCase(intakeBody());

@@ -78,6 +78,51 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     expect((await accept(referralId)).status).toBe(409);
   });
 
+  it('an adverse party added to one of a client\'s intakes who is the attorney\'s client: the offer of the client\'s other intake is withdrawn', async () => {
+    const mine = await offered({ firstName: 'Gertrudis', lastName: 'Vecina' });
+    await accept(mine.referralId).expect(200);
+    const pedro = { firstName: 'Pedrito', lastName: 'Dosveces', dateOfBirth: '1984-03-09', preferredLanguage: 'spa' };
+    const first = await offered(pedro, { client: pedro });
+    await t.http.post(`/api/referrals/${first.referralId}/withdraw`).set(coordinator.auth).expect(200);
+    // His second intake, offered to the attorney; then the first one names Gertrudis as the other side.
+    const second = await offered(pedro, { client: pedro });
+    await t.http.patch(`/api/cases/${first.caseId}`).set(coordinator.auth).send({ adverseParties: [{ name: 'Gertrudis Vecina' }] }).expect(200);
+    expect(await caseStatus(second.caseId)).toBe('new');
+    expect(await withdrawals(second.caseId)).toEqual([{ why: 'CONFLICT_OF_INTEREST' }]);
+    const [withdrawal] = await t.db.query(`SELECT actor_role FROM audit_events WHERE case_id = $1 AND action = 'referral.withdraw'`, [second.caseId]);
+    expect(withdrawal.actor_role).toBe('system');
+    expect((await t.db.query(`SELECT body FROM notifications WHERE case_id = $1 AND kind = 'case.unassigned'`, [second.caseId]))[0].body).toMatch(/conflict of interest/);
+    expect((await accept(second.referralId)).status).toBe(409);
+    // The attorney's room back for the tests after (their profile takes 20 cases).
+    await t.http.post(`/api/cases/${mine.caseId}/release`).set(coordinator.auth).send({ reason: 'other' }).expect(204);
+  });
+
+  it('an intake volunteer reads their case as new until an attorney accepts it: a name they add that bars the offered attorney tells them nothing', async () => {
+    const mine = await offered({ firstName: 'Oraculina', lastName: 'Reservada' });
+    await accept(mine.referralId).expect(200);
+    // Two of the volunteer's cases offered to the attorney: one corrected to name the attorney's client, one a stranger.
+    const guessed = await offered({ firstName: 'Curiosa', lastName: 'Pregunta' });
+    const control = await offered({ firstName: 'Control', lastName: 'Testigo' });
+    const view = async (caseId: string) => (await t.http.get(`/api/cases/${caseId}`).set(intake.auth).expect(200)).body;
+    expect([(await view(guessed.caseId)).view, (await view(guessed.caseId)).status]).toEqual(['full', 'new']);
+    const hit = await t.http.patch(`/api/cases/${guessed.caseId}`).set(intake.auth).send({ adverseParties: [{ name: 'Oraculina Reservada' }] }).expect(200);
+    const miss = await t.http.patch(`/api/cases/${control.caseId}`).set(intake.auth).send({ adverseParties: [{ name: 'Nadie Conocido' }] }).expect(200);
+    // The offer was withdrawn on one, stands on the other: the volunteer reads the same on both.
+    expect([await caseStatus(guessed.caseId), await caseStatus(control.caseId)]).toEqual(['new', 'offered']);
+    expect([hit.body.status, miss.body.status, (await view(guessed.caseId)).status, (await view(control.caseId)).status]).toEqual(['new', 'new', 'new', 'new']);
+    // Their list too, by any filter: `new` finds both, `offered` neither.
+    const listed = async (status: string, reference: string) =>
+      (await t.http.get('/api/cases').query({ status, reference }).set(intake.auth).expect(200)).body.items.map((c: { status: string }) => c.status);
+    for (const c of [guessed, control]) {
+      const { reference } = (await t.db.query(`SELECT reference FROM cases WHERE id = $1`, [c.caseId]))[0];
+      expect([await listed('new', reference), await listed('offered', reference), await listed('unplaced', reference)]).toEqual([['new'], [], []]);
+    }
+    // The coordinators read what is so.
+    expect((await t.http.get(`/api/cases/${control.caseId}`).set(coordinator.auth).expect(200)).body.status).toBe('offered');
+    await t.http.post(`/api/cases/${mine.caseId}/release`).set(coordinator.auth).send({ reason: 'other' }).expect(204);
+    await t.http.post(`/api/referrals/${control.referralId}/withdraw`).set(coordinator.auth).expect(200);
+  });
+
   it('a conflict that arose after the offer (the attorney took the other side): the offer is withdrawn, and accepting grants nothing', async () => {
     // Offered a case whose adverse party is "Rosalba Muestra", then offered and accepting Rosalba's own case.
     const against = await offered({ firstName: 'Fulano', lastName: 'Demandante' }, { adverseParties: [{ name: 'Rosalba Muestra' }] });

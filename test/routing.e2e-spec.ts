@@ -898,7 +898,9 @@ describe('routing and referrals (e2e)', () => {
   it('auto-routing offers an urgent case with consent on intake, unless the organization turns it off', async () => {
     await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: true }).expect(200);
     const urgent = await createCase({ ...intakeBody(), client: { ...intakeBody().client, firstName: 'Auto', lastName: 'Routed' } });
-    expect(urgent.status).toBe('offered');
+    // Offered; the intake volunteer reads it new (how a case is placed is not theirs to read).
+    const stored = async (id: string) => (await t.db.query(`SELECT status FROM cases WHERE id = $1`, [id]))[0].status;
+    expect([urgent.status, await stored(urgent.id)]).toEqual(['new', 'offered']);
     // On the record in the order it happened: the case, then its offer.
     expect((await t.db.query(`SELECT action FROM audit_events WHERE case_id = $1 ORDER BY id`, [urgent.id])).map((r: { action: string }) => r.action))
       .toEqual(['case.create', 'referral.offer']);
@@ -909,7 +911,7 @@ describe('routing and referrals (e2e)', () => {
     }
     // "ICE put a hold on him; we don't know which jail": held for ICE without counsel, urgent, offered (2026.11).
     const held = await createCase(routableCase({ custody: { status: 'unknown', state: 'TX', detainerLodged: true } }));
-    expect([held.status, held.urgency.level, held.flags.map((f) => f.code)]).toEqual(['offered', 'high', ['detained_without_counsel']]);
+    expect([await stored(held.id), held.urgency.level, held.flags.map((f) => f.code)]).toEqual(['offered', 'high', ['detained_without_counsel']]);
     for (const r of await t.db.query(`SELECT id FROM referrals WHERE case_id = $1 AND status = 'offered'`, [held.id])) {
       await t.http.post(`/api/referrals/${r.id}/withdraw`).set(coordinator.auth).expect(200);
     }

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService, AuditedRefusal, canonicalJson } from '@amparo/audit';
-import type { Principal } from '@amparo/auth';
+import type { Principal, Role } from '@amparo/auth';
 import { Clock, DomainError, Page, RateLimitService, countMatches, entityTags, forbidden, invalid, notFound, requireVersion, sameMembers, validationFailed } from '@amparo/common';
 import { BIA_TIME_ZONE, CLOSED_URGENCY, CaseTimelineService, DeadlineInputError, DeadlineView, EventTime, Timeline, eventTime, happenedAfter, latestByDay, toDeadlineView } from '@amparo/deadlines';
 import { ReferenceService, countyKey, stateAfterComma, timeZoneFor, uncertainDayZone } from '@amparo/reference';
@@ -16,7 +16,7 @@ import { CaseCipher } from './case-cipher.service';
 import { CountyPlacedCase, readCountiesAgain } from './county-keys';
 import { CaseRow, CaseSummary, SUMMARY_COLUMNS, fullView, summaryView } from './case-view';
 import { SENSITIVE_FIELDS, SensitiveValues, isBlank, pickSensitive } from './domain/sensitive-fields';
-import { caseVisibility } from './domain/visibility';
+import { caseVisibility, statusSeenBy, statusesSeenAs } from './domain/visibility';
 import { newCaseReference } from './domain/reference';
 import { CreateCaseDto, CustodyDto, MAX_ADVERSE_PARTIES, NAME_REQUIRED } from './dto/create-case.dto';
 import { CloseCaseDto, ListCasesQuery, UpdateCaseDto } from './dto/other.dto';
@@ -116,8 +116,9 @@ const URGENCY_RANK_SQL = `(CASE urgency_level WHEN 'critical' THEN 0 WHEN 'high'
 const URGENCY_RANK: Readonly<Record<string, number>> = { critical: 0, high: 1, normal: 2, low: 3 };
 
 /** `where` with the case list's filters added (their values pushed onto `params`), joined into one clause. */
-function filtered(where: string[], params: unknown[], query: ListCasesQuery): string {
-  if (query.status) where.push(`status = $${params.push(query.status)}`);
+function filtered(where: string[], params: unknown[], query: ListCasesQuery, role: Role): string {
+  // As the caller reads the status (an intake volunteer's `new` is any case no attorney has accepted).
+  if (query.status) where.push(`status = ANY($${params.push(statusesSeenAs(role, query.status))}::text[])`);
   // By its rank (the index's expression), and by the level itself (the rank 3 is any level but the three).
   if (query.level) where.push(`${URGENCY_RANK_SQL} = $${params.push(URGENCY_RANK[query.level])} AND urgency_level = $${params.push(query.level)}`);
   if (query.reference) where.push(`reference = $${params.push(query.reference)}`);
@@ -330,7 +331,7 @@ export class CasesService {
     });
     // Urgent cases with consent go straight to the best attorney when the organization has auto-routing on.
     const status = autoRouting ? await this.referrals.autoRoute(tx, id, plan.urgency.level, dto.consent.shareWithAttorney) : 'new';
-    const result: CreateCaseResult = { ...answer, status, possibleDuplicates };
+    const result: CreateCaseResult = { ...answer, status: statusSeenBy(actor.role, status), possibleDuplicates };
     // Routing changed the status the claim stored: store the answer as it is now.
     if (idempotency && status !== answer.status) await this.storeIdempotentAnswer(tx, actor.userId, idempotency, result);
     return result;
@@ -349,7 +350,7 @@ export class CasesService {
       where.push(scope);
       params.push(actor.userId);
     }
-    const result = await this.page(where, params, query);
+    const result = await this.page(where, params, query, actor.role);
     // One case asked for by its reference, which exists outside what the caller may list (another attorney's, another
     // volunteer's): the same empty page, and the attempt audited as a request for that case would be.
     if (scope && query.reference && result.total === 0) {
@@ -369,8 +370,8 @@ export class CasesService {
   }
 
   /** One page of case summaries matching `where` and the list's filters, most urgent first. */
-  private async page(where: string[], params: unknown[], query: ListCasesQuery): Promise<Page<CaseSummary>> {
-    const clause = filtered(where, params, query);
+  private async page(where: string[], params: unknown[], query: ListCasesQuery, role: Role): Promise<Page<CaseSummary>> {
+    const clause = filtered(where, params, query, role);
     const counted = await countMatches(this.db, `cases WHERE ${clause}`, params, query.page, query.limit);
     const rows: CaseRow[] = await this.db.query(
       `SELECT ${SUMMARY_COLUMNS} FROM cases WHERE ${clause}
@@ -378,7 +379,7 @@ export class CasesService {
         LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, query.limit, (query.page - 1) * query.limit],
     );
-    return { items: rows.map((r) => summaryView(r)), page: query.page, limit: query.limit, ...counted };
+    return { items: rows.map((r) => summaryView({ ...r, status: statusSeenBy(role, r.status) })), page: query.page, limit: query.limit, ...counted };
   }
 
   /**
@@ -396,12 +397,12 @@ export class CasesService {
       `status <> 'purged'`,
       `id IN (SELECT b.case_id FROM case_blind_indexes b WHERE b.organization_id = $1 AND b.kind = 'a_number' AND b.value = $2)`,
     ];
-    const result = await this.page(where(), [actor.organizationId, index], query);
+    const result = await this.page(where(), [actor.organizationId, index], query, actor.role);
     // On each case found, on this page or another (the total told of it: its trail says who confirmed that its client
     // holds this number), or once when none was. One person's number matches a handful of cases, not a page's worth.
     const params: unknown[] = [actor.organizationId, index];
     const found: { id: string; reference: string }[] = result.total
-      ? await this.db.query(`SELECT id, reference FROM cases WHERE ${filtered(where(), params, query)} ORDER BY reference`, params)
+      ? await this.db.query(`SELECT id, reference FROM cases WHERE ${filtered(where(), params, query, actor.role)} ORDER BY reference`, params)
       : [];
     const lookup = { organizationId: actor.organizationId, actorId: actor.userId, actorRole: actor.role, action: 'case.lookup' as const, fields: ['client.aNumber'] };
     await this.audit.transaction(async (tx) => {
@@ -420,10 +421,11 @@ export class CasesService {
       const row = await this.visibleRow(tx, actor, id);
       const visibility = caseVisibility(actor, toVisibilityCase(row), this.clock.now());
       const deadlines = await this.deadlines(tx, row);
-      if (visibility !== 'full') return summaryView(row, deadlines);
+      const seen = { ...row, status: statusSeenBy(actor.role, row.status) };
+      if (visibility !== 'full') return summaryView(seen, deadlines);
       const sensitive = await this.decrypt(tx, row);
       await this.recordSensitiveRead(tx, actor, row, FULL_VIEW_FIELDS);
-      return fullView(row, sensitive, deadlines);
+      return fullView(seen, sensitive, deadlines);
     });
   }
 
@@ -691,14 +693,17 @@ export class CasesService {
       // are offered: reviewed once this commits.
       // So may a corrected birth date or A-number, for an attorney who told a conflict with this client (a decline or
       // a release for one): it holds for the client's other cases, found by those too.
-      const holders: { attorney_id: string }[] = CONFLICT_FIELDS.some((field) => field in sensitiveChanges)
+      const namesChanged = CONFLICT_FIELDS.some((field) => field in sensitiveChanges);
+      const holders: { attorney_id: string }[] = namesChanged
         ? await tx.query(
           `SELECT attorney_id FROM referrals WHERE case_id = $1 AND (accepted_at IS NOT NULL OR decline_reason = 'conflict' OR release_reason = 'conflict')
             UNION SELECT assigned_attorney_id FROM cases WHERE id = $1 AND assigned_attorney_id IS NOT NULL`, [id])
         : [];
-      return { visibility, holders: holders.map((h) => h.attorney_id) };
+      return { visibility, holders: holders.map((h) => h.attorney_id), namesChanged };
     });
     await this.referrals.reviewConflictsOf(actor, result.holders);
+    // The other side named here is the other side of the client's other intakes too: their open offers are reviewed.
+    if (result.namesChanged) await this.referrals.reviewClientsOtherOffers(id);
     return result.visibility === 'full' ? this.get(actor, id) : this.summary(actor, id);
   }
 
@@ -1199,7 +1204,7 @@ export class CasesService {
 
   private async summary(actor: Principal, id: string): Promise<CaseSummary> {
     const row = await this.audit.refusalsAudited(() => this.visibleRow(this.db.manager, actor, id));
-    return summaryView(row, await this.deadlines(this.db.manager, row));
+    return summaryView({ ...row, status: statusSeenBy(actor.role, row.status) }, await this.deadlines(this.db.manager, row));
   }
 
   /** Who read which sensitive fields of the case (names only). */

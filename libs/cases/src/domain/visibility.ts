@@ -37,3 +37,20 @@ export function caseVisibility(caller: { role: Role; userId: string }, c: Visibi
       return 'none';
   }
 }
+
+/**
+ * A case's status as the caller reads it. An intake volunteer reads `new` until an attorney accepts the case: whether
+ * it is offered, and to whom it could be, is the coordinators' and the attorneys'. Otherwise a correction naming
+ * someone on their case would tell, by an offer withdrawn for a conflict at once (`offered` → `new`), whether that
+ * person is an attorney's client or was named by one; and an intake `unplaced` rather than `offered`, the same when
+ * the attorney in conflict was the only one who fit.
+ */
+export function statusSeenBy(role: Role, status: string): string {
+  return role === 'intake' && UNASSIGNED.has(status) ? 'new' : status;
+}
+
+/** The stored statuses an intake volunteer's list filter reads as `status` (see statusSeenBy). */
+export function statusesSeenAs(role: Role, status: string): string[] {
+  if (role !== 'intake') return [status];
+  return status === 'new' ? [...UNASSIGNED] : UNASSIGNED.has(status) ? [] : [status];
+}

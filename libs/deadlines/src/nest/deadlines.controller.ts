@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Patch, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { Transform } from 'class-transformer';
-import { ApiBearerAuth, ApiDefaultResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiDefaultResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
 import { CodeValue, ErrorResponse, PageQuery, UuidParam, pageOf } from '@amparo/common';
-import { BoardPage, DeadlinesService } from './deadlines.service';
+import { BoardPage, DeadlinesService, deadlineVersion } from './deadlines.service';
 import type { DeadlineView } from './case-timeline.service';
 import { BoardDeadlineResponse, DeadlineResponse } from './openapi';
 import { HasNoIdentifyingNumber, IsOffsetDateTime } from '@amparo/common';
@@ -84,8 +85,20 @@ export class DeadlinesController {
 
   @Patch(':id')
   @Access('coordinator', 'attorney')
-  @ApiOkResponse({ type: DeadlineResponse })
-  update(@CurrentUser() user: Principal, @Param('id', UuidParam('id')) id: string, @Body() dto: UpdateDeadlineDto): Promise<DeadlineView> {
-    return this.deadlines.updateStatus(user, id, dto.status, dto.note);
+  @ApiHeader({
+    name: 'If-Match', required: false,
+    description: 'The deadline\'s version as read: its statusChangedAt ("2026-11-27T17:09:00.000Z"), or "never" when it had none. The mark is refused (412 STALE_RECORD) if its status changed since, rather than replacing another person\'s mark and note.',
+  })
+  @ApiOkResponse({ type: DeadlineResponse, headers: { ETag: { description: 'The version written ("<statusChangedAt>", or "never")', schema: { type: 'string' } } } })
+  async update(
+    @CurrentUser() user: Principal,
+    @Param('id', UuidParam('id')) id: string,
+    @Body() dto: UpdateDeadlineDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<DeadlineView> {
+    const view = await this.deadlines.updateStatus(user, id, dto.status, dto.note, ifMatch);
+    res.setHeader('ETag', `"${deadlineVersion(view.statusChangedAt)}"`);
+    return view;
   }
 }

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService, AuditedRefusal } from '@amparo/audit';
 import type { Principal } from '@amparo/auth';
-import { Clock, DomainError, conflict, invalid, notFound } from '@amparo/common';
+import { Clock, DomainError, conflict, entityTags, invalid, notFound } from '@amparo/common';
 import { CaseTimelineService, DeadlineRow, DeadlineView, toDeadlineView } from './case-timeline.service';
 import { missedGraceHours } from '../domain/rule-set';
 
@@ -66,6 +66,15 @@ export const FEED_LIMIT = 2000;
  * excluding weekends and holidays after its due time, days at most (14 is more than any run of them).
  */
 const OUTER_LIMIT_LOOKBACK_MS = 14 * 86_400_000;
+
+/**
+ * A deadline's version (its ETag, for If-Match on a mark): when its status last changed (`statusChangedAt`, as stored
+ * or as a view shows it), or `never`. A deadline opened again by a correction reads `never` again, as before any mark.
+ */
+export function deadlineVersion(statusChangedAt: Date | string | null | undefined): string {
+  if (statusChangedAt instanceof Date) return statusChangedAt.toISOString();
+  return statusChangedAt ?? 'never';
+}
 
 @Injectable()
 export class DeadlinesService {
@@ -141,7 +150,8 @@ export class DeadlinesService {
     };
   }
 
-  async updateStatus(actor: Principal, id: string, status: 'open' | 'met' | 'waived' | 'missed', note?: string): Promise<DeadlineView> {
+  async updateStatus(actor: Principal, id: string, status: 'open' | 'met' | 'waived' | 'missed', note?: string, ifMatch?: string): Promise<DeadlineView> {
+    const versions = entityTags(ifMatch);
     return this.audit.transaction(async (tx) => {
       const params: unknown[] = [];
       const clause = scope(actor, params);
@@ -182,6 +192,12 @@ export class DeadlinesService {
           );
         }
         throw notFound('Deadline');
+      }
+      // Marked since the caller read it (a second coordinator working from an older board): refused, rather than
+      // replacing the first one's mark and note, which the trail does not keep.
+      if (versions && !versions.includes('*') && !versions.includes(deadlineVersion(row.status_changed_at))) {
+        throw new DomainError(HttpStatus.PRECONDITION_FAILED, 'STALE_RECORD',
+          'The deadline\'s status changed since you read it: read it again, then send your change against what it holds now');
       }
       // An appointment (a hearing) may be reopened during its grace, while the system itself would still hold it open.
       const graceMs = (missedGraceHours()[row.rule] ?? 0) * 3600_000;

@@ -15,6 +15,18 @@ describe('matchAttorneys', () => {
     expect(new Set(forward.map((m) => m.score)).size).toBe(1);
   });
 
+  it('gives an equal score to the attorney offered a case longest ago (never first), not to the lowest id again', () => {
+    // Offered an hour apart ten days ago: the same score to a tenth. The one asked last waits its turn.
+    const justAsked = attorney('a-1', { lastOfferedAt: new Date(daysAgo(10).getTime() + 3600_000) });
+    const waiting = attorney('b-2', { lastOfferedAt: daysAgo(10) });
+    const ranked = matchAttorneys(caseNeeds(), [justAsked, waiting], NOW).ranked;
+    expect(ranked[0].score).toBe(ranked[1].score);
+    expect(ranked.map((m) => m.attorneyId)).toEqual(['b-2', 'a-1']);
+    const never = attorney('c-3', { lastOfferedAt: null });
+    const withNever = matchAttorneys(caseNeeds(), [justAsked, waiting, never], NOW).ranked;
+    expect(withNever[0].attorneyId).toBe('c-3');
+  });
+
   it('orders ids by code unit, not by locale', () => {
     const ids = ['b', 'B', 'a'];
     const ranked = matchAttorneys(caseNeeds(), ids.map((id) => attorney(id)), NOW).ranked;

@@ -46,9 +46,15 @@ function validateCandidates(candidates: readonly AttorneyCandidate[]): void {
   });
 }
 
-/** The ranking's order: best score first, ties by attorney id (code units, not localeCompare: no server locale). */
-export function byScoreThenId(a: RankedMatch, b: RankedMatch): number {
+/**
+ * The ranking's order: best score first; equal scores (rounded to a tenth, fairness gains half a point a day) to the
+ * attorney offered a case longest ago (never first), else the lowest id was asked again and again; then by attorney id
+ * (code units, not localeCompare: no server locale).
+ */
+export function byRank(a: RankedMatch, b: RankedMatch): number {
   if (a.score !== b.score) return b.score - a.score;
+  const waited = (m: RankedMatch) => m.lastOfferedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
+  if (waited(a) !== waited(b)) return waited(a) < waited(b) ? -1 : 1;
   return a.attorneyId < b.attorneyId ? -1 : a.attorneyId > b.attorneyId ? 1 : 0;
 }
 
@@ -73,10 +79,10 @@ export function matchAttorneys(
     if (firstFailure) {
       excluded.push(firstFailure);
     } else {
-      ranked.push({ attorneyId: candidate.attorneyId, ...scoreCandidate(needs, candidate, now, config) });
+      ranked.push({ attorneyId: candidate.attorneyId, ...scoreCandidate(needs, candidate, now, config), lastOfferedAt: candidate.lastOfferedAt });
     }
   }
-  ranked.sort(byScoreThenId);
+  ranked.sort(byRank);
   return { ranked, excluded };
 }
 
@@ -103,5 +109,5 @@ export function evaluateOverride(
 
   const { score, reasons } = scoreCandidate(needs, candidate, now, config);
   const overridden = failures.map((f) => `override: ${f.reason}`);
-  return { allowed: true, match: { attorneyId: candidate.attorneyId, score, reasons: [...overridden, ...reasons] } };
+  return { allowed: true, match: { attorneyId: candidate.attorneyId, score, reasons: [...overridden, ...reasons], lastOfferedAt: candidate.lastOfferedAt } };
 }

@@ -104,6 +104,8 @@ export interface RankedMatch {
   /** 0..100, one decimal. */
   score: number;
   reasons: string[];
+  /** When the attorney was last offered a case (null: never): equal scores go to the one waiting longest. */
+  lastOfferedAt: Date | null;
 }
 
 export interface MatchResult {

@@ -9,7 +9,7 @@ import { isDatabaseUnavailable, isTransientConflict, isUniqueViolation } from '@
 import { CaseTimelineService, localWhen, toDeadlineView } from '@amparo/deadlines';
 import { OutboxService, STAND_IN_KEY_SUFFIX } from '@amparo/notifications';
 import { CONFLICT_REASON, failedFilters, isCourtLanguage } from '../domain/filters';
-import { byScoreThenId, evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
+import { byRank, evaluateOverride, matchAttorneys } from '../domain/match-attorneys';
 import { scoreCandidate } from '../domain/score';
 import { respondBy } from '../domain/offer-windows';
 import { ProfileFit, fitOfRow, sameFit } from '../domain/profile-fit';
@@ -597,15 +597,7 @@ export class ReferralsService implements OnModuleInit {
         if (!c || c.status !== 'offered') return null;
         const [r] = await tx.query(`SELECT id, attorney_id, reasons FROM referrals WHERE id = $1 AND status = 'offered' FOR UPDATE`, [offer.id]);
         if (!r) return null;
-        if (review === 'conflicts') {
-          const { history } = await this.needs(tx, c);
-          if (!history.conflicts.has(attorneyId)) return null;
-          // By the system: what made the conflict (an accept, a correction of another case) was another person's act.
-          const now = await this.withdrawOffer(tx, null, { id: r.id, caseId: c.id, reference: c.reference, attorneyId, organizationId: c.organization_id }, { attorneyId, why: 'CONFLICT_OF_INTEREST' });
-          await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now,
-            `The offer on case ${c.reference} was withdrawn: the offered attorney now has a conflict of interest. The case is new again: please place it with another attorney.`);
-          return 'CONFLICT_OF_INTEREST';
-        }
+        if (review === 'conflicts') return (await this.withdrawIfConflicted(tx, c, r.id, attorneyId)) ? 'CONFLICT_OF_INTEREST' : null;
         const bar = await this.noLongerFits(tx, c, r);
         if (!bar) return null;
         const now = await this.withdrawOffer(tx, actor, { id: r.id, caseId: c.id, reference: c.reference, attorneyId, organizationId: c.organization_id }, { attorneyId, why: 'PROFILE_CHANGED' });
@@ -620,6 +612,49 @@ export class ReferralsService implements OnModuleInit {
       if (why) withdrawn += 1;
     }
     return withdrawn;
+  }
+
+  /**
+   * The open offer (referral and case locked) withdrawn when its attorney now has a conflict with the case, and the
+   * coordinators told. By the system: what made the conflict (an accept, a correction of another case) was another
+   * person's act. Returns whether it was withdrawn.
+   */
+  private async withdrawIfConflicted(tx: EntityManager, c: CaseRow, referralId: string, attorneyId: string): Promise<boolean> {
+    const { history } = await this.needs(tx, c);
+    if (!history.conflicts.has(attorneyId)) return false;
+    const now = await this.withdrawOffer(tx, null, { id: referralId, caseId: c.id, reference: c.reference, attorneyId, organizationId: c.organization_id }, { attorneyId, why: 'CONFLICT_OF_INTEREST' });
+    await this.tellCoordinators(tx, c.organization_id, c, c.urgency_level, now,
+      `The offer on case ${c.reference} was withdrawn: the offered attorney now has a conflict of interest. The case is new again: please place it with another attorney.`);
+    return true;
+  }
+
+  /**
+   * After a correction of the client's names, birth date or A-number, or of the adverse parties (committed): the open
+   * offers of the same client's other cases (by A-number, or name and date of birth, as the conflict check reads one
+   * client's intakes) whose attorney now conflicts are withdrawn, as after an accept. The other side named on one of a
+   * client's intakes is the other side of them all: the offer otherwise waited out its answer time, its attorney
+   * refused at accept. A failure is logged; what was committed stands.
+   */
+  async reviewClientsOtherOffers(caseId: string): Promise<void> {
+    const open: { id: string; case_id: string; attorney_id: string }[] = await this.db.query(
+      `SELECT r.id, r.case_id, r.attorney_id FROM referrals r
+        WHERE r.status = 'offered' AND r.respond_by > $2 AND r.case_id <> $1
+          AND r.case_id IN (SELECT b.case_id FROM case_blind_indexes mine
+                              JOIN case_blind_indexes b ON b.organization_id = mine.organization_id AND b.kind = mine.kind AND b.value = mine.value
+                             WHERE mine.case_id = $1 AND mine.kind IN ${SAME_CLIENT_KINDS})
+        ORDER BY r.offered_at`,
+      [caseId, this.clock.now()],
+    );
+    for (const offer of open) {
+      await this.audit.transaction(async (tx) => {
+        const c = await this.lockCase(tx, offer.case_id);
+        if (!c || c.status !== 'offered') return;
+        const [r] = await tx.query(`SELECT id FROM referrals WHERE id = $1 AND status = 'offered' FOR UPDATE`, [offer.id]);
+        if (r) await this.withdrawIfConflicted(tx, c, r.id, offer.attorney_id);
+      }).catch((error: unknown) => {
+        this.logger.error({ err: error, referralId: offer.id }, 'Reviewing an open offer of the same client\'s other case after a correction failed; it waits for its answer time');
+      });
+    }
   }
 
   /**
@@ -1135,13 +1170,13 @@ export class ReferralsService implements OnModuleInit {
             continue;
           }
           read.set(candidate.attorneyId, fresh);
-          const again: RankedMatch = { attorneyId: candidate.attorneyId, ...scoreCandidate(needs, fresh, now) };
+          const again: RankedMatch = { attorneyId: candidate.attorneyId, ...scoreCandidate(needs, fresh, now), lastOfferedAt: fresh.lastOfferedAt };
           const times = (rescored.get(candidate.attorneyId) ?? 0) + 1;
           rescored.set(candidate.attorneyId, times);
-          if (queue.length > 0 && byScoreThenId(again, queue[0]) > 0 && times < MAX_RESCORES) {
+          if (queue.length > 0 && byRank(again, queue[0]) > 0 && times < MAX_RESCORES) {
             await passOver();
             queue.push(again);
-            queue.sort(byScoreThenId);
+            queue.sort(byRank);
             continue;
           }
           candidate = again;
