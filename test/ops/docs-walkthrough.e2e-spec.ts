@@ -63,14 +63,15 @@ if (!haveTools) process.stderr.write('docs/api.md walkthrough test SKIPPED: it n
       [documents.slice(0, 3), ...documents.slice(3)];
 
     expect(users.map((u) => u.role)).toEqual(['intake', 'coordinator', 'attorney']);
-    // 3. Unplaced (nobody has a profile yet), critical for the hold and for no counsel, the hold in Texas's zone.
-    expect(created).toMatchObject({ reference: expect.stringMatching(/^AMP-/), status: 'unplaced', urgency: { level: 'critical' } });
+    // 3. Unplaced (nobody has a profile yet), which the intake volunteer reads as new; critical for the hold and for
+    // no counsel, the hold in Texas's zone.
+    expect(created).toMatchObject({ reference: expect.stringMatching(/^AMP-/), status: 'new', urgency: { level: 'critical' } });
     // The outer limit is said when a weekend or a holiday falls in the 48 hours (later than them).
     expect(created.urgency.reasons.join(' ')).toMatch(/48-hour hold ends .* at Travis County Jail(; outer limit under 8 CFR 287\.7\(d\): .*)?/);
     expect(created.urgency.reasons).toContain('Detained with no attorney on record');
     expect(created.deadlines).toEqual([expect.objectContaining({ rule: 'detainer_hold', status: 'open', dueAt: expect.stringMatching(/-0[56]:00$/) })]);
     // 4. The volunteer's full view.
-    expect(readBack).toMatchObject({ view: 'full', status: 'unplaced', client: { lastName: 'Ejemplo' }, caller: { name: 'Lucia Ejemplo' } });
+    expect(readBack).toMatchObject({ view: 'full', status: 'new', client: { lastName: 'Ejemplo' }, caller: { name: 'Lucia Ejemplo' } });
     // 5. The event, and the hearing's deadline beside the hold: 15:00 UTC shown in the case's zone.
     expect(Object.keys(event.event)).toEqual(expect.arrayContaining(['id', 'type', 'occurredAt', 'hearingType', 'scheduledAt']));
     expect(event.deadlines.map((d: { rule: string }) => d.rule).sort()).toEqual(['bond_hearing', 'detainer_hold']);
