@@ -25,7 +25,7 @@ export type PracticeArea = (typeof PRACTICE_AREAS)[number];
 export type CustodyStatus = (typeof CUSTODY_STATUSES)[number];
 
 /** How the API reads a phone number and a state, for the OpenAPI descriptions (the validators say it in their 400s). */
-const PHONE_NOTE = 'Digits, with + ( ) . / - and spaces; at least 5 digits; an extension as "ext 12". Encrypted.';
+const PHONE_NOTE = 'Digits, with + ( ) . / - and spaces; at least 5 digits; an extension as "ext 12"; at most 40 characters, 30 before the extension. Encrypted.';
 const STATE_NOTE = 'The 2-letter code of a U.S. state or territory, such as TX or PR.';
 
 const OPTIONAL_NOTE =
@@ -73,7 +73,7 @@ export class ClientDto {
   @IsCalendarDate()
   dateOfBirth?: string;
 
-  @ApiPropertyOptional({ example: 'A123-456-789', description: 'Alien registration number (7 to 9 digits; shorter ones are zero-padded). Encrypted; exact lookup through a keyed hash only.' })
+  @ApiPropertyOptional({ example: 'A123-456-789', maxLength: 32, description: 'Alien registration number (7 to 9 digits; shorter ones are zero-padded; at most 32 characters as typed). Encrypted; exact lookup through a keyed hash only.' })
   @BlankAsNull({ number: true })
   @IsOptional()
   @IsString()
@@ -134,7 +134,7 @@ export class ClientDto {
   @IsBoolean()
   needsInterpreter?: boolean;
 
-  @ApiPropertyOptional({ type: SafeToContactDto })
+  @ApiPropertyOptional({ type: SafeToContactDto, nullable: true, description: 'How the client may be reached safely; the fields sent are merged over the stored ones in a correction, and null clears them all.' })
   @IsOptional()
   @IsObject()
   @ValidateNested()
