@@ -603,6 +603,16 @@ describe('cases (e2e)', () => {
       expect(again.body).toEqual(first.body);
     });
 
+    it('an intake volunteer\'s replay reads the status as they read it, also for an answer stored as routing left it', async () => {
+      const key = `replay-seen-${Date.now()}`;
+      const first = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(intakeBody()).expect(201);
+      expect(first.body.status).toBe('new');
+      // An answer stored before intake volunteers read `new` (it said what routing did).
+      await t.db.query(`UPDATE idempotency_keys SET response = jsonb_set(response, '{status}', '"unplaced"') WHERE key = $1`, [key]);
+      const again = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(intakeBody()).expect(201);
+      expect(again.body).toEqual(first.body);
+    });
+
     it('the same key with another body is a 409', async () => {
       const key = `reuse-${Date.now()}`;
       expect((await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', key).send(minimalBody())).status).toBe(201);

@@ -908,6 +908,8 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     // Two coordinators read it open, never marked; the first marks it met.
     const first = await mark(coordinator, '"never"', { status: 'met', note: 'filed by mail' }).expect(200);
     expect(first.headers.etag).toBe(`"${first.body.statusChangedAt}"`);
+    // The same mark sent again without a note (a retry after a timeout) replaces nothing: answered as it stands.
+    expect((await mark(coordinator, '"never"', { status: 'met' }).expect(200)).body).toMatchObject({ status: 'met', statusNote: 'filed by mail' });
     // The second, from the board they read before, would have waived it over the first one's mark and note.
     const other = await createUser(t.http, admin, 'coordinator');
     const stale = await mark(other, '"never"', { status: 'waived', note: 'client chose not to file' });

@@ -101,9 +101,18 @@ describe('an open offer after the case or the attorney changed (e2e)', () => {
     const mine = await offered({ firstName: 'Oraculina', lastName: 'Reservada' });
     await accept(mine.referralId).expect(200);
     // Two of the volunteer's cases offered to the attorney: one corrected to name the attorney's client, one a stranger.
+    const view = async (caseId: string) => (await t.http.get(`/api/cases/${caseId}`).set(intake.auth).expect(200)).body;
+    // Nor does the case's version move when it is offered, or the offer withdrawn (`updatedAt`, its ETag).
+    const madeBefore = (await t.http.post('/api/cases').set(intake.auth).send(routableBody({ firstName: 'Version', lastName: 'Quieta' })).expect(201)).body;
+    const before = await t.http.get(`/api/cases/${madeBefore.id}`).set(intake.auth).expect(200);
+    const offer = await t.http.post(`/api/cases/${madeBefore.id}/referrals`).set(coordinator.auth).send({ attorneyId: attorney.userId }).expect(201);
+    const whileOffered = await t.http.get(`/api/cases/${madeBefore.id}`).set(intake.auth).expect(200);
+    await t.http.post(`/api/referrals/${offer.body.id}/withdraw`).set(coordinator.auth).expect(200);
+    const afterWithdrawal = await t.http.get(`/api/cases/${madeBefore.id}`).set(intake.auth).expect(200);
+    expect([whileOffered.body, afterWithdrawal.body]).toEqual([before.body, before.body]);
+    expect([whileOffered.headers.etag, afterWithdrawal.headers.etag]).toEqual([before.headers.etag, before.headers.etag]);
     const guessed = await offered({ firstName: 'Curiosa', lastName: 'Pregunta' });
     const control = await offered({ firstName: 'Control', lastName: 'Testigo' });
-    const view = async (caseId: string) => (await t.http.get(`/api/cases/${caseId}`).set(intake.auth).expect(200)).body;
     expect([(await view(guessed.caseId)).view, (await view(guessed.caseId)).status]).toEqual(['full', 'new']);
     const hit = await t.http.patch(`/api/cases/${guessed.caseId}`).set(intake.auth).send({ adverseParties: [{ name: 'Oraculina Reservada' }] }).expect(200);
     const miss = await t.http.patch(`/api/cases/${control.caseId}`).set(intake.auth).send({ adverseParties: [{ name: 'Nadie Conocido' }] }).expect(200);

@@ -204,7 +204,7 @@ export class CasesService {
       if (idempotency && error instanceof DomainError && (await this.db.query(
         `SELECT 1 FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [actor.userId, idempotency.key],
       )).length > 0) {
-        return this.replay(actor.userId, idempotency.key, idempotency.hash);
+        return this.replay(actor.userId, actor.role, idempotency.key, idempotency.hash);
       }
       throw error;
     }
@@ -214,7 +214,7 @@ export class CasesService {
         return await this.db.transaction((tx) => this.audit.appendingLast(tx, () => this.insertCase(tx, actor, dto, place, idempotency)));
       } catch (error) {
         // The key was stored by an earlier request (this one waited for it to commit): answer as it was answered.
-        if (error instanceof IdempotentReplay) return this.replay(actor.userId, error.key, error.hash);
+        if (error instanceof IdempotentReplay) return this.replay(actor.userId, actor.role, error.key, error.hash);
         // A reference collision (1 in ~700 million per case) is retried with a new one.
         if (attempt < 3 && (error as { constraint?: string }).constraint === 'cases_reference_key') continue;
         // A migration changed a column type under this connection's prepared statements: prepared again on retry.
@@ -231,7 +231,7 @@ export class CasesService {
     await preparedQuery(tx, STORE_ANSWER_SQL, [userId, idempotency.key, JSON.stringify(result), result.id]);
   }
 
-  private async replay(userId: string, key: string, hash: Buffer): Promise<CreateCaseResult> {
+  private async replay(userId: string, role: Role, key: string, hash: Buffer): Promise<CreateCaseResult> {
     const [stored] = await this.db.query(`SELECT request_hash, response, case_id FROM idempotency_keys WHERE user_id = $1 AND key = $2`, [userId, key]);
     // Gone between the conflict and this read: only a purge of idempotency keys could do that.
     if (!stored) throw new DomainError(HttpStatus.CONFLICT, 'IDEMPOTENCY_IN_PROGRESS', 'The first request with this key has not finished; retry');
@@ -247,7 +247,9 @@ export class CasesService {
         `This Idempotency-Key was used with a different request body: it opened case ${reference} (correct that case with PATCH)`,
       );
     }
-    return stored.response as CreateCaseResult;
+    const answer = stored.response as CreateCaseResult;
+    // As the caller reads the status now (an answer stored before intake volunteers read `new` says what routing did).
+    return { ...answer, status: statusSeenBy(role, answer.status) };
   }
 
   private async insertCase(

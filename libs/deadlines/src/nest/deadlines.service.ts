@@ -193,12 +193,6 @@ export class DeadlinesService {
         }
         throw notFound('Deadline');
       }
-      // Marked since the caller read it (a second coordinator working from an older board): refused, rather than
-      // replacing the first one's mark and note, which the trail does not keep.
-      if (versions && !versions.includes('*') && !versions.includes(deadlineVersion(row.status_changed_at))) {
-        throw new DomainError(HttpStatus.PRECONDITION_FAILED, 'STALE_RECORD',
-          'The deadline\'s status changed since you read it: read it again, then send your change against what it holds now');
-      }
       // An appointment (a hearing) may be reopened during its grace, while the system itself would still hold it open.
       const graceMs = (missedGraceHours()[row.rule] ?? 0) * 3600_000;
       if (status === 'open' && row.due_at.getTime() + graceMs < this.clock.now().getTime()) {
@@ -212,6 +206,13 @@ export class DeadlinesService {
       // The status it has, and no note: nothing to change (a double tap, or a second coordinator marking it too). Not
       // written again: that would take the first mark's note and its author away, for good (the trail keeps neither).
       if (status === row.status && note === undefined) return view();
+      // Marked since the caller read it (a second coordinator working from an older board): refused, rather than
+      // replacing the first one's mark and note, which the trail does not keep. (A resend of the same mark, with no
+      // note, replaces nothing: answered above.)
+      if (versions && !versions.includes('*') && !versions.includes(deadlineVersion(row.status_changed_at))) {
+        throw new DomainError(HttpStatus.PRECONDITION_FAILED, 'STALE_RECORD',
+          'The deadline\'s status changed since you read it: read it again, then send your change against what it holds now');
+      }
       await tx.query(
         `UPDATE deadlines SET status = $2, status_note = $3, status_changed_by = $4, status_changed_at = $5 WHERE id = $1`,
         [id, status, note ?? null, actor.userId, this.clock.now()],

@@ -183,13 +183,15 @@ describe('matchAttorneys properties', () => {
     );
   });
 
-  it('orders by score, then attorneyId, independently of input order', () => {
+  it('orders by score, then the longest wait since an offer, then attorneyId, independently of input order', () => {
+    const waited = (m: { lastOfferedAt: Date | null }) => m.lastOfferedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
     fc.assert(
       fc.property(needsArb, poolArb, (needs, candidates) => {
         const { ranked } = matchAttorneys(needs, candidates, NOW);
         for (let i = 1; i < ranked.length; i++) {
           const [prev, next] = [ranked[i - 1], ranked[i]];
-          expect(prev.score > next.score || (prev.score === next.score && prev.attorneyId < next.attorneyId)).toBe(true);
+          expect(prev.score > next.score || (prev.score === next.score && (waited(prev) < waited(next)
+            || (waited(prev) === waited(next) && prev.attorneyId < next.attorneyId)))).toBe(true);
         }
         expect(matchAttorneys(needs, [...candidates].reverse(), NOW).ranked).toEqual(ranked);
       }),

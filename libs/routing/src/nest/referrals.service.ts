@@ -636,6 +636,12 @@ export class ReferralsService implements OnModuleInit {
    * refused at accept. A failure is logged; what was committed stands.
    */
   async reviewClientsOtherOffers(caseId: string): Promise<void> {
+    await this.reviewEachOtherOffer(caseId).catch((error: unknown) =>
+      this.logger.error({ err: error, caseId }, 'Reviewing the open offers of the same client\'s other cases stopped (the database is out of reach); an offer its attorney can no longer accept waits for its answer time'),
+    );
+  }
+
+  private async reviewEachOtherOffer(caseId: string): Promise<void> {
     const open: { id: string; case_id: string; attorney_id: string }[] = await this.db.query(
       `SELECT r.id, r.case_id, r.attorney_id FROM referrals r
         WHERE r.status = 'offered' AND r.respond_by > $2 AND r.case_id <> $1
@@ -652,6 +658,8 @@ export class ReferralsService implements OnModuleInit {
         const [r] = await tx.query(`SELECT id FROM referrals WHERE id = $1 AND status = 'offered' FOR UPDATE`, [offer.id]);
         if (r) await this.withdrawIfConflicted(tx, c, r.id, offer.attorney_id);
       }).catch((error: unknown) => {
+        // One that fails does not keep the others from their review (the database out of reach ends it).
+        if (isDatabaseUnavailable(error)) throw error;
         this.logger.error({ err: error, referralId: offer.id }, 'Reviewing an open offer of the same client\'s other case after a correction failed; it waits for its answer time');
       });
     }
@@ -776,7 +784,9 @@ export class ReferralsService implements OnModuleInit {
     // Only a coordinator's own withdrawal bars the attorney from the case (prior_offer); the system's say nothing
     // against them, and the filters judge them afresh.
     await tx.query(`UPDATE referrals SET status = 'withdrawn', responded_at = $2, withdrawn_why = $3 WHERE id = $1`, [offer.id, now, details.why ?? 'COORDINATOR']);
-    await tx.query(`UPDATE cases SET status = 'new', updated_at = $2 WHERE id = $1 AND status = 'offered'`, [offer.caseId, now]);
+    // Not the case's version (updated_at): nothing of its record changed, and an intake volunteer, who reads `new`
+    // either way, would read the withdrawal in it (see statusSeenBy). The same for an offer and an unplaced case.
+    await tx.query(`UPDATE cases SET status = 'new' WHERE id = $1 AND status = 'offered'`, [offer.caseId]);
     await this.audit.record(tx, {
       organizationId: offer.organizationId, actorId: actor?.userId ?? null, actorRole: actor?.role ?? 'system', action: 'referral.withdraw',
       caseId: offer.caseId, caseReference: offer.reference, details: { referralId: offer.id, ...details },
@@ -1210,7 +1220,7 @@ export class ReferralsService implements OnModuleInit {
          INSERT INTO referrals (case_id, organization_id, attorney_id, status, offered_by, offered_at, respond_by, score, reasons, window_level)
          VALUES ($1, $2, $3, 'offered', $4, $5, $6, $7, $8, $9) RETURNING *
        ), moved AS (
-         UPDATE cases SET status = 'offered', updated_at = $5 WHERE id = $1
+         UPDATE cases SET status = 'offered' WHERE id = $1
        ), rotated AS (
          UPDATE attorney_profiles SET last_offered_at = $5 WHERE user_id = $3
        )
@@ -1232,7 +1242,7 @@ export class ReferralsService implements OnModuleInit {
   }
 
   private async markUnplaced(tx: EntityManager, c: CaseRow, actor: Principal | null, why = 'no consent to share'): Promise<Outcome> {
-    await tx.query(`UPDATE cases SET status = 'unplaced', updated_at = $2 WHERE id = $1`, [c.id, this.clock.now()]);
+    await tx.query(`UPDATE cases SET status = 'unplaced' WHERE id = $1`, [c.id]);
     // The case's status changed: on the record, by the coordinator who routed it or by the system (auto-routing, a
     // decline or an expiry moving on). `why` holds counts and codes, never a client's data.
     await this.audit.record(tx, {
