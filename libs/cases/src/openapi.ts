@@ -57,7 +57,7 @@ export class AdversePartyResponse {
 export class CaseResponse {
   @ApiProperty() id: string;
   @ApiProperty({ example: 'AMP-7KQ3XH' }) reference: string;
-  @ApiProperty({ enum: ['new', 'offered', 'assigned', 'unplaced', 'closed', 'purged'] }) status: string;
+  @ApiProperty({ enum: ['new', 'offered', 'assigned', 'unplaced', 'closed', 'purged'], description: 'An intake volunteer reads new for a case that is offered or unplaced (how a case is placed is not theirs to read)' }) status: string;
   @ApiProperty({ enum: ['summary', 'full'], description: 'full: the sensitive fields are included (docs/api.md, who gets which)' }) view: string;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
@@ -79,7 +79,7 @@ export class CaseResponse {
 export class CreateCaseResponse {
   @ApiProperty() id: string;
   @ApiProperty({ example: 'AMP-7KQ3XH' }) reference: string;
-  @ApiProperty({ enum: ['new', 'offered', 'unplaced'], description: 'offered or unplaced when auto-routing ran' }) status: string;
+  @ApiProperty({ enum: ['new', 'offered', 'unplaced'], description: 'offered or unplaced when auto-routing ran; an intake volunteer reads new either way' }) status: string;
   @ApiProperty({ type: UrgencyResponse }) urgency: UrgencyResponse;
   @ApiProperty({ type: [DeadlineResponse] }) deadlines: DeadlineResponse[];
   @ApiProperty({ type: [FlagResponse] }) flags: FlagResponse[];

@@ -68,7 +68,7 @@ export const CASE_STATUSES = ['new', 'offered', 'assigned', 'closed', 'unplaced'
 export const URGENCY_LEVELS = ['critical', 'high', 'normal', 'low'] as const;
 
 export class ListCasesQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: CASE_STATUSES })
+  @ApiPropertyOptional({ enum: CASE_STATUSES, description: 'As the caller reads it: an intake volunteer\'s new finds their cases new, offered or unplaced, and offered or unplaced finds none' })
   @IsOptional()
   @IsIn(CASE_STATUSES)
   status?: (typeof CASE_STATUSES)[number];

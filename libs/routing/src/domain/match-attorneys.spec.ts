@@ -15,7 +15,7 @@ describe('matchAttorneys', () => {
     expect(new Set(forward.map((m) => m.score)).size).toBe(1);
   });
 
-  it('gives an equal score to the attorney offered a case longest ago (never first), not to the lowest id again', () => {
+  it('breaks an equal score in favour of the attorney offered a case longest ago (never first), not the lowest id again', () => {
     // Offered an hour apart ten days ago: the same score to a tenth. The one asked last waits its turn.
     const justAsked = attorney('a-1', { lastOfferedAt: new Date(daysAgo(10).getTime() + 3600_000) });
     const waiting = attorney('b-2', { lastOfferedAt: daysAgo(10) });
