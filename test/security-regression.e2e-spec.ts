@@ -593,6 +593,10 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
         // Nor may they correct what they no longer see: a 403 naming the fields refused.
         const corrected = await t.http.patch(`/api/cases/${canaries.N.id}`).set(intake.auth).send({ client: { phone: '512-555-0199' }, narrative: 'More detail' });
         expect([corrected.status, Object.keys(corrected.body.fields ?? {}).sort()]).toEqual([403, ['client.phone', 'narrative']]);
+        // Nor record the manner of entry, an immigration-status fact, in an event: a 403 naming it, nothing stored.
+        const entry = await t.http.post(`/api/cases/${canaries.N.id}/events`).set(intake.auth).send({ type: 'entered_us', occurredAt: '2020-02-03', manner: 'ewi' });
+        expect([entry.status, Object.keys(entry.body.fields ?? {})]).toEqual([403, ['manner']]);
+        expect(await t.db.query(`SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'entered_us'`, [canaries.N.id])).toHaveLength(0);
       } finally {
         clock.set(new Date());
       }

@@ -759,6 +759,13 @@ export class CasesService {
         throw new DomainError(HttpStatus.CONFLICT, 'CASE_CLOSED', `Events cannot be added to a ${row.status} case`);
       }
       const now = this.clock.now();
+      // The manner of entry is an immigration-status fact: recorded as the sensitive fields are corrected (by whoever
+      // sees the full case, or a coordinator), not by an offered attorney or a volunteer past their window.
+      if (data.manner !== undefined && actor.role !== 'coordinator' && caseVisibility(actor, toVisibilityCase(row), now) !== 'full') {
+        throw new DomainError(HttpStatus.FORBIDDEN, 'FORBIDDEN', 'Only someone who sees the full case, or a coordinator, may record the manner of entry: send the event without it', {
+          manner: ['only someone who sees the full case, or a coordinator, may record the manner of entry'],
+        });
+      }
       // Before anything is written. A date is refused once it is after today where it is read: the event's zone, a
       // BIA ruling's Falls Church, else the case's (a transfer's, the zone it was made from).
       const readIn = (data.timeZone as string | undefined) ?? row.time_zone;

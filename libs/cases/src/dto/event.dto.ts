@@ -230,7 +230,7 @@ export class CreateEventDto {
   @IsIn(CIRCUIT_STATES, { message: 'venueState must be the 2-letter code of a U.S. state or territory with a federal court of appeals, such as TX' })
   venueState?: string;
 
-  @ApiPropertyOptional({ enum: ['inspected', 'ewi', 'paroled', 'unknown'], description: 'entered_us: manner of entry, only when the attorney needs it (bond eligibility)' })
+  @ApiPropertyOptional({ enum: ['inspected', 'ewi', 'paroled', 'unknown'], description: 'entered_us: manner of entry, only when the attorney needs it (bond eligibility). An immigration-status fact: recorded only by whoever has the full view or a coordinator (else 403 naming manner), listed only with the full view' })
   @CodeValue()
   @IsOptional()
   @IsIn(['inspected', 'ewi', 'paroled', 'unknown'])
