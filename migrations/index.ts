@@ -66,6 +66,7 @@ import { FullWidthCountiesReread1764006400000 } from './1764006400000-FullWidthC
 import { ClosedCountiesReadAtReopen1764006500000 } from './1764006500000-ClosedCountiesReadAtReopen';
 import { CountedDayReviews1764006600000 } from './1764006600000-CountedDayReviews';
 import { SameDayRebookingReviews1764006700000 } from './1764006700000-SameDayRebookingReviews';
+import { OrganizationVersion1764006800000 } from './1764006800000-OrganizationVersion';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -137,4 +138,5 @@ export const MIGRATIONS = [
   ClosedCountiesReadAtReopen1764006500000,
   CountedDayReviews1764006600000,
   SameDayRebookingReviews1764006700000,
+  OrganizationVersion1764006800000,
 ];

@@ -996,4 +996,32 @@ describe('routing and referrals (e2e)', () => {
     expect(after[0].n).toBe(1);
     expect((await t.http.get('/api/audit/verify').set(admin.auth)).body).toMatchObject({ ok: true });
   });
+
+  it('a settings change sent from an old read (If-Match) does not put back what another admin changed meanwhile', async () => {
+    const secondAdmin = await createUser(t.http, admin, 'admin');
+    const read = await t.http.get('/api/organization').set(admin.auth).expect(200);
+    expect(read.headers.etag).toBe(`"${read.body.updatedAt}"`);
+    const windows = read.body.offerWindowsMinutes;
+    // The second admin shortens the critical window; the first, from the form read before, lengthens the low one.
+    const first = await t.http.patch('/api/organization').set(secondAdmin.auth).set('If-Match', read.headers.etag)
+      .send({ offerWindowsMinutes: { ...windows, critical: windows.critical - 15 } }).expect(200);
+    expect(first.headers.etag).toBe(`"${first.body.updatedAt}"`);
+    expect(first.body.updatedAt).not.toBe(read.body.updatedAt);
+    const stale = await t.http.patch('/api/organization').set(admin.auth).set('If-Match', read.headers.etag)
+      .send({ offerWindowsMinutes: { ...windows, low: windows.low + 60 } });
+    expect([stale.status, stale.body.code]).toEqual([412, 'STALE_RECORD']);
+    expect((await t.http.get('/api/organization').set(admin.auth)).body.offerWindowsMinutes).toEqual({ ...windows, critical: windows.critical - 15 });
+    // A retry of the change that was saved (the same values, the old ETag) is answered as it stands; a malformed
+    // If-Match names the header; the ETag read now is taken, and the change back moves the version again.
+    const retried = await t.http.patch('/api/organization').set(secondAdmin.auth).set('If-Match', read.headers.etag)
+      .send({ offerWindowsMinutes: { ...windows, critical: windows.critical - 15 } }).expect(200);
+    expect(retried.body.updatedAt).toBe(first.body.updatedAt);
+    const malformed = await t.http.patch('/api/organization').set(admin.auth).set('If-Match', 'yesterday').send({ offerWindowsMinutes: windows });
+    expect([malformed.status, Object.keys(malformed.body.fields ?? {})]).toEqual([400, ['If-Match']]);
+    const back = await t.http.patch('/api/organization').set(admin.auth).set('If-Match', first.headers.etag).send({ offerWindowsMinutes: windows }).expect(200);
+    expect(back.body.offerWindowsMinutes).toEqual(windows);
+    expect(Date.parse(back.body.updatedAt)).toBeGreaterThan(Date.parse(first.body.updatedAt));
+    // Without If-Match a change is taken as sent.
+    await t.http.patch('/api/organization').set(admin.auth).send({ offerWindowsMinutes: windows }).expect(200);
+  });
 });

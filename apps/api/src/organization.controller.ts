@@ -1,12 +1,13 @@
-import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiDefaultResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Patch, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiDefaultResponse, ApiHeader, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { Type } from 'class-transformer';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsBoolean, IsInt, IsObject, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AuditService, canonicalJson } from '@amparo/audit';
 import { Access, CurrentUser, Organization, type Principal } from '@amparo/auth';
-import { ErrorResponse, IsUsTimeZone, IsOptionalNotNull, invalid, notFound } from '@amparo/common';
+import { Clock, ErrorResponse, IsUsTimeZone, IsOptionalNotNull, entityTags, invalid, notFound, requireVersion, withETag } from '@amparo/common';
 
 export class OfferWindowsDto {
   @ApiProperty({ type: 'integer', description: 'minutes', example: 120, minimum: 15, maximum: 43200 }) @IsInt() @Min(15) @Max(43200) critical: number;
@@ -41,7 +42,17 @@ export class OrganizationResponse {
   @ApiProperty({ type: 'integer', example: 1095 }) retentionDays: number;
   @ApiProperty({ example: 'America/New_York' }) timeZone: string;
   @ApiProperty() createdAt: string;
+  @ApiProperty({ description: 'The version of the settings (their ETag), for If-Match on a PATCH' }) updatedAt: string;
 }
+
+/** The settings as answered: the entity, its dates as the JSON shows them (the ETag is the version's). */
+type OrganizationView = Omit<Organization, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
+
+function viewOf(org: Organization): OrganizationView {
+  return { ...org, createdAt: org.createdAt.toISOString(), updatedAt: org.updatedAt.toISOString() };
+}
+
+const ETAG = { ETag: { description: 'The version of the settings ("<updatedAt>"), for If-Match on a PATCH', schema: { type: 'string' as const } } };
 
 /**
  * The organization's own settings, editable by its admin. They span routing (auto-routing, offer windows) and
@@ -56,21 +67,29 @@ export class OrganizationController {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
   @Get()
   @Access('admin', 'coordinator')
-  @ApiOkResponse({ type: OrganizationResponse })
-  async get(@CurrentUser() user: Principal): Promise<Organization> {
+  @ApiOkResponse({ type: OrganizationResponse, headers: ETAG })
+  async get(@CurrentUser() user: Principal, @Res({ passthrough: true }) res: Response): Promise<OrganizationView> {
     const org = await this.db.getRepository(Organization).findOne({ where: { id: user.organizationId } });
     if (!org) throw notFound('Organization');
-    return org;
+    return withETag(res, viewOf(org));
   }
 
   @Patch()
   @Access('admin')
-  @ApiOkResponse({ type: OrganizationResponse })
-  async update(@CurrentUser() user: Principal, @Body() dto: UpdateOrganizationDto): Promise<Organization> {
+  @ApiHeader({
+    name: 'If-Match', required: false,
+    description: 'The ETag of the settings as read ("<updatedAt>"): the PATCH is refused (412 STALE_RECORD) if they changed since, rather than putting back what another admin changed meanwhile (all four offer windows sent from an old read, say).',
+  })
+  @ApiOkResponse({ type: OrganizationResponse, headers: ETAG })
+  async update(
+    @CurrentUser() user: Principal, @Body() dto: UpdateOrganizationDto, @Headers('if-match') ifMatch: string | undefined, @Res({ passthrough: true }) res: Response,
+  ): Promise<OrganizationView> {
+    const versions = entityTags(ifMatch);
     const windows = dto.offerWindowsMinutes;
     if (windows) {
       for (let i = 1; i < LEVELS.length; i++) {
@@ -80,7 +99,7 @@ export class OrganizationController {
       }
     }
     if (dto.name !== undefined && !dto.name.trim()) throw invalid('name', 'name cannot be blank');
-    return this.db.transaction(async (tx) => {
+    return withETag(res, viewOf(await this.db.transaction(async (tx) => {
       const repo = tx.getRepository(Organization);
       const org = await repo.findOne({ where: { id: user.organizationId }, lock: { mode: 'for_no_key_update' } });
       if (!org) throw notFound('Organization');
@@ -96,8 +115,12 @@ export class OrganizationController {
         // Canonical JSON: jsonb hands objects back with its own key order.
         if (canonicalJson(org[key]) !== canonicalJson(next[key])) changes[key] = { from: org[key], to: next[key] };
       }
+      // What is already so is answered as it stands, whatever was read (a retry of a change that was saved).
       if (Object.keys(changes).length === 0) return org;
+      requireVersion(versions, org.updatedAt, 'organization\'s settings');
       Object.assign(org, next);
+      // A new version for every change, even two in the same millisecond (an ETag read before the second is refused).
+      org.updatedAt = new Date(Math.max(this.clock.now().getTime(), org.updatedAt.getTime() + 1));
       const saved = await repo.save(org);
       await this.audit.record(tx, {
         organizationId: user.organizationId,
@@ -108,6 +131,6 @@ export class OrganizationController {
         details: { changes },
       });
       return saved;
-    });
+    })));
   }
 }

@@ -26,4 +26,8 @@ export class Organization {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /** The settings' version (their ETag, for a PATCH's If-Match): set by each change that changes something. */
+  @Column('timestamptz', { name: 'updated_at' })
+  updatedAt: Date;
 }
