@@ -67,6 +67,7 @@ import { ClosedCountiesReadAtReopen1764006500000 } from './1764006500000-ClosedC
 import { CountedDayReviews1764006600000 } from './1764006600000-CountedDayReviews';
 import { SameDayRebookingReviews1764006700000 } from './1764006700000-SameDayRebookingReviews';
 import { OrganizationVersion1764006800000 } from './1764006800000-OrganizationVersion';
+import { ReopenedUrgent1764006900000 } from './1764006900000-ReopenedUrgent';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -139,4 +140,5 @@ export const MIGRATIONS = [
   CountedDayReviews1764006600000,
   SameDayRebookingReviews1764006700000,
   OrganizationVersion1764006800000,
+  ReopenedUrgent1764006900000,
 ];

@@ -158,6 +158,64 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
     expect(reopened[0].subject).toMatch(/is due Fri 11 Jun 2027, 11:59 PM PDT, not missed$/);
   });
 
+  describe('"open again", then the place corrected again', () => {
+    const reopenedMail = async (c: string) => (await t.db.query(
+      `SELECT subject, sent_at, cancelled_at FROM notifications WHERE case_id = $1 AND kind = 'deadline.reopened' ORDER BY created_at, subject`, [c],
+    )) as { subject: string; sent_at: Date | null; cancelled_at: Date | null }[];
+
+    it('before its email went: that one is not sent, and the coordinators are told the new time', async () => {
+      const c = await missedAndEmailedInLosAngeles();
+      const told = (await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND sent_at IS NOT NULL`, [c])).length;
+      await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/New_York' } }).expect(200);
+      // Guam, 14 hours ahead of New York: the release's day is the same there, its seven days end earlier, still ahead.
+      await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'Pacific/Guam' } }).expect(200);
+      const d = await deadline(c, 'bond_request_after_release');
+      expect([d.status, d.dueAt]).toEqual(['open', '2027-06-11T23:59:59.999+10:00']);
+      // Claimed before a backlog of older, ordinary emails: it says there is still time to act.
+      await t.db.query(
+        `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
+         SELECT organization_id, id, 'test', 'backlog-' || $2, 'subject', 'body', now() - interval '1 day' FROM users WHERE id = $1`,
+        [coordinator.userId, c],
+      );
+      const delivery = t.app.get(MailDeliveryService);
+      const claimed = jest.spyOn(delivery as unknown as { deliver: (row: { kind: string }) => Promise<unknown> }, 'deliver');
+      await delivery.deliverDue();
+      const order = claimed.mock.calls.map(([row]) => row.kind);
+      claimed.mockRestore();
+      expect(order.indexOf('deadline.reopened')).toBeGreaterThanOrEqual(0);
+      expect(order.indexOf('deadline.reopened')).toBeLessThan(order.indexOf('test'));
+      const mail = await reopenedMail(c);
+      const sent = mail.filter((n) => n.sent_at);
+      expect(sent).toHaveLength(told);
+      for (const n of sent) expect(n.subject).toMatch(/OPEN, NEW TIME: .*is due Fri 11 Jun 2027, 11:59 PM ChST, not missed$/);
+      expect(mail.filter((n) => /OPEN AGAIN/.test(n.subject)).every((n) => !n.sent_at && n.cancelled_at)).toBe(true);
+    });
+
+    it('after its email went, under a new key (a release given by its date): the coordinators are told the new time', async () => {
+      clock.set(new Date('2027-06-05T16:00:00Z'));
+      const c = await open({ status: 'released', timeZone: 'America/New_York' });
+      await t.http.post(`/api/cases/${c}/events`).set(coordinator.auth).send({ type: 'released', from: 'ice', occurredAt: '2027-06-04' }).expect(201);
+      clock.set(new Date('2027-06-12T04:30:00Z'));
+      await t.app.get(DeadlineJobsService).sweepMissed();
+      await t.app.get(MailDeliveryService).deliverDue();
+      await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/Los_Angeles' } }).expect(200);
+      await t.app.get(MailDeliveryService).deliverDue();
+      const first = (await reopenedMail(c)).filter((n) => n.sent_at);
+      expect(first.length).toBeGreaterThan(0);
+      // Honolulu, three hours behind Los Angeles: due later again.
+      await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'Pacific/Honolulu' } }).expect(200);
+      expect((await deadline(c, 'bond_request_after_release')).status).toBe('open');
+      await t.app.get(MailDeliveryService).deliverDue();
+      const sent = (await reopenedMail(c)).filter((n) => n.sent_at);
+      expect(sent).toHaveLength(2 * first.length);
+      expect(sent.filter((n) => /OPEN, NEW TIME: .*is due Fri 11 Jun 2027, 11:59 PM HST, not missed$/.test(n.subject))).toHaveLength(first.length);
+      // A correction that moves nothing tells nothing more.
+      await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ client: { needsInterpreter: true } }).expect(200);
+      await t.app.get(MailDeliveryService).deliverDue();
+      expect((await reopenedMail(c)).filter((n) => n.sent_at)).toHaveLength(2 * first.length);
+    });
+  });
+
   it('a deadline a person marked missed, its trigger given by its date, stays missed with its note when the place is corrected', async () => {
     clock.set(new Date('2027-06-05T16:00:00Z'));
     const c = await open({ status: 'released', timeZone: 'America/New_York' });

@@ -40,8 +40,8 @@ interface Claimed {
  * TypeORM answers a bare UPDATE with [rows, count] instead of the rows. An offer's email is claimed only while the
  * offer is open and its answer time ahead: one withdrawn since the pass began waits for the cancellation, rather than
  * being sent.
- * What cannot wait is claimed first (`urgent`: an offer with hours to answer, a missed deadline, a case left without an
- * attorney or taken from one, a conflict), then the oldest: behind a backlog of reminders, a critical offer's email
+ * What cannot wait is claimed first (`urgent`: an offer with hours to answer, a missed deadline or one open again, a
+ * case left without an attorney or taken from one, a conflict), then the oldest: behind a backlog of reminders, a critical offer's email
  * could come after its answer time (two statements, each on an index, not one sort of every due row per claim). The
  * claim clears `last_error`: a row leased with none is being sent now (what withdrawOffer reads).
  */
@@ -65,8 +65,11 @@ const claimSql = (urgent: boolean) => `WITH due AS (
 )
 SELECT id, email, subject, body, kind, recipient_id, attempts, leased_until FROM claimed`;
 
-/** The kinds claimed before the rest (see claimSql); `notifications_urgent_idx` (migration 1764004000000) covers them. */
-export const URGENT_KINDS = ['referral.offer', 'deadline.missed', 'case.unplaced', 'case.unassigned', 'case.released', 'case.conflict'] as const;
+/**
+ * The kinds claimed before the rest (see claimSql); `notifications_urgent_idx` (migrations 1764004000000, 1764006900000)
+ * covers them. A deadline's "open again" says there is still time to act: it does not wait behind reminders.
+ */
+export const URGENT_KINDS = ['referral.offer', 'deadline.missed', 'case.unplaced', 'case.unassigned', 'case.released', 'case.conflict', 'deadline.reopened'] as const;
 const CLAIM_URGENT_SQL = claimSql(true);
 const CLAIM_ANY_SQL = claimSql(false);
 

@@ -509,6 +509,7 @@ export class CaseTimelineService {
               WHERE id = $1`,
             [stored.id, d.dueAt, d.timeZone, d.outerLimitAt ?? null, d.opensAt ?? null, d.label, d.citation, d.ruleVersion],
           );
+          await this.tellReopenedMoved(tx, row, stored.id, stored.id, d, now);
         } else if (moved && stored.status === 'missed' && wasFollowing(stored, options.placeCorrected?.get(d.key))) {
           // A correction says where the person was all along: a missed deadline was due at the time read there, and
           // a missed hold's outer limit ends there. One the system found missed (a person's mark stands) whose corrected
@@ -588,6 +589,13 @@ export class CaseTimelineService {
           const [{ id: reopenedId }] = await tx.query(`SELECT id FROM deadlines WHERE case_id = $1 AND key = $2`, [caseId, d.key]);
           await this.tellReopened(tx, row, reopenedId, d, now);
         }
+      }
+      // An open deadline told "open again", under a new key now (its date-only trigger read elsewhere again): the row
+      // it leaves (superseded above: an open one is not carried) gives its "open again" the new time.
+      const left = d.triggerEventId ? existing.filter((s) => stale.includes(s.id) && s.status === 'open' && s.rule === d.rule && s.trigger_event_id === d.triggerEventId) : [];
+      if (left.length === 1) {
+        const [{ id: movedId }] = await tx.query(`SELECT id FROM deadlines WHERE case_id = $1 AND key = $2`, [caseId, d.key]);
+        await this.tellReopenedMoved(tx, row, left[0].id, movedId, d, now);
       }
       // A missed deadline carried over to its new row: the coordinators' alerts not yet sent follow it (the old row's
       // are cancelled once it is superseded), with its time as it now reads; those sent stay sent, and are not repeated.
@@ -783,11 +791,12 @@ export class CaseTimelineService {
    * the coordinators are told it is open and when it is due now. Once per deadline and due time; not sent once the
    * deadline is no longer open (the delivery's check).
    */
-  private async tellReopened(tx: EntityManager, row: CaseFactsRow, deadlineId: string, d: ComputedDeadline, now: Date): Promise<void> {
+  private async tellReopened(tx: EntityManager, row: CaseFactsRow, deadlineId: string, d: ComputedDeadline, now: Date, movedAgain = false): Promise<void> {
     const coordinators = await this.outbox.coordinators(tx, row.organization_id);
     const text = reopenedText(
       { reference: row.reference, label: d.label, due_at: new Date(d.dueAt), time_zone: d.timeZone, citation: d.citation, outer_limit_at: d.outerLimitAt ? new Date(d.outerLimitAt) : null },
       now,
+      movedAgain,
     );
     await this.outbox.enqueue(tx, coordinators.map((recipient) => ({
       organizationId: row.organization_id,
@@ -797,6 +806,22 @@ export class CaseTimelineService {
       caseId: row.id,
       ...text,
     })));
+  }
+
+  /**
+   * An open deadline whose "open again" was written (sent, or waiting to be) moved since (`fromId`, the row told; `toId`,
+   * the row now, the same or its new key's): that email's time is no longer true, and one not sent yet is cancelled at
+   * delivery (its key names the time it tells). The coordinators are told the new time: otherwise a second correction
+   * before the first email went left them believing the deadline missed.
+   */
+  private async tellReopenedMoved(tx: EntityManager, row: CaseFactsRow, fromId: string, toId: string, d: ComputedDeadline, now: Date): Promise<void> {
+    const [{ told }]: { told: boolean }[] = await tx.query(
+      `SELECT EXISTS (SELECT 1 FROM notifications WHERE kind = 'deadline.reopened' AND dedupe_key LIKE 'reopened:' || $1::text || ':%'
+                         AND dedupe_key NOT LIKE 'reopened:' || $1::text || ':' || $2::text || ':%'
+                         AND (sent_at IS NOT NULL OR cancelled_at IS NULL)) AS told`,
+      [fromId, String(Date.parse(d.dueAt))],
+    );
+    if (told) await this.tellReopened(tx, row, toId, d, now, true);
   }
 
   async escalateMissed(tx: EntityManager, organizationId: string, caseId: string, missed: DeadlineRow[], now: Date): Promise<void> {

@@ -42,13 +42,22 @@ export function missedText(
 export function reopenedText(
   d: { reference: string; label: string; due_at: Date; time_zone: string; citation: string; outer_limit_at?: Date | null },
   now: Date,
+  movedAgain = false,
 ) {
   const due = localWhen(d.due_at, d.time_zone, d.outer_limit_at != null);
   const hours = Math.max(0, Math.floor((d.due_at.getTime() - now.getTime()) / 3600_000));
+  const head = `Case ${d.reference}\nDeadline: ${d.label}\nDue: ${due} (${d.time_zone}), in about ${hours} hour${hours === 1 ? '' : 's'}\n` +
+    `Rule: ${d.citation}\n\n`;
+  if (movedAgain) {
+    return {
+      subject: `[Amparo] OPEN, NEW TIME: ${d.reference}: ${d.label} is due ${due}, not missed`,
+      body: head + `It was emailed as missed, then as open again at another time. The case's place was corrected again ` +
+        `since: it is open, due at the time above. Please act on it before it is due.`,
+    };
+  }
   return {
     subject: `[Amparo] OPEN AGAIN: ${d.reference}: ${d.label} is due ${due}, not missed`,
-    body: `Case ${d.reference}\nDeadline: ${d.label}\nDue: ${due} (${d.time_zone}), in about ${hours} hour${hours === 1 ? '' : 's'}\n` +
-      `Rule: ${d.citation}\n\nIt was emailed as missed, counted at the place the case had before its correction. At the ` +
+    body: head + `It was emailed as missed, counted at the place the case had before its correction. At the ` +
       `corrected place it is still ahead: it is open again. Please act on it before it is due.`,
   };
 }
