@@ -68,6 +68,7 @@ import { CountedDayReviews1764006600000 } from './1764006600000-CountedDayReview
 import { SameDayRebookingReviews1764006700000 } from './1764006700000-SameDayRebookingReviews';
 import { OrganizationVersion1764006800000 } from './1764006800000-OrganizationVersion';
 import { ReopenedUrgent1764006900000 } from './1764006900000-ReopenedUrgent';
+import { RetentionLoweringGrace1764007000000 } from './1764007000000-RetentionLoweringGrace';
 
 /** Every migration, in order. The app, the CLI and the tests share this list through one DataSource. */
 export const MIGRATIONS = [
@@ -141,4 +142,5 @@ export const MIGRATIONS = [
   SameDayRebookingReviews1764006700000,
   OrganizationVersion1764006800000,
   ReopenedUrgent1764006900000,
+  RetentionLoweringGrace1764007000000,
 ];

@@ -148,6 +148,50 @@ describe('encryption, rotation, purge and audit integrity (e2e)', () => {
     expect(verify.body.checked).toBeGreaterThan(5);
   });
 
+  it('a lowered retention waits a week before it shreds, so that a mistyped value can be put back', async () => {
+    const DAY = 86_400_000;
+    const id = await create();
+    await t.http.post(`/api/cases/${id}/close`).set(coordinator.auth).send({ outcome: 'represented' }).expect(200);
+    // Closed 40 days ago, under the default three years.
+    await t.db.query(`UPDATE cases SET closed_at = $2 WHERE id = $1`, [id, new Date(clock.now().getTime() - 40 * DAY)]);
+    const status = async () => (await t.db.query(`SELECT status FROM cases WHERE id = $1`, [id]))[0].status;
+    const purge = t.app.get(PurgeService);
+    const before = (await t.http.get('/api/organization').set(admin.auth).expect(200)).body;
+    expect(before.retentionLowered).toBeNull();
+    const started = clock.now();
+    try {
+      // A slip (30 typed for 300): the period before stands for a week, and the answer says until when.
+      const lowered = await t.http.patch('/api/organization').set(admin.auth).send({ retentionDays: 30 }).expect(200);
+      expect(lowered.body).toMatchObject({ retentionDays: 30, retentionLowered: { keptDays: before.retentionDays, until: new Date(started.getTime() + 7 * DAY).toISOString() } });
+      const [event] = await t.db.query(`SELECT details FROM audit_events WHERE action = 'organization.update' ORDER BY id DESC LIMIT 1`);
+      expect(event.details.retentionLowered).toEqual(lowered.body.retentionLowered);
+      clock.advance(6 * DAY);
+      await purge.purgeDue();
+      expect(await status()).toBe('closed');
+      // A second slip while it waits keeps the period in force, not the first slip's.
+      const again = await t.http.patch('/api/organization').set(admin.auth).send({ retentionDays: 31 }).expect(200);
+      expect(again.body.retentionLowered).toEqual({ keptDays: before.retentionDays, until: new Date(clock.now().getTime() + 7 * DAY).toISOString() });
+      // Put back within the week: nothing was shredded, and nothing waits.
+      const putBack = await t.http.patch('/api/organization').set(admin.auth).send({ retentionDays: before.retentionDays }).expect(200);
+      expect(putBack.body.retentionLowered).toBeNull();
+      clock.advance(2 * DAY);
+      await purge.purgeDue();
+      expect(await status()).toBe('closed');
+      // Meant: lowered again, the week starts again from the change; past it, the new period shreds.
+      await t.http.patch('/api/organization').set(admin.auth).send({ retentionDays: 30 }).expect(200);
+      clock.advance(7 * DAY - 60_000);
+      await purge.purgeDue();
+      expect(await status()).toBe('closed');
+      clock.advance(120_000);
+      expect((await t.http.get('/api/organization').set(admin.auth).expect(200)).body.retentionLowered).toBeNull();
+      await purge.purgeDue();
+      expect(await status()).toBe('purged');
+    } finally {
+      clock.set(started);
+      await t.http.patch('/api/organization').set(admin.auth).send({ retentionDays: before.retentionDays }).expect(200);
+    }
+  });
+
   describe('audit trail', () => {
     it('refuses UPDATE, DELETE and TRUNCATE: to the app by privilege, to the owner by the trigger', async () => {
       await create();

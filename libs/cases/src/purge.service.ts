@@ -60,7 +60,9 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
     return this.db.transaction(async (tx) => {
       const [due] = await tx.query(
         `SELECT c.id, c.reference, c.organization_id FROM cases c JOIN organizations o ON o.id = c.organization_id
-          WHERE c.status = 'closed' AND c.closed_at + make_interval(days => o.retention_days) <= $1 AND c.id <> ALL($2::uuid[])
+          WHERE c.status = 'closed' AND c.id <> ALL($2::uuid[])
+            -- A lowered retention waits out its grace (organizations.retention_kept_until): until then, the period before.
+            AND c.closed_at + make_interval(days => GREATEST(o.retention_days, CASE WHEN o.retention_kept_until > $1 THEN o.retention_kept_days ELSE 0 END)) <= $1
           ORDER BY c.closed_at LIMIT 1 FOR UPDATE OF c SKIP LOCKED`,
         [now, skip],
       );

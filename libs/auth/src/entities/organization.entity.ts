@@ -1,5 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+/** Days a lowered retention waits before it shreds what the period in force before kept. */
+export const RETENTION_LOWERING_GRACE_DAYS = 7;
+
 export type OfferWindows = Record<'critical' | 'high' | 'normal' | 'low', number>;
 
 @Entity('organizations')
@@ -19,6 +22,16 @@ export class Organization {
 
   @Column('integer', { name: 'retention_days' })
   retentionDays: number;
+
+  /**
+   * A lowered retention takes effect after RETENTION_LOWERING_GRACE_DAYS: until `retentionKeptUntil`, closed cases are
+   * kept `retentionKeptDays` (the period in force before), so that a mistyped value can be put back before it shreds.
+   */
+  @Column('integer', { name: 'retention_kept_days', nullable: true })
+  retentionKeptDays: number | null;
+
+  @Column('timestamptz', { name: 'retention_kept_until', nullable: true })
+  retentionKeptUntil: Date | null;
 
   /** IANA zone for cases whose place is not known (no facility, zone or state given). */
   @Column('text', { name: 'time_zone' })
