@@ -1844,6 +1844,9 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       }
       const key = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', 'short').send(minimalBody());
       expectClear4xx(key, 'Idempotency-Key');
+      // Named before the body is read: with a body that is wrong too, the key is what the answer names.
+      const both = await t.http.post('/api/cases').set(intake.auth).set('Idempotency-Key', 'short').send({ client: 'x' });
+      expect([both.status, Object.keys(both.body.fields ?? {})]).toEqual([400, ['Idempotency-Key']]);
       const text = await t.http.post('/api/cases').set(intake.auth).set('Content-Type', 'text/plain').send('client=x');
       expect([text.status, text.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
       // curl -d without a Content-Type sends a form: refused, and the body (client data) is not sent back as a field name.

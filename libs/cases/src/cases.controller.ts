@@ -1,5 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, CallHandler, Controller, ExecutionContext, Get, Headers, HttpCode, Injectable, NestInterceptor, Param, Patch, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiExtraModels, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
 import { ApiRateLimited, ErrorResponse, NoBody, UuidParam, invalid, pageOf, withETag } from '@amparo/common';
@@ -12,11 +12,19 @@ import { CaseEventListResponse, CaseResponse, CreateCaseResponse, RevealResponse
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 
-function checkedIdempotencyKey(key: string | undefined): string | undefined {
-  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-    throw invalid('Idempotency-Key', 'Idempotency-Key must be 8-128 characters: letters, digits, _ . : -');
+/**
+ * A malformed Idempotency-Key is refused before the body is read (an interceptor runs before the pipes that validate
+ * it): a client correcting a body's errors would otherwise learn of its key only on the next attempt.
+ */
+@Injectable()
+class IdempotencyKeyChecked implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler) {
+    const key = context.switchToHttp().getRequest<Request>().headers['idempotency-key'];
+    if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
+      throw invalid('Idempotency-Key', 'Idempotency-Key must be 8-128 characters: letters, digits, _ . : -');
+    }
+    return next.handle();
   }
-  return key;
 }
 
 @ApiTags('cases')
@@ -40,12 +48,13 @@ export class CasesController {
   // Named as @Headers reads it (lower case), so that the generated document has one, optional, parameter.
   @ApiHeader({ name: 'idempotency-key', required: false, description: 'Idempotency-Key: 8-128 characters: letters, digits, _ . : -' })
   @ApiCreatedResponse({ type: CreateCaseResponse })
+  @UseInterceptors(IdempotencyKeyChecked)
   create(
     @CurrentUser() user: Principal,
     @Body() dto: CreateCaseDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ) {
-    return this.cases.create(user, dto, checkedIdempotencyKey(idempotencyKey));
+    return this.cases.create(user, dto, idempotencyKey);
   }
 
   @Get()
@@ -106,13 +115,14 @@ export class CasesController {
   })
   @ApiHeader({ name: 'idempotency-key', required: false, description: 'Idempotency-Key: 8-128 characters: letters, digits, _ . : -' })
   @ApiCreatedResponse({ type: TimelineResponse })
+  @UseInterceptors(IdempotencyKeyChecked)
   addEvent(
     @CurrentUser() user: Principal,
     @Param('id', UuidParam('id')) id: string,
     @Body() dto: CreateEventDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ) {
-    return this.cases.addEvent(user, id, dto, checkedIdempotencyKey(idempotencyKey));
+    return this.cases.addEvent(user, id, dto, idempotencyKey);
   }
 
   @Get(':id/events')
