@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { DataSource, EntityManager, QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { Client } from 'pg';
 import { PREPARED_STATEMENT_CAP, isStalePreparedStatement, isUniqueViolation, preparedQuery } from '@amparo/database';
@@ -169,9 +170,12 @@ describe('DB_PREPARED_STATEMENTS=false (e2e)', () => {
 describe('connections cut while serving (e2e)', () => {
   let t: TestApp;
   let intake: Session;
+  let logs = '';
 
   beforeAll(async () => {
-    t = await createTestApp();
+    const stream = new PassThrough();
+    stream.on('data', (chunk) => (logs += chunk.toString()));
+    t = await createTestApp({ env: { LOG_LEVEL: 'warn' }, logStream: stream });
     intake = await createUser(t.http, await loginAdmin(t.http), 'intake');
   });
   afterAll(() => t.close());
@@ -197,12 +201,19 @@ describe('connections cut while serving (e2e)', () => {
       }
       running = false;
       await Promise.all(workers);
+      // Its idle connections, opened by the requests above, cut once more: logged as the pool sees them.
+      await owner.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'amparo' AND pid <> pg_backend_pid()`);
+      for (let wait = 0; wait < 50 && !logs.includes('A database connection was cut'); wait++) await new Promise((resolve) => setTimeout(resolve, 100));
     } finally {
       running = false;
       await owner.end();
     }
     expect(statuses.filter((status) => status !== 201 && status !== 503)).toEqual([]);
     expect(statuses.filter((status) => status === 201).length).toBeGreaterThanOrEqual(3);
+    // Each cut is logged, without the request that happened to open the connection (long answered, or another's).
+    const cuts = logs.split('\n').filter((line) => line.includes('A database connection was cut')).map((line) => JSON.parse(line));
+    expect(cuts.length).toBeGreaterThan(0);
+    expect(cuts.filter((line) => 'req' in line || 'userId' in line)).toEqual([]);
   }, 60_000);
 });
 

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { Logger } from '@nestjs/common';
 import * as pg from 'pg';
 
@@ -65,12 +66,13 @@ class GuardedClient extends pg.Client {
 class GuardedPool extends pg.Pool {
   constructor(options?: pg.PoolConfig) {
     super({ ...options, Client: GuardedClient });
-    this.on('connect', (client) => {
-      client.on('error', (error: Error & { code?: string }) => {
-        noteConnectionCut();
-        logger.warn({ code: error.code, error: error.message }, 'A database connection was cut');
-      });
+    // Bound to the pool's own context (made at start): a connection's socket keeps the context of the request that
+    // opened it, and its cut, long after, would be logged with that request's id and user.
+    const onCut = AsyncResource.bind((error: Error & { code?: string }) => {
+      noteConnectionCut();
+      logger.warn({ code: error.code, error: error.message }, 'A database connection was cut');
     });
+    this.on('connect', (client) => client.on('error', onCut));
   }
 }
 
