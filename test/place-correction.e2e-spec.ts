@@ -189,6 +189,12 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
       expect(sent).toHaveLength(told);
       for (const n of sent) expect(n.subject).toMatch(/OPEN, NEW TIME: .*is due Fri 11 Jun 2027, 11:59 PM ChST, not missed$/);
       expect(mail.filter((n) => /OPEN AGAIN/.test(n.subject)).every((n) => !n.sent_at && n.cancelled_at)).toBe(true);
+      // Put back to New York (the correction undone): told that time, though an email of it was written before.
+      await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/New_York' } }).expect(200);
+      await t.app.get(MailDeliveryService).deliverDue();
+      const back = (await reopenedMail(c)).filter((n) => n.sent_at);
+      expect(back).toHaveLength(2 * told);
+      expect(back.slice(told).every((n) => /OPEN, NEW TIME: .*is due Fri 11 Jun 2027, 11:59 PM EDT, not missed$/.test(n.subject))).toBe(true);
     });
 
     it('after its email went, under a new key (a release given by its date): the coordinators are told the new time', async () => {
@@ -209,10 +215,16 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
       const sent = (await reopenedMail(c)).filter((n) => n.sent_at);
       expect(sent).toHaveLength(2 * first.length);
       expect(sent.filter((n) => /OPEN, NEW TIME: .*is due Fri 11 Jun 2027, 11:59 PM HST, not missed$/.test(n.subject))).toHaveLength(first.length);
+      // Back to Los Angeles (its earlier row revived, an email of that time sent before): told again, three hours sooner.
+      await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/Los_Angeles' } }).expect(200);
+      await t.app.get(MailDeliveryService).deliverDue();
+      const back = (await reopenedMail(c)).filter((n) => n.sent_at);
+      expect(back).toHaveLength(3 * first.length);
+      expect(back.slice(2 * first.length).every((n) => /OPEN, NEW TIME: .*is due Fri 11 Jun 2027, 11:59 PM PDT, not missed$/.test(n.subject))).toBe(true);
       // A correction that moves nothing tells nothing more.
       await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ client: { needsInterpreter: true } }).expect(200);
       await t.app.get(MailDeliveryService).deliverDue();
-      expect((await reopenedMail(c)).filter((n) => n.sent_at)).toHaveLength(2 * first.length);
+      expect((await reopenedMail(c)).filter((n) => n.sent_at)).toHaveLength(3 * first.length);
     });
   });
 

@@ -821,7 +821,17 @@ export class CaseTimelineService {
                          AND (sent_at IS NOT NULL OR cancelled_at IS NULL)) AS told`,
       [fromId, String(Date.parse(d.dueAt))],
     );
-    if (told) await this.tellReopened(tx, row, toId, d, now, true);
+    if (!told) return;
+    // Back at a time told before (a correction undone): those emails' keys are given up (one not sent is not sent), so
+    // that this one is written; the last time told would otherwise stand.
+    await tx.query(
+      `UPDATE notifications SET dedupe_key = dedupe_key || ':earlier:' || id,
+              cancelled_at = CASE WHEN sent_at IS NULL THEN coalesce(cancelled_at, $3) ELSE cancelled_at END,
+              last_error = CASE WHEN sent_at IS NULL AND cancelled_at IS NULL THEN 'cancelled: its time was told again' ELSE last_error END
+        WHERE kind = 'deadline.reopened' AND dedupe_key LIKE 'reopened:' || $1::text || ':' || $2::text || ':%' AND dedupe_key NOT LIKE '%:earlier:%'`,
+      [toId, String(Date.parse(d.dueAt)), now],
+    );
+    await this.tellReopened(tx, row, toId, d, now, true);
   }
 
   async escalateMissed(tx: EntityManager, organizationId: string, caseId: string, missed: DeadlineRow[], now: Date): Promise<void> {

@@ -51,8 +51,8 @@ export function reopenedText(
   if (movedAgain) {
     return {
       subject: `[Amparo] OPEN, NEW TIME: ${d.reference}: ${d.label} is due ${due}, not missed`,
-      body: head + `It was emailed as missed, then as open again at another time. The case's place was corrected again ` +
-        `since: it is open, due at the time above. Please act on it before it is due.`,
+      body: head + `It was emailed as missed. Counted where the case is now, it is still ahead: it is open, due at the ` +
+        `time above. An earlier email may have given another time: this one is current. Please act on it before it is due.`,
     };
   }
   return {
