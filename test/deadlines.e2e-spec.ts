@@ -65,13 +65,20 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
   });
 
   it('a bond decision yields the BIA appeal deadline, counted in Eastern time with roll-forward', async () => {
-    const c = await newCase();
-    const res = await event(c.id, { type: 'bond_decision', occurredAt: '2026-10-27T10:00:00-05:00', outcome: 'denied', timeZone: 'America/Chicago' });
-    expect(res.status).toBe(201);
-    const appeal = res.body.deadlines.find((d: { rule: string }) => d.rule === 'bond_appeal');
-    // 30 days after Tue 27 Oct 2026 is Thu 26 Nov 2026, Thanksgiving: it rolls to Fri 27 Nov.
-    expect(appeal).toMatchObject({ timeZone: 'America/New_York', status: 'open', ruleVersion: expect.any(String), citation: expect.stringContaining('1003.38') });
-    expect(appeal.dueAt.slice(0, 10)).toBe('2026-11-27');
+    // Recorded a week after the decision (a fixed day: on the wall clock, the appeal was missed once 27 Nov 2026 ended).
+    const started = clock.now();
+    clock.set(new Date('2026-11-03T15:00:00Z'));
+    try {
+      const c = await newCase();
+      const res = await event(c.id, { type: 'bond_decision', occurredAt: '2026-10-27T10:00:00-05:00', outcome: 'denied', timeZone: 'America/Chicago' });
+      expect(res.status).toBe(201);
+      const appeal = res.body.deadlines.find((d: { rule: string }) => d.rule === 'bond_appeal');
+      // 30 days after Tue 27 Oct 2026 is Thu 26 Nov 2026, Thanksgiving: it rolls to Fri 27 Nov.
+      expect(appeal).toMatchObject({ timeZone: 'America/New_York', status: 'open', ruleVersion: expect.any(String), citation: expect.stringContaining('1003.38') });
+      expect(appeal.dueAt.slice(0, 10)).toBe('2026-11-27');
+    } finally {
+      clock.set(started);
+    }
   });
 
   it('a BIA ruling is dated in Falls Church wherever the person is held: in Guam, a Virginia morning is not the next day', async () => {
