@@ -1,4 +1,5 @@
 import { FixedClock } from '@amparo/common';
+import { AuditSealService } from '@amparo/audit';
 import { ReferralsService } from '@amparo/routing';
 import { DeadlineJobsService } from '@amparo/deadlines';
 import { MailDeliveryService, URGENT_KINDS } from '@amparo/notifications';
@@ -490,6 +491,9 @@ describe('routing and referrals (e2e)', () => {
   });
 
   it('an override offer to an attorney who is away says until when in the case\'s zone, as every other time', async () => {
+    // On a fixed day: on the wall clock, the attorney is back once 4 Jan 2027 has come.
+    const started = clock.now();
+    clock.set(new Date('2026-12-01T16:00:00Z'));
     await setProfile(attorneys[1], { unavailableUntil: '2027-01-04T00:00:00-06:00' }).expect(200);
     try {
       const c = await createCase();
@@ -499,6 +503,7 @@ describe('routing and referrals (e2e)', () => {
       await t.http.post(`/api/referrals/${res.body.id}/withdraw`).set(coordinator.auth).expect(200);
     } finally {
       await setProfile(attorneys[1], {}).expect(200);
+      clock.set(started);
     }
   });
 
@@ -994,6 +999,9 @@ describe('routing and referrals (e2e)', () => {
     await t.http.patch('/api/organization').set(admin.auth).send({ name: '   ' }).expect(400);
     const after = await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE id > $1 AND action = 'organization.update'`, [since]);
     expect(after[0].n).toBe(1);
+    // The sealing job's pass first: tests before this one ran at fixed days, and once the wall clock is past those days
+    // their events would be reported unsealed for too long.
+    await t.app.get(AuditSealService).sealChains();
     expect((await t.http.get('/api/audit/verify').set(admin.auth)).body).toMatchObject({ ok: true });
   });
 
@@ -1022,6 +1030,28 @@ describe('routing and referrals (e2e)', () => {
     expect(back.body.offerWindowsMinutes).toEqual(windows);
     expect(Date.parse(back.body.updatedAt)).toBeGreaterThan(Date.parse(first.body.updatedAt));
     // Without If-Match a change is taken as sent.
+    await t.http.patch('/api/organization').set(admin.auth).send({ offerWindowsMinutes: windows }).expect(200);
+  });
+
+  it('two settings changes sent at once from the same read: one is saved, the other is refused, none is lost unseen', async () => {
+    const secondAdmin = await createUser(t.http, admin, 'admin');
+    const read = await t.http.get('/api/organization').set(admin.auth).expect(200);
+    const windows = read.body.offerWindowsMinutes;
+    for (let round = 0; round < 4; round += 1) {
+      const current = await t.http.get('/api/organization').set(admin.auth).expect(200);
+      const changes = [
+        { offerWindowsMinutes: { ...windows, critical: windows.critical - 10 - round } },
+        { offerWindowsMinutes: { ...windows, low: windows.low + 10 + round } },
+      ];
+      const answers = await Promise.all([
+        t.http.patch('/api/organization').set(admin.auth).set('If-Match', current.headers.etag).send(changes[0]),
+        t.http.patch('/api/organization').set(secondAdmin.auth).set('If-Match', current.headers.etag).send(changes[1]),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 412]);
+      const saved = answers.findIndex((a) => a.status === 200);
+      expect(answers[1 - saved].body.code).toBe('STALE_RECORD');
+      expect((await t.http.get('/api/organization').set(admin.auth)).body.offerWindowsMinutes).toEqual(changes[saved].offerWindowsMinutes);
+    }
     await t.http.patch('/api/organization').set(admin.auth).send({ offerWindowsMinutes: windows }).expect(200);
   });
 });
