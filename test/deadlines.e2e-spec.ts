@@ -36,6 +36,19 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
   const event = (id: string, body: object, who: Session = coordinator) => t.http.post(`/api/cases/${id}/events`).set(who.auth).send(body);
   const iso = (d: Date) => d.toISOString().replace(/\.\d+Z$/, 'Z');
   /**
+   * Runs a test whose dates are fixed at a fixed instant, then puts the clock back: on the wall clock those dates age
+   * into the past, and a deadline the test expects open is missed the day after.
+   */
+  const onDay = async (at: string, run: () => Promise<void>) => {
+    const started = clock.now();
+    clock.set(new Date(at));
+    try {
+      await run();
+    } finally {
+      clock.set(started);
+    }
+  };
+  /**
    * Two critical cases: one whose 48-hour hold was missed, its 287.7(d) outer limit past too (release-eligible eight
    * days ago: missed at intake, no deadline open, the person perhaps still held), one with a bond hearing in two days.
    */
@@ -64,11 +77,9 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     await smtp.close();
   });
 
-  it('a bond decision yields the BIA appeal deadline, counted in Eastern time with roll-forward', async () => {
-    // Recorded a week after the decision (a fixed day: on the wall clock, the appeal was missed once 27 Nov 2026 ended).
-    const started = clock.now();
-    clock.set(new Date('2026-11-03T15:00:00Z'));
-    try {
+  it('a bond decision yields the BIA appeal deadline, counted in Eastern time with roll-forward', () =>
+    // Recorded a week after the decision (on the wall clock, the appeal was missed once 27 Nov 2026 ended).
+    onDay('2026-11-03T15:00:00Z', async () => {
       const c = await newCase();
       const res = await event(c.id, { type: 'bond_decision', occurredAt: '2026-10-27T10:00:00-05:00', outcome: 'denied', timeZone: 'America/Chicago' });
       expect(res.status).toBe(201);
@@ -76,10 +87,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       // 30 days after Tue 27 Oct 2026 is Thu 26 Nov 2026, Thanksgiving: it rolls to Fri 27 Nov.
       expect(appeal).toMatchObject({ timeZone: 'America/New_York', status: 'open', ruleVersion: expect.any(String), citation: expect.stringContaining('1003.38') });
       expect(appeal.dueAt.slice(0, 10)).toBe('2026-11-27');
-    } finally {
-      clock.set(started);
-    }
-  });
+    }));
 
   it('a BIA ruling is dated in Falls Church wherever the person is held: in Guam, a Virginia morning is not the next day', async () => {
     const c = await newCase({ ...minimalBody(), custody: { status: 'unknown', timeZone: 'Pacific/Guam' } });
@@ -628,7 +636,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       ]);
     });
 
-    it('a deadline counted where the person is follows them, in every view', async () => {
+    it('a deadline counted where the person is follows them, in every view', () => onDay('2026-11-20T18:00:00Z', async () => {
       const c = await newCase({ ...minimalBody(), custody: { status: 'ice_detention', state: 'IL', county: 'Cook' } });
       await event(c.id, { type: 'entered_us', occurredAt: '2025-12-15T12:00:00-06:00' }).expect(201);
       expect(await deadline(c.id, 'asylum_one_year')).toMatchObject({ timeZone: 'America/Chicago', dueAt: '2026-12-15T23:59:59.999-06:00' });
@@ -638,7 +646,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       expect(await onBoard(moved.id)).toMatchObject({ timeZone: 'America/Los_Angeles', dueAt: moved.dueAt });
       const [row] = await t.db.query(`SELECT next_deadline_at FROM cases WHERE id = $1`, [c.id]);
       expect(row.next_deadline_at.getTime()).toBeLessThanOrEqual(Date.parse(moved.dueAt));
-    });
+    }));
   });
 
   it.each([
@@ -877,33 +885,36 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
   });
 
   it('replaces a deadline whose trigger changed, and keeps a met one', async () => {
-    const c = await newCase();
-    const first = await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: '2027-01-05T09:00:00-06:00', timeZone: 'America/Chicago' });
-    const hearing = first.body.deadlines.find((d: { rule: string }) => d.rule === 'bond_hearing');
-    const moved = await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: '2027-01-12T09:00:00-06:00', timeZone: 'America/Chicago' });
-    const hearings = moved.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
-    expect(hearings).toHaveLength(1);
-    expect(hearings[0].id).not.toBe(hearing.id);
-    expect(hearings[0].dueAt).toBe('2027-01-12T09:00:00-06:00');
-
-    const entered = await event(c.id, { type: 'entered_us', occurredAt: '2026-03-02' });
-    const asylum = entered.body.deadlines.find((d: { rule: string }) => d.rule === 'asylum_one_year');
-    const met = await t.http.patch(`/api/deadlines/${asylum.id}`).set(coordinator.auth).send({ status: 'met', note: 'filed' });
-    expect(met.status).toBe(200);
-    expect(met.body.status).toBe('met');
-    // The person's note is shown as theirs, beside the rule's own guidance (`note`), with who and when.
-    expect(met.body).toMatchObject({ statusNote: 'filed', statusChangedBy: coordinator.userId, statusChangedAt: clock.now().toISOString() });
-    expect(met.body.note).not.toBe('filed');
-    const again = await event(c.id, { type: 'address_changed', occurredAt: iso(clock.now()) });
-    expect(again.body.deadlines.find((d: { id: string }) => d.id === asylum.id)).toMatchObject({ status: 'met', statusNote: 'filed' });
-    // Marked met again with no note (a double tap, another coordinator): nothing changes, the note and its author stay.
+    // Signed in on the wall clock: a session opened at the fixed day would be past its time in the database.
     const other = await createUser(t.http, admin, 'coordinator');
-    const twice = await t.http.patch(`/api/deadlines/${asylum.id}`).set(other.auth).send({ status: 'met' }).expect(200);
-    expect(twice.body).toMatchObject({ status: 'met', statusNote: 'filed', statusChangedBy: coordinator.userId });
-    expect(await t.db.query(`SELECT 1 FROM audit_events WHERE action = 'deadline.update' AND actor_id = $1`, [other.userId])).toEqual([]);
-    // With a note of their own, it is theirs.
-    const noted = await t.http.patch(`/api/deadlines/${asylum.id}`).set(other.auth).send({ status: 'met', note: 'filed, receipt on file' }).expect(200);
-    expect(noted.body).toMatchObject({ statusNote: 'filed, receipt on file', statusChangedBy: other.userId });
+    await onDay('2026-11-20T18:00:00Z', async () => {
+      const c = await newCase();
+      const first = await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: '2027-01-05T09:00:00-06:00', timeZone: 'America/Chicago' });
+      const hearing = first.body.deadlines.find((d: { rule: string }) => d.rule === 'bond_hearing');
+      const moved = await event(c.id, { type: 'hearing_scheduled', occurredAt: iso(clock.now()), hearingType: 'bond', scheduledAt: '2027-01-12T09:00:00-06:00', timeZone: 'America/Chicago' });
+      const hearings = moved.body.deadlines.filter((d: { rule: string }) => d.rule === 'bond_hearing');
+      expect(hearings).toHaveLength(1);
+      expect(hearings[0].id).not.toBe(hearing.id);
+      expect(hearings[0].dueAt).toBe('2027-01-12T09:00:00-06:00');
+
+      const entered = await event(c.id, { type: 'entered_us', occurredAt: '2026-03-02' });
+      const asylum = entered.body.deadlines.find((d: { rule: string }) => d.rule === 'asylum_one_year');
+      const met = await t.http.patch(`/api/deadlines/${asylum.id}`).set(coordinator.auth).send({ status: 'met', note: 'filed' });
+      expect(met.status).toBe(200);
+      expect(met.body.status).toBe('met');
+      // The person's note is shown as theirs, beside the rule's own guidance (`note`), with who and when.
+      expect(met.body).toMatchObject({ statusNote: 'filed', statusChangedBy: coordinator.userId, statusChangedAt: clock.now().toISOString() });
+      expect(met.body.note).not.toBe('filed');
+      const again = await event(c.id, { type: 'address_changed', occurredAt: iso(clock.now()) });
+      expect(again.body.deadlines.find((d: { id: string }) => d.id === asylum.id)).toMatchObject({ status: 'met', statusNote: 'filed' });
+      // Marked met again with no note (a double tap, another coordinator): nothing changes, the note and its author stay.
+      const twice = await t.http.patch(`/api/deadlines/${asylum.id}`).set(other.auth).send({ status: 'met' }).expect(200);
+      expect(twice.body).toMatchObject({ status: 'met', statusNote: 'filed', statusChangedBy: coordinator.userId });
+      expect(await t.db.query(`SELECT 1 FROM audit_events WHERE action = 'deadline.update' AND actor_id = $1`, [other.userId])).toEqual([]);
+      // With a note of their own, it is theirs.
+      const noted = await t.http.patch(`/api/deadlines/${asylum.id}`).set(other.auth).send({ status: 'met', note: 'filed, receipt on file' }).expect(200);
+      expect(noted.body).toMatchObject({ statusNote: 'filed, receipt on file', statusChangedBy: other.userId });
+    });
   });
 
   it('a mark sent with If-Match from an older read is refused (412) and keeps the mark made since; with the version read, it is taken', async () => {
@@ -978,6 +989,9 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
       const outer = (hours: number) => t.db.query(`UPDATE deadlines SET outer_limit_at = $2 WHERE id = $1`, [hold.id, at(hours)]);
       const board = async (query = '') => ((await t.http.get(`/api/deadlines?limit=200${query}`).set(coordinator.auth).expect(200)).body.items as { id: string; status: string }[]);
       expect((await board()).find((d) => d.id === hold.id)).toMatchObject({ status: 'missed' });
+      // The job's pass first, as it runs every minute: the deadlines of tests run at fixed days are past on the wall
+      // clock, and open until it marks them missed.
+      await t.app.get(DeadlineJobsService).sweepMissed();
       expect((await board('&status=open'))[0]).toMatchObject({ id: hold.id });
       // The outer limit passed: history (status=missed lists it).
       await outer(-0.1);
@@ -1094,7 +1108,10 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect(JSON.stringify(events)).not.toContain(rotated.body.token);
   });
 
-  it('a detainer hold past its 48 hours stays in the feed at its outer limit while that is ahead, and every event says its local times', async () => {
+  // Monday 11:00 in Houston, eligible for release on Saturday at 9:00: the outer limit (the weekend not counted) is
+  // Wednesday at midnight. (On the wall clock, whether the outer limit is still ahead
+  // depends on the day of the week and the holidays: on 7 Jan 2027 it had passed, and the test failed.)
+  it('a detainer hold past its 48 hours stays in the feed at its outer limit while that is ahead, and every event says its local times', () => onDay('2026-11-30T17:00:00Z', async () => {
     const started = clock.now();
     const c = await newCase({ ...minimalBody(), custody: {
       status: 'local_jail', state: 'TX', county: 'Harris', detainerLodged: true, releaseEligibleAt: iso(new Date(started.getTime() - 50 * 3600_000)) } });
@@ -1127,7 +1144,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     expect((await events()).filter((e) => e.includes(otherHold))).toHaveLength(1);
     await event(released.id, { type: 'released', from: 'jail', occurredAt: iso(clock.now()) }).expect(201);
     expect((await events()).filter((e) => e.includes(otherHold))).toEqual([]);
-  });
+  }));
 
   it('a feed with more open deadlines than it holds says so in a last event (it looked complete)', async () => {
     const c = await newCase(minimalBody());

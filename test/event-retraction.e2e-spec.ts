@@ -159,20 +159,25 @@ describe('retracting an event recorded by mistake (e2e)', () => {
   it('a mark goes only with the same entry: not to the corrected outcome entered beside the wrong one, nor to another day\'s decision due the same day', async () => {
     const merits = (deadlines: Deadline[]) => deadlines.filter((d) => d.rule === 'bia_merits_appeal');
     // Relief granted (entered by mistake), its appeal waived; the removal order of that day entered, the wrong one retracted.
+    // The last Thursday at least a week back (fixed dates would be missed within weeks): 30 days on is a Saturday, and
+    // the Friday's a Sunday, so both are due the same Monday (or the business day after it), still ahead.
+    const today = new Date();
+    const thursdayAt = new Date(today.getTime() - (7 + ((today.getUTCDay() - 4 + 7) % 7)) * DAY);
+    const [thursdayDate, fridayDate] = [thursdayAt, new Date(thursdayAt.getTime() + DAY)].map((d) => d.toISOString().slice(0, 10));
     const c = await newCase();
-    const granted = await record(c.id, coordinator, { type: 'ij_decision', occurredAt: '2026-11-05', outcome: 'granted' }).expect(201);
+    const granted = await record(c.id, coordinator, { type: 'ij_decision', occurredAt: thursdayDate, outcome: 'granted' }).expect(201);
     await t.http.patch(`/api/deadlines/${merits(granted.body.deadlines)[0].id}`).set(coordinator.auth).send({ status: 'waived', note: 'Relief granted: nothing to appeal' }).expect(200);
-    const ordered = await record(c.id, coordinator, { type: 'ij_decision', occurredAt: '2026-11-05', outcome: 'removal_ordered' }).expect(201);
+    const ordered = await record(c.id, coordinator, { type: 'ij_decision', occurredAt: thursdayDate, outcome: 'removal_ordered' }).expect(201);
     // The waived one stays on the record beside it until the wrong entry is retracted.
     expect(merits(ordered.body.deadlines).map((d) => d.status).sort()).toEqual(['open', 'waived']);
     const res = await retract(c.id, coordinator, granted.body.event.id).expect(200);
     expect(merits(res.body.deadlines).map((d) => d.status)).toEqual(['open']);
-    // Thursday's decision, its appeal waived; Friday's: both due Monday 7 December (the weekend rolled forward).
+    // Thursday's decision, its appeal waived; Friday's: both due the Monday (the weekend rolled forward).
     const d = await newCase();
-    const thursday = await record(d.id, coordinator, { type: 'ij_decision', occurredAt: '2026-11-05', outcome: 'other' }).expect(201);
+    const thursday = await record(d.id, coordinator, { type: 'ij_decision', occurredAt: thursdayDate, outcome: 'other' }).expect(201);
     const [first] = merits(thursday.body.deadlines);
     await t.http.patch(`/api/deadlines/${first.id}`).set(coordinator.auth).send({ status: 'waived', note: 'Nothing to appeal' }).expect(200);
-    const friday = await record(d.id, coordinator, { type: 'ij_decision', occurredAt: '2026-11-06', outcome: 'removal_ordered' }).expect(201);
+    const friday = await record(d.id, coordinator, { type: 'ij_decision', occurredAt: fridayDate, outcome: 'removal_ordered' }).expect(201);
     // Thursday's stays on the record, waived; Friday's, due the same day, is open.
     const rows = merits(friday.body.deadlines);
     expect(rows.map((r) => [r.dueAt, r.status, r.id === first.id]).sort()).toEqual([[first.dueAt, 'open', false], [first.dueAt, 'waived', true]]);

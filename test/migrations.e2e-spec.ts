@@ -32,19 +32,37 @@ import { ClosedCountiesReadAtReopen1764006500000 } from '../migrations/176400650
 import { CountedDayReviews1764006600000 } from '../migrations/1764006600000-CountedDayReviews';
 import { SameDayRebookingReviews1764006700000 } from '../migrations/1764006700000-SameDayRebookingReviews';
 import { CountyKeyBackfill } from '@amparo/cases';
+import { Clock } from '@amparo/common';
 import { DeadlineJobsService, reminderKey, ruleSetFor } from '@amparo/deadlines';
 import { attorneyProfile } from './support/attorneys';
 import { TestApp, createTestApp } from './support/test-app';
 import { intakeBody, routableBody } from './support/cases';
 import { Session, createUser, loginAdmin } from './support/users';
 
+/** The wall clock, unless a test pins it to the day its fixed dates need (on the wall clock they age into the past). */
+class PinnableClock extends Clock {
+  private pinned?: Date;
+  now(): Date {
+    return this.pinned ? new Date(this.pinned.getTime()) : new Date();
+  }
+  async at(day: string, run: () => Promise<void>): Promise<void> {
+    this.pinned = new Date(day);
+    try {
+      await run();
+    } finally {
+      this.pinned = undefined;
+    }
+  }
+}
+
 /** Migrations that rewrite stored data, run again on rows written the old way. */
 describe('data migrations (e2e)', () => {
+  const clock = new PinnableClock();
   let t: TestApp;
   let intake: Session;
 
   beforeAll(async () => {
-    t = await createTestApp({ asOwner: true }); // migrations run as the schema's owner
+    t = await createTestApp({ asOwner: true, clock }); // migrations run as the schema's owner
     intake = await createUser(t.http, await loginAdmin(t.http), 'intake');
   });
   afterAll(() => t.close());
@@ -361,62 +379,70 @@ describe('data migrations (e2e)', () => {
 
   it('1764005200000: BIA rulings stored with a zone of their own take Eastern time, and their open cases are due for review', async () => {
     const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
-    const guam = async () => (await t.http.post('/api/cases').set(intake.auth)
-      .send({ ...intakeBody(), custody: { status: 'unknown', timeZone: 'Pacific/Guam' } }).expect(201)).body.id as string;
-    const [open, closed, eastern] = [await guam(), await guam(), await guam()];
-    const record = async (id: string, body: object) => (await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body).expect(201)).body.event.id as string;
-    const bia = await record(open, { type: 'final_order', occurredAt: '2026-11-23T10:00:00-05:00', issuedBy: 'bia' });
-    const ij = await record(open, { type: 'ij_decision', occurredAt: '2026-11-20', outcome: 'removal_ordered', timeZone: 'Pacific/Guam' });
-    const closedBia = await record(closed, { type: 'motion_decided', occurredAt: '2026-11-23', issuedBy: 'bia', outcome: 'denied', motion: 'reopen' });
-    const easternBia = await record(eastern, { type: 'final_order', occurredAt: '2026-11-23', issuedBy: 'bia' });
-    // As recorded before: in the zone sent with it.
-    await t.db.query(`UPDATE case_events SET data = data || '{"timeZone": "Pacific/Guam"}'::jsonb WHERE id = ANY($1)`, [[bia, closedBia]]);
-    const reconsiderDue = async () => (await t.db.query(
-      `SELECT due_at FROM deadlines WHERE case_id = $1 AND rule = 'motion_to_reconsider' AND superseded_at IS NULL`, [open]))[0].due_at.toISOString();
-    // Its deadlines as they were computed then: a day late.
-    await t.db.query(`UPDATE cases SET urgency_review_at = now() - interval '1 minute' WHERE id = $1`, [open]);
-    await t.app.get(DeadlineJobsService).reviewUrgency();
-    expect(await reconsiderDue()).toBe('2026-12-25T04:59:59.999Z');
-    await t.db.query(`UPDATE cases SET status = 'closed' WHERE id = $1`, [closed]);
-    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[open, closed, eastern]]);
-    await run(new BiaRulingsGivenAZone1764005200000());
-    const data = async (id: string) => (await t.db.query(`SELECT data FROM case_events WHERE id = $1`, [id]))[0].data;
-    expect(await data(bia)).toEqual({ issuedBy: 'bia', timeZone: 'America/New_York' });
-    expect(await data(closedBia)).toMatchObject({ timeZone: 'America/New_York' });
-    expect(await data(ij)).toMatchObject({ timeZone: 'Pacific/Guam' });
-    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL`, [[open, closed, eastern]]);
-    expect(due).toEqual([{ id: open }]);
-    // The review recomputes the order's deadlines from Falls Church's day.
-    await t.app.get(DeadlineJobsService).reviewUrgency();
-    expect(await reconsiderDue()).toBe('2026-12-24T04:59:59.999Z');
-    expect(await data(easternBia)).toEqual({ issuedBy: 'bia', timeZone: 'America/New_York' });
+    // Signed in on the wall clock: a session opened at the pinned day would be past its time in the database.
+    await clock.at('2026-11-25T16:00:00Z', async () => {
+      const guam = async () => (await t.http.post('/api/cases').set(intake.auth)
+        .send({ ...intakeBody(), custody: { status: 'unknown', timeZone: 'Pacific/Guam' } }).expect(201)).body.id as string;
+      const [open, closed, eastern] = [await guam(), await guam(), await guam()];
+      const record = async (id: string, body: object) => (await t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body).expect(201)).body.event.id as string;
+      const bia = await record(open, { type: 'final_order', occurredAt: '2026-11-23T10:00:00-05:00', issuedBy: 'bia' });
+      const ij = await record(open, { type: 'ij_decision', occurredAt: '2026-11-20', outcome: 'removal_ordered', timeZone: 'Pacific/Guam' });
+      const closedBia = await record(closed, { type: 'motion_decided', occurredAt: '2026-11-23', issuedBy: 'bia', outcome: 'denied', motion: 'reopen' });
+      const easternBia = await record(eastern, { type: 'final_order', occurredAt: '2026-11-23', issuedBy: 'bia' });
+      // As recorded before: in the zone sent with it.
+      await t.db.query(`UPDATE case_events SET data = data || '{"timeZone": "Pacific/Guam"}'::jsonb WHERE id = ANY($1)`, [[bia, closedBia]]);
+      const reconsiderDue = async () => (await t.db.query(
+        `SELECT due_at FROM deadlines WHERE case_id = $1 AND rule = 'motion_to_reconsider' AND superseded_at IS NULL`, [open]))[0].due_at.toISOString();
+      // Its deadlines as they were computed then: a day late.
+      await t.db.query(`UPDATE cases SET urgency_review_at = $2::timestamptz - interval '1 minute' WHERE id = $1`, [open, clock.now()]);
+      await t.app.get(DeadlineJobsService).reviewUrgency();
+      expect(await reconsiderDue()).toBe('2026-12-25T04:59:59.999Z');
+      await t.db.query(`UPDATE cases SET status = 'closed' WHERE id = $1`, [closed]);
+      await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[open, closed, eastern]]);
+      await run(new BiaRulingsGivenAZone1764005200000());
+      const data = async (id: string) => (await t.db.query(`SELECT data FROM case_events WHERE id = $1`, [id]))[0].data;
+      expect(await data(bia)).toEqual({ issuedBy: 'bia', timeZone: 'America/New_York' });
+      expect(await data(closedBia)).toMatchObject({ timeZone: 'America/New_York' });
+      expect(await data(ij)).toMatchObject({ timeZone: 'Pacific/Guam' });
+      const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL`, [[open, closed, eastern]]);
+      expect(due).toEqual([{ id: open }]);
+      // The review recomputes the order's deadlines from Falls Church's day (made due at the pinned day: the migration
+      // stamps the database's now()).
+      await t.db.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [open, clock.now()]);
+      await t.app.get(DeadlineJobsService).reviewUrgency();
+      expect(await reconsiderDue()).toBe('2026-12-24T04:59:59.999Z');
+      expect(await data(easternBia)).toEqual({ issuedBy: 'bia', timeZone: 'America/New_York' });
+    });
   });
 
   it('1764003400000: open cases with a bond hearing set and a bond decision, or an open BIA appeal and a grant, are due for review', async () => {
     const coordinator = await createUser(t.http, await loginAdmin(t.http), 'coordinator');
-    const create = async () => (await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201)).body.id as string;
-    const [hearing, appeal, neither, ended] = [await create(), await create(), await create(), await create()];
-    const record = (id: string, body: object) => t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body).expect(201);
-    for (const id of [hearing, neither]) {
-      await record(id, { type: 'hearing_scheduled', occurredAt: '2026-11-25T08:00:00-06:00', hearingType: 'bond', scheduledAt: '2026-12-15T13:00:00-06:00' });
-    }
-    await record(appeal, { type: 'ij_decision', occurredAt: '2026-11-20T10:00:00-06:00', outcome: 'removal_ordered' });
-    await record(neither, { type: 'ij_decision', occurredAt: '2026-11-20T10:00:00-06:00', outcome: 'removal_ordered' });
-    // As stored under 2026.4: the deadlines open, then the events that end them under 2026.5 written around the API.
-    const write = (id: string, type: string, occurredAt: string, data: object) =>
-      t.db.query(`INSERT INTO case_events (id, case_id, type, occurred_at, data) VALUES (gen_random_uuid(), $1, $2, $3, $4)`, [id, type, occurredAt, JSON.stringify(data)]);
-    await write(hearing, 'bond_decision', '2026-11-25', { outcome: 'denied' });
-    await write(appeal, 'motion_decided', '2026-11-24', { issuedBy: 'ij', outcome: 'granted', motion: 'reconsider' });
-    await write(neither, 'motion_decided', '2026-11-24', { issuedBy: 'ij', outcome: 'denied', motion: 'reconsider' });
-    // A redetermination hearing 2026.4 ended by the decision of the hearing before it (dated before it): its deadline
-    // superseded, and 2026.5 brings it back.
-    await record(ended, { type: 'hearing_scheduled', occurredAt: '2026-11-20T15:00:00-06:00', hearingType: 'bond', scheduledAt: '2026-12-03T09:00:00-06:00' });
-    await write(ended, 'bond_decision', '2026-11-21', { outcome: 'denied' });
-    await t.db.query(`UPDATE deadlines SET superseded_at = now() WHERE case_id = $1 AND rule = 'bond_hearing'`, [ended]);
-    await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[hearing, appeal, neither, ended]]);
-    await run(new BondDecisionAndGrantReviews1764003400000());
-    const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL ORDER BY id`, [[hearing, appeal, neither, ended]]);
-    expect(due.map((r: { id: string }) => r.id)).toEqual([hearing, appeal, ended].sort());
+    // Signed in on the wall clock: a session opened at the pinned day would be past its time in the database.
+    await clock.at('2026-11-26T16:00:00Z', async () => {
+      const create = async () => (await t.http.post('/api/cases').set(intake.auth).send(intakeBody()).expect(201)).body.id as string;
+      const [hearing, appeal, neither, ended] = [await create(), await create(), await create(), await create()];
+      const record = (id: string, body: object) => t.http.post(`/api/cases/${id}/events`).set(coordinator.auth).send(body).expect(201);
+      for (const id of [hearing, neither]) {
+        await record(id, { type: 'hearing_scheduled', occurredAt: '2026-11-25T08:00:00-06:00', hearingType: 'bond', scheduledAt: '2026-12-15T13:00:00-06:00' });
+      }
+      await record(appeal, { type: 'ij_decision', occurredAt: '2026-11-20T10:00:00-06:00', outcome: 'removal_ordered' });
+      await record(neither, { type: 'ij_decision', occurredAt: '2026-11-20T10:00:00-06:00', outcome: 'removal_ordered' });
+      // As stored under 2026.4: the deadlines open, then the events that end them under 2026.5 written around the API.
+      const write = (id: string, type: string, occurredAt: string, data: object) =>
+        t.db.query(`INSERT INTO case_events (id, case_id, type, occurred_at, data) VALUES (gen_random_uuid(), $1, $2, $3, $4)`, [id, type, occurredAt, JSON.stringify(data)]);
+      await write(hearing, 'bond_decision', '2026-11-25', { outcome: 'denied' });
+      await write(appeal, 'motion_decided', '2026-11-24', { issuedBy: 'ij', outcome: 'granted', motion: 'reconsider' });
+      await write(neither, 'motion_decided', '2026-11-24', { issuedBy: 'ij', outcome: 'denied', motion: 'reconsider' });
+      // A redetermination hearing 2026.4 ended by the decision of the hearing before it (dated before it): its deadline
+      // superseded, and 2026.5 brings it back.
+      await record(ended, { type: 'hearing_scheduled', occurredAt: '2026-11-20T15:00:00-06:00', hearingType: 'bond', scheduledAt: '2026-12-03T09:00:00-06:00' });
+      await write(ended, 'bond_decision', '2026-11-21', { outcome: 'denied' });
+      await t.db.query(`UPDATE deadlines SET superseded_at = now() WHERE case_id = $1 AND rule = 'bond_hearing'`, [ended]);
+      await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[hearing, appeal, neither, ended]]);
+      await run(new BondDecisionAndGrantReviews1764003400000());
+      const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL ORDER BY id`, [[hearing, appeal, neither, ended]]);
+      expect(due.map((r: { id: string }) => r.id)).toEqual([hearing, appeal, ended].sort());
+    });
   });
 
   it('1764003500000: open county-placed cases get their county keys again, read the new way, and a case now in a 287(g) county is reviewed', async () => {
