@@ -74,6 +74,22 @@ const idempotencyKey = fc.option(
 );
 const TAKES_KEY = new Set(['POST /api/cases', 'POST /api/cases/:id/events']);
 
+/**
+ * On a PATCH or PUT, one request in four carries an If-Match, stale or malformed, as the routes that take one read it
+ * (the others go without, so that the body reaches the code past the version check).
+ */
+const ifMatch = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(undefined) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.constantFrom('*', '"never"', '"2026-11-27T17:09:00.000Z"', 'W/"2026-11-27T17:09:00.000Z"', '"+275760-09-13T00:00:00.000Z"',
+        '"0000-00-00T00:00:00Z"', 'yesterday', '""', '"a", "b"', `"${'9'.repeat(300)}"`),
+      fc.stringMatching(/^[\x20-\x7e]{0,40}$/),
+    ),
+  },
+);
+
 const PROFILE = {
   barStates: ['TX'], eoirRegistered: true, languages: ['spa', 'eng'], practiceAreas: ['detention_bond', 'removal_defense', 'asylum'],
   facilityCodes: [], states: ['TX'], maxActiveCases: 50, acceptingReferrals: true,
@@ -234,11 +250,12 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
   const badIds = fc.constantFrom('not-a-uuid', '..%2F..%2Fhealth', '%00', '1', '00000000-0000-0000-0000-00000000000g', 'x'.repeat(300), "1'%20OR%20'1'='1");
   // Each request from an address of its own (the sign-in and rate limits count per address), in order: a seed replays.
   let sent = 0;
-  const request = (method: string, path: string, session: Session | null, body: string, key?: string) => {
+  const request = (method: string, path: string, session: Session | null, body: string, key?: string, version?: string) => {
     sent += 1;
     let req = (t.http as any)[method.toLowerCase()](path).set('Content-Type', 'application/json').set('X-Forwarded-For', `10.${(sent >> 16) & 255}.${(sent >> 8) & 255}.${sent & 255}`);
     if (session) req = req.set(session.auth);
     if (key !== undefined) req = req.set('Idempotency-Key', key);
+    if (version !== undefined) req = req.set('If-Match', version);
     return req.send(body);
   };
   const check = (route: string, path: string, who: string, body: string, res: Parameters<typeof problemWith>[0]) => {
@@ -280,12 +297,17 @@ describe('fuzz: hostile JSON on every write route (e2e)', () => {
       const caller = target.caller();
       if (caller && route !== 'POST /api/auth/logout') expect((await t.http.get('/api/auth/me').set(caller.auth)).status).toBe(200);
       await fc.assert(
-        fc.asyncProperty(idArb, mutatedBody(target.base), TAKES_KEY.has(route) ? idempotencyKey : fc.constant(undefined), async (id, body, key) => {
-          const path = target.path ? target.path(id) : template.replace(/:(id|userId)/, id);
-          const session = target.caller();
-          const res = await request(method, path, session, body, key);
-          check(route, path, `${who(session)}${key === undefined ? '' : ` with Idempotency-Key ${key}`}`, body, res);
-        }),
+        fc.asyncProperty(
+          idArb, mutatedBody(target.base), TAKES_KEY.has(route) ? idempotencyKey : fc.constant(undefined),
+          method === 'POST' ? fc.constant(undefined) : ifMatch,
+          async (id, body, key, version) => {
+            const path = target.path ? target.path(id) : template.replace(/:(id|userId)/, id);
+            const session = target.caller();
+            const res = await request(method, path, session, body, key, version);
+            const headers = `${key === undefined ? '' : ` with Idempotency-Key ${key}`}${version === undefined ? '' : ` with If-Match ${version}`}`;
+            check(route, path, `${who(session)}${headers}`, body, res);
+          },
+        ),
         // Near-valid bodies reach the deepest code: twice the runs.
         { numRuns: RUNS * 2 },
       );
