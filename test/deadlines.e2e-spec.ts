@@ -919,7 +919,8 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
 
   it('a mark sent with If-Match from an older read is refused (412) and keeps the mark made since; with the version read, it is taken', async () => {
     const c = await newCase();
-    const entered = await event(c.id, { type: 'entered_us', occurredAt: '2026-03-02' });
+    // Two months back: the one-year deadline is open (a written date would make it missed on arrival a year on).
+    const entered = await event(c.id, { type: 'entered_us', occurredAt: DateTime.fromJSDate(clock.now()).minus({ months: 2 }).toISODate() });
     const asylum = entered.body.deadlines.find((d: { rule: string }) => d.rule === 'asylum_one_year');
     expect(asylum.statusChangedAt).toBeUndefined();
     const mark = (who: Session, version: string, body: object) => t.http.patch(`/api/deadlines/${asylum.id}`).set(who.auth).set('If-Match', version).send(body);
