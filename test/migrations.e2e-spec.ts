@@ -406,8 +406,10 @@ describe('data migrations (e2e)', () => {
       expect(await data(ij)).toMatchObject({ timeZone: 'Pacific/Guam' });
       const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL`, [[open, closed, eastern]]);
       expect(due).toEqual([{ id: open }]);
-      // The review recomputes the order's deadlines from Falls Church's day (made due at the pinned day: the migration
-      // stamps the database's now()).
+      // The review recomputes the order's deadlines from Falls Church's day. The migration made the case due at the
+      // database's now(); the review job reads the app's clock, pinned: the case is made due at the pinned day.
+      const [{ stamped }] = await t.db.query(`SELECT urgency_review_at <= now() AS stamped FROM cases WHERE id = $1`, [open]);
+      expect(stamped).toBe(true);
       await t.db.query(`UPDATE cases SET urgency_review_at = $2 WHERE id = $1`, [open, clock.now()]);
       await t.app.get(DeadlineJobsService).reviewUrgency();
       expect(await reconsiderDue()).toBe('2026-12-24T04:59:59.999Z');
@@ -437,7 +439,7 @@ describe('data migrations (e2e)', () => {
       // superseded, and 2026.5 brings it back.
       await record(ended, { type: 'hearing_scheduled', occurredAt: '2026-11-20T15:00:00-06:00', hearingType: 'bond', scheduledAt: '2026-12-03T09:00:00-06:00' });
       await write(ended, 'bond_decision', '2026-11-21', { outcome: 'denied' });
-      await t.db.query(`UPDATE deadlines SET superseded_at = now() WHERE case_id = $1 AND rule = 'bond_hearing'`, [ended]);
+      await t.db.query(`UPDATE deadlines SET superseded_at = $2 WHERE case_id = $1 AND rule = 'bond_hearing'`, [ended, clock.now()]);
       await t.db.query(`UPDATE cases SET urgency_review_at = NULL WHERE id = ANY($1)`, [[hearing, appeal, neither, ended]]);
       await run(new BondDecisionAndGrantReviews1764003400000());
       const due = await t.db.query(`SELECT id FROM cases WHERE id = ANY($1) AND urgency_review_at IS NOT NULL ORDER BY id`, [[hearing, appeal, neither, ended]]);

@@ -9,15 +9,18 @@ import { Session, createUser, loginAdmin } from './support/users';
  * the wrong zone, is counted where the correction says, and one whose corrected time is still ahead was never missed.
  */
 describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
-  const clock = new FixedClock(new Date('2027-03-06T04:00:00Z'));
+  const clock = new FixedClock(new Date());
   let t: TestApp;
   let coordinator: Session;
 
   beforeAll(async () => {
     t = await createTestApp({ clock });
+    // Signed in on the wall clock, then the clock moved to the tests' days: a session's expiry is checked against the
+    // database's now(), and one opened on 6 Mar 2027 would end hours after it (run at +400 days, every test failed).
     const admin = await loginAdmin(t.http);
     coordinator = await createUser(t.http, admin, 'coordinator');
     await t.http.patch('/api/organization').set(admin.auth).send({ autoRouting: false }).expect(200);
+    clock.set(new Date('2027-03-06T04:00:00Z'));
   });
   afterAll(() => t.close());
 

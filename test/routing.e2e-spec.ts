@@ -493,9 +493,9 @@ describe('routing and referrals (e2e)', () => {
   it('an override offer to an attorney who is away says until when in the case\'s zone, as every other time', async () => {
     // On a fixed day: on the wall clock, the attorney is back once 4 Jan 2027 has come.
     const started = clock.now();
-    clock.set(new Date('2026-12-01T16:00:00Z'));
-    await setProfile(attorneys[1], { unavailableUntil: '2027-01-04T00:00:00-06:00' }).expect(200);
     try {
+      clock.set(new Date('2026-12-01T16:00:00Z'));
+      await setProfile(attorneys[1], { unavailableUntil: '2027-01-04T00:00:00-06:00' }).expect(200);
       const c = await createCase();
       const res = await route(c.id, { attorneyId: attorneys[1].userId });
       expect(res.status).toBe(201);
