@@ -177,8 +177,8 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
       // Claimed before a backlog of older, ordinary emails: it says there is still time to act.
       await t.db.query(
         `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, subject, body, next_attempt_at)
-         SELECT organization_id, id, 'test', 'backlog-' || $2, 'subject', 'body', now() - interval '1 day' FROM users WHERE id = $1`,
-        [coordinator.userId, c],
+         SELECT organization_id, id, 'test', 'backlog-' || $2, 'subject', 'body', $3::timestamptz - interval '1 day' FROM users WHERE id = $1`,
+        [coordinator.userId, c, clock.now()],
       );
       const delivery = t.app.get(MailDeliveryService);
       const claimed = jest.spyOn(delivery as unknown as { deliver: (row: { kind: string }) => Promise<unknown> }, 'deliver');
@@ -243,6 +243,9 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
   });
 
   it('its "open again" email is not sent to a coordinator made intake before it goes; an admin standing in gets the copy that says nothing of the case', async () => {
+    // Made and signed in on the wall clock (the last test left it at a day in June 2027): a temporary password made at
+    // the test's clock would have expired by the database's now() once the calendar passed that day.
+    clock.set(new Date());
     const admin = await loginAdmin(t.http);
     const solo = await createUser(t.http, admin, 'coordinator');
     // The only coordinator: the others step aside for this test.

@@ -96,7 +96,7 @@ describe('MailDeliveryService at start', () => {
   it('warns once, in production with the jobs on, that without SMTP_HOST no email reaches anyone', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const start = (nodeEnv: string, smtp: object | null, enabled = true) =>
-      new MailDeliveryService({} as DataSource, { nodeEnv, smtp, jobs: { enabled } } as unknown as AppConfig, {} as Clock, new OutboxService()).onApplicationBootstrap();
+      new MailDeliveryService({} as DataSource, { nodeEnv, smtp, jobs: { enabled } } as unknown as AppConfig, {} as Clock, new OutboxService({} as Clock)).onApplicationBootstrap();
     start('production', null);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0][0]).toMatch(/^SMTP_HOST is not set: no email is sent/);

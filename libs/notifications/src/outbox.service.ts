@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { Clock } from '@amparo/common';
 
 export interface OutgoingNotification {
   organizationId: string;
@@ -11,7 +12,7 @@ export interface OutgoingNotification {
   /** Case reference and deadline only: never a client's name or number (mail leaves the system). */
   subject: string;
   body: string;
-  /** Not sent before this time (default: at once): an alert that what is entered next may make moot. */
+  /** Not sent before this time (default: at once, by the app's clock): an alert that what is entered next may make moot. */
   notBefore?: Date;
 }
 
@@ -43,6 +44,12 @@ export const STAND_IN_KEY_SUFFIX = ':stand-in';
 
 @Injectable()
 export class OutboxService {
+  /**
+   * The app's clock, the delivery's own: a notification due "at once" is due at the time the delivery reads (its
+   * `next_attempt_at <= clock`), not at the database's `now()`, which a clock set apart from it (a test's) never reaches.
+   */
+  constructor(private readonly clock: Clock) {}
+
   /** Writes to the outbox in the caller's transaction; returns how many were new. */
   async enqueue(tx: EntityManager, items: OutgoingNotification[]): Promise<number> {
     if (items.length === 0) return 0;
@@ -52,13 +59,13 @@ export class OutboxService {
     items = [...items].sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
     const rows = await tx.query(
       `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, next_attempt_at)
-       SELECT o, r, k, d, c, s, b, COALESCE(n, now())
+       SELECT o, r, k, d, c, s, b, COALESCE(n, $9)
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::timestamptz[]) AS i(o, r, k, d, c, s, b, n)
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
       [
         items.map((i) => i.organizationId), items.map((i) => i.recipientId), items.map((i) => i.kind),
         items.map((i) => i.dedupeKey), items.map((i) => i.caseId ?? null), items.map((i) => i.subject), items.map((i) => i.body),
-        items.map((i) => i.notBefore ?? null),
+        items.map((i) => i.notBefore ?? null), this.clock.now(),
       ],
     );
     return rows.length;
@@ -161,7 +168,7 @@ export class OutboxService {
     const pending: { kind: string; dedupe_key: string; case_id: string | null; subject: string; body: string; held_until: Date | null; recipient: string }[] = await tx.query(
       // A copy waits as the original was held to (a deadline missed on arrival), not a retry's backoff (attempts made).
       `SELECT p.kind, p.dedupe_key, p.case_id, p.subject, p.body, r.id AS recipient,
-              CASE WHEN p.attempts = 0 AND p.next_attempt_at > now() THEN p.next_attempt_at END AS held_until
+              CASE WHEN p.attempts = 0 AND p.next_attempt_at > $5 THEN p.next_attempt_at END AS held_until
          FROM notifications p CROSS JOIN unnest($4::uuid[]) AS r(id)
         WHERE ${which} AND p.kind = ANY($2::text[])
           AND p.dedupe_key NOT LIKE '%' || $3
@@ -170,7 +177,7 @@ export class OutboxService {
                 SELECT 1 FROM notifications n
                  WHERE n.case_id = p.case_id AND n.recipient_id = r.id AND n.kind = p.kind AND n.cancelled_at IS NULL
                    AND regexp_replace(n.dedupe_key, ${ALERT_KEY_TAIL}, '') = regexp_replace(p.dedupe_key, ${ALERT_KEY_TAIL}, '')))`,
-      [rows, COORDINATOR_ALERT_KINDS, STAND_IN_KEY_SUFFIX, recipients],
+      [rows, COORDINATOR_ALERT_KINDS, STAND_IN_KEY_SUFFIX, recipients, this.clock.now()],
     );
     return this.enqueue(tx, pending.map((p) => ({
       organizationId, recipientId: p.recipient, kind: p.kind, dedupeKey: `${p.dedupe_key}:to:${p.recipient}`, caseId: p.case_id, subject: p.subject, body: p.body,
