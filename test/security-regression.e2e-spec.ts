@@ -4,8 +4,9 @@ import { gzipSync } from 'node:zlib';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { AuditSealService, chainHash } from '@amparo/audit';
 import { PasswordService, listRouteAccess } from '@amparo/auth';
-import { KeyRotationService, PurgeService } from '@amparo/cases';
+import { CaseCipher, KeyRotationService, PurgeService } from '@amparo/cases';
 import { FixedClock } from '@amparo/common';
+import { CryptoIntegrityError } from '@amparo/crypto';
 import { DeadlineJobsService } from '@amparo/deadlines';
 import { MailDeliveryService } from '@amparo/notifications';
 import { CANARY, intakeBody, minimalBody } from './support/cases';
@@ -778,6 +779,22 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       await expectIntegrityFailure(idb, a.needles);
     });
 
+    it('each binding holds on its own: a data key opens only under its case, a field only under its case, even with the right key', async () => {
+      // Through HTTP one binding hides the other (a copied ciphertext fails under the other case's key anyway): asked
+      // directly, a key wrapped for case A does not unwrap as case B's, and A's fields under A's own key do not open as
+      // B's row.
+      const a = canaryCase('BINDA', 'A345-678-907'); // its last name: QuixenBINDA
+      const ida = (await createCase(a.body)).id;
+      const idb = (await createCase(minimalBody())).id;
+      const cipher = t.app.get(CaseCipher);
+      const keyA = await cipher.loadKey(t.db.manager, ida);
+      const [rowA] = await t.db.query(`SELECT * FROM cases WHERE id = $1`, [ida]);
+      expect(cipher.decrypt(keyA!, ida, rowA)['client.lastName']).toBe('QuixenBINDA');
+      expect(() => cipher.decrypt(keyA!, idb, rowA)).toThrow(CryptoIntegrityError);
+      await t.db.query(`UPDATE case_keys SET wrapped_key = (SELECT wrapped_key FROM case_keys WHERE case_id = $1) WHERE case_id = $2`, [ida, idb]);
+      await expect(cipher.loadKey(t.db.manager, idb)).rejects.toBeInstanceOf(CryptoIntegrityError);
+    });
+
     it.each([
       ['a flipped bit in the ciphertext', `set_byte(narrative, length(narrative) - 20, get_byte(narrative, length(narrative) - 20) # 1)`],
       ['a flipped bit in the tag', `set_byte(narrative, length(narrative) - 1, get_byte(narrative, length(narrative) - 1) # 128)`],
@@ -965,6 +982,12 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
     // In CI (embedded PostgreSQL) the app always runs as its own role; only a test server that may not create roles
     // (DATABASE_URL without CREATEROLE) runs it as the owner, and the role's own limits cannot be shown there.
     const withAppRole = appRole ? it : it.skip;
+
+    // Rows of its own to edit (a case opened, then read, each by its actor): run alone (-t), the section has them too.
+    beforeAll(async () => {
+      const { id } = await createCase(minimalBody());
+      await t.http.get(`/api/cases/${id}`).set(coordinator.auth).expect(200);
+    });
 
     withAppRole('the app role holds no UPDATE, DELETE or TRUNCATE on the trail, owns nothing and cannot disable the trigger', async () => {
       const [me] = await t.db.query(`SELECT current_user AS role, rolsuper FROM pg_roles WHERE rolname = current_user`);
@@ -1391,6 +1414,12 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
         for (const needle of c.needles) expect(res.text).not.toContain(needle);
         expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       }
+      // An A-number typed where a case id goes, or into a path that names nothing: the path is logged without it.
+      for (const path of [`/api/cases/${c.body.client.aNumber}`, `/api/cases/${c.body.client.aNumber.replace(/\D/g, '')}/events`, `/api/nope/${c.body.client.aNumber}`]) {
+        const res = await t.http.get(path).set(intake.auth);
+        expect([400, 404]).toContain(res.status);
+        for (const needle of c.needles) expect(res.text).not.toContain(needle);
+      }
       const corrupted = await createCase(c.body);
       await t.db.query(`UPDATE cases SET client_last_name = client_first_name WHERE id = $1`, [corrupted.id]);
       const failed = await t.http.get(`/api/cases/${corrupted.id}`).set(intake.auth);
@@ -1498,6 +1527,19 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect((await t.http.get(`/api/calendar/${token}.ics`)).status).toBe(404);
       const relogin = await t.http.post('/api/auth/login').set({ 'X-Forwarded-For': '192.0.2.90' }).send({ email: victim.email, password: victim.password });
       expect(relogin.status).toBe(401);
+      // Ended, not only refused while inactive: reactivated, the account's old tokens and feed stay dead.
+      await t.http.patch(`/api/users/${victim.userId}`).set(admin.auth).send({ active: true }).expect(200);
+      for (const s of [victim, second]) {
+        expect((await t.http.get('/api/auth/me').set(s.auth)).status).toBe(401);
+        expect((await t.http.post('/api/auth/refresh').send({ refreshToken: s.refreshToken })).status).toBe(401);
+      }
+      expect((await t.http.get(`/api/calendar/${token}.ics`)).status).toBe(404);
+    });
+
+    it('an access token lives as long as configured (minutes), not forever: its exp is set', async () => {
+      const { iat, exp } = claims(await login(t.http, intake.email, intake.password));
+      expect(exp - iat).toBe(t.config.auth.accessTtlSeconds);
+      expect(t.config.auth.accessTtlSeconds).toBeLessThanOrEqual(15 * 60);
     });
 
     it('a reused refresh token revokes the whole family, the thief\'s and the owner\'s tokens alike', async () => {
@@ -1565,6 +1607,17 @@ describe('security regression: SECURITY.md test cases (e2e)', () => {
       expect(locked.status).toBe(429);
       expect(locked.headers['retry-after']).toBeDefined();
       expect((await attempt(coordinator.email, coordinator.password, '198.51.100.78')).status).toBe(200);
+    });
+
+    it('per IP: a good sign-in gives the address back one attempt, not all 30 (an attacker with an account cannot reset the count)', async () => {
+      const ip = '198.51.100.79';
+      const own = await createUser(t.http, admin, 'intake');
+      const statuses: number[] = [];
+      for (let i = 0; i < 29; i++) statuses.push((await attempt(`respray${i}@test.amparo.example`, 'x', ip)).status);
+      expect(statuses.every((s) => s === 401)).toBe(true);
+      expect((await attempt(own.email, own.password, ip)).status).toBe(200);
+      expect((await attempt('respray-last@test.amparo.example', 'x', ip)).status).toBe(401);
+      expect((await attempt(own.email, own.password, ip)).status).toBe(429);
     });
   });
 
