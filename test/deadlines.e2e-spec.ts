@@ -2028,7 +2028,7 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
         // Every email put off, one after the other: the server is not usable, as an outage.
         expect(await t.db.query(`SELECT 1 FROM mail_outage`)).toHaveLength(1);
         // One written five days ago and put off since: given up.
-        await t.db.query(`UPDATE notifications SET created_at = now() - interval '6 days', next_attempt_at = $1::timestamptz - interval '1 hour' WHERE dedupe_key = 'put-off-a'`, [clock.now()]);
+        await t.db.query(`UPDATE notifications SET created_at = $1::timestamptz - interval '6 days', next_attempt_at = $1::timestamptz - interval '1 hour' WHERE dedupe_key = 'put-off-a'`, [clock.now()]);
         await delivery.deliverDue();
         expect((await rows()).map((r: { attempts: number }) => r.attempts)).toEqual([8, 0, 0]);
         // The relay is back: the others go.

@@ -759,7 +759,7 @@ describe('routing and referrals (e2e)', () => {
         WHERE dedupe_key = 'offer:' || $1 OR dedupe_key = 'withdrawn:' || $1 ORDER BY kind`, [referralId]);
     const emailed = await createCase();
     const first = (await route(emailed.id)).body;
-    clock.set(new Date()); // emails are written due at the database's now
+    clock.set(new Date());
     await t.app.get(MailDeliveryService).deliverDue();
     await t.http.post(`/api/cases/${emailed.id}/close`).set(coordinator.auth).send({ outcome: 'referred_elsewhere' }).expect(200);
     clock.set(new Date());
@@ -776,6 +776,18 @@ describe('routing and referrals (e2e)', () => {
     clock.set(new Date());
     await t.app.get(MailDeliveryService).deliverDue();
     expect((await mail(second.id)).map((m: { kind: string; sent: boolean; cancelled: boolean }) => [m.kind, m.sent, m.cancelled])).toEqual([['referral.offer', false, true]]);
+    // The same with the app's clock ahead of the database's (another host's, a few minutes fast): an email nobody
+    // claimed is not taken for one being sent.
+    const ahead = await createCase();
+    clock.set(new Date(Date.now() + 5 * 60_000));
+    try {
+      const third = (await route(ahead.id)).body;
+      await t.http.post(`/api/referrals/${third.id}/withdraw`).set(coordinator.auth).expect(200);
+      await t.app.get(MailDeliveryService).deliverDue();
+      expect((await mail(third.id)).map((m: { kind: string; sent: boolean; cancelled: boolean }) => [m.kind, m.sent, m.cancelled])).toEqual([['referral.offer', false, true]]);
+    } finally {
+      clock.set(new Date());
+    }
   });
 
   it('an offer withdrawn while its email was claimed, which the delivery then drops: the withdrawal is not told either', async () => {

@@ -436,12 +436,12 @@ export class MailDeliveryService implements OnApplicationBootstrap, OnApplicatio
       }
       if (isTemporaryFailure(error)) {
         // Tried again for days, a quarter of its age later (1 minute to 1 hour), no attempt counted; given up once it
-        // has been put off for TEMPORARY_FAILURE_DAYS (its age read by the database, which wrote it).
+        // has been put off for TEMPORARY_FAILURE_DAYS (its age by the app's clock, which the outbox wrote it at).
         const [{ attempts }]: { attempts: number }[] = await this.db.query(
           `WITH put_off AS (
              UPDATE notifications SET last_error = $2,
-                    attempts = CASE WHEN created_at <= now() - make_interval(days => $6) THEN $7 ELSE attempts END,
-                    next_attempt_at = $3::timestamptz + make_interval(secs => LEAST(3600, GREATEST(60, extract(epoch FROM now() - created_at) / 4)))
+                    attempts = CASE WHEN created_at <= $3::timestamptz - make_interval(days => $6) THEN $7 ELSE attempts END,
+                    next_attempt_at = $3::timestamptz + make_interval(secs => LEAST(3600, GREATEST(60, extract(epoch FROM $3::timestamptz - created_at) / 4)))
               WHERE id = $1 AND sent_at IS NULL AND next_attempt_at = $5 RETURNING attempts
            ) SELECT COALESCE((SELECT attempts FROM put_off), $4::int) AS attempts`,
           [row.id, reason, this.clock.now(), row.attempts, row.leased_until, TEMPORARY_FAILURE_DAYS, MAX_ATTEMPTS],

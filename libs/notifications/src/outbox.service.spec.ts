@@ -23,7 +23,7 @@ describe('OutboxService.enqueue', () => {
       { ...item, dedupeKey: 'b', notBefore: held },
     ]);
     const [sql, params] = query.mock.calls[0];
-    expect(sql).toContain('COALESCE(n, $9)');
+    expect(sql).toContain('COALESCE(n, $9), $9'); // due and written at the clock's time: unclaimed, next_attempt_at = created_at
     expect(sql).not.toContain('now()');
     expect(params[7]).toEqual([null, held]);
     expect(params[8]).toEqual(at);

@@ -45,8 +45,10 @@ export const STAND_IN_KEY_SUFFIX = ':stand-in';
 @Injectable()
 export class OutboxService {
   /**
-   * The app's clock, the delivery's own: a notification due "at once" is due at the time the delivery reads (its
-   * `next_attempt_at <= clock`), not at the database's `now()`, which a clock set apart from it (a test's) never reaches.
+   * The app's clock, the delivery's own: a notification is written at the time the delivery reads (its
+   * `next_attempt_at <= clock`), not at the database's `now()`, which a clock set apart from it (a test's, another
+   * host's) may not reach. One due at once has `next_attempt_at = created_at`, to the microsecond: a later
+   * `next_attempt_at` with no error says a delivery claimed it (MailDeliveryService's lease; withdrawOffer reads it).
    */
   constructor(private readonly clock: Clock) {}
 
@@ -58,8 +60,8 @@ export class OutboxService {
     // so one waits for the other instead of both deadlocking.
     items = [...items].sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
     const rows = await tx.query(
-      `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, next_attempt_at)
-       SELECT o, r, k, d, c, s, b, COALESCE(n, $9)
+      `INSERT INTO notifications (organization_id, recipient_id, kind, dedupe_key, case_id, subject, body, next_attempt_at, created_at)
+       SELECT o, r, k, d, c, s, b, COALESCE(n, $9), $9
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::timestamptz[]) AS i(o, r, k, d, c, s, b, n)
        ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
       [

@@ -792,7 +792,8 @@ export class ReferralsService implements OnModuleInit {
       caseId: offer.caseId, caseReference: offer.reference, details: { referralId: offer.id, ...details },
     });
     // Sent, or being sent now (claimed: the claim cleared its last error and leased it past when it was written), which
-    // the delivery cannot take back; told on the database's own clock. Every email of the offer is locked: a claim
+    // the delivery cannot take back; an unclaimed one due at once has next_attempt_at = created_at (both written at the
+    // app's clock, OutboxService), a claimed one a lease past it. Every email of the offer is locked: a claim
     // under way finishes first, and none starts until this commits (the claim skips locked rows; after, the offer is no
     // longer open, and its email is not claimed). One waiting to be tried again after a failure is cancelled.
     const emails: { sent: boolean; leased: boolean }[] = await tx.query(
