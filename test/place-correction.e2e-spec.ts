@@ -162,6 +162,8 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
   });
 
   describe('"open again", then the place corrected again', () => {
+    // Listed in the order written: each correction below moves the clock a second first, since the outbox stamps
+    // created_at at the app's clock and two emails written at one stopped clock would tie.
     const reopenedMail = async (c: string) => (await t.db.query(
       `SELECT subject, sent_at, cancelled_at FROM notifications WHERE case_id = $1 AND kind = 'deadline.reopened' ORDER BY created_at, subject`, [c],
     )) as { subject: string; sent_at: Date | null; cancelled_at: Date | null }[];
@@ -169,8 +171,10 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
     it('before its email went: that one is not sent, and the coordinators are told the new time', async () => {
       const c = await missedAndEmailedInLosAngeles();
       const told = (await t.db.query(`SELECT 1 FROM notifications WHERE case_id = $1 AND kind = 'deadline.missed' AND sent_at IS NOT NULL`, [c])).length;
+      clock.advance(1000);
       await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/New_York' } }).expect(200);
       // Guam, 14 hours ahead of New York: the release's day is the same there, its seven days end earlier, still ahead.
+      clock.advance(1000);
       await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'Pacific/Guam' } }).expect(200);
       const d = await deadline(c, 'bond_request_after_release');
       expect([d.status, d.dueAt]).toEqual(['open', '2027-06-11T23:59:59.999+10:00']);
@@ -193,6 +197,7 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
       for (const n of sent) expect(n.subject).toMatch(/OPEN, NEW TIME: .*is due Fri 11 Jun 2027, 11:59 PM ChST, not missed$/);
       expect(mail.filter((n) => /OPEN AGAIN/.test(n.subject)).every((n) => !n.sent_at && n.cancelled_at)).toBe(true);
       // Put back to New York (the correction undone): told that time, though an email of it was written before.
+      clock.advance(1000);
       await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/New_York' } }).expect(200);
       await t.app.get(MailDeliveryService).deliverDue();
       const back = (await reopenedMail(c)).filter((n) => n.sent_at);
@@ -207,11 +212,13 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
       clock.set(new Date('2027-06-12T04:30:00Z'));
       await t.app.get(DeadlineJobsService).sweepMissed();
       await t.app.get(MailDeliveryService).deliverDue();
+      clock.advance(1000);
       await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/Los_Angeles' } }).expect(200);
       await t.app.get(MailDeliveryService).deliverDue();
       const first = (await reopenedMail(c)).filter((n) => n.sent_at);
       expect(first.length).toBeGreaterThan(0);
       // Honolulu, three hours behind Los Angeles: due later again.
+      clock.advance(1000);
       await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'Pacific/Honolulu' } }).expect(200);
       expect((await deadline(c, 'bond_request_after_release')).status).toBe('open');
       await t.app.get(MailDeliveryService).deliverDue();
@@ -219,12 +226,14 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
       expect(sent).toHaveLength(2 * first.length);
       expect(sent.filter((n) => /OPEN, NEW TIME: .*is due Fri 11 Jun 2027, 11:59 PM HST, not missed$/.test(n.subject))).toHaveLength(first.length);
       // Back to Los Angeles (its earlier row revived, an email of that time sent before): told again, three hours sooner.
+      clock.advance(1000);
       await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ custody: { timeZone: 'America/Los_Angeles' } }).expect(200);
       await t.app.get(MailDeliveryService).deliverDue();
       const back = (await reopenedMail(c)).filter((n) => n.sent_at);
       expect(back).toHaveLength(3 * first.length);
       expect(back.slice(2 * first.length).every((n) => /OPEN, NEW TIME: .*is due Fri 11 Jun 2027, 11:59 PM PDT, not missed$/.test(n.subject))).toBe(true);
       // A correction that moves nothing tells nothing more.
+      clock.advance(1000);
       await t.http.patch(`/api/cases/${c}`).set(coordinator.auth).send({ client: { needsInterpreter: true } }).expect(200);
       await t.app.get(MailDeliveryService).deliverDue();
       expect((await reopenedMail(c)).filter((n) => n.sent_at)).toHaveLength(3 * first.length);
