@@ -241,6 +241,23 @@ describe('a pooled connection cut while idle (e2e)', () => {
   });
 });
 
+describe('a pool that ends (e2e)', () => {
+  it('has closed its connections when its end resolves: a server stopped right after (the embedded one, at a stop) cuts none', async () => {
+    const ds = new DataSource(dataSourceOptions(await createTestDatabase(), 3));
+    await ds.initialize();
+    const pool = (ds.driver as unknown as { master: Pool }).master;
+    const clients = [await pool.connect(), await pool.connect(), await pool.connect()];
+    const open = new Set(clients);
+    for (const client of clients) client.once('end', () => open.delete(client));
+    await Promise.all(clients.map((client) => client.query('SELECT 1')));
+    for (const client of clients) client.release();
+    await ds.destroy();
+    // node-postgres called a pool ended once it had asked its connections to close: all three were still open, and
+    // the embedded server, stopped next, cut them ("terminating connection due to administrator command", logged).
+    expect(open.size).toBe(0);
+  });
+});
+
 describe('the timeouts of migrations (e2e)', () => {
   it('a migration runs without the requests\' statement timeout, even where the database sets one', async () => {
     const url = await createTestDatabase();

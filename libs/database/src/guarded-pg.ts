@@ -64,6 +64,9 @@ class GuardedClient extends pg.Client {
  * creation; whoever holds it still sees its queries fail and gives it back, and the pool discards it.
  */
 class GuardedPool extends pg.Pool {
+  /** Connections made and not yet closed: what `end` waits for. */
+  private readonly connected = new Set<pg.Client>();
+
   constructor(options?: pg.PoolConfig) {
     super({ ...options, Client: GuardedClient });
     // Bound to the pool's own context (made at start): a connection's socket keeps the context of the request that
@@ -72,7 +75,30 @@ class GuardedPool extends pg.Pool {
       noteConnectionCut();
       logger.warn({ code: error.code, error: error.message }, 'A database connection was cut');
     });
-    this.on('connect', (client) => client.on('error', onCut));
+    this.on('connect', (client) => {
+      client.on('error', onCut);
+      this.connected.add(client);
+      client.once('end', () => this.connected.delete(client));
+    });
+  }
+
+  /**
+   * Ends the pool once its connections are closed, not only asked to close: node-postgres calls it ended as soon as it
+   * has sent each its goodbye. A server stopped right after (the embedded one, when the API or a CLI command stops)
+   * then cut the connections still closing, logged as cuts at every stop ("terminating connection due to
+   * administrator command"). Waits 5 seconds at most: a server that does not answer holds no one's shutdown.
+   */
+  override end(): Promise<void>;
+  override end(callback: () => void): void;
+  override end(callback?: () => void): Promise<void> | void {
+    const ended = super.end().then(() => this.closed(5000));
+    if (!callback) return ended;
+    ended.then(() => callback(), callback);
+  }
+
+  private async closed(withinMs: number): Promise<void> {
+    const deadline = Date.now() + withinMs;
+    while (this.connected.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
