@@ -235,6 +235,15 @@ describe('intake input and corrections (e2e)', () => {
     expect([stored.phone, stored.aNumber]).toEqual(['(512) 555-0178', 'A123-456-780']);
   });
 
+  it('a number sent for a text (a form that sends a field as typed) is told it must be text, not rules of its length; the case is unchanged', async () => {
+    const c = await create(minimalBody()).expect(201);
+    const refused = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ narrative: 5, client: { lastName: 12345678901 } }).expect(400);
+    expect(refused.body.fields).toEqual({ narrative: ['narrative must be a string'], 'client.lastName': ['client.lastName must be a string'] });
+    const reveal = await t.http.post(`/api/cases/${c.body.id}/reveal`).set(coordinator.auth).send({ reason: 12345678901 }).expect(400);
+    expect(reveal.body.fields).toEqual({ reason: ['reason must be a string'] });
+    expect((await t.http.get(`/api/cases/${c.body.id}`).set(intake.auth).expect(200)).body.client.lastName).toBe('Minimal');
+  });
+
   it('a hearing\'s court code is letters: an A-number or phone typed into it is a 400 naming it, and nothing is stored', async () => {
     const c = await create(minimalBody()).expect(201);
     const hearing = (courtCode: string) => t.http.post(`/api/cases/${c.body.id}/events`).set(intake.auth)

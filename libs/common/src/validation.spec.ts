@@ -1,6 +1,6 @@
 import type { ValidationError } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsString, Max, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { DomainError } from './domain-error';
 import { createValidationPipe, flattenValidationErrors } from './validation';
 
@@ -58,10 +58,31 @@ describe('the validation pipe, for a field left out', () => {
 
   it('does not say a field sent with a wrong value (null among them) is missing', async () => {
     expect(await fieldsOf({ facilityCodes: null, acceptingReferrals: 'yes', outcome: 'tie', windows: { high: 'x', low: 1 } })).toEqual({
-      facilityCodes: ['each value in facilityCodes must be a string', 'facilityCodes must be an array'],
+      facilityCodes: ['facilityCodes must be an array'],
       acceptingReferrals: ['acceptingReferrals must be true or false (without quotes)'],
       outcome: ['outcome must be one of the following values: won, lost'],
-      'windows.high': ['windows.high must not be greater than 43200', 'windows.high must be a whole number (digits, without quotes)'],
+      'windows.high': ['windows.high must be a whole number (digits, without quotes)'],
+    });
+  });
+
+  it('tells a value of the wrong type its type alone, not rules of a length or range it does not have', async () => {
+    class Reveal {
+      @IsString() @MinLength(10) @MaxLength(500) reason!: string;
+      @IsArray() @IsString({ each: true }) @MaxLength(10, { each: true }) codes!: string[];
+      @IsInt() @Min(0) @Max(500) count!: number;
+    }
+    const fieldsOf = async (body: unknown) =>
+      createValidationPipe().transform(body, { type: 'body', metatype: Reveal }).then(() => 'accepted', (error: DomainError) => error.fields);
+    expect(await fieldsOf({ reason: 12345678901, codes: 'ABCDEFGHIJKLMNOP', count: '600' })).toEqual({
+      reason: ['reason must be a string'],
+      codes: ['codes must be an array'],
+      count: ['count must be a whole number (digits, without quotes)'],
+    });
+    // The right type: its rules, every one that fails.
+    expect(await fieldsOf({ reason: 'short', codes: ['ABCDEFGHIJKLMNOP', 5], count: 600 })).toEqual({
+      reason: ['reason must be longer than or equal to 10 characters'],
+      codes: ['each value in codes must be shorter than or equal to 10 characters', 'each value in codes must be a string'],
+      count: ['count must not be greater than 500'],
     });
   });
 });

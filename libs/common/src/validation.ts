@@ -131,6 +131,25 @@ function inPlainWords(message: string): string {
   return found ? message.replace(found[0], found[1]) : message;
 }
 
+/** class-validator's words for a value of the wrong type: a list or an object expected, then a string, number or boolean. */
+const CONTAINER_TYPE = / must be an (array|object)$/;
+const VALUE_TYPE = / must be a string$| must be a boolean value$| must be an integer number$| must be a number conforming to the specified constraints$/;
+
+/**
+ * A value of the wrong type is told its type alone: the rules of its length or range read as false, and at odds with
+ * one another, of a value that has none ("reason must be shorter than or equal to 500 characters" and "must be at
+ * least 10 characters" for the number 5). A list expected and something else sent: said alone (not that each of its
+ * entries must be a string). Entries of a list keep every rule they fail: one may be a number, another too long.
+ */
+function typeFirst(messages: string[]): string[] {
+  for (const type of [CONTAINER_TYPE, VALUE_TYPE]) {
+    // Not a list's entries' ("each value in codes must be a string"): another entry may be too long.
+    const said = messages.filter((m) => type.test(m) && !m.startsWith('each value in '));
+    if (said.length > 0) return said;
+  }
+  return messages;
+}
+
 /** Whether the dotted `path` names something in the body or query as sent (`null` counts: it was sent). */
 function isSent(raw: unknown, path: string): boolean {
   let node = raw;
@@ -148,7 +167,7 @@ function isSent(raw: unknown, path: string): boolean {
  */
 function sayWhatIsMissing(fields: FieldErrors, raw: unknown): FieldErrors {
   return Object.fromEntries(Object.entries(fields).map(([path, messages]) => {
-    if (isSent(raw, path)) return [path, messages.map(inPlainWords)];
+    if (isSent(raw, path)) return [path, typeFirst(messages).map(inPlainWords)];
     if (messages.some((m) => m.includes('is required'))) return [path, messages];
     const hinted = MISSING_HINTS.find(([rule]) => messages.some((m) => rule.test(m)));
     // The bounds of a value, said as part of what to send ("a whole number from 0 to 500"): listed as rules, "must not
