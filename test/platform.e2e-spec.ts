@@ -249,6 +249,22 @@ describe('platform (e2e)', () => {
       });
     });
 
+    it('a body that is valid JSON but no object (null, a number, a text, a list) is told to be one object, not that it is malformed, and is not quoted', async () => {
+      const sent = [['null', 'null'], ['201555017', 'a number'], ['"Ana Ruiz"', 'a text in quotes'], ['true', 'true']];
+      for (const [body, said] of sent) {
+        const res = await t.http.post('/api/auth/login').set('Content-Type', 'application/json').send(body);
+        expect([body, res.status, res.body]).toEqual([body, 400, {
+          statusCode: 400, error: 'Bad Request', code: 'VALIDATION_FAILED', message: 'Invalid field: body', fields: { body: [`must be one JSON object, {...}, not ${said}`] },
+        }]);
+      }
+      // A list, where the route takes one object: not its entries read as fields.
+      const list = await t.http.post('/api/users').set(admin.auth).send([{ email: 'a@b.example' }]);
+      expect([list.status, list.body.fields]).toEqual([400, { body: ['must be one JSON object, {...}, not a list'] }]);
+      // On a route that takes no body too.
+      const accept = await t.http.post(`/api/referrals/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/accept`).set(admin.auth).set('Content-Type', 'application/json').send('null');
+      expect([accept.status, accept.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    });
+
     it('malformed JSON says where, and what to mend: a phone\'s curly quotes; none of the text is sent back', async () => {
       const res = await t.http.post('/api/auth/login').set('Content-Type', 'application/json')
         .send('{\n  "email": “ana.ruiz@example.org”,\n  "password": "x"\n}');

@@ -51,6 +51,21 @@ const CONCURRENT_UPDATE = 'CONCURRENT_UPDATE';
 /** A zlib, brotli or zstd error code (`Z_DATA_ERROR`, `Z_BUF_ERROR`, `ERR__ERROR_FORMAT_PADDING_2`, `ZSTD_error_...`). */
 const DECOMPRESSION_ERROR = /^(Z_|ERR__ERROR_FORMAT|ERR_BROTLI|ZSTD_error_)/;
 
+/** What a JSON text that is a lone value (no object or list) holds, in words that quote none of it, or null. */
+function scalarJson(text: string): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') return 'a number';
+  if (typeof value === 'string') return 'a text in quotes';
+  return null;
+}
+
 /** Body-parser errors arrive as plain errors with a `type` and `status`. */
 function bodyParserError(error: unknown): ErrorBody | null {
   const candidate = error as { type?: string; status?: number; length?: number; limit?: number; code?: unknown };
@@ -68,7 +83,13 @@ function bodyParserError(error: unknown): ErrorBody | null {
     case 'entity.parse.failed': {
       // Where, and what to mend (a phone's curly quotes, a comma before }): the parser's own message quotes the text.
       const body = (error as { body?: unknown }).body;
-      const problem = typeof body === 'string' ? jsonProblem(body.replace(/^\uFEFF/, '')) : null;
+      const text = typeof body === 'string' ? body.replace(/^\uFEFF/, '') : null;
+      // Valid JSON, but not an object (`null`, a number, a text): refused by the parser's strict mode, and not malformed.
+      const scalar = text === null ? null : scalarJson(text);
+      if (scalar !== null) {
+        return { statusCode: 400, error: REASON[400], code: 'VALIDATION_FAILED', message: 'Invalid field: body', fields: { body: [`must be one JSON object, {...}, not ${scalar}`] } };
+      }
+      const problem = text === null ? null : jsonProblem(text);
       const where = problem ? ` at line ${problem.line}, column ${problem.column}: ${problem.says}` : '';
       return { statusCode: 400, error: REASON[400], code: 'MALFORMED_JSON', message: `Request body is not valid JSON${where}` };
     }

@@ -185,6 +185,11 @@ function sayWhatIsMissing(fields: FieldErrors, raw: unknown): FieldErrors {
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') assertSafeJson(value, metadata.type);
+    // A list where a route takes one object: its entries were read as fields ("0 is not a known field", and every
+    // field of the object said to be missing). No route takes a list.
+    if (metadata.type === 'body' && Array.isArray(value) && typeof metadata.metatype === 'function' && metadata.metatype !== Array) {
+      throw validationFailed({ body: ['must be one JSON object, {...}, not a list'] });
+    }
     if (metadata.type === 'query') assertSingleQueryValues(value, metadata);
     const spanning = crossFieldErrors(value, metadata);
     let result: unknown;
