@@ -93,6 +93,17 @@ describe('evaluateOverride', () => {
     expect(result.match.score).toBeGreaterThanOrEqual(0);
   });
 
+  it('names a language set aside once, and does not say an interpreter is needed for a client who needs none', () => {
+    const chosen = (needsInterpreter: boolean) => {
+      const result = evaluateOverride(caseNeeds({ needsInterpreter }), attorney('a', { languages: ['eng'] }), NOW);
+      if (!result.allowed) throw new Error('refused');
+      return result.match.reasons.filter((reason) => reason.includes('Spanish'));
+    };
+    expect(chosen(false)).toEqual(['override: does not speak Spanish (spa)']);
+    // Eligible without the override: the score's reason alone.
+    expect(chosen(true)).toEqual(['does not speak Spanish (spa): an interpreter is needed']);
+  });
+
   it('has no override reasons for an eligible attorney and scores as matchAttorneys does', () => {
     const candidate = attorney('a');
     const result = evaluateOverride(caseNeeds(), candidate, NOW);

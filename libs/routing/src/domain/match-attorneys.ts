@@ -109,5 +109,7 @@ export function evaluateOverride(
 
   const { score, reasons } = scoreCandidate(needs, candidate, now, config);
   const overridden = failures.map((f) => `override: ${f.reason}`);
-  return { allowed: true, match: { attorneyId: candidate.attorneyId, score, reasons: [...overridden, ...reasons], lastOfferedAt: candidate.lastOfferedAt } };
+  // A factor that says what a filter set aside already said ("does not speak Mam (mam)"): once, as the override.
+  const scored = reasons.filter((reason) => !failures.some((f) => f.reason === reason));
+  return { allowed: true, match: { attorneyId: candidate.attorneyId, score, reasons: [...overridden, ...scored], lastOfferedAt: candidate.lastOfferedAt } };
 }

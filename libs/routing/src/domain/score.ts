@@ -23,11 +23,12 @@ type Factor = (needs: CaseNeeds, candidate: AttorneyCandidate, now: Date, config
 
 const clamp01 = (x: number): number => Math.min(1, Math.max(0, x));
 
+// A non-speaker is eligible only for a client who needs an interpreter; one a coordinator chose for a client who does
+// not (an override) is not told that an interpreter is needed: the intake said otherwise.
 const languageFactor: Factor = (needs, candidate) => {
   const label = languageLabel(needs.language);
-  return speaksLanguage(candidate, needs.language)
-    ? { value: 1, reason: `speaks ${label}` }
-    : { value: 0, reason: `does not speak ${label}: an interpreter is needed` };
+  if (speaksLanguage(candidate, needs.language)) return { value: 1, reason: `speaks ${label}` };
+  return { value: 0, reason: needs.needsInterpreter ? `does not speak ${label}: an interpreter is needed` : `does not speak ${label}` };
 };
 
 const geographyFactor: Factor = (needs, candidate) => {
