@@ -163,12 +163,14 @@ describe('platform (e2e)', () => {
     const doc = (await t.http.get('/docs-json').expect(200)).body;
     const sessions = [admin, ...(await Promise.all((['coordinator', 'intake', 'attorney'] as const).map((role) => createUser(t.http, admin, role))))];
     const seen: string[] = [];
-    type Operation = { parameters?: { in: string; name: string; schema: { type?: string; format?: string } }[] };
+    type Operation = { parameters?: { in: string; name: string; description?: string; schema: { type?: string; format?: string } }[] };
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, Operation>>)) {
       for (const [method, operation] of Object.entries(item)) {
         for (const p of (operation.parameters ?? []).filter((q) => q.in === 'path')) {
           if (path === '/api/calendar/{file}') {
             expect(p.schema.format).toBeUndefined();
+            // The contract's `:token.ics`, said in the document: not a bare "file".
+            expect(p.description).toMatch(/`<token>\.ics`/);
             continue;
           }
           expect({ path, name: p.name, format: p.schema.format }).toEqual({ path, name: p.name, format: 'uuid' });

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiDefaultResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
 import { Clock, ErrorResponse, NoBody, notFound } from '@amparo/common';
@@ -40,6 +40,9 @@ export class CalendarController {
   @Get(':file')
   @Access('public')
   @ApiOperation({ summary: 'Your open deadlines as iCalendar: case reference and rule only, never client names.' })
+  // The contract's `/api/calendar/:token.ics`: one path segment, the token and `.ics` (an Express route parameter cannot
+  // be followed by a literal suffix), read apart by the handler.
+  @ApiParam({ name: 'file', description: '`<token>.ics`: the token `POST /api/calendar/token` issued, then `.ics` (the URL it answers is the whole feed address)', example: 'q3W0vYy8Zk2nG5xTfR1pLmA7cE4sHd9J.ics' })
   @ApiOkResponse({ description: 'text/calendar (RFC 5545): one event per open deadline, with a display alarm 24 hours before', content: { 'text/calendar': { schema: { type: 'string' } } } })
   async feed(@Param('file') file: string, @Res() res: Response): Promise<void> {
     const match = /^([A-Za-z0-9_-]{20,64})\.ics$/.exec(file);
