@@ -198,6 +198,18 @@ describe('cases (e2e)', () => {
       const all = await t.http.get('/api/cases?level=critical').set(coordinator.auth);
       expect(all.body.items.map((c: { id: string }) => c.id)).toContain(caseId);
     });
+
+    it('a filter left blank (a form\'s "any" choice) filters nothing: the list as without it, on every list', async () => {
+      const ids = async (url: string) => {
+        const res = await t.http.get(url).set(coordinator.auth).expect(200);
+        return (res.body.items as { id: string }[]).map((i) => i.id);
+      };
+      const critical = await ids('/api/cases?level=critical');
+      expect(await ids('/api/cases?status=&level=critical&reference=%20')).toEqual(critical);
+      expect(await ids('/api/cases?status=&level=')).toEqual(await ids('/api/cases'));
+      expect(await ids('/api/deadlines?status=&level=&dueBefore=')).toEqual(await ids('/api/deadlines'));
+      expect(await ids('/api/referrals?status=')).toEqual(await ids('/api/referrals'));
+    });
   });
 
   it('a coordinator reveals with a reason; the reveal is audited with field names, never values', async () => {

@@ -182,6 +182,16 @@ function sayWhatIsMissing(fields: FieldErrors, raw: unknown): FieldErrors {
   }));
 }
 
+/**
+ * A query parameter given blank (`?status=&level=critical`, as a form's "any" choice sends it) is not given: a filter
+ * left empty filters nothing, a page left empty is the first. A blank one the route does not know is dropped too: no
+ * value of it is lost.
+ */
+function withoutBlankValues(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => !(typeof v === 'string' && v.trim() === '')));
+}
+
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' || metadata.type === 'query') assertSafeJson(value, metadata.type);
@@ -191,6 +201,7 @@ class StrictValidationPipe extends ValidationPipe {
       throw validationFailed({ body: ['must be one JSON object, {...}, not a list'] });
     }
     if (metadata.type === 'query') assertSingleQueryValues(value, metadata);
+    if (metadata.type === 'query' && !metadata.data) value = withoutBlankValues(value);
     const spanning = crossFieldErrors(value, metadata);
     let result: unknown;
     try {
