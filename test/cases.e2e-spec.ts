@@ -199,16 +199,27 @@ describe('cases (e2e)', () => {
       expect(all.body.items.map((c: { id: string }) => c.id)).toContain(caseId);
     });
 
-    it('a filter left blank (a form\'s "any" choice) filters nothing: the list as without it, on every list', async () => {
+    it('a choice filter or page left blank (a form\'s "any" choice) is not given, on every list; a lookup left blank is still refused', async () => {
       const ids = async (url: string) => {
         const res = await t.http.get(url).set(coordinator.auth).expect(200);
         return (res.body.items as { id: string }[]).map((i) => i.id);
       };
       const critical = await ids('/api/cases?level=critical');
-      expect(await ids('/api/cases?status=&level=critical&reference=%20')).toEqual(critical);
+      expect(critical).toContain(caseId);
+      expect(await ids('/api/cases?status=&level=critical&page=%20')).toEqual(critical);
       expect(await ids('/api/cases?status=&level=')).toEqual(await ids('/api/cases'));
       expect(await ids('/api/deadlines?status=&level=&dueBefore=')).toEqual(await ids('/api/deadlines'));
       expect(await ids('/api/referrals?status=')).toEqual(await ids('/api/referrals'));
+      expect(await ids('/api/audit?action=&limit=')).toEqual(await ids('/api/audit'));
+      // A lookup is not a filter: blank, it would pass the whole list off as its matches.
+      for (const [url, who, status, field] of [
+        ['/api/cases?aNumber=', coordinator, 400, 'aNumber'], ['/api/cases?aNumber=%20', intake, 403, null],
+        ['/api/cases?reference=', coordinator, 400, 'reference'], ['/api/audit?caseId=', coordinator, 400, 'caseId'],
+        ['/api/deadlines?after=', coordinator, 400, 'after'],
+      ] as [string, Session, number, string | null][]) {
+        const res = await t.http.get(url).set(who.auth);
+        expect([url, res.status, field && Object.keys(res.body.fields ?? {})]).toEqual([url, status, field && [field]]);
+      }
     });
   });
 

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiDefaultResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { ErrorResponse, Page, PageQuery, pageOf } from '@amparo/common';
+import { BlankMeansAny, ErrorResponse, Page, PageQuery, pageOf } from '@amparo/common';
 import { AUDIT_ACTIONS, AuditEventView, AuditService, AuditVerification } from './audit.service';
 import { AuditEventResponse, AuditVerifyResponse } from './openapi';
 
@@ -18,6 +18,7 @@ export class AuditQuery extends PageQuery {
   actorId?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS })
+  @BlankMeansAny()
   @IsOptional()
   @IsIn(AUDIT_ACTIONS)
   action?: string;

@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsOptional, ValidateBy } from 'class-validator';
+import { BlankMeansAny } from './validation';
 
 /**
  * A whole number in the query string, written in decimal digits only, from `min` to `max`, with one message when it
@@ -26,10 +27,12 @@ export class PageQuery {
   // The type is stated: a property with an initializer has no design type for the OpenAPI document to read.
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100000, default: 1 })
   @QueryInteger(1, 100000)
+  @BlankMeansAny()
   page = 1;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 200, default: 50 })
   @QueryInteger(1, 200)
+  @BlankMeansAny()
   limit = 50;
 }
 

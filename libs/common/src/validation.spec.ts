@@ -78,6 +78,10 @@ describe('the validation pipe, for a field left out', () => {
       codes: ['codes must be an array'],
       count: ['count must be a whole number (digits, without quotes)'],
     });
+    // A number with a fraction where a whole one is due: that, and its range too (one answer mends both).
+    expect(await fieldsOf({ reason: 'a reason long enough', codes: [], count: 600.5 })).toEqual({
+      count: ['count must not be greater than 500', 'count must be a whole number (digits, without quotes)'],
+    });
     // The right type: its rules, every one that fails.
     expect(await fieldsOf({ reason: 'short', codes: ['ABCDEFGHIJKLMNOP', 5], count: 600 })).toEqual({
       reason: ['reason must be longer than or equal to 10 characters'],

@@ -134,6 +134,7 @@ function inPlainWords(message: string): string {
 /** class-validator's words for a value of the wrong type: a list or an object expected, then a string, number or boolean. */
 const CONTAINER_TYPE = / must be an (array|object)$/;
 const VALUE_TYPE = / must be a string$| must be a boolean value$| must be an integer number$| must be a number conforming to the specified constraints$/;
+const WHOLE_NUMBER = / must be an integer number$/;
 
 /**
  * A value of the wrong type is told its type alone: the rules of its length or range read as false, and at odds with
@@ -141,23 +142,29 @@ const VALUE_TYPE = / must be a string$| must be a boolean value$| must be an int
  * least 10 characters" for the number 5). A list expected and something else sent: said alone (not that each of its
  * entries must be a string). Entries of a list keep every rule they fail: one may be a number, another too long.
  */
-function typeFirst(messages: string[]): string[] {
+function typeFirst(messages: string[], sent: unknown): string[] {
   for (const type of [CONTAINER_TYPE, VALUE_TYPE]) {
-    // Not a list's entries' ("each value in codes must be a string"): another entry may be too long.
-    const said = messages.filter((m) => type.test(m) && !m.startsWith('each value in '));
+    // Not a list's entries' ("each value in codes must be a string"): another entry may be too long. Nor a whole number
+    // asked of a number with a fraction: it has a range (600.5 is also over 500), said too, so one answer mends both.
+    const said = messages.filter((m) => type.test(m) && !m.startsWith('each value in ') && !(typeof sent === 'number' && WHOLE_NUMBER.test(m)));
     if (said.length > 0) return said;
   }
   return messages;
 }
 
-/** Whether the dotted `path` names something in the body or query as sent (`null` counts: it was sent). */
-function isSent(raw: unknown, path: string): boolean {
+/** The value at the dotted `path` of the body or query as sent (undefined when it is not there). */
+function sentValue(raw: unknown, path: string): unknown {
   let node = raw;
   for (const key of path.split('.')) {
-    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return false;
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return undefined;
     node = (node as Record<string, unknown>)[key];
   }
-  return true;
+  return node;
+}
+
+/** Whether the dotted `path` names something in the body or query as sent (`null` counts: it was sent; JSON has no undefined). */
+function isSent(raw: unknown, path: string): boolean {
+  return sentValue(raw, path) !== undefined;
 }
 
 /**
@@ -167,7 +174,7 @@ function isSent(raw: unknown, path: string): boolean {
  */
 function sayWhatIsMissing(fields: FieldErrors, raw: unknown): FieldErrors {
   return Object.fromEntries(Object.entries(fields).map(([path, messages]) => {
-    if (isSent(raw, path)) return [path, typeFirst(messages).map(inPlainWords)];
+    if (isSent(raw, path)) return [path, typeFirst(messages, sentValue(raw, path)).map(inPlainWords)];
     if (messages.some((m) => m.includes('is required'))) return [path, messages];
     const hinted = MISSING_HINTS.find(([rule]) => messages.some((m) => rule.test(m)));
     // The bounds of a value, said as part of what to send ("a whole number from 0 to 500"): listed as rules, "must not
@@ -182,14 +189,24 @@ function sayWhatIsMissing(fields: FieldErrors, raw: unknown): FieldErrors {
   }));
 }
 
+const BLANK_MEANS_ANY = 'amparo:blankMeansAny';
+
 /**
- * A query parameter given blank (`?status=&level=critical`, as a form's "any" choice sends it) is not given: a filter
- * left empty filters nothing, a page left empty is the first. A blank one the route does not know is dropped too: no
- * value of it is lost.
+ * A list's query parameter that, left blank (`?status=&level=critical`, as a form's "any" choice or an empty page box
+ * sends it), is not given: a choice filter, a bound, a page. Not a lookup (an A-number, a reference, an id, a cursor):
+ * blank, that stays a 400, not the whole list passed off as its matches.
  */
-function withoutBlankValues(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => !(typeof v === 'string' && v.trim() === '')));
+export const BlankMeansAny = (): PropertyDecorator => (target, key) => {
+  const inherited: string[] = Reflect.getMetadata(BLANK_MEANS_ANY, target) ?? [];
+  Reflect.defineMetadata(BLANK_MEANS_ANY, [...inherited, String(key)], target);
+};
+
+/** The query without the parameters left blank that its DTO says mean "any" (dropped before the defaults are set). */
+function withoutBlankChoices(value: unknown, metatype: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof metatype !== 'function') return value;
+  const names: string[] = Reflect.getMetadata(BLANK_MEANS_ANY, metatype.prototype) ?? [];
+  if (names.length === 0) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key, v]) => !(names.includes(key) && typeof v === 'string' && v.trim() === '')));
 }
 
 class StrictValidationPipe extends ValidationPipe {
@@ -197,11 +214,11 @@ class StrictValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' || metadata.type === 'query') assertSafeJson(value, metadata.type);
     // A list where a route takes one object: its entries were read as fields ("0 is not a known field", and every
     // field of the object said to be missing). No route takes a list.
-    if (metadata.type === 'body' && Array.isArray(value) && typeof metadata.metatype === 'function' && metadata.metatype !== Array) {
+    if (metadata.type === 'body' && !metadata.data && Array.isArray(value) && typeof metadata.metatype === 'function' && metadata.metatype !== Array) {
       throw validationFailed({ body: ['must be one JSON object, {...}, not a list'] });
     }
     if (metadata.type === 'query') assertSingleQueryValues(value, metadata);
-    if (metadata.type === 'query' && !metadata.data) value = withoutBlankValues(value);
+    if (metadata.type === 'query' && !metadata.data) value = withoutBlankChoices(value, metadata.metatype);
     const spanning = crossFieldErrors(value, metadata);
     let result: unknown;
     try {

@@ -86,19 +86,29 @@ class GuardedPool extends pg.Pool {
    * Ends the pool once its connections are closed, not only asked to close: node-postgres calls it ended as soon as it
    * has sent each its goodbye. A server stopped right after (the embedded one, when the API or a CLI command stops)
    * then cut the connections still closing, logged as cuts at every stop ("terminating connection due to
-   * administrator command"). Waits 5 seconds at most: a server that does not answer holds no one's shutdown.
+   * administrator command"). Waits 5 seconds at most for them to close: a server that does not answer its goodbye
+   * does not hold the stop. (node-postgres itself still waits for a connection that is never given back.)
    */
   override end(): Promise<void>;
-  override end(callback: () => void): void;
-  override end(callback?: () => void): Promise<void> | void {
+  override end(callback: (error?: Error) => void): void;
+  override end(callback?: (error?: Error) => void): Promise<void> | void {
     const ended = super.end().then(() => this.closed(5000));
     if (!callback) return ended;
     ended.then(() => callback(), callback);
   }
 
-  private async closed(withinMs: number): Promise<void> {
-    const deadline = Date.now() + withinMs;
-    while (this.connected.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  /** When the last connection has closed, or `withinMs` has passed. */
+  private closed(withinMs: number): Promise<void> {
+    if (this.connected.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, withinMs);
+      const check = () => {
+        if (this.connected.size > 0) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      for (const client of this.connected) client.once('end', check);
+    });
   }
 }
 

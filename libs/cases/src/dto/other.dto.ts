@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
-import { CodeValue, HasNoIdentifyingNumber, IsOptionalNotNull, NotClearable, PageQuery } from '@amparo/common';
+import { BlankMeansAny, CodeValue, HasNoIdentifyingNumber, IsOptionalNotNull, NotClearable, PageQuery } from '@amparo/common';
 import { CallerDto, ClientDto, ConsentDto, CreateCaseDto, CustodyDto } from './create-case.dto';
 
 // What a correction's null does not clear: CasesService.update refuses it (a value is required once given).
@@ -69,11 +69,13 @@ export const URGENCY_LEVELS = ['critical', 'high', 'normal', 'low'] as const;
 
 export class ListCasesQuery extends PageQuery {
   @ApiPropertyOptional({ enum: CASE_STATUSES, description: 'As the caller reads it: an intake volunteer\'s new finds their cases new, offered or unplaced, and offered or unplaced finds none' })
+  @BlankMeansAny()
   @IsOptional()
   @IsIn(CASE_STATUSES)
   status?: (typeof CASE_STATUSES)[number];
 
   @ApiPropertyOptional({ enum: URGENCY_LEVELS })
+  @BlankMeansAny()
   @IsOptional()
   @IsIn(URGENCY_LEVELS)
   level?: (typeof URGENCY_LEVELS)[number];

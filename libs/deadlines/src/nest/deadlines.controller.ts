@@ -4,7 +4,7 @@ import { Transform } from 'class-transformer';
 import { ApiBearerAuth, ApiDefaultResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Access, CurrentUser, Principal } from '@amparo/auth';
-import { CodeValue, ErrorResponse, PageQuery, UuidParam, pageOf } from '@amparo/common';
+import { BlankMeansAny, CodeValue, ErrorResponse, PageQuery, UuidParam, pageOf } from '@amparo/common';
 import { BoardPage, DeadlinesService, deadlineVersion } from './deadlines.service';
 import type { DeadlineView } from './case-timeline.service';
 import { BoardDeadlineResponse, DeadlineResponse } from './openapi';
@@ -12,6 +12,7 @@ import { HasNoIdentifyingNumber, IsOffsetDateTime } from '@amparo/common';
 
 export class BoardQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['open', 'met', 'waived', 'missed', 'all'], default: 'open', description: 'The board shows open deadlines unless asked otherwise (with them, a detainer hold missed at its 48 hours while its 8 CFR 287.7(d) outer limit is ahead and a jail may still hold the person); `all` lists every status' })
+  @BlankMeansAny()
   @CodeValue()
   @IsOptional()
   @IsIn(['open', 'met', 'waived', 'missed', 'all'])
@@ -20,11 +21,13 @@ export class BoardQuery extends PageQuery {
   @ApiPropertyOptional({ example: '2026-11-30T00:00:00-06:00', description: 'A date-time with its UTC offset; a `+` typed unencoded (read as a space in a query string) is taken as `+`' })
   // A query string reads an unencoded `+` as a space: `T00:00:00+10:00` arrives as `T00:00:00 10:00`.
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.replace(/(T[\d:.]+) (\d{2}:\d{2})$/, '$1+$2') : value))
+  @BlankMeansAny()
   @IsOptional()
   @IsOffsetDateTime()
   dueBefore?: string;
 
   @ApiPropertyOptional({ enum: ['critical', 'high', 'normal', 'low'], description: "The case's urgency level" })
+  @BlankMeansAny()
   @CodeValue()
   @IsOptional()
   @IsIn(['critical', 'high', 'normal', 'low'])

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { CodeValue, HasNoIdentifyingNumber, PageQuery } from '@amparo/common';
+import { BlankMeansAny, CodeValue, HasNoIdentifyingNumber, PageQuery } from '@amparo/common';
 
 export class CreateReferralDto {
   @ApiPropertyOptional({ description: 'Offer to this attorney (a coordinator override). Without it, the best eligible match.' })
@@ -48,6 +48,7 @@ export const REFERRAL_STATUSES = ['offered', 'accepted', 'declined', 'expired', 
 
 export class ListReferralsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: REFERRAL_STATUSES })
+  @BlankMeansAny()
   @CodeValue()
   @IsOptional()
   @IsIn(REFERRAL_STATUSES)
