@@ -16,6 +16,13 @@ const RESTART_DELAY_MS = 1000;
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
 
+/**
+ * Set when a signal asks this process to stop. A stop while the app is still starting (a cluster's other worker failed
+ * to bind, and the main process stops them all; Ctrl-C during the boot) closes the database pool under the boot's own
+ * queries: their failure ("Connection terminated") is the stop, not a failed start to report with its stack.
+ */
+let stopRequested = false;
+
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
   if (cluster.isWorker) return serve(config, null);
@@ -92,6 +99,7 @@ async function serve(config: AppConfig, database: ResolvedDatabase | null): Prom
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopRequested = true;
     log.log(`${signal} received: shutting down`);
     await app?.close();
     await database?.stop();
@@ -187,6 +195,8 @@ function supervise(config: AppConfig, database: ResolvedDatabase): Promise<void>
 const DATABASE_UNUSABLE = new Set(['28P01', '28000', '3D000', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 bootstrap().catch((error: unknown) => {
+  // The stop under way ends the process (its exit code 0) once the app has closed.
+  if (stopRequested) return;
   const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
