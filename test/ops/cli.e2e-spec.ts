@@ -210,6 +210,31 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     await expectServerUp();
   }, 120_000);
 
+  it('a first start on a port in use fails before it sets anything up: no database made, no admin, no one-time password printed for nothing', async () => {
+    const taken = createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', () => done()));
+    const httpPort = (taken.address() as { port: number }).port;
+    const newDir = join(REPO_ROOT, '.test-pg', `first-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+    try {
+      // As the README's first command on a machine where something already has the port: the admin's password generated.
+      const { DATABASE_URL: _none, ADMIN_PASSWORD: _generated, ...env } = apiEnv('');
+      const failed = await promisify(execFile)(process.execPath, [MAIN_JS], {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', ...env, AMPARO_DATA_DIR: newDir, EMBEDDED_PG_PORT: String(await freePort()), PORT: String(httpPort), LOG_LEVEL: 'warn' },
+        timeout: 60_000,
+      }).then(() => null, (error: { code: number; stdout: string; stderr: string }) => error);
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toContain(`port ${httpPort} is in use (is Amparo already running?)`);
+      expect(failed?.stderr).not.toMatch(/\n\s+at /);
+      // The password is shown once, at the start that creates the admin: that is the next one, on a free port.
+      expect(failed?.stdout).not.toContain('Generated password');
+      expect(() => statSync(join(newDir, 'pg'))).toThrow(/ENOENT/);
+    } finally {
+      await new Promise((done) => taken.close(done));
+      rmSync(newDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('an embedded PostgreSQL port another server holds: the start fails naming the port and what to do, not "undefined"', async () => {
     const taken = createServer();
     await new Promise<void>((done) => taken.listen(0, '127.0.0.1', () => done()));

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import cluster, { type Worker } from 'node:cluster';
+import { createServer } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -26,11 +27,27 @@ let stopRequested = false;
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
   if (cluster.isWorker) return serve(config, null);
+  await expectPortFree(config.port);
   const database = await prepareDatabase(config);
   // SIGINT and SIGTERM close the app, then stop the database (serve, supervise), not the other way round.
   takeOverShutdownSignals();
   if (config.apiWorkers > 1) return supervise(config, database);
   return serve(config, database);
+}
+
+/**
+ * Fails as the app's own listen would (EADDRINUSE, EACCES) when the port cannot be bound, before anything is set up:
+ * a first start would otherwise create the admin and print its generated password (shown once) and only then fail, and
+ * the start that follows, on another port, would not show it again. Another process may still take the port in the
+ * moment between: the app's listen then fails as before.
+ */
+function expectPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    // As the app listens: every address, IPv6 and IPv4.
+    probe.listen(port, () => probe.close(() => resolve()));
+  });
 }
 
 /** The database (DATABASE_URL or the embedded one), migrated: done once, by the main process. */
