@@ -385,6 +385,16 @@ describe('cases (e2e)', () => {
       expect(results.filter((line) => line.includes(': nullable')).length).toBeGreaterThan(10);
     });
 
+    it('a correction that changes nothing is a 400: an empty part is named, not the body said to hold nothing', async () => {
+      const created = (await t.http.post('/api/cases').set(intake.auth).send(minimalBody()).expect(201)).body.id as string;
+      const none = await t.http.patch(`/api/cases/${created}`).set(intake.auth).send({});
+      expect([none.status, none.body.fields]).toEqual([400, { body: ['send at least one field to correct'] }]);
+      const empty = await t.http.patch(`/api/cases/${created}`).set(intake.auth).send({ caller: {}, custody: {} });
+      expect([empty.status, empty.body.fields]).toEqual([400, {
+        caller: ['has no field: send at least one of its fields to correct'], custody: ['has no field: send at least one of its fields to correct'],
+      }]);
+    });
+
     it('a recorded criminal history is one of the bond flag\'s facts, at intake and as corrected; the summary does not say which fact', async () => {
       const codes = (c: { flags: { code: string }[] }) => c.flags.map((f) => f.code);
       const detained = { status: 'ice_detention', state: 'TX', county: 'Harris' };

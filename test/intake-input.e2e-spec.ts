@@ -94,6 +94,13 @@ describe('intake input and corrections (e2e)', () => {
     const spoof = await create({ ...minimalBody(), client: { firstName: 'Ruiz \u202eSOLRAC\u202c', lastName: 'Ejemplo\u2067', preferredLanguage: 'spa' } }).expect(201);
     const shown = await t.http.get(`/api/cases/${spoof.body.id}`).set(intake.auth).expect(200);
     expect([shown.body.client.firstName, shown.body.client.lastName]).toEqual(['Ruiz SOLRAC', 'Ejemplo']);
+    // The caller's name too; and a name is counted and kept composed: 100 letters, each "e" and a combining accent.
+    const decomposed = 'e\u0301'.repeat(100);
+    const caller = await create({ ...minimalBody(), client: { firstName: decomposed, preferredLanguage: 'spa' }, caller: { relationship: 'family', name: ' Tía \u202eANIL\u202c ' } }).expect(201);
+    const read = await t.http.get(`/api/cases/${caller.body.id}`).set(intake.auth).expect(200);
+    expect([read.body.client.firstName, read.body.caller.name]).toEqual(['é'.repeat(100), 'Tía ANIL']);
+    const tooLong = await create({ ...minimalBody(), client: { firstName: 'e\u0301'.repeat(101), preferredLanguage: 'spa' } });
+    expect([tooLong.status, fieldsOf(tooLong)]).toEqual([400, ['client.firstName']]);
     const corrected = await t.http.patch(`/api/cases/${c.body.id}`).set(intake.auth).send({ adverseParties: [[{ name: 'Opuesto Uno' }]] });
     expect([corrected.status, fieldsOf(corrected)]).toEqual([400, ['adverseParties']]);
   });

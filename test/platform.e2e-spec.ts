@@ -335,7 +335,7 @@ describe('platform (e2e)', () => {
       expect([bom.status, bom.body.fields]).toEqual([400, { custody: ['is given twice'] }]);
       const utf16 = await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).set('Content-Type', 'application/json; charset=utf-16le')
         .serialize((body: unknown) => body as string).send(Buffer.from('{"client":{"lastName":"José Peña"}}', 'utf16le') as unknown as string);
-      expect([utf16.status, utf16.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+      expect([utf16.status, utf16.body.code, utf16.body.message]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON in UTF-8, with the header Content-Type: application/json (charset=utf-16le is not UTF-8)']);
       // The charset as the parser reads it: one inside a quoted parameter is that parameter's value.
       const hidden = await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).set('Content-Type', 'application/json; x="; charset=utf-8"; charset=utf-16le')
         .serialize((body: unknown) => body as string).send(Buffer.from('{"custody":{"county":"Harris"},"custody":{"county":"Travis"}}', 'utf16le') as unknown as string);
@@ -343,6 +343,12 @@ describe('platform (e2e)', () => {
       expect(await stored()).toEqual(before);
       await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).set('Content-Type', 'application/json; charset="UTF-8"')
         .send(JSON.stringify({ custody: { bookingNumber: 'BK-NEW-2' } })).expect(200);
+      // UTF-8 by its other name, as some clients send it: taken, and checked as UTF-8.
+      await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).set('Content-Type', 'application/json; charset=UTF8')
+        .send(JSON.stringify({ custody: { bookingNumber: 'BK-NEW-3' } })).expect(200);
+      const latin1Named = await t.http.patch(`/api/cases/${created.body.id}`).set(coordinator.auth).set('Content-Type', 'application/json; charset=utf8')
+        .serialize((body: unknown) => body as string).send(Buffer.from('{"client":{"lastName":"Jos\xe9"}}', 'latin1') as unknown as string);
+      expect([latin1Named.status, latin1Named.body.code]).toEqual([400, 'MALFORMED_BODY']);
       // In UTF-8, once: taken.
       await patch(Buffer.from('{"client":{"lastName":"José Peña"}}', 'utf8')).expect(200);
       expect((await stored()).lastName).toBe('José Peña');
@@ -378,6 +384,27 @@ describe('platform (e2e)', () => {
         const res = await t.http.get(path).set(admin.auth);
         expect([path, res.status, res.body.code, res.body.fields]).toEqual([path, 400, 'VALIDATION_FAILED', { path: ['is not valid percent-encoding: a % must be followed by two hexadecimal digits'] }]);
       }
+      // Each % with its two digits, but the bytes they make are no UTF-8 text (an overlong dot, a lone surrogate).
+      for (const path of ['/api/cases/%C0%AE%C0%AE', '/api/users/%ED%A0%80', '/api/calendar/%C0%AE.ics']) {
+        const res = await t.http.get(path).set(admin.auth);
+        expect([path, res.status, res.body.code, res.body.fields]).toEqual([path, 400, 'VALIDATION_FAILED', { path: ['is not valid percent-encoding: the bytes its %XX make are not UTF-8 text'] }]);
+      }
+    });
+
+    it('a field left out is told it is required, not the rules of a value nobody sent; a field sent with a dot in its name is unknown, not missing', async () => {
+      const login = await t.http.post('/api/auth/login').send({});
+      expect([login.status, login.body.fields]).toEqual([400, { email: ['email is required', 'email must be an email address'], password: ['password is required'] }]);
+      const coordinator = await createUser(t.http, admin, 'coordinator');
+      const reveal = await t.http.post(`/api/cases/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/reveal`).set(coordinator.auth).send({});
+      expect(reveal.status).toBe(400);
+      expect(reveal.body.fields.reason).toEqual(['reason is required']);
+      const user = await t.http.post('/api/users').set(admin.auth).send({ email: 'dana.rivas@example.org', role: 'intake' });
+      expect([user.status, user.body.fields]).toEqual([400, { name: ['name is required'], password: ['password is required'] }]);
+      // One key, "client.firstName", sent as is: not the client's first name said to be missing.
+      const dotted = await t.http.post('/api/auth/login').send({ email: 'a@b.example', password: 'x', 'client.firstName': 'Lucia' });
+      expect([dotted.status, dotted.body.fields]).toEqual([400, { 'client.firstName': ['is not a known field'] }]);
+      const query = await t.http.get('/api/cases?a.b=1').set(coordinator.auth);
+      expect([query.status, query.body.fields]).toEqual([400, { 'a.b': ['is not a known field'] }]);
     });
 
     it('a malformed id in the path is a 400 naming it, not a 500', async () => {
@@ -402,6 +429,16 @@ describe('platform (e2e)', () => {
       expect(second.status).toBe(409);
       const list = await t.http.get('/api/users').set(admin.auth);
       expect(list.body.filter((u: { email: string }) => u.email === body.email)).toEqual([first.body]);
+    });
+
+    it("a user's name is kept as it shows: no spaces or invisible characters around it, no direction override in it", async () => {
+      const created = await t.http.post('/api/users').set(admin.auth)
+        .send({ email: `lena.ortiz-${Date.now()}@example.org`, name: ' \u200fLena \u202eZITRO\u202c ', role: 'intake', password: 'Temporary-Pass-2026!' });
+      expect([created.status, created.body.name]).toEqual([201, 'Lena ZITRO']);
+      const renamed = await t.http.patch(`/api/users/${created.body.id}`).set(admin.auth).send({ name: 'Lena Ortiz\u200b' });
+      expect([renamed.status, renamed.body.name]).toEqual([200, 'Lena Ortiz']);
+      const blank = await t.http.patch(`/api/users/${created.body.id}`).set(admin.auth).send({ name: ' \u200b ' });
+      expect([blank.status, blank.body.fields]).toEqual([400, { name: ['name cannot be blank'] }]);
     });
 
     it('a short password is refused with the field named', async () => {

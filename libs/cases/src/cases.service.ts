@@ -454,7 +454,12 @@ export class CasesService {
 
   async update(actor: Principal, id: string, dto: UpdateCaseDto, ifMatch?: string) {
     const paths = changedPaths(dto);
-    if (paths.length === 0) throw invalid('body', 'send at least one field to correct');
+    if (paths.length === 0) {
+      // Only empty parts (`{"caller": {}}`): named, rather than the body said to hold nothing.
+      const empty = Object.entries(dto).filter(([, value]) => value && typeof value === 'object' && !Array.isArray(value)).map(([key]) => key);
+      if (empty.length > 0) throw validationFailed(Object.fromEntries(empty.map((key) => [key, ['has no field: send at least one of its fields to correct']])));
+      throw invalid('body', 'send at least one field to correct');
+    }
     const versions = entityTags(ifMatch);
     const result = await this.audit.transaction(async (tx) => {
       const row = await this.visibleRow(tx, actor, id, true);

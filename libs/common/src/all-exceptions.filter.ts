@@ -162,7 +162,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       // The router could not decode a path parameter (`/api/cases/%ZZ`): a malformed path, named as one, without the
       // segment sent.
       if (body.statusCode === 400 && body.message.startsWith('Failed to decode param')) {
-        const problem = 'is not valid percent-encoding: a % must be followed by two hexadecimal digits';
+        // Either a % without two hexadecimal digits, or bytes written in them that are not UTF-8 text (%C0%AE).
+        const problem = /%(?![0-9a-f]{2})/i.test(request.originalUrl ?? request.url)
+          ? 'is not valid percent-encoding: a % must be followed by two hexadecimal digits'
+          : 'is not valid percent-encoding: the bytes its %XX make are not UTF-8 text';
         return { statusCode: 400, error: REASON[400], code: 'VALIDATION_FAILED', message: `path ${problem}`, fields: { path: [problem] } };
       }
       return body;

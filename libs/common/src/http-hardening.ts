@@ -9,24 +9,35 @@ import { logRefusedRequest } from './logging';
  */
 export function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  const json = req.is('application/json');
   // In UTF-8 only: body-parser would decode UTF-16 too, after the checks of `verifyJsonBody` ran on its bytes.
-  if (!hasBody || (req.is('application/json') && utf8Charset(req.headers['content-type']))) return next();
+  const charset = json ? charsetOf(req.headers['content-type']) : undefined;
+  if (!hasBody || (json && (charset === null || charset === 'utf-8'))) return next();
+  if (json && charset === 'utf8') {
+    // UTF-8 by another of its names (WHATWG's label), which some clients send: body-parser takes only "utf-8".
+    req.headers['content-type'] = 'application/json; charset=utf-8';
+    return next();
+  }
   logRefusedRequest(req, res, 415);
+  // The charset named, when it is one (a token, not what else the header holds), as the reason.
+  const named = json && charset && /^[a-z0-9._:-]{1,40}$/.test(charset) ? ` (charset=${charset} is not UTF-8)` : '';
   res.status(415).json({
     statusCode: 415,
     error: 'Unsupported Media Type',
     code: 'UNSUPPORTED_MEDIA_TYPE',
-    message: 'Send the body as JSON in UTF-8, with the header Content-Type: application/json',
+    message: `Send the body as JSON in UTF-8, with the header Content-Type: application/json${named}`,
   });
 }
 
-/** Whether a Content-Type names no charset, or UTF-8 (read as body-parser reads it: a quoted parameter is one value). */
-function utf8Charset(contentType: string | undefined): boolean {
+/**
+ * The charset a Content-Type names, in lower case (read as body-parser reads it: a quoted parameter is one value); null
+ * when it names none, undefined when the header cannot be read.
+ */
+function charsetOf(contentType: string | undefined): string | null | undefined {
   try {
-    const charset = parseContentType(contentType ?? '').parameters.charset;
-    return charset === undefined || charset.toLowerCase() === 'utf-8';
+    return parseContentType(contentType ?? '').parameters.charset?.toLowerCase() ?? null;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -50,6 +50,9 @@ describe('jsonProblem', () => {
     expect(jsonProblem('{"firstName": Ana}')).toMatchObject({ column: 15, says: '"A" where a value was due: put text in double quotes ("...")' });
     expect(jsonProblem('{"a": "line\nbreak"}')).toMatchObject({ line: 1, column: 12, says: expect.stringContaining('line break inside a text') });
     expect(jsonProblem('{"a": "C:\\path"}')).toMatchObject({ column: 10, says: expect.stringContaining('backslash') });
+    // A \u without its four digits is told so, and how to write a backslash, as a Windows path may have meant one.
+    expect(jsonProblem('{"a": "\\u12G4"}')).toMatchObject({ column: 8, says: 'a \\u escape without its four hexadecimal digits (\\u00e9 is é; a backslash itself is written \\\\)' });
+    expect(jsonProblem('{"a": "C:\\users"}')).toMatchObject({ column: 10, says: expect.stringContaining('a backslash itself is written') });
     expect(jsonProblem('{"a": 1}}')).toMatchObject({ column: 9, says: expect.stringContaining('more after the end') });
     expect(jsonProblem('"Ana"')).toMatchObject({ column: 1, says: expect.stringContaining('the body is one object') });
   });

@@ -114,7 +114,11 @@ function stringEnd(text: string, start: number): number | { offset: number; says
     if (c === 34) return i + 1;
     if (c === 92) {
       ESCAPE.lastIndex = i;
-      if (!ESCAPE.test(text)) return { offset: i, says: 'a backslash (\\) that starts no escape: write \\\\ for one' };
+      if (!ESCAPE.test(text)) {
+        return text[i + 1] === 'u'
+          ? { offset: i, says: 'a \\u escape without its four hexadecimal digits (\\u00e9 is é; a backslash itself is written \\\\)' }
+          : { offset: i, says: 'a backslash (\\) that starts no escape: write \\\\ for one' };
+      }
       i = ESCAPE.lastIndex;
     } else if (c < 0x20) {
       return { offset: i, says: c === 10 || c === 13 ? 'a line break inside a text: write it as \\n' : 'a control character inside a text' };

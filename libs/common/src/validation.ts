@@ -1,6 +1,9 @@
 import { ArgumentMetadata, HttpStatus, ParseUUIDPipe, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError, FieldErrors } from './domain-error';
 
+/** A field the route does not take. */
+const UNKNOWN_FIELD = 'is not a known field';
+
 /**
  * Flattens class-validator's tree into `{ "client.aNumber": ["..."] }`. A message that begins with the bare property
  * name (class-validator's own, and this project's decorators) begins with its dotted path instead: "client.dateOfBirth
@@ -13,7 +16,7 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
     if (error.constraints) {
       // Two rules may say the same thing (a required object's own check and its nested validation): once.
       fields[path] = [...new Set(Object.entries(error.constraints).map(([rule, message]) =>
-        rule === 'whitelistValidation' ? 'is not a known field'
+        rule === 'whitelistValidation' ? UNKNOWN_FIELD
           : path !== error.property && message.startsWith(`${error.property} `) ? `${path}${message.slice(error.property.length)}` : message,
       ))];
     }
@@ -168,14 +171,26 @@ function isSent(raw: unknown, path: string): boolean {
 }
 
 /**
+ * The rules of a value sent, which say nothing to someone who sent none: its bounds, its length, its type as text, a
+ * list's entries (each a string, no two alike).
+ */
+const VALUE_RULES = / must not be (less|greater) than -?[\d.]+$| must contain no more than \d+ elements$|^each value in .* must be a string$|^All .*'s elements must be unique$| must be (shorter|longer) than or equal to \d+ characters$| must be at (least|most) \d+ characters\b| cannot be blank$| must be a string$/;
+
+/**
  * A required field left out is said to be required first, with what to send (its rules alone read as if a wrong value
  * had been sent: "facilityCodes must be an array" to someone who sent none), then the rules of its value. A field whose
  * own message says it is required (the intake's parts) keeps its words.
  */
 function sayWhatIsMissing(fields: FieldErrors, raw: unknown): FieldErrors {
   return Object.fromEntries(Object.entries(fields).map(([path, messages]) => {
+    // A field nobody asked for was sent, whatever its name: one with a dot in it ("client.firstName" as one key) is not
+    // the nested field it spells, left out.
+    if (messages.includes(UNKNOWN_FIELD)) return [path, messages];
     if (isSent(raw, path)) return [path, typeFirst(messages, sentValue(raw, path)).map(inPlainWords)];
-    if (messages.some((m) => m.includes('is required'))) return [path, messages];
+    // Its own words that it is required (the intake's parts, a sign-in's password): those alone, not the rules of the
+    // value ("password must be shorter than or equal to 200 characters", "must be a string") to someone who sent none.
+    const required = messages.filter((m) => m.includes('is required'));
+    if (required.length > 0) return [path, required];
     const hinted = MISSING_HINTS.find(([rule]) => messages.some((m) => rule.test(m)));
     // The bounds of a value, said as part of what to send ("a whole number from 0 to 500"): listed as rules, "must not
     // be greater than 500" and "must not be less than 0" read as two faults of a value nobody sent. Rules of a list's
@@ -184,7 +199,7 @@ function sayWhatIsMissing(fields: FieldErrors, raw: unknown): FieldErrors {
     const [min, max, most] = [bound(/ must not be less than (-?[\d.]+)$/), bound(/ must not be greater than (-?[\d.]+)$/), bound(/ must contain no more than (\d+) elements$/)];
     const range = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : max !== undefined ? ` up to ${max}` : min !== undefined ? ` of at least ${min}` : '';
     const hint = hinted ? `${hinted[1]}${range}${most !== undefined ? `, at most ${most}` : ''}` : '';
-    const rest = messages.filter((m) => !(hinted?.[0].test(m)) && !/ must not be (less|greater) than -?[\d.]+$| must contain no more than \d+ elements$|^each value in .* must be a string$|^All .*'s elements must be unique$/.test(m));
+    const rest = messages.filter((m) => !(hinted?.[0].test(m)) && !VALUE_RULES.test(m));
     return [path, [`${path} is required${hint ? `: ${hint}` : ''}`, ...rest]];
   }));
 }

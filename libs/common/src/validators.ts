@@ -204,7 +204,9 @@ export const IsOptionalNotNull = (): PropertyDecorator => ValidateIf((_object, v
 
 /**
  * A name as typed, without the spaces and invisible format characters (zero-width spaces, direction marks) around it,
- * which a phone keyboard or a copy from a message adds: "\u200fMaria " is "Maria", and "\u200b" alone is blank.
+ * which a phone keyboard or a copy from a message adds: "\u200fMaria " is "Maria", and "\u200b" alone is blank. In its
+ * composed form (NFC): "e" and a combining accent are one "é", as its length is counted and as it is stored (a name of
+ * 96 letters sent decomposed was refused as over 100).
  */
 export const TrimmedName = (): PropertyDecorator =>
   Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? trimName(value) : value));
@@ -214,7 +216,7 @@ export const TrimmedName = (): PropertyDecorator =>
  * "Ruiz \u202eSOLRAC" shows as "Ruiz CARLOS" (a name read back is not the name stored). Marks (LRM, RLM) stay inside.
  */
 const trimName = (value: string): string =>
-  value.replace(/[\u202a-\u202e\u2066-\u2069]/g, '').replace(/^[\s\p{Cf}\p{DI}]+|[\s\p{Cf}\p{DI}]+$/gu, '');
+  value.replace(/[\u202a-\u202e\u2066-\u2069]/g, '').replace(/^[\s\p{Cf}\p{DI}]+|[\s\p{Cf}\p{DI}]+$/gu, '').normalize('NFC');
 
 /** A name left out, null, or nothing but spaces and invisible characters, as `TrimmedName` leaves it: not given. */
 export const isBlankName = (value: unknown): boolean => value === undefined || value === null || (typeof value === 'string' && trimName(value) === '');

@@ -1,15 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
-import { CodeValue, FieldErrors, IsOptionalNotNull, plainEmailValue } from '@amparo/common';
+import { CodeValue, FieldErrors, IsOptionalNotNull, TrimmedName, plainEmailValue } from '@amparo/common';
 import { composedPassword } from '../password.service';
 import { ROLES, Role } from '../roles';
 import { TEMPORARY_PASSWORD_HOURS } from '../temporary-password';
 
 const PASSWORD_RULES = 'At least 12 characters (OWASP ASVS 6.2.1), not easy to guess (6.2.4, 6.2.11: zxcvbn score 3 of 4; no common password, keyboard row, repeat or word of the account).';
-
-/** A name of spaces alone is blank, not a name. */
-const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export class CreateUserDto {
   @ApiProperty({ description: 'An email address, unique in the installation (compared without case; spaces around it dropped)' })
@@ -19,7 +16,7 @@ export class CreateUserDto {
   email: string;
 
   @ApiProperty()
-  @Transform(trimmed)
+  @TrimmedName()
   @IsString()
   @MinLength(1, { message: 'name cannot be blank' })
   @MaxLength(200)
@@ -46,7 +43,7 @@ export class UpdateUserDto {
   }
 
   @ApiPropertyOptional()
-  @Transform(trimmed)
+  @TrimmedName()
   @IsOptionalNotNull()
   @IsString()
   @MinLength(1, { message: 'name cannot be blank' })

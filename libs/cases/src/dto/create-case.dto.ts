@@ -150,6 +150,7 @@ export class CallerDto {
   relationship?: (typeof CALLER_RELATIONSHIPS)[number];
 
   @ApiPropertyOptional({ description: 'Encrypted.' })
+  @TrimmedName()
   @IsOptional()
   @IsString()
   @MaxLength(200)
