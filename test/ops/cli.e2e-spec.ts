@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { MAIN_JS, PostgresProcess, REPO_ROOT, apiEnv, freePort, isAlive, startApi, startPostgres, waitFor } from '../support/api-process';
@@ -278,6 +279,21 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     }
   }, 90_000);
 
+  it('started from another directory, the API finds the reference data shipped with it (the file was looked for in the working directory)', async () => {
+    const ownDir = join(REPO_ROOT, '.test-pg', `elsewhere-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+    const { DATABASE_URL: _none, ...env } = apiEnv('');
+    const api = await startApi({ ...env, AMPARO_DATA_DIR: ownDir, EMBEDDED_PG_PORT: String(await freePort()) }, { timeoutMs: 60_000, cwd: tmpdir() });
+    try {
+      const http = request(api.url);
+      const coordinator = await createUser(http, await loginAdmin(http), 'coordinator');
+      const found = await http.get('/api/facilities?state=TX&limit=5').set(coordinator.auth).expect(200);
+      expect(found.body.total).toBeGreaterThan(50);
+    } finally {
+      await api.stop();
+      rmSync(ownDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
   it('SIGTERM to an API on its own embedded PostgreSQL: the app closes before the database stops, no 500, exit 0', async () => {
     const ownDir = join(REPO_ROOT, '.test-pg', `term-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
     const { DATABASE_URL: _none, ...env } = apiEnv('');
@@ -343,6 +359,39 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
         child.kill('SIGKILL');
         rmSync(ownDir, { recursive: true, force: true });
       }
+    }
+  }, 150_000);
+
+  it('Ctrl-C while a first start migrates stops it quietly (not a failed start with a stack), and the next start completes', async () => {
+    const ownDir = join(REPO_ROOT, '.test-pg', `ctrl-c-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`);
+    const { DATABASE_URL: _none, ...env } = apiEnv('');
+    const pgPort = String(await freePort());
+    // Its own process group, as a terminal runs it: Ctrl-C reaches the API and its embedded PostgreSQL alike.
+    const child = spawn(process.execPath, [MAIN_JS], {
+      cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+      env: { PATH: process.env.PATH ?? '', ...env, AMPARO_DATA_DIR: ownDir, EMBEDDED_PG_PORT: pgPort, PORT: String(await freePort()), LOG_LEVEL: 'info', EMBEDDED_PG_LOG: 'true' },
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      // The server is up: the migrations of a first start run now.
+      await waitFor(async () => /ready to accept connections/.test(output), 60_000, 5);
+      process.kill(-child.pid!, 'SIGINT');
+      await exited;
+      expect(output).toContain('SIGINT received while starting: stopping');
+      expect(output).not.toContain('Amparo failed to start');
+      expect(output).not.toMatch(/\n\s+at /);
+      const api = await startApi({ ...env, AMPARO_DATA_DIR: ownDir, EMBEDDED_PG_PORT: pgPort }, { timeoutMs: 60_000 });
+      await api.stop();
+    } finally {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      rmSync(ownDir, { recursive: true, force: true });
     }
   }, 150_000);
 

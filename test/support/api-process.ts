@@ -35,6 +35,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Print the process's output to the test's stderr as it comes (debugging). */
   echo?: boolean;
+  /** The working directory to start it from (the repository's by default). */
+  cwd?: string;
 }
 
 const live = new Set<ChildProcess>();
@@ -123,7 +125,7 @@ async function startOnce(env: Record<string, string>, options: StartOptions): Pr
   const timeoutMs = options.timeoutMs ?? 30_000;
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !APP_VARIABLES.test(k)));
   const child = spawn(process.execPath, [MAIN_JS], {
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -28,7 +28,9 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   if (cluster.isWorker) return serve(config, null);
   await expectPortFree(config.port);
+  const booted = stopQuietlyWhileBooting();
   const database = await prepareDatabase(config);
+  booted();
   // SIGINT and SIGTERM close the app, then stop the database (serve, supervise), not the other way round.
   takeOverShutdownSignals();
   if (config.apiWorkers > 1) return supervise(config, database);
@@ -48,6 +50,23 @@ function expectPortFree(port: number): Promise<void> {
     // As the app listens: every address, IPv6 and IPv4.
     probe.listen(port, () => probe.close(() => resolve()));
   });
+}
+
+/**
+ * A stop asked for while the database is prepared (Ctrl-C during a first start's migrations, which reaches the embedded
+ * PostgreSQL too) is a stop: the queries it cuts are not reported as a failed start with their stack. The embedded
+ * package's own hook stops its server and exits; with DATABASE_URL nothing else would end the process. Returns the
+ * function that removes the listeners, once the app's own take over.
+ */
+function stopQuietlyWhileBooting(): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopRequested = true;
+    new Logger('Boot').log(`${signal} received while starting: stopping`);
+    if (process.listenerCount(signal) === 1) process.exit(0);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  for (const signal of signals) process.on(signal, onSignal);
+  return () => signals.forEach((signal) => process.removeListener(signal, onSignal));
 }
 
 /** The database (DATABASE_URL or the embedded one), migrated: done once, by the main process. */

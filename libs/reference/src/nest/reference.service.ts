@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isUtf8 } from 'node:buffer';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { Page, countMatches } from '@amparo/common';
 import { parse287gCsv } from '../domain/agreements-287g';
@@ -15,8 +15,21 @@ import { parseFacilitiesCsv } from '../domain/facilities';
 import { ReferenceDataError, type RowIssue } from '../domain/errors';
 import type { AgreementStatus, FacilityRecord } from '../domain/types';
 
-export const DEFAULT_FACILITIES_FILE = join(process.cwd(), 'data', 'ice-detention-facilities.csv');
-export const DEFAULT_287G_FILE = join(process.cwd(), 'data', 'ice-287g-agreements.csv');
+/**
+ * The reference data shipped with the install (`data/` beside package.json), found from this file's place, in the
+ * sources or in `dist/`: not from the working directory, which is wherever the service was started from (a start from
+ * another directory failed on a missing file after the first admin had been created).
+ */
+function shippedDataDir(): string {
+  for (let dir = __dirname; dirname(dir) !== dir; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'data', 'ice-detention-facilities.csv')) && existsSync(join(dir, 'package.json'))) return join(dir, 'data');
+  }
+  return join(process.cwd(), 'data');
+}
+
+const SHIPPED_DATA_DIR = shippedDataDir();
+export const DEFAULT_FACILITIES_FILE = join(SHIPPED_DATA_DIR, 'ice-detention-facilities.csv');
+export const DEFAULT_287G_FILE = join(SHIPPED_DATA_DIR, 'ice-287g-agreements.csv');
 
 const JAIL_COUNTIES_TTL_MS = 60_000;
 
