@@ -564,3 +564,17 @@ describe('reference data import (e2e)', () => {
     }
   });
 });
+
+describe('the county-key backfill at shutdown (e2e)', () => {
+  it('a pass under way when the app closes finishes first: not cut by the pool closing and logged as a failure (after a CLI command)', async () => {
+    const t = await createTestApp();
+    const backfill = t.app.get(CountyKeyBackfill);
+    const failures: unknown[] = [];
+    jest.spyOn((backfill as unknown as { logger: { error: (...args: unknown[]) => void } }).logger, 'error').mockImplementation((...args) => void failures.push(args));
+    // What a start does, then at once what a short CLI command does: close.
+    backfill.onApplicationBootstrap();
+    await t.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(failures).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@amparo/audit';
@@ -80,7 +80,7 @@ export async function readCountiesAgain(tx: EntityManager, rows: CountyPlacedCas
  * costs one index probe. Closed cases are read when reopened (`readCountiesAgain`, from CasesService.reopen).
  */
 @Injectable()
-export class CountyKeyBackfill implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CountyKeyBackfill implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('CountyKeyBackfill');
 
   constructor(
@@ -92,14 +92,20 @@ export class CountyKeyBackfill implements OnApplicationBootstrap, OnApplicationS
     this.pass();
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * No batch after this, and the one under way finishes before the pool closes: cut by the close, it was logged as an
+   * error with its stack (after a CLI command that had succeeded, one run in five).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     clearTimeout(this.retry);
     this.retry = undefined;
     this.stopped = true;
+    await this.running;
   }
 
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
+  private running: Promise<void> | undefined;
 
   /**
    * A run, then another a minute later while rows are left: held by a request when the run came to them (passed over,
@@ -110,13 +116,16 @@ export class CountyKeyBackfill implements OnApplicationBootstrap, OnApplicationS
     const again = () => {
       if (!this.stopped) this.retry = setTimeout(() => this.pass(), BACKFILL_RETRY_MS).unref();
     };
-    void this.run()
+    this.running = this.run()
       .then(async () => {
-        if (await this.remaining()) again();
+        if (!this.stopped && await this.remaining()) again();
       })
       .catch((error: unknown) => {
         if (!isDatabaseUnavailable(error)) this.logger.error({ err: error }, 'Filling county keys failed; trying again in a minute');
         again();
+      })
+      .finally(() => {
+        this.running = undefined;
       });
   }
 
@@ -132,7 +141,7 @@ export class CountyKeyBackfill implements OnApplicationBootstrap, OnApplicationS
   /** Fills batch after batch; false when another instance holds the lock (it does the work). Returns the rows filled. */
   async run(): Promise<number> {
     let filled = 0;
-    for (;;) {
+    while (!this.stopped) {
       const batch = await this.db.transaction(async (tx) => {
         const [{ mine }] = await tx.query(`SELECT pg_try_advisory_xact_lock($1) AS mine`, [BACKFILL_LOCK]);
         if (!mine) return null;
@@ -160,5 +169,6 @@ export class CountyKeyBackfill implements OnApplicationBootstrap, OnApplicationS
       if (!batch) return filled;
       filled += batch;
     }
+    return filled;
   }
 }
