@@ -86,7 +86,7 @@ describe('releasing an assigned case from its attorney (e2e)', () => {
     const { id } = await assigned();
     await release(id, coordinator, { reason: 'unavailable' }).expect(204);
     const auto = await t.http.post(`/api/cases/${id}/referrals`).set(coordinator.auth).send({}).expect(422);
-    expect(JSON.stringify(auto.body)).toMatch(/excluded: 1 prior offer/);
+    expect(JSON.stringify(auto.body)).toMatch(/excluded: 1 for an earlier offer of this case/);
     const other = await createUser(t.http, admin, 'attorney');
     await t.http.put('/api/attorneys/me/profile').set(other.auth).send(attorneyProfile({ maxActiveCases: 20 })).expect(200);
     const offer = await t.http.post(`/api/cases/${id}/referrals`).set(coordinator.auth).send({}).expect(201);

@@ -349,7 +349,7 @@ describe('reopening a closed case (e2e)', () => {
     const again = await route().expect(201);
     expect(again.body.attorneyId).toBe(sole.userId);
     await t.http.post(`/api/referrals/${again.body.id}/withdraw`).set(coordinator.auth).expect(200);
-    expect((await route()).body).toMatchObject({ code: 'NO_ELIGIBLE_ATTORNEY', message: expect.stringMatching(/1 prior offer/) });
+    expect((await route()).body).toMatchObject({ code: 'NO_ELIGIBLE_ATTORNEY', message: expect.stringMatching(/1 for an earlier offer of this case/) });
   });
 
   it('only a closed case, only by a coordinator', async () => {

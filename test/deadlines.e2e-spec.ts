@@ -1123,7 +1123,9 @@ describe('events, deadlines, board, calendar and reminders (e2e)', () => {
     const events = async () => (await t.http.get(`/api/calendar/${token}.ics`).expect(200)).text.replace(/\r\n /g, '').split('BEGIN:VEVENT').slice(1);
     const outer = (await events()).filter((e) => e.includes(`UID:${hold.id}-outer@`));
     expect(outer).toHaveLength(1);
-    expect(outer[0]).toContain(`DTSTART:${new Date(hold.outerLimitAt).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}\r\n`);
+    // The outer limit ends a day (the next day's 12:00 AM): the event is at that day's last second, on the day it ends.
+    expect(DateTime.fromISO(hold.outerLimitAt, { zone: hold.timeZone }).toFormat('HH:mm:ss')).toBe('00:00:00');
+    expect(outer[0]).toContain(`DTSTART:${new Date(Date.parse(hold.outerLimitAt) - 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')}\r\n`);
     expect(outer[0]).toMatch(/SUMMARY:AMP-[A-Z2-9]{6}: .*outer limit \(its due time has passed\)/);
     // Its times where it is counted, as the emails say them (a calendar in another zone shows another hour).
     expect(outer[0]).toMatch(/DESCRIPTION:Due \w{3} \d{1,2} \w{3} \d{4}\\, \d{1,2}:\d{2} [AP]M C[SD]T\. Outer limit \w{3} /);

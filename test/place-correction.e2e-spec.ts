@@ -89,7 +89,7 @@ describe('a missed deadline when the case\'s place is corrected (e2e)', () => {
     expect(reopened.map((n: { recipient_id: string }) => n.recipient_id)).toContain(coordinator.userId);
     expect(reopened).toHaveLength(before);
     expect(reopened[0].subject).toMatch(/OPEN AGAIN: .*is due Fri 11 Jun 2027, 11:59 PM EDT, not missed$/);
-    expect(reopened[0].body).toMatch(/in about 19 hours/);
+    expect(reopened[0].body).toMatch(/in about 20 hours/);
     expect(reopened[0].body).not.toMatch(/Lugar/);
     clock.set(new Date('2027-06-12T04:30:00Z'));
     await t.app.get(DeadlineJobsService).sweepMissed();

@@ -203,7 +203,7 @@ describe('routing and referrals (e2e)', () => {
     expect(again.status).toBe(422);
     expect(again.body.code).toBe('NO_ELIGIBLE_ATTORNEY');
     // The coordinator learns why, in counts (never who).
-    expect(again.body.message).toMatch(/3 attorney\(s\) matched the profile filters; excluded: 3 prior offer/);
+    expect(again.body.message).toMatch(/3 attorneys matched the profile filters; excluded: 3 for an earlier offer of this case/);
     const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM notifications WHERE case_id = $1 AND kind = 'case.unplaced'`, [c.id]);
     expect(n).toBeGreaterThan(0);
     // Each time the case became unplaced is on the record: by the system after the last decline, by the coordinator
@@ -211,8 +211,8 @@ describe('routing and referrals (e2e)', () => {
     const unplaced = await t.db.query(
       `SELECT actor_role, actor_id, details FROM audit_events WHERE case_id = $1 AND action = 'referral.unplaced' ORDER BY id`, [c.id]);
     expect(unplaced).toEqual([
-      { actor_role: 'system', actor_id: null, details: { why: expect.stringMatching(/prior offer/) } },
-      { actor_role: 'coordinator', actor_id: coordinator.userId, details: { why: expect.stringMatching(/^3 attorney\(s\) matched/) } },
+      { actor_role: 'system', actor_id: null, details: { why: expect.stringMatching(/for an earlier offer of this case/) } },
+      { actor_role: 'coordinator', actor_id: coordinator.userId, details: { why: expect.stringMatching(/^3 attorneys matched/) } },
     ]);
   });
 

@@ -39,4 +39,25 @@ describe('toIcs events', () => {
     const cut = unfolded(toIcs([hold], new Date('2026-11-30T00:00:00Z'), 'amparo.example', true));
     expect(cut).toMatch(/UID:more-deadlines@amparo\.example\r\nDTSTAMP:\d{8}T\d{6}Z\r\nDTSTART:20261201T160000Z\r\n/);
   });
+
+  it('an outer limit at the end of a day is shown at its last second, on that day, not at the next midnight (a day late to the eye)', () => {
+    const hold = {
+      ...base, id: 'd4', rule: 'detainer_hold', label: 'ICE detainer 48-hour hold', timeZone: 'America/Denver', status: 'missed' as const,
+      dueAt: '2026-11-28T09:00:00-07:00', outerLimitAt: '2026-12-01T00:00:00.000-07:00',
+    };
+    const ics = unfolded(toIcs([hold], new Date('2026-11-30T00:00:00Z'), 'amparo.example', true));
+    expect(ics).toContain('UID:d4-outer@amparo.example\r\nDTSTAMP:20261130T000000Z\r\nDTSTART:20261201T065959Z\r\n');
+    expect(ics).toContain('Outer limit Mon 30 Nov 2026\\, midnight (end of the day) MST.');
+    expect(ics).toMatch(/UID:more-deadlines@amparo\.example\r\nDTSTAMP:\d{8}T\d{6}Z\r\nDTSTART:20261201T065959Z\r\n/);
+    // A hold still open that ends at midnight too; a day-counted deadline keeps its own time.
+    const open = unfolded(toIcs([{ ...hold, status: 'open', dueAt: '2026-12-02T00:00:00-07:00', outerLimitAt: '2026-12-02T00:00:00-07:00' }], new Date('2026-11-30T00:00:00Z'), 'amparo.example'));
+    expect(open).toContain('UID:d4@amparo.example\r\nDTSTAMP:20261130T000000Z\r\nDTSTART:20261202T065959Z\r\n');
+    expect(open).toContain('Due Tue 1 Dec 2026\\, midnight (end of the day) MST.');
+  });
+
+  it('a line break of any kind in a text is written \\n: a bare carriage return would end the line for some readers', () => {
+    const ics = toIcs([{ ...base, label: 'One\rTwo\r\nThree\nFour', dueAt: '2026-12-01T23:59:59.999-08:00', status: 'open' }], new Date('2026-11-27T00:00:00Z'), 'amparo.example');
+    expect(unfolded(ics)).toContain('SUMMARY:AMP-ABC234: One\\nTwo\\nThree\\nFour\r\n');
+    expect(ics.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+  });
 });

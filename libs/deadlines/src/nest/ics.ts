@@ -1,7 +1,10 @@
+import { DateTime } from 'luxon';
+import { tz } from '../domain/zones';
 import type { DeadlineView } from './case-timeline.service';
 import { localWhen } from './notification-text';
 
-const escapeText = (s: string) => s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r?\n/g, '\\n');
+// A line break of any kind (a carriage return alone too: left bare, it ends the line for some readers) is "\n".
+const escapeText = (s: string) => s.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/,/g, '\\,').replace(/\r\n|\r|\n/g, '\\n');
 const stamp = (iso: string) => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
 /** RFC 5545 lines are folded at 75 octets. */
@@ -16,6 +19,18 @@ function fold(line: string): string {
   }
   out.push(rest.toString('utf8'));
   return out.join('\r\n');
+}
+
+/**
+ * When a deadline's event is: its due time, or for a missed hold its outer limit. A hold or limit that ends at midnight
+ * is the next day's 12:00 AM, which a calendar shows on that next day (a day late to the eye; the texts say "midnight
+ * (end of the day)" of the day before): it is shown at that day's last second, 11:59:59 PM, as day-counted deadlines are.
+ */
+function eventAt(d: DeadlineView): string {
+  const at = d.status === 'missed' && d.outerLimitAt !== undefined ? d.outerLimitAt : d.dueAt;
+  if (d.outerLimitAt === undefined) return at;
+  const local = DateTime.fromISO(at, { zone: tz(d.timeZone) });
+  return local.isValid && local.hour === 0 && local.minute === 0 && local.second === 0 && local.millisecond === 0 ? local.minus({ seconds: 1 }).toISO()! : at;
 }
 
 /** The local times a deadline has, as its emails say them ("Due Tue 1 Dec 2026, 11:59 PM PST."). */
@@ -51,7 +66,7 @@ export function toIcs(deadlines: DeadlineView[], now: Date, host: string, more =
       'BEGIN:VEVENT',
       `UID:${d.id}${passed ? '-outer' : ''}@${host}`,
       `DTSTAMP:${stamp(now.toISOString())}`,
-      `DTSTART:${stamp(passed ? d.outerLimitAt! : d.dueAt)}`,
+      `DTSTART:${stamp(eventAt(d))}`,
       // No DTEND: a date-time DTSTART alone is an event of no duration (RFC 5545 3.6.1); DTEND equal to it is invalid.
       `SUMMARY:${escapeText(title)}`,
       `DESCRIPTION:${escapeText(`${when(d)} ${d.label} (${d.citation}). Rule version ${d.ruleVersion}. Times are computed in ${d.timeZone}.`)}`,
@@ -75,7 +90,7 @@ export function toIcs(deadlines: DeadlineView[], now: Date, host: string, more =
       `UID:more-deadlines@${host}`,
       `DTSTAMP:${stamp(now.toISOString())}`,
       // At the last event's own time (a missed hold's is its outer limit, not its due time, which has passed).
-      `DTSTART:${stamp(last.status === 'missed' && last.outerLimitAt !== undefined ? last.outerLimitAt : last.dueAt)}`,
+      `DTSTART:${stamp(eventAt(last))}`,
       'SUMMARY:Amparo: more deadlines than this feed holds',
       `DESCRIPTION:${escapeText(`This feed holds the ${deadlines.length} deadlines due soonest. Later ones are not in it: see the deadline board in Amparo.`)}`,
       'END:VEVENT',

@@ -1,4 +1,4 @@
-import { missedText } from './notification-text';
+import { missedText, timeLeft } from './notification-text';
 
 describe('missedText', () => {
   const hold = {
@@ -50,5 +50,17 @@ describe('missedText', () => {
     expect(missedText(hold, { status: 'closed', hasAttorney: false }, sunday).body).toMatch(/The case is closed: check with whoever closed it/);
     // Offered, not yet accepted: no attorney has it.
     expect(missedText(hold, { status: 'offered', hasAttorney: false }, sunday).body).toContain('The case has no attorney');
+  });
+});
+
+describe('timeLeft', () => {
+  it('says minutes under an hour and rounded hours above, never "about 0 hours"', () => {
+    const minute = 60_000;
+    expect(timeLeft(20 * minute)).toBe('in about 20 minutes');
+    expect(timeLeft(61 * 1000)).toBe('in about 1 minute');
+    expect(timeLeft(10 * 1000)).toBe('in less than a minute');
+    expect(timeLeft(114 * minute)).toBe('in about 2 hours');
+    expect(timeLeft(59.6 * minute)).toBe('in about 1 hour');
+    expect(timeLeft(52 * 60 * minute)).toBe('in about 52 hours');
   });
 });

@@ -36,6 +36,18 @@ export function missedText(
 }
 
 /**
+ * How long until a time still ahead, roughly: hours, rounded, and minutes under an hour ("in about 0 hours" said 20
+ * minutes, and 1.9 hours read as one).
+ */
+export function timeLeft(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'in less than a minute';
+  if (minutes < 60) return `in about ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.round(minutes / 60);
+  return `in about ${hours} hour${hours === 1 ? '' : 's'}`;
+}
+
+/**
  * A deadline emailed as missed that a correction of the case's place opened again: it was counted at the wrong place,
  * and is due at the time read at the right one, still ahead.
  */
@@ -45,8 +57,7 @@ export function reopenedText(
   movedAgain = false,
 ) {
   const due = localWhen(d.due_at, d.time_zone, d.outer_limit_at != null);
-  const hours = Math.max(0, Math.floor((d.due_at.getTime() - now.getTime()) / 3600_000));
-  const head = `Case ${d.reference}\nDeadline: ${d.label}\nDue: ${due} (${d.time_zone}), in about ${hours} hour${hours === 1 ? '' : 's'}\n` +
+  const head = `Case ${d.reference}\nDeadline: ${d.label}\nDue: ${due} (${d.time_zone}), ${timeLeft(d.due_at.getTime() - now.getTime())}\n` +
     `Rule: ${d.citation}\n\n`;
   if (movedAgain) {
     return {

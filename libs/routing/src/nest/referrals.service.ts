@@ -13,7 +13,7 @@ import { byRank, evaluateOverride, matchAttorneys } from '../domain/match-attorn
 import { scoreCandidate } from '../domain/score';
 import { respondBy } from '../domain/offer-windows';
 import { ProfileFit, fitOfRow, sameFit } from '../domain/profile-fit';
-import { COURT_EVENT_TYPES, EXPERIENCE_BY_FLAG, type AttorneyCandidate, type CaseNeeds, type Exclusion, type OfferWindows, type PracticeArea, type RankedMatch, type Urgency } from '../domain/types';
+import { COURT_EVENT_TYPES, EXPERIENCE_BY_FLAG, type AttorneyCandidate, type CaseNeeds, type Exclusion, type FilterCode, type OfferWindows, type PracticeArea, type RankedMatch, type Urgency } from '../domain/types';
 import { DeclineReferralDto, ListReferralsQuery, RELEASE_REASON_TEXT, type ReleaseReason } from './referral.dto';
 
 /** The filters a correction of the case can newly fail (the others depend on the attorney, or on the offer itself). */
@@ -81,11 +81,26 @@ export function whyUnplaced(candidates: number, excluded: Exclusion[]): string {
   if (candidates === 0) {
     return 'no attorney is accepting, available, below capacity, with the practice area, the language, the facility or state and, for a court matter, EOIR registration';
   }
-  const byFilter = new Map<string, number>();
+  const byFilter = new Map<FilterCode, number>();
   for (const e of excluded) byFilter.set(e.filter, (byFilter.get(e.filter) ?? 0) + 1);
-  const parts = [...byFilter].map(([filter, n]) => `${n} ${filter.replace(/_/g, ' ')}`);
-  return `${candidates} attorney(s) matched the profile filters; excluded: ${parts.join(', ')}`;
+  const parts = [...byFilter].map(([filter, n]) => `${n} ${EXCLUDED_FOR[filter]}`);
+  return `${attorneys(candidates)} matched the profile filters; excluded: ${parts.join(', ')}`;
 }
+
+const attorneys = (n: number) => `${n} ${n === 1 ? 'attorney' : 'attorneys'}`;
+
+/** What excluded an attorney, after a count ("2 for an earlier offer of this case"). */
+const EXCLUDED_FOR: Readonly<Record<FilterCode, string>> = {
+  conflict_of_interest: 'for a conflict of interest',
+  prior_offer: 'for an earlier offer of this case',
+  not_accepting: 'not accepting referrals',
+  unavailable: 'unavailable',
+  at_capacity: 'at capacity',
+  practice_area: 'for the practice area',
+  language: 'for the language',
+  geography: 'for the facility or state',
+  eoir_registration: 'for EOIR registration',
+};
 
 const COURT_AREAS: PracticeArea[] = ['detention_bond', 'removal_defense'];
 
