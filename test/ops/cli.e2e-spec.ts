@@ -163,6 +163,20 @@ describe('CLI beside a running API on the embedded PostgreSQL (process e2e)', ()
     }
   }, 120_000);
 
+  it('keys:reindex and keys:forget, to be run with the API stopped, are refused while it runs on the embedded server, naming its process', async () => {
+    const { DATABASE_URL: _none, ...env } = apiEnv('');
+    for (const command of ['keys:reindex', 'keys:forget']) {
+      const run = promisify(execFile)(process.execPath, [CLI_JS, command], {
+        cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '', ...env, AMPARO_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) }, timeout: 60_000,
+      });
+      // A process of this test started the server and keeps it, as `npm start` would.
+      await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringMatching(new RegExp(`^${command} refused: the API \\(process \\d+\\) is running on this data directory's database\\. Stop it first`)) });
+    }
+    // What may run beside it still does.
+    expect(await cli('keys:status')).toBeDefined();
+    await expectServerUp();
+  }, 90_000);
+
   it('import-reference --agreements-only loads a 287(g) file alone, and takes exactly one file', async () => {
     const report = await cli('import-reference', '--agreements-only', join('data', 'ice-287g-agreements.csv'));
     expect(report).toMatchObject({ unlisted: 0, rezonedCases: 0, errorCount: 0 });

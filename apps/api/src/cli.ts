@@ -40,6 +40,8 @@ const MIGRATE = 'migrate';
 
 /** Commands that write under the keys: refused with generated development keys on a database of one's own. */
 const KEY_COMMANDS = new Set(['keys:rotate', 'keys:reindex']);
+/** Commands to run with every API instance stopped (their help says so). */
+const STOPPED_API_COMMANDS = new Set(['keys:reindex', 'keys:forget']);
 
 type Command = (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, args: string[]) => Promise<unknown>;
 
@@ -155,6 +157,15 @@ async function main(): Promise<number> {
   const config = { ...loaded, logLevel: 'warn', jobs: { ...loaded.jobs, enabled: false }, admin: { ...loaded.admin, bootstrap: false } };
   // The API may be running on the same embedded server: the command uses it and leaves it running.
   const database = await resolveDatabase(config, embeddedPgLog, { shareRunning: true });
+  // What must run with the API stopped, refused when it plainly runs (its process keeps the embedded server): a case it
+  // writes during a re-index is indexed under the old key, and no A-number lookup or conflict check finds it after.
+  if (STOPPED_API_COMMANDS.has(name!) && database.keptBy !== undefined) {
+    process.stderr.write(
+      `${name} refused: the API (process ${database.keptBy}) is running on this data directory's database. Stop it first, then run the command again: ` +
+        'what it writes meanwhile would be left out.\n',
+    );
+    return 2;
+  }
   try {
     const applied = await prepareSchema(database);
     // Migrating needs no application: in particular not the first-admin bootstrap, whose generated password belongs

