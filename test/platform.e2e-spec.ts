@@ -385,7 +385,7 @@ describe('platform (e2e)', () => {
         expect([path, res.status, res.body.code, res.body.fields]).toEqual([path, 400, 'VALIDATION_FAILED', { path: ['is not valid percent-encoding: a % must be followed by two hexadecimal digits'] }]);
       }
       // Each % with its two digits, but the bytes they make are no UTF-8 text (an overlong dot, a lone surrogate).
-      for (const path of ['/api/cases/%C0%AE%C0%AE', '/api/users/%ED%A0%80', '/api/calendar/%C0%AE.ics']) {
+      for (const path of ['/api/cases/%C0%AE%C0%AE', '/api/users/%ED%A0%80', '/api/calendar/%C0%AE.ics', '/api/cases/%C0%AE?q=50%']) {
         const res = await t.http.get(path).set(admin.auth);
         expect([path, res.status, res.body.code, res.body.fields]).toEqual([path, 400, 'VALIDATION_FAILED', { path: ['is not valid percent-encoding: the bytes its %XX make are not UTF-8 text'] }]);
       }
@@ -397,14 +397,25 @@ describe('platform (e2e)', () => {
       const coordinator = await createUser(t.http, admin, 'coordinator');
       const reveal = await t.http.post(`/api/cases/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/reveal`).set(coordinator.auth).send({});
       expect(reveal.status).toBe(400);
-      expect(reveal.body.fields.reason).toEqual(['reason is required']);
+      // A text's least length is what to send, not a rule broken.
+      expect(reveal.body.fields.reason).toEqual(['reason is required: at least 10 characters']);
       const user = await t.http.post('/api/users').set(admin.auth).send({ email: 'dana.rivas@example.org', role: 'intake' });
-      expect([user.status, user.body.fields]).toEqual([400, { name: ['name is required'], password: ['password is required'] }]);
+      expect([user.status, user.body.fields]).toEqual([400, { name: ['name is required'], password: ['password is required: at least 12 characters'] }]);
       // One key, "client.firstName", sent as is: not the client's first name said to be missing.
       const dotted = await t.http.post('/api/auth/login').send({ email: 'a@b.example', password: 'x', 'client.firstName': 'Lucia' });
       expect([dotted.status, dotted.body.fields]).toEqual([400, { 'client.firstName': ['is not a known field'] }]);
       const query = await t.http.get('/api/cases?a.b=1').set(coordinator.auth);
       expect([query.status, query.body.fields]).toEqual([400, { 'a.b': ['is not a known field'] }]);
+      // Spelling a nested field that is missing: both are said, neither message lost to the other.
+      const intake = await createUser(t.http, admin, 'intake');
+      for (const body of [
+        { 'consent.shareWithAttorney': true, consent: { obtainedFrom: 'client' }, client: { lastName: 'Punto', preferredLanguage: 'spa' }, custody: { status: 'unknown' } },
+        { consent: { obtainedFrom: 'client' }, 'consent.shareWithAttorney': true, client: { lastName: 'Punto', preferredLanguage: 'spa' }, custody: { status: 'unknown' } },
+      ]) {
+        const both = await t.http.post('/api/cases').set(intake.auth).send(body);
+        expect(both.status).toBe(400);
+        expect(both.body.fields['consent.shareWithAttorney']).toEqual(expect.arrayContaining(['is not a known field', expect.stringMatching(/^consent\.shareWithAttorney is required/)]));
+      }
     });
 
     it('a malformed id in the path is a 400 naming it, not a 500', async () => {

@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, ConfigError, loadConfig } from '@amparo/config';
-import { StartupError, canRewriteAuditTrail, takeOverShutdownSignals } from '@amparo/database';
+import { StartupError, canRewriteAuditTrail, embeddedShutdownHooked, takeOverShutdownSignals } from '@amparo/database';
 import { AppModule } from './app.module';
 import { configureApp } from './configure-app';
 import { cliCommand, keyProblems, missingKeysMessage, wrongKeysMessage } from './key-check';
@@ -31,6 +31,11 @@ async function bootstrap(): Promise<void> {
   const booted = stopQuietlyWhileBooting();
   const database = await prepareDatabase(config);
   booted();
+  // Asked to stop while it was prepared, and nothing failed for it: stopped here rather than started.
+  if (stopRequested) {
+    await database.stop();
+    process.exit(0);
+  }
   // SIGINT and SIGTERM close the app, then stop the database (serve, supervise), not the other way round.
   takeOverShutdownSignals();
   if (config.apiWorkers > 1) return supervise(config, database);
@@ -55,14 +60,15 @@ function expectPortFree(port: number): Promise<void> {
 /**
  * A stop asked for while the database is prepared (Ctrl-C during a first start's migrations, which reaches the embedded
  * PostgreSQL too) is a stop: the queries it cuts are not reported as a failed start with their stack. The embedded
- * package's own hook stops its server and exits; with DATABASE_URL nothing else would end the process. Returns the
- * function that removes the listeners, once the app's own take over.
+ * package's own hook, once loaded, stops its server and exits; without it (DATABASE_URL, or before the package is
+ * loaded) nothing else would end the process. Returns the function that removes the listeners, once the app's own
+ * take over.
  */
 function stopQuietlyWhileBooting(): () => void {
   const onSignal = (signal: NodeJS.Signals) => {
     stopRequested = true;
     new Logger('Boot').log(`${signal} received while starting: stopping`);
-    if (process.listenerCount(signal) === 1) process.exit(0);
+    if (!embeddedShutdownHooked()) process.exit(0);
   };
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
   for (const signal of signals) process.on(signal, onSignal);

@@ -116,7 +116,7 @@ export class CountyKeyBackfill implements OnApplicationBootstrap, BeforeApplicat
     const again = () => {
       if (!this.stopped) this.retry = setTimeout(() => this.pass(), BACKFILL_RETRY_MS).unref();
     };
-    this.running = this.run()
+    const running: Promise<void> = this.run()
       .then(async () => {
         if (!this.stopped && await this.remaining()) again();
       })
@@ -125,8 +125,9 @@ export class CountyKeyBackfill implements OnApplicationBootstrap, BeforeApplicat
         again();
       })
       .finally(() => {
-        this.running = undefined;
+        if (this.running === running) this.running = undefined;
       });
+    this.running = running;
   }
 
   /** Whether a case is still to be read (held rows too: the run passed over them). */

@@ -163,7 +163,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       // segment sent.
       if (body.statusCode === 400 && body.message.startsWith('Failed to decode param')) {
         // Either a % without two hexadecimal digits, or bytes written in them that are not UTF-8 text (%C0%AE).
-        const problem = /%(?![0-9a-f]{2})/i.test(request.originalUrl ?? request.url)
+        const problem = /%(?![0-9a-f]{2})/i.test((request.originalUrl ?? request.url).split('?')[0])
           ? 'is not valid percent-encoding: a % must be followed by two hexadecimal digits'
           : 'is not valid percent-encoding: the bytes its %XX make are not UTF-8 text';
         return { statusCode: 400, error: REASON[400], code: 'VALIDATION_FAILED', message: `path ${problem}`, fields: { path: [problem] } };

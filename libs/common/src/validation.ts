@@ -15,12 +15,18 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
     const path = prefix ? `${prefix}.${error.property}` : error.property;
     if (error.constraints) {
       // Two rules may say the same thing (a required object's own check and its nested validation): once.
-      fields[path] = [...new Set(Object.entries(error.constraints).map(([rule, message]) =>
+      // Merged with what is there: a key sent with a dot in its name ("consent.shareWithAttorney") shares its path
+      // with the nested field it spells, and each has its own messages.
+      fields[path] = [...new Set([...(fields[path] ?? []), ...Object.entries(error.constraints).map(([rule, message]) =>
         rule === 'whitelistValidation' ? UNKNOWN_FIELD
           : path !== error.property && message.startsWith(`${error.property} `) ? `${path}${message.slice(error.property.length)}` : message,
-      ))];
+      )])];
     }
-    if (error.children?.length) Object.assign(fields, flattenValidationErrors(error.children, path));
+    if (error.children?.length) {
+      for (const [child, messages] of Object.entries(flattenValidationErrors(error.children, path))) {
+        fields[child] = [...new Set([...(fields[child] ?? []), ...messages])];
+      }
+    }
   }
   return fields;
 }
@@ -184,24 +190,32 @@ const VALUE_RULES = / must not be (less|greater) than -?[\d.]+$| must contain no
 function sayWhatIsMissing(fields: FieldErrors, raw: unknown): FieldErrors {
   return Object.fromEntries(Object.entries(fields).map(([path, messages]) => {
     // A field nobody asked for was sent, whatever its name: one with a dot in it ("client.firstName" as one key) is not
-    // the nested field it spells, left out.
-    if (messages.includes(UNKNOWN_FIELD)) return [path, messages];
-    if (isSent(raw, path)) return [path, typeFirst(messages, sentValue(raw, path)).map(inPlainWords)];
-    // Its own words that it is required (the intake's parts, a sign-in's password): those alone, not the rules of the
-    // value ("password must be shorter than or equal to 200 characters", "must be a string") to someone who sent none.
-    const required = messages.filter((m) => m.includes('is required'));
-    if (required.length > 0) return [path, required];
-    const hinted = MISSING_HINTS.find(([rule]) => messages.some((m) => rule.test(m)));
-    // The bounds of a value, said as part of what to send ("a whole number from 0 to 500"): listed as rules, "must not
-    // be greater than 500" and "must not be less than 0" read as two faults of a value nobody sent. Rules of a list's
-    // entries (each a string, no two alike) say nothing to someone who sent no list.
-    const bound = (rule: RegExp) => messages.map((m) => rule.exec(m)?.[1]).find((n) => n !== undefined);
-    const [min, max, most] = [bound(/ must not be less than (-?[\d.]+)$/), bound(/ must not be greater than (-?[\d.]+)$/), bound(/ must contain no more than (\d+) elements$/)];
-    const range = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : max !== undefined ? ` up to ${max}` : min !== undefined ? ` of at least ${min}` : '';
-    const hint = hinted ? `${hinted[1]}${range}${most !== undefined ? `, at most ${most}` : ''}` : '';
-    const rest = messages.filter((m) => !(hinted?.[0].test(m)) && !VALUE_RULES.test(m));
-    return [path, [`${path} is required${hint ? `: ${hint}` : ''}`, ...rest]];
+    // the nested field it spells, left out. When that nested field has faults of its own, both are said.
+    const own = messages.filter((m) => m !== UNKNOWN_FIELD);
+    if (own.length === messages.length) return [path, whatToSay(path, messages, raw)];
+    return [path, own.length === 0 ? [UNKNOWN_FIELD] : [UNKNOWN_FIELD, ...whatToSay(path, own, raw)]];
   }));
+}
+
+/** What to say of one field's messages: a value sent is told its type first; one left out, that it is required. */
+function whatToSay(path: string, messages: string[], raw: unknown): string[] {
+  if (isSent(raw, path)) return typeFirst(messages, sentValue(raw, path)).map(inPlainWords);
+  // Its own words that it is required (the intake's parts, a sign-in's password): those alone, not the rules of the
+  // value ("password must be shorter than or equal to 200 characters", "must be a string") to someone who sent none.
+  const required = messages.filter((m) => m.includes('is required'));
+  if (required.length > 0) return required;
+  const hinted = MISSING_HINTS.find(([rule]) => messages.some((m) => rule.test(m)));
+  // The bounds of a value, said as part of what to send ("a whole number from 0 to 500"): listed as rules, "must not
+  // be greater than 500" and "must not be less than 0" read as two faults of a value nobody sent. Rules of a list's
+  // entries (each a string, no two alike) say nothing to someone who sent no list.
+  const bound = (rule: RegExp) => messages.map((m) => rule.exec(m)?.[1]).find((n) => n !== undefined);
+  const [min, max, most] = [bound(/ must not be less than (-?[\d.]+)$/), bound(/ must not be greater than (-?[\d.]+)$/), bound(/ must contain no more than (\d+) elements$/)];
+  const range = min !== undefined && max !== undefined ? ` from ${min} to ${max}` : max !== undefined ? ` up to ${max}` : min !== undefined ? ` of at least ${min}` : '';
+  // A text's least length, said as what to send ("reason is required: at least 10 characters"), when more than one.
+  const least = Number(bound(/ must be (?:longer than or equal to|at least) (\d+) characters/) ?? 0);
+  const hint = hinted ? `${hinted[1]}${range}${most !== undefined ? `, at most ${most}` : ''}` : least > 1 ? `at least ${least} characters` : '';
+  const rest = messages.filter((m) => !(hinted?.[0].test(m)) && !VALUE_RULES.test(m));
+  return [`${path} is required${hint ? `: ${hint}` : ''}`, ...rest];
 }
 
 const BLANK_MEANS_ANY = 'amparo:blankMeansAny';

