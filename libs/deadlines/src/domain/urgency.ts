@@ -290,8 +290,11 @@ export function formatLocal(time: DateTime, now?: DateTime, end = false): string
  * reads as Tuesday night to many, a day too late. Times that begin something (a hearing, a window's opening) keep
  * their day: a hearing typed without a time is at the start of its own.
  */
+/** A time at a day's start, 12:00 AM exactly: as the end of a day, it is that day's midnight, the day before's end. */
+export const isMidnight = (time: DateTime): boolean => time.hour === 0 && time.minute === 0 && time.second === 0 && time.millisecond === 0;
+
 export function englishLocal(time: DateTime, withYear: boolean, end = false): string {
-  const midnightEnd = end && time.hour === 0 && time.minute === 0 && time.second === 0 && time.millisecond === 0;
+  const midnightEnd = end && isMidnight(time);
   const named = midnightEnd ? time.minus({ days: 1 }) : time;
   const day = `${WEEKDAYS[named.weekday - 1]} ${named.day} ${MONTHS[named.month - 1]}${withYear ? ` ${named.year}` : ''}`;
   const clock = midnightEnd ? 'midnight (end of the day)' : `${time.hour % 12 || 12}:${String(time.minute).padStart(2, '0')} ${time.hour < 12 ? 'AM' : 'PM'}`;

@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { isMidnight } from '../domain/urgency';
 import { tz } from '../domain/zones';
 import type { DeadlineView } from './case-timeline.service';
 import { localWhen } from './notification-text';
@@ -30,7 +31,7 @@ function eventAt(d: DeadlineView): string {
   const at = d.status === 'missed' && d.outerLimitAt !== undefined ? d.outerLimitAt : d.dueAt;
   if (d.outerLimitAt === undefined) return at;
   const local = DateTime.fromISO(at, { zone: tz(d.timeZone) });
-  return local.isValid && local.hour === 0 && local.minute === 0 && local.second === 0 && local.millisecond === 0 ? local.minus({ seconds: 1 }).toISO()! : at;
+  return local.isValid && isMidnight(local) ? local.minus({ seconds: 1 }).toISO()! : at;
 }
 
 /** The local times a deadline has, as its emails say them ("Due Tue 1 Dec 2026, 11:59 PM PST."). */
